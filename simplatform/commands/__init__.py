@@ -1,0 +1,1 @@
+"""Sub-commands of the ``simplatform`` CLI, one module each (see ``simplatform.cli``)."""

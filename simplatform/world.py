@@ -1,0 +1,220 @@
+"""The world as every consumer sees it, one fixed step at a time.
+
+``WorldSnapshot`` is the single currency between the engine (or a backend),
+the sensors, the metrics, the bridge and the recorder (see DESIGN.md).  It is
+stored as a structure of arrays, one row per entity, because every consumer is
+per-actor numeric work (TTC between all pairs, lidar boxes, OBB collision) and
+numpy wants columns; ``snapshot.entity(name)`` gives the row view for code
+that reads one actor.
+
+Frames and units follow DESIGN.md: OpenDRIVE inertial world frame, SI units,
+radians; the pose of an entity is that of its OpenSCENARIO reference point
+(the centre of the rear axle for vehicles); ``bbox_center_*`` is the bounding
+box centre in the entity's own ISO 8855 frame relative to that point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterator, Mapping
+
+import numpy as np
+
+
+class EntityKind(str, Enum):
+    """OpenSCENARIO's three kinds of ScenarioObject."""
+
+    VEHICLE = "vehicle"
+    PEDESTRIAN = "pedestrian"
+    MISC_OBJECT = "misc_object"
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """OpenSCENARIO BoundingBox: dimensions and centre relative to the reference point."""
+
+    length: float
+    width: float
+    height: float
+    center_x: float = 0.0
+    center_y: float = 0.0
+    center_z: float = 0.0
+
+
+@dataclass(frozen=True)
+class LaneLocation:
+    """Where an entity stands on the road network (None off road)."""
+
+    road_id: str
+    lane_id: int
+    s: float
+    t: float
+    """Lateral offset from the lane's centre line, positive to the left."""
+
+
+@dataclass(frozen=True)
+class EntityState:
+    """One entity at one instant (a row of the snapshot)."""
+
+    name: str
+    kind: EntityKind
+    category: str
+    """OpenSCENARIO category: car, truck, bus, bicycle, motorbike, pedestrian, obstacle, …"""
+    x: float
+    y: float
+    z: float
+    heading: float
+    pitch: float
+    roll: float
+    speed: float
+    """Signed longitudinal speed in the entity frame (m/s); negative when reversing."""
+    vx: float
+    vy: float
+    ax: float
+    ay: float
+    yaw_rate: float
+    bbox: BoundingBox
+    lane: LaneLocation | None
+    visible: bool = True
+    is_ego: bool = False
+
+    @property
+    def acceleration(self) -> float:
+        """Longitudinal acceleration (m/s²) along the heading."""
+        return self.ax * np.cos(self.heading) + self.ay * np.sin(self.heading)
+
+
+FLOAT_COLUMNS = (
+    "x", "y", "z", "heading", "pitch", "roll", "speed", "vx", "vy", "ax", "ay",
+    "yaw_rate", "length", "width", "height", "bbox_center_x", "bbox_center_y",
+    "bbox_center_z",
+)
+
+
+@dataclass(frozen=True)
+class WorldSnapshot:
+    """Every entity's state at ``time``; arrays are indexed like ``names``.
+
+    ``signals`` maps an OpenDRIVE signal id (or an OpenSCENARIO traffic signal
+    name) to its current state string, e.g. ``"off;off;on"`` or ``"green"``.
+    ``collisions`` lists pairs of entity names whose boxes overlap this step.
+    ``environment`` carries what sensors need of the OpenSCENARIO Environment
+    (time of day, fog visual range, precipitation intensity, sun).
+    """
+
+    time: float
+    step: int
+    names: tuple[str, ...]
+    kinds: tuple[EntityKind, ...]
+    categories: tuple[str, ...]
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    heading: np.ndarray
+    pitch: np.ndarray
+    roll: np.ndarray
+    speed: np.ndarray
+    vx: np.ndarray
+    vy: np.ndarray
+    ax: np.ndarray
+    ay: np.ndarray
+    yaw_rate: np.ndarray
+    length: np.ndarray
+    width: np.ndarray
+    height: np.ndarray
+    bbox_center_x: np.ndarray
+    bbox_center_y: np.ndarray
+    bbox_center_z: np.ndarray
+    lanes: tuple[LaneLocation | None, ...]
+    visible: np.ndarray
+    ego: str | None = None
+    signals: Mapping[str, str] = field(default_factory=dict)
+    collisions: tuple[tuple[str, str], ...] = ()
+    environment: Mapping[str, float | str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def index(self, name: str) -> int:
+        try:
+            return self.names.index(name)
+        except ValueError:
+            raise KeyError(f"no entity named {name!r} in the snapshot at t={self.time:.3f}") from None
+
+    def entity(self, name: str) -> EntityState:
+        return self._row(self.index(name))
+
+    def entities(self) -> Iterator[EntityState]:
+        for i in range(len(self.names)):
+            yield self._row(i)
+
+    @property
+    def ego_state(self) -> EntityState | None:
+        return self.entity(self.ego) if self.ego is not None else None
+
+    def bbox_centers(self) -> np.ndarray:
+        """World (x, y) of every bounding-box centre, shape (N, 2)."""
+        c, s = np.cos(self.heading), np.sin(self.heading)
+        cx = self.x + c * self.bbox_center_x - s * self.bbox_center_y
+        cy = self.y + s * self.bbox_center_x + c * self.bbox_center_y
+        return np.stack([cx, cy], axis=1)
+
+    def _row(self, i: int) -> EntityState:
+        return EntityState(
+            name=self.names[i],
+            kind=self.kinds[i],
+            category=self.categories[i],
+            x=float(self.x[i]), y=float(self.y[i]), z=float(self.z[i]),
+            heading=float(self.heading[i]), pitch=float(self.pitch[i]), roll=float(self.roll[i]),
+            speed=float(self.speed[i]), vx=float(self.vx[i]), vy=float(self.vy[i]),
+            ax=float(self.ax[i]), ay=float(self.ay[i]), yaw_rate=float(self.yaw_rate[i]),
+            bbox=BoundingBox(
+                float(self.length[i]), float(self.width[i]), float(self.height[i]),
+                float(self.bbox_center_x[i]), float(self.bbox_center_y[i]), float(self.bbox_center_z[i]),
+            ),
+            lane=self.lanes[i],
+            visible=bool(self.visible[i]),
+            is_ego=self.names[i] == self.ego,
+        )
+
+    @classmethod
+    def from_states(
+        cls,
+        time: float,
+        step: int,
+        states: list[EntityState] | tuple[EntityState, ...],
+        *,
+        ego: str | None = None,
+        signals: Mapping[str, str] | None = None,
+        collisions: tuple[tuple[str, str], ...] = (),
+        environment: Mapping[str, float | str] | None = None,
+    ) -> "WorldSnapshot":
+        """Build a snapshot from rows; convenient for tests and for backends that hold rows."""
+        def col(getter) -> np.ndarray:
+            return np.array([getter(s) for s in states], dtype=float)
+
+        if ego is None:
+            ego = next((s.name for s in states if s.is_ego), None)
+        return cls(
+            time=float(time),
+            step=int(step),
+            names=tuple(s.name for s in states),
+            kinds=tuple(s.kind for s in states),
+            categories=tuple(s.category for s in states),
+            x=col(lambda s: s.x), y=col(lambda s: s.y), z=col(lambda s: s.z),
+            heading=col(lambda s: s.heading), pitch=col(lambda s: s.pitch), roll=col(lambda s: s.roll),
+            speed=col(lambda s: s.speed), vx=col(lambda s: s.vx), vy=col(lambda s: s.vy),
+            ax=col(lambda s: s.ax), ay=col(lambda s: s.ay), yaw_rate=col(lambda s: s.yaw_rate),
+            length=col(lambda s: s.bbox.length), width=col(lambda s: s.bbox.width),
+            height=col(lambda s: s.bbox.height),
+            bbox_center_x=col(lambda s: s.bbox.center_x),
+            bbox_center_y=col(lambda s: s.bbox.center_y),
+            bbox_center_z=col(lambda s: s.bbox.center_z),
+            lanes=tuple(s.lane for s in states),
+            visible=np.array([s.visible for s in states], dtype=bool),
+            ego=ego,
+            signals=dict(signals or {}),
+            collisions=tuple(collisions),
+            environment=dict(environment or {}),
+        )
