@@ -327,6 +327,31 @@ class SignalReferenceLink:
 
 
 @dataclass(frozen=True)
+class InertialPlacement:
+    """§14.3 <positionInertial>: where a signal physically stands, in the inertial frame."""
+
+    x: float
+    y: float
+    z: float
+    hdg: float
+    pitch: float = 0.0
+    roll: float = 0.0
+
+
+@dataclass(frozen=True)
+class RoadPlacement:
+    """§14.3 <positionRoad>: where a signal physically stands, on another road."""
+
+    road_id: str
+    s: float
+    t: float
+    z_offset: float = 0.0
+    h_offset: float = 0.0
+    pitch: float = 0.0
+    roll: float = 0.0
+
+
+@dataclass(frozen=True)
 class Signal:
     """§14.2 <signal> placed on road ``road_id`` at (s, t).  ``value`` is kept in the
     file's ``unit`` (a sign shows "50 km/h"); ``value_si`` holds it converted to SI
@@ -357,6 +382,8 @@ class Signal:
     validity: tuple[LaneValidity, ...] = ()
     dependencies: tuple[SignalDependency, ...] = ()
     references: tuple[SignalReferenceLink, ...] = ()
+    position_inertial: InertialPlacement | None = None
+    position_road: RoadPlacement | None = None
     line: int | None = None
 
 

@@ -1,0 +1,214 @@
+"""Signals, signal references, objects, junctions and controllers to the model.
+
+Parsed fully (every attribute of ASAM OpenDRIVE 1.8.0 §12–14 that has a
+meaning for simulation) so that queries built on top (``signals.py``,
+``objects.py``, ``routing.py``) never go back to the XML.
+"""
+
+from __future__ import annotations
+
+from simplatform.opendrive import model as m
+from simplatform.opendrive.xml_input import Attributes, unit_to_si
+
+ORIENTATIONS = ("+", "-", "none")
+
+
+def _validity(attrs: Attributes, node) -> tuple[m.LaneValidity, ...]:
+    return tuple(
+        m.LaneValidity(attrs.req_integer(v, "fromLane"), attrs.req_integer(v, "toLane"))
+        for v in node.iterchildren("validity")
+    )
+
+
+def _orientation(attrs: Attributes, node, default: str = "none") -> str:
+    value = attrs.choice(node, "orientation", ORIENTATIONS, default)
+    return value or default
+
+
+def parse_signal(attrs: Attributes, node, road_id: str) -> m.Signal:
+    """§14.2 <signal>; ``value`` stays in the file's unit, ``value_si`` is SI."""
+    value = attrs.number(node, "value")
+    unit = attrs.text(node, "unit")
+    inertial = road_pos = None
+    for p in node.iterchildren("positionInertial"):
+        inertial = m.InertialPlacement(
+            attrs.req_number(p, "x"), attrs.req_number(p, "y"), attrs.req_number(p, "z"),
+            attrs.req_number(p, "hdg"), attrs.num(p, "pitch"), attrs.num(p, "roll"),
+        )
+    for p in node.iterchildren("positionRoad"):
+        road_pos = m.RoadPlacement(
+            attrs.req_text(p, "roadId"), attrs.req_number(p, "s"), attrs.req_number(p, "t"),
+            attrs.num(p, "zOffset"), attrs.num(p, "hOffset"), attrs.num(p, "pitch"), attrs.num(p, "roll"),
+        )
+    return m.Signal(
+        id=attrs.req_text(node, "id"),
+        road_id=road_id,
+        s=attrs.req_number(node, "s"),
+        t=attrs.req_number(node, "t"),
+        dynamic=attrs.boolean(node, "dynamic", False),
+        orientation=_orientation(attrs, node),
+        z_offset=attrs.num(node, "zOffset"),
+        h_offset=attrs.num(node, "hOffset"),
+        pitch=attrs.num(node, "pitch"),
+        roll=attrs.num(node, "roll"),
+        name=attrs.text(node, "name"),
+        country=attrs.text(node, "country"),
+        country_revision=attrs.text(node, "countryRevision"),
+        type=attrs.text(node, "type", "-1") or "-1",
+        subtype=attrs.text(node, "subtype", "-1") or "-1",
+        value=value,
+        unit=unit,
+        value_si=unit_to_si(value, unit),
+        height=attrs.number(node, "height"),
+        width=attrs.number(node, "width"),
+        length=attrs.number(node, "length"),
+        text=attrs.text(node, "text"),
+        validity=_validity(attrs, node),
+        dependencies=tuple(m.SignalDependency(attrs.req_text(d, "id"), attrs.text(d, "type"))
+                           for d in node.iterchildren("dependency")),
+        references=tuple(m.SignalReferenceLink(attrs.req_text(r, "elementType"), attrs.req_text(r, "elementId"),
+                                               attrs.text(r, "type"))
+                         for r in node.iterchildren("reference")),
+        position_inertial=inertial,
+        position_road=road_pos,
+        line=node.sourceline,
+    )
+
+
+def parse_signals(attrs: Attributes, road, road_id: str) -> tuple[tuple[m.Signal, ...], tuple[m.SignalReference, ...]]:
+    """§14 <signals> of one road: signals and signal references."""
+    signals: list[m.Signal] = []
+    refs: list[m.SignalReference] = []
+    for group in road.iterchildren("signals"):
+        for node in group.iterchildren("signal"):
+            signals.append(parse_signal(attrs, node, road_id))
+        for node in group.iterchildren("signalReference"):
+            refs.append(m.SignalReference(
+                id=attrs.req_text(node, "id"), road_id=road_id,
+                s=attrs.req_number(node, "s"), t=attrs.req_number(node, "t"),
+                orientation=_orientation(attrs, node), validity=_validity(attrs, node), line=node.sourceline,
+            ))
+    return tuple(signals), tuple(refs)
+
+
+def _outline(attrs: Attributes, node) -> m.Outline:
+    corners: list[m.CornerRoad | m.CornerLocal] = []
+    for c in node:
+        if c.tag == "cornerRoad":
+            corners.append(m.CornerRoad(attrs.req_number(c, "s"), attrs.req_number(c, "t"),
+                                        attrs.num(c, "dz"), attrs.num(c, "height"), attrs.text(c, "id")))
+        elif c.tag == "cornerLocal":
+            corners.append(m.CornerLocal(attrs.req_number(c, "u"), attrs.req_number(c, "v"),
+                                         attrs.num(c, "z"), attrs.num(c, "height"), attrs.text(c, "id")))
+    kinds = {type(c) for c in corners}
+    if len(kinds) > 1:
+        raise attrs.error(node, "an outline mixes <cornerRoad> and <cornerLocal>")
+    return m.Outline(
+        id=attrs.text(node, "id"), corners=tuple(corners), fill_type=attrs.text(node, "fillType"),
+        outer=attrs.boolean(node, "outer", True), closed=attrs.boolean(node, "closed", True),
+        lane_type=attrs.text(node, "laneType"),
+    )
+
+
+def _repeat(attrs: Attributes, node) -> m.ObjectRepeat:
+    length = attrs.non_negative(node, "length")
+    distance = attrs.non_negative(node, "distance")
+    return m.ObjectRepeat(
+        s=attrs.req_number(node, "s"), length=length, distance=distance,
+        t_start=attrs.req_number(node, "tStart"), t_end=attrs.req_number(node, "tEnd"),
+        height_start=attrs.num(node, "heightStart"), height_end=attrs.num(node, "heightEnd"),
+        z_offset_start=attrs.num(node, "zOffsetStart"), z_offset_end=attrs.num(node, "zOffsetEnd"),
+        width_start=attrs.number(node, "widthStart"), width_end=attrs.number(node, "widthEnd"),
+        length_start=attrs.number(node, "lengthStart"), length_end=attrs.number(node, "lengthEnd"),
+        radius_start=attrs.number(node, "radiusStart"), radius_end=attrs.number(node, "radiusEnd"),
+    )
+
+
+def parse_object(attrs: Attributes, node, road_id: str) -> m.RoadObject:
+    """§13.2 <object>; outlines as in 1.4 (one <outline>) or 1.5+ (<outlines>)."""
+    outlines = [_outline(attrs, o) for o in node.iterchildren("outline")]
+    outlines += [_outline(attrs, o) for group in node.iterchildren("outlines") for o in group.iterchildren("outline")]
+    return m.RoadObject(
+        id=attrs.req_text(node, "id"),
+        road_id=road_id,
+        s=attrs.req_number(node, "s"),
+        t=attrs.req_number(node, "t"),
+        z_offset=attrs.num(node, "zOffset"),
+        type=attrs.text(node, "type"),
+        subtype=attrs.text(node, "subtype"),
+        name=attrs.text(node, "name"),
+        dynamic=attrs.boolean(node, "dynamic", False),
+        orientation=_orientation(attrs, node),
+        valid_length=attrs.num(node, "validLength"),
+        length=attrs.number(node, "length"),
+        width=attrs.number(node, "width"),
+        height=attrs.number(node, "height"),
+        radius=attrs.number(node, "radius"),
+        hdg=attrs.num(node, "hdg"),
+        pitch=attrs.num(node, "pitch"),
+        roll=attrs.num(node, "roll"),
+        outlines=tuple(outlines),
+        repeats=tuple(_repeat(attrs, r) for r in node.iterchildren("repeat")),
+        validity=_validity(attrs, node),
+        line=node.sourceline,
+    )
+
+
+def parse_objects(attrs: Attributes, road, road_id: str) -> tuple[m.RoadObject, ...]:
+    """§13 <objects> of one road."""
+    return tuple(parse_object(attrs, n, road_id) for group in road.iterchildren("objects")
+                 for n in group.iterchildren("object"))
+
+
+def parse_junction(attrs: Attributes, node) -> m.Junction:
+    """§12 <junction> with connections and lane links."""
+    jtype = attrs.text(node, "type", "default") or "default"
+    connections = []
+    for c in node.iterchildren("connection"):
+        linked = attrs.text(c, "linkedRoad")
+        connecting = attrs.text(c, "connectingRoad") or linked
+        if connecting is None:
+            raise attrs.error(c, "missing required attribute 'connectingRoad'")
+        contact = attrs.choice(c, "contactPoint", ("start", "end"), None)
+        if contact is None:
+            raise attrs.error(c, "missing required attribute 'contactPoint'")
+        connections.append(m.JunctionConnection(
+            id=attrs.req_text(c, "id"),
+            incoming_road=attrs.req_text(c, "incomingRoad"),
+            connecting_road=connecting,
+            contact_point=contact,
+            lane_links=tuple(m.LaneLink(attrs.req_integer(ll, "from"), attrs.req_integer(ll, "to"))
+                             for ll in c.iterchildren("laneLink")),
+            type=attrs.text(c, "type"),
+            line=c.sourceline,
+        ))
+    ids = [c.id for c in connections]
+    for c in connections:
+        if ids.count(c.id) > 1:
+            raise attrs.error(node, f"duplicate connection id {c.id!r} in junction")
+    return m.Junction(
+        id=attrs.req_text(node, "id"),
+        name=attrs.text(node, "name", "") or "",
+        type=jtype,
+        connections=tuple(connections),
+        controllers=tuple(m.JunctionController(attrs.req_text(k, "id"), attrs.text(k, "type"),
+                                               attrs.integer(k, "sequence"))
+                          for k in node.iterchildren("controller")),
+        main_road=attrs.text(node, "mainRoad"),
+        s_start=attrs.number(node, "sStart"),
+        s_end=attrs.number(node, "sEnd"),
+        orientation=attrs.text(node, "orientation"),
+        line=node.sourceline,
+    )
+
+
+def parse_controller(attrs: Attributes, node) -> m.Controller:
+    """§14.8 <controller> and the signals it controls."""
+    return m.Controller(
+        id=attrs.req_text(node, "id"),
+        name=attrs.text(node, "name"),
+        sequence=attrs.integer(node, "sequence"),
+        controls=tuple(m.ControlEntry(attrs.req_text(c, "signalId"), attrs.text(c, "type"))
+                       for c in node.iterchildren("control")),
+        line=node.sourceline,
+    )

@@ -1,0 +1,260 @@
+"""<road> elements to ``model.Road``: links, types, plan view, profiles, lanes.
+
+Section numbers are those of ASAM OpenDRIVE 1.8.0; the element names read here
+are the same from OpenDRIVE 1.4 to 1.8 (1.4 lacks <shape>, lane <rule>, road
+@rule, which then take their defaults).
+"""
+
+from __future__ import annotations
+
+from simplatform.opendrive import model as m
+from simplatform.opendrive.parse_features import parse_objects, parse_signals
+from simplatform.opendrive.xml_input import Attributes, LENGTH_UNITS
+
+
+def _sorted_by(records: list, key: str, what: str, node, problems: list[str], attrs: Attributes) -> tuple:
+    """Records in ascending order; the standard requires it, so an unsorted list
+    is reported as a problem and sorted (stable) rather than rejected."""
+    values = [getattr(r, key) for r in records]
+    if any(b < a for a, b in zip(values, values[1:])):
+        problems.append(f"{attrs.source}:{node.sourceline}: {what} records not in ascending order; sorted")
+        records = sorted(records, key=lambda r: getattr(r, key))
+    return tuple(records)
+
+
+def _cubic(attrs: Attributes, node, s_name: str = "s") -> m.CubicRecord:
+    return m.CubicRecord(
+        s=attrs.req_number(node, s_name),
+        a=attrs.req_number(node, "a"),
+        b=attrs.req_number(node, "b"),
+        c=attrs.req_number(node, "c"),
+        d=attrs.req_number(node, "d"),
+        line=node.sourceline,
+    )
+
+
+def parse_link(attrs: Attributes, node) -> m.RoadLink:
+    element_type = attrs.choice(node, "elementType", ("road", "junction"), None)
+    if element_type is None:
+        raise attrs.error(node, "missing required attribute 'elementType'")
+    contact = attrs.choice(node, "contactPoint", ("start", "end"), None)
+    if element_type == "road" and contact is None:
+        raise attrs.error(node, "a link to a road needs the attribute 'contactPoint'")
+    return m.RoadLink(
+        element_type=element_type,
+        element_id=attrs.req_text(node, "elementId"),
+        contact_point=contact,
+        element_s=attrs.number(node, "elementS"),
+        element_dir=attrs.text(node, "elementDir"),
+        line=node.sourceline,
+    )
+
+
+def parse_geometry(attrs: Attributes, node) -> m.Geometry:
+    """§9.2 <geometry> with exactly one child naming its kind."""
+    s = attrs.req_number(node, "s")
+    x = attrs.req_number(node, "x")
+    y = attrs.req_number(node, "y")
+    hdg = attrs.req_number(node, "hdg")
+    length = attrs.req_number(node, "length")
+    if length <= 0.0:
+        raise attrs.error(node, f"geometry length must be positive, got {length:g}")
+    kinds = [c for c in node if isinstance(c.tag, str) and c.tag != "userData"]
+    if len(kinds) != 1:
+        raise attrs.error(node, "a <geometry> needs exactly one of <line>, <arc>, <spiral>, <poly3>, <paramPoly3>")
+    k = kinds[0]
+    base = dict(s=s, x=x, y=y, hdg=hdg, length=length, line=node.sourceline)
+    if k.tag == "line":
+        return m.Line(**base)
+    if k.tag == "arc":
+        return m.Arc(**base, curvature=attrs.req_number(k, "curvature"))
+    if k.tag == "spiral":
+        return m.Spiral(**base, curv_start=attrs.req_number(k, "curvStart"), curv_end=attrs.req_number(k, "curvEnd"))
+    if k.tag == "poly3":
+        return m.Poly3(**base, **{n: attrs.req_number(k, n) for n in "abcd"})
+    if k.tag == "paramPoly3":
+        p_range = attrs.choice(k, "pRange", ("arcLength", "normalized"), "normalized")
+        names = ("aU", "bU", "cU", "dU", "aV", "bV", "cV", "dV")
+        fields = ("a_u", "b_u", "c_u", "d_u", "a_v", "b_v", "c_v", "d_v")
+        return m.ParamPoly3(**base, **{f: attrs.req_number(k, n) for f, n in zip(fields, names)}, p_range=p_range)
+    raise attrs.error(k, f"unknown geometry kind <{k.tag}>")
+
+
+def _lane_link_ids(attrs: Attributes, lane_node, which: str) -> tuple[int, ...]:
+    return tuple(
+        attrs.req_integer(n, "id") for link in lane_node.iterchildren("link") for n in link.iterchildren(which)
+    )
+
+
+def _road_mark(attrs: Attributes, node) -> m.RoadMark:
+    lines: list[m.RoadMarkLine] = []
+    type_name = None
+    for t in node.iterchildren("type"):
+        type_name = attrs.text(t, "name")
+        for ln in t.iterchildren("line"):
+            lines.append(m.RoadMarkLine(
+                length=attrs.num(ln, "length"), space=attrs.num(ln, "space"),
+                t_offset=attrs.num(ln, "tOffset"), s_offset=attrs.num(ln, "sOffset"),
+                rule=attrs.text(ln, "rule"), width=attrs.number(ln, "width"), color=attrs.text(ln, "color"),
+            ))
+    return m.RoadMark(
+        s_offset=attrs.req_number(node, "sOffset"),
+        type=attrs.text(node, "type", "none") or "none",
+        weight=attrs.text(node, "weight"),
+        color=attrs.text(node, "color", "standard") or "standard",
+        material=attrs.text(node, "material"),
+        width=attrs.number(node, "width"),
+        lane_change=attrs.text(node, "laneChange"),
+        height=attrs.number(node, "height"),
+        type_name=type_name,
+        lines=tuple(lines),
+        line=node.sourceline,
+    )
+
+
+def parse_lane(attrs: Attributes, node, problems: list[str]) -> m.Lane:
+    """§11.4–11.8 one <lane> with its records (sOffset relative to the section)."""
+    def so(records, what):
+        return _sorted_by(records, "s_offset" if what != "width" and what != "border" else "s", what, node, problems, attrs)
+
+    widths = [_cubic(attrs, n, "sOffset") for n in node.iterchildren("width")]
+    borders = [_cubic(attrs, n, "sOffset") for n in node.iterchildren("border")]
+    return m.Lane(
+        id=attrs.req_integer(node, "id"),
+        type=attrs.text(node, "type", "none") or "none",
+        level=attrs.boolean(node, "level", False),
+        predecessors=_lane_link_ids(attrs, node, "predecessor"),
+        successors=_lane_link_ids(attrs, node, "successor"),
+        widths=so(widths, "width"),
+        borders=so(borders, "border"),
+        road_marks=so([_road_mark(attrs, n) for n in node.iterchildren("roadMark")], "roadMark"),
+        speeds=so([m.LaneSpeed(attrs.req_number(n, "sOffset"), v, n.sourceline)
+                   for n in node.iterchildren("speed") if (v := attrs.speed(n)) is not None], "speed"),
+        heights=so([m.LaneHeight(attrs.req_number(n, "sOffset"), attrs.num(n, "inner"), attrs.num(n, "outer"), n.sourceline)
+                    for n in node.iterchildren("height")], "height"),
+        materials=so([m.LaneMaterial(attrs.req_number(n, "sOffset"), attrs.num(n, "friction", 1.0),
+                                     attrs.text(n, "surface"), attrs.number(n, "roughness"), n.sourceline)
+                      for n in node.iterchildren("material")], "material"),
+        accesses=so([m.LaneAccess(attrs.num(n, "sOffset"), attrs.req_text(n, "restriction"),
+                                  attrs.text(n, "rule"), n.sourceline)
+                     for n in node.iterchildren("access")], "access"),
+        rules=so([m.LaneRule(attrs.num(n, "sOffset"), attrs.req_text(n, "value"), n.sourceline)
+                  for n in node.iterchildren("rule")], "rule"),
+        line=node.sourceline,
+    )
+
+
+def _lane_group(attrs: Attributes, section, side: str, sign: int, problems: list[str]) -> tuple[m.Lane, ...]:
+    lanes: list[m.Lane] = []
+    for group in section.iterchildren(side):
+        for node in group.iterchildren("lane"):
+            lane = parse_lane(attrs, node, problems)
+            if sign == 0 and lane.id != 0 or sign != 0 and (lane.id * sign <= 0):
+                raise attrs.error(node, f"lane id {lane.id} is not allowed in <{side}>")
+            if sign != 0 and not lane.widths and not lane.borders:
+                raise attrs.error(node, f"lane {lane.id} has neither <width> nor <border>")
+            lanes.append(lane)
+    ids = [lane.id for lane in lanes]
+    for lane in lanes:
+        if ids.count(lane.id) > 1:
+            raise attrs.error(section, f"duplicate lane id {lane.id} in lane section")
+    lanes.sort(key=lambda lane: abs(lane.id))
+    expected = list(range(1, len(lanes) + 1))
+    if sign != 0 and [abs(i) for i in (lane.id for lane in lanes)] != expected:
+        raise attrs.error(section, f"<{side}> lane ids {sorted(ids, key=abs)} are not consecutive from {sign}")
+    return tuple(lanes)
+
+
+def parse_lanes(attrs: Attributes, lanes_node, road_length: float, problems: list[str]) -> tuple[tuple, tuple]:
+    """§11 <lanes>: lane offsets and lane sections (each closed by the next one)."""
+    offsets = _sorted_by([_cubic(attrs, n) for n in lanes_node.iterchildren("laneOffset")],
+                         "s", "laneOffset", lanes_node, problems, attrs)
+    raw = []
+    for sec in lanes_node.iterchildren("laneSection"):
+        s = attrs.req_number(sec, "s")
+        center = _lane_group(attrs, sec, "center", 0, problems)
+        if len(center) != 1:
+            raise attrs.error(sec, "a lane section needs exactly one centre lane (id 0)")
+        raw.append((s, sec, center[0], _lane_group(attrs, sec, "left", 1, problems),
+                    _lane_group(attrs, sec, "right", -1, problems)))
+    if not raw:
+        raise attrs.error(lanes_node, "<lanes> has no <laneSection>")
+    if any(b[0] < a[0] for a, b in zip(raw, raw[1:])):
+        raise attrs.error(lanes_node, "lane sections are not in ascending s")
+    sections = []
+    for i, (s, sec, center, left, right) in enumerate(raw):
+        s_end = raw[i + 1][0] if i + 1 < len(raw) else max(road_length, s)
+        sections.append(m.LaneSection(
+            s=s, s_end=s_end, center=center, left=left, right=right,
+            single_side=attrs.boolean(sec, "singleSide", False), line=sec.sourceline,
+        ))
+    return offsets, tuple(sections)
+
+
+def _road_types(attrs: Attributes, road) -> tuple[m.RoadType, ...]:
+    out = []
+    for n in road.iterchildren("type"):
+        speed = None
+        for sp in n.iterchildren("speed"):
+            speed = attrs.speed(sp)
+        out.append(m.RoadType(attrs.req_number(n, "s"), attrs.req_text(n, "type"),
+                              attrs.text(n, "country"), speed, n.sourceline))
+    return tuple(sorted(out, key=lambda r: r.s))
+
+
+def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
+    """§8 one <road>."""
+    road_id = attrs.req_text(road, "id")
+    length = attrs.req_number(road, "length")
+    if length < 0.0:
+        raise attrs.error(road, f"road length must not be negative, got {length:g}")
+    junction = attrs.text(road, "junction", "-1")
+    rule = attrs.choice(road, "rule", ("RHT", "LHT"), "RHT")
+    pred = succ = None
+    for link in road.iterchildren("link"):
+        for n in link.iterchildren("predecessor"):
+            pred = parse_link(attrs, n)
+        for n in link.iterchildren("successor"):
+            succ = parse_link(attrs, n)
+    plan = [parse_geometry(attrs, g) for pv in road.iterchildren("planView") for g in pv.iterchildren("geometry")]
+    if not plan:
+        raise attrs.error(road, f"road {road_id} has no <planView><geometry>")
+    plan_t = _sorted_by(plan, "s", "geometry", road, problems, attrs)
+    total = sum(g.length for g in plan_t)
+    end = plan_t[-1].s + plan_t[-1].length
+    if abs(end - length) > 1e-3 or abs(total - length) > 1e-3:
+        problems.append(f"{attrs.source}:{road.sourceline}: road {road_id}: length {length:g} differs from its "
+                        f"plan view (geometry ends at s={end:g}, total length {total:g})")
+    elev = [_cubic(attrs, n) for p in road.iterchildren("elevationProfile") for n in p.iterchildren("elevation")]
+    superelev = [_cubic(attrs, n) for p in road.iterchildren("lateralProfile") for n in p.iterchildren("superelevation")]
+    shapes = [m.ShapeRecord(attrs.req_number(n, "s"), attrs.req_number(n, "t"), attrs.req_number(n, "a"),
+                            attrs.req_number(n, "b"), attrs.req_number(n, "c"), attrs.req_number(n, "d"), n.sourceline)
+              for p in road.iterchildren("lateralProfile") for n in p.iterchildren("shape")]
+    lanes_nodes = list(road.iterchildren("lanes"))
+    if len(lanes_nodes) != 1:
+        raise attrs.error(road, f"road {road_id} needs exactly one <lanes>")
+    offsets, sections = parse_lanes(attrs, lanes_nodes[0], length, problems)
+    signals, references = parse_signals(attrs, road, road_id)
+    return m.Road(
+        id=road_id,
+        name=attrs.text(road, "name", "") or "",
+        length=length,
+        junction=None if junction in (None, "-1", "") else junction,
+        rule=rule or "RHT",
+        predecessor=pred,
+        successor=succ,
+        types=_road_types(attrs, road),
+        plan_view=plan_t,
+        elevations=_sorted_by(elev, "s", "elevation", road, problems, attrs),
+        superelevations=_sorted_by(superelev, "s", "superelevation", road, problems, attrs),
+        shapes=tuple(sorted(shapes, key=lambda r: (r.s, r.t))),
+        lane_offsets=offsets,
+        lane_sections=sections,
+        signals=signals,
+        signal_references=references,
+        objects=parse_objects(attrs, road, road_id),
+        line=road.sourceline,
+    )
+
+
+__all__ = ["parse_road", "parse_geometry", "parse_lane", "parse_link", "LENGTH_UNITS"]
