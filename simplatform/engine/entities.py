@@ -1,0 +1,154 @@
+"""The world state as a structure of arrays: one row per declared entity.
+
+Why arrays: every per-step consumer (default controller, conditions, collision,
+recorder) works on all entities at once, and a row object per entity per step
+would cost more than the whole step budget (DESIGN.md: 50 µs at 200× real
+time).  Entities that an ``AddEntityAction`` has not yet added (or a
+``DeleteEntityAction`` removed) keep their row with ``active`` false, so
+indices never shift during a run.
+
+``lane_*`` columns hold where the entity stands on the road network: the road
+id (a Python list, ``None`` off road), lane id, s along the road reference
+line, and ``offset`` from the lane centre (+left), as OpenSCENARIO's
+LanePosition.  ``odometer`` is the distance travelled since the start, for
+TraveledDistanceCondition and distance-based transitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simplatform.world import EntityKind, LaneLocation, WorldSnapshot
+
+_STATE_COLUMNS = (
+    "x", "y", "z", "heading", "pitch", "roll", "speed", "vx", "vy", "ax", "ay", "yaw_rate",
+    "length", "width", "height", "bbox_center_x", "bbox_center_y", "bbox_center_z",
+    "wheel_angle", "wheel_rot", "odometer", "lane_s", "lane_offset", "road_t", "max_speed",
+    "max_acceleration", "max_deceleration", "wheelbase",
+)
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """What the table needs to know of one declared entity."""
+
+    name: str
+    kind: EntityKind
+    category: str
+    length: float
+    width: float
+    height: float
+    center_x: float = 0.0
+    center_y: float = 0.0
+    center_z: float = 0.0
+    max_speed: float = 70.0
+    max_acceleration: float = 10.0
+    max_deceleration: float = 10.0
+    wheelbase: float = 2.7
+    is_ego: bool = False
+    active: bool = True
+
+
+class EntityTable:
+    """Mutable per-step state of every entity; ``snapshot()`` freezes a copy."""
+
+    def __init__(self, specs: list[EntitySpec] | tuple[EntitySpec, ...]) -> None:
+        n = len(specs)
+        self.specs = tuple(specs)
+        self.names: tuple[str, ...] = tuple(s.name for s in specs)
+        self.kinds = tuple(s.kind for s in specs)
+        self.categories = tuple(s.category for s in specs)
+        self.index: dict[str, int] = {name: i for i, name in enumerate(self.names)}
+        for col in _STATE_COLUMNS:
+            setattr(self, col, np.zeros(n))
+        self.length[:] = [s.length for s in specs]
+        self.width[:] = [s.width for s in specs]
+        self.height[:] = [s.height for s in specs]
+        self.bbox_center_x[:] = [s.center_x for s in specs]
+        self.bbox_center_y[:] = [s.center_y for s in specs]
+        self.bbox_center_z[:] = [s.center_z for s in specs]
+        self.max_speed[:] = [s.max_speed for s in specs]
+        self.max_acceleration[:] = [s.max_acceleration for s in specs]
+        self.max_deceleration[:] = [s.max_deceleration for s in specs]
+        self.wheelbase[:] = [s.wheelbase for s in specs]
+        self.lane_road: list[str | None] = [None] * n
+        self.lane_id = np.zeros(n, dtype=np.int64)
+        self.active = np.array([s.active for s in specs], dtype=bool)
+        self.visible = np.ones(n, dtype=bool)
+        self.ego: str | None = next((s.name for s in specs if s.is_ego), None)
+        self._all_active = bool(self.active.all())
+        self._lane_cache: list[LaneLocation | None] = [None] * n
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def set_active(self, i: int, active: bool) -> None:
+        self.active[i] = active
+        self._all_active = bool(self.active.all())
+
+    def set_lane(self, i: int, road_id: str | None, lane_id: int, s: float, offset: float, road_t: float) -> None:
+        self.lane_road[i] = road_id
+        self.lane_id[i] = lane_id
+        self.lane_s[i] = s
+        self.lane_offset[i] = offset
+        self.road_t[i] = road_t
+
+    def lane_location(self, i: int) -> LaneLocation | None:
+        road = self.lane_road[i]
+        if road is None:
+            return None
+        return LaneLocation(road, int(self.lane_id[i]), float(self.lane_s[i]), float(self.lane_offset[i]))
+
+    def set_velocity_from_speed(self) -> None:
+        """vx, vy from speed and heading (entities moved by the default controller slip no sideways)."""
+        np.multiply(self.speed, np.cos(self.heading), out=self.vx)
+        np.multiply(self.speed, np.sin(self.heading), out=self.vy)
+
+    def snapshot(
+        self,
+        time: float,
+        step: int,
+        *,
+        signals=None,
+        collisions: tuple[tuple[str, str], ...] = (),
+        environment=None,
+    ) -> WorldSnapshot:
+        """A frozen copy holding only active entities."""
+        lanes = tuple(self.lane_location(i) for i in range(len(self.names)))
+        if self._all_active:
+            sel = slice(None)
+            names, kinds, cats = self.names, self.kinds, self.categories
+        else:
+            sel = np.nonzero(self.active)[0]
+            names = tuple(self.names[i] for i in sel)
+            kinds = tuple(self.kinds[i] for i in sel)
+            cats = tuple(self.categories[i] for i in sel)
+            lanes = tuple(lanes[i] for i in sel)
+        return WorldSnapshot(
+            time=time,
+            step=step,
+            names=names,
+            kinds=kinds,
+            categories=cats,
+            x=self.x[sel].copy(), y=self.y[sel].copy(), z=self.z[sel].copy(),
+            heading=self.heading[sel].copy(), pitch=self.pitch[sel].copy(), roll=self.roll[sel].copy(),
+            speed=self.speed[sel].copy(), vx=self.vx[sel].copy(), vy=self.vy[sel].copy(),
+            ax=self.ax[sel].copy(), ay=self.ay[sel].copy(), yaw_rate=self.yaw_rate[sel].copy(),
+            length=self.length[sel].copy(), width=self.width[sel].copy(), height=self.height[sel].copy(),
+            bbox_center_x=self.bbox_center_x[sel].copy(), bbox_center_y=self.bbox_center_y[sel].copy(),
+            bbox_center_z=self.bbox_center_z[sel].copy(),
+            lanes=lanes,
+            visible=self.visible[sel].copy(),
+            ego=self.ego,
+            signals=signals if signals is not None else {},
+            collisions=collisions,
+            environment=environment if environment is not None else {},
+        )
+
+    def bbox_centers(self) -> tuple[np.ndarray, np.ndarray]:
+        c, s = np.cos(self.heading), np.sin(self.heading)
+        cx = self.x + c * self.bbox_center_x - s * self.bbox_center_y
+        cy = self.y + s * self.bbox_center_x + c * self.bbox_center_y
+        return cx, cy
