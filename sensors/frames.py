@@ -1,0 +1,133 @@
+"""Rigid transforms between the world, the ego vehicle and a sensor.
+
+Frames (DESIGN.md): the world is the OpenDRIVE inertial frame; the ego and every
+sensor use ISO 8855 / ROS REP-103 axes (x forward, y left, z up).  Orientations
+are intrinsic z-y'-x'' (yaw, pitch, roll) Tait-Bryan angles, the convention of
+ISO 8855 §2 and of OpenSCENARIO's Orientation (h, p, r), so the rotation matrix
+is R = Rz(yaw) · Ry(pitch) · Rx(roll) and maps body vectors into the parent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simplatform.world import WorldSnapshot
+
+
+def rotation_matrix(roll: float, pitch: float, yaw: float) -> np.ndarray:
+    """3×3 body→parent rotation for intrinsic z-y'-x'' angles (radians)."""
+    return rotation_matrices(np.array([roll]), np.array([pitch]), np.array([yaw]))[0]
+
+
+def rotation_matrices(roll: np.ndarray, pitch: np.ndarray, yaw: np.ndarray) -> np.ndarray:
+    """Vectorised ``rotation_matrix``: (N,) angles → (N, 3, 3)."""
+    cr, sr = np.cos(roll), np.sin(roll)
+    cp, sp = np.cos(pitch), np.sin(pitch)
+    cy, sy = np.cos(yaw), np.sin(yaw)
+    out = np.empty((len(roll), 3, 3))
+    out[:, 0, 0] = cy * cp
+    out[:, 0, 1] = cy * sp * sr - sy * cr
+    out[:, 0, 2] = cy * sp * cr + sy * sr
+    out[:, 1, 0] = sy * cp
+    out[:, 1, 1] = sy * sp * sr + cy * cr
+    out[:, 1, 2] = sy * sp * cr - cy * sr
+    out[:, 2, 0] = -sp
+    out[:, 2, 1] = cp * sr
+    out[:, 2, 2] = cp * cr
+    return out
+
+
+def euler_from_matrix(r: np.ndarray) -> tuple[float, float, float]:
+    """(roll, pitch, yaw) of a body→parent rotation, inverse of ``rotation_matrix``."""
+    pitch = float(np.arcsin(np.clip(-r[2, 0], -1.0, 1.0)))
+    roll = float(np.arctan2(r[2, 1], r[2, 2]))
+    yaw = float(np.arctan2(r[1, 0], r[0, 0]))
+    return roll, pitch, yaw
+
+
+def quaternion_from_matrix(r: np.ndarray) -> tuple[float, float, float, float]:
+    """(x, y, z, w) unit quaternion, the order of geometry_msgs/Quaternion."""
+    from scipy.spatial.transform import Rotation
+
+    x, y, z, w = Rotation.from_matrix(r).as_quat()
+    return float(x), float(y), float(z), float(w)
+
+
+@dataclass(frozen=True)
+class Transform:
+    """x_parent = rotation · x_child + translation."""
+
+    rotation: np.ndarray
+    translation: np.ndarray
+
+    @staticmethod
+    def identity() -> "Transform":
+        return Transform(np.eye(3), np.zeros(3))
+
+    @staticmethod
+    def from_pose(x: float, y: float, z: float, roll: float, pitch: float, yaw: float) -> "Transform":
+        return Transform(rotation_matrix(roll, pitch, yaw), np.array([x, y, z], dtype=float))
+
+    def __matmul__(self, other: "Transform") -> "Transform":
+        return Transform(self.rotation @ other.rotation, self.rotation @ other.translation + self.translation)
+
+    def inverse(self) -> "Transform":
+        rt = self.rotation.T
+        return Transform(rt, -rt @ self.translation)
+
+    def apply(self, points: np.ndarray) -> np.ndarray:
+        """Transform (N, 3) points child → parent."""
+        return points @ self.rotation.T + self.translation
+
+    def apply_vectors(self, vectors: np.ndarray) -> np.ndarray:
+        return vectors @ self.rotation.T
+
+
+@dataclass(frozen=True)
+class MountPose:
+    """Where a sensor sits on the ego: relative to the reference point (rear-axle centre), ISO 8855."""
+
+    x: float = 0.0
+    y: float = 0.0
+    z: float = 0.0
+    roll: float = 0.0
+    pitch: float = 0.0
+    yaw: float = 0.0
+
+    def transform(self) -> Transform:
+        return Transform.from_pose(self.x, self.y, self.z, self.roll, self.pitch, self.yaw)
+
+
+def entity_transform(snapshot: WorldSnapshot, index: int) -> Transform:
+    """Entity reference frame → world."""
+    return Transform.from_pose(
+        float(snapshot.x[index]), float(snapshot.y[index]), float(snapshot.z[index]),
+        float(snapshot.roll[index]), float(snapshot.pitch[index]), float(snapshot.heading[index]),
+    )
+
+
+def ego_index(snapshot: WorldSnapshot) -> int | None:
+    return snapshot.index(snapshot.ego) if snapshot.ego is not None else None
+
+
+def sensor_transform(snapshot: WorldSnapshot, mount: MountPose) -> Transform:
+    """Sensor frame → world for the ego of ``snapshot`` (identity ego pose if there is none)."""
+    i = ego_index(snapshot)
+    ego = entity_transform(snapshot, i) if i is not None else Transform.identity()
+    return ego @ mount.transform()
+
+
+def point_velocities(snapshot: WorldSnapshot, index: np.ndarray, points_world: np.ndarray) -> np.ndarray:
+    """World velocity (N, 3) of points rigidly attached to entities ``index``.
+
+    v_p = v_ref + ω × (p − p_ref) with ω = (0, 0, yaw_rate): the snapshot carries the
+    planar motion only (vx, vy, yaw_rate), so vertical velocity is zero.
+    """
+    vx = snapshot.vx[index]
+    vy = snapshot.vy[index]
+    r = snapshot.yaw_rate[index]
+    dx = points_world[:, 0] - snapshot.x[index]
+    dy = points_world[:, 1] - snapshot.y[index]
+    return np.stack([vx - r * dy, vy + r * dx, np.zeros_like(vx)], axis=1)

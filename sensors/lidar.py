@@ -1,0 +1,216 @@
+"""Rotating and non-repetitive lidar over the ray-casting scene.
+
+Per sweep: one table of ray directions (``lidar_patterns``), rotated into the
+world with the mount and ego pose, cast once against the static scene and —
+for the rays whose azimuth interval can reach an actor — once against the
+actor scene.  Each return is then judged by the lidar range equation for an
+extended Lambertian target (Jelalian, *Laser Radar Systems*, 1992, ch. 2):
+
+    P_r ∝ ρ · cos θ · e^(−2αR) / R²
+
+with ρ the surface reflectivity at 905 nm, θ the incidence angle, α the
+atmospheric extinction (fog, rain: ``environment.Weather``).  A return is
+kept when P_r reaches the power of the datasheet's reference target (a ρ_ref
+Lambertian target at normal incidence at ``detection_range_m``), so the
+reach of a dark surface is shorter than that of a bright one, as datasheets
+state ("120 m at 80 %, 50 m at 10 %").  Reported intensity is P_r
+normalised so that a white (ρ = 1) target at normal incidence saturates at
+255 from ``intensity_reference_range_m`` inwards.
+
+Range noise is Gaussian with the datasheet accuracy as σ (plus Goodin's rain
+spread); dropout removes a return with a fixed probability.  With
+``motion_distortion`` every ray is cast from the pose the ego had when that
+ray fired (constant velocity and yaw rate backwards from the snapshot, the
+sweep ending at the snapshot), while the point is reported in the sensor
+frame of its own firing time — exactly what an un-deskewed driver publishes.
+Actors do not move within a sweep.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sensors.base import SensorConfig, TypedParameters
+from sensors.environment import Weather
+from sensors.frames import MountPose, ego_index, sensor_transform
+from sensors.lidar_patterns import (
+    LidarSpec, ScanPattern, explicit_spec, preset, risley_pattern, spinning_pattern,
+)
+from sensors.pointcloud import LABEL_DTYPE, PointCloud, pack_points
+from sensors.scene import SensorScene, actor_box_corners
+from simplatform.world import WorldSnapshot
+
+_DEFAULTS = {
+    "channels": None, "vertical_fov_deg": None, "elevations_deg": None, "columns": None,
+    "horizontal_resolution_deg": None, "horizontal_fov_deg": None,
+    "max_range_m": None, "min_range_m": None, "range_noise_m": None, "dropout_probability": 0.0,
+    "detection_range_m": None, "detection_reflectivity": None, "intensity_reference_range_m": 10.0,
+    "motion_distortion": False, "labels": False, "wavelength_nm": 905.0, "frame_id": None,
+}
+
+
+class Lidar:
+    """A lidar of a rig; ``sense`` returns one sweep as a ``PointCloud``."""
+
+    def __init__(self, config: SensorConfig) -> None:
+        self.config = config
+        p = TypedParameters(config, _DEFAULTS)
+        base = None
+        if config.preset is not None:
+            base = preset(config.preset)
+            if base is None:
+                from sensors.lidar_patterns import PRESETS
+                raise config.error(f"unknown lidar preset {config.preset!r}; known: {', '.join(PRESETS)}", "preset")
+        self.spec = self._spec(p, base)
+        self.rate_hz = config.rate_hz
+        self.max_range = p.float("max_range_m", minimum=0.0) if p.raw("max_range_m") is not None else self.spec.max_range_m
+        self.min_range = p.float("min_range_m", minimum=0.0) if p.raw("min_range_m") is not None else self.spec.min_range_m
+        self.range_sigma = p.float("range_noise_m", minimum=0.0) if p.raw("range_noise_m") is not None else self.spec.range_accuracy_m
+        self.dropout = p.float("dropout_probability", minimum=0.0, maximum=1.0)
+        det_range = p.float("detection_range_m", minimum=1e-3) if p.raw("detection_range_m") is not None else self.spec.detection_range_m
+        det_refl = p.float("detection_reflectivity", minimum=1e-6) if p.raw("detection_reflectivity") is not None else self.spec.detection_reflectivity
+        self.power_threshold = det_refl / det_range ** 2
+        self.intensity_reference = p.float("intensity_reference_range_m", minimum=1e-3)
+        self.motion_distortion = p.bool("motion_distortion")
+        self.labels = p.bool("labels")
+        self.wavelength_nm = p.float("wavelength_nm", minimum=100.0)
+        self.frame_id = str(p.raw("frame_id") or config.name)
+        self.rng = config.rng()
+        self._static_pattern = None if self.spec.risley_fov_deg > 0 else spinning_pattern(self.spec, self.rate_hz)
+
+    def _spec(self, p: TypedParameters, base: LidarSpec | None) -> LidarSpec:
+        explicit = any(p.raw(k) is not None for k in ("channels", "vertical_fov_deg", "elevations_deg", "columns",
+                                                      "horizontal_resolution_deg", "horizontal_fov_deg"))
+        if base is not None and not explicit:
+            return base
+        if base is None and p.raw("channels") is None and p.raw("elevations_deg") is None:
+            raise self.config.error("a lidar needs a preset or explicit channels / elevations_deg", "parameters")
+        if base is not None and base.risley_fov_deg > 0:
+            raise self.config.error(f"preset {base.name} has a fixed non-repetitive pattern; drop the explicit "
+                                    "channels/fov keys", "parameters")
+        hfov = p.float("horizontal_fov_deg", minimum=1e-3, maximum=360.0) if p.raw("horizontal_fov_deg") is not None \
+            else (base.horizontal_fov_deg if base else 360.0)
+        if p.raw("columns") is not None:
+            columns = p.int("columns", minimum=1)
+        elif p.raw("horizontal_resolution_deg") is not None:
+            columns = int(round(hfov / p.float("horizontal_resolution_deg", minimum=1e-4)))
+        elif base is not None:
+            from sensors.lidar_patterns import column_count
+            columns = column_count(base, self.config.rate_hz)
+        else:
+            raise self.config.error("give columns or horizontal_resolution_deg", "parameters")
+        elevations = p.floats("elevations_deg")
+        channels = p.int("channels", minimum=1) if p.raw("channels") is not None else (
+            len(elevations) if elevations else len(base.elevations_deg))
+        vfov = p.floats("vertical_fov_deg", 2)
+        if elevations is None and vfov is None and base is not None:
+            elevations = base.elevations_deg if channels == len(base.elevations_deg) else None
+            vfov = (min(base.elevations_deg), max(base.elevations_deg))
+        if elevations is not None and len(elevations) != channels:
+            raise self.config.error(f"elevations_deg lists {len(elevations)} angles for {channels} channels", "elevations_deg")
+        return explicit_spec(self.config.name, channels, vfov, elevations, columns, hfov, base)
+
+    # ------------------------------------------------------------------ sweep
+    def pattern(self, time: float) -> ScanPattern:
+        if self._static_pattern is not None:
+            return self._static_pattern
+        return risley_pattern(self.spec, self.rate_hz, int(round(time * self.rate_hz)))
+
+    def sense(self, snapshot: WorldSnapshot, scene: SensorScene) -> PointCloud:
+        pattern = self.pattern(snapshot.time)
+        n = pattern.size
+        to_world = sensor_transform(snapshot, self.config.mount)
+        directions = pattern.directions @ to_world.rotation.T.astype(np.float32)
+        origins = np.broadcast_to(to_world.translation.astype(np.float32), (n, 3))
+        if self.motion_distortion:
+            origins, directions = self._distort(snapshot, pattern, origins, directions)
+        actor_rays = self._actor_rays(snapshot, scene, pattern, to_world)
+        hits = scene.cast(origins, directions, actor_rays=actor_rays)
+        return self._returns(snapshot, scene, pattern, directions, hits)
+
+    def _distort(self, snapshot, pattern, origins, directions):
+        """Cast each ray from the ego pose at its firing time (sweep ends at the snapshot)."""
+        i = ego_index(snapshot)
+        if i is None:
+            return origins, directions
+        dt = (pattern.time - pattern.period_s).astype(np.float64)        # ≤ 0: before the snapshot
+        yaw = snapshot.yaw_rate[i] * dt
+        c, s = np.cos(yaw), np.sin(yaw)
+        pivot = np.array([snapshot.x[i], snapshot.y[i], 0.0])
+        rel = origins - pivot
+        o = np.empty((len(dt), 3))
+        o[:, 0] = c * rel[:, 0] - s * rel[:, 1] + pivot[0] + snapshot.vx[i] * dt
+        o[:, 1] = s * rel[:, 0] + c * rel[:, 1] + pivot[1] + snapshot.vy[i] * dt
+        o[:, 2] = rel[:, 2]
+        d = np.empty_like(directions)
+        d[:, 0] = c * directions[:, 0] - s * directions[:, 1]
+        d[:, 1] = s * directions[:, 0] + c * directions[:, 1]
+        d[:, 2] = directions[:, 2]
+        return o.astype(np.float32), d
+
+    def _actor_rays(self, snapshot, scene: SensorScene, pattern: ScanPattern, to_world) -> np.ndarray | None:
+        """Rays whose sensor-frame azimuth falls inside some actor box's azimuth interval."""
+        idx = scene.actor_indices
+        if len(idx) == 0:
+            return np.zeros(0, dtype=np.int64)
+        corners = to_world.inverse().apply(actor_box_corners(snapshot, idx).reshape(-1, 3)).reshape(-1, 8, 3)
+        dist = np.linalg.norm(corners, axis=2).min(axis=1)
+        near = dist <= self.max_range + np.linalg.norm(corners[:, 0] - corners[:, 7], axis=1)
+        corners = corners[near]
+        if len(corners) == 0:
+            return np.zeros(0, dtype=np.int64)
+        az = np.arctan2(corners[..., 1], corners[..., 0])
+        centre = np.arctan2(corners[..., 1].mean(axis=1), corners[..., 0].mean(axis=1))
+        rel = (az - centre[:, None] + np.pi) % (2 * np.pi) - np.pi
+        lo = centre + rel.min(axis=1)
+        hi = centre + rel.max(axis=1)
+        margin = 2e-3
+        if self.motion_distortion:
+            i = ego_index(snapshot)
+            if i is not None:
+                speed = math.hypot(snapshot.vx[i], snapshot.vy[i])
+                margin += abs(snapshot.yaw_rate[i]) * pattern.period_s + np.arctan2(
+                    speed * pattern.period_s, np.maximum(dist[near], 1e-3))
+        lo = lo - margin
+        hi = hi + margin
+        straddle = (rel.max(axis=1) - rel.min(axis=1)) > np.pi - 0.1
+        hi = np.where(straddle, lo + 2 * np.pi, hi)
+        return pattern.rays_in_azimuth(lo, hi)
+
+    def _returns(self, snapshot, scene: SensorScene, pattern: ScanPattern, directions, hits) -> PointCloud:
+        n = pattern.size
+        weather = Weather.from_environment(snapshot.environment)
+        alpha = weather.lidar_extinction(self.wavelength_nm)
+        noise = self.rng.standard_normal(n, dtype=np.float32)
+        drop = self.rng.random(n, dtype=np.float32) < self.dropout if self.dropout > 0 else None
+        t = hits.t
+        keep = (t >= self.min_range) & (t <= self.max_range)
+        if drop is not None:
+            keep &= ~drop
+        idx = np.flatnonzero(keep)
+        r = t[idx]
+        mat = hits.material[idx]
+        reflectivity = scene.material_table("reflectivity").astype(np.float32)[mat]
+        cos_inc = np.abs(np.einsum("ij,ij->i", hits.normal[idx], directions[idx]))
+        echo = reflectivity * cos_inc
+        if alpha > 0:
+            echo = echo * np.exp(-2.0 * alpha * r)
+        power = echo / (r * r)
+        bright = power >= self.power_threshold
+        idx, r, mat, echo = idx[bright], r[bright], mat[bright], echo[bright]
+        sigma = math.hypot(self.range_sigma, weather.lidar_rain_range_sigma())
+        measured = r + sigma * noise[idx] if sigma > 0 else r
+        measured = np.maximum(measured, 0.0)
+        xyz = pattern.directions[idx] * measured[:, None]
+        scale = 255.0 * self.intensity_reference ** 2
+        intensity = np.minimum(echo * (scale / np.maximum(r * r, self.intensity_reference ** 2)), 255.0)
+        points = pack_points(xyz, intensity, pattern.ring[idx], pattern.time[idx])
+        labels = None
+        if self.labels:
+            labels = np.empty(len(idx), dtype=LABEL_DTYPE)
+            labels["actor"] = hits.actor[idx]
+            labels["semantic"] = scene.material_table("semantic").astype(np.uint8)[mat]
+        return PointCloud(stamp=snapshot.time - pattern.period_s, frame_id=self.frame_id, points=points,
+                          labels=labels, actor_names=snapshot.names)

@@ -1,0 +1,212 @@
+"""Lidar scan patterns: which direction each ray of a sweep points and when it fires.
+
+A pattern is a table computed once per (preset, rate) and reused every sweep:
+unit directions in the sensor frame (ISO 8855), the ring (laser) of each ray
+and its firing time from the start of the sweep.  Spinning heads turn
+clockwise seen from above (Velodyne and Ouster both do), so the azimuth
+φ = atan2(y, x) falls with time; the sweep starts and ends behind the sensor
+(φ = ±180°), where ROS drivers cut the scan by default.
+
+Preset numbers come from the manufacturers' datasheets / user manuals:
+- VLP-16 (Velodyne Puck, 63-9229 Rev-H): 16 lasers −15°…+15° every 2°, 100 m,
+  ±3 cm typical; one firing cycle of all 16 lasers every 55.296 µs with
+  2.304 µs between lasers (manual §9.5) → 1808 columns at 10 Hz (≈0.2°).
+- HDL-32E (97-0038 Rev-M): 32 lasers +10.67°…−30.67° (1.33° pitch), 100 m,
+  ±2 cm; firing cycle 46.08 µs, 1.152 µs between lasers → 2170 columns at 10 Hz.
+- HDL-64E S3 (63-HDL64ES3 Rev-J): 64 lasers, +2°…−24.8°, upper block
+  +2°…−8.33° at ≈1/3°, lower block −8.83°…−24.8° at ≈1/2°; 0.1728° azimuth at
+  600 rpm (2083 columns), 120 m (50 m on 10 % pavement), ≤2 cm (1σ).
+- Ouster OS1-128 (Rev C datasheet): 128 channels uniformly over ±22.5°, 1024
+  or 2048 columns per rotation at 10 Hz, all channels of a column stamped
+  together; 120 m at 80 %, 45 m at 10 %; ±3 cm precision.
+- Livox Mid-40-like non-repetitive pattern (Livox Mid-40 datasheet: 38.4°
+  circular FoV, 100 000 points/s, 90 m at 10 %, 2 cm 1σ): two Risley prisms
+  counter-rotating at incommensurate rates steer one beam along a rosette that
+  never repeats (Marshall, "Risley prism scan patterns", Proc. SPIE 3787,
+  1999), so each frame is different and coverage grows with integration time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LidarSpec:
+    """Everything that defines a lidar head; a preset is one of these."""
+
+    name: str
+    elevations_deg: tuple[float, ...] = ()
+    columns: int = 0
+    """Azimuth samples per sweep for a spinning head; 0 = derive from firing_period_s."""
+    horizontal_fov_deg: float = 360.0
+    firing_period_s: float = 0.0
+    """Time of one column (all lasers once); with a rate it gives the column count."""
+    laser_interval_s: float = 0.0
+    """Delay between consecutive lasers within a column (0: all fire together)."""
+    max_range_m: float = 100.0
+    min_range_m: float = 0.5
+    range_accuracy_m: float = 0.03
+    detection_range_m: float = 100.0
+    """Range at which a target of ``detection_reflectivity`` at normal incidence is still detected."""
+    detection_reflectivity: float = 0.1
+    default_rate_hz: float = 10.0
+    risley_fov_deg: float = 0.0
+    """>0 selects the non-repetitive Risley-prism pattern with this circular FoV."""
+    points_per_second: float = 0.0
+
+
+PRESETS: dict[str, LidarSpec] = {
+    "VLP-16": LidarSpec(
+        "VLP-16", tuple(np.arange(-15.0, 15.1, 2.0)), firing_period_s=55.296e-6, laser_interval_s=2.304e-6,
+        max_range_m=100.0, min_range_m=0.5, range_accuracy_m=0.03, detection_range_m=100.0),
+    "HDL-32E": LidarSpec(
+        "HDL-32E", tuple(np.linspace(-30.67, 10.67, 32)), firing_period_s=46.08e-6, laser_interval_s=1.152e-6,
+        max_range_m=100.0, min_range_m=1.0, range_accuracy_m=0.02, detection_range_m=70.0),
+    "HDL-64E": LidarSpec(
+        "HDL-64E", tuple(np.concatenate([np.linspace(-24.8, -8.83, 32), np.linspace(-8.33, 2.0, 32)])),
+        columns=2083, laser_interval_s=0.0, max_range_m=120.0, min_range_m=0.9, range_accuracy_m=0.02,
+        detection_range_m=50.0),
+    "OS1-128": LidarSpec(
+        "OS1-128", tuple(np.linspace(-22.5, 22.5, 128)), columns=1024, max_range_m=120.0, min_range_m=0.3,
+        range_accuracy_m=0.03, detection_range_m=45.0),
+    "Livox-Mid40": LidarSpec(
+        "Livox-Mid40", (0.0,), max_range_m=260.0, min_range_m=1.0, range_accuracy_m=0.02,
+        detection_range_m=90.0, risley_fov_deg=38.4, points_per_second=100_000.0),
+}
+PRESET_ALIASES = {k.lower().replace("-", "").replace("_", ""): k for k in PRESETS}
+
+
+def preset(name: str) -> LidarSpec | None:
+    return PRESETS.get(PRESET_ALIASES.get(name.lower().replace("-", "").replace("_", ""), ""))
+
+
+@dataclass(frozen=True)
+class ScanPattern:
+    """One sweep's rays; every array is indexed by ray."""
+
+    directions: np.ndarray
+    """(N, 3) float32 unit vectors in the sensor frame."""
+    ring: np.ndarray
+    """(N,) uint16 laser index, 0 = lowest elevation (Velodyne/Ouster ``ring``)."""
+    time: np.ndarray
+    """(N,) float32 firing time from the sweep start, in [0, period)."""
+    period_s: float
+    azimuth_order: np.ndarray
+    """Ray indices sorted by azimuth (for selecting rays within an azimuth interval)."""
+    sorted_azimuth: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.ring)
+
+    def rays_in_azimuth(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Indices of rays whose azimuth lies in any interval [lo_k, hi_k] (radians, hi_k ≥ lo_k).
+
+        Intervals may cross ±π; they are split there and looked up in the sorted
+        azimuth table, so the cost is O(K log N) plus one pass over the rays.
+        """
+        lo = np.asarray(lo, dtype=float)
+        hi = np.asarray(hi, dtype=float)
+        n = self.size
+        if len(lo) == 0:
+            return np.zeros(0, dtype=np.int64)
+        if np.any(hi - lo >= 2 * np.pi):
+            return np.arange(n)
+        start = (lo + np.pi) % (2 * np.pi) - np.pi
+        end = start + (hi - lo)
+        wrap = end > np.pi
+        a = np.concatenate([start, np.full(int(wrap.sum()), -np.pi)])
+        b = np.concatenate([np.minimum(end, np.pi), end[wrap] - 2 * np.pi])
+        i0 = np.searchsorted(self.sorted_azimuth, a, side="left")
+        i1 = np.searchsorted(self.sorted_azimuth, b, side="right")
+        marks = np.zeros(n + 1, dtype=np.int32)
+        np.add.at(marks, i0, 1)
+        np.add.at(marks, i1, -1)
+        inside = np.cumsum(marks[:n]) > 0
+        return self.azimuth_order[inside]
+
+
+def _unit(azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
+    ce = np.cos(elevation)
+    return np.stack([ce * np.cos(azimuth), ce * np.sin(azimuth), np.sin(elevation)], axis=1).astype(np.float32)
+
+
+def _finish(directions: np.ndarray, ring: np.ndarray, time: np.ndarray, period: float) -> ScanPattern:
+    azimuth = np.arctan2(directions[:, 1], directions[:, 0]).astype(np.float64)
+    order = np.argsort(azimuth, kind="stable")
+    return ScanPattern(
+        directions=np.ascontiguousarray(directions, dtype=np.float32),
+        ring=ring.astype(np.uint16), time=time.astype(np.float32), period_s=period,
+        azimuth_order=order, sorted_azimuth=azimuth[order],
+    )
+
+
+def column_count(spec: LidarSpec, rate_hz: float) -> int:
+    if spec.columns > 0:
+        return spec.columns
+    if spec.firing_period_s <= 0:
+        raise ValueError(f"lidar {spec.name}: give columns or firing_period_s")
+    return int(round(1.0 / (rate_hz * spec.firing_period_s)))
+
+
+@lru_cache(maxsize=32)
+def spinning_pattern(spec: LidarSpec, rate_hz: float) -> ScanPattern:
+    """Column-major table (all lasers of column 0, then column 1, …) of a spinning head."""
+    period = 1.0 / rate_hz
+    cols = column_count(spec, rate_hz)
+    elevations = np.deg2rad(np.asarray(spec.elevations_deg, dtype=float))
+    order = np.argsort(elevations, kind="stable")  # ring 0 = lowest beam
+    elevations = elevations[order]
+    channels = len(elevations)
+    fov = np.deg2rad(spec.horizontal_fov_deg)
+    col = np.arange(cols)
+    if spec.horizontal_fov_deg >= 360.0:
+        azimuth_col = np.pi - col * (2 * np.pi / cols)           # clockwise from the rear
+    else:
+        azimuth_col = fov / 2 - (col + 0.5) * (fov / cols)       # clockwise across the FoV
+    az = np.repeat(azimuth_col, channels)
+    el = np.tile(elevations, cols)
+    ring = np.tile(np.arange(channels), cols)
+    col_time = col * (period / cols)
+    # lasers fire in datasheet order (spec.elevations_deg); ring r is datasheet laser order[r]
+    laser_time = order * spec.laser_interval_s
+    time = np.repeat(col_time, channels) + np.tile(laser_time, cols)
+    return _finish(_unit(az, el), ring, time, period)
+
+
+@lru_cache(maxsize=64)
+def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
+    """Frame ``frame`` of the two-prism rosette: u(t) = δ(e^{iω₁t} + e^{iω₂t}), ω₂/ω₁ irrational."""
+    period = 1.0 / rate_hz
+    n = int(round(spec.points_per_second * period))
+    t_local = np.arange(n) * (period / n)
+    t = frame * period + t_local
+    delta = np.deg2rad(spec.risley_fov_deg) / 4.0                 # two prisms, each δ: max 2δ = FoV/2
+    w1 = 2 * np.pi * 76.0                                         # prism rates (rev/s); ratio is the
+    w2 = -w1 * (np.sqrt(5.0) - 1.0) / 2.0                          # golden ratio, so it never repeats
+    u = delta * (np.cos(w1 * t) + np.cos(w2 * t))                 # azimuth-like deflection
+    v = delta * (np.sin(w1 * t) + np.sin(w2 * t))                 # elevation-like deflection
+    return _finish(_unit(u, v), np.zeros(n, dtype=np.uint16), t_local, period)
+
+
+def explicit_spec(
+    name: str,
+    channels: int,
+    vertical_fov_deg: tuple[float, float] | None,
+    elevations_deg: tuple[float, ...] | None,
+    columns: int,
+    horizontal_fov_deg: float,
+    base: LidarSpec | None = None,
+) -> LidarSpec:
+    """A spinning head from explicit channels/fov/resolution (uniform elevations unless listed)."""
+    if elevations_deg is None:
+        lo, hi = vertical_fov_deg if vertical_fov_deg is not None else (-15.0, 15.0)
+        elevations_deg = tuple(np.linspace(lo, hi, channels)) if channels > 1 else ((lo + hi) / 2,)
+    fields = dict(base.__dict__) if base is not None else {}
+    fields.update(name=name, elevations_deg=tuple(float(e) for e in elevations_deg), columns=columns,
+                  horizontal_fov_deg=horizontal_fov_deg, risley_fov_deg=0.0)
+    return LidarSpec(**fields)

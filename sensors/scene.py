@@ -1,0 +1,277 @@
+"""The ray-casting world every sensor looks at: a static map plus this step's actors.
+
+Why two parts: open3d's ``RaycastingScene`` (Embree BVH) cannot remove or move
+geometry, and the static world (road surface, markings, curbs, OpenDRIVE
+objects and signals: tens or hundreds of thousands of triangles) must not be
+rebuilt every step.  So the static scene is built once per map and cached by
+content (``static_world_for``), and the actors — boxes from their OpenSCENARIO
+BoundingBox by default, meshes where given — go into a second, tiny scene built
+for each snapshot (a few hundred triangles: well under a millisecond).  A ray's
+hit is the nearer of the two.  Sensors that know which rays can reach an actor
+(the lidar via azimuth intervals, the camera via projected boxes) pass only
+those to the actor scene; ``bench/sensor_bench.py`` measures the choice.
+
+Every hit maps back to a material (``SensorScene.materials``): the static mesh
+materials first, then one material per snapshot entity, so that
+``material[i] - n_static`` is the entity index of an actor hit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Protocol, Sequence
+
+import numpy as np
+import open3d as o3d
+
+from sensors.frames import rotation_matrices
+from sensors.materials import Material, material_for_category, material_for_name
+from simplatform.world import WorldSnapshot
+
+
+class MeshWithMaterials(Protocol):
+    """The shape of ``simplatform.opendrive.mesh.RoadMesh``."""
+
+    mesh: Any  # open3d.geometry.TriangleMesh
+    triangle_material: np.ndarray
+    materials: Mapping[int, str]
+
+
+@dataclass(frozen=True)
+class SimpleMesh:
+    """A ``MeshWithMaterials`` for tests and for OpenDRIVE objects built outside the road mesh."""
+
+    mesh: Any
+    triangle_material: np.ndarray
+    materials: Mapping[int, str]
+
+    @staticmethod
+    def single(mesh: o3d.geometry.TriangleMesh, material: str) -> "SimpleMesh":
+        return SimpleMesh(mesh, np.zeros(len(mesh.triangles), dtype=np.int32), {0: material})
+
+
+@dataclass(frozen=True)
+class ActorMesh:
+    """A mesh in the entity frame (metres, relative to the reference point) replacing its box."""
+
+    vertices: np.ndarray
+    triangles: np.ndarray
+
+
+@dataclass(frozen=True)
+class RayHits:
+    """One row per ray; misses have ``t = inf``, ``material = -1`` and ``actor = -1``."""
+
+    t: np.ndarray
+    normal: np.ndarray
+    material: np.ndarray
+    actor: np.ndarray
+
+    @property
+    def hit(self) -> np.ndarray:
+        return np.isfinite(self.t)
+
+
+class StaticWorld:
+    """The static scene of one map: the BVH plus the triangle → material table."""
+
+    def __init__(self, parts: Sequence[MeshWithMaterials]) -> None:
+        self.scene = o3d.t.geometry.RaycastingScene()
+        materials: list[Material] = []
+        by_name: dict[str, int] = {}
+        offsets = []
+        tables = []
+        count = 0
+        for part in parts:
+            n = len(part.mesh.triangles)
+            if n == 0:
+                continue
+            local = {}
+            for mid, name in part.materials.items():
+                if name not in by_name:
+                    by_name[name] = len(materials)
+                    materials.append(material_for_name(name))
+                local[int(mid)] = by_name[name]
+            lut = np.full(max(local, default=0) + 1, -1, dtype=np.int32)
+            for mid, idx in local.items():
+                lut[mid] = idx
+            tri_mat = np.asarray(part.triangle_material, dtype=np.int64)
+            if len(tri_mat) != n:
+                raise ValueError(f"triangle_material has {len(tri_mat)} entries for {n} triangles")
+            table = lut[tri_mat]
+            if np.any(table < 0):
+                raise ValueError("triangle_material names a material id missing from materials")
+            gid = self.scene.add_triangles(o3d.t.geometry.TriangleMesh.from_legacy(part.mesh))
+            if gid != len(offsets):
+                raise RuntimeError("open3d geometry ids are not consecutive")
+            offsets.append(count)
+            tables.append(table)
+            count += n
+        self.materials: tuple[Material, ...] = tuple(materials)
+        self.geometry_offset = np.array(offsets + [count], dtype=np.int64)
+        self.triangle_material = np.concatenate(tables) if tables else np.zeros(0, dtype=np.int32)
+        self.triangle_count = count
+
+    def cast(self, rays: np.ndarray, nthreads: int = 0) -> dict[str, np.ndarray]:
+        if self.triangle_count == 0:
+            n = len(rays)
+            return {"t_hit": np.full(n, np.inf, np.float32), "geometry_ids": np.zeros(n, np.uint32),
+                    "primitive_ids": np.zeros(n, np.uint32), "primitive_normals": np.zeros((n, 3), np.float32)}
+        out = self.scene.cast_rays(o3d.core.Tensor.from_numpy(rays), nthreads=nthreads)
+        return {k: out[k].numpy() for k in ("t_hit", "geometry_ids", "primitive_ids", "primitive_normals")}
+
+    def material_of(self, geometry_ids: np.ndarray, primitive_ids: np.ndarray) -> np.ndarray:
+        return self.triangle_material[self.geometry_offset[geometry_ids.astype(np.int64)] + primitive_ids]
+
+
+_CACHE: "OrderedDict[str, StaticWorld]" = OrderedDict()
+_CACHE_SIZE = 4
+
+
+def _content_key(parts: Sequence[MeshWithMaterials]) -> str:
+    h = hashlib.sha1()
+    for part in parts:
+        h.update(np.ascontiguousarray(np.asarray(part.mesh.vertices)).tobytes())
+        h.update(np.ascontiguousarray(np.asarray(part.mesh.triangles)).tobytes())
+        h.update(np.ascontiguousarray(np.asarray(part.triangle_material)).tobytes())
+        h.update(repr(sorted(part.materials.items())).encode())
+    return h.hexdigest()
+
+
+def static_world_for(parts: MeshWithMaterials | Sequence[MeshWithMaterials] | None) -> StaticWorld:
+    """The static world of a map, built once and cached by mesh content (LRU of four maps)."""
+    if parts is None:
+        parts = ()
+    elif not isinstance(parts, (list, tuple)):
+        parts = (parts,)
+    key = _content_key(parts)
+    world = _CACHE.get(key)
+    if world is None:
+        world = StaticWorld(parts)
+        _CACHE[key] = world
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    else:
+        _CACHE.move_to_end(key)
+    return world
+
+
+# Unit box corners and its 12 triangles (outward winding), corner k = signs of (x, y, z).
+_BOX_CORNERS = np.array([[sx, sy, sz] for sx in (-0.5, 0.5) for sy in (-0.5, 0.5) for sz in (-0.5, 0.5)])
+_BOX_TRIANGLES = np.array([
+    [0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5],   # -x, +x
+    [0, 4, 5], [0, 5, 1], [2, 3, 7], [2, 7, 6],   # -y, +y
+    [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3],   # -z, +z
+], dtype=np.int64)
+
+
+def actor_box_corners(snapshot: WorldSnapshot, indices: np.ndarray | None = None) -> np.ndarray:
+    """World corners (M, 8, 3) of the entities' bounding boxes (corner order of ``_BOX_CORNERS``)."""
+    idx = np.arange(len(snapshot)) if indices is None else np.asarray(indices, dtype=np.int64)
+    dims = np.stack([snapshot.length[idx], snapshot.width[idx], snapshot.height[idx]], axis=1)
+    centre = np.stack([snapshot.bbox_center_x[idx], snapshot.bbox_center_y[idx], snapshot.bbox_center_z[idx]], axis=1)
+    local = _BOX_CORNERS[None, :, :] * dims[:, None, :] + centre[:, None, :]
+    rot = rotation_matrices(snapshot.roll[idx], snapshot.pitch[idx], snapshot.heading[idx])
+    pos = np.stack([snapshot.x[idx], snapshot.y[idx], snapshot.z[idx]], axis=1)
+    return np.einsum("mij,mkj->mki", rot, local) + pos[:, None, :]
+
+
+class SensorScene:
+    """Static world + the actors of one snapshot, as sensors cast against them.
+
+    ``exclude`` names entities left out of the actor scene — by default the ego,
+    whose own box would otherwise enclose every sensor mounted on it.
+    """
+
+    def __init__(
+        self,
+        static: StaticWorld | None,
+        snapshot: WorldSnapshot,
+        *,
+        actor_meshes: Mapping[str, ActorMesh] | None = None,
+        exclude: Iterable[str] | None = None,
+    ) -> None:
+        self.static = static if static is not None else static_world_for(None)
+        self.snapshot = snapshot
+        excluded = set(exclude) if exclude is not None else ({snapshot.ego} if snapshot.ego else set())
+        self.actor_indices = np.array([i for i, n in enumerate(snapshot.names) if n not in excluded and snapshot.visible[i]], dtype=np.int64)
+        self.n_static = len(self.static.materials)
+        self.materials: tuple[Material, ...] = self.static.materials + tuple(
+            material_for_category(c) for c in snapshot.categories)
+        self._actor_scene, self._triangle_actor = self._build_actor_scene(actor_meshes or {})
+
+    def _build_actor_scene(self, actor_meshes: Mapping[str, ActorMesh]):
+        snap = self.snapshot
+        if len(self.actor_indices) == 0:
+            return None, np.zeros(0, dtype=np.int64)
+        box_idx = np.array([i for i in self.actor_indices if snap.names[i] not in actor_meshes], dtype=np.int64)
+        verts, tris, owner = [], [], []
+        offset = 0
+        if len(box_idx):
+            corners = actor_box_corners(snap, box_idx)
+            verts.append(corners.reshape(-1, 3))
+            tris.append((_BOX_TRIANGLES[None] + 8 * np.arange(len(box_idx))[:, None, None]).reshape(-1, 3))
+            owner.append(np.repeat(box_idx, 12))
+            offset = 8 * len(box_idx)
+        for i in self.actor_indices:
+            mesh = actor_meshes.get(snap.names[i])
+            if mesh is None:
+                continue
+            rot = rotation_matrices(snap.roll[i:i + 1], snap.pitch[i:i + 1], snap.heading[i:i + 1])[0]
+            verts.append(np.asarray(mesh.vertices) @ rot.T + np.array([snap.x[i], snap.y[i], snap.z[i]]))
+            tris.append(np.asarray(mesh.triangles, dtype=np.int64) + offset)
+            owner.append(np.full(len(mesh.triangles), i, dtype=np.int64))
+            offset += len(mesh.vertices)
+        scene = o3d.t.geometry.RaycastingScene()
+        scene.add_triangles(
+            o3d.core.Tensor.from_numpy(np.ascontiguousarray(np.concatenate(verts), dtype=np.float32)),
+            o3d.core.Tensor.from_numpy(np.ascontiguousarray(np.concatenate(tris), dtype=np.uint32)),
+        )
+        return scene, np.concatenate(owner)
+
+    def cast(
+        self,
+        origins: np.ndarray,
+        directions: np.ndarray,
+        *,
+        max_range: float = np.inf,
+        actor_rays: np.ndarray | None = None,
+        nthreads: int = 0,
+    ) -> RayHits:
+        """Cast unit-direction rays; ``actor_rays`` (indices) limits the actor test to rays that can reach one."""
+        n = len(directions)
+        rays = np.empty((n, 6), dtype=np.float32)
+        rays[:, :3] = origins
+        rays[:, 3:] = directions
+        st = self.static.cast(rays, nthreads)
+        t = st["t_hit"]
+        normal = st["primitive_normals"]
+        hit = np.isfinite(t)
+        material = np.full(n, -1, dtype=np.int32)
+        if np.any(hit):
+            material[hit] = self.static.material_of(st["geometry_ids"][hit], st["primitive_ids"][hit])
+        actor = np.full(n, -1, dtype=np.int32)
+        if self._actor_scene is not None:
+            sub = np.arange(n) if actor_rays is None else np.asarray(actor_rays, dtype=np.int64)
+            if len(sub):
+                dyn = self._actor_scene.cast_rays(o3d.core.Tensor.from_numpy(rays[sub]), nthreads=nthreads)
+                ta = dyn["t_hit"].numpy()
+                nearer = ta < t[sub]
+                rows = sub[nearer]
+                owner = self._triangle_actor[dyn["primitive_ids"].numpy()[nearer]]
+                t[rows] = ta[nearer]
+                normal[rows] = dyn["primitive_normals"].numpy()[nearer]
+                actor[rows] = owner
+                material[rows] = self.n_static + owner
+        if np.isfinite(max_range):
+            far = t > max_range
+            t[far] = np.inf
+            material[far] = -1
+            actor[far] = -1
+        return RayHits(t=t, normal=normal, material=material, actor=actor)
+
+    def material_table(self, name: str) -> np.ndarray:
+        """One property of every material as an array indexed like ``RayHits.material``."""
+        return np.array([getattr(m, name) for m in self.materials])

@@ -1,0 +1,55 @@
+"""Small worlds for the sensor tests: planes, walls and boxes built with open3d."""
+
+from __future__ import annotations
+
+import numpy as np
+import open3d as o3d
+import pytest
+
+from sensors.scene import SimpleMesh
+from simplatform.world import EntityKind, EntityState, BoundingBox, WorldSnapshot
+
+
+def plane(size: float, z: float = 0.0, material: str = "asphalt") -> SimpleMesh:
+    """A square ground plane centred on the origin at height z."""
+    box = o3d.geometry.TriangleMesh.create_box(size, size, 0.01)
+    box.translate([-size / 2, -size / 2, z - 0.01])
+    return SimpleMesh.single(box, material)
+
+
+def wall(x: float, yaw: float = 0.0, size: float = 400.0, material: str = "wall") -> SimpleMesh:
+    """A thin vertical wall whose face passes through (x, 0) with normal rotated by yaw from −x."""
+    box = o3d.geometry.TriangleMesh.create_box(0.01, size, size)
+    box.translate([0.0, -size / 2, -size / 2])
+    r = o3d.geometry.get_rotation_matrix_from_xyz((0.0, 0.0, yaw))
+    box.rotate(r, center=(0, 0, 0))
+    box.translate([x, 0.0, 0.0])
+    return SimpleMesh.single(box, material)
+
+
+def entity(name, x=0.0, y=0.0, z=0.0, heading=0.0, vx=0.0, vy=0.0, yaw_rate=0.0, category="car",
+           bbox=(4.5, 1.8, 1.5, 1.4, 0.0, 0.75), ego=False, kind=EntityKind.VEHICLE, ax=0.0, ay=0.0):
+    speed = float(np.hypot(vx, vy))
+    return EntityState(name=name, kind=kind, category=category, x=x, y=y, z=z, heading=heading, pitch=0.0,
+                       roll=0.0, speed=speed, vx=vx, vy=vy, ax=ax, ay=ay, yaw_rate=yaw_rate,
+                       bbox=BoundingBox(*bbox), lane=None, is_ego=ego)
+
+
+def room(half: float = 10.0) -> list[SimpleMesh]:
+    """A closed box room around the origin: four walls at ±half, floor and ceiling at ∓5 m."""
+    walls = []
+    for k in range(4):
+        box = o3d.geometry.TriangleMesh.create_box(0.01, 4 * half, 4 * half)
+        box.translate([half, -2 * half, -2 * half])
+        box.rotate(o3d.geometry.get_rotation_matrix_from_xyz((0.0, 0.0, k * np.pi / 2)), center=(0, 0, 0))
+        walls.append(SimpleMesh.single(box, "wall"))
+    return walls + [plane(4 * half, z=-5.0), plane(4 * half, z=5.0)]
+
+
+def snapshot(*states, time=0.0, environment=None) -> WorldSnapshot:
+    return WorldSnapshot.from_states(time, int(round(time / 0.01)), list(states), environment=environment)
+
+
+
+def ego_world() -> WorldSnapshot:
+    return snapshot(entity("ego", ego=True))
