@@ -1,0 +1,187 @@
+"""Inverse road coordinates: world (x, y) → (road, lane, s, t, offset).
+
+The method (as in esmini's RoadManager and libOpenDRIVE, re-derived here):
+
+1. Every road is sampled once every ``spacing`` metres along its reference line
+   and its lane centre lines; the samples go into a ``scipy.spatial.cKDTree``
+   with the (road, s) they came from.  A point inside a lane lies within half
+   a lane width (laterally) and half a spacing (longitudinally) of one of its
+   own lane's samples, so the k nearest samples name every road that can
+   contain the point, with an s to start from.
+2. For each candidate road the exact foot point on the reference line is
+   found by Newton's method on f(s) = (P(s) − Q)·T(s) = 0, whose derivative is
+   1 − κ(s)·t (steps bounded to two spacings, s kept on the road; a point
+   whose foot point falls beyond a road end is not on that road).
+3. t = (Q − P)·N gives the lane from the boundary tables (``lanes``).
+
+Everything after the tree query is grouped by road and vectorised.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from simplatform.opendrive.road_frame import RoadFrame
+
+NEWTON_ITERATIONS = 16
+NEWTON_TOLERANCE = 1e-10
+END_TOLERANCE = 1e-6
+
+
+class Locator:
+    """KD-tree of lane samples over a set of roads, with exact projection."""
+
+    def __init__(self, frames: list[RoadFrame], spacing: float = 1.0, k: int = 8) -> None:
+        self.frames = frames
+        self.spacing = spacing
+        self.k = k
+        xs, ys, roads, ss = [], [], [], []
+        self.slices: list[slice] = []
+        reach = 0.0
+        start = 0
+        for r, frame in enumerate(frames):
+            length = frame.road.length
+            s = np.linspace(0.0, length, max(2, int(np.ceil(length / spacing)) + 1))
+            offset, _ = frame.lanes.offset(s)
+            ts = [offset]
+            for side in (1, -1):
+                outer = frame.lanes.all_outer(side, s)
+                inner = np.vstack([offset[None, :], outer[:-1]]) if len(outer) else outer
+                centre = 0.5 * (inner + outer)
+                ts.extend(centre)
+                if len(outer):
+                    width = np.abs(outer - inner)
+                    reach = max(reach, float(np.nanmax(width, initial=0.0)) * 0.5)
+            t_all = np.concatenate(ts)
+            s_all = np.tile(s, len(ts))
+            keep = np.isfinite(t_all)
+            t_all, s_all = t_all[keep], s_all[keep]
+            x, y, h, _ = frame.plan.evaluate(s_all)
+            xs.append(x - t_all * np.sin(h))
+            ys.append(y + t_all * np.cos(h))
+            roads.append(np.full(len(s_all), r, dtype=np.int32))
+            ss.append(s_all)
+            self.slices.append(slice(start, start + len(s_all)))
+            start += len(s_all)
+        self.xy = np.column_stack([np.concatenate(xs), np.concatenate(ys)])
+        self.sample_road = np.concatenate(roads)
+        self.sample_s = np.concatenate(ss)
+        self.tree = cKDTree(self.xy)
+        self.bound = reach + spacing + 1e-6
+
+    # ------------------------------------------------------------ candidates
+    def candidates(self, xy: np.ndarray):
+        """Unique (point, road, s guess) triples from the k nearest samples."""
+        k = min(self.k, len(self.xy))
+        dist, idx = self.tree.query(xy, k=k, distance_upper_bound=self.bound)
+        if k == 1:
+            dist, idx = dist[:, None], idx[:, None]
+        found = np.isfinite(dist)
+        idx = np.where(found, idx, 0)
+        road = np.where(found, self.sample_road[idx], -1)
+        # neighbours come sorted by distance: keep the first (closest) sample of each road per point
+        order = np.argsort(road, axis=1, kind="stable")
+        road_sorted = np.take_along_axis(road, order, axis=1)
+        first = np.ones(road.shape, dtype=bool)
+        first[:, 1:] = road_sorted[:, 1:] != road_sorted[:, :-1]
+        keep = first & (road_sorted >= 0)
+        point = np.broadcast_to(np.arange(len(xy))[:, None], road.shape)[keep]
+        s_guess = self.sample_s[np.take_along_axis(idx, order, axis=1)[keep]]
+        return point, road_sorted[keep], s_guess
+
+    # ------------------------------------------------------------ projection
+    def project(self, frame: RoadFrame, x: np.ndarray, y: np.ndarray, s: np.ndarray):
+        """Newton foot points on ``frame``'s reference line: s, t and a validity mask."""
+        length = frame.road.length
+        limit = 2.0 * self.spacing
+        s = np.clip(np.asarray(s, dtype=float), 0.0, length)
+        active = np.ones(s.shape, dtype=bool)
+        for _ in range(NEWTON_ITERATIONS):
+            idx = np.flatnonzero(active)
+            if idx.size == 0:
+                break
+            px, py, h, k = frame.plan.evaluate(s[idx])
+            dx, dy = px - x[idx], py - y[idx]
+            c, sn = np.cos(h), np.sin(h)
+            f = dx * c + dy * sn
+            t = dy * c - dx * sn  # (Q - P)·N with N = (-sin h, cos h)
+            slope = 1.0 - k * t
+            step = np.where(np.abs(slope) > 0.1, f / np.where(slope == 0, 1.0, slope), f)
+            step = np.clip(step, -limit, limit)
+            new = np.clip(s[idx] - step, 0.0, length)
+            done = np.abs(new - s[idx]) < NEWTON_TOLERANCE
+            s[idx] = new
+            active[idx[done]] = False
+        px, py, h, _ = frame.plan.evaluate(s)
+        dx, dy = x - px, y - py
+        c, sn = np.cos(h), np.sin(h)
+        along = dx * c + dy * sn
+        t = dy * c - dx * sn
+        ok = np.abs(along) < END_TOLERANCE + 1e-9 * np.abs(t)
+        return s, t, ok
+
+    def project_one(self, frame_index: int, x: float, y: float) -> tuple[float, float]:
+        """Exact projection on one road: the nearest of its samples, then Newton."""
+        sl = self.slices[frame_index]
+        d2 = (self.xy[sl, 0] - x) ** 2 + (self.xy[sl, 1] - y) ** 2
+        s0 = self.sample_s[sl][int(np.argmin(d2))]
+        s, t, _ = self.project(self.frames[frame_index], np.array([x]), np.array([y]), np.array([s0]))
+        return float(s[0]), float(t[0])
+
+    # ------------------------------------------------------------------ lanes
+    @staticmethod
+    def classify(frame: RoadFrame, s: np.ndarray, t: np.ndarray):
+        """Lane id, offset from the lane centre, lane centre t and an inside mask."""
+        lanes = frame.lanes
+        offset0, _ = lanes.offset(s)
+        n = len(s)
+        lane_id = np.zeros(n, dtype=np.int64)
+        centre = np.full(n, np.nan)
+        inside = np.zeros(n, dtype=bool)
+        for side in (1, -1):
+            mask = (t > offset0) if side > 0 else (t <= offset0)
+            if not mask.any() or not lanes.tables[side]:
+                continue
+            idx = np.flatnonzero(mask)
+            tt = t[idx]
+            outer = lanes.all_outer(side, s[idx])  # (ranks, m)
+            passed = (outer <= tt) if side > 0 else (outer >= tt)
+            rank = passed.sum(axis=0) + 1
+            valid = rank <= len(outer)
+            r = np.minimum(rank, len(outer)) - 1
+            cols = np.arange(len(idx))
+            out_t = outer[r, cols]
+            in_t = np.where(r > 0, outer[np.maximum(r - 1, 0), cols], offset0[idx])
+            valid &= np.isfinite(out_t)
+            lane_id[idx] = np.where(valid, side * rank, 0)
+            centre[idx] = 0.5 * (in_t + out_t)
+            inside[idx] = valid
+        return lane_id, t - centre, centre, inside
+
+    # ---------------------------------------------------------------- queries
+    def locate_pairs(self, xy: np.ndarray):
+        """Every (point, road, lane, s, t, offset) where a point lies in a lane."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        point, road, s_guess = self.candidates(xy)
+        order = np.argsort(road, kind="stable")
+        point, road, s_guess = point[order], road[order], s_guess[order]
+        bounds = np.flatnonzero(np.diff(road)) + 1
+        starts = np.concatenate([[0], bounds])
+        ends = np.concatenate([bounds, [len(road)]])
+        s_out = np.empty(len(road))
+        t_out = np.empty(len(road))
+        lane_out = np.zeros(len(road), dtype=np.int64)
+        off_out = np.empty(len(road))
+        ok_out = np.zeros(len(road), dtype=bool)
+        for a, b in zip(starts, ends):
+            if a == b:
+                continue
+            frame = self.frames[int(road[a])]
+            px, py = xy[point[a:b], 0], xy[point[a:b], 1]
+            s, t, ok = self.project(frame, px, py, s_guess[a:b])
+            lane, off, _, inside = self.classify(frame, s, t)
+            s_out[a:b], t_out[a:b], lane_out[a:b], off_out[a:b] = s, t, lane, off
+            ok_out[a:b] = ok & inside
+        keep = ok_out
+        return point[keep], road[keep], lane_out[keep], s_out[keep], t_out[keep], off_out[keep]

@@ -1,0 +1,132 @@
+"""The road coordinate frame of one road: (s, t) → (x, y, z, heading, pitch, roll).
+
+ASAM OpenDRIVE 1.8.0 §10: the reference line (plan view) gives x, y and
+heading; the elevation profile (§10.4) gives z and the slope; superelevation
+(§10.5.1) is the roll of the road cross section about the reference line and
+the lateral shape (§10.5.2) adds a height profile across it, linearly blended
+between consecutive shape s positions.
+
+Frame choices, stated once: t is measured horizontally along the left normal
+of the reference line (so the inverse xy → (s, t) is a planar problem), and a
+point at t lies on the tilted cross section: z = z(s) + t·tan(roll).  Angles
+follow the right-hand rule of the inertial frame (z up): pitch about the
+lateral axis is positive nose-down, so a road rising with s has pitch
+−atan(dz/ds); roll is the superelevation (positive lowers the right side).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simplatform.opendrive import model as m
+from simplatform.opendrive.lanes import RoadLanes
+from simplatform.opendrive.plan_view import CubicTable, PlanView
+
+
+@dataclass(frozen=True)
+class ShapeProfile:
+    """§10.5.2 shapes grouped by s: each group a piecewise cubic in t."""
+
+    s: np.ndarray
+    groups: tuple[CubicTable, ...]
+
+    @classmethod
+    def of(cls, shapes: tuple[m.ShapeRecord, ...]) -> "ShapeProfile | None":
+        if not shapes:
+            return None
+        by_s: dict[float, list[m.ShapeRecord]] = {}
+        for r in shapes:
+            by_s.setdefault(r.s, []).append(r)
+        keys = sorted(by_s)
+        groups = tuple(CubicTable(np.array([r.t for r in by_s[k]]), np.array([[r.a, r.b, r.c, r.d] for r in by_s[k]]))
+                       for k in keys)
+        return cls(np.array(keys), groups)
+
+    def __call__(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Height at (s, t): the profiles at the neighbouring s positions, blended linearly."""
+        i = np.clip(np.searchsorted(self.s, s, side="right") - 1, 0, len(self.s) - 1)
+        j = np.minimum(i + 1, len(self.s) - 1)
+        out = np.zeros(np.shape(s))
+        for g in np.unique(np.concatenate([i, j])):
+            for idx in (i, j):
+                mask = idx == g
+                if not mask.any():
+                    continue
+                value = self._first_record_aware(self.groups[int(g)], t[mask])
+                span = self.s[j[mask]] - self.s[i[mask]]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    frac = np.where(span > 0, np.clip((s[mask] - self.s[i[mask]]) / span, 0.0, 1.0), 0.0)
+                weight = 1.0 - frac if idx is i else frac
+                out[mask] += weight * value
+        return out
+
+    @staticmethod
+    def _first_record_aware(table: CubicTable, t: np.ndarray) -> np.ndarray:
+        # a shape applies from its first t on; before it (t < first t) the first record extends
+        clamped = np.maximum(t, table.s[0])
+        value, _ = table(clamped)
+        return value
+
+
+class RoadFrame:
+    """Compiled plan view, profiles and lanes of one road."""
+
+    def __init__(self, road: m.Road, source: str = "") -> None:
+        self.road = road
+        self.plan = PlanView(road.plan_view)
+        self.elevation = CubicTable.of(road.elevations)
+        self.superelevation = CubicTable.of(road.superelevations)
+        self.shape = ShapeProfile.of(road.shapes)
+        self.lanes = RoadLanes(road, source)
+        self.flat = self.elevation.empty and self.superelevation.empty and self.shape is None
+        self._elev_s = [r.s for r in road.elevations]
+        self._elev_rows = [(r.s, r.a, r.b, r.c, r.d) for r in road.elevations]
+        self._super_s = [r.s for r in road.superelevations]
+        self._super_rows = [(r.s, r.a, r.b, r.c, r.d) for r in road.superelevations]
+
+    def poses(self, s: np.ndarray, t: np.ndarray):
+        """x, y, z, heading, pitch, roll at many (s, t) of this road."""
+        s = np.asarray(s, dtype=float)
+        t = np.asarray(t, dtype=float)
+        x, y, h, _ = self.plan.evaluate(s)
+        x = x - t * np.sin(h)
+        y = y + t * np.cos(h)
+        if self.flat:
+            zero = np.zeros(s.shape)
+            return x, y, zero, h, zero, zero
+        z, slope = self.elevation(s)
+        roll, _ = self.superelevation(s)
+        z = z + t * np.tan(roll)
+        if self.shape is not None:
+            z = z + self.shape(s, t)
+        return x, y, z, h, -np.arctan(slope), roll
+
+    def pose(self, s: float, t: float) -> tuple[float, float, float, float, float, float]:
+        """Scalar pose without array allocation for flat line/arc roads (the hot path)."""
+        x, y, h, _ = self.plan.evaluate_scalar(s)
+        x -= t * math.sin(h)
+        y += t * math.cos(h)
+        if self.flat:
+            return x, y, 0.0, h, 0.0, 0.0
+        z, slope = _cubic_scalar(self._elev_s, self._elev_rows, s)
+        roll, _ = _cubic_scalar(self._super_s, self._super_rows, s)
+        z += t * math.tan(roll)
+        if self.shape is not None:
+            z += float(self.shape(np.array([s]), np.array([t]))[0])
+        return x, y, z, h, -math.atan(slope), roll
+
+
+def _cubic_scalar(starts: list, rows: list, s: float) -> tuple[float, float]:
+    import bisect
+
+    if not starts:
+        return 0.0, 0.0
+    i = bisect.bisect_right(starts, s) - 1
+    if i < 0:
+        return 0.0, 0.0
+    s0, a, b, c, d = rows[i]
+    ds = s - s0
+    return a + ds * (b + ds * (c + ds * d)), b + ds * (2.0 * c + 3.0 * d * ds)
