@@ -1,0 +1,252 @@
+"""Bind an lxml element to its model class, resolving parameters on the way.
+
+One generic reader for every OpenSCENARIO element: the model classes declare
+(``attr``/``elem``/``elems``/``text`` in ``model.base``) which XML attribute or
+child each field comes from; ``bind`` walks the XML once, opens a parameter
+scope wherever an element declares ``ParameterDeclarations`` (spec 9.1,
+lexical scoping), converts every attribute to its final Python type, and
+hands ``CatalogReference`` elements to the catalog resolver.
+
+Errors are collected, not raised: ``BindContext.errors`` gathers every
+problem with file, line, element and cause, so ``simplatform validate``
+reports all of them in one pass.  A field whose value is wrong is bound as
+``None``; the caller discards the model when errors exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from functools import cache
+from typing import Any, Callable, Mapping
+
+from lxml import etree
+
+from simplatform.errors import ParameterError, ScenarioError, SourceLocation
+from simplatform.openscenario import model  # noqa: F401  (registers all classes)
+from simplatform.openscenario.model.base import REGISTRY, OscElement, is_required
+from simplatform.openscenario.values import Scope, convert, format_value, resolve
+
+
+@dataclass
+class BindContext:
+    """State shared while binding one document and the catalog entries it pulls in."""
+
+    file: str
+    errors: list[ScenarioError] = field(default_factory=list)
+    # resolves a CatalogReference: (node, reference, scope, ctx, expected entry types) -> entry
+    catalogs: Any = None
+    catalog_stack: list[str] = field(default_factory=list)
+    # called with each bound CatalogLocations and its scope (the loader builds its resolver then)
+    on_catalog_locations: Callable[[OscElement, Scope], None] | None = None
+
+    def error(self, node: Any, cause: str, kind: type[ScenarioError] = ScenarioError) -> None:
+        self.errors.append(kind.at(node, cause, file=self.file))
+
+    def for_file(self, file: str) -> "BindContext":
+        """Same error list and catalog state, errors located in ``file``."""
+        return dataclasses.replace(self, file=file)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    attrs: tuple[tuple[str, str, str, bool], ...]  # field, xml name, type, required
+    elems: Mapping[str, tuple[str, str, str, bool]]  # xml -> field, type, kind(elem/elems), required
+    text: str | None
+
+
+@cache
+def _spec(cls: type) -> _Spec:
+    attrs, elems, text = [], {}, None
+    for f in fields(cls):
+        m = f.metadata
+        kind = m.get("kind")
+        if kind == "attr":
+            attrs.append((f.name, m["xml"], m["type"], is_required(f)))
+        elif kind in ("elem", "elems"):
+            elems[m["xml"]] = (f.name, m["type"], kind, bool(m.get("required")))
+        elif kind == "text":
+            text = f.name
+    return _Spec(tuple(attrs), elems, text)
+
+
+def local_name(node: Any) -> str:
+    tag = node.tag
+    return tag.split("}")[-1] if isinstance(tag, str) else ""
+
+
+def location(node: Any, ctx: BindContext) -> SourceLocation:
+    return SourceLocation(ctx.file, node.sourceline, local_name(node))
+
+
+def bind(
+    node: etree._Element,
+    cls: type,
+    scope: Scope,
+    ctx: BindContext,
+    overrides: Mapping[str, Any] | None = None,
+    parent_cls: type | None = None,
+) -> Any:
+    """Bind ``node`` to ``cls``; ``overrides`` replace values of its own ParameterDeclarations."""
+    spec = _spec(cls)
+    kwargs: dict[str, Any] = {}
+    children = [c for c in node if isinstance(c.tag, str)]
+    decl_nodes = [c for c in children if local_name(c) == "ParameterDeclarations"]
+    if "ParameterDeclarations" in spec.elems and decl_nodes:
+        scope = scope.child()
+        kwargs[spec.elems["ParameterDeclarations"][0]] = declare(decl_nodes[0], scope, ctx, overrides or {})
+    elif overrides:
+        for name in overrides:
+            ctx.error(node, f"cannot assign parameter '{name}': <{local_name(node)}> declares no parameters",
+                      ParameterError)
+
+    for fname, xml, type_name, required in spec.attrs:
+        raw = node.get(xml)
+        if raw is None:
+            if required:
+                ctx.error(node, f"missing required attribute '{xml}'")
+            kwargs[fname] = None
+            continue
+        try:
+            kwargs[fname] = resolve(raw, type_name, scope)
+        except ParameterError as exc:
+            ctx.error(node, f"attribute '{xml}': {exc.cause}", ParameterError)
+            kwargs[fname] = None
+    if spec.text:
+        kwargs[spec.text] = (node.text or "").strip()
+
+    grouped: dict[str, list[Any]] = {}
+    for child in children:
+        tag = local_name(child)
+        if tag not in spec.elems:
+            allowed = ", ".join(spec.elems) or "no child elements"
+            ctx.error(child, f"unexpected element in <{local_name(node)}> (allowed: {allowed})")
+            continue
+        grouped.setdefault(tag, []).append(child)
+
+    present = 0
+    for xml, (fname, type_name, kind, required) in spec.elems.items():
+        if fname in kwargs:  # ParameterDeclarations, bound above
+            present += 1
+            continue
+        nodes = grouped.get(xml, [])
+        if not nodes:
+            if required:
+                ctx.error(node, f"missing required child element <{xml}>")
+            kwargs[fname] = () if kind == "elems" else None
+            continue
+        present += 1
+        child_cls = REGISTRY[type_name]
+        if kind == "elem":
+            if len(nodes) > 1:
+                ctx.error(nodes[1], f"<{xml}> may appear only once in <{local_name(node)}>")
+            kwargs[fname] = bind(nodes[0], child_cls, scope, ctx, parent_cls=cls)
+        else:
+            kwargs[fname] = tuple(bind(n, child_cls, scope, ctx, parent_cls=cls) for n in nodes)
+
+    if cls._choice and present != 1:
+        options = ", ".join(f"<{x}>" for x in spec.elems)
+        what = "none" if present == 0 else f"{present}"
+        ctx.error(node, f"expects exactly one of {options}; found {what}")
+
+    if cls.__name__ == "CatalogReference" and ctx.catalogs is not None and None not in (
+        kwargs.get("catalog_name"), kwargs.get("entry_name")
+    ):
+        expected = _expected_entries(parent_cls)
+        ref = cls(**kwargs, source=location(node, ctx))
+        kwargs["resolved"] = ctx.catalogs(node, ref, scope, ctx, expected)
+
+    instance = cls(**kwargs, source=location(node, ctx))
+    if cls.__name__ == "CatalogLocations" and ctx.on_catalog_locations is not None:
+        ctx.on_catalog_locations(instance, scope)
+    return instance
+
+
+CATALOG_ENTRY_TYPES = ("Vehicle", "Controller", "Pedestrian", "MiscObject", "Environment", "Maneuver",
+                       "Trajectory", "Route")
+
+
+def _expected_entries(parent_cls: type | None) -> tuple[str, ...]:
+    """Entry kinds a CatalogReference may stand for: the siblings it replaces in its parent."""
+    if parent_cls is None:
+        return CATALOG_ENTRY_TYPES
+    kinds = tuple(t for _, t, _, _ in _spec(parent_cls).elems.values() if t in CATALOG_ENTRY_TYPES)
+    return kinds or CATALOG_ENTRY_TYPES
+
+
+def declare(
+    decls_node: etree._Element, scope: Scope, ctx: BindContext, overrides: Mapping[str, Any]
+) -> Any:
+    """Bind ParameterDeclarations into ``scope`` (in order: a value may use earlier ones).
+
+    ``overrides`` (from ParameterAssignments or the caller) replace declared
+    values; they are checked against the declared type (9.1.1) and against
+    the declaration's constraint groups (1.1+: a value must satisfy every
+    constraint of at least one group).
+    """
+    decl_cls = REGISTRY["ParameterDeclaration"]
+    bound = []
+    declared: set[str] = set()
+    for node in decls_node:
+        if not isinstance(node.tag, str):
+            continue
+        if local_name(node) != "ParameterDeclaration":
+            ctx.error(node, "unexpected element in <ParameterDeclarations> (allowed: ParameterDeclaration)")
+            continue
+        decl = bind(node, decl_cls, scope, ctx)
+        if decl.name is None or decl.parameter_type is None:
+            continue
+        ptype = decl.parameter_type.value
+        if decl.name in declared:
+            ctx.error(node, f"parameter '{decl.name}' is declared twice in the same scope", ParameterError)
+        declared.add(decl.name)
+        try:
+            if decl.name in overrides:
+                value = convert(overrides[decl.name], ptype)
+            elif decl.value is None:
+                continue
+            else:
+                value = convert(decl.value, ptype)
+        except ParameterError as exc:
+            origin = "assigned value" if decl.name in overrides else "value"
+            ctx.error(node, f"parameter '{decl.name}' ({ptype}): {origin}: {exc.cause}", ParameterError)
+            continue
+        _check_constraints(node, decl, value, ptype, ctx)
+        scope.values[decl.name] = value
+        scope.types[decl.name] = ptype
+        bound.append(dataclasses.replace(decl, value=format_value(value)))
+    for name in overrides:
+        if name not in declared:
+            ctx.error(decls_node, f"no parameter '{name}' is declared here (declared: "
+                      f"{', '.join(sorted(declared)) or 'none'})", ParameterError)
+    return REGISTRY["ParameterDeclarations"](parameter_declarations=tuple(bound),
+                                             source=location(decls_node, ctx))
+
+
+_RULES: dict[str, Callable[[Any, Any], bool]] = {
+    "equalTo": lambda a, b: a == b, "greaterThan": lambda a, b: a > b, "lessThan": lambda a, b: a < b,
+    "greaterOrEqual": lambda a, b: a >= b, "lessOrEqual": lambda a, b: a <= b, "notEqualTo": lambda a, b: a != b,
+}
+
+
+def _check_constraints(node: Any, decl: Any, value: Any, ptype: str, ctx: BindContext) -> None:
+    groups = decl.constraint_groups
+    if not groups:
+        return
+    for group in groups:
+        ok = True
+        for c in group.value_constraints:
+            if c.rule is None or c.value is None:
+                ok = False
+                break
+            try:
+                if not _RULES[c.rule.value](value, convert(c.value, ptype)):
+                    ok = False
+                    break
+            except (ParameterError, TypeError):
+                ok = False
+                break
+        if ok:
+            return
+    ctx.error(node, f"parameter '{decl.name}' = {format_value(value)} violates its constraint groups",
+              ParameterError)

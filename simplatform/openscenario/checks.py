@@ -1,0 +1,160 @@
+"""Semantic checks on a bound scenario: references that name nothing, absurd values.
+
+The XSD cannot say that ``entityRef="Egoo"`` names no entity or that a
+transition lasts -2 s; the standard's prose can (the "Range" of each
+attribute in the class reference, and ASAM's checker rules, Annex C,
+``reference_control.resolvable_entity_references`` and friends).  These
+checks run after binding and add ScenarioErrors at the offending element.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from simplatform.errors import ScenarioError, SourceLocation
+from simplatform.openscenario.model.base import OscElement
+
+# CARLA ScenarioRunner reads ParameterConditions on parameters named criteria_*
+# as evaluation criteria (CollisionTest, ...); they are never declared.
+CARLA_CRITERIA_PREFIX = "criteria_"
+
+
+def _err(errors: list[ScenarioError], source: SourceLocation, cause: str) -> None:
+    errors.append(ScenarioError(cause, file=source.file, line=source.line, element=source.element))
+
+
+@dataclass(frozen=True)
+class _Rule:
+    cls: str
+    field: str
+    ok: Callable[[Any, Any], bool]  # (value, element) -> fine?
+    need: str
+
+
+def _nonneg(v: Any, _e: Any) -> bool:
+    return v >= 0
+
+
+def _positive(v: Any, _e: Any) -> bool:
+    return v > 0
+
+
+def _finite(v: Any, _e: Any) -> bool:
+    return math.isfinite(v)
+
+
+def _transition_ok(v: Any, e: Any) -> bool:
+    if v < 0 or not math.isfinite(v):
+        return False
+    rate_like = e.dynamics_dimension is not None and e.dynamics_dimension.value == "rate"
+    step = e.dynamics_shape is not None and e.dynamics_shape.value == "step"
+    return not (rate_like and v == 0 and not step)
+
+
+# The standard's ranges for the attributes whose violation breaks a run
+# (ASAM OpenSCENARIO XML 1.3 class reference; "Range: [0..inf[" etc.).
+VALUE_RULES = (
+    _Rule("TransitionDynamics", "value", _transition_ok,
+          "a finite value >= 0 (and > 0 for a 'rate' unless the shape is 'step')"),
+    _Rule("Condition", "delay", _nonneg, "a delay >= 0 s"),
+    _Rule("Dimensions", "width", _nonneg, ">= 0 m"),
+    _Rule("Dimensions", "length", _nonneg, ">= 0 m"),
+    _Rule("Dimensions", "height", _nonneg, ">= 0 m"),
+    _Rule("Performance", "max_speed", _nonneg, ">= 0 m/s"),
+    _Rule("Performance", "max_acceleration", _nonneg, ">= 0 m/s^2"),
+    _Rule("Performance", "max_deceleration", _nonneg, ">= 0 m/s^2"),
+    _Rule("Vehicle", "mass", _nonneg, ">= 0 kg"),
+    _Rule("Pedestrian", "mass", _nonneg, ">= 0 kg"),
+    _Rule("MiscObject", "mass", _nonneg, ">= 0 kg"),
+    _Rule("Axle", "wheel_diameter", _nonneg, ">= 0 m"),
+    _Rule("Axle", "track_width", _nonneg, ">= 0 m"),
+    _Rule("Axle", "max_steering", _nonneg, ">= 0 rad"),
+    _Rule("Phase", "duration", _nonneg, ">= 0 s"),
+    _Rule("StandStillCondition", "duration", _nonneg, ">= 0 s"),
+    _Rule("OffroadCondition", "duration", _nonneg, ">= 0 s"),
+    _Rule("EndOfRoadCondition", "duration", _nonneg, ">= 0 s"),
+    _Rule("TimeHeadwayCondition", "value", _nonneg, ">= 0 s"),
+    _Rule("TimeToCollisionCondition", "value", _nonneg, ">= 0 s"),
+    _Rule("LanePosition", "s", _nonneg, ">= 0 m"),
+    _Rule("RoadPosition", "s", _nonneg, ">= 0 m"),
+    _Rule("Event", "maximum_execution_count", lambda v, e: v >= 1, ">= 1"),
+    _Rule("ManeuverGroup", "maximum_execution_count", lambda v, e: v >= 1, ">= 1"),
+    _Rule("DistributionRange", "step_width", _positive, "> 0"),
+    _Rule("NormalDistribution", "variance", _nonneg, ">= 0"),
+    _Rule("LogNormalDistribution", "variance", _nonneg, ">= 0"),
+    _Rule("LogNormalDistribution", "expected_value", _positive, "> 0"),
+    _Rule("PoissonDistribution", "expected_value", _nonneg, ">= 0"),
+    _Rule("HistogramBin", "weight", _nonneg, ">= 0"),
+    _Rule("ProbabilityDistributionSetElement", "weight", lambda v, e: v >= 0, ">= 0"),
+    _Rule("Range", "upper_limit", lambda v, e: e.lower_limit is None or v >= e.lower_limit,
+          ">= lowerLimit"),
+    _Rule("Fog", "visual_range", _nonneg, ">= 0 m"),
+    _Rule("Precipitation", "intensity", _nonneg, ">= 0"),
+    _Rule("Precipitation", "precipitation_intensity", _nonneg, ">= 0 mm/h"),
+    _Rule("Sun", "intensity", _nonneg, ">= 0 lux"),
+    _Rule("Sun", "illuminance", _nonneg, ">= 0 lux"),
+    _Rule("Wind", "speed", _nonneg, ">= 0 m/s"),
+    _Rule("TimeToCollisionCondition", "value", _finite, "finite"),
+)
+_RULES_BY_CLASS: dict[str, list[_Rule]] = {}
+for _r in VALUE_RULES:
+    _RULES_BY_CLASS.setdefault(_r.cls, []).append(_r)
+
+
+def check_values(elements: Iterable[OscElement], errors: list[ScenarioError]) -> None:
+    for e in elements:
+        for rule in _RULES_BY_CLASS.get(type(e).__name__, ()):
+            v = getattr(e, rule.field, None)
+            if v is None or isinstance(v, (str, bool)):
+                continue
+            if not rule.ok(v, e):
+                xml = _xml_name(e, rule.field)
+                _err(errors, e.source, f"attribute '{xml}' = {v} is out of range (needs {rule.need})")
+        if type(e).__name__ == "Polyline":
+            times = [v.time for v in e.vertices if v.time is not None]
+            if any(b < a for a, b in zip(times, times[1:])):
+                _err(errors, e.source, "vertex times must not decrease along the polyline")
+
+
+def _xml_name(e: OscElement, fname: str) -> str:
+    from dataclasses import fields
+
+    for f in fields(e):
+        if f.name == fname:
+            return f.metadata.get("xml", fname)
+    return fname
+
+
+def check_references(doc: OscElement, errors: list[ScenarioError]) -> None:
+    """Every entity, storyboard element, parameter, variable and signal-controller reference resolves."""
+    elements = list(doc.walk())
+    entities = {e.name for e in elements if type(e).__name__ in ("ScenarioObject", "EntitySelection")
+                and e.name is not None}
+    storyboard_names = {e.name for e in elements if type(e).__name__ in
+                        ("Story", "Act", "ManeuverGroup", "Maneuver", "Event", "Action") and e.name}
+    parameters = {e.name for e in elements if type(e).__name__ == "ParameterDeclaration" and e.name}
+    variables = {e.name for e in elements if type(e).__name__ == "VariableDeclaration" and e.name}
+    controllers = {e.name for e in elements if type(e).__name__ == "TrafficSignalController" and e.name}
+    for e in elements:
+        name = type(e).__name__
+        for fname in ("entity_ref", "master_entity_ref"):
+            ref = getattr(e, fname, None)
+            if isinstance(ref, str) and name != "AddEntityAction" and ref not in entities:
+                _err(errors, e.source, f"unknown entity '{ref}' in '{_xml_name(e, fname)}' (entities: "
+                     f"{', '.join(sorted(entities)) or 'none'})")
+        ref = getattr(e, "storyboard_element_ref", None)
+        if isinstance(ref, str) and ref not in storyboard_names:
+            _err(errors, e.source, f"unknown storyboard element '{ref}' in 'storyboardElementRef'")
+        if name in ("ParameterCondition", "ParameterAction", "ParameterSetAction", "ParameterModifyAction"):
+            ref = getattr(e, "parameter_ref", None)
+            if isinstance(ref, str) and ref not in parameters and not ref.startswith(CARLA_CRITERIA_PREFIX):
+                _err(errors, e.source, f"unknown parameter '{ref}' in 'parameterRef'")
+        if name in ("VariableCondition", "VariableAction"):
+            ref = getattr(e, "variable_ref", None)
+            if isinstance(ref, str) and ref not in variables:
+                _err(errors, e.source, f"unknown variable '{ref}' in 'variableRef'")
+        ref = getattr(e, "traffic_signal_controller_ref", None)
+        if isinstance(ref, str) and controllers and ref not in controllers:
+            _err(errors, e.source, f"unknown traffic signal controller '{ref}'")

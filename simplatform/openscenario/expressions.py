@@ -1,0 +1,239 @@
+"""OpenSCENARIO expressions ``${...}``: a small recursive-descent evaluator.
+
+ASAM OpenSCENARIO XML 1.1+ section 9.2 "Expressions" defines the language:
+literals and ``$parameter`` references combined with
+
+* highest precedence: unary minus, ``not`` (1.2 boolean), the functions
+  ``round floor ceil`` (double -> int), ``sqrt sin cos tan asin acos atan``
+  (double -> double), ``sign abs`` (numeric -> numeric), ``max min`` (two
+  numerics) and ``pow`` (double, double -> double);
+* middle: ``*`` ``/`` ``%``;
+* low: ``+`` ``-``;
+* lowest: the boolean ``and`` then ``or``.
+
+The XSD pattern of an expression has no ``<``, ``=`` or ``!``; we also accept
+the comparisons ``== != < <= > >=`` (between the additive and the boolean
+level) because esmini does and the platform's requirement language reads the
+same way.  Never Python ``eval``: a scenario file is untrusted input.
+
+Typing follows 9.2: ``int`` stays ``int`` under ``+ - * %`` and unary minus;
+``/`` and the double functions give ``float``; ``round``, ``floor`` and
+``ceil`` give ``int`` (``round`` rounds half away from zero, as the spec's
+mathematical rounding does, not Python's banker's rounding).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Callable, Union
+
+from simplatform.errors import ParameterError
+
+Value = Union[int, float, bool, str]
+Lookup = Callable[[str], Value]
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"|(?P<param>\$[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>==|!=|<=|>=|[-+*/%(),<>]))"
+)
+_MAX_LENGTH = 4096
+_MAX_DEPTH = 200
+
+
+def _round_half_away(x: float) -> int:
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def _sign(x):
+    return (x > 0) - (x < 0) if isinstance(x, int) else float((x > 0) - (x < 0))
+
+
+_FUNCTIONS: dict[str, tuple[int, Callable]] = {
+    "round": (1, lambda x: _round_half_away(float(x))),
+    "floor": (1, lambda x: int(math.floor(x))),
+    "ceil": (1, lambda x: int(math.ceil(x))),
+    "sqrt": (1, lambda x: math.sqrt(x)),
+    "sin": (1, math.sin),
+    "cos": (1, math.cos),
+    "tan": (1, math.tan),
+    "asin": (1, math.asin),
+    "acos": (1, math.acos),
+    "atan": (1, math.atan),
+    "sign": (1, _sign),
+    "abs": (1, abs),
+    "max": (2, max),
+    "min": (2, min),
+    "pow": (2, lambda a, b: math.pow(a, b)),
+}
+
+
+class _Parser:
+    """Evaluates while it parses (no tree is needed: expressions are evaluated once)."""
+
+    def __init__(self, text: str, lookup: Lookup) -> None:
+        self.text = text
+        self.lookup = lookup
+        self.tokens: list[tuple[str, str]] = []
+        pos = 0
+        while pos < len(text):
+            if text[pos:].strip() == "":
+                break
+            m = _TOKEN.match(text, pos)
+            if not m or m.end() == pos:
+                raise ParameterError(f"unexpected character {text[pos:].strip()[0]!r} in expression '{text}'")
+            kind = m.lastgroup
+            self.tokens.append((kind, m.group(kind)))
+            pos = m.end()
+        self.i = 0
+        self.depth = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        tok = self.peek()
+        if tok is None:
+            raise ParameterError(f"expression '{self.text}' ends too early")
+        if value is not None and tok[1] != value:
+            raise ParameterError(f"expected '{value}' but found '{tok[1]}' in expression '{self.text}'")
+        self.i += 1
+        return tok
+
+    def parse(self) -> Value:
+        if not self.tokens:
+            raise ParameterError("empty expression '${}'")
+        value = self.or_()
+        if self.peek() is not None:
+            raise ParameterError(f"unexpected '{self.peek()[1]}' in expression '{self.text}'")
+        return value
+
+    # lowest precedence first
+    def or_(self) -> Value:
+        left = self.and_()
+        while self.peek() == ("name", "or"):
+            self.take()
+            right = self.and_()
+            left = self._bool(left) or self._bool(right)
+        return left
+
+    def and_(self) -> Value:
+        left = self.comparison()
+        while self.peek() == ("name", "and"):
+            self.take()
+            right = self.comparison()
+            left = self._bool(left) and self._bool(right)
+        return left
+
+    def comparison(self) -> Value:
+        left = self.additive()
+        tok = self.peek()
+        if tok and tok[1] in ("==", "!=", "<", "<=", ">", ">="):
+            self.take()
+            right = self.additive()
+            op = tok[1]
+            if op == "==":
+                return left == right
+            if op == "!=":
+                return left != right
+            a, b = self._num(left, op), self._num(right, op)
+            return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+        return left
+
+    def additive(self) -> Value:
+        left = self.multiplicative()
+        while self.peek() in (("op", "+"), ("op", "-")):
+            op = self.take()[1]
+            right = self.multiplicative()
+            a, b = self._num(left, op), self._num(right, op)
+            left = a + b if op == "+" else a - b
+        return left
+
+    def multiplicative(self) -> Value:
+        left = self.unary()
+        while self.peek() in (("op", "*"), ("op", "/"), ("op", "%")):
+            op = self.take()[1]
+            right = self.unary()
+            a, b = self._num(left, op), self._num(right, op)
+            if op == "*":
+                left = a * b
+            elif b == 0:
+                raise ParameterError(f"division by zero in expression '{self.text}'")
+            elif op == "/":
+                left = a / b
+            else:
+                left = math.fmod(a, b) if isinstance(a, float) or isinstance(b, float) else int(math.fmod(a, b))
+        return left
+
+    def unary(self) -> Value:
+        tok = self.peek()
+        if tok == ("op", "-"):
+            self.take()
+            return -self._num(self.unary(), "-")
+        if tok == ("name", "not"):
+            self.take()
+            return not self._bool(self.unary())
+        return self.primary()
+
+    def primary(self) -> Value:
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            raise ParameterError(f"expression '{self.text[:60]}...' is nested too deeply")
+        try:
+            kind, text = self.take()
+            if kind == "num":
+                return float(text) if any(c in text for c in ".eE") else int(text)
+            if kind == "param":
+                return self.lookup(text[1:])
+            if text == "(":
+                value = self.or_()
+                self.take(")")
+                return value
+            if kind == "name":
+                if text in ("true", "false"):
+                    return text == "true"
+                if text not in _FUNCTIONS:
+                    raise ParameterError(f"unknown function or name '{text}' in expression '{self.text}' "
+                                         "(parameters are written $name)")
+                arity, fn = _FUNCTIONS[text]
+                self.take("(")
+                args = [self.or_()]
+                while self.peek() == ("op", ","):
+                    self.take()
+                    args.append(self.or_())
+                self.take(")")
+                if len(args) != arity:
+                    raise ParameterError(f"{text}() takes {arity} argument(s), got {len(args)} in '{self.text}'")
+                nums = [self._num(a, text) for a in args]
+                try:
+                    return fn(*nums)
+                except (ValueError, OverflowError) as exc:
+                    raise ParameterError(f"{text}{tuple(nums)} is undefined ({exc}) in '{self.text}'") from None
+            raise ParameterError(f"unexpected '{text}' in expression '{self.text}'")
+        finally:
+            self.depth -= 1
+
+    def _num(self, v: Value, op: str) -> int | float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ParameterError(f"operator '{op}' needs numbers, got {v!r} in expression '{self.text}'")
+        return v
+
+    def _bool(self, v: Value) -> bool:
+        if not isinstance(v, bool):
+            raise ParameterError(f"'and', 'or' and 'not' need booleans, got {v!r} in expression '{self.text}'")
+        return v
+
+
+def evaluate(expression: str, lookup: Lookup) -> Value:
+    """Value of ``expression`` (the text inside ``${...}``); ``lookup(name)`` gives ``$name``.
+
+    Raises ParameterError (no location: the caller adds file and line).
+    """
+    if len(expression) > _MAX_LENGTH:
+        raise ParameterError(f"expression longer than {_MAX_LENGTH} characters")
+    value = _Parser(expression, lookup).parse()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParameterError(f"expression '{expression}' is not a finite number ({value})")
+    return value
