@@ -144,11 +144,13 @@ class _Schema:
         if len(content) != 1:
             return False
         c = content[0]
+        if _occ(c, "maxOccurs") != 1 or _occ(c, "minOccurs") != 1:
+            return False  # a repeated or optional choice is not "exactly one"
         if c.tag == XS + "group":
             return self.is_choice(self.groups[c.get("ref")])
         if c.tag == XS + "sequence":
-            return self.is_choice(c) and _occ(c, "maxOccurs") == 1
-        return c.tag == XS + "choice" and _occ(c, "maxOccurs") == 1
+            return self.is_choice(c)
+        return c.tag == XS + "choice"
 
     def complex_type(self, name: str) -> ComplexType:
         node = self.complex[name]

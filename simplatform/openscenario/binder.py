@@ -144,7 +144,8 @@ def bind(
         else:
             kwargs[fname] = tuple(bind(n, child_cls, scope, ctx, parent_cls=cls) for n in nodes)
 
-    if cls._choice and present != 1:
+    only_repeated = all(kind == "elems" for _, _, kind, _ in spec.elems.values())
+    if cls._choice and (present > 1 or (present == 0 and not only_repeated)):
         options = ", ".join(f"<{x}>" for x in spec.elems)
         what = "none" if present == 0 else f"{present}"
         ctx.error(node, f"expects exactly one of {options}; found {what}")

@@ -51,7 +51,6 @@ class Deterministic(OscElement):
     """OpenSCENARIO element type ``Deterministic``. Since 1.1."""
 
     _xsd_type: ClassVar[str] = "Deterministic"
-    _choice: ClassVar[bool] = True
     deterministic_multi_parameter_distributions: tuple[DeterministicMultiParameterDistribution, ...] = elems("DeterministicMultiParameterDistribution", "DeterministicMultiParameterDistribution", min_occurs=0)
     deterministic_single_parameter_distributions: tuple[DeterministicSingleParameterDistribution, ...] = elems("DeterministicSingleParameterDistribution", "DeterministicSingleParameterDistribution", min_occurs=0)
 
