@@ -19,6 +19,8 @@ Everything after the tree query is grouped by road and vectorised.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -185,3 +187,74 @@ class Locator:
             ok_out[a:b] = ok & inside
         keep = ok_out
         return point[keep], road[keep], lane_out[keep], s_out[keep], t_out[keep], off_out[keep]
+
+    # ----------------------------------------------------------- scalar path
+    def locate_point(self, x: float, y: float, k: int = 24) -> list[tuple[int, int, float, float, float]]:
+        """Every (road index, lane id, s, t, offset) containing one point, in plain
+        Python floats: the engine asks this per entity per step, where numpy's
+        per-call overhead would dominate."""
+        k = min(k, len(self.xy))
+        dist, idx = self.tree.query((x, y), k=k, distance_upper_bound=self.bound)
+        guesses: dict[int, float] = {}
+        n = len(self.xy)
+        for d, i in zip(np.atleast_1d(dist).tolist(), np.atleast_1d(idx).tolist()):
+            if i >= n:
+                break
+            r = int(self.sample_road[i])
+            if r not in guesses:
+                guesses[r] = float(self.sample_s[i])
+        out = []
+        for r, s0 in guesses.items():
+            frame = self.frames[r]
+            found = _project_scalar(frame, x, y, s0, 2.0 * self.spacing)
+            if found is None:
+                continue
+            s, t = found
+            lane = _classify_scalar(frame, s, t)
+            if lane is not None:
+                out.append((r, lane[0], s, t, lane[1]))
+        return out
+
+
+def _project_scalar(frame: RoadFrame, x: float, y: float, s: float, limit: float):
+    length = frame.road.length
+    plan = frame.plan
+    for _ in range(NEWTON_ITERATIONS):
+        px, py, h, k = plan.evaluate_scalar(s)
+        dx, dy = px - x, py - y
+        c, sn = math.cos(h), math.sin(h)
+        f = dx * c + dy * sn
+        t = dy * c - dx * sn
+        slope = 1.0 - k * t
+        step = f / slope if abs(slope) > 0.1 else f
+        step = min(max(step, -limit), limit)
+        new = min(max(s - step, 0.0), length)
+        converged = abs(new - s) < NEWTON_TOLERANCE
+        s = new
+        if converged:
+            break
+    px, py, h, _ = plan.evaluate_scalar(s)
+    dx, dy = x - px, y - py
+    c, sn = math.cos(h), math.sin(h)
+    along = dx * c + dy * sn
+    t = dy * c - dx * sn
+    if abs(along) >= END_TOLERANCE + 1e-9 * abs(t):
+        return None
+    return s, t
+
+
+def _classify_scalar(frame: RoadFrame, s: float, t: float):
+    """(lane id, offset from lane centre) of road coordinate (s, t), None outside all lanes."""
+    lanes = frame.lanes
+    offset = lanes.offset_scalar(s)
+    side = 1 if t > offset else -1
+    inner = offset
+    for j, table in enumerate(lanes.tables[side]):
+        value, border = table.evaluate_scalar(s)
+        outer = offset + value if border else inner + side * value
+        if outer != outer:
+            return None
+        if (side > 0 and t < outer) or (side < 0 and t > outer):
+            return side * (j + 1), t - 0.5 * (inner + outer)
+        inner = outer
+    return None

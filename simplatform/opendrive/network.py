@@ -91,19 +91,13 @@ class RoadNetwork(NetworkFeatures):
     def locate(self, x: float, y: float, z: float | None = None) -> list[LanePosition]:
         """Every lane containing (x, y), best first: closest road surface z when ``z``
         is given, then smallest |offset| from the lane centre; [] off road."""
-        loc = self.locator
-        point, road, lane, s, t, off = loc.locate_pairs(np.array([[x, y]], dtype=float))
-        if len(road) == 0:
-            return []
-        keys = [abs(o) for o in off]
-        if z is not None:
-            dz = [abs(self.lane_pose(self.road_id_list[int(r)], int(ln), float(ss), float(o)).z - z)
-                  for r, ln, ss, o in zip(road, lane, s, off)]
-            order = sorted(range(len(road)), key=lambda i: (dz[i], keys[i]))
+        found = self.locator.locate_point(float(x), float(y))
+        if z is None:
+            found.sort(key=lambda c: abs(c[4]))
         else:
-            order = sorted(range(len(road)), key=lambda i: keys[i])
-        return [LanePosition(self.road_id_list[int(road[i])], int(lane[i]), float(s[i]), float(off[i]))
-                for i in order]
+            dz = {id(c): abs(self.lane_pose(self.road_id_list[c[0]], c[1], c[2], c[4]).z - z) for c in found}
+            found.sort(key=lambda c: (dz[id(c)], abs(c[4])))
+        return [LanePosition(self.road_id_list[r], lane, s, off) for r, lane, s, _, off in found]
 
     def locate_many(self, xy: np.ndarray) -> LocateResult:
         """Vectorised 2D locate: the best lane per point (smallest |offset|)."""

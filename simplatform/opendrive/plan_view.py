@@ -10,6 +10,7 @@ never a Python loop over points.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 
@@ -88,6 +89,10 @@ class PlanView:
                 self.parametric[i] = ParametricCubic.from_geometry(g)
         self.only_line_arc = not bool(self.kind.any())
         self.s_end = float(self.s0[-1] + self.length[-1])
+        self._s0_list = self.s0.tolist()
+        self._last = len(geometries) - 1
+        self._rows = [(g.s, g.x, g.y, g.hdg, float(self.k0[i])) if self.kind[i] == LINE_ARC else None
+                      for i, g in enumerate(geometries)]
 
     def index(self, s: np.ndarray) -> np.ndarray:
         return np.clip(np.searchsorted(self.s0, s, side="right") - 1, 0, len(self.s0) - 1)
@@ -121,17 +126,16 @@ class PlanView:
 
     def evaluate_scalar(self, s: float) -> tuple[float, float, float, float]:
         """One point without array overhead for lines and arcs (the common case)."""
-        i = int(np.searchsorted(self.s0, s, side="right")) - 1
-        i = min(max(i, 0), len(self.s0) - 1)
-        if self.kind[i] == LINE_ARC:
-            k = float(self.k0[i])
-            ds = s - float(self.s0[i])
-            h0 = float(self.h0[i])
+        i = bisect.bisect_right(self._s0_list, s) - 1
+        i = min(max(i, 0), self._last)
+        row = self._rows[i]
+        if row is not None:
+            s0, x0, y0, h0, k = row
+            ds = s - s0
             half = 0.5 * k * ds
             chord = ds * (math.sin(half) / half if half != 0.0 else 1.0)
             mid = h0 + half
-            return (float(self.x0[i]) + chord * math.cos(mid), float(self.y0[i]) + chord * math.sin(mid),
-                    h0 + 2.0 * half, k)
+            return x0 + chord * math.cos(mid), y0 + chord * math.sin(mid), h0 + 2.0 * half, k
         x, y, h, k = self.evaluate(np.array([s]))
         return float(x[0]), float(y[0]), float(h[0]), float(k[0])
 
