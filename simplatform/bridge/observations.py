@@ -1,0 +1,155 @@
+"""Messages built from a :class:`~simplatform.world.WorldSnapshot`: clock, ego state, ground truth, lights.
+
+Frames: the world frame is published as ``map`` (OpenDRIVE inertial, x east,
+y north, z up); the ego body frame is ``base_link`` at the OpenSCENARIO
+reference point (rear-axle centre), REP-103 axes.  Odometry follows REP-105:
+pose in ``map``, twist in ``base_link``.  Sensor messages (lidar, camera,
+radar, GNSS, IMU) come from ``sensors/``; this module covers what the bridge
+derives from the snapshot itself.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from typing import Iterable, Mapping
+
+from ..control import Control
+from ..world import WorldSnapshot
+from .controls import from_engine_command
+from .msgs import (
+    Accel, BoundingBox3D, CarlaEgoVehicleControl, CarlaEgoVehicleStatus, CarlaTrafficLightStatus,
+    CarlaTrafficLightStatusList, Clock, Detection3D, Detection3DArray, Header, ObjectHypothesis,
+    ObjectHypothesisWithPose, Odometry, Path, Point, Pose, PoseStamped, PoseWithCovariance, Quaternion,
+    Time, Twist, TwistWithCovariance, Vector3,
+)
+
+MAP_FRAME = "map"
+BASE_FRAME = "base_link"
+
+
+def clock(time_s: float) -> Clock:
+    return Clock(clock=Time.from_seconds(time_s))
+
+
+def _header(time_s: float, frame: str) -> Header:
+    return Header(stamp=Time.from_seconds(time_s), frame_id=frame)
+
+
+def ego_odometry(snapshot: WorldSnapshot) -> Odometry:
+    """The ego's pose (map) and body-frame twist (base_link); covariances zero: this is ground truth."""
+    ego = _ego(snapshot)
+    c, s = math.cos(ego.heading), math.sin(ego.heading)
+    v_lat = -s * ego.vx + c * ego.vy  # world velocity rotated into the body frame
+    return Odometry(
+        header=_header(snapshot.time, MAP_FRAME),
+        child_frame_id=BASE_FRAME,
+        pose=PoseWithCovariance(pose=Pose(
+            position=Point(ego.x, ego.y, ego.z),
+            orientation=Quaternion.from_euler(ego.roll, ego.pitch, ego.heading))),
+        twist=TwistWithCovariance(twist=Twist(
+            linear=Vector3(ego.speed, v_lat, 0.0), angular=Vector3(0.0, 0.0, ego.yaw_rate))),
+    )
+
+
+def vehicle_status(snapshot: WorldSnapshot, control: Control | None = None) -> CarlaEgoVehicleStatus:
+    """Speed, body-frame acceleration, attitude and the pedal/steer command being executed."""
+    ego = _ego(snapshot)
+    c, s = math.cos(ego.heading), math.sin(ego.heading)
+    header = _header(snapshot.time, BASE_FRAME)
+    executed = (from_engine_command(control, header.stamp) if isinstance(control, Control)
+                else CarlaEgoVehicleControl(header=header))
+    return CarlaEgoVehicleStatus(
+        header=header,
+        velocity=ego.speed,
+        acceleration=Accel(linear=Vector3(c * ego.ax + s * ego.ay, -s * ego.ax + c * ego.ay, 0.0)),
+        orientation=Quaternion.from_euler(ego.roll, ego.pitch, ego.heading),
+        control=executed,
+    )
+
+
+def ground_truth_objects(snapshot: WorldSnapshot, *, include_ego: bool = False) -> Detection3DArray:
+    """Every visible entity as a vision_msgs Detection3D: box centre pose in ``map``, size, id, class.
+
+    The box centre is the reference point moved by the bounding-box centre
+    offset (OpenSCENARIO BoundingBox.Center, in the entity frame) — vectorised
+    over all entities with :meth:`WorldSnapshot.bbox_centers`.
+    """
+    header = _header(snapshot.time, MAP_FRAME)
+    if len(snapshot) == 0:
+        return Detection3DArray(header=header)
+    centers = snapshot.bbox_centers()
+    cz = snapshot.z + snapshot.bbox_center_z
+    detections = []
+    for i, name in enumerate(snapshot.names):
+        if not snapshot.visible[i] or (name == snapshot.ego and not include_ego):
+            continue
+        q = Quaternion.from_euler(float(snapshot.roll[i]), float(snapshot.pitch[i]), float(snapshot.heading[i]))
+        pose = Pose(position=Point(float(centers[i, 0]), float(centers[i, 1]), float(cz[i])), orientation=q)
+        detections.append(Detection3D(
+            header=header,
+            results=(ObjectHypothesisWithPose(
+                hypothesis=ObjectHypothesis(class_id=snapshot.categories[i], score=1.0),
+                pose=PoseWithCovariance(pose=pose)),),
+            bbox=BoundingBox3D(center=pose, size=Vector3(float(snapshot.length[i]), float(snapshot.width[i]),
+                                                         float(snapshot.height[i]))),
+            id=name,
+        ))
+    return Detection3DArray(header=header, detections=tuple(detections))
+
+
+_STATE_WORDS = {
+    "red": CarlaTrafficLightStatus.RED, "stop": CarlaTrafficLightStatus.RED,
+    "yellow": CarlaTrafficLightStatus.YELLOW, "amber": CarlaTrafficLightStatus.YELLOW,
+    "green": CarlaTrafficLightStatus.GREEN, "go": CarlaTrafficLightStatus.GREEN,
+    "off": CarlaTrafficLightStatus.OFF,
+}
+
+
+def signal_state(state: str) -> int:
+    """An OpenSCENARIO traffic-signal state string as a CarlaTrafficLightStatus state.
+
+    Accepts a colour word (``red``, ``yellow``/``amber``, ``green``, ``off``) or
+    a lamp list ``"on;off;off"`` read top to bottom as red;yellow;green, the
+    convention of the ASAM OpenSCENARIO examples; red wins when several are on.
+    """
+    text = state.strip().lower()
+    if text in _STATE_WORDS:
+        return _STATE_WORDS[text]
+    lamps = [p.strip() for p in text.split(";")]
+    if len(lamps) == 3 and all(p in ("on", "off", "flashing") for p in lamps):
+        for lamp, value in zip(lamps, (CarlaTrafficLightStatus.RED, CarlaTrafficLightStatus.YELLOW,
+                                       CarlaTrafficLightStatus.GREEN)):
+            if lamp != "off":
+                return value
+        return CarlaTrafficLightStatus.OFF
+    return CarlaTrafficLightStatus.UNKNOWN
+
+
+def signal_id(name: str) -> int:
+    """The uint32 id of a signal: its OpenDRIVE id when numeric, else the CRC-32 of the name (stable)."""
+    stripped = name.strip()
+    if stripped.isdigit() and int(stripped) < 2**32:
+        return int(stripped)
+    return zlib.crc32(stripped.encode("utf-8"))
+
+
+def traffic_lights(signals: Mapping[str, str]) -> CarlaTrafficLightStatusList:
+    return CarlaTrafficLightStatusList(traffic_lights=tuple(
+        CarlaTrafficLightStatus(id=signal_id(k), state=signal_state(v)) for k, v in sorted(signals.items())))
+
+
+def route_path(points: Iterable[tuple[float, float, float]], *, time_s: float = 0.0) -> Path:
+    """A route as nav_msgs/Path from (x, y, heading) waypoints in the map frame."""
+    header = _header(time_s, MAP_FRAME)
+    return Path(header=header, poses=tuple(
+        PoseStamped(header=header, pose=Pose(position=Point(float(x), float(y), 0.0),
+                                             orientation=Quaternion.from_euler(0.0, 0.0, float(h))))
+        for x, y, h in points))
+
+
+def _ego(snapshot: WorldSnapshot):
+    state = snapshot.ego_state
+    if state is None:
+        raise ValueError("the snapshot has no ego entity")
+    return state

@@ -1,0 +1,46 @@
+"""The rosapi services clients expect next to a rosbridge server.
+
+roslibpy's ``Ros.get_topics()`` calls ``/rosapi/topics`` (``rosapi/Topics``),
+``get_topic_type`` calls ``/rosapi/topic_type``, ``get_time`` ``/rosapi/get_time``
+and ``get_services`` ``/rosapi/services``.  Response fields follow the ROS 2
+rosapi ``.srv`` definitions (``topics``/``types``, ``type``, ``time``,
+``services``).  ``get_time`` answers the simulation time of the last ``/clock``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .msgs.schema import UnknownMessageType, canonical_type
+
+if TYPE_CHECKING:
+    from .server import RosbridgeServer
+
+
+def register_rosapi(server: "RosbridgeServer") -> None:
+    def topics(_: dict[str, Any]) -> dict[str, Any]:
+        items = sorted(server.topics().items())
+        return {"topics": [t for t, _ in items], "types": [ty for _, ty in items]}
+
+    def topic_type(args: dict[str, Any]) -> dict[str, Any]:
+        return {"type": server.topic_type(str(args.get("topic", ""))) or ""}
+
+    def topics_for_type(args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            wanted = canonical_type(str(args.get("type", "")))
+        except UnknownMessageType:
+            return {"topics": []}
+        return {"topics": sorted(t for t, ty in server.topics().items() if ty == wanted)}
+
+    def get_time(_: dict[str, Any]) -> dict[str, Any]:
+        sec, nanosec = divmod(server.sim_time_ns, 1_000_000_000)
+        return {"time": {"sec": sec, "nanosec": nanosec}}
+
+    def services(_: dict[str, Any]) -> dict[str, Any]:
+        return {"services": sorted(server.services)}
+
+    server.register_service("/rosapi/topics", topics)
+    server.register_service("/rosapi/topic_type", topic_type)
+    server.register_service("/rosapi/topics_for_type", topics_for_type)
+    server.register_service("/rosapi/get_time", get_time)
+    server.register_service("/rosapi/services", services)

@@ -1,0 +1,278 @@
+"""One WebSocket client of the rosbridge server: authentication, rate limit and the operations.
+
+Every fault a client can cause — malformed JSON/CBOR, an unknown op, a topic
+the platform owns, a message that does not fit its type — is answered with a
+rosbridge ``status`` message (level ``error`` or ``warning``) and the frame is
+dropped; the connection and the server go on.  What matters to a lockstep run
+(a control received, an unusable control, garbage from the stack) is also
+reported to the engine thread as a :class:`BridgeEvent`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .codec import MessageError, from_plain
+from .msgs.schema import UnknownMessageType, canonical_type, schema
+from .protocol import (
+    COMPRESSIONS, DEFAULT_LEVEL, LEVELS, ProtocolError, PublishFrames, check_auth, dumps_json,
+    level_reported, op_id, parse_frame, require, status,
+)
+from .subscription import SubscribeRequest, TopicSubscription
+from .topics import Direction
+
+if TYPE_CHECKING:
+    from .server import RosbridgeServer
+
+UNSUPPORTED_OPS = frozenset({
+    "advertise_service", "unadvertise_service", "send_action_goal", "cancel_action_goal",
+    "advertise_action", "unadvertise_action", "action_feedback", "action_result", "fragment", "png",
+})
+MAX_AUTH_FAILURES = 3
+
+
+@dataclass(frozen=True)
+class BridgeEvent:
+    """What the engine thread learns from the server.
+
+    ``kind``: ``connected``, ``disconnected`` (``detail`` has code and reason),
+    ``subscribed``, ``advertised``, ``message`` (``msg`` decoded),
+    ``invalid_message`` (a publish that does not fit its type; ``detail`` says why),
+    ``protocol_error`` (garbage or a refused op; ``detail`` says what).
+    """
+
+    kind: str
+    client: int
+    topic: str | None = None
+    msg: Any = None
+    detail: str = ""
+    time: float = 0.0
+
+
+class ClientSession:
+    def __init__(self, server: "RosbridgeServer", client_id: int, websocket: Any) -> None:
+        self.server = server
+        self.id = client_id
+        self.ws = websocket
+        self.level = DEFAULT_LEVEL
+        self.authenticated = server.token is None
+        self.auth_failures = 0
+        self.subscriptions: dict[str, TopicSubscription] = {}
+        self.advertised: dict[str, str] = {}
+        self.outbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()
+        self._tokens = float(server.max_messages_per_second)
+        self._refilled = time.monotonic()
+        self._last_rate_warning = float("-inf")
+        self.close_request: tuple[int, str] | None = None
+
+    # ------------------------------------------------------------ output
+    def send(self, frame: str | bytes) -> None:
+        self.outbox.put_nowait(frame)
+
+    def send_status(self, level: str, msg: str, op_id_: Any = None) -> None:
+        if level_reported(level, self.level):
+            self.send(dumps_json(status(level, msg, op_id_)))
+
+    async def writer(self) -> None:
+        while True:
+            frame = await self.outbox.get()
+            if frame is None:
+                return
+            await self.ws.send(frame)
+
+    # ------------------------------------------------------------ input
+    def _rate_ok(self) -> bool:
+        """Token bucket of ``max_messages_per_second`` tokens, refilled continuously."""
+        rate = self.server.max_messages_per_second
+        now = time.monotonic()
+        self._tokens = min(float(rate), self._tokens + (now - self._refilled) * rate)
+        self._refilled = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+    def handle_frame(self, data: str | bytes) -> None:
+        if not self._rate_ok():
+            now = time.monotonic()
+            if now - self._last_rate_warning >= 1.0:
+                self._last_rate_warning = now
+                self._refuse(ProtocolError(
+                    f"rate limit of {self.server.max_messages_per_second} messages/s exceeded; messages dropped"))
+            return
+        try:
+            frame = parse_frame(data)
+            self._dispatch(frame)
+        except ProtocolError as exc:
+            self._refuse(exc)
+
+    def _refuse(self, exc: ProtocolError) -> None:
+        self.send_status(exc.level, str(exc), exc.op_id)
+        if exc.level == "error":
+            self.server.emit(BridgeEvent("protocol_error", self.id, detail=str(exc)))
+
+    def _dispatch(self, frame: dict) -> None:
+        op = frame["op"]
+        if op == "auth":
+            return self._auth(frame)
+        if not self.authenticated:
+            raise ProtocolError(f"not authenticated: send an 'auth' op with the token before '{op}'",
+                                op_id=op_id(frame))
+        handler = getattr(self, "_op_" + op, None)
+        if handler is not None:
+            return handler(frame)
+        if op in UNSUPPORTED_OPS:
+            raise ProtocolError(f"op '{op}' is not supported by the simplatform rosbridge server",
+                                op_id=op_id(frame))
+        raise ProtocolError(f"unknown op '{op}'", op_id=op_id(frame))
+
+    def _auth(self, frame: dict) -> None:
+        if self.server.token is None:
+            self.authenticated = True
+            return
+        if check_auth(frame, self.server.token):
+            self.authenticated = True
+            self.send_status("info", "authenticated", op_id(frame))
+            return
+        self.auth_failures += 1
+        if self.auth_failures >= MAX_AUTH_FAILURES:
+            self.close_request = (1008, "authentication failed")
+        raise ProtocolError("authentication failed", op_id=op_id(frame))
+
+    def _op_set_level(self, frame: dict) -> None:
+        level = require(frame, "level")
+        if level not in LEVELS:
+            raise ProtocolError(f"level must be one of {', '.join(LEVELS)}, got {level!r}", op_id=op_id(frame))
+        self.level = level
+
+    def _topic_and_type(self, frame: dict) -> tuple[str, str | None]:
+        topic = require(frame, "topic")
+        if not topic.startswith("/"):
+            topic = "/" + topic
+        return topic, self.server.topic_type(topic)
+
+    def _check_type(self, frame: dict, topic: str, known: str | None) -> str | None:
+        wanted = require(frame, "type", optional=True)
+        if wanted is None:
+            return known
+        try:
+            schema(wanted)
+            wanted = canonical_type(wanted)
+        except UnknownMessageType as exc:
+            raise ProtocolError(str(exc), op_id=op_id(frame)) from None
+        if known is not None and wanted != known:
+            raise ProtocolError(f"topic {topic} has type {known}, not {wanted}", op_id=op_id(frame))
+        return wanted
+
+    def _op_advertise(self, frame: dict) -> None:
+        topic, known = self._topic_and_type(frame)
+        require(frame, "type")
+        ros_type = self._check_type(frame, topic, known)
+        self._refuse_platform_topic(frame, topic)
+        self.advertised[topic] = ros_type
+        self.server.note_advertised(topic, ros_type)
+        self.server.emit(BridgeEvent("advertised", self.id, topic))
+
+    def _op_unadvertise(self, frame: dict) -> None:
+        topic, _ = self._topic_and_type(frame)
+        if self.advertised.pop(topic, None) is None:
+            raise ProtocolError(f"topic {topic} is not advertised by this client", op_id=op_id(frame),
+                                level="warning")
+
+    def _refuse_platform_topic(self, frame: dict, topic: str) -> None:
+        spec = self.server.registry.get(topic)
+        if spec is not None and spec.direction is Direction.TO_STACK:
+            raise ProtocolError(f"topic {topic} is published by the platform; a client cannot publish on it",
+                                op_id=op_id(frame))
+
+    def _op_publish(self, frame: dict) -> None:
+        topic, known = self._topic_and_type(frame)
+        self._refuse_platform_topic(frame, topic)
+        ros_type = self.advertised.get(topic, known)
+        if ros_type is None:
+            raise ProtocolError(f"cannot publish on {topic}: advertise it with a type first", op_id=op_id(frame))
+        body = require(frame, "msg", dict)
+        try:
+            msg = from_plain(ros_type, body)
+        except MessageError as exc:
+            self.server.emit(BridgeEvent("invalid_message", self.id, topic, detail=str(exc)))
+            self.send_status("error", str(exc), op_id(frame))
+            return
+        self.server.emit(BridgeEvent("message", self.id, topic, msg))
+        self.server.relay(PublishFrames(topic, msg))
+
+    def _op_subscribe(self, frame: dict) -> None:
+        topic, known = self._topic_and_type(frame)
+        ros_type = self._check_type(frame, topic, known)
+        if ros_type is None:
+            raise ProtocolError(f"cannot subscribe to {topic}: unknown topic and no type given", op_id=op_id(frame))
+        compression = require(frame, "compression", optional=True) or "none"
+        if compression not in COMPRESSIONS:
+            raise ProtocolError(f"compression must be one of {', '.join(COMPRESSIONS)}", op_id=op_id(frame))
+        if compression == "png":
+            self.send_status("warning", "png compression is not supported; sending plain JSON", op_id(frame))
+            compression = "none"
+        throttle = require(frame, "throttle_rate", int, optional=True) or 0
+        queue = require(frame, "queue_length", int, optional=True) or 0
+        if throttle < 0 or queue < 0:
+            raise ProtocolError("throttle_rate and queue_length must be >= 0", op_id=op_id(frame))
+        self.server.note_advertised(topic, ros_type)
+        sub = self.subscriptions.get(topic)
+        if sub is None:
+            sub = self.subscriptions[topic] = TopicSubscription(topic, self.send)
+        sub.add(SubscribeRequest(op_id(frame), compression, throttle, queue))
+        self.server.note_subscribers_changed()
+        latched = self.server.latched.get(topic)
+        if latched is not None:
+            self.send(latched.frame(sub.compression))
+        self.server.emit(BridgeEvent("subscribed", self.id, topic))
+
+    def _op_unsubscribe(self, frame: dict) -> None:
+        topic, _ = self._topic_and_type(frame)
+        sub = self.subscriptions.get(topic)
+        if sub is None:
+            raise ProtocolError(f"not subscribed to {topic}", op_id=op_id(frame), level="warning")
+        sub.remove(op_id(frame))
+        if sub.empty:
+            del self.subscriptions[topic]
+        self.server.note_subscribers_changed()
+
+    def _op_call_service(self, frame: dict) -> None:
+        service = require(frame, "service")
+        args = frame.get("args") or {}
+        if isinstance(args, list):
+            args = args[0] if len(args) == 1 and isinstance(args[0], dict) else {}
+        if not isinstance(args, dict):
+            raise ProtocolError("'call_service' field 'args' must be an object or a list", op_id=op_id(frame))
+        handler = self.server.services.get(service)
+        response: dict[str, Any] = {"op": "service_response", "service": service}
+        if op_id(frame) is not None:
+            response["id"] = op_id(frame)
+        if handler is None:
+            response.update(result=False, values=f"service {service} does not exist")
+            self.send(dumps_json(response))
+            raise ProtocolError(f"service {service} does not exist", op_id=op_id(frame))
+        try:
+            values = handler(args)
+        except (KeyError, TypeError, ValueError) as exc:
+            response.update(result=False, values=f"service {service} failed: {exc}")
+        else:
+            response.update(result=True, values=values)
+        self.send(dumps_json(response))
+
+    def _op_service_response(self, frame: dict) -> None:
+        raise ProtocolError("no service call of the server is waiting for a response", op_id=op_id(frame),
+                            level="warning")
+
+    def _op_status(self, frame: dict) -> None:
+        """A client's status report: logged as an event, not answered."""
+        self.server.emit(BridgeEvent("client_status", self.id, detail=str(frame.get("msg", ""))))
+
+    def close(self) -> None:
+        for sub in self.subscriptions.values():
+            sub.remove(None)
+        self.subscriptions.clear()
+        self.outbox.put_nowait(None)
