@@ -18,9 +18,9 @@ How a scan is made:
    than one resolution cell merge, as they do in a real radar.
 5. A cell is detected with the Swerling-I probability for its SNR; the
    reported values get Gaussian noise with the configured accuracies.
-6. False alarms: a Poisson number with mean ``false_alarms_per_scan`` uniformly
-   over the cells; the per-cell P_fa used in step 5 is that mean over the
-   number of cells, so detection and false alarms follow one CFAR threshold.
+6. False alarms: a Poisson number with mean P_fa × (number of cells), uniform
+   over the cells, with the same per-cell ``false_alarm_probability`` P_fa as
+   the detection in step 5: one CFAR threshold sets both.
 7. Optional multipath ghosts off guard rails (``radar_multipath``) and
    clustered tracks (``radar_tracks``).
 """
@@ -57,7 +57,7 @@ _DEFAULTS = {
     "range_accuracy_m": 0.1, "azimuth_accuracy_deg": 0.3, "elevation_accuracy_deg": 1.0,
     "velocity_accuracy_mps": 0.1, "ray_resolution_deg": 0.5,
     "reference_snr_db": 13.0, "reference_rcs_dbsm": 10.0, "reference_range_m": 150.0,
-    "false_alarms_per_scan": 1.0, "static_returns": True, "multipath": False, "reflection_loss_db": 6.0,
+    "false_alarm_probability": 1e-8, "false_alarms": True, "static_returns": True, "multipath": False, "reflection_loss_db": 6.0,
     "tracks": False, "cluster_distance_m": 2.5, "cluster_velocity_mps": 1.5, "frame_id": None,
 }
 
@@ -97,9 +97,9 @@ class Radar:
         self.ray_step = deg(p.float("ray_resolution_deg", minimum=0.01))
         n_cells = (self.max_range / self.res[0]) * (self.hfov / self.res[1]) * max(self.vfov / self.res[2], 1.0) \
             * (2 * self.max_velocity / self.res[3])
-        self.false_alarms_per_scan = p.float("false_alarms_per_scan", minimum=0.0)
+        pfa = p.float("false_alarm_probability", minimum=1e-300, maximum=0.5)
         self.n_cells = n_cells
-        pfa = min(max(self.false_alarms_per_scan / n_cells, 1e-300), 0.5)
+        self.false_alarms_per_scan = pfa * n_cells if p.bool("false_alarms") else 0.0
         self.equation = RadarEquation(p.float("reference_snr_db"), p.float("reference_rcs_dbsm"),
                                       p.float("reference_range_m", minimum=1e-3), pfa)
         self.static_returns = p.bool("static_returns")

@@ -26,7 +26,7 @@ def test_radial_velocity_is_the_projection_of_relative_velocity():
                  bbox=(4.5, 1.8, 1.5, 1.4, 0.0, 0.75))
     snap = snapshot(ego, car)
     sensor = radar(range_accuracy_m=0.0, azimuth_accuracy_deg=0.0, elevation_accuracy_deg=0.0,
-                   velocity_accuracy_mps=0.0, false_alarms_per_scan=0.0, reference_snr_db=60.0)
+                   velocity_accuracy_mps=0.0, false_alarms=False, reference_snr_db=60.0)
     scan = sensor.sense(snap, SensorScene(static_world_for(None), snap))
     on_car = scan.truth["actor"] == 1
     assert on_car.sum() >= 1
@@ -37,7 +37,7 @@ def test_radial_velocity_is_the_projection_of_relative_velocity():
 
 
 def test_detection_probability_falls_with_range_as_the_radar_equation_says():
-    sensor = radar(false_alarms_per_scan=1.0)
+    sensor = radar()
     eq = sensor.equation
     ranges = np.array([50.0, 100.0, 150.0, 200.0])
     pd = eq.detection_probability(np.full(4, 1.0), ranges)
@@ -53,12 +53,13 @@ def test_monte_carlo_detection_rate_matches_swerling_one(distance):
     ego = entity("ego", ego=True)
     snap = snapshot(ego, ped)
     sensor = radar(range_resolution_m=3.0, azimuth_resolution_deg=5.0, elevation_resolution_deg=20.0,
-                   vertical_fov_deg=10.0, horizontal_fov_deg=20.0, false_alarms_per_scan=0.0, ray_resolution_deg=1.0,
-                   reference_snr_db=13.0, reference_range_m=40.0, reference_rcs_dbsm=-8.0)
+                   vertical_fov_deg=10.0, horizontal_fov_deg=20.0, false_alarms=False, ray_resolution_deg=1.0,
+                   reference_snr_db=25.0, reference_range_m=40.0, reference_rcs_dbsm=-8.0)
     scene = SensorScene(static_world_for(None), snap)
     trials = 400
     hits = sum(int(np.any(sensor.sense(snap, scene).truth["actor"] == 1)) for _ in range(trials))
     expected = float(sensor.equation.detection_probability(10 ** (-0.8), distance - 3.5 - 0.25))
+    assert 0.1 < expected < 0.95
     assert abs(hits / trials - expected) < 4 * math.sqrt(expected * (1 - expected) / trials) + 0.02
 
 
@@ -67,7 +68,7 @@ def test_occluded_target_is_not_detected_and_false_alarms_are_labelled():
     truck = entity("truck", x=25.0, category="truck", bbox=(8.0, 2.5, 3.5, 0.0, 0.0, 1.75))
     hidden = entity("hidden", x=60.0)
     snap = snapshot(ego, truck, hidden)
-    sensor = radar(false_alarms_per_scan=5.0, reference_snr_db=40.0)
+    sensor = radar(false_alarm_probability=1e-7, reference_snr_db=40.0)
     scan = sensor.sense(snap, SensorScene(static_world_for(None), snap))
     assert np.any(scan.truth["actor"] == 1)
     assert not np.any(scan.truth["actor"] == 2)
@@ -80,7 +81,7 @@ def test_guard_rail_makes_a_ghost_behind_it():
     snap = snapshot(ego, car)
     rail = wall(0.0, yaw=-math.pi / 2, size=400.0, material="guard_rail")   # plane y = 0 → shift to y = −4
     rail.mesh.translate([0.0, -4.0, 0.0])
-    sensor = radar(multipath=True, reference_snr_db=60.0, false_alarms_per_scan=0.0, static_returns=False,
+    sensor = radar(multipath=True, reference_snr_db=60.0, false_alarms=False, static_returns=False,
                    range_accuracy_m=0.0, azimuth_accuracy_deg=0.0, elevation_accuracy_deg=0.0)
     scan = sensor.sense(snap, SensorScene(static_world_for([rail]), snap))
     ghosts = scan.truth["kind"] == GHOST
