@@ -16,8 +16,10 @@ from typing import Any, Callable, Iterable
 from simplatform.errors import ScenarioError, SourceLocation
 from simplatform.openscenario.model.base import OscElement
 
-# CARLA ScenarioRunner reads ParameterConditions on parameters named criteria_*
-# as evaluation criteria (CollisionTest, ...); they are never declared.
+# CARLA ScenarioRunner reads the conditions named criteria_* in the storyboard's
+# StopTrigger as evaluation criteria (criteria_CollisionTest, ...); their
+# ParameterConditions name parameters that are never declared ("" or the
+# criterion's own arguments), so they are exempt from the reference check.
 CARLA_CRITERIA_PREFIX = "criteria_"
 
 
@@ -46,18 +48,27 @@ def _finite(v: Any, _e: Any) -> bool:
 
 
 def _transition_ok(v: Any, e: Any) -> bool:
-    if v < 0 or not math.isfinite(v):
+    """Time and distance must be >= 0 (a negative duration is absurd).
+
+    A rate may be written negative to mean "decrease" (esmini and hand-written
+    files do); its sign carries no information beyond the target, so only its
+    magnitude matters and only a zero rate (never arriving) is rejected,
+    unless the shape is a step.
+    """
+    if not math.isfinite(v):
         return False
-    rate_like = e.dynamics_dimension is not None and e.dynamics_dimension.value == "rate"
+    dim = e.dynamics_dimension.value if e.dynamics_dimension is not None else None
     step = e.dynamics_shape is not None and e.dynamics_shape.value == "step"
-    return not (rate_like and v == 0 and not step)
+    if dim == "rate":
+        return v != 0 or step
+    return v >= 0
 
 
 # The standard's ranges for the attributes whose violation breaks a run
 # (ASAM OpenSCENARIO XML 1.3 class reference; "Range: [0..inf[" etc.).
 VALUE_RULES = (
     _Rule("TransitionDynamics", "value", _transition_ok,
-          "a finite value >= 0 (and > 0 for a 'rate' unless the shape is 'step')"),
+          "a finite time or distance >= 0, or a non-zero rate unless the shape is 'step'"),
     _Rule("Condition", "delay", _nonneg, "a delay >= 0 s"),
     _Rule("Dimensions", "width", _nonneg, ">= 0 m"),
     _Rule("Dimensions", "length", _nonneg, ">= 0 m"),
@@ -137,6 +148,11 @@ def check_references(doc: OscElement, errors: list[ScenarioError]) -> None:
     parameters = {e.name for e in elements if type(e).__name__ == "ParameterDeclaration" and e.name}
     variables = {e.name for e in elements if type(e).__name__ == "VariableDeclaration" and e.name}
     controllers = {e.name for e in elements if type(e).__name__ == "TrafficSignalController" and e.name}
+    carla_criteria = {
+        id(e.by_value_condition.parameter_condition) for e in elements
+        if type(e).__name__ == "Condition" and (e.name or "").startswith(CARLA_CRITERIA_PREFIX)
+        and e.by_value_condition is not None and e.by_value_condition.parameter_condition is not None
+    }
     for e in elements:
         name = type(e).__name__
         for fname in ("entity_ref", "master_entity_ref"):
@@ -149,7 +165,7 @@ def check_references(doc: OscElement, errors: list[ScenarioError]) -> None:
             _err(errors, e.source, f"unknown storyboard element '{ref}' in 'storyboardElementRef'")
         if name in ("ParameterCondition", "ParameterAction", "ParameterSetAction", "ParameterModifyAction"):
             ref = getattr(e, "parameter_ref", None)
-            if isinstance(ref, str) and ref not in parameters and not ref.startswith(CARLA_CRITERIA_PREFIX):
+            if isinstance(ref, str) and ref not in parameters and id(e) not in carla_criteria:
                 _err(errors, e.source, f"unknown parameter '{ref}' in 'parameterRef'")
         if name in ("VariableCondition", "VariableAction"):
             ref = getattr(e, "variable_ref", None)
