@@ -1,0 +1,228 @@
+"""Lateral private actions and position-setting actions on the default controller.
+
+LaneChangeAction: the lateral position blends from the source lane (current
+offset) to the target lane's centre (+ targetLaneOffset) along the
+TransitionDynamics shape, over time or distance; the entity's lane id
+switches when its reference point crosses into the target lane.
+LaneOffsetAction: blends the offset to the target; the duration follows from
+``maxLateralAcc`` for the shape (cubic: T = √(6Δ/a), sinusoidal:
+T = π·√(Δ/(2a)), linear: bang-bang T = 2√(Δ/a)), as in esmini.
+LateralDistanceAction: moves the offset so the lateral distance to the
+reference entity reaches ``distance``, at most at the constraints' rates.
+TeleportAction: places the actor at the resolved Position.
+"""
+
+from __future__ import annotations
+
+import math
+
+from simplatform.engine.actions_longitudinal import _PerActor
+from simplatform.engine.dynamics import Transition
+from simplatform.errors import ScenarioError
+
+
+def _no_lane(el, actor: str) -> ScenarioError:
+    src = el.source
+    return ScenarioError(f"entity {actor!r} is not on a lane; a lateral action needs a lane",
+                         file=src.file, line=src.line, element=src.element or type(el).__name__)
+
+
+class LaneChangeRunner(_PerActor):
+    domains = ("lateral",)
+
+    def start(self) -> bool:
+        eng, el = self.engine, self.el
+        m = eng.controller.motions[self.i]
+        c = m.cursor
+        if c is None or m.mode != "lane":
+            raise _no_lane(el, self.actor)
+        target = el.lane_change_target.choice
+        road = eng.road
+        if type(target).__name__ == "RelativeTargetLane":
+            ref = eng.entity_index(target.entity_ref, target)
+            ref_road, ref_lane = eng.table.lane_road[ref], int(eng.table.lane_id[ref])
+            if ref_road is None:
+                raise _no_lane(el, target.entity_ref)
+            steps = int(target.value)
+            dst = road.neighbour(ref_road, ref_lane, float(eng.table.lane_s[ref]), steps) if steps else ref_lane
+            if ref_road != c.road_id:
+                dst = None if dst is None else dst
+            base_lane = ref_lane
+        else:
+            dst = int(target.value)
+            base_lane = c.lane_id
+        if dst is None or dst not in road.net.lane_ids(c.road_id, c.s):
+            raise ScenarioError(f"lane change of {self.actor!r}: no target lane from lane {c.lane_id} on road {c.road_id}",
+                                file=el.source.file, line=el.source.line, element="LaneChangeAction")
+        self.steps = (dst - c.lane_id) * road.direction(c.road_id, c.lane_id)
+        del base_lane
+        self.dst = dst
+        self.src = c.lane_id
+        self.target_offset = float(el.target_lane_offset or 0.0)
+        self.t_start = road.lane_center_t(c.road_id, c.lane_id, c.s) + c.offset
+        dyn = el.lane_change_action_dynamics
+        dim = str(dyn.dynamics_dimension)
+        t_dst = road.lane_center_t(c.road_id, dst, c.s) + self.target_offset
+        if dim == "rate":  # lateral speed
+            self.transition = Transition.create(str(dyn.dynamics_shape), "rate", dyn.value, self.t_start, t_dst)
+        else:
+            self.transition = Transition.create(str(dyn.dynamics_shape), dim, dyn.value, 0.0, 1.0)
+        self.fraction_only = dim != "rate"
+        self.progress = 0.0
+        self.odo0 = float(eng.table.odometer[self.i])
+        if self.transition.extent <= 0:
+            self._apply(1.0)
+            return True
+        return False
+
+    def _apply(self, f: float) -> None:
+        eng = self.engine
+        m = eng.controller.motions[self.i]
+        c = m.cursor
+        road = eng.road
+        if c.lane_id == self.dst:
+            dst = c.lane_id
+            src = road.neighbour(c.road_id, dst, c.s, -self.steps) or self.src
+        else:
+            src = c.lane_id
+            dst = road.neighbour(c.road_id, src, c.s, self.steps) or self.dst
+        self.src, self.dst = src, dst
+        t_src = road.lane_center_t(c.road_id, src, c.s)
+        t_dst = road.lane_center_t(c.road_id, dst, c.s) + self.target_offset
+        t_abs = self.t_start + (t_dst - self.t_start) * f
+        lane = dst if abs(t_abs - t_dst) <= abs(t_abs - t_src) else src
+        c.lane_id = lane
+        c.offset = t_abs - road.lane_center_t(c.road_id, lane, c.s)
+
+    def step(self, dt: float) -> bool:
+        eng = self.engine
+        t = eng.table
+        m = eng.controller.motions[self.i]
+        tr = self.transition
+        prev_p = self.progress
+        if tr.dimension == "distance":
+            self.progress = float(t.odometer[self.i]) - self.odo0 + abs(float(t.speed[self.i])) * dt
+        else:
+            self.progress += dt
+        if self.fraction_only:
+            f = tr.value_at(self.progress)
+            df = f - tr.value_at(prev_p)
+        else:
+            span = tr.target - tr.start
+            f = (tr.value_at(self.progress) - tr.start) / span if span else 1.0
+            df = (tr.value_at(self.progress) - tr.value_at(prev_p)) / span if span else 0.0
+        c = m.cursor
+        t_dst = eng.road.lane_center_t(c.road_id, self.dst, c.s) + self.target_offset
+        dlat = (t_dst - self.t_start) * df * eng.road.direction(c.road_id, c.lane_id)
+        m.lateral_rate = dlat / dt
+        self._apply(f)
+        if tr.done(self.progress):
+            m.lateral_rate = 0.0
+            return True
+        return False
+
+    def stop(self) -> None:
+        self.engine.controller.motions[self.i].lateral_rate = 0.0
+
+
+def _offset_duration(shape: str, delta: float, max_acc: float) -> float:
+    delta = abs(delta)
+    if delta == 0 or shape == "step":
+        return 0.0
+    if shape == "cubic":
+        return math.sqrt(6 * delta / max_acc)
+    if shape == "sinusoidal":
+        return math.pi * math.sqrt(delta / (2 * max_acc))
+    return 2 * math.sqrt(delta / max_acc)
+
+
+class LaneOffsetRunner(_PerActor):
+    domains = ("lateral",)
+
+    def start(self) -> bool:
+        eng, el = self.engine, self.el
+        m = eng.controller.motions[self.i]
+        if m.cursor is None or m.mode != "lane":
+            raise _no_lane(el, self.actor)
+        self.continuous = bool(el.continuous)
+        o0 = m.cursor.offset
+        dyn = el.lane_offset_action_dynamics
+        acc = dyn.max_lateral_acc or 0.5
+        target = self._target()
+        self.shape = str(dyn.dynamics_shape)
+        self.transition = Transition.create(self.shape, "time", _offset_duration(self.shape, target - o0, acc), o0, target)
+        self.progress = 0.0
+        if self.transition.extent <= 0:
+            m.cursor.offset = target
+            return not self.continuous
+        return False
+
+    def _target(self) -> float:
+        el = self.el.lane_offset_target.choice
+        if type(el).__name__ == "AbsoluteTargetLaneOffset":
+            return float(el.value)
+        ref = self.engine.entity_index(el.entity_ref, el)
+        return float(self.engine.table.lane_offset[ref]) + float(el.value)
+
+    def step(self, dt: float) -> bool:
+        m = self.engine.controller.motions[self.i]
+        tr = self.transition
+        before = m.cursor.offset
+        self.progress += dt
+        m.cursor.offset = tr.value_at(self.progress)
+        d = self.engine.road.direction(m.cursor.road_id, m.cursor.lane_id)
+        m.lateral_rate = (m.cursor.offset - before) / dt * d
+        if tr.done(self.progress):
+            m.lateral_rate = 0.0
+            if self.continuous:
+                m.cursor.offset = self._target()
+                return False
+            return True
+        return False
+
+    def stop(self) -> None:
+        self.engine.controller.motions[self.i].lateral_rate = 0.0
+
+
+class LateralDistanceRunner(_PerActor):
+    domains = ("lateral",)
+
+    def start(self) -> bool:
+        eng, el = self.engine, self.el
+        m = eng.controller.motions[self.i]
+        if m.cursor is None or m.mode != "lane":
+            raise _no_lane(el, self.actor)
+        self.ref = eng.entity_index(el.entity_ref, el)
+        dc = el.dynamic_constraints
+        self.max_rate = (dc.max_speed if dc and dc.max_speed else None)
+        return False
+
+    def step(self, dt: float) -> bool:
+        from simplatform.engine.measure import relative_distance
+
+        eng, el = self.engine, self.el
+        m = eng.controller.motions[self.i]
+        # lateral distance of the actor from the reference, positive when the actor is to its left
+        d = -relative_distance(eng, self.i, self.ref, "lateral", el.freespace, el.coordinate_system)
+        disp = str(el.displacement) if el.displacement is not None else "any"
+        want = float(el.distance or 0.0)
+        if disp == "rightToReferencedEntity" or (disp == "any" and d < 0):
+            want = -want
+        err = want - d
+        step = err if self.max_rate is None else max(-self.max_rate * dt, min(self.max_rate * dt, err))
+        direction = eng.road.direction(m.cursor.road_id, m.cursor.lane_id)
+        m.cursor.offset += step * direction
+        m.lateral_rate = step / dt
+        if abs(err) < 0.01 and not el.continuous:
+            m.lateral_rate = 0.0
+            return True
+        return False
+
+
+class TeleportRunner(_PerActor):
+    domains = ()
+
+    def start(self) -> bool:
+        pose = self.engine.positions.resolve(self.el.position, self.actor)
+        self.engine.controller.place(self.i, pose)
+        return True

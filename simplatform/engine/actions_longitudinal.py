@@ -1,0 +1,187 @@
+"""Longitudinal private actions on the default controller (OpenSCENARIO §7.x LongitudinalAction).
+
+SpeedAction: the actor's speed goes from its current value to the target
+along the TransitionDynamics shape (time, distance or rate).  A relative
+target (delta or factor) with ``continuous=true`` keeps tracking the
+reference entity after the transition and never ends by itself.
+SpeedProfileAction (1.2): consecutive linear segments to each entry's speed,
+over the entry's ``time`` or, without one, at the DynamicConstraints
+acceleration.  LongitudinalDistanceAction: holds a distance or time gap
+behind (``trailingReferencedEntity``) or ahead of the reference entity with a
+P-controller on gap and speed, bounded by DynamicConstraints (or the
+vehicle's Performance), like esmini's implementation.
+"""
+
+from __future__ import annotations
+
+import math
+
+from simplatform.engine.dynamics import Transition
+
+
+class _PerActor:
+    """Base: one runner per actor; the engine stops the previous owner of a domain."""
+
+    domains: tuple[str, ...] = ("longitudinal",)
+
+    def __init__(self, engine, actor: str, el) -> None:
+        self.engine = engine
+        self.actor = actor
+        self.i = engine.table.index[actor]
+        self.el = el
+        self.done = False
+
+    def start(self) -> bool:
+        return True
+
+    def step(self, dt: float) -> bool:
+        return True
+
+    def stop(self) -> None:
+        self.done = True
+
+
+class SpeedRunner(_PerActor):
+    def start(self) -> bool:
+        el, eng = self.el, self.engine
+        dyn = el.speed_action_dynamics
+        target_el = el.speed_action_target.choice
+        self.relative = type(target_el).__name__ == "RelativeTargetSpeed"
+        self.continuous = bool(getattr(target_el, "continuous", False)) if self.relative else False
+        self.target_el = target_el
+        v0 = float(eng.table.speed[self.i])
+        self.transition = Transition.create(str(dyn.dynamics_shape), str(dyn.dynamics_dimension), dyn.value, v0, self._target())
+        self.progress = 0.0
+        self.odo0 = float(eng.table.odometer[self.i])
+        if self.transition.extent <= 0.0:
+            eng.table.speed[self.i] = self.transition.target
+            return not self.continuous
+        return False
+
+    def _target(self) -> float:
+        el = self.target_el
+        if not self.relative:
+            return float(el.value)
+        ref = self.engine.entity_index(el.entity_ref, el)
+        v_ref = float(self.engine.table.speed[ref])
+        if str(el.speed_target_value_type) == "factor":
+            return v_ref * el.value
+        return v_ref + el.value
+
+    def step(self, dt: float) -> bool:
+        t = self.engine.table
+        tr = self.transition
+        if tr.dimension == "distance":
+            self.progress = float(t.odometer[self.i]) - self.odo0 + abs(float(t.speed[self.i])) * dt
+        else:
+            self.progress += dt
+        if self.continuous:
+            target = self._target()
+            if tr.done(self.progress):
+                t.speed[self.i] = target
+                return False
+            start = tr.start
+            f = (tr.value_at(self.progress) - start) / (tr.target - start) if tr.target != start else 1.0
+            t.speed[self.i] = start + (target - start) * f
+            return False
+        t.speed[self.i] = tr.value_at(self.progress)
+        return tr.done(self.progress)
+
+
+class SpeedProfileRunner(_PerActor):
+    def start(self) -> bool:
+        el = self.el
+        t = self.engine.table
+        dc = el.dynamic_constraints
+        self.max_acc = (dc.max_acceleration if dc and dc.max_acceleration else float(t.max_acceleration[self.i]))
+        self.max_dec = (dc.max_deceleration if dc and dc.max_deceleration else float(t.max_deceleration[self.i]))
+        self.entries = list(el.speed_profile_entries)
+        self.k = -1
+        self._next(float(t.speed[self.i]))
+        return False
+
+    def _next(self, v0: float) -> None:
+        self.k += 1
+        if self.k >= len(self.entries):
+            self.transition = None
+            return
+        e = self.entries[self.k]
+        target = float(e.speed)
+        if self.el.entity_ref:
+            target += float(self.engine.table.speed[self.engine.entity_index(self.el.entity_ref, self.el)])
+        if e.time is not None and e.time > 0:
+            self.transition = Transition.create("linear", "time", e.time, v0, target)
+        else:
+            rate = self.max_acc if target >= v0 else self.max_dec
+            self.transition = Transition.create("linear", "rate", rate, v0, target)
+        self.progress = 0.0
+
+    def step(self, dt: float) -> bool:
+        t = self.engine.table
+        carry = dt
+        while self.transition is not None:
+            tr = self.transition
+            remaining = tr.extent - self.progress
+            if carry < remaining - 1e-12:
+                self.progress += carry
+                t.speed[self.i] = tr.value_at(self.progress)
+                return False
+            carry -= max(remaining, 0.0)
+            t.speed[self.i] = tr.target
+            self._next(tr.target)
+        return True
+
+
+class LongitudinalDistanceRunner(_PerActor):
+    """Gap keeping: a = k_p·(gap − desired) + k_v·(v_ref − v), bounded by the constraints."""
+
+    KP = 0.5
+    KV = 1.5
+
+    def start(self) -> bool:
+        el = self.el
+        t = self.engine.table
+        self.ref = self.engine.entity_index(el.entity_ref, el)
+        dc = el.dynamic_constraints
+        self.max_acc = dc.max_acceleration if dc and dc.max_acceleration else float(t.max_acceleration[self.i])
+        self.max_dec = dc.max_deceleration if dc and dc.max_deceleration else float(t.max_deceleration[self.i])
+        self.max_speed = dc.max_speed if dc and dc.max_speed else float(t.max_speed[self.i])
+        disp = str(el.displacement) if el.displacement is not None else "trailingReferencedEntity"
+        self.sign = 1.0 if disp in ("trailingReferencedEntity", "any") else -1.0
+        if dc is None:  # no constraints: the distance is applied at once (standard)
+            self._snap()
+            return not el.continuous
+        return False
+
+    def _desired(self) -> float:
+        el = self.el
+        if el.time_gap is not None:
+            return float(el.time_gap) * abs(float(self.engine.table.speed[self.i]))
+        return float(el.distance or 0.0)
+
+    def _gap(self) -> float:
+        from simplatform.engine.measure import longitudinal_distance
+
+        d = longitudinal_distance(self.engine, self.i, self.ref, self.el.freespace, self.el.coordinate_system)
+        return self.sign * -d  # positive when the actor is behind (trailing) the reference
+
+    def _snap(self) -> None:
+        t = self.engine.table
+        gap = self._gap()
+        self.engine.shift_along(self.i, gap - self._desired())
+        t.speed[self.i] = t.speed[self.ref]
+
+    def step(self, dt: float) -> bool:
+        t = self.engine.table
+        if self.el.dynamic_constraints is None:
+            self._snap()
+            return not self.el.continuous
+        gap = self._gap()
+        err = gap - self._desired()
+        v, v_ref = float(t.speed[self.i]), float(t.speed[self.ref])
+        acc = self.KP * err + self.KV * (v_ref - v)
+        acc = min(max(acc, -self.max_dec), self.max_acc)
+        t.speed[self.i] = min(max(v + acc * dt, 0.0), self.max_speed)
+        if not self.el.continuous and abs(err) < 0.1 and abs(v_ref - v) < 0.1:
+            return True
+        return False

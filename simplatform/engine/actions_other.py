@@ -1,0 +1,283 @@
+"""Synchronize, routing, trajectory, controller, appearance and global actions.
+
+SynchronizeAction (§7.x): the actor's speed is set each step so that it
+reaches its TargetPosition when the master reaches TargetPositionMaster,
+ending at FinalSpeed if given (average-speed rule: with a linear final ramp
+v = 2·d/T − v_final), bounded by the actor's Performance.
+FollowTrajectoryAction: polyline vertices (positions resolved at start);
+with ``Timing`` and vertex times the pose is interpolated in time (timing
+offset and scale, absolute or relative), otherwise the actor moves along at
+its current speed.  Global actions change the engine's stores: parameters,
+variables, environment, signals, entity activity, user values.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simplatform.engine.actions_longitudinal import _PerActor
+from simplatform.engine.road import LaneCursor, wrap_angle
+from simplatform.errors import ScenarioError
+
+
+def _err(el, cause: str) -> ScenarioError:
+    s = el.source
+    return ScenarioError(cause, file=s.file, line=s.line, element=s.element or type(el).__name__)
+
+
+class SynchronizeRunner(_PerActor):
+    def start(self) -> bool:
+        self.master = self.engine.entity_index(self.el.master_entity_ref, self.el)
+        self.target = self.engine.positions.resolve(self.el.target_position, self.actor)
+        self.target_m = self.engine.positions.resolve(self.el.target_position_master, self.el.master_entity_ref)
+        fs = self.el.final_speed
+        self.final = None
+        if fs is not None and fs.absolute_speed is not None:
+            self.final = float(fs.absolute_speed.value)
+        elif fs is not None and fs.relative_speed_to_master is not None:
+            self.rel = fs.relative_speed_to_master
+            self.final = "relative"
+        return False
+
+    def _final(self) -> float | None:
+        if self.final == "relative":
+            vm = float(self.engine.table.speed[self.master])
+            r = self.rel
+            return vm * r.value if str(r.speed_target_value_type) == "factor" else vm + r.value
+        return self.final
+
+    def step(self, dt: float) -> bool:
+        t = self.engine.table
+        dm = math.hypot(self.target_m.x - t.x[self.master], self.target_m.y - t.y[self.master])
+        da = math.hypot(self.target.x - t.x[self.i], self.target.y - t.y[self.i])
+        vm = float(t.speed[self.master])
+        tol_m = self.el.target_tolerance_master if self.el.target_tolerance_master is not None else 1.0
+        final = self._final()
+        if dm <= max(tol_m, vm * dt):
+            if final is not None:
+                t.speed[self.i] = final
+            return True
+        if vm <= 1e-6:
+            return False
+        time_left = dm / vm
+        v = 2 * da / time_left - final if final is not None else da / time_left
+        v = min(max(v, 0.0), float(t.max_speed[self.i]))
+        v0 = float(t.speed[self.i])
+        dv = max(-t.max_deceleration[self.i] * dt, min(t.max_acceleration[self.i] * dt, v - v0))
+        t.speed[self.i] = v0 + dv
+        return False
+
+
+class FollowTrajectoryRunner(_PerActor):
+    domains = ("longitudinal", "lateral")
+
+    def start(self) -> bool:
+        from simplatform.engine.trajectory import build_trajectory
+
+        el = self.el
+        traj = el.trajectory or (el.trajectory_ref.trajectory if el.trajectory_ref else None)
+        if traj is None:
+            ref = el.catalog_reference or (el.trajectory_ref.catalog_reference if el.trajectory_ref else None)
+            traj = getattr(ref, "resolved", None)
+        if traj is None:
+            raise _err(el, "FollowTrajectoryAction without a trajectory")
+        self.path = build_trajectory(traj, self.engine.positions, self.actor)
+        timing = el.time_reference.timing if el.time_reference is not None else None
+        self.timing = timing if (timing is not None and self.path.times is not None) else None
+        self.t0 = self.engine.time
+        self.s = float(el.initial_distance_offset or 0.0)
+        m = self.engine.controller.motions[self.i]
+        self.prev_mode = m.mode
+        m.mode = "trajectory"
+        self._place(self.s)
+        return False
+
+    def _place(self, s: float) -> None:
+        t = self.engine.table
+        x, y, z, h = self.path.pose_at(s)
+        t.x[self.i], t.y[self.i], t.heading[self.i] = x, y, h
+        if z is not None:
+            t.z[self.i] = z
+
+    def step(self, dt: float) -> bool:
+        t = self.engine.table
+        if self.timing is not None:
+            now = self.engine.time + dt
+            tm = self.timing
+            local = (now - (self.t0 if str(tm.domain_absolute_relative) == "relative" else 0.0)) / (tm.scale or 1.0) - tm.offset
+            s = self.path.s_at_time(local)
+            t.speed[self.i] = max((s - self.s) / dt, 0.0)
+        else:
+            s = self.s + float(t.speed[self.i]) * dt
+        self.s = min(s, self.path.length)
+        t.odometer[self.i] += abs(self.s - s) if False else 0.0
+        self._place(self.s)
+        self.engine.controller.relocate(self.i)
+        if self.s >= self.path.length - 1e-9:
+            self._release()
+            return True
+        return False
+
+    def _release(self) -> None:
+        m = self.engine.controller.motions[self.i]
+        m.mode = "lane" if m.cursor is not None and self.prev_mode != "external" else ("external" if self.prev_mode == "external" else "free")
+
+    def stop(self) -> None:
+        self._release()
+
+
+class AssignRouteRunner(_PerActor):
+    domains = ("routing",)
+
+    def start(self) -> bool:
+        el = self.el
+        route = el.route or getattr(el.catalog_reference, "resolved", None)
+        if route is None:
+            raise _err(el, "AssignRouteAction without a route")
+        self.engine.routes.assign(self.i, route, self.actor)
+        return True
+
+
+class AcquirePositionRunner(_PerActor):
+    domains = ("routing",)
+
+    def start(self) -> bool:
+        self.target = self.engine.positions.resolve(self.el.position, self.actor)
+        self.engine.routes.acquire(self.i, self.target)
+        return False
+
+    def step(self, dt: float) -> bool:
+        t = self.engine.table
+        return math.hypot(self.target.x - t.x[self.i], self.target.y - t.y[self.i]) < max(1.0, abs(t.speed[self.i]) * dt)
+
+
+class VisibilityRunner(_PerActor):
+    domains = ()
+
+    def start(self) -> bool:
+        el = self.el
+        self.engine.table.visible[self.i] = bool(el.sensors)
+        self.engine.visibility[self.actor] = {"graphics": el.graphics, "traffic": el.traffic, "sensors": el.sensors}
+        return True
+
+
+class ControllerRunner(_PerActor):
+    """AssignController / ActivateController / OverrideControllerValue (§7.x ControllerAction)."""
+
+    domains = ()
+
+    def start(self) -> bool:
+        el = self.el
+        kind = type(el).__name__
+        eng = self.engine
+        if kind == "ControllerAction":
+            for sub in (el.assign_controller_action, el.activate_controller_action, el.override_controller_value_action):
+                if sub is not None:
+                    ControllerRunner(eng, self.actor, sub).start()
+            return True
+        if kind == "AssignControllerAction":
+            ctrl = el.controller or getattr(el.catalog_reference, "resolved", None)
+            if ctrl is None and el.object_controller is not None:
+                oc = el.object_controller
+                ctrl = oc.controller or getattr(oc.catalog_reference, "resolved", None)
+            eng.assign_controller(self.i, ctrl,
+                                  bool(el.activate_lateral) or bool(el.activate_longitudinal))
+            return True
+        if kind == "ActivateControllerAction":
+            on = bool(el.longitudinal) or bool(el.lateral) or (el.longitudinal is None and el.lateral is None)
+            eng.activate_controller(self.i, on)
+            return True
+        if kind == "OverrideControllerValueAction":
+            eng.record("OverrideControllerValue", self.actor, _describe(el))
+            eng.overrides[self.actor] = el
+            return True
+        return True
+
+
+def _describe(el) -> str:
+    parts = []
+    for name in ("throttle", "brake", "clutch", "parking_brake", "steering_wheel", "gear"):
+        v = getattr(el, name, None)
+        if v is not None:
+            parts.append(f"{name}={'on' if v.active else 'off'}:{getattr(v, 'value', '')}")
+    return " ".join(parts)
+
+
+class RecordRunner(_PerActor):
+    """LightState, Animation, Appearance, Trailer: recorded, they move nothing."""
+
+    domains = ()
+
+    def start(self) -> bool:
+        self.engine.record(type(self.el).__name__, self.actor, "")
+        return True
+
+
+# ------------------------------------------------------------------ global actions
+class GlobalRunner:
+    """One global or user-defined action; instant except a traffic-signal phase that runs on."""
+
+    def __init__(self, engine, el) -> None:
+        self.engine = engine
+        self.el = el
+
+    def start(self, engine, actors) -> bool:
+        el = self.el
+        kind = type(el).__name__
+        eng = self.engine
+        if kind == "ParameterAction":
+            name = el.parameter_ref
+            if name not in eng.parameters:
+                raise _err(el, f"unknown parameter {name!r}")
+            eng.parameters[name] = _modify(eng.parameters[name], el.set_action, el.modify_action)
+        elif kind == "VariableAction":
+            name = el.variable_ref
+            if name not in eng.variables:
+                raise _err(el, f"unknown variable {name!r}")
+            eng.variables[name] = _modify(eng.variables[name], el.set_action, el.modify_action)
+        elif kind == "EnvironmentAction":
+            env = el.environment or getattr(el.catalog_reference, "resolved", None)
+            eng.set_environment(env)
+        elif kind == "EntityAction":
+            i = eng.entity_index(el.entity_ref, el)
+            if el.add_entity_action is not None:
+                eng.table.set_active(i, True)
+                eng.controller.place(i, eng.positions.resolve(el.add_entity_action.position, el.entity_ref))
+            else:
+                eng.table.set_active(i, False)
+        elif kind == "InfrastructureAction":
+            sig = el.traffic_signal_action
+            if sig.traffic_signal_state_action is not None:
+                a = sig.traffic_signal_state_action
+                eng.signals[a.name] = a.state
+            else:
+                a = sig.traffic_signal_controller_action
+                eng.set_signal_phase(a.traffic_signal_controller_ref, a.phase, el)
+        elif kind == "UserDefinedAction":
+            cmd = el.custom_command_action
+            eng.custom_command(cmd.type, cmd.content)
+        elif kind == "TrafficAction":
+            eng.traffic_action(el)
+        elif kind == "SetMonitorAction":
+            eng.monitors[el.monitor_ref] = bool(el.value)
+        else:
+            raise _err(el, f"{kind} is not supported")
+        return True
+
+    def step(self, engine, dt) -> bool:
+        return True
+
+    def stop(self, engine) -> None:
+        pass
+
+
+def _modify(current, set_action, modify_action):
+    if set_action is not None:
+        return set_action.value
+    rule = modify_action.rule
+    x = float(current)
+    if rule.add_value is not None:
+        return x + rule.add_value.value
+    return x * rule.multiply_by_value.value

@@ -1,0 +1,205 @@
+"""From the loaded Scenario model to the engine's runtime objects.
+
+Entities → :class:`EntitySpec` rows (BoundingBox, Performance, Axles);
+Storyboard → the :mod:`storyboard` element tree with compiled triggers and
+action runners.  Nothing here runs; errors name the element they come from.
+"""
+
+from __future__ import annotations
+
+from simplatform.engine import actions_lateral as lat
+from simplatform.engine import actions_longitudinal as lon
+from simplatform.engine import actions_other as oth
+from simplatform.engine.conditions import compile_entity_condition, compile_value_condition
+from simplatform.engine.entities import EntitySpec
+from simplatform.engine.storyboard import Element
+from simplatform.engine.triggers import ConditionRuntime, TriggerRuntime
+from simplatform.errors import ScenarioError
+from simplatform.world import EntityKind
+
+
+def entity_specs(scenario, ego_name: str | None) -> list[EntitySpec]:
+    specs = []
+    for obj in scenario.entities.scenario_objects:
+        body = scenario.entity_object(obj.name)
+        kind = type(body).__name__
+        if kind == "Vehicle":
+            ek, cat = EntityKind.VEHICLE, str(body.vehicle_category)
+        elif kind == "Pedestrian":
+            ek, cat = EntityKind.PEDESTRIAN, str(body.pedestrian_category)
+        elif kind == "MiscObject":
+            ek, cat = EntityKind.MISC_OBJECT, str(body.misc_object_category)
+        else:
+            ek, cat = EntityKind.VEHICLE, "car"
+        bb = getattr(body, "bounding_box", None)
+        dims = bb.dimensions if bb is not None else None
+        cen = bb.center if bb is not None else None
+        perf = getattr(body, "performance", None)
+        axles = getattr(body, "axles", None)
+        wheelbase = 2.7
+        if axles is not None and axles.front_axle is not None:
+            wheelbase = max(axles.front_axle.position_x - axles.rear_axle.position_x, 0.1)
+        specs.append(EntitySpec(
+            name=obj.name, kind=ek, category=cat,
+            length=dims.length if dims else 4.5, width=dims.width if dims else 1.8, height=dims.height if dims else 1.5,
+            center_x=cen.x if cen else 0.0, center_y=cen.y if cen else 0.0, center_z=cen.z if cen else 0.0,
+            max_speed=perf.max_speed if perf else (10.0 if ek is EntityKind.PEDESTRIAN else 70.0),
+            max_acceleration=perf.max_acceleration if perf else 5.0,
+            max_deceleration=perf.max_deceleration if perf else 10.0,
+            wheelbase=wheelbase,
+            is_ego=obj.name == ego_name,
+        ))
+    return specs
+
+
+def guess_ego(scenario) -> str | None:
+    """The ego: an entity named 'Ego'/'ego'/'hero' (esmini, CARLA conventions), else the first vehicle."""
+    names = [o.name for o in scenario.entities.scenario_objects]
+    for n in names:
+        if n.lower() in ("ego", "hero", "egovehicle", "ego_vehicle"):
+            return n
+    return names[0] if names else None
+
+
+def compile_trigger(engine, trig) -> TriggerRuntime | None:
+    if trig is None:
+        return None
+    groups = []
+    for group in trig.condition_groups:
+        conds = []
+        for c in group.conditions:
+            if c.by_entity_condition is not None:
+                check = compile_entity_condition(engine, c.by_entity_condition)
+            elif c.by_value_condition is not None:
+                check = compile_value_condition(engine, c.by_value_condition)
+            else:
+                raise ScenarioError("a Condition without ByEntityCondition or ByValueCondition",
+                                    file=c.source.file, line=c.source.line, element="Condition")
+            conds.append(ConditionRuntime(c.name, str(c.condition_edge), float(c.delay or 0.0), check))
+        groups.append(conds)
+    return TriggerRuntime(groups)
+
+
+_PRIVATE = {
+    "SpeedAction": lon.SpeedRunner,
+    "SpeedProfileAction": lon.SpeedProfileRunner,
+    "LongitudinalDistanceAction": lon.LongitudinalDistanceRunner,
+    "LaneChangeAction": lat.LaneChangeRunner,
+    "LaneOffsetAction": lat.LaneOffsetRunner,
+    "LateralDistanceAction": lat.LateralDistanceRunner,
+    "TeleportAction": lat.TeleportRunner,
+    "SynchronizeAction": oth.SynchronizeRunner,
+    "FollowTrajectoryAction": oth.FollowTrajectoryRunner,
+    "AssignRouteAction": oth.AssignRouteRunner,
+    "AcquirePositionAction": oth.AcquirePositionRunner,
+    "RandomRouteAction": oth.RecordRunner,
+    "VisibilityAction": oth.VisibilityRunner,
+    "ControllerAction": oth.ControllerRunner,
+    "ActivateControllerAction": oth.ControllerRunner,
+    "AppearanceAction": oth.RecordRunner,
+    "TrailerAction": oth.RecordRunner,
+}
+
+
+def private_leaf(private_action):
+    """The concrete action element inside a PrivateAction (through the category wrappers)."""
+    el = private_action.choice
+    if el is None:
+        raise ScenarioError("an empty PrivateAction", file=private_action.source.file,
+                            line=private_action.source.line, element="PrivateAction")
+    name = type(el).__name__
+    if name in ("LongitudinalAction", "LateralAction", "RoutingAction"):
+        inner = el.choice
+        if inner is None:
+            raise ScenarioError(f"an empty {name}", file=el.source.file, line=el.source.line, element=name)
+        return inner
+    return el
+
+
+class PrivateActionRunner:
+    """One OpenSCENARIO private action applied to each actor; done when all actors are."""
+
+    def __init__(self, engine, private_action) -> None:
+        self.engine = engine
+        self.leaf = private_leaf(private_action)
+        cls = _PRIVATE.get(type(self.leaf).__name__)
+        if cls is None:
+            raise ScenarioError(f"{type(self.leaf).__name__} is not supported", file=self.leaf.source.file,
+                                line=self.leaf.source.line, element=type(self.leaf).__name__)
+        self.cls = cls
+        self.parts: list = []
+
+    def start(self, engine, actors) -> bool:
+        self.parts = []
+        for actor in actors:
+            engine.entity_index(actor, self.leaf)
+            part = self.cls(engine, actor, self.leaf)
+            engine.claim(part, self)
+            if not part.start():
+                self.parts.append(part)
+            else:
+                engine.release(part)
+        return not self.parts
+
+    def step(self, engine, dt: float) -> bool:
+        still = []
+        for part in self.parts:
+            if part.done:
+                continue
+            if part.step(dt):
+                engine.release(part)
+            else:
+                still.append(part)
+        self.parts = still
+        return not still
+
+    def stop(self, engine) -> None:
+        for part in self.parts:
+            part.stop()
+            engine.release(part)
+        self.parts = []
+
+
+def action_runner(engine, action):
+    if action.private_action is not None:
+        return PrivateActionRunner(engine, action.private_action)
+    if action.global_action is not None:
+        g = action.global_action.choice
+        if g is None:
+            raise ScenarioError("an empty GlobalAction", file=action.source.file, line=action.source.line, element="GlobalAction")
+        return oth.GlobalRunner(engine, g)
+    if action.user_defined_action is not None:
+        return oth.GlobalRunner(engine, action.user_defined_action)
+    raise ScenarioError(f"action {action.name!r} has no content", file=action.source.file, line=action.source.line, element="Action")
+
+
+def build_stories(engine, storyboard) -> list[Element]:
+    stories = []
+    for story in storyboard.stories:
+        s_el = Element(story.name, "Story")
+        for act in story.acts:
+            a_el = Element(act.name, "Act", start_trigger=compile_trigger(engine, act.start_trigger),
+                           stop_trigger=compile_trigger(engine, act.stop_trigger))
+            for mg in act.maneuver_groups:
+                actors = tuple(r.entity_ref for r in mg.actors.entity_refs)
+                for a in actors:
+                    engine.entity_index(a, mg.actors)
+                mg_el = Element(mg.name, "ManeuverGroup", maximum_execution_count=int(mg.maximum_execution_count or 1),
+                                actors=actors, select_triggering_entities=bool(mg.actors.select_triggering_entities))
+                maneuvers = list(mg.maneuvers) + [getattr(r, "resolved", None) for r in mg.catalog_references]
+                for man in maneuvers:
+                    if man is None:
+                        continue
+                    m_el = Element(man.name, "Maneuver")
+                    for ev in man.events:
+                        e_el = Element(ev.name, "Event", start_trigger=compile_trigger(engine, ev.start_trigger),
+                                       maximum_execution_count=int(ev.maximum_execution_count or 1),
+                                       priority=str(ev.priority))
+                        for act_el in ev.actions:
+                            e_el.children.append(Element(act_el.name, "Action", runner=action_runner(engine, act_el)))
+                        m_el.children.append(e_el)
+                    mg_el.children.append(m_el)
+                a_el.children.append(mg_el)
+            s_el.children.append(a_el)
+        stories.append(s_el)
+    return stories

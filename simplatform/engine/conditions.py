@@ -1,0 +1,269 @@
+"""Condition checks: each OpenSCENARIO condition compiled to a closure ``check(engine)``.
+
+ASAM OpenSCENARIO 1.x §7.6 (ByEntityCondition, ByValueCondition).  An entity
+condition is tested per triggering entity and combined by
+``triggeringEntitiesRule`` (any/all); the returned names are the triggering
+entities (for ``selectTriggeringEntities``).  Durations (EndOfRoad, Offroad,
+StandStill) count from the moment the state began, kept by the default
+controller.  Freespace and coordinate systems go through
+:mod:`simplatform.engine.measure`.
+"""
+
+from __future__ import annotations
+
+import math
+
+from simplatform.engine.measure import relative_distance, time_headway, time_to_collision
+from simplatform.engine.triggers import comparator, entity_rule
+from simplatform.errors import ScenarioError
+
+
+def _err(el, cause: str) -> ScenarioError:
+    s = el.source
+    return ScenarioError(cause, file=s.file, line=s.line, element=s.element or type(el).__name__)
+
+
+def _value(v):
+    """Parameter/variable values compare as numbers when both sides are numbers."""
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return float(v)
+    s = str(v)
+    if s.lower() in ("true", "false"):
+        return s.lower() == "true"
+    try:
+        return float(s)
+    except ValueError:
+        return s
+
+
+def _compare(rule, a, b) -> bool:
+    a, b = _value(a), _value(b)
+    if isinstance(a, str) or isinstance(b, str):
+        a, b = str(a), str(b)
+        r = str(rule)
+        return a == b if r == "equalTo" else a != b if r == "notEqualTo" else False
+    return comparator(str(rule))(a, b)
+
+
+def _directional(t, i: int, direction, kind: str) -> float:
+    """Speed/acceleration with an optional DirectionalDimension (1.2): longitudinal, lateral, vertical."""
+    if kind == "speed":
+        if direction is None:
+            return float(t.speed[i])
+        vx, vy = t.vx[i], t.vy[i]
+    else:
+        if direction is None:
+            c, s = math.cos(t.heading[i]), math.sin(t.heading[i])
+            return float(t.ax[i] * c + t.ay[i] * s)
+        vx, vy = t.ax[i], t.ay[i]
+    c, s = math.cos(t.heading[i]), math.sin(t.heading[i])
+    d = str(direction)
+    if d == "longitudinal":
+        return float(vx * c + vy * s)
+    if d == "lateral":
+        return float(-vx * s + vy * c)
+    return 0.0
+
+
+def compile_entity_condition(engine, by_entity):
+    te = by_entity.triggering_entities
+    rule = str(te.triggering_entities_rule)
+    names = tuple(r.entity_ref for r in te.entity_refs)
+    idx = [engine.entity_index(n, te) for n in names]
+    cond = by_entity.entity_condition.choice
+    kind = type(cond).__name__
+    t = engine.table
+    test = _entity_test(engine, kind, cond)
+
+    def check(eng) -> tuple[bool, tuple[str, ...]]:
+        results = [bool(t.active[i]) and test(i) for i in idx]
+        return entity_rule(rule, results, names)
+
+    return check
+
+
+def _entity_test(engine, kind: str, c):
+    t = engine.table
+    motions = engine.controller.motions
+    if kind == "EndOfRoadCondition":
+        return lambda i: motions[i].end_of_road and engine.time - motions[i].end_of_road_since >= c.duration - 1e-9
+    if kind == "OffroadCondition":
+        return lambda i: motions[i].offroad_since >= 0 and engine.time - motions[i].offroad_since >= c.duration - 1e-9
+    if kind == "StandStillCondition":
+        return lambda i: motions[i].standstill_since >= 0 and engine.time - motions[i].standstill_since >= c.duration - 1e-9
+    if kind == "CollisionCondition":
+        if c.entity_ref is not None:
+            other = c.entity_ref.entity_ref
+            return lambda i: (t.names[i], other) in engine.collision_set or (other, t.names[i]) in engine.collision_set
+        wanted = str(c.by_type.object_type)
+        return lambda i: any(
+            (a == t.names[i] and engine.object_type(b) == wanted) or (b == t.names[i] and engine.object_type(a) == wanted)
+            for a, b in engine.collision_set
+        )
+    if kind == "SpeedCondition":
+        cmp = comparator(str(c.rule))
+        return lambda i: cmp(_directional(t, i, c.direction, "speed"), c.value)
+    if kind == "AccelerationCondition":
+        cmp = comparator(str(c.rule))
+        return lambda i: cmp(_directional(t, i, c.direction, "acc"), c.value)
+    if kind == "RelativeSpeedCondition":
+        cmp = comparator(str(c.rule))
+        ref = engine.entity_index(c.entity_ref, c)
+        return lambda i: cmp(_directional(t, i, c.direction, "speed") - _directional(t, ref, c.direction, "speed"), c.value)
+    if kind == "TraveledDistanceCondition":
+        return lambda i: t.odometer[i] >= c.value - 1e-9
+    if kind == "ReachPositionCondition":
+        pos = c.position
+        return lambda i: math.hypot(*_xy_minus(engine.positions.resolve(pos, t.names[i]), t, i)) <= c.tolerance
+    if kind == "DistanceCondition":
+        cmp = comparator(str(c.rule))
+        rdt = str(c.relative_distance_type) if c.relative_distance_type is not None else "euclidianDistance"
+
+        def dist(i):
+            p = engine.positions.resolve(c.position, t.names[i])
+            if rdt in ("euclidianDistance", "cartesianDistance", "euclideanDistance"):
+                return _point_distance(t, i, p, c.freespace)
+            h = float(t.heading[i])
+            dx, dy = p.x - t.x[i], p.y - t.y[i]
+            d = dx * math.cos(h) + dy * math.sin(h) if rdt == "longitudinal" else -dx * math.sin(h) + dy * math.cos(h)
+            if c.freespace:
+                half = t.length[i] / 2 if rdt == "longitudinal" else t.width[i] / 2
+                return max(abs(d) - half, 0.0)
+            return abs(d)
+
+        return lambda i: cmp(dist(i), c.value)
+    if kind == "RelativeDistanceCondition":
+        cmp = comparator(str(c.rule))
+        ref = engine.entity_index(c.entity_ref, c)
+        rdt = str(c.relative_distance_type)
+        return lambda i: cmp(abs(relative_distance(engine, i, ref, rdt, c.freespace, c.coordinate_system)), c.value)
+    if kind == "TimeHeadwayCondition":
+        cmp = comparator(str(c.rule))
+        ref = engine.entity_index(c.entity_ref, c)
+        return lambda i: cmp(time_headway(engine, i, ref, c.freespace, c.coordinate_system,
+                                          str(c.relative_distance_type or "longitudinal")), c.value)
+    if kind == "TimeToCollisionCondition":
+        cmp = comparator(str(c.rule))
+        target = c.time_to_collision_condition_target
+        if target.entity_ref is not None:
+            ref = engine.entity_index(target.entity_ref.entity_ref, target)
+            return lambda i: cmp(time_to_collision(engine, i, ref, None, c.freespace, c.coordinate_system,
+                                                   str(c.relative_distance_type or "longitudinal")), c.value)
+
+        def ttc_point(i):
+            p = engine.positions.resolve(target.position, t.names[i])
+            return time_to_collision(engine, i, None, (p.x, p.y), c.freespace)
+
+        return lambda i: cmp(ttc_point(i), c.value)
+    if kind == "AngleCondition":
+        return lambda i: _angle_ok(engine, i, None, c)
+    if kind == "RelativeAngleCondition":
+        ref = engine.entity_index(c.entity_ref, c)
+        return lambda i: _angle_ok(engine, i, ref, c)
+    if kind == "RelativeClearanceCondition":
+        return lambda i: _clearance(engine, i, c)
+    raise _err(c, f"{kind} is not supported")
+
+
+def _xy_minus(p, t, i):
+    return p.x - t.x[i], p.y - t.y[i]
+
+
+def _point_distance(t, i, p, freespace: bool) -> float:
+    d = math.hypot(p.x - t.x[i], p.y - t.y[i])
+    if freespace:
+        d = max(d - 0.5 * math.hypot(t.length[i], t.width[i]), 0.0)
+    return d
+
+
+def _angle_ok(engine, i: int, ref: int | None, c) -> bool:
+    t = engine.table
+    at = str(c.angle_type)
+    if at == "heading":
+        a = float(t.heading[i])
+        if ref is not None:
+            a -= float(t.heading[ref])
+        elif c.coordinate_system is not None and str(c.coordinate_system) in ("road", "lane") and t.lane_road[i] is not None:
+            x, y, z, h, p, r = engine.road.cursor_pose(engine.controller.motions[i].cursor)
+            a -= h
+    elif at == "pitch":
+        a = float(t.pitch[i]) - (float(t.pitch[ref]) if ref is not None else 0.0)
+    else:
+        a = float(t.roll[i]) - (float(t.roll[ref]) if ref is not None else 0.0)
+    diff = (a - c.angle + math.pi) % (2 * math.pi) - math.pi
+    return abs(diff) <= c.angle_tolerance
+
+
+def _clearance(engine, i: int, c) -> bool:
+    """True when no (listed) entity is inside the given relative lanes and distances (1.2)."""
+    t = engine.table
+    road = t.lane_road[i]
+    if road is None:
+        return False
+    lane = int(t.lane_id[i])
+    ranges = [(r.from_ if r.from_ is not None else -99, r.to if r.to is not None else 99) for r in c.relative_lane_ranges] or [(-99, 99)]
+    fwd = c.distance_forward if c.distance_forward is not None else 0.0
+    back = c.distance_backward if c.distance_backward is not None else 0.0
+    only = {engine.entity_index(r.entity_ref, r) for r in c.entity_refs} if c.entity_refs else None
+    direction = engine.road.direction(road, lane)
+    for j in range(len(t.names)):
+        if j == i or not t.active[j] or t.lane_road[j] != road or (only is not None and j not in only):
+            continue
+        lj = int(t.lane_id[j])
+        if (lj > 0) != (lane > 0) and not c.opposite_lanes:
+            continue
+        rel = (lj - lane) * direction
+        if lane * lj < 0:
+            rel -= direction if lj > lane else -direction
+        if not any(a <= rel <= b for a, b in ranges):
+            continue
+        ds = (t.lane_s[j] - t.lane_s[i]) * direction
+        if c.free_space:
+            half = (t.length[i] + t.length[j]) / 2
+            ds = math.copysign(max(abs(ds) - half, 0.0), ds)
+        if -back <= ds <= fwd:
+            return False
+    return True
+
+
+def compile_value_condition(engine, by_value):
+    c = by_value.choice
+    kind = type(c).__name__
+    if kind == "SimulationTimeCondition":
+        cmp = comparator(str(c.rule))
+        return lambda eng: (cmp(round(eng.time, 9), c.value), ())
+    if kind == "ParameterCondition":
+        if c.parameter_ref not in engine.parameters:
+            raise _err(c, f"unknown parameter {c.parameter_ref!r}")
+        return lambda eng: (_compare(c.rule, eng.parameters[c.parameter_ref], c.value), ())
+    if kind == "VariableCondition":
+        if c.variable_ref not in engine.variables:
+            raise _err(c, f"unknown variable {c.variable_ref!r}")
+        return lambda eng: (_compare(c.rule, eng.variables[c.variable_ref], c.value), ())
+    if kind == "UserDefinedValueCondition":
+        return lambda eng: (c.name in eng.user_values and _compare(c.rule, eng.user_values[c.name], c.value), ())
+    if kind == "TimeOfDayCondition":
+        cmp = comparator(str(c.rule))
+        target = c.date_time.timestamp()
+        return lambda eng: (eng.time_of_day_epoch() is not None and cmp(eng.time_of_day_epoch(), target), ())
+    if kind == "TrafficSignalCondition":
+        return lambda eng: (eng.signals.get(c.name) == c.state, ())
+    if kind == "TrafficSignalControllerCondition":
+        return lambda eng: (eng.signal_controller_phase(c.traffic_signal_controller_ref) == c.phase, ())
+    if kind == "StoryboardElementStateCondition":
+        state = str(c.state)
+        ref = c.storyboard_element_ref
+
+        def check(eng):
+            el = eng.storyboard.find(ref)
+            if el is None:
+                raise _err(c, f"no storyboard element named {ref!r}")
+            if state.endswith("Transition"):
+                return (el.last_transition is not None and el.last_transition.value == state
+                        and el.transition_step >= eng.step_index - 1), ()
+            return el.state.value == state, ()
+
+        return check
+    raise _err(c, f"{kind} is not supported")

@@ -1,0 +1,288 @@
+"""The scenario engine: world state, storyboard and default controller, one fixed step at a time.
+
+Per step (esmini's order): evaluate triggers on the world at time t and apply
+state transitions (starting actions); advance running actions by dt; move
+entities (default controller here, model-driven ones in the backend); derive
+kinematics, lanes and collisions for t + dt.  Time is ``step × dt`` (never
+accumulated) so logs do not drift and the same file gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from simplatform.engine.build import build_stories, compile_trigger, entity_specs, guess_ego, PrivateActionRunner
+from simplatform.engine.actions_other import GlobalRunner
+from simplatform.engine.collision import overlapping_pairs
+from simplatform.engine.entities import EntityTable
+from simplatform.engine.motion import DefaultController
+from simplatform.engine.positions import PositionResolver
+from simplatform.engine.road import RoadAdaptor
+from simplatform.engine.routes import RouteStore
+from simplatform.engine.storyboard import Storyboard
+from simplatform.errors import ScenarioError
+
+
+@dataclass(frozen=True)
+class EngineRecord:
+    """A logged happening that moves nothing (custom command, light state, controller override)."""
+
+    time: float
+    kind: str
+    entity: str
+    detail: str
+
+
+class ScenarioEngine:
+    def __init__(self, scenario, road_network, *, dt: float = 0.01, ego: str | None = None,
+                 custom_handlers: dict[str, Callable[[str, str], None]] | None = None,
+                 locate_every: int = 10) -> None:
+        self.scenario = scenario
+        self.dt = float(dt)
+        self.step_index = 0
+        self.time = 0.0
+        self.locate_every = max(1, int(locate_every))
+        self.road = RoadAdaptor(road_network) if road_network is not None else None
+        self.ego = ego if ego is not None else guess_ego(scenario)
+        self.table = EntityTable(entity_specs(scenario, self.ego))
+        self.controller = DefaultController(self.table, self.road)
+        self.positions = PositionResolver(self)
+        self.routes = RouteStore(self)
+        self.controller.prefer = self.routes.preferred
+        self.parameters: dict[str, Any] = dict(scenario.parameters)
+        self.variables: dict[str, Any] = dict(scenario.variables)
+        self.user_values: dict[str, Any] = {}
+        self.signals: dict[str, str] = {}
+        self.environment: dict[str, Any] = {}
+        self.visibility: dict[str, dict] = {}
+        self.overrides: dict[str, Any] = {}
+        self.monitors: dict[str, bool] = {}
+        self.records: list[EngineRecord] = []
+        self.custom_handlers = dict(custom_handlers or {})
+        self.collision_set: set[tuple[str, str]] = set()
+        self.collisions: tuple[tuple[str, str], ...] = ()
+        self._owners: dict[tuple[int, str], tuple[Any, Any]] = {}
+        self._init_runners: list[Any] = []
+        self._signal_controllers: dict[str, dict] = {}
+        self._object_types = {n: self._object_type(k, c) for n, k, c in zip(self.table.names, self.table.kinds, self.table.categories)}
+        self._setup_signal_controllers()
+        sb = scenario.storyboard
+        if sb is None:
+            raise ScenarioError("the scenario has no Storyboard", file=str(scenario.path))
+        self.storyboard = Storyboard(build_stories(self, sb), compile_trigger(self, sb.stop_trigger))
+
+    # ---------------------------------------------------------------- lookups
+    def entity_index(self, name: str, el=None) -> int:
+        i = self.table.index.get(name)
+        if i is None:
+            src = getattr(el, "source", None)
+            raise ScenarioError(f"unknown entity {name!r}", file=getattr(src, "file", None),
+                                line=getattr(src, "line", None), element=getattr(src, "element", None))
+        return i
+
+    @staticmethod
+    def _object_type(kind, category: str) -> str:
+        return {"vehicle": "vehicle", "pedestrian": "pedestrian", "misc_object": "miscellaneous"}[kind.value]
+
+    def object_type(self, name: str) -> str:
+        return self._object_types.get(name, "")
+
+    # ------------------------------------------------------- action ownership
+    def claim(self, part, owner) -> None:
+        """A new action on an actor replaces the running one of the same domain (standard §8.4.x)."""
+        for domain in part.domains:
+            key = (part.i, domain)
+            prev = self._owners.get(key)
+            if prev is not None and prev[0] is not part:
+                old_part, old_owner = prev
+                old_part.stop()
+                for d in old_part.domains:
+                    self._owners.pop((old_part.i, d), None)
+                if isinstance(old_owner, PrivateActionRunner):
+                    old_owner.parts = [p for p in old_owner.parts if p is not old_part]
+                    if not old_owner.parts:
+                        self.storyboard.action_stopped_externally(self, old_owner)
+                        self._init_runners = [r for r in self._init_runners if r is not old_owner]
+            self._owners[key] = (part, owner)
+
+    def release(self, part) -> None:
+        for domain in part.domains:
+            if self._owners.get((part.i, domain), (None,))[0] is part:
+                del self._owners[(part.i, domain)]
+
+    # ----------------------------------------------------------- stores
+    def record(self, kind: str, entity: str, detail: str) -> None:
+        self.records.append(EngineRecord(self.time, kind, entity, detail))
+
+    def custom_command(self, type_: str, content: str) -> None:
+        self.record("CustomCommandAction", "", f"{type_}: {content}")
+        handler = self.custom_handlers.get(type_)
+        if handler is not None:
+            handler(type_, content)
+
+    def set_environment(self, env) -> None:
+        if env is None:
+            return
+        tod = getattr(env, "time_of_day", None)
+        if tod is not None:
+            self.environment["time_of_day"] = tod.date_time.isoformat()
+            self.environment["time_of_day_animation"] = bool(tod.animation)
+            self._tod_epoch = tod.date_time.timestamp() - self.time
+            self._tod_animated = bool(tod.animation)
+        weather = getattr(env, "weather", None)
+        if weather is not None:
+            fog = getattr(weather, "fog", None)
+            if fog is not None:
+                self.environment["fog_visual_range"] = float(fog.visual_range)
+            pr = getattr(weather, "precipitation", None)
+            if pr is not None:
+                self.environment["precipitation_type"] = str(pr.precipitation_type)
+                self.environment["precipitation_intensity"] = float(getattr(pr, "precipitation_intensity", None) or getattr(pr, "intensity", None) or 0.0)
+            sun = getattr(weather, "sun", None)
+            if sun is not None:
+                self.environment["sun_elevation"] = float(sun.elevation)
+                self.environment["sun_azimuth"] = float(sun.azimuth)
+        rc = getattr(env, "road_condition", None)
+        if rc is not None:
+            self.environment["friction_scale_factor"] = float(rc.friction_scale_factor)
+        self.record("EnvironmentAction", "", ",".join(f"{k}={v}" for k, v in sorted(self.environment.items())))
+
+    def time_of_day_epoch(self) -> float | None:
+        epoch = getattr(self, "_tod_epoch", None)
+        if epoch is None:
+            return None
+        return epoch + (self.time if getattr(self, "_tod_animated", False) else 0.0)
+
+    def _setup_signal_controllers(self) -> None:
+        rn = self.scenario.road_network
+        ts = getattr(rn, "traffic_signals", None) if rn is not None else None
+        if ts is None:
+            return
+        for ctrl in ts.traffic_signal_controllers:
+            self._signal_controllers[ctrl.name] = {"ctrl": ctrl, "phase": None, "index": -1, "t": 0.0}
+        for name, st in self._signal_controllers.items():
+            ctrl = st["ctrl"]
+            if ctrl.phases:
+                delay = ctrl.delay or 0.0
+                self._enter_phase(name, 0, -delay if ctrl.reference is None else 0.0)
+
+    def _enter_phase(self, name: str, index: int, start: float) -> None:
+        st = self._signal_controllers[name]
+        phases = st["ctrl"].phases
+        index %= len(phases)
+        phase = phases[index]
+        st.update(phase=phase.name, index=index, t=start)
+        for s in phase.traffic_signal_states:
+            self.signals[s.traffic_signal_id] = s.state
+
+    def set_signal_phase(self, name: str, phase: str, el) -> None:
+        st = self._signal_controllers.get(name)
+        if st is None:
+            raise ScenarioError(f"unknown traffic signal controller {name!r}", file=el.source.file, line=el.source.line,
+                                element="TrafficSignalControllerAction")
+        for k, p in enumerate(st["ctrl"].phases):
+            if p.name == phase:
+                self._enter_phase(name, k, self.time)
+                return
+        raise ScenarioError(f"traffic signal controller {name!r} has no phase {phase!r}", file=el.source.file,
+                            line=el.source.line, element="TrafficSignalControllerAction")
+
+    def signal_controller_phase(self, name: str) -> str | None:
+        st = self._signal_controllers.get(name)
+        return st["phase"] if st else None
+
+    def _step_signal_controllers(self) -> None:
+        for name, st in self._signal_controllers.items():
+            phases = st["ctrl"].phases
+            while phases and self.time - st["t"] >= phases[st["index"]].duration - 1e-9 and phases[st["index"]].duration > 0:
+                self._enter_phase(name, st["index"] + 1, st["t"] + phases[st["index"]].duration)
+
+    def traffic_action(self, el) -> None:
+        """Traffic sink removes entities inside its radius; source/swarm/area spawn no
+        vehicles in this engine yet (recorded, see the report)."""
+        sink = el.traffic_sink_action
+        if sink is not None:
+            p = self.positions.resolve(sink.position)
+            t = self.table
+            for i in range(len(t)):
+                if t.active[i] and t.names[i] != self.ego and math.hypot(t.x[i] - p.x, t.y[i] - p.y) <= sink.radius:
+                    t.set_active(i, False)
+        self.record("TrafficAction", "", type(el.choice).__name__ if el.choice is not None else "")
+
+    def assign_controller(self, i: int, ctrl, activate: bool) -> None:
+        m = self.controller.motions[i]
+        m.controller = getattr(ctrl, "name", None)
+        self.record("AssignControllerAction", self.table.names[i], m.controller or "")
+        if activate:
+            self.activate_controller(i, True)
+
+    def activate_controller(self, i: int, on: bool) -> None:
+        m = self.controller.motions[i]
+        m.controller_active = on
+        self.record("ActivateControllerAction", self.table.names[i], "on" if on else "off")
+
+    def shift_along(self, i: int, distance: float) -> None:
+        """Move an entity along its lane (LongitudinalDistanceAction without constraints)."""
+        m = self.controller.motions[i]
+        if m.cursor is not None and m.mode == "lane":
+            self.road.advance(m.cursor, distance)
+            x, y, z, h, p, r = self.road.cursor_pose(m.cursor)
+            t = self.table
+            t.x[i], t.y[i], t.z[i], t.heading[i] = x, y, z, h
+            self.controller.update_lane(i)
+        else:
+            t = self.table
+            t.x[i] += distance * math.cos(t.heading[i])
+            t.y[i] += distance * math.sin(t.heading[i])
+
+    # ------------------------------------------------------------- run loop
+    def initialise(self) -> None:
+        """Init actions (global first, then private per entity), then the storyboard starts."""
+        init = self.scenario.storyboard.init.actions
+        for g in init.global_actions:
+            GlobalRunner(self, g.choice).start(self, ())
+        for u in init.user_defined_actions:
+            GlobalRunner(self, u).start(self, ())
+        # positions first: speed/relative actions may refer to other entities' places
+        privates = [(p.entity_ref, a) for p in init.privates for a in p.private_actions]
+        ordered = sorted(privates, key=lambda pa: 0 if pa[1].teleport_action is not None else 1)
+        for entity, action in ordered:
+            self.entity_index(entity, action)
+            runner = PrivateActionRunner(self, action)
+            if not runner.start(self, (entity,)):
+                self._init_runners.append(runner)
+        self.controller.derive(self.dt, 0.0)
+        self._update_collisions()
+        self.storyboard.begin(self)
+
+    def step(self) -> None:
+        dt = self.dt
+        self.storyboard.evaluate(self, self.time, self.step_index)
+        if self._init_runners:
+            self._init_runners = [r for r in self._init_runners if not r.step(self, dt)]
+        self.storyboard.step_actions(self, dt)
+        self.step_index += 1
+        self.time = self.step_index * dt
+        self.controller.step(dt, self.time, self.locate_every, self.step_index)
+        self._step_signal_controllers()
+        self.controller.derive(dt, self.time)
+        self._update_collisions()
+
+    def _update_collisions(self) -> None:
+        t = self.table
+        act = t.active
+        idx = [i for i in range(len(t)) if act[i]]
+        if len(idx) < 2:
+            self.collision_set = set()
+            self.collisions = ()
+            return
+        cx, cy = t.bbox_centers()
+        pairs = overlapping_pairs(cx[idx], cy[idx], t.heading[idx], t.length[idx], t.width[idx])
+        self.collisions = tuple((t.names[idx[a]], t.names[idx[b]]) for a, b in pairs)
+        self.collision_set = set(self.collisions)
+
+    def snapshot(self):
+        return self.table.snapshot(self.time, self.step_index, signals=dict(self.signals),
+                                   collisions=self.collisions, environment=dict(self.environment))

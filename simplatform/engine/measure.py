@@ -1,0 +1,110 @@
+"""Distances between entities in the coordinate systems OpenSCENARIO defines.
+
+ASAM OpenSCENARIO 1.x §6.3 / RelativeDistanceType and CoordinateSystem:
+``entity`` (the reference entity's ISO 8855 frame: longitudinal along its
+heading, lateral to its left), ``road`` (Δs and Δt along the road reference
+line, Δs measured in the reference's driving direction), ``lane`` (as road,
+along lane centre lines) and ``trajectory`` (treated as road here).
+``freespace=true`` measures between bounding boxes instead of reference
+points: the box gap along the axis, or the minimum box distance for
+``euclidianDistance``/``cartesianDistance``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simplatform.engine.collision import box_corners, freespace_distance, freespace_gap_along
+
+
+def _corners(t, i: int) -> np.ndarray:
+    c, s = math.cos(t.heading[i]), math.sin(t.heading[i])
+    cx = t.x[i] + c * t.bbox_center_x[i] - s * t.bbox_center_y[i]
+    cy = t.y[i] + s * t.bbox_center_x[i] + c * t.bbox_center_y[i]
+    return box_corners(cx, cy, t.heading[i], t.length[i], t.width[i])
+
+
+def _road_delta(engine, a: int, b: int) -> tuple[float, float] | None:
+    """(Δs in a's driving direction, Δt to a's left) or None when not on the same/connected road."""
+    t = engine.table
+    ra, rb = t.lane_road[a], t.lane_road[b]
+    if ra is None or rb is None:
+        return None
+    direction = engine.road.direction(ra, int(t.lane_id[a]))
+    if ra == rb:
+        ds = (t.lane_s[b] - t.lane_s[a]) * direction
+        dt = (t.road_t[b] - t.road_t[a]) * direction
+        return float(ds), float(dt)
+    try:
+        from simplatform.opendrive import LanePosition
+
+        d = engine.road.net.route_distance(
+            LanePosition(ra, int(t.lane_id[a]), float(t.lane_s[a])), LanePosition(rb, int(t.lane_id[b]), float(t.lane_s[b]))
+        )
+        return float(d), 0.0
+    except Exception:
+        return None
+
+
+def relative_distance(engine, a: int, b: int, kind: str, freespace: bool, coordinate_system=None) -> float:
+    """Distance of entity b from entity a; longitudinal/lateral are signed (b ahead/left > 0)
+    in the entity frame and reported as absolute values by conditions."""
+    t = engine.table
+    cs = str(coordinate_system) if coordinate_system is not None else "entity"
+    kind = str(kind)
+    if kind in ("cartesianDistance", "euclidianDistance", "euclideanDistance"):
+        if freespace:
+            return freespace_distance(_corners(t, a), _corners(t, b), float(t.heading[a]), float(t.heading[b]))
+        return math.hypot(t.x[b] - t.x[a], t.y[b] - t.y[a])
+    if cs in ("road", "lane", "trajectory"):
+        rd = _road_delta(engine, a, b)
+        if rd is not None:
+            d = rd[0] if kind == "longitudinal" else rd[1]
+            if freespace:
+                half = (t.length[a] + t.length[b]) / 2 if kind == "longitudinal" else (t.width[a] + t.width[b]) / 2
+                d = math.copysign(max(abs(d) - half, 0.0), d)
+            return d
+    h = float(t.heading[a])
+    axis = np.array([math.cos(h), math.sin(h)]) if kind == "longitudinal" else np.array([-math.sin(h), math.cos(h)])
+    dx, dy = t.x[b] - t.x[a], t.y[b] - t.y[a]
+    d = float(dx * axis[0] + dy * axis[1])
+    if freespace:
+        gap = freespace_gap_along(_corners(t, a), _corners(t, b), axis)
+        return math.copysign(max(gap, 0.0), d)
+    return d
+
+
+def longitudinal_distance(engine, a: int, b: int, freespace: bool, coordinate_system=None) -> float:
+    return relative_distance(engine, a, b, "longitudinal", freespace, coordinate_system)
+
+
+def time_headway(engine, a: int, b: int, freespace: bool, coordinate_system=None, kind="longitudinal") -> float:
+    """THW of a behind b: distance / a's speed; infinite when b is behind or a stands."""
+    d = relative_distance(engine, a, b, kind or "longitudinal", freespace, coordinate_system)
+    v = float(engine.table.speed[a])
+    if d < 0 or v <= 0:
+        return math.inf
+    return d / v
+
+
+def time_to_collision(engine, a: int, b: int | None, point=None, freespace: bool = False,
+                      coordinate_system=None, kind="longitudinal") -> float:
+    """TTC: distance / closing speed along a's heading (infinite when not closing)."""
+    t = engine.table
+    if b is not None:
+        d = relative_distance(engine, a, b, kind or "longitudinal", freespace, coordinate_system)
+        h = float(t.heading[a])
+        ca, sa = math.cos(h), math.sin(h)
+        vb = t.vx[b] * ca + t.vy[b] * sa
+        closing = (float(t.speed[a]) - vb) if d >= 0 else (vb - float(t.speed[a]))
+        d = abs(d)
+    else:
+        d = math.hypot(point[0] - t.x[a], point[1] - t.y[a])
+        if freespace:
+            d = max(d - t.length[a] / 2, 0.0)
+        closing = float(t.speed[a])
+    if closing <= 1e-9:
+        return math.inf
+    return d / closing

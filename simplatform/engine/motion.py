@@ -1,0 +1,169 @@
+"""The default controller: moves entities exactly as their actions prescribe.
+
+Like esmini's default controller, an entity that no model drives goes along
+its lane at the commanded speed (``table.speed``, set by longitudinal
+actions), at the lateral offset lateral actions command, following the lane
+graph through road ends and junctions; an entity off the road network goes
+straight along its heading; a trajectory-following entity is placed by its
+trajectory runner.  Entities with a model controller or under a stack are
+``external``: the backend moves them and this controller leaves them alone.
+
+Heading follows the lane plus the slope of the lateral motion (a lane change
+yaws the vehicle by atan(lateral speed / speed)); yaw rate, acceleration,
+velocity, odometer and wheel angle (bicycle model: atan(L·ψ̇/v)) are derived
+from consecutive poses so every consumer sees consistent kinematics.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simplatform.engine.entities import EntityTable
+from simplatform.engine.road import LaneCursor, RoadAdaptor, wrap_angle
+
+WHEEL_RADIUS = 0.35
+
+
+@dataclass
+class EntityMotion:
+    """How one entity moves this step."""
+
+    mode: str = "free"  # "lane" | "free" | "trajectory" | "external"
+    cursor: LaneCursor | None = None
+    lateral_rate: float = 0.0  # driver-left lateral speed from a running lateral action (m/s)
+    end_of_road: bool = False
+    end_of_road_since: float = -1.0
+    offroad_since: float = -1.0
+    standstill_since: float = -1.0
+    controller: str | None = None  # name of an assigned controller (OpenSCENARIO ObjectController)
+    controller_active: bool = False
+
+
+class DefaultController:
+    """Advances every non-external entity by ``dt``."""
+
+    def __init__(self, table: EntityTable, road: RoadAdaptor | None) -> None:
+        self.table = table
+        self.road = road
+        self.motions = [EntityMotion() for _ in range(len(table))]
+        n = len(table)
+        self._prev_speed = np.zeros(n)
+        self._prev_heading = np.zeros(n)
+        self.prefer: dict[int, set[str]] = {}
+
+    def place(self, i: int, pose) -> None:
+        """Put entity ``i`` at a resolved pose (Teleport, AddEntity, initial positions)."""
+        t = self.table
+        t.x[i], t.y[i], t.z[i] = pose.x, pose.y, pose.z
+        t.heading[i], t.pitch[i], t.roll[i] = pose.h, pose.p, pose.r
+        m = self.motions[i]
+        if pose.cursor is not None and self.road is not None:
+            c = pose.cursor
+            m.cursor = LaneCursor(c.road_id, c.lane_id, c.s, c.offset)
+            # a lane-following entity must face (roughly) its lane's driving direction
+            _, _, _, lane_h, _, _ = self.road.cursor_pose(m.cursor)
+            aligned = abs(wrap_angle(pose.h - lane_h)) < math.pi / 2
+            if m.mode != "external" and m.mode != "trajectory":
+                m.mode = "lane" if aligned else "free"
+            self.update_lane(i)
+        else:
+            m.cursor = None
+            if m.mode == "lane":
+                m.mode = "free"
+            t.set_lane(i, None, 0, 0.0, 0.0, 0.0)
+        self._prev_heading[i] = pose.h
+
+    def update_lane(self, i: int) -> None:
+        m = self.motions[i]
+        c = m.cursor
+        if c is None or self.road is None:
+            self.table.set_lane(i, None, 0, 0.0, 0.0, 0.0)
+            return
+        road_t = self.road.lane_center_t(c.road_id, c.lane_id, c.s) + c.offset
+        self.table.set_lane(i, c.road_id, c.lane_id, c.s, c.offset, road_t)
+
+    def relocate(self, i: int) -> None:
+        """Global locate for an entity moved off-lane (free or trajectory motion)."""
+        if self.road is None or self.road.net is None:
+            return
+        t = self.table
+        lp = self.road.locate(float(t.x[i]), float(t.y[i]), float(t.z[i]))
+        m = self.motions[i]
+        if lp is None:
+            m.cursor = None
+            t.set_lane(i, None, 0, 0.0, 0.0, 0.0)
+        else:
+            m.cursor = LaneCursor(lp.road_id, lp.lane_id, lp.s, lp.offset)
+            self.update_lane(i)
+
+    def step(self, dt: float, time: float, locate_every: int, step: int) -> None:
+        t = self.table
+        road = self.road
+        np.copyto(self._prev_speed, t.speed)
+        np.copyto(self._prev_heading, t.heading)
+        for i, m in enumerate(self.motions):
+            if not t.active[i] or m.mode == "external" or m.mode == "trajectory":
+                continue
+            v = float(t.speed[i])
+            ds = v * dt
+            if m.mode == "lane" and m.cursor is not None:
+                c = m.cursor
+                if ds != 0.0:
+                    if not road.advance(c, ds, self.prefer.get(i)):
+                        m.end_of_road = True
+                        if m.end_of_road_since < 0:
+                            m.end_of_road_since = time
+                    else:
+                        m.end_of_road = False
+                        m.end_of_road_since = -1.0
+                x, y, z, h, p, r = road.cursor_pose(c)
+                if m.lateral_rate != 0.0 and v != 0.0:
+                    h = wrap_angle(h + math.atan2(m.lateral_rate, abs(v)) * (1 if v > 0 else -1))
+                t.x[i], t.y[i], t.z[i] = x, y, z
+                t.heading[i], t.pitch[i], t.roll[i] = h, p, r
+                self.update_lane(i)
+            else:
+                h = float(t.heading[i])
+                t.x[i] += ds * math.cos(h)
+                t.y[i] += ds * math.sin(h)
+                if road is not None and road.net is not None and step % locate_every == 0:
+                    self.relocate(i)
+            t.odometer[i] += abs(ds)
+            t.wheel_rot[i] = (t.wheel_rot[i] + ds / WHEEL_RADIUS) % (2 * math.pi)
+
+    def derive(self, dt: float, time: float) -> None:
+        """Velocity, acceleration, yaw rate and wheel angle from this step's change."""
+        t = self.table
+        dh = (t.heading - self._prev_heading + math.pi) % (2 * math.pi) - math.pi
+        yaw_rate = dh / dt
+        accel = (t.speed - self._prev_speed) / dt
+        ext = np.array([m.mode == "external" for m in self.motions], dtype=bool)
+        keep = ~ext
+        t.yaw_rate[keep] = yaw_rate[keep]
+        c, s = np.cos(t.heading), np.sin(t.heading)
+        vx = t.speed * c
+        vy = t.speed * s
+        t.vx[keep] = vx[keep]
+        t.vy[keep] = vy[keep]
+        # longitudinal + centripetal acceleration in the world frame
+        along = accel
+        lateral = t.speed * yaw_rate
+        t.ax[keep] = (along * c - lateral * s)[keep]
+        t.ay[keep] = (along * s + lateral * c)[keep]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wa = np.where(np.abs(t.speed) > 0.1, np.arctan(t.wheelbase * yaw_rate / np.where(t.speed == 0, 1, t.speed)), 0.0)
+        t.wheel_angle[keep] = wa[keep]
+        for i, m in enumerate(self.motions):
+            if abs(t.speed[i]) < 1e-4:
+                if m.standstill_since < 0:
+                    m.standstill_since = time
+            else:
+                m.standstill_since = -1.0
+            if t.lane_road[i] is None:
+                if m.offroad_since < 0:
+                    m.offroad_since = time
+            else:
+                m.offroad_since = -1.0

@@ -1,0 +1,136 @@
+"""The engine's questions to the road model, answered through ``simplatform.opendrive``.
+
+esmini's split (STYLE.md): the engine never reads OpenDRIVE; it asks a
+``RoadNetwork`` for lane poses, lane neighbours and successors.  This adaptor
+adds the one thing the per-step loop needs on top: moving a lane position by
+a distance along the driving direction, crossing road ends through the lane
+graph, without a global ``locate`` per step (DESIGN.md performance budget).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from simplatform.errors import EngineError, RoadNetworkError
+
+
+@dataclass
+class LaneCursor:
+    """Where an entity moving along lanes is: road, lane, s, offset from lane centre (+left)."""
+
+    road_id: str
+    lane_id: int
+    s: float
+    offset: float = 0.0
+
+    @property
+    def direction(self) -> int:  # filled by RoadAdaptor.direction; default right-hand traffic
+        return -1 if self.lane_id > 0 else 1
+
+
+class RoadAdaptor:
+    """Thin, cached facade over a ``RoadNetwork`` (or ``None`` for scenarios without roads)."""
+
+    def __init__(self, network) -> None:
+        self.net = network
+        self._length: dict[str, float] = {}
+        self._direction: dict[tuple[str, int], int] = {}
+
+    # --------------------------------------------------------------- queries
+    def road_length(self, road_id: str) -> float:
+        length = self._length.get(road_id)
+        if length is None:
+            road = self.net.roads.get(road_id)
+            if road is None:
+                raise RoadNetworkError(f"the road network has no road {road_id!r}", file=self.net.source)
+            length = float(road.length)
+            self._length[road_id] = length
+        return length
+
+    def direction(self, road_id: str, lane_id: int) -> int:
+        key = (road_id, lane_id)
+        d = self._direction.get(key)
+        if d is None:
+            try:
+                d = int(self.net.driving_direction(road_id, lane_id))
+            except (AttributeError, NotImplementedError):
+                d = -1 if lane_id > 0 else 1
+            self._direction[key] = d
+        return d
+
+    def lane_pose(self, road_id: str, lane_id: int, s: float, offset: float = 0.0):
+        return self.net.lane_pose(road_id, lane_id, s, offset)
+
+    def road_pose(self, road_id: str, s: float, t: float = 0.0):
+        return self.net.road_pose(road_id, s, t)
+
+    def lane_center_t(self, road_id: str, lane_id: int, s: float) -> float:
+        return self.net.lane_center_t(road_id, lane_id, s)
+
+    def locate(self, x: float, y: float, z: float | None = None):
+        """Best lane position of a point (``None`` off road)."""
+        if self.net is None:
+            return None
+        found = self.net.locate(x, y, z)
+        return found[0] if found else None
+
+    def neighbour(self, road_id: str, lane_id: int, s: float, steps: int) -> int | None:
+        """The lane ``steps`` lanes to the driver's left (>0) or right (<0)."""
+        lane = lane_id
+        side = 1 if steps > 0 else -1
+        for _ in range(abs(steps)):
+            nxt = self.net.neighbour_lane(road_id, lane, s, side)
+            if nxt is None:
+                return None
+            lane = nxt
+        return lane
+
+    # -------------------------------------------------------------- motion
+    def advance(self, cursor: LaneCursor, distance: float, prefer: set[str] | None = None) -> bool:
+        """Move ``cursor`` ``distance`` metres in its lane's driving direction.
+
+        Crosses into the first successor (or predecessor when reversing) at a
+        road end; returns False when the lane ends with nowhere to go (the
+        cursor then stays at the end: EndOfRoadCondition's case).
+        """
+        remaining = distance
+        for _ in range(64):  # a step never crosses more than a few roads
+            d = self.direction(cursor.road_id, cursor.lane_id)
+            length = self.road_length(cursor.road_id)
+            s_new = cursor.s + d * remaining
+            if 0.0 <= s_new <= length:
+                cursor.s = s_new
+                return True
+            # distance used up to the road end
+            end = length if s_new > length else 0.0
+            used = abs(end - cursor.s)
+            remaining -= math.copysign(used, remaining)
+            links = (self.net.successors if remaining >= 0 else self.net.predecessors)(cursor.road_id, cursor.lane_id)
+            if not links:
+                cursor.s = end
+                return False
+            road_id, lane_id = links[0]
+            if prefer and len(links) > 1:
+                road_id, lane_id = next((l for l in links if l[0] in prefer), links[0])
+            nd = self.direction(road_id, lane_id)
+            nl = self.road_length(road_id)
+            # entering in driving direction: from s=0 when nd=+1, s=length when nd=-1
+            forward = remaining >= 0
+            cursor.s = (0.0 if nd > 0 else nl) if forward else (nl if nd > 0 else 0.0)
+            cursor.road_id, cursor.lane_id = road_id, lane_id
+        raise EngineError(f"lane walk did not converge at road {cursor.road_id} lane {cursor.lane_id}")
+
+    def cursor_pose(self, cursor: LaneCursor):
+        """Pose of the cursor with heading in its driving direction."""
+        p = self.net.lane_pose(cursor.road_id, cursor.lane_id, cursor.s, cursor.offset)
+        if self.direction(cursor.road_id, cursor.lane_id) < 0:
+            return p.x, p.y, p.z, _wrap(p.heading + math.pi), -p.pitch, -p.roll
+        return p.x, p.y, p.z, p.heading, p.pitch, p.roll
+
+
+def _wrap(a: float) -> float:
+    return (a + math.pi) % (2.0 * math.pi) - math.pi
+
+
+wrap_angle = _wrap

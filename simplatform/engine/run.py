@@ -1,0 +1,136 @@
+"""``run_scenario(spec, config) -> ScenarioResult``: one scenario, headless, start to end.
+
+The one pure function every executor calls (DESIGN.md).  It loads the
+scenario and its road network, runs the engine at a fixed step until the
+storyboard's stop trigger fires, the storyboard completes, or ``max_time``
+passes, writes the CSV trajectory log (and the MCAP recording when asked)
+and returns the result.  Bad input raises an ``InputError`` subclass (the
+CLI turns it into exit 2); a stack, when given, drives the ego each step
+through the backend.
+"""
+
+from __future__ import annotations
+
+import time as wallclock
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from simplatform.errors import ConfigError
+from simplatform.results import MetricEvent, ScenarioResult, Verdict
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    path: Path
+    parameters: dict[str, Any] = field(default_factory=dict)
+    scenario_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    dt: float = 0.01
+    seed: int = 0
+    out_dir: Path | None = None
+    csv: bool = True
+    record: bool = False
+    record_every: int = 1
+    max_time: float = 600.0
+    stack: Any = None
+    observations: Callable[[Any], Any] | None = None
+    custom_handlers: dict[str, Callable[[str, str], None]] = field(default_factory=dict)
+    on_step: Callable[[Any], None] | None = None
+    ego: str | None = None
+
+
+def _load(spec: ScenarioSpec):
+    from simplatform.openscenario.loader import load_scenario
+    from simplatform.opendrive import load_opendrive
+
+    scenario = load_scenario(spec.path, spec.parameters)
+    road = load_opendrive(scenario.road_network_path) if scenario.road_network_path is not None else None
+    return scenario, road
+
+
+def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = None) -> ScenarioResult:
+    from simplatform.backends.native import NativeBackend
+    from simplatform.engine.engine import ScenarioEngine
+    from simplatform.recording.csv_log import CsvTrajectoryLog
+
+    if not isinstance(spec, ScenarioSpec):
+        spec = ScenarioSpec(Path(spec))
+    config = config or RunConfig()
+    if not (config.dt > 0 and config.dt <= 1.0):
+        raise ConfigError(f"--dt must be in (0, 1] s, got {config.dt}")
+    started = wallclock.perf_counter()
+    scenario, road = _load(spec)
+    engine = ScenarioEngine(scenario, road, dt=config.dt, ego=config.ego, custom_handlers=config.custom_handlers)
+    backend = NativeBackend(engine)
+    scenario_id = spec.scenario_id or Path(spec.path).stem
+    artifacts: dict[str, str] = {}
+    csv = mcap = None
+    if config.out_dir is not None:
+        out = Path(config.out_dir)
+        if config.csv:
+            csv = CsvTrajectoryLog(out / f"{scenario_id}.csv", config.dt)
+            artifacts["trajectory_csv"] = str(out / f"{scenario_id}.csv")
+        if config.record:
+            from simplatform.recording.mcap_log import McapRecorder
+
+            mcap = McapRecorder(out / f"{scenario_id}.mcap", every=config.record_every)
+            artifacts["mcap"] = str(out / f"{scenario_id}.mcap")
+    stack = config.stack
+    try:
+        engine.initialise()
+        if stack is not None:
+            backend.take_over(engine.ego)
+            stack.setup(None, None)
+        if csv:
+            csv.write(engine.table, engine.time)
+        if mcap:
+            mcap.write(engine.table, engine.time, engine.step_index)
+        max_steps = int(round(config.max_time / config.dt))
+        end_reason = "max_time"
+        while engine.step_index < max_steps:
+            if stack is not None:
+                snap = engine.snapshot()
+                obs = config.observations(snap) if config.observations else snap
+                backend.apply(engine.ego, stack.step(obs))
+            engine.step()
+            backend.step(config.dt)
+            if csv:
+                csv.write(engine.table, engine.time)
+            if mcap:
+                mcap.write(engine.table, engine.time, engine.step_index)
+            if config.on_step is not None:
+                config.on_step(engine)
+            if engine.storyboard.stopped:
+                end_reason = "stop_trigger"
+                break
+            if engine.storyboard.complete and engine.storyboard.stop_trigger is None:
+                end_reason = "storyboard_complete"
+                break
+    finally:
+        if csv:
+            csv.close()
+        if mcap:
+            mcap.close()
+        backend.close()
+    events = tuple(
+        MetricEvent(time=ev.time, kind=f"{ev.kind}.{ev.transition}", entities=(), detail=ev.element)
+        for ev in engine.storyboard.log
+    ) + tuple(MetricEvent(time=r.time, kind=r.kind, entities=(r.entity,) if r.entity else (), detail=r.detail)
+              for r in engine.records)
+    return ScenarioResult(
+        scenario_id=scenario_id,
+        verdict=Verdict.PASS,
+        end_reason=end_reason,
+        sim_time=engine.time,
+        steps=engine.step_index,
+        wall_time=wallclock.perf_counter() - started,
+        events=events,
+        parameters={k: v for k, v in engine.parameters.items()},
+        artifacts=artifacts,
+        seed=config.seed,
+        metrics={"events_fired": float(engine.storyboard.events_fired)},
+    )
