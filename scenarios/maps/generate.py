@@ -29,6 +29,9 @@ from pathlib import Path
 from scenariogeneration import xodr
 
 from scenarios.maps import MAPS_DIR
+from scenarios.maps.finishing import (
+    add_controllers, link_lanes, one_connection_per_connecting_road, strip_junction_marks,
+)
 
 REV_MINOR = "7"  # ASAM OpenDRIVE 1.7: direct junctions, and the QC bundle's rules
 DATE = "2026-01-01T00:00:00"
@@ -365,9 +368,10 @@ def _grid_objects(roads: dict[int, xodr.Road]) -> None:
                        radius=0.1, height=6.0)
     pole.repeat(100.0, 25.0, sStart=5.0, tStart=LANE_WIDTH + 1.5, tEnd=LANE_WIDTH + 1.5)
     roads[1].add_object(pole)
-    parking = xodr.Object(20.0, -(LANE_WIDTH + 1.0), xodr.ObjectType.parkingSpace, subtype="parallel", name="parking",
-                          id="parking_2", width=5.0, length=2.5, height=0.0, hdg=0.0)
-    parking.repeat(60.0, 6.0, sStart=20.0, tStart=-(LANE_WIDTH + 1.0), tEnd=-(LANE_WIDTH + 1.0))
+    bay_t = -(LANE_WIDTH + 2.0 + 1.25)  # beyond the sidewalk
+    parking = xodr.Object(20.0, bay_t, xodr.ObjectType.parkingSpace, subtype="parallel", name="parking",
+                          id="parking_2", width=2.5, length=6.0, height=0.0, hdg=0.0)
+    parking.repeat(60.0, 6.0, sStart=20.0, tStart=bay_t, tEnd=bay_t)
     roads[2].add_object(parking)
     kiosk = xodr.Object(60.0, -(LANE_WIDTH + 6.0), xodr.ObjectType.building, subtype="kiosk", name="kiosk", id="kiosk_3",
                         height=3.0, hdg=0.0)
@@ -379,6 +383,12 @@ def _grid_objects(roads: dict[int, xodr.Road]) -> None:
 
 
 # ------------------------------------------------------------------- finish
+# The signalised junction's controllers (urban_grid): id -> (name, signal ids).
+_GRID_CONTROLLERS = {
+    "1": ("east_west", ("light_1", "light_11")),
+    "2": ("north_south", ("light_3", "light_12")),
+}
+
 MAPS = {
     "highway_straight": highway_straight,
     "rural_curves": rural_curves,
@@ -389,104 +399,6 @@ MAPS = {
     "urban_grid": urban_grid,
 }
 
-# The signalised junction's controllers (urban_grid): id -> (name, signal ids).
-_GRID_CONTROLLERS = {
-    "1": ("east_west", ("light_1", "light_11")),
-    "2": ("north_south", ("light_3", "light_12")),
-}
-
-
-def _lane_elements(section: ET.Element) -> dict[int, ET.Element]:
-    return {int(lane.get("id")): lane for lane in section.iter("lane") if lane.get("id") != "0"}
-
-
-def _set_lane_link(lane: ET.Element, kind: str, target: int) -> None:
-    """Add ``<predecessor>``/``<successor>`` to a lane's ``<link>`` unless it has one."""
-    link = lane.find("link")
-    if link is None:
-        link = ET.Element("link")
-        lane.insert(0, link)
-    if link.find(kind) is not None:
-        return
-    element = ET.Element(kind, id=str(target))
-    if kind == "predecessor":
-        link.insert(0, element)
-    else:
-        link.append(element)
-
-
-def _link_lanes(root: ET.Element) -> None:
-    """§11.6: lanes continue with the same id into the next lane section, and
-    across a road-to-road link (id negated when the roads meet head to head
-    or tail to tail)."""
-    roads = {road.get("id"): road for road in root.findall("road")}
-    for road in roads.values():
-        sections = road.findall("lanes/laneSection")
-        for before, after in zip(sections, sections[1:]):
-            lanes_before, lanes_after = _lane_elements(before), _lane_elements(after)
-            for lane_id in lanes_before.keys() & lanes_after.keys():
-                _set_lane_link(lanes_before[lane_id], "successor", lane_id)
-                _set_lane_link(lanes_after[lane_id], "predecessor", lane_id)
-        for kind, section in (("successor", sections[-1]), ("predecessor", sections[0])):
-            link = road.find(f"link/{kind}")
-            if link is None or link.get("elementType") != "road":
-                continue
-            other = roads[link.get("elementId")]
-            contact = link.get("contactPoint")
-            other_section = other.findall("lanes/laneSection")[0 if contact == "start" else -1]
-            other_lanes = _lane_elements(other_section)
-            same_sense = (kind == "successor") == (contact == "start")
-            for lane_id, lane in _lane_elements(section).items():
-                target = lane_id if same_sense else -lane_id
-                if target in other_lanes:
-                    _set_lane_link(lane, kind, target)
-
-
-def _one_connection_per_connecting_road(root: ET.Element) -> None:
-    """OpenDRIVE 1.7 rule junctions.connection.one_connection_element: keep the
-    connection that enters the connecting road at its start."""
-    for junction in root.findall("junction"):
-        kept: dict[str, ET.Element] = {}
-        for connection in junction.findall("connection"):
-            road = connection.get("connectingRoad")
-            if road is None:
-                continue  # direct junction: linkedRoad, one per incoming road
-            previous = kept.get(road)
-            if previous is None:
-                kept[road] = connection
-            elif connection.get("contactPoint") == "start" and previous.get("contactPoint") != "start":
-                junction.remove(previous)
-                kept[road] = connection
-            else:
-                junction.remove(connection)
-        for index, connection in enumerate(junction.findall("connection")):
-            connection.set("id", str(index))
-
-
-def _strip_junction_marks(root: ET.Element) -> None:
-    for road in root.findall("road"):
-        if road.get("junction", "-1") != "-1":
-            for lane in road.iter("lane"):
-                for mark in lane.findall("roadMark"):
-                    lane.remove(mark)
-
-
-def _add_controllers(root: ET.Element, controllers: dict[str, tuple[str, tuple[str, ...]]],
-                     junction_id: str) -> None:
-    """§14.8 controllers after the roads, and the junction's references to them (§12.6)."""
-    position = max(i for i, child in enumerate(root) if child.tag == "road") + 1
-    for offset, (cid, (name, signal_ids)) in enumerate(controllers.items()):
-        controller = ET.Element("controller", id=cid, name=name, sequence=str(offset))
-        for signal_id in signal_ids:
-            ET.SubElement(controller, "control", signalId=signal_id, type="trafficLight")
-        root.insert(position + offset, controller)
-    junction = next(j for j in root.findall("junction") if j.get("id") == junction_id)
-    insert_at = len(junction.findall("connection"))
-    for offset, cid in enumerate(controllers):
-        junction.insert(insert_at + offset, ET.Element("controller", id=cid, type="trafficLight",
-                                                       sequence=str(offset)))
-
-
 def finish(odr: xodr.OpenDrive, name: str) -> str:
     """The finished file text for a built map (see the module docstring)."""
     odr.adjust_roads_and_lanes()
@@ -496,11 +408,11 @@ def finish(odr: xodr.OpenDrive, name: str) -> str:
     header.set("revMinor", REV_MINOR)
     header.set("name", name)
     header.set("vendor", "simplatform")
-    _one_connection_per_connecting_road(root)
-    _strip_junction_marks(root)
-    _link_lanes(root)
+    one_connection_per_connecting_road(root)
+    strip_junction_marks(root)
+    link_lanes(root)
     if name == "urban_grid":
-        _add_controllers(root, _GRID_CONTROLLERS, "100")
+        add_controllers(root, _GRID_CONTROLLERS, "100")
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

@@ -76,7 +76,11 @@ class RoadMesh:
         if path.suffix.lower() not in (".ply", ".obj"):
             raise RoadNetworkError(f"cannot write a mesh to {path.name}: use a .ply or .obj file")
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not o3d.io.write_triangle_mesh(str(path), self.mesh, write_ascii=False):
+        mesh = self.mesh
+        if path.suffix.lower() == ".obj":  # OBJ has no per-triangle normals: drop them, not warn
+            mesh = o3d.geometry.TriangleMesh(mesh)
+            mesh.triangle_normals = o3d.utility.Vector3dVector(np.zeros((0, 3)))
+        if not o3d.io.write_triangle_mesh(str(path), mesh, write_ascii=False):
             raise RoadNetworkError(f"open3d could not write the mesh to {path}")
 
 

@@ -116,7 +116,7 @@ def _continuous(net: PosedNetwork, obj: m.RoadObject, rep: m.ObjectRepeat, oid: 
     return PlacedObject(**{**placed.__dict__, "footprint": ring})
 
 
-def expand_objects(net: PosedNetwork) -> list[PlacedObject]:
+def build_objects(net: PosedNetwork) -> list[PlacedObject]:
     """Every object of the network, repeats expanded, in file order."""
     out: list[PlacedObject] = []
     for road in net.roads.values():

@@ -151,7 +151,7 @@ def _world_pose(net: PosedNetwork, sig: m.Signal) -> Pose:
     return Pose(base.x, base.y, base.z + sig.z_offset, heading, sig.pitch, sig.roll)
 
 
-def resolve_signals(net: PosedNetwork) -> dict[str, NetworkSignal]:
+def build_signals(net: PosedNetwork) -> dict[str, NetworkSignal]:
     """Every signal of the network by id, references and controllers resolved.
 
     A reference to a signal the file does not define raises ``RoadNetworkError``

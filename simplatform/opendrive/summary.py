@@ -1,0 +1,134 @@
+"""A summary of a road network and the problems found in it (``simplatform map info``).
+
+Why: a map is the first thing to doubt when a scenario misbehaves; this says
+what the file holds (roads, lanes, junctions, length, extent, geometry kinds,
+signals, objects) and what looks wrong in it beyond what the parser refuses:
+driving lanes of zero width, lanes that stop at a linked road end without a
+successor, and lanes whose links contradict their driving direction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from simplatform.opendrive import topology
+
+_ZERO_WIDTH = 1e-3
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    source: str
+    name: str
+    revision: str
+    roads: int
+    connecting_roads: int
+    lane_sections: int
+    lanes: int
+    lanes_by_type: dict[str, int]
+    junctions: int
+    junctions_by_type: dict[str, int]
+    total_length_m: float
+    connecting_length_m: float
+    bounding_box: dict[str, float]
+    geometry_counts: dict[str, int]
+    signals: int
+    dynamic_signals: int
+    signal_references: int
+    controllers: int
+    objects: int
+    placed_objects: int
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _extent(net, step: float = 5.0) -> dict[str, float]:
+    """Bounding box of the lanes' outer borders (not only the reference lines)."""
+    xs, ys = [], []
+    for road in net.roads.values():
+        n = max(2, int(np.ceil(road.length / step)) + 1)
+        s = np.linspace(0.0, road.length, n)
+        s[-1] = max(0.0, road.length - 1e-7)
+        lanes = net.frame(road.id).lanes
+        for side in (1, -1):
+            outer = lanes.all_outer(side, s) if lanes.tables[side] else lanes.offset(s)[0][None, :]
+            t = np.nanmax(outer, axis=0) if side > 0 else np.nanmin(outer, axis=0)
+            t = np.where(np.isfinite(t), t, 0.0)
+            pose = net.road_poses(road.id, s, t)
+            xs.append(pose.x)
+            ys.append(pose.y)
+    if not xs:
+        return {"west": 0.0, "south": 0.0, "east": 0.0, "north": 0.0}
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    return {"west": float(x.min()), "south": float(y.min()), "east": float(x.max()), "north": float(y.max())}
+
+
+def find_problems(net) -> list[str]:
+    """Our checks over a loaded network (see the module docstring)."""
+    problems: list[str] = []
+    for road in net.roads.values():
+        lanes = net.frame(road.id).lanes
+        for index, section in enumerate(road.lane_sections):
+            s = np.linspace(section.s, max(section.s, section.s_end - 1e-7), 11)
+            for lane in (*section.left, *section.right):
+                if lane.type not in topology.DRIVABLE_LANE_TYPES:
+                    continue
+                inner, outer = lanes.boundaries(lane.id, s)
+                width = np.abs(outer - inner)
+                if np.nanmax(width, initial=0.0) < _ZERO_WIDTH:
+                    problems.append(f"road {road.id} lane {lane.id} (section at s={section.s:g}): "
+                                    "driving lane has zero width throughout")
+                    continue
+                key = (road.id, index, lane.id)
+                direction = topology.driving_direction(net, road.id, lane.id)
+                leaving = "end" if direction > 0 else "start"
+                last = index == (len(road.lane_sections) - 1 if direction > 0 else 0)
+                link = road.successor if direction > 0 else road.predecessor
+                exit_width = width[-1] if direction > 0 else width[0]
+                geometric = topology.continuations(net, key, leaving)
+                if last and link is not None and exit_width > _ZERO_WIDTH and not geometric:
+                    problems.append(f"road {road.id} lane {lane.id}: ends at the road's linked {leaving} "
+                                    f"({link.element_type} {link.element_id}) without a successor lane")
+                elif geometric and not topology.lane_successors(net, key):
+                    problems.append(f"road {road.id} lane {lane.id}: lane links at its {leaving} lead only "
+                                    "into lanes of the opposite driving direction")
+    return problems
+
+
+def summarise(net) -> NetworkSummary:
+    """Counts, lengths, extent and problems of ``net`` (a ``RoadNetwork``)."""
+    from simplatform.opendrive import objects as objects_module
+
+    connecting = [r for r in net.roads.values() if r.junction is not None]
+    lanes = [lane for r in net.roads.values() for sec in r.lane_sections for lane in (*sec.left, *sec.right)]
+    signals = [sig for r in net.roads.values() for sig in r.signals]
+    records = [obj for r in net.roads.values() for obj in r.objects]
+    header = net.header
+    return NetworkSummary(
+        source=str(net.source),
+        name=header.name,
+        revision=f"{header.rev_major}.{header.rev_minor}",
+        roads=len(net.roads),
+        connecting_roads=len(connecting),
+        lane_sections=sum(len(r.lane_sections) for r in net.roads.values()),
+        lanes=len(lanes),
+        lanes_by_type=dict(sorted(Counter(lane.type for lane in lanes).items())),
+        junctions=len(net.junctions),
+        junctions_by_type=dict(sorted(Counter(j.type for j in net.junctions.values()).items())),
+        total_length_m=float(sum(r.length for r in net.roads.values())),
+        connecting_length_m=float(sum(r.length for r in connecting)),
+        bounding_box=_extent(net),
+        geometry_counts=dict(sorted(Counter(g.kind for r in net.roads.values() for g in r.plan_view).items())),
+        signals=len(signals),
+        dynamic_signals=sum(1 for sig in signals if sig.dynamic),
+        signal_references=sum(len(r.signal_references) for r in net.roads.values()),
+        controllers=len(net.controllers),
+        objects=len(records),
+        placed_objects=len(objects_module.build_objects(net)),
+        problems=list(getattr(net, "problems", [])) + find_problems(net),
+    )
