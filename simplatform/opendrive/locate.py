@@ -107,7 +107,7 @@ class Locator:
             dx, dy = px - x[idx], py - y[idx]
             c, sn = np.cos(h), np.sin(h)
             f = dx * c + dy * sn
-            t = dy * c - dx * sn  # (Q - P)·N with N = (-sin h, cos h)
+            t = dx * sn - dy * c  # (Q - P)·N with N = (-sin h, cos h), here dx, dy = P - Q
             slope = 1.0 - k * t
             step = np.where(np.abs(slope) > 0.1, f / np.where(slope == 0, 1.0, slope), f)
             step = np.clip(step, -limit, limit)
@@ -224,7 +224,7 @@ def _project_scalar(frame: RoadFrame, x: float, y: float, s: float, limit: float
         dx, dy = px - x, py - y
         c, sn = math.cos(h), math.sin(h)
         f = dx * c + dy * sn
-        t = dy * c - dx * sn
+        t = dx * sn - dy * c  # (Q - P)·N; dx, dy = P - Q
         slope = 1.0 - k * t
         step = f / slope if abs(slope) > 0.1 else f
         step = min(max(step, -limit), limit)

@@ -13,6 +13,7 @@ from simplatform.opendrive import LanePosition, parse_opendrive
 GEOMETRIES = {
     "straight": '<geometry s="0" x="5" y="-3" hdg="0.3" length="300"><line/></geometry>',
     "arc": '<geometry s="0" x="5" y="-3" hdg="0.3" length="300"><arc curvature="0.008"/></geometry>',
+    "tight_arc": '<geometry s="0" x="5" y="-3" hdg="0.3" length="300"><arc curvature="-0.015"/></geometry>',
     "spiral": '<geometry s="0" x="5" y="-3" hdg="0.3" length="300"><spiral curvStart="0.002" curvEnd="-0.01"/></geometry>',
     "paramPoly3": ('<geometry s="0" x="5" y="-3" hdg="0.3" length="300">'
                    '<paramPoly3 aU="0" bU="1" cU="0" dU="0" aV="0" bV="0" cV="0.001" dV="-2e-6" pRange="arcLength"/>'
