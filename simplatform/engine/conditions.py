@@ -94,6 +94,7 @@ def _entity_test(engine, kind: str, c):
     if kind == "StandStillCondition":
         return lambda i: motions[i].standstill_since >= 0 and engine.time - motions[i].standstill_since >= c.duration - 1e-9
     if kind == "CollisionCondition":
+        engine.need_collisions = True
         if c.entity_ref is not None:
             other = c.entity_ref.entity_ref
             return lambda i: (t.names[i], other) in engine.collision_set or (other, t.names[i]) in engine.collision_set

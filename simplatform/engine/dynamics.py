@@ -47,7 +47,7 @@ def shape_fraction(shape: str, p: float) -> float:
 
 def shape_slope(shape: str, p: float) -> float:
     """d(fraction)/dp, for the acceleration a transition implies."""
-    if p <= 0.0 or p >= 1.0 or shape == "step":
+    if p < 0.0 or p >= 1.0 or shape == "step":
         return 0.0
     if shape == "linear":
         return 1.0

@@ -62,6 +62,8 @@ class ScenarioEngine:
         self.records: list[EngineRecord] = []
         self.custom_handlers = dict(custom_handlers or {})
         self.collision_set: set[tuple[str, str]] = set()
+        self.need_collisions = False
+        self._collisions_step = -1
         self.collisions: tuple[tuple[str, str], ...] = ()
         self._owners: dict[tuple[int, str], tuple[Any, Any]] = {}
         self._init_runners: list[Any] = []
@@ -271,6 +273,15 @@ class ScenarioEngine:
         self._update_collisions()
 
     def _update_collisions(self) -> None:
+        """Collisions are computed when a CollisionCondition or a consumer needs them
+        (``need_collisions``); ``snapshot()`` always computes them."""
+        if not self.need_collisions:
+            self._collisions_step = -1
+            return
+        self._compute_collisions()
+
+    def _compute_collisions(self) -> None:
+        self._collisions_step = self.step_index
         t = self.table
         act = t.active
         idx = [i for i in range(len(t)) if act[i]]
@@ -284,5 +295,7 @@ class ScenarioEngine:
         self.collision_set = set(self.collisions)
 
     def snapshot(self):
+        if self._collisions_step != self.step_index:
+            self._compute_collisions()
         return self.table.snapshot(self.time, self.step_index, signals=dict(self.signals),
                                    collisions=self.collisions, environment=dict(self.environment))
