@@ -50,10 +50,10 @@ class ParameterArrays:
         self.rolling = col("rolling_resistance")
         self.mu_x = np.array([p.tyre.mu_x for p in parameters])
         self.mu_y = np.array([p.tyre.mu_y for p in parameters])
-        self.k_y = np.array([p.tyre.cornering_stiffness_per_load for p in parameters])
-        tyres = [p.tyre for p in parameters]
+        self.k_y_front = np.array([p.tyre.cornering_stiffness_per_load for p in parameters])
+        self.k_y_rear = np.array([p.tyre_rear.cornering_stiffness_per_load for p in parameters])
         # Front and rear axles are evaluated in one call on stacked (2N) arrays.
-        self.axle_tyres = TyreArrays(tyres + tyres)
+        self.axle_tyres = TyreArrays([p.tyre for p in parameters] + [p.tyre_rear for p in parameters])
         top = max(p.max_speed for p in parameters) + 2 * ENVELOPE_SPEED_STEP
         self._grid = np.arange(0.0, top + ENVELOPE_SPEED_STEP, ENVELOPE_SPEED_STEP)
         self.envelope = np.stack(

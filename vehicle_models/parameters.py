@@ -145,6 +145,10 @@ class VehicleParameters:
     rolling_resistance: float
     tyre: TyreParameters
     powertrain: PowertrainParameters
+    rear_tyre: TyreParameters | None = None
+    """Rear-axle tyre when it differs from ``tyre`` (front). Axle-effective cornering
+    stiffnesses differ front to rear in real cars (steering compliance, roll steer),
+    which is what makes them understeer (Rajamani 2012 §3.3)."""
     sources: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     """Where each number comes from, keyed by field name (shown by ``describe``)."""
 
@@ -155,7 +159,8 @@ class VehicleParameters:
     @property
     def max_deceleration(self) -> float:
         """Deceleration from the brake force limit alone (m/s²), bounded by tyre friction."""
-        return min(self.max_brake_force / self.mass, self.tyre.mu_x * GRAVITY)
+        return min(self.max_brake_force / self.mass,
+                   min(self.tyre.mu_x, self.tyre_rear.mu_x) * GRAVITY)
 
     @property
     def front_cornering_stiffness(self) -> float:
@@ -164,7 +169,11 @@ class VehicleParameters:
 
     @property
     def rear_cornering_stiffness(self) -> float:
-        return self.tyre.cornering_stiffness_per_load * self.static_axle_load()[1]
+        return self.tyre_rear.cornering_stiffness_per_load * self.static_axle_load()[1]
+
+    @property
+    def tyre_rear(self) -> TyreParameters:
+        return self.rear_tyre if self.rear_tyre is not None else self.tyre
 
     def static_axle_load(self, grade: float = 0.0) -> tuple[float, float]:
         """Front and rear vertical loads at rest on a level road (N)."""

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import math
 
+from dataclasses import replace
+
 from vehicle_models.parameters import (
     CyclistParameters,
     PedestrianParameters,
@@ -45,12 +47,21 @@ PASSENGER_TYRE = TyreParameters(
 )
 """CR-tyre: p_Dy1, p_Cy1, p_Ey1, -p_Ky1, p_Dx1, p_Cx1, p_Ex1, p_Kx1 (and r_* defaults)."""
 
+PASSENGER_FRONT_AXLE = replace(PASSENGER_TYRE, cornering_stiffness_per_load=0.75 * 21.92)
+"""est.: the front axle's effective cornering stiffness is lowered by steering-system
+compliance (Pacejka 2012 §1.3 "compliance steer"; Gillespie, *Fundamentals of Vehicle
+Dynamics*, 1992, §6: production cars understeer); 25 % gives an understeer
+gradient of about 0.9 deg/g with the CR-tyre on the rear axle."""
+
 HEAVY_TYRE = TyreParameters(
     mu_y=0.8, shape_y=1.3, curvature_y=-0.5, cornering_stiffness_per_load=9.0,
     mu_x=0.85, shape_x=1.6, curvature_x=0.4, slip_stiffness_per_load=14.0,
 )
 """est.: 315/80 R22.5 truck tyres reach lower peak friction and about half the
 normalised cornering stiffness of car tyres (Wong §1.4; Pacejka 2012 §4.3 fig. 4.12)."""
+
+HEAVY_REAR_AXLE = replace(HEAVY_TYRE, cornering_stiffness_per_load=1.2 * 9.0)
+"""est.: twin rear tyres, no steering compliance."""
 
 
 def _petrol(peak_nm: float, peak_rpm: float, redline_rpm: float) -> tuple[tuple, tuple]:
@@ -70,7 +81,7 @@ COMPACT_CAR = VehicleParameters(
     steering_time_constant=0.05, max_speed=45.8, max_reverse_speed=13.9,
     drive_split_front=1.0, brake_balance_front=0.76, max_brake_force=1225.9 * 7.5,
     drive_time_constant=0.25, brake_time_constant=0.15,
-    drag_area=0.34 * 1.90, rolling_resistance=0.012, tyre=PASSENGER_TYRE,
+    drag_area=0.34 * 1.90, rolling_resistance=0.012, tyre=PASSENGER_FRONT_AXLE, rear_tyre=PASSENGER_TYRE,
     powertrain=PowertrainParameters(
         engine_speed=_escort_map[0], max_torque=_escort_map[1],
         gear_ratios=(3.42, 2.14, 1.45, 1.03, 0.77), final_drive=3.82,
@@ -97,7 +108,7 @@ MIDSIZE_SEDAN = VehicleParameters(
     steering_time_constant=0.05, max_speed=50.8, max_reverse_speed=13.9,
     drive_split_front=0.0, brake_balance_front=0.66, max_brake_force=1093.295233467 * 8.0,
     drive_time_constant=0.25, brake_time_constant=0.15,
-    drag_area=0.31 * 1.90, rolling_resistance=0.012, tyre=PASSENGER_TYRE,
+    drag_area=0.31 * 1.90, rolling_resistance=0.012, tyre=PASSENGER_FRONT_AXLE, rear_tyre=PASSENGER_TYRE,
     powertrain=PowertrainParameters(
         engine_speed=_bmw_map[0], max_torque=_bmw_map[1],
         gear_ratios=(4.23, 2.52, 1.66, 1.22, 1.00), final_drive=3.23,
@@ -125,7 +136,7 @@ SUV = VehicleParameters(
     steering_time_constant=0.05, max_speed=41.7, max_reverse_speed=11.2,
     drive_split_front=0.0, brake_balance_front=0.64, max_brake_force=1478.9 * 7.0,
     drive_time_constant=0.3, brake_time_constant=0.15,
-    drag_area=0.44 * 2.8, rolling_resistance=0.013, tyre=PASSENGER_TYRE,
+    drag_area=0.44 * 2.8, rolling_resistance=0.013, tyre=PASSENGER_FRONT_AXLE, rear_tyre=PASSENGER_TYRE,
     powertrain=PowertrainParameters(
         engine_speed=_vanagon_map[0], max_torque=_vanagon_map[1],
         gear_ratios=(3.78, 2.06, 1.26, 0.88), final_drive=4.86,
@@ -153,7 +164,7 @@ BUS = VehicleParameters(
     steering_time_constant=0.1, max_speed=22.2, max_reverse_speed=2.8,
     drive_split_front=0.0, brake_balance_front=0.45, max_brake_force=_citaro_mass * 5.0,
     drive_time_constant=0.5, brake_time_constant=0.4,
-    drag_area=0.6 * 7.5, rolling_resistance=0.007, tyre=HEAVY_TYRE,
+    drag_area=0.6 * 7.5, rolling_resistance=0.007, tyre=HEAVY_TYRE, rear_tyre=HEAVY_REAR_AXLE,
     powertrain=PowertrainParameters(
         engine_speed=tuple(r * _RPM for r in (600.0, 1100.0, 1600.0, 2000.0, 2200.0)),
         max_torque=(700.0, 1200.0, 1200.0, 1000.0, 850.0),

@@ -91,23 +91,24 @@ def _actuators(x: np.ndarray, u: StepInputs, p: ParameterArrays) -> tuple[np.nda
 
 
 def _longitudinal_loads(x: np.ndarray, u: StepInputs, p: ParameterArrays):
-    """Demanded tyre force, resistances and external force along the body x axis (N)."""
+    """Forces along the body x axis (N): tyre demand, resistances, rolling part, external, normal load."""
     vx = x[VX]
     sign = np.clip(vx / SIGN_SPEED, -1.0, 1.0)
     weight = p.mass * GRAVITY
     cos_g = np.cos(u.grade)
     live = ~u.direct
     tyre_demand = np.where(live, x[DRIVE] - x[BRAKE] * sign, 0.0)
-    resistance = live * (0.5 * AIR_DENSITY * p.drag_area * vx * np.abs(vx)
-                         + p.rolling * weight * cos_g * sign + weight * np.sin(u.grade))
+    rolling = live * (p.rolling * weight * cos_g * sign)
+    resistance = rolling + live * (0.5 * AIR_DENSITY * p.drag_area * vx * np.abs(vx)
+                                   + weight * np.sin(u.grade))
     external = np.where(u.direct, p.mass * u.direct_acceleration, 0.0)
-    return tyre_demand, resistance, external, weight * cos_g
+    return tyre_demand, resistance, rolling, external, weight * cos_g
 
 
 def kinematic_derivative(x: np.ndarray, u: StepInputs, p: ParameterArrays) -> np.ndarray:
     """Kinematic single-track (KS) model at the rear axle; longitudinal force friction-limited."""
     d_delta, d_drive, d_brake = _actuators(x, u, p)
-    tyre_demand, resistance, external, normal = _longitudinal_loads(x, u, p)
+    tyre_demand, resistance, rolling, external, normal = _longitudinal_loads(x, u, p)
     limit = p.mu_x * normal
     force = np.clip(tyre_demand, -limit, limit) - resistance + external
     vx, yaw = x[VX], x[YAW]
@@ -128,11 +129,12 @@ def dynamic_derivative(x: np.ndarray, u: StepInputs, p: ParameterArrays) -> np.n
     """Dynamic single-track model with Magic-Formula tyres, blended to kinematic at low speed."""
     n = x.shape[1]
     d_delta, d_drive, d_brake = _actuators(x, u, p)
-    tyre_demand, resistance, external, normal = _longitudinal_loads(x, u, p)
+    tyre_demand, resistance, rolling, external, normal = _longitudinal_loads(x, u, p)
     vx, vy, r, delta, yaw = x[VX], x[VY], x[YAW_RATE], x[STEER], x[YAW]
     sd, cd = np.sin(delta), np.cos(delta)
-    # Load transfer from the longitudinal tyre force acting below the CoG (Rajamani §4.2).
-    transfer = p.cog_height * (tyre_demand + external) / p.wheelbase
+    # Load transfer (Rajamani §4.2): the net ground-level force (tyre force less rolling
+    # resistance, which also acts at the ground) balances forces at CoG height.
+    transfer = p.cog_height * (tyre_demand - rolling + external) / p.wheelbase
     fz = np.concatenate((normal * p.lr / p.wheelbase - transfer,
                          normal * p.lf / p.wheelbase + transfer))
     fx_demand = np.concatenate((tyre_demand * np.where(tyre_demand >= 0, p.drive_front, p.brake_front),
@@ -151,6 +153,12 @@ def dynamic_derivative(x: np.ndarray, u: StepInputs, p: ParameterArrays) -> np.n
     dvx_dyn = long_force / p.mass + vy * r
     dvy_dyn = (front_lat + fyr) / p.mass - vx * r
     dr_dyn = (p.lf * front_lat - p.lr * fyr) / p.yaw_inertia
+    # Reference inputs impose the acceleration along the CoG velocity, as CommonRoad's
+    # ST model does (its state is the speed |v|): d|v|/dt = (vx dvx + vy dvy) / |v| = a.
+    speed = np.hypot(vx, vy)
+    vx_floor = np.where(vx >= 0, np.maximum(vx, V_KINEMATIC), np.minimum(vx, -V_KINEMATIC))
+    dvx_ref = (u.direct_acceleration * speed * np.sign(vx) - vy * dvy_dyn) / vx_floor
+    dvx_dyn = np.where(u.direct, dvx_ref, dvx_dyn)
     # Kinematic regime: no-slip yaw rate v tan(delta)/l, CoG lateral velocity lr * r.
     limit = p.mu_x * normal
     dvx_kin = (np.clip(tyre_demand, -limit, limit) - resistance + external) / p.mass
@@ -183,8 +191,8 @@ def stiffness_bound(x: np.ndarray, p: ParameterArrays) -> float:
     the actuator and relaxation constants add theirs.
     """
     v = np.maximum(np.abs(x[VX]), V_KINEMATIC)
-    cf = p.k_y * p.mass * GRAVITY * p.lr / p.wheelbase
-    cr = p.k_y * p.mass * GRAVITY * p.lf / p.wheelbase
+    cf = p.k_y_front * p.mass * GRAVITY * p.lr / p.wheelbase
+    cr = p.k_y_rear * p.mass * GRAVITY * p.lf / p.wheelbase
     lateral = (cf + cr) / (p.mass * v) + (p.lf**2 * cf + p.lr**2 * cr) / (p.yaw_inertia * v)
     # The blended system's lateral eigenvalues scale with the dynamic weight.
     lateral = lateral * np.clip((v - V_KINEMATIC) / (V_DYNAMIC - V_KINEMATIC), 0.0, 1.0)
