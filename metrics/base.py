@@ -1,0 +1,178 @@
+"""The shape every metric shares, and the registry that names their scalars.
+
+Why a registry: a requirement such as ``ttc_min >= 1.5 s`` names a *scalar*;
+the suite must know, when it loads the requirement set and before any step
+runs, which metric class produces that scalar, in which unit, and whether it
+can be re-evaluated inside a time window.  Each metric class declares its
+scalars with :class:`ScalarSpec`; ``@register_metric`` files them.
+
+The class shape follows CARLA ScenarioRunner's criteria (``CollisionTest``,
+``RunningRedLightTest``: small independent observers), reporting through
+``simplatform.results.MetricResult`` (DESIGN.md, ``Metric`` protocol).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+import numpy as np
+
+from simplatform.results import MetricEvent, MetricResult
+from simplatform.world import WorldSnapshot
+
+if TYPE_CHECKING:  # pragma: no cover
+    from metrics.context import ScenarioContext
+    from metrics.frame import StepFrame
+
+Aggregate = Literal["min", "max", "mean", "rms", "count", "sum", "final", "flag"]
+
+
+@dataclass(frozen=True)
+class ScalarSpec:
+    """One scalar a metric reports.
+
+    ``aggregate`` says how the scalar is made from the step series or events,
+    so that a requirement scoped to a window can recompute it there:
+    min/max/mean/rms over ``series``; ``count`` of ``event`` events; ``sum``
+    of the series times dt (durations); ``final``/``flag`` are whole-run values
+    that cannot be scoped.  ``dimension`` is the unit family a requirement's
+    threshold unit must match (see ``metrics.units``).
+    """
+
+    name: str
+    unit: str
+    dimension: str
+    aggregate: Aggregate
+    description: str
+    series: str | None = None
+    event: str | None = None
+
+
+class Metric:
+    """A per-step observer with state over time.
+
+    Subclasses set ``name``, ``scalars`` and ``requires`` (context fields that
+    must be present: "road", "route", "goal", "stop_lines", "conflict_zones",
+    "acc_set_speed", "v2x_warnings"), and implement ``observe`` and ``result``.
+    ``observe`` receives the shared :class:`~metrics.frame.StepFrame` so that
+    per-step geometry (ego index, boxes, pair arrays) is computed once.
+    """
+
+    name: ClassVar[str] = ""
+    scalars: ClassVar[tuple[ScalarSpec, ...]] = ()
+    requires: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, context: "ScenarioContext") -> None:
+        self.context = context
+        self.events: list[MetricEvent] = []
+        self._times: list[float] = []
+
+    def observe(self, frame: "StepFrame") -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def result(self) -> MetricResult:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+_REGISTRY: dict[str, type[Metric]] = {}
+_SCALARS: dict[str, tuple[type[Metric], ScalarSpec]] = {}
+
+
+def register_metric(cls: type[Metric]) -> type[Metric]:
+    """Class decorator: file a metric and its scalars; a scalar name is unique platform-wide."""
+    if not cls.name:
+        raise TypeError(f"{cls.__name__} has no metric name")
+    _REGISTRY[cls.name] = cls
+    for spec in cls.scalars:
+        owner = _SCALARS.get(spec.name)
+        if owner is not None and owner[0] is not cls:
+            raise TypeError(f"scalar {spec.name!r} declared by {owner[0].__name__} and {cls.__name__}")
+        _SCALARS[spec.name] = (cls, spec)
+    return cls
+
+
+def metric_classes() -> dict[str, type[Metric]]:
+    """name → class of every registered metric."""
+    _load_builtin()
+    return dict(_REGISTRY)
+
+
+def scalar_spec(name: str) -> tuple[type[Metric], ScalarSpec] | None:
+    """The metric class and spec that produce scalar ``name`` (None if unknown)."""
+    _load_builtin()
+    return _SCALARS.get(name)
+
+
+def all_scalars() -> dict[str, tuple[type[Metric], ScalarSpec]]:
+    _load_builtin()
+    return dict(_SCALARS)
+
+
+def _load_builtin() -> None:
+    # Importing the modules runs their @register_metric decorators.
+    from metrics import comfort, function, kinematics, road_rules, route, safety, signals  # noqa: F401
+
+
+class SeriesRecorder:
+    """Columns of per-step floats kept for the report and for windowed requirements."""
+
+    def __init__(self, *names: str) -> None:
+        self.time: list[float] = []
+        self.columns: dict[str, list[float]] = {n: [] for n in names}
+
+    def add(self, time: float, **values: float) -> None:
+        self.time.append(time)
+        for name, column in self.columns.items():
+            column.append(float(values.get(name, math.nan)))
+
+    def as_result_series(self) -> dict[str, tuple[list[float], list[float]]]:
+        return {n: (list(self.time), list(c)) for n, c in self.columns.items()}
+
+    def array(self, name: str) -> np.ndarray:
+        return np.asarray(self.columns[name], dtype=float)
+
+    def times(self) -> np.ndarray:
+        return np.asarray(self.time, dtype=float)
+
+    def extreme(self, name: str, kind: str) -> tuple[float, float | None]:
+        """(value, time) of the min or max of a column, NaNs ignored; (±inf, None) if all NaN."""
+        values = self.array(name)
+        if values.size == 0 or np.all(np.isnan(values)):
+            return (math.inf if kind == "min" else -math.inf), None
+        i = int(np.nanargmin(values) if kind == "min" else np.nanargmax(values))
+        return float(values[i]), self.time[i]
+
+
+def episodes(mask: np.ndarray, times: np.ndarray) -> list[tuple[float, float]]:
+    """(start, end) times of the runs of True in a per-step mask; an open run ends at the last time."""
+    if mask.size == 0:
+        return []
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.diff(padded)
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1) - 1
+    return [(float(times[a]), float(times[b])) for a, b in zip(starts, ends)]
+
+
+def make_result(
+    metric: Metric,
+    scalars: dict[str, float],
+    series: SeriesRecorder | None = None,
+    worst_time: dict[str, float | None] | None = None,
+    worst_entities: dict[str, tuple[str, ...]] | None = None,
+) -> MetricResult:
+    """Assemble a MetricResult; drops None times so evidence is only what was measured."""
+    return MetricResult(
+        name=metric.name,
+        scalars={k: float(v) for k, v in scalars.items()},
+        series=series.as_result_series() if series is not None else {},
+        events=tuple(metric.events),
+        worst_time={k: float(v) for k, v in (worst_time or {}).items() if v is not None},
+        worst_entities=dict(worst_entities or {}),
+    )
+
+
+def snapshot_dt(previous: WorldSnapshot | None, current: WorldSnapshot) -> float:
+    return 0.0 if previous is None else float(current.time - previous.time)

@@ -1,0 +1,109 @@
+"""Coverage: which ODD tags, OpenSCENARIO features and parameter ranges a run (or suite) exercised.
+
+ODD tags follow the attribute groups of ISO 34503 / BSI PAS 1883 (scenery:
+road type, junction type; environment: weather, illumination; dynamic
+elements: actor categories).  Road and junction types are those of the roads
+the ego drove on (OpenDRIVE 1.8 §8.4 road ``<type>``, §12 junction ``type``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from metrics.frame import StepFrame
+
+
+@dataclass
+class CoverageObserver:
+    """Collects the ODD tags seen while observing a run."""
+
+    road: Any = None
+    actors: set[str] = field(default_factory=set)
+    road_types: set[str] = field(default_factory=set)
+    junction_types: set[str] = field(default_factory=set)
+    weather: set[str] = field(default_factory=set)
+    light: set[str] = field(default_factory=set)
+    _roads_seen: set[str] = field(default_factory=set)
+
+    def observe(self, frame: StepFrame) -> None:
+        snap = frame.snapshot
+        self.actors.update(c for i, c in enumerate(snap.categories) if i != frame.ego_index)
+        env = snap.environment
+        if env:
+            self.weather.add(weather_tag(env))
+            tag = light_tag(env)
+            if tag:
+                self.light.add(tag)
+        st = frame.ego_road if self.road is not None else None
+        if st is not None and st.on_road[0]:
+            rid = st.road_ids[0]
+            road = self.road.roads.get(rid)
+            types = getattr(road, "types", ()) or ()
+            s = float(st.s[0])
+            current = [t for t in types if t.s <= s + 1e-9]
+            if current:
+                self.road_types.add(current[-1].type)
+            if rid not in self._roads_seen:
+                self._roads_seen.add(rid)
+                jid = getattr(road, "junction", None)
+                if jid is not None:
+                    junction = getattr(self.road, "junctions", {}).get(jid)
+                    self.junction_types.add(getattr(junction, "type", "default"))
+
+    def result(self, parameters: Mapping[str, Any] | None = None, osc_features: Iterable[str] = ()) -> dict[str, Any]:
+        return {
+            "parameters": dict(parameters or {}),
+            "odd": {"road_type": sorted(self.road_types), "junction_type": sorted(self.junction_types),
+                    "weather": sorted(self.weather), "light": sorted(self.light), "actors": sorted(self.actors)},
+            "osc_features": sorted(set(osc_features)),
+        }
+
+
+def weather_tag(env: Mapping[str, Any]) -> str:
+    """rain/snow when precipitation intensity > 0, fog when visual range < 1 km (WMO fog), else clear."""
+    precip = float(env.get("precipitation_intensity", env.get("precipitation", 0.0)) or 0.0)
+    if precip > 0:
+        return str(env.get("precipitation_type", "rain"))
+    if float(env.get("fog_visual_range", math.inf) or math.inf) < 1000.0:
+        return "fog"
+    return "clear"
+
+
+def light_tag(env: Mapping[str, Any]) -> str | None:
+    """day/twilight/night from the sun elevation (rad): civil twilight is 0..−6°."""
+    if "sun_elevation" not in env:
+        return None
+    elevation = float(env["sun_elevation"])
+    if elevation > 0:
+        return "day"
+    return "twilight" if elevation > math.radians(-6) else "night"
+
+
+def merge_coverage(coverages: Iterable[Mapping[str, Any]], parameter_ranges: Mapping[str, tuple[float, float]] | None = None,
+                   bins: int = 10) -> dict[str, Any]:
+    """Suite coverage: union of ODD tags and features, and per numeric parameter the share of
+    ``bins`` equal bins of its declared range that some run hit."""
+    odd: dict[str, set[str]] = {}
+    features: set[str] = set()
+    values: dict[str, list[float]] = {}
+    for cov in coverages:
+        for key, tags in cov.get("odd", {}).items():
+            odd.setdefault(key, set()).update(tags)
+        features.update(cov.get("osc_features", ()))
+        for name, value in cov.get("parameters", {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                values.setdefault(name, []).append(float(value))
+    params: dict[str, Any] = {}
+    for name, (lo, hi) in (parameter_ranges or {}).items():
+        seen = values.get(name, [])
+        if hi <= lo:
+            hit = {0} if seen else set()
+            total = 1
+        else:
+            hit = {min(bins - 1, int((v - lo) / (hi - lo) * bins)) for v in seen if lo <= v <= hi}
+            total = bins
+        params[name] = {"range": [lo, hi], "min": min(seen, default=None), "max": max(seen, default=None),
+                        "bins_hit": len(hit), "bins": total, "covered": 100.0 * len(hit) / total}
+    return {"odd": {k: sorted(v) for k, v in odd.items()}, "osc_features": sorted(features), "parameters": params}

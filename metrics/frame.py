@@ -1,0 +1,205 @@
+"""Per-step quantities shared by all metrics, computed once and only when asked.
+
+Why: a dozen metrics look at the same step (ego box, its neighbours, where it
+is on the road).  Each quantity is a ``cached_property``, so a step pays for a
+road query or the pair geometry once, and not at all when no metric asks.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from metrics.context import ScenarioContext
+from metrics.geometry import box_corners, boxes_distance, wrap_angle
+from simplatform.world import EntityKind, WorldSnapshot
+
+DRIVABLE_LANE_TYPES = frozenset({
+    "driving", "entry", "exit", "onramp", "offramp", "connectingramp", "bidirectional", "sliplane", "parking",
+})
+WRONG_WAY_ANGLE = math.radians(120.0)
+
+
+@dataclass(frozen=True)
+class EgoNeighbours:
+    """The ego's relation to every other entity (arrays indexed like ``index``).
+
+    Ego frame is ISO 8855 (x forward, y left) at the ego box centre.
+    ``in_path`` marks boxes ahead whose lateral extent overlaps the ego's:
+    the constant-velocity "along the path" predecessor set.  ``gap`` is the
+    bumper-to-bumper longitudinal gap, ``closing`` the closing speed along
+    the ego heading (positive = approaching).
+    """
+
+    index: np.ndarray
+    rel_x: np.ndarray
+    rel_y: np.ndarray
+    rel_vx: np.ndarray
+    rel_vy: np.ndarray
+    distance: np.ndarray
+    in_path: np.ndarray
+    gap: np.ndarray
+    closing: np.ndarray
+    radius_sum: np.ndarray
+
+
+@dataclass(frozen=True)
+class EgoRoadState:
+    """Where the ego's reference point and box corners are on the road (``locate_many``)."""
+
+    on_road: np.ndarray        # (6,) reference point, box centre, 4 corners
+    road_ids: list[str | None]
+    lane_id: np.ndarray
+    s: np.ndarray
+    t: np.ndarray
+    offset: np.ndarray
+
+
+class StepFrame:
+    """One snapshot plus lazily computed geometry for the metrics of one step."""
+
+    def __init__(self, snapshot: WorldSnapshot, previous: "StepFrame | None", context: ScenarioContext) -> None:
+        self.snapshot = snapshot
+        self.previous = previous
+        self.context = context
+        self.time = snapshot.time
+        self.dt = 0.0 if previous is None else snapshot.time - previous.time
+        ego = context.ego or snapshot.ego
+        self.ego: str | None = ego
+        self.ego_index: int | None = (
+            snapshot.names.index(ego) if ego is not None and ego in snapshot.names else None
+        )
+
+    def forget_previous(self) -> None:
+        """Drop the link to the step before last so frames do not chain the whole run in memory."""
+        self.previous = None
+
+    @cached_property
+    def centers(self) -> np.ndarray:
+        return self.snapshot.bbox_centers()
+
+    @cached_property
+    def corners(self) -> np.ndarray:
+        snap = self.snapshot
+        c = self.centers
+        return box_corners(c[:, 0], c[:, 1], snap.heading, snap.length, snap.width)
+
+    @cached_property
+    def velocity(self) -> np.ndarray:
+        """World-frame velocity (N, 2)."""
+        return np.stack([self.snapshot.vx, self.snapshot.vy], axis=1)
+
+    @cached_property
+    def ego_long_accel(self) -> float:
+        i = self.ego_index
+        s = self.snapshot
+        return float(s.ax[i] * math.cos(s.heading[i]) + s.ay[i] * math.sin(s.heading[i]))
+
+    @cached_property
+    def ego_lat_accel(self) -> float:
+        i = self.ego_index
+        s = self.snapshot
+        return float(-s.ax[i] * math.sin(s.heading[i]) + s.ay[i] * math.cos(s.heading[i]))
+
+    @cached_property
+    def ego_neighbours(self) -> EgoNeighbours:
+        snap = self.snapshot
+        e = self.ego_index
+        n = len(snap)
+        idx = np.array([i for i in range(n) if i != e], dtype=int)
+        c = self.centers
+        h = snap.heading[e]
+        ch, sh = math.cos(h), math.sin(h)
+        dx = c[idx, 0] - c[e, 0]
+        dy = c[idx, 1] - c[e, 1]
+        rel_x = ch * dx + sh * dy
+        rel_y = -sh * dx + ch * dy
+        dvx = snap.vx[idx] - snap.vx[e]
+        dvy = snap.vy[idx] - snap.vy[e]
+        rel_vx = ch * dvx + sh * dvy
+        rel_vy = -sh * dvx + ch * dvy
+        dpsi = wrap_angle(snap.heading[idx] - h)
+        cos_d, sin_d = np.abs(np.cos(dpsi)), np.abs(np.sin(dpsi))
+        half_long = snap.length[idx] / 2 * cos_d + snap.width[idx] / 2 * sin_d
+        half_lat = snap.length[idx] / 2 * sin_d + snap.width[idx] / 2 * cos_d
+        in_path = (rel_x > 0) & (np.abs(rel_y) < snap.width[e] / 2 + half_lat)
+        gap = rel_x - snap.length[e] / 2 - half_long
+        closing = -rel_vx
+        distance = boxes_distance(np.repeat(self.corners[e:e + 1], len(idx), axis=0), self.corners[idx])
+        radius = 0.5 * np.hypot(snap.length, snap.width)
+        return EgoNeighbours(idx, rel_x, rel_y, rel_vx, rel_vy, distance, in_path, gap, closing,
+                             radius[e] + radius[idx])
+
+    @cached_property
+    def lead(self) -> int | None:
+        """Position in ``ego_neighbours`` of the nearest in-path entity ahead (None if none)."""
+        nb = self.ego_neighbours
+        cand = np.flatnonzero(nb.in_path)
+        if cand.size == 0:
+            return None
+        return int(cand[np.argmin(nb.gap[cand])])
+
+    @cached_property
+    def ego_road(self) -> EgoRoadState | None:
+        """The road model's view of the ego (None without a road or an ego)."""
+        road = self.context.road
+        if road is None or self.ego_index is None:
+            return None
+        snap = self.snapshot
+        e = self.ego_index
+        pts = np.vstack([[snap.x[e], snap.y[e]], self.centers[e], self.corners[e]])
+        res = road.locate_many(pts)
+        road_ids = [res.road_ids[k] if k >= 0 else None for k in np.asarray(res.road_index)]
+        return EgoRoadState(np.asarray(res.on_road, dtype=bool), road_ids, np.asarray(res.lane_id),
+                            np.asarray(res.s, dtype=float), np.asarray(res.t, dtype=float),
+                            np.asarray(res.offset, dtype=float))
+
+    @cached_property
+    def ego_lane_type(self) -> str | None:
+        st = self.ego_road
+        if st is None or not st.on_road[0]:
+            return None
+        return self.context.road.lane_type(st.road_ids[0], int(st.lane_id[0]), float(st.s[0]))
+
+    @cached_property
+    def ego_travel_heading(self) -> float | None:
+        """Heading of legal travel in the ego's lane (road heading, +π for lanes driven against s)."""
+        st = self.ego_road
+        if st is None or not st.on_road[0]:
+            return None
+        road: Any = self.context.road
+        rid, lane = st.road_ids[0], int(st.lane_id[0])
+        heading = road.road_heading(rid, float(st.s[0]))
+        return float(heading + (0.0 if road.driving_direction(rid, lane) > 0 else math.pi))
+
+    @cached_property
+    def ego_offroad(self) -> bool:
+        """Reference point on no drivable lane (OpenDRIVE 1.8 §11.6 types; CARLA OffRoadTest: driving, parking)."""
+        lane_type = self.ego_lane_type
+        return lane_type is None or lane_type.lower() not in DRIVABLE_LANE_TYPES
+
+    @cached_property
+    def ego_wrong_way(self) -> bool:
+        """Heading more than 120° from the lane's travel direction, outside junctions
+        (ScenarioRunner ``WrongLaneTest.MAX_ALLOWED_ANGLE``)."""
+        travel = self.ego_travel_heading
+        if travel is None:
+            return False
+        rid = self.ego_road.road_ids[0]
+        road_obj = getattr(self.context.road, "roads", {}).get(rid)
+        if getattr(road_obj, "junction", None) is not None:
+            return False
+        return abs(float(wrap_angle(self.snapshot.heading[self.ego_index] - travel))) > WRONG_WAY_ANGLE
+
+    def kind_of(self, i: int) -> str:
+        """Leaderboard collision class of entity ``i``: pedestrian, vehicle or static."""
+        kind = self.snapshot.kinds[i]
+        if kind is EntityKind.PEDESTRIAN:
+            return "pedestrian"
+        if kind is EntityKind.VEHICLE:
+            return "vehicle"
+        return "static"

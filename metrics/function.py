@@ -1,0 +1,275 @@
+"""Function metrics: goal, blocking, ACC set-speed tracking and following, V2X reaction,
+yielding to emergency vehicles, scenario timeout."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from metrics.base import Metric, ScalarSpec, SeriesRecorder, make_result, register_metric
+from metrics.frame import StepFrame
+from metrics.signals import STOP_SPEED, is_red
+from simplatform.results import MetricEvent, MetricResult
+
+
+@register_metric
+class GoalMetric(Metric):
+    """Goal region reached (ScenarioRunner ``InRadiusRegionTest`` / ``ReachedRegionTest``) and when."""
+
+    name = "goal"
+    requires = frozenset({"goal"})
+    scalars = (
+        ScalarSpec("goal_reached", "1", "flag", "flag", "1 once the ego reference point is in the goal region"),
+        ScalarSpec("time_to_goal", "s", "time", "final", "time from the first step to reaching the goal (inf if never)"),
+    )
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._t0: float | None = None
+        self._reached: float | None = None
+
+    def observe(self, frame: StepFrame) -> None:
+        e = frame.ego_index
+        if e is None:
+            return
+        if self._t0 is None:
+            self._t0 = frame.time
+        if self._reached is None and self.context.goal.contains(float(frame.snapshot.x[e]), float(frame.snapshot.y[e])):
+            self._reached = frame.time
+            self.events.append(MetricEvent(frame.time, "goal_reached"))
+
+    def result(self) -> MetricResult:
+        reached = self._reached is not None
+        ttg = self._reached - self._t0 if reached else math.inf
+        return make_result(self, {"goal_reached": float(reached), "time_to_goal": ttg}, None,
+                           {"goal_reached": self._reached, "time_to_goal": self._reached})
+
+
+@register_metric
+class BlockedMetric(Metric):
+    """Standstill without a reason, and ScenarioRunner's ``ActorBlockedTest``.
+
+    Standstill is speed < 0.1 m/s.  Reasons to stand: an entity in the path
+    within ``blocked_reason_gap`` (10 m), a red or stop-sign line ahead within
+    30 m, the goal reached.  ``blocked_events`` counts standstills longer than
+    ``blocked_max_time`` (Leaderboard 2.0 ``AgentBlockedTest``: 180 s), reason or not.
+    """
+
+    name = "blocked"
+    scalars = (
+        ScalarSpec("blocked_time", "s", "time", "sum", "standstill time without a reason", series="blocked"),
+        ScalarSpec("blocked_events", "1", "count", "count", "standstills longer than the blocked limit", event="blocked"),
+    )
+    STOP_LINE_REACH = 30.0
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.series = SeriesRecorder("blocked")
+        self._gap = context.threshold("blocked_reason_gap", 10.0)
+        self._max_time = context.threshold("blocked_max_time", 180.0)
+        self._still_since: float | None = None
+        self._flagged = False
+        self._goal = False
+
+    def observe(self, frame: StepFrame) -> None:
+        e = frame.ego_index
+        if e is None:
+            return
+        snap = frame.snapshot
+        still = abs(float(snap.speed[e])) < STOP_SPEED
+        if self.context.goal is not None and self.context.goal.contains(float(snap.x[e]), float(snap.y[e])):
+            self._goal = True
+        if still:
+            if self._still_since is None:
+                self._still_since = frame.time
+            if not self._flagged and frame.time - self._still_since >= self._max_time:
+                self._flagged = True
+                self.events.append(MetricEvent(frame.time, "blocked", (), frame.time - self._still_since,
+                                               f"standstill since t={self._still_since:.2f} s"))
+        else:
+            self._still_since, self._flagged = None, False
+        blocked = still and not self._goal and not self._has_reason(frame)
+        self.series.add(frame.time, blocked=float(blocked))
+
+    def _has_reason(self, frame: StepFrame) -> bool:
+        lead = frame.lead
+        if lead is not None and frame.ego_neighbours.gap[lead] < self._gap:
+            return True
+        e = frame.ego_index
+        snap = frame.snapshot
+        h = float(snap.heading[e])
+        fwd = np.array([math.cos(h), math.sin(h)])
+        front = frame.centers[e] + fwd * snap.length[e] / 2
+        for line in self.context.stop_lines:
+            direction = np.array([math.cos(line.direction), math.sin(line.direction)])
+            ahead = float((np.asarray(line.p0) - front) @ direction)
+            if fwd @ direction > 0 and -1.0 <= ahead <= self.STOP_LINE_REACH:
+                if line.kind == "stop" or is_red(line, snap.signals.get(line.signal_id or "")):
+                    return True
+        return False
+
+    def result(self) -> MetricResult:
+        mask = self.series.array("blocked") > 0
+        t = self.series.times()
+        total = float(np.sum(np.diff(t, append=t[-1])[mask])) if t.size else 0.0
+        first = float(t[mask][0]) if mask.any() else None
+        return make_result(self, {"blocked_time": total, "blocked_events": len(self.events)}, self.series,
+                           {"blocked_time": first, "blocked_events": self.events[0].time if self.events else None})
+
+
+@register_metric
+class AdaptiveCruiseMetric(Metric):
+    """ACC set-speed tracking and following distance (ISO 15622:2018 terms).
+
+    A step is *following* when an in-path leader is within the ISO 15622
+    maximum selectable time gap of 2.2 s × speed + 10 m (clearance); else
+    *free driving*, where the error to ``acc_set_speed`` is tracked.  Following
+    steps report the gap and time gap, and the share of following time with a
+    time gap of at least ``acc_time_gap`` (the driver's setting, default 1.8 s).
+    """
+
+    name = "acc"
+    requires = frozenset({"acc_set_speed"})
+    scalars = (
+        ScalarSpec("acc_speed_error_max", "m/s", "speed", "max", "largest |speed − set speed| free driving", series="speed_error_abs"),
+        ScalarSpec("acc_speed_error_rms", "m/s", "speed", "rms", "RMS speed − set speed free driving", series="speed_error"),
+        ScalarSpec("following_distance_min", "m", "length", "min", "smallest gap while following", series="gap"),
+        ScalarSpec("following_thw_mean", "s", "time", "mean", "mean time gap while following", series="thw"),
+        ScalarSpec("following_gap_kept", "%", "ratio", "final", "share of following time at or above the set time gap"),
+    )
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.series = SeriesRecorder("speed_error", "speed_error_abs", "gap", "thw")
+
+    def observe(self, frame: StepFrame) -> None:
+        e = frame.ego_index
+        if e is None:
+            return
+        v = float(frame.snapshot.speed[e])
+        lead = frame.lead
+        gap = float(frame.ego_neighbours.gap[lead]) if lead is not None else math.inf
+        if gap <= 2.2 * max(v, 0.0) + 10.0:
+            thw = gap / v if v > 0.1 else math.inf
+            self.series.add(frame.time, gap=gap, thw=thw)
+        else:
+            err = v - float(self.context.acc_set_speed)
+            self.series.add(frame.time, speed_error=err, speed_error_abs=abs(err))
+
+    def result(self) -> MetricResult:
+        scalars, times = {}, {}
+        emax, t = self.series.extreme("speed_error_abs", "max")
+        err = self.series.array("speed_error")
+        err = err[~np.isnan(err)]
+        if err.size:
+            scalars["acc_speed_error_max"], times["acc_speed_error_max"] = emax, t
+            scalars["acc_speed_error_rms"] = float(np.sqrt(np.mean(err * err)))
+        thw = self.series.array("thw")
+        thw = thw[~np.isnan(thw)]
+        if thw.size:
+            scalars["following_distance_min"], times["following_distance_min"] = self.series.extreme("gap", "min")
+            finite = thw[np.isfinite(thw)]
+            scalars["following_thw_mean"] = float(np.mean(finite)) if finite.size else math.inf
+            scalars["following_gap_kept"] = 100.0 * float(np.mean(thw >= self.context.acc_time_gap))
+        return make_result(self, scalars, self.series, times)
+
+
+@register_metric
+class V2XReactionMetric(Metric):
+    """Time from each V2X warning to the ego's response: the first step after the message with a
+    deceleration of at least ``v2x_response_decel`` (1.0 m/s²) or a standstill.  No response by
+    the end of the run is an infinite reaction time."""
+
+    name = "v2x_reaction"
+    requires = frozenset({"v2x_warnings"})
+    scalars = (ScalarSpec("v2x_reaction_time_max", "s", "time", "final", "slowest response to a V2X warning"),
+               ScalarSpec("v2x_unanswered", "1", "count", "count", "warnings without a response", event="v2x_unanswered"))
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._pending = sorted(context.v2x_warnings, key=lambda w: w.time)
+        self._decel = context.threshold("v2x_response_decel", 1.0)
+        self._answered: list[tuple[float, float, str]] = []
+
+    def observe(self, frame: StepFrame) -> None:
+        if frame.ego_index is None or not self._pending:
+            return
+        responding = (-frame.ego_long_accel >= self._decel
+                      or abs(float(frame.snapshot.speed[frame.ego_index])) < STOP_SPEED)
+        while self._pending and self._pending[0].time <= frame.time and responding:
+            w = self._pending.pop(0)
+            self._answered.append((w.time, frame.time - w.time, w.message))
+            self.events.append(MetricEvent(frame.time, "v2x_response", (), frame.time - w.time, w.message))
+
+    def result(self) -> MetricResult:
+        events = list(self.events) + [MetricEvent(w.time, "v2x_unanswered", (), None, w.message) for w in self._pending]
+        worst = max(self._answered, key=lambda a: a[1], default=None)
+        value = math.inf if self._pending else (worst[1] if worst else 0.0)
+        when = self._pending[0].time if self._pending else (worst[0] + worst[1] if worst else None)
+        self.events = events
+        return make_result(self, {"v2x_reaction_time_max": value, "v2x_unanswered": len(self._pending)}, None,
+                           {"v2x_reaction_time_max": when})
+
+
+@register_metric
+class YieldToEmergencyVehicleMetric(Metric):
+    """``YieldToEmergencyVehicleTest``: at the end, the ego must not be ahead of an emergency
+    vehicle (ego − EV projected on the EV's heading > 0 is a failure)."""
+
+    name = "yield_emergency"
+    scalars = (ScalarSpec("yield_emergency_failures", "1", "count", "count", "emergency vehicles not let past", event="yield_emergency"),)
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._last: StepFrame | None = None
+
+    def observe(self, frame: StepFrame) -> None:
+        self._last = frame
+
+    def result(self) -> MetricResult:
+        frame, events = self._last, []
+        if frame is not None and frame.ego_index is not None:
+            snap = frame.snapshot
+            e = frame.ego_index
+            for ev in self.context.emergency_vehicles:
+                if ev not in snap.names:
+                    continue
+                k = snap.index(ev)
+                ahead = (snap.x[e] - snap.x[k]) * math.cos(snap.heading[k]) + (snap.y[e] - snap.y[k]) * math.sin(snap.heading[k])
+                if ahead > 0:
+                    events.append(MetricEvent(frame.time, "yield_emergency", (ev,), float(ahead), "ego still ahead of the emergency vehicle"))
+        self.events = events
+        return make_result(self, {"yield_emergency_failures": len(events)}, None,
+                           {"yield_emergency_failures": events[0].time if events else None},
+                           {"yield_emergency_failures": events[0].entities if events else ()})
+
+
+@register_metric
+class ScenarioTimeoutMetric(Metric):
+    """``ScenarioTimeoutTest``: 1 when the scenario's timeout fired (the engine sets
+    ``context.scenario_timed_out``) or the run reached ``context.timeout`` before the goal/route end."""
+
+    name = "scenario_timeout"
+    scalars = (ScalarSpec("scenario_timeouts", "1", "count", "count", "scenario timeouts", event="scenario_timeout"),)
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._t0: float | None = None
+        self._t1 = 0.0
+        self._done = False
+
+    def observe(self, frame: StepFrame) -> None:
+        if self._t0 is None:
+            self._t0 = frame.time
+        self._t1 = frame.time
+        e = frame.ego_index
+        if e is not None and self.context.goal is not None and self.context.goal.contains(float(frame.snapshot.x[e]), float(frame.snapshot.y[e])):
+            self._done = True
+
+    def result(self) -> MetricResult:
+        timeout = self.context.timeout
+        fired = self.context.scenario_timed_out or (
+            timeout is not None and self._t0 is not None and self._t1 - self._t0 >= timeout - 1e-9 and not self._done)
+        self.events = [MetricEvent(self._t1, "scenario_timeout")] if fired else []
+        return make_result(self, {"scenario_timeouts": float(fired)}, None, {"scenario_timeouts": self._t1 if fired else None})

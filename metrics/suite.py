@@ -1,0 +1,104 @@
+"""The evaluator of one run: build the metrics a requirement set needs, observe, report.
+
+Usage (what the engine loop does)::
+
+    suite = MetricSuite(context, load_requirement_set("reqs.yaml"))   # RequirementError now, not mid-run
+    for snapshot in run:
+        suite.observe(snapshot)
+    evaluation = suite.finish()
+    print(format_verdicts(evaluation.verdicts))
+
+The always-on metrics (collisions, surrogate safety, kinematics, comfort,
+blocking, lane centre, timeouts, emergency-vehicle yield) run in every
+scenario; road-, route-, signal- and goal-dependent metrics run when the
+context provides what they need.  A requirement on a metric that cannot run
+gets an ``error`` verdict naming the missing context field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from metrics.base import Metric, metric_classes, scalar_spec
+from metrics.context import ScenarioContext
+from metrics.coverage import CoverageObserver
+from metrics.frame import StepFrame
+from metrics.requirements import Requirement, RequirementSet
+from metrics.scores import LeaderboardScore, leaderboard_score, scenario_scores
+from metrics.verdicts import evaluate
+from simplatform.results import MetricEvent, MetricResult, RequirementVerdict, Verdict
+from simplatform.world import WorldSnapshot
+
+ALWAYS_ON = ("collision", "surrogate_safety", "kinematics", "comfort", "blocked", "lane_centre",
+             "scenario_timeout", "yield_emergency")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the metrics concluded about one run."""
+
+    metrics: dict[str, MetricResult]
+    verdicts: tuple[RequirementVerdict, ...]
+    scores: dict[str, float]
+    coverage: dict[str, Any]
+    leaderboard: LeaderboardScore | None = None
+    events: tuple[MetricEvent, ...] = ()
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.combine([v.verdict for v in self.verdicts])
+
+    def scalars(self) -> dict[str, float]:
+        """Flat name → value of every scalar (what ``ScenarioResult.metrics`` stores)."""
+        return {k: v for r in self.metrics.values() for k, v in r.scalars.items()}
+
+
+class MetricSuite:
+    """Observes snapshots for one run and evaluates the requirements at the end."""
+
+    def __init__(self, context: ScenarioContext, requirements: RequirementSet | Iterable[Requirement] = (),
+                 *, extra_metrics: Iterable[str] = (), all_metrics: bool = True) -> None:
+        self.context = context
+        self.requirements = tuple(requirements)
+        classes = metric_classes()
+        wanted = set(ALWAYS_ON) | set(extra_metrics)
+        if all_metrics:
+            wanted |= set(classes)
+        for req in self.requirements:
+            if req.metric:
+                wanted.add(scalar_spec(req.metric)[0].name)
+        self.unavailable: dict[str, str] = {}
+        self.metrics: list[Metric] = []
+        for name in sorted(wanted):
+            cls = classes[name]
+            missing = sorted(r for r in cls.requires if not context.has(r))
+            if missing:
+                self.unavailable[name] = f"the scenario context has no {', '.join(missing)}"
+                continue
+            self.metrics.append(cls(context))
+        self.coverage = CoverageObserver(road=context.road)
+        self._frame: StepFrame | None = None
+        self.steps = 0
+
+    def observe(self, snapshot: WorldSnapshot) -> None:
+        frame = StepFrame(snapshot, self._frame, self.context)
+        if self._frame is not None:
+            self._frame.forget_previous()
+        for metric in self.metrics:
+            metric.observe(frame)
+        self.coverage.observe(frame)
+        self._frame = frame
+        self.steps += 1
+
+    def finish(self, *, parameters: Mapping[str, Any] | None = None, osc_features: Iterable[str] = ()) -> Evaluation:
+        results = {m.name: m.result() for m in self.metrics}
+        warnings = [MetricEvent(w.time, "v2x_warning", (), None, w.message) for w in self.context.v2x_warnings]
+        verdicts = evaluate([r for r in self.requirements if r.metric], results, self.unavailable, warnings)
+        events = tuple(sorted((e for r in results.values() for e in r.events), key=lambda e: e.time))
+        return Evaluation(
+            metrics=results, verdicts=tuple(verdicts), scores=scenario_scores(results),
+            coverage=self.coverage.result(parameters, osc_features), leaderboard=leaderboard_score(results),
+            events=events, unavailable=dict(self.unavailable),
+        )
