@@ -136,9 +136,22 @@ class CatalogResolver:
             for a in ref.parameter_assignments.parameter_assignments:
                 if a.parameter_ref is not None and a.value is not None:
                     overrides[a.parameter_ref.lstrip("$")] = a.value
+        declared = {d.get("name") for d in entry.node.iterfind("ParameterDeclarations/ParameterDeclaration")}
+        for name in [n for n in overrides if n not in declared]:
+            ctx.error(node, f"catalog entry '{key}' declares no parameter '{name}' (declared: "
+                      f"{', '.join(sorted(n for n in declared if n)) or 'none'})", CatalogError)
+            del overrides[name]
         ctx.catalog_stack.append(key)
+        before = len(ctx.errors)
         try:
             return bind(entry.node, REGISTRY[kind], self.global_scope.child(), ctx.for_file(entry.file),
                         overrides=overrides)
         finally:
             ctx.catalog_stack.pop()
+            # say where the entry was used from: the same entry is fine elsewhere
+            via = f" (catalog entry '{key}' referenced at {ctx.file}:{node.sourceline})"
+            for i in range(before, len(ctx.errors)):
+                e = ctx.errors[i]
+                if "referenced at" not in e.cause:
+                    ctx.errors[i] = type(e)(e.cause + via, file=e.location.file, line=e.location.line,
+                                            element=e.location.element)
