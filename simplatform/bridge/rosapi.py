@@ -34,7 +34,9 @@ def register_rosapi(server: "RosbridgeServer") -> None:
 
     def get_time(_: dict[str, Any]) -> dict[str, Any]:
         sec, nanosec = divmod(server.sim_time_ns, 1_000_000_000)
-        return {"time": {"sec": sec, "nanosec": nanosec}}
+        # ROS 2 rosapi answers builtin_interfaces/Time (sec, nanosec); roslibpy's get_time still reads
+        # the ROS 1 names (secs, nsecs), so both are sent.
+        return {"time": {"sec": sec, "nanosec": nanosec, "secs": sec, "nsecs": nanosec}}
 
     def services(_: dict[str, Any]) -> dict[str, Any]:
         return {"services": sorted(server.services)}

@@ -93,9 +93,15 @@ class RosbridgeServer:
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
         self._loop = loop
         try:
             loop.run_until_complete(self._serve())
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         finally:
             loop.close()
 
@@ -210,25 +216,34 @@ class RosbridgeServer:
             self._sessions[client_id] = session
         self.emit(BridgeEvent("connected", client_id, detail=str(ws.remote_address)))
         writer = asyncio.get_running_loop().create_task(session.writer())
-        code, reason = 1000, ""
+        closed: ConnectionClosed | None = None
         try:
             async for data in ws:
                 session.handle_frame(data)
                 if session.close_request is not None:
                     await ws.close(*session.close_request)
                     break
-        except ConnectionClosed:
-            pass
+        except ConnectionClosed as exc:
+            closed = exc
         finally:
-            if ws.close_code is not None:
-                code, reason = ws.close_code, ws.close_reason or ""
-            elif ws.close_rcvd is None:
-                code, reason = 1006, "connection lost"
-            if code == 1009:
-                reason = f"message larger than the {self.max_message_bytes} byte limit"
+            code, reason = _close_cause(ws, closed, self.max_message_bytes)
             session.close()
             writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
             with self._lock:
                 del self._sessions[client_id]
             self.note_subscribers_changed()
             self.emit(BridgeEvent("disconnected", client_id, detail=f"code {code}" + (f", {reason}" if reason else "")))
+
+
+def _close_cause(ws: ServerConnection, closed: ConnectionClosed | None, limit: int) -> tuple[int, str]:
+    """Why a connection ended: our own close (size limit, auth) wins over what the peer sent."""
+    sent = closed.sent if closed is not None else ws.protocol.close_sent
+    if sent is not None and sent.code == 1009:
+        return 1009, f"message larger than the {limit} byte limit"
+    if sent is not None and sent.code == 1008:
+        return 1008, sent.reason
+    rcvd = closed.rcvd if closed is not None else ws.protocol.close_rcvd
+    if rcvd is not None:
+        return rcvd.code, rcvd.reason
+    return 1006, "connection lost without a close frame"

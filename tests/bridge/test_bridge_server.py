@@ -1,0 +1,227 @@
+"""The rosbridge v2 server: real clients connect, bad input gets status errors, never a crash."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import cbor2
+import numpy as np
+import pytest
+import roslibpy
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from simplatform.bridge import RosbridgeServer, TopicRegistry, codec
+from simplatform.bridge.msgs import Clock, Header, Path, PointCloud2, PoseStamped, Time
+
+from bridge_helpers import wait_until
+
+
+class Raw:
+    """A bare WebSocket client, to send what no library would."""
+
+    def __init__(self, server: RosbridgeServer) -> None:
+        self.ws = connect(server.url, max_size=None).__enter__()
+
+    def send(self, frame) -> None:
+        self.ws.send(frame if isinstance(frame, (str, bytes)) else json.dumps(frame))
+
+    def recv(self, timeout: float = 2.0):
+        data = self.ws.recv(timeout=timeout)
+        return cbor2.loads(data) if isinstance(data, bytes) else json.loads(data)
+
+    def status(self, timeout: float = 2.0) -> dict:
+        while True:
+            frame = self.recv(timeout)
+            if frame["op"] == "status":
+                return frame
+
+
+@pytest.fixture
+def raw(server):
+    client = Raw(server)
+    yield client
+    client.ws.close()
+
+
+def lidar64_cloud(step: int) -> tuple[PointCloud2, np.ndarray]:
+    """One revolution of a 64-channel lidar, 1024 columns: an organised cloud of 64 rows."""
+    rng = np.random.default_rng(step)
+    xyz = rng.uniform(-50, 50, size=(64 * 1024, 3)).astype("f4")
+    header = Header(stamp=Time.from_seconds(step * 0.1), frame_id="top")
+    return PointCloud2.from_xyzi(header, xyz, rng.uniform(0, 1, 64 * 1024), height=64), xyz
+
+
+def test_roslibpy_subscribes_to_a_64_channel_lidar_at_10_hz_and_decodes_the_points(server, ros):
+    received = []
+    topic = roslibpy.Topic(ros, "/sensors/top/points", "sensor_msgs/PointCloud2")
+    topic.subscribe(received.append)
+    wait_until(lambda: server.subscribers("/sensors/top/points"))
+    sent = []
+    for step in range(5):
+        msg, xyz = lidar64_cloud(step)
+        sent.append(xyz)
+        server.publish("/sensors/top/points", msg)
+        time.sleep(0.1)  # 10 Hz
+    wait_until(lambda: len(received) == 5, timeout=5)
+    for got, xyz in zip(received, sent):
+        assert (got["height"], got["width"], got["point_step"]) == (64, 1024, 16)
+        # What a roslibpy user writes: base64 data + PointField offsets -> numpy.
+        dtype = np.dtype({"names": [f["name"] for f in got["fields"]], "formats": ["<f4"] * 4,
+                          "offsets": [f["offset"] for f in got["fields"]], "itemsize": got["point_step"]})
+        pts = np.frombuffer(base64.b64decode(got["data"]), dtype=dtype)
+        np.testing.assert_array_equal(np.stack([pts["x"], pts["y"], pts["z"]], axis=1), xyz)
+
+
+def test_roslibpy_lists_topics_and_reads_the_simulation_time_through_rosapi(server, ros):
+    assert "/sensors/top/points" in ros.get_topics()
+    assert ros.get_topic_type("/ego/control") == "ackermann_msgs/msg/AckermannDriveStamped"
+    server.publish("/clock", Clock(Time(42, 5)))
+    wait_until(lambda: server.sim_time_ns == 42_000_000_005)
+    now = ros.get_time()
+    assert (now.secs, now.nsecs) == (42, 5)
+
+
+def test_cbor_subscribers_get_raw_bytes_and_cbor_raw_subscribers_get_ros2_cdr(server, raw):
+    raw.send({"op": "subscribe", "topic": "/sensors/top/points", "compression": "cbor", "id": "a"})
+    other = Raw(server)
+    other.send({"op": "subscribe", "topic": "/sensors/top/points", "compression": "cbor-raw"})
+    wait_until(lambda: len(server.subscribers("/sensors/top/points")) == 2)
+    msg, _ = lidar64_cloud(1)
+    server.publish("/sensors/top/points", msg)
+    frame = raw.recv()
+    assert isinstance(frame["msg"]["data"], bytes) and frame["msg"]["data"] == msg.data
+    assert codec.from_plain("sensor_msgs/PointCloud2", frame["msg"]) == msg
+    raw_frame = other.recv()
+    assert codec.decode_cdr("sensor_msgs/PointCloud2", raw_frame["msg"]["bytes"]) == msg
+    other.ws.close()
+
+
+@pytest.mark.parametrize("frame, words", [
+    ("{not json", "malformed JSON"),
+    (b"\xff\xfe\x00", "malformed CBOR"),
+    ("[1, 2]", "must be an object"),
+    ({"no": "op"}, "needs a string field 'op'"),
+    ({"op": "launch_missiles", "id": "x"}, "unknown op 'launch_missiles'"),
+    ({"op": "advertise_service", "service": "/a", "type": "std_srvs/Trigger"}, "not supported"),
+    ({"op": "subscribe", "topic": "/nowhere"}, "unknown topic and no type"),
+    ({"op": "subscribe", "topic": "/clock", "type": "std_msgs/String"}, "has type rosgraph_msgs/msg/Clock"),
+    ({"op": "advertise", "topic": "/x", "type": "nope_msgs/Nope"}, "unknown message type"),
+    ({"op": "publish", "topic": "/clock", "msg": {}}, "published by the platform"),
+    ({"op": "publish", "topic": "/ego/control", "msg": {"drive": {"speed": "x"}}}, "drive.speed"),
+    ({"op": "subscribe", "topic": 5}, "must be str"),
+])
+def test_bad_frames_get_a_status_error_and_the_connection_goes_on(server, raw, frame, words):
+    raw.send(frame)
+    status = raw.status()
+    assert status["level"] == "error" and words in status["msg"]
+    raw.send({"op": "call_service", "service": "/rosapi/topics", "id": "after"})
+    answer = raw.recv()
+    assert answer["op"] == "service_response" and answer["result"] is True and answer["id"] == "after"
+
+
+def test_an_unusable_control_is_reported_to_the_engine_as_an_invalid_message(server, raw):
+    raw.send({"op": "publish", "topic": "/ego/control", "msg": {"drive": {"speed": None}}})
+    raw.status()
+    event = wait_until(lambda: next((e for e in list(server.events.queue) if e.kind == "invalid_message"), None))
+    assert event.topic == "/ego/control" and "drive.speed" in event.detail
+
+
+def test_the_server_binds_loopback_by_default(server):
+    assert server.host == "127.0.0.1" and server.url.startswith("ws://127.0.0.1:")
+
+
+def test_token_authentication_refuses_everything_before_auth_and_closes_after_three_failures(registry):
+    with RosbridgeServer(registry, token="s3cret") as srv:
+        c = Raw(srv)
+        c.send({"op": "subscribe", "topic": "/clock"})
+        assert "not authenticated" in c.status()["msg"]
+        c.send({"op": "auth", "mac": "s3cret"})
+        c.send({"op": "set_level", "level": "info"})
+        c.send({"op": "subscribe", "topic": "/clock"})
+        wait_until(lambda: srv.subscribers("/clock"))
+        bad = Raw(srv)
+        for _ in range(3):
+            bad.send({"op": "auth", "mac": "guess"})
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                bad.recv()
+        assert closed.value.rcvd.code == 1008
+        c.ws.close()
+
+
+def test_roslibpy_authenticates_with_a_rosauth_mac(registry):
+    from simplatform.bridge.protocol import rosauth_mac
+    with RosbridgeServer(registry, token="k") as srv:
+        ros = roslibpy.Ros(host="127.0.0.1", port=srv.port, transport="asyncio")
+        ros.authenticate(rosauth_mac("k", "c", "d", "r", 1, "user", 2), "c", "d", "r", 1, "user", 2)
+        ros.run(timeout=5)
+        assert "/clock" in ros.get_topics()
+        ros.close()
+
+
+def test_messages_over_the_rate_limit_are_dropped_with_a_status_error(registry):
+    with RosbridgeServer(registry, max_messages_per_second=20) as srv:
+        c = Raw(srv)
+        for i in range(60):
+            c.send({"op": "publish", "topic": "/ego/control", "msg": {"header": {"stamp": {"sec": i}}}})
+        assert "rate limit of 20 messages/s" in c.status()["msg"]
+        time.sleep(0.1)
+        received = sum(1 for e in list(srv.events.queue) if e.kind == "message")
+        assert 15 <= received <= 25
+        c.ws.close()
+
+
+def test_a_frame_over_the_size_limit_closes_that_connection_with_1009(registry):
+    with RosbridgeServer(registry, max_message_bytes=1000) as srv:
+        c = Raw(srv)
+        c.send({"op": "publish", "topic": "/x", "msg": {"data": "a" * 5000}})
+        with pytest.raises(ConnectionClosed):
+            c.recv()
+        event = wait_until(lambda: next((e for e in list(srv.events.queue) if e.kind == "disconnected"), None))
+        assert "1009" in event.detail and "1000 byte limit" in event.detail
+        assert Raw(srv).ws.protocol.state.name == "OPEN"  # the server goes on
+
+
+def test_throttle_rate_limits_what_a_subscriber_receives(server, raw):
+    raw.send({"op": "subscribe", "topic": "/clock", "throttle_rate": 100})
+    wait_until(lambda: server.subscribers("/clock"))
+    for i in range(20):
+        server.publish("/clock", Clock(Time(i, 0)))
+        time.sleep(0.01)
+    got = []
+    with pytest.raises(TimeoutError):
+        while True:
+            got.append(raw.recv(timeout=0.3)["msg"]["clock"]["sec"])
+    assert got[0] == 0 and 2 <= len(got) <= 4
+
+
+def test_queue_length_keeps_the_newest_messages_and_sends_them_at_the_throttle_rate(server, raw):
+    raw.send({"op": "subscribe", "topic": "/clock", "throttle_rate": 50, "queue_length": 2})
+    wait_until(lambda: server.subscribers("/clock"))
+    server.publish_many([("/clock", Clock(Time(i, 0))) for i in range(10)])  # one burst
+    first = raw.recv()["msg"]["clock"]["sec"]
+    t0 = time.monotonic()
+    second = raw.recv()["msg"]["clock"]["sec"]
+    assert (first, second) == (8, 9) and time.monotonic() - t0 >= 0.04
+    with pytest.raises(TimeoutError):
+        raw.recv(timeout=0.2)
+
+
+def test_a_latched_route_reaches_a_late_subscriber(server, raw):
+    route = Path(poses=(PoseStamped(),) * 2)
+    server.publish("/route", route)
+    raw.send({"op": "subscribe", "topic": "/route"})
+    assert codec.from_plain("nav_msgs/Path", raw.recv()["msg"]) == route
+
+
+def test_client_topics_are_relayed_to_other_subscribers(server, raw):
+    viewer = Raw(server)
+    viewer.send({"op": "subscribe", "topic": "/stack/debug", "type": "std_msgs/String"})
+    wait_until(lambda: server.subscribers("/stack/debug"))
+    raw.send({"op": "advertise", "topic": "/stack/debug", "type": "std_msgs/msg/String"})
+    raw.send({"op": "publish", "topic": "/stack/debug", "msg": {"data": "planning"}})
+    assert viewer.recv()["msg"] == {"data": "planning"}
+    viewer.ws.close()
