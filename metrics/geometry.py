@@ -82,6 +82,9 @@ def boxes_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def segment_crossing(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray, q1: np.ndarray) -> tuple[bool, float]:
     """Whether the motion segment p0→p1 crosses the line segment q0–q1, and at which fraction of p0→p1.
 
+    The motion segment is half-open (p0, p1]: a point exactly on the line is crossed once, by the
+    step that reaches it, not again by the step that leaves it.
+
     Solves p0 + u (p1 − p0) = q0 + v (q1 − q0) with u, v in [0, 1]; the
     fraction u lets callers interpolate the crossing time between two steps.
     """
@@ -93,7 +96,7 @@ def segment_crossing(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray, q1: np.ndar
     qp = q0 - p0
     u = (qp[0] * s[1] - qp[1] * s[0]) / denom
     v = (qp[0] * r[1] - qp[1] * r[0]) / denom
-    return bool(0.0 <= u <= 1.0 and 0.0 <= v <= 1.0), float(u)
+    return bool(0.0 < u <= 1.0 and 0.0 <= v <= 1.0), float(u)
 
 
 def wrap_angle(angle: np.ndarray | float) -> np.ndarray | float:

@@ -64,7 +64,7 @@ class LaneDepartureMetric(Metric):
             departed = True
         if departed and (self._prev is None or not self._prev[2]):
             onset = frame.time
-            if self._prev is not None and self._prev[1] > 0 and margin < 0:
+            if self._prev is not None and self._prev[1] >= 0 and margin < 0:
                 onset = self._prev[0] + (frame.time - self._prev[0]) * self._prev[1] / (self._prev[1] - margin)
             lane_txt = f"road {st.road_ids[0]} lane {int(st.lane_id[0])}" if st.on_road[0] else "off road"
             self.events.append(MetricEvent(onset, "lane_departure", (), None, lane_txt))
