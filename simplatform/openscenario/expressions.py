@@ -40,7 +40,7 @@ _TOKEN = re.compile(
     r"|(?P<op>==|!=|<=|>=|[-+*/%(),<>]))"
 )
 _MAX_LENGTH = 4096
-_MAX_DEPTH = 200
+_MAX_DEPTH = 64  # brackets/calls; each level costs ~7 Python frames
 
 
 def _round_half_away(x: float) -> int:
@@ -233,7 +233,10 @@ def evaluate(expression: str, lookup: Lookup) -> Value:
     """
     if len(expression) > _MAX_LENGTH:
         raise ParameterError(f"expression longer than {_MAX_LENGTH} characters")
-    value = _Parser(expression, lookup).parse()
+    try:
+        value = _Parser(expression, lookup).parse()
+    except RecursionError:
+        raise ParameterError(f"expression '{expression[:60]}...' is nested too deeply") from None
     if isinstance(value, float) and not math.isfinite(value):
         raise ParameterError(f"expression '{expression}' is not a finite number ({value})")
     return value
