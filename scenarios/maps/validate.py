@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
@@ -39,13 +40,18 @@ def _schema_file(root: etree._Element) -> Path:
     return Path(qc_opendrive.__file__).parent / "schema" / relative
 
 
+@lru_cache(maxsize=None)
+def _schema(path: Path) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(path)))
+
+
 def schema_errors(path: str | Path) -> list[str]:
     """XSD violations of the file (``[]`` when valid), each 'line N: message'."""
-    import xmlschema
-
-    schema = xmlschema.XMLSchema(str(_schema_file(etree.parse(str(path)).getroot())))
     document = etree.parse(str(path))
-    return [f"{err.path}: {err.reason}" for err in schema.iter_errors(document)]
+    schema = _schema(_schema_file(document.getroot()))
+    if schema.validate(document):
+        return []
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]
 
 
 def quality_issues(path: str | Path) -> tuple[list[QualityIssue], dict[str, str]]:

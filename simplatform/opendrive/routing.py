@@ -75,12 +75,14 @@ class Route:
 
     def position_along(self, p: LanePositionLike) -> float:
         """Distance from the route start to position ``p`` (on the route's lane there,
-        or on any lane of the road the route uses at that s)."""
+        or else on another lane of the same side of that road, i.e. the same
+        driving direction, at that s)."""
         for same_lane in (True, False):
             along = 0.0
             for seg in self.segments:
                 if seg.road_id == str(p.road_id) and seg.contains(p.s) \
-                        and (not same_lane or seg.lane_id == int(p.lane_id)):
+                        and (seg.lane_id == int(p.lane_id) if same_lane
+                             else (seg.lane_id > 0) == (int(p.lane_id) > 0)):
                     return along + abs(p.s - seg.s_start)
                 along += seg.length
         raise RoadNetworkError(
