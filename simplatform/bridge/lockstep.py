@@ -18,8 +18,10 @@ with a message that says what happened.  Garbage frames (malformed JSON or
 CBOR, unknown ops) get a rosbridge ``status`` error and are quoted in the
 timeout message if no usable control follows.
 
-Free-running mode (``mode: free``) for stacks that cannot step: nothing waits;
-each step uses the latest control received (None before the first).
+Free-running mode (``mode: free``) for stacks that cannot step: nothing waits
+for the stack; the loop is paced to wall time times ``real_time_factor``
+(0: as fast as possible) and each step uses the latest control received
+(None before the first).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from .stack import StackConfig, StackSetup
 from .topics import CLOCK, CONTROL_TOPICS, GOAL, ROUTE, TopicRegistry
 
 POLL_S = 0.05  # how often a wait looks at the stack process while no event arrives
+EXIT_GRACE_S = 0.5  # after a disconnect, how long to wait for the process to show an exit code
 
 
 class BridgeStack:
@@ -51,12 +54,15 @@ class BridgeStack:
         step_timeout: float = 2.0,
         connect_timeout: float = 10.0,
         process: StackProcess | None = None,
+        real_time_factor: float = 1.0,
     ) -> None:
         self.server = server
         self.mode = mode
         self.step_timeout = step_timeout
         self.connect_timeout = connect_timeout
         self.process = process
+        self.real_time_factor = real_time_factor
+        self._wall_start: float | None = None
         self.artifacts: dict[str, str] = {}
         if process is not None:
             self.artifacts["stack_log"] = str(process.log_path)
@@ -80,7 +86,8 @@ class BridgeStack:
             log_path = Path(config.log_path) if config.log_path else log_dir / "stack.log"
             process = StackProcess(config.command, log_path=log_path, env=config.env, cwd=config.cwd)
         return cls(server, mode=config.mode, step_timeout=config.step_timeout,
-                   connect_timeout=config.connect_timeout, process=process)
+                   connect_timeout=config.connect_timeout, process=process,
+                   real_time_factor=config.real_time_factor)
 
     # ------------------------------------------------------------------ session API
     def setup(self, setup: StackSetup) -> None:
@@ -115,6 +122,7 @@ class BridgeStack:
         self.server.publish_many(items)
         self._step += 1
         if self.mode == "free":
+            self._pace(expected.to_seconds())
             self._drain(expected, k)
             return self._latest
         context = f"while waiting for the control of step {k} (t={expected.to_seconds():.3f} s)"
@@ -155,10 +163,30 @@ class BridgeStack:
                     self.process.check_alive(context)
                 continue
             if event.kind == "disconnected" and event.client == self.stack_client:
-                raise StackError(f"the stack disconnected ({event.detail}) {context}" + self._log_note())
+                self._disconnected(event, context)
             if event.kind == "protocol_error" and self.stack_client in (None, event.client):
                 self._garbage.append(event.detail)
             return event
+
+    def _pace(self, sim_time: float) -> None:
+        """Free running: the stack lives on the wall clock, so the simulation keeps pace with it."""
+        if self.real_time_factor <= 0:
+            return
+        now = time.monotonic()
+        if self._wall_start is None:
+            self._wall_start = now - sim_time / self.real_time_factor
+        delay = self._wall_start + sim_time / self.real_time_factor - now
+        if delay > 0:
+            time.sleep(delay)
+
+    def _disconnected(self, event: BridgeEvent, context: str) -> None:
+        """A dropped connection is often a dying process: give it a moment, and report the exit if so."""
+        if self.process is not None:
+            deadline = time.monotonic() + EXIT_GRACE_S
+            while self.process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            self.process.check_alive(f"{context} (its connection dropped: {event.detail})")
+        raise StackError(f"the stack disconnected ({event.detail}) {context}" + self._log_note())
 
     def _drain(self, expected: Any, k: int) -> None:
         context = f"at step {k}"
@@ -170,7 +198,7 @@ class BridgeStack:
             except queue.Empty:
                 return
             if event.kind == "disconnected" and event.client == self.stack_client:
-                raise StackError(f"the stack disconnected ({event.detail}) {context}" + self._log_note())
+                self._disconnected(event, context)
             command = self._handle(event, expected, k, context, lockstep=False)
             if command is not None:
                 self._latest = command

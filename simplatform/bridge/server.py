@@ -245,5 +245,13 @@ def _close_cause(ws: ServerConnection, closed: ConnectionClosed | None, limit: i
         return 1008, sent.reason
     rcvd = closed.rcvd if closed is not None else ws.protocol.close_rcvd
     if rcvd is not None:
-        return rcvd.code, rcvd.reason
-    return 1006, "connection lost without a close frame"
+        return rcvd.code, rcvd.reason or CLOSE_CODES.get(rcvd.code, "")
+    return 1006, CLOSE_CODES[1006]
+
+
+# RFC 6455 §7.4.1 close codes, in words for error messages.
+CLOSE_CODES = {
+    1000: "closed normally by the client", 1001: "the client is going away",
+    1005: "closed by the client without a status code", 1006: "connection lost without a close frame",
+    1011: "the client hit an internal error",
+}

@@ -83,7 +83,8 @@ class StackConfig:
     process (``cwd``, ``env``) and waits ``connect_timeout`` s for it to
     subscribe to ``/clock``; its output goes to ``log_path``.  ``mode`` is
     ``lockstep`` (wait up to ``step_timeout`` s for the control of each step)
-    or ``free`` (use the latest control received).
+    or ``free`` (use the latest control received, pacing the loop to wall time
+    times ``real_time_factor``; 0 runs as fast as possible).
     """
 
     transport: str = "inprocess"
@@ -98,6 +99,7 @@ class StackConfig:
     step_timeout: float = 2.0
     connect_timeout: float = 10.0
     log_path: str | None = None
+    real_time_factor: float = 1.0
     max_message_bytes: int = 16 * 2**20
     max_messages_per_second: int = 10_000
 

@@ -29,3 +29,20 @@ class ToyStack:
             drive=AckermannDrive(speed=self.target_speed, acceleration=0.5 * (self.target_speed - speed),
                                  steering_angle=-0.3 * math.sin(yaw) + 0.001 * self.steps),
         )
+
+
+class BrokenStack(ToyStack):
+    def step(self, observations):
+        if self.steps == 3:
+            return 1 / 0
+        return super().step(observations)
+
+
+class StaleStack(ToyStack):
+    """Answers every step with the control of step 0."""
+
+    def step(self, observations):
+        if self.steps == 0:
+            self.first = super().step(observations)
+        self.steps += 1
+        return self.first
