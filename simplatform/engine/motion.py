@@ -82,7 +82,7 @@ class DefaultController:
         if c is None or self.road is None:
             self.table.set_lane(i, None, 0, 0.0, 0.0, 0.0)
             return
-        road_t = self.road.lane_center_t(c.road_id, c.lane_id, c.s) + c.offset
+        road_t = self.road.cursor_center_t(c) + c.offset
         self.table.set_lane(i, c.road_id, c.lane_id, c.s, c.offset, road_t)
 
     def relocate(self, i: int) -> None:
@@ -119,12 +119,12 @@ class DefaultController:
                     else:
                         m.end_of_road = False
                         m.end_of_road_since = -1.0
-                x, y, z, h, p, r = road.cursor_pose(c)
+                x, y, z, h, p, r, road_t = road.cursor_pose_t(c)
                 if m.lateral_rate != 0.0 and v != 0.0:
                     h = wrap_angle(h + math.atan2(m.lateral_rate, abs(v)) * (1 if v > 0 else -1))
                 t.x[i], t.y[i], t.z[i] = x, y, z
                 t.heading[i], t.pitch[i], t.roll[i] = h, p, r
-                self.update_lane(i)
+                t.set_lane(i, c.road_id, c.lane_id, c.s, c.offset, road_t)
             else:
                 h = float(t.heading[i])
                 t.x[i] += ds * math.cos(h)

@@ -10,8 +10,9 @@ graph, without a global ``locate`` per step (DESIGN.md performance budget).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from simplatform.engine.lane_tables import lane_table
 from simplatform.errors import EngineError, RoadNetworkError
 
 
@@ -23,6 +24,7 @@ class LaneCursor:
     lane_id: int
     s: float
     offset: float = 0.0
+    table: object = field(default=None, repr=False, compare=False)
 
     @property
     def direction(self) -> int:  # filled by RoadAdaptor.direction; default right-hand traffic
@@ -66,7 +68,8 @@ class RoadAdaptor:
         return self.net.road_pose(road_id, s, t)
 
     def lane_center_t(self, road_id: str, lane_id: int, s: float) -> float:
-        return self.net.lane_center_t(road_id, lane_id, s)
+        ct = lane_table(self.net, road_id, lane_id).center_t(s)
+        return self.net.lane_center_t(road_id, lane_id, s) if ct is None else ct
 
     def locate(self, x: float, y: float, z: float | None = None):
         """Best lane position of a point (``None`` off road)."""
@@ -123,10 +126,35 @@ class RoadAdaptor:
 
     def cursor_pose(self, cursor: LaneCursor):
         """Pose of the cursor with heading in its driving direction."""
-        p = self.net.lane_pose(cursor.road_id, cursor.lane_id, cursor.s, cursor.offset)
+        return self.cursor_pose_t(cursor)[:6]
+
+    def table(self, cursor: LaneCursor):
+        tab = cursor.table
+        if tab is None or tab.lane_id != cursor.lane_id or tab.road_id != cursor.road_id:
+            tab = lane_table(self.net, cursor.road_id, cursor.lane_id)
+            cursor.table = tab
+        return tab
+
+    def cursor_pose_t(self, cursor: LaneCursor):
+        """(x, y, z, heading in the driving direction, pitch, roll, t of the point from the
+        reference line), from the cached lane table (exact road model where the table has no lane)."""
+        got = self.table(cursor).pose(cursor.s, cursor.offset)
+        if got is None:
+            p = self.net.lane_pose(cursor.road_id, cursor.lane_id, cursor.s, cursor.offset)
+            ct = self.net.lane_center_t(cursor.road_id, cursor.lane_id, cursor.s)
+            x, y, z, h, pi, r = p.x, p.y, p.z, p.heading, p.pitch, p.roll
+        else:
+            x, y, z, h, pi, r, ct = got
+        road_t = ct + cursor.offset
         if self.direction(cursor.road_id, cursor.lane_id) < 0:
-            return p.x, p.y, p.z, _wrap(p.heading + math.pi), -p.pitch, -p.roll
-        return p.x, p.y, p.z, p.heading, p.pitch, p.roll
+            return x, y, z, _wrap(h + math.pi), -pi, -r, road_t
+        return x, y, z, _wrap(h), pi, r, road_t
+
+    def cursor_center_t(self, cursor: LaneCursor) -> float:
+        ct = self.table(cursor).center_t(cursor.s)
+        if ct is None:
+            return self.net.lane_center_t(cursor.road_id, cursor.lane_id, cursor.s)
+        return ct
 
 
 def _wrap(a: float) -> float:

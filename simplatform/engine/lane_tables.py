@@ -1,0 +1,135 @@
+"""Per-lane geometry tables: the lane centre sampled once, interpolated every step.
+
+Why: asking the road model for an exact lane pose costs ~25 µs (plan-view
+evaluation, lane-section search, width polynomials), and the default
+controller needs one pose per entity per step.  The lane centre of one
+(road, lane) is sampled on a fixed s grid with the road model's vectorised
+``lane_poses`` (once per process: tables are cached per ``RoadNetwork``
+object), and each step interpolates: x, y by cubic Hermite with the sampled
+s-derivatives (error O(Δs⁴·κ³), below 1e-6 m at Δs = 0.5 m on a 20 m
+radius), heading, z, pitch, roll and the lane-centre t linearly.
+
+A point at ``offset`` from the lane centre lies along the reference line's
+horizontal left normal (OpenDRIVE 1.8 §10: t is horizontal) and on the
+tilted cross section, z + offset·tan(roll), exactly as the road model's
+``road_pose`` places it.  Where the lane does not exist (another lane
+section) the samples are NaN and the caller falls back to the road model.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+
+import numpy as np
+
+GRID = 0.5
+"""m between samples."""
+
+_CACHE: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+
+
+class LaneTable:
+    """Sampled centre line of one lane of one road (s along the road reference line)."""
+
+    __slots__ = ("road_id", "lane_id", "length", "n", "ds", "inv_ds", "x", "y", "dx", "dy", "z", "h",
+                 "p", "r", "ct", "valid", "arrays")
+
+    def __init__(self, net, road_id: str, lane_id: int) -> None:
+        length = float(net.roads[road_id].length)
+        n = max(2, int(math.ceil(length / GRID)) + 1)
+        s = np.linspace(0.0, length, n)
+        pose = net.lane_poses(road_id, lane_id, s, np.zeros(n))
+        inner, outer = net.frame(road_id).lanes.boundaries(lane_id, s)
+        ds = length / (n - 1)
+        h = np.unwrap(np.nan_to_num(pose.heading))
+        x, y = pose.x, pose.y
+        dx, dy = np.gradient(x, ds), np.gradient(y, ds)
+        self.road_id, self.lane_id, self.length, self.n = road_id, lane_id, length, n
+        self.ds, self.inv_ds = ds, 1.0 / ds
+        self.valid = np.isfinite(x).tolist()
+        self.arrays = {"x": x, "y": y, "dx": dx, "dy": dy, "z": pose.z, "h": h, "p": pose.pitch,
+                       "r": pose.roll, "ct": 0.5 * (inner + outer)}
+        # Python lists: scalar indexing of a list is ~5x faster than of an ndarray
+        self.x, self.y, self.dx, self.dy = x.tolist(), y.tolist(), dx.tolist(), dy.tolist()
+        self.z, self.h, self.p, self.r = pose.z.tolist(), h.tolist(), pose.pitch.tolist(), pose.roll.tolist()
+        self.ct = (0.5 * (inner + outer)).tolist()
+
+    def _cell(self, s: float) -> tuple[int, float] | None:
+        u = s * self.inv_ds
+        k = int(u)
+        if k >= self.n - 1:
+            k = self.n - 2
+        elif k < 0:
+            k = 0
+        if not (self.valid[k] and self.valid[k + 1]):
+            return None
+        return k, u - k
+
+    def center_t(self, s: float) -> float | None:
+        cell = self._cell(s)
+        if cell is None:
+            return None
+        k, f = cell
+        ct = self.ct
+        return ct[k] + (ct[k + 1] - ct[k]) * f
+
+    def pose(self, s: float, offset: float):
+        """(x, y, z, heading, pitch, roll, centre t) at ``offset`` from the lane centre; None off the lane."""
+        cell = self._cell(s)
+        if cell is None:
+            return None
+        k, f = cell
+        j = k + 1
+        f2 = f * f
+        f3 = f2 * f
+        h00 = 2 * f3 - 3 * f2 + 1
+        h10 = (f3 - 2 * f2 + f) * self.ds
+        h01 = -2 * f3 + 3 * f2
+        h11 = (f3 - f2) * self.ds
+        x = h00 * self.x[k] + h10 * self.dx[k] + h01 * self.x[j] + h11 * self.dx[j]
+        y = h00 * self.y[k] + h10 * self.dy[k] + h01 * self.y[j] + h11 * self.dy[j]
+        hk = self.h
+        h = hk[k] + (hk[j] - hk[k]) * f
+        z = self.z[k] + (self.z[j] - self.z[k]) * f
+        p = self.p[k] + (self.p[j] - self.p[k]) * f
+        r = self.r[k] + (self.r[j] - self.r[k]) * f
+        ct = self.ct[k] + (self.ct[j] - self.ct[k]) * f
+        if offset != 0.0:
+            x -= offset * math.sin(h)
+            y += offset * math.cos(h)
+            if r != 0.0:
+                z += offset * math.tan(r)
+        return x, y, z, h, p, r, ct
+
+    def poses(self, s: np.ndarray, offset: np.ndarray) -> dict[str, np.ndarray]:
+        """Vectorised ``pose`` (NaN off the lane)."""
+        a = self.arrays
+        u = np.asarray(s, dtype=float) * self.inv_ds
+        k = np.clip(u.astype(np.int64), 0, self.n - 2)
+        f = u - k
+        j = k + 1
+        f2, f3 = f * f, f * f * f
+        h00, h10 = 2 * f3 - 3 * f2 + 1, (f3 - 2 * f2 + f) * self.ds
+        h01, h11 = -2 * f3 + 3 * f2, (f3 - f2) * self.ds
+        x = h00 * a["x"][k] + h10 * a["dx"][k] + h01 * a["x"][j] + h11 * a["dx"][j]
+        y = h00 * a["y"][k] + h10 * a["dy"][k] + h01 * a["y"][j] + h11 * a["dy"][j]
+        out = {name: a[name][k] + (a[name][j] - a[name][k]) * f for name in ("h", "z", "p", "r", "ct")}
+        out["x"] = x - offset * np.sin(out["h"])
+        out["y"] = y + offset * np.cos(out["h"])
+        out["z"] = out["z"] + offset * np.tan(out["r"])
+        return out
+
+
+def lane_table(net, road_id: str, lane_id: int) -> LaneTable:
+    """The cached table of (road, lane) for this network object."""
+    tables = _CACHE.get(net)
+    if tables is None:
+        tables = {}
+        _CACHE[net] = tables
+    key = (road_id, lane_id)
+    table = tables.get(key)
+    if table is None:
+        table = LaneTable(net, road_id, lane_id)
+        tables[key] = table
+    return table
