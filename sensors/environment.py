@@ -13,6 +13,10 @@ Keys read (all optional; the engine fills them from the OpenSCENARIO
 ``precipitation_type``                    Precipitation@precipitationType: dry, rain, snow
 ========================================  =====================================================
 
+The engine's own names (``fog_visual_range``, ``precipitation_intensity``,
+``sun_elevation``, ``sun_azimuth``, ``sun_intensity`` and ``time_of_day`` as an
+ISO 8601 date-time string) are accepted as aliases of the keys above.
+
 Without a sun position the sun follows a stand-in day (sunrise 06:00, sunset
 18:00, 60° at noon) driven by ``time_of_day_s``; with neither, it is noon.
 
@@ -43,6 +47,30 @@ KNOWN_KEYS = (
 )
 
 
+_ALIASES = {
+    "fog_visual_range": "fog_visual_range_m", "precipitation_intensity": "precipitation_intensity_mm_h",
+    "sun_elevation": "sun_elevation_rad", "sun_azimuth": "sun_azimuth_rad", "sun_intensity": "sun_intensity_lux",
+}
+
+
+def _with_engine_aliases(env: Mapping[str, object]) -> dict[str, object]:
+    """Accept the engine's unit-less key names too, and ``time_of_day`` as an ISO 8601 date-time."""
+    out = dict(env)
+    for alias, key in _ALIASES.items():
+        if alias in env and key not in env:
+            out[key] = env[alias]
+    tod = env.get("time_of_day")
+    if "time_of_day_s" not in env and isinstance(tod, str):
+        from datetime import datetime
+
+        try:
+            stamp = datetime.fromisoformat(tod)
+            out["time_of_day_s"] = stamp.hour * 3600 + stamp.minute * 60 + stamp.second + stamp.microsecond * 1e-6
+        except ValueError:
+            pass
+    return out
+
+
 def _float(env: Mapping[str, object], key: str, default: float) -> float:
     value = env.get(key)
     if value is None:
@@ -64,7 +92,7 @@ class Weather:
 
     @staticmethod
     def from_environment(env: Mapping[str, object] | None) -> "Weather":
-        env = env or {}
+        env = _with_engine_aliases(env or {})
         tod = _float(env, "time_of_day_s", 12 * 3600.0) % 86400.0
         if "sun_elevation_rad" in env:
             elevation = _float(env, "sun_elevation_rad", math.radians(60.0))

@@ -74,19 +74,20 @@ class Material:
 
 # Keyword → material, first match wins (order matters: "lane_marking" before "road").
 _STATIC_RULES: tuple[tuple[tuple[str, ...], Material], ...] = (
-    (("marking", "roadmark", "road_line", "line"), Material("road_marking", 0.6, (0.85, 0.85, 0.80), SemanticTag.ROAD_LINE)),
-    (("guard", "barrier", "rail"), Material("guard_rail", 0.5, (0.60, 0.62, 0.65), SemanticTag.GUARD_RAIL, 1.0)),
+    (("marking", "roadmark", "road_line"), Material("road_marking", 0.6, (0.85, 0.85, 0.80), SemanticTag.ROAD_LINE)),
+    (("guard", "barrier", "crash"), Material("guard_rail", 0.5, (0.60, 0.62, 0.65), SemanticTag.GUARD_RAIL, 1.0)),
     (("curb", "kerb"), Material("curb", 0.35, (0.60, 0.60, 0.58), SemanticTag.SIDEWALK)),
     (("sidewalk", "walk", "footway"), Material("sidewalk", 0.3, (0.55, 0.55, 0.53), SemanticTag.SIDEWALK)),
     (("grass", "vegetation", "tree", "bush"), Material("vegetation", 0.45, (0.20, 0.40, 0.15), SemanticTag.VEGETATION)),
-    (("terrain", "soil", "gravel", "shoulder", "border"), Material("terrain", 0.25, (0.45, 0.40, 0.32), SemanticTag.TERRAIN)),
+    (("terrain", "soil", "gravel", "shoulder", "border", "median"), Material("terrain", 0.25, (0.45, 0.40, 0.32), SemanticTag.TERRAIN)),
     (("building",), Material("building", 0.3, (0.55, 0.50, 0.45), SemanticTag.BUILDING, 0.3)),
     (("wall", "concrete"), Material("wall", 0.35, (0.62, 0.60, 0.57), SemanticTag.WALL, 0.3)),
     (("fence",), Material("fence", 0.3, (0.50, 0.50, 0.50), SemanticTag.FENCE, 0.3)),
     (("pole", "post"), Material("pole", 0.4, (0.50, 0.50, 0.52), SemanticTag.POLE, 1.0)),
     (("trafficlight", "traffic_light", "signal_light"), Material("traffic_light", 0.3, (0.15, 0.15, 0.15), SemanticTag.TRAFFIC_LIGHT, 1.0)),
     (("sign", "signal"), Material("traffic_sign", 1.0, (0.80, 0.80, 0.80), SemanticTag.TRAFFIC_SIGN, 1.0)),
-    (("asphalt", "road", "driving", "lane", "parking", "bike"), Material("asphalt", 0.15, (0.18, 0.18, 0.19), SemanticTag.ROAD)),
+    (("asphalt", "road", "driving", "lane", "parking", "bik", "stop", "none", "restricted", "entry", "exit",
+      "ramp", "bidirectional", "special", "tram", "rail", "bus", "taxi", "hov", "slip", "shared"), Material("asphalt", 0.15, (0.18, 0.18, 0.19), SemanticTag.ROAD)),
 )
 
 DEFAULT_STATIC = Material("static", 0.3, (0.5, 0.5, 0.5), SemanticTag.STATIC)

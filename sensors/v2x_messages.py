@@ -1,0 +1,102 @@
+"""V2X message sets used by cooperative scenarios, shaped after SAE J2735 (2016).
+
+Only the fields a driving stack acts on are kept, in SI units and in the map's
+inertial frame (a real radio sends WGS-84; the GNSS model shows the
+conversion); ``sender`` names the transmitting entity or roadside unit.
+- ``BasicSafetyMessage``: BSM Part I core data (§5.2.1 BSMcoreData): position,
+  speed, heading, acceleration, yaw rate, vehicle size.
+- ``SignalPhaseAndTiming``: SPaT (§5.16) movement states per signal group with
+  the time to the next change (``minEndTime``).
+- ``MapData``: MAP (§5.11), reduced to the lanes of an intersection and the
+  signal group that controls each.
+- ``RoadsideSafetyMessage``: roadside perception shared as objects, in the
+  spirit of the J2735 RSM / ETSI TS 103 324 Collective Perception Message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class BasicSafetyMessage:
+    sender: str
+    time: float
+    x: float
+    y: float
+    z: float
+    speed: float
+    heading: float
+    longitudinal_acceleration: float
+    yaw_rate: float
+    length: float
+    width: float
+    message_count: int = 0
+
+
+@dataclass(frozen=True)
+class MovementState:
+    signal_group: str
+    state: str
+    """J2735 MovementPhaseState name, e.g. ``protected-Movement-Allowed`` (green) or ``stop-And-Remain`` (red)."""
+    min_end_time: float | None = None
+
+
+@dataclass(frozen=True)
+class SignalPhaseAndTiming:
+    sender: str
+    time: float
+    intersection: str
+    movements: tuple[MovementState, ...] = ()
+
+
+@dataclass(frozen=True)
+class MapLane:
+    road_id: str
+    lane_id: int
+    signal_group: str | None = None
+
+
+@dataclass(frozen=True)
+class MapData:
+    sender: str
+    time: float
+    intersection: str
+    lanes: tuple[MapLane, ...] = ()
+
+
+@dataclass(frozen=True)
+class PerceivedObject:
+    object_id: str
+    category: str
+    x: float
+    y: float
+    heading: float
+    vx: float
+    vy: float
+    length: float
+    width: float
+
+
+@dataclass(frozen=True)
+class RoadsideSafetyMessage:
+    sender: str
+    time: float
+    objects: tuple[PerceivedObject, ...] = field(default_factory=tuple)
+
+
+# OpenSCENARIO / OpenDRIVE signal state words → J2735 MovementPhaseState
+PHASE_STATES = {
+    "red": "stop-And-Remain", "green": "protected-Movement-Allowed", "yellow": "protected-clearance",
+    "amber": "protected-clearance", "off": "dark", "flashing": "caution-Conflicting-Traffic",
+}
+
+
+def movement_state(value: str) -> str:
+    word = value.strip().lower()
+    if ";" in word:  # OpenDRIVE lamp triples "off;off;on" (red;yellow;green)
+        lamps = word.split(";")
+        names = ("red", "yellow", "green")
+        lit = [names[k] for k, lamp in enumerate(lamps[:3]) if lamp == "on"]
+        word = lit[0] if len(lit) == 1 else ("red" if "red" in lit else "off")
+    return PHASE_STATES.get(word, "unavailable")
