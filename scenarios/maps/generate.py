@@ -14,7 +14,7 @@ The maps are built with ``scenariogeneration.xodr`` and then finished here
 * ``<controller>`` elements for traffic lights (§14.8; not in the library);
 * lane links between lane sections and across plain road-to-road links
   where the library leaves ``<link/>`` empty (§11.6);
-* a fixed header date.
+* a fixed header date and the header's bounding box.
 
 Each map is documented in its builder's docstring.
 """
@@ -413,8 +413,20 @@ def finish(odr: xodr.OpenDrive, name: str) -> str:
     link_lanes(root)
     if name == "urban_grid":
         add_controllers(root, _GRID_CONTROLLERS, "100")
+    _set_extent(root)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _set_extent(root: ET.Element) -> None:
+    """Header north/south/east/west (§6.2): the lanes' extent, from our own road network."""
+    from simplatform.opendrive import parse_opendrive
+    from simplatform.opendrive.summary import network_extent
+
+    box = network_extent(parse_opendrive(ET.tostring(root, encoding="unicode"), source="<generated>"))
+    header = root.find("header")
+    for key in ("north", "south", "east", "west"):
+        header.set(key, f"{box[key]:.3f}")
 
 
 def generate(out_dir: Path = MAPS_DIR, names: list[str] | None = None) -> list[Path]:

@@ -47,7 +47,7 @@ class NetworkSummary:
         return asdict(self)
 
 
-def _extent(net, step: float = 5.0) -> dict[str, float]:
+def network_extent(net, step: float = 5.0) -> dict[str, float]:
     """Bounding box of the lanes' outer borders (not only the reference lines)."""
     xs, ys = [], []
     for road in net.roads.values():
@@ -122,7 +122,7 @@ def summarise(net) -> NetworkSummary:
         junctions_by_type=dict(sorted(Counter(j.type for j in net.junctions.values()).items())),
         total_length_m=float(sum(r.length for r in net.roads.values())),
         connecting_length_m=float(sum(r.length for r in connecting)),
-        bounding_box=_extent(net),
+        bounding_box=network_extent(net),
         geometry_counts=dict(sorted(Counter(g.kind for r in net.roads.values() for g in r.plan_view).items())),
         signals=len(signals),
         dynamic_signals=sum(1 for sig in signals if sig.dynamic),

@@ -23,6 +23,7 @@ so a file that states each connecting road once (1.7 rule
 from __future__ import annotations
 
 from typing import Iterable, Mapping, Protocol
+from weakref import WeakKeyDictionary
 
 from simplatform.errors import RoadNetworkError
 from simplatform.opendrive import model as m
@@ -143,8 +144,23 @@ def _junction_continuations(net: HasRoads, r: m.Road, lane_id: int, end: str,
     return out
 
 
+_MEMBERS: "WeakKeyDictionary[object, dict[str, list[m.Road]]]" = WeakKeyDictionary()
+
+
 def _junction_members(net: HasRoads, junction: m.Junction) -> Iterable[m.Road]:
-    return (r for r in net.roads.values() if r.junction == junction.id)
+    """Connecting roads of ``junction`` (indexed once per network object)."""
+    try:
+        index = _MEMBERS[net]
+    except (KeyError, TypeError):  # TypeError: a frozen document is not hashable
+        index = {}
+        for r in net.roads.values():
+            if r.junction is not None:
+                index.setdefault(r.junction, []).append(r)
+        try:
+            _MEMBERS[net] = index
+        except TypeError:
+            pass
+    return index.get(junction.id, ())
 
 
 def _contact_towards(r: m.Road, junction_id: str) -> str | None:
