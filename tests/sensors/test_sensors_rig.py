@@ -44,7 +44,7 @@ sensors:
   - {name: lidar, type: lidar, preset: VLP-16, mount: {z: 1.8}}
   - {name: radar, type: radar, mount: {x: 3.5, z: 0.5}, parameters: {tracks: true}}
   - {name: cam, type: camera, mount: {x: 2.0, z: 1.4}, parameters: {width: 160, height: 120}}
-  - {name: objects, type: objects}
+  - {name: objects, type: objects, mount: {x: 2.0, z: 1.5}, parameters: {ideal: true}}
   - {name: imu, type: imu, rate_hz: 100}
   - {name: v2x, type: v2x, parameters: {latency_s: 0.0, jitter_s: 0.0, base_loss: 0.0}}
 """)
