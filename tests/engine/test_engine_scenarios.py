@@ -10,7 +10,7 @@ import pytest
 from scenariogeneration import xosc
 
 sys.path.insert(0, str(Path(__file__).parent))
-import scenarios  # noqa: E402
+import engine_scenario_files as scenarios  # noqa: E402
 
 from simplatform.cli import main  # noqa: E402
 from simplatform.engine.run import RunConfig, ScenarioSpec, run_scenario  # noqa: E402
