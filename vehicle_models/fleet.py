@@ -182,6 +182,8 @@ class VehicleFleet:
         pushing = np.abs(x[st.DRIVE] - weight * np.sin(u.grade))
         rest = ~u.direct & (np.abs(x[st.VX]) < STANDSTILL_SPEED) & (holding >= pushing)
         if rest.any():
+            parked = rest & (x0[st.VX] == 0.0)
+            x[:st.VX, parked] = x0[:st.VX, parked]  # at rest before and after: the pose holds
             x[st.VX, rest] = 0.0
             x[st.VY, rest] = 0.0
             x[st.YAW_RATE, rest] = 0.0

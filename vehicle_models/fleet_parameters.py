@@ -2,9 +2,9 @@
 
 Why a separate struct of arrays: the derivative functions evaluate every
 vehicle at once, so each parameter must be a column (``mass[i]`` for vehicle
-``i``); the powertrain's tractive-effort envelope is tabulated once on a speed
-grid so that its look-up each step is a single gather, not a loop over
-per-vehicle torque maps.
+``i``); the powertrains' full-load torque maps are resampled once on a common
+engine-speed grid so that the look-up each step is a gather over
+(vehicles × gears), not a loop over per-vehicle maps.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import numpy as np
 from vehicle_models.parameters import VehicleParameters
 from vehicle_models.tyre import TyreArrays
 
-ENVELOPE_SPEED_STEP = 0.5
-"""m/s between tabulated points of the tractive-effort envelope (linear interpolation between)."""
+ENGINE_GRID_POINTS = 257
+"""Points of the common engine-speed grid the full-load torque maps are resampled on."""
 
 
 class ParameterArrays:
@@ -54,21 +54,39 @@ class ParameterArrays:
         self.k_y_rear = np.array([p.tyre_rear.cornering_stiffness_per_load for p in parameters])
         # Front and rear axles are evaluated in one call on stacked (2N) arrays.
         self.axle_tyres = TyreArrays([p.tyre for p in parameters] + [p.tyre_rear for p in parameters])
-        top = max(p.max_speed for p in parameters) + 2 * ENVELOPE_SPEED_STEP
-        self._grid = np.arange(0.0, top + ENVELOPE_SPEED_STEP, ENVELOPE_SPEED_STEP)
-        self.envelope = np.stack(
-            [p.powertrain.max_wheel_force(self._grid, p.wheel_radius) for p in parameters]
-        )
-        self._rows = np.arange(len(parameters))
+        # Powertrain: full-load maps resampled on one engine-speed grid, gear ratios padded with 0.
+        top = max(p.powertrain.max_engine_speed for p in parameters)
+        self._omega_step = top / (ENGINE_GRID_POINTS - 1)
+        grid = np.linspace(0.0, top, ENGINE_GRID_POINTS)
+        self.torque_map = np.stack([
+            np.interp(grid, p.powertrain.engine_speed, p.powertrain.max_torque, left=p.powertrain.max_torque[0],
+                      right=0.0) for p in parameters])
+        gears = max(len(p.powertrain.gear_ratios) for p in parameters)
+        self.total_ratio = np.zeros((len(parameters), gears))
+        for i, p in enumerate(parameters):
+            pt = p.powertrain
+            self.total_ratio[i, :len(pt.gear_ratios)] = np.asarray(pt.gear_ratios) * pt.final_drive
+        self.redline = np.array([p.powertrain.max_engine_speed for p in parameters])[:, None]
+        self.launch_speed = np.array([p.powertrain.launch_speed for p in parameters])[:, None]
+        self.drive_gain = (self.total_ratio * np.array([p.powertrain.efficiency for p in parameters])[:, None]
+                           / self.wheel_radius[:, None])
+        self._rows = np.arange(len(parameters))[:, None]
 
     def __len__(self) -> int:
         return len(self.sets)
 
     def max_drive_force(self, speed: np.ndarray) -> np.ndarray:
-        """Tractive effort envelope at each vehicle's |speed| (N): a gather on the tabulated grid."""
-        pos = np.minimum(np.abs(speed) / ENVELOPE_SPEED_STEP, len(self._grid) - 1.000001)
+        """Tractive-effort envelope at each vehicle's |speed| (N): best gear, vectorised (N × gears).
+
+        Same rule as :meth:`PowertrainParameters.max_wheel_force`, evaluated on the
+        resampled torque maps (piecewise linear between grid points).
+        """
+        omega_true = np.abs(speed)[:, None] * self.total_ratio / self.wheel_radius[:, None]
+        omega = np.maximum(omega_true, self.launch_speed)
+        pos = np.minimum(omega / self._omega_step, ENGINE_GRID_POINTS - 1.000001)
         idx = pos.astype(np.intp)
         frac = pos - idx
-        lo = self.envelope[self._rows, idx]
-        hi = self.envelope[self._rows, idx + 1]
-        return lo + frac * (hi - lo)
+        lo = self.torque_map[self._rows, idx]
+        hi = self.torque_map[self._rows, idx + 1]
+        torque = np.where(omega_true > self.redline, 0.0, lo + frac * (hi - lo))
+        return (torque * self.drive_gain).max(axis=1)
