@@ -66,7 +66,7 @@ def main() -> None:
     print(f"parse: {t_parse:.3f} s for {len(net.roads)} roads, {total / 1000:.1f} km "
           f"({len(net.problems)} problems)")
     t0 = time.perf_counter()
-    _ = net.locator
+    _ = net.locator.cells  # KD-tree and grid index, both built once on first use
     print(f"locator build: {time.perf_counter() - t0:.3f} s ({len(net.locator.xy)} samples)")
 
     # vectorised lane poses: every road, lanes -2..2, 4000 s per call

@@ -6,8 +6,10 @@ The method (as in esmini's RoadManager and libOpenDRIVE, re-derived here):
    and its lane centre lines; the samples go into a ``scipy.spatial.cKDTree``
    with the (road, s) they came from.  A point inside a lane lies within half
    a lane width (laterally) and half a spacing (longitudinally) of one of its
-   own lane's samples, so the k nearest samples name every road that can
-   contain the point, with an s to start from.
+   own lane's samples, so the nearest samples name every road that can
+   contain the point, with an s to start from.  The scalar path asks the tree
+   for the k nearest; the vectorised path hashes points into a grid of the
+   same samples (``cell_index``), which costs far less per point.
 2. For each candidate road the exact foot point on the reference line is
    found by Newton's method on f(s) = (P(s) − Q)·T(s) = 0, whose derivative is
    1 − κ(s)·t (steps bounded to two spacings, s kept on the road; a point
@@ -20,14 +22,17 @@ Everything after the tree query is grouped by road and vectorised.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 from scipy.spatial import cKDTree
 
+from simplatform.opendrive.cell_index import CellIndex
+
 from simplatform.opendrive.road_frame import RoadFrame
 
 NEWTON_ITERATIONS = 16
-NEWTON_TOLERANCE = 1e-10
+NEWTON_TOLERANCE = 1e-9
 END_TOLERANCE = 1e-6
 
 
@@ -38,7 +43,7 @@ class Locator:
         self.frames = frames
         self.spacing = spacing
         self.k = k
-        xs, ys, roads, ss = [], [], [], []
+        xs, ys, roads, ss, hs = [], [], [], [], []
         self.slices: list[slice] = []
         reach = 0.0
         start = 0
@@ -62,6 +67,7 @@ class Locator:
             x, y, h, _ = frame.plan.evaluate(s_all)
             xs.append(x - t_all * np.sin(h))
             ys.append(y + t_all * np.cos(h))
+            hs.append(h)
             roads.append(np.full(len(s_all), r, dtype=np.int32))
             ss.append(s_all)
             self.slices.append(slice(start, start + len(s_all)))
@@ -69,59 +75,61 @@ class Locator:
         self.xy = np.column_stack([np.concatenate(xs), np.concatenate(ys)])
         self.sample_road = np.concatenate(roads)
         self.sample_s = np.concatenate(ss)
+        heading = np.concatenate(hs)
+        self.sample_cos, self.sample_sin = np.cos(heading), np.sin(heading)
         self.tree = cKDTree(self.xy)
         self.bound = reach + spacing + 1e-6
 
     # ------------------------------------------------------------ candidates
+    @cached_property
+    def cells(self) -> CellIndex:
+        """Grid index for the vectorised path (built on first ``locate_pairs``)."""
+        return CellIndex(self.xy, self.sample_road, self.bound)
+
     def candidates(self, xy: np.ndarray):
-        """Unique (point, road, s guess) triples from the k nearest samples."""
-        k = min(self.k, len(self.xy))
-        dist, idx = self.tree.query(xy, k=k, distance_upper_bound=self.bound)
-        if k == 1:
-            dist, idx = dist[:, None], idx[:, None]
-        found = np.isfinite(dist)
-        idx = np.where(found, idx, 0)
-        road = np.where(found, self.sample_road[idx], -1)
-        # neighbours come sorted by distance: keep the first (closest) sample of each road per point
-        order = np.argsort(road, axis=1, kind="stable")
-        road_sorted = np.take_along_axis(road, order, axis=1)
-        first = np.ones(road.shape, dtype=bool)
-        first[:, 1:] = road_sorted[:, 1:] != road_sorted[:, :-1]
-        keep = first & (road_sorted >= 0)
-        point = np.broadcast_to(np.arange(len(xy))[:, None], road.shape)[keep]
-        s_guess = self.sample_s[np.take_along_axis(idx, order, axis=1)[keep]]
-        return point, road_sorted[keep], s_guess
+        """Unique (point, road, s guess) triples: every road with a lane sample
+        within reach of the point (grid cell look-up)."""
+        point, sample = self.cells.query(xy)
+        # first-order foot point from the sample's tangent: saves Newton iterations
+        along = ((xy[point, 0] - self.xy[sample, 0]) * self.sample_cos[sample]
+                 + (xy[point, 1] - self.xy[sample, 1]) * self.sample_sin[sample])
+        s_guess = self.sample_s[sample] + np.clip(along, -3.0 * self.bound, 3.0 * self.bound)
+        return point, self.sample_road[sample], s_guess
 
     # ------------------------------------------------------------ projection
     def project(self, frame: RoadFrame, x: np.ndarray, y: np.ndarray, s: np.ndarray):
-        """Newton foot points on ``frame``'s reference line: s, t and a validity mask."""
+        """Newton foot points on ``frame``'s reference line: s, t and a validity mask.
+
+        A point is done when its tangential residual |f| is below tolerance, or
+        when it sits on a road end with the foot point beyond it (then not valid)."""
         length = frame.road.length
-        limit = 2.0 * self.spacing
+        limit = 2.0 * self.bound
         s = np.clip(np.asarray(s, dtype=float), 0.0, length)
-        active = np.ones(s.shape, dtype=bool)
-        for _ in range(NEWTON_ITERATIONS):
-            idx = np.flatnonzero(active)
+        t_out = np.full(s.shape, np.nan)
+        f_out = np.full(s.shape, np.inf)
+        idx = np.arange(len(s))
+        for _ in range(NEWTON_ITERATIONS + 1):
             if idx.size == 0:
                 break
-            px, py, h, k = frame.plan.evaluate(s[idx])
+            si = s[idx]
+            px, py, h, k = frame.plan.evaluate(si)
             dx, dy = px - x[idx], py - y[idx]
             c, sn = np.cos(h), np.sin(h)
             f = dx * c + dy * sn
             t = dx * sn - dy * c  # (Q - P)·N with N = (-sin h, cos h), here dx, dy = P - Q
+            t_out[idx], f_out[idx] = t, f
+            stuck = ((si <= 0.0) & (f > 0.0)) | ((si >= length) & (f < 0.0))
+            done = (np.abs(f) < NEWTON_TOLERANCE) | stuck
+            if done.all():
+                break
             slope = 1.0 - k * t
             step = np.where(np.abs(slope) > 0.1, f / np.where(slope == 0, 1.0, slope), f)
             step = np.clip(step, -limit, limit)
-            new = np.clip(s[idx] - step, 0.0, length)
-            done = np.abs(new - s[idx]) < NEWTON_TOLERANCE
-            s[idx] = new
-            active[idx[done]] = False
-        px, py, h, _ = frame.plan.evaluate(s)
-        dx, dy = x - px, y - py
-        c, sn = np.cos(h), np.sin(h)
-        along = dx * c + dy * sn
-        t = dy * c - dx * sn
-        ok = np.abs(along) < END_TOLERANCE + 1e-9 * np.abs(t)
-        return s, t, ok
+            keep = ~done
+            idx = idx[keep]
+            s[idx] = np.clip(si[keep] - step[keep], 0.0, length)
+        ok = np.abs(f_out) < END_TOLERANCE + 1e-9 * np.abs(t_out)
+        return s, t_out, ok
 
     def project_one(self, frame_index: int, x: float, y: float) -> tuple[float, float]:
         """Exact projection on one road: the nearest of its samples, then Newton."""

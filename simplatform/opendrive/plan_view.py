@@ -15,9 +15,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import fresnel
 
 from simplatform.opendrive import model as m
-from simplatform.opendrive.geometry import arc_xy, spiral_xy
+from simplatform.opendrive.geometry import FRESNEL_LIMIT, arc_xy, spiral_xy
 from simplatform.opendrive.parametric import ParametricCubic
 
 LINE_ARC, SPIRAL, PARAMETRIC = 0, 1, 2
@@ -93,6 +94,21 @@ class PlanView:
         self._last = len(geometries) - 1
         self._rows = [(g.s, g.x, g.y, g.hdg, float(self.k0[i])) if self.kind[i] == LINE_ARC else None
                       for i, g in enumerate(geometries)]
+        self._spirals = [self._spiral_constants(i) if self.kind[i] == SPIRAL else None
+                         for i in range(len(geometries))]
+
+    def _spiral_constants(self, i: int):
+        """Per-spiral constants of the Fresnel form (see ``geometry``) for the scalar path;
+        None when the Fresnel form is ill-conditioned (near-arc) anywhere on it."""
+        k0, rate = float(self.k0[i]), float(self.rate[i])
+        a = math.sqrt(math.pi / abs(rate))
+        u0 = k0 / rate
+        if max(abs(u0), abs(u0 + float(self.length[i]))) / a >= FRESNEL_LIMIT:
+            return None
+        s_a, c_a = fresnel(u0 / a)
+        theta_z = float(self.h0[i]) - 0.5 * k0 * k0 / rate
+        return (float(self.s0[i]), float(self.x0[i]), float(self.y0[i]), float(self.h0[i]), k0, rate, a,
+                math.copysign(1.0, rate), u0, float(s_a), float(c_a), math.cos(theta_z), math.sin(theta_z))
 
     def index(self, s: np.ndarray) -> np.ndarray:
         return np.clip(np.searchsorted(self.s0, s, side="right") - 1, 0, len(self.s0) - 1)
@@ -136,6 +152,17 @@ class PlanView:
             chord = ds * (math.sin(half) / half if half != 0.0 else 1.0)
             mid = h0 + half
             return x0 + chord * math.cos(mid), y0 + chord * math.sin(mid), h0 + 2.0 * half, k
+        spiral = self._spirals[i]
+        if spiral is not None:
+            s0, x0, y0, h0, k0, rate, a, sign, u0, s_a, c_a, ct, st = spiral
+            ds = s - s0
+            arg = (u0 + ds) / a
+            if abs(arg) < FRESNEL_LIMIT:
+                s_b, c_b = fresnel(arg)
+                lx = a * (float(c_b) - c_a)
+                ly = sign * a * (float(s_b) - s_a)
+                return (x0 + ct * lx - st * ly, y0 + st * lx + ct * ly,
+                        h0 + k0 * ds + 0.5 * rate * ds * ds, k0 + rate * ds)
         x, y, h, k = self.evaluate(np.array([s]))
         return float(x[0]), float(y[0]), float(h[0]), float(k[0])
 
