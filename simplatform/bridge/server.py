@@ -154,7 +154,9 @@ class RosbridgeServer:
                 self.sim_time_ns = stamp_ns
             f = PublishFrames(topic, msg, stamp_ns)
             frames.append((f, spec.latched if latch is None else latch))
-        if frames and self._loop is not None:
+        if self._loop is None or self._thread is None:
+            raise BridgeError("the rosbridge server is not running: call start() first")
+        if frames:
             self._loop.call_soon_threadsafe(self._fanout, frames)
 
     def subscribers(self, topic: str) -> set[int]:

@@ -41,7 +41,8 @@ class BridgeEvent:
     ``kind``: ``connected``, ``disconnected`` (``detail`` has code and reason),
     ``subscribed``, ``advertised``, ``message`` (``msg`` decoded),
     ``invalid_message`` (a publish that does not fit its type; ``detail`` says why),
-    ``protocol_error`` (garbage or a refused op; ``detail`` says what).
+    ``protocol_error`` (garbage or a refused op; ``detail`` says what),
+    ``client_status`` (a ``status`` op a client sent; ``detail`` is its text).
     """
 
     kind: str

@@ -225,3 +225,30 @@ def test_client_topics_are_relayed_to_other_subscribers(server, raw):
     raw.send({"op": "publish", "topic": "/stack/debug", "msg": {"data": "planning"}})
     assert viewer.recv()["msg"] == {"data": "planning"}
     viewer.ws.close()
+
+
+def test_cbor_frames_from_clients_are_accepted_like_json(server, raw):
+    raw.send(cbor2.dumps({"op": "publish", "topic": "/ego/control",
+                          "msg": {"header": {"stamp": {"sec": 1, "nanosec": 0}}, "drive": {"speed": 2.5}}}))
+    event = wait_until(lambda: next((e for e in list(server.events.queue) if e.kind == "message"), None))
+    assert event.msg.drive.speed == 2.5 and event.msg.header.stamp == Time(1, 0)
+
+
+def test_unsubscribing_one_id_keeps_the_other_subscription(server, raw):
+    raw.send({"op": "subscribe", "topic": "/clock", "id": "a"})
+    raw.send({"op": "subscribe", "topic": "/clock", "id": "b"})
+    raw.send({"op": "unsubscribe", "topic": "/clock", "id": "a"})
+    raw.send({"op": "call_service", "service": "/rosapi/services", "id": "sync"})
+    assert "/rosapi/topics" in raw.recv()["values"]["services"]
+    server.publish("/clock", Clock(Time(1, 0)))
+    assert raw.recv()["msg"]["clock"]["sec"] == 1  # once, although subscribed twice before
+    raw.send({"op": "unsubscribe", "topic": "/clock", "id": "b"})
+    wait_until(lambda: not server.subscribers("/clock"))
+
+
+def test_foxglove_gets_full_message_definitions_from_rosapi(server, raw):
+    raw.send({"op": "call_service", "service": "/rosapi/topics_and_raw_types", "id": 1})
+    values = raw.recv()["values"]
+    i = values["topics"].index("/sensors/top/points")
+    assert values["types"][i] == "sensor_msgs/msg/PointCloud2"
+    assert "MSG: sensor_msgs/PointField" in values["typedefs_full_text"][i]
