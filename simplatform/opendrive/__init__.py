@@ -14,10 +14,12 @@ from simplatform.opendrive.model import (
 )
 from simplatform.opendrive.network import RoadNetwork, load_opendrive, parse_opendrive
 from simplatform.opendrive.positions import LanePosition, LocateResult, Pose, PoseArray
+from simplatform.opendrive.lane_graph import LaneGraph
+from simplatform.opendrive.routing import Route, RouteSegment
 
 __all__ = [
     "load_opendrive", "parse_opendrive", "RoadNetwork", "RoadNetworkError",
-    "Pose", "PoseArray", "LanePosition", "LocateResult",
+    "Pose", "PoseArray", "LanePosition", "LocateResult", "LaneGraph", "Route", "RouteSegment",
     "Arc", "CubicRecord", "Controller", "ControlEntry", "CornerLocal", "CornerRoad", "GeoOffset", "Geometry",
     "Header", "Junction", "JunctionConnection", "JunctionController", "Lane", "LaneLink", "LaneSection",
     "LaneValidity", "Line", "ObjectRepeat", "OpenDriveDocument", "Outline", "ParamPoly3", "Poly3", "Road",
