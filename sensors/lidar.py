@@ -177,19 +177,20 @@ class Lidar:
         hi = hi + margin
         straddle = (rel.max(axis=1) - rel.min(axis=1)) > np.pi - 0.1
         hi = np.where(straddle, lo + 2 * np.pi, hi)
-        return pattern.rays_in_azimuth(lo, hi)
+        horizontal = np.hypot(corners[..., 0], corners[..., 1])
+        el = np.arctan2(corners[..., 2], horizontal)
+        el_margin = margin + 2e-3
+        el_lo = np.where(straddle, -np.pi, el.min(axis=1) - el_margin)
+        el_hi = np.where(straddle, np.pi, el.max(axis=1) + el_margin)
+        return pattern.rays_in_window(lo, hi, el_lo, el_hi)
 
     def _returns(self, snapshot, scene: SensorScene, pattern: ScanPattern, directions, hits) -> PointCloud:
-        n = pattern.size
         weather = Weather.from_environment(snapshot.environment)
         alpha = weather.lidar_extinction(self.wavelength_nm)
-        noise = self.rng.standard_normal(n, dtype=np.float32)
-        drop = self.rng.random(n, dtype=np.float32) < self.dropout if self.dropout > 0 else None
         t = hits.t
-        keep = (t >= self.min_range) & (t <= self.max_range)
-        if drop is not None:
-            keep &= ~drop
-        idx = np.flatnonzero(keep)
+        idx = np.flatnonzero((t >= self.min_range) & (t <= self.max_range))
+        if self.dropout > 0:
+            idx = idx[self.rng.random(len(idx), dtype=np.float32) >= self.dropout]
         r = t[idx]
         mat = hits.material[idx]
         reflectivity = scene.material_table("reflectivity").astype(np.float32)[mat]
@@ -201,7 +202,7 @@ class Lidar:
         bright = power >= self.power_threshold
         idx, r, mat, echo = idx[bright], r[bright], mat[bright], echo[bright]
         sigma = math.hypot(self.range_sigma, weather.lidar_rain_range_sigma())
-        measured = r + sigma * noise[idx] if sigma > 0 else r
+        measured = r + sigma * self.rng.standard_normal(len(r), dtype=np.float32) if sigma > 0 else r
         measured = np.maximum(measured, 0.0)
         xyz = pattern.directions[idx] * measured[:, None]
         scale = 255.0 * self.intensity_reference ** 2

@@ -103,6 +103,33 @@ class ScanPattern:
     def size(self) -> int:
         return len(self.ring)
 
+    @property
+    def elevation(self) -> np.ndarray:
+        return np.arcsin(np.clip(self.directions[:, 2], -1.0, 1.0))
+
+    def rays_in_window(self, lo: np.ndarray, hi: np.ndarray, el_lo: np.ndarray, el_hi: np.ndarray) -> np.ndarray:
+        """Rays inside any azimuth × elevation window k (one window per actor; a loop over actors, not rays)."""
+        elevation = _elevation_table(self)
+        pieces = []
+        two_pi = 2 * np.pi
+        for k in range(len(lo)):
+            if hi[k] - lo[k] >= two_pi:
+                idx = np.arange(self.size)
+            else:
+                a = (lo[k] + np.pi) % two_pi - np.pi
+                b = a + (hi[k] - lo[k])
+                i0, i1 = np.searchsorted(self.sorted_azimuth, [a, min(b, np.pi)], side="left")[0], \
+                    np.searchsorted(self.sorted_azimuth, min(b, np.pi), side="right")
+                idx = self.azimuth_order[i0:i1]
+                if b > np.pi:
+                    j1 = np.searchsorted(self.sorted_azimuth, b - two_pi, side="right")
+                    idx = np.concatenate([idx, self.azimuth_order[:j1]])
+            e = elevation[idx]
+            pieces.append(idx[(e >= el_lo[k]) & (e <= el_hi[k])])
+        if not pieces:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(pieces))
+
     def rays_in_azimuth(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Indices of rays whose azimuth lies in any interval [lo_k, hi_k] (radians, hi_k ≥ lo_k).
 
@@ -128,6 +155,19 @@ class ScanPattern:
         np.add.at(marks, i1, -1)
         inside = np.cumsum(marks[:n]) > 0
         return self.azimuth_order[inside]
+
+
+_ELEVATIONS: dict[int, np.ndarray] = {}
+
+
+def _elevation_table(pattern: "ScanPattern") -> np.ndarray:
+    key = id(pattern.directions)
+    table = _ELEVATIONS.get(key)
+    if table is None or len(table) != pattern.size:
+        if len(_ELEVATIONS) > 64:
+            _ELEVATIONS.clear()
+        table = _ELEVATIONS[key] = np.arcsin(np.clip(pattern.directions[:, 2].astype(np.float64), -1.0, 1.0))
+    return table
 
 
 def _unit(azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:

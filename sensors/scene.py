@@ -111,7 +111,8 @@ class StaticWorld:
             count += n
         self.materials: tuple[Material, ...] = tuple(materials)
         self.geometry_offset = np.array(offsets + [count], dtype=np.int64)
-        self.triangle_material = np.concatenate(tables) if tables else np.zeros(0, dtype=np.int32)
+        # one trailing −1 entry: a miss (geometry id INVALID_ID, clipped to len(offsets)) maps to no material
+        self.triangle_material = np.concatenate(tables + [np.array([-1], dtype=np.int32)]).astype(np.int32)
         self.triangle_count = count
 
     def cast(self, rays: np.ndarray, nthreads: int = 0) -> dict[str, np.ndarray]:
@@ -123,7 +124,11 @@ class StaticWorld:
         return {k: out[k].numpy() for k in ("t_hit", "geometry_ids", "primitive_ids", "primitive_normals")}
 
     def material_of(self, geometry_ids: np.ndarray, primitive_ids: np.ndarray) -> np.ndarray:
-        return self.triangle_material[self.geometry_offset[geometry_ids.astype(np.int64)] + primitive_ids]
+        """Material of each hit; misses (INVALID_ID geometry) give −1."""
+        n_geom = len(self.geometry_offset) - 1
+        geom = np.minimum(geometry_ids, n_geom).astype(np.intp)
+        prim = np.where(geometry_ids >= n_geom, 0, primitive_ids).astype(np.intp)
+        return self.triangle_material[self.geometry_offset[geom] + prim]
 
 
 _CACHE: "OrderedDict[str, StaticWorld]" = OrderedDict()
@@ -248,10 +253,7 @@ class SensorScene:
         st = self.static.cast(rays, nthreads)
         t = st["t_hit"]
         normal = st["primitive_normals"]
-        hit = np.isfinite(t)
-        material = np.full(n, -1, dtype=np.int32)
-        if np.any(hit):
-            material[hit] = self.static.material_of(st["geometry_ids"][hit], st["primitive_ids"][hit])
+        material = self.static.material_of(st["geometry_ids"], st["primitive_ids"])
         actor = np.full(n, -1, dtype=np.int32)
         if self._actor_scene is not None:
             sub = np.arange(n) if actor_rays is None else np.asarray(actor_rays, dtype=np.int64)
