@@ -61,25 +61,45 @@ def to_plain(msg: Any, mode: str = "json") -> dict[str, Any]:
     return _to_plain(msg, type_of(msg), mode)
 
 
+# Field kinds of an encoding plan (one plan per type, built once: the encoder is on the per-step path).
+_MESSAGE, _MESSAGES, _BYTES, _ARRAY, _SCALAR = range(5)
+
+
+@lru_cache(maxsize=None)
+def _plan(ros_type: str) -> tuple[tuple[str, int, str, Any], ...]:
+    out = []
+    for f in schema(ros_type).fields:
+        if not f.primitive:
+            out.append((f.name, _MESSAGES if f.array is not None else _MESSAGE, f.base, None))
+        elif f.is_bytes:
+            out.append((f.name, _BYTES, f.base, None))
+        elif f.array is not None:
+            tag = CBOR_TYPED_ARRAY_TAGS.get(f.base) if f.array == -1 else None
+            out.append((f.name, _ARRAY, f.base, (_CASTS.get(f.base, _identity), tag)))
+        else:
+            out.append((f.name, _SCALAR, f.base, _CASTS.get(f.base, _identity)))
+    return tuple(out)
+
+
 def _to_plain(msg: Any, ros_type: str, mode: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for f in schema(ros_type).fields:
-        value = getattr(msg, f.name)
-        if not f.primitive:
-            out[f.name] = ([_to_plain(v, f.base, mode) for v in value] if f.array is not None
-                           else _to_plain(value, f.base, mode))
-        elif f.is_bytes:
+    for name, kind, base, arg in _plan(ros_type):
+        value = getattr(msg, name)
+        if kind == _SCALAR:
+            out[name] = arg(value)
+        elif kind == _MESSAGE:
+            out[name] = _to_plain(value, base, mode)
+        elif kind == _MESSAGES:
+            out[name] = [_to_plain(v, base, mode) for v in value]
+        elif kind == _BYTES:
             raw = bytes(value)
-            out[f.name] = base64.b64encode(raw).decode("ascii") if mode == "json" else raw
-        elif f.array is not None:
-            if mode == "cbor" and f.array == -1 and f.base in CBOR_TYPED_ARRAY_TAGS:
-                tag, dtype = CBOR_TYPED_ARRAY_TAGS[f.base]
-                out[f.name] = cbor2.CBORTag(tag, np.asarray(value, dtype=dtype).tobytes())
-            else:
-                cast = _CASTS.get(f.base, _identity)
-                out[f.name] = [cast(v) for v in value]
+            out[name] = base64.b64encode(raw).decode("ascii") if mode == "json" else raw
         else:
-            out[f.name] = _CASTS.get(f.base, _identity)(value)
+            cast, tag = arg
+            if mode == "cbor" and tag is not None:
+                out[name] = cbor2.CBORTag(tag[0], np.asarray(value, dtype=tag[1]).tobytes())
+            else:
+                out[name] = [cast(v) for v in value]
     return out
 
 
