@@ -112,8 +112,12 @@ def _get(sensor: Any, key: str, default: Any = None) -> Any:
 
 
 def sensor_topics(sensor: Any) -> list[TopicSpec]:
-    """Topics of one rig sensor; ``sensor`` has ``name``, ``type`` and ``rate`` (Hz), as attributes or keys."""
-    name, kind, rate = _get(sensor, "name"), _get(sensor, "type"), _get(sensor, "rate")
+    """Topics of one rig sensor: ``name``, ``type`` and ``rate_hz`` (or ``rate``), as attributes or keys.
+
+    ``sensors.base.SensorConfig`` fits as it is; so does a plain dict from a YAML rig.
+    """
+    name, kind = _get(sensor, "name"), _get(sensor, "type")
+    rate = _get(sensor, "rate_hz", _get(sensor, "rate"))
     if not name or not isinstance(name, str) or "/" in name:
         raise ConfigError(f"a sensor needs a name without '/', got {name!r}", element="sensor")
     if kind not in SENSOR_TOPICS:

@@ -40,6 +40,19 @@ def test_a_rig_gives_the_ros2_topic_names_of_the_design():
     assert reg["/route"].latched and reg["/route"].direction is Direction.TO_STACK
 
 
+def test_sensor_configs_with_rate_hz_attributes_work_like_dicts():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class SensorConfig:  # the shape of sensors.base.SensorConfig
+        name: str
+        type: str
+        rate_hz: float = 10.0
+
+    reg = TopicRegistry.from_rig([SensorConfig("roof", "lidar", 20.0)])
+    assert reg["/sensors/roof/points"].rate_hz == 20.0 and reg["/sensors/roof/points"].sensor == "roof"
+
+
 def test_topics_are_due_at_their_rate_and_latched_ones_never():
     reg = TopicRegistry.from_rig(RIG)
     due0 = {t.name for t in reg.due(0, 0.01)}
