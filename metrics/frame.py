@@ -22,6 +22,7 @@ DRIVABLE_LANE_TYPES = frozenset({
     "driving", "entry", "exit", "onramp", "offramp", "connectingramp", "bidirectional", "sliplane", "parking",
 })
 WRONG_WAY_ANGLE = math.radians(120.0)
+NEAR_RANGE = 2.0   # m: box distances below this are always computed exactly (near-miss thresholds live here)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,17 @@ class EgoRoadState:
     offset: np.ndarray
 
 
+_OTHERS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _others(n: int, e: int) -> np.ndarray:
+    """Indices 0..n-1 without e (cached: the same few shapes recur every step)."""
+    key = (n, e)
+    if key not in _OTHERS:
+        _OTHERS[key] = np.delete(np.arange(n), e)
+    return _OTHERS[key]
+
+
 class StepFrame:
     """One snapshot plus lazily computed geometry for the metrics of one step."""
 
@@ -79,14 +91,41 @@ class StepFrame:
         self.previous = None
 
     @cached_property
+    def cos_sin_heading(self) -> tuple[np.ndarray, np.ndarray]:
+        h = self.snapshot.heading
+        return np.cos(h), np.sin(h)
+
+    @cached_property
     def centers(self) -> np.ndarray:
-        return self.snapshot.bbox_centers()
+        """World (x, y) of every bounding-box centre (N, 2), as ``WorldSnapshot.bbox_centers``."""
+        snap = self.snapshot
+        c, s = self.cos_sin_heading
+        return np.stack([snap.x + c * snap.bbox_center_x - s * snap.bbox_center_y,
+                         snap.y + s * snap.bbox_center_x + c * snap.bbox_center_y], axis=1)
+
+    @cached_property
+    def _columns(self) -> np.ndarray:
+        snap = self.snapshot
+        c, s = self.cos_sin_heading
+        return np.stack([self.centers[:, 0], self.centers[:, 1], snap.vx, snap.vy, c, s, snap.length, snap.width])
 
     @cached_property
     def corners(self) -> np.ndarray:
+        """World box corners (N, 4, 2) of every entity."""
+        return self.corners_of(slice(None))
+
+    def corners_of(self, index) -> np.ndarray:
+        """World box corners of some entities (an index array or slice); cheaper than all when few."""
         snap = self.snapshot
-        c = self.centers
-        return box_corners(c[:, 0], c[:, 1], snap.heading, snap.length, snap.width)
+        if "corners" in self.__dict__:
+            return self.corners[index]
+        c = self.centers[index]
+        return box_corners(c[:, 0], c[:, 1], snap.heading[index], snap.length[index], snap.width[index])
+
+    @cached_property
+    def radius(self) -> np.ndarray:
+        """Half box diagonal of every entity: the bounding disc used for broad phases and 2-D TTC."""
+        return 0.5 * np.hypot(self.snapshot.length, self.snapshot.width)
 
     @cached_property
     def velocity(self) -> np.ndarray:
@@ -107,32 +146,41 @@ class StepFrame:
 
     @cached_property
     def ego_neighbours(self) -> EgoNeighbours:
+        """Ego-relative geometry of every other entity.
+
+        ``distance`` is the exact box-to-box distance for the entities that can
+        be the nearest or within ``NEAR_RANGE``; for the others it is the disc
+        lower bound (centre distance − both radii), which is larger than the
+        minimum, so the minimum and every distance below the range are exact.
+        """
         snap = self.snapshot
         e = self.ego_index
-        n = len(snap)
-        idx = np.array([i for i in range(n) if i != e], dtype=int)
-        c = self.centers
-        h = snap.heading[e]
-        ch, sh = math.cos(h), math.sin(h)
-        dx = c[idx, 0] - c[e, 0]
-        dy = c[idx, 1] - c[e, 1]
+        idx = _others(len(snap), e)
+        # One gather of the columns the pair geometry needs: rows x, y, vx, vy, cos h, sin h, length, width
+        cols = self._columns
+        o = cols[:, idx]
+        me = cols[:, e]
+        ch, sh = float(me[4]), float(me[5])
+        dx, dy, dvx, dvy = o[0] - me[0], o[1] - me[1], o[2] - me[2], o[3] - me[3]
         rel_x = ch * dx + sh * dy
-        rel_y = -sh * dx + ch * dy
-        dvx = snap.vx[idx] - snap.vx[e]
-        dvy = snap.vy[idx] - snap.vy[e]
+        rel_y = ch * dy - sh * dx
         rel_vx = ch * dvx + sh * dvy
-        rel_vy = -sh * dvx + ch * dvy
-        dpsi = wrap_angle(snap.heading[idx] - h)
-        cos_d, sin_d = np.abs(np.cos(dpsi)), np.abs(np.sin(dpsi))
-        half_long = snap.length[idx] / 2 * cos_d + snap.width[idx] / 2 * sin_d
-        half_lat = snap.length[idx] / 2 * sin_d + snap.width[idx] / 2 * cos_d
-        in_path = (rel_x > 0) & (np.abs(rel_y) < snap.width[e] / 2 + half_lat)
-        gap = rel_x - snap.length[e] / 2 - half_long
-        closing = -rel_vx
-        distance = boxes_distance(np.repeat(self.corners[e:e + 1], len(idx), axis=0), self.corners[idx])
-        radius = 0.5 * np.hypot(snap.length, snap.width)
-        return EgoNeighbours(idx, rel_x, rel_y, rel_vx, rel_vy, distance, in_path, gap, closing,
-                             radius[e] + radius[idx])
+        rel_vy = ch * dvy - sh * dvx
+        cos_d = np.abs(o[4] * ch + o[5] * sh)      # |cos(ψ_other − ψ_ego)|
+        sin_d = np.abs(o[5] * ch - o[4] * sh)      # |sin(ψ_other − ψ_ego)|
+        half_l, half_w = o[6] / 2, o[7] / 2
+        half_long = half_l * cos_d + half_w * sin_d
+        half_lat = half_l * sin_d + half_w * cos_d
+        in_path = (rel_x > 0) & (np.abs(rel_y) < me[7] / 2 + half_lat)
+        gap = rel_x - me[6] / 2 - half_long
+        radius_sum = self.radius[e] + self.radius[idx]
+        centre = np.hypot(dx, dy)
+        distance = np.maximum(centre - radius_sum, 0.0)
+        exact = np.flatnonzero(distance <= max(float(centre.min(initial=np.inf)), NEAR_RANGE))
+        if exact.size:
+            ego_box = self.corners_of(np.array([e]))
+            distance[exact] = boxes_distance(np.repeat(ego_box, exact.size, axis=0), self.corners_of(idx[exact]))
+        return EgoNeighbours(idx, rel_x, rel_y, rel_vx, rel_vy, distance, in_path, gap, -rel_vx, radius_sum)
 
     @cached_property
     def lead(self) -> int | None:

@@ -27,16 +27,14 @@ def box_corners(cx: np.ndarray, cy: np.ndarray, heading: np.ndarray,
     return np.stack([x, y], axis=2)
 
 
-def _axes(corners: np.ndarray) -> np.ndarray:
+def rectangle_axes(corners: np.ndarray) -> np.ndarray:
     """The two edge directions (P, 2, 2) of each rectangle; their normals are each other."""
-    e0 = corners[:, 0] - corners[:, 1]
-    e1 = corners[:, 1] - corners[:, 2]
-    return np.stack([e0, e1], axis=1)
+    return corners[:, 0:2] - corners[:, 1:3]
 
 
 def boxes_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per pair, whether rectangles a[p] and b[p] (each (P, 4, 2)) overlap (touching counts)."""
-    return convex_overlap(a, b, np.concatenate([_axes(a), _axes(b)], axis=1))
+    return convex_overlap(a, b, np.concatenate([rectangle_axes(a), rectangle_axes(b)], axis=1))
 
 
 def convex_overlap(a: np.ndarray, b: np.ndarray, axes: np.ndarray) -> np.ndarray:
@@ -53,14 +51,17 @@ def polygon_edge_normals(vertices: np.ndarray) -> np.ndarray:
     return np.stack([-edges[:, 1], edges[:, 0]], axis=1)
 
 
-def _point_segment_distance(p: np.ndarray, s0: np.ndarray, s1: np.ndarray) -> np.ndarray:
-    """Distance from points p (..., 2) to segments s0-s1 (..., 2), broadcast."""
-    d = s1 - s0
-    dd = np.maximum(np.einsum("...d,...d->...", d, d), 1e-12)
-    t = np.clip(np.einsum("...d,...d->...", p - s0, d) / dd, 0.0, 1.0)
-    q = s0 + t[..., None] * d
-    diff = p - q
-    return np.sqrt(np.einsum("...d,...d->...", diff, diff))
+_NEXT = np.array([1, 2, 3, 0])
+
+
+def _vertex_edge_sq(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Per pair, the smallest squared distance from a vertex of p (P, 4, 2) to an edge of q (P, 4, 2)."""
+    d = (q[:, _NEXT] - q)[:, None, :, :]                 # (P, 1, 4 edges, 2)
+    w = p[:, :, None, :] - q[:, None, :, :]              # (P, 4 vertices, 4 edges, 2)
+    dd = np.maximum((d * d).sum(-1), 1e-12)
+    t = np.clip((w * d).sum(-1) / dd, 0.0, 1.0)
+    r = w - t[..., None] * d
+    return (r * r).sum(-1).reshape(len(p), -1).min(axis=1)
 
 
 def boxes_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -70,32 +71,27 @@ def boxes_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     vertex of one of them (Ericson §5.1.9), so the minimum over the 4×4
     vertex-to-edge distances both ways is exact.
     """
-    a_next = np.roll(a, -1, axis=1)
-    b_next = np.roll(b, -1, axis=1)
-    # (P, 4 vertices, 4 edges)
-    d_ab = _point_segment_distance(a[:, :, None, :], b[:, None, :, :], b_next[:, None, :, :])
-    d_ba = _point_segment_distance(b[:, :, None, :], a[:, None, :, :], a_next[:, None, :, :])
-    dist = np.minimum(d_ab.min(axis=(1, 2)), d_ba.min(axis=(1, 2)))
+    dist = np.sqrt(np.minimum(_vertex_edge_sq(a, b), _vertex_edge_sq(b, a)))
     return np.where(boxes_overlap(a, b), 0.0, dist)
 
 
-def segment_crossing(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray, q1: np.ndarray) -> tuple[bool, float]:
+def segment_crossing(p0, p1, q0, q1) -> tuple[bool, float]:
     """Whether the motion segment p0→p1 crosses the line segment q0–q1, and at which fraction of p0→p1.
 
-    The motion segment is half-open (p0, p1]: a point exactly on the line is crossed once, by the
-    step that reaches it, not again by the step that leaves it.
-
-    Solves p0 + u (p1 − p0) = q0 + v (q1 − q0) with u, v in [0, 1]; the
-    fraction u lets callers interpolate the crossing time between two steps.
+    Solves p0 + u (p1 − p0) = q0 + v (q1 − q0).  The motion segment is
+    half-open, u in (0, 1]: a point exactly on the line is crossed once, by
+    the step that reaches it, not again by the step that leaves it; the
+    fraction u lets callers interpolate the crossing time within the step.
+    Points are (x, y) pairs; plain floats, as this runs per line per step.
     """
-    r = p1 - p0
-    s = q1 - q0
-    denom = r[0] * s[1] - r[1] * s[0]
+    rx, ry = p1[0] - p0[0], p1[1] - p0[1]
+    sx, sy = q1[0] - q0[0], q1[1] - q0[1]
+    denom = rx * sy - ry * sx
     if abs(denom) < 1e-12:
         return False, 0.0
-    qp = q0 - p0
-    u = (qp[0] * s[1] - qp[1] * s[0]) / denom
-    v = (qp[0] * r[1] - qp[1] * r[0]) / denom
+    qx, qy = q0[0] - p0[0], q0[1] - p0[1]
+    u = (qx * sy - qy * sx) / denom
+    v = (qx * ry - qy * rx) / denom
     return bool(0.0 < u <= 1.0 and 0.0 <= v <= 1.0), float(u)
 
 

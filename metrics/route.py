@@ -31,22 +31,34 @@ def resample(route: RoutePath, step: float = 1.0) -> RoutePath:
 
 
 class _Progress:
-    """Index of the last route waypoint passed, by the windowed dot-product rule."""
+    """Index of the last route waypoint passed, by the windowed dot-product rule.
+
+    Plain floats: the window holds 3 to 6 waypoints, where numpy's per-call
+    cost would dominate the step.
+    """
 
     def __init__(self, route: RoutePath, window: int) -> None:
         self.route = route
         self.window = window
         self.index = 0
+        self._px, self._py = route.points[:, 0].tolist(), route.points[:, 1].tolist()
+        self._dx, self._dy = route.directions[:, 0].tolist(), route.directions[:, 1].tolist()
 
     def update(self, x: float, y: float, start: int | None = None) -> int:
-        pts, dirs = self.route.points, self.route.directions
         lo = self.index if start is None else start
-        hi = min(self.index + self.window + 1, len(pts))
-        k = np.arange(lo, hi)
-        passed = (x - pts[k, 0]) * dirs[k, 0] + (y - pts[k, 1]) * dirs[k, 1] > 0
-        if passed.any():
-            self.index = int(k[np.flatnonzero(passed)[-1]])
+        for k in range(lo, min(self.index + self.window + 1, len(self._px))):
+            if (x - self._px[k]) * self._dx[k] + (y - self._py[k]) * self._dy[k] > 0:
+                self.index = k
         return self.index
+
+    def nearest_in_window(self, x: float, y: float) -> tuple[int, float]:
+        """(index, distance) of the closest waypoint in the window; the later one on ties."""
+        best, best_d = self.index, math.inf
+        for k in range(self.index, min(self.index + self.window + 1, len(self._px))):
+            d = math.hypot(x - self._px[k], y - self._py[k])
+            if d <= best_d:
+                best, best_d = k, d
+        return best, best_d
 
 
 @register_metric
@@ -94,10 +106,7 @@ class RouteCompletionMetric(Metric):
 
     def _check_in_route(self, time: float, x: float, y: float) -> None:
         tracker = self._in_route
-        lo, hi = tracker.index, min(tracker.index + tracker.window + 1, len(self.route.points))
-        d = np.hypot(self.route.points[lo:hi, 0] - x, self.route.points[lo:hi, 1] - y)
-        closest = lo + int(np.flatnonzero(d == d.min())[-1])
-        shortest = float(d.min())
+        closest, shortest = tracker.nearest_in_window(x, y)
         off = shortest >= self.OFFROUTE_MAX
         if closest != tracker.index:
             if shortest >= self._offroute_min:
@@ -192,6 +201,7 @@ class MinimumSpeedRouteMetric(Metric):
         self._points = 0
         self._values: list[float] = []
         self._background = set(context.background)
+        self._bg_index: tuple[tuple[str, ...], list[int]] = ((), [])
         self._time = 0.0
 
     def observe(self, frame: StepFrame) -> None:
@@ -209,7 +219,9 @@ class MinimumSpeedRouteMetric(Metric):
             self._current = float(self.route.cumulative[k])
             self._sum_bg = self._sum_ego = 0.0
             self._points = 0
-        bg = [i for i, n in enumerate(snap.names) if n in self._background]
+        if self._bg_index[0] is not snap.names:
+            self._bg_index = (snap.names, [i for i, n in enumerate(snap.names) if n in self._background])
+        bg = self._bg_index[1]
         if bg:
             self._sum_bg += float(np.mean(np.hypot(snap.vx[bg], snap.vy[bg])))
             self._sum_ego += float(math.hypot(snap.vx[e], snap.vy[e]))

@@ -8,7 +8,7 @@ import numpy as np
 
 from metrics.base import Metric, ScalarSpec, SeriesRecorder, make_result, register_metric
 from metrics.frame import StepFrame
-from metrics.geometry import boxes_overlap, convex_overlap, polygon_edge_normals, _axes
+from metrics.geometry import boxes_overlap, convex_overlap, polygon_edge_normals, rectangle_axes
 from simplatform.results import MetricEvent, MetricResult
 
 
@@ -41,24 +41,30 @@ class CollisionMetric(Metric):
         super().__init__(context)
         self._in_contact: set[tuple[str, str]] = set()
         self._last_onset: dict[tuple[str, str], float] = {}
-        self._pairs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._pairs: dict[int, np.ndarray] = {}
         self._worst: tuple[float, float | None, tuple[str, ...]] = (0.0, None, ())
 
     def observe(self, frame: StepFrame) -> None:
         snap = frame.snapshot
         n = len(snap)
         if n not in self._pairs:
-            self._pairs[n] = np.triu_indices(n, 1)
-        i, j = self._pairs[n]
+            self._pairs[n] = np.triu(np.ones((n, n), dtype=bool), 1)
+        upper = self._pairs[n]
         c = frame.centers
-        reach = 0.5 * np.hypot(snap.length, snap.width)
-        near = np.hypot(c[i, 0] - c[j, 0], c[i, 1] - c[j, 1]) <= reach[i] + reach[j]
-        i, j = i[near], j[near]
+        reach = frame.radius
+        dx = c[:, 0, None] - c[None, :, 0]
+        dy = c[:, 1, None] - c[None, :, 1]
+        rr = reach[:, None] + reach[None, :]
+        near = (dx * dx + dy * dy <= rr * rr) & upper
         contact: set[tuple[str, str]] = set()
-        if i.size:
-            hit = boxes_overlap(frame.corners[i], frame.corners[j])
+        if near.any():
+            i, j = np.nonzero(near)
+            involved = np.union1d(i, j)
+            corners = frame.corners_of(involved)
+            hit = boxes_overlap(corners[np.searchsorted(involved, i)], corners[np.searchsorted(involved, j)])
             contact = {tuple(sorted((snap.names[a], snap.names[b]))) for a, b in zip(i[hit], j[hit])}
-        contact |= {tuple(sorted(p)) for p in snap.collisions if p[0] in snap.names and p[1] in snap.names}
+        if snap.collisions:
+            contact |= {tuple(sorted(p)) for p in snap.collisions if p[0] in snap.names and p[1] in snap.names}
         for pair in contact - self._in_contact:
             last = self._last_onset.get(pair)
             self._last_onset[pair] = frame.time
@@ -227,28 +233,35 @@ class PostEncroachmentMetric(Metric):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self._zones = [(z.id, np.asarray(z.vertices, float)) for z in context.conflict_zones]
+        self._zones = []
+        for z in context.conflict_zones:
+            verts = np.asarray(z.vertices, float)
+            centre = verts.mean(axis=0)
+            reach = float(np.max(np.hypot(*(verts - centre).T)))
+            self._zones.append((z.id, verts, centre, reach, polygon_edge_normals(verts)))
         self._inside: dict[tuple[str, str], float] = {}
         self._intervals: dict[tuple[str, str], list[list[float]]] = {}
         self._ego: str | None = context.ego
 
     def observe(self, frame: StepFrame) -> None:
         self._ego = frame.ego
-        corners = frame.corners
         names = frame.snapshot.names
-        n = len(names)
-        for zone_id, verts in self._zones:
-            poly = np.broadcast_to(verts, (n, *verts.shape))
-            axes = np.concatenate([_axes(corners), np.broadcast_to(polygon_edge_normals(verts), (n, len(verts), 2))], axis=1)
-            inside = convex_overlap(corners, poly, axes)
-            for k, name in enumerate(names):
-                key = (zone_id, name)
-                if inside[k] and key not in self._inside:
-                    self._inside[key] = frame.time
-                    self._intervals.setdefault(key, []).append([frame.time, math.inf])
-                elif not inside[k] and key in self._inside:
-                    del self._inside[key]
-                    self._intervals[key][-1][1] = frame.time
+        c = frame.centers
+        for zone_id, verts, centre, reach, normals in self._zones:
+            cand = np.flatnonzero(np.hypot(c[:, 0] - centre[0], c[:, 1] - centre[1]) <= reach + frame.radius)
+            inside_now: set[str] = set()
+            if cand.size:
+                boxes = frame.corners_of(cand)
+                poly = np.broadcast_to(verts, (cand.size, *verts.shape))
+                axes = np.concatenate([rectangle_axes(boxes), np.broadcast_to(normals, (cand.size, *normals.shape))], axis=1)
+                inside_now = {names[k] for k in cand[convex_overlap(boxes, poly, axes)]}
+            for name in inside_now:
+                if (zone_id, name) not in self._inside:
+                    self._inside[(zone_id, name)] = frame.time
+                    self._intervals.setdefault((zone_id, name), []).append([frame.time, math.inf])
+            for key in [k for k in self._inside if k[0] == zone_id and k[1] not in inside_now]:
+                del self._inside[key]
+                self._intervals[key][-1][1] = frame.time
 
     def result(self) -> MetricResult:
         best: tuple[float, float | None, tuple[str, ...]] = (math.inf, None, ())

@@ -38,7 +38,7 @@ from typing import Mapping
 
 import numpy as np
 
-from simplatform.results import MetricEvent, MetricResult
+from simplatform.results import MetricResult
 
 PENALTY_VALUE = {
     "collision_pedestrian": 0.50, "collision_vehicle": 0.60, "collision_static": 0.65,

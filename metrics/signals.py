@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 
 from metrics.base import Metric, ScalarSpec, make_result, register_metric
 from metrics.context import StopLine
@@ -46,9 +45,9 @@ class TrafficControlMetric(Metric):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self._lines = [(ln, np.asarray(ln.p0, float), np.asarray(ln.p1, float),
-                        np.array([math.cos(ln.direction), math.sin(ln.direction)])) for ln in context.stop_lines]
-        self._prev_front: np.ndarray | None = None
+        self._lines = [(ln, tuple(map(float, ln.p0)), tuple(map(float, ln.p1)),
+                        (math.cos(ln.direction), math.sin(ln.direction))) for ln in context.stop_lines]
+        self._prev_front: tuple[float, float] | None = None
         self._stopped_near: dict[str, bool] = {ln.id: False for ln in context.stop_lines}
         self._over: dict[str, bool] = {ln.id: False for ln in context.stop_lines}
 
@@ -58,14 +57,15 @@ class TrafficControlMetric(Metric):
             return
         snap = frame.snapshot
         h = float(snap.heading[e])
-        fwd = np.array([math.cos(h), math.sin(h)])
-        front = frame.centers[e] + fwd * (snap.length[e] / 2)
-        rear = frame.centers[e] - fwd * (snap.length[e] / 2)
+        fx, fy = math.cos(h), math.sin(h)
+        half = float(snap.length[e]) / 2
+        cx, cy = float(frame.centers[e, 0]), float(frame.centers[e, 1])
+        front = (cx + fx * half, cy + fy * half)
         speed = abs(float(snap.speed[e]))
-        for line, p0, p1, direction in self._lines:
-            if float(fwd @ direction) <= 0:
+        for line, p0, p1, (dx, dy) in self._lines:
+            if fx * dx + fy * dy <= 0:
                 continue
-            before = float((p0 - front) @ direction)   # > 0: front has not reached the line
+            before = (p0[0] - front[0]) * dx + (p0[1] - front[1]) * dy   # > 0: front has not reached the line
             lateral_ok = _within_line(front, p0, p1)
             if line.kind == "stop" and lateral_ok and 0 <= before <= STOP_PROXIMITY and speed < STOP_SPEED:
                 self._stopped_near[line.id] = True
@@ -73,10 +73,8 @@ class TrafficControlMetric(Metric):
             if self._prev_front is not None:
                 crossed, u = segment_crossing(self._prev_front, front, p0, p1)
                 if crossed:
-                    t = frame.time - frame.dt * (1.0 - u)
-                    self._on_crossing(line, t, state)
-            rear_past = float((p0 - rear) @ direction) < 0
-            over = lateral_ok and before < 0 and not rear_past and speed < STOP_SPEED
+                    self._on_crossing(line, frame.time - frame.dt * (1.0 - u), state)
+            over = lateral_ok and -2 * half < before < 0 and speed < STOP_SPEED
             must_stop = line.kind == "stop" or is_red(line, state)
             if over and must_stop and not self._over[line.id]:
                 self.events.append(MetricEvent(frame.time, "stop_line", (line.id,), -before,
@@ -103,9 +101,10 @@ class TrafficControlMetric(Metric):
         return make_result(self, scalars, None, times, ents)
 
 
-def _within_line(point: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> bool:
-    d = p1 - p0
-    u = float((point - p0) @ d) / max(float(d @ d), 1e-12)
+def _within_line(point, p0, p1) -> bool:
+    """Whether the point projects onto the line segment p0–p1 (it is beside the line, not past its ends)."""
+    dx, dy = p1[0] - p0[0], p1[1] - p0[1]
+    u = ((point[0] - p0[0]) * dx + (point[1] - p0[1]) * dy) / max(dx * dx + dy * dy, 1e-12)
     return 0.0 <= u <= 1.0
 
 

@@ -1,0 +1,123 @@
+"""Metric overhead per engine step with 20 actors.
+
+Drives a MetricSuite with synthetic 20-actor snapshots (the ego and 19 cars on
+a straight three-lane road, with a route, a goal, a stop line and a conflict
+zone, so every metric runs) and prints the cost per step in µs and its ratio
+to an engine step of 200 µs (the issue's figure for 20 actors; target < 10 %).
+
+    .venv/bin/python bench/metrics_bench.py [--steps 2000] [--no-road]
+
+With ``--no-road`` (or when ``simplatform.opendrive`` cannot build the road)
+the road-model metrics are left out and only the always-on and route/signal
+metrics run; the road query itself is the road model's cost and is reported
+separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from metrics import ConflictZone, GoalRegion, MetricSuite, RoutePath, ScenarioContext, StopLine, V2XWarning  # noqa: E402
+from metrics.frame import StepFrame  # noqa: E402
+from simplatform.world import EntityKind, WorldSnapshot  # noqa: E402
+
+ENGINE_STEP_US = 200.0
+N_ACTORS = 20
+DT = 0.01
+
+
+def build_road():
+    """A 1 km straight road, three lanes each way, built with scenariogeneration and loaded by our parser."""
+    try:
+        from scenariogeneration import xodr
+
+        from simplatform.opendrive import load_opendrive
+    except ImportError as exc:  # the road package is not there yet
+        print(f"road model unavailable ({exc}); running without road metrics")
+        return None
+    road = xodr.create_road(xodr.Line(1000), id=1, left_lanes=3, right_lanes=3, lane_width=3.5)
+    odr = xodr.OpenDrive("bench")
+    odr.add_road(road)
+    odr.adjust_roads_and_lanes()
+    path = Path(tempfile.mkdtemp()) / "bench.xodr"
+    odr.write_xml(str(path))
+    return load_opendrive(path)
+
+
+def snapshots(steps: int, rng: np.random.Generator):
+    lanes_y = np.array([-1.75, -5.25, -8.75])
+    y = np.concatenate([[-1.75], rng.choice(lanes_y, N_ACTORS - 1)])
+    x0 = np.concatenate([[10.0], 20.0 + np.sort(rng.uniform(0, 300, N_ACTORS - 1))])
+    v = np.concatenate([[15.0], rng.uniform(8, 14, N_ACTORS - 1)])
+    names = tuple(["ego"] + [f"car{i}" for i in range(1, N_ACTORS)])
+    kinds = tuple([EntityKind.VEHICLE] * N_ACTORS)
+    cats = tuple(["car"] * N_ACTORS)
+    ones, zeros = np.ones(N_ACTORS), np.zeros(N_ACTORS)
+    for k in range(steps):
+        t = k * DT
+        x = x0 + v * t
+        yield WorldSnapshot(
+            time=t, step=k, names=names, kinds=kinds, categories=cats, x=x, y=y.copy(), z=zeros, heading=zeros,
+            pitch=zeros, roll=zeros, speed=v, vx=v, vy=zeros, ax=zeros + 0.1 * math.sin(t), ay=zeros, yaw_rate=zeros,
+            length=4.5 * ones, width=1.9 * ones, height=1.5 * ones, bbox_center_x=1.4 * ones, bbox_center_y=zeros,
+            bbox_center_z=0.75 * ones, lanes=(None,) * N_ACTORS, visible=ones.astype(bool), ego="ego",
+            signals={"S1": "green"},
+        )
+
+
+def measure(context: ScenarioContext, steps: int, seed: int) -> tuple[float, int]:
+    snaps = list(snapshots(steps, np.random.default_rng(seed)))
+    suite = MetricSuite(context)
+    start = time.perf_counter()
+    for snap in snaps:
+        suite.observe(snap)
+    elapsed = time.perf_counter() - start
+    t0 = time.perf_counter()
+    suite.finish()
+    return elapsed / steps * 1e6, len(suite.metrics), (time.perf_counter() - t0) * 1e3
+
+
+def measure_road_query(road, steps: int, seed: int) -> float:
+    ctx = ScenarioContext(road=road)
+    snaps = list(snapshots(steps, np.random.default_rng(seed)))
+    start = time.perf_counter()
+    for snap in snaps:
+        StepFrame(snap, None, ctx).ego_road
+    return (time.perf_counter() - start) / steps * 1e6
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--no-road", action="store_true")
+    args = parser.parse_args()
+    road = None if args.no_road else build_road()
+    base = dict(route=RoutePath.from_points([(0, -1.75), (1000, -1.75)]), goal=GoalRegion(990, -1.75, 5),
+                stop_lines=(StopLine("L1", (400, -10.5), (400, 0), 0.0, signal_id="S1"),),
+                conflict_zones=(ConflictZone("Z", ((600, -10.5), (610, -10.5), (610, 0), (600, 0))),),
+                acc_set_speed=15.0, v2x_warnings=(V2XWarning(5.0, "hazard"),), background=("car1", "car2"))
+    rows = [("always-on + route/signal/zone metrics, no road", ScenarioContext(**base))]
+    if road is not None:
+        rows.append(("all metrics with the road model", ScenarioContext(road=road, **base)))
+    print(f"metric overhead, {N_ACTORS} actors, {args.steps} steps of {DT} s")
+    for label, ctx in rows:
+        us, n, finish_ms = measure(ctx, args.steps, seed=1)
+        print(f"  {label:48s} {n:2d} metrics  {us:8.1f} µs/step  {us / ENGINE_STEP_US * 100:6.1f} % of a "
+              f"{ENGINE_STEP_US:.0f} µs engine step   (finish: {finish_ms:.1f} ms)")
+    if road is not None:
+        q = measure_road_query(road, args.steps, seed=1)
+        print(f"  of which the road model's locate_many (6 points):    {q:8.1f} µs/step")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
