@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "engine"))
 
-import scenarios  # noqa: E402
+import engine_scenario_files as scenarios  # noqa: E402
 from scenariogeneration import xosc  # noqa: E402
 
 from simplatform.engine.run import RunConfig, ScenarioSpec, run_scenario  # noqa: E402

@@ -20,10 +20,15 @@ MAX_STEER = 0.6  # rad, when the vehicle's Axles say nothing else
 
 
 class NativeBackend:
-    def __init__(self, engine) -> None:
+    def __init__(self, engine, seed: int = 0) -> None:
+        from simplatform.backends.model_traffic import ModelTraffic
+
         self.engine = engine
         self.commands: dict[int, AckermannCommand | Control] = {}
         self.driven: set[int] = set()
+        # entities under driver-model controllers: moved by the vehicle fleet inside engine.step
+        self.traffic = ModelTraffic(engine, seed=seed)
+        engine.model_traffic = self.traffic
 
     def load(self, road, entities) -> None:  # the engine already holds road and entities
         return None

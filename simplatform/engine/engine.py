@@ -38,9 +38,10 @@ class EngineRecord:
 class ScenarioEngine:
     def __init__(self, scenario, road_network, *, dt: float = 0.01, ego: str | None = None,
                  custom_handlers: dict[str, Callable[[str, str], None]] | None = None,
-                 locate_every: int = 10) -> None:
+                 locate_every: int = 10, seed: int = 0) -> None:
         self.scenario = scenario
         self.dt = float(dt)
+        self.seed = int(seed)
         self.step_index = 0
         self.time = 0.0
         self.locate_every = max(1, int(locate_every))
@@ -60,6 +61,9 @@ class ScenarioEngine:
         self.overrides: dict[str, Any] = {}
         self.monitors: dict[str, bool] = {}
         self.records: list[EngineRecord] = []
+        self.driver_configs: dict[int, Any] = {}
+        self.model_traffic = None  # set by the native backend (ModelTraffic)
+        self.traffic = None  # TrafficManager (swarm, source, sink), built on first traffic action
         self.custom_handlers = dict(custom_handlers or {})
         self.collision_set: set[tuple[str, str]] = set()
         self.need_collisions = False
@@ -87,6 +91,12 @@ class ScenarioEngine:
     @staticmethod
     def _object_type(kind, category: str) -> str:
         return {"vehicle": "vehicle", "pedestrian": "pedestrian", "misc_object": "miscellaneous"}[kind.value]
+
+    def entity_added(self, i: int) -> None:
+        """A row was appended to the table (spawned traffic): grow the per-entity state."""
+        self.controller.grow()
+        t = self.table
+        self._object_types[t.names[i]] = self._object_type(t.kinds[i], t.categories[i])
 
     def object_type(self, name: str) -> str:
         return self._object_types.get(name, "")
@@ -202,28 +212,47 @@ class ScenarioEngine:
                 self._enter_phase(name, st["index"] + 1, st["t"] + phases[st["index"]].duration)
 
     def traffic_action(self, el) -> None:
-        """Traffic sink removes entities inside its radius; source/swarm/area spawn no
-        vehicles in this engine yet (recorded, see the report)."""
-        sink = el.traffic_sink_action
-        if sink is not None:
-            p = self.positions.resolve(sink.position)
-            t = self.table
-            for i in range(len(t)):
-                if t.active[i] and t.names[i] != self.ego and math.hypot(t.x[i] - p.x, t.y[i] - p.y) <= sink.radius:
-                    t.set_active(i, False)
+        """Traffic swarm / source / sink / stop / area actions (traffic.py)."""
+        from simplatform.engine.traffic import TrafficManager
+
+        if self.traffic is None:
+            self.traffic = TrafficManager(self, seed=self.seed)
+        self.traffic.start(el)
         self.record("TrafficAction", "", type(el.choice).__name__ if el.choice is not None else "")
 
-    def assign_controller(self, i: int, ctrl, activate: bool) -> None:
+    def assign_controller(self, i: int, ctrl, activate_longitudinal: bool, activate_lateral: bool) -> None:
+        """AssignControllerAction / ObjectController: a controller whose Properties name a
+        driver model becomes the entity's model controller (see controllers.py)."""
+        from simplatform.engine.controllers import driver_config
+
         m = self.controller.motions[i]
         m.controller = getattr(ctrl, "name", None)
+        self.driver_configs[i] = driver_config(ctrl)
         self.record("AssignControllerAction", self.table.names[i], m.controller or "")
-        if activate:
-            self.activate_controller(i, True)
+        if activate_longitudinal or activate_lateral:
+            self.activate_controller(i, activate_longitudinal, activate_lateral)
 
-    def activate_controller(self, i: int, on: bool) -> None:
+    def activate_controller(self, i: int, longitudinal: bool, lateral: bool) -> None:
+        """ActivateControllerAction: model-driven when the model controls the longitudinal
+        domain; MOBIL lane changes only when it controls the lateral domain as well."""
         m = self.controller.motions[i]
+        on = longitudinal or lateral
         m.controller_active = on
-        self.record("ActivateControllerAction", self.table.names[i], "on" if on else "off")
+        config = self.driver_configs.get(i)
+        if self.model_traffic is not None and config is not None:
+            if on:
+                if self.table.kinds[i].value != "vehicle":
+                    raise ScenarioError(f"driver model controller on {self.table.names[i]!r}: "
+                                        "driver models drive vehicles only")
+                self.model_traffic.add(i, config, lane_changes=lateral)
+            else:
+                self.model_traffic.remove(i)
+        self.record("ActivateControllerAction", self.table.names[i],
+                    f"longitudinal={'on' if longitudinal else 'off'} lateral={'on' if lateral else 'off'}")
+
+    def override_controller_values(self, i: int, values: dict) -> None:
+        if self.model_traffic is not None:
+            self.model_traffic.set_override(i, values)
 
     def shift_along(self, i: int, distance: float) -> None:
         """Move an entity along its lane (LongitudinalDistanceAction without constraints)."""
@@ -243,6 +272,14 @@ class ScenarioEngine:
     def initialise(self) -> None:
         """Init actions (global first, then private per entity), then the storyboard starts."""
         init = self.scenario.storyboard.init.actions
+        from simplatform.engine.controllers import object_controller_of
+
+        for obj in self.scenario.entities.scenario_objects:
+            ctrl = object_controller_of(obj)
+            if ctrl is not None:
+                # an ObjectController is assigned and active from the start (esmini does the same)
+                self.assign_controller(self.table.index[obj.name], ctrl, False, False)
+        deferred = [i for i in self.driver_configs]
         for g in init.global_actions:
             GlobalRunner(self, g.choice).start(self, ())
         for u in init.user_defined_actions:
@@ -255,6 +292,9 @@ class ScenarioEngine:
             runner = PrivateActionRunner(self, action)
             if not runner.start(self, (entity,)):
                 self._init_runners.append(runner)
+        for i in deferred:  # activated after Init placed the entity and set its speed
+            if not self.controller.motions[i].controller_active and self.driver_configs.get(i) is not None:
+                self.activate_controller(i, True, True)
         self.controller.derive(self.dt, 0.0)
         self._update_collisions()
         self.storyboard.begin(self)
@@ -268,6 +308,10 @@ class ScenarioEngine:
         self.step_index += 1
         self.time = self.step_index * dt
         self.controller.step(dt, self.time, self.locate_every, self.step_index)
+        if self.model_traffic is not None:
+            self.model_traffic.step(dt)
+        if self.traffic is not None:
+            self.traffic.step(dt)
         self._step_signal_controllers()
         self.controller.derive(dt, self.time)
         self._update_collisions()

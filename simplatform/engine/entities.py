@@ -84,6 +84,33 @@ class EntityTable:
     def __len__(self) -> int:
         return len(self.names)
 
+    def add(self, spec: EntitySpec) -> int:
+        """Append a row (traffic spawned during the run); returns its index.
+
+        Arrays are re-allocated: spawning is rare next to stepping, and every
+        consumer indexes the table afresh each step."""
+        if spec.name in self.index:
+            raise ValueError(f"an entity named {spec.name!r} already exists")
+        i = len(self.names)
+        self.specs = self.specs + (spec,)
+        self.names = self.names + (spec.name,)
+        self.kinds = self.kinds + (spec.kind,)
+        self.categories = self.categories + (spec.category,)
+        self.index[spec.name] = i
+        values = {"length": spec.length, "width": spec.width, "height": spec.height,
+                  "bbox_center_x": spec.center_x, "bbox_center_y": spec.center_y, "bbox_center_z": spec.center_z,
+                  "max_speed": spec.max_speed, "max_acceleration": spec.max_acceleration,
+                  "max_deceleration": spec.max_deceleration, "wheelbase": spec.wheelbase}
+        for col in _STATE_COLUMNS:
+            setattr(self, col, np.append(getattr(self, col), values.get(col, 0.0)))
+        self.lane_road.append(None)
+        self.lane_id = np.append(self.lane_id, 0)
+        self.active = np.append(self.active, spec.active)
+        self.visible = np.append(self.visible, True)
+        self._lane_cache.append(None)
+        self._all_active = bool(self.active.all())
+        return i
+
     def set_active(self, i: int, active: bool) -> None:
         self.active[i] = active
         self._all_active = bool(self.active.all())

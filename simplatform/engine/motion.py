@@ -54,6 +54,16 @@ class DefaultController:
         self._prev_heading = np.zeros(n)
         self.prefer: dict[int, set[str]] = {}
 
+    def grow(self) -> None:
+        """Follow the entity table's length (rows appended for spawned traffic)."""
+        n = len(self.table)
+        while len(self.motions) < n:
+            self.motions.append(EntityMotion())
+        if len(self._prev_speed) < n:
+            extra = n - len(self._prev_speed)
+            self._prev_speed = np.append(self._prev_speed, np.zeros(extra))
+            self._prev_heading = np.append(self._prev_heading, np.zeros(extra))
+
     def place(self, i: int, pose) -> None:
         """Put entity ``i`` at a resolved pose (Teleport, AddEntity, initial positions)."""
         t = self.table

@@ -64,8 +64,9 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
         raise ConfigError(f"--dt must be in (0, 1] s, got {config.dt}")
     started = wallclock.perf_counter()
     scenario, road = _load(spec)
-    engine = ScenarioEngine(scenario, road, dt=config.dt, ego=config.ego, custom_handlers=config.custom_handlers)
-    backend = NativeBackend(engine)
+    engine = ScenarioEngine(scenario, road, dt=config.dt, ego=config.ego, custom_handlers=config.custom_handlers,
+                            seed=config.seed)
+    backend = NativeBackend(engine, seed=config.seed)
     scenario_id = spec.scenario_id or Path(spec.path).stem
     artifacts: dict[str, str] = {}
     csv = mcap = None

@@ -66,3 +66,57 @@ def cut_in(directory: Path, *, ego_speed: float = 20.0, target_speed: float = 25
     out = directory / "cut_in.xosc"
     sce.write_xml(str(out))
     return out
+
+
+def driver_controller(name: str = "IDM", **props: str) -> xosc.Controller:
+    p = xosc.Properties()
+    for k, v in props.items():
+        p.add_property(k, str(v))
+    return xosc.Controller(name, p)
+
+
+def idm_follow(directory: Path, *, lead_speed: float = 15.0, desired: float = 30.0, gap0: float = 80.0,
+               duration: float = 60.0) -> Path:
+    """A lead at constant speed on the default controller; an IDM follower (ObjectController) behind it."""
+    odr = straight_road(directory / "straight.xodr", length=2000.0)
+    entities = xosc.Entities()
+    entities.add_scenario_object("Lead", _vehicle("lead"))
+    entities.add_scenario_object("Follower", _vehicle("follower"),
+                                 controller=driver_controller("IDM", model="idm", desiredSpeed=desired))
+    init = xosc.Init()
+    step = xosc.TransitionDynamics(xosc.DynamicsShapes.step, xosc.DynamicsDimension.time, 1)
+    init.add_init_action("Lead", xosc.TeleportAction(xosc.LanePosition(20 + gap0 + 5.0, 0, -1, 0)))
+    init.add_init_action("Lead", xosc.AbsoluteSpeedAction(lead_speed, step))
+    init.add_init_action("Follower", xosc.TeleportAction(xosc.LanePosition(20, 0, -1, 0)))
+    init.add_init_action("Follower", xosc.AbsoluteSpeedAction(lead_speed, step))
+    sb = xosc.StoryBoard(init, xosc.ValueTrigger("stop", 0, xosc.ConditionEdge.rising,
+                                                 xosc.SimulationTimeCondition(duration, xosc.Rule.greaterThan), "stop"))
+    sce = xosc.Scenario("idm", "simplatform", xosc.ParameterDeclarations(), entities, sb, xosc.RoadNetwork(odr.name),
+                        xosc.Catalog())
+    out = directory / "idm_follow.xosc"
+    sce.write_xml(str(out))
+    return out
+
+
+def swarm(directory: Path, *, number: int = 8, duration: float = 10.0) -> Path:
+    """The ego drives at 20 m/s; a swarm of IDM/MOBIL traffic keeps ``number`` vehicles around it."""
+    odr = straight_road(directory / "straight.xodr", length=3000.0)
+    entities = xosc.Entities()
+    entities.add_scenario_object("Ego", _vehicle("ego"))
+    init = xosc.Init()
+    step = xosc.TransitionDynamics(xosc.DynamicsShapes.step, xosc.DynamicsDimension.time, 1)
+    init.add_init_action("Ego", xosc.TeleportAction(xosc.LanePosition(500, 0, -1, 0)))
+    init.add_init_action("Ego", xosc.AbsoluteSpeedAction(20.0, step))
+    td = xosc.TrafficDefinition("mix")
+    td.add_vehicle(xosc.VehicleCategory.car, 0.8)
+    td.add_vehicle(xosc.VehicleCategory.truck, 0.2)
+    td.add_controller(driver_controller("TrafficDriver", model="idm_mobil", style="normal"), 1.0)
+    init.add_global_action(xosc.TrafficSwarmAction(200, 40, 30, 0, number, "Ego", td,
+                                                   velocity=xosc.Range(15, 25), name="swarm"))
+    sb = xosc.StoryBoard(init, xosc.ValueTrigger("stop", 0, xosc.ConditionEdge.rising,
+                                                 xosc.SimulationTimeCondition(duration, xosc.Rule.greaterThan), "stop"))
+    sce = xosc.Scenario("swarm", "simplatform", xosc.ParameterDeclarations(), entities, sb,
+                        xosc.RoadNetwork(odr.name), xosc.Catalog(), osc_minor_version=2)
+    out = directory / "swarm.xosc"
+    sce.write_xml(str(out))
+    return out

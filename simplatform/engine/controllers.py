@@ -1,0 +1,54 @@
+"""OpenSCENARIO controllers → driver models (or nothing the engine can run).
+
+OpenSCENARIO 1.x §7.4.4: a ``Controller``'s ``Properties`` are name/value
+strings the simulator interprets.  A controller is a *driver-model
+controller* when its properties name a ``vehicle_models`` driver property
+(``model``, ``style``, ``desiredSpeed``, …; the table is in
+:mod:`vehicle_models.drivers.properties`) or when its name says so
+(``IDM``/``MOBIL``/``human``/``traffic``/``driver``, case-insensitive, like
+esmini's ``ACCController``/``interactiveDriver`` names); the model and its
+parameters come from :func:`vehicle_models.drivers.driver_config_from_properties`,
+whose errors name the controller's file and line.  Any other controller (an
+external stack's, esmini's ``ExternalController``) is recorded and leaves the
+entity to the default controller.
+"""
+
+from __future__ import annotations
+
+from vehicle_models.drivers import PROPERTY_NAMES, DriverConfig, driver_config_from_properties
+
+_NAME_HINTS = ("idm", "mobil", "human", "traffic", "driver")
+
+
+def object_controller_of(obj):
+    """The Controller of a ScenarioObject's (first) ObjectController, catalogs resolved."""
+    for oc in getattr(obj, "object_controllers", ()) or ():
+        ctrl = oc.controller or getattr(oc.catalog_reference, "resolved", None)
+        if ctrl is not None:
+            return ctrl
+    return None
+
+
+def _properties(ctrl) -> dict[str, str]:
+    props = getattr(ctrl, "properties", None)
+    if props is None:
+        return {}
+    return {p.name: p.value for p in props.properties}
+
+
+def driver_config(ctrl) -> DriverConfig | None:
+    """The driver model a controller asks for, or None when it is not a driver-model controller."""
+    if ctrl is None:
+        return None
+    props = _properties(ctrl)
+    name = (getattr(ctrl, "name", "") or "").lower()
+    named = any(h in name for h in _NAME_HINTS)
+    if not named and not (props and set(props) & PROPERTY_NAMES):
+        return None
+    src = getattr(ctrl, "source", None)
+    # properties the driver models do not know belong to some other simulator: ignore them only
+    # when the controller is recognised by name; otherwise the unknown name is an error to report
+    if named:
+        props = {k: v for k, v in props.items() if k in PROPERTY_NAMES}
+    return driver_config_from_properties(props, file=getattr(src, "file", None), line=getattr(src, "line", None),
+                                         element="Controller")
