@@ -67,14 +67,24 @@ def axle_forces(alpha: np.ndarray, fx_demand: np.ndarray, fz: np.ndarray,
     fz = np.maximum(fz, 0.0)
     dy = tp.mu_y * fz
     dx = tp.mu_x * fz
+    # The wheel slips until the *combined* force meets the demand: invert for demand / G_xa,
+    # with G_xa from the previous slip estimate (fixed-point passes; G_xa varies slowly in kappa).
     kappa, fx0 = slip_for_force(fx_demand, tp.b_x, tp.c_x, dx, tp.e_x)
+    for _ in range(2):
+        g_xa = _g_xa(alpha, kappa, tp)
+        kappa, fx0 = slip_for_force(fx_demand / g_xa, tp.b_x, tp.c_x, dx, tp.e_x)
+    g_xa = _g_xa(alpha, kappa, tp)
     fy0 = magic_formula(alpha, tp.b_y, tp.c_y, dy, tp.e_y)
     g_yk = np.cos(tp.r_cy1 * np.arctan(tp.r_by1 * np.cos(np.arctan(tp.r_by2 * alpha)) * kappa))
-    g_xa = np.cos(tp.r_cx1 * np.arctan(tp.r_bx1 * np.cos(np.arctan(tp.r_bx2 * kappa)) * alpha))
     linear_fy = tp.k_y * fz * alpha
     fy = np.where(tp.linear, linear_fy, fy0 * g_yk)
     fx = np.where(tp.linear, fx_demand, fx0 * g_xa)
     return fx, fy
+
+
+def _g_xa(alpha: np.ndarray, kappa: np.ndarray, tp: "TyreArrays") -> np.ndarray:
+    """Longitudinal combined-slip weighting, Pacejka 2012 eq. (4.E54)-(4.E56) without shifts."""
+    return np.cos(tp.r_cx1 * np.arctan(tp.r_bx1 * np.cos(np.arctan(tp.r_bx2 * kappa)) * alpha))
 
 
 class TyreArrays:
