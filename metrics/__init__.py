@@ -12,6 +12,7 @@ from metrics.context import ConflictZone, GoalRegion, RoutePath, ScenarioContext
 from metrics.coverage import merge_coverage
 from metrics.requirements import (
     Requirement, RequirementSet, Scope, load_requirement_set, parse_check, parse_requirement_set, requirement,
+    requirements_for_run,
 )
 from metrics.scores import LeaderboardScore, leaderboard_score, scenario_scores
 from metrics.signals import stop_lines_from_road
@@ -24,5 +25,5 @@ __all__ = [
     "RequirementSet", "RoutePath", "ScalarSpec", "ScenarioContext", "Scope", "StopLine", "V2XWarning",
     "all_scalars", "criteria_from_openscenario", "evaluate", "format_verdicts", "leaderboard_score",
     "load_requirement_set", "merge_coverage", "metric_classes", "parse_check", "parse_requirement_set",
-    "register_metric", "requirement", "scalar_spec", "scenario_scores", "stop_lines_from_road",
+    "register_metric", "requirement", "requirements_for_run", "scalar_spec", "scenario_scores", "stop_lines_from_road",
 ]

@@ -222,3 +222,18 @@ def _parse_scope(data: dict, fields: dict, source: str, rid: str) -> Scope | Non
 
 def with_scope(req: Requirement, scope: Scope | None) -> Requirement:
     return replace(req, scope=scope)
+
+
+def requirements_for_run(family: str | Path | None = None, override: str | Path | None = None,
+                         scenario: str | Path | None = None) -> RequirementSet:
+    """The requirements one run is judged by: the scenario family's set (library index), the
+    ScenarioRunner ``criteria_*`` conditions of the .xosc, then the run's override by id.
+    Everything is validated here, before the run starts."""
+    from metrics.xosc_criteria import criteria_from_openscenario
+
+    merged = load_requirement_set(family) if family is not None else RequirementSet(())
+    if scenario is not None:
+        merged = merged.merge(RequirementSet(criteria_from_openscenario(scenario), str(scenario)))
+    if override is not None:
+        merged = merged.merge(load_requirement_set(override))
+    return merged

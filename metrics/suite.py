@@ -50,6 +50,11 @@ class Evaluation:
     def verdict(self) -> Verdict:
         return Verdict.combine([v.verdict for v in self.verdicts])
 
+    def result_fields(self) -> dict[str, Any]:
+        """The ``ScenarioResult`` fields the metrics own: verdict, requirements, metrics, scores, events."""
+        return {"verdict": self.verdict, "requirements": self.verdicts, "metrics": self.scalars(),
+                "scores": dict(self.scores), "events": self.events}
+
     def scalars(self) -> dict[str, float]:
         """Flat name → value of every scalar (what ``ScenarioResult.metrics`` stores)."""
         return {k: v for r in self.metrics.values() for k, v in r.scalars.items()}

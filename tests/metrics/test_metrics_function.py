@@ -116,3 +116,20 @@ def test_comfort_acceleration_and_jerk_in_the_vehicle_frame():
     assert c["jerk_long_max"] == pytest.approx(1.0, abs=1e-3)
     assert c["lat_accel_max"] == pytest.approx(0.5) and c["lat_accel_rms"] == pytest.approx(0.5)
     assert c["comfort_violation_time"] == 0.0
+
+
+def test_kinematics_speed_and_distance():
+    ev = run(MetricSuite(ScenarioContext()), lambda t: [entity("ego", 5 * t * t, 0, speed=10 * t, ego=True)],
+             t_end=2.0, dt=0.01)
+    k = ev.metrics["kinematics"].scalars
+    assert k["driven_distance"] == pytest.approx(20.0) and k["duration"] == pytest.approx(2.0)
+    assert k["speed_mean"] == pytest.approx(10.0) and k["speed_max"] == pytest.approx(20.0) and k["speed_min"] == 0.0
+
+
+def test_yaw_rate_and_lateral_jerk_in_a_turn():
+    # a_lat ramps 0 → 3 m/s² over 1 s (jerk 3 m/s³) at a yaw rate of 0.3 rad/s
+    ev = run(MetricSuite(ScenarioContext()),
+             lambda t: [entity("ego", 0, 0, speed=10, ay=3 * min(t, 1.0), yaw_rate=0.3, ego=True)], t_end=2.0)
+    c = ev.metrics["comfort"].scalars
+    assert c["yaw_rate_max"] == pytest.approx(0.3) and c["jerk_lat_max"] == pytest.approx(3.0)
+    assert c["lat_accel_max"] == pytest.approx(3.0)

@@ -141,3 +141,22 @@ def test_counts_in_a_window_come_from_events():
     ev = run(MetricSuite(ScenarioContext(road=FakeStraightRoad()), reqs),
              lambda t: [entity("ego", 10 + 10 * t, -1.75 + 0.5 * t, speed=10, vy=0.5, ego=True)], t_end=3.0)
     assert ev.verdicts[0].verdict is Verdict.PASS  # the departure at 1.5 s is outside the window
+
+
+def test_run_requirements_merge_family_scenario_criteria_and_override(tmp_path):
+    from metrics import requirements_for_run
+    from test_metrics_scores import _xosc_with_criteria
+    family = tmp_path / "family.yaml"
+    family.write_text(YAML)
+    scenario = _xosc_with_criteria(tmp_path / "s.xosc", [("criteria_CollisionTest", "", "")])
+    override = tmp_path / "run.yaml"
+    override.write_text("requirements:\n  - id: FUN-1\n    disabled: true\n")
+    reqs = requirements_for_run(family, override, scenario)
+    assert [r.id for r in reqs] == ["SAF-1", "SAF-2", "criteria_CollisionTest"]
+
+
+def test_evaluation_fills_the_scenario_result_fields():
+    ev = _closing_run([requirement("SAF-2", "collisions == 0")])
+    fields = ev.result_fields()
+    assert fields["verdict"] is Verdict.PASS and fields["metrics"]["ttc_min"] == pytest.approx(1.6)
+    assert set(fields["scores"]) >= {"safety", "function", "comfort", "overall"}

@@ -99,3 +99,18 @@ def test_post_encroachment_time_at_a_conflict_zone():
     pet = ev.metrics["post_encroachment"]
     assert pet.scalars["pet_min"] == pytest.approx(1.8 - (3.25 + 4) / 8, abs=0.011)
     assert pet.worst_entities["pet_min"] == ("ped",)
+
+
+def test_closest_approach_of_crossing_traffic_and_static_collision():
+    # A car crossing 20 m ahead at 10 m/s from 10 m to the right; the ego at 10 m/s: they meet at t = 1 s
+    # in the same point → predicted miss distance 0.
+    suite = MetricSuite(ScenarioContext())
+    ev = run(suite, lambda t: [entity("ego", 10 * t, 0, speed=10, ego=True),
+                               entity("cross", 10, -10 + 10 * t, heading=math.pi / 2, speed=10)], t_end=0.0)
+    assert ev.metrics["surrogate_safety"].scalars["closest_approach_min"] == pytest.approx(0.0, abs=1e-9)
+    hit = run(MetricSuite(ScenarioContext()), lambda t: [entity("ego", 10 * t, 0, speed=10, ego=True),
+                                                        entity("cone", 10, 0, length=0.4, width=0.4,
+                                                               kind=EntityKind.MISC_OBJECT, category="obstacle")],
+              t_end=1.5, dt=0.1)
+    assert hit.metrics["collision"].scalars["collisions_static"] == 1
+    assert hit.metrics["collision"].scalars["collisions_all"] == 1
