@@ -312,8 +312,16 @@ class GlobalRunner:
 
 
 def _modify(current, set_action, modify_action):
+    """SetAction keeps the declared type of the parameter/variable (OpenSCENARIO 1.2 §7.5.2)."""
     if set_action is not None:
-        return set_action.value
+        value = set_action.value
+        if isinstance(current, bool):
+            return str(value).strip().lower() == "true"
+        if isinstance(current, int):
+            return int(float(value))
+        if isinstance(current, float):
+            return float(value)
+        return value
     rule = modify_action.rule
     x = float(current)
     if rule.add_value is not None:

@@ -98,7 +98,8 @@ def _entity_test(engine, kind: str, c):
         if c.entity_ref is not None:
             other = c.entity_ref.entity_ref
             return lambda i: (t.names[i], other) in engine.collision_set or (other, t.names[i]) in engine.collision_set
-        wanted = str(c.by_type.object_type)
+        bt = c.by_type.type
+        wanted = getattr(bt, "value", str(bt))
         return lambda i: any(
             (a == t.names[i] and engine.object_type(b) == wanted) or (b == t.names[i] and engine.object_type(a) == wanted)
             for a, b in engine.collision_set
