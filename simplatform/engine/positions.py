@@ -235,10 +235,22 @@ class PositionResolver:
         route_el = el.route_ref.route or getattr(el.route_ref.catalog_reference, "resolved", None)
         route = self.engine.routes.build(route_el, actor)
         path_s = choice.path_s
-        seg, s_on = route.segment_at(path_s)
+        seg, s_on = _segment_at(route, path_s, el)
         if type(choice).__name__ == "PositionInLaneCoordinates":
             lane_id = int(choice.lane_id)
             return self._on_lane(seg.road_id, lane_id, s_on, choice.lane_offset or 0.0, el.orientation, el)
         pose = self.engine.road.road_pose(seg.road_id, s_on, choice.t)
         h, p, r = _orient(el.orientation, pose.heading)
         return self._with_lane(pose.x, pose.y, pose.z, h, p, r)
+
+
+def _segment_at(route, path_s: float, el):
+    """The route segment holding ``path_s`` (m from the route's start) and s on its road."""
+    walked = 0.0
+    for seg in route.segments:
+        length = abs(seg.s_end - seg.s_start)
+        if path_s <= walked + length + 1e-9:
+            direction = 1.0 if seg.s_end >= seg.s_start else -1.0
+            return seg, seg.s_start + direction * (path_s - walked)
+        walked += length
+    raise _error(el, f"pathS={path_s:g} is beyond the route's end ({walked:g} m)")
