@@ -10,7 +10,8 @@ from simplatform.errors import ConfigError
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("run", help="play an OpenSCENARIO file headless and write its trajectory log")
-    p.add_argument("scenario", type=Path, help="the .xosc file")
+    p.add_argument("scenario", type=Path, nargs="?",
+                   help="the .xosc file (or a directory of them, or a launch .yaml: a suite)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a global parameter (repeatable)")
     p.add_argument("--dt", type=float, default=0.01, help="fixed step in seconds (default 0.01)")
@@ -18,6 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("out"), help="output directory (default ./out)")
     p.add_argument("--record", action="store_true", help="also write an MCAP recording (ROS 2 encodings)")
     p.add_argument("--max-time", type=float, default=600.0, help="stop after this simulated time (s)")
+    from simplatform.runner.cli import add_suite_arguments  # suites: simplatform.runner
+
+    add_suite_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -33,7 +37,12 @@ def parse_params(items: list[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from simplatform.engine.run import RunConfig, ScenarioSpec, run_scenario
+    from simplatform.runner.cli import run_suite_command, wants_suite
 
+    if wants_suite(args):
+        return run_suite_command(args)
+    if args.scenario is None:
+        raise ConfigError("give a scenario file, a directory, a launch .yaml, --suite library or --resume RUN_DIR")
     if not args.scenario.is_file():
         raise ConfigError(f"no such scenario file: {args.scenario}")
     result = run_scenario(

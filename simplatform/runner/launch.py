@@ -1,0 +1,126 @@
+"""Launch files (``launch/*.yaml``): a whole campaign in one file.
+
+::
+
+    name: highway-smoke
+    backend: native                 # the only backend run_scenario drives so far
+    stack: none                     # none | package.module:factory | file.py:factory
+    stack_params: {}                #   keyword arguments of the factory
+    sensor_rig: rigs/sedan_full.yaml
+    suite:
+      library: true                 # or  index: PATH  |  directory: PATH
+      family: [cut_in]              # filters (lists or single values)
+      tag: [highway]
+      id: ["cut_in.00*"]
+    requirements: reqs/strict.yaml  # merged by id over each family's set
+    executor: {kind: pool, jobs: 2, timeout: 120, memory_limit_mb: 4096}   # or just: pool
+    seed: 7
+    dt: 0.01
+    max_time: 120
+    outputs: {dir: ../out/runs/highway-smoke, record: false, csv: true, trace_hz: 10,
+              reports: [junit, json, html]}
+
+Relative paths are relative to the launch file.  Unknown keys are errors
+naming the file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simplatform.errors import ConfigError
+from simplatform.runner.settings import RunSettings, StackRef
+from simplatform.runner.suite import SuiteEntry, default_library_index, load_directory, load_index, select
+from simplatform.runner.yamlio import check_keys, line_of, load_located
+
+_TOP = {"name", "backend", "stack", "stack_params", "sensor_rig", "suite", "requirements", "executor", "seed",
+        "dt", "max_time", "outputs"}
+_SUITE = {"library", "index", "directory", "family", "tag", "id"}
+_EXECUTOR = {"kind", "jobs", "address", "timeout", "memory_limit_mb"}
+_OUTPUTS = {"dir", "record", "csv", "trace_hz", "reports"}
+
+
+@dataclass(frozen=True)
+class Launch:
+    settings: RunSettings
+    entries: tuple[SuiteEntry, ...]
+    run_dir: Path | None
+    source: Path
+
+
+def _list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+
+def parse_stack(value: Any, params: Any = None) -> StackRef | None:
+    if value in (None, "none", "None", ""):
+        return None
+    return StackRef(str(value), dict(params or {}))
+
+
+def load_launch(path: str | Path) -> Launch:
+    path = Path(path)
+    data = load_located(path)
+    if not isinstance(data, dict):
+        raise ConfigError("a launch file is a mapping (name, stack, suite, executor, ...)", file=path)
+    check_keys(data, _TOP, file=path, element="launch")
+    base = path.parent
+
+    def rel(p: Any) -> str:
+        return str((base / str(p)).resolve())
+
+    suite = data.get("suite")
+    if not isinstance(suite, dict):
+        raise ConfigError("'suite' must be a mapping with library, index or directory", file=path,
+                          line=line_of(data), element="suite")
+    check_keys(suite, _SUITE, file=path, element="suite")
+    sources = [k for k in ("library", "index", "directory") if suite.get(k)]
+    if len(sources) != 1:
+        raise ConfigError("'suite' needs exactly one of library: true, index: PATH, directory: PATH", file=path,
+                          line=line_of(suite), element="suite")
+    if sources[0] == "directory":
+        entries = load_directory(rel(suite["directory"]))
+    else:
+        entries = list(load_index(default_library_index() if sources[0] == "library" else rel(suite["index"])).entries)
+    entries = select(entries, families=_list(suite.get("family")), tags=_list(suite.get("tag")),
+                     ids=_list(suite.get("id")))
+
+    executor = data.get("executor", "pool")
+    if isinstance(executor, str):
+        executor = {"kind": executor}
+    if not isinstance(executor, dict):
+        raise ConfigError("'executor' is a kind (sequential, pool, ray) or a mapping", file=path, element="executor")
+    check_keys(executor, _EXECUTOR, file=path, element="executor")
+    outputs = data.get("outputs") or {}
+    if not isinstance(outputs, dict):
+        raise ConfigError("'outputs' must be a mapping", file=path, element="outputs")
+    check_keys(outputs, _OUTPUTS, file=path, element="outputs")
+    rig = data.get("sensor_rig")
+    if rig:
+        from sensors.rig import load_rig
+
+        load_rig(rel(rig))  # a bad rig fails now, naming its own file and line
+    try:
+        settings = RunSettings(
+            seed=int(data.get("seed", 0)), dt=float(data.get("dt", 0.01)), max_time=float(data.get("max_time", 600.0)),
+            backend=str(data.get("backend", "native")), stack=parse_stack(data.get("stack"), data.get("stack_params")),
+            sensor_rig=rel(rig) if rig else None,
+            requirements=rel(data["requirements"]) if data.get("requirements") else None,
+            executor=str(executor.get("kind", "pool")), jobs=int(executor.get("jobs", 0)),
+            address=executor.get("address"),
+            timeout=float(executor["timeout"]) if executor.get("timeout") is not None else 600.0,
+            memory_limit_mb=int(executor["memory_limit_mb"]) if executor.get("memory_limit_mb") else 4096,
+            csv=bool(outputs.get("csv", True)), record=bool(outputs.get("record", False)),
+            trace_hz=float(outputs.get("trace_hz", 10.0)),
+            reports=tuple(_list(outputs.get("reports")) or ("junit", "json", "html")),
+            name=str(data.get("name", path.stem)))
+    except ConfigError as exc:
+        raise ConfigError(exc.cause, file=path, line=line_of(data), element="launch") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"bad value: {exc}", file=path, line=line_of(data), element="launch") from None
+    run_dir = Path(rel(outputs["dir"])) if outputs.get("dir") else None
+    return Launch(settings, tuple(entries), run_dir, path)

@@ -1,0 +1,91 @@
+"""``report.html``: one self-contained page a person opens offline in a browser.
+
+Everything is inline — CSS, the small vanilla-JS renderer (tables, filters,
+canvas replay and plots; no CDN, no library) and the data as a JSON
+``<script type="application/json">`` block.  The replay and the plots read
+the per-scenario trace (``trace.json``: poses sampled from the run, ego
+speed, TTC, distance and acceleration series).  To keep the file small for
+a library run, traces are embedded for every failed or errored scenario and
+for passing ones up to ``max_traces`` in all; the others list their
+artifacts.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+from simplatform.results import ScenarioResult
+from simplatform.runner.reports.json_report import report_dict
+from simplatform.runner.reports.summary import finite
+from simplatform.runner.suite import SuiteEntry
+
+ASSETS = Path(__file__).with_name("assets")
+MAX_TRACES = 200
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><style>{css}</style></head>
+<body><header><h1>{title}</h1><div class="meta">{meta}</div></header>
+<main>
+<section><h2>Summary</h2><div class="cards" id="cards"></div></section>
+<section><h2>By family</h2><table id="families"><thead><tr><th>family</th><th>scenarios</th><th>pass</th><th>fail</th>
+<th>error</th><th>pass rate</th><th>mean score</th></tr></thead><tbody></tbody></table></section>
+<section><h2>By requirement</h2><table id="requirements"><thead><tr><th>id</th><th>text</th><th>check</th><th>pass</th>
+<th>fail</th><th>error</th></tr></thead><tbody></tbody></table></section>
+<section><h2>Scenarios</h2><div class="filters"><input id="f-text" placeholder="search id, family, tag">
+<select id="f-verdict"><option value="">all verdicts</option><option>pass</option><option>fail</option><option>error</option></select>
+<select id="f-family"><option value="">all families</option></select><span id="f-count" class="muted"></span></div>
+<div class="tablewrap"><table id="scenarios"><thead><tr><th>id</th><th>family</th><th>verdict</th><th>failed / error</th>
+<th>score</th><th>sim s</th><th>wall s</th><th>tags</th></tr></thead><tbody></tbody></table></div></section>
+<section id="detail" hidden><h2 id="d-title"></h2><div id="d-info"></div>
+<table id="d-reqs"><thead><tr><th>requirement</th><th>verdict</th><th>check</th><th>value</th><th>worst at</th>
+<th>with</th><th>evidence</th></tr></thead><tbody></tbody></table>
+<p id="d-noreplay" class="muted" hidden>No replay embedded for this scenario (see its trajectory log).</p>
+<div id="d-replay"><div class="controls"><button id="r-play">play</button><input id="r-time" type="range" min="0" value="0">
+<span id="r-label"></span></div><div class="grid"><canvas id="replay" height="360"></canvas><div class="plots">
+<canvas id="p-speed" height="160"></canvas><canvas id="p-ttc" height="160"></canvas>
+<canvas id="p-distance" height="160"></canvas><canvas id="p-accel" height="160"></canvas></div></div></div></section>
+</main>
+<script type="application/json" id="report-data">{data}</script>
+<script>{js}</script>
+</body></html>
+"""
+
+
+def _traces(results: Sequence[ScenarioResult], max_traces: int) -> dict[str, Any]:
+    chosen = [r for r in results if r.verdict.value != "pass"]
+    chosen += [r for r in results if r.verdict.value == "pass"][: max(0, max_traces - len(chosen))]
+    out = {}
+    for r in chosen:
+        path = r.artifacts.get("trace")
+        if not path:
+            continue
+        try:
+            out[r.scenario_id] = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside <script>: no '</' can close the element (HTML §4.12.1.3)."""
+    return json.dumps(finite(value), separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+
+
+def write_html(path: Path, results: Sequence[ScenarioResult], meta: dict[str, Any], entries: Sequence[SuiteEntry],
+               *, max_traces: int = MAX_TRACES) -> None:
+    data = report_dict(results, meta, entries)
+    data["traces"] = _traces(results, max_traces)
+    settings = meta["settings"]
+    title = f"simplatform run — {settings.get('name') or Path(path).parent.name}"
+    info = (f"started {meta.get('started')} · finished {meta.get('finished')} · seed {settings.get('seed')} · "
+            f"dt {settings.get('dt')} s · stack {(settings.get('stack') or {}).get('factory', 'none')} · "
+            f"simplatform {meta['versions'].get('simplatform')}")
+    page = PAGE.format(title=html.escape(title), meta=html.escape(info),
+                       css=(ASSETS / "report.css").read_text(encoding="utf-8"),
+                       js=(ASSETS / "report.js").read_text(encoding="utf-8"), data=_script_json(data))
+    path.write_text(page, encoding="utf-8")

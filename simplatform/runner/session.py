@@ -1,0 +1,159 @@
+"""Run a suite into a run directory, or resume one: the runner's top level.
+
+Run directory layout::
+
+    RUN_DIR/results.sqlite              the store (settings, suite, one row per scenario)
+    RUN_DIR/scenarios/<id>/<id>.csv     trajectory log (esmini columns)
+    RUN_DIR/scenarios/<id>/<id>.mcap    recording (when asked)
+    RUN_DIR/scenarios/<id>/trace.json   sampled poses and series for the report
+    RUN_DIR/report.html, junit.xml, results.json
+
+``run_suite`` stores the settings and the resolved suite first, so
+``resume_run(RUN_DIR)`` needs nothing else: it re-derives every scenario's
+config hash and skips those stored under the same one.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from simplatform import __version__
+from simplatform.errors import EXIT_OK, EXIT_VERDICT_FAILED, ConfigError
+from simplatform.results import ScenarioResult
+from simplatform.runner.executors import make_executor
+from simplatform.runner.progress import Progress
+from simplatform.runner.settings import RunSettings, scenario_key, settings_digest
+from simplatform.runner.store import ResultsStore
+from simplatform.runner.suite import SuiteEntry
+from simplatform.runner.task import ScenarioTask, derive_seed
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_dir: Path
+    results: tuple[ScenarioResult, ...]
+    counts: dict[str, int]
+    ran: int
+    skipped: int
+    reports: dict[str, Path]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every scenario passed; 1 when any failed or errored (an error is a result, not exit 3)."""
+        return EXIT_OK if all(r.verdict.value == "pass" for r in self.results) else EXIT_VERDICT_FAILED
+
+
+def versions() -> dict[str, str]:
+    import numpy
+
+    return {"simplatform": __version__, "python": platform.python_version(), "numpy": numpy.__version__,
+            "platform": platform.platform()}
+
+
+def requirements_for(entries: Sequence[SuiteEntry], settings: RunSettings) -> dict[str, tuple[Any, ...]]:
+    """Each scenario's requirements: its set, the run's overrides merged by id, its .xosc criteria.
+
+    Loaded here, before the first scenario runs, so a typo fails the run at once (exit 2).
+    """
+    from metrics import RequirementSet, criteria_from_openscenario, load_requirement_set
+
+    override = load_requirement_set(settings.requirements) if settings.requirements else None
+    cache: dict[str, RequirementSet] = {}
+    out = {}
+    for e in entries:
+        base = RequirementSet(())
+        if e.requirements:
+            if e.requirements not in cache:
+                cache[e.requirements] = load_requirement_set(e.requirements)
+            base = cache[e.requirements]
+        if override is not None:
+            base = base.merge(override)
+        criteria = criteria_from_openscenario(e.path)
+        ids = {r.id for r in base}
+        out[e.scenario_id] = tuple(base) + tuple(r for r in criteria if r.id not in ids)
+    return out
+
+
+def _tasks(entries: Sequence[SuiteEntry], settings: RunSettings, run_dir: Path) -> list[ScenarioTask]:
+    reqs = requirements_for(entries, settings)
+    tasks = [ScenarioTask(entry=e, seed=derive_seed(settings.seed, e.scenario_id),
+                          out_dir=(run_dir / "scenarios" / e.scenario_id).resolve(), dt=settings.dt,
+                          max_time=settings.max_time, csv=settings.csv, record=settings.record,
+                          trace_hz=settings.trace_hz, stack=settings.stack, requirements=reqs[e.scenario_id],
+                          timeout=settings.timeout, memory_limit_mb=settings.memory_limit_mb)
+             for e in entries]
+    # longest first packs a pool tighter (LPT scheduling, Graham 1969); ties in suite order
+    order = {e.scenario_id: k for k, e in enumerate(entries)}
+    return sorted(tasks, key=lambda t: (-(t.entry.expected_duration or 0.0), order[t.entry.scenario_id]))
+
+
+def run_suite(entries: Sequence[SuiteEntry], settings: RunSettings, run_dir: str | Path, *,
+              quiet: bool = False) -> RunOutcome:
+    """Start a new run in ``run_dir`` (which must not hold one already)."""
+    if not entries:
+        raise ConfigError("the suite is empty (check the filters)")
+    run_dir = Path(run_dir)
+    store = ResultsStore(run_dir, create=True)
+    try:
+        if store.meta() is not None:
+            raise ConfigError("this directory already holds a run; resume it with --resume or choose another",
+                              file=run_dir)
+        suite = [e.to_dict() for e in entries]
+        requirements_for(entries, settings)  # fail on a bad requirement set before storing anything
+        store.begin(settings.to_dict(), settings_digest(settings), suite, versions())
+    finally:
+        store.close()
+    return resume_run(run_dir, quiet=quiet)
+
+
+def resume_run(run_dir: str | Path, *, quiet: bool = False, **execution: Any) -> RunOutcome:
+    """Run what ``run_dir``'s store lacks (or holds under another config hash), then write reports.
+
+    ``execution`` may change how (executor, jobs, address), never what, is run.
+    """
+    from simplatform.runner.reports import write_reports
+
+    run_dir = Path(run_dir)
+    store = ResultsStore(run_dir)
+    try:
+        meta = store.meta()
+        if meta is None:
+            raise ConfigError("the run directory's store holds no run", file=run_dir)
+        settings = RunSettings.from_dict(meta["settings"]).with_execution(**execution)
+        entries = [SuiteEntry.from_dict(d) for d in meta["suite"]]
+        digest = settings_digest(settings)
+        keys = {e.scenario_id: scenario_key(digest, e.to_dict()) for e in entries}
+        done = store.done_hashes()
+        todo = [e for e in entries if done.get(e.scenario_id) != keys[e.scenario_id]]
+        family = {e.scenario_id: e.family for e in entries}
+        store.mark_resumed()
+        finished = Counter(r.verdict.value for r in store.results() if done.get(r.scenario_id) == keys.get(r.scenario_id))
+        progress = Progress(len(entries), done=finished, quiet=quiet)
+
+        def on_result(result: dict[str, Any]) -> None:
+            sid = result["scenario_id"]
+            store.put(result, keys[sid], family[sid])
+            progress.update(result["verdict"])
+
+        if todo:
+            executor = make_executor(settings)
+            try:
+                executor.run(_tasks(todo, settings, run_dir), on_result)
+            finally:
+                executor.close()
+                progress.close()
+        else:
+            progress.close()
+        store.finish()
+        results = tuple(r for r in store.results() if r.scenario_id in keys)
+        meta = store.meta()
+    finally:
+        store.close()
+    reports = write_reports(run_dir, results, meta, entries, settings.reports)
+    counts = Counter(r.verdict.value for r in results)
+    return RunOutcome(run_dir, results, {k: counts.get(k, 0) for k in ("pass", "fail", "error")},
+                      len(todo), len(entries) - len(todo), reports)
