@@ -262,6 +262,12 @@ class GlobalRunner:
         self.el = el
 
     def start(self, engine, actors) -> bool:
+        from simplatform.engine.build import located
+
+        with located(self.el):
+            return self._start()
+
+    def _start(self) -> bool:
         el = self.el
         kind = type(el).__name__
         eng = self.engine

@@ -14,7 +14,7 @@ from simplatform.engine.conditions import compile_entity_condition, compile_valu
 from simplatform.engine.entities import EntitySpec
 from simplatform.engine.storyboard import Element
 from simplatform.engine.triggers import ConditionRuntime, TriggerRuntime
-from simplatform.errors import ScenarioError
+from simplatform.errors import InputError, ScenarioError
 from simplatform.world import EntityKind
 
 
@@ -53,12 +53,18 @@ def entity_specs(scenario, ego_name: str | None) -> list[EntitySpec]:
 
 
 def guess_ego(scenario) -> str | None:
-    """The ego: an entity named 'Ego'/'ego'/'hero' (esmini, CARLA conventions), else the first vehicle."""
-    names = [o.name for o in scenario.entities.scenario_objects]
-    for n in names:
-        if n.lower() in ("ego", "hero", "egovehicle", "ego_vehicle"):
-            return n
-    return names[0] if names else None
+    """The ego, by a documented rule: (1) the launch/config ``ego`` name (checked by the
+    engine); else (2) an entity named ego / hero / egovehicle / ego_vehicle in any case
+    (esmini's and CARLA ScenarioRunner's conventions), the first such in file order;
+    else (3) the first Vehicle in file order; else (4) the first entity; None without entities."""
+    objs = list(scenario.entities.scenario_objects)
+    for o in objs:
+        if o.name.lower() in ("ego", "hero", "egovehicle", "ego_vehicle"):
+            return o.name
+    for o in objs:
+        if type(scenario.entity_object(o.name)).__name__ == "Vehicle":
+            return o.name
+    return objs[0].name if objs else None
 
 
 def compile_trigger(engine, trig) -> TriggerRuntime | None:
@@ -116,6 +122,25 @@ def private_leaf(private_action):
     return el
 
 
+class located:
+    """Input errors raised while an action runs (a road-model query off the map, a bad
+    controller property) get the action's file, line and element when they have none:
+    they stem from the scenario, so they are exit 2, never an internal error."""
+
+    def __init__(self, el) -> None:
+        self.el = el
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None or not isinstance(exc, InputError) or exc.location.file is not None:
+            return False
+        src = getattr(self.el, "source", None)
+        raise ScenarioError(exc.cause, file=getattr(src, "file", None), line=getattr(src, "line", None),
+                            element=getattr(src, "element", None) or type(self.el).__name__) from None
+
+
 class PrivateActionRunner:
     """One OpenSCENARIO private action applied to each actor; done when all actors are."""
 
@@ -131,25 +156,27 @@ class PrivateActionRunner:
 
     def start(self, engine, actors) -> bool:
         self.parts = []
-        for actor in actors:
-            engine.entity_index(actor, self.leaf)
-            part = self.cls(engine, actor, self.leaf)
-            engine.claim(part, self)
-            if not part.start():
-                self.parts.append(part)
-            else:
-                engine.release(part)
+        with located(self.leaf):
+            for actor in actors:
+                engine.entity_index(actor, self.leaf)
+                part = self.cls(engine, actor, self.leaf)
+                engine.claim(part, self)
+                if not part.start():
+                    self.parts.append(part)
+                else:
+                    engine.release(part)
         return not self.parts
 
     def step(self, engine, dt: float) -> bool:
         still = []
-        for part in self.parts:
-            if part.done:
-                continue
-            if part.step(dt):
-                engine.release(part)
-            else:
-                still.append(part)
+        with located(self.leaf):
+            for part in self.parts:
+                if part.done:
+                    continue
+                if part.step(dt):
+                    engine.release(part)
+                else:
+                    still.append(part)
         self.parts = still
         return not still
 
