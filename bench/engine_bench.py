@@ -3,9 +3,8 @@
 Cases (dt = 0.01, one core): a 20 s two-vehicle cut-in; the same with 20
 traffic vehicles; a batch of 50 parameter variants of the cut-in in one
 process.  Module imports are done before timing (a process pays them once).
-NOTE: the 20 traffic vehicles run on the default controller (constant speed
-along their lanes), not under driver-model controllers: the IDM/MOBIL
-hook-up to vehicle_models is not wired yet.
+The 20 traffic vehicles drive under driver-model controllers (ObjectController
+with IDM+MOBIL properties): moved by the native backend's vehicle fleet.
 """
 
 from __future__ import annotations
@@ -29,7 +28,9 @@ def _with_traffic(directory: Path, n: int) -> Path:
     ents, inits = [], []
     for k in range(n):
         name = f"Traffic{k}"
-        ents.append(f'<ScenarioObject name="{name}">' + _vehicle_xml(name) + "</ScenarioObject>")
+        ents.append(f'<ScenarioObject name="{name}">' + _vehicle_xml(name) + '<ObjectController><Controller '
+                    'name="TrafficDriver"><Properties><Property name="model" value="idm_mobil"/></Properties>'
+                    "</Controller></ObjectController></ScenarioObject>")
         lane = (-1, -2, 1, 2)[k % 4]
         s = 100 + 40 * (k // 4) if lane < 0 else 900 - 40 * (k // 4)
         inits.append(

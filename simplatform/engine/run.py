@@ -43,12 +43,34 @@ class RunConfig:
     ego: str | None = None
 
 
-def _load(spec: ScenarioSpec):
-    from simplatform.openscenario.loader import load_scenario
+_ROADS: dict[tuple[str, int, int], Any] = {}
+
+
+def cached_road_network(path) -> Any:
+    """``load_opendrive`` once per process per (path, mtime, size): a batch of variants on one
+    map parses it once, and the lane tables cached on the network object are shared too."""
     from simplatform.opendrive import load_opendrive
 
+    p = Path(path).resolve()
+    try:
+        st = p.stat()
+        key = (str(p), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return load_opendrive(p)  # the loader reports the missing file
+    net = _ROADS.get(key)
+    if net is None:
+        if len(_ROADS) >= 16:
+            _ROADS.pop(next(iter(_ROADS)))
+        net = load_opendrive(p)
+        _ROADS[key] = net
+    return net
+
+
+def _load(spec: ScenarioSpec):
+    from simplatform.openscenario.loader import load_scenario
+
     scenario = load_scenario(spec.path, spec.parameters)
-    road = load_opendrive(scenario.road_network_path) if scenario.road_network_path is not None else None
+    road = cached_road_network(scenario.road_network_path) if scenario.road_network_path is not None else None
     return scenario, road
 
 
