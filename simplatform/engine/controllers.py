@@ -46,9 +46,9 @@ def driver_config(ctrl) -> DriverConfig | None:
     if not named and not (props and set(props) & PROPERTY_NAMES):
         return None
     src = getattr(ctrl, "source", None)
-    # properties the driver models do not know belong to some other simulator: ignore them only
-    # when the controller is recognised by name; otherwise the unknown name is an error to report
-    if named:
-        props = {k: v for k, v in props.items() if k in PROPERTY_NAMES}
+    # a controller recognised by name whose properties are all foreign (another simulator's)
+    # runs the default driver; once one driver property is given, an unknown name is a typo to report
+    if named and not set(props) & PROPERTY_NAMES:
+        props = {}
     return driver_config_from_properties(props, file=getattr(src, "file", None), line=getattr(src, "line", None),
                                          element="Controller")

@@ -57,3 +57,38 @@ def test_swarm_fills_the_road_around_the_ego_and_is_deterministic(tmp_path):
     other = run_scenario(path, RunConfig(out_dir=tmp_path / "c", seed=8))
     assert (tmp_path / "c" / "swarm.csv").read_bytes() != (tmp_path / "a" / "swarm.csv").read_bytes()
     del again, other
+
+
+def test_unknown_driver_property_is_a_clear_input_error(tmp_path, capsys):
+    from simplatform.cli import main
+
+    path = scenarios.idm_follow(tmp_path, duration=1.0)
+    text = path.read_text().replace('name="model"', 'name="modell"')
+    path.write_text(text)
+    assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "modell" in err and "Traceback" not in err
+
+
+def test_brake_override_stops_a_model_driven_vehicle(tmp_path):
+    path = scenarios.idm_follow(tmp_path, duration=12.0)
+    brake = ('<Event name="brake" priority="parallel"><Action name="b"><PrivateAction><ControllerAction>'
+             '<OverrideControllerValueAction><Throttle active="true" value="0"/><Brake active="true" value="1"/>'
+             '<Clutch active="false" value="0"/><ParkingBrake active="false" value="0"/>'
+             '<SteeringWheel active="false" value="0"/><Gear active="false" number="1"/>'
+             '</OverrideControllerValueAction></ControllerAction></PrivateAction></Action><StartTrigger><ConditionGroup>'
+             '<Condition name="at2" delay="0" conditionEdge="rising"><ByValueCondition><SimulationTimeCondition '
+             'value="2" rule="greaterOrEqual"/></ByValueCondition></Condition></ConditionGroup></StartTrigger></Event>')
+    story = ('<Story name="s"><Act name="a"><ManeuverGroup maximumExecutionCount="1" name="g"><Actors '
+             'selectTriggeringEntities="false"><EntityRef entityRef="Follower"/></Actors><Maneuver name="m">'
+             + brake + '</Maneuver></ManeuverGroup><StartTrigger><ConditionGroup><Condition name="go" delay="0" '
+             'conditionEdge="none"><ByValueCondition><SimulationTimeCondition value="0" rule="greaterOrEqual"/>'
+             '</ByValueCondition></Condition></ConditionGroup></StartTrigger></Act></Story>')
+    text = path.read_text()
+    text = text.replace("<StopTrigger>", story + "<StopTrigger>", 1)
+    path.write_text(text)
+    run_scenario(path, RunConfig(out_dir=tmp_path / "o"))
+    rows = [r for r in _rows(tmp_path / "o" / "idm_follow.csv") if r["name"] == "Follower"]
+    assert float(rows[-1]["speed"]) == pytest.approx(0.0, abs=0.05)
+    at3 = next(r for r in rows if abs(float(r["time"]) - 3.0) < 1e-6)
+    assert float(at3["speed"]) < 14.0  # braking hard from 15 m/s after t = 2 s
