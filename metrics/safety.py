@@ -18,12 +18,18 @@ class CollisionMetric(Metric):
 
     Broad phase by bounding discs, narrow phase by the separating-axis test
     (``metrics.geometry``); pairs the backend reports in
-    ``snapshot.collisions`` (e.g. CARLA's collision sensor) are added.  A
-    contact counts at its onset; like ScenarioRunner's ``CollisionTest``
-    (``MAX_ID_TIME = 5`` s) a new contact with the same other party within
-    5 s of the last one is the same collision.  Evidence: the other party,
-    its Leaderboard class (pedestrian / vehicle / static) and the relative
-    speed at impact.
+    ``snapshot.collisions`` (e.g. CARLA's collision sensor) are added.
+
+    Ego collisions are counted by the rules of ScenarioRunner's
+    ``CollisionTest`` (Leaderboard 2.0), so that counts and penalties match
+    the Leaderboard: every step in contact is a candidate, ignored when the
+    other party is the one of the last collision within ``MAX_ID_TIME`` = 5 s
+    (static objects are not remembered), when the ego is still within
+    ``COLLISION_RADIUS`` = 5 m of the last collision, or when the ego is
+    slower than ``EPSILON`` = 0.1 m/s ("not its fault").  ``collisions_all``
+    counts contact onsets of any pair (NPCs too), a pair re-touching within
+    5 s being the same collision.  Evidence: the other party, its Leaderboard
+    class (pedestrian / vehicle / static) and the relative speed at impact.
     """
 
     name = "collision"
@@ -35,7 +41,7 @@ class CollisionMetric(Metric):
         ScalarSpec("collisions_all", "1", "count", "count", "collisions between any two entities", event="collision_any"),
         ScalarSpec("collision_speed_max", "m/s", "speed", "final", "largest relative speed at an ego impact"),
     )
-    SAME_COLLISION_WINDOW = 5.0
+    MAX_ID_TIME, COLLISION_RADIUS, EPSILON = 5.0, 5.0, 0.1
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -43,19 +49,35 @@ class CollisionMetric(Metric):
         self._last_onset: dict[tuple[str, str], float] = {}
         self._pairs: dict[int, np.ndarray] = {}
         self._worst: tuple[float, float | None, tuple[str, ...]] = (0.0, None, ())
+        self._last_id: str | None = None
+        self._last_time = -math.inf
+        self._last_xy: tuple[float, float] | None = None
 
     def observe(self, frame: StepFrame) -> None:
+        snap = frame.snapshot
+        contact = self._contacts(frame)
+        for pair in sorted(contact - self._in_contact):
+            last = self._last_onset.get(pair)
+            self._last_onset[pair] = frame.time
+            if last is None or frame.time - last >= self.MAX_ID_TIME:
+                a, b = snap.index(pair[0]), snap.index(pair[1])
+                rel = float(np.hypot(snap.vx[a] - snap.vx[b], snap.vy[a] - snap.vy[b]))
+                self.events.append(MetricEvent(frame.time, "collision_any", pair, rel))
+        self._in_contact = contact
+        if frame.ego_index is not None:
+            self._ego_collisions(frame, sorted(p[1] if p[0] == frame.ego else p[0] for p in contact if frame.ego in p))
+
+    def _contacts(self, frame: StepFrame) -> set[tuple[str, str]]:
         snap = frame.snapshot
         n = len(snap)
         if n not in self._pairs:
             self._pairs[n] = np.triu(np.ones((n, n), dtype=bool), 1)
-        upper = self._pairs[n]
         c = frame.centers
         reach = frame.radius
         dx = c[:, 0, None] - c[None, :, 0]
         dy = c[:, 1, None] - c[None, :, 1]
         rr = reach[:, None] + reach[None, :]
-        near = (dx * dx + dy * dy <= rr * rr) & upper
+        near = (dx * dx + dy * dy <= rr * rr) & self._pairs[n]
         contact: set[tuple[str, str]] = set()
         if near.any():
             i, j = np.nonzero(near)
@@ -65,28 +87,28 @@ class CollisionMetric(Metric):
             contact = {tuple(sorted((snap.names[a], snap.names[b]))) for a, b in zip(i[hit], j[hit])}
         if snap.collisions:
             contact |= {tuple(sorted(p)) for p in snap.collisions if p[0] in snap.names and p[1] in snap.names}
-        for pair in contact - self._in_contact:
-            last = self._last_onset.get(pair)
-            self._last_onset[pair] = frame.time
-            if last is not None and frame.time - last < self.SAME_COLLISION_WINDOW:
-                continue
-            self._record(frame, pair)
-        self._in_contact = contact
+        return contact
 
-    def _record(self, frame: StepFrame, pair: tuple[str, str]) -> None:
-        snap = frame.snapshot
-        a, b = snap.index(pair[0]), snap.index(pair[1])
-        rel_speed = float(np.hypot(snap.vx[a] - snap.vx[b], snap.vy[a] - snap.vy[b]))
-        self.events.append(MetricEvent(frame.time, "collision_any", pair, rel_speed))
-        if frame.ego not in pair:
-            return
-        other = pair[1] if pair[0] == frame.ego else pair[0]
-        kind = frame.kind_of(snap.index(other))
-        detail = f"{kind} {other}, relative speed {rel_speed:.2f} m/s"
-        self.events.append(MetricEvent(frame.time, "collision", (other,), rel_speed, detail))
-        self.events.append(MetricEvent(frame.time, f"collision_{kind}", (other,), rel_speed, detail))
-        if self._worst[1] is None or rel_speed > self._worst[0]:
-            self._worst = (rel_speed, frame.time, (other,))
+    def _ego_collisions(self, frame: StepFrame, others: list[str]) -> None:
+        snap, e = frame.snapshot, frame.ego_index
+        x, y = float(snap.x[e]), float(snap.y[e])
+        if self._last_xy is not None and math.hypot(x - self._last_xy[0], y - self._last_xy[1]) > self.COLLISION_RADIUS:
+            self._last_xy = None
+        if self._last_id is not None and frame.time - self._last_time > self.MAX_ID_TIME:
+            self._last_id = None
+        for other in others:
+            if other == self._last_id or self._last_xy is not None or abs(float(snap.speed[e])) < self.EPSILON:
+                continue
+            k = snap.index(other)
+            kind = frame.kind_of(k)
+            rel = float(np.hypot(snap.vx[e] - snap.vx[k], snap.vy[e] - snap.vy[k]))
+            detail = f"{kind} {other}, relative speed {rel:.2f} m/s"
+            self.events.append(MetricEvent(frame.time, "collision", (other,), rel, detail))
+            self.events.append(MetricEvent(frame.time, f"collision_{kind}", (other,), rel, detail))
+            if self._worst[1] is None or rel > self._worst[0]:
+                self._worst = (rel, frame.time, (other,))
+            self._last_time, self._last_xy = frame.time, (x, y)
+            self._last_id = other if kind != "static" else None
 
     def result(self) -> MetricResult:
         counts = {k: 0 for k in ("collision", "collision_pedestrian", "collision_vehicle", "collision_static", "collision_any")}

@@ -114,3 +114,28 @@ def test_closest_approach_of_crossing_traffic_and_static_collision():
               t_end=1.5, dt=0.1)
     assert hit.metrics["collision"].scalars["collisions_static"] == 1
     assert hit.metrics["collision"].scalars["collisions_all"] == 1
+
+
+def test_a_car_backing_into_the_stopped_ego_is_not_the_egos_collision():
+    # ScenarioRunner CollisionTest.EPSILON: an ego slower than 0.1 m/s is not at fault.
+    ev = run(MetricSuite(ScenarioContext()), lambda t: [entity("ego", 0, 0, speed=0, ego=True),
+                                                       entity("reverser", 6 - 2 * t, 0, speed=-2)], t_end=2.0, dt=0.1)
+    c = ev.metrics["collision"].scalars
+    assert c["collisions"] == 0 and c["collisions_all"] == 1
+
+
+def test_a_second_contact_within_5_m_of_a_crash_is_the_same_crash():
+    # COLLISION_RADIUS: the ego hits box1 at x = 7.75 (t = 0.775 s), brakes at 25 m/s² and, still moving,
+    # touches box2 1.6 m further on: one collision for the Leaderboard, two contacts in all.
+    t0 = 0.775
+
+    def states(t):
+        tau = min(max(t - t0, 0.0), 0.4)
+        x = 10 * min(t, t0) + 10 * tau - 12.5 * tau * tau
+        v = 10.0 if t < t0 else 10 - 25 * tau
+        return [entity("ego", x, 0, speed=v, ego=True),
+                entity("box1", 10, 0, length=0.5, width=0.5, kind=EntityKind.MISC_OBJECT, category="obstacle"),
+                entity("box2", 11.6, 0, length=0.5, width=0.5, kind=EntityKind.MISC_OBJECT, category="obstacle")]
+    ev = run(MetricSuite(ScenarioContext()), states, t_end=2.0, dt=0.01)
+    c = ev.metrics["collision"].scalars
+    assert c["collisions_static"] == 1 and c["collisions_all"] == 2
