@@ -14,6 +14,7 @@ The class shape follows CARLA ScenarioRunner's criteria (``CollisionTest``,
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -50,7 +51,7 @@ class ScalarSpec:
     event: str | None = None
 
 
-class Metric:
+class Metric(ABC):
     """A per-step observer with state over time.
 
     Subclasses set ``name``, ``scalars`` and ``requires`` (context fields that
@@ -69,11 +70,13 @@ class Metric:
         self.events: list[MetricEvent] = []
         self._times: list[float] = []
 
-    def observe(self, frame: "StepFrame") -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def observe(self, frame: "StepFrame") -> None:
+        """Take in one step."""
 
-    def result(self) -> MetricResult:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def result(self) -> MetricResult:
+        """Scalars, series, events and evidence so far; may be called more than once."""
 
 
 _REGISTRY: dict[str, type[Metric]] = {}

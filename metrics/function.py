@@ -200,10 +200,10 @@ class V2XReactionMetric(Metric):
         while self._pending and self._pending[0].time <= frame.time and responding:
             w = self._pending.pop(0)
             self._answered.append((w.time, frame.time - w.time, w.message))
-            self.events.append(MetricEvent(frame.time, "v2x_response", (), frame.time - w.time, w.message))
 
     def result(self) -> MetricResult:
-        events = list(self.events) + [MetricEvent(w.time, "v2x_unanswered", (), None, w.message) for w in self._pending]
+        events = [MetricEvent(t + dt, "v2x_response", (), dt, msg) for t, dt, msg in self._answered]
+        events += [MetricEvent(w.time, "v2x_unanswered", (), None, w.message) for w in self._pending]
         worst = max(self._answered, key=lambda a: a[1], default=None)
         value = math.inf if self._pending else (worst[1] if worst else 0.0)
         when = self._pending[0].time if self._pending else (worst[0] + worst[1] if worst else None)

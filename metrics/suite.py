@@ -11,13 +11,15 @@ Usage (what the engine loop does)::
 The always-on metrics (collisions, surrogate safety, kinematics, comfort,
 blocking, lane centre, timeouts, emergency-vehicle yield) run in every
 scenario; road-, route-, signal- and goal-dependent metrics run when the
-context provides what they need.  A requirement on a metric that cannot run
-gets an ``error`` verdict naming the missing context field.
+context provides what they need; without explicit stop lines they are
+derived from the road's traffic lights and stop signs.  A requirement on a
+metric that cannot run gets an ``error`` verdict naming the missing context
+field.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 from metrics.base import Metric, metric_classes, scalar_spec
@@ -26,6 +28,7 @@ from metrics.coverage import CoverageObserver
 from metrics.frame import StepFrame
 from metrics.requirements import Requirement, RequirementSet
 from metrics.scores import LeaderboardScore, leaderboard_score, scenario_scores
+from metrics.signals import stop_lines_from_road
 from metrics.verdicts import evaluate
 from simplatform.results import MetricEvent, MetricResult, RequirementVerdict, Verdict
 from simplatform.world import WorldSnapshot
@@ -65,6 +68,8 @@ class MetricSuite:
 
     def __init__(self, context: ScenarioContext, requirements: RequirementSet | Iterable[Requirement] = (),
                  *, extra_metrics: Iterable[str] = (), all_metrics: bool = True) -> None:
+        if context.road is not None and not context.stop_lines and getattr(context.road, "signals", None):
+            context = replace(context, stop_lines=stop_lines_from_road(context.road))
         self.context = context
         self.requirements = tuple(requirements)
         classes = metric_classes()

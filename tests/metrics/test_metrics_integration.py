@@ -92,3 +92,10 @@ def test_route_from_the_road_model_and_its_completion(real_road):
     assert ev.metrics["route_completion"].scalars["route_completion"] == pytest.approx(49.5, abs=0.6)
     assert ev.metrics["outside_route_lanes"].scalars["outside_route_lanes"] == 0.0
     assert math.isclose(ev.scores["leaderboard_driving_score"], ev.metrics["route_completion"].scalars["route_completion"])
+
+
+def test_suite_derives_stop_lines_from_the_road_signals(real_road):
+    ev = run(MetricSuite(ScenarioContext(road=real_road)),
+             lambda t: ([entity("ego", 130 + 10 * t, -1.75, speed=10, ego=True)], {"signals": {"7": "red"}}),
+             t_end=3.0, dt=0.05)
+    assert ev.metrics["traffic_control"].scalars["red_light_violations"] == 1

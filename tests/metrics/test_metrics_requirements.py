@@ -160,3 +160,12 @@ def test_evaluation_fills_the_scenario_result_fields():
     fields = ev.result_fields()
     assert fields["verdict"] is Verdict.PASS and fields["metrics"]["ttc_min"] == pytest.approx(1.6)
     assert set(fields["scores"]) >= {"safety", "function", "comfort", "overall"}
+
+
+def test_finishing_twice_gives_the_same_evaluation():
+    from metrics_testkit import FakeStraightRoad
+    suite = MetricSuite(ScenarioContext(road=FakeStraightRoad(), v2x_warnings=(V2XWarning(0.5, "x"),)))
+    first = run(suite, lambda t: [entity("ego", 10 + 10 * t, -1.75 + 0.5 * t, speed=10, vy=0.5, ego=True),
+                                  entity("lead", 30 + 10 * t, -1.75, speed=10)], t_end=2.0, dt=0.1)
+    second = suite.finish()
+    assert first.metrics == second.metrics and first.scores == second.scores
