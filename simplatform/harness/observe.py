@@ -1,0 +1,106 @@
+"""Per step: the sensor rig's outputs and the platform's own messages, as the stack's observations.
+
+Only topics due at their rates are included (``TopicRegistry.due``; the
+sensors' own ``is_due`` agrees, both being integer step maths), so a stack
+sees a 10 Hz object list every tenth step, exactly as a ROS node would.
+The sensor scene (open3d ray casting against the road mesh and the actors'
+boxes) is built only on steps where a sensor that casts rays is due.  The
+latched topics (route, route info, sensor mounts) ride in the first step's
+observations so that both transports hand them over at the same moment.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, is_dataclass
+from typing import Any, Mapping
+
+from sensors import SensorScene, build_rig, is_due
+from sensors import ros_messages
+from simplatform.bridge import TopicRegistry, TopicSpec, observations
+from simplatform.bridge.msgs import String
+from simplatform.bridge.topics import CLOCK, ODOMETRY, TRAFFIC_LIGHTS, VEHICLE_STATUS, Direction
+from simplatform.stacks.inputs import ROUTE_INFO, SENSOR_MOUNTS
+from simplatform.world import WorldSnapshot
+
+RAY_CASTING = frozenset({"lidar", "radar", "camera", "objects"})
+CAMERA_KEYS = {"image": "rgb", "camera_info": "camera_info"}
+CONVERTERS = {"objects": "to_detection3d_array", "lidar": "to_point_cloud2", "radar": "to_radar_scan",
+              "camera": "to_images", "gnss": "to_nav_sat_fix", "imu": "to_imu"}
+
+
+def registry_for(rig: Any, *, ground_truth_objects: bool = False) -> TopicRegistry:
+    """The fixed topics, the rig's sensor topics and the harness's latched side topics."""
+    registry = TopicRegistry.from_rig(rig.sensors, ground_truth_objects=ground_truth_objects)
+    registry.add(TopicSpec(ROUTE_INFO, "std_msgs/msg/String", Direction.TO_STACK, latched=True))
+    registry.add(TopicSpec(SENSOR_MOUNTS, "std_msgs/msg/String", Direction.TO_STACK, latched=True))
+    return registry
+
+
+def v2x_message(items: Any) -> String:
+    """A V2X radio's deliveries of one step as one JSON document: a list of {"message": type, ...fields}."""
+    docs = []
+    for item in items or ():
+        if is_dataclass(item):
+            docs.append({"message": type(item).__name__, **asdict(item)})
+        elif isinstance(item, Mapping):
+            docs.append(dict(item))
+    return String(data=json.dumps(docs, sort_keys=True, default=float, separators=(",", ":")))
+
+
+class Observer:
+    """Builds each step's observation dict from a snapshot."""
+
+    def __init__(self, rig: Any, registry: TopicRegistry, dt: float, *, static_world: Any = None,
+                 geo_reference: Any = None, latched: Mapping[str, Any] | None = None) -> None:
+        self.rig = rig
+        self.sensors = build_rig(rig, geo_reference)
+        self.registry = registry
+        self.dt = dt
+        self.static_world = static_world
+        self.latched = dict(latched or {})
+        self.topics = {spec.sensor: [] for spec in registry if spec.sensor}
+        for spec in registry:
+            if spec.sensor:
+                self.topics[spec.sensor].append(spec.name)
+
+    def observe(self, snapshot: WorldSnapshot) -> dict[str, Any]:
+        step = snapshot.step
+        out: dict[str, Any] = {}
+        if step == 0:
+            out.update(self.latched)
+        due = {spec.name for spec in self.registry.due(step, self.dt)}
+        if ODOMETRY in due:
+            out[ODOMETRY] = observations.ego_odometry(snapshot)
+        if VEHICLE_STATUS in due:
+            out[VEHICLE_STATUS] = observations.vehicle_status(snapshot)
+        if TRAFFIC_LIGHTS in due:
+            out[TRAFFIC_LIGHTS] = observations.traffic_lights(snapshot.signals)
+        if "/ground_truth/objects" in due:
+            out["/ground_truth/objects"] = observations.ground_truth_objects(snapshot)
+        scene = None
+        for cfg in self.rig.sensors:
+            if not is_due(cfg, step, self.dt):
+                continue
+            if cfg.type in RAY_CASTING and scene is None:
+                scene = SensorScene(self.static_world, snapshot)
+            output = self.sensors[cfg.name].sense(snapshot, scene if cfg.type in RAY_CASTING else None)
+            self._add(cfg, output, out)
+        out[CLOCK] = observations.clock(snapshot.time)
+        return out
+
+    def _add(self, cfg: Any, output: Any, out: dict[str, Any]) -> None:
+        topics = self.topics.get(cfg.name, [])
+        if cfg.type == "v2x":
+            out[topics[0]] = v2x_message(output)
+            return
+        if output is None:
+            return  # nothing has left the sensor's delay line yet
+        message = getattr(ros_messages, CONVERTERS[cfg.type])(output)
+        if cfg.type == "camera":
+            for topic in topics:
+                key = CAMERA_KEYS[topic.rsplit("/", 1)[-1]]
+                if key in message:
+                    out[topic] = message[key]
+            return
+        out[topics[0]] = message

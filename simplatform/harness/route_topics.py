@@ -1,0 +1,155 @@
+"""The route a stack is asked to follow, and the latched topics that describe it.
+
+The harness computes the route with the road model (never the stack): from
+the ego's lane position at the start either to an explicit goal
+(``RoadNetwork.route``) or, without one, ``route_length`` metres along the
+lanes ahead, taking at each fork a successor on the ego's assigned route
+(AssignRouteAction) or else the first one — the engine's default controller
+makes the same choice.  It is published as ``/route`` (nav_msgs/Path,
+lane-centre waypoints every ``spacing`` metres) and ``/route/info`` (per
+waypoint speed limit, lane width, same-direction lanes on each side, lane
+id; the stop lines of the map's traffic lights) — shapes documented in
+:mod:`simplatform.stacks.inputs`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import numpy as np
+
+from simplatform.bridge import observations
+from simplatform.bridge.msgs import Path, String
+from simplatform.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Segment:
+    road_id: str
+    lane_id: int
+    s_start: float
+    s_end: float
+
+
+@dataclass(frozen=True)
+class RouteWaypoints:
+    """Lane-centre points along the route and what the road says about each."""
+
+    x: np.ndarray
+    y: np.ndarray
+    heading: np.ndarray
+    road_ids: tuple[str, ...]
+    lane_ids: np.ndarray
+    s: np.ndarray
+    speed_limit: tuple[float | None, ...]
+    lane_width: np.ndarray
+    lanes_left: np.ndarray
+    lanes_right: np.ndarray
+
+    def points(self) -> np.ndarray:
+        return np.stack([self.x, self.y], axis=1)
+
+
+def forward_segments(net: Any, road_id: str, lane_id: int, s: float, length: float,
+                     prefer: Iterable[str] = ()) -> list[Segment]:
+    """Lane segments from (road, lane, s) for ``length`` m in the driving direction."""
+    prefer = set(prefer)
+    out: list[Segment] = []
+    remaining = length
+    road, lane, s0 = road_id, lane_id, s
+    seen: set[tuple[str, int]] = set()
+    while remaining > 1e-6:
+        sense = net.driving_direction(road, lane)
+        road_len = float(net.roads[road].length)
+        end = road_len if sense > 0 else 0.0
+        available = abs(end - s0)
+        take = min(available, remaining)
+        s1 = s0 + sense * take
+        if take > 1e-6:
+            out.append(Segment(road, lane, s0, s1))
+        remaining -= take
+        if remaining <= 1e-6:
+            break
+        nexts = net.successors(road, lane)
+        if not nexts or (road, lane) in seen:  # dead end, or round a loop once
+            break
+        seen.add((road, lane))
+        road, lane = next(((r, ln) for r, ln in nexts if r in prefer), nexts[0])
+        s0 = 0.0 if net.driving_direction(road, lane) > 0 else float(net.roads[road].length)
+    if not out:
+        raise ConfigError(f"no lane to follow from road {road_id} lane {lane_id} s={s:.1f}", element="route")
+    return out
+
+
+def _count_side(net: Any, road: str, lane: int, s: float, side: int) -> int:
+    n, current = 0, lane
+    while n < 8:
+        nxt = net.neighbour_lane(road, current, s, side)
+        if nxt is None:
+            return n
+        n, current = n + 1, nxt
+    return n
+
+
+def sample(net: Any, segments: list[Segment], spacing: float = 2.0) -> RouteWaypoints:
+    """Waypoints every ``spacing`` m (each segment's ends included) with their lane attributes."""
+    xs, ys, hs, roads, lanes, ss, limits, widths, left, right = ([] for _ in range(10))
+    for k, seg in enumerate(segments):
+        n = max(2, int(math.ceil(abs(seg.s_end - seg.s_start) / spacing)) + 1)
+        s = np.linspace(seg.s_start, seg.s_end, n)
+        if k > 0:
+            s = s[1:]
+        poses = net.lane_poses(seg.road_id, seg.lane_id, s, np.zeros_like(s))
+        sense = net.driving_direction(seg.road_id, seg.lane_id)
+        xs.append(poses.x)
+        ys.append(poses.y)
+        hs.append(poses.heading + (0.0 if sense > 0 else math.pi))
+        for si in s:
+            si = float(si)
+            roads.append(seg.road_id)
+            lanes.append(seg.lane_id)
+            ss.append(si)
+            limits.append(net.speed_limit(seg.road_id, seg.lane_id, si))
+            widths.append(net.lane_width(seg.road_id, seg.lane_id, si))
+            left.append(_count_side(net, seg.road_id, seg.lane_id, si, +1))
+            right.append(_count_side(net, seg.road_id, seg.lane_id, si, -1))
+    return RouteWaypoints(np.concatenate(xs), np.concatenate(ys), np.concatenate(hs), tuple(roads),
+                          np.array(lanes), np.array(ss), tuple(limits), np.array(widths, dtype=float),
+                          np.array(left, dtype=float), np.array(right, dtype=float))
+
+
+def route_message(route: RouteWaypoints) -> Path:
+    return observations.route_path(zip(route.x, route.y, route.heading))
+
+
+def route_info_message(route: RouteWaypoints, stop_lines: Iterable[Any] = ()) -> String:
+    """``/route/info`` as documented in ``simplatform.stacks.inputs`` (stop lines: metrics ``StopLine``s)."""
+    lines = []
+    for line in stop_lines:
+        if getattr(line, "signal_id", None) is None:
+            continue
+        lines.append({"id": observations.signal_id(str(line.signal_id)),
+                      "x": round(0.5 * (line.p0[0] + line.p1[0]), 6), "y": round(0.5 * (line.p0[1] + line.p1[1]), 6),
+                      "heading": round(float(line.direction), 9)})
+    doc = {
+        "speed_limit": [None if v is None else float(v) for v in route.speed_limit],
+        "lane_width": [round(float(w), 6) for w in route.lane_width],
+        "lanes_left": [int(v) for v in route.lanes_left],
+        "lanes_right": [int(v) for v in route.lanes_right],
+        "lane": [f"{r}:{ln}" for r, ln in zip(route.road_ids, route.lane_ids)],
+        "stop_lines": lines,
+    }
+    return String(data=json.dumps(doc, separators=(",", ":")))
+
+
+def mounts_message(sensors: Iterable[Any]) -> String:
+    """``/sensors/mounts``: each sensor's frame relative to base_link (what /tf_static would carry)."""
+    doc = {}
+    for cfg in sensors:
+        frame = str((cfg.parameters or {}).get("frame_id") or cfg.name)
+        m = cfg.mount
+        doc[frame] = {"x": m.x, "y": m.y, "z": m.z, "roll": m.roll, "pitch": m.pitch, "yaw": m.yaw}
+    return String(data=json.dumps(doc, sort_keys=True, separators=(",", ":")))

@@ -1,0 +1,128 @@
+"""The reference driving stack: object-list perception, IDM/MOBIL planning, pure pursuit and PID.
+
+A stack in the bridge's ``Stack`` shape (``setup(setup)``, ``step(observations)``)
+that reads only ROS 2 topics (see :mod:`.inputs` for the list) and answers
+``ackermann_msgs/AckermannDriveStamped`` stamped with the step's clock.  The
+same class runs in-process (``transport: inprocess``,
+``class: simplatform.stacks:ReferenceStack``) and, unchanged, as its own
+process over rosbridge (``python -m simplatform.stacks.ros_client``).
+
+Per step: latched topics (route, route info, sensor mounts) are taken when
+they arrive; every object list updates the tracker; every
+``planning_period`` the planner decides an acceleration and a lane
+(:mod:`.planner`); every step the controllers turn that into a speed set
+point and a steering angle (:mod:`.control`).  It is a function of its
+inputs only (no wall clock, no unseeded randomness), so in-process and
+over-the-socket runs give the same trajectory.  ``events`` logs its
+decisions (AEB, lane changes) with their times, for tests and debugging.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from simplatform.bridge.msgs import AckermannDrive, AckermannDriveStamped, Detection3DArray, Header
+
+from . import inputs
+from .control import PurePursuit, SpeedController
+from .parameters import StackParameters
+from .planner import Plan, Planner
+from .route import RoutePath
+from .tracking import Tracker
+
+
+class ReferenceStack:
+    """The baseline ADS the platform runs against out of the box."""
+
+    def __init__(self, **parameters: Any) -> None:
+        self._init_parameters = dict(parameters)
+        self.params = StackParameters.from_mapping(parameters)
+        self.dt = 0.01
+        self.route: RoutePath | None = None
+        self.mounts: dict[str, Any] = {}
+        self.tracker = Tracker(measurement_noise=0.25, by_id=True)
+        self.lights: dict[int, int] = {}
+        self.warnings: list[inputs.Warning] = []
+        self.plan: Plan | None = None
+        self.events: list[tuple[float, str]] = []
+        self._route_info = inputs.RouteInfo()
+        self._next_plan = -math.inf
+        self._build()
+
+    def _build(self) -> None:
+        self.planner = Planner(self.params)
+        self.lateral = PurePursuit(self.params)
+        self.longitudinal = SpeedController(self.params)
+
+    # ------------------------------------------------------------------ Stack protocol
+    def setup(self, setup: Any) -> None:
+        """``setup`` is a ``simplatform.bridge.StackSetup`` (duck-typed: dt, route, parameters)."""
+        self.dt = float(getattr(setup, "dt", 0.01) or 0.01)
+        extra = dict(getattr(setup, "parameters", None) or {})
+        if extra:
+            self.params = StackParameters.from_mapping({**self._init_parameters, **extra})
+            self._build()
+        route = getattr(setup, "route", None)
+        if route is not None and route.poses:
+            self._set_route(route)
+
+    def step(self, observations: Mapping[str, Any]) -> AckermannDriveStamped:
+        clock = observations[inputs.CLOCK]
+        self._latched(observations)
+        odometry = observations.get(inputs.ODOMETRY)
+        if odometry is None or self.route is None:
+            return self._stamped(clock, 0.0, self.params.max_decel, 0.0)   # blind: stand still
+        ego = inputs.ego_state(clock, odometry)
+        self.perceive(observations, ego)
+        if inputs.TRAFFIC_LIGHTS in observations:
+            self.lights = inputs.traffic_lights(observations[inputs.TRAFFIC_LIGHTS])
+        for topic in sorted(t for t in observations if t.startswith("/v2x/")):
+            self.warnings += inputs.warnings(observations[topic], ego.time)
+        if ego.time >= self._next_plan - 1e-9:
+            self._next_plan = ego.time + self.params.planning_period
+            previous = self.plan
+            self.plan = self.planner.plan(ego, self.route, self.tracker.objects(ego.time), self.lights, self.warnings)
+            self._log(ego.time, previous, self.plan)
+        speed, accel = self.longitudinal.command(ego.speed, self.plan.accel, self.dt, self.plan.aeb)
+        steer = self.lateral.steer(ego, self.route, self.plan.target_offset, self.dt)
+        return self._stamped(clock, speed, accel, steer)
+
+    # ------------------------------------------------------------------ parts
+    def perceive(self, observations: Mapping[str, Any], ego: inputs.EgoState) -> None:
+        """Object lists (``/sensors/*/objects``, ``/ground_truth/objects``) into the tracker."""
+        for topic in sorted(observations):
+            msg = observations[topic]
+            if isinstance(msg, Detection3DArray):
+                det = inputs.detections(msg, ego, self.mounts)
+                if det is not None:
+                    self.tracker.update(det)
+
+    def _latched(self, observations: Mapping[str, Any]) -> None:
+        if inputs.SENSOR_MOUNTS in observations:
+            self.mounts = inputs.sensor_mounts(observations[inputs.SENSOR_MOUNTS])
+        if inputs.ROUTE_INFO in observations:
+            self._route_info = inputs.route_info(observations[inputs.ROUTE_INFO])
+            if self.route is not None:
+                self._set_route(self._route_msg)
+        route = observations.get(inputs.ROUTE)
+        if route is not None and route.poses:
+            self._set_route(route)
+
+    def _set_route(self, msg: Any) -> None:
+        self._route_msg = msg
+        info = self._route_info
+        self.route = RoutePath(inputs.route_points(msg), info.speed_limit, info.lanes_left, info.lanes_right,
+                               info.lane_width)
+        self.planner.set_stop_lines(self.route, info.stop_lines)
+
+    def _log(self, t: float, previous: Plan | None, plan: Plan) -> None:
+        if plan.aeb and not (previous and previous.aeb):
+            self.events.append((t, "aeb"))
+        if previous is not None and plan.target_offset != previous.target_offset:
+            self.events.append((t, f"lane_change to offset {plan.target_offset:+.2f} m"))
+
+    @staticmethod
+    def _stamped(clock: Any, speed: float, accel: float, steer: float) -> AckermannDriveStamped:
+        return AckermannDriveStamped(header=Header(stamp=clock.clock, frame_id="base_link"),
+                                     drive=AckermannDrive(steering_angle=steer, speed=speed, acceleration=accel))
