@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+import open3d as o3d
 
 from sensors.base import SensorConfig, TypedParameters
 from sensors.camera_boxes import Box2D, Box3D, ground_truth_boxes
@@ -58,10 +60,20 @@ class CameraFrame:
 
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:
-    """IEC 61966-2-1 sRGB transfer function, linear 0…1 → 8 bit."""
+    """IEC 61966-2-1 sRGB transfer function, linear 0…1 → 8 bit.
+
+    s = 12.92 c (c ≤ 0.0031308), 1.055 c^(1/2.4) − 0.055 above; evaluated in the
+    input's precision with in-place passes (one buffer for the whole image).
+    """
     c = np.clip(linear, 0.0, 1.0)
-    s = np.where(c <= 0.0031308, 12.92 * c, 1.055 * np.power(c, 1 / 2.4) - 0.055)
-    return np.round(s * 255.0).astype(np.uint8)
+    s = np.power(c, 1 / 2.4)
+    s *= 1.055
+    s -= 0.055
+    dark = c <= 0.0031308
+    s[dark] = 12.92 * c[dark]
+    s *= 255.0
+    np.rint(s, out=s)
+    return s.astype(np.uint8)
 
 
 class Camera:
@@ -96,21 +108,23 @@ class Camera:
     def sense(self, snapshot: WorldSnapshot, scene: SensorScene) -> CameraFrame:
         intr = self.intrinsics
         to_world = self.optical_to_world(snapshot)
-        rays = pixel_rays(intr)
-        dirs = rays @ to_world.rotation.T.astype(np.float32)
-        origin = to_world.translation.astype(np.float32)
-        hits = scene.cast(np.broadcast_to(origin, dirs.shape), dirs, max_range=self.max_range,
-                          actor_rays=self._actor_pixels(snapshot, scene, to_world))
+        table = camera_ray_table(intr)
+        m = np.zeros((4, 6), dtype=np.float32)          # [d, 1] · [[0, Rᵀ], [o, 0]]: the ray buffer in one GEMM
+        m[:3, 3:] = to_world.rotation.T
+        m[3, :3] = to_world.translation
+        rays = table.matmul(o3d.core.Tensor.from_numpy(m))
+        hits = scene.cast_rays(rays, max_range=self.max_range, origin_ball=(to_world.translation, 0.0),
+                               actor_rays=self._actor_pixels(snapshot, scene, to_world))
+        dirs = rays.numpy()[:, 3:]
         h, w = intr.height, intr.width
-        hit = np.isfinite(hits.t)
         rgb = depth = semantic = instance = None
         if "rgb" in self.outputs:
-            rgb = self._shade(snapshot, scene, dirs, hits, hit).reshape(h, w, 3)
+            rgb = self._shade(snapshot, scene, dirs, hits).reshape(h, w, 3)
         if "depth" in self.outputs:
-            depth = np.where(hit, hits.t * rays[:, 2], np.inf).astype(np.float32).reshape(h, w)
+            depth = (hits.t * pixel_rays(intr)[:, 2]).reshape(h, w)            # misses: inf · z = inf
         if "semantic" in self.outputs:
-            sem = scene.material_table("semantic").astype(np.uint8)
-            semantic = np.where(hit, sem[np.maximum(hits.material, 0)], SemanticTag.SKY).astype(np.uint8).reshape(h, w)
+            sem = np.append(scene.material_table("semantic").astype(np.uint8), np.uint8(SemanticTag.SKY))
+            semantic = sem[hits.material].reshape(h, w)                          # material −1 → the SKY entry
         if "instance" in self.outputs or self.boxes:
             inst = (hits.actor + 1).astype(np.uint16).reshape(h, w)
             instance = inst if "instance" in self.outputs else None
@@ -151,30 +165,45 @@ class Camera:
         covered = mask.cumsum(axis=0).cumsum(axis=1)[: intr.height, : intr.width] > 0
         return np.flatnonzero(covered.ravel())
 
-    def _shade(self, snapshot, scene, dirs, hits, hit) -> np.ndarray:
+    def _shade(self, snapshot, scene, dirs, hits) -> np.ndarray:
+        """(N, 3) sRGB pixels, shaded per colour channel in float32 over contiguous rows (no (N, 3) broadcasts)."""
         weather = Weather.from_environment(snapshot.environment)
-        day = weather.daylight()
-        sun = weather.sun_direction()
-        sky_el = np.clip(dirs[:, 2].astype(float), 0.0, 1.0)[:, None]
-        sky_day = SKY_HORIZON + (SKY_ZENITH - SKY_HORIZON) * np.sqrt(sky_el)
-        sky = NIGHT_SKY + day * (sky_day - NIGHT_SKY)
-        color = sky.copy()
-        if np.any(hit):
-            albedo = np.array([m.albedo for m in scene.materials])[hits.material[hit]]
-            n = hits.normal[hit].astype(float)
-            d = dirs[hit].astype(float)
-            facing = np.einsum("ij,ij->i", n, d) > 0
-            n[facing] *= -1                                  # normal towards the camera
-            sun_light = np.maximum(n @ sun, 0.0) * max(math.sin(weather.sun_elevation_rad), 0.0) ** 0.3
-            ambient = 0.25 + 0.15 * np.clip(n[:, 2], 0, 1)   # more sky light on up-facing surfaces
-            light = day * (ambient + 0.9 * sun_light) + (1 - day) * 0.03
-            color[hit] = albedo * light[:, None]
+        f32 = np.float32
+        day = f32(weather.daylight())
+        sun = weather.sun_direction().astype(f32)
+        hit = np.isfinite(hits.t)
+        n = hits.normal
+        # the normal facing the camera: flip the sign where n·d > 0 (misses have n = 0 and stay unlit)
+        toward = np.where(np.einsum("ij,ij->i", n, dirs) > 0, f32(-1.0), f32(1.0))
+        sun_light = np.maximum(toward * (n @ sun), 0.0) * f32(max(math.sin(weather.sun_elevation_rad), 0.0) ** 0.3)
+        ambient = f32(0.25) + f32(0.15) * np.clip(toward * n[:, 2], 0.0, 1.0)   # more sky light facing up
+        light = day * (ambient + f32(0.9) * sun_light) + f32((1 - day) * 0.03)
+        material = hits.material.astype(np.intp)                                 # −1 picks the appended row
+        albedo = np.array([m.albedo for m in scene.materials] + [(0.0, 0.0, 0.0)], dtype=f32).T.copy()
+        sky_el = np.sqrt(np.clip(dirs[:, 2], 0.0, 1.0))
+        sky_base = (NIGHT_SKY + day * (SKY_HORIZON - NIGHT_SKY)).astype(f32)
+        sky_slope = (day * (SKY_ZENITH - SKY_HORIZON)).astype(f32)
         beta = weather.visible_extinction()
-        if beta > 0:
-            fog = SKY_HORIZON * (0.05 + 0.95 * day)
-            t = np.where(hit, hits.t, np.inf)
-            trans = np.exp(-beta * t)[:, None]
-            color = color * trans + fog * (1 - trans)
+        trans = np.exp(f32(-beta) * hits.t) if beta > 0 else None             # t = inf → 0: pure fog
+        fog = (SKY_HORIZON * (0.05 + 0.95 * day)).astype(f32)
+        color = np.empty((3, len(light)), dtype=f32)
+        for k in range(3):
+            channel = color[k]
+            np.multiply(sky_slope[k], sky_el, out=channel)
+            channel += sky_base[k]
+            np.copyto(channel, albedo[k].take(material) * light, where=hit)
+            if trans is not None:
+                channel *= trans
+                channel += fog[k] * (1 - trans)
         if self.pixel_noise > 0:
-            color = color + self.rng.normal(0.0, self.pixel_noise, color.shape)
-        return srgb_encode(color)
+            return srgb_encode(color.T + self.rng.normal(0.0, self.pixel_noise, color.T.shape))
+        return np.ascontiguousarray(srgb_encode(color).T)
+
+
+@lru_cache(maxsize=8)
+def camera_ray_table(intrinsics: Intrinsics) -> "o3d.core.Tensor":
+    """(H·W, 4) float32 ``[x, y, z, 1]`` optical-frame pixel rays, reused for every frame of these intrinsics."""
+    rays = pixel_rays(intrinsics)
+    table = np.ones((len(rays), 4), dtype=np.float32)
+    table[:, :3] = rays
+    return o3d.core.Tensor(table)

@@ -31,14 +31,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import open3d as o3d
 
 from sensors.base import SensorConfig, TypedParameters
 from sensors.environment import Weather
 from sensors.frames import MountPose, ego_index, sensor_transform
 from sensors.lidar_patterns import (
-    LidarSpec, ScanPattern, explicit_spec, preset, risley_pattern, spinning_pattern,
+    LidarSpec, PatternTables, ScanPattern, explicit_spec, pattern_tables, preset, risley_pattern, spinning_pattern,
 )
-from sensors.pointcloud import LABEL_DTYPE, PointCloud, pack_points
+from sensors.pointcloud import LABEL_DTYPE, POINT_DTYPE, PointCloud
 from sensors.scene import SensorScene, actor_box_corners
 from simplatform.world import WorldSnapshot
 
@@ -120,35 +121,41 @@ class Lidar:
 
     def sense(self, snapshot: WorldSnapshot, scene: SensorScene) -> PointCloud:
         pattern = self.pattern(snapshot.time)
-        n = pattern.size
+        tables = pattern_tables(pattern)
         to_world = sensor_transform(snapshot, self.config.mount)
-        directions = pattern.directions @ to_world.rotation.T.astype(np.float32)
-        origins = np.broadcast_to(to_world.translation.astype(np.float32), (n, 3))
-        if self.motion_distortion:
-            origins, directions = self._distort(snapshot, pattern, origins, directions)
+        ego = ego_index(snapshot) if self.motion_distortion else None
+        if ego is None:
+            # one small GEMM writes origins and directions into the ray buffer: [d, 1] · [[0, Rᵀ], [o, 0]]
+            m = np.zeros((4, 6), dtype=np.float32)
+            m[:3, 3:] = to_world.rotation.T
+            m[3, :3] = to_world.translation
+            rays = tables.homogeneous.matmul(o3d.core.Tensor.from_numpy(m))
+            ball = (to_world.translation, 0.0)
+        else:
+            rays, ball = self._distort(snapshot, ego, pattern, to_world)
         actor_rays = self._actor_rays(snapshot, scene, pattern, to_world)
-        hits = scene.cast(origins, directions, actor_rays=actor_rays)
-        return self._returns(snapshot, scene, pattern, directions, hits)
+        hits = scene.cast_rays(rays, max_range=self.max_range, actor_rays=actor_rays, origin_ball=ball)
+        return self._returns(snapshot, scene, pattern, tables, rays.numpy()[:, 3:], hits)
 
-    def _distort(self, snapshot, pattern, origins, directions):
-        """Cast each ray from the ego pose at its firing time (sweep ends at the snapshot)."""
-        i = ego_index(snapshot)
-        if i is None:
-            return origins, directions
+    def _distort(self, snapshot, i: int, pattern, to_world):
+        """Rays cast from the ego pose at each firing time (sweep ends at the snapshot), and their origins' ball."""
         dt = (pattern.time - pattern.period_s).astype(np.float64)        # ≤ 0: before the snapshot
         yaw = snapshot.yaw_rate[i] * dt
         c, s = np.cos(yaw), np.sin(yaw)
+        origin = to_world.translation.astype(np.float32).astype(np.float64)
+        directions = pattern.directions @ to_world.rotation.T.astype(np.float32)
         pivot = np.array([snapshot.x[i], snapshot.y[i], 0.0])
-        rel = origins - pivot
-        o = np.empty((len(dt), 3))
-        o[:, 0] = c * rel[:, 0] - s * rel[:, 1] + pivot[0] + snapshot.vx[i] * dt
-        o[:, 1] = s * rel[:, 0] + c * rel[:, 1] + pivot[1] + snapshot.vy[i] * dt
-        o[:, 2] = rel[:, 2]
-        d = np.empty_like(directions)
-        d[:, 0] = c * directions[:, 0] - s * directions[:, 1]
-        d[:, 1] = s * directions[:, 0] + c * directions[:, 1]
-        d[:, 2] = directions[:, 2]
-        return o.astype(np.float32), d
+        rel = origin - pivot
+        rays = np.empty((len(dt), 6), dtype=np.float32)
+        rays[:, 0] = c * rel[0] - s * rel[1] + pivot[0] + snapshot.vx[i] * dt
+        rays[:, 1] = s * rel[0] + c * rel[1] + pivot[1] + snapshot.vy[i] * dt
+        rays[:, 2] = rel[2]
+        rays[:, 3] = c * directions[:, 0] - s * directions[:, 1]
+        rays[:, 4] = s * directions[:, 0] + c * directions[:, 1]
+        rays[:, 5] = directions[:, 2]
+        # the origins lie on an arc no longer than the distance travelled in one sweep
+        travel = (math.hypot(snapshot.vx[i], snapshot.vy[i]) + abs(snapshot.yaw_rate[i]) * float(np.linalg.norm(rel[:2])))
+        return o3d.core.Tensor.from_numpy(rays), (origin, travel * pattern.period_s + 1e-3)
 
     def _actor_rays(self, snapshot, scene: SensorScene, pattern: ScanPattern, to_world) -> np.ndarray | None:
         """Rays whose sensor-frame azimuth falls inside some actor box's azimuth interval."""
@@ -184,7 +191,8 @@ class Lidar:
         el_hi = np.where(straddle, np.pi, el.max(axis=1) + el_margin)
         return pattern.rays_in_window(lo, hi, el_lo, el_hi)
 
-    def _returns(self, snapshot, scene: SensorScene, pattern: ScanPattern, directions, hits) -> PointCloud:
+    def _returns(self, snapshot, scene: SensorScene, pattern: ScanPattern, tables: "PatternTables", directions,
+                 hits) -> PointCloud:
         weather = Weather.from_environment(snapshot.environment)
         alpha = weather.lidar_extinction(self.wavelength_nm)
         t = hits.t
@@ -193,21 +201,24 @@ class Lidar:
             idx = idx[self.rng.random(len(idx), dtype=np.float32) >= self.dropout]
         r = t[idx]
         mat = hits.material[idx]
-        reflectivity = scene.material_table("reflectivity").astype(np.float32)[mat]
-        cos_inc = np.abs(np.einsum("ij,ij->i", hits.normal[idx], directions[idx]))
-        echo = reflectivity * cos_inc
+        reflectivity = scene.material_table("reflectivity").astype(np.float32)
+        # |n·d| for every ray in one contiguous pass, then gathered: cheaper than gathering two (N, 3) arrays
+        echo = reflectivity[mat] * np.abs(np.einsum("ij,ij->i", hits.normal, directions))[idx]
         if alpha > 0:
             echo = echo * np.exp(-2.0 * alpha * r)
-        power = echo / (r * r)
-        bright = power >= self.power_threshold
-        idx, r, mat, echo = idx[bright], r[bright], mat[bright], echo[bright]
+        r2 = r * r
+        bright = np.flatnonzero(echo / r2 >= self.power_threshold)
+        idx, r, r2, mat, echo = idx[bright], r[bright], r2[bright], mat[bright], echo[bright]
         sigma = math.hypot(self.range_sigma, weather.lidar_rain_range_sigma())
         measured = r + sigma * self.rng.standard_normal(len(r), dtype=np.float32) if sigma > 0 else r
         measured = np.maximum(measured, 0.0)
-        xyz = pattern.directions[idx] * measured[:, None]
+        points = np.empty(len(idx), dtype=POINT_DTYPE)
+        for axis, name in enumerate("xyz"):
+            points[name] = tables.columns[axis][idx] * measured
         scale = 255.0 * self.intensity_reference ** 2
-        intensity = np.minimum(echo * (scale / np.maximum(r * r, self.intensity_reference ** 2)), 255.0)
-        points = pack_points(xyz, intensity, pattern.ring[idx], pattern.time[idx])
+        points["intensity"] = np.minimum(echo * (scale / np.maximum(r2, self.intensity_reference ** 2)), 255.0)
+        points["ring"] = pattern.ring[idx]
+        points["time"] = pattern.time[idx]
         labels = None
         if self.labels:
             labels = np.empty(len(idx), dtype=LABEL_DTYPE)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import open3d as o3d
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,8 @@ class ScanPattern:
 
     def rays_in_window(self, lo: np.ndarray, hi: np.ndarray, el_lo: np.ndarray, el_hi: np.ndarray) -> np.ndarray:
         """Rays inside any azimuth × elevation window k (one window per actor; a loop over actors, not rays)."""
-        elevation = _elevation_table(self)
-        pieces = []
+        elevation = pattern_tables(self).elevation
+        inside = np.zeros(self.size, dtype=bool)
         two_pi = 2 * np.pi
         for k in range(len(lo)):
             if hi[k] - lo[k] >= two_pi:
@@ -118,17 +119,15 @@ class ScanPattern:
             else:
                 a = (lo[k] + np.pi) % two_pi - np.pi
                 b = a + (hi[k] - lo[k])
-                i0, i1 = np.searchsorted(self.sorted_azimuth, [a, min(b, np.pi)], side="left")[0], \
-                    np.searchsorted(self.sorted_azimuth, min(b, np.pi), side="right")
+                i0 = np.searchsorted(self.sorted_azimuth, a, side="left")
+                i1 = np.searchsorted(self.sorted_azimuth, min(b, np.pi), side="right")
                 idx = self.azimuth_order[i0:i1]
                 if b > np.pi:
                     j1 = np.searchsorted(self.sorted_azimuth, b - two_pi, side="right")
                     idx = np.concatenate([idx, self.azimuth_order[:j1]])
             e = elevation[idx]
-            pieces.append(idx[(e >= el_lo[k]) & (e <= el_hi[k])])
-        if not pieces:
-            return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(pieces))
+            inside[idx[(e >= el_lo[k]) & (e <= el_hi[k])]] = True      # a mask, not np.unique: no sort
+        return np.flatnonzero(inside)
 
     def rays_in_azimuth(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Indices of rays whose azimuth lies in any interval [lo_k, hi_k] (radians, hi_k ≥ lo_k).
@@ -157,17 +156,37 @@ class ScanPattern:
         return self.azimuth_order[inside]
 
 
-_ELEVATIONS: dict[int, np.ndarray] = {}
+@dataclass(frozen=True)
+class PatternTables:
+    """Per-pattern arrays the lidar reuses every sweep (computed once per pattern)."""
+
+    homogeneous: "o3d.core.Tensor"
+    """(N, 4) float32 ``[dx, dy, dz, 1]``: times a 4×6 pose matrix it is the sweep's ray buffer."""
+    columns: np.ndarray
+    """(3, N) float32 direction components, each contiguous (point x, y, z = column × range)."""
+    elevation: np.ndarray
+    """(N,) float64 elevation of each ray (radians)."""
 
 
-def _elevation_table(pattern: "ScanPattern") -> np.ndarray:
-    key = id(pattern.directions)
-    table = _ELEVATIONS.get(key)
-    if table is None or len(table) != pattern.size:
-        if len(_ELEVATIONS) > 64:
-            _ELEVATIONS.clear()
-        table = _ELEVATIONS[key] = np.arcsin(np.clip(pattern.directions[:, 2].astype(np.float64), -1.0, 1.0))
-    return table
+_TABLES: dict[int, tuple[ScanPattern, PatternTables]] = {}
+
+
+def pattern_tables(pattern: ScanPattern) -> PatternTables:
+    """The tables of ``pattern``, cached by identity (patterns themselves are cached per preset/frame)."""
+    found = _TABLES.get(id(pattern))
+    if found is not None and found[0] is pattern:
+        return found[1]
+    if len(_TABLES) >= 128:
+        _TABLES.clear()
+    homogeneous = np.ones((pattern.size, 4), dtype=np.float32)
+    homogeneous[:, :3] = pattern.directions
+    tables = PatternTables(
+        homogeneous=o3d.core.Tensor(homogeneous),
+        columns=np.ascontiguousarray(pattern.directions.T),
+        elevation=np.arcsin(np.clip(pattern.directions[:, 2].astype(np.float64), -1.0, 1.0)),
+    )
+    _TABLES[id(pattern)] = (pattern, tables)
+    return tables
 
 
 def _unit(azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
@@ -28,6 +29,7 @@ import open3d as o3d
 
 from sensors.frames import rotation_matrices
 from sensors.materials import Material, material_for_category, material_for_name
+from sensors.scene_region import INVALID_ID, Region, RegionCache, _tensor
 from simplatform.world import WorldSnapshot
 
 
@@ -75,15 +77,18 @@ class RayHits:
 
 
 class StaticWorld:
-    """The static scene of one map: the BVH plus the triangle → material table."""
+    """The static scene of one map: the BVH plus the triangle → material table.
+
+    All parts go into one open3d geometry (triangle ids are global, so one
+    table lookup gives the material), and ``region`` serves cropped copies for
+    sensors with a finite reach; see the module docstring of ``sensors.scene_region``.
+    """
 
     def __init__(self, parts: Sequence[MeshWithMaterials]) -> None:
-        self.scene = o3d.t.geometry.RaycastingScene()
         materials: list[Material] = []
         by_name: dict[str, int] = {}
-        offsets = []
-        tables = []
-        count = 0
+        tables, verts, tris = [], [], []
+        count = n_vert = 0
         for part in parts:
             n = len(part.mesh.triangles)
             if n == 0:
@@ -103,32 +108,53 @@ class StaticWorld:
             table = lut[tri_mat]
             if np.any(table < 0):
                 raise ValueError("triangle_material names a material id missing from materials")
-            gid = self.scene.add_triangles(o3d.t.geometry.TriangleMesh.from_legacy(part.mesh))
-            if gid != len(offsets):
-                raise RuntimeError("open3d geometry ids are not consecutive")
-            offsets.append(count)
+            v = np.asarray(part.mesh.vertices, dtype=np.float32)
+            verts.append(v)
+            tris.append(np.asarray(part.mesh.triangles, dtype=np.int64) + n_vert)
             tables.append(table)
+            n_vert += len(v)
             count += n
         self.materials: tuple[Material, ...] = tuple(materials)
-        self.geometry_offset = np.array(offsets + [count], dtype=np.int64)
-        # one trailing −1 entry: a miss (geometry id INVALID_ID, clipped to len(offsets)) maps to no material
+        self.vertices = np.ascontiguousarray(np.concatenate(verts) if verts else np.zeros((0, 3), np.float32))
+        self.triangles = np.ascontiguousarray(
+            (np.concatenate(tris) if tris else np.zeros((0, 3), np.int64)).astype(np.uint32))
+        self.scene = o3d.t.geometry.RaycastingScene()
+        if count:
+            self.scene.add_triangles(o3d.core.Tensor.from_numpy(self.vertices),
+                                     o3d.core.Tensor.from_numpy(self.triangles))
+        # one geometry holds every part; kept as a table for ``material_of``
+        self.geometry_offset = np.array([0, count], dtype=np.int64)
+        # one trailing −1 entry: a miss (INVALID_ID, clipped to the last entry) maps to no material
         self.triangle_material = np.concatenate(tables + [np.array([-1], dtype=np.int32)]).astype(np.int32)
         self.triangle_count = count
+        self._regions = RegionCache(self)
 
     def cast(self, rays: np.ndarray, nthreads: int = 0) -> dict[str, np.ndarray]:
         if self.triangle_count == 0:
             n = len(rays)
-            return {"t_hit": np.full(n, np.inf, np.float32), "geometry_ids": np.zeros(n, np.uint32),
-                    "primitive_ids": np.zeros(n, np.uint32), "primitive_normals": np.zeros((n, 3), np.float32)}
-        out = self.scene.cast_rays(o3d.core.Tensor.from_numpy(rays), nthreads=nthreads)
+            return {"t_hit": np.full(n, np.inf, np.float32), "geometry_ids": np.full(n, INVALID_ID, np.uint32),
+                    "primitive_ids": np.full(n, INVALID_ID, np.uint32), "primitive_normals": np.zeros((n, 3), np.float32)}
+        out = self.scene.cast_rays(_tensor(rays), nthreads=nthreads)
         return {k: out[k].numpy() for k in ("t_hit", "geometry_ids", "primitive_ids", "primitive_normals")}
 
     def material_of(self, geometry_ids: np.ndarray, primitive_ids: np.ndarray) -> np.ndarray:
         """Material of each hit; misses (INVALID_ID geometry) give −1."""
-        n_geom = len(self.geometry_offset) - 1
-        geom = np.minimum(geometry_ids, n_geom).astype(np.intp)
-        prim = np.where(geometry_ids >= n_geom, 0, primitive_ids).astype(np.intp)
-        return self.triangle_material[self.geometry_offset[geom] + prim]
+        prim = np.where(np.asarray(geometry_ids) >= len(self.geometry_offset) - 1, INVALID_ID, primitive_ids)
+        return np.take(self.triangle_material, prim, mode="clip")
+
+    def region(self, centre: np.ndarray, reach: float) -> Region:
+        """A scene whose hits agree with this one's for every hit within ``reach`` of ``centre``."""
+        return self._regions.get(np.asarray(centre, dtype=float), float(reach))
+
+    def cast_hits(self, rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float, nthreads: int = 0):
+        """(t, normal, material) of the first static hit; exact for hits within ``reach`` of ``centre``."""
+        n = len(rays)
+        if self.triangle_count == 0:
+            return np.full(n, np.inf, np.float32), np.zeros((n, 3), np.float32), np.full(n, -1, np.int32)
+        region = self.region(centre, reach) if centre is not None and np.isfinite(reach) else self._regions.full
+        out = region.scene.cast_rays(rays, nthreads=nthreads)
+        material = np.take(region.triangle_material, out["primitive_ids"].numpy(), mode="clip")
+        return out["t_hit"].numpy(), out["primitive_normals"].numpy(), material
 
 
 _CACHE: "OrderedDict[str, StaticWorld]" = OrderedDict()
@@ -183,11 +209,18 @@ def actor_box_corners(snapshot: WorldSnapshot, indices: np.ndarray | None = None
     return np.einsum("mij,mkj->mki", rot, local) + pos[:, None, :]
 
 
+@lru_cache(maxsize=256)
+def _actor_materials(categories: tuple[str, ...]) -> tuple[Material, ...]:
+    return tuple(material_for_category(c) for c in categories)
+
+
 class SensorScene:
     """Static world + the actors of one snapshot, as sensors cast against them.
 
     ``exclude`` names entities left out of the actor scene — by default the ego,
-    whose own box would otherwise enclose every sensor mounted on it.
+    whose own box would otherwise enclose every sensor mounted on it.  The
+    engine builds one per step for all due sensors, so construction is cheap:
+    the actor BVH is built on the first cast that needs it.
     """
 
     def __init__(
@@ -201,11 +234,27 @@ class SensorScene:
         self.static = static if static is not None else static_world_for(None)
         self.snapshot = snapshot
         excluded = set(exclude) if exclude is not None else ({snapshot.ego} if snapshot.ego else set())
-        self.actor_indices = np.array([i for i, n in enumerate(snapshot.names) if n not in excluded and snapshot.visible[i]], dtype=np.int64)
+        visible = np.asarray(snapshot.visible, dtype=bool)
+        self.actor_indices = np.array([i for i, n in enumerate(snapshot.names) if visible[i] and n not in excluded],
+                                      dtype=np.int64)
         self.n_static = len(self.static.materials)
-        self.materials: tuple[Material, ...] = self.static.materials + tuple(
-            material_for_category(c) for c in snapshot.categories)
-        self._actor_scene, self._triangle_actor = self._build_actor_scene(actor_meshes or {})
+        self.materials: tuple[Material, ...] = self.static.materials + _actor_materials(tuple(snapshot.categories))
+        self._actor_meshes = dict(actor_meshes or {})
+        self._actors: tuple[Any, np.ndarray] | None = None
+        self._tables: dict[str, np.ndarray] = {}
+
+    @property
+    def _actor_scene(self):
+        return self._actor_bvh()[0]
+
+    @property
+    def _triangle_actor(self) -> np.ndarray:
+        return self._actor_bvh()[1]
+
+    def _actor_bvh(self) -> tuple[Any, np.ndarray]:
+        if self._actors is None:
+            self._actors = self._build_actor_scene(self._actor_meshes)
+        return self._actors
 
     def _build_actor_scene(self, actor_meshes: Mapping[str, ActorMesh]):
         snap = self.snapshot
@@ -234,7 +283,7 @@ class SensorScene:
             o3d.core.Tensor.from_numpy(np.ascontiguousarray(np.concatenate(verts), dtype=np.float32)),
             o3d.core.Tensor.from_numpy(np.ascontiguousarray(np.concatenate(tris), dtype=np.uint32)),
         )
-        return scene, np.concatenate(owner)
+        return scene, np.concatenate(owner).astype(np.int32)
 
     def cast(
         self,
@@ -250,30 +299,67 @@ class SensorScene:
         rays = np.empty((n, 6), dtype=np.float32)
         rays[:, :3] = origins
         rays[:, 3:] = directions
-        st = self.static.cast(rays, nthreads)
-        t = st["t_hit"]
-        normal = st["primitive_normals"]
-        material = self.static.material_of(st["geometry_ids"], st["primitive_ids"])
+        origins = np.asarray(origins)
+        if n and origins.ndim == 2 and origins.strides[0] == 0:          # one origin broadcast to every ray
+            ball = (origins[0].astype(float), 0.0)
+        else:
+            ball = None
+        return self.cast_rays(rays, max_range=max_range, actor_rays=actor_rays, origin_ball=ball, nthreads=nthreads)
+
+    def cast_rays(
+        self,
+        rays: "np.ndarray | o3d.core.Tensor",
+        *,
+        max_range: float = np.inf,
+        actor_rays: np.ndarray | None = None,
+        origin_ball: tuple[np.ndarray, float] | None = None,
+        nthreads: int = 0,
+    ) -> RayHits:
+        """``cast`` for a ready (N, 6) float32 ray buffer ``[ox, oy, oz, dx, dy, dz]`` (numpy or open3d tensor).
+
+        ``origin_ball`` = (centre, radius) bounds every ray origin; with a finite
+        ``max_range`` it lets the static cast use a cropped region (exact, see
+        ``sensors.scene_region``).  Without it the bound is computed from the rays.
+        """
+        tensor = _tensor(rays)
+        buf = tensor.numpy()
+        n = len(buf)
+        centre = None
+        reach = float(max_range)
+        if np.isfinite(reach) and n:
+            if origin_ball is None:
+                lo, hi = buf[:, :3].min(axis=0).astype(float), buf[:, :3].max(axis=0).astype(float)
+                origin_ball = ((lo + hi) / 2, float(np.linalg.norm(hi - lo)) / 2)
+            centre = np.asarray(origin_ball[0], dtype=float)
+            reach += float(origin_ball[1])
+        t, normal, material = self.static.cast_hits(tensor, centre, reach, nthreads)
         actor = np.full(n, -1, dtype=np.int32)
-        if self._actor_scene is not None:
-            sub = np.arange(n) if actor_rays is None else np.asarray(actor_rays, dtype=np.int64)
-            if len(sub):
-                dyn = self._actor_scene.cast_rays(o3d.core.Tensor.from_numpy(rays[sub]), nthreads=nthreads)
+        scene, triangle_actor = self._actor_bvh() if len(self.actor_indices) else (None, None)
+        if scene is not None:
+            sub = None if actor_rays is None else np.asarray(actor_rays, dtype=np.int64)
+            if sub is None or len(sub):
+                dyn = scene.cast_rays(tensor if sub is None else o3d.core.Tensor.from_numpy(buf[sub]),
+                                      nthreads=nthreads)
                 ta = dyn["t_hit"].numpy()
-                nearer = ta < t[sub]
-                rows = sub[nearer]
-                owner = self._triangle_actor[dyn["primitive_ids"].numpy()[nearer]]
+                nearer = ta < (t if sub is None else t[sub])
+                rows = np.flatnonzero(nearer) if sub is None else sub[nearer]
+                owner = triangle_actor[dyn["primitive_ids"].numpy()[nearer]]
                 t[rows] = ta[nearer]
                 normal[rows] = dyn["primitive_normals"].numpy()[nearer]
                 actor[rows] = owner
                 material[rows] = self.n_static + owner
         if np.isfinite(max_range):
-            far = t > max_range
+            far = np.flatnonzero(t > max_range)
             t[far] = np.inf
             material[far] = -1
             actor[far] = -1
         return RayHits(t=t, normal=normal, material=material, actor=actor)
 
     def material_table(self, name: str) -> np.ndarray:
-        """One property of every material as an array indexed like ``RayHits.material``."""
-        return np.array([getattr(m, name) for m in self.materials])
+        """One property of every material as an array indexed like ``RayHits.material`` (read-only, cached)."""
+        table = self._tables.get(name)
+        if table is None:
+            table = np.array([getattr(m, name) for m in self.materials])
+            table.flags.writeable = False
+            self._tables[name] = table
+        return table
