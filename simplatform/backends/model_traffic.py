@@ -38,22 +38,12 @@ import numpy as np
 
 from simplatform.backends.traffic_context import DEFAULT_DESIRED_SPEED, ContextBuilder
 from simplatform.engine.lane_tables import TableStack
-from simplatform.world import BoundingBox
+from simplatform.backends.vehicle_params import vehicle_parameters
 from vehicle_models import VehicleFleet
 from vehicle_models.drivers import DriverConfig, TrafficDriver
-from vehicle_models.scenario_vehicle import Axle, Performance, vehicle_parameters_from_scenario
 
 STEERING_RATIO = 15.0
 """Steering-wheel angle / road-wheel angle for OverrideSteeringWheelAction (typical passenger car)."""
-
-
-def _params(spec, name: str):
-    bbox = BoundingBox(spec.length, spec.width, spec.height, spec.center_x, spec.center_y, spec.center_z)
-    perf = Performance(spec.max_speed, spec.max_acceleration, spec.max_deceleration)
-    front = Axle(0.55, 0.7, 1.6, max(spec.wheelbase, 0.5), 0.35)
-    rear = Axle(0.0, 0.7, 1.6, 0.0, 0.35)
-    return vehicle_parameters_from_scenario(name, spec.category if spec.category != "car" else "car", bbox, perf,
-                                            front, rear)
 
 
 class ModelTraffic:
@@ -116,7 +106,7 @@ class ModelTraffic:
         if not self.members:
             self.fleet = self.driver = None
             return
-        self.fleet = VehicleFleet([_params(t.specs[i], t.names[i]) for i in self.members], model="kinematic")
+        self.fleet = VehicleFleet([vehicle_parameters(t.specs[i]) for i in self.members], model="kinematic")
         self.fleet.reset(x=t.x[idx], y=t.y[idx], heading=t.heading[idx], speed=np.maximum(t.speed[idx], 0.0))
         self.driver = TrafficDriver([self.configs[i] for i in self.members], self.engine.dt, seed=self.seed)
         self.driver.dt = self.every * self.engine.dt

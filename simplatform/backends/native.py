@@ -1,93 +1,61 @@
-"""The native backend: the engine's own world, with model-driven actors on a kinematic single track.
+"""The native backend: the engine's own world, with externally driven vehicles on vehicle dynamics.
 
-The default controller (in the engine) moves scripted entities; this backend
-moves the entities handed to it (``take_over``: the ego under a stack, or an
-entity whose assigned controller is active) with the kinematic single-track
-model (Rajamani, "Vehicle Dynamics and Control", §2.2, reference point at
-the rear axle: ẋ = v cos ψ, ẏ = v sin ψ, ψ̇ = v tan δ / L), driven by
-``AckermannCommand`` targets (speed reached at the commanded or the
-vehicle's maximum acceleration) or by ``Control`` pedals/steer.
+The default controller (in the engine) moves scripted entities; entities
+under driver-model controllers are moved by :mod:`model_traffic`; this
+backend moves the entities handed to it (``take_over``: the ego under a
+stack, or any actor a command is ``apply``-ed to) with a
+:class:`vehicle_models.VehicleFleet` (:mod:`driven`: dynamic single track by
+default, kinematic on request).  All of them move inside ``engine.step()`` —
+after the storyboard has acted and before kinematics and collisions are
+derived — so every consumer of the step's snapshot sees one consistent
+world.  ``step(dt)`` therefore only returns the world: call ``engine.step()``
+(or let ``run_scenario`` do it) to advance time.
 """
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
+from simplatform.backends.driven import DrivenVehicles
 from simplatform.control import AckermannCommand, Control
 from simplatform.world import WorldSnapshot
 
-MAX_STEER = 0.6  # rad, when the vehicle's Axles say nothing else
-
 
 class NativeBackend:
-    def __init__(self, engine, seed: int = 0) -> None:
+    def __init__(self, engine, seed: int = 0, vehicle_model: str = "dynamic") -> None:
         from simplatform.backends.model_traffic import ModelTraffic
 
         self.engine = engine
-        self.commands: dict[int, AckermannCommand | Control] = {}
-        self.driven: set[int] = set()
-        # entities under driver-model controllers: moved by the vehicle fleet inside engine.step
+        # entities under driver-model controllers: moved by their own fleet inside engine.step
         self.traffic = ModelTraffic(engine, seed=seed)
         engine.model_traffic = self.traffic
+        self.vehicles = DrivenVehicles(engine, vehicle_model)
+        engine.driven = self.vehicles
+
+    @property
+    def driven(self) -> set[int]:
+        return set(self.vehicles.members)
 
     def load(self, road, entities) -> None:  # the engine already holds road and entities
         return None
 
     def take_over(self, actor: str | None) -> None:
+        """From now on ``actor`` moves by vehicle dynamics under the commands given to ``apply``."""
         if actor is None:
             return
         i = self.engine.entity_index(actor)
-        self.driven.add(i)
         self.engine.controller.motions[i].mode = "external"
+        self.vehicles.add(i)
 
-    def apply(self, actor: str, command: AckermannCommand | Control) -> None:
+    def apply(self, actor: str, command: AckermannCommand | Control | Any) -> None:
         i = self.engine.entity_index(actor)
-        if i not in self.driven:
+        if i not in self.vehicles:
             self.take_over(actor)
-        self.commands[i] = command
+        self.vehicles.command(i, command)
 
-    def step(self, dt: float) -> WorldSnapshot | None:
-        eng = self.engine
-        t = eng.table
-        for i in self.driven:
-            cmd = self.commands.get(i)
-            v = float(t.speed[i])
-            if isinstance(cmd, AckermannCommand):
-                a_max = cmd.acceleration if cmd.acceleration > 0 else float(
-                    t.max_acceleration[i] if cmd.speed >= v else t.max_deceleration[i])
-                dv = max(-a_max * dt, min(a_max * dt, cmd.speed - v))
-                delta = cmd.steering_angle
-            elif isinstance(cmd, Control):
-                acc = cmd.throttle * float(t.max_acceleration[i]) - cmd.brake * float(t.max_deceleration[i])
-                dv = acc * dt
-                if cmd.hand_brake:
-                    dv = -v
-                delta = cmd.steer * MAX_STEER
-            else:
-                dv, delta = 0.0, 0.0
-            v_new = v + dv
-            if v > 0 >= v_new or v < 0 <= v_new:
-                v_new = 0.0 if not (isinstance(cmd, Control) and cmd.reverse) else v_new
-            h = float(t.heading[i])
-            L = float(t.wheelbase[i])
-            v_mid = 0.5 * (v + v_new)
-            yaw_rate = v_mid * math.tan(delta) / L
-            h_mid = h + 0.5 * yaw_rate * dt
-            t.x[i] += v_mid * math.cos(h_mid) * dt
-            t.y[i] += v_mid * math.sin(h_mid) * dt
-            t.heading[i] = (h + yaw_rate * dt + math.pi) % (2 * math.pi) - math.pi
-            t.speed[i] = v_new
-            t.vx[i] = v_new * math.cos(t.heading[i])
-            t.vy[i] = v_new * math.sin(t.heading[i])
-            a = dv / dt
-            t.ax[i] = a * math.cos(h) - v_new * yaw_rate * math.sin(h)
-            t.ay[i] = a * math.sin(h) + v_new * yaw_rate * math.cos(h)
-            t.yaw_rate[i] = yaw_rate
-            t.wheel_angle[i] = delta
-            t.odometer[i] += abs(v_mid) * dt
-            if eng.road is not None and eng.road.net is not None:
-                eng.controller.relocate(i)
-        return None
+    def step(self, dt: float) -> WorldSnapshot:
+        """The world after the engine's last step (the engine moved every entity already)."""
+        return self.engine.snapshot()
 
     def close(self) -> None:
-        self.commands.clear()
+        self.vehicles.commands.clear()

@@ -13,9 +13,8 @@ A :class:`vehicle_models.drivers.TrafficContext` row per model-driven vehicle
 * desired speed: the lane's speed limit (``RoadNetwork.speed_limit``), else the
   speed the entity had when its controller took over (else 50 km/h).
 * stop line: the nearest dynamic signal (traffic light) ahead on the own road
-  valid for the lane whose state shows red or amber (a state string naming
-  ``red``/``yellow``/``amber``, or esmini's lamp triplet "on;off;off" where the
-  first, top lamp is red and the second amber).
+  valid for the lane whose state shows red or amber
+  (:func:`simplatform.engine.signals.is_stop`: colour words or lamp triples).
 * junction yield: approaching a junction (the next road of the lane belongs to
   one), the vehicle must stop at the junction entry while another entity is
   inside that junction on a different connecting road ("first in, first
@@ -29,6 +28,7 @@ import math
 
 import numpy as np
 
+from simplatform.engine.signals import is_stop
 from vehicle_models.drivers import TrafficContext
 
 DEFAULT_DESIRED_SPEED = 50.0 / 3.6
@@ -36,14 +36,7 @@ YIELD_HORIZON = 60.0
 """m: a junction further ahead than this is not yet considered."""
 
 
-def _stop_state(state: str | None) -> bool:
-    if not state:
-        return False
-    low = state.lower()
-    if any(w in low for w in ("red", "yellow", "amber")):
-        return True
-    lamps = [p.strip() for p in low.split(";")]
-    return len(lamps) >= 2 and (lamps[0] == "on" or lamps[1] == "on")
+_stop_state = is_stop
 
 
 class ContextBuilder:

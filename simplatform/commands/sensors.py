@@ -43,24 +43,9 @@ def _road_mesh(net):
 
 
 def _play(scenario_path: Path, at: float, dt: float):
-    from simplatform.backends.native import NativeBackend
-    from simplatform.engine.engine import ScenarioEngine
-    from simplatform.engine.run import ScenarioSpec, _load
+    from simplatform.engine.run import RunConfig, play_to
 
-    scenario, net = _load(ScenarioSpec(scenario_path))
-    engine = ScenarioEngine(scenario, net, dt=dt)
-    backend = NativeBackend(engine)
-    try:
-        engine.initialise()
-        steps = int(round(at / dt))
-        while engine.step_index < steps:
-            engine.step()
-            backend.step(dt)
-            if engine.storyboard.stopped:
-                break
-        return engine.snapshot(), net
-    finally:
-        backend.close()
+    return play_to(scenario_path, at, RunConfig(dt=dt))
 
 
 def render(args: argparse.Namespace) -> int:

@@ -37,8 +37,11 @@ def entity_specs(scenario, ego_name: str | None) -> list[EntitySpec]:
         perf = getattr(body, "performance", None)
         axles = getattr(body, "axles", None)
         wheelbase = 2.7
+        front = rear = None
         if axles is not None and axles.front_axle is not None:
             wheelbase = max(axles.front_axle.position_x - axles.rear_axle.position_x, 0.1)
+            front, rear = _axle(axles.front_axle), _axle(axles.rear_axle)
+        mass = getattr(body, "mass", None)
         specs.append(EntitySpec(
             name=obj.name, kind=ek, category=cat,
             length=dims.length if dims else 4.5, width=dims.width if dims else 1.8, height=dims.height if dims else 1.5,
@@ -48,8 +51,15 @@ def entity_specs(scenario, ego_name: str | None) -> list[EntitySpec]:
             max_deceleration=perf.max_deceleration if perf else 10.0,
             wheelbase=wheelbase,
             is_ego=obj.name == ego_name,
+            mass=float(mass) if mass else None,
+            front_axle=front, rear_axle=rear,
         ))
     return specs
+
+
+def _axle(a) -> tuple[float, float, float, float, float]:
+    return (float(a.max_steering), float(a.wheel_diameter), float(a.track_width), float(a.position_x),
+            float(a.position_z))
 
 
 def guess_ego(scenario) -> str | None:

@@ -17,6 +17,7 @@ from simplatform.engine.build import build_stories, compile_trigger, entity_spec
 from simplatform.engine.actions_other import GlobalRunner
 from simplatform.engine.collision import overlapping_pairs
 from simplatform.engine.entities import EntityTable
+from simplatform.engine.environment import EnvironmentState
 from simplatform.engine.motion import DefaultController
 from simplatform.engine.positions import PositionResolver
 from simplatform.engine.road import RoadAdaptor
@@ -60,15 +61,17 @@ class ScenarioEngine:
         self.variables: dict[str, Any] = dict(scenario.variables)
         self.user_values: dict[str, Any] = {}
         self.signals: dict[str, str] = {}
-        self.environment: dict[str, Any] = {}
+        self.environment_state = EnvironmentState()
         self.visibility: dict[str, dict] = {}
         self.overrides: dict[str, Any] = {}
         self.monitors: dict[str, bool] = {}
         self.records: list[EngineRecord] = []
         self.driver_configs: dict[int, Any] = {}
         self.model_traffic = None  # set by the native backend (ModelTraffic)
+        self.driven = None  # set by the native backend (DrivenVehicles: the ego under a stack)
         self.traffic = None  # TrafficManager (swarm, source, sink), built on first traffic action
         self.custom_handlers = dict(custom_handlers or {})
+        self._snapshot = None
         self.collision_set: set[tuple[str, str]] = set()
         self.need_collisions = False
         self._collisions_step = -1
@@ -139,37 +142,23 @@ class ScenarioEngine:
             handler(type_, content)
 
     def set_environment(self, env) -> None:
+        """Init / EnvironmentAction: the stated parts replace the previous ones (environment.py)."""
         if env is None:
             return
-        tod = getattr(env, "time_of_day", None)
-        if tod is not None:
-            self.environment["time_of_day"] = tod.date_time.isoformat()
-            self.environment["time_of_day_animation"] = bool(tod.animation)
-            self._tod_epoch = tod.date_time.timestamp() - self.time
-            self._tod_animated = bool(tod.animation)
-        weather = getattr(env, "weather", None)
-        if weather is not None:
-            fog = getattr(weather, "fog", None)
-            if fog is not None:
-                self.environment["fog_visual_range"] = float(fog.visual_range)
-            pr = getattr(weather, "precipitation", None)
-            if pr is not None:
-                self.environment["precipitation_type"] = str(pr.precipitation_type)
-                self.environment["precipitation_intensity"] = float(getattr(pr, "precipitation_intensity", None) or getattr(pr, "intensity", None) or 0.0)
-            sun = getattr(weather, "sun", None)
-            if sun is not None:
-                self.environment["sun_elevation"] = float(sun.elevation)
-                self.environment["sun_azimuth"] = float(sun.azimuth)
-        rc = getattr(env, "road_condition", None)
-        if rc is not None:
-            self.environment["friction_scale_factor"] = float(rc.friction_scale_factor)
-        self.record("EnvironmentAction", "", ",".join(f"{k}={v}" for k, v in sorted(self.environment.items())))
+        self.environment_state.apply(env, self.time)
+        self._snapshot = None
+        self.record("EnvironmentAction", "", self.environment_state.summary())
+
+    @property
+    def environment(self) -> dict[str, Any]:
+        """The ``WorldSnapshot.environment`` mapping now (keys in :mod:`environment`)."""
+        return self.environment_state.values(self.time)
+
+    def environment_snapshot(self) -> dict[str, Any]:
+        return self.environment_state.values(self.time)
 
     def time_of_day_epoch(self) -> float | None:
-        epoch = getattr(self, "_tod_epoch", None)
-        if epoch is None:
-            return None
-        return epoch + (self.time if getattr(self, "_tod_animated", False) else 0.0)
+        return self.environment_state.epoch(self.time)
 
     def _setup_signal_controllers(self) -> None:
         rn = self.scenario.road_network
@@ -302,9 +291,11 @@ class ScenarioEngine:
         self.controller.derive(self.dt, 0.0)
         self._update_collisions()
         self.storyboard.begin(self)
+        self._snapshot = None
 
     def step(self) -> None:
         dt = self.dt
+        self._snapshot = None
         self.storyboard.evaluate(self, self.time, self.step_index)
         if self._init_runners:
             self._init_runners = [r for r in self._init_runners if not r.step(self, dt)]
@@ -314,6 +305,8 @@ class ScenarioEngine:
         self.controller.step(dt, self.time, self.locate_every, self.step_index)
         if self.model_traffic is not None:
             self.model_traffic.step(dt)
+        if self.driven is not None:
+            self.driven.step(dt)
         if self.traffic is not None:
             self.traffic.step(dt)
         self._step_signal_controllers()
@@ -343,7 +336,14 @@ class ScenarioEngine:
         self.collision_set = set(self.collisions)
 
     def snapshot(self):
+        """The frozen world now; built once per step (the sensors, the metrics and the backend
+        all ask for it), rebuilt after ``step`` or ``initialise``."""
+        cached = self._snapshot
+        if cached is not None and cached.step == self.step_index and cached.time == self.time:
+            return cached
         if self._collisions_step != self.step_index:
             self._compute_collisions()
-        return self.table.snapshot(self.time, self.step_index, signals=dict(self.signals),
-                                   collisions=self.collisions, environment=dict(self.environment))
+        snap = self.table.snapshot(self.time, self.step_index, signals=dict(self.signals),
+                                   collisions=self.collisions, environment=self.environment_snapshot())
+        self._snapshot = snap
+        return snap

@@ -49,6 +49,11 @@ class EntitySpec:
     wheelbase: float = 2.7
     is_ego: bool = False
     active: bool = True
+    mass: float | None = None
+    """kg, OpenSCENARIO 1.1+ ``mass`` (None when the file does not say)."""
+    front_axle: tuple[float, float, float, float, float] | None = None
+    """Axle as (maxSteering, wheelDiameter, trackWidth, positionX, positionZ); None when absent."""
+    rear_axle: tuple[float, float, float, float, float] | None = None
 
 
 class EntityTable:
