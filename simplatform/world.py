@@ -101,6 +101,22 @@ class WorldSnapshot:
     ``collisions`` lists pairs of entity names whose boxes overlap this step.
     ``environment`` carries what sensors need of the OpenSCENARIO Environment
     (time of day, fog visual range, precipitation intensity, sun).
+
+    Signals: the state string is the scenario's own (TrafficSignalStateAction,
+    controller phases); read its colour with
+    ``simplatform.engine.signals.signal_color(state)`` → ``"red" | "amber" |
+    "green" | "off" | "unknown"`` (colour words, or lamp triples top lamp
+    first: ``"on;off;off"`` red, ``"off;on;off"`` amber, ``"off;off;on"`` green).
+
+    Environment keys, filled by the engine at every step from the Init's and
+    later EnvironmentActions (a key is absent while the scenario has not stated
+    its element; details in ``simplatform.engine.environment``):
+    ``time_of_day`` (ISO 8601 string, advancing when animated),
+    ``time_of_day_s`` (s since local midnight), ``time_of_day_animation``,
+    ``fog_visual_range_m``, ``precipitation_type`` (dry|rain|snow),
+    ``precipitation_intensity_mm_h``, ``sun_elevation_rad``, ``sun_azimuth_rad``
+    (0 north, clockwise), ``sun_intensity`` (lux), ``road_friction``
+    (RoadCondition frictionScaleFactor, 1.0 unless stated).
     """
 
     time: float
