@@ -64,7 +64,7 @@ class StackParameters:
     planning_period: float = 0.1
     # control
     lookahead_min: float = 4.0
-    lookahead_gain: float = 0.8
+    lookahead_gain: float = 0.5
     """Pure-pursuit look-ahead = lookahead_min + gain * v (s)."""
     lookahead_max: float = 30.0
     speed_kp: float = 1.0
