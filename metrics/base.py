@@ -24,6 +24,7 @@ from simplatform.results import MetricEvent, MetricResult
 from simplatform.world import WorldSnapshot
 
 if TYPE_CHECKING:  # pragma: no cover
+    from metrics.block import StepBlock
     from metrics.context import ScenarioContext
     from metrics.frame import StepFrame
 
@@ -78,6 +79,27 @@ class Metric(ABC):
     def result(self) -> MetricResult:
         """Scalars, series, events and evidence so far; may be called more than once."""
 
+    def observe_block(self, block: "StepBlock") -> None:
+        """Take in a block of consecutive steps (``metrics.block``); by default one frame at a time."""
+        for frame in block.frames():
+            self.observe(frame)
+
+
+class BlockMetric(Metric):
+    """A metric that evaluates whole blocks of steps at once (the built-in ones).
+
+    ``observe`` of a single frame is a one-step block, so both entry points
+    give the same results.
+    """
+
+    def observe(self, frame: "StepFrame") -> None:
+        from metrics.block import StepBlock
+        self.observe_block(StepBlock.of_frame(frame))
+
+    @abstractmethod
+    def observe_block(self, block: "StepBlock") -> None:
+        """Take in a block of consecutive steps over the same entities."""
+
 
 _REGISTRY: dict[str, type[Metric]] = {}
 _SCALARS: dict[str, tuple[type[Metric], ScalarSpec]] = {}
@@ -119,33 +141,96 @@ def _load_builtin() -> None:
 
 
 class SeriesRecorder:
-    """Columns of per-step floats kept for the report and for windowed requirements."""
+    """Columns of per-step floats kept for the report and for windowed requirements.
+
+    Steps come one at a time (``add``) or as arrays for a block (``extend``);
+    both are kept as array chunks and joined on first read.
+    """
 
     def __init__(self, *names: str) -> None:
-        self.time: list[float] = []
-        self.columns: dict[str, list[float]] = {n: [] for n in names}
+        self.names = names
+        self._t_chunks: list[np.ndarray] = []
+        self._chunks: dict[str, list[np.ndarray]] = {n: [] for n in names}
+        self._pending_t: list[float] = []
+        self._pending: dict[str, list[float]] = {n: [] for n in names}
+        self._listed: tuple[int, dict[str, tuple[list[float], list[float]]]] | None = None
 
     def add(self, time: float, **values: float) -> None:
-        self.time.append(time)
-        for name, column in self.columns.items():
+        self._pending_t.append(time)
+        for name, column in self._pending.items():
             column.append(float(values.get(name, math.nan)))
 
-    def as_result_series(self) -> dict[str, tuple[list[float], list[float]]]:
-        return {n: (list(self.time), list(c)) for n, c in self.columns.items()}
+    def extend(self, times: np.ndarray, **values: np.ndarray | float) -> None:
+        """Append a block of steps; a column not given is NaN, a scalar is broadcast."""
+        self._seal()
+        times = np.asarray(times, dtype=float)
+        if times.size == 0:
+            return
+        self._t_chunks.append(times)
+        for name in self.names:
+            v = values.get(name, math.nan)
+            self._chunks[name].append(np.broadcast_to(np.asarray(v, dtype=float), times.shape))
 
-    def array(self, name: str) -> np.ndarray:
-        return np.asarray(self.columns[name], dtype=float)
+    def _seal(self) -> None:
+        if self._pending_t:
+            self._t_chunks.append(np.array(self._pending_t, dtype=float))
+            for name in self.names:
+                self._chunks[name].append(np.array(self._pending[name], dtype=float))
+                self._pending[name] = []
+            self._pending_t = []
+
+    def _joined(self, chunks: list[np.ndarray]) -> np.ndarray:
+        if len(chunks) != 1:
+            joined = np.concatenate(chunks) if chunks else np.zeros(0)
+            chunks[:] = [joined]
+        return chunks[0]
+
+    def __len__(self) -> int:
+        return sum(len(c) for c in self._t_chunks) + len(self._pending_t)
 
     def times(self) -> np.ndarray:
-        return np.asarray(self.time, dtype=float)
+        self._seal()
+        return self._joined(self._t_chunks)
+
+    def array(self, name: str) -> np.ndarray:
+        self._seal()
+        return self._joined(self._chunks[name])
+
+    @property
+    def time(self) -> list[float]:
+        return self.times().tolist()
+
+    @property
+    def columns(self) -> dict[str, list[float]]:
+        return {n: self.array(n).tolist() for n in self.names}
+
+    def last(self, name: str) -> float | None:
+        """The latest value of a column (None before the first step)."""
+        if self._pending_t:
+            return self._pending[name][-1]
+        chunks = self._chunks[name]
+        return float(chunks[-1][-1]) if chunks else None
+
+    def as_result_series(self) -> dict[str, tuple[list[float], list[float]]]:
+        # The lists are built once per length: NaN != NaN, so equal results must share their NaN objects.
+        if self._listed is None or self._listed[0] != len(self):
+            t = self.time
+            self._listed = (len(self), {n: (t, self.array(n).tolist()) for n in self.names})
+        return {n: (list(t), list(v)) for n, (t, v) in self._listed[1].items()}
+
+    def extreme_index(self, name: str, kind: str) -> int | None:
+        """Step index of the min or max of a column, NaNs ignored (the first on ties); None if all NaN."""
+        values = self.array(name)
+        if values.size == 0 or np.all(np.isnan(values)):
+            return None
+        return int(np.nanargmin(values) if kind == "min" else np.nanargmax(values))
 
     def extreme(self, name: str, kind: str) -> tuple[float, float | None]:
         """(value, time) of the min or max of a column, NaNs ignored; (±inf, None) if all NaN."""
-        values = self.array(name)
-        if values.size == 0 or np.all(np.isnan(values)):
+        i = self.extreme_index(name, kind)
+        if i is None:
             return (math.inf if kind == "min" else -math.inf), None
-        i = int(np.nanargmin(values) if kind == "min" else np.nanargmax(values))
-        return float(values[i]), self.time[i]
+        return float(self.array(name)[i]), float(self.times()[i])
 
 
 def episodes(mask: np.ndarray, times: np.ndarray) -> list[tuple[float, float]]:

@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from metrics.base import Metric, ScalarSpec, SeriesRecorder, episodes, make_result, register_metric
-from metrics.frame import StepFrame
+from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, episodes, make_result, register_metric
+from metrics.block import StepBlock
 from simplatform.results import MetricEvent, MetricResult
 
 COMFORT_BOUNDS = {
@@ -26,7 +26,7 @@ COMFORT_BOUNDS = {
 
 
 @register_metric
-class ComfortMetric(Metric):
+class ComfortMetric(BlockMetric):
     """Acceleration, jerk and yaw rate of the ego, max and root-mean-square."""
 
     name = "comfort"
@@ -50,22 +50,26 @@ class ComfortMetric(Metric):
                                      "jerk_long_abs", "jerk_lat", "jerk_lat_abs", "yaw_rate_abs", "uncomfortable")
         self._prev: tuple[float, float, float] | None = None
 
-    def observe(self, frame: StepFrame) -> None:
-        if frame.ego_index is None:
+    def observe_block(self, block: StepBlock) -> None:
+        if block.ego_index is None:
             return
-        a_long, a_lat = frame.ego_long_accel, frame.ego_lat_accel
-        jl = jt = math.nan
-        if self._prev is not None and frame.time > self._prev[0]:
-            dt = frame.time - self._prev[0]
-            jl, jt = (a_long - self._prev[1]) / dt, (a_lat - self._prev[2]) / dt
-        self._prev = (frame.time, a_long, a_lat)
-        yaw = abs(float(frame.snapshot.yaw_rate[frame.ego_index]))
+        t = block.times
+        a_long, a_lat = block.ego_long_lat_accel
+        prev = self._prev if self._prev is not None else (math.inf, math.nan, math.nan)
+        t_prev = np.concatenate([[prev[0]], t[:-1]])
+        with np.errstate(invalid="ignore"):
+            dt = np.where(t > t_prev, t - t_prev, math.nan)   # no jerk at the first step or a repeated time
+            jl = (a_long - np.concatenate([[prev[1]], a_long[:-1]])) / dt
+            jt = (a_lat - np.concatenate([[prev[2]], a_lat[:-1]])) / dt
+        self._prev = (float(t[-1]), float(a_long[-1]), float(a_lat[-1]))
+        yaw = np.abs(block.ego_col("yaw_rate"))
         b = COMFORT_BOUNDS
-        bad = (a_long < b["accel_long_min"] or a_long > b["accel_long_max"] or abs(a_lat) > b["lat_accel_abs"]
-               or (not math.isnan(jl) and abs(jl) > b["jerk_long_abs"]) or yaw > b["yaw_rate_abs"])
-        self.series.add(frame.time, accel_long=a_long, decel=-a_long, lat_accel=a_lat, lat_accel_abs=abs(a_lat),
-                        jerk_long=jl, jerk_long_abs=abs(jl), jerk_lat=jt, jerk_lat_abs=abs(jt),
-                        yaw_rate_abs=yaw, uncomfortable=float(bad))
+        with np.errstate(invalid="ignore"):
+            bad = ((a_long < b["accel_long_min"]) | (a_long > b["accel_long_max"]) | (np.abs(a_lat) > b["lat_accel_abs"])
+                   | (np.abs(jl) > b["jerk_long_abs"]) | (yaw > b["yaw_rate_abs"]))
+        self.series.extend(t, accel_long=a_long, decel=-a_long, lat_accel=a_lat, lat_accel_abs=np.abs(a_lat),
+                           jerk_long=jl, jerk_long_abs=np.abs(jl), jerk_lat=jt, jerk_lat_abs=np.abs(jt),
+                           yaw_rate_abs=yaw, uncomfortable=bad.astype(float))
 
     def result(self) -> MetricResult:
         scalars, times = {}, {}

@@ -40,6 +40,12 @@ class GoalRegion:
             return abs(x - self.x) <= self.half_x and abs(y - self.y) <= self.half_y
         return (x - self.x) ** 2 + (y - self.y) ** 2 <= self.radius ** 2
 
+    def contains_many(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``contains`` for arrays of points."""
+        if self.half_x is not None and self.half_y is not None:
+            return (np.abs(x - self.x) <= self.half_x) & (np.abs(y - self.y) <= self.half_y)
+        return (x - self.x) ** 2 + (y - self.y) ** 2 <= self.radius ** 2
+
 
 @dataclass(frozen=True)
 class StopLine:

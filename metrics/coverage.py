@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+import numpy as np
+
 from metrics.frame import StepFrame
 
 
@@ -27,6 +29,24 @@ class CoverageObserver:
     light: set[str] = field(default_factory=set)
     _roads_seen: set[str] = field(default_factory=set)
 
+    def observe_block(self, block) -> None:
+        """A block of steps (``metrics.block.StepBlock``): the same tags as observing each step."""
+        e = block.ego_index
+        self.actors.update(c for i, c in enumerate(block.categories) if i != e)
+        last_env = None
+        for snap in block.snapshots:
+            env = snap.environment
+            if env and env is not last_env:
+                self.weather.add(weather_tag(env))
+                tag = light_tag(env)
+                if tag:
+                    self.light.add(tag)
+            last_env = env
+        st = block.ego_road if self.road is not None else None
+        if st is not None:
+            for rid, s in st.road_runs():
+                self._road_seen(rid, s)
+
     def observe(self, frame: StepFrame) -> None:
         snap = frame.snapshot
         self.actors.update(c for i, c in enumerate(snap.categories) if i != frame.ego_index)
@@ -38,13 +58,17 @@ class CoverageObserver:
                 self.light.add(tag)
         st = frame.ego_road if self.road is not None else None
         if st is not None and st.on_road[0]:
-            rid = st.road_ids[0]
-            road = self.road.roads.get(rid)
-            types = getattr(road, "types", ()) or ()
-            s = float(st.s[0])
-            current = [t for t in types if t.s <= s + 1e-9]
-            if current:
-                self.road_types.add(current[-1].type)
+            self._road_seen(st.road_ids[0], np.array([float(st.s[0])]))
+
+    def _road_seen(self, rid: str, s: np.ndarray) -> None:
+        """Road types in force at the stations ``s`` the ego passed on road ``rid``, and its junction type."""
+        road = self.road.roads.get(rid)
+        types = getattr(road, "types", ()) or ()
+        if types:
+            starts = np.array([t.s for t in types])
+            k = np.searchsorted(starts, s + 1e-9, side="right") - 1
+            self.road_types.update(types[i].type for i in np.unique(k[k >= 0]).tolist())
+        if True:
             if rid not in self._roads_seen:
                 self._roads_seen.add(rid)
                 jid = getattr(road, "junction", None)

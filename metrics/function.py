@@ -7,14 +7,15 @@ import math
 
 import numpy as np
 
-from metrics.base import Metric, ScalarSpec, SeriesRecorder, make_result, register_metric
-from metrics.frame import StepFrame
+from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
+from metrics.block import StepBlock
 from metrics.signals import STOP_SPEED, is_red
 from simplatform.results import MetricEvent, MetricResult
+from simplatform.world import WorldSnapshot
 
 
 @register_metric
-class GoalMetric(Metric):
+class GoalMetric(BlockMetric):
     """Goal region reached (ScenarioRunner ``InRadiusRegionTest`` / ``ReachedRegionTest``) and when."""
 
     name = "goal"
@@ -29,15 +30,16 @@ class GoalMetric(Metric):
         self._t0: float | None = None
         self._reached: float | None = None
 
-    def observe(self, frame: StepFrame) -> None:
-        e = frame.ego_index
-        if e is None:
+    def observe_block(self, block: StepBlock) -> None:
+        if block.ego_index is None:
             return
         if self._t0 is None:
-            self._t0 = frame.time
-        if self._reached is None and self.context.goal.contains(float(frame.snapshot.x[e]), float(frame.snapshot.y[e])):
-            self._reached = frame.time
-            self.events.append(MetricEvent(frame.time, "goal_reached"))
+            self._t0 = float(block.times[0])
+        if self._reached is None:
+            inside = self.context.goal.contains_many(block.ego_col("x"), block.ego_col("y"))
+            if inside.any():
+                self._reached = float(block.times[int(np.argmax(inside))])
+                self.events.append(MetricEvent(self._reached, "goal_reached"))
 
     def result(self) -> MetricResult:
         reached = self._reached is not None
@@ -47,7 +49,7 @@ class GoalMetric(Metric):
 
 
 @register_metric
-class BlockedMetric(Metric):
+class BlockedMetric(BlockMetric):
     """Standstill without a reason, and ScenarioRunner's ``ActorBlockedTest``.
 
     Standstill is speed < 0.1 m/s.  Reasons to stand: an entity in the path
@@ -72,40 +74,48 @@ class BlockedMetric(Metric):
         self._flagged = False
         self._goal = False
 
-    def observe(self, frame: StepFrame) -> None:
-        e = frame.ego_index
-        if e is None:
+    def observe_block(self, block: StepBlock) -> None:
+        if block.ego_index is None:
             return
-        snap = frame.snapshot
-        still = abs(float(snap.speed[e])) < STOP_SPEED
-        if self.context.goal is not None and self.context.goal.contains(float(snap.x[e]), float(snap.y[e])):
-            self._goal = True
+        still = np.abs(block.ego_col("speed")) < STOP_SPEED
+        goal = np.zeros(block.size, dtype=bool)
+        if self.context.goal is not None:
+            goal = np.logical_or.accumulate(self.context.goal.contains_many(block.ego_col("x"), block.ego_col("y")))
+        goal |= self._goal
+        self._goal = bool(goal[-1])
+        blocked = still & ~goal
+        times = block.times.tolist()
+        if still.any() or self._still_since is not None:
+            for k, is_still in enumerate(still.tolist()):
+                self._standstill(times[k], is_still)
+        for k in np.flatnonzero(blocked).tolist():
+            blocked[k] = not self._has_reason(block, k)
+        self.series.extend(block.times, blocked=blocked.astype(float))
+
+    def _standstill(self, time: float, still: bool) -> None:
         if still:
             if self._still_since is None:
-                self._still_since = frame.time
-            if not self._flagged and frame.time - self._still_since >= self._max_time:
+                self._still_since = time
+            if not self._flagged and time - self._still_since >= self._max_time:
                 self._flagged = True
-                self.events.append(MetricEvent(frame.time, "blocked", (), frame.time - self._still_since,
+                self.events.append(MetricEvent(time, "blocked", (), time - self._still_since,
                                                f"standstill since t={self._still_since:.2f} s"))
         else:
             self._still_since, self._flagged = None, False
-        blocked = still and not self._goal and not self._has_reason(frame)
-        self.series.add(frame.time, blocked=float(blocked))
 
-    def _has_reason(self, frame: StepFrame) -> bool:
-        lead = frame.lead
-        if lead is not None and frame.ego_neighbours.gap[lead] < self._gap:
+    def _has_reason(self, block: StepBlock, k: int) -> bool:
+        if block.entities > 1 and block.neighbours.lead_gap[k] < self._gap:
             return True
-        e = frame.ego_index
-        snap = frame.snapshot
-        h = float(snap.heading[e])
+        h = float(block.ego_col("heading")[k])
         fwd = np.array([math.cos(h), math.sin(h)])
-        front = frame.centers[e] + fwd * snap.length[e] / 2
+        centre = np.array([block.ego_centre[0][k], block.ego_centre[1][k]])
+        front = centre + fwd * block.ego_col("length")[k] / 2
+        signals = block.snapshots[k].signals
         for line in self.context.stop_lines:
             direction = np.array([math.cos(line.direction), math.sin(line.direction)])
             ahead = float((np.asarray(line.p0) - front) @ direction)
             if fwd @ direction > 0 and -1.0 <= ahead <= self.STOP_LINE_REACH:
-                if line.kind == "stop" or is_red(line, snap.signals.get(line.signal_id or "")):
+                if line.kind == "stop" or is_red(line, signals.get(line.signal_id or "")):
                     return True
         return False
 
@@ -119,7 +129,7 @@ class BlockedMetric(Metric):
 
 
 @register_metric
-class AdaptiveCruiseMetric(Metric):
+class AdaptiveCruiseMetric(BlockMetric):
     """ACC set-speed tracking and following distance (ISO 15622:2018 terms).
 
     A step is *following* when an in-path leader is within the ISO 15622
@@ -143,19 +153,18 @@ class AdaptiveCruiseMetric(Metric):
         super().__init__(context)
         self.series = SeriesRecorder("speed_error", "speed_error_abs", "gap", "thw")
 
-    def observe(self, frame: StepFrame) -> None:
-        e = frame.ego_index
-        if e is None:
+    def observe_block(self, block: StepBlock) -> None:
+        if block.ego_index is None:
             return
-        v = float(frame.snapshot.speed[e])
-        lead = frame.lead
-        gap = float(frame.ego_neighbours.gap[lead]) if lead is not None else math.inf
-        if gap <= 2.2 * max(v, 0.0) + 10.0:
-            thw = gap / v if v > 0.1 else math.inf
-            self.series.add(frame.time, gap=gap, thw=thw)
-        else:
-            err = v - float(self.context.acc_set_speed)
-            self.series.add(frame.time, speed_error=err, speed_error_abs=abs(err))
+        v = block.ego_col("speed")
+        gap = block.neighbours.lead_gap if block.entities > 1 else np.full(block.size, math.inf)
+        following = gap <= 2.2 * np.maximum(v, 0.0) + 10.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            thw = np.where(v > 0.1, gap / v, math.inf)
+        err = v - float(self.context.acc_set_speed)
+        nan = math.nan
+        self.series.extend(block.times, gap=np.where(following, gap, nan), thw=np.where(following, thw, nan),
+                           speed_error=np.where(following, nan, err), speed_error_abs=np.where(following, nan, np.abs(err)))
 
     def result(self) -> MetricResult:
         scalars, times = {}, {}
@@ -176,7 +185,7 @@ class AdaptiveCruiseMetric(Metric):
 
 
 @register_metric
-class V2XReactionMetric(Metric):
+class V2XReactionMetric(BlockMetric):
     """Time from each V2X warning to the ego's response: the first step after the message with a
     deceleration of at least ``v2x_response_decel`` (1.0 m/s²) or a standstill.  No response by
     the end of the run is an infinite reaction time."""
@@ -192,14 +201,17 @@ class V2XReactionMetric(Metric):
         self._decel = context.threshold("v2x_response_decel", 1.0)
         self._answered: list[tuple[float, float, str]] = []
 
-    def observe(self, frame: StepFrame) -> None:
-        if frame.ego_index is None or not self._pending:
+    def observe_block(self, block: StepBlock) -> None:
+        if block.ego_index is None or not self._pending:
             return
-        responding = (-frame.ego_long_accel >= self._decel
-                      or abs(float(frame.snapshot.speed[frame.ego_index])) < STOP_SPEED)
-        while self._pending and self._pending[0].time <= frame.time and responding:
-            w = self._pending.pop(0)
-            self._answered.append((w.time, frame.time - w.time, w.message))
+        responding = (-block.ego_long_lat_accel[0] >= self._decel) | (np.abs(block.ego_col("speed")) < STOP_SPEED)
+        times = block.times.tolist()
+        for k in np.flatnonzero(responding).tolist():
+            while self._pending and self._pending[0].time <= times[k]:
+                w = self._pending.pop(0)
+                self._answered.append((w.time, times[k] - w.time, w.message))
+            if not self._pending:
+                break
 
     def result(self) -> MetricResult:
         events = [MetricEvent(t + dt, "v2x_response", (), dt, msg) for t, dt, msg in self._answered]
@@ -213,7 +225,7 @@ class V2XReactionMetric(Metric):
 
 
 @register_metric
-class YieldToEmergencyVehicleMetric(Metric):
+class YieldToEmergencyVehicleMetric(BlockMetric):
     """``YieldToEmergencyVehicleTest``: at the end, the ego must not be ahead of an emergency
     vehicle (ego − EV projected on the EV's heading > 0 is a failure)."""
 
@@ -222,23 +234,22 @@ class YieldToEmergencyVehicleMetric(Metric):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self._last: StepFrame | None = None
+        self._last: tuple[WorldSnapshot, int | None] | None = None
 
-    def observe(self, frame: StepFrame) -> None:
-        self._last = frame
+    def observe_block(self, block: StepBlock) -> None:
+        self._last = (block.snapshots[-1], block.ego_index)
 
     def result(self) -> MetricResult:
-        frame, events = self._last, []
-        if frame is not None and frame.ego_index is not None:
-            snap = frame.snapshot
-            e = frame.ego_index
+        events: list[MetricEvent] = []
+        if self._last is not None and self._last[1] is not None:
+            snap, e = self._last
             for ev in self.context.emergency_vehicles:
                 if ev not in snap.names:
                     continue
                 k = snap.index(ev)
                 ahead = (snap.x[e] - snap.x[k]) * math.cos(snap.heading[k]) + (snap.y[e] - snap.y[k]) * math.sin(snap.heading[k])
                 if ahead > 0:
-                    events.append(MetricEvent(frame.time, "yield_emergency", (ev,), float(ahead), "ego still ahead of the emergency vehicle"))
+                    events.append(MetricEvent(snap.time, "yield_emergency", (ev,), float(ahead), "ego still ahead of the emergency vehicle"))
         self.events = events
         return make_result(self, {"yield_emergency_failures": len(events)}, None,
                            {"yield_emergency_failures": events[0].time if events else None},
@@ -246,7 +257,7 @@ class YieldToEmergencyVehicleMetric(Metric):
 
 
 @register_metric
-class ScenarioTimeoutMetric(Metric):
+class ScenarioTimeoutMetric(BlockMetric):
     """``ScenarioTimeoutTest``: 1 when the scenario's timeout fired (the engine sets
     ``context.scenario_timed_out``) or the run reached ``context.timeout`` before the goal/route end."""
 
@@ -259,13 +270,12 @@ class ScenarioTimeoutMetric(Metric):
         self._t1 = 0.0
         self._done = False
 
-    def observe(self, frame: StepFrame) -> None:
+    def observe_block(self, block: StepBlock) -> None:
         if self._t0 is None:
-            self._t0 = frame.time
-        self._t1 = frame.time
-        e = frame.ego_index
-        if e is not None and self.context.goal is not None and self.context.goal.contains(float(frame.snapshot.x[e]), float(frame.snapshot.y[e])):
-            self._done = True
+            self._t0 = float(block.times[0])
+        self._t1 = float(block.times[-1])
+        if block.ego_index is not None and self.context.goal is not None and not self._done:
+            self._done = bool(self.context.goal.contains_many(block.ego_col("x"), block.ego_col("y")).any())
 
     def result(self) -> MetricResult:
         timeout = self.context.timeout

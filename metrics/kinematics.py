@@ -3,15 +3,15 @@ AverageVelocityTest, DrivenDistanceTest)."""
 
 from __future__ import annotations
 
-import math
+import numpy as np
 
-from metrics.base import Metric, ScalarSpec, SeriesRecorder, make_result, register_metric
-from metrics.frame import StepFrame
+from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
+from metrics.block import StepBlock
 from simplatform.results import MetricResult
 
 
 @register_metric
-class KinematicsMetric(Metric):
+class KinematicsMetric(BlockMetric):
     """Speed maximum, average speed (driven distance / elapsed time) and path length of the ego."""
 
     name = "kinematics"
@@ -31,19 +31,21 @@ class KinematicsMetric(Metric):
         self._t1 = 0.0
         self._last: tuple[float, float] | None = None
 
-    def observe(self, frame: StepFrame) -> None:
-        e = frame.ego_index
-        if e is None:
+    def observe_block(self, block: StepBlock) -> None:
+        if block.ego_index is None:
             return
-        snap = frame.snapshot
-        x, y = float(snap.x[e]), float(snap.y[e])
-        if self._last is not None:
-            self._distance += math.hypot(x - self._last[0], y - self._last[1])
-        self._last = (x, y)
+        x, y = block.ego_col("x"), block.ego_col("y")
+        start = self._last if self._last is not None else (x[0], y[0])
+        steps = np.hypot(np.diff(x, prepend=start[0]), np.diff(y, prepend=start[1])).tolist()
+        if self._last is None:
+            steps = steps[1:]
+        for d in steps:   # summed in step order, as the per-step evaluation did
+            self._distance += d
+        self._last = (float(x[-1]), float(y[-1]))
         if self._t0 is None:
-            self._t0 = frame.time
-        self._t1 = frame.time
-        self.series.add(frame.time, speed=abs(float(snap.speed[e])))
+            self._t0 = float(block.times[0])
+        self._t1 = float(block.times[-1])
+        self.series.extend(block.times, speed=np.abs(block.ego_col("speed")))
 
     def result(self) -> MetricResult:
         duration = 0.0 if self._t0 is None else self._t1 - self._t0

@@ -1,8 +1,10 @@
 """Metrics that ask the road model: lane departure, off road, sidewalk, wrong way, speed limit, lane centre.
 
-Each uses ``StepFrame.ego_road``: one ``locate_many`` call per step for the
-ego reference point, box centre and four box corners (OpenDRIVE 1.8 §9 lane
-frame; ``t`` from the reference line, ``offset`` from the lane centre).
+Each uses ``StepBlock.ego_road`` (``metrics.road_block``): the ego reference
+point from the engine's lane per step, its box corners in the lane frame,
+and the road model's ``locate_many`` once per block where that is not enough
+(OpenDRIVE 1.8 §9 lane frame; ``t`` from the reference line, ``offset`` from
+the lane centre).
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import math
 
 import numpy as np
 
-from metrics.base import Metric, ScalarSpec, SeriesRecorder, episodes, make_result, register_metric
-from metrics.frame import StepFrame
+from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, episodes, make_result, register_metric
+from metrics.block import StepBlock
 from simplatform.results import MetricEvent, MetricResult
 
 # OpenDRIVE 1.8 §11.6 lane types a vehicle may drive on; CARLA's OffRoadTest
@@ -27,7 +29,7 @@ def _durations(mask: np.ndarray, times: np.ndarray) -> float:
 
 
 @register_metric
-class LaneDepartureMetric(Metric):
+class LaneDepartureMetric(BlockMetric):
     """A lane departure is a box corner outside the lane of the ego reference point (ISO 17361:
     the vehicle crosses the lane boundary).  The onset time is interpolated linearly between the
     two steps around the crossing from the corner's lateral margin, so a car drifting at constant
@@ -46,30 +48,24 @@ class LaneDepartureMetric(Metric):
         self.series = SeriesRecorder("departed", "margin")
         self._prev: tuple[float, float, bool] | None = None
 
-    def observe(self, frame: StepFrame) -> None:
-        st = frame.ego_road
+    def observe_block(self, block: StepBlock) -> None:
+        st = block.ego_road
         if st is None:
             return
-        road = self.context.road
-        margin = math.nan
-        if st.on_road[0]:
-            rid, lane = st.road_ids[0], int(st.lane_id[0])
-            lo, hi = sorted(road.lane_boundaries(rid, lane, float(st.s[0])))
-            same = np.array([st.road_ids[k] == rid and st.on_road[k] for k in range(2, 6)])
-            t = st.t[2:6]
-            m = np.where(same, np.minimum(t - lo, hi - t), np.nan)
-            departed = bool(np.any(~same) or np.nanmin(m) < 0)
-            margin = float(np.nanmin(m)) if np.any(same) else math.nan
-        else:
-            departed = True
-        if departed and (self._prev is None or not self._prev[2]):
-            onset = frame.time
-            if self._prev is not None and self._prev[1] >= 0 and margin < 0:
-                onset = self._prev[0] + (frame.time - self._prev[0]) * self._prev[1] / (self._prev[1] - margin)
-            lane_txt = f"road {st.road_ids[0]} lane {int(st.lane_id[0])}" if st.on_road[0] else "off road"
+        corners = st.corners
+        margin, departed = corners.margin, corners.departed
+        times = block.times.tolist()
+        for k in np.flatnonzero(departed).tolist():
+            prev = self._prev if k == 0 else (times[k - 1], float(margin[k - 1]), bool(departed[k - 1]))
+            if prev is not None and prev[2]:
+                continue
+            onset = times[k]
+            if prev is not None and prev[1] >= 0 and margin[k] < 0:
+                onset = prev[0] + (times[k] - prev[0]) * prev[1] / (prev[1] - float(margin[k]))
+            lane_txt = f"road {st.road_ids[k]} lane {int(st.lane_id[k])}" if st.on_road[k] else "off road"
             self.events.append(MetricEvent(onset, "lane_departure", (), None, lane_txt))
-        self._prev = (frame.time, margin, departed)
-        self.series.add(frame.time, departed=float(departed), margin=margin)
+        self._prev = (times[-1], float(margin[-1]), bool(departed[-1]))
+        self.series.extend(block.times, departed=departed.astype(float), margin=margin)
 
     def result(self) -> MetricResult:
         mask = self.series.array("departed") > 0
@@ -86,7 +82,7 @@ class LaneDepartureMetric(Metric):
 
 
 @register_metric
-class OffRoadMetric(Metric):
+class OffRoadMetric(BlockMetric):
     """Off road (reference point on no drivable lane: ScenarioRunner ``OffRoadTest``), on a sidewalk
     (any box corner on a ``sidewalk`` lane: ``OnSidewalkTest``), and end of road (the ego left the
     road it started on: ``EndofRoadTest``)."""
@@ -107,35 +103,30 @@ class OffRoadMetric(Metric):
         self._start_road: str | None = None
         self._end_time: float | None = None
 
-    def observe(self, frame: StepFrame) -> None:
-        st = frame.ego_road
+    def observe_block(self, block: StepBlock) -> None:
+        st = block.ego_road
         if st is None:
             return
-        road = self.context.road
-        lane_type = frame.ego_lane_type
-        offroad = frame.ego_offroad
-        sidewalk = False
-        ref_key = (st.road_ids[0], int(st.lane_id[0]))
-        for k in range(2, 6):
-            if not st.on_road[k]:
-                continue
-            key = (st.road_ids[k], int(st.lane_id[k]))
-            kt = lane_type if key == ref_key else road.lane_type(key[0], key[1], float(st.s[k]))
-            if kt is not None and kt.lower() == "sidewalk":
-                sidewalk = True
-                break
-        prev = self.series.columns
-        if offroad and (not prev["offroad"] or not prev["offroad"][-1]):
-            self.events.append(MetricEvent(frame.time, "offroad", (), None, f"lane type {lane_type}"))
-        if sidewalk and (not prev["sidewalk"] or not prev["sidewalk"][-1]):
-            self.events.append(MetricEvent(frame.time, "sidewalk"))
-        self.series.add(frame.time, offroad=float(offroad), sidewalk=float(sidewalk))
-        if st.on_road[0]:
-            if self._start_road is None:
-                self._start_road = st.road_ids[0]
-            elif self._end_time is None and st.road_ids[0] != self._start_road:
-                self._end_time = frame.time
-                self.events.append(MetricEvent(frame.time, "end_of_road", (), None, f"left road {self._start_road}"))
+        offroad, sidewalk = st.offroad, st.corners.sidewalk
+        times = block.times.tolist()
+        was_off = self.series.last("offroad")
+        was_side = self.series.last("sidewalk")
+        for k in np.flatnonzero(offroad & ~np.concatenate([[bool(was_off)], offroad[:-1]])).tolist():
+            self.events.append(MetricEvent(times[k], "offroad", (), None, f"lane type {st.lane_type[k]}"))
+        for k in np.flatnonzero(sidewalk & ~np.concatenate([[bool(was_side)], sidewalk[:-1]])).tolist():
+            self.events.append(MetricEvent(times[k], "sidewalk"))
+        self.series.extend(block.times, offroad=offroad.astype(float), sidewalk=sidewalk.astype(float))
+        if self._end_time is None:
+            for k in np.flatnonzero(st.on_road).tolist():
+                rid = st.road_ids[k]
+                if self._start_road is None:
+                    self._start_road = rid
+                elif rid != self._start_road:
+                    self._end_time = times[k]
+                    self.events.append(MetricEvent(times[k], "end_of_road", (), None, f"left road {self._start_road}"))
+                    break
+        # events of one block come per kind; keep the list in time order as the per-step evaluation did
+        self.events.sort(key=lambda ev: ev.time)
 
     def result(self) -> MetricResult:
         t = self.series.times()
@@ -154,7 +145,7 @@ class OffRoadMetric(Metric):
 
 
 @register_metric
-class WrongWayMetric(Metric):
+class WrongWayMetric(BlockMetric):
     """Driving against the lane's direction of travel: heading more than 120° from it
     (ScenarioRunner ``WrongLaneTest.MAX_ALLOWED_ANGLE``), outside junctions, where lane
     directions are ambiguous.  The direction comes from ``driving_direction`` (RHT/LHT rule)."""
@@ -173,21 +164,25 @@ class WrongWayMetric(Metric):
         self._distance = 0.0
         self._last_xy: tuple[float, float] | None = None
 
-    def observe(self, frame: StepFrame) -> None:
-        e = frame.ego_index
-        if e is None or frame.ego_road is None:
+    def observe_block(self, block: StepBlock) -> None:
+        st = block.ego_road
+        if st is None:
             return
-        rid = frame.ego_road.road_ids[0]
-        wrong = frame.ego_wrong_way
-        xy = (float(frame.snapshot.x[e]), float(frame.snapshot.y[e]))
-        was = bool(self.series.columns["wrong_way"] and self.series.columns["wrong_way"][-1])
-        if wrong and self._last_xy is not None and was:
-            self._distance += math.hypot(xy[0] - self._last_xy[0], xy[1] - self._last_xy[1])
-        if wrong and not was:
-            lane = int(frame.ego_road.lane_id[0])
-            self.events.append(MetricEvent(frame.time, "wrong_way", (), None, f"road {rid} lane {lane}"))
-        self._last_xy = xy
-        self.series.add(frame.time, wrong_way=float(wrong))
+        wrong = st.wrong_way
+        was = np.concatenate([[bool(self.series.last("wrong_way"))], wrong[:-1]])
+        times = block.times.tolist()
+        for k in np.flatnonzero(wrong & ~was).tolist():
+            self.events.append(MetricEvent(times[k], "wrong_way", (), None,
+                                           f"road {st.road_ids[k]} lane {int(st.lane_id[k])}"))
+        x, y = block.ego_col("x"), block.ego_col("y")
+        if (wrong & was).any():
+            last = self._last_xy if self._last_xy is not None else (math.nan, math.nan)
+            steps = np.hypot(np.diff(x, prepend=last[0]), np.diff(y, prepend=last[1]))
+            for d in steps[wrong & was].tolist():
+                if d == d:   # the very first step has no previous position
+                    self._distance += d
+        self._last_xy = (float(x[-1]), float(y[-1]))
+        self.series.extend(block.times, wrong_way=wrong.astype(float))
 
     def result(self) -> MetricResult:
         mask = self.series.array("wrong_way") > 0
@@ -199,7 +194,7 @@ class WrongWayMetric(Metric):
 
 
 @register_metric
-class SpeedLimitMetric(Metric):
+class SpeedLimitMetric(BlockMetric):
     """Speed above the OpenDRIVE speed record of the ego's lane (lane ``<speed>``, else road
     ``<type><speed>``; OpenDRIVE 1.8 §8.4, §11.9), beyond ``speed_tolerance`` (default 0 m/s)."""
 
@@ -216,20 +211,30 @@ class SpeedLimitMetric(Metric):
         self.series = SeriesRecorder("excess", "over", "limit")
         self._tol = context.threshold("speed_tolerance", 0.0)
 
-    def observe(self, frame: StepFrame) -> None:
-        st = frame.ego_road
-        if st is None or not st.on_road[0]:
+    def observe_block(self, block: StepBlock) -> None:
+        st = block.ego_road
+        if st is None:
             return
-        limit = self.context.road.speed_limit(st.road_ids[0], int(st.lane_id[0]), float(st.s[0]))
-        if limit is None or not math.isfinite(limit):
-            self.series.add(frame.time, excess=0.0, over=0.0, limit=math.inf)
-            return
-        excess = max(0.0, abs(float(frame.snapshot.speed[frame.ego_index])) - limit)
-        over = excess > self._tol
-        was = bool(self.series.columns["over"] and self.series.columns["over"][-1])
-        if over and not was:
-            self.events.append(MetricEvent(frame.time, "speeding", (), excess, f"limit {limit:.2f} m/s"))
-        self.series.add(frame.time, excess=excess, over=float(over), limit=limit)
+        speed = np.abs(block.ego_col("speed")).tolist()
+        times = block.times.tolist()
+        rows, excess, over, limits = [], [], [], []
+        was = bool(self.series.last("over"))
+        for k in np.flatnonzero(st.on_road).tolist():
+            limit = self.context.road.speed_limit(st.road_ids[k], int(st.lane_id[k]), float(st.s[k]))
+            rows.append(k)
+            if limit is None or not math.isfinite(limit):
+                excess.append(0.0), over.append(False), limits.append(math.inf)
+                was = False
+                continue
+            ex = max(0.0, speed[k] - limit)
+            now = ex > self._tol
+            if now and not was:
+                self.events.append(MetricEvent(times[k], "speeding", (), ex, f"limit {limit:.2f} m/s"))
+            was = now
+            excess.append(ex), over.append(now), limits.append(limit)
+        if rows:
+            self.series.extend(block.times[rows], excess=np.array(excess), over=np.array(over, dtype=float),
+                               limit=np.array(limits))
 
     def result(self) -> MetricResult:
         value, t = self.series.extreme("excess", "max")
@@ -243,7 +248,7 @@ class SpeedLimitMetric(Metric):
 
 
 @register_metric
-class LaneCentreMetric(Metric):
+class LaneCentreMetric(BlockMetric):
     """Lateral deviation of the ego reference point from its lane's centre line: the snapshot's
     ``LaneLocation.t`` when the backend fills it, else the road model's ``offset``."""
 
@@ -257,17 +262,23 @@ class LaneCentreMetric(Metric):
         super().__init__(context)
         self.series = SeriesRecorder("deviation")
 
-    def observe(self, frame: StepFrame) -> None:
-        if frame.ego_index is None:
+    def observe_block(self, block: StepBlock) -> None:
+        e = block.ego_index
+        if e is None:
             return
-        lane = frame.snapshot.lanes[frame.ego_index]
-        if lane is not None:
-            dev = abs(lane.t)
-        elif frame.ego_road is not None and frame.ego_road.on_road[0]:
-            dev = abs(float(frame.ego_road.offset[0]))
-        else:
-            return
-        self.series.add(frame.time, deviation=dev)
+        dev = np.full(block.size, np.nan)
+        for k, snap in enumerate(block.snapshots):
+            lane = snap.lanes[e]
+            if lane is not None:
+                dev[k] = abs(lane.t)
+        missing = np.isnan(dev)
+        if missing.any() and self.context.road is not None:
+            st = block.ego_road
+            use = missing & st.on_road
+            dev[use] = np.abs(st.offset[use])
+        keep = ~np.isnan(dev)
+        if keep.any():
+            self.series.extend(block.times[keep], deviation=dev[keep])
 
     def result(self) -> MetricResult:
         v = self.series.array("deviation")

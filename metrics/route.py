@@ -16,9 +16,10 @@ import math
 
 import numpy as np
 
-from metrics.base import Metric, ScalarSpec, SeriesRecorder, make_result, register_metric
+from metrics import kernels
+from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
+from metrics.block import StepBlock
 from metrics.context import RoutePath
-from metrics.frame import StepFrame
 from simplatform.results import MetricEvent, MetricResult
 
 
@@ -31,38 +32,37 @@ def resample(route: RoutePath, step: float = 1.0) -> RoutePath:
 
 
 class _Progress:
-    """Index of the last route waypoint passed, by the windowed dot-product rule.
-
-    Plain floats: the window holds 3 to 6 waypoints, where numpy's per-call
-    cost would dominate the step.
-    """
+    """Index of the last route waypoint passed, by the windowed dot-product rule, over a block of
+    ego positions at once (``kernels.route_progress``, compiled: the window holds 3 to 6 waypoints)."""
 
     def __init__(self, route: RoutePath, window: int) -> None:
         self.route = route
         self.window = window
         self.index = 0
-        self._px, self._py = route.points[:, 0].tolist(), route.points[:, 1].tolist()
-        self._dx, self._dy = route.directions[:, 0].tolist(), route.directions[:, 1].tolist()
+        self._px, self._py = np.ascontiguousarray(route.points[:, 0]), np.ascontiguousarray(route.points[:, 1])
+        self._dx, self._dy = np.ascontiguousarray(route.directions[:, 0]), np.ascontiguousarray(route.directions[:, 1])
 
-    def update(self, x: float, y: float, start: int | None = None) -> int:
-        lo = self.index if start is None else start
-        for k in range(lo, min(self.index + self.window + 1, len(self._px))):
-            if (x - self._px[k]) * self._dx[k] + (y - self._py[k]) * self._dy[k] > 0:
-                self.index = k
-        return self.index
+    def track(self, x: np.ndarray, y: np.ndarray, first_offset: int = 0) -> np.ndarray:
+        """The index after each position; each step searches from index + ``first_offset``."""
+        out = kernels.route_progress(self._px, self._py, self._dx, self._dy, self.index, self.window,
+                                     np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(y, dtype=float),
+                                     first_offset)
+        if out.size:
+            self.index = int(out[-1])
+        return out
 
-    def nearest_in_window(self, x: float, y: float) -> tuple[int, float]:
-        """(index, distance) of the closest waypoint in the window; the later one on ties."""
-        best, best_d = self.index, math.inf
-        for k in range(self.index, min(self.index + self.window + 1, len(self._px))):
-            d = math.hypot(x - self._px[k], y - self._py[k])
-            if d <= best_d:
-                best, best_d = k, d
-        return best, best_d
+    def in_route(self, x: np.ndarray, y: np.ndarray, offroute_min: float, offroute_max: float,
+                 max_percentage: float, out_distance: float) -> tuple[float, int, float]:
+        """``kernels.in_route`` from the current index: (out_distance, deviating step or −1, distance)."""
+        index, out_distance, step, dist = kernels.in_route(
+            self._px, self._py, self.route.cumulative, self.index, self.window, np.ascontiguousarray(x, dtype=float),
+            np.ascontiguousarray(y, dtype=float), offroute_min, offroute_max, max_percentage, out_distance)
+        self.index = int(index)
+        return float(out_distance), int(step), float(dist)
 
 
 @register_metric
-class RouteCompletionMetric(Metric):
+class RouteCompletionMetric(BlockMetric):
     """``RouteCompletionTest``: % of the route length up to the last waypoint passed; 100 once
     above 99 % and within 10 m of the route's end.  Also ``InRouteTest`` (route deviation: farther
     than 30 m from the route, or more than 30 % of it driven farther than 15 m away)."""
@@ -88,39 +88,36 @@ class RouteCompletionMetric(Metric):
         self._deviated = False
         self.series = SeriesRecorder("completion")
 
-    def observe(self, frame: StepFrame) -> None:
-        e = frame.ego_index
-        if e is None:
+    def observe_block(self, block: StepBlock) -> None:
+        if block.ego_index is None:
             return
-        x, y = float(frame.snapshot.x[e]), float(frame.snapshot.y[e])
+        x, y = block.ego_col("x"), block.ego_col("y")
+        completion = np.full(block.size, self._completion)
         if self._done_time is None:
-            k = self._progress.update(x, y)
-            self._completion = 100.0 * self.route.cumulative[k] / self.route.length
+            index = self._progress.track(x, y)
+            completion = 100.0 * self.route.cumulative[index] / self.route.length
             end = self.route.points[-1]
-            if self._completion > self.PERCENTAGE_THRESHOLD and math.hypot(x - end[0], y - end[1]) < self.DISTANCE_THRESHOLD:
-                self._completion, self._done_time = 100.0, frame.time
-                self.events.append(MetricEvent(frame.time, "route_completed"))
-        self.series.add(frame.time, completion=self._completion)
+            done = (completion > self.PERCENTAGE_THRESHOLD) & (np.hypot(x - end[0], y - end[1]) < self.DISTANCE_THRESHOLD)
+            if done.any():
+                k = int(np.argmax(done))
+                self._done_time = float(block.times[k])
+                completion[k:] = 100.0
+                self.events.append(MetricEvent(self._done_time, "route_completed"))
+            self._completion = float(completion[-1])
+        self.series.extend(block.times, completion=completion)
         if not self._deviated:
-            self._check_in_route(frame.time, x, y)
-
-    def _check_in_route(self, time: float, x: float, y: float) -> None:
-        tracker = self._in_route
-        closest, shortest = tracker.nearest_in_window(x, y)
-        off = shortest >= self.OFFROUTE_MAX
-        if closest != tracker.index:
-            if shortest >= self._offroute_min:
-                self._out_distance += self.route.cumulative[closest] - self.route.cumulative[tracker.index]
-                off = off or 100 * self._out_distance / self.route.length > self.MAX_ROUTE_PERCENTAGE
-            tracker.index = closest
-        if off:
-            self._deviated = True
-            self.events.append(MetricEvent(time, "route_deviation", (), shortest,
-                                           f"{shortest:.1f} m from the route at ({x:.1f}, {y:.1f})"))
+            self._out_distance, k, shortest = self._in_route.in_route(
+                x, y, self._offroute_min, self.OFFROUTE_MAX, self.MAX_ROUTE_PERCENTAGE, self._out_distance)
+            if k >= 0:
+                self._deviated = True
+                self.events.append(MetricEvent(float(block.times[k]), "route_deviation", (), shortest,
+                                               f"{shortest:.1f} m from the route at ({x[k]:.1f}, {y[k]:.1f})"))
+        self.events.sort(key=lambda ev: ev.time)
 
     def result(self) -> MetricResult:
         dev = [e for e in self.events if e.kind == "route_deviation"]
-        times = {"route_completion": self._done_time if self._done_time is not None else (self.series.time[-1] if self.series.time else None)}
+        times = {"route_completion": self._done_time if self._done_time is not None else
+                 (float(self.series.times()[-1]) if len(self.series) else None)}
         if dev:
             times["route_deviations"] = dev[0].time
         return make_result(self, {"route_completion": round(self._completion, 2), "route_deviations": len(dev)},
@@ -128,7 +125,7 @@ class RouteCompletionMetric(Metric):
 
 
 @register_metric
-class OutsideRouteLanesMetric(Metric):
+class OutsideRouteLanesMetric(BlockMetric):
     """``OutsideRouteLanesTest``: % of the route distance travelled while off the driving lanes
     (beyond 0.5 m: ``ALLOWED_OUT_DISTANCE``) or against traffic.  The Leaderboard multiplies the
     driving score by (1 − % / 100)."""
@@ -145,32 +142,33 @@ class OutsideRouteLanesMetric(Metric):
         self._total = 0.0
         self._wrong = 0.0
 
-    def observe(self, frame: StepFrame) -> None:
-        e = frame.ego_index
-        if e is None or frame.ego_road is None:
+    def observe_block(self, block: StepBlock) -> None:
+        st = block.ego_road
+        if st is None:
             return
-        snap = frame.snapshot
-        x, y = float(snap.x[e]), float(snap.y[e])
-        outside = frame.ego_wrong_way or (frame.ego_offroad and not self._near_driving_lane(frame, x, y))
+        x, y = block.ego_col("x"), block.ego_col("y")
         before = self._progress.index
-        after = self._progress.update(x, y, start=before + 1)
-        if after != before:
-            step = float(self.route.cumulative[after] - self.route.cumulative[before])
+        after = self._progress.track(x, y, first_offset=1)
+        previous = np.concatenate([[before], after[:-1]])
+        outside = st.wrong_way | st.offroad
+        for k in np.flatnonzero(after != previous).tolist():
+            step = float(self.route.cumulative[after[k]] - self.route.cumulative[previous[k]])
             self._total += step
-            if outside:
+            if outside[k] and (st.wrong_way[k] or not self._near_driving_lane(block, k)):
                 if self._wrong == 0.0:
-                    self.events.append(MetricEvent(frame.time, "outside_route_lanes"))
+                    self.events.append(MetricEvent(float(block.times[k]), "outside_route_lanes"))
                 self._wrong += step
 
-    def _near_driving_lane(self, frame: StepFrame, x: float, y: float) -> bool:
-        h = float(frame.snapshot.heading[frame.ego_index])
+    def _near_driving_lane(self, block: StepBlock, k: int) -> bool:
+        """A driving or parking lane within ``ALLOWED_OUT_DISTANCE`` to either side of the reference point."""
+        h = float(block.ego_col("heading")[k])
         n = np.array([-math.sin(h), math.cos(h)]) * self.ALLOWED_OUT_DISTANCE
-        probe = np.array([[x, y]]) + np.stack([n, -n])
+        probe = np.array([[block.ego_col("x")[k], block.ego_col("y")[k]]]) + np.stack([n, -n])
         res = self.context.road.locate_many(probe)
-        for k in range(2):
-            if res.on_road[k]:
-                rid = res.road_ids[res.road_index[k]]
-                if self.context.road.lane_type(rid, int(res.lane_id[k]), float(res.s[k])).lower() in ("driving", "parking"):
+        for j in range(2):
+            if res.on_road[j]:
+                rid = res.road_ids[res.road_index[j]]
+                if self.context.road.lane_type(rid, int(res.lane_id[j]), float(res.s[j])).lower() in ("driving", "parking"):
                     return True
         return False
 
@@ -181,7 +179,7 @@ class OutsideRouteLanesMetric(Metric):
 
 
 @register_metric
-class MinimumSpeedRouteMetric(Metric):
+class MinimumSpeedRouteMetric(BlockMetric):
     """``MinimumSpeedRouteTest`` (Leaderboard 2.0, 4 checkpoints): per quarter of the route, the
     ego's mean speed as % of the mean speed of the background traffic (``context.background``);
     100 where there is none.  Each checkpoint below 100 % is a MIN_SPEED_INFRACTION."""
@@ -204,28 +202,33 @@ class MinimumSpeedRouteMetric(Metric):
         self._bg_index: tuple[tuple[str, ...], list[int]] = ((), [])
         self._time = 0.0
 
-    def observe(self, frame: StepFrame) -> None:
-        e = frame.ego_index
+    def observe_block(self, block: StepBlock) -> None:
+        e = block.ego_index
         if e is None:
             return
-        snap = frame.snapshot
-        self._time = frame.time
-        k = self._progress.update(float(snap.x[e]), float(snap.y[e]))
-        if self.route.cumulative[k] - self._current > self._checkpoint_dist:
-            value, event = self._checkpoint(frame.time)
-            self._values.append(value)
-            if event is not None:
-                self.events.append(event)
-            self._current = float(self.route.cumulative[k])
-            self._sum_bg = self._sum_ego = 0.0
-            self._points = 0
-        if self._bg_index[0] is not snap.names:
-            self._bg_index = (snap.names, [i for i, n in enumerate(snap.names) if n in self._background])
+        self._time = float(block.times[-1])
+        index = self._progress.track(block.ego_col("x"), block.ego_col("y"))
+        reached = (self.route.cumulative[index]).tolist()
+        if self._bg_index[0] is not block.names:
+            self._bg_index = (block.names, [i for i, n in enumerate(block.names) if n in self._background])
         bg = self._bg_index[1]
         if bg:
-            self._sum_bg += float(np.mean(np.hypot(snap.vx[bg], snap.vy[bg])))
-            self._sum_ego += float(math.hypot(snap.vx[e], snap.vy[e]))
-            self._points += 1
+            bg_speed = np.mean(np.hypot(block.col("vx")[:, bg], block.col("vy")[:, bg]), axis=1).tolist()
+            ego_speed = np.hypot(block.ego_col("vx"), block.ego_col("vy")).tolist()
+        times = block.times.tolist()
+        for k in range(block.size):
+            if reached[k] - self._current > self._checkpoint_dist:
+                value, event = self._checkpoint(times[k])
+                self._values.append(value)
+                if event is not None:
+                    self.events.append(event)
+                self._current = reached[k]
+                self._sum_bg = self._sum_ego = 0.0
+                self._points = 0
+            if bg:
+                self._sum_bg += bg_speed[k]
+                self._sum_ego += ego_speed[k]
+                self._points += 1
 
     def _checkpoint(self, time: float) -> tuple[float, MetricEvent | None]:
         value = round(self._sum_ego / self._sum_bg * 100, 2) if self._points and self._sum_bg else 100.0

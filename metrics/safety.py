@@ -6,14 +6,24 @@ import math
 
 import numpy as np
 
-from metrics.base import Metric, ScalarSpec, SeriesRecorder, make_result, register_metric
-from metrics.frame import StepFrame
-from metrics.geometry import boxes_overlap, convex_overlap, polygon_edge_normals, rectangle_axes
+from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
+from metrics.block import CLOSEST_APPROACH_HORIZON, StepBlock
+from metrics.geometry import convex_overlap, polygon_edge_normals, rectangle_axes
 from simplatform.results import MetricEvent, MetricResult
+from simplatform.world import EntityKind, WorldSnapshot
+
+
+def kind_of(kind: EntityKind) -> str:
+    """Leaderboard collision class of an entity kind: pedestrian, vehicle or static."""
+    if kind is EntityKind.PEDESTRIAN:
+        return "pedestrian"
+    if kind is EntityKind.VEHICLE:
+        return "vehicle"
+    return "static"
 
 
 @register_metric
-class CollisionMetric(Metric):
+class CollisionMetric(BlockMetric):
     """Contacts between oriented bounding boxes, every pair, every step.
 
     Broad phase by bounding discs, narrow phase by the separating-axis test
@@ -47,67 +57,57 @@ class CollisionMetric(Metric):
         super().__init__(context)
         self._in_contact: set[tuple[str, str]] = set()
         self._last_onset: dict[tuple[str, str], float] = {}
-        self._pairs: dict[int, np.ndarray] = {}
         self._worst: tuple[float, float | None, tuple[str, ...]] = (0.0, None, ())
         self._last_id: str | None = None
         self._last_time = -math.inf
         self._last_xy: tuple[float, float] | None = None
 
-    def observe(self, frame: StepFrame) -> None:
-        snap = frame.snapshot
-        contact = self._contacts(frame)
+    def observe_block(self, block: StepBlock) -> None:
+        names = block.names
+        per_step: dict[int, set[tuple[str, str]]] = {}
+        for k, i, j in block.contacts.tolist():
+            per_step.setdefault(k, set()).add(tuple(sorted((names[i], names[j]))))
+        for k, snap in enumerate(block.snapshots):
+            if snap.collisions:
+                per_step.setdefault(k, set()).update(
+                    tuple(sorted(p)) for p in snap.collisions if p[0] in snap.names and p[1] in snap.names)
+        if not per_step and not self._in_contact and self._last_xy is None and self._last_id is None:
+            return   # nothing touches and no collision is remembered: the rules below change nothing
+        for k, snap in enumerate(block.snapshots):
+            self._step(block, snap, per_step.get(k, set()))
+
+    def _step(self, block: StepBlock, snap: WorldSnapshot, contact: set[tuple[str, str]]) -> None:
         for pair in sorted(contact - self._in_contact):
             last = self._last_onset.get(pair)
-            self._last_onset[pair] = frame.time
-            if last is None or frame.time - last >= self.MAX_ID_TIME:
+            self._last_onset[pair] = snap.time
+            if last is None or snap.time - last >= self.MAX_ID_TIME:
                 a, b = snap.index(pair[0]), snap.index(pair[1])
                 rel = float(np.hypot(snap.vx[a] - snap.vx[b], snap.vy[a] - snap.vy[b]))
-                self.events.append(MetricEvent(frame.time, "collision_any", pair, rel))
+                self.events.append(MetricEvent(snap.time, "collision_any", pair, rel))
         self._in_contact = contact
-        if frame.ego_index is not None:
-            self._ego_collisions(frame, sorted(p[1] if p[0] == frame.ego else p[0] for p in contact if frame.ego in p))
+        if block.ego_index is not None:
+            ego = block.ego
+            self._ego_collisions(snap, block.ego_index, sorted(p[1] if p[0] == ego else p[0] for p in contact if ego in p))
 
-    def _contacts(self, frame: StepFrame) -> set[tuple[str, str]]:
-        snap = frame.snapshot
-        n = len(snap)
-        if n not in self._pairs:
-            self._pairs[n] = np.triu(np.ones((n, n), dtype=bool), 1)
-        c = frame.centers
-        reach = frame.radius
-        dx = c[:, 0, None] - c[None, :, 0]
-        dy = c[:, 1, None] - c[None, :, 1]
-        rr = reach[:, None] + reach[None, :]
-        near = (dx * dx + dy * dy <= rr * rr) & self._pairs[n]
-        contact: set[tuple[str, str]] = set()
-        if near.any():
-            i, j = np.nonzero(near)
-            involved = np.union1d(i, j)
-            corners = frame.corners_of(involved)
-            hit = boxes_overlap(corners[np.searchsorted(involved, i)], corners[np.searchsorted(involved, j)])
-            contact = {tuple(sorted((snap.names[a], snap.names[b]))) for a, b in zip(i[hit], j[hit])}
-        if snap.collisions:
-            contact |= {tuple(sorted(p)) for p in snap.collisions if p[0] in snap.names and p[1] in snap.names}
-        return contact
-
-    def _ego_collisions(self, frame: StepFrame, others: list[str]) -> None:
-        snap, e = frame.snapshot, frame.ego_index
+    def _ego_collisions(self, snap: WorldSnapshot, e: int, others: list[str]) -> None:
+        time = snap.time
         x, y = float(snap.x[e]), float(snap.y[e])
         if self._last_xy is not None and math.hypot(x - self._last_xy[0], y - self._last_xy[1]) > self.COLLISION_RADIUS:
             self._last_xy = None
-        if self._last_id is not None and frame.time - self._last_time > self.MAX_ID_TIME:
+        if self._last_id is not None and time - self._last_time > self.MAX_ID_TIME:
             self._last_id = None
         for other in others:
             if other == self._last_id or self._last_xy is not None or abs(float(snap.speed[e])) < self.EPSILON:
                 continue
             k = snap.index(other)
-            kind = frame.kind_of(k)
+            kind = kind_of(snap.kinds[k])
             rel = float(np.hypot(snap.vx[e] - snap.vx[k], snap.vy[e] - snap.vy[k]))
             detail = f"{kind} {other}, relative speed {rel:.2f} m/s"
-            self.events.append(MetricEvent(frame.time, "collision", (other,), rel, detail))
-            self.events.append(MetricEvent(frame.time, f"collision_{kind}", (other,), rel, detail))
+            self.events.append(MetricEvent(time, "collision", (other,), rel, detail))
+            self.events.append(MetricEvent(time, f"collision_{kind}", (other,), rel, detail))
             if self._worst[1] is None or rel > self._worst[0]:
-                self._worst = (rel, frame.time, (other,))
-            self._last_time, self._last_xy = frame.time, (x, y)
+                self._worst = (rel, time, (other,))
+            self._last_time, self._last_xy = time, (x, y)
             self._last_id = other if kind != "static" else None
 
     def result(self) -> MetricResult:
@@ -132,7 +132,7 @@ class CollisionMetric(Metric):
 
 
 @register_metric
-class SurrogateSafetyMetric(Metric):
+class SurrogateSafetyMetric(BlockMetric):
     """Minimum distance, TTC (two forms), time headway, DRAC and near misses, ego against all.
 
     * ``ttc_min`` — along the path, constant velocity (Hayward 1972): for
@@ -160,7 +160,7 @@ class SurrogateSafetyMetric(Metric):
         ScalarSpec("drac_max", "m/s^2", "acceleration", "max", "deceleration rate to avoid a crash", series="drac"),
         ScalarSpec("near_misses", "1", "count", "count", "near-miss onsets", event="near_miss"),
     )
-    CLOSEST_APPROACH_HORIZON = 5.0
+    CLOSEST_APPROACH_HORIZON = CLOSEST_APPROACH_HORIZON
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -170,77 +170,79 @@ class SurrogateSafetyMetric(Metric):
         self._near_ttc = context.threshold("near_miss_ttc", 1.0)
         self._near_dist = context.threshold("near_miss_distance", 0.5)
 
-    def observe(self, frame: StepFrame) -> None:
-        if frame.ego_index is None or len(frame.snapshot) < 2:
+    def observe_block(self, block: StepBlock) -> None:
+        if block.ego_index is None or block.entities < 2:
             return
-        nb = frame.ego_neighbours
-        names = frame.snapshot.names
-        ego_speed = float(frame.snapshot.speed[frame.ego_index])
+        nb = block.neighbours
+        names = block.names
+        rows = np.arange(block.size)
+        values: dict[str, np.ndarray] = {}
+        for key, arr in (("min_distance", nb.distance), ("ttc", nb.ttc_path), ("ttc_2d", nb.ttc_2d),
+                         ("closest_approach", nb.miss)):
+            k = np.argmin(arr, axis=1)
+            values[key] = arr[rows, k]
+            self._who[key].append((names, np.where(np.isfinite(values[key]), k, -1)))
+        speed = block.ego_col("speed")
+        gap, closing, lead = nb.lead_gap, nb.lead_closing, nb.lead
+        has = (lead >= 0) & (gap > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ttc_path = np.where(nb.in_path & (nb.closing > 0) & (nb.gap > 0), nb.gap / nb.closing, np.inf)
-            ttc_2d, miss = _disc_ttc(nb.rel_x, nb.rel_y, nb.rel_vx, nb.rel_vy, nb.radius_sum, self.CLOSEST_APPROACH_HORIZON)
-        values: dict[str, float] = {}
-        who: dict[str, str | None] = {}
-        for key, arr, pick in (("min_distance", nb.distance, np.argmin), ("ttc", ttc_path, np.argmin),
-                               ("ttc_2d", ttc_2d, np.argmin), ("closest_approach", miss, np.argmin)):
-            k = int(pick(arr))
-            values[key] = float(arr[k])
-            who[key] = names[nb.index[k]] if np.isfinite(arr[k]) else None
-        lead = frame.lead
-        values["thw"], values["drac"], who["thw"], who["drac"] = math.inf, 0.0, None, None
-        if lead is not None:
-            gap, closing = float(nb.gap[lead]), float(nb.closing[lead])
-            if ego_speed > 0.1 and gap > 0:
-                values["thw"], who["thw"] = gap / ego_speed, names[nb.index[lead]]
-            if closing > 0 and gap > 0:
-                values["drac"], who["drac"] = closing * closing / (2 * gap), names[nb.index[lead]]
-        self.series.add(frame.time, **values)
-        for key, name in who.items():
-            self._who[key].append(name)
-        near_now = {names[nb.index[k]] for k in np.flatnonzero(
-            ((ttc_path < self._near_ttc) | (nb.distance < self._near_dist)) & (nb.distance > 0))}
-        for other in sorted(near_now - self._near):
-            k = names.index(other)
-            pos = int(np.flatnonzero(nb.index == k)[0])
-            self.events.append(MetricEvent(frame.time, "near_miss", (other,), float(nb.distance[pos]),
-                                           f"distance {nb.distance[pos]:.2f} m, TTC {ttc_path[pos]:.2f} s"))
-        self._near = near_now
+            thw_ok = has & (speed > 0.1)
+            values["thw"] = np.where(thw_ok, gap / speed, math.inf)
+            drac_ok = has & (closing > 0)
+            values["drac"] = np.where(drac_ok, closing * closing / (2 * gap), 0.0)
+        self._who["thw"].append((names, np.where(thw_ok, lead, -1)))
+        self._who["drac"].append((names, np.where(drac_ok, lead, -1)))
+        self.series.extend(block.times, **values)
+        self._near_misses(block, nb)
+
+    def _near_misses(self, block: StepBlock, nb) -> None:
+        """Onsets of (path TTC below or box distance below the threshold) without contact, per other entity."""
+        names = block.names
+        near = ((nb.ttc_path < self._near_ttc) | (nb.distance < self._near_dist)) & (nb.distance > 0)
+        before = np.empty_like(near)
+        before[0] = [n in self._near for n in names]
+        before[1:] = near[:-1]
+        onset = near & ~before
+        if onset.any():
+            times = block.times
+            steps, who = np.nonzero(onset)
+            for k, j in sorted(zip(steps.tolist(), who.tolist()), key=lambda kj: (kj[0], names[kj[1]])):
+                d, ttc = float(nb.distance[k, j]), float(nb.ttc_path[k, j])
+                self.events.append(MetricEvent(float(times[k]), "near_miss", (names[j],), d,
+                                               f"distance {d:.2f} m, TTC {ttc:.2f} s"))
+        self._near = {names[j] for j in np.flatnonzero(near[-1])}
+
+    def _who_at(self, series: str, step: int) -> str | None:
+        for names, index in self._who[series]:
+            if step < len(index):
+                k = int(index[step])
+                return names[k] if k >= 0 else None
+            step -= len(index)
+        return None
 
     def result(self) -> MetricResult:
         scalars, times, ents = {}, {}, {}
+        t_all = self.series.times()
         for spec in self.scalars:
             if spec.series is None:
                 continue
             kind = "max" if spec.aggregate == "max" else "min"
-            value, t = self.series.extreme(spec.series, kind)
-            if spec.name == "drac_max" and t is None:
-                value = 0.0
-            scalars[spec.name], times[spec.name] = value, t
-            if t is not None:
-                other = self._who[spec.series][self.series.time.index(t)]
+            i = self.series.extreme_index(spec.series, kind)
+            if i is None:
+                value, t = (0.0 if spec.name == "drac_max" else (math.inf if kind == "min" else -math.inf)), None
+            else:
+                value, t = float(self.series.array(spec.series)[i]), float(t_all[i])
+                other = self._who_at(spec.series, i)
                 ents[spec.name] = (other,) if other else ()
+            scalars[spec.name], times[spec.name] = value, t
         scalars["near_misses"] = sum(1 for e in self.events if e.kind == "near_miss")
         if self.events:
             times["near_misses"], ents["near_misses"] = self.events[0].time, self.events[0].entities
         return make_result(self, scalars, self.series, times, ents)
 
 
-def _disc_ttc(px, py, vx, vy, radius, horizon):
-    """First t ≥ 0 with |p + v t| = r (inf if never), and the miss distance at closest approach ≤ horizon."""
-    a = vx * vx + vy * vy
-    b = 2 * (px * vx + py * vy)
-    c = px * px + py * py - radius * radius
-    disc = b * b - 4 * a * c
-    root = (-b - np.sqrt(np.maximum(disc, 0.0))) / (2 * a)
-    ttc = np.where(c <= 0, 0.0, np.where((a > 1e-12) & (disc >= 0) & (root >= 0), root, np.inf))
-    t_star = np.where(a > 1e-12, -(px * vx + py * vy) / a, np.inf)
-    valid = (t_star > 0) & (t_star <= horizon)
-    miss = np.where(valid, np.hypot(px + vx * np.where(valid, t_star, 0), py + vy * np.where(valid, t_star, 0)), np.inf)
-    return ttc, miss
-
-
 @register_metric
-class PostEncroachmentMetric(Metric):
+class PostEncroachmentMetric(BlockMetric):
     """Post-encroachment time at the scenario's conflict zones (Allen, Shin & Cooper 1978).
 
     PET is the time between the first road user leaving a conflict zone and
@@ -265,25 +267,34 @@ class PostEncroachmentMetric(Metric):
         self._intervals: dict[tuple[str, str], list[list[float]]] = {}
         self._ego: str | None = context.ego
 
-    def observe(self, frame: StepFrame) -> None:
-        self._ego = frame.ego
-        names = frame.snapshot.names
-        c = frame.centers
+    def observe_block(self, block: StepBlock) -> None:
+        self._ego = block.ego
+        names, times = block.names, block.times.tolist()
+        cx, cy = block.centers
         for zone_id, verts, centre, reach, normals in self._zones:
-            cand = np.flatnonzero(np.hypot(c[:, 0] - centre[0], c[:, 1] - centre[1]) <= reach + frame.radius)
-            inside_now: set[str] = set()
-            if cand.size:
-                boxes = frame.corners_of(cand)
-                poly = np.broadcast_to(verts, (cand.size, *verts.shape))
-                axes = np.concatenate([rectangle_axes(boxes), np.broadcast_to(normals, (cand.size, *normals.shape))], axis=1)
-                inside_now = {names[k] for k in cand[convex_overlap(boxes, poly, axes)]}
-            for name in inside_now:
-                if (zone_id, name) not in self._inside:
-                    self._inside[(zone_id, name)] = frame.time
-                    self._intervals.setdefault((zone_id, name), []).append([frame.time, math.inf])
-            for key in [k for k in self._inside if k[0] == zone_id and k[1] not in inside_now]:
-                del self._inside[key]
-                self._intervals[key][-1][1] = frame.time
+            steps, who = np.nonzero(np.hypot(cx - centre[0], cy - centre[1]) <= reach + block.radius)
+            inside = np.zeros((block.size, block.entities), dtype=bool)
+            if steps.size:
+                boxes = block.corners[steps, who]
+                poly = np.broadcast_to(verts, (steps.size, *verts.shape))
+                axes = np.concatenate([rectangle_axes(boxes), np.broadcast_to(normals, (steps.size, *normals.shape))], axis=1)
+                inside[steps, who] = convex_overlap(boxes, poly, axes)
+            if any(key[0] == zone_id and key[1] not in names for key in self._inside):
+                # an entity in the zone left the scene: its interval ends with the block's first step
+                self._enter_leave(zone_id, {names[j] for j in np.flatnonzero(inside[0])}, times[0])
+            was = np.array([(zone_id, n) in self._inside for n in names])
+            changed = np.flatnonzero(np.any(inside != np.vstack([was[None], inside[:-1]]), axis=1))
+            for k in changed.tolist():
+                self._enter_leave(zone_id, {names[j] for j in np.flatnonzero(inside[k])}, times[k])
+
+    def _enter_leave(self, zone_id: str, inside_now: set[str], time: float) -> None:
+        for name in sorted(inside_now):
+            if (zone_id, name) not in self._inside:
+                self._inside[(zone_id, name)] = time
+                self._intervals.setdefault((zone_id, name), []).append([time, math.inf])
+        for key in [k for k in self._inside if k[0] == zone_id and k[1] not in inside_now]:
+            del self._inside[key]
+            self._intervals[key][-1][1] = time
 
     def result(self) -> MetricResult:
         best: tuple[float, float | None, tuple[str, ...]] = (math.inf, None, ())

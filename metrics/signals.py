@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 
-from metrics.base import Metric, ScalarSpec, make_result, register_metric
+from metrics.base import BlockMetric, ScalarSpec, make_result, register_metric
+from metrics.block import StepBlock
 from metrics.context import StopLine
-from metrics.frame import StepFrame
-from metrics.geometry import segment_crossing
 from simplatform.results import MetricEvent, MetricResult
 
 STOP_SPEED = 0.1           # m/s, ScenarioRunner RunningStopTest.SPEED_THRESHOLD
@@ -32,7 +32,7 @@ def is_red(line: StopLine, state: str | None) -> bool:
 
 
 @register_metric
-class TrafficControlMetric(Metric):
+class TrafficControlMetric(BlockMetric):
     """Red-light running, stop-sign running and stopping over a stop line, per :class:`StopLine`."""
 
     name = "traffic_control"
@@ -51,36 +51,49 @@ class TrafficControlMetric(Metric):
         self._stopped_near: dict[str, bool] = {ln.id: False for ln in context.stop_lines}
         self._over: dict[str, bool] = {ln.id: False for ln in context.stop_lines}
 
-    def observe(self, frame: StepFrame) -> None:
-        e = frame.ego_index
-        if e is None:
+    def observe_block(self, block: StepBlock) -> None:
+        if block.ego_index is None:
             return
-        snap = frame.snapshot
-        h = float(snap.heading[e])
-        fx, fy = math.cos(h), math.sin(h)
-        half = float(snap.length[e]) / 2
-        cx, cy = float(frame.centers[e, 0]), float(frame.centers[e, 1])
-        front = (cx + fx * half, cy + fy * half)
-        speed = abs(float(snap.speed[e]))
+        h = block.ego_col("heading")
+        fx, fy = np.cos(h), np.sin(h)
+        half = block.ego_col("length") / 2
+        cx, cy = block.ego_centre
+        front_x, front_y = cx + fx * half, cy + fy * half
+        speed = np.abs(block.ego_col("speed"))
+        prev = self._prev_front if self._prev_front is not None else (math.nan, math.nan)
+        back_x, back_y = np.concatenate([[prev[0]], front_x[:-1]]), np.concatenate([[prev[1]], front_y[:-1]])
+        times, dt = block.times, block.dt
         for line, p0, p1, (dx, dy) in self._lines:
-            if fx * dx + fy * dy <= 0:
-                continue
-            before = (p0[0] - front[0]) * dx + (p0[1] - front[1]) * dy   # > 0: front has not reached the line
-            lateral_ok = _within_line(front, p0, p1)
-            if line.kind == "stop" and lateral_ok and 0 <= before <= STOP_PROXIMITY and speed < STOP_SPEED:
-                self._stopped_near[line.id] = True
-            state = snap.signals.get(line.signal_id) if line.signal_id else None
-            if self._prev_front is not None:
-                crossed, u = segment_crossing(self._prev_front, front, p0, p1)
-                if crossed:
-                    self._on_crossing(line, frame.time - frame.dt * (1.0 - u), state)
-            over = lateral_ok and -2 * half < before < 0 and speed < STOP_SPEED
-            must_stop = line.kind == "stop" or is_red(line, state)
-            if over and must_stop and not self._over[line.id]:
-                self.events.append(MetricEvent(frame.time, "stop_line", (line.id,), -before,
-                                               f"stopped {-before:.2f} m over stop line {line.id}"))
-            self._over[line.id] = over
-        self._prev_front = front
+            valid = fx * dx + fy * dy > 0
+            before = (p0[0] - front_x) * dx + (p0[1] - front_y) * dy   # > 0: front has not reached the line
+            lateral_ok = _within_line(front_x, front_y, p0, p1)
+            crossed, u = _crossings(back_x, back_y, front_x, front_y, p0, p1)
+            crossed &= valid
+            slow = speed < STOP_SPEED
+            near_stop = valid & lateral_ok & (0 <= before) & (before <= STOP_PROXIMITY) & slow & (line.kind == "stop")
+            over = lateral_ok & (-2 * half < before) & (before < 0) & slow
+            if line.signal_id:
+                states = [snap.signals.get(line.signal_id) for snap in block.snapshots]
+            else:
+                states = [None] * block.size
+            must_stop = np.array([line.kind == "stop" or is_red(line, st) for st in states], dtype=bool)
+            # the "over" state is carried only through steps moving the line's way, as each step did
+            last_valid = np.maximum.accumulate(np.where(valid, np.arange(block.size), -1))
+            prev_valid = np.concatenate([[-1], last_valid[:-1]])
+            was_over = np.where(prev_valid >= 0, over[np.maximum(prev_valid, 0)], self._over[line.id])
+            onset = valid & over & must_stop & ~was_over
+            for k in np.flatnonzero(near_stop | crossed | onset).tolist():
+                if near_stop[k]:
+                    self._stopped_near[line.id] = True
+                if crossed[k]:
+                    self._on_crossing(line, float(times[k] - dt[k] * (1.0 - u[k])), states[k])
+                if onset[k]:
+                    self.events.append(MetricEvent(float(times[k]), "stop_line", (line.id,), float(-before[k]),
+                                                   f"stopped {-before[k]:.2f} m over stop line {line.id}"))
+            if valid.any():
+                self._over[line.id] = bool(over[last_valid[-1]])
+        self._prev_front = (float(front_x[-1]), float(front_y[-1]))
+        self.events.sort(key=lambda ev: ev.time)
 
     def _on_crossing(self, line: StopLine, t: float, state: str | None) -> None:
         if line.kind == "stop":
@@ -101,11 +114,27 @@ class TrafficControlMetric(Metric):
         return make_result(self, scalars, None, times, ents)
 
 
-def _within_line(point, p0, p1) -> bool:
-    """Whether the point projects onto the line segment p0–p1 (it is beside the line, not past its ends)."""
+def _within_line(x: np.ndarray, y: np.ndarray, p0, p1) -> np.ndarray:
+    """Whether each point projects onto the line segment p0–p1 (it is beside the line, not past its ends)."""
     dx, dy = p1[0] - p0[0], p1[1] - p0[1]
-    u = ((point[0] - p0[0]) * dx + (point[1] - p0[1]) * dy) / max(dx * dx + dy * dy, 1e-12)
-    return 0.0 <= u <= 1.0
+    u = ((x - p0[0]) * dx + (y - p0[1]) * dy) / max(dx * dx + dy * dy, 1e-12)
+    return (0.0 <= u) & (u <= 1.0)
+
+
+def _crossings(ax, ay, bx, by, q0, q1) -> tuple[np.ndarray, np.ndarray]:
+    """``geometry.segment_crossing`` for many motion segments a→b against one line q0–q1.
+
+    The motion is half-open, u in (0, 1]: a point exactly on the line is
+    crossed by the step that reaches it; NaN starts (no previous step) never cross."""
+    rx, ry = bx - ax, by - ay
+    sx, sy = q1[0] - q0[0], q1[1] - q0[1]
+    denom = rx * sy - ry * sx
+    qx, qy = q0[0] - ax, q0[1] - ay
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = (qx * sy - qy * sx) / denom
+        v = (qx * ry - qy * rx) / denom
+        crossed = (np.abs(denom) >= 1e-12) & (0.0 < u) & (u <= 1.0) & (0.0 <= v) & (v <= 1.0)
+    return crossed, u
 
 
 def stop_lines_from_road(road: Any) -> tuple[StopLine, ...]:

@@ -23,15 +23,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 from metrics.base import Metric, metric_classes, scalar_spec
+from metrics.block import StepBlock
 from metrics.context import ScenarioContext
 from metrics.coverage import CoverageObserver
-from metrics.frame import StepFrame
 from metrics.requirements import Requirement, RequirementSet
 from metrics.scores import LeaderboardScore, leaderboard_score, scenario_scores
 from metrics.signals import stop_lines_from_road
 from metrics.verdicts import evaluate
 from simplatform.results import MetricEvent, MetricResult, RequirementVerdict, Verdict
 from simplatform.world import WorldSnapshot
+
+BLOCK_STEPS = 100
+"""Steps buffered before the metrics evaluate them as one block (1 s at the default 0.01 s step)."""
 
 ALWAYS_ON = ("collision", "surrogate_safety", "kinematics", "comfort", "blocked", "lane_centre",
              "scenario_timeout", "yield_emergency")
@@ -64,7 +67,14 @@ class Evaluation:
 
 
 class MetricSuite:
-    """Observes snapshots for one run and evaluates the requirements at the end."""
+    """Observes snapshots for one run and evaluates the requirements at the end.
+
+    ``observe`` only buffers the snapshot (snapshots are immutable); every
+    ``BLOCK_STEPS`` steps, when the set of entities or the ego changes, and at
+    ``finish`` the buffered steps are evaluated as one :class:`StepBlock`,
+    which gives the same results as evaluating each step on its own at a
+    fraction of the cost (``bench/metrics_bench.py``).
+    """
 
     def __init__(self, context: ScenarioContext, requirements: RequirementSet | Iterable[Requirement] = (),
                  *, extra_metrics: Iterable[str] = (), all_metrics: bool = True) -> None:
@@ -89,20 +99,34 @@ class MetricSuite:
                 continue
             self.metrics.append(cls(context))
         self.coverage = CoverageObserver(road=context.road)
-        self._frame: StepFrame | None = None
+        self._buffer: list[WorldSnapshot] = []
+        self._last_time: float | None = None
         self.steps = 0
 
     def observe(self, snapshot: WorldSnapshot) -> None:
-        frame = StepFrame(snapshot, self._frame, self.context)
-        if self._frame is not None:
-            self._frame.forget_previous()
-        for metric in self.metrics:
-            metric.observe(frame)
-        self.coverage.observe(frame)
-        self._frame = frame
+        buffer = self._buffer
+        if buffer:
+            first = buffer[0]
+            if (snapshot.names is not first.names and snapshot.names != first.names) or snapshot.ego != first.ego:
+                self.flush()
+        buffer.append(snapshot)
         self.steps += 1
+        if len(buffer) >= BLOCK_STEPS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Evaluate the buffered steps now (``finish`` does; callers reading metrics mid-run may)."""
+        if not self._buffer:
+            return
+        block = StepBlock(self._buffer, self.context, self._last_time)
+        self._buffer = []
+        for metric in self.metrics:
+            metric.observe_block(block)
+        self.coverage.observe_block(block)
+        self._last_time = float(block.times[-1])
 
     def finish(self, *, parameters: Mapping[str, Any] | None = None, osc_features: Iterable[str] = ()) -> Evaluation:
+        self.flush()
         results = {m.name: m.result() for m in self.metrics}
         warnings = [MetricEvent(w.time, "v2x_warning", (), None, w.message) for w in self.context.v2x_warnings]
         verdicts = evaluate([r for r in self.requirements if r.metric], results, self.unavailable, warnings)

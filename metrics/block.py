@@ -1,0 +1,189 @@
+"""A block of consecutive steps as (steps × entities) arrays: the unit the metrics evaluate.
+
+Why blocks: evaluated one step at a time, the metrics of a 20-actor scene
+spend almost all their time entering numpy calls on 20-element arrays.  The
+suite buffers snapshots and hands the metrics blocks of up to
+``metrics.suite.BLOCK_STEPS`` steps over the same entities (same names, same
+ego), so each array operation or compiled kernel runs once per block; metrics
+with state over time (episodes, onsets, the Leaderboard's collision rules)
+walk the per-step results in plain Python only where something happens.
+
+Every quantity is computed on first use and shared by the metrics of the
+block, as ``StepFrame`` does for one step; ``frames()`` gives the per-step
+view for metrics written against ``Metric.observe``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Sequence
+
+import numpy as np
+
+from metrics import kernels
+from metrics.context import ScenarioContext
+from metrics.frame import NEAR_RANGE, StepFrame
+from simplatform.world import WorldSnapshot
+
+CLOSEST_APPROACH_HORIZON = 5.0   # s, predicted miss distance horizon of the 2-D TTC
+
+
+@dataclass(frozen=True)
+class BlockNeighbours:
+    """The ego against every entity, per step: (T, N) arrays, the ego's own column neutral.
+
+    As ``frame.EgoNeighbours``: ``gap`` is the bumper gap along the ego
+    heading, ``closing`` the closing speed along it, ``in_path`` the
+    constant-velocity predecessor set; ``ttc_path``/``ttc_2d``/``miss`` the
+    surrogate-safety measures of ``metrics.safety``; ``lead`` (T,) the
+    nearest in-path entity (−1 when none) and ``lead_gap`` its gap (inf).
+    """
+
+    distance: np.ndarray
+    gap: np.ndarray
+    closing: np.ndarray
+    in_path: np.ndarray
+    ttc_path: np.ndarray
+    ttc_2d: np.ndarray
+    miss: np.ndarray
+    lead: np.ndarray
+    lead_gap: np.ndarray
+    lead_closing: np.ndarray
+
+
+class StepBlock:
+    """Consecutive snapshots over the same entities; ``previous_time`` is the time of the step before."""
+
+    def __init__(self, snapshots: Sequence[WorldSnapshot], context: ScenarioContext,
+                 previous_time: float | None = None) -> None:
+        self.snapshots = list(snapshots)
+        self.context = context
+        first = self.snapshots[0]
+        self.names = first.names
+        self.kinds = first.kinds
+        self.categories = first.categories
+        self.size = len(self.snapshots)
+        self.entities = len(first.names)
+        ego = context.ego or first.ego
+        self.ego: str | None = ego
+        self.ego_index: int | None = first.names.index(ego) if ego is not None and ego in first.names else None
+        self.previous_time = previous_time
+        self._cols: dict[str, np.ndarray] = {}
+        self._ego_cols: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def of_frame(cls, frame: StepFrame) -> "StepBlock":
+        """A one-step block (for ``Metric.observe`` on a block metric)."""
+        previous = frame.previous.time if frame.previous is not None else (frame.time - frame.dt if frame.dt else None)
+        return cls([frame.snapshot], frame.context, previous)
+
+    # ------------------------------------------------------------- columns
+    @cached_property
+    def times(self) -> np.ndarray:
+        return np.fromiter((s.time for s in self.snapshots), float, self.size)
+
+    @cached_property
+    def dt(self) -> np.ndarray:
+        """Step lengths; 0 for a first step with no step before it (as ``StepFrame.dt``)."""
+        before = self.times[0] if self.previous_time is None else self.previous_time
+        return np.diff(self.times, prepend=before)
+
+    def col(self, name: str) -> np.ndarray:
+        """A snapshot column stacked over the block, shape (T, N)."""
+        out = self._cols.get(name)
+        if out is None:
+            out = self._cols[name] = np.stack([getattr(s, name) for s in self.snapshots])
+        return out
+
+    def ego_col(self, name: str) -> np.ndarray:
+        """The ego's value of a column per step (T,)."""
+        out = self._ego_cols.get(name)
+        if out is None:
+            e = self.ego_index
+            if name in self._cols:
+                out = self._cols[name][:, e]
+            else:
+                out = np.fromiter((getattr(s, name)[e] for s in self.snapshots), float, self.size)
+            self._ego_cols[name] = out
+        return out
+
+    # ------------------------------------------------------------ geometry
+    @cached_property
+    def cos_sin(self) -> tuple[np.ndarray, np.ndarray]:
+        h = self.col("heading")
+        return np.cos(h), np.sin(h)
+
+    @cached_property
+    def centers(self) -> tuple[np.ndarray, np.ndarray]:
+        """World x, y of every box centre (T, N) each, as ``WorldSnapshot.bbox_centers``."""
+        c, s = self.cos_sin
+        bx, by = self.col("bbox_center_x"), self.col("bbox_center_y")
+        return self.col("x") + c * bx - s * by, self.col("y") + s * bx + c * by
+
+    @cached_property
+    def ego_centre(self) -> tuple[np.ndarray, np.ndarray]:
+        """World x, y of the ego box centre (T,) each, without stacking every entity."""
+        h = self.ego_col("heading")
+        c, s = np.cos(h), np.sin(h)
+        bx, by = self.ego_col("bbox_center_x"), self.ego_col("bbox_center_y")
+        return self.ego_col("x") + c * bx - s * by, self.ego_col("y") + s * bx + c * by
+
+    @cached_property
+    def radius(self) -> np.ndarray:
+        """Half box diagonal (T, N): the bounding disc of broad phases and the 2-D TTC."""
+        return 0.5 * np.hypot(self.col("length"), self.col("width"))
+
+    @cached_property
+    def corners(self) -> np.ndarray:
+        """World box corners (T, N, 4, 2)."""
+        cx, cy = self.centers
+        return kernels.block_corners(cx, cy, self.col("heading"), self.col("length"), self.col("width"))
+
+    @cached_property
+    def contacts(self) -> np.ndarray:
+        """(step, i, j), i < j, of every pair of boxes in contact (compiled all-pairs SAT)."""
+        cx, cy = self.centers
+        return kernels.block_contacts(cx, cy, self.radius, self.corners)
+
+    @cached_property
+    def neighbours(self) -> BlockNeighbours:
+        """Ego-relative geometry and surrogate safety against every other entity (compiled)."""
+        cx, cy = self.centers
+        dist, gap, closing, in_path, ttc, ttc2, miss, lead = kernels.ego_pairs(
+            self.ego_index, cx, cy, self.col("vx"), self.col("vy"), self.col("heading"), self.col("length"),
+            self.col("width"), self.radius, self.corners, NEAR_RANGE, CLOSEST_APPROACH_HORIZON)
+        rows = np.arange(self.size)
+        has = lead >= 0
+        lead_gap = np.where(has, gap[rows, np.maximum(lead, 0)], math.inf)
+        lead_closing = np.where(has, closing[rows, np.maximum(lead, 0)], 0.0)
+        return BlockNeighbours(dist, gap, closing, in_path, ttc, ttc2, miss, lead, lead_gap, lead_closing)
+
+    @cached_property
+    def ego_long_lat_accel(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ego acceleration in its own frame (ISO 8855), from the world-frame (ax, ay)."""
+        h = self.ego_col("heading")
+        c, s = np.cos(h), np.sin(h)
+        ax, ay = self.ego_col("ax"), self.ego_col("ay")
+        return ax * c + ay * s, -ax * s + ay * c
+
+    @cached_property
+    def ego_road(self):
+        """The road model's view of the ego per step (``metrics.road_block.EgoRoadBlock``), None without a road."""
+        if self.context.road is None or self.ego_index is None:
+            return None
+        from metrics.road_block import EgoRoadBlock
+        return EgoRoadBlock.build(self)
+
+    # ------------------------------------------------------------ per step
+    def frames(self) -> list[StepFrame]:
+        """The per-step view (shared by every metric that observes frames)."""
+        if "_frames" not in self.__dict__:
+            frames = []
+            for snap, dt in zip(self.snapshots, self.dt.tolist()):
+                frame = StepFrame(snap, None, self.context)
+                frame.dt = dt
+                frames.append(frame)
+            self.__dict__["_frames"] = frames
+        return self.__dict__["_frames"]

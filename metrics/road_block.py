@@ -1,0 +1,310 @@
+"""Where the ego is on the road over a block of steps, asking the road model as little as possible.
+
+Why: a global inverse query (``locate_many``: grid look-up, Newton projection
+on every candidate road) costs hundreds of µs per call, while the engine
+already knows each entity's lane (``WorldSnapshot.lanes``: road, lane, s and
+offset from the lane centre, OpenDRIVE 1.8 §9 lane frame).  So:
+
+* the reference point comes from ``snapshot.lanes``; the road model is asked
+  (one ``locate_many`` per block) only where the snapshot has no lane (off
+  road, or a backend that does not fill it) or the point lies outside the
+  lane it names;
+* the box corners, which lane departure and sidewalk checks need, are put in
+  the lane frame at the reference point: t_corner = t_ref + (corner − ref)·n,
+  with n the road normal at s_ref.  This is exact on a straight reference
+  line; on one of curvature κ the error is about κ u² / (2 (1 − κ t)) for a
+  corner u metres ahead of the reference point (the sagitta).  A step is
+  settled this way only when every corner stays inside the reference lane by
+  more than twice that bound plus ``LATERAL_GUARD`` and on the same road;
+  the steps near a lane line (the ones whose results matter: crossings and
+  their interpolated times) are located exactly, in one ``locate_many`` per
+  block.  A road model without ``road_curvature`` gets every step located.
+
+``RoadView`` wraps the duck-typed road (``metrics.context``) with array
+queries, using the vectorised lane tables of ``simplatform.opendrive`` when
+the road is a ``RoadNetwork`` and scalar calls otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Iterator
+
+import numpy as np
+
+from metrics import kernels
+
+LATERAL_GUARD = 0.05   # m added to the curvature bound before a corner is trusted without a locate
+DRIVABLE_LANE_TYPES = frozenset({
+    "driving", "entry", "exit", "onramp", "offramp", "connectingramp", "bidirectional", "sliplane", "parking",
+})
+WRONG_WAY_ANGLE = math.radians(120.0)
+_VIEWS: "weakref.WeakKeyDictionary[Any, RoadView]" = weakref.WeakKeyDictionary()
+
+
+class RoadView:
+    """Array questions to a road model: boundaries, heading, curvature; cached per-lane constants."""
+
+    def __init__(self, road: Any) -> None:
+        self.road = road
+        self._frames = hasattr(road, "frame") and hasattr(road, "locator")
+        self._direction: dict[tuple[str, int], int] = {}
+        self._junction: dict[str, bool] = {}
+        self._length: dict[str, float] = {}
+
+    def boundaries(self, rid: str, lane: int, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(low, high) t of a lane's borders from the reference line at each s."""
+        if self._frames:
+            a, b = self.road.frame(rid).lanes.boundaries(int(lane), s)
+        else:
+            pairs = np.array([self.road.lane_boundaries(rid, int(lane), float(v)) for v in s.tolist()]).reshape(-1, 2)
+            a, b = pairs[:, 0], pairs[:, 1]
+        return np.minimum(a, b), np.maximum(a, b)
+
+    def heading(self, rid: str, s: np.ndarray) -> np.ndarray:
+        if self._frames:
+            return self.road.frame(rid).plan.evaluate(s)[2]
+        return np.array([self.road.road_heading(rid, float(v)) for v in s.tolist()])
+
+    def curvature(self, rid: str, s: np.ndarray) -> np.ndarray | None:
+        """Reference-line curvature at each s; None when the road model cannot say."""
+        if self._frames:
+            return self.road.frame(rid).plan.evaluate(s)[3]
+        fn = getattr(self.road, "road_curvature", None)
+        return None if fn is None else np.array([fn(rid, float(v)) for v in s.tolist()])
+
+    def direction(self, rid: str, lane: int) -> int:
+        key = (rid, lane)
+        if key not in self._direction:
+            self._direction[key] = int(self.road.driving_direction(rid, lane))
+        return self._direction[key]
+
+    def in_junction(self, rid: str) -> bool:
+        if rid not in self._junction:
+            road_obj = getattr(self.road, "roads", {}).get(rid)
+            self._junction[rid] = getattr(road_obj, "junction", None) is not None
+        return self._junction[rid]
+
+    def length(self, rid: str) -> float:
+        if rid not in self._length:
+            road_obj = getattr(self.road, "roads", {}).get(rid)
+            self._length[rid] = float(getattr(road_obj, "length", math.inf))
+        return self._length[rid]
+
+
+def road_view(road: Any) -> RoadView:
+    """The shared view of a road model (its per-lane caches outlive one block)."""
+    try:
+        view = _VIEWS.get(road)
+        if view is None:
+            view = _VIEWS[road] = RoadView(road)
+        return view
+    except TypeError:   # not weak-referenceable
+        return RoadView(road)
+
+
+def _groups(keys: list) -> dict[Any, np.ndarray]:
+    out: dict[Any, list[int]] = {}
+    for k, key in enumerate(keys):
+        if key is not None:
+            out.setdefault(key, []).append(k)
+    return {key: np.array(idx) for key, idx in out.items()}
+
+
+@dataclass
+class CornerState:
+    """Per step: the smallest lateral margin of a box corner inside the reference lane (NaN when
+    unknown), whether a corner is outside it (departed) and whether a corner is on a sidewalk."""
+
+    margin: np.ndarray
+    departed: np.ndarray
+    sidewalk: np.ndarray
+    located: np.ndarray
+
+
+class EgoRoadBlock:
+    """The ego reference point on the road per step of a block: on_road, road_ids, lane_id, s,
+    t (from the reference line), offset (from the lane centre), and the lane's (low, high) borders."""
+
+    def __init__(self, block, view: RoadView) -> None:
+        self.block = block
+        self.view = view
+        self.road = view.road
+        T = block.size
+        self.on_road = np.zeros(T, dtype=bool)
+        self.road_ids: list[str | None] = [None] * T
+        self.lane_id = np.zeros(T, dtype=np.int64)
+        self.s = np.full(T, np.nan)
+        self.t = np.full(T, np.nan)
+        self.offset = np.full(T, np.nan)
+        self.low = np.full(T, np.nan)
+        self.high = np.full(T, np.nan)
+
+    @classmethod
+    def build(cls, block) -> "EgoRoadBlock":
+        st = cls(block, road_view(block.context.road))
+        e = block.ego_index
+        locs = [snap.lanes[e] if e < len(snap.lanes) else None for snap in block.snapshots]
+        known = np.zeros(block.size, dtype=bool)
+        for k, loc in enumerate(locs):
+            if loc is not None:
+                st.road_ids[k], st.lane_id[k], st.s[k], st.offset[k] = loc.road_id, loc.lane_id, loc.s, loc.t
+                known[k] = True
+        st._fill_lanes(np.flatnonzero(known))
+        # a snapshot lane that does not contain the point (a tracked lane during a lane change) is not trusted
+        inside = known & (st.low <= st.t) & (st.t <= st.high)
+        missing = np.flatnonzero(~inside)
+        if missing.size:
+            st._locate(missing)
+        st.on_road |= inside
+        return st
+
+    def _fill_lanes(self, idx: np.ndarray) -> None:
+        """Lane borders at s, and t from the lane centre and offset, for the steps ``idx``."""
+        keys = [(self.road_ids[k], int(self.lane_id[k])) for k in idx.tolist()]
+        for (rid, lane), sub in _groups(keys).items():
+            rows = idx[sub]
+            lo, hi = self.view.boundaries(rid, lane, self.s[rows])
+            self.low[rows], self.high[rows] = lo, hi
+            self.t[rows] = 0.5 * (lo + hi) + self.offset[rows]
+
+    def _locate(self, idx: np.ndarray) -> None:
+        x, y = self.block.ego_col("x")[idx], self.block.ego_col("y")[idx]
+        res = self.road.locate_many(np.stack([x, y], axis=1))
+        road_index = np.asarray(res.road_index)
+        on = np.asarray(res.on_road, dtype=bool)
+        for n, k in enumerate(idx.tolist()):
+            self.on_road[k] = on[n]
+            self.road_ids[k] = res.road_ids[road_index[n]] if on[n] else None
+        self.lane_id[idx] = np.where(on, np.asarray(res.lane_id), 0)
+        self.s[idx], self.t[idx], self.offset[idx] = res.s, res.t, res.offset
+        self.low[idx] = self.high[idx] = np.nan
+        found = idx[on]
+        keys = [(self.road_ids[k], int(self.lane_id[k])) for k in found.tolist()]
+        for (rid, lane), sub in _groups(keys).items():
+            rows = found[sub]
+            self.low[rows], self.high[rows] = self.view.boundaries(rid, lane, self.s[rows])
+
+    # ---------------------------------------------------------------- queries
+    def runs(self) -> Iterator[tuple[tuple[str, int], np.ndarray]]:
+        """((road, lane), step indices) of the on-road steps."""
+        keys = [(rid, int(lane)) if on else None
+                for rid, lane, on in zip(self.road_ids, self.lane_id.tolist(), self.on_road.tolist())]
+        return iter(_groups(keys).items())
+
+    def road_runs(self) -> Iterator[tuple[str, np.ndarray]]:
+        """(road, s of the on-road steps there)."""
+        keys = [rid if on else None for rid, on in zip(self.road_ids, self.on_road.tolist())]
+        for rid, idx in _groups(keys).items():
+            yield rid, self.s[idx]
+
+    @cached_property
+    def lane_type(self) -> list[str | None]:
+        """Lane type of the reference point per step (None off road)."""
+        out: list[str | None] = [None] * self.block.size
+        for k in np.flatnonzero(self.on_road).tolist():
+            out[k] = self.road.lane_type(self.road_ids[k], int(self.lane_id[k]), float(self.s[k]))
+        return out
+
+    @cached_property
+    def travel_heading(self) -> np.ndarray:
+        """Heading of legal travel in the ego's lane (road heading, +π against s); NaN off road."""
+        out = np.full(self.block.size, np.nan)
+        for (rid, lane), idx in self.runs():
+            flip = 0.0 if self.view.direction(rid, lane) > 0 else math.pi
+            out[idx] = self.view.heading(rid, self.s[idx]) + flip
+        return out
+
+    @cached_property
+    def offroad(self) -> np.ndarray:
+        """Reference point on no drivable lane (OpenDRIVE 1.8 §11.6 types; CARLA OffRoadTest: driving, parking)."""
+        return np.array([lt is None or lt.lower() not in DRIVABLE_LANE_TYPES for lt in self.lane_type], dtype=bool)
+
+    @cached_property
+    def wrong_way(self) -> np.ndarray:
+        """Heading more than 120° from the lane's travel direction, outside junctions
+        (ScenarioRunner ``WrongLaneTest.MAX_ALLOWED_ANGLE``)."""
+        diff = (self.block.ego_col("heading") - self.travel_heading + np.pi) % (2 * np.pi) - np.pi
+        with np.errstate(invalid="ignore"):
+            return self.on_road & ~self.in_junction & (np.abs(diff) > WRONG_WAY_ANGLE)
+
+    @cached_property
+    def in_junction(self) -> np.ndarray:
+        return np.array([on and self.view.in_junction(rid) for rid, on in zip(self.road_ids, self.on_road.tolist())],
+                        dtype=bool)
+
+    @cached_property
+    def corners(self) -> CornerState:
+        """Lane departure and sidewalk state of the ego's box corners (see the module docstring)."""
+        T = self.block.size
+        margin = np.full(T, np.nan)
+        departed = ~self.on_road
+        sidewalk = np.zeros(T, dtype=bool)
+        corners = self._ego_corners()
+        trusted = np.zeros(T, dtype=bool)
+        for (rid, lane), idx in self.runs():
+            s = self.s[idx]
+            h = self.view.heading(rid, s)
+            kappa = self.view.curvature(rid, s)
+            if kappa is None:
+                continue
+            c, n = np.cos(h), np.sin(h)
+            ref_x, ref_y = self.block.ego_col("x")[idx], self.block.ego_col("y")[idx]
+            rx, ry = corners[idx, :, 0] - ref_x[:, None], corners[idx, :, 1] - ref_y[:, None]
+            u = rx * c[:, None] + ry * n[:, None]
+            t = self.t[idx][:, None] + ry * c[:, None] - rx * n[:, None]
+            m = np.minimum(t - self.low[idx][:, None], self.high[idx][:, None] - t)
+            k_abs = np.abs(kappa)[:, None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                bend = np.where(k_abs > 0, k_abs * u * u / (2 * np.maximum(1 - k_abs * np.abs(t), 1e-9)), 0.0)
+            su = s[:, None] + u
+            ok = (np.all(m > 2 * bend + LATERAL_GUARD, axis=1) & np.all(su >= 0, axis=1)
+                  & np.all(su <= self.view.length(rid), axis=1) & np.all(k_abs * np.abs(t) < 0.5, axis=1))
+            rows = idx[ok]
+            trusted[rows] = True
+            margin[rows] = m[ok].min(axis=1)
+            departed[rows] = False
+            if self.lane_type_is(rows, "sidewalk"):
+                sidewalk[rows] = [(self.lane_type[k] or "").lower() == "sidewalk" for k in rows.tolist()]
+        exact = np.flatnonzero(self.on_road & ~trusted)
+        if exact.size:
+            self._locate_corners(exact, corners, margin, departed, sidewalk)
+        return CornerState(margin, departed, sidewalk, exact)
+
+    def lane_type_is(self, rows: np.ndarray, kind: str) -> bool:
+        return any((self.lane_type[k] or "").lower() == kind for k in rows.tolist())
+
+    def _ego_corners(self) -> np.ndarray:
+        b = self.block
+        cx, cy = b.ego_centre
+        return kernels.block_corners(cx[:, None], cy[:, None], b.ego_col("heading")[:, None],
+                                     b.ego_col("length")[:, None], b.ego_col("width")[:, None])[:, 0]
+
+    def _locate_corners(self, idx: np.ndarray, corners: np.ndarray, margin, departed, sidewalk) -> None:
+        """The per-step rule on located corners: a corner on another road or outside the reference
+        lane's borders is a departure; a corner on a ``sidewalk`` lane is on the sidewalk."""
+        res = self.road.locate_many(corners[idx].reshape(-1, 2))
+        on = np.asarray(res.on_road, dtype=bool).reshape(-1, 4)
+        road_index = np.asarray(res.road_index).reshape(-1, 4)
+        lane = np.asarray(res.lane_id).reshape(-1, 4)
+        s = np.asarray(res.s, dtype=float).reshape(-1, 4)
+        t = np.asarray(res.t, dtype=float).reshape(-1, 4)
+        for n, k in enumerate(idx.tolist()):
+            rid = self.road_ids[k]
+            ids = [res.road_ids[road_index[n, c]] if on[n, c] else None for c in range(4)]
+            same = np.array([ids[c] == rid for c in range(4)])
+            m = np.where(same, np.minimum(t[n] - self.low[k], self.high[k] - t[n]), np.nan)
+            departed[k] = bool(np.any(~same) or np.nanmin(m) < 0)
+            margin[k] = float(np.nanmin(m)) if np.any(same) else math.nan
+            ref_key = (rid, int(self.lane_id[k]))
+            for c in range(4):
+                if not on[n, c]:
+                    continue
+                key = (ids[c], int(lane[n, c]))
+                kt = self.lane_type[k] if key == ref_key else self.road.lane_type(key[0], key[1], float(s[n, c]))
+                if kt is not None and kt.lower() == "sidewalk":
+                    sidewalk[k] = True
+                    break
