@@ -156,13 +156,9 @@ class Camera:
         u1 = np.clip(np.ceil(u.max(axis=1) + pad_u) + 1, 0, intr.width).astype(int)
         v0 = np.clip(np.floor(v.min(axis=1) - pad_v), 0, intr.height).astype(int)
         v1 = np.clip(np.ceil(v.max(axis=1) + pad_v) + 1, 0, intr.height).astype(int)
-        mask = np.zeros((intr.height + 1, intr.width + 1), dtype=np.int32)
-        ok = (u1 > u0) & (v1 > v0)
-        np.add.at(mask, (v0[ok], u0[ok]), 1)
-        np.add.at(mask, (v0[ok], u1[ok]), -1)
-        np.add.at(mask, (v1[ok], u0[ok]), -1)
-        np.add.at(mask, (v1[ok], u1[ok]), 1)
-        covered = mask.cumsum(axis=0).cumsum(axis=1)[: intr.height, : intr.width] > 0
+        covered = np.zeros((intr.height, intr.width), dtype=bool)
+        for a, b, c, d in zip(v0, v1, u0, u1):                     # one slice per actor, not per pixel
+            covered[a:b, c:d] = True
         return np.flatnonzero(covered.ravel())
 
     def _shade(self, snapshot, scene, dirs, hits) -> np.ndarray:

@@ -54,14 +54,22 @@ class Box3D:
 
 
 def _slab_hits(origin: np.ndarray, dirs: np.ndarray, half: np.ndarray) -> np.ndarray:
-    """Rays (in the box frame) that hit the axis-aligned box [−half, half]: the slab method."""
+    """Rays (in the box frame) that hit the axis-aligned box [−half, half]: the slab method.
+
+    Axis by axis on contiguous columns; an axis whose slab test is undefined
+    (0·∞: the origin on a face plane and the ray parallel to it) is skipped,
+    as ``nanmax``/``nanmin`` over the axes would skip it.
+    """
+    t_near = np.full(len(dirs), -np.inf)
+    t_far = np.full(len(dirs), np.inf)
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv = 1.0 / dirs
-        t1 = (-half - origin) * inv
-        t2 = (half - origin) * inv
-    t_near = np.nanmax(np.minimum(t1, t2), axis=1)
-    t_far = np.nanmin(np.maximum(t1, t2), axis=1)
-    return (t_far >= np.maximum(t_near, 0.0))
+        for k in range(3):
+            inv = 1.0 / dirs[:, k]
+            t1 = (-half[k] - origin[k]) * inv
+            t2 = (half[k] - origin[k]) * inv
+            np.fmax(t_near, np.minimum(t1, t2), out=t_near)
+            np.fmin(t_far, np.maximum(t1, t2), out=t_far)
+    return t_far >= np.maximum(t_near, 0.0)
 
 
 def ground_truth_boxes(snapshot: WorldSnapshot, scene: SensorScene, intr: Intrinsics, to_world: Transform,
@@ -109,8 +117,7 @@ def _pixels_alone(snapshot, i, rot_cam, centre, intr, rays, clip) -> int:
     u1, v1 = int(np.floor(clip[2])), int(np.floor(clip[3]))
     if u1 < u0 or v1 < v0:
         return 0
-    vv, uu = np.mgrid[v0:v1 + 1, u0:u1 + 1]
-    d = rays[(vv * intr.width + uu).ravel()].astype(float)
+    d = rays.reshape(intr.height, intr.width, 3)[v0:v1 + 1, u0:u1 + 1].reshape(-1, 3).astype(float)
     origin_box = -centre @ rot_cam                         # camera origin in the box frame
     dirs_box = d @ rot_cam
     half = np.array([snapshot.length[i], snapshot.width[i], snapshot.height[i]]) / 2

@@ -12,8 +12,8 @@ towards the horizon) visit many nodes: on the 1 km ``highway_straight`` map
 a 160 m crop casts a lidar sweep markedly faster (``bench/sensor_bench.py``).
 
 A region is a ball B(c, ρ) with ρ = R + margin; it serves every later query
-B(o, R') with |o − c| + R' ≤ ρ, so a moving ego rebuilds it every
-``margin`` metres (a few thousand triangles: about a millisecond).  Triangles
+B(o, R') with |o − c| + R' ≤ ρ and ρ ≤ R' + 2·margin(R'), so a moving ego
+rebuilds it every ``margin`` metres (a few thousand triangles: about a millisecond).  Triangles
 are selected by their bounding spheres (conservative); a crop that would keep
 more than half the map is not worth a BVH, and the whole scene serves instead.
 """
@@ -78,7 +78,10 @@ class RegionCache:
     def get(self, centre: np.ndarray, reach: float) -> Region:
         if self.world.triangle_count < self.MIN_TRIANGLES or not np.isfinite(reach):
             return self.full
-        covering = [r for r in self._regions if r.covers(centre, reach)]
+        # a region serves a query it contains, unless it is much larger than the query's own would be
+        # (then a tighter crop is worth building: a far-reaching sensor must not slow a short-range one)
+        largest = reach + 2.0 * self.margin(reach)
+        covering = [r for r in self._regions if r.radius <= largest and r.covers(centre, reach)]
         if covering:
             best = min(covering, key=lambda r: r.radius)
             self._regions.remove(best)
