@@ -71,3 +71,19 @@ def test_without_aeb_the_same_cut_in_is_a_collision(tmp_path):
                       TestConfig(requirements=reqs, stack_parameters={"aeb_ttc": 0.0}))
     assert result.verdict is Verdict.FAIL
     assert result.requirements[0].time is not None                  # the verdict says when it happened
+
+
+@pytest.mark.slow
+def test_lidar_variant_stops_behind_a_stopped_car(tmp_path):
+    """Point cloud -> ground removal -> clusters -> boxes -> tracks -> IDM, with a VLP-16 on the roof."""
+    from sensors import MountPose, RigConfig, SensorConfig
+    from simplatform.bridge import StackConfig
+
+    rig = RigConfig("lidar", (SensorConfig(name="top", type="lidar", mount=MountPose(1.3, 0, 1.9), rate_hz=10.0,
+                                           preset="VLP-16"),))
+    stack = StackConfig(stack_class="simplatform.stacks:LidarReferenceStack")
+    reqs = [requirement("SAF-1", "collisions == 0")]
+    result = run_test(files.stopped_car(tmp_path, gap=60.0, duration=8.0),
+                      TestConfig(rig=rig, stack=stack, requirements=reqs))
+    assert result.verdict is Verdict.PASS, result.requirements
+    assert result.metrics["min_distance"] > 1.0 and result.metrics["speed_min"] < 1.5
