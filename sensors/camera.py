@@ -182,18 +182,23 @@ class Camera:
         beta = weather.visible_extinction()
         trans = np.exp(f32(-beta) * hits.t) if beta > 0 else None             # t = inf → 0: pure fog
         fog = (SKY_HORIZON * (0.05 + 0.95 * day)).astype(f32)
-        color = np.empty((3, len(light)), dtype=f32)
+        miss = (~hit).astype(f32)
+        color = np.empty((len(light), 3), dtype=f32)
         for k in range(3):
-            channel = color[k]
-            np.multiply(sky_slope[k], sky_el, out=channel)
-            channel += sky_base[k]
-            np.copyto(channel, albedo[k].take(material) * light, where=hit)
+            # albedo·light on hits (the miss row of the table is 0) plus sky·1 on misses: exact, no masked copy
+            sky = np.multiply(sky_slope[k], sky_el)
+            sky += sky_base[k]
+            sky *= miss
+            channel = albedo[k].take(material)
+            channel *= light
+            channel += sky
             if trans is not None:
                 channel *= trans
                 channel += fog[k] * (1 - trans)
+            color[:, k] = channel
         if self.pixel_noise > 0:
-            return srgb_encode(color.T + self.rng.normal(0.0, self.pixel_noise, color.T.shape))
-        return np.ascontiguousarray(srgb_encode(color).T)
+            color = color + self.rng.normal(0.0, self.pixel_noise, color.shape)
+        return srgb_encode(color)
 
 
 @lru_cache(maxsize=8)
