@@ -5,9 +5,9 @@ reaches its TargetPosition when the master reaches TargetPositionMaster,
 ending at FinalSpeed if given (average-speed rule: with a linear final ramp
 v = 2·d/T − v_final), bounded by the actor's Performance.
 FollowTrajectoryAction: polyline vertices (positions resolved at start);
-with ``Timing`` and vertex times the pose is interpolated in time (timing
-offset and scale, absolute or relative), otherwise the actor moves along at
-its current speed.  Global actions change the engine's stores: parameters,
+with ``Timing`` and shape times the pose is interpolated in time (trajectory
+time = scale · (t − t_ref) + offset, t_ref the action start when relative),
+otherwise the actor moves along at its current speed.  Global actions change the engine's stores: parameters,
 variables, environment, signals, entity activity, user values.
 """
 
@@ -106,13 +106,17 @@ class FollowTrajectoryRunner(_PerActor):
         if self.timing is not None:
             now = self.engine.time + dt
             tm = self.timing
-            local = (now - (self.t0 if str(tm.domain_absolute_relative) == "relative" else 0.0)) / (tm.scale or 1.0) - tm.offset
+            # trajectory time = scale · (simulation time since the reference) + offset (esmini's reading
+            # of Timing; the reference is the action's start for "relative", t = 0 for "absolute")
+            base = self.t0 if str(tm.domain_absolute_relative) == "relative" else 0.0
+            local = (now - base) * (tm.scale if tm.scale else 1.0) + tm.offset
             s = self.path.s_at_time(local)
             t.speed[self.i] = max((s - self.s) / dt, 0.0)
         else:
             s = self.s + float(t.speed[self.i]) * dt
-        self.s = min(s, self.path.length)
-        t.odometer[self.i] += abs(self.s - s) if False else 0.0
+        s = min(s, self.path.length)
+        t.odometer[self.i] += abs(s - self.s)
+        self.s = s
         self._place(self.s)
         self.engine.controller.relocate(self.i)
         if self.s >= self.path.length - 1e-9:

@@ -6,7 +6,11 @@ ClothoidSpline (1.3): consecutive clothoid segments.
 NURBS: evaluated with the Cox–de Boor recursion (Piegl & Tiller, "The NURBS
 Book", §2.2/§4.2) on control points and weights, densely sampled.
 All are sampled to a polyline with cumulative length so ``pose_at(s)`` is a
-binary search; vertex/control-point times (when all are given) map time to s.
+binary search.  Times map trajectory time to s when the shape gives them:
+a Polyline's vertex times (all of them), a Clothoid's startTime and stopTime
+(linear in arc length in between, as esmini), and a NURBS's control-point
+times, which are a fourth coordinate of the curve evaluated with the same
+rational basis as x, y, z (the standard's "time dimension of the control point").
 """
 
 from __future__ import annotations
@@ -66,31 +70,22 @@ def _clothoid(x0, y0, h0, k0, dk, length, step=0.25):
     return x, y, h
 
 
-def _nurbs(points: np.ndarray, weights: np.ndarray, knots: np.ndarray, order: int, samples: int = 200) -> np.ndarray:
-    p = order - 1
+def _nurbs(points: np.ndarray, weights: np.ndarray, knots: np.ndarray, order: int, samples: int = 400) -> np.ndarray:
+    """Samples of the rational B-spline (Piegl & Tiller eq. 4.2) over its valid parameter span:
+    the B-spline of the weighted points in homogeneous coordinates, divided by that of the weights
+    (scipy's BSpline evaluates the Cox–de Boor basis)."""
+    from scipy.interpolate import BSpline
+
+    degree = order - 1
     n = len(points)
     if len(knots) != n + order:
         raise ValueError(f"a NURBS of order {order} with {n} control points needs {n + order} knots, got {len(knots)}")
-    u = np.linspace(knots[p], knots[n], samples)
-    u[-1] -= 1e-9
-    basis = np.zeros((samples, n))
-    for i in range(n):
-        basis[:, i] = (knots[i] <= u) & (u < knots[i + 1])
-    # extend the zero-degree basis to degree p (Cox–de Boor)
-    nb = np.zeros((samples, len(knots) - 1))
-    for i in range(len(knots) - 1):
-        nb[:, i] = (knots[i] <= u) & (u < knots[i + 1])
-    for d in range(1, p + 1):
-        new = np.zeros((samples, len(knots) - 1 - d))
-        for i in range(len(knots) - 1 - d):
-            a = knots[i + d] - knots[i]
-            b = knots[i + d + 1] - knots[i + 1]
-            left = (u - knots[i]) / a * nb[:, i] if a > 0 else 0.0
-            right = (knots[i + d + 1] - u) / b * nb[:, i + 1] if b > 0 else 0.0
-            new[:, i] = left + right
-        nb = new
-    basis = nb[:, :n] * weights
-    return (basis @ points) / basis.sum(axis=1, keepdims=True)
+    if np.any(np.diff(knots) < 0):
+        raise ValueError("NURBS knots must be non-decreasing")
+    u = np.linspace(knots[degree], knots[n], samples)
+    numerator = BSpline(knots, points * weights[:, None], degree, extrapolate=False)(u)
+    denominator = BSpline(knots, weights, degree, extrapolate=False)(u)
+    return numerator / denominator[:, None]
 
 
 def build_trajectory(traj, positions, actor) -> SampledPath:
@@ -105,7 +100,11 @@ def build_trajectory(traj, positions, actor) -> SampledPath:
         p0 = positions.resolve(shape.position, actor)
         dk = shape.curvature_prime if shape.curvature_prime is not None else (shape.curvature_dot or 0.0)
         x, y, _ = _clothoid(p0.x, p0.y, p0.h, shape.curvature, dk, shape.length)
-        return _sampled(x, y, np.full(len(x), p0.z))
+        path = _sampled(x, y, np.full(len(x), p0.z))
+        if shape.start_time is not None and shape.stop_time is not None:
+            times = shape.start_time + (shape.stop_time - shape.start_time) * path.s / max(path.length, 1e-12)
+            path = SampledPath(path.x, path.y, path.z, path.s, times)
+        return path
     if kind == "ClothoidSpline":
         xs, ys = [], []
         segs = shape.clothoid_spline_segments
@@ -127,7 +126,9 @@ def build_trajectory(traj, positions, actor) -> SampledPath:
         return _sampled(x, y, np.full(len(x), p0.z))
     if kind == "Nurbs":
         poses = [positions.resolve(cp.position, actor) for cp in shape.control_points]
-        pts = np.array([[p.x, p.y, p.z] for p in poses])
+        times = [cp.time for cp in shape.control_points]
+        timed = all(t is not None for t in times)
+        pts = np.array([[p.x, p.y, p.z] + ([float(t)] if timed else []) for p, t in zip(poses, times)])
         w = np.array([cp.weight if cp.weight is not None else 1.0 for cp in shape.control_points])
         knots = np.array([k.value for k in shape.knots])
         try:
@@ -135,11 +136,8 @@ def build_trajectory(traj, positions, actor) -> SampledPath:
         except ValueError as exc:
             src = shape.source
             raise ScenarioError(str(exc), file=src.file, line=src.line, element="Nurbs") from None
-        times = [cp.time for cp in shape.control_points]
         path = _sampled(curve[:, 0], curve[:, 1], curve[:, 2])
-        if all(t is not None for t in times):
-            # control-point times mapped onto the sampled curve by parameter fraction
-            path = SampledPath(path.x, path.y, path.z, path.s,
-                               np.interp(np.linspace(0, 1, len(path.s)), np.linspace(0, 1, len(times)), times))
+        if timed:
+            path = SampledPath(path.x, path.y, path.z, path.s, np.maximum.accumulate(curve[:, 3]))
         return path
     raise ScenarioError(f"trajectory shape {kind} is not supported", element=kind)
