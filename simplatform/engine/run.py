@@ -6,7 +6,14 @@ storyboard's stop trigger fires, the storyboard completes, or ``max_time``
 passes, writes the CSV trajectory log (and the MCAP recording when asked)
 and returns the result.  Bad input raises an ``InputError`` subclass (the
 CLI turns it into exit 2); a stack, when given, drives the ego each step
-through the backend.
+through the backend (vehicle dynamics, ``RunConfig.vehicle_model``), and a
+``StackError`` from it (crash, timeout, unusable command) ends the run with
+``Verdict.ERROR``, ``end_reason="stack_error"`` and the fault in ``error``.
+
+Hooks, in order: ``on_start(engine)`` after Init, ``stack.setup``, then per
+step ``stack.step(observations(snapshot))`` → ``engine.step()`` →
+``on_step(engine)``.  ``play_to`` gives the world at one instant and
+``load_scenario_and_road`` the parsed inputs, for tools.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from simplatform.errors import ConfigError
+from simplatform.errors import ConfigError, StackError
 from simplatform.results import MetricEvent, ScenarioResult, Verdict
 
 
@@ -43,6 +50,12 @@ class RunConfig:
     ego: str | None = None
     vehicle_model: str = "dynamic"
     """Vehicle model of the stack-driven ego: "dynamic" (single track with tyres) or "kinematic"."""
+    on_start: Callable[[Any], None] | None = None
+    """Called with the engine after Init (and the ego's take-over by the backend), before the first
+    step: the place to read the ego's lane position and route, and to observe the t = 0 world."""
+    stack_setup: Callable[[Any], Any] | None = None
+    """When given, ``stack.setup(stack_setup(engine))`` (the bridge's ``StackSetup`` shape) replaces
+    the two-argument ``stack.setup(None, None)``; called after ``on_start``."""
 
 
 _ROADS: dict[tuple[str, int, int], Any] = {}
@@ -145,11 +158,18 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
             mcap = McapRecorder(out / f"{scenario_id}.mcap", every=config.record_every)
             artifacts["mcap"] = str(out / f"{scenario_id}.mcap")
     stack = config.stack
+    error = ""
     try:
         engine.initialise()
         if stack is not None:
             backend.take_over(engine.ego)
-            stack.setup(None, None)
+        if config.on_start is not None:
+            config.on_start(engine)
+        if stack is not None:
+            if config.stack_setup is not None:
+                stack.setup(config.stack_setup(engine))
+            else:
+                stack.setup(None, None)
         if csv:
             csv.write(engine.table, engine.time)
         if mcap:
@@ -158,9 +178,17 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
         end_reason = "max_time"
         while engine.step_index < max_steps:
             if stack is not None:
-                snap = engine.snapshot()
-                obs = config.observations(snap) if config.observations else snap
-                backend.apply(engine.ego, stack.step(obs))
+                try:
+                    snap = engine.snapshot()
+                    obs = config.observations(snap) if config.observations else snap
+                    command = stack.step(obs)
+                    if command is not None:  # None: the last command holds
+                        backend.apply(engine.ego, command)
+                except StackError as exc:
+                    # a crashed, hung or garbling stack ends the run with an ERROR verdict, not a traceback
+                    error = f"stack fault at t={engine.time:.3f} s (step {engine.step_index}): {exc}"
+                    end_reason = "stack_error"
+                    break
             engine.step()  # moves every entity, the backend's driven ego included
             if csv:
                 csv.write(engine.table, engine.time)
@@ -187,8 +215,9 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
               for r in engine.records)
     return ScenarioResult(
         scenario_id=scenario_id,
-        verdict=Verdict.PASS,
+        verdict=Verdict.ERROR if error else Verdict.PASS,
         end_reason=end_reason,
+        error=error,
         sim_time=engine.time,
         steps=engine.step_index,
         wall_time=wallclock.perf_counter() - started,

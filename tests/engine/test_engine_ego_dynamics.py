@@ -174,3 +174,44 @@ def test_bridge_ackermann_message_drives_the_ego(tmp_path):
     rows = trace.array()
     assert rows[-1, 4] == pytest.approx(8.0, abs=0.1)
     assert abs(rows[-1, 2]) < 1e-6
+
+
+class FaultyStack(ConstantStack):
+    """Answers until ``fail_at`` calls, then raises what a crashed bridge session raises."""
+
+    def __init__(self, fail_at: int) -> None:
+        super().__init__(AckermannCommand(speed=10.0))
+        self.fail_at = fail_at
+        self.setup_with = "unset"
+
+    def setup(self, *args) -> None:
+        self.setup_with = args
+
+    def step(self, snapshot):
+        if self.calls >= self.fail_at:
+            from simplatform.errors import StackTimeout
+
+            raise StackTimeout("no control within 2.0 s")
+        return super().step(snapshot)
+
+
+def test_stack_fault_ends_the_run_with_an_error_verdict_and_hooks_see_the_start(tmp_path):
+    from simplatform.results import Verdict
+
+    road = scenarios.straight_road(tmp_path / "straight.xodr", length=500.0)
+    path = _ego_scenario(tmp_path, speed=10.0, duration=5.0, road=road)
+    seen = {}
+
+    def on_start(engine):
+        i = engine.table.index[engine.ego]
+        seen["lane"] = (engine.table.lane_road[i], int(engine.table.lane_id[i]), float(engine.table.lane_s[i]))
+        seen["t0"] = engine.snapshot().time
+        seen["wheelbase"] = float(engine.table.wheelbase[i])
+
+    stack = FaultyStack(fail_at=50)
+    result = run_scenario(path, RunConfig(stack=stack, on_start=on_start, stack_setup=lambda e: ("setup", e.ego)))
+    assert seen == {"lane": ("0", -1, 20.0), "t0": 0.0, "wheelbase": pytest.approx(2.98)}
+    assert stack.setup_with == (("setup", "Ego"),)
+    assert result.verdict is Verdict.ERROR and result.end_reason == "stack_error"
+    assert result.steps == 50 and result.sim_time == pytest.approx(0.5)
+    assert "t=0.500 s (step 50)" in result.error and "no control" in result.error
