@@ -94,7 +94,8 @@ class StepBlock:
         """A snapshot column stacked over the block, shape (T, N)."""
         out = self._cols.get(name)
         if out is None:
-            out = self._cols[name] = np.stack([getattr(s, name) for s in self.snapshots])
+            rows = [getattr(s, name) for s in self.snapshots]
+            out = self._cols[name] = np.concatenate(rows).reshape(self.size, -1)
         return out
 
     def ego_col(self, name: str) -> np.ndarray:
@@ -139,7 +140,8 @@ class StepBlock:
     def corners(self) -> np.ndarray:
         """World box corners (T, N, 4, 2)."""
         cx, cy = self.centers
-        return kernels.block_corners(cx, cy, self.col("heading"), self.col("length"), self.col("width"))
+        c, s = self.cos_sin
+        return kernels.block_corners(cx, cy, c, s, self.col("length"), self.col("width"))
 
     @cached_property
     def contacts(self) -> np.ndarray:
@@ -151,8 +153,9 @@ class StepBlock:
     def neighbours(self) -> BlockNeighbours:
         """Ego-relative geometry and surrogate safety against every other entity (compiled)."""
         cx, cy = self.centers
+        c, s = self.cos_sin
         dist, gap, closing, in_path, ttc, ttc2, miss, lead = kernels.ego_pairs(
-            self.ego_index, cx, cy, self.col("vx"), self.col("vy"), self.col("heading"), self.col("length"),
+            self.ego_index, cx, cy, self.col("vx"), self.col("vy"), c, s, self.col("length"),
             self.col("width"), self.radius, self.corners, NEAR_RANGE, CLOSEST_APPROACH_HORIZON)
         rows = np.arange(self.size)
         has = lead >= 0

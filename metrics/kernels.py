@@ -25,13 +25,13 @@ _SY = (1.0, 1.0, -1.0, -1.0)
 
 
 @njit(cache=True)
-def block_corners(cx, cy, heading, length, width):
+def block_corners(cx, cy, cos_h, sin_h, length, width):
     """World corners (T, N, 4, 2) of every box of a block, as ``geometry.box_corners``."""
     T, N = cx.shape
     out = np.empty((T, N, 4, 2))
     for k in range(T):
         for i in range(N):
-            c, s = math.cos(heading[k, i]), math.sin(heading[k, i])
+            c, s = cos_h[k, i], sin_h[k, i]
             hl, hw = length[k, i] / 2, width[k, i] / 2
             for m in range(4):
                 lx, ly = _SX[m] * hl, _SY[m] * hw
@@ -41,34 +41,38 @@ def block_corners(cx, cy, heading, length, width):
 
 
 @njit(cache=True)
-def _separated_on(a, b, ax, ay):
+def _separated_on(corners, k, i, j, ax, ay):
+    """Whether the projections of boxes (k, i) and (k, j) on axis (ax, ay) are disjoint."""
     amin, amax, bmin, bmax = np.inf, -np.inf, np.inf, -np.inf
     for m in range(4):
-        pa = a[m, 0] * ax + a[m, 1] * ay
-        pb = b[m, 0] * ax + b[m, 1] * ay
+        pa = corners[k, i, m, 0] * ax + corners[k, i, m, 1] * ay
+        pb = corners[k, j, m, 0] * ax + corners[k, j, m, 1] * ay
         amin, amax = min(amin, pa), max(amax, pa)
         bmin, bmax = min(bmin, pb), max(bmax, pb)
     return amax < bmin or bmax < amin
 
 
 @njit(cache=True)
-def boxes_touch(a, b):
-    """SAT on the two edge directions of each rectangle (4, 2); touching counts as overlap."""
-    for box in (a, b):
+def boxes_touch(corners, k, i, j):
+    """SAT for boxes i and j of step k, on the two edge directions of each; touching counts as overlap."""
+    for box in (i, j):
         for e in range(2):
-            if _separated_on(a, b, box[e, 0] - box[e + 1, 0], box[e, 1] - box[e + 1, 1]):
+            ax = corners[k, box, e, 0] - corners[k, box, e + 1, 0]
+            ay = corners[k, box, e, 1] - corners[k, box, e + 1, 1]
+            if _separated_on(corners, k, i, j, ax, ay):
                 return False
     return True
 
 
 @njit(cache=True)
-def _vertex_edge_sq(p, q):
+def _vertex_edge_sq(corners, k, p, q):
+    """Smallest squared distance from a corner of box p to an edge of box q (step k)."""
     best = np.inf
     for v in range(4):
         for e in range(4):
             f = (e + 1) % 4
-            dx, dy = q[f, 0] - q[e, 0], q[f, 1] - q[e, 1]
-            wx, wy = p[v, 0] - q[e, 0], p[v, 1] - q[e, 1]
+            dx, dy = corners[k, q, f, 0] - corners[k, q, e, 0], corners[k, q, f, 1] - corners[k, q, e, 1]
+            wx, wy = corners[k, p, v, 0] - corners[k, q, e, 0], corners[k, p, v, 1] - corners[k, q, e, 1]
             dd = max(dx * dx + dy * dy, 1e-12)
             t = min(max((wx * dx + wy * dy) / dd, 0.0), 1.0)
             rx, ry = wx - t * dx, wy - t * dy
@@ -77,37 +81,49 @@ def _vertex_edge_sq(p, q):
 
 
 @njit(cache=True)
-def box_distance(a, b):
-    """Distance between two rectangles (4, 2); 0 where they overlap (``geometry.boxes_distance``)."""
-    if boxes_touch(a, b):
+def box_distance(corners, k, i, j):
+    """Distance between boxes i and j of step k; 0 where they overlap (``geometry.boxes_distance``)."""
+    if boxes_touch(corners, k, i, j):
         return 0.0
-    return math.sqrt(min(_vertex_edge_sq(a, b), _vertex_edge_sq(b, a)))
+    return math.sqrt(min(_vertex_edge_sq(corners, k, i, j), _vertex_edge_sq(corners, k, j, i)))
 
 
 @njit(cache=True)
-def block_contacts(cx, cy, radius, corners):
-    """(step, i, j) with i < j of every pair of boxes in contact: disc broad phase, SAT narrow phase."""
+def _contact_pass(cx, cy, radius, corners, out):
+    """Count the pairs in contact; also write them (step, i, j) when ``out`` has room for them."""
     T, N = cx.shape
-    cap = max(16, T)
-    out = np.empty((cap, 3), dtype=np.int64)
     n = 0
     for k in range(T):
         for i in range(N):
             for j in range(i + 1, N):
-                dx, dy = cx[k, i] - cx[k, j], cy[k, i] - cy[k, j]
+                dx = cx[k, i] - cx[k, j]
+                dy = cy[k, i] - cy[k, j]
                 rr = radius[k, i] + radius[k, j]
-                if dx * dx + dy * dy <= rr * rr and boxes_touch(corners[k, i], corners[k, j]):
-                    if n == cap:
-                        grown = np.empty((2 * cap, 3), dtype=np.int64)
-                        grown[:n] = out[:n]
-                        out, cap = grown, 2 * cap
-                    out[n, 0], out[n, 1], out[n, 2] = k, i, j
-                    n += 1
+                if dx * dx + dy * dy <= rr * rr:
+                    if boxes_touch(corners, k, i, j):
+                        if n < out.shape[0]:
+                            out[n, 0] = k
+                            out[n, 1] = i
+                            out[n, 2] = j
+                        n += 1
+    return n
+
+
+def block_contacts(cx, cy, radius, corners) -> np.ndarray:
+    """(step, i, j) with i < j of every pair of boxes in contact: disc broad phase, SAT narrow phase.
+
+    Contacts are rare, so a counting pass comes first and a second pass writes
+    them only when the first found more than the guess had room for."""
+    out = np.empty((64, 3), dtype=np.int64)
+    n = _contact_pass(cx, cy, radius, corners, out)
+    if n > len(out):
+        out = np.empty((n, 3), dtype=np.int64)
+        _contact_pass(cx, cy, radius, corners, out)
     return out[:n]
 
 
 @njit(cache=True)
-def ego_pairs(e, cx, cy, vx, vy, heading, length, width, radius, corners, near_range, horizon):
+def ego_pairs(e, cx, cy, vx, vy, cos_h, sin_h, length, width, radius, corners, near_range, horizon):
     """The ego against every other entity, per step of a block (``frame.EgoNeighbours`` + surrogate safety).
 
     Returns (T, N) arrays — box distance, bumper gap, closing speed, in-path
@@ -129,7 +145,7 @@ def ego_pairs(e, cx, cy, vx, vy, heading, length, width, radius, corners, near_r
     lead = np.full(T, -1, dtype=np.int64)
     centre = np.empty(N)
     for k in range(T):
-        ch, sh = math.cos(heading[k, e]), math.sin(heading[k, e])
+        ch, sh = cos_h[k, e], sin_h[k, e]
         ex, ey, evx, evy = cx[k, e], cy[k, e], vx[k, e], vy[k, e]
         half_le, half_we = length[k, e] / 2, width[k, e] / 2
         nearest = np.inf
@@ -142,7 +158,7 @@ def ego_pairs(e, cx, cy, vx, vy, heading, length, width, radius, corners, near_r
             rel_y = ch * dy - sh * dx
             rel_vx = ch * dvx + sh * dvy
             rel_vy = ch * dvy - sh * dvx
-            co, so = math.cos(heading[k, j]), math.sin(heading[k, j])
+            co, so = cos_h[k, j], sin_h[k, j]
             cos_d = abs(co * ch + so * sh)
             sin_d = abs(so * ch - co * sh)
             hl, hw = length[k, j] / 2, width[k, j] / 2
@@ -180,7 +196,7 @@ def ego_pairs(e, cx, cy, vx, vy, heading, length, width, radius, corners, near_r
             if j == e:
                 continue
             if dist[k, j] <= reach:
-                dist[k, j] = box_distance(corners[k, e], corners[k, j])
+                dist[k, j] = box_distance(corners, k, e, j)
             if in_path[k, j] and gap[k, j] < best:
                 best, lead[k] = gap[k, j], j
     return dist, gap, closing, in_path, ttc, ttc2, miss, lead

@@ -280,7 +280,8 @@ class EgoRoadBlock:
     def _ego_corners(self) -> np.ndarray:
         b = self.block
         cx, cy = b.ego_centre
-        return kernels.block_corners(cx[:, None], cy[:, None], b.ego_col("heading")[:, None],
+        h = b.ego_col("heading")[:, None]
+        return kernels.block_corners(cx[:, None], cy[:, None], np.cos(h), np.sin(h),
                                      b.ego_col("length")[:, None], b.ego_col("width")[:, None])[:, 0]
 
     def _locate_corners(self, idx: np.ndarray, corners: np.ndarray, margin, departed, sidewalk) -> None:
