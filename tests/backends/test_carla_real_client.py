@@ -79,3 +79,18 @@ def test_a_short_scenario_runs_end_to_end_on_a_live_server(highway):
     assert backend.close_errors == []
     assert not world.get_settings().synchronous_mode
     assert not [a for a in world.get_actors() if a.attributes.get("role_name") in ("hero", "Lead", "Walker")]
+
+
+@pytest.mark.parametrize("dt,substep,substeps", [(0.01, 0.01, 10), (0.05, 0.01, 10), (0.15, 0.01, 15),
+                                                 (0.25, 0.25 / 16, 16)])
+def test_synchronous_settings_fit_carlas_substepping_rule(dt, substep, substeps):
+    """fixed_delta_seconds <= max_substep_delta_time * max_substeps (CARLA docs, physics substepping)."""
+    from simplatform.backends.carla.connection import copy_settings, synchronous_settings
+
+    original = carla.WorldSettings()
+    s = synchronous_settings(carla, original, dt, no_rendering=True)
+    assert s.synchronous_mode and s.no_rendering_mode and s.fixed_delta_seconds == pytest.approx(dt)
+    assert (s.max_substep_delta_time, s.max_substeps) == (pytest.approx(substep), substeps)
+    assert s.fixed_delta_seconds <= s.max_substep_delta_time * s.max_substeps + 1e-9
+    back = copy_settings(carla, original)
+    assert not back.synchronous_mode and not back.no_rendering_mode

@@ -66,11 +66,17 @@ class ActorRegistry:
     actors: dict[int, SpawnedActor] = field(default_factory=dict)
     absent: set[int] = field(default_factory=set)
     """Entity rows with no body in CARLA (road markings, areas)."""
+    _library: object = None
     _library_ids: list[str] | None = None
+
+    def library(self):
+        if self._library is None:
+            self._library = self.world.get_blueprint_library()
+        return self._library
 
     def library_ids(self) -> list[str]:
         if self._library_ids is None:
-            self._library_ids = [bp.id for bp in self.world.get_blueprint_library()]
+            self._library_ids = [bp.id for bp in self.library()]
         return self._library_ids
 
     def by_actor_id(self) -> dict[int, int]:
@@ -85,7 +91,7 @@ class ActorRegistry:
         if choice.blueprint_id is None:
             self.absent.add(i)
             return None
-        bp = self.world.get_blueprint_library().find(choice.blueprint_id)
+        bp = self.library().find(choice.blueprint_id)
         if bp.has_attribute("role_name"):
             bp.set_attribute("role_name", role_name)
         if bp.has_attribute("is_invincible"):
