@@ -17,12 +17,18 @@ inputs (steering rate, acceleration; no actuators or resistances).
 Integration is classical RK4 on the whole state array with a fixed step; when
 the step is too long for the tyre dynamics (``dt * lambda_max > 2``, with
 ``lambda_max`` from :func:`~vehicle_models.single_track.stiffness_bound`) it is
-split into equal sub-steps, so ``step(0.01)`` is safe down to standstill.
+split into equal sub-steps, so ``step(0.01)`` is safe down to standstill.  The
+step itself is one compiled call (:func:`vehicle_models.integrator.fleet_step`).
+
+Cost: a step costs a few microseconds plus the model's arithmetic per vehicle,
+while each scalar ``apply_control(i, ...)`` / ``apply_ackermann(i, ...)`` costs
+about a microsecond or two of Python; for many vehicles per step use the
+vectorised ``apply_pedals``, ``apply_ackermann_targets`` and
+``apply_acceleration`` with index arrays.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np
@@ -30,18 +36,21 @@ import numpy as np
 from simplatform.control import AckermannCommand, Control
 from vehicle_models import single_track as st
 from vehicle_models.fleet_parameters import ParameterArrays
+from vehicle_models.integrator import (  # noqa: F401 (re-exported names of the input modes and limits)
+    ACCELERATION, ACKERMANN, PEDALS, REFERENCE, RK4_STABILITY_MARGIN, STANDSTILL_SPEED, WORK_ROWS, fleet_step,
+)
 from vehicle_models.low_level import LowLevelController
-from vehicle_models.parameters import GRAVITY, VehicleParameters
+from vehicle_models.parameters import VehicleParameters
 
-PEDALS, ACKERMANN, ACCELERATION, REFERENCE = range(4)
-RK4_STABILITY_MARGIN = 2.0
-"""Largest ``dt * lambda`` per sub-step (RK4's real-axis stability limit is 2.785)."""
-STANDSTILL_SPEED = 0.05
-"""m/s: below this a vehicle whose brakes and rolling resistance can hold it is set at rest."""
+_THROTTLE, _BRAKE, _STEER = range(3)
 
 
 class VehicleFleet:
-    """State and parameter arrays of N vehicles; ``model`` is ``"dynamic"`` or ``"kinematic"``."""
+    """State and parameter arrays of N vehicles; ``model`` is ``"dynamic"`` or ``"kinematic"``.
+
+    ``throttle``, ``brake`` and ``steer`` (the latched pedal inputs) are rows of
+    ``pedals``; each attribute reads and writes its row.
+    """
 
     def __init__(self, parameters: Sequence[VehicleParameters], model: str = "dynamic") -> None:
         if model not in ("dynamic", "kinematic"):
@@ -52,9 +61,7 @@ class VehicleFleet:
         self.state = np.zeros((st.N_STATES, self.n))
         self.inputs = st.StepInputs.zeros(self.n)
         self.mode = np.full(self.n, PEDALS)
-        self.throttle = np.zeros(self.n)
-        self.brake = np.zeros(self.n)
-        self.steer = np.zeros(self.n)
+        self.pedals = np.zeros((3, self.n))
         self.reverse = np.zeros(self.n, dtype=bool)
         self.hand_brake = np.zeros(self.n, dtype=bool)
         self.controller = LowLevelController(self.params)
@@ -62,6 +69,32 @@ class VehicleFleet:
         self.time = 0.0
         self.last_substeps = 1
         self._derivative = st.dynamic_derivative if model == "dynamic" else st.kinematic_derivative
+        self._work = np.empty((WORK_ROWS, st.N_STATES))
+
+    @property
+    def throttle(self) -> np.ndarray:
+        return self.pedals[_THROTTLE]
+
+    @throttle.setter
+    def throttle(self, value) -> None:
+        self.pedals[_THROTTLE] = value
+
+    @property
+    def brake(self) -> np.ndarray:
+        return self.pedals[_BRAKE]
+
+    @brake.setter
+    def brake(self, value) -> None:
+        self.pedals[_BRAKE] = value
+
+    @property
+    def steer(self) -> np.ndarray:
+        """Latched steering input as a fraction of the maximum road-wheel angle."""
+        return self.pedals[_STEER]
+
+    @steer.setter
+    def steer(self, value) -> None:
+        self.pedals[_STEER] = value
 
     # ------------------------------------------------------------------ set-up
     def reset(self, index=slice(None), *, x=0.0, y=0.0, heading=0.0, speed=0.0,
@@ -87,19 +120,21 @@ class VehicleFleet:
     # ------------------------------------------------------------------ inputs
     def apply_control(self, index, control: Control) -> None:
         """Pedals and steering as CARLA's VehicleControl: ``steer`` is a fraction of max angle."""
+        pedals = self.pedals
         self.mode[index] = PEDALS
-        self.throttle[index] = min(max(control.throttle, 0.0), 1.0)
-        self.brake[index] = min(max(control.brake, 0.0), 1.0)
-        self.steer[index] = min(max(control.steer, -1.0), 1.0)
+        pedals[_THROTTLE, index] = min(max(control.throttle, 0.0), 1.0)
+        pedals[_BRAKE, index] = min(max(control.brake, 0.0), 1.0)
+        pedals[_STEER, index] = min(max(control.steer, -1.0), 1.0)
         self.reverse[index] = control.reverse
         self.hand_brake[index] = control.hand_brake
 
     def apply_pedals(self, index, throttle, brake, steer, reverse=False, hand_brake=False) -> None:
         """Vectorised ``apply_control``: arrays (or scalars) for the vehicles ``index``."""
+        pedals = self.pedals
         self.mode[index] = PEDALS
-        self.throttle[index] = np.clip(throttle, 0.0, 1.0)
-        self.brake[index] = np.clip(brake, 0.0, 1.0)
-        self.steer[index] = np.clip(steer, -1.0, 1.0)
+        pedals[_THROTTLE, index] = np.clip(throttle, 0.0, 1.0)
+        pedals[_BRAKE, index] = np.clip(brake, 0.0, 1.0)
+        pedals[_STEER, index] = np.clip(steer, -1.0, 1.0)
         self.reverse[index] = reverse
         self.hand_brake[index] = hand_brake
 
@@ -110,6 +145,14 @@ class VehicleFleet:
         self.controller.set_ackermann(index, command.speed, command.steering_angle,
                                       abs(command.acceleration), abs(command.jerk),
                                       abs(command.steering_angle_velocity))
+
+    def apply_ackermann_targets(self, index, speed, steering_angle, acceleration=0.0, jerk=0.0,
+                                steering_angle_velocity=0.0) -> None:
+        """Vectorised ``apply_ackermann``: AckermannDrive fields as arrays (or scalars) for ``index``."""
+        self.mode[index] = ACKERMANN
+        self.hand_brake[index] = False
+        self.controller.set_ackermann(index, speed, steering_angle, np.abs(acceleration), np.abs(jerk),
+                                      np.abs(steering_angle_velocity))
 
     def apply_acceleration(self, index, acceleration, steering_angle=0.0, jerk=0.0) -> None:
         """An acceleration demand (m/s², e.g. from IDM) and road-wheel angle, through the controller."""
@@ -124,79 +167,18 @@ class VehicleFleet:
         self.inputs.direct_acceleration[index] = acceleration
 
     # ------------------------------------------------------------------ stepping
-    def _prepare_inputs(self, dt: float, grade: np.ndarray) -> None:
-        p, u, vx = self.params, self.inputs, self.state[st.VX]
-        throttle, brake = self.throttle.copy(), self.brake.copy()
-        steer_target = self.steer * p.max_steer
-        rate = p.max_steer_rate.copy()
-        reverse = self.reverse.copy()
-        controlled = (self.mode == ACKERMANN) | (self.mode == ACCELERATION)
-        if controlled.any():
-            cmd = self.controller.update(vx, grade, dt)
-            throttle = np.where(controlled, cmd.throttle, throttle)
-            brake = np.where(controlled, cmd.brake, brake)
-            steer_target = np.where(controlled, cmd.steer_target, steer_target)
-            rate = np.where(controlled, cmd.steer_rate_limit, rate)
-            reverse = np.where(controlled, cmd.reverse, reverse)
-        drive = throttle * p.max_drive_force(vx)
-        over = np.where(reverse, -vx >= p.max_reverse_speed, vx >= p.max_speed)
-        u.drive_target = np.where(over, 0.0, np.where(reverse, -drive, drive))
-        u.brake_target = np.maximum(brake, 0.3 * self.hand_brake) * p.max_brake_force
-        u.steer_target = steer_target
-        u.steer_rate_limit = rate
-        u.grade = grade
-        u.direct = self.mode == REFERENCE
-
     def step(self, dt: float, grade: np.ndarray | float | None = None) -> None:
         """Advance every vehicle by ``dt`` seconds; ``grade`` (rad, uphill positive) per vehicle."""
-        grade_arr = np.zeros(self.n) if grade is None else np.broadcast_to(
-            np.asarray(grade, dtype=float), (self.n,))
-        self._prepare_inputs(dt, grade_arr)
-        n_sub = 1
-        if self.model == "dynamic":
-            n_sub = max(1, math.ceil(dt * st.stiffness_bound(self.state, self.params) / RK4_STABILITY_MARGIN))
-        self.last_substeps = n_sub
-        h = dt / n_sub
-        x0 = self.state
-        f, u, p = self._derivative, self.inputs, self.params
-        x = x0
-        for _ in range(n_sub):
-            k1 = f(x, u, p)
-            k2 = f(x + 0.5 * h * k1, u, p)
-            k3 = f(x + 0.5 * h * k2, u, p)
-            k4 = f(x + h * k3, u, p)
-            x = x + (h / 6.0) * (k1 + 2.0 * (k2 + k3) + k4)
-        self._finish_step(x0, x, dt)
+        u, p, c = self.inputs, self.params, self.controller
+        u.values[st.GRADE] = 0.0 if grade is None else grade
+        new_state = np.empty_like(self.state)
+        self.last_substeps = fleet_step(
+            self.model == "dynamic", float(dt), self.state, new_state, self.accel_body, self.mode, self.pedals,
+            self.reverse, self.hand_brake, u.values, u.direct, c.values, c.speed_mode, p.values,
+            p.axle_tyres.coefficients, p.torque_map, p.total_ratio, p.drive_gain, p.omega_step,
+            float(c.kp), float(c.ki), self._work)
+        self.state = new_state
         self.time += dt
-
-    def _finish_step(self, x0: np.ndarray, x: np.ndarray, dt: float) -> None:
-        """Limits, standstill hold and body accelerations (at the reference point)."""
-        p, u = self.params, self.inputs
-        x[st.STEER] = np.clip(x[st.STEER], -p.max_steer, p.max_steer)
-        x[st.VX] = np.clip(x[st.VX], -p.max_reverse_speed, p.max_speed)
-        if self.model == "kinematic":
-            x[st.YAW_RATE] = x[st.VX] * np.tan(x[st.STEER]) / p.wheelbase
-            x[st.VY] = p.lr * x[st.YAW_RATE]
-        weight = p.mass * GRAVITY
-        holding = x[st.BRAKE] + p.rolling * weight * np.cos(u.grade)
-        pushing = np.abs(x[st.DRIVE] - weight * np.sin(u.grade))
-        rest = ~u.direct & (np.abs(x[st.VX]) < STANDSTILL_SPEED) & (holding >= pushing)
-        if rest.any():
-            parked = rest & (x0[st.VX] == 0.0)
-            x[:st.VX, parked] = x0[:st.VX, parked]  # at rest before and after: the pose holds
-            x[st.VX, rest] = 0.0
-            x[st.VY, rest] = 0.0
-            x[st.YAW_RATE, rest] = 0.0
-        r = x[st.YAW_RATE]
-        dvx = (x[st.VX] - x0[st.VX]) / dt
-        dvy = (x[st.VY] - x0[st.VY]) / dt
-        dr = (r - x0[st.YAW_RATE]) / dt
-        # CoG acceleration in the rotating body frame, then moved to the rear axle (rigid body).
-        ax_cg = dvx - r * x[st.VY]
-        ay_cg = dvy + r * x[st.VX]
-        self.accel_body[0] = ax_cg + r * r * p.lr
-        self.accel_body[1] = ay_cg - dr * p.lr
-        self.state = x
 
     # ------------------------------------------------------------------ outputs
     @property

@@ -1,21 +1,65 @@
 """Per-vehicle parameter arrays of a fleet, built once from a list of parameter sets.
 
-Why a separate struct of arrays: the derivative functions evaluate every
-vehicle at once, so each parameter must be a column (``mass[i]`` for vehicle
-``i``); the powertrains' full-load torque maps are resampled once on a common
-engine-speed grid so that the look-up each step is a gather over
-(vehicles × gears), not a loop over per-vehicle maps.
+Why a struct of arrays: the compiled step kernels read vehicle ``i``'s
+parameters as column ``i`` of one (rows × N) array ``values`` (rows named
+below), so a step passes a handful of arrays, not dozens; the named
+attributes (``mass``, ``lf`` …) are views of those rows.  The powertrains'
+full-load torque maps are resampled once on a common engine-speed grid so
+that the look-up each step is an index computation over (vehicles × gears),
+not a search in per-vehicle maps.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from vehicle_models.jit import kernel
 from vehicle_models.parameters import VehicleParameters
 from vehicle_models.tyre import TyreArrays
 
 ENGINE_GRID_POINTS = 257
 """Points of the common engine-speed grid the full-load torque maps are resampled on."""
+
+# Rows of ParameterArrays.values.
+(MASS, YAW_INERTIA, LF, LR, WHEELBASE, COG_HEIGHT, WHEEL_RADIUS, MAX_STEER, MAX_STEER_RATE,
+ STEER_TAU, MAX_SPEED, MAX_REVERSE_SPEED, DRIVE_FRONT, BRAKE_FRONT, MAX_BRAKE_FORCE, DRIVE_TAU,
+ BRAKE_TAU, DRAG_AREA, ROLLING, MU_X, MU_Y, K_Y_FRONT, K_Y_REAR, REDLINE, LAUNCH_SPEED) = range(25)
+N_PARAMETER_ROWS = 25
+
+
+@kernel
+def drive_force_envelope(speed, i, torque_map, total_ratio, drive_gain, wheel_radius, launch_speed,
+                         redline, omega_step):
+    """Tractive-effort envelope of vehicle ``i`` at ``|speed|`` (N): the best gear.
+
+    Same rule as :meth:`PowertrainParameters.max_wheel_force`, evaluated on the
+    resampled torque map (piecewise linear between grid points); padded gears
+    have ratio and gain 0.
+    """
+    best = -np.inf
+    top = ENGINE_GRID_POINTS - 1.000001
+    v = abs(speed)
+    for g in range(total_ratio.shape[1]):
+        omega_true = v * total_ratio[i, g] / wheel_radius
+        if omega_true > redline:
+            torque = 0.0
+        else:
+            pos = min(max(omega_true, launch_speed) / omega_step, top)
+            k = int(pos)
+            frac = pos - k
+            lo = torque_map[i, k]
+            torque = lo + frac * (torque_map[i, k + 1] - lo)
+        best = max(best, torque * drive_gain[i, g])
+    return best
+
+
+@kernel
+def _envelope_loop(speed, rows, values, torque_map, total_ratio, drive_gain, omega_step, out):
+    for k in range(speed.shape[0]):
+        i = rows[k]
+        out[k] = drive_force_envelope(speed[k], i, torque_map, total_ratio, drive_gain,
+                                      values[WHEEL_RADIUS, i], values[LAUNCH_SPEED, i],
+                                      values[REDLINE, i], omega_step)
 
 
 class ParameterArrays:
@@ -25,34 +69,41 @@ class ParameterArrays:
         if not parameters:
             raise ValueError("a fleet needs at least one vehicle")
         self.sets = list(parameters)
+        n = len(parameters)
+        v = np.zeros((N_PARAMETER_ROWS, n))
 
         def col(attr: str) -> np.ndarray:
             return np.array([float(getattr(p, attr)) for p in parameters])
 
-        self.mass = col("mass")
-        self.yaw_inertia = col("yaw_inertia")
-        self.lf = col("cog_to_front_axle")
-        self.lr = col("cog_to_rear_axle")
-        self.wheelbase = self.lf + self.lr
-        self.cog_height = col("cog_height")
-        self.wheel_radius = col("wheel_radius")
-        self.max_steer = col("max_steering_angle")
-        self.max_steer_rate = col("max_steering_rate")
-        self.steer_tau = col("steering_time_constant")
-        self.max_speed = col("max_speed")
-        self.max_reverse_speed = col("max_reverse_speed")
-        self.drive_front = col("drive_split_front")
-        self.brake_front = col("brake_balance_front")
-        self.max_brake_force = col("max_brake_force")
-        self.drive_tau = col("drive_time_constant")
-        self.brake_tau = col("brake_time_constant")
-        self.drag_area = col("drag_area")
-        self.rolling = col("rolling_resistance")
-        self.mu_x = np.array([p.tyre.mu_x for p in parameters])
-        self.mu_y = np.array([p.tyre.mu_y for p in parameters])
-        self.k_y_front = np.array([p.tyre.cornering_stiffness_per_load for p in parameters])
-        self.k_y_rear = np.array([p.tyre_rear.cornering_stiffness_per_load for p in parameters])
-        # Front and rear axles are evaluated in one call on stacked (2N) arrays.
+        for row, attr in ((MASS, "mass"), (YAW_INERTIA, "yaw_inertia"), (LF, "cog_to_front_axle"),
+                          (LR, "cog_to_rear_axle"), (COG_HEIGHT, "cog_height"),
+                          (WHEEL_RADIUS, "wheel_radius"), (MAX_STEER, "max_steering_angle"),
+                          (MAX_STEER_RATE, "max_steering_rate"), (STEER_TAU, "steering_time_constant"),
+                          (MAX_SPEED, "max_speed"), (MAX_REVERSE_SPEED, "max_reverse_speed"),
+                          (DRIVE_FRONT, "drive_split_front"), (BRAKE_FRONT, "brake_balance_front"),
+                          (MAX_BRAKE_FORCE, "max_brake_force"), (DRIVE_TAU, "drive_time_constant"),
+                          (BRAKE_TAU, "brake_time_constant"), (DRAG_AREA, "drag_area"),
+                          (ROLLING, "rolling_resistance")):
+            v[row] = col(attr)
+        v[WHEELBASE] = v[LF] + v[LR]
+        v[MU_X] = [p.tyre.mu_x for p in parameters]
+        v[MU_Y] = [p.tyre.mu_y for p in parameters]
+        v[K_Y_FRONT] = [p.tyre.cornering_stiffness_per_load for p in parameters]
+        v[K_Y_REAR] = [p.tyre_rear.cornering_stiffness_per_load for p in parameters]
+        v[REDLINE] = [p.powertrain.max_engine_speed for p in parameters]
+        v[LAUNCH_SPEED] = [p.powertrain.launch_speed for p in parameters]
+        self.values = v
+        self.mass, self.yaw_inertia, self.lf, self.lr = v[MASS], v[YAW_INERTIA], v[LF], v[LR]
+        self.wheelbase, self.cog_height, self.wheel_radius = v[WHEELBASE], v[COG_HEIGHT], v[WHEEL_RADIUS]
+        self.max_steer, self.max_steer_rate, self.steer_tau = v[MAX_STEER], v[MAX_STEER_RATE], v[STEER_TAU]
+        self.max_speed, self.max_reverse_speed = v[MAX_SPEED], v[MAX_REVERSE_SPEED]
+        self.drive_front, self.brake_front, self.max_brake_force = v[DRIVE_FRONT], v[BRAKE_FRONT], v[MAX_BRAKE_FORCE]
+        self.drive_tau, self.brake_tau = v[DRIVE_TAU], v[BRAKE_TAU]
+        self.drag_area, self.rolling = v[DRAG_AREA], v[ROLLING]
+        self.mu_x, self.mu_y, self.k_y_front, self.k_y_rear = v[MU_X], v[MU_Y], v[K_Y_FRONT], v[K_Y_REAR]
+        self.redline = v[REDLINE][:, None]
+        self.launch_speed = v[LAUNCH_SPEED][:, None]
+        # Front and rear axles are one table: front of vehicle i at column i, rear at n + i.
         self.axle_tyres = TyreArrays([p.tyre for p in parameters] + [p.tyre_rear for p in parameters])
         # Powertrain: full-load maps resampled on one engine-speed grid, gear ratios padded with 0.
         top = max(p.powertrain.max_engine_speed for p in parameters)
@@ -62,31 +113,34 @@ class ParameterArrays:
             np.interp(grid, p.powertrain.engine_speed, p.powertrain.max_torque, left=p.powertrain.max_torque[0],
                       right=0.0) for p in parameters])
         gears = max(len(p.powertrain.gear_ratios) for p in parameters)
-        self.total_ratio = np.zeros((len(parameters), gears))
+        self.total_ratio = np.zeros((n, gears))
         for i, p in enumerate(parameters):
             pt = p.powertrain
             self.total_ratio[i, :len(pt.gear_ratios)] = np.asarray(pt.gear_ratios) * pt.final_drive
-        self.redline = np.array([p.powertrain.max_engine_speed for p in parameters])[:, None]
-        self.launch_speed = np.array([p.powertrain.launch_speed for p in parameters])[:, None]
         self.drive_gain = (self.total_ratio * np.array([p.powertrain.efficiency for p in parameters])[:, None]
                            / self.wheel_radius[:, None])
-        self._rows = np.arange(len(parameters))[:, None]
+        self._rows = np.arange(n)
 
     def __len__(self) -> int:
         return len(self.sets)
 
-    def max_drive_force(self, speed: np.ndarray) -> np.ndarray:
-        """Tractive-effort envelope at each vehicle's |speed| (N): best gear, vectorised (N × gears).
+    @property
+    def omega_step(self) -> float:
+        """Spacing of the common engine-speed grid (rad/s)."""
+        return self._omega_step
 
-        Same rule as :meth:`PowertrainParameters.max_wheel_force`, evaluated on the
-        resampled torque maps (piecewise linear between grid points).
+    def max_drive_force(self, speed: np.ndarray) -> np.ndarray:
+        """Tractive-effort envelope at each vehicle's |speed| (N): best gear.
+
+        ``speed`` broadcasts against the vehicles (one speed per vehicle, or
+        many speeds for a one-vehicle fleet).
         """
-        omega_true = np.abs(speed)[:, None] * self.total_ratio / self.wheel_radius[:, None]
-        omega = np.maximum(omega_true, self.launch_speed)
-        pos = np.minimum(omega / self._omega_step, ENGINE_GRID_POINTS - 1.000001)
-        idx = pos.astype(np.intp)
-        frac = pos - idx
-        lo = self.torque_map[self._rows, idx]
-        hi = self.torque_map[self._rows, idx + 1]
-        torque = np.where(omega_true > self.redline, 0.0, lo + frac * (hi - lo))
-        return (torque * self.drive_gain).max(axis=1)
+        shape = np.broadcast_shapes(np.shape(speed), self._rows.shape)
+        speeds, rows = np.empty(shape), np.empty(shape, dtype=np.int64)
+        speeds[...] = speed
+        rows[...] = self._rows
+        out = np.empty(shape)
+        _envelope_loop(speeds.reshape(-1), rows.reshape(-1), self.values, self.torque_map, self.total_ratio,
+                       self.drive_gain, self._omega_step, out.reshape(-1))
+        return out
+

@@ -1,4 +1,4 @@
-"""Right-hand sides of the kinematic and dynamic single-track models, for N vehicles at once.
+"""Right-hand sides of the kinematic and dynamic single-track models (compiled, per vehicle).
 
 State columns (``X[k, i]`` is state ``k`` of vehicle ``i``), reference point at
 the centre of the rear axle (OpenSCENARIO):
@@ -27,17 +27,26 @@ and the equations stiffen (eigenvalues ~ ``C / (m v)``), so the derivative is
 blended linearly into the kinematic one between ``V_KINEMATIC`` and
 ``V_DYNAMIC``; the kinematic part relaxes ``vy`` and ``yaw_rate`` onto the
 no-slip values, so the switch is continuous (no jump in any state).
+
+Vehicles do not interact inside a step, so each right-hand side is written for
+one vehicle (``x`` its 9 states, ``i`` its column) and compiled;
+:func:`kinematic_derivative` and :func:`dynamic_derivative` evaluate them for a
+whole fleet, and :mod:`vehicle_models.integrator` calls them inside its RK4 loop.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 
 import numpy as np
 
-from vehicle_models.fleet_parameters import ParameterArrays
+from vehicle_models.fleet_parameters import (
+    BRAKE_FRONT, BRAKE_TAU, COG_HEIGHT, DRAG_AREA, DRIVE_FRONT, DRIVE_TAU, K_Y_FRONT, K_Y_REAR, LF, LR, MASS,
+    MAX_STEER, MU_X, ROLLING, STEER_TAU, WHEELBASE, YAW_INERTIA, ParameterArrays,
+)
+from vehicle_models.jit import kernel
 from vehicle_models.parameters import AIR_DENSITY, GRAVITY
-from vehicle_models.tyre import axle_forces
+from vehicle_models.tyre import axle_force
 
 X, Y, YAW, VX, VY, YAW_RATE, STEER, DRIVE, BRAKE = range(9)
 N_STATES = 9
@@ -51,125 +60,166 @@ KINEMATIC_RELAXATION = 0.05
 SIGN_SPEED = 0.1
 """m/s: brake and rolling resistance act as ``F * clip(v / SIGN_SPEED, -1, 1)`` (Coulomb friction, regularised)."""
 
+# Rows of StepInputs.values.
+STEER_TARGET, STEER_RATE_LIMIT, DRIVE_TARGET, BRAKE_TARGET, GRADE, DIRECT_STEER_RATE, DIRECT_ACCELERATION = range(7)
+N_INPUT_ROWS = 7
+_INPUT_ROWS = {"steer_target": STEER_TARGET, "steer_rate_limit": STEER_RATE_LIMIT, "drive_target": DRIVE_TARGET,
+               "brake_target": BRAKE_TARGET, "grade": GRADE, "direct_steer_rate": DIRECT_STEER_RATE,
+               "direct_acceleration": DIRECT_ACCELERATION}
 
-@dataclass
+
 class StepInputs:
     """Actuator targets held constant over one fleet step (arrays of length N).
 
     ``direct`` selects the reference-input mode of CommonRoad (steering rate and
     longitudinal acceleration imposed directly, no resistances): used for
-    validation and for perfectly actuated traffic.
+    validation and for perfectly actuated traffic.  The float inputs are rows
+    of ``values`` (one array for the kernels); each named attribute reads and
+    writes its row.
     """
 
-    steer_target: np.ndarray
-    steer_rate_limit: np.ndarray
-    drive_target: np.ndarray
-    brake_target: np.ndarray
-    grade: np.ndarray
-    direct: np.ndarray
-    direct_steer_rate: np.ndarray
-    direct_acceleration: np.ndarray
+    def __init__(self, steer_target, steer_rate_limit, drive_target, brake_target, grade, direct,
+                 direct_steer_rate, direct_acceleration) -> None:
+        n = len(direct)
+        self.values = np.zeros((N_INPUT_ROWS, n))
+        self.direct = np.asarray(direct, dtype=bool).copy()
+        for name, value in (("steer_target", steer_target), ("steer_rate_limit", steer_rate_limit),
+                            ("drive_target", drive_target), ("brake_target", brake_target), ("grade", grade),
+                            ("direct_steer_rate", direct_steer_rate), ("direct_acceleration", direct_acceleration)):
+            setattr(self, name, value)
 
     @classmethod
     def zeros(cls, n: int) -> "StepInputs":
         z = np.zeros(n)
-        return cls(z.copy(), np.full(n, np.inf), z.copy(), z.copy(), z.copy(),
-                   np.zeros(n, dtype=bool), z.copy(), z.copy())
+        return cls(z, np.full(n, np.inf), z, z, z, np.zeros(n, dtype=bool), z, z)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name in _INPUT_ROWS:
+            return self.__dict__["values"][_INPUT_ROWS[name]]
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _INPUT_ROWS:
+            self.values[_INPUT_ROWS[name]] = value
+        elif name == "direct":
+            if "direct" in self.__dict__:
+                self.__dict__["direct"][:] = value
+            else:
+                self.__dict__["direct"] = value
+        else:
+            object.__setattr__(self, name, value)
 
 
-def _actuators(x: np.ndarray, u: StepInputs, p: ParameterArrays) -> tuple[np.ndarray, ...]:
+@kernel
+def _clip(value, low, high):
+    """``np.clip`` for scalars: ``min(max(value, low), high)``."""
+    return min(max(value, low), high)
+
+
+@kernel
+def _actuators(x, i, u, direct, p):
     """Steering servo (rate-limited first order) and drive/brake first-order lags."""
     delta = x[STEER]
-    servo = np.clip((u.steer_target - delta) / p.steer_tau, -u.steer_rate_limit, u.steer_rate_limit)
-    at_stop = ((delta >= p.max_steer) & (u.direct_steer_rate > 0)) | (
-        (delta <= -p.max_steer) & (u.direct_steer_rate < 0))
-    direct_rate = np.where(at_stop, 0.0, u.direct_steer_rate)
-    d_delta = np.where(u.direct, direct_rate, servo)
-    d_drive = (u.drive_target - x[DRIVE]) / p.drive_tau
-    d_brake = (u.brake_target - x[BRAKE]) / p.brake_tau
+    limit = u[STEER_RATE_LIMIT, i]
+    rate = u[DIRECT_STEER_RATE, i]
+    if direct[i]:
+        at_stop = (delta >= p[MAX_STEER, i] and rate > 0) or (delta <= -p[MAX_STEER, i] and rate < 0)
+        d_delta = 0.0 if at_stop else rate
+    else:
+        d_delta = _clip((u[STEER_TARGET, i] - delta) / p[STEER_TAU, i], -limit, limit)
+    d_drive = (u[DRIVE_TARGET, i] - x[DRIVE]) / p[DRIVE_TAU, i]
+    d_brake = (u[BRAKE_TARGET, i] - x[BRAKE]) / p[BRAKE_TAU, i]
     return d_delta, d_drive, d_brake
 
 
-def _longitudinal_loads(x: np.ndarray, u: StepInputs, p: ParameterArrays):
+@kernel
+def _longitudinal_loads(x, i, u, direct, p, cos_g, sin_g):
     """Forces along the body x axis (N): tyre demand, resistances, rolling part, external, normal load."""
     vx = x[VX]
-    sign = np.clip(vx / SIGN_SPEED, -1.0, 1.0)
-    weight = p.mass * GRAVITY
-    cos_g = np.cos(u.grade)
-    live = ~u.direct
-    tyre_demand = np.where(live, x[DRIVE] - x[BRAKE] * sign, 0.0)
-    rolling = live * (p.rolling * weight * cos_g * sign)
-    resistance = rolling + live * (0.5 * AIR_DENSITY * p.drag_area * vx * np.abs(vx)
-                                   + weight * np.sin(u.grade))
-    external = np.where(u.direct, p.mass * u.direct_acceleration, 0.0)
-    return tyre_demand, resistance, rolling, external, weight * cos_g
+    weight = p[MASS, i] * GRAVITY
+    normal = weight * cos_g
+    if direct[i]:
+        return 0.0, 0.0, 0.0, p[MASS, i] * u[DIRECT_ACCELERATION, i], normal
+    sign = _clip(vx / SIGN_SPEED, -1.0, 1.0)
+    tyre_demand = x[DRIVE] - x[BRAKE] * sign
+    rolling = p[ROLLING, i] * weight * cos_g * sign
+    resistance = rolling + (0.5 * AIR_DENSITY * p[DRAG_AREA, i] * vx * abs(vx) + weight * sin_g)
+    return tyre_demand, resistance, rolling, 0.0, normal
 
 
-def kinematic_derivative(x: np.ndarray, u: StepInputs, p: ParameterArrays) -> np.ndarray:
+@kernel
+def kinematic_rhs(x, i, u, direct, p, tyres, cos_g, sin_g, dx):
     """Kinematic single-track (KS) model at the rear axle; longitudinal force friction-limited."""
-    d_delta, d_drive, d_brake = _actuators(x, u, p)
-    tyre_demand, resistance, rolling, external, normal = _longitudinal_loads(x, u, p)
-    limit = p.mu_x * normal
-    force = np.clip(tyre_demand, -limit, limit) - resistance + external
+    d_delta, d_drive, d_brake = _actuators(x, i, u, direct, p)
+    tyre_demand, resistance, _, external, normal = _longitudinal_loads(x, i, u, direct, p, cos_g, sin_g)
+    limit = p[MU_X, i] * normal
+    force = _clip(tyre_demand, -limit, limit) - resistance + external
     vx, yaw = x[VX], x[YAW]
-    dx = np.empty_like(x)
-    dx[X] = vx * np.cos(yaw)
-    dx[Y] = vx * np.sin(yaw)
-    dx[YAW] = vx * np.tan(x[STEER]) / p.wheelbase
-    dx[VX] = force / p.mass
+    dx[X] = vx * math.cos(yaw)
+    dx[Y] = vx * math.sin(yaw)
+    dx[YAW] = vx * math.tan(x[STEER]) / p[WHEELBASE, i]
+    dx[VX] = force / p[MASS, i]
     dx[VY] = 0.0
     dx[YAW_RATE] = 0.0
     dx[STEER] = d_delta
     dx[DRIVE] = d_drive
     dx[BRAKE] = d_brake
-    return dx
 
 
-def dynamic_derivative(x: np.ndarray, u: StepInputs, p: ParameterArrays) -> np.ndarray:
-    """Dynamic single-track model with Magic-Formula tyres, blended to kinematic at low speed."""
-    n = x.shape[1]
-    d_delta, d_drive, d_brake = _actuators(x, u, p)
-    tyre_demand, resistance, rolling, external, normal = _longitudinal_loads(x, u, p)
+@kernel
+def dynamic_rhs(x, i, u, direct, p, tyres, cos_g, sin_g, dx):
+    """Dynamic single-track model with Magic-Formula tyres, blended to kinematic at low speed.
+
+    ``tyres`` is the fleet's axle table: front axle of vehicle ``i`` at column
+    ``i``, rear at ``i + N``.
+    """
+    n = p.shape[1]
+    mass, lf, lr, l = p[MASS, i], p[LF, i], p[LR, i], p[WHEELBASE, i]
+    d_delta, d_drive, d_brake = _actuators(x, i, u, direct, p)
+    tyre_demand, resistance, rolling, external, normal = _longitudinal_loads(x, i, u, direct, p, cos_g, sin_g)
     vx, vy, r, delta, yaw = x[VX], x[VY], x[YAW_RATE], x[STEER], x[YAW]
-    sd, cd = np.sin(delta), np.cos(delta)
+    sd, cd = math.sin(delta), math.cos(delta)
     # Load transfer (Rajamani §4.2): the net ground-level force (tyre force less rolling
     # resistance, which also acts at the ground) balances forces at CoG height.
-    transfer = p.cog_height * (tyre_demand - rolling + external) / p.wheelbase
-    fz = np.concatenate((normal * p.lr / p.wheelbase - transfer,
-                         normal * p.lf / p.wheelbase + transfer))
-    fx_demand = np.concatenate((tyre_demand * np.where(tyre_demand >= 0, p.drive_front, p.brake_front),
-                                tyre_demand * np.where(tyre_demand >= 0, 1 - p.drive_front, 1 - p.brake_front)))
+    transfer = p[COG_HEIGHT, i] * (tyre_demand - rolling + external) / l
+    fz_front = normal * lr / l - transfer
+    fz_rear = normal * lf / l + transfer
+    if tyre_demand >= 0:
+        fx_front = tyre_demand * p[DRIVE_FRONT, i]
+        fx_rear = tyre_demand * (1 - p[DRIVE_FRONT, i])
+    else:
+        fx_front = tyre_demand * p[BRAKE_FRONT, i]
+        fx_rear = tyre_demand * (1 - p[BRAKE_FRONT, i])
     # Slip angles in the wheel frames (valid forwards and in reverse), speed floored at V_KINEMATIC.
-    w_front = vy + p.lf * r
+    w_front = vy + lf * r
     vxf = vx * cd + w_front * sd
     vyf = w_front * cd - vx * sd
-    vyr = vy - p.lr * r
-    den = np.maximum(np.abs(np.concatenate((vxf, vx))), V_KINEMATIC)
-    alpha = -np.arctan(np.concatenate((vyf, vyr)) / den)
-    fx, fy = axle_forces(alpha, fx_demand, fz, p.axle_tyres)
-    fxf, fxr, fyf, fyr = fx[:n], fx[n:], fy[:n], fy[n:]
+    vyr = vy - lr * r
+    alpha_front = -math.atan(vyf / max(abs(vxf), V_KINEMATIC))
+    alpha_rear = -math.atan(vyr / max(abs(vx), V_KINEMATIC))
+    fxf, fyf = axle_force(alpha_front, fx_front, fz_front, tyres, i)
+    fxr, fyr = axle_force(alpha_rear, fx_rear, fz_rear, tyres, n + i)
     front_lat = fxf * sd + fyf * cd
     long_force = fxf * cd - fyf * sd + fxr - resistance + external
-    dvx_dyn = long_force / p.mass + vy * r
-    dvy_dyn = (front_lat + fyr) / p.mass - vx * r
-    dr_dyn = (p.lf * front_lat - p.lr * fyr) / p.yaw_inertia
-    # Reference inputs impose the acceleration along the CoG velocity, as CommonRoad's
-    # ST model does (its state is the speed |v|): d|v|/dt = (vx dvx + vy dvy) / |v| = a.
-    speed = np.hypot(vx, vy)
-    vx_floor = np.where(vx >= 0, np.maximum(vx, V_KINEMATIC), np.minimum(vx, -V_KINEMATIC))
-    dvx_ref = (u.direct_acceleration * speed * np.sign(vx) - vy * dvy_dyn) / vx_floor
-    dvx_dyn = np.where(u.direct, dvx_ref, dvx_dyn)
+    dvx_dyn = long_force / mass + vy * r
+    dvy_dyn = (front_lat + fyr) / mass - vx * r
+    dr_dyn = (lf * front_lat - lr * fyr) / p[YAW_INERTIA, i]
+    if direct[i]:
+        # Reference inputs impose the acceleration along the CoG velocity, as CommonRoad's
+        # ST model does (its state is the speed |v|): d|v|/dt = (vx dvx + vy dvy) / |v| = a.
+        speed = math.hypot(vx, vy)
+        vx_floor = max(vx, V_KINEMATIC) if vx >= 0 else min(vx, -V_KINEMATIC)
+        dvx_dyn = (u[DIRECT_ACCELERATION, i] * speed * np.sign(vx) - vy * dvy_dyn) / vx_floor
     # Kinematic regime: no-slip yaw rate v tan(delta)/l, CoG lateral velocity lr * r.
-    limit = p.mu_x * normal
-    dvx_kin = (np.clip(tyre_demand, -limit, limit) - resistance + external) / p.mass
-    tan_d = np.tan(delta)
-    r_kin = vx * tan_d / p.wheelbase
-    dr_ff = (dvx_kin * tan_d + vx * d_delta / (cd * cd)) / p.wheelbase
+    limit = p[MU_X, i] * normal
+    dvx_kin = (_clip(tyre_demand, -limit, limit) - resistance + external) / mass
+    tan_d = math.tan(delta)
+    r_kin = vx * tan_d / l
+    dr_ff = (dvx_kin * tan_d + vx * d_delta / (cd * cd)) / l
     dr_kin = dr_ff + (r_kin - r) / KINEMATIC_RELAXATION
-    dvy_kin = p.lr * dr_ff + (p.lr * r_kin - vy) / KINEMATIC_RELAXATION
-    w = np.clip((np.abs(vx) - V_KINEMATIC) / (V_DYNAMIC - V_KINEMATIC), 0.0, 1.0)
-    dx = np.empty_like(x)
-    cy, sy = np.cos(yaw), np.sin(yaw)
+    dvy_kin = lr * dr_ff + (lr * r_kin - vy) / KINEMATIC_RELAXATION
+    w = _clip((abs(vx) - V_KINEMATIC) / (V_DYNAMIC - V_KINEMATIC), 0.0, 1.0)
+    cy, sy = math.cos(yaw), math.sin(yaw)
     dx[X] = vx * cy - vyr * sy
     dx[Y] = vx * sy + vyr * cy
     dx[YAW] = r
@@ -179,22 +229,59 @@ def dynamic_derivative(x: np.ndarray, u: StepInputs, p: ParameterArrays) -> np.n
     dx[STEER] = d_delta
     dx[DRIVE] = d_drive
     dx[BRAKE] = d_brake
-    return dx
 
 
-def stiffness_bound(x: np.ndarray, p: ParameterArrays) -> float:
-    """Largest lateral eigenvalue magnitude of the fleet (1/s), for choosing sub-steps.
+@kernel
+def lateral_stiffness(vx, i, p):
+    """Largest lateral eigenvalue magnitude of vehicle ``i`` (1/s), for choosing sub-steps.
 
     For the linear single-track model the lateral eigenvalues are bounded by
     ``(Cf + Cr) / (m v) + (lf² Cf + lr² Cr) / (Iz v)`` (trace of its system
-    matrix, Rajamani eq. 2.45), scaled by the blend weight below ``V_DYNAMIC``;
+    matrix, Rajamani eq. 2.45), scaled by the blend weight below ``V_DYNAMIC``
+    (the blended system's lateral eigenvalues scale with the dynamic weight);
     the actuator and relaxation constants add theirs.
     """
-    v = np.maximum(np.abs(x[VX]), V_KINEMATIC)
-    cf = p.k_y_front * p.mass * GRAVITY * p.lr / p.wheelbase
-    cr = p.k_y_rear * p.mass * GRAVITY * p.lf / p.wheelbase
-    lateral = (cf + cr) / (p.mass * v) + (p.lf**2 * cf + p.lr**2 * cr) / (p.yaw_inertia * v)
-    # The blended system's lateral eigenvalues scale with the dynamic weight.
-    lateral = lateral * np.clip((v - V_KINEMATIC) / (V_DYNAMIC - V_KINEMATIC), 0.0, 1.0)
-    actuators = np.maximum(1.0 / p.steer_tau, 1.0 / KINEMATIC_RELAXATION)
-    return float(np.max(np.maximum(lateral, actuators)))
+    mass, lf, lr, l = p[MASS, i], p[LF, i], p[LR, i], p[WHEELBASE, i]
+    v = max(abs(vx), V_KINEMATIC)
+    cf = p[K_Y_FRONT, i] * mass * GRAVITY * lr / l
+    cr = p[K_Y_REAR, i] * mass * GRAVITY * lf / l
+    lateral = (cf + cr) / (mass * v) + (lf**2 * cf + lr**2 * cr) / (p[YAW_INERTIA, i] * v)
+    lateral = lateral * _clip((v - V_KINEMATIC) / (V_DYNAMIC - V_KINEMATIC), 0.0, 1.0)
+    actuators = max(1.0 / p[STEER_TAU, i], 1.0 / KINEMATIC_RELAXATION)
+    return max(lateral, actuators)
+
+
+@kernel
+def _fleet_derivative(dynamic, state, u, direct, p, tyres, out, work):
+    xi, di = work[0], work[1]
+    for i in range(state.shape[1]):
+        for k in range(N_STATES):
+            xi[k] = state[k, i]
+        cos_g, sin_g = math.cos(u[GRADE, i]), math.sin(u[GRADE, i])
+        if dynamic:
+            dynamic_rhs(xi, i, u, direct, p, tyres, cos_g, sin_g, di)
+        else:
+            kinematic_rhs(xi, i, u, direct, p, tyres, cos_g, sin_g, di)
+        for k in range(N_STATES):
+            out[k, i] = di[k]
+
+
+def kinematic_derivative(x: np.ndarray, u: StepInputs, p: ParameterArrays) -> np.ndarray:
+    """d(state)/dt of the kinematic model for a whole fleet (9 × N)."""
+    out = np.empty(np.shape(x))
+    _fleet_derivative(False, np.ascontiguousarray(x, dtype=float), u.values, u.direct, p.values,
+                      p.axle_tyres.coefficients, out, np.empty((2, N_STATES)))
+    return out
+
+
+def dynamic_derivative(x: np.ndarray, u: StepInputs, p: ParameterArrays) -> np.ndarray:
+    """d(state)/dt of the dynamic model for a whole fleet (9 × N)."""
+    out = np.empty(np.shape(x))
+    _fleet_derivative(True, np.ascontiguousarray(x, dtype=float), u.values, u.direct, p.values,
+                      p.axle_tyres.coefficients, out, np.empty((2, N_STATES)))
+    return out
+
+
+def stiffness_bound(x: np.ndarray, p: ParameterArrays) -> float:
+    """Largest lateral eigenvalue magnitude of the fleet (1/s): see :func:`lateral_stiffness`."""
+    return float(max(lateral_stiffness(float(vx), i, p.values) for i, vx in enumerate(x[VX])))

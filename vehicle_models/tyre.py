@@ -1,10 +1,12 @@
-"""Magic Formula tyre forces per axle, vectorised over vehicles.
+"""Magic Formula tyre forces per axle: scalar compiled kernels, vectorised wrappers.
 
 Pacejka, *Tire and Vehicle Dynamics*, 3rd ed. 2012:
 
 * pure slip, eq. (4.49): ``F = D sin(C atan(B x - E (B x - atan(B x))))``;
 * combined slip, §4.3.2 eq. (4.E50)-(4.E67): the pure-slip forces are weighted
-  by ``G = cos(C_w atan(B_w s))`` of the *other* slip (shift terms omitted).
+  by ``G = cos(C_w atan(B_w s))`` of the *other* slip (shift terms omitted),
+  with ``B_w = r_1 cos(atan(r_2 s'))``; ``cos(atan(z))`` is evaluated as the
+  identical ``1 / sqrt(1 + z²)`` (two transcendental calls fewer).
 
 Longitudinal slip is quasi-static: the wheel-spin dynamics (time constant
 ``I_w v / (r_w² K_x)``, about a millisecond) are far below any simulation step,
@@ -13,29 +15,41 @@ force is solved for algebraically.  A demand above the peak saturates at the
 peak — the wheel is held at the friction maximum as an ABS or traction control
 would hold it.  This keeps the model cheap and non-stiff while the lateral
 force still drops under braking or drive through ``G_ya(kappa)``.
+
+:func:`axle_force` is the one implementation (per axle, scalar, compiled; the
+fleet's RK4 kernel calls it); :func:`axle_forces` loops it over arrays.
+:func:`magic_formula`, :func:`peak_slip` and :func:`slip_for_force` are written
+with numpy ufuncs so one compiled definition serves scalars (inside kernels)
+and arrays (from Python).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from vehicle_models.jit import array_kernel, kernel
 
-def magic_formula(slip: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray,
-                  e: np.ndarray) -> np.ndarray:
+# Rows of TyreArrays.coefficients (one column per axle).
+MU_Y, C_Y, E_Y, MU_X, C_X, E_X, K_Y, K_X, B_Y, B_X = range(10)
+R_BY1, R_BY2, R_CY1, R_BX1, R_BX2, R_CX1, LINEAR = range(10, 17)
+N_TYRE_ROWS = 17
+SLIP_PASSES = 2
+"""Fixed-point passes of the combined-slip inversion (G_xa varies slowly in kappa)."""
+
+
+@array_kernel
+def magic_formula(slip, b, c, d, e):
     """Pure-slip Magic Formula, Pacejka 2012 eq. (4.49)."""
     bx = b * slip
     return d * np.sin(c * np.arctan(bx - e * (bx - np.arctan(bx))))
 
 
-def peak_slip(b: np.ndarray, c: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """Slip at which the pure-slip force peaks: ``C atan(phi) = pi/2`` (Pacejka 2012 §4.3.2)."""
-    phi = np.tan(0.5 * np.pi / np.maximum(c, 1.0 + 1e-6))
-    return _solve_phi(phi, e) / b
-
-
-def _solve_phi(phi: np.ndarray, e: np.ndarray) -> np.ndarray:
+@array_kernel
+def _solve_phi(phi, e):
     """Solve ``(1 - E) u + E atan(u) = phi`` for ``u = B x`` (monotone for E < 1): Newton."""
-    u = phi.copy() if isinstance(phi, np.ndarray) else np.asarray(phi, dtype=float)
+    u = phi
     for _ in range(4):
         residual = (1.0 - e) * u + e * np.arctan(u) - phi
         slope = (1.0 - e) + e / (1.0 + u * u)
@@ -43,64 +57,110 @@ def _solve_phi(phi: np.ndarray, e: np.ndarray) -> np.ndarray:
     return u
 
 
-def slip_for_force(force: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray,
-                   e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@array_kernel
+def peak_slip(b, c, e):
+    """Slip at which the pure-slip force peaks: ``C atan(phi) = pi/2`` (Pacejka 2012 §4.3.2)."""
+    phi = np.tan(0.5 * np.pi / np.maximum(c, 1.0 + 1e-6))
+    return _solve_phi(phi, e) / b
+
+
+@array_kernel
+def slip_for_force(force, b, c, d, e):
     """Invert the pure-slip Magic Formula on its rising branch.
 
     Returns ``(slip, delivered_force)``: a demand beyond the peak ``D`` is
     delivered at ``±D`` with the peak slip.
     """
-    ratio = np.clip(force / np.maximum(d, 1e-9), -1.0, 1.0)
+    ratio = np.minimum(np.maximum(force / np.maximum(d, 1e-9), -1.0), 1.0)
     phi = np.tan(np.arcsin(ratio) / c)
-    slip = _solve_phi(phi, e) / b
-    return slip, ratio * d
+    return _solve_phi(phi, e) / b, ratio * d
+
+
+@kernel
+def _combined_weight(slip, other_slip, r_1, r_2, r_c):
+    """``G = cos(r_c atan(r_1 cos(atan(r_2 other_slip)) slip))``, Pacejka 2012 eq. (4.E54)-(4.E67)."""
+    shape = r_1 / math.sqrt(1.0 + (r_2 * other_slip) * (r_2 * other_slip))
+    return math.cos(r_c * math.atan(shape * slip))
+
+
+@kernel
+def axle_force(alpha, fx_demand, fz, t, j):
+    """Longitudinal and lateral force (N) of axle ``j`` (column of ``t``) at slip angle ``alpha``.
+
+    With ``t[LINEAR, j]`` the forces are ``K * slip`` with no saturation (the
+    analytic linear tyre); otherwise Magic Formula with combined-slip
+    weighting: the wheel slips until the *combined* force meets the demand,
+    so the demand is inverted for ``demand / G_xa`` with ``G_xa`` from the
+    previous slip estimate (fixed-point passes).  A zero demand needs no slip
+    (``kappa = 0``, ``G_yk = 1``): answered without the inversion.
+    """
+    fz = max(fz, 0.0)
+    if t[LINEAR, j] != 0.0:
+        return fx_demand, t[K_Y, j] * fz * alpha
+    fy0 = magic_formula(alpha, t[B_Y, j], t[C_Y, j], t[MU_Y, j] * fz, t[E_Y, j])
+    if fx_demand == 0.0:
+        return 0.0, fy0
+    b_x, c_x, d_x, e_x = t[B_X, j], t[C_X, j], t[MU_X, j] * fz, t[E_X, j]
+    r_bx1, r_bx2, r_cx1 = t[R_BX1, j], t[R_BX2, j], t[R_CX1, j]
+    demand = fx_demand
+    kappa, fx0, g_xa = 0.0, 0.0, 1.0
+    for _ in range(SLIP_PASSES + 1):
+        kappa, fx0 = slip_for_force(demand, b_x, c_x, d_x, e_x)
+        g_xa = _combined_weight(alpha, kappa, r_bx1, r_bx2, r_cx1)
+        demand = fx_demand / g_xa
+    g_yk = _combined_weight(kappa, alpha, t[R_BY1, j], t[R_BY2, j], t[R_CY1, j])
+    return fx0 * g_xa, fy0 * g_yk
+
+
+@kernel
+def _axle_forces_loop(alpha, fx_demand, fz, t, fx, fy):
+    for j in range(alpha.shape[0]):
+        fx[j], fy[j] = axle_force(alpha[j], fx_demand[j], fz[j], t, j)
 
 
 def axle_forces(alpha: np.ndarray, fx_demand: np.ndarray, fz: np.ndarray,
                 tp: "TyreArrays") -> tuple[np.ndarray, np.ndarray]:
-    """Longitudinal and lateral axle forces (N) for slip angle ``alpha`` and a drive/brake demand.
+    """Longitudinal and lateral axle forces (N) for slip angles ``alpha`` and drive/brake demands.
 
-    ``tp`` holds per-vehicle tyre coefficients (see :class:`TyreArrays`).  With
-    ``tp.linear`` the forces are ``K * slip`` with no saturation (the analytic
-    linear tyre); otherwise Magic Formula with combined-slip weighting.
+    One entry per axle of ``tp`` (see :class:`TyreArrays`); scalars broadcast.
     """
-    fz = np.maximum(fz, 0.0)
-    dy = tp.mu_y * fz
-    dx = tp.mu_x * fz
-    # The wheel slips until the *combined* force meets the demand: invert for demand / G_xa,
-    # with G_xa from the previous slip estimate (fixed-point passes; G_xa varies slowly in kappa).
-    kappa, fx0 = slip_for_force(fx_demand, tp.b_x, tp.c_x, dx, tp.e_x)
-    for _ in range(2):
-        g_xa = _g_xa(alpha, kappa, tp)
-        kappa, fx0 = slip_for_force(fx_demand / g_xa, tp.b_x, tp.c_x, dx, tp.e_x)
-    g_xa = _g_xa(alpha, kappa, tp)
-    fy0 = magic_formula(alpha, tp.b_y, tp.c_y, dy, tp.e_y)
-    g_yk = np.cos(tp.r_cy1 * np.arctan(tp.r_by1 * np.cos(np.arctan(tp.r_by2 * alpha)) * kappa))
-    linear_fy = tp.k_y * fz * alpha
-    fy = np.where(tp.linear, linear_fy, fy0 * g_yk)
-    fx = np.where(tp.linear, fx_demand, fx0 * g_xa)
+    n = len(tp)
+    arrays = [np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=float), (n,)))
+              for a in (alpha, fx_demand, fz)]
+    fx, fy = np.empty(n), np.empty(n)
+    _axle_forces_loop(*arrays, tp.coefficients, fx, fy)
     return fx, fy
 
 
-def _g_xa(alpha: np.ndarray, kappa: np.ndarray, tp: "TyreArrays") -> np.ndarray:
-    """Longitudinal combined-slip weighting, Pacejka 2012 eq. (4.E54)-(4.E56) without shifts."""
-    return np.cos(tp.r_cx1 * np.arctan(tp.r_bx1 * np.cos(np.arctan(tp.r_bx2 * kappa)) * alpha))
-
-
 class TyreArrays:
-    """Per-vehicle tyre coefficients as arrays (B, C, E per direction), built once per fleet."""
+    """Per-axle tyre coefficients (B, C, E per direction), built once per fleet.
+
+    ``coefficients`` holds them as rows (``MU_Y`` …) of one (rows × axles)
+    array for the compiled kernels; the named attributes are those rows.
+    """
 
     def __init__(self, tyres: list) -> None:
         def col(attr: str) -> np.ndarray:
             return np.array([float(getattr(t, attr)) for t in tyres])
 
-        self.mu_y, self.c_y, self.e_y = col("mu_y"), col("shape_y"), col("curvature_y")
-        self.mu_x, self.c_x, self.e_x = col("mu_x"), col("shape_x"), col("curvature_x")
-        self.k_y = col("cornering_stiffness_per_load")
-        self.k_x = col("slip_stiffness_per_load")
+        c = np.zeros((N_TYRE_ROWS, len(tyres)))
+        c[MU_Y], c[C_Y], c[E_Y] = col("mu_y"), col("shape_y"), col("curvature_y")
+        c[MU_X], c[C_X], c[E_X] = col("mu_x"), col("shape_x"), col("curvature_x")
+        c[K_Y] = col("cornering_stiffness_per_load")
+        c[K_X] = col("slip_stiffness_per_load")
         # B = K / (C D) with K and D both proportional to Fz: independent of the load.
-        self.b_y = self.k_y / (self.c_y * self.mu_y)
-        self.b_x = self.k_x / (self.c_x * self.mu_x)
-        self.r_by1, self.r_by2, self.r_cy1 = col("r_by1"), col("r_by2"), col("r_cy1")
-        self.r_bx1, self.r_bx2, self.r_cx1 = col("r_bx1"), col("r_bx2"), col("r_cx1")
-        self.linear = np.array([bool(t.linear) for t in tyres])
+        c[B_Y] = c[K_Y] / (c[C_Y] * c[MU_Y])
+        c[B_X] = c[K_X] / (c[C_X] * c[MU_X])
+        c[R_BY1], c[R_BY2], c[R_CY1] = col("r_by1"), col("r_by2"), col("r_cy1")
+        c[R_BX1], c[R_BX2], c[R_CX1] = col("r_bx1"), col("r_bx2"), col("r_cx1")
+        c[LINEAR] = [1.0 if t.linear else 0.0 for t in tyres]
+        self.coefficients = c
+        self.mu_y, self.c_y, self.e_y = c[MU_Y], c[C_Y], c[E_Y]
+        self.mu_x, self.c_x, self.e_x = c[MU_X], c[C_X], c[E_X]
+        self.k_y, self.k_x, self.b_y, self.b_x = c[K_Y], c[K_X], c[B_Y], c[B_X]
+        self.r_by1, self.r_by2, self.r_cy1 = c[R_BY1], c[R_BY2], c[R_CY1]
+        self.r_bx1, self.r_bx2, self.r_cx1 = c[R_BX1], c[R_BX2], c[R_CX1]
+        self.linear = c[LINEAR] != 0.0
+
+    def __len__(self) -> int:
+        return self.coefficients.shape[1]

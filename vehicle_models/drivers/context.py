@@ -71,6 +71,18 @@ class TrafficContext:
     def __len__(self) -> int:
         return len(self.speed)
 
+    def kernel_arrays(self) -> tuple[np.ndarray, ...]:
+        """The fields in declaration order as contiguous length-N arrays (float; bool for flags),
+        the form the compiled driver kernels take; scalars broadcast."""
+        n = len(self)
+        out = []
+        for name in _FIELD_NAMES:
+            a = np.asarray(getattr(self, name), dtype=bool if name in _FLAG_FIELDS else float)
+            if a.shape != (n,) or not a.flags.c_contiguous:
+                a = np.ascontiguousarray(np.broadcast_to(a, (n,)))
+            out.append(a)
+        return tuple(out)
+
     def to_array(self) -> np.ndarray:
         """(fields, N) float array: one row per field, for delay buffers."""
         return np.stack([np.asarray(getattr(self, f.name), dtype=float) for f in fields(self)])
@@ -79,8 +91,12 @@ class TrafficContext:
     def from_array(cls, rows: np.ndarray) -> "TrafficContext":
         values = {}
         for row, f in zip(rows, fields(cls)):
-            values[f.name] = row > 0.5 if f.name.endswith(("available", "required")) else row
+            values[f.name] = row > 0.5 if f.name in _FLAG_FIELDS else row
         return cls(**values)
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(TrafficContext))
+_FLAG_FIELDS = ("left_available", "right_available", "yield_required")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Intelligent Driver Model (IDM) car following, vectorised.
+"""Intelligent Driver Model (IDM) car following: a compiled per-driver law, looped over drivers.
 
 Treiber, Hennecke & Helbing, "Congested traffic states in empirical observations
 and microscopic simulations", Phys. Rev. E 62, 1805 (2000), eq. (2)-(3):
@@ -13,9 +13,12 @@ with ``dv = v - v_leader`` the approach rate.  Its equilibrium gap at speed v
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from vehicle_models.jit import kernel
 
 
 @dataclass(frozen=True)
@@ -35,34 +38,61 @@ class IDMParameters:
     max_deceleration: float = 9.0
 
 
+# Rows of IDMArrays.values.
+DESIRED_SPEED, TIME_HEADWAY, MIN_GAP, MAX_ACCELERATION, COMFORTABLE_DECELERATION, EXPONENT, MAX_DECELERATION = range(7)
+_FIELDS = ("desired_speed", "time_headway", "min_gap", "max_acceleration", "comfortable_deceleration",
+           "exponent", "max_deceleration")
+
+
 class IDMArrays:
-    """Columns of :class:`IDMParameters` for N vehicles."""
+    """Columns of :class:`IDMParameters` for N vehicles: rows of ``values`` (one array for the
+    kernels), each also an attribute of the field's name."""
 
     def __init__(self, params: list[IDMParameters]) -> None:
-        def col(attr: str) -> np.ndarray:
-            return np.array([float(getattr(p, attr)) for p in params])
+        self.values = np.array([[float(getattr(p, name)) for p in params] for name in _FIELDS]).reshape(
+            len(_FIELDS), len(params))
+        for row, name in enumerate(_FIELDS):
+            setattr(self, name, self.values[row])
 
-        self.desired_speed = col("desired_speed")
-        self.time_headway = col("time_headway")
-        self.min_gap = col("min_gap")
-        self.max_acceleration = col("max_acceleration")
-        self.comfortable_deceleration = col("comfortable_deceleration")
-        self.exponent = col("exponent")
-        self.max_deceleration = col("max_deceleration")
+
+@kernel
+def idm_scalar(i, idm, speed, desired_speed, gap, leader_speed):
+    """IDM acceleration of a driver with parameters ``idm[:, i]`` (THH 2000 eq. 2); ``gap = inf``: free road."""
+    v = max(speed, 0.0)
+    v0 = max(desired_speed, 1e-3)
+    a = idm[MAX_ACCELERATION, i]
+    dynamic = v * idm[TIME_HEADWAY, i] + v * (v - leader_speed) / (
+        2.0 * math.sqrt(a * idm[COMFORTABLE_DECELERATION, i]))
+    s_star = idm[MIN_GAP, i] + max(0.0, dynamic)
+    interaction = (s_star / max(gap, 1e-3)) ** 2 if math.isfinite(gap) else 0.0
+    acc = a * (1.0 - (v / v0) ** idm[EXPONENT, i] - interaction)
+    return max(acc, -idm[MAX_DECELERATION, i])
+
+
+@kernel
+def _idm_loop(idm, rows, speed, desired_speed, gap, leader_speed, out):
+    for k in range(out.shape[0]):
+        out[k] = idm_scalar(rows[k], idm, speed[k], desired_speed[k], gap[k], leader_speed[k])
 
 
 def idm_acceleration(p: IDMArrays, speed: np.ndarray, desired_speed: np.ndarray,
                      gap: np.ndarray, leader_speed: np.ndarray) -> np.ndarray:
-    """IDM acceleration (THH 2000 eq. 2); ``gap = inf`` means a free road."""
-    v = np.maximum(speed, 0.0)
-    v0 = np.maximum(desired_speed, 1e-3)
-    a = p.max_acceleration
-    dynamic = v * p.time_headway + v * (v - leader_speed) / (2.0 * np.sqrt(a * p.comfortable_deceleration))
-    s_star = p.min_gap + np.maximum(0.0, dynamic)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        interaction = np.where(np.isfinite(gap), (s_star / np.maximum(gap, 1e-3)) ** 2, 0.0)
-    acc = a * (1.0 - (v / v0) ** p.exponent - interaction)
-    return np.maximum(acc, -p.max_deceleration)
+    """IDM acceleration (THH 2000 eq. 2) per driver; ``gap = inf`` means a free road.
+
+    Inputs broadcast against the drivers (numpy rules), as arrays or scalars.
+    """
+    values = (speed, desired_speed, gap, leader_speed)
+    shape = np.broadcast_shapes((p.values.shape[1],), *(np.shape(a) for a in values))
+    rows = np.empty(shape, dtype=np.int64)
+    rows[...] = np.arange(p.values.shape[1])
+    inputs = []
+    for value in values:
+        column = np.empty(shape)
+        column[...] = value
+        inputs.append(column.reshape(-1))
+    out = np.empty(shape)
+    _idm_loop(p.values, rows.reshape(-1), *inputs, out.reshape(-1))
+    return out
 
 
 def equilibrium_gap(p: IDMParameters, speed: float) -> float:

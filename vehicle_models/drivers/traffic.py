@@ -14,18 +14,23 @@ a standing virtual leader at the line.  The driver stops for it unless that
 would need more than the safe deceleration ``b_safe`` (the amber dilemma: go
 on); the IDM's own braking then brings the car to rest ``STOP_MARGIN`` before
 the line.
+
+The per-vehicle decision is one compiled loop (:func:`_decide`); human
+perception errors (random, seeded) are applied before it with numpy.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from vehicle_models.drivers.context import DriverDecision, TrafficContext
 from vehicle_models.drivers.human import HumanParameters, HumanPerception
-from vehicle_models.drivers.idm import IDMArrays, IDMParameters, idm_acceleration
-from vehicle_models.drivers.mobil import MOBILArrays, MOBILParameters, mobil_lane_change
+from vehicle_models.drivers.idm import MIN_GAP, IDMArrays, IDMParameters, idm_scalar
+from vehicle_models.drivers.mobil import MIN_INTERVAL, SAFE_DECELERATION, MOBILArrays, MOBILParameters, mobil_scalar
+from vehicle_models.jit import kernel
 
 MODELS = ("idm", "idm_mobil", "human")
 STOP_MARGIN = 1.0
@@ -75,23 +80,38 @@ class TrafficDriver:
 
     def decide(self, context: TrafficContext) -> DriverDecision:
         """Acceleration demand (m/s²) and lane change (-1, 0, +1) for every vehicle."""
-        road = TrafficContext(**{**context.__dict__, "desired_speed": self.desired_speed(context)})
-        ctx = self.perception.perceive(road) if self.perception is not None else road
-        v, v0 = ctx.speed, ctx.desired_speed
-        accel = idm_acceleration(self.idm, v, v0, ctx.leader_gap, ctx.leader_speed)
-        stop = np.minimum(ctx.stop_distance, np.where(ctx.yield_required, ctx.yield_distance, np.inf))
-        has_stop = np.isfinite(stop)
-        can_stop = v * v <= 2.0 * self.mobil.safe_deceleration * np.maximum(stop, 1e-3)
-        stopping = has_stop & can_stop
-        if stopping.any():
-            virtual_gap = np.maximum(stop + self.idm.min_gap - STOP_MARGIN, 1e-2)
-            a_stop = idm_acceleration(self.idm, v, v0, np.where(stopping, virtual_gap, np.inf), 0.0 * v)
-            accel = np.where(stopping, np.minimum(accel, a_stop), accel)
-        self.since_change += self.dt
-        change = np.zeros(len(v), dtype=int)
-        may_change = self.lane_changing & (self.since_change >= self.mobil.min_interval) & ~stopping
-        if may_change.any():
-            own_now = idm_acceleration(self.idm, v, v0, ctx.leader_gap, ctx.leader_speed)
-            change = np.where(may_change, mobil_lane_change(self.idm, self.mobil, ctx, own_now), 0)
-            self.since_change[change != 0] = 0.0
+        desired = self.desired_speed(context)
+        if self.perception is not None:
+            road = TrafficContext(**{**context.__dict__, "desired_speed": desired})
+            context = self.perception.perceive(road)
+            desired = context.desired_speed
+        c = context.kernel_arrays()
+        n = len(c[0])
+        accel = np.empty(n)
+        change = np.empty(n, dtype=np.int64)
+        _decide(self.idm.values, self.mobil.values, self.lane_changing, self.since_change, float(self.dt),
+                np.ascontiguousarray(np.broadcast_to(np.asarray(desired, dtype=float), (n,))), *c[:1], *c[2:],
+                accel, change)
         return DriverDecision(acceleration=accel, lane_change=change)
+
+
+@kernel
+def _decide(idm, m, lane_changing, since_change, dt, v0, v, length, lg, ls, fg, fs, la, llg, lls, lfg, lfs, ra,
+            rlg, rls, rfg, rfs, stop_distance, yield_distance, yield_required, accel, change):
+    """IDM (+ a virtual standing leader at a stop line) and MOBIL for each driver."""
+    for i in range(v.shape[0]):
+        own_now = idm_scalar(i, idm, v[i], v0[i], lg[i], ls[i])
+        a = own_now
+        stop = min(stop_distance[i], yield_distance[i] if yield_required[i] else np.inf)
+        stopping = math.isfinite(stop) and v[i] * v[i] <= 2.0 * m[SAFE_DECELERATION, i] * max(stop, 1e-3)
+        if stopping:
+            virtual_gap = max(stop + idm[MIN_GAP, i] - STOP_MARGIN, 1e-2)
+            a = min(a, idm_scalar(i, idm, v[i], v0[i], virtual_gap, 0.0 * v[i]))
+        accel[i] = a
+        since_change[i] += dt
+        change[i] = 0
+        if lane_changing[i] and since_change[i] >= m[MIN_INTERVAL, i] and not stopping:
+            change[i] = mobil_scalar(i, idm, m, v[i], v0[i], length[i], own_now, lg[i], ls[i], fg[i], fs[i],
+                                     la[i], llg[i], lls[i], lfg[i], lfs[i], ra[i], rlg[i], rls[i], rfg[i], rfs[i])
+            if change[i] != 0:
+                since_change[i] = 0.0
