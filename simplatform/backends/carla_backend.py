@@ -30,11 +30,8 @@ OpenDRIVE); ``attach(engine)``; after ``engine.initialise()``,
 ``load(road, engine.table)`` spawns the actors; ``close()`` destroys them and
 restores the server's settings — always call it (``with`` works too).
 
-Traffic lights: a signal the scenario sets (TrafficSignalStateAction,
-TrafficSignalController phases) is imposed on CARLA's light of that OpenDRIVE
-id (one step later: the engine switches phases after the tick); every other
-CARLA light runs its own cycle and its state is written into the engine's
-signals, so red-light metrics see the lights CARLA shows.
+Traffic lights: scenario-set states are imposed on CARLA's lights, CARLA's own
+lights are reported into the engine's signals (:mod:`carla.signals`).
 """
 
 from __future__ import annotations
@@ -50,8 +47,8 @@ from simplatform.backends.carla.connection import (CarlaSettings, connect, copy_
                                                    synchronous_settings)
 from simplatform.backends.carla.control import control_command
 from simplatform.backends.carla.frames import origin_to_reference
-from simplatform.backends.carla.readback import (CollisionEvent, CollisionListener, carla_state, read_states,
-                                                 state_word, traffic_lights)
+from simplatform.backends.carla.readback import CollisionEvent, CollisionListener, read_states, traffic_lights
+from simplatform.backends.carla.signals import SignalSync
 from simplatform.backends.driven import as_command
 from simplatform.backends.lane_tracking import track_entity
 from simplatform.control import AckermannCommand, Control
@@ -103,9 +100,7 @@ class CarlaBackend:
         self._original_settings = None
         self._sensor = None
         self._listener: CollisionListener | None = None
-        self._lights: dict[str, Any] = {}
-        self._imposed: dict[str, str] = {}
-        self._reported: dict[str, str] = {}
+        self.signals = SignalSync(self.carla, {})
         self._pushed: dict[int, np.ndarray] = {}
         self._written: dict[int, np.ndarray] = {}
         self._readback: dict[str, np.ndarray] | None = None
@@ -163,7 +158,7 @@ class CarlaBackend:
         for i in range(len(t)):
             if t.active[i]:
                 self._spawn(i)
-        self._lights = traffic_lights(self.world)
+        self.signals = SignalSync(self.carla, traffic_lights(self.world))
         ego = self.engine.table.index.get(self.engine.ego) if self.engine.ego else None
         if ego is not None and ego in self.registry.actors:
             bp = self.world.get_blueprint_library().find("sensor.other.collision")
@@ -255,14 +250,14 @@ class CarlaBackend:
                 cmd = self.commands[i] = AckermannCommand(speed=float(t.speed[i]))
             batch.append(control_command(self.carla, reg.actors[i].actor.id, cmd))
         reg.apply(batch, "step's placements and controls")
-        self._impose_signals()
+        self.signals.impose(self.engine.signals)
         try:
             frame = self.world.tick()
             snapshot = self.world.get_snapshot()
         except RuntimeError as exc:
             raise BackendError(f"the CARLA server at {self.settings.address} did not tick: {exc}") from None
         self._read_back(snapshot, rows, driven if advance_engine_rows else [])
-        self._read_signals()
+        self.signals.read(self.engine.signals)
         self._read_collisions(frame)
 
     def _sync_rows(self) -> None:
@@ -333,35 +328,13 @@ class CarlaBackend:
             travelled = math.hypot(float(t.x[i]) - x0, float(t.y[i]) - y0)
             t.odometer[i] += travelled
             t.wheel_rot[i] = (t.wheel_rot[i] + math.copysign(travelled, v) / WHEEL_RADIUS) % (2 * math.pi)
-            if t.active[i]:
+            if t.active[i]:  # lanes are tracked on our road model; height and attitude stay CARLA's
+                body = float(t.z[i]), float(t.pitch[i]), float(t.roll[i])
                 track_entity(self.engine, i, float(t.x[i]) - x0, float(t.y[i]) - y0)
+                t.z[i], t.pitch[i], t.roll[i] = body
             self._written[i] = self._driven_state(i)
 
-    # ---------------------------------------------------------------- signals, collisions
-    def _impose_signals(self) -> None:
-        """Scenario-set signal states → CARLA (a state we did not write ourselves was set by the scenario)."""
-        for sid, state in self.engine.signals.items():
-            tl = self._lights.get(str(sid))
-            if tl is None or self._reported.get(str(sid)) == state:
-                continue
-            want = carla_state(self.carla, state)
-            if want is None:
-                continue
-            self._imposed[str(sid)] = state
-            self._reported.pop(str(sid), None)
-            tl.set_state(want)
-
-    def _read_signals(self) -> None:
-        for sid, tl in self._lights.items():
-            word = state_word(self.carla, tl.get_state())
-            if sid in self._imposed:
-                want = carla_state(self.carla, self._imposed[sid])
-                if state_word(self.carla, want) != word:  # CARLA's own cycle moved on: impose again
-                    tl.set_state(want)
-                continue
-            self.engine.signals[sid] = word
-            self._reported[sid] = word
-
+    # ---------------------------------------------------------------- collisions
     def _read_collisions(self, frame: int) -> None:
         if self._listener is None:
             self._step_pairs = ()
