@@ -272,3 +272,15 @@ def test_removed_entities_lose_their_actor(run):
     engine.step()
     assert not walker.alive and engine.table.index["Walker"] not in backend.registry.actors
     assert "Walker" not in backend.step(DT).names
+
+
+def test_a_scenario_teleport_of_the_driven_ego_moves_its_carla_actor(run):
+    engine, backend, server = run
+    backend.take_over("Ego")
+    for _ in range(5):
+        engine.step()
+    t = engine.table
+    t.x[0] += 100.0  # what a TeleportAction on the ego writes
+    engine.step()
+    x, y, z, h = reference_pose(backend, engine, "Ego")
+    assert x == pytest.approx(t.x[0], abs=1e-6) and t.x[0] > 150.0
