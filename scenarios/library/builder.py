@@ -239,7 +239,7 @@ class ScenarioBuilder:
         if perception:
             props["v2x.perception"] = "true"
         self.misc(name, "rsu", position, props)
-        self.features.add("v2x:rsu")
+        self.features.add("roadside_unit")
 
     # ------------------------------------------------------------ storyboard
     def event(self, actor: str, name: str, actions, trigger, *, priority=xosc.Priority.override) -> None:

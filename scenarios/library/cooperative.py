@@ -146,7 +146,7 @@ def do_not_pass(v: int, blocked: bool, night: bool) -> Concrete:
     b.ego(EGO_CAR, lane(1, -1, 5.0), vt, goal=(gx, gy, 4.0), v2x=True)
     b.vehicle("Truck", "truck", lane(1, -1, 5.0 + _front(EGO_CAR) + 20.0 - _rear("truck")), vt)
     # the oncoming car: in the curve (hidden) or on the straight (visible), 10 s away
-    b.vehicle("Oncoming", "car_sedan", lane(1, 1, 330.0 if blocked else 200.0, 0.0, heading=3.14159265), kmh(80), v2x=True)
+    b.vehicle("Oncoming", "car_sedan", world(*lane_point("rural_curves", 1, 1, 330.0 if blocked else 200.0)), kmh(80), v2x=True)
     b.world_event("warning", v2x_message("Oncoming", "BSM", "DNPW", "oncoming_vehicle_in_passing_zone", entity="Oncoming",
                                          validity_s=10.0), at_time(1.0, "warning_time"))
     b.set_environment(night=night)
@@ -179,7 +179,7 @@ def junction_app(app: str, v: int, vt: int, blocked: bool, night: bool) -> Concr
     if blocked and app == "ICW":
         b.vehicle("ParkedBus", "bus", lane(2, -2, 85.0), 0.0)   # on the south approach's outer lane, at the corner
     elif blocked:
-        b.vehicle("OncomingTruck", "truck", lane(3, 2, 90.0, 0.0, heading=3.14159265), 0.0)  # waiting to turn left
+        b.vehicle("OncomingTruck", "truck", world(*lane_point(m, 3, 2, 90.0)), 0.0)  # waiting to turn left
     b.rsu("RSU", world(100.0, 25.0), perception=True)
     b.world_event("warning", v2x_message("RSU", "RSM" if blocked else "BSM", app, "crossing_traffic", entity="Crossing",
                                          validity_s=10.0), at_time(1.0, "warning_time"))
@@ -249,7 +249,7 @@ def advisory(app: str, v: int, night: bool, variant: int) -> Concrete:
         b = ScenarioBuilder(sid, m, 30.0, f"GLOSA: {v} km/h towards a signal turning red, cycle {cycle:g} s")
         # ego on road 1 driving west towards junction 100 (lane 1), arrives at ~10 s
         gx, gy, _ = lane_point(m, 11, -1, 60.0)
-        b.ego(EGO_CAR, lane(1, 1, min(ve * 10.0, 120.0), 0.0, heading=3.14159265), ve, goal=(gx, gy, 4.0), v2x=True,
+        b.ego(EGO_CAR, world(*lane_point(m, 1, 1, min(ve * 10.0, 120.0))), ve, goal=(gx, gy, 4.0), v2x=True,
               route=[lane(1, 1, min(ve * 10.0, 120.0)), lane(11, -1, 60.0)])
         b.signal_controller("plan_100", two_phase_plan(["light_1", "light_11"], ["light_3", "light_12"], cycle,
                                                         offset=(cycle - 12.0 + 8.0 * (variant // 3)) % cycle))
@@ -284,8 +284,8 @@ def red_light(v: int, vt: int, blocked: bool, night: bool) -> Concrete:
     b.vehicle("Violator", "car_compact", world(tx, ty, th), vv, v2x=True,
               route=[lane(*tgt_r[0][:2], tgt_r[0][2]), lane(*tgt_r[1][:2], tgt_r[1][2])])
     if blocked:
-        b.vehicle("WaitingVan", "car_suv", lane(12, 1, 4.0, 0.0, heading=3.14159265), 0.0)  # not relevant to sight only
-        b.vehicle("ParkedTruck", "truck", lane(1, 1, 40.0, 2.6, heading=3.14159265), 0.0)
+        b.vehicle("WaitingVan", "car_suv", world(*lane_point(m, 12, 1, 4.0)), 0.0)  # not relevant to sight only
+        b.vehicle("ParkedTruck", "truck", world(*lane_point(m, 1, 1, 40.0, 2.6)), 0.0)
     b.signal_controller("plan_100", [("ew_green", 30.0, {"light_1": GREEN, "light_11": GREEN, "light_3": RED, "light_12": RED})])
     b.rsu("RSU", world(-10.0, 15.0), spat=["1", "2"], perception=True)
     b.world_event("warning", v2x_message("RSU", "DENM", "RLVW", "red_light_violation", entity="Violator", validity_s=10.0),

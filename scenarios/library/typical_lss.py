@@ -67,8 +67,7 @@ def generate() -> Iterator[Concrete]:
                 t_meet = (1.75 + 1.0) / v_lat
                 vt = kmh(72)
                 s_meet = 5.0 + _front(EGO_CAR) + ve * t_meet
-                b.vehicle("Oncoming", TARGET_CAR, lane(1, 1, min(s_meet + vt * t_meet + _front(TARGET_CAR), 535.0), 0.0,
-                                                       heading=math.pi), vt)
+                b.vehicle("Oncoming", TARGET_CAR, world(*lane_point(m, 1, 1, min(s_meet + vt * t_meet + _front(TARGET_CAR), 535.0))), vt)
                 yield b.concrete("typical", "LSS_ELK_oncoming", SRC, {**common, "oncoming_speed_kmh": 72},
                                  ["road:rural", "actor:vehicle", "feature:lane_support", "traffic:oncoming",
                                   *environment_tags(night, False)], "lane_support")

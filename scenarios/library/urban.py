@@ -158,7 +158,7 @@ def bus_stop(v: int, passengers: int, oncoming: bool) -> Concrete:
         b.event(f"Passenger{k + 1}", "cross", timed_path(f"cross_{k + 1}", [(*start, math.pi / 2), (*end, math.pi / 2)],
                                                         [t0, t0 + 11.0 / kmh(5)]), at_time(0.0, "start"))
     if oncoming:
-        b.vehicle("Oncoming", "car_sedan", lane(2, 1, 260.0, 0.0, heading=math.pi), kmh(40))
+        b.vehicle("Oncoming", "car_sedan", world(*lane_point(m, 2, 1, 260.0)), kmh(40))
     return b.concrete("urban", "URB_bus_stop", SRC_STVO,
                       {"ego_speed_kmh": v, "passengers": passengers, "oncoming": oncoming},
                       ["road:urban", "feature:bus_stop", "actor:bus", "actor:pedestrian", "occlusion:bus",
@@ -241,7 +241,7 @@ def dense_traffic(v: int, style: str, n: int, seed: int) -> Concrete:
         b.vehicle(f"Traffic{k + 1}", ("car_compact", "car_sedan", "car_suv")[k % 3], lane(1, -1, s), kmh(30),
                   controller=f"idm_mobil_{style}", route=[lane(1, -1, s), lane(13, -1, 70.0)])
     for k in range(max(n - 7, 0) + 2):
-        b.vehicle(f"Oncoming{k + 1}", "car_sedan", lane(1, 1, 110.0 - 25.0 * k, 0.0, heading=math.pi), kmh(35),
+        b.vehicle(f"Oncoming{k + 1}", "car_sedan", world(*lane_point(m, 1, 1, 110.0 - 25.0 * k)), kmh(35),
                   controller=f"idm_mobil_{style}", route=[lane(1, 1, 110.0 - 25.0 * k), lane(11, -1, 50.0)])
     for k in range(2):
         b.vehicle(f"Cyclist{k + 1}", "bicycle", lane(1, -1, 20.0 + 50.0 * k, -1.2), kmh(15 + 3 * k))
