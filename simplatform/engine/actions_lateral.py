@@ -197,13 +197,28 @@ class LateralDistanceRunner(_PerActor):
         self.max_rate = (dc.max_speed if dc and dc.max_speed else None)
         return False
 
-    def step(self, dt: float) -> bool:
-        from simplatform.engine.measure import relative_distance
+    def _lateral(self) -> float:
+        """Lateral distance of the actor from the reference, positive when the actor is to its left.
 
+        Measured across the road (the difference of the reference points' t) when both stand on
+        the same road: in the actor's own frame the distance would swing with the yaw the lateral
+        motion itself causes (atan(v_lat / v)), a feedback the action must not see.  Elsewhere the
+        entity frame is used."""
+        from simplatform.engine.measure import _road_delta, relative_distance
+
+        eng, el, t = self.engine, self.el, self.engine.table
+        if t.lane_road[self.i] is not None and t.lane_road[self.i] == t.lane_road[self.ref]:
+            d = -_road_delta(eng, self.i, self.ref)[1]
+            if el.freespace:
+                half = 0.5 * (float(t.width[self.i]) + float(t.width[self.ref]))
+                d = math.copysign(max(abs(d) - half, 0.0), d)
+            return d
+        return -relative_distance(eng, self.i, self.ref, "lateral", el.freespace, el.coordinate_system)
+
+    def step(self, dt: float) -> bool:
         eng, el = self.engine, self.el
         m = eng.controller.motions[self.i]
-        # lateral distance of the actor from the reference, positive when the actor is to its left
-        d = -relative_distance(eng, self.i, self.ref, "lateral", el.freespace, el.coordinate_system)
+        d = self._lateral()
         disp = str(el.displacement) if el.displacement is not None else "any"
         want = float(el.distance or 0.0)
         if disp == "rightToReferencedEntity" or (disp == "any" and d < 0):
@@ -213,7 +228,7 @@ class LateralDistanceRunner(_PerActor):
         direction = eng.road.direction(m.cursor.road_id, m.cursor.lane_id)
         m.cursor.offset += step * direction
         m.lateral_rate = step / dt
-        if abs(err) < 0.01 and not el.continuous:
+        if abs(err) < 1e-3 and not el.continuous:
             m.lateral_rate = 0.0
             return True
         return False

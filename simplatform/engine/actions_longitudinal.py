@@ -133,7 +133,16 @@ class SpeedProfileRunner(_PerActor):
 
 
 class LongitudinalDistanceRunner(_PerActor):
-    """Gap keeping: a = k_p·(gap − desired) + k_v·(v_ref − v), bounded by the constraints."""
+    """Gap keeping to a reference entity (OpenSCENARIO 1.x LongitudinalDistanceAction).
+
+    ``displacement`` says on which side the actor keeps its distance:
+    ``trailingReferencedEntity`` behind the reference, ``leadingReferencedEntity``
+    ahead of it, ``any`` on the side it is on when the action starts.  Without
+    DynamicConstraints the distance is applied at once (the actor is moved
+    along its lane and takes the reference's speed); with them a PD law on
+    the gap error and the speed difference,
+    a = side·k_p·(gap − desired) + k_v·(v_ref − v), bounded by the constraints.
+    """
 
     KP = 0.5
     KV = 1.5
@@ -147,11 +156,22 @@ class LongitudinalDistanceRunner(_PerActor):
         self.max_dec = dc.max_deceleration if dc and dc.max_deceleration else float(t.max_deceleration[self.i])
         self.max_speed = dc.max_speed if dc and dc.max_speed else float(t.max_speed[self.i])
         disp = str(el.displacement) if el.displacement is not None else "trailingReferencedEntity"
-        self.sign = 1.0 if disp in ("trailingReferencedEntity", "any") else -1.0
+        if disp == "leadingReferencedEntity":
+            self.side = -1.0
+        elif disp == "any":
+            self.side = 1.0 if self._ahead_of_actor() >= 0 else -1.0
+        else:
+            self.side = 1.0  # +1: the actor is behind the reference
         if dc is None:  # no constraints: the distance is applied at once (standard)
             self._snap()
             return not el.continuous
         return False
+
+    def _ahead_of_actor(self) -> float:
+        """Longitudinal distance of the reference from the actor, positive when it is ahead."""
+        from simplatform.engine.measure import longitudinal_distance
+
+        return longitudinal_distance(self.engine, self.i, self.ref, self.el.freespace, self.el.coordinate_system)
 
     def _desired(self) -> float:
         el = self.el
@@ -160,15 +180,12 @@ class LongitudinalDistanceRunner(_PerActor):
         return float(el.distance or 0.0)
 
     def _gap(self) -> float:
-        from simplatform.engine.measure import longitudinal_distance
-
-        d = longitudinal_distance(self.engine, self.i, self.ref, self.el.freespace, self.el.coordinate_system)
-        return self.sign * -d  # positive when the actor is behind (trailing) the reference
+        """The gap on the actor's side: positive while the actor is on that side."""
+        return self.side * self._ahead_of_actor()
 
     def _snap(self) -> None:
         t = self.engine.table
-        gap = self._gap()
-        self.engine.shift_along(self.i, gap - self._desired())
+        self.engine.shift_along(self.i, self.side * (self._gap() - self._desired()))
         t.speed[self.i] = t.speed[self.ref]
 
     def step(self, dt: float) -> bool:
@@ -176,10 +193,9 @@ class LongitudinalDistanceRunner(_PerActor):
         if self.el.dynamic_constraints is None:
             self._snap()
             return not self.el.continuous
-        gap = self._gap()
-        err = gap - self._desired()
+        err = self._gap() - self._desired()
         v, v_ref = float(t.speed[self.i]), float(t.speed[self.ref])
-        acc = self.KP * err + self.KV * (v_ref - v)
+        acc = self.side * self.KP * err + self.KV * (v_ref - v)
         acc = min(max(acc, -self.max_dec), self.max_acc)
         t.speed[self.i] = min(max(v + acc * dt, 0.0), self.max_speed)
         if not self.el.continuous and abs(err) < 0.1 and abs(v_ref - v) < 0.1:

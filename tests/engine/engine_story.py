@@ -37,7 +37,7 @@ def write(directory: Path, name: str, road: Path | str | None, objects: dict[str
     entities = xosc.Entities()
     for obj_name, obj in objects.items():
         entities.add_scenario_object(obj_name, obj)
-    act = xosc.Act("act")
+    act = xosc.Act("act", at_time("act_start", 0.0))  # from t = 0 (scenariogeneration's default is t > 0)
     for k, (actor, ev) in enumerate(events):
         man = xosc.Maneuver(f"m{k}")
         man.add_event(ev)
