@@ -249,3 +249,102 @@ def in_route(px, py, cumulative, index, window, xs, ys, offroute_min, offroute_m
         if off:
             return index, out_distance, n, best_d
     return index, out_distance, -1, 0.0
+
+
+@njit(cache=True)
+def _segment_d2(px, py, i, x, y):
+    """Squared distance from (x, y) to route segment i (points i → i+1)."""
+    dx, dy = px[i + 1] - px[i], py[i + 1] - py[i]
+    ll = max(dx * dx + dy * dy, 1e-18)
+    u = min(max(((x - px[i]) * dx + (y - py[i]) * dy) / ll, 0.0), 1.0)
+    rx, ry = x - px[i] - u * dx, y - py[i] - u * dy
+    return rx * rx + ry * ry
+
+
+@njit(cache=True)
+def _descend(px, py, x, y, i):
+    """The route segment nearest to (x, y), by descent from segment i (a warm start: the previous
+    step's segment, so a route passing the same place twice is followed, not jumped)."""
+    last = px.shape[0] - 2
+    i = min(max(i, 0), last)
+    best = _segment_d2(px, py, i, x, y)
+    while i < last:
+        d = _segment_d2(px, py, i + 1, x, y)
+        if d > best:
+            break
+        i, best = i + 1, d
+    while i > 0:
+        d = _segment_d2(px, py, i - 1, x, y)
+        if d >= best:
+            break
+        i, best = i - 1, d
+    return i
+
+
+@njit(cache=True)
+def _nearest_point(px, py, x, y):
+    best, at = np.inf, 0
+    for i in range(px.shape[0] - 1):
+        d = _segment_d2(px, py, i, x, y)
+        if d < best:
+            best, at = d, i
+    return at
+
+
+@njit(cache=True)
+def route_path_ttc(e, cx, cy, vx, vy, cos_h, sin_h, length, width, px, py, cumulative, hint):
+    """Time to collision along the route (Frenet frame of the route polyline), per step and entity.
+
+    Each box centre is projected on the route: s (arc length) and d (signed
+    lateral offset, left positive).  An entity is in the ego's path when it
+    is ahead in s and the lateral extents (box extents across the route
+    tangent at each one's own s) overlap in d; the gap is the difference in
+    s less both longitudinal half extents, and the closing speed the
+    difference of the velocities along each one's tangent.  On a straight
+    route driven along it this is the ego-heading construction of
+    ``ego_pairs``; on a curve it follows the road where the heading would
+    leave it.  ``hint`` is the ego's segment before the block (−1: unknown).
+    Returns (T, N) TTC (inf where no collision course) and the last ego segment.
+    """
+    T, N = cx.shape
+    ttc = np.full((T, N), np.inf)
+    seg = np.zeros(N, dtype=np.int64)
+    for k in range(T):
+        x, y = cx[k, e], cy[k, e]
+        ie = _nearest_point(px, py, x, y) if hint < 0 else _descend(px, py, x, y, hint)
+        hint = ie
+        tx, ty = px[ie + 1] - px[ie], py[ie + 1] - py[ie]
+        norm = math.hypot(tx, ty)
+        tx, ty = tx / norm, ty / norm
+        s_e = cumulative[ie] + (x - px[ie]) * tx + (y - py[ie]) * ty
+        d_e = tx * (y - py[ie]) - ty * (x - px[ie])
+        ca, sa = abs(cos_h[k, e] * tx + sin_h[k, e] * ty), abs(sin_h[k, e] * tx - cos_h[k, e] * ty)
+        long_e = length[k, e] / 2 * ca + width[k, e] / 2 * sa
+        lat_e = length[k, e] / 2 * sa + width[k, e] / 2 * ca
+        v_e = vx[k, e] * tx + vy[k, e] * ty
+        for j in range(N):
+            if j == e:
+                continue
+            xj, yj = cx[k, j], cy[k, j]
+            if k == 0:
+                guess = s_e + (xj - x) * tx + (yj - y) * ty
+                seg[j] = np.searchsorted(cumulative, guess) - 1
+            ij = _descend(px, py, xj, yj, seg[j])
+            seg[j] = ij
+            ux, uy = px[ij + 1] - px[ij], py[ij + 1] - py[ij]
+            norm = math.hypot(ux, uy)
+            ux, uy = ux / norm, uy / norm
+            s_j = cumulative[ij] + (xj - px[ij]) * ux + (yj - py[ij]) * uy
+            if s_j <= s_e:
+                continue
+            d_j = ux * (yj - py[ij]) - uy * (xj - px[ij])
+            ca, sa = abs(cos_h[k, j] * ux + sin_h[k, j] * uy), abs(sin_h[k, j] * ux - cos_h[k, j] * uy)
+            long_j = length[k, j] / 2 * ca + width[k, j] / 2 * sa
+            lat_j = length[k, j] / 2 * sa + width[k, j] / 2 * ca
+            if abs(d_j - d_e) >= lat_e + lat_j:
+                continue
+            gap = s_j - s_e - long_e - long_j
+            closing = v_e - (vx[k, j] * ux + vy[k, j] * uy)
+            if closing > 0 and gap > 0:
+                ttc[k, j] = gap / closing
+    return ttc, hint

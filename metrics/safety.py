@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from metrics import kernels
 from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
 from metrics.block import CLOSEST_APPROACH_HORIZON, StepBlock
 from metrics.geometry import convex_overlap, polygon_edge_normals, rectangle_axes
@@ -136,8 +137,11 @@ class SurrogateSafetyMetric(BlockMetric):
     """Minimum distance, TTC (two forms), time headway, DRAC and near misses, ego against all.
 
     * ``ttc_min`` — along the path, constant velocity (Hayward 1972): for
-      entities ahead whose box overlaps the ego's lane-wide corridor,
-      bumper gap / closing speed along the ego heading.
+      entities ahead whose box overlaps the ego's corridor, bumper gap /
+      closing speed.  With a route in the context, "ahead", the corridor, the
+      gap and the closing speed are taken in the route's Frenet frame (arc
+      length and lateral offset), so the path bends with the road; without
+      one, along the ego heading (exact on straight roads only).
     * ``ttc_2d_min`` — 2-D, constant velocity, any direction: the first time
       the bounding discs (radius = half box diagonal) of the ego and another
       entity touch, |p + v t| = r₁ + r₂; conservative for crossing traffic.
@@ -169,6 +173,10 @@ class SurrogateSafetyMetric(BlockMetric):
         self._near: set[str] = set()
         self._near_ttc = context.threshold("near_miss_ttc", 1.0)
         self._near_dist = context.threshold("near_miss_distance", 0.5)
+        route = context.route
+        self._route = None if route is None else (np.ascontiguousarray(route.points[:, 0]),
+                                                  np.ascontiguousarray(route.points[:, 1]), route.cumulative)
+        self._route_hint = -1
 
     def observe_block(self, block: StepBlock) -> None:
         if block.ego_index is None or block.entities < 2:
@@ -177,7 +185,8 @@ class SurrogateSafetyMetric(BlockMetric):
         names = block.names
         rows = np.arange(block.size)
         values: dict[str, np.ndarray] = {}
-        for key, arr in (("min_distance", nb.distance), ("ttc", nb.ttc_path), ("ttc_2d", nb.ttc_2d),
+        ttc_path = self._route_ttc(block) if self._route is not None else nb.ttc_path
+        for key, arr in (("min_distance", nb.distance), ("ttc", ttc_path), ("ttc_2d", nb.ttc_2d),
                          ("closest_approach", nb.miss)):
             k = np.argmin(arr, axis=1)
             values[key] = arr[rows, k]
@@ -193,12 +202,22 @@ class SurrogateSafetyMetric(BlockMetric):
         self._who["thw"].append((names, np.where(thw_ok, lead, -1)))
         self._who["drac"].append((names, np.where(drac_ok, lead, -1)))
         self.series.extend(block.times, **values)
-        self._near_misses(block, nb)
+        self._near_misses(block, nb, ttc_path)
 
-    def _near_misses(self, block: StepBlock, nb) -> None:
+    def _route_ttc(self, block: StepBlock) -> np.ndarray:
+        """Path TTC along the route's Frenet frame (``kernels.route_path_ttc``)."""
+        cx, cy = block.centers
+        c, s = block.cos_sin
+        px, py, cumulative = self._route
+        ttc, self._route_hint = kernels.route_path_ttc(
+            block.ego_index, cx, cy, block.col("vx"), block.col("vy"), c, s, block.col("length"),
+            block.col("width"), px, py, cumulative, self._route_hint)
+        return ttc
+
+    def _near_misses(self, block: StepBlock, nb, ttc_path: np.ndarray) -> None:
         """Onsets of (path TTC below or box distance below the threshold) without contact, per other entity."""
         names = block.names
-        near = ((nb.ttc_path < self._near_ttc) | (nb.distance < self._near_dist)) & (nb.distance > 0)
+        near = ((ttc_path < self._near_ttc) | (nb.distance < self._near_dist)) & (nb.distance > 0)
         before = np.empty_like(near)
         before[0] = [n in self._near for n in names]
         before[1:] = near[:-1]
@@ -207,7 +226,7 @@ class SurrogateSafetyMetric(BlockMetric):
             times = block.times
             steps, who = np.nonzero(onset)
             for k, j in sorted(zip(steps.tolist(), who.tolist()), key=lambda kj: (kj[0], names[kj[1]])):
-                d, ttc = float(nb.distance[k, j]), float(nb.ttc_path[k, j])
+                d, ttc = float(nb.distance[k, j]), float(ttc_path[k, j])
                 self.events.append(MetricEvent(float(times[k]), "near_miss", (names[j],), d,
                                                f"distance {d:.2f} m, TTC {ttc:.2f} s"))
         self._near = {names[j] for j in np.flatnonzero(near[-1])}

@@ -104,14 +104,13 @@ class MetricSuite:
         self.steps = 0
 
     def observe(self, snapshot: WorldSnapshot) -> None:
-        buffer = self._buffer
-        if buffer:
-            first = buffer[0]
+        if self._buffer:
+            first = self._buffer[0]
             if (snapshot.names is not first.names and snapshot.names != first.names) or snapshot.ego != first.ego:
                 self.flush()
-        buffer.append(snapshot)
+        self._buffer.append(snapshot)
         self.steps += 1
-        if len(buffer) >= BLOCK_STEPS:
+        if len(self._buffer) >= BLOCK_STEPS:
             self.flush()
 
     def flush(self) -> None:
