@@ -110,17 +110,21 @@ class ScanPattern:
 
     def rays_in_window(self, lo: np.ndarray, hi: np.ndarray, el_lo: np.ndarray, el_hi: np.ndarray) -> np.ndarray:
         """Rays inside any azimuth × elevation window k (one window per actor; a loop over actors, not rays)."""
-        elevation = pattern_tables(self).elevation
+        tables = pattern_tables(self)
+        elevation = tables.elevation
         inside = np.zeros(self.size, dtype=bool)
         two_pi = 2 * np.pi
-        for k in range(len(lo)):
+        # windows above or below every ray of the pattern select nothing: skip them without a lookup
+        relevant = (np.asarray(el_hi) >= tables.elevation_range[0]) & (np.asarray(el_lo) <= tables.elevation_range[1])
+        for k in np.flatnonzero(relevant):
             if hi[k] - lo[k] >= two_pi:
                 idx = np.arange(self.size)
             else:
                 a = (lo[k] + np.pi) % two_pi - np.pi
                 b = a + (hi[k] - lo[k])
                 i0 = np.searchsorted(self.sorted_azimuth, a, side="left")
-                i1 = np.searchsorted(self.sorted_azimuth, min(b, np.pi), side="right")
+                # b is not clamped to π: float32 directions put the rear column at ±3.14159274, just past ±π
+                i1 = np.searchsorted(self.sorted_azimuth, b, side="right")
                 idx = self.azimuth_order[i0:i1]
                 if b > np.pi:
                     j1 = np.searchsorted(self.sorted_azimuth, b - two_pi, side="right")
@@ -146,7 +150,7 @@ class ScanPattern:
         end = start + (hi - lo)
         wrap = end > np.pi
         a = np.concatenate([start, np.full(int(wrap.sum()), -np.pi)])
-        b = np.concatenate([np.minimum(end, np.pi), end[wrap] - 2 * np.pi])
+        b = np.concatenate([end, end[wrap] - 2 * np.pi])        # unclamped: azimuths may exceed π by float32 rounding
         i0 = np.searchsorted(self.sorted_azimuth, a, side="left")
         i1 = np.searchsorted(self.sorted_azimuth, b, side="right")
         marks = np.zeros(n + 1, dtype=np.int32)
@@ -166,6 +170,7 @@ class PatternTables:
     """(3, N) float32 direction components, each contiguous (point x, y, z = column × range)."""
     elevation: np.ndarray
     """(N,) float64 elevation of each ray (radians)."""
+    elevation_range: tuple[float, float]
 
 
 _TABLES: dict[int, tuple[ScanPattern, PatternTables]] = {}
@@ -180,10 +185,12 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
         _TABLES.clear()
     homogeneous = np.ones((pattern.size, 4), dtype=np.float32)
     homogeneous[:, :3] = pattern.directions
+    elevation = np.arcsin(np.clip(pattern.directions[:, 2].astype(np.float64), -1.0, 1.0))
     tables = PatternTables(
         homogeneous=o3d.core.Tensor(homogeneous),
         columns=np.ascontiguousarray(pattern.directions.T),
-        elevation=np.arcsin(np.clip(pattern.directions[:, 2].astype(np.float64), -1.0, 1.0)),
+        elevation=elevation,
+        elevation_range=(float(elevation.min()), float(elevation.max())) if len(elevation) else (0.0, 0.0),
     )
     _TABLES[id(pattern)] = (pattern, tables)
     return tables
