@@ -16,12 +16,9 @@ import numpy as np
 
 from metrics.context import ScenarioContext
 from metrics.geometry import box_corners, boxes_distance, wrap_angle
+from metrics.road_block import DRIVABLE_LANE_TYPES, WRONG_WAY_ANGLE  # noqa: F401  (one definition for both views)
 from simplatform.world import EntityKind, WorldSnapshot
 
-DRIVABLE_LANE_TYPES = frozenset({
-    "driving", "entry", "exit", "onramp", "offramp", "connectingramp", "bidirectional", "sliplane", "parking",
-})
-WRONG_WAY_ANGLE = math.radians(120.0)
 NEAR_RANGE = 2.0   # m: box distances below this are always computed exactly (near-miss thresholds live here)
 
 
