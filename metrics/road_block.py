@@ -69,12 +69,13 @@ class RoadView:
             return self.road.frame(rid).plan.evaluate(s)[2]
         return np.array([self.road.road_heading(rid, float(v)) for v in s.tolist()])
 
-    def curvature(self, rid: str, s: np.ndarray) -> np.ndarray | None:
-        """Reference-line curvature at each s; None when the road model cannot say."""
+    def heading_curvature(self, rid: str, s: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Reference-line heading and curvature at each s; curvature None when the road model cannot say."""
         if self._frames:
-            return self.road.frame(rid).plan.evaluate(s)[3]
+            _, _, h, k = self.road.frame(rid).plan.evaluate(s)
+            return h, k
         fn = getattr(self.road, "road_curvature", None)
-        return None if fn is None else np.array([fn(rid, float(v)) for v in s.tolist()])
+        return self.heading(rid, s), None if fn is None else np.array([fn(rid, float(v)) for v in s.tolist()])
 
     def direction(self, rid: str, lane: int) -> int:
         key = (rid, lane)
@@ -247,8 +248,7 @@ class EgoRoadBlock:
         trusted = np.zeros(T, dtype=bool)
         for (rid, lane), idx in self.runs():
             s = self.s[idx]
-            h = self.view.heading(rid, s)
-            kappa = self.view.curvature(rid, s)
+            h, kappa = self.view.heading_curvature(rid, s)
             if kappa is None:
                 continue
             c, n = np.cos(h), np.sin(h)

@@ -124,3 +124,44 @@ def test_lane_frame_corners_agree_with_located_corners_on_a_curve(curved_road, m
     margin_fast = np.array(a.series["margin"][1], dtype=float)
     margin_exact = np.array(b.series["margin"][1], dtype=float)
     assert np.nanmax(np.abs(margin_fast - margin_exact)) < 0.05
+
+
+def test_frame_and_block_entry_points_agree_and_frame_metrics_still_run():
+    from metrics_testkit import snapshot
+
+    from metrics import Metric
+    from metrics.block import StepBlock
+    from metrics.frame import StepFrame
+    from metrics.safety import SurrogateSafetyMetric
+    from simplatform.results import MetricResult
+
+    ctx = ScenarioContext()
+    snaps = [snapshot(0.1 * k, k, entity("ego", 2.0 * k, 0, speed=20, ego=True), entity("lead", 50 + k, 0, speed=10))
+             for k in range(12)]
+    per_frame, previous = SurrogateSafetyMetric(ctx), None
+    for snap in snaps:
+        previous = StepFrame(snap, previous, ctx)
+        per_frame.observe(previous)
+    per_block = SurrogateSafetyMetric(ctx)
+    per_block.observe_block(StepBlock(snaps[:5], ctx))
+    per_block.observe_block(StepBlock(snaps[5:], ctx, previous_time=snaps[4].time))
+    assert per_frame.result().scalars == per_block.result().scalars
+    assert per_frame.result().scalars["ttc_min"] == pytest.approx((50 + 11 - 22 - 4) / 10)
+
+    class StepCounter(Metric):   # a metric written against observe(frame), not registered
+        name = "step_counter"
+
+        def __init__(self, context) -> None:
+            super().__init__(context)
+            self.dts: list[float] = []
+
+        def observe(self, frame) -> None:
+            self.dts.append(frame.dt)
+
+        def result(self) -> MetricResult:
+            return MetricResult(self.name, {"steps": float(len(self.dts))})
+
+    counter = StepCounter(ctx)
+    counter.observe_block(StepBlock(snaps[:3], ctx))
+    counter.observe_block(StepBlock(snaps[3:], ctx, previous_time=snaps[2].time))
+    assert counter.dts == pytest.approx([0.0] + [0.1] * 11)
