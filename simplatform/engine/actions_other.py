@@ -121,6 +121,8 @@ class FollowTrajectoryRunner(_PerActor):
         self.engine.controller.relocate(self.i)
         if self.s >= self.path.length - 1e-9:
             self._release()
+            # the pose of this step is the trajectory's end: the default controller moves it from the next step
+            self.engine.controller.motions[self.i].placed = True
             return True
         return False
 

@@ -40,6 +40,7 @@ class EntityMotion:
     standstill_since: float = -1.0
     controller: str | None = None  # name of an assigned controller (OpenSCENARIO ObjectController)
     controller_active: bool = False
+    placed: bool = False  # an action already put the entity at this step's pose (skip one move)
 
 
 class DefaultController:
@@ -116,6 +117,9 @@ class DefaultController:
         np.copyto(self._prev_heading, t.heading)
         for i, m in enumerate(self.motions):
             if not t.active[i] or m.mode == "external" or m.mode == "trajectory":
+                continue
+            if m.placed:
+                m.placed = False
                 continue
             v = float(t.speed[i])
             ds = v * dt
