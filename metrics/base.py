@@ -59,7 +59,10 @@ class Metric(ABC):
     must be present: "road", "route", "goal", "stop_lines", "conflict_zones",
     "acc_set_speed", "v2x_warnings"), and implement ``observe`` and ``result``.
     ``observe`` receives the shared :class:`~metrics.frame.StepFrame` so that
-    per-step geometry (ego index, boxes, pair arrays) is computed once.
+    per-step geometry (ego index, boxes, pair arrays) is computed once.  The
+    suite calls ``observe_block`` with a :class:`~metrics.block.StepBlock`
+    of consecutive steps; by default that observes its frames one by one,
+    and :class:`BlockMetric` subclasses evaluate the whole block at once.
     """
 
     name: ClassVar[str] = ""

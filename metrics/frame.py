@@ -1,8 +1,10 @@
-"""Per-step quantities shared by all metrics, computed once and only when asked.
+"""Per-step quantities for metrics written one step at a time, computed once and only when asked.
 
-Why: a dozen metrics look at the same step (ego box, its neighbours, where it
+Why: several metrics look at the same step (ego box, its neighbours, where it
 is on the road).  Each quantity is a ``cached_property``, so a step pays for a
 road query or the pair geometry once, and not at all when no metric asks.
+The built-in metrics evaluate blocks of steps instead (``metrics.block``);
+this per-step view serves ``Metric.observe`` of custom metrics and tests.
 """
 
 from __future__ import annotations
