@@ -36,13 +36,35 @@ import numpy as np
 from simplatform.control import AckermannCommand, Control
 from vehicle_models import single_track as st
 from vehicle_models.fleet_parameters import ParameterArrays
+from vehicle_models.indexing import as_column, as_indices
 from vehicle_models.integrator import (  # noqa: F401 (re-exported names of the input modes and limits)
     ACCELERATION, ACKERMANN, PEDALS, REFERENCE, RK4_STABILITY_MARGIN, STANDSTILL_SPEED, WORK_ROWS, fleet_step,
 )
+from vehicle_models.jit import checked_kernel
 from vehicle_models.low_level import LowLevelController
 from vehicle_models.parameters import VehicleParameters
 
 _THROTTLE, _BRAKE, _STEER = range(3)
+
+
+@checked_kernel
+def _latch_pedals(rows, mode, pedals, reverse, hand_brake, throttle, brake, steer, backwards, hand):
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        mode[i] = PEDALS
+        pedals[_THROTTLE, i] = min(max(throttle[k if throttle.shape[0] > 1 else 0], 0.0), 1.0)
+        pedals[_BRAKE, i] = min(max(brake[k if brake.shape[0] > 1 else 0], 0.0), 1.0)
+        pedals[_STEER, i] = min(max(steer[k if steer.shape[0] > 1 else 0], -1.0), 1.0)
+        reverse[i] = backwards[k if backwards.shape[0] > 1 else 0]
+        hand_brake[i] = hand[k if hand.shape[0] > 1 else 0]
+
+
+@checked_kernel
+def _latch_mode(rows, mode, hand_brake, value):
+    """Input mode ``value`` for the vehicles ``rows``; the controller's modes release the hand brake."""
+    for k in range(rows.shape[0]):
+        mode[rows[k]] = value
+        hand_brake[rows[k]] = False
 
 
 class VehicleFleet:
@@ -130,13 +152,11 @@ class VehicleFleet:
 
     def apply_pedals(self, index, throttle, brake, steer, reverse=False, hand_brake=False) -> None:
         """Vectorised ``apply_control``: arrays (or scalars) for the vehicles ``index``."""
-        pedals = self.pedals
-        self.mode[index] = PEDALS
-        pedals[_THROTTLE, index] = np.clip(throttle, 0.0, 1.0)
-        pedals[_BRAKE, index] = np.clip(brake, 0.0, 1.0)
-        pedals[_STEER, index] = np.clip(steer, -1.0, 1.0)
-        self.reverse[index] = reverse
-        self.hand_brake[index] = hand_brake
+        rows = as_indices(index, self.n)
+        k = len(rows)
+        _latch_pedals(rows, self.mode, self.pedals, self.reverse, self.hand_brake, as_column(throttle, k),
+                      as_column(brake, k), as_column(steer, k), as_column(reverse, k, bool),
+                      as_column(hand_brake, k, bool))
 
     def apply_ackermann(self, index, command: AckermannCommand) -> None:
         """ackermann_msgs/AckermannDrive targets through the low-level controller."""
@@ -149,16 +169,16 @@ class VehicleFleet:
     def apply_ackermann_targets(self, index, speed, steering_angle, acceleration=0.0, jerk=0.0,
                                 steering_angle_velocity=0.0) -> None:
         """Vectorised ``apply_ackermann``: AckermannDrive fields as arrays (or scalars) for ``index``."""
-        self.mode[index] = ACKERMANN
-        self.hand_brake[index] = False
-        self.controller.set_ackermann(index, speed, steering_angle, np.abs(acceleration), np.abs(jerk),
+        rows = as_indices(index, self.n)
+        _latch_mode(rows, self.mode, self.hand_brake, ACKERMANN)
+        self.controller.set_ackermann(rows, speed, steering_angle, np.abs(acceleration), np.abs(jerk),
                                       np.abs(steering_angle_velocity))
 
     def apply_acceleration(self, index, acceleration, steering_angle=0.0, jerk=0.0) -> None:
         """An acceleration demand (m/s², e.g. from IDM) and road-wheel angle, through the controller."""
-        self.mode[index] = ACCELERATION
-        self.hand_brake[index] = False
-        self.controller.set_acceleration(index, acceleration, steering_angle, jerk)
+        rows = as_indices(index, self.n)
+        _latch_mode(rows, self.mode, self.hand_brake, ACCELERATION)
+        self.controller.set_acceleration(rows, acceleration, steering_angle, jerk)
 
     def apply_reference_inputs(self, index, steering_rate, acceleration) -> None:
         """CommonRoad inputs: steering-angle velocity (rad/s) and longitudinal acceleration (m/s²)."""
@@ -175,8 +195,8 @@ class VehicleFleet:
         self.last_substeps = fleet_step(
             self.model == "dynamic", float(dt), self.state, new_state, self.accel_body, self.mode, self.pedals,
             self.reverse, self.hand_brake, u.values, u.direct, c.values, c.speed_mode, p.values,
-            p.axle_tyres.coefficients, p.torque_map, p.total_ratio, p.drive_gain, p.omega_step,
-            float(c.kp), float(c.ki), self._work)
+            p.axle_tyres.coefficients, p.torque_map, p.total_ratio, p.drive_gain, float(c.kp), float(c.ki),
+            self._work)
         self.state = new_state
         self.time += dt
 

@@ -4,9 +4,10 @@ Why a struct of arrays: the compiled step kernels read vehicle ``i``'s
 parameters as column ``i`` of one (rows × N) array ``values`` (rows named
 below), so a step passes a handful of arrays, not dozens; the named
 attributes (``mass``, ``lf`` …) are views of those rows.  The powertrains'
-full-load torque maps are resampled once on a common engine-speed grid so
-that the look-up each step is an index computation over (vehicles × gears),
-not a search in per-vehicle maps.
+full-load torque maps are resampled once on uniform engine-speed grids (the
+same number of points for every vehicle, each up to its own redline) so that
+the look-up each step is an index computation over (vehicles × gears), not a
+search in per-vehicle maps.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ ENGINE_GRID_POINTS = 257
 # Rows of ParameterArrays.values.
 (MASS, YAW_INERTIA, LF, LR, WHEELBASE, COG_HEIGHT, WHEEL_RADIUS, MAX_STEER, MAX_STEER_RATE,
  STEER_TAU, MAX_SPEED, MAX_REVERSE_SPEED, DRIVE_FRONT, BRAKE_FRONT, MAX_BRAKE_FORCE, DRIVE_TAU,
- BRAKE_TAU, DRAG_AREA, ROLLING, MU_X, MU_Y, K_Y_FRONT, K_Y_REAR, REDLINE, LAUNCH_SPEED) = range(25)
-N_PARAMETER_ROWS = 25
+ BRAKE_TAU, DRAG_AREA, ROLLING, MU_X, MU_Y, K_Y_FRONT, K_Y_REAR, REDLINE, LAUNCH_SPEED, OMEGA_STEP) = range(26)
+N_PARAMETER_ROWS = 26
 
 
 @kernel
@@ -54,12 +55,12 @@ def drive_force_envelope(speed, i, torque_map, total_ratio, drive_gain, wheel_ra
 
 
 @kernel
-def _envelope_loop(speed, rows, values, torque_map, total_ratio, drive_gain, omega_step, out):
+def _envelope_loop(speed, rows, values, torque_map, total_ratio, drive_gain, out):
     for k in range(speed.shape[0]):
         i = rows[k]
         out[k] = drive_force_envelope(speed[k], i, torque_map, total_ratio, drive_gain,
                                       values[WHEEL_RADIUS, i], values[LAUNCH_SPEED, i],
-                                      values[REDLINE, i], omega_step)
+                                      values[REDLINE, i], values[OMEGA_STEP, i])
 
 
 class ParameterArrays:
@@ -105,13 +106,12 @@ class ParameterArrays:
         self.launch_speed = v[LAUNCH_SPEED][:, None]
         # Front and rear axles are one table: front of vehicle i at column i, rear at n + i.
         self.axle_tyres = TyreArrays([p.tyre for p in parameters] + [p.tyre_rear for p in parameters])
-        # Powertrain: full-load maps resampled on one engine-speed grid, gear ratios padded with 0.
-        top = max(p.powertrain.max_engine_speed for p in parameters)
-        self._omega_step = top / (ENGINE_GRID_POINTS - 1)
-        grid = np.linspace(0.0, top, ENGINE_GRID_POINTS)
+        # Powertrain: each full-load map resampled on ENGINE_GRID_POINTS points from 0 to its own
+        # redline (so a vehicle's envelope does not depend on the other vehicles of the fleet).
+        v[OMEGA_STEP] = v[REDLINE] / (ENGINE_GRID_POINTS - 1)
         self.torque_map = np.stack([
-            np.interp(grid, p.powertrain.engine_speed, p.powertrain.max_torque, left=p.powertrain.max_torque[0],
-                      right=0.0) for p in parameters])
+            np.interp(np.linspace(0.0, p.powertrain.max_engine_speed, ENGINE_GRID_POINTS), p.powertrain.engine_speed,
+                      p.powertrain.max_torque, left=p.powertrain.max_torque[0], right=0.0) for p in parameters])
         gears = max(len(p.powertrain.gear_ratios) for p in parameters)
         self.total_ratio = np.zeros((n, gears))
         for i, p in enumerate(parameters):
@@ -125,9 +125,9 @@ class ParameterArrays:
         return len(self.sets)
 
     @property
-    def omega_step(self) -> float:
-        """Spacing of the common engine-speed grid (rad/s)."""
-        return self._omega_step
+    def omega_step(self) -> np.ndarray:
+        """Spacing of each vehicle's engine-speed grid (rad/s)."""
+        return self.values[OMEGA_STEP]
 
     def max_drive_force(self, speed: np.ndarray) -> np.ndarray:
         """Tractive-effort envelope at each vehicle's |speed| (N): best gear.
@@ -141,6 +141,6 @@ class ParameterArrays:
         rows[...] = self._rows
         out = np.empty(shape)
         _envelope_loop(speeds.reshape(-1), rows.reshape(-1), self.values, self.torque_map, self.total_ratio,
-                       self.drive_gain, self._omega_step, out.reshape(-1))
+                       self.drive_gain, out.reshape(-1))
         return out
 

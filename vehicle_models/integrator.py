@@ -21,8 +21,8 @@ import math
 import numpy as np
 
 from vehicle_models.fleet_parameters import (
-    LR, MASS, MAX_BRAKE_FORCE, MAX_REVERSE_SPEED, MAX_SPEED, MAX_STEER, MAX_STEER_RATE, REDLINE, LAUNCH_SPEED,
-    ROLLING, WHEEL_RADIUS, WHEELBASE, drive_force_envelope,
+    LAUNCH_SPEED, LR, MASS, MAX_BRAKE_FORCE, MAX_REVERSE_SPEED, MAX_SPEED, MAX_STEER, MAX_STEER_RATE, OMEGA_STEP,
+    REDLINE, ROLLING, WHEEL_RADIUS, WHEELBASE, drive_force_envelope,
 )
 from vehicle_models.jit import kernel
 from vehicle_models.low_level import controller_command
@@ -43,7 +43,7 @@ STANDSTILL_SPEED = 0.05
 
 @kernel
 def _prepare_inputs(dt, state, mode, pedals, reverse, hand_brake, u, direct, c, speed_mode, p,
-                    torque_map, total_ratio, drive_gain, omega_step, kp, ki):
+                    torque_map, total_ratio, drive_gain, kp, ki):
     """Actuator targets for the step from each vehicle's input mode (pedals or low-level controller).
 
     When any vehicle is under the low-level controller, the controller is
@@ -58,7 +58,7 @@ def _prepare_inputs(dt, state, mode, pedals, reverse, hand_brake, u, direct, c, 
     for i in range(n):
         vx = state[VX, i]
         max_drive = drive_force_envelope(vx, i, torque_map, total_ratio, drive_gain, p[WHEEL_RADIUS, i],
-                                         p[LAUNCH_SPEED, i], p[REDLINE, i], omega_step)
+                                         p[LAUNCH_SPEED, i], p[REDLINE, i], p[OMEGA_STEP, i])
         throttle, brake, backwards = pedals[0, i], pedals[1, i], reverse[i]
         steer_target = pedals[2, i] * p[MAX_STEER, i]
         rate = p[MAX_STEER_RATE, i]
@@ -150,13 +150,13 @@ def _finish(dynamic, dt, i, x0, x, accel_body, direct, p, cos_g, sin_g):
 
 @kernel
 def fleet_step(dynamic, dt, state, new_state, accel_body, mode, pedals, reverse, hand_brake, u, direct, c,
-               speed_mode, p, tyres, torque_map, total_ratio, drive_gain, omega_step, kp, ki, work):
+               speed_mode, p, tyres, torque_map, total_ratio, drive_gain, kp, ki, work):
     """Advance every vehicle by ``dt``; writes ``new_state``, ``accel_body`` and ``u``; returns sub-steps.
 
     ``work`` is (WORK_ROWS × N_STATES) scratch space (the kernel allocates nothing).
     """
     _prepare_inputs(dt, state, mode, pedals, reverse, hand_brake, u, direct, c, speed_mode, p,
-                    torque_map, total_ratio, drive_gain, omega_step, kp, ki)
+                    torque_map, total_ratio, drive_gain, kp, ki)
     n_sub = substeps(dynamic, dt, state, p)
     _integrate(dynamic, dt, n_sub, state, new_state, accel_body, u, direct, p, tyres, work)
     return n_sub

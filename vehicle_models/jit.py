@@ -56,6 +56,11 @@ def kernel(function: F) -> F:
     return numba.njit(cache=True, error_model="numpy", nogil=True, _nrt=False)(function)
 
 
+def checked_kernel(function: F) -> F:
+    """As :func:`kernel`, with index bounds checked (IndexError): for kernels indexed by user input."""
+    return numba.njit(cache=True, error_model="numpy", nogil=True, _nrt=False, boundscheck=True)(function)
+
+
 def array_kernel(function: F) -> F:
     """A compiled numpy-style function that serves scalars (from kernels) and arrays (from Python).
 

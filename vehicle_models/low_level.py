@@ -29,7 +29,8 @@ import numpy as np
 from vehicle_models.fleet_parameters import (
     DRAG_AREA, MASS, MAX_BRAKE_FORCE, MAX_STEER, MAX_STEER_RATE, MU_X, ROLLING, ParameterArrays,
 )
-from vehicle_models.jit import kernel
+from vehicle_models.indexing import as_column, as_indices
+from vehicle_models.jit import checked_kernel, kernel
 from vehicle_models.parameters import AIR_DENSITY, GRAVITY
 
 HOLD_SPEED = 0.2
@@ -103,6 +104,30 @@ def _update_loop(vx, grade, dt, max_drive, c, speed_mode, p, kp, ki, out, revers
         reverse[i] = rev
 
 
+@checked_kernel
+def _latch_ackermann(rows, c, speed_mode, speed, steering_angle, acceleration, jerk, steering_angle_velocity):
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        speed_mode[i] = True
+        c[TARGET_SPEED, i] = speed[k if speed.shape[0] > 1 else 0]
+        c[STEER_TARGET, i] = steering_angle[k if steering_angle.shape[0] > 1 else 0]
+        c[ACCEL_LIMIT, i] = acceleration[k if acceleration.shape[0] > 1 else 0]
+        c[JERK_LIMIT, i] = jerk[k if jerk.shape[0] > 1 else 0]
+        c[STEER_RATE, i] = steering_angle_velocity[k if steering_angle_velocity.shape[0] > 1 else 0]
+
+
+@checked_kernel
+def _latch_acceleration(rows, c, speed_mode, acceleration, steering_angle, jerk):
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        speed_mode[i] = False
+        c[TARGET_ACCEL, i] = acceleration[k if acceleration.shape[0] > 1 else 0]
+        c[STEER_TARGET, i] = steering_angle[k if steering_angle.shape[0] > 1 else 0]
+        c[JERK_LIMIT, i] = jerk[k if jerk.shape[0] > 1 else 0]
+        c[STEER_RATE, i] = 0.0
+        c[INTEGRAL, i] = 0.0
+
+
 class LowLevelController:
     """Per-vehicle PI speed loop + feed-forward; state: integral and last acceleration command.
 
@@ -135,23 +160,17 @@ class LowLevelController:
     def set_ackermann(self, idx: np.ndarray, speed, steering_angle, acceleration=0.0, jerk=0.0,
                       steering_angle_velocity=0.0) -> None:
         """Latch ``AckermannCommand`` fields for the vehicles ``idx`` (0 means 'vehicle limit')."""
-        v = self.values
-        self.speed_mode[idx] = True
-        v[TARGET_SPEED, idx] = speed
-        v[STEER_TARGET, idx] = steering_angle
-        v[ACCEL_LIMIT, idx] = acceleration
-        v[JERK_LIMIT, idx] = jerk
-        v[STEER_RATE, idx] = steering_angle_velocity
+        rows = as_indices(idx, len(self.speed_mode))
+        k = len(rows)
+        _latch_ackermann(rows, self.values, self.speed_mode, as_column(speed, k), as_column(steering_angle, k),
+                         as_column(acceleration, k), as_column(jerk, k), as_column(steering_angle_velocity, k))
 
     def set_acceleration(self, idx: np.ndarray, acceleration, steering_angle, jerk=0.0) -> None:
         """Latch an acceleration demand (a driver model's output) and a steering angle."""
-        v = self.values
-        self.speed_mode[idx] = False
-        v[TARGET_ACCEL, idx] = acceleration
-        v[STEER_TARGET, idx] = steering_angle
-        v[JERK_LIMIT, idx] = jerk
-        v[STEER_RATE, idx] = 0.0
-        v[INTEGRAL, idx] = 0.0
+        rows = as_indices(idx, len(self.speed_mode))
+        k = len(rows)
+        _latch_acceleration(rows, self.values, self.speed_mode, as_column(acceleration, k),
+                            as_column(steering_angle, k), as_column(jerk, k))
 
     def update(self, vx: np.ndarray, grade: np.ndarray, dt: float) -> PedalCommand:
         """Pedal demands for this step from the current speed and grade (advances the PI state)."""

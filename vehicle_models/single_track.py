@@ -190,26 +190,7 @@ def dynamic_rhs(x, i, u, direct, p, tyres, cos_g, sin_g, dx):
     else:
         fx_front = tyre_demand * p[BRAKE_FRONT, i]
         fx_rear = tyre_demand * (1 - p[BRAKE_FRONT, i])
-    # Slip angles in the wheel frames (valid forwards and in reverse), speed floored at V_KINEMATIC.
-    w_front = vy + lf * r
-    vxf = vx * cd + w_front * sd
-    vyf = w_front * cd - vx * sd
     vyr = vy - lr * r
-    alpha_front = -math.atan(vyf / max(abs(vxf), V_KINEMATIC))
-    alpha_rear = -math.atan(vyr / max(abs(vx), V_KINEMATIC))
-    fxf, fyf = axle_force(alpha_front, fx_front, fz_front, tyres, i)
-    fxr, fyr = axle_force(alpha_rear, fx_rear, fz_rear, tyres, n + i)
-    front_lat = fxf * sd + fyf * cd
-    long_force = fxf * cd - fyf * sd + fxr - resistance + external
-    dvx_dyn = long_force / mass + vy * r
-    dvy_dyn = (front_lat + fyr) / mass - vx * r
-    dr_dyn = (lf * front_lat - lr * fyr) / p[YAW_INERTIA, i]
-    if direct[i]:
-        # Reference inputs impose the acceleration along the CoG velocity, as CommonRoad's
-        # ST model does (its state is the speed |v|): d|v|/dt = (vx dvx + vy dvy) / |v| = a.
-        speed = math.hypot(vx, vy)
-        vx_floor = max(vx, V_KINEMATIC) if vx >= 0 else min(vx, -V_KINEMATIC)
-        dvx_dyn = (u[DIRECT_ACCELERATION, i] * speed * np.sign(vx) - vy * dvy_dyn) / vx_floor
     # Kinematic regime: no-slip yaw rate v tan(delta)/l, CoG lateral velocity lr * r.
     limit = p[MU_X, i] * normal
     dvx_kin = (_clip(tyre_demand, -limit, limit) - resistance + external) / mass
@@ -219,13 +200,37 @@ def dynamic_rhs(x, i, u, direct, p, tyres, cos_g, sin_g, dx):
     dr_kin = dr_ff + (r_kin - r) / KINEMATIC_RELAXATION
     dvy_kin = lr * dr_ff + (lr * r_kin - vy) / KINEMATIC_RELAXATION
     w = _clip((abs(vx) - V_KINEMATIC) / (V_DYNAMIC - V_KINEMATIC), 0.0, 1.0)
+    dvx, dvy, dr = dvx_kin, dvy_kin, dr_kin
+    if w > 0.0:  # below V_KINEMATIC the dynamic part has weight 0: the tyres need no evaluation
+        # Slip angles in the wheel frames (valid forwards and in reverse), speed floored at V_KINEMATIC.
+        w_front = vy + lf * r
+        vxf = vx * cd + w_front * sd
+        vyf = w_front * cd - vx * sd
+        alpha_front = -math.atan(vyf / max(abs(vxf), V_KINEMATIC))
+        alpha_rear = -math.atan(vyr / max(abs(vx), V_KINEMATIC))
+        fxf, fyf = axle_force(alpha_front, fx_front, fz_front, tyres, i)
+        fxr, fyr = axle_force(alpha_rear, fx_rear, fz_rear, tyres, n + i)
+        front_lat = fxf * sd + fyf * cd
+        long_force = fxf * cd - fyf * sd + fxr - resistance + external
+        dvx_dyn = long_force / mass + vy * r
+        dvy_dyn = (front_lat + fyr) / mass - vx * r
+        dr_dyn = (lf * front_lat - lr * fyr) / p[YAW_INERTIA, i]
+        if direct[i]:
+            # Reference inputs impose the acceleration along the CoG velocity, as CommonRoad's
+            # ST model does (its state is the speed |v|): d|v|/dt = (vx dvx + vy dvy) / |v| = a.
+            speed = math.hypot(vx, vy)
+            vx_floor = max(vx, V_KINEMATIC) if vx >= 0 else min(vx, -V_KINEMATIC)
+            dvx_dyn = (u[DIRECT_ACCELERATION, i] * speed * np.sign(vx) - vy * dvy_dyn) / vx_floor
+        dvx = dvx_kin + w * (dvx_dyn - dvx_kin)
+        dvy = dvy_kin + w * (dvy_dyn - dvy_kin)
+        dr = dr_kin + w * (dr_dyn - dr_kin)
     cy, sy = math.cos(yaw), math.sin(yaw)
     dx[X] = vx * cy - vyr * sy
     dx[Y] = vx * sy + vyr * cy
     dx[YAW] = r
-    dx[VX] = dvx_kin + w * (dvx_dyn - dvx_kin)
-    dx[VY] = dvy_kin + w * (dvy_dyn - dvy_kin)
-    dx[YAW_RATE] = dr_kin + w * (dr_dyn - dr_kin)
+    dx[VX] = dvx
+    dx[VY] = dvy
+    dx[YAW_RATE] = dr
     dx[STEER] = d_delta
     dx[DRIVE] = d_drive
     dx[BRAKE] = d_brake

@@ -77,9 +77,10 @@ class TrafficContext:
         n = len(self)
         out = []
         for name in _FIELD_NAMES:
-            a = np.asarray(getattr(self, name), dtype=bool if name in _FLAG_FIELDS else float)
-            if a.shape != (n,) or not a.flags.c_contiguous:
-                a = np.ascontiguousarray(np.broadcast_to(a, (n,)))
+            a = getattr(self, name)
+            dtype = _BOOL if name in _FLAG_FIELDS else _FLOAT
+            if not (type(a) is np.ndarray and a.dtype == dtype and a.shape == (n,) and a.flags.c_contiguous):
+                a = np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=dtype), (n,)))
             out.append(a)
         return tuple(out)
 
@@ -97,6 +98,7 @@ class TrafficContext:
 
 _FIELD_NAMES = tuple(f.name for f in fields(TrafficContext))
 _FLAG_FIELDS = ("left_available", "right_available", "yield_required")
+_BOOL, _FLOAT = np.dtype(bool), np.dtype(float)
 
 
 @dataclass(frozen=True)

@@ -61,13 +61,15 @@ class MOBILArrays:
 @kernel
 def _incentive(i, idm, m, v, v0, length, own_now, old_follower_now, old_follower_after,
                available, leader_gap, leader_speed, follower_gap, follower_speed):
-    """(advantage, safe) of driver ``i``'s change into one target lane (eq. 1-2)."""
+    """(advantage, safe) of driver ``i``'s change into one target lane (eq. 1-2); unsafe if unavailable."""
+    if not available:
+        return 0.0, False
     own_after = idm_scalar(i, idm, v, v0, leader_gap, leader_speed)
     new_follower_after = idm_scalar(i, idm, follower_speed, v0, follower_gap, v)
     through_gap = follower_gap + length + leader_gap
     new_follower_now = idm_scalar(i, idm, follower_speed, v0, through_gap, leader_speed)
     has_follower = math.isfinite(follower_gap)
-    safe = available and follower_gap > 0 and leader_gap > 0 and (
+    safe = follower_gap > 0 and leader_gap > 0 and (
         not has_follower or new_follower_after >= -m[SAFE_DECELERATION, i])
     others = (new_follower_after - new_follower_now if has_follower else 0.0) + (
         old_follower_after - old_follower_now)
@@ -81,6 +83,8 @@ def mobil_scalar(i, idm, m, v, v0, length, own_now, leader_gap, leader_speed, fo
                  right_available, right_leader_gap, right_leader_speed, right_follower_gap,
                  right_follower_speed):
     """-1 (right), 0, +1 (left) for driver ``i``; ``own_now`` is its IDM acceleration in its lane."""
+    if not (left_available or right_available):
+        return 0
     old_now = 0.0
     old_after = 0.0
     if math.isfinite(follower_gap):
