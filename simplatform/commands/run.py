@@ -19,6 +19,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("out"), help="output directory (default ./out)")
     p.add_argument("--record", action="store_true", help="also write an MCAP recording (ROS 2 encodings)")
     p.add_argument("--max-time", type=float, default=600.0, help="stop after this simulated time (s)")
+    p.add_argument("--vehicle-model", choices=("dynamic", "kinematic"), default="dynamic",
+                   help="vehicle model of a stack-driven ego (default dynamic single track)")
+    p.add_argument("--backend", choices=("native", "carla"), default="native", help="simulator (default native)")
+    p.add_argument("--carla-host", default="127.0.0.1", help="CARLA server host (default 127.0.0.1)")
+    p.add_argument("--carla-port", type=int, default=2000, help="CARLA server port (default 2000)")
+    p.add_argument("--carla-timeout", type=float, default=10.0, help="seconds per CARLA request (default 10)")
     from simplatform.runner.cli import add_suite_arguments  # suites: simplatform.runner
 
     add_suite_arguments(p)
@@ -47,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"no such scenario file: {args.scenario}")
     result = run_scenario(
         ScenarioSpec(args.scenario, parse_params(args.param)),
-        RunConfig(dt=args.dt, seed=args.seed, out_dir=args.out, record=args.record, max_time=args.max_time),
+        RunConfig(dt=args.dt, seed=args.seed, out_dir=args.out, record=args.record, max_time=args.max_time,
+                  vehicle_model=args.vehicle_model, backend=args.backend, carla_host=args.carla_host,
+                  carla_port=args.carla_port, carla_timeout=args.carla_timeout),
     )
     fired = [e for e in result.events if e.kind == "Event.startTransition"]
     print(f"scenario   {result.scenario_id}")

@@ -130,9 +130,10 @@ def _entity_test(engine, kind: str, c):
             h = float(t.heading[i])
             dx, dy = p.x - t.x[i], p.y - t.y[i]
             d = dx * math.cos(h) + dy * math.sin(h) if rdt == "longitudinal" else -dx * math.sin(h) + dy * math.cos(h)
-            if c.freespace:
-                half = t.length[i] / 2 if rdt == "longitudinal" else t.width[i] / 2
-                return max(abs(d) - half, 0.0)
+            if c.freespace:  # from the box's face: the box centre is offset from the reference point
+                if rdt == "longitudinal":
+                    return max(abs(d - float(t.bbox_center_x[i])) - 0.5 * float(t.length[i]), 0.0)
+                return max(abs(d - float(t.bbox_center_y[i])) - 0.5 * float(t.width[i]), 0.0)
             return abs(d)
 
         return lambda i: cmp(dist(i), c.value)
@@ -174,10 +175,15 @@ def _xy_minus(p, t, i):
 
 
 def _point_distance(t, i, p, freespace: bool) -> float:
-    d = math.hypot(p.x - t.x[i], p.y - t.y[i])
-    if freespace:
-        d = max(d - 0.5 * math.hypot(t.length[i], t.width[i]), 0.0)
-    return d
+    """Reference point to point, or (freespace) the point's distance from the entity's bounding box."""
+    if not freespace:
+        return math.hypot(p.x - t.x[i], p.y - t.y[i])
+    h = float(t.heading[i])
+    c, s = math.cos(h), math.sin(h)
+    dx, dy = p.x - t.x[i], p.y - t.y[i]
+    lx = dx * c + dy * s - float(t.bbox_center_x[i])
+    ly = -dx * s + dy * c - float(t.bbox_center_y[i])
+    return math.hypot(max(abs(lx) - 0.5 * float(t.length[i]), 0.0), max(abs(ly) - 0.5 * float(t.width[i]), 0.0))
 
 
 def _angle_ok(engine, i: int, ref: int | None, c) -> bool:

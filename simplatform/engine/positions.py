@@ -5,7 +5,9 @@ World, RelativeWorld, RelativeObject, Road, RelativeRoad, Lane, RelativeLane,
 Route, Trajectory and Geo.  ``Orientation`` is ``relative`` by default (to the
 road for road/lane positions, to the referenced entity for relative ones), or
 ``absolute`` (world frame).  A lane position's default heading follows the
-lane's driving direction, as esmini places vehicles.
+lane's driving direction, as esmini places vehicles; a stated relative
+Orientation on a lane position is relative to the road's reference line
+(+s), so ``h=π`` in a left-hand lane of right-hand traffic faces its traffic.
 
 Geo positions go through the OpenDRIVE header's ``geoReference`` PROJ string
 with pyproj, then the header ``<offset>`` (OpenDRIVE 1.8 §6.4).
@@ -14,7 +16,7 @@ with pyproj, then the header ``<offset>`` (OpenDRIVE 1.8 §6.4).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from simplatform.engine.road import LaneCursor, wrap_angle
 from simplatform.errors import ScenarioError
@@ -52,14 +54,33 @@ def _error(el, cause: str) -> ScenarioError:
 class PositionResolver:
     """Resolves positions against the current world (``engine``: entities, road, routes)."""
 
+    STATIC = ("WorldPosition", "LanePosition", "RoadPosition", "GeoPosition")
+    """Position types that name no entity: their pose never changes, so it is resolved once
+    (a DistanceCondition to a WorldPosition would otherwise search the road every step)."""
+
     def __init__(self, engine) -> None:
         self.engine = engine
         self._geo = None
+        self._static: dict[int, tuple[object, ResolvedPose]] = {}
 
     def resolve(self, position, actor: str | None = None) -> ResolvedPose:
         choice = position.choice
         if choice is None:
             raise _error(position, "a Position element without any position type")
+        name = type(choice).__name__
+        if name in self.STATIC:
+            hit = self._static.get(id(choice))
+            if hit is not None and hit[0] is choice:
+                pose = hit[1]
+                c = pose.cursor
+                return pose if c is None else replace(pose, cursor=LaneCursor(c.road_id, c.lane_id, c.s, c.offset))
+            pose = self._resolve(choice, actor)
+            self._static[id(choice)] = (choice, pose)
+            c = pose.cursor
+            return pose if c is None else replace(pose, cursor=LaneCursor(c.road_id, c.lane_id, c.s, c.offset))
+        return self._resolve(choice, actor)
+
+    def _resolve(self, choice, actor: str | None) -> ResolvedPose:
         method = getattr(self, "_" + type(choice).__name__, None)
         if method is None:
             raise _error(choice, f"{type(choice).__name__} is not supported")
@@ -100,7 +121,11 @@ class PositionResolver:
         if lane_id not in road.net.lane_ids(road_id, s):
             raise _error(el, f"road {road_id!r} has no lane {lane_id} at s={s:g}")
         cursor = LaneCursor(road_id, lane_id, s, offset)
-        x, y, z, h, p, r = road.cursor_pose(cursor)
+        x, y, z, h, p, r = road.cursor_pose(cursor)  # heading in the lane's driving direction
+        if orientation is not None and road.direction(road_id, lane_id) < 0:
+            # a stated relative orientation is relative to the road's reference line (+s),
+            # not to the driving direction (OSC 1.2 §6.6; esmini): undo the lane's flip first
+            h, p, r = wrap_angle(h + math.pi), -p, -r
         h, p, r = _orient(orientation, h, p, r)
         return ResolvedPose(x, y, z, h, p, r, cursor)
 

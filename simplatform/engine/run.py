@@ -53,6 +53,12 @@ class RunConfig:
     on_start: Callable[[Any], None] | None = None
     """Called with the engine after Init (and the ego's take-over by the backend), before the first
     step: the place to read the ego's lane position and route, and to observe the t = 0 world."""
+    backend: str = "native"
+    """"native" (the engine's own world) or "carla" (simplatform.backends.carla_backend)."""
+    carla_host: str = "127.0.0.1"
+    carla_port: int = 2000
+    carla_timeout: float = 10.0
+    """Seconds per CARLA RPC (client.set_timeout)."""
     stack_setup: Callable[[Any], Any] | None = None
     """When given, ``stack.setup(stack_setup(engine))`` (the bridge's ``StackSetup`` shape) replaces
     the two-argument ``stack.setup(None, None)``; called after ``on_start``."""
@@ -97,6 +103,31 @@ def load_scenario_and_road(spec: ScenarioSpec | str | Path):
 _load = load_scenario_and_road  # the name the first callers used
 
 
+BACKENDS = ("native", "carla")
+
+
+def _check(config: RunConfig) -> None:
+    if not (config.dt > 0 and config.dt <= 1.0):
+        raise ConfigError(f"--dt must be in (0, 1] s, got {config.dt}")
+    if config.backend not in BACKENDS:
+        raise ConfigError(f"--backend must be native or carla, not {config.backend!r}")
+
+
+def _engine_and_backend(scenario, road, config: RunConfig):
+    """(engine, backend, road): the native world, or CARLA's (which may bring its own town's road)."""
+    if config.backend == "carla":
+        from simplatform.backends.carla_backend import start_carla
+
+        engine, backend = start_carla(scenario, road, config)  # connects, loads the world, attaches
+        return engine, backend, (engine.road.net if engine.road is not None else None)
+    from simplatform.backends.native import NativeBackend
+    from simplatform.engine.engine import ScenarioEngine
+
+    engine = ScenarioEngine(scenario, road, dt=config.dt, ego=config.ego, custom_handlers=config.custom_handlers,
+                            seed=config.seed)
+    return engine, NativeBackend(engine, seed=config.seed, vehicle_model=config.vehicle_model), road
+
+
 def play_to(spec: ScenarioSpec | str | Path, time: float, config: RunConfig | None = None):
     """``(WorldSnapshot, RoadNetwork | None)``: the scenario played headless to simulation ``time``.
 
@@ -105,20 +136,15 @@ def play_to(spec: ScenarioSpec | str | Path, time: float, config: RunConfig | No
     says.  When the stop trigger fires or the storyboard completes earlier,
     the world at that moment is returned (its ``snapshot.time`` says when).
     ``config`` gives ``dt``, ``seed``, ``ego`` and ``custom_handlers``."""
-    from simplatform.backends.native import NativeBackend
-    from simplatform.engine.engine import ScenarioEngine
-
     config = config or RunConfig()
-    if not (config.dt > 0 and config.dt <= 1.0):
-        raise ConfigError(f"--dt must be in (0, 1] s, got {config.dt}")
+    _check(config)
     if not time >= 0.0:
         raise ConfigError(f"the time to play to must be >= 0 s, got {time}")
     scenario, road = load_scenario_and_road(spec)
-    engine = ScenarioEngine(scenario, road, dt=config.dt, ego=config.ego, custom_handlers=config.custom_handlers,
-                            seed=config.seed)
-    backend = NativeBackend(engine, seed=config.seed, vehicle_model=config.vehicle_model)
+    engine, backend, road = _engine_and_backend(scenario, road, config)
     try:
         engine.initialise()
+        backend.load(road, engine.table)
         steps = int(round(time / config.dt))
         while engine.step_index < steps:
             engine.step()
@@ -130,20 +156,15 @@ def play_to(spec: ScenarioSpec | str | Path, time: float, config: RunConfig | No
 
 
 def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = None) -> ScenarioResult:
-    from simplatform.backends.native import NativeBackend
-    from simplatform.engine.engine import ScenarioEngine
     from simplatform.recording.csv_log import CsvTrajectoryLog
 
     if not isinstance(spec, ScenarioSpec):
         spec = ScenarioSpec(Path(spec))
     config = config or RunConfig()
-    if not (config.dt > 0 and config.dt <= 1.0):
-        raise ConfigError(f"--dt must be in (0, 1] s, got {config.dt}")
+    _check(config)
     started = wallclock.perf_counter()
     scenario, road = load_scenario_and_road(spec)
-    engine = ScenarioEngine(scenario, road, dt=config.dt, ego=config.ego, custom_handlers=config.custom_handlers,
-                            seed=config.seed)
-    backend = NativeBackend(engine, seed=config.seed, vehicle_model=config.vehicle_model)
+    engine, backend, road = _engine_and_backend(scenario, road, config)
     scenario_id = spec.scenario_id or Path(spec.path).stem
     artifacts: dict[str, str] = {}
     csv = mcap = None
@@ -161,6 +182,7 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
     error = ""
     try:
         engine.initialise()
+        backend.load(road, engine.table)  # native: nothing; CARLA: spawns the actors at their Init poses
         if stack is not None:
             backend.take_over(engine.ego)
         if config.on_start is not None:

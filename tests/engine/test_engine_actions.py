@@ -164,3 +164,73 @@ def test_custom_command_reaches_its_handler_at_the_event_time(tmp_path):
     assert calls[0][2] == pytest.approx(1.5, abs=DT + 1e-9)
     logged = [e for e in result.events if e.kind == "CustomCommandAction"]
     assert logged and logged[0].detail == "horn: duration=0.5" and logged[0].time == pytest.approx(1.5, abs=DT + 1e-9)
+
+
+def test_relative_orientation_on_a_lane_is_relative_to_the_reference_line(tmp_path):
+    """Lane 1 of right-hand traffic drives towards −s: h = π relative faces that way and drives west;
+    without an Orientation the lane's driving direction is taken anyway."""
+    road = scenarios.straight_road(tmp_path / "straight.xodr")
+    init = xosc.Init()
+    place(init, "Against", xosc.LanePosition(500, 0, 1, 0, xosc.Orientation(h=math.pi, reference="relative")), 10.0)
+    place(init, "Default", xosc.LanePosition(400, 0, 1, 0), 10.0)
+    path = write(tmp_path, "orient", road, {"Against": scenarios._vehicle("a"), "Default": scenarios._vehicle("d")},
+                 init, [], 2.0)
+    trace, _ = _run(path)
+    for name, x0 in (("Against", 500.0), ("Default", 400.0)):
+        row = trace.at(name, 2.0)
+        assert row[0] == pytest.approx(x0 - 20.0, abs=1e-6) and row[1] == pytest.approx(1.5)
+        assert abs(abs(row[2]) - math.pi) < 1e-9
+
+
+def test_static_positions_are_resolved_once(tmp_path):
+    """A DistanceCondition to a WorldPosition asks the road model once, not every step."""
+    from simplatform.engine.run import ScenarioSpec, load_scenario_and_road
+    from simplatform.engine.engine import ScenarioEngine
+
+    road = scenarios.straight_road(tmp_path / "straight.xodr")
+    init = xosc.Init()
+    place(init, "Ego", xosc.LanePosition(20, 0, -1, 0), 10.0)
+    near = xosc.EntityTrigger("near", 0, xosc.ConditionEdge.rising,
+                              xosc.DistanceCondition(5.0, xosc.Rule.lessThan, xosc.WorldPosition(60, -1.5),
+                                                     freespace=False), "Ego")
+    marker = xosc.VisibilityAction(True, True, True)
+    path = write(tmp_path, "near", road, {"Ego": scenarios._vehicle("e")}, init,
+                 [("Ego", event("near", {"m": marker}, near))], 5.0)
+    scenario, net = load_scenario_and_road(ScenarioSpec(path))
+    engine = ScenarioEngine(scenario, net)
+    calls = []
+    original = net.locate
+    net.locate = lambda *a, **k: calls.append(a) or original(*a, **k)
+    try:
+        engine.initialise()
+        fired = None
+        while engine.step_index < 500 and fired is None:
+            engine.step()
+            fired = next((e.time for e in engine.storyboard.log if e.element == "near"), None)
+    finally:
+        net.locate = original
+    assert fired == pytest.approx(3.5, abs=DT + 1e-9)  # x + 5 = 60 → x = 55 at t = 3.5
+    assert len(calls) <= 1
+
+
+def test_unknown_backend_is_a_config_error(tmp_path):
+    from simplatform.errors import ConfigError
+
+    path = _story(tmp_path, "plain", [], 1.0)
+    with pytest.raises(ConfigError, match="native or carla"):
+        run_scenario(path, RunConfig(backend="gazebo"))
+
+
+def test_freespace_distance_to_a_point_is_measured_from_the_bounding_box(tmp_path):
+    """The 5 m car's front is 4.5 m ahead of its reference point: 5 m free space to x = 60 at x = 50.5."""
+    road = scenarios.straight_road(tmp_path / "straight.xodr")
+    init = xosc.Init()
+    place(init, "Ego", xosc.LanePosition(20, 0, -1, 0), 10.0)
+    near = xosc.EntityTrigger("near", 0, xosc.ConditionEdge.rising,
+                              xosc.DistanceCondition(5.0, xosc.Rule.lessThan, xosc.WorldPosition(60, -1.5),
+                                                     freespace=True), "Ego")
+    path = write(tmp_path, "near_free", road, {"Ego": scenarios._vehicle("e")}, init,
+                 [("Ego", event("near", {"m": xosc.VisibilityAction(True, True, True)}, near))], 5.0)
+    _, result = _run(path)
+    starts = [e.time for e in result.events if e.kind == "Event.startTransition" and e.detail == "near"]
+    assert starts and starts[0] == pytest.approx(3.05, abs=DT + 1e-9)
