@@ -45,6 +45,8 @@ SAMPLES = [
     Detection3DArray(header=H, detections=(Detection3D(
         header=H, results=(ObjectHypothesisWithPose(hypothesis=ObjectHypothesis("car", 1.0)),),
         bbox=BoundingBox3D(center=POSE, size=Vector3(4.5, 1.8, 1.5)), id="target"),)),
+    TFMessage((TransformStamped(header=H, child_frame_id="lidar", transform=Transform(Vector3(1, 0, 2))),)),
+    Float32MultiArray.from_values([13.5, 8.25], label="waypoint"),
 ]
 
 

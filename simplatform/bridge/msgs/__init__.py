@@ -18,6 +18,7 @@ from .schema import (
     short_type,
     type_of,
 )
+from .types_arrays import Float32MultiArray, MultiArrayDimension, MultiArrayLayout
 from .types_core import (
     Accel, Clock, Duration, Header, Odometry, Path, Point, Pose, PoseStamped,
     PoseWithCovariance, Quaternion, String, Time, Twist, TwistWithCovariance, Vector3,
@@ -31,5 +32,6 @@ from .types_sensor import (
     CameraInfo, Image, Imu, NavSatFix, NavSatStatus, PointCloud2, PointField, RadarReturn,
     RadarScan, RegionOfInterest,
 )
+from .types_tf import TFMessage, Transform, TransformStamped
 
 __all__ = [name for name in dir() if not name.startswith("_")]

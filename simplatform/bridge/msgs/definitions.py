@@ -11,7 +11,7 @@ Sources (field order and types as shipped in ROS 2 Humble):
 builtin_interfaces, std_msgs, rosgraph_msgs, geometry_msgs, nav_msgs,
 sensor_msgs (common_interfaces), radar_msgs (ros-perception/radar_msgs),
 ackermann_msgs (ros-drivers/ackermann_msgs), carla_msgs (carla-simulator/ros-bridge,
-ROS 2 branch), vision_msgs 4.x (ros-perception/vision_msgs).
+ROS 2 branch), vision_msgs 4.x (ros-perception/vision_msgs), tf2_msgs (ros2/geometry2).
 Comments are left out; constants are kept because they are part of the type.
 """
 
@@ -32,6 +32,19 @@ string frame_id
 """,
     "std_msgs/msg/String": """\
 string data
+""",
+    "std_msgs/msg/MultiArrayDimension": """\
+string label
+uint32 size
+uint32 stride
+""",
+    "std_msgs/msg/MultiArrayLayout": """\
+MultiArrayDimension[] dim
+uint32 data_offset
+""",
+    "std_msgs/msg/Float32MultiArray": """\
+MultiArrayLayout  layout
+float32[]         data
 """,
     "rosgraph_msgs/msg/Clock": """\
 builtin_interfaces/Time clock
@@ -75,6 +88,18 @@ float64[36] covariance
     "geometry_msgs/msg/Accel": """\
 Vector3 linear
 Vector3 angular
+""",
+    "geometry_msgs/msg/Transform": """\
+Vector3 translation
+Quaternion rotation
+""",
+    "geometry_msgs/msg/TransformStamped": """\
+std_msgs/Header header
+string child_frame_id
+Transform transform
+""",
+    "tf2_msgs/msg/TFMessage": """\
+geometry_msgs/TransformStamped[] transforms
 """,
     "nav_msgs/msg/Odometry": """\
 std_msgs/Header header

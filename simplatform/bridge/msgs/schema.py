@@ -16,7 +16,7 @@ from functools import lru_cache
 from mcap_ros2._vendor.rosidl_adapter.parser import parse_message_string
 
 from ...errors import BridgeError
-from . import types_core, types_driving, types_sensor
+from . import types_arrays, types_core, types_driving, types_sensor, types_tf
 from .definitions import MSG_DEFINITIONS
 
 PRIMITIVE_INT = frozenset({"byte", "char", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"})
@@ -77,7 +77,7 @@ def short_type(name: str) -> str:
 
 def _message_classes() -> dict[str, type]:
     out: dict[str, type] = {}
-    for module in (types_core, types_sensor, types_driving):
+    for module in (types_core, types_sensor, types_driving, types_tf, types_arrays):
         for obj in vars(module).values():
             if isinstance(obj, type) and "ROS_TYPE" in vars(obj):
                 out[obj.ROS_TYPE] = obj
