@@ -153,3 +153,60 @@ def mounts_message(sensors: Iterable[Any]) -> String:
         m = cfg.mount
         doc[frame] = {"x": m.x, "y": m.y, "z": m.z, "roll": m.roll, "pitch": m.pitch, "yaw": m.yaw}
     return String(data=json.dumps(doc, sort_keys=True, separators=(",", ":")))
+
+
+GOAL_PROPERTY = "simplatform.goal"
+
+
+def goal_of(scenario: Any, ego: str) -> tuple[float, float, float] | None:
+    """The ego's ``simplatform.goal`` property, ``"x,y,radius"`` in the world frame (m), or None.
+
+    The scenario library's convention (``scenarios/library/builder.py``): the
+    ego's vehicle says where it is meant to go, for the goal metric and the
+    route the stack is given."""
+    try:
+        obj = scenario.entity_object(ego)
+        props = obj.properties.properties if obj is not None and obj.properties is not None else ()
+    except (AttributeError, KeyError, LookupError):
+        return None
+    for prop in props:
+        if prop.name == GOAL_PROPERTY:
+            try:
+                x, y, r = (float(v) for v in str(prop.value).split(","))
+            except ValueError:
+                raise ConfigError(f"property {GOAL_PROPERTY} of {ego!r} must be 'x,y,radius', got {prop.value!r}",
+                                  file=str(getattr(scenario, "path", "")) or None, element=GOAL_PROPERTY) from None
+            return x, y, r
+    return None
+
+
+def route_segments(net: Any, start: tuple[str, int, float], *, goal_lane: Any = None,
+                   goal_point: tuple[float, float, float] | None = None, length: float = 1000.0,
+                   prefer: Iterable[str] = ()) -> list[Segment]:
+    """The lane segments the stack is asked to follow from ``start`` = (road, lane, s).
+
+    To an explicit ``goal_lane`` (``LanePosition``): the road model's shortest
+    route.  To a ``goal_point`` (x, y, radius): the shortest route to the lane
+    under it, or, when the point is off every lane or unreachable, the lanes
+    ahead (long enough to pass it) — the stack then drives past the goal
+    region, which still counts as reached.  Otherwise ``length`` m ahead."""
+    from simplatform.errors import RoadNetworkError
+    from simplatform.opendrive import LanePosition
+
+    road_id, lane_id, s = start
+    here = LanePosition(road_id, lane_id, s)
+    if goal_lane is not None:
+        planned = net.route(here, goal_lane)
+        return [Segment(g.road_id, g.lane_id, g.s_start, g.s_end) for g in planned.segments]
+    if goal_point is not None:
+        located = net.locate(goal_point[0], goal_point[1])
+        for lane in located[:1]:
+            try:
+                planned = net.route(here, lane)
+            except RoadNetworkError:
+                break
+            if planned.segments:
+                return [Segment(g.road_id, g.lane_id, g.s_start, g.s_end) for g in planned.segments]
+        start_xy = net.lane_pose(road_id, lane_id, s)
+        length = max(length, 1.5 * math.hypot(goal_point[0] - start_xy.x, goal_point[1] - start_xy.y) + 200.0)
+    return forward_segments(net, road_id, lane_id, s, length, prefer)

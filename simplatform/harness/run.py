@@ -1,27 +1,25 @@
 """``run_test(spec, config) -> ScenarioResult``: one scenario, a stack under test, its sensors, its metrics.
 
-Composition of one test run (DESIGN.md "One scenario run, as data flows"):
-the engine runs the scenario at a fixed step; each step the sensor rig
-senses the world, the bridge messages of the topics due go to the stack
-session (in-process class or a process over rosbridge, per
-``config.stack``), its control drives the ego through the native backend,
-and the metrics evaluator observes every snapshot (t = 0 included) and
-checks the requirement set at the end.
+Composition of one test run (DESIGN.md "One scenario run, as data flows")
+on the one engine loop, ``simplatform.engine.run.run_scenario``, through its
+hooks: ``on_start`` (after Init: the road, the ego's lane position and
+assigned route are known) computes the route, builds the sensor rig and the
+metrics and opens the stack session; ``stack_setup`` hands the stack its
+``StackSetup``; each step ``observations`` gives the stack the bridge
+messages of the topics due, its control drives the ego through the native
+backend, and ``on_step`` feeds the metrics (t = 0 included, from
+``on_start``) and the report's trace.  With ``config.stack`` None the
+storyboard drives the ego and only the metrics and the trace run.
 
 A stack fault (``StackError``/``StackTimeout``: crash, hang, garbage,
 wrong-step control, disconnect) ends the scenario with ``Verdict.ERROR``
 and the fault's message in ``error``: the metrics of what ran are kept, no
 exception leaves ``run_test``, and the session is closed (its process
 stopped, its log kept as an artifact) so the next scenario starts clean.
-Bad input (scenario, rig, requirements, launch values) still raises the
-``InputError`` naming file, line and cause, as everywhere in the platform.
-
-Why the harness steps ``ScenarioEngine`` itself rather than calling
-``engine.run.run_scenario``: the stack needs the route and the ego's
-lane position before the first step, and a stack fault must end the run
-with the metrics so far — hooks for both are requested from the engine
-(``/work/notes/requests_for_engine.md``); the loop below mirrors
-``run_scenario``'s order (stack, engine.step, backend.step, log, end checks).
+A stack that runs out of memory raises ``MemoryError`` on (the runner
+reports it with the limit and replaces the worker).  Bad input (scenario,
+rig, requirements, launch values) raises the ``InputError`` naming file,
+line and cause, as everywhere in the platform.
 """
 
 from __future__ import annotations
@@ -33,46 +31,32 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from simplatform.bridge import StackSetup, open_stack
+from simplatform.bridge import StackSetup
 from simplatform.errors import StackError
-from simplatform.results import ScenarioResult, Verdict
+from simplatform.results import MetricEvent, ScenarioResult, Verdict
 
 from .config import TestConfig
 from .observe import Observer, registry_for
-from .route_topics import forward_segments, mounts_message, route_info_message, route_message, sample
+from .route_topics import goal_of, mounts_message, route_info_message, route_message, route_segments, sample
+from .stack_choice import open_session
+from .trace import TraceRecorder
+
+_STATIC_WORLDS: dict[int, tuple[Any, Any]] = {}
 
 
-def _load(spec: Any):
-    from simplatform.engine.run import ScenarioSpec
-    from simplatform.opendrive import load_opendrive
-    from simplatform.openscenario.loader import load_scenario
+def _static_world(road: Any) -> Any:
+    """The sensors' static world of a road network, built once per network object in this process."""
+    from sensors import static_world_for
+    from simplatform.opendrive.mesh import build_road_mesh
 
-    if not isinstance(spec, ScenarioSpec):
-        spec = ScenarioSpec(Path(spec))
-    scenario = load_scenario(spec.path, spec.parameters)
-    road = load_opendrive(scenario.road_network_path) if scenario.road_network_path is not None else None
-    return spec, scenario, road
-
-
-def _route(engine: Any, config: TestConfig):
-    """The ego's route from its lane position now (see ``route_topics``)."""
-    from simplatform.harness.route_topics import Segment
-
-    net = engine.road.net
-    t = engine.table
-    i = engine.entity_index(engine.ego)
-    road_id, lane_id, s = t.lane_road[i], int(t.lane_id[i]), float(t.lane_s[i])
-    if road_id is None:
-        raise StackError(f"the ego {engine.ego!r} is not on a lane at the start: no route to give the stack")
-    if config.goal is not None:
-        from simplatform.opendrive import LanePosition
-
-        planned = net.route(LanePosition(road_id, lane_id, s), config.goal)
-        segments = [Segment(g.road_id, g.lane_id, g.s_start, g.s_end) for g in planned.segments]
-    else:
-        segments = forward_segments(net, road_id, lane_id, s, config.route_length,
-                                    engine.routes.preferred.get(i, ()))
-    return sample(net, segments, config.route_spacing)
+    hit = _STATIC_WORLDS.get(id(road))
+    if hit is not None and hit[0] is road:
+        return hit[1]
+    if len(_STATIC_WORLDS) >= 4:
+        _STATIC_WORLDS.pop(next(iter(_STATIC_WORLDS)))
+    world = static_world_for(build_road_mesh(road))
+    _STATIC_WORLDS[id(road)] = (road, world)
+    return world
 
 
 def _vehicle_parameters(engine: Any) -> dict[str, float]:
@@ -83,112 +67,177 @@ def _vehicle_parameters(engine: Any) -> dict[str, float]:
             "rear_length": 0.5 * length - cx, "width": float(t.width[i])}
 
 
+class _SessionDriver:
+    """The ``stack`` run_scenario drives: the session opened in ``on_start``, faults passed on."""
+
+    def __init__(self) -> None:
+        self.session: Any = None
+
+    def setup(self, setup: StackSetup) -> None:
+        self.session.setup(setup)
+
+    def step(self, observations: Any) -> Any:
+        try:
+            return self.session.step(observations)
+        except StackError as exc:
+            if isinstance(exc.__cause__, MemoryError):
+                raise MemoryError(str(exc)) from exc  # a resource failure of the worker, not a verdict
+            raise
+
+
+class _TestRun:
+    """The state of one ``run_test`` across run_scenario's hooks."""
+
+    def __init__(self, config: TestConfig, scenario_id: str, requirements: tuple[Any, ...]) -> None:
+        self.config = config
+        self.scenario_id = scenario_id
+        self.requirements = requirements
+        self.engine: Any = None
+        self.suite: Any = None
+        self.trace: TraceRecorder | None = None
+        self.observer: Observer | None = None
+        self.driver = _SessionDriver() if config.stack is not None else None
+        self.setup_message: StackSetup | None = None
+        self.artifacts: dict[str, str] = {}
+
+    # ----------------------------------------------------------- hooks
+    def start(self, engine: Any) -> None:
+        from metrics import GoalRegion, MetricSuite, RoutePath, ScenarioContext, stop_lines_from_road
+
+        config = self.config
+        self.engine = engine
+        engine.need_collisions = True
+        net = engine.road.net if engine.road is not None else None
+        goal = goal_of(engine.scenario, engine.ego)
+        stop_lines = tuple(stop_lines_from_road(net)) if net is not None else ()
+        waypoints = self._route(engine, net, goal) if net is not None else None
+        route = RoutePath.from_points(waypoints.points()) if waypoints is not None else None
+        context = ScenarioContext(road=net, ego=engine.ego, stop_lines=stop_lines, route=route,
+                                  goal=GoalRegion(goal[0], goal[1], goal[2]) if goal is not None else None)
+        self.suite = MetricSuite(context, self.requirements, all_metrics=config.all_metrics)
+        if config.trace_hz > 0 and config.out_dir is not None:
+            self.trace = TraceRecorder(config.trace_hz, config.dt, net)
+        self.on_step(engine)  # the world at t = 0
+        if self.driver is not None:
+            self._open_stack(engine, net, waypoints, stop_lines)
+
+    def _route(self, engine: Any, net: Any, goal: tuple[float, float, float] | None) -> Any:
+        t = engine.table
+        i = engine.entity_index(engine.ego)
+        road_id = t.lane_road[i]
+        if road_id is None:
+            if self.driver is None:
+                return None  # a scripted ego off the lanes: no route metrics, nothing else needs one
+            raise StackError(f"the ego {engine.ego!r} is not on a lane at the start: no route to give the stack")
+        segments = route_segments(net, (road_id, int(t.lane_id[i]), float(t.lane_s[i])),
+                                  goal_lane=self.config.goal, goal_point=goal, length=self.config.route_length,
+                                  prefer=engine.routes.preferred.get(i, ()))
+        return sample(net, segments, self.config.route_spacing)
+
+    def _open_stack(self, engine: Any, net: Any, waypoints: Any, stop_lines: tuple[Any, ...]) -> None:
+        from sensors.gnss import GeoReference
+
+        config = self.config
+        geo = GeoReference.from_header(net.header) if net is not None else None
+        rig = config.rig_config(self.scenario_id, map_has_geo_reference=geo is not None)
+        registry = registry_for(rig, ground_truth_objects=config.ground_truth_objects)
+        latched = {"/sensors/mounts": mounts_message(rig.sensors)}
+        route_msg = route_message(waypoints) if waypoints is not None else None
+        if waypoints is not None:
+            latched.update({"/route": route_msg, "/route/info": route_info_message(waypoints, stop_lines)})
+        static = _static_world(net) if net is not None else None
+        self.observer = Observer(rig, registry, config.dt, static_world=static, geo_reference=geo, latched=latched)
+        vehicle = _vehicle_parameters(engine) if config.vehicle_parameters else {}
+        stack_config = config.stack
+        if stack_config.transport == "rosbridge" and vehicle:
+            stack_config = replace(stack_config, env={**stack_config.env,
+                                                      "SIMPLATFORM_STACK_VEHICLE": json.dumps(vehicle)})
+        log_dir = Path(config.out_dir) if config.out_dir is not None else Path(tempfile.mkdtemp(prefix="simplatform_"))
+        self.driver.session = open_session(stack_config, registry, log_dir=log_dir)
+        self.setup_message = StackSetup(topics=registry, dt=config.dt, route=route_msg,
+                                        parameters={**vehicle, **dict(config.stack_parameters)}, seed=config.seed)
+
+    def stack_setup(self, engine: Any) -> StackSetup:  # noqa: ARG002 — built in start()
+        return self.setup_message
+
+    def observations(self, snapshot: Any) -> dict[str, Any]:
+        return self.observer.observe(snapshot)
+
+    def on_step(self, engine: Any) -> None:
+        snapshot = engine.snapshot()
+        self.suite.observe(snapshot)
+        if self.trace is not None:
+            self.trace.observe(snapshot)
+
+    # ------------------------------------------------------------- end
+    def close(self) -> str:
+        """Close the stack session (process stopped, log kept); a fault while closing is returned."""
+        session = self.driver.session if self.driver is not None else None
+        if session is None:
+            return ""
+        try:
+            session.close()
+        except StackError as exc:
+            return f"stack fault while closing: {exc}"
+        finally:
+            self.artifacts.update(session.artifacts)
+        return ""
+
+    def result(self, base: ScenarioResult | None, error: str, started: float) -> ScenarioResult:
+        """run_scenario's result (or, for a fault before the first step, the engine's state) with the
+        metrics: requirements' verdicts, scalars, scores, events, the trace artifact."""
+        engine = self.engine
+        evaluation = None
+        if self.suite is not None and self.suite.steps:
+            evaluation = self.suite.finish(parameters=dict(engine.parameters))
+        verdicts = evaluation.verdicts if evaluation is not None else ()
+        error = (base.error if base is not None else "") or error
+        verdict = Verdict.ERROR if error else Verdict.combine([v.verdict for v in verdicts])
+        artifacts = {**(base.artifacts if base is not None else {}), **self.artifacts}
+        if self.trace is not None:
+            path = Path(self.config.out_dir) / "trace.json"
+            self.trace.write(path, evaluation)
+            artifacts["trace"] = str(path)
+        if base is None:
+            base = ScenarioResult(
+                scenario_id=self.scenario_id, verdict=verdict, end_reason="stack_error", sim_time=engine.time,
+                steps=engine.step_index, wall_time=0.0, parameters=dict(engine.parameters), seed=self.config.seed,
+                events=tuple(MetricEvent(time=ev.time, kind=f"{ev.kind}.{ev.transition}", detail=ev.element)
+                             for ev in engine.storyboard.log))
+        scores = dict(evaluation.scores) if evaluation is not None else {}
+        if evaluation is not None and evaluation.leaderboard is not None:
+            scores["driving_score"] = float(evaluation.leaderboard.driving_score)
+        events = base.events + (evaluation.events if evaluation is not None else ())
+        return replace(base, verdict=verdict, error=error, requirements=tuple(verdicts),
+                       end_reason="stack_error" if error and base.end_reason != "stack_error" else base.end_reason,
+                       metrics={**base.metrics, **(evaluation.scalars() if evaluation is not None else {})},
+                       scores=scores, events=tuple(sorted(events, key=lambda e: e.time)), artifacts=artifacts,
+                       wall_time=wallclock.perf_counter() - started)
+
+
 def run_test(spec: Any, config: TestConfig | None = None) -> ScenarioResult:
-    from metrics import MetricSuite, RoutePath, ScenarioContext, stop_lines_from_road
-    from sensors import static_world_for
-    from sensors.gnss import GeoReference
-    from simplatform.backends.native import NativeBackend
-    from simplatform.engine.engine import ScenarioEngine
-    from simplatform.opendrive.mesh import build_road_mesh
-    from simplatform.recording.csv_log import CsvTrajectoryLog
+    from simplatform.engine.run import RunConfig, ScenarioSpec, run_scenario
 
     config = config or TestConfig()
     started = wallclock.perf_counter()
-    spec, scenario, road = _load(spec)
+    if not isinstance(spec, ScenarioSpec):
+        spec = ScenarioSpec(Path(spec))
     scenario_id = spec.scenario_id or Path(spec.path).stem
-    requirements = config.requirement_list()
-    engine = ScenarioEngine(scenario, road, dt=config.dt, ego=config.ego, seed=config.seed,
-                            custom_handlers=dict(config.custom_handlers))
-    backend = NativeBackend(engine, seed=config.seed)
-    engine.need_collisions = True
-    engine.initialise()
-    backend.take_over(engine.ego)
-    geo = GeoReference.from_header(road.header) if road is not None else None
-    rig = config.rig_config(scenario_id, map_has_geo_reference=geo is not None)
-    registry = registry_for(rig, ground_truth_objects=config.ground_truth_objects)
-    out_dir = Path(config.out_dir) if config.out_dir is not None else Path(tempfile.mkdtemp(prefix="simplatform_"))
-    artifacts: dict[str, str] = {}
-    csv = None
-    if config.out_dir is not None:
-        csv = CsvTrajectoryLog(out_dir / f"{scenario_id}.csv", config.dt)
-        artifacts["trajectory_csv"] = str(out_dir / f"{scenario_id}.csv")
-    stop_lines = stop_lines_from_road(road) if road is not None else ()
-    parameters = {**(_vehicle_parameters(engine) if config.vehicle_parameters else {}),
-                  **dict(config.stack_parameters)}
-    stack_config = config.stack
-    if stack_config.transport == "rosbridge" and config.vehicle_parameters:
-        stack_config = replace(stack_config, env={**stack_config.env,
-                                                  "SIMPLATFORM_STACK_VEHICLE": json.dumps(_vehicle_parameters(engine))})
-    suite = None
-    session = None
-    error, end_reason = "", "max_time"
+    run = _TestRun(config, scenario_id, config.requirement_list(spec.path))  # bad requirements fail first
+    driver = run.driver
+    run_config = RunConfig(
+        dt=config.dt, seed=config.seed, out_dir=config.out_dir, csv=config.csv, record=config.record,
+        max_time=config.max_time, ego=config.ego, vehicle_model=config.vehicle_model,
+        custom_handlers=dict(config.custom_handlers), on_start=run.start, on_step=run.on_step,
+        stack=driver, observations=run.observations if driver is not None else None,
+        stack_setup=run.stack_setup if driver is not None else None)
+    base, error = None, ""
     try:
-        waypoints = _route(engine, config) if road is not None else None
-        route_msg = route_message(waypoints) if waypoints is not None else None
-        latched = {"/sensors/mounts": mounts_message(rig.sensors)}
-        if waypoints is not None:
-            latched.update({"/route": route_msg, "/route/info": route_info_message(waypoints, stop_lines)})
-        context = ScenarioContext(road=road, ego=engine.ego, stop_lines=tuple(stop_lines),
-                                  route=RoutePath.from_points(waypoints.points()) if waypoints is not None else None)
-        suite = MetricSuite(context, requirements, all_metrics=config.all_metrics)
-        static = static_world_for(build_road_mesh(road)) if road is not None else None
-        observer = Observer(rig, registry, config.dt, static_world=static, geo_reference=geo, latched=latched)
-        session = open_stack(stack_config, registry, log_dir=out_dir)
-        session.setup(StackSetup(topics=registry, dt=config.dt, route=route_msg, parameters=parameters,
-                                 seed=config.seed))
-        if csv:
-            csv.write(engine.table, engine.time)
-        snapshot = engine.snapshot()
-        suite.observe(snapshot)
-        max_steps = int(round(config.max_time / config.dt))
-        while engine.step_index < max_steps:
-            command = session.step(observer.observe(snapshot))
-            if command is not None:
-                backend.apply(engine.ego, command)
-            engine.step()
-            backend.step(config.dt)
-            if csv:
-                csv.write(engine.table, engine.time)
-            snapshot = engine.snapshot()
-            suite.observe(snapshot)
-            if engine.storyboard.stopped:
-                end_reason = "stop_trigger"
-                break
-            if engine.storyboard.complete and engine.storyboard.stop_trigger is None:
-                end_reason = "storyboard_complete"
-                break
-    except StackError as exc:
-        error, end_reason = f"stack fault at t={engine.time:.3f} s (step {engine.step_index}): {exc}", "stack_error"
+        base = run_scenario(spec, run_config)
+    except StackError as exc:  # a fault before the loop (opening, setup): the run ends where it stood
+        if run.engine is None:
+            raise
+        error = f"stack fault at t={run.engine.time:.3f} s (step {run.engine.step_index}): {exc}"
     finally:
-        if session is not None:
-            try:
-                session.close()
-            except StackError as exc:
-                error = error or f"stack fault while closing: {exc}"
-            artifacts.update(session.artifacts)
-        if csv:
-            csv.close()
-        backend.close()
-    return _result(scenario_id, engine, suite, error, end_reason, artifacts, config, started)
-
-
-def _result(scenario_id: str, engine: Any, suite: Any, error: str, end_reason: str, artifacts: dict[str, str],
-            config: TestConfig, started: float) -> ScenarioResult:
-    from simplatform.results import MetricEvent
-
-    evaluation = suite.finish(parameters=dict(engine.parameters)) if suite is not None and suite.steps else None
-    verdicts = evaluation.verdicts if evaluation is not None else ()
-    verdict = Verdict.ERROR if error else Verdict.combine([v.verdict for v in verdicts])
-    story_events = tuple(MetricEvent(time=ev.time, kind=f"{ev.kind}.{ev.transition}", detail=ev.element)
-                         for ev in engine.storyboard.log)
-    events = story_events + (evaluation.events if evaluation is not None else ())
-    scores = dict(evaluation.scores) if evaluation is not None else {}
-    if evaluation is not None and evaluation.leaderboard is not None:
-        scores["driving_score"] = float(evaluation.leaderboard.driving_score)
-    return ScenarioResult(
-        scenario_id=scenario_id, verdict=verdict, end_reason=end_reason, sim_time=engine.time,
-        steps=engine.step_index, wall_time=wallclock.perf_counter() - started, requirements=tuple(verdicts),
-        metrics=evaluation.scalars() if evaluation is not None else {}, scores=scores,
-        events=tuple(sorted(events, key=lambda e: e.time)), error=error,
-        parameters=dict(engine.parameters), artifacts=artifacts, seed=config.seed,
-    )
+        close_error = run.close()
+    return run.result(base, error or close_error, started)

@@ -1,25 +1,47 @@
 """The suite side of ``simplatform run``: arguments, dispatch and the printed summary.
 
 ``simplatform run`` keeps the engine's single-scenario path for one ``.xosc``
-file; a directory, a launch ``.yaml``, ``--suite``, a filter or ``--resume``
-come here (``wants_suite``).
+file played as written; a directory, a launch ``.yaml``, ``--suite``, a
+filter, ``--resume``, or one ``.xosc`` with a stack or requirements come
+here (``wants_suite``) and run through the test harness.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from simplatform.errors import ConfigError
-from simplatform.runner.launch import load_launch, parse_stack
+from simplatform.runner.launch import load_launch
 from simplatform.runner.session import RunOutcome, resume_run, run_suite
 from simplatform.runner.settings import EXECUTORS, REPORTS, RunSettings
-from simplatform.runner.suite import default_library_index, load_directory, load_index, select
+from simplatform.runner.suite import SuiteEntry, default_library_index, load_directory, load_index, select
+
+
+EPILOG = """\
+stack under test (--stack, or 'stack:' in a launch file):
+  reference             the reference stack (object list, IDM/MOBIL planner, AEB), in-process
+  lidar                 the reference stack with lidar perception (a VLP-16 unless --sensor-rig says otherwise)
+  none                  no stack: the scenario's own storyboard drives the ego (still scored by the metrics)
+  package.module:Class  your in-process stack (setup(StackSetup), step(observations) -> control)
+  file.py:Class         the same, from a file
+  a launch 'stack:' block, e.g. {transport: rosbridge, command: [python, -m, my_stack]}: any process
+  over rosbridge (see simplatform.bridge.StackConfig for the keys).
+Default: 'reference' for a suite (a directory, --suite library, a launch file) — a suite tests a
+stack; 'none' for a single .xosc file, which is played as written (esmini-like) unless --stack,
+--requirements or --sensor-rig is given, in which case it runs as a suite of one.
+
+exit status: 0 every scenario passed; 1 a requirement failed or a scenario ended in error (stack
+fault, timeout, bad scenario file); 2 bad input or usage (nothing ran); 3 internal error.
+"""
 
 
 def add_suite_arguments(p: argparse.ArgumentParser) -> None:
+    p.epilog = EPILOG
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     g = p.add_argument_group("suites (a directory, a launch .yaml, --suite, filters or --resume)")
     g.add_argument("--suite", metavar="library|INDEX", help="run the scenario library ('library') or an index file")
     g.add_argument("--family", action="append", default=[], help="only this family (repeatable)")
@@ -34,8 +56,11 @@ def add_suite_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--timeout", type=float, default=600.0, help="wall-clock limit per scenario in s (default 600)")
     g.add_argument("--memory-limit", type=int, default=4096, metavar="MiB",
                    help="address-space budget per scenario in MiB (default 4096; 0 = none)")
-    g.add_argument("--stack", default=None, help="none, package.module:factory or file.py:factory")
-    g.add_argument("--requirements", type=Path, help="requirement set merged over each scenario's own")
+    g.add_argument("--stack", default=None, metavar="reference|lidar|none|module:Class",
+                   help="the stack under test (default: reference for suites, none for one .xosc; see below)")
+    g.add_argument("--sensor-rig", type=Path, metavar="RIG.yaml", help="the stack's sensor rig (default: ideal "
+                   "object list + IMU (+GNSS); a VLP-16 for the lidar stack)")
+    g.add_argument("--requirements", type=Path, help="requirement set merged by id over each scenario's own")
     g.add_argument("--trace-hz", type=float, default=10.0, help="replay sampling rate for the report (0 = none)")
     g.add_argument("--reports", default=",".join(REPORTS), help="comma list of junit,json,html")
     g.add_argument("--quiet", action="store_true", help="no progress bar (also when CI is set or not a terminal)")
@@ -45,6 +70,9 @@ def wants_suite(args: argparse.Namespace) -> bool:
     target = args.scenario
     if args.resume or args.suite or args.family or args.tag or args.id_glob:
         return True
+    if target is not None and target.suffix == ".xosc" and (
+            args.requirements or args.sensor_rig or (args.stack is not None and args.stack.strip() not in ("none", ""))):
+        return True  # one scenario with a stack under test: a suite of one, with verdicts and reports
     return target is not None and (target.is_dir() or target.suffix in (".yaml", ".yml"))
 
 
@@ -59,12 +87,19 @@ def run_suite_command(args: argparse.Namespace) -> int:
     if args.scenario is not None and args.scenario.suffix in (".yaml", ".yml"):
         launch = load_launch(args.scenario)
         settings = launch.settings.with_execution(**execution)
+        if args.stack is not None or args.sensor_rig is not None:
+            raise ConfigError("a launch file names its stack and rig itself; edit it rather than pass --stack "
+                              "or --sensor-rig", file=args.scenario)
         entries = select(launch.entries, families=args.family, tags=args.tag, ids=args.id_glob)
         run_dir = run_dir or launch.run_dir
     else:
         if args.scenario is not None and args.suite:
             raise ConfigError("give a scenario directory or --suite, not both")
-        if args.scenario is not None:
+        single = args.scenario is not None and args.scenario.is_file() and args.scenario.suffix == ".xosc"
+        if single:
+            entries = [SuiteEntry(re.sub(r"[^A-Za-z0-9._-]", "_", args.scenario.stem), args.scenario.resolve(),
+                                  args.scenario.resolve().parent.name)]
+        elif args.scenario is not None:
             entries = load_directory(args.scenario)
         elif args.suite in (None, "library"):
             entries = list(load_index(default_library_index()).entries)
@@ -76,10 +111,12 @@ def run_suite_command(args: argparse.Namespace) -> int:
             overrides = parse_params(args.param)
             entries = [type(e)(**{**e.__dict__, "parameters": {**e.parameters, **overrides}}) for e in entries]
         entries = select(entries, families=args.family, tags=args.tag, ids=args.id_glob)
+        stack = args.stack if args.stack is not None else ("none" if single else "reference")
         settings = RunSettings(
-            seed=args.seed, dt=args.dt, max_time=args.max_time, stack=parse_stack(args.stack),
+            seed=args.seed, dt=args.dt, max_time=args.max_time, stack=stack,
+            sensor_rig=str(args.sensor_rig.resolve()) if args.sensor_rig else None,
             requirements=str(args.requirements.resolve()) if args.requirements else None,
-            executor=args.executor or "pool", jobs=args.jobs or 0, address=args.address, timeout=args.timeout,
+            executor=args.executor or ("sequential" if len(entries) == 1 else "pool"), jobs=args.jobs or 0, address=args.address, timeout=args.timeout,
             memory_limit_mb=args.memory_limit or None, record=args.record, trace_hz=args.trace_hz,
             reports=tuple(x.strip() for x in args.reports.split(",") if x.strip()))
     if not entries:
@@ -88,18 +125,24 @@ def run_suite_command(args: argparse.Namespace) -> int:
     return _print(run_suite(entries, settings, run_dir, quiet=args.quiet))
 
 
-def _print(o: RunOutcome) -> int:
+def _print(o: RunOutcome, *, shown: int = 10) -> int:
+    """Counts, why each failed scenario failed (value, threshold, time), and where the reports are."""
+    from metrics import format_verdicts
+
     c = o.counts
     print(f"run dir    {o.run_dir}")
     print(f"results    {len(o.results)} scenarios: {c['pass']} pass, {c['fail']} fail, {c['error']} error "
           f"(ran {o.ran}, reused {o.skipped})")
     failing = [r for r in o.results if r.verdict.value != "pass"]
-    for r in failing[:10]:
-        why = ", ".join(v.requirement_id for v in r.requirements if v.verdict.value != "pass") or \
-            (r.error.splitlines()[0] if r.error else r.end_reason)
-        print(f"  {r.verdict.value:5s} {r.scenario_id}: {why}")
-    if len(failing) > 10:
-        print(f"  ... {len(failing) - 10} more (see the report)")
+    for r in failing[:shown]:
+        print(f"  {r.verdict.value.upper():5s} {r.scenario_id}  (t={r.sim_time:.2f} s, {r.end_reason})")
+        detail = format_verdicts(r.requirements) if r.verdict.value == "fail" else ""
+        if r.error:
+            detail = "\n".join(filter(None, [r.error.splitlines()[0], detail]))
+        for line in detail.splitlines():
+            print(f"        {line}")
+    if len(failing) > shown:
+        print(f"  ... {len(failing) - shown} more (see the report)")
     for kind, path in o.reports.items():
         print(f"{kind:10s} {path}")
     sys.stdout.flush()

@@ -4,8 +4,9 @@
 
     name: highway-smoke
     backend: native                 # the only backend run_scenario drives so far
-    stack: none                     # none | package.module:factory | file.py:factory
-    stack_params: {}                #   keyword arguments of the factory
+    stack: reference                # reference (default) | lidar | none | package.module:Class | file.py:Class
+                                    # | a block: {transport: rosbridge, command: [...], step_timeout: 5, ...}
+    stack_params: {}                #   parameters given to the stack's setup (StackSetup.parameters)
     sensor_rig: rigs/sedan_full.yaml
     suite:
       library: true                 # or  index: PATH  |  directory: PATH
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from simplatform.errors import ConfigError
-from simplatform.runner.settings import RunSettings, StackRef
+from simplatform.runner.settings import RunSettings
 from simplatform.runner.suite import SuiteEntry, default_library_index, load_directory, load_index, select
 from simplatform.runner.yamlio import check_keys, line_of, load_located
 
@@ -54,12 +55,6 @@ def _list(value: Any) -> list[str]:
     if value is None:
         return []
     return [str(v) for v in (value if isinstance(value, list) else [value])]
-
-
-def parse_stack(value: Any, params: Any = None) -> StackRef | None:
-    if value in (None, "none", "None", ""):
-        return None
-    return StackRef(str(value), dict(params or {}))
 
 
 def load_launch(path: str | Path) -> Launch:
@@ -104,10 +99,16 @@ def load_launch(path: str | Path) -> Launch:
         from sensors.rig import load_rig
 
         load_rig(rel(rig))  # a bad rig fails now, naming its own file and line
+    stack = data.get("stack", "reference")
     try:
+        from simplatform.harness.stack_choice import stack_config
+
+        if isinstance(stack, dict) or (isinstance(stack, str) and ".py:" in stack):
+            config, _ = stack_config(stack, base=base)  # relative paths: from the launch file
+            stack = _absolute(stack, config)
         settings = RunSettings(
             seed=int(data.get("seed", 0)), dt=float(data.get("dt", 0.01)), max_time=float(data.get("max_time", 600.0)),
-            backend=str(data.get("backend", "native")), stack=parse_stack(data.get("stack"), data.get("stack_params")),
+            backend=str(data.get("backend", "native")), stack=stack, stack_params=dict(data.get("stack_params") or {}),
             sensor_rig=rel(rig) if rig else None,
             requirements=rel(data["requirements"]) if data.get("requirements") else None,
             executor=str(executor.get("kind", "pool")), jobs=int(executor.get("jobs", 0)),
@@ -119,8 +120,20 @@ def load_launch(path: str | Path) -> Launch:
             reports=tuple(_list(outputs.get("reports")) or ("junit", "json", "html")),
             name=str(data.get("name", path.stem)))
     except ConfigError as exc:
-        raise ConfigError(exc.cause, file=path, line=line_of(data), element="launch") from None
+        raise ConfigError(exc.cause, file=path, line=line_of(data), element=exc.element or "launch") from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"bad value: {exc}", file=path, line=line_of(data), element="launch") from None
     run_dir = Path(rel(outputs["dir"])) if outputs.get("dir") else None
     return Launch(settings, tuple(entries), run_dir, path)
+
+
+def _absolute(stack: Any, config: Any) -> Any:
+    """The launch file's stack with its relative paths made absolute (the run may start elsewhere)."""
+    if isinstance(stack, str):
+        return config.stack_class
+    out = dict(stack)
+    if out.get("class"):
+        out["class"] = config.stack_class
+    if out.get("cwd"):
+        out["cwd"] = config.cwd
+    return out

@@ -33,7 +33,7 @@ from typing import Any, Iterable
 
 from simplatform.runner.task import ScenarioTask, error_result, execute_task
 
-PRELOAD = ["simplatform.runner.task", "simplatform.engine.run", "simplatform.runner.evaluation", "metrics"]
+PRELOAD = ["simplatform.runner.task", "simplatform.engine.run", "simplatform.harness", "metrics", "sensors"]
 
 
 def _address_space_bytes() -> int:

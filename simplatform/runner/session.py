@@ -54,36 +54,25 @@ def versions() -> dict[str, str]:
             "platform": platform.platform()}
 
 
-def requirements_for(entries: Sequence[SuiteEntry], settings: RunSettings) -> dict[str, tuple[Any, ...]]:
-    """Each scenario's requirements: its set, the run's overrides merged by id, its .xosc criteria.
+def check_requirements(entries: Sequence[SuiteEntry], settings: RunSettings) -> None:
+    """Load every requirement set the suite names, and the run's override, once — before the first
+    scenario runs, so a typo fails the run at once (exit 2).  The harness merges them per run with
+    the scenario's own .xosc criteria (``metrics.requirements_for_run``)."""
+    from metrics import load_requirement_set
 
-    Loaded here, before the first scenario runs, so a typo fails the run at once (exit 2).
-    """
-    from metrics import RequirementSet, criteria_from_openscenario, load_requirement_set
-
-    override = load_requirement_set(settings.requirements) if settings.requirements else None
-    cache: dict[str, RequirementSet] = {}
-    out = {}
-    for e in entries:
-        base = RequirementSet(())
-        if e.requirements:
-            if e.requirements not in cache:
-                cache[e.requirements] = load_requirement_set(e.requirements)
-            base = cache[e.requirements]
-        if override is not None:
-            base = base.merge(override)
-        criteria = criteria_from_openscenario(e.path)
-        ids = {r.id for r in base}
-        out[e.scenario_id] = tuple(base) + tuple(r for r in criteria if r.id not in ids)
-    return out
+    for path in sorted({e.requirements for e in entries if e.requirements}):
+        load_requirement_set(path)
+    if settings.requirements:
+        load_requirement_set(settings.requirements)
 
 
 def _tasks(entries: Sequence[SuiteEntry], settings: RunSettings, run_dir: Path) -> list[ScenarioTask]:
-    reqs = requirements_for(entries, settings)
+    stack, stack_parameters = settings.stack_config()
     tasks = [ScenarioTask(entry=e, seed=derive_seed(settings.seed, e.scenario_id),
                           out_dir=(run_dir / "scenarios" / e.scenario_id).resolve(), dt=settings.dt,
                           max_time=settings.max_time, csv=settings.csv, record=settings.record,
-                          trace_hz=settings.trace_hz, stack=settings.stack, requirements=reqs[e.scenario_id],
+                          trace_hz=settings.trace_hz, stack=stack, stack_parameters=stack_parameters,
+                          sensor_rig=settings.sensor_rig, requirements=settings.requirements,
                           timeout=settings.timeout, memory_limit_mb=settings.memory_limit_mb)
              for e in entries]
     # longest first packs a pool tighter (LPT scheduling, Graham 1969); ties in suite order
@@ -103,7 +92,7 @@ def run_suite(entries: Sequence[SuiteEntry], settings: RunSettings, run_dir: str
             raise ConfigError("this directory already holds a run; resume it with --resume or choose another",
                               file=run_dir)
         suite = [e.to_dict() for e in entries]
-        requirements_for(entries, settings)  # fail on a bad requirement set before storing anything
+        check_requirements(entries, settings)  # fail on a bad requirement set before storing anything
         store.begin(settings.to_dict(), settings_digest(settings), suite, versions())
     finally:
         store.close()

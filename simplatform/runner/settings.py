@@ -25,21 +25,15 @@ REPORTS = ("junit", "json", "html")
 
 
 @dataclass(frozen=True)
-class StackRef:
-    """A stack built inside the worker: ``factory`` is ``package.module:callable`` or
-    ``path/to/file.py:callable``; it is called with ``params`` as keyword arguments."""
-
-    factory: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class RunSettings:
     seed: int = 0
     dt: float = 0.01
     max_time: float = 600.0
     backend: str = "native"
-    stack: StackRef | None = None
+    stack: Any = "reference"
+    """What ``simplatform.harness.stack_config`` reads: ``reference``, ``lidar``, ``none``/None,
+    ``package.module:Class``, ``/abs/file.py:Class`` or a launch ``stack:`` block (a mapping)."""
+    stack_params: dict[str, Any] = field(default_factory=dict)
     sensor_rig: str | None = None
     requirements: str | None = None
     executor: str = "pool"
@@ -66,9 +60,17 @@ class RunSettings:
             raise ConfigError(f"the per-scenario timeout must be positive, got {self.timeout}")
         if self.jobs < 0:
             raise ConfigError(f"jobs must be ≥ 1 (0 = all cores), got {self.jobs}")
+        self.stack_config()  # a bad stack is a usage error now, not an error verdict per scenario
         bad = sorted(set(self.reports) - set(REPORTS))
         if bad:
             raise ConfigError(f"unknown report {bad[0]!r} (known: {', '.join(REPORTS)})")
+
+    def stack_config(self) -> tuple[Any, dict[str, Any]]:
+        """``(bridge.StackConfig or None, setup parameters)``: the block's own parameters, then ``stack_params``."""
+        from simplatform.harness.stack_choice import stack_config
+
+        config, parameters = stack_config(self.stack)
+        return config, {**parameters, **dict(self.stack_params)}
 
     @property
     def workers(self) -> int:
@@ -78,7 +80,7 @@ class RunSettings:
         """The part of the settings a scenario result depends on (with file contents, not names)."""
         return {
             "seed": self.seed, "dt": self.dt, "max_time": self.max_time, "backend": self.backend,
-            "stack": asdict(self.stack) if self.stack else None,
+            "stack": self.stack, "stack_params": self.stack_params,
             "sensor_rig": _file_digest(self.sensor_rig), "requirements": _file_digest(self.requirements),
             "record": self.record, "csv": self.csv, "trace_hz": self.trace_hz,
         }
@@ -91,8 +93,6 @@ class RunSettings:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "RunSettings":
         d = dict(d)
-        if d.get("stack"):
-            d["stack"] = StackRef(**d["stack"])
         d["reports"] = tuple(d.get("reports", REPORTS))
         return cls(**d)
 

@@ -20,10 +20,19 @@ Library index format (YAML, or the same structure as JSON), version 1::
         logical: cut_in              # logical scenario it was sampled from
         source: generators/cut_in.py # generator or origin (free text)
         path: generated/cut_in/cut_in_0001.xosc   # relative to the index
-        parameters: {EgoSpeed: 25.0} # concrete values, applied as global parameter overrides
+        parameters: {EgoSpeed: 25.0} # concrete values: those the .xosc declares are applied as global
+                                     #   parameter overrides; the others describe how a concrete
+                                     #   file was sampled and are recorded with the result
         tags: [highway, day, dry]    # ODD tags
         requirements: highway        # a requirement_sets name, or a .yaml path
-        expected_duration: 20.0      # simulated seconds (ETA, scheduling: longest first)
+        expected_duration: 20.0      # simulated seconds (ETA, scheduling: longest first);
+                                     #   also spelt expected_duration_s
+        map: highway_straight        # informative keys the runner accepts and ignores:
+        goal: [x, y, radius]         #   map, goal (the harness reads the ego's simplatform.goal
+        description: free text       #   property from the .xosc itself), description
+
+The top level may also carry ``format: simplatform-scenario-index`` (the
+library writes ``scenarios/index.json``).
 
 Filters (``select``): ``--family`` and ``--tag`` match exactly (any of the
 given values), ``--id`` is a shell glob (``fnmatch``); all given filters must hold.
@@ -43,7 +52,8 @@ from simplatform.runner.yamlio import check_keys, line_of, load_located
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 INDEX_NAMES = ("index.yaml", "index.yml", "index.json")
 _ENTRY_KEYS = {"id", "family", "logical", "source", "path", "parameters", "tags", "requirements",
-               "expected_duration"}
+               "expected_duration", "expected_duration_s", "map", "goal", "description"}
+INDEX_FORMAT = "simplatform-scenario-index"
 
 
 @dataclass(frozen=True)
@@ -120,7 +130,10 @@ def load_index(path: str | Path) -> LibraryIndex:
     data = load_located(path)
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
         raise ConfigError("an index is a mapping with a 'scenarios' list", file=path, line=line_of(data))
-    check_keys(data, {"version", "requirement_sets", "scenarios"}, file=path, element="index")
+    check_keys(data, {"format", "version", "requirement_sets", "scenarios"}, file=path, element="index")
+    if data.get("format", INDEX_FORMAT) != INDEX_FORMAT:
+        raise ConfigError(f"format {data.get('format')!r} is not {INDEX_FORMAT!r}", file=path, line=line_of(data),
+                          element="format")
     if data.get("version", 1) != 1:
         raise ConfigError(f"unsupported index version {data.get('version')!r} (this runner reads 1)",
                           file=path, line=line_of(data), element="version")
@@ -173,7 +186,7 @@ def _index_entry(item: Any, k: int, file: Path, base: Path) -> SuiteEntry:
     params = item.get("parameters") or {}
     if not isinstance(tags, list) or not isinstance(params, dict):
         raise ConfigError("tags is a list and parameters a mapping", file=file, line=line, element=sid)
-    duration = item.get("expected_duration")
+    duration = item.get("expected_duration", item.get("expected_duration_s"))
     try:
         duration = float(duration) if duration is not None else None
     except (TypeError, ValueError):

@@ -1,27 +1,26 @@
 """One scenario as a unit of work, and the function every executor runs on it.
 
 ``execute_task(task) -> dict`` is what a worker (in-process, pool process,
-Ray actor) calls: it runs ``run_scenario`` with the metrics observer, turns
-the evaluation into verdicts, scores and a trace artifact, and never raises —
-whatever goes wrong inside becomes an ``error`` result naming the cause, so
-the suite goes on.  It returns ``ScenarioResult.to_dict()``: plain data that
-crosses process boundaries and lands in the results store unchanged.
+Ray actor) calls: it runs the scenario through the test harness
+(``simplatform.harness.run_test``: the stack, the sensor rig, the metrics,
+the requirements and the report's trace are the harness's), and never
+raises — whatever goes wrong inside becomes an ``error`` result naming the
+cause, so the suite goes on.  It returns ``ScenarioResult.to_dict()``:
+plain data that crosses process boundaries and lands in the results store
+unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import time
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simplatform.errors import ConfigError, InputError
+from simplatform.errors import InputError
 from simplatform.results import ScenarioResult, Verdict
-from simplatform.runner.settings import StackRef
 from simplatform.runner.suite import SuiteEntry
 
 
@@ -39,7 +38,12 @@ def derive_seed(run_seed: int, scenario_id: str) -> int:
 
 @dataclass(frozen=True)
 class ScenarioTask:
-    """Everything a worker needs to run one scenario; picklable."""
+    """Everything a worker needs to run one scenario; picklable.
+
+    ``stack`` is a ``bridge.StackConfig`` (None: the storyboard drives the
+    ego), ``stack_parameters`` go to its ``setup``; ``requirements`` is the
+    run's override set (a path), merged by id over the entry's family set
+    and the .xosc criteria by the harness."""
 
     entry: SuiteEntry
     seed: int
@@ -49,11 +53,12 @@ class ScenarioTask:
     csv: bool = True
     record: bool = False
     trace_hz: float = 10.0
-    stack: StackRef | None = None
-    requirements: tuple[Any, ...] = ()
+    stack: Any = None
+    stack_parameters: dict[str, Any] = field(default_factory=dict)
+    sensor_rig: str | None = None
+    requirements: str | None = None
     timeout: float | None = None
     memory_limit_mb: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def error_result(task: ScenarioTask, message: str, wall_time: float = 0.0) -> dict[str, Any]:
@@ -63,34 +68,11 @@ def error_result(task: ScenarioTask, message: str, wall_time: float = 0.0) -> di
                           parameters=dict(task.entry.parameters), seed=task.seed).to_dict()
 
 
-def load_factory(ref: str) -> Any:
-    """``package.module:name`` or ``path/to/file.py:name`` → the named object."""
-    module_name, sep, attr = ref.rpartition(":")
-    if not sep or not module_name or not attr:
-        raise ConfigError(f"stack factory {ref!r} must look like 'package.module:callable' or 'file.py:callable'")
-    if module_name.endswith(".py"):
-        path = Path(module_name)
-        if not path.is_file():
-            raise ConfigError(f"stack factory file {path} does not exist")
-        spec = importlib.util.spec_from_file_location(f"_simplatform_stack_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    else:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise ConfigError(f"stack factory {ref!r}: cannot import {module_name} ({exc})") from None
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise ConfigError(f"stack factory {ref!r}: {module_name} has no {attr!r}") from None
-
-
 def execute_task(task: ScenarioTask) -> dict[str, Any]:
     """Run one scenario and evaluate it; any failure becomes an ``error`` result (never raises)."""
     started = time.perf_counter()
     try:
-        return _execute(task, started)
+        return _execute(task)
     except InputError as exc:
         return error_result(task, f"bad input: {exc}", time.perf_counter() - started)
     except MemoryError:
@@ -103,31 +85,40 @@ def execute_task(task: ScenarioTask) -> dict[str, Any]:
         return error_result(task, f"{type(exc).__name__}: {exc}\n{tail}", time.perf_counter() - started)
 
 
-def _execute(task: ScenarioTask, started: float) -> dict[str, Any]:
-    from simplatform.engine.run import RunConfig, ScenarioSpec, run_scenario
-    from simplatform.runner.evaluation import RunObserver, write_trace
+def harness_config(task: ScenarioTask) -> Any:
+    """The harness configuration of one task."""
+    from simplatform.harness import TestConfig
+
+    return TestConfig(stack=task.stack, stack_parameters=dict(task.stack_parameters), rig=task.sensor_rig,
+                      requirement_set=task.entry.requirements, requirements=task.requirements, dt=task.dt,
+                      seed=task.seed, max_time=task.max_time, out_dir=Path(task.out_dir), csv=task.csv,
+                      record=task.record, trace_hz=task.trace_hz)
+
+
+def declared_parameters(path: str | Path) -> set[str]:
+    """Names of the global ParameterDeclarations of an .xosc (OpenSCENARIO 1.x §5.1, Scenario parameters)."""
+    from lxml import etree
+
+    try:
+        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+    except (OSError, etree.XMLSyntaxError):
+        return set()  # the scenario loader reports the unreadable file with its line
+    return {p.get("name") for p in root.findall("./ParameterDeclarations/ParameterDeclaration")}
+
+
+def _execute(task: ScenarioTask) -> dict[str, Any]:
+    from dataclasses import replace
+
+    from simplatform.engine.run import ScenarioSpec
+    from simplatform.harness import run_test
 
     entry = task.entry
-    stack = None
-    if task.stack is not None:
-        stack = load_factory(task.stack.factory)(**task.stack.params)
-    observer = RunObserver(task.requirements, trace_hz=task.trace_hz, dt=task.dt, timeout=None)
-    config = RunConfig(dt=task.dt, seed=task.seed, out_dir=task.out_dir, csv=task.csv, record=task.record,
-                       max_time=task.max_time, stack=stack, on_step=observer.on_step)
-    result = run_scenario(ScenarioSpec(entry.path, dict(entry.parameters), entry.scenario_id), config)
-    evaluation = observer.finish()
-    artifacts = dict(result.artifacts)
-    if task.trace_hz > 0:
-        trace_path = Path(task.out_dir) / "trace.json"
-        write_trace(trace_path, observer.trace(evaluation))
-        artifacts["trace"] = str(trace_path)
-    if evaluation is None:
-        return replace(result, artifacts=artifacts, wall_time=time.perf_counter() - started).to_dict()
-    verdicts = evaluation.verdicts
-    scores = dict(evaluation.scores)
-    if evaluation.leaderboard is not None:
-        scores["driving_score"] = float(evaluation.leaderboard.driving_score)
-    events = tuple(sorted(result.events + evaluation.events, key=lambda e: e.time))
-    return replace(result, verdict=Verdict.combine([v.verdict for v in verdicts]), requirements=verdicts,
-                   metrics={**result.metrics, **evaluation.scalars()}, scores=scores, events=events,
-                   artifacts=artifacts, wall_time=time.perf_counter() - started).to_dict()
+    # an index entry's parameters: those the file declares are overrides; the rest describe how a
+    # concrete file was sampled (the library's files are concrete) and are kept with the result
+    declared = declared_parameters(entry.path) if entry.parameters else set()
+    overrides = {k: v for k, v in entry.parameters.items() if k in declared}
+    described = {k: v for k, v in entry.parameters.items() if k not in declared}
+    result = run_test(ScenarioSpec(entry.path, overrides, entry.scenario_id), harness_config(task))
+    if described:
+        result = replace(result, parameters={**described, **result.parameters})
+    return result.to_dict()

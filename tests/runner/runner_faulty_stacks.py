@@ -1,4 +1,4 @@
-"""Stacks that misbehave, for the isolation tests (loaded by the runner as ``file.py:factory``)."""
+"""Stacks that misbehave, for the isolation tests (loaded by the runner as ``file.py:Class``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 
 class _Stack:
-    def setup(self, rig, route) -> None:
+    def setup(self, setup) -> None:
         pass
 
 
@@ -36,7 +36,3 @@ class Hog(_Stack):
 class Raise(_Stack):
     def step(self, observations):
         raise RuntimeError("the stack under test gave up")
-
-
-def make(kind: str):
-    return {"crash": Crash, "hang": Hang, "hog": Hog, "raise": Raise}[kind]()

@@ -20,7 +20,7 @@ def test_mcnemar_exact_and_wilcoxon_match_textbook_values():
 
 def test_compare_finds_the_regressions_of_a_stricter_candidate(small_suite, tmp_path, capsys):
     base, cand = tmp_path / "base", tmp_path / "cand"
-    common = ["run", "--suite", str(small_suite), "--executor", "sequential", "--trace-hz", "0", "--quiet",
+    common = ["run", "--suite", str(small_suite), "--stack", "none", "--executor", "sequential", "--trace-hz", "0", "--quiet",
               "--reports", "json"]
     assert main([*common, "--run-dir", str(base)]) == 1
     strict = tmp_path / "strict.yaml"  # the candidate "stack" is judged stricter: cruise now fails too

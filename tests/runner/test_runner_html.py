@@ -85,7 +85,7 @@ def _note(msg: dict, errors: list[str]) -> None:
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary: apt-get install -y chromium (Debian) to test "
                                              "the HTML report in a headless browser")
 def test_report_renders_replay_and_plots_without_console_errors(small_suite, tmp_path):
-    out = run_suite(load_index(small_suite).entries, RunSettings(executor="sequential", max_time=10),
+    out = run_suite(load_index(small_suite).entries, RunSettings(executor="sequential", max_time=10, stack="none"),
                     tmp_path / "run", quiet=True)
     report = out.reports["html"]
     page = report.read_text()

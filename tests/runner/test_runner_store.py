@@ -37,7 +37,7 @@ def resume_suite(tmp_path_factory, request):
 
 def test_kill_9_halfway_then_resume_equals_an_uninterrupted_run(resume_suite, tmp_path, comparable):
     killed = tmp_path / "killed"
-    common = ["--suite", str(resume_suite), "--seed", "5", "--jobs", "1", "--trace-hz", "0", "--quiet"]
+    common = ["--suite", str(resume_suite), "--stack", "none", "--seed", "5", "--jobs", "1", "--trace-hz", "0", "--quiet"]
     proc = subprocess.Popen(_cli(*common, "--run-dir", str(killed)), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -85,3 +85,17 @@ def test_bad_filters_and_requirement_sets_are_usage_errors(small_suite, tmp_path
     assert main(["run", "--suite", str(small_suite), "--requirements", str(bad), "--run-dir", str(tmp_path / "y")]) == 2
     err = capsys.readouterr().err
     assert "bad.yaml:3" in err and "ttc_minn" in err
+    assert main(["run", "--suite", str(small_suite), "--stack", "no_such_stack", "--run-dir", str(tmp_path / "z")]) == 2
+    assert "no_such_stack" in capsys.readouterr().err
+
+
+def test_the_summary_names_each_failed_requirement_with_value_threshold_and_time(small_suite, tmp_path, capsys):
+    code = main(["run", "--suite", str(small_suite), "--stack", "none", "--id", "brake.000", "--executor",
+                 "sequential", "--trace-hz", "0", "--reports", "junit", "--run-dir", str(tmp_path / "r")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "1 scenarios: 0 pass, 1 fail, 0 error" in out
+    line = next(x for x in out.splitlines() if "SAF-2" in x)  # metrics.format_verdicts: id, check, value, time
+    assert "FAIL" in line and "ttc_min = " in line and "required >= 1 s" in line and " at t=" in line
+    assert "SAF-1" not in out  # a met requirement is not listed
+    assert f"junit      {tmp_path / 'r' / 'junit.xml'}" in out

@@ -83,9 +83,16 @@ def write_html(path: Path, results: Sequence[ScenarioResult], meta: dict[str, An
     settings = meta["settings"]
     title = f"simplatform run — {settings.get('name') or Path(path).parent.name}"
     info = (f"started {meta.get('started')} · finished {meta.get('finished')} · seed {settings.get('seed')} · "
-            f"dt {settings.get('dt')} s · stack {(settings.get('stack') or {}).get('factory', 'none')} · "
+            f"dt {settings.get('dt')} s · stack {_stack_name(settings.get('stack'))} · "
             f"simplatform {meta['versions'].get('simplatform')}")
     page = PAGE.format(title=html.escape(title), meta=html.escape(info),
                        css=(ASSETS / "report.css").read_text(encoding="utf-8"),
                        js=(ASSETS / "report.js").read_text(encoding="utf-8"), data=_script_json(data))
     path.write_text(page, encoding="utf-8")
+
+
+def _stack_name(stack: Any) -> str:
+    """The run's stack as the settings store it (a name, ``module:Class`` or a launch block)."""
+    if isinstance(stack, dict):
+        return str(stack.get("class") or stack.get("command") or stack.get("transport", "stack block"))
+    return str(stack or "none")

@@ -1,12 +1,11 @@
-"""Watch one run from inside ``run_scenario``: feed the metrics, keep a light trace for the report.
+"""A light bird's-eye trace of one run, for the HTML report's replay and plots (``trace.json``).
 
-``run_scenario`` calls ``RunConfig.on_step(engine)`` after each step; the
-:class:`RunObserver` builds a ``metrics.MetricSuite`` on the first call (the
-road and the ego are known then), feeds it every step's ``WorldSnapshot``,
-and samples a bird's-eye trace at ``trace_hz`` (positions, headings, boxes
-of every entity; ego speed and acceleration) for the HTML report's replay.
-The initial state (t = 0, before the first step) is not observed: the hook
-runs after steps only.
+Sampled at ``trace_hz`` from the same snapshots the metrics observe:
+position, heading and box of every entity, the ego's speed; at the end the
+metric series (TTC, distance, acceleration) are resampled to the trace
+times from the ``metrics.Evaluation`` — the metrics are computed once, by
+the harness's ``MetricSuite``, never again for the report.  The road
+background is the reference lines of the map's roads.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,39 +21,19 @@ SERIES_FROM_METRICS = {"ttc": ("surrogate_safety", "ttc"), "distance": ("surroga
                        "accel": ("comfort", "accel_long")}
 
 
-class RunObserver:
-    """The ``on_step`` hook of one scenario run: metrics every step, a trace every 1/trace_hz s."""
+class TraceRecorder:
+    """Samples every ``1 / (trace_hz · dt)``-th step (t = 0 included)."""
 
-    def __init__(self, requirements: Sequence[Any], *, trace_hz: float = 10.0, dt: float = 0.01,
-                 timeout: float | None = None) -> None:
-        self.requirements = tuple(requirements)
+    def __init__(self, trace_hz: float, dt: float, road: Any = None) -> None:
         self.every = max(1, int(round(1.0 / (trace_hz * dt)))) if trace_hz > 0 else 0
-        self.timeout = timeout
-        self.suite = None
-        self.ego: str | None = None
+        self.road = road
         self._t: list[float] = []
         self._rows: dict[str, dict[str, Any]] = {}
         self._speed: list[float] = []
-        self._road = None
 
-    def on_step(self, engine: Any) -> None:
-        snapshot = engine.snapshot()
-        if self.suite is None:
-            self._start(engine)
-        self.suite.observe(snapshot)
-        if self.every and engine.step_index % self.every == 0:
-            self._sample(snapshot)
-
-    def _start(self, engine: Any) -> None:
-        from metrics import MetricSuite, ScenarioContext
-
-        road = engine.road.net if engine.road is not None else None
-        self._road = road
-        self.ego = engine.ego
-        context = ScenarioContext(road=road, ego=engine.ego, timeout=self.timeout)
-        self.suite = MetricSuite(context, self.requirements, all_metrics=False)
-
-    def _sample(self, s: Any) -> None:
+    def observe(self, s: Any) -> None:
+        if not self.every or s.step % self.every:
+            return
         k = len(self._t)
         self._t.append(round(float(s.time), 6))
         for i, name in enumerate(s.names):
@@ -73,10 +52,6 @@ class RunObserver:
             if name == s.ego:
                 self._speed.append(round(float(s.speed[i]), 3))
 
-    def finish(self) -> Any:
-        """The ``metrics.Evaluation`` (None when the run never stepped)."""
-        return self.suite.finish() if self.suite is not None else None
-
     def trace(self, evaluation: Any) -> dict[str, Any]:
         """The replay and plot data: sampled poses, ego speed, metric series resampled to the trace times."""
         t = np.asarray(self._t)
@@ -92,13 +67,16 @@ class RunObserver:
                 if len(st) == 0:
                     continue
                 idx = np.clip(np.searchsorted(st, t - 1e-9), 0, len(st) - 1)
-                vals = sv[idx]
-                series[key] = [round(float(v), 4) if math.isfinite(v) else None for v in vals]
+                series[key] = [round(float(v), 4) if math.isfinite(v) else None for v in sv[idx]]
         return {"t": self._t, "entities": list(self._rows.values()), "series": series,
-                "road": _road_outline(self._road)}
+                "road": road_outline(self.road)}
+
+    def write(self, path: Path, evaluation: Any) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.trace(evaluation), separators=(",", ":")), encoding="utf-8")
 
 
-def _road_outline(road: Any, step: float = 2.0) -> list[list[list[float]]]:
+def road_outline(road: Any, step: float = 2.0) -> list[list[list[float]]]:
     """Reference lines of the roads as polylines (x, y), for the bird's-eye background.
 
     Best effort: a road model without ``road_poses`` gives no background.
@@ -115,8 +93,3 @@ def _road_outline(road: Any, step: float = 2.0) -> list[list[list[float]]]:
     except Exception:  # noqa: BLE001 — the background is decoration; the replay works without it
         return []
     return lines
-
-
-def write_trace(path: Path, trace: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(trace, separators=(",", ":")), encoding="utf-8")
