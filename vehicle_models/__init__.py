@@ -5,8 +5,11 @@ Engine-facing interface (all vectorised over vehicles; a single vehicle is a bat
 * :class:`~vehicle_models.fleet.VehicleFleet` ``(parameters, model="dynamic"|"kinematic")``:
   ``reset(index, x=, y=, heading=, speed=, steering=)``;
   inputs ``apply_control(i, Control)``, ``apply_pedals(idx, throttle, brake, steer)``,
-  ``apply_ackermann(i, AckermannCommand)``, ``apply_acceleration(idx, a, steering_angle)``,
-  ``apply_reference_inputs(idx, steering_rate, acceleration)``;
+  ``apply_ackermann(i, AckermannCommand)``,
+  ``apply_ackermann_targets(idx, speed, steering_angle, acceleration=, jerk=, steering_angle_velocity=)``,
+  ``apply_acceleration(idx, a, steering_angle)``,
+  ``apply_reference_inputs(idx, steering_rate, acceleration)`` (for many vehicles per step
+  prefer the array forms: one call costs about what one scalar call does);
   ``step(dt, grade=None)`` with ``grade`` (rad, uphill positive, i.e. minus the
   ISO 8855 pitch) per vehicle from the road model;
   outputs at the reference point (rear-axle centre): ``x, y, heading, speed,
@@ -21,6 +24,11 @@ Engine-facing interface (all vectorised over vehicles; a single vehicle is a bat
 * Driver and traffic models: :mod:`vehicle_models.drivers` (IDM, MOBIL, human
   perception errors, styles, OpenSCENARIO controller properties).
 * Analytic references: :mod:`vehicle_models.analysis`.
+
+The per-step work (RK4 on the single-track models, tyres, actuators, low-level
+controller, IDM/MOBIL) runs in numba-compiled kernels (:mod:`vehicle_models.jit`),
+cached on disk; ``python -m vehicle_models.warmup`` fills the cache before
+parallel workers start.
 
 Sources: Pacejka, *Tire and Vehicle Dynamics* (2012); Rajamani, *Vehicle
 Dynamics and Control* (2012); Althoff & Würsching, *CommonRoad: Vehicle

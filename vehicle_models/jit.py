@@ -25,7 +25,8 @@ defined in a different file", numba docs, "Cache notes").  Our kernels call
 across modules (the fleet step calls the tyre and the controller), so on
 import :func:`_invalidate_stale_caches` hashes every source file of the
 package with the numba version and removes this package's numba cache files
-when the hash differs from the one recorded with them.
+(in ``__pycache__``, and under ``NUMBA_CACHE_DIR`` when set) when the hash
+differs from the one recorded with them.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ F = TypeVar("F", bound=Callable)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 _STAMP_NAME = "vehicle_models_kernels.sha256"
+"""Stamp file: the source digest the cached kernels were compiled from (one per cache location)."""
 
 
 def kernel(function: F) -> F:
@@ -79,9 +81,25 @@ def source_digest() -> str:
     return digest.hexdigest()
 
 
+def _cache_dirs() -> list[Path]:
+    """Where numba may keep this package's cache: ``__pycache__`` beside each source directory,
+    and the mirror of each under ``NUMBA_CACHE_DIR`` when that is set (numba's own layout)."""
+    source_dirs = sorted({path.parent for path in PACKAGE_DIR.rglob("*.py")})
+    dirs = [d / "__pycache__" for d in source_dirs]
+    if numba.config.CACHE_DIR:
+        try:
+            from numba.core.caching import _CacheLocator
+            dirs += [Path(numba.config.CACHE_DIR) / _CacheLocator.get_suitable_cache_subpath(str(d / "x.py"))
+                     for d in source_dirs]
+        except (ImportError, AttributeError):  # numba's layout changed: in-tree caches only
+            pass
+    return dirs
+
+
 def _invalidate_stale_caches() -> None:
     """Delete this package's numba cache files when any of its sources changed (best effort)."""
-    stamp = PACKAGE_DIR / "__pycache__" / _STAMP_NAME
+    where = hashlib.sha256(str(numba.config.CACHE_DIR).encode()).hexdigest()[:12]
+    stamp = PACKAGE_DIR / "__pycache__" / f"{_STAMP_NAME}.{where}"
     current = source_digest()
     try:
         if stamp.read_text() == current:
@@ -89,7 +107,7 @@ def _invalidate_stale_caches() -> None:
     except OSError:
         pass
     try:
-        for cache_dir in PACKAGE_DIR.rglob("__pycache__"):
+        for cache_dir in _cache_dirs():
             for pattern in ("*.nbi", "*.nbc"):
                 for path in cache_dir.glob(pattern):
                     path.unlink(missing_ok=True)
@@ -98,7 +116,7 @@ def _invalidate_stale_caches() -> None:
         temporary.write_text(current)
         temporary.replace(stamp)
     except OSError:
-        # A read-only install: numba then caches under NUMBA_CACHE_DIR / the user cache,
+        # A read-only install: numba then caches in the user's cache directory,
         # and the installed sources do not change under it.
         pass
 

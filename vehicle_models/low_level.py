@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 
@@ -160,6 +161,12 @@ class LowLevelController:
     def set_ackermann(self, idx: np.ndarray, speed, steering_angle, acceleration=0.0, jerk=0.0,
                       steering_angle_velocity=0.0) -> None:
         """Latch ``AckermannCommand`` fields for the vehicles ``idx`` (0 means 'vehicle limit')."""
+        if isinstance(idx, Integral):  # one vehicle (a stack's command): plain assignments are cheapest
+            v = self.values
+            self.speed_mode[idx] = True
+            v[TARGET_SPEED, idx], v[STEER_TARGET, idx] = speed, steering_angle
+            v[ACCEL_LIMIT, idx], v[JERK_LIMIT, idx], v[STEER_RATE, idx] = acceleration, jerk, steering_angle_velocity
+            return
         rows = as_indices(idx, len(self.speed_mode))
         k = len(rows)
         _latch_ackermann(rows, self.values, self.speed_mode, as_column(speed, k), as_column(steering_angle, k),

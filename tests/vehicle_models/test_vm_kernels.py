@@ -119,3 +119,8 @@ def test_stale_numba_caches_are_removed_when_any_source_changes(tmp_path, monkey
     (tmp_path / "a.py").write_text("x = 2\n")
     jit._invalidate_stale_caches()
     assert not (cache / "a.f-1.py311.nbi").exists(), "a source changed: the cache goes"
+
+
+def test_warm_up_runs_every_kernel_once():
+    from vehicle_models.warmup import warm_up
+    assert warm_up() >= 0.0

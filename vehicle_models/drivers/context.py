@@ -74,13 +74,13 @@ class TrafficContext:
     def kernel_arrays(self) -> tuple[np.ndarray, ...]:
         """The fields in declaration order as contiguous length-N arrays (float; bool for flags),
         the form the compiled driver kernels take; scalars broadcast."""
-        n = len(self)
+        shape = (len(self),)
         out = []
         for name in _FIELD_NAMES:
             a = getattr(self, name)
             dtype = _BOOL if name in _FLAG_FIELDS else _FLOAT
-            if not (type(a) is np.ndarray and a.dtype == dtype and a.shape == (n,) and a.flags.c_contiguous):
-                a = np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=dtype), (n,)))
+            if type(a) is not np.ndarray or a.dtype is not dtype or a.shape != shape:
+                a = np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=dtype), shape))
             out.append(a)
         return tuple(out)
 

@@ -91,8 +91,9 @@ class HumanPerception:
         self.w_speed = self._ou(self.w_speed, self.speed_tau)
         gap = seen.leader_gap
         finite = np.isfinite(gap)
-        seen.leader_gap = np.where(finite, gap * np.exp(self.gap_noise * self.w_gap), gap)
+        known = np.where(finite, gap, 0.0)  # no leader (inf): nothing to misjudge
+        seen.leader_gap = np.where(finite, known * np.exp(self.gap_noise * self.w_gap), gap)
         seen.leader_speed = np.where(
-            finite, seen.leader_speed + gap * self.approach_noise * self.w_approach, seen.leader_speed)
+            finite, seen.leader_speed + known * self.approach_noise * self.w_approach, seen.leader_speed)
         seen.desired_speed = ctx.desired_speed * (1.0 + self.speed_error * self.w_speed)
         return seen
