@@ -25,9 +25,10 @@ would dominate a traffic scenario.
 parking brake, clutch, gear) replace the model's pedals and steering while active.
 
 The lane position is tracked, not searched: s advances by the displacement
-projected on the lane direction, corrected by one projection residual
-(Newton step) on the cached lane tables; the road model is asked again only
-at road ends.
+projected on the lane direction, corrected by two projection-residual
+(Newton) steps on the stacked lane tables, for the whole fleet at once
+(:mod:`fleet_tracking`); the road model's lane graph is walked only by the
+vehicles that cross a road end.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import math
 
 import numpy as np
 
+from simplatform.backends.fleet_tracking import FleetLanes, advance_along, lane_pose_columns
 from simplatform.backends.traffic_context import DEFAULT_DESIRED_SPEED, ContextBuilder
 from simplatform.engine.lane_tables import TableStack
 from simplatform.backends.vehicle_params import vehicle_parameters
@@ -62,6 +64,7 @@ class ModelTraffic:
         self.driver: TrafficDriver | None = None
         self.context = ContextBuilder(engine) if engine.road is not None and engine.road.net is not None else None
         self.stack = TableStack()
+        self._lanes = FleetLanes(engine.road, self.stack) if engine.road is not None else None
         self.accel = np.zeros(0)
         self.target_lane: list[int | None] = []
         self._steps = 0
@@ -262,38 +265,43 @@ class ModelTraffic:
 
     # ------------------------------------------------------------- tracking
     def _track(self, cursors, dx: np.ndarray, dy: np.ndarray) -> None:
-        """Advance each lane cursor by the displacement along its lane (one Newton correction)."""
+        """Advance every lane cursor by its displacement along the lane, all at once (fleet_tracking);
+        the few that leave the road's s range walk the lane graph one by one."""
         eng = self.engine
         t = eng.table
         road = eng.road
         if road is None or road.net is None:
             return
+        ctl = eng.controller
         for k, i in enumerate(self.members):
-            c = cursors[k]
-            if c is None:
-                eng.controller.relocate(i)
-                continue
-            lane_h = road.cursor_pose_t(c)[3]
-            along = dx[k] * math.cos(lane_h) + dy[k] * math.sin(lane_h)
-            m = eng.controller.motions[i]
-            if not road.advance(c, along, eng.controller.prefer.get(i)):
-                if not m.end_of_road:
-                    m.end_of_road_since = eng.time
-                m.end_of_road = True
-            else:
+            if cursors[k] is None:
+                ctl.relocate(i)
+                cursors[k] = ctl.motions[i].cursor
+        placed = [k for k, c in enumerate(cursors) if c is not None]
+        if len(placed) < len(cursors):  # off the road network: nothing to track
+            for k in range(len(cursors)):
+                if cursors[k] is None:
+                    t.set_lane(self.members[k], None, 0, 0.0, 0.0, 0.0)
+            if not placed:
+                return
+        sel = np.array(placed, dtype=np.int64)
+        live = [cursors[k] for k in placed]
+        lanes = self._lanes
+        lanes.refresh(live)
+        idx = self.idx[sel]
+        s0 = np.array([c.s for c in live])
+        s_new, lateral, ok = advance_along(lanes, s0, dx[sel], dy[sel], t.x[idx], t.y[idx])
+        for j, c in enumerate(live):
+            k = placed[j]
+            i = self.members[k]
+            if ok[j]:
+                c.s = float(s_new[j])
+                c.offset = float(lateral[j]) * float(lanes.direction[j])
+                m = ctl.motions[i]
                 m.end_of_road = False
                 m.end_of_road_since = -1.0
-            x, y = float(t.x[i]), float(t.y[i])
-            for _ in range(2):  # projection residual along, then lateral error
-                cx, cy, cz, ch, cp, cr, _ = road.cursor_pose_t(LaneOffsetZero(c))
-                ex, ey = x - cx, y - cy
-                res = ex * math.cos(ch) + ey * math.sin(ch)
-                if abs(res) < 1e-6:
-                    break
-                road.advance(c, res, eng.controller.prefer.get(i))
-            d = road.direction(c.road_id, c.lane_id)
-            lateral = -ex * math.sin(ch) + ey * math.cos(ch)  # to the driver's left
-            c.offset = lateral * d
+            else:
+                self._walk(k, i, c, float(dx[k]), float(dy[k]))
             target = self.target_lane[k]
             if target is not None:
                 ct_now = road.cursor_center_t(c)
@@ -303,10 +311,54 @@ class ModelTraffic:
                     c.lane_id, c.offset = target, off_target
                 if c.lane_id == target and abs(c.offset) < 0.15:
                     self.target_lane[k] = None
-            x_, y_, z, h, p, r, road_t = road.cursor_pose_t(c)
-            t.z[i], t.pitch[i], t.roll[i] = z, p, r
-            t.set_lane(i, c.road_id, c.lane_id, c.s, c.offset, road_t)
-            self._lane_dir[k] = d
+        lanes.refresh(live)
+        s_arr = np.array([c.s for c in live])
+        off = np.array([c.offset for c in live])
+        cols = lane_pose_columns(lanes, s_arr, off)
+        bad = ~np.isfinite(cols["z"])
+        t.z[idx] = np.where(bad, t.z[idx], cols["z"])
+        t.pitch[idx] = np.where(bad, t.pitch[idx], cols["pitch"])
+        t.roll[idx] = np.where(bad, t.roll[idx], cols["roll"])
+        t.lane_s[idx] = s_arr
+        t.lane_offset[idx] = off
+        t.road_t[idx] = cols["road_t"]
+        for j, c in enumerate(live):
+            i = int(idx[j])
+            t.lane_road[i] = c.road_id
+            t.lane_id[i] = c.lane_id
+            if bad[j]:  # no table samples here: the road model answers
+                _, _, z, _, p, r, road_t = road.cursor_pose_t(c)
+                t.z[i], t.pitch[i], t.roll[i], t.road_t[i] = z, p, r, road_t
+        self._lane_dir[sel] = lanes.direction
+
+    def _walk(self, k: int, i: int, c, dx: float, dy: float) -> None:
+        """The exact scalar walk (through road ends and junctions) for one vehicle."""
+        eng = self.engine
+        t = eng.table
+        road = eng.road
+        lane_h = road.cursor_pose_t(c)[3]
+        along = dx * math.cos(lane_h) + dy * math.sin(lane_h)
+        m = eng.controller.motions[i]
+        prefer = eng.controller.prefer.get(i)
+        if not road.advance(c, along, prefer):
+            if not m.end_of_road:
+                m.end_of_road_since = eng.time
+            m.end_of_road = True
+        else:
+            m.end_of_road = False
+            m.end_of_road_since = -1.0
+        x, y = float(t.x[i]), float(t.y[i])
+        ex = ey = 0.0
+        ch = lane_h
+        for _ in range(2):  # projection residual along, then lateral error
+            cx, cy, _, ch, _, _, _ = road.cursor_pose_t(LaneOffsetZero(c))
+            ex, ey = x - cx, y - cy
+            res = ex * math.cos(ch) + ey * math.sin(ch)
+            if abs(res) < 1e-6:
+                break
+            road.advance(c, res, prefer)
+        lateral = -ex * math.sin(ch) + ey * math.cos(ch)  # to the driver's left
+        c.offset = lateral * road.direction(c.road_id, c.lane_id)
 
 
 class LaneOffsetZero:

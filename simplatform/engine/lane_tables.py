@@ -190,3 +190,29 @@ class TableStack:
         out["y"] = y + offset * np.cos(out["h"])
         out["z"] = out["z"] + offset * np.tan(out["r"])
         return out
+
+    def _cells(self, ids: np.ndarray, s: np.ndarray):
+        self._build()
+        ds = self.ds[ids]
+        u = np.clip(s, 0.0, self.length[ids]) / ds
+        k = np.clip(u.astype(np.int64), 0, self.count[ids] - 2)
+        g = self.base[ids] + k
+        return g, g + 1, u - k, ds
+
+    def centre(self, ids: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x, y, reference heading) of the lane centre only: the per-step tracking needs no more."""
+        a = self.arrays
+        g, j, f, ds = self._cells(ids, s)
+        f2 = f * f
+        f3 = f2 * f
+        w0, w1, w2, w3 = 2 * f3 - 3 * f2 + 1, (f3 - 2 * f2 + f) * ds, 3 * f2 - 2 * f3, (f3 - f2) * ds
+        x = w0 * a["x"][g] + w1 * a["dx"][g] + w2 * a["x"][j] + w3 * a["dx"][j]
+        y = w0 * a["y"][g] + w1 * a["dy"][g] + w2 * a["y"][j] + w3 * a["dy"][j]
+        h = a["h"][g] + (a["h"][j] - a["h"][g]) * f
+        return x, y, h
+
+    def linear(self, ids: np.ndarray, s: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+        """The linearly interpolated columns ``names`` (of h, z, p, r, ct) at s."""
+        a = self.arrays
+        g, j, f, _ = self._cells(ids, s)
+        return {n: a[n][g] + (a[n][j] - a[n][g]) * f for n in names}
