@@ -182,14 +182,17 @@ def goal_of(scenario: Any, ego: str) -> tuple[float, float, float] | None:
 
 def route_segments(net: Any, start: tuple[str, int, float], *, goal_lane: Any = None,
                    goal_point: tuple[float, float, float] | None = None, length: float = 1000.0,
-                   prefer: Iterable[str] = ()) -> list[Segment]:
+                   prefer: Iterable[str] = (), beyond_goal: float = 100.0) -> list[Segment]:
     """The lane segments the stack is asked to follow from ``start`` = (road, lane, s).
 
     To an explicit ``goal_lane`` (``LanePosition``): the road model's shortest
     route.  To a ``goal_point`` (x, y, radius): the shortest route to the lane
-    under it, or, when the point is off every lane or unreachable, the lanes
-    ahead (long enough to pass it) — the stack then drives past the goal
-    region, which still counts as reached.  Otherwise ``length`` m ahead."""
+    under it, continued ``beyond_goal`` metres on — a stack stops at the end
+    of its route with its front there, and the goal region is judged on the
+    reference point (rear axle, ``metrics.GoalRegion``), so a route ending at
+    the goal's centre could never reach it; the scenario's stop trigger ends
+    the run inside the goal.  When the point is off every lane or unreachable,
+    the lanes ahead, long enough to pass it.  Otherwise ``length`` m ahead."""
     from simplatform.errors import RoadNetworkError
     from simplatform.opendrive import LanePosition
 
@@ -206,7 +209,13 @@ def route_segments(net: Any, start: tuple[str, int, float], *, goal_lane: Any = 
             except RoadNetworkError:
                 break
             if planned.segments:
-                return [Segment(g.road_id, g.lane_id, g.s_start, g.s_end) for g in planned.segments]
+                out = [Segment(g.road_id, g.lane_id, g.s_start, g.s_end) for g in planned.segments]
+                last = out[-1]
+                try:
+                    out += forward_segments(net, last.road_id, last.lane_id, last.s_end, beyond_goal, prefer)
+                except ConfigError:
+                    pass  # the goal is at a dead end: the route ends there
+                return out
         start_xy = net.lane_pose(road_id, lane_id, s)
         length = max(length, 1.5 * math.hypot(goal_point[0] - start_xy.x, goal_point[1] - start_xy.y) + 200.0)
     return forward_segments(net, road_id, lane_id, s, length, prefer)

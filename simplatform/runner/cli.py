@@ -48,6 +48,8 @@ def add_suite_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tag", action="append", default=[], help="only scenarios with this tag (repeatable)")
     g.add_argument("--id", action="append", default=[], dest="id_glob", metavar="GLOB",
                    help="only ids matching this shell glob (repeatable)")
+    g.add_argument("--per-logical", type=int, default=0, metavar="N",
+                   help="at most N concrete scenarios per logical scenario (a smoke subset)")
     g.add_argument("--resume", type=Path, metavar="RUN_DIR", help="finish an interrupted run")
     g.add_argument("--run-dir", type=Path, help="where the run goes (default OUT/runs/<date-time>)")
     g.add_argument("--executor", choices=EXECUTORS, help="sequential, pool (default) or ray")
@@ -68,7 +70,7 @@ def add_suite_arguments(p: argparse.ArgumentParser) -> None:
 
 def wants_suite(args: argparse.Namespace) -> bool:
     target = args.scenario
-    if args.resume or args.suite or args.family or args.tag or args.id_glob:
+    if args.resume or args.suite or args.family or args.tag or args.id_glob or args.per_logical:
         return True
     if target is not None and target.suffix == ".xosc" and (
             args.requirements or args.sensor_rig or (args.stack is not None and args.stack.strip() not in ("none", ""))):
@@ -90,7 +92,8 @@ def run_suite_command(args: argparse.Namespace) -> int:
         if args.stack is not None or args.sensor_rig is not None:
             raise ConfigError("a launch file names its stack and rig itself; edit it rather than pass --stack "
                               "or --sensor-rig", file=args.scenario)
-        entries = select(launch.entries, families=args.family, tags=args.tag, ids=args.id_glob)
+        entries = select(launch.entries, families=args.family, tags=args.tag, ids=args.id_glob,
+                         per_logical=args.per_logical)
         run_dir = run_dir or launch.run_dir
     else:
         if args.scenario is not None and args.suite:
@@ -110,7 +113,7 @@ def run_suite_command(args: argparse.Namespace) -> int:
 
             overrides = parse_params(args.param)
             entries = [type(e)(**{**e.__dict__, "parameters": {**e.parameters, **overrides}}) for e in entries]
-        entries = select(entries, families=args.family, tags=args.tag, ids=args.id_glob)
+        entries = select(entries, families=args.family, tags=args.tag, ids=args.id_glob, per_logical=args.per_logical)
         stack = args.stack if args.stack is not None else ("none" if single else "reference")
         settings = RunSettings(
             seed=args.seed, dt=args.dt, max_time=args.max_time, stack=stack,

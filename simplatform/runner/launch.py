@@ -13,6 +13,7 @@
       family: [cut_in]              # filters (lists or single values)
       tag: [highway]
       id: ["cut_in.00*"]
+      per_logical: 1                #   then at most N concrete scenarios per logical scenario
     requirements: reqs/strict.yaml  # merged by id over each family's set
     executor: {kind: pool, jobs: 2, timeout: 120, memory_limit_mb: 4096}   # or just: pool
     seed: 7
@@ -38,7 +39,7 @@ from simplatform.runner.yamlio import check_keys, line_of, load_located
 
 _TOP = {"name", "backend", "stack", "stack_params", "sensor_rig", "suite", "requirements", "executor", "seed",
         "dt", "max_time", "outputs"}
-_SUITE = {"library", "index", "directory", "family", "tag", "id"}
+_SUITE = {"library", "index", "directory", "family", "tag", "id", "per_logical"}
 _EXECUTOR = {"kind", "jobs", "address", "timeout", "memory_limit_mb"}
 _OUTPUTS = {"dir", "record", "csv", "trace_hz", "reports"}
 
@@ -81,8 +82,13 @@ def load_launch(path: str | Path) -> Launch:
         entries = load_directory(rel(suite["directory"]))
     else:
         entries = list(load_index(default_library_index() if sources[0] == "library" else rel(suite["index"])).entries)
+    try:
+        per_logical = int(suite.get("per_logical") or 0)
+    except (TypeError, ValueError):
+        raise ConfigError("per_logical is a whole number", file=path, line=line_of(suite),
+                          element="suite.per_logical") from None
     entries = select(entries, families=_list(suite.get("family")), tags=_list(suite.get("tag")),
-                     ids=_list(suite.get("id")))
+                     ids=_list(suite.get("id")), per_logical=per_logical)
 
     executor = data.get("executor", "pool")
     if isinstance(executor, str):

@@ -35,7 +35,10 @@ The top level may also carry ``format: simplatform-scenario-index`` (the
 library writes ``scenarios/index.json``).
 
 Filters (``select``): ``--family`` and ``--tag`` match exactly (any of the
-given values), ``--id`` is a shell glob (``fnmatch``); all given filters must hold.
+given values), ``--id`` is a shell glob (``fnmatch``); all given filters must
+hold.  ``per_logical`` then keeps the first N concrete scenarios of each
+logical scenario (in index order): a subset that still covers every logical
+scenario, for smoke runs.
 """
 
 from __future__ import annotations
@@ -207,9 +210,11 @@ def _check_unique(entries: Sequence[SuiteEntry], source: Path) -> None:
 
 
 def select(entries: Iterable[SuiteEntry], *, families: Sequence[str] = (), tags: Sequence[str] = (),
-           ids: Sequence[str] = ()) -> list[SuiteEntry]:
-    """Entries matching every given filter: a family of ``families``, a tag of ``tags``, an id glob of ``ids``."""
+           ids: Sequence[str] = (), per_logical: int = 0) -> list[SuiteEntry]:
+    """Entries matching every given filter: a family of ``families``, a tag of ``tags``, an id glob of ``ids``;
+    with ``per_logical`` > 0, at most that many per logical scenario (entries without one count by family)."""
     out = []
+    taken: dict[tuple[str, str], int] = {}
     for e in entries:
         if families and e.family not in families:
             continue
@@ -217,5 +222,10 @@ def select(entries: Iterable[SuiteEntry], *, families: Sequence[str] = (), tags:
             continue
         if ids and not any(fnmatch.fnmatchcase(e.scenario_id, g) for g in ids):
             continue
+        if per_logical > 0:
+            key = (e.family, e.logical)
+            if taken.get(key, 0) >= per_logical:
+                continue
+            taken[key] = taken.get(key, 0) + 1
         out.append(e)
     return out

@@ -1,0 +1,98 @@
+"""How run_test composes a run: one engine loop, the scenario's goal, the stack named by the user, the trace."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+import stack_scenario_files as files
+from metrics import requirement
+from simplatform.engine.run import RunConfig, run_scenario
+from simplatform.errors import ConfigError
+from simplatform.harness import LIDAR_STACK, REFERENCE_STACK, TestConfig, run_test, stack_config
+from simplatform.harness.route_topics import goal_of, route_segments
+from simplatform.results import Verdict
+
+
+def with_goal(xosc: Path, goal: str) -> Path:
+    """The ego's vehicle gets the library's ``simplatform.goal`` property ("x,y,radius")."""
+    tree = etree.parse(str(xosc))
+    vehicle = tree.find(".//ScenarioObject[@name='Ego']/Vehicle")
+    props = vehicle.find("Properties")
+    if props is None:
+        props = etree.SubElement(vehicle, "Properties")  # last child of Vehicle (XSD order)
+    etree.SubElement(props, "Property", name="simplatform.goal", value=goal)
+    tree.write(str(xosc))
+    return xosc
+
+
+def test_without_a_stack_the_storyboard_drives_on_run_scenarios_loop_and_the_metrics_score_it(tmp_path):
+    scenario = files.stopped_car(tmp_path, gap=40.0, duration=6.0)  # the scripted ego does not brake
+    played = run_scenario(scenario, RunConfig(out_dir=tmp_path / "engine"))
+    tested = run_test(scenario, TestConfig(stack=None, out_dir=tmp_path / "harness",
+                                           requirements=[requirement("SAF-1", "collisions == 0")]))
+    assert filecmp.cmp(tmp_path / "engine" / "stopped_car.csv", tmp_path / "harness" / "stopped_car.csv",
+                       shallow=False)  # the same loop, step for step
+    assert (tested.steps, tested.sim_time, tested.end_reason) == (played.steps, played.sim_time, played.end_reason)
+    assert tested.verdict is Verdict.FAIL and tested.metrics["collisions"] >= 1
+    (saf,) = tested.requirements
+    assert saf.verdict is Verdict.FAIL and saf.time is not None and 0.0 < saf.time < 6.0
+
+
+def test_the_goal_property_makes_the_goal_region_and_the_route_runs_through_it(tmp_path):
+    scenario = with_goal(files.straight(tmp_path, ego_speed=10.0, duration=13.0), "150,-1.5,4")
+    from simplatform.engine.run import load_scenario_and_road
+
+    sc, net = load_scenario_and_road(scenario)
+    assert goal_of(sc, "Ego") == (150.0, -1.5, 4.0)
+    segments = route_segments(net, ("0", -1, 20.0), goal_point=(150.0, -1.5, 4.0), length=1000.0)
+    # to the goal, then on (a stack stops with its front at the route's end; the goal counts the rear axle)
+    assert segments[0].s_start == pytest.approx(20.0) and segments[-1].s_end == pytest.approx(250.0, abs=0.5)
+    reqs = [requirement("GOAL-1", "goal_reached == 1")]
+    reached = run_test(scenario, TestConfig(requirements=reqs))
+    assert reached.verdict is Verdict.PASS, reached.requirements
+    short = run_test(scenario, TestConfig(requirements=reqs, max_time=3.0))  # 3 s is not enough to get there
+    assert short.verdict is Verdict.FAIL and short.end_reason == "max_time"
+
+
+def test_stacks_are_named_reference_lidar_none_a_class_a_file_or_a_block(tmp_path):
+    assert stack_config("none") == (None, {}) and stack_config(None) == (None, {})
+    assert stack_config("reference")[0].stack_class == REFERENCE_STACK
+    assert stack_config("lidar")[0].stack_class == LIDAR_STACK
+    assert stack_config("my_pkg.driving:Stack")[0].stack_class == "my_pkg.driving:Stack"
+    (tmp_path / "mine.py").write_text("class Mine:\n    def setup(self, s): pass\n    def step(self, o): pass\n")
+    assert stack_config("mine.py:Mine", base=tmp_path)[0].stack_class == f"{tmp_path / 'mine.py'}:Mine"
+    config, params = stack_config({"transport": "rosbridge", "command": ["python", "-m", "my_stack"], "cwd": ".",
+                                   "step_timeout": 5, "parameters": {"aeb": False}}, base=tmp_path)
+    assert (config.transport, config.step_timeout, config.cwd, params) == ("rosbridge", 5, str(tmp_path), {"aeb": False})
+    with pytest.raises(ConfigError, match="step_timout"):
+        stack_config({"transport": "rosbridge", "step_timout": 5})
+    with pytest.raises(ConfigError, match="autopilot"):
+        stack_config("autopilot")
+    with pytest.raises(ConfigError, match="does not exist"):
+        stack_config("missing.py:Stack", base=tmp_path)
+
+
+def test_requirements_are_the_family_set_overridden_by_id(tmp_path):
+    family = tmp_path / "family.yaml"
+    family.write_text("requirements:\n  - {id: A, check: collisions == 0}\n  - {id: B, check: ttc_min >= 1.5 s}\n")
+    override = tmp_path / "override.yaml"
+    override.write_text("requirements:\n  - {id: B, check: ttc_min >= 1.0 s}\n  - {id: C, check: speed_max <= 30}\n")
+    scenario = files.straight(tmp_path, duration=1.0)
+    got = TestConfig(requirement_set=family, requirements=override).requirement_list(scenario)
+    assert [(r.id, r.check) for r in got] == [("A", "collisions == 0"), ("B", "ttc_min >= 1.0 s"),
+                                              ("C", "speed_max <= 30")]
+
+
+def test_the_trace_for_the_report_is_sampled_from_the_metrics_run(tmp_path):
+    scenario = files.cut_in(tmp_path, duration=3.0)
+    result = run_test(scenario, TestConfig(out_dir=tmp_path / "out", trace_hz=10.0))
+    trace = json.loads(Path(result.artifacts["trace"]).read_text())
+    assert trace["t"][:3] == [0.0, 0.1, 0.2] and len(trace["t"]) == 31
+    ego = next(e for e in trace["entities"] if e["ego"])
+    assert len(ego["x"]) == len(trace["t"]) and len(trace["series"]["speed"]) == len(trace["t"])
+    assert "ttc" in trace["series"] and trace["road"]  # metric series resampled; the road background
