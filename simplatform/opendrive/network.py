@@ -11,6 +11,7 @@ built on the same model by their own modules and reached from here
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -18,11 +19,109 @@ import numpy as np
 
 from simplatform.errors import RoadNetworkError
 from simplatform.opendrive import model as m
+from simplatform.opendrive.lanes import RoadLanes
 from simplatform.opendrive.locate import Locator
 from simplatform.opendrive.network_features import NetworkFeatures
 from simplatform.opendrive.parser import load_document, parse_document
 from simplatform.opendrive.positions import LanePosition, LocateResult, Pose, PoseArray
 from simplatform.opendrive.road_frame import RoadFrame
+
+
+SPEED_TOLERANCE_S = 1e-12  # a record applies from its start s on, to the same tolerance as the scalar queries
+
+
+@dataclass(frozen=True)
+class _LastRecord:
+    """Records keyed by a start value, answering "the last record in file order among those
+    with start <= v" for many v at once (what ``active[-1]`` of the scalar queries picks)."""
+
+    starts: np.ndarray   # ascending
+    values: np.ndarray   # value of the record chosen once starts[:i + 1] are active
+
+    @classmethod
+    def of(cls, starts: list[float], values: list[float]) -> "_LastRecord":
+        starts_a = np.asarray(starts, dtype=float)
+        order = np.argsort(starts_a, kind="stable")
+        chosen = np.maximum.accumulate(order)
+        return cls(starts_a[order], np.asarray(values, dtype=float)[chosen])
+
+    def __call__(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(value, active): NaN and False where no record has started."""
+        if not self.starts.size:
+            return np.full(np.shape(v), np.nan), np.zeros(np.shape(v), dtype=bool)
+        j = np.searchsorted(self.starts, v, side="right") - 1
+        active = j >= 0
+        return np.where(active, self.values[np.maximum(j, 0)], np.nan), active
+
+
+@dataclass(frozen=True)
+class _SideLanes:
+    """One side of a road (+1 left, 0 centre, −1 right): the lane sections that define it
+    (§11.2 singleSide), and per section and lane rank the lane type and <speed> records."""
+
+    section_s: np.ndarray            # start s of each defining section
+    count: np.ndarray                # lanes on this side in each defining section
+    types: np.ndarray                # (sections, max rank) str, "" where no lane
+    speeds: dict[tuple[int, int], _LastRecord]   # (section k, rank r) -> lane <speed> records
+
+    @classmethod
+    def of(cls, lanes: RoadLanes, side: int) -> "_SideLanes":
+        eff = lanes.side_sections[side] if side else list(range(len(lanes.sections)))
+        secs = [lanes.sections[k] for k in eff]
+        per = [(sec.center,) if side == 0 else (sec.left if side > 0 else sec.right) for sec in secs]
+        count = np.array([len(p) for p in per], dtype=np.int64)
+        types = np.full((len(secs), max(1, int(count.max(initial=0)))), "", dtype=object)
+        speeds = {}
+        for k, lanes_k in enumerate(per):
+            for r, lane in enumerate(lanes_k):
+                types[k, r] = lane.type
+                if lane.speeds:
+                    speeds[(k, r)] = _LastRecord.of([sp.s_offset for sp in lane.speeds], [sp.max for sp in lane.speeds])
+        return cls(np.array([sec.s for sec in secs]), count, types.astype(str), speeds)
+
+    def locate(self, lane_ids: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Defining section k, rank r and whether the lane exists there, per query."""
+        k = np.maximum(np.searchsorted(self.section_s, s, side="right") - 1, 0)
+        r = np.maximum(np.abs(lane_ids) - 1, 0)   # rank 0 is the centre lane on side 0
+        exists = (r < self.count[k]) & np.isfinite(s)
+        return k, r, exists
+
+
+class _LaneAttributes:
+    """Lane types and speed limits of one road, compiled for array queries (built on first use)."""
+
+    def __init__(self, frame: RoadFrame) -> None:
+        self.sides = {side: _SideLanes.of(frame.lanes, side) for side in (1, 0, -1)}
+        types = frame.road.types
+        self.road_speed = _LastRecord.of([rt.s for rt in types],
+                                         [np.nan if rt.speed is None else rt.speed for rt in types])
+        self.type_dtype = np.result_type(*(t.types.dtype for t in self.sides.values()))
+
+    def query(self, lane_ids: np.ndarray, s: np.ndarray, speeds: bool) -> np.ndarray:
+        out = np.full(s.shape, np.nan) if speeds else np.full(s.shape, "", dtype=self.type_dtype)
+        side_of = np.sign(lane_ids)
+        for side, table in self.sides.items():
+            rows = np.flatnonzero(side_of == side)
+            if not rows.size:
+                continue
+            k, r, exists = table.locate(lane_ids[rows], s[rows])
+            rows, k, r = rows[exists], k[exists], r[exists]
+            if not speeds:
+                out[rows] = table.types[k, r]
+                continue
+            # §11.7.3 lane <speed> first, then the road <type><speed> (§8.4), as ``speed_limit``
+            limit, _ = self.road_speed(s[rows] + SPEED_TOLERANCE_S)
+            if table.speeds:
+                width = table.types.shape[1]
+                keys = k * width + r
+                for key in np.unique(keys).tolist():
+                    records = table.speeds.get(divmod(key, width))
+                    if records is not None:
+                        sel = keys == key
+                        value, active = records(s[rows[sel]] - table.section_s[key // width] + SPEED_TOLERANCE_S)
+                        limit[sel] = np.where(active, value, limit[sel])
+            out[rows] = limit
+        return out
 
 
 class RoadNetwork(NetworkFeatures):
@@ -198,6 +297,63 @@ class RoadNetwork(NetworkFeatures):
         active = [rm for rm in lane.road_marks if rm.s_offset <= s - sec.s + 1e-12]
         return active[-1:] if active else []
 
+
+    # ----------------------------------------------------- array lane queries
+    # One road, many s (and lane ids): what per-step observers (metrics) ask over a block of
+    # steps.  Each answers exactly what the scalar query of the same name answers at each
+    # point, except that a lane that does not exist at s gives NaN / "" instead of an error.
+
+    def lane_boundaries_many(self, road_id: str, lane_ids: int | np.ndarray,
+                             s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(t_inner, t_outer) of lanes at many s, like ``lane_boundaries``; ``lane_ids`` one id or
+        an array broadcast against ``s``; both NaN where the lane does not exist at s."""
+        frame = self.frame(road_id)
+        ids, s, shape = self._lane_query_arrays(lane_ids, s)
+        inner, outer = np.full(s.shape, np.nan), np.full(s.shape, np.nan)
+        for lane_id in np.unique(ids).tolist():
+            rows = ids == lane_id
+            inner[rows], outer[rows] = frame.lanes.boundaries(int(lane_id), s[rows])
+        inner[np.isnan(outer)] = np.nan
+        return inner.reshape(shape), outer.reshape(shape)
+
+    def lane_types_many(self, road_id: str, lane_ids: int | np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Lane types (§11.6 ``type`` strings as written, e.g. "driving", "sidewalk", "none"),
+        like ``lane_type``; a numpy str array shaped like ``s``, "" where the lane does not
+        exist at s (OpenDRIVE has no empty type, so "" is never a lane's type)."""
+        ids, s, shape = self._lane_query_arrays(lane_ids, s)
+        return self._lane_attributes(road_id).query(ids, s, speeds=False).reshape(shape)
+
+    def speed_limits_many(self, road_id: str, lane_ids: int | np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Speed limits in m/s, like ``speed_limit``: the lane's <speed> (§11.7.3), else the road
+        <type><speed> (§8.4); NaN where neither applies (``speed_limit`` says None) or the lane
+        does not exist at s; ``inf`` for a "no limit" record."""
+        ids, s, shape = self._lane_query_arrays(lane_ids, s)
+        return self._lane_attributes(road_id).query(ids, s, speeds=True).reshape(shape)
+
+    def reference_poses_many(self, road_id: str,
+                             s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(x, y, heading, curvature) of the reference line (§9 plan view) at many s: the planar
+        pose of ``road_pose(road_id, s, 0)`` with ``road_heading`` and ``road_curvature``."""
+        return self.frame(road_id).plan.evaluate(np.asarray(s, dtype=float))
+
+    @staticmethod
+    def _lane_query_arrays(lane_ids: int | np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
+        """Lane ids and s broadcast together and flattened, with the shape to give the answer."""
+        ids = np.asarray(lane_ids)
+        if ids.dtype.kind not in "iu" and not np.all(ids == np.round(ids)):
+            raise ValueError(f"lane ids must be integers, got {lane_ids!r}")
+        ids, s = np.broadcast_arrays(ids.astype(np.int64), np.asarray(s, dtype=float))
+        return ids.ravel(), s.ravel(), s.shape
+
+    def _lane_attributes(self, road_id: str) -> _LaneAttributes:
+        table = self._lane_attribute_tables.get(road_id)
+        if table is None:
+            table = self._lane_attribute_tables[road_id] = _LaneAttributes(self.frame(road_id))
+        return table
+
+    @cached_property
+    def _lane_attribute_tables(self) -> dict[str, _LaneAttributes]:
+        return {}
 
 def parse_opendrive(text: str | bytes, source: str = "<string>") -> RoadNetwork:
     """Parse OpenDRIVE text into a ``RoadNetwork`` (RoadNetworkError on bad input)."""
