@@ -104,6 +104,9 @@ class ModelTraffic:
         idx = np.array(self.members, dtype=np.int64)
         self._idx_list = list(self.members)
         self.idx = idx
+        contiguous = len(idx) > 0 and np.array_equal(idx, np.arange(idx[0], idx[0] + len(idx)))
+        # a slice reads and writes the table's columns without a gather (members are usually adjacent rows)
+        self._sel = slice(int(idx[0]), int(idx[0]) + len(idx)) if contiguous else idx
         self.dirty = False
         self.target_lane = [old.get(i) for i in self.members]
         if not self.members:
@@ -165,31 +168,30 @@ class ModelTraffic:
         self._track_x, self._track_y = t.x[idx].copy(), t.y[idx].copy()
 
     def _extrapolate(self, dt: float, first: bool = False) -> None:
-        """Move on one engine step with the last model step's rates (x, y, heading, speed, s)."""
+        """Move on one engine step with the last model step's rates (x, y, heading, speed, s):
+        constant yaw rate and acceleration over the model step, the model's own motion."""
         t = self.engine.table
-        idx = self.idx
-        f = self.fleet
-        n_into = (self._steps - 1) % self.model_every + 1  # engine steps since the model step began
-        tau = n_into * dt
-        c0, s0 = np.cos(self._th), np.sin(self._th)
-        del c0, s0
-        # constant yaw rate and acceleration over the model step: the model's own motion
-        heading = self._th + self._r * tau
-        speed = f.speed - self._dv * (self.model_every * dt - tau)
-        x = self._tx + (self._vx - self._ax * (self.model_every * dt)) * tau + 0.5 * self._ax * tau * tau
-        y = self._ty + (self._vy - self._ay * (self.model_every * dt)) * tau + 0.5 * self._ay * tau * tau
-        moved = np.hypot(x - t.x[idx], y - t.y[idx])
-        t.x[idx], t.y[idx] = x, y
-        t.heading[idx] = (heading + math.pi) % (2 * math.pi) - math.pi
-        t.speed[idx] = speed
-        vx_now = self._vx - self._ax * (self.model_every * dt - tau)
-        vy_now = self._vy - self._ay * (self.model_every * dt - tau)
-        t.vx[idx], t.vy[idx] = vx_now, vy_now
-        t.ax[idx], t.ay[idx] = self._ax, self._ay
-        t.odometer[idx] += moved
-        t.wheel_rot[idx] = (t.wheel_rot[idx] + moved / 0.35) % (2 * math.pi)
+        sel = self._sel
+        if first:
+            span = self.model_every * dt
+            self._v0x = self._vx - self._ax * span
+            self._v0y = self._vy - self._ay * span
+            self._speed0 = self.fleet.speed - self._dv * span
+            t.ax[sel], t.ay[sel] = self._ax, self._ay
+        tau = ((self._steps - 1) % self.model_every + 1) * dt  # time since the model step began
+        vx = self._v0x + self._ax * tau
+        vy = self._v0y + self._ay * tau
+        x = self._tx + (self._v0x + 0.5 * self._ax * tau) * tau
+        y = self._ty + (self._v0y + 0.5 * self._ay * tau) * tau
+        moved = np.hypot(x - t.x[sel], y - t.y[sel])
+        t.x[sel], t.y[sel] = x, y
+        t.heading[sel] = (self._th + self._r * tau + math.pi) % (2 * math.pi) - math.pi
+        t.speed[sel] = self._speed0 + self._dv * tau
+        t.vx[sel], t.vy[sel] = vx, vy
+        t.odometer[sel] += moved
+        t.wheel_rot[sel] = (t.wheel_rot[sel] + moved / 0.35) % (2 * math.pi)
         if not first:
-            t.lane_s[idx] += self._lane_dir * moved
+            t.lane_s[sel] += self._lane_dir * moved
 
     # ------------------------------------------------------------- lateral
     def _ids(self, cursors, lanes=None) -> np.ndarray:

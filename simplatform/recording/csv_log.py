@@ -19,6 +19,8 @@ import math
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
+
 from simplatform.engine.entities import EntityTable
 
 CSV_COLUMNS = (
@@ -46,25 +48,30 @@ class CsvTrajectoryLog:
 
     def write(self, table: EntityTable, time: float) -> None:
         t = self._time_fmt % time
-        rows = []
         fmt = self._fmt
         ego = table.ego
-        x, y, z, h, p, r = table.x, table.y, table.z, table.heading, table.pitch, table.roll
+        # one gather of all numeric columns into Python floats: indexing numpy scalars per field
+        # and formatting them costs ~3x more than formatting floats
+        cols = np.stack((table.x, table.y, table.z, table.heading, table.pitch, table.roll,
+                         table.lane_offset, table.road_t, table.lane_s, table.speed, table.wheel_angle,
+                         table.wheel_rot, table.vx, table.vy, table.ax, table.ay, table.yaw_rate,
+                         table.length, table.width, table.height), axis=1).tolist()
+        lane_ids = table.lane_id.tolist()
+        active = table.active.tolist()
+        visible = table.visible.tolist()
+        rows = []
         for i, name in enumerate(table.names):
-            if not table.active[i]:
+            if not active[i]:
                 continue
+            c = cols[i]
             road = table.lane_road[i]
-            on = road is not None
-            rows.append(fmt % (
-                t, i, name, x[i], y[i], z[i], h[i], p[i], r[i],
-                road if on else "", table.lane_id[i] if on else 0,
-                table.lane_offset[i] if on else 0.0, table.road_t[i] if on else 0.0,
-                table.lane_s[i] if on else 0.0,
-                table.speed[i], table.wheel_angle[i], table.wheel_rot[i],
-                table.vx[i], table.vy[i], table.ax[i], table.ay[i], table.yaw_rate[i],
-                table.length[i], table.width[i], table.height[i],
-                table.visible[i], name == ego,
-            ))
+            if road is None:
+                road, lane, off, rt, ls = "", 0, 0.0, 0.0, 0.0
+            else:
+                lane, off, rt, ls = lane_ids[i], c[6], c[7], c[8]
+            rows.append(fmt % (t, i, name, c[0], c[1], c[2], c[3], c[4], c[5], road, lane, off, rt, ls,
+                               c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19],
+                               visible[i], name == ego))
         self._file.write("".join(rows))
 
     def close(self) -> None:
