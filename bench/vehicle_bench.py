@@ -106,7 +106,7 @@ def measure_traffic(n: int, seconds: float, repeats: int) -> tuple[float, float]
 
 
 def input_call_costs(n: int = 100) -> dict[str, float]:
-    """µs per call: one scalar per-vehicle input and one vectorised call for all ``n`` vehicles."""
+    """CPU µs per call: one scalar per-vehicle input and one vectorised call for all ``n`` vehicles."""
     fleet = _fleet("dynamic", n, "pedals")
     idx = np.arange(n)
     throttle = np.full(n, 0.3)
@@ -123,10 +123,10 @@ def input_call_costs(n: int = 100) -> dict[str, float]:
     for name, call in calls.items():
         best = math.inf
         for _ in range(5):
-            start = time.perf_counter()
+            start = time.process_time()
             for _ in range(2000):
                 call()
-            best = min(best, (time.perf_counter() - start) / 2000 * 1e6)
+            best = min(best, (time.process_time() - start) / 2000 * 1e6)
         costs[name] = best
     return costs
 
@@ -145,27 +145,27 @@ def numpy_call_cost() -> float:
 
 _FIRST_USE = """
 import time
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 import numpy as np
 from vehicle_models import MIDSIZE_SEDAN, VehicleFleet
 from vehicle_models.drivers import DriverConfig, TrafficContext, TrafficDriver
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 for model in ("dynamic", "kinematic"):
     fleet = VehicleFleet([MIDSIZE_SEDAN], model=model)
     fleet.step(0.01)
 TrafficDriver([DriverConfig()], 0.01).decide(TrafficContext.free_road([10.0], 20.0))
-print(f"{t1 - t0:.2f} {time.perf_counter() - t1:.2f}")
+print(f"{t1 - t0:.2f} {time.perf_counter() - t1:.2f} {time.process_time() - c1:.2f}")
 """
 
 
-def first_use_seconds(cache_dir: str | None = None) -> tuple[float, float]:
-    """(import, first fleet steps + first decision) seconds in a new interpreter."""
+def first_use_seconds(cache_dir: str | None = None) -> tuple[float, float, float]:
+    """(import, first fleet steps + first decision, the same in CPU time) seconds in a new interpreter."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
     out = subprocess.run([sys.executable, "-c", _FIRST_USE], env=env, cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.split()
-    return float(out[0]), float(out[1])
+    return float(out[0]), float(out[1]), float(out[2])
 
 
 def main() -> None:
@@ -185,16 +185,19 @@ def main() -> None:
     rows += [("kinematic", "idm_mobil", n, *measure_traffic(n, args.seconds, args.repeats)) for n in (1, 10, 100)]
     for model, mode, n, rate, wall in rows:
         verdict = ("met" if rate >= TARGET_STEPS_PER_SECOND else "MISSED") if n == 100 else ""
-        print(f"{model:<10} {mode:<13} {n:>4} {rate:>10.0f} {rate * DT:>12.1f} {rate * n:>16.0f} {wall:>13.0f}  {verdict}")
-    print("input calls (µs per call; a step of 100 vehicles is listed above):")
+        print(f"{model:<10} {mode:<13} {n:>4} {rate:>10.0f} {rate * DT:>12.1f} {rate * n:>16.0f} "
+              f"{wall:>13.0f}  {verdict}")
+    print("input calls (CPU µs per call; a step of 100 vehicles is listed above):")
     for name, cost in input_call_costs().items():
         print(f"  {name:<44} {cost:8.2f}")
-    imported, first = first_use_seconds()
-    print(f"new process: import {imported:.2f} s, first steps + decision (numba cache load) {first:.2f} s")
+    imported, first, cpu = first_use_seconds()
+    print(f"new process: import {imported:.2f} s, first steps + decision (numba cache load) {first:.2f} s "
+          f"({cpu:.2f} s CPU)")
     if args.cold:
         with tempfile.TemporaryDirectory() as cache:
-            imported, first = first_use_seconds(cache)
-        print(f"new process, empty cache: import {imported:.2f} s, first steps + decision (compile) {first:.2f} s")
+            imported, first, cpu = first_use_seconds(cache)
+        print(f"new process, empty cache: import {imported:.2f} s, first steps + decision (compile) {first:.2f} s "
+              f"({cpu:.2f} s CPU)")
 
 
 if __name__ == "__main__":

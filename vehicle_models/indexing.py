@@ -20,7 +20,7 @@ def as_indices(index, n: int) -> np.ndarray:
         if idx.shape != (n,):
             raise IndexError(f"boolean index of shape {idx.shape} does not match {n} vehicles")
         return np.flatnonzero(idx)
-    if idx.dtype != np.int64 or idx.ndim != 1:
+    if idx.dtype != np.int64 or idx.ndim != 1 or not idx.flags.writeable:
         idx = idx.astype(np.int64).reshape(-1)
     return idx
 
@@ -32,4 +32,6 @@ def as_column(value, count: int, dtype=float) -> np.ndarray:
         column = column.reshape(-1)
     if column.shape[0] not in (1, count):
         raise ValueError(f"could not broadcast {column.shape[0]} values to {count} vehicles")
+    if not column.flags.writeable:  # the kernels are compiled for writable arrays
+        column = column.copy()
     return column

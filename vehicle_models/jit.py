@@ -42,7 +42,7 @@ F = TypeVar("F", bound=Callable)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 _STAMP_NAME = "vehicle_models_kernels.sha256"
-"""Stamp file: the source digest the cached kernels were compiled from (one per cache location)."""
+"""Stamp file: the source digest the cached kernels were compiled from (kept with the cache)."""
 
 
 def kernel(function: F) -> F:
@@ -82,24 +82,29 @@ def source_digest() -> str:
 
 
 def _cache_dirs() -> list[Path]:
-    """Where numba may keep this package's cache: ``__pycache__`` beside each source directory,
-    and the mirror of each under ``NUMBA_CACHE_DIR`` when that is set (numba's own layout)."""
+    """Where numba keeps this package's cache, one directory per source directory (numba's layout):
+    under ``NUMBA_CACHE_DIR`` when that is set, else ``__pycache__`` beside the sources."""
     source_dirs = sorted({path.parent for path in PACKAGE_DIR.rglob("*.py")})
-    dirs = [d / "__pycache__" for d in source_dirs]
     if numba.config.CACHE_DIR:
         try:
             from numba.core.caching import _CacheLocator
-            dirs += [Path(numba.config.CACHE_DIR) / _CacheLocator.get_suitable_cache_subpath(str(d / "x.py"))
-                     for d in source_dirs]
-        except (ImportError, AttributeError):  # numba's layout changed: in-tree caches only
+            return [Path(numba.config.CACHE_DIR) / _CacheLocator.get_suitable_cache_subpath(str(d / "x.py"))
+                    for d in source_dirs]
+        except (ImportError, AttributeError):  # numba's layout changed: fall back to in-tree
             pass
-    return dirs
+    return [d / "__pycache__" for d in source_dirs]
 
 
 def _invalidate_stale_caches() -> None:
-    """Delete this package's numba cache files when any of its sources changed (best effort)."""
-    where = hashlib.sha256(str(numba.config.CACHE_DIR).encode()).hexdigest()[:12]
-    stamp = PACKAGE_DIR / "__pycache__" / f"{_STAMP_NAME}.{where}"
+    """Delete this package's numba cache files when any of its sources changed (best effort).
+
+    The stamp (the digest the cache was built from) lives with the cache, in
+    the package's own cache directory.
+    """
+    dirs = _cache_dirs()
+    package_cache = next((d for d in dirs if d.name == "__pycache__" and d.parent == PACKAGE_DIR),
+                         dirs[0] if dirs else PACKAGE_DIR / "__pycache__")
+    stamp = package_cache / _STAMP_NAME
     current = source_digest()
     try:
         if stamp.read_text() == current:
@@ -107,11 +112,11 @@ def _invalidate_stale_caches() -> None:
     except OSError:
         pass
     try:
-        for cache_dir in _cache_dirs():
+        for cache_dir in dirs:
             for pattern in ("*.nbi", "*.nbc"):
                 for path in cache_dir.glob(pattern):
                     path.unlink(missing_ok=True)
-        stamp.parent.mkdir(exist_ok=True)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
         temporary = stamp.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_text(current)
         temporary.replace(stamp)

@@ -182,8 +182,8 @@ class LowLevelController:
     def update(self, vx: np.ndarray, grade: np.ndarray, dt: float) -> PedalCommand:
         """Pedal demands for this step from the current speed and grade (advances the PI state)."""
         n = len(self.speed_mode)
-        vx = np.ascontiguousarray(np.broadcast_to(np.asarray(vx, dtype=float), (n,)))
-        grade = np.ascontiguousarray(np.broadcast_to(np.asarray(grade, dtype=float), (n,)))
+        vx = np.array(np.broadcast_to(np.asarray(vx, dtype=float), (n,)))
+        grade = np.array(np.broadcast_to(np.asarray(grade, dtype=float), (n,)))
         out = np.empty((4, n))
         reverse = np.empty(n, dtype=bool)
         _update_loop(vx, grade, float(dt), self.p.max_drive_force(vx), self.values, self.speed_mode,

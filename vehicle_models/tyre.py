@@ -125,7 +125,7 @@ def axle_forces(alpha: np.ndarray, fx_demand: np.ndarray, fz: np.ndarray,
     One entry per axle of ``tp`` (see :class:`TyreArrays`); scalars broadcast.
     """
     n = len(tp)
-    arrays = [np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=float), (n,)))
+    arrays = [np.array(np.broadcast_to(np.asarray(a, dtype=float), (n,)))
               for a in (alpha, fx_demand, fz)]
     fx, fy = np.empty(n), np.empty(n)
     _axle_forces_loop(*arrays, tp.coefficients, fx, fy)

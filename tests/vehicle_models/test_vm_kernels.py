@@ -110,6 +110,7 @@ def test_stale_numba_caches_are_removed_when_any_source_changes(tmp_path, monkey
     cache = tmp_path / "__pycache__"
     cache.mkdir()
     monkeypatch.setattr(jit, "PACKAGE_DIR", tmp_path)
+    monkeypatch.setattr(jit.numba.config, "CACHE_DIR", "")  # the in-tree layout
     (cache / "a.f-1.py311.nbi").write_text("index")
     jit._invalidate_stale_caches()
     assert not (cache / "a.f-1.py311.nbi").exists(), "no stamp yet: unknown provenance, removed"

@@ -80,7 +80,7 @@ class TrafficContext:
             a = getattr(self, name)
             dtype = _BOOL if name in _FLAG_FIELDS else _FLOAT
             if type(a) is not np.ndarray or a.dtype is not dtype or a.shape != shape:
-                a = np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=dtype), shape))
+                a = np.array(np.broadcast_to(np.asarray(a, dtype=dtype), shape))  # a writable copy
             out.append(a)
         return tuple(out)
 

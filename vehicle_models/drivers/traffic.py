@@ -90,7 +90,7 @@ class TrafficDriver:
         accel = np.empty(n)
         change = np.empty(n, dtype=np.int64)
         if desired.shape != (n,) or desired.dtype != np.float64:
-            desired = np.ascontiguousarray(np.broadcast_to(np.asarray(desired, dtype=float), (n,)))
+            desired = np.array(np.broadcast_to(np.asarray(desired, dtype=float), (n,)))
         _decide(self.idm.values, self.mobil.values, self.lane_changing, self.since_change, float(self.dt),
                 desired, *c[:1], *c[2:], accel, change)
         return DriverDecision(acceleration=accel, lane_change=change)
