@@ -126,7 +126,7 @@ def load_launch(path: str | Path) -> Launch:
             reports=tuple(_list(outputs.get("reports")) or ("junit", "json", "html")),
             name=str(data.get("name", path.stem)))
     except ConfigError as exc:
-        raise ConfigError(exc.cause, file=path, line=line_of(data), element=exc.element or "launch") from None
+        raise ConfigError(exc.cause, file=path, line=line_of(data), element=exc.location.element or "launch") from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"bad value: {exc}", file=path, line=line_of(data), element="launch") from None
     run_dir = Path(rel(outputs["dir"])) if outputs.get("dir") else None

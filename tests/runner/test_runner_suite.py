@@ -68,3 +68,24 @@ def test_seed_depends_on_run_seed_and_id_only():
     assert derive_seed(1, "cut_in.0001") == derive_seed(1, "cut_in.0001")
     assert len({derive_seed(1, "a"), derive_seed(2, "a"), derive_seed(1, "b")}) == 3
     assert 0 <= derive_seed(0, "x") < 2 ** 63
+
+
+def test_launch_stack_is_a_name_a_class_file_or_a_block_with_paths_from_the_launch_file(small_suite, tmp_path):
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "mine.py").write_text("class Mine:\n    def setup(self, s): pass\n    def step(self, o): pass\n")
+    base = {"suite": {"index": str(small_suite), "per_logical": 1}}
+    launch = tmp_path / "l.yaml"
+    launch.write_text(yaml.safe_dump(base))
+    got = load_launch(launch)
+    assert got.settings.stack == "reference" and [e.scenario_id for e in got.entries] == ["brake.000", "cruise.000"]
+    launch.write_text(yaml.safe_dump({**base, "stack": "stacks/mine.py:Mine", "stack_params": {"gain": 2}}))
+    got = load_launch(launch).settings
+    assert got.stack == f"{tmp_path / 'stacks' / 'mine.py'}:Mine" and got.stack_config()[1] == {"gain": 2}
+    launch.write_text(yaml.safe_dump({**base, "stack": {"transport": "rosbridge", "command": ["my_stack"],
+                                                        "cwd": "stacks", "parameters": {"aeb": False}}}))
+    config, params = load_launch(launch).settings.stack_config()
+    assert (config.transport, config.cwd, params) == ("rosbridge", str(tmp_path / "stacks"), {"aeb": False})
+    launch.write_text(yaml.safe_dump({**base, "stack": {"transport": "rosbridge", "comand": "x"}}))
+    with pytest.raises(ConfigError, match="comand") as err:
+        load_launch(launch)
+    assert "l.yaml" in str(err.value)
