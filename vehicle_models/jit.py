@@ -10,8 +10,13 @@ Settings, and why:
 
 * ``cache=True``: compiled code is written next to the sources
   (``__pycache__/*.nbi, *.nbc``) so that a new process — a test worker, a
-  suite-runner worker — loads it in milliseconds instead of compiling for
-  seconds.
+  suite-runner worker — loads it (about 0.3 s of CPU for a fleet step and a
+  traffic decision) instead of compiling it (about 5 s of CPU; figures from
+  ``bench/vehicle_bench.py --cold``).  ``python -m vehicle_models.warmup``
+  fills the cache before parallel workers start.
+* ``_nrt=False`` for the kernels (see :func:`kernel`): an underscore option of
+  numba (0.68), used by numba's own tests; should a release drop it, the
+  decorators here are the one place to change.
 * ``error_model="numpy"``: division by zero gives ``inf``/``nan`` as the numpy
   code it replaces did (IDM gaps are ``inf`` for "no leader"), and no
   per-division checks.
