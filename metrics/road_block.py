@@ -21,8 +21,10 @@ offset from the lane centre, OpenDRIVE 1.8 §9 lane frame).  So:
   block.  A road model without ``road_curvature`` gets every step located.
 
 ``RoadView`` wraps the duck-typed road (``metrics.context``) with array
-queries, using the vectorised lane tables of ``simplatform.opendrive`` when
-the road is a ``RoadNetwork`` and scalar calls otherwise.
+queries: the public array queries of ``simplatform.opendrive.RoadNetwork``
+(``lane_boundaries_many``, ``lane_types_many``, ``speed_limits_many``,
+``reference_poses_many``: one call per road and lane run of a block) when the
+road has them, and the scalar ones per step otherwise.
 """
 
 from __future__ import annotations
@@ -46,36 +48,51 @@ _VIEWS: "weakref.WeakKeyDictionary[Any, RoadView]" = weakref.WeakKeyDictionary()
 
 
 class RoadView:
-    """Array questions to a road model: boundaries, heading, curvature; cached per-lane constants."""
+    """Array questions to a road model: boundaries, heading, curvature, lane types, speed limits;
+    cached per-lane constants."""
 
     def __init__(self, road: Any) -> None:
         self.road = road
-        self._frames = hasattr(road, "frame") and hasattr(road, "locator")
+        self._arrays = all(hasattr(road, name) for name in (
+            "lane_boundaries_many", "lane_types_many", "speed_limits_many", "reference_poses_many"))
         self._direction: dict[tuple[str, int], int] = {}
         self._junction: dict[str, bool] = {}
         self._length: dict[str, float] = {}
 
     def boundaries(self, rid: str, lane: int, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(low, high) t of a lane's borders from the reference line at each s."""
-        if self._frames:
-            a, b = self.road.frame(rid).lanes.boundaries(int(lane), s)
+        if self._arrays:
+            a, b = self.road.lane_boundaries_many(rid, int(lane), s)
         else:
             pairs = np.array([self.road.lane_boundaries(rid, int(lane), float(v)) for v in s.tolist()]).reshape(-1, 2)
             a, b = pairs[:, 0], pairs[:, 1]
         return np.minimum(a, b), np.maximum(a, b)
 
     def heading(self, rid: str, s: np.ndarray) -> np.ndarray:
-        if self._frames:
-            return self.road.frame(rid).plan.evaluate(s)[2]
+        if self._arrays:
+            return self.road.reference_poses_many(rid, s)[2]
         return np.array([self.road.road_heading(rid, float(v)) for v in s.tolist()])
 
     def heading_curvature(self, rid: str, s: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Reference-line heading and curvature at each s; curvature None when the road model cannot say."""
-        if self._frames:
-            _, _, h, k = self.road.frame(rid).plan.evaluate(s)
+        if self._arrays:
+            _, _, h, k = self.road.reference_poses_many(rid, s)
             return h, k
         fn = getattr(self.road, "road_curvature", None)
         return self.heading(rid, s), None if fn is None else np.array([fn(rid, float(v)) for v in s.tolist()])
+
+    def lane_types(self, rid: str, lanes: np.ndarray, s: np.ndarray) -> list[str | None]:
+        """Lane type at each (lane, s) of one road; None where the lane does not exist."""
+        if self._arrays:
+            return [t or None for t in self.road.lane_types_many(rid, lanes, s).tolist()]
+        return [self.road.lane_type(rid, int(lane), float(v)) for lane, v in zip(lanes.tolist(), s.tolist())]
+
+    def speed_limits(self, rid: str, lanes: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Speed limit (m/s) at each (lane, s) of one road; NaN where none applies."""
+        if self._arrays:
+            return self.road.speed_limits_many(rid, lanes, s)
+        limits = [self.road.speed_limit(rid, int(lane), float(v)) for lane, v in zip(lanes.tolist(), s.tolist())]
+        return np.array([math.nan if v is None else v for v in limits], dtype=float)
 
     def direction(self, rid: str, lane: int) -> int:
         key = (rid, lane)
@@ -198,16 +215,28 @@ class EgoRoadBlock:
 
     def road_runs(self) -> Iterator[tuple[str, np.ndarray]]:
         """(road, s of the on-road steps there)."""
-        keys = [rid if on else None for rid, on in zip(self.road_ids, self.on_road.tolist())]
-        for rid, idx in _groups(keys).items():
+        for rid, idx in self._road_steps().items():
             yield rid, self.s[idx]
+
+    def _road_steps(self) -> dict[str, np.ndarray]:
+        return _groups([rid if on else None for rid, on in zip(self.road_ids, self.on_road.tolist())])
 
     @cached_property
     def lane_type(self) -> list[str | None]:
-        """Lane type of the reference point per step (None off road)."""
+        """Lane type of the reference point per step (None off road): one array query per road."""
         out: list[str | None] = [None] * self.block.size
-        for k in np.flatnonzero(self.on_road).tolist():
-            out[k] = self.road.lane_type(self.road_ids[k], int(self.lane_id[k]), float(self.s[k]))
+        for rid, idx in self._road_steps().items():
+            for k, lane_type in zip(idx.tolist(), self.view.lane_types(rid, self.lane_id[idx], self.s[idx])):
+                out[k] = lane_type
+        return out
+
+    @cached_property
+    def speed_limit(self) -> np.ndarray:
+        """Speed limit (m/s) of the reference point's lane per step (OpenDRIVE 1.8 §11.7.3 lane
+        ``<speed>``, else §8.4 road ``<type><speed>``); NaN off road or where no limit is given."""
+        out = np.full(self.block.size, np.nan)
+        for rid, idx in self._road_steps().items():
+            out[idx] = self.view.speed_limits(rid, self.lane_id[idx], self.s[idx])
         return out
 
     @cached_property
@@ -293,19 +322,35 @@ class EgoRoadBlock:
         lane = np.asarray(res.lane_id).reshape(-1, 4)
         s = np.asarray(res.s, dtype=float).reshape(-1, 4)
         t = np.asarray(res.t, dtype=float).reshape(-1, 4)
+        corner_ids = [[res.road_ids[road_index[n, c]] if on[n, c] else None for c in range(4)]
+                      for n in range(len(idx))]
+        corner_type = self._corner_lane_types(idx, corner_ids, lane, s)
         for n, k in enumerate(idx.tolist()):
             rid = self.road_ids[k]
-            ids = [res.road_ids[road_index[n, c]] if on[n, c] else None for c in range(4)]
+            ids = corner_ids[n]
             same = np.array([ids[c] == rid for c in range(4)])
             m = np.where(same, np.minimum(t[n] - self.low[k], self.high[k] - t[n]), np.nan)
             departed[k] = bool(np.any(~same) or np.nanmin(m) < 0)
             margin[k] = float(np.nanmin(m)) if np.any(same) else math.nan
-            ref_key = (rid, int(self.lane_id[k]))
-            for c in range(4):
-                if not on[n, c]:
+            sidewalk[k] = any((kt or "").lower() == "sidewalk" for kt in corner_type[n])
+
+    def _corner_lane_types(self, idx: np.ndarray, corner_ids: list[list[str | None]], lane: np.ndarray,
+                           s: np.ndarray) -> list[list[str | None]]:
+        """Lane type under each located corner: the reference point's where the corner is in the
+        reference lane, else one array query per road over all corners of the block on it."""
+        out: list[list[str | None]] = [[None] * 4 for _ in range(len(idx))]
+        ask: dict[str, list[tuple[int, int]]] = {}
+        for n, k in enumerate(idx.tolist()):
+            ref_key = (self.road_ids[k], int(self.lane_id[k]))
+            for c, rid in enumerate(corner_ids[n]):
+                if rid is None:
                     continue
-                key = (ids[c], int(lane[n, c]))
-                kt = self.lane_type[k] if key == ref_key else self.road.lane_type(key[0], key[1], float(s[n, c]))
-                if kt is not None and kt.lower() == "sidewalk":
-                    sidewalk[k] = True
-                    break
+                if (rid, int(lane[n, c])) == ref_key:
+                    out[n][c] = self.lane_type[k]
+                else:
+                    ask.setdefault(rid, []).append((n, c))
+        for rid, cells in ask.items():
+            rows, cols = np.array(cells).T
+            for n, c, kt in zip(rows.tolist(), cols.tolist(), self.view.lane_types(rid, lane[rows, cols], s[rows, cols])):
+                out[n][c] = kt
+        return out

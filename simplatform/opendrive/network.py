@@ -80,11 +80,11 @@ class _SideLanes:
         return cls(np.array([sec.s for sec in secs]), count, types.astype(str), speeds)
 
     def locate(self, lane_ids: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Defining section k, rank r and whether the lane exists there, per query."""
+        """Defining section k, rank r (clipped into the tables) and whether the lane exists there."""
         k = np.maximum(np.searchsorted(self.section_s, s, side="right") - 1, 0)
         r = np.maximum(np.abs(lane_ids) - 1, 0)   # rank 0 is the centre lane on side 0
         exists = (r < self.count[k]) & np.isfinite(s)
-        return k, r, exists
+        return k, np.minimum(r, self.types.shape[1] - 1), exists
 
 
 class _LaneAttributes:
@@ -98,31 +98,38 @@ class _LaneAttributes:
         self.type_dtype = np.result_type(*(t.types.dtype for t in self.sides.values()))
 
     def query(self, lane_ids: np.ndarray, s: np.ndarray, speeds: bool) -> np.ndarray:
+        """Types ("" where no lane) or speed limits (NaN where none) at flat arrays of lane ids and s."""
+        if not lane_ids.size:
+            return np.zeros(0) if speeds else np.zeros(0, dtype=self.type_dtype)
+        lo, hi = int(lane_ids.min()), int(lane_ids.max())
+        if lo > 0 or hi < 0 or lo == hi:   # one side only (the usual case): no split
+            return self._side_query(self.sides[(lo > 0) - (lo < 0)], lane_ids, s, speeds)
         out = np.full(s.shape, np.nan) if speeds else np.full(s.shape, "", dtype=self.type_dtype)
         side_of = np.sign(lane_ids)
         for side, table in self.sides.items():
             rows = np.flatnonzero(side_of == side)
-            if not rows.size:
-                continue
-            k, r, exists = table.locate(lane_ids[rows], s[rows])
-            rows, k, r = rows[exists], k[exists], r[exists]
-            if not speeds:
-                out[rows] = table.types[k, r]
-                continue
-            # §11.7.3 lane <speed> first, then the road <type><speed> (§8.4), as ``speed_limit``
-            limit, _ = self.road_speed(s[rows] + SPEED_TOLERANCE_S)
-            if table.speeds:
-                width = table.types.shape[1]
-                keys = k * width + r
-                for key in np.unique(keys).tolist():
-                    records = table.speeds.get(divmod(key, width))
-                    if records is not None:
-                        sel = keys == key
-                        value, active = records(s[rows[sel]] - table.section_s[key // width] + SPEED_TOLERANCE_S)
-                        limit[sel] = np.where(active, value, limit[sel])
-            out[rows] = limit
+            if rows.size:
+                out[rows] = self._side_query(table, lane_ids[rows], s[rows], speeds)
         return out
 
+    def _side_query(self, table: _SideLanes, lane_ids: np.ndarray, s: np.ndarray, speeds: bool) -> np.ndarray:
+        k, r, exists = table.locate(lane_ids, s)
+        everywhere = bool(exists.all())
+        if not speeds:
+            types = table.types[k, r]
+            return types if everywhere else np.where(exists, types, "").astype(self.type_dtype)
+        # §11.7.3 lane <speed> first, then the road <type><speed> (§8.4), as ``speed_limit``
+        limit, _ = self.road_speed(s + SPEED_TOLERANCE_S)
+        if table.speeds:
+            width = table.types.shape[1]
+            keys = k * width + r
+            for key in np.unique(keys[exists]).tolist():
+                records = table.speeds.get(divmod(key, width))
+                if records is not None:
+                    sel = (keys == key) & exists
+                    value, active = records(s[sel] - table.section_s[key // width] + SPEED_TOLERANCE_S)
+                    limit[sel] = np.where(active, value, limit[sel])
+        return limit if everywhere else np.where(exists, limit, np.nan)
 
 class RoadNetwork(NetworkFeatures):
     """A parsed OpenDRIVE map with its geometry compiled for queries."""
@@ -308,6 +315,14 @@ class RoadNetwork(NetworkFeatures):
         """(t_inner, t_outer) of lanes at many s, like ``lane_boundaries``; ``lane_ids`` one id or
         an array broadcast against ``s``; both NaN where the lane does not exist at s."""
         frame = self.frame(road_id)
+        if np.ndim(lane_ids) == 0:   # one lane: straight to its boundary tables
+            lane_id = int(lane_ids)
+            if lane_id != lane_ids:
+                raise ValueError(f"lane ids must be integers, got {lane_ids!r}")
+            s = np.asarray(s, dtype=float)
+            inner, outer = frame.lanes.boundaries(lane_id, s.reshape(-1))
+            inner = np.where(np.isnan(outer), np.nan, inner)
+            return inner.reshape(s.shape), outer.reshape(s.shape)
         ids, s, shape = self._lane_query_arrays(lane_ids, s)
         inner, outer = np.full(s.shape, np.nan), np.full(s.shape, np.nan)
         for lane_id in np.unique(ids).tolist():
