@@ -42,6 +42,7 @@ from .stack_choice import open_session
 from .trace import TraceRecorder
 
 _STATIC_WORLDS: dict[int, tuple[Any, Any]] = {}
+V2X_COMMAND = "simplatform.v2x"
 
 
 def _static_world(road: Any) -> Any:
@@ -99,6 +100,27 @@ class _TestRun:
         self.driver = _SessionDriver() if config.stack is not None else None
         self.setup_message: StackSetup | None = None
         self.artifacts: dict[str, str] = {}
+        self.v2x_warnings: list[Any] = []
+
+    def v2x_handler(self, kind: str, content: str) -> None:
+        """``CustomCommandAction type="simplatform.v2x"`` (/work/notes/v2x_convention.md): a warning the
+        storyboard sends now; the metrics time the ego's reaction from it.  A handler the caller gave
+        for the same type still gets the command."""
+        from metrics import V2XWarning
+
+        try:
+            doc = json.loads(content) if content.strip() else {}
+        except json.JSONDecodeError:
+            doc = {}
+        label = "/".join(str(doc[k]) for k in ("application", "message") if doc.get(k)) or content[:80]
+        warning = V2XWarning(float(self.engine.time) if self.engine is not None else 0.0, label)
+        self.v2x_warnings.append(warning)
+        add = getattr(self.suite, "add_v2x_warning", None)  # metrics: requests_for_metrics.md (1)
+        if callable(add):
+            add(warning)
+        user = self.config.custom_handlers.get(V2X_COMMAND)
+        if user is not None:
+            user(kind, content)
 
     # ----------------------------------------------------------- hooks
     def start(self, engine: Any) -> None:
@@ -208,6 +230,8 @@ class _TestRun:
         if evaluation is not None and evaluation.leaderboard is not None:
             scores["driving_score"] = float(evaluation.leaderboard.driving_score)
         events = base.events + (evaluation.events if evaluation is not None else ())
+        if not any(e.kind == "v2x_warning" for e in events):  # the metrics did not take them (yet): keep them
+            events += tuple(MetricEvent(w.time, "v2x_warning", (), None, w.message) for w in self.v2x_warnings)
         return replace(base, verdict=verdict, error=error, requirements=tuple(verdicts),
                        end_reason="stack_error" if error and base.end_reason != "stack_error" else base.end_reason,
                        metrics={**base.metrics, **(evaluation.scalars() if evaluation is not None else {})},
@@ -228,7 +252,7 @@ def run_test(spec: Any, config: TestConfig | None = None) -> ScenarioResult:
     run_config = RunConfig(
         dt=config.dt, seed=config.seed, out_dir=config.out_dir, csv=config.csv, record=config.record,
         max_time=config.max_time, ego=config.ego, vehicle_model=config.vehicle_model,
-        custom_handlers=dict(config.custom_handlers), on_start=run.start, on_step=run.on_step,
+        custom_handlers={**config.custom_handlers, V2X_COMMAND: run.v2x_handler}, on_start=run.start, on_step=run.on_step,
         stack=driver, observations=run.observations if driver is not None else None,
         stack_setup=run.stack_setup if driver is not None else None)
     base, error = None, ""

@@ -139,7 +139,7 @@ def _print(o: RunOutcome, *, shown: int = 10) -> int:
     failing = [r for r in o.results if r.verdict.value != "pass"]
     for r in failing[:shown]:
         print(f"  {r.verdict.value.upper():5s} {r.scenario_id}  (t={r.sim_time:.2f} s, {r.end_reason})")
-        detail = format_verdicts(r.requirements) if r.verdict.value == "fail" else ""
+        detail = format_verdicts(r.requirements)  # the failed and errored requirements
         if r.error:
             detail = "\n".join(filter(None, [r.error.splitlines()[0], detail]))
         for line in detail.splitlines():
