@@ -351,6 +351,7 @@ class EgoRoadBlock:
                     ask.setdefault(rid, []).append((n, c))
         for rid, cells in ask.items():
             rows, cols = np.array(cells).T
-            for n, c, kt in zip(rows.tolist(), cols.tolist(), self.view.lane_types(rid, lane[rows, cols], s[rows, cols])):
+            types = self.view.lane_types(rid, lane[rows, cols], s[rows, cols])
+            for n, c, kt in zip(rows.tolist(), cols.tolist(), types):
                 out[n][c] = kt
         return out

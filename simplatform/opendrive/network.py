@@ -304,7 +304,6 @@ class RoadNetwork(NetworkFeatures):
         active = [rm for rm in lane.road_marks if rm.s_offset <= s - sec.s + 1e-12]
         return active[-1:] if active else []
 
-
     # ----------------------------------------------------- array lane queries
     # One road, many s (and lane ids): what per-step observers (metrics) ask over a block of
     # steps.  Each answers exactly what the scalar query of the same name answers at each

@@ -134,8 +134,8 @@ def test_from_values_rounds_to_float32_and_to_array_follows_the_layout_strides()
     msg = Float32MultiArray.from_values(np.array([13.89, math.inf]))
     assert msg.data[0] == float(np.float32(13.89)) and msg.data[1] == math.inf
     # the std_msgs/MultiArrayLayout example: element (i, j) at data_offset + dim[1].stride * i + j
-    grid = Float32MultiArray(MultiArrayLayout((MultiArrayDimension("rows", 2, 8), MultiArrayDimension("cols", 3, 4)), 1),
-                             tuple(float(v) for v in range(9)))
+    layout = MultiArrayLayout((MultiArrayDimension("rows", 2, 8), MultiArrayDimension("cols", 3, 4)), data_offset=1)
+    grid = Float32MultiArray(layout, tuple(float(v) for v in range(9)))
     np.testing.assert_array_equal(grid.to_array(), [[1, 2, 3], [5, 6, 7]])
 
 
