@@ -219,8 +219,9 @@ class SpeedLimitMetric(BlockMetric):
         times = block.times.tolist()
         rows, excess, over, limits = [], [], [], []
         was = bool(self.series.last("over"))
+        block_limits = st.speed_limit  # one array query per road per block (NaN: no limit)
         for k in np.flatnonzero(st.on_road).tolist():
-            limit = self.context.road.speed_limit(st.road_ids[k], int(st.lane_id[k]), float(st.s[k]))
+            limit = float(block_limits[k])
             rows.append(k)
             if limit is None or not math.isfinite(limit):
                 excess.append(0.0), over.append(False), limits.append(math.inf)
