@@ -288,6 +288,7 @@ class ScenarioEngine:
         for i in deferred:  # activated after Init placed the entity and set its speed
             if not self.controller.motions[i].controller_active and self.driver_configs.get(i) is not None:
                 self.activate_controller(i, True, True)
+        self.controller.settle()
         self.controller.derive(self.dt, 0.0)
         self._update_collisions()
         self.storyboard.begin(self)

@@ -148,6 +148,16 @@ class DefaultController:
             t.odometer[i] += abs(ds)
             t.wheel_rot[i] = (t.wheel_rot[i] + ds / WHEEL_RADIUS) % (2 * math.pi)
 
+    def settle(self) -> None:
+        """Take the current state as the previous one.
+
+        Init actions set speeds and headings instantaneously (OpenSCENARIO 1.x,
+        Init semantics); that is not an acceleration, so the state at t = 0 is
+        derived against itself and reports zero acceleration and yaw rate.
+        """
+        np.copyto(self._prev_speed, self.table.speed[: len(self._prev_speed)])
+        np.copyto(self._prev_heading, self.table.heading[: len(self._prev_heading)])
+
     def derive(self, dt: float, time: float) -> None:
         """Velocity, acceleration, yaw rate and wheel angle from this step's change.
 
