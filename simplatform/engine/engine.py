@@ -288,7 +288,7 @@ class ScenarioEngine:
         for i in deferred:  # activated after Init placed the entity and set its speed
             if not self.controller.motions[i].controller_active and self.driver_configs.get(i) is not None:
                 self.activate_controller(i, True, True)
-        self.controller.settle()
+        self.controller.remember()
         self.controller.derive(self.dt, 0.0)
         self._update_collisions()
         self.storyboard.begin(self)
@@ -297,6 +297,7 @@ class ScenarioEngine:
     def step(self) -> None:
         dt = self.dt
         self._snapshot = None
+        self.controller.remember()
         self.storyboard.evaluate(self, self.time, self.step_index)
         if self._init_runners:
             self._init_runners = [r for r in self._init_runners if not r.step(self, dt)]

@@ -113,8 +113,6 @@ class DefaultController:
     def step(self, dt: float, time: float, locate_every: int, step: int) -> None:
         t = self.table
         road = self.road
-        np.copyto(self._prev_speed, t.speed)
-        np.copyto(self._prev_heading, t.heading)
         for i, m in enumerate(self.motions):
             if not t.active[i] or m.mode == "external" or m.mode == "trajectory":
                 continue
@@ -148,12 +146,14 @@ class DefaultController:
             t.odometer[i] += abs(ds)
             t.wheel_rot[i] = (t.wheel_rot[i] + ds / WHEEL_RADIUS) % (2 * math.pi)
 
-    def settle(self) -> None:
-        """Take the current state as the previous one.
+    def remember(self) -> None:
+        """Keep the current speeds and headings as the reference for ``derive``.
 
-        Init actions set speeds and headings instantaneously (OpenSCENARIO 1.x,
-        Init semantics); that is not an acceleration, so the state at t = 0 is
-        derived against itself and reports zero acceleration and yaw rate.
+        Called at the start of every engine step, before the storyboard's actions
+        run: a SpeedAction changes the speed itself, so the previous state must be
+        taken before it does, or every action-driven acceleration reads as zero.
+        Called once after Init too: Init sets speeds and headings instantaneously
+        (OpenSCENARIO Init semantics), which is not an acceleration.
         """
         np.copyto(self._prev_speed, self.table.speed[: len(self._prev_speed)])
         np.copyto(self._prev_heading, self.table.heading[: len(self._prev_heading)])
