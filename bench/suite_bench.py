@@ -6,7 +6,7 @@ run, reports included), and from that factor the wall time the whole
 library would take.  Target (issue): the whole library (≥ 1000 scenarios)
 in ≤ 10 minutes on 2 cores.
 
-    .venv/bin/python bench/suite_bench.py                       # whole library, reference stack, jobs 1 and 2
+    .venv/bin/python bench/suite_bench.py                       # whole library, reference stack, dt 0.05, jobs 1 and 2
     .venv/bin/python bench/suite_bench.py --per-logical 1       # one concrete scenario per logical scenario
     .venv/bin/python bench/suite_bench.py --family typical --per-logical 1 --jobs 2 --stack none
     .venv/bin/python bench/suite_bench.py --generate 40         # no library: a generated suite
@@ -51,6 +51,7 @@ def main() -> None:
     ap.add_argument("--per-logical", type=int, default=0, help="at most N scenarios per logical scenario")
     ap.add_argument("--limit", type=int, default=0, help="only the first N scenarios (after the filters)")
     ap.add_argument("--trace-hz", type=float, default=10.0)
+    ap.add_argument("--dt", type=float, default=0.05, help="fixed step (default 0.05 s, as launch/library.yaml)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="suite_bench_") as tmp:
         tmp = Path(tmp)
@@ -62,9 +63,9 @@ def main() -> None:
         library_sim = sum(e.expected_duration or 0.0 for e in library)
         print(f"suite      {index}: {len(entries)} of {len(library)} scenarios "
               f"({sum(e.expected_duration or 0.0 for e in entries):.0f} of {library_sim:.0f} simulated s expected), "
-              f"stack {args.stack}, native engine, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+              f"stack {args.stack}, dt {args.dt:g} s, native engine, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
         for jobs in args.jobs:
-            settings = RunSettings(executor="pool", jobs=jobs, stack=args.stack, trace_hz=args.trace_hz,
+            settings = RunSettings(executor="pool", jobs=jobs, dt=args.dt, stack=args.stack, trace_hz=args.trace_hz,
                                    reports=("junit", "json", "html"))
             started = time.perf_counter()
             out = run_suite(entries, settings, tmp / f"run-jobs{jobs}", quiet=True)

@@ -60,7 +60,10 @@ class TestConfig:
     ``stack_parameters`` go to the stack's ``setup`` (in-process) — give the
     same to ``ros_stack(parameters=...)`` for a process.  ``vehicle_parameters``
     (default on) adds the ego's wheelbase and box to them, as a stack's
-    vehicle calibration would.  ``rig``: a ``RigConfig``, a rig YAML path, or
+    vehicle calibration would, and — with ``init_speed_is_set_speed`` — the
+    ego's Init speed as ``set_speed``, the driver's cruise set speed: a
+    Euro NCAP or UN R157 test holds the vehicle at its test speed and only
+    the function under test intervenes.  ``rig``: a ``RigConfig``, a rig YAML path, or
     None for the default rig.
 
     Requirements (``metrics.requirements_for_run``): ``requirement_set`` is
@@ -84,6 +87,7 @@ class TestConfig:
                                                                          stack_class=REFERENCE_STACK))
     stack_parameters: Mapping[str, Any] = field(default_factory=dict)
     vehicle_parameters: bool = True
+    init_speed_is_set_speed: bool = True
     rig: RigConfig | str | Path | None = None
     requirement_set: str | Path | None = None
     requirements: Any = None

@@ -60,12 +60,18 @@ def _static_world(road: Any) -> Any:
     return world
 
 
-def _vehicle_parameters(engine: Any) -> dict[str, float]:
+def _vehicle_parameters(engine: Any, *, set_speed: bool) -> dict[str, float]:
+    """The ego's calibration a stack would be built with (wheelbase, box) and, with ``set_speed``, the
+    driver's set speed: the ego's speed after Init (the test speed; ``StackParameters.set_speed``)."""
     t = engine.table
     i = engine.entity_index(engine.ego)
     cx, length = float(t.bbox_center_x[i]), float(t.length[i])
-    return {"wheelbase": float(t.wheelbase[i]), "front_length": cx + 0.5 * length,
-            "rear_length": 0.5 * length - cx, "width": float(t.width[i])}
+    out = {"wheelbase": float(t.wheelbase[i]), "front_length": cx + 0.5 * length,
+           "rear_length": 0.5 * length - cx, "width": float(t.width[i])}
+    speed = float(t.speed[i])
+    if set_speed and speed > 0.1:
+        out["set_speed"] = speed
+    return out
 
 
 class _SessionDriver:
@@ -169,7 +175,8 @@ class _TestRun:
             latched.update({"/route": route_msg, "/route/info": route_info_message(waypoints, stop_lines)})
         static = _static_world(net) if net is not None else None
         self.observer = Observer(rig, registry, config.dt, static_world=static, geo_reference=geo, latched=latched)
-        vehicle = _vehicle_parameters(engine) if config.vehicle_parameters else {}
+        vehicle = _vehicle_parameters(engine, set_speed=config.init_speed_is_set_speed) \
+            if config.vehicle_parameters else {}
         stack_config = config.stack
         if stack_config.transport == "rosbridge" and vehicle:
             stack_config = replace(stack_config, env={**stack_config.env,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -30,9 +31,10 @@ stack under test (--stack, or 'stack:' in a launch file):
   file.py:Class         the same, from a file
   a launch 'stack:' block, e.g. {transport: rosbridge, command: [python, -m, my_stack]}: any process
   over rosbridge (see simplatform.bridge.StackConfig for the keys).
-Default: 'reference' for a suite (a directory, --suite library, a launch file) — a suite tests a
-stack; 'none' for a single .xosc file, which is played as written (esmini-like) unless --stack,
---requirements or --sensor-rig is given, in which case it runs as a suite of one.
+Default: 'reference' for a suite (a directory, --suite library) — a suite tests a stack; a launch
+file names its own, which --stack overrides.  'none' for a single .xosc file, which is played as
+written (esmini-like) unless --stack, --requirements or --sensor-rig is given: then it runs as a
+suite of one, with verdicts and reports.
 
 exit status: 0 every scenario passed; 1 a requirement failed or a scenario ended in error (stack
 fault, timeout, bad scenario file); 2 bad input or usage (nothing ran); 3 internal error.
@@ -89,9 +91,10 @@ def run_suite_command(args: argparse.Namespace) -> int:
     if args.scenario is not None and args.scenario.suffix in (".yaml", ".yml"):
         launch = load_launch(args.scenario)
         settings = launch.settings.with_execution(**execution)
-        if args.stack is not None or args.sensor_rig is not None:
-            raise ConfigError("a launch file names its stack and rig itself; edit it rather than pass --stack "
-                              "or --sensor-rig", file=args.scenario)
+        if args.stack is not None:  # the same campaign against another stack
+            settings = replace(settings, stack=args.stack, stack_params={})
+        if args.sensor_rig is not None:
+            settings = replace(settings, sensor_rig=str(args.sensor_rig.resolve()))
         entries = select(launch.entries, families=args.family, tags=args.tag, ids=args.id_glob,
                          per_logical=args.per_logical)
         run_dir = run_dir or launch.run_dir

@@ -27,6 +27,10 @@ class StackParameters:
     # speeds
     cruise_speed: float = 50.0 / 3.6
     """Desired speed where the route carries no speed limit."""
+    set_speed: float = 0.0
+    """The driver's set speed (cruise control), > 0: the desired speed never exceeds it.  The harness
+    sets it to the ego's Init speed — the test speed of a Euro NCAP / UN R157 test, where the
+    vehicle under test is held at that speed and only the function under test intervenes."""
     lateral_accel: float = 2.5
     """Curve speed: |κ| v² stays below this."""
     # IDM (Treiber 2000) and its limits

@@ -5,8 +5,9 @@ tracked objects, the signal states and the V2X warnings into a desired
 acceleration and a target lateral offset (which lane, relative to the
 route lane):
 
-* desired speed: the route's speed limit (else ``cruise_speed``), the curve
-  speed ahead, reduced while a V2X hazard warning is valid;
+* desired speed: the route's speed limit (else ``cruise_speed``), capped by
+  the driver's ``set_speed`` when one is set, the curve speed ahead, reduced
+  while a V2X hazard warning is valid;
 * car following: the IDM (Treiber, Hennecke, Helbing, Phys. Rev. E 62, 2000)
   on every "leader": the in-corridor object ahead, a red (or stoppable
   amber) stop line, a vulnerable road user predicted to cross the
@@ -145,6 +146,8 @@ class Planner:
         preview = max(30.0, 3.0 * v)
         v0 = route.attribute_min("speed_limit", s_ego, s_ego + preview)
         v0 = p.cruise_speed if not math.isfinite(v0) else v0
+        if p.set_speed > 0.0:
+            v0 = min(v0, p.set_speed)
         v0 = min(v0, route.curvature_speed(s_ego, s_ego + preview, p.lateral_accel))
         if self._warned(ego, warnings):
             v0 *= p.warning_speed_factor

@@ -87,6 +87,10 @@ def test_bad_filters_and_requirement_sets_are_usage_errors(small_suite, tmp_path
     assert "bad.yaml:3" in err and "ttc_minn" in err
     assert main(["run", "--suite", str(small_suite), "--stack", "no_such_stack", "--run-dir", str(tmp_path / "z")]) == 2
     assert "no_such_stack" in capsys.readouterr().err
+    launch = tmp_path / "l.yaml"
+    launch.write_text(f"suite: {{index: {small_suite}}}\nstack: reference\n")
+    assert main(["run", str(launch), "--stack", "no_such_stack", "--run-dir", str(tmp_path / "w")]) == 2  # overrides
+    assert "no_such_stack" in capsys.readouterr().err
 
 
 def test_the_summary_names_each_failed_requirement_with_value_threshold_and_time(small_suite, tmp_path, capsys):

@@ -19,7 +19,8 @@ def ego_rows(path):
 
 
 def test_follows_a_straight_road_at_the_default_speed(tmp_path):
-    result = run_test(files.straight(tmp_path, ego_speed=10.0, duration=8.0), TestConfig(out_dir=tmp_path))
+    config = TestConfig(out_dir=tmp_path, init_speed_is_set_speed=False)  # no driver's set speed
+    result = run_test(files.straight(tmp_path, ego_speed=10.0, duration=8.0), config)
     assert result.verdict is Verdict.PASS
     rows = ego_rows(result.artifacts["trajectory_csv"])
     assert max(abs(float(r["offset"])) for r in rows) < 0.05        # on the lane centre
@@ -27,9 +28,17 @@ def test_follows_a_straight_road_at_the_default_speed(tmp_path):
     assert float(rows[-1]["speed"]) == pytest.approx(50 / 3.6, abs=0.6)  # accelerates to the 50 km/h default
 
 
+def test_holds_the_init_speed_as_the_drivers_set_speed(tmp_path):
+    """A Euro NCAP run: the vehicle under test is held at its test speed (the scenario's Init speed)."""
+    result = run_test(files.straight(tmp_path, ego_speed=10.0, duration=8.0), TestConfig(out_dir=tmp_path))
+    speeds = [float(r["speed"]) for r in ego_rows(result.artifacts["trajectory_csv"])]
+    assert max(speeds) == pytest.approx(10.0, abs=0.3) and speeds[-1] == pytest.approx(10.0, abs=0.2)
+
+
 def test_follows_a_curved_road_with_a_small_lateral_error(tmp_path):
     reqs = [requirement("LAT-1", "lane_departures == 0")]
-    result = run_test(files.curve(tmp_path), TestConfig(out_dir=tmp_path, requirements=reqs))
+    result = run_test(files.curve(tmp_path), TestConfig(out_dir=tmp_path, requirements=reqs,
+                                                       init_speed_is_set_speed=False))  # up to 50 km/h
     assert result.verdict is Verdict.PASS, result.requirements
     rows = ego_rows(result.artifacts["trajectory_csv"])
     assert float(rows[-1]["s"]) > 180                               # through both arcs
