@@ -1,39 +1,52 @@
 """V2X radio: delivery of messages between entities and roadside units.
 
 Channel model (per message and receiver, independent draws):
-- no delivery beyond ``range_m``;
+- no delivery beyond the sender's range (its own ``range_m``, else the
+  channel's ``range_m``);
 - packet error P = p₀ + (1 − p₀)·(d / range)^γ, a monotone fit of measured
   DSRC packet-delivery ratio against distance (Bai, Stancil, Krishnan,
   "Toward understanding characteristics of Dedicated Short Range
   Communications (DSRC) from a perspective of vehicular network engineers",
   MobiCom 2010, Fig. 4), plus ``nlos_loss`` when the static world (buildings,
-  walls) blocks the line of sight between the antennas;
+  walls) blocks the line of sight between the antennas.  Vehicles do not
+  block the radio: at 5.9 GHz a vehicle between the antennas costs a few dB
+  and rarely the packet at these ranges (Meireles, Boban, Steenkiste, Tonguz,
+  Barros, "Experimental study on the impact of vehicular obstructions in
+  VANETs", IEEE VNC 2010) — which is why a hazard hidden from the cameras
+  behind a truck is still announced by radio;
 - latency = ``latency_s`` + exponential jitter with mean ``jitter_s``
   (access delay of 802.11p/C-V2X mode 4 under load).
 
-``V2XRadio`` is the rig sensor on the ego: every step it lets each other
+``V2XRadio`` is the rig sensor on the ego: every step it lets each equipped
 vehicle broadcast a BSM at ``bsm_rate_hz``, each roadside unit send SPaT of
-its signals and, if it has one, its MAP and its roadside perception, then
-returns what reached the ego by now.
+its signals and, if it has them, its MAP and its roadside perception at
+``rsu_rate_hz``, transmits the event messages the scenario posted
+(:meth:`V2XRadio.post`), and returns what reached the ego by now.  Standing
+alone it takes its roadside units from its parameters and treats every other
+vehicle as equipped; :meth:`V2XRadio.configure` gives it the scenario's
+(``simplatform.harness.v2x`` does so from the entities' ``v2x.*`` properties).
 """
 
 from __future__ import annotations
 
 import heapq
-import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from sensors.base import SensorConfig, TypedParameters
 from sensors.frames import sensor_transform
-from sensors.scene import SensorScene
 from sensors.v2x_messages import (
-    BasicSafetyMessage, MapData, MapLane, MovementState, PerceivedObject, RoadsideSafetyMessage,
+    BasicSafetyMessage, EventMessage, MapData, MapLane, MovementState, PerceivedObject, RoadsideSafetyMessage,
     SignalPhaseAndTiming, movement_state,
 )
 from simplatform.world import WorldSnapshot
+
+VEHICLE_ANTENNA_HEIGHT = 1.5
+"""Roof antenna above a vehicle's reference point (m)."""
+SignalTiming = Callable[[str, float], "float | None"]
+"""(signal id, now) → simulation time of the signal's next change (SPaT ``minEndTime``), or None."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,8 @@ class RoadsideUnit:
     map_lanes: tuple[MapLane, ...] = ()
     perception_range_m: float = 0.0
     """>0: the RSU shares the entities within this range (ideal roadside perception) as RSMs."""
+    range_m: float | None = None
+    """The unit's radio range (``v2x.range``); None: the channel's."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +74,10 @@ class ChannelModel:
     latency_s: float = 0.02
     jitter_s: float = 0.005
 
-    def loss_probability(self, distance: np.ndarray, blocked: np.ndarray) -> np.ndarray:
-        d = np.asarray(distance, dtype=float) / self.range_m
+    def loss_probability(self, distance: np.ndarray, blocked: np.ndarray,
+                         range_m: np.ndarray | float | None = None) -> np.ndarray:
+        reach = self.range_m if range_m is None else np.asarray(range_m, dtype=float)
+        d = np.asarray(distance, dtype=float) / reach
         p = self.base_loss + (1 - self.base_loss) * np.clip(d, 0, 1) ** self.loss_exponent
         p = 1 - (1 - p) * np.where(blocked, 1 - self.nlos_loss, 1.0)
         return np.where(d > 1, 1.0, p)
@@ -84,26 +101,47 @@ class V2XNetwork:
         self._seq = 0
 
     def transmit(self, time: float, sender_pos: np.ndarray, message: Any, receivers: Mapping[str, np.ndarray],
-                 scene: SensorScene | None = None) -> None:
-        names = [n for n in receivers if n != getattr(message, "sender", None)]
-        if not names:
+                 scene: Any = None, range_m: float | None = None) -> None:
+        """One message from ``sender_pos`` sent at ``time`` (see :meth:`transmit_many`)."""
+        self.transmit_many([time], np.asarray(sender_pos, dtype=float)[None, :], [message], receivers, scene,
+                           None if range_m is None else [range_m])
+
+    def transmit_many(self, times: Sequence[float], sender_pos: np.ndarray, messages: Sequence[Any],
+                      receivers: Mapping[str, np.ndarray], occluder: Any = None,
+                      ranges: Sequence[float | None] | None = None) -> None:
+        """Messages k sent at ``times[k]`` from ``sender_pos[k]`` to every receiver but their own sender.
+
+        ``occluder``: the static world (anything with ``cast(rays)``, or a
+        ``SensorScene`` whose ``static`` is one); all sender → receiver lines
+        of sight are cast in one batch."""
+        names = list(receivers)
+        if not messages or not names:
             return
-        pos = np.array([receivers[n] for n in names], dtype=float)
-        vec = pos - sender_pos
-        dist = np.linalg.norm(vec, axis=1)
-        blocked = np.zeros(len(names), dtype=bool)
-        if scene is not None and self.channel.nlos_loss > 0:
-            d = vec / np.maximum(dist[:, None], 1e-9)
-            hits = scene.static.cast(np.concatenate([np.broadcast_to(sender_pos, d.shape), d], axis=1).astype(np.float32))
-            blocked = hits["t_hit"] < dist - 0.5
-        lost = self.rng.random(len(names)) < self.channel.loss_probability(dist, blocked)
-        jitter = self.rng.exponential(self.channel.jitter_s, len(names)) if self.channel.jitter_s > 0 else np.zeros(len(names))
-        for k in np.flatnonzero(~lost):
+        m, r = len(messages), len(names)
+        src = np.asarray(sender_pos, dtype=float).reshape(m, 3)
+        dst = np.array([receivers[n] for n in names], dtype=float).reshape(r, 3)
+        vec = dst[None, :, :] - src[:, None, :]
+        dist = np.linalg.norm(vec, axis=2)
+        own = np.array([[getattr(msg, "sender", None) == n for n in names] for msg in messages])
+        reach = np.array([[self.channel.range_m if ranges is None or ranges[k] is None else ranges[k]]
+                          for k in range(m)], dtype=float)
+        blocked = np.zeros((m, r), dtype=bool)
+        caster = getattr(occluder, "static", occluder)
+        if caster is not None and self.channel.nlos_loss > 0:
+            unit = vec / np.maximum(dist[:, :, None], 1e-9)
+            rays = np.concatenate([np.broadcast_to(src[:, None, :], vec.shape), unit], axis=2).reshape(-1, 6)
+            t_hit = caster.cast(rays.astype(np.float32))["t_hit"].reshape(m, r)
+            blocked = t_hit < dist - 0.5
+        lost = self.rng.random((m, r)) < self.channel.loss_probability(dist, blocked, reach)
+        jitter = (self.rng.exponential(self.channel.jitter_s, (m, r)) if self.channel.jitter_s > 0
+                  else np.zeros((m, r)))
+        for k, j in zip(*np.nonzero(~lost & ~own)):
             self._seq += 1
-            heapq.heappush(self._pending, _Pending(time + self.channel.latency_s + float(jitter[k]), self._seq, names[k], message))
+            arrival = float(times[k]) + self.channel.latency_s + float(jitter[k, j])
+            heapq.heappush(self._pending, _Pending(arrival, self._seq, names[j], messages[k]))
 
     def receive(self, receiver: str, now: float) -> list[Any]:
-        """Messages for ``receiver`` that have arrived by ``now`` (others stay queued)."""
+        """Messages for ``receiver`` that have arrived by ``now``, in arrival order (others stay queued)."""
         out, keep = [], []
         while self._pending and self._pending[0].arrival <= now + 1e-9:
             item = heapq.heappop(self._pending)
@@ -125,7 +163,8 @@ def _rsu(entry: Mapping[str, Any], config: SensorConfig) -> RoadsideUnit:
             name=str(entry["name"]), x=float(entry["x"]), y=float(entry["y"]), z=float(entry.get("z", 5.0)),
             signals=tuple(str(s) for s in entry.get("signals", ())), intersection=str(entry.get("intersection", "")),
             map_lanes=tuple(MapLane(str(l["road"]), int(l["lane"]), l.get("signal_group")) for l in entry.get("map_lanes", ())),
-            perception_range_m=float(entry.get("perception_range_m", 0.0)))
+            perception_range_m=float(entry.get("perception_range_m", 0.0)),
+            range_m=float(entry["range_m"]) if entry.get("range_m") is not None else None)
     except (KeyError, TypeError, ValueError) as exc:
         raise config.error(f"bad roadside unit {entry!r}: {exc}", "roadside_units") from None
 
@@ -143,49 +182,114 @@ class V2XRadio:
         if not isinstance(units, list):
             raise config.error("roadside_units must be a list", "roadside_units")
         self.units = tuple(_rsu(u, config) for u in units)
+        self.equipped: frozenset[str] | None = None
+        """Entities that broadcast BSMs (None: every vehicle but the ego)."""
+        self.ranges: dict[str, float] = {}
+        self.occluder: Any = None
+        self.signal_timing: SignalTiming | None = None
         self.network = V2XNetwork(self.channel, config.rng())
+        self._events: list[EventMessage] = []
         self._next_bsm = 0.0
         self._next_rsu = 0.0
         self._count = 0
 
-    def sense(self, snapshot: WorldSnapshot, scene: SensorScene | None = None) -> list[Any]:
+    def configure(self, *, units: Sequence[RoadsideUnit] | None = None, equipped: Sequence[str] | None = None,
+                  ranges: Mapping[str, float] | None = None, occluder: Any = None,
+                  signal_timing: SignalTiming | None = None) -> None:
+        """The scenario's V2X world: its roadside units, its equipped entities (with their own radio
+        ranges), the static world that blocks the line of sight, the signals' next-change times."""
+        if units is not None:
+            self.units = tuple(units)
+        if equipped is not None:
+            self.equipped = frozenset(equipped)
+        self.ranges.update(ranges or {})
+        self.occluder = occluder if occluder is not None else self.occluder
+        self.signal_timing = signal_timing if signal_timing is not None else self.signal_timing
+
+    def post(self, event: EventMessage) -> None:
+        """An event message sent at ``event.time``: transmitted at the next ``sense`` from its sender's
+        position then (the RSU's, or the entity's), with its own send time, so latency counts from it."""
+        self._events.append(event)
+
+    def sense(self, snapshot: WorldSnapshot, scene: Any = None) -> list[Any]:
         ego = snapshot.ego or self.config.name
-        antenna = sensor_transform(snapshot, self.config.mount).translation
+        antenna = np.asarray(sensor_transform(snapshot, self.config.mount).translation, dtype=float)
         receivers = {ego: antenna}
         t = snapshot.time
+        times: list[float] = []
+        senders: list[np.ndarray] = []
+        messages: list[Any] = []
+        ranges: list[float | None] = []
+
+        def send(when: float, pos: np.ndarray, msg: Any, name: str) -> None:
+            times.append(when)
+            senders.append(pos)
+            messages.append(msg)
+            ranges.append(self.ranges.get(name))
+
+        due, self._events = ([e for e in self._events if e.time <= t + 1e-9],
+                             [e for e in self._events if e.time > t + 1e-9])
+        for event in due:
+            send(event.time, self._sender_position(event, snapshot, antenna), event, event.sender)
         if t + 1e-9 >= self._next_bsm:
             self._next_bsm = t + self.bsm_period
             self._count = (self._count + 1) % 128
-            for i, name in enumerate(snapshot.names):
-                if name == ego or snapshot.kinds[i].value != "vehicle":
-                    continue
+            for i in self._equipped_indices(snapshot, ego):
+                name = snapshot.names[i]
                 msg = BasicSafetyMessage(name, t, float(snapshot.x[i]), float(snapshot.y[i]), float(snapshot.z[i]),
                                          float(snapshot.speed[i]), float(snapshot.heading[i]),
                                          snapshot.entity(name).acceleration, float(snapshot.yaw_rate[i]),
                                          float(snapshot.length[i]), float(snapshot.width[i]), self._count)
-                pos = np.array([snapshot.x[i], snapshot.y[i], snapshot.z[i] + 1.5])
-                self.network.transmit(t, pos, msg, receivers, scene)
+                send(t, np.array([snapshot.x[i], snapshot.y[i], snapshot.z[i] + VEHICLE_ANTENNA_HEIGHT]), msg, name)
         if t + 1e-9 >= self._next_rsu:
             self._next_rsu = t + self.rsu_period
             for unit in self.units:
                 pos = np.array([unit.x, unit.y, unit.z])
-                for msg in self._rsu_messages(unit, snapshot, ego):
-                    self.network.transmit(t, pos, msg, receivers, scene)
+                for msg in self._rsu_messages(unit, snapshot):
+                    times.append(t)
+                    senders.append(pos)
+                    messages.append(msg)
+                    ranges.append(unit.range_m)
+        if messages:
+            self.network.transmit_many(times, np.array(senders), messages, receivers,
+                                       scene if scene is not None else self.occluder, ranges)
         return self.network.receive(ego, t)
 
-    def _rsu_messages(self, unit: RoadsideUnit, snapshot: WorldSnapshot, ego: str) -> list[Any]:
+    def _equipped_indices(self, snapshot: WorldSnapshot, ego: str) -> list[int]:
+        if self.equipped is None:
+            return [i for i, name in enumerate(snapshot.names)
+                    if name != ego and snapshot.kinds[i].value == "vehicle"]
+        return [i for i, name in enumerate(snapshot.names) if name != ego and name in self.equipped]
+
+    def _sender_position(self, event: EventMessage, snapshot: WorldSnapshot, antenna: np.ndarray) -> np.ndarray:
+        """The sender's antenna: a roadside unit's, an entity's roof, else the event position
+        (a message from nowhere is heard as if sent beside the receiver)."""
+        for unit in self.units:
+            if unit.name == event.sender:
+                return np.array([unit.x, unit.y, unit.z])
+        if event.sender in snapshot.names:
+            i = snapshot.index(event.sender)
+            return np.array([snapshot.x[i], snapshot.y[i], snapshot.z[i] + VEHICLE_ANTENNA_HEIGHT])
+        if event.x is not None and event.y is not None:
+            return np.array([event.x, event.y, antenna[2]])
+        return antenna.copy()
+
+    def _rsu_messages(self, unit: RoadsideUnit, snapshot: WorldSnapshot) -> list[Any]:
         t = snapshot.time
         out: list[Any] = []
         if unit.signals:
-            moves = tuple(MovementState(s, movement_state(str(snapshot.signals.get(s, "off")))) for s in unit.signals)
+            timing = self.signal_timing
+            moves = tuple(MovementState(s, movement_state(str(snapshot.signals.get(s, "off"))),
+                                        timing(s, t) if timing is not None else None) for s in unit.signals)
             out.append(SignalPhaseAndTiming(unit.name, t, unit.intersection or unit.name, moves))
         if unit.map_lanes:
             out.append(MapData(unit.name, t, unit.intersection or unit.name, unit.map_lanes))
         if unit.perception_range_m > 0:
             d = np.hypot(snapshot.x - unit.x, snapshot.y - unit.y)
+            rsus = {u.name for u in self.units}
             objs = tuple(PerceivedObject(snapshot.names[i], snapshot.categories[i], float(snapshot.x[i]),
                                          float(snapshot.y[i]), float(snapshot.heading[i]), float(snapshot.vx[i]),
                                          float(snapshot.vy[i]), float(snapshot.length[i]), float(snapshot.width[i]))
-                         for i in np.flatnonzero(d <= unit.perception_range_m))
+                         for i in np.flatnonzero(d <= unit.perception_range_m) if snapshot.names[i] not in rsus)
             out.append(RoadsideSafetyMessage(unit.name, t, objs))
         return out

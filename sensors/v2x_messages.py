@@ -11,11 +11,21 @@ conversion); ``sender`` names the transmitting entity or roadside unit.
   signal group that controls each.
 - ``RoadsideSafetyMessage``: roadside perception shared as objects, in the
   spirit of the J2735 RSM / ETSI TS 103 324 Collective Perception Message.
+- ``EventMessage``: an event the scenario's storyboard sends (simplatform V2X
+  convention, /work/notes/v2x_convention.md): ETSI EN 302 637-3 DENM, ETSI
+  TS 103 301 IVI, or an application-level warning carried by another set;
+  ``x``/``y`` are the event position (DENM ``eventPosition``), filled from
+  the named entity's pose when the scenario names an entity instead.
+
+Every message has a ``message`` field naming its set (``BSM``, ``SPAT``,
+``MAP``, ``RSM``, or the event's own ``DENM``/``IVI``/...): the key a stack
+dispatches on in the ``/v2x/<n>`` JSON documents.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class BasicSafetyMessage:
     length: float
     width: float
     message_count: int = 0
+    message: str = field(default="BSM", init=False)
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class SignalPhaseAndTiming:
     time: float
     intersection: str
     movements: tuple[MovementState, ...] = ()
+    message: str = field(default="SPAT", init=False)
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,7 @@ class MapData:
     time: float
     intersection: str
     lanes: tuple[MapLane, ...] = ()
+    message: str = field(default="MAP", init=False)
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,31 @@ class RoadsideSafetyMessage:
     sender: str
     time: float
     objects: tuple[PerceivedObject, ...] = field(default_factory=tuple)
+    message: str = field(default="RSM", init=False)
+
+
+@dataclass(frozen=True)
+class EventMessage:
+    """An event message fired by the storyboard (``CustomCommandAction type="simplatform.v2x"``)."""
+
+    sender: str
+    time: float
+    message: str
+    """The message set: ``DENM``, ``IVI``, ``BSM``, ``RSM``, ``SPAT``... as the scenario wrote it."""
+    application: str = ""
+    cause: str = ""
+    x: float | None = None
+    y: float | None = None
+    entity: str | None = None
+    heading: float | None = None
+    """The named entity's heading and speed at sending time (DENM ``eventHeading``/``eventSpeed``)."""
+    speed: float | None = None
+    validity_s: float = 10.0
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def position(self) -> dict[str, float] | None:
+        return None if self.x is None or self.y is None else {"x": self.x, "y": self.y}
 
 
 # OpenSCENARIO / OpenDRIVE signal state words → J2735 MovementPhaseState

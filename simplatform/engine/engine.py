@@ -198,6 +198,13 @@ class ScenarioEngine:
         st = self._signal_controllers.get(name)
         return st["phase"] if st else None
 
+    def signal_controller_timing(self, name: str) -> tuple[int, float] | None:
+        """(index of the current phase, simulation time it began; negative for a ``delay``) of the
+        TrafficSignalController ``name``, None if there is none: what a roadside unit needs to announce
+        the time to the next change (SAE J2735 SPaT ``minEndTime``)."""
+        st = self._signal_controllers.get(name)
+        return (int(st["index"]), float(st["t"])) if st and st["index"] >= 0 else None
+
     def _step_signal_controllers(self) -> None:
         for name, st in self._signal_controllers.items():
             phases = st["ctrl"].phases
