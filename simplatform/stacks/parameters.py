@@ -10,6 +10,7 @@ rosbridge, ``simplatform.stacks.ros_client`` reads the same keys as JSON from
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
@@ -64,6 +65,21 @@ class StackParameters:
     warning_speed_factor: float = 0.6
     """On a relevant hazard warning the desired speed drops to this fraction while it is valid."""
     warning_range: float = 300.0
+    """A warning concerns the ego when its position is at most this far ahead along the route (see v2x.py)."""
+    warning_behind: float = 200.0
+    """... or this far behind, for traffic approaching from behind (EVW, BSW)."""
+    warning_lateral: float = 12.0
+    """... and at most this far beside the route (adjacent lanes and shoulders)."""
+    warning_crossing_lateral: float = 80.0
+    """... or this far for traffic that crosses the route (ICW, LTA, VRUCW, RLVW)."""
+    advisory_decel: float = 1.5
+    """Braking towards a broadcast speed limit (SLW, IVS)."""
+    light_visibility: float = math.inf
+    """/traffic_lights are believed up to this distance ahead; SPaT beyond (inf: everywhere, CARLA-like)."""
+    glosa_range: float = 300.0
+    glosa_min_speed: float = 5.0
+    glosa_decel: float = 2.0
+    """The strongest braking GLOSA asks for (comfortable: below the 4 m/s² of nuPlan's comfort bound)."""
     # cycle times
     planning_period: float = 0.1
     # control

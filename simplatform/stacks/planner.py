@@ -23,8 +23,8 @@ Deliberate weaknesses of this baseline (the test library should find them):
 constant-velocity prediction of crossing objects over ``crossing_horizon``
 only; a fixed reaction latency (planning cycle, AEB confirmation, track
 confirmation); nothing is known of what perception does not report (no
-reasoning about occluded pedestrians); V2X warnings only lower the desired
-speed (no fusion with perception); amber/unknown lights are passed when no
+reasoning about occluded pedestrians); V2X does not fuse RSM/BSM objects
+with perception; amber/unknown lights are passed when no
 comfortable stop is possible.
 """
 
@@ -39,6 +39,7 @@ from .inputs import EgoState, Warning
 from .parameters import StackParameters
 from .route import RoutePath
 from .tracking import TrackedObjects
+from .v2x import Constraint, V2XAwareness
 
 RED, YELLOW = 0, 1
 VULNERABLE = frozenset({"pedestrian", "bicycle", "cyclist", "wheelchair", "animal"})
@@ -136,7 +137,9 @@ class Planner:
 
     # ------------------------------------------------------------------ cycle
     def plan(self, ego: EgoState, route: RoutePath, objects: TrackedObjects, lights: dict[int, int],
-             warnings: list[Warning]) -> Plan:
+             v2x: V2XAwareness | list[Warning] | None = None) -> Plan:
+        """One cycle; ``v2x`` is the stack's :class:`~.v2x.V2XAwareness` (a plain list of
+        ``inputs.Warning`` only lowers the desired speed, the first baseline's behaviour)."""
         p = self.p
         fe = route.project(np.array([[ego.x, ego.y]]), s_hint=self._s)
         s_ego, d_ego = float(fe.s[0]), float(fe.d[0])
@@ -149,7 +152,14 @@ class Planner:
         if p.set_speed > 0.0:
             v0 = min(v0, p.set_speed)
         v0 = min(v0, route.curvature_speed(s_ego, s_ego + preview, p.lateral_accel))
-        if self._warned(ego, warnings):
+        advice = Constraint()
+        glosa, glosa_reason = math.inf, ""
+        if isinstance(v2x, V2XAwareness):
+            advice = v2x.constraint(ego.time, route, s_ego, self.target_offset, v)
+            v0 *= advice.speed_factor
+            lights = v2x.lights(lights, self.stop_lines, s_front)
+            glosa, glosa_reason = v2x.glosa(ego.time, self.stop_lines, s_front, v, v0)
+        elif v2x and self._warned(ego, v2x):
             v0 *= p.warning_speed_factor
         sc = self.scene(route, s_ego, objects)
         half_lane = 0.5 * route.attribute_at("lane_width", s_ego)
@@ -162,12 +172,18 @@ class Planner:
                 leaders.append(lead)
         leaders += self._crossing(sc, s_front, d_ego, corridor)
         leaders += self._stop_lines(s_front, v, lights)
+        leaders += [Leader(gap, 0.0, advice.reason + " hazard") for gap in advice.stop_gaps]
         leaders.append(Leader(route.length - s_front + p.idm_min_gap - p.stop_margin, 0.0, "route end"))
         accel, reason = idm(p, v, v0), "free"
+        if advice.speed_factor < 1.0 and reason == "free":
+            reason = advice.reason
         for lead in leaders:
             a = idm(p, v, v0, lead.gap, lead.speed)
             if a < accel:
                 accel, reason = a, lead.reason
+        for bound, why in ((advice.accel_bound, advice.reason + " speed limit"), (glosa, glosa_reason)):
+            if bound < accel:
+                accel, reason = bound, why
         accel = max(accel, -p.max_decel)
         aeb = self._aeb(sc, s_front, d_ego, corridor, v)
         if aeb:

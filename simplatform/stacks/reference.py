@@ -9,7 +9,7 @@ process over rosbridge (``python -m simplatform.stacks.ros_client``).
 
 Per step: latched topics (route, route info, sensor mounts) are taken when
 they arrive; every object list updates the tracker; every
-``planning_period`` the planner decides an acceleration and a lane
+``planning_period`` the planner decides (with what V2X says, :mod:`.v2x`) an acceleration and a lane
 (:mod:`.planner`); every step the controllers turn that into a speed set
 point and a steering angle (:mod:`.control`).  It is a function of its
 inputs only (no wall clock, no unseeded randomness), so in-process and
@@ -30,6 +30,7 @@ from .parameters import StackParameters
 from .planner import Plan, Planner
 from .route import RoutePath
 from .tracking import Tracker
+from .v2x import V2XAwareness
 
 
 class ReferenceStack:
@@ -43,7 +44,6 @@ class ReferenceStack:
         self.mounts: dict[str, Any] = {}
         self.tracker = Tracker(measurement_noise=0.25, by_id=True)
         self.lights: dict[int, int] = {}
-        self.warnings: list[inputs.Warning] = []
         self.plan: Plan | None = None
         self.events: list[tuple[float, str]] = []
         self._route_info = inputs.RouteInfo()
@@ -52,6 +52,7 @@ class ReferenceStack:
 
     def _build(self) -> None:
         self.planner = Planner(self.params)
+        self.v2x = V2XAwareness(self.params)
         self.lateral = PurePursuit(self.params)
         self.longitudinal = SpeedController(self.params)
 
@@ -78,11 +79,11 @@ class ReferenceStack:
         if inputs.TRAFFIC_LIGHTS in observations:
             self.lights = inputs.traffic_lights(observations[inputs.TRAFFIC_LIGHTS])
         for topic in sorted(t for t in observations if t.startswith("/v2x/")):
-            self.warnings += inputs.warnings(observations[topic], ego.time)
+            self.v2x.update(observations[topic], ego.time)
         if ego.time >= self._next_plan - 1e-9:
             self._next_plan = ego.time + self.params.planning_period
             previous = self.plan
-            self.plan = self.planner.plan(ego, self.route, self.tracker.objects(ego.time), self.lights, self.warnings)
+            self.plan = self.planner.plan(ego, self.route, self.tracker.objects(ego.time), self.lights, self.v2x)
             self._log(ego.time, previous, self.plan)
         speed, accel = self.longitudinal.command(ego.speed, self.plan.accel, self.dt, self.plan.aeb)
         steer = self.lateral.steer(ego, self.route, self.plan.target_offset, self.dt)
