@@ -94,28 +94,71 @@ def _count_side(net: Any, road: str, lane: int, s: float, side: int) -> int:
     return n
 
 
+def _lane_change_t(net: Any, prev: Segment, seg: Segment, s: np.ndarray) -> np.ndarray | None:
+    """Lateral positions (t from the reference line) for a lane change from ``prev``'s lane into ``seg``'s.
+
+    The road model's route switches lanes at one s (where the target lane
+    begins — often the start of a taper, zero wide).  A driver changes lanes
+    once the target lane is usable, over a few seconds: here the route stays
+    on the old lane until the new one is ``0.8`` of its widest on this
+    segment, then moves across in a cosine blend over ``40`` m per lane
+    crossed (at least 60 m, ending 10 m before the segment does) — so the
+    stack is given a drivable path, never a 10 m lateral jump.  None when the
+    lanes cannot be evaluated (the route then keeps the jump)."""
+    from simplatform.errors import RoadNetworkError
+
+    try:
+        width = np.array([net.lane_width(seg.road_id, seg.lane_id, float(si)) for si in s])
+        t_new = np.array([net.lane_center_t(seg.road_id, seg.lane_id, float(si)) for si in s])
+        t_old = np.array([net.lane_center_t(prev.road_id, prev.lane_id, float(si)) for si in s])
+    except (RoadNetworkError, KeyError, IndexError, ValueError):
+        return None
+    travelled = np.abs(s - s[0])
+    usable = np.flatnonzero(width >= 0.8 * width.max())
+    start = travelled[usable[0]] if len(usable) else 0.0
+    lanes = max(1, abs(seg.lane_id - prev.lane_id))
+    span = min(max(60.0, 40.0 * lanes), max(travelled[-1] - start - 10.0, 1.0))
+    u = np.clip((travelled - start) / span, 0.0, 1.0)
+    w = 0.5 * (1.0 - np.cos(np.pi * u))
+    return (1.0 - w) * t_old + w * t_new
+
+
 def sample(net: Any, segments: list[Segment], spacing: float = 2.0) -> RouteWaypoints:
-    """Waypoints every ``spacing`` m (each segment's ends included) with their lane attributes."""
+    """Waypoints every ``spacing`` m (each segment's ends included) with their lane attributes;
+    a lane change between two segments of one road is a smooth path (``_lane_change_t``)."""
     xs, ys, hs, roads, lanes, ss, limits, widths, left, right = ([] for _ in range(10))
     for k, seg in enumerate(segments):
         n = max(2, int(math.ceil(abs(seg.s_end - seg.s_start) / spacing)) + 1)
         s = np.linspace(seg.s_start, seg.s_end, n)
         if k > 0:
             s = s[1:]
-        poses = net.lane_poses(seg.road_id, seg.lane_id, s, np.zeros_like(s))
         sense = net.driving_direction(seg.road_id, seg.lane_id)
+        prev = segments[k - 1] if k > 0 else None
+        t = None
+        if (prev is not None and prev.road_id == seg.road_id and prev.lane_id != seg.lane_id
+                and abs(prev.s_end - seg.s_start) < 1e-3 and len(s) >= 2):
+            t = _lane_change_t(net, prev, seg, s)
+        if t is None:
+            poses = net.lane_poses(seg.road_id, seg.lane_id, s, np.zeros_like(s))
+            lane_of = [seg.lane_id] * len(s)
+        else:
+            poses = net.road_poses(seg.road_id, s, t)
+            t_new = np.array([net.lane_center_t(seg.road_id, seg.lane_id, float(si)) for si in s])
+            t_old = np.array([net.lane_center_t(prev.road_id, prev.lane_id, float(si)) for si in s])
+            lane_of = [seg.lane_id if abs(ti - tn) <= abs(ti - to) else prev.lane_id
+                       for ti, tn, to in zip(t, t_new, t_old)]
         xs.append(poses.x)
         ys.append(poses.y)
         hs.append(poses.heading + (0.0 if sense > 0 else math.pi))
-        for si in s:
+        for si, lane in zip(s, lane_of):
             si = float(si)
             roads.append(seg.road_id)
-            lanes.append(seg.lane_id)
+            lanes.append(lane)
             ss.append(si)
-            limits.append(net.speed_limit(seg.road_id, seg.lane_id, si))
-            widths.append(net.lane_width(seg.road_id, seg.lane_id, si))
-            left.append(_count_side(net, seg.road_id, seg.lane_id, si, +1))
-            right.append(_count_side(net, seg.road_id, seg.lane_id, si, -1))
+            limits.append(net.speed_limit(seg.road_id, lane, si))
+            widths.append(net.lane_width(seg.road_id, lane, si))
+            left.append(_count_side(net, seg.road_id, lane, si, +1))
+            right.append(_count_side(net, seg.road_id, lane, si, -1))
     return RouteWaypoints(np.concatenate(xs), np.concatenate(ys), np.concatenate(hs), tuple(roads),
                           np.array(lanes), np.array(ss), tuple(limits), np.array(widths, dtype=float),
                           np.array(left, dtype=float), np.array(right, dtype=float))

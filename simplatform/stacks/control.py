@@ -50,7 +50,8 @@ class PurePursuit:
         # the path offset moves towards the planner's lane at the lane-change rate
         rate = 3.5 / max(p.lane_change_duration, 0.1)
         self.offset += float(np.clip(target_offset - self.offset, -rate * dt, rate * dt))
-        f = route.project(np.array([[ego.x, ego.y]]), s_hint=self._s)
+        # the ego moved at most speed·dt since the last projection: a short window of segments suffices
+        f = route.project(np.array([[ego.x, ego.y]]), s_hint=self._s, window=10.0 + 2.0 * abs(ego.speed) * dt)
         self._s = float(f.s[0])
         lookahead = float(np.clip(p.lookahead_min + p.lookahead_gain * max(ego.speed, 0.0), p.lookahead_min,
                                   p.lookahead_max))

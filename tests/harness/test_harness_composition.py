@@ -96,3 +96,24 @@ def test_the_trace_for_the_report_is_sampled_from_the_metrics_run(tmp_path):
     ego = next(e for e in trace["entities"] if e["ego"])
     assert len(ego["x"]) == len(trace["t"]) and len(trace["series"]["speed"]) == len(trace["t"])
     assert "ttc" in trace["series"] and trace["road"]  # metric series resampled; the road background
+
+
+LIBRARY_MAP = Path(__file__).resolve().parents[2] / "scenarios" / "maps" / "highway_long.xodr"
+
+
+@pytest.mark.skipif(not LIBRARY_MAP.is_file(), reason="the scenario library's highway_long map is not there")
+def test_a_route_that_changes_lanes_for_an_exit_is_a_smooth_path_not_a_jump():
+    """The road model's route switches from lane -1 to the exit lane -4 at one s; the stack gets a drivable path."""
+    import numpy as np
+
+    from simplatform.engine.run import cached_road_network
+    from simplatform.harness.route_topics import sample
+
+    net = cached_road_network(LIBRARY_MAP)
+    segments = route_segments(net, ("4", -1, 850.0), goal_point=(5711.71, 494.926, 5.0))
+    assert [(g.road_id, g.lane_id) for g in segments][:2] == [("4", -1), ("4", -4)]  # a 3-lane change
+    route = sample(net, segments, 2.0)
+    step = np.hypot(np.diff(route.x), np.diff(route.y))
+    assert step.max() < 2.5                                     # no lateral jump between waypoints
+    turn = np.abs(np.angle(np.exp(1j * np.diff(np.arctan2(np.diff(route.y), np.diff(route.x))))))
+    assert turn.max() < 0.1                                     # and no kink: a cosine blend over >= 120 m
