@@ -20,8 +20,8 @@ Channel model (per message and receiver, independent draws):
 ``V2XRadio`` is the rig sensor on the ego: every step it lets each equipped
 vehicle broadcast a BSM at ``bsm_rate_hz``, each roadside unit send SPaT of
 its signals and, if it has them, its MAP and its roadside perception at
-``rsu_rate_hz``, transmits the event messages the scenario posted
-(:meth:`V2XRadio.post`), and returns what reached the ego by now.  Standing
+``rsu_rate_hz``, transmits (and repeats while valid) the event messages the
+scenario posted (:meth:`V2XRadio.post`), and returns what reached the ego by now.  Standing
 alone it takes its roadside units from its parameters and treats every other
 vehicle as equipped; :meth:`V2XRadio.configure` gives it the scenario's
 (``simplatform.harness.v2x`` does so from the entities' ``v2x.*`` properties).
@@ -154,6 +154,7 @@ class V2XNetwork:
 _DEFAULTS = {
     "range_m": 300.0, "base_loss": 0.01, "loss_exponent": 3.0, "nlos_loss": 0.5, "latency_s": 0.02,
     "jitter_s": 0.005, "bsm_rate_hz": 10.0, "rsu_rate_hz": 10.0, "roadside_units": [], "frame_id": None,
+    "event_repeat_s": 0.1,
 }
 
 
@@ -178,6 +179,7 @@ class V2XRadio:
                                     p.float("latency_s", minimum=0.0), p.float("jitter_s", minimum=0.0))
         self.bsm_period = 1.0 / p.float("bsm_rate_hz", minimum=1e-3)
         self.rsu_period = 1.0 / p.float("rsu_rate_hz", minimum=1e-3)
+        self.event_repeat = p.float("event_repeat_s", minimum=0.0)
         units = p.raw("roadside_units")
         if not isinstance(units, list):
             raise config.error("roadside_units must be a list", "roadside_units")
@@ -188,7 +190,7 @@ class V2XRadio:
         self.occluder: Any = None
         self.signal_timing: SignalTiming | None = None
         self.network = V2XNetwork(self.channel, config.rng())
-        self._events: list[EventMessage] = []
+        self._events: list[tuple[float, EventMessage]] = []
         self._next_bsm = 0.0
         self._next_rsu = 0.0
         self._count = 0
@@ -208,8 +210,13 @@ class V2XRadio:
 
     def post(self, event: EventMessage) -> None:
         """An event message sent at ``event.time``: transmitted at the next ``sense`` from its sender's
-        position then (the RSU's, or the entity's), with its own send time, so latency counts from it."""
-        self._events.append(event)
+        position then (the RSU's, or the entity's), with its own send time, so latency counts from it.
+
+        The sender repeats it every ``event_repeat_s`` while it is valid (0: once), as a DENM's
+        originating station does (ETSI EN 302 637-3 §6.1.2.3, ``repetitionInterval`` within
+        ``validityDuration``): at the edge of the range one copy is likely lost, the repetitions
+        get through.  The repetitions are the same message (same object, same event time)."""
+        self._events.append((event.time, event))
 
     def sense(self, snapshot: WorldSnapshot, scene: Any = None) -> list[Any]:
         ego = snapshot.ego or self.config.name
@@ -227,10 +234,18 @@ class V2XRadio:
             messages.append(msg)
             ranges.append(self.ranges.get(name))
 
-        due, self._events = ([e for e in self._events if e.time <= t + 1e-9],
-                             [e for e in self._events if e.time > t + 1e-9])
-        for event in due:
-            send(event.time, self._sender_position(event, snapshot, antenna), event, event.sender)
+        pending = []
+        for when, event in self._events:
+            if when > t + 1e-9:
+                pending.append((when, event))
+                continue
+            send(when, self._sender_position(event, snapshot, antenna), event, event.sender)
+            following = when + self.event_repeat
+            while self.event_repeat > 0 and following <= t + 1e-9:
+                following += self.event_repeat  # the radio was not sensed for a while: the skipped copies are gone
+            if self.event_repeat > 0 and following <= event.time + event.validity_s + 1e-9:
+                pending.append((following, event))
+        self._events = pending
         if t + 1e-9 >= self._next_bsm:
             self._next_bsm = t + self.bsm_period
             self._count = (self._count + 1) % 128
