@@ -109,10 +109,15 @@ class TestConfig:
     all_metrics: bool = False
     """False: the always-on metrics and those the requirements name (faster); True: every metric."""
 
-    def rig_config(self, scenario_id: str, *, map_has_geo_reference: bool) -> RigConfig:
+    def rig_config(self, scenario_id: str, *, map_has_geo_reference: bool, v2x: bool = False) -> RigConfig:
+        """The named rig, or the default one (+ a V2X radio at the step rate when the scenario has V2X)."""
         if self.rig is None:
             lidar = self.stack is not None and self.stack.stack_class == LIDAR_STACK
             rig = default_rig(gnss=map_has_geo_reference, lidar=lidar)
+            if v2x:
+                from .v2x import default_radio
+
+                rig = RigConfig(rig.name, rig.sensors + (default_radio(round(1.0 / self.dt)),))
         elif isinstance(self.rig, RigConfig):
             rig = self.rig
         else:

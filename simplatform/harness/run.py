@@ -8,7 +8,9 @@ metrics and opens the stack session; ``stack_setup`` hands the stack its
 ``StackSetup``; each step ``observations`` gives the stack the bridge
 messages of the topics due, its control drives the ego through the native
 backend, and ``on_step`` feeds the metrics (t = 0 included, from
-``on_start``) and the report's trace.  With ``config.stack`` None the
+``on_start``) and the report's trace.  The scenario's V2X world
+(``.v2x.V2XWiring``: roadside units, equipped vehicles, storyboard
+messages) reaches the ego's radios; warnings are timed at first delivery.  With ``config.stack`` None the
 storyboard drives the ego and only the metrics and the trace run.
 
 A stack fault (``StackError``/``StackTimeout``: crash, hang, garbage,
@@ -40,9 +42,10 @@ from .observe import Observer, registry_for
 from .route_topics import goal_of, mounts_message, route_info_message, route_message, route_segments, sample
 from .stack_choice import open_session
 from .trace import TraceRecorder
+from .v2x import V2XWiring
+from .v2x_scenario import read_scenario
 
 _STATIC_WORLDS: dict[int, tuple[Any, Any]] = {}
-V2X_COMMAND = "simplatform.v2x"
 
 
 def _static_world(road: Any) -> Any:
@@ -106,27 +109,8 @@ class _TestRun:
         self.driver = _SessionDriver() if config.stack is not None else None
         self.setup_message: StackSetup | None = None
         self.artifacts: dict[str, str] = {}
-        self.v2x_warnings: list[Any] = []
+        self.v2x = V2XWiring()
 
-    def v2x_handler(self, kind: str, content: str) -> None:
-        """``CustomCommandAction type="simplatform.v2x"`` (/work/notes/v2x_convention.md): a warning the
-        storyboard sends now; the metrics time the ego's reaction from it.  A handler the caller gave
-        for the same type still gets the command."""
-        from metrics import V2XWarning
-
-        try:
-            doc = json.loads(content) if content.strip() else {}
-        except json.JSONDecodeError:
-            doc = {}
-        label = "/".join(str(doc[k]) for k in ("application", "message") if doc.get(k)) or content[:80]
-        warning = V2XWarning(float(self.engine.time) if self.engine is not None else 0.0, label)
-        self.v2x_warnings.append(warning)
-        add = getattr(self.suite, "add_v2x_warning", None)  # metrics: requests_for_metrics.md (1)
-        if callable(add):
-            add(warning)
-        user = self.config.custom_handlers.get(V2X_COMMAND)
-        if user is not None:
-            user(kind, content)
 
     # ----------------------------------------------------------- hooks
     def start(self, engine: Any) -> None:
@@ -145,9 +129,13 @@ class _TestRun:
         self.suite = MetricSuite(context, self.requirements, all_metrics=config.all_metrics)
         if config.trace_hz > 0 and config.out_dir is not None:
             self.trace = TraceRecorder(config.trace_hz, config.dt, net)
-        self.on_step(engine)  # the world at t = 0
+        has_v2x = read_scenario(engine.scenario, engine.ego).any
         if self.driver is not None:
-            self._open_stack(engine, net, waypoints, stop_lines)
+            self._open_stack(engine, net, waypoints, stop_lines, has_v2x)
+        else:  # the ego still listens (a default radio), so that warnings are timed at delivery
+            self.v2x.bind(engine, None, dt=config.dt, static_world=_static_world(net) if has_v2x and net else None,
+                          seed=config.seed, scenario_id=self.scenario_id)
+        self.on_step(engine)  # the world at t = 0
 
     def _route(self, engine: Any, net: Any, goal: tuple[float, float, float] | None) -> Any:
         t = engine.table
@@ -162,19 +150,21 @@ class _TestRun:
                                   prefer=engine.routes.preferred.get(i, ()))
         return sample(net, segments, self.config.route_spacing)
 
-    def _open_stack(self, engine: Any, net: Any, waypoints: Any, stop_lines: tuple[Any, ...]) -> None:
+    def _open_stack(self, engine: Any, net: Any, waypoints: Any, stop_lines: tuple[Any, ...], has_v2x: bool) -> None:
         from sensors.gnss import GeoReference
 
         config = self.config
         geo = GeoReference.from_header(net.header) if net is not None else None
-        rig = config.rig_config(self.scenario_id, map_has_geo_reference=geo is not None)
+        rig = config.rig_config(self.scenario_id, map_has_geo_reference=geo is not None, v2x=has_v2x)
         registry = registry_for(rig, ground_truth_objects=config.ground_truth_objects)
         latched = {"/sensors/mounts": mounts_message(rig.sensors)}
         route_msg = route_message(waypoints) if waypoints is not None else None
         if waypoints is not None:
             latched.update({"/route": route_msg, "/route/info": route_info_message(waypoints, stop_lines)})
         static = _static_world(net) if net is not None else None
-        self.observer = Observer(rig, registry, config.dt, static_world=static, geo_reference=geo, latched=latched)
+        self.v2x.bind(engine, rig, dt=config.dt, static_world=static, seed=config.seed, scenario_id=self.scenario_id)
+        self.observer = Observer(self.v2x.other_sensors(rig), registry, config.dt, static_world=static,
+                                 geo_reference=geo, latched=latched)
         vehicle = _vehicle_parameters(engine, set_speed=config.init_speed_is_set_speed) \
             if config.vehicle_parameters else {}
         stack_config = config.stack
@@ -190,13 +180,27 @@ class _TestRun:
         return self.setup_message
 
     def observations(self, snapshot: Any) -> dict[str, Any]:
-        return self.observer.observe(snapshot)
+        out = self.observer.observe(snapshot)
+        out.update(self.v2x.observe(snapshot))  # /v2x/<radio> when due
+        self._warnings_to_metrics()
+        return out
 
     def on_step(self, engine: Any) -> None:
         snapshot = engine.snapshot()
+        if self.driver is None and self.v2x.equipped:
+            self.v2x.observe(snapshot)
+            self._warnings_to_metrics()
         self.suite.observe(snapshot)
         if self.trace is not None:
             self.trace.observe(snapshot)
+
+    def _warnings_to_metrics(self) -> None:
+        """V2X warnings first delivered to the ego this step: the reaction metric times the response."""
+        fresh = self.v2x.new_warnings()
+        add = getattr(self.suite, "add_v2x_warning", None)  # metrics: /work/notes/requests_for_metrics.md (1)
+        if callable(add):
+            for warning in fresh:
+                add(warning)
 
     # ------------------------------------------------------------- end
     def close(self) -> str:
@@ -238,7 +242,7 @@ class _TestRun:
             scores["driving_score"] = float(evaluation.leaderboard.driving_score)
         events = base.events + (evaluation.events if evaluation is not None else ())
         if not any(e.kind == "v2x_warning" for e in events):  # the metrics did not take them (yet): keep them
-            events += tuple(MetricEvent(w.time, "v2x_warning", (), None, w.message) for w in self.v2x_warnings)
+            events += tuple(MetricEvent(w.time, "v2x_warning", (), None, w.message) for w in self.v2x.warnings())
         return replace(base, verdict=verdict, error=error, requirements=tuple(verdicts),
                        end_reason="stack_error" if error and base.end_reason != "stack_error" else base.end_reason,
                        metrics={**base.metrics, **(evaluation.scalars() if evaluation is not None else {})},
@@ -259,7 +263,7 @@ def run_test(spec: Any, config: TestConfig | None = None) -> ScenarioResult:
     run_config = RunConfig(
         dt=config.dt, seed=config.seed, out_dir=config.out_dir, csv=config.csv, record=config.record,
         max_time=config.max_time, ego=config.ego, vehicle_model=config.vehicle_model,
-        custom_handlers={**config.custom_handlers, V2X_COMMAND: run.v2x_handler}, on_start=run.start, on_step=run.on_step,
+        custom_handlers={**config.custom_handlers, **run.v2x.handlers()}, on_start=run.start, on_step=run.on_step,
         stack=driver, observations=run.observations if driver is not None else None,
         stack_setup=run.stack_setup if driver is not None else None)
     base, error = None, ""

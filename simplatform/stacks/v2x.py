@@ -130,8 +130,10 @@ class V2XAwareness:
         for d in _documents(msg):
             kind = str(d.get("message", "")).upper()
             app = str(d.get("application", "")).upper()
-            if kind == "BSM" and isinstance(d.get("sender"), str):
-                self.bsm[d["sender"]] = (float(d.get("x", 0.0)), float(d.get("y", 0.0)), float(d.get("speed", 0.0)))
+            if app in HANDLED and kind not in ("SPAT", "MAP"):
+                self._warning(d, kind, app, now)  # a warning application, whatever set carries it (FCW in a BSM)
+            elif kind == "BSM" and isinstance(d.get("sender"), str):
+                self.bsm[d["sender"]] = (float(d.get("x") or 0.0), float(d.get("y") or 0.0), float(d.get("speed") or 0.0))
             elif kind == "SPAT" and isinstance(d.get("movements"), list):
                 for m in d["movements"]:
                     state = J2735_STATES.get(str(m.get("state", "")).lower())

@@ -117,3 +117,18 @@ def test_a_route_that_changes_lanes_for_an_exit_is_a_smooth_path_not_a_jump():
     assert step.max() < 2.5                                     # no lateral jump between waypoints
     turn = np.abs(np.angle(np.exp(1j * np.diff(np.arctan2(np.diff(route.y), np.diff(route.x))))))
     assert turn.max() < 0.1                                     # and no kink: a cosine blend over >= 120 m
+
+
+LIBRARY_FCW = Path(__file__).resolve().parents[2] / "scenarios" / "cooperative" / "v2x_fcw_v80_open_day.xosc"
+
+
+@pytest.mark.skipif(not LIBRARY_FCW.is_file(), reason="the scenario library's V2X FCW scenario is not there")
+def test_a_storyboard_v2x_warning_reaches_the_stack_over_its_radio_and_is_timed_at_delivery():
+    """FCW at t = 1 s (simplatform.v2x message): the default rig gets a radio, the warning is delivered one
+    step later (latency), logged as a v2x_warning event, and the reference stack slows down for it."""
+    result = run_test(LIBRARY_FCW, TestConfig(dt=0.05))
+    (warning,) = [e for e in result.events if e.kind == "v2x_warning"]
+    assert warning.detail == "FCW/BSM" and 1.0 < warning.time <= 1.15
+    assert result.metrics["collisions"] == 0 and result.metrics["decel_max"] > 3.0
+    scripted = run_test(LIBRARY_FCW, TestConfig(dt=0.05, stack=None))  # no stack: a default radio still listens
+    assert [e.time for e in scripted.events if e.kind == "v2x_warning"] == [warning.time]
