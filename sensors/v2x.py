@@ -232,7 +232,8 @@ class V2XRadio:
             times.append(when)
             senders.append(pos)
             messages.append(msg)
-            ranges.append(self.ranges.get(name))
+            unit = next((u for u in self.units if u.name == name), None)
+            ranges.append(unit.range_m if unit is not None and unit.range_m is not None else self.ranges.get(name))
 
         pending = []
         for when, event in self._events:

@@ -175,8 +175,6 @@ class Planner:
         leaders += [Leader(gap, 0.0, advice.reason + " hazard") for gap in advice.stop_gaps]
         leaders.append(Leader(route.length - s_front + p.idm_min_gap - p.stop_margin, 0.0, "route end"))
         accel, reason = idm(p, v, v0), "free"
-        if advice.speed_factor < 1.0 and reason == "free":
-            reason = advice.reason
         for lead in leaders:
             a = idm(p, v, v0, lead.gap, lead.speed)
             if a < accel:
@@ -184,6 +182,8 @@ class Planner:
         for bound, why in ((advice.accel_bound, advice.reason + " speed limit"), (glosa, glosa_reason)):
             if bound < accel:
                 accel, reason = bound, why
+        if advice.speed_factor < 1.0 and advice.reason not in reason:
+            reason = f"{reason} [{advice.reason}: desired speed x{advice.speed_factor:g}]"
         accel = max(accel, -p.max_decel)
         aeb = self._aeb(sc, s_front, d_ego, corridor, v)
         if aeb:
