@@ -72,6 +72,8 @@ class StackParameters:
     """... and at most this far beside the route (adjacent lanes and shoulders)."""
     warning_crossing_lateral: float = 80.0
     """... or this far for traffic that crosses the route (ICW, LTA, VRUCW, RLVW)."""
+    yield_speed_factor: float = 0.85
+    """Desired speed while making way for an emergency vehicle (EVW)."""
     advisory_decel: float = 1.5
     """Braking towards a broadcast speed limit (SLW, IVS)."""
     light_visibility: float = math.inf

@@ -188,8 +188,33 @@ class Planner:
         aeb = self._aeb(sc, s_front, d_ego, corridor, v)
         if aeb:
             return Plan(-p.aeb_decel, self.target_offset, True, "AEB")
-        self._mobil(ego.time, sc, route, s_ego, s_front, s_rear, d_ego, v, v0, half_lane)
+        if advice.make_way:
+            self._make_way(ego.time, sc, route, s_ego, s_front, s_rear, d_ego, v, v0, half_lane)
+        else:
+            self._mobil(ego.time, sc, route, s_ego, s_front, s_rear, d_ego, v, v0, half_lane)
         return Plan(accel, self.target_offset, False, reason)
+
+    def _make_way(self, t: float, sc: Scene, route: RoutePath, s_ego: float, s_front: float, s_rear: float,
+                  d_ego: float, v: float, v0: float, half_lane: float) -> None:
+        """EVW: leave the lane of an emergency vehicle coming from behind, right first, when the new
+        follower need not brake harder than ``safe_decel`` (MOBIL's safety criterion, Kesting 2007)."""
+        p = self.p
+        if abs(d_ego - self.target_offset) > 0.3 or t - self.last_change < p.lane_change_cooldown:
+            return
+        width = 2 * half_lane
+        current = int(round(self.target_offset / width)) if width > 0 else 0
+        span = (s_ego, s_ego + p.lane_change_lookahead)
+        for side in (-1, +1):
+            lane = current + side
+            room = route.attribute_min("lanes_left" if lane > 0 else "lanes_right", *span) if lane != 0 else math.inf
+            if lane != 0 and abs(lane) > room:
+                continue
+            follower = self._leader_in(sc, s_front, s_rear, lane * width, half_lane, ahead=False)
+            if follower is not None and idm(p, max(follower.speed, 0.0), v0, follower.gap, v) < -p.safe_decel:
+                continue
+            self.target_offset = lane * width
+            self.last_change = t
+            return
 
     def _warned(self, ego: EgoState, warnings: list[Warning]) -> bool:
         for w in warnings:

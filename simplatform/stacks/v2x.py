@@ -14,7 +14,10 @@ with a ``message`` set name; see ``sensors.v2x_messages``).
   m of the route (``warning_crossing_lateral`` for traffic crossing it: ICW,
   LTA, VRUCW, RLVW).  A warning without a position is always relevant.
 * Responses (what the planner does with a relevant warning):
-  - every one lowers the desired speed to ``warning_speed_factor`` of it;
+  - every one lowers the desired speed to ``warning_speed_factor`` of it,
+    except an emergency vehicle (EVW): ``yield_speed_factor``, and when it
+    comes from behind in the ego's lane, a move to a free neighbour lane
+    (right first), the MOBIL safety criterion for the new follower;
   - a stationary hazard in the ego's lane ahead (no entity, or an entity
     whose last known speed is below 1 m/s: HLW obstacle, FCW stopped car,
     TJW queue end) becomes a virtual stopped leader, so the ego prepares to
@@ -98,6 +101,8 @@ class Constraint:
     stop_gaps: tuple[float, ...] = ()
     """Gaps (m, from the front bumper) to virtual stopped leaders."""
     accel_bound: float = math.inf
+    make_way: bool = False
+    """An emergency vehicle approaches from behind in the ego's lane: move to a free neighbour lane."""
     reason: str = ""
 
 
@@ -160,7 +165,8 @@ class V2XAwareness:
     def constraint(self, now: float, route: RoutePath, s_ego: float, d_target: float, v: float) -> Constraint:
         """The responses to the relevant warnings (see the module docstring)."""
         p = self.p
-        factor, gaps, bound, reasons = 1.0, [], math.inf, []
+        factor, gaps, bound, reasons, make_way = 1.0, [], math.inf, [], False
+        half_lane = 0.5 * route.attribute_at("lane_width", s_ego)
         for w in self.warnings.values():
             if not w.valid(now):
                 continue
@@ -184,12 +190,18 @@ class V2XAwareness:
                     if needed >= 0.8 * p.advisory_decel:
                         bound = min(bound, -max(needed, p.advisory_decel))
                 continue
+            in_lane = d is not None and abs(d - d_target) < half_lane + 0.5
+            if w.application == "EVW":
+                # pull over: move out of its lane, and ease off (a hard stop in its path is worse)
+                factor = min(factor, p.yield_speed_factor)
+                make_way = make_way or (in_lane and along is not None and along < 0)
+                continue
             factor = min(factor, p.warning_speed_factor)
             stationary = w.entity is None or (speed is not None and speed < 1.0)
-            if along is not None and stationary and w.application not in BEHIND | CROSSING \
-                    and along > 0 and abs(d - d_target) < 0.5 * route.attribute_at("lane_width", s_ego) + 0.5:
+            if along is not None and stationary and w.application not in BEHIND | CROSSING and along > 0 and in_lane:
                 gaps.append(along - p.front_length - 2.0)
-        return Constraint(factor, tuple(gaps), bound, "V2X " + ",".join(sorted(set(reasons))) if reasons else "")
+        reason = "V2X " + ",".join(sorted(set(reasons))) if reasons else ""
+        return Constraint(factor, tuple(gaps), bound, make_way, reason)
 
     # ------------------------------------------------------------------ signals
     def lights(self, lights: Mapping[int, int], stop_lines: list[tuple[float, int]], s_front: float) -> dict[int, int]:
