@@ -220,9 +220,11 @@ class V2XRadio:
 
     def sense(self, snapshot: WorldSnapshot, scene: Any = None) -> list[Any]:
         ego = snapshot.ego or self.config.name
+        t = snapshot.time
+        if t + 1e-9 < min([self._next_bsm, self._next_rsu] + [when for when, _ in self._events]):
+            return self.network.receive(ego, t)  # nothing to send this step: only deliveries
         antenna = np.asarray(sensor_transform(snapshot, self.config.mount).translation, dtype=float)
         receivers = {ego: antenna}
-        t = snapshot.time
         times: list[float] = []
         senders: list[np.ndarray] = []
         messages: list[Any] = []
