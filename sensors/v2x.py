@@ -163,7 +163,8 @@ def _rsu(entry: Mapping[str, Any], config: SensorConfig) -> RoadsideUnit:
         return RoadsideUnit(
             name=str(entry["name"]), x=float(entry["x"]), y=float(entry["y"]), z=float(entry.get("z", 5.0)),
             signals=tuple(str(s) for s in entry.get("signals", ())), intersection=str(entry.get("intersection", "")),
-            map_lanes=tuple(MapLane(str(l["road"]), int(l["lane"]), l.get("signal_group")) for l in entry.get("map_lanes", ())),
+            map_lanes=tuple(MapLane(str(lane["road"]), int(lane["lane"]), lane.get("signal_group"))
+                            for lane in entry.get("map_lanes", ())),
             perception_range_m=float(entry.get("perception_range_m", 0.0)),
             range_m=float(entry["range_m"]) if entry.get("range_m") is not None else None)
     except (KeyError, TypeError, ValueError) as exc:

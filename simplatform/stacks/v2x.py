@@ -138,13 +138,15 @@ class V2XAwareness:
             if app in HANDLED and kind not in ("SPAT", "MAP"):
                 self._warning(d, kind, app, now)  # a warning application, whatever set carries it (FCW in a BSM)
             elif kind == "BSM" and isinstance(d.get("sender"), str):
-                self.bsm[d["sender"]] = (float(d.get("x") or 0.0), float(d.get("y") or 0.0), float(d.get("speed") or 0.0))
+                self.bsm[d["sender"]] = (float(d.get("x") or 0.0), float(d.get("y") or 0.0),
+                                         float(d.get("speed") or 0.0))
             elif kind == "SPAT" and isinstance(d.get("movements"), list):
                 for m in d["movements"]:
                     state = J2735_STATES.get(str(m.get("state", "")).lower())
                     if state is not None and m.get("signal_group") is not None:
                         end = m.get("min_end_time")
-                        self.spat[signal_id(str(m["signal_group"]))] = Signal(state, None if end is None else float(end))
+                        end = None if end is None else float(end)
+                        self.spat[signal_id(str(m["signal_group"]))] = Signal(state, end)
             elif kind in WARNING_MESSAGES or app in HANDLED:
                 self._warning(d, kind, app, now)
 

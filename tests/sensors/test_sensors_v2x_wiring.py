@@ -41,8 +41,8 @@ def run(r: V2XRadio, steps: range, *states, signals=None) -> list[tuple[float, o
 
 
 def hazard(sender: str, time: float, **kw) -> EventMessage:
-    return EventMessage(sender, time, "DENM", "HLW", "obstacle_on_road", 250.0, 0.0, validity_s=kw.pop("validity_s", 5.0),
-                        **kw)
+    validity = kw.pop("validity_s", 5.0)
+    return EventMessage(sender, time, "DENM", "HLW", "obstacle_on_road", 250.0, 0.0, validity_s=validity, **kw)
 
 
 def test_an_event_fired_at_t_arrives_at_t_plus_latency_from_a_unit_in_range_only():
