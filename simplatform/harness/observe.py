@@ -59,6 +59,7 @@ class Observer:
         self.dt = dt
         self.static_world = static_world
         self.latched = dict(latched or {})
+        self._lights: tuple[Any, Any] | None = None  # (signal states, their message): most steps change none
         self.topics = {spec.sensor: [] for spec in registry if spec.sensor}
         for spec in registry:
             if spec.sensor:
@@ -75,7 +76,7 @@ class Observer:
         if VEHICLE_STATUS in due:
             out[VEHICLE_STATUS] = observations.vehicle_status(snapshot)
         if TRAFFIC_LIGHTS in due:
-            out[TRAFFIC_LIGHTS] = observations.traffic_lights(snapshot.signals)
+            out[TRAFFIC_LIGHTS] = self._traffic_lights(snapshot.signals)
         if "/ground_truth/objects" in due:
             out["/ground_truth/objects"] = observations.ground_truth_objects(snapshot)
         scene = None
@@ -88,6 +89,12 @@ class Observer:
             self._add(cfg, output, out)
         out[CLOCK] = observations.clock(snapshot.time)
         return out
+
+    def _traffic_lights(self, signals: Mapping[str, str]) -> Any:
+        """The message is a pure function of the states (no stamp) and immutable: rebuilt only on a change."""
+        if self._lights is None or self._lights[0] != signals:
+            self._lights = (dict(signals), observations.traffic_lights(signals))
+        return self._lights[1]
 
     def _add(self, cfg: Any, output: Any, out: dict[str, Any]) -> None:
         topics = self.topics.get(cfg.name, [])

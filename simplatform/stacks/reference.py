@@ -44,6 +44,7 @@ class ReferenceStack:
         self.mounts: dict[str, Any] = {}
         self.tracker = Tracker(measurement_noise=0.25, by_id=True)
         self.lights: dict[int, int] = {}
+        self._lights_msg: Any = None
         self.plan: Plan | None = None
         self.events: list[tuple[float, str]] = []
         self._route_info = inputs.RouteInfo()
@@ -76,8 +77,10 @@ class ReferenceStack:
             return self._stamped(clock, 0.0, self.params.max_decel, 0.0)   # blind: stand still
         ego = inputs.ego_state(clock, odometry)
         self.perceive(observations, ego)
-        if inputs.TRAFFIC_LIGHTS in observations:
-            self.lights = inputs.traffic_lights(observations[inputs.TRAFFIC_LIGHTS])
+        lights = observations.get(inputs.TRAFFIC_LIGHTS)
+        if lights is not None and lights is not self._lights_msg:  # the same (immutable) message: same states
+            self._lights_msg = lights
+            self.lights = inputs.traffic_lights(lights)
         for topic in sorted(t for t in observations if t.startswith("/v2x/")):
             self.v2x.update(observations[topic], ego.time)
         if ego.time >= self._next_plan - 1e-9:
