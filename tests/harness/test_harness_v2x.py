@@ -148,3 +148,18 @@ def test_the_reference_stack_brakes_earlier_with_v2x_and_the_metric_times_its_re
     assert 0.1 < reaction <= 1.5   # a planning cycle, the speed controller and the vehicle's lag
     if "v2x_reaction_time_max" in with_v2x.metrics:   # the metrics take warnings during the run
         assert with_v2x.metrics["v2x_reaction_time_max"] == pytest.approx(reaction, abs=1e-9)
+
+
+@pytest.mark.slow
+def test_v2x_reaches_a_rosbridge_stack_as_it_reaches_an_in_process_one():
+    """The /v2x/<radio> messages ride in the same observations as the other sensors: the stack run
+    as its own process over rosbridge drives exactly as the in-process one (same metrics, same
+    delivered warning)."""
+    from simplatform.harness import ros_stack
+
+    inprocess = run_test(ICW_BLOCKED, TestConfig())
+    rosbridge = run_test(ICW_BLOCKED, TestConfig(stack=ros_stack()))
+    assert not rosbridge.error
+    assert rosbridge.metrics == inprocess.metrics
+    warnings = [[(e.time, e.detail) for e in r.events if e.kind == "v2x_warning"] for r in (inprocess, rosbridge)]
+    assert warnings[0] == warnings[1] and len(warnings[0]) == 1
