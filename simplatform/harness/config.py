@@ -3,7 +3,12 @@
 ``TestConfig()`` runs the reference stack in-process with the default rig —
 one ideal object-list sensor (360°, 200 m, occlusion kept, 10 Hz), an IMU
 (20 Hz) and, when the map has a ``<geoReference>``, a GNSS (10 Hz).  The
-lidar variant gets a VLP-16 on the roof instead of the object list.
+lidar variant gets a VLP-16 on the roof instead of the object list.  When
+the scenario has V2X (roadside units, ``v2x.equipped`` entities or
+``simplatform.v2x`` messages) the default rig also gets a V2X radio ``v2x``
+at the step rate (``/v2x/v2x``; ``simplatform.harness.v2x``): the ego is
+equipped exactly when its rig has a ``v2x`` sensor, so a rig of your own
+without one runs the scenario without V2X.
 ``TestConfig(stack=None)`` plays the scenario as written: its storyboard
 drives the ego (esmini-like playback), and the metrics still score it.
 ``ros_stack(...)`` gives the ``StackConfig`` that runs a Python stack class
