@@ -35,7 +35,6 @@ The ego is equipped when the rig has a ``v2x`` sensor.  A run without a stack
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -198,8 +197,3 @@ class V2XWiring:
     def equipped(self) -> bool:
         return bool(self.radios)
 
-
-def first_delivery(wiring: V2XWiring, application: str) -> float:
-    """When a message of ``application`` first reached the ego (inf: never)."""
-    times = [t for t, _, m in wiring.log if getattr(m, "application", "") == application]
-    return min(times, default=math.inf)
