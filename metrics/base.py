@@ -57,7 +57,7 @@ class Metric(ABC):
 
     Subclasses set ``name``, ``scalars`` and ``requires`` (context fields that
     must be present: "road", "route", "goal", "stop_lines", "conflict_zones",
-    "acc_set_speed", "v2x_warnings"), and implement ``observe`` and ``result``.
+    "acc_set_speed", "v2x_warnings"; ``"a|b"`` is met by either), and implement ``observe`` and ``result``.
     ``observe`` receives the shared :class:`~metrics.frame.StepFrame` so that
     per-step geometry (ego index, boxes, pair arrays) is computed once.  The
     suite calls ``observe_block`` with a :class:`~metrics.block.StepBlock`
@@ -140,7 +140,7 @@ def all_scalars() -> dict[str, tuple[type[Metric], ScalarSpec]]:
 
 def _load_builtin() -> None:
     # Importing the modules runs their @register_metric decorators.
-    from metrics import comfort, function, kinematics, road_rules, route, safety, signals  # noqa: F401
+    from metrics import comfort, function, kinematics, road_rules, route, safety, signals, v2x  # noqa: F401
 
 
 class SeriesRecorder:

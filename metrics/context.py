@@ -12,7 +12,7 @@ metrics do not import the road package.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -77,12 +77,49 @@ class ConflictZone:
     vertices: tuple[tuple[float, float], ...]
 
 
+ADVISORY_APPLICATIONS = frozenset({"SLW", "IVS", "GLOSA"})
+"""Speed advice rather than a hazard (ETSI TS 103 301 IVI, SAE J2945/x SPaT-based GLOSA): the response
+is slowing to the advised speed, not an evasive manoeuvre (``metrics.v2x``)."""
+
+
 @dataclass(frozen=True)
 class V2XWarning:
-    """A warning sent to the ego at ``time`` (s); the reaction metric times the response."""
+    """A warning delivered to the ego at ``time`` (s); the reaction metric times the response.
+
+    ``message`` is the harness's label ``"<application>/<message set>"``
+    (``simplatform.harness.v2x.label``, e.g. ``"FCW/BSM"``, ``"SLW/IVI"``);
+    free text is accepted.  ``application`` names the application when the
+    label does not (empty: taken from the label's part before ``/``).
+    ``advised_speed`` (m/s) is the speed a speed-limit or signage advisory
+    asks for (the convention's ``payload.speed_limit_kmh``,
+    /work/notes/v2x_convention.md); ``from_event`` fills both.
+    """
 
     time: float
     message: str
+    application: str = ""
+    advised_speed: float | None = None
+
+    @classmethod
+    def from_event(cls, time: float, application: str, message_set: str,
+                   payload: Mapping[str, Any] | None = None) -> "V2XWarning":
+        """A warning from a ``simplatform.v2x`` event (application, message set, JSON payload)."""
+        label = "/".join(x for x in (application, message_set) if x)
+        kmh = (payload or {}).get("speed_limit_kmh")
+        advised = float(kmh) / 3.6 if isinstance(kmh, (int, float)) and not isinstance(kmh, bool) else None
+        return cls(float(time), label, application, advised)
+
+    @property
+    def kind(self) -> str:
+        """The application in upper case ("" when neither ``application`` nor the label names one)."""
+        if self.application:
+            return self.application.strip().upper()
+        head, sep, _ = self.message.partition("/")
+        return head.strip().upper() if sep and head.strip().isalnum() else ""
+
+    @property
+    def is_advisory(self) -> bool:
+        return self.kind in ADVISORY_APPLICATIONS
 
 
 @dataclass(frozen=True)
@@ -147,7 +184,12 @@ class ScenarioContext:
     ``background`` are the actors whose mean speed is the Leaderboard's
     minimum-speed reference (``MinimumSpeedRouteTest``); ``emergency_vehicles``
     are checked by the yield test; ``stop_lines`` may be derived from the road
-    with :func:`metrics.signals.stop_lines_from_road`.
+    with :func:`metrics.signals.stop_lines_from_road` and ``conflict_zones``
+    (one per junction) with :func:`metrics.junctions.conflict_zones_from_road`.
+    ``v2x_expected`` says the run may deliver V2X warnings that are not known
+    yet (``MetricSuite.add_v2x_warning``): the reaction metric is then built
+    even while ``v2x_warnings`` is empty, and a run that never gets one reports
+    ``v2x_unanswered = 0`` and ``v2x_reaction_time_max = 0``.
     """
 
     road: Any = None
@@ -156,6 +198,7 @@ class ScenarioContext:
     acc_set_speed: float | None = None
     acc_time_gap: float = 1.8
     v2x_warnings: tuple[V2XWarning, ...] = ()
+    v2x_expected: bool = False
     stop_lines: tuple[StopLine, ...] = ()
     conflict_zones: tuple[ConflictZone, ...] = ()
     timeout: float | None = None
@@ -170,7 +213,12 @@ class ScenarioContext:
         return float(self.thresholds.get(name, default))
 
     def has(self, requirement: str) -> bool:
+        """Whether a field is given (non-empty tuple, not None, a True flag); ``"a|b"``: either."""
+        if "|" in requirement:
+            return any(self.has(part) for part in requirement.split("|"))
         value = getattr(self, requirement)
+        if isinstance(value, bool):
+            return value
         if isinstance(value, tuple):
             return len(value) > 0
         return value is not None

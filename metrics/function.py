@@ -1,5 +1,5 @@
-"""Function metrics: goal, blocking, ACC set-speed tracking and following, V2X reaction,
-yielding to emergency vehicles, scenario timeout."""
+"""Function metrics: goal, blocking, ACC set-speed tracking and following, yielding to emergency
+vehicles, scenario timeout (the V2X reaction is ``metrics.v2x``)."""
 
 from __future__ import annotations
 
@@ -182,46 +182,6 @@ class AdaptiveCruiseMetric(BlockMetric):
             scalars["following_thw_mean"] = float(np.mean(finite)) if finite.size else math.inf
             scalars["following_gap_kept"] = 100.0 * float(np.mean(thw >= self.context.acc_time_gap))
         return make_result(self, scalars, self.series, times)
-
-
-@register_metric
-class V2XReactionMetric(BlockMetric):
-    """Time from each V2X warning to the ego's response: the first step after the message with a
-    deceleration of at least ``v2x_response_decel`` (1.0 m/s²) or a standstill.  No response by
-    the end of the run is an infinite reaction time."""
-
-    name = "v2x_reaction"
-    requires = frozenset({"v2x_warnings"})
-    scalars = (ScalarSpec("v2x_reaction_time_max", "s", "time", "final", "slowest response to a V2X warning"),
-               ScalarSpec("v2x_unanswered", "1", "count", "count", "warnings without a response", event="v2x_unanswered"))
-
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        self._pending = sorted(context.v2x_warnings, key=lambda w: w.time)
-        self._decel = context.threshold("v2x_response_decel", 1.0)
-        self._answered: list[tuple[float, float, str]] = []
-
-    def observe_block(self, block: StepBlock) -> None:
-        if block.ego_index is None or not self._pending:
-            return
-        responding = (-block.ego_long_lat_accel[0] >= self._decel) | (np.abs(block.ego_col("speed")) < STOP_SPEED)
-        times = block.times.tolist()
-        for k in np.flatnonzero(responding).tolist():
-            while self._pending and self._pending[0].time <= times[k]:
-                w = self._pending.pop(0)
-                self._answered.append((w.time, times[k] - w.time, w.message))
-            if not self._pending:
-                break
-
-    def result(self) -> MetricResult:
-        events = [MetricEvent(t + dt, "v2x_response", (), dt, msg) for t, dt, msg in self._answered]
-        events += [MetricEvent(w.time, "v2x_unanswered", (), None, w.message) for w in self._pending]
-        worst = max(self._answered, key=lambda a: a[1], default=None)
-        value = math.inf if self._pending else (worst[1] if worst else 0.0)
-        when = self._pending[0].time if self._pending else (worst[0] + worst[1] if worst else None)
-        self.events = events
-        return make_result(self, {"v2x_reaction_time_max": value, "v2x_unanswered": len(self._pending)}, None,
-                           {"v2x_reaction_time_max": when})
 
 
 @register_metric

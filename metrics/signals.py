@@ -33,10 +33,16 @@ def is_red(line: StopLine, state: str | None) -> bool:
 
 @register_metric
 class TrafficControlMetric(BlockMetric):
-    """Red-light running, stop-sign running and stopping over a stop line, per :class:`StopLine`."""
+    """Red-light running, stop-sign running and stopping over a stop line, per :class:`StopLine`.
+
+    Built when the context has stop lines or a road: a road whose network has
+    no traffic light or stop sign (``stop_lines_from_road`` finds none, and no
+    explicit lines were given) has nothing to run, so each count is 0.
+    Without either there is no way to tell, and a requirement on these counts
+    gets an ``error`` verdict."""
 
     name = "traffic_control"
-    requires = frozenset({"stop_lines"})
+    requires = frozenset({"stop_lines|road"})
     scalars = (
         ScalarSpec("red_light_violations", "1", "count", "count", "stop lines crossed on red", event="red_light"),
         ScalarSpec("stop_sign_violations", "1", "count", "count", "stop lines crossed without stopping", event="stop_sign"),

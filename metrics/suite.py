@@ -12,9 +12,14 @@ The always-on metrics (collisions, surrogate safety, kinematics, comfort,
 blocking, lane centre, timeouts, emergency-vehicle yield) run in every
 scenario; road-, route-, signal- and goal-dependent metrics run when the
 context provides what they need; without explicit stop lines they are
-derived from the road's traffic lights and stop signs.  A requirement on a
-metric that cannot run gets an ``error`` verdict naming the missing context
-field.
+derived from the road's traffic lights and stop signs, and without explicit
+conflict zones each junction of the road is one
+(``metrics.junctions.conflict_zones_from_road``).  A requirement on a metric
+that cannot run gets an ``error`` verdict naming the missing context field.
+
+V2X warnings that become known during the run (a storyboard message
+delivered to the ego) are handed over with ``add_v2x_warning`` as they come;
+``ScenarioContext.v2x_expected`` builds the reaction metric before the first.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from typing import Any, Iterable, Mapping
 from metrics.base import Metric, metric_classes, scalar_spec
 from metrics.block import StepBlock
 from metrics.context import ScenarioContext
+from metrics.context import V2XWarning
 from metrics.coverage import CoverageObserver
+from metrics.junctions import conflict_zones_from_road
 from metrics.requirements import Requirement, RequirementSet
 from metrics.scores import LeaderboardScore, leaderboard_score, scenario_scores
 from metrics.signals import stop_lines_from_road
@@ -80,6 +87,8 @@ class MetricSuite:
                  *, extra_metrics: Iterable[str] = (), all_metrics: bool = True) -> None:
         if context.road is not None and not context.stop_lines and getattr(context.road, "signals", None):
             context = replace(context, stop_lines=stop_lines_from_road(context.road))
+        if context.road is not None and not context.conflict_zones and getattr(context.road, "junctions", None):
+            context = replace(context, conflict_zones=conflict_zones_from_road(context.road))
         self.context = context
         self.requirements = tuple(requirements)
         classes = metric_classes()
@@ -93,15 +102,38 @@ class MetricSuite:
         self.metrics: list[Metric] = []
         for name in sorted(wanted):
             cls = classes[name]
-            missing = sorted(r for r in cls.requires if not context.has(r))
+            missing = sorted(r.replace("|", " or ") for r in cls.requires if not context.has(r))
             if missing:
                 self.unavailable[name] = f"the scenario context has no {', '.join(missing)}"
                 continue
             self.metrics.append(cls(context))
         self.coverage = CoverageObserver(road=context.road)
+        self.v2x_warnings: list[V2XWarning] = list(context.v2x_warnings)
         self._buffer: list[WorldSnapshot] = []
         self._last_time: float | None = None
+        self._last_snapshot: WorldSnapshot | None = None
         self.steps = 0
+
+    def add_v2x_warning(self, warning: V2XWarning) -> None:
+        """A V2X warning delivered to the ego during the run (the harness calls this at delivery).
+
+        Call it before observing the steps after ``warning.time``; steps still
+        buffered are fine (the reaction metric measures from the warning's own
+        time over the whole recorded run).  When the context neither had
+        warnings nor ``v2x_expected`` but a requirement asked for the reaction
+        metric, the metric is built now, from the last evaluated step (the
+        state at delivery) on.
+        """
+        self.v2x_warnings.append(warning)
+        metric = next((m for m in self.metrics if m.name == "v2x_reaction"), None)
+        if metric is None and "v2x_reaction" in self.unavailable:
+            metric = metric_classes()["v2x_reaction"](replace(self.context, v2x_expected=True))
+            if self._last_snapshot is not None:
+                metric.observe_block(StepBlock([self._last_snapshot], self.context, None))
+            self.metrics.append(metric)
+            del self.unavailable["v2x_reaction"]
+        if metric is not None:
+            metric.add_warning(warning)
 
     def observe(self, snapshot: WorldSnapshot) -> None:
         if self._buffer:
@@ -123,11 +155,13 @@ class MetricSuite:
             metric.observe_block(block)
         self.coverage.observe_block(block)
         self._last_time = float(block.times[-1])
+        self._last_snapshot = block.snapshots[-1]
 
     def finish(self, *, parameters: Mapping[str, Any] | None = None, osc_features: Iterable[str] = ()) -> Evaluation:
         self.flush()
         results = {m.name: m.result() for m in self.metrics}
-        warnings = [MetricEvent(w.time, "v2x_warning", (), None, w.message) for w in self.context.v2x_warnings]
+        warnings = [MetricEvent(w.time, "v2x_warning", (), None, w.message)
+                    for w in sorted(self.v2x_warnings, key=lambda w: w.time)]
         verdicts = evaluate([r for r in self.requirements if r.metric], results, self.unavailable, warnings)
         events = tuple(sorted((e for r in results.values() for e in r.events), key=lambda e: e.time))
         return Evaluation(

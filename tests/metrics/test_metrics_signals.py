@@ -79,3 +79,18 @@ def test_stopping_over_a_red_stop_line_is_a_stop_line_violation():
     tc = ev.metrics["traffic_control"].scalars
     assert tc["stop_line_violations"] == 1
     assert tc["red_light_violations"] == 1
+
+
+def test_a_road_without_traffic_lights_or_stop_signs_has_no_violations(road):
+    # the fake road has no signals: nothing to run, so 0 rather than an error verdict
+    from metrics import requirement
+    reqs = [requirement("R", "red_light_violations == 0"), requirement("S", "stop_sign_violations == 0")]
+    ev = run(MetricSuite(ScenarioContext(road=road), reqs),
+             lambda t: [entity("ego", 80 + 10 * t, -1.75, speed=10, ego=True)], t_end=1.0)
+    assert ev.metrics["traffic_control"].scalars == {"red_light_violations": 0.0, "stop_sign_violations": 0.0,
+                                                     "stop_line_violations": 0.0}
+    assert [v.verdict.value for v in ev.verdicts] == ["pass", "pass"]
+    # neither a road nor stop lines: the counts cannot be known
+    none = run(MetricSuite(ScenarioContext(), reqs), lambda t: [entity("ego", 80 + 10 * t, -1.75, ego=True)], t_end=1.0)
+    assert [v.verdict.value for v in none.verdicts] == ["error", "error"]
+    assert "no stop_lines or road" in none.verdicts[0].message
