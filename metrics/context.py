@@ -71,10 +71,15 @@ class StopLine:
 
 @dataclass(frozen=True)
 class ConflictZone:
-    """A convex polygon (world x, y vertices, any winding) where paths cross, for PET."""
+    """A convex polygon (world x, y vertices, any winding) where paths cross, for PET.
+
+    ``group`` gathers nearby zones (the junction of ``conflict_zones_from_road``)
+    so that the PET metric looks at a group's zones only when someone is near it.
+    """
 
     id: str
     vertices: tuple[tuple[float, float], ...]
+    group: str | None = None
 
 
 ADVISORY_APPLICATIONS = frozenset({"SLW", "IVS", "GLOSA"})

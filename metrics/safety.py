@@ -267,7 +267,9 @@ class PostEncroachmentMetric(BlockMetric):
     PET is the time between the first road user leaving a conflict zone and
     the second entering it; a box is in a zone when the SAT says the box and
     the convex zone polygon overlap.  Reported for pairs that include the
-    ego; simultaneous occupation gives PET 0.
+    ego; simultaneous occupation gives PET 0.  Zones of one ``group`` (a
+    junction) are tested only in blocks where someone is near the group or
+    still inside one of its zones.
     """
 
     name = "post_encroachment"
@@ -277,11 +279,20 @@ class PostEncroachmentMetric(BlockMetric):
     def __init__(self, context) -> None:
         super().__init__(context)
         self._zones = []
+        groups: dict[str, list[int]] = {}
         for z in context.conflict_zones:
             verts = np.asarray(z.vertices, float)
             centre = verts.mean(axis=0)
             reach = float(np.max(np.hypot(*(verts - centre).T)))
+            groups.setdefault(z.group if z.group is not None else f"zone {z.id}", []).append(len(self._zones))
             self._zones.append((z.id, verts, centre, reach, polygon_edge_normals(verts)))
+        # broad phase: a group's zones are looked at only when someone is within its bounding disc
+        self._groups = []
+        for members in groups.values():
+            pts = np.vstack([self._zones[i][1] for i in members])
+            centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
+            reach = float(np.max(np.hypot(*(pts - centre).T)))
+            self._groups.append((centre, reach, members, {self._zones[i][0] for i in members}))
         self._inside: dict[tuple[str, str], float] = {}
         self._intervals: dict[tuple[str, str], list[list[float]]] = {}
         self._ego: str | None = context.ego
@@ -290,7 +301,12 @@ class PostEncroachmentMetric(BlockMetric):
         self._ego = block.ego
         names, times = block.names, block.times.tolist()
         cx, cy = block.centers
-        for zone_id, verts, centre, reach, normals in self._zones:
+        occupied = {key[0] for key in self._inside}
+        active = [i for centre, reach, members, ids in self._groups
+                  if not occupied.isdisjoint(ids)
+                  or bool(np.any(np.hypot(cx - centre[0], cy - centre[1]) <= reach + block.radius))
+                  for i in members]
+        for zone_id, verts, centre, reach, normals in (self._zones[i] for i in active):
             steps, who = np.nonzero(np.hypot(cx - centre[0], cy - centre[1]) <= reach + block.radius)
             inside = np.zeros((block.size, block.entities), dtype=bool)
             if steps.size:
