@@ -124,12 +124,14 @@ class _TestRun:
         stop_lines = tuple(stop_lines_from_road(net)) if net is not None else ()
         waypoints = self._route(engine, net, goal) if net is not None else None
         route = RoutePath.from_points(waypoints.points()) if waypoints is not None else None
+        v2x = read_scenario(engine.scenario, engine.ego)
+        has_v2x = v2x.any
         context = ScenarioContext(road=net, ego=engine.ego, stop_lines=stop_lines, route=route,
-                                  goal=GoalRegion(goal[0], goal[1], goal[2]) if goal is not None else None)
+                                  goal=GoalRegion(goal[0], goal[1], goal[2]) if goal is not None else None,
+                                  v2x_expected=bool(v2x.commands))  # warnings come as they are delivered
         self.suite = MetricSuite(context, self.requirements, all_metrics=config.all_metrics)
         if config.trace_hz > 0 and config.out_dir is not None:
             self.trace = TraceRecorder(config.trace_hz, config.dt, net)
-        has_v2x = read_scenario(engine.scenario, engine.ego).any
         if self.driver is not None:
             self._open_stack(engine, net, waypoints, stop_lines, has_v2x)
         else:  # the ego still listens (a default radio), so that warnings are timed at delivery
@@ -196,11 +198,8 @@ class _TestRun:
 
     def _warnings_to_metrics(self) -> None:
         """V2X warnings first delivered to the ego this step: the reaction metric times the response."""
-        fresh = self.v2x.new_warnings()
-        add = getattr(self.suite, "add_v2x_warning", None)  # metrics: /work/notes/requests_for_metrics.md (1)
-        if callable(add):
-            for warning in fresh:
-                add(warning)
+        for warning in self.v2x.new_warnings():
+            self.suite.add_v2x_warning(warning)
 
     # ------------------------------------------------------------- end
     def close(self) -> str:
@@ -241,7 +240,7 @@ class _TestRun:
         if evaluation is not None and evaluation.leaderboard is not None:
             scores["driving_score"] = float(evaluation.leaderboard.driving_score)
         events = base.events + (evaluation.events if evaluation is not None else ())
-        if not any(e.kind == "v2x_warning" for e in events):  # the metrics did not take them (yet): keep them
+        if not any(e.kind == "v2x_warning" for e in events):  # each delivered warning, on the result's timeline
             events += tuple(MetricEvent(w.time, "v2x_warning", (), None, w.message) for w in self.v2x.warnings())
         return replace(base, verdict=verdict, error=error, requirements=tuple(verdicts),
                        end_reason="stack_error" if error and base.end_reason != "stack_error" else base.end_reason,

@@ -125,8 +125,12 @@ LIBRARY_FCW = Path(__file__).resolve().parents[2] / "scenarios" / "cooperative" 
 @pytest.mark.skipif(not LIBRARY_FCW.is_file(), reason="the scenario library's V2X FCW scenario is not there")
 def test_a_storyboard_v2x_warning_reaches_the_stack_over_its_radio_and_is_timed_at_delivery():
     """FCW at t = 1 s (simplatform.v2x message): the default rig gets a radio, the warning is delivered one
-    step later (latency), logged as a v2x_warning event, and the reference stack slows down for it."""
-    result = run_test(LIBRARY_FCW, TestConfig(dt=0.05))
+    step later (latency), logged as a v2x_warning event, the reference stack slows down for it and the
+    library's V2X requirements (reaction to every warning, within 1.5 s) are judged from the delivery."""
+    result = run_test(LIBRARY_FCW, TestConfig(dt=0.05, requirement_set=LIBRARY_FCW.parents[1] / "requirements" /
+                                              "cooperative_warning.yaml"))
+    assert result.verdict is Verdict.PASS, result.requirements
+    assert result.metrics["v2x_unanswered"] == 0 and result.metrics["v2x_reaction_time_max"] <= 1.5
     (warning,) = [e for e in result.events if e.kind == "v2x_warning"]
     assert warning.detail == "FCW/BSM" and 1.0 < warning.time <= 1.15
     assert result.metrics["collisions"] == 0 and result.metrics["decel_max"] > 3.0
