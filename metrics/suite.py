@@ -13,7 +13,7 @@ blocking, lane centre, timeouts, emergency-vehicle yield) run in every
 scenario; road-, route-, signal- and goal-dependent metrics run when the
 context provides what they need; without explicit stop lines they are
 derived from the road's traffic lights and stop signs, and without explicit
-conflict zones each junction of the road is one
+conflict zones they are where the junction lanes of the road cross
 (``metrics.junctions.conflict_zones_from_road``).  A requirement on a metric
 that cannot run gets an ``error`` verdict naming the missing context field.
 
