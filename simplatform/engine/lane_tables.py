@@ -201,8 +201,8 @@ class TableStack:
 
     def centre(self, ids: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(x, y, reference heading) of the lane centre only: the per-step tracking needs no more."""
+        g, j, f, ds = self._cells(ids, s)  # builds first: read the arrays after it (a new table may just have joined)
         a = self.arrays
-        g, j, f, ds = self._cells(ids, s)
         f2 = f * f
         f3 = f2 * f
         w0, w1, w2, w3 = 2 * f3 - 3 * f2 + 1, (f3 - 2 * f2 + f) * ds, 3 * f2 - 2 * f3, (f3 - f2) * ds
@@ -213,6 +213,6 @@ class TableStack:
 
     def linear(self, ids: np.ndarray, s: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
         """The linearly interpolated columns ``names`` (of h, z, p, r, ct) at s."""
-        a = self.arrays
         g, j, f, _ = self._cells(ids, s)
+        a = self.arrays
         return {n: a[n][g] + (a[n][j] - a[n][g]) * f for n in names}
