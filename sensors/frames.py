@@ -9,6 +9,7 @@ is R = Rz(yaw) · Ry(pitch) · Rx(roll) and maps body vectors into the parent.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,11 +49,35 @@ def euler_from_matrix(r: np.ndarray) -> tuple[float, float, float]:
 
 
 def quaternion_from_matrix(r: np.ndarray) -> tuple[float, float, float, float]:
-    """(x, y, z, w) unit quaternion, the order of geometry_msgs/Quaternion."""
-    from scipy.spatial.transform import Rotation
+    """(x, y, z, w) unit quaternion, the order of geometry_msgs/Quaternion.
 
-    x, y, z, w = Rotation.from_matrix(r).as_quat()
-    return float(x), float(y), float(z), float(w)
+    Markley's method (F. L. Markley, "Unit Quaternion from Rotation Matrix",
+    J. Guidance, Control, and Dynamics 31(2), 2008): build the quaternion from
+    the largest of the trace and the diagonal, so the division is well
+    conditioned.  Closed form in plain floats because the IMU converts one
+    matrix per sample; it is the algorithm (and sign choice) of scipy's
+    ``Rotation.from_matrix``, so results are unchanged.
+    """
+    m = r.tolist()
+    trace = m[0][0] + m[1][1] + m[2][2]
+    decision = (m[0][0], m[1][1], m[2][2], trace)
+    choice = max(range(4), key=decision.__getitem__)
+    q = [0.0, 0.0, 0.0, 0.0]
+    if choice != 3:
+        i = choice
+        j = (i + 1) % 3
+        k = (j + 1) % 3
+        q[i] = 1.0 - trace + 2.0 * m[i][i]
+        q[j] = m[j][i] + m[i][j]
+        q[k] = m[k][i] + m[i][k]
+        q[3] = m[k][j] - m[j][k]
+    else:
+        q[0] = m[2][1] - m[1][2]
+        q[1] = m[0][2] - m[2][0]
+        q[2] = m[1][0] - m[0][1]
+        q[3] = 1.0 + trace
+    norm = math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
+    return q[0] / norm, q[1] / norm, q[2] / norm, q[3] / norm
 
 
 @dataclass(frozen=True)

@@ -71,14 +71,24 @@ class ObjectListSensor:
         self.frame_id = str(p.raw("frame_id") or config.name)
         self.rng = config.rng()
 
-    def visible_fraction(self, snapshot: WorldSnapshot, scene: SensorScene, to_world) -> tuple[np.ndarray, np.ndarray]:
-        idx = scene.actor_indices
-        corners = actor_box_corners(snapshot, idx)                       # (M, 8, 3)
+    def visible_fraction(self, snapshot: WorldSnapshot, scene: SensorScene, to_world,
+                         indices: np.ndarray | None = None,
+                         corners: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Share of each actor's 15 sample points whose ray from the sensor first meets the actor.
+
+        ``indices`` (default: every actor of the scene) limits the casts to the
+        actors that can be reported at all — the ones inside range and field of
+        view — since each actor's fraction depends only on its own rays.
+        ``corners`` are their box corners when the caller has them already.
+        """
+        idx = scene.actor_indices if indices is None else np.asarray(indices, dtype=scene.actor_indices.dtype)
+        if not self.occlusion or len(idx) == 0:
+            return idx, np.ones(len(idx))
+        if corners is None:
+            corners = actor_box_corners(snapshot, idx)                   # (M, 8, 3)
         centre = corners.mean(axis=1)
         axes = np.stack([corners[:, 4] - corners[:, 0], corners[:, 2] - corners[:, 0], corners[:, 1] - corners[:, 0]], axis=1)
         pts = centre[:, None, :] + np.einsum("sk,mkj->msj", _SAMPLES, axes)      # (M, 15, 3)
-        if not self.occlusion:
-            return idx, np.ones(len(idx))
         origin = to_world.translation
         vec = pts.reshape(-1, 3) - origin
         dist = np.linalg.norm(vec, axis=1)
@@ -90,16 +100,18 @@ class ObjectListSensor:
         to_world = sensor_transform(snapshot, self.config.mount)
         idx = scene.actor_indices
         if len(idx):
-            centre_world = actor_box_corners(snapshot, idx).mean(axis=1)
+            corners = actor_box_corners(snapshot, idx)
+            centre_world = corners.mean(axis=1)
             local = to_world.inverse().apply(centre_world)
             rng = np.linalg.norm(local, axis=1)
             az = np.arctan2(local[:, 1], local[:, 0])
             el = np.arcsin(np.clip(local[:, 2] / np.maximum(rng, 1e-9), -1, 1))
             inside = (rng <= self.max_range) & (np.abs(az) <= self.hfov / 2) & (np.abs(el) <= self.vfov / 2)
-            _, vis = self.visible_fraction(snapshot, scene, to_world)
+            vis = np.zeros(len(idx))     # outside range or field of view: never reported, no rays cast
+            _, vis[inside] = self.visible_fraction(snapshot, scene, to_world, idx[inside], corners[inside])
             keep = inside & (vis >= max(self.min_visible, 1e-9))
             pd = self.pd * (vis if self.scale_pd else 1.0)
-            keep &= self.rng.random(len(idx)) < pd
+            keep &= self.rng.random(len(idx)) < pd      # one draw per actor, as before: the stream stays seeded alike
         else:
             keep = np.zeros(0, dtype=bool)
             local = np.zeros((0, 3))
