@@ -7,13 +7,21 @@ The sensor scene (open3d ray casting against the road mesh and the actors'
 boxes) is built only on steps where a sensor that casts rays is due.  The
 latched topics (route, route info, sensor mounts) ride in the first step's
 observations so that both transports hand them over at the same moment.
+
+Lazy sensors: an in-process stack may declare the sensor message types it
+reads (``subscribed_sensor_types``, ROS type names, as a ROS node's
+subscriptions would); a rig sensor none of whose topics has such a type is
+then not run at all — the reference stack reads no IMU or GNSS, and an
+unread sensor costs a quarter of a run.  Sensors draw from their own seeded
+generators, so the topics that are produced are identical either way.  A
+rosbridge stack (or an in-process one declaring nothing) gets every topic.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, is_dataclass
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from sensors import SensorScene, build_rig, is_due
 from sensors import ros_messages
@@ -52,7 +60,8 @@ class Observer:
     """Builds each step's observation dict from a snapshot."""
 
     def __init__(self, rig: Any, registry: TopicRegistry, dt: float, *, static_world: Any = None,
-                 geo_reference: Any = None, latched: Mapping[str, Any] | None = None) -> None:
+                 geo_reference: Any = None, latched: Mapping[str, Any] | None = None,
+                 sensor_types: Collection[str] | None = None) -> None:
         self.rig = rig
         self.sensors = build_rig(rig, geo_reference)
         self.registry = registry
@@ -64,6 +73,10 @@ class Observer:
         for spec in registry:
             if spec.sensor:
                 self.topics[spec.sensor].append(spec.name)
+        self.skipped = frozenset() if sensor_types is None else frozenset(
+            name for name in self.topics
+            if self.topics[name] and not any(registry[t].ros_type in sensor_types for t in self.topics[name]))
+        """Rig sensors whose topics no subscriber reads: never run."""
 
     def observe(self, snapshot: WorldSnapshot) -> dict[str, Any]:
         step = snapshot.step
@@ -81,7 +94,7 @@ class Observer:
             out["/ground_truth/objects"] = observations.ground_truth_objects(snapshot)
         scene = None
         for cfg in self.rig.sensors:
-            if not is_due(cfg, step, self.dt):
+            if cfg.name in self.skipped or not is_due(cfg, step, self.dt):
                 continue
             if cfg.type in RAY_CASTING and scene is None:
                 scene = SensorScene(self.static_world, snapshot)

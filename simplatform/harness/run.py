@@ -165,8 +165,6 @@ class _TestRun:
             latched.update({"/route": route_msg, "/route/info": route_info_message(waypoints, stop_lines)})
         static = _static_world(net) if net is not None else None
         self.v2x.bind(engine, rig, dt=config.dt, static_world=static, seed=config.seed, scenario_id=self.scenario_id)
-        self.observer = Observer(self.v2x.other_sensors(rig), registry, config.dt, static_world=static,
-                                 geo_reference=geo, latched=latched)
         vehicle = _vehicle_parameters(engine, set_speed=config.init_speed_is_set_speed) \
             if config.vehicle_parameters else {}
         stack_config = config.stack
@@ -175,6 +173,12 @@ class _TestRun:
                                                       "SIMPLATFORM_STACK_VEHICLE": json.dumps(vehicle)})
         log_dir = Path(config.out_dir) if config.out_dir is not None else Path(tempfile.mkdtemp(prefix="simplatform_"))
         self.driver.session = open_session(stack_config, registry, log_dir=log_dir)
+        # an in-process stack that declares the sensor types it reads gets only those sensors run
+        stack_object = getattr(self.driver.session, "stack", None) if stack_config.transport == "inprocess" else None
+        sensor_types = getattr(stack_object, "subscribed_sensor_types", None)
+        self.observer = Observer(self.v2x.other_sensors(rig), registry, config.dt, static_world=static,
+                                 geo_reference=geo, latched=latched,
+                                 sensor_types=None if sensor_types is None else frozenset(sensor_types))
         self.setup_message = StackSetup(topics=registry, dt=config.dt, route=route_msg,
                                         parameters={**vehicle, **dict(config.stack_parameters)}, seed=config.seed)
 

@@ -127,6 +127,8 @@ def cloud_detections(cloud_sensor: np.ndarray, stamp: float, ego: EgoState, moun
 class LidarReferenceStack(ReferenceStack):
     """The reference stack with lidar perception (object lists on the topics are ignored)."""
 
+    subscribed_sensor_types: frozenset[str] = frozenset({"sensor_msgs/msg/PointCloud2"})
+
     def __init__(self, **parameters: Any) -> None:
         super().__init__(**parameters)
         self.tracker = Tracker(measurement_noise=0.4, by_id=False, accel_noise=4.0)

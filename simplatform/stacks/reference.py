@@ -36,6 +36,10 @@ from .v2x import V2XAwareness
 class ReferenceStack:
     """The baseline ADS the platform runs against out of the box."""
 
+    subscribed_sensor_types: frozenset[str] = frozenset({"vision_msgs/msg/Detection3DArray"})
+    """The sensor messages ``perceive`` reads (object lists); run in-process, the harness runs no other
+    sensor of the rig (``simplatform.harness.observe``) — over rosbridge the client subscribes to all."""
+
     def __init__(self, **parameters: Any) -> None:
         self._init_parameters = dict(parameters)
         self.params = StackParameters.from_mapping(parameters)
