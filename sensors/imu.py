@@ -81,7 +81,10 @@ class Imu:
         omega_w = np.array([0.0, 0.0, yaw_rate])
         acc_ref = np.array([snapshot.ax[i], snapshot.ay[i], 0.0]) if i is not None else np.zeros(3)
         lever = to_world.translation - (np.array([snapshot.x[i], snapshot.y[i], snapshot.z[i]]) if i is not None else 0.0)
-        acc = acc_ref + np.cross([0.0, 0.0, yaw_acc], lever) + np.cross(omega_w, np.cross(omega_w, lever))
+        # ω̇×r + ω×(ω×r) for ω = (0, 0, yaw rate), in closed form (np.cross costs ~20 µs a call)
+        rx, ry = float(lever[0]), float(lever[1])
+        acc = (acc_ref + np.array([-(yaw_acc * ry), yaw_acc * rx, 0.0])
+               + np.array([-(yaw_rate * (yaw_rate * rx)), yaw_rate * -(yaw_rate * ry), 0.0]))
         specific_force = r.T @ (acc + np.array([0.0, 0.0, GRAVITY]))
         # body rates: yaw rate about the world z seen in the sensor frame, roll/pitch rates from differences
         omega_body = r.T @ omega_w + np.array([roll_rate, pitch_rate, 0.0])
