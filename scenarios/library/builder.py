@@ -12,7 +12,10 @@ builder enforces for the whole library:
   frame, m): where it is meant to go, for goal and route-completion
   metrics (also in the index);
 * targets are scripted; every scenario ends with a StopTrigger (simulation
-  time ≥ the expected duration, or the ego inside its goal);
+  time ≥ the expected duration, or the ego inside its goal); where the
+  requirement set checks ``goal_reached``, the generator passes the ego's
+  route distance to the goal and the time-out is at least
+  :func:`goal_time_limit` of it, so that a stack that yields still arrives;
 * files are deterministic: fixed FileHeader date, no clock, no randomness.
 """
 
@@ -91,6 +94,17 @@ def headway_below(entity: str, other: str, gap: float, name: str = "gap") -> xos
     return xosc.EntityTrigger(name, 0, xosc.ConditionEdge.rising, cond, entity)
 
 
+def any_of(*triggers) -> xosc.Trigger:
+    """A Trigger that fires when any one of ``triggers`` does (one ConditionGroup each: groups
+    are OR-ed, the conditions of a group AND-ed, OpenSCENARIO 1.x §7.7.3 Trigger)."""
+    trigger = xosc.Trigger()
+    for condition in triggers:
+        group = xosc.ConditionGroup()
+        group.add_condition(condition)
+        trigger.add_conditiongroup(group)
+    return trigger
+
+
 def speed_action(v: float, accel: float | None = None) -> xosc.AbsoluteSpeedAction:
     """Go to ``v`` (m/s): a step, or a linear ramp at ``accel`` (m/s², rate dimension)."""
     if accel is None:
@@ -151,6 +165,28 @@ def environment_tags(night: bool, rain: bool) -> list[str]:
     return ["light:night" if night else "light:day", "weather:rain" if rain else "weather:dry"]
 
 
+GOAL_TIME_FACTOR = 1.5
+GOAL_TIME_SLACK_S = 10.0
+
+
+def goal_time_limit(distance: float, speed: float) -> float:
+    """The least time-out (s) of a scenario whose ego must reach a goal ``distance`` m of route away,
+    starting at ``speed`` m/s: 1.5 × the constant-speed time + 10 s.
+
+    Why these numbers: a stack that behaves correctly loses time against the constant-speed
+    drive in two ways.  It drives through turns and past hazards more slowly — a 90° turn
+    of 10–15 m radius is taken at 15–20 km/h against 30–50 km/h on approach, so the drive
+    takes up to about 1.5 × as long — and it may stop: waiting for a gap or for
+    pedestrians (StVO §8/§9/§26; HCM 6th ed. ch. 20 base critical headways at two-way-stop
+    junctions are 4.1–7.1 s) plus the deceleration/acceleration loss v/a of 2–4 s at a
+    2 m/s² comfort level, hence 10 s.  The goal condition of the StopTrigger still ends the run
+    on arrival, so the margin costs simulated time only when the ego does not get there.
+    """
+    if speed <= 0.0:
+        raise ValueError("goal_time_limit needs a positive initial speed")
+    return GOAL_TIME_FACTOR * max(distance, 0.0) / speed + GOAL_TIME_SLACK_S
+
+
 @dataclass
 class _Actor:
     name: str
@@ -176,8 +212,19 @@ class ScenarioBuilder:
 
     # ------------------------------------------------------------ entities
     def ego(self, entry: str, position, speed: float, *, goal: tuple[float, float, float] | None = None,
-            route: list | None = None, v2x: bool = False) -> None:
-        """The vehicle under test: the catalog body inline, with the goal (and V2X) properties."""
+            route: list | None = None, v2x: bool = False, goal_distance: float | None = None,
+            goal_speed: float | None = None) -> None:
+        """The vehicle under test: the catalog body inline, with the goal (and V2X) properties.
+
+        ``goal_distance`` (m, along the ego's route to the goal centre) raises the time-out to
+        :func:`goal_time_limit` — given where the requirement set checks ``goal_reached``;
+        ``goal_speed`` (m/s) replaces the initial speed there where scripted traffic ahead in
+        the ego's lane holds it to less."""
+        if goal_distance is not None:
+            if goal is None:
+                raise ValueError(f"{self.name}: goal_distance without a goal")
+            v_goal = min(speed, goal_speed) if goal_speed is not None else speed
+            self.duration = max(self.duration, round(goal_time_limit(goal_distance, v_goal), 1))
         vehicle = _inline_vehicle(entry, EGO)
         if goal is not None:
             self.goal = (round(goal[0], 3), round(goal[1], 3), round(goal[2], 3))

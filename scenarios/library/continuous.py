@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from scenarios.library.builder import (
-    EGO, Concrete, ScenarioBuilder, environment_tags, fmt, kmh, lane, lane_change, speed_action, timed_path, travelled,
+    EGO, Concrete, ScenarioBuilder, any_of, environment_tags, fmt, kmh, lane, lane_change, speed_action, timed_path, travelled,
     world,
 )
 from scenarios.library.paths import lane_point, route_path
@@ -34,6 +34,8 @@ from scenarios.maps.library_maps import CORRIDOR_JUNCTIONS, CORRIDOR_SPACING, co
 SRC_HWY = "CARLA Leaderboard 2.0 route structure; ISO 34502:2022 §6 (combined highway critical scenarios)"
 SRC_URB = "CARLA Leaderboard 2.0 route structure; ISO 34502:2022 §6 (combined urban critical scenarios)"
 HWY = "highway_long"
+EXIT_CUT_LATEST = 1140.0   # road 4 s where the Exiter crosses to lane -3 at the latest (designed cut: ~1120)
+EXIT_LANE_S = 1255.0       # road 4 s of the exit lane change: lane -4 is full width over 1250..1400
 URB = "urban_corridor"
 
 
@@ -79,8 +81,16 @@ def highway(v: int, gap: float, decel: float, closure_m: float, adverse: bool) -
     vx = ve - kmh(5)
     exiter_s = 20.0 + _front(EGO_CAR) + 15.0 + (ve - vx) * t_x - _rear("car_suv")
     b.vehicle("Exiter", "car_suv", lane(1, -1, exiter_s), vx, route=[lane(1, -1, exiter_s), lane(6, -1, 200.0)])
-    b.event("Exiter", "cross_to_exit", lane_change(-3, 2.5), travelled(EGO, _ego_at(route, 4, x_exit_cut), "ego_at_exit_cut"))
-    b.event("Exiter", "take_exit", lane_change(-4, 2.0), travelled(EGO, _ego_at(route, 4, x_exit_cut + 80.0), "exiter_exits"))
+    #    The ego's arrival times the cut-in; the Exiter's own odometer (its lane -1 path) bounds both
+    #    lane changes to where their target lanes exist whatever the ego does (a stack that slows
+    #    leaves the Exiter far ahead, a fast one far behind): it is in lane -3 by road 4
+    #    s = EXIT_CUT_LATEST + 2.5 s of travel (< 1250), and it changes to the exit lane -4 only in
+    #    its full-width part (road 4 s 1250..1400, highway_long), from lane -3.
+    exiter_path = lambda s_road4: route_path(HWY, (1, -1, exiter_s), (4, -1, s_road4)).length  # noqa: E731
+    b.event("Exiter", "cross_to_exit", lane_change(-3, 2.5),
+            any_of(travelled(EGO, _ego_at(route, 4, x_exit_cut), "ego_at_exit_cut"),
+                   travelled("Exiter", exiter_path(EXIT_CUT_LATEST), "exiter_before_exit_lane")))
+    b.event("Exiter", "take_exit", lane_change(-4, 2.0), travelled("Exiter", exiter_path(EXIT_LANE_S), "exiter_at_exit_lane"))
     b.set_environment(night=adverse, rain=adverse)
     return b.concrete("continuous", "CNT_highway_route", SRC_HWY,
                       {"ego_speed_kmh": v, "cut_in_gap_m": gap, "slowdown_decel_mps2": decel, "closure_length_m": closure_m,

@@ -8,7 +8,9 @@ conflict types of the German in-depth accident study (Unfalltyp 2xx turning,
 and traffic rules StVO §8 (priority to the right at unmarked junctions),
 §9 (turning: yield to oncoming and to cyclists going straight), §20 (bus
 stops), §26 (zebra crossings).  Conflicts are timed so they occur if the ego
-keeps its speed; dense traffic uses the driver-model controllers of the
+keeps its speed; every requirement set here checks ``goal_reached``, so each
+time-out is at least ``builder.goal_time_limit`` of the ego's route distance
+to its goal (1.5 × the constant-speed time + 10 s: room to yield); dense traffic uses the driver-model controllers of the
 catalog (IDM/MOBIL, vehicle_models.drivers).
 """
 
@@ -18,7 +20,7 @@ import math
 from typing import Iterator
 
 from scenarios.library.builder import (
-    Concrete, ScenarioBuilder, at_time, environment_tags, kmh, lane, speed_action, timed_path, world,
+    Concrete, ScenarioBuilder, at_time, environment_tags, goal_time_limit, kmh, lane, speed_action, timed_path, world,
 )
 from scenarios.library.paths import crossing, lane_point, route_path
 from scenarios.library.signals import GREEN, RED
@@ -38,9 +40,11 @@ def _timed_pair(b: ScenarioBuilder, m: str, ego_r: tuple, other_r: tuple, ve: fl
     ``t_c`` (+``lag`` s later for the other) at constant speed."""
     ep, op = route_path(m, *ego_r), route_path(m, *other_r)
     de, do = crossing(ep, op)
-    ex, ey, eh = ep.at(de - ve * t_c - _front(EGO_CAR))
+    d0 = min(max(de - ve * t_c - _front(EGO_CAR), 0.0), ep.length)   # Path.at clamps the same way
+    ex, ey, eh = ep.at(d0)
     gx, gy, _ = ep.at(ep.length - 3.0)
-    b.ego(EGO_CAR, world(ex, ey, eh), ve, goal=(gx, gy, 4.0), route=[_wp(ego_r[0]), _wp(ego_r[1])])
+    b.ego(EGO_CAR, world(ex, ey, eh), ve, goal=(gx, gy, 4.0), route=[_wp(ego_r[0]), _wp(ego_r[1])],
+          goal_distance=ep.length - 3.0 - d0)
     ox, oy, oh = op.at(do - vo * (t_c + lag) - _front(entry))
     b.vehicle(other, entry, world(ox, oy, oh), vo, route=[_wp(other_r[0]), _wp(other_r[1])])
 
@@ -114,9 +118,16 @@ def roundabout_entry(v: int, vo: int, lag: float, exit_arm: int) -> Concrete:
                       ["road:urban", "junction:roundabout", "actor:vehicle", "light:day", "weather:dry"], "urban_junction")
 
 
+BUS_MIN_DWELL_S = 15.0       # TCQSM 3rd ed. ch. 6 default dwell: 15 s at outlying stops (60 s downtown)
+DENSE_GOAL_S = 15.0          # urban_grid road 13 s of the dense-traffic goal
+DENSE_CYCLIST_KMH = 15       # the first cyclist ahead in the ego lane: the ego may have to follow it
+                             # (passing needs 1.5 m clearance, StVO §5(4), not there with oncoming traffic)
+
+
 def _avenue_ego(b: ScenarioBuilder, s_event: float, ve: float, t_event: float, road: int = 2) -> None:
     gx, gy, _ = lane_point("urban_corridor", road, -1, 272.0)
-    b.ego(EGO_CAR, lane(road, -1, max(s_event - ve * t_event - _front(EGO_CAR), 1.0)), ve, goal=(gx, gy, 3.0))
+    s0 = max(s_event - ve * t_event - _front(EGO_CAR), 1.0)
+    b.ego(EGO_CAR, lane(road, -1, s0), ve, goal=(gx, gy, 3.0), goal_distance=272.0 - s0)
 
 
 def zebra(v: int, n: int, vp: float, night: bool) -> Concrete:
@@ -157,6 +168,11 @@ def bus_stop(v: int, passengers: int, oncoming: bool) -> Concrete:
         b.pedestrian(f"Passenger{k + 1}", "adult", world(*start, math.pi / 2))
         b.event(f"Passenger{k + 1}", "cross", timed_path(f"cross_{k + 1}", [(*start, math.pi / 2), (*end, math.pi / 2)],
                                                         [t0, t0 + 11.0 / kmh(5)]), at_time(0.0, "start"))
+    # the bus leaves once its passengers are across (or after a minimum dwell): a stack may pass
+    # it or wait behind it; waiting is part of the goal time-out
+    t_depart = max(BUS_MIN_DWELL_S, (4.0 + 1.5 * (passengers - 1) + 11.0 / kmh(5) + 1.0) if passengers else 0.0)
+    b.event("Bus", "depart", speed_action(kmh(30), 1.0), at_time(t_depart, "dwell_over"))
+    b.duration = max(b.duration, round(t_depart + goal_time_limit(272.0 - 150.0, kmh(30)), 1))
     if oncoming:
         b.vehicle("Oncoming", "car_sedan", world(*lane_point(m, 2, 1, 260.0)), kmh(40))
     return b.concrete("urban", "URB_bus_stop", SRC_STVO,
@@ -176,8 +192,8 @@ def parked_pull_out(v: int, gap: float, speed: int, night: bool) -> Concrete:
     t_pull = 3.0
     s_pull = 120.0
     gx, gy, _ = lane_point(m, 3, -1, 270.0)
-    ego_s = s_pull - gap - _front(EGO_CAR) - ve * t_pull
-    b.ego(EGO_CAR, lane(3, -1, max(ego_s, 1.0)), ve, goal=(gx, gy, 3.0))
+    ego_s = max(s_pull - gap - _front(EGO_CAR) - ve * t_pull, 1.0)
+    b.ego(EGO_CAR, lane(3, -1, ego_s), ve, goal=(gx, gy, 3.0), goal_distance=270.0 - ego_s)
     bay = -(3.5 + 2.0 + 1.25) + 1.75
     for k, entry in enumerate(("car_suv", "car_compact", "car_sedan")):
         b.vehicle(f"Parked{k + 1}", entry, lane(3, -1, s_pull - 14.0 + 7.0 * k + (7.0 if k else 0.0), bay), 0.0)
@@ -185,6 +201,9 @@ def parked_pull_out(v: int, gap: float, speed: int, night: bool) -> Concrete:
     from scenarios.library.builder import lane_change
 
     b.event("PullOut", "pull_out", [speed_action(kmh(speed), 2.0), lane_change(-1, 2.5)], at_time(t_pull, "pull_time"))
+    # once in the lane it drives on like town traffic (40 km/h at 1.5 m/s²) rather than crawling
+    # ahead of the ego to its goal at the pull-out speed
+    b.event("PullOut", "drive_on", speed_action(kmh(40), 1.5), at_time(t_pull + 3.0, "joined"))
     b.set_environment(night=night)
     return b.concrete("urban", "URB_parked_car_pull_out", SRC_STVO,
                       {"ego_speed_kmh": v, "gap_m": gap, "pull_out_speed_kmh": speed, "light": dn},
@@ -201,7 +220,8 @@ def u_turn(v: int, gap: float, radius: float) -> Concrete:
     b = ScenarioBuilder(sid, m, 14.0, f"U-turn across the ego's path: ego {v} km/h, gap {gap} m")
     s_turn, t_start = 180.0, 3.0
     gx, gy, _ = lane_point(m, 4, -1, 270.0)
-    b.ego(EGO_CAR, lane(4, -1, max(s_turn - gap - _front(EGO_CAR) - ve * t_start, 1.0)), ve, goal=(gx, gy, 3.0))
+    s0 = max(s_turn - gap - _front(EGO_CAR) - ve * t_start, 1.0)
+    b.ego(EGO_CAR, lane(4, -1, s0), ve, goal=(gx, gy, 3.0), goal_distance=270.0 - s0)
     x1, y1, _ = lane_point(m, 4, 1, s_turn)          # the U-turning car's lane (westbound, y = +1.75)
     vu = kmh(15)
     pts, times = [(x1 + 20.0, y1, math.pi)], [0.0]
@@ -234,8 +254,11 @@ def dense_traffic(v: int, style: str, n: int, seed: int) -> Concrete:
     rng = np.random.default_rng(seed)
     sid = f"urb_dense_v{v}_{style}_n{n}_s{seed}"
     b = ScenarioBuilder(sid, m, 20.0, f"Dense mixed traffic: {n} {style} drivers, ego {v} km/h")
-    gx, gy, _ = lane_point(m, 13, -1, 60.0)
-    b.ego(EGO_CAR, lane(1, -1, 5.0), kmh(v), goal=(gx, gy, 4.0), route=[lane(1, -1, 5.0), lane(13, -1, 60.0)])
+    # road 13 ends at the map edge (s = 80), where the traffic ahead comes to rest in a queue
+    # (up to 7 cars × ~6.5 m reaches back to s ≈ 35): the goal lies before it, just past junction 200
+    gx, gy, _ = lane_point(m, 13, -1, DENSE_GOAL_S)
+    b.ego(EGO_CAR, lane(1, -1, 5.0), kmh(v), goal=(gx, gy, 4.0), route=[lane(1, -1, 5.0), lane(13, -1, 60.0)],
+          goal_distance=route_path(m, (1, -1, 5.0), (13, -1, DENSE_GOAL_S)).length, goal_speed=kmh(DENSE_CYCLIST_KMH))
     positions = sorted(rng.choice(np.arange(30.0, 120.0, 12.0), size=min(n, 7), replace=False).tolist())
     for k, s in enumerate(positions):
         b.vehicle(f"Traffic{k + 1}", ("car_compact", "car_sedan", "car_suv")[k % 3], lane(1, -1, s), kmh(30),
@@ -244,7 +267,7 @@ def dense_traffic(v: int, style: str, n: int, seed: int) -> Concrete:
         b.vehicle(f"Oncoming{k + 1}", "car_sedan", world(*lane_point(m, 1, 1, 110.0 - 25.0 * k)), kmh(35),
                   controller=f"idm_mobil_{style}", route=[lane(1, 1, 110.0 - 25.0 * k), lane(11, -1, 50.0)])
     for k in range(2):
-        b.vehicle(f"Cyclist{k + 1}", "bicycle", lane(1, -1, 20.0 + 50.0 * k, -1.2), kmh(15 + 3 * k))
+        b.vehicle(f"Cyclist{k + 1}", "bicycle", lane(1, -1, 20.0 + 50.0 * k, -1.2), kmh(DENSE_CYCLIST_KMH + 3 * k))
     return b.concrete("urban", "URB_dense_mixed_traffic", SRC_STVO,
                       {"ego_speed_kmh": v, "driver_style": style, "vehicles": n, "seed": seed},
                       ["road:urban", "traffic:dense", "actor:vehicle", "actor:cyclist", "feature:driver_model",
