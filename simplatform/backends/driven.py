@@ -74,6 +74,8 @@ class DrivenVehicles:
         self.commands: dict[int, Control | AckermannCommand] = {}
         self.fleet: VehicleFleet | None = None
         self._written = np.zeros((4, 0))
+        self._idx = np.zeros(0, dtype=np.int64)
+        self._sel: slice | np.ndarray = self._idx
 
     def __contains__(self, i: int) -> bool:
         return i in self.members
@@ -88,6 +90,11 @@ class DrivenVehicles:
         old = self.fleet
         old_members = list(self.members)
         self.members.append(i)
+        self._idx = np.array(self.members, dtype=np.int64)
+        lo = int(self._idx.min())
+        # adjacent rows (a lone ego always): a slice reads and writes the columns without a gather
+        contiguous = np.array_equal(self._idx, np.arange(lo, lo + len(self._idx)))
+        self._sel = slice(lo, lo + len(self._idx)) if contiguous else self._idx
         fleet = VehicleFleet([vehicle_parameters(t.specs[k]) for k in self.members], model=self.model)
         if old is not None:
             fleet.state[:, :len(old_members)] = old.state
@@ -117,8 +124,8 @@ class DrivenVehicles:
 
     def _table_state(self) -> np.ndarray:
         t = self.engine.table
-        idx = self.members
-        return np.stack((t.x[idx], t.y[idx], t.heading[idx], t.speed[idx]))
+        idx = self._sel
+        return np.array((t.x[idx], t.y[idx], t.heading[idx], t.speed[idx]))
 
     def step(self, dt: float) -> None:
         if not self.members:
@@ -126,8 +133,8 @@ class DrivenVehicles:
         eng = self.engine
         t = eng.table
         f = self.fleet
-        idx = np.array(self.members)
-        moved = np.any(np.abs(self._table_state() - self._written) > 1e-9, axis=0)
+        idx = self._sel
+        moved = (np.abs(self._table_state() - self._written) > 1e-9).any(axis=0)
         for k in np.nonzero(moved)[0]:  # the scenario placed or sped the vehicle itself
             i = self.members[k]
             f.reset(int(k), x=float(t.x[i]), y=float(t.y[i]), heading=float(t.heading[i]), speed=float(t.speed[i]),

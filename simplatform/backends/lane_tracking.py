@@ -86,6 +86,9 @@ def track_entity(engine, i: int, dx: float, dy: float) -> None:
 
 
 def _half_width(road, c: LaneCursor) -> float:
+    hw = road.table(c).half_width(c.s)
+    if hw is not None:
+        return hw
     try:
         return 0.5 * float(road.net.lane_width(c.road_id, c.lane_id, c.s))
     except RoadNetworkError:

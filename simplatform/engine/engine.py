@@ -74,6 +74,7 @@ class ScenarioEngine:
         self._snapshot = None
         self.collision_set: set[tuple[str, str]] = set()
         self.need_collisions = False
+        self._signals_copy: dict | None = None
         self._collisions_step = -1
         self.collisions: tuple[tuple[str, str], ...] = ()
         self._owners: dict[tuple[int, str], tuple[Any, Any]] = {}
@@ -352,7 +353,9 @@ class ScenarioEngine:
             return cached
         if self._collisions_step != self.step_index:
             self._compute_collisions()
-        snap = self.table.snapshot(self.time, self.step_index, signals=dict(self.signals),
+        if self._signals_copy is None or self._signals_copy != self.signals:  # states change at phase ends only
+            self._signals_copy = dict(self.signals)
+        snap = self.table.snapshot(self.time, self.step_index, signals=self._signals_copy,
                                    collisions=self.collisions, environment=self.environment_snapshot())
         self._snapshot = snap
         return snap

@@ -29,6 +29,8 @@ _STATE_COLUMNS = (
     "max_acceleration", "max_deceleration", "wheelbase",
 )
 
+_BOX_COLUMNS = ("length", "width", "height", "bbox_center_x", "bbox_center_y", "bbox_center_z")
+
 
 @dataclass(frozen=True)
 class EntitySpec:
@@ -85,6 +87,7 @@ class EntityTable:
         self.ego: str | None = next((s.name for s in specs if s.is_ego), None)
         self._all_active = bool(self.active.all())
         self._lane_cache: list[LaneLocation | None] = [None] * n
+        self._box_cache: tuple | None = None
 
     def __len__(self) -> int:
         return len(self.names)
@@ -147,7 +150,10 @@ class EntityTable:
         collisions: tuple[tuple[str, str], ...] = (),
         environment=None,
     ) -> WorldSnapshot:
-        """A frozen copy holding only active entities."""
+        """A frozen copy holding only active entities.
+
+        The box columns (length, width, height, box centre) change only when rows are added, so
+        their copies are made once per set of active rows and shared, read-only, by the snapshots."""
         lanes = tuple(self.lane_location(i) for i in range(len(self.names)))
         if self._all_active:
             sel = slice(None)
@@ -158,6 +164,7 @@ class EntityTable:
             kinds = tuple(self.kinds[i] for i in sel)
             cats = tuple(self.categories[i] for i in sel)
             lanes = tuple(lanes[i] for i in sel)
+        box = self._box_columns(sel)
         return WorldSnapshot(
             time=time,
             step=step,
@@ -168,9 +175,7 @@ class EntityTable:
             heading=self.heading[sel].copy(), pitch=self.pitch[sel].copy(), roll=self.roll[sel].copy(),
             speed=self.speed[sel].copy(), vx=self.vx[sel].copy(), vy=self.vy[sel].copy(),
             ax=self.ax[sel].copy(), ay=self.ay[sel].copy(), yaw_rate=self.yaw_rate[sel].copy(),
-            length=self.length[sel].copy(), width=self.width[sel].copy(), height=self.height[sel].copy(),
-            bbox_center_x=self.bbox_center_x[sel].copy(), bbox_center_y=self.bbox_center_y[sel].copy(),
-            bbox_center_z=self.bbox_center_z[sel].copy(),
+            **box,
             lanes=lanes,
             visible=self.visible[sel].copy(),
             ego=self.ego,
@@ -178,6 +183,19 @@ class EntityTable:
             collisions=collisions,
             environment=environment if environment is not None else {},
         )
+
+    def _box_columns(self, sel) -> dict[str, np.ndarray]:
+        key = (len(self.names), None if isinstance(sel, slice) else sel.tobytes())
+        got = self._box_cache
+        if got is None or got[0] != key:
+            cols = {}
+            for name in _BOX_COLUMNS:
+                a = getattr(self, name)[sel].copy()
+                a.flags.writeable = False
+                cols[name] = a
+            got = (key, cols)
+            self._box_cache = got
+        return got[1]
 
     def bbox_centers(self) -> tuple[np.ndarray, np.ndarray]:
         c, s = np.cos(self.heading), np.sin(self.heading)

@@ -33,7 +33,7 @@ class LaneTable:
     """Sampled centre line of one lane of one road (s along the road reference line)."""
 
     __slots__ = ("road_id", "lane_id", "length", "n", "ds", "inv_ds", "x", "y", "dx", "dy", "z", "h",
-                 "p", "r", "ct", "valid", "arrays")
+                 "p", "r", "ct", "hw", "valid", "arrays")
 
     def __init__(self, net, road_id: str, lane_id: int) -> None:
         length = float(net.roads[road_id].length)
@@ -54,6 +54,7 @@ class LaneTable:
         self.x, self.y, self.dx, self.dy = x.tolist(), y.tolist(), dx.tolist(), dy.tolist()
         self.z, self.h, self.p, self.r = pose.z.tolist(), h.tolist(), pose.pitch.tolist(), pose.roll.tolist()
         self.ct = (0.5 * (inner + outer)).tolist()
+        self.hw = (0.5 * np.abs(outer - inner)).tolist()
 
     def _cell(self, s: float) -> tuple[int, float] | None:
         u = s * self.inv_ds
@@ -73,6 +74,16 @@ class LaneTable:
         k, f = cell
         ct = self.ct
         return ct[k] + (ct[k + 1] - ct[k]) * f
+
+    def half_width(self, s: float) -> float | None:
+        """Half the lane's width at s (linear between samples; None off the lane): the per-step
+        "has it left its lane" test needs no exact width polynomial."""
+        cell = self._cell(s)
+        if cell is None:
+            return None
+        k, f = cell
+        hw = self.hw
+        return hw[k] + (hw[k + 1] - hw[k]) * f
 
     def pose(self, s: float, offset: float):
         """(x, y, z, heading, pitch, roll, centre t) at ``offset`` from the lane centre; None off the lane."""

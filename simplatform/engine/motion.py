@@ -41,6 +41,7 @@ class EntityMotion:
     controller: str | None = None  # name of an assigned controller (OpenSCENARIO ObjectController)
     controller_active: bool = False
     placed: bool = False  # an action already put the entity at this step's pose (skip one move)
+    last_pose: tuple | None = None  # (cursor key, x, y, z, heading) this controller last wrote
 
 
 class DefaultController:
@@ -123,6 +124,12 @@ class DefaultController:
             ds = v * dt
             if m.mode == "lane" and m.cursor is not None:
                 c = m.cursor
+                if ds == 0.0 and m.lateral_rate == 0.0:
+                    # standing still where this controller left it: the pose is the one it wrote
+                    lp = m.last_pose
+                    if lp is not None and lp[0] == (c.road_id, c.lane_id, c.s, c.offset) and lp[1] == t.x[i] and lp[2] == t.y[i] \
+                            and lp[3] == t.z[i] and lp[4] == t.heading[i]:
+                        continue
                 if ds != 0.0:
                     if not road.advance(c, ds, self.prefer.get(i)):
                         m.end_of_road = True
@@ -137,6 +144,7 @@ class DefaultController:
                 t.x[i], t.y[i], t.z[i] = x, y, z
                 t.heading[i], t.pitch[i], t.roll[i] = h, p, r
                 t.set_lane(i, c.road_id, c.lane_id, c.s, c.offset, road_t)
+                m.last_pose = ((c.road_id, c.lane_id, c.s, c.offset), x, y, z, h)
             else:
                 h = float(t.heading[i])
                 t.x[i] += ds * math.cos(h)

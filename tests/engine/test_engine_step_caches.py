@@ -1,0 +1,89 @@
+"""The per-step shortcuts keep the world exact: a standing entity's pose, the snapshot's shared box
+columns and signal states, the tabulated lane half width."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from engine_scenario_files import cut_in  # noqa: E402
+from simplatform.engine.entities import EntityKind, EntitySpec
+from simplatform.engine.lane_tables import lane_table
+from simplatform.engine.run import RunConfig, _engine_and_backend, load_scenario_and_road
+
+
+@pytest.fixture()
+def engine(tmp_path):
+    scenario, road = load_scenario_and_road(cut_in(tmp_path))
+    eng, _, _ = _engine_and_backend(scenario, road, RunConfig(dt=0.05))
+    eng.initialise()
+    for _ in range(3):
+        eng.step()
+    return eng
+
+
+def test_standing_entity_keeps_its_pose_and_follows_cursor_and_table_edits(engine):
+    t = engine.table
+    i = t.index["Target"]
+    m = engine.controller.motions[i]
+    t.speed[i] = 0.0
+    engine.step()
+    pose = (float(t.x[i]), float(t.y[i]), float(t.heading[i]))
+    engine.step()
+    assert (float(t.x[i]), float(t.y[i]), float(t.heading[i])) == pose
+    expected = engine.road.cursor_pose_t(m.cursor)
+    assert float(t.x[i]) == pytest.approx(expected[0]) and float(t.y[i]) == pytest.approx(expected[1])
+    # an offset set while standing (a LaneOffsetAction at v = 0) moves it sideways at once
+    m.cursor.offset += 1.0
+    engine.step()
+    moved = math.hypot(float(t.x[i]) - pose[0], float(t.y[i]) - pose[1])
+    assert moved == pytest.approx(1.0, abs=1e-6)
+    assert float(t.lane_offset[i]) == pytest.approx(m.cursor.offset)
+    # someone else wrote the table: the lane-following controller puts it back on its cursor
+    x_on_lane = float(t.x[i])
+    t.x[i] += 5.0
+    engine.step()
+    assert float(t.x[i]) == pytest.approx(x_on_lane)
+
+
+def test_snapshot_box_columns_are_shared_read_only_and_follow_added_rows(engine):
+    t = engine.table
+    a, b = engine.snapshot(), None
+    assert not a.length.flags.writeable
+    with pytest.raises(ValueError):
+        a.width[0] = 9.0
+    assert np.array_equal(a.length, t.length) and np.array_equal(a.bbox_center_x, t.bbox_center_x)
+    t.add(EntitySpec("Truck", EntityKind.VEHICLE, "truck", 12.0, 2.5, 3.5, center_x=5.0))
+    engine.controller.grow()
+    b = t.snapshot(engine.time, engine.step_index)
+    assert b.length.tolist() == a.length.tolist() + [12.0]
+    assert b.bbox_center_x[-1] == 5.0 and len(a.length) == len(a.names)
+    t.set_active(t.index["Target"], False)
+    c = t.snapshot(engine.time, engine.step_index)
+    assert "Target" not in c.names and c.length.tolist() == [a.length[0], 12.0]
+
+
+def test_snapshot_signal_states_follow_changes_and_old_snapshots_keep_theirs(engine):
+    engine.signals["S1"] = "off;off;on"
+    engine.step()
+    first = engine.snapshot()
+    assert first.signals == {"S1": "off;off;on"}
+    engine.step()
+    assert engine.snapshot().signals is first.signals  # unchanged: no new copy
+    engine.signals["S1"] = "on;off;off"
+    engine.step()
+    assert engine.snapshot().signals == {"S1": "on;off;off"}
+    assert first.signals == {"S1": "off;off;on"}
+
+
+def test_tabulated_half_width_matches_the_road_model(engine):
+    net = engine.road.net
+    for lane in (-1, -2):
+        tab = lane_table(net, "0", lane)
+        for s in (0.0, 13.3, 250.7, tab.length):
+            assert tab.half_width(s) == pytest.approx(0.5 * net.lane_width("0", lane, s), abs=1e-6)
