@@ -75,11 +75,17 @@ class ConflictZone:
 
     ``group`` gathers nearby zones (the junction of ``conflict_zones_from_road``)
     so that the PET metric looks at a group's zones only when someone is near it.
+    ``lanes`` are the two crossing lanes ``((road, lane), (road, lane))`` whose
+    overlap the zone is: the PET metric then counts a vehicle in the zone only
+    while its snapshot lane puts it on (or straddling, or just entering or
+    leaving) one of them, and pairs a user of one lane with a user of the
+    other (``metrics.pet``).  None: anyone whose box overlaps the polygon.
     """
 
     id: str
     vertices: tuple[tuple[float, float], ...]
     group: str | None = None
+    lanes: tuple[tuple[str, int], tuple[str, int]] | None = None
 
 
 ADVISORY_APPLICATIONS = frozenset({"SLW", "IVS", "GLOSA"})

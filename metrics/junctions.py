@@ -42,8 +42,8 @@ def conflict_zones_from_road(road: Any, level: str = "lane") -> tuple[ConflictZo
     """The conflict zones of every non-direct junction of ``road``, in junction id order.
 
     ``level="lane"``: one zone per pair of crossing connecting lanes, id
-    ``"junction <j>: <road>/<lane> x <road>/<lane>"`` (the whole junction where
-    none cross); ``level="junction"``: one per junction, id ``"junction <j>"``.  ``road`` is a
+    ``"junction <j>: <road>/<lane> x <road>/<lane>"`` and ``lanes`` those two
+    lanes (the whole junction, without lanes, where none cross); ``level="junction"``: one per junction, id ``"junction <j>"``.  ``road`` is a
     ``simplatform.opendrive.RoadNetwork`` (``roads``, ``junctions``,
     ``lane_boundaries_many``, ``road_poses``, ``driving_direction``); the
     result is cached per network.
@@ -79,7 +79,7 @@ def _zones(road: Any, level: str) -> tuple[ConflictZone, ...]:
                     verts = crossing_area(a, b) if a.road != b.road else None
                     if verts is not None:
                         found.append(ConflictZone(f"{group}: {a.road}/{a.lane} x {b.road}/{b.lane}", _tuple(verts),
-                                                  group))
+                                                  group, ((a.road, a.lane), (b.road, b.lane))))
         if not found:   # level "junction", or lanes that only split and join (a roundabout entry)
             verts = _hull(np.vstack([lane.ring for lane in lanes])) if lanes else None
             if verts is not None:

@@ -1,4 +1,4 @@
-"""Safety metrics: collisions, distance, surrogate safety measures (TTC, THW, DRAC, PET), near misses."""
+"""Safety metrics: collisions, distance, surrogate safety measures (TTC, THW, DRAC, near misses; PET in ``metrics.pet``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 from metrics import kernels
 from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
 from metrics.block import CLOSEST_APPROACH_HORIZON, StepBlock
-from metrics.geometry import convex_overlap, polygon_edge_normals, rectangle_axes
+from metrics.pet import PostEncroachmentMetric  # noqa: F401  (registered with the safety metrics)
 from simplatform.results import MetricEvent, MetricResult
 from simplatform.world import EntityKind, WorldSnapshot
 
@@ -258,94 +258,3 @@ class SurrogateSafetyMetric(BlockMetric):
         if self.events:
             times["near_misses"], ents["near_misses"] = self.events[0].time, self.events[0].entities
         return make_result(self, scalars, self.series, times, ents)
-
-
-@register_metric
-class PostEncroachmentMetric(BlockMetric):
-    """Post-encroachment time at the scenario's conflict zones (Allen, Shin & Cooper 1978).
-
-    PET is the time between the first road user leaving a conflict zone and
-    the second entering it; a box is in a zone when the SAT says the box and
-    the convex zone polygon overlap.  Reported for pairs that include the
-    ego; simultaneous occupation gives PET 0.  Zones of one ``group`` (a
-    junction) are tested only in blocks where someone is near the group or
-    still inside one of its zones.
-    """
-
-    name = "post_encroachment"
-    requires = frozenset({"conflict_zones"})
-    scalars = (ScalarSpec("pet_min", "s", "time", "final", "smallest post-encroachment time"),)
-
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        self._zones = []
-        groups: dict[str, list[int]] = {}
-        for z in context.conflict_zones:
-            verts = np.asarray(z.vertices, float)
-            centre = verts.mean(axis=0)
-            reach = float(np.max(np.hypot(*(verts - centre).T)))
-            groups.setdefault(z.group if z.group is not None else f"zone {z.id}", []).append(len(self._zones))
-            self._zones.append((z.id, verts, centre, reach, polygon_edge_normals(verts)))
-        # broad phase: a group's zones are looked at only when someone is within its bounding disc
-        self._groups = []
-        for members in groups.values():
-            pts = np.vstack([self._zones[i][1] for i in members])
-            centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
-            reach = float(np.max(np.hypot(*(pts - centre).T)))
-            self._groups.append((centre, reach, members, {self._zones[i][0] for i in members}))
-        self._inside: dict[tuple[str, str], float] = {}
-        self._intervals: dict[tuple[str, str], list[list[float]]] = {}
-        self._ego: str | None = context.ego
-
-    def observe_block(self, block: StepBlock) -> None:
-        self._ego = block.ego
-        names, times = block.names, block.times.tolist()
-        cx, cy = block.centers
-        occupied = {key[0] for key in self._inside}
-        active = [i for centre, reach, members, ids in self._groups
-                  if not occupied.isdisjoint(ids)
-                  or bool(np.any(np.hypot(cx - centre[0], cy - centre[1]) <= reach + block.radius))
-                  for i in members]
-        for zone_id, verts, centre, reach, normals in (self._zones[i] for i in active):
-            steps, who = np.nonzero(np.hypot(cx - centre[0], cy - centre[1]) <= reach + block.radius)
-            inside = np.zeros((block.size, block.entities), dtype=bool)
-            if steps.size:
-                boxes = block.corners[steps, who]
-                poly = np.broadcast_to(verts, (steps.size, *verts.shape))
-                axes = np.concatenate([rectangle_axes(boxes), np.broadcast_to(normals, (steps.size, *normals.shape))], axis=1)
-                inside[steps, who] = convex_overlap(boxes, poly, axes)
-            if any(key[0] == zone_id and key[1] not in names for key in self._inside):
-                # an entity in the zone left the scene: its interval ends with the block's first step
-                self._enter_leave(zone_id, {names[j] for j in np.flatnonzero(inside[0])}, times[0])
-            was = np.array([(zone_id, n) in self._inside for n in names])
-            changed = np.flatnonzero(np.any(inside != np.vstack([was[None], inside[:-1]]), axis=1))
-            for k in changed.tolist():
-                self._enter_leave(zone_id, {names[j] for j in np.flatnonzero(inside[k])}, times[k])
-
-    def _enter_leave(self, zone_id: str, inside_now: set[str], time: float) -> None:
-        for name in sorted(inside_now):
-            if (zone_id, name) not in self._inside:
-                self._inside[(zone_id, name)] = time
-                self._intervals.setdefault((zone_id, name), []).append([time, math.inf])
-        for key in [k for k in self._inside if k[0] == zone_id and k[1] not in inside_now]:
-            del self._inside[key]
-            self._intervals[key][-1][1] = time
-
-    def result(self) -> MetricResult:
-        best: tuple[float, float | None, tuple[str, ...]] = (math.inf, None, ())
-        events: list[MetricEvent] = []
-        for (zone, name), ivs in self._intervals.items():
-            if name != self._ego:
-                continue
-            for (zone2, other), ivs2 in self._intervals.items():
-                if zone2 != zone or other == name:
-                    continue
-                for a in ivs:
-                    for b in ivs2:
-                        first, second = (a, b) if a[0] <= b[0] else (b, a)
-                        pet = max(0.0, second[0] - first[1])
-                        events.append(MetricEvent(second[0], "encroachment", (other,), pet, f"zone {zone}"))
-                        if pet < best[0]:
-                            best = (pet, second[0], (other,))
-        self.events = sorted(events, key=lambda e: e.time)
-        return make_result(self, {"pet_min": best[0]}, None, {"pet_min": best[1]}, {"pet_min": best[2]})

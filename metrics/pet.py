@@ -1,0 +1,197 @@
+"""Post-encroachment time at the scenario's conflict zones (Allen, Shin & Cooper 1978).
+
+PET is the time between the first road user leaving a conflict area and the
+second entering it: t_enter(second) − t_leave(first), 0 when both are in it
+at once.  It is measured per zone and the metric reports the smallest over
+zones and road-user pairs that include the ego.
+
+Who is in a zone: a road user whose bounding box overlaps the convex zone
+polygon (separating axis theorem, ``metrics.geometry``).  A zone that knows
+the two crossing lanes it is the overlap of (``ConflictZone.lanes``, the
+lane-level zones of ``metrics.junctions``) is a conflict between the users
+of those two lanes only: its polygon also lies on other connecting lanes of
+the junction, and users of those pass through it at other times without
+meeting anyone there.  So for such a zone a vehicle is in it *as a user of
+lane A* while its box overlaps the polygon and it is on one of A's members —
+A itself (straddling counts), the approach lane leading into A, the exit
+lane A leads into (``metrics.zone_lanes``) — and likewise for lane B; PET
+pairs a user of A with a user of B.  Two vehicles following each other on A
+are a headway, not an encroachment.  Road users whose lane does not tell
+their path (unknown lane, pedestrians, objects) count by geometry alone, on
+either side.  Zones without lanes keep the purely geometric rule: anyone in
+the polygon, every pair.
+
+Zones of one ``group`` (a junction) are tested only in blocks where someone
+is near the group or still inside one of its zones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from metrics.base import BlockMetric, ScalarSpec, make_result, register_metric
+from metrics.block import StepBlock
+from metrics.geometry import convex_overlap, polygon_edge_normals, rectangle_axes
+from metrics.zone_lanes import LaneKey, covered_lanes, follows_lanes, lane_members
+from simplatform.results import MetricEvent, MetricResult
+
+ANY_SIDE = 0   # the one stream of a zone without lanes
+
+
+@dataclass(frozen=True)
+class _Zone:
+    id: str
+    vertices: np.ndarray
+    centre: np.ndarray
+    reach: float
+    normals: np.ndarray
+    members: tuple[frozenset[LaneKey], frozenset[LaneKey]] | None   # per side (lane A, lane B)
+
+
+@register_metric
+class PostEncroachmentMetric(BlockMetric):
+    """Post-encroachment time (Allen, Shin & Cooper 1978), per conflict zone, lane-aware where zones name lanes."""
+
+    name = "post_encroachment"
+    requires = frozenset({"conflict_zones"})
+    scalars = (ScalarSpec("pet_min", "s", "time", "final", "smallest post-encroachment time"),)
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._road = context.road
+        self._zones: list[_Zone] = []
+        groups: dict[str, list[int]] = {}
+        self._candidates: dict[str, set[int]] = defaultdict(set)   # road → zone member lanes on it
+        for z in context.conflict_zones:
+            verts = np.asarray(z.vertices, float)
+            centre = verts.mean(axis=0)
+            members = None
+            if z.lanes is not None:
+                members = tuple(lane_members(self._road, (str(r), int(l))) for r, l in z.lanes)
+                for road_id, lane_id in members[0] | members[1]:
+                    self._candidates[road_id].add(lane_id)
+            groups.setdefault(z.group if z.group is not None else f"zone {z.id}", []).append(len(self._zones))
+            self._zones.append(_Zone(z.id, verts, centre, float(np.max(np.hypot(*(verts - centre).T))),
+                                     polygon_edge_normals(verts), members))
+        # broad phase: a group's zones are looked at only when someone is within its bounding disc
+        self._groups = []
+        for members_ in groups.values():
+            pts = np.vstack([self._zones[i].vertices for i in members_])
+            centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
+            reach = float(np.max(np.hypot(*(pts - centre).T)))
+            self._groups.append((centre, reach, members_, {self._zones[i].id for i in members_}))
+        self._inside: dict[tuple[tuple[str, int], str], float] = {}
+        self._intervals: dict[tuple[tuple[str, int], str], list[list[float]]] = {}
+        self._ego: str | None = context.ego
+
+    # ----------------------------------------------------------------- observing
+    def observe_block(self, block: StepBlock) -> None:
+        self._ego = block.ego
+        names, times = block.names, block.times.tolist()
+        cx, cy = block.centers
+        occupied = {key[0][0] for key in self._inside}
+        active = [self._zones[i] for centre, reach, members, ids in self._groups
+                  if not occupied.isdisjoint(ids)
+                  or bool(np.any(np.hypot(cx - centre[0], cy - centre[1]) <= reach + block.radius))
+                  for i in members]
+        geometric = [(zone, self._overlap(block, zone)) for zone in active]
+        on_lanes = self._lane_users(block, [inside for zone, inside in geometric if zone.members is not None])
+        for zone, inside in geometric:
+            if zone.members is None:
+                self._track(block, (zone.id, ANY_SIDE), inside, names, times)
+                continue
+            for side, members in enumerate(zone.members, start=1):
+                self._track(block, (zone.id, side), on_lanes(inside, members), names, times)
+
+    def _overlap(self, block: StepBlock, zone: _Zone) -> np.ndarray:
+        """(T, N) whether each box overlaps the zone polygon (bounding-disc prefilter, then SAT)."""
+        cx, cy = block.centers
+        steps, who = np.nonzero(np.hypot(cx - zone.centre[0], cy - zone.centre[1]) <= zone.reach + block.radius)
+        inside = np.zeros((block.size, block.entities), dtype=bool)
+        if steps.size:
+            boxes = block.corners[steps, who]
+            poly = np.broadcast_to(zone.vertices, (steps.size, *zone.vertices.shape))
+            axes = np.concatenate([rectangle_axes(boxes),
+                                   np.broadcast_to(zone.normals, (steps.size, *zone.normals.shape))], axis=1)
+            inside[steps, who] = convex_overlap(boxes, poly, axes)
+        return inside
+
+    def _lane_users(self, block: StepBlock, masks: list[np.ndarray]):
+        """A function (inside, members) → (T, N) mask of the cells of ``inside`` whose entity is on one
+        of ``members`` or has no telling lane; lanes are worked out once per block for every cell
+        that is inside some lane zone."""
+        if not masks:
+            return lambda inside, members: inside
+        kinds = block.snapshots[0].kinds
+        steps, who = np.nonzero(np.logical_or.reduce(masks))
+        free = np.zeros((block.size, block.entities), dtype=bool)   # no telling lane: geometry alone
+        cells, locations = [], []
+        for k, j in zip(steps.tolist(), who.tolist()):
+            loc = block.snapshots[k].lanes[j]
+            if follows_lanes(kinds[j], loc):
+                cells.append((k, j))
+                locations.append(loc)
+            else:
+                free[k, j] = True
+        ks, js = np.array(cells, dtype=np.int64).reshape(-1, 2).T
+        index: dict[frozenset[LaneKey], int] = {}   # the few distinct lane sets, each tested once per zone side
+        set_of_cell = np.array([index.setdefault(lanes, len(index))
+                                for lanes in covered_lanes(self._road, locations, block.corners[ks, js],
+                                                           self._candidates)], dtype=np.int64)
+
+        def on(inside: np.ndarray, members: frozenset[LaneKey]) -> np.ndarray:
+            out = free.copy()
+            if ks.size:
+                out[ks, js] = np.array([not lanes.isdisjoint(members) for lanes in index])[set_of_cell]
+            return out & inside
+        return on
+
+    def _track(self, block: StepBlock, key: tuple[str, int], inside: np.ndarray, names: tuple[str, ...],
+               times: list[float]) -> None:
+        """Open and close the occupation intervals of one zone stream from its (T, N) occupancy."""
+        if any(k[0] == key and k[1] not in names for k in self._inside):
+            # an entity in the zone left the scene: its interval ends with the block's first step
+            self._enter_leave(key, {names[j] for j in np.flatnonzero(inside[0])}, times[0])
+        was = np.array([(key, n) in self._inside for n in names])
+        changed = np.flatnonzero(np.any(inside != np.vstack([was[None], inside[:-1]]), axis=1))
+        for k in changed.tolist():
+            self._enter_leave(key, {names[j] for j in np.flatnonzero(inside[k])}, times[k])
+
+    def _enter_leave(self, key: tuple[str, int], inside_now: set[str], time: float) -> None:
+        for name in sorted(inside_now):
+            if (key, name) not in self._inside:
+                self._inside[(key, name)] = time
+                self._intervals.setdefault((key, name), []).append([time, math.inf])
+        for k in [k for k in self._inside if k[0] == key and k[1] not in inside_now]:
+            del self._inside[k]
+            self._intervals[k][-1][1] = time
+
+    # ------------------------------------------------------------------- result
+    def result(self) -> MetricResult:
+        best: tuple[float, float | None, tuple[str, ...]] = (math.inf, None, ())
+        events: list[MetricEvent] = []
+        seen: set[tuple] = set()
+        for ((zone, side), name), ivs in self._intervals.items():
+            if name != self._ego:
+                continue
+            partner = ANY_SIDE if side == ANY_SIDE else 3 - side   # lane A's users meet lane B's
+            for ((zone2, side2), other), ivs2 in self._intervals.items():
+                if zone2 != zone or side2 != partner or other == name:
+                    continue
+                for a in ivs:
+                    for b in ivs2:
+                        pair = (zone, other, *a, *b)
+                        if pair in seen:   # both entities on both sides (no telling lane): counted once
+                            continue
+                        seen.add(pair)
+                        first, second = (a, b) if a[0] <= b[0] else (b, a)
+                        pet = max(0.0, second[0] - first[1])
+                        events.append(MetricEvent(second[0], "encroachment", (other,), pet, f"zone {zone}"))
+                        if pet < best[0]:
+                            best = (pet, second[0], (other,))
+        self.events = sorted(events, key=lambda e: (e.time, e.detail, e.entities))
+        return make_result(self, {"pet_min": best[0]}, None, {"pet_min": best[1]}, {"pet_min": best[2]})
