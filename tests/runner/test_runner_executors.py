@@ -61,7 +61,6 @@ def test_a_raising_and_a_hanging_stack_become_errors_and_the_pool_goes_on(small_
     assert {"after.Raise", "after.Hang"} <= set(results)
 
 
-@pytest.mark.slow
 def test_a_segfaulting_and_a_memory_hogging_stack_are_isolated(small_suite, tmp_path, faulty):
     """One worker per fault; each replaced, and the scenario after it still produces a result."""
     cruise = [e for e in load_index(small_suite).entries if e.family == "cruise"][0]
@@ -78,7 +77,6 @@ def test_a_segfaulting_and_a_memory_hogging_stack_are_isolated(small_suite, tmp_
     assert {"after.Crash", "after.Hog"} <= set(results)
 
 
-@pytest.mark.slow
 def test_ray_gives_the_sequential_results(small_suite, tmp_path, comparable):
     ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'ray[default]' to test --executor ray")
     seq = _run(small_suite, tmp_path, "seq", executor="sequential")
