@@ -87,3 +87,19 @@ def test_tabulated_half_width_matches_the_road_model(engine):
         tab = lane_table(net, "0", lane)
         for s in (0.0, 13.3, 250.7, tab.length):
             assert tab.half_width(s) == pytest.approx(0.5 * net.lane_width("0", lane, s), abs=1e-6)
+
+
+def test_snapshot_lane_locations_follow_the_lane_position(engine):
+    t = engine.table
+    ego, target = t.index["Ego"], t.index["Target"]
+    t.speed[target] = 0.0
+    engine.step()
+    a = engine.snapshot()
+    engine.step()
+    b = engine.snapshot()
+    assert b.lanes[target] is a.lanes[target]  # standing: the same location
+    assert b.lanes[ego].s == pytest.approx(a.lanes[ego].s + 20.0 * engine.dt)
+    assert b.lanes[ego] == t.lane_location(ego)
+    engine.controller.motions[target].cursor.offset = 0.5
+    engine.step()
+    assert engine.snapshot().lanes[target].t == pytest.approx(0.5)
