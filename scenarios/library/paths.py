@@ -105,3 +105,23 @@ def crossing(a: Path, b: Path) -> tuple[float, float]:
         i, j = close[np.argmin(close[:, 0])]
         return float(a.s[i]), float(b.s[j])
     raise ValueError("the paths do not meet")
+
+
+def route_time(map_name: str, start: tuple, goal: tuple, speed: float, step: float = 5.0) -> float:
+    """Seconds to drive the shortest route from ``start`` to ``goal`` ((road, lane, s) each) at
+    ``speed`` m/s or the posted limit where that is lower (lane <speed> §11.7.3, else road type
+    <speed> §8.4; no limit posted: ``speed``), sampled every ``step`` m of each route segment."""
+    from simplatform.opendrive import LanePosition
+
+    net = network(map_name)
+    route = net.route(LanePosition(str(start[0]), int(start[1]), float(start[2])),
+                      LanePosition(str(goal[0]), int(goal[1]), float(goal[2])), [])
+    total = 0.0
+    for seg in route.segments:
+        n = max(1, int(math.ceil(seg.length / step)))
+        ds = seg.length / n
+        for k in range(n):
+            s = seg.s_start + (seg.s_end - seg.s_start) * (k + 0.5) / n
+            limit = net.speed_limit(seg.road_id, seg.lane_id, s)
+            total += ds / min(speed, limit if limit else speed)
+    return total

@@ -122,3 +122,36 @@ def test_highway_route_runs_with_the_reference_stack_without_a_lane_change_error
     text = out.stdout + out.stderr
     assert re.search(r"1 scenarios: \d pass, \d fail, 0 error", text), text[-2000:]
     assert "no target lane" not in text
+
+
+def test_following_loss_matches_a_numerical_follow():
+    """Time lost behind a lead braking 30 → 16.7 m/s at 4 m/s², holding 500 m, speeding up at 1.5 m/s²."""
+    from scenarios.library.continuous import following_loss
+
+    v, v1, a, b, hold = 30.0, 60 / 3.6, 4.0, 1.5, 500.0
+    dt, t, x, speed, phase, x_hold = 1e-3, 0.0, 0.0, v, 0, 0.0
+    while True:
+        if phase == 0:
+            speed = max(speed - a * dt, v1)
+            if speed == v1:
+                phase, x_hold = 1, x
+        elif phase == 1 and x - x_hold >= hold:
+            phase = 2
+        elif phase == 2:
+            speed = min(speed + b * dt, v)
+            if speed == v:
+                break
+        x += speed * dt
+        t += dt
+    assert following_loss(v, v1, hold, a, b) == pytest.approx(t - x / v, abs=0.05)
+    assert following_loss(20.0, 25.0, hold, a, b) == 0.0
+
+
+def test_continuous_urban_time_out_covers_following_the_cyclist(library):
+    from scenarios.library.continuous import CYCLIST_KMH, URB
+
+    ride = route_path(URB, (2, -1, 120.0), (10, -1, 50.0)).length
+    bikes = [e for e in library.select("continuous", ("actor:cyclist",))]
+    assert len(bikes) >= 16
+    for e in bikes:
+        assert e.expected_duration_s >= ride / (CYCLIST_KMH / 3.6), (e.id, e.expected_duration_s, ride)
