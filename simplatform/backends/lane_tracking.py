@@ -48,7 +48,11 @@ def track_entity(engine, i: int, dx: float, dy: float) -> None:
         if c is None:
             return
     else:
-        lane_h = road.cursor_pose_t(c)[3]
+        th = m.tracked_heading  # the lane heading where the last step left the cursor
+        if th is not None and th[0] == (c.road_id, c.lane_id, c.s, c.offset):
+            lane_h = th[1]
+        else:
+            lane_h = road.cursor_pose_t(c)[3]
         along = dx * math.cos(lane_h) + dy * math.sin(lane_h)
         prefer = ctl.prefer.get(i)
         if not road.advance(c, along, prefer):
@@ -83,6 +87,7 @@ def track_entity(engine, i: int, dx: float, dy: float) -> None:
     t.pitch[i] = pitch * cos_rel
     t.roll[i] = roll * cos_rel
     t.set_lane(i, c.road_id, c.lane_id, c.s, c.offset, road_t)
+    m.tracked_heading = ((c.road_id, c.lane_id, c.s, c.offset), lane_h)
 
 
 def _half_width(road, c: LaneCursor) -> float:

@@ -42,6 +42,7 @@ class EntityMotion:
     controller_active: bool = False
     placed: bool = False  # an action already put the entity at this step's pose (skip one move)
     last_pose: tuple | None = None  # (cursor key, x, y, z, heading) this controller last wrote
+    tracked_heading: tuple | None = None  # (cursor key, lane heading there) left by lane tracking
 
 
 class DefaultController:
