@@ -2,13 +2,18 @@
 
 A junction (ASAM OpenDRIVE 1.8 §12) is where the paths of its connecting
 roads (the roads whose ``junction`` attribute names it) overlap; PET
-(Allen, Shin & Cooper 1978, ``metrics.safety``) measures the time between
+(Allen, Shin & Cooper 1978, ``metrics.pet``) measures the time between
 one road user leaving such an area and another entering it.  Two levels:
 
 * ``"lane"`` (the default, what ``MetricSuite`` uses): one zone where two
-  connecting lanes cross (``metrics.conflict_areas``).  A car waiting inside
-  the junction for crossing traffic to pass is then not "in conflict" with
-  it, and oncoming traffic going straight does not meet a car going straight;
+  connecting lanes cross (``metrics.conflict_areas``), carrying those two
+  lanes (``ConflictZone.lanes``).  A car waiting inside the junction for
+  crossing traffic to pass is then not "in conflict" with it, and oncoming
+  traffic going straight does not meet a car going straight.  Connecting
+  roads lie on top of each other (every lane of every connecting road, both
+  directions), so a zone's polygon is also driven over by users of other
+  lanes; the lanes let the PET metric count only the two movements that
+  cross there;
 * ``"junction"``: one zone per junction, the convex hull of its connecting
   roads' driving lanes.  Coarse: any two road users in the junction at once
   give PET 0.  A junction whose lanes only split and join (no crossing at

@@ -35,7 +35,7 @@ import numpy as np
 
 from metrics.base import BlockMetric, ScalarSpec, make_result, register_metric
 from metrics.block import StepBlock
-from metrics.geometry import convex_overlap, polygon_edge_normals, rectangle_axes
+from metrics.geometry import polygon_edge_normals, rectangle_axes
 from metrics.zone_lanes import LaneKey, covered_lanes, follows_lanes, lane_members
 from simplatform.results import MetricEvent, MetricResult
 
@@ -48,7 +48,9 @@ class _Zone:
     vertices: np.ndarray
     centre: np.ndarray
     reach: float
-    normals: np.ndarray
+    normals: np.ndarray     # (K, 2) edge normals, the polygon's own separating-axis candidates
+    extent: np.ndarray      # (2, K) the polygon's min and max along each normal
+    bounds: np.ndarray      # (2, 2) min and max corner of its axis-aligned bounding box
     members: tuple[frozenset[LaneKey], frozenset[LaneKey]] | None   # per side (lane A, lane B)
 
 
@@ -75,8 +77,11 @@ class PostEncroachmentMetric(BlockMetric):
                 for road_id, lane_id in members[0] | members[1]:
                     self._candidates[road_id].add(lane_id)
             groups.setdefault(z.group if z.group is not None else f"zone {z.id}", []).append(len(self._zones))
-            self._zones.append(_Zone(z.id, verts, centre, float(np.max(np.hypot(*(verts - centre).T))),
-                                     polygon_edge_normals(verts), members))
+            normals = polygon_edge_normals(verts)
+            along = verts @ normals.T
+            self._zones.append(_Zone(z.id, verts, centre, float(np.max(np.hypot(*(verts - centre).T))), normals,
+                                     np.stack([along.min(axis=0), along.max(axis=0)]),
+                                     np.stack([verts.min(axis=0), verts.max(axis=0)]), members))
         # broad phase: a group's zones are looked at only when someone is within its bounding disc
         self._groups = []
         for members_ in groups.values():
@@ -84,7 +89,7 @@ class PostEncroachmentMetric(BlockMetric):
             centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
             reach = float(np.max(np.hypot(*(pts - centre).T)))
             self._groups.append((centre, reach, members_, {self._zones[i].id for i in members_}))
-        self._inside: dict[tuple[tuple[str, int], str], float] = {}
+        self._inside: dict[tuple[str, int], set[str]] = defaultdict(set)   # zone stream → who is in it now
         self._intervals: dict[tuple[tuple[str, int], str], list[list[float]]] = {}
         self._ego: str | None = context.ego
 
@@ -93,12 +98,14 @@ class PostEncroachmentMetric(BlockMetric):
         self._ego = block.ego
         names, times = block.names, block.times.tolist()
         cx, cy = block.centers
-        occupied = {key[0][0] for key in self._inside}
+        occupied = {key[0] for key, who in self._inside.items() if who}
         active = [self._zones[i] for centre, reach, members, ids in self._groups
                   if not occupied.isdisjoint(ids)
                   or bool(np.any(np.hypot(cx - centre[0], cy - centre[1]) <= reach + block.radius))
                   for i in members]
-        geometric = [(zone, self._overlap(block, zone)) for zone in active]
+        corners = block.corners
+        box_bounds = (corners.min(axis=2), corners.max(axis=2)) if active else None   # (T, N, 2) each
+        geometric = [(zone, self._overlap(block, zone, box_bounds)) for zone in active]
         on_lanes = self._lane_users(block, [inside for zone, inside in geometric if zone.members is not None])
         for zone, inside in geometric:
             if zone.members is None:
@@ -107,17 +114,23 @@ class PostEncroachmentMetric(BlockMetric):
             for side, members in enumerate(zone.members, start=1):
                 self._track(block, (zone.id, side), on_lanes(inside, members), names, times)
 
-    def _overlap(self, block: StepBlock, zone: _Zone) -> np.ndarray:
-        """(T, N) whether each box overlaps the zone polygon (bounding-disc prefilter, then SAT)."""
-        cx, cy = block.centers
-        steps, who = np.nonzero(np.hypot(cx - zone.centre[0], cy - zone.centre[1]) <= zone.reach + block.radius)
+    def _overlap(self, block: StepBlock, zone: _Zone, box_bounds: np.ndarray) -> np.ndarray:
+        """(T, N) whether each box overlaps the zone polygon: axis-aligned bounding boxes first (the x and
+        y axes separate or not like any other, Ericson §4.2), then the separating axis theorem on the
+        box's two axes and the polygon's edge normals, whose projections of the polygon are precomputed."""
+        lo, hi = box_bounds
+        near = np.all((hi >= zone.bounds[0]) & (lo <= zone.bounds[1]), axis=-1)
         inside = np.zeros((block.size, block.entities), dtype=bool)
+        steps, who = np.nonzero(near)
         if steps.size:
-            boxes = block.corners[steps, who]
-            poly = np.broadcast_to(zone.vertices, (steps.size, *zone.vertices.shape))
-            axes = np.concatenate([rectangle_axes(boxes),
-                                   np.broadcast_to(zone.normals, (steps.size, *zone.normals.shape))], axis=1)
-            inside[steps, who] = convex_overlap(boxes, poly, axes)
+            boxes = block.corners[steps, who]                                   # (P, 4, 2)
+            on_normals = np.einsum("pcd,kd->pkc", boxes, zone.normals)          # (P, K, 4)
+            apart = (on_normals.max(axis=2) < zone.extent[0]) | (on_normals.min(axis=2) > zone.extent[1])
+            axes = rectangle_axes(boxes)                                        # (P, 2, 2)
+            poly = np.einsum("nd,pad->pan", zone.vertices, axes)                # (P, 2, Nv)
+            box = np.einsum("pcd,pad->pac", boxes, axes)                        # (P, 2, 4)
+            apart_box = (poly.max(axis=2) < box.min(axis=2)) | (box.max(axis=2) < poly.min(axis=2))
+            inside[steps, who] = ~(apart.any(axis=1) | apart_box.any(axis=1))
         return inside
 
     def _lane_users(self, block: StepBlock, masks: list[np.ndarray]):
@@ -153,22 +166,24 @@ class PostEncroachmentMetric(BlockMetric):
     def _track(self, block: StepBlock, key: tuple[str, int], inside: np.ndarray, names: tuple[str, ...],
                times: list[float]) -> None:
         """Open and close the occupation intervals of one zone stream from its (T, N) occupancy."""
-        if any(k[0] == key and k[1] not in names for k in self._inside):
+        now = self._inside[key]
+        if not now and not inside.any():
+            return
+        if not now.issubset(names):
             # an entity in the zone left the scene: its interval ends with the block's first step
             self._enter_leave(key, {names[j] for j in np.flatnonzero(inside[0])}, times[0])
-        was = np.array([(key, n) in self._inside for n in names])
+        was = np.array([n in now for n in names])
         changed = np.flatnonzero(np.any(inside != np.vstack([was[None], inside[:-1]]), axis=1))
         for k in changed.tolist():
             self._enter_leave(key, {names[j] for j in np.flatnonzero(inside[k])}, times[k])
 
     def _enter_leave(self, key: tuple[str, int], inside_now: set[str], time: float) -> None:
-        for name in sorted(inside_now):
-            if (key, name) not in self._inside:
-                self._inside[(key, name)] = time
-                self._intervals.setdefault((key, name), []).append([time, math.inf])
-        for k in [k for k in self._inside if k[0] == key and k[1] not in inside_now]:
-            del self._inside[k]
-            self._intervals[k][-1][1] = time
+        now = self._inside[key]
+        for name in sorted(inside_now - now):
+            self._intervals.setdefault((key, name), []).append([time, math.inf])
+        for name in now - inside_now:
+            self._intervals[(key, name)][-1][1] = time
+        self._inside[key] = set(inside_now)
 
     # ------------------------------------------------------------------- result
     def result(self) -> MetricResult:
