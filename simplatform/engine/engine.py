@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
+
 from simplatform.engine.build import build_stories, compile_trigger, entity_specs, guess_ego, PrivateActionRunner
 from simplatform.engine.actions_other import GlobalRunner
 from simplatform.engine.collision import overlapping_pairs
@@ -334,15 +336,26 @@ class ScenarioEngine:
     def _compute_collisions(self) -> None:
         self._collisions_step = self.step_index
         t = self.table
-        act = t.active
-        idx = [i for i in range(len(t)) if act[i]]
-        if len(idx) < 2:
+        if t._all_active:  # the usual case: whole columns, no gathers
+            n = len(t)
+            sel = None
+        else:
+            sel = np.nonzero(t.active)[0]
+            n = len(sel)
+        if n < 2:
             self.collision_set = set()
             self.collisions = ()
             return
         cx, cy = t.bbox_centers()
-        pairs = overlapping_pairs(cx[idx], cy[idx], t.heading[idx], t.length[idx], t.width[idx])
-        self.collisions = tuple((t.names[idx[a]], t.names[idx[b]]) for a, b in pairs)
+        if sel is None:
+            pairs = overlapping_pairs(cx, cy, t.heading, t.length, t.width)
+            names = t.names
+        else:
+            pairs = overlapping_pairs(cx[sel], cy[sel], t.heading[sel], t.length[sel], t.width[sel])
+            names = [t.names[i] for i in sel]
+        if not pairs and not self.collisions:
+            return
+        self.collisions = tuple((names[a], names[b]) for a, b in pairs)
         self.collision_set = set(self.collisions)
 
     def snapshot(self):

@@ -103,3 +103,14 @@ def test_snapshot_lane_locations_follow_the_lane_position(engine):
     engine.controller.motions[target].cursor.offset = 0.5
     engine.step()
     assert engine.snapshot().lanes[target].t == pytest.approx(0.5)
+
+
+def test_overlapping_pairs_with_unplaced_boxes_still_finds_the_real_pair():
+    from simplatform.engine.collision import overlapping_pairs
+
+    nan = float("nan")
+    cx = np.array([0.0, 3.0, nan, nan, 50.0])
+    cy = np.zeros(5)
+    pairs = overlapping_pairs(cx, cy, np.zeros(5), np.full(5, 4.5), np.full(5, 1.8))
+    assert pairs == [(0, 1)]
+    assert overlapping_pairs(np.array([0.0, 10.0, 20.0]), np.zeros(3), np.zeros(3), np.full(3, 4.5), np.full(3, 1.8)) == []
