@@ -174,19 +174,21 @@ class ModelTraffic:
         sel = self._sel
         if first:
             span = self.model_every * dt
-            self._v0x = self._vx - self._ax * span
-            self._v0y = self._vy - self._ay * span
-            self._speed0 = self.fleet.speed - self._dv * span
+            v0x = self._vx - self._ax * span
+            v0y = self._vy - self._ay * span
+            speed0 = self.fleet.speed - self._dv * span
             t.ax[sel], t.ay[sel] = self._ax, self._ay
+            # rows x, y, heading, speed, vx, vy as c0 + c1·τ + c2·τ² (one evaluation per engine step)
+            zero = np.zeros_like(v0x)
+            self._c0 = np.array((self._tx, self._ty, self._th, speed0, v0x, v0y))
+            self._c1 = np.array((v0x, v0y, self._r, self._dv, self._ax, self._ay))
+            self._c2 = np.array((0.5 * self._ax, 0.5 * self._ay, zero, zero, zero, zero))
         tau = ((self._steps - 1) % self.model_every + 1) * dt  # time since the model step began
-        vx = self._v0x + self._ax * tau
-        vy = self._v0y + self._ay * tau
-        x = self._tx + (self._v0x + 0.5 * self._ax * tau) * tau
-        y = self._ty + (self._v0y + 0.5 * self._ay * tau) * tau
+        x, y, h, v, vx, vy = self._c0 + tau * (self._c1 + tau * self._c2)
         moved = np.hypot(x - t.x[sel], y - t.y[sel])
         t.x[sel], t.y[sel] = x, y
-        t.heading[sel] = (self._th + self._r * tau + math.pi) % (2 * math.pi) - math.pi
-        t.speed[sel] = self._speed0 + self._dv * tau
+        t.heading[sel] = (h + math.pi) % (2 * math.pi) - math.pi
+        t.speed[sel] = v
         t.vx[sel], t.vy[sel] = vx, vy
         t.odometer[sel] += moved
         t.wheel_rot[sel] = (t.wheel_rot[sel] + moved / 0.35) % (2 * math.pi)
