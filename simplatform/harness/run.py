@@ -173,9 +173,10 @@ class _TestRun:
                                                       "SIMPLATFORM_STACK_VEHICLE": json.dumps(vehicle)})
         log_dir = Path(config.out_dir) if config.out_dir is not None else Path(tempfile.mkdtemp(prefix="simplatform_"))
         self.driver.session = open_session(stack_config, registry, log_dir=log_dir)
-        # an in-process stack that declares the sensor types it reads gets only those sensors run
+        # an in-process stack whose class declares the sensor types it reads gets only those sensors run;
+        # the declaration is not inherited (a subclass may read more topics), so a subclass gets them all
         stack_object = getattr(self.driver.session, "stack", None) if stack_config.transport == "inprocess" else None
-        sensor_types = getattr(stack_object, "subscribed_sensor_types", None)
+        sensor_types = vars(type(stack_object)).get("subscribed_sensor_types") if stack_object is not None else None
         self.observer = Observer(self.v2x.other_sensors(rig), registry, config.dt, static_world=static,
                                  geo_reference=geo, latched=latched,
                                  sensor_types=None if sensor_types is None else frozenset(sensor_types))

@@ -38,7 +38,8 @@ class ReferenceStack:
 
     subscribed_sensor_types: frozenset[str] = frozenset({"vision_msgs/msg/Detection3DArray"})
     """The sensor messages ``perceive`` reads (object lists); run in-process, the harness runs no other
-    sensor of the rig (``simplatform.harness.observe``) — over rosbridge the client subscribes to all."""
+    sensor of the rig (``simplatform.harness.observe``) — over rosbridge the client subscribes to all.
+    Not inherited by the harness: a subclass declares its own (in its class body) or gets every sensor."""
 
     def __init__(self, **parameters: Any) -> None:
         self._init_parameters = dict(parameters)

@@ -39,3 +39,25 @@ def test_unread_sensors_are_not_run_and_the_read_ones_are_unchanged():
     assert Observer(rig, registry, DT, sensor_types=LidarReferenceStack.subscribed_sensor_types).skipped == {
         "imu", "objects"}
     assert np.isfinite(full[0]["/imu"].linear_acceleration.z)
+
+
+
+def test_only_a_class_own_declaration_narrows_the_rig(tmp_path):
+    """A subclass may read more sensors than its parent: without a declaration of its own it gets them all."""
+    import sys
+    from pathlib import Path
+
+    from simplatform.bridge import StackConfig
+    from simplatform.harness import TestConfig, run_test
+    from stack_scenario_files import straight
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from harness_topics_stack import NarrowTopicsStack, TopicsStack
+
+    path = straight(tmp_path, duration=1.0)
+    for cls in (TopicsStack, NarrowTopicsStack):
+        config = TestConfig(stack=StackConfig(transport="inprocess", stack_class=f"harness_topics_stack:{cls.__name__}"),
+                            dt=0.05)
+        assert run_test(path, config).error == ""
+    assert {"/imu", "/sensors/objects/objects"} <= TopicsStack.seen
+    assert "/sensors/objects/objects" in NarrowTopicsStack.seen and "/imu" not in NarrowTopicsStack.seen
