@@ -77,10 +77,11 @@ def main() -> None:
     net = load_opendrive(MAP)
     zones = conflict_zones_from_road(net)
     located, unlocated = _snapshots(net, args.steps, True), _snapshots(net, args.steps, False)
-    rows = (("lane-aware zones, lanes in snapshots", ScenarioContext(road=net, conflict_zones=zones, ego="car0_0"), located),
-            ("zones without lanes (geometry alone)", ScenarioContext(road=net, conflict_zones=tuple(
-                replace(z, lanes=None) for z in zones), ego="car0_0"), located),
-            ("lane-aware zones, no lanes in snapshots", ScenarioContext(road=net, conflict_zones=zones, ego="car0_0"), unlocated))
+    lane_aware = ScenarioContext(road=net, conflict_zones=zones, ego="car0_0")
+    geometric = ScenarioContext(road=net, conflict_zones=tuple(replace(z, lanes=None) for z in zones), ego="car0_0")
+    rows = (("lane-aware zones, lanes in snapshots", lane_aware, located),
+            ("zones without lanes (geometry alone)", geometric, located),
+            ("lane-aware zones, no lanes in snapshots", lane_aware, unlocated))
     print(f"PET metric, {len(zones)} lane zones, 20 cars through the junction, {args.steps} steps of {DT} s, best of 3")
     for label, context, snaps in rows:
         us, pet = _time(context, snaps)

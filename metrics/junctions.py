@@ -48,7 +48,8 @@ def conflict_zones_from_road(road: Any, level: str = "lane") -> tuple[ConflictZo
 
     ``level="lane"``: one zone per pair of crossing connecting lanes, id
     ``"junction <j>: <road>/<lane> x <road>/<lane>"`` and ``lanes`` those two
-    lanes (the whole junction, without lanes, where none cross); ``level="junction"``: one per junction, id ``"junction <j>"``.  ``road`` is a
+    lanes (the whole junction, without lanes, where none cross);
+    ``level="junction"``: one per junction, id ``"junction <j>"``.  ``road`` is a
     ``simplatform.opendrive.RoadNetwork`` (``roads``, ``junctions``,
     ``lane_boundaries_many``, ``road_poses``, ``driving_direction``); the
     result is cached per network.

@@ -46,8 +46,6 @@ ANY_SIDE = 0   # the one stream of a zone without lanes
 class _Zone:
     id: str
     vertices: np.ndarray
-    centre: np.ndarray
-    reach: float
     normals: np.ndarray     # (K, 2) edge normals, the polygon's own separating-axis candidates
     extent: np.ndarray      # (2, K) the polygon's min and max along each normal
     bounds: np.ndarray      # (2, 2) min and max corner of its axis-aligned bounding box
@@ -70,7 +68,6 @@ class PostEncroachmentMetric(BlockMetric):
         self._candidates: dict[str, set[int]] = defaultdict(set)   # road → zone member lanes on it
         for z in context.conflict_zones:
             verts = np.asarray(z.vertices, float)
-            centre = verts.mean(axis=0)
             members = None
             if z.lanes is not None:
                 members = tuple(lane_members(self._road, (str(r), int(l))) for r, l in z.lanes)
@@ -79,8 +76,7 @@ class PostEncroachmentMetric(BlockMetric):
             groups.setdefault(z.group if z.group is not None else f"zone {z.id}", []).append(len(self._zones))
             normals = polygon_edge_normals(verts)
             along = verts @ normals.T
-            self._zones.append(_Zone(z.id, verts, centre, float(np.max(np.hypot(*(verts - centre).T))), normals,
-                                     np.stack([along.min(axis=0), along.max(axis=0)]),
+            self._zones.append(_Zone(z.id, verts, normals, np.stack([along.min(axis=0), along.max(axis=0)]),
                                      np.stack([verts.min(axis=0), verts.max(axis=0)]), members))
         # broad phase: a group's zones are looked at only when someone is within its bounding disc
         self._groups = []
@@ -114,7 +110,7 @@ class PostEncroachmentMetric(BlockMetric):
             for side, members in enumerate(zone.members, start=1):
                 self._track(block, (zone.id, side), on_lanes(inside, members), names, times)
 
-    def _overlap(self, block: StepBlock, zone: _Zone, box_bounds: np.ndarray) -> np.ndarray:
+    def _overlap(self, block: StepBlock, zone: _Zone, box_bounds: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         """(T, N) whether each box overlaps the zone polygon: axis-aligned bounding boxes first (the x and
         y axes separate or not like any other, Ericson §4.2), then the separating axis theorem on the
         box's two axes and the polygon's edge normals, whose projections of the polygon are precomputed."""

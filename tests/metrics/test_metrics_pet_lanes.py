@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from metrics_testkit import entity, run
 
-from metrics import ConflictZone, MetricSuite, ScenarioContext, conflict_zones_from_road
+from metrics import MetricSuite, ScenarioContext, conflict_zones_from_road
 from simplatform.opendrive import load_opendrive
 from simplatform.world import BoundingBox, EntityKind, LaneLocation
 
@@ -67,7 +67,7 @@ def _pet(net, states, t_end: float, zones=None, dt: float = 0.01):
 def test_zones_name_the_two_lanes_they_are_the_crossing_of(net):
     zones = {z.id: z for z in conflict_zones_from_road(net)}
     assert zones[SQUARE].lanes == (("101", -1), ("104", -1))
-    assert all(z.lanes is not None and z.id.endswith(f"{z.lanes[0][0]}/{z.lanes[0][1]} x {z.lanes[1][0]}/{z.lanes[1][1]}")
+    assert all(z.lanes is not None and z.id.endswith(" x ".join(f"{r}/{lane}" for r, lane in z.lanes))
                for z in zones.values())
     assert conflict_zones_from_road(net, "junction")[0].lanes is None
 
@@ -125,7 +125,8 @@ def test_a_box_straddling_into_the_crossing_lane_is_on_it(net):
     def states(t):
         xw, ye = 84.05 + 10 * t, -30.05 + 10 * t
         return [entity("wide", xw, -4.2, speed=10, lane=_on(net, EAST, -2, xw, -4.2)),
-                entity("ego", 121.75, ye, heading=math.pi / 2, speed=10, ego=True, lane=_on(net, NORTH, -1, 121.75, ye))]
+                entity("ego", 121.75, ye, heading=math.pi / 2, speed=10, ego=True,
+                       lane=_on(net, NORTH, -1, 121.75, ye))]
 
     pet = _pet(net, states, t_end=4.5)
     found = {e.detail: round(e.value, 9) for e in pet.events}
@@ -156,32 +157,25 @@ class _LanePath:
     """A vehicle driving along lane centre lines (road, lane) in turn, its reference point on the path."""
 
     def __init__(self, net, lanes: list[tuple[str, int]], step: float = 0.05) -> None:
-        xs, ys, hs, keys, ss = [], [], [], [], []
+        xs, ys, hs, keys = [], [], [], []
         for rid, lane in lanes:
             length = net.roads[rid].length
             s = np.linspace(0.0, length, int(math.ceil(length / step)) + 1)
             forward = net.driving_direction(rid, lane) > 0
             s = s if forward else s[::-1]
             poses = net.lane_poses(rid, lane, s, np.zeros_like(s))
-            xs.append(poses.x), ys.append(poses.y), ss.append(s)
+            xs.append(poses.x), ys.append(poses.y)
             hs.append(np.asarray(poses.heading) + (0.0 if forward else math.pi))
             keys += [(rid, lane)] * len(s)
-        self.x, self.y, self.s = np.concatenate(xs), np.concatenate(ys), np.concatenate(ss)
+        self.x, self.y = np.concatenate(xs), np.concatenate(ys)
         self.h = np.unwrap(np.concatenate(hs))
         self.keys = keys
         self.u = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(self.x), np.diff(self.y)))])
         self.net = net
 
-    def at(self, u: float) -> tuple[float, float, float, LaneLocation]:
-        x, y, h = (float(np.interp(u, self.u, a)) for a in (self.x, self.y, self.h))
-        k = min(int(np.searchsorted(self.u, u)), len(self.u) - 1)
-        rid, lane = self.keys[k]
-        s, t = self.net.project(rid, x, y)
-        return x, y, h, LaneLocation(rid, lane, s, t - self.net.lane_center_t(rid, lane, s))
-
     def state(self, name: str, u: float, speed: float, left: float = 0.0, **kw):
         """The entity ``left`` m to the left of the lane centre, ``u`` m along the path."""
-        x, y, h, _ = self.at(u)
+        x, y, h = (float(np.interp(u, self.u, a)) for a in (self.x, self.y, self.h))
         x, y = x - left * math.sin(h), y + left * math.cos(h)
         k = min(int(np.searchsorted(self.u, u)), len(self.u) - 1)
         rid, lane = self.keys[k]
