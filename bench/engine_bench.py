@@ -8,6 +8,12 @@ pays them once).  Each figure is the best of 3 runs, with the CPU-time factor
 beside it: on a shared machine the wall factor moves with the load.
 The 20 traffic vehicles drive under driver-model controllers (ObjectController
 with IDM+MOBIL properties): moved by the native backend's vehicle fleet.
+
+Last case: the engine's share of a harness run (``simplatform.harness.run_test``
+with the reference stack, sensors and metrics) of a continuous urban library
+scenario at dt = 0.05: the median engine step and snapshot in µs (medians
+resist the load of a shared machine better than sums) and their share of the
+run's CPU time.
 """
 
 from __future__ import annotations
@@ -127,6 +133,49 @@ def main() -> None:
             sim, wall, cpu = _time(ScenarioSpec(ego), RunConfig(dt=0.01, stack=_Cruise(), vehicle_model=model))
             print(f"{'stack ego, ' + model:24s} {'no log':13s} {sim:6.2f} s sim / {wall:6.3f} s wall = "
                   f"{sim / wall:7.1f}x (CPU {sim / cpu:7.1f}x)")
+
+    _harness_share()
+
+
+def _harness_share(path: str = "scenarios/continuous/cnt_urb_v40_c60_green_wave_day.xosc", repeats: int = 3) -> None:
+    import statistics
+
+    from simplatform.engine.engine import ScenarioEngine
+    from simplatform.harness import TestConfig, run_test
+
+    root = Path(__file__).resolve().parents[1]
+    spec = root / path
+    times: dict[str, list[float]] = {"step": [], "snapshot": []}
+    originals = {name: getattr(ScenarioEngine, name) for name in times}
+
+    def timed(name):
+        original = originals[name]
+
+        def call(self, *args, **kwargs):
+            c0 = time.process_time()
+            out = original(self, *args, **kwargs)
+            times[name].append(time.process_time() - c0)
+            return out
+        return call
+
+    run_test(spec, TestConfig(dt=0.05, csv=False, max_time=2.0))  # imports, caches
+    for name in times:
+        setattr(ScenarioEngine, name, timed(name))
+    try:
+        cpu_runs = []
+        for _ in range(repeats):
+            c0 = time.process_time()
+            run_test(spec, TestConfig(dt=0.05, csv=False, max_time=60.0))
+            cpu_runs.append(time.process_time() - c0)
+    finally:
+        for name, original in originals.items():
+            setattr(ScenarioEngine, name, original)
+    steps = len(times["step"]) // repeats
+    step_us = statistics.median(times["step"]) * 1e6
+    snap_us = statistics.median(times["snapshot"]) * 1e6 * len(times["snapshot"]) / len(times["step"])
+    run_us = min(cpu_runs) / steps * 1e6
+    print(f"{'harness run, urban':24s} {'dt 0.05':13s} engine step {step_us:5.0f} us + snapshot {snap_us:4.0f} us "
+          f"of {run_us:5.0f} us CPU per step = {100 * (step_us + snap_us) / run_us:4.1f} % ({steps} steps)")
 
 
 if __name__ == "__main__":
