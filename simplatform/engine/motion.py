@@ -115,13 +115,14 @@ class DefaultController:
     def step(self, dt: float, time: float, locate_every: int, step: int) -> None:
         t = self.table
         road = self.road
+        active, speed = t.active.tolist(), t.speed.tolist()  # list items: ~5x cheaper than ndarray items
         for i, m in enumerate(self.motions):
-            if not t.active[i] or m.mode == "external" or m.mode == "trajectory":
+            if not active[i] or m.mode == "external" or m.mode == "trajectory":
                 continue
             if m.placed:
                 m.placed = False
                 continue
-            v = float(t.speed[i])
+            v = speed[i]
             ds = v * dt
             if m.mode == "lane" and m.cursor is not None:
                 c = m.cursor
@@ -174,8 +175,10 @@ class DefaultController:
         costs more than the arithmetic (measured: 4x slower).
         """
         t = self.table
-        heading, speed, prev_h, prev_v = t.heading, t.speed, self._prev_heading, self._prev_speed
-        wheelbase = t.wheelbase
+        # read as lists once (list items are ~5x cheaper than ndarray items); written per entity below
+        heading, speed = t.heading.tolist(), t.speed.tolist()
+        prev_h, prev_v = self._prev_heading.tolist(), self._prev_speed.tolist()
+        wheelbase = t.wheelbase.tolist()
         two_pi = 2 * math.pi
         cos, sin, atan = math.cos, math.sin, math.atan
         lane_road = t.lane_road
