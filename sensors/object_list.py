@@ -92,7 +92,10 @@ class ObjectListSensor:
         origin = to_world.translation
         vec = pts.reshape(-1, 3) - origin
         dist = np.linalg.norm(vec, axis=1)
-        hits = scene.cast(np.broadcast_to(origin, vec.shape), vec / dist[:, None])
+        # a hit beyond a sample point cannot occlude it, so the static cast may stop at the farthest point:
+        # with the sensor's range as the reach (steady, so the cropped region is reused, sensors.scene_region)
+        reach = max(self.max_range, float(dist.max()) + 1.0)
+        hits = scene.cast(np.broadcast_to(origin, vec.shape), vec / dist[:, None], max_range=reach)
         own = (hits.actor == np.repeat(idx, len(_SAMPLES))) | (hits.t >= dist - 1e-3)
         return idx, own.reshape(len(idx), -1).mean(axis=1)
 
