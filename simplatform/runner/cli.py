@@ -97,7 +97,8 @@ def run_suite_command(args: argparse.Namespace) -> int:
             settings = replace(settings, sensor_rig=str(args.sensor_rig.resolve()))
         entries = select(launch.entries, families=args.family, tags=args.tag, ids=args.id_glob,
                          per_logical=args.per_logical)
-        run_dir = run_dir or launch.run_dir
+        if run_dir is None and launch.run_dir is not None:
+            run_dir = _fresh_run_dir(launch.run_dir)
     else:
         if args.scenario is not None and args.suite:
             raise ConfigError("give a scenario directory or --suite, not both")
@@ -127,8 +128,19 @@ def run_suite_command(args: argparse.Namespace) -> int:
             reports=tuple(x.strip() for x in args.reports.split(",") if x.strip()))
     if not entries:
         raise ConfigError("no scenario matches the filters")
-    run_dir = run_dir or args.out / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = run_dir or _fresh_run_dir(args.out / "runs")
     return _print(run_suite(entries, settings, run_dir, quiet=args.quiet))
+
+
+def _fresh_run_dir(parent: Path) -> Path:
+    """A new run directory under ``parent`` named by the start time, so running the same
+    campaign again never collides with an earlier run (``--run-dir`` names one exactly)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate, n = parent / stamp, 1
+    while candidate.exists():
+        n += 1
+        candidate = parent / f"{stamp}-{n}"
+    return candidate
 
 
 def _print(o: RunOutcome, *, shown: int = 10) -> int:

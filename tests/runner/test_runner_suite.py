@@ -89,3 +89,18 @@ def test_launch_stack_is_a_name_a_class_file_or_a_block_with_paths_from_the_laun
     with pytest.raises(ConfigError, match="comand") as err:
         load_launch(launch)
     assert "l.yaml" in str(err.value)
+
+
+def test_running_the_same_launch_file_twice_makes_two_runs(small_suite, tmp_path):
+    """The README's first command may be run again: each run gets its own folder under outputs.dir."""
+    from simplatform.cli import main
+
+    launch = tmp_path / "again.yaml"
+    launch.write_text(yaml.safe_dump({
+        "name": "again", "stack": "none", "max_time": 5,
+        "suite": {"index": str(small_suite), "family": "brake"},
+        "executor": {"kind": "sequential"}, "outputs": {"dir": "runs/again", "reports": ["json"]}}))
+    codes = [main(["run", str(launch), "--quiet", "--id", "brake.000"]) for _ in range(2)]
+    runs = sorted(p for p in (tmp_path / "runs" / "again").iterdir() if p.is_dir())
+    assert len(runs) == 2 and all((p / "results.json").exists() for p in runs)
+    assert codes[0] == codes[1] and codes[0] in (0, 1)
