@@ -53,27 +53,7 @@ def track_entity(engine, i: int, dx: float, dy: float) -> None:
             lane_h = th[1]
         else:
             lane_h = road.cursor_pose_t(c)[3]
-        along = dx * math.cos(lane_h) + dy * math.sin(lane_h)
-        prefer = ctl.prefer.get(i)
-        if not road.advance(c, along, prefer):
-            if not m.end_of_road:
-                m.end_of_road_since = engine.time
-            m.end_of_road = True
-        else:
-            m.end_of_road = False
-            m.end_of_road_since = -1.0
-        x, y = float(t.x[i]), float(t.y[i])
-        ex = ey = 0.0
-        ch = lane_h
-        for _ in range(3):  # projection residual along the lane, then the lateral error
-            cx, cy, _, ch, _, _, _ = road.cursor_pose_t(LaneCentre(c))
-            ex, ey = x - cx, y - cy
-            res = ex * math.cos(ch) + ey * math.sin(ch)
-            if abs(res) < 1e-6:
-                break
-            road.advance(c, res, prefer)
-        lateral = -ex * math.sin(ch) + ey * math.cos(ch)  # to the driver's left
-        c.offset = lateral * road.direction(c.road_id, c.lane_id)
+        walk_cursor(engine, i, c, lane_h, dx, dy, newton_steps=3)
         half = _half_width(road, c)
         if abs(c.offset) > half + RELOCATE_MARGIN:
             ctl.relocate(i)
@@ -88,6 +68,36 @@ def track_entity(engine, i: int, dx: float, dy: float) -> None:
     t.roll[i] = roll * cos_rel
     t.set_lane(i, c.road_id, c.lane_id, c.s, c.offset, road_t)
     m.tracked_heading = ((c.road_id, c.lane_id, c.s, c.offset), lane_h)
+
+
+def walk_cursor(engine, i: int, c: LaneCursor, lane_h: float, dx: float, dy: float, newton_steps: int) -> None:
+    """Advance entity ``i``'s cursor ``c`` by the displacement (dx, dy) projected on the lane heading
+    ``lane_h``, then correct s by up to ``newton_steps`` projection-residual (Newton) steps and set the
+    offset to the remaining lateral error; flags ``end_of_road`` when the lane graph ends."""
+    road = engine.road
+    t = engine.table
+    m = engine.controller.motions[i]
+    along = dx * math.cos(lane_h) + dy * math.sin(lane_h)
+    prefer = engine.controller.prefer.get(i)
+    if not road.advance(c, along, prefer):
+        if not m.end_of_road:
+            m.end_of_road_since = engine.time
+        m.end_of_road = True
+    else:
+        m.end_of_road = False
+        m.end_of_road_since = -1.0
+    x, y = float(t.x[i]), float(t.y[i])
+    ex = ey = 0.0
+    ch = lane_h
+    for _ in range(newton_steps):  # projection residual along the lane, then the lateral error
+        cx, cy, _, ch, _, _, _ = road.cursor_pose_t(LaneCentre(c))
+        ex, ey = x - cx, y - cy
+        res = ex * math.cos(ch) + ey * math.sin(ch)
+        if abs(res) < 1e-6:
+            break
+        road.advance(c, res, prefer)
+    lateral = -ex * math.sin(ch) + ey * math.cos(ch)  # to the driver's left
+    c.offset = lateral * road.direction(c.road_id, c.lane_id)
 
 
 def _half_width(road, c: LaneCursor) -> float:

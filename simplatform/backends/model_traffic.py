@@ -38,6 +38,7 @@ import math
 import numpy as np
 
 from simplatform.backends.fleet_tracking import FleetLanes, advance_along, lane_pose_columns
+from simplatform.backends.lane_tracking import walk_cursor
 from simplatform.backends.traffic_context import DEFAULT_DESIRED_SPEED, ContextBuilder
 from simplatform.engine.lane_tables import TableStack
 from simplatform.backends.vehicle_params import vehicle_parameters
@@ -338,37 +339,4 @@ class ModelTraffic:
     def _walk(self, k: int, i: int, c, dx: float, dy: float) -> None:
         """The exact scalar walk (through road ends and junctions) for one vehicle."""
         eng = self.engine
-        t = eng.table
-        road = eng.road
-        lane_h = road.cursor_pose_t(c)[3]
-        along = dx * math.cos(lane_h) + dy * math.sin(lane_h)
-        m = eng.controller.motions[i]
-        prefer = eng.controller.prefer.get(i)
-        if not road.advance(c, along, prefer):
-            if not m.end_of_road:
-                m.end_of_road_since = eng.time
-            m.end_of_road = True
-        else:
-            m.end_of_road = False
-            m.end_of_road_since = -1.0
-        x, y = float(t.x[i]), float(t.y[i])
-        ex = ey = 0.0
-        ch = lane_h
-        for _ in range(2):  # projection residual along, then lateral error
-            cx, cy, _, ch, _, _, _ = road.cursor_pose_t(LaneOffsetZero(c))
-            ex, ey = x - cx, y - cy
-            res = ex * math.cos(ch) + ey * math.sin(ch)
-            if abs(res) < 1e-6:
-                break
-            road.advance(c, res, prefer)
-        lateral = -ex * math.sin(ch) + ey * math.cos(ch)  # to the driver's left
-        c.offset = lateral * road.direction(c.road_id, c.lane_id)
-
-
-class LaneOffsetZero:
-    """A view of a cursor at the lane centre (same road, lane and s; offset 0)."""
-
-    __slots__ = ("road_id", "lane_id", "s", "offset", "table")
-
-    def __init__(self, c) -> None:
-        self.road_id, self.lane_id, self.s, self.offset, self.table = c.road_id, c.lane_id, c.s, 0.0, c.table
+        walk_cursor(eng, i, c, eng.road.cursor_pose_t(c)[3], dx, dy, newton_steps=2)
