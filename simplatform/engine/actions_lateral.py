@@ -27,15 +27,23 @@ def _no_lane(el, actor: str) -> ScenarioError:
                          file=src.file, line=src.line, element=src.element or type(el).__name__)
 
 
-class LaneChangeRunner(_PerActor):
+class _LaneRunner(_PerActor):
+    """Base of the lateral actions on the default controller: they move the entity's lane cursor."""
+
     domains = ("lateral",)
 
+    def _lane_motion(self):
+        """The actor's motion state; a lateral action needs the actor on a lane (lane mode)."""
+        m = self.engine.controller.motions[self.i]
+        if m.cursor is None or m.mode != "lane":
+            raise _no_lane(self.el, self.actor)
+        return m
+
+
+class LaneChangeRunner(_LaneRunner):
     def start(self) -> bool:
         eng, el = self.engine, self.el
-        m = eng.controller.motions[self.i]
-        c = m.cursor
-        if c is None or m.mode != "lane":
-            raise _no_lane(el, self.actor)
+        c = self._lane_motion().cursor
         target = el.lane_change_target.choice
         road = eng.road
         if type(target).__name__ == "RelativeTargetLane":
@@ -136,14 +144,10 @@ def _offset_duration(shape: str, delta: float, max_acc: float) -> float:
     return 2 * math.sqrt(delta / max_acc)
 
 
-class LaneOffsetRunner(_PerActor):
-    domains = ("lateral",)
-
+class LaneOffsetRunner(_LaneRunner):
     def start(self) -> bool:
         eng, el = self.engine, self.el
-        m = eng.controller.motions[self.i]
-        if m.cursor is None or m.mode != "lane":
-            raise _no_lane(el, self.actor)
+        m = self._lane_motion()
         self.continuous = bool(el.continuous)
         o0 = m.cursor.offset
         dyn = el.lane_offset_action_dynamics
@@ -184,14 +188,10 @@ class LaneOffsetRunner(_PerActor):
         self.engine.controller.motions[self.i].lateral_rate = 0.0
 
 
-class LateralDistanceRunner(_PerActor):
-    domains = ("lateral",)
-
+class LateralDistanceRunner(_LaneRunner):
     def start(self) -> bool:
         eng, el = self.engine, self.el
-        m = eng.controller.motions[self.i]
-        if m.cursor is None or m.mode != "lane":
-            raise _no_lane(el, self.actor)
+        self._lane_motion()
         self.ref = eng.entity_index(el.entity_ref, el)
         dc = el.dynamic_constraints
         self.max_rate = (dc.max_speed if dc and dc.max_speed else None)
