@@ -25,6 +25,7 @@ import math
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Callable, Iterable
 
 from scenariogeneration import xodr
 
@@ -429,20 +430,31 @@ def _set_extent(root: ET.Element) -> None:
         header.set(key, f"{box[key]:.3f}")
 
 
-def generate(out_dir: Path = MAPS_DIR, names: list[str] | None = None) -> list[Path]:
-    """Write the maps (all, or ``names``) into ``out_dir``; returns the paths."""
+def write_maps(render: Callable[[str], str], available: Iterable[str], out_dir: Path,
+               names: list[str] | None) -> list[Path]:
+    """Write ``render(name)`` as ``<name>.xodr`` into ``out_dir`` for ``names`` (or all ``available``)."""
     written = []
-    for name in names or list(MAPS):
+    for name in names or list(available):
         path = Path(out_dir) / f"{name}.xodr"
-        path.write_text(finish(MAPS[name](), name), encoding="utf-8")
+        path.write_text(render(name), encoding="utf-8")
         written.append(path)
     return written
 
 
-def main(argv: list[str] | None = None) -> int:
-    for path in generate(names=(argv if argv is not None else sys.argv[1:]) or None):
+def generator_main(generate_maps: Callable[..., list[Path]], argv: list[str] | None) -> int:
+    """A map generator's command line: the map names to write (none: all); prints each path written."""
+    for path in generate_maps(names=(argv if argv is not None else sys.argv[1:]) or None):
         print(path)
     return 0
+
+
+def generate(out_dir: Path = MAPS_DIR, names: list[str] | None = None) -> list[Path]:
+    """Write the maps (all, or ``names``) into ``out_dir``; returns the paths."""
+    return write_maps(lambda name: finish(MAPS[name](), name), MAPS, out_dir, names)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return generator_main(generate, argv)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from scenariogeneration import xodr
 from scenarios.maps import MAPS_DIR
 from scenarios.maps.finishing import add_controllers
 from scenarios.maps.generate import (
-    LANE_WIDTH, REV_MINOR, _broken, _lane, _road, _section, _solid, _two_way, finish,
+    LANE_WIDTH, REV_MINOR, _broken, _lane, _road, _section, _solid, _two_way, finish, generator_main, write_maps,
 )
 
 # ------------------------------------------------------------------ highway_long
@@ -323,18 +323,12 @@ def finish_library_map(name: str) -> str:
 
 
 def generate(out_dir: Path = MAPS_DIR, names: list[str] | None = None) -> list[Path]:
-    written = []
-    for name in names or list(LIBRARY_MAPS):
-        path = Path(out_dir) / f"{name}.xodr"
-        path.write_text(finish_library_map(name), encoding="utf-8")
-        written.append(path)
-    return written
+    """Write the library maps (all, or ``names``) into ``out_dir``; returns the paths."""
+    return write_maps(finish_library_map, LIBRARY_MAPS, out_dir, names)
 
 
 def main(argv: list[str] | None = None) -> int:
-    for path in generate(names=(argv if argv is not None else sys.argv[1:]) or None):
-        print(path)
-    return 0
+    return generator_main(generate, argv)
 
 
 if __name__ == "__main__":
