@@ -9,19 +9,11 @@ private actions outside their maneuver group, bad operators and durations
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
 from pathlib import Path
 
+from scenarios.quality_checker import QualityIssue, run_checker_bundle
 
-@dataclass(frozen=True)
-class QualityIssue:
-    """One issue the ASAM quality checker reported (level 1 error, 2 warning, 3 info)."""
-
-    checker_id: str
-    rule_uid: str
-    level: int
-    description: str
+__all__ = ["QualityIssue", "xosc_quality_issues"]
 
 
 def xosc_quality_issues(path: str | Path) -> tuple[list[QualityIssue], dict[str, str]]:
@@ -30,22 +22,7 @@ def xosc_quality_issues(path: str | Path) -> tuple[list[QualityIssue], dict[str,
     Returns the issues and each checker's status (``completed``, ``skipped``,
     ``error``); a checker in ``error`` crashed on the file.
     """
-    from qc_baselib import Configuration, Result
     from qc_openscenario import constants
     from qc_openscenario.main import run_checks
 
-    logging.getLogger().setLevel(logging.WARNING)
-    config = Configuration()
-    config.set_config_param(name="InputFile", value=str(path))
-    config.register_checker_bundle(checker_bundle_name=constants.BUNDLE_NAME)
-    result = Result()
-    result.register_checker_bundle(name=constants.BUNDLE_NAME, description="OpenScenario checker bundle",
-                                   version=constants.BUNDLE_VERSION, summary="")
-    run_checks(config, result)
-    issues: list[QualityIssue] = []
-    status: dict[str, str] = {}
-    for checker in result.get_checker_results(constants.BUNDLE_NAME):
-        status[checker.checker_id] = str(getattr(checker.status, "value", checker.status))
-        for issue in checker.issues:
-            issues.append(QualityIssue(checker.checker_id, str(issue.rule_uid), int(issue.level), str(issue.description)))
-    return issues, status
+    return run_checker_bundle(path, constants, run_checks, "OpenScenario checker bundle")

@@ -9,22 +9,12 @@ between connected lanes).  The maps in this folder must pass both.
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
 
-
-@dataclass(frozen=True)
-class QualityIssue:
-    """One issue the ASAM quality checker reported (level 1 error, 2 warning, 3 info)."""
-
-    checker_id: str
-    rule_uid: str
-    level: int
-    description: str
+from scenarios.quality_checker import QualityIssue, run_checker_bundle
 
 
 def _schema_file(root: etree._Element) -> Path:
@@ -60,33 +50,7 @@ def quality_issues(path: str | Path) -> tuple[list[QualityIssue], dict[str, str]
     Returns the issues and the status of each checker (``completed``,
     ``skipped``, ``error``); a checker in ``error`` crashed on the file.
     """
-    from qc_baselib import Configuration, Result
     from qc_opendrive import constants
     from qc_opendrive.main import run_checks
 
-    logging.getLogger().setLevel(logging.WARNING)
-    config = Configuration()
-    config.set_config_param(name="InputFile", value=str(path))
-    config.register_checker_bundle(checker_bundle_name=constants.BUNDLE_NAME)
-    result = Result()
-    result.register_checker_bundle(
-        name=constants.BUNDLE_NAME,
-        description="OpenDrive checker bundle",
-        version=constants.BUNDLE_VERSION,
-        summary="",
-    )
-    run_checks(config, result)
-    issues: list[QualityIssue] = []
-    status: dict[str, str] = {}
-    for checker in result.get_checker_results(constants.BUNDLE_NAME):
-        status[checker.checker_id] = str(getattr(checker.status, "value", checker.status))
-        for issue in checker.issues:
-            issues.append(
-                QualityIssue(
-                    checker.checker_id,
-                    str(issue.rule_uid),
-                    int(issue.level),
-                    str(issue.description),
-                )
-            )
-    return issues, status
+    return run_checker_bundle(path, constants, run_checks, "OpenDrive checker bundle")
