@@ -36,7 +36,7 @@ from simplatform.openscenario.binder import BindContext, bind
 from simplatform.openscenario.checks import check_values
 from simplatform.openscenario.model.base import REGISTRY, OscElement
 from simplatform.openscenario.values import Scope
-from simplatform.openscenario.xml import parse_file, read_header
+from simplatform.openscenario.xml import parse_file, read_document, read_header
 
 _MAX_RUNS = 1_000_000
 _REJECTION_ROUNDS = 200
@@ -181,12 +181,10 @@ def expand_distribution(path: str | Path, seed: int, errors: list[ScenarioError]
     """Expand ``path`` collecting errors (for ``validate``); see ``load_distribution``."""
     path = Path(path)
     file = str(path)
-    try:
-        tree = parse_file(path)
-        header = read_header(tree, file)
-    except ScenarioError as exc:
-        errors.append(exc)
+    document = read_document(path, errors)
+    if document is None:
         return []
+    tree, header = document
     if header.kind != "distribution":
         errors.append(ScenarioError.at(tree.getroot(), "this file holds no <ParameterValueDistribution>",
                                        file=file))

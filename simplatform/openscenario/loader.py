@@ -20,7 +20,7 @@ from simplatform.openscenario.catalogs import CatalogResolver
 from simplatform.openscenario.checks import check_references, check_values
 from simplatform.openscenario.model.base import REGISTRY, OscElement
 from simplatform.openscenario.values import Scope, convert
-from simplatform.openscenario.xml import parse_file, read_header
+from simplatform.openscenario.xml import read_document
 
 ParameterValue = str | float | int | bool
 
@@ -105,12 +105,10 @@ def load_document(path: str | Path, parameters: Mapping[str, ParameterValue] | N
     """Load ``path`` collecting every error into ``errors``; ``None`` if it could not be bound."""
     path = Path(path)
     file = str(path)
-    try:
-        tree = parse_file(path)
-        header = read_header(tree, file)
-    except ScenarioError as exc:
-        errors.append(exc)
+    document = read_document(path, errors)
+    if document is None:
         return None
+    tree, header = document
     root = tree.getroot()
     if header.kind != "scenario":
         what = "a catalog" if header.kind == "catalog" else "a parameter value distribution"

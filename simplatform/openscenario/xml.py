@@ -78,3 +78,14 @@ def read_header(tree: etree._ElementTree, file: str) -> Header:
     else:
         kind = "scenario"
     return Header(rev, kind)
+
+
+def read_document(path: Path, errors: list[ScenarioError]) -> tuple[etree._ElementTree, Header] | None:
+    """Parse ``path`` and read its header; on a bad file or header the error joins ``errors``
+    (the collecting loaders report every problem at once) and the answer is ``None``."""
+    try:
+        tree = parse_file(path)
+        return tree, read_header(tree, str(path))
+    except ScenarioError as exc:
+        errors.append(exc)
+        return None
