@@ -22,6 +22,13 @@ JSON and are turned into the bridge's message dataclasses with
 ``simplatform.bridge.codec.from_plain``; a stack in another language would
 read the JSON (or CBOR) directly.  Any exception ends the process with a
 traceback in its log: the platform reports it as an error verdict.
+
+This module is self-contained on purpose: it is the example to copy for a
+stack of your own, so every step of the protocol above is written out here
+with ``roslibpy`` alone (only the message codec and the class loader come
+from the platform).  ``simplatform.bridge.client`` is the platform's own
+adapter for the same protocol (both control topics, engine commands, topic
+registry); it overlaps with this file by design, not by accident.
 """
 
 from __future__ import annotations
