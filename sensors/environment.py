@@ -41,6 +41,8 @@ from typing import Mapping
 
 import numpy as np
 
+from simplatform.errors import ConfigError
+
 KNOWN_KEYS = (
     "time_of_day_s", "sun_elevation_rad", "sun_azimuth_rad", "sun_intensity_lux",
     "fog_visual_range_m", "precipitation_intensity_mm_h", "precipitation_type",
@@ -67,7 +69,9 @@ def _with_engine_aliases(env: Mapping[str, object]) -> dict[str, object]:
             stamp = datetime.fromisoformat(tod)
             out["time_of_day_s"] = stamp.hour * 3600 + stamp.minute * 60 + stamp.second + stamp.microsecond * 1e-6
         except ValueError:
-            pass
+            # A snapshot file written by hand (``sensors render --snapshot``) can carry this;
+            # falling back to the default sun silently would render the wrong light.
+            raise ConfigError(f"environment time_of_day {tod!r} is not an ISO 8601 date-time") from None
     return out
 
 
