@@ -7,8 +7,13 @@ v = 2·d/T − v_final), bounded by the actor's Performance.
 FollowTrajectoryAction: polyline vertices (positions resolved at start);
 with ``Timing`` and shape times the pose is interpolated in time (trajectory
 time = scale · (t − t_ref) + offset, t_ref the action start when relative),
-otherwise the actor moves along at its current speed.  Global actions change the engine's stores: parameters,
-variables, environment, signals, entity activity, user values.
+otherwise the actor moves along at its current speed.  With
+``TrajectoryFollowingMode@followingMode="follow"`` the actor is not placed on the
+path but driven along it (trajectory.PurePursuitFollower: steering towards a
+look-ahead point within its steering and friction limits; with Timing its
+speed tracks the timed reference point within its Performance).  Global
+actions change the engine's stores: parameters, variables, environment,
+signals, entity activity, user values.
 """
 
 from __future__ import annotations
@@ -91,7 +96,54 @@ class FollowTrajectoryRunner(_PerActor):
         m = self.engine.controller.motions[self.i]
         self.prev_mode = m.mode
         m.mode = "trajectory"
+        mode = el.trajectory_following_mode
+        self.follower = None
+        if mode is not None and str(mode.following_mode) == "follow":
+            self.follower = self._follower()
+            return False
         self._place(self.s)
+        return False
+
+    def _follower(self):
+        """Follow mode: the entity keeps its pose and is driven onto the path (trajectory.py)."""
+        from simplatform.engine.trajectory import GRAVITY, NOMINAL_ROAD_FRICTION, FollowLimits, PurePursuitFollower
+
+        t, eng = self.engine.table, self.engine
+        axle = t.specs[self.i].front_axle
+        friction = float(eng.environment.get("road_friction", 1.0))
+        limits = FollowLimits(
+            wheelbase=float(t.wheelbase[self.i]), max_steering=axle[0] if axle is not None and axle[0] > 0 else None,
+            max_speed=float(t.max_speed[self.i]), max_acceleration=float(t.max_acceleration[self.i]),
+            max_deceleration=float(t.max_deceleration[self.i]),
+            max_lateral_acceleration=NOMINAL_ROAD_FRICTION * friction * GRAVITY)
+        return PurePursuitFollower(self.path, limits, self.s)
+
+    def _reference(self, time: float) -> float:
+        """Arc length of the timed reference point at simulation ``time`` (follow mode, with Timing)."""
+        tm = self.timing
+        base = self.t0 if str(tm.domain_absolute_relative) == "relative" else 0.0
+        return self.path.s_at_time_extended((time - base) * (tm.scale if tm.scale else 1.0) + tm.offset)
+
+    def _follow_step(self, dt: float) -> bool:
+        t, f, i = self.engine.table, self.follower, self.i
+        v = float(t.speed[i])
+        if self.timing is not None:
+            now = self.engine.time
+            ref_now, ref_next = self._reference(now), self._reference(now + dt)
+            v = f.speed_demand(v, ref_now, (ref_next - ref_now) / dt, dt)
+            t.speed[i] = v
+        x0, y0 = float(t.x[i]), float(t.y[i])
+        x, y, h = f.step(x0, y0, float(t.heading[i]), v, dt)
+        t.x[i], t.y[i], t.heading[i] = x, y, wrap_angle(h)
+        z = self.path.pose_at(f.progress)[2]
+        if z is not None:
+            t.z[i] = z
+        t.odometer[i] += math.hypot(x - x0, y - y0)
+        self.engine.controller.relocate(i)
+        if f.finished:
+            self._release()
+            self.engine.controller.motions[i].placed = True
+            return True
         return False
 
     def _place(self, s: float) -> None:
@@ -102,6 +154,8 @@ class FollowTrajectoryRunner(_PerActor):
             t.z[self.i] = z
 
     def step(self, dt: float) -> bool:
+        if self.follower is not None:
+            return self._follow_step(dt)
         t = self.engine.table
         if self.timing is not None:
             now = self.engine.time + dt

@@ -11,6 +11,22 @@ a Polyline's vertex times (all of them), a Clothoid's startTime and stopTime
 (linear in arc length in between, as esmini), and a NURBS's control-point
 times, which are a fourth coordinate of the curve evaluated with the same
 rational basis as x, y, z (the standard's "time dimension of the control point").
+
+Following mode (OpenSCENARIO 1.x ``FollowingMode``): ``position`` follows the
+shape exactly, ignoring the entity's dynamic constraints — the runner places
+the entity on the path.  ``follow`` follows it "as good as possible by
+observing the dynamic constraints of the entity (e.g. for a driver model)":
+:class:`PurePursuitFollower` steers the entity's rear axle (its OpenSCENARIO
+reference point) towards a look-ahead point on the path, the way esmini's
+follow mode steers towards a look-ahead point, with the pure-pursuit law of
+Coulter ("Implementation of the Pure Pursuit Path Tracking Algorithm",
+CMU-RI-TR-92-01, 1992): the arc through the look-ahead point at distance
+``l_d`` and bearing ``alpha`` has curvature ``kappa = 2 sin(alpha) / l_d``.
+The curvature is bounded by the front axle's ``maxSteering``
+(``tan(delta_max) / wheelbase``) and by tyre-road friction
+(``kappa v^2 <= mu g``), so the entity cuts sharp corners and rejoins the path
+after them; the pose is advanced along that arc exactly (kinematic
+single-track at the rear axle, Rajamani 2012 §2.2).
 """
 
 from __future__ import annotations
@@ -50,6 +66,51 @@ class SampledPath:
     def s_at_time(self, t: float) -> float:
         return float(np.interp(t, self.times, self.s))
 
+    def s_at_time_extended(self, t: float) -> float:
+        """``s_at_time`` continued past the last time stamp at the last interval's pace, so that a
+        follower that lags behind its reference still gets a reference that passes the end."""
+        t_end = float(self.times[-1])
+        if t <= t_end:
+            return self.s_at_time(t)
+        k = len(self.times) - 1
+        while k > 0 and self.times[k] - self.times[k - 1] <= 0.0:
+            k -= 1
+        pace = (self.s[k] - self.s[k - 1]) / (self.times[k] - self.times[k - 1]) if k > 0 else 0.0
+        return self.length + float(pace) * (t - t_end)
+
+    def point_at(self, s: float) -> tuple[float, float]:
+        """(x, y) at arc length ``s``, continued straight beyond both ends along the end segments."""
+        if 0.0 <= s <= self.length:
+            x, y, _, _ = self.pose_at(s)
+            return x, y
+        k, base = (0, 0.0) if s < 0.0 else (len(self.s) - 2, self.length)
+        k = _non_degenerate_segment(self.s, k, 1 if s < 0.0 else -1)
+        seg = self.s[k + 1] - self.s[k]
+        ux, uy = (self.x[k + 1] - self.x[k]) / seg, (self.y[k + 1] - self.y[k]) / seg
+        ex, ey = (self.x[0], self.y[0]) if s < 0.0 else (self.x[-1], self.y[-1])
+        return float(ex + ux * (s - base)), float(ey + uy * (s - base))
+
+    def project(self, x: float, y: float, s_lo: float, s_hi: float) -> float:
+        """Arc length of the point of the path nearest to (x, y), searched within [s_lo, s_hi]
+        (a window, so that a path passing near itself is not jumped along)."""
+        s_lo, s_hi = max(s_lo, 0.0), min(s_hi, self.length)
+        k0 = min(max(int(np.searchsorted(self.s, s_lo, side="right")) - 1, 0), len(self.s) - 2)
+        k1 = min(int(np.searchsorted(self.s, s_hi, side="left")), len(self.s) - 1)
+        k1 = max(k1, k0 + 1)
+        x0, y0, s0 = self.x[k0:k1], self.y[k0:k1], self.s[k0:k1]
+        dx, dy = self.x[k0 + 1:k1 + 1] - x0, self.y[k0 + 1:k1 + 1] - y0
+        seg = self.s[k0 + 1:k1 + 1] - s0
+        f = np.clip(((x - x0) * dx + (y - y0) * dy) / np.maximum(seg * seg, 1e-300), 0.0, 1.0)
+        d2 = (x0 + f * dx - x) ** 2 + (y0 + f * dy - y) ** 2
+        j = int(np.argmin(d2))
+        return float(min(max(s0[j] + f[j] * seg[j], s_lo), s_hi))
+
+
+def _non_degenerate_segment(s: np.ndarray, k: int, step: int) -> int:
+    while 0 <= k + step <= len(s) - 2 and s[k + 1] - s[k] <= 0.0:
+        k += step
+    return k
+
 
 def _sampled(x, y, z, times=None) -> SampledPath:
     x, y, z = (np.asarray(v, float) for v in (x, y, z))
@@ -86,6 +147,98 @@ def _nurbs(points: np.ndarray, weights: np.ndarray, knots: np.ndarray, order: in
     numerator = BSpline(knots, points * weights[:, None], degree, extrapolate=False)(u)
     denominator = BSpline(knots, weights, degree, extrapolate=False)(u)
     return numerator / denominator[:, None]
+
+
+LOOKAHEAD_BASE = 4.0
+"""m: look-ahead at standstill; ``l_d = clip(LOOKAHEAD_BASE + LOOKAHEAD_TIME * |v|, LOOKAHEAD_MIN,
+LOOKAHEAD_MAX)``, the rule the driver-model traffic steers by (backends/model_traffic.py), so that
+trajectory followers and traffic preview alike (Coulter 1992 §4: a longer l_d tracks more smoothly
+and cuts corners more)."""
+LOOKAHEAD_TIME = 0.8
+"""s: look-ahead growth with speed."""
+LOOKAHEAD_MIN = 5.0
+LOOKAHEAD_MAX = 40.0
+PROGRESS_GAIN = 1.0
+"""1/s: with trajectory timing, the speed demand is the reference's pace plus this gain times the
+distance the entity lags behind its timed reference point."""
+NOMINAL_ROAD_FRICTION = 1.0
+"""Peak tyre-road friction coefficient on the reference (dry) surface; the lateral acceleration
+limit is this times the scenario's RoadCondition@frictionScaleFactor times g."""
+GRAVITY = 9.81
+
+
+@dataclass(frozen=True)
+class FollowLimits:
+    """The entity's dynamic constraints that follow mode observes."""
+
+    wheelbase: float
+    max_steering: float | None
+    """Front axle maxSteering (rad); None for an entity without axles (a pedestrian turns freely)."""
+    max_speed: float
+    max_acceleration: float
+    max_deceleration: float
+    max_lateral_acceleration: float
+
+    def max_curvature(self, speed: float) -> float:
+        k = math.inf if self.max_steering is None else math.tan(self.max_steering) / max(self.wheelbase, 1e-6)
+        if speed > 0.0:
+            k = min(k, self.max_lateral_acceleration / (speed * speed))
+        return k
+
+
+def lookahead(speed: float) -> float:
+    """Pure-pursuit look-ahead distance (m) at ``speed``."""
+    return min(max(LOOKAHEAD_BASE + LOOKAHEAD_TIME * abs(speed), LOOKAHEAD_MIN), LOOKAHEAD_MAX)
+
+
+def arc_step(x: float, y: float, h: float, kappa: float, ds: float) -> tuple[float, float, float]:
+    """Advance a pose by ``ds`` along a circular arc of curvature ``kappa`` (exact, straight when 0)."""
+    dh = kappa * ds
+    if abs(dh) < 1e-9:
+        hm = h + 0.5 * dh
+        return x + ds * math.cos(hm), y + ds * math.sin(hm), h + dh
+    return x + (math.sin(h + dh) - math.sin(h)) / kappa, y - (math.cos(h + dh) - math.cos(h)) / kappa, h + dh
+
+
+class PurePursuitFollower:
+    """Follow mode's driver: ``progress`` is the arc length of the entity's foot point on the path."""
+
+    def __init__(self, path: SampledPath, limits: FollowLimits, progress: float = 0.0) -> None:
+        self.path = path
+        self.limits = limits
+        self.progress = min(max(progress, 0.0), path.length)
+
+    def curvature(self, x: float, y: float, h: float, speed: float) -> float:
+        """Pure-pursuit curvature towards the look-ahead point, within the entity's limits."""
+        look = lookahead(speed)
+        px, py = self.path.point_at(self.progress + look)
+        dx, dy = px - x, py - y
+        dist = math.hypot(dx, dy)
+        if dist < 1e-9:
+            return 0.0
+        alpha = math.atan2(dy, dx) - h
+        kappa = 2.0 * math.sin(alpha) / dist
+        k_max = self.limits.max_curvature(abs(speed))
+        return min(max(kappa, -k_max), k_max)
+
+    def speed_demand(self, speed: float, reference_s: float, reference_pace: float, dt: float) -> float:
+        """Speed that closes the gap to a timed reference point, within Performance limits."""
+        lim = self.limits
+        want = reference_pace + PROGRESS_GAIN * (reference_s - self.progress)
+        want = min(max(want, 0.0), lim.max_speed)
+        return min(max(want, speed - lim.max_deceleration * dt), speed + lim.max_acceleration * dt)
+
+    def step(self, x: float, y: float, h: float, speed: float, dt: float) -> tuple[float, float, float]:
+        """The pose after ``dt`` at ``speed`` (forwards); updates ``progress``."""
+        ds = abs(speed) * dt
+        x, y, h = arc_step(x, y, h, self.curvature(x, y, h, speed), ds)
+        look = lookahead(speed)
+        self.progress = self.path.project(x, y, self.progress, self.progress + ds + look)
+        return x, y, h
+
+    @property
+    def finished(self) -> bool:
+        return self.progress >= self.path.length - 1e-9
 
 
 def build_trajectory(traj, positions, actor) -> SampledPath:
