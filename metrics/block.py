@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from typing import Sequence
 
 import numpy as np
@@ -82,7 +83,7 @@ class StepBlock:
     # ------------------------------------------------------------- columns
     @cached_property
     def times(self) -> np.ndarray:
-        return np.fromiter((s.time for s in self.snapshots), float, self.size)
+        return np.fromiter(map(attrgetter("time"), self.snapshots), float, self.size)
 
     @cached_property
     def dt(self) -> np.ndarray:
@@ -91,23 +92,26 @@ class StepBlock:
         return np.diff(self.times, prepend=before)
 
     def col(self, name: str) -> np.ndarray:
-        """A snapshot column stacked over the block, shape (T, N)."""
+        """A snapshot column stacked over the block, shape (T, N).
+
+        A column that every snapshot shares as one array (the native engine's box
+        columns change only when entities are added) is repeated, not gathered."""
         out = self._cols.get(name)
         if out is None:
-            rows = [getattr(s, name) for s in self.snapshots]
-            out = self._cols[name] = np.concatenate(rows).reshape(self.size, -1)
+            rows = list(map(attrgetter(name), self.snapshots))
+            first = rows[0]
+            if all(r is first for r in rows):
+                out = np.repeat(first.reshape(1, -1), self.size, axis=0)
+            else:
+                out = np.concatenate(rows).reshape(self.size, -1)
+            self._cols[name] = out
         return out
 
     def ego_col(self, name: str) -> np.ndarray:
-        """The ego's value of a column per step (T,)."""
+        """The ego's value of a column per step (T,), a view of the stacked column."""
         out = self._ego_cols.get(name)
         if out is None:
-            e = self.ego_index
-            if name in self._cols:
-                out = self._cols[name][:, e]
-            else:
-                out = np.fromiter((getattr(s, name)[e] for s in self.snapshots), float, self.size)
-            self._ego_cols[name] = out
+            out = self._ego_cols[name] = self.col(name)[:, self.ego_index]
         return out
 
     # ------------------------------------------------------------ geometry

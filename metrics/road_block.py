@@ -33,6 +33,7 @@ import math
 import weakref
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, Iterator
 
 import numpy as np
@@ -58,6 +59,17 @@ class RoadView:
         self._direction: dict[tuple[str, int], int] = {}
         self._junction: dict[str, bool] = {}
         self._length: dict[str, float] = {}
+        self._codes: dict[str, int] = {}
+        self.names: list[str] = []
+        """Road id of each road code (``codes``)."""
+
+    def codes(self, road_ids) -> np.ndarray:
+        """A small integer per road id (the same for the life of the view), so steps group by array keys."""
+        table = self._codes
+        for rid in set(road_ids).difference(table):
+            table[rid] = len(self.names)
+            self.names.append(rid)
+        return np.fromiter(map(table.__getitem__, road_ids), np.int64, len(road_ids))
 
     def boundaries(self, rid: str, lane: int, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(low, high) t of a lane's borders from the reference line at each s."""
@@ -124,12 +136,20 @@ def road_view(road: Any) -> RoadView:
         return RoadView(road)
 
 
-def _groups(keys: list) -> dict[Any, np.ndarray]:
-    out: dict[Any, list[int]] = {}
-    for k, key in enumerate(keys):
-        if key is not None:
-            out.setdefault(key, []).append(k)
-    return {key: np.array(idx) for key, idx in out.items()}
+_LANE_SPAN = 1 << 16   # (road code, lane id) → one int64 key: code · 2¹⁶ + lane (OpenDRIVE lane ids are small)
+
+
+def _groups(keys: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(key, the ``rows`` with that key) for the distinct keys of ``keys[rows]``; one comparison when
+    all are equal (a block usually stays on one road and lane)."""
+    k = keys[rows]
+    if k.size == 0:
+        return []
+    first = k[0]
+    if (k == first).all():
+        return [(int(first), rows)]
+    uniq, inverse = np.unique(k, return_inverse=True)
+    return [(key, rows[inverse == n]) for n, key in enumerate(uniq.tolist())]
 
 
 @dataclass
@@ -144,8 +164,10 @@ class CornerState:
 
 
 class EgoRoadBlock:
-    """The ego reference point on the road per step of a block: on_road, road_ids, lane_id, s,
-    t (from the reference line), offset (from the lane centre), and the lane's (low, high) borders."""
+    """The ego reference point on the road per step of a block: on_road, road_ids (``road_code``:
+    the view's code of the road, −1 off road), lane_id, s, t (from the reference line), offset
+    (from the lane centre), and the lane's (low, high) borders.  Steps are grouped by road and lane
+    with integer keys, so a block costs a few array operations per road and lane it visits."""
 
     def __init__(self, block, view: RoadView) -> None:
         self.block = block
@@ -153,7 +175,7 @@ class EgoRoadBlock:
         self.road = view.road
         T = block.size
         self.on_road = np.zeros(T, dtype=bool)
-        self.road_ids: list[str | None] = [None] * T
+        self.road_code = np.full(T, -1, dtype=np.int64)
         self.lane_id = np.zeros(T, dtype=np.int64)
         self.s = np.full(T, np.nan)
         self.t = np.full(T, np.nan)
@@ -165,26 +187,39 @@ class EgoRoadBlock:
     def build(cls, block) -> "EgoRoadBlock":
         st = cls(block, road_view(block.context.road))
         e = block.ego_index
-        locs = [snap.lanes[e] if e < len(snap.lanes) else None for snap in block.snapshots]
-        known = np.zeros(block.size, dtype=bool)
-        for k, loc in enumerate(locs):
-            if loc is not None:
-                st.road_ids[k], st.lane_id[k], st.s[k], st.offset[k] = loc.road_id, loc.lane_id, loc.s, loc.t
-                known[k] = True
-        st._fill_lanes(np.flatnonzero(known))
+        locs = [lanes[e] if e < len(lanes) else None for lanes in map(attrgetter("lanes"), block.snapshots)]
+        known = np.fromiter((loc is not None for loc in locs), bool, block.size)
+        rows = np.flatnonzero(known)
+        if rows.size:
+            given = [locs[k] for k in rows.tolist()] if rows.size < block.size else locs
+            rids, lanes, ss, ts = zip(*map(attrgetter("road_id", "lane_id", "s", "t"), given))
+            st.road_code[rows] = st.view.codes(rids)
+            st.lane_id[rows], st.s[rows], st.offset[rows] = lanes, ss, ts
+            st._fill_lanes(rows)
         # a snapshot lane that does not contain the point (a tracked lane during a lane change) is not trusted
-        inside = known & (st.low <= st.t) & (st.t <= st.high)
+        with np.errstate(invalid="ignore"):
+            inside = known & (st.low <= st.t) & (st.t <= st.high)
         missing = np.flatnonzero(~inside)
         if missing.size:
             st._locate(missing)
         st.on_road |= inside
+        st.road_code[~st.on_road] = -1
         return st
+
+    def _keys(self) -> np.ndarray:
+        return self.road_code * _LANE_SPAN + self.lane_id
+
+    def _lane_groups(self, rows: np.ndarray) -> list[tuple[tuple[str, int], np.ndarray]]:
+        names = self.view.names
+        out = []
+        for key, idx in _groups(self._keys(), rows):
+            code = (key + _LANE_SPAN // 2) // _LANE_SPAN
+            out.append(((names[code], key - code * _LANE_SPAN), idx))
+        return out
 
     def _fill_lanes(self, idx: np.ndarray) -> None:
         """Lane borders at s, and t from the lane centre and offset, for the steps ``idx``."""
-        keys = [(self.road_ids[k], int(self.lane_id[k])) for k in idx.tolist()]
-        for (rid, lane), sub in _groups(keys).items():
-            rows = idx[sub]
+        for (rid, lane), rows in self._lane_groups(idx):
             lo, hi = self.view.boundaries(rid, lane, self.s[rows])
             self.low[rows], self.high[rows] = lo, hi
             self.t[rows] = 0.5 * (lo + hi) + self.offset[rows]
@@ -192,42 +227,60 @@ class EgoRoadBlock:
     def _locate(self, idx: np.ndarray) -> None:
         x, y = self.block.ego_col("x")[idx], self.block.ego_col("y")[idx]
         res = self.road.locate_many(np.stack([x, y], axis=1))
-        road_index = np.asarray(res.road_index)
         on = np.asarray(res.on_road, dtype=bool)
-        for n, k in enumerate(idx.tolist()):
-            self.on_road[k] = on[n]
-            self.road_ids[k] = res.road_ids[road_index[n]] if on[n] else None
+        self.on_road[idx] = on
+        codes = self.view.codes(res.road_ids) if len(res.road_ids) else np.zeros(1, dtype=np.int64)
+        self.road_code[idx] = np.where(on, codes[np.maximum(np.asarray(res.road_index), 0)], -1)
         self.lane_id[idx] = np.where(on, np.asarray(res.lane_id), 0)
         self.s[idx], self.t[idx], self.offset[idx] = res.s, res.t, res.offset
         self.low[idx] = self.high[idx] = np.nan
-        found = idx[on]
-        keys = [(self.road_ids[k], int(self.lane_id[k])) for k in found.tolist()]
-        for (rid, lane), sub in _groups(keys).items():
-            rows = found[sub]
+        for (rid, lane), rows in self._lane_groups(idx[on]):
             self.low[rows], self.high[rows] = self.view.boundaries(rid, lane, self.s[rows])
 
     # ---------------------------------------------------------------- queries
+    @cached_property
+    def road_ids(self) -> list[str | None]:
+        """The road id per step (None off road)."""
+        names = self.view.names
+        return [names[c] if c >= 0 else None for c in self.road_code.tolist()]
+
+    @cached_property
+    def _on_rows(self) -> np.ndarray:
+        return np.flatnonzero(self.on_road)
+
     def runs(self) -> Iterator[tuple[tuple[str, int], np.ndarray]]:
         """((road, lane), step indices) of the on-road steps."""
-        keys = [(rid, int(lane)) if on else None
-                for rid, lane, on in zip(self.road_ids, self.lane_id.tolist(), self.on_road.tolist())]
-        return iter(_groups(keys).items())
+        return iter(self._lane_groups(self._on_rows))
 
     def road_runs(self) -> Iterator[tuple[str, np.ndarray]]:
         """(road, s of the on-road steps there)."""
-        for rid, idx in self._road_steps().items():
+        for rid, idx in self._road_steps():
             yield rid, self.s[idx]
 
-    def _road_steps(self) -> dict[str, np.ndarray]:
-        return _groups([rid if on else None for rid, on in zip(self.road_ids, self.on_road.tolist())])
+    def _road_steps(self) -> list[tuple[str, np.ndarray]]:
+        names = self.view.names
+        return [(names[code], idx) for code, idx in _groups(self.road_code, self._on_rows)]
+
+    @cached_property
+    def _types(self) -> np.ndarray:
+        """Lane type per step as an object array (None off road or where the lane does not exist)."""
+        out = np.full(self.block.size, None, dtype=object)
+        for rid, idx in self._road_steps():
+            out[idx] = self.view.lane_types(rid, self.lane_id[idx], self.s[idx])
+        return out
 
     @cached_property
     def lane_type(self) -> list[str | None]:
         """Lane type of the reference point per step (None off road): one array query per road."""
-        out: list[str | None] = [None] * self.block.size
-        for rid, idx in self._road_steps().items():
-            for k, lane_type in zip(idx.tolist(), self.view.lane_types(rid, self.lane_id[idx], self.s[idx])):
-                out[k] = lane_type
+        return self._types.tolist()
+
+    def _type_mask(self, kinds: frozenset[str]) -> np.ndarray:
+        """Per step: the reference lane's type (lower case) is one of ``kinds``; decided once per type string."""
+        types = self._types
+        out = np.zeros(types.shape, dtype=bool)
+        for kind in set(types.tolist()):
+            if kind is not None and kind.lower() in kinds:
+                out |= types == kind
         return out
 
     @cached_property
@@ -235,23 +288,37 @@ class EgoRoadBlock:
         """Speed limit (m/s) of the reference point's lane per step (OpenDRIVE 1.8 §11.7.3 lane
         ``<speed>``, else §8.4 road ``<type><speed>``); NaN off road or where no limit is given."""
         out = np.full(self.block.size, np.nan)
-        for rid, idx in self._road_steps().items():
+        for rid, idx in self._road_steps():
             out[idx] = self.view.speed_limits(rid, self.lane_id[idx], self.s[idx])
         return out
 
     @cached_property
+    def _reference(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reference-line heading and curvature at each on-road step (NaN off road), one road-model
+        query per road for the lane-direction and lane-frame corner checks, and whether the road model
+        gave the curvature there."""
+        T = self.block.size
+        heading, kappa, known = np.full(T, np.nan), np.full(T, np.nan), np.zeros(T, dtype=bool)
+        for rid, idx in self._road_steps():
+            h, k = self.view.heading_curvature(rid, self.s[idx])
+            heading[idx] = h
+            if k is not None:
+                kappa[idx], known[idx] = k, True
+        return heading, kappa, known
+
+    @cached_property
     def travel_heading(self) -> np.ndarray:
         """Heading of legal travel in the ego's lane (road heading, +π against s); NaN off road."""
-        out = np.full(self.block.size, np.nan)
+        out = self._reference[0].copy()
         for (rid, lane), idx in self.runs():
-            flip = 0.0 if self.view.direction(rid, lane) > 0 else math.pi
-            out[idx] = self.view.heading(rid, self.s[idx]) + flip
+            if self.view.direction(rid, lane) <= 0:
+                out[idx] += math.pi
         return out
 
     @cached_property
     def offroad(self) -> np.ndarray:
         """Reference point on no drivable lane (OpenDRIVE 1.8 §11.6 types; CARLA OffRoadTest: driving, parking)."""
-        return np.array([lt is None or lt.lower() not in DRIVABLE_LANE_TYPES for lt in self.lane_type], dtype=bool)
+        return ~self._type_mask(DRIVABLE_LANE_TYPES)
 
     @cached_property
     def wrong_way(self) -> np.ndarray:
@@ -263,8 +330,11 @@ class EgoRoadBlock:
 
     @cached_property
     def in_junction(self) -> np.ndarray:
-        return np.array([on and self.view.in_junction(rid) for rid, on in zip(self.road_ids, self.on_road.tolist())],
-                        dtype=bool)
+        out = np.zeros(self.block.size, dtype=bool)
+        for rid, idx in self._road_steps():
+            if self.view.in_junction(rid):
+                out[idx] = True
+        return out
 
     @cached_property
     def corners(self) -> CornerState:
@@ -275,11 +345,14 @@ class EgoRoadBlock:
         sidewalk = np.zeros(T, dtype=bool)
         corners = self._ego_corners()
         trusted = np.zeros(T, dtype=bool)
+        heading, kappa_all, has_kappa = self._reference
+        on_sidewalk = None
         for (rid, lane), idx in self.runs():
-            s = self.s[idx]
-            h, kappa = self.view.heading_curvature(rid, s)
-            if kappa is None:
+            idx = idx[has_kappa[idx]]
+            if not idx.size:
                 continue
+            s = self.s[idx]
+            h, kappa = heading[idx], kappa_all[idx]
             c, n = np.cos(h), np.sin(h)
             ref_x, ref_y = self.block.ego_col("x")[idx], self.block.ego_col("y")[idx]
             rx, ry = corners[idx, :, 0] - ref_x[:, None], corners[idx, :, 1] - ref_y[:, None]
@@ -296,15 +369,13 @@ class EgoRoadBlock:
             trusted[rows] = True
             margin[rows] = m[ok].min(axis=1)
             departed[rows] = False
-            if self.lane_type_is(rows, "sidewalk"):
-                sidewalk[rows] = [(self.lane_type[k] or "").lower() == "sidewalk" for k in rows.tolist()]
+            if on_sidewalk is None:
+                on_sidewalk = self._type_mask(frozenset({"sidewalk"}))
+            sidewalk[rows] = on_sidewalk[rows]
         exact = np.flatnonzero(self.on_road & ~trusted)
         if exact.size:
             self._locate_corners(exact, corners, margin, departed, sidewalk)
         return CornerState(margin, departed, sidewalk, exact)
-
-    def lane_type_is(self, rows: np.ndarray, kind: str) -> bool:
-        return any((self.lane_type[k] or "").lower() == kind for k in rows.tolist())
 
     def _ego_corners(self) -> np.ndarray:
         b = self.block
