@@ -140,6 +140,26 @@ class VehicleFleet:
         self.controller.steer_target[index] = s[st.STEER, index]
         self.accel_body[:, index] = 0.0
 
+    def set_road_friction(self, index, scale) -> None:
+        """Road friction under vehicles ``index`` as a scale of their tyres' peak friction.
+
+        ``scale`` (array or scalar, >= 0) is the road's grip relative to the surface the tyre
+        coefficients were measured on — e.g. OpenSCENARIO RoadCondition@frictionScaleFactor times
+        an OpenDRIVE lane material's friction.  It scales the Magic Formula peaks of both axles
+        (Pacejka's ``lambda_mu``), the kinematic model's friction limit and the deceleration the
+        low-level controller plans with.  Latched until the next call; 1 restores the tyres' own.
+        """
+        rows = as_indices(index, self.n) % self.n
+        scale = np.broadcast_to(as_column(scale, len(rows)), rows.shape)
+        if not np.all(np.isfinite(scale)) or np.any(scale < 0.0):
+            raise ValueError(f"road friction scale must be finite and >= 0, got {scale}")
+        self.params.set_friction_scale(rows, scale)
+
+    @property
+    def road_friction(self) -> np.ndarray:
+        """The latched per-vehicle road friction scale (as applied, floored at MIN_FRICTION_SCALE)."""
+        return self.params.friction_scale
+
     # ------------------------------------------------------------------ inputs
     def apply_control(self, index, control: Control) -> None:
         """Pedals and steering as CARLA's VehicleControl: ``steer`` is a fraction of max angle."""

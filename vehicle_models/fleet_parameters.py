@@ -27,6 +27,10 @@ ENGINE_GRID_POINTS = 257
  BRAKE_TAU, DRAG_AREA, ROLLING, MU_X, MU_Y, K_Y_FRONT, K_Y_REAR, REDLINE, LAUNCH_SPEED, OMEGA_STEP) = range(26)
 N_PARAMETER_ROWS = 26
 
+MIN_FRICTION_SCALE = 1e-3
+"""Smallest road friction scale applied: the standard allows 0 (RoadCondition@frictionScaleFactor
+in [0, inf[), but a zero peak makes the Magic Formula's B = K / (C D) infinite."""
+
 
 @kernel
 def drive_force_envelope(speed, i, torque_map, total_ratio, drive_gain, wheel_radius, launch_speed,
@@ -120,6 +124,18 @@ class ParameterArrays:
         self.drive_gain = (self.total_ratio * np.array([p.powertrain.efficiency for p in parameters])[:, None]
                            / self.wheel_radius[:, None])
         self._rows = np.arange(n)
+        self.nominal_mu_x = v[MU_X].copy()
+        self.friction_scale = np.ones(n)
+        """Per-vehicle road friction scale applied by :meth:`set_friction_scale` (1 = reference surface)."""
+
+    def set_friction_scale(self, rows: np.ndarray, scale: np.ndarray) -> None:
+        """Scale the peak tyre-road friction of vehicles ``rows`` (both axles' Magic Formula peaks and
+        the friction limit of the kinematic model and of the low-level controller's deceleration)."""
+        scale = np.maximum(scale, MIN_FRICTION_SCALE)
+        self.friction_scale[rows] = scale
+        self.values[MU_X, rows] = self.nominal_mu_x[rows] * scale
+        n = len(self.sets)
+        self.axle_tyres.scale_friction(np.concatenate((rows, rows + n)), np.concatenate((scale, scale)))
 
     def __len__(self) -> int:
         return len(self.sets)

@@ -161,6 +161,24 @@ class TyreArrays:
         self.r_by1, self.r_by2, self.r_cy1 = c[R_BY1], c[R_BY2], c[R_CY1]
         self.r_bx1, self.r_bx2, self.r_cx1 = c[R_BX1], c[R_BX2], c[R_CX1]
         self.linear = c[LINEAR] != 0.0
+        self.nominal_mu = c[[MU_Y, MU_X]].copy()
+        """(2, axles): the tyres' own peak coefficients (lateral, longitudinal) on the reference surface."""
+
+    def scale_friction(self, columns: np.ndarray, scale: np.ndarray) -> None:
+        """Peak friction of axles ``columns`` = own peak × ``scale`` (the road's grip against the
+        reference surface the coefficients were measured on).
+
+        This is Pacejka's friction scaling factor ``lambda_mu`` (Pacejka 2012 §4.3.2, the
+        "user scaling factors" of the Magic Formula, eq. 4.E7/4.E23): it scales the peak
+        ``D = mu Fz`` and leaves the slip stiffness ``K`` alone, so ``B = K / (C D)`` is
+        recomputed: on a slippery road the force rises as steeply at small slip but saturates
+        lower and earlier.
+        """
+        c = self.coefficients
+        c[MU_Y, columns] = self.nominal_mu[0, columns] * scale
+        c[MU_X, columns] = self.nominal_mu[1, columns] * scale
+        c[B_Y, columns] = c[K_Y, columns] / (c[C_Y, columns] * c[MU_Y, columns])
+        c[B_X, columns] = c[K_X, columns] / (c[C_X, columns] * c[MU_X, columns])
 
     def __len__(self) -> int:
         return self.coefficients.shape[1]
