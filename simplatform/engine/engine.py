@@ -305,25 +305,38 @@ class ScenarioEngine:
         self._snapshot = None
 
     def step(self) -> None:
+        """One step; the phases are methods so :mod:`batch` can run many engines' steps in
+        lockstep with the default controller's phases of all of them done at once."""
+        self.controller.remember()
+        self.step_storyboard()
+        self.controller.step(self.dt, self.time, self.locate_every, self.step_index)
+        self.step_others()
+        self.controller.derive(self.dt, self.time)
+        self._update_collisions()
+
+    def step_storyboard(self) -> None:
+        """Triggers at t, state transitions, running actions advanced by dt; time becomes t + dt."""
         dt = self.dt
         self._snapshot = None
-        self.controller.remember()
         self.storyboard.evaluate(self, self.time, self.step_index)
         if self._init_runners:
             self._init_runners = [r for r in self._init_runners if not r.step(self, dt)]
         self.storyboard.step_actions(self, dt)
         self.step_index += 1
         self.time = self.step_index * dt
-        self.controller.step(dt, self.time, self.locate_every, self.step_index)
+
+    def step_others(self) -> None:
+        """What moves after the default controller: model-driven traffic, the driven ego, traffic
+        actions, signal controller phases."""
+        dt = self.dt
         if self.model_traffic is not None:
             self.model_traffic.step(dt)
         if self.driven is not None:
             self.driven.step(dt)
         if self.traffic is not None:
             self.traffic.step(dt)
-        self._step_signal_controllers()
-        self.controller.derive(dt, self.time)
-        self._update_collisions()
+        if self._signal_controllers:
+            self._step_signal_controllers()
 
     def _update_collisions(self) -> None:
         """Collisions are computed when a CollisionCondition or a consumer needs them

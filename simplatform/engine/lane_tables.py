@@ -23,6 +23,8 @@ import weakref
 
 import numpy as np
 
+from simplatform.errors import RoadNetworkError
+
 GRID = 0.5
 """m between samples."""
 
@@ -33,7 +35,7 @@ class LaneTable:
     """Sampled centre line of one lane of one road (s along the road reference line)."""
 
     __slots__ = ("road_id", "lane_id", "length", "n", "ds", "inv_ds", "x", "y", "dx", "dy", "z", "h",
-                 "p", "r", "ct", "hw", "valid", "arrays")
+                 "p", "r", "ct", "hw", "valid", "arrays", "direction")
 
     def __init__(self, net, road_id: str, lane_id: int) -> None:
         length = float(net.roads[road_id].length)
@@ -55,6 +57,14 @@ class LaneTable:
         self.z, self.h, self.p, self.r = pose.z.tolist(), h.tolist(), pose.pitch.tolist(), pose.roll.tolist()
         self.ct = (0.5 * (inner + outer)).tolist()
         self.hw = (0.5 * np.abs(outer - inner)).tolist()
+        # the lane's driving direction along s (+1/-1) as RoadAdaptor.direction answers it; 0 where
+        # it has none (the centre lane): the callers then take RoadAdaptor's path, which says why
+        try:
+            self.direction = int(net.driving_direction(road_id, lane_id))
+        except (AttributeError, NotImplementedError):
+            self.direction = -1 if lane_id > 0 else 1
+        except RoadNetworkError:
+            self.direction = 0
 
     def _cell(self, s: float) -> tuple[int, float] | None:
         u = s * self.inv_ds
@@ -87,25 +97,37 @@ class LaneTable:
 
     def pose(self, s: float, offset: float):
         """(x, y, z, heading, pitch, roll, centre t) at ``offset`` from the lane centre; None off the lane."""
-        cell = self._cell(s)
-        if cell is None:
-            return None
-        k, f = cell
+        u = s * self.inv_ds  # the cell lookup of ``_cell``, inlined: this runs per entity per step
+        k = int(u)
+        if k >= self.n - 1:
+            k = self.n - 2
+        elif k < 0:
+            k = 0
         j = k + 1
+        valid = self.valid
+        if not (valid[k] and valid[j]):
+            return None
+        f = u - k
         f2 = f * f
         f3 = f2 * f
         h00 = 2 * f3 - 3 * f2 + 1
         h10 = (f3 - 2 * f2 + f) * self.ds
         h01 = -2 * f3 + 3 * f2
         h11 = (f3 - f2) * self.ds
-        x = h00 * self.x[k] + h10 * self.dx[k] + h01 * self.x[j] + h11 * self.dx[j]
-        y = h00 * self.y[k] + h10 * self.dy[k] + h01 * self.y[j] + h11 * self.dy[j]
+        xs, dx = self.x, self.dx
+        x = h00 * xs[k] + h10 * dx[k] + h01 * xs[j] + h11 * dx[j]
+        ys, dy = self.y, self.dy
+        y = h00 * ys[k] + h10 * dy[k] + h01 * ys[j] + h11 * dy[j]
         hk = self.h
         h = hk[k] + (hk[j] - hk[k]) * f
-        z = self.z[k] + (self.z[j] - self.z[k]) * f
-        p = self.p[k] + (self.p[j] - self.p[k]) * f
-        r = self.r[k] + (self.r[j] - self.r[k]) * f
-        ct = self.ct[k] + (self.ct[j] - self.ct[k]) * f
+        zk = self.z
+        z = zk[k] + (zk[j] - zk[k]) * f
+        pk = self.p
+        p = pk[k] + (pk[j] - pk[k]) * f
+        rk = self.r
+        r = rk[k] + (rk[j] - rk[k]) * f
+        ck = self.ct
+        ct = ck[k] + (ck[j] - ck[k]) * f
         if offset != 0.0:
             x -= offset * math.sin(h)
             y += offset * math.cos(h)

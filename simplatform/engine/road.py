@@ -129,6 +129,8 @@ class RoadAdaptor:
         return self.cursor_pose_t(cursor)[:6]
 
     def table(self, cursor: LaneCursor):
+        """The cursor's lane table (kept on the cursor while it stays on that lane); the per-step
+        motion reads the lane's length and driving direction from it too."""
         tab = cursor.table
         if tab is None or tab.lane_id != cursor.lane_id or tab.road_id != cursor.road_id:
             tab = lane_table(self.net, cursor.road_id, cursor.lane_id)
