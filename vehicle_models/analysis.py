@@ -98,7 +98,7 @@ def _crossing(time: np.ndarray, value: np.ndarray, level: float) -> float:
     return float(t0 + (level - v0) * (t1 - t0) / (v1 - v0))
 
 
-def stopping_distance(p: VehicleParameters, speed: float, grade: float = 0.0) -> float:
+def stopping_distance(p: VehicleParameters, speed: float, grade: float = 0.0, friction_scale: float = 1.0) -> float:
     """Distance (m) to stop from ``speed`` with the brake at its limit, from the parameters.
 
     Full brake force ``F_b`` (limited by tyre friction) builds up with the
@@ -108,10 +108,15 @@ def stopping_distance(p: VehicleParameters, speed: float, grade: float = 0.0) ->
     (Wong 2008 §3.5).  Only the brake lags: with brake deceleration ``b`` of a
     total ``a``, ``v(t) = v0 - a t + b tau (1 - exp(-t / tau))``, which adds
     ``v0 tau b / a + b tau² (b / (2a) - 1)`` to the distance (exact for constant
-    ``a``; evaluated with the deceleration at ``v0``).
+    ``a``; evaluated with the deceleration at ``v0``).  When the brakes are stronger
+    than the tyres' grip (``F_max > mu m g``), the lagging brake force meets the friction
+    limit at ``t* = -tau ln(1 - b / b_max)`` and stays there: the speed lost to the lag is
+    ``dv = b t* + b tau - b_max t*`` (the shortfall integrated up to ``t*``), which adds
+    ``dv (v0 - dv / 2) / a``.  ``friction_scale`` is the road's grip relative to the tyres'
+    reference surface (``VehicleFleet.set_road_friction``).
     """
     weight = p.mass * GRAVITY
-    brake = min(p.max_brake_force, p.tyre.mu_x * weight * math.cos(grade))
+    brake = min(p.max_brake_force, p.tyre.mu_x * friction_scale * weight * math.cos(grade))
     resist = brake + p.rolling_resistance * weight * math.cos(grade) + weight * math.sin(grade)
     c = 0.5 * AIR_DENSITY * p.drag_area
     if c > 0:
@@ -121,5 +126,10 @@ def stopping_distance(p: VehicleParameters, speed: float, grade: float = 0.0) ->
     tau = p.brake_time_constant
     decel = (resist + c * speed**2) / p.mass
     brake_decel = brake / p.mass
+    max_brake_decel = p.max_brake_force / p.mass
+    if max_brake_decel > brake_decel > 0.0:  # friction-limited: the lag ends when the tyres saturate
+        t_star = -tau * math.log(1.0 - brake_decel / max_brake_decel)
+        lost = brake_decel * (t_star + tau) - max_brake_decel * t_star
+        return base + lost * (speed - 0.5 * lost) / decel
     return base + speed * tau * brake_decel / decel + brake_decel * tau**2 * (
         brake_decel / (2 * decel) - 1.0)

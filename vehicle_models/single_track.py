@@ -180,8 +180,12 @@ def dynamic_rhs(x, i, u, direct, p, tyres, cos_g, sin_g, dx):
     vx, vy, r, delta, yaw = x[VX], x[VY], x[YAW_RATE], x[STEER], x[YAW]
     sd, cd = math.sin(delta), math.cos(delta)
     # Load transfer (Rajamani §4.2): the net ground-level force (tyre force less rolling
-    # resistance, which also acts at the ground) balances forces at CoG height.
-    transfer = p[COG_HEIGHT, i] * (tyre_demand - rolling + external) / l
+    # resistance, which also acts at the ground) balances forces at CoG height.  The tyres
+    # deliver at most mu Fz: a brake or drive demand beyond the road's grip transfers no more
+    # load than the grip allows (else the unloaded axle's Fz clamps at 0 and the sum of the
+    # axle loads, hence of the friction forces, exceeds the weight).
+    limit = p[MU_X, i] * normal
+    transfer = p[COG_HEIGHT, i] * (_clip(tyre_demand, -limit, limit) - rolling + external) / l
     fz_front = normal * lr / l - transfer
     fz_rear = normal * lf / l + transfer
     if tyre_demand >= 0:
@@ -192,7 +196,6 @@ def dynamic_rhs(x, i, u, direct, p, tyres, cos_g, sin_g, dx):
         fx_rear = tyre_demand * (1 - p[BRAKE_FRONT, i])
     vyr = vy - lr * r
     # Kinematic regime: no-slip yaw rate v tan(delta)/l, CoG lateral velocity lr * r.
-    limit = p[MU_X, i] * normal
     dvx_kin = (_clip(tyre_demand, -limit, limit) - resistance + external) / mass
     tan_d = math.tan(delta)
     r_kin = vx * tan_d / l

@@ -39,6 +39,7 @@ import numpy as np
 
 from simplatform.backends.fleet_tracking import FleetLanes, advance_along, lane_pose_columns
 from simplatform.backends.lane_tracking import walk_cursor
+from simplatform.backends.road_friction import RoadFriction, scenario_friction
 from simplatform.backends.traffic_context import DEFAULT_DESIRED_SPEED, ContextBuilder
 from simplatform.engine.lane_tables import TableStack
 from simplatform.backends.vehicle_params import vehicle_parameters
@@ -149,6 +150,7 @@ class ModelTraffic:
             self._lane_changes(decision.lane_change, cursors)
         steer = self._pure_pursuit(cursors)
         self.fleet.apply_acceleration(slice(None), self.accel, steer)
+        self._apply_road_friction()  # hook: road grip under each vehicle (road_friction.py)
         self._apply_overrides(steer)
         f = self.fleet
         # the model runs from the state it left (the extrapolated table values are not fed back)
@@ -340,3 +342,14 @@ class ModelTraffic:
         """The exact scalar walk (through road ends and junctions) for one vehicle."""
         eng = self.engine
         walk_cursor(eng, i, c, eng.road.cursor_pose_t(c)[3], dx, dy, newton_steps=2)
+
+    # ------------------------------------------------------------------ road friction (hook, road_friction.py)
+    def _apply_road_friction(self) -> None:
+        """RoadCondition@frictionScaleFactor times the lane material's friction under each vehicle scales
+        its tyres' peak friction (``VehicleFleet.set_road_friction``); the fleet is updated on a change only."""
+        grip = getattr(self, "_grip", None)
+        if grip is None:
+            grip = self._grip = RoadFriction(getattr(self.engine.road, "net", None))
+        scales = grip.scales(self.engine.table, self.members, scenario_friction(self.engine))
+        if not np.array_equal(scales, self.fleet.road_friction):
+            self.fleet.set_road_friction(slice(None), scales)
