@@ -89,9 +89,11 @@ def snapshots(steps: int, rng: np.random.Generator, lanes: bool = True):
         x = x0 + v * t
         locs = (tuple(LaneLocation("1", int(lid), float(s), 0.0) for lid, s in zip(lane_ids, x)) if lanes
                 else (None,) * N_ACTORS)
+        # every moving column is a fresh array per step, as the engine copies them from its table
         yield WorldSnapshot(
-            time=t, step=k, names=names, kinds=kinds, categories=cats, x=x, y=y.copy(), z=zeros, heading=zeros,
-            pitch=zeros, roll=zeros, speed=v, vx=v, vy=zeros, ax=zeros + 0.1 * math.sin(t), ay=zeros, yaw_rate=zeros,
+            time=t, step=k, names=names, kinds=kinds, categories=cats, x=x, y=y.copy(), z=zeros.copy(),
+            heading=zeros.copy(), pitch=zeros.copy(), roll=zeros.copy(), speed=v.copy(), vx=v.copy(), vy=zeros.copy(),
+            ax=zeros + 0.1 * math.sin(t), ay=zeros.copy(), yaw_rate=zeros.copy(),
             **box, lanes=locs, visible=ones.astype(bool), ego="ego",
             signals={"S1": "green"},
         )

@@ -54,6 +54,34 @@ class BlockNeighbours:
     lead_closing: np.ndarray
 
 
+_F8_ONLY = {np.dtype(np.float64)}
+_DTYPE = attrgetter("dtype")
+_LANE_FIELDS = attrgetter("road_id", "lane_id", "s", "t")
+
+
+def stack_rows(rows: list[np.ndarray]) -> np.ndarray:
+    """Per-step 1-D arrays of one length stacked to (T, N), bit for bit.
+
+    Why not ``np.concatenate``: it pays ~0.25 µs per input array, which for
+    20-element rows is most of a column's cost; joining the float64 rows'
+    buffers is a plain byte copy at a sixth of that.  A row shared by every
+    step (the engine's box columns) is repeated; anything that is not
+    contiguous float64 goes through ``np.concatenate``."""
+    first = rows[0]
+    if all(r is first for r in rows):
+        return np.repeat(first.reshape(1, -1), len(rows), axis=0)
+    n = first.size
+    if set(map(_DTYPE, rows)) == _F8_ONLY:
+        try:
+            buffer = bytearray().join(rows)
+        except (TypeError, BufferError, ValueError):   # a non-contiguous row
+            pass
+        else:
+            if len(buffer) == 8 * n * len(rows):       # rows of one length
+                return np.frombuffer(buffer, dtype=np.float64).reshape(len(rows), n)
+    return np.concatenate(rows).reshape(len(rows), -1)
+
+
 class StepBlock:
     """Consecutive snapshots over the same entities; ``previous_time`` is the time of the step before."""
 
@@ -98,13 +126,7 @@ class StepBlock:
         columns change only when entities are added) is repeated, not gathered."""
         out = self._cols.get(name)
         if out is None:
-            rows = list(map(attrgetter(name), self.snapshots))
-            first = rows[0]
-            if all(r is first for r in rows):
-                out = np.repeat(first.reshape(1, -1), self.size, axis=0)
-            else:
-                out = np.concatenate(rows).reshape(self.size, -1)
-            self._cols[name] = out
+            out = self._cols[name] = stack_rows(list(map(attrgetter(name), self.snapshots)))
         return out
 
     def ego_col(self, name: str) -> np.ndarray:
@@ -174,6 +196,21 @@ class StepBlock:
         c, s = np.cos(h), np.sin(h)
         ax, ay = self.ego_col("ax"), self.ego_col("ay")
         return ax * c + ay * s, -ax * s + ay * c
+
+    @cached_property
+    def ego_lanes(self) -> tuple[np.ndarray, tuple, np.ndarray, np.ndarray, np.ndarray]:
+        """The ego's ``LaneLocation`` per step as the backend filled it: (known mask (T,), road ids
+        of the known steps, their lane ids, s and t), read from the snapshots once per block."""
+        e = self.ego_index
+        locs = [lanes[e] if e < len(lanes) else None for lanes in map(attrgetter("lanes"), self.snapshots)]
+        known = np.fromiter((loc is not None for loc in locs), bool, self.size)
+        if not known.any():
+            empty = np.zeros(0)
+            return known, (), empty.astype(np.int64), empty, empty
+        given = locs if known.all() else [loc for loc in locs if loc is not None]
+        rids, lanes, ss, ts = zip(*map(_LANE_FIELDS, given))
+        return (known, rids, np.array(lanes, dtype=np.int64), np.array(ss, dtype=float),
+                np.array(ts, dtype=float))
 
     @cached_property
     def ego_road(self):

@@ -38,7 +38,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from metrics import kernels
+from metrics import road_kernels
 
 LATERAL_GUARD = 0.05   # m added to the curvature bound before a corner is trusted without a locate
 DRIVABLE_LANE_TYPES = frozenset({
@@ -186,13 +186,9 @@ class EgoRoadBlock:
     @classmethod
     def build(cls, block) -> "EgoRoadBlock":
         st = cls(block, road_view(block.context.road))
-        e = block.ego_index
-        locs = [lanes[e] if e < len(lanes) else None for lanes in map(attrgetter("lanes"), block.snapshots)]
-        known = np.fromiter((loc is not None for loc in locs), bool, block.size)
+        known, rids, lanes, ss, ts = block.ego_lanes
         rows = np.flatnonzero(known)
         if rows.size:
-            given = [locs[k] for k in rows.tolist()] if rows.size < block.size else locs
-            rids, lanes, ss, ts = zip(*map(attrgetter("road_id", "lane_id", "s", "t"), given))
             st.road_code[rows] = st.view.codes(rids)
             st.lane_id[rows], st.s[rows], st.offset[rows] = lanes, ss, ts
             st._fill_lanes(rows)
@@ -345,44 +341,32 @@ class EgoRoadBlock:
         sidewalk = np.zeros(T, dtype=bool)
         corners = self._ego_corners()
         trusted = np.zeros(T, dtype=bool)
-        heading, kappa_all, has_kappa = self._reference
+        heading, kappa, has_kappa = self._reference
+        cos_h, sin_h = np.cos(heading), np.sin(heading)
+        ref_x, ref_y = (np.ascontiguousarray(self.block.ego_col(n)) for n in ("x", "y"))
         on_sidewalk = None
         for (rid, lane), idx in self.runs():
             idx = idx[has_kappa[idx]]
             if not idx.size:
                 continue
-            s = self.s[idx]
-            h, kappa = heading[idx], kappa_all[idx]
-            c, n = np.cos(h), np.sin(h)
-            ref_x, ref_y = self.block.ego_col("x")[idx], self.block.ego_col("y")[idx]
-            rx, ry = corners[idx, :, 0] - ref_x[:, None], corners[idx, :, 1] - ref_y[:, None]
-            u = rx * c[:, None] + ry * n[:, None]
-            t = self.t[idx][:, None] + ry * c[:, None] - rx * n[:, None]
-            m = np.minimum(t - self.low[idx][:, None], self.high[idx][:, None] - t)
-            k_abs = np.abs(kappa)[:, None]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                bend = np.where(k_abs > 0, k_abs * u * u / (2 * np.maximum(1 - k_abs * np.abs(t), 1e-9)), 0.0)
-            su = s[:, None] + u
-            ok = (np.all(m > 2 * bend + LATERAL_GUARD, axis=1) & np.all(su >= 0, axis=1)
-                  & np.all(su <= self.view.length(rid), axis=1) & np.all(k_abs * np.abs(t) < 0.5, axis=1))
-            rows = idx[ok]
-            trusted[rows] = True
-            margin[rows] = m[ok].min(axis=1)
+            road_kernels.lane_frame_corners(idx, corners, ref_x, ref_y, cos_h, sin_h, kappa, self.s, self.t,
+                                            self.low, self.high, self.view.length(rid), LATERAL_GUARD,
+                                            trusted, margin)
+            rows = idx[trusted[idx]]
             departed[rows] = False
-            if on_sidewalk is None:
-                on_sidewalk = self._type_mask(frozenset({"sidewalk"}))
-            sidewalk[rows] = on_sidewalk[rows]
+            if rows.size:
+                if on_sidewalk is None:
+                    on_sidewalk = self._type_mask(frozenset({"sidewalk"}))
+                sidewalk[rows] = on_sidewalk[rows]
         exact = np.flatnonzero(self.on_road & ~trusted)
         if exact.size:
             self._locate_corners(exact, corners, margin, departed, sidewalk)
         return CornerState(margin, departed, sidewalk, exact)
 
     def _ego_corners(self) -> np.ndarray:
-        b = self.block
-        cx, cy = b.ego_centre
-        h = b.ego_col("heading")[:, None]
-        return kernels.block_corners(cx[:, None], cy[:, None], np.cos(h), np.sin(h),
-                                     b.ego_col("length")[:, None], b.ego_col("width")[:, None])[:, 0]
+        """The ego's box corners (T, 4, 2), from the block's corners of every entity (shared with the
+        pair metrics)."""
+        return np.ascontiguousarray(self.block.corners[:, self.block.ego_index])
 
     def _locate_corners(self, idx: np.ndarray, corners: np.ndarray, margin, departed, sidewalk) -> None:
         """The per-step rule on located corners: a corner on another road or outside the reference

@@ -215,27 +215,21 @@ class SpeedLimitMetric(BlockMetric):
         st = block.ego_road
         if st is None:
             return
-        speed = np.abs(block.ego_col("speed")).tolist()
-        times = block.times.tolist()
-        rows, excess, over, limits = [], [], [], []
-        was = bool(self.series.last("over"))
-        block_limits = st.speed_limit  # one array query per road per block (NaN: no limit)
-        for k in np.flatnonzero(st.on_road).tolist():
-            limit = float(block_limits[k])
-            rows.append(k)
-            if limit is None or not math.isfinite(limit):
-                excess.append(0.0), over.append(False), limits.append(math.inf)
-                was = False
-                continue
-            ex = max(0.0, speed[k] - limit)
-            now = ex > self._tol
-            if now and not was:
-                self.events.append(MetricEvent(times[k], "speeding", (), ex, f"limit {limit:.2f} m/s"))
-            was = now
-            excess.append(ex), over.append(now), limits.append(limit)
-        if rows:
-            self.series.extend(block.times[rows], excess=np.array(excess), over=np.array(over, dtype=float),
-                               limit=np.array(limits))
+        rows = np.flatnonzero(st.on_road)
+        if not rows.size:
+            return
+        limit = st.speed_limit[rows]   # one array query per road per block (NaN: no limit)
+        finite = np.isfinite(limit)
+        with np.errstate(invalid="ignore"):
+            d = np.abs(block.ego_col("speed"))[rows] - limit
+            excess = np.where(finite & (d > 0.0), d, 0.0)          # max(0, speed − limit)
+        over = finite & (excess > self._tol)
+        was = np.concatenate([[bool(self.series.last("over"))], over[:-1]])   # a step without a limit resets
+        times = block.times
+        for n in np.flatnonzero(over & ~was).tolist():
+            self.events.append(MetricEvent(float(times[rows[n]]), "speeding", (), float(excess[n]),
+                                           f"limit {float(limit[n]):.2f} m/s"))
+        self.series.extend(times[rows], excess=excess, over=over.astype(float), limit=np.where(finite, limit, math.inf))
 
     def result(self) -> MetricResult:
         value, t = self.series.extreme("excess", "max")
@@ -267,11 +261,9 @@ class LaneCentreMetric(BlockMetric):
         e = block.ego_index
         if e is None:
             return
+        known, _, _, _, offsets = block.ego_lanes
         dev = np.full(block.size, np.nan)
-        for k, snap in enumerate(block.snapshots):
-            lane = snap.lanes[e]
-            if lane is not None:
-                dev[k] = abs(lane.t)
+        dev[known] = np.abs(offsets)
         missing = np.isnan(dev)
         if missing.any() and self.context.road is not None:
             st = block.ego_road

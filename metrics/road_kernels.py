@@ -1,0 +1,53 @@
+"""Compiled lane-frame checks of the ego's box corners over a block of steps (numba).
+
+Why compiled: the lane-frame test of ``metrics.road_block`` is a dozen array
+operations on (steps × 4) arrays per road run; as one loop in machine code it
+costs less than entering two of them.  The float operations are those of the
+numpy expressions they replace, in the same order (no fused multiply-add:
+numba leaves ``fastmath`` off), and the trigonometry is computed by numpy
+outside, so the decisions and margins come out bit for bit the same.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+
+@njit(cache=True)
+def lane_frame_corners(rows, corners, ref_x, ref_y, cos_h, sin_h, kappa, s, t, low, high,
+                       road_length, guard, ok, margin):
+    """For each step k in ``rows``: the corners in the lane frame at the reference point,
+    t_c = t_ref + (c − ref)·n and u_c = (c − ref)·tangent, their margins inside the lane
+    borders min(t_c − low, high − t_c), and whether the step is settled without a locate:
+    every margin above twice the sagitta bound κu²/(2(1 − κ|t_c|)) plus ``guard``, every
+    s + u_c on the road, and κ|t_c| < 0.5.  Writes ``ok[k]`` and, where ok, ``margin[k]``
+    (the smallest corner margin)."""
+    for n in range(rows.shape[0]):
+        k = rows[n]
+        c, sn = cos_h[k], sin_h[k]
+        k_abs = abs(kappa[k])
+        settled = True
+        smallest = math.inf
+        for j in range(4):
+            rx = corners[k, j, 0] - ref_x[k]
+            ry = corners[k, j, 1] - ref_y[k]
+            u = rx * c + ry * sn
+            tc = t[k] + ry * c - rx * sn
+            a = tc - low[k]
+            b = high[k] - tc
+            if a != a or b != b:          # np.minimum propagates NaN (a lane without borders there)
+                settled = False
+                continue
+            m = a if a < b else b
+            bend = 0.0
+            if k_abs > 0:
+                bend = k_abs * u * u / (2 * max(1 - k_abs * abs(tc), 1e-9))
+            su = s[k] + u
+            if not (m > 2 * bend + guard and su >= 0 and su <= road_length and k_abs * abs(tc) < 0.5):
+                settled = False
+            smallest = min(smallest, m)
+        ok[k] = settled
+        if settled:
+            margin[k] = smallest
