@@ -6,7 +6,15 @@ Channels, per step:
   entity (Foxglove's 3-D panel draws the frames);
 - ``/entities/<name>/pose`` — geometry_msgs/PoseStamped of each entity's
   reference point in the ``map`` frame;
-- ``/entities/<name>/odometry`` — nav_msgs/Odometry with the body-frame twist.
+- ``/entities/<name>/odometry`` — nav_msgs/Odometry with the body-frame twist;
+- ``/scene/entities`` — visualization_msgs/MarkerArray: each entity's bounding box (CUBE,
+  coloured by kind) and name (TEXT_VIEW_FACING) in the ``map`` frame (:mod:`scene_markers`);
+
+and once, at the first recorded time, when the road network is known (:meth:`McapRecorder.set_road`):
+
+- ``/scene/road`` — visualization_msgs/MarkerArray of the lane lines (LINE_STRIP), on a channel
+  offered as latched (rosbag2's ``offered_qos_profiles`` metadata: durability transient_local),
+  so a player shows it for the whole recording.
 
 The ``.msg`` texts come from the bridge's definitions
 (:mod:`simplatform.bridge.msgs.definitions`) when present, so recorder and
@@ -22,6 +30,17 @@ import re
 from pathlib import Path
 
 from simplatform.engine.entities import EntityTable
+from simplatform.recording.scene_markers import MARKER_ARRAY, entity_markers, marker_array_schema, road_markers
+
+LATCHED_QOS = (
+    "- history: 1\n  depth: 1\n  reliability: 1\n  durability: 1\n"
+    "  deadline:\n    sec: 2147483647\n    nsec: 4294967295\n"
+    "  lifespan:\n    sec: 2147483647\n    nsec: 4294967295\n  liveliness: 1\n"
+    "  liveliness_lease_duration:\n    sec: 2147483647\n    nsec: 4294967295\n"
+    "  avoid_ros_namespace_conventions: false\n"
+)
+"""rosbag2's ``offered_qos_profiles`` channel metadata of a latched topic (ROS 2 Humble rmw enums:
+history keep_last, reliability reliable, durability transient_local; infinite durations)."""
 
 _FALLBACK_DEFINITIONS = {
     "builtin_interfaces/msg/Time": "int32 sec\nuint32 nanosec\n",
@@ -120,10 +139,40 @@ class McapRecorder:
             for name in ("rosgraph_msgs/msg/Clock", "tf2_msgs/msg/TFMessage",
                          "geometry_msgs/msg/PoseStamped", "nav_msgs/msg/Odometry")
         }
+        self._schemas[MARKER_ARRAY] = self._writer.register_msgdef(MARKER_ARRAY.replace("/msg/", "/"),
+                                                                   marker_array_schema())
         self.every = max(1, int(every))
         self.frame_id = frame_id
         self._count = 0
         self._cov = [0.0] * 36
+        self._road = None
+        self._road_written = False
+        self._first_ns: int | None = None
+
+    def set_road(self, network) -> None:
+        """The OpenDRIVE network whose lane lines go to ``/scene/road`` (once, at the first recorded time)."""
+        self._road = network
+        if self._first_ns is not None and not self._road_written:
+            self._write_road(self._first_ns)
+
+    def _write_road(self, ns: int) -> None:
+        self._road_written = True
+        if self._road is None:
+            return
+        topic, schema = "/scene/road", self._schemas[MARKER_ARRAY]
+        self._latch(topic, schema)
+        stamp = {"sec": ns // 1_000_000_000, "nanosec": ns % 1_000_000_000}
+        self._writer.write_message(topic, schema, road_markers(self._road, {"stamp": stamp, "frame_id": self.frame_id}),
+                                   log_time=ns, publish_time=ns, sequence=0)
+
+    def _latch(self, topic: str, schema) -> None:
+        """Register ``topic`` with the latched QoS metadata before mcap_ros2 registers it without any
+        (its Writer has no metadata argument; the channel table is its ``_channel_ids``)."""
+        inner, ids = getattr(self._writer, "_writer", None), getattr(self._writer, "_channel_ids", None)
+        if inner is None or not isinstance(ids, dict) or topic in ids:
+            return
+        ids[topic] = inner.register_channel(topic=topic, message_encoding="cdr", schema_id=schema.id,
+                                            metadata={"offered_qos_profiles": LATCHED_QOS})
 
     def write(self, table: EntityTable, time: float, step: int) -> None:
         if step % self.every:
@@ -156,6 +205,13 @@ class McapRecorder:
                 log_time=ns, publish_time=ns, sequence=self._count)
         w.write_message("/tf", self._schemas["tf2_msgs/msg/TFMessage"], {"transforms": transforms},
                         log_time=ns, publish_time=ns, sequence=self._count)
+        w.write_message("/scene/entities", self._schemas[MARKER_ARRAY],
+                        entity_markers(table, {"stamp": stamp, "frame_id": self.frame_id}),
+                        log_time=ns, publish_time=ns, sequence=self._count)
+        if self._first_ns is None:
+            self._first_ns = ns
+            if self._road is not None:
+                self._write_road(ns)
         self._count += 1
 
     def close(self) -> None:
