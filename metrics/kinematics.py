@@ -36,11 +36,11 @@ class KinematicsMetric(BlockMetric):
             return
         x, y = block.ego_col("x"), block.ego_col("y")
         start = self._last if self._last is not None else (x[0], y[0])
-        steps = np.hypot(np.diff(x, prepend=start[0]), np.diff(y, prepend=start[1])).tolist()
+        steps = np.hypot(np.diff(x, prepend=start[0]), np.diff(y, prepend=start[1]))
         if self._last is None:
             steps = steps[1:]
-        for d in steps:   # summed in step order, as the per-step evaluation did
-            self._distance += d
+        # summed in step order, as the per-step evaluation did (np.cumsum accumulates left to right)
+        self._distance = float(np.cumsum(np.concatenate([[self._distance], steps]))[-1])
         self._last = (float(x[-1]), float(y[-1]))
         if self._t0 is None:
             self._t0 = float(block.times[0])

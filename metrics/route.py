@@ -208,27 +208,34 @@ class MinimumSpeedRouteMetric(BlockMetric):
             return
         self._time = float(block.times[-1])
         index = self._progress.track(block.ego_col("x"), block.ego_col("y"))
-        reached = (self.route.cumulative[index]).tolist()
+        reached = self.route.cumulative[index]
         if self._bg_index[0] is not block.names:
             self._bg_index = (block.names, [i for i, n in enumerate(block.names) if n in self._background])
         bg = self._bg_index[1]
         if bg:
-            bg_speed = np.mean(np.hypot(block.col("vx")[:, bg], block.col("vy")[:, bg]), axis=1).tolist()
-            ego_speed = np.hypot(block.ego_col("vx"), block.ego_col("vy")).tolist()
-        times = block.times.tolist()
-        for k in range(block.size):
-            if reached[k] - self._current > self._checkpoint_dist:
-                value, event = self._checkpoint(times[k])
-                self._values.append(value)
-                if event is not None:
-                    self.events.append(event)
-                self._current = reached[k]
-                self._sum_bg = self._sum_ego = 0.0
-                self._points = 0
-            if bg:
-                self._sum_bg += bg_speed[k]
-                self._sum_ego += ego_speed[k]
-                self._points += 1
+            bg_speed = np.mean(np.hypot(block.col("vx")[:, bg], block.col("vy")[:, bg]), axis=1)
+            ego_speed = np.hypot(block.ego_col("vx"), block.ego_col("vy"))
+        times = block.times
+        # a checkpoint closes at the first step more than a quarter of the route past the last one;
+        # the speed sums run in step order (np.cumsum accumulates left to right, as += did)
+        start = 0
+        while start < block.size:
+            beyond = np.flatnonzero(reached[start:] - self._current > self._checkpoint_dist)
+            stop = start + int(beyond[0]) if beyond.size else block.size
+            if bg and stop > start:
+                self._sum_bg = float(np.cumsum(np.concatenate([[self._sum_bg], bg_speed[start:stop]]))[-1])
+                self._sum_ego = float(np.cumsum(np.concatenate([[self._sum_ego], ego_speed[start:stop]]))[-1])
+                self._points += stop - start
+            if stop == block.size:
+                break
+            value, event = self._checkpoint(float(times[stop]))
+            self._values.append(value)
+            if event is not None:
+                self.events.append(event)
+            self._current = float(reached[stop])
+            self._sum_bg = self._sum_ego = 0.0
+            self._points = 0
+            start = stop   # the closing step's speeds count in the next checkpoint
 
     def _checkpoint(self, time: float) -> tuple[float, MetricEvent | None]:
         value = round(self._sum_ego / self._sum_bg * 100, 2) if self._points and self._sum_bg else 100.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 
 import numpy as np
 
@@ -12,6 +13,9 @@ from metrics.block import CLOSEST_APPROACH_HORIZON, StepBlock
 from metrics.pet import PostEncroachmentMetric  # noqa: F401  (registered with the safety metrics)
 from simplatform.results import MetricEvent, MetricResult
 from simplatform.world import EntityKind, WorldSnapshot
+
+
+_COLLISIONS = attrgetter("collisions")
 
 
 def kind_of(kind: EntityKind) -> str:
@@ -68,10 +72,12 @@ class CollisionMetric(BlockMetric):
         per_step: dict[int, set[tuple[str, str]]] = {}
         for k, i, j in block.contacts.tolist():
             per_step.setdefault(k, set()).add(tuple(sorted((names[i], names[j]))))
-        for k, snap in enumerate(block.snapshots):
-            if snap.collisions:
-                per_step.setdefault(k, set()).update(
-                    tuple(sorted(p)) for p in snap.collisions if p[0] in snap.names and p[1] in snap.names)
+        reported = list(map(_COLLISIONS, block.snapshots))
+        if any(reported):
+            for k, (snap, pairs) in enumerate(zip(block.snapshots, reported)):
+                if pairs:
+                    per_step.setdefault(k, set()).update(
+                        tuple(sorted(p)) for p in pairs if p[0] in snap.names and p[1] in snap.names)
         if not per_step and not self._in_contact and self._last_xy is None and self._last_id is None:
             return   # nothing touches and no collision is remembered: the rules below change nothing
         for k, snap in enumerate(block.snapshots):

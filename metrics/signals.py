@@ -12,6 +12,7 @@ counts do not.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ class TrafficControlMetric(BlockMetric):
         super().__init__(context)
         self._lines = [(ln, tuple(map(float, ln.p0)), tuple(map(float, ln.p1)),
                         (math.cos(ln.direction), math.sin(ln.direction))) for ln in context.stop_lines]
+        self._reach = [_LineReach.of(p0, p1, d) for _, p0, p1, d in self._lines]
         self._prev_front: tuple[float, float] | None = None
         self._stopped_near: dict[str, bool] = {ln.id: False for ln in context.stop_lines}
         self._over: dict[str, bool] = {ln.id: False for ln in context.stop_lines}
@@ -69,7 +71,13 @@ class TrafficControlMetric(BlockMetric):
         prev = self._prev_front if self._prev_front is not None else (math.nan, math.nan)
         back_x, back_y = np.concatenate([[prev[0]], front_x[:-1]]), np.concatenate([[prev[1]], front_y[:-1]])
         times, dt = block.times, block.dt
-        for line, p0, p1, (dx, dy) in self._lines:
+        path = _PathBox.of(front_x, front_y, prev, max(STOP_PROXIMITY, 2 * float(half.max())))
+        for (line, p0, p1, (dx, dy)), reach in zip(self._lines, self._reach):
+            if path.apart(reach):
+                # the front stays too far from the line for a crossing, a stop before it or one over it
+                if self._over[line.id] and bool(np.any(fx * dx + fy * dy > 0)):
+                    self._over[line.id] = False
+                continue
             valid = fx * dx + fy * dy > 0
             before = (p0[0] - front_x) * dx + (p0[1] - front_y) * dy   # > 0: front has not reached the line
             lateral_ok = _within_line(front_x, front_y, p0, p1)
@@ -118,6 +126,53 @@ class TrafficControlMetric(BlockMetric):
             if evs:
                 times[spec.name], ents[spec.name] = evs[0].time, evs[0].entities
         return make_result(self, scalars, None, times, ents)
+
+
+@dataclass(frozen=True)
+class _LineReach:
+    """A stop line's bounding box and how far from the line a front point can be while the line's
+    rules can still see it: with P = p0 + u·L + w·n (u in [0, 1], n the unit normal of L = p1 − p0)
+    and |before| = |(p0 − P)·d| ≤ r, |w| ≤ (r + |L·d|) / |n·d|; ``slope`` = |n·d| (0: no bound)."""
+
+    lo: tuple[float, float]
+    hi: tuple[float, float]
+    along: float
+    slope: float
+
+    @classmethod
+    def of(cls, p0, p1, d) -> "_LineReach":
+        lx, ly = p1[0] - p0[0], p1[1] - p0[1]
+        norm = math.hypot(lx, ly)
+        slope = abs(-ly * d[0] + lx * d[1]) / norm if norm > 0 else 0.0
+        return cls((min(p0[0], p1[0]), min(p0[1], p1[1])), (max(p0[0], p1[0]), max(p0[1], p1[1])),
+                   abs(lx * d[0] + ly * d[1]), slope)
+
+
+@dataclass(frozen=True)
+class _PathBox:
+    """The bounding box of the ego front's path over a block (the step before included) and the
+    largest |before| at which a stop-line rule can fire (``STOP_PROXIMITY``, the ego length)."""
+
+    lo: tuple[float, float]
+    hi: tuple[float, float]
+    rule_reach: float
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray, prev: tuple[float, float], rule_reach: float) -> "_PathBox":
+        xs, ys = [float(x.min()), float(x.max())], [float(y.min()), float(y.max())]
+        if prev[0] == prev[0] and prev[1] == prev[1]:
+            xs.append(prev[0]), ys.append(prev[1])
+        return cls((min(xs), min(ys)), (max(xs), max(ys)), rule_reach)
+
+    def apart(self, line: _LineReach) -> bool:
+        """Every point of the path farther than any rule's reach from the line segment, and no
+        motion segment able to cross it: the boxes are disjoint after growing the line's by the reach.
+        (NaN positions compare False and so never skip a line.)"""
+        if line.slope <= 1e-6:
+            return False
+        r = (self.rule_reach + line.along) / line.slope
+        return (self.hi[0] < line.lo[0] - r or self.lo[0] > line.hi[0] + r
+                or self.hi[1] < line.lo[1] - r or self.lo[1] > line.hi[1] + r)
 
 
 def _within_line(x: np.ndarray, y: np.ndarray, p0, p1) -> np.ndarray:

@@ -193,16 +193,21 @@ class V2XReactionMetric(BlockMetric):
         if st is not None:
             heading = st.travel_heading   # NaN off road
             lateral = -block.ego_col("vx") * np.sin(heading) + block.ego_col("vy") * np.cos(heading)
-            road[:] = [codes.setdefault(r, len(codes)) if on else -1
-                       for r, on in zip(st.road_ids, st.on_road.tolist())]
+            road[:] = self._codes_of(st.view.names, st.road_code)
             lane[:] = np.where(st.on_road, st.lane_id, 0)
         else:
-            for k, snap in enumerate(block.snapshots):
-                loc = snap.lanes[e] if e < len(snap.lanes) else None
-                if loc is not None:
-                    road[k], lane[k] = codes.setdefault(loc.road_id, len(codes)), loc.lane_id
+            known, rids, lanes, _, _ = block.ego_lanes
+            if rids:
+                road[known] = [codes.setdefault(r, len(codes)) for r in rids]
+                lane[known] = lanes
         self._chunks.append((block.times.copy(), -block.ego_long_lat_accel[0], np.abs(block.ego_col("speed")),
                              lateral, road, lane))
+
+    def _codes_of(self, names: list[str], view_codes: np.ndarray) -> np.ndarray:
+        """This metric's road codes (−1 off road) for the road view's codes of one block."""
+        codes = self._road_codes
+        table = np.array([codes.setdefault(r, len(codes)) for r in names] or [-1], dtype=np.int64)
+        return np.where(view_codes >= 0, table[np.maximum(view_codes, 0)], -1)
 
     def history(self) -> EgoHistory:
         if not self._chunks:
