@@ -40,7 +40,9 @@ from sensors.lidar_patterns import (
     LidarSpec, PatternTables, ScanPattern, explicit_spec, pattern_tables, preset, risley_pattern, spinning_pattern,
 )
 from sensors.pointcloud import LABEL_DTYPE, POINT_DTYPE, PointCloud
-from sensors.scene import SensorScene, actor_box_corners
+from sensors.lidar_actors import candidate_pairs
+from sensors.lidar_kernels import fill_points, gather_returns
+from sensors.scene import SensorScene
 from simplatform.world import WorldSnapshot
 
 _DEFAULTS = {
@@ -124,6 +126,7 @@ class Lidar:
         tables = pattern_tables(pattern)
         to_world = sensor_transform(snapshot, self.config.mount)
         ego = ego_index(snapshot) if self.motion_distortion else None
+        motion = None
         if ego is None:
             # one small GEMM writes origins and directions into the ray buffer: [d, 1] · [[0, Rᵀ], [o, 0]]
             m = np.zeros((4, 6), dtype=np.float32)
@@ -132,18 +135,19 @@ class Lidar:
             rays = tables.homogeneous.matmul(o3d.core.Tensor.from_numpy(m))
             ball = (to_world.translation, 0.0)
         else:
-            rays, ball = self._distort(snapshot, ego, pattern, to_world)
-        actor_rays = self._actor_rays(snapshot, scene, pattern, to_world)
-        hits = scene.cast_rays(rays, max_range=self.max_range, actor_rays=actor_rays, origin_ball=ball)
-        return self._returns(snapshot, scene, pattern, tables, rays.numpy()[:, 3:], hits)
+            rays, ball = self._distort(snapshot, ego, pattern, tables, to_world)
+            motion = (math.hypot(snapshot.vx[ego], snapshot.vy[ego]), float(snapshot.yaw_rate[ego]))
+        pairs = candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, self.max_range, motion)
+        hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball)
+        return self._returns(snapshot, scene, pattern, tables, rays.numpy(), hits)
 
-    def _distort(self, snapshot, i: int, pattern, to_world):
-        """Rays cast from the ego pose at each firing time (sweep ends at the snapshot), and their origins' ball."""
-        dt = (pattern.time - pattern.period_s).astype(np.float64)        # ≤ 0: before the snapshot
+    def _distort(self, snapshot, i: int, pattern, tables: PatternTables, to_world):
+        """Rays (cast order) from the ego pose at each firing time (sweep ends at the snapshot), and their origins' ball."""
+        dt = (tables.cast_time - pattern.period_s).astype(np.float64)    # ≤ 0: before the snapshot
         yaw = snapshot.yaw_rate[i] * dt
         c, s = np.cos(yaw), np.sin(yaw)
         origin = to_world.translation.astype(np.float32).astype(np.float64)
-        directions = pattern.directions @ to_world.rotation.T.astype(np.float32)
+        directions = tables.cast_directions @ to_world.rotation.T.astype(np.float32)
         pivot = np.array([snapshot.x[i], snapshot.y[i], 0.0])
         rel = origin - pivot
         rays = np.empty((len(dt), 6), dtype=np.float32)
@@ -157,72 +161,40 @@ class Lidar:
         travel = (math.hypot(snapshot.vx[i], snapshot.vy[i]) + abs(snapshot.yaw_rate[i]) * float(np.linalg.norm(rel[:2])))
         return o3d.core.Tensor.from_numpy(rays), (origin, travel * pattern.period_s + 1e-3)
 
-    def _actor_rays(self, snapshot, scene: SensorScene, pattern: ScanPattern, to_world) -> np.ndarray | None:
-        """Rays whose sensor-frame azimuth falls inside some actor box's azimuth interval."""
-        idx = scene.actor_indices
-        if len(idx) == 0:
-            return np.zeros(0, dtype=np.int64)
-        corners = to_world.inverse().apply(actor_box_corners(snapshot, idx).reshape(-1, 3)).reshape(-1, 8, 3)
-        dist = np.linalg.norm(corners, axis=2).min(axis=1)
-        near = dist <= self.max_range + np.linalg.norm(corners[:, 0] - corners[:, 7], axis=1)
-        corners = corners[near]
-        if len(corners) == 0:
-            return np.zeros(0, dtype=np.int64)
-        az = np.arctan2(corners[..., 1], corners[..., 0])
-        centre = np.arctan2(corners[..., 1].mean(axis=1), corners[..., 0].mean(axis=1))
-        rel = (az - centre[:, None] + np.pi) % (2 * np.pi) - np.pi
-        lo = centre + rel.min(axis=1)
-        hi = centre + rel.max(axis=1)
-        margin = 2e-3
-        if self.motion_distortion:
-            i = ego_index(snapshot)
-            if i is not None:
-                speed = math.hypot(snapshot.vx[i], snapshot.vy[i])
-                margin += abs(snapshot.yaw_rate[i]) * pattern.period_s + np.arctan2(
-                    speed * pattern.period_s, np.maximum(dist[near], 1e-3))
-        lo = lo - margin
-        hi = hi + margin
-        straddle = (rel.max(axis=1) - rel.min(axis=1)) > np.pi - 0.1
-        hi = np.where(straddle, lo + 2 * np.pi, hi)
-        horizontal = np.hypot(corners[..., 0], corners[..., 1])
-        el = np.arctan2(corners[..., 2], horizontal)
-        el_margin = margin + 2e-3
-        el_lo = np.where(straddle, -np.pi, el.min(axis=1) - el_margin)
-        el_hi = np.where(straddle, np.pi, el.max(axis=1) + el_margin)
-        return pattern.rays_in_window(lo, hi, el_lo, el_hi)
-
-    def _returns(self, snapshot, scene: SensorScene, pattern: ScanPattern, tables: "PatternTables", directions,
-                 hits) -> PointCloud:
+    def _returns(self, snapshot, scene: SensorScene, pattern: ScanPattern, tables: PatternTables,
+                 rays: np.ndarray, hits) -> PointCloud:
+        """Points in pattern order from hits in cast order (compiled gathers, numpy random draws)."""
         weather = Weather.from_environment(snapshot.environment)
         alpha = weather.lidar_extinction(self.wavelength_nm)
-        t = hits.t
-        idx = np.flatnonzero((t >= self.min_range) & (t <= self.max_range))
-        if self.dropout > 0:
-            idx = idx[self.rng.random(len(idx), dtype=np.float32) >= self.dropout]
-        r = t[idx]
-        mat = hits.material[idx]
+        n = len(hits.t)
+        idx = np.empty(n, dtype=np.int64)
+        r = np.empty(n, dtype=np.float32)
+        mat = np.empty(n, dtype=np.int32)
+        echo = np.empty(n, dtype=np.float32)
         reflectivity = scene.material_table("reflectivity").astype(np.float32)
-        # |n·d| for every ray in one contiguous pass, then gathered: cheaper than gathering two (N, 3) arrays
-        echo = reflectivity[mat] * np.abs(np.einsum("ij,ij->i", hits.normal, directions))[idx]
+        count = gather_returns(hits.t, hits.material, hits.normal, rays, tables.cast_position, reflectivity,
+                               self.min_range, self.max_range, idx, r, mat, echo)
+        idx, r, mat, echo = idx[:count], r[:count], mat[:count], echo[:count]
+        keep = self.rng.random(count, dtype=np.float32) >= self.dropout if self.dropout > 0 else None
         if alpha > 0:
             echo = echo * np.exp(-2.0 * alpha * r)
         r2 = r * r
-        bright = np.flatnonzero(echo / r2 >= self.power_threshold)
-        idx, r, r2, mat, echo = idx[bright], r[bright], r2[bright], mat[bright], echo[bright]
+        bright = echo / r2 >= self.power_threshold
+        if keep is not None:
+            bright &= keep
+        sel = np.flatnonzero(bright)
+        idx, r, r2, mat, echo = idx[sel], r[sel], r2[sel], mat[sel], echo[sel]
         sigma = math.hypot(self.range_sigma, weather.lidar_rain_range_sigma())
         measured = r + sigma * self.rng.standard_normal(len(r), dtype=np.float32) if sigma > 0 else r
         measured = np.maximum(measured, 0.0)
         points = np.empty(len(idx), dtype=POINT_DTYPE)
-        for axis, name in enumerate("xyz"):
-            points[name] = tables.columns[axis][idx] * measured
-        scale = 255.0 * self.intensity_reference ** 2
-        points["intensity"] = np.minimum(echo * (scale / np.maximum(r2, self.intensity_reference ** 2)), 255.0)
-        points["ring"] = pattern.ring[idx]
-        points["time"] = pattern.time[idx]
+        fill_points(points["x"], points["y"], points["z"], points["intensity"], points["ring"], points["time"],
+                    tables.columns, idx, measured, echo, r2, 255.0 * self.intensity_reference ** 2,
+                    self.intensity_reference ** 2, pattern.ring, pattern.time)
         labels = None
         if self.labels:
             labels = np.empty(len(idx), dtype=LABEL_DTYPE)
-            labels["actor"] = hits.actor[idx]
+            labels["actor"] = hits.actor[tables.cast_position[idx]]
             labels["semantic"] = scene.material_table("semantic").astype(np.uint8)[mat]
         return PointCloud(stamp=snapshot.time - pattern.period_s, frame_id=self.frame_id, points=points,
                           labels=labels, actor_names=snapshot.names)

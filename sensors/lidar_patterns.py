@@ -28,6 +28,7 @@ Preset numbers come from the manufacturers' datasheets / user manuals:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -86,6 +87,53 @@ def preset(name: str) -> LidarSpec | None:
 
 
 @dataclass(frozen=True)
+class GridLayout:
+    """The regular grid of a spinning head: ray i is column ``i // channels``, ring ``i % channels``.
+
+    Column c points at azimuth ``azimuth0 − c·step`` (clockwise); ring r at
+    ``elevations[r]`` (ascending).  The lidar casts such a pattern ring by
+    ring (ring-major), so that rings that cannot reach the ground within range
+    form one block at the end of the ray buffer and consecutive rays are
+    neighbours in space, and it reads the actor candidates of a box off the
+    grid as a block of columns × rings.
+    """
+
+    columns: int
+    channels: int
+    azimuth0: float
+    step: float
+    full_circle: bool
+    elevations: np.ndarray
+    """(channels,) float64 elevation of each ring as the float32 directions give it."""
+
+    def column_mask(self, lo: float, hi: float) -> np.ndarray:
+        """Columns whose azimuth may lie in [lo, hi] (radians, hi ≥ lo), one column of slack each side."""
+        c = self.columns
+        mask = np.zeros(c, dtype=bool)
+        if hi - lo >= 2 * np.pi:
+            mask[:] = True
+            return mask
+        two_pi = 2 * np.pi
+        for shift in ((0.0,) if self.full_circle else (-two_pi, 0.0, two_pi)):
+            first = math.floor((self.azimuth0 - (hi + shift)) / self.step) - 1
+            last = math.ceil((self.azimuth0 - (lo + shift)) / self.step) + 1
+            if self.full_circle:
+                if last - first + 1 >= c:
+                    mask[:] = True
+                else:
+                    mask[np.arange(first, last + 1) % c] = True
+            else:
+                mask[max(first, 0):min(last, c - 1) + 1] = True
+        return mask
+
+    def ring_range(self, el_lo: float, el_hi: float) -> tuple[int, int]:
+        """[r0, r1): rings whose elevation may lie in [el_lo, el_hi], one ring of slack each side."""
+        r0 = int(np.searchsorted(self.elevations, el_lo, side="left")) - 1
+        r1 = int(np.searchsorted(self.elevations, el_hi, side="right")) + 1
+        return max(r0, 0), min(r1, self.channels)
+
+
+@dataclass(frozen=True)
 class ScanPattern:
     """One sweep's rays; every array is indexed by ray."""
 
@@ -99,6 +147,8 @@ class ScanPattern:
     azimuth_order: np.ndarray
     """Ray indices sorted by azimuth (for selecting rays within an azimuth interval)."""
     sorted_azimuth: np.ndarray
+    grid: GridLayout | None = None
+    """Set for spinning heads (``spinning_pattern``); None for the non-repetitive pattern."""
 
     @property
     def size(self) -> int:
@@ -110,13 +160,23 @@ class ScanPattern:
 
     def rays_in_window(self, lo: np.ndarray, hi: np.ndarray, el_lo: np.ndarray, el_hi: np.ndarray) -> np.ndarray:
         """Rays inside any azimuth × elevation window k (one window per actor; a loop over actors, not rays)."""
+        inside = np.zeros(self.size, dtype=bool)
+        for idx in self.rays_in_windows(lo, hi, el_lo, el_hi):
+            inside[idx] = True                                     # a mask, not np.unique: no sort
+        return np.flatnonzero(inside)
+
+    def rays_in_windows(self, lo: np.ndarray, hi: np.ndarray, el_lo: np.ndarray, el_hi: np.ndarray
+                        ) -> list[np.ndarray]:
+        """The rays (pattern indices) inside each azimuth × elevation window, one array per window."""
         tables = pattern_tables(self)
         elevation = tables.elevation
-        inside = np.zeros(self.size, dtype=bool)
         two_pi = 2 * np.pi
-        # windows above or below every ray of the pattern select nothing: skip them without a lookup
-        relevant = (np.asarray(el_hi) >= tables.elevation_range[0]) & (np.asarray(el_lo) <= tables.elevation_range[1])
-        for k in np.flatnonzero(relevant):
+        out = []
+        for k in range(len(lo)):
+            # windows above or below every ray of the pattern select nothing: skip them without a lookup
+            if el_hi[k] < tables.elevation_range[0] or el_lo[k] > tables.elevation_range[1]:
+                out.append(np.zeros(0, dtype=np.int64))
+                continue
             if hi[k] - lo[k] >= two_pi:
                 idx = np.arange(self.size)
             else:
@@ -130,8 +190,8 @@ class ScanPattern:
                     j1 = np.searchsorted(self.sorted_azimuth, b - two_pi, side="right")
                     idx = np.concatenate([idx, self.azimuth_order[:j1]])
             e = elevation[idx]
-            inside[idx[(e >= el_lo[k]) & (e <= el_hi[k])]] = True      # a mask, not np.unique: no sort
-        return np.flatnonzero(inside)
+            out.append(idx[(e >= el_lo[k]) & (e <= el_hi[k])])
+        return out
 
     def rays_in_azimuth(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Indices of rays whose azimuth lies in any interval [lo_k, hi_k] (radians, hi_k ≥ lo_k).
@@ -162,15 +222,32 @@ class ScanPattern:
 
 @dataclass(frozen=True)
 class PatternTables:
-    """Per-pattern arrays the lidar reuses every sweep (computed once per pattern)."""
+    """Per-pattern arrays the lidar reuses every sweep (computed once per pattern).
+
+    The sweep is cast in *cast order*: ring-major for a grid (``GridLayout``),
+    the pattern's own order otherwise; ``cast_position[i]`` is where pattern
+    ray i sits in the cast buffer.  The point cloud keeps the pattern order.
+    """
 
     homogeneous: "o3d.core.Tensor"
-    """(N, 4) float32 ``[dx, dy, dz, 1]``: times a 4×6 pose matrix it is the sweep's ray buffer."""
+    """(N, 4) float32 ``[dx, dy, dz, 1]`` in cast order: times a 4×6 pose matrix it is the sweep's ray buffer."""
     columns: np.ndarray
-    """(3, N) float32 direction components, each contiguous (point x, y, z = column × range)."""
+    """(3, N) float32 direction components in pattern order, each contiguous (point x, y, z = column × range)."""
     elevation: np.ndarray
-    """(N,) float64 elevation of each ray (radians)."""
+    """(N,) float64 elevation of each ray (radians), pattern order."""
     elevation_range: tuple[float, float]
+    cast_position: np.ndarray
+    """(N,) intp: cast-buffer row of each pattern ray."""
+    cast_directions: np.ndarray
+    """(N, 3) float32 sensor-frame directions in cast order."""
+    cast_time: np.ndarray
+    """(N,) float32 firing times in cast order."""
+
+    def to_pattern_order(self, values: np.ndarray, grid: "GridLayout | None") -> np.ndarray:
+        """A per-ray array in cast order, re-ordered to pattern order (a transpose for a grid)."""
+        if grid is None:
+            return values
+        return values.reshape(grid.channels, grid.columns).T.ravel()
 
 
 _TABLES: dict[int, tuple[ScanPattern, PatternTables]] = {}
@@ -183,14 +260,27 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
         return found[1]
     if len(_TABLES) >= 128:
         _TABLES.clear()
+    grid = pattern.grid
+    if grid is None:
+        position = np.arange(pattern.size, dtype=np.intp)
+        order = position
+    else:
+        i = np.arange(pattern.size, dtype=np.intp)
+        position = (i % grid.channels) * grid.columns + i // grid.channels       # ray (c, r) → r·C + c
+        order = np.empty_like(position)
+        order[position] = i
+    directions = np.ascontiguousarray(pattern.directions[order])
     homogeneous = np.ones((pattern.size, 4), dtype=np.float32)
-    homogeneous[:, :3] = pattern.directions
+    homogeneous[:, :3] = directions
     elevation = np.arcsin(np.clip(pattern.directions[:, 2].astype(np.float64), -1.0, 1.0))
     tables = PatternTables(
         homogeneous=o3d.core.Tensor(homogeneous),
         columns=np.ascontiguousarray(pattern.directions.T),
         elevation=elevation,
         elevation_range=(float(elevation.min()), float(elevation.max())) if len(elevation) else (0.0, 0.0),
+        cast_position=position,
+        cast_directions=directions,
+        cast_time=np.ascontiguousarray(pattern.time[order]),
     )
     _TABLES[id(pattern)] = (pattern, tables)
     return tables
@@ -201,13 +291,14 @@ def _unit(azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
     return np.stack([ce * np.cos(azimuth), ce * np.sin(azimuth), np.sin(elevation)], axis=1).astype(np.float32)
 
 
-def _finish(directions: np.ndarray, ring: np.ndarray, time: np.ndarray, period: float) -> ScanPattern:
+def _finish(directions: np.ndarray, ring: np.ndarray, time: np.ndarray, period: float,
+            grid: GridLayout | None = None) -> ScanPattern:
     azimuth = np.arctan2(directions[:, 1], directions[:, 0]).astype(np.float64)
     order = np.argsort(azimuth, kind="stable")
     return ScanPattern(
         directions=np.ascontiguousarray(directions, dtype=np.float32),
         ring=ring.astype(np.uint16), time=time.astype(np.float32), period_s=period,
-        azimuth_order=order, sorted_azimuth=azimuth[order],
+        azimuth_order=order, sorted_azimuth=azimuth[order], grid=grid,
     )
 
 
@@ -230,10 +321,12 @@ def spinning_pattern(spec: LidarSpec, rate_hz: float) -> ScanPattern:
     channels = len(elevations)
     fov = np.deg2rad(spec.horizontal_fov_deg)
     col = np.arange(cols)
-    if spec.horizontal_fov_deg >= 360.0:
-        azimuth_col = np.pi - col * (2 * np.pi / cols)           # clockwise from the rear
+    full = spec.horizontal_fov_deg >= 360.0
+    if full:
+        azimuth0, step = np.pi, 2 * np.pi / cols                 # clockwise from the rear
     else:
-        azimuth_col = fov / 2 - (col + 0.5) * (fov / cols)       # clockwise across the FoV
+        azimuth0, step = fov / 2 - 0.5 * fov / cols, fov / cols  # clockwise across the FoV
+    azimuth_col = np.pi - col * step if full else fov / 2 - (col + 0.5) * step
     az = np.repeat(azimuth_col, channels)
     el = np.tile(elevations, cols)
     ring = np.tile(np.arange(channels), cols)
@@ -241,7 +334,10 @@ def spinning_pattern(spec: LidarSpec, rate_hz: float) -> ScanPattern:
     # lasers fire in datasheet order (spec.elevations_deg); ring r is datasheet laser order[r]
     laser_time = order * spec.laser_interval_s
     time = np.repeat(col_time, channels) + np.tile(laser_time, cols)
-    return _finish(_unit(az, el), ring, time, period)
+    directions = _unit(az, el)
+    ring_elevation = np.arcsin(np.clip(directions[:channels, 2].astype(np.float64), -1.0, 1.0))
+    grid = GridLayout(cols, channels, float(azimuth0), float(step), full, ring_elevation)
+    return _finish(directions, ring, time, period, grid)
 
 
 @lru_cache(maxsize=64)

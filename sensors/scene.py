@@ -35,9 +35,12 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence
 import numpy as np
 import open3d as o3d
 
+from sensors.actor_boxes import (  # noqa: F401  (_BOX_CORNERS, _BOX_TRIANGLES: re-exported, the bench uses them)
+    _BOX_CORNERS, _BOX_TRIANGLES, ActorBoxes, actor_box_corners, actor_boxes, merge_box_hits,
+)
 from sensors.frames import rotation_matrices
 from sensors.materials import Material, material_for_category, material_for_name
-from sensors.scene_region import INVALID_ID, Region, RegionCache, _tensor
+from sensors.scene_region import INVALID_ID, Region, RegionCache, _tensor, reaching_span
 from simplatform.world import WorldSnapshot
 
 
@@ -154,15 +157,37 @@ class StaticWorld:
         """A scene whose hits agree with this one's for every hit within ``reach`` of ``centre``."""
         return self._regions.get(np.asarray(centre, dtype=float), float(reach))
 
-    def cast_hits(self, rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float, nthreads: int = 0):
-        """(t, normal, material) of the first static hit; exact for hits within ``reach`` of ``centre``."""
+    def cast_hits(self, rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float, nthreads: int = 0,
+                  *, max_range: float = np.inf, origin_z: tuple[float, float] | None = None):
+        """(t, normal, material) of the first static hit; exact for hits within ``reach`` of ``centre``.
+
+        With a finite ``max_range`` and ``origin_z`` (the range of the rays'
+        origin heights) only the span of rays that can reach the scene's z-extent
+        within ``max_range`` is cast (``scene_region.reaching_span``); the others
+        are reported as misses, which they are within that range.
+        """
         n = len(rays)
         if self.triangle_count == 0:
             return np.full(n, np.inf, np.float32), np.zeros((n, 3), np.float32), np.full(n, -1, np.int32)
         region = self.region(centre, reach) if centre is not None and np.isfinite(reach) else self._regions.full
-        out = region.scene.cast_rays(rays, nthreads=nthreads)
-        material = np.take(region.triangle_material, out["primitive_ids"].numpy(), mode="clip")
-        return out["t_hit"].numpy(), out["primitive_normals"].numpy(), material
+        a, b = 0, n
+        if origin_z is not None and np.isfinite(max_range):
+            a, b = reaching_span(rays.numpy()[:, 5], region.z_range, origin_z, float(max_range))
+        if b - a > 0.9 * n:                                  # not worth the copies
+            a, b = 0, n
+        if (a, b) == (0, n):
+            out = region.scene.cast_rays(rays, nthreads=nthreads)
+            material = np.take(region.triangle_material, out["primitive_ids"].numpy(), mode="clip")
+            return out["t_hit"].numpy(), out["primitive_normals"].numpy(), material
+        t = np.full(n, np.inf, np.float32)
+        normal = np.zeros((n, 3), np.float32)
+        material = np.full(n, -1, np.int32)
+        if b > a:
+            out = region.scene.cast_rays(rays[a:b], nthreads=nthreads)
+            t[a:b] = out["t_hit"].numpy()
+            normal[a:b] = out["primitive_normals"].numpy()
+            np.take(region.triangle_material, out["primitive_ids"].numpy(), mode="clip", out=material[a:b])
+        return t, normal, material
 
 
 _CACHE: "OrderedDict[str, StaticWorld]" = OrderedDict()
@@ -197,26 +222,6 @@ def static_world_for(parts: MeshWithMaterials | Sequence[MeshWithMaterials] | No
     return world
 
 
-# Unit box corners and its 12 triangles (outward winding), corner k = signs of (x, y, z).
-_BOX_CORNERS = np.array([[sx, sy, sz] for sx in (-0.5, 0.5) for sy in (-0.5, 0.5) for sz in (-0.5, 0.5)])
-_BOX_TRIANGLES = np.array([
-    [0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5],   # -x, +x
-    [0, 4, 5], [0, 5, 1], [2, 3, 7], [2, 7, 6],   # -y, +y
-    [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3],   # -z, +z
-], dtype=np.int64)
-
-
-def actor_box_corners(snapshot: WorldSnapshot, indices: np.ndarray | None = None) -> np.ndarray:
-    """World corners (M, 8, 3) of the entities' bounding boxes (corner order of ``_BOX_CORNERS``)."""
-    idx = np.arange(len(snapshot)) if indices is None else np.asarray(indices, dtype=np.int64)
-    dims = np.stack([snapshot.length[idx], snapshot.width[idx], snapshot.height[idx]], axis=1)
-    centre = np.stack([snapshot.bbox_center_x[idx], snapshot.bbox_center_y[idx], snapshot.bbox_center_z[idx]], axis=1)
-    local = _BOX_CORNERS[None, :, :] * dims[:, None, :] + centre[:, None, :]
-    rot = rotation_matrices(snapshot.roll[idx], snapshot.pitch[idx], snapshot.heading[idx])
-    pos = np.stack([snapshot.x[idx], snapshot.y[idx], snapshot.z[idx]], axis=1)
-    return np.einsum("mij,mkj->mki", rot, local) + pos[:, None, :]
-
-
 @lru_cache(maxsize=256)
 def _actor_materials(categories: tuple[str, ...]) -> tuple[Material, ...]:
     return tuple(material_for_category(c) for c in categories)
@@ -249,7 +254,18 @@ class SensorScene:
         self.materials: tuple[Material, ...] = self.static.materials + _actor_materials(tuple(snapshot.categories))
         self._actor_meshes = dict(actor_meshes or {})
         self._actors: tuple[Any, np.ndarray] | None = None
+        self._mesh_actors: tuple[Any, np.ndarray] | None = None
+        self._boxes: ActorBoxes | None = None
         self._tables: dict[str, np.ndarray] = {}
+
+    @property
+    def actor_boxes(self) -> ActorBoxes:
+        """The actors drawn as their bounding boxes (every actor without a mesh), for ``actor_pairs``."""
+        if self._boxes is None:
+            names = self.snapshot.names
+            idx = np.array([i for i in self.actor_indices if names[i] not in self._actor_meshes], dtype=np.int64)
+            self._boxes = actor_boxes(self.snapshot, idx)
+        return self._boxes
 
     @property
     def _actor_scene(self):
@@ -260,15 +276,23 @@ class SensorScene:
         return self._actor_bvh()[1]
 
     def _actor_bvh(self) -> tuple[Any, np.ndarray]:
+        """open3d scene of every actor (boxes as 12 triangles): serves casts that give no ``actor_pairs``."""
         if self._actors is None:
-            self._actors = self._build_actor_scene(self._actor_meshes)
+            self._actors = self._build_actor_scene(boxes=True)
         return self._actors
 
-    def _build_actor_scene(self, actor_meshes: Mapping[str, ActorMesh]):
+    def _mesh_bvh(self) -> tuple[Any, np.ndarray]:
+        """open3d scene of the actors given as meshes only (the boxes are tested analytically)."""
+        if self._mesh_actors is None:
+            self._mesh_actors = self._build_actor_scene(boxes=False)
+        return self._mesh_actors
+
+    def _build_actor_scene(self, boxes: bool = True):
         snap = self.snapshot
+        actor_meshes = self._actor_meshes
         if len(self.actor_indices) == 0:
             return None, np.zeros(0, dtype=np.int64)
-        box_idx = np.array([i for i in self.actor_indices if snap.names[i] not in actor_meshes], dtype=np.int64)
+        box_idx = self.actor_boxes.entity if boxes else np.zeros(0, dtype=np.int64)
         verts, tris, owner = [], [], []
         offset = 0
         if len(box_idx):
@@ -286,6 +310,8 @@ class SensorScene:
             tris.append(np.asarray(mesh.triangles, dtype=np.int64) + offset)
             owner.append(np.full(len(mesh.triangles), i, dtype=np.int64))
             offset += len(mesh.vertices)
+        if not verts:
+            return None, np.zeros(0, dtype=np.int64)
         scene = o3d.t.geometry.RaycastingScene()
         scene.add_triangles(
             o3d.core.Tensor.from_numpy(np.ascontiguousarray(np.concatenate(verts), dtype=np.float32)),
@@ -320,48 +346,72 @@ class SensorScene:
         *,
         max_range: float = np.inf,
         actor_rays: np.ndarray | None = None,
+        actor_pairs: tuple[np.ndarray, np.ndarray] | None = None,
         origin_ball: tuple[np.ndarray, float] | None = None,
         nthreads: int = 0,
     ) -> RayHits:
         """``cast`` for a ready (N, 6) float32 ray buffer ``[ox, oy, oz, dx, dy, dz]`` (numpy or open3d tensor).
 
         ``origin_ball`` = (centre, radius) bounds every ray origin; with a finite
-        ``max_range`` it lets the static cast use a cropped region (exact, see
+        ``max_range`` it lets the static cast use a cropped region and skip the
+        rays that cannot reach the scene's height band (both exact, see
         ``sensors.scene_region``).  Without it the bound is computed from the rays.
+
+        Actors: ``actor_pairs`` = (ray, offsets) lists the candidate rays of each
+        box of ``actor_boxes`` (box k: ``ray[offsets[k]:offsets[k + 1]]``), tested
+        analytically (``sensors.actor_boxes``); mesh actors are then cast from
+        ``actor_rays`` (all rays when None).  Without pairs every actor is in one
+        open3d scene, cast with ``actor_rays`` (all rays when None).
         """
         tensor = _tensor(rays)
         buf = tensor.numpy()
         n = len(buf)
         centre = None
+        origin_z = None
         reach = float(max_range)
         if np.isfinite(reach) and n:
             if origin_ball is None:
                 lo, hi = buf[:, :3].min(axis=0).astype(float), buf[:, :3].max(axis=0).astype(float)
                 origin_ball = ((lo + hi) / 2, float(np.linalg.norm(hi - lo)) / 2)
             centre = np.asarray(origin_ball[0], dtype=float)
-            reach += float(origin_ball[1])
-        t, normal, material = self.static.cast_hits(tensor, centre, reach, nthreads)
+            radius = float(origin_ball[1])
+            reach += radius
+            origin_z = (float(centre[2]) - radius, float(centre[2]) + radius)
+        t, normal, material = self.static.cast_hits(tensor, centre, reach, nthreads, max_range=float(max_range),
+                                                    origin_z=origin_z)
         actor = np.full(n, -1, dtype=np.int32)
-        scene, triangle_actor = self._actor_bvh() if len(self.actor_indices) else (None, None)
-        if scene is not None:
-            sub = None if actor_rays is None else np.asarray(actor_rays, dtype=np.int64)
-            if sub is None or len(sub):
-                dyn = scene.cast_rays(tensor if sub is None else o3d.core.Tensor.from_numpy(buf[sub]),
-                                      nthreads=nthreads)
-                ta = dyn["t_hit"].numpy()
-                nearer = ta < (t if sub is None else t[sub])
-                rows = np.flatnonzero(nearer) if sub is None else sub[nearer]
-                owner = triangle_actor[dyn["primitive_ids"].numpy()[nearer]]
-                t[rows] = ta[nearer]
-                normal[rows] = dyn["primitive_normals"].numpy()[nearer]
-                actor[rows] = owner
-                material[rows] = self.n_static + owner
+        if len(self.actor_indices):
+            if actor_pairs is not None:
+                merge_box_hits(self.actor_boxes, buf, actor_pairs[0], actor_pairs[1], t, normal, material, actor,
+                               self.n_static)
+                scene, triangle_actor = self._mesh_bvh() if self._actor_meshes else (None, None)
+            else:
+                scene, triangle_actor = self._actor_bvh()
+            if scene is not None:
+                self._cast_actor_scene(scene, triangle_actor, tensor, actor_rays, nthreads, t, normal, material, actor)
         if np.isfinite(max_range):
             far = np.flatnonzero(t > max_range)
             t[far] = np.inf
+            normal[far] = 0.0
             material[far] = -1
             actor[far] = -1
         return RayHits(t=t, normal=normal, material=material, actor=actor)
+
+    def _cast_actor_scene(self, scene, triangle_actor, tensor, actor_rays, nthreads, t, normal, material, actor):
+        """Merge the hits of an open3d actor scene into the static hits (in place), where nearer."""
+        buf = tensor.numpy()
+        sub = None if actor_rays is None else np.asarray(actor_rays, dtype=np.int64)
+        if sub is not None and len(sub) == 0:
+            return
+        dyn = scene.cast_rays(tensor if sub is None else o3d.core.Tensor.from_numpy(buf[sub]), nthreads=nthreads)
+        ta = dyn["t_hit"].numpy()
+        nearer = ta < (t if sub is None else t[sub])
+        rows = np.flatnonzero(nearer) if sub is None else sub[nearer]
+        owner = triangle_actor[dyn["primitive_ids"].numpy()[nearer]]
+        t[rows] = ta[nearer]
+        normal[rows] = dyn["primitive_normals"].numpy()[nearer]
+        actor[rows] = owner
+        material[rows] = self.n_static + owner
 
     def material_table(self, name: str) -> np.ndarray:
         """One property of every material as an array indexed like ``RayHits.material`` (read-only, cached)."""

@@ -1,0 +1,98 @@
+"""Which rays of a lidar sweep can reach which actor box: (ray, box) candidate pairs.
+
+Why: the actor boxes are tested analytically (``sensors.actor_boxes``), so a
+sweep only has to name, per box, the rays that may touch it.  Each box is
+bounded, in the sensor frame, by an azimuth interval and an elevation
+interval; a spinning head's rays are a regular grid (``GridLayout``), so the
+rays inside such a window are a block of columns × rings read off with
+arithmetic, and for the non-repetitive pattern they are looked up in the
+azimuth-sorted table.
+
+The window is conservative (a superset of the rays that can hit the box):
+- azimuth: a convex box whose footprint does not contain the sensor's
+  vertical axis spans the azimuths of its corners (the angular extent of a
+  convex polygon seen from outside is reached at vertices);
+- elevation: atan2(z, ρ) grows with z and, for z > 0, falls with the
+  horizontal distance ρ, so it lies between atan2(z_min, ρ_min or ρ_max) and
+  atan2(z_max, ρ_min or ρ_max) with z from the corners (exact for a convex
+  box), ρ_max the farthest corner and ρ_min a lower bound of the footprint's
+  distance (centre distance minus the footprint's circumradius).  Corner
+  elevations alone are not enough: a near box's long edge dips below its
+  corners' elevation in the middle;
+- motion distortion widens the window by the yaw turned and the parallax
+  travelled in one sweep.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sensors.actor_boxes import _BOX_CORNERS, ActorBoxes
+from sensors.frames import Transform
+from sensors.lidar_patterns import ScanPattern
+
+ANGLE_MARGIN = 2e-3
+"""Radians added to each side of a window (float32 directions, float64 corners)."""
+
+
+def box_corners(boxes: ActorBoxes) -> np.ndarray:
+    """(M, 8, 3) world corners of the boxes (corner order of ``actor_boxes._BOX_CORNERS``)."""
+    local = _BOX_CORNERS[None, :, :] * (2.0 * boxes.half[:, None, :])
+    return np.einsum("mij,mkj->mki", boxes.rotation, local) + boxes.centre[:, None, :]
+
+
+def candidate_pairs(boxes: ActorBoxes, pattern: ScanPattern, cast_position: np.ndarray, to_world: Transform,
+                    max_range: float, motion: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(ray, offsets): cast-buffer rows that may hit box k are ``ray[offsets[k]:offsets[k + 1]]``.
+
+    ``motion`` = (ego speed, yaw rate) when rays fire from the poses of the
+    last sweep (motion distortion): the windows widen by the yaw turned and
+    the parallax of the distance travelled in one sweep.
+    """
+    m = len(boxes)
+    offsets = np.zeros(m + 1, dtype=np.int64)
+    if m == 0:
+        return np.zeros(0, dtype=np.intp), offsets
+    corners = to_world.inverse().apply(box_corners(boxes).reshape(-1, 3)).reshape(-1, 8, 3)
+    horizontal = np.hypot(corners[..., 0], corners[..., 1])
+    dist = np.sqrt(horizontal ** 2 + corners[..., 2] ** 2)
+    diagonal = 2.0 * np.linalg.norm(boxes.half, axis=1)
+    near = dist.min(axis=1) <= max_range + diagonal
+    centre_xy = corners[..., :2].mean(axis=1)
+    circum = np.linalg.norm(corners[..., :2] - centre_xy[:, None, :], axis=2).max(axis=1)
+    rho_min = np.maximum(np.linalg.norm(centre_xy, axis=1) - circum, 0.0)
+    rho_max = horizontal.max(axis=1)
+    z_lo, z_hi = corners[..., 2].min(axis=1), corners[..., 2].max(axis=1)
+    margin = np.full(m, ANGLE_MARGIN)
+    if motion is not None:
+        speed, yaw_rate = motion
+        period = pattern.period_s
+        margin += abs(yaw_rate) * period + np.arctan2(speed * period, np.maximum(dist.min(axis=1), 1e-3))
+    el_lo = np.arctan2(z_lo, np.where(z_lo < 0, rho_min, rho_max)) - margin
+    el_hi = np.arctan2(z_hi, np.where(z_hi > 0, rho_min, rho_max)) + margin
+    az = np.arctan2(corners[..., 1], corners[..., 0])
+    mid = np.arctan2(centre_xy[:, 1], centre_xy[:, 0])
+    rel = (az - mid[:, None] + np.pi) % (2 * np.pi) - np.pi
+    lo = mid + rel.min(axis=1) - margin
+    hi = mid + rel.max(axis=1) + margin
+    around = (rho_min <= 0.0) | ((rel.max(axis=1) - rel.min(axis=1)) > np.pi - 0.1)   # footprint may hold the axis
+    hi = np.where(around, lo + 2 * np.pi, hi)
+    el_lo = np.where(around, -np.pi, el_lo)
+    el_hi = np.where(around, np.pi, el_hi)
+    grid = pattern.grid
+    per_box: list[np.ndarray] = []
+    if grid is None:
+        found = pattern.rays_in_windows(lo, hi, el_lo, el_hi)
+        per_box = [cast_position[f] if near[k] else f[:0] for k, f in enumerate(found)]
+    else:
+        for k in range(m):
+            r0, r1 = grid.ring_range(el_lo[k], el_hi[k]) if near[k] else (0, 0)
+            if r1 <= r0:
+                per_box.append(np.zeros(0, dtype=np.intp))
+                continue
+            cols = np.flatnonzero(grid.column_mask(lo[k], hi[k]))
+            rings = np.arange(r0, r1, dtype=np.intp) * grid.columns
+            per_box.append((rings[:, None] + cols[None, :]).ravel())
+    offsets[1:] = np.cumsum([len(p) for p in per_box])
+    ray = np.concatenate(per_box) if per_box else np.zeros(0, dtype=np.intp)
+    return ray.astype(np.intp, copy=False), offsets
