@@ -19,6 +19,7 @@ signals, entity activity, user values.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -110,7 +111,7 @@ class FollowTrajectoryRunner(_PerActor):
 
         t, eng = self.engine.table, self.engine
         axle = t.specs[self.i].front_axle
-        friction = float(eng.environment.get("road_friction", 1.0))
+        friction = self.friction = float(eng.environment.get("road_friction", 1.0))
         limits = FollowLimits(
             wheelbase=float(t.wheelbase[self.i]), max_steering=axle[0] if axle is not None and axle[0] > 0 else None,
             max_speed=float(t.max_speed[self.i]), max_acceleration=float(t.max_acceleration[self.i]),
@@ -126,6 +127,12 @@ class FollowTrajectoryRunner(_PerActor):
 
     def _follow_step(self, dt: float) -> bool:
         t, f, i = self.engine.table, self.follower, self.i
+        friction = float(self.engine.environment_state.values(self.engine.time).get("road_friction", 1.0))
+        if friction != self.friction:  # an EnvironmentAction changed the road's grip
+            from simplatform.engine.trajectory import GRAVITY, NOMINAL_ROAD_FRICTION
+
+            self.friction = friction
+            f.limits = replace(f.limits, max_lateral_acceleration=NOMINAL_ROAD_FRICTION * friction * GRAVITY)
         v = float(t.speed[i])
         if self.timing is not None:
             now = self.engine.time

@@ -16,9 +16,9 @@ Following mode (OpenSCENARIO 1.x ``FollowingMode``): ``position`` follows the
 shape exactly, ignoring the entity's dynamic constraints — the runner places
 the entity on the path.  ``follow`` follows it "as good as possible by
 observing the dynamic constraints of the entity (e.g. for a driver model)":
-:class:`PurePursuitFollower` steers the entity's rear axle (its OpenSCENARIO
-reference point) towards a look-ahead point on the path, the way esmini's
-follow mode steers towards a look-ahead point, with the pure-pursuit law of
+:class:`PurePursuitFollower` is such a driver model.  It steers the entity's
+rear axle (its OpenSCENARIO reference point) towards a look-ahead point on the
+path with the pure-pursuit law of
 Coulter ("Implementation of the Pure Pursuit Path Tracking Algorithm",
 CMU-RI-TR-92-01, 1992): the arc through the look-ahead point at distance
 ``l_d`` and bearing ``alpha`` has curvature ``kappa = 2 sin(alpha) / l_d``.
@@ -26,7 +26,13 @@ The curvature is bounded by the front axle's ``maxSteering``
 (``tan(delta_max) / wheelbase``) and by tyre-road friction
 (``kappa v^2 <= mu g``), so the entity cuts sharp corners and rejoins the path
 after them; the pose is advanced along that arc exactly (kinematic
-single-track at the rear axle, Rajamani 2012 §2.2).
+single-track at the rear axle, Rajamani 2012 §2.2).  The limits are read
+when the action starts, the road's grip again whenever an EnvironmentAction
+changes RoadCondition@frictionScaleFactor; an OpenDRIVE lane material's
+friction is not applied here (the engine does not reach into the backends).
+With Timing, the speed tracks the timed reference point (P-control on the
+arc-length gap, within maxAcceleration/maxDeceleration/maxSpeed); without, the
+entity keeps its speed, as in position mode.  The follower drives forwards only.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def _world(x: float, y: float) -> xosc.WorldPosition:
 
 
 def _run(tmp_path, points, mode, *, times=None, timing=None, friction: float | None = None,
-         duration: float = 21.0, speed: float = SPEED) -> Trace:
+         duration: float = 21.0, speed: float = SPEED, friction_at: tuple[float, float] | None = None) -> Trace:
     road = scenarios.straight_road(tmp_path / "straight.xodr")
     traj = xosc.Trajectory("path", False)
     traj.add_shape(xosc.Polyline(list(times) if times else [], [_world(*p) for p in points]))
@@ -47,8 +47,11 @@ def _run(tmp_path, points, mode, *, times=None, timing=None, friction: float | N
         init.add_global_action(xosc.EnvironmentAction(xosc.Environment(
             "env", roadcondition=xosc.RoadCondition(friction))))
     place(init, "Ego", xosc.LanePosition(50, 0, -1, 0), speed)
-    path = write(tmp_path, f"follow_{mode.name}", road, {"Ego": scenarios._vehicle("ego")}, init,
-                 [("Ego", event("follow", {"f": action}, at_time("go", 0.0)))], duration)
+    events = [("Ego", event("follow", {"f": action}, at_time("go", 0.0)))]
+    if friction_at is not None:
+        wet = xosc.EnvironmentAction(xosc.Environment("wet", roadcondition=xosc.RoadCondition(friction_at[1])))
+        events.append(("Ego", event("wet", {"w": wet}, at_time("rain", friction_at[0]))))
+    path = write(tmp_path, f"follow_{mode.name}", road, {"Ego": scenarios._vehicle("ego")}, init, events, duration)
     trace = Trace()
     run_scenario(path, RunConfig(on_step=trace))
     return trace
@@ -100,6 +103,13 @@ def test_lower_road_friction_widens_the_follow_mode_turn(tmp_path):
     dry, icy = dry[dry[:, 1] < 148.0], icy[icy[:, 1] < 148.0]
     # μ·g = 2.9 m/s²: the tightest arc at 10 m/s is 34 m, far wider than the corner the driver aims at
     assert _distance_to_polyline(icy, CORNER_PATH).max() > _distance_to_polyline(dry, CORNER_PATH).max() + 2.0
+
+
+def test_an_environment_action_before_the_corner_sets_the_grip_of_the_turn(tmp_path):
+    """Friction 0.3 from t = 2 s (the corner is reached at t ≈ 4 s): the same path as on 0.3 from the start."""
+    changed = _run(tmp_path, CORNER_PATH, xosc.FollowingMode.follow, friction_at=(2.0, 0.3)).of("Ego")
+    icy = _run(tmp_path, CORNER_PATH, xosc.FollowingMode.follow, friction=0.3).of("Ego")
+    assert np.array_equal(changed[:, :3], icy[:, :3])
 
 
 @pytest.mark.parametrize("timed", [False, True])
