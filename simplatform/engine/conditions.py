@@ -77,6 +77,16 @@ def compile_entity_condition(engine, by_entity):
     t = engine.table
     test = _entity_test(engine, kind, cond)
 
+    if len(idx) == 1:  # the usual case: entity_rule's answer for one entity, without the lists
+        i0, hit = idx[0], names
+
+        def check_one(eng) -> tuple[bool, tuple[str, ...]]:
+            if t.active[i0] and test(i0):
+                return True, hit
+            return False, ()
+
+        return check_one
+
     def check(eng) -> tuple[bool, tuple[str, ...]]:
         results = [bool(t.active[i]) and test(i) for i in idx]
         return entity_rule(rule, results, names)
@@ -241,7 +251,16 @@ def compile_value_condition(engine, by_value):
     kind = type(c).__name__
     if kind == "SimulationTimeCondition":
         cmp = comparator(str(c.rule))
-        return lambda eng: (cmp(round(eng.time, 9), c.value), ())
+        value = c.value
+
+        def sim_time(eng) -> tuple[bool, tuple[str, ...]]:
+            # round(t, 9) moves t by at most 5e-10: farther than 1e-8 from the value it cannot
+            # change any rule's answer (equalTo's tolerance is 1e-9), so the costly round is skipped
+            now = eng.time
+            d = now - value
+            return cmp(now if (d > 1e-8 or d < -1e-8) else round(now, 9), value), ()
+
+        return sim_time
     if kind == "ParameterCondition":
         if c.parameter_ref not in engine.parameters:
             raise _err(c, f"unknown parameter {c.parameter_ref!r}")

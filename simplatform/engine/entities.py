@@ -88,6 +88,8 @@ class EntityTable:
         self._all_active = bool(self.active.all())
         self._lane_cache: list[LaneLocation | None] = [None] * n
         self._box_cache: tuple | None = None
+        self.on_resize = None
+        """Called after ``add`` re-allocated the columns (a batch then stops sharing them)."""
 
     def __len__(self) -> int:
         return len(self.names)
@@ -117,6 +119,8 @@ class EntityTable:
         self.visible = np.append(self.visible, True)
         self._lane_cache.append(None)
         self._all_active = bool(self.active.all())
+        if self.on_resize is not None:
+            self.on_resize()
         return i
 
     def set_active(self, i: int, active: bool) -> None:

@@ -38,6 +38,8 @@ class RoadAdaptor:
         self.net = network
         self._length: dict[str, float] = {}
         self._direction: dict[tuple[str, int], int] = {}
+        self._tables: dict[tuple[str, int], object] = {}
+        self._neighbours: dict[tuple[str, int, int], int | None] = {}
 
     # --------------------------------------------------------------- queries
     def road_length(self, road_id: str) -> float:
@@ -67,8 +69,17 @@ class RoadAdaptor:
     def road_pose(self, road_id: str, s: float, t: float = 0.0):
         return self.net.road_pose(road_id, s, t)
 
+    def lane_table(self, road_id: str, lane_id: int):
+        """The network's cached table of (road, lane), kept here too (one dict lookup)."""
+        key = (road_id, lane_id)
+        tab = self._tables.get(key)
+        if tab is None:
+            tab = lane_table(self.net, road_id, lane_id)
+            self._tables[key] = tab
+        return tab
+
     def lane_center_t(self, road_id: str, lane_id: int, s: float) -> float:
-        ct = lane_table(self.net, road_id, lane_id).center_t(s)
+        ct = self.lane_table(road_id, lane_id).center_t(s)
         return self.net.lane_center_t(road_id, lane_id, s) if ct is None else ct
 
     def locate(self, x: float, y: float, z: float | None = None):
@@ -79,7 +90,20 @@ class RoadAdaptor:
         return found[0] if found else None
 
     def neighbour(self, road_id: str, lane_id: int, s: float, steps: int) -> int | None:
-        """The lane ``steps`` lanes to the driver's left (>0) or right (<0)."""
+        """The lane ``steps`` lanes to the driver's left (>0) or right (<0).
+
+        Kept per (road, lane, steps) on roads of one lane section, where s cannot change it
+        (a lane change asks this every step)."""
+        key = (road_id, lane_id, steps)
+        if key in self._neighbours:
+            return self._neighbours[key]
+        lane = self._neighbour(road_id, lane_id, s, steps)
+        road = self.net.roads.get(road_id)
+        if road is not None and len(getattr(road, "lane_sections", ())) == 1:
+            self._neighbours[key] = lane
+        return lane
+
+    def _neighbour(self, road_id: str, lane_id: int, s: float, steps: int) -> int | None:
         lane = lane_id
         side = 1 if steps > 0 else -1
         for _ in range(abs(steps)):

@@ -156,8 +156,6 @@ def play_to(spec: ScenarioSpec | str | Path, time: float, config: RunConfig | No
 
 
 def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = None) -> ScenarioResult:
-    from simplatform.recording.csv_log import CsvTrajectoryLog
-
     if not isinstance(spec, ScenarioSpec):
         spec = ScenarioSpec(Path(spec))
     config = config or RunConfig()
@@ -166,18 +164,7 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
     scenario, road = load_scenario_and_road(spec)
     engine, backend, road = _engine_and_backend(scenario, road, config)
     scenario_id = spec.scenario_id or Path(spec.path).stem
-    artifacts: dict[str, str] = {}
-    csv = mcap = None
-    if config.out_dir is not None:
-        out = Path(config.out_dir)
-        if config.csv:
-            csv = CsvTrajectoryLog(out / f"{scenario_id}.csv", config.dt)
-            artifacts["trajectory_csv"] = str(out / f"{scenario_id}.csv")
-        if config.record:
-            from simplatform.recording.mcap_log import McapRecorder
-
-            mcap = McapRecorder(out / f"{scenario_id}.mcap", every=config.record_every)
-            artifacts["mcap"] = str(out / f"{scenario_id}.mcap")
+    csv, mcap, artifacts = open_logs(config, scenario_id)
     stack = config.stack
     error = ""
     try:
@@ -218,11 +205,9 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
                 mcap.write(engine.table, engine.time, engine.step_index)
             if config.on_step is not None:
                 config.on_step(engine)
-            if engine.storyboard.stopped:
-                end_reason = "stop_trigger"
-                break
-            if engine.storyboard.complete and engine.storyboard.stop_trigger is None:
-                end_reason = "storyboard_complete"
+            ended = end_reason_of(engine)
+            if ended is not None:
+                end_reason = ended
                 break
     finally:
         if csv:
@@ -230,6 +215,40 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
         if mcap:
             mcap.close()
         backend.close()
+    return scenario_result(engine, scenario_id, config, end_reason, error, started, artifacts)
+
+
+def open_logs(config: RunConfig, scenario_id: str):
+    """(CSV log or None, MCAP recorder or None, artifacts) as ``config`` asks for them."""
+    from simplatform.recording.csv_log import CsvTrajectoryLog
+
+    artifacts: dict[str, str] = {}
+    csv = mcap = None
+    if config.out_dir is not None:
+        out = Path(config.out_dir)
+        if config.csv:
+            csv = CsvTrajectoryLog(out / f"{scenario_id}.csv", config.dt)
+            artifacts["trajectory_csv"] = str(out / f"{scenario_id}.csv")
+        if config.record:
+            from simplatform.recording.mcap_log import McapRecorder
+
+            mcap = McapRecorder(out / f"{scenario_id}.mcap", every=config.record_every)
+            artifacts["mcap"] = str(out / f"{scenario_id}.mcap")
+    return csv, mcap, artifacts
+
+
+def end_reason_of(engine) -> str | None:
+    """Why the run ends after this step ("stop_trigger", "storyboard_complete"), None to go on."""
+    sb = engine.storyboard
+    if sb.stopped:
+        return "stop_trigger"
+    if sb.stop_trigger is None and sb.complete:
+        return "storyboard_complete"
+    return None
+
+
+def scenario_result(engine, scenario_id: str, config: RunConfig, end_reason: str, error: str, started: float,
+                    artifacts: dict[str, str]) -> ScenarioResult:
     events = tuple(
         MetricEvent(time=ev.time, kind=f"{ev.kind}.{ev.transition}", entities=(), detail=ev.element)
         for ev in engine.storyboard.log

@@ -77,6 +77,7 @@ class Element:
     executions: int = 0
     last_transition: Transition | None = None
     transition_step: int = -10
+    order: int = 0  # position in a pre-order walk of the storyboard
 
     def path(self) -> str:
         names = []
@@ -112,11 +113,17 @@ class Storyboard:
         self._time = 0.0
         self._step = 0
         self._running_actions: list[Element] = []
+        self._order = 0
         for story in stories:
             self._index(story, None)
+        self._changed = True  # a transition happened since the watch list was made
+        self._watch: list[tuple[tuple[int, int], str, Element, Element]] = []
+        self._complete = False
 
     def _index(self, el: Element, parent: Element | None) -> None:
         el.parent = parent
+        el.order = self._order
+        self._order += 1
         self.by_name.setdefault(el.name, []).append(el)
         for child in el.children:
             self._index(child, el)
@@ -134,6 +141,7 @@ class Storyboard:
 
     # ------------------------------------------------------------- transitions
     def _mark(self, el: Element, transition: Transition) -> None:
+        self._changed = True
         el.last_transition = transition
         el.transition_step = self._step
         ev = StoryboardEvent(self._time, el.name, el.kind, transition.value)
@@ -225,29 +233,59 @@ class Storyboard:
                 self._stop(engine, story)
             self.stopped = True
             return
-        for story in self.stories:
-            if story.state is State.RUNNING:
-                self._evaluate_node(engine, story, time)
-
-    def _evaluate_node(self, engine, el: Element, time: float) -> None:
-        for child in el.children:
-            if child.kind == "Act":
-                if child.state is State.STANDBY and child.start_trigger is not None and not child.start_trigger.empty:
-                    if child.start_trigger.evaluate(engine, time):
-                        self._start(engine, child, child.start_trigger.triggering)
-                if child.state is State.RUNNING:
-                    if child.stop_trigger is not None and child.stop_trigger.evaluate(engine, time):
-                        self._stop(engine, child)
-                        self._check_end(engine, el)
-                        continue
-                    self._evaluate_node(engine, child, time)
-            elif child.kind in ("ManeuverGroup", "Maneuver"):
-                if child.state is State.RUNNING:
-                    self._evaluate_node(engine, child, time)
-            elif child.kind == "Event" and child.state is State.STANDBY and el.state is State.RUNNING:
+        if self._changed:
+            self._rebuild_watch()
+        watch = self._watch
+        n = 0
+        while n < len(watch):
+            key, what, parent, child = watch[n]
+            if what == "event":
                 trig = child.start_trigger
                 if trig is None or trig.empty or trig.evaluate(engine, time):
-                    self._fire_event(engine, el, child)
+                    self._fire_event(engine, parent, child)
+            elif what == "act_start":
+                if child.start_trigger.evaluate(engine, time):
+                    self._start(engine, child, child.start_trigger.triggering)
+            elif child.stop_trigger.evaluate(engine, time):  # "act_stop"
+                self._stop(engine, child)
+                self._check_end(engine, parent)
+            if self._changed:  # the tree changed: the walk goes on from here over the new states
+                self._rebuild_watch()
+                watch = self._watch
+                n = next((k for k, w in enumerate(watch) if w[0] > key), len(watch))
+            else:
+                n += 1
+
+    def _rebuild_watch(self) -> None:
+        """What a walk of the tree would look at now, in its order: the trigger of each standby
+        Act (with one), the stop trigger of each running Act, each standby Event of a running
+        Maneuver — under running ancestors.  States change only by transitions (``_mark``), so
+        the list holds until the next one; the walk then resumes after the check it was at
+        (an Act started by its trigger is walked into in the same step, as a recursive walk does)."""
+        watch: list[tuple[tuple[int, int], str, Element, Element]] = []
+
+        def walk(el: Element) -> None:
+            for child in el.children:
+                kind = child.kind
+                if kind == "Act":
+                    if child.state is State.STANDBY and child.start_trigger is not None and not child.start_trigger.empty:
+                        watch.append(((child.order, 0), "act_start", el, child))
+                    if child.state is State.RUNNING:
+                        if child.stop_trigger is not None:
+                            watch.append(((child.order, 1), "act_stop", el, child))
+                        walk(child)
+                elif kind == "ManeuverGroup" or kind == "Maneuver":
+                    if child.state is State.RUNNING:
+                        walk(child)
+                elif kind == "Event" and child.state is State.STANDBY and el.state is State.RUNNING:
+                    watch.append(((child.order, 0), "event", el, child))
+
+        for story in self.stories:
+            if story.state is State.RUNNING:
+                walk(story)
+        self._watch = watch
+        self._complete = all(s.state is State.COMPLETE for s in self.stories)
+        self._changed = False
 
     def _fire_event(self, engine, maneuver: Element, event: Element) -> None:
         priority = PRIORITY_ALIASES.get(event.priority, "parallel")
@@ -275,7 +313,9 @@ class Storyboard:
 
     @property
     def complete(self) -> bool:
-        return all(s.state is State.COMPLETE for s in self.stories)
+        if self._changed:
+            return all(s.state is State.COMPLETE for s in self.stories)
+        return self._complete
 
     @property
     def running_actions(self) -> int:

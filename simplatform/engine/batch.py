@@ -1,0 +1,207 @@
+"""``run_variants(spec_path, variants, config) -> list[ScenarioResult]``: a parameter study in one process.
+
+Why: a study runs one scenario many times with other parameter values
+(issue #3's "batch of 50 parameter variants run in one process").  Run one
+by one, each step of each variant pays the default controller's Python per
+entity.  Here the N engines step in lockstep: each engine evaluates its own
+storyboard (triggers, transitions, actions: per-variant logic), and then the
+default controller's lane motion and kinematics of every variant's entities
+run as one vectorised pass over shared arrays (:mod:`batch_motion`).  The
+road network and its lane tables are loaded once per process and shared
+(``cached_road_network``), so are the lane tables; the scenario is bound per
+variant, since its parameter values may change any attribute.
+
+Each variant's result, trajectory log and world are bit-identical to
+``run_scenario`` of that variant alone (tests/engine/test_engine_batch.py):
+the engines share no state, the phases of a step run in ``engine.step``'s
+order, and the vectorised pass rounds exactly as the scalar controller does.
+An engine whose entity table is re-allocated (traffic spawned by a traffic
+action) leaves the shared arrays and steps on its own from then on.
+
+Only headless native runs are batched: a stack under test drives one ego
+through a backend per run (use ``run_scenario``).
+"""
+
+from __future__ import annotations
+
+import time as wallclock
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from simplatform.engine.batch_motion import BatchMotion, SharedColumns
+from simplatform.engine.run import (RunConfig, ScenarioSpec, _check, _engine_and_backend, end_reason_of,
+                                    load_scenario_and_road, open_logs, scenario_result)
+from simplatform.errors import ConfigError
+from simplatform.results import ScenarioResult
+
+
+@dataclass(eq=False)
+class _Variant:
+    """One variant's run: its engine, backend, logs and where its rows sit in the shared arrays."""
+
+    k: int
+    scenario_id: str
+    engine: Any
+    backend: Any
+    road: Any
+    started: float
+    csv: Any
+    mcap: Any
+    artifacts: dict[str, str]
+    offset: int = 0
+    attached: bool = True
+    result: ScenarioResult | None = None
+    shared: SharedColumns | None = None
+
+
+def run_variants(spec_path: str | Path, variants: Sequence[Mapping[str, Any]], config: RunConfig | None = None,
+                 *, scenario_ids: Sequence[str] | None = None) -> list[ScenarioResult]:
+    """Play the scenario at ``spec_path`` once per parameter mapping in ``variants`` (the
+    overrides ``ScenarioSpec.parameters`` takes), in lockstep; results in ``variants``' order.
+
+    ``config`` as for ``run_scenario`` (dt, seed, max_time, out_dir/csv/record, custom_handlers,
+    ego, on_start, on_step); logs are named by ``scenario_ids`` (default ``<stem>_<k:03d>``).
+    Bad input raises the ``InputError`` of the first variant that has it, before any step."""
+    config = config or RunConfig()
+    _check(config)
+    if config.stack is not None or config.backend != "native":
+        raise ConfigError("run_variants plays headless native runs only (no stack, backend native): "
+                          "use run_scenario for a stack under test")
+    if scenario_ids is not None and len(scenario_ids) != len(variants):
+        raise ConfigError(f"{len(scenario_ids)} scenario ids for {len(variants)} variants")
+    path = Path(spec_path)
+    runs = _start(path, variants, config, scenario_ids)
+    try:
+        _play(runs, config)
+    finally:
+        for run in runs:
+            _close(run)
+    return [run.result for run in runs]
+
+
+def _start(path: Path, variants, config: RunConfig, scenario_ids) -> list[_Variant]:
+    runs: list[_Variant] = []
+    try:
+        for k, params in enumerate(variants):
+            started = wallclock.perf_counter()
+            scenario, road = load_scenario_and_road(ScenarioSpec(path, dict(params)))
+            engine, backend, road = _engine_and_backend(scenario, road, config)
+            sid = scenario_ids[k] if scenario_ids is not None else f"{path.stem}_{k:03d}"
+            runs.append(_Variant(k, sid, engine, backend, road, started, None, None, {}))
+        # the tables become views before Init writes them: whatever holds a column sees the shared one
+        shared = SharedColumns([r.engine for r in runs])
+        for run, off in zip(runs, shared.offsets):
+            run.offset = off
+            engine = run.engine
+            engine.table.on_resize = _detacher(run)
+            run.csv, run.mcap, run.artifacts = open_logs(config, run.scenario_id)
+            engine.initialise()
+            run.backend.load(run.road, engine.table)
+            if config.on_start is not None:
+                config.on_start(engine)
+            _log(run)
+    except BaseException:
+        for run in runs:
+            _close(run)
+        raise
+    for run in runs:
+        run.shared = shared
+    return runs
+
+
+def _play(runs: list[_Variant], config: RunConfig) -> None:
+    if not runs:
+        return
+    shared = runs[0].shared
+    motion = BatchMotion(shared)
+    dt = config.dt
+    max_steps = int(round(config.max_time / dt))
+    live = [r for r in runs if not _done(r, max_steps, config, check_end=False)]
+    members_key: tuple = ()
+    rows = np.zeros(0, dtype=np.int64)
+    while live:
+        for r in live:
+            if r.attached and not shared.attached(r.k, r.engine):
+                r.attached = False
+        batch = [r for r in live if r.attached]
+        if batch:
+            shared.remember()
+            for r in batch:
+                r.engine.step_storyboard()
+            still = [r for r in batch if r.attached]  # EntityTable.on_resize clears ``attached``
+            motion.step([(r.engine, r.offset) for r in still], dt)
+            for r in still:
+                r.engine.step_others()
+            after = [r for r in still if r.attached]
+            key = tuple(r.k for r in after)
+            if key != members_key:
+                members_key = key
+                rows = np.concatenate([np.arange(r.offset, r.offset + shared.sizes[r.k]) for r in after]) \
+                    if after else np.zeros(0, dtype=np.int64)
+            if after:
+                motion.derive([(r.engine, r.offset) for r in after], rows, dt)
+            for r in after:
+                r.engine._update_collisions()
+            for r in batch:
+                if r not in after:  # left the shared arrays during this step: the rest of it alone
+                    _finish_alone(r, r in still)
+        for r in live:
+            if r not in batch:
+                r.engine.step()
+        for r in live:
+            _log(r)
+            if config.on_step is not None:
+                config.on_step(r.engine)
+        live = [r for r in live if not _done(r, max_steps, config)]
+
+
+def _detacher(run: _Variant):
+    def detach() -> None:
+        run.attached = False
+    return detach
+
+
+def _finish_alone(run: _Variant, moved: bool) -> None:
+    """The rest of a step of an engine that left the shared arrays after its storyboard phase
+    (``moved``: after the default controller's phase too)."""
+    e = run.engine
+    if not moved:
+        e.controller.step(e.dt, e.time, e.locate_every, e.step_index)
+        e.step_others()
+    e.controller.derive(e.dt, e.time)
+    e._update_collisions()
+
+
+def _done(run: _Variant, max_steps: int, config: RunConfig, check_end: bool = True) -> bool:
+    """Whether the run is over (``run_scenario``'s tests, in its order); if so its result is made."""
+    engine = run.engine
+    reason = end_reason_of(engine) if check_end else None
+    if reason is None and engine.step_index < max_steps:
+        return False
+    run.result = scenario_result(engine, run.scenario_id, config, reason or "max_time", "", run.started,
+                                 run.artifacts)
+    _close(run)
+    return True
+
+
+def _log(run: _Variant) -> None:
+    e = run.engine
+    if run.csv:
+        run.csv.write(e.table, e.time)
+    if run.mcap:
+        run.mcap.write(e.table, e.time, e.step_index)
+
+
+def _close(run: _Variant) -> None:
+    if run.csv:
+        run.csv.close()
+        run.csv = None
+    if run.mcap:
+        run.mcap.close()
+        run.mcap = None
+    if run.backend is not None:
+        run.backend.close()
+        run.backend = None
