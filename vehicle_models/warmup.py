@@ -43,6 +43,9 @@ def warm_up() -> float:
     driver.decide(context)
     idm_acceleration(IDMArrays([IDMParameters()]), 10.0, 20.0, 30.0, 8.0)
     st.stiffness_bound(fleet.state, fleet.params)
+    from simplatform.backends.kernel_warmup import warm_up as warm_up_traffic  # the native backend's fleet
+
+    warm_up_traffic()
     return time.perf_counter() - start
 
 

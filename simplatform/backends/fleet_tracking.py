@@ -5,9 +5,10 @@ projected on the lane direction, then two Newton steps on the projection
 residual put s at the foot of the perpendicular; the residual across the lane
 is the lateral offset (the local solution of OpenDRIVE 1.8 §7's reference-line
 projection, as esmini's ``XYZ2TrackPos`` with a previous-position hint).  All
-of it is a few numpy expressions over the fleet on the stacked lane tables
-(:class:`~simplatform.engine.lane_tables.TableStack`): ~20 µs for 20 vehicles
-where the scalar walk cost ~2 ms.
+of it is one compiled loop over the fleet on the stacked lane tables
+(:func:`simplatform.backends.traffic_kernels.advance` on a
+:class:`~simplatform.backends.lane_stack.LaneStack`), and one more writes the
+lane columns and the road under each vehicle into the entity table.
 
 Vehicles whose step leaves the road's s range (road ends, junctions) or
 whose lane has no samples at s (another lane section) fall back to the exact
@@ -16,67 +17,146 @@ scalar walk of the road adaptor, one by one; that is rare.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from simplatform.engine.lane_tables import TableStack
+from simplatform.backends import traffic_kernels as tk
+from simplatform.backends.lane_stack import LaneStack
+from simplatform.backends.lane_tracking import walk_cursor
 
 
 class FleetLanes:
-    """Per-member lane-table ids and driving directions, refreshed when a cursor changes lane."""
+    """Per-member lane (its column in the lane stack) and driving direction, refreshed from the
+    members' (road id, lane id) keys where they changed."""
 
-    def __init__(self, road, stack: TableStack) -> None:
+    def __init__(self, road, stack: LaneStack) -> None:
         self.road = road
         self.stack = stack
-        self._keys: list[tuple[str, int] | None] = []
+        self.keys: list[tuple[str, int] | None] = []
         self.ids = np.zeros(0, dtype=np.int64)
         self.direction = np.zeros(0)
 
-    def refresh(self, cursors) -> None:
-        n = len(cursors)
-        if len(self._keys) != n:
-            self._keys = [None] * n
+    def refresh(self, keys: list[tuple[str, int]]) -> None:
+        n = len(keys)
+        if len(self.keys) != n:
+            self.keys = [None] * n
             self.ids = np.zeros(n, dtype=np.int64)
             self.direction = np.ones(n)
+        if keys == self.keys:
+            return
+        for k, key in enumerate(keys):
+            if self.keys[k] != key:
+                self.set(k, key)
+
+    def set(self, k: int, key: tuple[str, int]) -> None:
+        self.keys[k] = key
+        self.ids[k] = self.stack.lane(*key)
+        self.direction[k] = self.road.direction(*key)
+
+
+class FleetTracker:
+    """The driven vehicles' lane cursors, moved with the vehicles; ``lanes`` holds their lanes."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.road = engine.road
+        self.stack = LaneStack(engine.road.net)
+        self.lanes = FleetLanes(engine.road, self.stack)
+        self.reset(0)
+
+    def reset(self, n: int) -> None:
+        self.position: np.ndarray | None = None  # (2, n) x, y where the cursors were last moved to
+        self.reset_buffers(n)
+
+    def reset_buffers(self, n: int) -> None:
+        self._out = np.empty((4, n))
+        self._ok = np.empty(n, dtype=bool)
+        self._bad = np.empty(n, dtype=bool)
+
+    def start(self, x: np.ndarray, y: np.ndarray) -> None:
+        """The first tracked displacement is measured from here (the fleet's first model step)."""
+        if self.position is None:
+            self.position = np.array((x, y))
+
+    def pursuit_lanes(self, target_lane: list[int | None]) -> np.ndarray:
+        """Lane-stack columns of the lane each vehicle steers to: its target lane while changing."""
+        lanes = self.lanes
+        if not any(target is not None for target in target_lane):
+            return lanes.ids
+        ids = lanes.ids.copy()
+        for k, target in enumerate(target_lane):
+            key = lanes.keys[k]
+            if target is not None and target != key[1]:
+                ids[k] = self.stack.lane(key[0], target)
+        return ids
+
+    def track(self, members: list[int], rows: np.ndarray, cursors: list, s: np.ndarray,
+              target_lane: list[int | None], lane_dir: np.ndarray, lanes: FleetLanes | None = None,
+              position: np.ndarray | None = None) -> None:
+        """Move the cursors of ``members`` (entity ``rows``, cursors at ``s`` on ``lanes``, by default
+        this tracker's, refreshed by the caller) by the displacement since ``position`` (by default
+        this tracker's; updated); write the lane columns into the table and each lane's driving
+        direction into ``lane_dir``."""
+        eng = self.engine
+        t = eng.table
         road = self.road
-        for k, c in enumerate(cursors):
+        lanes = self.lanes if lanes is None else lanes
+        position = self.position if position is None else position
+        n = len(members)
+        if self._ok.shape[0] != n:
+            self.reset_buffers(n)
+        mat, meta = self.stack.arrays()
+        out, ok = self._out, self._ok
+        tk.advance(mat, meta, lanes.ids, lanes.direction, s, rows, t.x, t.y, position, out, ok)
+        s_new = out[0].copy()
+        offset = out[1] * lanes.direction
+        motions = eng.controller.motions
+        all_ok = bool(ok.all())
+        good = ok.tolist()
+        for k, (c, sv, ov, i) in enumerate(zip(cursors, s_new.tolist(), offset.tolist(), members)):
+            if all_ok or good[k]:
+                c.s = sv
+                c.offset = ov
+                m = motions[i]
+                m.end_of_road = False
+                m.end_of_road_since = -1.0
+        moved = []  # vehicles whose road or lane may have changed
+        if not all_ok:
+            for k in np.flatnonzero(~ok).tolist():
+                c = cursors[k]
+                walk_cursor(eng, members[k], c, road.cursor_pose_t(c)[3], float(out[2, k]), float(out[3, k]),
+                            newton_steps=2)
+                moved.append(k)
+        for k, target in enumerate(target_lane):
+            if target is None:
+                continue
+            c = cursors[k]
+            ct_now = road.cursor_center_t(c)
+            ct_target = road.lane_center_t(c.road_id, target, c.s)
+            off_target = c.offset + ct_now - ct_target
+            if abs(off_target) < abs(c.offset):
+                c.lane_id, c.offset = target, off_target
+            if c.lane_id == target and abs(c.offset) < 0.15:
+                target_lane[k] = None
+            moved.append(k)
+        for k in moved:
+            c = cursors[k]
+            s_new[k] = c.s
+            offset[k] = c.offset
             key = (c.road_id, c.lane_id)
-            if self._keys[k] != key:
-                self._keys[k] = key
-                self.ids[k] = self.stack.id_of(road.table(c))
-                self.direction[k] = road.direction(c.road_id, c.lane_id)
-
-
-def advance_along(lanes: FleetLanes, s: np.ndarray, dx: np.ndarray, dy: np.ndarray, x: np.ndarray,
-                  y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(new s, lateral offset from the lane centre (+ left of the driving direction), ok mask).
-
-    ``ok`` is False where the vectorised step cannot answer (s leaves the road, or the lane has no
-    samples there); the caller walks those with the road adaptor."""
-    stack = lanes.stack
-    ids, d = lanes.ids, lanes.direction
-    flip = np.where(d < 0, math.pi, 0.0)
-    length = stack.length[ids]
-    _, _, h = stack.centre(ids, s)
-    hd = h + flip
-    s_new = s + d * (dx * np.cos(hd) + dy * np.sin(hd))
-    ok = (s_new >= 0.0) & (s_new <= length) & np.isfinite(s_new)
-    for _ in range(2):  # projection residual along the lane (Newton on the foot point)
-        cx, cy, h = stack.centre(ids, np.clip(s_new, 0.0, length))
-        hd = h + flip
-        s_new = s_new + d * ((x - cx) * np.cos(hd) + (y - cy) * np.sin(hd))
-        ok &= (s_new >= 0.0) & (s_new <= length)
-    cx, cy, h = stack.centre(ids, np.clip(s_new, 0.0, length))
-    hd = h + flip
-    lateral = -(x - cx) * np.sin(hd) + (y - cy) * np.cos(hd)
-    ok &= np.isfinite(lateral)
-    return s_new, lateral, ok
-
-
-def lane_pose_columns(lanes: FleetLanes, s: np.ndarray, offset: np.ndarray) -> dict[str, np.ndarray]:
-    """z, pitch and roll in the driving direction and the reference-line t of (s, offset)."""
-    p = lanes.stack.linear(lanes.ids, s, ("z", "p", "r", "ct"))
-    sign = np.where(lanes.direction < 0, -1.0, 1.0)
-    return {"z": p["z"] + offset * np.tan(p["r"]), "pitch": p["p"] * sign, "roll": p["r"] * sign,
-            "road_t": p["ct"] + offset}
+            if lanes.keys[k] != key:
+                lanes.set(k, key)
+        if moved:
+            mat, meta = self.stack.arrays()
+        bad = self._bad
+        n_bad = tk.lane_columns(mat, meta, lanes.ids, lanes.direction, s_new, offset, rows, t.z, t.pitch, t.roll,
+                                t.lane_s, t.lane_offset, t.road_t, bad)
+        lane_road, lane_id = t.lane_road, t.lane_id
+        for i, key in zip(members, lanes.keys):
+            lane_road[i] = key[0]
+        lane_id[rows] = [key[1] for key in lanes.keys]
+        if n_bad:
+            for k in np.flatnonzero(bad).tolist():  # no table samples here: the road model answers
+                i = members[k]
+                _, _, z, _, p, r, road_t = road.cursor_pose_t(cursors[k])
+                t.z[i], t.pitch[i], t.roll[i], t.road_t[i] = z, p, r, road_t
+        lane_dir[:] = lanes.direction
