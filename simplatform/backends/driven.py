@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from simplatform.backends.lane_tracking import track_entity
-from simplatform.backends.road_friction import RoadFriction, scenario_friction
+from simplatform.backends.road_friction import FrictionLatch
 from simplatform.backends.vehicle_params import vehicle_parameters
 from simplatform.control import AckermannCommand, Control
 from simplatform.errors import ConfigError, StackError
@@ -79,8 +79,7 @@ class DrivenVehicles:
         self._written = np.zeros((4, 0))
         self._idx = np.zeros(0, dtype=np.int64)
         self._sel: slice | np.ndarray = self._idx
-        self._road_friction: RoadFriction | None = None  # built on the first step (reads the whole network)
-        self._friction = np.ones(0)
+        self._grip = FrictionLatch(engine)
 
     def __contains__(self, i: int) -> bool:
         return i in self.members
@@ -107,7 +106,6 @@ class DrivenVehicles:
         k = len(self.members) - 1
         fleet.reset(k, x=float(t.x[i]), y=float(t.y[i]), heading=float(t.heading[i]), speed=float(t.speed[i]))
         self.fleet = fleet
-        self._friction = np.ones(len(self.members))
         for j in self.members:  # inputs are latched in the fleet: re-apply them on the new one
             self._apply(j)
         if self.engine.controller.motions[i].cursor is None:
@@ -146,7 +144,7 @@ class DrivenVehicles:
             f.reset(int(k), x=float(t.x[i]), y=float(t.y[i]), heading=float(t.heading[i]), speed=float(t.speed[i]),
                     steering=float(f.steering_angle[k]))
             self._apply(i)
-        self._update_friction()
+        self._grip.apply(f, self.members)
         x0, y0 = f.x.copy(), f.y.copy()
         f.step(dt, grade=-t.pitch[idx])
         vx, vy = f.velocity_world
@@ -165,12 +163,3 @@ class DrivenVehicles:
             if t.active[i]:
                 track_entity(eng, i, float(f.x[k] - x0[k]), float(f.y[k] - y0[k]))
         self._written = self._table_state()
-
-    def _update_friction(self) -> None:
-        """The grip under each vehicle where it stands now; the fleet's tyres are rescaled on a change only."""
-        if self._road_friction is None:
-            self._road_friction = RoadFriction(getattr(self.engine.road, "net", None))
-        scales = self._road_friction.scales(self.engine.table, self.members, scenario_friction(self.engine))
-        if not np.array_equal(scales, self._friction):
-            self.fleet.set_road_friction(slice(None), scales)
-            self._friction = scales

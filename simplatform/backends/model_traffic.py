@@ -42,8 +42,7 @@ import numpy as np
 
 from simplatform.backends import traffic_kernels as tk
 from simplatform.backends.fleet_tracking import FleetLanes, FleetTracker
-from simplatform.backends.road_friction import RoadFriction, scenario_friction
-from simplatform.backends.road_friction import RoadFriction, scenario_friction
+from simplatform.backends.road_friction import FrictionLatch
 from simplatform.backends.traffic_context import DEFAULT_DESIRED_SPEED, ContextBuilder
 from simplatform.backends.vehicle_params import vehicle_parameters
 from vehicle_models import VehicleFleet
@@ -131,7 +130,6 @@ class ModelTraffic:
         self._two_wheelbase = 2.0 * self.fleet.params.wheelbase
         self._coef = np.zeros((3, 6, len(idx)))
         self._pursuit = np.empty((4, len(idx)))
-        self._friction_factor = None  # the scenario friction factor the new fleet was last given
         if self.tracker is not None:
             self.tracker.reset(len(idx))
 
@@ -278,26 +276,8 @@ class ModelTraffic:
     # ------------------------------------------------------------------ road friction (hook, road_friction.py)
     def _apply_road_friction(self) -> None:
         """RoadCondition@frictionScaleFactor times the lane material's friction under each vehicle scales
-        its tyres' peak friction (``VehicleFleet.set_road_friction``); the fleet is updated on a change only."""
-        grip = getattr(self, "_grip", None)
-        if grip is None:
-            grip = self._grip = RoadFriction(getattr(self.engine.road, "net", None))
-        scales = grip.scales(self.engine.table, self.members, scenario_friction(self.engine))
-        if not np.array_equal(scales, self.fleet.road_friction):
-            self.fleet.set_road_friction(slice(None), scales)
-
-    # ------------------------------------------------------------------ road friction (hook, road_friction.py)
-    def _apply_road_friction(self) -> None:
-        """RoadCondition@frictionScaleFactor times the lane material's friction under each vehicle scales
-        its tyres' peak friction (``VehicleFleet.set_road_friction``); the fleet is updated on a change only."""
-        grip = getattr(self, "_grip", None)
-        if grip is None:
-            grip = self._grip = RoadFriction(getattr(self.engine.road, "net", None))
-        factor = scenario_friction(self.engine)
-        if not grip.has_materials:  # one factor for every vehicle: compared as a number, not an array
-            if factor == self._friction_factor:
-                return
-            self._friction_factor = factor
-        scales = grip.scales(self.engine.table, self.members, factor)
-        if not np.array_equal(scales, self.fleet.road_friction):
-            self.fleet.set_road_friction(slice(None), scales)
+        its tyres' peak friction (``VehicleFleet.set_road_friction``), on a change only."""
+        latch = getattr(self, "_grip", None)
+        if latch is None:
+            latch = self._grip = FrictionLatch(self.engine)
+        latch.apply(self.fleet, self.members)

@@ -71,3 +71,34 @@ class RoadFriction:
 def scenario_friction(engine) -> float:
     """RoadCondition@frictionScaleFactor now (1 when the scenario states none)."""
     return float(engine.environment_state.values(engine.time).get("road_friction", 1.0))
+
+
+class FrictionLatch:
+    """Keeps a vehicle fleet's tyres on the grip of the road under its vehicles (one per fleet owner).
+
+    ``apply(fleet, rows)`` once per model step: the fleet (``VehicleFleet``) is rescaled only when
+    the grip changed — an EnvironmentAction, a vehicle entering a lane of another material, or a new
+    fleet object (rebuilt when vehicles join).  Without lane materials in the network the check is
+    one float comparison.
+    """
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self._grip: RoadFriction | None = None  # built on first use (reads the whole network)
+        self._fleet = None
+        self._factor: float | None = None
+
+    def apply(self, fleet, rows) -> None:
+        if self._grip is None:
+            self._grip = RoadFriction(getattr(self.engine.road, "net", None))
+        factor = scenario_friction(self.engine)
+        if not self._grip.has_materials:
+            if factor == self._factor and fleet is self._fleet:
+                return
+            fleet.set_road_friction(slice(None), factor)
+        else:
+            scales = self._grip.scales(self.engine.table, rows, factor)
+            if fleet is self._fleet and np.array_equal(scales, fleet.road_friction):
+                return
+            fleet.set_road_friction(slice(None), scales)
+        self._fleet, self._factor = fleet, factor
