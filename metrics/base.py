@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from metrics.context import ScenarioContext
     from metrics.frame import StepFrame
 
+_F8 = np.dtype(np.float64)
 Aggregate = Literal["min", "max", "mean", "rms", "count", "sum", "final", "flag"]
 
 
@@ -170,9 +171,12 @@ class SeriesRecorder:
         if times.size == 0:
             return
         self._t_chunks.append(times)
+        shape = times.shape
         for name in self.names:
             v = values.get(name, math.nan)
-            self._chunks[name].append(np.broadcast_to(np.asarray(v, dtype=float), times.shape))
+            if not (type(v) is np.ndarray and v.dtype == _F8 and v.shape == shape):   # noqa: E721 (exact type)
+                v = np.broadcast_to(np.asarray(v, dtype=float), shape)
+            self._chunks[name].append(v)
 
     def _seal(self) -> None:
         if self._pending_t:

@@ -117,14 +117,15 @@ class OffRoadMetric(BlockMetric):
             self.events.append(MetricEvent(times[k], "sidewalk"))
         self.series.extend(block.times, offroad=offroad.astype(float), sidewalk=sidewalk.astype(float))
         if self._end_time is None:
-            for k in np.flatnonzero(st.on_road).tolist():
-                rid = st.road_ids[k]
+            on = np.flatnonzero(st.on_road)
+            if on.size:
                 if self._start_road is None:
-                    self._start_road = rid
-                elif rid != self._start_road:
+                    self._start_road = st.road_ids[on[0]]
+                left = on[st.road_code[on] != st.view.codes([self._start_road])[0]]
+                if left.size:
+                    k = int(left[0])
                     self._end_time = times[k]
                     self.events.append(MetricEvent(times[k], "end_of_road", (), None, f"left road {self._start_road}"))
-                    break
         # events of one block come per kind; keep the list in time order as the per-step evaluation did
         self.events.sort(key=lambda ev: ev.time)
 
