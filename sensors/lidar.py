@@ -172,29 +172,26 @@ class Lidar:
         mat = np.empty(n, dtype=np.int32)
         echo = np.empty(n, dtype=np.float32)
         reflectivity = scene.material_table("reflectivity").astype(np.float32)
-        count = gather_returns(hits.t, hits.material, hits.normal, rays, tables.cast_position, reflectivity,
+        count = gather_returns(hits.t, hits.material, hits.normal, rays, tables.cast_order, reflectivity,
                                self.min_range, self.max_range, idx, r, mat, echo)
         idx, r, mat, echo = idx[:count], r[:count], mat[:count], echo[:count]
         keep = self.rng.random(count, dtype=np.float32) >= self.dropout if self.dropout > 0 else None
         if alpha > 0:
             echo = echo * np.exp(-2.0 * alpha * r)
-        r2 = r * r
-        bright = echo / r2 >= self.power_threshold
+        bright = echo / (r * r) >= self.power_threshold
         if keep is not None:
             bright &= keep
         sel = np.flatnonzero(bright)
-        idx, r, r2, mat, echo = idx[sel], r[sel], r2[sel], mat[sel], echo[sel]
         sigma = math.hypot(self.range_sigma, weather.lidar_rain_range_sigma())
-        measured = r + sigma * self.rng.standard_normal(len(r), dtype=np.float32) if sigma > 0 else r
-        measured = np.maximum(measured, 0.0)
-        points = np.empty(len(idx), dtype=POINT_DTYPE)
+        noise = self.rng.standard_normal(len(sel), dtype=np.float32) if sigma > 0 else np.zeros(0, np.float32)
+        points = np.empty(len(sel), dtype=POINT_DTYPE)
         fill_points(points["x"], points["y"], points["z"], points["intensity"], points["ring"], points["time"],
-                    tables.columns, idx, measured, echo, r2, 255.0 * self.intensity_reference ** 2,
+                    tables.columns, sel, idx, r, echo, noise, sigma, 255.0 * self.intensity_reference ** 2,
                     self.intensity_reference ** 2, pattern.ring, pattern.time)
         labels = None
         if self.labels:
-            labels = np.empty(len(idx), dtype=LABEL_DTYPE)
-            labels["actor"] = hits.actor[tables.cast_position[idx]]
-            labels["semantic"] = scene.material_table("semantic").astype(np.uint8)[mat]
+            labels = np.empty(len(sel), dtype=LABEL_DTYPE)
+            labels["actor"] = hits.actor[tables.cast_position[idx[sel]]]
+            labels["semantic"] = scene.material_table("semantic").astype(np.uint8)[mat[sel]]
         return PointCloud(stamp=snapshot.time - pattern.period_s, frame_id=self.frame_id, points=points,
                           labels=labels, actor_names=snapshot.names)

@@ -29,7 +29,8 @@ import numpy as np
 
 from sensors.actor_boxes import _BOX_CORNERS, ActorBoxes
 from sensors.frames import Transform
-from sensors.lidar_patterns import ScanPattern
+from sensors.lidar_kernels import grid_pairs, window_pairs
+from sensors.lidar_patterns import ScanPattern, pattern_tables
 
 ANGLE_MARGIN = 2e-3
 """Radians added to each side of a window (float32 directions, float64 corners)."""
@@ -50,9 +51,8 @@ def candidate_pairs(boxes: ActorBoxes, pattern: ScanPattern, cast_position: np.n
     the parallax of the distance travelled in one sweep.
     """
     m = len(boxes)
-    offsets = np.zeros(m + 1, dtype=np.int64)
     if m == 0:
-        return np.zeros(0, dtype=np.intp), offsets
+        return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
     corners = to_world.inverse().apply(box_corners(boxes).reshape(-1, 3)).reshape(-1, 8, 3)
     horizontal = np.hypot(corners[..., 0], corners[..., 1])
     dist = np.sqrt(horizontal ** 2 + corners[..., 2] ** 2)
@@ -79,20 +79,31 @@ def candidate_pairs(boxes: ActorBoxes, pattern: ScanPattern, cast_position: np.n
     hi = np.where(around, lo + 2 * np.pi, hi)
     el_lo = np.where(around, -np.pi, el_lo)
     el_hi = np.where(around, np.pi, el_hi)
+    el_lo = np.where(near, el_lo, np.inf)                 # out of range: an empty window
+    offsets = np.zeros(m + 1, dtype=np.int64)
     grid = pattern.grid
-    per_box: list[np.ndarray] = []
-    if grid is None:
-        found = pattern.rays_in_windows(lo, hi, el_lo, el_hi)
-        per_box = [cast_position[f] if near[k] else f[:0] for k, f in enumerate(found)]
-    else:
-        for k in range(m):
-            r0, r1 = grid.ring_range(el_lo[k], el_hi[k]) if near[k] else (0, 0)
-            if r1 <= r0:
-                per_box.append(np.zeros(0, dtype=np.intp))
-                continue
-            cols = np.flatnonzero(grid.column_mask(lo[k], hi[k]))
-            rings = np.arange(r0, r1, dtype=np.intp) * grid.columns
-            per_box.append((rings[:, None] + cols[None, :]).ravel())
-    offsets[1:] = np.cumsum([len(p) for p in per_box])
-    ray = np.concatenate(per_box) if per_box else np.zeros(0, dtype=np.intp)
-    return ray.astype(np.intp, copy=False), offsets
+    if grid is not None:
+        r0 = np.maximum(np.searchsorted(grid.elevations, el_lo, side="left") - 1, 0)
+        r1 = np.minimum(np.searchsorted(grid.elevations, el_hi, side="right") + 1, grid.channels)
+        r1 = np.where(near, r1, 0)
+        shifts = np.array([0.0]) if grid.full_circle else np.array([-2 * np.pi, 0.0, 2 * np.pi])
+        # column c points at azimuth0 − c·step: [lo, hi] holds columns (azimuth0 − hi)/step … (azimuth0 − lo)/step
+        first = np.floor((grid.azimuth0 - (hi[:, None] + shifts)) / grid.step).astype(np.int64) - 1
+        last = np.ceil((grid.azimuth0 - (lo[:, None] + shifts)) / grid.step).astype(np.int64) + 1
+        whole = (hi - lo) >= 2 * np.pi
+        first[whole], last[whole] = 0, grid.columns - 1
+        ray = grid_pairs(r0.astype(np.int64), r1.astype(np.int64), first, last, grid.columns, grid.full_circle,
+                         offsets)
+        return ray, offsets
+    two_pi = 2 * np.pi
+    whole = (hi - lo) >= two_pi
+    a = (lo + np.pi) % two_pi - np.pi
+    b = a + (hi - lo)
+    # b is not clamped to π: float32 directions put the rear column at ±3.14159274, just past ±π
+    i0 = np.where(whole, 0, np.searchsorted(pattern.sorted_azimuth, a, side="left"))
+    i1 = np.where(whole, pattern.size, np.searchsorted(pattern.sorted_azimuth, b, side="right"))
+    j1 = np.where(~whole & (b > np.pi), np.searchsorted(pattern.sorted_azimuth, b - two_pi, side="right"), 0)
+    elevation = pattern_tables(pattern).elevation
+    ray = window_pairs(pattern.azimuth_order, elevation, i0.astype(np.int64), i1.astype(np.int64),
+                       j1.astype(np.int64), el_lo, el_hi, cast_position, offsets)
+    return ray, offsets

@@ -238,6 +238,8 @@ class PatternTables:
     elevation_range: tuple[float, float]
     cast_position: np.ndarray
     """(N,) intp: cast-buffer row of each pattern ray."""
+    cast_order: np.ndarray
+    """(N,) intp: pattern index of each cast-buffer row (the inverse of ``cast_position``)."""
     cast_directions: np.ndarray
     """(N, 3) float32 sensor-frame directions in cast order."""
     cast_time: np.ndarray
@@ -279,6 +281,7 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
         elevation=elevation,
         elevation_range=(float(elevation.min()), float(elevation.max())) if len(elevation) else (0.0, 0.0),
         cast_position=position,
+        cast_order=order,
         cast_directions=directions,
         cast_time=np.ascontiguousarray(pattern.time[order]),
     )

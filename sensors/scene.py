@@ -390,7 +390,9 @@ class SensorScene:
             if scene is not None:
                 self._cast_actor_scene(scene, triangle_actor, tensor, actor_rays, nthreads, t, normal, material, actor)
         if np.isfinite(max_range):
-            far = np.flatnonzero(t > max_range)
+            beyond = t > max_range
+            beyond &= t != np.inf                                 # misses are misses already: skip their rows
+            far = np.flatnonzero(beyond)
             t[far] = np.inf
             normal[far] = 0.0
             material[far] = -1
