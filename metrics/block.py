@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Sequence
 
 import numpy as np
@@ -57,6 +57,7 @@ class BlockNeighbours:
 _F8_ONLY = {np.dtype(np.float64)}
 _DTYPE = attrgetter("dtype")
 _LANE_FIELDS = attrgetter("road_id", "lane_id", "s", "t")
+_LANES = attrgetter("lanes")
 
 
 def stack_rows(rows: list[np.ndarray]) -> np.ndarray:
@@ -202,12 +203,19 @@ class StepBlock:
         """The ego's ``LaneLocation`` per step as the backend filled it: (known mask (T,), road ids
         of the known steps, their lane ids, s and t), read from the snapshots once per block."""
         e = self.ego_index
-        locs = [lanes[e] if e < len(lanes) else None for lanes in map(attrgetter("lanes"), self.snapshots)]
-        known = np.fromiter((loc is not None for loc in locs), bool, self.size)
-        if not known.any():
+        try:
+            locs = list(map(itemgetter(e), map(_LANES, self.snapshots)))
+        except IndexError:   # a backend whose lanes tuple is shorter than its entities
+            locs = [lanes[e] if e < len(lanes) else None for lanes in map(_LANES, self.snapshots)]
+        missing = locs.count(None)
+        if missing == self.size:
             empty = np.zeros(0)
-            return known, (), empty.astype(np.int64), empty, empty
-        given = locs if known.all() else [loc for loc in locs if loc is not None]
+            return np.zeros(self.size, dtype=bool), (), empty.astype(np.int64), empty, empty
+        if missing:
+            known = np.fromiter((loc is not None for loc in locs), bool, self.size)
+            given = [loc for loc in locs if loc is not None]
+        else:
+            known, given = np.ones(self.size, dtype=bool), locs
         rids, lanes, ss, ts = zip(*map(_LANE_FIELDS, given))
         return (known, rids, np.array(lanes, dtype=np.int64), np.array(ss, dtype=float),
                 np.array(ts, dtype=float))

@@ -292,7 +292,19 @@ def _nearest_point(px, py, x, y):
 
 
 @njit(cache=True)
-def route_path_ttc(e, cx, cy, vx, vy, cos_h, sin_h, length, width, px, py, cumulative, hint):
+def route_tangents(px, py):
+    """Unit tangent of each route segment, computed once per route as ``route_path_ttc`` did per use."""
+    m = px.shape[0] - 1
+    tx, ty = np.empty(m), np.empty(m)
+    for i in range(m):
+        ux, uy = px[i + 1] - px[i], py[i + 1] - py[i]
+        norm = math.hypot(ux, uy)
+        tx[i], ty[i] = ux / norm, uy / norm
+    return tx, ty
+
+
+@njit(cache=True)
+def route_path_ttc(e, cx, cy, vx, vy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint):
     """Time to collision along the route (Frenet frame of the route polyline), per step and entity.
 
     Each box centre is projected on the route: s (arc length) and d (signed
@@ -303,7 +315,8 @@ def route_path_ttc(e, cx, cy, vx, vy, cos_h, sin_h, length, width, px, py, cumul
     difference of the velocities along each one's tangent.  On a straight
     route driven along it this is the ego-heading construction of
     ``ego_pairs``; on a curve it follows the road where the heading would
-    leave it.  ``hint`` is the ego's segment before the block (−1: unknown).
+    leave it.  ``hint`` is the ego's segment before the block (−1: unknown); ``tx_all``, ``ty_all``
+    the segments' unit tangents (``route_tangents``).
     Returns (T, N) TTC (inf where no collision course) and the last ego segment.
     """
     T, N = cx.shape
@@ -313,9 +326,7 @@ def route_path_ttc(e, cx, cy, vx, vy, cos_h, sin_h, length, width, px, py, cumul
         x, y = cx[k, e], cy[k, e]
         ie = _nearest_point(px, py, x, y) if hint < 0 else _descend(px, py, x, y, hint)
         hint = ie
-        tx, ty = px[ie + 1] - px[ie], py[ie + 1] - py[ie]
-        norm = math.hypot(tx, ty)
-        tx, ty = tx / norm, ty / norm
+        tx, ty = tx_all[ie], ty_all[ie]
         s_e = cumulative[ie] + (x - px[ie]) * tx + (y - py[ie]) * ty
         d_e = tx * (y - py[ie]) - ty * (x - px[ie])
         ca, sa = abs(cos_h[k, e] * tx + sin_h[k, e] * ty), abs(sin_h[k, e] * tx - cos_h[k, e] * ty)
@@ -331,9 +342,7 @@ def route_path_ttc(e, cx, cy, vx, vy, cos_h, sin_h, length, width, px, py, cumul
                 seg[j] = np.searchsorted(cumulative, guess) - 1
             ij = _descend(px, py, xj, yj, seg[j])
             seg[j] = ij
-            ux, uy = px[ij + 1] - px[ij], py[ij + 1] - py[ij]
-            norm = math.hypot(ux, uy)
-            ux, uy = ux / norm, uy / norm
+            ux, uy = tx_all[ij], ty_all[ij]
             s_j = cumulative[ij] + (xj - px[ij]) * ux + (yj - py[ij]) * uy
             if s_j <= s_e:
                 continue

@@ -66,6 +66,9 @@ class RoadView:
     def codes(self, road_ids) -> np.ndarray:
         """A small integer per road id (the same for the life of the view), so steps group by array keys."""
         table = self._codes
+        first = road_ids[0] if len(road_ids) else None
+        if first in table and road_ids.count(first) == len(road_ids):   # one road (the usual block)
+            return np.full(len(road_ids), table[first], dtype=np.int64)
         for rid in set(road_ids).difference(table):
             table[rid] = len(self.names)
             self.names.append(rid)

@@ -180,8 +180,11 @@ class SurrogateSafetyMetric(BlockMetric):
         self._near_ttc = context.threshold("near_miss_ttc", 1.0)
         self._near_dist = context.threshold("near_miss_distance", 0.5)
         route = context.route
-        self._route = None if route is None else (np.ascontiguousarray(route.points[:, 0]),
-                                                  np.ascontiguousarray(route.points[:, 1]), route.cumulative)
+        if route is None:
+            self._route = None
+        else:
+            px, py = np.ascontiguousarray(route.points[:, 0]), np.ascontiguousarray(route.points[:, 1])
+            self._route = (px, py, *kernels.route_tangents(px, py), np.ascontiguousarray(route.cumulative))
         self._route_hint = -1
 
     def observe_block(self, block: StepBlock) -> None:
@@ -214,10 +217,10 @@ class SurrogateSafetyMetric(BlockMetric):
         """Path TTC along the route's Frenet frame (``kernels.route_path_ttc``)."""
         cx, cy = block.centers
         c, s = block.cos_sin
-        px, py, cumulative = self._route
+        px, py, tx, ty, cumulative = self._route
         ttc, self._route_hint = kernels.route_path_ttc(
             block.ego_index, cx, cy, block.col("vx"), block.col("vy"), c, s, block.col("length"),
-            block.col("width"), px, py, cumulative, self._route_hint)
+            block.col("width"), px, py, tx, ty, cumulative, self._route_hint)
         return ttc
 
     def _near_misses(self, block: StepBlock, nb, ttc_path: np.ndarray) -> None:
