@@ -117,6 +117,8 @@ def _play(runs: list[_Variant], config: RunConfig) -> None:
         return
     shared = runs[0].shared
     motion = BatchMotion(shared)
+    for r in runs:
+        motion.bind(r.engine, r.offset)
     dt = config.dt
     max_steps = int(round(config.max_time / dt))
     live = [r for r in runs if not _done(r, max_steps, config, check_end=False)]

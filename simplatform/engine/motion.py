@@ -56,6 +56,8 @@ class DefaultController:
         self._prev_speed = np.zeros(n)
         self._prev_heading = np.zeros(n)
         self.prefer: dict[int, set[str]] = {}
+        self.batch_pose = None
+        """Set by a batch (batch_motion): entity index -> the ``last_pose`` tuple it left."""
 
     def grow(self) -> None:
         """Follow the entity table's length (rows appended for spawned traffic)."""
@@ -138,6 +140,8 @@ class DefaultController:
         if ds == 0.0 and m.lateral_rate == 0.0:
             # standing still where this controller left it: the pose is the one it wrote
             lp = m.last_pose
+            if lp is not None and type(lp) is not tuple:  # left by a batch (batch_motion.BATCH_POSE)
+                lp = self.batch_pose(i)
             if lp is not None and lp[0] == (c.road_id, c.lane_id, c.s, c.offset) and lp[1] == t.x[i] and lp[2] == t.y[i] \
                     and lp[3] == t.z[i] and lp[4] == t.heading[i]:
                 return

@@ -1,0 +1,156 @@
+"""Compiled loops of the batch's default-controller pass (:mod:`batch_motion`).
+
+Why compiled: one lockstep step of 50 variants moves ~100 entities; as numpy
+array expressions the lane pose and the kinematics take ~90 small array
+operations per step whose call overhead (~1 µs each) is the whole cost.  One
+compiled loop per phase does the same arithmetic in a few µs.
+
+Bit-identity with the scalar controller (``DefaultController.lane_step``,
+``LaneTable.pose``, ``DefaultController.derive``): the loops spell out the
+same IEEE operations in the same order; numba without ``fastmath`` neither
+reassociates nor fuses a multiply and an add (checked by the batch tests,
+which compare every variant's log byte for byte with a lone run), and its
+float ``%`` has Python's sign rule.  No transcendental function is called
+here: sines, cosines, tangents and arc tangents are taken by the caller with
+:mod:`math`, as the scalar code does, since another libm (or a vectorised
+one) may round the last bit differently.
+
+``F`` is the shared float table: one row per column of ``F_COLUMNS``, one
+column per entity of every variant.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from simplatform.engine.entities import _STATE_COLUMNS
+
+F_COLUMNS = _STATE_COLUMNS + ("prev_speed", "prev_heading")
+_C = {name: k for k, name in enumerate(F_COLUMNS)}
+X, Y, Z, HEADING, PITCH, ROLL = (_C[n] for n in ("x", "y", "z", "heading", "pitch", "roll"))
+SPEED, VX, VY, AX, AY, YAW_RATE = (_C[n] for n in ("speed", "vx", "vy", "ax", "ay", "yaw_rate"))
+WHEEL_ANGLE, WHEEL_ROT, ODOMETER = _C["wheel_angle"], _C["wheel_rot"], _C["odometer"]
+LANE_S, LANE_OFFSET, ROAD_T, WHEELBASE = _C["lane_s"], _C["lane_offset"], _C["road_t"], _C["wheelbase"]
+PREV_SPEED, PREV_HEADING = _C["prev_speed"], _C["prev_heading"]
+
+# rows of the lane tables' metadata (one column per table) and of the tables' samples
+M_BASE, M_N, M_DS, M_INV_DS, M_LENGTH, M_DIRECTION = range(6)
+T_X, T_Y, T_DX, T_DY, T_Z, T_H, T_P, T_R, T_CT = range(9)
+TABLE_ROWS = ("x", "y", "dx", "dy", "z", "h", "p", "r", "ct")
+
+_JIT = dict(cache=True, nogil=True, error_model="numpy")
+
+
+@numba.njit(**_JIT)
+def lane_motion(tab, valid, meta, cand_i, cand_f, dt, wheel_radius, F, lane_id, ok, raw) -> int:
+    """Move candidate q (row ``cand_i[0, q]``, table ``cand_i[1, q]``, lane id ``cand_i[2, q]``,
+    cursor s ``cand_f[0, q]``, offset ``cand_f[1, q]``) along its lane by speed × dt and write its
+    pose into ``F``, as ``lane_step`` does when the cursor stays on its table's road and cell.
+    ``ok[q]`` False: not done (the caller takes the scalar path).  ``raw`` gets the table's
+    heading and roll at the point (for the offset terms the caller adds) and the new s.
+    Returns how many were done."""
+    two_pi = 2.0 * math.pi
+    done = 0
+    for q in range(cand_i.shape[1]):
+        g = cand_i[0, q]
+        t = cand_i[1, q]
+        d = meta[M_DIRECTION, t]
+        v = F[SPEED, g]
+        ds = v * dt
+        s_new = cand_f[0, q] + d * ds
+        if d == 0.0 or not (0.0 <= s_new <= meta[M_LENGTH, t]):
+            ok[q] = False
+            continue
+        u = s_new * meta[M_INV_DS, t]
+        k = int(u)
+        n = int(meta[M_N, t])
+        if k >= n - 1:
+            k = n - 2
+        elif k < 0:
+            k = 0
+        c0 = int(meta[M_BASE, t]) + k
+        c1 = c0 + 1
+        if not (valid[c0] and valid[c1]):
+            ok[q] = False
+            continue
+        ok[q] = True
+        done += 1
+        f = u - k
+        f2 = f * f
+        f3 = f2 * f
+        sds = meta[M_DS, t]
+        h00 = 2.0 * f3 - 3.0 * f2 + 1.0
+        h10 = (f3 - 2.0 * f2 + f) * sds
+        h01 = -2.0 * f3 + 3.0 * f2
+        h11 = (f3 - f2) * sds
+        x = h00 * tab[T_X, c0] + h10 * tab[T_DX, c0] + h01 * tab[T_X, c1] + h11 * tab[T_DX, c1]
+        y = h00 * tab[T_Y, c0] + h10 * tab[T_DY, c0] + h01 * tab[T_Y, c1] + h11 * tab[T_DY, c1]
+        h = tab[T_H, c0] + (tab[T_H, c1] - tab[T_H, c0]) * f
+        z = tab[T_Z, c0] + (tab[T_Z, c1] - tab[T_Z, c0]) * f
+        p = tab[T_P, c0] + (tab[T_P, c1] - tab[T_P, c0]) * f
+        r = tab[T_R, c0] + (tab[T_R, c1] - tab[T_R, c0]) * f
+        ct = tab[T_CT, c0] + (tab[T_CT, c1] - tab[T_CT, c0]) * f
+        offset = cand_f[1, q]
+        raw[0, q] = h
+        raw[1, q] = r
+        raw[2, q] = s_new
+        if d < 0:
+            F[HEADING, g] = (h + math.pi + math.pi) % two_pi - math.pi
+            F[PITCH, g] = -p
+            F[ROLL, g] = -r
+        else:
+            F[HEADING, g] = (h + math.pi) % two_pi - math.pi
+            F[PITCH, g] = p
+            F[ROLL, g] = r
+        F[X, g] = x
+        F[Y, g] = y
+        F[Z, g] = z
+        F[LANE_S, g] = s_new
+        F[LANE_OFFSET, g] = offset
+        F[ROAD_T, g] = ct + offset
+        F[ODOMETER, g] = F[ODOMETER, g] + abs(ds)
+        F[WHEEL_ROT, g] = (F[WHEEL_ROT, g] + ds / wheel_radius) % two_pi
+        lane_id[g] = cand_i[2, q]
+    return done
+
+
+@numba.njit(**_JIT)
+def kinematics(F, rows, dt, cos_h, sin_h, ratio) -> None:
+    """``derive``'s velocity, acceleration, yaw rate and (before its arc tangent) wheel angle
+    for the rows ``rows``; ``cos_h``/``sin_h`` hold the cosine and sine of each row's heading.
+    ``ratio[q]`` gets L·ψ̇/v (0 below 0.1 m/s): the caller takes its arc tangent where non-zero."""
+    two_pi = 2.0 * math.pi
+    for q in range(rows.shape[0]):
+        g = rows[q]
+        v = F[SPEED, g]
+        h = F[HEADING, g]
+        yaw_rate = ((h - F[PREV_HEADING, g] + math.pi) % two_pi - math.pi) / dt
+        along = (v - F[PREV_SPEED, g]) / dt
+        c = cos_h[g]
+        s = sin_h[g]
+        lateral = v * yaw_rate
+        F[YAW_RATE, g] = yaw_rate
+        F[VX, g] = v * c
+        F[VY, g] = v * s
+        F[AX, g] = along * c - lateral * s
+        F[AY, g] = along * s + lateral * c
+        w = F[WHEELBASE, g] * yaw_rate / v if abs(v) > 0.1 else 0.0
+        F[WHEEL_ANGLE, g] = w
+        ratio[q] = w
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) both loops with the argument types the batch passes."""
+    F = np.zeros((len(F_COLUMNS), 2))
+    F[SPEED] = 1.0
+    tab = np.zeros((len(TABLE_ROWS), 4))
+    valid = np.ones(4, dtype=bool)
+    meta = np.array([[0.0], [4.0], [1.0], [1.0], [3.0], [1.0]])
+    cand_i = np.zeros((3, 2), dtype=np.int64)
+    cand_i[0] = (0, 1)
+    lane_motion(tab, valid, meta, cand_i, np.zeros((2, 2)), 0.01, 0.35, F, np.zeros(2, dtype=np.int64),
+                np.zeros(2, dtype=bool), np.zeros((3, 2)))
+    kinematics(F, np.arange(2, dtype=np.int64), 0.01, np.ones(2), np.zeros(2), np.zeros(2))
