@@ -131,10 +131,16 @@ class StepBlock:
         return out
 
     def ego_col(self, name: str) -> np.ndarray:
-        """The ego's value of a column per step (T,), a view of the stacked column."""
+        """The ego's value of a column per step (T,): a view of the stacked column when that is
+        there, else only the ego's values (speed, accelerations and yaw rate are read for it alone)."""
         out = self._ego_cols.get(name)
         if out is None:
-            out = self._ego_cols[name] = self.col(name)[:, self.ego_index]
+            e = self.ego_index
+            if name in self._cols:
+                out = self._cols[name][:, e]
+            else:
+                out = np.fromiter(map(itemgetter(e), map(attrgetter(name), self.snapshots)), float, self.size)
+            self._ego_cols[name] = out
         return out
 
     # ------------------------------------------------------------ geometry

@@ -56,7 +56,8 @@ def test_results_do_not_depend_on_the_block_size(monkeypatch, block_steps):
         assert again.worst_time == pytest.approx(result.worst_time), name
 
 
-def test_engine_lanes_replace_the_reference_point_query():
+def test_engine_lanes_replace_the_reference_point_query(monkeypatch):
+    monkeypatch.setattr(suite_module, "BLOCK_STEPS", 100)   # 201 steps: three blocks
     road = FakeStraightRoad()
     lane = lambda t: LaneLocation("1", -1, 10 + 10 * t, 0.0)  # noqa: E731  (what the engine reports)
     ev = run(MetricSuite(ScenarioContext(road=road)),
