@@ -21,25 +21,23 @@ The window is conservative (a superset of the rays that can hit the box):
   corners' elevation in the middle;
 - motion distortion widens the window by the yaw turned and the parallax
   travelled in one sweep.
+
+The windows and the pair lists are compiled loops (``sensors.lidar_kernels``):
+with twenty actors a numpy formulation is a few hundred calls on arrays of
+twenty, which cost more than the small sweeps they serve.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sensors.actor_boxes import _BOX_CORNERS, ActorBoxes
+from sensors.actor_boxes import ActorBoxes
 from sensors.frames import Transform
-from sensors.lidar_kernels import grid_pairs, window_pairs
+from sensors.lidar_kernels import box_windows, grid_pairs, window_pairs
 from sensors.lidar_patterns import ScanPattern, pattern_tables
 
 ANGLE_MARGIN = 2e-3
 """Radians added to each side of a window (float32 directions, float64 corners)."""
-
-
-def box_corners(boxes: ActorBoxes) -> np.ndarray:
-    """(M, 8, 3) world corners of the boxes (corner order of ``actor_boxes._BOX_CORNERS``)."""
-    local = _BOX_CORNERS[None, :, :] * (2.0 * boxes.half[:, None, :])
-    return np.einsum("mij,mkj->mki", boxes.rotation, local) + boxes.centre[:, None, :]
 
 
 def candidate_pairs(boxes: ActorBoxes, pattern: ScanPattern, cast_position: np.ndarray, to_world: Transform,
@@ -53,33 +51,12 @@ def candidate_pairs(boxes: ActorBoxes, pattern: ScanPattern, cast_position: np.n
     m = len(boxes)
     if m == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    corners = to_world.inverse().apply(box_corners(boxes).reshape(-1, 3)).reshape(-1, 8, 3)
-    horizontal = np.hypot(corners[..., 0], corners[..., 1])
-    dist = np.sqrt(horizontal ** 2 + corners[..., 2] ** 2)
-    diagonal = 2.0 * np.linalg.norm(boxes.half, axis=1)
-    near = dist.min(axis=1) <= max_range + diagonal
-    centre_xy = corners[..., :2].mean(axis=1)
-    circum = np.linalg.norm(corners[..., :2] - centre_xy[:, None, :], axis=2).max(axis=1)
-    rho_min = np.maximum(np.linalg.norm(centre_xy, axis=1) - circum, 0.0)
-    rho_max = horizontal.max(axis=1)
-    z_lo, z_hi = corners[..., 2].min(axis=1), corners[..., 2].max(axis=1)
-    margin = np.full(m, ANGLE_MARGIN)
-    if motion is not None:
-        speed, yaw_rate = motion
-        period = pattern.period_s
-        margin += abs(yaw_rate) * period + np.arctan2(speed * period, np.maximum(dist.min(axis=1), 1e-3))
-    el_lo = np.arctan2(z_lo, np.where(z_lo < 0, rho_min, rho_max)) - margin
-    el_hi = np.arctan2(z_hi, np.where(z_hi > 0, rho_min, rho_max)) + margin
-    az = np.arctan2(corners[..., 1], corners[..., 0])
-    mid = np.arctan2(centre_xy[:, 1], centre_xy[:, 0])
-    rel = (az - mid[:, None] + np.pi) % (2 * np.pi) - np.pi
-    lo = mid + rel.min(axis=1) - margin
-    hi = mid + rel.max(axis=1) + margin
-    around = (rho_min <= 0.0) | ((rel.max(axis=1) - rel.min(axis=1)) > np.pi - 0.1)   # footprint may hold the axis
-    hi = np.where(around, lo + 2 * np.pi, hi)
-    el_lo = np.where(around, -np.pi, el_lo)
-    el_hi = np.where(around, np.pi, el_hi)
-    el_lo = np.where(near, el_lo, np.inf)                 # out of range: an empty window
+    lo, hi, el_lo, el_hi = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    speed, yaw_rate = motion if motion is not None else (0.0, 0.0)
+    box_windows(boxes.rotation, boxes.centre, boxes.half, np.ascontiguousarray(to_world.rotation.T),
+                np.asarray(to_world.translation, dtype=np.float64), float(max_range), ANGLE_MARGIN, float(speed),
+                float(yaw_rate), float(pattern.period_s), lo, hi, el_lo, el_hi)
+    near = el_lo <= el_hi
     offsets = np.zeros(m + 1, dtype=np.int64)
     grid = pattern.grid
     if grid is not None:

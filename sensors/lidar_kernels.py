@@ -14,6 +14,8 @@ fastmath.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -160,3 +162,67 @@ def window_pairs(azimuth_order, elevation, i0, i1, j1, el_lo, el_hi, position, o
                 out[w] = position[i]
                 w += 1
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def box_windows(rotation, centre, half, world_to_sensor, origin, max_range, margin0, speed, yaw_rate, period,
+                lo, hi, el_lo, el_hi):
+    """Sensor-frame azimuth [lo, hi] and elevation [el_lo, el_hi] windows of each box (``lidar_actors``).
+
+    A box out of range gets an empty window (el_lo = +inf); one whose
+    footprint may hold the sensor's vertical axis gets the whole sphere.
+    """
+    two_pi = 2.0 * np.pi
+    cs = np.empty((8, 3))
+    for k in range(len(centre)):
+        for c in range(8):
+            sx = half[k, 0] if c & 4 else -half[k, 0]            # corner order of actor_boxes._BOX_CORNERS
+            sy = half[k, 1] if c & 2 else -half[k, 1]
+            sz = half[k, 2] if c & 1 else -half[k, 2]
+            w0 = centre[k, 0] + rotation[k, 0, 0] * sx + rotation[k, 0, 1] * sy + rotation[k, 0, 2] * sz - origin[0]
+            w1 = centre[k, 1] + rotation[k, 1, 0] * sx + rotation[k, 1, 1] * sy + rotation[k, 1, 2] * sz - origin[1]
+            w2 = centre[k, 2] + rotation[k, 2, 0] * sx + rotation[k, 2, 1] * sy + rotation[k, 2, 2] * sz - origin[2]
+            for j in range(3):
+                cs[c, j] = world_to_sensor[j, 0] * w0 + world_to_sensor[j, 1] * w1 + world_to_sensor[j, 2] * w2
+        dist = np.inf
+        rho_max = 0.0
+        z_lo = np.inf
+        z_hi = -np.inf
+        mx = 0.0
+        my = 0.0
+        for c in range(8):
+            h = math.hypot(cs[c, 0], cs[c, 1])
+            dist = min(dist, math.sqrt(h * h + cs[c, 2] * cs[c, 2]))
+            rho_max = max(rho_max, h)
+            z_lo = min(z_lo, cs[c, 2])
+            z_hi = max(z_hi, cs[c, 2])
+            mx += cs[c, 0] / 8.0
+            my += cs[c, 1] / 8.0
+        diagonal = 2.0 * math.sqrt(half[k, 0] ** 2 + half[k, 1] ** 2 + half[k, 2] ** 2)
+        if dist > max_range + diagonal:
+            lo[k], hi[k], el_lo[k], el_hi[k] = 0.0, 0.0, np.inf, -np.inf
+            continue
+        circum = 0.0
+        for c in range(8):
+            circum = max(circum, math.hypot(cs[c, 0] - mx, cs[c, 1] - my))
+        rho_min = max(math.hypot(mx, my) - circum, 0.0)
+        margin = margin0
+        if speed > 0.0 or yaw_rate != 0.0:
+            margin += abs(yaw_rate) * period + math.atan2(speed * period, max(dist, 1e-3))
+        mid = math.atan2(my, mx)
+        rel_lo = np.inf
+        rel_hi = -np.inf
+        for c in range(8):
+            rel = (math.atan2(cs[c, 1], cs[c, 0]) - mid + np.pi) % two_pi - np.pi
+            rel_lo = min(rel_lo, rel)
+            rel_hi = max(rel_hi, rel)
+        if rho_min <= 0.0 or rel_hi - rel_lo > np.pi - 0.1:        # the footprint may hold the axis
+            lo[k] = mid + rel_lo - margin
+            hi[k] = lo[k] + two_pi
+            el_lo[k] = -np.pi
+            el_hi[k] = np.pi
+            continue
+        lo[k] = mid + rel_lo - margin
+        hi[k] = mid + rel_hi + margin
+        el_lo[k] = math.atan2(z_lo, rho_min if z_lo < 0.0 else rho_max) - margin
+        el_hi[k] = math.atan2(z_hi, rho_min if z_hi > 0.0 else rho_max) + margin
