@@ -77,13 +77,16 @@ class LaneChangeRunner(_LaneRunner):
             self.transition = Transition.create(str(dyn.dynamics_shape), dim, dyn.value, 0.0, 1.0)
         self.fraction_only = dim != "rate"
         self.progress = 0.0
+        self._last: tuple[float, float] | None = None  # (progress, transition value there)
         self.odo0 = float(eng.table.odometer[self.i])
         if self.transition.extent <= 0:
             self._apply(1.0)
             return True
         return False
 
-    def _apply(self, f: float) -> None:
+    def _apply(self, f: float, centre: dict[int, float] | None = None) -> None:
+        """Put the cursor at fraction ``f`` of the way; ``centre``: lane centre t at the cursor's
+        s already asked for this step (by lane id; the cursor's road and s do not change here)."""
         eng = self.engine
         m = eng.controller.motions[self.i]
         c = m.cursor
@@ -95,12 +98,18 @@ class LaneChangeRunner(_LaneRunner):
             src = c.lane_id
             dst = road.neighbour(c.road_id, src, c.s, self.steps) or self.dst
         self.src, self.dst = src, dst
-        t_src = road.lane_center_t(c.road_id, src, c.s)
-        t_dst = road.lane_center_t(c.road_id, dst, c.s) + self.target_offset
+        centre = {} if centre is None else centre
+        ct_src = centre.get(src)
+        if ct_src is None:
+            ct_src = centre[src] = road.lane_center_t(c.road_id, src, c.s)
+        ct_dst = centre.get(dst)
+        if ct_dst is None:
+            ct_dst = centre[dst] = road.lane_center_t(c.road_id, dst, c.s)
+        t_dst = ct_dst + self.target_offset
         t_abs = self.t_start + (t_dst - self.t_start) * f
-        lane = dst if abs(t_abs - t_dst) <= abs(t_abs - t_src) else src
+        lane = dst if abs(t_abs - t_dst) <= abs(t_abs - ct_src) else src
         c.lane_id = lane
-        c.offset = t_abs - road.lane_center_t(c.road_id, lane, c.s)
+        c.offset = t_abs - (ct_dst if lane == dst else ct_src)
 
     def step(self, dt: float) -> bool:
         eng = self.engine
@@ -112,18 +121,23 @@ class LaneChangeRunner(_LaneRunner):
             self.progress = float(t.odometer[self.i]) - self.odo0 + abs(float(t.speed[self.i])) * dt
         else:
             self.progress += dt
+        # the value at the previous progress is the one computed last step (same argument, same value)
+        before = self._last if self._last is not None and self._last[0] == prev_p else (prev_p, tr.value_at(prev_p))
+        now = tr.value_at(self.progress)
+        self._last = (self.progress, now)
         if self.fraction_only:
-            f = tr.value_at(self.progress)
-            df = f - tr.value_at(prev_p)
+            f = now
+            df = f - before[1]
         else:
             span = tr.target - tr.start
-            f = (tr.value_at(self.progress) - tr.start) / span if span else 1.0
-            df = (tr.value_at(self.progress) - tr.value_at(prev_p)) / span if span else 0.0
+            f = (now - tr.start) / span if span else 1.0
+            df = (now - before[1]) / span if span else 0.0
         c = m.cursor
-        t_dst = eng.road.lane_center_t(c.road_id, self.dst, c.s) + self.target_offset
+        ct_dst = eng.road.lane_center_t(c.road_id, self.dst, c.s)
+        t_dst = ct_dst + self.target_offset
         dlat = (t_dst - self.t_start) * df * eng.road.direction(c.road_id, c.lane_id)
         m.lateral_rate = dlat / dt
-        self._apply(f)
+        self._apply(f, {self.dst: ct_dst})
         if tr.done(self.progress):
             m.lateral_rate = 0.0
             return True

@@ -122,12 +122,10 @@ def _play(runs: list[_Variant], config: RunConfig) -> None:
     dt = config.dt
     max_steps = int(round(config.max_time / dt))
     live = [r for r in runs if not _done(r, max_steps, config, check_end=False)]
+    logs = any(r.csv or r.mcap for r in runs)
     members_key: tuple = ()
     rows = np.zeros(0, dtype=np.int64)
     while live:
-        for r in live:
-            if r.attached and not shared.attached(r.k, r.engine):
-                r.attached = False
         batch = [r for r in live if r.attached]
         if batch:
             shared.remember()
@@ -153,9 +151,11 @@ def _play(runs: list[_Variant], config: RunConfig) -> None:
         for r in live:
             if r not in batch:
                 r.engine.step()
-        for r in live:
-            _log(r)
-            if config.on_step is not None:
+        if logs:
+            for r in live:
+                _log(r)
+        if config.on_step is not None:
+            for r in live:
                 config.on_step(r.engine)
         live = [r for r in live if not _done(r, max_steps, config)]
 

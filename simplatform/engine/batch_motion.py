@@ -39,8 +39,9 @@ BATCH_POSE = object()
 class SharedColumns:
     """The entity tables (and the controllers' previous speed/heading) of ``engines`` as views
     into one float array ``F`` (a row per column, ``batch_kernels.F_COLUMNS``), one lane id and
-    one ``active`` array; an engine whose table is re-allocated (a spawned entity) is detached
-    and steps on its own from then on."""
+    one ``active`` array.  ``EntityTable.add`` (a spawned entity) is the one thing that
+    re-allocates them; it calls the table's ``on_resize``, and the batch lets that engine step
+    on its own from then on."""
 
     def __init__(self, engines) -> None:
         sizes = [len(e.table) for e in engines]
@@ -61,12 +62,7 @@ class SharedColumns:
             t.lane_id = self.lane_id[off:end]
             self.active[off:end] = t.active
             t.active = self.active[off:end]
-        self._views = [(e.table.x, e.controller._prev_speed) for e in engines]
         self.motions = [m for e in engines for m in e.controller.motions]
-
-    def attached(self, k: int, engine) -> bool:
-        x, pv = self._views[k]
-        return engine.table.x is x and engine.controller._prev_speed is pv and len(engine.table) == self.sizes[k]
 
     def remember(self) -> None:
         """``DefaultController.remember`` of every engine."""

@@ -85,6 +85,12 @@ class TriggerRuntime:
     triggering: tuple[str, ...] = ()
 
     def evaluate(self, ctx, time: float) -> bool:
+        groups = self.groups
+        if len(groups) == 1 and len(groups[0]) == 1:  # the usual trigger: one condition
+            cond = groups[0][0]
+            fired = cond.evaluate(ctx, time)
+            self.triggering = tuple(dict.fromkeys(cond.triggering)) if fired else ()
+            return fired
         fired = False
         who: list[str] = []
         for group in self.groups:
