@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from operator import attrgetter, itemgetter
+from itertools import repeat
+from operator import attrgetter, is_not, itemgetter
 from typing import Sequence
 
 import numpy as np
@@ -213,15 +214,12 @@ class StepBlock:
             locs = list(map(itemgetter(e), map(_LANES, self.snapshots)))
         except IndexError:   # a backend whose lanes tuple is shorter than its entities
             locs = [lanes[e] if e < len(lanes) else None for lanes in map(_LANES, self.snapshots)]
-        missing = locs.count(None)
-        if missing == self.size:
+        # by identity: list.count(None) would call each LaneLocation's dataclass __eq__
+        known = np.fromiter(map(is_not, locs, repeat(None)), bool, self.size)
+        if not known.any():
             empty = np.zeros(0)
-            return np.zeros(self.size, dtype=bool), (), empty.astype(np.int64), empty, empty
-        if missing:
-            known = np.fromiter((loc is not None for loc in locs), bool, self.size)
-            given = [loc for loc in locs if loc is not None]
-        else:
-            known, given = np.ones(self.size, dtype=bool), locs
+            return known, (), empty.astype(np.int64), empty, empty
+        given = locs if known.all() else [loc for loc in locs if loc is not None]
         rids, lanes, ss, ts = zip(*map(_LANE_FIELDS, given))
         return (known, rids, np.array(lanes, dtype=np.int64), np.array(ss, dtype=float),
                 np.array(ts, dtype=float))

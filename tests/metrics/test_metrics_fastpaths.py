@@ -1,0 +1,132 @@
+"""The fast paths of the block evaluation give what the plain numpy expressions they replace give.
+
+Column stacking by buffer join, the compiled lane-frame corner check, the stop-line broad phase and
+the one-road fast paths must change nothing but the cost: each is checked here against the
+straightforward computation, bit for bit where the old code was numpy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from metrics_testkit import entity, run
+
+from metrics import MetricSuite, ScenarioContext, StopLine, road_kernels, signals
+from metrics import suite as suite_module
+from metrics.block import stack_rows
+from metrics.road_block import LATERAL_GUARD, RoadView
+
+
+# ------------------------------------------------------------------ stack_rows
+def test_stack_rows_is_np_stack_for_every_kind_of_row():
+    rng = np.random.default_rng(3)
+    floats = [rng.normal(size=5) for _ in range(7)]
+    assert np.array_equal(stack_rows(floats), np.stack(floats))
+    shared = rng.normal(size=5)
+    out = stack_rows([shared] * 4)
+    assert np.array_equal(out, np.tile(shared, (4, 1))) and out.flags.c_contiguous
+    # an int64 row has a float64's item size: its bits must be converted, never reinterpreted
+    mixed = floats[:3] + [np.arange(5)] + floats[3:]
+    assert np.array_equal(stack_rows(mixed), np.stack(mixed).astype(float))
+    strided = [rng.normal(size=10)[::2] for _ in range(3)]
+    assert np.array_equal(stack_rows(strided), np.stack(strided))
+    out = stack_rows(floats)
+    out[0, 0] = 1.0   # writable, like the np.concatenate result it replaces
+
+
+# ------------------------------------------------------- lane-frame corner check
+def _reference_corner_check(rows, corners, ref_x, ref_y, heading, kappa, s, t, low, high, length):
+    """The numpy expressions the compiled kernel replaced (metrics.road_block before it)."""
+    c, n = np.cos(heading[rows]), np.sin(heading[rows])
+    rx, ry = corners[rows, :, 0] - ref_x[rows][:, None], corners[rows, :, 1] - ref_y[rows][:, None]
+    u = rx * c[:, None] + ry * n[:, None]
+    tc = t[rows][:, None] + ry * c[:, None] - rx * n[:, None]
+    m = np.minimum(tc - low[rows][:, None], high[rows][:, None] - tc)
+    k_abs = np.abs(kappa[rows])[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bend = np.where(k_abs > 0, k_abs * u * u / (2 * np.maximum(1 - k_abs * np.abs(tc), 1e-9)), 0.0)
+        su = s[rows][:, None] + u
+        ok = (np.all(m > 2 * bend + LATERAL_GUARD, axis=1) & np.all(su >= 0, axis=1)
+              & np.all(su <= length, axis=1) & np.all(k_abs * np.abs(tc) < 0.5, axis=1))
+    margin = np.full(rows.size, np.nan)
+    margin[ok] = m[ok].min(axis=1)
+    return ok, margin
+
+
+def test_compiled_corner_check_matches_the_numpy_expressions_bit_for_bit():
+    rng = np.random.default_rng(7)
+    T = 400
+    heading = rng.uniform(-math.pi, math.pi, T)
+    ref_x, ref_y = rng.uniform(-50, 50, T), rng.uniform(-50, 50, T)
+    corners = np.stack([ref_x, ref_y], axis=-1)[:, None, :] + rng.normal(scale=2.5, size=(T, 4, 2))
+    kappa = np.where(rng.random(T) < 0.3, 0.0, rng.normal(scale=0.05, size=T))
+    s, t = rng.uniform(-2, 120, T), rng.normal(scale=2.0, size=T)
+    low, high = t - rng.uniform(0, 4, T), t + rng.uniform(0, 4, T)
+    low[rng.random(T) < 0.05] = np.nan                  # a lane without borders at s
+    kappa[rng.random(T) < 0.05] = np.nan
+    rows = np.flatnonzero(rng.random(T) < 0.8)
+    ok = np.zeros(T, dtype=bool)
+    margin = np.full(T, np.nan)
+    road_kernels.lane_frame_corners(rows, corners, ref_x, ref_y, np.cos(heading), np.sin(heading), kappa, s, t,
+                                    low, high, 100.0, LATERAL_GUARD, ok, margin)
+    want_ok, want_margin = _reference_corner_check(rows, corners, ref_x, ref_y, heading, kappa, s, t, low, high, 100.0)
+    assert 0 < want_ok.sum() < rows.size                 # both outcomes are exercised
+    assert np.array_equal(ok[rows], want_ok)
+    assert np.array_equal(margin[rows], want_margin, equal_nan=True)
+    assert not ok[np.setdiff1d(np.arange(T), rows)].any()
+
+
+# ---------------------------------------------------------- stop-line broad phase
+def _stop_line_scene(t: float):
+    """The ego drives +x at 10 m/s, stops at 2 s for a second (short of line A), then goes on."""
+    x = 10 * min(t, 2.0) + 10 * max(t - 3.0, 0.0)
+    v = 0.0 if 2.0 <= t < 3.0 else 10.0
+    return [entity("ego", 10 + x, -1.75, speed=v, ego=True)], {"signals": {"S": "red" if t < 5 else "green"}}
+
+
+LINES = (
+    StopLine("A", (34.0, -3.5), (34.0, 0.0), 0.0, kind="stop"),            # stopped before, then crossed
+    StopLine("B", (45.0, -3.5), (45.0, 0.0), 0.0, signal_id="S"),           # crossed on red
+    StopLine("far", (400.0, -3.5), (400.0, 0.0), 0.0, signal_id="S"),       # never within reach
+    StopLine("skew", (30.0, -60.0), (300.0, -58.0), 0.0, signal_id="S"),   # along the travel direction
+    StopLine("back", (25.0, -3.5), (25.0, 0.0), math.pi, signal_id="S"),    # the other way's line
+)
+
+
+@pytest.mark.parametrize("block_steps", [3, 500])
+def test_stop_lines_out_of_reach_are_skipped_without_changing_a_result(monkeypatch, block_steps):
+    monkeypatch.setattr(suite_module, "BLOCK_STEPS", block_steps)
+    skipped: list[bool] = []
+    apart = signals._PathBox.apart
+
+    def counting(self, line):
+        skipped.append(apart(self, line))
+        return skipped[-1]
+
+    monkeypatch.setattr(signals._PathBox, "apart", counting)
+    fast = run(MetricSuite(ScenarioContext(stop_lines=LINES)), _stop_line_scene, t_end=6.0)
+    monkeypatch.setattr(signals._PathBox, "apart", lambda self, line: False)
+    full = run(MetricSuite(ScenarioContext(stop_lines=LINES)), _stop_line_scene, t_end=6.0)
+    assert any(skipped) and not all(skipped)
+    a, b = fast.metrics["traffic_control"], full.metrics["traffic_control"]
+    assert a.scalars == b.scalars and a.events == b.events
+    assert a.scalars["red_light_violations"] == 1 and a.scalars["stop_sign_violations"] == 0
+
+
+def test_a_line_along_the_travel_direction_is_never_skipped():
+    reach = signals._LineReach.of((0.0, 0.0), (100.0, 0.0), (1.0, 0.0))
+    path = signals._PathBox.of(np.array([0.0, 1.0]), np.array([500.0, 500.0]), (math.nan, math.nan), 4.0)
+    assert reach.slope == 0.0 and not path.apart(reach)
+    square = signals._LineReach.of((0.0, -5.0), (0.0, 5.0), (1.0, 0.0))
+    assert signals._PathBox.of(np.array([-40.0, -30.0]), np.array([0.0, 0.0]), (math.nan, math.nan), 4.0).apart(square)
+    assert not signals._PathBox.of(np.array([-40.0, -30.0]), np.array([0.0, 0.0]), (-2.0, 0.0), 4.0).apart(square)
+
+
+# ------------------------------------------------------------ road codes
+def test_road_codes_are_stable_and_distinct(road):
+    view = RoadView(road)
+    assert view.codes(("1", "1", "1")).tolist() == [0, 0, 0]
+    assert view.codes(["2", "1", "2"]).tolist() == [1, 0, 1]
+    assert view.codes(("2",) * 3).tolist() == [1, 1, 1] and view.names == ["1", "2"]
