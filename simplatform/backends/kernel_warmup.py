@@ -27,12 +27,13 @@ def warm_up() -> None:
     col = [np.zeros(n) for _ in range(12)]
     x, y, heading, speed, vx, vy, odometer, wheel_rot, lane_s, lane_offset, road_t, z = col
     x[:] = s
-    out = np.empty((4, n))
+    out = np.empty((5, n))
     ok = np.empty(n, dtype=bool)
     tk.advance(mat, meta, lanes, direction, s, rows, x, y, np.array((x, y)), out, ok)
     tk.lane_columns(mat, meta, lanes, direction, s, np.zeros(n), rows, z, heading.copy(), heading.copy(), lane_s,
                     lane_offset, road_t, np.empty(n, dtype=bool))
     tk.pursuit_geometry(mat, meta, lanes, direction, s, rows, speed, x, y, heading, out)
+    tk.pursuit_lever(np.arctan2(out[1], out[0]), out, np.full(n, 5.6))
     coef = np.zeros((3, 6, n))
     state = np.zeros((9, n))
     tk.model_outputs(state, np.zeros((2, n)), np.ones(n), np.arange(2, 7, dtype=np.int64), x.copy(), y.copy(), 0.01, 5,

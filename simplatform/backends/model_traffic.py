@@ -41,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from simplatform.backends import traffic_kernels as tk
-from simplatform.backends.fleet_tracking import FleetLanes, FleetTracker
+from simplatform.backends.fleet_tracking import CURSOR, LANE_KEY, S, FleetLanes, FleetTracker
 from simplatform.backends.road_friction import FrictionLatch
 from simplatform.backends.traffic_context import DEFAULT_DESIRED_SPEED, ContextBuilder
 from simplatform.backends.vehicle_params import vehicle_parameters
@@ -147,19 +147,27 @@ class ModelTraffic:
         eng = self.engine
         t = eng.table
         idx = self.idx
-        motions = eng.controller.motions
-        cursors = [motions[i].cursor for i in self.members]
-        placed = self.tracker is not None and not any(c is None for c in cursors)
+        cursors = list(map(CURSOR, map(eng.controller.motions.__getitem__, self.members)))
+        placed = False
         s = None
-        if placed:
-            self.tracker.lanes.refresh([(c.road_id, c.lane_id) for c in cursors])
-            s = np.array([c.s for c in cursors])
+        if self.tracker is not None:
+            try:
+                keys = list(map(LANE_KEY, cursors))
+                placed = True
+            except AttributeError:  # a vehicle without a lane cursor (None): _track_some
+                pass
+            if placed:
+                self.tracker.lanes.refresh(keys)
+                s = np.array(list(map(S, cursors)))
         if self.context is not None and k % self.every == 0:
             ctx = self.context.build(idx, self._fallback)
             decision = self.driver.decide(ctx)
             self.accel = decision.acceleration
             self._lane_changes(decision.lane_change, cursors)
-        steer = self._pure_pursuit(s) if placed else np.zeros(len(idx))
+        if placed:
+            steer = self._pure_pursuit(s, self.tracker.lanes, idx, self.target_lane, self._two_wheelbase)
+        else:
+            steer = self._pure_pursuit_some(cursors)
         self.fleet.apply_acceleration(slice(None), self.accel, steer)
         self._apply_road_friction()  # hook: road grip under each vehicle (road_friction.py)
         self._apply_overrides(steer)
@@ -200,22 +208,37 @@ class ModelTraffic:
                 self.engine.record("LaneChange", self.engine.table.names[self.members[k]],
                                    f"{c.road_id}:{c.lane_id}->{nb}")
 
-    def _pure_pursuit(self, s: np.ndarray) -> np.ndarray:
+    def _pure_pursuit(self, s: np.ndarray, lanes: FleetLanes, rows: np.ndarray, targets: list[int | None],
+                      two_wheelbase: np.ndarray) -> np.ndarray:
         """Steering angles (Coulter 1992: δ = atan(2L·sin α / l_d)) toward the look-ahead point on
-        each vehicle's (target) lane; the angles by numpy's arctan2, as before the kernels."""
+        each vehicle's (target) lane; the angles by numpy's arctan2, as before the kernels (see
+        :mod:`traffic_kernels` on why)."""
         t = self.engine.table
         tracker = self.tracker
-        lanes = tracker.pursuit_lanes(self.target_lane)
+        ids = tracker.pursuit_lanes(targets, lanes)
         mat, meta = tracker.stack.arrays()
-        g = self._pursuit
-        tk.pursuit_geometry(mat, meta, lanes, tracker.lanes.direction, s, self.idx, t.speed, t.x, t.y, t.heading, g)
-        alpha = np.arctan2(g[1], g[0])
-        alpha -= g[3]
-        np.sin(alpha, out=alpha)
-        alpha *= self._two_wheelbase
-        delta = np.arctan2(alpha, g[2])
-        delta[np.isnan(delta)] = 0.0
+        g = self._pursuit if len(rows) == self._pursuit.shape[1] else np.empty((4, len(rows)))
+        tk.pursuit_geometry(mat, meta, ids, lanes.direction, s, rows, t.speed, t.x, t.y, t.heading, g)
+        lever = np.arctan2(g[1], g[0])
+        missing = tk.pursuit_lever(lever, g, two_wheelbase)
+        delta = np.arctan2(lever, g[2])
+        if missing:
+            delta[np.isnan(delta)] = 0.0
         return delta
+
+    def _pure_pursuit_some(self, cursors: list) -> np.ndarray:
+        """Pure pursuit for the vehicles on a lane; those on none (no cursor) hold the wheel straight."""
+        steer = np.zeros(len(cursors))
+        placed = [k for k, c in enumerate(cursors) if c is not None]
+        if self.tracker is None or not placed:
+            return steer
+        live = [cursors[k] for k in placed]
+        lanes = FleetLanes(self.engine.road, self.tracker.stack)
+        lanes.refresh([(c.road_id, c.lane_id) for c in live])
+        sel = np.array(placed, dtype=np.int64)
+        steer[sel] = self._pure_pursuit(np.array([c.s for c in live]), lanes, self.idx[sel],
+                                        [self.target_lane[k] for k in placed], self._two_wheelbase[sel])
+        return steer
 
     def _apply_overrides(self, steer: np.ndarray) -> None:
         if not self.overrides:

@@ -85,8 +85,10 @@ def advance(mat, meta, lanes, direction, s, rows, x, y, track, out, ok):
     (the foot of the perpendicular, OpenDRIVE 1.8 §7 reference-line coordinates solved locally).
 
     ``out`` rows: new s, lateral offset from the lane centre (+ left of the driving direction),
-    dx, dy.  ``ok`` is False where s leaves the road or the lane has no samples there: the caller
-    walks those through the road model."""
+    dx, dy, the cursor's offset (+ left of the reference line's direction).  ``ok`` is False
+    where s leaves the road or the lane has no samples there: the caller walks those through the
+    road model.  Returns how many are not ok."""
+    failed = 0
     for k in range(lanes.shape[0]):
         lane = lanes[k]
         i = rows[k]
@@ -114,7 +116,11 @@ def advance(mat, meta, lanes, direction, s, rows, x, y, track, out, ok):
         out[1, k] = lateral
         out[2, k] = dx
         out[3, k] = dy
+        out[4, k] = lateral * d
         ok[k] = good and math.isfinite(lateral)
+        if not ok[k]:
+            failed += 1
+    return failed
 
 
 @kernel
@@ -172,6 +178,20 @@ def pursuit_geometry(mat, meta, lanes, direction, s, rows, speed, x, y, heading,
         out[1, k] = dy
         out[2, k] = dist if (dist >= 1.0 or dist != dist) else 1.0
         out[3, k] = heading[i]
+
+
+@kernel
+def pursuit_lever(bearing, geometry, two_wheelbase):
+    """In place: ``bearing`` (the look-ahead point's direction, numpy's arctan2 of dy, dx) becomes
+    2L·sin α with α = bearing − heading, the numerator of pure pursuit's δ = atan(2L·sin α / l_d).
+    Returns how many vehicles have a NaN numerator or distance (no look-ahead point: δ is 0)."""
+    missing = 0
+    for k in range(bearing.shape[0]):
+        v = two_wheelbase[k] * math.sin(bearing[k] - geometry[3, k])
+        bearing[k] = v
+        if v != v or geometry[2, k] != geometry[2, k]:
+            missing += 1
+    return missing
 
 
 @kernel

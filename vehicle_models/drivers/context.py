@@ -9,6 +9,7 @@ no such vehicle; speeds are along the lane (m/s).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from operator import attrgetter
 
 import numpy as np
 
@@ -75,10 +76,13 @@ class TrafficContext:
         """The fields in declaration order as contiguous length-N arrays (float; bool for flags),
         the form the compiled driver kernels take; scalars broadcast."""
         shape = (len(self),)
+        got = _GET_FIELDS(self)
+        # the usual case, checked by C-level maps: every field already an array of its kind and length
+        if list(map(type, got)) == _ARRAY_TYPES and list(map(_DTYPE, got)) == _KINDS \
+                and list(map(_SHAPE, got)) == [shape] * len(got):
+            return got
         out = []
-        for name in _FIELD_NAMES:
-            a = getattr(self, name)
-            dtype = _BOOL if name in _FLAG_FIELDS else _FLOAT
+        for a, dtype in zip(got, _KINDS):
             if type(a) is not np.ndarray or a.dtype is not dtype or a.shape != shape:
                 a = np.array(np.broadcast_to(np.asarray(a, dtype=dtype), shape))  # a writable copy
             out.append(a)
@@ -99,6 +103,10 @@ class TrafficContext:
 _FIELD_NAMES = tuple(f.name for f in fields(TrafficContext))
 _FLAG_FIELDS = ("left_available", "right_available", "yield_required")
 _BOOL, _FLOAT = np.dtype(bool), np.dtype(float)
+_GET_FIELDS = attrgetter(*_FIELD_NAMES)
+_KINDS = [_BOOL if name in _FLAG_FIELDS else _FLOAT for name in _FIELD_NAMES]
+_ARRAY_TYPES = [np.ndarray] * len(_FIELD_NAMES)
+_DTYPE, _SHAPE = attrgetter("dtype"), attrgetter("shape")
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ class TrafficDriver:
         self.lane_changing = np.array([c.model in ("idm_mobil", "human") for c in configs])
         self.speed_factor = np.array([c.speed_factor for c in configs])
         self.fixed_speed = np.array([c.fixed_desired_speed for c in configs])
+        self._any_fixed_speed = bool(self.fixed_speed.any())
         humans = [c.human if c.model == "human" else None for c in configs]
         self.perception = None
         if any(h is not None for h in humans):
@@ -76,6 +77,8 @@ class TrafficDriver:
         self.since_change = np.full(n, np.inf)
 
     def desired_speed(self, ctx: TrafficContext) -> np.ndarray:
+        if not self._any_fixed_speed:  # the same values as the np.where below, one array operation fewer
+            return np.asarray(ctx.desired_speed * self.speed_factor, dtype=float)
         return np.where(self.fixed_speed, self.idm.desired_speed, ctx.desired_speed * self.speed_factor)
 
     def decide(self, context: TrafficContext) -> DriverDecision:
