@@ -20,17 +20,13 @@ offset from the lane centre, OpenDRIVE 1.8 §9 lane frame).  So:
   their interpolated times) are located exactly, in one ``locate_many`` per
   block.  A road model without ``road_curvature`` gets every step located.
 
-``RoadView`` wraps the duck-typed road (``metrics.context``) with array
-queries: the public array queries of ``simplatform.opendrive.RoadNetwork``
-(``lane_boundaries_many``, ``lane_types_many``, ``speed_limits_many``,
-``reference_poses_many``: one call per road and lane run of a block) when the
-road has them, and the scalar ones per step otherwise.
+The road model is asked through ``metrics.road_view.RoadView`` (array
+queries, per-lane constants and per-interval lane attributes cached).
 """
 
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from operator import attrgetter
@@ -39,104 +35,13 @@ from typing import Any, Iterator
 import numpy as np
 
 from metrics import road_kernels
+from metrics.road_view import RoadView, road_view  # noqa: F401  (RoadView: re-exported)
 
 LATERAL_GUARD = 0.05   # m added to the curvature bound before a corner is trusted without a locate
 DRIVABLE_LANE_TYPES = frozenset({
     "driving", "entry", "exit", "onramp", "offramp", "connectingramp", "bidirectional", "sliplane", "parking",
 })
 WRONG_WAY_ANGLE = math.radians(120.0)
-_VIEWS: "weakref.WeakKeyDictionary[Any, RoadView]" = weakref.WeakKeyDictionary()
-
-
-class RoadView:
-    """Array questions to a road model: boundaries, heading, curvature, lane types, speed limits;
-    cached per-lane constants."""
-
-    def __init__(self, road: Any) -> None:
-        self.road = road
-        self._arrays = all(hasattr(road, name) for name in (
-            "lane_boundaries_many", "lane_types_many", "speed_limits_many", "reference_poses_many"))
-        self._direction: dict[tuple[str, int], int] = {}
-        self._junction: dict[str, bool] = {}
-        self._length: dict[str, float] = {}
-        self._codes: dict[str, int] = {}
-        self.names: list[str] = []
-        """Road id of each road code (``codes``)."""
-
-    def codes(self, road_ids) -> np.ndarray:
-        """A small integer per road id (the same for the life of the view), so steps group by array keys."""
-        table = self._codes
-        first = road_ids[0] if len(road_ids) else None
-        if first in table and road_ids.count(first) == len(road_ids):   # one road (the usual block)
-            return np.full(len(road_ids), table[first], dtype=np.int64)
-        for rid in set(road_ids).difference(table):
-            table[rid] = len(self.names)
-            self.names.append(rid)
-        return np.fromiter(map(table.__getitem__, road_ids), np.int64, len(road_ids))
-
-    def boundaries(self, rid: str, lane: int, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(low, high) t of a lane's borders from the reference line at each s."""
-        if self._arrays:
-            a, b = self.road.lane_boundaries_many(rid, int(lane), s)
-        else:
-            pairs = np.array([self.road.lane_boundaries(rid, int(lane), float(v)) for v in s.tolist()]).reshape(-1, 2)
-            a, b = pairs[:, 0], pairs[:, 1]
-        return np.minimum(a, b), np.maximum(a, b)
-
-    def heading(self, rid: str, s: np.ndarray) -> np.ndarray:
-        if self._arrays:
-            return self.road.reference_poses_many(rid, s)[2]
-        return np.array([self.road.road_heading(rid, float(v)) for v in s.tolist()])
-
-    def heading_curvature(self, rid: str, s: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Reference-line heading and curvature at each s; curvature None when the road model cannot say."""
-        if self._arrays:
-            _, _, h, k = self.road.reference_poses_many(rid, s)
-            return h, k
-        fn = getattr(self.road, "road_curvature", None)
-        return self.heading(rid, s), None if fn is None else np.array([fn(rid, float(v)) for v in s.tolist()])
-
-    def lane_types(self, rid: str, lanes: np.ndarray, s: np.ndarray) -> list[str | None]:
-        """Lane type at each (lane, s) of one road; None where the lane does not exist."""
-        if self._arrays:
-            return [t or None for t in self.road.lane_types_many(rid, lanes, s).tolist()]
-        return [self.road.lane_type(rid, int(lane), float(v)) for lane, v in zip(lanes.tolist(), s.tolist())]
-
-    def speed_limits(self, rid: str, lanes: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """Speed limit (m/s) at each (lane, s) of one road; NaN where none applies."""
-        if self._arrays:
-            return self.road.speed_limits_many(rid, lanes, s)
-        limits = [self.road.speed_limit(rid, int(lane), float(v)) for lane, v in zip(lanes.tolist(), s.tolist())]
-        return np.array([math.nan if v is None else v for v in limits], dtype=float)
-
-    def direction(self, rid: str, lane: int) -> int:
-        key = (rid, lane)
-        if key not in self._direction:
-            self._direction[key] = int(self.road.driving_direction(rid, lane))
-        return self._direction[key]
-
-    def in_junction(self, rid: str) -> bool:
-        if rid not in self._junction:
-            road_obj = getattr(self.road, "roads", {}).get(rid)
-            self._junction[rid] = getattr(road_obj, "junction", None) is not None
-        return self._junction[rid]
-
-    def length(self, rid: str) -> float:
-        if rid not in self._length:
-            road_obj = getattr(self.road, "roads", {}).get(rid)
-            self._length[rid] = float(getattr(road_obj, "length", math.inf))
-        return self._length[rid]
-
-
-def road_view(road: Any) -> RoadView:
-    """The shared view of a road model (its per-lane caches outlive one block)."""
-    try:
-        view = _VIEWS.get(road)
-        if view is None:
-            view = _VIEWS[road] = RoadView(road)
-        return view
-    except TypeError:   # not weak-referenceable
-        return RoadView(road)
 
 
 _LANE_SPAN = 1 << 16   # (road code, lane id) → one int64 key: code · 2¹⁶ + lane (OpenDRIVE lane ids are small)

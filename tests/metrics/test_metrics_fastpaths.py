@@ -130,3 +130,30 @@ def test_road_codes_are_stable_and_distinct(road):
     assert view.codes(("1", "1", "1")).tolist() == [0, 0, 0]
     assert view.codes(["2", "1", "2"]).tolist() == [1, 0, 1]
     assert view.codes(("2",) * 3).tolist() == [1, 1, 1] and view.names == ["1", "2"]
+
+
+# ----------------------------------------------- lane attributes per s-interval
+@pytest.mark.parametrize("map_name", ["highway_on_ramp", "urban_corridor"])
+def test_cached_lane_types_and_speed_limits_equal_the_road_model(map_name):
+    from pathlib import Path
+
+    from simplatform.opendrive import load_opendrive
+
+    net = load_opendrive(Path(__file__).resolve().parents[2] / "scenarios" / "maps" / f"{map_name}.xodr")
+    view = RoadView(net)
+    rng = np.random.default_rng(11)
+    cached = 0
+    for rid in net.road_id_list:
+        length = net.roads[rid].length
+        starts = [sec.s for sec in net.roads[rid].lane_sections]
+        for lane in net.lane_ids(rid, 0.0):
+            # runs of s as a block sees them: short spans, some across or right at a record's start
+            for centre in [*rng.uniform(0, length, 3), *starts[1:]]:
+                s = np.clip(centre + np.sort(rng.uniform(-0.5, 0.5, 6)), 0.0, length)
+                lanes = np.full(s.size, lane)
+                for _ in range(2):   # the second time from the cache
+                    assert view.lane_types(rid, lanes, s) == [t or None for t in net.lane_types_many(rid, lanes, s)]
+                    assert np.array_equal(view.speed_limits(rid, lanes, s), net.speed_limits_many(rid, lanes, s),
+                                          equal_nan=True)
+                cached += view._interval_key(rid, lanes, s, "type") is not None
+    assert cached > 0
