@@ -118,6 +118,39 @@ def lane_motion(tab, valid, meta, cand_i, cand_f, dt, wheel_radius, F, lane_id, 
 
 
 @numba.njit(**_JIT)
+def derive_flags(F, rows, still, off_road, was_off_road, h_cached, flips, stale):
+    """What ``derive`` must do per row in Python: standstill (|v| < 1e-4) or off-road states that
+    flipped since the last step (``still`` and ``was_off_road`` are updated; their indices into
+    ``rows`` go to ``flips``: standstill first, then off-road), and rows whose heading's bits
+    differ from ``h_cached`` (their cosine and sine are stale; indices into ``rows`` to ``stale``).
+    Returns (standstill flips, off-road flips, stale headings)."""
+    n_still = 0
+    for q in range(rows.shape[0]):
+        g = rows[q]
+        now = abs(F[SPEED, g]) < 1e-4
+        if now != still[g]:
+            still[g] = now
+            flips[n_still] = q
+            n_still += 1
+    n_off = 0
+    for q in range(rows.shape[0]):
+        g = rows[q]
+        if off_road[q] != was_off_road[g]:
+            was_off_road[g] = off_road[q]
+            flips[n_still + n_off] = q
+            n_off += 1
+    n_stale = 0
+    for q in range(rows.shape[0]):
+        g = rows[q]
+        h = F[HEADING, g]
+        c = h_cached[g]
+        if not (h == c and math.copysign(1.0, h) == math.copysign(1.0, c)):
+            stale[n_stale] = q
+            n_stale += 1
+    return n_still, n_off, n_stale
+
+
+@numba.njit(**_JIT)
 def kinematics(F, rows, dt, cos_h, sin_h, ratio) -> None:
     """``derive``'s velocity, acceleration, yaw rate and (before its arc tangent) wheel angle
     for the rows ``rows``; ``cos_h``/``sin_h`` hold the cosine and sine of each row's heading.
@@ -153,4 +186,7 @@ def warm_up() -> None:
     cand_i[0] = (0, 1)
     lane_motion(tab, valid, meta, cand_i, np.zeros((2, 2)), 0.01, 0.35, F, np.zeros(2, dtype=np.int64),
                 np.zeros(2, dtype=bool), np.zeros((3, 2)))
-    kinematics(F, np.arange(2, dtype=np.int64), 0.01, np.ones(2), np.zeros(2), np.zeros(2))
+    rows = np.arange(2, dtype=np.int64)
+    kinematics(F, rows, 0.01, np.ones(2), np.zeros(2), np.zeros(2))
+    derive_flags(F, rows, np.zeros(2, dtype=bool), np.zeros(2, dtype=bool), np.zeros(2, dtype=bool), np.zeros(2),
+                 np.zeros(4, dtype=np.int64), np.zeros(2, dtype=np.int64))

@@ -117,6 +117,8 @@ class BatchMotion:
         self._cos = np.zeros(n)
         self._sin = np.zeros(n)
         self._ratio = np.zeros(n)
+        self._flips = np.zeros(2 * n, dtype=np.int64)
+        self._stale = np.zeros(n, dtype=np.int64)
         self._still = np.array([m.standstill_since >= 0 for m in shared.motions], dtype=bool)
         self._offroad = np.array([m.offroad_since >= 0 for m in shared.motions], dtype=bool)
         self._tid = np.zeros(n, dtype=np.int64)  # the table each row was last moved on
@@ -141,51 +143,53 @@ class BatchMotion:
         stack = self.stack
         ids = stack.ids
         gs: list[int] = []
-        ss: list[float] = []
-        offs: list[float] = []
         tids: list[int] = []
-        lanes: list[int] = []
+        curs: list = []
         who: list = []
         for e, o in members:
             ctrl = e.controller
             road = ctrl.road
+            lane_road = ctrl.table.lane_road
+            g = o - 1
             for i, m in enumerate(ctrl.motions):
-                g = o + i
+                g += 1
                 if not active[g]:
                     continue
                 mode = m.mode
-                if mode == "external" or mode == "trajectory":
-                    continue
-                if m.placed:
-                    m.placed = False
-                    continue
-                c = m.cursor
-                if mode != "lane" or c is None:
+                if mode == "lane":
+                    if m.placed:
+                        m.placed = False
+                        continue
+                    c = m.cursor
+                    if c is None:
+                        ctrl.free_step(i, speed[g] * dt, e.locate_every, e.step_index)
+                        continue
+                    if speed[g] * dt == 0.0:  # the standing-still check of the scalar path
+                        ctrl.lane_step(i, m, speed[g], speed[g] * dt, e.time)
+                        continue
+                    tab = c.table
+                    if tab is None or tab.lane_id != c.lane_id or tab.road_id != c.road_id:
+                        tab = road.table(c)
+                    k = ids.get(id(tab))
+                    gs.append(g)
+                    tids.append(stack.id_of(tab) if k is None else k)
+                    curs.append(c)
+                    who.append((e, i, m, lane_road))
+                elif mode != "external" and mode != "trajectory":
+                    if m.placed:
+                        m.placed = False
+                        continue
                     ctrl.free_step(i, speed[g] * dt, e.locate_every, e.step_index)
-                    continue
-                if speed[g] * dt == 0.0:  # the standing-still check of the scalar path
-                    ctrl.lane_step(i, m, speed[g], speed[g] * dt, e.time)
-                    continue
-                tab = c.table
-                if tab is None or tab.lane_id != c.lane_id or tab.road_id != c.road_id:
-                    tab = road.table(c)
-                k = ids.get(id(tab))
-                gs.append(g)
-                ss.append(c.s)
-                offs.append(c.offset)
-                tids.append(stack.id_of(tab) if k is None else k)
-                lanes.append(c.lane_id)
-                who.append((e, i, m, c))
         if gs:
-            self._lanes(gs, ss, offs, tids, lanes, who, dt)
+            self._lanes(gs, tids, curs, who, dt)
 
-    def _lanes(self, gs, ss, offs, tids, lanes, who, dt: float) -> None:
+    def _lanes(self, gs, tids, curs, who, dt: float) -> None:
         """The lane branch of ``DefaultController.lane_step`` for the gathered entities."""
         sh, st = self.sh, self.stack
         st.build()
         F = sh.F
-        cand_i = np.array((gs, tids, lanes), dtype=np.int64)
-        cand_f = np.array((ss, offs))
+        cand_i = np.array((gs, tids, [c.lane_id for c in curs]), dtype=np.int64)
+        cand_f = np.array(([c.s for c in curs], [c.offset for c in curs]))
         n = len(gs)
         ok = np.empty(n, dtype=bool)
         raw = np.empty((3, n))
@@ -200,6 +204,7 @@ class BatchMotion:
             sel = np.nonzero(ok)[0]
             selected = sel.tolist()
             who = [who[q] for q in selected]
+            curs = [curs[q] for q in selected]
             cand_i, cand_f, raw = cand_i[:, sel], cand_f[:, sel], raw[:, sel]
         g = cand_i[0]
         self._tid[g] = cand_i[1]
@@ -213,57 +218,53 @@ class BatchMotion:
             if len(tilted):
                 gt = gq[tilted]
                 F[bk.Z, gt] = F[bk.Z, gt] + oq[tilted] * np.array([math.tan(a) for a in rq[tilted].tolist()])
-        for q, (e, i, m, c) in enumerate(who):
-            rate = m.lateral_rate
-            if rate != 0.0:  # the yaw of the lateral motion (v != 0 here)
-                gq = int(g[q])
-                v = float(F[bk.SPEED, gq])
-                F[bk.HEADING, gq] = wrap_angle(float(F[bk.HEADING, gq]) + math.atan2(rate, abs(v)) * (1 if v > 0 else -1))
-        self._written[:, g] = F[_WRITTEN[:, None], g]
-        for (e, i, m, c), s_new in zip(who, raw[2].tolist()):
+        lateral = []
+        for q, ((e, i, m, lane_road), c, s_new) in enumerate(zip(who, curs, raw[2].tolist())):
             c.s = s_new
-            e.table.lane_road[i] = c.road_id
+            lane_road[i] = c.road_id
             m.last_pose = BATCH_POSE
             m.end_of_road = False
             m.end_of_road_since = -1.0
+            if m.lateral_rate != 0.0:
+                lateral.append(q)
+        for q in lateral:  # the yaw of the lateral motion (v != 0 here)
+            gq = int(g[q])
+            v = float(F[bk.SPEED, gq])
+            rate = who[q][2].lateral_rate
+            F[bk.HEADING, gq] = wrap_angle(float(F[bk.HEADING, gq]) + math.atan2(rate, abs(v)) * (1 if v > 0 else -1))
+        self._written[:, g] = F[_WRITTEN[:, None], g]
 
     # -------------------------------------------------------------- derive
     def derive(self, members, rows: np.ndarray, dt: float) -> None:
         """``DefaultController.derive`` of every attached engine (``rows``: their table rows)."""
-        sh = self.sh
-        F = sh.F
-        motions = sh.motions
+        F = self.sh.F
+        motions = self.sh.motions
         time = members[0][0].time
-        still = np.abs(F[bk.SPEED, rows]) < 1e-4
-        flips = np.nonzero(still != self._still[rows])[0]
-        if len(flips):
-            for q in flips.tolist():
-                gq = int(rows[q])
-                motions[gq].standstill_since = time if still[q] else -1.0
-                self._still[gq] = still[q]
         off_road = np.array([r is None for e, _ in members for r in e.table.lane_road], dtype=bool)
-        flips = np.nonzero(off_road != self._offroad[rows])[0]
-        if len(flips):
-            for q in flips.tolist():
+        flips, stale = self._flips, self._stale
+        n_still, n_off, n_stale = bk.derive_flags(F, rows, self._still, off_road, self._offroad, self._h_cached,
+                                                  flips, stale)
+        if n_still or n_off:
+            for k, q in enumerate(flips[:n_still + n_off].tolist()):
                 gq = int(rows[q])
-                motions[gq].offroad_since = time if off_road[q] else -1.0
-                self._offroad[gq] = off_road[q]
+                if k < n_still:
+                    motions[gq].standstill_since = time if self._still[gq] else -1.0
+                else:
+                    motions[gq].offroad_since = time if off_road[q] else -1.0
+        if n_stale:
+            gst = rows[stale[:n_stale]]
+            hs = F[bk.HEADING, gst]
+            self._cos[gst] = [math.cos(a) for a in hs.tolist()]
+            self._sin[gst] = [math.sin(a) for a in hs.tolist()]
+            self._h_cached[gst] = hs
         external = [q for q, gq in enumerate(rows.tolist()) if motions[gq].mode == "external"]
         if external:
             keep = np.ones(len(rows), dtype=bool)
             keep[external] = False
             rows = rows[keep]
-        h = F[bk.HEADING, rows]
-        stale = np.nonzero(h.view(np.int64) != self._h_cached[rows].view(np.int64))[0]  # bits: sin(-0.0) is -0.0
-        if len(stale):
-            gst = rows[stale]
-            hs = h[stale].tolist()
-            self._cos[gst] = [math.cos(a) for a in hs]
-            self._sin[gst] = [math.sin(a) for a in hs]
-            self._h_cached[gst] = h[stale]
         ratio = self._ratio
         bk.kinematics(F, rows, dt, self._cos, self._sin, ratio)
-        turning = np.nonzero(ratio[:len(rows)] != 0.0)[0]
+        turning = np.nonzero(ratio[:len(rows)])[0]
         if len(turning):
             gt = rows[turning]
             F[bk.WHEEL_ANGLE, gt] = [math.atan(a) for a in ratio[turning].tolist()]

@@ -300,6 +300,8 @@ class Storyboard:
 
     def step_actions(self, engine, dt: float) -> None:
         """Advance running actions; the ones that complete end (and maybe end their parents)."""
+        if not self._running_actions:
+            return
         for el in tuple(self._running_actions):
             if el.state is State.RUNNING and el.runner is not None and el.runner.step(engine, dt):
                 self._end(engine, el)
