@@ -4,10 +4,16 @@ Scene: the road mesh of ``scenarios/maps/highway_straight.xodr`` (or a plane
 when the map or the mesh builder is missing) with 20 cars around the ego.
 "Raw" is one ``cast_rays`` call of the same rays against one open3d scene
 holding the road and the 20 boxes — the best open3d alone can do.  "End to
-end" is what a step costs the platform: building the per-step actor scene,
-``Lidar.sense`` (pattern, pose, casting, noise, dropout, intensity, weather)
-and packing the ``sensor_msgs/PointCloud2``.  Targets (2 cores): end to end
+end" is what a step costs the platform: the step's ``SensorScene``,
+``Lidar.sense`` (pattern, pose, the static cast of the rays that can reach
+the ground, the analytic actor boxes, noise, dropout, intensity, weather) and
+packing the ``sensor_msgs/PointCloud2``.  Targets (2 cores): end to end
 ≥ 60 % of raw; HDL-64E at 10 Hz ≥ 10× real time.
+
+The "where the HDL-64E sweep goes" block times each stage in CPU time
+(``time.process_time``, all threads, minimum of rounds) and the floor open3d
+sets: the raw cast on one thread (Mrays/s per core) and the per-ray cost of
+``cast_rays`` against two triangles (what every ray pays before any BVH).
 
 Timing: each figure is the minimum over interleaved rounds (raw and end to
 end alternate, so both see the same load); on a shared machine the minimum is
@@ -107,6 +113,64 @@ def moved(snap: WorldSnapshot, dx: float) -> WorldSnapshot:
     return replace(snap, x=snap.x + dx)
 
 
+def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
+    """CPU time of each stage of an HDL-64E sweep, and the floor open3d's ``cast_rays`` sets on this machine."""
+    from sensors.lidar_actors import candidate_pairs
+    from sensors.lidar_patterns import pattern_tables
+
+    lidar = Lidar(SensorConfig(name="bench", type="lidar", preset="HDL-64E", mount=MountPose(x=1.3, z=1.9),
+                               parameters={"dropout_probability": 0.01}))
+    pattern = lidar.pattern(0.0)
+    tables = pattern_tables(pattern)
+    to_world = sensor_transform(snap, lidar.config.mount)
+    m = np.zeros((4, 6), dtype=np.float32)
+    m[:3, 3:] = to_world.rotation.T
+    m[3, :3] = to_world.translation
+    gemm = o3d.core.Tensor(m)
+    rays = tables.homogeneous.matmul(gemm)
+    scene = SensorScene(static, snap)
+    pairs = candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, lidar.max_range)
+    ball = (to_world.translation, 0.0)
+    hits = scene.cast_rays(rays, max_range=lidar.max_range, actor_pairs=pairs, origin_ball=ball)
+    cloud = lidar._returns(snap, scene, pattern, tables, rays.numpy(), hits)
+    z = (float(to_world.translation[2]),) * 2
+    region = static.region(to_world.translation, lidar.max_range)
+    plane = o3d.t.geometry.RaycastingScene()
+    plane.add_triangles(o3d.core.Tensor(np.array([[-1e3, -1e3, 0], [1e3, -1e3, 0], [1e3, 1e3, 0], [-1e3, 1e3, 0]],
+                                                 dtype=np.float32) + np.float32([*to_world.translation[:2], 0.0])),
+                        o3d.core.Tensor(np.array([[0, 1, 2], [0, 2, 3]], dtype=np.uint32)))
+    ray_buffer = rays.numpy().copy()
+    ray_tensor = o3d.core.Tensor(ray_buffer)
+    stages = {
+        "ray buffer (GEMM)": lambda: tables.homogeneous.matmul(gemm),
+        "actor candidate pairs": lambda: candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world,
+                                                         lidar.max_range),
+        "static cast (cropped, skipping)": lambda: static.cast_hits(rays, to_world.translation, lidar.max_range,
+                                                                    max_range=lidar.max_range, origin_z=z),
+        "static + boxes (cast_rays)": lambda: scene.cast_rays(rays, max_range=lidar.max_range, actor_pairs=pairs,
+                                                              origin_ball=ball),
+        "returns (noise, intensity, records)": lambda: lidar._returns(snap, scene, pattern, tables, rays.numpy(), hits),
+        "PointCloud2": lambda: to_point_cloud2(cloud),
+        "raw: region cast, 1 thread": lambda: region.scene.cast_rays(ray_tensor, nthreads=1),
+        "raw: 2-triangle plane, 1 thread": lambda: plane.cast_rays(ray_tensor, nthreads=1),
+    }
+    _, cpu = fastest(stages, repeat)
+    n = pattern.size
+    print(f"\nwhere the HDL-64E sweep goes ({n} rays; CPU ms, all threads, minimum of {repeat} rounds; "
+          f"load average {loadavg()}):")
+    for name, c in cpu.items():
+        print(f"  {name:38s} {c * 1e3:7.2f}")
+    core = cpu["raw: region cast, 1 thread"]
+    floor = cpu["raw: 2-triangle plane, 1 thread"]
+    print(f"  open3d on one core: {n / core / 1e6:.1f} Mrays/s on the road region, {n / floor / 1e6:.1f} Mrays/s "
+          f"on two triangles ({floor / n * 1e9:.0f} ns per ray before any BVH work)")
+    total = sum(cpu[k] for k in ("ray buffer (GEMM)", "actor candidate pairs", "static + boxes (cast_rays)",
+                                 "returns (noise, intensity, records)", "PointCloud2"))
+    print(f"  a sweep is {total * 1e3:.1f} ms of CPU: at best {total / 2 * 1e3:.1f} ms on 2 idle cores "
+          f"({pattern.period_s / (total / 2):.1f}x real time), {total * 1e3:.1f} ms on one "
+          f"({pattern.period_s / total:.1f}x)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
@@ -166,9 +230,7 @@ def main() -> None:
     print(f"HDL-64E driving 25 m/s: {mean * 1e3:.1f} ms per sweep (mean of {len(snaps)}, "
           f"{static._regions.builds - builds} region rebuilds), {0.1 / mean:.1f}x real time")
 
-    t, _ = fastest({"scene": lambda: SensorScene(static, snap),
-                 "scene+actor BVH": lambda: SensorScene(static, snap)._actor_bvh()}, args.repeat)
-    print(f"SensorScene per step: {t['scene'] * 1e3:.2f} ms, with its actor BVH {t['scene+actor BVH'] * 1e3:.2f} ms")
+    stage_breakdown(static, snap, args.repeat)
 
     print(f"\n{'camera':12s} {'fps':>8s} {'ms/frame':>9s} {'cast ms':>8s} {'cpu ms/frame':>13s} {'cast cpu ms':>11s}")
     for w, h in ((640, 480), (1920, 1080)):

@@ -40,7 +40,8 @@ from sensors.actor_boxes import (  # noqa: F401  (_BOX_CORNERS, _BOX_TRIANGLES: 
 )
 from sensors.frames import rotation_matrices
 from sensors.materials import Material, material_for_category, material_for_name
-from sensors.scene_region import INVALID_ID, Region, RegionCache, _tensor, reaching_span
+from sensors.scene_region import INVALID_ID, Region, RegionCache, _tensor
+from sensors.static_cast import cast_static
 from simplatform.world import WorldSnapshot
 
 
@@ -162,32 +163,14 @@ class StaticWorld:
         """(t, normal, material) of the first static hit; exact for hits within ``reach`` of ``centre``.
 
         With a finite ``max_range`` and ``origin_z`` (the range of the rays'
-        origin heights) only the span of rays that can reach the scene's z-extent
-        within ``max_range`` is cast (``scene_region.reaching_span``); the others
-        are reported as misses, which they are within that range.
+        origin heights) rays that cannot reach the scene's height band within
+        ``max_range`` are not cast, and steep ones go to a nearer crop
+        (``sensors.static_cast``); both give the hits within ``max_range`` exactly.
         """
         n = len(rays)
         if self.triangle_count == 0:
             return np.full(n, np.inf, np.float32), np.zeros((n, 3), np.float32), np.full(n, -1, np.int32)
-        region = self.region(centre, reach) if centre is not None and np.isfinite(reach) else self._regions.full
-        a, b = 0, n
-        if origin_z is not None and np.isfinite(max_range):
-            a, b = reaching_span(rays.numpy()[:, 5], region.z_range, origin_z, float(max_range))
-        if b - a > 0.9 * n:                                  # not worth the copies
-            a, b = 0, n
-        if (a, b) == (0, n):
-            out = region.scene.cast_rays(rays, nthreads=nthreads)
-            material = np.take(region.triangle_material, out["primitive_ids"].numpy(), mode="clip")
-            return out["t_hit"].numpy(), out["primitive_normals"].numpy(), material
-        t = np.full(n, np.inf, np.float32)
-        normal = np.zeros((n, 3), np.float32)
-        material = np.full(n, -1, np.int32)
-        if b > a:
-            out = region.scene.cast_rays(rays[a:b], nthreads=nthreads)
-            t[a:b] = out["t_hit"].numpy()
-            normal[a:b] = out["primitive_normals"].numpy()
-            np.take(region.triangle_material, out["primitive_ids"].numpy(), mode="clip", out=material[a:b])
-        return t, normal, material
+        return cast_static(self, rays, centre, reach, nthreads, max_range, origin_z)
 
 
 _CACHE: "OrderedDict[str, StaticWorld]" = OrderedDict()

@@ -60,7 +60,7 @@ class Region:
 class RegionCache:
     """The last few regions of one static world (LRU); the smallest covering one serves a query."""
 
-    SIZE = 4
+    SIZE = 6
     MIN_TRIANGLES = 2048
     """Below this a crop cannot make the BVH meaningfully shallower."""
     WORTH = 0.5

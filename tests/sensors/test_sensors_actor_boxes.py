@@ -147,7 +147,7 @@ def test_lidar_with_analytic_boxes_sees_what_the_actor_scene_sees():
     assert set(np.unique(cloud.labels["actor"])) >= {1, 2, 3, 4}
 
 
-def test_rays_that_cannot_reach_the_ground_are_not_cast_and_change_nothing():
+def test_rays_that_cannot_reach_the_ground_are_not_cast_and_steep_ones_use_a_near_crop():
     road = static_world_for(long_road())
     origin = np.array([600.0, 1.0, 2.3])
     rng = np.random.default_rng(3)
@@ -169,3 +169,5 @@ def test_rays_that_cannot_reach_the_ground_are_not_cast_and_change_nothing():
     a, b = reaching_span(rays[:, 5], road.region(origin, reach).z_range, (origin[2], origin[2]), reach)
     assert a > 0.2 * len(rays) and b == len(rays)                     # the rising rays were skipped
     assert math.isinf(float(t[: a].min()))
+    near = [r for r in road._regions._regions if r.radius < reach]
+    assert near and near[0].triangle_count < road.region(origin, reach).triangle_count   # steep rays: a near crop

@@ -1,0 +1,91 @@
+"""The static part of a cast: which rays go to which cropped region, and which need no cast at all.
+
+Why: open3d charges every ray of a ``cast_rays`` call (about 50 ns before
+any BVH work on this machine, ``bench/sensor_bench.py``), and a ray's BVH walk
+is cheaper in a smaller scene.  Two exact facts about a ray o + t·d whose
+origin height lies in [o_lo, o_hi], for a scene whose vertices lie in the
+height band [z_lo, z_hi]:
+
+- if it stays above z_hi (or below z_lo) for t ∈ [0, R], it hits nothing
+  within the range R (``scene_region.reaching_span``): it is not cast;
+- if it descends, it is below z_lo for t > (o_hi − z_lo)/(−d_z), so any hit
+  it has lies within that distance; when that is at most r, a region exact
+  for hits within r gives the same first hit (``scene_region``).
+
+Rays of a spinning lidar are cast ring by ring from the lowest ring up, and a
+camera's row by row from the top, so both sets are blocks at the ends of the
+ray buffer: each part is one contiguous slice of it (no gather), cast against
+its own region.  The near region has a quarter of the sensor's range.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import open3d as o3d
+
+from sensors.scene_region import Region, reaching_span
+
+if TYPE_CHECKING:
+    from sensors.scene import StaticWorld
+
+NEAR_FRACTION = 0.25
+"""Reach of the near region as a share of the sensor's range."""
+NEAR_WORTH = 0.2
+"""Use the near region when at least this share of the cast rays can (a region costs a BVH build)."""
+
+
+def near_block(dz: np.ndarray, z_lo: float, origin_top: float, reach: float) -> tuple[int, int]:
+    """[p, q): the longest prefix or suffix of rays that leave the height band below within ``reach``."""
+    n = len(dz)
+    drop = origin_top - z_lo + 1e-3 + 1e-5 * reach
+    if n == 0 or drop <= 0.0 or not np.isfinite(reach):
+        return 0, 0
+    steep = dz <= -drop / reach
+    head = n if steep.all() else int(np.argmin(steep))
+    tail = n if steep.all() else int(np.argmin(steep[::-1]))
+    return (0, head) if head >= tail else (n - tail, n)
+
+
+def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float,
+                nthreads: int, max_range: float, origin_z: tuple[float, float] | None):
+    """(t, normal, material) of the first static hit, exact for hits within ``max_range`` of each origin.
+
+    ``reach`` = ``max_range`` + the radius of the ball around ``centre`` that
+    holds every origin; ``origin_z`` bounds the origins' heights (None: cast
+    every ray against the region of ``reach``).
+    """
+    n = len(rays)
+    region = world.region(centre, reach) if centre is not None and np.isfinite(reach) else world._regions.full
+    if origin_z is None or not np.isfinite(max_range) or centre is None:
+        return _cast(region, rays, nthreads)
+    dz = rays.numpy()[:, 5]
+    a, b = reaching_span(dz, region.z_range, origin_z, float(max_range))
+    parts: list[tuple[int, int, Region]] = []
+    near_reach = NEAR_FRACTION * float(max_range)
+    p, q = near_block(dz[a:b], region.z_range[0], origin_z[1], near_reach)
+    if q - p >= NEAR_WORTH * (b - a) and b > a and region.radius > near_reach:
+        near = world.region(centre, near_reach + (reach - float(max_range)))
+        if near.triangle_count < region.triangle_count:
+            parts = [(a, a + p, region), (a + p, a + q, near), (a + q, b, region)]
+    if not parts:
+        if b - a > 0.9 * n:                                  # not worth the copies
+            return _cast(region, rays, nthreads)
+        parts = [(a, b, region)]
+    t = np.full(n, np.inf, np.float32)
+    normal = np.zeros((n, 3), np.float32)
+    material = np.full(n, -1, np.int32)
+    for s, e, part in parts:
+        if e > s:
+            out = part.scene.cast_rays(rays[s:e], nthreads=nthreads)
+            t[s:e] = out["t_hit"].numpy()
+            normal[s:e] = out["primitive_normals"].numpy()
+            np.take(part.triangle_material, out["primitive_ids"].numpy(), mode="clip", out=material[s:e])
+    return t, normal, material
+
+
+def _cast(region: Region, rays: "o3d.core.Tensor", nthreads: int):
+    out = region.scene.cast_rays(rays, nthreads=nthreads)
+    material = np.take(region.triangle_material, out["primitive_ids"].numpy(), mode="clip")
+    return out["t_hit"].numpy(), out["primitive_normals"].numpy(), material
