@@ -113,8 +113,12 @@ class Camera:
         m[:3, 3:] = to_world.rotation.T
         m[3, :3] = to_world.translation
         rays = table.matmul(o3d.core.Tensor.from_numpy(m))
-        hits = scene.cast_rays(rays, max_range=self.max_range, origin_ball=(to_world.translation, 0.0),
-                               actor_rays=self._actor_pixels(snapshot, scene, to_world))
+        if scene.has_actor_meshes:
+            hits = scene.cast_rays(rays, max_range=self.max_range, origin_ball=(to_world.translation, 0.0),
+                                   actor_rays=self._actor_pixels(snapshot, scene, to_world))
+        else:
+            hits = scene.cast_rays(rays, max_range=self.max_range, origin_ball=(to_world.translation, 0.0),
+                                   actor_pairs=self._actor_pairs(scene, to_world))
         dirs = rays.numpy()[:, 3:]
         h, w = intr.height, intr.width
         rgb = depth = semantic = instance = None
@@ -160,6 +164,40 @@ class Camera:
         for a, b, c, d in zip(v0, v1, u0, u1):                     # one slice per actor, not per pixel
             covered[a:b, c:d] = True
         return np.flatnonzero(covered.ravel())
+
+    def _actor_pairs(self, scene, to_world) -> tuple[np.ndarray, np.ndarray]:
+        """(pixel, offsets) per box of ``scene.actor_boxes``: the pixels of its margined projected rectangle.
+
+        A box straddling the image plane (a corner at or behind it) gets every
+        pixel, as the rectangle of its projection is then unbounded.
+        """
+        boxes = scene.actor_boxes
+        intr = self.intrinsics
+        m = len(boxes)
+        if m == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+        corners = to_world.inverse().apply(actor_box_corners(scene.snapshot, boxes.entity).reshape(-1, 3)).reshape(-1, 8, 3)
+        behind = corners[..., 2] <= 0.05
+        straddle = behind.any(axis=1) & ~behind.all(axis=1)
+        front = ~behind.any(axis=1)
+        u0 = np.zeros(m, dtype=np.int64)
+        v0 = np.zeros(m, dtype=np.int64)
+        u1 = np.where(straddle, intr.width, 0).astype(np.int64)
+        v1 = np.where(straddle, intr.height, 0).astype(np.int64)
+        if np.any(front):
+            u, v = intr.project(corners[front].reshape(-1, 3))
+            u, v = u.reshape(-1, 8), v.reshape(-1, 8)
+            pad_u = 0.05 * (u.max(axis=1) - u.min(axis=1)) + 2
+            pad_v = 0.05 * (v.max(axis=1) - v.min(axis=1)) + 2
+            u0[front] = np.clip(np.floor(u.min(axis=1) - pad_u), 0, intr.width)
+            u1[front] = np.clip(np.ceil(u.max(axis=1) + pad_u) + 1, 0, intr.width)
+            v0[front] = np.clip(np.floor(v.min(axis=1) - pad_v), 0, intr.height)
+            v1[front] = np.clip(np.ceil(v.max(axis=1) + pad_v) + 1, 0, intr.height)
+        rows = [(np.arange(a, b)[:, None] * intr.width + np.arange(c, d)[None, :]).ravel()
+                for a, b, c, d in zip(v0, v1, u0, u1)]                   # one block per box, not per pixel
+        offsets = np.zeros(m + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(r) for r in rows])
+        return np.concatenate(rows).astype(np.int64), offsets
 
     def _shade(self, snapshot, scene, dirs, hits) -> np.ndarray:
         """(N, 3) sRGB pixels, shaded per colour channel in float32 over contiguous rows (no (N, 3) broadcasts)."""

@@ -251,6 +251,10 @@ class SensorScene:
         return self._boxes
 
     @property
+    def has_actor_meshes(self) -> bool:
+        return bool(self._actor_meshes)
+
+    @property
     def _actor_scene(self):
         return self._actor_bvh()[0]
 
