@@ -16,7 +16,7 @@ with pyproj, then the header ``<offset>`` (OpenDRIVE 1.8 §6.4).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from simplatform.engine.road import LaneCursor, wrap_angle
 from simplatform.errors import ScenarioError
@@ -72,12 +72,16 @@ class PositionResolver:
             hit = self._static.get(id(choice))
             if hit is not None and hit[0] is choice:
                 pose = hit[1]
-                c = pose.cursor
-                return pose if c is None else replace(pose, cursor=LaneCursor(c.road_id, c.lane_id, c.s, c.offset))
-            pose = self._resolve(choice, actor)
-            self._static[id(choice)] = (choice, pose)
+            else:
+                pose = self._resolve(choice, actor)
+                self._static[id(choice)] = (choice, pose)
             c = pose.cursor
-            return pose if c is None else replace(pose, cursor=LaneCursor(c.road_id, c.lane_id, c.s, c.offset))
+            if c is None:
+                return pose
+            # a fresh cursor per caller (a Teleport moves it); built directly: dataclasses.replace
+            # inspects the fields on every call
+            return ResolvedPose(pose.x, pose.y, pose.z, pose.h, pose.p, pose.r,
+                                LaneCursor(c.road_id, c.lane_id, c.s, c.offset))
         return self._resolve(choice, actor)
 
     def _resolve(self, choice, actor: str | None) -> ResolvedPose:
