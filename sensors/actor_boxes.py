@@ -24,8 +24,10 @@ returns them for the outward-wound box triangles.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 import numpy as np
+import open3d as o3d
 from numba import njit
 
 from sensors.frames import rotation_matrices
@@ -78,6 +80,39 @@ def actor_boxes(snapshot: WorldSnapshot, indices: np.ndarray) -> ActorBoxes:
     pos = np.stack([snapshot.x[idx], snapshot.y[idx], snapshot.z[idx]], axis=1)
     half = 0.5 * np.stack([snapshot.length[idx], snapshot.width[idx], snapshot.height[idx]], axis=1)
     return ActorBoxes(entity=idx, rotation=rot, centre=np.einsum("mij,mj->mi", rot, local) + pos, half=half)
+
+
+def actor_triangle_scene(snapshot: WorldSnapshot, actor_indices: np.ndarray, box_idx: np.ndarray,
+                         actor_meshes: Mapping[str, Any]) -> tuple[Any, np.ndarray]:
+    """An open3d scene of the boxes ``box_idx`` (12 triangles each) and the mesh actors, and each triangle's entity.
+
+    Serves casts without candidate pairs, and the actors given as meshes.
+    """
+    verts, tris, owner = [], [], []
+    offset = 0
+    if len(box_idx):
+        corners = actor_box_corners(snapshot, box_idx)
+        verts.append(corners.reshape(-1, 3))
+        tris.append((_BOX_TRIANGLES[None] + 8 * np.arange(len(box_idx))[:, None, None]).reshape(-1, 3))
+        owner.append(np.repeat(box_idx, 12))
+        offset = 8 * len(box_idx)
+    for i in actor_indices:
+        mesh = actor_meshes.get(snapshot.names[i])
+        if mesh is None:
+            continue
+        rot = rotation_matrices(snapshot.roll[i:i + 1], snapshot.pitch[i:i + 1], snapshot.heading[i:i + 1])[0]
+        verts.append(np.asarray(mesh.vertices) @ rot.T + np.array([snapshot.x[i], snapshot.y[i], snapshot.z[i]]))
+        tris.append(np.asarray(mesh.triangles, dtype=np.int64) + offset)
+        owner.append(np.full(len(mesh.triangles), i, dtype=np.int64))
+        offset += len(mesh.vertices)
+    if not verts:
+        return None, np.zeros(0, dtype=np.int64)
+    scene = o3d.t.geometry.RaycastingScene()
+    scene.add_triangles(
+        o3d.core.Tensor.from_numpy(np.ascontiguousarray(np.concatenate(verts), dtype=np.float32)),
+        o3d.core.Tensor.from_numpy(np.ascontiguousarray(np.concatenate(tris), dtype=np.uint32)),
+    )
+    return scene, np.concatenate(owner).astype(np.int32)
 
 
 def merge_box_hits(boxes: ActorBoxes, rays: np.ndarray, ray: np.ndarray, offsets: np.ndarray, t: np.ndarray,

@@ -4,19 +4,21 @@ Why two parts: open3d's ``RaycastingScene`` (Embree BVH) cannot remove or move
 geometry, and the static world (road surface, markings, curbs, OpenDRIVE
 objects and signals: tens or hundreds of thousands of triangles) must not be
 rebuilt every step.  So the static scene is built once per map and cached by
-content (``static_world_for``), and the actors — boxes from their OpenSCENARIO
-BoundingBox by default, meshes where given — go into a second, tiny scene built
-for each snapshot (a few hundred triangles: well under a millisecond).  A ray's
-hit is the nearer of the two.  Sensors that know which rays can reach an actor
-(the lidar via azimuth intervals, the camera via projected boxes) pass only
-those to the actor scene; ``bench/sensor_bench.py`` measures the choice.
+content (``static_world_for``).  The actors are boxes from their OpenSCENARIO
+BoundingBox by default, meshes where given.  Sensors that know which rays can
+reach which box (the lidar from its scan grid, the camera from projected
+boxes, the object list from its sample rays) pass (ray, box) candidate pairs
+(``actor_pairs``), tested analytically (``sensors.actor_boxes``); mesh actors,
+and casts without pairs, go into a second, tiny open3d scene built for the
+snapshot (a few hundred triangles).  A ray's hit is the nearer of the two.
 
 Speed (one ``SensorScene`` per engine step, shared by every due sensor):
 construction only lists the actors (the actor BVH is built by the first cast
 that needs it); all static parts form one open3d geometry, so a hit's
 material is one table lookup; a sensor with a finite range casts against a
 cropped static region, exact for every hit within range
-(``sensors.scene_region``); ``cast_rays`` takes a ready (N, 6) float32 ray
+(``sensors.scene_region``), and does not cast the rays that cannot reach the
+scene's height band within range (``sensors.static_cast``); ``cast_rays`` takes a ready (N, 6) float32 ray
 buffer, e.g. an open3d tensor written by one GEMM, so no copy is made.
 
 Every hit maps back to a material (``SensorScene.materials``): the static mesh
@@ -36,9 +38,8 @@ import numpy as np
 import open3d as o3d
 
 from sensors.actor_boxes import (  # noqa: F401  (_BOX_CORNERS, _BOX_TRIANGLES: re-exported, the bench uses them)
-    _BOX_CORNERS, _BOX_TRIANGLES, ActorBoxes, actor_box_corners, actor_boxes, merge_box_hits,
+    _BOX_CORNERS, _BOX_TRIANGLES, ActorBoxes, actor_box_corners, actor_boxes, actor_triangle_scene, merge_box_hits,
 )
-from sensors.frames import rotation_matrices
 from sensors.materials import Material, material_for_category, material_for_name
 from sensors.scene_region import INVALID_ID, Region, RegionCache, _tensor
 from sensors.static_cast import cast_static
@@ -275,36 +276,8 @@ class SensorScene:
         return self._mesh_actors
 
     def _build_actor_scene(self, boxes: bool = True):
-        snap = self.snapshot
-        actor_meshes = self._actor_meshes
-        if len(self.actor_indices) == 0:
-            return None, np.zeros(0, dtype=np.int64)
         box_idx = self.actor_boxes.entity if boxes else np.zeros(0, dtype=np.int64)
-        verts, tris, owner = [], [], []
-        offset = 0
-        if len(box_idx):
-            corners = actor_box_corners(snap, box_idx)
-            verts.append(corners.reshape(-1, 3))
-            tris.append((_BOX_TRIANGLES[None] + 8 * np.arange(len(box_idx))[:, None, None]).reshape(-1, 3))
-            owner.append(np.repeat(box_idx, 12))
-            offset = 8 * len(box_idx)
-        for i in self.actor_indices:
-            mesh = actor_meshes.get(snap.names[i])
-            if mesh is None:
-                continue
-            rot = rotation_matrices(snap.roll[i:i + 1], snap.pitch[i:i + 1], snap.heading[i:i + 1])[0]
-            verts.append(np.asarray(mesh.vertices) @ rot.T + np.array([snap.x[i], snap.y[i], snap.z[i]]))
-            tris.append(np.asarray(mesh.triangles, dtype=np.int64) + offset)
-            owner.append(np.full(len(mesh.triangles), i, dtype=np.int64))
-            offset += len(mesh.vertices)
-        if not verts:
-            return None, np.zeros(0, dtype=np.int64)
-        scene = o3d.t.geometry.RaycastingScene()
-        scene.add_triangles(
-            o3d.core.Tensor.from_numpy(np.ascontiguousarray(np.concatenate(verts), dtype=np.float32)),
-            o3d.core.Tensor.from_numpy(np.ascontiguousarray(np.concatenate(tris), dtype=np.uint32)),
-        )
-        return scene, np.concatenate(owner).astype(np.int32)
+        return actor_triangle_scene(self.snapshot, self.actor_indices, box_idx, self._actor_meshes)
 
     def cast(
         self,
