@@ -28,7 +28,7 @@ ENTITY_ROWS = 5
 (F_LANE, F_LO, F_HI, F_ON_ROAD, F_LIMIT, F_LEFT, F_RIGHT, F_SUCC, F_SUCC_ENTRY, F_ROAD_LENGTH, F_DIR,
  F_MAY_YIELD, F_SUCC_ROAD, F_SUCC_JUNCTION, F_LIGHTS_FROM, F_LIGHTS_TO) = range(16)
 FACT_ROWS = 16
-# rows of the float output (TrafficContext's float fields) and of the flag output
+# rows of the float output (TrafficContext's float fields, in its field order) and of the flag output
 (SPEED, DESIRED, LENGTH, LEAD_GAP, LEAD_SPEED, FOLLOW_GAP, FOLLOW_SPEED, LEFT_LEAD_GAP, LEFT_LEAD_SPEED,
  LEFT_FOLLOW_GAP, LEFT_FOLLOW_SPEED, RIGHT_LEAD_GAP, RIGHT_LEAD_SPEED, RIGHT_FOLLOW_GAP, RIGHT_FOLLOW_SPEED,
  STOP, YIELD) = range(17)

@@ -176,18 +176,9 @@ class ContextBuilder:
         flags = np.empty((ck.FLAG_ROWS, n), dtype=bool)
         ck.perceive(self.entities, t.lane_s, t.bbox_center_x, t.length, t.speed, members, self.facts,
                     fallback_speed, self._light_s, self._light_signal, stop, self._scratch, out, flags)
-        return TrafficContext(
-            speed=out[ck.SPEED], desired_speed=out[ck.DESIRED], length=out[ck.LENGTH],
-            leader_gap=out[ck.LEAD_GAP], leader_speed=out[ck.LEAD_SPEED],
-            follower_gap=out[ck.FOLLOW_GAP], follower_speed=out[ck.FOLLOW_SPEED],
-            left_available=flags[ck.LEFT_AVAILABLE], left_leader_gap=out[ck.LEFT_LEAD_GAP],
-            left_leader_speed=out[ck.LEFT_LEAD_SPEED], left_follower_gap=out[ck.LEFT_FOLLOW_GAP],
-            left_follower_speed=out[ck.LEFT_FOLLOW_SPEED],
-            right_available=flags[ck.RIGHT_AVAILABLE], right_leader_gap=out[ck.RIGHT_LEAD_GAP],
-            right_leader_speed=out[ck.RIGHT_LEAD_SPEED], right_follower_gap=out[ck.RIGHT_FOLLOW_GAP],
-            right_follower_speed=out[ck.RIGHT_FOLLOW_SPEED],
-            stop_distance=out[ck.STOP], yield_distance=out[ck.YIELD], yield_required=flags[ck.YIELD_REQUIRED],
-        )
+        f, g = list(out), list(flags)  # rows in TrafficContext's field order (context_kernels)
+        return TrafficContext(*f[:ck.LEFT_LEAD_GAP], g[ck.LEFT_AVAILABLE], *f[ck.LEFT_LEAD_GAP:ck.RIGHT_LEAD_GAP],
+                              g[ck.RIGHT_AVAILABLE], *f[ck.RIGHT_LEAD_GAP:], g[ck.YIELD_REQUIRED])
 
     def _sync_entities(self, t) -> bool:
         """Every entity's lane columns, rebuilt when some entity's road, lane or activity changed."""

@@ -173,3 +173,25 @@ def test_a_vehicle_off_the_network_and_a_lane_ending_under_a_vehicle(tmp_path):
     assert last["Stray"]["roadId"] == ""
     other = [float(r["offset"]) for r in rows if r["name"] == "Other"]
     assert other[0] == pytest.approx(0.8) and abs(other[-1]) < 0.05
+
+
+def test_perception_rows_follow_the_traffic_context_fields():
+    """ContextBuilder builds TrafficContext positionally from the kernel's rows: their order is the fields'."""
+    from dataclasses import fields
+
+    from vehicle_models.drivers import TrafficContext
+
+    flags = {"left_available": ck.LEFT_AVAILABLE, "right_available": ck.RIGHT_AVAILABLE,
+             "yield_required": ck.YIELD_REQUIRED}
+    rows = {"speed": ck.SPEED, "desired_speed": ck.DESIRED, "length": ck.LENGTH, "leader_gap": ck.LEAD_GAP,
+            "leader_speed": ck.LEAD_SPEED, "follower_gap": ck.FOLLOW_GAP, "follower_speed": ck.FOLLOW_SPEED,
+            "left_leader_gap": ck.LEFT_LEAD_GAP, "left_leader_speed": ck.LEFT_LEAD_SPEED,
+            "left_follower_gap": ck.LEFT_FOLLOW_GAP, "left_follower_speed": ck.LEFT_FOLLOW_SPEED,
+            "right_leader_gap": ck.RIGHT_LEAD_GAP, "right_leader_speed": ck.RIGHT_LEAD_SPEED,
+            "right_follower_gap": ck.RIGHT_FOLLOW_GAP, "right_follower_speed": ck.RIGHT_FOLLOW_SPEED,
+            "stop_distance": ck.STOP, "yield_distance": ck.YIELD}
+    names = [f.name for f in fields(TrafficContext)]
+    assert sorted(names) == sorted([*rows, *flags])
+    assert [rows[n] for n in names if n in rows] == list(range(ck.OUTPUT_ROWS))
+    assert [flags[n] for n in names if n in flags] == list(range(ck.FLAG_ROWS))
+    assert names.index("left_available") == ck.LEFT_LEAD_GAP and names.index("right_available") == ck.RIGHT_LEAD_GAP + 1

@@ -79,7 +79,7 @@ class TrafficContext:
         got = _GET_FIELDS(self)
         # the usual case, checked by C-level maps: every field already an array of its kind and length
         if list(map(type, got)) == _ARRAY_TYPES and list(map(_DTYPE, got)) == _KINDS \
-                and list(map(_SHAPE, got)) == [shape] * len(got):
+                and list(map(_NDIM, got)) == _ONES and list(map(len, got)) == [shape[0]] * len(got):
             return got
         out = []
         for a, dtype in zip(got, _KINDS):
@@ -106,7 +106,8 @@ _BOOL, _FLOAT = np.dtype(bool), np.dtype(float)
 _GET_FIELDS = attrgetter(*_FIELD_NAMES)
 _KINDS = [_BOOL if name in _FLAG_FIELDS else _FLOAT for name in _FIELD_NAMES]
 _ARRAY_TYPES = [np.ndarray] * len(_FIELD_NAMES)
-_DTYPE, _SHAPE = attrgetter("dtype"), attrgetter("shape")
+_DTYPE, _NDIM = attrgetter("dtype"), attrgetter("ndim")
+_ONES = [1] * len(_FIELD_NAMES)
 
 
 @dataclass(frozen=True)
