@@ -145,12 +145,14 @@ def _play(runs: list[_Variant], config: RunConfig) -> None:
                 motion.derive([(r.engine, r.offset) for r in after], rows, dt)
             for r in after:
                 r.engine._update_collisions()
-            for r in batch:
-                if r not in after:  # left the shared arrays during this step: the rest of it alone
-                    _finish_alone(r, r in still)
-        for r in live:
-            if r not in batch:
-                r.engine.step()
+            if len(after) != len(batch):
+                for r in batch:
+                    if not r.attached:  # left the shared arrays during this step: the rest of it alone
+                        _finish_alone(r, r in still)
+        if len(batch) != len(live):
+            for r in live:
+                if r not in batch:
+                    r.engine.step()
         if logs:
             for r in live:
                 _log(r)
