@@ -19,8 +19,9 @@ every ``model_interval`` (0.05 s, RK4 on the kinematic single track, far inside
 its stability and accuracy limits at road speeds); between two model steps
 each vehicle moves on with the model's velocity, yaw rate and acceleration
 (second-order extrapolation), so the world still advances every engine step.
-Why: one fleet step costs ~0.3 ms whatever the fleet size, which at 100 Hz
-would dominate a traffic scenario.
+Why: a model step (controller, powertrain, RK4, then the lane tracking) costs
+~40 µs for 20 vehicles, an extrapolated step ~3 µs; at 100 Hz every step a
+model step would be most of a traffic scenario's time.
 ``OverrideControllerValueAction`` values (throttle, brake, steering wheel,
 parking brake, clutch, gear) replace the model's pedals and steering while active.
 
@@ -33,7 +34,8 @@ vehicles that cross a road end.
 Per-vehicle arithmetic (extrapolation, look-ahead geometry, tracking, the
 perception search) runs in compiled loops (:mod:`traffic_kernels`,
 :mod:`context_kernels`): with ~20 vehicles, numpy's per-call overhead was the
-cost, not the arithmetic.
+cost, not the arithmetic (the 20 s cut-in with 20 driver-model vehicles went
+from ~190 to ~45 µs per engine step, trajectories bit-identical).
 """
 
 from __future__ import annotations
