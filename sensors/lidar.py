@@ -172,7 +172,9 @@ class Lidar:
         mat = np.empty(n, dtype=np.int32)
         echo = np.empty(n, dtype=np.float32)
         reflectivity = scene.material_table("reflectivity").astype(np.float32)
-        count = gather_returns(hits.t, hits.material, hits.normal, rays, tables.cast_order, reflectivity,
+        grid = pattern.grid
+        channels, columns = (grid.channels, grid.columns) if grid is not None else (1, n)
+        count = gather_returns(hits.t, hits.material, hits.normal, rays, channels, columns, reflectivity,
                                self.min_range, self.max_range, idx, r, mat, echo)
         idx, r, mat, echo = idx[:count], r[:count], mat[:count], echo[:count]
         keep = self.rng.random(count, dtype=np.float32) >= self.dropout if self.dropout > 0 else None

@@ -21,39 +21,50 @@ from numba import njit
 
 
 @njit(cache=True, error_model="numpy")
-def gather_returns(t, material, normal, rays, order, reflectivity, min_range, max_range,
+def gather_returns(t, material, normal, rays, channels, columns, reflectivity, min_range, max_range,
                    idx_out, r_out, mat_out, echo_out):
     """Returns within [min_range, max_range], in pattern order; how many were written.
 
-    ``order[p]`` is the pattern index of cast-buffer row p.  The cast-order
-    arrays are read once, front to back (the hit arrays are large and were
-    just written: sequential reads stream, a transposing read misses on every
-    row), and each return's range, material and ρ·|n·d| (reflectivity times
-    the incidence cosine) are put at its pattern index of the (length-N)
-    outputs; a second, sequential pass packs them in pattern order.
+    The cast buffer is ring-major (row r·columns + c holds pattern ray
+    c·channels + r; ``channels`` = 1 when both orders are the same).  It is
+    read in tiles of 16 columns: 16 consecutive rows of each ring, so reads
+    stream and the tile's returns, put in pattern order in a small buffer,
+    are packed in order — a plain transposing read misses the cache on every
+    ring.  Each return gets its pattern index, range, material and ρ·|n·d|
+    (reflectivity times the incidence cosine).
     """
     lo = np.float32(min_range)
     hi = np.float32(max_range)
-    n = len(order)
-    flag = np.zeros(n, dtype=np.bool_)
-    for p in range(n):
-        ti = t[p]
-        if ti >= lo and ti <= hi:
-            i = order[p]
-            m = material[p]
-            dot = normal[p, 0] * rays[p, 3] + normal[p, 1] * rays[p, 4] + normal[p, 2] * rays[p, 5]
-            flag[i] = True
-            r_out[i] = ti
-            mat_out[i] = m
-            echo_out[i] = reflectivity[m] * abs(dot)
+    tile = 16
+    flag = np.zeros(tile * channels, dtype=np.bool_)
+    tr = np.empty(tile * channels, dtype=np.float32)
+    tm = np.empty(tile * channels, dtype=np.int32)
+    te = np.empty(tile * channels, dtype=np.float32)
     count = 0
-    for i in range(n):
-        if flag[i]:
-            idx_out[count] = i
-            r_out[count] = r_out[i]
-            mat_out[count] = mat_out[i]
-            echo_out[count] = echo_out[i]
-            count += 1
+    for c0 in range(0, columns, tile):
+        width = min(tile, columns - c0)
+        for r in range(channels):
+            base = r * columns + c0
+            for dc in range(width):
+                p = base + dc
+                j = dc * channels + r                               # pattern index − c0·channels
+                ti = t[p]
+                if ti >= lo and ti <= hi:
+                    m = material[p]
+                    dot = normal[p, 0] * rays[p, 3] + normal[p, 1] * rays[p, 4] + normal[p, 2] * rays[p, 5]
+                    flag[j] = True
+                    tr[j] = ti
+                    tm[j] = m
+                    te[j] = reflectivity[m] * abs(dot)
+                else:
+                    flag[j] = False
+        for j in range(width * channels):
+            if flag[j]:
+                idx_out[count] = c0 * channels + j
+                r_out[count] = tr[j]
+                mat_out[count] = tm[j]
+                echo_out[count] = te[j]
+                count += 1
     return count
 
 
@@ -226,3 +237,4 @@ def box_windows(rotation, centre, half, world_to_sensor, origin, max_range, marg
         hi[k] = mid + rel_hi + margin
         el_lo[k] = math.atan2(z_lo, rho_min if z_lo < 0.0 else rho_max) - margin
         el_hi[k] = math.atan2(z_hi, rho_min if z_hi > 0.0 else rho_max) + margin
+

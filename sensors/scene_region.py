@@ -133,35 +133,3 @@ def _z_range(vertices: np.ndarray) -> tuple[float, float]:
     z = vertices[:, 2]
     return (float(z.min()), float(z.max()))
 
-
-def reaching_span(dz: np.ndarray, z_range: tuple[float, float], origin_z: tuple[float, float], reach: float
-                  ) -> tuple[int, int]:
-    """[a, b): the rays outside it cannot meet the slab z_range within ``reach`` (exact, conservative).
-
-    Why: open3d charges every ray of a ``cast_rays`` call, a miss too, so rays
-    that provably hit nothing are better not cast.  A ray o + t·d stays above
-    the highest vertex for t ∈ [0, R] when min(o_z, o_z + R·d_z) > z_max (and
-    below the lowest when the max is < z_min); with every origin's z in
-    ``origin_z`` = [lo, hi] that is one comparison of d_z per ray.  A slack of
-    1 mm + 10⁻⁵·R covers Embree's float32 arithmetic.  Rays of a spinning
-    lidar cast ring by ring, or of a camera row by row, put those rays at the
-    ends of the buffer, so the rest is one contiguous slice (no gather).
-    """
-    n = len(dz)
-    z_lo, z_hi = z_range
-    if n == 0 or not np.isfinite(reach) or z_lo > z_hi:
-        return (0, 0) if z_lo > z_hi else (0, n)
-    slack = 1e-3 + 1e-5 * reach
-    o_lo, o_hi = origin_z
-    mask = None
-    if o_lo > z_hi + slack:                               # every origin above the scene: rays must descend enough
-        mask = dz <= (z_hi + slack - o_lo) / reach
-    elif o_hi < z_lo - slack:                             # every origin below it (under a bridge deck, say)
-        mask = dz >= (z_lo - slack - o_hi) / reach
-    if mask is None:
-        return 0, n
-    first = int(np.argmax(mask))
-    if not mask[first]:
-        return 0, 0
-    last = n - int(np.argmax(mask[::-1]))
-    return first, last

@@ -7,7 +7,7 @@ origin height lies in [o_lo, o_hi], for a scene whose vertices lie in the
 height band [z_lo, z_hi]:
 
 - if it stays above z_hi (or below z_lo) for t ∈ [0, R], it hits nothing
-  within the range R (``scene_region.reaching_span``): it is not cast;
+  within the range R (``reaching_span``): it is not cast;
 - if it descends, it is below z_lo for t > (o_hi − z_lo)/(−d_z), so any hit
   it has lies within that distance; when that is at most r, a region exact
   for hits within r gives the same first hit (``scene_region``).
@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import open3d as o3d
 
-from sensors.scene_region import Region, reaching_span
+from numba import njit
+
+from sensors.scene_region import Region
 
 if TYPE_CHECKING:
     from sensors.scene import StaticWorld
@@ -37,15 +39,64 @@ NEAR_WORTH = 0.2
 
 
 def near_block(dz: np.ndarray, z_lo: float, origin_top: float, reach: float) -> tuple[int, int]:
-    """[p, q): the longest prefix or suffix of rays that leave the height band below within ``reach``."""
+    """[p, q): the longer of the leading and trailing runs of rays that leave the height band below
+    within ``reach`` (descend by more than origin_top − z_lo, plus slack, over ``reach``)."""
     n = len(dz)
     drop = origin_top - z_lo + 1e-3 + 1e-5 * reach
     if n == 0 or drop <= 0.0 or not np.isfinite(reach):
         return 0, 0
-    steep = dz <= -drop / reach
-    head = n if steep.all() else int(np.argmin(steep))
-    tail = n if steep.all() else int(np.argmin(steep[::-1]))
+    head, tail = end_runs(dz, -drop / reach, True)
     return (0, head) if head >= tail else (n - tail, n)
+
+
+def reaching_span(dz: np.ndarray, z_range: tuple[float, float], origin_z: tuple[float, float], reach: float
+                  ) -> tuple[int, int]:
+    """[a, b): the rays outside it cannot meet the slab z_range within ``reach`` (exact, conservative).
+
+    A ray o + t·d stays above the highest vertex for t ∈ [0, R] when
+    min(o_z, o_z + R·d_z) > z_max (and below the lowest when the max is
+    < z_min); with every origin's z in ``origin_z`` = [lo, hi] that is one
+    comparison of d_z per ray.  A slack of 1 mm + 10⁻⁵·R covers Embree's
+    float32 arithmetic.  Only the runs of such rays at the two ends of the
+    buffer are cut off (they are where a ring-major sweep or a camera puts
+    them), so the rest is one contiguous slice.
+    """
+    n = len(dz)
+    z_lo, z_hi = z_range
+    if z_lo > z_hi:
+        return 0, 0                                       # an empty scene: every ray misses
+    if n == 0 or not np.isfinite(reach):
+        return 0, n
+    slack = 1e-3 + 1e-5 * reach
+    o_lo, o_hi = origin_z
+    if o_lo > z_hi + slack:                               # every origin above the scene: rays must descend enough
+        head, tail = end_runs(dz, (z_hi + slack - o_lo) / reach, False)   # runs of rays that stay above
+    elif o_hi < z_lo - slack:                             # every origin below it (under a bridge deck, say)
+        head, tail = end_runs(dz, (z_lo - slack - o_hi) / reach, True)
+    else:
+        return 0, n
+    if head == n:
+        return 0, 0
+    return head, n - tail
+
+
+@njit(cache=True)
+def end_runs(values, threshold, below):
+    """(head, tail): how many leading and trailing values are ≤ ``threshold`` (> when not ``below``...).
+
+    ``below``: count values ≤ threshold; otherwise values > threshold.  Scans
+    only as far as the runs go, so its cost is the length of the runs.
+    """
+    n = len(values)
+    head = 0
+    while head < n and ((values[head] <= threshold) if below else (values[head] > threshold)):
+        head += 1
+    if head == n:
+        return n, n
+    tail = 0
+    while tail < n and ((values[n - 1 - tail] <= threshold) if below else (values[n - 1 - tail] > threshold)):
+        tail += 1
+    return head, tail
 
 
 def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float,

@@ -165,7 +165,7 @@ def test_rays_that_cannot_reach_the_ground_are_not_cast_and_steep_ones_use_a_nea
     np.testing.assert_array_equal(t[within], full["t_hit"][within])
     np.testing.assert_array_equal(normal[within], full["primitive_normals"][within])
     assert np.all(~(t[~within] <= reach))
-    from sensors.scene_region import reaching_span
+    from sensors.static_cast import reaching_span
     a, b = reaching_span(rays[:, 5], road.region(origin, reach).z_range, (origin[2], origin[2]), reach)
     assert a > 0.2 * len(rays) and b == len(rays)                     # the rising rays were skipped
     assert math.isinf(float(t[: a].min()))
