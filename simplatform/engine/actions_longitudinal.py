@@ -6,7 +6,11 @@ target (delta or factor) with ``continuous=true`` keeps tracking the
 reference entity after the transition and never ends by itself.
 SpeedProfileAction (1.2): consecutive linear segments to each entry's speed,
 over the entry's ``time`` or, without one, at the DynamicConstraints
-acceleration.  LongitudinalDistanceAction: holds a distance or time gap
+acceleration.  With ``followingMode="position"`` that profile is the speed
+(the standard: follow the target "exactly by ignoring the dynamic
+constraints"); with ``"follow"`` it is the reference of a jerk-limited speed
+controller that keeps the DynamicConstraints (acceleration, deceleration,
+their rates, maxSpeed), so the actor lags a profile it cannot drive.  LongitudinalDistanceAction: holds a distance or time gap
 behind (``trailingReferencedEntity``) or ahead of the reference entity with a
 P-controller on gap and speed, bounded by DynamicConstraints (or the
 vehicle's Performance), like esmini's implementation.
@@ -15,6 +19,7 @@ vehicle's Performance), like esmini's implementation.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from simplatform.engine.dynamics import Transition
 
@@ -95,10 +100,20 @@ class SpeedProfileRunner(_PerActor):
         dc = el.dynamic_constraints
         self.max_acc = (dc.max_acceleration if dc and dc.max_acceleration else float(t.max_acceleration[self.i]))
         self.max_dec = (dc.max_deceleration if dc and dc.max_deceleration else float(t.max_deceleration[self.i]))
+        self.follow = str(el.following_mode) == "follow"
+        self.tracker = SpeedTracker.from_constraints(dc, self.max_acc, self.max_dec, self._along_acceleration()) \
+            if self.follow else None
         self.entries = list(el.speed_profile_entries)
         self.k = -1
-        self._next(float(t.speed[self.i]))
+        self.reference = float(t.speed[self.i])
+        self._next(self.reference)
         return False
+
+    def _along_acceleration(self) -> float:
+        """The actor's acceleration along its heading when the action starts (the jerk limit starts there)."""
+        t, i = self.engine.table, self.i
+        h = float(t.heading[i])
+        return float(t.ax[i]) * math.cos(h) + float(t.ay[i]) * math.sin(h)
 
     def _next(self, v0: float) -> None:
         self.k += 1
@@ -116,20 +131,104 @@ class SpeedProfileRunner(_PerActor):
             self.transition = Transition.create("linear", "rate", rate, v0, target)
         self.progress = 0.0
 
-    def step(self, dt: float) -> bool:
-        t = self.engine.table
+    def _advance_reference(self, dt: float) -> bool:
+        """Move the profile ``dt`` on; True when its last entry is reached."""
         carry = dt
         while self.transition is not None:
             tr = self.transition
             remaining = tr.extent - self.progress
             if carry < remaining - 1e-12:
                 self.progress += carry
-                t.speed[self.i] = tr.value_at(self.progress)
+                self.reference = tr.value_at(self.progress)
                 return False
             carry -= max(remaining, 0.0)
-            t.speed[self.i] = tr.target
+            self.reference = tr.target
             self._next(tr.target)
         return True
+
+    def step(self, dt: float) -> bool:
+        t = self.engine.table
+        if self.tracker is None:
+            done = self._advance_reference(dt)
+            t.speed[self.i] = self.reference
+            return done
+        return self._follow_step(dt)
+
+    def _follow_step(self, dt: float) -> bool:
+        """``follow``: a timed entry is a ramp of the reference over its time; an untimed entry is a
+        target the controller drives to (within the constraints) before the next entry starts."""
+        t = self.engine.table
+        tr = self.transition
+        if tr is not None and tr.dimension == "time":
+            self.progress += dt
+            self.reference = tr.value_at(min(self.progress, tr.extent))
+            if self.progress >= tr.extent - 1e-12:
+                self._next(tr.target)
+        elif tr is not None:
+            self.reference = tr.target
+        v, settled = self.tracker.step(float(t.speed[self.i]), self.reference, dt)
+        t.speed[self.i] = v
+        if tr is not None and tr.dimension != "time" and settled:
+            self._next(tr.target)
+        return self.transition is None and settled
+
+
+@dataclass
+class SpeedTracker:
+    """Jerk-limited speed control towards a moving reference (SpeedProfileAction ``follow``).
+
+    The commanded acceleration closes the speed error within one step, bounded by
+    the maximum acceleration/deceleration, and by √(2·r·|Δv|) — the largest
+    acceleration that the rate limit r can still bring back to zero before the
+    speed reaches the reference, so the speed does not overshoot — and it moves
+    from the previous acceleration at most by maxAccelerationRate (rising) or
+    maxDecelerationRate (falling) per second (OpenSCENARIO 1.2 DynamicConstraints).
+    Without rates the acceleration may jump (a rate of infinity).  The step that lands on the
+    reference takes the exact remaining change, so its jerk may exceed the rate by a fraction
+    of one step's change (the price of landing exactly instead of oscillating around it).
+    """
+
+    max_acc: float
+    max_dec: float
+    acc_rate: float = math.inf
+    dec_rate: float = math.inf
+    max_speed: float = math.inf
+    acc: float = 0.0
+
+    @classmethod
+    def from_constraints(cls, dc, max_acc: float, max_dec: float, acc: float) -> "SpeedTracker":
+        def given(name: str) -> float:
+            value = getattr(dc, name, None) if dc is not None else None
+            return float(value) if value else math.inf
+
+        return cls(abs(max_acc), abs(max_dec), given("max_acceleration_rate"), given("max_deceleration_rate"),
+                   given("max_speed"), acc if math.isfinite(acc) else 0.0)
+
+    def step(self, v: float, reference: float, dt: float) -> tuple[float, bool]:
+        """(new speed, whether the speed has settled on the reference)."""
+        target = min(reference, self.max_speed)
+        error = target - v
+        wanted = min(max(error / dt, -self.max_dec), self.max_acc)
+        if error > 0.0 and math.isfinite(self.dec_rate):  # accelerating: must be able to ease off in time
+            wanted = min(wanted, _easing_bound(error, self.dec_rate * dt, dt))
+        elif error < 0.0 and math.isfinite(self.acc_rate):  # braking: must be able to release in time
+            wanted = max(wanted, -_easing_bound(-error, self.acc_rate * dt, dt))
+        acc = min(max(wanted, self.acc - self.dec_rate * dt), self.acc + self.acc_rate * dt)
+        v_new = v + acc * dt
+        if (v_new - target) * error > 0.0 or abs(v_new - target) < 1e-12:  # this step reaches the reference
+            v_new, acc = target, error / dt
+        self.acc = acc
+        settled = v_new == target and abs(acc) <= max(self.acc_rate, self.dec_rate) * dt
+        if settled:
+            self.acc = 0.0
+        return v_new, settled
+
+
+def _easing_bound(error: float, step: float, dt: float) -> float:
+    """The largest acceleration ``a`` whose ramp down to zero in decrements of ``step`` per step
+    still fits in the speed ``error``: dt·(a²/(2·step) + a/2) ≤ error (the discrete form of
+    a ≤ √(2·rate·error))."""
+    return step * (-0.5 + math.sqrt(0.25 + 2.0 * error / (step * dt)))
 
 
 class LongitudinalDistanceRunner(_PerActor):
