@@ -28,7 +28,6 @@ Preset numbers come from the manufacturers' datasheets / user manuals:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -95,7 +94,7 @@ class GridLayout:
     ring (ring-major), so that rings that cannot reach the ground within range
     form one block at the end of the ray buffer and consecutive rays are
     neighbours in space, and it reads the actor candidates of a box off the
-    grid as a block of columns × rings.
+    grid as a block of columns × rings (``lidar_kernels.grid_pairs``).
     """
 
     columns: int
@@ -105,32 +104,6 @@ class GridLayout:
     full_circle: bool
     elevations: np.ndarray
     """(channels,) float64 elevation of each ring as the float32 directions give it."""
-
-    def column_mask(self, lo: float, hi: float) -> np.ndarray:
-        """Columns whose azimuth may lie in [lo, hi] (radians, hi ≥ lo), one column of slack each side."""
-        c = self.columns
-        mask = np.zeros(c, dtype=bool)
-        if hi - lo >= 2 * np.pi:
-            mask[:] = True
-            return mask
-        two_pi = 2 * np.pi
-        for shift in ((0.0,) if self.full_circle else (-two_pi, 0.0, two_pi)):
-            first = math.floor((self.azimuth0 - (hi + shift)) / self.step) - 1
-            last = math.ceil((self.azimuth0 - (lo + shift)) / self.step) + 1
-            if self.full_circle:
-                if last - first + 1 >= c:
-                    mask[:] = True
-                else:
-                    mask[np.arange(first, last + 1) % c] = True
-            else:
-                mask[max(first, 0):min(last, c - 1) + 1] = True
-        return mask
-
-    def ring_range(self, el_lo: float, el_hi: float) -> tuple[int, int]:
-        """[r0, r1): rings whose elevation may lie in [el_lo, el_hi], one ring of slack each side."""
-        r0 = int(np.searchsorted(self.elevations, el_lo, side="left")) - 1
-        r1 = int(np.searchsorted(self.elevations, el_hi, side="right")) + 1
-        return max(r0, 0), min(r1, self.channels)
 
 
 @dataclass(frozen=True)
