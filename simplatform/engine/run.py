@@ -165,6 +165,8 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
     engine, backend, road = _engine_and_backend(scenario, road, config)
     scenario_id = spec.scenario_id or Path(spec.path).stem
     csv, mcap, artifacts = open_logs(config, scenario_id)
+    if mcap is not None and road is not None:
+        mcap.set_road(road)  # the lane lines of the Foxglove scene (/scene/road)
     stack = config.stack
     error = ""
     try:

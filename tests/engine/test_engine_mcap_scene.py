@@ -127,3 +127,16 @@ def test_road_lane_lines_are_written_once_at_t0_on_a_latched_channel(tmp_path):
         summary = make_reader(f).get_summary()
     channel = next(c for c in summary.channels.values() if c.topic == "/scene/road")
     assert "durability: 1" in channel.metadata["offered_qos_profiles"]  # transient_local: latched
+
+
+def test_simplatform_run_record_writes_the_road_lines_too(tmp_path):
+    """``run_scenario(record=True)`` (what ``simplatform run --record`` calls) hands the road network to the
+    recorder, so the file has the latched lane lines beside the per-step entity markers."""
+    path = scenarios.cut_in(tmp_path)
+    run_scenario(path, RunConfig(out_dir=tmp_path / "out", record=True, max_time=0.5))
+    mcap_file = next((tmp_path / "out").rglob("*.mcap"))
+    road = _messages(mcap_file, "/scene/road")
+    assert len(road) == 1
+    strips = [m for m in road[0].ros_msg.markers if m.type == LINE_STRIP]
+    assert strips and all(m.header.frame_id == "map" for m in strips)
+    assert len(_messages(mcap_file, "/scene/entities")) == len(_messages(mcap_file, "/clock"))
