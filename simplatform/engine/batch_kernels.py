@@ -26,9 +26,16 @@ import math
 import numba
 import numpy as np
 
-from simplatform.engine.entities import _STATE_COLUMNS
-
-F_COLUMNS = _STATE_COLUMNS + ("prev_speed", "prev_heading")
+F_COLUMNS = (
+    "x", "y", "z", "heading", "pitch", "roll", "speed", "vx", "vy", "ax", "ay", "yaw_rate",
+    "length", "width", "height", "bbox_center_x", "bbox_center_y", "bbox_center_z",
+    "wheel_angle", "wheel_rot", "odometer", "lane_s", "lane_offset", "road_t", "max_speed",
+    "max_acceleration", "max_deceleration", "wheelbase", "prev_speed", "prev_heading",
+)
+"""The entity table's float columns (and the controller's previous speed and heading), spelled
+out here rather than imported: the row numbers below are compiled into the cached loops, and
+numba's cache notices a change of this file only (numba issue #1833).  A table column missing
+here is simply not shared; a name here the table lacks fails when the batch starts."""
 _C = {name: k for k, name in enumerate(F_COLUMNS)}
 X, Y, Z, HEADING, PITCH, ROLL = (_C[n] for n in ("x", "y", "z", "heading", "pitch", "roll"))
 SPEED, VX, VY, AX, AY, YAW_RATE = (_C[n] for n in ("speed", "vx", "vy", "ax", "ay", "yaw_rate"))

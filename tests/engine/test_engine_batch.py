@@ -115,3 +115,12 @@ def test_bad_variant_and_unbatchable_config(tmp_path):
         run_variants(path, [{}, {}], RunConfig(), scenario_ids=["one"])
     assert run_variants(path, [], RunConfig()) == []
     assert xosc  # the scenario files are written with scenariogeneration
+
+
+def test_shared_table_covers_every_float_column():
+    # the batch shares the columns batch_kernels spells out; a table column added without it would
+    # stay per engine (still correct) but the compiled loops' row numbers must stay the table's
+    from simplatform.engine.batch_kernels import F_COLUMNS
+    from simplatform.engine.entities import _STATE_COLUMNS
+
+    assert F_COLUMNS == _STATE_COLUMNS + ("prev_speed", "prev_heading")
