@@ -171,3 +171,22 @@ def test_rays_that_cannot_reach_the_ground_are_not_cast_and_steep_ones_use_a_nea
     assert math.isinf(float(t[: a].min()))
     near = [r for r in road._regions._regions if r.radius < reach]
     assert near and near[0].triangle_count < road.region(origin, reach).triangle_count   # steep rays: a near crop
+
+
+def test_lidar_sees_mesh_actors_beside_box_actors():
+    """An actor given as a mesh goes through the mesh BVH; the boxes stay analytic; both are labelled."""
+    from sensors.scene import ActorMesh
+
+    unit = o3d.geometry.TriangleMesh.create_box(4.5, 1.8, 1.5)
+    unit.translate([-0.85, -0.9, 0.0])                     # the entity's BoundingBox, as a mesh
+    mesh = ActorMesh(np.asarray(unit.vertices), np.asarray(unit.triangles))
+    snap = snapshot(entity("ego", ego=True), entity("boxed", x=12.0, y=3.0), entity("meshed", x=-10.0, y=-3.0))
+    lidar = Lidar(SensorConfig(name="l", type="lidar", preset="VLP-16", mount=MountPose(z=1.8),
+                               parameters={"labels": True, "range_noise_m": 0.0}))
+    with_mesh = lidar.sense(snap, SensorScene(static_world_for(None), snap, actor_meshes={"meshed": mesh}))
+    as_boxes = Lidar(lidar.config).sense(snap, SensorScene(static_world_for(None), snap))
+    for cloud in (with_mesh, as_boxes):
+        assert np.sum(cloud.labels["actor"] == 1) > 20 and np.sum(cloud.labels["actor"] == 2) > 20
+    assert with_mesh.width == as_boxes.width                # the same surface, drawn two ways
+    np.testing.assert_allclose(np.sort(np.linalg.norm(with_mesh.xyz(), axis=1)),
+                               np.sort(np.linalg.norm(as_boxes.xyz(), axis=1)), atol=1e-4)
