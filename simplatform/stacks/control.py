@@ -25,8 +25,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from .inputs import EgoState
 from .parameters import StackParameters
 from .route import RoutePath
@@ -49,18 +47,21 @@ class PurePursuit:
         p = self.p
         # the path offset moves towards the planner's lane at the lane-change rate
         rate = 3.5 / max(p.lane_change_duration, 0.1)
-        self.offset += float(np.clip(target_offset - self.offset, -rate * dt, rate * dt))
+        self.offset += _clip(target_offset - self.offset, -rate * dt, rate * dt)
         # the ego moved at most speed·dt since the last projection: a short window of segments suffices
-        f = route.project(np.array([[ego.x, ego.y]]), s_hint=self._s, window=10.0 + 2.0 * abs(ego.speed) * dt)
-        self._s = float(f.s[0])
-        lookahead = float(np.clip(p.lookahead_min + p.lookahead_gain * max(ego.speed, 0.0), p.lookahead_min,
-                                  p.lookahead_max))
+        self._s, _, _ = route.project_point(ego.x, ego.y, s_hint=self._s, window=10.0 + 2.0 * abs(ego.speed) * dt)
+        lookahead = _clip(p.lookahead_min + p.lookahead_gain * max(ego.speed, 0.0), p.lookahead_min, p.lookahead_max)
         gx, gy, _ = route.pose_at(self._s + lookahead, self.offset)
         dx, dy = float(gx) - ego.x, float(gy) - ego.y
         alpha = math.atan2(dy, dx) - ego.heading
         dist = max(math.hypot(dx, dy), 1e-3)
         delta = math.atan2(2.0 * p.wheelbase * math.sin(alpha), dist)
-        return float(np.clip(delta, -p.max_steer, p.max_steer))
+        return _clip(delta, -p.max_steer, p.max_steer)
+
+
+def _clip(value: float, low: float, high: float) -> float:
+    """``float(np.clip(value, low, high))`` for one number, without numpy's per-call overhead."""
+    return float(min(max(value, low), high))
 
 
 class SpeedController:
@@ -77,16 +78,16 @@ class SpeedController:
         if self.v_ref is None:
             self.v_ref = v
         self.v_ref = max(0.0, self.v_ref + planned_accel * dt)
-        self.v_ref = float(np.clip(self.v_ref, v - 1.5, v + 1.5))   # anti-windup of the reference
+        self.v_ref = _clip(self.v_ref, v - 1.5, v + 1.5)   # anti-windup of the reference
         error = self.v_ref - v
-        self.integral = float(np.clip(self.integral + error * dt, -2.0, 2.0))
+        self.integral = _clip(self.integral + error * dt, -2.0, 2.0)
         accel = planned_accel + p.speed_kp * error + p.speed_ki * self.integral
         if emergency:
             accel = planned_accel
         else:
-            accel = float(np.clip(accel, -p.max_decel, p.max_accel))
+            accel = _clip(accel, -p.max_decel, p.max_accel)
             step = p.max_jerk * dt
-            accel = float(np.clip(accel, self.last_accel - step, self.last_accel + step))
+            accel = _clip(accel, self.last_accel - step, self.last_accel + step)
         if v <= 0.05 and planned_accel <= 0.0:  # hold at standstill
             self.v_ref, self.integral, self.last_accel = 0.0, 0.0, 0.0
             return 0.0, p.max_decel

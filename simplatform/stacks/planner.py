@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -71,6 +72,14 @@ class Scene:
     half_along: np.ndarray
     half_across: np.ndarray
     categories: tuple[str, ...]
+
+
+@lru_cache(maxsize=8)
+def _horizon_times(horizon: float) -> np.ndarray:
+    """The nine prediction instants over the crossing horizon (read-only: shared between cycles)."""
+    times = np.linspace(0.0, horizon, 9)
+    times.flags.writeable = False
+    return times
 
 
 def idm(p: StackParameters, v: float, v0: float, gap: float = math.inf, v_lead: float = 0.0) -> float:
@@ -141,8 +150,7 @@ class Planner:
         """One cycle; ``v2x`` is the stack's :class:`~.v2x.V2XAwareness` (a plain list of
         ``inputs.Warning`` only lowers the desired speed, the first baseline's behaviour)."""
         p = self.p
-        fe = route.project(np.array([[ego.x, ego.y]]), s_hint=self._s)
-        s_ego, d_ego = float(fe.s[0]), float(fe.d[0])
+        s_ego, d_ego, _ = route.project_point(ego.x, ego.y, s_hint=self._s)
         self._s = s_ego
         v = max(ego.speed, 0.0)
         s_front, s_rear = s_ego + p.front_length, s_ego - p.rear_length
@@ -229,7 +237,7 @@ class Planner:
         out = []
         if len(sc.s) == 0:
             return out
-        times = np.linspace(0.0, self.p.crossing_horizon, 9)
+        times = _horizon_times(self.p.crossing_horizon)
         d_future = sc.d[:, None] + sc.vd[:, None] * times[None, :]
         hits = np.abs(d_future - d_ego) < (corridor + sc.half_across)[:, None]
         crossing = np.abs(sc.vd) > 0.3

@@ -8,10 +8,19 @@ decision of the planner is taken in the Frenet frame of this polyline
 in a Frenét frame", ICRA 2010): ``s`` along the route, ``d`` to its left.
 Projection is vectorised over points and done against a window of segments
 around a hint, so a 10 km route costs the same per step as a 100 m one.
+
+Per-step cost: the controller and the planner ask about one point (the ego)
+several times per step, so ``project_point``, ``pose_at`` for a scalar, the
+attribute queries and the curve speed take scalar paths (``bisect`` on the
+arc lengths, the window's arithmetic as a handful of whole-array operations,
+per-vertex curvature computed once per route).  They evaluate the same
+floating-point expressions in the same order as the array paths, so the
+results are bit for bit the same (``tests/stacks``).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,26 +62,41 @@ class RoutePath:
         self.lanes_left = attr(lanes_left, 0.0)
         self.lanes_right = attr(lanes_right, 0.0)
         self.lane_width = attr(lane_width, 3.5)
+        # scalar-path tables: arc lengths as a list (bisect), coordinates as contiguous columns
+        self._cum = self.cumulative.tolist()
+        self._px, self._py = np.ascontiguousarray(self.points[:, 0]), np.ascontiguousarray(self.points[:, 1])
+        self._tx, self._ty = np.ascontiguousarray(self.tangent[:, 0]), np.ascontiguousarray(self.tangent[:, 1])
+        self._attributes = {name: getattr(self, name).tolist()
+                            for name in ("speed_limit", "lanes_left", "lanes_right", "lane_width")}
+        # discrete curvature at each interior vertex v (between segments v-1 and v), for curvature_speed
+        if len(self.seg_heading) >= 2:
+            turn = np.angle(np.exp(1j * np.diff(self.seg_heading)))
+            self._kappa = np.abs(turn) / (0.5 * (self.seg_len[:-1] + self.seg_len[1:]))
+        else:
+            self._kappa = np.zeros(0)
 
     @property
     def length(self) -> float:
         return float(self.cumulative[-1])
 
     def project(self, xy: np.ndarray, s_hint: float | None = None, window: float = 150.0) -> Frenet:
-        """Frenet coordinates of (N, 2) world points; beyond either end ``s`` extrapolates linearly."""
+        """Frenet coordinates of (N, 2) world points; beyond either end ``s`` extrapolates linearly.
+
+        With ``s_hint`` only the segments within ``window`` of it are searched (at least the last
+        one, for a hint more than ``window`` past the goal)."""
         p = np.atleast_2d(np.asarray(xy, dtype=float))
         lo, hi = 0, len(self.seg_len)
         if s_hint is not None:
-            lo = max(0, int(np.searchsorted(self.cumulative, s_hint - window)) - 1)
-            hi = min(len(self.seg_len), int(np.searchsorted(self.cumulative, s_hint + window)) + 1)
-        a = self.points[lo:hi]
-        t = self.tangent[lo:hi]
-        rel = p[:, None, :] - a[None, :, :]                                  # (N, K, 2)
-        along = np.einsum("nkj,kj->nk", rel, t)
-        u = np.clip(along, 0.0, self.seg_len[lo:hi][None, :])
-        foot = a[None] + u[..., None] * t[None]
-        dist2 = np.sum((p[:, None, :] - foot) ** 2, axis=2)
-        k = np.argmin(dist2, axis=1)
+            lo = min(max(0, bisect_left(self._cum, s_hint - window) - 1), len(self.seg_len) - 1)
+            hi = max(min(len(self.seg_len), bisect_left(self._cum, s_hint + window) + 1), lo + 1)
+        px, py = p[:, 0:1], p[:, 1:2]                                        # (N, 1) against (K,) segments
+        ax, ay = self._px[lo:hi], self._py[lo:hi]
+        tx, ty = self._tx[lo:hi], self._ty[lo:hi]
+        along = (px - ax) * tx + (py - ay) * ty                              # (N, K)
+        u = np.minimum(np.maximum(along, 0.0), self.seg_len[lo:hi])
+        dx = px - (ax + u * tx)
+        dy = py - (ay + u * ty)
+        k = np.argmin(dx * dx + dy * dy, axis=1)
         rows = np.arange(len(p))
         seg = lo + k
         along_k = along[rows, k]
@@ -85,8 +109,36 @@ class RoutePath:
         d = tk[:, 0] * relk[:, 1] - tk[:, 1] * relk[:, 0]
         return Frenet(self.cumulative[seg] + u_k, d, self.seg_heading[seg])
 
+    def project_point(self, x: float, y: float, s_hint: float | None = None,
+                      window: float = 150.0) -> tuple[float, float, float]:
+        """``project`` of the one point (x, y): (s, d, heading) as floats, bit for bit the same."""
+        n_seg = len(self.seg_len)
+        lo, hi = 0, n_seg
+        if s_hint is not None:
+            lo = min(max(0, bisect_left(self._cum, s_hint - window) - 1), n_seg - 1)
+            hi = max(min(n_seg, bisect_left(self._cum, s_hint + window) + 1), lo + 1)
+        ax, ay = self._px[lo:hi], self._py[lo:hi]
+        tx, ty = self._tx[lo:hi], self._ty[lo:hi]
+        along = (x - ax) * tx + (y - ay) * ty
+        u = np.minimum(np.maximum(along, 0.0), self.seg_len[lo:hi])
+        dx = x - (ax + u * tx)
+        dy = y - (ay + u * ty)
+        k = int(np.argmin(dx * dx + dy * dy))
+        seg = lo + k
+        along_k = float(along[k])
+        if (seg == 0 and along_k < 0) or (seg == n_seg - 1 and along_k > float(self.seg_len[-1])):
+            u_k = along_k      # beyond the ends the frame extends straight
+        else:
+            u_k = float(u[k])
+        t0, t1 = float(self._tx[seg]), float(self._ty[seg])
+        d = t0 * (y - float(self._py[seg])) - t1 * (x - float(self._px[seg]))
+        return self._cum[seg] + u_k, d, float(self.seg_heading[seg])
+
     def pose_at(self, s: np.ndarray | float, d: np.ndarray | float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """World (x, y, heading) at arc length ``s`` and offset ``d`` (clamped to the route's ends for s)."""
+        """World (x, y, heading) at arc length ``s`` and offset ``d`` (clamped to the route's ends for s);
+        floats for a float ``s`` and ``d``."""
+        if isinstance(s, (float, int)) and isinstance(d, (float, int)):
+            return self._pose_at_scalar(float(s), float(d))
         s_arr = np.clip(np.asarray(s, dtype=float), 0.0, self.length)
         seg = np.clip(np.searchsorted(self.cumulative, s_arr, side="right") - 1, 0, len(self.seg_len) - 1)
         u = s_arr - self.cumulative[seg]
@@ -97,32 +149,41 @@ class RoutePath:
         y = base[..., 1] + t[..., 0] * d_arr
         return x, y, self.seg_heading[seg]
 
+    def _pose_at_scalar(self, s: float, d: float) -> tuple[float, float, float]:
+        cum = self._cum
+        s = min(max(s, 0.0), cum[-1])
+        seg = min(max(bisect_right(cum, s) - 1, 0), len(cum) - 2)
+        u = s - cum[seg]
+        t0, t1 = float(self._tx[seg]), float(self._ty[seg])
+        bx = float(self._px[seg]) + u * t0
+        by = float(self._py[seg]) + u * t1
+        return bx - t1 * d, by + t0 * d, float(self.seg_heading[seg])
+
     def attribute_at(self, name: str, s: float) -> float:
         """A per-vertex attribute (``speed_limit``, ``lanes_left``, ...) at the vertex at or before ``s``."""
-        values = getattr(self, name)
-        i = int(np.clip(np.searchsorted(self.cumulative, s, side="right") - 1, 0, len(values) - 1))
+        values = self._attributes[name]
+        i = min(max(bisect_right(self._cum, s) - 1, 0), len(values) - 1)
         return float(values[i])
 
     def attribute_min(self, name: str, s0: float, s1: float) -> float:
         """The smallest value of an attribute over the vertices in [s0, s1] (and the one at s0)."""
-        values = getattr(self, name)
-        i0 = int(np.clip(np.searchsorted(self.cumulative, s0, side="right") - 1, 0, len(values) - 1))
-        i1 = int(np.clip(np.searchsorted(self.cumulative, s1, side="right"), i0 + 1, len(values)))
-        return float(np.min(values[i0:i1]))
+        values = self._attributes[name]
+        i0 = min(max(bisect_right(self._cum, s0) - 1, 0), len(values) - 1)
+        i1 = min(max(bisect_right(self._cum, s1), i0 + 1), len(values))
+        return float(min(values[i0:i1]))
 
     def curvature_speed(self, s0: float, s1: float, lateral_accel: float) -> float:
         """The highest speed that keeps |κ| v² <= ``lateral_accel`` over [s0, s1].
 
         Curvature per vertex is the turning angle over the mean adjacent
-        segment length (the discrete curvature of a polyline).
+        segment length (the discrete curvature of a polyline), computed once
+        per route.
         """
         if len(self.seg_heading) < 2:
             return np.inf
-        i0 = max(0, int(np.searchsorted(self.cumulative, s0)) - 1)
-        i1 = min(len(self.seg_heading) - 1, int(np.searchsorted(self.cumulative, s1)) + 1)
+        i0 = max(0, bisect_left(self._cum, s0) - 1)
+        i1 = min(len(self.seg_heading) - 1, bisect_left(self._cum, s1) + 1)
         if i1 - i0 < 1:
             return np.inf
-        turn = np.angle(np.exp(1j * np.diff(self.seg_heading[i0:i1 + 1])))
-        ds = 0.5 * (self.seg_len[i0:i1] + self.seg_len[i0 + 1:i1 + 1])
-        kappa = np.max(np.abs(turn) / ds)
+        kappa = float(self._kappa[i0:i1].max())
         return float(np.sqrt(lateral_accel / kappa)) if kappa > 1e-6 else np.inf

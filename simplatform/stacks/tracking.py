@@ -26,6 +26,7 @@ from .inputs import Detections
 
 GATE_CHI2_2DOF = 13.82  # 99.9 % of a chi-square with 2 degrees of freedom
 H = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0]])
+_EYE4 = np.eye(4)
 
 
 def _inv2(s: np.ndarray) -> np.ndarray:
@@ -78,13 +79,24 @@ class Tracker:
     by_id: bool = True
     tracks: dict[str, Track] = field(default_factory=dict)
     _next: int = 0
+    _transitions: dict[float, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
+
+    def _transition(self, dt: float) -> tuple[np.ndarray, np.ndarray]:
+        """(F, Q) of the discrete white-noise acceleration model for a time step (cached: the perception
+        period repeats, and the matrices are a pure function of it and of ``accel_noise``)."""
+        cache = self._transitions
+        hit = cache.get(dt)
+        if hit is None:
+            f = np.eye(4)
+            f[0, 2] = f[1, 3] = dt
+            g = np.array([[0.5 * dt * dt, 0], [0, 0.5 * dt * dt], [dt, 0], [0, dt]])
+            hit = cache[dt] = (f, g @ g.T * self.accel_noise ** 2)
+            if len(cache) > 64:
+                cache.pop(next(iter(cache)))
+        return hit
 
     def _predict(self, track: Track, t: float) -> tuple[np.ndarray, np.ndarray]:
-        dt = max(0.0, t - track.time)
-        f = np.eye(4)
-        f[0, 2] = f[1, 3] = dt
-        g = np.array([[0.5 * dt * dt, 0], [0, 0.5 * dt * dt], [dt, 0], [0, dt]])
-        q = g @ g.T * self.accel_noise ** 2
+        f, q = self._transition(max(0.0, t - track.time))
         return f @ track.state, f @ track.cov @ f.T + q
 
     def _new(self, tid: str, cat: str, xy: np.ndarray, yaw: float, size: np.ndarray, t: float) -> None:
@@ -96,7 +108,7 @@ class Tracker:
         s = H @ p @ H.T + r
         k = p @ H.T @ _inv2(s)
         track.state = x + k @ (z - H @ x)
-        track.cov = (np.eye(4) - k @ H) @ p
+        track.cov = (_EYE4 - k @ H) @ p
         track.time = track.last_seen = det.stamp
         track.yaw, track.size, track.category = float(det.yaw[j]), det.size[j], det.categories[j] or track.category
         track.hits += 1
@@ -145,7 +157,8 @@ class Tracker:
         keys = [k for k in sorted(self.tracks) if self.tracks[k].confirmed]
         if not keys:
             return TrackedObjects((), (), np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0), np.zeros((0, 3)))
-        states = np.array([self._predict(self.tracks[k], t)[0] for k in keys])
+        states = np.array([self._transition(max(0.0, t - self.tracks[k].time))[0] @ self.tracks[k].state
+                           for k in keys])
         return TrackedObjects(tuple(keys), tuple(self.tracks[k].category for k in keys), states[:, :2], states[:, 2:],
                               np.array([self.tracks[k].yaw for k in keys]),
                               np.array([self.tracks[k].size for k in keys], dtype=float))
