@@ -25,6 +25,7 @@ from simplatform.engine.entities import EntityTable
 from simplatform.engine.road import LaneCursor, RoadAdaptor, wrap_angle
 
 WHEEL_RADIUS = 0.35
+_TWO_PI = 2 * math.pi
 
 
 @dataclass
@@ -181,8 +182,9 @@ class DefaultController:
         t.heading[i], t.pitch[i], t.roll[i] = h, p, r
         t.set_lane(i, c.road_id, c.lane_id, c.s, c.offset, road_t)
         m.last_pose = ((c.road_id, c.lane_id, c.s, c.offset), x, y, z, h)
-        t.odometer[i] += abs(ds)
-        t.wheel_rot[i] = (t.wheel_rot[i] + ds / WHEEL_RADIUS) % (2 * math.pi)
+        # Python floats (``item``): the same IEEE results as numpy's scalar arithmetic, at half the cost
+        t.odometer[i] = t.odometer.item(i) + abs(ds)
+        t.wheel_rot[i] = (t.wheel_rot.item(i) + ds / WHEEL_RADIUS) % _TWO_PI
 
     def free_step(self, i: int, ds: float, locate_every: int, step: int) -> None:
         """One entity off the lanes: straight along its heading, re-located every ``locate_every`` steps."""
@@ -193,8 +195,9 @@ class DefaultController:
         t.y[i] += ds * math.sin(h)
         if road is not None and road.net is not None and step % locate_every == 0:
             self.relocate(i)
-        t.odometer[i] += abs(ds)
-        t.wheel_rot[i] = (t.wheel_rot[i] + ds / WHEEL_RADIUS) % (2 * math.pi)
+        # Python floats (``item``): the same IEEE results as numpy's scalar arithmetic, at half the cost
+        t.odometer[i] = t.odometer.item(i) + abs(ds)
+        t.wheel_rot[i] = (t.wheel_rot.item(i) + ds / WHEEL_RADIUS) % _TWO_PI
 
     def remember(self) -> None:
         """Keep the current speeds and headings as the reference for ``derive``.
