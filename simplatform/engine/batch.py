@@ -96,7 +96,7 @@ def _start(path: Path, variants, config: RunConfig, scenario_ids) -> list[_Varia
         for run, off in zip(runs, shared.offsets):
             run.offset = off
             engine = run.engine
-            engine.table.on_resize = _detacher(run)
+            engine.table.on_resize = _detacher(run, [0])
             run.csv, run.mcap, run.artifacts = open_logs(config, run.scenario_id)
             engine.initialise()
             run.backend.load(run.road, engine.table)
@@ -112,6 +112,19 @@ def _start(path: Path, variants, config: RunConfig, scenario_ids) -> list[_Varia
     return runs
 
 
+class _Members:
+    """The attached runs' engines and bound phase methods, rebuilt only when one leaves or ends."""
+
+    def __init__(self, runs: list[_Variant], shared: SharedColumns) -> None:
+        self.runs = runs
+        self.pairs = [(r.engine, r.offset) for r in runs]
+        self.storyboard = [r.engine.step_storyboard for r in runs]
+        self.others = [r.engine.step_others for r in runs]
+        self.collisions = [r.engine._update_collisions for r in runs]
+        self.rows = np.concatenate([np.arange(r.offset, r.offset + shared.sizes[r.k]) for r in runs]) \
+            if runs else np.zeros(0, dtype=np.int64)
+
+
 def _play(runs: list[_Variant], config: RunConfig) -> None:
     if not runs:
         return
@@ -123,35 +136,36 @@ def _play(runs: list[_Variant], config: RunConfig) -> None:
     max_steps = int(round(config.max_time / dt))
     live = [r for r in runs if not _done(r, max_steps, config, check_end=False)]
     logs = any(r.csv or r.mcap for r in runs)
-    members_key: tuple = ()
-    rows = np.zeros(0, dtype=np.int64)
+    detached = [0]  # how many runs left the shared arrays (EntityTable.on_resize)
+    for r in runs:
+        r.engine.table.on_resize = _detacher(r, detached)
+    members = _Members([r for r in live if r.attached], shared)
+    seen = (len(live), detached[0])
     while live:
-        batch = [r for r in live if r.attached]
-        if batch:
+        if seen != (len(live), detached[0]):
+            members = _Members([r for r in live if r.attached], shared)
+            seen = (len(live), detached[0])
+        before = detached[0]
+        if members.runs:
             shared.remember()
-            for r in batch:
-                r.engine.step_storyboard()
-            still = [r for r in batch if r.attached]  # EntityTable.on_resize clears ``attached``
-            motion.step([(r.engine, r.offset) for r in still], dt)
-            for r in still:
-                r.engine.step_others()
-            after = [r for r in still if r.attached]
-            key = tuple(r.k for r in after)
-            if key != members_key:
-                members_key = key
-                rows = np.concatenate([np.arange(r.offset, r.offset + shared.sizes[r.k]) for r in after]) \
-                    if after else np.zeros(0, dtype=np.int64)
-            if after:
-                motion.derive([(r.engine, r.offset) for r in after], rows, dt)
-            for r in after:
-                r.engine._update_collisions()
-            if len(after) != len(batch):
-                for r in batch:
+            for phase in members.storyboard:
+                phase()
+            moved = members if detached[0] == before else _Members([r for r in members.runs if r.attached], shared)
+            motion.step(moved.pairs, dt)
+            for phase in moved.others:
+                phase()
+            final = moved if detached[0] == before else _Members([r for r in moved.runs if r.attached], shared)
+            if final.runs:
+                motion.derive(final.pairs, final.rows, dt)
+            for phase in final.collisions:
+                phase()
+            if detached[0] != before:
+                for r in members.runs:
                     if not r.attached:  # left the shared arrays during this step: the rest of it alone
-                        _finish_alone(r, r in still)
-        if len(batch) != len(live):
+                        _finish_alone(r, r in moved.runs)
+        if len(members.runs) != len(live):
             for r in live:
-                if r not in batch:
+                if r not in members.runs:
                     r.engine.step()
         if logs:
             for r in live:
@@ -159,12 +173,24 @@ def _play(runs: list[_Variant], config: RunConfig) -> None:
         if config.on_step is not None:
             for r in live:
                 config.on_step(r.engine)
-        live = [r for r in live if not _done(r, max_steps, config)]
+        if live[0].engine.step_index < max_steps:
+            live = [r for r in live if not _ended(r, config)]
+        else:
+            live = [r for r in live if not _done(r, max_steps, config)]
 
 
-def _detacher(run: _Variant):
+def _ended(run: _Variant, config: RunConfig) -> bool:
+    sb = run.engine.storyboard
+    if sb.stopped or (sb.stop_trigger is None and sb.complete):
+        return _done(run, 0, config)
+    return False
+
+
+def _detacher(run: _Variant, count: list[int]):
     def detach() -> None:
-        run.attached = False
+        if run.attached:
+            run.attached = False
+            count[0] += 1
     return detach
 
 
