@@ -244,19 +244,20 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
         position = (i % grid.channels) * grid.columns + i // grid.channels       # ray (c, r) → r·C + c
         order = np.empty_like(position)
         order[position] = i
-    directions = np.ascontiguousarray(pattern.directions[order])
-    homogeneous = np.ones((pattern.size, 4), dtype=np.float32)
+    directions = pattern.directions if grid is None else np.ascontiguousarray(pattern.directions[order])
+    homogeneous = np.empty((pattern.size, 4), dtype=np.float32)
     homogeneous[:, :3] = directions
+    homogeneous[:, 3] = 1.0
     elevation = np.arcsin(np.clip(pattern.directions[:, 2].astype(np.float64), -1.0, 1.0))
     tables = PatternTables(
-        homogeneous=o3d.core.Tensor(homogeneous),
+        homogeneous=o3d.core.Tensor.from_numpy(homogeneous),
         columns=np.ascontiguousarray(pattern.directions.T),
         elevation=elevation,
         elevation_range=(float(elevation.min()), float(elevation.max())) if len(elevation) else (0.0, 0.0),
         cast_position=position,
         cast_order=order,
         cast_directions=directions,
-        cast_time=np.ascontiguousarray(pattern.time[order]),
+        cast_time=pattern.time if grid is None else np.ascontiguousarray(pattern.time[order]),
     )
     _TABLES[id(pattern)] = (pattern, tables)
     return tables
@@ -316,18 +317,38 @@ def spinning_pattern(spec: LidarSpec, rate_hz: float) -> ScanPattern:
     return _finish(directions, ring, time, period, grid)
 
 
-@lru_cache(maxsize=64)
-def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
-    """Frame ``frame`` of the two-prism rosette: u(t) = δ(e^{iω₁t} + e^{iω₂t}), ω₂/ω₁ irrational."""
+@lru_cache(maxsize=8)
+def _risley_phases(spec: LidarSpec, rate_hz: float) -> tuple[np.ndarray, ...]:
+    """Per-sweep constants of the rosette: firing times τ and cos/sin of ω₁τ, ω₂τ (a new frame needs no trig)."""
     period = 1.0 / rate_hz
     n = int(round(spec.points_per_second * period))
     t_local = np.arange(n) * (period / n)
-    t = frame * period + t_local
+    w1, w2 = _RISLEY_RATES
+    return t_local, np.cos(w1 * t_local), np.sin(w1 * t_local), np.cos(w2 * t_local), np.sin(w2 * t_local)
+
+
+_RISLEY_RATES = (2 * np.pi * 76.0, -2 * np.pi * 76.0 * (np.sqrt(5.0) - 1.0) / 2.0)
+"""Prism rates ω₁, ω₂ (rad/s): their ratio is the golden ratio, so the rosette never repeats."""
+
+
+@lru_cache(maxsize=64)
+def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
+    """Frame ``frame`` of the two-prism rosette: u(t) = δ(e^{iω₁t} + e^{iω₂t}), ω₂/ω₁ irrational.
+
+    t = T + τ with T the frame start: e^{iωt} = e^{iωT}·e^{iωτ}, so each frame is
+    a rotation of the per-sweep phase tables (one complex product per prism)
+    instead of four trigonometric evaluations per ray.
+    """
+    period = 1.0 / rate_hz
+    t_local, c1, s1, c2, s2 = _risley_phases(spec, rate_hz)
+    n = len(t_local)
+    start = frame * period
+    w1, w2 = _RISLEY_RATES
+    a1, b1 = np.cos(w1 * start), np.sin(w1 * start)
+    a2, b2 = np.cos(w2 * start), np.sin(w2 * start)
     delta = np.deg2rad(spec.risley_fov_deg) / 4.0                 # two prisms, each δ: max 2δ = FoV/2
-    w1 = 2 * np.pi * 76.0                                         # prism rates (rev/s); ratio is the
-    w2 = -w1 * (np.sqrt(5.0) - 1.0) / 2.0                          # golden ratio, so it never repeats
-    u = delta * (np.cos(w1 * t) + np.cos(w2 * t))                 # azimuth-like deflection
-    v = delta * (np.sin(w1 * t) + np.sin(w2 * t))                 # elevation-like deflection
+    u = delta * ((a1 * c1 - b1 * s1) + (a2 * c2 - b2 * s2))       # azimuth-like deflection: δ·Re(…)
+    v = delta * ((b1 * c1 + a1 * s1) + (b2 * c2 + a2 * s2))       # elevation-like deflection: δ·Im(…)
     return _finish(_unit(u, v), np.zeros(n, dtype=np.uint16), t_local, period)
 
 
