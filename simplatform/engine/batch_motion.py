@@ -77,7 +77,7 @@ class _TableStack:
     driving direction)."""
 
     def __init__(self) -> None:
-        self.ids: dict[int, int] = {}
+        self.ids: dict = {}
         self.tables: list = []
         self.tab = np.zeros((len(bk.TABLE_ROWS), 0))
         self.valid = np.zeros(0, dtype=bool)
@@ -85,11 +85,11 @@ class _TableStack:
         self._built = 0
 
     def id_of(self, tab) -> int:
-        k = self.ids.get(id(tab))
+        k = self.ids.get(tab)  # keyed by the table object itself (identity hash; it stays alive here)
         if k is None:
             k = len(self.tables)
             self.tables.append(tab)
-            self.ids[id(tab)] = k
+            self.ids[tab] = k
         return k
 
     def build(self) -> None:
@@ -146,6 +146,7 @@ class BatchMotion:
         tids: list[int] = []
         curs: list = []
         who: list = []
+        add_g, add_tid, add_cur, add_who = gs.append, tids.append, curs.append, who.append
         for e, o in members:
             ctrl = e.controller
             road = ctrl.road
@@ -170,11 +171,11 @@ class BatchMotion:
                     tab = c.table
                     if tab is None or tab.lane_id != c.lane_id or tab.road_id != c.road_id:
                         tab = road.table(c)
-                    k = ids.get(id(tab))
-                    gs.append(g)
-                    tids.append(stack.id_of(tab) if k is None else k)
-                    curs.append(c)
-                    who.append((e, i, m, lane_road))
+                    k = ids.get(tab)
+                    add_g(g)
+                    add_tid(stack.id_of(tab) if k is None else k)
+                    add_cur(c)
+                    add_who((e, i, m, lane_road))
                 elif mode != "external" and mode != "trajectory":
                     if m.placed:
                         m.placed = False
