@@ -85,11 +85,7 @@ class EgoRoadBlock:
         self.on_road = np.zeros(T, dtype=bool)
         self.road_code = np.full(T, -1, dtype=np.int64)
         self.lane_id = np.zeros(T, dtype=np.int64)
-        self.s = np.full(T, np.nan)
-        self.t = np.full(T, np.nan)
-        self.offset = np.full(T, np.nan)
-        self.low = np.full(T, np.nan)
-        self.high = np.full(T, np.nan)
+        self.s, self.t, self.offset, self.low, self.high = np.full((5, T), np.nan)
 
     @classmethod
     def build(cls, block) -> "EgoRoadBlock":
@@ -154,7 +150,11 @@ class EgoRoadBlock:
 
     def runs(self) -> Iterator[tuple[tuple[str, int], np.ndarray]]:
         """((road, lane), step indices) of the on-road steps."""
-        return iter(self._lane_groups(self._on_rows))
+        return iter(self._runs)
+
+    @cached_property
+    def _runs(self) -> list[tuple[tuple[str, int], np.ndarray]]:
+        return self._lane_groups(self._on_rows)
 
     def road_runs(self) -> Iterator[tuple[str, np.ndarray]]:
         """(road, s of the on-road steps there)."""
@@ -162,6 +162,10 @@ class EgoRoadBlock:
             yield rid, self.s[idx]
 
     def _road_steps(self) -> list[tuple[str, np.ndarray]]:
+        return self._road_groups
+
+    @cached_property
+    def _road_groups(self) -> list[tuple[str, np.ndarray]]:
         names = self.view.names
         return [(names[code], idx) for code, idx in _groups(self.road_code, self._on_rows)]
 

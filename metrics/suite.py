@@ -40,13 +40,15 @@ from metrics.verdicts import evaluate
 from simplatform.results import MetricEvent, MetricResult, RequirementVerdict, Verdict
 from simplatform.world import WorldSnapshot
 
-BLOCK_STEPS = 500
-"""Steps buffered before the metrics evaluate them as one block (5 s at the default 0.01 s step).
+BLOCK_STEPS = 1000
+"""The most steps buffered before the metrics evaluate them as one block (10 s at 0.01 s)."""
+BLOCK_ENTITY_STEPS = 20_000
+"""The most entity-steps in a block (20 actors: 1000 steps; 200 actors: 100), so that the buffered
+snapshots stay around 10 MB however crowded the scene.
 
-Each block pays a fixed ~1 ms of array-call overhead across the metrics, so 100-step blocks cost
-~10 µs per step on top of the per-step work; at 500 that share is ~2 µs, and the buffered
-snapshots (~3 MB for 20 actors) are still cheap to hold (``bench/metrics_bench.py``).  Results
-do not depend on the block size (``tests/metrics/test_metrics_blocks.py``)."""
+Why long blocks: each block pays a fixed ~1 ms of array calls across the metrics, ~10 µs per
+step in 100-step blocks and ~1 µs in 1000-step ones (``bench/metrics_bench.py``).  Results do not
+depend on the block size (``tests/metrics/test_metrics_blocks.py``)."""
 
 ALWAYS_ON = ("collision", "surrogate_safety", "kinematics", "comfort", "blocked", "lane_centre",
              "scenario_timeout", "yield_emergency")
@@ -82,7 +84,8 @@ class MetricSuite:
     """Observes snapshots for one run and evaluates the requirements at the end.
 
     ``observe`` only buffers the snapshot (snapshots are immutable); every
-    ``BLOCK_STEPS`` steps, when the set of entities or the ego changes, and at
+    ``BLOCK_STEPS`` steps (fewer with many entities: ``BLOCK_ENTITY_STEPS``),
+    when the set of entities or the ego changes, and at
     ``finish`` the buffered steps are evaluated as one :class:`StepBlock`,
     which gives the same results as evaluating each step on its own at a
     fraction of the cost (``bench/metrics_bench.py``).
@@ -115,6 +118,7 @@ class MetricSuite:
         self.coverage = CoverageObserver(road=context.road)
         self.v2x_warnings: list[V2XWarning] = list(context.v2x_warnings)
         self._buffer: list[WorldSnapshot] = []
+        self._block_steps = BLOCK_STEPS
         self._last_time: float | None = None
         self._last_snapshot: WorldSnapshot | None = None
         self.steps = 0
@@ -147,9 +151,11 @@ class MetricSuite:
             if (snapshot.names is not names and snapshot.names != names) or snapshot.ego != buffer[0].ego:
                 self.flush()
                 buffer = self._buffer
+        if not buffer:
+            self._block_steps = max(1, min(BLOCK_STEPS, BLOCK_ENTITY_STEPS // max(1, len(snapshot.names))))
         buffer.append(snapshot)
         self.steps += 1
-        if len(buffer) >= BLOCK_STEPS:
+        if len(buffer) >= self._block_steps:
             self.flush()
 
     def flush(self) -> None:
