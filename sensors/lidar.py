@@ -41,7 +41,7 @@ from sensors.lidar_patterns import (
 )
 from sensors.pointcloud import LABEL_DTYPE, POINT_DTYPE, PointCloud
 from sensors.lidar_actors import candidate_pairs
-from sensors.lidar_kernels import fill_points, gather_returns
+from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns
 from sensors.scene import SensorScene
 from simplatform.world import WorldSnapshot
 
@@ -173,9 +173,12 @@ class Lidar:
         echo = np.empty(n, dtype=np.float32)
         reflectivity = scene.material_table("reflectivity").astype(np.float32)
         grid = pattern.grid
-        channels, columns = (grid.channels, grid.columns) if grid is not None else (1, n)
-        count = gather_returns(hits.t, hits.material, hits.normal, rays, channels, columns, reflectivity,
-                               self.min_range, self.max_range, idx, r, mat, echo)
+        if grid is not None:
+            count = gather_returns(hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns,
+                                   reflectivity, self.min_range, self.max_range, idx, r, mat, echo)
+        else:
+            count = gather_permuted(hits.t, hits.material, hits.normal, rays, tables.cast_order, reflectivity,
+                                    self.min_range, self.max_range, idx, r, mat, echo)
         idx, r, mat, echo = idx[:count], r[:count], mat[:count], echo[:count]
         keep = self.rng.random(count, dtype=np.float32) >= self.dropout if self.dropout > 0 else None
         if alpha > 0:

@@ -26,7 +26,7 @@ def gather_returns(t, material, normal, rays, channels, columns, reflectivity, m
     """Returns within [min_range, max_range], in pattern order; how many were written.
 
     The cast buffer is ring-major (row r·columns + c holds pattern ray
-    c·channels + r; ``channels`` = 1 when both orders are the same).  It is
+    c·channels + r).  It is
     read in tiles of 16 columns: 16 consecutive rows of each ring, so reads
     stream and the tile's returns, put in pattern order in a small buffer,
     are packed in order — a plain transposing read misses the cache on every
@@ -65,6 +65,39 @@ def gather_returns(t, material, normal, rays, channels, columns, reflectivity, m
                 mat_out[count] = tm[j]
                 echo_out[count] = te[j]
                 count += 1
+    return count
+
+
+@njit(cache=True, error_model="numpy")
+def gather_permuted(t, material, normal, rays, order, reflectivity, min_range, max_range,
+                    idx_out, r_out, mat_out, echo_out):
+    """``gather_returns`` for any cast order: ``order[p]`` is the pattern index of cast row p.
+
+    The cast-order arrays are read front to back and each return put at its
+    pattern index of the (length-N) outputs; a second pass packs them.
+    """
+    lo = np.float32(min_range)
+    hi = np.float32(max_range)
+    n = len(order)
+    flag = np.zeros(n, dtype=np.bool_)
+    for p in range(n):
+        ti = t[p]
+        if ti >= lo and ti <= hi:
+            i = order[p]
+            m = material[p]
+            dot = normal[p, 0] * rays[p, 3] + normal[p, 1] * rays[p, 4] + normal[p, 2] * rays[p, 5]
+            flag[i] = True
+            r_out[i] = ti
+            mat_out[i] = m
+            echo_out[i] = reflectivity[m] * abs(dot)
+    count = 0
+    for i in range(n):
+        if flag[i]:
+            idx_out[count] = i
+            r_out[count] = r_out[i]
+            mat_out[count] = mat_out[i]
+            echo_out[count] = echo_out[i]
+            count += 1
     return count
 
 

@@ -198,8 +198,10 @@ class PatternTables:
     """Per-pattern arrays the lidar reuses every sweep (computed once per pattern).
 
     The sweep is cast in *cast order*: ring-major for a grid (``GridLayout``),
-    the pattern's own order otherwise; ``cast_position[i]`` is where pattern
-    ray i sits in the cast buffer.  The point cloud keeps the pattern order.
+    by elevation (lowest first) otherwise, so that the rays that cannot reach
+    the ground within range, and the steep ones, are blocks at the ends of the
+    buffer (``sensors.static_cast``); ``cast_position[i]`` is where pattern ray
+    i sits in the cast buffer.  The point cloud keeps the pattern order.
     """
 
     homogeneous: "o3d.core.Tensor"
@@ -218,12 +220,6 @@ class PatternTables:
     cast_time: np.ndarray
     """(N,) float32 firing times in cast order."""
 
-    def to_pattern_order(self, values: np.ndarray, grid: "GridLayout | None") -> np.ndarray:
-        """A per-ray array in cast order, re-ordered to pattern order (a transpose for a grid)."""
-        if grid is None:
-            return values
-        return values.reshape(grid.channels, grid.columns).T.ravel()
-
 
 _TABLES: dict[int, tuple[ScanPattern, PatternTables]] = {}
 
@@ -236,15 +232,15 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
     if len(_TABLES) >= 128:
         _TABLES.clear()
     grid = pattern.grid
+    i = np.arange(pattern.size, dtype=np.intp)
     if grid is None:
-        position = np.arange(pattern.size, dtype=np.intp)
-        order = position
+        order = np.argsort(pattern.directions[:, 2], kind="stable")             # by elevation, lowest first
     else:
-        i = np.arange(pattern.size, dtype=np.intp)
-        position = (i % grid.channels) * grid.columns + i // grid.channels       # ray (c, r) → r·C + c
-        order = np.empty_like(position)
-        order[position] = i
-    directions = pattern.directions if grid is None else np.ascontiguousarray(pattern.directions[order])
+        order = np.empty_like(i)
+        order[(i % grid.channels) * grid.columns + i // grid.channels] = i       # ray (c, r) → row r·C + c
+    position = np.empty_like(i)
+    position[order] = i
+    directions = np.ascontiguousarray(pattern.directions[order])
     homogeneous = np.empty((pattern.size, 4), dtype=np.float32)
     homogeneous[:, :3] = directions
     homogeneous[:, 3] = 1.0
@@ -257,7 +253,7 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
         cast_position=position,
         cast_order=order,
         cast_directions=directions,
-        cast_time=pattern.time if grid is None else np.ascontiguousarray(pattern.time[order]),
+        cast_time=np.ascontiguousarray(pattern.time[order]),
     )
     _TABLES[id(pattern)] = (pattern, tables)
     return tables
