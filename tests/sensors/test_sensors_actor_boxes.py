@@ -190,3 +190,14 @@ def test_lidar_sees_mesh_actors_beside_box_actors():
     assert with_mesh.width == as_boxes.width                # the same surface, drawn two ways
     np.testing.assert_allclose(np.sort(np.linalg.norm(with_mesh.xyz(), axis=1)),
                                np.sort(np.linalg.norm(as_boxes.xyz(), axis=1)), atol=1e-4)
+
+
+def test_warm_up_compiles_every_kernel():
+    from sensors import actor_boxes, lidar_kernels, static_cast
+    from sensors.warmup import warm_up
+
+    assert warm_up() > 0.0
+    kernels = [actor_boxes._merge_kernel, static_cast.end_runs, lidar_kernels.gather_returns,
+               lidar_kernels.gather_permuted, lidar_kernels.fill_points, lidar_kernels.grid_pairs,
+               lidar_kernels.window_pairs, lidar_kernels.box_windows]
+    assert all(k.signatures for k in kernels)

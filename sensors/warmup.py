@@ -1,0 +1,53 @@
+"""Compile, or load from numba's on-disk cache, the sensors' kernels: ``python -m sensors.warmup``.
+
+The lidar's per-return passes, its actor windows and pairs, the analytic
+actor boxes and the static-cast ray runs are numba kernels
+(``sensors.lidar_kernels``, ``sensors.actor_boxes``, ``sensors.static_cast``).
+The first sweep of a process loads them from the cache next to the sources,
+or compiles them when the cache is empty (about five seconds of CPU on the
+2-core reference machine).  Workers started in parallel on an empty cache
+would each compile; running this once beforehand lets them load it instead.
+Every kernel is self-contained in its file, so numba's per-file cache
+invalidation is enough (unlike ``vehicle_models.jit``'s cross-module kernels).
+"""
+
+from __future__ import annotations
+
+import time
+
+import open3d as o3d
+
+from simplatform.world import BoundingBox, EntityKind, EntityState, WorldSnapshot
+
+
+def warm_up() -> float:
+    """One sweep of each pattern kind and one camera frame, with and without actors; seconds taken."""
+    from sensors.base import SensorConfig
+    from sensors.camera import Camera
+    from sensors.frames import MountPose
+    from sensors.lidar import Lidar
+    from sensors.scene import SensorScene, SimpleMesh, static_world_for
+
+    start = time.perf_counter()
+    plane = o3d.geometry.TriangleMesh.create_box(200.0, 200.0, 0.1).translate([-100.0, -100.0, -0.1])
+    static = static_world_for(SimpleMesh.single(plane, "asphalt"))
+    box = BoundingBox(4.5, 1.8, 1.5, 1.4, 0.0, 0.75)
+
+    def state(name: str, x: float, ego: bool = False) -> EntityState:
+        return EntityState(name, EntityKind.VEHICLE, "car", x, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                           box, None, is_ego=ego)
+
+    snap = WorldSnapshot.from_states(0.0, 0, [state("ego", 0.0, True), state("car", 15.0)], ego="ego")
+    for preset in ("VLP-16", "Livox-Mid40"):
+        for distortion in (False, True):
+            lidar = Lidar(SensorConfig(name="w", type="lidar", preset=preset, mount=MountPose(z=1.9),
+                                       parameters={"dropout_probability": 0.01, "motion_distortion": distortion}))
+            lidar.sense(snap, SensorScene(static, snap))
+    camera = Camera(SensorConfig(name="c", type="camera", mount=MountPose(x=1.9, z=1.4),
+                                 parameters={"width": 64, "height": 48}))
+    camera.sense(snap, SensorScene(static, snap))
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    print(f"sensors kernels ready in {warm_up():.2f} s")
