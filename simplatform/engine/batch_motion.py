@@ -3,9 +3,13 @@
 Why: a parameter study steps N copies of one scenario in lockstep (:mod:`batch`).
 Per engine, the default controller's Python per entity (lane-table pose,
 ~12 numpy scalar writes, the kinematics of ``derive``) is most of a step's
-cost; over N engines the same arithmetic is one numpy pass.  The engines'
-entity tables become views into one set of columns (``SharedColumns``), so
-the pass reads and writes every engine's rows in place.
+cost; over N engines the same arithmetic is one compiled pass
+(:mod:`batch_kernels`).  The engines' entity tables become views into one
+set of columns (``SharedColumns``), so the pass reads and writes every
+engine's rows in place; what stays in Python per entity is gathering the
+lane cursors and writing back their new s.  Measured on the 20 s cut-in at
+dt = 0.01, 50 variants: ~17 µs of CPU per variant-step one by one, ~7 µs in the
+batch, of which the storyboards and loading are most.
 
 Bit-identity with a lone run (the batch tests check it): every value is
 computed with the same IEEE operations in the same order as
