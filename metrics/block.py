@@ -103,6 +103,7 @@ class StepBlock:
         self.previous_time = previous_time
         self._cols: dict[str, np.ndarray] = {}
         self._ego_cols: dict[str, np.ndarray] = {}
+        self._shared: dict[str, np.ndarray] = {}   # columns that every snapshot shares as one array
 
     @classmethod
     def of_frame(cls, frame: StepFrame) -> "StepBlock":
@@ -128,7 +129,14 @@ class StepBlock:
         columns change only when entities are added) is repeated, not gathered."""
         out = self._cols.get(name)
         if out is None:
-            out = self._cols[name] = stack_rows(list(map(attrgetter(name), self.snapshots)))
+            rows = list(map(attrgetter(name), self.snapshots))
+            first = rows[0]
+            if all(r is first for r in rows):
+                self._shared[name] = first
+                out = np.repeat(first.reshape(1, -1), self.size, axis=0)
+            else:
+                out = stack_rows(rows)
+            self._cols[name] = out
         return out
 
     def ego_col(self, name: str) -> np.ndarray:
@@ -167,8 +175,18 @@ class StepBlock:
 
     @cached_property
     def radius(self) -> np.ndarray:
-        """Half box diagonal (T, N): the bounding disc of broad phases and the 2-D TTC."""
-        return 0.5 * np.hypot(self.col("length"), self.col("width"))
+        """Half box diagonal (T, N): the bounding disc of broad phases and the 2-D TTC (computed on
+        one row when the box columns are shared by every step, as the engine's are)."""
+        length, width = self.col("length"), self.col("width")
+        if self._shared.get("length") is not None and self._shared.get("width") is not None:
+            row = 0.5 * np.hypot(self._shared["length"], self._shared["width"])
+            return np.repeat(row.reshape(1, -1), self.size, axis=0)
+        return 0.5 * np.hypot(length, width)
+
+    @cached_property
+    def radius_max(self) -> float:
+        """The largest bounding-disc radius of the block."""
+        return float(self.radius.max(initial=0.0))
 
     @cached_property
     def corners(self) -> np.ndarray:

@@ -90,7 +90,11 @@ class TrafficControlMetric(BlockMetric):
                 states = [snap.signals.get(line.signal_id) for snap in block.snapshots]
             else:
                 states = [None] * block.size
-            must_stop = np.array([line.kind == "stop" or is_red(line, st) for st in states], dtype=bool)
+            if line.kind == "stop":
+                must_stop = np.ones(block.size, dtype=bool)
+            else:
+                red = {st: is_red(line, st) for st in set(states)}   # a few signal states per block
+                must_stop = np.fromiter(map(red.__getitem__, states), bool, block.size)
             # the "over" state is carried only through steps moving the line's way, as each step did
             last_valid = np.maximum.accumulate(np.where(valid, np.arange(block.size), -1))
             prev_valid = np.concatenate([[-1], last_valid[:-1]])
