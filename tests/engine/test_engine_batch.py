@@ -124,3 +124,53 @@ def test_shared_table_covers_every_float_column():
     from simplatform.engine.entities import _STATE_COLUMNS
 
     assert F_COLUMNS == _STATE_COLUMNS + ("prev_speed", "prev_heading")
+
+
+def _swarm_at(directory: Path) -> Path:
+    """The ego at 20 m/s; a TrafficSwarmAction starts when the simulation time passes $SwarmAt."""
+    odr = files.straight_road(directory / "straight.xodr", length=3000.0)
+    params = xosc.ParameterDeclarations()
+    params.add_parameter(xosc.Parameter("SwarmAt", xosc.ParameterType.double, "1.0"))
+    entities = xosc.Entities()
+    entities.add_scenario_object("Ego", files._vehicle("ego"))
+    init = xosc.Init()
+    step = xosc.TransitionDynamics(xosc.DynamicsShapes.step, xosc.DynamicsDimension.time, 1)
+    init.add_init_action("Ego", xosc.TeleportAction(xosc.LanePosition(500, 0, -1, 0)))
+    init.add_init_action("Ego", xosc.AbsoluteSpeedAction(20.0, step))
+    td = xosc.TrafficDefinition("mix")
+    td.add_vehicle(xosc.VehicleCategory.car, 1.0)
+    td.add_controller(files.driver_controller("TrafficDriver", model="idm_mobil", style="normal"), 1.0)
+    event = xosc.Event("swarm_event", xosc.Priority.parallel)
+    event.add_action("swarm", xosc.TrafficSwarmAction(200, 40, 30, 0, 3, "Ego", td, velocity=xosc.Range(15, 25),
+                                                      name="swarm"))
+    event.add_trigger(xosc.ValueTrigger("at", 0, xosc.ConditionEdge.rising,
+                                        xosc.SimulationTimeCondition("$SwarmAt", xosc.Rule.greaterThan)))
+    man = xosc.Maneuver("m")
+    man.add_event(event)
+    mg = xosc.ManeuverGroup("g")
+    mg.add_actor("Ego")
+    mg.add_maneuver(man)
+    act = xosc.Act("a")
+    act.add_maneuver_group(mg)
+    story = xosc.Story("s")
+    story.add_act(act)
+    sb = xosc.StoryBoard(init, xosc.ValueTrigger("stop", 0, xosc.ConditionEdge.rising,
+                                                 xosc.SimulationTimeCondition(3.0, xosc.Rule.greaterThan), "stop"))
+    sb.add_story(story)
+    sce = xosc.Scenario("swarm_at", "simplatform", params, entities, sb, xosc.RoadNetwork(odr.name), xosc.Catalog(),
+                        osc_minor_version=2)
+    out = directory / "swarm_at.xosc"
+    sce.write_xml(str(out))
+    return out
+
+
+def test_a_variant_that_spawns_mid_run_finishes_its_step_alone(tmp_path):
+    # the swarm of variant 0 adds rows in the middle of a step (its event's action): that engine
+    # finishes the step and the run alone; variant 1 (swarm after the end) stays in the batch
+    path = _swarm_at(tmp_path)
+    variants = [{"SwarmAt": 1.0}, {"SwarmAt": 99.0}]
+    engines = []
+    config = RunConfig(dt=0.05, max_time=10.0, out_dir=tmp_path / "batch", on_start=engines.append)
+    results = run_variants(path, variants, config)
+    assert len(engines[0].table) > 1 and len(engines[1].table) == 1
+    _same(results, path, variants, tmp_path, config)
