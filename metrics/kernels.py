@@ -203,6 +203,27 @@ def ego_pairs(e, cx, cy, vx, vy, cos_h, sin_h, length, width, radius, corners, n
 
 
 @njit(cache=True)
+def row_argmin(a):
+    """``np.argmin(a, axis=1)`` of a (T, N) array (N > 0) and the minima: the first smallest entry
+    of each row, or the row's first NaN when it has one, as numpy answers."""
+    T, N = a.shape
+    index = np.zeros(T, dtype=np.int64)
+    value = np.empty(T)
+    for k in range(T):
+        best, at = a[k, 0], 0
+        if best == best:
+            for j in range(1, N):
+                v = a[k, j]
+                if v != v:
+                    best, at = v, j
+                    break
+                if v < best:
+                    best, at = v, j
+        index[k], value[k] = at, best
+    return index, value
+
+
+@njit(cache=True)
 def route_progress(px, py, dx, dy, index, window, xs, ys, first_offset):
     """Per step, the last route waypoint passed by ScenarioRunner's windowed rule (``route._Progress``).
 

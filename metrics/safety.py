@@ -192,13 +192,11 @@ class SurrogateSafetyMetric(BlockMetric):
             return
         nb = block.neighbours
         names = block.names
-        rows = np.arange(block.size)
         values: dict[str, np.ndarray] = {}
         ttc_path = self._route_ttc(block) if self._route is not None else nb.ttc_path
         for key, arr in (("min_distance", nb.distance), ("ttc", ttc_path), ("ttc_2d", nb.ttc_2d),
                          ("closest_approach", nb.miss)):
-            k = np.argmin(arr, axis=1)
-            values[key] = arr[rows, k]
+            k, values[key] = kernels.row_argmin(arr)
             self._who[key].append((names, np.where(np.isfinite(values[key]), k, -1)))
         speed = block.ego_col("speed")
         gap, closing, lead = nb.lead_gap, nb.lead_closing, nb.lead

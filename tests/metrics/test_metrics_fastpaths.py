@@ -157,3 +157,17 @@ def test_cached_lane_types_and_speed_limits_equal_the_road_model(map_name):
                                           equal_nan=True)
                 cached += view._interval_key(rid, lanes, s, "type") is not None
     assert cached > 0
+
+
+def test_row_argmin_answers_as_np_argmin():
+    from metrics import kernels
+
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 4, size=(300, 6)).astype(float)        # many ties
+    a[rng.random(a.shape) < 0.2] = np.inf
+    a[rng.random(a.shape) < 0.05] = np.nan
+    a[:3] = [np.inf] * 6, [np.nan] * 6, [np.inf, np.nan, 0.0, np.nan, -1.0, -1.0]
+    index, value = kernels.row_argmin(a)
+    want = np.argmin(a, axis=1)
+    assert np.array_equal(index, want)
+    assert np.array_equal(value, a[np.arange(len(a)), want], equal_nan=True)
