@@ -46,6 +46,10 @@ from .v2x import V2XWiring
 from .v2x_scenario import read_scenario
 
 _STATIC_WORLDS: dict[int, tuple[Any, Any]] = {}
+_STATIC_WORLD_CACHE = 16
+"""As many maps as the engine keeps networks (``engine.run.cached_road_network``): the library has
+about ten, and a pool worker runs them interleaved (longest scenarios first), so each map's mesh and
+BVH are built once per worker, not once per scenario."""
 
 
 def _static_world(road: Any) -> Any:
@@ -55,8 +59,9 @@ def _static_world(road: Any) -> Any:
 
     hit = _STATIC_WORLDS.get(id(road))
     if hit is not None and hit[0] is road:
+        _STATIC_WORLDS[id(road)] = _STATIC_WORLDS.pop(id(road))  # most recently used last
         return hit[1]
-    if len(_STATIC_WORLDS) >= 4:
+    if len(_STATIC_WORLDS) >= _STATIC_WORLD_CACHE:
         _STATIC_WORLDS.pop(next(iter(_STATIC_WORLDS)))
     world = static_world_for(build_road_mesh(road))
     _STATIC_WORLDS[id(road)] = (road, world)

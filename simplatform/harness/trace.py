@@ -76,13 +76,32 @@ class TraceRecorder:
         path.write_text(json.dumps(self.trace(evaluation), separators=(",", ":")), encoding="utf-8")
 
 
+_OUTLINES: dict[tuple[int, float], tuple[Any, list[list[list[float]]]]] = {}
+_OUTLINE_CACHE = 16
+
+
 def road_outline(road: Any, step: float = 2.0) -> list[list[list[float]]]:
     """Reference lines of the roads as polylines (x, y), for the bird's-eye background.
 
+    A pure function of the road network, computed once per network object in
+    this process (a worker runs many scenarios on the same few maps; the
+    engine caches the network itself, ``engine.run.cached_road_network``).
     Best effort: a road model without ``road_poses`` gives no background.
     """
     if road is None:
         return []
+    key = (id(road), step)
+    hit = _OUTLINES.get(key)
+    if hit is not None and hit[0] is road:
+        return hit[1]
+    lines = _outline(road, step)
+    if len(_OUTLINES) >= _OUTLINE_CACHE:
+        _OUTLINES.pop(next(iter(_OUTLINES)))
+    _OUTLINES[key] = (road, lines)
+    return lines
+
+
+def _outline(road: Any, step: float) -> list[list[list[float]]]:
     lines = []
     try:
         for road_id, r in road.roads.items():
