@@ -141,6 +141,8 @@ class StaticWorld:
         self.triangle_material = np.concatenate(tables + [np.array([-1], dtype=np.int32)]).astype(np.int32)
         self.triangle_count = count
         self._regions = RegionCache(self)
+        self.tables: dict[tuple[str, int], tuple[tuple[Material, ...], np.ndarray]] = {}
+        """``SensorScene.material_table`` per (property, actor material set), reused across steps."""
 
     def cast(self, rays: np.ndarray, nthreads: int = 0) -> dict[str, np.ndarray]:
         if self.triangle_count == 0:
@@ -235,7 +237,8 @@ class SensorScene:
         self.actor_indices = np.array([i for i, n in enumerate(snapshot.names) if visible[i] and n not in excluded],
                                       dtype=np.int64)
         self.n_static = len(self.static.materials)
-        self.materials: tuple[Material, ...] = self.static.materials + _actor_materials(tuple(snapshot.categories))
+        self._actor_material_set = _actor_materials(tuple(snapshot.categories))
+        self.materials: tuple[Material, ...] = self.static.materials + self._actor_material_set
         self._actor_meshes = dict(actor_meshes or {})
         self._actors: tuple[Any, np.ndarray] | None = None
         self._mesh_actors: tuple[Any, np.ndarray] | None = None
@@ -379,7 +382,16 @@ class SensorScene:
         """One property of every material as an array indexed like ``RayHits.material`` (read-only, cached)."""
         table = self._tables.get(name)
         if table is None:
-            table = np.array([getattr(m, name) for m in self.materials])
-            table.flags.writeable = False
+            # the same map and the same entity categories give the same table: kept across steps
+            key = (name, id(self._actor_material_set))
+            found = self.static.tables.get(key)
+            if found is None or found[0] is not self._actor_material_set:
+                table = np.array([getattr(m, name) for m in self.materials])
+                table.flags.writeable = False
+                if len(self.static.tables) > 64:
+                    self.static.tables.clear()
+                self.static.tables[key] = (self._actor_material_set, table)
+            else:
+                table = found[1]
             self._tables[name] = table
         return table
