@@ -1,9 +1,11 @@
 """Rotating and non-repetitive lidar over the ray-casting scene.
 
 Per sweep: one table of ray directions (``lidar_patterns``), rotated into the
-world with the mount and ego pose, cast once against the static scene and —
-for the rays whose azimuth interval can reach an actor — once against the
-actor scene.  Each return is then judged by the lidar range equation for an
+world with the mount and ego pose by one small GEMM, cast against the static
+scene (the rays that cannot reach the ground within range are not cast:
+``static_cast``), and, for the rays whose azimuth × elevation window can reach
+an actor box, tested against that box analytically (``lidar_actors``,
+``actor_boxes``).  Each return is then judged by the lidar range equation for an
 extended Lambertian target (Jelalian, *Laser Radar Systems*, 1992, ch. 2):
 
     P_r ∝ ρ · cos θ · e^(−2αR) / R²
@@ -24,6 +26,12 @@ ray fired (constant velocity and yaw rate backwards from the snapshot, the
 sweep ending at the snapshot), while the point is reported in the sensor
 frame of its own firing time — exactly what an un-deskewed driver publishes.
 Actors do not move within a sweep.
+
+Speed (``bench/sensor_bench.py``): the per-return work after the cast —
+gathering each return from the cast-order hits into the cloud's firing
+order, its echo power, its PointXYZIRT record — is two compiled loops
+(``lidar_kernels``) around the sensor's numpy random draws, which keep their
+order and count, so a seed gives the same cloud as the numpy code did.
 """
 
 from __future__ import annotations
@@ -39,9 +47,9 @@ from sensors.frames import MountPose, ego_index, sensor_transform
 from sensors.lidar_patterns import (
     LidarSpec, PatternTables, ScanPattern, explicit_spec, pattern_tables, preset, risley_pattern, spinning_pattern,
 )
-from sensors.pointcloud import LABEL_DTYPE, POINT_DTYPE, PointCloud
 from sensors.lidar_actors import candidate_pairs
 from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns
+from sensors.pointcloud import LABEL_DTYPE, POINT_DTYPE, PointCloud
 from sensors.scene import SensorScene
 from simplatform.world import WorldSnapshot
 
