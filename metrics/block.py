@@ -57,7 +57,7 @@ class BlockNeighbours:
 
 _F8_ONLY = {np.dtype(np.float64)}
 _DTYPE = attrgetter("dtype")
-_LANE_FIELDS = attrgetter("road_id", "lane_id", "s", "t")
+_ROAD_ID, _LANE_ID, _S, _T = (attrgetter(name) for name in ("road_id", "lane_id", "s", "t"))
 _LANES = attrgetter("lanes")
 
 
@@ -224,7 +224,7 @@ class StepBlock:
         return ax * c + ay * s, -ax * s + ay * c
 
     @cached_property
-    def ego_lanes(self) -> tuple[np.ndarray, tuple, np.ndarray, np.ndarray, np.ndarray]:
+    def ego_lanes(self) -> tuple[np.ndarray, Sequence[str], np.ndarray, np.ndarray, np.ndarray]:
         """The ego's ``LaneLocation`` per step as the backend filled it: (known mask (T,), road ids
         of the known steps, their lane ids, s and t), read from the snapshots once per block."""
         e = self.ego_index
@@ -238,9 +238,9 @@ class StepBlock:
             empty = np.zeros(0)
             return known, (), empty.astype(np.int64), empty, empty
         given = locs if known.all() else [loc for loc in locs if loc is not None]
-        rids, lanes, ss, ts = zip(*map(_LANE_FIELDS, given))
-        return (known, rids, np.array(lanes, dtype=np.int64), np.array(ss, dtype=float),
-                np.array(ts, dtype=float))
+        n = len(given)
+        return (known, list(map(_ROAD_ID, given)), np.fromiter(map(_LANE_ID, given), np.int64, n),
+                np.fromiter(map(_S, given), float, n), np.fromiter(map(_T, given), float, n))
 
     @cached_property
     def ego_road(self):
