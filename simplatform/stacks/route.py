@@ -20,10 +20,16 @@ results are bit for bit the same (``tests/stacks``).
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
+
+
+_LOOP_SEGMENTS = 24
+"""Up to this many segments in the window a plain-float loop beats whole-array operations (the
+controller's window is a few metres; the planner's is ±150 m)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,8 @@ class RoutePath:
         self._cum = self.cumulative.tolist()
         self._px, self._py = np.ascontiguousarray(self.points[:, 0]), np.ascontiguousarray(self.points[:, 1])
         self._tx, self._ty = np.ascontiguousarray(self.tangent[:, 0]), np.ascontiguousarray(self.tangent[:, 1])
+        self._seg_len = self.seg_len.tolist()
+        self._lists = (self._px.tolist(), self._py.tolist(), self._tx.tolist(), self._ty.tolist(), self._seg_len)
         self._attributes = {name: getattr(self, name).tolist()
                             for name in ("speed_limit", "lanes_left", "lanes_right", "lane_width")}
         # discrete curvature at each interior vertex v (between segments v-1 and v), for curvature_speed
@@ -117,22 +125,38 @@ class RoutePath:
         if s_hint is not None:
             lo = min(max(0, bisect_left(self._cum, s_hint - window) - 1), n_seg - 1)
             hi = max(min(n_seg, bisect_left(self._cum, s_hint + window) + 1), lo + 1)
-        ax, ay = self._px[lo:hi], self._py[lo:hi]
-        tx, ty = self._tx[lo:hi], self._ty[lo:hi]
-        along = (x - ax) * tx + (y - ay) * ty
-        u = np.minimum(np.maximum(along, 0.0), self.seg_len[lo:hi])
-        dx = x - (ax + u * tx)
-        dy = y - (ay + u * ty)
-        k = int(np.argmin(dx * dx + dy * dy))
-        seg = lo + k
-        along_k = float(along[k])
-        if (seg == 0 and along_k < 0) or (seg == n_seg - 1 and along_k > float(self.seg_len[-1])):
-            u_k = along_k      # beyond the ends the frame extends straight
+        if hi - lo <= _LOOP_SEGMENTS:
+            seg, along_k, u_k = self._nearest_by_loop(x, y, lo, hi)
         else:
-            u_k = float(u[k])
+            ax, ay = self._px[lo:hi], self._py[lo:hi]
+            tx, ty = self._tx[lo:hi], self._ty[lo:hi]
+            along = (x - ax) * tx + (y - ay) * ty
+            u = np.minimum(np.maximum(along, 0.0), self.seg_len[lo:hi])
+            dx = x - (ax + u * tx)
+            dy = y - (ay + u * ty)
+            k = int(np.argmin(dx * dx + dy * dy))
+            seg = lo + k
+            along_k, u_k = float(along[k]), float(u[k])
+        if (seg == 0 and along_k < 0) or (seg == n_seg - 1 and along_k > self._seg_len[-1]):
+            u_k = along_k      # beyond the ends the frame extends straight
         t0, t1 = float(self._tx[seg]), float(self._ty[seg])
         d = t0 * (y - float(self._py[seg])) - t1 * (x - float(self._px[seg]))
         return self._cum[seg] + u_k, d, float(self.seg_heading[seg])
+
+    def _nearest_by_loop(self, x: float, y: float, lo: int, hi: int) -> tuple[int, float, float]:
+        """(segment, along, clamped along) of the nearest foot point among segments [lo, hi), in plain
+        floats: the expressions of the array path, in its order (first minimum wins)."""
+        px, py, tx, ty, length = self._lists
+        best, best_k, best_along, best_u = math.inf, lo, 0.0, 0.0
+        for k in range(lo, hi):
+            along = (x - px[k]) * tx[k] + (y - py[k]) * ty[k]
+            u = min(max(along, 0.0), length[k])
+            dx = x - (px[k] + u * tx[k])
+            dy = y - (py[k] + u * ty[k])
+            dist2 = dx * dx + dy * dy
+            if dist2 < best:
+                best, best_k, best_along, best_u = dist2, k, along, u
+        return best_k, best_along, best_u
 
     def pose_at(self, s: np.ndarray | float, d: np.ndarray | float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """World (x, y, heading) at arc length ``s`` and offset ``d`` (clamped to the route's ends for s);

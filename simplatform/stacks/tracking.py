@@ -79,21 +79,30 @@ class Tracker:
     by_id: bool = True
     tracks: dict[str, Track] = field(default_factory=dict)
     _next: int = 0
-    _transitions: dict[float, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
+    _transitions: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
+    _r: tuple[float, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def _transition(self, dt: float) -> tuple[np.ndarray, np.ndarray]:
         """(F, Q) of the discrete white-noise acceleration model for a time step (cached: the perception
         period repeats, and the matrices are a pure function of it and of ``accel_noise``)."""
         cache = self._transitions
-        hit = cache.get(dt)
+        key = (dt, self.accel_noise)
+        hit = cache.get(key)
         if hit is None:
             f = np.eye(4)
             f[0, 2] = f[1, 3] = dt
             g = np.array([[0.5 * dt * dt, 0], [0, 0.5 * dt * dt], [dt, 0], [0, dt]])
-            hit = cache[dt] = (f, g @ g.T * self.accel_noise ** 2)
+            hit = cache[key] = (f, g @ g.T * self.accel_noise ** 2)
             if len(cache) > 64:
                 cache.pop(next(iter(cache)))
         return hit
+
+    def _measurement_covariance(self) -> np.ndarray:
+        """R = σ² I of the position measurement (cached with the σ it was made for)."""
+        cached = self._r
+        if cached is None or cached[0] != self.measurement_noise:
+            cached = self._r = (self.measurement_noise, np.eye(2) * self.measurement_noise ** 2)
+        return cached[1]
 
     def _predict(self, track: Track, t: float) -> tuple[np.ndarray, np.ndarray]:
         f, q = self._transition(max(0.0, t - track.time))
@@ -104,8 +113,7 @@ class Tracker:
         self.tracks[tid] = Track(tid, cat, np.array([xy[0], xy[1], 0.0, 0.0]), cov, yaw, size, t, 1, t)
 
     def _correct(self, track: Track, x: np.ndarray, p: np.ndarray, z: np.ndarray, det: Detections, j: int) -> None:
-        r = np.eye(2) * self.measurement_noise ** 2
-        s = H @ p @ H.T + r
+        s = H @ p @ H.T + self._measurement_covariance()
         k = p @ H.T @ _inv2(s)
         track.state = x + k @ (z - H @ x)
         track.cov = (_EYE4 - k @ H) @ p
