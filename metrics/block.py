@@ -61,6 +61,14 @@ _ROAD_ID, _LANE_ID, _S, _T = (attrgetter(name) for name in ("road_id", "lane_id"
 _LANES = attrgetter("lanes")
 
 
+def _all_same(rows: list[np.ndarray]) -> bool:
+    """Whether every row is the first row's array object (a column the snapshots share)."""
+    first = rows[0]
+    if rows[-1] is not first or rows[len(rows) // 2] is not first:
+        return False
+    return all(r is first for r in rows)
+
+
 def stack_rows(rows: list[np.ndarray]) -> np.ndarray:
     """Per-step 1-D arrays of one length stacked to (T, N), bit for bit.
 
@@ -70,7 +78,7 @@ def stack_rows(rows: list[np.ndarray]) -> np.ndarray:
     step (the engine's box columns) is repeated; anything that is not
     contiguous float64 goes through ``np.concatenate``."""
     first = rows[0]
-    if all(r is first for r in rows):
+    if _all_same(rows):
         return np.repeat(first.reshape(1, -1), len(rows), axis=0)
     n = first.size
     if set(map(_DTYPE, rows)) == _F8_ONLY:
@@ -131,7 +139,7 @@ class StepBlock:
         if out is None:
             rows = list(map(attrgetter(name), self.snapshots))
             first = rows[0]
-            if all(r is first for r in rows):
+            if _all_same(rows):
                 self._shared[name] = first
                 out = np.repeat(first.reshape(1, -1), self.size, axis=0)
             else:
