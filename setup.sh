@@ -22,8 +22,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[sensors,test]"
-# Compile (or load from numba's cache) the vehicle-model kernels once, so that
-# parallel workers (pytest-xdist, the suite runner's pool) load the cache
-# instead of each compiling.
+# Compile (or load from numba's cache) the vehicle-model, traffic and sensor kernels
+# once, so that parallel workers (pytest-xdist, the suite runner's pool) load the
+# cache instead of each compiling.
 .venv/bin/python -m vehicle_models.warmup
+.venv/bin/python -m sensors.warmup
 echo "setup: ready (.venv/bin/simplatform)"
