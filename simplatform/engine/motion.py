@@ -44,6 +44,7 @@ class EntityMotion:
     placed: bool = False  # an action already put the entity at this step's pose (skip one move)
     last_pose: tuple | None = None  # (cursor key, x, y, z, heading) this controller last wrote
     tracked_heading: tuple | None = None  # (cursor key, lane heading there) left by lane tracking
+    located: tuple | None = None  # (x, y, z, cursor, lane state) after the last periodic relocate
 
 
 class DefaultController:
@@ -114,6 +115,27 @@ class DefaultController:
         else:
             m.cursor = LaneCursor(lp.road_id, lp.lane_id, lp.s, lp.offset)
             self.update_lane(i)
+
+    def _lane_state(self, i: int) -> tuple:
+        """What ``relocate`` writes: the cursor's fields and the table's lane columns."""
+        t = self.table
+        c = self.motions[i].cursor
+        cur = (None, 0, 0.0, 0.0) if c is None else (c.road_id, c.lane_id, c.s, c.offset)
+        return cur + (t.lane_road[i], t.lane_id.item(i), t.lane_s.item(i), t.lane_offset.item(i), t.road_t.item(i))
+
+    def _relocate_if_moved(self, i: int) -> None:
+        """The periodic relocate of a free entity, skipped when it stands exactly where the last
+        one put it and nothing changed what that one wrote: ``locate`` is a function of the point,
+        so it would write the same again (a waiting pedestrian costs a global search otherwise)."""
+        t = self.table
+        m = self.motions[i]
+        point = (t.x.item(i), t.y.item(i), t.z.item(i))
+        got = m.located
+        if got is not None and got[1] is m.cursor and all(map(_same_value, point, got[0])) \
+                and all(map(_same_value, self._lane_state(i), got[2])):
+            return
+        self.relocate(i)
+        m.located = (point, m.cursor, self._lane_state(i))
 
     def step(self, dt: float, time: float, locate_every: int, step: int) -> None:
         t = self.table
@@ -194,7 +216,7 @@ class DefaultController:
         t.x[i] += ds * math.cos(h)
         t.y[i] += ds * math.sin(h)
         if road is not None and road.net is not None and step % locate_every == 0:
-            self.relocate(i)
+            self._relocate_if_moved(i)
         # Python floats (``item``): the same IEEE results as numpy's scalar arithmetic, at half the cost
         t.odometer[i] = t.odometer.item(i) + abs(ds)
         t.wheel_rot[i] = (t.wheel_rot.item(i) + ds / WHEEL_RADIUS) % _TWO_PI
@@ -250,3 +272,10 @@ class DefaultController:
             t.ax[i] = along * c - lateral * s
             t.ay[i] = along * s + lateral * c
             t.wheel_angle[i] = atan(wheelbase[i] * yaw_rate / v) if abs(v) > 0.1 else 0.0
+
+
+def _same_value(a, b) -> bool:
+    """Equal, and for floats to the sign of zero (0.0 and -0.0 compare equal but print apart)."""
+    if type(a) is not type(b) or a != b:
+        return False
+    return type(a) is not float or a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b)
