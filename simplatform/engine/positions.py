@@ -62,9 +62,15 @@ class PositionResolver:
         self.engine = engine
         self._geo = None
         self._static: dict[int, tuple[object, ResolvedPose]] = {}
+        self._choices: dict[int, tuple[object, object]] = {}
 
     def resolve(self, position, actor: str | None = None) -> ResolvedPose:
-        choice = position.choice
+        got = self._choices.get(id(position))  # ``choice`` scans the element's fields on every call
+        if got is not None and got[0] is position:
+            choice = got[1]
+        else:
+            choice = position.choice
+            self._choices[id(position)] = (position, choice)
         if choice is None:
             raise _error(position, "a Position element without any position type")
         name = type(choice).__name__
