@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -34,9 +35,8 @@ class CoverageObserver:
         e = block.ego_index
         self.actors.update(c for i, c in enumerate(block.categories) if i != e)
         last_env = None
-        for snap in block.snapshots:
-            env = snap.environment
-            if env and env is not last_env:
+        for env in map(_ENVIRONMENT, block.snapshots):
+            if env and env is not last_env and env != last_env:   # the tags of an unchanged environment are known
                 self.weather.add(weather_tag(env))
                 tag = light_tag(env)
                 if tag:
@@ -83,6 +83,9 @@ class CoverageObserver:
                     "weather": sorted(self.weather), "light": sorted(self.light), "actors": sorted(self.actors)},
             "osc_features": sorted(set(osc_features)),
         }
+
+
+_ENVIRONMENT = attrgetter("environment")
 
 
 def weather_tag(env: Mapping[str, Any]) -> str:

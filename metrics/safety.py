@@ -16,6 +16,7 @@ from simplatform.world import EntityKind, WorldSnapshot
 
 
 _COLLISIONS = attrgetter("collisions")
+_NO_CONTACT: frozenset[tuple[str, str]] = frozenset()
 
 
 def kind_of(kind: EntityKind) -> str:
@@ -80,8 +81,42 @@ class CollisionMetric(BlockMetric):
                         tuple(sorted(p)) for p in pairs if p[0] in snap.names and p[1] in snap.names)
         if not per_step and not self._in_contact and self._last_xy is None and self._last_id is None:
             return   # nothing touches and no collision is remembered: the rules below change nothing
-        for k, snap in enumerate(block.snapshots):
-            self._step(block, snap, per_step.get(k, set()))
+        start = 0
+        for k in self._changes(block, per_step):
+            self._quiet(block, start, k)
+            self._step(block, block.snapshots[k], per_step.get(k, _NO_CONTACT))
+            start = k + 1
+        self._quiet(block, start, block.size)
+
+    def _changes(self, block: StepBlock, per_step: dict[int, set[tuple[str, str]]]) -> list[int]:
+        """The steps whose contacts differ from the step before or involve the ego: the others only
+        let the remembered collision fade (``_quiet``)."""
+        ego = block.ego if block.ego_index is not None else None
+        candidates = set(per_step)
+        candidates.update(k + 1 for k in per_step if k + 1 < block.size)
+        if self._in_contact:
+            candidates.add(0)
+        out = []
+        for k in sorted(candidates):
+            contact = per_step.get(k, _NO_CONTACT)
+            before = per_step.get(k - 1, _NO_CONTACT) if k > 0 else self._in_contact
+            if contact != before or (ego is not None and any(ego in p for p in contact)):
+                out.append(k)
+        return out
+
+    def _quiet(self, block: StepBlock, a: int, b: int) -> None:
+        """Steps a..b−1 with the contacts of the step before and none of the ego: no onset, only the
+        fading of the last ego collision, as ``_ego_collisions`` does step by step (both resets are
+        for good until the next collision, so the run is decided at once)."""
+        if a >= b or block.ego_index is None:
+            return
+        if self._last_xy is not None:
+            lx, ly = self._last_xy
+            xs, ys = block.ego_col("x")[a:b].tolist(), block.ego_col("y")[a:b].tolist()
+            if any(math.hypot(x - lx, y - ly) > self.COLLISION_RADIUS for x, y in zip(xs, ys)):
+                self._last_xy = None
+        if self._last_id is not None and bool(np.any(block.times[a:b] - self._last_time > self.MAX_ID_TIME)):
+            self._last_id = None
 
     def _step(self, block: StepBlock, snap: WorldSnapshot, contact: set[tuple[str, str]]) -> None:
         for pair in sorted(contact - self._in_contact):

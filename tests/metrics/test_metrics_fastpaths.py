@@ -171,3 +171,28 @@ def test_row_argmin_answers_as_np_argmin():
     want = np.argmin(a, axis=1)
     assert np.array_equal(index, want)
     assert np.array_equal(value, a[np.arange(len(a)), want], equal_nan=True)
+
+
+# --------------------------------------------------------- collision quiet steps
+def _bumping_scene(t: float):
+    """The ego nudges a slower car twice (5 s apart, so both count), drives 6 m on and back; two
+    parked cars overlap all along; a third car is reported in contact by the backend for a while."""
+    ego_x = 10 + 4 * t if t < 6 else 34 - 2 * (t - 6)
+    lead_x = 14.2 + 3 * t if t < 3 else (23.2 + 4.5 * (t - 3) if t < 6 else 36.7)
+    states = [entity("ego", ego_x, -1.75, speed=4.0 if t < 6 else -2.0, ego=True),
+              entity("lead", lead_x, -1.75, speed=3.0),
+              entity("p1", 60, -5.25), entity("p2", 63, -5.25), entity("p3", 90, 1.75)]
+    reported = (("p3", "p1"),) if 2 < t < 4 else ()
+    return states, {"collisions": reported}
+
+
+@pytest.mark.parametrize("block_steps", [1, 37, 1000])
+def test_collision_rules_skip_quiet_steps_without_changing_a_result(monkeypatch, block_steps):
+    from metrics.safety import CollisionMetric
+
+    monkeypatch.setattr(suite_module, "BLOCK_STEPS", block_steps)
+    fast = run(MetricSuite(ScenarioContext()), _bumping_scene, t_end=12.0).metrics["collision"]
+    monkeypatch.setattr(CollisionMetric, "_changes", lambda self, block, per_step: list(range(block.size)))
+    every = run(MetricSuite(ScenarioContext()), _bumping_scene, t_end=12.0).metrics["collision"]
+    assert fast.scalars == every.scalars and fast.events == every.events and fast.worst_time == every.worst_time
+    assert fast.scalars["collisions"] >= 2 and fast.scalars["collisions_all"] >= 3
