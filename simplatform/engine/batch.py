@@ -97,7 +97,7 @@ def _start(path: Path, variants, config: RunConfig, scenario_ids) -> list[_Varia
             run.offset = off
             engine = run.engine
             engine.table.on_resize = _detacher(run, [0])
-            run.csv, run.mcap, run.artifacts = open_logs(config, run.scenario_id)
+            run.csv, run.mcap, run.artifacts = open_logs(config, run.scenario_id, run.road)
             engine.initialise()
             run.backend.load(run.road, engine.table)
             if config.on_start is not None:

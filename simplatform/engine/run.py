@@ -164,9 +164,7 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
     scenario, road = load_scenario_and_road(spec)
     engine, backend, road = _engine_and_backend(scenario, road, config)
     scenario_id = spec.scenario_id or Path(spec.path).stem
-    csv, mcap, artifacts = open_logs(config, scenario_id)
-    if mcap is not None and road is not None:
-        mcap.set_road(road)  # the lane lines of the Foxglove scene (/scene/road)
+    csv, mcap, artifacts = open_logs(config, scenario_id, road)
     stack = config.stack
     error = ""
     try:
@@ -220,8 +218,9 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
     return scenario_result(engine, scenario_id, config, end_reason, error, started, artifacts)
 
 
-def open_logs(config: RunConfig, scenario_id: str):
-    """(CSV log or None, MCAP recorder or None, artifacts) as ``config`` asks for them."""
+def open_logs(config: RunConfig, scenario_id: str, road=None):
+    """(CSV log or None, MCAP recorder or None, artifacts) as ``config`` asks for them; the MCAP
+    recorder gets the road network's lane lines (the Foxglove scene's /scene/road)."""
     from simplatform.recording.csv_log import CsvTrajectoryLog
 
     artifacts: dict[str, str] = {}
@@ -236,6 +235,8 @@ def open_logs(config: RunConfig, scenario_id: str):
 
             mcap = McapRecorder(out / f"{scenario_id}.mcap", every=config.record_every)
             artifacts["mcap"] = str(out / f"{scenario_id}.mcap")
+            if road is not None:
+                mcap.set_road(road)
     return csv, mcap, artifacts
 
 

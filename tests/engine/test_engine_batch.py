@@ -174,3 +174,15 @@ def test_a_variant_that_spawns_mid_run_finishes_its_step_alone(tmp_path):
     results = run_variants(path, variants, config)
     assert len(engines[0].table) > 1 and len(engines[1].table) == 1
     _same(results, path, variants, tmp_path, config)
+
+
+def test_recorded_variants_match_lone_recordings(tmp_path):
+    path = files.cut_in(tmp_path, duration=2.0)
+    variants = [{"TargetSpeed": 24.0}, {"TargetSpeed": 26.0}]
+    config = RunConfig(dt=0.05, max_time=5.0, out_dir=tmp_path / "batch", record=True, record_every=4)
+    results = run_variants(path, variants, config)
+    for params, got in zip(variants, results):
+        sid = got.scenario_id
+        run_scenario(ScenarioSpec(path, params, scenario_id=sid),
+                     RunConfig(dt=0.05, max_time=5.0, out_dir=tmp_path / "alone", record=True, record_every=4))
+        assert (tmp_path / "batch" / f"{sid}.mcap").read_bytes() == (tmp_path / "alone" / f"{sid}.mcap").read_bytes()
