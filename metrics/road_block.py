@@ -29,8 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from operator import attrgetter
-from typing import Any, Iterator
+from typing import Iterator
 
 import numpy as np
 
