@@ -20,10 +20,12 @@ rosbridge stack (or an in-process one declaring nothing) gets every topic.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, is_dataclass
 from typing import Any, Collection, Mapping
 
 from sensors import SensorScene, build_rig, is_due
+from sensors.base import period_steps
 from sensors import ros_messages
 from simplatform.bridge import TopicRegistry, TopicSpec, observations
 from simplatform.bridge.msgs import String
@@ -31,6 +33,8 @@ from simplatform.bridge.topics import CLOCK, ODOMETRY, TRAFFIC_LIGHTS, VEHICLE_S
 from simplatform.stacks.inputs import ROUTE_INFO, SENSOR_MOUNTS
 from simplatform.world import WorldSnapshot
 
+_SCHEDULE_CYCLE = 1200
+"""Longest due-pattern cycle (steps) worth tabulating; odd rate combinations fall back to computing each step."""
 RAY_CASTING = frozenset({"lidar", "radar", "camera", "objects"})
 CAMERA_KEYS = {"image": "rgb", "camera_info": "camera_info"}
 CONVERTERS = {"objects": "to_detection3d_array", "lidar": "to_point_cloud2", "radar": "to_radar_scan",
@@ -77,13 +81,30 @@ class Observer:
             name for name in self.topics
             if self.topics[name] and not any(registry[t].ros_type in sensor_types for t in self.topics[name]))
         """Rig sensors whose topics no subscriber reads: never run."""
+        self._schedule: list[tuple[frozenset[str], tuple[Any, ...]]] | None = None
+
+    def _due(self, step: int) -> tuple[frozenset[str], tuple[Any, ...]]:
+        """(topics, rig sensors to run) due at ``step``: integer step maths, so the pattern repeats every
+        lcm of the periods — tabulated once over that cycle when it is short (it is 2 for the default rig)."""
+        if self._schedule is None:
+            periods = [spec.period_steps(self.dt) for spec in self.registry.to_stack() if not spec.latched]
+            periods += [period_steps(cfg.rate_hz, self.dt) for cfg in self.rig.sensors]
+            cycle = math.lcm(*periods) if periods else 1
+            self._schedule = [self._due_now(k) for k in range(cycle)] if cycle <= _SCHEDULE_CYCLE else []
+        if self._schedule:
+            return self._schedule[step % len(self._schedule)]
+        return self._due_now(step)
+
+    def _due_now(self, step: int) -> tuple[frozenset[str], tuple[Any, ...]]:
+        topics = frozenset(spec.name for spec in self.registry.due(step, self.dt))
+        return topics, tuple(cfg for cfg in self.rig.sensors if cfg.name not in self.skipped and is_due(cfg, step, self.dt))
 
     def observe(self, snapshot: WorldSnapshot) -> dict[str, Any]:
         step = snapshot.step
         out: dict[str, Any] = {}
         if step == 0:
             out.update(self.latched)
-        due = {spec.name for spec in self.registry.due(step, self.dt)}
+        due, sensors = self._due(step)
         if ODOMETRY in due:
             out[ODOMETRY] = observations.ego_odometry(snapshot)
         if VEHICLE_STATUS in due:
@@ -93,9 +114,7 @@ class Observer:
         if "/ground_truth/objects" in due:
             out["/ground_truth/objects"] = observations.ground_truth_objects(snapshot)
         scene = None
-        for cfg in self.rig.sensors:
-            if cfg.name in self.skipped or not is_due(cfg, step, self.dt):
-                continue
+        for cfg in sensors:
             if cfg.type in RAY_CASTING and scene is None:
                 scene = SensorScene(self.static_world, snapshot)
             output = self.sensors[cfg.name].sense(snapshot, scene if cfg.type in RAY_CASTING else None)

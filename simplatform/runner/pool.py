@@ -33,7 +33,11 @@ from typing import Any, Iterable
 
 from simplatform.runner.task import ScenarioTask, error_result, execute_task
 
-PRELOAD = ["simplatform.runner.task", "simplatform.engine.run", "simplatform.harness", "metrics", "sensors"]
+PRELOAD = ["simplatform.runner.task", "simplatform.engine.run", "simplatform.harness", "metrics", "sensors",
+           # what the first scenario would import lazily (~0.9 s of CPU per worker); the forkserver skips a
+           # name that fails to import, so the list may lag behind a rename without breaking the pool
+           "numba", "simplatform.engine.engine", "simplatform.backends.native", "simplatform.openscenario.loader",
+           "simplatform.opendrive.mesh", "simplatform.recording.csv_log", "metrics.safety", "sensors.object_list"]
 
 
 def _address_space_bytes() -> int:

@@ -34,3 +34,22 @@ def test_static_world_is_built_once_per_network_and_kept_for_many_maps(monkeypat
     again = [harness_run._static_world(net) for net in reversed(nets)]   # five maps interleaved: no rebuild
     assert all(a is b for a, b in zip(again, reversed(worlds)))
     assert len(built) == len(nets)
+
+
+def test_the_tabulated_due_pattern_is_the_per_step_rule():
+    """Topics and sensors due at each step, from the table over one cycle, equal the rates' own rule."""
+    from sensors import MountPose, RigConfig, SensorConfig, is_due
+    from simplatform.harness.observe import Observer, registry_for
+
+    dt = 0.01
+    rig = RigConfig("mixed", (
+        SensorConfig(name="objects", type="objects", mount=MountPose(), rate_hz=10.0, parameters={"ideal": True}),
+        SensorConfig(name="imu", type="imu", mount=MountPose(), rate_hz=25.0),
+        SensorConfig(name="gnss", type="gnss", mount=MountPose(), rate_hz=4.0))).with_seed(0, "due")
+    registry = registry_for(rig)
+    observer = Observer(rig, registry, dt)
+    for step in range(0, 700):
+        topics, sensors = observer._due(step)
+        assert topics == {spec.name for spec in registry.due(step, dt)}
+        assert [c.name for c in sensors] == [c.name for c in rig.sensors if is_due(c, step, dt)]
+    assert len(observer._schedule) == 100                             # lcm of the periods 10, 4, 25 steps
