@@ -186,7 +186,7 @@ def _bumping_scene(t: float):
     return states, {"collisions": reported}
 
 
-@pytest.mark.parametrize("block_steps", [1, 37, 1000])
+@pytest.mark.parametrize("block_steps", [3, 1000])
 def test_collision_rules_skip_quiet_steps_without_changing_a_result(monkeypatch, block_steps):
     from metrics.safety import CollisionMetric
 
