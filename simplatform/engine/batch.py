@@ -6,10 +6,10 @@ by one, each step of each variant pays the default controller's Python per
 entity.  Here the N engines step in lockstep: each engine evaluates its own
 storyboard (triggers, transitions, actions: per-variant logic), and then the
 default controller's lane motion and kinematics of every variant's entities
-run as one vectorised pass over shared arrays (:mod:`batch_motion`).  The
-road network and its lane tables are loaded once per process and shared
-(``cached_road_network``), so are the lane tables; the scenario is bound per
-variant, since its parameter values may change any attribute.
+run as one compiled pass over shared arrays (:mod:`batch_motion`,
+:mod:`batch_kernels`).  The road network and its lane tables are loaded once
+per process (``cached_road_network``); the scenario is bound per variant,
+since a parameter value may change any attribute.
 
 Each variant's result, trajectory log and world are bit-identical to
 ``run_scenario`` of that variant alone (tests/engine/test_engine_batch.py):
@@ -19,7 +19,10 @@ An engine whose entity table is re-allocated (traffic spawned by a traffic
 action) leaves the shared arrays and steps on its own from then on.
 
 Only headless native runs are batched: a stack under test drives one ego
-through a backend per run (use ``run_scenario``).
+through a backend per run (use ``run_scenario``).  An error in any variant
+raises (as ``run_scenario`` would), after every log is closed.  A result's
+``wall_time`` runs from its variant's loading to its end, the other
+variants' work in between included.
 """
 
 from __future__ import annotations
