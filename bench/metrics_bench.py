@@ -1,8 +1,8 @@
 """Metric overhead per engine step with 20 actors.
 
 Drives a MetricSuite with synthetic 20-actor snapshots (the ego and 19 cars on
-a straight three-lane road, with a route, a goal, a stop line and a conflict
-zone, so every metric runs) and prints the CPU time per step in µs (best of
+a straight three-lane road, with a route of 2 m waypoints as the harness makes
+them, a goal, a stop line and a conflict zone, so every metric runs) and prints the CPU time per step in µs (best of
 ``--repeats``) and its ratio to the engine step, both to the issue's fixed
 200 µs and to the native engine's step measured in the same process: the
 cut-in with 20 traffic vehicles of ``bench/engine_bench.py`` (CPU time of
@@ -21,6 +21,7 @@ fill them), where the metrics locate the ego themselves, once per block.
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import sys
 import tempfile
@@ -106,6 +107,7 @@ def measure(context: ScenarioContext, steps: int, seed: int, repeats: int, lanes
     best = math.inf
     for _ in range(repeats):
         suite = MetricSuite(context)
+        gc.collect()   # each repeat starts from the same heap (the snapshots above are many small objects)
         start = time.process_time()
         for snap in snaps:
             suite.observe(snap)
@@ -172,6 +174,76 @@ def engine_step_us(repeats: int = 3) -> tuple[float, int]:
     return best, entities[0]
 
 
+def in_situ(repeats: int = 3) -> tuple[float, float, float, int]:
+    """The same cut-in with 20 traffic vehicles played by the harness (``run_test``, no stack, every
+    metric): CPU µs per step of the engine step, of building its snapshot and of the metric suite
+    (``observe``, with the blocks it evaluates, and the last block at the end), each timed call's
+    timer cost subtracted; best of ``repeats`` runs; and the number of metrics.
+
+    Here each snapshot reaches the suite right after the engine built it, as in every run, where
+    the synthetic rows above hand over snapshots built long before (a colder memory)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from engine_bench import _with_traffic
+
+    from metrics.suite import MetricSuite
+    from simplatform.engine.engine import ScenarioEngine
+    from simplatform.harness import TestConfig, run_test
+
+    wrapped = {"step": ScenarioEngine, "snapshot": ScenarioEngine, "observe": MetricSuite, "flush": MetricSuite}
+    originals = {name: getattr(cls, name) for name, cls in wrapped.items()}
+    spent = dict.fromkeys(wrapped, 0.0)
+    calls = dict.fromkeys(wrapped, 0)
+    inside = {"observe": False}
+    suites: list[MetricSuite] = []
+
+    def timed(name, original):
+        def call(self, *args):
+            nested = name == "flush" and inside["observe"]   # counted in observe's time
+            if name == "observe":
+                inside["observe"] = True
+            c0 = time.process_time()
+            try:
+                return original(self, *args)
+            finally:
+                if not nested:
+                    spent[name] += time.process_time() - c0
+                    calls[name] += 1
+                if name == "observe":
+                    inside["observe"] = False
+                    if not suites:
+                        suites.append(self)
+        return call
+
+    probe = timed("probe", lambda self: None)
+    spent["probe"] = calls["probe"] = 0
+    for _ in range(20000):
+        probe(None)
+    timer = spent["probe"] / calls["probe"]   # CPU s of a timed call that does nothing
+
+    config = TestConfig(stack=None, dt=DT, csv=False, all_metrics=True)
+    best = {"step": math.inf, "snapshot": math.inf, "metrics": math.inf}
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = _with_traffic(Path(tmp), 20)
+        run_test(spec, TestConfig(stack=None, dt=DT, csv=False, all_metrics=True, max_time=0.5))  # warm up
+        for name, cls in wrapped.items():
+            setattr(cls, name, timed(name, originals[name]))
+        try:
+            for _ in range(repeats):
+                for name in wrapped:
+                    spent[name], calls[name] = 0.0, 0
+                suites.clear()
+                run_test(spec, config)
+                steps = calls["step"]
+                net = {name: (spent[name] - calls[name] * timer) / steps for name in wrapped}
+                for key, value in (("step", net["step"]), ("snapshot", net["snapshot"]),
+                                   ("metrics", net["observe"] + net["flush"])):
+                    best[key] = min(best[key], value)
+        finally:
+            for name, cls in wrapped.items():
+                setattr(cls, name, originals[name])
+    return best["step"] * 1e6, best["snapshot"] * 1e6, best["metrics"] * 1e6, len(suites[0].metrics)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=2000)
@@ -185,7 +257,9 @@ def main() -> int:
         print(f"native engine step, cut-in + 20 traffic ({n_entities} entities), dt {DT} s: "
               f"{engine_us:.0f} µs CPU per step (best of 3)")
     road = None if args.no_road else build_road()
-    base = dict(route=RoutePath.from_points([(0, -1.75), (1000, -1.75)]), goal=GoalRegion(990, -1.75, 5),
+    # the route as the harness gives it: waypoints every 2 m (TestConfig.route_spacing) along the ego's lane
+    waypoints = np.stack([np.linspace(0.0, 1000.0, 501), np.full(501, -1.75)], axis=1)
+    base = dict(route=RoutePath.from_points(waypoints), goal=GoalRegion(990, -1.75, 5),
                 stop_lines=(StopLine("L1", (400, -10.5), (400, 0), 0.0, signal_id="S1"),),
                 conflict_zones=(ConflictZone("Z", ((600, -10.5), (610, -10.5), (610, 0), (600, 0))),),
                 acc_set_speed=15.0, v2x_warnings=(V2XWarning(5.0, "hazard"),), background=("car1", "car2"))
@@ -202,6 +276,11 @@ def main() -> int:
         measured = f" {us / engine_us * 100:5.1f} % of the measured step," if engine_us else ""
         print(f"  {label:48s} {n:2d} metrics {us:6.1f} µs/step:{measured} {us / ENGINE_STEP_US * 100:5.1f} % of "
               f"{ENGINE_STEP_US:.0f} µs   (finish: {finish_ms:.1f} ms)")
+    if not args.no_engine:
+        step_us, snap_us, metrics_us, n = in_situ()
+        print(f"  in situ (harness, the cut-in + 20 traffic, no stack, {n} metrics): engine step {step_us:.0f} µs + "
+              f"snapshot {snap_us:.0f} µs; metrics {metrics_us:.1f} µs/step = {metrics_us / step_us * 100:.1f} % of "
+              f"the step")
     if road is not None:
         q = measure_road_query(road, args.steps, seed=1)
         print(f"  for scale: one locate_many of the ego's 6 points per step (the old per-step evaluation): {q:.1f} µs")
