@@ -51,12 +51,14 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("give a scenario file, a directory, a launch .yaml, --suite library or --resume RUN_DIR")
     if not args.scenario.is_file():
         raise ConfigError(f"no such scenario file: {args.scenario}")
-    result = run_scenario(
-        ScenarioSpec(args.scenario, parse_params(args.param)),
-        RunConfig(dt=args.dt, seed=args.seed, out_dir=args.out, record=args.record, max_time=args.max_time,
-                  vehicle_model=args.vehicle_model, backend=args.backend, carla_host=args.carla_host,
-                  carla_port=args.carla_port, carla_timeout=args.carla_timeout),
-    )
+    config = RunConfig(dt=args.dt, seed=args.seed, out_dir=args.out, record=args.record, max_time=args.max_time,
+                       vehicle_model=args.vehicle_model, backend=args.backend, carla_host=args.carla_host,
+                       carla_port=args.carla_port, carla_timeout=args.carla_timeout)
+    from simplatform.commands.run_distribution import is_distribution, run_distribution
+
+    if is_distribution(args.scenario):
+        return run_distribution(args.scenario, parse_params(args.param), config, args.seed)
+    result = run_scenario(ScenarioSpec(args.scenario, parse_params(args.param)), config)
     fired = [e for e in result.events if e.kind == "Event.startTransition"]
     print(f"scenario   {result.scenario_id}")
     print(f"duration   {result.sim_time:.3f} s simulated in {result.wall_time:.3f} s wall "

@@ -80,9 +80,11 @@ class Transition:
         if shape == "step" or delta == 0.0:
             extent = 0.0
         elif dimension == "rate":
-            if value <= 0.0:
-                raise ScenarioError(f"TransitionDynamics rate must be > 0, got {value}")
-            extent = _PEAK_SLOPE[shape] * abs(delta) / value
+            # the direction of a rate follows from start and target; files written for esmini give
+            # braking as a negative rate (e.g. value="-4"), which esmini reads as its magnitude
+            if value == 0.0:
+                raise ScenarioError("TransitionDynamics rate must not be 0 (the transition would never end)")
+            extent = _PEAK_SLOPE[shape] * abs(delta) / abs(value)
         else:
             if value < 0.0:
                 raise ScenarioError(f"TransitionDynamics {dimension} must be >= 0, got {value}")

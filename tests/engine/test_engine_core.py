@@ -11,6 +11,7 @@ from simplatform.engine.collision import box_corners, freespace_distance, overla
 from simplatform.engine.dynamics import Transition
 from simplatform.engine.storyboard import Element, State, Storyboard
 from simplatform.engine.triggers import ConditionRuntime, TriggerRuntime
+from simplatform.errors import ScenarioError
 
 
 def test_linear_rate_speed_change_lasts_delta_over_rate():
@@ -18,6 +19,15 @@ def test_linear_rate_speed_change_lasts_delta_over_rate():
     assert tr.extent == pytest.approx(5.0)
     assert tr.value_at(2.5) == pytest.approx(15.0)
     assert tr.value_at(5.0) == 20.0
+
+
+def test_a_negative_rate_is_its_magnitude_as_esmini_reads_it_and_zero_is_refused():
+    """Braking written as ``value="-4"`` (esmini-style files) lasts Δv/4 s, like ``value="4"``."""
+    tr = Transition.create("linear", "rate", -4.0, 20.0, 0.0)
+    assert tr.extent == pytest.approx(5.0)
+    assert tr.value_at(2.5) == pytest.approx(10.0)
+    with pytest.raises(ScenarioError, match="must not be 0"):
+        Transition.create("linear", "rate", 0.0, 20.0, 0.0)
 
 
 @pytest.mark.parametrize("shape,mid", [("cubic", 0.5), ("sinusoidal", 0.5), ("linear", 0.5)])
