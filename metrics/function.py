@@ -84,28 +84,40 @@ class BlockedMetric(BlockMetric):
         goal |= self._goal
         self._goal = bool(goal[-1])
         blocked = still & ~goal
-        times = block.times.tolist()
         if still.any() or self._still_since is not None:
-            for k, is_still in enumerate(still.tolist()):
-                self._standstill(times[k], is_still)
-        for k in np.flatnonzero(blocked).tolist():
-            blocked[k] = not self._has_reason(block, k)
+            self._standstills(block.times, still)
+        rows = np.flatnonzero(blocked)
+        if rows.size and block.entities > 1:   # a leader within the reason gap: the first reason, for all at once
+            rows = rows[~(block.neighbours.lead_gap[rows] < self._gap)]
+            blocked[:] = False
+            blocked[rows] = True
+        if self.context.stop_lines:
+            for k in rows.tolist():
+                blocked[k] = not self._line_reason(block, k)
         self.series.extend(block.times, blocked=blocked.astype(float))
 
-    def _standstill(self, time: float, still: bool) -> None:
-        if still:
-            if self._still_since is None:
-                self._still_since = time
-            if not self._flagged and time - self._still_since >= self._max_time:
-                self._flagged = True
-                self.events.append(MetricEvent(time, "blocked", (), time - self._still_since,
-                                               f"standstill since t={self._still_since:.2f} s"))
-        else:
+    def _standstills(self, times: np.ndarray, still: np.ndarray) -> None:
+        """The standstill clock over a block, as a step-by-step walk would run it: a moving step
+        resets it; each run of still steps starts it (or goes on with the block before's) and flags
+        once when it reaches ``blocked_max_time``."""
+        if not still[0]:
             self._still_since, self._flagged = None, False
+        edges = np.diff(np.concatenate([[0], still.astype(np.int8), [0]]))
+        for a, b in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()):
+            if a > 0 or self._still_since is None:
+                self._still_since, self._flagged = float(times[a]), False
+            if not self._flagged:
+                late = np.flatnonzero(times[a:b] - self._still_since >= self._max_time)
+                if late.size:
+                    t = float(times[a + late[0]])
+                    self._flagged = True
+                    self.events.append(MetricEvent(t, "blocked", (), t - self._still_since,
+                                                   f"standstill since t={self._still_since:.2f} s"))
+            if b < still.size:
+                self._still_since, self._flagged = None, False
 
-    def _has_reason(self, block: StepBlock, k: int) -> bool:
-        if block.entities > 1 and block.neighbours.lead_gap[k] < self._gap:
-            return True
+    def _line_reason(self, block: StepBlock, k: int) -> bool:
+        """A red or stop-sign line ahead within ``STOP_LINE_REACH`` at step k."""
         h = float(block.ego_col("heading")[k])
         fwd = np.array([math.cos(h), math.sin(h)])
         centre = np.array([block.ego_centre[0][k], block.ego_centre[1][k]])

@@ -113,8 +113,9 @@ def block_contacts(cx, cy, radius, corners) -> np.ndarray:
     """(step, i, j) with i < j of every pair of boxes in contact: disc broad phase, SAT narrow phase.
 
     Contacts are rare, so a counting pass comes first and a second pass writes
-    them only when the first found more than the guess had room for."""
-    out = np.empty((64, 3), dtype=np.int64)
+    them only when the first found more than the guess had room for (room for
+    one pair in contact all along the block, e.g. two parked cars overlapping)."""
+    out = np.empty((max(64, 2 * cx.shape[0]), 3), dtype=np.int64)
     n = _contact_pass(cx, cy, radius, corners, out)
     if n > len(out):
         out = np.empty((n, 3), dtype=np.int64)

@@ -71,14 +71,22 @@ class CollisionMetric(BlockMetric):
     def observe_block(self, block: StepBlock) -> None:
         names = block.names
         per_step: dict[int, set[tuple[str, str]]] = {}
+        pair_names: dict[tuple, tuple[str, str]] = {}   # (i, j) or a reported pair → the sorted name pair
         for k, i, j in block.contacts.tolist():
-            per_step.setdefault(k, set()).add(tuple(sorted((names[i], names[j]))))
+            pair = pair_names.get((i, j))
+            if pair is None:
+                pair = pair_names[(i, j)] = tuple(sorted((names[i], names[j])))
+            per_step.setdefault(k, set()).add(pair)
         reported = list(map(_COLLISIONS, block.snapshots))
         if any(reported):
-            for k, (snap, pairs) in enumerate(zip(block.snapshots, reported)):
-                if pairs:
-                    per_step.setdefault(k, set()).update(
-                        tuple(sorted(p)) for p in pairs if p[0] in snap.names and p[1] in snap.names)
+            present = set(names)   # every snapshot of a block has the same entities
+            for k, pairs in enumerate(reported):
+                for p in pairs:
+                    pair = pair_names.get(p)
+                    if pair is None:
+                        pair = pair_names[p] = tuple(sorted(p)) if p[0] in present and p[1] in present else ()
+                    if pair:
+                        per_step.setdefault(k, set()).add(pair)
         if not per_step and not self._in_contact and self._last_xy is None and self._last_id is None:
             return   # nothing touches and no collision is remembered: the rules below change nothing
         start = 0

@@ -17,6 +17,7 @@ from metrics import MetricSuite, ScenarioContext, StopLine, road_kernels, signal
 from metrics import suite as suite_module
 from metrics.block import stack_rows
 from metrics.road_block import LATERAL_GUARD, RoadView
+from simplatform.results import MetricEvent
 
 
 # ------------------------------------------------------------------ stack_rows
@@ -196,3 +197,69 @@ def test_collision_rules_skip_quiet_steps_without_changing_a_result(monkeypatch,
     every = run(MetricSuite(ScenarioContext()), _bumping_scene, t_end=12.0).metrics["collision"]
     assert fast.scalars == every.scalars and fast.events == every.events and fast.worst_time == every.worst_time
     assert fast.scalars["collisions"] >= 2 and fast.scalars["collisions_all"] >= 3
+
+
+# ---------------------------------------------------------------- blocked
+def _stop_and_go(t: float):
+    """The ego stops three times: behind a slow car (a reason), at a red line (a reason) and in the
+    open for 3.5 s (blocked; beyond a 3 s limit); the leader pulls away in between."""
+    if t < 2:
+        x, v = 10 + 5 * t, 5.0
+    elif t < 4:
+        x, v = 20.0, 0.0
+    elif t < 6:
+        x, v = 20 + 5 * (t - 4), 5.0
+    elif t < 8:
+        x, v = 30.0, 0.0
+    elif t < 9:
+        x, v = 30 + 5 * (t - 8), 5.0
+    elif t < 12.5:
+        x, v = 35.0, 0.0
+    else:
+        x, v = 35 + 5 * (t - 12.5), 5.0
+    lead_x = 26.0 if t < 4 else 26 + 10 * (t - 4)
+    return ([entity("ego", x, -1.75, speed=v, ego=True), entity("lead", lead_x, -1.75, speed=0.0 if t < 4 else 10.0)],
+            {"signals": {"S": "red" if t < 8.5 else "green"}})
+
+
+class _StepByStepBlocked:
+    """The blocked metric's rules one step at a time (as it was written before the block form)."""
+
+    def __init__(self, metric) -> None:
+        self.m = metric
+
+    def observe_block(self, block) -> None:
+        from metrics.function import STOP_SPEED
+
+        m = self.m
+        still = np.abs(block.ego_col("speed")) < STOP_SPEED
+        blocked = still.copy()
+        times = block.times.tolist()
+        for k, is_still in enumerate(still.tolist()):
+            if is_still:
+                if m._still_since is None:
+                    m._still_since = times[k]
+                if not m._flagged and times[k] - m._still_since >= m._max_time:
+                    m._flagged = True
+                    m.events.append(MetricEvent(times[k], "blocked", (), times[k] - m._still_since,
+                                                f"standstill since t={m._still_since:.2f} s"))
+            else:
+                m._still_since, m._flagged = None, False
+        for k in np.flatnonzero(blocked).tolist():
+            lead = block.entities > 1 and block.neighbours.lead_gap[k] < m._gap
+            blocked[k] = not (lead or m._line_reason(block, k))
+        m.series.extend(block.times, blocked=blocked.astype(float))
+
+
+@pytest.mark.parametrize("block_steps", [3, 1000])
+def test_blocked_standstills_as_a_block_match_the_step_by_step_rules(monkeypatch, block_steps):
+    from metrics.function import BlockedMetric
+
+    monkeypatch.setattr(suite_module, "BLOCK_STEPS", block_steps)
+    ctx = ScenarioContext(stop_lines=(StopLine("L", (34.5, -3.5), (34.5, 0.0), 0.0, signal_id="S"),),
+                          thresholds={"blocked_max_time": 3.0, "blocked_reason_gap": 10.0})
+    fast = run(MetricSuite(ctx), _stop_and_go, t_end=14.0).metrics["blocked"]
+    monkeypatch.setattr(BlockedMetric, "observe_block", lambda self, block: _StepByStepBlocked(self).observe_block(block))
+    steps = run(MetricSuite(ctx), _stop_and_go, t_end=14.0).metrics["blocked"]
+    assert fast.scalars == steps.scalars and fast.events == steps.events and fast.series == steps.series
+    assert fast.scalars["blocked_events"] == 1 and fast.scalars["blocked_time"] == pytest.approx(3.5, abs=0.02)
