@@ -89,23 +89,20 @@ class ObjectListSensor:
 
     def visible_fraction(self, snapshot: WorldSnapshot, scene: SensorScene, to_world: Transform,
                          indices: np.ndarray | None = None,
-                         corners: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                         boxes: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Share of each actor's 15 sample points whose ray from the sensor first meets the actor.
 
         ``indices`` (default: every actor of the scene) limits the casts to the
         actors that can be reported at all — the ones inside range and field of
         view — since each actor's fraction depends only on its own rays (every
-        actor of the scene may still occlude them).  ``corners`` are their box
-        corners when the caller has them already.
+        actor of the scene may still occlude them).  ``boxes`` are their
+        (centre, edge vectors) when the caller has them already (``box_frames``).
         """
         idx = scene.actor_indices if indices is None else np.asarray(indices, dtype=scene.actor_indices.dtype)
         if not self.occlusion or len(idx) == 0:
             return idx, np.ones(len(idx))
-        if corners is None:
-            corners = actor_box_corners(snapshot, idx)                   # (M, 8, 3)
-        centre = corners.mean(axis=1)
-        axes = np.stack([corners[:, 4] - corners[:, 0], corners[:, 2] - corners[:, 0], corners[:, 1] - corners[:, 0]], axis=1)
-        pts = centre[:, None, :] + np.einsum("sk,mkj->msj", _SAMPLES, axes)      # (M, 15, 3)
+        centre, edges = boxes if boxes is not None else box_frames(snapshot, scene, idx)
+        pts = centre[:, None, :] + np.einsum("sk,mkj->msj", _SAMPLES, edges)      # (M, 15, 3)
         origin = to_world.translation
         vec = pts.reshape(-1, 3) - origin
         dist = np.sqrt(np.einsum("ij,ij->i", vec, vec))
@@ -127,8 +124,7 @@ class ObjectListSensor:
         to_world = self.sensor_to_world(snapshot)
         idx = scene.actor_indices
         if len(idx):
-            corners = actor_box_corners(snapshot, idx)
-            centre_world = corners.mean(axis=1)
+            centre_world, edges = box_frames(snapshot, scene, idx)
             local = to_world.inverse().apply(centre_world)
             rng = np.linalg.norm(local, axis=1)
             az = np.arctan2(local[:, 1], local[:, 0])
@@ -136,7 +132,8 @@ class ObjectListSensor:
             inside = (rng <= self.max_range) & (np.abs(az) <= self.hfov / 2) & (np.abs(el) <= self.vfov / 2)
             vis = np.zeros(len(idx))     # outside range or field of view: never reported, no rays cast
             if inside.any():
-                _, vis[inside] = self.visible_fraction(snapshot, scene, to_world, idx[inside], corners[inside])
+                _, vis[inside] = self.visible_fraction(snapshot, scene, to_world, idx[inside],
+                                                       (centre_world[inside], edges[inside]))
             keep = inside & (vis >= max(self.min_visible, 1e-9))
             pd = self.pd * (vis if self.scale_pd else 1.0)
             keep &= self.rng.random(len(idx)) < pd      # one draw per actor, as before: the stream stays seeded alike
@@ -163,6 +160,19 @@ class ObjectListSensor:
                              tuple(snapshot.categories[i] for i in sel))
         self.delay.push(snapshot.time, message)
         return self.delay.latest(snapshot.time)
+
+
+def box_frames(snapshot: WorldSnapshot, scene: SensorScene, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(centre (M, 3), edge vectors (M, 3, 3): length, width, height axes scaled by the size) of the
+    entities' bounding boxes — from the scene's ``actor_boxes`` (built once per step, shared with the
+    other sensors) when they are exactly the scene's actors, else from their corners."""
+    if len(indices) == len(scene.actor_indices) and np.array_equal(indices, scene.actor_indices) \
+            and len(scene.actor_boxes) == len(indices):
+        b = scene.actor_boxes
+        return b.centre, np.swapaxes(b.rotation, 1, 2) * (2.0 * b.half)[:, :, None]
+    corners = actor_box_corners(snapshot, indices)                  # (M, 8, 3)
+    axes = np.stack([corners[:, 4] - corners[:, 0], corners[:, 2] - corners[:, 0], corners[:, 1] - corners[:, 0]], axis=1)
+    return corners.mean(axis=1), axes
 
 
 def _first_meets_owner(scene: SensorScene, origin: np.ndarray, rays: np.ndarray, dist: np.ndarray,
