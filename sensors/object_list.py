@@ -12,13 +12,16 @@ This is the common phenomenological sensor model of the ADAS literature
 (e.g. Hanke et al., "Generation and validation of virtual point cloud data for
 automated driving systems", IEEE ITSC 2017, §II on object-list models).
 
-Speed (the object list runs at 10 Hz in every library scenario): the sample
-rays meet the static world in one cast of the sensor's cropped region, and
-the actors' boxes analytically (``SensorScene.cast_rays`` with
-``actor_pairs``, the slab test of ``sensors.actor_boxes``) rather than
-through an actor BVH built every cycle; a box is tested only against the
-rays whose segment from the sensor to the sample point passes within its
-bounding sphere, the only rays it can stop.
+Speed (the object list runs at 10 Hz in every library scenario): the boxes
+come from the scene's ``actor_boxes`` (one per step, shared); each sample
+ray is tested analytically against the boxes whose bounding sphere its
+segment passes (``sensors.actor_boxes.merge_box_hits``, the slab test),
+and the static world only answers whether anything lies on the segment
+before the ray enters its own box — an occlusion query on the whole map's
+BVH (``test_occlusions``, any hit ends the traversal) rather than a
+nearest-hit cast over the sensor's range through an actor BVH built each
+cycle.  The fractions equal those of the first-hit cast
+(``tests/sensors/test_sensors_object_list_occlusion.py``).
 """
 
 from __future__ import annotations
