@@ -263,3 +263,13 @@ def test_blocked_standstills_as_a_block_match_the_step_by_step_rules(monkeypatch
     steps = run(MetricSuite(ctx), _stop_and_go, t_end=14.0).metrics["blocked"]
     assert fast.scalars == steps.scalars and fast.events == steps.events and fast.series == steps.series
     assert fast.scalars["blocked_events"] == 1 and fast.scalars["blocked_time"] == pytest.approx(3.5, abs=0.02)
+
+
+def test_warmup_runs_every_top_level_kernel():
+    from metrics import kernels, road_kernels, warmup
+
+    warmup.warm_up()
+    for f in (kernels.block_corners, kernels._contact_pass, kernels.ego_pairs, kernels.route_path_ttc,
+              kernels.route_progress, kernels.in_route, kernels.route_tangents, kernels.row_argmin,
+              road_kernels.lane_frame_corners):
+        assert f.signatures, f.__name__
