@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from operator import attrgetter
 
 import numpy as np
@@ -16,7 +17,6 @@ from simplatform.world import EntityKind, WorldSnapshot
 
 
 _COLLISIONS = attrgetter("collisions")
-_NO_CONTACT: frozenset[tuple[str, str]] = frozenset()
 
 
 def kind_of(kind: EntityKind) -> str:
@@ -26,6 +26,55 @@ def kind_of(kind: EntityKind) -> str:
     if kind is EntityKind.VEHICLE:
         return "vehicle"
     return "static"
+
+
+@dataclass(frozen=True)
+class _BlockContacts:
+    """The pairs in contact at each step of a block (box contacts and the backend's reports) as a
+    (T, P) matrix over the block's distinct name pairs (sorted), and the pairs in contact before it."""
+
+    pairs: list[tuple[str, str]]
+    matrix: np.ndarray
+    before: np.ndarray
+
+    @classmethod
+    def of(cls, block: StepBlock, in_contact) -> "_BlockContacts | None":
+        """None when nothing is in contact in the block nor was at the step before it."""
+        names = block.names
+        column: dict[tuple[str, str], int] = {}
+        named: dict[tuple, tuple[str, str] | tuple[()]] = {}   # (i, j) or a reported pair → sorted names
+        steps: list[int] = []
+        cols: list[int] = []
+        for k, i, j in block.contacts.tolist():
+            pair = named.get((i, j))
+            if pair is None:
+                pair = named[(i, j)] = tuple(sorted((names[i], names[j])))
+            steps.append(k)
+            cols.append(column.setdefault(pair, len(column)))
+        reported = list(map(_COLLISIONS, block.snapshots))
+        if any(reported):
+            present = set(names)   # every snapshot of a block has the same entities
+            for k, pairs in enumerate(reported):
+                for p in pairs:
+                    pair = named.get(p)
+                    if pair is None:
+                        pair = named[p] = tuple(sorted(p)) if p[0] in present and p[1] in present else ()
+                    if pair:
+                        steps.append(k)
+                        cols.append(column.setdefault(pair, len(column)))
+        if not steps and not in_contact:
+            return None
+        for pair in in_contact:
+            column.setdefault(pair, len(column))
+        matrix = np.zeros((block.size, len(column)), dtype=bool)
+        matrix[steps, cols] = True
+        before = np.zeros(len(column), dtype=bool)
+        before[[column[pair] for pair in in_contact]] = True
+        return cls(list(column), matrix, before)
+
+    def at(self, k: int) -> frozenset[tuple[str, str]]:
+        """The pairs in contact at step k."""
+        return frozenset(self.pairs[c] for c in np.flatnonzero(self.matrix[k]).tolist())
 
 
 @register_metric
@@ -69,48 +118,29 @@ class CollisionMetric(BlockMetric):
         self._last_xy: tuple[float, float] | None = None
 
     def observe_block(self, block: StepBlock) -> None:
-        names = block.names
-        per_step: dict[int, set[tuple[str, str]]] = {}
-        pair_names: dict[tuple, tuple[str, str]] = {}   # (i, j) or a reported pair → the sorted name pair
-        for k, i, j in block.contacts.tolist():
-            pair = pair_names.get((i, j))
-            if pair is None:
-                pair = pair_names[(i, j)] = tuple(sorted((names[i], names[j])))
-            per_step.setdefault(k, set()).add(pair)
-        reported = list(map(_COLLISIONS, block.snapshots))
-        if any(reported):
-            present = set(names)   # every snapshot of a block has the same entities
-            for k, pairs in enumerate(reported):
-                for p in pairs:
-                    pair = pair_names.get(p)
-                    if pair is None:
-                        pair = pair_names[p] = tuple(sorted(p)) if p[0] in present and p[1] in present else ()
-                    if pair:
-                        per_step.setdefault(k, set()).add(pair)
-        if not per_step and not self._in_contact and self._last_xy is None and self._last_id is None:
+        contacts = _BlockContacts.of(block, self._in_contact)
+        if contacts is None and not self._in_contact and self._last_xy is None and self._last_id is None:
             return   # nothing touches and no collision is remembered: the rules below change nothing
+        if contacts is None:
+            contacts = _BlockContacts([], np.zeros((block.size, 0), dtype=bool), np.zeros(0, dtype=bool))
         start = 0
-        for k in self._changes(block, per_step):
+        for k in self._changes(block, contacts):
             self._quiet(block, start, k)
-            self._step(block, block.snapshots[k], per_step.get(k, _NO_CONTACT))
+            self._step(block, block.snapshots[k], contacts.at(k))
             start = k + 1
         self._quiet(block, start, block.size)
 
-    def _changes(self, block: StepBlock, per_step: dict[int, set[tuple[str, str]]]) -> list[int]:
+    def _changes(self, block: StepBlock, contacts: "_BlockContacts") -> list[int]:
         """The steps whose contacts differ from the step before or involve the ego: the others only
         let the remembered collision fade (``_quiet``)."""
-        ego = block.ego if block.ego_index is not None else None
-        candidates = set(per_step)
-        candidates.update(k + 1 for k in per_step if k + 1 < block.size)
-        if self._in_contact:
-            candidates.add(0)
-        out = []
-        for k in sorted(candidates):
-            contact = per_step.get(k, _NO_CONTACT)
-            before = per_step.get(k - 1, _NO_CONTACT) if k > 0 else self._in_contact
-            if contact != before or (ego is not None and any(ego in p for p in contact)):
-                out.append(k)
-        return out
+        m = contacts.matrix
+        changed = np.any(m != np.vstack([contacts.before[None], m[:-1]]), axis=1)
+        if block.ego_index is not None:
+            ego = block.ego
+            mine = [c for c, pair in enumerate(contacts.pairs) if ego in pair]
+            if mine:
+                changed |= np.any(m[:, mine], axis=1)
+        return np.flatnonzero(changed).tolist()
 
     def _quiet(self, block: StepBlock, a: int, b: int) -> None:
         """Steps a..b−1 with the contacts of the step before and none of the ego: no onset, only the

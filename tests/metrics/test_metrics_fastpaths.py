@@ -193,7 +193,7 @@ def test_collision_rules_skip_quiet_steps_without_changing_a_result(monkeypatch,
 
     monkeypatch.setattr(suite_module, "BLOCK_STEPS", block_steps)
     fast = run(MetricSuite(ScenarioContext()), _bumping_scene, t_end=12.0).metrics["collision"]
-    monkeypatch.setattr(CollisionMetric, "_changes", lambda self, block, per_step: list(range(block.size)))
+    monkeypatch.setattr(CollisionMetric, "_changes", lambda self, block, contacts: list(range(block.size)))
     every = run(MetricSuite(ScenarioContext()), _bumping_scene, t_end=12.0).metrics["collision"]
     assert fast.scalars == every.scalars and fast.events == every.events and fast.worst_time == every.worst_time
     assert fast.scalars["collisions"] >= 2 and fast.scalars["collisions_all"] >= 3
@@ -273,3 +273,16 @@ def test_warmup_runs_every_top_level_kernel():
               kernels.route_progress, kernels.in_route, kernels.route_tangents, kernels.row_argmin,
               road_kernels.lane_frame_corners):
         assert f.signatures, f.__name__
+
+
+def test_a_contact_ending_at_a_block_boundary_ends_there(monkeypatch):
+    # the pair touches for the first block only, again 6 s later: two onsets (5 s apart or more)
+    monkeypatch.setattr(suite_module, "BLOCK_STEPS", 5)
+
+    def scene(t: float):
+        touching = t < 0.045 or 6.0 <= t < 6.1
+        return [entity("ego", 0.0, 0.0, ego=True), entity("a", 50.0, 0.0), entity("b", 80.0, 0.0)], \
+            {"collisions": (("a", "b"),) if touching else ()}
+
+    result = run(MetricSuite(ScenarioContext()), scene, t_end=7.0).metrics["collision"]
+    assert [e.time for e in result.events if e.kind == "collision_any"] == pytest.approx([0.0, 6.0])
