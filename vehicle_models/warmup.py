@@ -36,6 +36,7 @@ def warm_up() -> float:
         fleet.step(0.01, grade=0.01)
         fleet.controller.update(fleet.speed, np.zeros(fleet.n), 0.01)
         fleet._derivative(fleet.state, fleet.inputs, fleet.params)
+        _warm_table_rows(fleet)
     fleet.params.max_drive_force(fleet.speed)
     driver = TrafficDriver([DriverConfig(), DriverConfig(model="human", human=HumanParameters())], 0.1, seed=0)
     context = TrafficContext.free_road([10.0, 12.0], 20.0)
@@ -47,6 +48,18 @@ def warm_up() -> float:
 
     warm_up_traffic()
     return time.perf_counter() - start
+
+
+def _warm_table_rows(fleet) -> None:
+    """The table write of a stack-driven vehicle (simplatform.backends.driven), on scratch columns."""
+    from vehicle_models.table_rows import rows_moved, write_rows
+
+    rows = np.arange(fleet.n, dtype=np.int64)
+    columns = [np.zeros(fleet.n) for _ in range(12)]
+    written = np.zeros((4, fleet.n))
+    rows_moved(rows, *columns[:4], written, 1e-9)
+    write_rows(fleet.state, fleet.state, fleet.accel_body, fleet.params.lr, fleet.params.wheel_radius, rows,
+               *columns, written, np.zeros((2, fleet.n)))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from simplatform.control import AckermannCommand, Control
 from simplatform.errors import ConfigError, StackError
 from simplatform.world import EntityKind
 from vehicle_models import VehicleFleet
+from vehicle_models.table_rows import rows_moved, write_rows
 
 MODELS = ("dynamic", "kinematic")
 
@@ -77,6 +78,7 @@ class DrivenVehicles:
         self.commands: dict[int, Control | AckermannCommand] = {}
         self.fleet: VehicleFleet | None = None
         self._written = np.zeros((4, 0))
+        self._disp = np.zeros((2, 0))
         self._idx = np.zeros(0, dtype=np.int64)
         self._sel: slice | np.ndarray = self._idx
         self._grip = FrictionLatch(engine)
@@ -111,6 +113,7 @@ class DrivenVehicles:
         if self.engine.controller.motions[i].cursor is None:
             self.engine.controller.relocate(i)
         self._written = self._table_state()
+        self._disp = np.zeros((2, len(self.members)))
 
     def command(self, i: int, command: Any) -> None:
         self.commands[i] = as_command(command)
@@ -137,29 +140,22 @@ class DrivenVehicles:
         eng = self.engine
         t = eng.table
         f = self.fleet
-        idx = self._sel
-        moved = (np.abs(self._table_state() - self._written) > 1e-9).any(axis=0)
-        for k in np.nonzero(moved)[0]:  # the scenario placed or sped the vehicle itself
-            i = self.members[k]
-            f.reset(int(k), x=float(t.x[i]), y=float(t.y[i]), heading=float(t.heading[i]), speed=float(t.speed[i]),
-                    steering=float(f.steering_angle[k]))
-            self._apply(i)
+        rows = self._idx
+        if rows_moved(rows, t.x, t.y, t.heading, t.speed, self._written, 1e-9):
+            moved = (np.abs(self._table_state() - self._written) > 1e-9).any(axis=0)
+            for k in np.nonzero(moved)[0]:  # the scenario placed or sped the vehicle itself
+                i = self.members[k]
+                f.reset(int(k), x=float(t.x[i]), y=float(t.y[i]), heading=float(t.heading[i]),
+                        speed=float(t.speed[i]), steering=float(f.steering_angle[k]))
+                self._apply(i)
         self._grip.apply(f, self.members)
-        x0, y0 = f.x.copy(), f.y.copy()
-        f.step(dt, grade=-t.pitch[idx])
-        vx, vy = f.velocity_world
-        ax, ay = f.acceleration_world
-        t.x[idx], t.y[idx] = f.x, f.y
-        t.heading[idx] = (f.heading + math.pi) % (2 * math.pi) - math.pi
-        t.speed[idx] = f.speed
-        t.vx[idx], t.vy[idx] = vx, vy
-        t.ax[idx], t.ay[idx] = ax, ay
-        t.yaw_rate[idx] = f.yaw_rate
-        t.wheel_angle[idx] = f.steering_angle
-        travelled = np.hypot(f.x - x0, f.y - y0)
-        t.odometer[idx] += travelled
-        t.wheel_rot[idx] = (t.wheel_rot[idx] + np.sign(f.speed) * travelled / f.params.wheel_radius) % (2 * math.pi)
+        old = f.state
+        f.step(dt, grade=-t.pitch[self._sel])
+        disp = self._disp
+        write_rows(old, f.state, f.accel_body, f.params.lr, f.params.wheel_radius, rows, t.x, t.y, t.heading,
+                   t.speed, t.vx, t.vy, t.ax, t.ay, t.yaw_rate, t.wheel_angle, t.odometer, t.wheel_rot,
+                   self._written, disp)
+        active = t.active
         for k, i in enumerate(self.members):
-            if t.active[i]:
-                track_entity(eng, i, float(f.x[k] - x0[k]), float(f.y[k] - y0[k]))
-        self._written = self._table_state()
+            if active[i]:
+                track_entity(eng, i, float(disp[0, k]), float(disp[1, k]))
