@@ -37,6 +37,9 @@ order and count, so a seed gives the same cloud as the numpy code did.
 from __future__ import annotations
 
 import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import open3d as o3d
@@ -48,7 +51,7 @@ from sensors.lidar_patterns import (
     LidarSpec, PatternTables, ScanPattern, explicit_spec, pattern_tables, preset, risley_pattern, spinning_pattern,
 )
 from sensors.lidar_actors import candidate_pairs
-from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns
+from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns, ray_buffer, select_returns
 from sensors.pointcloud import LABEL_DTYPE, POINT_DTYPE, PointCloud
 from sensors.scene import SensorScene
 from simplatform.world import WorldSnapshot
@@ -60,6 +63,38 @@ _DEFAULTS = {
     "detection_range_m": None, "detection_reflectivity": None, "intensity_reference_range_m": 10.0,
     "motion_distortion": False, "labels": False, "wavelength_nm": 905.0, "frame_id": None,
 }
+
+
+SPLIT_MIN_RAYS = 32768
+"""Sweeps of at least this many rays run their per-return passes as two halves on two threads."""
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def cores() -> int:
+    """CPUs this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:                                  # not Linux
+        return os.cpu_count() or 1
+
+
+def both(first, second):
+    """(first(), second()), ``second`` on a worker thread while ``first`` runs here.
+
+    Both are compiled ``nogil`` kernels over disjoint halves of the sweep, so
+    they run on two cores at once and the result does not depend on which
+    finishes first.  The pool is per process (a forked child makes its own).
+    """
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="lidar-returns"))
+        pool = _pool[1]
+    future = pool.submit(second)
+    a = first()
+    return a, future.result()
 
 
 class Lidar:
@@ -90,6 +125,15 @@ class Lidar:
         self.frame_id = str(p.raw("frame_id") or config.name)
         self.rng = config.rng()
         self._static_pattern = None if self.spec.risley_fov_deg > 0 else spinning_pattern(self.spec, self.rate_hz)
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def _buffer(self, key: str, n: int, dtype, width: int = 0) -> np.ndarray:
+        """A scratch array reused across sweeps (fresh pages cost a fault each; nothing returned keeps it)."""
+        buf = self._buffers.get(key)
+        shape = (n, width) if width else (n,)
+        if buf is None or buf.shape != shape:
+            buf = self._buffers[key] = np.empty(shape, dtype=dtype)
+        return buf
 
     def _spec(self, p: TypedParameters, base: LidarSpec | None) -> LidarSpec:
         explicit = any(p.raw(k) is not None for k in ("channels", "vertical_fov_deg", "elevations_deg", "columns",
@@ -140,7 +184,9 @@ class Lidar:
             m = np.zeros((4, 6), dtype=np.float32)
             m[:3, 3:] = to_world.rotation.T
             m[3, :3] = to_world.translation
-            rays = tables.homogeneous.matmul(o3d.core.Tensor.from_numpy(m))
+            buf = self._buffer("rays", pattern.size, np.float32, 6)
+            ray_buffer(tables.homogeneous.numpy(), m, buf)
+            rays = o3d.core.Tensor.from_numpy(buf)
             ball = (to_world.translation, 0.0)
         else:
             rays, ball = self._distort(snapshot, ego, pattern, tables, to_world)
@@ -175,32 +221,51 @@ class Lidar:
         weather = Weather.from_environment(snapshot.environment)
         alpha = weather.lidar_extinction(self.wavelength_nm)
         n = len(hits.t)
-        idx = np.empty(n, dtype=np.int64)
-        r = np.empty(n, dtype=np.float32)
-        mat = np.empty(n, dtype=np.int32)
-        echo = np.empty(n, dtype=np.float32)
+        idx = self._buffer("idx", n, np.int64)
+        r = self._buffer("r", n, np.float32)
+        mat = self._buffer("mat", n, np.int32)
+        echo = self._buffer("echo", n, np.float32)
         reflectivity = scene.material_table("reflectivity").astype(np.float32)
         grid = pattern.grid
+        split = n >= SPLIT_MIN_RAYS and cores() > 1
         if grid is not None:
-            count = gather_returns(hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns,
-                                   reflectivity, self.min_range, self.max_range, idx, r, mat, echo)
+            args = (hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns, reflectivity,
+                    self.min_range, self.max_range)
+            if split:                        # two column ranges split at a tile edge, then packed end to end
+                cut = (grid.columns // 2 + 15) // 16 * 16
+                o = cut * grid.channels
+                head, tail = both(lambda: gather_returns(*args, idx, r, mat, echo, 0, cut),
+                                  lambda: gather_returns(*args, idx[o:], r[o:], mat[o:], echo[o:], cut, grid.columns))
+                for a in (idx, r, mat, echo):
+                    a[head:head + tail] = a[o:o + tail]
+                count = head + tail
+            else:
+                count = gather_returns(*args, idx, r, mat, echo, 0, grid.columns)
         else:
             count = gather_permuted(hits.t, hits.material, hits.normal, rays, tables.cast_order, reflectivity,
                                     self.min_range, self.max_range, idx, r, mat, echo)
         idx, r, mat, echo = idx[:count], r[:count], mat[:count], echo[:count]
-        keep = self.rng.random(count, dtype=np.float32) >= self.dropout if self.dropout > 0 else None
+        uniform = self.rng.random(count, dtype=np.float32) if self.dropout > 0 else np.zeros(0, np.float32)
         if alpha > 0:
             echo = echo * np.exp(-2.0 * alpha * r)
-        bright = echo / (r * r) >= self.power_threshold
-        if keep is not None:
-            bright &= keep
-        sel = np.flatnonzero(bright)
+        sel = self._buffer("sel", n, np.int64)
+        sel = sel[:select_returns(r, echo, uniform, self.dropout, self.power_threshold, sel)]
         sigma = math.hypot(self.range_sigma, weather.lidar_rain_range_sigma())
         noise = self.rng.standard_normal(len(sel), dtype=np.float32) if sigma > 0 else np.zeros(0, np.float32)
         points = np.empty(len(sel), dtype=POINT_DTYPE)
-        fill_points(points["x"], points["y"], points["z"], points["intensity"], points["ring"], points["time"],
-                    tables.columns, sel, idx, r, echo, noise, sigma, 255.0 * self.intensity_reference ** 2,
-                    self.intensity_reference ** 2, pattern.ring, pattern.time)
+        fields = [points[f] for f in POINT_DTYPE.names]
+        constants = (sigma, 255.0 * self.intensity_reference ** 2, self.intensity_reference ** 2, pattern.ring,
+                     pattern.time)
+
+        def fill(a: int, b: int) -> None:
+            fill_points(*(f[a:b] for f in fields), tables.columns, sel[a:b], idx, r, echo,
+                        noise[a:b] if len(noise) else noise, *constants)
+
+        if split:
+            half = len(sel) // 2
+            both(lambda: fill(0, half), lambda: fill(half, len(sel)))
+        else:
+            fill(0, len(sel))
         labels = None
         if self.labels:
             labels = np.empty(len(sel), dtype=LABEL_DTYPE)

@@ -17,13 +17,52 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.core.extending import intrinsic
 
 
-@njit(cache=True, error_model="numpy")
+@intrinsic
+def _fma32(typingctx, a, b, c):
+    """float32 fused multiply-add a·b + c, one rounding (LLVM ``llvm.fma``: exact on every target)."""
+    sig = types.float32(types.float32, types.float32, types.float32)
+
+    def codegen(context, builder, signature, args):
+        f32 = ir.FloatType()
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(f32, [f32, f32, f32]), "llvm.fma.f32")
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+@njit(cache=True, nogil=True)
+def ray_buffer(homogeneous, m, out):
+    """out = homogeneous · m, (N, 4) · (4, 6) in float32, as open3d's CPU matmul (MKL sgemm) rounds it.
+
+    Why not ``Tensor.matmul``: MKL wakes its OpenMP team for a product this
+    small, which on a loaded two-core machine costs 0.3–1.5 ms per sweep
+    (``bench/sensor_bench.py``) for 0.2 ms of arithmetic.  MKL's kernel
+    accumulates k = 0…3 by fused multiply-adds onto the first product; this
+    loop does the same operations in the same order, so the ray buffer (and
+    every hit) is bit-identical to the matmul's on FMA hardware
+    (``tests/sensors/test_sensors_lidar_parallel.py`` checks it).
+    """
+    for i in range(homogeneous.shape[0]):
+        h0 = homogeneous[i, 0]
+        h1 = homogeneous[i, 1]
+        h2 = homogeneous[i, 2]
+        h3 = homogeneous[i, 3]
+        for j in range(6):
+            out[i, j] = _fma32(h3, m[3, j], _fma32(h2, m[2, j], _fma32(h1, m[1, j], h0 * m[0, j])))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def gather_returns(t, material, normal, rays, channels, columns, reflectivity, min_range, max_range,
-                   idx_out, r_out, mat_out, echo_out):
-    """Returns within [min_range, max_range], in pattern order; how many were written.
+                   idx_out, r_out, mat_out, echo_out, c_begin, c_end):
+    """Returns within [min_range, max_range] of columns [c_begin, c_end), in pattern order; how many
+    were written (from index 0 of the outputs).  ``c_begin`` is a multiple of 16 (a tile edge), so
+    two column ranges gathered by two threads concatenate to the whole sweep's gather.
 
     The cast buffer is ring-major (row r·columns + c holds pattern ray
     c·channels + r).  It is
@@ -41,8 +80,8 @@ def gather_returns(t, material, normal, rays, channels, columns, reflectivity, m
     tm = np.empty(tile * channels, dtype=np.int32)
     te = np.empty(tile * channels, dtype=np.float32)
     count = 0
-    for c0 in range(0, columns, tile):
-        width = min(tile, columns - c0)
+    for c0 in range(c_begin, c_end, tile):
+        width = min(tile, c_end - c0)
         for r in range(channels):
             base = r * columns + c0
             for dc in range(width):
@@ -101,7 +140,24 @@ def gather_permuted(t, material, normal, rays, order, reflectivity, min_range, m
     return count
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
+def select_returns(r, echo, uniform, dropout, threshold, sel_out):
+    """Indices of the returns whose echo power echo/r² reaches ``threshold`` and that survive dropout
+    (``uniform`` ≥ dropout; ``uniform`` empty: no dropout); how many.  The comparisons are numpy's
+    for a float32 array against a Python float: in float32."""
+    th = np.float32(threshold)
+    dp = np.float32(dropout)
+    drop = len(uniform) > 0
+    n = 0
+    for j in range(len(r)):
+        rj = r[j]
+        if echo[j] / (rj * rj) >= th and (not drop or uniform[j] >= dp):
+            sel_out[n] = j
+            n += 1
+    return n
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def fill_points(x, y, z, intensity, ring_out, time_out, columns, sel, idx, r, echo, noise, sigma, scale,
                 reference2, ring, time):
     """The PointXYZIRT fields (``x``… are the structured array's field views) of the returns ``sel``.
