@@ -47,6 +47,9 @@ def warm_up() -> float:
     from simplatform.backends.kernel_warmup import warm_up as warm_up_traffic  # the native backend's fleet
 
     warm_up_traffic()
+    from simplatform.backends.lane_tracking import warm_up as warm_up_lane_walk  # a stack-driven ego's
+
+    warm_up_lane_walk()
     return time.perf_counter() - start
 
 
