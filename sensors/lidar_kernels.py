@@ -36,25 +36,31 @@ def _fma32(typingctx, a, b, c):
     return sig, codegen
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, boundscheck=False)
 def ray_buffer(homogeneous, m, out):
-    """out = homogeneous · m, (N, 4) · (4, 6) in float32, as open3d's CPU matmul (MKL sgemm) rounds it.
+    """out = homogeneous · m, (N, 4) · (4, 6) float32, both C-contiguous, rounded as open3d's CPU matmul.
 
-    Why not ``Tensor.matmul``: MKL wakes its OpenMP team for a product this
-    small, which on a loaded two-core machine costs 0.3–1.5 ms per sweep
-    (``bench/sensor_bench.py``) for 0.2 ms of arithmetic.  MKL's kernel
+    Why not ``Tensor.matmul``: inside a sweep (after open3d's cast) MKL's
+    product cost 0.4–1.5 ms of CPU for an HDL-64E sweep on the loaded 2-core
+    reference machine, 0.27 ms when called back to back; this loop takes
+    0.2 ms and wakes no thread team.  MKL's kernel
     accumulates k = 0…3 by fused multiply-adds onto the first product; this
     loop does the same operations in the same order, so the ray buffer (and
     every hit) is bit-identical to the matmul's on FMA hardware
     (``tests/sensors/test_sensors_lidar_parallel.py`` checks it).
     """
+    h = homogeneous.reshape(-1)                             # flat (C-contiguous) indexing vectorises
+    o = out.reshape(-1)
+    mm = np.empty(24, dtype=np.float32)
+    for k in range(24):
+        mm[k] = m[k // 6, k % 6]
     for i in range(homogeneous.shape[0]):
-        h0 = homogeneous[i, 0]
-        h1 = homogeneous[i, 1]
-        h2 = homogeneous[i, 2]
-        h3 = homogeneous[i, 3]
+        h0 = h[4 * i]
+        h1 = h[4 * i + 1]
+        h2 = h[4 * i + 2]
+        h3 = h[4 * i + 3]
         for j in range(6):
-            out[i, j] = _fma32(h3, m[3, j], _fma32(h2, m[2, j], _fma32(h1, m[1, j], h0 * m[0, j])))
+            o[6 * i + j] = _fma32(h3, mm[18 + j], _fma32(h2, mm[12 + j], _fma32(h1, mm[6 + j], h0 * mm[j])))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -234,34 +240,35 @@ def grid_pairs(r0, r1, first, last, columns, full_circle, offsets):
 @njit(cache=True)
 def window_pairs(azimuth_order, elevation, i0, i1, j1, el_lo, el_hi, position, offsets):
     """Cast-buffer rows of the rays (pattern indices ``azimuth_order[i0:i1]`` and, past +π, ``[:j1]``)
-    whose elevation lies in [el_lo, el_hi], grouped by box; ``offsets`` receives the group bounds."""
+    whose elevation lies in [el_lo, el_hi], grouped by box; ``offsets`` receives the group bounds.
+
+    One pass into a buffer as long as the windows (its untouched tail is never
+    faulted in), so each window's elevations are read once.
+    """
     m = len(i0)
+    bound = 0
+    for k in range(m):
+        bound += max(i1[k] - i0[k], 0) + j1[k]
+    out = np.empty(bound, dtype=np.int64)
     offsets[0] = 0
+    w = 0
     for k in range(m):
-        n = 0
-        for q in range(i0[k], i1[k]):
-            e = elevation[azimuth_order[q]]
-            if e >= el_lo[k] and e <= el_hi[k]:
-                n += 1
-        for q in range(j1[k]):
-            e = elevation[azimuth_order[q]]
-            if e >= el_lo[k] and e <= el_hi[k]:
-                n += 1
-        offsets[k + 1] = offsets[k] + n
-    out = np.empty(offsets[m], dtype=np.int64)
-    for k in range(m):
-        w = offsets[k]
+        lo = el_lo[k]
+        hi = el_hi[k]
         for q in range(i0[k], i1[k]):
             i = azimuth_order[q]
-            if elevation[i] >= el_lo[k] and elevation[i] <= el_hi[k]:
+            e = elevation[i]
+            if e >= lo and e <= hi:
                 out[w] = position[i]
                 w += 1
         for q in range(j1[k]):
             i = azimuth_order[q]
-            if elevation[i] >= el_lo[k] and elevation[i] <= el_hi[k]:
+            e = elevation[i]
+            if e >= lo and e <= hi:
                 out[w] = position[i]
                 w += 1
-    return out
+        offsets[k + 1] = w
+    return out[:w]
 
 
 @njit(cache=True, error_model="numpy")
