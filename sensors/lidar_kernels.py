@@ -334,3 +334,26 @@ def box_windows(rotation, centre, half, world_to_sensor, origin, max_range, marg
         el_lo[k] = math.atan2(z_lo, rho_min if z_lo < 0.0 else rho_max) - margin
         el_hi[k] = math.atan2(z_hi, rho_min if z_hi > 0.0 else rho_max) + margin
 
+
+
+@njit(cache=True, nogil=True)
+def cast_tables(directions, time, order, position, cast_directions, homogeneous, cast_time, columns):
+    """The copies ``lidar_patterns.pattern_tables`` makes of a pattern in cast order, in one pass.
+
+    Why: a non-repetitive (Livox) frame is a new pattern every sweep; as numpy
+    these are six gathers and scatters over the frame.  ``order[p]`` is the
+    pattern index of cast row p; fills ``position`` (its inverse), the
+    cast-order directions, ``[d, 1]`` rows and firing times, and the (3, N)
+    pattern-order direction columns.  Pure copies: the same values as numpy's.
+    """
+    one = np.float32(1.0)
+    for p in range(len(order)):
+        i = order[p]
+        position[i] = p
+        for k in range(3):
+            d = directions[i, k]
+            cast_directions[p, k] = d
+            homogeneous[p, k] = d
+            columns[k, p] = directions[p, k]
+        homogeneous[p, 3] = one
+        cast_time[p] = time[i]

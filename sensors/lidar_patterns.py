@@ -34,6 +34,8 @@ from functools import lru_cache
 import numpy as np
 import open3d as o3d
 
+from sensors.lidar_kernels import cast_tables
+
 
 @dataclass(frozen=True)
 class LidarSpec:
@@ -238,22 +240,23 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
     else:
         order = np.empty_like(i)
         order[(i % grid.channels) * grid.columns + i // grid.channels] = i       # ray (c, r) → row r·C + c
-    position = np.empty_like(i)
-    position[order] = i
-    directions = np.ascontiguousarray(pattern.directions[order])
-    homogeneous = np.empty((pattern.size, 4), dtype=np.float32)
-    homogeneous[:, :3] = directions
-    homogeneous[:, 3] = 1.0
+    n = pattern.size
+    position = np.empty(n, dtype=np.intp)
+    directions = np.empty((n, 3), dtype=np.float32)
+    homogeneous = np.empty((n, 4), dtype=np.float32)
+    cast_time = np.empty(n, dtype=np.float32)
+    columns = np.empty((3, n), dtype=np.float32)
+    cast_tables(pattern.directions, pattern.time, order, position, directions, homogeneous, cast_time, columns)
     elevation = np.arcsin(np.clip(pattern.directions[:, 2].astype(np.float64), -1.0, 1.0))
     tables = PatternTables(
         homogeneous=o3d.core.Tensor.from_numpy(homogeneous),
-        columns=np.ascontiguousarray(pattern.directions.T),
+        columns=columns,
         elevation=elevation,
         elevation_range=(float(elevation.min()), float(elevation.max())) if len(elevation) else (0.0, 0.0),
         cast_position=position,
         cast_order=order,
         cast_directions=directions,
-        cast_time=np.ascontiguousarray(pattern.time[order]),
+        cast_time=cast_time,
     )
     _TABLES[id(pattern)] = (pattern, tables)
     return tables
@@ -261,7 +264,11 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
 
 def _unit(azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
     ce = np.cos(elevation)
-    return np.stack([ce * np.cos(azimuth), ce * np.sin(azimuth), np.sin(elevation)], axis=1).astype(np.float32)
+    out = np.empty((len(ce), 3), dtype=np.float32)          # float64 → float32 on assignment, as astype rounds
+    out[:, 0] = ce * np.cos(azimuth)
+    out[:, 1] = ce * np.sin(azimuth)
+    out[:, 2] = np.sin(elevation)
+    return out
 
 
 def _finish(directions: np.ndarray, ring: np.ndarray, time: np.ndarray, period: float,
