@@ -161,7 +161,7 @@ class LowLevelController:
     def set_ackermann(self, idx: np.ndarray, speed, steering_angle, acceleration=0.0, jerk=0.0,
                       steering_angle_velocity=0.0) -> None:
         """Latch ``AckermannCommand`` fields for the vehicles ``idx`` (0 means 'vehicle limit')."""
-        if isinstance(idx, Integral):  # one vehicle (a stack's command): plain assignments are cheapest
+        if type(idx) is int or isinstance(idx, Integral):  # one vehicle (a stack's command): plain assignments
             v = self.values
             self.speed_mode[idx] = True
             v[TARGET_SPEED, idx], v[STEER_TARGET, idx] = speed, steering_angle
