@@ -101,8 +101,11 @@ def both(first, second):
             _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="lidar-returns"))
         pool = _pool[1]
     future = pool.submit(second)
-    a = first()
-    return a, future.result()
+    try:
+        a = first()
+    finally:
+        b = future.result()             # never leave the worker writing into scratch buffers
+    return a, b
 
 
 class Lidar:
