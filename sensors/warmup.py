@@ -1,8 +1,10 @@
 """Compile, or load from numba's on-disk cache, the sensors' kernels: ``python -m sensors.warmup``.
 
-The lidar's per-return passes, its actor windows and pairs, the analytic
-actor boxes and the static-cast ray runs are numba kernels
-(``sensors.lidar_kernels``, ``sensors.actor_boxes``, ``sensors.static_cast``).
+The lidar's ray buffer, pattern tables and per-return passes, its actor
+windows and pairs, the analytic actor boxes and the static-cast ray runs are
+numba kernels (``sensors.lidar_kernels``, ``sensors.actor_boxes``,
+``sensors.static_cast``).  The sweep's serial and two-thread paths call the
+same kernels with the same argument types, so one small sweep compiles both.
 The first sweep of a process loads them from the cache next to the sources,
 or compiles them when the cache is empty (about five seconds of CPU on the
 2-core reference machine).  Workers started in parallel on an empty cache
