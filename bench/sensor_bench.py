@@ -44,7 +44,7 @@ from sensors.base import SensorConfig  # noqa: E402
 from sensors.camera import Camera  # noqa: E402
 from sensors.camera_model import pixel_rays  # noqa: E402
 from sensors.frames import MountPose, sensor_transform  # noqa: E402
-from sensors.lidar import Lidar, cores  # noqa: E402
+from sensors.lidar import Lidar, two_threads  # noqa: E402
 from sensors.lidar_patterns import PRESETS  # noqa: E402
 from sensors.ros_messages import to_point_cloud2  # noqa: E402
 from sensors.scene import SensorScene, SimpleMesh, actor_box_corners, _BOX_TRIANGLES, static_world_for  # noqa: E402
@@ -175,11 +175,11 @@ def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
     prep = cpu["ray buffer (compiled FMA loop)"] + cpu["actor candidate pairs"]
     rest = prep + cpu["returns (noise, intensity, records)"] + cpu["PointCloud2"]
     total = cast + rest
-    _, split_cpu = fastest({"sense": lambda: lidar.sense(snap, scene)}, repeat)
-    wall, _ = fastest({"sense": lambda: lidar.sense(snap, scene)}, repeat)
+    wall, split_cpu = fastest({"sense": lambda: lidar.sense(snap, scene)}, repeat)
     print(f"  a sweep is {total * 1e3:.1f} ms of CPU ({cast * 1e3:.1f} in cast_rays); Lidar.sense alone: "
           f"{wall['sense'] * 1e3:.1f} ms wall, {split_cpu['sense'] * 1e3:.1f} ms CPU "
-          f"({cores()} CPUs allowed; wall < CPU only when the second core is free)")
+          f"(two threads: {'yes' if two_threads(n) else 'no, no free CPU'}; wall < CPU only when the second "
+          f"core is free)")
     # the cast on both cores; ray buffer beside the pairs, gather and record fill in halves; the random
     # draws (one sequential stream) serial
     draws = cpu["  of which random draws (serial)"]

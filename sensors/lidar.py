@@ -34,7 +34,7 @@ gathering each return from the cast-order hits into the cloud's firing
 order, its echo power, its PointXYZIRT record — is compiled loops
 (``lidar_kernels``) around the sensor's numpy random draws, which keep their
 order and count, so a seed gives the same cloud as the numpy code did.  On a
-sweep of at least ``SPLIT_MIN_RAYS`` rays with two CPUs allowed, the ray
+sweep of at least ``SPLIT_MIN_RAYS`` rays with a second CPU free (``two_threads``), the ray
 buffer runs beside the actor windows, and the gather and the record fill run
 as two halves on two threads (``nogil`` kernels on disjoint ranges, packed
 in order: the cloud does not depend on thread timing).  Only the random
@@ -75,6 +75,8 @@ _DEFAULTS = {
 
 SPLIT_MIN_RAYS = 32768
 """Sweeps of at least this many rays run their per-return passes as two halves on two threads."""
+SPARE_LOAD = 0.5
+"""Split only while the 1-minute load average is below the allowed CPUs minus this (a core is free)."""
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()
@@ -86,6 +88,20 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:                                  # not Linux
         return os.cpu_count() or 1
+
+
+def two_threads(rays: int) -> bool:
+    """Whether a sweep of ``rays`` rays runs its compiled passes on two threads.
+
+    Only when two CPUs are allowed and one is idle on average: on a saturated
+    machine the second thread gains no wall time and its hand-overs cost
+    CPU (about 0.4 ms per HDL-64E sweep at load 4 on 2 cores,
+    ``bench/sensor_bench.py``).  Either way the cloud is the same.
+    """
+    if rays < SPLIT_MIN_RAYS:
+        return False
+    n = cores()
+    return n > 1 and os.getloadavg()[0] < n - SPARE_LOAD
 
 
 def both(first, second):
@@ -203,7 +219,7 @@ class Lidar:
             def fill_rays():
                 ray_buffer(tables.homogeneous.numpy(), m, buf)
 
-            if pattern.size >= SPLIT_MIN_RAYS and cores() > 1:      # the (nogil) ray buffer beside the pairs
+            if two_threads(pattern.size):                        # the (nogil) ray buffer beside the pairs
                 pairs, _ = both(find_pairs, fill_rays)
             else:
                 fill_rays()
@@ -249,7 +265,7 @@ class Lidar:
         echo = self._buffer("echo", n, np.float32)
         reflectivity = scene.material_table("reflectivity").astype(np.float32)
         grid = pattern.grid
-        split = n >= SPLIT_MIN_RAYS and cores() > 1
+        split = two_threads(n)
         if grid is not None:
             args = (hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns, reflectivity,
                     self.min_range, self.max_range)

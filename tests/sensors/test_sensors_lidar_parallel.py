@@ -65,9 +65,8 @@ def test_select_returns_matches_numpy_float32_comparisons():
         assert np.array_equal(sel[:n], np.flatnonzero(expected))
 
 
-def _sweeps(preset: str, cores: int, split_min: int, monkeypatch) -> list:
-    monkeypatch.setattr(lidar_module, "cores", lambda: cores)
-    monkeypatch.setattr(lidar_module, "SPLIT_MIN_RAYS", split_min)
+def _sweeps(preset: str, split: bool, monkeypatch) -> list:
+    monkeypatch.setattr(lidar_module, "two_threads", lambda rays: split)
     ego = entity("ego", ego=True)
     car = entity("car", x=6.0, y=1.0, heading=0.3, bbox=(4.0, 2.0, 1.6, 0.0, 0.0, 0.8))
     snap = snapshot(ego, car)
@@ -80,8 +79,8 @@ def _sweeps(preset: str, cores: int, split_min: int, monkeypatch) -> list:
 
 @pytest.mark.parametrize("preset", ["VLP-16", "HDL-32E"])
 def test_two_thread_sweep_equals_the_serial_sweep(preset, monkeypatch):
-    serial = _sweeps(preset, 1, 1, monkeypatch)
-    split = _sweeps(preset, 2, 1, monkeypatch)
+    serial = _sweeps(preset, False, monkeypatch)
+    split = _sweeps(preset, True, monkeypatch)
     for a, b in zip(serial[:2], split[:2]):
         assert a.width > 1000
         assert a.points.tobytes() == b.points.tobytes()
@@ -91,8 +90,19 @@ def test_two_thread_sweep_equals_the_serial_sweep(preset, monkeypatch):
 
 
 def test_reused_scratch_buffers_do_not_touch_returned_clouds(monkeypatch):
-    first, second, _ = _sweeps("VLP-16", 2, 1, monkeypatch)
+    first, second, _ = _sweeps("VLP-16", True, monkeypatch)
     kept = first.points.copy()
     labels = first.labels.copy()
     assert first.points.tobytes() == kept.tobytes() and first.labels.tobytes() == labels.tobytes()
     assert not np.shares_memory(first.points, second.points)
+
+
+def test_two_threads_only_for_large_sweeps_with_a_free_cpu(monkeypatch):
+    monkeypatch.setattr(lidar_module, "cores", lambda: 2)
+    monkeypatch.setattr(lidar_module.os, "getloadavg", lambda: (0.9, 0.0, 0.0))
+    assert lidar_module.two_threads(133312) and not lidar_module.two_threads(10000)
+    monkeypatch.setattr(lidar_module.os, "getloadavg", lambda: (3.0, 0.0, 0.0))
+    assert not lidar_module.two_threads(133312)                 # saturated: the hand-overs would only cost
+    monkeypatch.setattr(lidar_module, "cores", lambda: 1)
+    monkeypatch.setattr(lidar_module.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not lidar_module.two_threads(133312)
