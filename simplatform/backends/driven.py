@@ -23,6 +23,14 @@ acceleration (the IMU model differentiates nothing: it reads ``ax, ay``),
 yaw rate and road-wheel angle; the lane position is tracked
 (:mod:`lane_tracking`).
 
+Per-step cost: the step's fixed overheads are what a lone ego pays for, not
+arithmetic, so the table write (pose, velocities, accelerations, odometer,
+wheel rotation) and the "did the scenario move it" check are one compiled
+call each (:mod:`vehicle_models.table_rows`, same bits as the numpy
+formulation) and the lane tracking's common step is one compiled call
+(:mod:`lane_tracking`): about 24 µs of CPU per step at dt 0.05 in a harness
+run of a library urban scenario, from about 100 µs.
+
 The fleet owns the state.  If the scenario moves a driven entity itself (a
 TeleportAction, a SpeedAction on the ego), the table no longer holds what
 the fleet last wrote; the vehicle is then reset to the table's pose and speed
