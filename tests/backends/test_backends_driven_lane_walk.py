@@ -2,8 +2,9 @@
 
 Two library scenarios (an unprotected left turn through a junction and a roundabout: curved
 roads, road ends into connecting roads, lanes of both driving directions) run with the harness
-and the reference stack, once with the compiled lane walk (lane_tracking._track_in_lane) and once with the Python path only; every float
-column of the entity table is hashed after each driven step and must match.
+and the reference stack, once with the compiled lane walk (lane_tracking._track_in_lane) and
+once with the Python path only; every float column of the entity table is hashed after each
+driven step and must match.
 """
 
 from __future__ import annotations
