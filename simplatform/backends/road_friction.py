@@ -70,7 +70,7 @@ class RoadFriction:
 
 def scenario_friction(engine) -> float:
     """RoadCondition@frictionScaleFactor now (1 when the scenario states none)."""
-    return float(engine.environment_state.values(engine.time).get("road_friction", 1.0))
+    return float(engine.environment_state.static_value("road_friction", 1.0))
 
 
 class FrictionLatch:

@@ -116,5 +116,10 @@ class EnvironmentState:
         self._cache = (time, out)
         return dict(out)
 
+    def static_value(self, name: str, default: Any = None) -> Any:
+        """One value set by the Environment (not the animated time of day), without copying the
+        state: per-step readers such as the road-friction latch ask for one key every step."""
+        return self._static.get(name, default)
+
     def summary(self) -> str:
         return ",".join(f"{k}={v}" for k, v in sorted(self._static.items()))
