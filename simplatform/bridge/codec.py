@@ -225,16 +225,36 @@ def decode_json(ros_type: str, text: str | bytes) -> Any:
 
 
 def is_finite_message(msg: Any) -> bool:
-    """True when no float in the message is NaN or infinite (a control must not be)."""
-    def walk(v: Any) -> bool:
-        if isinstance(v, float):
-            return math.isfinite(v)
-        if isinstance(v, (tuple, list)):
-            return all(walk(x) for x in v)
-        if hasattr(v, "ROS_TYPE"):
-            return all(walk(getattr(v, f.name)) for f in schema(type_of(v)).fields)
+    """True when no float in the message is NaN or infinite (a control must not be).
+
+    Every field of every nested message, every element of every sequence: a
+    stack's reply is untrusted, so it is walked in full — with each message
+    class's field names looked up once (``_FIELD_NAMES``), not per value."""
+    return _finite(msg)
+
+
+def _finite(v: Any) -> bool:
+    kind = type(v)
+    if kind is float:
+        return math.isfinite(v)
+    if kind is int or kind is str or kind is bool:
         return True
-    return walk(msg)
+    if isinstance(v, float):
+        return math.isfinite(v)
+    if isinstance(v, (tuple, list)):
+        return all(map(_finite, v))
+    if hasattr(v, "ROS_TYPE"):
+        names = _FIELD_NAMES.get(kind)
+        if names is None:
+            names = _FIELD_NAMES[kind] = tuple(f.name for f in schema(type_of(v)).fields)
+        for name in names:
+            if not _finite(getattr(v, name)):
+                return False
+    return True
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+"""Each message class's field names, from its schema on first sight."""
 
 
 # ---------------------------------------------------------------- ROS 2 CDR via mcap_ros2

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 import zlib
-from typing import Iterable, Mapping
+from functools import lru_cache
+from typing import Iterable, Mapping, NamedTuple
 
 from ..control import Control
 from ..world import WorldSnapshot
@@ -28,6 +29,10 @@ MAP_FRAME = "map"
 BASE_FRAME = "base_link"
 
 
+_ZERO_VECTOR = Vector3()
+"""Shared by every message that states no angular acceleration: the messages are frozen, so one will do."""
+
+
 def clock(time_s: float) -> Clock:
     return Clock(clock=Time.from_seconds(time_s))
 
@@ -36,34 +41,81 @@ def _header(time_s: float, frame: str) -> Header:
     return Header(stamp=Time.from_seconds(time_s), frame_id=frame)
 
 
+class _EgoRow(NamedTuple):
+    """The ego's columns a message needs, read once per step (no full ``EntityState`` with its box)."""
+
+    x: float
+    y: float
+    z: float
+    heading: float
+    pitch: float
+    roll: float
+    speed: float
+    vx: float
+    vy: float
+    ax: float
+    ay: float
+    yaw_rate: float
+
+
+def _ego_row(snapshot: WorldSnapshot) -> _EgoRow:
+    if snapshot.ego is None:
+        raise ValueError("the snapshot has no ego entity")
+    i = snapshot.index(snapshot.ego)
+    return _EgoRow(float(snapshot.x[i]), float(snapshot.y[i]), float(snapshot.z[i]), float(snapshot.heading[i]),
+                   float(snapshot.pitch[i]), float(snapshot.roll[i]), float(snapshot.speed[i]),
+                   float(snapshot.vx[i]), float(snapshot.vy[i]), float(snapshot.ax[i]), float(snapshot.ay[i]),
+                   float(snapshot.yaw_rate[i]))
+
+
+def ego_messages(snapshot: WorldSnapshot, control: Control | None = None) -> tuple[Odometry, CarlaEgoVehicleStatus]:
+    """``(ego_odometry(snapshot), vehicle_status(snapshot, control))`` in one pass over the ego's columns.
+
+    The two messages share the step's stamp and attitude quaternion (frozen
+    objects, so sharing changes no content): the observer calls this once a
+    step instead of building the ego's state, stamp and rotation twice."""
+    ego = _ego_row(snapshot)
+    stamp = Time.from_seconds(snapshot.time)
+    attitude = Quaternion.from_euler(ego.roll, ego.pitch, ego.heading)
+    return _odometry(ego, stamp, attitude), _status(ego, stamp, attitude, control)
+
+
 def ego_odometry(snapshot: WorldSnapshot) -> Odometry:
     """The ego's pose (map) and body-frame twist (base_link); covariances zero: this is ground truth."""
-    ego = _ego(snapshot)
+    ego = _ego_row(snapshot)
+    return _odometry(ego, Time.from_seconds(snapshot.time), Quaternion.from_euler(ego.roll, ego.pitch, ego.heading))
+
+
+def vehicle_status(snapshot: WorldSnapshot, control: Control | None = None) -> CarlaEgoVehicleStatus:
+    """Speed, body-frame acceleration, attitude and the pedal/steer command being executed."""
+    ego = _ego_row(snapshot)
+    return _status(ego, Time.from_seconds(snapshot.time), Quaternion.from_euler(ego.roll, ego.pitch, ego.heading),
+                   control)
+
+
+def _odometry(ego: _EgoRow, stamp: Time, attitude: Quaternion) -> Odometry:
     c, s = math.cos(ego.heading), math.sin(ego.heading)
     v_lat = -s * ego.vx + c * ego.vy  # world velocity rotated into the body frame
     return Odometry(
-        header=_header(snapshot.time, MAP_FRAME),
+        header=Header(stamp=stamp, frame_id=MAP_FRAME),
         child_frame_id=BASE_FRAME,
-        pose=PoseWithCovariance(pose=Pose(
-            position=Point(ego.x, ego.y, ego.z),
-            orientation=Quaternion.from_euler(ego.roll, ego.pitch, ego.heading))),
+        pose=PoseWithCovariance(pose=Pose(position=Point(ego.x, ego.y, ego.z), orientation=attitude)),
         twist=TwistWithCovariance(twist=Twist(
             linear=Vector3(ego.speed, v_lat, 0.0), angular=Vector3(0.0, 0.0, ego.yaw_rate))),
     )
 
 
-def vehicle_status(snapshot: WorldSnapshot, control: Control | None = None) -> CarlaEgoVehicleStatus:
-    """Speed, body-frame acceleration, attitude and the pedal/steer command being executed."""
-    ego = _ego(snapshot)
+def _status(ego: _EgoRow, stamp: Time, attitude: Quaternion, control: Control | None) -> CarlaEgoVehicleStatus:
     c, s = math.cos(ego.heading), math.sin(ego.heading)
-    header = _header(snapshot.time, BASE_FRAME)
-    executed = (from_engine_command(control, header.stamp) if isinstance(control, Control)
+    header = Header(stamp=stamp, frame_id=BASE_FRAME)
+    executed = (from_engine_command(control, stamp) if isinstance(control, Control)
                 else CarlaEgoVehicleControl(header=header))
     return CarlaEgoVehicleStatus(
         header=header,
         velocity=ego.speed,
-        acceleration=Accel(linear=Vector3(c * ego.ax + s * ego.ay, -s * ego.ax + c * ego.ay, 0.0)),
-        orientation=Quaternion.from_euler(ego.roll, ego.pitch, ego.heading),
+        acceleration=Accel(linear=Vector3(c * ego.ax + s * ego.ay, -s * ego.ax + c * ego.ay, 0.0),
+                           angular=_ZERO_VECTOR),
+        orientation=attitude,
         control=executed,
     )
 
@@ -135,8 +187,14 @@ def signal_id(name: str) -> int:
 
 
 def traffic_lights(signals: Mapping[str, str]) -> CarlaTrafficLightStatusList:
-    return CarlaTrafficLightStatusList(traffic_lights=tuple(
-        CarlaTrafficLightStatus(id=signal_id(k), state=signal_state(v)) for k, v in sorted(signals.items())))
+    return CarlaTrafficLightStatusList(traffic_lights=tuple(_light(k, v) for k, v in sorted(signals.items())))
+
+
+@lru_cache(maxsize=4096)
+def _light(name: str, state: str) -> CarlaTrafficLightStatus:
+    """One signal's status: a pure function of its name and state string, and a frozen message — a map's
+    few signals cycle through a few states, so a light list is rebuilt from a handful of cached items."""
+    return CarlaTrafficLightStatus(id=signal_id(name), state=signal_state(state))
 
 
 def route_path(points: Iterable[tuple[float, float, float]], *, time_s: float = 0.0) -> Path:
@@ -146,10 +204,3 @@ def route_path(points: Iterable[tuple[float, float, float]], *, time_s: float = 
         PoseStamped(header=header, pose=Pose(position=Point(float(x), float(y), 0.0),
                                              orientation=Quaternion.from_euler(0.0, 0.0, float(h))))
         for x, y, h in points))
-
-
-def _ego(snapshot: WorldSnapshot):
-    state = snapshot.ego_state
-    if state is None:
-        raise ValueError("the snapshot has no ego entity")
-    return state

@@ -105,9 +105,11 @@ class Observer:
         if step == 0:
             out.update(self.latched)
         due, sensors = self._due(step)
-        if ODOMETRY in due:
+        if ODOMETRY in due and VEHICLE_STATUS in due:
+            out[ODOMETRY], out[VEHICLE_STATUS] = observations.ego_messages(snapshot)
+        elif ODOMETRY in due:
             out[ODOMETRY] = observations.ego_odometry(snapshot)
-        if VEHICLE_STATUS in due:
+        elif VEHICLE_STATUS in due:
             out[VEHICLE_STATUS] = observations.vehicle_status(snapshot)
         if TRAFFIC_LIGHTS in due:
             out[TRAFFIC_LIGHTS] = self._traffic_lights(snapshot.signals)

@@ -84,7 +84,21 @@ def forward_segments(net: Any, road_id: str, lane_id: int, s: float, length: flo
     return out
 
 
-def _count_side(net: Any, road: str, lane: int, s: float, side: int) -> int:
+def _count_side(net: Any, road: str, lane: int, s: float, side: int, memo: dict | None = None) -> int:
+    """Same-direction drivable lanes beside ``lane`` on ``side`` (at most 8).
+
+    ``neighbour_lane`` depends on ``s`` only through the lane section holding
+    it (OpenDRIVE 1.8 §9.3: a lane section fixes the lanes and their types),
+    so ``memo`` keeps one count per (road, section, lane, side): a route's
+    waypoints, every 2 m, fall in a few sections."""
+    if memo is not None:
+        from simplatform.opendrive.topology import road as road_of, section_index
+
+        key = (road, section_index(road_of(net, road), s), int(lane), side)
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = _count_side(net, road, lane, s, side)
+        return hit
     n, current = 0, lane
     while n < 8:
         nxt = net.neighbour_lane(road, current, s, side)
@@ -127,6 +141,7 @@ def sample(net: Any, segments: list[Segment], spacing: float = 2.0) -> RouteWayp
     """Waypoints every ``spacing`` m (each segment's ends included) with their lane attributes;
     a lane change between two segments of one road is a smooth path (``_lane_change_t``)."""
     xs, ys, hs, roads, lanes, ss, limits, widths, left, right = ([] for _ in range(10))
+    sides: dict[tuple[str, int, int, int], int] = {}
     for k, seg in enumerate(segments):
         n = max(2, int(math.ceil(abs(seg.s_end - seg.s_start) / spacing)) + 1)
         s = np.linspace(seg.s_start, seg.s_end, n)
@@ -157,8 +172,8 @@ def sample(net: Any, segments: list[Segment], spacing: float = 2.0) -> RouteWayp
             ss.append(si)
             limits.append(net.speed_limit(seg.road_id, lane, si))
             widths.append(net.lane_width(seg.road_id, lane, si))
-            left.append(_count_side(net, seg.road_id, lane, si, +1))
-            right.append(_count_side(net, seg.road_id, lane, si, -1))
+            left.append(_count_side(net, seg.road_id, lane, si, +1, sides))
+            right.append(_count_side(net, seg.road_id, lane, si, -1, sides))
     return RouteWaypoints(np.concatenate(xs), np.concatenate(ys), np.concatenate(hs), tuple(roads),
                           np.array(lanes), np.array(ss), tuple(limits), np.array(widths, dtype=float),
                           np.array(left, dtype=float), np.array(right, dtype=float))
