@@ -38,13 +38,6 @@ def _scaled_round(a: float, scale: float) -> int:
     if a < 1e-100:
         return 0
     p = a * scale
-    c = _SPLIT * a
-    ah = c - (c - a)
-    al = a - ah
-    c = _SPLIT * scale
-    bh = c - (c - scale)
-    bl = scale - bh
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
     n0 = math.floor(p)
     f = p - n0
     n = np.int64(n0)
@@ -52,6 +45,14 @@ def _scaled_round(a: float, scale: float) -> int:
         return n
     if f > 0.75:
         return n + 1
+    # near a tie: the exact error of the product decides
+    c = _SPLIT * a
+    ah = c - (c - a)
+    al = a - ah
+    c = _SPLIT * scale
+    bh = c - (c - scale)
+    bl = scale - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
     d = f - 0.5
     if d > -e:
         return n + 1
@@ -103,24 +104,30 @@ N_COLUMNS = 20
 """Float columns a row holds (the kernel takes them as a tuple of that many table columns)."""
 
 _SIGNATURE = types.int64(
-    types.uint8[::1], types.uint8[::1], types.uint8[::1], types.int64[:, ::1], types.int64[::1],
+    types.uint8[::1], types.float64, types.int64, types.uint8[::1], types.int64[:, ::1], types.int64[::1],
     types.uint8[::1], types.UniTuple(types.float64[::1], N_COLUMNS), types.int64[::1], types.int64[::1],
 )
 
 
 @njit(_SIGNATURE, cache=True, nogil=True)
-def format_rows(out, head, pieces, offsets, rows, zero_lane, cols, groups, decimals):
+def format_rows(out, time, time_decimals, pieces, offsets, rows, zero_lane, cols, groups, decimals):
     """Writes one row per entity ``rows[r]`` into ``out`` and returns the byte count, or -1 when a
     value is outside the exact range (the caller then formats the step in Python).
 
-    Row r is ``head`` + piece[r, 0] + group 0 of the columns + piece[r, 1] + group 1 + ... + the
+    Row r is ``time`` (``time_decimals`` decimals; no time when negative) + piece[r, 0] + group 0 of the columns + piece[r, 1] + group 1 + ... + the
     last piece, values within a group joined by ", ".  ``pieces``/``offsets``: the concatenated
     bytes of every row's pieces and their bounds (``offsets[r, g]`` .. ``offsets[r, g + 1]``);
     ``cols[j][rows[r]]``: value j of row r, printed with ``decimals[j]`` decimals, or 0 where
     ``zero_lane[r]`` and j is 6, 7 or 8 (lane offset, road t, lane s of an entity off road);
     ``groups[g]``: the number of values in group g.
     """
+    for j in range(decimals.shape[0]):
+        if decimals[j] >= _SCALES.shape[0]:
+            return -1
+    if time_decimals >= _SCALES.shape[0]:
+        return -1
     m = rows.shape[0]
+    vals_head = np.empty(48, dtype=np.uint8)
     vals = np.empty((m, N_COLUMNS))  # gathered once: a tuple indexed by a variable is slow to index
     for j in range(N_COLUMNS):
         col = cols[j]
@@ -133,10 +140,16 @@ def format_rows(out, head, pieces, offsets, rows, zero_lane, cols, groups, decim
             vals[r, 8] = 0.0
     pos = 0
     ng = groups.shape[0]
-    nh = head.shape[0]
+    nh = 0
+    if time_decimals >= 0:  # the time, printed once, copied into every row
+        nh = _put_fixed(out, 0, time, time_decimals, _SCALES[time_decimals])
+        if nh < 0:
+            return -1
+        for k in range(nh):
+            vals_head[k] = out[k]
     for r in range(m):
         for k in range(nh):
-            out[pos + k] = head[k]
+            out[pos + k] = vals_head[k]
         pos += nh
         j = 0
         for g in range(ng):
@@ -163,7 +176,7 @@ def format_column(values: np.ndarray, decimals: int) -> str | None:
     offsets = np.zeros((m, 3), dtype=np.int64)
     offsets[:, 2] = 1  # no text before the value; "\n" after it
     out = np.empty(m * 48 + 16, dtype=np.uint8)
-    n = format_rows(out, np.empty(0, np.uint8), np.array([10], np.uint8), offsets,
+    n = format_rows(out, 0.0, -1, np.array([10], np.uint8), offsets,
                     np.arange(m, dtype=np.int64), np.zeros(m, np.uint8), cols, np.array([1], np.int64),
                     np.full(N_COLUMNS, decimals, np.int64))
     return None if n < 0 else out[:n].tobytes().decode("ascii")

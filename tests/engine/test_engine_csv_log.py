@@ -64,7 +64,7 @@ def _perturb(table: EntityTable, rng: np.random.Generator, k: int) -> None:
 
 
 @pytest.mark.parametrize("dt,decimals", [(0.05, 6), (0.01, 6), (0.001, 6), (1.0, 6), (2.5, 6), (0.05, 4),
-                                         (0.05, 9)])
+                                         (0.05, 9), (1e-14, 6), (0.05, 16)])
 def test_bytes_equal_the_python_writer(tmp_path, dt, decimals):
     rng = np.random.default_rng(int(dt * 1000) + decimals)
     table = _table(rng)
