@@ -247,8 +247,13 @@ def _finite(v: Any) -> bool:
         names = _FIELD_NAMES.get(kind)
         if names is None:
             names = _FIELD_NAMES[kind] = tuple(f.name for f in schema(type_of(v)).fields)
-        for name in names:
-            if not _finite(getattr(v, name)):
+        for name in names:  # the scalar leaves inline: most fields of a control are plain floats
+            x = getattr(v, name)
+            leaf = type(x)
+            if leaf is float:
+                if not math.isfinite(x):
+                    return False
+            elif leaf is not int and leaf is not str and leaf is not bool and not _finite(x):
                 return False
     return True
 

@@ -188,6 +188,8 @@ class V2XWiring:
 
     def new_warnings(self) -> list[Any]:
         """The warnings first delivered since the last call (to hand to the metrics as they come)."""
+        if not self._fresh:
+            return []  # nearly every step: no import, no new list
         from metrics import V2XWarning
 
         fresh, self._fresh = self._fresh, []
