@@ -29,7 +29,8 @@ from numba import njit, types
 _LIMIT = float(2 ** 50)
 _SPLIT = 134217729.0  # 2^27 + 1, Veltkamp's splitter for binary64
 _SCALES = np.array([10.0 ** d for d in range(16)])
-_ISCALES = np.array([10 ** d for d in range(16)], dtype=np.int64)
+_TEN = np.uint64(10)
+_USCALES = np.array([10 ** d for d in range(16)], dtype=np.uint64)
 
 
 @njit(cache=True, nogil=True)
@@ -70,24 +71,26 @@ def _put_fixed(out, pos: int, x: float, decimals: int, scale: float) -> int:
     if math.copysign(1.0, x) < 0.0:
         out[pos] = 45  # '-'
         pos += 1
-    v = _scaled_round(a, scale)
+    v = np.uint64(_scaled_round(a, scale))  # unsigned: division by 10 without sign fix-ups
     digits = 1
-    while digits < 16 and v >= _ISCALES[digits]:
+    while digits < 16 and v >= _USCALES[digits]:
         digits += 1
     if digits <= decimals:
         digits = decimals + 1  # "0.000123"
     end = pos + digits + (1 if decimals > 0 else 0)
     k = end - 1
     for _ in range(decimals):
-        out[k] = 48 + v % 10
-        v //= 10
+        q = v // _TEN
+        out[k] = np.uint8(v - q * _TEN) + np.uint8(48)
+        v = q
         k -= 1
     if decimals > 0:
         out[k] = 46  # '.'
         k -= 1
     while k >= pos:
-        out[k] = 48 + v % 10
-        v //= 10
+        q = v // _TEN
+        out[k] = np.uint8(v - q * _TEN) + np.uint8(48)
+        v = q
         k -= 1
     return end
 
