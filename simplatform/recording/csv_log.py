@@ -117,7 +117,9 @@ class CsvTrajectoryLog:
             road = table.lane_road[i]
             if road is None:
                 off_road.append(r)
-            parts = ("%s, %d, %s, " % ("", i, name), "%s%s, %d, " % (", ", road or "", lane_ids[i] if road is not None else 0),
+            # the Python writer's text: "%s" of the road ("" off road, lane 0), "%d" of the flags
+            parts = (", %d, %s, " % (i, name),
+                     ", %s, %d, " % (("", 0) if road is None else (road, lane_ids[i])),
                      ", %d, %d\n" % (visible[i], name == table.ego))
             for g, part in enumerate(parts):
                 b = part.encode("utf-8")

@@ -42,7 +42,7 @@ def _perturb(table: EntityTable, rng: np.random.Generator, k: int) -> None:
     table.pitch[rng.random(n) < 0.3] = -0.0
     for i in range(n):
         u = rng.random()
-        road = None if u < 0.2 else ("" if u < 0.25 else str(rng.integers(0, 40)))
+        road = None if u < 0.2 else ("" if u < 0.25 else (0 if u < 0.3 else str(rng.integers(0, 40))))
         table.set_lane(i, road, int(rng.integers(-4, 5)), float(table.lane_s[i]), float(table.lane_offset[i]),
                        float(table.road_t[i]))
     table.visible[:] = rng.random(n) < 0.8
