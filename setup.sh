@@ -22,10 +22,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[sensors,test]"
-# Compile (or load from numba's cache) the vehicle-model, traffic, sensor and metric kernels
+# Compile (or load from numba's cache) every compiled kernel (vehicle models, traffic,
+# engine batch, trajectory log, metrics, sensors)
 # once, so that parallel workers (pytest-xdist, the suite runner's pool) load the
 # cache instead of each compiling.
-.venv/bin/python -m vehicle_models.warmup
-.venv/bin/python -m sensors.warmup
-.venv/bin/python -m metrics.warmup
+.venv/bin/python -m simplatform.warmup
 echo "setup: ready (.venv/bin/simplatform)"

@@ -1,0 +1,77 @@
+"""Compile, or load from numba's on-disk caches, every compiled kernel of the platform once:
+``python -m simplatform.warmup`` (``setup.sh`` runs it).
+
+Why: numba caches a kernel next to its source the first time it runs.  Workers
+started in parallel on an empty cache (pytest-xdist, the suite runner's pool,
+Ray) would each compile the same kernels for seconds; run once beforehand,
+they all load the cache instead.  Each package's own warm-up runs its kernels
+with the argument types it uses; the engine's batch and the trajectory log's
+formatter are warmed by playing two variants of a small scenario with a CSV
+log, the way a parameter study does.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+_CUT_IN = """<?xml version="1.0" encoding="UTF-8"?>
+<OpenSCENARIO>
+  <FileHeader revMajor="1" revMinor="2" date="2026-01-01T00:00:00" description="warm-up" author="simplatform"/>
+  <ParameterDeclarations><ParameterDeclaration name="Speed" parameterType="double" value="20"/></ParameterDeclarations>
+  <RoadNetwork><LogicFile filepath="{road}"/></RoadNetwork>
+  <Entities>
+    <ScenarioObject name="Ego"><Vehicle name="car" vehicleCategory="car">
+      <BoundingBox><Center x="1.4" y="0" z="0.9"/><Dimensions width="1.8" length="4.5" height="1.5"/></BoundingBox>
+      <Performance maxSpeed="69" maxAcceleration="10" maxDeceleration="10"/>
+      <Axles><FrontAxle maxSteering="0.5" wheelDiameter="0.8" trackWidth="1.68" positionX="2.98" positionZ="0.4"/>
+        <RearAxle maxSteering="0" wheelDiameter="0.8" trackWidth="1.68" positionX="0" positionZ="0.4"/></Axles>
+      <Properties/></Vehicle></ScenarioObject>
+  </Entities>
+  <Storyboard>
+    <Init><Actions><Private entityRef="Ego">
+      <PrivateAction><TeleportAction><Position><LanePosition roadId="1" laneId="-1" s="20" offset="0"/></Position></TeleportAction></PrivateAction>
+      <PrivateAction><LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="step" value="0" dynamicsDimension="time"/>
+        <SpeedActionTarget><AbsoluteTargetSpeed value="$Speed"/></SpeedActionTarget></SpeedAction></LongitudinalAction></PrivateAction>
+    </Private></Actions></Init>
+    <StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="rising"><ByValueCondition>
+      <SimulationTimeCondition value="1" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StopTrigger>
+  </Storyboard>
+</OpenSCENARIO>
+"""
+
+
+def warm_engine_and_recording() -> float:
+    """Two lockstep variants with a CSV log: the batch motion kernels and the CSV formatter."""
+    from simplatform.engine.batch import run_variants
+    from simplatform.engine.run import RunConfig
+
+    start = time.perf_counter()
+    road = Path(__file__).resolve().parents[1] / "scenarios" / "maps" / "highway_straight.xodr"
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = Path(tmp) / "warmup.xosc"
+        scenario.write_text(_CUT_IN.format(road=road))
+        run_variants(scenario, [{"Speed": 20.0}, {"Speed": 25.0}], RunConfig(dt=0.05, out_dir=Path(tmp) / "out"))
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    from metrics.warmup import warm_up as warm_metrics
+    from vehicle_models.warmup import warm_up as warm_vehicle_models
+
+    steps = [("vehicle models, traffic, ego tracking", warm_vehicle_models),
+             ("engine batch, trajectory log", warm_engine_and_recording),
+             ("metrics", warm_metrics)]
+    try:
+        from sensors.warmup import warm_up as warm_sensors
+    except ImportError:  # open3d is the optional `sensors` extra
+        print("sensors: open3d is not installed, skipped")
+    else:
+        steps.append(("sensors", warm_sensors))
+    for label, warm in steps:
+        print(f"{label}: ready in {warm():.2f} s")
+
+
+if __name__ == "__main__":
+    main()
