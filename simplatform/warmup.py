@@ -43,11 +43,16 @@ _CUT_IN = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def warm_engine_and_recording() -> float:
-    """Two lockstep variants with a CSV log: the batch motion kernels and the CSV formatter."""
+    """The collision kernel, and two lockstep variants with a CSV log: the batch motion kernels and the
+    CSV formatter."""
+    import numpy as np
+
     from simplatform.engine.batch import run_variants
+    from simplatform.engine.collision import overlapping_pairs
     from simplatform.engine.run import RunConfig
 
     start = time.perf_counter()
+    overlapping_pairs(np.zeros(2), np.zeros(2), np.zeros(2), np.full(2, 4.5), np.full(2, 1.8))
     road = Path(__file__).resolve().parents[1] / "scenarios" / "maps" / "highway_straight.xodr"
     with tempfile.TemporaryDirectory() as tmp:
         scenario = Path(tmp) / "warmup.xosc"

@@ -32,7 +32,26 @@ def box_corners(cx, cy, heading, length, width) -> np.ndarray:
 
 
 def overlapping_pairs(cx, cy, heading, length, width, z=None, height=None) -> list[tuple[int, int]]:
-    """Index pairs (i < j) whose boxes overlap; broad phase by bounding circles."""
+    """Index pairs (i < j) whose boxes overlap; broad phase by bounding circles.
+
+    Without heights this is the compiled loop of :mod:`collision_kernels` (the engine's per-step
+    case); with heights, the numpy formulation below, which the kernel is tested against."""
+    if z is None or height is None:
+        from simplatform.engine.collision_kernels import overlapping_pairs_kernel
+
+        n = len(cx)
+        if n < 2:
+            return []
+        out = np.empty((n * (n - 1) // 2, 2), dtype=np.int64)
+        f = np.ascontiguousarray
+        count = overlapping_pairs_kernel(f(cx, dtype=float), f(cy, dtype=float), f(heading, dtype=float),
+                                         f(length, dtype=float), f(width, dtype=float), out)
+        return [(int(i), int(j)) for i, j in out[:count]]
+    return overlapping_pairs_numpy(cx, cy, heading, length, width, z, height)
+
+
+def overlapping_pairs_numpy(cx, cy, heading, length, width, z=None, height=None) -> list[tuple[int, int]]:
+    """The vectorised numpy formulation of :func:`overlapping_pairs` (the reference of its kernel)."""
     n = len(cx)
     if n < 2:
         return []
