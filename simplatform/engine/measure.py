@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from simplatform.engine.collision import box_corners, freespace_distance, freespace_gap_along
+from simplatform.engine.collision import box_corners, freespace_distance
 
 
 def _corners(t, i: int) -> np.ndarray:
@@ -24,6 +24,24 @@ def _corners(t, i: int) -> np.ndarray:
     cx = t.x[i] + c * t.bbox_center_x[i] - s * t.bbox_center_y[i]
     cy = t.y[i] + s * t.bbox_center_x[i] + c * t.bbox_center_y[i]
     return box_corners(cx, cy, t.heading[i], t.length[i], t.width[i])
+
+
+def _projection(t, i: int, ux: float, uy: float) -> tuple[float, float]:
+    """(min, max) of entity ``i``'s box corners projected on the unit axis (ux, uy).
+
+    The scalar twin of ``box_corners(...) @ axis`` for the per-step freespace conditions: the same
+    corner formula, one box at a time in floats — the numpy form costs ~50 µs in small-array calls
+    per pair and step, which made freespace RelativeDistance/TimeHeadway conditions dominate a run."""
+    h = float(t.heading[i])
+    c, s = math.cos(h), math.sin(h)
+    cx = t.x[i] + c * t.bbox_center_x[i] - s * t.bbox_center_y[i]
+    cy = t.y[i] + s * t.bbox_center_x[i] + c * t.bbox_center_y[i]
+    hl, hw = 0.5 * float(t.length[i]), 0.5 * float(t.width[i])
+    lo, hi = math.inf, -math.inf
+    for ox, oy in ((hl, hw), (-hl, hw), (-hl, -hw), (hl, -hw)):
+        p = (cx + c * ox - s * oy) * ux + (cy + s * ox + c * oy) * uy
+        lo, hi = min(lo, p), max(hi, p)
+    return lo, hi
 
 
 def _road_delta(engine, a: int, b: int) -> tuple[float, float] | None:
@@ -67,11 +85,13 @@ def relative_distance(engine, a: int, b: int, kind: str, freespace: bool, coordi
                 d = math.copysign(max(abs(d) - half, 0.0), d)
             return d
     h = float(t.heading[a])
-    axis = np.array([math.cos(h), math.sin(h)]) if kind == "longitudinal" else np.array([-math.sin(h), math.cos(h)])
+    ux, uy = (math.cos(h), math.sin(h)) if kind == "longitudinal" else (-math.sin(h), math.cos(h))
     dx, dy = t.x[b] - t.x[a], t.y[b] - t.y[a]
-    d = float(dx * axis[0] + dy * axis[1])
+    d = float(dx * ux + dy * uy)
     if freespace:
-        gap = freespace_gap_along(_corners(t, a), _corners(t, b), axis)
+        a_lo, a_hi = _projection(t, a, ux, uy)
+        b_lo, b_hi = _projection(t, b, ux, uy)
+        gap = max(b_lo - a_hi, a_lo - b_hi)
         return math.copysign(max(gap, 0.0), d)
     return d
 

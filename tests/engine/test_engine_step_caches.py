@@ -134,3 +134,31 @@ def test_compiled_collision_pairs_equal_the_numpy_formulation_on_random_crowds()
         assert overlapping_pairs(cx, cy, heading, length, width) == expected
         contacts += len(expected)
     assert contacts > 500  # the crowds really collide
+
+
+def test_scalar_freespace_gap_equals_the_corner_projection_reference():
+    """The per-step freespace distance along the entity axes (scalar corners) equals the numpy
+    corner projection ``freespace_gap_along`` on random boxes, to rounding."""
+    from types import SimpleNamespace
+
+    from simplatform.engine.collision import freespace_gap_along
+    from simplatform.engine.measure import _corners, relative_distance
+
+    rng = np.random.default_rng(11)
+    n = 300
+    t = SimpleNamespace(x=rng.uniform(-30, 30, n), y=rng.uniform(-10, 10, n), heading=rng.uniform(-np.pi, np.pi, n),
+                        bbox_center_x=rng.uniform(0, 2, n), bbox_center_y=rng.uniform(-0.2, 0.2, n),
+                        length=rng.uniform(1, 12, n), width=rng.uniform(0.5, 2.6, n))
+    engine = SimpleNamespace(table=t)
+    touching = 0
+    for a in range(0, n, 2):
+        b = a + 1
+        h = t.heading[a]
+        for kind, axis in (("longitudinal", np.array([math.cos(h), math.sin(h)])),
+                           ("lateral", np.array([-math.sin(h), math.cos(h)]))):
+            d = (t.x[b] - t.x[a]) * axis[0] + (t.y[b] - t.y[a]) * axis[1]
+            gap = freespace_gap_along(_corners(t, a), _corners(t, b), axis)
+            expected = math.copysign(max(gap, 0.0), d)
+            assert relative_distance(engine, a, b, kind, True) == pytest.approx(expected, abs=1e-9)
+            touching += gap <= 0.0
+    assert 0 < touching < n  # both overlapping and separated boxes were compared
