@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from simplatform.engine.lane_tables import lane_table
+from simplatform.engine.lane_tables import SAMPLE_ROWS, lane_table, stack_samples
 
-ROWS = ("x", "y", "dx", "dy", "z", "h", "p", "r", "ct")
+ROWS = SAMPLE_ROWS
 """Matrix rows, in the order the kernels index them."""
 
 
@@ -49,14 +49,12 @@ class LaneStack:
         """(matrix, meta), re-stacked when lanes joined since the last call."""
         if self._stacked != len(self._tables):
             tables = self._tables
-            counts = np.array([t.n for t in tables], dtype=float)
+            self.matrix, starts, counts = stack_samples(tables)
             meta = np.empty((4, len(tables)))
-            meta[0] = np.concatenate([[0.0], np.cumsum(counts)[:-1]])
+            meta[0] = starts
             meta[1] = counts
             meta[2] = [t.ds for t in tables]
             meta[3] = [t.length for t in tables]
-            self.matrix = np.ascontiguousarray(
-                np.stack([np.concatenate([t.arrays[name] for t in tables]) for name in ROWS]))
             self.meta = meta
             self._stacked = len(tables)
         return self.matrix, self.meta

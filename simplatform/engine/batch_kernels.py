@@ -26,6 +26,8 @@ import math
 import numba
 import numpy as np
 
+from simplatform.engine.lane_tables import SAMPLE_ROWS
+
 F_COLUMNS = (
     "x", "y", "z", "heading", "pitch", "roll", "speed", "vx", "vy", "ax", "ay", "yaw_rate",
     "length", "width", "height", "bbox_center_x", "bbox_center_y", "bbox_center_z",
@@ -46,7 +48,7 @@ PREV_SPEED, PREV_HEADING = _C["prev_speed"], _C["prev_heading"]
 # rows of the lane tables' metadata (one column per table) and of the tables' samples
 M_BASE, M_N, M_DS, M_INV_DS, M_LENGTH, M_DIRECTION = range(6)
 T_X, T_Y, T_DX, T_DY, T_Z, T_H, T_P, T_R, T_CT = range(9)
-TABLE_ROWS = ("x", "y", "dx", "dy", "z", "h", "p", "r", "ct")
+TABLE_ROWS = SAMPLE_ROWS  # the lane-table rows the kernels index, in lane_tables' order
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 

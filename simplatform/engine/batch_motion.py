@@ -31,6 +31,7 @@ import math
 import numpy as np
 
 from simplatform.engine import batch_kernels as bk
+from simplatform.engine.lane_tables import stack_samples
 from simplatform.engine.motion import WHEEL_RADIUS, wrap_angle
 
 _WRITTEN = np.array([bk.LANE_S, bk.LANE_OFFSET, bk.X, bk.Y, bk.Z, bk.HEADING])
@@ -100,12 +101,9 @@ class _TableStack:
         if self._built == len(self.tables):
             return
         tabs = self.tables
-        counts = [t.n for t in tabs]
-        base = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        self.tab, base, counts = stack_samples(tabs)
         self.meta = np.array([base, counts, [t.ds for t in tabs], [t.inv_ds for t in tabs],
                               [t.length for t in tabs], [float(t.direction) for t in tabs]], dtype=float)
-        self.tab = np.ascontiguousarray(
-            np.stack([np.concatenate([np.asarray(t.arrays[c], dtype=float) for t in tabs]) for c in bk.TABLE_ROWS]))
         self.valid = np.concatenate([np.asarray(t.valid, dtype=bool) for t in tabs])
         self._built = len(tabs)
 

@@ -60,9 +60,7 @@ class LaneTable:
         # the lane's driving direction along s (+1/-1) as RoadAdaptor.direction answers it; 0 where
         # it has none (the centre lane): the callers then take RoadAdaptor's path, which says why
         try:
-            self.direction = int(net.driving_direction(road_id, lane_id))
-        except (AttributeError, NotImplementedError):
-            self.direction = -1 if lane_id > 0 else 1
+            self.direction = driving_direction(net, road_id, lane_id)
         except RoadNetworkError:
             self.direction = 0
 
@@ -168,84 +166,24 @@ def lane_table(net, road_id: str, lane_id: int) -> LaneTable:
     return table
 
 
-class TableStack:
-    """Many lane tables as one set of arrays, for evaluating N entities on N different lanes at once."""
+def driving_direction(net, road_id: str, lane_id: int) -> int:
+    """+1 when the lane's traffic runs along increasing s, -1 against it: the road model's answer,
+    or right-hand traffic's (right lanes along s) for a network object that cannot say."""
+    try:
+        return int(net.driving_direction(road_id, lane_id))
+    except (AttributeError, NotImplementedError):
+        return -1 if lane_id > 0 else 1
 
-    NAMES = ("x", "y", "dx", "dy", "z", "h", "p", "r", "ct")
 
-    def __init__(self) -> None:
-        self.tables: list[LaneTable] = []
-        self._ids: dict[int, int] = {}
-        self._built = 0
-        self.base = np.zeros(0, dtype=np.int64)
-        self.count = np.zeros(0, dtype=np.int64)
-        self.ds = np.zeros(0)
-        self.length = np.zeros(0)
-        self.arrays: dict[str, np.ndarray] = {}
+SAMPLE_ROWS = ("x", "y", "dx", "dy", "z", "h", "p", "r", "ct")
+"""The per-sample rows of ``LaneTable.arrays``, in the order the compiled kernels index them."""
 
-    def id_of(self, table: LaneTable) -> int:
-        k = self._ids.get(id(table))
-        if k is None:
-            k = len(self.tables)
-            self.tables.append(table)
-            self._ids[id(table)] = k
-        return k
 
-    def _build(self) -> None:
-        if self._built == len(self.tables):
-            return
-        counts = np.array([t.n for t in self.tables], dtype=np.int64)
-        self.count = counts
-        self.base = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        self.ds = np.array([t.ds for t in self.tables])
-        self.length = np.array([t.length for t in self.tables])
-        self.arrays = {n: np.concatenate([t.arrays[n] for t in self.tables]) for n in self.NAMES}
-        self._built = len(self.tables)
-
-    def poses(self, ids: np.ndarray, s: np.ndarray, offset: np.ndarray) -> dict[str, np.ndarray]:
-        """Pose at (s, offset) on table ``ids[i]`` for every i (s clamped to the road; NaN off the lane)."""
-        self._build()
-        a = self.arrays
-        ds = self.ds[ids]
-        u = np.clip(s, 0.0, self.length[ids]) / ds
-        k = np.clip(u.astype(np.int64), 0, self.count[ids] - 2)
-        f = u - k
-        g = self.base[ids] + k
-        j = g + 1
-        f2 = f * f
-        f3 = f2 * f
-        x = (2 * f3 - 3 * f2 + 1) * a["x"][g] + (f3 - 2 * f2 + f) * ds * a["dx"][g] \
-            + (3 * f2 - 2 * f3) * a["x"][j] + (f3 - f2) * ds * a["dx"][j]
-        y = (2 * f3 - 3 * f2 + 1) * a["y"][g] + (f3 - 2 * f2 + f) * ds * a["dy"][g] \
-            + (3 * f2 - 2 * f3) * a["y"][j] + (f3 - f2) * ds * a["dy"][j]
-        out = {n: a[n][g] + (a[n][j] - a[n][g]) * f for n in ("h", "z", "p", "r", "ct")}
-        out["x"] = x - offset * np.sin(out["h"])
-        out["y"] = y + offset * np.cos(out["h"])
-        out["z"] = out["z"] + offset * np.tan(out["r"])
-        return out
-
-    def _cells(self, ids: np.ndarray, s: np.ndarray):
-        self._build()
-        ds = self.ds[ids]
-        u = np.clip(s, 0.0, self.length[ids]) / ds
-        k = np.clip(u.astype(np.int64), 0, self.count[ids] - 2)
-        g = self.base[ids] + k
-        return g, g + 1, u - k, ds
-
-    def centre(self, ids: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(x, y, reference heading) of the lane centre only: the per-step tracking needs no more."""
-        g, j, f, ds = self._cells(ids, s)  # builds first: read the arrays after it (a new table may just have joined)
-        a = self.arrays
-        f2 = f * f
-        f3 = f2 * f
-        w0, w1, w2, w3 = 2 * f3 - 3 * f2 + 1, (f3 - 2 * f2 + f) * ds, 3 * f2 - 2 * f3, (f3 - f2) * ds
-        x = w0 * a["x"][g] + w1 * a["dx"][g] + w2 * a["x"][j] + w3 * a["dx"][j]
-        y = w0 * a["y"][g] + w1 * a["dy"][g] + w2 * a["y"][j] + w3 * a["dy"][j]
-        h = a["h"][g] + (a["h"][j] - a["h"][g]) * f
-        return x, y, h
-
-    def linear(self, ids: np.ndarray, s: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-        """The linearly interpolated columns ``names`` (of h, z, p, r, ct) at s."""
-        g, j, f, _ = self._cells(ids, s)
-        a = self.arrays
-        return {n: a[n][g] + (a[n][j] - a[n][g]) * f for n in names}
+def stack_samples(tables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(matrix of ``SAMPLE_ROWS`` × all samples, each table's first sample, each table's sample count):
+    many lanes in one contiguous array for the kernels that move entities on many lanes at once."""
+    counts = np.array([tab.n for tab in tables], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    matrix = np.ascontiguousarray(
+        np.stack([np.concatenate([np.asarray(tab.arrays[name], dtype=float) for tab in tables]) for name in SAMPLE_ROWS]))
+    return matrix, starts, counts

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from simplatform.engine.lane_tables import lane_table
+from simplatform.engine.lane_tables import driving_direction, lane_table
 from simplatform.errors import EngineError, RoadNetworkError
 
 
@@ -56,10 +56,7 @@ class RoadAdaptor:
         key = (road_id, lane_id)
         d = self._direction.get(key)
         if d is None:
-            try:
-                d = int(self.net.driving_direction(road_id, lane_id))
-            except (AttributeError, NotImplementedError):
-                d = -1 if lane_id > 0 else 1
+            d = driving_direction(self.net, road_id, lane_id)
             self._direction[key] = d
         return d
 

@@ -15,7 +15,7 @@ from scenariogeneration import xosc
 from simplatform.backends import context_kernels as ck
 from simplatform.backends import traffic_kernels as tk
 from simplatform.backends.lane_stack import LaneStack
-from simplatform.engine.lane_tables import TableStack, lane_table
+from simplatform.engine.lane_tables import lane_table
 from simplatform.engine.run import RunConfig, ScenarioSpec, cached_road_network, run_scenario
 from simplatform.results import Verdict
 
@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 MAPS = ROOT / "scenarios" / "maps"
 sys.path.insert(0, str(ROOT / "tests" / "engine"))
 import engine_scenario_files as scenarios  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lane_stack_reference import TableStack  # noqa: E402
 
 
 def _sorted_search(code, progress, q, p, me):

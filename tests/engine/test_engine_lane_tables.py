@@ -1,11 +1,11 @@
-"""TableStack: tables that join the stack after it was first evaluated (regression: a vehicle
+"""Stacked lane tables: tables that join the stack after it was first built (regression: a vehicle
 changing onto a lane not yet stacked read stale arrays, IndexError in library urb_dense_v30_normal_n5_s1)."""
 
 from pathlib import Path
 
 import numpy as np
 
-from simplatform.engine.lane_tables import TableStack, lane_table
+from simplatform.engine.lane_tables import lane_table
 from simplatform.engine.run import RunConfig, ScenarioSpec, cached_road_network
 from simplatform.results import Verdict
 
@@ -19,22 +19,23 @@ def _two_tables():
     return lane_table(net, road_id, lanes[0]), lane_table(net, road_id, lanes[1])
 
 
-def test_centre_and_linear_see_a_table_added_after_the_first_build():
+def test_lane_stack_sees_a_table_added_after_the_first_build():
+    """The stacked matrix grows when a lane joins after it was first built (the regression: a vehicle
+    changing onto a lane not yet stacked read stale arrays)."""
+    from simplatform.backends.lane_stack import ROWS, LaneStack
+
     a, b = _two_tables()
-    stack = TableStack()
-    ia = stack.id_of(a)
-    stack.centre(np.array([ia]), np.array([1.0]))  # builds the stack with one table
-    ib = stack.id_of(b)
-    s = np.array([b.length - 0.3])  # the last cell of the new table: beyond the old arrays
-    x, y, h = stack.centre(np.array([ib]), s)
-    ref = b.poses(s, np.zeros(1))
-    assert np.allclose([x[0], y[0]], [ref["x"][0], ref["y"][0]], atol=1e-6)
-    stack2 = TableStack()
-    stack2.id_of(a)
-    stack2.linear(np.array([0]), np.array([1.0]), ("ct",))
-    ib2 = stack2.id_of(b)
-    ct = stack2.linear(np.array([ib2]), s, ("ct", "z"))
-    assert np.isclose(ct["ct"][0], b.center_t(float(s[0])), atol=1e-6)
+    net = cached_road_network(MAPS / "highway_straight.xodr")
+    stack = LaneStack(net)
+    stack.lane(a.road_id, a.lane_id)
+    first, _ = stack.arrays()
+    ib = stack.lane(b.road_id, b.lane_id)
+    matrix, meta = stack.arrays()
+    assert matrix.shape[1] == first.shape[1] + b.n
+    start, count = int(meta[0, ib]), int(meta[1, ib])
+    assert count == b.n
+    for row, name in enumerate(ROWS):
+        assert np.array_equal(matrix[row, start:start + count], np.asarray(b.arrays[name], dtype=float), equal_nan=True)
 
 
 def test_library_dense_urban_traffic_runs():
