@@ -110,8 +110,9 @@ def freespace_distance(corners_a: np.ndarray, corners_b: np.ndarray, heading_a: 
 
 
 def freespace_gap_along(corners_a: np.ndarray, corners_b: np.ndarray, axis: np.ndarray) -> float:
-    """Gap between two boxes' projections on a unit ``axis`` (signed: <0 overlap),
-    for the longitudinal/lateral freespace distances of RelativeDistanceCondition."""
+    """Gap between two boxes' projections on a unit ``axis`` (signed: <0 overlap): the array form of
+    the longitudinal/lateral freespace distance, which the engine's per-step scalar path
+    (``measure._projection``) is tested against."""
     pa = corners_a @ axis
     pb = corners_b @ axis
     return float(max(pb.min() - pa.max(), pa.min() - pb.max()))
