@@ -59,6 +59,7 @@ from sensors.lidar_patterns import (
     LidarSpec, PatternTables, ScanPattern, explicit_spec, pattern_tables, preset, risley_pattern, spinning_pattern,
 )
 from sensors.lidar_actors import candidate_pairs
+from sensors.lidar_fill import fill_fields, fill_xyz, power_candidates, survivors
 from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns, ray_buffer, select_returns
 from sensors.pointcloud import LABEL_DTYPE, POINT_DTYPE, PointCloud
 from sensors.scene import SensorScene
@@ -259,6 +260,61 @@ class Lidar:
         travel = (math.hypot(snapshot.vx[i], snapshot.vy[i]) + abs(snapshot.yaw_rate[i]) * float(np.linalg.norm(rel[:2])))
         return o3d.core.Tensor.from_numpy(rays), (origin, travel * pattern.period_s + 1e-3)
 
+    def _passes(self, pattern: ScanPattern, tables: PatternTables, idx, r, echo, alpha: float, sigma: float,
+                n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(points, sel): dropout and echo power select the returns, then their records (one thread)."""
+        count = len(r)
+        uniform = self.rng.random(count, dtype=np.float32) if self.dropout > 0 else np.zeros(0, np.float32)
+        if alpha > 0:
+            echo = echo * np.exp(-2.0 * alpha * r)
+        sel = self._buffer("sel", n, np.int64)
+        sel = sel[:select_returns(r, echo, uniform, self.dropout, self.power_threshold, sel)]
+        noise = self.rng.standard_normal(len(sel), dtype=np.float32) if sigma > 0 else np.zeros(0, np.float32)
+        points = np.empty(len(sel), dtype=POINT_DTYPE)
+        fill_points(*(points[f] for f in POINT_DTYPE.names), tables.columns, sel, idx, r, echo, noise, sigma,
+                    255.0 * self.intensity_reference ** 2, self.intensity_reference ** 2, pattern.ring, pattern.time)
+        return points, sel
+
+    def _passes_beside_draws(self, pattern: ScanPattern, tables: PatternTables, idx, r, echo, alpha: float,
+                             sigma: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``_passes`` on two threads: a worker draws (numpy draws without the GIL) while this thread runs
+        the passes that need no draw (``lidar_fill``); the draws keep their order and sizes, and the
+        passes their arithmetic, so the bits are ``_passes``'s."""
+        count = len(r)
+        if alpha > 0:
+            echo = echo * np.exp(-2.0 * alpha * r)          # draws nothing: the uniforms are the same either side
+        sel = self._buffer("sel", n, np.int64)
+        if self.dropout > 0:
+            found, uniform = both(lambda: power_candidates(r, echo, self.power_threshold, sel),
+                                  lambda: self.rng.random(count, dtype=np.float32))
+            sel = sel[:survivors(sel[:found], uniform, self.dropout, sel)]
+        else:
+            sel = sel[:power_candidates(r, echo, self.power_threshold, sel)]
+        k = len(sel)
+        points = np.empty(k, dtype=POINT_DTYPE)
+        x, y, z, intensity, ring, time = (points[f] for f in POINT_DTYPE.names)
+        scale, reference2 = 255.0 * self.intensity_reference ** 2, self.intensity_reference ** 2
+        h = k // 2
+        noise: list[np.ndarray] = [] if sigma > 0 else [np.zeros(k, np.float32)[:0]]
+        ready = threading.Event()
+
+        def draw_then_tail() -> None:               # worker: the normals, then the second half of the points
+            try:
+                if not noise:
+                    noise.append(self.rng.standard_normal(k, dtype=np.float32))
+            finally:
+                ready.set()
+            fill_xyz(x[h:], y[h:], z[h:], tables.columns, sel[h:], idx, r, noise[0][h:], sigma)
+
+        def fields_then_head() -> None:             # here: the fields without noise, then the first half
+            fill_fields(intensity, ring, time, sel, idx, r, echo, scale, reference2, pattern.ring, pattern.time)
+            ready.wait()
+            if noise:                               # else the worker raised, and ``both`` re-raises it
+                fill_xyz(x[:h], y[:h], z[:h], tables.columns, sel[:h], idx, r, noise[0][:h], sigma)
+
+        both(fields_then_head, draw_then_tail)
+        return points, sel
+
     def _returns(self, snapshot, scene: SensorScene, pattern: ScanPattern, tables: PatternTables,
                  rays: np.ndarray, hits) -> PointCloud:
         """Points in pattern order from hits in cast order (compiled gathers, numpy random draws)."""
@@ -289,27 +345,11 @@ class Lidar:
             count = gather_permuted(hits.t, hits.material, hits.normal, rays, tables.cast_order, reflectivity,
                                     self.min_range, self.max_range, idx, r, mat, echo)
         idx, r, mat, echo = idx[:count], r[:count], mat[:count], echo[:count]
-        uniform = self.rng.random(count, dtype=np.float32) if self.dropout > 0 else np.zeros(0, np.float32)
-        if alpha > 0:
-            echo = echo * np.exp(-2.0 * alpha * r)
-        sel = self._buffer("sel", n, np.int64)
-        sel = sel[:select_returns(r, echo, uniform, self.dropout, self.power_threshold, sel)]
         sigma = math.hypot(self.range_sigma, weather.lidar_rain_range_sigma())
-        noise = self.rng.standard_normal(len(sel), dtype=np.float32) if sigma > 0 else np.zeros(0, np.float32)
-        points = np.empty(len(sel), dtype=POINT_DTYPE)
-        fields = [points[f] for f in POINT_DTYPE.names]
-        constants = (sigma, 255.0 * self.intensity_reference ** 2, self.intensity_reference ** 2, pattern.ring,
-                     pattern.time)
-
-        def fill(a: int, b: int) -> None:
-            fill_points(*(f[a:b] for f in fields), tables.columns, sel[a:b], idx, r, echo,
-                        noise[a:b] if len(noise) else noise, *constants)
-
         if split:
-            half = len(sel) // 2
-            both(lambda: fill(0, half), lambda: fill(half, len(sel)))
+            points, sel = self._passes_beside_draws(pattern, tables, idx, r, echo, alpha, sigma, n)
         else:
-            fill(0, len(sel))
+            points, sel = self._passes(pattern, tables, idx, r, echo, alpha, sigma, n)
         labels = None
         if self.labels:
             labels = np.empty(len(sel), dtype=LABEL_DTYPE)

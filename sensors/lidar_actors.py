@@ -33,7 +33,7 @@ import numpy as np
 
 from sensors.actor_boxes import ActorBoxes
 from sensors.frames import Transform
-from sensors.lidar_kernels import box_windows, grid_pairs, window_pairs
+from sensors.lidar_kernels import azimuth_spans, box_windows, grid_blocks, grid_pairs, window_pairs
 from sensors.lidar_patterns import ScanPattern, pattern_tables
 
 ANGLE_MARGIN = 2e-3
@@ -51,11 +51,29 @@ def candidate_pairs(boxes: ActorBoxes, pattern: ScanPattern, cast_position: np.n
     m = len(boxes)
     if m == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    lo, hi, el_lo, el_hi = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
-    speed, yaw_rate = motion if motion is not None else (0.0, 0.0)
-    box_windows(boxes.rotation, boxes.centre, boxes.half, np.ascontiguousarray(to_world.rotation.T),
-                np.asarray(to_world.translation, dtype=np.float64), float(max_range), ANGLE_MARGIN, float(speed),
-                float(yaw_rate), float(pattern.period_s), lo, hi, el_lo, el_hi)
+    lo, hi, el_lo, el_hi = _windows(boxes, pattern, to_world, max_range, motion)
+    offsets = np.zeros(m + 1, dtype=np.int64)
+    grid = pattern.grid
+    if grid is not None:
+        r0, r1, first, last = grid_blocks(lo, hi, el_lo, el_hi, grid.elevations, float(grid.azimuth0),
+                                          float(grid.step), grid.columns, grid.full_circle)
+        ray = grid_pairs(r0, r1, first, last, grid.columns, grid.full_circle, offsets)
+    else:
+        i0, i1, j1 = azimuth_spans(lo, hi, pattern.sorted_azimuth)
+        ray = window_pairs(pattern.azimuth_order, pattern_tables(pattern).elevation, i0, i1, j1, el_lo, el_hi,
+                           cast_position, offsets)
+    return ray, offsets
+
+
+def candidate_pairs_numpy(boxes: ActorBoxes, pattern: ScanPattern, cast_position: np.ndarray, to_world: Transform,
+                          max_range: float, motion: tuple[float, float] | None = None
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """``candidate_pairs`` with the window lookups as numpy array operations: the reference the compiled
+    lookups (``lidar_kernels.grid_blocks``, ``azimuth_spans``) are tested against."""
+    m = len(boxes)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    lo, hi, el_lo, el_hi = _windows(boxes, pattern, to_world, max_range, motion)
     near = el_lo <= el_hi
     offsets = np.zeros(m + 1, dtype=np.int64)
     grid = pattern.grid
@@ -84,3 +102,15 @@ def candidate_pairs(boxes: ActorBoxes, pattern: ScanPattern, cast_position: np.n
     ray = window_pairs(pattern.azimuth_order, elevation, i0.astype(np.int64), i1.astype(np.int64),
                        j1.astype(np.int64), el_lo, el_hi, cast_position, offsets)
     return ray, offsets
+
+
+def _windows(boxes: ActorBoxes, pattern: ScanPattern, to_world: Transform, max_range: float,
+             motion: tuple[float, float] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Azimuth [lo, hi] and elevation [el_lo, el_hi] window of each box (``lidar_kernels.box_windows``)."""
+    m = len(boxes)
+    lo, hi, el_lo, el_hi = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    speed, yaw_rate = motion if motion is not None else (0.0, 0.0)
+    box_windows(boxes.rotation, boxes.centre, boxes.half, np.ascontiguousarray(to_world.rotation.T),
+                np.asarray(to_world.translation, dtype=np.float64), float(max_range), ANGLE_MARGIN, float(speed),
+                float(yaw_rate), float(pattern.period_s), lo, hi, el_lo, el_hi)
+    return lo, hi, el_lo, el_hi

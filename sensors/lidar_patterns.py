@@ -35,6 +35,7 @@ import numpy as np
 import open3d as o3d
 
 from sensors.lidar_kernels import cast_tables
+from sensors.lidar_sort import stable_argsort_f32
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,8 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
     grid = pattern.grid
     i = np.arange(pattern.size, dtype=np.intp)
     if grid is None:
-        order = np.argsort(pattern.directions[:, 2], kind="stable")             # by elevation, lowest first
+        # by elevation, lowest first (np.argsort(kind="stable")'s permutation, by a radix sort)
+        order = stable_argsort_f32(np.ascontiguousarray(pattern.directions[:, 2]))
     else:
         order = np.empty_like(i)
         order[(i % grid.channels) * grid.columns + i // grid.channels] = i       # ray (c, r) → row r·C + c
@@ -273,8 +275,10 @@ def _unit(azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
 
 def _finish(directions: np.ndarray, ring: np.ndarray, time: np.ndarray, period: float,
             grid: GridLayout | None = None) -> ScanPattern:
-    azimuth = np.arctan2(directions[:, 1], directions[:, 0]).astype(np.float64)
-    order = np.argsort(azimuth, kind="stable")
+    azimuth32 = np.arctan2(directions[:, 1], directions[:, 0])
+    azimuth = azimuth32.astype(np.float64)
+    # float32 angles: np.argsort(azimuth, kind="stable")'s permutation, by a radix sort
+    order = stable_argsort_f32(azimuth32) if azimuth32.dtype == np.float32 else np.argsort(azimuth, kind="stable")
     return ScanPattern(
         directions=np.ascontiguousarray(directions, dtype=np.float32),
         ring=ring.astype(np.uint16), time=time.astype(np.float32), period_s=period,

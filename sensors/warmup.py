@@ -2,9 +2,10 @@
 
 The lidar's ray buffer, pattern tables and per-return passes, its actor
 windows and pairs, the analytic actor boxes and the static-cast ray runs are
-numba kernels (``sensors.lidar_kernels``, ``sensors.actor_boxes``,
-``sensors.static_cast``).  The sweep's serial and two-thread paths call the
-same kernels with the same argument types, so one small sweep compiles both.
+numba kernels (``sensors.lidar_kernels``, ``sensors.lidar_fill``, ``sensors.lidar_sort``,
+``sensors.actor_boxes``, ``sensors.static_cast``).  A small sweep compiles the
+serial path; the passes only a two-thread sweep runs (``sensors.lidar_fill``)
+are called once with its argument types.
 The first sweep of a process loads them from the cache next to the sources,
 or compiles them when the cache is empty (about five seconds of CPU on the
 2-core reference machine).  Workers started in parallel on an empty cache
@@ -45,10 +46,27 @@ def warm_up() -> float:
             lidar = Lidar(SensorConfig(name="w", type="lidar", preset=preset, mount=MountPose(z=1.9),
                                        parameters={"dropout_probability": 0.01, "motion_distortion": distortion}))
             lidar.sense(snap, SensorScene(static, snap))
+    _warm_lidar_two_thread_passes()
     camera = Camera(SensorConfig(name="c", type="camera", mount=MountPose(x=1.9, z=1.4),
                                  parameters={"width": 64, "height": 48}))
     camera.sense(snap, SensorScene(static, snap))
     return time.perf_counter() - start
+
+
+def _warm_lidar_two_thread_passes() -> None:
+    """The kernels only a two-thread sweep (``Lidar._passes_beside_draws``) calls, with its argument types."""
+    import numpy as np
+
+    from sensors.lidar_fill import fill_fields, fill_xyz, power_candidates, survivors
+    from sensors.pointcloud import POINT_DTYPE
+
+    r = np.ones(4, np.float32)
+    sel = np.arange(4, dtype=np.int64)
+    points = np.empty(4, POINT_DTYPE)
+    survivors(sel[:power_candidates(r, r, 0.5, sel)], r, 0.5, sel)
+    fill_fields(points["intensity"], points["ring"], points["time"], sel, sel, r, r, 1.0, 1.0,
+                np.zeros(4, np.uint16), r)
+    fill_xyz(points["x"], points["y"], points["z"], np.ones((3, 4), np.float32), sel, sel, r, r, 0.1)
 
 
 if __name__ == "__main__":

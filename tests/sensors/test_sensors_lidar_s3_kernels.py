@@ -1,0 +1,118 @@
+"""Session-3 lidar kernels give their numpy / one-pass references' bits: radix argsort, compiled window
+lookups, the passes cut around the random draws, and two-thread sweeps in weather and without noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sensors.lidar as lidar_module
+from sensors.base import SensorConfig
+from sensors.frames import MountPose, sensor_transform
+from sensors.lidar import Lidar
+from sensors.lidar_actors import candidate_pairs, candidate_pairs_numpy
+from sensors.lidar_fill import fill_fields, fill_xyz, power_candidates, survivors
+from sensors.lidar_kernels import fill_points, select_returns
+from sensors.lidar_patterns import PRESETS, pattern_tables, risley_pattern
+from sensors.lidar_sort import stable_argsort_f32
+from sensors.pointcloud import POINT_DTYPE
+from sensors.scene import SensorScene, static_world_for
+
+from sensors_testworld import entity, room, snapshot
+
+
+def test_radix_argsort_is_numpys_stable_argsort():
+    rng = np.random.default_rng(0)
+    cases = [np.zeros(0, np.float32), np.float32([1.5]), np.full(50, 0.25, np.float32),
+             np.float32([0.0, -0.0, 1.0, -0.0, 0.0, -1.0, np.inf, -np.inf, 1e-45, -1e-45])]
+    for n in (17, 1000, 5000):
+        cases.append(rng.normal(size=n).astype(np.float32))
+        cases.append((np.round(rng.normal(size=n) * 4) / 4).astype(np.float32))          # many ties
+        cases.append(rng.uniform(0.1, 0.1001, n).astype(np.float32))                     # one high digit
+        signed_zeros = rng.choice(np.float32([-0.0, 0.0, 2.0, -2.0]), n)
+        cases.append(signed_zeros)
+    spec = PRESETS["Livox-Mid40"]
+    d = risley_pattern(spec, 10.0, 7).directions
+    cases += [np.ascontiguousarray(d[:, 2]), np.arctan2(d[:, 1], d[:, 0])]
+    for keys in cases:
+        assert np.array_equal(stable_argsort_f32(keys), np.argsort(keys, kind="stable"))
+
+
+@pytest.mark.parametrize("preset", ["VLP-16", "HDL-64E", "Livox-Mid40", "explicit"])
+def test_compiled_window_lookups_give_the_numpy_pairs(preset):
+    ego = entity("ego", ego=True)
+    cars = [entity(f"c{k}", x=x, y=y, heading=h) for k, (x, y, h) in
+            enumerate([(8.0, 2.0, 0.3), (-15.0, -3.5, 2.0), (30.0, 0.0, 0.0), (0.5, 4.0, 1.2), (200.0, 0.0, 0.0),
+                       (-40.0, 40.0, -0.7), (3.0, -0.5, 0.1)])]
+    snap = snapshot(ego, *cars)
+    scene = SensorScene(static_world_for(room(12.0)), snap)
+    kw = dict(preset=preset) if preset != "explicit" else dict(
+        parameters={"channels": 8, "columns": 300, "horizontal_fov_deg": 120.0})
+    lidar = Lidar(SensorConfig(name="t", type="lidar", mount=MountPose(x=1.0, z=1.8, yaw=0.4), **kw))
+    to_world = sensor_transform(snap, lidar.config.mount)
+    for frame in range(3):
+        pattern = lidar.pattern(0.1 * frame)
+        position = pattern_tables(pattern).cast_position
+        for motion in (None, (20.0, 0.6)):
+            got = candidate_pairs(scene.actor_boxes, pattern, position, to_world, lidar.max_range, motion)
+            want = candidate_pairs_numpy(scene.actor_boxes, pattern, position, to_world, lidar.max_range, motion)
+            assert len(want[0]) > 100
+            assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+def test_passes_cut_around_the_draws_equal_the_one_pass_kernels():
+    rng = np.random.default_rng(5)
+    n = 20000
+    r = rng.uniform(0.0, 130.0, n).astype(np.float32)
+    r[:5] = 0.0                                                        # 0/0: numpy's NaN, never selected
+    echo = rng.uniform(0.0, 1.0, n).astype(np.float32)
+    idx = np.sort(rng.choice(50000, n, replace=False)).astype(np.int64)
+    columns = rng.normal(size=(3, 50000)).astype(np.float32)
+    ring = rng.integers(0, 64, 50000).astype(np.uint16)
+    time = rng.uniform(0.0, 0.1, 50000).astype(np.float32)
+    threshold = float(np.median(echo[5:] / (r[5:] * r[5:])))
+    uniform = rng.random(n, dtype=np.float32)
+    uniform[10:60] = np.float32(0.05)                                  # on the dropout boundary
+    for u, dropout in ((uniform, 0.05), (np.zeros(0, np.float32), 0.0)):
+        sel = np.empty(n, np.int64)
+        want = sel[:select_returns(r, echo, u, dropout, threshold, sel)].copy()
+        got = np.empty(n, np.int64)
+        found = power_candidates(r, echo, threshold, got)
+        if len(u):
+            found = survivors(got[:found], u, dropout, got)
+        assert np.array_equal(got[:found], want) and len(want) > 1000
+        for noise, sigma in ((rng.standard_normal(len(want), dtype=np.float32), 0.02), (np.zeros(0, np.float32), 0.0)):
+            a = np.empty(len(want), POINT_DTYPE)
+            b = np.empty(len(want), POINT_DTYPE)
+            fill_points(*(a[f] for f in POINT_DTYPE.names), columns, want, idx, r, echo, noise, sigma, 25500.0,
+                        100.0, ring, time)
+            h = len(want) // 3
+            fill_fields(b["intensity"], b["ring"], b["time"], want, idx, r, echo, 25500.0, 100.0, ring, time)
+            for s in (slice(0, h), slice(h, None)):
+                fill_xyz(b["x"][s], b["y"][s], b["z"][s], columns, want[s], idx, r, noise[s] if len(noise) else noise,
+                         sigma)
+            assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("environment, parameters", [
+    ({"fog_visual_range_m": 250.0}, {"dropout_probability": 0.1, "labels": True}),
+    ({"precipitation_intensity_mm_h": 6.0}, {}),
+    (None, {"range_noise_m": 0.0, "dropout_probability": 0.02}),
+    (None, {"range_noise_m": 0.0}),
+])
+def test_two_thread_sweeps_equal_serial_sweeps_in_weather_and_without_noise(environment, parameters, monkeypatch):
+    car = entity("car", x=6.0, y=1.0, heading=0.3, bbox=(4.0, 2.0, 1.6, 0.0, 0.0, 0.8))
+    snap = snapshot(entity("ego", ego=True, vx=8.0), car, environment=environment)
+    static = static_world_for(room(12.0))
+    out = []
+    for split in (False, True):
+        monkeypatch.setattr(lidar_module, "two_threads", lambda rays, split=split: split)
+        sensor = Lidar(SensorConfig(name="top", type="lidar", preset="HDL-32E", mount=MountPose(z=1.2), seed=9,
+                                    parameters=parameters))
+        clouds = [sensor.sense(snap, SensorScene(static, snap)) for _ in range(2)]
+        out.append((clouds, sensor.rng.random(3)))
+    (serial, serial_next), (split, split_next) = out
+    for a, b in zip(serial, split):
+        assert a.width > 1000 and a.points.tobytes() == b.points.tobytes()
+        assert (a.labels is None and b.labels is None) or a.labels.tobytes() == b.labels.tobytes()
+    assert np.array_equal(serial_next, split_next)                   # the same draws were taken
