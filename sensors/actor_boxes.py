@@ -31,6 +31,7 @@ import open3d as o3d
 from numba import njit
 
 from sensors.frames import rotation_matrices
+from sensors.objlist_boxes import entity_box_frames
 from simplatform.world import WorldSnapshot
 
 
@@ -73,7 +74,18 @@ class ActorBoxes:
 
 
 def actor_boxes(snapshot: WorldSnapshot, indices: np.ndarray) -> ActorBoxes:
-    """The bounding boxes of the entities ``indices`` (same pose maths as ``scene.actor_box_corners``)."""
+    """The bounding boxes of the entities ``indices`` (same pose maths as ``scene.actor_box_corners``).
+
+    One compiled pass (``sensors.objlist_boxes``): built every sensor step, and in numpy it was some
+    thirty small array calls; the values are those of ``actor_boxes_numpy`` bit for bit.
+    """
+    idx = np.asarray(indices, dtype=np.int64)
+    rot, centre, half = entity_box_frames(snapshot, idx)
+    return ActorBoxes(entity=idx, rotation=rot, centre=centre, half=half)
+
+
+def actor_boxes_numpy(snapshot: WorldSnapshot, indices: np.ndarray) -> ActorBoxes:
+    """``actor_boxes`` in numpy: the reference its kernel is tested against."""
     idx = np.asarray(indices, dtype=np.int64)
     rot = rotation_matrices(snapshot.roll[idx], snapshot.pitch[idx], snapshot.heading[idx])
     local = np.stack([snapshot.bbox_center_x[idx], snapshot.bbox_center_y[idx], snapshot.bbox_center_z[idx]], axis=1)

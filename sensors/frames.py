@@ -18,8 +18,19 @@ from simplatform.world import WorldSnapshot
 
 
 def rotation_matrix(roll: float, pitch: float, yaw: float) -> np.ndarray:
-    """3×3 body→parent rotation for intrinsic z-y'-x'' angles (radians)."""
-    return rotation_matrices(np.array([roll]), np.array([pitch]), np.array([yaw]))[0]
+    """3×3 body→parent rotation for intrinsic z-y'-x'' angles (radians).
+
+    In plain floats (every sensor step builds the ego's and the mount's): the
+    entries of ``rotation_matrices`` with the same operands in the same order,
+    and ``math.cos``/``math.sin`` are the C library's, as numpy's float64
+    ``cos``/``sin`` — so the matrix is the same bit for bit (tested).
+    """
+    cr, sr = math.cos(roll), math.sin(roll)
+    cp, sp = math.cos(pitch), math.sin(pitch)
+    cy, sy = math.cos(yaw), math.sin(yaw)
+    return np.array([[cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr],
+                     [sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr],
+                     [-sp, cp * sr, cp * cr]])
 
 
 def rotation_matrices(roll: np.ndarray, pitch: np.ndarray, yaw: np.ndarray) -> np.ndarray:

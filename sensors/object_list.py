@@ -36,6 +36,7 @@ from sensors.actor_boxes import merge_box_hits
 from sensors.base import SensorConfig, TypedParameters
 from sensors.frames import Transform, ego_index, entity_transform
 from sensors.latency import DelayLine
+from sensors.objlist_rays import sample_rays_kernel
 from sensors.scene import SensorScene, actor_box_corners
 from simplatform.world import WorldSnapshot
 
@@ -127,42 +128,86 @@ class ObjectListSensor:
         to_world = self.sensor_to_world(snapshot)
         idx = scene.actor_indices
         if len(idx):
-            centre_world, edges = box_frames(snapshot, scene, idx)
+            boxes = scene.actor_boxes
+            all_boxes = len(boxes) == len(idx)
+            if all_boxes:      # every actor drawn as its box: the centres are the boxes' (as box_frames gives them)
+                centre_world = boxes.centre
+            else:
+                centre_world, edges = box_frames(snapshot, scene, idx)
             local = to_world.inverse().apply(centre_world)
-            rng = np.linalg.norm(local, axis=1)
+            rng = np.sqrt(np.add.reduce(local * local, axis=1))        # np.linalg.norm(local, axis=1), as it sums
             az = np.arctan2(local[:, 1], local[:, 0])
-            el = np.arcsin(np.clip(local[:, 2] / np.maximum(rng, 1e-9), -1, 1))
+            el = np.arcsin(np.minimum(np.maximum(local[:, 2] / np.maximum(rng, 1e-9), -1.0), 1.0))
             inside = (rng <= self.max_range) & (np.abs(az) <= self.hfov / 2) & (np.abs(el) <= self.vfov / 2)
             vis = np.zeros(len(idx))     # outside range or field of view: never reported, no rays cast
             if inside.any():
-                _, vis[inside] = self.visible_fraction(snapshot, scene, to_world, idx[inside],
-                                                       (centre_world[inside], edges[inside]))
+                if not self.occlusion:
+                    vis[inside] = 1.0
+                elif all_boxes:
+                    vis[inside] = box_fractions(scene, to_world.translation, np.flatnonzero(inside))
+                else:
+                    _, vis[inside] = self.visible_fraction(snapshot, scene, to_world, idx[inside],
+                                                           (centre_world[inside], edges[inside]))
             keep = inside & (vis >= max(self.min_visible, 1e-9))
             pd = self.pd * (vis if self.scale_pd else 1.0)
             keep &= self.rng.random(len(idx)) < pd      # one draw per actor, as before: the stream stays seeded alike
+            sel = idx[keep]
         else:
-            keep = np.zeros(0, dtype=bool)
-            local = np.zeros((0, 3))
-            vis = np.zeros(0)
-        sel = idx[keep]
+            sel = idx
         n = len(sel)
+        noise = self.rng.standard_normal((n, 6))       # (0, 6) draws nothing: the stream is as before either way
         out = np.zeros(n, OBJECT_DTYPE)
-        r_inv = to_world.rotation.T
-        vel = np.stack([snapshot.vx[sel], snapshot.vy[sel], np.zeros(n)], axis=1) @ r_inv.T
-        yaw_world = np.stack([np.cos(snapshot.heading[sel]), np.sin(snapshot.heading[sel]), np.zeros(n)], axis=1) @ r_inv.T
-        noise = self.rng.standard_normal((n, 6))
-        out["actor"] = sel
-        out["x"], out["y"], out["z"] = (local[keep] + noise[:, :3] * self.sigma_pos).T
-        out["yaw"] = np.arctan2(yaw_world[:, 1], yaw_world[:, 0]) + noise[:, 3] * self.sigma_yaw
-        out["vx"] = vel[:, 0] + noise[:, 4] * self.sigma_vel
-        out["vy"] = vel[:, 1] + noise[:, 5] * self.sigma_vel
-        out["length"], out["width"], out["height"] = snapshot.length[sel], snapshot.width[sel], snapshot.height[sel]
-        out["visible_fraction"] = vis[keep]
-        out["existence"] = 1.0 if self.ideal else self.pd * vis[keep]
-        message = ObjectList(snapshot.time, self.frame_id, out, tuple(snapshot.names[i] for i in sel),
-                             tuple(snapshot.categories[i] for i in sel))
+        if n:
+            r_inv = to_world.rotation.T
+            rows = np.empty((n, 3))                     # (vx, vy, 0) and the heading's unit vector, as C rows
+            rows[:, 0] = snapshot.vx[sel]
+            rows[:, 1] = snapshot.vy[sel]
+            rows[:, 2] = 0.0
+            vel = rows @ r_inv.T
+            heading = snapshot.heading[sel]
+            rows[:, 0] = np.cos(heading)
+            rows[:, 1] = np.sin(heading)
+            yaw_world = rows @ r_inv.T
+            out["actor"] = sel
+            out["x"], out["y"], out["z"] = (local[keep] + noise[:, :3] * self.sigma_pos).T
+            out["yaw"] = np.arctan2(yaw_world[:, 1], yaw_world[:, 0]) + noise[:, 3] * self.sigma_yaw
+            out["vx"] = vel[:, 0] + noise[:, 4] * self.sigma_vel
+            out["vy"] = vel[:, 1] + noise[:, 5] * self.sigma_vel
+            out["length"], out["width"], out["height"] = snapshot.length[sel], snapshot.width[sel], snapshot.height[sel]
+            out["visible_fraction"] = vis[keep]
+            out["existence"] = 1.0 if self.ideal else self.pd * vis[keep]
+            names, categories = snapshot.names, snapshot.categories
+            message = ObjectList(snapshot.time, self.frame_id, out, tuple(names[i] for i in sel),
+                                 tuple(categories[i] for i in sel))
+        else:
+            message = ObjectList(snapshot.time, self.frame_id, out, (), ())
         self.delay.push(snapshot.time, message)
         return self.delay.latest(snapshot.time)
+
+
+def box_fractions(scene: SensorScene, origin: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``visible_fraction`` of the boxes ``scene.actor_boxes[positions]`` seen from ``origin``, compiled.
+
+    The sample rays, the bounding-sphere cull, the slab test and the owner
+    logic run in one loop (``sensors.objlist_rays``); the static world answers
+    the remaining segments with one occlusion query, as in ``_first_meets_owner``.
+    The fractions are those of ``visible_fraction`` bit for bit
+    (``tests/sensors/test_sensors_objlist_kernels.py``).
+    """
+    boxes = scene.actor_boxes
+    m = len(positions)
+    n = m * len(_SAMPLES)
+    segments = np.empty((n, 6), dtype=np.float32)
+    segment_actor = np.empty(n, dtype=np.int64)
+    clear = np.zeros(m, dtype=np.int64)
+    count = sample_rays_kernel(_SAMPLES, positions, boxes.rotation, boxes.centre, boxes.half, boxes.entity, origin,
+                               np.empty((n, 6), dtype=np.float32), np.empty(n, dtype=np.int8), segments,
+                               segment_actor, clear)
+    if count and scene.static.triangle_count:
+        occluded = scene.static.scene.test_occlusions(o3d.core.Tensor.from_numpy(segments[:count]), tnear=0.0,
+                                                      tfar=1.0).numpy()
+        clear -= np.bincount(segment_actor[:count][occluded], minlength=m)
+    return clear / len(_SAMPLES)           # the mean of the 15 rays' 0/1 visibility, as a count over 15
 
 
 def box_frames(snapshot: WorldSnapshot, scene: SensorScene, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -249,8 +249,11 @@ class SensorScene:
     def actor_boxes(self) -> ActorBoxes:
         """The actors drawn as their bounding boxes (every actor without a mesh), for ``actor_pairs``."""
         if self._boxes is None:
-            names = self.snapshot.names
-            idx = np.array([i for i in self.actor_indices if names[i] not in self._actor_meshes], dtype=np.int64)
+            if self._actor_meshes:
+                names = self.snapshot.names
+                idx = np.array([i for i in self.actor_indices if names[i] not in self._actor_meshes], dtype=np.int64)
+            else:
+                idx = self.actor_indices.copy()
             self._boxes = actor_boxes(self.snapshot, idx)
         return self._boxes
 

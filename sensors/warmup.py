@@ -24,11 +24,12 @@ from simplatform.world import BoundingBox, EntityKind, EntityState, WorldSnapsho
 
 
 def warm_up() -> float:
-    """One sweep of each pattern kind and one camera frame, with and without actors; seconds taken."""
+    """One sweep of each pattern kind, one camera frame and one object list; seconds taken."""
     from sensors.base import SensorConfig
     from sensors.camera import Camera
     from sensors.frames import MountPose
     from sensors.lidar import Lidar
+    from sensors.object_list import ObjectListSensor
     from sensors.scene import SensorScene, SimpleMesh, static_world_for
 
     start = time.perf_counter()
@@ -50,6 +51,9 @@ def warm_up() -> float:
     camera = Camera(SensorConfig(name="c", type="camera", mount=MountPose(x=1.9, z=1.4),
                                  parameters={"width": 64, "height": 48}))
     camera.sense(snap, SensorScene(static, snap))
+    objects = ObjectListSensor(SensorConfig(name="o", type="objects", mount=MountPose(x=1.5, z=1.5),
+                                            parameters={"ideal": True}))
+    objects.sense(snap, SensorScene(static, snap))
     return time.perf_counter() - start
 
 
