@@ -47,12 +47,13 @@ class PurePursuit:
         p = self.p
         # the path offset moves towards the planner's lane at the lane-change rate
         rate = 3.5 / max(p.lane_change_duration, 0.1)
-        self.offset += _clip(target_offset - self.offset, -rate * dt, rate * dt)
+        self.offset += min(max(target_offset - self.offset, -rate * dt), rate * dt)   # _clip, inline (per step)
         # the ego moved at most speed·dt since the last projection: a short window of segments suffices
-        self._s, _, _ = route.project_point(ego.x, ego.y, s_hint=self._s, window=10.0 + 2.0 * abs(ego.speed) * dt)
-        lookahead = _clip(p.lookahead_min + p.lookahead_gain * max(ego.speed, 0.0), p.lookahead_min, p.lookahead_max)
+        x, y, speed = ego.x, ego.y, ego.speed
+        self._s, _, _ = route.project_point(x, y, s_hint=self._s, window=10.0 + 2.0 * abs(speed) * dt)
+        lookahead = min(max(p.lookahead_min + p.lookahead_gain * max(speed, 0.0), p.lookahead_min), p.lookahead_max)
         gx, gy, _ = route.pose_at(self._s + lookahead, self.offset)
-        dx, dy = float(gx) - ego.x, float(gy) - ego.y
+        dx, dy = float(gx) - x, float(gy) - y
         alpha = math.atan2(dy, dx) - ego.heading
         dist = max(math.hypot(dx, dy), 1e-3)
         delta = math.atan2(2.0 * p.wheelbase * math.sin(alpha), dist)
@@ -77,17 +78,17 @@ class SpeedController:
         v = max(speed, 0.0)
         if self.v_ref is None:
             self.v_ref = v
-        self.v_ref = max(0.0, self.v_ref + planned_accel * dt)
-        self.v_ref = _clip(self.v_ref, v - 1.5, v + 1.5)   # anti-windup of the reference
-        error = self.v_ref - v
-        self.integral = _clip(self.integral + error * dt, -2.0, 2.0)
+        v_ref = max(0.0, self.v_ref + planned_accel * dt)
+        self.v_ref = v_ref = min(max(v_ref, v - 1.5), v + 1.5)   # anti-windup of the reference (_clip, inline)
+        error = v_ref - v
+        self.integral = min(max(self.integral + error * dt, -2.0), 2.0)
         accel = planned_accel + p.speed_kp * error + p.speed_ki * self.integral
         if emergency:
             accel = planned_accel
         else:
-            accel = _clip(accel, -p.max_decel, p.max_accel)
+            accel = min(max(accel, -p.max_decel), p.max_accel)
             step = p.max_jerk * dt
-            accel = _clip(accel, self.last_accel - step, self.last_accel + step)
+            accel = min(max(accel, self.last_accel - step), self.last_accel + step)
         if v <= 0.05 and planned_accel <= 0.0:  # hold at standstill
             self.v_ref, self.integral, self.last_accel = 0.0, 0.0, 0.0
             return 0.0, p.max_decel

@@ -42,7 +42,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
@@ -62,8 +62,9 @@ WARNING_APPLICATIONS = frozenset({"EEBL", "FCW", "ICW", "HLW", "RWW", "TJW", "VR
                                   "RLVW", "SLW"})
 
 
-@dataclass(frozen=True)
-class EgoState:
+class EgoState(NamedTuple):
+    """The ego at one step (a named tuple: built every step, ~5× cheaper than a frozen dataclass)."""
+
     time: float
     x: float
     y: float

@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,8 +55,9 @@ class Plan:
     reason: str
 
 
-@dataclass(frozen=True)
-class Leader:
+class Leader(NamedTuple):
+    """A virtual vehicle the IDM follows (a named tuple: several per cycle)."""
+
     gap: float
     speed: float
     reason: str
@@ -63,23 +65,23 @@ class Leader:
 
 @dataclass(frozen=True)
 class Scene:
-    """Objects in the Frenet frame of the route."""
+    """Objects in the Frenet frame of the route, one plain float per object: a cycle sees a handful of
+    objects, where a Python loop over floats costs less than numpy's per-call overhead (the values are
+    those of the former whole-array expressions, operation for operation)."""
 
-    s: np.ndarray
-    d: np.ndarray
-    vs: np.ndarray
-    vd: np.ndarray
-    half_along: np.ndarray
-    half_across: np.ndarray
+    s: list[float]
+    d: list[float]
+    vs: list[float]
+    vd: list[float]
+    half_along: list[float]
+    half_across: list[float]
     categories: tuple[str, ...]
 
 
 @lru_cache(maxsize=8)
-def _horizon_times(horizon: float) -> np.ndarray:
-    """The nine prediction instants over the crossing horizon (read-only: shared between cycles)."""
-    times = np.linspace(0.0, horizon, 9)
-    times.flags.writeable = False
-    return times
+def _horizon_times(horizon: float) -> tuple[float, ...]:
+    """The nine prediction instants over the crossing horizon (``numpy.linspace``'s values)."""
+    return tuple(np.linspace(0.0, horizon, 9).tolist())
 
 
 def idm(p: StackParameters, v: float, v0: float, gap: float = math.inf, v_lead: float = 0.0) -> float:
@@ -116,33 +118,46 @@ class Planner:
     # ------------------------------------------------------------------ scene
     def scene(self, route: RoutePath, s_ego: float, objects: TrackedObjects) -> Scene:
         if len(objects) == 0:
-            z = np.zeros(0)
-            return Scene(z, z, z, z, z, z, ())
+            return Scene([], [], [], [], [], [], ())
         f = route.project(objects.xy, s_hint=s_ego, window=250.0)
-        c, s = np.cos(f.heading), np.sin(f.heading)
-        vs = objects.velocity[:, 0] * c + objects.velocity[:, 1] * s
-        vd = -objects.velocity[:, 0] * s + objects.velocity[:, 1] * c
+        # the trigonometry stays numpy's (its float64 sin/cos need not be libm's to the last bit)
         rel = objects.yaw - f.heading
-        half_along = 0.5 * (objects.size[:, 0] * np.abs(np.cos(rel)) + objects.size[:, 1] * np.abs(np.sin(rel)))
-        half_across = 0.5 * (objects.size[:, 0] * np.abs(np.sin(rel)) + objects.size[:, 1] * np.abs(np.cos(rel)))
-        return Scene(f.s, f.d, vs, vd, half_along, half_across, objects.categories)
+        cos_h, sin_h = np.cos(f.heading).tolist(), np.sin(f.heading).tolist()
+        cos_r, sin_r = np.cos(rel).tolist(), np.sin(rel).tolist()
+        vs, vd, half_along, half_across = [], [], [], []
+        for (vx, vy), (length, width, _), c, s, cr, sr in zip(objects.velocity.tolist(), objects.size.tolist(),
+                                                             cos_h, sin_h, cos_r, sin_r):
+            vs.append(vx * c + vy * s)
+            vd.append(-vx * s + vy * c)
+            cr, sr = abs(cr), abs(sr)
+            half_along.append(0.5 * (length * cr + width * sr))
+            half_across.append(0.5 * (length * sr + width * cr))
+        return Scene(f.s.tolist(), f.d.tolist(), vs, vd, half_along, half_across, objects.categories)
 
-    def _leader_in(self, sc: Scene, s_front: float, s_rear: float, d_centre: float, half: float,
+    @staticmethod
+    def _leader_in(sc: Scene, s_front: float, s_rear: float, d_centre: float, half: float,
                    ahead: bool = True) -> Leader | None:
-        """Nearest object overlapping the lateral band [d_centre ± half] ahead of (or behind) the ego."""
-        if len(sc.s) == 0:
+        """Nearest object overlapping the lateral band [d_centre ± half] ahead of (or behind) the ego.
+
+        The smallest gap among the objects in the band, the first on a tie and a NaN gap before any
+        number (``numpy.argmin``'s rule)."""
+        best_k, best = -1, 0.0
+        for k, (s, d, along, across) in enumerate(zip(sc.s, sc.d, sc.half_along, sc.half_across)):
+            if not abs(d - d_centre) < half + across:
+                continue
+            if ahead:
+                if not s + along > s_front:
+                    continue
+                gap = s - along - s_front
+            else:
+                if not s - along < s_rear:
+                    continue
+                gap = s_rear - (s + along)
+            if best_k < 0 or gap < best or (gap != gap and best == best):
+                best_k, best = k, gap
+        if best_k < 0:
             return None
-        inside = np.abs(sc.d - d_centre) < half + sc.half_across
-        if ahead:
-            gap = sc.s - sc.half_along - s_front
-            mask = inside & (sc.s + sc.half_along > s_front)
-        else:
-            gap = s_rear - (sc.s + sc.half_along)
-            mask = inside & (sc.s - sc.half_along < s_rear)
-        if not mask.any():
-            return None
-        k = int(np.flatnonzero(mask)[np.argmin(gap[mask])])
-        return Leader(float(gap[k]), float(sc.vs[k]), f"object {k}")
+        return Leader(best, sc.vs[best_k], f"object {best_k}")
 
     # ------------------------------------------------------------------ cycle
     def plan(self, ego: EgoState, route: RoutePath, objects: TrackedObjects, lights: dict[int, int],
@@ -238,15 +253,18 @@ class Planner:
         if len(sc.s) == 0:
             return out
         times = _horizon_times(self.p.crossing_horizon)
-        d_future = sc.d[:, None] + sc.vd[:, None] * times[None, :]
-        hits = np.abs(d_future - d_ego) < (corridor + sc.half_across)[:, None]
-        crossing = np.abs(sc.vd) > 0.3
-        vulnerable = np.array([c in VULNERABLE for c in sc.categories])
-        ahead = (sc.s + sc.half_along > s_front) & (sc.s - s_front < 80.0)
-        for k in np.flatnonzero(hits.any(axis=1) & ahead & (crossing | vulnerable)):
-            gap = float(sc.s[k] - sc.half_along[k] - s_front)
-            speed = 0.0 if vulnerable[k] else max(0.0, float(sc.vs[k]))
-            out.append(Leader(gap, speed, "yield to crossing " + (sc.categories[k] or "object")))
+        for k, (s, d, vd, along, across, category) in enumerate(
+                zip(sc.s, sc.d, sc.vd, sc.half_along, sc.half_across, sc.categories)):
+            if not (s + along > s_front and s - s_front < 80.0):
+                continue
+            vulnerable = category in VULNERABLE
+            if not (abs(vd) > 0.3 or vulnerable):
+                continue
+            limit = corridor + across
+            if not any(abs(d + vd * t - d_ego) < limit for t in times):
+                continue
+            speed = 0.0 if vulnerable else max(0.0, sc.vs[k])
+            out.append(Leader(s - along - s_front, speed, "yield to crossing " + (category or "object")))
         return out
 
     def _stop_lines(self, s_front: float, v: float, lights: dict[int, int]) -> list[Leader]:

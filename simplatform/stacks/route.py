@@ -10,12 +10,14 @@ Projection is vectorised over points and done against a window of segments
 around a hint, so a 10 km route costs the same per step as a 100 m one.
 
 Per-step cost: the controller and the planner ask about one point (the ego)
-several times per step, so ``project_point``, ``pose_at`` for a scalar, the
-attribute queries and the curve speed take scalar paths (``bisect`` on the
-arc lengths, the window's arithmetic as a handful of whole-array operations,
-per-vertex curvature computed once per route).  They evaluate the same
-floating-point expressions in the same order as the array paths, so the
-results are bit for bit the same (``tests/stacks``).
+several times per step, and the planner about every tracked object each
+cycle.  Projection runs in compiled loops (:mod:`.route_kernels`) over a
+per-route segment table built once; ``pose_at`` for a scalar, the attribute
+queries and the curve speed take scalar paths (``bisect`` on the arc lengths,
+per-vertex curvature computed once per route).  All of them evaluate the same
+floating-point expressions in the same order as the numpy array paths
+(``_project_arrays`` is kept as the reference), so the results are bit for
+bit the same (``tests/stacks``).
 """
 
 from __future__ import annotations
@@ -26,10 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-_LOOP_SEGMENTS = 24
-"""Up to this many segments in the window a plain-float loop beats whole-array operations (the
-controller's window is a few metres; the planner's is ±150 m)."""
+from .route_kernels import project_kernel, project_point_kernel, segment_table
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ class RoutePath:
         self._px, self._py = np.ascontiguousarray(self.points[:, 0]), np.ascontiguousarray(self.points[:, 1])
         self._tx, self._ty = np.ascontiguousarray(self.tangent[:, 0]), np.ascontiguousarray(self.tangent[:, 1])
         self._seg_len = self.seg_len.tolist()
-        self._lists = (self._px.tolist(), self._py.tolist(), self._tx.tolist(), self._ty.tolist(), self._seg_len)
+        self._table = segment_table(self.points, self.tangent, self.seg_len, self.cumulative, self.seg_heading)
         self._attributes = {name: getattr(self, name).tolist()
                             for name in ("speed_limit", "lanes_left", "lanes_right", "lane_width")}
         # discrete curvature at each interior vertex v (between segments v-1 and v), for curvature_speed
@@ -87,16 +86,32 @@ class RoutePath:
     def length(self) -> float:
         return float(self.cumulative[-1])
 
+    def _window(self, s_hint: float | None, window: float) -> tuple[int, int]:
+        """Segments [lo, hi) within ``window`` of ``s_hint`` (all without a hint; at least the last one
+        for a hint more than ``window`` past the goal)."""
+        n_seg = len(self._seg_len)
+        if s_hint is None:
+            return 0, n_seg
+        lo = min(max(0, bisect_left(self._cum, s_hint - window) - 1), n_seg - 1)
+        hi = max(min(n_seg, bisect_left(self._cum, s_hint + window) + 1), lo + 1)
+        return lo, hi
+
     def project(self, xy: np.ndarray, s_hint: float | None = None, window: float = 150.0) -> Frenet:
         """Frenet coordinates of (N, 2) world points; beyond either end ``s`` extrapolates linearly.
 
         With ``s_hint`` only the segments within ``window`` of it are searched (at least the last
         one, for a hint more than ``window`` past the goal)."""
+        p = np.ascontiguousarray(np.atleast_2d(np.asarray(xy, dtype=float))[:, :2])
+        out = np.empty((3, len(p)))
+        project_kernel(p, self._table, 0.0 if s_hint is None else float(s_hint), float(window), s_hint is not None,
+                       out)
+        return Frenet(out[0], out[1], out[2])
+
+    def _project_arrays(self, xy: np.ndarray, s_hint: float | None = None, window: float = 150.0) -> Frenet:
+        """``project`` in whole-array numpy operations: the reference the compiled loops are tested
+        against bit for bit (the expressions, and their order, that :mod:`.route_kernels` mirrors)."""
         p = np.atleast_2d(np.asarray(xy, dtype=float))
-        lo, hi = 0, len(self.seg_len)
-        if s_hint is not None:
-            lo = min(max(0, bisect_left(self._cum, s_hint - window) - 1), len(self.seg_len) - 1)
-            hi = max(min(len(self.seg_len), bisect_left(self._cum, s_hint + window) + 1), lo + 1)
+        lo, hi = self._window(s_hint, window)
         px, py = p[:, 0:1], p[:, 1:2]                                        # (N, 1) against (K,) segments
         ax, ay = self._px[lo:hi], self._py[lo:hi]
         tx, ty = self._tx[lo:hi], self._ty[lo:hi]
@@ -120,43 +135,9 @@ class RoutePath:
     def project_point(self, x: float, y: float, s_hint: float | None = None,
                       window: float = 150.0) -> tuple[float, float, float]:
         """``project`` of the one point (x, y): (s, d, heading) as floats, bit for bit the same."""
-        n_seg = len(self.seg_len)
-        lo, hi = 0, n_seg
-        if s_hint is not None:
-            lo = min(max(0, bisect_left(self._cum, s_hint - window) - 1), n_seg - 1)
-            hi = max(min(n_seg, bisect_left(self._cum, s_hint + window) + 1), lo + 1)
-        if hi - lo <= _LOOP_SEGMENTS:
-            seg, along_k, u_k = self._nearest_by_loop(x, y, lo, hi)
-        else:
-            ax, ay = self._px[lo:hi], self._py[lo:hi]
-            tx, ty = self._tx[lo:hi], self._ty[lo:hi]
-            along = (x - ax) * tx + (y - ay) * ty
-            u = np.minimum(np.maximum(along, 0.0), self.seg_len[lo:hi])
-            dx = x - (ax + u * tx)
-            dy = y - (ay + u * ty)
-            k = int(np.argmin(dx * dx + dy * dy))
-            seg = lo + k
-            along_k, u_k = float(along[k]), float(u[k])
-        if (seg == 0 and along_k < 0) or (seg == n_seg - 1 and along_k > self._seg_len[-1]):
-            u_k = along_k      # beyond the ends the frame extends straight
-        t0, t1 = float(self._tx[seg]), float(self._ty[seg])
-        d = t0 * (y - float(self._py[seg])) - t1 * (x - float(self._px[seg]))
-        return self._cum[seg] + u_k, d, float(self.seg_heading[seg])
-
-    def _nearest_by_loop(self, x: float, y: float, lo: int, hi: int) -> tuple[int, float, float]:
-        """(segment, along, clamped along) of the nearest foot point among segments [lo, hi), in plain
-        floats: the expressions of the array path, in its order (first minimum wins)."""
-        px, py, tx, ty, length = self._lists
-        best, best_k, best_along, best_u = math.inf, lo, 0.0, 0.0
-        for k in range(lo, hi):
-            along = (x - px[k]) * tx[k] + (y - py[k]) * ty[k]
-            u = min(max(along, 0.0), length[k])
-            dx = x - (px[k] + u * tx[k])
-            dy = y - (py[k] + u * ty[k])
-            dist2 = dx * dx + dy * dy
-            if dist2 < best:
-                best, best_k, best_along, best_u = dist2, k, along, u
-        return best_k, best_along, best_u
+        if s_hint is None:
+            return project_point_kernel(float(x), float(y), self._table, 0.0, float(window), False)
+        return project_point_kernel(float(x), float(y), self._table, float(s_hint), float(window), True)
 
     def pose_at(self, s: np.ndarray | float, d: np.ndarray | float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """World (x, y, heading) at arc length ``s`` and offset ``d`` (clamped to the route's ends for s);
