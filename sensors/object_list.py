@@ -36,7 +36,7 @@ from sensors.actor_boxes import merge_box_hits
 from sensors.base import SensorConfig, TypedParameters
 from sensors.frames import Transform, ego_index, entity_transform
 from sensors.latency import DelayLine
-from sensors.objlist_rays import sample_rays_kernel
+from sensors.objlist_rays import sample_rays
 from sensors.scene import SensorScene, actor_box_corners
 from simplatform.world import WorldSnapshot
 
@@ -195,18 +195,12 @@ def box_fractions(scene: SensorScene, origin: np.ndarray, positions: np.ndarray)
     (``tests/sensors/test_sensors_objlist_kernels.py``).
     """
     boxes = scene.actor_boxes
-    m = len(positions)
-    n = m * len(_SAMPLES)
-    segments = np.empty((n, 6), dtype=np.float32)
-    segment_actor = np.empty(n, dtype=np.int64)
-    clear = np.zeros(m, dtype=np.int64)
-    count = sample_rays_kernel(_SAMPLES, positions, boxes.rotation, boxes.centre, boxes.half, boxes.entity, origin,
-                               np.empty((n, 6), dtype=np.float32), np.empty(n, dtype=np.int8), segments,
-                               segment_actor, clear)
+    _, _, segments, segment_actor, clear, count = sample_rays(_SAMPLES, positions, boxes.rotation, boxes.centre,
+                                                              boxes.half, boxes.entity, origin)
     if count and scene.static.triangle_count:
         occluded = scene.static.scene.test_occlusions(o3d.core.Tensor.from_numpy(segments[:count]), tnear=0.0,
                                                       tfar=1.0).numpy()
-        clear -= np.bincount(segment_actor[:count][occluded], minlength=m)
+        clear -= np.bincount(segment_actor[:count][occluded], minlength=len(positions))
     return clear / len(_SAMPLES)           # the mean of the 15 rays' 0/1 visibility, as a count over 15
 
 

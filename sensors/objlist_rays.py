@@ -38,6 +38,20 @@ QUERY = 2
 
 
 @njit(cache=True, error_model="numpy")
+def sample_rays(samples, sel, rotation, centre, half, entity, origin):
+    """``sample_rays_kernel`` with its buffers made here: (rays, state, segments, segment_actor, clear, count)."""
+    n = len(sel) * len(samples)
+    rays = np.empty((n, 6), dtype=np.float32)
+    state = np.empty(n, dtype=np.int8)
+    segments = np.empty((n, 6), dtype=np.float32)
+    segment_actor = np.empty(n, dtype=np.int64)
+    clear = np.zeros(len(sel), dtype=np.int64)
+    count = sample_rays_kernel(samples, sel, rotation, centre, half, entity, origin, rays, state, segments,
+                               segment_actor, clear)
+    return rays, state, segments, segment_actor, clear, count
+
+
+@njit(cache=True, error_model="numpy")
 def sample_rays_kernel(samples, sel, rotation, centre, half, entity, origin, rays, state, segments, segment_actor,
                        clear):
     """Cast the ``len(samples)`` sample rays of each box ``sel[m]`` against every box; returns the segment count.

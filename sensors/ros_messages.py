@@ -48,16 +48,24 @@ def to_images(frame) -> dict[str, Any]:
     return out
 
 
+_DETECTION_FIELDS = ("x", "y", "z", "yaw", "existence", "length", "width", "height")
+
+
 def to_detection3d_array(objects) -> "msgs.Detection3DArray":
+    """One Detection3D per object; the fields are read as columns (``tolist`` gives the Python floats
+    ``float(row[field])`` gave, float32 fields widened exactly), not element by element."""
     h = header(objects.stamp, objects.frame_id)
+    table = objects.objects
+    if len(table) == 0:
+        return msgs.Detection3DArray(header=h, detections=())
     dets = []
-    for row, name, category in zip(objects.objects, objects.names, objects.categories):
-        pose = msgs.Pose(position=msgs.Point(float(row["x"]), float(row["y"]), float(row["z"])),
-                         orientation=msgs.Quaternion.from_euler(0.0, 0.0, float(row["yaw"])))
-        hyp = msgs.ObjectHypothesisWithPose(
-            hypothesis=msgs.ObjectHypothesis(class_id=category, score=float(row["existence"])),
-            pose=msgs.PoseWithCovariance(pose=pose))
-        box = msgs.BoundingBox3D(center=pose, size=msgs.Vector3(float(row["length"]), float(row["width"]), float(row["height"])))
+    columns = [table[name].tolist() for name in _DETECTION_FIELDS]
+    for x, y, z, yaw, existence, length, width, height, name, category in zip(*columns, objects.names,
+                                                                                 objects.categories):
+        pose = msgs.Pose(position=msgs.Point(x, y, z), orientation=msgs.Quaternion.from_euler(0.0, 0.0, yaw))
+        hyp = msgs.ObjectHypothesisWithPose(hypothesis=msgs.ObjectHypothesis(class_id=category, score=existence),
+                                            pose=msgs.PoseWithCovariance(pose=pose))
+        box = msgs.BoundingBox3D(center=pose, size=msgs.Vector3(length, width, height))
         dets.append(msgs.Detection3D(header=h, results=(hyp,), bbox=box, id=name))
     return msgs.Detection3DArray(header=h, detections=tuple(dets))
 
