@@ -31,6 +31,7 @@ import numpy as np
 from mcap_ros2._dynamic import generate_dynamic, serialize_dynamic
 
 from ..errors import BridgeError
+from .msgs import AckermannDrive, AckermannDriveStamped, Header, Time
 from .msgs.schema import INT_RANGES, PRIMITIVE_FLOAT, PRIMITIVE_INT, FieldSpec, concatenated_definition, schema, type_of
 
 # draft-ietf-cbor-array-tags-00 little-endian typed arrays, as rosbridge's cbor_conversion.py uses them.
@@ -229,8 +230,30 @@ def is_finite_message(msg: Any) -> bool:
 
     Every field of every nested message, every element of every sequence: a
     stack's reply is untrusted, so it is walked in full — with each message
-    class's field names looked up once (``_FIELD_NAMES``), not per value."""
+    class's field names looked up once (``_FIELD_NAMES``), not per value.
+    The usual control, an ``AckermannDriveStamped`` of plain fields, is
+    checked flat (``_finite_drive_stamped``) with the same answer."""
+    if type(msg) is AckermannDriveStamped:
+        flat = _finite_drive_stamped(msg)
+        if flat is not None:
+            return flat
     return _finite(msg)
+
+
+def _finite_drive_stamped(msg: AckermannDriveStamped) -> bool | None:
+    """``_finite(msg)`` for the shape every stack sends (exact Header, Time, AckermannDrive; int stamp,
+    str frame, float set points); None for any other shape, which the general walk then takes."""
+    header, drive = msg.header, msg.drive
+    if type(header) is not Header or type(drive) is not AckermannDrive or type(header.frame_id) is not str:
+        return None
+    stamp = header.stamp
+    if type(stamp) is not Time or type(stamp.sec) is not int or type(stamp.nanosec) is not int:
+        return None
+    values = (drive.steering_angle, drive.steering_angle_velocity, drive.speed, drive.acceleration, drive.jerk)
+    for v in values:
+        if type(v) is not float:
+            return None
+    return all(map(math.isfinite, values))
 
 
 def _finite(v: Any) -> bool:

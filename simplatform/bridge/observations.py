@@ -68,29 +68,37 @@ def _ego_row(snapshot: WorldSnapshot) -> _EgoRow:
                    float(snapshot.yaw_rate[i]))
 
 
-def ego_messages(snapshot: WorldSnapshot, control: Control | None = None) -> tuple[Odometry, CarlaEgoVehicleStatus]:
+def ego_messages(snapshot: WorldSnapshot, control: Control | None = None, *,
+                 stamp: Time | None = None) -> tuple[Odometry, CarlaEgoVehicleStatus]:
     """``(ego_odometry(snapshot), vehicle_status(snapshot, control))`` in one pass over the ego's columns.
 
     The two messages share the step's stamp and attitude quaternion (frozen
     objects, so sharing changes no content): the observer calls this once a
-    step instead of building the ego's state, stamp and rotation twice."""
+    step instead of building the ego's state, stamp and rotation twice.
+    ``stamp``, when given, is ``Time.from_seconds(snapshot.time)`` already
+    built (the observer's ``/clock`` shares it)."""
     ego = _ego_row(snapshot)
-    stamp = Time.from_seconds(snapshot.time)
+    if stamp is None:
+        stamp = Time.from_seconds(snapshot.time)
     attitude = Quaternion.from_euler(ego.roll, ego.pitch, ego.heading)
     return _odometry(ego, stamp, attitude), _status(ego, stamp, attitude, control)
 
 
-def ego_odometry(snapshot: WorldSnapshot) -> Odometry:
-    """The ego's pose (map) and body-frame twist (base_link); covariances zero: this is ground truth."""
+def ego_odometry(snapshot: WorldSnapshot, *, stamp: Time | None = None) -> Odometry:
+    """The ego's pose (map) and body-frame twist (base_link); covariances zero: this is ground truth.
+    ``stamp`` as in :func:`ego_messages`."""
     ego = _ego_row(snapshot)
-    return _odometry(ego, Time.from_seconds(snapshot.time), Quaternion.from_euler(ego.roll, ego.pitch, ego.heading))
+    return _odometry(ego, Time.from_seconds(snapshot.time) if stamp is None else stamp,
+                     Quaternion.from_euler(ego.roll, ego.pitch, ego.heading))
 
 
-def vehicle_status(snapshot: WorldSnapshot, control: Control | None = None) -> CarlaEgoVehicleStatus:
-    """Speed, body-frame acceleration, attitude and the pedal/steer command being executed."""
+def vehicle_status(snapshot: WorldSnapshot, control: Control | None = None, *,
+                   stamp: Time | None = None) -> CarlaEgoVehicleStatus:
+    """Speed, body-frame acceleration, attitude and the pedal/steer command being executed.
+    ``stamp`` as in :func:`ego_messages`."""
     ego = _ego_row(snapshot)
-    return _status(ego, Time.from_seconds(snapshot.time), Quaternion.from_euler(ego.roll, ego.pitch, ego.heading),
-                   control)
+    return _status(ego, Time.from_seconds(snapshot.time) if stamp is None else stamp,
+                   Quaternion.from_euler(ego.roll, ego.pitch, ego.heading), control)
 
 
 def _odometry(ego: _EgoRow, stamp: Time, attitude: Quaternion) -> Odometry:

@@ -50,6 +50,27 @@ class Stack(Protocol):
     ``step`` returns an ``AckermannDriveStamped`` (stamped with the step's
     clock), a ``CarlaEgoVehicleControl``, or a bare ``Control`` /
     ``AckermannCommand``.  An optional ``close()`` is called at the end.
+
+    Optional class attributes, the in-process counterpart of a ROS node's
+    subscriptions (a topic is delivered only to its subscribers, rclcpp
+    ``create_subscription``); run in process, the harness builds only what
+    they name (``simplatform.harness.observe``), over rosbridge the stack's
+    own subscriptions decide and these change nothing:
+
+    * ``subscribed_sensor_types: frozenset[str]`` — the ROS types of the
+      sensor messages it reads (``"vision_msgs/msg/Detection3DArray"``); a
+      rig sensor none of whose topics has such a type is not run.
+    * ``subscribed_topics: frozenset[str]`` — the exact names of the
+      platform's own topics it reads besides ``/clock`` (``/ego/odometry``,
+      ``/ego/vehicle_status``, ``/traffic_lights``, ``/ground_truth/objects``,
+      and the latched ``/route``, ``/route/info``, ``/sensors/mounts``); one
+      outside it is neither built nor put in ``observations``.  Sensor topics
+      are governed by ``subscribed_sensor_types`` alone.
+
+    Each is read from the stack's own class body, not inherited: a subclass
+    may read more than its parent, so without a declaration of its own it gets
+    everything.  Without the attribute a stack gets every topic.  A value that
+    is not a collection of strings is a ``ConfigError`` naming the class.
     """
 
     def setup(self, setup: StackSetup) -> None: ...

@@ -15,6 +15,19 @@ then not run at all — the reference stack reads no IMU or GNSS, and an
 unread sensor costs a quarter of a run.  Sensors draw from their own seeded
 generators, so the topics that are produced are identical either way.  A
 rosbridge stack (or an in-process one declaring nothing) gets every topic.
+
+Lazy platform topics: an in-process stack may likewise declare the exact
+names of the platform's own (non-sensor) topics it reads,
+``subscribed_topics`` (``/clock`` always comes, it is the tick): the ego's
+odometry and vehicle status, the traffic lights, the ground-truth objects and
+the latched route, route info and sensor mounts.  A non-sensor topic outside
+the declaration is then neither built nor handed over — ROS 2 delivers a
+topic only to its subscribers (rclcpp ``create_subscription``), and a message
+nobody reads costs the same to build as one that is read (the vehicle status
+~10 µs a step).  Sensor topics (``/sensors/...``, ``/gnss``, ``/imu``,
+``/v2x/...``) stay governed by ``subscribed_sensor_types`` alone.  A name that
+the run does not publish (``/ground_truth/objects`` without the option) is
+simply not delivered, as a ROS subscription to a silent topic would be.
 """
 
 from __future__ import annotations
@@ -28,8 +41,8 @@ from sensors import SensorScene, build_rig, is_due
 from sensors.base import period_steps
 from sensors import ros_messages
 from simplatform.bridge import TopicRegistry, TopicSpec, observations
-from simplatform.bridge.msgs import String
-from simplatform.bridge.topics import CLOCK, ODOMETRY, TRAFFIC_LIGHTS, VEHICLE_STATUS, Direction
+from simplatform.bridge.msgs import Clock, String, Time
+from simplatform.bridge.topics import CLOCK, GROUND_TRUTH_OBJECTS, ODOMETRY, TRAFFIC_LIGHTS, VEHICLE_STATUS, Direction
 from simplatform.stacks.inputs import ROUTE_INFO, SENSOR_MOUNTS
 from simplatform.world import WorldSnapshot
 
@@ -65,13 +78,17 @@ class Observer:
 
     def __init__(self, rig: Any, registry: TopicRegistry, dt: float, *, static_world: Any = None,
                  geo_reference: Any = None, latched: Mapping[str, Any] | None = None,
-                 sensor_types: Collection[str] | None = None) -> None:
+                 sensor_types: Collection[str] | None = None, topics: Collection[str] | None = None) -> None:
         self.rig = rig
         self.sensors = build_rig(rig, geo_reference)
         self.registry = registry
         self.dt = dt
         self.static_world = static_world
-        self.latched = dict(latched or {})
+        self.unread = frozenset() if topics is None else frozenset(
+            spec.name for spec in registry.to_stack() if not spec.sensor and spec.name != CLOCK
+            and spec.name not in topics) | frozenset(name for name in latched or {} if name not in topics)
+        """Platform (non-sensor) topics no subscriber reads: never built (``topics``: the declaration)."""
+        self.latched = {name: msg for name, msg in (latched or {}).items() if name not in self.unread}
         self._lights: tuple[Any, Any] | None = None  # (signal states, their message): most steps change none
         self.topics = {spec.sensor: [] for spec in registry if spec.sensor}
         for spec in registry:
@@ -96,7 +113,7 @@ class Observer:
         return self._due_now(step)
 
     def _due_now(self, step: int) -> tuple[frozenset[str], tuple[Any, ...]]:
-        topics = frozenset(spec.name for spec in self.registry.due(step, self.dt))
+        topics = frozenset(spec.name for spec in self.registry.due(step, self.dt) if spec.name not in self.unread)
         return topics, tuple(cfg for cfg in self.rig.sensors if cfg.name not in self.skipped and is_due(cfg, step, self.dt))
 
     def observe(self, snapshot: WorldSnapshot) -> dict[str, Any]:
@@ -105,23 +122,24 @@ class Observer:
         if step == 0:
             out.update(self.latched)
         due, sensors = self._due(step)
+        stamp = Time.from_seconds(snapshot.time)  # one frozen stamp for /clock and the ego's headers
         if ODOMETRY in due and VEHICLE_STATUS in due:
-            out[ODOMETRY], out[VEHICLE_STATUS] = observations.ego_messages(snapshot)
+            out[ODOMETRY], out[VEHICLE_STATUS] = observations.ego_messages(snapshot, stamp=stamp)
         elif ODOMETRY in due:
-            out[ODOMETRY] = observations.ego_odometry(snapshot)
+            out[ODOMETRY] = observations.ego_odometry(snapshot, stamp=stamp)
         elif VEHICLE_STATUS in due:
-            out[VEHICLE_STATUS] = observations.vehicle_status(snapshot)
+            out[VEHICLE_STATUS] = observations.vehicle_status(snapshot, stamp=stamp)
         if TRAFFIC_LIGHTS in due:
             out[TRAFFIC_LIGHTS] = self._traffic_lights(snapshot.signals)
-        if "/ground_truth/objects" in due:
-            out["/ground_truth/objects"] = observations.ground_truth_objects(snapshot)
+        if GROUND_TRUTH_OBJECTS in due:
+            out[GROUND_TRUTH_OBJECTS] = observations.ground_truth_objects(snapshot)
         scene = None
         for cfg in sensors:
             if cfg.type in RAY_CASTING and scene is None:
                 scene = SensorScene(self.static_world, snapshot)
             output = self.sensors[cfg.name].sense(snapshot, scene if cfg.type in RAY_CASTING else None)
             self._add(cfg, output, out)
-        out[CLOCK] = observations.clock(snapshot.time)
+        out[CLOCK] = Clock(clock=stamp)  # observations.clock(snapshot.time), the stamp built once
         return out
 
     def _traffic_lights(self, signals: Mapping[str, str]) -> Any:

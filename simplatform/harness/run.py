@@ -31,10 +31,10 @@ import tempfile
 import time as wallclock
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 from simplatform.bridge import StackSetup
-from simplatform.errors import StackError
+from simplatform.errors import ConfigError, StackError
 from simplatform.results import MetricEvent, ScenarioResult, Verdict
 
 from .config import TestConfig
@@ -80,6 +80,22 @@ def _vehicle_parameters(engine: Any, *, set_speed: bool) -> dict[str, float]:
     if set_speed and speed > 0.1:
         out["set_speed"] = speed
     return out
+
+
+def declared_names(stack: Any, attribute: str) -> frozenset[str] | None:
+    """A stack class's own declaration ``attribute`` (``subscribed_sensor_types``, ``subscribed_topics``):
+    a collection of names, None when the class itself declares none (not inherited: see ``_open_stack``)."""
+    if stack is None:
+        return None
+    cls = type(stack)
+    value = vars(cls).get(attribute)
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, Collection) \
+            or not all(isinstance(name, str) for name in value):
+        raise ConfigError(f"{cls.__module__}.{cls.__qualname__}.{attribute} must be a set of names (str), "
+                          f"got {value!r}", element="stack.class")
+    return frozenset(value)
 
 
 class _SessionDriver:
@@ -178,13 +194,14 @@ class _TestRun:
                                                       "SIMPLATFORM_STACK_VEHICLE": json.dumps(vehicle)})
         log_dir = Path(config.out_dir) if config.out_dir is not None else Path(tempfile.mkdtemp(prefix="simplatform_"))
         self.driver.session = open_session(stack_config, registry, log_dir=log_dir)
-        # an in-process stack whose class declares the sensor types it reads gets only those sensors run;
-        # the declaration is not inherited (a subclass may read more topics), so a subclass gets them all
+        # an in-process stack whose class declares the sensor types / platform topics it reads gets only
+        # those sensors run and those topics built; the declarations are not inherited (a subclass may read
+        # more topics), so a subclass gets them all
         stack_object = getattr(self.driver.session, "stack", None) if stack_config.transport == "inprocess" else None
-        sensor_types = vars(type(stack_object)).get("subscribed_sensor_types") if stack_object is not None else None
         self.observer = Observer(self.v2x.other_sensors(rig), registry, config.dt, static_world=static,
                                  geo_reference=geo, latched=latched,
-                                 sensor_types=None if sensor_types is None else frozenset(sensor_types))
+                                 sensor_types=declared_names(stack_object, "subscribed_sensor_types"),
+                                 topics=declared_names(stack_object, "subscribed_topics"))
         self.setup_message = StackSetup(topics=registry, dt=config.dt, route=route_msg,
                                         parameters={**vehicle, **dict(config.stack_parameters)}, seed=config.seed)
 

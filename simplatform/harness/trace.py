@@ -30,27 +30,46 @@ class TraceRecorder:
         self._t: list[float] = []
         self._rows: dict[str, dict[str, Any]] = {}
         self._speed: list[float] = []
+        self._names: tuple[str, ...] | None = None  # the entity names of the last sample ...
+        self._order: list[dict[str, Any]] = []  # ... their rows, in that order
+        self._ego: str | None = None  # ... the ego's name
+        self._ego_at = -1  # ... and its index among them (-1: none)
 
     def observe(self, s: Any) -> None:
         if not self.every or s.step % self.every:
             return
         k = len(self._t)
         self._t.append(round(float(s.time), 6))
+        if (s.names is not self._names and s.names != self._names) or s.ego != self._ego:  # seldom changes
+            self._start_rows(s, k)
+        # the columns as Python floats once (``tolist`` gives the values ``float(s.x[i])`` gives), each rounded
+        # by Python's correctly rounded ``round`` as before (numpy's ``round`` scales and may differ in the last bit)
+        for row, x, y, h in zip(self._order, s.x.tolist(), s.y.tolist(), s.heading.tolist()):
+            xs = row["x"]
+            if row["first"] + len(xs) != k:  # an entity absent for a while: repeat its last pose
+                for _ in range(k - row["first"] - len(xs)):
+                    for key in ("x", "y", "h"):
+                        row[key].append(row[key][-1] if row[key] else None)
+            xs.append(round(x, 3))
+            row["y"].append(round(y, 3))
+            row["h"].append(round(h, 4))
+        if self._ego_at >= 0:
+            self._speed.append(round(float(s.speed[self._ego_at]), 3))
+
+    def _start_rows(self, s: Any, k: int) -> None:
+        """The rows of the sample's entities (a new entity's row starts at sample ``k``), in the sample's order."""
+        self._names, self._ego = s.names, s.ego
+        self._order = []
+        self._ego_at = -1
         for i, name in enumerate(s.names):
             row = self._rows.get(name)
             if row is None:
                 row = self._rows[name] = {"name": name, "kind": str(getattr(s.kinds[i], "value", s.kinds[i])),
                                           "ego": name == s.ego, "length": float(s.length[i]),
                                           "width": float(s.width[i]), "first": k, "x": [], "y": [], "h": []}
-            pad = k - row["first"] - len(row["x"])  # an entity absent for a while: repeat its last pose
-            for _ in range(max(0, pad)):
-                for key in ("x", "y", "h"):
-                    row[key].append(row[key][-1] if row[key] else None)
-            row["x"].append(round(float(s.x[i]), 3))
-            row["y"].append(round(float(s.y[i]), 3))
-            row["h"].append(round(float(s.heading[i]), 4))
+            self._order.append(row)
             if name == s.ego:
-                self._speed.append(round(float(s.speed[i]), 3))
+                self._ego_at = i
 
     def trace(self, evaluation: Any) -> dict[str, Any]:
         """The replay and plot data: sampled poses, ego speed, metric series resampled to the trace times."""
