@@ -267,3 +267,39 @@ def test_a_wall_between_hides_what_the_boxes_alone_would_show():
     street = static_world_for([plane(200.0), building(15.0, 0.0, 2.0, 2.0, 1.0)])   # a low block: the roof shows
     half = ObjectListSensor(config).sense(snap, SensorScene(street, snap))
     assert 0.0 < half.objects["visible_fraction"][0] < 1.0
+
+
+def reference_detection3d_array(objects):
+    """``ros_messages.to_detection3d_array`` as it was (element by element): the reference."""
+    from simplatform.bridge import msgs
+    from sensors.ros_messages import header
+
+    h = header(objects.stamp, objects.frame_id)
+    dets = []
+    for row, name, category in zip(objects.objects, objects.names, objects.categories):
+        pose = msgs.Pose(position=msgs.Point(float(row["x"]), float(row["y"]), float(row["z"])),
+                         orientation=msgs.Quaternion.from_euler(0.0, 0.0, float(row["yaw"])))
+        hyp = msgs.ObjectHypothesisWithPose(
+            hypothesis=msgs.ObjectHypothesis(class_id=category, score=float(row["existence"])),
+            pose=msgs.PoseWithCovariance(pose=pose))
+        box = msgs.BoundingBox3D(center=pose, size=msgs.Vector3(float(row["length"]), float(row["width"]),
+                                                                float(row["height"])))
+        dets.append(msgs.Detection3D(header=h, results=(hyp,), bbox=box, id=name))
+    return msgs.Detection3DArray(header=h, detections=tuple(dets))
+
+
+def test_detection3d_array_equals_the_element_wise_conversion():
+    from sensors.ros_messages import to_detection3d_array
+
+    rng = np.random.default_rng(21)
+    frames, world = moving_street(rng, 6)
+    sensor = ObjectListSensor(SensorConfig(name="o", type="objects", mount=MountPose(x=1.5, z=1.5), seed=3))
+    converted = 0
+    for snap in frames:
+        out = sensor.sense(snap, SensorScene(world, snap))
+        fast, ref = to_detection3d_array(out), reference_detection3d_array(out)
+        assert fast == ref and repr(fast) == repr(ref)
+        for det in fast.detections:          # Python floats, as ROS message fields are
+            assert type(det.bbox.size.x) is float and type(det.results[0].hypothesis.score) is float
+        converted += len(fast.detections)
+    assert converted > 0
