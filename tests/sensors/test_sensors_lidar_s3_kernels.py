@@ -116,3 +116,46 @@ def test_two_thread_sweeps_equal_serial_sweeps_in_weather_and_without_noise(envi
         assert a.width > 1000 and a.points.tobytes() == b.points.tobytes()
         assert (a.labels is None and b.labels is None) or a.labels.tobytes() == b.labels.tobytes()
     assert np.array_equal(serial_next, split_next)                   # the same draws were taken
+
+
+class _Clock:
+    """perf_counter / process_time under test control."""
+
+    def __init__(self) -> None:
+        self.wall = 100.0
+        self.cpu = 5.0
+
+    def perf_counter(self) -> float:
+        return self.wall
+
+    def process_time(self) -> float:
+        return self.cpu
+
+
+def test_own_load_discounts_this_process_from_the_load_average(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(lidar_module, "time", clock)
+    monkeypatch.setattr(lidar_module, "cores", lambda: 2)
+    own = lidar_module.OwnLoad()
+    monkeypatch.setattr(lidar_module, "_own_load", own)
+    for _ in range(600):                          # ten minutes at 1.7 busy threads: the average settles there
+        clock.wall += 1.0
+        clock.cpu += 1.7
+        own.update()
+    assert abs(own.value - 1.7) < 1e-3
+    clock.wall += 0.1                             # a tenth of a second: too short a window, value kept
+    clock.cpu += 0.2
+    assert own.update() == own.value and abs(own.value - 1.7) < 1e-3
+    # the machine's load is this process's own: the second core is free, so split
+    monkeypatch.setattr(lidar_module.os, "getloadavg", lambda: (1.9, 0.0, 0.0))
+    assert lidar_module.two_threads(133312)
+    # other processes take 1.3 cores on average: more than half a core is left to a second thread …
+    monkeypatch.setattr(lidar_module.os, "getloadavg", lambda: (3.0, 0.0, 0.0))
+    assert lidar_module.two_threads(133312)
+    # … but not on a saturated machine (2.3 cores of others)
+    monkeypatch.setattr(lidar_module.os, "getloadavg", lambda: (4.0, 0.0, 0.0))
+    assert not lidar_module.two_threads(133312)
+    for _ in range(600):                          # the process idles: its share decays, as the kernel's does
+        clock.wall += 1.0
+        own.update()
+    assert own.value < 1e-3
