@@ -124,9 +124,14 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
         if b - a > 0.9 * n:                                  # not worth the copies
             return _cast(region, rays, nthreads)
         parts = [(a, b, region)]
-    t = np.full(n, np.inf, np.float32)
-    normal = np.zeros((n, 3), np.float32)
-    material = np.full(n, -1, np.int32)
+    # the parts tile [a, b): only the rays outside it are set to a miss (no pass over the whole buffer first)
+    t = np.empty(n, np.float32)
+    normal = np.empty((n, 3), np.float32)
+    material = np.empty(n, np.int32)
+    for s, e in ((0, a), (b, n)):
+        t[s:e] = np.inf
+        normal[s:e] = 0.0
+        material[s:e] = -1
     for s, e, part in parts:
         if e > s:
             out = part.scene.cast_rays(rays[s:e], nthreads=nthreads)
