@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from metrics import ConflictZone, GoalRegion, MetricSuite, RoutePath, ScenarioContext, StopLine, V2XWarning  # noqa: E402
 from metrics.frame import StepFrame  # noqa: E402
-from simplatform.world import EntityKind, LaneLocation, WorldSnapshot  # noqa: E402
+from simplatform.world import STATE_ROWS, EntityKind, LaneLocation, WorldSnapshot  # noqa: E402
 
 ENGINE_STEP_US = 200.0
 """The issue's figure for a 20-actor engine step; the measured one is printed beside it."""
@@ -60,13 +60,16 @@ def build_road():
     return load_opendrive(path)
 
 
-def snapshots(steps: int, rng: np.random.Generator, lanes: bool = True):
+def snapshots(steps: int, rng: np.random.Generator, lanes: bool = True, matrix: bool = True):
     """Ego on the right lane at 13 m/s behind a column at 12 m/s; the other lanes flow at 14 and 16 m/s.
 
     Cars keep their lane and speed (30 m ± 5 m apart), so nobody drives through anybody: the
     collision and safety metrics see the usual case of neighbours near but not touching.  With
     ``lanes`` each entity carries its ``LaneLocation`` as the native engine fills it (road "1",
-    lane −1/−2/−3, s = x, centred); without, the metrics must ask the road model.
+    lane −1/−2/−3, s = x, centred); without, the metrics must ask the road model.  With
+    ``matrix`` (and ``lanes``) the snapshot is built as the native engine builds it
+    (``WorldSnapshot.from_state_matrix``: one copy of the per-step columns, which are views of
+    its rows); without, as a backend that fills the columns one by one.
     """
     lanes_y = np.array([-1.75, -5.25, -8.75])
     lane_speed = np.array([12.0, 14.0, 16.0])
@@ -90,6 +93,12 @@ def snapshots(steps: int, rng: np.random.Generator, lanes: bool = True):
         x = x0 + v * t
         locs = (tuple(LaneLocation("1", int(lid), float(s), 0.0) for lid, s in zip(lane_ids, x)) if lanes
                 else (None,) * N_ACTORS)
+        if lanes and matrix:
+            state = np.concatenate([x, y, zeros, zeros, zeros, zeros, v, v, zeros, zeros + 0.1 * math.sin(t), zeros,
+                                    zeros, x, zeros, lane_ids]).reshape(len(STATE_ROWS), N_ACTORS)
+            yield WorldSnapshot.from_state_matrix(t, k, names, kinds, cats, state, box, locs, ("1",) * N_ACTORS,
+                                                  ones.astype(bool), ego="ego", signals={"S1": "green"})
+            continue
         # every moving column is a fresh array per step, as the engine copies them from its table
         yield WorldSnapshot(
             time=t, step=k, names=names, kinds=kinds, categories=cats, x=x, y=y.copy(), z=zeros.copy(),
@@ -100,10 +109,11 @@ def snapshots(steps: int, rng: np.random.Generator, lanes: bool = True):
         )
 
 
-def measure(context: ScenarioContext, steps: int, seed: int, repeats: int, lanes: bool = True) -> tuple[float, int, float]:
+def measure(context: ScenarioContext, steps: int, seed: int, repeats: int, lanes: bool = True,
+            matrix: bool = True) -> tuple[float, int, float]:
     """Best of ``repeats`` runs (CPU µs per step, the last block's evaluation included), the number
     of metrics, and the finish() time (CPU ms)."""
-    snaps = list(snapshots(steps, np.random.default_rng(seed), lanes))
+    snaps = list(snapshots(steps, np.random.default_rng(seed), lanes, matrix))
     best = math.inf
     for _ in range(repeats):
         suite = MetricSuite(context)
@@ -263,16 +273,17 @@ def main() -> int:
                 stop_lines=(StopLine("L1", (400, -10.5), (400, 0), 0.0, signal_id="S1"),),
                 conflict_zones=(ConflictZone("Z", ((600, -10.5), (610, -10.5), (610, 0), (600, 0))),),
                 acc_set_speed=15.0, v2x_warnings=(V2XWarning(5.0, "hazard"),), background=("car1", "car2"))
-    rows = [("always-on metrics only (empty context)", ScenarioContext(), True),
-            ("always-on + route/signal/zone metrics, no road", ScenarioContext(**base), True)]
+    rows = [("always-on metrics only (empty context)", ScenarioContext(), True, True),
+            ("always-on + route/signal/zone metrics, no road", ScenarioContext(**base), True, True)]
     if road is not None:
-        rows.append(("all metrics, road model, engine lanes", ScenarioContext(road=road, **base), True))
-        rows.append(("all metrics, road model, no lanes in snapshot", ScenarioContext(road=road, **base), False))
+        rows.append(("all metrics, road model, engine lanes", ScenarioContext(road=road, **base), True, True))
+        rows.append(("  same, snapshots without a state matrix", ScenarioContext(road=road, **base), True, False))
+        rows.append(("all metrics, road model, no lanes in snapshot", ScenarioContext(road=road, **base), False, False))
     print(f"metric overhead, {N_ACTORS} actors, {args.steps} steps of {DT} s, CPU time, best of {args.repeats}; "
           f"one small numpy call costs {numpy_call_cost():.2f} µs here (≈0.5–1 µs on an idle desktop core)")
     measure(ScenarioContext(**base), 200, seed=1, repeats=1)   # load the compiled kernels (numba cache) first
-    for label, ctx, lanes in rows:
-        us, n, finish_ms = measure(ctx, args.steps, seed=1, repeats=args.repeats, lanes=lanes)
+    for label, ctx, lanes, matrix in rows:
+        us, n, finish_ms = measure(ctx, args.steps, seed=1, repeats=args.repeats, lanes=lanes, matrix=matrix)
         measured = f" {us / engine_us * 100:5.1f} % of the measured step," if engine_us else ""
         print(f"  {label:48s} {n:2d} metrics {us:6.1f} µs/step:{measured} {us / ENGINE_STEP_US * 100:5.1f} % of "
               f"{ENGINE_STEP_US:.0f} µs   (finish: {finish_ms:.1f} ms)")

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import repeat
-from operator import attrgetter, is_not, itemgetter
+from operator import attrgetter, is_, is_not, itemgetter
 from typing import Sequence
 
 import numpy as np
@@ -27,7 +27,7 @@ import numpy as np
 from metrics import kernels
 from metrics.context import ScenarioContext
 from metrics.frame import NEAR_RANGE, StepFrame
-from simplatform.world import WorldSnapshot
+from simplatform.world import FLOAT_COLUMNS, STATE_INDEX, WorldSnapshot
 
 CLOSEST_APPROACH_HORIZON = 5.0   # s, predicted miss distance horizon of the 2-D TTC
 
@@ -59,6 +59,14 @@ _F8_ONLY = {np.dtype(np.float64)}
 _DTYPE = attrgetter("dtype")
 _ROAD_ID, _LANE_ID, _S, _T = (attrgetter(name) for name in ("road_id", "lane_id", "s", "t"))
 _LANES = attrgetter("lanes")
+_GATHERED = ("time", "state", "lane_roads", "collisions", "environment") + FLOAT_COLUMNS[12:]
+"""What a block reads of every snapshot in one pass: each pass over a block's snapshots touches
+1,000 objects that left the cache long ago, and costs about as much as the reading itself."""
+_GATHER = attrgetter(*_GATHERED)
+_TIME, _STATE, _LANE_ROADS = (itemgetter(k) for k in range(3))
+_FIELDS = {name: itemgetter(k) for k, name in enumerate(_GATHERED)}
+_BOX_ROWS = {name: _FIELDS[name] for name in FLOAT_COLUMNS[12:]}
+_ROW_S, _ROW_T, _ROW_LANE_ID = (STATE_INDEX[name] for name in ("lane_s", "lane_t", "lane_id"))
 
 
 def _all_same(rows: list[np.ndarray]) -> bool:
@@ -66,7 +74,7 @@ def _all_same(rows: list[np.ndarray]) -> bool:
     first = rows[0]
     if rows[-1] is not first or rows[len(rows) // 2] is not first:
         return False
-    return all(r is first for r in rows)
+    return all(map(is_, rows, repeat(first)))
 
 
 def stack_rows(rows: list[np.ndarray]) -> np.ndarray:
@@ -112,6 +120,9 @@ class StepBlock:
         self._cols: dict[str, np.ndarray] = {}
         self._ego_cols: dict[str, np.ndarray] = {}
         self._shared: dict[str, np.ndarray] = {}   # columns that every snapshot shares as one array
+        self._gathered = list(map(_GATHER, self.snapshots))
+        states = list(map(_STATE, self._gathered))
+        self._states = states if all(map(is_not, states, repeat(None))) else None
 
     @classmethod
     def of_frame(cls, frame: StepFrame) -> "StepBlock":
@@ -120,9 +131,15 @@ class StepBlock:
         return cls([frame.snapshot], frame.context, previous)
 
     # ------------------------------------------------------------- columns
+    def each(self, name: str) -> list:
+        """A snapshot attribute per step (``collisions``, ``environment``, … any field), read in
+        the block's one pass over its snapshots where it is one of those."""
+        got = _FIELDS.get(name)
+        return list(map(got, self._gathered) if got is not None else map(attrgetter(name), self.snapshots))
+
     @cached_property
     def times(self) -> np.ndarray:
-        return np.fromiter(map(attrgetter("time"), self.snapshots), float, self.size)
+        return np.fromiter(map(_TIME, self._gathered), float, self.size)
 
     @cached_property
     def dt(self) -> np.ndarray:
@@ -130,14 +147,31 @@ class StepBlock:
         before = self.times[0] if self.previous_time is None else self.previous_time
         return np.diff(self.times, prepend=before)
 
+    @cached_property
+    def state(self) -> np.ndarray | None:
+        """The snapshots' state matrices stacked to (T, ``STATE_ROWS``, N) in one copy, when every
+        snapshot of the block came with one (``WorldSnapshot.from_state_matrix``: the native
+        engine); None otherwise, and the columns are gathered one by one."""
+        states = self._states
+        if states is None:
+            return None
+        return stack_rows(states).reshape(self.size, *states[0].shape)
+
     def col(self, name: str) -> np.ndarray:
         """A snapshot column stacked over the block, shape (T, N).
 
         A column that every snapshot shares as one array (the native engine's box
-        columns change only when entities are added) is repeated, not gathered."""
+        columns change only when entities are added) is repeated, not gathered; a
+        per-step column comes out of the stacked state matrices when there are."""
         out = self._cols.get(name)
         if out is None:
-            rows = list(map(attrgetter(name), self.snapshots))
+            k = STATE_INDEX.get(name)
+            if k is not None and self._states is not None:
+                out = np.ascontiguousarray(self.state[:, k, :])
+                self._cols[name] = out
+                return out
+            box = _BOX_ROWS.get(name)
+            rows = list(map(box, self._gathered) if box is not None else map(attrgetter(name), self.snapshots))
             first = rows[0]
             if _all_same(rows):
                 self._shared[name] = first
@@ -155,6 +189,8 @@ class StepBlock:
             e = self.ego_index
             if name in self._cols:
                 out = self._cols[name][:, e]
+            elif self._states is not None and name in STATE_INDEX:
+                out = np.ascontiguousarray(self.state[:, STATE_INDEX[name], e])
             else:
                 out = np.fromiter(map(itemgetter(e), map(attrgetter(name), self.snapshots)), float, self.size)
             self._ego_cols[name] = out
@@ -236,6 +272,8 @@ class StepBlock:
         """The ego's ``LaneLocation`` per step as the backend filled it: (known mask (T,), road ids
         of the known steps, their lane ids, s and t), read from the snapshots once per block."""
         e = self.ego_index
+        if self._states is not None:
+            return self._ego_lanes_from_state(e)
         try:
             locs = list(map(itemgetter(e), map(_LANES, self.snapshots)))
         except IndexError:   # a backend whose lanes tuple is shorter than its entities
@@ -249,6 +287,23 @@ class StepBlock:
         n = len(given)
         return (known, list(map(_ROAD_ID, given)), np.fromiter(map(_LANE_ID, given), np.int64, n),
                 np.fromiter(map(_S, given), float, n), np.fromiter(map(_T, given), float, n))
+
+    def _ego_lanes_from_state(self, e: int) -> tuple[np.ndarray, Sequence[str], np.ndarray, np.ndarray, np.ndarray]:
+        """``ego_lanes`` out of the stacked state matrices: their lane rows hold the values of the
+        snapshots' ``LaneLocation``s, and ``lane_roads`` their road ids."""
+        roads = list(map(itemgetter(e), map(_LANE_ROADS, self._gathered)))
+        known = np.fromiter(map(is_not, roads, repeat(None)), bool, self.size)
+        ego = self.state[:, :, e]
+        if known.all():
+            rows = ego
+        elif not known.any():
+            empty = np.zeros(0)
+            return known, (), empty.astype(np.int64), empty, empty
+        else:
+            rows = ego[known]
+            roads = [r for r in roads if r is not None]
+        return (known, roads, rows[:, _ROW_LANE_ID].astype(np.int64), np.ascontiguousarray(rows[:, _ROW_S]),
+                np.ascontiguousarray(rows[:, _ROW_T]))
 
     @cached_property
     def ego_road(self):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -35,7 +34,7 @@ class CoverageObserver:
         e = block.ego_index
         self.actors.update(c for i, c in enumerate(block.categories) if i != e)
         last_env = None
-        for env in map(_ENVIRONMENT, block.snapshots):
+        for env in block.each("environment"):
             if env and env is not last_env and env != last_env:   # the tags of an unchanged environment are known
                 self.weather.add(weather_tag(env))
                 tag = light_tag(env)
@@ -85,7 +84,6 @@ class CoverageObserver:
         }
 
 
-_ENVIRONMENT = attrgetter("environment")
 
 
 def weather_tag(env: Mapping[str, Any]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from operator import attrgetter
 
 import numpy as np
 
@@ -16,7 +15,6 @@ from simplatform.results import MetricEvent, MetricResult
 from simplatform.world import EntityKind, WorldSnapshot
 
 
-_COLLISIONS = attrgetter("collisions")
 
 
 def kind_of(kind: EntityKind) -> str:
@@ -51,7 +49,7 @@ class _BlockContacts:
                 pair = named[(i, j)] = tuple(sorted((names[i], names[j])))
             steps.append(k)
             cols.append(column.setdefault(pair, len(column)))
-        reported = list(map(_COLLISIONS, block.snapshots))
+        reported = block.each("collisions")
         if any(reported):
             present = set(names)   # every snapshot of a block has the same entities
             for k, pairs in enumerate(reported):

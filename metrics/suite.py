@@ -13,7 +13,8 @@ blocking, lane centre, timeouts, emergency-vehicle yield) run in every
 scenario; road-, route-, signal- and goal-dependent metrics run when the
 context provides what they need; without explicit stop lines they are
 derived from the road's traffic lights and stop signs, and without explicit
-conflict zones they are where the junction lanes of the road cross
+conflict zones they are where the junction lanes of the road cross, derived only when a metric
+that runs needs them
 (``metrics.junctions.conflict_zones_from_road``).  A requirement on a metric
 that cannot run gets an ``error`` verdict naming the missing context field.
 
@@ -80,6 +81,11 @@ class Evaluation:
         return {k: v for r in self.metrics.values() for k, v in r.scalars.items()}
 
 
+def _needs(cls: type[Metric], field_name: str) -> bool:
+    """Whether a metric class asks for a context field (alone or as one of ``"a|b"``)."""
+    return any(field_name in r.split("|") for r in cls.requires)
+
+
 class MetricSuite:
     """Observes snapshots for one run and evaluates the requirements at the end.
 
@@ -93,11 +99,6 @@ class MetricSuite:
 
     def __init__(self, context: ScenarioContext, requirements: RequirementSet | Iterable[Requirement] = (),
                  *, extra_metrics: Iterable[str] = (), all_metrics: bool = True) -> None:
-        if context.road is not None and not context.stop_lines and getattr(context.road, "signals", None):
-            context = replace(context, stop_lines=stop_lines_from_road(context.road))
-        if context.road is not None and not context.conflict_zones and getattr(context.road, "junctions", None):
-            context = replace(context, conflict_zones=conflict_zones_from_road(context.road))
-        self.context = context
         self.requirements = tuple(requirements)
         classes = metric_classes()
         wanted = set(ALWAYS_ON) | set(extra_metrics)
@@ -106,6 +107,14 @@ class MetricSuite:
         for req in self.requirements:
             if req.metric:
                 wanted.add(scalar_spec(req.metric)[0].name)
+        if context.road is not None and not context.stop_lines and getattr(context.road, "signals", None):
+            context = replace(context, stop_lines=stop_lines_from_road(context.road))
+        # Deriving the junctions' conflict zones costs ~0.6 s on a city map (once per map and process):
+        # only when a metric that is run needs them (PET; issue #9, a library run's first scenario per map)
+        if (context.road is not None and not context.conflict_zones and getattr(context.road, "junctions", None)
+                and any(_needs(classes[name], "conflict_zones") for name in wanted)):
+            context = replace(context, conflict_zones=conflict_zones_from_road(context.road))
+        self.context = context
         self.unavailable: dict[str, str] = {}
         self.metrics: list[Metric] = []
         for name in sorted(wanted):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from operator import attrgetter
 from typing import Iterator, Mapping
 
 import numpy as np
@@ -91,6 +92,20 @@ FLOAT_COLUMNS = (
     "bbox_center_z",
 )
 
+STATE_ROWS = FLOAT_COLUMNS[:12] + ("lane_s", "lane_t", "lane_id")
+"""Row order of ``WorldSnapshot.state_matrix()``: the twelve columns that change every step, in
+``FLOAT_COLUMNS`` order, then where each entity stands on its lane (``LaneLocation`` s, t and
+lane id as float64; NaN where the entity is off road).  The box columns are not rows: they change
+only when entities are added, and the native engine shares one array of each between snapshots."""
+
+STATE_INDEX = {name: k for k, name in enumerate(STATE_ROWS)}
+"""Row of each ``STATE_ROWS`` name."""
+
+_KINEMATIC_COLUMNS = attrgetter(*STATE_ROWS[:12])
+
+
+_OFF_ROAD = (np.nan, np.nan, np.nan)
+
 
 @dataclass(frozen=True)
 class WorldSnapshot:
@@ -117,6 +132,11 @@ class WorldSnapshot:
     ``precipitation_intensity_mm_h``, ``sun_elevation_rad``, ``sun_azimuth_rad``
     (0 north, clockwise), ``sun_intensity`` (lux), ``road_friction``
     (RoadCondition frictionScaleFactor, 1.0 unless stated).
+
+    State matrix: ``state_matrix()`` gives the per-step float columns and the lane positions as
+    one (``STATE_ROWS``, N) array, for consumers that gather many steps; the native engine builds
+    its snapshots with ``from_state_matrix`` (the columns are views of the matrix), other
+    backends get it built on first use.
     """
 
     time: float
@@ -148,6 +168,13 @@ class WorldSnapshot:
     signals: Mapping[str, str] = field(default_factory=dict)
     collisions: tuple[tuple[str, str], ...] = ()
     environment: Mapping[str, float | str] = field(default_factory=dict)
+    state: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    """The ``STATE_ROWS`` × entities float64 matrix, when a backend built the snapshot with
+    ``from_state_matrix`` (its columns are then views of these rows); None until
+    ``state_matrix()`` builds it.  Not an ``__init__`` argument, so ``dataclasses.replace`` (a
+    backend overwriting columns) never carries a matrix that no longer matches the columns."""
+    lane_roads: tuple[str | None, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    """Each entity's ``LaneLocation.road_id`` (None off road) beside ``state``; see ``lane_road_ids()``."""
 
     def __len__(self) -> int:
         return len(self.names)
@@ -168,6 +195,37 @@ class WorldSnapshot:
     @property
     def ego_state(self) -> EntityState | None:
         return self.entity(self.ego) if self.ego is not None else None
+
+    def state_matrix(self) -> np.ndarray:
+        """Every per-step float column as one (``len(STATE_ROWS)``, N) float64 matrix.
+
+        Why: a consumer that gathers many steps (the metrics evaluate blocks of up to 1,000
+        snapshots) then copies one buffer per step instead of one small array per column.  The
+        native engine hands it over at no extra cost (its columns are views of it); for any
+        other snapshot it is built here on first use and kept.  Treat it as read-only, as
+        every snapshot array."""
+        matrix = self.state
+        if matrix is None:
+            n = len(self.names)
+            lanes = [(loc.s, loc.t, loc.lane_id) if loc is not None else _OFF_ROAD for loc in self._lanes_of_all()]
+            lane_rows = np.array(lanes, dtype=float).reshape(n, 3).T if n else np.zeros((3, 0))
+            matrix = np.concatenate([np.asarray(c, dtype=float) for c in _KINEMATIC_COLUMNS(self)]
+                                    + [lane_rows.ravel()]).reshape(len(STATE_ROWS), n)
+            object.__setattr__(self, "state", matrix)
+        return matrix
+
+    def lane_road_ids(self) -> tuple[str | None, ...]:
+        """Each entity's ``LaneLocation.road_id`` (None off road), as given with the state matrix."""
+        roads = self.lane_roads
+        if roads is None:
+            roads = tuple(loc.road_id if loc is not None else None for loc in self._lanes_of_all())
+            object.__setattr__(self, "lane_roads", roads)
+        return roads
+
+    def _lanes_of_all(self) -> tuple[LaneLocation | None, ...]:
+        """``lanes``, one per entity (a backend may give fewer: the rest are off road)."""
+        lanes, n = self.lanes, len(self.names)
+        return tuple(lanes[:n]) + (None,) * (n - len(lanes)) if len(lanes) != n else lanes
 
     def bbox_centers(self) -> np.ndarray:
         """World (x, y) of every bounding-box centre, shape (N, 2)."""
@@ -193,6 +251,38 @@ class WorldSnapshot:
             visible=bool(self.visible[i]),
             is_ego=self.names[i] == self.ego,
         )
+
+    @classmethod
+    def from_state_matrix(
+        cls,
+        time: float,
+        step: int,
+        names: tuple[str, ...],
+        kinds: tuple[EntityKind, ...],
+        categories: tuple[str, ...],
+        state: np.ndarray,
+        boxes: Mapping[str, np.ndarray],
+        lanes: tuple[LaneLocation | None, ...],
+        lane_roads: tuple[str | None, ...],
+        visible: np.ndarray,
+        **rest,
+    ) -> "WorldSnapshot":
+        """A snapshot whose twelve per-step columns are the first rows of ``state`` (``STATE_ROWS``
+        order, shape (15, N), float64, C-contiguous); ``boxes`` the six box columns by name.
+
+        The caller guarantees that rows 12–14 and ``lane_roads`` say what ``lanes`` says (s, t,
+        lane id and road of each ``LaneLocation``; NaN and None off road).  ``rest``: ego,
+        signals, collisions, environment."""
+        if state.shape != (len(STATE_ROWS), len(names)) or state.dtype != np.float64:
+            raise ValueError(f"a state matrix of shape {state.shape} and dtype {state.dtype} for {len(names)} "
+                             f"entities (expected ({len(STATE_ROWS)}, {len(names)}) float64)")
+        x, y, z, heading, pitch, roll, speed, vx, vy, ax, ay, yaw_rate = state[:12]
+        snap = cls(time=time, step=step, names=names, kinds=kinds, categories=categories,
+                   x=x, y=y, z=z, heading=heading, pitch=pitch, roll=roll, speed=speed, vx=vx, vy=vy,
+                   ax=ax, ay=ay, yaw_rate=yaw_rate, **boxes, lanes=lanes, visible=visible, **rest)
+        object.__setattr__(snap, "state", state)
+        object.__setattr__(snap, "lane_roads", lane_roads)
+        return snap
 
     @classmethod
     def from_states(

@@ -17,10 +17,11 @@ TraveledDistanceCondition and distance-based transitions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
-from simplatform.world import EntityKind, LaneLocation, WorldSnapshot
+from simplatform.world import STATE_ROWS, EntityKind, LaneLocation, WorldSnapshot
 
 _STATE_COLUMNS = (
     "x", "y", "z", "heading", "pitch", "roll", "speed", "vx", "vy", "ax", "ay", "yaw_rate",
@@ -30,6 +31,9 @@ _STATE_COLUMNS = (
 )
 
 _BOX_COLUMNS = ("length", "width", "height", "bbox_center_x", "bbox_center_y", "bbox_center_z")
+
+_SNAPSHOT_ROWS = attrgetter(*STATE_ROWS[:12], "lane_s", "lane_offset", "lane_id")
+"""The table's columns in ``simplatform.world.STATE_ROWS`` order (LaneLocation.t is ``lane_offset``)."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,13 @@ class EntityTable:
         The box columns (length, width, height, box centre) change only when rows are added, so
         their copies are made once per set of active rows and shared, read-only, by the snapshots;
         a LaneLocation (a frozen dataclass: ~1 µs to build) is rebuilt only where the lane position changed."""
-        lanes = self._lane_locations()
+        lanes, off_road = self._lane_locations()
+        n = len(self.names)
+        # one copy of every per-step column (STATE_ROWS order); the snapshot's columns are views of its rows
+        state = np.concatenate(_SNAPSHOT_ROWS(self)).reshape(len(STATE_ROWS), n)
+        if off_road:
+            state[12:, off_road] = np.nan
+        roads = tuple(self.lane_road)
         if self._all_active:
             sel = slice(None)
             names, kinds, cats = self.names, self.kinds, self.categories
@@ -169,33 +179,26 @@ class EntityTable:
             kinds = tuple(self.kinds[i] for i in sel)
             cats = tuple(self.categories[i] for i in sel)
             lanes = tuple(lanes[i] for i in sel)
-        box = self._box_columns(sel)
-        return WorldSnapshot(
-            time=time,
-            step=step,
-            names=names,
-            kinds=kinds,
-            categories=cats,
-            x=self.x[sel].copy(), y=self.y[sel].copy(), z=self.z[sel].copy(),
-            heading=self.heading[sel].copy(), pitch=self.pitch[sel].copy(), roll=self.roll[sel].copy(),
-            speed=self.speed[sel].copy(), vx=self.vx[sel].copy(), vy=self.vy[sel].copy(),
-            ax=self.ax[sel].copy(), ay=self.ay[sel].copy(), yaw_rate=self.yaw_rate[sel].copy(),
-            **box,
-            lanes=lanes,
-            visible=self.visible[sel].copy(),
+            roads = tuple(roads[i] for i in sel)
+            state = state[:, sel]
+        return WorldSnapshot.from_state_matrix(
+            time, step, names, kinds, cats, state, self._box_columns(sel), lanes, roads, self.visible[sel].copy(),
             ego=self.ego,
             signals=signals if signals is not None else {},
             collisions=collisions,
             environment=environment if environment is not None else {},
         )
 
-    def _lane_locations(self) -> tuple[LaneLocation | None, ...]:
+    def _lane_locations(self) -> tuple[tuple[LaneLocation | None, ...], list[int]]:
+        """Every row's LaneLocation, and the rows off road."""
         cache = self._lane_cache
         ids, ss, offs = self.lane_id.tolist(), self.lane_s.tolist(), self.lane_offset.tolist()
         out: list[LaneLocation | None] = []
+        off_road: list[int] = []
         for i, road in enumerate(self.lane_road):
             if road is None:
                 out.append(None)
+                off_road.append(i)
                 continue
             loc = cache[i]
             lid, s, off = ids[i], ss[i], offs[i]
@@ -203,7 +206,7 @@ class EntityTable:
                 loc = LaneLocation(road, lid, s, off)
                 cache[i] = loc
             out.append(loc)
-        return tuple(out)
+        return tuple(out), off_road
 
     def _box_columns(self, sel) -> dict[str, np.ndarray]:
         key = (len(self.names), None if isinstance(sel, slice) else sel.tobytes())
