@@ -17,7 +17,7 @@ import numpy as np
 
 from simplatform.engine.build import build_stories, compile_trigger, entity_specs, guess_ego, PrivateActionRunner
 from simplatform.engine.actions_other import GlobalRunner
-from simplatform.engine.collision import overlapping_pairs
+from simplatform.engine.collision_kernels import table_pairs_kernel
 from simplatform.engine.entities import EntityTable
 from simplatform.engine.environment import EnvironmentState
 from simplatform.engine.motion import DefaultController
@@ -79,6 +79,7 @@ class ScenarioEngine:
         self._signals_copy: dict | None = None
         self._collisions_step = -1
         self.collisions: tuple[tuple[str, str], ...] = ()
+        self._pair_buffer = np.empty((0, 2), dtype=np.int64)
         self._owners: dict[tuple[int, str], tuple[Any, Any]] = {}
         self._init_runners: list[Any] = []
         self._signal_controllers: dict[str, dict] = {}
@@ -347,28 +348,21 @@ class ScenarioEngine:
         self._compute_collisions()
 
     def _compute_collisions(self) -> None:
+        """The pairs of active entities whose boxes overlap, in one compiled call on the table's
+        columns (``collision_kernels.table_pairs_kernel``: the same pairs, in the same order, as
+        ``overlapping_pairs`` on the gathered active rows' box centres)."""
         self._collisions_step = self.step_index
         t = self.table
-        if t._all_active:  # the usual case: whole columns, no gathers
-            n = len(t)
-            sel = None
-        else:
-            sel = np.nonzero(t.active)[0]
-            n = len(sel)
-        if n < 2:
-            self.collision_set = set()
-            self.collisions = ()
+        n = len(t)
+        buf = self._pair_buffer
+        if buf.shape[0] < n * (n - 1) // 2:
+            buf = self._pair_buffer = np.empty((n * (n - 1) // 2, 2), dtype=np.int64)
+        count = table_pairs_kernel(t.x, t.y, t.heading, t.bbox_center_x, t.bbox_center_y, t.length, t.width,
+                                   t.active, buf)
+        if not count and not self.collisions:
             return
-        cx, cy = t.bbox_centers()
-        if sel is None:
-            pairs = overlapping_pairs(cx, cy, t.heading, t.length, t.width)
-            names = t.names
-        else:
-            pairs = overlapping_pairs(cx[sel], cy[sel], t.heading[sel], t.length[sel], t.width[sel])
-            names = [t.names[i] for i in sel]
-        if not pairs and not self.collisions:
-            return
-        self.collisions = tuple((names[a], names[b]) for a, b in pairs)
+        names = t.names
+        self.collisions = tuple((names[a], names[b]) for a, b in buf[:count].tolist())
         self.collision_set = set(self.collisions)
 
     def snapshot(self):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simplatform.engine.derive_kernels import derive_kinematics
 from simplatform.engine.entities import EntityTable
 from simplatform.engine.road import LaneCursor, RoadAdaptor, wrap_angle
 
@@ -58,6 +59,8 @@ class DefaultController:
         self._prev_speed = np.zeros(n)
         self._prev_heading = np.zeros(n)
         self.prefer: dict[int, set[str]] = {}
+        self._external: list[bool] = []
+        self._skip = np.zeros(0, dtype=np.bool_)
         self.batch_pose = None
         """Set by a batch (batch_motion): entity index -> the ``last_pose`` tuple it left."""
 
@@ -141,6 +144,7 @@ class DefaultController:
         t = self.table
         active, speed = t.active.tolist(), t.speed.tolist()  # list items: ~5x cheaper than ndarray items
         lane_step = self.lane_step
+        pose = None  # the pose columns as lists, read once for the entities standing still
         for i, m in enumerate(self.motions):
             if not active[i]:
                 continue
@@ -151,8 +155,19 @@ class DefaultController:
                 m.placed = False
                 continue
             v = speed[i]
-            if mode == "lane" and m.cursor is not None:
-                lane_step(i, m, v, v * dt, time)
+            c = m.cursor
+            if mode == "lane" and c is not None:
+                ds = v * dt
+                lp = m.last_pose
+                if ds == 0.0 and m.lateral_rate == 0.0 and type(lp) is tuple:
+                    # lane_step's standing-still check, on lists: a row is written by its own step
+                    # only, so the columns read before the loop still hold row i's pose here
+                    if pose is None:
+                        pose = (t.x.tolist(), t.y.tolist(), t.z.tolist(), t.heading.tolist())
+                    if lp[0] == (c.road_id, c.lane_id, c.s, c.offset) and lp[1] == pose[0][i] \
+                            and lp[2] == pose[1][i] and lp[3] == pose[2][i] and lp[4] == pose[3][i]:
+                        continue
+                lane_step(i, m, v, ds, time)
             else:
                 self.free_step(i, v * dt, locate_every, step)
 
@@ -236,42 +251,57 @@ class DefaultController:
     def derive(self, dt: float, time: float) -> None:
         """Velocity, acceleration, yaw rate and wheel angle from this step's change.
 
-        A scalar loop: with a handful of entities numpy's per-call overhead
-        costs more than the arithmetic (measured: 4x slower).
+        The standstill and off-road clocks per entity in Python (they live on the motions); the
+        kinematics in one compiled pass over the columns (:mod:`derive_kernels`, the same bits as
+        :func:`derive_kinematics_python`, the scalar loop it replaced).
         """
         t = self.table
-        # read as lists once (list items are ~5x cheaper than ndarray items); written per entity below
-        heading, speed = t.heading.tolist(), t.speed.tolist()
-        prev_h, prev_v = self._prev_heading.tolist(), self._prev_speed.tolist()
-        wheelbase = t.wheelbase.tolist()
-        two_pi = 2 * math.pi
-        cos, sin, atan = math.cos, math.sin, math.atan
-        lane_road = t.lane_road
+        speed, lane_road = t.speed.tolist(), t.lane_road
+        external = []
+        skip = external.append
         for i, m in enumerate(self.motions):
-            v = float(speed[i])
-            if abs(v) < 1e-4:
+            if abs(speed[i]) < 1e-4:
                 if m.standstill_since < 0:
                     m.standstill_since = time
-            else:
+            elif m.standstill_since != -1.0:
                 m.standstill_since = -1.0
             if lane_road[i] is None:
                 if m.offroad_since < 0:
                     m.offroad_since = time
-            else:
+            elif m.offroad_since != -1.0:
                 m.offroad_since = -1.0
-            if m.mode == "external":
-                continue
-            h = float(heading[i])
-            yaw_rate = ((h - prev_h[i] + math.pi) % two_pi - math.pi) / dt
-            along = (v - prev_v[i]) / dt
-            c, s = cos(h), sin(h)
-            lateral = v * yaw_rate
-            t.yaw_rate[i] = yaw_rate
-            t.vx[i] = v * c
-            t.vy[i] = v * s
-            t.ax[i] = along * c - lateral * s
-            t.ay[i] = along * s + lateral * c
-            t.wheel_angle[i] = atan(wheelbase[i] * yaw_rate / v) if abs(v) > 0.1 else 0.0
+            skip(m.mode == "external")
+        if external != self._external:
+            self._external = external
+            self._skip = np.array(external, dtype=np.bool_)
+        derive_kinematics(t.heading, t.speed, self._prev_heading, self._prev_speed, t.wheelbase, self._skip, dt,
+                          t.yaw_rate, t.vx, t.vy, t.ax, t.ay, t.wheel_angle)
+
+
+def derive_kinematics_python(heading, speed, prev_heading, prev_speed, wheelbase, skip, dt,
+                             yaw_rate, vx, vy, ax, ay, wheel_angle) -> None:
+    """The scalar formulation of ``derive_kernels.derive_kinematics`` (its reference in the tests):
+    what ``derive`` did per entity before the kernel."""
+    heading, speed = heading.tolist(), speed.tolist()
+    prev_h, prev_v = prev_heading.tolist(), prev_speed.tolist()
+    wheelbase = wheelbase.tolist()
+    two_pi = 2 * math.pi
+    cos, sin, atan = math.cos, math.sin, math.atan
+    for i in range(len(skip)):
+        if skip[i]:
+            continue
+        v = float(speed[i])
+        h = float(heading[i])
+        rate = ((h - prev_h[i] + math.pi) % two_pi - math.pi) / dt
+        along = (v - prev_v[i]) / dt
+        c, s = cos(h), sin(h)
+        lateral = v * rate
+        yaw_rate[i] = rate
+        vx[i] = v * c
+        vy[i] = v * s
+        ax[i] = along * c - lateral * s
+        ay[i] = along * s + lateral * c
+        wheel_angle[i] = atan(wheelbase[i] * rate / v) if abs(v) > 0.1 else 0.0
 
 
 def _same_value(a, b) -> bool:
