@@ -22,7 +22,11 @@ frame's rays; the driving row is a mean, so it includes the static-region
 rebuilds a moving ego causes.  Absolute figures depend on the machine's load
 (printed at start and end).
 
-Run: ``.venv/bin/python bench/sensor_bench.py [--repeat N]``.
+"2 threads" says whether the sweep's per-return passes ran on two threads
+(``sensors.lidar.two_threads``: sweeps of at least 32 768 rays while other
+processes leave a core free); the wall ratios depend on it, the clouds do not.
+
+Run: ``.venv/bin/python bench/sensor_bench.py [--repeat N] [--lidar-only]``.
 """
 
 from __future__ import annotations
@@ -193,6 +197,7 @@ def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--lidar-only", action="store_true", help="the lidar rows only: no stage breakdown, no camera")
     args = ap.parse_args()
     mesh, what = road()
     verts = np.asarray(mesh.mesh.vertices)
@@ -215,7 +220,7 @@ def main() -> None:
     print("\nraw = one cast_rays of the sweep's rays on one scene of road + 20 boxes; road = the road mesh alone;\n"
           "e2e = SensorScene for the step + Lidar.sense + PointCloud2 (all times: minimum of interleaved rounds)")
     print(f"\n{'lidar':12s} {'rays':>8s} {'road Mr/s':>10s} {'raw Mr/s':>9s} {'e2e Mr/s':>9s} {'e2e/raw':>8s} "
-          f"{'sweep ms':>9s} {'x real time':>11s} {'raw cpu ms':>10s} {'e2e cpu ms':>10s} {'cpu ratio':>9s}")
+          f"{'sweep ms':>9s} {'x real time':>11s} {'raw cpu ms':>10s} {'e2e cpu ms':>10s} {'cpu ratio':>9s} {'2 threads':>9s}")
     for name in PRESETS:
         lidar = Lidar(SensorConfig(name="bench", type="lidar", preset=name, mount=MountPose(x=1.3, z=1.9),
                                    parameters={"dropout_probability": 0.01}))
@@ -235,7 +240,8 @@ def main() -> None:
         n = pattern.size
         print(f"{name:12s} {n:8d} {n / t['road'] / 1e6:10.2f} {n / t['raw'] / 1e6:9.2f} {n / t['e2e'] / 1e6:9.2f} "
               f"{t['raw'] / t['e2e']:8.0%} {t['e2e'] * 1e3:9.1f} {pattern.period_s / t['e2e']:11.1f} "
-              f"{c['raw'] * 1e3:10.1f} {c['e2e'] * 1e3:10.1f} {c['raw'] / c['e2e']:9.0%}")
+              f"{c['raw'] * 1e3:10.1f} {c['e2e'] * 1e3:10.1f} {c['raw'] / c['e2e']:9.0%} "
+              f"{'yes' if two_threads(n) else 'no':>9s}")
 
     # the ego drives at 25 m/s: a new snapshot every sweep, so the cropped static region is rebuilt every
     # few sweeps; mean (not minimum) over 40 sweeps so the rebuilds are counted
@@ -261,6 +267,9 @@ def main() -> None:
     print(f"Livox-Mid40 new frame each sweep: {wall_ms:.2f} ms wall, {cpu_ms:.2f} ms CPU per sweep (mean of "
           f"{len(frames)}), {cpu_ms * 1e6 / livox.pattern(0.0).size:.0f} ns CPU per ray")
 
+    if args.lidar_only:
+        print(f"\nload average at the end: {loadavg()}")
+        return
     stage_breakdown(static, snap, args.repeat)
 
     print(f"\n{'camera':12s} {'fps':>8s} {'ms/frame':>9s} {'cast ms':>8s} {'cpu ms/frame':>13s} {'cast cpu ms':>11s}")

@@ -34,12 +34,16 @@ gathering each return from the cast-order hits into the cloud's firing
 order, its echo power, its PointXYZIRT record — is compiled loops
 (``lidar_kernels``) around the sensor's numpy random draws, which keep their
 order and count, so a seed gives the same cloud as the numpy code did.  On a
-sweep of at least ``SPLIT_MIN_RAYS`` rays with a second CPU free (``two_threads``), the ray
-buffer runs beside the actor windows, and the gather and the record fill run
-as two halves on two threads (``nogil`` kernels on disjoint ranges, packed
-in order: the cloud does not depend on thread timing).  Only the random
-draws, which are one sequential stream, and open3d's cast, which holds the
-GIL, stay as they were; with one CPU every pass runs in the calling thread.
+sweep of at least ``SPLIT_MIN_RAYS`` rays with a second CPU free
+(``two_threads``, which discounts this process's own load), the ray buffer
+runs beside the actor windows, the gather runs as two halves on two threads (``nogil`` kernels on
+disjoint ranges, packed in order: the cloud does not depend on thread
+timing), and the random draws, one sequential stream, run on the worker
+while this thread runs the passes that need no draw: the echo power test
+beside the dropout uniforms, intensity, ring and time beside the noise
+normals (``lidar_fill``); then each thread places half of the points.
+numpy draws without the GIL; open3d's cast holds it and stays as it was.
+With one CPU every pass runs in the calling thread.
 """
 
 from __future__ import annotations
@@ -332,10 +336,10 @@ class Lidar:
             sel = sel[:power_candidates(r, echo, self.power_threshold, sel)]
         k = len(sel)
         points = np.empty(k, dtype=POINT_DTYPE)
-        x, y, z, intensity, ring, time = (points[f] for f in POINT_DTYPE.names)
+        x, y, z, intensity, ring_out, time_out = (points[f] for f in POINT_DTYPE.names)
         scale, reference2 = 255.0 * self.intensity_reference ** 2, self.intensity_reference ** 2
         h = k // 2
-        noise: list[np.ndarray] = [] if sigma > 0 else [np.zeros(k, np.float32)[:0]]
+        noise: list[np.ndarray] = [] if sigma > 0 else [np.zeros(0, np.float32)]
         ready = threading.Event()
 
         def draw_then_tail() -> None:               # worker: the normals, then the second half of the points
@@ -347,7 +351,8 @@ class Lidar:
             fill_xyz(x[h:], y[h:], z[h:], tables.columns, sel[h:], idx, r, noise[0][h:], sigma)
 
         def fields_then_head() -> None:             # here: the fields without noise, then the first half
-            fill_fields(intensity, ring, time, sel, idx, r, echo, scale, reference2, pattern.ring, pattern.time)
+            fill_fields(intensity, ring_out, time_out, sel, idx, r, echo, scale, reference2, pattern.ring,
+                        pattern.time)
             ready.wait()
             if noise:                               # else the worker raised, and ``both`` re-raises it
                 fill_xyz(x[:h], y[:h], z[:h], tables.columns, sel[:h], idx, r, noise[0][:h], sigma)
