@@ -160,12 +160,10 @@ def sensor_mounts(msg: Any) -> dict[str, np.ndarray]:
 def homogeneous(x: float, y: float, z: float, roll: float, pitch: float, yaw: float) -> np.ndarray:
     """Child -> parent for intrinsic z-y'-x'' angles (REP-103 / ISO 8855)."""
     cr, sr, cp, sp, cy, sy = math.cos(roll), math.sin(roll), math.cos(pitch), math.sin(pitch), math.cos(yaw), math.sin(yaw)
-    t = np.eye(4)
-    t[:3, :3] = [[cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr],
-                 [sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr],
-                 [-sp, cp * sr, cp * cr]]
-    t[:3, 3] = (x, y, z)
-    return t
+    return np.array([[cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr, x],
+                     [sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr, y],
+                     [-sp, cp * sr, cp * cr, z],
+                     [0.0, 0.0, 0.0, 1.0]], dtype=float)
 
 
 def frame_to_map(frame_id: str, ego: EgoState, mounts: Mapping[str, np.ndarray]) -> np.ndarray | None:

@@ -31,7 +31,6 @@ comfortable stop is possible.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -47,8 +46,9 @@ RED, YELLOW = 0, 1
 VULNERABLE = frozenset({"pedestrian", "bicycle", "cyclist", "wheelchair", "animal"})
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
+    """One planning cycle's decision (a named tuple: one per cycle)."""
+
     accel: float
     target_offset: float
     aeb: bool
@@ -63,8 +63,7 @@ class Leader(NamedTuple):
     reason: str
 
 
-@dataclass(frozen=True)
-class Scene:
+class Scene(NamedTuple):
     """Objects in the Frenet frame of the route, one plain float per object: a cycle sees a handful of
     objects, where a Python loop over floats costs less than numpy's per-call overhead (the values are
     those of the former whole-array expressions, operation for operation)."""

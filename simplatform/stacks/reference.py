@@ -86,8 +86,10 @@ class ReferenceStack:
         if lights is not None and lights is not self._lights_msg:  # the same (immutable) message: same states
             self._lights_msg = lights
             self.lights = inputs.traffic_lights(lights)
-        for topic in sorted(t for t in observations if t.startswith("/v2x/")):
-            self.v2x.update(observations[topic], ego.time)
+        v2x_topics = [t for t in observations if t.startswith("/v2x/")]
+        if v2x_topics:
+            for topic in sorted(v2x_topics):
+                self.v2x.update(observations[topic], ego.time)
         if ego.time >= self._next_plan - 1e-9:
             self._next_plan = ego.time + self.params.planning_period
             previous = self.plan
@@ -100,12 +102,11 @@ class ReferenceStack:
     # ------------------------------------------------------------------ parts
     def perceive(self, observations: Mapping[str, Any], ego: inputs.EgoState) -> None:
         """Object lists (``/sensors/*/objects``, ``/ground_truth/objects``) into the tracker."""
-        for topic in sorted(observations):
-            msg = observations[topic]
-            if isinstance(msg, Detection3DArray):
-                det = inputs.detections(msg, ego, self.mounts)
-                if det is not None:
-                    self.tracker.update(det)
+        lists = [topic for topic, msg in observations.items() if isinstance(msg, Detection3DArray)]
+        for topic in sorted(lists) if len(lists) > 1 else lists:
+            det = inputs.detections(observations[topic], ego, self.mounts)
+            if det is not None:
+                self.tracker.update(det)
 
     def _latched(self, observations: Mapping[str, Any]) -> None:
         if inputs.SENSOR_MOUNTS in observations:

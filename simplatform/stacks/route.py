@@ -72,15 +72,19 @@ class RoutePath:
         self._px, self._py = np.ascontiguousarray(self.points[:, 0]), np.ascontiguousarray(self.points[:, 1])
         self._tx, self._ty = np.ascontiguousarray(self.tangent[:, 0]), np.ascontiguousarray(self.tangent[:, 1])
         self._seg_len = self.seg_len.tolist()
+        self._pose_lists = (self._px.tolist(), self._py.tolist(), self._tx.tolist(), self._ty.tolist(),
+                            self.seg_heading.tolist())
         self._table = segment_table(self.points, self.tangent, self.seg_len, self.cumulative, self.seg_heading)
         self._attributes = {name: getattr(self, name).tolist()
                             for name in ("speed_limit", "lanes_left", "lanes_right", "lane_width")}
+        self._run_end = {name: _run_ends(values) for name, values in self._attributes.items()}
         # discrete curvature at each interior vertex v (between segments v-1 and v), for curvature_speed
         if len(self.seg_heading) >= 2:
             turn = np.angle(np.exp(1j * np.diff(self.seg_heading)))
             self._kappa = np.abs(turn) / (0.5 * (self.seg_len[:-1] + self.seg_len[1:]))
         else:
             self._kappa = np.zeros(0)
+        self._kappa_list = self._kappa.tolist() if not np.isnan(self._kappa).any() else None
 
     @property
     def length(self) -> float:
@@ -159,10 +163,11 @@ class RoutePath:
         s = min(max(s, 0.0), cum[-1])
         seg = min(max(bisect_right(cum, s) - 1, 0), len(cum) - 2)
         u = s - cum[seg]
-        t0, t1 = float(self._tx[seg]), float(self._ty[seg])
-        bx = float(self._px[seg]) + u * t0
-        by = float(self._py[seg]) + u * t1
-        return bx - t1 * d, by + t0 * d, float(self.seg_heading[seg])
+        px, py, tx, ty, heading = self._pose_lists
+        t0, t1 = tx[seg], ty[seg]
+        bx = px[seg] + u * t0
+        by = py[seg] + u * t1
+        return bx - t1 * d, by + t0 * d, heading[seg]
 
     def attribute_at(self, name: str, s: float) -> float:
         """A per-vertex attribute (``speed_limit``, ``lanes_left``, ...) at the vertex at or before ``s``."""
@@ -175,6 +180,8 @@ class RoutePath:
         values = self._attributes[name]
         i0 = min(max(bisect_right(self._cum, s0) - 1, 0), len(values) - 1)
         i1 = min(max(bisect_right(self._cum, s1), i0 + 1), len(values))
+        if i1 <= self._run_end[name][i0]:     # one run of equal values (a route's lane counts mostly are)
+            return float(values[i0])          # = min(): the first of equal smallest values
         return float(min(values[i0:i1]))
 
     def curvature_speed(self, s0: float, s1: float, lateral_accel: float) -> float:
@@ -190,5 +197,17 @@ class RoutePath:
         i1 = min(len(self.seg_heading) - 1, bisect_left(self._cum, s1) + 1)
         if i1 - i0 < 1:
             return np.inf
-        kappa = float(self._kappa[i0:i1].max())
-        return float(np.sqrt(lateral_accel / kappa)) if kappa > 1e-6 else np.inf
+        # max() over floats is numpy's max when there is no NaN (checked once per route); sqrt is
+        # correctly rounded in both
+        kappa = float(max(self._kappa_list[i0:i1]) if self._kappa_list is not None else self._kappa[i0:i1].max())
+        return math.sqrt(lateral_accel / kappa) if kappa > 1e-6 else np.inf
+
+
+def _run_ends(values: list[float]) -> list[int]:
+    """For each index i, the end of the run of values equal to ``values[i]`` that starts there: every
+    value in ``values[i:run_end[i]]`` compares equal to ``values[i]`` (a NaN ends its run at once)."""
+    n = len(values)
+    out = [n] * n
+    for i in range(n - 2, -1, -1):
+        out[i] = out[i + 1] if values[i + 1] == values[i] else i + 1
+    return out

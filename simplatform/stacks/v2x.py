@@ -106,6 +106,9 @@ class Constraint:
     reason: str = ""
 
 
+_NO_CONSTRAINT = Constraint(1.0, (), math.inf, False, "")
+
+
 def _documents(msg: Any) -> list[dict[str, Any]]:
     if not isinstance(msg, String):
         return []
@@ -166,6 +169,8 @@ class V2XAwareness:
     # ------------------------------------------------------------------ warnings
     def constraint(self, now: float, route: RoutePath, s_ego: float, d_target: float, v: float) -> Constraint:
         """The responses to the relevant warnings (see the module docstring)."""
+        if not self.warnings:
+            return _NO_CONSTRAINT      # what the loop below concludes from no warning, built once
         p = self.p
         factor, gaps, bound, reasons, make_way = 1.0, [], math.inf, [], False
         half_lane = 0.5 * route.attribute_at("lane_width", s_ego)
