@@ -199,13 +199,20 @@ def grid_pairs(r0, r1, first, last, columns, full_circle, offsets):
     [first[k, s], last[k, s]] (s = 0, 1, 2: the window and its copies shifted
     by ±2π), taken modulo ``columns`` for a full circle and clipped to the
     field of view otherwise.  ``offsets`` (M + 1) receives the group bounds.
+    Within a group: ring by ring, columns ascending.  The columns of a box
+    are marked once and kept as runs, so each ring writes its rows without
+    scanning every column of the sweep again.
     """
     m = len(r0)
-    mask = np.zeros((m, columns), dtype=np.bool_)
+    mask = np.zeros(columns, dtype=np.bool_)
+    run_start = np.empty((m, columns // 2 + 1), dtype=np.int64)   # runs of marked columns alternate with gaps
+    run_end = np.empty((m, columns // 2 + 1), dtype=np.int64)
+    runs = np.zeros(m, dtype=np.int64)
     count = np.zeros(m, dtype=np.int64)
     for k in range(m):
         if r1[k] <= r0[k]:
             continue
+        mask[:] = False
         for s in range(first.shape[1]):
             a = first[k, s]
             b = last[k, s]
@@ -213,14 +220,24 @@ def grid_pairs(r0, r1, first, last, columns, full_circle, offsets):
                 if b - a + 1 >= columns:
                     a, b = 0, columns - 1
                 for c in range(a, b + 1):
-                    mask[k, c % columns] = True
+                    mask[c % columns] = True
             else:
                 for c in range(max(a, 0), min(b, columns - 1) + 1):
-                    mask[k, c] = True
+                    mask[c] = True
         n = 0
-        for c in range(columns):
-            if mask[k, c]:
-                n += 1
+        c = 0
+        while c < columns:
+            if mask[c]:
+                e = c
+                while e < columns and mask[e]:
+                    e += 1
+                run_start[k, runs[k]] = c
+                run_end[k, runs[k]] = e
+                runs[k] += 1
+                n += e - c
+                c = e
+            else:
+                c += 1
         count[k] = n * (r1[k] - r0[k])
     offsets[0] = 0
     for k in range(m):
@@ -230,8 +247,8 @@ def grid_pairs(r0, r1, first, last, columns, full_circle, offsets):
         q = offsets[k]
         for r in range(r0[k], r1[k]):
             base = r * columns
-            for c in range(columns):
-                if mask[k, c]:
+            for j in range(runs[k]):
+                for c in range(run_start[k, j], run_end[k, j]):
                     out[q] = base + c
                     q += 1
     return out

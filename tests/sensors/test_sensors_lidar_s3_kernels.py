@@ -159,3 +159,40 @@ def test_own_load_discounts_this_process_from_the_load_average(monkeypatch):
         clock.wall += 1.0
         own.update()
     assert own.value < 1e-3
+
+
+def _grid_pairs_numpy(r0, r1, first, last, columns, full_circle):
+    """Each box's rows: its rings × the union of its column ranges (mod columns, or clipped), ascending."""
+    groups = []
+    for k in range(len(r0)):
+        cols = []
+        for s in range(first.shape[1]):
+            a, b = int(first[k, s]), int(last[k, s])
+            if full_circle:
+                if b - a + 1 >= columns:
+                    a, b = 0, columns - 1
+                cols.append(np.arange(a, b + 1) % columns)
+            else:
+                cols.append(np.arange(max(a, 0), min(b, columns - 1) + 1))
+        c = np.unique(np.concatenate(cols)) if cols else np.zeros(0, np.int64)
+        rings = np.arange(r0[k], r1[k])
+        groups.append((rings[:, None] * columns + c[None, :]).ravel())
+    offsets = np.concatenate([[0], np.cumsum([len(g) for g in groups])]).astype(np.int64)
+    return (np.concatenate(groups) if groups else np.zeros(0, np.int64)), offsets
+
+
+def test_grid_pairs_runs_give_every_box_its_rings_times_its_columns():
+    from sensors.lidar_kernels import grid_pairs
+
+    rng = np.random.default_rng(1)
+    for trial in range(150):
+        m, columns, channels = int(rng.integers(0, 12)), int(rng.integers(1, 600)), int(rng.integers(1, 40))
+        full = bool(trial % 2)
+        r0 = rng.integers(0, channels, m)
+        r1 = r0 + rng.integers(-3, 8, m)                                 # some empty ring ranges
+        first = rng.integers(-2 * columns, 2 * columns, (m, 1 if full else 3))
+        last = first + rng.integers(-5, columns + 10, first.shape)      # empty, partial and wrapping ranges
+        offsets = np.zeros(m + 1, np.int64)
+        got = grid_pairs(r0, r1, first, last, columns, full, offsets)
+        want, want_offsets = _grid_pairs_numpy(r0, r1, first, last, columns, full)
+        assert np.array_equal(got, want) and np.array_equal(offsets, want_offsets)
