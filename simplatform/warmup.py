@@ -75,13 +75,22 @@ def warm_engine_and_recording() -> float:
     return time.perf_counter() - start
 
 
+def warm_harness() -> float:
+    """The harness's per-step kernels: the trace recorder's rounding."""
+    from simplatform.harness.trace_round import warm_up
+
+    start = time.perf_counter()
+    warm_up()
+    return time.perf_counter() - start
+
+
 def main() -> None:
     from metrics.warmup import warm_up as warm_metrics
     from vehicle_models.warmup import warm_up as warm_vehicle_models
 
     steps = [("vehicle models, traffic, ego tracking", warm_vehicle_models),
              ("engine batch, trajectory log", warm_engine_and_recording),
-             ("metrics", warm_metrics)]
+             ("metrics", warm_metrics), ("harness trace", warm_harness)]
     try:
         from sensors.warmup import warm_up as warm_sensors
     except ImportError:  # open3d is the optional `sensors` extra

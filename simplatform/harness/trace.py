@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .trace_round import round_sample
+
 SERIES_FROM_METRICS = {"ttc": ("surrogate_safety", "ttc"), "distance": ("surrogate_safety", "min_distance"),
                        "accel": ("comfort", "accel_long")}
 
@@ -28,48 +30,76 @@ class TraceRecorder:
         self.every = max(1, int(round(1.0 / (trace_hz * dt)))) if trace_hz > 0 else 0
         self.road = road
         self._t: list[float] = []
-        self._rows: dict[str, dict[str, Any]] = {}
+        self._rows: dict[str, dict[str, Any]] = {}  # each entity's row without its poses, by first sight
         self._speed: list[float] = []
-        self._names: tuple[str, ...] | None = None  # the entity names of the last sample ...
-        self._order: list[dict[str, Any]] = []  # ... their rows, in that order
+        self._segments: list[tuple[int, list[dict[str, Any]], list[list[float]], list[list[float]],
+                                   list[list[float]]]] = []
+        """Runs of samples with one entity set: (first sample, rows in the set's order, per sample the
+        rounded x, y, h of the set).  The set seldom changes, so a sample costs three list comprehensions
+        and the per-entity rows are assembled once, in ``trace``."""
+        self._names: tuple[str, ...] | None = None  # the entity set of the last segment ...
         self._ego: str | None = None  # ... the ego's name
-        self._ego_at = -1  # ... and its index among them (-1: none)
+        self._ego_at = -1  # ... and its index in the set (-1: none)
+        self._buffer = np.empty(0)  # the compiled rounding's output
 
     def observe(self, s: Any) -> None:
         if not self.every or s.step % self.every:
             return
         k = len(self._t)
         self._t.append(round(float(s.time), 6))
-        if (s.names is not self._names and s.names != self._names) or s.ego != self._ego:  # seldom changes
-            self._start_rows(s, k)
-        # the columns as Python floats once (``tolist`` gives the values ``float(s.x[i])`` gives), each rounded
-        # by Python's correctly rounded ``round`` as before (numpy's ``round`` scales and may differ in the last bit)
-        for row, x, y, h in zip(self._order, s.x.tolist(), s.y.tolist(), s.heading.tolist()):
-            xs = row["x"]
-            if row["first"] + len(xs) != k:  # an entity absent for a while: repeat its last pose
-                for _ in range(k - row["first"] - len(xs)):
-                    for key in ("x", "y", "h"):
-                        row[key].append(row[key][-1] if row[key] else None)
-            xs.append(round(x, 3))
-            row["y"].append(round(y, 3))
-            row["h"].append(round(h, 4))
-        if self._ego_at >= 0:
-            self._speed.append(round(float(s.speed[self._ego_at]), 3))
+        if (s.names is not self._names and s.names != self._names) or s.ego != self._ego:
+            self._start_segment(s, k)
+        # Python's correctly rounded ``round`` of each value (numpy's ``round`` multiplies, rounds and divides,
+        # and may differ in the last bit): compiled (``trace_round``, the same doubles), or per value in Python
+        _, _, xs, ys, hs = self._segments[-1]
+        n, ego_at = len(s.names), self._ego_at
+        m = 3 * n + (ego_at >= 0)
+        if len(self._buffer) < m:
+            self._buffer = np.empty(2 * m)
+        if round_sample(self._buffer, s.x, s.y, s.heading, s.speed, ego_at):
+            values = self._buffer[:m].tolist()
+            xs.append(values[:n])
+            ys.append(values[n:2 * n])
+            hs.append(values[2 * n:3 * n])
+            if ego_at >= 0:
+                self._speed.append(values[3 * n])
+            return
+        xs.append([round(v, 3) for v in s.x.tolist()])  # ``tolist``: the floats ``float(s.x[i])`` gives
+        ys.append([round(v, 3) for v in s.y.tolist()])
+        hs.append([round(v, 4) for v in s.heading.tolist()])
+        if ego_at >= 0:
+            self._speed.append(round(float(s.speed[ego_at]), 3))
 
-    def _start_rows(self, s: Any, k: int) -> None:
-        """The rows of the sample's entities (a new entity's row starts at sample ``k``), in the sample's order."""
+    def _start_segment(self, s: Any, k: int) -> None:
+        """A new entity set from sample ``k`` on (a new entity's row starts there)."""
         self._names, self._ego = s.names, s.ego
-        self._order = []
         self._ego_at = -1
+        rows = []
         for i, name in enumerate(s.names):
             row = self._rows.get(name)
             if row is None:
                 row = self._rows[name] = {"name": name, "kind": str(getattr(s.kinds[i], "value", s.kinds[i])),
                                           "ego": name == s.ego, "length": float(s.length[i]),
-                                          "width": float(s.width[i]), "first": k, "x": [], "y": [], "h": []}
-            self._order.append(row)
+                                          "width": float(s.width[i]), "first": k}
+            rows.append(row)
             if name == s.ego:
                 self._ego_at = i
+        self._segments.append((k, rows, [], [], []))
+
+    def _entities(self) -> list[dict[str, Any]]:
+        """Each entity's row with its sampled poses; an entity absent for a while repeats its last pose
+        from where it left up to where it is seen again."""
+        poses: dict[str, tuple[list[Any], list[Any], list[Any]]] = {name: ([], [], []) for name in self._rows}
+        for k, rows, xs, ys, hs in self._segments:
+            for row, *columns in zip(rows, zip(*xs), zip(*ys), zip(*hs)):
+                first = row["first"]
+                for values, column in zip(poses[row["name"]], columns):
+                    pad = k - first - len(values)
+                    if pad > 0:
+                        values.extend([values[-1] if values else None] * pad)
+                    values.extend(column)
+        return [{**row, "x": poses[name][0], "y": poses[name][1], "h": poses[name][2]}
+                for name, row in self._rows.items()]
 
     def trace(self, evaluation: Any) -> dict[str, Any]:
         """The replay and plot data: sampled poses, ego speed, metric series resampled to the trace times."""
@@ -87,7 +117,7 @@ class TraceRecorder:
                     continue
                 idx = np.clip(np.searchsorted(st, t - 1e-9), 0, len(st) - 1)
                 series[key] = [round(float(v), 4) if math.isfinite(v) else None for v in sv[idx]]
-        return {"t": self._t, "entities": list(self._rows.values()), "series": series,
+        return {"t": self._t, "entities": self._entities(), "series": series,
                 "road": road_outline(self.road)}
 
     def write(self, path: Path, evaluation: Any) -> None:
