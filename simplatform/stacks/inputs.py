@@ -24,6 +24,9 @@ topic                      type                                       used for
      "lane": ["road:lane", ...],
      "stop_lines": [{"id": <uint32 as in /traffic_lights>, "x": m, "y": m, "heading": rad}, ...]}
 
+It reads nothing else: not ``/ego/vehicle_status`` (the speed is the odometry's twist) nor ``/goal``
+(``ReferenceStack.subscribed_topics`` lists the platform topics by name).
+
 ROS has no standard message for lane attributes or stop-line positions
 (Autoware uses its own ``autoware_map_msgs``; CARLA its ``CarlaTrafficLightInfo``),
 so these ride as JSON in ``std_msgs/String`` like the V2X topics do.
@@ -56,6 +59,7 @@ SENSOR_MOUNTS = "/sensors/mounts"
 TRAFFIC_LIGHTS = "/traffic_lights"
 ODOMETRY = "/ego/odometry"
 CLOCK = "/clock"
+GROUND_TRUTH_OBJECTS = "/ground_truth/objects"
 MAP_FRAME = "map"
 
 WARNING_APPLICATIONS = frozenset({"EEBL", "FCW", "ICW", "HLW", "RWW", "TJW", "VRUCW", "AVW", "CLW", "EVW",

@@ -128,6 +128,8 @@ class LidarReferenceStack(ReferenceStack):
     """The reference stack with lidar perception (object lists on the topics are ignored)."""
 
     subscribed_sensor_types: frozenset[str] = frozenset({"sensor_msgs/msg/PointCloud2"})
+    subscribed_topics: frozenset[str] = ReferenceStack.subscribed_topics - {inputs.GROUND_TRUTH_OBJECTS}
+    """The reference stack's platform topics less the ground-truth object list, which it ignores."""
 
     def __init__(self, **parameters: Any) -> None:
         super().__init__(**parameters)

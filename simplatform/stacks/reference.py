@@ -41,6 +41,16 @@ class ReferenceStack:
     sensor of the rig (``simplatform.harness.observe``) — over rosbridge the client subscribes to all.
     Not inherited by the harness: a subclass declares its own (in its class body) or gets every sensor."""
 
+    subscribed_topics: frozenset[str] = frozenset({
+        inputs.ODOMETRY, inputs.TRAFFIC_LIGHTS, inputs.ROUTE, inputs.ROUTE_INFO, inputs.SENSOR_MOUNTS,
+        inputs.GROUND_TRUTH_OBJECTS})
+    """The platform's own (non-sensor) topics it reads, by exact name, besides ``/clock`` — as a ROS
+    node's subscriptions would list them: never ``/ego/vehicle_status`` (speed comes from the odometry's
+    twist) nor ``/goal`` (the route ends at it).  Object lists on ``/sensors/<n>/objects`` are sensor
+    topics (``subscribed_sensor_types``); the ``/v2x/<n>`` radios, read by prefix whatever their number,
+    are the rig's V2X outputs and not named here.  Run in-process, the harness builds no other platform
+    topic; over rosbridge the client subscribes to all.  Not inherited either."""
+
     def __init__(self, **parameters: Any) -> None:
         self._init_parameters = dict(parameters)
         self.params = StackParameters.from_mapping(parameters)
