@@ -59,9 +59,13 @@ def candidate_pairs(boxes: ActorBoxes, pattern: ScanPattern, cast_position: np.n
                                           float(grid.step), grid.columns, grid.full_circle)
         ray = grid_pairs(r0, r1, first, last, grid.columns, grid.full_circle, offsets)
     else:
+        tables = pattern_tables(pattern)
         i0, i1, j1 = azimuth_spans(lo, hi, pattern.sorted_azimuth)
-        ray = window_pairs(pattern.azimuth_order, pattern_tables(pattern).elevation, i0, i1, j1, el_lo, el_hi,
-                           cast_position, offsets)
+        if cast_position is not tables.cast_position:        # a caller's own cast order: rows in azimuth order
+            position = np.ascontiguousarray(cast_position[pattern.azimuth_order])
+        else:
+            position = tables.azimuth_position
+        ray = window_pairs(tables.azimuth_elevation, position, i0, i1, j1, el_lo, el_hi, offsets)
     return ray, offsets
 
 
@@ -99,9 +103,13 @@ def candidate_pairs_numpy(boxes: ActorBoxes, pattern: ScanPattern, cast_position
     i1 = np.where(whole, pattern.size, np.searchsorted(pattern.sorted_azimuth, b, side="right"))
     j1 = np.where(~whole & (b > np.pi), np.searchsorted(pattern.sorted_azimuth, b - two_pi, side="right"), 0)
     elevation = pattern_tables(pattern).elevation
-    ray = window_pairs(pattern.azimuth_order, elevation, i0.astype(np.int64), i1.astype(np.int64),
-                       j1.astype(np.int64), el_lo, el_hi, cast_position, offsets)
-    return ray, offsets
+    groups = []
+    for k in range(m):
+        idx = np.concatenate([pattern.azimuth_order[i0[k]:i1[k]], pattern.azimuth_order[:j1[k]]])
+        e = elevation[idx]
+        groups.append(cast_position[idx[(e >= el_lo[k]) & (e <= el_hi[k])]])
+    offsets[1:] = np.cumsum([len(g) for g in groups])
+    return np.concatenate(groups).astype(np.int64), offsets
 
 
 def _windows(boxes: ActorBoxes, pattern: ScanPattern, to_world: Transform, max_range: float,

@@ -255,12 +255,15 @@ def grid_pairs(r0, r1, first, last, columns, full_circle, offsets):
 
 
 @njit(cache=True)
-def window_pairs(azimuth_order, elevation, i0, i1, j1, el_lo, el_hi, position, offsets):
-    """Cast-buffer rows of the rays (pattern indices ``azimuth_order[i0:i1]`` and, past +π, ``[:j1]``)
-    whose elevation lies in [el_lo, el_hi], grouped by box; ``offsets`` receives the group bounds.
+def window_pairs(elevation, position, i0, i1, j1, el_lo, el_hi, offsets):
+    """Cast-buffer rows of the rays at azimuth-sorted places [i0, i1) and, past +π, [0, j1) whose
+    elevation lies in [el_lo, el_hi], grouped by box; ``offsets`` receives the group bounds.
 
-    One pass into a buffer as long as the windows (its untouched tail is never
-    faulted in), so each window's elevations are read once.
+    ``elevation`` and ``position`` are the rays' elevations and cast rows in
+    azimuth order (``PatternTables.azimuth_elevation``, ``azimuth_position``),
+    so a window is two sequential reads (through ``azimuth_order`` they were
+    two cache misses per ray on a sweep's cold tables).  One pass into a
+    buffer as long as the windows (its untouched tail is never faulted in).
     """
     m = len(i0)
     bound = 0
@@ -273,16 +276,14 @@ def window_pairs(azimuth_order, elevation, i0, i1, j1, el_lo, el_hi, position, o
         lo = el_lo[k]
         hi = el_hi[k]
         for q in range(i0[k], i1[k]):
-            i = azimuth_order[q]
-            e = elevation[i]
+            e = elevation[q]
             if e >= lo and e <= hi:
-                out[w] = position[i]
+                out[w] = position[q]
                 w += 1
         for q in range(j1[k]):
-            i = azimuth_order[q]
-            e = elevation[i]
+            e = elevation[q]
             if e >= lo and e <= hi:
-                out[w] = position[i]
+                out[w] = position[q]
                 w += 1
         offsets[k + 1] = w
     return out[:w]

@@ -222,6 +222,10 @@ class PatternTables:
     """(N, 3) float32 sensor-frame directions in cast order."""
     cast_time: np.ndarray
     """(N,) float32 firing times in cast order."""
+    azimuth_elevation: np.ndarray
+    """(N,) float64 ``elevation`` in azimuth order (``ScanPattern.azimuth_order``): actor windows read it in a row."""
+    azimuth_position: np.ndarray
+    """(N,) intp ``cast_position`` in azimuth order."""
 
 
 _TABLES: dict[int, tuple[ScanPattern, PatternTables]] = {}
@@ -259,6 +263,8 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
         cast_order=order,
         cast_directions=directions,
         cast_time=cast_time,
+        azimuth_elevation=elevation[pattern.azimuth_order],
+        azimuth_position=position[pattern.azimuth_order],
     )
     _TABLES[id(pattern)] = (pattern, tables)
     return tables
