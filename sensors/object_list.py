@@ -21,7 +21,15 @@ before the ray enters its own box — an occlusion query on the whole map's
 BVH (``test_occlusions``, any hit ends the traversal) rather than a
 nearest-hit cast over the sensor's range through an actor BVH built each
 cycle.  The fractions equal those of the first-hit cast
-(``tests/sensors/test_sensors_object_list_occlusion.py``).
+(``tests/sensors/test_sensors_object_list_occlusion.py``).  When every
+actor is a box (the library's case), ``sense`` runs the sample rays, the
+cull, the slab test and the owner logic as one compiled loop
+(``box_fractions``, ``sensors.objlist_rays``); ``visible_fraction`` keeps the
+numpy formulation for any actor set and is the reference that loop is tested
+against bit for bit (``tests/sensors/test_sensors_objlist_kernels.py``).
+What stays in numpy are the calls whose rounding is numpy's own: the
+matrix products (BLAS) and ``arctan2``/``arcsin`` (numpy's SIMD versions
+differ from the C library's in the last bit), so the messages are unchanged.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from sensors.actor_boxes import merge_box_hits
 from sensors.base import SensorConfig, TypedParameters
 from sensors.frames import Transform, ego_index, entity_transform
 from sensors.latency import DelayLine
+from sensors.objlist_fov import fov_kernel
 from sensors.objlist_rays import sample_rays
 from sensors.scene import SensorScene, actor_box_corners
 from simplatform.world import WorldSnapshot
@@ -101,6 +110,8 @@ class ObjectListSensor:
         view — since each actor's fraction depends only on its own rays (every
         actor of the scene may still occlude them).  ``boxes`` are their
         (centre, edge vectors) when the caller has them already (``box_frames``).
+        The numpy path, for any actor set; ``sense`` takes ``box_fractions`` when
+        every actor is a box (same values, compiled).
         """
         idx = scene.actor_indices if indices is None else np.asarray(indices, dtype=scene.actor_indices.dtype)
         if not self.occlusion or len(idx) == 0:
@@ -135,10 +146,9 @@ class ObjectListSensor:
             else:
                 centre_world, edges = box_frames(snapshot, scene, idx)
             local = to_world.inverse().apply(centre_world)
-            rng = np.sqrt(np.add.reduce(local * local, axis=1))        # np.linalg.norm(local, axis=1), as it sums
-            az = np.arctan2(local[:, 1], local[:, 0])
-            el = np.arcsin(np.minimum(np.maximum(local[:, 2] / np.maximum(rng, 1e-9), -1.0), 1.0))
-            inside = (rng <= self.max_range) & (np.abs(az) <= self.hfov / 2) & (np.abs(el) <= self.vfov / 2)
+            inside = np.empty(len(idx), dtype=bool)
+            if not fov_kernel(local, self.max_range, self.hfov / 2, self.vfov / 2, inside):
+                inside = fov_mask_numpy(local, self.max_range, self.hfov, self.vfov)    # an actor at a limit
             vis = np.zeros(len(idx))     # outside range or field of view: never reported, no rays cast
             if inside.any():
                 if not self.occlusion:
@@ -183,6 +193,17 @@ class ObjectListSensor:
             message = ObjectList(snapshot.time, self.frame_id, out, (), ())
         self.delay.push(snapshot.time, message)
         return self.delay.latest(snapshot.time)
+
+
+def fov_mask_numpy(local: np.ndarray, max_range: float, hfov: float, vfov: float) -> np.ndarray:
+    """Which sensor-frame centres ``local`` (M, 3) are inside range and field of view, in numpy's arithmetic.
+
+    The definition ``sensors.objlist_fov`` decides away from the limits; it falls back to this at one.
+    """
+    rng = np.linalg.norm(local, axis=1)
+    az = np.arctan2(local[:, 1], local[:, 0])
+    el = np.arcsin(np.clip(local[:, 2] / np.maximum(rng, 1e-9), -1, 1))
+    return (rng <= max_range) & (np.abs(az) <= hfov / 2) & (np.abs(el) <= vfov / 2)
 
 
 def box_fractions(scene: SensorScene, origin: np.ndarray, positions: np.ndarray) -> np.ndarray:

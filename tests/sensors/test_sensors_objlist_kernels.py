@@ -20,6 +20,8 @@ from sensors.frames import MountPose, rotation_matrices, rotation_matrix
 from sensors.actor_boxes import merge_box_hits
 from sensors.object_list import (_SAMPLES, OBJECT_DTYPE, ObjectList, ObjectListSensor, _box_candidates, box_fractions,
                                  box_frames)
+from sensors.object_list import fov_mask_numpy
+from sensors.objlist_fov import fov_kernel
 from sensors.objlist_rays import BLOCKED, CLEAR, QUERY, sample_rays_kernel
 from sensors.scene import ActorMesh, SensorScene, static_world_for
 from simplatform.world import BoundingBox, EntityKind, EntityState
@@ -72,6 +74,49 @@ def test_plain_float_rotation_matrix_equals_the_vectorised_one():
     ref = rotation_matrices(angles[:, 0], angles[:, 1], angles[:, 2])
     for a, r in zip(angles, ref):
         assert same_bytes(rotation_matrix(*a), r)
+
+
+@pytest.mark.parametrize("fov", [(200.0, 360.0, 40.0), (150.0, 120.0, 40.0), (40.0, 90.0, 10.0), (80.0, 359.0, 180.0)])
+def test_compiled_fov_mask_equals_numpy_or_defers_to_it(fov):
+    max_range, hfov_deg, vfov_deg = fov
+    hfov, vfov = np.radians(hfov_deg), np.radians(vfov_deg)
+    rng = np.random.default_rng(int(hfov_deg))
+    decided = 0
+    for trial in range(300):
+        local = rng.normal(size=(13, 3)) * rng.choice([1.0, 30.0, 150.0])
+        k = trial % 6
+        if k == 1:      # straight behind, on the axis and a hair off it
+            local[:4, 1] = [0.0, -0.0, 1e-17, -1e-12]
+            local[:4, 0] = -np.abs(local[:4, 0])
+        elif k == 2:    # exactly at the range limit and one ulp either side
+            d = local[:3] / np.linalg.norm(local[:3], axis=1, keepdims=True)
+            local[:3] = d * np.array([max_range, np.nextafter(max_range, 0), np.nextafter(max_range, np.inf)])[:, None]
+        elif k == 3:    # exactly at the azimuth and elevation limits
+            r = rng.uniform(1, max_range, 4)
+            a = np.array([hfov / 2, -hfov / 2, 0.0, 0.0])
+            e = np.array([0.0, 0.0, vfov / 2, -vfov / 2])
+            local[:4] = np.stack([r * np.cos(e) * np.cos(a), r * np.cos(e) * np.sin(a), r * np.sin(e)], axis=1)
+        elif k == 4:    # straight up and down, the origin, NaN
+            local[:4] = [[0.0, 0.0, 5.0], [0.0, 0.0, -5.0], [0.0, 0.0, 0.0], [np.nan, 1.0, 0.0]]
+        inside = np.empty(len(local), dtype=bool)
+        ref = fov_mask_numpy(local, max_range, hfov, vfov)
+        if fov_kernel(local, max_range, hfov / 2, vfov / 2, inside):
+            assert same_bytes(inside, ref)
+            decided += 1
+        else:
+            assert k in (2, 3, 4)        # only the constructed limit cases may defer
+    assert decided >= 150                # every trial without a constructed limit case is decided
+
+
+def test_numpy_arctan2_and_arcsin_stay_within_float_pi():
+    """What the 360° and 180° shortcuts of ``objlist_fov`` rely on, densely near the negative x axis and ±1."""
+    rng = np.random.default_rng(8)
+    x = -np.exp(rng.uniform(-30.0, 30.0, 400_000))
+    y = x * np.exp(rng.uniform(-700.0, -0.5, 400_000)) * rng.choice([-1.0, 1.0], 400_000)
+    assert np.abs(np.arctan2(y, x)).max() <= np.pi
+    assert np.abs(np.arctan2(np.array([0.0, -0.0]), np.array([-1.0, -1.0]))).tolist() == [np.pi, np.pi]
+    c = np.concatenate([1.0 - np.exp(rng.uniform(-37.0, -1.0, 200_000)), [1.0]])
+    assert np.abs(np.arcsin(np.concatenate([c, -c]))).max() <= np.pi / 2
 
 
 def tilted_street(rng: np.random.Generator, enclose: bool = False):
