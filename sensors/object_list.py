@@ -45,6 +45,7 @@ from sensors.base import SensorConfig, TypedParameters
 from sensors.frames import Transform, ego_index, entity_transform
 from sensors.latency import DelayLine
 from sensors.objlist_fov import fov_kernel
+from sensors.objlist_output import fill_objects, motion_rows
 from sensors.objlist_rays import sample_rays
 from sensors.scene import SensorScene, actor_box_corners
 from simplatform.world import WorldSnapshot
@@ -167,25 +168,16 @@ class ObjectListSensor:
         n = len(sel)
         noise = self.rng.standard_normal((n, 6))       # (0, 6) draws nothing: the stream is as before either way
         out = np.zeros(n, OBJECT_DTYPE)
-        if n:
+        if n:      # the rows in one compiled pass (sensors.objlist_output); the rotation products and arctan2 in numpy
             r_inv = to_world.rotation.T
-            rows = np.empty((n, 3))                     # (vx, vy, 0) and the heading's unit vector, as C rows
-            rows[:, 0] = snapshot.vx[sel]
-            rows[:, 1] = snapshot.vy[sel]
-            rows[:, 2] = 0.0
-            vel = rows @ r_inv.T
-            heading = snapshot.heading[sel]
-            rows[:, 0] = np.cos(heading)
-            rows[:, 1] = np.sin(heading)
-            yaw_world = rows @ r_inv.T
-            out["actor"] = sel
-            out["x"], out["y"], out["z"] = (local[keep] + noise[:, :3] * self.sigma_pos).T
-            out["yaw"] = np.arctan2(yaw_world[:, 1], yaw_world[:, 0]) + noise[:, 3] * self.sigma_yaw
-            out["vx"] = vel[:, 0] + noise[:, 4] * self.sigma_vel
-            out["vy"] = vel[:, 1] + noise[:, 5] * self.sigma_vel
-            out["length"], out["width"], out["height"] = snapshot.length[sel], snapshot.width[sel], snapshot.height[sel]
-            out["visible_fraction"] = vis[keep]
-            out["existence"] = 1.0 if self.ideal else self.pd * vis[keep]
+            velocity = np.empty((n, 3))                 # (vx, vy, 0) and the heading's unit vector, as C rows
+            direction = np.empty((n, 3))
+            motion_rows(sel, snapshot.vx, snapshot.vy, snapshot.heading, velocity, direction)
+            vel = velocity @ r_inv.T
+            yaw_world = direction @ r_inv.T
+            yaw = np.arctan2(yaw_world[:, 1], yaw_world[:, 0])
+            fill_objects(out, keep, idx, local, noise, vel, yaw, snapshot.length, snapshot.width, snapshot.height, vis,
+                         self.sigma_pos, self.sigma_yaw, self.sigma_vel, self.ideal, self.pd)
             names, categories = snapshot.names, snapshot.categories
             message = ObjectList(snapshot.time, self.frame_id, out, tuple(names[i] for i in sel),
                                  tuple(categories[i] for i in sel))
