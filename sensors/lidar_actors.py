@@ -33,7 +33,8 @@ import numpy as np
 
 from sensors.actor_boxes import ActorBoxes
 from sensors.frames import Transform
-from sensors.lidar_kernels import azimuth_spans, box_windows, grid_blocks, grid_pairs, window_pairs
+from sensors.lidar_kernels import box_windows, grid_pairs, window_pairs
+from sensors.lidar_windows import azimuth_spans, grid_blocks
 from sensors.lidar_patterns import ScanPattern, pattern_tables
 
 ANGLE_MARGIN = 2e-3
@@ -73,7 +74,7 @@ def candidate_pairs_numpy(boxes: ActorBoxes, pattern: ScanPattern, cast_position
                           max_range: float, motion: tuple[float, float] | None = None
                           ) -> tuple[np.ndarray, np.ndarray]:
     """``candidate_pairs`` with the window lookups as numpy array operations: the reference the compiled
-    lookups (``lidar_kernels.grid_blocks``, ``azimuth_spans``) are tested against."""
+    lookups (``lidar_windows.grid_blocks``, ``azimuth_spans``) are tested against."""
     m = len(boxes)
     if m == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)

@@ -2,12 +2,13 @@
 
 The lidar's ray buffer, pattern tables and per-return passes, its actor
 windows and pairs, the analytic actor boxes and the static-cast ray runs are
-numba kernels (``sensors.lidar_kernels``, ``sensors.lidar_fill``, ``sensors.lidar_sort``,
+numba kernels (``sensors.lidar_kernels``, ``sensors.lidar_windows``, ``sensors.lidar_fill``, ``sensors.lidar_sort``,
 ``sensors.actor_boxes``, ``sensors.static_cast``).  A small sweep compiles the
 serial path; the passes only a two-thread sweep runs (``sensors.lidar_fill``)
 are called once with its argument types.  The actors' box frames and the
-object list's sample rays (``sensors.objlist_boxes``, ``sensors.objlist_rays``)
-are compiled by one object-list cycle.
+object list's kernels (``sensors.objlist_boxes``, ``sensors.objlist_fov``,
+``sensors.objlist_rays``, ``sensors.objlist_output``) are compiled by one
+object-list cycle that reports an object.
 The first sweep of a process loads them from the cache next to the sources,
 or compiles them when the cache is empty (about five seconds of CPU on the
 2-core reference machine).  Workers started in parallel on an empty cache
