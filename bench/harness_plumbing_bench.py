@@ -17,9 +17,11 @@ the metrics replaced by stubs that hand back what was recorded, and printed in m
 * on_step      ``_TestRun.on_step`` minus ``MetricSuite.observe`` (snapshot hand-over, trace)
 * csv          ``CsvTrajectoryLog.write``
 
-``--dump`` writes the ``repr`` of every observation dict and engine command, and the bytes of every
+``--dump`` writes the ``repr`` of every observation dict and engine command, and the digests of every
 trace and CSV log, and ``--compare`` checks a later build against such a dump (``repr`` round-trips
-floats exactly, so equal text means equal bits).
+floats exactly, so equal text means equal bits).  ``--declare`` runs as if the reference stack
+declared ``subscribed_topics`` (what it reads); its observations then differ by design, so it
+implies ``--outputs-only`` (controls, logs, trace, metric values), to compare with a dump made so.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ from simplatform.runner.task import execute_task  # noqa: E402
 TABLE_COLUMNS = ("x", "y", "z", "heading", "pitch", "roll", "lane_offset", "road_t", "lane_s", "speed",
                  "wheel_angle", "wheel_rot", "vx", "vy", "ax", "ay", "yaw_rate", "length", "width", "height",
                  "lane_id", "visible", "active")
+
+
+REFERENCE_TOPICS = frozenset({"/ego/odometry", "/traffic_lights", "/route", "/route/info", "/sensors/mounts"})
+"""What the reference stack reads besides /clock and its object lists (``--declare``)."""
 
 
 class Recording:
@@ -227,7 +233,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--dump", help="write the digest text of every output here")
     ap.add_argument("--compare", help="check every output against this dump")
+    ap.add_argument("--declare", action="store_true",
+                    help="run as if the reference stack declared subscribed_topics (the topics it reads)")
+    ap.add_argument("--outputs-only", action="store_true",
+                    help="dump/compare what leaves the run (controls, CSV, trace, metrics), not the observations")
     args = ap.parse_args(argv)
+    if args.declare:
+        from simplatform.stacks import ReferenceStack
+
+        ReferenceStack.subscribed_topics = REFERENCE_TOPICS
+        args.outputs_only = True
     lib = [e for e in load_index(default_library_index()).entries if e.family == args.family]
     entries = lib[::args.every][:args.count]
     settings = RunSettings(dt=0.05, stack="reference", trace_hz=10)
@@ -244,8 +259,8 @@ def main(argv: list[str] | None = None) -> int:
                 text.append(f"{task.entry.scenario_id} {key} "
                             f"{hashlib.sha256(Path(artifacts[key]).read_bytes()).hexdigest()}")
         text.append(f"{task.entry.scenario_id} verdict {result.get('verdict')} metrics {result.get('metrics')!r}")
-        for o in rec.obs:
-            text.append(repr(o))
+        if not args.outputs_only:
+            text += [repr(o) for o in rec.obs]
         text += [repr(c) for c in rec.commands]
         print(f"{task.entry.scenario_id}: {len(rec.snaps)} steps")
         for name, (fn, n) in parts(rec).items():
@@ -254,8 +269,9 @@ def main(argv: list[str] | None = None) -> int:
             totals[name][0] += cpu
             totals[name][1] += n
             print(f"  {name:12s} {1e6 * cpu / max(n, 1):8.2f} us/step")
-            text.append(f"{name} " + hashlib.sha256(repr(out).encode() if not isinstance(out, bytes)
-                                                    else out).hexdigest())
+            if not (args.outputs_only and name == "observe"):
+                text.append(f"{name} " + hashlib.sha256(repr(out).encode() if not isinstance(out, bytes)
+                                                        else out).hexdigest())
         del rec
         gc.unfreeze()
     print(f"all: CPU time, best of {args.repeats}")

@@ -78,16 +78,18 @@ class Observer:
 
     def __init__(self, rig: Any, registry: TopicRegistry, dt: float, *, static_world: Any = None,
                  geo_reference: Any = None, latched: Mapping[str, Any] | None = None,
-                 sensor_types: Collection[str] | None = None, topics: Collection[str] | None = None) -> None:
+                 sensor_types: Collection[str] | None = None,
+                 subscribed_topics: Collection[str] | None = None) -> None:
         self.rig = rig
         self.sensors = build_rig(rig, geo_reference)
         self.registry = registry
         self.dt = dt
         self.static_world = static_world
-        self.unread = frozenset() if topics is None else frozenset(
+        read = subscribed_topics
+        self.unread = frozenset() if read is None else frozenset(
             spec.name for spec in registry.to_stack() if not spec.sensor and spec.name != CLOCK
-            and spec.name not in topics) | frozenset(name for name in latched or {} if name not in topics)
-        """Platform (non-sensor) topics no subscriber reads: never built (``topics``: the declaration)."""
+            and spec.name not in read) | frozenset(name for name in latched or {} if name not in read)
+        """Platform (non-sensor) topics the stack does not read (``subscribed_topics``): never built."""
         self.latched = {name: msg for name, msg in (latched or {}).items() if name not in self.unread}
         self._lights: tuple[Any, Any] | None = None  # (signal states, their message): most steps change none
         self.topics = {spec.sensor: [] for spec in registry if spec.sensor}

@@ -201,7 +201,7 @@ class _TestRun:
         self.observer = Observer(self.v2x.other_sensors(rig), registry, config.dt, static_world=static,
                                  geo_reference=geo, latched=latched,
                                  sensor_types=declared_names(stack_object, "subscribed_sensor_types"),
-                                 topics=declared_names(stack_object, "subscribed_topics"))
+                                 subscribed_topics=declared_names(stack_object, "subscribed_topics"))
         self.setup_message = StackSetup(topics=registry, dt=config.dt, route=route_msg,
                                         parameters={**vehicle, **dict(config.stack_parameters)}, seed=config.seed)
 

@@ -38,7 +38,8 @@ def test_unsubscribed_platform_topics_are_not_built_and_the_rest_is_unchanged():
     rig = default_rig(gnss=False).with_seed(3, "topics")
     registry = registry_for(rig, ground_truth_objects=True)
     full = _run(Observer(rig, registry, DT, latched=LATCHED), 4)
-    narrow_observer = Observer(rig, registry, DT, latched=LATCHED, topics={"/ego/odometry", "/sensors/mounts"})
+    narrow_observer = Observer(rig, registry, DT, latched=LATCHED,
+                               subscribed_topics={"/ego/odometry", "/sensors/mounts"})
     assert narrow_observer.unread == {"/ego/vehicle_status", "/traffic_lights", "/ground_truth/objects", "/route",
                                       "/goal", "/route/info"}
     narrow = _run(narrow_observer, 4)
@@ -54,7 +55,7 @@ def test_unsubscribed_platform_topics_are_not_built_and_the_rest_is_unchanged():
 
 def test_an_empty_declaration_leaves_the_clock_and_the_sensors():
     rig = default_rig(gnss=False).with_seed(3, "topics")
-    steps = _run(Observer(rig, registry_for(rig), DT, latched=LATCHED, topics=frozenset()), 3)
+    steps = _run(Observer(rig, registry_for(rig), DT, latched=LATCHED, subscribed_topics=frozenset()), 3)
     assert set(steps[0]) == {"/clock", "/sensors/objects/objects", "/imu"}
     assert set(steps[1]) == {"/clock", "/imu"}
 
