@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import compress
 
 import numpy as np
 
@@ -74,6 +75,11 @@ class _BlockContacts:
         """The pairs in contact at step k."""
         return frozenset(self.pairs[c] for c in np.flatnonzero(self.matrix[k]).tolist())
 
+    def sets_at(self, steps: list[int]) -> list[frozenset[tuple[str, str]]]:
+        """``at`` of several steps, from one read of their rows (a run in contact passes here each step)."""
+        pairs = self.pairs
+        return [frozenset(compress(pairs, row)) for row in self.matrix[steps].tolist()]
+
 
 @register_metric
 class CollisionMetric(BlockMetric):
@@ -122,9 +128,16 @@ class CollisionMetric(BlockMetric):
         if contacts is None:
             contacts = _BlockContacts([], np.zeros((block.size, 0), dtype=bool), np.zeros(0, dtype=bool))
         start = 0
-        for k in self._changes(block, contacts):
+        changes = self._changes(block, contacts)
+        if not changes:
+            self._quiet(block, start, block.size)
+            return
+        # the ego's position and speed at those steps as floats, read once (not per step from the snapshot)
+        ego = (None if block.ego_index is None else
+               (block.ego_col("x").tolist(), block.ego_col("y").tolist(), block.ego_col("speed").tolist()))
+        for k, contact in zip(changes, contacts.sets_at(changes)):
             self._quiet(block, start, k)
-            self._step(block, block.snapshots[k], contacts.at(k))
+            self._step(block, block.snapshots[k], contact, ego and (ego[0][k], ego[1][k], ego[2][k]))
             start = k + 1
         self._quiet(block, start, block.size)
 
@@ -154,7 +167,8 @@ class CollisionMetric(BlockMetric):
         if self._last_id is not None and bool(np.any(block.times[a:b] - self._last_time > self.MAX_ID_TIME)):
             self._last_id = None
 
-    def _step(self, block: StepBlock, snap: WorldSnapshot, contact: set[tuple[str, str]]) -> None:
+    def _step(self, block: StepBlock, snap: WorldSnapshot, contact: set[tuple[str, str]],
+              ego_state: tuple[float, float, float] | None = None) -> None:
         for pair in sorted(contact - self._in_contact):
             last = self._last_onset.get(pair)
             self._last_onset[pair] = snap.time
@@ -165,17 +179,20 @@ class CollisionMetric(BlockMetric):
         self._in_contact = contact
         if block.ego_index is not None:
             ego = block.ego
-            self._ego_collisions(snap, block.ego_index, sorted(p[1] if p[0] == ego else p[0] for p in contact if ego in p))
+            self._ego_collisions(snap, block.ego_index, sorted(p[1] if p[0] == ego else p[0] for p in contact if ego in p),
+                                 ego_state)
 
-    def _ego_collisions(self, snap: WorldSnapshot, e: int, others: list[str]) -> None:
+    def _ego_collisions(self, snap: WorldSnapshot, e: int, others: list[str],
+                        ego_state: tuple[float, float, float] | None = None) -> None:
+        """``ego_state``: the ego's x, y and speed in ``snap`` when the caller has them as floats."""
         time = snap.time
-        x, y = float(snap.x[e]), float(snap.y[e])
+        x, y, speed = ego_state if ego_state is not None else (float(snap.x[e]), float(snap.y[e]), float(snap.speed[e]))
         if self._last_xy is not None and math.hypot(x - self._last_xy[0], y - self._last_xy[1]) > self.COLLISION_RADIUS:
             self._last_xy = None
         if self._last_id is not None and time - self._last_time > self.MAX_ID_TIME:
             self._last_id = None
         for other in others:
-            if other == self._last_id or self._last_xy is not None or abs(float(snap.speed[e])) < self.EPSILON:
+            if other == self._last_id or self._last_xy is not None or abs(speed) < self.EPSILON:
                 continue
             k = snap.index(other)
             kind = kind_of(snap.kinds[k])

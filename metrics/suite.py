@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 from metrics.base import Metric, metric_classes, scalar_spec
-from metrics.block import StepBlock
+from metrics.block import BlockBuffer, StepBlock
 from metrics.context import ScenarioContext
 from metrics.context import V2XWarning
 from metrics.coverage import CoverageObserver
@@ -126,7 +126,7 @@ class MetricSuite:
             self.metrics.append(cls(context))
         self.coverage = CoverageObserver(road=context.road)
         self.v2x_warnings: list[V2XWarning] = list(context.v2x_warnings)
-        self._buffer: list[WorldSnapshot] = []
+        self._buffer = BlockBuffer()
         self._block_steps = BLOCK_STEPS
         self._last_time: float | None = None
         self._last_snapshot: WorldSnapshot | None = None
@@ -155,24 +155,26 @@ class MetricSuite:
 
     def observe(self, snapshot: WorldSnapshot) -> None:
         buffer = self._buffer
-        if buffer:
-            names = buffer[0].names
-            if (snapshot.names is not names and snapshot.names != names) or snapshot.ego != buffer[0].ego:
+        if buffer.snapshots:
+            first = buffer.snapshots[0]
+            names = first.names
+            if (snapshot.names is not names and snapshot.names != names) or snapshot.ego != first.ego:
                 self.flush()
                 buffer = self._buffer
-        if not buffer:
+        if not buffer.snapshots:
             self._block_steps = max(1, min(BLOCK_STEPS, BLOCK_ENTITY_STEPS // max(1, len(snapshot.names))))
         buffer.append(snapshot)
         self.steps += 1
-        if len(buffer) >= self._block_steps:
+        if len(buffer.snapshots) >= self._block_steps:
             self.flush()
 
     def flush(self) -> None:
         """Evaluate the buffered steps now (``finish`` does; callers reading metrics mid-run may)."""
-        if not self._buffer:
+        buffer = self._buffer
+        if not buffer.snapshots:
             return
-        block = StepBlock(self._buffer, self.context, self._last_time)
-        self._buffer = []
+        block = StepBlock(buffer.snapshots, self.context, self._last_time, gathered=buffer)
+        self._buffer = BlockBuffer()
         for metric in self.metrics:
             metric.observe_block(block)
         self.coverage.observe_block(block)

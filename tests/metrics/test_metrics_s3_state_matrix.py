@@ -183,3 +183,30 @@ def test_a_lanes_tuple_shorter_than_the_entities_leaves_the_rest_off_road():
     m = short.state_matrix()
     assert m[12:, 0].tolist() == [33.25, 0.4, -1.0] and np.isnan(m[12:, 1:]).all()
     assert short.lane_road_ids() == ("12", None, None, None)
+
+
+def test_from_state_matrix_sets_the_fields_as_the_dataclass_constructor_does():
+    from dataclasses import fields
+    snap = _table().snapshot(2.0, 40, signals={"S": "red"}, collisions=(("ego", "a"),), environment={"k": 1.0})
+    built = WorldSnapshot(**{f.name: getattr(snap, f.name) for f in fields(WorldSnapshot) if f.init})
+    # the same fields in the same order (pickles alike); the matrix and road ids after them, as
+    # state_matrix() adds them to a snapshot built by the constructor
+    assert list(vars(snap)) == list(vars(built)) + ["state", "lane_roads"]
+    for name, value in vars(built).items():
+        assert getattr(snap, name) is value, name
+    assert pickle.loads(pickle.dumps(snap)).lanes == snap.lanes
+    box = {name: getattr(snap, name) for name in FLOAT_COLUMNS[12:]}
+    bare = WorldSnapshot.from_state_matrix(0.0, 0, snap.names, snap.kinds, snap.categories, snap.state, box,
+                                           snap.lanes, snap.lane_road_ids(), snap.visible)
+    assert (bare.ego, bare.signals, bare.collisions, bare.environment) == (None, {}, (), {})
+    with pytest.raises(TypeError, match="unexpected"):
+        WorldSnapshot.from_state_matrix(0.0, 0, snap.names, snap.kinds, snap.categories, snap.state, box,
+                                        snap.lanes, snap.lane_road_ids(), snap.visible, egg="ego")
+
+
+def test_the_engine_lane_locations_are_ordinary_lane_locations():
+    loc = _table().snapshot(0.0, 0).lanes[0]
+    made = LaneLocation("12", -1, 33.25, 0.4)
+    assert loc == made and hash(loc) == hash(made) and repr(loc) == repr(made)
+    assert list(vars(loc).items()) == list(vars(made).items())
+    assert pickle.dumps(loc) == pickle.dumps(made)
