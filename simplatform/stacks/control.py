@@ -52,8 +52,8 @@ class PurePursuit:
         x, y, speed = ego.x, ego.y, ego.speed
         self._s, _, _ = route.project_point(x, y, s_hint=self._s, window=10.0 + 2.0 * abs(speed) * dt)
         lookahead = min(max(p.lookahead_min + p.lookahead_gain * max(speed, 0.0), p.lookahead_min), p.lookahead_max)
-        gx, gy, _ = route.pose_at(self._s + lookahead, self.offset)
-        dx, dy = float(gx) - x, float(gy) - y
+        gx, gy, _ = route._pose_at_scalar(self._s + lookahead, self.offset)   # pose_at for floats
+        dx, dy = gx - x, gy - y
         alpha = math.atan2(dy, dx) - ego.heading
         dist = max(math.hypot(dx, dy), 1e-3)
         delta = math.atan2(2.0 * p.wheelbase * math.sin(alpha), dist)

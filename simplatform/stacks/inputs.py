@@ -193,14 +193,17 @@ def detections(msg: Detection3DArray, ego: EgoState, mounts: Mapping[str, np.nda
         return None
     if not msg.detections:
         return Detections.empty(stamp)
-    local = np.array([[d.bbox.center.position.x, d.bbox.center.position.y, d.bbox.center.position.z, 1.0]
-                      for d in msg.detections])
-    world = local @ to_map.T
-    rel_yaw = np.array([d.bbox.center.orientation.yaw() for d in msg.detections])
+    local, rel_yaw, size = [], [], []
+    for d in msg.detections:          # one pass over the boxes
+        centre, extent = d.bbox.center, d.bbox.size
+        local.append([centre.position.x, centre.position.y, centre.position.z, 1.0])
+        rel_yaw.append(centre.orientation.yaw())
+        size.append([extent.x, extent.y, extent.z])
+    world = np.array(local) @ to_map.T
     frame_yaw = math.atan2(to_map[1, 0], to_map[0, 0])
-    size = np.array([[d.bbox.size.x, d.bbox.size.y, d.bbox.size.z] for d in msg.detections])
     cats = tuple((d.results[0].hypothesis.class_id if d.results else "") for d in msg.detections)
-    return Detections(stamp, tuple(d.id for d in msg.detections), cats, world[:, :2], rel_yaw + frame_yaw, size)
+    return Detections(stamp, tuple(d.id for d in msg.detections), cats, world[:, :2], np.array(rel_yaw) + frame_yaw,
+                      np.array(size))
 
 
 def traffic_lights(msg: Any) -> dict[int, int]:

@@ -32,7 +32,7 @@ _EYE4 = np.eye(4)
 def _inv2(s: np.ndarray) -> np.ndarray:
     """Inverse of a 2×2 innovation covariance by the adjugate: LAPACK's ``inv`` costs ~1 ms a call when
     OpenBLAS threads contend with the ray caster's, and S is symmetric positive definite (det > 0)."""
-    a, b, c, d = float(s[0, 0]), float(s[0, 1]), float(s[1, 0]), float(s[1, 1])
+    (a, b), (c, d) = s.tolist()
     det = a * d - b * c
     return np.array([[d, -b], [-c, a]]) / det
 
