@@ -59,6 +59,25 @@ def generated_index(n: int, directory: Path) -> Path:
     return files.make_suite(directory, n_brake=n // 2, n_cruise=n - n // 2, duration=8.0)
 
 
+def random_sample(entries: Sequence[Any], k: int, seed: int) -> list[Any]:
+    """round(n/K) entries of each family drawn without replacement (at least one), in suite order.
+
+    Why not every K-th: the library's concrete scenarios enumerate parameter grids whose inner
+    dimensions (density × curvature × weather, …) repeat every 8 or 16 entries, so a stride of 16
+    always lands on the same corner of each grid and the estimate inherits its bias."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    by_family: dict[str, list[int]] = collections.defaultdict(list)
+    for i, e in enumerate(entries):
+        by_family[e.family].append(i)
+    chosen: list[int] = []
+    for family in sorted(by_family):
+        idx = by_family[family]
+        chosen += rng.choice(idx, size=max(1, round(len(idx) / k)), replace=False).tolist()
+    return [entries[i] for i in sorted(chosen)]
+
+
 def cpu_by_family(entries: Sequence[Any], library: Sequence[Any], settings: RunSettings, run_dir: Path,
                   cores: int) -> dict[str, dict[str, Any]]:
     """Each scenario in this process (``execute_task``), its CPU time; per family figures and the estimate."""
@@ -138,6 +157,10 @@ def main() -> None:
     ap.add_argument("--family", action="append", default=[])
     ap.add_argument("--per-logical", type=int, default=0, help="at most N scenarios per logical scenario")
     ap.add_argument("--stride", type=int, default=1, help="every K-th scenario (after the filters)")
+    ap.add_argument("--random", type=int, default=0, metavar="K",
+                    help="a random 1/K of each family instead of --stride (seeded by --seed); the library's "
+                         "parameter grids repeat with periods dividing 16, so --stride 16 sees one corner of them")
+    ap.add_argument("--seed", type=int, default=0, help="seed of --random (default 0)")
     ap.add_argument("--limit", type=int, default=0, help="only the first N scenarios (after the filters)")
     ap.add_argument("--trace-hz", type=float, default=10.0)
     ap.add_argument("--dt", type=float, default=0.05, help="fixed step (default 0.05 s, as launch/library.yaml)")
@@ -150,7 +173,8 @@ def main() -> None:
         tmp = Path(tmp)
         index = generated_index(args.generate, tmp / "suite") if args.generate else (args.index or default_library_index())
         library = list(load_index(index).entries)
-        entries = select(library, families=args.family, per_logical=args.per_logical)[:: max(1, args.stride)]
+        entries = select(library, families=args.family, per_logical=args.per_logical)
+        entries = random_sample(entries, args.random, args.seed) if args.random else entries[:: max(1, args.stride)]
         if args.limit:
             entries = entries[: args.limit]
         library_sim = sum(e.expected_duration or 0.0 for e in library)
@@ -176,6 +200,11 @@ def main() -> None:
             print(f"--jobs {jobs}  wall {wall:8.1f} s  {60 * len(entries) / wall:7.1f} scenarios/min  "
                   f"aggregate RTF {rtf:6.1f}x  ({out.counts['pass']} pass, {out.counts['fail']} fail, "
                   f"{out.counts['error']} error; reports included)")
+            print("\n".join(out.timings.lines()))
+            if out.timings.scenario_cpu is not None:
+                print(f"           scenarios' CPU / {jobs} + the rest of the run's wall: "
+                      f"{out.timings.scenario_cpu / jobs + wall - out.timings.wall('scenarios'):.1f} s "
+                      f"(the wall an idle machine with perfect packing would take)")
             if len(entries) < len(library):
                 print(f"           whole library ({len(library)} scenarios, {library_sim:.0f} s simulated) at this "
                       f"RTF: {library_sim / rtf / 60:.0f} min (target ≤ 10 min on 2 cores)")

@@ -63,10 +63,12 @@ def _worker_main(conn: Connection, memory_limit_mb: int | None) -> None:
             return  # the parent is gone
         if task is None:
             return
+        cpu = time.process_time()
         result = execute_task(task)
+        cpu = time.process_time() - cpu  # the scenario's CPU in this worker (all its threads), for RunTimings
         recycle = result.get("error", "").startswith("out of memory")
         try:
-            conn.send(("recycle" if recycle else "ok", result))
+            conn.send(("recycle" if recycle else "ok", result, cpu))
         except (BrokenPipeError, OSError):
             return
         if recycle:
@@ -105,6 +107,8 @@ class LocalPool:
         if start_method == "forkserver":
             self.ctx.set_forkserver_preload(PRELOAD)
         self.workers: list[_Worker] = []
+        self.task_cpu = 0.0
+        """CPU seconds the workers spent in the scenarios they reported (``time.process_time`` there)."""
 
     def _spawn(self) -> _Worker:
         parent, child = self.ctx.Pipe(duplex=True)
@@ -170,7 +174,8 @@ class LocalPool:
             self._replace(w)
             on_result(error_result(task, cause, elapsed))
             return
-        kind, result = message
+        kind, result, cpu = message
+        self.task_cpu += cpu
         if kind == "recycle":
             self._replace(w)
         on_result(result)

@@ -16,8 +16,9 @@ config hash and skips those stored under the same one.
 from __future__ import annotations
 
 import platform
+import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -30,6 +31,7 @@ from simplatform.runner.settings import RunSettings, scenario_key, settings_dige
 from simplatform.runner.store import ResultsStore
 from simplatform.runner.suite import SuiteEntry
 from simplatform.runner.task import ScenarioTask, derive_seed
+from simplatform.runner.timings import RunTimings
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class RunOutcome:
     ran: int
     skipped: int
     reports: dict[str, Path]
+    timings: RunTimings = field(default_factory=RunTimings)
 
     @property
     def exit_code(self) -> int:
@@ -107,42 +110,52 @@ def resume_run(run_dir: str | Path, *, quiet: bool = False, **execution: Any) ->
     from simplatform.runner.reports import write_reports
 
     run_dir = Path(run_dir)
+    timings = RunTimings()
     store = ResultsStore(run_dir)
     try:
-        meta = store.meta()
-        if meta is None:
-            raise ConfigError("the run directory's store holds no run", file=run_dir)
-        settings = RunSettings.from_dict(meta["settings"]).with_execution(**execution)
-        entries = [SuiteEntry.from_dict(d) for d in meta["suite"]]
-        digest = settings_digest(settings)
-        keys = {e.scenario_id: scenario_key(digest, e.to_dict()) for e in entries}
-        done = store.done_hashes()
-        todo = [e for e in entries if done.get(e.scenario_id) != keys[e.scenario_id]]
-        family = {e.scenario_id: e.family for e in entries}
-        store.mark_resumed()
-        finished = Counter(r.verdict.value for r in store.results() if done.get(r.scenario_id) == keys.get(r.scenario_id))
-        progress = Progress(len(entries), done=finished, quiet=quiet)
+        with timings.phase("prepare"):
+            meta = store.meta()
+            if meta is None:
+                raise ConfigError("the run directory's store holds no run", file=run_dir)
+            settings = RunSettings.from_dict(meta["settings"]).with_execution(**execution)
+            entries = [SuiteEntry.from_dict(d) for d in meta["suite"]]
+            digest = settings_digest(settings)
+            keys = {e.scenario_id: scenario_key(digest, e.to_dict()) for e in entries}
+            done = store.done_hashes()
+            todo = [e for e in entries if done.get(e.scenario_id) != keys[e.scenario_id]]
+            family = {e.scenario_id: e.family for e in entries}
+            store.mark_resumed()
+            finished = Counter(r.verdict.value for r in store.results()
+                               if done.get(r.scenario_id) == keys.get(r.scenario_id))
+            progress = Progress(len(entries), done=finished, quiet=quiet)
 
         def on_result(result: dict[str, Any]) -> None:
             sid = result["scenario_id"]
             store.put(result, keys[sid], family[sid])
             progress.update(result["verdict"])
 
-        if todo:
-            executor = make_executor(settings)
-            try:
-                executor.run(_tasks(todo, settings, run_dir), on_result)
-            finally:
-                executor.close()
+        with timings.phase("scenarios"):
+            if todo:
+                cpu = time.process_time()
+                executor = make_executor(settings)
+                try:
+                    executor.run(_tasks(todo, settings, run_dir), on_result)
+                finally:
+                    executor.close()
+                    progress.close()
+                timings.jobs = getattr(executor, "jobs", 1)
+                timings.scenario_cpu = getattr(executor, "task_cpu", None)
+                if settings.executor == "sequential":
+                    timings.scenario_cpu = time.process_time() - cpu
+            else:
                 progress.close()
-        else:
-            progress.close()
-        store.finish()
-        results = tuple(r for r in store.results() if r.scenario_id in keys)
-        meta = store.meta()
+        with timings.phase("results"):
+            store.finish()
+            results = tuple(r for r in store.results() if r.scenario_id in keys)
+            meta = store.meta()
     finally:
         store.close()
-    reports = write_reports(run_dir, results, meta, entries, settings.reports)
+    reports = write_reports(run_dir, results, meta, entries, settings.reports, timings=timings)
     counts = Counter(r.verdict.value for r in results)
     return RunOutcome(run_dir, results, {k: counts.get(k, 0) for k in ("pass", "fail", "error")},
-                      len(todo), len(entries) - len(todo), reports)
+                      len(todo), len(entries) - len(todo), reports, timings)

@@ -56,18 +56,51 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def _traces(results: Sequence[ScenarioResult], max_traces: int) -> dict[str, Any]:
+def _chosen(results: Sequence[ScenarioResult], max_traces: int) -> list[ScenarioResult]:
+    """Every failed or errored scenario, then passing ones up to ``max_traces`` in all."""
     chosen = [r for r in results if r.verdict.value != "pass"]
-    chosen += [r for r in results if r.verdict.value == "pass"][: max(0, max_traces - len(chosen))]
+    return chosen + [r for r in results if r.verdict.value == "pass"][: max(0, max_traces - len(chosen))]
+
+
+def _trace_json(path: str) -> str | None:
+    """One ``trace.json`` as ``_script_json`` prints it; None when unreadable or not JSON.
+
+    Why not ``_script_json(json.loads(text))`` as such: a library run embeds ~200 traces (~1.5 MB
+    each for the long continuous routes), and walking them value by value for non-finite floats
+    (``finite``), then printing every float again, cost ~9 s of the report's ~10 s.
+    ``TraceRecorder`` writes them with ``json.dumps(..., separators=(",", ":"))``: compact ASCII,
+    each float printed by ``repr``, which parses back to the same float and prints the same
+    again (Python's shortest round-trip repr) — so a text with no whitespace, no escape and no
+    ``NaN``/``Infinity`` token is already what ``_script_json`` prints for its value, and goes in
+    as it is (a compact file from another writer too: the same value for the page's
+    ``JSON.parse``, if not always the same bytes).  A non-finite value or any whitespace or escape
+    takes the general path.  The text is still parsed, so a damaged file is left out as before."""
+    constants: list[str] = []
+
+    def constant(name: str) -> float:
+        constants.append(name)
+        return float(name.replace("Infinity", "inf"))
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        value = json.loads(text, parse_constant=constant)
+    except (OSError, ValueError):
+        return None
+    if constants:
+        return _script_json(value)
+    if text.isascii() and not any(c in text for c in ' \n\r\t\\'):
+        return text.replace("</", "<\\/")
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+
+
+def _traces(results: Sequence[ScenarioResult], max_traces: int) -> dict[str, str]:
+    """Scenario id -> its trace as JSON text (see ``_trace_json``), for the scenarios ``_chosen`` picks."""
     out = {}
-    for r in chosen:
+    for r in _chosen(results, max_traces):
         path = r.artifacts.get("trace")
-        if not path:
-            continue
-        try:
-            out[r.scenario_id] = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+        text = _trace_json(path) if path else None
+        if text is not None:
+            out[r.scenario_id] = text
     return out
 
 
@@ -76,10 +109,18 @@ def _script_json(value: Any) -> str:
     return json.dumps(finite(value), separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
 
 
+def _page_json(data: dict[str, Any], traces: dict[str, str]) -> str:
+    """``_script_json({**data, "traces": {id: trace}})``, with each trace's JSON text spliced in as is."""
+    head = _script_json(data)
+    body = ",".join(f"{_script_json(sid)}:{text}" for sid, text in traces.items())
+    return f"{head[:-1]}{',' if data else ''}\"traces\":{{{body}}}}}"
+
+
 def write_html(path: Path, results: Sequence[ScenarioResult], meta: dict[str, Any], entries: Sequence[SuiteEntry],
-               *, max_traces: int = MAX_TRACES) -> None:
-    data = report_dict(results, meta, entries)
-    data["traces"] = _traces(results, max_traces)
+               *, max_traces: int = MAX_TRACES, data: dict[str, Any] | None = None) -> None:
+    """``data``: this run's ``report_dict`` when the caller has it already (it is not modified)."""
+    data = report_dict(results, meta, entries) if data is None else data
+    traces = _traces(results, max_traces)
     settings = meta["settings"]
     title = f"simplatform run — {settings.get('name') or Path(path).parent.name}"
     info = (f"started {meta.get('started')} · finished {meta.get('finished')} · seed {settings.get('seed')} · "
@@ -87,7 +128,7 @@ def write_html(path: Path, results: Sequence[ScenarioResult], meta: dict[str, An
             f"simplatform {meta['versions'].get('simplatform')}")
     page = PAGE.format(title=html.escape(title), meta=html.escape(info),
                        css=(ASSETS / "report.css").read_text(encoding="utf-8"),
-                       js=(ASSETS / "report.js").read_text(encoding="utf-8"), data=_script_json(data))
+                       js=(ASSETS / "report.js").read_text(encoding="utf-8"), data=_page_json(data, traces))
     path.write_text(page, encoding="utf-8")
 
 

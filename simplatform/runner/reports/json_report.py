@@ -22,5 +22,8 @@ def report_dict(results: Sequence[ScenarioResult], meta: dict[str, Any], entries
                    "summary": summary(results, entries), "results": rows})
 
 
-def write_json(path: Path, results: Sequence[ScenarioResult], meta: dict[str, Any], entries: Sequence[SuiteEntry]) -> None:
-    path.write_text(json.dumps(report_dict(results, meta, entries), indent=1, allow_nan=False), encoding="utf-8")
+def write_json(path: Path, results: Sequence[ScenarioResult], meta: dict[str, Any], entries: Sequence[SuiteEntry],
+               *, data: dict[str, Any] | None = None) -> None:
+    """``data``: this run's ``report_dict`` when the caller has it already (it is not modified)."""
+    data = report_dict(results, meta, entries) if data is None else data
+    path.write_text(json.dumps(data, indent=1, allow_nan=False), encoding="utf-8")
