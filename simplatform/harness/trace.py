@@ -64,9 +64,9 @@ class TraceRecorder:
             if ego_at >= 0:
                 self._speed.append(values[3 * n])
             return
-        xs.append([round(v, 3) for v in s.x.tolist()])  # ``tolist``: the floats ``float(s.x[i])`` gives
-        ys.append([round(v, 3) for v in s.y.tolist()])
-        hs.append([round(v, 4) for v in s.heading.tolist()])
+        xs.append([round(float(v), 3) for v in s.x])
+        ys.append([round(float(v), 3) for v in s.y])
+        hs.append([round(float(v), 4) for v in s.heading])
         if ego_at >= 0:
             self._speed.append(round(float(s.speed[ego_at]), 3))
 
