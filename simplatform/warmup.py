@@ -91,6 +91,8 @@ def main() -> None:
     steps = [("vehicle models, traffic, ego tracking", warm_vehicle_models),
              ("engine batch, trajectory log", warm_engine_and_recording),
              ("metrics", warm_metrics), ("harness trace", warm_harness)]
+    from simplatform.stacks.route_kernels import warm_up as warm_stack
+    steps.append(("reference stack route projection", warm_stack))
     try:
         from sensors.warmup import warm_up as warm_sensors
     except ImportError:  # open3d is the optional `sensors` extra
