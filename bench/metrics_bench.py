@@ -16,6 +16,11 @@ the road-model metrics are left out and only the always-on and route/signal
 metrics run.  The road rows run once with the ``LaneLocation``s the native
 engine puts in every snapshot and once without them (a backend that does not
 fill them), where the metrics locate the ego themselves, once per block.
+Snapshots are built as the native engine builds them (``from_state_matrix``:
+the per-step columns are rows of one state matrix) except in the row "same,
+snapshots without a state matrix" and the no-lanes row, built column by column
+as another backend would.  The snapshots are made before the timing, so they
+are as far out of the cache as in a run; the in-situ row is the real thing.
 """
 
 from __future__ import annotations

@@ -214,6 +214,7 @@ class WorldSnapshot:
             matrix = np.concatenate([np.asarray(c, dtype=float) for c in _KINEMATIC_COLUMNS(self)]
                                     + [lane_rows.ravel()]).reshape(len(STATE_ROWS), n)
             object.__setattr__(self, "state", matrix)
+            self.lane_road_ids()   # a snapshot with a matrix has its road ids too
         return matrix
 
     def lane_road_ids(self) -> tuple[str | None, ...]:

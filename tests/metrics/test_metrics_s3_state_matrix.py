@@ -210,3 +210,16 @@ def test_the_engine_lane_locations_are_ordinary_lane_locations():
     assert loc == made and hash(loc) == hash(made) and repr(loc) == repr(made)
     assert list(vars(loc).items()) == list(vars(made).items())
     assert pickle.dumps(loc) == pickle.dumps(made)
+
+
+def test_a_block_of_snapshots_whose_matrix_was_built_lazily_reads_the_same():
+    plain = _weaving_run(120)
+    lazy = _weaving_run(120)
+    for snap in lazy:
+        snap.state_matrix()
+    assert all(s.lane_roads is not None for s in lazy)
+    a, b = StepBlock(plain, ScenarioContext(), None), StepBlock(lazy, ScenarioContext(), None)
+    assert a.state is None and b.state is not None
+    for x, y in zip(a.ego_lanes[2:], b.ego_lanes[2:]):
+        assert x.tobytes() == y.tobytes()
+    assert a.col("vx").tobytes() == b.col("vx").tobytes()
