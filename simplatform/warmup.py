@@ -43,16 +43,19 @@ _CUT_IN = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def warm_engine_step() -> None:
-    """The lone engine's per-step kernels: collisions on the table's columns, derived kinematics."""
+    """The lone engine's per-step kernels: collisions on the table's columns, derived kinematics, the
+    lane step."""
     import numpy as np
 
     from simplatform.engine.collision_kernels import table_pairs_kernel
     from simplatform.engine.derive_kernels import warm_up as warm_derive
+    from simplatform.engine.lane_kernels import warm_up as warm_lane
 
     z = np.zeros(2)
     table_pairs_kernel(z, z, z, z, z, np.full(2, 4.5), np.full(2, 1.8), np.ones(2, dtype=bool),
                        np.empty((1, 2), dtype=np.int64))
     warm_derive()
+    warm_lane()
 
 
 def warm_engine_and_recording() -> float:

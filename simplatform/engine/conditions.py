@@ -77,6 +77,17 @@ def compile_entity_condition(engine, by_entity):
     t = engine.table
     test = _entity_test(engine, kind, cond)
 
+    if len(idx) == 1 and kind == "TraveledDistanceCondition":
+        # the commonest condition of a long route, tested every step: the threshold is a constant of
+        # the (frozen) element, the odometer read as a Python float (the same comparison)
+        i0, hit, threshold = idx[0], names, cond.value - 1e-9
+
+        def check_distance(eng) -> tuple[bool, tuple[str, ...]]:
+            if t.active[i0] and t.odometer.item(i0) >= threshold:
+                return True, hit
+            return False, ()
+
+        return check_distance
     if len(idx) == 1:  # the usual case: entity_rule's answer for one entity, without the lists
         i0, hit = idx[0], names
 

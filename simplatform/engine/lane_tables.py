@@ -35,7 +35,7 @@ class LaneTable:
     """Sampled centre line of one lane of one road (s along the road reference line)."""
 
     __slots__ = ("road_id", "lane_id", "length", "n", "ds", "inv_ds", "x", "y", "dx", "dy", "z", "h",
-                 "p", "r", "ct", "hw", "valid", "arrays", "direction")
+                 "p", "r", "ct", "hw", "valid", "arrays", "direction", "_packed")
 
     def __init__(self, net, road_id: str, lane_id: int) -> None:
         length = float(net.roads[road_id].length)
@@ -57,12 +57,23 @@ class LaneTable:
         self.z, self.h, self.p, self.r = pose.z.tolist(), h.tolist(), pose.pitch.tolist(), pose.roll.tolist()
         self.ct = (0.5 * (inner + outer)).tolist()
         self.hw = (0.5 * np.abs(outer - inner)).tolist()
+        self._packed: np.ndarray | None = None
         # the lane's driving direction along s (+1/-1) as RoadAdaptor.direction answers it; 0 where
         # it has none (the centre lane): the callers then take RoadAdaptor's path, which says why
         try:
             self.direction = driving_direction(net, road_id, lane_id)
         except RoadNetworkError:
             self.direction = 0
+
+    def packed(self) -> np.ndarray:
+        """The samples ``pose`` reads, as one C-contiguous (``PACKED_ROWS`` × n) array for the compiled
+        lane step (:mod:`lane_kernels`): built from the same lists, so the same float64 values."""
+        got = self._packed
+        if got is None:
+            got = np.array([self.x, self.y, self.dx, self.dy, self.z, self.h, self.p, self.r, self.ct,
+                            [1.0 if v else 0.0 for v in self.valid]], dtype=float)
+            self._packed = got
+        return got
 
     def _cell(self, s: float) -> tuple[int, float] | None:
         u = s * self.inv_ds
@@ -174,6 +185,9 @@ def driving_direction(net, road_id: str, lane_id: int) -> int:
     except (AttributeError, NotImplementedError):
         return -1 if lane_id > 0 else 1
 
+
+PACKED_ROWS = ("x", "y", "dx", "dy", "z", "h", "p", "r", "ct", "valid")
+"""The rows of ``LaneTable.packed``: the pose samples, then 1.0 where a sample is valid."""
 
 SAMPLE_ROWS = ("x", "y", "dx", "dy", "z", "h", "p", "r", "ct")
 """The per-sample rows of ``LaneTable.arrays``, in the order the compiled kernels index them."""

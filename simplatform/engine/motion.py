@@ -23,6 +23,7 @@ import numpy as np
 
 from simplatform.engine.derive_kernels import derive_kinematics
 from simplatform.engine.entities import EntityTable
+from simplatform.engine.lane_kernels import lane_move
 from simplatform.engine.road import LaneCursor, RoadAdaptor, wrap_angle
 
 WHEEL_RADIUS = 0.35
@@ -187,6 +188,20 @@ class DefaultController:
         tab = c.table
         if tab is None or tab.lane_id != c.lane_id or tab.road_id != c.road_id:
             tab = road.table(c)
+        direction = tab.direction
+        if direction:  # the common case in one compiled call (lane_kernels: the same bits as below)
+            got = lane_move(tab.packed(), tab.n, tab.ds, tab.inv_ds, tab.length, float(direction), float(c.s),
+                            float(c.offset), ds, m.lateral_rate, v, WHEEL_RADIUS, i, t.x, t.y, t.z, t.heading,
+                            t.pitch, t.roll, t.lane_s, t.lane_offset, t.road_t, t.lane_id, c.lane_id, t.odometer,
+                            t.wheel_rot)
+            if got[0]:
+                if ds != 0.0:
+                    c.s = got[1]
+                    m.end_of_road = False
+                    m.end_of_road_since = -1.0
+                t.lane_road[i] = c.road_id
+                m.last_pose = ((c.road_id, c.lane_id, c.s, c.offset), got[2], got[3], got[4], got[5])
+                return
         if ds != 0.0:
             # RoadAdaptor.advance's first iteration, inlined: the cursor stays on its road
             s_new = c.s + tab.direction * ds

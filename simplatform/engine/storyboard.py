@@ -240,9 +240,10 @@ class Storyboard:
         while n < len(watch):
             key, what, parent, child = watch[n]
             if what == "event":
-                trig = child.start_trigger
-                if trig is None or trig.empty or trig.evaluate(engine, time):
+                if child.start_trigger.evaluate(engine, time):
                     self._fire_event(engine, parent, child)
+            elif what == "event_now":  # no trigger, or an empty one: starts when its maneuver runs
+                self._fire_event(engine, parent, child)
             elif what == "act_start":
                 if child.start_trigger.evaluate(engine, time):
                     self._start(engine, child, child.start_trigger.triggering)
@@ -278,7 +279,9 @@ class Storyboard:
                     if child.state is State.RUNNING:
                         walk(child)
                 elif kind == "Event" and child.state is State.STANDBY and el.state is State.RUNNING:
-                    watch.append(((child.order, 0), "event", el, child))
+                    trig = child.start_trigger  # (a trigger's groups do not change after it is built)
+                    now = trig is None or trig.empty
+                    watch.append(((child.order, 0), "event_now" if now else "event", el, child))
 
         for story in self.stories:
             if story.state is State.RUNNING:
