@@ -102,30 +102,23 @@ def vehicle_status(snapshot: WorldSnapshot, control: Control | None = None, *,
 
 
 def _odometry(ego: _EgoRow, stamp: Time, attitude: Quaternion) -> Odometry:
+    # positional arguments, in each type's field order (a keyword call costs ~0.25 µs more, ~16 a step)
     c, s = math.cos(ego.heading), math.sin(ego.heading)
     v_lat = -s * ego.vx + c * ego.vy  # world velocity rotated into the body frame
-    return Odometry(
-        header=Header(stamp=stamp, frame_id=MAP_FRAME),
-        child_frame_id=BASE_FRAME,
-        pose=PoseWithCovariance(pose=Pose(position=Point(ego.x, ego.y, ego.z), orientation=attitude)),
-        twist=TwistWithCovariance(twist=Twist(
-            linear=Vector3(ego.speed, v_lat, 0.0), angular=Vector3(0.0, 0.0, ego.yaw_rate))),
-    )
+    return Odometry(Header(stamp, MAP_FRAME), BASE_FRAME,  # header, child_frame_id, pose, twist
+                    PoseWithCovariance(Pose(Point(ego.x, ego.y, ego.z), attitude)),
+                    TwistWithCovariance(Twist(Vector3(ego.speed, v_lat, 0.0), Vector3(0.0, 0.0, ego.yaw_rate))))
 
 
 def _status(ego: _EgoRow, stamp: Time, attitude: Quaternion, control: Control | None) -> CarlaEgoVehicleStatus:
     c, s = math.cos(ego.heading), math.sin(ego.heading)
-    header = Header(stamp=stamp, frame_id=BASE_FRAME)
+    header = Header(stamp, BASE_FRAME)
     executed = (from_engine_command(control, stamp) if isinstance(control, Control)
-                else CarlaEgoVehicleControl(header=header))
-    return CarlaEgoVehicleStatus(
-        header=header,
-        velocity=ego.speed,
-        acceleration=Accel(linear=Vector3(c * ego.ax + s * ego.ay, -s * ego.ax + c * ego.ay, 0.0),
-                           angular=_ZERO_VECTOR),
-        orientation=attitude,
-        control=executed,
-    )
+                else CarlaEgoVehicleControl(header))
+    # header, velocity, acceleration (linear, angular), orientation, control
+    return CarlaEgoVehicleStatus(header, ego.speed,
+                                 Accel(Vector3(c * ego.ax + s * ego.ay, -s * ego.ax + c * ego.ay, 0.0), _ZERO_VECTOR),
+                                 attitude, executed)
 
 
 def ground_truth_objects(snapshot: WorldSnapshot, *, include_ego: bool = False) -> Detection3DArray:

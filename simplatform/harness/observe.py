@@ -141,7 +141,7 @@ class Observer:
                 scene = SensorScene(self.static_world, snapshot)
             output = self.sensors[cfg.name].sense(snapshot, scene if cfg.type in RAY_CASTING else None)
             self._add(cfg, output, out)
-        out[CLOCK] = Clock(clock=stamp)  # observations.clock(snapshot.time), the stamp built once
+        out[CLOCK] = Clock(stamp)  # observations.clock(snapshot.time), the stamp built once
         return out
 
     def _traffic_lights(self, signals: Mapping[str, str]) -> Any:

@@ -28,7 +28,7 @@ class Time:
     def from_seconds(cls, t: float) -> "Time":
         """Split a time in seconds the way rclpy's ``Time(seconds=...)`` does: floor, then nanoseconds."""
         total_ns = int(round(t * 1e9))
-        return cls(sec=total_ns // 1_000_000_000, nanosec=total_ns % 1_000_000_000)
+        return cls(total_ns // 1_000_000_000, total_ns % 1_000_000_000)  # (sec, nanosec), positional: per step
 
     def to_seconds(self) -> float:
         return self.sec + self.nanosec * 1e-9
@@ -95,11 +95,11 @@ class Quaternion:
         cr, sr = math.cos(roll / 2), math.sin(roll / 2)
         cp, sp = math.cos(pitch / 2), math.sin(pitch / 2)
         cy, sy = math.cos(yaw / 2), math.sin(yaw / 2)
-        return cls(
-            x=sr * cp * cy - cr * sp * sy,
-            y=cr * sp * cy + sr * cp * sy,
-            z=cr * cp * sy - sr * sp * cy,
-            w=cr * cp * cy + sr * sp * sy,
+        return cls(  # x, y, z, w (positional: built for every entity of every object list)
+            sr * cp * cy - cr * sp * sy,
+            cr * sp * cy + sr * cp * sy,
+            cr * cp * sy - sr * sp * cy,
+            cr * cp * cy + sr * sp * sy,
         )
 
     def yaw(self) -> float:
