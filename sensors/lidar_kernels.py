@@ -355,14 +355,16 @@ def box_windows(rotation, centre, half, world_to_sensor, origin, max_range, marg
 
 
 @njit(cache=True, nogil=True)
-def cast_tables(directions, time, order, position, cast_directions, homogeneous, cast_time, columns):
+def cast_tables(directions, time, order, position, cast_directions, homogeneous, cast_time, columns,
+                elevation, azimuth_order, azimuth_elevation, azimuth_position):
     """The copies ``lidar_patterns.pattern_tables`` makes of a pattern in cast order, in one pass.
 
     Why: a non-repetitive (Livox) frame is a new pattern every sweep; as numpy
-    these are six gathers and scatters over the frame.  ``order[p]`` is the
+    these are eight gathers and scatters over the frame.  ``order[p]`` is the
     pattern index of cast row p; fills ``position`` (its inverse), the
-    cast-order directions, ``[d, 1]`` rows and firing times, and the (3, N)
-    pattern-order direction columns.  Pure copies: the same values as numpy's.
+    cast-order directions, ``[d, 1]`` rows and firing times, the (3, N)
+    pattern-order direction columns, and the elevations and cast rows in
+    azimuth order.  Pure copies: the same values as numpy's.
     """
     one = np.float32(1.0)
     for p in range(len(order)):
@@ -375,3 +377,7 @@ def cast_tables(directions, time, order, position, cast_directions, homogeneous,
             columns[k, p] = directions[p, k]
         homogeneous[p, 3] = one
         cast_time[p] = time[i]
+    for q in range(len(azimuth_order)):
+        i = azimuth_order[q]
+        azimuth_elevation[q] = elevation[i]
+        azimuth_position[q] = position[i]

@@ -252,8 +252,11 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
     homogeneous = np.empty((n, 4), dtype=np.float32)
     cast_time = np.empty(n, dtype=np.float32)
     columns = np.empty((3, n), dtype=np.float32)
-    cast_tables(pattern.directions, pattern.time, order, position, directions, homogeneous, cast_time, columns)
     elevation = np.arcsin(np.clip(pattern.directions[:, 2].astype(np.float64), -1.0, 1.0))
+    azimuth_elevation = np.empty(n, dtype=np.float64)
+    azimuth_position = np.empty(n, dtype=np.intp)
+    cast_tables(pattern.directions, pattern.time, order, position, directions, homogeneous, cast_time, columns,
+                elevation, pattern.azimuth_order, azimuth_elevation, azimuth_position)
     tables = PatternTables(
         homogeneous=o3d.core.Tensor.from_numpy(homogeneous),
         columns=columns,
@@ -263,8 +266,8 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
         cast_order=order,
         cast_directions=directions,
         cast_time=cast_time,
-        azimuth_elevation=elevation[pattern.azimuth_order],
-        azimuth_position=position[pattern.azimuth_order],
+        azimuth_elevation=azimuth_elevation,
+        azimuth_position=azimuth_position,
     )
     _TABLES[id(pattern)] = (pattern, tables)
     return tables

@@ -196,3 +196,17 @@ def test_grid_pairs_runs_give_every_box_its_rings_times_its_columns():
         got = grid_pairs(r0, r1, first, last, columns, full, offsets)
         want, want_offsets = _grid_pairs_numpy(r0, r1, first, last, columns, full)
         assert np.array_equal(got, want) and np.array_equal(offsets, want_offsets)
+
+
+@pytest.mark.parametrize("frame", [0, 1, 17])
+def test_pattern_tables_hold_the_azimuth_ordered_copies(frame):
+    spec = PRESETS["Livox-Mid40"]
+    pattern = risley_pattern(spec, 10.0, frame)
+    tables = pattern_tables(pattern)
+    directions = pattern.directions
+    azimuth = np.arctan2(directions[:, 1], directions[:, 0]).astype(np.float64)
+    assert np.array_equal(pattern.azimuth_order, np.argsort(azimuth, kind="stable"))
+    assert np.array_equal(tables.cast_order, np.argsort(directions[:, 2], kind="stable"))
+    assert np.array_equal(tables.azimuth_elevation, tables.elevation[pattern.azimuth_order])
+    assert np.array_equal(tables.azimuth_position, tables.cast_position[pattern.azimuth_order])
+    assert np.array_equal(tables.cast_position[tables.cast_order], np.arange(pattern.size))
