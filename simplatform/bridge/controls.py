@@ -30,6 +30,11 @@ def stamp_of(msg: Any) -> Time | None:
 
 def to_engine_command(msg: Any, *, source: str = "the stack") -> EngineCommand:
     """Turn whatever a stack answered into an engine command, or raise :class:`StackError` saying why not."""
+    if type(msg) is AckermannDriveStamped and type(msg.drive) is AckermannDrive:  # the usual answer, directly
+        if not is_finite_message(msg):
+            raise StackError(f"{source} sent a control with a NaN or infinite value: {msg}")
+        d = msg.drive  # AckermannCommand's fields in order: speed, steering_angle, acceleration, jerk, rate
+        return AckermannCommand(d.speed, d.steering_angle, d.acceleration, d.jerk, d.steering_angle_velocity)
     if isinstance(msg, (Control, AckermannCommand)):
         values = [v for v in vars(msg).values() if isinstance(v, float)]
         if not all(math.isfinite(v) for v in values):
