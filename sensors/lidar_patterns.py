@@ -35,6 +35,7 @@ import numpy as np
 import open3d as o3d
 
 from sensors.lidar_kernels import cast_tables
+from sensors.lidar_rosette import rosette_deflections
 from sensors.lidar_sort import stable_argsort_f32
 
 
@@ -363,8 +364,9 @@ def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
     a1, b1 = np.cos(w1 * start), np.sin(w1 * start)
     a2, b2 = np.cos(w2 * start), np.sin(w2 * start)
     delta = np.deg2rad(spec.risley_fov_deg) / 4.0                 # two prisms, each δ: max 2δ = FoV/2
-    u = delta * ((a1 * c1 - b1 * s1) + (a2 * c2 - b2 * s2))       # azimuth-like deflection: δ·Re(…)
-    v = delta * ((b1 * c1 + a1 * s1) + (b2 * c2 + a2 * s2))       # elevation-like deflection: δ·Im(…)
+    u = np.empty(n)                                               # azimuth-like deflection: δ·Re(…)
+    v = np.empty(n)                                               # elevation-like deflection: δ·Im(…)
+    rosette_deflections(c1, s1, c2, s2, float(a1), float(b1), float(a2), float(b2), float(delta), u, v)
     return _finish(_unit(u, v), np.zeros(n, dtype=np.uint16), t_local, period)
 
 

@@ -2,7 +2,8 @@
 
 The lidar's ray buffer, pattern tables and per-return passes, its actor
 windows and pairs, the analytic actor boxes and the static-cast ray runs are
-numba kernels (``sensors.lidar_kernels``, ``sensors.lidar_windows``, ``sensors.lidar_fill``, ``sensors.lidar_sort``,
+numba kernels (``sensors.lidar_kernels``, ``sensors.lidar_windows``,
+``sensors.lidar_fill``, ``sensors.lidar_sort``, ``sensors.lidar_rosette``,
 ``sensors.actor_boxes``, ``sensors.static_cast``).  A small sweep compiles the
 serial path; the passes only a two-thread sweep runs (``sensors.lidar_fill``)
 are called once with its argument types.  The actors' box frames and the
