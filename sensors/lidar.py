@@ -81,8 +81,9 @@ _DEFAULTS = {
 
 SPLIT_MIN_RAYS = 32768
 """Sweeps of at least this many rays run their per-return passes as two halves on two threads."""
-SPARE_LOAD = 0.5
-"""Split only while the other processes' 1-minute load is below the allowed CPUs minus this (a core is free)."""
+SPARE_LOAD = 1.0
+"""Split only while the other processes' 1-minute load is below the allowed CPUs minus this (the calling
+thread's core): the second thread then finds capacity the others leave free."""
 LOAD_TAU_S = 60.0
 """Time constant of the 1-minute load average (Linux ``calc_load``: an exponential average of runnable tasks)."""
 
@@ -136,12 +137,13 @@ def cores() -> int:
 def two_threads(rays: int) -> bool:
     """Whether a sweep of ``rays`` rays runs its compiled passes on two threads.
 
-    Only when two CPUs are allowed and other processes leave one idle on
-    average (their load: the load average less this process's own,
-    ``OwnLoad``): on a saturated machine the second thread gains no wall
-    time and its hand-overs cost CPU (measured on the 2-core reference
+    Only when two CPUs are allowed and other processes (their load: the load
+    average less this process's own, ``OwnLoad``) do not fill every core but
+    the calling thread's: on a saturated machine the second thread gains no
+    wall time and its hand-overs cost CPU (measured on the 2-core reference
     machine at load 4.3: 17.1 ms of CPU per HDL-64E ``sense`` in one thread,
-    17.5 ms split).  Either way the cloud is the same.
+    17.5 ms split), and beside another busy process it only takes time from
+    it.  Either way the cloud is the same.
     """
     own = _own_load.update()
     if rays < SPLIT_MIN_RAYS:

@@ -149,12 +149,13 @@ def test_own_load_discounts_this_process_from_the_load_average(monkeypatch):
     # the machine's load is this process's own: the second core is free, so split
     monkeypatch.setattr(lidar_module.os, "getloadavg", lambda: (1.9, 0.0, 0.0))
     assert lidar_module.two_threads(133312)
-    # other processes take 1.3 cores on average: more than half a core is left to a second thread …
-    monkeypatch.setattr(lidar_module.os, "getloadavg", lambda: (3.0, 0.0, 0.0))
+    # other processes take 0.8 of a core on average: capacity is left beside the calling thread's core …
+    monkeypatch.setattr(lidar_module.os, "getloadavg", lambda: (2.5, 0.0, 0.0))
     assert lidar_module.two_threads(133312)
-    # … but not on a saturated machine (2.3 cores of others)
-    monkeypatch.setattr(lidar_module.os, "getloadavg", lambda: (4.0, 0.0, 0.0))
-    assert not lidar_module.two_threads(133312)
+    # … but not beside another busy process (1.2 cores of others), nor on a saturated machine
+    for load in (2.9, 4.0):
+        monkeypatch.setattr(lidar_module.os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
+        assert not lidar_module.two_threads(133312)
     for _ in range(600):                          # the process idles: its share decays, as the kernel's does
         clock.wall += 1.0
         own.update()
