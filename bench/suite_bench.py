@@ -13,6 +13,8 @@ in ≤ 10 minutes on 2 cores.
     .venv/bin/python bench/suite_bench.py --stride 16 --cpu     # CPU s per simulated s by family, in-process
     .venv/bin/python bench/suite_bench.py --stride 16 --cpu --verdicts before.json   # save verdicts ...
     .venv/bin/python bench/suite_bench.py --stride 16 --cpu --compare before.json    # ... and compare later
+    .venv/bin/python bench/suite_bench.py --random 16 --seed 1 --cpu                 # a random 1/16 of each family
+    .venv/bin/python bench/suite_bench.py --stride 4 --jobs 2                        # pool: where the wall went
 
 The pool run goes through exactly what ``simplatform run --suite library``
 does (``run_suite``: pool executor, harness with the stack, sensor rig and
@@ -30,7 +32,16 @@ library's expected simulated seconds of that family × the family's CPU s
 per expected second in the sample — scenarios that end early, at a goal or
 a collision, count as they do in the library), divided over the cores.  The estimate assumes perfect
 packing (the runner schedules longest first) and leaves out the suite's
-fixed costs (worker start, reports), which the pool run includes.
+fixed costs (worker start, reports), which the pool run includes.  Mind the
+sample: the library enumerates parameter grids whose inner dimensions repeat
+every 8 or 16 entries, so ``--stride 16`` sees one corner of each grid (for the
+continuous family it overstated the CPU per expected second by ~19 % against
+a random quarter of the family); ``--random K`` draws 1/K of each family.
+
+After a pool run the runner's ``RunTimings`` are printed: wall and runner CPU
+per phase (prepare, scenarios, results, each report), the CPU the workers spent
+inside the scenarios and how busy that kept them (scenario CPU / (jobs × wall
+of the scenario phase)).  On a shared machine compare the CPU figures.
 """
 
 from __future__ import annotations
