@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 from simplatform.engine.measure import relative_distance, time_headway, time_to_collision
+from simplatform.engine.positions import PositionResolver
 from simplatform.engine.triggers import comparator, entity_rule
 from simplatform.errors import ScenarioError
 
@@ -144,8 +145,18 @@ def _entity_test(engine, kind: str, c):
         cmp = comparator(str(c.rule))
         rdt = str(c.relative_distance_type) if c.relative_distance_type is not None else "euclidianDistance"
 
+        # a position naming no entity resolves to the same pose every time (PositionResolver.STATIC,
+        # cached there for the run): kept here after its first resolution
+        static = type(c.position.choice).__name__ in PositionResolver.STATIC
+        resolved: list = []
+
         def dist(i):
-            p = engine.positions.resolve(c.position, t.names[i])
+            if resolved:
+                p = resolved[0]
+            else:
+                p = engine.positions.resolve(c.position, t.names[i])
+                if static:
+                    resolved.append(p)
             if rdt in ("euclidianDistance", "cartesianDistance", "euclideanDistance"):
                 return _point_distance(t, i, p, c.freespace)
             h = float(t.heading[i])

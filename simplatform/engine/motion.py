@@ -260,8 +260,14 @@ class DefaultController:
         Called once after Init too: Init sets speeds and headings instantaneously
         (OpenSCENARIO Init semantics), which is not an acceleration.
         """
-        np.copyto(self._prev_speed, self.table.speed[: len(self._prev_speed)])
-        np.copyto(self._prev_heading, self.table.heading[: len(self._prev_heading)])
+        t = self.table
+        prev_v, prev_h, speed, heading = self._prev_speed, self._prev_heading, t.speed, t.heading
+        if len(prev_v) == len(speed):  # (always, but while a spawned row's growth is under way)
+            np.copyto(prev_v, speed)
+            np.copyto(prev_h, heading)
+        else:
+            np.copyto(prev_v, speed[: len(prev_v)])
+            np.copyto(prev_h, heading[: len(prev_h)])
 
     def derive(self, dt: float, time: float) -> None:
         """Velocity, acceleration, yaw rate and wheel angle from this step's change.
