@@ -34,9 +34,9 @@ a collision, count as they do in the library), divided over the cores.  The esti
 packing (the runner schedules longest first) and leaves out the suite's
 fixed costs (worker start, reports), which the pool run includes.  Mind the
 sample: the library enumerates parameter grids whose inner dimensions repeat
-every 8 or 16 entries, so ``--stride 16`` sees one corner of each grid (for the
-continuous family it overstated the CPU per expected second by ~19 % against
-a random quarter of the family); ``--random K`` draws 1/K of each family.
+every 8 or 16 entries, so ``--stride 16`` sees one corner of each grid (its
+10 continuous picks are all ``d4_c400_dryday`` or ``green_wave_night_bike``);
+``--random K`` draws 1/K of each family.
 
 After a pool run the runner's ``RunTimings`` are printed: wall and runner CPU
 per phase (prepare, scenarios, results, each report), the CPU the workers spent
