@@ -148,11 +148,22 @@ def merge_box_hits(boxes: ActorBoxes, rays: np.ndarray, ray: np.ndarray, offsets
 
 @njit(cache=True, error_model="numpy")
 def _merge_kernel(rays, ray, offsets, rotation, centre, half, entity, n_static, t, normal, material, actor):
-    """The slab test per (ray, box) pair in the box frame, float64, no fastmath (inf must survive)."""
+    """The slab test per (ray, box) pair in the box frame, float64, no fastmath (inf must survive).
+
+    A pair is given up after the slab that already decides it: across the
+    slabs t_in only grows and t_out only shrinks (neither is ever NaN: they
+    change only when a comparison holds), so once t_in > t_out or t_out ≤ 0
+    the box is missed, once t_in > 0 and t_in ≥ t[i] its entry point cannot
+    round to a float32 below t[i] (rounding is monotone and t[i] is a
+    float32), and a ray parallel to a slab and outside it misses.  These are
+    the tests the full pass ends with, so every kept hit and its bits are the
+    same (tested against ``_merge_kernel_full``, the pass without them).
+    """
     for k in range(len(offsets) - 1):
         r = rotation[k]
         for q in range(offsets[k], offsets[k + 1]):
             i = ray[q]
+            ti = float(t[i])
             ox = rays[i, 0] - centre[k, 0]
             oy = rays[i, 1] - centre[k, 1]
             oz = rays[i, 2] - centre[k, 2]
@@ -163,12 +174,14 @@ def _merge_kernel(rays, ray, offsets, rotation, centre, half, entity, n_static, 
             t_out = np.inf
             axis_in = 0
             axis_out = 0
+            missed = False
             for j in range(3):
                 o = ox * r[0, j] + oy * r[1, j] + oz * r[2, j]      # Rᵀ(o − c)
                 d = dx * r[0, j] + dy * r[1, j] + dz * r[2, j]      # Rᵀd
                 if d == 0.0:
                     if o < -half[k, j] or o > half[k, j]:           # parallel and outside this slab
-                        t_in = np.inf
+                        missed = True
+                        break
                     continue                                         # parallel inside (or on) it: no bound
                 t1 = (-half[k, j] - o) / d
                 t2 = (half[k, j] - o) / d
@@ -180,7 +193,10 @@ def _merge_kernel(rays, ray, offsets, rotation, centre, half, entity, n_static, 
                 if hi < t_out:
                     t_out = hi
                     axis_out = j
-            if not (t_in <= t_out and t_out > 0.0):
+                if t_in > t_out or t_out <= 0.0 or (t_in > 0.0 and t_in >= ti):
+                    missed = True
+                    break
+            if missed or not (t_in <= t_out and t_out > 0.0):
                 continue
             if t_in > 0.0:
                 th = t_in

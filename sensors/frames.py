@@ -152,7 +152,22 @@ def sensor_transform(snapshot: WorldSnapshot, mount: MountPose) -> Transform:
     """Sensor frame → world for the ego of ``snapshot`` (identity ego pose if there is none)."""
     i = ego_index(snapshot)
     ego = entity_transform(snapshot, i) if i is not None else Transform.identity()
-    return ego @ mount.transform()
+    return ego @ _mount_transform(mount)
+
+
+def _mount_transform(mount: MountPose) -> Transform:
+    """``mount.transform()``, built once per mount object (read-only arrays; a rig's mounts never change).
+
+    Kept on the instance, not in a cache keyed by equality: 0.0 == −0.0, and
+    the sign of a zero angle can reach the bits of the matrix.
+    """
+    t = mount.__dict__.get("_transform")
+    if t is None:
+        t = mount.transform()
+        t.rotation.flags.writeable = False
+        t.translation.flags.writeable = False
+        object.__setattr__(mount, "_transform", t)     # not a field: eq, hash and repr are unchanged
+    return t
 
 
 def point_velocities(snapshot: WorldSnapshot, index: np.ndarray, points_world: np.ndarray) -> np.ndarray:

@@ -42,7 +42,7 @@ from sensors.actor_boxes import (  # noqa: F401  (_BOX_CORNERS, _BOX_TRIANGLES: 
 )
 from sensors.materials import Material, material_for_category, material_for_name
 from sensors.scene_region import INVALID_ID, Region, RegionCache, _tensor
-from sensors.static_cast import cast_static
+from sensors.static_cast import cast_static, trim_beyond
 from simplatform.world import WorldSnapshot
 
 
@@ -356,13 +356,7 @@ class SensorScene:
             if scene is not None:
                 self._cast_actor_scene(scene, triangle_actor, tensor, actor_rays, nthreads, t, normal, material, actor)
         if np.isfinite(max_range):
-            beyond = t > max_range
-            beyond &= t != np.inf                                 # misses are misses already: skip their rows
-            far = np.flatnonzero(beyond)
-            t[far] = np.inf
-            normal[far] = 0.0
-            material[far] = -1
-            actor[far] = -1
+            trim_beyond(t, normal, material, actor, max_range)    # hits past the range become misses
         return RayHits(t=t, normal=normal, material=material, actor=actor)
 
     def _cast_actor_scene(self, scene, triangle_actor, tensor, actor_rays, nthreads, t, normal, material, actor):
