@@ -54,7 +54,8 @@ TABLE_COLUMNS = ("x", "y", "z", "heading", "pitch", "roll", "lane_offset", "road
 
 
 REFERENCE_TOPICS = frozenset({"/ego/odometry", "/traffic_lights", "/route", "/route/info", "/sensors/mounts"})
-"""What the reference stack reads besides /clock and its object lists (``--declare``)."""
+"""What the reference stack reads besides /clock and its object lists (``--declare`` on a tree whose
+``ReferenceStack`` does not declare ``subscribed_topics`` itself)."""
 
 
 class Recording:
@@ -234,14 +235,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dump", help="write the digest text of every output here")
     ap.add_argument("--compare", help="check every output against this dump")
     ap.add_argument("--declare", action="store_true",
-                    help="run as if the reference stack declared subscribed_topics (the topics it reads)")
+                    help="run as if the reference stack declared subscribed_topics (the topics it reads), "
+                         "as it does from session 3 on; without it such a tree's own declaration applies anyway")
     ap.add_argument("--outputs-only", action="store_true",
                     help="dump/compare what leaves the run (controls, CSV, trace, metrics), not the observations")
     args = ap.parse_args(argv)
     if args.declare:
         from simplatform.stacks import ReferenceStack
 
-        ReferenceStack.subscribed_topics = REFERENCE_TOPICS
+        if "subscribed_topics" not in vars(ReferenceStack):  # a tree from before the stack declared them
+            ReferenceStack.subscribed_topics = REFERENCE_TOPICS
         args.outputs_only = True
     lib = [e for e in load_index(default_library_index()).entries if e.family == args.family]
     entries = lib[::args.every][:args.count]
