@@ -24,7 +24,7 @@ the latched route, route info and sensor mounts.  A non-sensor topic outside
 the declaration is then neither built nor handed over — ROS 2 delivers a
 topic only to its subscribers (rclcpp ``create_subscription``), and a message
 nobody reads costs the same to build as one that is read (the vehicle status
-~10 µs a step).  Sensor topics (``/sensors/...``, ``/gnss``, ``/imu``,
+~2–4 µs a step).  Sensor topics (``/sensors/...``, ``/gnss``, ``/imu``,
 ``/v2x/...``) stay governed by ``subscribed_sensor_types`` alone.  A name that
 the run does not publish (``/ground_truth/objects`` without the option) is
 simply not delivered, as a ROS subscription to a silent topic would be.
