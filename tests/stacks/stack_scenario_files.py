@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lxml import etree
 from scenariogeneration import xodr, xosc
 
 
 def road_file(path: Path, geometry: list, *, lanes: int = 2, red_light_at: float | None = None) -> Path:
-    """A road with ``lanes`` driving lanes each way; optionally a traffic light (id 1) at s for lanes -1..-n."""
+    """A road with ``lanes`` driving lanes each way; optionally a traffic light (id 1, or what scenariogeneration renumbers it to) at s for lanes -1..-n."""
     road = xodr.create_road(geometry, id=0, left_lanes=lanes, right_lanes=lanes)
     if red_light_at is not None:
         road.add_signal(xodr.Signal(s=red_light_at, t=-3.5 * lanes - 0.5, country="DE", Type="1000001", id="1",
@@ -84,9 +85,12 @@ def stopped_car(directory: Path, *, ego_speed: float = 50 / 3.6, gap: float = 12
 
 def red_light(directory: Path, *, ego_speed: float = 50 / 3.6, light_at: float = 120.0, duration: float = 14.0) -> Path:
     odr = road_file(directory / "light.xodr", [xodr.Line(400)], lanes=1, red_light_at=light_at)
+    # scenariogeneration keeps the signal ids it has handed out per process and renumbers a repeated "1",
+    # so the controller names whatever id the written road carries.
+    signal_id = etree.parse(str(odr)).find(".//signal").get("id")
     ctrl = xosc.TrafficSignalController("ctrl")
     phase = xosc.Phase("red", 1000)
-    phase.add_signal_state("1", "on;off;off")
+    phase.add_signal_state(signal_id, "on;off;off")
     ctrl.add_phase(phase)
     return scenario(directory, "red_light", odr, {"Ego": (20, -1, ego_speed)}, duration=duration, controller=ctrl)
 
