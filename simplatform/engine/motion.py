@@ -61,6 +61,8 @@ class DefaultController:
         self._prev_heading = np.zeros(n)
         self.prefer: dict[int, set[str]] = {}
         self._external: list[bool] = []
+        self._still: list[bool] | None = None  # the states derive last saw (standstill, off road)
+        self._off_road: list[bool] | None = None
         self._skip = np.zeros(0, dtype=np.bool_)
         self.batch_pose = None
         """Set by a batch (batch_motion): entity index -> the ``last_pose`` tuple it left."""
@@ -277,21 +279,29 @@ class DefaultController:
         :func:`derive_kinematics_python`, the scalar loop it replaced).
         """
         t = self.table
-        speed, lane_road = t.speed.tolist(), t.lane_road
-        external = []
-        skip = external.append
-        for i, m in enumerate(self.motions):
-            if abs(speed[i]) < 1e-4:
-                if m.standstill_since < 0:
-                    m.standstill_since = time
-            elif m.standstill_since != -1.0:
-                m.standstill_since = -1.0
-            if lane_road[i] is None:
-                if m.offroad_since < 0:
-                    m.offroad_since = time
-            elif m.offroad_since != -1.0:
-                m.offroad_since = -1.0
-            skip(m.mode == "external")
+        speed, lane_road, motions = t.speed.tolist(), t.lane_road, self.motions
+        still = [abs(v) < 1e-4 for v in speed]
+        off_road = [r is None for r in lane_road]
+        if still != self._still or off_road != self._off_road:
+            # a state began or ended somewhere (with the same states as at the last call, every clock
+            # already holds what this loop would write: only derive and the batch's derive, which
+            # writes the same, set them, and a grown table changes the lists' lengths)
+            for i, m in enumerate(motions):
+                if still[i]:
+                    if m.standstill_since < 0:
+                        m.standstill_since = time
+                else:
+                    m.standstill_since = -1.0
+                if off_road[i]:
+                    if m.offroad_since < 0:
+                        m.offroad_since = time
+                else:
+                    m.offroad_since = -1.0
+            if len(motions) == len(still):
+                self._still, self._off_road = still, off_road
+            else:  # rows appended, their motions not yet: look again next time
+                self._still = self._off_road = None
+        external = [m.mode == "external" for m in motions]
         if external != self._external:
             self._external = external
             self._skip = np.array(external, dtype=np.bool_)

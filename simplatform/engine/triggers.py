@@ -30,7 +30,8 @@ class ConditionCheck(Protocol):
 class ConditionRuntime:
     """One Condition with its edge filter and delay line."""
 
-    __slots__ = ("name", "edge", "delay", "check", "_previous", "_history", "triggering", "last_value")
+    __slots__ = ("name", "edge", "delay", "check", "_previous", "_history", "triggering", "last_value",
+                 "plain_rising")
 
     def __init__(self, name: str, edge: str, delay: float, check: ConditionCheck) -> None:
         if edge not in EDGES:
@@ -43,6 +44,8 @@ class ConditionRuntime:
         self._history: deque[tuple[float, bool, tuple[str, ...]]] = deque()
         self.triggering: tuple[str, ...] = ()
         self.last_value = False
+        self.plain_rising = edge == "rising" and self.delay == 0.0
+        """The commonest condition (a rising edge without delay): ``TriggerRuntime`` inlines it."""
 
     def reset(self) -> None:
         self._previous = False
@@ -88,6 +91,17 @@ class TriggerRuntime:
         groups = self.groups
         if len(groups) == 1 and len(groups[0]) == 1:  # the usual trigger: one condition
             cond = groups[0][0]
+            if cond.plain_rising:  # ConditionRuntime.evaluate's rising edge without delay, inlined
+                raw, who = cond.check(ctx)
+                out = raw and not cond._previous
+                cond._previous = raw
+                cond.last_value = out
+                if out:
+                    cond.triggering = who
+                    self.triggering = tuple(dict.fromkeys(who))
+                else:
+                    cond.triggering = self.triggering = ()
+                return out
             fired = cond.evaluate(ctx, time)
             self.triggering = tuple(dict.fromkeys(cond.triggering)) if fired else ()
             return fired

@@ -71,3 +71,71 @@ def test_table_pair_kernel_equals_the_gathered_numpy_formulation():
         assert [tuple(p) for p in out[:count].tolist()] == want
         contacts += count
     assert contacts > 500
+
+
+def test_inlined_rising_trigger_answers_as_the_condition_runtime():
+    """A one-condition trigger with a rising edge and no delay (evaluated inline) answers, step for
+    step, what ConditionRuntime.evaluate answers, triggering entities included."""
+    from simplatform.engine.triggers import ConditionRuntime, TriggerRuntime
+
+    rng = np.random.default_rng(2)
+    raws = [bool(v) for v in rng.random(400) < 0.4]
+    whos = [tuple(rng.choice(["A", "B", "A"], int(rng.integers(0, 3)))) for _ in raws]
+
+    def checker():
+        it = iter(zip(raws, whos))
+        return lambda ctx: next(it)
+
+    inline = TriggerRuntime([[ConditionRuntime("c", "rising", 0.0, checker())]])
+    assert inline.groups[0][0].plain_rising
+    reference = ConditionRuntime("c", "rising", 0.0, checker())
+    fired = 0
+    for k in range(len(raws)):
+        got = inline.evaluate(None, 0.05 * k)
+        want = reference.evaluate(None, 0.05 * k)
+        assert got == want
+        assert inline.triggering == (tuple(dict.fromkeys(reference.triggering)) if want else ())
+        assert inline.groups[0][0].last_value == reference.last_value
+        fired += bool(got)
+    assert fired > 20
+
+
+def test_derive_clocks_follow_the_states_step_by_step():
+    """Standstill and off-road clocks (skipped when no state changed) equal the per-entity rule at
+    every call: the time the state began, -1 outside it; a grown table is followed."""
+    from simplatform.engine.entities import EntitySpec, EntityTable
+    from simplatform.engine.motion import DefaultController
+    from simplatform.world import EntityKind
+
+    rng = np.random.default_rng(9)
+    specs = [EntitySpec(f"e{k}", EntityKind.VEHICLE, "car", 4.5, 1.8, 1.5) for k in range(6)]
+    table = EntityTable(specs)
+    ctrl = DefaultController(table, None)
+    want_still = [-1.0] * 6
+    want_off = [-1.0] * 6
+    for step in range(300):
+        time = 0.05 * step
+        if step == 150:  # a spawned row
+            table.add(EntitySpec("late", EntityKind.VEHICLE, "car", 4.5, 1.8, 1.5))
+            ctrl.grow()
+            want_still.append(-1.0)
+            want_off.append(-1.0)
+        n = len(table)
+        if rng.random() < 0.3:
+            k = int(rng.integers(0, n))
+            table.speed[k] = float(rng.choice([0.0, 5e-5, 3.0]))
+        if rng.random() < 0.2:
+            k = int(rng.integers(0, n))
+            table.lane_road[k] = None if table.lane_road[k] is not None else "1"
+        ctrl.derive(0.05, time)
+        for i in range(n):
+            if abs(float(table.speed[i])) < 1e-4:
+                want_still[i] = time if want_still[i] < 0 else want_still[i]
+            else:
+                want_still[i] = -1.0
+            if table.lane_road[i] is None:
+                want_off[i] = time if want_off[i] < 0 else want_off[i]
+            else:
+                want_off[i] = -1.0
+        assert [m.standstill_since for m in ctrl.motions] == want_still
+        assert [m.offroad_since for m in ctrl.motions] == want_off
