@@ -160,14 +160,30 @@ def trim_beyond(t: np.ndarray, normal: np.ndarray, material: np.ndarray, actor: 
     _trim_kernel(t, normal, material, actor, bound)
 
 
+TRIM_BLOCK = 256
+"""Rows the range trim tests at a time before it writes (the test alone is a branch-free, vector loop)."""
+
+
 @njit(cache=True)
 def _trim_kernel(t, normal, material, actor, bound):
-    for i in range(len(t)):
-        ti = t[i]
-        if ti > bound and ti != np.inf:
-            t[i] = np.inf
-            normal[i, 0] = 0.0
-            normal[i, 1] = 0.0
-            normal[i, 2] = 0.0
-            material[i] = -1
-            actor[i] = -1
+    """Blocks of rows are first tested without a branch (most blocks hold no hit past the range); a block
+    that holds one is then trimmed row by row with the same test."""
+    n = len(t)
+    start = 0
+    while start < n:
+        stop = min(start + TRIM_BLOCK, n)
+        found = False
+        for i in range(start, stop):
+            ti = t[i]
+            found |= (ti > bound) & (ti != np.inf)
+        if found:
+            for i in range(start, stop):
+                ti = t[i]
+                if ti > bound and ti != np.inf:
+                    t[i] = np.inf
+                    normal[i, 0] = 0.0
+                    normal[i, 1] = 0.0
+                    normal[i, 2] = 0.0
+                    material[i] = -1
+                    actor[i] = -1
+        start = stop
