@@ -20,6 +20,7 @@ from simplatform.runner.launch import load_launch
 from simplatform.runner.session import RunOutcome, resume_run, run_suite
 from simplatform.runner.settings import EXECUTORS, REPORTS, RunSettings
 from simplatform.runner.suite import SuiteEntry, default_library_index, load_directory, load_index, select
+from simplatform.runner.yamlio import load_located
 
 
 EPILOG = """\
@@ -89,6 +90,7 @@ def run_suite_command(args: argparse.Namespace) -> int:
         return _print(outcome)
     run_dir = args.run_dir
     if args.scenario is not None and args.scenario.suffix in (".yaml", ".yml"):
+        _prestart_pool(args.executor or _launch_executor(args.scenario))
         launch = load_launch(args.scenario)
         settings = launch.settings.with_execution(**execution)
         if args.stack is not None:  # the same campaign against another stack
@@ -119,6 +121,8 @@ def run_suite_command(args: argparse.Namespace) -> int:
             entries = [type(e)(**{**e.__dict__, "parameters": {**e.parameters, **overrides}}) for e in entries]
         entries = select(entries, families=args.family, tags=args.tag, ids=args.id_glob, per_logical=args.per_logical)
         stack = args.stack if args.stack is not None else ("none" if single else "reference")
+        if entries:
+            _prestart_pool(args.executor or ("sequential" if len(entries) == 1 else "pool"))
         settings = RunSettings(
             seed=args.seed, dt=args.dt, max_time=args.max_time, stack=stack,
             sensor_rig=str(args.sensor_rig.resolve()) if args.sensor_rig else None,
@@ -130,6 +134,24 @@ def run_suite_command(args: argparse.Namespace) -> int:
         raise ConfigError("no scenario matches the filters")
     run_dir = run_dir or _fresh_run_dir(args.out / "runs")
     return _print(run_suite(entries, settings, run_dir, quiet=args.quiet))
+
+
+def _launch_executor(path: Path) -> str:
+    """The executor kind a launch file names (``pool`` when it names none; ``""`` when the file cannot
+    be read here: ``load_launch`` then reports it with its line, and no forkserver is started)."""
+    try:
+        executor = load_located(path).get("executor") or "pool"
+    except (ConfigError, AttributeError):
+        return ""
+    return str(executor.get("kind", "pool") if isinstance(executor, dict) else executor)
+
+
+def _prestart_pool(executor: str) -> None:
+    """A pool run starts its workers' forkserver before the suite is read (``pool.prestart``)."""
+    if executor == "pool":
+        from simplatform.runner.pool import prestart
+
+        prestart()
 
 
 def _fresh_run_dir(parent: Path) -> Path:

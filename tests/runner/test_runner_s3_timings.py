@@ -43,3 +43,26 @@ def test_a_phase_accumulates_and_a_run_without_scenario_cpu_has_no_busy_share():
         with t.phase("a"):
             time.sleep(0.01)
     assert t.wall("a") >= 0.02 and t.busy() is None and t.wall("missing") == 0.0
+
+
+def test_the_forkserver_started_early_is_the_one_the_pool_uses(small_suite, tmp_path):
+    from multiprocessing import forkserver
+
+    from simplatform.runner.pool import prestart
+
+    prestart()
+    pid = forkserver._forkserver._forkserver_pid  # noqa: SLF001 — the server ensure_running started
+    assert pid is not None
+    out = _run(small_suite, tmp_path, "pool", executor="pool", jobs=2)
+    assert out.counts["error"] == 0 and forkserver._forkserver._forkserver_pid == pid  # noqa: SLF001
+
+
+def test_the_cli_reads_the_launch_files_executor_before_the_suite(tmp_path):
+    from simplatform.runner.cli import _launch_executor
+
+    cases = {"a.yaml": "executor: {kind: sequential}\n", "b.yaml": "executor: ray\n", "c.yaml": "name: x\n",
+             "d.yaml": "executor: [1, 2\n"}
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    got = {name: _launch_executor(tmp_path / name) for name in [*cases, "missing.yaml"]}
+    assert got == {"a.yaml": "sequential", "b.yaml": "ray", "c.yaml": "pool", "d.yaml": "", "missing.yaml": ""}
