@@ -37,6 +37,7 @@ import open3d as o3d
 from sensors.lidar_kernels import cast_tables
 from sensors.lidar_rosette import rosette_deflections
 from sensors.lidar_sort import stable_argsort_f32
+from sensors.lidar_unit import unit_directions
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,16 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
 
 
 def _unit(azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 unit directions: ``unit_directions_numpy``'s bits in one compiled pass (``lidar_unit``)."""
+    if azimuth.dtype != np.float64 or elevation.dtype != np.float64:
+        return unit_directions_numpy(azimuth, elevation)        # numpy would compute in another precision
+    out = np.empty((len(elevation), 3), dtype=np.float32)
+    unit_directions(azimuth, elevation, out)
+    return out
+
+
+def unit_directions_numpy(azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
+    """The numpy expression ``_unit`` replaced: the reference its kernel is tested against."""
     ce = np.cos(elevation)
     out = np.empty((len(ce), 3), dtype=np.float32)          # float64 → float32 on assignment, as astype rounds
     out[:, 0] = ce * np.cos(azimuth)

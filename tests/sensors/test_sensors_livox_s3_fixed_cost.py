@@ -98,10 +98,10 @@ def test_compiled_range_trim_is_numpys_masks(dtype, max_range):
     n = 5000
     t = rng.uniform(0.0, 150.0, n).astype(dtype)
     t[::9] = np.inf
-    bound = np.result_type(t, max_range).type(max_range)
-    if np.isfinite(bound):
-        t[1::13] = bound                                                # on the bound: kept
-        t[2::13] = np.nextafter(bound, np.inf)                          # just past it: trimmed
+    bound = np.result_type(t, max_range).type(max_range)              # float64 when the value overflows float32
+    with np.errstate(over="ignore"):                                  # 1e300 into a float32 t: inf
+        t[1::13] = bound                                              # on the bound: kept
+        t[2::13] = np.nextafter(bound, np.inf)                        # just past it: trimmed
     t[3::17] = dtype(100.1)                                             # above 100.1 in float64, not in float32
     arrays = [t, rng.normal(size=(n, 3)).astype(np.float32), rng.integers(0, 9, n).astype(np.int32),
               rng.integers(0, 9, n).astype(np.int32)]
@@ -123,3 +123,38 @@ def test_sensor_transform_with_the_mount_kept_is_the_transform_built_each_time()
             assert got.rotation.tobytes() == want.rotation.tobytes()
             assert got.translation.tobytes() == want.translation.tobytes()
     assert MountPose(yaw=-0.0) == MountPose(yaw=0.0) and repr(MountPose(x=1.0)) == repr(MountPose(x=1.0))
+
+
+def test_compiled_unit_directions_are_numpys():
+    from sensors.lidar_patterns import PRESETS, _risley_phases, _unit, unit_directions_numpy
+
+    rng = np.random.default_rng(7)
+    cases = [(rng.uniform(-np.pi, np.pi, 20000), rng.uniform(-0.5, 0.5, 20000)),
+             (rng.uniform(-40.0, 40.0, 5000), rng.uniform(-1.6, 1.6, 5000)),
+             (np.array([0.0, -0.0, np.pi, -np.pi, 1e-300, np.inf, np.nan]), np.array([0.0, -0.0, 0.5, -1.5, 0.0, 0.1, 0.2])),
+             (np.zeros(0), np.zeros(0))]
+    spec = PRESETS["Livox-Mid40"]
+    t_local = _risley_phases(spec, 10.0)[0]
+    cases.append((np.sin(t_local * 477.5) * 0.33, np.cos(t_local * 295.1) * 0.33))     # rosette-like deflections
+    for azimuth, elevation in cases:
+        with np.errstate(invalid="ignore"):                                           # cos(inf): NaN either way
+            assert _unit(azimuth, elevation).tobytes() == unit_directions_numpy(azimuth, elevation).tobytes()
+    a32 = rng.uniform(-3, 3, 100).astype(np.float32)                                  # numpy's float32 path kept
+    assert _unit(a32, a32).tobytes() == unit_directions_numpy(a32, a32).tobytes()
+
+
+def test_rosette_frames_and_spinning_tables_keep_their_bits():
+    from sensors.lidar_patterns import PRESETS, risley_pattern, spinning_pattern, unit_directions_numpy
+    import sensors.lidar_patterns as patterns
+
+    for build in (lambda: risley_pattern.__wrapped__(PRESETS["Livox-Mid40"], 10.0, 12345),
+                  lambda: spinning_pattern.__wrapped__(PRESETS["VLP-16"], 10.0)):
+        got = build()
+        original = patterns._unit
+        patterns._unit = unit_directions_numpy
+        try:
+            want = build()
+        finally:
+            patterns._unit = original
+        assert got.directions.tobytes() == want.directions.tobytes()
+        assert np.array_equal(got.azimuth_order, want.azimuth_order)
