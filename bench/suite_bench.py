@@ -38,9 +38,11 @@ every 8 or 16 entries, so ``--stride 16`` sees one corner of each grid (its
 10 continuous picks are all ``d4_c400_dryday`` or ``green_wave_night_bike``).
 Measured back to back (2026-11-26, shared machine, CPU time), those 10 cost
 0.0146 CPU s per simulated s and a random quarter of the family (``--family
-continuous --random 4 --seed 1``) 0.0120: the stride overstates the family
-that is ~80 % of the library's CPU by ~18 %.  ``--random K`` draws 1/K of each
-family.
+continuous --random 4 --seed 1``) 0.0120: the stride overstated the family
+that is ~80 % of the library's CPU by ~18 %.  Ten picks are few either way (a
+random 1/16, ``--random 16 --seed 1``, also drew ten costing 0.0143): for the
+estimate, sample the continuous family with ``--family continuous --random 4``.
+``--random K`` draws 1/K of each family.
 
 After a pool run the runner's ``RunTimings`` are printed: wall and runner CPU
 per phase (prepare, scenarios, results, each report), the CPU the workers spent
