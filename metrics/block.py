@@ -59,11 +59,12 @@ _F8_ONLY = {np.dtype(np.float64)}
 _DTYPE = attrgetter("dtype")
 _ROAD_ID, _LANE_ID, _S, _T = (attrgetter(name) for name in ("road_id", "lane_id", "s", "t"))
 _LANES = attrgetter("lanes")
-_GATHERED = ("time", "state", "lane_roads", "collisions", "environment") + FLOAT_COLUMNS[12:]
-"""What a block reads of every snapshot in one pass: each pass over a block's snapshots touches
-1,000 objects that left the cache long ago, and costs about as much as the reading itself."""
+_GATHERED = ("names", "ego", "time", "state", "lane_roads", "collisions", "environment") + FLOAT_COLUMNS[12:]
+"""What a block reads of every snapshot in one pass (``names`` and ``ego`` first: the suite checks
+them as it observes): each pass over a block's snapshots touches 1,000 objects that left the cache
+long ago, and costs about as much as the reading itself."""
 _GATHER = attrgetter(*_GATHERED)
-_TIME, _STATE, _LANE_ROADS = (itemgetter(k) for k in range(3))
+_TIME, _STATE, _LANE_ROADS = (itemgetter(k) for k in range(2, 5))
 _FIELDS = {name: itemgetter(k) for k, name in enumerate(_GATHERED)}
 _BOX_ROWS = {name: _FIELDS[name] for name in FLOAT_COLUMNS[12:]}
 _ROW_S, _ROW_T, _ROW_LANE_ID = (STATE_INDEX[name] for name in ("lane_s", "lane_t", "lane_id"))
@@ -105,26 +106,34 @@ class BlockBuffer:
 
     Why: a snapshot is in the cache when the engine has just built it, and long out of it
     1,000 steps later, when its block is evaluated; reading what the block needs of it now
-    (``_GATHERED``, and a byte copy of its state matrix) costs less than reading it then."""
+    (``_GATHERED``, and a byte copy of its state matrix) costs less than reading it then.
+    ``names`` and ``ego`` are the first snapshot's (None while empty): the block's entities."""
 
-    __slots__ = ("snapshots", "gathered", "state_bytes")
+    __slots__ = ("snapshots", "gathered", "state_bytes", "names", "ego")
 
     def __init__(self) -> None:
         self.snapshots: list[WorldSnapshot] = []
         self.gathered: list[tuple] = []
         self.state_bytes: bytearray | None = bytearray()
+        self.names: tuple[str, ...] | None = None
+        self.ego: str | None = None
 
     def __len__(self) -> int:
         return len(self.snapshots)
 
-    def append(self, snapshot: WorldSnapshot) -> None:
+    def append(self, snapshot: WorldSnapshot, got: tuple | None = None) -> None:
+        """Add a snapshot; ``got`` is ``_GATHER(snapshot)`` when the caller has read it already."""
+        if got is None:
+            got = _GATHER(snapshot)
+        if not self.snapshots:
+            self.names, self.ego = got[0], got[1]
         self.snapshots.append(snapshot)
-        got = _GATHER(snapshot)
         self.gathered.append(got)
         if self.state_bytes is not None:
-            state = got[1]
             try:
-                self.state_bytes += state   # a C-contiguous float64 matrix (from_state_matrix checks the type)
+                # extend, not +=: ``bytearray += ndarray`` is numpy's broadcasting add (its __radd__ comes
+                # first) and fails, which sent every block back to stacking the matrices at its end
+                self.state_bytes.extend(got[3])   # a C-contiguous float64 matrix (from_state_matrix checks the type)
             except (TypeError, BufferError, ValueError):   # None, or not contiguous: the block stacks them itself
                 self.state_bytes = None
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 from metrics.base import Metric, metric_classes, scalar_spec
-from metrics.block import BlockBuffer, StepBlock
+from metrics.block import _GATHER, BlockBuffer, StepBlock
 from metrics.context import ScenarioContext
 from metrics.context import V2XWarning
 from metrics.coverage import CoverageObserver
@@ -130,7 +130,7 @@ class MetricSuite:
         self._block_steps = BLOCK_STEPS
         self._last_time: float | None = None
         self._last_snapshot: WorldSnapshot | None = None
-        self.steps = 0
+        self._flushed_steps = 0
 
     def add_v2x_warning(self, warning: V2XWarning) -> None:
         """A V2X warning delivered to the ego during the run (the harness calls this at delivery).
@@ -154,19 +154,25 @@ class MetricSuite:
             metric.add_warning(warning)
 
     def observe(self, snapshot: WorldSnapshot) -> None:
+        # one read of the snapshot (``block._GATHER``, names and ego first), while the engine has it in the cache
+        got = _GATHER(snapshot)
         buffer = self._buffer
-        if buffer.snapshots:
-            first = buffer.snapshots[0]
-            names = first.names
-            if (snapshot.names is not names and snapshot.names != names) or snapshot.ego != first.ego:
+        names = buffer.names
+        if names is not None:
+            if (got[0] is not names and got[0] != names) or (got[1] is not buffer.ego and got[1] != buffer.ego):
                 self.flush()
                 buffer = self._buffer
-        if not buffer.snapshots:
-            self._block_steps = max(1, min(BLOCK_STEPS, BLOCK_ENTITY_STEPS // max(1, len(snapshot.names))))
-        buffer.append(snapshot)
-        self.steps += 1
-        if len(buffer.snapshots) >= self._block_steps:
+                names = None
+        if names is None:
+            self._block_steps = max(1, min(BLOCK_STEPS, BLOCK_ENTITY_STEPS // max(1, len(got[0]))))
+        buffer.append(snapshot, got)
+        if len(buffer.gathered) >= self._block_steps:
             self.flush()
+
+    @property
+    def steps(self) -> int:
+        """Steps observed so far."""
+        return self._flushed_steps + len(self._buffer.gathered)
 
     def flush(self) -> None:
         """Evaluate the buffered steps now (``finish`` does; callers reading metrics mid-run may)."""
@@ -175,6 +181,7 @@ class MetricSuite:
             return
         block = StepBlock(buffer.snapshots, self.context, self._last_time, gathered=buffer)
         self._buffer = BlockBuffer()
+        self._flushed_steps += block.size
         for metric in self.metrics:
             metric.observe_block(block)
         self.coverage.observe_block(block)
