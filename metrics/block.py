@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from metrics import kernels
+from metrics.contact_sweep import block_contacts_sweep
 from metrics.context import ScenarioContext
 from metrics.frame import NEAR_RANGE, StepFrame
 from simplatform.world import FLOAT_COLUMNS, STATE_INDEX, WorldSnapshot
@@ -288,9 +289,11 @@ class StepBlock:
 
     @cached_property
     def contacts(self) -> np.ndarray:
-        """(step, i, j), i < j, of every pair of boxes in contact (compiled all-pairs SAT)."""
+        """(step, i, j), i < j, of every pair of boxes in contact (compiled SAT on the pairs that a
+        sweep along x leaves: ``metrics.contact_sweep``, the all-pairs ``kernels.block_contacts``'s
+        answer)."""
         cx, cy = self.centers
-        return kernels.block_contacts(cx, cy, self.radius, self.corners)
+        return block_contacts_sweep(cx, cy, self.radius, self.corners)
 
     @cached_property
     def neighbours(self) -> BlockNeighbours:
