@@ -76,6 +76,13 @@ def _all_same(rows: list[np.ndarray]) -> bool:
     first = rows[0]
     if rows[-1] is not first or rows[len(rows) // 2] is not first:
         return False
+    if isinstance(first, np.ndarray) and first.size >= 2:
+        # list.count compares identity first, in C (a fifth of map(is_)); a row that is another
+        # array compares elementwise, which for two or more values has no one truth value and raises
+        try:
+            return rows.count(first) == len(rows)
+        except ValueError:
+            return False
     return all(map(is_, rows, repeat(first)))
 
 
