@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from metrics import kernels
+from metrics.centre_kernel import block_centres
 from metrics.contact_sweep import block_contacts_sweep
 from metrics.context import ScenarioContext
 from metrics.frame import NEAR_RANGE, StepFrame
@@ -261,8 +262,7 @@ class StepBlock:
     def centers(self) -> tuple[np.ndarray, np.ndarray]:
         """World x, y of every box centre (T, N) each, as ``WorldSnapshot.bbox_centers``."""
         c, s = self.cos_sin
-        bx, by = self.col("bbox_center_x"), self.col("bbox_center_y")
-        return self.col("x") + c * bx - s * by, self.col("y") + s * bx + c * by
+        return block_centres(self.col("x"), self.col("y"), c, s, self.col("bbox_center_x"), self.col("bbox_center_y"))
 
     @cached_property
     def ego_centre(self) -> tuple[np.ndarray, np.ndarray]:
