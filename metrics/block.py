@@ -310,10 +310,7 @@ class StepBlock:
         dist, gap, closing, in_path, ttc, ttc2, miss, lead = kernels.ego_pairs(
             self.ego_index, cx, cy, self.col("vx"), self.col("vy"), c, s, self.col("length"),
             self.col("width"), self.radius, self.corners, NEAR_RANGE, CLOSEST_APPROACH_HORIZON)
-        rows = np.arange(self.size)
-        has = lead >= 0
-        lead_gap = np.where(has, gap[rows, np.maximum(lead, 0)], math.inf)
-        lead_closing = np.where(has, closing[rows, np.maximum(lead, 0)], 0.0)
+        lead_gap, lead_closing = kernels.lead_values(lead, gap, closing)
         return BlockNeighbours(dist, gap, closing, in_path, ttc, ttc2, miss, lead, lead_gap, lead_closing)
 
     @cached_property

@@ -204,6 +204,19 @@ def ego_pairs(e, cx, cy, vx, vy, cos_h, sin_h, length, width, radius, corners, n
 
 
 @njit(cache=True)
+def lead_values(lead, gap, closing):
+    """The in-path leader's gap and closing speed per step (inf and 0 where there is none), read out of
+    ``ego_pairs``'s (T, N) arrays: what ``np.where(lead >= 0, gap[rows, lead], inf)`` gives."""
+    T = lead.shape[0]
+    lead_gap, lead_closing = np.full(T, np.inf), np.zeros(T)
+    for k in range(T):
+        j = lead[k]
+        if j >= 0:
+            lead_gap[k], lead_closing[k] = gap[k, j], closing[k, j]
+    return lead_gap, lead_closing
+
+
+@njit(cache=True)
 def row_argmin(a):
     """``np.argmin(a, axis=1)`` of a (T, N) array (N > 0) and the minima: the first smallest entry
     of each row, or the row's first NaN when it has one, as numpy answers."""
