@@ -26,15 +26,8 @@ def overlapping_pairs_kernel(cx, cy, heading, length, width, out):
     n = cx.shape[0]
     count = 0
     for i in range(n):
-        ri = 0.5 * math.hypot(length[i], width[i])
         for j in range(i + 1, n):
-            rj = 0.5 * math.hypot(length[j], width[j])
-            dx = cx[i] - cx[j]
-            dy = cy[i] - cy[j]
-            if not (dx * dx + dy * dy <= (ri + rj) ** 2):  # NaN poses are near nothing
-                continue
-            if _separated(cx[i], cy[i], heading[i], length[i], width[i],
-                          cx[j], cy[j], heading[j], length[j], width[j]):
+            if not _in_contact(cx, cy, heading, length, width, i, j):
                 continue
             out[count, 0] = i
             out[count, 1] = j
@@ -61,22 +54,27 @@ def table_pairs_kernel(x, y, heading, center_x, center_y, length, width, active,
     for i in range(n):
         if not active[i]:
             continue
-        ri = 0.5 * math.hypot(length[i], width[i])
         for j in range(i + 1, n):
-            if not active[j]:
-                continue
-            rj = 0.5 * math.hypot(length[j], width[j])
-            dx = cx[i] - cx[j]
-            dy = cy[i] - cy[j]
-            if not (dx * dx + dy * dy <= (ri + rj) ** 2):  # NaN poses are near nothing
-                continue
-            if _separated(cx[i], cy[i], heading[i], length[i], width[i],
-                          cx[j], cy[j], heading[j], length[j], width[j]):
+            if not active[j] or not _in_contact(cx, cy, heading, length, width, i, j):
                 continue
             out[count, 0] = i
             out[count, 1] = j
             count += 1
     return count
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _in_contact(cx, cy, heading, length, width, i, j) -> bool:
+    """Boxes i and j overlap: their bounding discs meet (NaN poses are near nothing), then no
+    separating axis.  One rule for both pair kernels."""
+    ri = 0.5 * math.hypot(length[i], width[i])
+    rj = 0.5 * math.hypot(length[j], width[j])
+    dx = cx[i] - cx[j]
+    dy = cy[i] - cy[j]
+    if not (dx * dx + dy * dy <= (ri + rj) ** 2):
+        return False
+    return not _separated(cx[i], cy[i], heading[i], length[i], width[i],
+                          cx[j], cy[j], heading[j], length[j], width[j])
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
