@@ -127,26 +127,6 @@ def _half_width(road, c: LaneCursor) -> float:
 
 # ---------------------------------------------------------------- compiled walk within one lane
 _FAILED = (False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-_SAMPLES = ("x", "y", "dx", "dy", "z", "h", "p", "r", "ct")
-_packed: dict[int, tuple[object, np.ndarray]] = {}
-_PACKED_MAX = 512
-"""Lane tables whose packed samples are kept (a bound: a long-lived process sees many networks)."""
-
-
-def _samples(tab) -> np.ndarray:
-    """The lane table's samples as one (11 x n) array: x, y, dx, dy, z, h, p, r, ct, half width, valid."""
-    entry = _packed.get(id(tab))
-    if entry is not None and entry[0] is tab:
-        return entry[1]
-    a = tab.arrays
-    packed = np.array([a[name] for name in _SAMPLES] + [tab.hw, [1.0 if v else 0.0 for v in tab.valid]],
-                      dtype=float)
-    if len(_packed) >= _PACKED_MAX:
-        _packed.clear()
-    _packed[id(tab)] = (tab, packed)
-    return packed
-
-
 def _track_in_lane(road, t, m, c: LaneCursor, i: int, dx: float, dy: float) -> bool:
     """The common step of :func:`track_entity` in one compiled call; False (nothing changed) where
     the Python path must take it."""
@@ -155,7 +135,7 @@ def _track_in_lane(road, t, m, c: LaneCursor, i: int, dx: float, dy: float) -> b
     if direction == 0:
         return False
     ok, s, offset, z, lane_h, pitch, roll, road_t = _walk_in_lane(
-        _samples(tab), tab.n, tab.ds, tab.inv_ds, tab.length, float(direction), float(c.s), float(t.x[i]),
+        tab.packed(), tab.n, tab.ds, tab.inv_ds, tab.length, float(direction), float(c.s), float(t.x[i]),
         float(t.y[i]), dx, dy, 3, RELOCATE_MARGIN)
     if not ok:
         return False

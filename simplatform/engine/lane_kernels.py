@@ -57,7 +57,7 @@ def lane_move(samples, n, cell, inv_cell, length, direction, s, offset, ds, late
     elif k < 0:
         k = 0
     j = k + 1
-    if samples[9, k] == 0.0 or samples[9, j] == 0.0:
+    if samples[10, k] == 0.0 or samples[10, j] == 0.0:
         return _FAILED
     f = u - k
     f2 = f * f
@@ -104,9 +104,9 @@ def lane_move(samples, n, cell, inv_cell, length, direction, s, offset, ds, late
 
 def warm_up() -> None:
     """Compile, or load from numba's cache, the kernel for the table's column types."""
-    samples = np.zeros((10, 3))
+    samples = np.zeros((11, 3))
     samples[0] = (0.0, 1.0, 2.0)
-    samples[2] = samples[9] = 1.0
+    samples[2] = samples[9] = samples[10] = 1.0
     cols = [np.zeros(2) for _ in range(9)]
     lane_move(samples, 3, 1.0, 1.0, 2.0, 1.0, 0.5, 0.0, 0.1, 0.0, 2.0, 0.35, 0, *cols[:9],
               np.zeros(2, dtype=np.int64), -1, np.zeros(2), np.zeros(2))

@@ -70,7 +70,7 @@ class LaneTable:
         lane step (:mod:`lane_kernels`): built from the same lists, so the same float64 values."""
         got = self._packed
         if got is None:
-            got = np.array([self.x, self.y, self.dx, self.dy, self.z, self.h, self.p, self.r, self.ct,
+            got = np.array([self.x, self.y, self.dx, self.dy, self.z, self.h, self.p, self.r, self.ct, self.hw,
                             [1.0 if v else 0.0 for v in self.valid]], dtype=float)
             self._packed = got
         return got
@@ -186,8 +186,9 @@ def driving_direction(net, road_id: str, lane_id: int) -> int:
         return -1 if lane_id > 0 else 1
 
 
-PACKED_ROWS = ("x", "y", "dx", "dy", "z", "h", "p", "r", "ct", "valid")
-"""The rows of ``LaneTable.packed``: the pose samples, then 1.0 where a sample is valid."""
+PACKED_ROWS = ("x", "y", "dx", "dy", "z", "h", "p", "r", "ct", "hw", "valid")
+"""The rows of ``LaneTable.packed``: the pose samples, the half width, then 1.0 where a sample is valid
+(the one packing both compiled lane paths read: the engine's lane step and the backends' lane tracking)."""
 
 SAMPLE_ROWS = ("x", "y", "dx", "dy", "z", "h", "p", "r", "ct")
 """The per-sample rows of ``LaneTable.arrays``, in the order the compiled kernels index them."""
