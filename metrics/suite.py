@@ -29,7 +29,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 from metrics.base import Metric, metric_classes, scalar_spec
-from metrics.block import _GATHER, BlockBuffer, StepBlock
+from metrics.block import StepBlock
+from metrics.block_buffer import _GATHER, BlockBuffer
 from metrics.context import ScenarioContext
 from metrics.context import V2XWarning
 from metrics.coverage import CoverageObserver
@@ -154,7 +155,7 @@ class MetricSuite:
             metric.add_warning(warning)
 
     def observe(self, snapshot: WorldSnapshot) -> None:
-        # one read of the snapshot (``block._GATHER``, names and ego first), while the engine has it in the cache
+        # one read of the snapshot (``block_buffer._GATHER``, names and ego first), while the engine has it in the cache
         got = _GATHER(snapshot)
         buffer = self._buffer
         names = buffer.names
