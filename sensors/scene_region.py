@@ -21,6 +21,7 @@ more than half the map is not worth a BVH, and the whole scene serves instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,7 +55,11 @@ class Region:
     """Lowest and highest vertex z of the scene's triangles (a ray that stays outside it within reach misses)."""
 
     def covers(self, centre: np.ndarray, reach: float) -> bool:
-        return float(np.linalg.norm(centre - self.centre)) + reach <= self.radius
+        """|centre − self.centre| + reach ≤ radius, the distance as ``np.linalg.norm`` computes it for a
+        float64 3-vector (``sqrt(x.dot(x))``: BLAS ddot, whose summation is not a plain left-to-right
+        sum), without its argument handling (a sweep asks every cached region twice)."""
+        d = centre - self.centre
+        return math.sqrt(d.dot(d)) + reach <= self.radius
 
 
 class RegionCache:
@@ -79,7 +84,7 @@ class RegionCache:
         return 0.25 * reach + 10.0
 
     def get(self, centre: np.ndarray, reach: float) -> Region:
-        if self.world.triangle_count < self.MIN_TRIANGLES or not np.isfinite(reach):
+        if self.world.triangle_count < self.MIN_TRIANGLES or not math.isfinite(reach):
             return self.full
         # a region serves a query it contains, unless it is much larger than the query's own would be
         # (then a tighter crop is worth building: a far-reaching sensor must not slow a short-range one)

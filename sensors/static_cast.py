@@ -80,23 +80,62 @@ def reaching_span(dz: np.ndarray, z_range: tuple[float, float], origin_z: tuple[
     return head, n - tail
 
 
+RUN_BLOCK = 64
+"""Values ``end_runs`` tests at a time without a branch (a block wholly inside a run is one vector loop)."""
+
+
 @njit(cache=True)
 def end_runs(values, threshold, below):
     """(head, tail): how many leading and trailing values are ≤ ``threshold`` (> when not ``below``...).
 
     ``below``: count values ≤ threshold; otherwise values > threshold.  Scans
-    only as far as the runs go, so its cost is the length of the runs.
+    only as far as the runs go, so its cost is the length of the runs.  The
+    runs are long (whole rings of a sweep), so whole blocks are tested first
+    with a branch-free loop and only the block where a run ends is walked
+    value by value, with the same comparison.
     """
     n = len(values)
-    head = 0
-    while head < n and ((values[head] <= threshold) if below else (values[head] > threshold)):
-        head += 1
+    head = _run_forward(values, threshold, below)
     if head == n:
         return n, n
-    tail = 0
-    while tail < n and ((values[n - 1 - tail] <= threshold) if below else (values[n - 1 - tail] > threshold)):
-        tail += 1
-    return head, tail
+    return head, _run_backward(values, threshold, below)
+
+
+@njit(cache=True, inline="always")
+def _in_run(v, threshold, below):
+    return (v <= threshold) if below else (v > threshold)
+
+
+@njit(cache=True)
+def _run_forward(values, threshold, below):
+    n = len(values)
+    i = 0
+    while i + RUN_BLOCK <= n:
+        whole = True
+        for j in range(i, i + RUN_BLOCK):
+            whole &= _in_run(values[j], threshold, below)
+        if not whole:
+            break
+        i += RUN_BLOCK
+    while i < n and _in_run(values[i], threshold, below):
+        i += 1
+    return i
+
+
+@njit(cache=True)
+def _run_backward(values, threshold, below):
+    n = len(values)
+    k = 0                                                  # values[n − k:] are in the run
+    while k + RUN_BLOCK <= n:
+        whole = True
+        for j in range(n - k - RUN_BLOCK, n - k):
+            whole &= _in_run(values[j], threshold, below)
+        if not whole:
+            break
+        k += RUN_BLOCK
+    while k < n and _in_run(values[n - 1 - k], threshold, below):
+        k += 1
+    return k
 
 
 def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float,
@@ -135,16 +174,43 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
     for s, e, part in parts:
         if e > s:
             out = part.scene.cast_rays(rays[s:e], nthreads=nthreads)
-            t[s:e] = out["t_hit"].numpy()
-            normal[s:e] = out["primitive_normals"].numpy()
-            np.take(part.triangle_material, out["primitive_ids"].numpy(), mode="clip", out=material[s:e])
+            _collect(out["t_hit"].numpy(), out["primitive_normals"].numpy(), out["primitive_ids"].numpy(),
+                     part.triangle_material, t, normal, material, s)
     return t, normal, material
+
+
+@njit(cache=True, nogil=True)
+def _collect(t_part, normal_part, ids, table, t, normal, material, start):
+    """One cast part's hits into rows ``start``… of the sweep's arrays, in one pass: the copies of t and the
+    normals, and ``np.take(table, ids, mode="clip")`` for the material (a uint32 id past the table's end,
+    INVALID_ID for a miss, clips to its last entry, −1).  numpy's take converts the ids to intp first and
+    was the costliest of the three passes."""
+    last = len(table) - 1
+    for i in range(len(t_part)):
+        row = start + i
+        t[row] = t_part[i]
+        normal[row, 0] = normal_part[i, 0]
+        normal[row, 1] = normal_part[i, 1]
+        normal[row, 2] = normal_part[i, 2]
+        p = np.int64(ids[i])
+        material[row] = table[p if p < last else last]
 
 
 def _cast(region: Region, rays: "o3d.core.Tensor", nthreads: int):
     out = region.scene.cast_rays(rays, nthreads=nthreads)
-    material = np.take(region.triangle_material, out["primitive_ids"].numpy(), mode="clip")
+    ids = out["primitive_ids"].numpy()
+    material = np.empty(len(ids), np.int32)
+    _materials(ids, region.triangle_material, material)
     return out["t_hit"].numpy(), out["primitive_normals"].numpy(), material
+
+
+@njit(cache=True, nogil=True)
+def _materials(ids, table, out):
+    """``np.take(table, ids, mode="clip", out=out)`` for uint32 ids (as ``_collect``)."""
+    last = len(table) - 1
+    for i in range(len(ids)):
+        p = np.int64(ids[i])
+        out[i] = table[p if p < last else last]
 
 
 def trim_beyond(t: np.ndarray, normal: np.ndarray, material: np.ndarray, actor: np.ndarray, max_range) -> None:

@@ -52,6 +52,7 @@ def warm_up() -> float:
                                        parameters={"dropout_probability": 0.01, "motion_distortion": distortion}))
             lidar.sense(snap, SensorScene(static, snap))
     _warm_lidar_two_thread_passes()
+    _warm_static_cast_paths()
     camera = Camera(SensorConfig(name="c", type="camera", mount=MountPose(x=1.9, z=1.4),
                                  parameters={"width": 64, "height": 48}))
     camera.sense(snap, SensorScene(static, snap))
@@ -75,6 +76,16 @@ def _warm_lidar_two_thread_passes() -> None:
     fill_fields(points["intensity"], points["ring"], points["time"], sel, sel, r, r, 1.0, 1.0,
                 np.zeros(4, np.uint16), r)
     fill_xyz(points["x"], points["y"], points["z"], np.ones((3, 4), np.float32), sel, sel, r, r, 0.1)
+
+
+def _warm_static_cast_paths() -> None:
+    """The material lookup of a static cast in one part (``static_cast._cast``: a sweep whose rays nearly all
+    reach the scene), which the warm-up's sweeps over a plane do not take."""
+    import numpy as np
+
+    from sensors.static_cast import _materials
+
+    _materials(np.zeros(2, np.uint32), np.zeros(2, np.int32), np.empty(2, np.int32))
 
 
 if __name__ == "__main__":

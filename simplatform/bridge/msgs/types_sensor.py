@@ -46,6 +46,50 @@ POINT_FIELD_DTYPES: dict[int, str] = {
 }
 
 
+_DTYPE_TO_DATATYPE: dict[np.dtype, int] = {np.dtype(v): k for k, v in POINT_FIELD_DTYPES.items()}
+_FIELDS_OF: dict[np.dtype, tuple["PointField", ...]] = {}
+"""The PointFields of each record dtype packed so far: a sensor packs the same dtype every sweep."""
+
+
+def _point_fields(dtype: np.dtype) -> tuple["PointField", ...]:
+    """PointFields (name, offset, datatype, count) of a structured record dtype; ValueError when a field
+    has no PointField datatype."""
+    fields = _FIELDS_OF.get(dtype)
+    if fields is not None:
+        return fields
+    if dtype.names is None:
+        raise ValueError("points must be a numpy structured array (named fields)")
+    out = []
+    for name in dtype.names:
+        sub, offset = dtype.fields[name][:2]
+        base = sub.base.newbyteorder("<") if sub.base.byteorder == ">" else sub.base
+        datatype = _DTYPE_TO_DATATYPE.get(np.dtype(base))
+        if datatype is None:
+            raise ValueError(f"point field {name!r} has dtype {sub} which PointField cannot express")
+        count = int(np.prod(sub.shape)) if sub.shape else 1
+        out.append(PointField(name=name, offset=int(offset), datatype=datatype, count=count))
+    fields = tuple(out)
+    if len(_FIELDS_OF) < 64:
+        _FIELDS_OF[dtype] = fields
+    return fields
+
+
+def _native_little(points: np.ndarray) -> bool:
+    """Whether ``points.tobytes()`` already is the little-endian packing: C-contiguous and no field
+    stored big-endian (``astype(newbyteorder("<"))`` would then return the array itself)."""
+    if not points.flags.c_contiguous:
+        return False
+    little = _LITTLE_DTYPES.get(points.dtype)
+    if little is None:
+        little = points.dtype.newbyteorder("<") == points.dtype
+        if len(_LITTLE_DTYPES) < 64:
+            _LITTLE_DTYPES[points.dtype] = little
+    return little
+
+
+_LITTLE_DTYPES: dict[np.dtype, bool] = {}
+
+
 @dataclass(frozen=True)
 class PointCloud2:
     """sensor_msgs/PointCloud2: ``height`` rows of ``width`` points of ``point_step`` bytes."""
@@ -68,25 +112,15 @@ class PointCloud2:
         ``height`` > 1 makes an organised cloud (a lidar's channels as rows),
         which needs ``len(points)`` divisible by ``height``.
         """
-        if points.dtype.names is None:
-            raise ValueError("points must be a numpy structured array (named fields)")
-        dtype_to_datatype = {np.dtype(v): k for k, v in POINT_FIELD_DTYPES.items()}
-        fields = []
-        for name in points.dtype.names:
-            sub, offset = points.dtype.fields[name][:2]
-            base = sub.base.newbyteorder("<") if sub.base.byteorder == ">" else sub.base
-            datatype = dtype_to_datatype.get(np.dtype(base))
-            if datatype is None:
-                raise ValueError(f"point field {name!r} has dtype {sub} which PointField cannot express")
-            count = int(np.prod(sub.shape)) if sub.shape else 1
-            fields.append(PointField(name=name, offset=int(offset), datatype=datatype, count=count))
+        fields = _point_fields(points.dtype)
         n = len(points)
         if height < 1 or n % height:
             raise ValueError(f"{n} points cannot form {height} rows")
         width = n // height
-        little = np.ascontiguousarray(points.astype(points.dtype.newbyteorder("<"), copy=False))
+        little = points if _native_little(points) else np.ascontiguousarray(
+            points.astype(points.dtype.newbyteorder("<"), copy=False))
         return cls(
-            header=header, height=height, width=width, fields=tuple(fields), is_bigendian=False,
+            header=header, height=height, width=width, fields=fields, is_bigendian=False,
             point_step=points.dtype.itemsize, row_step=points.dtype.itemsize * width,
             data=little.tobytes(), is_dense=is_dense,
         )
