@@ -41,6 +41,7 @@ DRIVABLE_LANE_TYPES = frozenset({
     "driving", "entry", "exit", "onramp", "offramp", "connectingramp", "bidirectional", "sliplane", "parking",
 })
 WRONG_WAY_ANGLE = math.radians(120.0)
+SIDEWALK = frozenset({"sidewalk"})
 
 
 _LANE_SPAN = 1 << 16   # (road code, lane id) → one int64 key: code · 2¹⁶ + lane (OpenDRIVE lane ids are small)
@@ -85,11 +86,24 @@ class EgoRoadBlock:
         self.road_code = np.full(T, -1, dtype=np.int64)
         self.lane_id = np.zeros(T, dtype=np.int64)
         self.s, self.t, self.offset, self.low, self.high = np.full((5, T), np.nan)
+        self._one: tuple[str, int] | None = None
+        """(road, lane) when every step of the block is on that one lane (the usual block): each
+        query is then one call over the whole block, without grouping or scattering."""
 
     @classmethod
     def build(cls, block) -> "EgoRoadBlock":
-        st = cls(block, road_view(block.context.road))
+        view = road_view(block.context.road)
         known, rids, lanes, ss, ts = block.ego_lanes
+        T = block.size
+        if T and len(rids) == T and rids.count(rids[0]) == T and lanes[0] == lanes[-1] and (lanes == lanes[0]).all():
+            return cls._on_one_lane(block, view, rids[0], int(lanes[0]), lanes, ss, ts)
+        return cls._by_lanes(block, view, known, rids, lanes, ss, ts)
+
+    @classmethod
+    def _by_lanes(cls, block, view: RoadView, known: np.ndarray, rids, lanes: np.ndarray, ss: np.ndarray,
+                  ts: np.ndarray) -> "EgoRoadBlock":
+        """``build`` for any block: steps grouped by road and lane, the rest located."""
+        st = cls(block, view)
         rows = np.flatnonzero(known)
         if rows.size:
             st.road_code[rows] = st.view.codes(rids)
@@ -101,6 +115,34 @@ class EgoRoadBlock:
         missing = np.flatnonzero(~inside)
         if missing.size:
             st._locate(missing)
+        st.on_road |= inside
+        st.road_code[~st.on_road] = -1
+        return st
+
+    @classmethod
+    def _on_one_lane(cls, block, view: RoadView, rid: str, lane: int, lanes: np.ndarray, ss: np.ndarray,
+                     ts: np.ndarray) -> "EgoRoadBlock":
+        """``build`` where the snapshots put every step of the block on one lane: the same values
+        (the general path's operations on the whole block instead of its rows), with the snapshot's
+        arrays taken over unless a step must be located, which writes into them."""
+        st = cls.__new__(cls)
+        st.block, st.view, st.road = block, view, view.road
+        T = block.size
+        code = int(view.codes([rid])[0])
+        lo, hi = view.boundaries(rid, lane, ss)
+        with np.errstate(invalid="ignore"):
+            t = 0.5 * (lo + hi) + ts
+            inside = (lo <= t) & (t <= hi)
+        st.low, st.high, st.t = lo, hi, t
+        if inside.all():
+            st.on_road, st.road_code, st._one = inside, np.full(T, code, dtype=np.int64), (rid, lane)
+            st.lane_id, st.s, st.offset = lanes, ss, ts   # the block's own arrays: nothing writes into them
+            return st
+        st._one = None
+        st.on_road = np.zeros(T, dtype=bool)
+        st.road_code = np.full(T, code, dtype=np.int64)
+        st.lane_id, st.s, st.offset = lanes.copy(), ss.copy(), ts.copy()
+        st._locate(np.flatnonzero(~inside))
         st.on_road |= inside
         st.road_code[~st.on_road] = -1
         return st
@@ -143,8 +185,15 @@ class EgoRoadBlock:
         names = self.view.names
         return [names[c] if c >= 0 else None for c in self.road_code.tolist()]
 
+    def road_id(self, k: int) -> str | None:
+        """``road_ids[k]`` without the whole list (the metrics name one step's road in an event)."""
+        code = int(self.road_code[k])
+        return self.view.names[code] if code >= 0 else None
+
     @cached_property
     def _on_rows(self) -> np.ndarray:
+        if self._one is not None:
+            return np.arange(self.block.size)
         return np.flatnonzero(self.on_road)
 
     def runs(self) -> Iterator[tuple[tuple[str, int], np.ndarray]]:
@@ -153,6 +202,8 @@ class EgoRoadBlock:
 
     @cached_property
     def _runs(self) -> list[tuple[tuple[str, int], np.ndarray]]:
+        if self._one is not None:
+            return [(self._one, self._on_rows)]
         return self._lane_groups(self._on_rows)
 
     def road_runs(self) -> Iterator[tuple[str, np.ndarray]]:
@@ -165,35 +216,42 @@ class EgoRoadBlock:
 
     @cached_property
     def _road_groups(self) -> list[tuple[str, np.ndarray]]:
+        if self._one is not None:
+            return [(self._one[0], self._on_rows)]
         names = self.view.names
         return [(names[code], idx) for code, idx in _groups(self.road_code, self._on_rows)]
 
     @cached_property
-    def _types(self) -> np.ndarray:
-        """Lane type per step as an object array (None off road or where the lane does not exist)."""
-        out = np.full(self.block.size, None, dtype=object)
+    def _type_codes(self) -> np.ndarray:
+        """Lane-type code per step (``RoadView.type_names``; 0 off road or where the lane does not
+        exist): one array query per road, no object array."""
+        if self._one is not None:
+            return self.view.lane_type_codes(self._one[0], self.lane_id, self.s)
+        out = np.zeros(self.block.size, dtype=np.int64)
         for rid, idx in self._road_steps():
-            out[idx] = self.view.lane_types(rid, self.lane_id[idx], self.s[idx])
+            out[idx] = self.view.lane_type_codes(rid, self.lane_id[idx], self.s[idx])
         return out
 
     @cached_property
     def lane_type(self) -> list[str | None]:
         """Lane type of the reference point per step (None off road): one array query per road."""
-        return self._types.tolist()
+        return list(map(self.view.type_names.__getitem__, self._type_codes.tolist()))
+
+    def lane_type_at(self, k: int) -> str | None:
+        """``lane_type[k]`` without the whole list."""
+        return self.view.type_names[int(self._type_codes[k])]
 
     def _type_mask(self, kinds: frozenset[str]) -> np.ndarray:
         """Per step: the reference lane's type (lower case) is one of ``kinds``; decided once per type string."""
-        types = self._types
-        out = np.zeros(types.shape, dtype=bool)
-        for kind in set(types.tolist()):
-            if kind is not None and kind.lower() in kinds:
-                out |= types == kind
-        return out
+        codes = self._type_codes
+        return self.view.type_table(kinds)[codes]
 
     @cached_property
     def speed_limit(self) -> np.ndarray:
         """Speed limit (m/s) of the reference point's lane per step (OpenDRIVE 1.8 §11.7.3 lane
         ``<speed>``, else §8.4 road ``<type><speed>``); NaN off road or where no limit is given."""
+        if self._one is not None:
+            return np.array(self.view.speed_limits(self._one[0], self.lane_id, self.s), dtype=float)
         out = np.full(self.block.size, np.nan)
         for rid, idx in self._road_steps():
             out[idx] = self.view.speed_limits(rid, self.lane_id[idx], self.s[idx])
@@ -205,6 +263,11 @@ class EgoRoadBlock:
         query per road for the lane-direction and lane-frame corner checks, and whether the road model
         gave the curvature there."""
         T = self.block.size
+        if self._one is not None:
+            h, k = self.view.heading_curvature(self._one[0], self.s)
+            if k is None:
+                return np.array(h, dtype=float), np.full(T, np.nan), np.zeros(T, dtype=bool)
+            return np.array(h, dtype=float), np.array(k, dtype=float), np.ones(T, dtype=bool)
         heading, kappa, known = np.full(T, np.nan), np.full(T, np.nan), np.zeros(T, dtype=bool)
         for rid, idx in self._road_steps():
             h, k = self.view.heading_curvature(rid, self.s[idx])
@@ -216,6 +279,9 @@ class EgoRoadBlock:
     @cached_property
     def travel_heading(self) -> np.ndarray:
         """Heading of legal travel in the ego's lane (road heading, +π against s); NaN off road."""
+        if self._one is not None:
+            heading = self._reference[0]
+            return heading + math.pi if self.view.direction(*self._one) <= 0 else heading.copy()
         out = self._reference[0].copy()
         for (rid, lane), idx in self.runs():
             if self.view.direction(rid, lane) <= 0:
@@ -237,6 +303,8 @@ class EgoRoadBlock:
 
     @cached_property
     def in_junction(self) -> np.ndarray:
+        if self._one is not None:
+            return np.full(self.block.size, self.view.in_junction(self._one[0]))
         out = np.zeros(self.block.size, dtype=bool)
         for rid, idx in self._road_steps():
             if self.view.in_junction(rid):
@@ -245,30 +313,30 @@ class EgoRoadBlock:
 
     @cached_property
     def corners(self) -> CornerState:
-        """Lane departure and sidewalk state of the ego's box corners (see the module docstring)."""
+        """Lane departure and sidewalk state of the ego's box corners (see the module docstring).
+
+        One compiled call per road of the block (``road_kernels.lane_frame_corners``) on every
+        on-road step the road model gave a curvature for, reading the ego's corners out of the
+        block's corners of every entity (shared with the pair metrics) without a copy."""
         T = self.block.size
         margin = np.full(T, np.nan)
-        departed = ~self.on_road
-        sidewalk = np.zeros(T, dtype=bool)
-        corners = self._ego_corners()
+        departed = ~self.on_road      # a settled step is on the road: it stays False there
         trusted = np.zeros(T, dtype=bool)
         heading, kappa, has_kappa = self._reference
         cos_h, sin_h = np.cos(heading), np.sin(heading)
         ref_x, ref_y = (np.ascontiguousarray(self.block.ego_col(n)) for n in ("x", "y"))
-        on_sidewalk = None
-        for (rid, lane), idx in self.runs():
-            idx = idx[has_kappa[idx]]
-            if not idx.size:
-                continue
-            road_kernels.lane_frame_corners(idx, corners, ref_x, ref_y, cos_h, sin_h, kappa, self.s, self.t,
-                                            self.low, self.high, self.view.length(rid), LATERAL_GUARD,
-                                            trusted, margin)
-            rows = idx[trusted[idx]]
-            departed[rows] = False
-            if rows.size:
-                if on_sidewalk is None:
-                    on_sidewalk = self._type_mask(frozenset({"sidewalk"}))
-                sidewalk[rows] = on_sidewalk[rows]
+        corners = self.block.corners[:, self.block.ego_index]
+        rows = np.flatnonzero(self.on_road & has_kappa)
+        if rows.size:
+            lengths = self.view.lengths()
+            for code, idx in _groups(self.road_code, rows):
+                road_kernels.lane_frame_corners(idx, corners, ref_x, ref_y, cos_h, sin_h, kappa, self.s, self.t,
+                                                self.low, self.high, float(lengths[code]), LATERAL_GUARD,
+                                                trusted, margin)
+        if trusted.any():
+            sidewalk = trusted & self._type_mask(SIDEWALK)
+        else:
+            sidewalk = np.zeros(T, dtype=bool)
         exact = np.flatnonzero(self.on_road & ~trusted)
         if exact.size:
             self._locate_corners(exact, corners, margin, departed, sidewalk)
@@ -292,7 +360,7 @@ class EgoRoadBlock:
                       for n in range(len(idx))]
         corner_type = self._corner_lane_types(idx, corner_ids, lane, s)
         for n, k in enumerate(idx.tolist()):
-            rid = self.road_ids[k]
+            rid = self.road_id(k)
             ids = corner_ids[n]
             same = np.array([ids[c] == rid for c in range(4)])
             m = np.where(same, np.minimum(t[n] - self.low[k], self.high[k] - t[n]), np.nan)
@@ -307,12 +375,12 @@ class EgoRoadBlock:
         out: list[list[str | None]] = [[None] * 4 for _ in range(len(idx))]
         ask: dict[str, list[tuple[int, int]]] = {}
         for n, k in enumerate(idx.tolist()):
-            ref_key = (self.road_ids[k], int(self.lane_id[k]))
+            ref_key = (self.road_id(k), int(self.lane_id[k]))
             for c, rid in enumerate(corner_ids[n]):
                 if rid is None:
                     continue
                 if (rid, int(lane[n, c])) == ref_key:
-                    out[n][c] = self.lane_type[k]
+                    out[n][c] = self.lane_type_at(k)
                 else:
                     ask.setdefault(rid, []).append((n, c))
         for rid, cells in ask.items():

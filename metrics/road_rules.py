@@ -62,7 +62,7 @@ class LaneDepartureMetric(BlockMetric):
             onset = times[k]
             if prev is not None and prev[1] >= 0 and margin[k] < 0:
                 onset = prev[0] + (times[k] - prev[0]) * prev[1] / (prev[1] - float(margin[k]))
-            lane_txt = f"road {st.road_ids[k]} lane {int(st.lane_id[k])}" if st.on_road[k] else "off road"
+            lane_txt = f"road {st.road_id(k)} lane {int(st.lane_id[k])}" if st.on_road[k] else "off road"
             self.events.append(MetricEvent(onset, "lane_departure", (), None, lane_txt))
         self._prev = (times[-1], float(margin[-1]), bool(departed[-1]))
         self.series.extend(block.times, departed=departed.astype(float), margin=margin)
@@ -112,7 +112,7 @@ class OffRoadMetric(BlockMetric):
         was_off = self.series.last("offroad")
         was_side = self.series.last("sidewalk")
         for k in np.flatnonzero(offroad & ~np.concatenate([[bool(was_off)], offroad[:-1]])).tolist():
-            self.events.append(MetricEvent(times[k], "offroad", (), None, f"lane type {st.lane_type[k]}"))
+            self.events.append(MetricEvent(times[k], "offroad", (), None, f"lane type {st.lane_type_at(k)}"))
         for k in np.flatnonzero(sidewalk & ~np.concatenate([[bool(was_side)], sidewalk[:-1]])).tolist():
             self.events.append(MetricEvent(times[k], "sidewalk"))
         self.series.extend(block.times, offroad=offroad.astype(float), sidewalk=sidewalk.astype(float))
@@ -120,7 +120,7 @@ class OffRoadMetric(BlockMetric):
             on = np.flatnonzero(st.on_road)
             if on.size:
                 if self._start_road is None:
-                    self._start_road = st.road_ids[on[0]]
+                    self._start_road = st.road_id(int(on[0]))
                 left = on[st.road_code[on] != st.view.codes([self._start_road])[0]]
                 if left.size:
                     k = int(left[0])
@@ -174,7 +174,7 @@ class WrongWayMetric(BlockMetric):
         times = block.times.tolist()
         for k in np.flatnonzero(wrong & ~was).tolist():
             self.events.append(MetricEvent(times[k], "wrong_way", (), None,
-                                           f"road {st.road_ids[k]} lane {int(st.lane_id[k])}"))
+                                           f"road {st.road_id(k)} lane {int(st.lane_id[k])}"))
         x, y = block.ego_col("x"), block.ego_col("y")
         if (wrong & was).any():
             last = self._last_xy if self._last_xy is not None else (math.nan, math.nan)

@@ -36,11 +36,16 @@ class RoadView:
         self._direction: dict[tuple[str, int], int] = {}
         self._junction: dict[str, bool] = {}
         self._length: dict[str, float] = {}
+        self._length_table = np.zeros(0)
         self._codes: dict[str, int] = {}
         self._breaks: dict[str, np.ndarray | None] = {}
         self._constant: dict[tuple, Any] = {}
         self.names: list[str] = []
         """Road id of each road code (``codes``)."""
+        self.type_names: list[str | None] = [None]
+        """Lane type string of each lane-type code (``lane_type_codes``); code 0 is None (no lane)."""
+        self._type_code: dict[str | None, int] = {None: 0}
+        self._type_tables: dict[frozenset[str], np.ndarray] = {}
 
     def codes(self, road_ids) -> np.ndarray:
         """A small integer per road id (the same for the life of the view), so steps group by array keys."""
@@ -83,6 +88,31 @@ class RoadView:
                 self._constant[key] = self._lane_types(rid, lanes[:1], s[:1])[0]
             return [self._constant[key]] * len(s)
         return self._lane_types(rid, lanes, s)
+
+    def lane_type_codes(self, rid: str, lanes: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """``lane_types`` as small integers (int64), indices into ``type_names`` (0: None): per-step
+        lane types of a block without an object array or a string comparison per step."""
+        key = self._interval_key(rid, lanes, s, "type")
+        if key is not None:
+            if key not in self._constant:
+                self._constant[key] = self._lane_types(rid, lanes[:1], s[:1])[0]
+            return np.full(len(s), self._type_code_of(self._constant[key]), dtype=np.int64)
+        return np.fromiter(map(self._type_code_of, self._lane_types(rid, lanes, s)), np.int64, len(s))
+
+    def _type_code_of(self, kind: str | None) -> int:
+        code = self._type_code.get(kind)
+        if code is None:
+            code = self._type_code[kind] = len(self.type_names)
+            self.type_names.append(kind)
+        return code
+
+    def type_table(self, kinds: frozenset[str]) -> np.ndarray:
+        """bool per lane-type code: the type, in lower case, is one of ``kinds`` (None never is)."""
+        table = self._type_tables.get(kinds)
+        if table is None or table.size != len(self.type_names):
+            table = np.array([kind is not None and kind.lower() in kinds for kind in self.type_names], dtype=bool)
+            self._type_tables[kinds] = table
+        return table
 
     def _lane_types(self, rid: str, lanes: np.ndarray, s: np.ndarray) -> list[str | None]:
         if self._arrays:
@@ -137,6 +167,13 @@ class RoadView:
             road_obj = getattr(self.road, "roads", {}).get(rid)
             self._junction[rid] = getattr(road_obj, "junction", None) is not None
         return self._junction[rid]
+
+    def lengths(self) -> np.ndarray:
+        """``length`` of every road code so far, indexed by code (float64)."""
+        table = self._length_table
+        if table.size != len(self.names):
+            table = self._length_table = np.array([self.length(rid) for rid in self.names], dtype=float)
+        return table
 
     def length(self, rid: str) -> float:
         if rid not in self._length:

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from metrics import kernels
+from metrics import kernels, route_kernels
 from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
 from metrics.block import StepBlock
 from metrics.context import RoutePath
@@ -96,9 +96,15 @@ class RouteCompletionMetric(BlockMetric):
         if self._done_time is None:
             index = self._progress.track(x, y)
             completion = 100.0 * self.route.cumulative[index] / self.route.length
-            end = self.route.points[-1]
-            done = (completion > self.PERCENTAGE_THRESHOLD) & (np.hypot(x - end[0], y - end[1]) < self.DISTANCE_THRESHOLD)
-            if done.any():
+            # the end test only where some step is past the threshold (completion never falls: the
+            # tracked index only moves on), so the usual block pays one comparison for it
+            if completion.size and completion[-1] > self.PERCENTAGE_THRESHOLD:
+                end = self.route.points[-1]
+                done = ((completion > self.PERCENTAGE_THRESHOLD)
+                        & (np.hypot(x - end[0], y - end[1]) < self.DISTANCE_THRESHOLD))
+            else:
+                done = None
+            if done is not None and done.any():
                 k = int(np.argmax(done))
                 self._done_time = float(block.times[k])
                 completion[k:] = 100.0
@@ -149,15 +155,20 @@ class OutsideRouteLanesMetric(BlockMetric):
         x, y = block.ego_col("x"), block.ego_col("y")
         before = self._progress.index
         after = self._progress.track(x, y, first_offset=1)
-        previous = np.concatenate([[before], after[:-1]])
+        total = route_kernels.route_steps(self.route.cumulative, before, after, self._total)
         outside = st.wrong_way | st.offroad
-        for k in np.flatnonzero(after != previous).tolist():
-            step = float(self.route.cumulative[after[k]] - self.route.cumulative[previous[k]])
-            self._total += step
-            if outside[k] and (st.wrong_way[k] or not self._near_driving_lane(block, k)):
-                if self._wrong == 0.0:
-                    self.events.append(MetricEvent(float(block.times[k]), "outside_route_lanes"))
-                self._wrong += step
+        if outside.any():
+            # the steps that may add to the distance outside, in step order (the total above adds
+            # every step where the tracked waypoint moved, as this loop did for them)
+            previous = np.concatenate([[before], after[:-1]])
+            wrong_way = st.wrong_way
+            for k in np.flatnonzero(outside & (after != previous)).tolist():
+                if wrong_way[k] or not self._near_driving_lane(block, k):
+                    step = float(self.route.cumulative[after[k]] - self.route.cumulative[previous[k]])
+                    if self._wrong == 0.0:
+                        self.events.append(MetricEvent(float(block.times[k]), "outside_route_lanes"))
+                    self._wrong += step
+        self._total = float(total)
 
     def _near_driving_lane(self, block: StepBlock, k: int) -> bool:
         """A driving or parking lane within ``ALLOWED_OUT_DISTANCE`` to either side of the reference point."""
@@ -217,14 +228,13 @@ class MinimumSpeedRouteMetric(BlockMetric):
             ego_speed = np.hypot(block.ego_col("vx"), block.ego_col("vy"))
         times = block.times
         # a checkpoint closes at the first step more than a quarter of the route past the last one;
-        # the speed sums run in step order (np.cumsum accumulates left to right, as += did)
+        # the speed sums run in step order (left to right, as += did: ``route_kernels``)
         start = 0
         while start < block.size:
-            beyond = np.flatnonzero(reached[start:] - self._current > self._checkpoint_dist)
-            stop = start + int(beyond[0]) if beyond.size else block.size
+            stop = route_kernels.first_beyond(reached, start, self._current, self._checkpoint_dist)
             if bg and stop > start:
-                self._sum_bg = float(np.cumsum(np.concatenate([[self._sum_bg], bg_speed[start:stop]]))[-1])
-                self._sum_ego = float(np.cumsum(np.concatenate([[self._sum_ego], ego_speed[start:stop]]))[-1])
+                self._sum_bg = float(route_kernels.running_sum(self._sum_bg, bg_speed, start, stop))
+                self._sum_ego = float(route_kernels.running_sum(self._sum_ego, ego_speed, start, stop))
                 self._points += stop - start
             if stop == block.size:
                 break
