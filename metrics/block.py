@@ -26,6 +26,7 @@ import numpy as np
 from metrics import kernels
 from metrics.centre_kernel import block_centres
 from metrics.contact_sweep import block_contacts_sweep
+from metrics.ego_pass import ego_pass
 from metrics.block_buffer import _FIELDS, _GATHER, BlockBuffer, _all_same, stack_rows
 from metrics.context import ScenarioContext
 from metrics.frame import NEAR_RANGE, StepFrame
@@ -36,25 +37,29 @@ CLOSEST_APPROACH_HORIZON = 5.0   # s, predicted miss distance horizon of the 2-D
 
 @dataclass(frozen=True)
 class BlockNeighbours:
-    """The ego against every entity, per step: (T, N) arrays, the ego's own column neutral.
+    """The ego against every entity, per step (``metrics.ego_pass``), the ego's own column neutral.
 
-    As ``frame.EgoNeighbours``: ``gap`` is the bumper gap along the ego
-    heading, ``closing`` the closing speed along it, ``in_path`` the
-    constant-velocity predecessor set; ``ttc_path``/``ttc_2d``/``miss`` the
-    surrogate-safety measures of ``metrics.safety``; ``lead`` (T,) the
-    nearest in-path entity (−1 when none) and ``lead_gap`` its gap (inf).
+    ``distance`` (T, N) is the box distance (exact within max(nearest centre
+    distance, ``NEAR_RANGE``), the disc bound beyond), ``ttc_path`` (T, N) the
+    path TTC along the ego heading (``metrics.safety``); ``nearest`` (4, T) and
+    ``minima`` (4, T) the ``np.argmin`` position and value of each step's row
+    of distance, path TTC, 2-D disc TTC and predicted miss distance, in that
+    order (``ROW_DISTANCE`` …); ``lead`` (T,) the nearest in-path entity (−1
+    when none), ``lead_gap`` its bumper gap along the ego heading (inf) and
+    ``lead_closing`` the closing speed (0).
     """
 
     distance: np.ndarray
-    gap: np.ndarray
-    closing: np.ndarray
-    in_path: np.ndarray
     ttc_path: np.ndarray
-    ttc_2d: np.ndarray
-    miss: np.ndarray
+    nearest: np.ndarray
+    minima: np.ndarray
     lead: np.ndarray
     lead_gap: np.ndarray
     lead_closing: np.ndarray
+
+
+ROW_DISTANCE, ROW_TTC_PATH, ROW_TTC_2D, ROW_MISS = range(4)
+"""Rows of ``BlockNeighbours.nearest`` and ``minima``."""
 
 
 _ROAD_ID, _LANE_ID, _S, _T = (attrgetter(name) for name in ("road_id", "lane_id", "s", "t"))
@@ -223,14 +228,14 @@ class StepBlock:
 
     @cached_property
     def neighbours(self) -> BlockNeighbours:
-        """Ego-relative geometry and surrogate safety against every other entity (compiled)."""
+        """Ego-relative geometry and surrogate safety against every other entity, reduced per step
+        (compiled: ``metrics.ego_pass``)."""
         cx, cy = self.centers
         c, s = self.cos_sin
-        dist, gap, closing, in_path, ttc, ttc2, miss, lead = kernels.ego_pairs(
+        dist, ttc, nearest, minima, lead, lead_gap, lead_closing = ego_pass(
             self.ego_index, cx, cy, self.col("vx"), self.col("vy"), c, s, self.col("length"),
-            self.col("width"), self.radius, self.corners, NEAR_RANGE, CLOSEST_APPROACH_HORIZON)
-        lead_gap, lead_closing = kernels.lead_values(lead, gap, closing)
-        return BlockNeighbours(dist, gap, closing, in_path, ttc, ttc2, miss, lead, lead_gap, lead_closing)
+            self.col("width"), self.radius, NEAR_RANGE, CLOSEST_APPROACH_HORIZON)
+        return BlockNeighbours(dist, ttc, nearest, minima, lead, lead_gap, lead_closing)
 
     @cached_property
     def ego_long_lat_accel(self) -> tuple[np.ndarray, np.ndarray]:

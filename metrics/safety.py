@@ -8,9 +8,9 @@ from itertools import compress
 
 import numpy as np
 
-from metrics import kernels
+from metrics import kernels, route_ttc
 from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
-from metrics.block import CLOSEST_APPROACH_HORIZON, StepBlock
+from metrics.block import CLOSEST_APPROACH_HORIZON, ROW_DISTANCE, ROW_MISS, ROW_TTC_2D, ROW_TTC_PATH, StepBlock
 from metrics.pet import PostEncroachmentMetric  # noqa: F401  (registered with the safety metrics)
 from simplatform.results import MetricEvent, MetricResult
 from simplatform.world import EntityKind, WorldSnapshot
@@ -281,11 +281,16 @@ class SurrogateSafetyMetric(BlockMetric):
         nb = block.neighbours
         names = block.names
         values: dict[str, np.ndarray] = {}
-        ttc_path = self._route_ttc(block) if self._route is not None else nb.ttc_path
-        for key, arr in (("min_distance", nb.distance), ("ttc", ttc_path), ("ttc_2d", nb.ttc_2d),
-                         ("closest_approach", nb.miss)):
-            k, values[key] = kernels.row_argmin(arr)
-            self._who[key].append((names, np.where(np.isfinite(values[key]), k, -1)))
+        if self._route is not None:
+            ttc_path, route_at, route_min = self._route_ttc(block)
+        else:
+            ttc_path, route_at, route_min = nb.ttc_path, nb.nearest[ROW_TTC_PATH], nb.minima[ROW_TTC_PATH]
+        for key, k, low in (("min_distance", nb.nearest[ROW_DISTANCE], nb.minima[ROW_DISTANCE]),
+                            ("ttc", route_at, route_min),
+                            ("ttc_2d", nb.nearest[ROW_TTC_2D], nb.minima[ROW_TTC_2D]),
+                            ("closest_approach", nb.nearest[ROW_MISS], nb.minima[ROW_MISS])):
+            values[key] = low
+            self._who[key].append((names, np.where(np.isfinite(low), k, -1)))
         speed = block.ego_col("speed")
         gap, closing, lead = nb.lead_gap, nb.lead_closing, nb.lead
         has = (lead >= 0) & (gap > 0)
@@ -299,15 +304,16 @@ class SurrogateSafetyMetric(BlockMetric):
         self.series.extend(block.times, **values)
         self._near_misses(block, nb, ttc_path)
 
-    def _route_ttc(self, block: StepBlock) -> np.ndarray:
-        """Path TTC along the route's Frenet frame (``kernels.route_path_ttc``)."""
+    def _route_ttc(self, block: StepBlock) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Path TTC along the route's Frenet frame (``metrics.route_ttc``): (T, N), and the
+        ``np.argmin`` position and value of each step's row."""
         cx, cy = block.centers
         c, s = block.cos_sin
         px, py, tx, ty, cumulative = self._route
-        ttc, self._route_hint = kernels.route_path_ttc(
+        ttc, self._route_hint, at, low = route_ttc.route_path_ttc(
             block.ego_index, cx, cy, block.col("vx"), block.col("vy"), c, s, block.col("length"),
             block.col("width"), px, py, tx, ty, cumulative, self._route_hint)
-        return ttc
+        return ttc, at, low
 
     def _near_misses(self, block: StepBlock, nb, ttc_path: np.ndarray) -> None:
         """Onsets of (path TTC below or box distance below the threshold) without contact, per other entity."""

@@ -61,12 +61,22 @@ def warm_up() -> float:
 
 
 def _references() -> None:
-    """The reference kernels the fast ones are tested against, which the suite no longer calls."""
+    """The reference kernels the fast ones are tested against, which the suite no longer calls
+    (the all-pairs contacts, the unreduced ego pairs, the route TTC with array helpers)."""
     from metrics import kernels
 
     xy = np.array([[0.0, 3.0]])
     ones = np.ones((1, 2))
-    kernels.block_contacts(xy, xy * 0, ones, kernels.block_corners(xy, xy * 0, ones, ones * 0, ones, ones))
+    corners = kernels.block_corners(xy, xy * 0, ones, ones * 0, ones, ones)
+    kernels.block_contacts(xy, xy * 0, ones, corners)
+    dist, gap, closing, in_path, ttc, ttc2, miss, lead = kernels.ego_pairs(
+        0, xy, xy * 0, ones, ones * 0, ones, ones * 0, ones, ones, ones, corners, 2.0, 5.0)
+    kernels.lead_values(lead, gap, closing)
+    kernels.row_argmin(dist)
+    route = np.array([0.0, 1.0, 2.0])
+    tx, ty = kernels.route_tangents(route, route * 0)
+    kernels.route_path_ttc(0, xy, xy * 0, ones, ones * 0, ones, ones * 0, ones, ones, route, route * 0, tx, ty,
+                           route, -1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,124 @@
+"""Path TTC along the route's Frenet frame over a block, compiled (numba), with its row minima.
+
+Why its own kernel: ``kernels.route_path_ttc`` (kept as the reference this one
+is tested against, ``tests/metrics/test_metrics_s4_pairs_route.py``) finds each
+entity's route segment by descent from its previous one through helpers that
+take the route arrays as arguments.  numba does not inline those calls, and
+every call passes the arrays with their reference counts, which cost about
+three quarters of the kernel (~50 ns per entity and step against ~12 ns).
+Here the helpers take plain floats (a segment's end points and the query
+point), which LLVM inlines, and the descent loop reads the route arrays
+itself.  Every float operation and comparison is the reference's, in its
+order, so the TTC and the segments followed are the same bit for bit.
+
+The row minima (``np.argmin`` per step, first smallest, a NaN first) come out
+of the same pass, so the metric needs no second walk over the (T, N) result.
+
+Sources: Frenet frame of a reference path (Werling et al., "Optimal
+trajectory generation for dynamic street scenarios in a Frenét frame", ICRA
+2010); time to collision at constant velocity (Hayward 1972).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _segment_d2(x0, y0, x1, y1, x, y):
+    """Squared distance from (x, y) to the segment (x0, y0)–(x1, y1): ``kernels._segment_d2``'s operations."""
+    dx, dy = x1 - x0, y1 - y0
+    ll = max(dx * dx + dy * dy, 1e-18)
+    u = min(max(((x - x0) * dx + (y - y0) * dy) / ll, 0.0), 1.0)
+    rx, ry = x - x0 - u * dx, y - y0 - u * dy
+    return rx * rx + ry * ry
+
+
+@njit(cache=True)
+def route_path_ttc(e, cx, cy, vx, vy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint):
+    """``kernels.route_path_ttc`` (same arguments, same (T, N) TTC and last ego segment), and per
+    step the ``np.argmin`` of the TTC row and its value.
+
+    Returns (ttc, last ego segment, argmin (T,), min (T,))."""
+    T, N = cx.shape
+    last = px.shape[0] - 2
+    ttc = np.full((T, N), np.inf)
+    at = np.zeros(T, dtype=np.int64)
+    low = np.full(T, np.inf)
+    seg = np.zeros(N, dtype=np.int64)
+    for k in range(T):
+        x, y = cx[k, e], cy[k, e]
+        if hint < 0:                      # no segment known: the nearest of all (first on ties)
+            best, ie = np.inf, 0
+            for i in range(last + 1):
+                d = _segment_d2(px[i], py[i], px[i + 1], py[i + 1], x, y)
+                if d < best:
+                    best, ie = d, i
+        else:
+            ie = min(max(hint, 0), last)   # kernels._descend, written out (see the module docstring)
+            best = _segment_d2(px[ie], py[ie], px[ie + 1], py[ie + 1], x, y)
+            while ie < last:
+                d = _segment_d2(px[ie + 1], py[ie + 1], px[ie + 2], py[ie + 2], x, y)
+                if d > best:
+                    break
+                ie, best = ie + 1, d
+            while ie > 0:
+                d = _segment_d2(px[ie - 1], py[ie - 1], px[ie], py[ie], x, y)
+                if d >= best:
+                    break
+                ie, best = ie - 1, d
+        hint = ie
+        tx, ty = tx_all[ie], ty_all[ie]
+        s_e = cumulative[ie] + (x - px[ie]) * tx + (y - py[ie]) * ty
+        d_e = tx * (y - py[ie]) - ty * (x - px[ie])
+        ca, sa = abs(cos_h[k, e] * tx + sin_h[k, e] * ty), abs(sin_h[k, e] * tx - cos_h[k, e] * ty)
+        long_e = length[k, e] / 2 * ca + width[k, e] / 2 * sa
+        lat_e = length[k, e] / 2 * sa + width[k, e] / 2 * ca
+        v_e = vx[k, e] * tx + vy[k, e] * ty
+        for j in range(N):
+            if j == e:
+                continue
+            xj, yj = cx[k, j], cy[k, j]
+            if k == 0:
+                guess = s_e + (xj - x) * tx + (yj - y) * ty
+                seg[j] = np.searchsorted(cumulative, guess) - 1
+            ij = min(max(seg[j], 0), last)   # kernels._descend, written out (see the module docstring)
+            best = _segment_d2(px[ij], py[ij], px[ij + 1], py[ij + 1], xj, yj)
+            while ij < last:
+                d = _segment_d2(px[ij + 1], py[ij + 1], px[ij + 2], py[ij + 2], xj, yj)
+                if d > best:
+                    break
+                ij, best = ij + 1, d
+            while ij > 0:
+                d = _segment_d2(px[ij - 1], py[ij - 1], px[ij], py[ij], xj, yj)
+                if d >= best:
+                    break
+                ij, best = ij - 1, d
+            seg[j] = ij
+            ux, uy = tx_all[ij], ty_all[ij]
+            s_j = cumulative[ij] + (xj - px[ij]) * ux + (yj - py[ij]) * uy
+            if s_j <= s_e:
+                continue
+            d_j = ux * (yj - py[ij]) - uy * (xj - px[ij])
+            ca, sa = abs(cos_h[k, j] * ux + sin_h[k, j] * uy), abs(sin_h[k, j] * ux - cos_h[k, j] * uy)
+            long_j = length[k, j] / 2 * ca + width[k, j] / 2 * sa
+            lat_j = length[k, j] / 2 * sa + width[k, j] / 2 * ca
+            if abs(d_j - d_e) >= lat_e + lat_j:
+                continue
+            gap = s_j - s_e - long_e - long_j
+            closing = v_e - (vx[k, j] * ux + vy[k, j] * uy)
+            if closing > 0 and gap > 0:
+                ttc[k, j] = gap / closing
+        # np.argmin of the row (kernels.row_argmin): the first smallest, or the row's first NaN
+        best, a = ttc[k, 0], 0
+        if best == best:
+            for j in range(1, N):
+                v = ttc[k, j]
+                if v != v:
+                    best, a = v, j
+                    break
+                if v < best:
+                    best, a = v, j
+        at[k], low[k] = a, best
+    return ttc, hint, at, low
