@@ -31,6 +31,7 @@ import open3d as o3d
 from numba import njit
 
 from sensors.frames import rotation_matrices
+from sensors.lidar_sweep_boxes import apply_slab_hits, slab_hits
 from sensors.objlist_boxes import entity_box_frames
 from simplatform.world import WorldSnapshot
 
@@ -140,10 +141,25 @@ def merge_box_hits(boxes: ActorBoxes, rays: np.ndarray, ray: np.ndarray, offsets
     """
     if len(ray) == 0 or len(boxes) == 0:
         return
-    _merge_kernel(rays, np.asarray(ray, dtype=np.int64), np.asarray(offsets, dtype=np.int64),
-                  np.ascontiguousarray(boxes.rotation, dtype=np.float64), np.ascontiguousarray(boxes.centre, dtype=np.float64),
-                  np.ascontiguousarray(boxes.half, dtype=np.float64), boxes.entity.astype(np.int32), int(n_static),
-                  t, normal, material, actor)
+    ray = np.asarray(ray, dtype=np.int64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    rotation = np.ascontiguousarray(boxes.rotation, dtype=np.float64)
+    entity = boxes.entity.astype(np.int32)
+    if len(ray) < VECTOR_PAIRS:
+        _merge_kernel(rays, ray, offsets, rotation, np.ascontiguousarray(boxes.centre, dtype=np.float64),
+                      np.ascontiguousarray(boxes.half, dtype=np.float64), entity, int(n_static), t, normal, material,
+                      actor)
+        return
+    pair_t = np.empty(len(ray), np.float32)
+    pair_code = np.empty(len(ray), np.int8)
+    slab_hits(rays, ray, offsets, rotation, np.ascontiguousarray(boxes.centre, dtype=np.float64),
+              np.ascontiguousarray(boxes.half, dtype=np.float64), pair_t, pair_code)
+    apply_slab_hits(ray, offsets, pair_t, pair_code, rotation, entity, int(n_static), t, normal, material, actor)
+
+
+VECTOR_PAIRS = 256
+"""From this many pairs on, the slab tests run on vectors (``sensors.lidar_sweep_boxes``: two passes, the
+same bits); fewer pairs take the one-pass kernel, one call instead of two plus the per-pair arrays."""
 
 
 @njit(cache=True, error_model="numpy")
@@ -157,7 +173,7 @@ def _merge_kernel(rays, ray, offsets, rotation, centre, half, entity, n_static, 
     round to a float32 below t[i] (rounding is monotone and t[i] is a
     float32), and a ray parallel to a slab and outside it misses.  These are
     the tests the full pass ends with, so every kept hit and its bits are the
-    same (tested against ``_merge_kernel_full``, the pass without them).
+    same (tested against the pass without them, ``tests/sensors/test_sensors_livox_s3_fixed_cost.py``).
     """
     for k in range(len(offsets) - 1):
         r = rotation[k]

@@ -121,8 +121,55 @@ def test_point_cloud2_packing_is_unchanged():
 
 
 def test_warm_up_compiles_the_session_4_kernels():
-    from sensors import static_cast
+    from sensors import actor_boxes, lidar_sweep_boxes, static_cast
     from sensors.warmup import warm_up
 
     warm_up()
-    assert all(k.signatures for k in (static_cast._collect, static_cast._materials, static_cast.end_runs))
+    assert all(k.signatures for k in (static_cast._collect, static_cast._materials, static_cast.end_runs,
+                                      lidar_sweep_boxes.slab_hits, lidar_sweep_boxes.apply_slab_hits,
+                                      actor_boxes._merge_kernel))
+
+
+def _adversarial_pairs(seed: int, n: int = 4000, per_box: int = 1500):
+    """Rays from inside and around eight boxes, some parallel to one or two slabs, some through corners and
+    edges exactly; static hits near, far, missing and zero."""
+    from sensors.actor_boxes import actor_boxes
+    from sensors_testworld import entity, snapshot
+
+    rng = np.random.default_rng(seed)
+    cars = [entity(f"c{k}", x=float(x), y=float(y), heading=float(h)) for k, (x, y, h) in
+            enumerate(zip(rng.uniform(-20, 20, 8), rng.uniform(-8, 8, 8), rng.choice([0.0, 0.5, np.pi / 2, 2.0], 8)))]
+    snap = snapshot(entity("ego", ego=True), *cars)
+    boxes = actor_boxes(snap, np.arange(1, len(snap)))
+    rays = np.empty((n, 6), np.float32)
+    rays[:, :3] = rng.uniform(-3, 3, (n, 3)) + [0, 0, 1.5]
+    rays[: n // 2, :3] = rays[0, :3]                                  # a shared origin (a sweep without distortion)
+    rays[100:300, :3] = boxes.centre[0]                               # inside a box: leaves by a face
+    d = rng.normal(size=(n, 3))
+    d[300:400, 2] = 0.0                                               # parallel to the height slabs
+    d[400:450, 1:] = 0.0                                              # parallel to two slabs
+    aim = boxes.centre[rng.integers(0, len(boxes), 300)] + boxes.half[0] * rng.choice([-1.0, 1.0], (300, 3))
+    d[500:800] = aim - rays[500:800, :3]                              # at corners
+    rays[:, 3:] = d / np.linalg.norm(d, axis=1, keepdims=True)
+    t0 = rng.uniform(0.5, 40.0, n).astype(np.float32)
+    t0[::7] = np.inf
+    t0[1::11] = 0.0
+    ray = np.concatenate([np.sort(rng.permutation(n)[:per_box]) for _ in boxes.entity]).astype(np.int64)
+    offsets = np.arange(len(boxes) + 1, dtype=np.int64) * per_box
+    return boxes, rays, ray, offsets, t0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_vector_slab_pass_is_the_one_pass_merge(seed):
+    from sensors.actor_boxes import _merge_kernel, merge_box_hits
+
+    boxes, rays, ray, offsets, t0 = _adversarial_pairs(seed)
+    n = len(rays)
+    got = [t0.copy(), np.zeros((n, 3), np.float32), np.full(n, -1, np.int32), np.full(n, -1, np.int32)]
+    want = [a.copy() for a in got]
+    merge_box_hits(boxes, rays, ray, offsets, *got, 5)               # 12 000 pairs: the vector passes
+    _merge_kernel(rays, ray, offsets, boxes.rotation, boxes.centre, boxes.half, boxes.entity.astype(np.int32), 5,
+                  *want)
+    assert np.count_nonzero(want[3] >= 0) > 100
+    for a, b in zip(got, want):
+        assert a.tobytes() == b.tobytes()
