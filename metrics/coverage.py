@@ -28,19 +28,25 @@ class CoverageObserver:
     weather: set[str] = field(default_factory=set)
     light: set[str] = field(default_factory=set)
     _roads_seen: set[str] = field(default_factory=set)
+    _actors_of: tuple | None = field(default=None, repr=False, compare=False)
 
     def observe_block(self, block) -> None:
         """A block of steps (``metrics.block.StepBlock``): the same tags as observing each step."""
         e = block.ego_index
-        self.actors.update(c for i, c in enumerate(block.categories) if i != e)
-        last_env = None
-        for env in block.each("environment"):
-            if env and env is not last_env and env != last_env:   # the tags of an unchanged environment are known
-                self.weather.add(weather_tag(env))
-                tag = light_tag(env)
-                if tag:
-                    self.light.add(tag)
-            last_env = env
+        seen = (block.categories, e)
+        if self._actors_of is None or self._actors_of[0] is not seen[0] or self._actors_of[1] != e:
+            self.actors.update(c for i, c in enumerate(block.categories) if i != e)
+            self._actors_of = seen   # the same categories tuple adds nothing the next block
+        envs = block.each("environment")
+        if any(envs):   # an empty environment (what a backend without one hands over) adds no tag
+            last_env = None
+            for env in envs:
+                if env and env is not last_env and env != last_env:   # the tags of an unchanged environment are known
+                    self.weather.add(weather_tag(env))
+                    tag = light_tag(env)
+                    if tag:
+                        self.light.add(tag)
+                last_env = env
         st = block.ego_road if self.road is not None else None
         if st is not None:
             for rid, s in st.road_runs():

@@ -24,11 +24,27 @@ from simplatform.results import MetricEvent, MetricResult
 
 
 def resample(route: RoutePath, step: float = 1.0) -> RoutePath:
+    """The route at ``step`` spacing; the route metrics of one run share the object (``_RESAMPLED``),
+    so that their trackers can share a block's tracking (``_Progress.track``)."""
+    key = (id(route), step)
+    got = _RESAMPLED.get(key)
+    if got is not None and got[0] is route:
+        return got[1]
     n = max(2, int(math.ceil(route.length / step)) + 1)
     s = np.linspace(0.0, route.length, n)
     pts = np.stack([np.interp(s, route.cumulative, route.points[:, 0]),
                     np.interp(s, route.cumulative, route.points[:, 1])], axis=1)
-    return RoutePath.from_points(pts)
+    out = RoutePath.from_points(pts)
+    if len(_RESAMPLED) >= 8:
+        _RESAMPLED.clear()
+    _RESAMPLED[key] = (route, out)
+    return out
+
+
+_RESAMPLED: dict[tuple[int, float], tuple[RoutePath, RoutePath]] = {}
+"""(id(route), step) → (route, resampled): the route is held, so its id is not reused meanwhile."""
+_LAST_TRACK: list[tuple] = []
+"""The last ``_Progress.track`` answer with what it was asked: (route, window, offset, index, x, y, out)."""
 
 
 class _Progress:
@@ -43,10 +59,21 @@ class _Progress:
         self._dx, self._dy = np.ascontiguousarray(route.directions[:, 0]), np.ascontiguousarray(route.directions[:, 1])
 
     def track(self, x: np.ndarray, y: np.ndarray, first_offset: int = 0) -> np.ndarray:
-        """The index after each position; each step searches from index + ``first_offset``."""
-        out = kernels.route_progress(self._px, self._py, self._dx, self._dy, self.index, self.window,
-                                     np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(y, dtype=float),
-                                     first_offset)
+        """The index after each position; each step searches from index + ``first_offset``.
+
+        Route completion and minimum speed track a block with the same rule from the same index
+        (until the route is completed): the second asks the first's answer (read-only), found by
+        the identity of the route and of the block's position arrays."""
+        last = _LAST_TRACK[0] if _LAST_TRACK else None
+        if (last is not None and last[0] is self.route and last[1] == self.window and last[2] == first_offset
+                and last[3] == self.index and last[4] is x and last[5] is y):
+            out = last[6]
+        else:
+            out = kernels.route_progress(self._px, self._py, self._dx, self._dy, self.index, self.window,
+                                         np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(y, dtype=float),
+                                         first_offset)
+            out.flags.writeable = False
+            _LAST_TRACK[:] = [(self.route, self.window, first_offset, self.index, x, y, out)]
         if out.size:
             self.index = int(out[-1])
         return out
@@ -210,7 +237,7 @@ class MinimumSpeedRouteMetric(BlockMetric):
         self._points = 0
         self._values: list[float] = []
         self._background = set(context.background)
-        self._bg_index: tuple[tuple[str, ...], list[int]] = ((), [])
+        self._bg_index: tuple[tuple[str, ...], list[int], np.ndarray] = ((), [], np.zeros(0, dtype=np.int64))
         self._time = 0.0
 
     def observe_block(self, block: StepBlock) -> None:
@@ -221,10 +248,14 @@ class MinimumSpeedRouteMetric(BlockMetric):
         index = self._progress.track(block.ego_col("x"), block.ego_col("y"))
         reached = self.route.cumulative[index]
         if self._bg_index[0] is not block.names:
-            self._bg_index = (block.names, [i for i, n in enumerate(block.names) if n in self._background])
+            bg_list = [i for i, n in enumerate(block.names) if n in self._background]
+            self._bg_index = (block.names, bg_list, np.array(bg_list, dtype=np.int64))
         bg = self._bg_index[1]
         if bg:
-            bg_speed = np.mean(np.hypot(block.col("vx")[:, bg], block.col("vy")[:, bg]), axis=1)
+            if len(bg) < route_kernels.SMALL_SUM:   # the usual few: one compiled pass, numpy's floats
+                bg_speed = route_kernels.mean_speeds(block.col("vx"), block.col("vy"), self._bg_index[2])
+            else:
+                bg_speed = np.mean(np.hypot(block.col("vx")[:, bg], block.col("vy")[:, bg]), axis=1)
             ego_speed = np.hypot(block.ego_col("vx"), block.ego_col("vy"))
         times = block.times
         # a checkpoint closes at the first step more than a quarter of the route past the last one;

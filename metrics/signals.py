@@ -60,58 +60,70 @@ class TrafficControlMetric(BlockMetric):
         self._over: dict[str, bool] = {ln.id: False for ln in context.stop_lines}
 
     def observe_block(self, block: StepBlock) -> None:
-        if block.ego_index is None:
+        e = block.ego_index
+        if e is None:
             return
-        h = block.ego_col("heading")
-        fx, fy = np.cos(h), np.sin(h)
+        # the ego's columns of the block's shared cos/sin and box centres: the floats ``np.cos`` and
+        # ``StepBlock.ego_centre`` give for the ego alone (elementwise, same operations in the same order)
+        cos_h, sin_h = block.cos_sin
+        centre_x, centre_y = block.centers
+        fx, fy = cos_h[:, e], sin_h[:, e]
         half = block.ego_col("length") / 2
-        cx, cy = block.ego_centre
-        front_x, front_y = cx + fx * half, cy + fy * half
-        speed = np.abs(block.ego_col("speed"))
+        front_x, front_y = centre_x[:, e] + fx * half, centre_y[:, e] + fy * half
         prev = self._prev_front if self._prev_front is not None else (math.nan, math.nan)
-        back_x, back_y = np.concatenate([[prev[0]], front_x[:-1]]), np.concatenate([[prev[1]], front_y[:-1]])
-        times, dt = block.times, block.dt
         path = _PathBox.of(front_x, front_y, prev, max(STOP_PROXIMITY, 2 * float(half.max())))
+        steps = None
         for (line, p0, p1, (dx, dy)), reach in zip(self._lines, self._reach):
             if path.apart(reach):
                 # the front stays too far from the line for a crossing, a stop before it or one over it
                 if self._over[line.id] and bool(np.any(fx * dx + fy * dy > 0)):
                     self._over[line.id] = False
                 continue
-            valid = fx * dx + fy * dy > 0
-            before = (p0[0] - front_x) * dx + (p0[1] - front_y) * dy   # > 0: front has not reached the line
-            lateral_ok = _within_line(front_x, front_y, p0, p1)
-            crossed, u = _crossings(back_x, back_y, front_x, front_y, p0, p1)
-            crossed &= valid
-            slow = speed < STOP_SPEED
-            near_stop = valid & lateral_ok & (0 <= before) & (before <= STOP_PROXIMITY) & slow & (line.kind == "stop")
-            over = lateral_ok & (-2 * half < before) & (before < 0) & slow
-            if line.signal_id:
-                states = [snap.signals.get(line.signal_id) for snap in block.snapshots]
-            else:
-                states = [None] * block.size
-            if line.kind == "stop":
-                must_stop = np.ones(block.size, dtype=bool)
-            else:
-                red = {st: is_red(line, st) for st in set(states)}   # a few signal states per block
-                must_stop = np.fromiter(map(red.__getitem__, states), bool, block.size)
-            # the "over" state is carried only through steps moving the line's way, as each step did
-            last_valid = np.maximum.accumulate(np.where(valid, np.arange(block.size), -1))
-            prev_valid = np.concatenate([[-1], last_valid[:-1]])
-            was_over = np.where(prev_valid >= 0, over[np.maximum(prev_valid, 0)], self._over[line.id])
-            onset = valid & over & must_stop & ~was_over
-            for k in np.flatnonzero(near_stop | crossed | onset).tolist():
-                if near_stop[k]:
-                    self._stopped_near[line.id] = True
-                if crossed[k]:
-                    self._on_crossing(line, float(times[k] - dt[k] * (1.0 - u[k])), states[k])
-                if onset[k]:
-                    self.events.append(MetricEvent(float(times[k]), "stop_line", (line.id,), float(-before[k]),
-                                                   f"stopped {-before[k]:.2f} m over stop line {line.id}"))
-            if valid.any():
-                self._over[line.id] = bool(over[last_valid[-1]])
+            if steps is None:   # what only a line within reach needs
+                back_x = np.concatenate([[prev[0]], front_x[:-1]])
+                back_y = np.concatenate([[prev[1]], front_y[:-1]])
+                steps = (back_x, back_y, np.abs(block.ego_col("speed")), block.times, block.dt)
+            back_x, back_y, speed, times, dt = steps
+            self._line_block(block, line, p0, p1, dx, dy, fx, fy, half, front_x, front_y, back_x, back_y, speed,
+                             times, dt)
         self._prev_front = (float(front_x[-1]), float(front_y[-1]))
         self.events.sort(key=lambda ev: ev.time)
+
+    def _line_block(self, block: StepBlock, line: StopLine, p0, p1, dx: float, dy: float, fx, fy, half, front_x,
+                    front_y, back_x, back_y, speed, times, dt) -> None:
+        """The rules of one stop line within reach of the ego's front over a block."""
+        valid = fx * dx + fy * dy > 0
+        before = (p0[0] - front_x) * dx + (p0[1] - front_y) * dy   # > 0: front has not reached the line
+        lateral_ok = _within_line(front_x, front_y, p0, p1)
+        crossed, u = _crossings(back_x, back_y, front_x, front_y, p0, p1)
+        crossed &= valid
+        slow = speed < STOP_SPEED
+        near_stop = valid & lateral_ok & (0 <= before) & (before <= STOP_PROXIMITY) & slow & (line.kind == "stop")
+        over = lateral_ok & (-2 * half < before) & (before < 0) & slow
+        if line.signal_id:
+            states = [snap.signals.get(line.signal_id) for snap in block.snapshots]
+        else:
+            states = [None] * block.size
+        if line.kind == "stop":
+            must_stop = np.ones(block.size, dtype=bool)
+        else:
+            red = {st: is_red(line, st) for st in set(states)}   # a few signal states per block
+            must_stop = np.fromiter(map(red.__getitem__, states), bool, block.size)
+        # the "over" state is carried only through steps moving the line's way, as each step did
+        last_valid = np.maximum.accumulate(np.where(valid, np.arange(block.size), -1))
+        prev_valid = np.concatenate([[-1], last_valid[:-1]])
+        was_over = np.where(prev_valid >= 0, over[np.maximum(prev_valid, 0)], self._over[line.id])
+        onset = valid & over & must_stop & ~was_over
+        for k in np.flatnonzero(near_stop | crossed | onset).tolist():
+            if near_stop[k]:
+                self._stopped_near[line.id] = True
+            if crossed[k]:
+                self._on_crossing(line, float(times[k] - dt[k] * (1.0 - u[k])), states[k])
+            if onset[k]:
+                self.events.append(MetricEvent(float(times[k]), "stop_line", (line.id,), float(-before[k]),
+                                               f"stopped {-before[k]:.2f} m over stop line {line.id}"))
+        if valid.any():
+            self._over[line.id] = bool(over[last_valid[-1]])
 
     def _on_crossing(self, line: StopLine, t: float, state: str | None) -> None:
         if line.kind == "stop":

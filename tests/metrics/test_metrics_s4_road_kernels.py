@@ -154,3 +154,35 @@ def test_lane_type_codes_name_the_lane_types(net):
     table = view.type_table(frozenset({"sidewalk"}))
     assert table.dtype == bool and not table[0]
     assert [bool(v) for v in table] == [k is not None and k.lower() == "sidewalk" for k in view.type_names]
+
+
+def test_mean_speeds_is_numpy_mean_of_hypot_for_a_few_columns():
+    from metrics.route_kernels import SMALL_SUM, mean_speeds
+
+    rng = np.random.default_rng(2)
+    for T in (1, 2, 999):
+        for n in range(1, SMALL_SUM):
+            vx = rng.normal(scale=10, size=(T, n + 3)) * 10.0 ** rng.integers(-5, 5, size=(T, n + 3))
+            vy = rng.normal(scale=10, size=vx.shape)
+            vx[0, 0], vy[-1, -1] = np.nan, np.inf
+            cols = rng.choice(vx.shape[1], size=n, replace=False)
+            want = np.mean(np.hypot(vx[:, list(cols)], vy[:, list(cols)]), axis=1)
+            got = mean_speeds(vx, vy, cols.astype(np.int64))
+            assert np.array_equal(want.view(np.int64), got.view(np.int64)), (T, n)
+
+
+def test_route_metrics_share_a_block_tracking_only_when_asked_the_same():
+    from metrics import RoutePath
+    from metrics.route import _Progress, resample
+
+    route = RoutePath.from_points(np.stack([np.linspace(0, 100, 51), np.zeros(51)], axis=1))
+    assert resample(route) is resample(route)
+    x, y = np.linspace(0, 60, 200), np.zeros(200)
+    a, b = _Progress(resample(route), 2), _Progress(resample(route), 2)
+    first = a.track(x, y)
+    assert b.track(x, y) is first and not first.flags.writeable
+    c = _Progress(resample(route), 3)
+    assert c.track(x, y) is not first                    # another window: its own answer
+    fresh = _Progress(resample(route), 2)
+    again = fresh.track(x.copy(), y)                     # other arrays: computed again, same values
+    assert again is not first and np.array_equal(again, first)
