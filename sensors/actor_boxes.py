@@ -157,6 +157,37 @@ def merge_box_hits(boxes: ActorBoxes, rays: np.ndarray, ray: np.ndarray, offsets
     apply_slab_hits(ray, offsets, pair_t, pair_code, rotation, entity, int(n_static), t, normal, material, actor)
 
 
+def box_slab_hits(boxes: ActorBoxes, rays: np.ndarray, ray: np.ndarray, offsets: np.ndarray,
+                  parts: int = 1) -> list:
+    """The slab tests of ``merge_box_hits`` alone, which need no static hit: (pair_t, pair_code, jobs).
+
+    ``jobs`` are ``parts`` zero-argument calls that together fill ``pair_t`` and
+    ``pair_code`` (disjoint ranges of pairs, compiled without the GIL: run them
+    on as many threads); ``apply_box_slab_hits`` then merges the result where
+    ``merge_box_hits`` would have merged it.
+    """
+    ray = np.asarray(ray, dtype=np.int64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    pair_t = np.empty(len(ray), np.float32)
+    pair_code = np.empty(len(ray), np.int8)
+    args = (np.ascontiguousarray(boxes.rotation, dtype=np.float64), np.ascontiguousarray(boxes.centre, dtype=np.float64),
+            np.ascontiguousarray(boxes.half, dtype=np.float64), pair_t, pair_code)
+    cuts = [len(ray) * j // parts for j in range(parts + 1)]
+    jobs = [lambda a=a, b=b: slab_hits(rays, ray, np.clip(offsets, a, b), *args) for a, b in zip(cuts, cuts[1:])]
+    return [pair_t, pair_code, jobs]
+
+
+def apply_box_slab_hits(boxes: ActorBoxes, ray: np.ndarray, offsets: np.ndarray, pair_t: np.ndarray,
+                        pair_code: np.ndarray, t: np.ndarray, normal: np.ndarray, material: np.ndarray,
+                        actor: np.ndarray, n_static: int) -> None:
+    """``merge_box_hits`` from the slab tests ``box_slab_hits`` made (every job run): the same arrays after."""
+    if len(ray) == 0 or len(boxes) == 0:
+        return
+    apply_slab_hits(np.asarray(ray, dtype=np.int64), np.asarray(offsets, dtype=np.int64), pair_t, pair_code,
+                    np.ascontiguousarray(boxes.rotation, dtype=np.float64), boxes.entity.astype(np.int32),
+                    int(n_static), t, normal, material, actor)
+
+
 VECTOR_PAIRS = 256
 """From this many pairs on, the slab tests run on vectors (``sensors.lidar_sweep_boxes``: two passes, the
 same bits); fewer pairs take the one-pass kernel, one call instead of two plus the per-pair arrays."""

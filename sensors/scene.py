@@ -38,7 +38,8 @@ import numpy as np
 import open3d as o3d
 
 from sensors.actor_boxes import (  # noqa: F401  (_BOX_CORNERS, _BOX_TRIANGLES: re-exported, the bench uses them)
-    _BOX_CORNERS, _BOX_TRIANGLES, ActorBoxes, actor_box_corners, actor_boxes, actor_triangle_scene, merge_box_hits,
+    _BOX_CORNERS, _BOX_TRIANGLES, ActorBoxes, actor_box_corners, actor_boxes, actor_triangle_scene,
+    apply_box_slab_hits, merge_box_hits,
 )
 from sensors.materials import Material, material_for_category, material_for_name
 from sensors.scene_region import INVALID_ID, Region, RegionCache, _tensor
@@ -315,6 +316,7 @@ class SensorScene:
         actor_pairs: tuple[np.ndarray, np.ndarray] | None = None,
         origin_ball: tuple[np.ndarray, float] | None = None,
         nthreads: int = 0,
+        pair_hits: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> RayHits:
         """``cast`` for a ready (N, 6) float32 ray buffer ``[ox, oy, oz, dx, dy, dz]`` (numpy or open3d tensor).
 
@@ -328,6 +330,10 @@ class SensorScene:
         analytically (``sensors.actor_boxes``); mesh actors are then cast from
         ``actor_rays`` (all rays when None).  Without pairs every actor is in one
         open3d scene, cast with ``actor_rays`` (all rays when None).
+
+        ``pair_hits`` = (pair_t, pair_code): the slab tests of ``actor_pairs``
+        already made (``actor_boxes.box_slab_hits``, e.g. on two threads before
+        the cast); they are merged as they would have been computed.
         """
         tensor = _tensor(rays)
         buf = tensor.numpy()
@@ -347,7 +353,11 @@ class SensorScene:
                                                     origin_z=origin_z)
         actor = np.full(n, -1, dtype=np.int32)
         if len(self.actor_indices):
-            if actor_pairs is not None:
+            if actor_pairs is not None and pair_hits is not None:
+                apply_box_slab_hits(self.actor_boxes, actor_pairs[0], actor_pairs[1], pair_hits[0], pair_hits[1], t,
+                                    normal, material, actor, self.n_static)
+                scene, triangle_actor = self._mesh_bvh() if self._actor_meshes else (None, None)
+            elif actor_pairs is not None:
                 merge_box_hits(self.actor_boxes, buf, actor_pairs[0], actor_pairs[1], t, normal, material, actor,
                                self.n_static)
                 scene, triangle_actor = self._mesh_bvh() if self._actor_meshes else (None, None)
