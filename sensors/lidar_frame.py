@@ -66,13 +66,13 @@ def frame_directions(c1, s1, c2, s2, a1, b1, a2, b2, delta, directions, columns,
 
 
 @njit(cache=True, nogil=True)
-def frame_tables(directions, time, azimuth, elevation, azimuth_order, order, sorted_azimuth, position,
-                 cast_directions, homogeneous, cast_time, azimuth_elevation, azimuth_position):
+def frame_tables(directions, azimuth, elevation, azimuth_order, order, sorted_azimuth, position, homogeneous,
+                 azimuth_elevation, azimuth_position):
     """The copies of ``lidar_patterns.pattern_tables`` for a pattern whose two orders are known.
 
     ``order[p]`` is the pattern index of cast row p, ``azimuth_order[q]`` of
     azimuth place q.  Fills ``position`` (the inverse of ``order``), the
-    cast-order directions, ``[d, 1]`` rows and firing times, the sorted
+    cast-order ``[d, 1]`` rows, the sorted
     azimuths (float32 → float64) and the elevations and cast rows in azimuth
     order; returns (min, max) of ``elevation`` (NaN if any is NaN, as
     ``np.min``/``np.max``).  Pure copies and exact conversions.
@@ -81,17 +81,10 @@ def frame_tables(directions, time, azimuth, elevation, azimuth_order, order, sor
     for p in range(len(order)):
         i = order[p]
         position[i] = p
-        d0 = directions[i, 0]
-        d1 = directions[i, 1]
-        d2 = directions[i, 2]
-        cast_directions[p, 0] = d0
-        cast_directions[p, 1] = d1
-        cast_directions[p, 2] = d2
-        homogeneous[p, 0] = d0
-        homogeneous[p, 1] = d1
-        homogeneous[p, 2] = d2
+        homogeneous[p, 0] = directions[i, 0]
+        homogeneous[p, 1] = directions[i, 1]
+        homogeneous[p, 2] = directions[i, 2]
         homogeneous[p, 3] = one
-        cast_time[p] = time[i]
     lo = np.inf
     hi = -np.inf
     nan = False

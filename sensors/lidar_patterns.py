@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import open3d as o3d
@@ -222,14 +222,26 @@ class PatternTables:
     """(N,) intp: cast-buffer row of each pattern ray."""
     cast_order: np.ndarray
     """(N,) intp: pattern index of each cast-buffer row (the inverse of ``cast_position``)."""
-    cast_directions: np.ndarray
-    """(N, 3) float32 sensor-frame directions in cast order."""
-    cast_time: np.ndarray
-    """(N,) float32 firing times in cast order."""
     azimuth_elevation: np.ndarray
     """(N,) float64 ``elevation`` in azimuth order (``ScanPattern.azimuth_order``): actor windows read it in a row."""
     azimuth_position: np.ndarray
     """(N,) intp ``cast_position`` in azimuth order."""
+    time: np.ndarray
+    """(N,) float32 firing times in pattern order (the pattern's own ``time``)."""
+
+    @cached_property
+    def cast_directions(self) -> np.ndarray:
+        """(N, 3) float32 sensor-frame directions in cast order (``homogeneous`` without its ones).
+
+        Built on first use: only a motion-distorted sweep reads it, and a
+        non-repetitive head would otherwise copy it every frame.
+        """
+        return np.ascontiguousarray(self.homogeneous.numpy()[:, :3])
+
+    @cached_property
+    def cast_time(self) -> np.ndarray:
+        """(N,) float32 firing times in cast order (built on first use, as ``cast_directions``)."""
+        return self.time[self.cast_order]
 
 
 _TABLES: dict[int, tuple[ScanPattern, PatternTables]] = {}
@@ -257,15 +269,13 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
         order[(i % grid.channels) * grid.columns + i // grid.channels] = i       # ray (c, r) → row r·C + c
     n = pattern.size
     position = np.empty(n, dtype=np.intp)
-    directions = np.empty((n, 3), dtype=np.float32)
     homogeneous = np.empty((n, 4), dtype=np.float32)
-    cast_time = np.empty(n, dtype=np.float32)
     columns = np.empty((3, n), dtype=np.float32)
     elevation = np.arcsin(np.clip(pattern.directions[:, 2].astype(np.float64), -1.0, 1.0))
     azimuth_elevation = np.empty(n, dtype=np.float64)
     azimuth_position = np.empty(n, dtype=np.intp)
-    cast_tables(pattern.directions, pattern.time, order, position, directions, homogeneous, cast_time, columns,
-                elevation, pattern.azimuth_order, azimuth_elevation, azimuth_position)
+    cast_tables(pattern.directions, order, position, homogeneous, columns, elevation, pattern.azimuth_order,
+                azimuth_elevation, azimuth_position)
     tables = PatternTables(
         homogeneous=o3d.core.Tensor.from_numpy(homogeneous),
         columns=columns,
@@ -273,10 +283,9 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
         elevation_range=(float(elevation.min()), float(elevation.max())) if len(elevation) else (0.0, 0.0),
         cast_position=position,
         cast_order=order,
-        cast_directions=directions,
-        cast_time=cast_time,
         azimuth_elevation=azimuth_elevation,
         azimuth_position=azimuth_position,
+        time=pattern.time,
     )
     _TABLES[id(pattern)] = (pattern, tables)
     return tables
@@ -417,38 +426,28 @@ def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
     frame_directions(c1, s1, c2, s2, *_frame_rotation(spec, rate_hz, frame), directions, columns, z64)
     azimuth = np.arctan2(columns[1], columns[0])                  # float32, numpy's SIMD loop (see lidar_frame)
     elevation = np.arcsin(z64)
-    azimuth_order = _argsort32(azimuth)
-    order = _argsort32(columns[2])                                # cast order: by elevation, lowest first
+    # the rosette's reach 2δ bounds the keys (for speed only: any bounds give the same orders, lidar_sort)
+    reach = 2.0 * _risley_delta(spec.risley_fov_deg)
+    azimuth_order = bucket_argsort_f32(azimuth, -reach, reach)
+    order = bucket_argsort_f32(columns[2], -math.sin(reach), math.sin(reach))   # cast order: lowest first
     sorted_azimuth = np.empty(n, dtype=np.float64)
     position = np.empty(n, dtype=np.intp)
-    cast_directions = np.empty((n, 3), dtype=np.float32)
     homogeneous = np.empty((n, 4), dtype=np.float32)
-    cast_time = np.empty(n, dtype=np.float32)
     azimuth_elevation = np.empty(n, dtype=np.float64)
     azimuth_position = np.empty(n, dtype=np.intp)
-    el_lo, el_hi = frame_tables(directions, time32, azimuth, elevation, azimuth_order, order, sorted_azimuth,
-                                position, cast_directions, homogeneous, cast_time, azimuth_elevation,
-                                azimuth_position)
+    el_lo, el_hi = frame_tables(directions, azimuth, elevation, azimuth_order, order, sorted_azimuth,
+                                position, homogeneous, azimuth_elevation, azimuth_position)
     pattern = ScanPattern(directions=directions, ring=ring, time=time32, period_s=period,
                           azimuth_order=azimuth_order, sorted_azimuth=sorted_azimuth)
     tables = PatternTables(
         homogeneous=o3d.core.Tensor.from_numpy(homogeneous), columns=columns, elevation=elevation,
         elevation_range=(float(el_lo), float(el_hi)) if n else (0.0, 0.0), cast_position=position,
-        cast_order=order, cast_directions=cast_directions, cast_time=cast_time,
-        azimuth_elevation=azimuth_elevation, azimuth_position=azimuth_position,
+        cast_order=order, azimuth_elevation=azimuth_elevation, azimuth_position=azimuth_position, time=time32,
     )
     _FRAME_TABLES[id(pattern)] = (pattern, tables)
     while len(_FRAME_TABLES) > RISLEY_FRAMES_KEPT:
         _FRAME_TABLES.popitem(last=False)
     return pattern
-
-
-def _argsort32(keys: np.ndarray) -> np.ndarray:
-    """``np.argsort(keys, kind="stable")`` of float32 keys (``lidar_sort``), bounds by numpy's reductions."""
-    lo, hi = keys.min(), keys.max()
-    if len(keys) < 2 or not (np.isfinite(lo) and np.isfinite(hi)):
-        return stable_argsort_f32(keys)
-    return bucket_argsort_f32(keys, float(lo), float(hi))
 
 
 def risley_pattern_reference(spec: LidarSpec, rate_hz: float, frame: int) -> tuple[ScanPattern, PatternTables]:
@@ -478,9 +477,12 @@ def risley_pattern_reference(spec: LidarSpec, rate_hz: float, frame: int) -> tup
     tables = PatternTables(
         homogeneous=o3d.core.Tensor(homogeneous), columns=np.ascontiguousarray(directions.T), elevation=elevation,
         elevation_range=(float(elevation.min()), float(elevation.max())), cast_position=position,
-        cast_order=cast_order, cast_directions=cast_directions, cast_time=pattern.time[cast_order],
-        azimuth_elevation=elevation[order], azimuth_position=position[order],
+        cast_order=cast_order, azimuth_elevation=elevation[order], azimuth_position=position[order],
+        time=pattern.time,
     )
+    # the copies the tables now build on first use, as the numpy reference made them
+    tables.__dict__["cast_directions"] = cast_directions
+    tables.__dict__["cast_time"] = pattern.time[cast_order]
     return pattern, tables
 
 

@@ -148,3 +148,13 @@ def test_livox_clouds_do_not_depend_on_which_path_built_the_frames(monkeypatch):
                     assert value.keys() == other.keys() and all(_same(value[k], other[k]) for k in value), name
                 else:
                     assert value == other, name
+
+
+@pytest.mark.parametrize("preset", ["VLP-16", "OS1-128"])
+def test_cast_order_copies_built_on_first_use_are_the_gathers(preset):
+    pattern = patterns.spinning_pattern(PRESETS[preset], 10.0)
+    tables = pattern_tables(pattern)
+    assert _same(tables.cast_directions, np.ascontiguousarray(pattern.directions[tables.cast_order]))
+    assert _same(tables.cast_time, pattern.time[tables.cast_order])
+    assert tables.cast_directions is tables.cast_directions             # built once
+    assert _same(tables.homogeneous.numpy()[:, 3], np.ones(pattern.size, np.float32))
