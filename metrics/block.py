@@ -24,10 +24,10 @@ from typing import Sequence
 import numpy as np
 
 from metrics import kernels
-from metrics.centre_kernel import block_centres
-from metrics.contact_sweep import block_contacts_sweep
+from metrics.centre_kernel import state_centres
+from metrics.contact_sweep import block_contacts_boxes
 from metrics.ego_pass import ego_pass
-from metrics.block_buffer import _FIELDS, _GATHER, BlockBuffer, _all_same, stack_rows
+from metrics.block_buffer import _FIELDS, _GATHER, _GATHERED, BlockBuffer, _all_same, stack_rows
 from metrics.context import ScenarioContext
 from metrics.frame import NEAR_RANGE, StepFrame
 from simplatform.world import FLOAT_COLUMNS, STATE_INDEX, WorldSnapshot
@@ -66,7 +66,23 @@ _ROAD_ID, _LANE_ID, _S, _T = (attrgetter(name) for name in ("road_id", "lane_id"
 _LANES = attrgetter("lanes")
 _TIME, _STATE, _LANE_ROADS = (itemgetter(k) for k in range(2, 5))
 _BOX_ROWS = {name: _FIELDS[name] for name in FLOAT_COLUMNS[12:]}
+_BOX_QUAD = itemgetter(*(_GATHERED.index(name) for name in ("length", "width", "bbox_center_x", "bbox_center_y")))
 _ROW_S, _ROW_T, _ROW_LANE_ID = (STATE_INDEX[name] for name in ("lane_s", "lane_t", "lane_id"))
+
+
+def _quads_shared(quads: list[tuple]) -> bool:
+    """Whether every step's (length, width, bbox_center_x, bbox_center_y) are the first step's four
+    array objects.  ``list.count`` compares tuples item by item, identity first, in C; an item
+    that is another array compares elementwise, which for two or more values has no one truth
+    value and raises (then the columns are checked one by one).  One-value arrays would compare
+    by value (0.0 == −0.0), so those are checked one by one too."""
+    first = quads[0]
+    if any(not isinstance(a, np.ndarray) or a.size < 2 for a in first):
+        return False
+    try:
+        return quads.count(first) == len(quads)
+    except ValueError:
+        return False
 
 
 class StepBlock:
@@ -183,10 +199,52 @@ class StepBlock:
         return np.cos(h), np.sin(h)
 
     @cached_property
+    def kin(self) -> tuple[np.ndarray, int, int, int, int]:
+        """The block's x, y, vx and vy for the compiled passes: a read-only C-contiguous (T, rows, N)
+        array and the rows of the four in it.  With state matrices this is the stacked state itself
+        (``STATE_ROWS``; the kernels read its rows in place, no column copy); otherwise the four
+        gathered columns stacked."""
+        state = self.state
+        if state is not None:
+            rows = (STATE_INDEX["x"], STATE_INDEX["y"], STATE_INDEX["vx"], STATE_INDEX["vy"])
+        else:
+            state, rows = np.stack([self.col("x"), self.col("y"), self.col("vx"), self.col("vy")], axis=1), (0, 1, 2, 3)
+        # one argument type for the kernels whoever made the array (a copy, or a view of the engine's)
+        view = np.ascontiguousarray(state, dtype=np.float64).view()
+        view.flags.writeable = False
+        return (view, *rows)
+
+    @cached_property
+    def box_rows(self) -> dict[str, np.ndarray]:
+        """``length``, ``width``, ``bbox_center_x``, ``bbox_center_y``: each (1, N) when every
+        snapshot shares one array of it (the native engine's box columns), else (T, N); float64,
+        C-contiguous and writable (the kernels' one argument type).  The compiled passes index row
+        0 of a (1, N) array at every step, so the block never repeats a shared column T times."""
+        names = ("length", "width", "bbox_center_x", "bbox_center_y")
+        got = list(map(_BOX_QUAD, self._gathered))   # one pass over the block for the four
+        out: dict[str, np.ndarray] = {}
+        if _quads_shared(got):
+            for name, row in zip(names, got[0]):
+                self._shared[name] = row
+                out[name] = np.array(row, dtype=np.float64).reshape(1, -1)   # a copy: writable
+            return out
+        for q, name in enumerate(names):
+            rows = [quad[q] for quad in got]
+            if _all_same(rows):
+                self._shared[name] = rows[0]
+                out[name] = np.array(rows[0], dtype=np.float64).reshape(1, -1)
+            else:
+                stacked = np.ascontiguousarray(stack_rows(rows), dtype=np.float64)
+                out[name] = stacked if stacked.flags.writeable else stacked.copy()
+        return out
+
+    @cached_property
     def centers(self) -> tuple[np.ndarray, np.ndarray]:
         """World x, y of every box centre (T, N) each, as ``WorldSnapshot.bbox_centers``."""
         c, s = self.cos_sin
-        return block_centres(self.col("x"), self.col("y"), c, s, self.col("bbox_center_x"), self.col("bbox_center_y"))
+        kin, rx, ry, _, _ = self.kin
+        box = self.box_rows
+        return state_centres(kin, rx, ry, c, s, box["bbox_center_x"], box["bbox_center_y"])
 
     @cached_property
     def ego_centre(self) -> tuple[np.ndarray, np.ndarray]:
@@ -197,19 +255,25 @@ class StepBlock:
         return self.ego_col("x") + c * bx - s * by, self.ego_col("y") + s * bx + c * by
 
     @cached_property
-    def radius(self) -> np.ndarray:
-        """Half box diagonal (T, N): the bounding disc of broad phases and the 2-D TTC (computed on
-        one row when the box columns are shared by every step, as the engine's are)."""
-        length, width = self.col("length"), self.col("width")
-        if self._shared.get("length") is not None and self._shared.get("width") is not None:
-            row = 0.5 * np.hypot(self._shared["length"], self._shared["width"])
-            return np.repeat(row.reshape(1, -1), self.size, axis=0)
+    def radius_rows(self) -> np.ndarray:
+        """Half box diagonal, the bounding disc of broad phases and the 2-D TTC: (1, N) when the
+        length and width rows are shared by every step (as the engine's are), else (T, N)."""
+        box = self.box_rows
+        length, width = box["length"], box["width"]
+        if length.shape[0] != width.shape[0]:
+            length, width = np.broadcast_arrays(length, width)
         return 0.5 * np.hypot(length, width)
+
+    @cached_property
+    def radius(self) -> np.ndarray:
+        """Half box diagonal (T, N) (``radius_rows`` for every step)."""
+        rows = self.radius_rows
+        return rows if rows.shape[0] == self.size else np.repeat(rows, self.size, axis=0)
 
     @cached_property
     def radius_max(self) -> float:
         """The largest bounding-disc radius of the block."""
-        return float(self.radius.max(initial=0.0))
+        return float(self.radius_rows.max(initial=0.0))
 
     @cached_property
     def corners(self) -> np.ndarray:
@@ -221,10 +285,12 @@ class StepBlock:
     @cached_property
     def contacts(self) -> np.ndarray:
         """(step, i, j), i < j, of every pair of boxes in contact (compiled SAT on the pairs that a
-        sweep along x leaves: ``metrics.contact_sweep``, the all-pairs ``kernels.block_contacts``'s
-        answer)."""
+        sweep along x leaves, corners computed for those pairs only: ``metrics.contact_sweep``, the
+        all-pairs ``kernels.block_contacts``'s answer)."""
         cx, cy = self.centers
-        return block_contacts_sweep(cx, cy, self.radius, self.corners)
+        c, s = self.cos_sin
+        box = self.box_rows
+        return block_contacts_boxes(cx, cy, self.radius_rows, c, s, box["length"], box["width"])
 
     @cached_property
     def neighbours(self) -> BlockNeighbours:
@@ -232,9 +298,11 @@ class StepBlock:
         (compiled: ``metrics.ego_pass``)."""
         cx, cy = self.centers
         c, s = self.cos_sin
+        kin, _, _, rvx, rvy = self.kin
+        box = self.box_rows
         dist, ttc, nearest, minima, lead, lead_gap, lead_closing = ego_pass(
-            self.ego_index, cx, cy, self.col("vx"), self.col("vy"), c, s, self.col("length"),
-            self.col("width"), self.radius, NEAR_RANGE, CLOSEST_APPROACH_HORIZON)
+            self.ego_index, cx, cy, kin, rvx, rvy, c, s, box["length"], box["width"], self.radius_rows,
+            NEAR_RANGE, CLOSEST_APPROACH_HORIZON)
         return BlockNeighbours(dist, ttc, nearest, minima, lead, lead_gap, lead_closing)
 
     @cached_property

@@ -109,3 +109,129 @@ def block_contacts_sweep(cx, cy, radius, corners) -> np.ndarray:
         out = np.empty((n, 3), dtype=np.int64)
         _contact_sweep(cx, cy, radius, corners, out)
     return out[:n]
+
+
+# ---------------------------------------------------------------- the sweep on box rows (session 4)
+# ``block_contacts_boxes`` is ``block_contacts_sweep`` without the block's (T, N, 4, 2) corner array:
+# the few pairs the discs let through get their corners computed where the SAT needs them, as
+# floats (``kernels.block_corners``'s operations: the same corners), so a block whose metrics need
+# no corners otherwise never builds them; and the box columns may be one row for every step.
+# The helpers are copies (numba's cache tracks only this file) that take plain floats, which
+# numba inlines, where array arguments would be passed with their reference counts.
+
+
+@njit(cache=True)
+def _corners(cx, cy, c, s, length, width):
+    """(x0, y0, …, x3, y3): front-left, rear-left, rear-right, front-right (``kernels.block_corners``)."""
+    hl, hw = length / 2, width / 2
+    lx0, ly0 = 1.0 * hl, 1.0 * hw
+    lx1, ly1 = -1.0 * hl, 1.0 * hw
+    lx2, ly2 = -1.0 * hl, -1.0 * hw
+    lx3, ly3 = 1.0 * hl, -1.0 * hw
+    return (cx + c * lx0 - s * ly0, cy + s * lx0 + c * ly0,
+            cx + c * lx1 - s * ly1, cy + s * lx1 + c * ly1,
+            cx + c * lx2 - s * ly2, cy + s * lx2 + c * ly2,
+            cx + c * lx3 - s * ly3, cy + s * lx3 + c * ly3)
+
+
+@njit(cache=True)
+def _separated_on(a, b, ax, ay):
+    """``kernels._separated_on`` for two corner tuples."""
+    amin, amax, bmin, bmax = np.inf, -np.inf, np.inf, -np.inf
+    for m in range(4):
+        pa = a[2 * m] * ax + a[2 * m + 1] * ay
+        pb = b[2 * m] * ax + b[2 * m + 1] * ay
+        amin, amax = min(amin, pa), max(amax, pa)
+        bmin, bmax = min(bmin, pb), max(bmax, pb)
+    return amax < bmin or bmax < amin
+
+
+@njit(cache=True)
+def _touch(a, b):
+    """``kernels.boxes_touch`` for two corner tuples."""
+    for q in range(2):
+        box = a if q == 0 else b
+        for e in range(2):
+            if _separated_on(a, b, box[2 * e] - box[2 * e + 2], box[2 * e + 1] - box[2 * e + 3]):
+                return False
+    return True
+
+
+@njit(cache=True)
+def _sweep_boxes(cx, cy, radius, cos_h, sin_h, length, width, out):
+    """``_contact_sweep`` with corners computed per candidate pair; ``radius``, ``length`` and
+    ``width`` are (T, N) or (1, N)."""
+    T, N = cx.shape
+    n = 0
+    order = np.arange(N)
+    kept = np.empty(N, dtype=np.int64)
+    hits = np.empty(max(1, N * (N - 1) // 2), dtype=np.int64)
+    step_r, step_l, step_w = radius.shape[0] > 1, length.shape[0] > 1, width.shape[0] > 1
+    for k in range(T):
+        kr, kl, kw = (k if step_r else 0), (k if step_l else 0), (k if step_w else 0)
+        xs = cx[k]
+        m, w = 0, N
+        rmax = -np.inf
+        for a in range(N):           # the previous order, NaN x moved to the end (they are not swept)
+            v = order[a]
+            r = abs(radius[kr, v])
+            if r > rmax:
+                rmax = r
+            if xs[v] == xs[v]:
+                kept[m] = v
+                m += 1
+            else:
+                w -= 1
+                kept[w] = v
+        order, kept = kept, order
+        for a in range(1, m):        # insertion sort by x from the previous step's order (``_sort_by_x``)
+            v = order[a]
+            key = xs[v]
+            b = a - 1
+            while b >= 0 and xs[order[b]] > key:
+                order[b + 1] = order[b]
+                b -= 1
+            order[b + 1] = v
+        bound = rmax + rmax
+        bb = bound * bound
+        h = 0
+        for a in range(m):
+            p = order[a]
+            for b in range(a + 1, m):
+                q = order[b]
+                i, j = (p, q) if p < q else (q, p)
+                dx = cx[k, i] - cx[k, j]
+                if dx * dx > bb:
+                    break
+                dy = cy[k, i] - cy[k, j]
+                rr = radius[kr, i] + radius[kr, j]
+                if dx * dx + dy * dy <= rr * rr:
+                    if _touch(_corners(cx[k, i], cy[k, i], cos_h[k, i], sin_h[k, i], length[kl, i], width[kw, i]),
+                              _corners(cx[k, j], cy[k, j], cos_h[k, j], sin_h[k, j], length[kl, j], width[kw, j])):
+                        hits[h] = i * N + j
+                        h += 1
+        for a in range(1, h):        # i then j ascending, as the all-pairs loop finds them
+            v = hits[a]
+            b = a - 1
+            while b >= 0 and hits[b] > v:
+                hits[b + 1] = hits[b]
+                b -= 1
+            hits[b + 1] = v
+        for a in range(h):
+            if n < out.shape[0]:
+                out[n, 0] = k
+                out[n, 1] = hits[a] // N
+                out[n, 2] = hits[a] % N
+            n += 1
+    return n
+
+
+def block_contacts_boxes(cx, cy, radius, cos_h, sin_h, length, width) -> np.ndarray:
+    """``kernels.block_contacts`` (same pairs, same order) by sweep and prune along x, from the box
+    rows: ``radius``, ``length``, ``width`` (T, N) or (1, N) for every step."""
+    out = np.empty((max(64, 2 * cx.shape[0]), 3), dtype=np.int64)
+    n = _sweep_boxes(cx, cy, radius, cos_h, sin_h, length, width, out)
+    if n > len(out):
+        out = np.empty((n, 3), dtype=np.int64)
+        _sweep_boxes(cx, cy, radius, cos_h, sin_h, length, width, out)
+    return out[:n]

@@ -109,8 +109,10 @@ def _fold(best, at, done, v, j):
 
 
 @njit(cache=True)
-def ego_pass(e, cx, cy, vx, vy, cos_h, sin_h, length, width, radius, near_range, horizon):
-    """``kernels.ego_pairs`` reduced per step.
+def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near_range, horizon):
+    """``kernels.ego_pairs`` reduced per step, reading vx and vy out of the block's stacked state
+    ``kin`` (T, rows, N) at rows ``rvx``, ``rvy``; ``length``, ``width`` and ``radius`` are (T, N)
+    or (1, N) (one row for every step).
 
     Returns the (T, N) box distance and path TTC (as ``ego_pairs``: exact box
     distance within max(nearest centre distance, ``near_range``), the disc
@@ -127,10 +129,12 @@ def ego_pass(e, cx, cy, vx, vy, cos_h, sin_h, length, width, radius, near_range,
     lead_gap = np.full(T, np.inf)
     lead_closing = np.zeros(T)
     inf = np.inf
+    step_l, step_w, step_r = length.shape[0] > 1, width.shape[0] > 1, radius.shape[0] > 1
     for k in range(T):
+        kl, kw, kr = (k if step_l else 0), (k if step_w else 0), (k if step_r else 0)
         ch, sh = cos_h[k, e], sin_h[k, e]
-        ex, ey, evx, evy = cx[k, e], cy[k, e], vx[k, e], vy[k, e]
-        half_le, half_we = length[k, e] / 2, width[k, e] / 2
+        ex, ey, evx, evy = cx[k, e], cy[k, e], kin[k, rvx, e], kin[k, rvy, e]
+        half_le, half_we = length[kl, e] / 2, width[kw, e] / 2
         nearest = inf
         b1, a1, d1 = inf, 0, False   # row minima of path TTC, 2-D TTC, miss distance
         b2, a2, d2 = inf, 0, False
@@ -143,7 +147,7 @@ def ego_pass(e, cx, cy, vx, vy, cos_h, sin_h, length, width, radius, near_range,
                 b3, a3, d3 = _fold(b3, a3, d3, inf, j)
                 continue
             dx, dy = cx[k, j] - ex, cy[k, j] - ey
-            dvx, dvy = vx[k, j] - evx, vy[k, j] - evy
+            dvx, dvy = kin[k, rvx, j] - evx, kin[k, rvy, j] - evy
             rel_x = ch * dx + sh * dy
             rel_y = ch * dy - sh * dx
             rel_vx = ch * dvx + sh * dvy
@@ -151,7 +155,7 @@ def ego_pass(e, cx, cy, vx, vy, cos_h, sin_h, length, width, radius, near_range,
             co, so = cos_h[k, j], sin_h[k, j]
             cos_d = abs(co * ch + so * sh)
             sin_d = abs(so * ch - co * sh)
-            hl, hw = length[k, j] / 2, width[k, j] / 2
+            hl, hw = length[kl, j] / 2, width[kw, j] / 2
             half_long = hl * cos_d + hw * sin_d
             half_lat = hl * sin_d + hw * cos_d
             path = rel_x > 0 and abs(rel_y) < half_we + half_lat
@@ -163,7 +167,7 @@ def ego_pass(e, cx, cy, vx, vy, cos_h, sin_h, length, width, radius, near_range,
                 ttc[k, j] = t1
             if path and g < best:   # the in-path leader: the smallest gap, the first on ties
                 best, who, lg, lc = g, j, g, cl
-            rs = radius[k, e] + radius[k, j]
+            rs = radius[kr, e] + radius[kr, j]
             centre = math.hypot(dx, dy)
             nearest = min(nearest, centre)
             dist[k, j] = max(centre - rs, 0.0)
@@ -194,10 +198,10 @@ def ego_pass(e, cx, cy, vx, vy, cos_h, sin_h, length, width, radius, near_range,
         for j in range(N):
             if j != e and dist[k, j] <= reach:
                 if not boxed:
-                    ego_box = box_corners(ex, ey, ch, sh, length[k, e], width[k, e])
+                    ego_box = box_corners(ex, ey, ch, sh, length[kl, e], width[kw, e])
                     boxed = True
                 dist[k, j] = box_distance(ego_box, box_corners(cx[k, j], cy[k, j], cos_h[k, j], sin_h[k, j],
-                                                               length[k, j], width[k, j]))
+                                                               length[kl, j], width[kw, j]))
             b0, a0, d0 = _fold(b0, a0, d0, dist[k, j], j)
         lead[k], lead_gap[k], lead_closing[k] = who, lg, lc
         at[0, k], at[1, k], at[2, k], at[3, k] = a0, a1, a2, a3

@@ -36,9 +36,11 @@ def _segment_d2(x0, y0, x1, y1, x, y):
 
 
 @njit(cache=True)
-def route_path_ttc(e, cx, cy, vx, vy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint):
-    """``kernels.route_path_ttc`` (same arguments, same (T, N) TTC and last ego segment), and per
-    step the ``np.argmin`` of the TTC row and its value.
+def route_path_ttc(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint):
+    """``kernels.route_path_ttc`` (same (T, N) TTC and last ego segment), and per step the
+    ``np.argmin`` of the TTC row and its value.  vx and vy are read out of the block's stacked
+    state ``kin`` (T, rows, N) at rows ``rvx``, ``rvy``; ``length`` and ``width`` are (T, N) or
+    (1, N) (one row for every step).
 
     Returns (ttc, last ego segment, argmin (T,), min (T,))."""
     T, N = cx.shape
@@ -47,7 +49,9 @@ def route_path_ttc(e, cx, cy, vx, vy, cos_h, sin_h, length, width, px, py, tx_al
     at = np.zeros(T, dtype=np.int64)
     low = np.full(T, np.inf)
     seg = np.zeros(N, dtype=np.int64)
+    step_l, step_w = length.shape[0] > 1, width.shape[0] > 1
     for k in range(T):
+        kl, kw = (k if step_l else 0), (k if step_w else 0)
         x, y = cx[k, e], cy[k, e]
         if hint < 0:                      # no segment known: the nearest of all (first on ties)
             best, ie = np.inf, 0
@@ -73,9 +77,9 @@ def route_path_ttc(e, cx, cy, vx, vy, cos_h, sin_h, length, width, px, py, tx_al
         s_e = cumulative[ie] + (x - px[ie]) * tx + (y - py[ie]) * ty
         d_e = tx * (y - py[ie]) - ty * (x - px[ie])
         ca, sa = abs(cos_h[k, e] * tx + sin_h[k, e] * ty), abs(sin_h[k, e] * tx - cos_h[k, e] * ty)
-        long_e = length[k, e] / 2 * ca + width[k, e] / 2 * sa
-        lat_e = length[k, e] / 2 * sa + width[k, e] / 2 * ca
-        v_e = vx[k, e] * tx + vy[k, e] * ty
+        long_e = length[kl, e] / 2 * ca + width[kw, e] / 2 * sa
+        lat_e = length[kl, e] / 2 * sa + width[kw, e] / 2 * ca
+        v_e = kin[k, rvx, e] * tx + kin[k, rvy, e] * ty
         for j in range(N):
             if j == e:
                 continue
@@ -102,12 +106,12 @@ def route_path_ttc(e, cx, cy, vx, vy, cos_h, sin_h, length, width, px, py, tx_al
                 continue
             d_j = ux * (yj - py[ij]) - uy * (xj - px[ij])
             ca, sa = abs(cos_h[k, j] * ux + sin_h[k, j] * uy), abs(sin_h[k, j] * ux - cos_h[k, j] * uy)
-            long_j = length[k, j] / 2 * ca + width[k, j] / 2 * sa
-            lat_j = length[k, j] / 2 * sa + width[k, j] / 2 * ca
+            long_j = length[kl, j] / 2 * ca + width[kw, j] / 2 * sa
+            lat_j = length[kl, j] / 2 * sa + width[kw, j] / 2 * ca
             if abs(d_j - d_e) >= lat_e + lat_j:
                 continue
             gap = s_j - s_e - long_e - long_j
-            closing = v_e - (vx[k, j] * ux + vy[k, j] * uy)
+            closing = v_e - (kin[k, rvx, j] * ux + kin[k, rvy, j] * uy)
             if closing > 0 and gap > 0:
                 ttc[k, j] = gap / closing
         # np.argmin of the row (kernels.row_argmin): the first smallest, or the row's first NaN

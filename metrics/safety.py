@@ -309,10 +309,12 @@ class SurrogateSafetyMetric(BlockMetric):
         ``np.argmin`` position and value of each step's row."""
         cx, cy = block.centers
         c, s = block.cos_sin
+        kin, _, _, rvx, rvy = block.kin
+        box = block.box_rows
         px, py, tx, ty, cumulative = self._route
         ttc, self._route_hint, at, low = route_ttc.route_path_ttc(
-            block.ego_index, cx, cy, block.col("vx"), block.col("vy"), c, s, block.col("length"),
-            block.col("width"), px, py, tx, ty, cumulative, self._route_hint)
+            block.ego_index, cx, cy, kin, rvx, rvy, c, s, box["length"], box["width"], px, py, tx, ty,
+            cumulative, self._route_hint)
         return ttc, at, low
 
     def _near_misses(self, block: StepBlock, nb, ttc_path: np.ndarray) -> None:

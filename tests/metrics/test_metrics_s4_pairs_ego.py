@@ -44,14 +44,29 @@ def same(a, b) -> bool:
         np.array_equal(np.signbit(a), np.signbit(b)) if a.dtype.kind == "f" else np.array_equal(a, b)
 
 
+def state_of(cx, cy, vx, vy):
+    """vx and vy inside a stacked state (T, rows, N) as the block hands them over (rows 7 and 8)."""
+    T, N = cx.shape
+    kin = np.full((T, 15, N), np.nan)
+    kin[:, 0], kin[:, 1], kin[:, 7], kin[:, 8] = cx, cy, vx, vy
+    kin.flags.writeable = False
+    return kin
+
+
 @pytest.mark.parametrize("N", [1, 2, 7, 20])
 @pytest.mark.parametrize("spread,odd", [(3.0, False), (3.0, True), (40.0, False)])
-def test_ego_pass_is_ego_pairs_reduced_bit_for_bit(N, spread, odd):
+@pytest.mark.parametrize("rows", [False, True])
+def test_ego_pass_is_ego_pairs_reduced_bit_for_bit(N, spread, odd, rows):
+    """``rows``: the box columns as one (1, N) row for every step, as the engine shares them."""
     rng = np.random.default_rng(N * 100 + int(spread) + odd)
-    args = scene(rng, 60, N, spread, odd)
+    cx, cy, vx, vy, c, s, length, width = scene(rng, 60, N, spread, odd)
+    if not rows:   # sizes that change from step to step
+        length = length * (1.0 + 0.2 * np.sin(np.arange(60)))[:, None]
+    args = cx, cy, vx, vy, c, s, length, width
     for e in sorted({0, N // 2, N - 1}):
         radius, dist, ttc, minima, lead, lead_gap, lead_closing = reference(e, *args, 2.0, 5.0)
-        got = ego_pass.ego_pass(e, *args, radius, 2.0, 5.0)
+        boxes = (length[:1], width[:1], radius[:1]) if rows else (length, width, radius)
+        got = ego_pass.ego_pass(e, cx, cy, state_of(cx, cy, vx, vy), 7, 8, c, s, *boxes, 2.0, 5.0)
         assert same(got[0], dist) and same(got[1], ttc)
         for q, (index, value) in enumerate(minima):
             assert np.array_equal(got[2][q], index) and same(got[3][q], value)

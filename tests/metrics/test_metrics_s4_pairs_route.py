@@ -45,10 +45,16 @@ def test_route_ttc_is_the_reference_bit_for_bit(kind, N):
     tx, ty = kernels.route_tangents(px, py)
     cumulative = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(px), np.diff(py)))])
     cols = drive(rng, pts, 80, N)
+    cx, cy, vx, vy, c, s, length, width = cols
+    varying = width * (1.0 + 0.3 * np.cos(np.arange(80)))[:, None]   # sizes that change from step to step
+    kin = np.stack([np.full_like(vx, np.nan), vy, vx], axis=1)   # vx, vy as rows 2 and 1 of a stacked state
     for e in sorted({0, N - 1}):
         for hint in (-1, 0, 7, len(px) + 5):
-            ttc, last = kernels.route_path_ttc(e, *cols, px, py, tx, ty, cumulative, hint)
-            got = route_ttc.route_path_ttc(e, *cols, px, py, tx, ty, cumulative, hint)
+            rows = hint % 2 == 1   # box columns as one (1, N) row for every step, or (T, N) changing
+            boxes = (length[:1], width[:1]) if rows else (length, varying)
+            ttc, last = kernels.route_path_ttc(e, cx, cy, vx, vy, c, s, length, width if rows else varying,
+                                               px, py, tx, ty, cumulative, hint)
+            got = route_ttc.route_path_ttc(e, cx, cy, kin, 2, 1, c, s, *boxes, px, py, tx, ty, cumulative, hint)
             assert np.array_equal(got[0], ttc) and got[1] == last
             index, value = kernels.row_argmin(ttc)
             assert np.array_equal(got[2], index) and np.array_equal(got[3], value)
@@ -61,17 +67,18 @@ def test_row_minima_take_a_nan_first():
     tx, ty = kernels.route_tangents(px, px * 0)
     cx = np.array([[0.0, 5.0, np.nan]])
     one = np.ones((1, 3))
-    args = (cx, cx * 0, one * 10, one * 0, one, one * 0, one, one, px, px * 0, tx, ty, px, -1)
-    ttc, _ = kernels.route_path_ttc(0, *args)
-    got = route_ttc.route_path_ttc(0, *args)
+    ttc, _ = kernels.route_path_ttc(0, cx, cx * 0, one * 10, one * 0, one, one * 0, one, one, px, px * 0, tx, ty, px, -1)
+    kin = np.stack([one * 10, one * 0], axis=1)
+    got = route_ttc.route_path_ttc(0, cx, cx * 0, kin, 0, 1, one, one * 0, one, one, px, px * 0, tx, ty, px, -1)
     assert np.array_equal(got[0], ttc, equal_nan=True)
     assert [a.tolist() for a in got[2:]] == [a.tolist() for a in kernels.row_argmin(ttc)]
 
 
 def test_warmup_compiles_this_sessions_kernels_and_their_references():
-    from metrics import ego_pass, warmup
+    from metrics import centre_kernel, contact_sweep, ego_pass, warmup
 
     warmup.warm_up()
-    for f in (route_ttc.route_path_ttc, ego_pass.ego_pass, kernels.ego_pairs, kernels.route_path_ttc,
+    for f in (route_ttc.route_path_ttc, ego_pass.ego_pass, contact_sweep._sweep_boxes, centre_kernel.state_centres,
+              kernels.ego_pairs, kernels.route_path_ttc,
               kernels.lead_values, kernels.row_argmin):
         assert f.signatures, f.__name__

@@ -1,0 +1,103 @@
+"""The box-row kernels (one (1, N) row of box sizes for every step, x/y/vx/vy read in the stacked
+state) give the reference kernels' answers bit for bit; a block's box rows and stacked columns."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from metrics import kernels
+from metrics.block import StepBlock
+from metrics.centre_kernel import block_centres, state_centres
+from metrics.context import ScenarioContext
+from metrics.contact_sweep import block_contacts_boxes
+from simplatform.world import STATE_ROWS, EntityKind, WorldSnapshot
+
+
+def crowd(rng: np.random.Generator, T: int, N: int, spread: float, varying: bool):
+    cx, cy = rng.uniform(0, spread, (T, N)), rng.uniform(0, spread / 3, (T, N))
+    h = rng.uniform(-math.pi, math.pi, (T, N))
+    length = np.repeat(rng.uniform(1, 5, (1, N)), T, axis=0)
+    width = np.repeat(rng.uniform(0.5, 2.5, (1, N)), T, axis=0)
+    if varying:
+        width = width * (1.0 + 0.3 * np.sin(np.arange(T)))[:, None]
+    return cx, cy, np.cos(h), np.sin(h), length, width
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("N,spread", [(1, 5.0), (2, 3.0), (8, 10.0), (30, 20.0)])
+@pytest.mark.parametrize("varying", [False, True])
+def test_contacts_from_box_rows_are_the_all_pairs_contacts(seed, N, spread, varying):
+    cx, cy, c, s, length, width = crowd(np.random.default_rng(seed), 50, N, spread, varying)
+    if N > 3:
+        cx[4, 2] = np.nan
+        cx[6, :] = 1.0            # ties along the sort
+        cx[7:9, 3] = np.inf
+    radius = 0.5 * np.hypot(length, width)
+    want = kernels.block_contacts(cx, cy, radius, kernels.block_corners(cx, cy, c, s, length, width))
+    rows = (radius, length, width) if varying else (radius[:1], length[:1], width[:1])
+    got = block_contacts_boxes(cx, cy, rows[0], c, s, rows[1], rows[2])
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    if N == 30:
+        assert len(want) > 64   # crowded: more contacts than the first guess has room for
+
+
+@pytest.mark.parametrize("varying", [False, True])
+def test_centres_read_in_the_state_are_the_centres(varying):
+    rng = np.random.default_rng(5)
+    T, N = 40, 9
+    state = rng.normal(0.0, 100.0, (T, 15, N))
+    state[3, 0, 4] = np.nan
+    c, s = np.cos(state[:, 3]), np.sin(state[:, 3])
+    bx = np.repeat(rng.uniform(-2, 2, (1, N)), T, axis=0) * (1.0 + 0.1 * np.arange(T)[:, None] * varying)
+    by = np.repeat(rng.normal(0.0, 0.2, (1, N)), T, axis=0)
+    want = block_centres(np.ascontiguousarray(state[:, 0]), np.ascontiguousarray(state[:, 1]), c, s, bx, by)
+    view = state.view()
+    view.flags.writeable = False
+    got = state_centres(view, 0, 1, c, s, bx if varying else bx[:1], by[:1])
+    for w, g in zip(want, got):
+        assert g.tobytes() == w.tobytes()
+
+
+def _snapshots(T: int, matrix: bool, shared: bool):
+    names, N = ("ego", "a", "b"), 3
+    kinds = (EntityKind.VEHICLE, EntityKind.VEHICLE, EntityKind.PEDESTRIAN)
+    box = {"length": np.array([4.5, 4.0, 0.6]), "width": np.array([1.9, 1.8, 0.6]), "height": np.ones(N),
+           "bbox_center_x": np.array([1.4, 1.2, 0.0]), "bbox_center_y": np.zeros(N), "bbox_center_z": np.ones(N)}
+    for k in range(T):
+        t = 0.05 * k
+        x, y = np.array([0.0, 8.0, 3.0]) + np.array([10.0, 6.0, 0.0]) * t, np.array([0.0, 0.2, -4.0 + 1.2 * t])
+        h = np.array([0.0, 0.05, math.pi / 2])
+        v = np.array([10.0, 6.0, 1.2])
+        b = box if shared else {**box, "length": box["length"] * (1 + 0.01 * k)}
+        cols = dict(x=x, y=y, z=np.zeros(N), heading=h, pitch=np.zeros(N), roll=np.zeros(N), speed=v,
+                    vx=v * np.cos(h), vy=v * np.sin(h), ax=np.zeros(N), ay=np.zeros(N), yaw_rate=np.zeros(N))
+        if matrix:
+            state = np.concatenate([cols[n] for n in STATE_ROWS[:12]] + [np.full(N, np.nan)] * 3).reshape(15, N)
+            yield WorldSnapshot.from_state_matrix(t, k, names, kinds, ("car", "car", "ped"), state, b, (None,) * N,
+                                                  (None,) * N, np.ones(N, bool), ego="ego")
+        else:
+            yield WorldSnapshot(time=t, step=k, names=names, kinds=kinds, categories=("car", "car", "ped"),
+                                **cols, **b, lanes=(None,) * N, visible=np.ones(N, bool), ego="ego")
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_a_block_reads_the_same_with_and_without_state_matrices(shared):
+    a = StepBlock(list(_snapshots(60, True, shared)), ScenarioContext())
+    b = StepBlock(list(_snapshots(60, False, shared)), ScenarioContext())
+    assert a.state is not None and b.state is None
+    assert a.kin[0].flags.writeable is False and b.kin[0].flags.writeable is False
+    for name in ("length", "width", "bbox_center_x", "bbox_center_y"):
+        rows = a.box_rows[name]
+        assert rows.shape == ((1, 3) if shared or name != "length" else (60, 3))
+        assert rows.flags.writeable and rows.flags.c_contiguous and rows.dtype == np.float64
+        assert np.array_equal(np.broadcast_to(rows, (60, 3)), a.col(name))
+        assert np.array_equal(rows, b.box_rows[name])
+    assert np.array_equal(a.radius, 0.5 * np.hypot(a.col("length"), a.col("width")))
+    for x, y in zip(a.centers, b.centers):
+        assert x.tobytes() == y.tobytes()
+    assert np.array_equal(a.contacts, b.contacts) and len(a.contacts) > 0
+    for f in ("distance", "ttc_path", "nearest", "minima", "lead", "lead_gap", "lead_closing"):
+        assert np.array_equal(getattr(a.neighbours, f), getattr(b.neighbours, f))
