@@ -36,6 +36,10 @@ NEAR_FRACTION = 0.25
 """Reach of the near region as a share of the sensor's range."""
 NEAR_WORTH = 0.2
 """Use the near region when at least this share of the cast rays can (a region costs a BVH build)."""
+NEAR_MIN_RAYS = 8192
+"""... and at least this many: each ``cast_rays`` call wakes open3d's thread team (some 15–35 µs of wall time
+on the 2-core reference machine), which a few thousand rays do not win back (a Livox-Mid40 frame's 4 200
+steep rays: the same CPU time either way, ~30 µs more wall time in two calls; VLP-16's 10 800: less CPU)."""
 
 
 def near_block(dz: np.ndarray, z_lo: float, origin_top: float, reach: float) -> tuple[int, int]:
@@ -155,7 +159,7 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
     parts: list[tuple[int, int, Region]] = []
     near_reach = NEAR_FRACTION * float(max_range)
     p, q = near_block(dz[a:b], region.z_range[0], origin_z[1], near_reach)
-    if q - p >= NEAR_WORTH * (b - a) and b > a and region.radius > near_reach:
+    if q - p >= max(NEAR_WORTH * (b - a), NEAR_MIN_RAYS) and b > a and region.radius > near_reach:
         near = world.region(centre, near_reach + (reach - float(max_range)))
         if near.triangle_count < region.triangle_count:
             parts = [(a, a + p, region), (a + p, a + q, near), (a + q, b, region)]

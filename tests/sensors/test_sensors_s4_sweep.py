@@ -173,3 +173,40 @@ def test_vector_slab_pass_is_the_one_pass_merge(seed):
     assert np.count_nonzero(want[3] >= 0) > 100
     for a, b in zip(got, want):
         assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("rays_count", [6000, 30000])
+def test_a_small_near_block_is_cast_in_one_call_with_the_same_hits(rays_count, monkeypatch):
+    """Below NEAR_MIN_RAYS steep rays the near crop is not used: the hits are those of the split cast."""
+    import open3d as o3d
+
+    from sensors import static_cast
+    from sensors.scene import static_world_for
+    from test_sensors_fast_paths import long_road
+
+    road = static_world_for(long_road())
+    origin = np.array([600.0, 1.0, 2.3])
+    rng = np.random.default_rng(8)
+    el = np.deg2rad(np.sort(rng.uniform(-30.0, 15.0, rays_count)))[::-1]
+    az = rng.uniform(-np.pi, np.pi, len(el))
+    rays = np.empty((len(el), 6), dtype=np.float32)
+    rays[:, :3] = origin
+    rays[:, 3:] = np.stack([np.cos(el) * np.cos(az), np.cos(el) * np.sin(az), np.sin(el)], axis=1)
+    tensor = o3d.core.Tensor(rays)
+    casts = []
+    real = o3d.t.geometry.RaycastingScene.cast_rays
+    monkeypatch.setattr(o3d.t.geometry.RaycastingScene, "cast_rays",
+                        lambda self, r, **kw: casts.append(len(r)) or real(self, r, **kw))
+
+    def hits(min_rays):
+        monkeypatch.setattr(static_cast, "NEAR_MIN_RAYS", min_rays)
+        casts.clear()
+        out = road.cast_hits(tensor, origin, 80.0, max_range=80.0, origin_z=(origin[2], origin[2]))
+        return out, len(casts)
+
+    split, split_calls = hits(0)
+    default, default_calls = hits(static_cast.NEAR_MIN_RAYS)
+    assert split_calls >= 2
+    assert default_calls == (1 if rays_count < 2 * static_cast.NEAR_MIN_RAYS else split_calls)
+    for a, b in zip(split, default):
+        assert a.tobytes() == b.tobytes()
