@@ -147,6 +147,11 @@ class EgoRoadBlock:
         st.road_code[~st.on_road] = -1
         return st
 
+    @property
+    def one_lane(self) -> tuple[str, int] | None:
+        """(road, lane) when every step of the block is on that one lane, else None."""
+        return self._one
+
     def _keys(self) -> np.ndarray:
         return self.road_code * _LANE_SPAN + self.lane_id
 
@@ -297,9 +302,12 @@ class EgoRoadBlock:
     def wrong_way(self) -> np.ndarray:
         """Heading more than 120° from the lane's travel direction, outside junctions
         (ScenarioRunner ``WrongLaneTest.MAX_ALLOWED_ANGLE``)."""
-        diff = (self.block.ego_col("heading") - self.travel_heading + np.pi) % (2 * np.pi) - np.pi
-        with np.errstate(invalid="ignore"):
-            return self.on_road & ~self.in_junction & (np.abs(diff) > WRONG_WAY_ANGLE)
+        if self._one is not None and self.view.in_junction(self._one[0]):
+            return np.zeros(self.block.size, dtype=bool)
+        # one compiled pass (``road_kernels.wrong_way_mask``): numpy's
+        # on_road & ~in_junction & (|(heading − travel + π) % 2π − π| > angle), decision for decision
+        return road_kernels.wrong_way_mask(np.ascontiguousarray(self.block.ego_col("heading")), self.travel_heading,
+                                           self.on_road, self.in_junction, WRONG_WAY_ANGLE)
 
     @cached_property
     def in_junction(self) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 
@@ -51,3 +52,17 @@ def lane_frame_corners(rows, corners, ref_x, ref_y, cos_h, sin_h, kappa, s, t, l
         ok[k] = settled
         if settled:
             margin[k] = smallest
+
+
+@njit(cache=True)
+def wrong_way_mask(heading, travel, on_road, in_junction, angle):
+    """Per step: on the road, outside junctions, and |((heading − travel + π) mod 2π) − π| > angle,
+    with numpy's operations in its order (``%`` is the floored modulo of both, C's fmod then the
+    sign correction), so each decision is numpy's."""
+    out = np.zeros(heading.shape[0], dtype=np.bool_)
+    two_pi = 2 * np.pi
+    for k in range(heading.shape[0]):
+        if on_road[k] and not in_junction[k]:
+            d = (heading[k] - travel[k] + np.pi) % two_pi - np.pi
+            out[k] = abs(d) > angle
+    return out

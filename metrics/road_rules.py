@@ -28,6 +28,13 @@ def _durations(mask: np.ndarray, times: np.ndarray) -> float:
     return float(np.sum(dt[mask]))
 
 
+def _onsets(mask: np.ndarray, before: bool) -> list[int]:
+    """Steps where ``mask`` turns True (``before``: its value at the step before the block)."""
+    if not mask.any():
+        return []
+    return np.flatnonzero(mask & ~np.concatenate([[before], mask[:-1]])).tolist()
+
+
 @register_metric
 class LaneDepartureMetric(BlockMetric):
     """A lane departure is a box corner outside the lane of the ego reference point (ISO 17361:
@@ -54,17 +61,17 @@ class LaneDepartureMetric(BlockMetric):
             return
         corners = st.corners
         margin, departed = corners.margin, corners.departed
-        times = block.times.tolist()
-        for k in np.flatnonzero(departed).tolist():
+        # the departures that start in this block: departed, and not at the step before
+        starts = _onsets(departed, self._prev is not None and self._prev[2])
+        times = block.times.tolist() if starts else None
+        for k in starts:
             prev = self._prev if k == 0 else (times[k - 1], float(margin[k - 1]), bool(departed[k - 1]))
-            if prev is not None and prev[2]:
-                continue
             onset = times[k]
             if prev is not None and prev[1] >= 0 and margin[k] < 0:
                 onset = prev[0] + (times[k] - prev[0]) * prev[1] / (prev[1] - float(margin[k]))
             lane_txt = f"road {st.road_id(k)} lane {int(st.lane_id[k])}" if st.on_road[k] else "off road"
             self.events.append(MetricEvent(onset, "lane_departure", (), None, lane_txt))
-        self._prev = (times[-1], float(margin[-1]), bool(departed[-1]))
+        self._prev = (float(block.times[-1]), float(margin[-1]), bool(departed[-1]))
         self.series.extend(block.times, departed=departed.astype(float), margin=margin)
 
     def result(self) -> MetricResult:
@@ -108,24 +115,27 @@ class OffRoadMetric(BlockMetric):
         if st is None:
             return
         offroad, sidewalk = st.offroad, st.corners.sidewalk
-        times = block.times.tolist()
+        times = block.times
         was_off = self.series.last("offroad")
         was_side = self.series.last("sidewalk")
-        for k in np.flatnonzero(offroad & ~np.concatenate([[bool(was_off)], offroad[:-1]])).tolist():
-            self.events.append(MetricEvent(times[k], "offroad", (), None, f"lane type {st.lane_type_at(k)}"))
-        for k in np.flatnonzero(sidewalk & ~np.concatenate([[bool(was_side)], sidewalk[:-1]])).tolist():
-            self.events.append(MetricEvent(times[k], "sidewalk"))
-        self.series.extend(block.times, offroad=offroad.astype(float), sidewalk=sidewalk.astype(float))
+        for k in _onsets(offroad, bool(was_off)):
+            self.events.append(MetricEvent(float(times[k]), "offroad", (), None, f"lane type {st.lane_type_at(k)}"))
+        for k in _onsets(sidewalk, bool(was_side)):
+            self.events.append(MetricEvent(float(times[k]), "sidewalk"))
+        self.series.extend(times, offroad=offroad.astype(float), sidewalk=sidewalk.astype(float))
         if self._end_time is None:
-            on = np.flatnonzero(st.on_road)
-            if on.size:
+            one = st.one_lane
+            if one is not None and self._start_road is not None and one[0] == self._start_road:
+                pass   # every step on the starting road
+            elif (on := np.flatnonzero(st.on_road)).size:
                 if self._start_road is None:
                     self._start_road = st.road_id(int(on[0]))
                 left = on[st.road_code[on] != st.view.codes([self._start_road])[0]]
                 if left.size:
                     k = int(left[0])
-                    self._end_time = times[k]
-                    self.events.append(MetricEvent(times[k], "end_of_road", (), None, f"left road {self._start_road}"))
+                    self._end_time = float(times[k])
+                    self.events.append(MetricEvent(self._end_time, "end_of_road", (), None,
+                                                   f"left road {self._start_road}"))
         # events of one block come per kind; keep the list in time order as the per-step evaluation did
         self.events.sort(key=lambda ev: ev.time)
 
@@ -170,18 +180,19 @@ class WrongWayMetric(BlockMetric):
         if st is None:
             return
         wrong = st.wrong_way
-        was = np.concatenate([[bool(self.series.last("wrong_way"))], wrong[:-1]])
-        times = block.times.tolist()
-        for k in np.flatnonzero(wrong & ~was).tolist():
-            self.events.append(MetricEvent(times[k], "wrong_way", (), None,
-                                           f"road {st.road_id(k)} lane {int(st.lane_id[k])}"))
         x, y = block.ego_col("x"), block.ego_col("y")
-        if (wrong & was).any():
-            last = self._last_xy if self._last_xy is not None else (math.nan, math.nan)
-            steps = np.hypot(np.diff(x, prepend=last[0]), np.diff(y, prepend=last[1]))
-            for d in steps[wrong & was].tolist():
-                if d == d:   # the very first step has no previous position
-                    self._distance += d
+        if wrong.any():   # a block the right way round has no entry and adds no distance
+            was = np.concatenate([[bool(self.series.last("wrong_way"))], wrong[:-1]])
+            times = block.times
+            for k in np.flatnonzero(wrong & ~was).tolist():
+                self.events.append(MetricEvent(float(times[k]), "wrong_way", (), None,
+                                               f"road {st.road_id(k)} lane {int(st.lane_id[k])}"))
+            if (wrong & was).any():
+                last = self._last_xy if self._last_xy is not None else (math.nan, math.nan)
+                steps = np.hypot(np.diff(x, prepend=last[0]), np.diff(y, prepend=last[1]))
+                for d in steps[wrong & was].tolist():
+                    if d == d:   # the very first step has no previous position
+                        self._distance += d
         self._last_xy = (float(x[-1]), float(y[-1]))
         self.series.extend(block.times, wrong_way=wrong.astype(float))
 
@@ -216,21 +227,29 @@ class SpeedLimitMetric(BlockMetric):
         st = block.ego_road
         if st is None:
             return
-        rows = np.flatnonzero(st.on_road)
-        if not rows.size:
-            return
-        limit = st.speed_limit[rows]   # one array query per road per block (NaN: no limit)
+        if st.one_lane is not None:   # every step on the road: the block's own arrays, not their rows
+            rows = None
+            limit, times = st.speed_limit, block.times
+        else:
+            rows = np.flatnonzero(st.on_road)
+            if not rows.size:
+                return
+            limit, times = st.speed_limit[rows], block.times[rows]   # (NaN: no limit)
         finite = np.isfinite(limit)
+        if not finite.any():   # no limit anywhere: nothing in excess, nothing over
+            self.series.extend(times, excess=np.zeros(limit.size), over=np.zeros(limit.size),
+                               limit=np.full(limit.size, math.inf))
+            return
+        speed = np.abs(block.ego_col("speed"))
         with np.errstate(invalid="ignore"):
-            d = np.abs(block.ego_col("speed"))[rows] - limit
+            d = (speed if rows is None else speed[rows]) - limit
             excess = np.where(finite & (d > 0.0), d, 0.0)          # max(0, speed − limit)
         over = finite & (excess > self._tol)
         was = np.concatenate([[bool(self.series.last("over"))], over[:-1]])   # a step without a limit resets
-        times = block.times
         for n in np.flatnonzero(over & ~was).tolist():
-            self.events.append(MetricEvent(float(times[rows[n]]), "speeding", (), float(excess[n]),
+            self.events.append(MetricEvent(float(times[n]), "speeding", (), float(excess[n]),
                                            f"limit {float(limit[n]):.2f} m/s"))
-        self.series.extend(times[rows], excess=excess, over=over.astype(float), limit=np.where(finite, limit, math.inf))
+        self.series.extend(times, excess=excess, over=over.astype(float), limit=np.where(finite, limit, math.inf))
 
     def result(self) -> MetricResult:
         value, t = self.series.extreme("excess", "max")
@@ -263,9 +282,16 @@ class LaneCentreMetric(BlockMetric):
         if e is None:
             return
         known, _, _, _, offsets = block.ego_lanes
-        dev = np.full(block.size, np.nan)
-        dev[known] = np.abs(offsets)
-        missing = np.isnan(dev)
+        if offsets.size == block.size:   # every step has its lane (the engine's blocks)
+            dev = np.abs(offsets)
+            missing = np.isnan(dev)
+            if not missing.any():
+                self.series.extend(block.times, deviation=dev)
+                return
+        else:
+            dev = np.full(block.size, np.nan)
+            dev[known] = np.abs(offsets)
+            missing = np.isnan(dev)
         if missing.any() and self.context.road is not None:
             st = block.ego_road
             use = missing & st.on_road

@@ -193,8 +193,13 @@ class V2XReactionMetric(BlockMetric):
         if st is not None:
             heading = st.travel_heading   # NaN off road
             lateral = -block.ego_col("vx") * np.sin(heading) + block.ego_col("vy") * np.cos(heading)
-            road[:] = self._codes_of(st.view.names, st.road_code)
-            lane[:] = np.where(st.on_road, st.lane_id, 0)
+            one = st.one_lane
+            if one is not None:   # every step on one lane: its codes, without a look-up per step
+                road[:] = codes.setdefault(one[0], len(codes))
+                lane[:] = one[1]
+            else:
+                road[:] = self._codes_of(st.view.names, st.road_code)
+                lane[:] = np.where(st.on_road, st.lane_id, 0)
         else:
             known, rids, lanes, _, _ = block.ego_lanes
             if rids:

@@ -186,3 +186,22 @@ def test_route_metrics_share_a_block_tracking_only_when_asked_the_same():
     fresh = _Progress(resample(route), 2)
     again = fresh.track(x.copy(), y)                     # other arrays: computed again, same values
     assert again is not first and np.array_equal(again, first)
+
+
+def test_wrong_way_mask_makes_numpys_decisions():
+    from metrics.road_block import WRONG_WAY_ANGLE
+
+    rng = np.random.default_rng(4)
+    n = 50_000
+    heading, travel = rng.uniform(-20, 20, n), rng.uniform(-20, 20, n)
+    heading[:500] = travel[:500] + math.pi * rng.integers(-6, 6, 500)                    # on the wrap
+    heading[500:1000] = travel[500:1000] + WRONG_WAY_ANGLE * rng.choice([-1.0, 1.0], 500)  # on the threshold
+    heading[1000:1010], travel[1010:1020] = np.nan, np.inf
+    heading[1020:1030], travel[1020:1030] = 0.0, -0.0
+    heading[1030:1500] = rng.uniform(-1e12, 1e12, 470)
+    on_road, junction = rng.random(n) < 0.9, rng.random(n) < 0.1
+    with np.errstate(invalid="ignore"):
+        diff = (heading - travel + np.pi) % (2 * np.pi) - np.pi
+        want = on_road & ~junction & (np.abs(diff) > WRONG_WAY_ANGLE)
+    got = road_kernels.wrong_way_mask(heading, travel, on_road, junction, WRONG_WAY_ANGLE)
+    assert got.dtype == bool and np.array_equal(got, want) and 0 < want.sum() < n
