@@ -200,7 +200,7 @@ def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
           f"cast split perfectly, the actor boxes, random draws and PointCloud2 serial, the two-thread passes "
           f"halved), on one core {total * 1e3:.1f} ms ({pattern.period_s / total:.1f}x)")
 
-def new_frame_ratio(livox: Lidar, static, snap: WorldSnapshot, full, rounds: int) -> None:
+def new_frame_ratio(livox: Lidar, static, snap: WorldSnapshot, full, rounds: int, first_frame: int = 1000) -> None:
     """The table's e2e/raw ratio for what a run pays with a non-repetitive head: every round a new frame.
 
     Each round takes the next frame: its end-to-end sweep (``SensorScene``,
@@ -214,7 +214,7 @@ def new_frame_ratio(livox: Lidar, static, snap: WorldSnapshot, full, rounds: int
     cpu = {"raw": np.inf, "e2e": np.inf}
     n = 0
     for k in range(rounds + 5):
-        s = replace(snap, time=0.1 * (1000 + k))                     # frames no other line has used
+        s = replace(snap, time=0.1 * (first_frame + k))              # frames no other line has used
         t0, c0 = time.perf_counter(), time.process_time()
         to_point_cloud2(livox.sense(s, SensorScene(static, s)))
         e2e_wall, e2e_cpu = time.perf_counter() - t0, time.process_time() - c0

@@ -262,7 +262,7 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
     grid = pattern.grid
     i = np.arange(pattern.size, dtype=np.intp)
     if grid is None:
-        # by elevation, lowest first (np.argsort(kind="stable")'s permutation, by a radix sort)
+        # by elevation, lowest first (np.argsort(kind="stable")'s permutation, by lidar_sort)
         order = stable_argsort_f32(np.ascontiguousarray(pattern.directions[:, 2]))
     else:
         order = np.empty_like(i)

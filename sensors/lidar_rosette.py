@@ -7,6 +7,11 @@ temporaries over the frame.  Here they are one loop with the same float64
 operations in the same order (products, then the two sums, then δ; no
 fastmath, so no fused multiply-adds): the same bits as the numpy expression
 (``tests/sensors/test_sensors_lidar_s3_kernels.py``).
+
+Since session 4 a frame is built by ``lidar_frame.frame_directions``, which
+does these operations inline before the unit directions (a kernel calls no
+kernel of another file); this standalone form is kept as the tested
+statement of the deflections.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """Unit ray directions from azimuth and elevation in one compiled pass (numba, no fastmath).
 
-Why: a non-repetitive head (Livox rosette) builds a new pattern every sweep,
-and numpy's expression (``lidar_patterns.unit_directions_numpy``) writes four
+Why: numpy's expression (``lidar_patterns.unit_directions_numpy``) writes four
 float64 transcendental arrays and two products to temporaries before the
 float32 table.  The four C-library calls per ray are the bulk of the cost
 either way; the loop saves the temporaries: a new Mid-40 frame (pattern +
 tables) 826–848 → 769–799 µs of CPU, best of 295 frames, on the 2-core
-reference machine.
+reference machine.  Spinning patterns use it; a rosette frame does the
+same operations inline in ``lidar_frame.frame_directions``.
 The loop does the same float64 operations per ray in the same order
 (cos e · cos a, cos e · sin a, sin e) and rounds each to float32 on store,
 as numpy's float64 → float32 assignment does.  ``math.cos``/``math.sin``
