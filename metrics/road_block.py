@@ -334,10 +334,13 @@ class EgoRoadBlock:
         cos_h, sin_h = np.cos(heading), np.sin(heading)
         ref_x, ref_y = (np.ascontiguousarray(self.block.ego_col(n)) for n in ("x", "y"))
         corners = self.block.corners[:, self.block.ego_index]
-        rows = np.flatnonzero(self.on_road & has_kappa)
-        if rows.size:
+        if self._one is not None and has_kappa.all():   # every step on one road: one group, every row
+            groups = [(int(self.road_code[0]), self._on_rows)]
+        else:
+            groups = _groups(self.road_code, np.flatnonzero(self.on_road & has_kappa))
+        if groups:
             lengths = self.view.lengths()
-            for code, idx in _groups(self.road_code, rows):
+            for code, idx in groups:
                 road_kernels.lane_frame_corners(idx, corners, ref_x, ref_y, cos_h, sin_h, kappa, self.s, self.t,
                                                 self.low, self.high, float(lengths[code]), LATERAL_GUARD,
                                                 trusted, margin)

@@ -119,8 +119,9 @@ class RouteCompletionMetric(BlockMetric):
         if block.ego_index is None:
             return
         x, y = block.ego_col("x"), block.ego_col("y")
-        completion = np.full(block.size, self._completion)
-        if self._done_time is None:
+        if self._done_time is not None:
+            completion = np.full(block.size, self._completion)
+        else:
             index = self._progress.track(x, y)
             completion = 100.0 * self.route.cumulative[index] / self.route.length
             # the end test only where some step is past the threshold (completion never falls: the

@@ -20,6 +20,7 @@ import numpy as np
 from metrics.base import BlockMetric, ScalarSpec, make_result, register_metric
 from metrics.block import StepBlock
 from metrics.context import StopLine
+from metrics.road_signal_kernels import front_path
 from simplatform.results import MetricEvent, MetricResult
 
 STOP_SPEED = 0.1           # m/s, ScenarioRunner RunningStopTest.SPEED_THRESHOLD
@@ -68,10 +69,11 @@ class TrafficControlMetric(BlockMetric):
         cos_h, sin_h = block.cos_sin
         centre_x, centre_y = block.centers
         fx, fy = cos_h[:, e], sin_h[:, e]
-        half = block.ego_col("length") / 2
-        front_x, front_y = centre_x[:, e] + fx * half, centre_y[:, e] + fy * half
+        length = np.ascontiguousarray(block.ego_col("length"))
+        # the front's path box in one compiled pass; the front's arrays only for a line within reach
+        x_lo, x_hi, y_lo, y_hi, last_x, last_y, half_max = front_path(centre_x, centre_y, cos_h, sin_h, length, e)
         prev = self._prev_front if self._prev_front is not None else (math.nan, math.nan)
-        path = _PathBox.of(front_x, front_y, prev, max(STOP_PROXIMITY, 2 * float(half.max())))
+        path = _PathBox.of_bounds(x_lo, x_hi, y_lo, y_hi, prev, max(STOP_PROXIMITY, 2 * float(half_max)))
         steps = None
         for (line, p0, p1, (dx, dy)), reach in zip(self._lines, self._reach):
             if path.apart(reach):
@@ -80,17 +82,18 @@ class TrafficControlMetric(BlockMetric):
                     self._over[line.id] = False
                 continue
             if steps is None:   # what only a line within reach needs
+                half = length / 2
+                front_x, front_y = centre_x[:, e] + fx * half, centre_y[:, e] + fy * half
                 back_x = np.concatenate([[prev[0]], front_x[:-1]])
                 back_y = np.concatenate([[prev[1]], front_y[:-1]])
-                steps = (back_x, back_y, np.abs(block.ego_col("speed")), block.times, block.dt)
-            back_x, back_y, speed, times, dt = steps
-            self._line_block(block, line, p0, p1, dx, dy, fx, fy, half, front_x, front_y, back_x, back_y, speed,
-                             times, dt)
-        self._prev_front = (float(front_x[-1]), float(front_y[-1]))
+                steps = (half, front_x, front_y, back_x, back_y, np.abs(block.ego_col("speed")), block.times,
+                         block.dt)
+            self._line_block(block, line, p0, p1, dx, dy, fx, fy, *steps)
+        self._prev_front = (float(last_x), float(last_y))
         self.events.sort(key=lambda ev: ev.time)
 
     def _line_block(self, block: StepBlock, line: StopLine, p0, p1, dx: float, dy: float, fx, fy, half, front_x,
-                    front_y, back_x, back_y, speed, times, dt) -> None:
+                    front_y, back_x, back_y, speed, times, dt) -> None:  # noqa: PLR0913 (the block's arrays)
         """The rules of one stop line within reach of the ego's front over a block."""
         valid = fx * dx + fy * dy > 0
         before = (p0[0] - front_x) * dx + (p0[1] - front_y) * dy   # > 0: front has not reached the line
@@ -175,7 +178,13 @@ class _PathBox:
 
     @classmethod
     def of(cls, x: np.ndarray, y: np.ndarray, prev: tuple[float, float], rule_reach: float) -> "_PathBox":
-        xs, ys = [float(x.min()), float(x.max())], [float(y.min()), float(y.max())]
+        return cls.of_bounds(float(x.min()), float(x.max()), float(y.min()), float(y.max()), prev, rule_reach)
+
+    @classmethod
+    def of_bounds(cls, x_lo: float, x_hi: float, y_lo: float, y_hi: float, prev: tuple[float, float],
+                  rule_reach: float) -> "_PathBox":
+        """``of`` from the path's extremes (NaN when a position is NaN, as ``np.min`` gives them)."""
+        xs, ys = [float(x_lo), float(x_hi)], [float(y_lo), float(y_hi)]
         if prev[0] == prev[0] and prev[1] == prev[1]:
             xs.append(prev[0]), ys.append(prev[1])
         return cls((min(xs), min(ys)), (max(xs), max(ys)), rule_reach)

@@ -205,3 +205,25 @@ def test_wrong_way_mask_makes_numpys_decisions():
         want = on_road & ~junction & (np.abs(diff) > WRONG_WAY_ANGLE)
     got = road_kernels.wrong_way_mask(heading, travel, on_road, junction, WRONG_WAY_ANGLE)
     assert got.dtype == bool and np.array_equal(got, want) and 0 < want.sum() < n
+
+
+def test_front_path_is_the_numpy_path_box():
+    from metrics.road_signal_kernels import front_path
+
+    rng = np.random.default_rng(8)
+    for trial in range(60):
+        T, N = int(rng.integers(1, 300)), int(rng.integers(1, 6))
+        e = int(rng.integers(0, N))
+        cx, cy = rng.uniform(-500, 500, (2, T, N))
+        heading = rng.uniform(-4, 4, (T, N))
+        cos_h, sin_h = np.cos(heading), np.sin(heading)
+        length = rng.uniform(0.5, 12.0, T)
+        if trial % 4 == 1:
+            cx[int(rng.integers(0, T)), e] = np.nan
+        if trial % 4 == 2:
+            length[int(rng.integers(0, T))] = np.nan
+        half = length / 2
+        front_x, front_y = cx[:, e] + cos_h[:, e] * half, cy[:, e] + sin_h[:, e] * half
+        want = (front_x.min(), front_x.max(), front_y.min(), front_y.max(), front_x[-1], front_y[-1], half.max())
+        got = front_path(cx, cy, cos_h, sin_h, np.ascontiguousarray(length), e)
+        assert np.array_equal(np.array(got), np.array(want, dtype=float), equal_nan=True), trial
