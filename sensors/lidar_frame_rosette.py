@@ -1,0 +1,150 @@
+"""Frames of the non-repetitive Risley-prism pattern (Livox Mid-40-like) and their tables.
+
+A two-prism head steers one beam along u(t) = δ(e^{iω₁t} + e^{iω₂t}) with
+ω₂/ω₁ irrational (Marshall, "Risley prism scan patterns", Proc. SPIE 3787,
+1999), so every sweep is a new frame of rays (``lidar_patterns`` module
+docstring).  A frame and its ``PatternTables`` are built together here, by
+the kernels of ``sensors.lidar_frame`` and ``sensors.lidar_sort``, every array
+the bytes of the numpy formulation ``risley_pattern_reference`` (tested).
+Imported by, and re-exported from, ``sensors.lidar_patterns``.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import open3d as o3d
+
+from sensors.lidar_frame import frame_directions, frame_tables
+from sensors.lidar_patterns import (
+    _FRAME_LOCK, _FRAME_TABLES, LidarSpec, PatternTables, ScanPattern, unit_directions_numpy,
+)
+from sensors.lidar_sort import bucket_argsort_f32
+
+
+@lru_cache(maxsize=8)
+def _risley_phases(spec: LidarSpec, rate_hz: float) -> tuple[np.ndarray, ...]:
+    """Per-sweep constants of the rosette: firing times τ and cos/sin of ω₁τ, ω₂τ (a new frame needs no trig)."""
+    period = 1.0 / rate_hz
+    n = int(round(spec.points_per_second * period))
+    t_local = np.arange(n) * (period / n)
+    w1, w2 = _RISLEY_RATES
+    return t_local, np.cos(w1 * t_local), np.sin(w1 * t_local), np.cos(w2 * t_local), np.sin(w2 * t_local)
+
+
+_RISLEY_RATES = (2 * np.pi * 76.0, -2 * np.pi * 76.0 * (np.sqrt(5.0) - 1.0) / 2.0)
+"""Prism rates ω₁, ω₂ (rad/s): their ratio is the golden ratio, so the rosette never repeats."""
+
+
+RISLEY_FRAMES_KEPT = 4
+"""Rosette frames (with their tables) kept for reuse: a frame serves one sweep of every Livox-like sensor of
+that rate, and a few frames of 1.1 MB each keep a new frame's memory the recently freed (cache-warm) one."""
+
+
+@lru_cache(maxsize=8)
+def _risley_constants(spec: LidarSpec, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """(time, ring) of every rosette frame: float32 firing times and uint16 zeros, shared by the frames."""
+    t_local = _risley_phases(spec, rate_hz)[0]
+    return t_local.astype(np.float32), np.zeros(len(t_local), dtype=np.uint16)
+
+
+def _frame_rotation(spec: LidarSpec, rate_hz: float, frame: int) -> tuple[float, float, float, float, float]:
+    """(cos ω₁T, sin ω₁T, cos ω₂T, sin ω₂T, δ) for the frame starting at T = frame · period.
+
+    ``math`` on Python floats: the C library's cos/sin, which numpy's float64
+    cos/sin give on this platform too (the reference computes them with
+    numpy; the tests compare), without numpy's per-scalar overhead.
+    """
+    start = frame * (1.0 / rate_hz)
+    w1, w2 = _RISLEY_RATES
+    return (math.cos(w1 * start), math.sin(w1 * start), math.cos(w2 * start), math.sin(w2 * start),
+            _risley_delta(spec.risley_fov_deg))
+
+
+@lru_cache(maxsize=8)
+def _risley_delta(fov_deg: float) -> float:
+    """Each prism's deflection δ: two prisms, max 2δ = FoV/2."""
+    return float(np.deg2rad(fov_deg) / 4.0)
+
+
+@lru_cache(maxsize=RISLEY_FRAMES_KEPT)
+def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
+    """Frame ``frame`` of the two-prism rosette: u(t) = δ(e^{iω₁t} + e^{iω₂t}), ω₂/ω₁ irrational.
+
+    t = T + τ with T the frame start: e^{iωt} = e^{iωT}·e^{iωτ}, so each frame is
+    a rotation of the per-sweep phase tables (one complex product per prism)
+    instead of four trigonometric evaluations per ray.  The frame's tables
+    (``pattern_tables``) are built with it (``sensors.lidar_frame``): the
+    same arrays, bit for bit, as ``risley_pattern_reference``.
+    """
+    period = 1.0 / rate_hz
+    t_local, c1, s1, c2, s2 = _risley_phases(spec, rate_hz)
+    time32, ring = _risley_constants(spec, rate_hz)
+    n = len(t_local)
+    directions = np.empty((n, 3), dtype=np.float32)
+    columns = np.empty((3, n), dtype=np.float32)
+    z64 = np.empty(n, dtype=np.float64)
+    frame_directions(c1, s1, c2, s2, *_frame_rotation(spec, rate_hz, frame), directions, columns, z64)
+    azimuth = np.arctan2(columns[1], columns[0])                  # float32, numpy's SIMD loop (see lidar_frame)
+    elevation = np.arcsin(z64)
+    # the rosette's reach 2δ bounds the keys (for speed only: any bounds give the same orders, lidar_sort)
+    reach = 2.0 * _risley_delta(spec.risley_fov_deg)
+    azimuth_order = bucket_argsort_f32(azimuth, -reach, reach)
+    order = bucket_argsort_f32(columns[2], -math.sin(reach), math.sin(reach))   # cast order: lowest first
+    sorted_azimuth = np.empty(n, dtype=np.float64)
+    position = np.empty(n, dtype=np.intp)
+    homogeneous = np.empty((n, 4), dtype=np.float32)
+    azimuth_elevation = np.empty(n, dtype=np.float64)
+    azimuth_position = np.empty(n, dtype=np.intp)
+    el_lo, el_hi = frame_tables(directions, azimuth, elevation, azimuth_order, order, sorted_azimuth,
+                                position, homogeneous, azimuth_elevation, azimuth_position)
+    pattern = ScanPattern(directions=directions, ring=ring, time=time32, period_s=period,
+                          azimuth_order=azimuth_order, sorted_azimuth=sorted_azimuth)
+    tables = PatternTables(
+        homogeneous=o3d.core.Tensor.from_numpy(homogeneous), columns=columns, elevation=elevation,
+        elevation_range=(float(el_lo), float(el_hi)) if n else (0.0, 0.0), cast_position=position,
+        cast_order=order, azimuth_elevation=azimuth_elevation, azimuth_position=azimuth_position, time=time32,
+    )
+    with _FRAME_LOCK:                                             # frames may be built on two threads
+        _FRAME_TABLES[id(pattern)] = (pattern, tables)
+        while len(_FRAME_TABLES) > RISLEY_FRAMES_KEPT:
+            _FRAME_TABLES.popitem(last=False)
+    return pattern
+
+
+def risley_pattern_reference(spec: LidarSpec, rate_hz: float, frame: int) -> tuple[ScanPattern, PatternTables]:
+    """A rosette frame and its tables by the numpy expressions the compiled frame replaced (not cached):
+    the reference ``risley_pattern`` is tested against, array by array."""
+    period = 1.0 / rate_hz
+    t_local, c1, s1, c2, s2 = _risley_phases(spec, rate_hz)
+    start = frame * period
+    w1, w2 = _RISLEY_RATES
+    a1, b1 = np.cos(w1 * start), np.sin(w1 * start)
+    a2, b2 = np.cos(w2 * start), np.sin(w2 * start)
+    delta = np.deg2rad(spec.risley_fov_deg) / 4.0
+    u = delta * ((a1 * c1 - b1 * s1) + (a2 * c2 - b2 * s2))
+    v = delta * ((b1 * c1 + a1 * s1) + (b2 * c2 + a2 * s2))
+    directions = unit_directions_numpy(u, v)
+    azimuth = np.arctan2(directions[:, 1], directions[:, 0]).astype(np.float64)
+    order = np.argsort(azimuth, kind="stable")
+    pattern = ScanPattern(directions=directions, ring=np.zeros(len(t_local), dtype=np.uint16),
+                          time=t_local.astype(np.float32), period_s=period, azimuth_order=order,
+                          sorted_azimuth=azimuth[order])
+    elevation = np.arcsin(np.clip(directions[:, 2].astype(np.float64), -1.0, 1.0))
+    cast_order = np.argsort(directions[:, 2], kind="stable")
+    position = np.empty_like(cast_order)
+    position[cast_order] = np.arange(len(cast_order))
+    cast_directions = directions[cast_order]
+    homogeneous = np.concatenate([cast_directions, np.ones((len(cast_order), 1), np.float32)], axis=1)
+    tables = PatternTables(
+        homogeneous=o3d.core.Tensor(homogeneous), columns=np.ascontiguousarray(directions.T), elevation=elevation,
+        elevation_range=(float(elevation.min()), float(elevation.max())), cast_position=position,
+        cast_order=cast_order, azimuth_elevation=elevation[order], azimuth_position=position[order],
+        time=pattern.time,
+    )
+    # the copies the tables now build on first use, as the numpy reference made them
+    tables.__dict__["cast_directions"] = cast_directions
+    tables.__dict__["cast_time"] = pattern.time[cast_order]
+    return pattern, tables
