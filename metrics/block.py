@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from metrics import kernels
-from metrics.centre_kernel import state_centres
+from metrics.centre_kernel import state_geometry
 from metrics.contact_sweep import block_contacts_boxes
 from metrics.ego_pass import ego_pass
 from metrics.block_buffer import _FIELDS, _GATHER, _GATHERED, BlockBuffer, _all_same, stack_rows
@@ -194,21 +194,17 @@ class StepBlock:
 
     # ------------------------------------------------------------ geometry
     @cached_property
-    def cos_sin(self) -> tuple[np.ndarray, np.ndarray]:
-        h = self.col("heading")
-        return np.cos(h), np.sin(h)
-
-    @cached_property
-    def kin(self) -> tuple[np.ndarray, int, int, int, int]:
-        """The block's x, y, vx and vy for the compiled passes: a read-only C-contiguous (T, rows, N)
-        array and the rows of the four in it.  With state matrices this is the stacked state itself
-        (``STATE_ROWS``; the kernels read its rows in place, no column copy); otherwise the four
-        gathered columns stacked."""
+    def kin(self) -> tuple[np.ndarray, int, int, int, int, int]:
+        """The block's x, y, heading, vx and vy for the compiled passes: a read-only C-contiguous
+        (T, rows, N) array and the rows of the five in it.  With state matrices this is the stacked
+        state itself (``STATE_ROWS``; the kernels read its rows in place, no column copy); otherwise
+        the five gathered columns stacked."""
         state = self.state
         if state is not None:
-            rows = (STATE_INDEX["x"], STATE_INDEX["y"], STATE_INDEX["vx"], STATE_INDEX["vy"])
+            rows = tuple(STATE_INDEX[name] for name in ("x", "y", "heading", "vx", "vy"))
         else:
-            state, rows = np.stack([self.col("x"), self.col("y"), self.col("vx"), self.col("vy")], axis=1), (0, 1, 2, 3)
+            state = np.stack([self.col(name) for name in ("x", "y", "heading", "vx", "vy")], axis=1)
+            rows = (0, 1, 2, 3, 4)
         # one argument type for the kernels whoever made the array (a copy, or a view of the engine's)
         view = np.ascontiguousarray(state, dtype=np.float64).view()
         view.flags.writeable = False
@@ -239,12 +235,22 @@ class StepBlock:
         return out
 
     @cached_property
+    def _geometry(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Box centres and heading cosines/sines (T, N) each, in one compiled pass over the state
+        (``centre_kernel.state_geometry``)."""
+        kin, rx, ry, rh, _, _ = self.kin
+        box = self.box_rows
+        return state_geometry(kin, kin.view(np.int64), rx, ry, rh, box["bbox_center_x"], box["bbox_center_y"])
+
+    @property
+    def cos_sin(self) -> tuple[np.ndarray, np.ndarray]:
+        """``np.cos``, ``np.sin`` of every heading (T, N) each."""
+        return self._geometry[2], self._geometry[3]
+
+    @property
     def centers(self) -> tuple[np.ndarray, np.ndarray]:
         """World x, y of every box centre (T, N) each, as ``WorldSnapshot.bbox_centers``."""
-        c, s = self.cos_sin
-        kin, rx, ry, _, _ = self.kin
-        box = self.box_rows
-        return state_centres(kin, rx, ry, c, s, box["bbox_center_x"], box["bbox_center_y"])
+        return self._geometry[0], self._geometry[1]
 
     @cached_property
     def ego_centre(self) -> tuple[np.ndarray, np.ndarray]:
@@ -298,7 +304,7 @@ class StepBlock:
         (compiled: ``metrics.ego_pass``)."""
         cx, cy = self.centers
         c, s = self.cos_sin
-        kin, _, _, rvx, rvy = self.kin
+        kin, _, _, _, rvx, rvy = self.kin
         box = self.box_rows
         dist, ttc, nearest, minima, lead, lead_gap, lead_closing = ego_pass(
             self.ego_index, cx, cy, kin, rvx, rvy, c, s, box["length"], box["width"], self.radius_rows,

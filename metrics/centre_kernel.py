@@ -11,6 +11,8 @@ not contract them), so the centres are the same floats
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -29,18 +31,35 @@ def block_centres(x, y, cos_h, sin_h, bx, by):
 
 
 @njit(cache=True)
-def state_centres(kin, rx, ry, cos_h, sin_h, bx, by):
-    """``block_centres`` reading x and y straight out of the block's stacked state ``kin`` (T, rows,
-    N) at rows ``rx``, ``ry`` (no copy of either column), with box offsets ``bx``, ``by`` of shape
-    (T, N) or (1, N) (one row shared by every step, as the engine's box columns are): the same
-    operations in the same order, so the same floats."""
+def state_geometry(kin, bits, rx, ry, rh, bx, by):
+    """Box centres and heading cosines/sines of a block in one pass over its stacked state.
+
+    ``kin`` (T, rows, N) holds x, y and heading at rows ``rx``, ``ry``, ``rh``;
+    ``bits`` is the same memory viewed as int64.  Returns (cx, cy, cos, sin),
+    each (T, N): ``np.cos``/``np.sin`` of the heading and ``block_centres``'s
+    centres (its operations in its order, x and y read in place, no copy of
+    the heading column and no numpy pass per function).  ``math.cos`` and
+    ``math.sin`` here and numpy's ufuncs both call the C library's functions
+    (tested bit for bit in ``tests/metrics/test_metrics_s4_pairs_geometry.py``,
+    which fails where a numpy build vectorises them differently).  An entity whose heading has
+    the very bits of its previous step's takes that step's cosine and sine:
+    the functions are pure, so the values are the same, and an entity that
+    keeps its heading (a parked car, a straight road) costs no call.
+    """
     T, N = kin.shape[0], kin.shape[2]
     cx, cy = np.empty((T, N)), np.empty((T, N))
+    cos_h, sin_h = np.empty((T, N)), np.empty((T, N))
     step_x, step_y = bx.shape[0] > 1, by.shape[0] > 1
     for k in range(T):
         kx, ky = (k if step_x else 0), (k if step_y else 0)
         for i in range(N):
-            c, s, u, v = cos_h[k, i], sin_h[k, i], bx[kx, i], by[ky, i]
+            if k > 0 and bits[k, rh, i] == bits[k - 1, rh, i]:
+                c, s = cos_h[k - 1, i], sin_h[k - 1, i]
+            else:
+                h = kin[k, rh, i]
+                c, s = math.cos(h), math.sin(h)
+            cos_h[k, i], sin_h[k, i] = c, s
+            u, v = bx[kx, i], by[ky, i]
             cx[k, i] = kin[k, rx, i] + c * u - s * v
             cy[k, i] = kin[k, ry, i] + s * u + c * v
-    return cx, cy
+    return cx, cy, cos_h, sin_h

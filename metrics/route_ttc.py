@@ -49,6 +49,7 @@ def route_path_ttc(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py
     at = np.zeros(T, dtype=np.int64)
     low = np.full(T, np.inf)
     seg = np.zeros(N, dtype=np.int64)
+    last_x, last_y = np.full(N, np.nan), np.full(N, np.nan)   # where each entity's segment was found
     step_l, step_w = length.shape[0] > 1, width.shape[0] > 1
     for k in range(T):
         kl, kw = (k if step_l else 0), (k if step_w else 0)
@@ -87,18 +88,25 @@ def route_path_ttc(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py
             if k == 0:
                 guess = s_e + (xj - x) * tx + (yj - y) * ty
                 seg[j] = np.searchsorted(cumulative, guess) - 1
-            ij = min(max(seg[j], 0), last)   # kernels._descend, written out (see the module docstring)
-            best = _segment_d2(px[ij], py[ij], px[ij + 1], py[ij + 1], xj, yj)
-            while ij < last:
-                d = _segment_d2(px[ij + 1], py[ij + 1], px[ij + 2], py[ij + 2], xj, yj)
-                if d > best:
-                    break
-                ij, best = ij + 1, d
-            while ij > 0:
-                d = _segment_d2(px[ij - 1], py[ij - 1], px[ij], py[ij], xj, yj)
-                if d >= best:
-                    break
-                ij, best = ij - 1, d
+            if xj == last_x[j] and yj == last_y[j]:
+                # standing where its segment was found: the descent from a segment it ended on stays
+                # there (it left the segment before it for a strictly smaller distance, or started
+                # there, and stopped at one no smaller before and a larger one after)
+                ij = seg[j]
+            else:
+                last_x[j], last_y[j] = xj, yj
+                ij = min(max(seg[j], 0), last)   # kernels._descend, written out (see the module docstring)
+                best = _segment_d2(px[ij], py[ij], px[ij + 1], py[ij + 1], xj, yj)
+                while ij < last:
+                    d = _segment_d2(px[ij + 1], py[ij + 1], px[ij + 2], py[ij + 2], xj, yj)
+                    if d > best:
+                        break
+                    ij, best = ij + 1, d
+                while ij > 0:
+                    d = _segment_d2(px[ij - 1], py[ij - 1], px[ij], py[ij], xj, yj)
+                    if d >= best:
+                        break
+                    ij, best = ij - 1, d
             seg[j] = ij
             ux, uy = tx_all[ij], ty_all[ij]
             s_j = cumulative[ij] + (xj - px[ij]) * ux + (yj - py[ij]) * uy

@@ -309,7 +309,7 @@ class SurrogateSafetyMetric(BlockMetric):
         ``np.argmin`` position and value of each step's row."""
         cx, cy = block.centers
         c, s = block.cos_sin
-        kin, _, _, rvx, rvy = block.kin
+        kin, _, _, _, rvx, rvy = block.kin
         box = block.box_rows
         px, py, tx, ty, cumulative = self._route
         ttc, self._route_hint, at, low = route_ttc.route_path_ttc(

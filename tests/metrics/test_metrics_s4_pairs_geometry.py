@@ -10,7 +10,7 @@ import pytest
 
 from metrics import kernels
 from metrics.block import StepBlock
-from metrics.centre_kernel import block_centres, state_centres
+from metrics.centre_kernel import block_centres, state_geometry
 from metrics.context import ScenarioContext
 from metrics.contact_sweep import block_contacts_boxes
 from simplatform.world import STATE_ROWS, EntityKind, WorldSnapshot
@@ -44,21 +44,46 @@ def test_contacts_from_box_rows_are_the_all_pairs_contacts(seed, N, spread, vary
         assert len(want) > 64   # crowded: more contacts than the first guess has room for
 
 
+def test_compiled_cos_and_sin_are_numpys():
+    """``math.cos``/``math.sin`` in a kernel and numpy's ufuncs call the same C library functions here:
+    this fails on a numpy build that vectorises them differently (then ``state_geometry`` must not)."""
+    rng = np.random.default_rng(0)
+    T, N = 4000, 25
+    for scale in (math.pi, 50.0, 1e6, 1e-4):
+        state = np.zeros((T, 3, N))
+        state[:, 2] = rng.uniform(-scale, scale, (T, N))
+        view = state.view()
+        view.flags.writeable = False
+        zeros = np.zeros((1, N))
+        _, _, c, s = state_geometry(view, view.view(np.int64), 0, 1, 2, zeros, zeros)
+        assert c.tobytes() == np.cos(state[:, 2]).tobytes() and s.tobytes() == np.sin(state[:, 2]).tobytes()
+
+
 @pytest.mark.parametrize("varying", [False, True])
-def test_centres_read_in_the_state_are_the_centres(varying):
-    rng = np.random.default_rng(5)
-    T, N = 40, 9
-    state = rng.normal(0.0, 100.0, (T, 15, N))
-    state[3, 0, 4] = np.nan
-    c, s = np.cos(state[:, 3]), np.sin(state[:, 3])
-    bx = np.repeat(rng.uniform(-2, 2, (1, N)), T, axis=0) * (1.0 + 0.1 * np.arange(T)[:, None] * varying)
+def test_state_geometry_is_numpys_trigonometry_and_the_centres(varying):
+    """Headings that repeat (taken from the step before), −0.0 after 0.0 (other bits: sin keeps the
+    sign), NaN and infinities, offsets that change or one row for every step."""
+    rng = np.random.default_rng(9)
+    T, N = 60, 7
+    state = rng.normal(0.0, 50.0, (T, 15, N))
+    state[:, 3] = rng.uniform(-4, 4, (T, N))
+    state[10:30, 3, 1] = state[10, 3, 1]
+    state[5:40:2, 3, 2], state[6:40:2, 3, 2] = 0.0, -0.0
+    state[12, 3, 3], state[13:16, 3, 3], state[20, 3, 4] = np.nan, np.inf, -np.inf
+    state[30:, 3, 5] = np.pi / 2
+    state[40, 0, 6] = np.nan
+    bx = np.repeat(rng.uniform(-2, 2, (1, N)), T, axis=0)
     by = np.repeat(rng.normal(0.0, 0.2, (1, N)), T, axis=0)
+    if varying:
+        bx = bx * (1.0 + 0.1 * np.arange(T))[:, None]
+    with np.errstate(invalid="ignore"):
+        c, s = np.cos(state[:, 3]), np.sin(state[:, 3])
     want = block_centres(np.ascontiguousarray(state[:, 0]), np.ascontiguousarray(state[:, 1]), c, s, bx, by)
     view = state.view()
     view.flags.writeable = False
-    got = state_centres(view, 0, 1, c, s, bx if varying else bx[:1], by[:1])
-    for w, g in zip(want, got):
-        assert g.tobytes() == w.tobytes()
+    got = state_geometry(view, view.view(np.int64), 0, 1, 3, bx if varying else bx[:1], by[:1])
+    assert got[0].tobytes() == want[0].tobytes() and got[1].tobytes() == want[1].tobytes()
+    assert got[2].tobytes() == c.tobytes() and got[3].tobytes() == s.tobytes()
 
 
 def _snapshots(T: int, matrix: bool, shared: bool):

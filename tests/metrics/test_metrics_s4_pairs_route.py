@@ -62,6 +62,29 @@ def test_route_ttc_is_the_reference_bit_for_bit(kind, N):
         assert np.isfinite(ttc).any()   # the scene has entities on a collision course along the route
 
 
+@pytest.mark.parametrize("kind", ["straight", "loop", "walk"])
+def test_standing_entities_keep_their_segment_as_the_reference_finds_it(kind):
+    """Entities that stand still for stretches (and one that stands on a segment boundary, one at
+    −0.0/0.0, one NaN) take the segment the descent found last: the reference's answer."""
+    rng = np.random.default_rng(11)
+    pts = route(rng, kind)
+    px, py = np.ascontiguousarray(pts[:, 0]), np.ascontiguousarray(pts[:, 1])
+    tx, ty = kernels.route_tangents(px, py)
+    cumulative = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(px), np.diff(py)))])
+    cx, cy, vx, vy, c, s, length, width = drive(rng, pts, 90, 12)
+    for j in range(1, 12, 2):          # every other entity stands still from step 10 to 40 and 60 on
+        cx[10:40, j], cy[10:40, j] = cx[10, j], cy[10, j]
+        cx[60:, j], cy[60:, j] = cx[60, j], cy[60, j]
+    cx[20:30, 2], cy[20:30, 2] = px[5], py[5]                 # on a waypoint: two segments as near
+    cx[30:35, 4], cx[35:40, 4], cy[30:40, 4] = 0.0, -0.0, 0.0
+    cx[50:55, 6] = np.nan
+    kin = np.stack([vx, vy], axis=1)
+    for hint in (-1, 3):
+        ttc, last = kernels.route_path_ttc(0, cx, cy, vx, vy, c, s, length, width, px, py, tx, ty, cumulative, hint)
+        got = route_ttc.route_path_ttc(0, cx, cy, kin, 0, 1, c, s, length, width, px, py, tx, ty, cumulative, hint)
+        assert np.array_equal(got[0], ttc) and got[1] == last
+
+
 def test_row_minima_take_a_nan_first():
     px = np.array([0.0, 10.0, 20.0])
     tx, ty = kernels.route_tangents(px, px * 0)
@@ -78,7 +101,7 @@ def test_warmup_compiles_this_sessions_kernels_and_their_references():
     from metrics import centre_kernel, contact_sweep, ego_pass, warmup
 
     warmup.warm_up()
-    for f in (route_ttc.route_path_ttc, ego_pass.ego_pass, contact_sweep._sweep_boxes, centre_kernel.state_centres,
+    for f in (route_ttc.route_path_ttc, ego_pass.ego_pass, contact_sweep._sweep_boxes, centre_kernel.state_geometry,
               kernels.ego_pairs, kernels.route_path_ttc,
               kernels.lead_values, kernels.row_argmin):
         assert f.signatures, f.__name__
