@@ -231,7 +231,7 @@ class EgoRoadBlock:
         """Lane-type code per step (``RoadView.type_names``; 0 off road or where the lane does not
         exist): one array query per road, no object array."""
         if self._one is not None:
-            return self.view.lane_type_codes(self._one[0], self.lane_id, self.s)
+            return self.view.lane_type_codes(self._one[0], self.lane_id, self.s, self._one_interval)
         out = np.zeros(self.block.size, dtype=np.int64)
         for rid, idx in self._road_steps():
             out[idx] = self.view.lane_type_codes(rid, self.lane_id[idx], self.s[idx])
@@ -241,6 +241,11 @@ class EgoRoadBlock:
     def lane_type(self) -> list[str | None]:
         """Lane type of the reference point per step (None off road): one array query per road."""
         return list(map(self.view.type_names.__getitem__, self._type_codes.tolist()))
+
+    @cached_property
+    def _one_interval(self) -> tuple[str, int, int] | None:
+        """``RoadView.interval`` of a block on one lane, asked once for its lane types and speed limits."""
+        return self.view.interval(self._one[0], self.lane_id, self.s)
 
     def lane_type_at(self, k: int) -> str | None:
         """``lane_type[k]`` without the whole list."""
@@ -256,7 +261,7 @@ class EgoRoadBlock:
         """Speed limit (m/s) of the reference point's lane per step (OpenDRIVE 1.8 §11.7.3 lane
         ``<speed>``, else §8.4 road ``<type><speed>``); NaN off road or where no limit is given."""
         if self._one is not None:
-            return np.array(self.view.speed_limits(self._one[0], self.lane_id, self.s), dtype=float)
+            return np.array(self.view.speed_limits(self._one[0], self.lane_id, self.s, self._one_interval), dtype=float)
         out = np.full(self.block.size, np.nan)
         for rid, idx in self._road_steps():
             out[idx] = self.view.speed_limits(rid, self.lane_id[idx], self.s[idx])

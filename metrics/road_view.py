@@ -89,10 +89,12 @@ class RoadView:
             return [self._constant[key]] * len(s)
         return self._lane_types(rid, lanes, s)
 
-    def lane_type_codes(self, rid: str, lanes: np.ndarray, s: np.ndarray) -> np.ndarray:
+    def lane_type_codes(self, rid: str, lanes: np.ndarray, s: np.ndarray,
+                        interval: "tuple[str, int, int] | None | bool" = False) -> np.ndarray:
         """``lane_types`` as small integers (int64), indices into ``type_names`` (0: None): per-step
-        lane types of a block without an object array or a string comparison per step."""
-        key = self._interval_key(rid, lanes, s, "type")
+        lane types of a block without an object array or a string comparison per step (``interval``:
+        as ``_interval_key``'s)."""
+        key = self._interval_key(rid, lanes, s, "type", interval)
         if key is not None:
             if key not in self._constant:
                 self._constant[key] = self._lane_types(rid, lanes[:1], s[:1])[0]
@@ -119,9 +121,11 @@ class RoadView:
             return [t or None for t in self.road.lane_types_many(rid, lanes, s).tolist()]
         return [self.road.lane_type(rid, int(lane), float(v)) for lane, v in zip(lanes.tolist(), s.tolist())]
 
-    def speed_limits(self, rid: str, lanes: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """Speed limit (m/s) at each (lane, s) of one road; NaN where none applies."""
-        key = self._interval_key(rid, lanes, s, "speed")
+    def speed_limits(self, rid: str, lanes: np.ndarray, s: np.ndarray,
+                     interval: "tuple[str, int, int] | None | bool" = False) -> np.ndarray:
+        """Speed limit (m/s) at each (lane, s) of one road; NaN where none applies (``interval``: as
+        ``_interval_key``'s)."""
+        key = self._interval_key(rid, lanes, s, "speed", interval)
         if key is not None:
             if key not in self._constant:
                 self._constant[key] = float(self._speed_limits(rid, lanes[:1], s[:1])[0])
@@ -134,10 +138,21 @@ class RoadView:
         limits = [self.road.speed_limit(rid, int(lane), float(v)) for lane, v in zip(lanes.tolist(), s.tolist())]
         return np.array([math.nan if v is None else v for v in limits], dtype=float)
 
-    def _interval_key(self, rid: str, lanes: np.ndarray, s: np.ndarray, what: str) -> tuple | None:
+    def _interval_key(self, rid: str, lanes: np.ndarray, s: np.ndarray, what: str,
+                      interval: "tuple[str, int, int] | None | bool" = False) -> tuple | None:
         """(road, lane, interval, what) when every s lies in one interval between the records that can
         change a lane's type or speed limit, at least ``ATTRIBUTE_MARGIN`` from both ends, on one lane;
-        None otherwise (and for a road model that does not describe its records)."""
+        None otherwise (and for a road model that does not describe its records).  ``interval``:
+        the ``interval`` of these arrays when the caller has it already (False: work it out)."""
+        if not len(s):
+            return None
+        found = self.interval(rid, lanes, s) if interval is False else interval
+        return None if found is None else (*found, what)
+
+    def interval(self, rid: str, lanes: np.ndarray, s: np.ndarray) -> tuple[str, int, int] | None:
+        """(road, lane, index of the record interval) holding every (lane, s) of the arrays, at least
+        ``ATTRIBUTE_MARGIN`` inside it, all on one lane; None otherwise.  One interval means one
+        lane type and one speed limit there (``lane_type_codes``, ``speed_limits``)."""
         if not len(s):
             return None
         breaks = self._breaks.get(rid, False)
@@ -154,7 +169,7 @@ class RoadView:
             return None
         if (i > 0 and lo - breaks[i - 1] < ATTRIBUTE_MARGIN) or (i < breaks.size and breaks[i] - hi < ATTRIBUTE_MARGIN):
             return None
-        return rid, int(lane), i, what
+        return rid, int(lane), i
 
     def direction(self, rid: str, lane: int) -> int:
         key = (rid, lane)
