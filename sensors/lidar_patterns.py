@@ -257,6 +257,9 @@ def pattern_tables(pattern: ScanPattern) -> PatternTables:
         return found[1]
     found = _FRAME_TABLES.get(id(pattern))
     if found is not None and found[0] is pattern:
+        with _FRAME_LOCK:                                     # least recently used first, as the frames' lru
+            if id(pattern) in _FRAME_TABLES:
+                _FRAME_TABLES.move_to_end(id(pattern))
         return found[1]
     if len(_TABLES) >= 128:
         _TABLES.clear()

@@ -57,6 +57,15 @@ def test_a_frame_whose_tables_were_dropped_gets_the_same_tables_again():
     assert len(patterns._FRAME_TABLES) == patterns.RISLEY_FRAMES_KEPT
 
 
+def test_frame_tables_stay_while_their_frame_is_in_use():
+    spec = PRESETS["Livox-Mid40"]
+    kept = risley_pattern.__wrapped__(spec, 10.0, 7000)
+    for k in range(3 * patterns.RISLEY_FRAMES_KEPT):                 # a frame looked up every sweep stays
+        assert pattern_tables(kept) is patterns._FRAME_TABLES[id(kept)][1]
+        risley_pattern.__wrapped__(spec, 10.0, 7001 + k)
+    assert id(kept) in patterns._FRAME_TABLES
+
+
 def _sort_cases() -> list[np.ndarray]:
     rng = np.random.default_rng(11)
     cases = [np.zeros(0, np.float32), np.float32([1.5]), np.float32([2.0, 1.0]), np.float32([-0.0, 0.0]),
