@@ -291,13 +291,15 @@ class Lidar:
                 pairs = find_pairs()
             rays = o3d.core.Tensor.from_numpy(buf)
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball,
-                                   pair_hits=None if slabs is None else (slabs[0], slabs[1]))
+                                   pair_hits=None if slabs is None else (slabs[0], slabs[1]), trim=False)
         else:
             rays, ball = self._distort(snapshot, ego, pattern, tables, to_world)
             motion = (math.hypot(snapshot.vx[ego], snapshot.vy[ego]), float(snapshot.yaw_rate[ego]))
             pairs = candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, self.max_range,
                                     motion)
-            hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball)
+            hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball, trim=False)
+        # untrimmed: the gather keeps only returns within [min_range, max_range] (the trim's comparison, in
+        # float32) and reads nothing else of the other rows
         return self._returns(snapshot, scene, pattern, tables, rays.numpy(), hits)
 
     def _distort(self, snapshot, i: int, pattern, tables: PatternTables, to_world):

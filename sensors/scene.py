@@ -317,6 +317,7 @@ class SensorScene:
         origin_ball: tuple[np.ndarray, float] | None = None,
         nthreads: int = 0,
         pair_hits: tuple[np.ndarray, np.ndarray] | None = None,
+        trim: bool = True,
     ) -> RayHits:
         """``cast`` for a ready (N, 6) float32 ray buffer ``[ox, oy, oz, dx, dy, dz]`` (numpy or open3d tensor).
 
@@ -334,6 +335,10 @@ class SensorScene:
         ``pair_hits`` = (pair_t, pair_code): the slab tests of ``actor_pairs``
         already made (``actor_boxes.box_slab_hits``, e.g. on two threads before
         the cast); they are merged as they would have been computed.
+
+        ``trim=False`` leaves hits beyond ``max_range`` as they are instead of
+        making them misses (a pass over every ray): for a caller that drops
+        them itself and reads nothing else of those rows (the lidar's gather).
         """
         tensor = _tensor(rays)
         buf = tensor.numpy()
@@ -365,7 +370,7 @@ class SensorScene:
                 scene, triangle_actor = self._actor_bvh()
             if scene is not None:
                 self._cast_actor_scene(scene, triangle_actor, tensor, actor_rays, nthreads, t, normal, material, actor)
-        if np.isfinite(max_range):
+        if trim and np.isfinite(max_range):
             trim_beyond(t, normal, material, actor, max_range)    # hits past the range become misses
         return RayHits(t=t, normal=normal, material=material, actor=actor)
 
