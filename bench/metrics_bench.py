@@ -17,7 +17,7 @@ metrics run.  The road rows run once with the ``LaneLocation``s the native
 engine puts in every snapshot and once without them (a backend that does not
 fill them), where the metrics locate the ego themselves, once per block.
 Snapshots are built as the native engine builds them (``from_state_matrix``:
-the per-step columns are rows of one state matrix) except in the row "same,
+the per-step columns are rows of one state matrix, a slot of a ``StateArena``) except in the row "same,
 snapshots without a state matrix" and the no-lanes row, built column by column
 as another backend would.  The snapshots are made before the timing, so they
 are as far out of the cache as in a run; the in-situ row is the real thing.
@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from metrics import ConflictZone, GoalRegion, MetricSuite, RoutePath, ScenarioContext, StopLine, V2XWarning  # noqa: E402
 from metrics.frame import StepFrame  # noqa: E402
-from simplatform.world import STATE_ROWS, EntityKind, LaneLocation, WorldSnapshot  # noqa: E402
+from simplatform.world import EntityKind, LaneLocation, StateArena, WorldSnapshot  # noqa: E402
 
 ENGINE_STEP_US = 200.0
 """The issue's figure for a 20-actor engine step; the measured one is printed beside it."""
@@ -65,7 +65,8 @@ def build_road():
     return load_opendrive(path)
 
 
-def snapshots(steps: int, rng: np.random.Generator, lanes: bool = True, matrix: bool = True):
+def snapshots(steps: int, rng: np.random.Generator, lanes: bool = True, matrix: bool = True,
+              writers: list | None = None):
     """Ego on the right lane at 13 m/s behind a column at 12 m/s; the other lanes flow at 14 and 16 m/s.
 
     Cars keep their lane and speed (30 m ± 5 m apart), so nobody drives through anybody: the
@@ -73,8 +74,11 @@ def snapshots(steps: int, rng: np.random.Generator, lanes: bool = True, matrix: 
     ``lanes`` each entity carries its ``LaneLocation`` as the native engine fills it (road "1",
     lane −1/−2/−3, s = x, centred); without, the metrics must ask the road model.  With
     ``matrix`` (and ``lanes``) the snapshot is built as the native engine builds it
-    (``WorldSnapshot.from_state_matrix``: one copy of the per-step columns, which are views of
-    its rows); without, as a backend that fills the columns one by one.
+    (``WorldSnapshot.from_state_matrix``: one copy of the per-step columns, into the next slot of
+    a ``StateArena``, and the columns are views of its rows); without, as a backend that fills
+    the columns one by one.  ``writers`` keeps every arena's writer, as the engine's table and
+    the suite's block keep the arena they use: the snapshots are made before they are observed
+    here, where in a run each is observed as soon as it is made.
     """
     lanes_y = np.array([-1.75, -5.25, -8.75])
     lane_speed = np.array([12.0, 14.0, 16.0])
@@ -93,14 +97,19 @@ def snapshots(steps: int, rng: np.random.Generator, lanes: bool = True, matrix: 
     for a in box.values():
         a.flags.writeable = False
     lane_ids = np.concatenate([[-1], -1 - lane])
+    arena = None
     for k in range(steps):
         t = k * DT
         x = x0 + v * t
         locs = (tuple(LaneLocation("1", int(lid), float(s), 0.0) for lid, s in zip(lane_ids, x)) if lanes
                 else (None,) * N_ACTORS)
         if lanes and matrix:
-            state = np.concatenate([x, y, zeros, zeros, zeros, zeros, v, v, zeros, zeros + 0.1 * math.sin(t), zeros,
-                                    zeros, x, zeros, lane_ids]).reshape(len(STATE_ROWS), N_ACTORS)
+            if arena is None or arena.full:   # the next slot of the current arena, as EntityTable.snapshot takes it
+                arena = StateArena(names, "ego")
+                if writers is not None:
+                    writers.append(arena)
+            state = arena.write([x, y, zeros, zeros, zeros, zeros, v, v, zeros, zeros + 0.1 * math.sin(t), zeros,
+                                 zeros, x, zeros, lane_ids])
             yield WorldSnapshot.from_state_matrix(t, k, names, kinds, cats, state, box, locs, ("1",) * N_ACTORS,
                                                   ones.astype(bool), ego="ego", signals={"S1": "green"})
             continue
@@ -118,7 +127,8 @@ def measure(context: ScenarioContext, steps: int, seed: int, repeats: int, lanes
             matrix: bool = True) -> tuple[float, int, float]:
     """Best of ``repeats`` runs (CPU µs per step, the last block's evaluation included), the number
     of metrics, and the finish() time (CPU ms)."""
-    snaps = list(snapshots(steps, np.random.default_rng(seed), lanes, matrix))
+    writers: list = []
+    snaps = list(snapshots(steps, np.random.default_rng(seed), lanes, matrix, writers))
     best = math.inf
     for _ in range(repeats):
         suite = MetricSuite(context)

@@ -21,7 +21,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from simplatform.world import STATE_ROWS, EntityKind, LaneLocation, WorldSnapshot
+from simplatform.world import STATE_ROWS, EntityKind, LaneLocation, StateArena, WorldSnapshot
 
 _STATE_COLUMNS = (
     "x", "y", "z", "heading", "pitch", "roll", "speed", "vx", "vy", "ax", "ay", "yaw_rate",
@@ -94,6 +94,10 @@ class EntityTable:
         self._all_active = bool(self.active.all())
         self._lane_cache: list[LaneLocation | None] = [None] * n
         self._box_cache: tuple | None = None
+        self._arena: StateArena | None = None
+        """Where the snapshots' state matrices go (``StateArena``), one slot per snapshot."""
+        self._subset: tuple | None = None
+        """(key, names, kinds, categories) of the active rows when not all are active."""
         self.on_resize = None
         """Called after ``add`` re-allocated the columns (a batch then stops sharing them)."""
 
@@ -166,28 +170,43 @@ class EntityTable:
         their copies are made once per set of active rows and shared, read-only, by the snapshots;
         a LaneLocation (a frozen dataclass: ~1 µs to build, ~0.5 µs as built here) is rebuilt only where the
         lane position changed.  The per-step columns are views of one state matrix
-        (``WorldSnapshot.from_state_matrix``): one copy of the table's columns, which the metrics
-        gather as one buffer per step."""
+        (``WorldSnapshot.from_state_matrix``): one copy of the table's columns, written into the
+        next slot of the table's ``StateArena``, so that the metrics read a block of consecutive
+        snapshots' matrices as one view of the arena, with no copy of their own (issue #7).  The
+        names, kinds and categories of a subset of active rows are made once per subset."""
         lanes, off_road = self._lane_locations()
-        n = len(self.names)
-        # one copy of every per-step column (STATE_ROWS order); the snapshot's columns are views of its rows
-        state = np.concatenate(_SNAPSHOT_ROWS(self)).reshape(len(STATE_ROWS), n)
-        if off_road:
-            state[12:, off_road] = np.nan
         roads = tuple(self.lane_road)
         if self._all_active:
             sel = slice(None)
             names, kinds, cats = self.names, self.kinds, self.categories
+            arena = self._arena
+            if arena is None or arena.full or arena.slots.names is not names or arena.slots.ego is not self.ego:
+                arena = self._arena = StateArena(names, self.ego)
+            state = arena.write(_SNAPSHOT_ROWS(self))   # the per-step columns (STATE_ROWS order), in the next slot
+            if off_road:
+                state[12:, off_road] = np.nan
+            boxes = self._box_columns(sel)
         else:
             sel = np.nonzero(self.active)[0]
-            names = tuple(self.names[i] for i in sel)
-            kinds = tuple(self.kinds[i] for i in sel)
-            cats = tuple(self.categories[i] for i in sel)
+            key = (len(self.names), sel.tobytes())
+            subset = self._subset
+            if subset is None or subset[0] != key:
+                subset = self._subset = (key, tuple(self.names[i] for i in sel), tuple(self.kinds[i] for i in sel),
+                                         tuple(self.categories[i] for i in sel))
+            names, kinds, cats = subset[1:]
+            arena = self._arena
+            if arena is None or arena.full or arena.slots.names is not names or arena.slots.ego is not self.ego:
+                arena = self._arena = StateArena(names, self.ego)
+            full = np.concatenate(_SNAPSHOT_ROWS(self)).reshape(len(STATE_ROWS), len(self.names))
+            if off_road:
+                full[12:, off_road] = np.nan
+            state = arena.take()
+            np.take(full, sel, axis=1, out=state, mode="clip")   # valid indices: as full[:, sel]
             lanes = tuple(lanes[i] for i in sel)
             roads = tuple(roads[i] for i in sel)
-            state = state[:, sel]
+            boxes = self._box_columns(sel)
         return WorldSnapshot.from_state_matrix(
-            time, step, names, kinds, cats, state, self._box_columns(sel), lanes, roads, self.visible[sel].copy(),
+            time, step, names, kinds, cats, state, boxes, lanes, roads, self.visible[sel].copy(),
             ego=self.ego,
             signals=signals if signals is not None else {},
             collisions=collisions,
