@@ -29,7 +29,8 @@ here is ``np.argsort(keys, kind="stable")`` exactly:
 - If the keys bunch up so that the insertion pass exceeds ``_MOVE_BUDGET``
   moves per key, the keys are sorted again by a least-significant-digit
   radix sort (``_radix_argsort``), linear whatever the distribution.  Keys
-  with NaN or ±inf go to numpy's own stable sort (``stable_argsort_f32``).
+  with NaN or ±inf go to a stable merge sort that puts NaN last as numpy
+  does (numpy's own in ``stable_argsort_f32``, numba's in the kernel).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def stable_argsort_f32(keys: np.ndarray) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def bucket_argsort_f32(keys, lo, hi):
-    """``stable_argsort_f32`` of finite float32 ``keys`` whose least and greatest are ``lo`` and ``hi``.
+    """``stable_argsort_f32`` of float32 ``keys`` whose least and greatest are ``lo`` and ``hi``.
 
     Each key travels as one 64-bit word: its bits mapped to an unsigned
     integer that orders as the float does (``_radix_argsort``'s map, −0.0
@@ -65,13 +66,14 @@ def bucket_argsort_f32(keys, lo, hi):
     (key, index), so the final insertion pass needs no separate tie rule and
     its result is the stable order whatever the buckets were; bounds other
     than the keys' own (finite ones) only make it slower: keys outside
-    [lo, hi] fall in the end buckets.
+    [lo, hi] fall in the end buckets.  NaN or infinite keys hand over to
+    numba's merge sort, stable and NaN last as numpy (``_finite_or_merge``).
     """
     n = len(keys)
     if n < 2:
         return np.arange(n)
     if n > 0xFFFFFFFF:                                  # an index must fit the word's low half
-        return _radix_argsort(keys)
+        return _finite_or_merge(keys, _radix_argsort(keys))
     buckets = _BUCKETS_PER_KEY * n
     lo64 = np.float64(lo)
     # lo = hi (all keys equal, if the bounds are theirs): one bucket, which the insertion pass finds sorted
@@ -108,12 +110,24 @@ def bucket_argsort_f32(keys, lo, hi):
             words[j] = w
             moves += i - j
             if moves > budget:                          # bunched keys: linear time whatever the distribution
-                return _radix_argsort(keys)
+                return _finite_or_merge(keys, _radix_argsort(keys))
     order = np.empty(n, dtype=np.int64)
     low = np.uint64(0xFFFFFFFF)
     for i in range(n):
         order[i] = np.int64(words[i] & low)
-    return order
+    return _finite_or_merge(keys, order)
+
+
+@njit(cache=True, nogil=True)
+def _finite_or_merge(keys, order):
+    """``order``, or numba's stable merge sort (NaN last, as numpy) if any key is NaN or infinite.
+
+    The word map sends −NaN, −inf below every finite key and +inf, +NaN above,
+    so after the sort a non-finite key sits at one end: two reads find it.
+    """
+    if abs(keys[order[0]]) < np.inf and abs(keys[order[len(order) - 1]]) < np.inf:
+        return order
+    return np.argsort(keys, kind="mergesort")
 
 
 @njit(cache=True, nogil=True, inline="always")

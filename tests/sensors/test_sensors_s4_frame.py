@@ -101,8 +101,10 @@ def test_bunched_keys_take_the_radix_sort_and_non_finite_keys_numpys():
     assert np.array_equal(bucket_argsort_f32(bunched, float(bunched.min()), float(bunched.max())),
                           np.argsort(bunched, kind="stable"))
     special = np.float32([1.0, np.nan, -np.inf, 0.0, -0.0, np.nan, np.inf, 2.0, -1.0, 1.0])
-    for keys in (special, rng.choice(special, 500)):
+    negative_nan = np.float32([np.nan, 1.0]) * np.float32(-1.0)          # sign bit set: first, by its bits
+    for keys in (special, rng.choice(special, 500), np.concatenate([negative_nan, special])):
         assert np.array_equal(stable_argsort_f32(keys), np.argsort(keys, kind="stable"))
+        assert np.array_equal(bucket_argsort_f32(keys, -1.0, 2.0), np.argsort(keys, kind="stable"))
 
 
 def test_rosette_keys_sort_as_numpy():
