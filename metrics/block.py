@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from metrics import kernels
-from metrics.centre_kernel import state_geometry
+from metrics.centre_kernel import corners_from_rows, state_geometry
 from metrics.contact_sweep import block_contacts_boxes
 from metrics.ego_pass import ego_pass
 from metrics.block_buffer import _FIELDS, _GATHER, _GATHERED, BlockBuffer, _all_same, stack_rows
@@ -66,7 +66,8 @@ _ROAD_ID, _LANE_ID, _S, _T = (attrgetter(name) for name in ("road_id", "lane_id"
 _LANES = attrgetter("lanes")
 _TIME, _STATE, _LANE_ROADS = (itemgetter(k) for k in range(2, 5))
 _BOX_ROWS = {name: _FIELDS[name] for name in FLOAT_COLUMNS[12:]}
-_BOX_QUAD = itemgetter(*(_GATHERED.index(name) for name in ("length", "width", "bbox_center_x", "bbox_center_y")))
+_BOX_QUAD_NAMES = ("length", "width", "bbox_center_x", "bbox_center_y")
+_BOX_QUAD = itemgetter(*(_GATHERED.index(name) for name in _BOX_QUAD_NAMES))
 _ROW_S, _ROW_T, _ROW_LANE_ID = (STATE_INDEX[name] for name in ("lane_s", "lane_t", "lane_id"))
 
 
@@ -166,6 +167,11 @@ class StepBlock:
                 out = np.ascontiguousarray(self.state[:, k, :])
                 self._cols[name] = out
                 return out
+            if name in _BOX_QUAD_NAMES:   # from the block's box rows (one pass over the block for the four)
+                rows = self.box_rows[name]
+                out = rows if rows.shape[0] == self.size else np.repeat(rows, self.size, axis=0)
+                self._cols[name] = out
+                return out
             box = _BOX_ROWS.get(name)
             rows = list(map(box, self._gathered) if box is not None else map(attrgetter(name), self.snapshots))
             first = rows[0]
@@ -187,6 +193,9 @@ class StepBlock:
                 out = self._cols[name][:, e]
             elif self._states is not None and name in STATE_INDEX:
                 out = np.ascontiguousarray(self.state[:, STATE_INDEX[name], e])
+            elif name in _BOX_QUAD_NAMES:
+                rows = self.box_rows[name]
+                out = np.full(self.size, rows[0, e]) if rows.shape[0] == 1 else np.ascontiguousarray(rows[:, e])
             else:
                 out = np.fromiter(map(itemgetter(e), map(attrgetter(name), self.snapshots)), float, self.size)
             self._ego_cols[name] = out
@@ -216,7 +225,7 @@ class StepBlock:
         snapshot shares one array of it (the native engine's box columns), else (T, N); float64,
         C-contiguous and writable (the kernels' one argument type).  The compiled passes index row
         0 of a (1, N) array at every step, so the block never repeats a shared column T times."""
-        names = ("length", "width", "bbox_center_x", "bbox_center_y")
+        names = _BOX_QUAD_NAMES
         got = list(map(_BOX_QUAD, self._gathered))   # one pass over the block for the four
         out: dict[str, np.ndarray] = {}
         if _quads_shared(got):
@@ -283,10 +292,11 @@ class StepBlock:
 
     @cached_property
     def corners(self) -> np.ndarray:
-        """World box corners (T, N, 4, 2)."""
+        """World box corners (T, N, 4, 2) (``kernels.block_corners``, from the box rows)."""
         cx, cy = self.centers
         c, s = self.cos_sin
-        return kernels.block_corners(cx, cy, c, s, self.col("length"), self.col("width"))
+        box = self.box_rows
+        return corners_from_rows(cx, cy, c, s, box["length"], box["width"])
 
     @cached_property
     def contacts(self) -> np.ndarray:

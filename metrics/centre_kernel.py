@@ -63,3 +63,26 @@ def state_geometry(kin, bits, rx, ry, rh, bx, by):
             cx[k, i] = kin[k, rx, i] + c * u - s * v
             cy[k, i] = kin[k, ry, i] + s * u + c * v
     return cx, cy, cos_h, sin_h
+
+
+_SX = (1.0, -1.0, -1.0, 1.0)   # front-left, rear-left, rear-right, front-right (metrics.geometry._CORNER_SIGNS)
+_SY = (1.0, 1.0, -1.0, -1.0)
+
+
+@njit(cache=True)
+def corners_from_rows(cx, cy, cos_h, sin_h, length, width):
+    """``kernels.block_corners`` (T, N, 4, 2), its operations in its order, with ``length`` and
+    ``width`` (T, N) or one (1, N) row for every step (no repeated columns)."""
+    T, N = cx.shape
+    out = np.empty((T, N, 4, 2))
+    step_l, step_w = length.shape[0] > 1, width.shape[0] > 1
+    for k in range(T):
+        kl, kw = (k if step_l else 0), (k if step_w else 0)
+        for i in range(N):
+            c, s = cos_h[k, i], sin_h[k, i]
+            hl, hw = length[kl, i] / 2, width[kw, i] / 2
+            for m in range(4):
+                lx, ly = _SX[m] * hl, _SY[m] * hw
+                out[k, i, m, 0] = cx[k, i] + c * lx - s * ly
+                out[k, i, m, 1] = cy[k, i] + s * lx + c * ly
+    return out

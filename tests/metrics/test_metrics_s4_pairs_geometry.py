@@ -10,7 +10,7 @@ import pytest
 
 from metrics import kernels
 from metrics.block import StepBlock
-from metrics.centre_kernel import block_centres, state_geometry
+from metrics.centre_kernel import block_centres, corners_from_rows, state_geometry
 from metrics.context import ScenarioContext
 from metrics.contact_sweep import block_contacts_boxes
 from simplatform.world import STATE_ROWS, EntityKind, WorldSnapshot
@@ -42,6 +42,15 @@ def test_contacts_from_box_rows_are_the_all_pairs_contacts(seed, N, spread, vary
     assert got.dtype == want.dtype and np.array_equal(got, want)
     if N == 30:
         assert len(want) > 64   # crowded: more contacts than the first guess has room for
+
+
+@pytest.mark.parametrize("varying", [False, True])
+def test_corners_from_box_rows_are_block_corners(varying):
+    cx, cy, c, s, length, width = crowd(np.random.default_rng(4), 30, 6, 10.0, varying)
+    cx[3, 2], length[:, 4] = np.nan, np.inf
+    want = kernels.block_corners(cx, cy, c, s, length, width)
+    got = corners_from_rows(cx, cy, c, s, length[:1], width if varying else width[:1])
+    assert got.shape == want.shape and got.tobytes() == want.tobytes()
 
 
 def test_compiled_cos_and_sin_are_numpys():
@@ -110,7 +119,8 @@ def _snapshots(T: int, matrix: bool, shared: bool):
 
 @pytest.mark.parametrize("shared", [True, False])
 def test_a_block_reads_the_same_with_and_without_state_matrices(shared):
-    a = StepBlock(list(_snapshots(60, True, shared)), ScenarioContext())
+    snaps = list(_snapshots(60, True, shared))
+    a = StepBlock(snaps, ScenarioContext())
     b = StepBlock(list(_snapshots(60, False, shared)), ScenarioContext())
     assert a.state is not None and b.state is None
     assert a.kin[0].flags.writeable is False and b.kin[0].flags.writeable is False
@@ -118,7 +128,9 @@ def test_a_block_reads_the_same_with_and_without_state_matrices(shared):
         rows = a.box_rows[name]
         assert rows.shape == ((1, 3) if shared or name != "length" else (60, 3))
         assert rows.flags.writeable and rows.flags.c_contiguous and rows.dtype == np.float64
-        assert np.array_equal(np.broadcast_to(rows, (60, 3)), a.col(name))
+        column = np.stack([getattr(snap, name) for snap in snaps])
+        assert np.array_equal(np.broadcast_to(rows, (60, 3)), column) and np.array_equal(a.col(name), column)
+        assert np.array_equal(a.ego_col(name), column[:, 0]) and np.array_equal(b.ego_col(name), column[:, 0])
         assert np.array_equal(rows, b.box_rows[name])
     assert np.array_equal(a.radius, 0.5 * np.hypot(a.col("length"), a.col("width")))
     for x, y in zip(a.centers, b.centers):
