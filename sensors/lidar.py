@@ -66,9 +66,11 @@ from sensors.lidar_patterns import (
 from sensors.actor_boxes import box_slab_hits
 from sensors.lidar_actors import candidate_pairs
 from sensors.lidar_fill import fill_fields, fill_xyz, power_candidates, survivors
+from sensors.lidar_sweep_rings import BlockDirections, block_directions, dz_bounds
 from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns, ray_buffer, select_returns
 from sensors.pointcloud import LABEL_DTYPE, POINT_DTYPE, PointCloud
 from sensors.scene import SensorScene
+from sensors.static_cast import DzBounds
 from simplatform.world import WorldSnapshot
 
 _DEFAULTS = {
@@ -207,6 +209,7 @@ class Lidar:
         self.rng = config.rng()
         self._static_pattern = None if self.spec.risley_fov_deg > 0 else spinning_pattern(self.spec, self.rate_hz)
         self._buffers: dict[str, np.ndarray] = {}
+        self._ring_directions: BlockDirections | None = None
 
     def _buffer(self, key: str, n: int, dtype, width: int = 0) -> np.ndarray:
         """A scratch array reused across sweeps (fresh pages cost a fault each; nothing returned keeps it)."""
@@ -291,7 +294,8 @@ class Lidar:
                 pairs = find_pairs()
             rays = o3d.core.Tensor.from_numpy(buf)
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball,
-                                   pair_hits=None if slabs is None else (slabs[0], slabs[1]), trim=False)
+                                   pair_hits=None if slabs is None else (slabs[0], slabs[1]), trim=False,
+                                   dz_bounds=self._ring_bounds(pattern, tables, m))
         else:
             rays, ball = self._distort(snapshot, ego, pattern, tables, to_world)
             motion = (math.hypot(snapshot.vx[ego], snapshot.vy[ego]), float(snapshot.yaw_rate[ego]))
@@ -301,6 +305,15 @@ class Lidar:
         # untrimmed: the gather keeps only returns within [min_range, max_range] (the trim's comparison, in
         # float32) and reads nothing else of the other rows
         return self._returns(snapshot, scene, pattern, tables, rays.numpy(), hits)
+
+    def _ring_bounds(self, pattern: ScanPattern, tables: PatternTables, m: np.ndarray) -> DzBounds | None:
+        """Bounds on the world d_z of each ring's rows (``lidar_sweep_rings``) for a spinning head's fixed
+        pattern (its sensor-frame ranges computed once); None for a frame drawn per sweep."""
+        if pattern is not self._static_pattern or pattern.grid is None:
+            return None
+        if self._ring_directions is None:
+            self._ring_directions = block_directions(tables.cast_directions, pattern.grid.columns)
+        return dz_bounds(self._ring_directions, m)
 
     def _distort(self, snapshot, i: int, pattern, tables: PatternTables, to_world):
         """Rays (cast order) from the ego pose at each firing time (sweep ends at the snapshot), and their origins' ball."""

@@ -43,7 +43,7 @@ from sensors.actor_boxes import (  # noqa: F401  (_BOX_CORNERS, _BOX_TRIANGLES: 
 )
 from sensors.materials import Material, material_for_category, material_for_name
 from sensors.scene_region import INVALID_ID, Region, RegionCache, _tensor
-from sensors.static_cast import cast_static, trim_beyond
+from sensors.static_cast import DzBounds, cast_static, trim_beyond
 from simplatform.world import WorldSnapshot
 
 
@@ -163,18 +163,20 @@ class StaticWorld:
         return self._regions.get(np.asarray(centre, dtype=float), float(reach))
 
     def cast_hits(self, rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float, nthreads: int = 0,
-                  *, max_range: float = np.inf, origin_z: tuple[float, float] | None = None):
+                  *, max_range: float = np.inf, origin_z: tuple[float, float] | None = None,
+                  dz_bounds: DzBounds | None = None):
         """(t, normal, material) of the first static hit; exact for hits within ``reach`` of ``centre``.
 
         With a finite ``max_range`` and ``origin_z`` (the range of the rays'
         origin heights) rays that cannot reach the scene's height band within
         ``max_range`` are not cast, and steep ones go to a nearer crop
         (``sensors.static_cast``); both give the hits within ``max_range`` exactly.
+        ``dz_bounds`` (``static_cast.DzBounds``) bound the rays' d_z block by block.
         """
         n = len(rays)
         if self.triangle_count == 0:
             return np.full(n, np.inf, np.float32), np.zeros((n, 3), np.float32), np.full(n, -1, np.int32)
-        return cast_static(self, rays, centre, reach, nthreads, max_range, origin_z)
+        return cast_static(self, rays, centre, reach, nthreads, max_range, origin_z, dz_bounds)
 
 
 _CACHE: "OrderedDict[str, StaticWorld]" = OrderedDict()
@@ -318,6 +320,7 @@ class SensorScene:
         nthreads: int = 0,
         pair_hits: tuple[np.ndarray, np.ndarray] | None = None,
         trim: bool = True,
+        dz_bounds: DzBounds | None = None,
     ) -> RayHits:
         """``cast`` for a ready (N, 6) float32 ray buffer ``[ox, oy, oz, dx, dy, dz]`` (numpy or open3d tensor).
 
@@ -339,6 +342,8 @@ class SensorScene:
         ``trim=False`` leaves hits beyond ``max_range`` as they are instead of
         making them misses (a pass over every ray): for a caller that drops
         them itself and reads nothing else of those rows (the lidar's gather).
+        ``dz_bounds``: bounds on the rays' d_z by blocks of rows, which spare
+        the static cast most of its scan for rays that need no cast.
         """
         tensor = _tensor(rays)
         buf = tensor.numpy()
@@ -355,7 +360,7 @@ class SensorScene:
             reach += radius
             origin_z = (float(centre[2]) - radius, float(centre[2]) + radius)
         t, normal, material = self.static.cast_hits(tensor, centre, reach, nthreads, max_range=float(max_range),
-                                                    origin_z=origin_z)
+                                                    origin_z=origin_z, dz_bounds=dz_bounds)
         actor = np.full(n, -1, dtype=np.int32)
         if len(self.actor_indices):
             if actor_pairs is not None and pair_hits is not None:

@@ -20,6 +20,7 @@ its own region.  The near region has a quarter of the sensor's range.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,19 +43,40 @@ on the 2-core reference machine), which a few thousand rays do not win back (a L
 steep rays: the same CPU time either way, ~30 µs more wall time in two calls; VLP-16's 10 800: less CPU)."""
 
 
-def near_block(dz: np.ndarray, z_lo: float, origin_top: float, reach: float) -> tuple[int, int]:
-    """[p, q): the longer of the leading and trailing runs of rays that leave the height band below
-    within ``reach`` (descend by more than origin_top − z_lo, plus slack, over ``reach``)."""
-    n = len(dz)
+@dataclass(frozen=True)
+class DzBounds:
+    """Bounds on the rays' d_z known before looking at them: rows [k·size, (k+1)·size) of the ray buffer have
+    d_z within [lo[k], hi[k]] (a spinning lidar's rings, ``lidar.ring_dz_bounds``).  With them the run scans
+    below skip the blocks that lie wholly inside or outside a run and read only the block where it ends."""
+
+    size: int
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def _runs(dz: np.ndarray, a: int, b: int, threshold: float, below: bool, bounds: DzBounds | None
+          ) -> tuple[int, int]:
+    """``end_runs(dz[a:b], threshold, below)``, by blocks where ``bounds`` are given (the same result)."""
+    if bounds is None:
+        return end_runs(dz[a:b], threshold, below)
+    return end_runs_bounded(dz, a, b, threshold, below, bounds.size, bounds.lo, bounds.hi)
+
+
+def near_block(dz: np.ndarray, z_lo: float, origin_top: float, reach: float, bounds: DzBounds | None = None,
+               a: int = 0, b: int | None = None) -> tuple[int, int]:
+    """[p, q) within ``dz[a:b]``: the longer of the leading and trailing runs of rays that leave the height
+    band below within ``reach`` (descend by more than origin_top − z_lo, plus slack, over ``reach``)."""
+    b = len(dz) if b is None else b
+    n = b - a
     drop = origin_top - z_lo + 1e-3 + 1e-5 * reach
-    if n == 0 or drop <= 0.0 or not np.isfinite(reach):
+    if n <= 0 or drop <= 0.0 or not np.isfinite(reach):
         return 0, 0
-    head, tail = end_runs(dz, -drop / reach, True)
+    head, tail = _runs(dz, a, b, -drop / reach, True, bounds)
     return (0, head) if head >= tail else (n - tail, n)
 
 
-def reaching_span(dz: np.ndarray, z_range: tuple[float, float], origin_z: tuple[float, float], reach: float
-                  ) -> tuple[int, int]:
+def reaching_span(dz: np.ndarray, z_range: tuple[float, float], origin_z: tuple[float, float], reach: float,
+                  bounds: DzBounds | None = None) -> tuple[int, int]:
     """[a, b): the rays outside it cannot meet the slab z_range within ``reach`` (exact, conservative).
 
     A ray o + t·d stays above the highest vertex for t ∈ [0, R] when
@@ -74,9 +96,9 @@ def reaching_span(dz: np.ndarray, z_range: tuple[float, float], origin_z: tuple[
     slack = 1e-3 + 1e-5 * reach
     o_lo, o_hi = origin_z
     if o_lo > z_hi + slack:                               # every origin above the scene: rays must descend enough
-        head, tail = end_runs(dz, (z_hi + slack - o_lo) / reach, False)   # runs of rays that stay above
+        head, tail = _runs(dz, 0, n, (z_hi + slack - o_lo) / reach, False, bounds)   # rays that stay above
     elif o_hi < z_lo - slack:                             # every origin below it (under a bridge deck, say)
-        head, tail = end_runs(dz, (z_lo - slack - o_hi) / reach, True)
+        head, tail = _runs(dz, 0, n, (z_lo - slack - o_hi) / reach, True, bounds)
     else:
         return 0, n
     if head == n:
@@ -142,23 +164,62 @@ def _run_backward(values, threshold, below):
     return k
 
 
+@njit(cache=True)
+def end_runs_bounded(values, a, b, threshold, below, size, lo, hi):
+    """``end_runs(values[a:b], threshold, below)`` where the values of rows [k·size, (k+1)·size) are known
+    to lie in [lo[k], hi[k]]: a block wholly inside a run is skipped, one wholly outside ends it, and only
+    a block the threshold cuts is read (with ``end_runs``'s comparison).  A NaN bound decides nothing."""
+    n = b - a
+    i = a
+    while i < b:
+        k = i // size
+        e = min((k + 1) * size, b)
+        if (hi[k] <= threshold) if below else (lo[k] > threshold):
+            i = e
+            continue
+        if (lo[k] > threshold) if below else (hi[k] <= threshold):
+            break
+        while i < e and _in_run(values[i], threshold, below):
+            i += 1
+        if i < e:
+            break
+    head = i - a
+    if head == n:
+        return n, n
+    j = b                                                  # values[j:b] are in the run
+    while j > a:
+        k = (j - 1) // size
+        s = max(k * size, a)
+        if (hi[k] <= threshold) if below else (lo[k] > threshold):
+            j = s
+            continue
+        if (lo[k] > threshold) if below else (hi[k] <= threshold):
+            break
+        while j > s and _in_run(values[j - 1], threshold, below):
+            j -= 1
+        if j > s:
+            break
+    return head, b - j
+
+
 def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float,
-                nthreads: int, max_range: float, origin_z: tuple[float, float] | None):
+                nthreads: int, max_range: float, origin_z: tuple[float, float] | None,
+                dz_bounds: DzBounds | None = None):
     """(t, normal, material) of the first static hit, exact for hits within ``max_range`` of each origin.
 
     ``reach`` = ``max_range`` + the radius of the ball around ``centre`` that
     holds every origin; ``origin_z`` bounds the origins' heights (None: cast
-    every ray against the region of ``reach``).
+    every ray against the region of ``reach``); ``dz_bounds`` lets the run scans skip whole blocks.
     """
     n = len(rays)
     region = world.region(centre, reach) if centre is not None and np.isfinite(reach) else world._regions.full
     if origin_z is None or not np.isfinite(max_range) or centre is None:
         return _cast(region, rays, nthreads)
     dz = rays.numpy()[:, 5]
-    a, b = reaching_span(dz, region.z_range, origin_z, float(max_range))
+    a, b = reaching_span(dz, region.z_range, origin_z, float(max_range), dz_bounds)
     parts: list[tuple[int, int, Region]] = []
     near_reach = NEAR_FRACTION * float(max_range)
-    p, q = near_block(dz[a:b], region.z_range[0], origin_z[1], near_reach)
+    p, q = near_block(dz, region.z_range[0], origin_z[1], near_reach, dz_bounds, a, b)
     if q - p >= max(NEAR_WORTH * (b - a), NEAR_MIN_RAYS) and b > a and region.radius > near_reach:
         near = world.region(centre, near_reach + (reach - float(max_range)))
         if near.triangle_count < region.triangle_count:

@@ -127,7 +127,7 @@ def test_warm_up_compiles_the_session_4_kernels():
     warm_up()
     assert all(k.signatures for k in (static_cast._collect, static_cast._materials, static_cast.end_runs,
                                       lidar_sweep_boxes.slab_hits, lidar_sweep_boxes.apply_slab_hits,
-                                      actor_boxes._merge_kernel))
+                                      actor_boxes._merge_kernel, static_cast.end_runs_bounded))
 
 
 def _adversarial_pairs(seed: int, n: int = 4000, per_box: int = 1500):
@@ -210,3 +210,61 @@ def test_a_small_near_block_is_cast_in_one_call_with_the_same_hits(rays_count, m
     assert default_calls == (1 if rays_count < 2 * static_cast.NEAR_MIN_RAYS else split_calls)
     for a, b in zip(split, default):
         assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("below", [True, False])
+def test_bounded_run_scan_is_the_plain_scan(below):
+    """Blocks decided by their bounds give the runs the value-by-value scan finds, whatever the bounds
+    (tight, loose, NaN) and the range [a, b)."""
+    from sensors.static_cast import end_runs_bounded
+
+    rng = np.random.default_rng(9)
+    for trial in range(300):
+        size = int(rng.integers(1, 40))
+        blocks = int(rng.integers(1, 12))
+        base = np.repeat(rng.choice([-1.0, 1.0], blocks), size) * rng.uniform(0.5, 1.0, blocks * size)
+        if trial % 3 == 0:                                     # some values on the threshold's wrong side
+            base[rng.integers(0, len(base), 3)] *= -1
+        values = (base * 0.3).astype(np.float32)
+        n = len(values) - int(rng.integers(0, size))           # a short last block
+        values = values[:n]
+        k = np.arange(blocks)
+        v64 = np.concatenate([values.astype(np.float64), np.full(blocks * size - n, np.nan)]).reshape(blocks, size)
+        lo = np.nanmin(v64, axis=1) - rng.choice([0.0, 0.05, 1.0], blocks)
+        hi = np.nanmax(v64, axis=1) + rng.choice([0.0, 0.05, 1.0], blocks)
+        lo[k % 5 == 4] = np.nan                                # no bound on some blocks
+        a = int(rng.integers(0, n // 2 + 1))
+        b = int(rng.integers(a, n + 1))
+        threshold = float(rng.choice([0.0, 0.1, -0.1]))
+        want = end_runs(values[a:b], threshold, below)
+        assert end_runs_bounded(values, a, b, threshold, below, size, lo, hi) == want
+
+
+@pytest.mark.parametrize("preset", ["VLP-16", "HDL-32E", "HDL-64E", "OS1-128"])
+def test_ring_bounds_hold_every_ray_of_the_buffer(preset):
+    """The per-ring d_z bounds contain the ray buffer's d_z for tilted and turned mounts and egos."""
+    from sensors.base import SensorConfig
+    from sensors.frames import MountPose, Transform
+    from sensors.lidar import Lidar
+    from sensors.lidar_kernels import ray_buffer
+    from sensors.lidar_patterns import pattern_tables
+
+    rng = np.random.default_rng(10)
+    lidar = Lidar(SensorConfig(name="l", type="lidar", preset=preset, mount=MountPose(z=1.9)))
+    pattern = lidar.pattern(0.0)
+    tables = pattern_tables(pattern)
+    buf = np.empty((pattern.size, 6), np.float32)
+    for roll, pitch, yaw in [(0.0, 0.0, 0.0), (0.0, 0.0, 2.5)] + [tuple(rng.uniform(-0.4, 0.4, 2)) + (rng.uniform(-3, 3),)
+                                                                  for _ in range(6)]:
+        pose = Transform.from_pose(100.0, -20.0, 1.9, roll, pitch, yaw)
+        m = np.zeros((4, 6), dtype=np.float32)
+        m[:3, 3:] = pose.rotation.T
+        m[3, :3] = pose.translation
+        ray_buffer(tables.homogeneous.numpy(), m, buf)
+        bounds = lidar._ring_bounds(pattern, tables, m)
+        dz = buf[:, 5].astype(np.float64)
+        k = np.arange(len(dz)) // bounds.size
+        assert np.all(dz >= bounds.lo[k]) and np.all(dz <= bounds.hi[k])
+        width = bounds.hi - bounds.lo
+        if roll == pitch == 0.0:                                # level: a ring's d_z is its elevation's sine
+            assert width.max() < 1e-4
