@@ -219,7 +219,8 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
     a, b = reaching_span(dz, region.z_range, origin_z, float(max_range), dz_bounds)
     parts: list[tuple[int, int, Region]] = []
     near_reach = NEAR_FRACTION * float(max_range)
-    p, q = near_block(dz, region.z_range[0], origin_z[1], near_reach, dz_bounds, a, b)
+    p, q = (near_block(dz, region.z_range[0], origin_z[1], near_reach, dz_bounds, a, b)
+            if b - a >= NEAR_MIN_RAYS else (0, 0))        # fewer rays than a near part needs: no scan
     if q - p >= max(NEAR_WORTH * (b - a), NEAR_MIN_RAYS) and b > a and region.radius > near_reach:
         near = world.region(centre, near_reach + (reach - float(max_range)))
         if near.triangle_count < region.triangle_count:

@@ -268,3 +268,21 @@ def test_ring_bounds_hold_every_ray_of_the_buffer(preset):
         width = bounds.hi - bounds.lo
         if roll == pitch == 0.0:                                # level: a ring's d_z is its elevation's sine
             assert width.max() < 1e-4
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_slab_tests_made_before_the_cast_merge_as_merge_box_hits(parts):
+    from sensors.actor_boxes import apply_box_slab_hits, box_slab_hits, merge_box_hits
+
+    boxes, rays, ray, offsets, t0 = _adversarial_pairs(7)
+    n = len(rays)
+    got = [t0.copy(), np.zeros((n, 3), np.float32), np.full(n, -1, np.int32), np.full(n, -1, np.int32)]
+    want = [a.copy() for a in got]
+    pair_t, pair_code, jobs = box_slab_hits(boxes, rays, ray, offsets, parts)
+    assert len(jobs) == parts
+    for job in reversed(jobs):                                  # in any order: disjoint pairs
+        job()
+    apply_box_slab_hits(boxes, ray, offsets, pair_t, pair_code, *got, 5)
+    merge_box_hits(boxes, rays, ray, offsets, *want, 5)
+    for a, b in zip(got, want):
+        assert a.tobytes() == b.tobytes()
