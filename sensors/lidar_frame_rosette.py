@@ -12,6 +12,7 @@ Imported by, and re-exported from, ``sensors.lidar_patterns``.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -43,15 +44,34 @@ RISLEY_FRAMES_KEPT = 4
 that rate, and a few frames of 1.1 MB each keep a new frame's memory the recently freed (cache-warm) one."""
 
 
+@dataclass(frozen=True)
+class _FrameConstants:
+    """What every frame of one (spec, rate) shares: looked up once per frame (one hash of the spec)."""
+
+    phases: tuple[np.ndarray, ...]
+    """``_risley_phases``: τ and cos/sin of ω₁τ, ω₂τ."""
+    time: np.ndarray
+    """(N,) float32 firing times, the ``time`` of every frame."""
+    ring: np.ndarray
+    """(N,) uint16 zeros, the ``ring`` of every frame."""
+    delta: float
+    """Each prism's deflection δ: two prisms, max 2δ = FoV/2."""
+    azimuth_bound: float
+    """2δ: every ray's azimuth is about within ±2δ (a sort bound: speed only, ``lidar_sort``)."""
+    z_bound: float
+    """sin 2δ: the same for the z component."""
+
+
 @lru_cache(maxsize=8)
-def _risley_constants(spec: LidarSpec, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
-    """(time, ring) of every rosette frame: float32 firing times and uint16 zeros, shared by the frames."""
-    t_local = _risley_phases(spec, rate_hz)[0]
-    return t_local.astype(np.float32), np.zeros(len(t_local), dtype=np.uint16)
+def _frame_constants(spec: LidarSpec, rate_hz: float) -> _FrameConstants:
+    phases = _risley_phases(spec, rate_hz)
+    delta = float(np.deg2rad(spec.risley_fov_deg) / 4.0)
+    return _FrameConstants(phases, phases[0].astype(np.float32), np.zeros(len(phases[0]), dtype=np.uint16), delta,
+                           2.0 * delta, math.sin(2.0 * delta))
 
 
-def _frame_rotation(spec: LidarSpec, rate_hz: float, frame: int) -> tuple[float, float, float, float, float]:
-    """(cos ω₁T, sin ω₁T, cos ω₂T, sin ω₂T, δ) for the frame starting at T = frame · period.
+def _frame_rotation(rate_hz: float, frame: int) -> tuple[float, float, float, float]:
+    """(cos ω₁T, sin ω₁T, cos ω₂T, sin ω₂T) for the frame starting at T = frame · period.
 
     ``math`` on Python floats: the C library's cos/sin, which numpy's float64
     cos/sin give on this platform too (the reference computes them with
@@ -59,14 +79,7 @@ def _frame_rotation(spec: LidarSpec, rate_hz: float, frame: int) -> tuple[float,
     """
     start = frame * (1.0 / rate_hz)
     w1, w2 = _RISLEY_RATES
-    return (math.cos(w1 * start), math.sin(w1 * start), math.cos(w2 * start), math.sin(w2 * start),
-            _risley_delta(spec.risley_fov_deg))
-
-
-@lru_cache(maxsize=8)
-def _risley_delta(fov_deg: float) -> float:
-    """Each prism's deflection δ: two prisms, max 2δ = FoV/2."""
-    return float(np.deg2rad(fov_deg) / 4.0)
+    return math.cos(w1 * start), math.sin(w1 * start), math.cos(w2 * start), math.sin(w2 * start)
 
 
 @lru_cache(maxsize=RISLEY_FRAMES_KEPT)
@@ -80,19 +93,17 @@ def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
     same arrays, bit for bit, as ``risley_pattern_reference``.
     """
     period = 1.0 / rate_hz
-    t_local, c1, s1, c2, s2 = _risley_phases(spec, rate_hz)
-    time32, ring = _risley_constants(spec, rate_hz)
-    n = len(t_local)
+    shared = _frame_constants(spec, rate_hz)
+    c1, s1, c2, s2 = shared.phases[1:]
+    n = len(c1)
     directions = np.empty((n, 3), dtype=np.float32)
     columns = np.empty((3, n), dtype=np.float32)
     z64 = np.empty(n, dtype=np.float64)
-    frame_directions(c1, s1, c2, s2, *_frame_rotation(spec, rate_hz, frame), directions, columns, z64)
+    frame_directions(c1, s1, c2, s2, *_frame_rotation(rate_hz, frame), shared.delta, directions, columns, z64)
     azimuth = np.arctan2(columns[1], columns[0])                  # float32, numpy's SIMD loop (see lidar_frame)
     elevation = np.arcsin(z64)
-    # the rosette's reach 2δ bounds the keys (for speed only: any bounds give the same orders, lidar_sort)
-    reach = 2.0 * _risley_delta(spec.risley_fov_deg)
-    azimuth_order = bucket_argsort_f32(azimuth, -reach, reach)
-    order = bucket_argsort_f32(columns[2], -math.sin(reach), math.sin(reach))   # cast order: lowest first
+    azimuth_order = bucket_argsort_f32(azimuth, -shared.azimuth_bound, shared.azimuth_bound)
+    order = bucket_argsort_f32(columns[2], -shared.z_bound, shared.z_bound)    # cast order: lowest first
     sorted_azimuth = np.empty(n, dtype=np.float64)
     position = np.empty(n, dtype=np.intp)
     homogeneous = np.empty((n, 4), dtype=np.float32)
@@ -100,12 +111,13 @@ def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
     azimuth_position = np.empty(n, dtype=np.intp)
     el_lo, el_hi = frame_tables(directions, azimuth, elevation, azimuth_order, order, sorted_azimuth,
                                 position, homogeneous, azimuth_elevation, azimuth_position)
-    pattern = ScanPattern(directions=directions, ring=ring, time=time32, period_s=period,
+    pattern = ScanPattern(directions=directions, ring=shared.ring, time=shared.time, period_s=period,
                           azimuth_order=azimuth_order, sorted_azimuth=sorted_azimuth)
     tables = PatternTables(
         homogeneous=o3d.core.Tensor.from_numpy(homogeneous), columns=columns, elevation=elevation,
         elevation_range=(float(el_lo), float(el_hi)) if n else (0.0, 0.0), cast_position=position,
-        cast_order=order, azimuth_elevation=azimuth_elevation, azimuth_position=azimuth_position, time=time32,
+        cast_order=order, azimuth_elevation=azimuth_elevation, azimuth_position=azimuth_position,
+        time=shared.time,
     )
     with _FRAME_LOCK:                                             # frames may be built on two threads
         _FRAME_TABLES[id(pattern)] = (pattern, tables)
