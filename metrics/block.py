@@ -23,7 +23,6 @@ from typing import Sequence
 
 import numpy as np
 
-from metrics import kernels
 from metrics.centre_kernel import corners_from_rows, state_geometry
 from metrics.contact_sweep import block_contacts_boxes
 from metrics.ego_pass import ego_pass

@@ -17,6 +17,7 @@ import numpy as np
 
 from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, episodes, make_result, register_metric
 from metrics.block import StepBlock
+from metrics.series_kernels import comfort_series
 from simplatform.results import MetricEvent, MetricResult
 
 COMFORT_BOUNDS = {
@@ -56,20 +57,16 @@ class ComfortMetric(BlockMetric):
         t = block.times
         a_long, a_lat = block.ego_long_lat_accel
         prev = self._prev if self._prev is not None else (math.inf, math.nan, math.nan)
-        t_prev = np.concatenate([[prev[0]], t[:-1]])
-        with np.errstate(invalid="ignore"):
-            dt = np.where(t > t_prev, t - t_prev, math.nan)   # no jerk at the first step or a repeated time
-            jl = (a_long - np.concatenate([[prev[1]], a_long[:-1]])) / dt
-            jt = (a_lat - np.concatenate([[prev[2]], a_lat[:-1]])) / dt
-        self._prev = (float(t[-1]), float(a_long[-1]), float(a_lat[-1]))
-        yaw = np.abs(block.ego_col("yaw_rate"))
         b = COMFORT_BOUNDS
-        with np.errstate(invalid="ignore"):
-            bad = ((a_long < b["accel_long_min"]) | (a_long > b["accel_long_max"]) | (np.abs(a_lat) > b["lat_accel_abs"])
-                   | (np.abs(jl) > b["jerk_long_abs"]) | (yaw > b["yaw_rate_abs"]))
-        self.series.extend(t, accel_long=a_long, decel=-a_long, lat_accel=a_lat, lat_accel_abs=np.abs(a_lat),
-                           jerk_long=jl, jerk_long_abs=np.abs(jl), jerk_lat=jt, jerk_lat_abs=np.abs(jt),
-                           yaw_rate_abs=yaw, uncomfortable=bad.astype(float))
+        # one compiled pass: jerk = backward difference over the step, NaN at the first step or a
+        # repeated time; the nuPlan bounds (series_kernels.comfort_series)
+        decel, lat_abs, jl, jl_abs, jt, jt_abs, yaw, bad = comfort_series(
+            t, a_long, a_lat, block.ego_col("yaw_rate"), *prev, b["accel_long_min"], b["accel_long_max"],
+            b["lat_accel_abs"], b["jerk_long_abs"], b["yaw_rate_abs"])
+        self._prev = (float(t[-1]), float(a_long[-1]), float(a_lat[-1]))
+        self.series.extend(t, accel_long=a_long, decel=decel, lat_accel=a_lat, lat_accel_abs=lat_abs,
+                           jerk_long=jl, jerk_long_abs=jl_abs, jerk_lat=jt, jerk_lat_abs=jt_abs,
+                           yaw_rate_abs=yaw, uncomfortable=bad)
 
     def result(self) -> MetricResult:
         scalars, times = {}, {}

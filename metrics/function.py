@@ -9,6 +9,7 @@ import numpy as np
 
 from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
 from metrics.block import StepBlock
+from metrics.series_kernels import acc_series
 from metrics.signals import STOP_SPEED, is_red
 from simplatform.results import MetricEvent, MetricResult
 from simplatform.world import WorldSnapshot
@@ -170,13 +171,9 @@ class AdaptiveCruiseMetric(BlockMetric):
             return
         v = block.ego_col("speed")
         gap = block.neighbours.lead_gap if block.entities > 1 else np.full(block.size, math.inf)
-        following = gap <= 2.2 * np.maximum(v, 0.0) + 10.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            thw = np.where(v > 0.1, gap / v, math.inf)
-        err = v - float(self.context.acc_set_speed)
-        nan = math.nan
-        self.series.extend(block.times, gap=np.where(following, gap, nan), thw=np.where(following, thw, nan),
-                           speed_error=np.where(following, nan, err), speed_error_abs=np.where(following, nan, np.abs(err)))
+        # following: an in-path leader within 2.2 s x speed + 10 m (series_kernels.acc_series)
+        gap, thw, err, err_abs = acc_series(v, gap, float(self.context.acc_set_speed))
+        self.series.extend(block.times, gap=gap, thw=thw, speed_error=err, speed_error_abs=err_abs)
 
     def result(self) -> MetricResult:
         scalars, times = {}, {}

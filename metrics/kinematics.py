@@ -7,6 +7,7 @@ import numpy as np
 
 from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
 from metrics.block import StepBlock
+from metrics.series_kernels import path_length
 from simplatform.results import MetricResult
 
 
@@ -35,12 +36,10 @@ class KinematicsMetric(BlockMetric):
         if block.ego_index is None:
             return
         x, y = block.ego_col("x"), block.ego_col("y")
-        start = self._last if self._last is not None else (x[0], y[0])
-        steps = np.hypot(np.diff(x, prepend=start[0]), np.diff(y, prepend=start[1]))
-        if self._last is None:
-            steps = steps[1:]
-        # summed in step order, as the per-step evaluation did (np.cumsum accumulates left to right)
-        self._distance = float(np.cumsum(np.concatenate([[self._distance], steps]))[-1])
+        # summed in step order, as the per-step evaluation did (series_kernels.path_length)
+        first = self._last is None
+        x0, y0 = (0.0, 0.0) if first else self._last
+        self._distance = float(path_length(x, y, x0, y0, first, self._distance))
         self._last = (float(x[-1]), float(y[-1]))
         if self._t0 is None:
             self._t0 = float(block.times[0])

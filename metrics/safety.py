@@ -12,6 +12,7 @@ from metrics import kernels, route_ttc
 from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
 from metrics.block import CLOSEST_APPROACH_HORIZON, ROW_DISTANCE, ROW_MISS, ROW_TTC_2D, ROW_TTC_PATH, StepBlock
 from metrics.pet import PostEncroachmentMetric  # noqa: F401  (registered with the safety metrics)
+from metrics.series_kernels import near_onsets
 from simplatform.results import MetricEvent, MetricResult
 from simplatform.world import EntityKind, WorldSnapshot
 
@@ -265,8 +266,8 @@ class SurrogateSafetyMetric(BlockMetric):
         self.series = SeriesRecorder("min_distance", "ttc", "ttc_2d", "closest_approach", "thw", "drac")
         self._who: dict[str, list[str | None]] = {k: [] for k in self.series.columns}
         self._near: set[str] = set()
-        self._near_ttc = context.threshold("near_miss_ttc", 1.0)
-        self._near_dist = context.threshold("near_miss_distance", 0.5)
+        self._near_ttc = float(context.threshold("near_miss_ttc", 1.0))
+        self._near_dist = float(context.threshold("near_miss_distance", 0.5))
         route = context.route
         if route is None:
             self._route = None
@@ -318,21 +319,18 @@ class SurrogateSafetyMetric(BlockMetric):
         return ttc, at, low
 
     def _near_misses(self, block: StepBlock, nb, ttc_path: np.ndarray) -> None:
-        """Onsets of (path TTC below or box distance below the threshold) without contact, per other entity."""
+        """Onsets of (path TTC below or box distance below the threshold) without contact, per other
+        entity (``series_kernels.near_onsets``)."""
         names = block.names
-        near = ((ttc_path < self._near_ttc) | (nb.distance < self._near_dist)) & (nb.distance > 0)
-        before = np.empty_like(near)
-        before[0] = [n in self._near for n in names]
-        before[1:] = near[:-1]
-        onset = near & ~before
-        if onset.any():
+        before = np.array([n in self._near for n in names], dtype=np.bool_)
+        steps, who, last = near_onsets(ttc_path, nb.distance, self._near_ttc, self._near_dist, before)
+        if steps.size:
             times = block.times
-            steps, who = np.nonzero(onset)
             for k, j in sorted(zip(steps.tolist(), who.tolist()), key=lambda kj: (kj[0], names[kj[1]])):
                 d, ttc = float(nb.distance[k, j]), float(ttc_path[k, j])
                 self.events.append(MetricEvent(float(times[k]), "near_miss", (names[j],), d,
                                                f"distance {d:.2f} m, TTC {ttc:.2f} s"))
-        self._near = {names[j] for j in np.flatnonzero(near[-1])}
+        self._near = {names[j] for j in np.flatnonzero(last)}
 
     def _who_at(self, series: str, step: int) -> str | None:
         for names, index in self._who[series]:

@@ -47,7 +47,8 @@ def warm_up() -> float:
     route = RoutePath.from_points(np.stack([np.linspace(0, 200, 101), np.full(101, -1.75)], axis=1))
     context = ScenarioContext(road=_road(), route=route, goal=GoalRegion(190, -1.75, 3),
                               stop_lines=(StopLine("L", (30, -7), (30, 0), 0.0, signal_id="S"),),
-                              conflict_zones=(ConflictZone("Z", ((40, -7), (45, -7), (45, 0), (40, 0))),))
+                              conflict_zones=(ConflictZone("Z", ((40, -7), (45, -7), (45, 0), (40, 0))),),
+                              acc_set_speed=12.0)
     suite = MetricSuite(context)
     for k in range(201):
         t = 0.01 * k

@@ -98,10 +98,11 @@ def test_row_minima_take_a_nan_first():
 
 
 def test_warmup_compiles_this_sessions_kernels_and_their_references():
-    from metrics import centre_kernel, contact_sweep, ego_pass, warmup
+    from metrics import centre_kernel, contact_sweep, ego_pass, series_kernels, warmup
 
     warmup.warm_up()
-    for f in (route_ttc.route_path_ttc, ego_pass.ego_pass, contact_sweep._sweep_boxes, centre_kernel.state_geometry, centre_kernel.corners_from_rows,
-              kernels.ego_pairs, kernels.route_path_ttc,
+    for f in (route_ttc.route_path_ttc, ego_pass.ego_pass, contact_sweep._sweep_boxes, centre_kernel.state_geometry,
+              centre_kernel.corners_from_rows, series_kernels.near_onsets, series_kernels.comfort_series,
+              series_kernels.path_length, series_kernels.acc_series, kernels.ego_pairs, kernels.route_path_ttc,
               kernels.lead_values, kernels.row_argmin):
         assert f.signatures, f.__name__

@@ -1,0 +1,108 @@
+"""The per-step series of the ego metrics over a block, each in one compiled pass (numba).
+
+Why: on a 1,000-step block the comfort, kinematics, ACC and near-miss rules
+were each a dozen numpy calls over (T,) or (T, N) arrays (concatenations,
+differences, masks, ``np.where``), every call a pass and a temporary; here
+each metric's series come out of one loop.  Every value is the numpy
+expression's: the same operations in the same order (``np.diff``'s
+subtraction, the left-to-right sum of ``np.cumsum``, ``np.maximum``'s NaN
+rule written out, the C library's ``hypot`` that ``np.hypot`` calls too), so
+the series are the same bit for bit (``tests/metrics/test_metrics_s4_pairs_series.py``
+runs each against the numpy code it replaces).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def near_onsets(ttc, dist, near_ttc, near_dist, before):
+    """Onsets of the near-miss condition ((TTC < ``near_ttc`` or distance < ``near_dist``) and
+    distance > 0) per entity over a block: (steps, entities) in ``np.nonzero``'s order (step, then
+    entity), and the condition at the last step (N,).  ``before`` (N,) is the condition at the step
+    before the block."""
+    T, N = dist.shape
+    prev = before.copy()
+    n = 0
+    for k in range(T):
+        for j in range(N):
+            d = dist[k, j]
+            near = (ttc[k, j] < near_ttc or d < near_dist) and d > 0
+            if near and not prev[j]:
+                n += 1
+            prev[j] = near
+    steps, who = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    prev[:] = before
+    n = 0
+    for k in range(T):
+        for j in range(N):
+            d = dist[k, j]
+            near = (ttc[k, j] < near_ttc or d < near_dist) and d > 0
+            if near and not prev[j]:
+                steps[n], who[n] = k, j
+                n += 1
+            prev[j] = near
+    return steps, who, prev
+
+
+@njit(cache=True)
+def comfort_series(t, a_long, a_lat, yaw_rate, t0, a0, l0, lo, hi, lat_max, jerk_max, yaw_max):
+    """``ComfortMetric``'s series of a block: jerks as backward differences over the step (NaN at a
+    first step or a repeated time), absolute values, and the nuPlan comfort test.  (t0, a0, l0) are
+    the step before's time and accelerations (inf, NaN, NaN for none).  Returns (decel, lat_abs,
+    jerk_long, jerk_long_abs, jerk_lat, jerk_lat_abs, yaw_abs, uncomfortable as 0/1)."""
+    T = t.shape[0]
+    decel, lat_abs, yaw_abs, bad = np.empty(T), np.empty(T), np.empty(T), np.empty(T)
+    jl, jla, jt, jta = np.empty(T), np.empty(T), np.empty(T), np.empty(T)
+    tp, ap, lp = t0, a0, l0
+    for k in range(T):
+        tk, ak, lk = t[k], a_long[k], a_lat[k]
+        dt = tk - tp if tk > tp else math.nan
+        j1 = (ak - ap) / dt
+        j2 = (lk - lp) / dt
+        la, ja, y = abs(lk), abs(j1), abs(yaw_rate[k])
+        decel[k], lat_abs[k], yaw_abs[k] = -ak, la, y
+        jl[k], jla[k], jt[k], jta[k] = j1, ja, j2, abs(j2)
+        bad[k] = 1.0 if (ak < lo or ak > hi or la > lat_max or ja > jerk_max or y > yaw_max) else 0.0
+        tp, ap, lp = tk, ak, lk
+    return decel, lat_abs, jl, jla, jt, jta, yaw_abs, bad
+
+
+@njit(cache=True)
+def path_length(x, y, x0, y0, first, distance):
+    """The ego path length after a block: ``distance`` plus each step's ``hypot`` of its
+    differences, summed in step order (``np.cumsum``); (x0, y0) is the position before the block,
+    ignored when ``first`` (the block's first step then adds nothing)."""
+    px, py = x0, y0
+    for k in range(x.shape[0]):
+        if k == 0 and first:
+            px, py = x[0], y[0]
+            continue
+        distance = distance + math.hypot(x[k] - px, y[k] - py)
+        px, py = x[k], y[k]
+    return distance
+
+
+@njit(cache=True)
+def acc_series(v, gap, set_speed):
+    """``AdaptiveCruiseMetric``'s series of a block: following when the gap is within 2.2 s × speed
+    (``np.maximum(v, 0)``: NaN stays NaN) + 10 m; (gap, time gap) while following, (speed error,
+    its absolute value) while not, NaN otherwise."""
+    T = v.shape[0]
+    g_out, thw_out, err_out, abs_out = np.empty(T), np.empty(T), np.empty(T), np.empty(T)
+    nan = math.nan
+    for k in range(T):
+        vk, gk = v[k], gap[k]
+        m = vk if (vk >= 0.0 or vk != vk) else 0.0
+        following = gk <= 2.2 * m + 10.0
+        thw = gk / vk if vk > 0.1 else math.inf
+        err = vk - set_speed
+        if following:
+            g_out[k], thw_out[k], err_out[k], abs_out[k] = gk, thw, nan, nan
+        else:
+            g_out[k], thw_out[k], err_out[k], abs_out[k] = nan, nan, err, abs(err)
+    return g_out, thw_out, err_out, abs_out
