@@ -39,9 +39,12 @@ _RISLEY_RATES = (2 * np.pi * 76.0, -2 * np.pi * 76.0 * (np.sqrt(5.0) - 1.0) / 2.
 """Prism rates ω₁, ω₂ (rad/s): their ratio is the golden ratio, so the rosette never repeats."""
 
 
-RISLEY_FRAMES_KEPT = 4
+RISLEY_FRAMES_KEPT = 2
 """Rosette frames (with their tables) kept for reuse: a frame serves one sweep of every Livox-like sensor of
-that rate, and a few frames of 1.1 MB each keep a new frame's memory the recently freed (cache-warm) one."""
+that rate (two rates may alternate), and few frames of 0.9 MB each let a new frame's arrays reuse the memory
+freed a sweep or two ago, still in cache.  CPU per new-frame sweep (p25 of 320 sweeps, three alternated
+process runs each): 1 kept 1797–1877 µs, 4 kept 1851–1960, 16 kept 1867–1926 (64 in session 3); 2 kept
+measured level with 1 in a second series."""
 
 
 @dataclass(frozen=True)
