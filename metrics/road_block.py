@@ -22,6 +22,14 @@ offset from the lane centre, OpenDRIVE 1.8 §9 lane frame).  So:
 
 The road model is asked through ``metrics.road_view.RoadView`` (array
 queries, per-lane constants and per-interval lane attributes cached).
+
+Why a one-lane path: in the usual block the snapshots put the ego on one lane
+throughout; every query is then one call over the whole block, on the
+snapshot's own arrays, without the grouping and scattering by road and lane
+that a block crossing lanes needs (issue #7: per block, each numpy call costs
+several µs on arrays that have left the cache).  Lane types are small integer
+codes (``RoadView.lane_type_codes``), so off-road and sidewalk masks are table
+look-ups rather than string comparisons on object arrays.
 """
 
 from __future__ import annotations
@@ -261,7 +269,8 @@ class EgoRoadBlock:
         """Speed limit (m/s) of the reference point's lane per step (OpenDRIVE 1.8 §11.7.3 lane
         ``<speed>``, else §8.4 road ``<type><speed>``); NaN off road or where no limit is given."""
         if self._one is not None:
-            return np.array(self.view.speed_limits(self._one[0], self.lane_id, self.s, self._one_interval), dtype=float)
+            return np.asarray(self.view.speed_limits(self._one[0], self.lane_id, self.s, self._one_interval),
+                              dtype=float)
         out = np.full(self.block.size, np.nan)
         for rid, idx in self._road_steps():
             out[idx] = self.view.speed_limits(rid, self.lane_id[idx], self.s[idx])
@@ -274,10 +283,10 @@ class EgoRoadBlock:
         gave the curvature there."""
         T = self.block.size
         if self._one is not None:
-            h, k = self.view.heading_curvature(self._one[0], self.s)
+            h, k = self.view.heading_curvature(self._one[0], self.s)   # read, never written into
             if k is None:
-                return np.array(h, dtype=float), np.full(T, np.nan), np.zeros(T, dtype=bool)
-            return np.array(h, dtype=float), np.array(k, dtype=float), np.ones(T, dtype=bool)
+                return np.asarray(h, dtype=float), np.full(T, np.nan), np.zeros(T, dtype=bool)
+            return np.asarray(h, dtype=float), np.asarray(k, dtype=float), np.ones(T, dtype=bool)
         heading, kappa, known = np.full(T, np.nan), np.full(T, np.nan), np.zeros(T, dtype=bool)
         for rid, idx in self._road_steps():
             h, k = self.view.heading_curvature(rid, self.s[idx])
@@ -357,11 +366,6 @@ class EgoRoadBlock:
         if exact.size:
             self._locate_corners(exact, corners, margin, departed, sidewalk)
         return CornerState(margin, departed, sidewalk, exact)
-
-    def _ego_corners(self) -> np.ndarray:
-        """The ego's box corners (T, 4, 2), from the block's corners of every entity (shared with the
-        pair metrics)."""
-        return np.ascontiguousarray(self.block.corners[:, self.block.ego_index])
 
     def _locate_corners(self, idx: np.ndarray, corners: np.ndarray, margin, departed, sidewalk) -> None:
         """The per-step rule on located corners: a corner on another road or outside the reference
