@@ -74,26 +74,33 @@ def gather(s: WorldSnapshot) -> tuple:
             s.bbox_center_x, s.bbox_center_y, s.bbox_center_z)
 
 
+MAX_RUNS = 16
+"""The most runs of arena slots in a block (beyond, the block copies its matrices as they come)."""
+
+
 class BlockBuffer:
     """The snapshots of the next block, read as they come (``MetricSuite.observe``).
 
     Why: a snapshot is in the cache when the engine has just built it, and long out of it
     1,000 steps later, when its block is evaluated; reading what the block needs of it now
     (``_GATHERED``) costs less than reading it then (~0.3 against ~0.9 µs a step in situ).
-    Its state matrix needs no reading when the snapshots' matrices are consecutive slots of
-    one ``StateArena`` (the native engine's): the block gets them as one view of the arena
-    (``stacked_state``), and per step the buffer only checks that the snapshot's matrix is
-    the arena's next slot (``states[next_slot] is state``).  Any other snapshot's matrix
-    (other backends, ``from_states``, a skipped or repeated step) is byte-copied as it comes,
-    and the arena steps before it are copied then.
+    Its state matrix needs no reading when it is a ``StateArena`` slot (the native engine's):
+    per step the buffer only checks that it is the arena's next slot (``states[next_slot] is
+    state``), and the block gets a run of consecutive slots as one view of the arena
+    (``stacked_state``).  A slot that does not follow on (a step's snapshot made twice, the
+    first one not observed; a snapshot observed twice; another arena) starts another run, and
+    the block gets the runs joined in one copy.  Any other snapshot's matrix (other backends,
+    ``from_states``) is byte-copied as it comes, and the runs before it are copied then, as
+    they are when a block would have more than ``MAX_RUNS`` runs.
 
     ``names`` and ``ego`` are the first snapshot's (None while empty): the block's entities.
-    While the block is arena slots ``first_slot`` to ``next_slot`` - 1, ``slots`` is the
-    arena's index (held, so that the block can be read as its view) and ``states`` its slots'
-    matrices; else ``slots`` is None and ``states`` empty."""
+    While the block is arena slots, ``runs`` holds its finished runs (index, first, stop) and
+    the current run is slots ``first_slot`` to ``next_slot`` - 1 of ``slots`` (the arena's
+    index, held so that the block can be read as its view), whose matrices are ``states``;
+    else ``slots`` is None and ``states`` empty."""
 
     __slots__ = ("snapshots", "gathered", "state_bytes", "names", "ego", "slots", "states", "first_slot",
-                 "next_slot")
+                 "next_slot", "runs")
 
     def __init__(self) -> None:
         self.snapshots: list[WorldSnapshot] = []
@@ -105,13 +112,14 @@ class BlockBuffer:
         self.states: list | tuple = ()
         self.first_slot = 0
         self.next_slot = 0
+        self.runs: list[tuple[ArenaSlots, int, int]] = []
 
     def __len__(self) -> int:
         return len(self.snapshots)
 
     @property
     def arena_ended(self) -> bool:
-        """Whether the buffer holds arena slots up to its arena's last (no next step can follow on)."""
+        """Whether the current run holds its arena's last slot (no next step can follow on)."""
         return self.slots is not None and self.next_slot >= self.slots.capacity
 
     def append(self, snapshot: WorldSnapshot, got: tuple | None = None) -> None:
@@ -120,21 +128,23 @@ class BlockBuffer:
             got = gather(snapshot)
         state = got[3]
         snapshots = self.snapshots
-        if self.slots is not None:
+        if self.slots is not None or not snapshots:
             k = self.next_slot
             if k < len(self.states) and self.states[k] is state:
                 self.next_slot = k + 1
-                snapshots.append(snapshot)
-                self.gathered.append(got)
-                return
-            self._leave_arena()
-        elif not snapshots:
-            self.names, self.ego = got[0], got[1]
-            found = ArenaSlots.of(state)
-            if found is not None:
-                self.slots, k = found
-                self.states = self.slots.states
-                self.first_slot, self.next_slot = k, k + 1
+            else:
+                if not snapshots:
+                    self.names, self.ego = got[0], got[1]
+                found = ArenaSlots.of(state)
+                if found is not None and len(self.runs) < MAX_RUNS:
+                    if snapshots:   # another run (any slot: runs are joined in their order)
+                        self.runs.append((self.slots, self.first_slot, self.next_slot))
+                    self.slots, k = found
+                    self.states = self.slots.states
+                    self.first_slot, self.next_slot = k, k + 1
+                elif snapshots:
+                    self._leave_arena()
+            if self.slots is not None:
                 snapshots.append(snapshot)
                 self.gathered.append(got)
                 return
@@ -148,22 +158,27 @@ class BlockBuffer:
             except (TypeError, BufferError, ValueError):   # None, or not contiguous: the block stacks them itself
                 self.state_bytes = None
 
+    def _spans(self) -> list[np.ndarray]:
+        return [slots.span(first, stop) for slots, first, stop in (*self.runs, (self.slots, self.first_slot,
+                                                                              self.next_slot))]
+
     def _leave_arena(self) -> None:
-        """The next snapshot does not follow on in the arena: the matrices so far are copied now."""
+        """The next snapshot is no arena slot (or the runs are too many): the matrices so far are copied now."""
         self.state_bytes = bytearray()
-        self.state_bytes.extend(self.slots.span(self.first_slot, self.next_slot))
-        self.slots, self.states = None, ()
+        for span in self._spans():
+            self.state_bytes.extend(span)
+        self.slots, self.states, self.runs = None, (), []
 
     def stacked_state(self, shape: tuple[int, ...]) -> np.ndarray | None:
         """The buffered state matrices as one (T, ``STATE_ROWS``, N) array of ``shape``, or None when
         they were not all C-contiguous float64 matrices of that shape (the block stacks them then):
-        a read-only view of the arena when they are its consecutive slots, else their copy."""
+        a read-only view of the arena when they are one run of its slots, else their copy."""
+        shape = tuple(shape)
         if self.slots is not None:
-            if len(self.snapshots) == self.next_slot - self.first_slot:
-                view = self.slots.span(self.first_slot, self.next_slot)
-                if view.shape == tuple(shape):
-                    return view
-            return None
+            spans = self._spans()
+            if any(span.shape[1:] != shape[1:] for span in spans) or sum(map(len, spans)) != shape[0]:
+                return None
+            return spans[0] if len(spans) == 1 else np.concatenate(spans)
         got = self.state_bytes
         if got is not None and len(got) == 8 * math.prod(shape):
             return np.frombuffer(got, dtype=np.float64).reshape(shape)

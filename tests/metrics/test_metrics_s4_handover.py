@@ -130,15 +130,17 @@ def test_results_are_identical_from_arena_slots_and_from_copies():
     assert _results(snaps) == _results([_copied(s) for s in snaps])
 
 
-@pytest.mark.parametrize("how", ["twice", "skip", "mixed", "late start"])
+@pytest.mark.parametrize("how", ["twice", "skip", "skip once", "mixed", "late start"])
 def test_a_step_that_does_not_follow_on_falls_back_to_copying_with_the_same_results(how):
     table = _table()
     snaps = list(_engine_run(table, 700))
     twice: set[int] = set()
     if how == "twice":   # the same snapshot observed again
         twice = {0, 5, 333}
-    elif how == "skip":   # every third step is made but not observed
+    elif how == "skip":   # every third step is made but not observed: more runs than a block joins
         snaps = [s for k, s in enumerate(snaps) if k % 3]
+    elif how == "skip once":   # a step's snapshot made twice, the first not observed (a V2X message mid-step)
+        snaps = snaps[:300] + snaps[301:]
     elif how == "mixed":   # snapshots of another backend in between
         snaps = [_copied(s) if k % 50 == 7 else s for k, s in enumerate(snaps)]
     else:   # the first snapshots are made before the suite observes
@@ -146,6 +148,22 @@ def test_a_step_that_does_not_follow_on_falls_back_to_copying_with_the_same_resu
     copies = [_copied(s) for s in snaps]
     want = _results(copies, twice)
     assert _results(snaps, twice) == want
+
+
+def test_runs_of_slots_are_joined_in_their_order():
+    table = _table()
+    snaps = list(_engine_run(table, 60))
+    order = snaps[:20] + snaps[21:40] + [snaps[39]] + snaps[40:]   # a step skipped, one observed twice
+    buffer = BlockBuffer()
+    for s in order:
+        buffer.append(s)
+    assert len(buffer.runs) == 2 and buffer.slots is not None
+    got = buffer.stacked_state((len(order), len(STATE_ROWS), 4))
+    assert got.tobytes() == np.stack([s.state for s in order]).tobytes()
+    buffer.append(_copied(snaps[0]))   # no arena slot: the runs are copied, and so is this one
+    assert buffer.slots is None and buffer.runs == []
+    got = buffer.stacked_state((len(order) + 1, len(STATE_ROWS), 4))
+    assert got.tobytes() == np.stack([s.state for s in order + [snaps[0]]]).tobytes()
 
 
 def test_blocks_end_with_their_arena(monkeypatch):
