@@ -36,14 +36,19 @@ order, its echo power, its PointXYZIRT record — is compiled loops
 order and count, so a seed gives the same cloud as the numpy code did.  On a
 sweep of at least ``SPLIT_MIN_RAYS`` rays with a second CPU free
 (``two_threads``, which discounts this process's own load), the ray buffer
-runs beside the actor windows, the gather runs as two halves on two threads (``nogil`` kernels on
+runs as two row ranges, one beside the actor windows, the actor boxes' slab
+tests (they need no static hit: ``lidar_sweep_boxes``) run before the cast
+as two halves of the pairs, the gather runs as two halves on two threads (``nogil`` kernels on
 disjoint ranges, packed in order: the cloud does not depend on thread
 timing), and the random draws, one sequential stream, run on the worker
 while this thread runs the passes that need no draw: the echo power test
 beside the dropout uniforms, intensity, ring and time beside the noise
 normals (``lidar_fill``); then each thread places half of the points.
 numpy draws without the GIL; open3d's cast holds it and stays as it was.
-With one CPU every pass runs in the calling thread.
+With one CPU every pass runs in the calling thread.  A spinning head's
+rings bound the world d_z of their rays (``lidar_sweep_rings``), so the
+static cast finds the rays that need no cast without reading the buffer;
+the cast is not trimmed to the range (the gather applies it).
 """
 
 from __future__ import annotations
