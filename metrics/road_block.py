@@ -138,11 +138,10 @@ class EgoRoadBlock:
         T = block.size
         code = int(view.codes([rid])[0])
         lo, hi = view.boundaries(rid, lane, ss)
-        with np.errstate(invalid="ignore"):
-            t = 0.5 * (lo + hi) + ts
-            inside = (lo <= t) & (t <= hi)
+        # t = 0.5·(lo + hi) + offset and lo ≤ t ≤ hi in one compiled pass (numpy's operations)
+        t, inside, every = road_kernels.lane_t(lo, hi, np.ascontiguousarray(ts, dtype=float))
         st.low, st.high, st.t = lo, hi, t
-        if inside.all():
+        if every:
             st.on_road, st.road_code, st._one = inside, np.full(T, code, dtype=np.int64), (rid, lane)
             st.lane_id, st.s, st.offset = lanes, ss, ts   # the block's own arrays: nothing writes into them
             return st

@@ -66,3 +66,21 @@ def wrong_way_mask(heading, travel, on_road, in_junction, angle):
             d = (heading[k] - travel[k] + np.pi) % two_pi - np.pi
             out[k] = abs(d) > angle
     return out
+
+
+@njit(cache=True)
+def lane_t(low, high, offset):
+    """t = 0.5·(low + high) + offset (the lane centre plus the offset from it) and whether
+    low ≤ t ≤ high, per step, with numpy's operations in its order (NaN borders: not inside);
+    and whether every step is inside."""
+    n = low.shape[0]
+    t = np.empty(n)
+    inside = np.empty(n, dtype=np.bool_)
+    every = True
+    for k in range(n):
+        v = 0.5 * (low[k] + high[k]) + offset[k]
+        t[k] = v
+        ok = low[k] <= v and v <= high[k]
+        inside[k] = ok
+        every = every and ok
+    return t, inside, every

@@ -185,9 +185,6 @@ class V2XReactionMetric(BlockMetric):
         if e is None:
             return
         T = block.size
-        lateral = np.full(T, math.nan)
-        road = np.full(T, -1, dtype=np.int64)
-        lane = np.zeros(T, dtype=np.int64)
         codes = self._road_codes
         st = block.ego_road
         if st is not None:
@@ -195,12 +192,15 @@ class V2XReactionMetric(BlockMetric):
             lateral = -block.ego_col("vx") * np.sin(heading) + block.ego_col("vy") * np.cos(heading)
             one = st.one_lane
             if one is not None:   # every step on one lane: its codes, without a look-up per step
-                road[:] = codes.setdefault(one[0], len(codes))
-                lane[:] = one[1]
+                road = np.full(T, codes.setdefault(one[0], len(codes)), dtype=np.int64)
+                lane = np.full(T, one[1], dtype=np.int64)
             else:
-                road[:] = self._codes_of(st.view.names, st.road_code)
-                lane[:] = np.where(st.on_road, st.lane_id, 0)
+                road = self._codes_of(st.view.names, st.road_code).astype(np.int64, copy=False)
+                lane = np.where(st.on_road, st.lane_id, 0).astype(np.int64, copy=False)
         else:
+            lateral = np.full(T, math.nan)
+            road = np.full(T, -1, dtype=np.int64)
+            lane = np.zeros(T, dtype=np.int64)
             known, rids, lanes, _, _ = block.ego_lanes
             if rids:
                 road[known] = [codes.setdefault(r, len(codes)) for r in rids]

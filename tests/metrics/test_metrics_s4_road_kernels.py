@@ -227,3 +227,22 @@ def test_front_path_is_the_numpy_path_box():
         want = (front_x.min(), front_x.max(), front_y.min(), front_y.max(), front_x[-1], front_y[-1], half.max())
         got = front_path(cx, cy, cos_h, sin_h, np.ascontiguousarray(length), e)
         assert np.array_equal(np.array(got), np.array(want, dtype=float), equal_nan=True), trial
+
+
+def test_lane_t_is_the_numpy_expression():
+    rng = np.random.default_rng(6)
+    for trial in range(40):
+        n = int(rng.integers(1, 400))
+        low = rng.uniform(-12, 0, n)
+        high = low + rng.uniform(0, 4, n)
+        offset = rng.normal(scale=1.5 if trial % 2 else 0.5, size=n)
+        if trial % 5 == 0:
+            low[int(rng.integers(0, n))] = np.nan
+        if trial % 7 == 0:
+            offset[int(rng.integers(0, n))] = np.inf
+        with np.errstate(invalid="ignore"):
+            want_t = 0.5 * (low + high) + offset
+            want_in = (low <= want_t) & (want_t <= high)
+        t, inside, every = road_kernels.lane_t(low, high, offset)
+        assert np.array_equal(t, want_t, equal_nan=True) and np.array_equal(inside, want_in)
+        assert every == bool(want_in.all())
