@@ -246,3 +246,13 @@ def test_lane_t_is_the_numpy_expression():
         t, inside, every = road_kernels.lane_t(low, high, offset)
         assert np.array_equal(t, want_t, equal_nan=True) and np.array_equal(inside, want_in)
         assert every == bool(want_in.all())
+
+
+def test_warmup_compiles_the_road_route_and_zone_kernels():
+    from metrics import road_signal_kernels, road_zone_kernels, warmup
+
+    warmup.warm_up()
+    for f in (road_zone_kernels.any_within, route_kernels.first_beyond, route_kernels.route_steps,
+              road_signal_kernels.front_path, road_kernels.wrong_way_mask, road_kernels.lane_t,
+              road_kernels.lane_frame_corners):
+        assert f.signatures, f.__name__
