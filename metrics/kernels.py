@@ -127,6 +127,9 @@ def block_contacts(cx, cy, radius, corners) -> np.ndarray:
 def ego_pairs(e, cx, cy, vx, vy, cos_h, sin_h, length, width, radius, corners, near_range, horizon):
     """The ego against every other entity, per step of a block (``frame.EgoNeighbours`` + surrogate safety).
 
+    The reference ``metrics.ego_pass.ego_pass`` (what ``StepBlock.neighbours`` runs) is tested
+    against, bit for bit, with ``lead_values`` and ``row_argmin``.
+
     Returns (T, N) arrays — box distance, bumper gap, closing speed, in-path
     mask, path TTC, 2-D disc TTC, predicted miss distance — with the ego's
     own column neutral (inf / False), and the in-path leader per step (−1 if
@@ -353,6 +356,8 @@ def route_path_ttc(e, cx, cy, vx, vy, cos_h, sin_h, length, width, px, py, tx_al
     leave it.  ``hint`` is the ego's segment before the block (−1: unknown); ``tx_all``, ``ty_all``
     the segments' unit tangents (``route_tangents``).
     Returns (T, N) TTC (inf where no collision course) and the last ego segment.
+    The reference ``metrics.route_ttc.route_path_ttc`` (what the surrogate-safety metric runs) is
+    tested against, bit for bit.
     """
     T, N = cx.shape
     ttc = np.full((T, N), np.inf)

@@ -90,7 +90,8 @@ def test_row_minima_take_a_nan_first():
     tx, ty = kernels.route_tangents(px, px * 0)
     cx = np.array([[0.0, 5.0, np.nan]])
     one = np.ones((1, 3))
-    ttc, _ = kernels.route_path_ttc(0, cx, cx * 0, one * 10, one * 0, one, one * 0, one, one, px, px * 0, tx, ty, px, -1)
+    ttc, _ = kernels.route_path_ttc(0, cx, cx * 0, one * 10, one * 0, one, one * 0, one, one, px, px * 0, tx, ty,
+                                    px, -1)
     kin = np.stack([one * 10, one * 0], axis=1)
     got = route_ttc.route_path_ttc(0, cx, cx * 0, kin, 0, 1, one, one * 0, one, one, px, px * 0, tx, ty, px, -1)
     assert np.array_equal(got[0], ttc, equal_nan=True)
