@@ -262,11 +262,26 @@ class StepBlock:
 
     @cached_property
     def ego_centre(self) -> tuple[np.ndarray, np.ndarray]:
-        """World x, y of the ego box centre (T,) each, without stacking every entity."""
-        h = self.ego_col("heading")
-        c, s = np.cos(h), np.sin(h)
+        """World x, y of the ego box centre (T,) each: the ego's column of ``centers`` when the
+        block has them, else computed for the ego alone (the same operations, so the same floats)."""
+        if "_geometry" in self.__dict__:
+            cx, cy = self.centers
+            e = self.ego_index
+            return np.ascontiguousarray(cx[:, e]), np.ascontiguousarray(cy[:, e])
+        c, s = self._ego_cos_sin
         bx, by = self.ego_col("bbox_center_x"), self.ego_col("bbox_center_y")
         return self.ego_col("x") + c * bx - s * by, self.ego_col("y") + s * bx + c * by
+
+    @cached_property
+    def _ego_cos_sin(self) -> tuple[np.ndarray, np.ndarray]:
+        """cos and sin of the ego heading (T,) each: the ego's column of ``cos_sin`` when the block
+        has it (``math.cos``/``sin`` there are numpy's values, tested), else numpy's."""
+        if "_geometry" in self.__dict__:
+            c, s = self.cos_sin
+            e = self.ego_index
+            return np.ascontiguousarray(c[:, e]), np.ascontiguousarray(s[:, e])
+        h = self.ego_col("heading")
+        return np.cos(h), np.sin(h)
 
     @cached_property
     def radius_rows(self) -> np.ndarray:
@@ -323,8 +338,7 @@ class StepBlock:
     @cached_property
     def ego_long_lat_accel(self) -> tuple[np.ndarray, np.ndarray]:
         """Ego acceleration in its own frame (ISO 8855), from the world-frame (ax, ay)."""
-        h = self.ego_col("heading")
-        c, s = np.cos(h), np.sin(h)
+        c, s = self._ego_cos_sin
         ax, ay = self.ego_col("ax"), self.ego_col("ay")
         return ax * c + ay * s, -ax * s + ay * c
 

@@ -12,7 +12,7 @@ from metrics import kernels, route_ttc
 from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
 from metrics.block import CLOSEST_APPROACH_HORIZON, ROW_DISTANCE, ROW_MISS, ROW_TTC_2D, ROW_TTC_PATH, StepBlock
 from metrics.pet import PostEncroachmentMetric  # noqa: F401  (registered with the safety metrics)
-from metrics.series_kernels import near_onsets
+from metrics.series_kernels import near_onsets, surrogate_rows
 from simplatform.results import MetricEvent, MetricResult
 from simplatform.world import EntityKind, WorldSnapshot
 
@@ -286,22 +286,13 @@ class SurrogateSafetyMetric(BlockMetric):
             ttc_path, route_at, route_min = self._route_ttc(block)
         else:
             ttc_path, route_at, route_min = nb.ttc_path, nb.nearest[ROW_TTC_PATH], nb.minima[ROW_TTC_PATH]
-        for key, k, low in (("min_distance", nb.nearest[ROW_DISTANCE], nb.minima[ROW_DISTANCE]),
-                            ("ttc", route_at, route_min),
-                            ("ttc_2d", nb.nearest[ROW_TTC_2D], nb.minima[ROW_TTC_2D]),
-                            ("closest_approach", nb.nearest[ROW_MISS], nb.minima[ROW_MISS])):
+        who, values["thw"], values["drac"] = surrogate_rows(nb.nearest, nb.minima, route_at, route_min, nb.lead,
+                                                            nb.lead_gap, nb.lead_closing, block.ego_col("speed"))
+        for q, (key, low) in enumerate((("min_distance", nb.minima[ROW_DISTANCE]), ("ttc", route_min),
+                                        ("ttc_2d", nb.minima[ROW_TTC_2D]), ("closest_approach", nb.minima[ROW_MISS]),
+                                        ("thw", values["thw"]), ("drac", values["drac"]))):
             values[key] = low
-            self._who[key].append((names, np.where(np.isfinite(low), k, -1)))
-        speed = block.ego_col("speed")
-        gap, closing, lead = nb.lead_gap, nb.lead_closing, nb.lead
-        has = (lead >= 0) & (gap > 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            thw_ok = has & (speed > 0.1)
-            values["thw"] = np.where(thw_ok, gap / speed, math.inf)
-            drac_ok = has & (closing > 0)
-            values["drac"] = np.where(drac_ok, closing * closing / (2 * gap), 0.0)
-        self._who["thw"].append((names, np.where(thw_ok, lead, -1)))
-        self._who["drac"].append((names, np.where(drac_ok, lead, -1)))
+            self._who[key].append((names, who[q]))
         self.series.extend(block.times, **values)
         self._near_misses(block, nb, ttc_path)
 

@@ -106,3 +106,32 @@ def acc_series(v, gap, set_speed):
         else:
             g_out[k], thw_out[k], err_out[k], abs_out[k] = nan, nan, err, abs(err)
     return g_out, thw_out, err_out, abs_out
+
+
+@njit(cache=True)
+def surrogate_rows(nearest, minima, ttc_at, ttc_min, lead, lead_gap, lead_closing, speed):
+    """``SurrogateSafetyMetric``'s per-step values past the pair kernels: whose row minimum each
+    of distance, path TTC (``ttc_at``/``ttc_min``: the route's or the heading's), 2-D TTC and miss
+    distance is (−1 where the minimum is not finite), the time headway to the in-path leader
+    (gap / ego speed, leader ahead at a positive gap, speed > 0.1 m/s; inf otherwise) and the DRAC
+    (closing² / (2 gap), closing > 0; 0 otherwise) with their leader (−1).  Returns (who (6, T):
+    distance, TTC, 2-D TTC, miss, THW, DRAC; thw (T,); drac (T,))."""
+    T = speed.shape[0]
+    who = np.empty((6, T), dtype=np.int64)
+    thw, drac = np.empty(T), np.empty(T)
+    for k in range(T):
+        who[0, k] = nearest[0, k] if math.isfinite(minima[0, k]) else -1
+        who[1, k] = ttc_at[k] if math.isfinite(ttc_min[k]) else -1
+        who[2, k] = nearest[2, k] if math.isfinite(minima[2, k]) else -1
+        who[3, k] = nearest[3, k] if math.isfinite(minima[3, k]) else -1
+        j, gap, closing = lead[k], lead_gap[k], lead_closing[k]
+        has = j >= 0 and gap > 0
+        if has and speed[k] > 0.1:
+            thw[k], who[4, k] = gap / speed[k], j
+        else:
+            thw[k], who[4, k] = math.inf, -1
+        if has and closing > 0:
+            drac[k], who[5, k] = closing * closing / (2 * gap), j
+        else:
+            drac[k], who[5, k] = 0.0, -1
+    return who, thw, drac

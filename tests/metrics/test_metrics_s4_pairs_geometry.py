@@ -103,11 +103,12 @@ def _snapshots(T: int, matrix: bool, shared: bool):
     for k in range(T):
         t = 0.05 * k
         x, y = np.array([0.0, 8.0, 3.0]) + np.array([10.0, 6.0, 0.0]) * t, np.array([0.0, 0.2, -4.0 + 1.2 * t])
-        h = np.array([0.0, 0.05, math.pi / 2])
+        h = np.array([0.3 * math.sin(0.7 * t), 0.05, math.pi / 2])
         v = np.array([10.0, 6.0, 1.2])
         b = box if shared else {**box, "length": box["length"] * (1 + 0.01 * k)}
         cols = dict(x=x, y=y, z=np.zeros(N), heading=h, pitch=np.zeros(N), roll=np.zeros(N), speed=v,
-                    vx=v * np.cos(h), vy=v * np.sin(h), ax=np.zeros(N), ay=np.zeros(N), yaw_rate=np.zeros(N))
+                    vx=v * np.cos(h), vy=v * np.sin(h), ax=np.array([1.5 * math.cos(t), 0.0, 0.0]),
+                    ay=np.array([0.8 * math.sin(2 * t), 0.0, 0.0]), yaw_rate=np.zeros(N))
         if matrix:
             state = np.concatenate([cols[n] for n in STATE_ROWS[:12]] + [np.full(N, np.nan)] * 3).reshape(15, N)
             yield WorldSnapshot.from_state_matrix(t, k, names, kinds, ("car", "car", "ped"), state, b, (None,) * N,
@@ -138,3 +139,14 @@ def test_a_block_reads_the_same_with_and_without_state_matrices(shared):
     assert np.array_equal(a.contacts, b.contacts) and len(a.contacts) > 0
     for f in ("distance", "ttc_path", "nearest", "minima", "lead", "lead_gap", "lead_closing"):
         assert np.array_equal(getattr(a.neighbours, f), getattr(b.neighbours, f))
+
+
+@pytest.mark.parametrize("matrix", [True, False])
+def test_the_egos_centre_and_frame_are_the_same_with_or_without_the_blocks_geometry(matrix):
+    snaps = list(_snapshots(40, matrix, True))
+    alone, shared = StepBlock(snaps, ScenarioContext()), StepBlock(snaps, ScenarioContext())
+    shared.centers   # the block's geometry first: the ego's values are read out of it
+    assert "_geometry" not in alone.__dict__
+    for a, b in zip(alone.ego_centre + alone.ego_long_lat_accel, shared.ego_centre + shared.ego_long_lat_accel):
+        assert a.tobytes() == b.tobytes() and a.flags.c_contiguous and b.flags.c_contiguous
+    assert "_geometry" not in alone.__dict__

@@ -104,6 +104,6 @@ def test_warmup_compiles_this_sessions_kernels_and_their_references():
     warmup.warm_up()
     for f in (route_ttc.route_path_ttc, ego_pass.ego_pass, contact_sweep._sweep_boxes, centre_kernel.state_geometry,
               centre_kernel.corners_from_rows, series_kernels.near_onsets, series_kernels.comfort_series,
-              series_kernels.path_length, series_kernels.acc_series, kernels.ego_pairs, kernels.route_path_ttc,
+              series_kernels.path_length, series_kernels.acc_series, series_kernels.surrogate_rows, kernels.ego_pairs, kernels.route_path_ttc,
               kernels.lead_values, kernels.row_argmin):
         assert f.signatures, f.__name__

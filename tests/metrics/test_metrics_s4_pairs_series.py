@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from metrics.comfort import COMFORT_BOUNDS
-from metrics.series_kernels import acc_series, comfort_series, near_onsets, path_length
+from metrics.series_kernels import acc_series, comfort_series, near_onsets, path_length, surrogate_rows
 
 
 def same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -123,3 +123,31 @@ def test_acc_series():
     gap[::3] = np.inf
     for w, g in zip(numpy_acc(v, gap, 15.0), acc_series(v, gap, 15.0)):
         assert same(g, w)
+
+
+def numpy_surrogate(nearest, minima, ttc_at, ttc_min, lead, gap, closing, speed):
+    who = [np.where(np.isfinite(low), k, -1) for k, low in
+           ((nearest[0], minima[0]), (ttc_at, ttc_min), (nearest[2], minima[2]), (nearest[3], minima[3]))]
+    has = (lead >= 0) & (gap > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        thw_ok = has & (speed > 0.1)
+        thw = np.where(thw_ok, gap / speed, math.inf)
+        drac_ok = has & (closing > 0)
+        drac = np.where(drac_ok, closing * closing / (2 * gap), 0.0)
+    return np.stack(who + [np.where(thw_ok, lead, -1), np.where(drac_ok, lead, -1)]), thw, drac
+
+
+def test_surrogate_rows():
+    rng = np.random.default_rng(5)
+    T = 3000
+    nearest = rng.integers(0, 20, (4, T))
+    minima = np.abs(odd(rng, 4 * T, 5.0)).reshape(4, T)
+    ttc_at, ttc_min = rng.integers(0, 20, T), np.abs(odd(rng, T, 3.0))
+    lead = rng.integers(-1, 20, T)
+    gap, closing, speed = odd(rng, T, 20.0), odd(rng, T, 3.0), odd(rng, T, 10.0)
+    speed[::4] = 0.0
+    want = numpy_surrogate(nearest, minima, ttc_at, ttc_min, lead, gap, closing, speed)
+    got = surrogate_rows(nearest, minima, ttc_at, ttc_min, lead, gap, closing, speed)
+    for w, g in zip(want, got):
+        assert same(g, w.astype(g.dtype)) and np.array_equal(g, w, equal_nan=g.dtype.kind == "f")
+    assert (got[0][4] >= 0).any() and (got[0][5] >= 0).any() and (got[0][:4] == -1).any()
