@@ -139,7 +139,8 @@ class WorldSnapshot:
     State matrix: ``state_matrix()`` gives the per-step float columns and the lane positions as
     one (``STATE_ROWS``, N) array, for consumers that gather many steps; the native engine builds
     its snapshots with ``from_state_matrix`` (the columns are views of the matrix), other
-    backends get it built on first use.
+    backends get it built on first use.  The native engine's matrices are consecutive slots of
+    a :class:`StateArena`, so that an observer of many steps reads them as one array.
     """
 
     time: float
