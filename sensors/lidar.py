@@ -87,6 +87,11 @@ _DEFAULTS = {
 }
 
 
+INDEX = np.int32
+"""dtype of the per-return index buffers (pattern index of each return, the selected returns): a sweep
+has far fewer than 2³¹ rays, and half the bytes of int64 is less memory traffic in the passes that
+stream them (~60 µs of CPU on an HDL-64E sweep)."""
+
 SPLIT_MIN_RAYS = 32768
 """Sweeps of at least this many rays run their per-return passes as two halves on two threads."""
 SPARE_LOAD = 1.0
@@ -364,7 +369,7 @@ class Lidar:
         uniform = self.rng.random(count, dtype=np.float32) if self.dropout > 0 else np.zeros(0, np.float32)
         if alpha > 0:
             echo = echo * np.exp(-2.0 * alpha * r)
-        sel = self._buffer("sel", n, np.int64)
+        sel = self._buffer("sel", n, INDEX)
         sel = sel[:select_returns(r, echo, uniform, self.dropout, self.power_threshold, sel)]
         noise = self.rng.standard_normal(len(sel), dtype=np.float32) if sigma > 0 else np.zeros(0, np.float32)
         points = np.empty(len(sel), dtype=POINT_DTYPE)
@@ -380,7 +385,7 @@ class Lidar:
         count = len(r)
         if alpha > 0:
             echo = echo * np.exp(-2.0 * alpha * r)          # draws nothing: the uniforms are the same either side
-        sel = self._buffer("sel", n, np.int64)
+        sel = self._buffer("sel", n, INDEX)
         if self.dropout > 0:
             found, uniform = both(lambda: power_candidates(r, echo, self.power_threshold, sel),
                                   lambda: self.rng.random(count, dtype=np.float32))
@@ -419,7 +424,7 @@ class Lidar:
         weather = Weather.from_environment(snapshot.environment)
         alpha = weather.lidar_extinction(self.wavelength_nm)
         n = len(hits.t)
-        idx = self._buffer("idx", n, np.int64)
+        idx = self._buffer("idx", n, INDEX)
         r = self._buffer("r", n, np.float32)
         mat = self._buffer("mat", n, np.int32)
         echo = self._buffer("echo", n, np.float32)

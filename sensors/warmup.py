@@ -66,11 +66,12 @@ def _warm_lidar_two_thread_passes() -> None:
     """The kernels only a two-thread sweep (``Lidar._passes_beside_draws``) calls, with its argument types."""
     import numpy as np
 
+    from sensors.lidar import INDEX
     from sensors.lidar_fill import fill_fields, fill_xyz, power_candidates, survivors
     from sensors.pointcloud import POINT_DTYPE
 
     r = np.ones(4, np.float32)
-    sel = np.arange(4, dtype=np.int64)
+    sel = np.arange(4, dtype=INDEX)
     points = np.empty(4, POINT_DTYPE)
     survivors(sel[:power_candidates(r, r, 0.5, sel)], r, 0.5, sel)
     fill_fields(points["intensity"], points["ring"], points["time"], sel, sel, r, r, 1.0, 1.0,
