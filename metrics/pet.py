@@ -36,7 +36,7 @@ import numpy as np
 from metrics.base import BlockMetric, ScalarSpec, make_result, register_metric
 from metrics.block import StepBlock
 from metrics.geometry import polygon_edge_normals, rectangle_axes
-from metrics.road_zone_kernels import any_within
+from metrics.road_zone_kernels import any_within, zone_overlap
 from metrics.zone_lanes import LaneKey, covered_lanes, follows_lanes, lane_members
 from simplatform.results import MetricEvent, MetricResult
 
@@ -61,6 +61,28 @@ def _near(cx: np.ndarray, cy: np.ndarray, centre: np.ndarray, reach: float) -> b
     compiled pass that stops at the first centre inside (``road_zone_kernels.any_within``)."""
     r = reach + 1e-3
     return bool(any_within(cx, cy, float(centre[0]), float(centre[1]), r * r))
+
+
+def _overlap_numpy(corners: np.ndarray, zone: _Zone) -> np.ndarray:
+    """(T, N) whether each box of ``corners`` (T, N, 4, 2) overlaps the zone polygon, in numpy: the
+    reference ``road_zone_kernels.zone_overlap`` is tested against.  Axis-aligned bounding boxes
+    first (the x and y axes separate or not like any other, Ericson §4.2), then the separating axis
+    theorem on the box's two axes and the polygon's edge normals, whose projections of the polygon
+    are precomputed."""
+    lo, hi = corners.min(axis=2), corners.max(axis=2)
+    near = np.all((hi >= zone.bounds[0]) & (lo <= zone.bounds[1]), axis=-1)
+    inside = np.zeros(corners.shape[:2], dtype=bool)
+    steps, who = np.nonzero(near)
+    if steps.size:
+        boxes = corners[steps, who]                                         # (P, 4, 2)
+        on_normals = np.einsum("pcd,kd->pkc", boxes, zone.normals)          # (P, K, 4)
+        apart = (on_normals.max(axis=2) < zone.extent[0]) | (on_normals.min(axis=2) > zone.extent[1])
+        axes = rectangle_axes(boxes)                                        # (P, 2, 2)
+        poly = np.einsum("nd,pad->pan", zone.vertices, axes)                # (P, 2, Nv)
+        box = np.einsum("pcd,pad->pac", boxes, axes)                        # (P, 2, 4)
+        apart_box = (poly.max(axis=2) < box.min(axis=2)) | (box.max(axis=2) < poly.min(axis=2))
+        inside[steps, who] = ~(apart.any(axis=1) | apart_box.any(axis=1))
+    return inside
 
 
 @register_metric
@@ -112,8 +134,8 @@ class PostEncroachmentMetric(BlockMetric):
             return
         names, times = block.names, block.times.tolist()
         corners = block.corners
-        box_bounds = (corners.min(axis=2), corners.max(axis=2)) if active else None   # (T, N, 2) each
-        geometric = [(zone, self._overlap(block, zone, box_bounds)) for zone in active]
+        geometric = [(zone, zone_overlap(corners, zone.bounds, zone.normals, zone.extent, zone.vertices))
+                     for zone in active]
         on_lanes = self._lane_users(block, [inside for zone, inside in geometric if zone.members is not None])
         for zone, inside in geometric:
             if zone.members is None:
@@ -121,25 +143,6 @@ class PostEncroachmentMetric(BlockMetric):
                 continue
             for side, members in enumerate(zone.members, start=1):
                 self._track(block, (zone.id, side), on_lanes(inside, members), names, times)
-
-    def _overlap(self, block: StepBlock, zone: _Zone, box_bounds: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """(T, N) whether each box overlaps the zone polygon: axis-aligned bounding boxes first (the x and
-        y axes separate or not like any other, Ericson §4.2), then the separating axis theorem on the
-        box's two axes and the polygon's edge normals, whose projections of the polygon are precomputed."""
-        lo, hi = box_bounds
-        near = np.all((hi >= zone.bounds[0]) & (lo <= zone.bounds[1]), axis=-1)
-        inside = np.zeros((block.size, block.entities), dtype=bool)
-        steps, who = np.nonzero(near)
-        if steps.size:
-            boxes = block.corners[steps, who]                                   # (P, 4, 2)
-            on_normals = np.einsum("pcd,kd->pkc", boxes, zone.normals)          # (P, K, 4)
-            apart = (on_normals.max(axis=2) < zone.extent[0]) | (on_normals.min(axis=2) > zone.extent[1])
-            axes = rectangle_axes(boxes)                                        # (P, 2, 2)
-            poly = np.einsum("nd,pad->pan", zone.vertices, axes)                # (P, 2, Nv)
-            box = np.einsum("pcd,pad->pac", boxes, axes)                        # (P, 2, 4)
-            apart_box = (poly.max(axis=2) < box.min(axis=2)) | (box.max(axis=2) < poly.min(axis=2))
-            inside[steps, who] = ~(apart.any(axis=1) | apart_box.any(axis=1))
-        return inside
 
     def _lane_users(self, block: StepBlock, masks: list[np.ndarray]):
         """A function (inside, members) → (T, N) mask of the cells of ``inside`` whose entity is on one

@@ -252,7 +252,53 @@ def test_warmup_compiles_the_road_route_and_zone_kernels():
     from metrics import road_signal_kernels, road_zone_kernels, warmup
 
     warmup.warm_up()
-    for f in (road_zone_kernels.any_within, route_kernels.first_beyond, route_kernels.route_steps,
+    for f in (road_zone_kernels.any_within, road_zone_kernels.zone_overlap, route_kernels.first_beyond,
+              route_kernels.route_steps,
               road_signal_kernels.front_path, road_kernels.wrong_way_mask, road_kernels.lane_t,
               road_kernels.lane_frame_corners):
         assert f.signatures, f.__name__
+
+
+def _zone(vertices):
+    from metrics.geometry import polygon_edge_normals
+    from metrics.pet import _Zone
+
+    verts = np.asarray(vertices, float)
+    normals = polygon_edge_normals(verts)
+    along = verts @ normals.T
+    return _Zone("z", verts, normals, np.stack([along.min(axis=0), along.max(axis=0)]),
+                 np.stack([verts.min(axis=0), verts.max(axis=0)]), None)
+
+
+@pytest.mark.parametrize("grid", [False, True], ids=["random", "touching on a grid"])
+def test_zone_overlap_is_the_numpy_separating_axis_test(grid):
+    from metrics.pet import _overlap_numpy
+    from metrics.road_zone_kernels import zone_overlap
+
+    rng = np.random.default_rng(12 + grid)
+    zones = [_zone(((0, 0), (10, 0), (10, 6), (0, 6))), _zone(((0, 0), (8, -2), (12, 5), (3, 9), (-2, 4))),
+             _zone(((1.5, -3.0), (7.25, 0.5), (2.0, 6.0)))]
+    T, N = 120, 9
+    if grid:   # integer corners and axis-aligned boxes: exact touching of edges and vertices
+        cx, cy = rng.integers(-6, 16, (T, N)).astype(float), rng.integers(-6, 12, (T, N)).astype(float)
+        half_l, half_w = rng.integers(1, 4, N).astype(float), rng.integers(1, 3, N).astype(float)
+        signs = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], float)
+        corners = np.stack([cx, cy], -1)[:, :, None, :] + signs[None, None] * np.stack([half_l, half_w], -1)[None, :, None, :]
+    else:
+        cx, cy = rng.uniform(-8, 18, (T, N)), rng.uniform(-8, 14, (T, N))
+        heading = rng.uniform(-math.pi, math.pi, (T, N))
+        length, width = rng.uniform(1, 8, N), rng.uniform(0.5, 3, N)
+        c, s = np.cos(heading), np.sin(heading)
+        signs = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], float)
+        lx, ly = signs[:, 0] * (length[:, None] / 2), signs[:, 1] * (width[:, None] / 2)
+        corners = np.stack([cx[..., None] + c[..., None] * lx - s[..., None] * ly,
+                            cy[..., None] + s[..., None] * lx + c[..., None] * ly], axis=-1)
+    corners = np.ascontiguousarray(corners)
+    corners[3, 2, 1, 0] = np.nan
+    corners[5, 4, :, 1] = np.nan
+    corners[7, 1, 0, 0], corners[7, 1, 2, 0] = -np.inf, np.inf
+    for zone in zones:
+        want = _overlap_numpy(corners, zone)
+        got = zone_overlap(corners, zone.bounds, zone.normals, zone.extent, zone.vertices)
+        assert 0 < want.sum() < want.size
+        assert np.array_equal(got, want)
