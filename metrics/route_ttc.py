@@ -11,6 +11,11 @@ point), which LLVM inlines, and the descent loop reads the route arrays
 itself.  Every float operation and comparison is the reference's, in its
 order, so the TTC and the segments followed are the same bit for bit.
 
+An entity standing exactly where its segment was last found keeps that
+segment without a descent: the descent's result is its own fixed point (it
+stops at a segment whose successor is farther and whose predecessor is no
+nearer, and starting there it stops at once), so the answer is the same.
+
 The row minima (``np.argmin`` per step, first smallest, a NaN first) come out
 of the same pass, so the metric needs no second walk over the (T, N) result.
 
