@@ -172,13 +172,15 @@ class BlockBuffer:
     def stacked_state(self, shape: tuple[int, ...]) -> np.ndarray | None:
         """The buffered state matrices as one (T, ``STATE_ROWS``, N) array of ``shape``, or None when
         they were not all C-contiguous float64 matrices of that shape (the block stacks them then):
-        a read-only view of the arena when they are one run of its slots, else their copy."""
+        a read-only view of the arena when they are one run of two or more of its slots, else their copy."""
         shape = tuple(shape)
         if self.slots is not None:
             spans = self._spans()
             if any(span.shape[1:] != shape[1:] for span in spans) or sum(map(len, spans)) != shape[0]:
                 return None
-            return spans[0] if len(spans) == 1 else np.concatenate(spans)
+            # one step is copied: its slices would be contiguous views, read-only ones, which numba
+            # compiles apart from the writable arrays that slicing a larger block copies out
+            return spans[0] if len(spans) == 1 and shape[0] > 1 else np.concatenate(spans)
         got = self.state_bytes
         if got is not None and len(got) == 8 * math.prod(shape):
             return np.frombuffer(got, dtype=np.float64).reshape(shape)

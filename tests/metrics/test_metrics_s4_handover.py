@@ -113,6 +113,19 @@ def test_a_block_of_arena_slots_is_a_read_only_view_with_the_stacked_bits():
         assert block.col(name).tobytes() == alone.col(name).tobytes()
 
 
+def test_a_one_step_block_reads_writable_columns_as_a_copied_one_does():
+    snap = next(_engine_run(_table(), 1))
+    blocks = []
+    for s in (snap, _copied(snap)):
+        buffer = BlockBuffer()
+        buffer.append(s)
+        blocks.append(StepBlock([s], ScenarioContext(), None, gathered=buffer))
+    for name in ("x", "heading", "vx", "lane_s"):
+        a, b = blocks[0].col(name), blocks[1].col(name)
+        assert a.tobytes() == b.tobytes() and a.flags.writeable == b.flags.writeable
+        assert not np.shares_memory(a, snap.state)
+
+
 def test_observe_gathers_on_its_fast_path_what_gather_reads():
     table = _table()
     suite = MetricSuite(ScenarioContext())
