@@ -92,6 +92,10 @@ INDEX = np.int32
 has far fewer than 2³¹ rays, and half the bytes of int64 is less memory traffic in the passes that
 stream them (~60 µs of CPU on an HDL-64E sweep)."""
 
+NOISE_CHUNK = 8192
+"""Range-noise normals a two-thread sweep draws per chunk (the points of a chunk are placed while the next
+is drawn)."""
+
 SPLIT_MIN_RAYS = 32768
 """Sweeps of at least this many rays run their per-return passes as two halves on two threads."""
 SPARE_LOAD = 1.0
@@ -396,26 +400,44 @@ class Lidar:
         points = np.empty(k, dtype=POINT_DTYPE)
         x, y, z, intensity, ring_out, time_out = (points[f] for f in POINT_DTYPE.names)
         scale, reference2 = 255.0 * self.intensity_reference ** 2, self.intensity_reference ** 2
-        h = k // 2
-        noise: list[np.ndarray] = [] if sigma > 0 else [np.zeros(0, np.float32)]
-        ready = threading.Event()
+        if sigma <= 0:                              # no draw: each thread places half of the points
+            h = k // 2
+            none = np.zeros(0, np.float32)
+            both(lambda: (fill_fields(intensity, ring_out, time_out, sel, idx, r, echo, scale, reference2,
+                                      pattern.ring, pattern.time),
+                          fill_xyz(x[:h], y[:h], z[:h], tables.columns, sel[:h], idx, r, none, sigma)),
+                 lambda: fill_xyz(x[h:], y[h:], z[h:], tables.columns, sel[h:], idx, r, none, sigma))
+            return points, sel
+        # the worker draws the normals in chunks (numpy's fill loop draws element by element, so the chunks
+        # are the one call's stream) while this thread places the points of each chunk drawn: only the last
+        # chunk's points are placed after the draws end
+        cuts = list(range(0, k, NOISE_CHUNK)) + [k]
+        noise = np.empty(k, np.float32)
+        drawn = [threading.Event() for _ in cuts[1:]]
+        failed: list[bool] = []
 
-        def draw_then_tail() -> None:               # worker: the normals, then the second half of the points
+        def draw() -> None:                         # worker
             try:
-                if not noise:
-                    noise.append(self.rng.standard_normal(k, dtype=np.float32))
-            finally:
-                ready.set()
-            fill_xyz(x[h:], y[h:], z[h:], tables.columns, sel[h:], idx, r, noise[0][h:], sigma)
+                for c, event in enumerate(drawn):
+                    self.rng.standard_normal(cuts[c + 1] - cuts[c], dtype=np.float32, out=noise[cuts[c]:cuts[c + 1]])
+                    event.set()
+            except BaseException:
+                failed.append(True)
+                for event in drawn:
+                    event.set()
+                raise                               # ``both`` re-raises it here
 
-        def fields_then_head() -> None:             # here: the fields without noise, then the first half
+        def place() -> None:                        # here: the fields without noise, then each chunk drawn
             fill_fields(intensity, ring_out, time_out, sel, idx, r, echo, scale, reference2, pattern.ring,
                         pattern.time)
-            ready.wait()
-            if noise:                               # else the worker raised, and ``both`` re-raises it
-                fill_xyz(x[:h], y[:h], z[:h], tables.columns, sel[:h], idx, r, noise[0][:h], sigma)
+            for c, event in enumerate(drawn):
+                event.wait()
+                if failed:
+                    return
+                a, b = cuts[c], cuts[c + 1]
+                fill_xyz(x[a:b], y[a:b], z[a:b], tables.columns, sel[a:b], idx, r, noise[a:b], sigma)
 
-        both(fields_then_head, draw_then_tail)
+        both(place, draw)
         return points, sel
 
     def _returns(self, snapshot, scene: SensorScene, pattern: ScanPattern, tables: PatternTables,

@@ -307,3 +307,64 @@ def test_hand_over_starts_the_worker_before_the_calling_thread_runs():
         assert seen == [True]
     with pytest.raises(ZeroDivisionError):                        # the worker's error reaches the caller
         both(lambda: None, lambda: 1 / 0, hand_over=True)
+
+
+def _room_sweeps(split: bool, parameters: dict, monkeypatch, environment=None) -> list:
+    import sensors.lidar as lidar_module
+    from dataclasses import replace
+
+    from sensors.base import SensorConfig
+    from sensors.frames import MountPose
+    from sensors.lidar import Lidar
+    from sensors.scene import SensorScene, static_world_for
+    from sensors_testworld import entity, room, snapshot
+
+    monkeypatch.setattr(lidar_module, "two_threads", lambda rays: split)
+    snap = snapshot(entity("ego", ego=True), entity("car", x=6.0, y=1.0, heading=0.3, bbox=(4.0, 2.0, 1.6, 0.0, 0.0, 0.8)))
+    if environment is not None:
+        snap = replace(snap, environment=environment)
+    static = static_world_for(room(12.0))
+    sensor = Lidar(SensorConfig(name="top", type="lidar", preset="HDL-32E", mount=MountPose(z=1.2), seed=5,
+                                parameters={"labels": True, **parameters}))
+    clouds = [sensor.sense(snap, SensorScene(static, snap)) for _ in range(2)]
+    return clouds + [sensor.rng.random(4)]
+
+
+@pytest.mark.parametrize("parameters, environment", [
+    ({"dropout_probability": 0.05}, None),
+    ({"dropout_probability": 0.0}, None),
+    ({"dropout_probability": 0.02, "range_noise_m": 0.0}, None),          # no normals drawn
+    ({"dropout_probability": 0.02}, {"precipitation_type": "rain", "precipitation_intensity_mm_h": 20.0}),
+])
+def test_chunked_noise_draws_give_the_serial_sweep(parameters, environment, monkeypatch):
+    """The two-thread sweep (normals drawn in chunks beside the placing of each chunk's points) gives the
+    serial sweep's clouds and leaves the generator where the serial sweep leaves it."""
+    serial = _room_sweeps(False, parameters, monkeypatch, environment)
+    split = _room_sweeps(True, parameters, monkeypatch, environment)
+    for a, b in zip(serial[:2], split[:2]):
+        assert a.width > 20000                                 # several noise chunks
+        assert a.points.tobytes() == b.points.tobytes()
+        assert a.labels.tobytes() == b.labels.tobytes()
+    assert np.array_equal(serial[2], split[2])
+
+
+def test_a_failed_draw_reaches_the_caller(monkeypatch):
+    """An error in the worker's draws is raised by the sweep (no thread left waiting)."""
+    import sensors.lidar as lidar_module
+
+    class Broken:
+        def random(self, *args, **kwargs):
+            return np.random.default_rng(0).random(*args, **kwargs)
+
+        def standard_normal(self, *args, **kwargs):
+            raise RuntimeError("no normals")
+
+    real = lidar_module.Lidar.__init__
+
+    def init(self, config):
+        real(self, config)
+        self.rng = Broken()
+
+    monkeypatch.setattr(lidar_module.Lidar, "__init__", init)
+    with pytest.raises(RuntimeError, match="no normals"):
+        _room_sweeps(True, {"dropout_probability": 0.05}, monkeypatch)
