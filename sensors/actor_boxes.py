@@ -11,6 +11,9 @@ step and casting the candidate rays through it (open3d alone charges about
 50 ns per ray before any geometry).  The test is a compiled loop over the
 pairs (numba, as ``metrics.kernels``): in numpy the same test is some forty
 array passes over the pairs and cost more than the open3d cast it replaces.
+From ``VECTOR_PAIRS`` pairs on it runs as two passes, the slab tests on
+vectors and then the merge (``sensors.lidar_sweep_boxes``, the same bits),
+and a sensor may run the first before its static cast (``box_slab_hits``).
 
 The result is the box surface itself (the same surface as the 12 triangles
 of ``scene.actor_box_corners``): t is computed in float64 from the float32
