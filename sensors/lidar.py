@@ -55,9 +55,7 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import open3d as o3d
@@ -70,10 +68,10 @@ from sensors.lidar_patterns import (
 )
 from sensors.actor_boxes import box_slab_hits
 from sensors.lidar_actors import candidate_pairs
-from sensors.lidar_fill import fill_fields, fill_xyz, power_candidates, survivors
+from sensors.lidar_sweep_passes import INDEX, NOISE_CHUNK, both, passes_beside_draws, serial_passes  # noqa: F401
 from sensors.lidar_sweep_rings import BlockDirections, block_directions, dz_bounds
-from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns, ray_buffer, select_returns
-from sensors.pointcloud import LABEL_DTYPE, POINT_DTYPE, PointCloud
+from sensors.lidar_kernels import gather_permuted, gather_returns, ray_buffer
+from sensors.pointcloud import LABEL_DTYPE, PointCloud
 from sensors.scene import SensorScene
 from sensors.static_cast import DzBounds
 from simplatform.world import WorldSnapshot
@@ -86,15 +84,6 @@ _DEFAULTS = {
     "motion_distortion": False, "labels": False, "wavelength_nm": 905.0, "frame_id": None,
 }
 
-
-INDEX = np.int32
-"""dtype of the per-return index buffers (pattern index of each return, the selected returns): a sweep
-has far fewer than 2³¹ rays, and half the bytes of int64 is less memory traffic in the passes that
-stream them (~60 µs of CPU on an HDL-64E sweep)."""
-
-NOISE_CHUNK = 8192
-"""Range-noise normals a two-thread sweep draws per chunk (the points of a chunk are placed while the next
-is drawn)."""
 
 SPLIT_MIN_RAYS = 32768
 """Sweeps of at least this many rays run their per-return passes as two halves on two threads."""
@@ -139,10 +128,6 @@ class OwnLoad:
 
 _own_load = OwnLoad()
 
-_pool: tuple[int, ThreadPoolExecutor] | None = None
-_pool_lock = threading.Lock()
-
-
 def cores() -> int:
     """CPUs this process may run on (its affinity mask, not the machine's count)."""
     try:
@@ -171,43 +156,6 @@ def two_threads(rays: int) -> bool:
     except (AttributeError, OSError):                       # no load average on this platform
         load = 0.0
     return n > 1 and load - own < n - SPARE_LOAD
-
-
-def both(first, second, *, hand_over: bool = False):
-    """(first(), second()), ``second`` on a worker thread while ``first`` runs here.
-
-    ``second`` spends its time in a compiled ``nogil`` kernel, so both run on
-    two cores at once; they write disjoint outputs, so the result does not
-    depend on which finishes first.  The pool is per process (a forked child
-    makes its own).
-
-    ``hand_over``: ``first`` runs Python (or kernels that keep the GIL) for a
-    while, so the worker, which needs the GIL to reach its kernel, would wait
-    for it until ``first`` ends (CPython hands the GIL over on request only
-    after its 5 ms switch interval; measured: the worker entered its kernel a
-    median 2.0 ms late beside 2 ms of Python).  This thread then waits until
-    the worker has begun ``second`` — it holds the GIL until its kernel lets
-    it go — before running ``first``.
-    """
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool[0] != os.getpid():
-            _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="lidar-returns"))
-        pool = _pool[1]
-    started = threading.Event() if hand_over else None
-
-    def begin_second():
-        started.set()
-        return second()
-
-    future = pool.submit(begin_second if hand_over else second)
-    try:
-        if started is not None:
-            started.wait()
-        a = first()
-    finally:
-        b = future.result()             # never leave the worker writing into scratch buffers
-    return a, b
 
 
 class Lidar:
@@ -366,80 +314,6 @@ class Lidar:
         travel = (math.hypot(snapshot.vx[i], snapshot.vy[i]) + abs(snapshot.yaw_rate[i]) * float(np.linalg.norm(rel[:2])))
         return o3d.core.Tensor.from_numpy(rays), (origin, travel * pattern.period_s + 1e-3)
 
-    def _passes(self, pattern: ScanPattern, tables: PatternTables, idx, r, echo, alpha: float, sigma: float,
-                n: int) -> tuple[np.ndarray, np.ndarray]:
-        """(points, sel): dropout and echo power select the returns, then their records (one thread)."""
-        count = len(r)
-        uniform = self.rng.random(count, dtype=np.float32) if self.dropout > 0 else np.zeros(0, np.float32)
-        if alpha > 0:
-            echo = echo * np.exp(-2.0 * alpha * r)
-        sel = self._buffer("sel", n, INDEX)
-        sel = sel[:select_returns(r, echo, uniform, self.dropout, self.power_threshold, sel)]
-        noise = self.rng.standard_normal(len(sel), dtype=np.float32) if sigma > 0 else np.zeros(0, np.float32)
-        points = np.empty(len(sel), dtype=POINT_DTYPE)
-        fill_points(*(points[f] for f in POINT_DTYPE.names), tables.columns, sel, idx, r, echo, noise, sigma,
-                    255.0 * self.intensity_reference ** 2, self.intensity_reference ** 2, pattern.ring, pattern.time)
-        return points, sel
-
-    def _passes_beside_draws(self, pattern: ScanPattern, tables: PatternTables, idx, r, echo, alpha: float,
-                             sigma: float, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """``_passes`` on two threads: a worker draws (numpy draws without the GIL) while this thread runs
-        the passes that need no draw (``lidar_fill``); the draws keep their order and sizes, and the
-        passes their arithmetic, so the bits are ``_passes``'s."""
-        count = len(r)
-        if alpha > 0:
-            echo = echo * np.exp(-2.0 * alpha * r)          # draws nothing: the uniforms are the same either side
-        sel = self._buffer("sel", n, INDEX)
-        if self.dropout > 0:
-            found, uniform = both(lambda: power_candidates(r, echo, self.power_threshold, sel),
-                                  lambda: self.rng.random(count, dtype=np.float32))
-            sel = sel[:survivors(sel[:found], uniform, self.dropout, sel)]
-        else:
-            sel = sel[:power_candidates(r, echo, self.power_threshold, sel)]
-        k = len(sel)
-        points = np.empty(k, dtype=POINT_DTYPE)
-        x, y, z, intensity, ring_out, time_out = (points[f] for f in POINT_DTYPE.names)
-        scale, reference2 = 255.0 * self.intensity_reference ** 2, self.intensity_reference ** 2
-        if sigma <= 0:                              # no draw: each thread places half of the points
-            h = k // 2
-            none = np.zeros(0, np.float32)
-            both(lambda: (fill_fields(intensity, ring_out, time_out, sel, idx, r, echo, scale, reference2,
-                                      pattern.ring, pattern.time),
-                          fill_xyz(x[:h], y[:h], z[:h], tables.columns, sel[:h], idx, r, none, sigma)),
-                 lambda: fill_xyz(x[h:], y[h:], z[h:], tables.columns, sel[h:], idx, r, none, sigma))
-            return points, sel
-        # the worker draws the normals in chunks (numpy's fill loop draws element by element, so the chunks
-        # are the one call's stream) while this thread places the points of each chunk drawn: only the last
-        # chunk's points are placed after the draws end
-        cuts = list(range(0, k, NOISE_CHUNK)) + [k]
-        noise = np.empty(k, np.float32)
-        drawn = [threading.Event() for _ in cuts[1:]]
-        failed: list[bool] = []
-
-        def draw() -> None:                         # worker
-            try:
-                for c, event in enumerate(drawn):
-                    self.rng.standard_normal(cuts[c + 1] - cuts[c], dtype=np.float32, out=noise[cuts[c]:cuts[c + 1]])
-                    event.set()
-            except BaseException:
-                failed.append(True)
-                for event in drawn:
-                    event.set()
-                raise                               # ``both`` re-raises it here
-
-        def place() -> None:                        # here: the fields without noise, then each chunk drawn
-            fill_fields(intensity, ring_out, time_out, sel, idx, r, echo, scale, reference2, pattern.ring,
-                        pattern.time)
-            for c, event in enumerate(drawn):
-                event.wait()
-                if failed:
-                    return
-                a, b = cuts[c], cuts[c + 1]
-                fill_xyz(x[a:b], y[a:b], z[a:b], tables.columns, sel[a:b], idx, r, noise[a:b], sigma)
-
-        both(place, draw)
-        return points, sel
-
     def _returns(self, snapshot, scene: SensorScene, pattern: ScanPattern, tables: PatternTables,
                  rays: np.ndarray, hits) -> PointCloud:
         """Points in pattern order from hits in cast order (compiled gathers, numpy random draws)."""
@@ -472,9 +346,9 @@ class Lidar:
         idx, r, mat, echo = idx[:count], r[:count], mat[:count], echo[:count]
         sigma = math.hypot(self.range_sigma, weather.lidar_rain_range_sigma())
         if split:
-            points, sel = self._passes_beside_draws(pattern, tables, idx, r, echo, alpha, sigma, n)
+            points, sel = passes_beside_draws(self, pattern, tables, idx, r, echo, alpha, sigma, n)
         else:
-            points, sel = self._passes(pattern, tables, idx, r, echo, alpha, sigma, n)
+            points, sel = serial_passes(self, pattern, tables, idx, r, echo, alpha, sigma, n)
         labels = None
         if self.labels:
             labels = np.empty(len(sel), dtype=LABEL_DTYPE)
