@@ -25,6 +25,7 @@ import pytest
 from metrics_testkit import FakeStraightRoad
 
 from metrics import ConflictZone, GoalRegion, MetricSuite, RoutePath, ScenarioContext, StopLine
+from metrics.context import V2XWarning
 from metrics import suite as suite_module
 from simplatform.engine.entities import EntitySpec, EntityTable
 from simplatform.world import EntityKind, WorldSnapshot
@@ -40,7 +41,7 @@ SPECS = (
 LANE_T = (-5.25, -1.75, 1.75)   # lane centres of the fake road's -2, -1, +1
 
 
-def _context(offset: float = 0.0) -> ScenarioContext:
+def _context(offset: float = 0.0, v2x: bool = False) -> ScenarioContext:
     """Every context field a metric may ask for, around x = offset."""
     o = offset
     return ScenarioContext(
@@ -51,7 +52,7 @@ def _context(offset: float = 0.0) -> ScenarioContext:
                     StopLine("N", (o + 55, 0), (o + 55, 3.5), math.pi, signal_id="S")),
         conflict_zones=(ConflictZone("Z", ((o + 36, -4), (o + 40, -4), (o + 40, 0), (o + 36, 0))),
                         ConflictZone("W", ((o + 50, -7), (o + 53, -7), (o + 53, 3.5), (o + 50, 3.5)))),
-        acc_set_speed=12.0, background=("car1", "car2"))
+        acc_set_speed=12.0, background=("car1", "car2"), v2x_expected=v2x)
 
 
 def _lane(road: FakeStraightRoad, x: float, y: float):
@@ -133,11 +134,16 @@ def make_run(seed: int, steps: int = 260, *, offset: float | None = None, calm: 
         made.append(snap)
         if r > 0.98:   # observed twice
             made.append(snap)
-    return made, _context(offset)
+        if rng.random() < 0.008:   # a V2X warning delivered mid-run (the harness hands it over at delivery)
+            made.append(V2XWarning(t, str(rng.choice(["FCW/BSM", "SLW/IVI", "EEBL/DENM"])),
+                                   advised_speed=float(rng.choice([8.0, 13.9]))))
+    return made, _context(offset, v2x=bool(seed % 2))
 
 
-def copied(snap: WorldSnapshot) -> WorldSnapshot:
-    """The snapshot rebuilt from its rows: no arena, no state matrix."""
+def copied(snap):
+    """The snapshot rebuilt from its rows: no arena, no state matrix (a V2X warning as it is)."""
+    if not isinstance(snap, WorldSnapshot):
+        return snap
     return WorldSnapshot.from_states(snap.time, snap.step, list(snap.entities()), ego=snap.ego, signals=snap.signals,
                                      collisions=snap.collisions, environment=snap.environment)
 
@@ -145,7 +151,10 @@ def copied(snap: WorldSnapshot) -> WorldSnapshot:
 def evaluate(snaps, context: ScenarioContext):
     suite = MetricSuite(context)
     for s in snaps:
-        suite.observe(s)
+        if isinstance(s, V2XWarning):
+            suite.add_v2x_warning(s)
+        else:
+            suite.observe(s)
     return suite.finish()
 
 

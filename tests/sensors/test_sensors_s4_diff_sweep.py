@@ -69,6 +69,9 @@ MOUNTS = {
     "tilted": MountPose(x=0.5, y=0.3, z=1.7, roll=0.3, pitch=0.25, yaw=2.0),
     "grazing": MountPose(z=0.0),        # the head at the ground's height: its level ring grazes the plane
 }
+MAY_BE_EMPTY = (MOUNTS["up"], MOUNTS["grazing"])
+"""Mounts whose clouds may be empty: pointing at the sky, or the head on the ground's surface (every
+ray's first hit is that surface at t = 0, inside min_range; so it was before session 4 too)."""
 
 
 def make_case(seed: int, preset: str | None = None):
@@ -132,7 +135,7 @@ KNOBS = {
 def _check(seed: int, monkeypatch, preset: str | None = None) -> None:
     config, snap, world = make_case(seed, preset)
     want = cloud_bytes(config, snap, world)
-    assert int(want["width"]) > 0 or "around" in snap.names, f"seed {seed}: an empty cloud tests nothing"
+    assert int(want["width"]) > 0 or "around" in snap.names or config.mount in MAY_BE_EMPTY, f"seed {seed}: empty"
     for name, turn in KNOBS.items():
         with monkeypatch.context() as m:
             turn(m)
