@@ -153,15 +153,18 @@ class PostEncroachmentMetric(BlockMetric):
         kinds = block.snapshots[0].kinds
         steps, who = np.nonzero(np.logical_or.reduce(masks))
         free = np.zeros((block.size, block.entities), dtype=bool)   # no telling lane: geometry alone
-        cells, locations = [], []
+        # step and entity lists of ints (no tuple per cell: a busy junction has thousands of them)
+        cell_k, cell_j, locations = [], [], []
+        snapshots = block.snapshots
         for k, j in zip(steps.tolist(), who.tolist()):
-            loc = block.snapshots[k].lanes[j]
+            loc = snapshots[k].lanes[j]
             if follows_lanes(kinds[j], loc):
-                cells.append((k, j))
+                cell_k.append(k)
+                cell_j.append(j)
                 locations.append(loc)
             else:
                 free[k, j] = True
-        ks, js = np.array(cells, dtype=np.int64).reshape(-1, 2).T
+        ks, js = np.array(cell_k, dtype=np.int64), np.array(cell_j, dtype=np.int64)
         index: dict[frozenset[LaneKey], int] = {}   # the few distinct lane sets, each tested once per zone side
         set_of_cell = np.array([index.setdefault(lanes, len(index))
                                 for lanes in covered_lanes(self._road, locations, block.corners[ks, js],

@@ -71,12 +71,25 @@ def covered_lanes(road: Any, lanes: Sequence[LaneLocation], corners: np.ndarray,
 
     Without a road (or one that cannot give lane borders) only the own lane is known.
     """
-    out = [frozenset({(loc.road_id, int(loc.lane_id))}) for loc in lanes]
+    # one frozenset per distinct lane, shared by its cells (equal sets; thousands at a busy junction)
+    own: dict[tuple[str, int], frozenset[LaneKey]] = {}
+    out = []
+    for loc in lanes:
+        key = (loc.road_id, int(loc.lane_id))
+        lane_set = own.get(key)
+        if lane_set is None:
+            lane_set = own[key] = frozenset({key})
+        out.append(lane_set)
     if road is None:
         return out
     by_road: dict[str, list[int]] = defaultdict(list)
+    others: dict[tuple[str, object], bool] = {}   # (road, lane id as given): a candidate lane other than it
     for p, loc in enumerate(lanes):
-        if any(lane != loc.lane_id for lane in candidates.get(loc.road_id, ())):
+        key = (loc.road_id, loc.lane_id)
+        beside = others.get(key)
+        if beside is None:
+            beside = others[key] = any(lane != loc.lane_id for lane in candidates.get(loc.road_id, ()))
+        if beside:
             by_road[loc.road_id].append(p)
     extra: dict[int, set[LaneKey]] = defaultdict(set)
     for rid, rows in by_road.items():
