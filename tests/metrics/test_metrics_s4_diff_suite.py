@@ -62,7 +62,8 @@ def _lane(road: FakeStraightRoad, x: float, y: float):
     return got.road_ids[got.road_index[0]], int(got.lane_id[0]), float(got.s[0]), float(got.offset[0]), float(y)
 
 
-def make_run(seed: int, steps: int = 260, *, offset: float | None = None, calm: bool | None = None):
+def make_run(seed: int, steps: int = 260, *, offset: float | None = None, calm: bool | None = None,
+             crowd: int = 0):
     """(snapshots as observed, context) of one random engine-like run.
 
     A calm run keeps lanes and headings for long stretches (blocks where nothing happens, which
@@ -71,7 +72,11 @@ def make_run(seed: int, steps: int = 260, *, offset: float | None = None, calm: 
     if calm is None:
         calm = bool(rng.random() < 0.5)
     n = int(rng.integers(2, len(SPECS) + 1))
-    table = EntityTable(SPECS[:n])
+    specs = SPECS[:n]
+    if crowd:   # many entities: arenas and blocks of BLOCK_ENTITY_STEPS // n steps
+        specs = SPECS + tuple(EntitySpec(f"x{k}", EntityKind.VEHICLE, "car", 4.0, 1.8, 1.4) for k in range(crowd))
+        n = len(specs)
+    table = EntityTable(specs)
     road = FakeStraightRoad()
     if offset is None:
         offset = float(rng.choice([0.0, 0.0, 1e6, -3.7e5]))
@@ -117,19 +122,22 @@ def make_run(seed: int, steps: int = 260, *, offset: float | None = None, calm: 
             i = int(rng.integers(1, n))
             table.set_active(i, not table.active[i])
         if n > 1 and rng.random() < 0.01:   # the ego changes
-            table.ego = str(rng.choice([s.name for s in SPECS[:n] if s.kind == EntityKind.VEHICLE]))
+            table.ego = str(rng.choice([s.name for s in specs if s.kind == EntityKind.VEHICLE]))
         if rng.random() < 0.04:
             signal = "red" if signal == "green" else "green"
         if rng.random() < 0.02:
             env = {**env, "road_friction": float(rng.choice([0.4, 1.0])),
                    "precipitation_type": str(rng.choice(["dry", "rain"]))}
-        names = [nm for nm, a in zip(table.names, table.active) if a]
+        names = {nm for nm, a in zip(table.names, table.active) if a}
         gap = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
         hits = tuple((table.names[i], table.names[j]) for i in range(n) for j in range(i + 1, n)
                      if gap[i, j] < 2.5 and table.names[i] in names and table.names[j] in names)
         snap = table.snapshot(t, k, signals={"S": signal}, collisions=hits, environment=dict(env))
         r = rng.random()
         if r < 0.03:   # made twice, the first not observed (a V2X message mid-step)
+            snap = table.snapshot(t, k, signals={"S": signal}, collisions=hits, environment=dict(env))
+        elif r < 0.04:   # made twice and both observed (the same time twice: dt = 0)
+            made.append(snap)
             snap = table.snapshot(t, k, signals={"S": signal}, collisions=hits, environment=dict(env))
         made.append(snap)
         if r > 0.98:   # observed twice
@@ -211,9 +219,14 @@ def test_arena_blocks_copies_and_single_steps_agree(seed, monkeypatch):
     _check(seed, monkeypatch)
 
 
+def test_a_crowd_across_arenas_of_fewer_slots(monkeypatch):
+    # 40 entities: arenas and blocks of 500 steps; entities leave and come back
+    _check(11, monkeypatch, steps=560, calm=True, crowd=34)
+
+
 def test_a_long_calm_run_across_arenas(monkeypatch):
-    # 1 300 steps: more than one arena and more than one default block
-    _check(7, monkeypatch, steps=1300, calm=True, offset=0.0)
+    # 1 100 steps: more than one arena and more than one default block
+    _check(7, monkeypatch, steps=1100, calm=True, offset=0.0)
 
 
 @pytest.mark.slow
