@@ -30,7 +30,7 @@ from typing import Any, Iterable, Mapping
 
 from metrics.base import Metric, metric_classes, scalar_spec
 from metrics.block import StepBlock
-from metrics.block_buffer import BlockBuffer, gather
+from metrics.block_buffer import BlockBuffer
 from metrics.context import ScenarioContext
 from metrics.context import V2XWarning
 from metrics.coverage import CoverageObserver
@@ -155,37 +155,37 @@ class MetricSuite:
             metric.add_warning(warning)
 
     def observe(self, snapshot: WorldSnapshot) -> None:
+        # what the block reads of the snapshot, while the engine has it in the cache: the fields of
+        # ``block_buffer.gather``, read inline (a call would cost a third of it)
+        s = snapshot
+        names, ego, state = s.names, s.ego, s.state
+        got = (names, ego, s.time, state, s.lane_roads, s.collisions, s.environment, s.length, s.width, s.height,
+               s.bbox_center_x, s.bbox_center_y, s.bbox_center_z)
         buffer = self._buffer
         k = buffer.next_slot
         states = buffer.states
-        if k < len(states):
-            # the usual step: the snapshot's state matrix is the next slot of the arena the block is in
-            # (``BlockBuffer``: the matrix needs no copy) and its entities are the block's; the fields
-            # of ``block_buffer.gather`` read inline (a call would cost a third of it)
-            s = snapshot
-            names, ego, state = s.names, s.ego, s.state
-            if states[k] is state and names is buffer.names and ego is buffer.ego:
-                buffer.next_slot = k + 1
-                gathered = buffer.gathered
-                gathered.append((names, ego, s.time, state, s.lane_roads, s.collisions, s.environment, s.length,
-                                 s.width, s.height, s.bbox_center_x, s.bbox_center_y, s.bbox_center_z))
-                buffer.snapshots.append(s)
-                if len(gathered) >= self._block_steps:
-                    self.flush()
-                return
-        self._observe(snapshot)
+        if k < len(states) and states[k] is state and names is buffer.names and ego is buffer.ego:
+            # the usual step: the state matrix is the next slot of the arena the block is in (no copy:
+            # ``BlockBuffer``) and the entities are the block's
+            buffer.next_slot = k + 1
+            gathered = buffer.gathered
+            gathered.append(got)
+            buffer.snapshots.append(s)
+            if len(gathered) >= self._block_steps:
+                self.flush()
+            return
+        self._observe(snapshot, got)
 
-    def _observe(self, snapshot: WorldSnapshot) -> None:
+    def _observe(self, snapshot: WorldSnapshot, got: tuple) -> None:
         """Any other step: the first of a block, another entity set, a snapshot from no arena."""
-        got = gather(snapshot)   # names and ego first
         buffer = self._buffer
         if buffer.snapshots:
-            names = buffer.names
-            if buffer.arena_ended:   # a block ends with its arena, so that the next block is one arena's view
+            names, slots = buffer.names, buffer.slots
+            if ((got[0] is not names and got[0] != names) or (got[1] is not buffer.ego and got[1] != buffer.ego)
+                    # a block ends with its arena, so that the next block is one arena's view
+                    or (slots is not None and buffer.next_slot >= slots.capacity)):
                 self.flush()
-            elif (got[0] is not names and got[0] != names) or (got[1] is not buffer.ego and got[1] != buffer.ego):
-                self.flush()
-            buffer = self._buffer
+                buffer = self._buffer
         if not buffer.snapshots:
             self._block_steps = max(1, min(BLOCK_STEPS, BLOCK_ENTITY_STEPS // max(1, len(got[0]))))
         buffer.append(snapshot, got)

@@ -136,6 +136,15 @@ def test_observe_gathers_on_its_fast_path_what_gather_reads():
     assert buffer.slots is not None and buffer.next_slot - buffer.first_slot == 30
     for s, got in zip(snaps, buffer.gathered):
         assert all(a is b for a, b in zip(got, gather(s))) and len(got) == len(gather(s))
+    suite = MetricSuite(ScenarioContext())
+    copies = [_copied(s) for s in snaps] + [WorldSnapshot.from_states(0.3, 30, [snaps[-1].entity(name) for name
+                                                                               in snaps[-1].names], ego="ego")]
+    for s in copies:   # no arena slot: read as it comes, and copied
+        suite.observe(s)
+    buffer = suite._buffer
+    assert buffer.slots is None and len(buffer.gathered) == 31
+    for s, got in zip(copies, buffer.gathered):
+        assert all(a is b for a, b in zip(got, gather(s))) and len(got) == len(gather(s))
 
 
 def test_results_are_identical_from_arena_slots_and_from_copies():
