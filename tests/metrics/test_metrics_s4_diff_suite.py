@@ -121,6 +121,10 @@ def make_run(seed: int, steps: int = 260, *, offset: float | None = None, calm: 
         if n > 2 and rng.random() < 0.04:   # someone leaves or comes back (a new entity set)
             i = int(rng.integers(1, n))
             table.set_active(i, not table.active[i])
+        if rng.random() < (0.1 if not table.active.any() else 0.002):   # everyone leaves (no ego) or is back
+            everyone = not table.active.any()
+            for i in range(n):
+                table.set_active(i, everyone)
         if n > 1 and rng.random() < 0.01:   # the ego changes
             table.ego = str(rng.choice([s.name for s in specs if s.kind == EntityKind.VEHICLE]))
         if rng.random() < 0.04:
