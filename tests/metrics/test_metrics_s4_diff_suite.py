@@ -82,7 +82,8 @@ def make_run(seed: int, steps: int = 260, *, offset: float | None = None, calm: 
         offset = float(rng.choice([0.0, 0.0, 1e6, -3.7e5]))
     dt = float(rng.choice([0.01, 0.05, 0.1]))
     # initial states: the ego in lane -1 going +x, the others around the stop lines and zones
-    x = offset + np.concatenate([[rng.uniform(0, 20)], rng.uniform(10, 70, n - 1)])
+    start = float(rng.choice([0.0, 0.0, 480.0, 975.0]))   # near the lines, or before road 2, or the map's end
+    x = offset + start + np.concatenate([[rng.uniform(0, 20)], rng.uniform(10, 70, n - 1)])
     y = np.array([-1.75] + list(rng.choice(LANE_T + (-9.5, 4.0), n - 1)), float)
     heading = np.concatenate([[0.0], rng.choice([0.0, math.pi, -math.pi, math.pi / 2, -math.pi / 2], n - 1)])
     speed = np.concatenate([[rng.uniform(0, 16)], rng.uniform(-2, 10, n - 1)])
