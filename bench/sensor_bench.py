@@ -144,7 +144,11 @@ def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
     scene = SensorScene(static, snap)
     pairs = candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, lidar.max_range)
     ball = (to_world.translation, 0.0)
-    hits = scene.cast_rays(rays, max_range=lidar.max_range, actor_pairs=pairs, origin_ball=ball)
+    # the cast as ``Lidar.sense`` makes it: the pattern's per-ring d_z bounds, hits past max_range left untrimmed
+    # (the returns' gather drops them), the boxes' slab tests inside the cast on this one-thread breakdown
+    bounds = lidar._ring_bounds(pattern, tables, m)
+    hits = scene.cast_rays(rays, max_range=lidar.max_range, actor_pairs=pairs, origin_ball=ball, trim=False,
+                           dz_bounds=bounds)
     cloud = lidar._returns(snap, scene, pattern, tables, rays.numpy(), hits)
     z = (float(to_world.translation[2]),) * 2
     region = static.region(to_world.translation, lidar.max_range)
@@ -161,9 +165,10 @@ def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
         "actor candidate pairs": lambda: candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world,
                                                          lidar.max_range),
         "static cast (cropped, skipping)": lambda: static.cast_hits(rays, to_world.translation, lidar.max_range,
-                                                                    max_range=lidar.max_range, origin_z=z),
+                                                                    max_range=lidar.max_range, origin_z=z,
+                                                                    dz_bounds=bounds),
         "static + boxes (cast_rays)": lambda: scene.cast_rays(rays, max_range=lidar.max_range, actor_pairs=pairs,
-                                                              origin_ball=ball),
+                                                              origin_ball=ball, trim=False, dz_bounds=bounds),
         "returns (noise, intensity, records)": lambda: lidar._returns(snap, scene, pattern, tables, rays.numpy(), hits),
         "PointCloud2": lambda: to_point_cloud2(cloud),
         "  of which random draws (serial)": lambda: (draw_rng.random(returns, dtype=np.float32),

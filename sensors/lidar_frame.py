@@ -8,7 +8,7 @@ cast-order copies — each a full pass over fresh memory.  Here:
 
 1. ``frame_directions``: deflections → unit directions (the (N, 3) table
    and its (3, N) columns at once) → the clipped float64 z the elevation
-   is taken of; the float64 operations of ``lidar_rosette`` and
+   is taken of; the float64 operations of the rosette (``risley_pattern_reference``) and
    ``lidar_unit`` in their order, so the same bits.
 2. numpy's ``arctan2`` (float32) and ``arcsin`` (float64) on the contiguous
    columns: on this platform they are SIMD loops (SVML on AVX-512) whose

@@ -3,7 +3,7 @@
 The lidar's ray buffer, pattern tables and per-return passes, its actor
 windows and pairs, the analytic actor boxes, the static-cast ray runs and the
 range trim are numba kernels (``sensors.lidar_kernels``, ``sensors.lidar_windows``,
-``sensors.lidar_fill``, ``sensors.lidar_sort``, ``sensors.lidar_rosette``, ``sensors.lidar_unit``,
+``sensors.lidar_fill``, ``sensors.lidar_sort``, ``sensors.lidar_frame``, ``sensors.lidar_unit``,
 ``sensors.actor_boxes``, ``sensors.lidar_sweep_boxes``, ``sensors.static_cast``).  A small sweep compiles the
 serial path; the passes only a two-thread sweep runs (``sensors.lidar_fill``)
 are called once with its argument types.  The actors' box frames and the

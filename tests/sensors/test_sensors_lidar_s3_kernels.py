@@ -212,19 +212,3 @@ def test_pattern_tables_hold_the_azimuth_ordered_copies(frame):
     assert np.array_equal(tables.azimuth_position, tables.cast_position[pattern.azimuth_order])
     assert np.array_equal(tables.cast_position[tables.cast_order], np.arange(pattern.size))
 
-
-def test_rosette_kernel_gives_the_numpy_deflections():
-    from sensors.lidar_patterns import _RISLEY_RATES, _risley_phases
-    from sensors.lidar_rosette import rosette_deflections
-
-    spec = PRESETS["Livox-Mid40"]
-    _, c1, s1, c2, s2 = _risley_phases(spec, 10.0)
-    delta = np.deg2rad(spec.risley_fov_deg) / 4.0
-    w1, w2 = _RISLEY_RATES
-    for frame in (0, 1, 2, 7, 123, 99991):
-        start = frame * 0.1
-        a1, b1, a2, b2 = np.cos(w1 * start), np.sin(w1 * start), np.cos(w2 * start), np.sin(w2 * start)
-        u, v = np.empty(len(c1)), np.empty(len(c1))
-        rosette_deflections(c1, s1, c2, s2, float(a1), float(b1), float(a2), float(b2), float(delta), u, v)
-        assert np.array_equal(u, delta * ((a1 * c1 - b1 * s1) + (a2 * c2 - b2 * s2)))
-        assert np.array_equal(v, delta * ((b1 * c1 + a1 * s1) + (b2 * c2 + a2 * s2)))
