@@ -283,7 +283,8 @@ def test_zone_overlap_is_the_numpy_separating_axis_test(grid):
         cx, cy = rng.integers(-6, 16, (T, N)).astype(float), rng.integers(-6, 12, (T, N)).astype(float)
         half_l, half_w = rng.integers(1, 4, N).astype(float), rng.integers(1, 3, N).astype(float)
         signs = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], float)
-        corners = np.stack([cx, cy], -1)[:, :, None, :] + signs[None, None] * np.stack([half_l, half_w], -1)[None, :, None, :]
+        halves = np.stack([half_l, half_w], -1)[None, :, None, :]
+        corners = np.stack([cx, cy], -1)[:, :, None, :] + signs[None, None] * halves
     else:
         cx, cy = rng.uniform(-8, 18, (T, N)), rng.uniform(-8, 14, (T, N))
         heading = rng.uniform(-math.pi, math.pi, (T, N))
