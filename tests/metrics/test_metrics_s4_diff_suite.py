@@ -17,8 +17,11 @@ observed twice, signals turning red on the step an entity crosses a line, blocks
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import pickle
+import struct
+from enum import Enum
+from typing import Mapping
 
 import numpy as np
 import pytest
@@ -171,9 +174,36 @@ def evaluate(snaps, context: ScenarioContext):
     return suite.finish()
 
 
-def fingerprint(ev) -> bytes:
-    """Every result's bits (pickle keeps a float's bits: -0.0 and NaN payloads included)."""
-    return pickle.dumps((ev.metrics, ev.verdicts, ev.scores, ev.coverage, ev.events, ev.unavailable))
+def canon(obj):
+    """A value's bits in a comparable form: floats by their bytes (-0.0 and NaN payloads told apart),
+    arrays by dtype, shape and bytes, dataclasses and mappings field by field.  Not pickle: pickle
+    also records which objects are shared (its memo), which is no part of a result."""
+    if isinstance(obj, bool) or obj is None or isinstance(obj, (int, str)):
+        return (type(obj).__name__, obj)
+    if isinstance(obj, float):
+        return ("float", struct.pack("<d", obj))
+    if isinstance(obj, np.generic):
+        return (type(obj).__name__, obj.tobytes())
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            return ("objects", obj.shape, tuple(canon(v) for v in obj.ravel().tolist()))
+        return ("array", str(obj.dtype), obj.shape, obj.tobytes())
+    if dataclasses.is_dataclass(obj):
+        return (type(obj).__name__, tuple((f.name, canon(getattr(obj, f.name))) for f in dataclasses.fields(obj)))
+    if isinstance(obj, Mapping):
+        return ("map", tuple(sorted((repr(k), canon(v)) for k, v in obj.items())))
+    if isinstance(obj, (list, tuple)):
+        return (type(obj).__name__, tuple(canon(v) for v in obj))
+    if isinstance(obj, (set, frozenset)):
+        return ("set", tuple(sorted(repr(canon(v)) for v in obj)))
+    if isinstance(obj, Enum):
+        return ("enum", type(obj).__name__, obj.name)
+    raise TypeError(f"no canonical form for {type(obj)}")
+
+
+def fingerprint(ev):
+    """Every result's bits (``canon``)."""
+    return canon((ev.metrics, ev.verdicts, ev.scores, ev.coverage, ev.events, ev.unavailable))
 
 
 def differences(a, b) -> list[str]:
@@ -182,22 +212,22 @@ def differences(a, b) -> list[str]:
     sa, sb = a.scalars(), b.scalars()
     for key in sorted(set(sa) | set(sb)):
         va, vb = sa.get(key), sb.get(key)
-        if va is None or vb is None or np.float64(va).tobytes() != np.float64(vb).tobytes():
+        if va is None or vb is None or canon(va) != canon(vb):
             out.append(f"scalar {key}: {va!r} != {vb!r}")
     for name in a.metrics:
         ra, rb = a.metrics[name], b.metrics.get(name)
         if rb is None:
             out.append(f"metric {name} missing")
             continue
-        if pickle.dumps(ra.events) != pickle.dumps(rb.events):
+        if canon(ra.events) != canon(rb.events):
             out.append(f"{name} events: {ra.events[:4]} != {rb.events[:4]}")
-        if pickle.dumps(ra.series) != pickle.dumps(rb.series):
+        if canon(ra.series) != canon(rb.series):
             out.append(f"{name} series differ")
-        if pickle.dumps((ra.worst_time, ra.worst_entities)) != pickle.dumps((rb.worst_time, rb.worst_entities)):
+        if canon((ra.worst_time, ra.worst_entities)) != canon((rb.worst_time, rb.worst_entities)):
             out.append(f"{name} worst: {ra.worst_time} {ra.worst_entities} != {rb.worst_time} {rb.worst_entities}")
-    if pickle.dumps(a.coverage) != pickle.dumps(b.coverage):
+    if canon(a.coverage) != canon(b.coverage):
         out.append(f"coverage: {a.coverage} != {b.coverage}")
-    if pickle.dumps(a.verdicts) != pickle.dumps(b.verdicts):
+    if canon(a.verdicts) != canon(b.verdicts):
         out.append("verdicts differ")
     return out
 
