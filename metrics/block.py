@@ -313,6 +313,21 @@ class StepBlock:
         return corners_from_rows(cx, cy, c, s, box["length"], box["width"])
 
     @cached_property
+    def ego_corners(self) -> np.ndarray:
+        """The ego's box corners (T, 4, 2), C-contiguous: ``corners[:, ego]``, the same floats,
+        without the other entities' (a metric that needs only the ego's box need not make the
+        (T, N, 4, 2) array)."""
+        e = self.ego_index
+        if "corners" in self.__dict__:
+            return np.ascontiguousarray(self.corners[:, e])
+        one = slice(e, e + 1)
+        cx, cy = self.centers
+        c, s = self.cos_sin
+        box = self.box_rows
+        cols = (np.ascontiguousarray(a[:, one]) for a in (cx, cy, c, s, box["length"], box["width"]))
+        return corners_from_rows(*cols)[:, 0]
+
+    @cached_property
     def contacts(self) -> np.ndarray:
         """(step, i, j), i < j, of every pair of boxes in contact (compiled SAT on the pairs that a
         sweep along x leaves, corners computed for those pairs only: ``metrics.contact_sweep``, the

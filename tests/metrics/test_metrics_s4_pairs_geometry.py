@@ -150,3 +150,15 @@ def test_the_egos_centre_and_frame_are_the_same_with_or_without_the_blocks_geome
     for a, b in zip(alone.ego_centre + alone.ego_long_lat_accel, shared.ego_centre + shared.ego_long_lat_accel):
         assert a.tobytes() == b.tobytes() and a.flags.c_contiguous and b.flags.c_contiguous
     assert "_geometry" not in alone.__dict__
+
+
+@pytest.mark.parametrize("shared", [True, False])
+@pytest.mark.parametrize("ego", ["ego", "b"])
+def test_the_egos_corners_are_its_column_of_the_blocks_corners(shared, ego):
+    snaps = list(_snapshots(30, True, shared))
+    alone, full = StepBlock(snaps, ScenarioContext(ego=ego)), StepBlock(snaps, ScenarioContext(ego=ego))
+    want = np.ascontiguousarray(full.corners[:, full.ego_index])
+    got = alone.ego_corners
+    assert "corners" not in alone.__dict__
+    assert got.shape == (30, 4, 2) and got.flags.c_contiguous and got.tobytes() == want.tobytes()
+    assert full.ego_corners.tobytes() == want.tobytes()
