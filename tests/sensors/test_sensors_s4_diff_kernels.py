@@ -185,3 +185,74 @@ def test_ring_bounds_hold_for_any_orientation_and_position(preset):
         dz = buf[:, 5].astype(np.float64)
         k = np.arange(len(dz)) // bounds.size
         assert np.all(dz >= bounds.lo[k]) and np.all(dz <= bounds.hi[k]), r
+
+
+# --- actor windows and rosette frames ---------------------------------------------------------------
+
+
+def _window_pairs_reference(elevation, position, i0, i1, j1, el_lo, el_hi):
+    """The session-3 filter: a row is kept when lo <= e <= hi (a branch per row)."""
+    rows, offsets = [], [0]
+    for k in range(len(i0)):
+        for q in list(range(i0[k], i1[k])) + list(range(j1[k])):
+            if el_lo[k] <= elevation[q] <= el_hi[k]:
+                rows.append(position[q])
+        offsets.append(len(rows))
+    return np.array(rows, dtype=np.int64), np.array(offsets, dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_branch_free_window_filter_keeps_the_rows_the_branch_kept(seed):
+    from sensors.lidar_kernels import window_pairs
+
+    rng = np.random.default_rng(400 + seed)
+    for trial in range(100):
+        n = int(rng.integers(1, 300))
+        elevation = np.sort(rng.uniform(-0.5, 0.5, n))[rng.permutation(n)]
+        elevation[rng.random(n) < 0.05] = np.nan
+        position = rng.permutation(n).astype(np.intp)
+        m = int(rng.integers(0, 6))
+        i0 = rng.integers(0, n + 1, m)
+        i1 = np.where(rng.random(m) < 0.2, i0 - 1, rng.integers(0, n + 1, m))   # some empty or reversed spans
+        i0, i1 = np.minimum(i0, n), np.minimum(i1, n)
+        j1 = np.where(rng.random(m) < 0.3, rng.integers(0, n + 1, m), 0)
+        el_lo = rng.choice(np.concatenate([elevation[np.isfinite(elevation)], [-1.0, np.nan]]), m)
+        el_hi = np.maximum(el_lo, rng.choice(np.concatenate([elevation[np.isfinite(elevation)], [1.0]]), m))
+        tie = rng.random(m) < 0.2
+        el_hi[tie] = el_lo[tie]                                  # a window of one elevation
+        offsets = np.empty(m + 1, dtype=np.int64)
+        got = window_pairs(elevation, position, i0.astype(np.int64), i1.astype(np.int64), j1.astype(np.int64),
+                           el_lo, el_hi, offsets)
+        want, want_offsets = _window_pairs_reference(elevation, position, i0, i1, j1, el_lo, el_hi)
+        assert np.array_equal(got, want) and np.array_equal(offsets, want_offsets), (seed, trial)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_rosette_frames_of_any_field_of_view_rate_and_frame_are_the_reference(seed):
+    """Analytic sort bounds (2 delta) are only a speed hint: fields of view from a hair to 360 degrees, odd
+    rates and frame numbers past 2^31 (and negative) give the numpy reference's bytes."""
+    import dataclasses
+
+    from sensors.lidar_patterns import PRESETS, pattern_tables, risley_pattern, risley_pattern_reference
+
+    rng = np.random.default_rng(500 + seed)
+    fields = ("directions", "ring", "time", "azimuth_order", "sorted_azimuth")
+    tables = ("columns", "elevation", "cast_position", "cast_order", "cast_directions", "cast_time",
+              "azimuth_elevation", "azimuth_position")
+    for trial in range(12):
+        fov = float(rng.choice([38.4, 70.4, 1e-6, 0.01, 90.0, 179.0, 180.0, 360.0]))
+        rate = float(rng.choice([10.0, 20.0, 7.3, 1.0, 100.0, 0.5]))
+        frame = int(rng.choice([0, 1, int(rng.integers(0, 1000)), 2**31 - 1, 2**31 + 5, 10**9 + 7, -1, -77]))
+        spec = dataclasses.replace(PRESETS["Livox-Mid40"], risley_fov_deg=fov)
+        pattern = risley_pattern.__wrapped__(spec, rate, frame)
+        got = pattern_tables(pattern)
+        want_pattern, want_tables = risley_pattern_reference(spec, rate, frame)
+        where = (fov, rate, frame)
+        for name in fields:
+            a, b = getattr(pattern, name), getattr(want_pattern, name)
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), (where, name)
+        for name in tables:
+            a, b = getattr(got, name), getattr(want_tables, name)
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), (where, name)
+        assert got.homogeneous.numpy().tobytes() == want_tables.homogeneous.numpy().tobytes(), where
+        assert got.elevation_range == want_tables.elevation_range, where
