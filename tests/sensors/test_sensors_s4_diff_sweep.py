@@ -102,7 +102,8 @@ def make_case(seed: int, preset: str | None = None):
         others.append(_state("touch", ego.x + 1.2 + 2.25 * math.cos(heading), ego.y + 2.25 * math.sin(heading), z,
                              heading, box=(4.5, 1.8, 1.5), centre=(0.0, 0.0, 1.9)))
     snap = WorldSnapshot.from_states(float(rng.choice([0.0, 0.1, 0.35])), 0, [ego] + others)
-    params = {"motion_distortion": bool(rng.random() < 0.25), "labels": True, "dropout_probability": 0.0}
+    params = {"motion_distortion": bool(rng.random() < 0.25), "labels": bool(rng.random() < 0.7),
+              "dropout_probability": float(rng.choice([0.0, 0.0, 0.1]))}
     config = SensorConfig(name="l", type="lidar", preset=preset, mount=mount, parameters=params)
     return config, snap, world
 
