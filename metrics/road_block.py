@@ -337,8 +337,9 @@ class EgoRoadBlock:
         """Lane departure and sidewalk state of the ego's box corners (see the module docstring).
 
         One compiled call per road of the block (``road_kernels.lane_frame_corners``) on every
-        on-road step the road model gave a curvature for, reading the ego's corners out of the
-        block's corners of every entity (shared with the pair metrics) without a copy."""
+        on-road step the road model gave a curvature for, on the block's ``ego_corners`` (the ego's
+        box alone: a road context no longer makes every entity's (T, N, 4, 2) corners, which only
+        PET's active conflict zones need; the same floats as ``corners[:, ego]``)."""
         T = self.block.size
         margin = np.full(T, np.nan)
         departed = ~self.on_road      # a settled step is on the road: it stays False there
@@ -346,7 +347,7 @@ class EgoRoadBlock:
         heading, kappa, has_kappa = self._reference
         cos_h, sin_h = np.cos(heading), np.sin(heading)
         ref_x, ref_y = (np.ascontiguousarray(self.block.ego_col(n)) for n in ("x", "y"))
-        corners = self.block.corners[:, self.block.ego_index]
+        corners = self.block.ego_corners
         if self._one is not None and has_kappa.all():   # every step on one road: one group, every row
             groups = [(int(self.road_code[0]), self._on_rows)]
         else:
