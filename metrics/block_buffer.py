@@ -117,11 +117,6 @@ class BlockBuffer:
     def __len__(self) -> int:
         return len(self.snapshots)
 
-    @property
-    def arena_ended(self) -> bool:
-        """Whether the current run holds its arena's last slot (no next step can follow on)."""
-        return self.slots is not None and self.next_slot >= self.slots.capacity
-
     def append(self, snapshot: WorldSnapshot, got: tuple | None = None) -> None:
         """Add a snapshot; ``got`` is ``gather(snapshot)`` when the caller has read it already."""
         if got is None:

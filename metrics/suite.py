@@ -156,7 +156,7 @@ class MetricSuite:
 
     def observe(self, snapshot: WorldSnapshot) -> None:
         # what the block reads of the snapshot, while the engine has it in the cache: the fields of
-        # ``block_buffer.gather``, read inline (a call would cost a third of it)
+        # ``block_buffer.gather``, read inline (calling it would add ~50 ns, a tenth of the step)
         s = snapshot
         names, ego, state = s.names, s.ego, s.state
         got = (names, ego, s.time, state, s.lane_roads, s.collisions, s.environment, s.length, s.width, s.height,
