@@ -84,3 +84,59 @@ def lane_t(low, high, offset):
         inside[k] = ok
         every = every and ok
     return t, inside, every
+
+
+@njit(cache=True)
+def _last_start(starts, lo, hi, v):
+    """``np.searchsorted(starts[lo:hi], v, side="right") − 1`` (NaN after everything, as numpy sorts it)."""
+    if v != v:
+        return hi - lo - 1
+    a, b = lo, hi
+    while a < b:
+        mid = (a + b) >> 1
+        if starts[mid] <= v:
+            a = mid + 1
+        else:
+            b = mid
+    return a - lo - 1
+
+
+@njit(cache=True)
+def lane_borders(s, side, ranks, offset_s, offset_coef, start, origin, coef, border, rank_start):
+    """(low, high) t of one lane's borders at each s: ``RoadView.boundaries`` on the road model's
+    ``lane_boundaries_many`` (``simplatform.opendrive.LaneBorderTables`` lists the operations),
+    in its order: the lane offset, each rank's width or border polynomial, inner NaN where outer
+    is, then numpy's minimum and maximum (NaN propagated; on a tie the second argument)."""
+    n = s.shape[0]
+    low = np.empty(n)
+    high = np.empty(n)
+    n_off = offset_s.shape[0]
+    for k in range(n):
+        v = s[k]
+        off = 0.0
+        if n_off:
+            i = _last_start(offset_s, 0, n_off, v)
+            if i >= 0:
+                ds = v - offset_s[i]
+                off = offset_coef[i, 0] + ds * (offset_coef[i, 1] + ds * (offset_coef[i, 2] + ds * offset_coef[i, 3]))
+        if ranks < 0:
+            inner = outer = np.nan
+        else:
+            inner = outer = off
+            for j in range(ranks):
+                lo = rank_start[j]
+                r = lo + max(_last_start(start, lo, rank_start[j + 1], v), 0)
+                ds = v - origin[r]
+                value = coef[r, 0] + ds * (coef[r, 1] + ds * (coef[r, 2] + ds * coef[r, 3]))
+                inner = outer
+                outer = off + value if border[r] else outer + side * value
+        if outer != outer:
+            inner = np.nan
+        if inner != inner:
+            low[k] = high[k] = inner
+        elif outer != outer:
+            low[k] = high[k] = outer
+        else:
+            low[k] = inner if inner < outer else outer
+            high[k] = inner if inner > outer else outer
+    return low, high

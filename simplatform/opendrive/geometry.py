@@ -35,6 +35,19 @@ def arc_xy(x0, y0, h0, curvature, ds):
     return x0 + chord * np.cos(mid), y0 + chord * np.sin(mid), h0 + 2.0 * half, curvature + 0.0 * ds
 
 
+def arc_heading(h0, curvature, ds):
+    """Heading and curvature of ``arc_xy`` alone: its operations on its values (the same floats),
+    without the chord, sinc and trigonometry that the point needs."""
+    half = 0.5 * curvature * ds
+    return h0 + 2.0 * half, curvature + 0.0 * ds
+
+
+def spiral_heading(h0, k0, rate, ds):
+    """Heading and curvature of ``spiral_xy`` alone (the same floats), without its Fresnel integrals."""
+    h0, k0, rate, ds = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (h0, k0, rate, ds)))
+    return h0 + k0 * ds + 0.5 * rate * ds * ds, k0 + rate * ds
+
+
 def _spiral_fresnel(x0, y0, h0, k0, rate, ds):
     """Clothoid by the shift/rotate of the standard clothoid (rate ≠ 0)."""
     a = np.sqrt(np.pi / np.abs(rate))

@@ -54,6 +54,29 @@ class RankTable:
         return a + ds * (b + ds * (c + ds * d)), border
 
 
+@dataclass(frozen=True)
+class LaneBorderTables:
+    """What ``RoadLanes.boundaries(lane_id, s)`` evaluates, as flat arrays for a compiled loop.
+
+    At each s: the lane offset o = a + ds(b + ds(c + ds·d)) of the last ``offset_s`` ≤ s
+    (ds from it; o = 0 before the first or with none, §11.3); inner = outer = o; then for each
+    rank j < ``ranks`` (records ``rank_start[j]:rank_start[j + 1]`` of ``start``, ``origin``,
+    ``coef``, ``border``): the last record whose start ≤ s (the first if none), ds = s − origin,
+    v = c0 + ds(c1 + ds(c2 + ds·c3)), inner = outer, outer = o + v if border else
+    outer + side·v.  ``ranks`` is −1 where the side has fewer ranks than the lane's
+    (NaN borders).  ``lane_boundaries_many`` then makes inner NaN where outer is."""
+
+    side: int
+    ranks: int
+    offset_s: np.ndarray
+    offset_coef: np.ndarray   # (n, 4)
+    start: np.ndarray
+    origin: np.ndarray
+    coef: np.ndarray          # (m, 4)
+    border: np.ndarray        # bool
+    rank_start: np.ndarray    # int64 (ranks + 1)
+
+
 class RoadLanes:
     """Lane sections and lane boundary tables of one road."""
 
@@ -182,6 +205,19 @@ class RoadLanes:
             outer = np.where(border, offset + value, outer + side * value)
         return inner, outer
 
+    def border_tables(self, lane_id: int) -> LaneBorderTables:
+        """The tables ``boundaries(lane_id, s)`` reads (``LaneBorderTables``), C-contiguous."""
+        side = (lane_id > 0) - (lane_id < 0)
+        tables = self.tables[side] if side else []
+        n = abs(lane_id)
+        used = tables[:n] if n <= len(tables) else []
+        return LaneBorderTables(
+            side, n if n <= len(tables) else -1,
+            np.ascontiguousarray(self.offset.s, dtype=float), np.ascontiguousarray(self.offset.coef, dtype=float),
+            _flat([t.start for t in used], float), _flat([t.origin for t in used], float),
+            _flat([t.coef for t in used], float).reshape(-1, 4), _flat([t.border for t in used], bool),
+            np.cumsum([0] + [t.start.size for t in used]).astype(np.int64))
+
     def all_outer(self, side: int, s: np.ndarray) -> np.ndarray:
         """Outer boundary t of every lane rank on one side: shape (ranks, len(s)), NaN where absent."""
         offset, _ = self.offset(s)
@@ -242,3 +278,8 @@ class RoadLanes:
                 frac = np.clip(np.where(width != 0.0, (t[mask] - inner[mask]) / width, 0.0), 0.0, 1.0)
             out[mask] = h_in + (h_out - h_in) * frac
         return out
+
+
+def _flat(parts: list[np.ndarray], dtype) -> np.ndarray:
+    """The rank tables' arrays one after the other, C-contiguous (empty when there are none)."""
+    return np.ascontiguousarray(np.concatenate(parts), dtype=dtype) if parts else np.zeros(0, dtype=dtype)

@@ -19,7 +19,7 @@ import numpy as np
 
 from simplatform.errors import RoadNetworkError
 from simplatform.opendrive import model as m
-from simplatform.opendrive.lanes import RoadLanes
+from simplatform.opendrive.lanes import LaneBorderTables, RoadLanes
 from simplatform.opendrive.locate import Locator
 from simplatform.opendrive.network_features import NetworkFeatures
 from simplatform.opendrive.parser import load_document, parse_document
@@ -349,6 +349,17 @@ class RoadNetwork(NetworkFeatures):
         """(x, y, heading, curvature) of the reference line (§9 plan view) at many s: the planar
         pose of ``road_pose(road_id, s, 0)`` with ``road_heading`` and ``road_curvature``."""
         return self.frame(road_id).plan.evaluate(np.asarray(s, dtype=float))
+
+    def reference_headings_many(self, road_id: str, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(heading, curvature) of the reference line at many s: those of ``reference_poses_many``,
+        bit for bit, without computing the x, y (most of its cost)."""
+        return self.frame(road_id).plan.heading_curvature(np.asarray(s, dtype=float))
+
+    def lane_border_tables(self, road_id: str, lane_id: int) -> LaneBorderTables:
+        """The piecewise-cubic tables ``lane_boundaries_many`` evaluates for one lane (lane offset
+        §11.3, width/border records §11.5 of each rank out to the lane), for callers that evaluate
+        them in their own compiled loop (``LaneBorderTables`` says how, operation by operation)."""
+        return self.frame(road_id).lanes.border_tables(int(lane_id))
 
     @staticmethod
     def _lane_query_arrays(lane_ids: int | np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:

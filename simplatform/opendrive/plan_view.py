@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import fresnel
 
 from simplatform.opendrive import model as m
-from simplatform.opendrive.geometry import FRESNEL_LIMIT, arc_xy, spiral_xy
+from simplatform.opendrive.geometry import FRESNEL_LIMIT, arc_heading, arc_xy, spiral_heading, spiral_xy
 from simplatform.opendrive.parametric import ParametricCubic
 
 LINE_ARC, SPIRAL, PARAMETRIC = 0, 1, 2
@@ -139,6 +139,34 @@ class PlanView:
                 mask = i == g
                 x[mask], y[mask], h[mask], k[mask] = self.parametric[int(g)].evaluate(ds[mask])
         return x, y, h, k
+
+    def heading_curvature(self, s):
+        """Heading and curvature of ``evaluate`` (the same floats, bit for bit), without the x, y
+        that cost most of it (chord, sinc, sine and cosine, Fresnel integrals): for callers that
+        need only the reference line's direction, e.g. lane-direction checks over many steps.
+        Parametric geometries (§9.6, §9.7) get theirs from the full evaluation, which they need
+        for the curve parameter anyway."""
+        s = np.asarray(s, dtype=float)
+        i = self.index(s)
+        ds = s - self.s0[i]
+        if self.only_line_arc:
+            return arc_heading(self.h0[i], self.k0[i], ds)
+        h = np.empty(s.shape)
+        k = np.empty(s.shape)
+        kinds = self.kind[i]
+        mask = kinds == LINE_ARC
+        if mask.any():
+            j = i[mask]
+            h[mask], k[mask] = arc_heading(self.h0[j], self.k0[j], ds[mask])
+        mask = kinds == SPIRAL
+        if mask.any():
+            j = i[mask]
+            h[mask], k[mask] = spiral_heading(self.h0[j], self.k0[j], self.rate[j], ds[mask])
+        if (kinds == PARAMETRIC).any():
+            for g in np.unique(i[kinds == PARAMETRIC]):
+                mask = i == g
+                _, _, h[mask], k[mask] = self.parametric[int(g)].evaluate(ds[mask])
+        return h, k
 
     def evaluate_scalar(self, s: float) -> tuple[float, float, float, float]:
         """One point without array overhead for lines and arcs (the common case)."""
