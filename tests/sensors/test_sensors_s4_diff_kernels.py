@@ -256,3 +256,50 @@ def test_rosette_frames_of_any_field_of_view_rate_and_frame_are_the_reference(se
             assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), (where, name)
         assert got.homogeneous.numpy().tobytes() == want_tables.homogeneous.numpy().tobytes(), where
         assert got.elevation_range == want_tables.elevation_range, where
+
+
+# --- actor box slab tests ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_vector_slab_pass_is_the_one_pass_merge_on_grazing_rays(seed):
+    """Origins exactly on a face, an edge or a corner, direction components exactly +0.0 or -0.0 (a ray
+    in a face's plane), huge origins, NaN rays, static hits at exactly the box's t: the vector slab
+    pass (``merge_box_hits`` from ``VECTOR_PAIRS`` pairs on) and the one-pass kernel keep the same hits."""
+    from sensors.actor_boxes import _merge_kernel, actor_boxes, merge_box_hits
+    from sensors_testworld import entity, snapshot
+
+    rng = np.random.default_rng(600 + seed)
+    cars = [entity(f"c{k}", x=float(x), y=float(y), heading=float(h)) for k, (x, y, h) in
+            enumerate(zip(rng.choice([0.0, 6.0, -6.0], 6), rng.choice([0.0, 3.0, -3.0], 6),
+                          rng.choice([0.0, 0.0, np.pi, -np.pi / 2, 0.4], 6)))]
+    snap = snapshot(entity("ego", x=-50.0, ego=True), *cars)
+    boxes = actor_boxes(snap, np.arange(1, len(snap)))
+    n, per_box = 3000, 900
+    k = rng.integers(0, len(boxes), n)
+    sign = rng.choice([-1.0, 1.0, 0.0], (n, 3))
+    local = boxes.half[k] * sign                                       # faces, edges, corners and the centre
+    origin = boxes.centre[k] + np.einsum("nij,nj->ni", boxes.rotation[k], local)
+    rays = np.empty((n, 6), np.float32)
+    rays[:, :3] = origin + rng.choice([0.0, 0.0, 1e-3, -5.0], (n, 1)) * rng.normal(size=(n, 3))
+    d = rng.normal(size=(n, 3))
+    zero = rng.random((n, 3)) < 0.3
+    d[zero] = rng.choice([0.0, -0.0], int(zero.sum()))
+    d[np.all(d == 0.0, axis=1)] = [1.0, 0.0, 0.0]
+    rays[:, 3:] = d / np.linalg.norm(d, axis=1, keepdims=True)
+    rays[rng.integers(0, n, 5), 0] = np.nan
+    rays[rng.integers(0, n, 5), :3] = 1e6
+    t0 = rng.uniform(0.0, 20.0, n).astype(np.float32)
+    t0[::5] = np.inf
+    t0[1::13] = 0.0
+    ray = np.concatenate([np.sort(rng.permutation(n)[:per_box]) for _ in range(len(boxes))]).astype(np.int64)
+    offsets = np.arange(len(boxes) + 1, dtype=np.int64) * per_box
+    got = [t0.copy(), np.zeros((n, 3), np.float32), np.full(n, -1, np.int32), np.full(n, -1, np.int32)]
+    want = [a.copy() for a in got]
+    merge_box_hits(boxes, rays, ray, offsets, *got, 7)
+    _merge_kernel(rays, ray, offsets, np.ascontiguousarray(boxes.rotation, dtype=np.float64),
+                  np.ascontiguousarray(boxes.centre, dtype=np.float64), np.ascontiguousarray(boxes.half, dtype=np.float64),
+                  boxes.entity.astype(np.int32), 7, *want)
+    assert np.count_nonzero(want[3] >= 0) > 100
+    for a, b in zip(got, want):
+        assert a.tobytes() == b.tobytes()
