@@ -81,3 +81,20 @@ def test_a_front_reached_backwards_at_plus_minus_pi(heading, monkeypatch):
     want = evaluate(snaps, context)
     monkeypatch.setattr(suite_module, "BLOCK_STEPS", 1)
     assert differences(want, evaluate(snaps, context)) == []
+
+
+@pytest.mark.parametrize("when", [0, 1000])
+def test_a_v2x_warning_handed_over_before_or_between_steps(when, monkeypatch):
+    """A warning the context did not expect builds the reaction metric from the last evaluated step: before
+    the first step, mid-block, and at a block boundary; one step per block must say the same."""
+    from metrics.context import V2XWarning
+
+    snaps = _run(BOUNDARY + 5, False)
+    warning = V2XWarning(when * DT, "SLW/IVI", advised_speed=1.0)
+    items = snaps[:when] + [warning] + snaps[when:]
+    context = _context()
+    want = evaluate(items, context)
+    assert "v2x_reaction_time_max" in want.scalars()
+    monkeypatch.setattr(suite_module, "BLOCK_STEPS", 1)
+    assert differences(want, evaluate(items, context)) == []
+    assert differences(want, evaluate([copied(s) for s in items], context)) == []
