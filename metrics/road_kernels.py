@@ -140,3 +140,31 @@ def lane_borders(s, side, ranks, offset_s, offset_coef, start, origin, coef, bor
             low[k] = inner if inner < outer else outer
             high[k] = inner if inner > outer else outer
     return low, high
+
+
+@njit(cache=True)
+def reference_headings(s, s0, h0, k0, rate, kind):
+    """Heading and curvature of the reference line at each s from the road's
+    ``reference_line_tables`` (the operations of ``reference_headings_many``, in its order: a
+    line/arc h0 + 2·(0.5·κ0·ds), κ0 + 0·ds; a spiral h0 + κ0·ds + 0.5·rate·ds·ds, κ0 + rate·ds),
+    and whether every s fell on a line, arc or spiral (False: a parametric geometry, which the
+    caller asks the road model for)."""
+    n = s.shape[0]
+    last = s0.shape[0]
+    h = np.empty(n)
+    k = np.empty(n)
+    for j in range(n):
+        v = s[j]
+        i = _last_start(s0, 0, last, v)
+        i = min(max(i, 0), last - 1)
+        ds = v - s0[i]
+        if kind[i] == 0:
+            half = 0.5 * k0[i] * ds
+            h[j] = h0[i] + 2.0 * half
+            k[j] = k0[i] + 0.0 * ds
+        elif kind[i] == 1:
+            h[j] = h0[i] + k0[i] * ds + 0.5 * rate[i] * ds * ds
+            k[j] = k0[i] + rate[i] * ds
+        else:
+            return h, k, False
+    return h, k, True

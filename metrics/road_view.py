@@ -6,8 +6,8 @@ queries: the public array queries of ``simplatform.opendrive.RoadNetwork``
 ``reference_poses_many``: one call per road and lane run of a block) when the
 road has them, and the scalar ones per step otherwise.  Where the road also
 gives ``reference_headings_many`` (heading and curvature without the x, y) and
-``lane_border_tables`` (the tables its lane borders are evaluated from), those
-are used: the same floats for a fraction of the cost (issue #7).  Per-lane constants
+``lane_border_tables`` / ``reference_line_tables`` (the tables its lane borders
+and reference line are evaluated from, read in compiled loops), those are used: the same floats for a fraction of the cost (issue #7).  Per-lane constants
 (driving direction, junction membership, road length) are asked once; lane
 types and speed limits once per (road, lane, s-interval) between the records
 that can change them (lane sections §11.2, lane ``<speed>`` §11.7.3, road
@@ -40,7 +40,9 @@ class RoadView:
             "lane_boundaries_many", "lane_types_many", "speed_limits_many", "reference_poses_many"))
         self._tables = self._arrays and hasattr(road, "lane_border_tables")
         self._headings = self._arrays and hasattr(road, "reference_headings_many")
+        self._plans = self._headings and hasattr(road, "reference_line_tables")
         self._border_tables: dict[tuple[str, int], Any] = {}
+        self._plan_tables: dict[str, tuple[np.ndarray, ...]] = {}
         self._direction: dict[tuple[str, int], int] = {}
         self._junction: dict[str, bool] = {}
         self._length: dict[str, float] = {}
@@ -93,6 +95,14 @@ class RoadView:
 
     def heading_curvature(self, rid: str, s: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Reference-line heading and curvature at each s; curvature None when the road model cannot say."""
+        if self._plans:      # one compiled pass over the plan view's records (lines, arcs, spirals)
+            plan = self._plan_tables.get(rid)
+            if plan is None:
+                plan = tuple(np.ascontiguousarray(a) for a in self.road.reference_line_tables(rid))
+                self._plan_tables[rid] = plan
+            h, k, done = road_kernels.reference_headings(np.ascontiguousarray(s, dtype=float), *plan)
+            if done:
+                return h, k
         if self._headings:   # without the x, y nobody here reads
             return self.road.reference_headings_many(rid, s)
         if self._arrays:

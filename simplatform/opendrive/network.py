@@ -355,6 +355,16 @@ class RoadNetwork(NetworkFeatures):
         bit for bit, without computing the x, y (most of its cost)."""
         return self.frame(road_id).plan.heading_curvature(np.asarray(s, dtype=float))
 
+    def reference_line_tables(self, road_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The plan view's geometry records as arrays (start s, start heading, start curvature,
+        curvature rate, kind: 0 line/arc, 1 spiral, 2 poly3/paramPoly3), for callers that evaluate
+        ``reference_headings_many`` in their own compiled loop: geometry index
+        clip(searchsorted(s0, s, "right") − 1, 0, n − 1), ds = s − s0; a line/arc has heading
+        h0 + 2·(0.5·κ0·ds) and curvature κ0 + 0·ds (§9.3, §9.5), a spiral h0 + κ0·ds + 0.5·rate·ds·ds
+        and κ0 + rate·ds (§9.4); a parametric geometry needs ``reference_headings_many``."""
+        plan = self.frame(road_id).plan
+        return plan.s0, plan.h0, plan.k0, plan.rate, plan.kind
+
     def lane_border_tables(self, road_id: str, lane_id: int) -> LaneBorderTables:
         """The piecewise-cubic tables ``lane_boundaries_many`` evaluates for one lane (lane offset
         §11.3, width/border records §11.5 of each rank out to the lane), for callers that evaluate

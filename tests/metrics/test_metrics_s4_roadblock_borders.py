@@ -87,7 +87,7 @@ def hand():
 def test_view_borders_and_headings_equal_the_array_queries_bit_for_bit(source, hand):
     net = hand if source == "hand" else load_opendrive(source)
     view = RoadView(net)
-    assert view._tables and view._headings
+    assert view._tables and view._headings and view._plans
     ids = net.road_id_list if len(net.road_id_list) <= 40 else net.road_id_list[::4]
     for rid in ids:
         s = samples(net, rid)
@@ -102,17 +102,36 @@ def test_view_borders_and_headings_equal_the_array_queries_bit_for_bit(source, h
         assert same_bits(h, h0) and same_bits(k, k0), rid
 
 
+def test_compiled_headings_on_lines_arcs_and_spirals_and_the_fallback_on_parametric(hand):
+    """The hand road's first 90 m are a line (heading −0.0), a spiral and an arc: the compiled pass
+    answers there; a block reaching the paramPoly3 gets the road model's answer."""
+    view = RoadView(hand)
+    assert view._plans
+    s = samples(hand, "g")[:-1]
+    plain = s[s < 90.0]
+    h, k, done = road_kernels.reference_headings(plain, *view.road.reference_line_tables("g"))
+    _, _, h0, k0 = hand.reference_poses_many("g", plain)
+    assert done and same_bits(h, h0) and same_bits(k, k0)
+    zero = np.signbit(h[plain == 0.0])   # the line's −0.0 heading: −0.0 at s = −0.0, +0.0 at s = +0.0
+    assert zero.any() and not zero.all()
+    assert not road_kernels.reference_headings(s, *view.road.reference_line_tables("g"))[2]
+    for part in (plain, s, s[s >= 90.0], np.array([np.nan, -3.0, 1e9])):
+        h, k = view.heading_curvature("g", part)
+        _, _, h0, k0 = hand.reference_poses_many("g", part)
+        assert same_bits(h, h0) and same_bits(k, k0)
+
+
 def test_view_without_the_new_queries_takes_the_array_path(hand):
     class Older:
         """A road model with the array queries but neither table nor heading-only query."""
 
         def __getattr__(self, name):
-            if name in ("lane_border_tables", "reference_headings_many"):
+            if name in ("lane_border_tables", "reference_headings_many", "reference_line_tables"):
                 raise AttributeError(name)
             return getattr(hand, name)
 
     view = RoadView(Older())
-    assert view._arrays and not view._tables and not view._headings
+    assert view._arrays and not view._tables and not view._headings and not view._plans
     s = samples(hand, "g")
     lo, hi = view.boundaries("g", -1, s)
     assert same_bits(lo, numpy_borders(hand, "g", -1, s)[0]) and same_bits(hi, numpy_borders(hand, "g", -1, s)[1])
