@@ -168,3 +168,30 @@ def reference_headings(s, s0, h0, k0, rate, kind):
         else:
             return h, k, False
     return h, k, True
+
+
+@njit(cache=True)
+def record_interval(lanes, s, breaks, margin):
+    """``RoadView.interval``'s test in one pass: the index i of the interval between ``breaks``
+    (``np.searchsorted(breaks, v, "right")``) holding every s, at least ``margin`` from both ends,
+    with every lane id equal to the first; −1 where it says None (lanes differ, a NaN or infinite
+    s, the s spread over intervals, or too near an end).  Its comparisons and subtractions on
+    s.min() and s.max(), so the same answer."""
+    lane = lanes[0]
+    lo = s[0]
+    hi = s[0]
+    for k in range(s.shape[0]):
+        v = s[k]
+        if lanes[k] != lane or not (v - v == 0.0):
+            return -1
+        if v < lo:
+            lo = v
+        if v > hi:
+            hi = v
+    n = breaks.shape[0]
+    i = _last_start(breaks, 0, n, lo) + 1
+    if i != _last_start(breaks, 0, n, hi) + 1:
+        return -1
+    if (i > 0 and lo - breaks[i - 1] < margin) or (i < n and breaks[i] - hi < margin):
+        return -1
+    return i

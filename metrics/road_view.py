@@ -189,8 +189,15 @@ class RoadView:
         breaks = self._breaks.get(rid, False)
         if breaks is False:
             breaks = self._breaks[rid] = _record_starts(getattr(self.road, "roads", {}).get(rid))
+        if breaks is None:
+            return None
         lane = lanes[0]
-        if breaks is None or not (lanes == lane).all():
+        if (type(lanes) is np.ndarray and type(s) is np.ndarray and lanes.dtype == np.int64 and s.dtype == np.float64
+                and lanes.shape == s.shape and s.ndim == 1):   # the blocks' arrays: one compiled pass
+            i = road_kernels.record_interval(np.ascontiguousarray(lanes), np.ascontiguousarray(s), breaks,
+                                             ATTRIBUTE_MARGIN)
+            return None if i < 0 else (rid, int(lane), i)
+        if not (lanes == lane).all():
             return None
         lo, hi = float(s.min()), float(s.max())
         if not (math.isfinite(lo) and math.isfinite(hi)):

@@ -48,7 +48,8 @@ def test_a_run_after_the_warm_up_compiles_nothing():
     before = signatures()
     for name in ("mean_speeds", "running_sum"):
         assert before[f"metrics.route_kernels.{name}"], name
-    assert before["metrics.road_kernels.lane_borders"] and before["metrics.road_kernels.reference_headings"]
+    for name in ("lane_borders", "reference_headings", "record_interval"):
+        assert before[f"metrics.road_kernels.{name}"], name
     road = warmup._road()
     route = metrics.RoutePath.from_points(np.stack([np.linspace(0, 200, 101), np.full(101, -1.75)], axis=1))
     zone = metrics.ConflictZone("Z", ((40, -7), (45, -7), (45, 0), (40, 0)))
