@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from simplatform.engine.heap import frozen_setup_heap
 from simplatform.errors import ConfigError, StackError
 from simplatform.results import MetricEvent, ScenarioResult, Verdict
 
@@ -185,30 +186,31 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
             mcap.write(engine.table, engine.time, engine.step_index)
         max_steps = int(round(config.max_time / config.dt))
         end_reason = "max_time"
-        while engine.step_index < max_steps:
-            if stack is not None:
-                try:
-                    snap = engine.snapshot()
-                    obs = config.observations(snap) if config.observations else snap
-                    command = stack.step(obs)
-                    if command is not None:  # None: the last command holds
-                        backend.apply(engine.ego, command)
-                except StackError as exc:
-                    # a crashed, hung or garbling stack ends the run with an ERROR verdict, not a traceback
-                    error = f"stack fault at t={engine.time:.3f} s (step {engine.step_index}): {exc}"
-                    end_reason = "stack_error"
+        with frozen_setup_heap():   # the loop walks no set-up object in a collection (engine.heap)
+            while engine.step_index < max_steps:
+                if stack is not None:
+                    try:
+                        snap = engine.snapshot()
+                        obs = config.observations(snap) if config.observations else snap
+                        command = stack.step(obs)
+                        if command is not None:  # None: the last command holds
+                            backend.apply(engine.ego, command)
+                    except StackError as exc:
+                        # a crashed, hung or garbling stack ends the run with an ERROR verdict, not a traceback
+                        error = f"stack fault at t={engine.time:.3f} s (step {engine.step_index}): {exc}"
+                        end_reason = "stack_error"
+                        break
+                engine.step()  # moves every entity, the backend's driven ego included
+                if csv:
+                    csv.write(engine.table, engine.time)
+                if mcap:
+                    mcap.write(engine.table, engine.time, engine.step_index)
+                if config.on_step is not None:
+                    config.on_step(engine)
+                ended = end_reason_of(engine)
+                if ended is not None:
+                    end_reason = ended
                     break
-            engine.step()  # moves every entity, the backend's driven ego included
-            if csv:
-                csv.write(engine.table, engine.time)
-            if mcap:
-                mcap.write(engine.table, engine.time, engine.step_index)
-            if config.on_step is not None:
-                config.on_step(engine)
-            ended = end_reason_of(engine)
-            if ended is not None:
-                end_reason = ended
-                break
     finally:
         if csv:
             csv.close()
