@@ -201,7 +201,11 @@ class PostEncroachmentMetric(BlockMetric):
 
     # ------------------------------------------------------------------- result
     def result(self) -> MetricResult:
+        # the worst moment: the smallest PET, and among equal ones (0.0 is common: overlapping occupations)
+        # the earliest, then by zone and entity — never the order the intervals were recorded in, which
+        # follows the block size (a block records zone by zone, one-step blocks step by step)
         best: tuple[float, float | None, tuple[str, ...]] = (math.inf, None, ())
+        best_key: tuple = (math.inf,)
         events: list[MetricEvent] = []
         seen: set[tuple] = set()
         for ((zone, side), name), ivs in self._intervals.items():
@@ -220,7 +224,8 @@ class PostEncroachmentMetric(BlockMetric):
                         first, second = (a, b) if a[0] <= b[0] else (b, a)
                         pet = max(0.0, second[0] - first[1])
                         events.append(MetricEvent(second[0], "encroachment", (other,), pet, f"zone {zone}"))
-                        if pet < best[0]:
-                            best = (pet, second[0], (other,))
+                        key = (pet, second[0], str(zone), other)
+                        if key < best_key:
+                            best, best_key = (pet, second[0], (other,)), key
         self.events = sorted(events, key=lambda e: (e.time, e.detail, e.entities))
         return make_result(self, {"pet_min": best[0]}, None, {"pet_min": best[1]}, {"pet_min": best[2]})

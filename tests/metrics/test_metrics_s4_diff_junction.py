@@ -79,8 +79,8 @@ def make_junction_run(net, seed: int, steps: int = 240):
 
 
 def _known(lines: list[str]) -> list[str]:
-    """The differences left after the pre-existing tie rule of PET's worst moment (see the xfail below)."""
-    return [line for line in lines if not line.startswith("post_encroachment worst:")]
+    """The differences between two evaluations (none is expected: PET's worst moment breaks ties by time)."""
+    return lines
 
 
 def _check(junction, seed: int, monkeypatch, steps: int = 240):
@@ -94,11 +94,6 @@ def _check(junction, seed: int, monkeypatch, steps: int = 240):
     return fast
 
 
-@pytest.mark.xfail(strict=True, reason="pre-existing (session 3, metrics/pet.py PostEncroachmentMetric.result; not a "
-                   "session-4 change, found by this review): among equal smallest PETs the worst moment is the first "
-                   "interval pair in the order the intervals were recorded, which follows the block size (a block "
-                   "records zone by zone, one-step blocks step by step): seed 0 gives worst_time 0.85 s with the "
-                   "suite's blocks and 1.1 s with one step per block, pet_min 0.0 in both")
 def test_the_worst_pet_moment_does_not_depend_on_the_block_size(junction, monkeypatch):
     net, context = junction
     snaps = make_junction_run(net, 0)
