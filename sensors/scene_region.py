@@ -11,15 +11,41 @@ over a long map makes near-horizontal rays (those that graze the road
 towards the horizon) visit many nodes: on the 1 km ``highway_straight`` map
 a 160 m crop casts a lidar sweep markedly faster (``bench/sensor_bench.py``).
 
-A region is a ball B(c, ρ) with ρ = R + margin; it serves every later query
-B(o, R') with |o − c| + R' ≤ ρ and ρ ≤ R' + 2·margin(R'), so a moving ego
-rebuilds it every ``margin`` metres (a few thousand triangles: about a millisecond).  Triangles
-are selected by their bounding spheres (conservative); a crop that would keep
-more than half the map is not worth a BVH, and the whole scene serves instead.
+Which region serves a query is a function of the query alone (canonical
+regions).  Where two triangles give a ray the same first-hit t (coincident
+surfaces: a junction's overlapping road meshes, a marking on a road) Embree
+reports the one its BVH walk meets first, so a cloud depends on which crop it
+was cast against; if any cached crop that covered a query could serve it, a
+sweep would depend on the sweeps before it, on the other sensors sharing the
+scene and on a scenario's place in a batch — against the platform's contract
+(the same inputs and seed give bit-identical results).  So a query B(o, R)
+(origin ball centre o, reach R) is served by the crop keyed by
+
+- the canonical reach R̂ = R rounded up to 1/16 of its power-of-two octave
+  (``canonical_reach``: R ≤ R̂ < 1.0625·R; the reaches sensors use, 100, 120,
+  200 m, are their own), and
+- the cell of o on a fixed grid: c = (gₓ·round(oₓ/gₓ), gₓ·round(o_y/gₓ),
+  g_z·round(o_z/g_z)) with gₓ = m·√(15/8), g_z = m/2 and m = margin(R̂)·(1 − 10⁻⁹),
+
+the crop of the ball B(c, ρ), ρ = R̂ + margin(R̂) (the same triangles, in
+ascending id order, hence the same BVH, whenever the key recurs).  It covers the
+query: |o − c|² ≤ 2·(gₓ/2)² + (g_z/2)² = m²·(15/16 + 1/16) = m², so
+|o − c| + R ≤ m + R̂ < ρ (the 10⁻⁹ absorbs the rounding of c; the crop's own
+slack absorbs float32 ray parameters).  The horizontal spacing is the larger
+because an ego moves mostly horizontally: it crosses a cell boundary every
+gₓ ≈ 1.37·margin metres along a grid axis (a region is a few thousand
+triangles: about a millisecond to build).  A cached region is never served to
+another key, and whether a crop is worth a BVH (``WORTH``, ``MIN_TRIANGLES``)
+depends only on that crop, so the cache (an LRU) changes speed, never hits.
+
+Triangles are selected by their bounding spheres (conservative); a crop that
+would keep more than half the map is not worth a BVH, and the whole scene
+serves instead.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 import math
 from typing import TYPE_CHECKING, Any
@@ -62,10 +88,22 @@ class Region:
         return math.sqrt(d.dot(d)) + reach <= self.radius
 
 
-class RegionCache:
-    """The last few regions of one static world (LRU); the smallest covering one serves a query."""
+def canonical_reach(reach: float) -> float:
+    """The smallest multiple of 2^(⌊log₂ reach⌋ − 4) that is ≥ ``reach`` (exact in binary floating point):
+    at most 6.25 % more, and one key for the slightly varying reaches of one sensor (a motion-distorted
+    sweep's origin spread, the object list's farthest sample)."""
+    if reach <= 1.0:
+        return 1.0
+    _, e = math.frexp(reach)                              # reach = f·2^e, f in [0.5, 1): ⌊log₂ reach⌋ = e − 1
+    q = math.ldexp(1.0, e - 5)
+    return math.ceil(reach / q) * q
 
-    SIZE = 6
+
+class RegionCache:
+    """The regions of one static world, keyed by (canonical reach, grid cell): see the module docstring."""
+
+    SIZE = 8
+    """Regions kept (LRU): a rig's sensors and near crops, each in the current and the previous cell."""
     MIN_TRIANGLES = 2048
     """Below this a crop cannot make the BVH meaningfully shallower."""
     WORTH = 0.5
@@ -76,29 +114,47 @@ class RegionCache:
         self.full = Region(world.scene, world.triangle_material, np.zeros(3), np.inf, world.triangle_count,
                            _z_range(world.vertices))
         self._spheres: tuple[np.ndarray, np.ndarray] | None = None
-        self._regions: list[Region] = []
+        self._cache: OrderedDict[tuple[float, int, int, int], Region] = OrderedDict()
         self.builds = 0
+
+    @property
+    def _regions(self) -> list[Region]:
+        """The cached regions, least recently used first (for tests and benches)."""
+        return list(self._cache.values())
 
     @staticmethod
     def margin(reach: float) -> float:
         return 0.25 * reach + 10.0
 
+    @classmethod
+    def key(cls, centre: np.ndarray, reach: float) -> tuple[float, int, int, int]:
+        """(R̂, i, j, k): the canonical reach and the grid cell of ``centre`` (module docstring)."""
+        r = canonical_reach(reach)
+        gx, gz = cls._spacing(r)
+        return (r, round(float(centre[0]) / gx), round(float(centre[1]) / gx), round(float(centre[2]) / gz))
+
+    @classmethod
+    def _spacing(cls, canonical: float) -> tuple[float, float]:
+        m = cls.margin(canonical) * (1.0 - 1e-9)
+        return m * math.sqrt(15.0 / 8.0), 0.5 * m
+
     def get(self, centre: np.ndarray, reach: float) -> Region:
-        if self.world.triangle_count < self.MIN_TRIANGLES or not math.isfinite(reach):
+        if (self.world.triangle_count < self.MIN_TRIANGLES or not math.isfinite(reach)
+                or not np.isfinite(centre).all()):
             return self.full
-        # a region serves a query it contains, unless it is much larger than the query's own would be
-        # (then a tighter crop is worth building: a far-reaching sensor must not slow a short-range one)
-        largest = reach + 2.0 * self.margin(reach)
-        covering = [r for r in self._regions if r.radius <= largest and r.covers(centre, reach)]
-        if covering:
-            best = min(covering, key=lambda r: r.radius)
-            self._regions.remove(best)
-            self._regions.append(best)
-            return best
-        region = self._build(centre, reach + self.margin(reach))
-        self._regions.append(region)
-        del self._regions[:-self.SIZE]
-        return region
+        key = self.key(centre, reach)
+        region = self._cache.get(key)
+        if region is None:
+            r, i, j, k = key
+            gx, gz = self._spacing(r)
+            region = self._build(np.array([i * gx, j * gx, k * gz]), r + self.margin(r))
+            self._cache[key] = region
+            while len(self._cache) > self.SIZE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        # proven in the module docstring; the whole scene (also a function of the query) if it ever failed
+        return region if region.covers(centre, reach) else self.full
 
     def _triangle_spheres(self) -> tuple[np.ndarray, np.ndarray]:
         if self._spheres is None:

@@ -93,11 +93,10 @@ def test_a_livox_sweep_on_the_shipped_urban_grid_is_the_session_3_sweep(monkeypa
     assert now.points.tobytes() == session_3.points.tobytes()
 
 
-@pytest.mark.xfail(strict=True, reason="pre-existing (session 3, sensors.scene_region.RegionCache; not a session-4 "
-                   "change, found by this review): a cached crop serves any query it covers, so which BVH a sweep is "
-                   "cast against depends on the sweeps before it, and tied hits on coincident triangles with it: "
-                   "a VLP-16 on urban_grid at road 1, s = 120 m gets another cloud after sweeps at s = 80, 95, 108 m")
 def test_a_sweep_does_not_depend_on_the_sweeps_before_it():
+    """Found by the session-4 review (pre-existing since session 3): a cached crop served any query it covered,
+    so the BVH a sweep was cast against, and tied hits on coincident triangles with it, followed the sweeps
+    before it.  Fixed by canonical regions (``sensors.scene_region``): the crop is a function of the query."""
     from pathlib import Path
 
     from simplatform.opendrive import load_opendrive
