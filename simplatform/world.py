@@ -15,7 +15,9 @@ box centre in the entity's own ISO 8855 frame relative to that point.
 
 from __future__ import annotations
 
+import math
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from operator import attrgetter
@@ -53,6 +55,105 @@ class LaneLocation:
     s: float
     t: float
     """Lateral offset from the lane's centre line, positive to the left."""
+
+
+_LANE_S, _LANE_T, _LANE_ID = 12, 13, 14
+"""Rows of the lane position in a state matrix (``STATE_ROWS``: lane_s, lane_t, lane_id)."""
+
+
+def _same_float(a: float, b: float) -> bool:
+    """``a`` and ``b`` are the same float, signed zeros told apart (NaN never is: rebuilt, as before)."""
+    return a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b))
+
+
+class StateLanes(Sequence):
+    """A snapshot's ``lanes`` read out of its state matrix: each ``LaneLocation`` is built when
+    first read, and kept.
+
+    Why: the native engine would otherwise build a LaneLocation (~0.5 µs) for every entity whose
+    lane position changed, every step, and the metrics hold up to 1,000 snapshots per block, so
+    those objects (22 per step of a 20-traffic cut-in) also made CPython's collector run every
+    ~13 steps (issue #7).  The metrics read the lane rows of the state matrix instead; only a few
+    readers (``entity()``, PET's lane zones) ask for LaneLocations, and then of a few entities.
+
+    The values are those of the matrix's rows 12–14 (s, t, lane id, which the engine copies
+    from its table as it would have built the LaneLocation: ``lane_id`` an ``int``, ``s`` and
+    ``t`` Python floats) and of ``roads`` (the road id; None off road).  It is an immutable
+    sequence: indexing, slices (a tuple), iteration, ``len``, ``in``; it compares equal to the
+    tuple of its LaneLocations (and hashes, reprs, pickles and copies as that tuple), so a
+    snapshot reads and compares as with a tuple.  ``memo`` and ``rows``: the writer's last
+    LaneLocation per table row (``rows[i]`` the row of entity ``i``; None: the same index),
+    reused when it has exactly the same values (one object for an entity standing still),
+    and updated with each one built."""
+
+    __slots__ = ("_state", "_roads", "_built", "_memo", "_rows")
+
+    def __init__(self, state: np.ndarray, roads: tuple[str | None, ...],
+                 memo: list | None = None, rows: tuple[int, ...] | None = None) -> None:
+        self._state = state
+        self._roads = roads
+        self._built: list | None = None
+        self._memo = memo
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._roads)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(self[k] for k in range(*i.indices(len(self._roads))))
+        road = self._roads[i]   # IndexError and negative indices as a tuple's
+        if road is None:
+            return None
+        built = self._built
+        if built is None:
+            built = self._built = [None] * len(self._roads)
+        i = i + len(built) if i < 0 else i
+        loc = built[i]
+        if loc is None:
+            col = self._state[_LANE_S:, i].tolist()   # Python floats, as the table's tolist() gave them
+            s, t, lane_id = col[0], col[1], int(col[2])
+            memo = self._memo
+            row = i if self._rows is None else self._rows[i]
+            prev = memo[row] if memo is not None and row < len(memo) else None
+            if (prev is not None and prev.road_id == road and prev.lane_id == lane_id
+                    and _same_float(prev.s, s) and _same_float(prev.t, t)):
+                loc = prev
+            else:
+                loc = LaneLocation(road, lane_id, s, t)
+                if memo is not None and row < len(memo):
+                    memo[row] = loc
+            built[i] = loc
+        return loc
+
+    def __iter__(self) -> Iterator[LaneLocation | None]:
+        return map(self.__getitem__, range(len(self._roads)))
+
+    def _tuple(self) -> tuple[LaneLocation | None, ...]:
+        return tuple(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StateLanes):
+            return other is self or self._tuple() == other._tuple()
+        if isinstance(other, tuple):
+            return self._tuple() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._tuple())
+
+    def __repr__(self) -> str:
+        return repr(self._tuple())
+
+    def __add__(self, other):
+        return self._tuple() + other if isinstance(other, (tuple, StateLanes)) else NotImplemented
+
+    def __radd__(self, other):
+        return other + self._tuple() if isinstance(other, tuple) else NotImplemented
+
+    def __reduce__(self):
+        """Pickled (and copied) as the tuple it stands for: the other side gets plain LaneLocations."""
+        return tuple, (self._tuple(),)
 
 
 @dataclass(frozen=True)
@@ -166,7 +267,9 @@ class WorldSnapshot:
     bbox_center_x: np.ndarray
     bbox_center_y: np.ndarray
     bbox_center_z: np.ndarray
-    lanes: tuple[LaneLocation | None, ...]
+    lanes: tuple[LaneLocation | None, ...] | StateLanes
+    """Each entity's LaneLocation (None off road): a tuple, or from the native engine a
+    :class:`StateLanes` (built on read from the state matrix, equal to that tuple)."""
     visible: np.ndarray
     ego: str | None = None
     signals: Mapping[str, str] = field(default_factory=dict)
@@ -267,7 +370,7 @@ class WorldSnapshot:
         categories: tuple[str, ...],
         state: np.ndarray,
         boxes: Mapping[str, np.ndarray],
-        lanes: tuple[LaneLocation | None, ...],
+        lanes: tuple[LaneLocation | None, ...] | StateLanes,
         lane_roads: tuple[str | None, ...],
         visible: np.ndarray,
         **rest,
@@ -276,7 +379,8 @@ class WorldSnapshot:
         order, shape (15, N), float64, C-contiguous); ``boxes`` the six box columns by name.
 
         The caller guarantees that rows 12–14 and ``lane_roads`` say what ``lanes`` says (s, t,
-        lane id and road of each ``LaneLocation``; NaN and None off road).  ``rest``: ego,
+        lane id and road of each ``LaneLocation``; NaN and None off road): ``StateLanes(state,
+        lane_roads)`` says it by construction, building each LaneLocation on read.  ``rest``: ego,
         signals, collisions, environment."""
         if state.shape != (len(STATE_ROWS), len(names)) or state.dtype != np.float64:
             raise ValueError(f"a state matrix of shape {state.shape} and dtype {state.dtype} for {len(names)} "
