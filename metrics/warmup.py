@@ -70,15 +70,14 @@ def _drive(suite, cars: tuple[tuple[str, float, float, bool], ...]) -> None:
 
 def _references() -> None:
     """The reference kernels the fast ones are tested against, which the suite no longer calls
-    (the all-pairs contacts, the unreduced ego pairs, the route TTC with array helpers, the contact
-    sweep on precomputed corners, the box centres alone)."""
-    from metrics import centre_kernel, contact_sweep, kernels
+    (the all-pairs contacts, the unreduced ego pairs, the route TTC with array helpers, the box
+    centres alone)."""
+    from metrics import centre_kernel, kernels
 
     xy = np.array([[0.0, 3.0]])
     ones = np.ones((1, 2))
     corners = kernels.block_corners(xy, xy * 0, ones, ones * 0, ones, ones)
     kernels.block_contacts(xy, xy * 0, ones, corners)
-    contact_sweep._contact_sweep(xy, xy * 0, ones, corners, np.empty((64, 3), dtype=np.int64))
     centre_kernel.block_centres(xy, xy * 0, ones, ones * 0, ones, ones * 0)
     dist, gap, closing, in_path, ttc, ttc2, miss, lead = kernels.ego_pairs(
         0, xy, xy * 0, ones, ones * 0, ones, ones * 0, ones, ones, ones, corners, 2.0, 5.0)

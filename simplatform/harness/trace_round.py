@@ -16,38 +16,13 @@ Python: the kernel reports it and the caller rounds that sample with ``round``. 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from numba import njit
 
-from simplatform.recording.csv_format import _LIMIT, _scaled_round
+# the kernel lives beside the scaled rounding it calls: numba's on-disk cache checks only the
+# file a kernel is defined in, so a kernel calling into another file could load a stale copy
+from simplatform.recording.csv_format import round_sample
 
-
-@njit(cache=True, nogil=True)
-def _round(v: float, scale: float) -> float:
-    return math.copysign(_scaled_round(abs(v), scale) / scale, v)
-
-
-@njit(cache=True, nogil=True)
-def round_sample(out, x, y, heading, speed, ego_at) -> bool:
-    """``out[:n] = round(x, 3)``, ``out[n:2n] = round(y, 3)``, ``out[2n:3n] = round(heading, 4)`` and, when
-    ``ego_at >= 0``, ``out[3n] = round(speed[ego_at], 3)``; False (``out`` partly written) when a value is
-    outside the exact range."""
-    n = x.shape[0]
-    for i in range(n):
-        a, b, c = x[i], y[i], heading[i]
-        if not (abs(a) * 1e3 < _LIMIT and abs(b) * 1e3 < _LIMIT and abs(c) * 1e4 < _LIMIT):
-            return False
-        out[i] = _round(a, 1e3)
-        out[n + i] = _round(b, 1e3)
-        out[2 * n + i] = _round(c, 1e4)
-    if ego_at >= 0:
-        v = speed[ego_at]
-        if not abs(v) * 1e3 < _LIMIT:
-            return False
-        out[3 * n] = _round(v, 1e3)
-    return True
+__all__ = ["round_sample", "warm_up"]
 
 
 def warm_up() -> None:

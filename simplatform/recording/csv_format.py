@@ -183,3 +183,30 @@ def format_column(values: np.ndarray, decimals: int) -> str | None:
                     np.arange(m, dtype=np.int64), np.zeros(m, np.uint8), cols, np.array([1], np.int64),
                     np.full(N_COLUMNS, decimals, np.int64))
     return None if n < 0 else out[:n].tobytes().decode("ascii")
+
+
+# the trace's round(v, d), bit for bit Python's round (harness.trace_round says why it is exact)
+@njit(cache=True, nogil=True)
+def _round_like_python(v: float, scale: float) -> float:
+    return math.copysign(_scaled_round(abs(v), scale) / scale, v)
+
+
+@njit(cache=True, nogil=True)
+def round_sample(out, x, y, heading, speed, ego_at) -> bool:
+    """``out[:n] = round(x, 3)``, ``out[n:2n] = round(y, 3)``, ``out[2n:3n] = round(heading, 4)`` and, when
+    ``ego_at >= 0``, ``out[3n] = round(speed[ego_at], 3)``; False (``out`` partly written) when a value is
+    outside the exact range."""
+    n = x.shape[0]
+    for i in range(n):
+        a, b, c = x[i], y[i], heading[i]
+        if not (abs(a) * 1e3 < _LIMIT and abs(b) * 1e3 < _LIMIT and abs(c) * 1e4 < _LIMIT):
+            return False
+        out[i] = _round_like_python(a, 1e3)
+        out[n + i] = _round_like_python(b, 1e3)
+        out[2 * n + i] = _round_like_python(c, 1e4)
+    if ego_at >= 0:
+        v = speed[ego_at]
+        if not abs(v) * 1e3 < _LIMIT:
+            return False
+        out[3 * n] = _round_like_python(v, 1e3)
+    return True

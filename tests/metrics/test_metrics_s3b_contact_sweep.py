@@ -1,4 +1,5 @@
-"""The sweep-and-prune contact kernel finds the all-pairs kernel's pairs, in its order, bit for bit."""
+"""The sweep-and-prune contact kernel (from box rows) finds the all-pairs kernel's pairs, in its order, bit for bit
+(NaN, infinities, ties, crowded blocks; the box-row forms are in ``test_metrics_s4_pairs_geometry``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 from metrics import kernels
-from metrics.contact_sweep import block_contacts_sweep
+from metrics.contact_sweep import block_contacts_boxes
 
 
 def _block(rng: np.random.Generator, steps: int, n: int, spread: float):
@@ -25,7 +26,7 @@ def _both(cx, cy, heading, length, width):
     c, s = np.cos(heading), np.sin(heading)
     radius = 0.5 * np.hypot(length, width)
     corners = kernels.block_corners(cx, cy, c, s, length, width)
-    return kernels.block_contacts(cx, cy, radius, corners), block_contacts_sweep(cx, cy, radius, corners)
+    return kernels.block_contacts(cx, cy, radius, corners), block_contacts_boxes(cx, cy, radius, c, s, length, width)
 
 
 @pytest.mark.parametrize("seed", range(6))
