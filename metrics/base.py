@@ -157,7 +157,7 @@ class SeriesRecorder:
         self._chunks: dict[str, list[np.ndarray]] = {n: [] for n in names}
         self._pending_t: list[float] = []
         self._pending: dict[str, list[float]] = {n: [] for n in names}
-        self._listed: tuple[int, dict[str, tuple[list[float], list[float]]]] | None = None
+        self._listed: tuple[int, SeriesColumns] | None = None
 
     def add(self, time: float, **values: float) -> None:
         self._pending_t.append(time)
@@ -219,16 +219,28 @@ class SeriesRecorder:
         return float(chunks[-1][-1]) if chunks else None
 
     def as_result_series(self) -> dict[str, tuple[list[float], list[float]]]:
-        # The lists are built once per length: NaN != NaN, so equal results must share their NaN objects.
-        if self._listed is None or self._listed[0] != len(self):
-            t = self.time
-            self._listed = (len(self), {n: (t, self.array(n).tolist()) for n in self.names})
-        return {n: (list(t), list(v)) for n, (t, v) in self._listed[1].items()}
+        return self.snapshot().lists()
+
+    def snapshot(self) -> "SeriesColumns":
+        """The columns as they are now, for a ``MetricResult`` (one object per length, so that the
+        results of one metric share their lists' float objects: NaN != NaN, equal results need them)."""
+        n = len(self)
+        if self._listed is None or self._listed[0] != n:
+            t = self.times()
+            self._listed = (n, SeriesColumns(t, {name: self.array(name) for name in self.names}))
+        return self._listed[1]
 
     def extreme_index(self, name: str, kind: str) -> int | None:
         """Step index of the min or max of a column, NaNs ignored (the first on ties); None if all NaN."""
         values = self.array(name)
-        if values.size == 0 or np.all(np.isnan(values)):
+        if values.size == 0:
+            return None
+        # without NaN (min/max propagate it) nanargmin/nanargmax are argmin/argmax: one pass each
+        # instead of numpy's NaN replacement copy; with NaN, numpy's own functions as before
+        m = values.min() if kind == "min" else values.max()
+        if m == m:
+            return int(values.argmin() if kind == "min" else values.argmax())
+        if np.all(np.isnan(values)):
             return None
         return int(np.nanargmin(values) if kind == "min" else np.nanargmax(values))
 
@@ -238,6 +250,48 @@ class SeriesRecorder:
         if i is None:
             return (math.inf if kind == "min" else -math.inf), None
         return float(self.array(name)[i]), float(self.times()[i])
+
+
+class SeriesColumns:
+    """A recorder's columns at one moment, the ``SeriesSource`` of a ``MetricResult``.
+
+    Keeps float64 arrays (read-only copies, so a metric's later steps cannot change them) and
+    builds the Python lists only when ``MetricResult.series`` is first read.  Pickles as arrays
+    (the list cache is not carried: built again on the other side when read).
+    """
+
+    def __init__(self, times: np.ndarray, columns: dict[str, np.ndarray]) -> None:
+        self.times = _frozen(times)
+        self.columns = {name: _frozen(v) for name, v in columns.items()}
+        self._lists: dict[str, tuple[list[float], list[float]]] | None = None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.columns
+
+    def arrays(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        v = self.columns.get(name)
+        return None if v is None else (self.times, v)
+
+    def lists(self) -> dict[str, tuple[list[float], list[float]]]:
+        """Fresh lists each call, of the same float objects every call."""
+        if self._lists is None:
+            t = self.times.tolist()
+            self._lists = {name: (t, v.tolist()) for name, v in self.columns.items()}
+        return {name: (list(t), list(v)) for name, (t, v) in self._lists.items()}
+
+    def __getstate__(self) -> dict:
+        return {"times": self.times, "columns": self.columns, "_lists": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.times = _frozen(self.times)
+        self.columns = {name: _frozen(v) for name, v in self.columns.items()}
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, dtype=float)   # a copy: contiguous, owned, not a broadcast view
+    a.flags.writeable = False
+    return a
 
 
 def episodes(mask: np.ndarray, times: np.ndarray) -> list[tuple[float, float]]:
@@ -258,15 +312,19 @@ def make_result(
     worst_time: dict[str, float | None] | None = None,
     worst_entities: dict[str, tuple[str, ...]] | None = None,
 ) -> MetricResult:
-    """Assemble a MetricResult; drops None times so evidence is only what was measured."""
-    return MetricResult(
+    """Assemble a MetricResult; drops None times so evidence is only what was measured.
+
+    The series stay arrays until ``MetricResult.series`` is read (``MetricResult.with_series_source``)."""
+    fields = dict(
         name=metric.name,
         scalars={k: float(v) for k, v in scalars.items()},
-        series=series.as_result_series() if series is not None else {},
         events=tuple(metric.events),
         worst_time={k: float(v) for k, v in (worst_time or {}).items() if v is not None},
         worst_entities=dict(worst_entities or {}),
     )
+    if series is None:
+        return MetricResult(series={}, **fields)
+    return MetricResult.with_series_source(series.snapshot(), **fields)
 
 
 def snapshot_dt(previous: WorldSnapshot | None, current: WorldSnapshot) -> float:

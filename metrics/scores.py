@@ -66,10 +66,11 @@ def leaderboard_score(results: Mapping[str, MetricResult], *, min_speed_mode: st
     end = next((e for e in events if e.kind in TERMINATING), None)
     t_end = end.time if end is not None else math.inf
     completion = route.scalars["route_completion"]
-    if end is not None and "completion" in route.series:
-        t, c = route.series["completion"]
-        done = [ci for ti, ci in zip(t, c) if ti <= t_end]
-        completion = done[-1] if done else 0.0
+    columns = route.series_arrays("completion") if end is not None else None
+    if columns is not None:
+        t, c = columns
+        done = np.flatnonzero(t <= t_end)
+        completion = float(c[done[-1]]) if done.size else 0.0
     penalty = 1.0
     counts: dict[str, int] = {}
     for e in events:
@@ -98,9 +99,10 @@ def leaderboard_score(results: Mapping[str, MetricResult], *, min_speed_mode: st
 
 
 def _share(result: MetricResult | None, series: str, duration: float, predicate) -> float:
-    if result is None or series not in result.series or duration <= 0:
+    columns = result.series_arrays(series) if result is not None and duration > 0 else None
+    if columns is None:
         return 0.0
-    t, v = (np.asarray(x, float) for x in result.series[series])
+    t, v = columns
     if t.size == 0:
         return 0.0
     dt = np.diff(t, append=t[-1])

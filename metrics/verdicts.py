@@ -79,9 +79,10 @@ def _scoped_value(spec: ScalarSpec, result: MetricResult, windows: list[tuple[fl
         inside = [e for e in result.events if e.kind == spec.event and any(a <= e.time <= b for a, b in windows)]
         first = inside[0] if inside else None
         return float(len(inside)), (first.time if first else None), (first.entities if first else ())
-    if spec.series is None or spec.series not in result.series:
+    columns = result.series_arrays(spec.series) if spec.series is not None else None
+    if columns is None:
         raise ValueError(f"{spec.name} has no time series to evaluate in a window")
-    t, v = (np.asarray(x, dtype=float) for x in result.series[spec.series])
+    t, v = columns
     mask = np.zeros(t.shape, bool)
     for a, b in windows:
         mask |= (t >= a) & (t <= b)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 
 class Verdict(str, Enum):
@@ -41,6 +41,21 @@ class MetricEvent:
     detail: str = ""
 
 
+class SeriesSource(Protocol):
+    """Where a ``MetricResult`` built by ``MetricResult.with_series_source`` finds its series.
+
+    ``lists()`` gives the ``series`` dict (fresh lists each call, the same float objects every
+    call, so that two results of one metric compare equal even with NaNs); ``arrays(name)`` gives
+    a column's (times, values) as read-only float64 arrays, or None if there is no such column.
+    """
+
+    def lists(self) -> dict[str, tuple[list[float], list[float]]]: ...
+
+    def arrays(self, name: str) -> Any: ...
+
+    def __contains__(self, name: object) -> bool: ...
+
+
 @dataclass(frozen=True)
 class MetricResult:
     """A metric's findings: named scalars (the values requirements check), series and events.
@@ -55,6 +70,55 @@ class MetricResult:
     events: tuple[MetricEvent, ...] = ()
     worst_time: dict[str, float] = field(default_factory=dict)
     worst_entities: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def with_series_source(cls, source: SeriesSource, **fields: Any) -> "MetricResult":
+        """A result whose ``series`` lists are built from ``source`` when first read.
+
+        Why: a run's series are tens of float64 columns of thousands of steps; making them Python
+        lists costs more than all the rest of a suite's ``finish`` (issue #7), and most runs never
+        read them (verdicts and scores read ``series_arrays``).  ``series`` still reads as the same
+        dict of lists for every caller (attribute access, ``==``, ``repr``, ``asdict``,
+        ``replace``); a pickle carries the source (arrays) instead of the lists.
+        """
+        result = cls(series={}, **fields)
+        object.__delattr__(result, "series")
+        object.__setattr__(result, "_series_source", source)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when ``series`` is not yet in the instance dict (``with_series_source``)
+        if name == "series":
+            source = self.__dict__.get("_series_source")
+            if source is not None:
+                series = source.lists()
+                object.__setattr__(self, "series", series)
+                return series
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def has_series(self, name: str) -> bool:
+        """Whether there is a series ``name`` (``name in self.series``, without building the lists)."""
+        if "series" not in self.__dict__:
+            source = self.__dict__.get("_series_source")
+            if source is not None:
+                return name in source
+        return name in self.series
+
+    def series_arrays(self, name: str) -> Any:
+        """(times, values) of series ``name`` as float64 arrays, None if there is none.
+
+        The same numbers as ``np.asarray(x, dtype=float) for x in self.series[name]``; from the
+        source's arrays while the lists are not built (then read-only).
+        """
+        if "series" not in self.__dict__:
+            source = self.__dict__.get("_series_source")
+            if source is not None:
+                return source.arrays(name)
+        if name not in self.series:
+            return None
+        import numpy as np
+        t, v = self.series[name]
+        return np.asarray(t, dtype=float), np.asarray(v, dtype=float)
 
 
 @dataclass(frozen=True)
