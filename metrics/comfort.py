@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, episodes, make_result, register_metric
+from metrics.base import (BlockMetric, ScalarSpec, SeriesRecorder, episodes, make_result, nan_rms, register_metric,
+                          step_durations)
 from metrics.block import StepBlock
 from metrics.series_kernels import comfort_series
 from simplatform.results import MetricEvent, MetricResult
@@ -75,12 +76,11 @@ class ComfortMetric(BlockMetric):
                 value, t = self.series.extreme(spec.series, "max")
                 scalars[spec.name], times[spec.name] = (max(value, 0.0) if t is not None else 0.0), t
             elif spec.aggregate == "rms":
-                v = self.series.array(spec.series)
-                v = v[~np.isnan(v)]
-                scalars[spec.name] = float(np.sqrt(np.mean(v * v))) if v.size else 0.0
+                rms = nan_rms(self.series.array(spec.series))
+                scalars[spec.name] = rms if rms is not None else 0.0
         mask = self.series.array("uncomfortable") > 0
         t = self.series.times()
-        dt = np.diff(t, append=t[-1]) if t.size else t
+        dt = step_durations(t) if t.size else t
         scalars["comfort_violation_time"] = float(np.sum(dt[mask])) if t.size else 0.0
         self.events = [MetricEvent(a, "uncomfortable", (), b - a) for a, b in episodes(mask, t)]
         if self.events:

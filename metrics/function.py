@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
+from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, nan_rms, register_metric, step_durations
 from metrics.block import StepBlock
 from metrics.series_kernels import acc_series
 from metrics.signals import STOP_SPEED, is_red
@@ -135,7 +135,7 @@ class BlockedMetric(BlockMetric):
     def result(self) -> MetricResult:
         mask = self.series.array("blocked") > 0
         t = self.series.times()
-        total = float(np.sum(np.diff(t, append=t[-1])[mask])) if t.size else 0.0
+        total = float(np.sum(step_durations(t)[mask])) if t.size else 0.0
         first = float(t[mask][0]) if mask.any() else None
         return make_result(self, {"blocked_time": total, "blocked_events": len(self.events)}, self.series,
                            {"blocked_time": first, "blocked_events": self.events[0].time if self.events else None})
@@ -178,16 +178,17 @@ class AdaptiveCruiseMetric(BlockMetric):
     def result(self) -> MetricResult:
         scalars, times = {}, {}
         emax, t = self.series.extreme("speed_error_abs", "max")
-        err = self.series.array("speed_error")
-        err = err[~np.isnan(err)]
-        if err.size:
+        rms = nan_rms(self.series.array("speed_error"))
+        if rms is not None:
             scalars["acc_speed_error_max"], times["acc_speed_error_max"] = emax, t
-            scalars["acc_speed_error_rms"] = float(np.sqrt(np.mean(err * err)))
+            scalars["acc_speed_error_rms"] = rms
         thw = self.series.array("thw")
-        thw = thw[~np.isnan(thw)]
+        nan = np.isnan(thw)
+        if nan.any():   # the mask copies only where they drop something (same values, same sums)
+            thw = thw[~nan]
         if thw.size:
             scalars["following_distance_min"], times["following_distance_min"] = self.series.extreme("gap", "min")
-            finite = thw[np.isfinite(thw)]
+            finite = thw if np.isfinite(thw).all() else thw[np.isfinite(thw)]
             scalars["following_thw_mean"] = float(np.mean(finite)) if finite.size else math.inf
             scalars["following_gap_kept"] = 100.0 * float(np.mean(thw >= self.context.acc_time_gap))
         return make_result(self, scalars, self.series, times)

@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, episodes, make_result, register_metric
+from metrics.base import (BlockMetric, ScalarSpec, SeriesRecorder, episodes, make_result, register_metric,
+                          step_durations)
 from metrics.block import StepBlock
 from simplatform.results import MetricEvent, MetricResult
 
@@ -24,8 +25,7 @@ from simplatform.results import MetricEvent, MetricResult
 def _durations(mask: np.ndarray, times: np.ndarray) -> float:
     if times.size == 0:
         return 0.0
-    dt = np.diff(times, append=times[-1])
-    return float(np.sum(dt[mask]))
+    return float(np.sum(step_durations(times)[mask]))
 
 
 def _onsets(mask: np.ndarray, before: bool) -> list[int]:

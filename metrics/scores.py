@@ -38,6 +38,7 @@ from typing import Mapping
 
 import numpy as np
 
+from metrics.base import step_durations
 from simplatform.results import MetricResult
 
 PENALTY_VALUE = {
@@ -105,7 +106,7 @@ def _share(result: MetricResult | None, series: str, duration: float, predicate)
     t, v = columns
     if t.size == 0:
         return 0.0
-    dt = np.diff(t, append=t[-1])
+    dt = step_durations(t)
     return float(min(1.0, np.sum(dt[predicate(v)]) / duration))
 
 

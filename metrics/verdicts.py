@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
-from metrics.base import ScalarSpec, scalar_spec
+from metrics.base import ScalarSpec, scalar_spec, step_durations
 from metrics.requirements import Requirement, Scope
 from simplatform.results import MetricEvent, MetricResult, RequirementVerdict, Verdict
 
@@ -98,7 +98,7 @@ def _scoped_value(spec: ScalarSpec, result: MetricResult, windows: list[tuple[fl
     if spec.aggregate == "rms":
         return float(np.sqrt(np.mean(vw * vw))), None, ()
     if spec.aggregate == "sum":
-        dt = np.diff(t, append=t[-1])[mask]
+        dt = step_durations(t)[mask]
         return float(np.sum(vw * dt)), float(tw[vw > 0][0]) if np.any(vw > 0) else None, ()
     raise ValueError(f"{spec.name} is a whole-run value and cannot be scoped")
 

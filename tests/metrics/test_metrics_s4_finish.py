@@ -17,7 +17,7 @@ from metrics_testkit import entity, snapshot
 
 from metrics import GoalRegion, MetricSuite, RoutePath, ScenarioContext, evaluate, leaderboard_score, requirement
 from metrics import scenario_scores
-from metrics.base import SeriesColumns, SeriesRecorder
+from metrics.base import SeriesColumns, SeriesRecorder, nan_rms, step_durations
 from metrics.requirements import Scope
 from simplatform.results import MetricEvent, MetricResult
 
@@ -175,3 +175,36 @@ def test_extreme_index_as_numpy(values, kind):
         assert value == (math.inf if kind == "min" else -math.inf) and t is None
     else:
         assert struct.pack("<d", value) == struct.pack("<d", float(a[want])) and t == float(np.arange(a.size)[want] * 0.1)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # inf - inf, 1e300²: the inputs are meant to
+@pytest.mark.parametrize("seed", range(12))
+def test_step_durations_and_nan_rms_as_numpy(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    t = np.cumsum(rng.choice([0.0, 0.01, 0.1, 1e-9], n)) + rng.uniform(-5, 5)
+    if seed % 4 == 1:
+        t[-1] = np.inf          # inf - inf: NaN as numpy gives it
+    want = np.diff(t, append=t[-1])
+    got = step_durations(t)
+    assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+    v = rng.choice([0.0, -0.0, 1.5, -2.25, np.nan, 1e300, np.inf], n)
+    kept = v[~np.isnan(v)]
+    old = float(np.sqrt(np.mean(kept * kept))) if kept.size else None
+    new = nan_rms(v)
+    assert (old is None and new is None) or struct.pack("<d", old) == struct.pack("<d", new)
+    clean = v[~np.isnan(v)]
+    if clean.size:   # no NaN: the fast path
+        assert struct.pack("<d", nan_rms(clean)) == struct.pack("<d", float(np.sqrt(np.mean(clean * clean))))
+
+
+def test_joined_columns_are_kept_without_a_copy_and_given_ones_are_copied():
+    rec = SeriesRecorder("a")
+    given = np.array([1.0, 2.0])
+    rec.extend(np.array([0.0, 0.1]), a=given)
+    cols = rec.snapshot()
+    given[0] = 99.0                                   # the metric's array changes later: the result does not
+    assert cols.arrays("a")[1].tolist() == [1.0, 2.0]
+    rec.extend(np.array([0.2]), a=np.array([3.0]))
+    joined = rec.array("a")
+    assert not joined.flags.writeable and rec.snapshot().arrays("a")[1] is joined
