@@ -376,6 +376,7 @@ class ScenarioEngine:
         if self._signals_copy is None or self._signals_copy != self.signals:  # states change at phase ends only
             self._signals_copy = dict(self.signals)
         snap = self.table.snapshot(self.time, self.step_index, signals=self._signals_copy,
-                                   collisions=self.collisions, environment=self.environment_snapshot())
+                                   collisions=self.collisions,
+                                   environment=self.environment_state.snapshot_values(self.time))
         self._snapshot = snap
         return snap

@@ -51,6 +51,8 @@ class EnvironmentState:
         self._tod_set_at = 0.0
         self._animated = False
         self._cache: tuple[float, dict[str, Any]] | None = None
+        self._shared: tuple[dict[str, Any], dict[str, Any]] | None = None
+        """(the cached mapping, the one copy of it every snapshot gets): ``snapshot_values``."""
 
     def apply(self, env, time: float) -> None:
         """Take the parts an Environment states (Init or EnvironmentAction at ``time``)."""
@@ -115,6 +117,24 @@ class EnvironmentState:
             out["time_of_day_s"] = now.hour * 3600.0 + now.minute * 60.0 + now.second + now.microsecond * 1e-6
         self._cache = (time, out)
         return dict(out)
+
+    def snapshot_values(self, time: float) -> dict[str, Any]:
+        """``values(time)`` for the engine's snapshots: one copy per state of the environment,
+        handed to every snapshot while that state holds (a snapshot is immutable: its readers
+        do not write into it; ``values`` still gives each other caller its own copy).
+
+        Why: a fresh copy each step cost its making and freeing, and readers that skip an
+        unchanged environment by identity (``metrics.coverage``, over the metrics' blocks of up
+        to 1,000 steps) compared every step's copy with the last instead (issue #7).  An
+        animated time of day changes the state every step, and gets a copy every step."""
+        cache = self._cache
+        if cache is None or not (cache[0] == time or not self._animated):
+            self.values(time)   # computes the state and caches it
+            cache = self._cache
+        shared = self._shared
+        if shared is None or shared[0] is not cache[1]:
+            shared = self._shared = (cache[1], dict(cache[1]))
+        return shared[1]
 
     def static_value(self, name: str, default: Any = None) -> Any:
         """One value set by the Environment (not the animated time of day), without copying the
