@@ -79,6 +79,8 @@ class ScenarioEngine:
         self._signals_copy: dict | None = None
         self._collisions_step = -1
         self.collisions: tuple[tuple[str, str], ...] = ()
+        self._collision_rows: tuple[Any, list] | None = None
+        """(names, the kernel's index pairs) that ``collisions`` was made of (``_compute_collisions``)."""
         self._pair_buffer = np.empty((0, 2), dtype=np.int64)
         self._owners: dict[tuple[int, str], tuple[Any, Any]] = {}
         self._init_runners: list[Any] = []
@@ -362,7 +364,15 @@ class ScenarioEngine:
         if not count and not self.collisions:
             return
         names = t.names
-        self.collisions = tuple((names[a], names[b]) for a, b in buf[:count].tolist())
+        rows = buf[:count].tolist()
+        made = self._collision_rows
+        if made is not None and made[0] is names and made[1] == rows:
+            # the same pairs as last time (a contact lasts many steps): the same tuple and set, so
+            # that the snapshots of a contact share them (the metrics hold up to 1,000 snapshots,
+            # each fresh tuple one more GC-tracked container; issue #7)
+            return
+        self._collision_rows = (names, rows)
+        self.collisions = tuple((names[a], names[b]) for a, b in rows)
         self.collision_set = set(self.collisions)
 
     def snapshot(self):
