@@ -42,35 +42,47 @@ class _BlockContacts:
         """None when nothing is in contact in the block nor was at the step before it."""
         names = block.names
         column: dict[tuple[str, str], int] = {}
-        named: dict[tuple, tuple[str, str] | tuple[()]] = {}   # (i, j) or a reported pair → sorted names
-        steps: list[int] = []
-        cols: list[int] = []
-        for k, i, j in block.contacts.tolist():
-            pair = named.get((i, j))
-            if pair is None:
-                pair = named[(i, j)] = tuple(sorted((names[i], names[j])))
-            steps.append(k)
-            cols.append(column.setdefault(pair, len(column)))
-        reported = block.each("collisions")
-        if any(reported):
-            present = set(names)   # every snapshot of a block has the same entities
-            for k, pairs in enumerate(reported):
-                for p in pairs:
-                    pair = named.get(p)
-                    if pair is None:
-                        pair = named[p] = tuple(sorted(p)) if p[0] in present and p[1] in present else ()
-                    if pair:
-                        steps.append(k)
-                        cols.append(column.setdefault(pair, len(column)))
-        if not steps and not in_contact:
+        found = block.contacts
+        box_steps = box_cols = None
+        if len(found):
+            # the box contacts' distinct index pairs in order of first appearance, named once each
+            codes = found[:, 1] * len(names) + found[:, 2]
+            uniq, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+            order = np.argsort(first, kind="stable")
+            col_of = np.empty(len(uniq), dtype=np.intp)
+            for u in order.tolist():
+                i, j = divmod(int(uniq[u]), len(names))
+                col_of[u] = column.setdefault(tuple(sorted((names[i], names[j]))), len(column))
+            box_steps, box_cols = found[:, 0], col_of[inverse]
+        runs = cls._reported(block.each("collisions"), set(names), column)
+        if box_steps is None and not runs and not in_contact:
             return None
         for pair in in_contact:
             column.setdefault(pair, len(column))
         matrix = np.zeros((block.size, len(column)), dtype=bool)
-        matrix[steps, cols] = True
+        if box_steps is not None:
+            matrix[box_steps, box_cols] = True
+        for k0, k1, cols in runs:
+            matrix[k0:k1, cols] = True
         before = np.zeros(len(column), dtype=bool)
         before[[column[pair] for pair in in_contact]] = True
         return cls(list(column), matrix, before)
+
+    @staticmethod
+    def _reported(reported: list, present: set[str], column: dict[tuple[str, str], int]) -> list:
+        """The backend's reported pairs as runs (first step, step after the last, columns): a lasting
+        contact's snapshots share one ``collisions`` tuple (the engine keeps it while it holds), so
+        each run is named once; pairs naming an entity not in the block are left out."""
+        if not any(reported):
+            return []
+        ids = np.fromiter(map(id, reported), dtype=np.uint64, count=len(reported))
+        starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1]))).tolist()
+        runs = []
+        for k0, k1 in zip(starts, starts[1:] + [len(reported)]):
+            if reported[k0]:
+                runs.append((k0, k1, [column.setdefault(tuple(sorted(p)), len(column)) for p in reported[k0]
+                                      if p[0] in present and p[1] in present]))
+        return [r for r in runs if r[2]]
 
     def at(self, k: int) -> frozenset[tuple[str, str]]:
         """The pairs in contact at step k."""
@@ -128,31 +140,63 @@ class CollisionMetric(BlockMetric):
             return   # nothing touches and no collision is remembered: the rules below change nothing
         if contacts is None:
             contacts = _BlockContacts([], np.zeros((block.size, 0), dtype=bool), np.zeros(0, dtype=bool))
-        start = 0
         changes = self._changes(block, contacts)
-        if not changes:
-            self._quiet(block, start, block.size)
+        if not changes and not self._in_contact:
+            self._quiet(block, 0, block.size)
             return
-        # the ego's position and speed at those steps as floats, read once (not per step from the snapshot)
-        ego = (None if block.ego_index is None else
-               (block.ego_col("x").tolist(), block.ego_col("y").tolist(), block.ego_col("speed").tolist()))
+        # the ego's position and speed columns, read as floats where a step is played
+        ego = None if block.ego_index is None else (block.ego_col("x"), block.ego_col("y"), block.ego_col("speed"))
+        start = 0
         for k, contact in zip(changes, contacts.sets_at(changes)):
-            self._quiet(block, start, k)
-            self._step(block, block.snapshots[k], contact, ego and (ego[0][k], ego[1][k], ego[2][k]))
+            self._steady(block, start, k, ego)
+            self._step(block, block.snapshots[k], contact, ego and (float(ego[0][k]), float(ego[1][k]), float(ego[2][k])))
             start = k + 1
-        self._quiet(block, start, block.size)
+        self._steady(block, start, block.size, ego)
 
     def _changes(self, block: StepBlock, contacts: "_BlockContacts") -> list[int]:
-        """The steps whose contacts differ from the step before or involve the ego: the others only
-        let the remembered collision fade (``_quiet``)."""
+        """The steps whose contacts differ from the step before: only there can a pair's onset occur
+        (any superset of them gives the same results: the steps between are played by ``_steady``)."""
         m = contacts.matrix
-        changed = np.any(m != np.vstack([contacts.before[None], m[:-1]]), axis=1)
-        if block.ego_index is not None:
-            ego = block.ego
-            mine = [c for c, pair in enumerate(contacts.pairs) if ego in pair]
-            if mine:
-                changed |= np.any(m[:, mine], axis=1)
-        return np.flatnonzero(changed).tolist()
+        return np.flatnonzero(np.any(m != np.vstack([contacts.before[None], m[:-1]]), axis=1)).tolist()
+
+    def _steady(self, block: StepBlock, a: int, b: int, ego: tuple[np.ndarray, ...] | None) -> None:
+        """Steps a..b−1, whose contacts are those of the step before (``_in_contact``): no pair's
+        onset, and when the ego is in contact, ``_ego_collisions``'s candidates of the same others
+        each step.  Such a candidate counts only at a step where the remembered position has faded
+        (the ego > ``COLLISION_RADIUS`` from it), the ego moves (≥ ``EPSILON``) and some other party
+        is not the remembered one (faded after ``MAX_ID_TIME``); the steps before the first of them
+        only fade (``_quiet``), so only those steps are played one by one."""
+        if a >= b or ego is None:
+            return
+        me = block.ego
+        others = sorted(p[1] if p[0] == me else p[0] for p in self._in_contact if me in p)
+        if not others:
+            self._quiet(block, a, b)
+            return
+        moving = ~(np.abs(ego[2]) < self.EPSILON)
+        while a < b:
+            if self._last_xy is None:
+                free = 0   # the steps of a..b−1 (from a) before the remembered position fades
+            else:
+                lx, ly = self._last_xy
+                free = next((n for n, (x, y) in enumerate(zip(ego[0][a:b].tolist(), ego[1][a:b].tolist()))
+                             if math.hypot(x - lx, y - ly) > self.COLLISION_RADIUS), b - a)
+            if free == b - a:
+                self._quiet(block, a, b)
+                return
+            candidate = moving[a:b].copy()
+            candidate[:free] = False
+            if self._last_id is not None and all(o == self._last_id for o in others):
+                candidate &= np.logical_or.accumulate(block.times[a:b] - self._last_time > self.MAX_ID_TIME)
+            hits = np.flatnonzero(candidate)
+            if not len(hits):
+                self._quiet(block, a, b)
+                return
+            k = a + int(hits[0])
+            self._quiet(block, a, k)
+            self._ego_collisions(block.snapshots[k], block.ego_index, others,
+                                 (float(ego[0][k]), float(ego[1][k]), float(ego[2][k])))
+            a = k + 1
 
     def _quiet(self, block: StepBlock, a: int, b: int) -> None:
         """Steps a..b−1 with the contacts of the step before and none of the ego: no onset, only the
