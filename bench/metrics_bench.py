@@ -39,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from metrics import ConflictZone, GoalRegion, MetricSuite, RoutePath, ScenarioContext, StopLine, V2XWarning  # noqa: E402
 from metrics.frame import StepFrame  # noqa: E402
-from simplatform.world import EntityKind, LaneLocation, StateArena, WorldSnapshot  # noqa: E402
+from simplatform.state_arena import StateArena  # noqa: E402
+from simplatform.world import EntityKind, LaneLocation, WorldSnapshot  # noqa: E402
 
 ENGINE_STEP_US = 200.0
 """The issue's figure for a 20-actor engine step; the measured one is printed beside it."""

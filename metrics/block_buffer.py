@@ -14,7 +14,8 @@ from operator import attrgetter, is_, itemgetter
 
 import numpy as np
 
-from simplatform.world import FLOAT_COLUMNS, ArenaSlots, WorldSnapshot
+from simplatform.state_arena import ArenaSlots
+from simplatform.world import FLOAT_COLUMNS, WorldSnapshot
 
 _F8_ONLY = {np.dtype(np.float64)}
 _DTYPE = attrgetter("dtype")

@@ -21,7 +21,8 @@ from operator import attrgetter
 
 import numpy as np
 
-from simplatform.world import STATE_ROWS, EntityKind, LaneLocation, StateArena, StateLanes, WorldSnapshot
+from simplatform.state_arena import StateArena
+from simplatform.world import STATE_ROWS, EntityKind, LaneLocation, StateLanes, WorldSnapshot
 
 _STATE_COLUMNS = (
     "x", "y", "z", "heading", "pitch", "roll", "speed", "vx", "vy", "ax", "ay", "yaw_rate",

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from simplatform.engine.entities import _SNAPSHOT_ROWS, EntitySpec, EntityTable
-from simplatform.world import FLOAT_COLUMNS, STATE_ROWS, ArenaSlots, EntityKind, WorldSnapshot
+from simplatform.state_arena import ArenaSlots
+from simplatform.world import FLOAT_COLUMNS, STATE_ROWS, EntityKind, WorldSnapshot
 
 
 def _spec(k: int, ego: bool = False) -> EntitySpec:

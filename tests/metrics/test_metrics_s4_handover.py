@@ -17,8 +17,8 @@ from metrics.block import StepBlock
 from metrics.block_buffer import _GATHER, _GATHERED, BlockBuffer, gather
 from metrics.suite import BLOCK_ENTITY_STEPS, BLOCK_STEPS
 from simplatform.engine.entities import EntitySpec, EntityTable
-from simplatform.world import (FLOAT_COLUMNS, STATE_ROWS, ArenaSlots, EntityKind, StateArena, WorldSnapshot,
-                               state_arena_slots)
+from simplatform.state_arena import ArenaSlots, StateArena, state_arena_slots
+from simplatform.world import FLOAT_COLUMNS, STATE_ROWS, EntityKind, WorldSnapshot
 
 
 def _table(n: int = 4) -> EntityTable:
