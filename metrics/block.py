@@ -27,7 +27,7 @@ import numpy as np
 from metrics.centre_kernel import corners_from_rows, state_geometry
 from metrics.contact_sweep import block_contacts_boxes
 from metrics.ego_pass import ego_pass
-from metrics.block_buffer import _FIELDS, _GATHER, _GATHERED, BlockBuffer, _all_same, stack_rows
+from metrics.block_buffer import _FIELDS, _GATHERED, BlockBuffer, _all_same, gather, stack_rows
 from metrics.context import ScenarioContext
 from metrics.frame import NEAR_RANGE, StepFrame
 from simplatform.world import FLOAT_COLUMNS, STATE_INDEX, WorldSnapshot
@@ -110,7 +110,7 @@ class StepBlock:
             self._gathered = gathered.gathered
             self._state_bytes = gathered
         else:
-            self._gathered = list(map(_GATHER, self.snapshots))
+            self._gathered = list(map(gather, self.snapshots))
             self._state_bytes = None
         states = list(map(_STATE, self._gathered))
         self._states = states if all(map(is_not, states, repeat(None))) else None

@@ -57,11 +57,10 @@ def stack_rows(rows: list[np.ndarray]) -> np.ndarray:
     if set(map(_DTYPE, rows)) == _F8_ONLY:
         try:
             buffer = bytearray().join(rows)
-        except (TypeError, BufferError, ValueError):   # a non-contiguous row
-            pass
-        else:
-            if len(buffer) == 8 * n * len(rows):       # rows of one length
-                return np.frombuffer(buffer, dtype=np.float64).reshape(len(rows), n)
+        except (TypeError, BufferError, ValueError):   # a non-contiguous row: concatenate below
+            buffer = None
+        if buffer is not None and len(buffer) == 8 * n * len(rows):   # rows of one length
+            return np.frombuffer(buffer, dtype=np.float64).reshape(len(rows), n)
     return np.concatenate(rows).reshape(len(rows), -1)
 
 

@@ -17,6 +17,22 @@ def plane(size: float, z: float = 0.0, material: str = "asphalt") -> SimpleMesh:
     return SimpleMesh.single(box, material)
 
 
+def grid(size: float, material: str = "asphalt", yaw: float = 0.0) -> SimpleMesh:
+    """A flat square of 2 m cells at z = 0, turned by ``yaw`` (many triangles, so that a crop holds fewer;
+    two grids of different materials overlap coplanar: tied first hits)."""
+    n = int(size / 2)
+    xs = np.linspace(-size / 2, size / 2, n + 1)
+    gx, gy = np.meshgrid(xs, xs)
+    v = np.stack([gx.ravel(), gy.ravel(), np.zeros(gx.size)], axis=1)
+    idx = np.arange((n + 1) ** 2).reshape(n + 1, n + 1)
+    a, b, c, d = idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel()
+    tri = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
+    mesh = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(v), o3d.utility.Vector3iVector(tri))
+    if yaw:
+        mesh.rotate(o3d.geometry.get_rotation_matrix_from_xyz((0.0, 0.0, yaw)), center=(0, 0, 0))
+    return SimpleMesh.single(mesh, material)
+
+
 def wall(x: float, yaw: float = 0.0, size: float = 400.0, material: str = "wall") -> SimpleMesh:
     """A thin vertical wall whose face passes through (x, 0) with normal rotated by yaw from −x."""
     box = o3d.geometry.TriangleMesh.create_box(0.01, size, size)

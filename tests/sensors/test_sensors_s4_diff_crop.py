@@ -13,30 +13,14 @@ the same inputs give the same cloud.
 
 from __future__ import annotations
 
-import numpy as np
-import open3d as o3d
 import pytest
-from sensors_testworld import entity, snapshot
+from sensors_testworld import entity, grid, snapshot
 
 import sensors.static_cast as static_cast
 from sensors.base import SensorConfig
 from sensors.frames import MountPose
 from sensors.lidar import Lidar
-from sensors.scene import SensorScene, SimpleMesh, static_world_for
-
-
-def _grid(size: float, material: str, yaw: float) -> SimpleMesh:
-    """A flat square of 2 m cells at z = 0 (many triangles, so that a crop holds fewer)."""
-    n = int(size / 2)
-    xs = np.linspace(-size / 2, size / 2, n + 1)
-    gx, gy = np.meshgrid(xs, xs)
-    v = np.stack([gx.ravel(), gy.ravel(), np.zeros(gx.size)], axis=1)
-    idx = np.arange((n + 1) ** 2).reshape(n + 1, n + 1)
-    a, b, c, d = idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel()
-    tri = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
-    mesh = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(v), o3d.utility.Vector3iVector(tri))
-    mesh.rotate(o3d.geometry.get_rotation_matrix_from_xyz((0.0, 0.0, yaw)), center=(0, 0, 0))
-    return SimpleMesh.single(mesh, material)
+from sensors.scene import SensorScene, static_world_for
 
 
 def _cloud(world, pitch: float):
@@ -48,7 +32,7 @@ def _cloud(world, pitch: float):
 
 def test_a_unique_first_hit_does_not_depend_on_the_crop(monkeypatch):
     """One ground mesh: the crop and the full region give the same cloud (what 7bcf611 measured)."""
-    world = static_world_for([_grid(300.0, "asphalt", 0.0)])
+    world = static_world_for([grid(300.0, "asphalt", 0.0)])
     want = _cloud(world, 0.05)
     monkeypatch.setattr(static_cast, "NEAR_MIN_RAYS", 0)
     got = _cloud(world, 0.05)
@@ -62,8 +46,8 @@ def test_tied_first_hits_give_the_same_cloud_on_every_fresh_world(pitch):
     so the same sweep gives the same bytes on every fresh world.  (The 7bcf611 threshold changed which
     crop a Livox frame with 4 000-8 191 steep rays uses, so over coincident surfaces its clouds differ
     from session 3's — pitch 0.05: 4665 vs 4800 points here; README, Sensors.)"""
-    first = _cloud(static_world_for([_grid(300.0, "asphalt", 0.0), _grid(300.0, "grass", 0.3)]), pitch)
-    second = _cloud(static_world_for([_grid(300.0, "asphalt", 0.0), _grid(300.0, "grass", 0.3)]), pitch)
+    first = _cloud(static_world_for([grid(300.0, "asphalt", 0.0), grid(300.0, "grass", 0.3)]), pitch)
+    second = _cloud(static_world_for([grid(300.0, "asphalt", 0.0), grid(300.0, "grass", 0.3)]), pitch)
     assert first.width == second.width > 1000
     assert first.points.tobytes() == second.points.tobytes() and first.labels.tobytes() == second.labels.tobytes()
 

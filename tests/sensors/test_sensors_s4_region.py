@@ -8,14 +8,13 @@ import math
 from pathlib import Path
 
 import numpy as np
-import open3d as o3d
 import pytest
-from sensors_testworld import entity, snapshot
+from sensors_testworld import entity, grid, snapshot
 
 from sensors.base import SensorConfig
 from sensors.frames import MountPose
 from sensors.lidar import Lidar
-from sensors.scene import SensorScene, SimpleMesh, StaticWorld
+from sensors.scene import SensorScene, StaticWorld
 from sensors.scene_region import RegionCache, canonical_reach
 
 
@@ -46,20 +45,8 @@ def test_every_query_is_covered_by_the_region_of_its_key():
         assert math.sqrt((o - c).dot(o - c)) + reach <= r + RegionCache.margin(r)
 
 
-def _grid(size: float) -> SimpleMesh:
-    n = int(size / 2)
-    xs = np.linspace(-size / 2, size / 2, n + 1)
-    gx, gy = np.meshgrid(xs, xs)
-    v = np.stack([gx.ravel(), gy.ravel(), np.zeros(gx.size)], axis=1)
-    idx = np.arange((n + 1) ** 2).reshape(n + 1, n + 1)
-    a, b, c, d = idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel()
-    tri = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
-    return SimpleMesh.single(o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(v), o3d.utility.Vector3iVector(tri)),
-                             "asphalt")
-
-
 def test_the_region_serving_a_query_does_not_depend_on_the_queries_before_it():
-    mesh = _grid(600.0)
+    mesh = grid(600.0)
     queries = [(np.array([x, y, 1.9]), reach) for x, y in ((0.0, 0.0), (30.0, -12.0), (95.0, 40.0), (-150.0, 7.0))
                for reach in (25.0, 100.0, 120.0, 260.0)]
     alone = []
