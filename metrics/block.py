@@ -27,10 +27,10 @@ import numpy as np
 from metrics.centre_kernel import corners_from_rows, state_geometry
 from metrics.contact_sweep import block_contacts_boxes
 from metrics.ego_pass import ego_pass
-from metrics.block_buffer import _FIELDS, _GATHERED, BlockBuffer, _all_same, gather, stack_rows
+from metrics.block_buffer import _BOX_QUAD_NAMES, BlockBuffer, BlockSnapshots, _all_same, stack_rows
 from metrics.context import ScenarioContext
 from metrics.frame import NEAR_RANGE, StepFrame
-from simplatform.world import FLOAT_COLUMNS, STATE_INDEX, WorldSnapshot
+from simplatform.world import STATE_INDEX, WorldSnapshot
 
 CLOSEST_APPROACH_HORIZON = 5.0   # s, predicted miss distance horizon of the 2-D TTC
 
@@ -64,10 +64,6 @@ ROW_DISTANCE, ROW_TTC_PATH, ROW_TTC_2D, ROW_MISS = range(4)
 
 _ROAD_ID, _LANE_ID, _S, _T = (attrgetter(name) for name in ("road_id", "lane_id", "s", "t"))
 _LANES = attrgetter("lanes")
-_TIME, _STATE, _LANE_ROADS = (itemgetter(k) for k in range(2, 5))
-_BOX_ROWS = {name: _FIELDS[name] for name in FLOAT_COLUMNS[12:]}
-_BOX_QUAD_NAMES = ("length", "width", "bbox_center_x", "bbox_center_y")
-_BOX_QUAD = itemgetter(*(_GATHERED.index(name) for name in _BOX_QUAD_NAMES))
 _ROW_S, _ROW_T, _ROW_LANE_ID = (STATE_INDEX[name] for name in ("lane_s", "lane_t", "lane_id"))
 
 
@@ -89,30 +85,39 @@ def _quads_shared(quads: list[tuple]) -> bool:
 class StepBlock:
     """Consecutive snapshots over the same entities; ``previous_time`` is the time of the step before."""
 
-    def __init__(self, snapshots: Sequence[WorldSnapshot], context: ScenarioContext,
+    def __init__(self, snapshots: Sequence[WorldSnapshot] | None, context: ScenarioContext,
                  previous_time: float | None = None, *, gathered: "BlockBuffer | None" = None) -> None:
-        self.snapshots = list(snapshots)
+        """``snapshots`` the block's steps; or None with ``gathered`` the ``BlockBuffer`` that kept them
+        (what the suite hands over: an arena block's ``snapshots`` are then rebuilt on read,
+        ``BlockSnapshots``).  A buffer given beside snapshots is read where it kept them all."""
+        if snapshots is None:
+            buffer = gathered
+            self.snapshots = BlockSnapshots(buffer) if buffer.slots is not None else buffer.snapshots
+        else:
+            self.snapshots = list(snapshots)
+            buffer = gathered if gathered is not None and len(gathered) == len(self.snapshots) else None
+            if buffer is None:
+                buffer = BlockBuffer.of_snapshots(self.snapshots)
+        self._buffer = buffer
         self.context = context
-        first = self.snapshots[0]
-        self.names = first.names
-        self.kinds = first.kinds
-        self.categories = first.categories
-        self.size = len(self.snapshots)
-        self.entities = len(first.names)
-        ego = context.ego or first.ego
+        if buffer.slots is not None:
+            kinds, categories = buffer.changes[0][1][:2]
+        else:
+            kinds, categories = buffer.snapshots[0].kinds, buffer.snapshots[0].categories
+        names = buffer.names
+        self.names = names
+        self.kinds = kinds
+        self.categories = categories
+        self.size = len(buffer)
+        self.entities = len(names)
+        ego = context.ego or buffer.ego
         self.ego: str | None = ego
-        self.ego_index: int | None = first.names.index(ego) if ego is not None and ego in first.names else None
+        self.ego_index: int | None = names.index(ego) if ego is not None and ego in names else None
         self.previous_time = previous_time
         self._cols: dict[str, np.ndarray] = {}
         self._ego_cols: dict[str, np.ndarray] = {}
         self._shared: dict[str, np.ndarray] = {}   # columns that every snapshot shares as one array
-        if gathered is not None and len(gathered.gathered) == self.size:
-            self._gathered = gathered.gathered
-            self._state_bytes = gathered
-        else:
-            self._gathered = list(map(gather, self.snapshots))
-            self._state_bytes = None
-        states = list(map(_STATE, self._gathered))
+        states = buffer.state_list()
         self._states = states if all(map(is_not, states, repeat(None))) else None
 
     @classmethod
@@ -125,12 +130,15 @@ class StepBlock:
     def each(self, name: str) -> list:
         """A snapshot attribute per step (``collisions``, ``environment``, … any field), read in
         the block's one pass over its snapshots where it is one of those."""
-        got = _FIELDS.get(name)
-        return list(map(got, self._gathered) if got is not None else map(attrgetter(name), self.snapshots))
+        return self._buffer.field(name)
+
+    def lanes_at(self, k: int):
+        """Step k's ``lanes`` (``snapshots[k].lanes``, without rebuilding an arena step's snapshot)."""
+        return self._buffer.lanes_at(k)
 
     @cached_property
     def times(self) -> np.ndarray:
-        return np.fromiter(map(_TIME, self._gathered), float, self.size)
+        return np.fromiter(self._buffer.field("time"), float, self.size)
 
     @cached_property
     def dt(self) -> np.ndarray:
@@ -147,11 +155,9 @@ class StepBlock:
         if states is None:
             return None
         shape = (self.size, *states[0].shape)
-        got = self._state_bytes
-        if got is not None:
-            stacked = got.stacked_state(shape)
-            if stacked is not None:
-                return stacked
+        stacked = self._buffer.stacked_state(shape)
+        if stacked is not None:
+            return stacked
         return stack_rows(states).reshape(shape)
 
     def col(self, name: str) -> np.ndarray:
@@ -172,8 +178,7 @@ class StepBlock:
                 out = rows if rows.shape[0] == self.size else np.repeat(rows, self.size, axis=0)
                 self._cols[name] = out
                 return out
-            box = _BOX_ROWS.get(name)
-            rows = list(map(box, self._gathered) if box is not None else map(attrgetter(name), self.snapshots))
+            rows = self._buffer.field(name)
             first = rows[0]
             if _all_same(rows):
                 self._shared[name] = first
@@ -197,7 +202,7 @@ class StepBlock:
                 rows = self.box_rows[name]
                 out = np.full(self.size, rows[0, e]) if rows.shape[0] == 1 else np.ascontiguousarray(rows[:, e])
             else:
-                out = np.fromiter(map(itemgetter(e), map(attrgetter(name), self.snapshots)), float, self.size)
+                out = np.fromiter(map(itemgetter(e), self._buffer.field(name)), float, self.size)
             self._ego_cols[name] = out
         return out
 
@@ -226,7 +231,7 @@ class StepBlock:
         C-contiguous and writable (the kernels' one argument type).  The compiled passes index row
         0 of a (1, N) array at every step, so the block never repeats a shared column T times."""
         names = _BOX_QUAD_NAMES
-        got = list(map(_BOX_QUAD, self._gathered))   # one pass over the block for the four
+        got = self._buffer.box_quads()   # one pass over the block for the four
         out: dict[str, np.ndarray] = {}
         if _quads_shared(got):
             for name, row in zip(names, got[0]):
@@ -382,7 +387,7 @@ class StepBlock:
     def _ego_lanes_from_state(self, e: int) -> tuple[np.ndarray, Sequence[str], np.ndarray, np.ndarray, np.ndarray]:
         """``ego_lanes`` out of the stacked state matrices: their lane rows hold the values of the
         snapshots' ``LaneLocation``s, and ``lane_roads`` their road ids."""
-        roads = list(map(itemgetter(e), map(_LANE_ROADS, self._gathered)))
+        roads = list(map(itemgetter(e), self._buffer.field("lane_roads")))
         known = np.fromiter(map(is_not, roads, repeat(None)), bool, self.size)
         ego = self.state[:, :, e]
         if known.all():

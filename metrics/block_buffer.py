@@ -1,30 +1,54 @@
-"""The snapshots of the next block, read as they come: what ``MetricSuite.observe`` does per step.
+"""What ``MetricSuite.observe`` keeps of each step until its block is evaluated.
 
 Why its own module: this is the one part of the metrics that runs every step
 (the rest runs once per block of up to 1,000 steps), so its per-step cost is
 the floor of the metric overhead (issue #7), and the hand-over of the
 snapshot's state from the engine to the metrics is its whole job.
+
+Why columns, not snapshots: a block used to keep its ~1,000 snapshots alive, and
+each was freed 1,000 steps after it was made, long out of the cache (≈1.3 µs a
+step at 20 actors), after the collector had walked it a few times (≈0.7 µs).  For
+the native engine's snapshots the buffer keeps only what it cannot get back —
+the time, the step and the visibility array of each step, and the fields that
+snapshots share (box columns, road ids, collisions, signals, environment, kinds)
+each time they change — while the state matrix is already kept by the engine's
+``StateArena``.  The snapshot itself dies, hot, when the engine drops it, and a
+metric that asks for ``block.snapshots[k]`` gets it rebuilt from those parts,
+equal in every field (``rebuild``).
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from itertools import repeat
 from operator import attrgetter, is_, itemgetter
 
 import numpy as np
 
 from simplatform.state_arena import ArenaSlots
-from simplatform.world import FLOAT_COLUMNS, WorldSnapshot
+from simplatform.world import FLOAT_COLUMNS, StateLanes, WorldSnapshot
 
 _F8_ONLY = {np.dtype(np.float64)}
 _DTYPE = attrgetter("dtype")
 _GATHERED = ("names", "ego", "time", "state", "lane_roads", "collisions", "environment") + FLOAT_COLUMNS[12:]
-"""What a block reads of every snapshot in one pass (``names`` and ``ego`` first: the suite checks
-them as it observes): each pass over a block's snapshots touches 1,000 objects that left the cache
-long ago, and costs about as much as the reading itself."""
+"""What a block of plain snapshots reads of every snapshot in one pass (``names`` and ``ego``
+first: the suite checks them as it observes): each pass over a block's snapshots touches 1,000
+objects that left the cache long ago, and costs about as much as the reading itself."""
 _GATHER = attrgetter(*_GATHERED)
 _FIELDS = {name: itemgetter(k) for k, name in enumerate(_GATHERED)}
+
+_SHARED = ("kinds", "categories", "lane_roads", "collisions", "environment", "signals") + FLOAT_COLUMNS[12:]
+"""The fields of an arena snapshot that the engine shares between steps while they are unchanged
+(``BlockBuffer.shared``: kept once per change, not per step; ``MetricSuite.observe`` compares
+them in this order)."""
+_SHARED_GET = attrgetter(*_SHARED)
+_SHARED_INDEX = {name: k for k, name in enumerate(_SHARED)}
+_BOX_QUAD_NAMES = ("length", "width", "bbox_center_x", "bbox_center_y")
+_BOX_QUAD_SHARED = itemgetter(*(_SHARED_INDEX[name] for name in _BOX_QUAD_NAMES))
+_BOX_QUAD_GATHERED = itemgetter(*(_GATHERED.index(name) for name in _BOX_QUAD_NAMES))
+_PER_STEP = ("time", "step", "visible")
+"""The fields an arena block keeps per step (``times``, ``steps``, ``visibles``)."""
 
 
 def _all_same(rows: list[np.ndarray]) -> bool:
@@ -75,75 +99,89 @@ def gather(s: WorldSnapshot) -> tuple:
 
 
 MAX_RUNS = 16
-"""The most runs of arena slots in a block (beyond, the block copies its matrices as they come)."""
+"""The most runs of arena slots in a block (beyond, the block keeps the snapshots and copies their matrices)."""
 
 
 class BlockBuffer:
-    """The snapshots of the next block, read as they come (``MetricSuite.observe``).
+    """The steps of the next block, kept as they come (``MetricSuite.observe``), in one of two ways.
 
-    Why: a snapshot is in the cache when the engine has just built it, and long out of it
-    1,000 steps later, when its block is evaluated; reading what the block needs of it now
-    (``_GATHERED``) costs less than reading it then (~0.3 against ~0.9 µs a step in situ).
-    Its state matrix needs no reading when it is a ``StateArena`` slot (the native engine's):
-    per step the buffer only checks that it is the arena's next slot (``states[next_slot] is
-    state``), and the block gets a run of consecutive slots as one view of the arena
-    (``stacked_state``).  A slot that does not follow on (a step's snapshot made twice, the
-    first one not observed; a snapshot observed twice; another arena) starts another run, and
-    the block gets the runs joined in one copy.  Any other snapshot's matrix (other backends,
-    ``from_states``) is byte-copied as it comes, and the runs before it are copied then, as
-    they are when a block would have more than ``MAX_RUNS`` runs.
+    **Arena steps** (``slots`` is not None): every step so far is a native-engine snapshot whose
+    state matrix is a ``StateArena`` slot (``ArenaSlots.of``) with the block's ``names`` and
+    ``ego`` (the same objects).  The matrices stay in the arena: the buffer holds runs of
+    consecutive slots — the finished ones in ``runs`` (index, first, stop), the current one
+    slots ``first_slot`` to ``next_slot`` - 1 of ``slots``, whose matrices are ``states`` — and
+    the block gets them as one view of the arena (``stacked_state``; runs are joined in one
+    copy).  Per step it keeps ``times``, ``steps`` and ``visibles``; the ``_SHARED`` fields are
+    kept in ``changes`` ((first step, fields), one entry per change, the last one ``shared``).
+    The snapshot is not kept: ``rebuild(k)`` makes step k's again from these, equal in every
+    field (the same objects, ``lanes`` a new ``StateLanes`` over the same matrix and road ids,
+    which ``from_state_matrix``'s contract makes equal to the original's).  ``limit`` is the
+    slot at which the block has ``block_steps`` steps.
 
-    ``names`` and ``ego`` are the first snapshot's (None while empty): the block's entities.
-    While the block is arena slots, ``runs`` holds its finished runs (index, first, stop) and
-    the current run is slots ``first_slot`` to ``next_slot`` - 1 of ``slots`` (the arena's
-    index, held so that the block can be read as its view), whose matrices are ``states``;
-    else ``slots`` is None and ``states`` empty."""
+    **Snapshots** (``slots`` is None): anything else (other backends, ``from_states``, a block
+    whose steps stopped following on).  The buffer keeps each snapshot and what the block reads
+    of it (``gathered``, ``_GATHERED`` order, read while it is in the cache), and byte-copies its
+    state matrix as it comes (``state_bytes``; None when one is not a C-contiguous float64 matrix).
+    An arena block turns into this when a step cannot be kept as arena steps (a snapshot of no
+    arena, more than ``MAX_RUNS`` runs, other ``names``/``ego`` objects of equal value): its steps
+    so far are rebuilt then (``_to_snapshots``), so the block ends where it would have anyway."""
 
-    __slots__ = ("snapshots", "gathered", "state_bytes", "names", "ego", "slots", "states", "first_slot",
-                 "next_slot", "runs")
+    __slots__ = ("block_steps", "names", "ego", "slots", "states", "first_slot", "next_slot", "limit", "runs",
+                 "times", "steps", "visibles", "shared", "changes", "snapshots", "gathered", "state_bytes")
 
-    def __init__(self) -> None:
-        self.snapshots: list[WorldSnapshot] = []
-        self.gathered: list[tuple] = []
-        self.state_bytes: bytearray | None = bytearray()
+    def __init__(self, block_steps: int = 1 << 62) -> None:
+        self.block_steps = block_steps
         self.names: tuple[str, ...] | None = None
         self.ego: str | None = None
         self.slots: ArenaSlots | None = None
         self.states: list | tuple = ()
         self.first_slot = 0
         self.next_slot = 0
+        self.limit = 0
         self.runs: list[tuple[ArenaSlots, int, int]] = []
+        self.times: list[float] = []
+        self.steps: list[int] = []
+        self.visibles: list[np.ndarray] = []
+        self.shared: tuple = ()
+        self.changes: list[tuple[int, tuple]] = []
+        self.snapshots: list[WorldSnapshot] = []
+        self.gathered: list[tuple] = []
+        self.state_bytes: bytearray | None = bytearray()
+
+    @classmethod
+    def of_snapshots(cls, snapshots: list[WorldSnapshot]) -> "BlockBuffer":
+        """A buffer of the given snapshots as they are (what a ``StepBlock`` of plain snapshots reads)."""
+        buffer = cls()
+        buffer.snapshots = snapshots
+        buffer.gathered = list(map(gather, snapshots))
+        buffer.state_bytes = None
+        if snapshots:
+            buffer.names, buffer.ego = snapshots[0].names, snapshots[0].ego
+        return buffer
 
     def __len__(self) -> int:
-        return len(self.snapshots)
+        return len(self.times) if self.slots is not None else len(self.snapshots)
 
-    def append(self, snapshot: WorldSnapshot, got: tuple | None = None) -> None:
-        """Add a snapshot; ``got`` is ``gather(snapshot)`` when the caller has read it already."""
-        if got is None:
-            got = gather(snapshot)
-        state = got[3]
-        snapshots = self.snapshots
-        if self.slots is not None or not snapshots:
-            k = self.next_slot
-            if k < len(self.states) and self.states[k] is state:
-                self.next_slot = k + 1
-            else:
-                if not snapshots:
-                    self.names, self.ego = got[0], got[1]
-                found = ArenaSlots.of(state)
-                if found is not None and len(self.runs) < MAX_RUNS:
-                    if snapshots:   # another run (any slot: runs are joined in their order)
-                        self.runs.append((self.slots, self.first_slot, self.next_slot))
-                    self.slots, k = found
-                    self.states = self.slots.states
-                    self.first_slot, self.next_slot = k, k + 1
-                elif snapshots:
-                    self._leave_arena()
-            if self.slots is not None:
-                snapshots.append(snapshot)
-                self.gathered.append(got)
+    # ------------------------------------------------------------------ taking steps
+    def append(self, snapshot: WorldSnapshot) -> None:
+        """Add a step (any snapshot over the block's entities: the suite checks them)."""
+        state = snapshot.state
+        if not len(self):
+            self.names, self.ego = snapshot.names, snapshot.ego
+            found = ArenaSlots.of(state)
+            if found is not None:
+                self.slots, k = found
+                self.states = self.slots.states
+                self.first_slot = self.next_slot = k
+                self.limit = k + self.block_steps
+                self.shared = _SHARED_GET(snapshot)
+                self.changes = [(0, self.shared)]
+        if self.slots is not None:
+            if self._take_arena_step(snapshot, state):
                 return
-        snapshots.append(snapshot)
+            self._to_snapshots()
+        self.snapshots.append(snapshot)
+        got = gather(snapshot)
         self.gathered.append(got)
         if self.state_bytes is not None:
             try:
@@ -153,16 +191,129 @@ class BlockBuffer:
             except (TypeError, BufferError, ValueError):   # None, or not contiguous: the block stacks them itself
                 self.state_bytes = None
 
-    def _spans(self) -> list[np.ndarray]:
-        return [slots.span(first, stop) for slots, first, stop in (*self.runs, (self.slots, self.first_slot,
-                                                                              self.next_slot))]
+    def _take_arena_step(self, snapshot: WorldSnapshot, state) -> bool:
+        """Keep a step as arena steps (what the suite's fast path does inline, and more); False when it cannot be."""
+        if snapshot.names is not self.names or snapshot.ego is not self.ego:
+            return False
+        k = self.next_slot
+        if not (k < len(self.states) and self.states[k] is state):
+            found = ArenaSlots.of(state)
+            if found is None or len(self.runs) >= MAX_RUNS:
+                return False
+            # another run (any slot: runs are joined in their order)
+            self.runs.append((self.slots, self.first_slot, self.next_slot))
+            self.slots, k = found
+            self.states = self.slots.states
+            self.first_slot = k
+            self.limit = k + self.block_steps - len(self.times)
+        shared = _SHARED_GET(snapshot)
+        if not all(map(is_, shared, self.shared)):
+            self.shared = shared
+            self.changes.append((len(self.times), shared))
+        self.next_slot = k + 1
+        self.times.append(snapshot.time)
+        self.steps.append(snapshot.step)
+        self.visibles.append(snapshot.visible)
+        return True
 
-    def _leave_arena(self) -> None:
-        """The next snapshot is no arena slot (or the runs are too many): the matrices so far are copied now."""
+    def _to_snapshots(self) -> None:
+        """Keep the block as snapshots from now on: its arena steps are rebuilt, their matrices copied."""
+        rebuilt = [self.rebuild(k) for k in range(len(self.times))]
         self.state_bytes = bytearray()
         for span in self._spans():
             self.state_bytes.extend(span)
         self.slots, self.states, self.runs = None, (), []
+        self.times, self.steps, self.visibles, self.changes = [], [], [], []
+        self.snapshots = rebuilt
+        self.gathered = list(map(gather, rebuilt))
+
+    # ------------------------------------------------------------------ reading the block
+    def _spans(self) -> list[np.ndarray]:
+        return [slots.span(first, stop) for slots, first, stop in (*self.runs, (self.slots, self.first_slot,
+                                                                              self.next_slot))]
+
+    def state_list(self) -> list[np.ndarray]:
+        """Each step's state matrix (the arena's slot objects for arena steps)."""
+        if self.slots is None:
+            return list(map(_FIELDS["state"], self.gathered))
+        out: list[np.ndarray] = []
+        for slots, first, stop in (*self.runs, (self.slots, self.first_slot, self.next_slot)):
+            out += slots.states[first:stop]
+        return out
+
+    def _shared_at(self, k: int) -> tuple:
+        changes = self.changes
+        if len(changes) == 1:
+            return changes[0][1]
+        return changes[bisect_right(changes, k, key=itemgetter(0)) - 1][1]
+
+    def field(self, name: str) -> list:
+        """A snapshot field per step, read without touching the snapshots where the buffer kept it."""
+        if self.slots is None:
+            got = _FIELDS.get(name)
+            return list(map(got, self.gathered) if got is not None else map(attrgetter(name), self.snapshots))
+        n = len(self.times)
+        if name == "time":
+            return list(self.times)
+        if name == "state":
+            return self.state_list()
+        if name in ("names", "ego"):
+            return [getattr(self, name)] * n
+        if name == "step":
+            return list(self.steps)
+        if name == "visible":
+            return list(self.visibles)
+        q = _SHARED_INDEX.get(name)
+        if q is None:   # a column of the matrix (``x`` …) or ``lanes``: from the rebuilt snapshots
+            return [getattr(self.rebuild(k), name) for k in range(n)]
+        out: list = []
+        changes = self.changes
+        for (start, shared), (stop, _) in zip(changes, (*changes[1:], (n, None))):
+            out += [shared[q]] * (stop - start)
+        return out
+
+    def box_quads(self) -> list[tuple]:
+        """(length, width, bbox_center_x, bbox_center_y) per step: one pass over the block for the four."""
+        if self.slots is None:
+            return list(map(_BOX_QUAD_GATHERED, self.gathered))
+        n = len(self.times)
+        changes = self.changes
+        out: list = []
+        for (start, shared), (stop, _) in zip(changes, (*changes[1:], (n, None))):
+            out += [_BOX_QUAD_SHARED(shared)] * (stop - start)
+        return out
+
+    def rebuild(self, k: int) -> WorldSnapshot:
+        """Arena step k's snapshot again, equal in every field to the one observed (the same objects,
+        but ``lanes``: a ``StateLanes`` over the same matrix and road ids)."""
+        if self.slots is None:
+            return self.snapshots[k]
+        n = len(self.times)
+        if not -n <= k < n:
+            raise IndexError(f"step {k} of a block of {n}")
+        k %= n
+        state = self._state_at(k)
+        (kinds, categories, lane_roads, collisions, environment, signals, length, width, height, center_x, center_y,
+         center_z) = self._shared_at(k)
+        boxes = {"length": length, "width": width, "height": height, "bbox_center_x": center_x,
+                 "bbox_center_y": center_y, "bbox_center_z": center_z}
+        return WorldSnapshot.from_state_matrix(
+            self.times[k], self.steps[k], self.names, kinds, categories, state, boxes, StateLanes(state, lane_roads),
+            lane_roads, self.visibles[k], ego=self.ego, signals=signals, collisions=collisions,
+            environment=environment)
+
+    def _state_at(self, k: int) -> np.ndarray:
+        for slots, first, stop in (*self.runs, (self.slots, self.first_slot, self.next_slot)):
+            if k < stop - first:
+                return slots.states[first + k]
+            k -= stop - first
+        raise IndexError(k)
+
+    def lanes_at(self, k: int):
+        """Step k's ``lanes`` (equal to the snapshot's; for arena steps built over the matrix, no snapshot made)."""
+        if self.slots is None:
+            return self.snapshots[k].lanes
+        return StateLanes(self._state_at(k), self._shared_at(k)[_SHARED_INDEX["lane_roads"]])
 
     def stacked_state(self, shape: tuple[int, ...]) -> np.ndarray | None:
         """The buffered state matrices as one (T, ``STATE_ROWS``, N) array of ``shape``, or None when
@@ -180,3 +331,33 @@ class BlockBuffer:
         if got is not None and len(got) == 8 * math.prod(shape):
             return np.frombuffer(got, dtype=np.float64).reshape(shape)
         return None
+
+
+class BlockSnapshots:
+    """``StepBlock.snapshots`` of an arena block: a sequence whose item k is step k's snapshot,
+    rebuilt on first read (``BlockBuffer.rebuild``) and kept, so that a metric reading a few
+    steps (a contact's, the last one) pays for those alone; ``list(…)`` rebuilds every step."""
+
+    __slots__ = ("_buffer", "_built")
+
+    def __init__(self, buffer: BlockBuffer) -> None:
+        self._buffer = buffer
+        self._built: dict[int, WorldSnapshot] = {}
+
+    def __len__(self) -> int:
+        return len(self._buffer)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        n = len(self._buffer)
+        if not -n <= k < n:
+            raise IndexError(f"step {k} of a block of {n}")
+        k %= n
+        got = self._built.get(k)
+        if got is None:
+            got = self._built[k] = self._buffer.rebuild(k)
+        return got
+
+    def __iter__(self):
+        return map(self.__getitem__, range(len(self)))

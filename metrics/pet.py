@@ -150,14 +150,18 @@ class PostEncroachmentMetric(BlockMetric):
         that is inside some lane zone."""
         if not masks:
             return lambda inside, members: inside
-        kinds = block.snapshots[0].kinds
+        kinds = block.kinds
         steps, who = np.nonzero(np.logical_or.reduce(masks))
         free = np.zeros((block.size, block.entities), dtype=bool)   # no telling lane: geometry alone
         # step and entity lists of ints (no tuple per cell: a busy junction has thousands of them)
         cell_k, cell_j, locations = [], [], []
-        snapshots = block.snapshots
+        lanes_at = block.lanes_at
+        lanes = {}   # step → its lanes, read once per step
         for k, j in zip(steps.tolist(), who.tolist()):
-            loc = snapshots[k].lanes[j]
+            at = lanes.get(k)
+            if at is None:
+                at = lanes[k] = lanes_at(k)
+            loc = at[j]
             if follows_lanes(kinds[j], loc):
                 cell_k.append(k)
                 cell_j.append(j)

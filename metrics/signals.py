@@ -104,7 +104,7 @@ class TrafficControlMetric(BlockMetric):
         near_stop = valid & lateral_ok & (0 <= before) & (before <= STOP_PROXIMITY) & slow & (line.kind == "stop")
         over = lateral_ok & (-2 * half < before) & (before < 0) & slow
         if line.signal_id:
-            states = [snap.signals.get(line.signal_id) for snap in block.snapshots]
+            states = [signals.get(line.signal_id) for signals in block.each("signals")]
         else:
             states = [None] * block.size
         if line.kind == "stop":

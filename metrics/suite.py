@@ -128,7 +128,6 @@ class MetricSuite:
         self.coverage = CoverageObserver(road=context.road)
         self.v2x_warnings: list[V2XWarning] = list(context.v2x_warnings)
         self._buffer = BlockBuffer()
-        self._block_steps = BLOCK_STEPS
         self._last_time: float | None = None
         self._last_snapshot: WorldSnapshot | None = None
         self._flushed_steps = 0
@@ -155,54 +154,60 @@ class MetricSuite:
             metric.add_warning(warning)
 
     def observe(self, snapshot: WorldSnapshot) -> None:
-        # what the block reads of the snapshot, while the engine has it in the cache: the fields of
-        # ``block_buffer.gather``, read inline (calling it would add ~50 ns, a tenth of the step)
+        # The usual step (``BlockBuffer``'s arena steps): the snapshot's state matrix is the next slot
+        # of the arena the block is in, its entities are the block's and the fields that snapshots
+        # share are the last step's (the same objects, compared in ``block_buffer._SHARED`` order).
+        # Only the time, the step and the visibility array are kept; the snapshot is not, so it dies
+        # when the engine drops it, in the cache (issue #7).  Inline: a call would add ~50 ns.
         s = snapshot
-        names, ego, state = s.names, s.ego, s.state
-        got = (names, ego, s.time, state, s.lane_roads, s.collisions, s.environment, s.length, s.width, s.height,
-               s.bbox_center_x, s.bbox_center_y, s.bbox_center_z)
         buffer = self._buffer
         k = buffer.next_slot
         states = buffer.states
-        if k < len(states) and states[k] is state and names is buffer.names and ego is buffer.ego:
-            # the usual step: the state matrix is the next slot of the arena the block is in (no copy:
-            # ``BlockBuffer``) and the entities are the block's
-            buffer.next_slot = k + 1
-            gathered = buffer.gathered
-            gathered.append(got)
-            buffer.snapshots.append(s)
-            if len(gathered) >= self._block_steps:
-                self.flush()
-            return
-        self._observe(snapshot, got)
+        if k < len(states) and states[k] is s.state and s.names is buffer.names and s.ego is buffer.ego:
+            shared = buffer.shared
+            if (s.kinds is shared[0] and s.categories is shared[1] and s.lane_roads is shared[2]
+                    and s.collisions is shared[3] and s.environment is shared[4] and s.signals is shared[5]
+                    and s.length is shared[6] and s.width is shared[7] and s.height is shared[8]
+                    and s.bbox_center_x is shared[9] and s.bbox_center_y is shared[10]
+                    and s.bbox_center_z is shared[11]):
+                buffer.next_slot = k + 1
+                buffer.times.append(s.time)
+                buffer.steps.append(s.step)
+                buffer.visibles.append(s.visible)
+                if k >= buffer.limit - 1:
+                    self.flush()
+                return
+        self._observe(snapshot)
 
-    def _observe(self, snapshot: WorldSnapshot, got: tuple) -> None:
-        """Any other step: the first of a block, another entity set, a snapshot from no arena."""
+    def _observe(self, snapshot: WorldSnapshot) -> None:
+        """Any other step: the first of a block, another entity set, a snapshot from no arena, a shared
+        field that changed."""
         buffer = self._buffer
-        if buffer.snapshots:
+        if len(buffer):
             names, slots = buffer.names, buffer.slots
-            if ((got[0] is not names and got[0] != names) or (got[1] is not buffer.ego and got[1] != buffer.ego)
+            got_names, got_ego = snapshot.names, snapshot.ego
+            if ((got_names is not names and got_names != names) or (got_ego is not buffer.ego and got_ego != buffer.ego)
                     # a block ends with its arena, so that the next block is one arena's view
                     or (slots is not None and buffer.next_slot >= slots.capacity)):
                 self.flush()
                 buffer = self._buffer
-        if not buffer.snapshots:
-            self._block_steps = max(1, min(BLOCK_STEPS, BLOCK_ENTITY_STEPS // max(1, len(got[0]))))
-        buffer.append(snapshot, got)
-        if len(buffer.gathered) >= self._block_steps:
+        if not len(buffer):
+            buffer.block_steps = max(1, min(BLOCK_STEPS, BLOCK_ENTITY_STEPS // max(1, len(snapshot.names))))
+        buffer.append(snapshot)
+        if len(buffer) >= buffer.block_steps:
             self.flush()
 
     @property
     def steps(self) -> int:
         """Steps observed so far."""
-        return self._flushed_steps + len(self._buffer.snapshots)
+        return self._flushed_steps + len(self._buffer)
 
     def flush(self) -> None:
         """Evaluate the buffered steps now (``finish`` does; callers reading metrics mid-run may)."""
         buffer = self._buffer
-        if not buffer.snapshots:
+        if not len(buffer):
             return
-        block = StepBlock(buffer.snapshots, self.context, self._last_time, gathered=buffer)
+        block = StepBlock(None, self.context, self._last_time, gathered=buffer)
         self._buffer = BlockBuffer()
         self._flushed_steps += block.size
         for metric in self.metrics:

@@ -134,8 +134,11 @@ def test_observe_gathers_on_its_fast_path_what_gather_reads():
         suite.observe(s)
     buffer = suite._buffer
     assert buffer.slots is not None and buffer.next_slot - buffer.first_slot == 30
-    for s, got in zip(snaps, buffer.gathered):
-        assert all(a is b for a, b in zip(got, gather(s))) and len(got) == len(gather(s))
+    # arena steps keep columns, not snapshots (session 5): each gathered field per step is the snapshot's
+    assert buffer.gathered == [] and buffer.snapshots == []
+    for k, name in enumerate(_GATHERED):
+        got = buffer.field(name)
+        assert len(got) == 30 and all(a is gather(s)[k] for a, s in zip(got, snaps)), name
     suite = MetricSuite(ScenarioContext())
     copies = [_copied(s) for s in snaps] + [WorldSnapshot.from_states(0.3, 30, [snaps[-1].entity(name) for name
                                                                                in snaps[-1].names], ego="ego")]
