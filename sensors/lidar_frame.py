@@ -6,23 +6,27 @@ twenty numpy passes and kernel calls — deflections, unit directions, a
 strided arctan2, float32 → float64 copies, two argsorts, clip, arcsin, the
 cast-order copies — each a full pass over fresh memory.  Here:
 
-1. ``frame_directions``: deflections → unit directions (the (N, 3) table
-   and its (3, N) columns at once) → the clipped float64 z the elevation
-   is taken of; the float64 operations of the rosette (``risley_pattern_reference``) and
-   ``lidar_unit`` in their order, so the same bits.
+1. ``frame_cast_side``: ``frame_directions`` (deflections → unit directions,
+   the (N, 3) table and its (3, N) columns at once → the clipped float64 z
+   the elevation is taken of; the float64 operations of the rosette,
+   ``risley_pattern_reference``, and ``lidar_unit`` in their order, so the
+   same bits), then the cast order (the stable order of z) and its copies;
 2. numpy's ``arctan2`` (float32) and ``arcsin`` (float64) on the contiguous
    columns: on this platform they are SIMD loops (SVML on AVX-512) whose
    bits a compiled ``math.atan2``/``math.asin`` (the C library's) does not
    reproduce, so they stay numpy's; the inputs are the values numpy saw
-   before.
-3. the two stable orders (``lidar_sort.bucket_argsort_f32``, called
-   between the kernels: a kernel calls no kernel of another file), with
-   the rosette's reach as key bounds (bounds change the speed, never the
-   order);
-4. ``frame_tables``: the cast-order and azimuth-order copies of
-   ``lidar_patterns.PatternTables`` and the sorted azimuths, in one pass,
-   with the elevation range (the cast-order directions and times, which
-   only a motion-distorted sweep reads, are built on first use).
+   before;
+3. ``frame_azimuth_side``: the azimuth order and the tables read in it
+   (sorted azimuths, elevations, cast positions) with the elevation range
+   (the cast-order directions and times, which only a motion-distorted sweep
+   reads, are built on first use).
+
+The sorts are the stable bucket argsort of ``sensors.lidar_sort`` (its
+kernels live here, so the frame passes may call them: numba's on-disk cache
+tracks a kernel's own file only), with the rosette's reach as key bounds
+(bounds change the speed, never the order).  Two calls without the GIL and
+two numpy calls between them let a frame be built on a worker thread beside
+a sweep (``lidar_frame_rosette.prefetch_frame``) with few hand-overs of the GIL.
 
 Every value is a copy or the same floating-point operation as the numpy
 reference path (``lidar_frame_rosette.risley_pattern_reference``), which the
@@ -30,10 +34,11 @@ tests compare byte for byte.
 
 CPU per new Mid-40 frame (pattern + tables, 10 000 rays), interleaved with
 the session-3 path in one process on the loaded 2-core reference machine,
-best of 300: 795 → 569 µs (p25 879 → 616); per new-frame sweep end to end
-2412 → 1933 µs.  What is left: the four C-library cos/sin per ray (about
-200 µs, the bits the cloud depends on), the two sorts (2 × 60–80 µs), the
-table pass (about 55 µs) and numpy's arctan2/arcsin (about 20 µs).
+best of 300: 795 → 569 µs (p25 879 → 616, session 4); per new-frame sweep end
+to end 2412 → 1933 µs.  What is left: the two C-library sincos per ray
+(LLVM pairs the four cos/sin; about 185 µs, the bits the cloud depends on),
+the two sorts (2 × 55–80 µs), the table copies (about 40 µs) and numpy's
+arctan2/arcsin (about 20 µs).
 """
 
 from __future__ import annotations
@@ -76,19 +81,14 @@ def frame_directions(c1, s1, c2, s2, a1, b1, a2, b2, delta, directions, columns,
 
 
 @njit(cache=True, nogil=True)
-def frame_tables(directions, azimuth, elevation, azimuth_order, order, sorted_azimuth, position, homogeneous,
-                 azimuth_elevation, azimuth_position):
-    """The copies of ``lidar_patterns.pattern_tables`` for a pattern whose two orders are known.
-
-    ``order[p]`` is the pattern index of cast row p, ``azimuth_order[q]`` of
-    azimuth place q.  Fills ``position`` (the inverse of ``order``), the
-    cast-order ``[d, 1]`` rows, the sorted
-    azimuths (float32 → float64) and the elevations and cast rows in azimuth
-    order; returns (min, max) of ``elevation`` (NaN if any is NaN, as
-    ``np.min``/``np.max``; a bound of zero may carry the other sign than
-    numpy's reduction picks, which no comparison sees).  Pure copies and
-    exact conversions.
-    """
+def frame_cast_side(c1, s1, c2, s2, a1, b1, a2, b2, delta, z_lo, z_hi, directions, columns, z64, position,
+                    homogeneous):
+    """The frame's directions (``frame_directions``) and what its cast needs, in one call without the GIL:
+    the cast order (the stable order of the z components, ``bucket_argsort_f32`` with the bounds
+    [z_lo, z_hi]), returned, and its inverse ``position`` and the cast-order ``[d, 1]`` rows
+    ``homogeneous``.  Pure copies besides ``frame_directions``' arithmetic."""
+    frame_directions(c1, s1, c2, s2, a1, b1, a2, b2, delta, directions, columns, z64)
+    order = bucket_argsort_f32(columns[2], z_lo, z_hi)
     one = np.float32(1.0)
     for p in range(len(order)):
         i = order[p]
@@ -97,6 +97,17 @@ def frame_tables(directions, azimuth, elevation, azimuth_order, order, sorted_az
         homogeneous[p, 1] = directions[i, 1]
         homogeneous[p, 2] = directions[i, 2]
         homogeneous[p, 3] = one
+    return order
+
+
+@njit(cache=True, nogil=True)
+def frame_azimuth_side(azimuth, az_lo, az_hi, elevation, position, sorted_azimuth, azimuth_elevation,
+                       azimuth_position):
+    """The azimuth order (stable order of ``azimuth``, bounds [az_lo, az_hi]) and the tables read in it:
+    the sorted azimuths (float32 → float64), the elevations and ``position`` in azimuth order.  Returns
+    (azimuth order, min, max of ``elevation``): NaN bounds if any is NaN, as ``np.min``/``np.max`` (a
+    bound of zero may carry the other sign than numpy's reduction picks, which no comparison sees)."""
+    azimuth_order = bucket_argsort_f32(azimuth, az_lo, az_hi)
     lo = np.inf
     hi = -np.inf
     nan = False
@@ -113,5 +124,155 @@ def frame_tables(directions, azimuth, elevation, azimuth_order, order, sorted_az
         if e != e:
             nan = True
     if nan:
-        return np.nan, np.nan
-    return lo, hi
+        return azimuth_order, np.nan, np.nan
+    return azimuth_order, lo, hi
+
+
+# ---------------------------------------------------------------- stable argsort (``sensors.lidar_sort``)
+_BITS = 11
+_RADIX = 1 << _BITS
+_MOVE_BUDGET = 8
+"""Insertion moves per key (on average) beyond which the bucket sort hands over to the radix sort."""
+_MAX_BUCKET_KEYS = (1 << 30) - 1
+"""More keys than this go to the radix sort: the bucket bounds (up to 2N + 1) are int32."""
+_BUCKETS_PER_KEY = 2
+"""Two buckets per key: fewer keys share one than with one per key, so the insertion pass moves fewer
+(rosette keys, best of rounds: 1 per key 82 µs, 2 per key 75, 4 per key 78)."""
+
+
+@njit(cache=True, nogil=True)
+def bucket_argsort_f32(keys, lo, hi):
+    """``stable_argsort_f32`` of float32 ``keys`` whose least and greatest are ``lo`` and ``hi``.
+
+    Each key travels as one 64-bit word: its bits mapped to an unsigned
+    integer that orders as the float does (``_radix_argsort``'s map, −0.0
+    made +0.0) above its index.  The words are distinct and order as
+    (key, index), so the final insertion pass needs no separate tie rule and
+    its result is the stable order whatever the buckets were; bounds other
+    than the keys' own (finite ones) only make it slower: keys outside
+    [lo, hi] fall in the end buckets.  NaN or infinite keys hand over to
+    numba's merge sort, stable and NaN last as numpy (``_finite_or_merge``).
+    """
+    n = len(keys)
+    if n < 2:
+        return np.arange(n)
+    if n > _MAX_BUCKET_KEYS:                            # bucket bounds must fit int32
+        return _finite_or_merge(keys, _radix_argsort(keys))
+    buckets = _BUCKETS_PER_KEY * n
+    lo64 = np.float64(lo)
+    # lo = hi (all keys equal, if the bounds are theirs): one bucket, which the insertion pass finds sorted
+    scale = buckets / (np.float64(hi) - lo64) if lo < hi else 0.0
+    if not abs(scale) < np.inf:                         # bounds closer than float64 resolves
+        scale = 0.0
+    last = np.float64(buckets - 1)
+    start = np.zeros(buckets + 1, dtype=np.int32)       # half the bytes of int64: the counts stay in cache
+    for i in range(n):
+        start[_bucket(keys[i], lo64, scale, last) + 1] += 1
+    for b in range(buckets):
+        start[b + 1] += start[b]
+    bits = keys.view(np.uint32)
+    sign = np.uint32(0x80000000)
+    words = np.empty(n, dtype=np.uint64)
+    for i in range(n):
+        b = _bucket(keys[i], lo64, scale, last)
+        p = start[b]
+        start[b] = p + np.int32(1)
+        u = bits[i]
+        if u == sign:                                   # −0.0 ties with +0.0
+            u = np.uint32(0)
+        m = ~u if u & sign else u | sign
+        words[p] = (np.uint64(m) << np.uint64(32)) | np.uint64(i)
+    budget = _MOVE_BUDGET * n
+    moves = 0
+    for i in range(1, n):
+        w = words[i]
+        if words[i - 1] > w:
+            j = i
+            while j > 0 and words[j - 1] > w:
+                words[j] = words[j - 1]
+                j -= 1
+            words[j] = w
+            moves += i - j
+            if moves > budget:                          # bunched keys: linear time whatever the distribution
+                return _finite_or_merge(keys, _radix_argsort(keys))
+    order = np.empty(n, dtype=np.int64)
+    low = np.uint64(0xFFFFFFFF)
+    for i in range(n):
+        order[i] = np.int64(words[i] & low)
+    return _finite_or_merge(keys, order)
+
+
+@njit(cache=True, nogil=True)
+def _finite_or_merge(keys, order):
+    """``order``, or numba's stable merge sort (NaN last, as numpy) if any key is NaN or infinite.
+
+    The word map sends −NaN, −inf below every finite key and +inf, +NaN above,
+    so after the sort a non-finite key sits at one end: two reads find it.
+    """
+    if abs(keys[order[0]]) < np.inf and abs(keys[order[len(order) - 1]]) < np.inf:
+        return order
+    return np.argsort(keys, kind="mergesort")
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _bucket(key, lo64, scale, last):
+    """Bucket of ``key``: ⌊(key − lo)·scale⌋ clamped to [0, last] — monotone in the key, and NaN-safe (bucket 0)."""
+    x = (np.float64(key) - lo64) * scale
+    if x > 0.0 and x < last:
+        return np.int64(x)
+    return np.int64(last) if x >= last else np.int64(0)
+
+
+@njit(cache=True, nogil=True)
+def _radix_argsort(keys):
+    """``stable_argsort_f32`` by LSD radix sort on the keys' bits, for finite keys.
+
+    Keys are mapped to unsigned integers that order as the floats do: flip
+    every bit of a negative float, set the sign bit of a positive one; −0.0
+    is first made +0.0, because numpy compares them equal (so they tie).
+    Three passes of 11 bits; a pass whose digit is the same for every key
+    (e.g. the high bits of angles within a narrow field of view) is skipped.
+    """
+    n = len(keys)
+    bits = keys.view(np.uint32)
+    mapped = np.empty(n, dtype=np.uint32)
+    counts = np.zeros((3, _RADIX), dtype=np.int64)           # the three digit histograms, from one read
+    sign = np.uint32(0x80000000)
+    mask = np.uint32(_RADIX - 1)
+    for i in range(n):
+        b = bits[i]
+        if b == sign:                                        # −0.0 ties with +0.0
+            b = np.uint32(0)
+        m = ~b if b & sign else b | sign
+        mapped[i] = m
+        counts[0, m & mask] += 1
+        counts[1, (m >> np.uint32(_BITS)) & mask] += 1
+        counts[2, m >> np.uint32(2 * _BITS)] += 1
+    order = np.empty(n, dtype=np.int64)
+    scratch = np.empty(n, dtype=np.int64)
+    first = True
+    for p in range(3):
+        shift = np.uint32(p * _BITS)
+        if counts[p, (mapped[0] >> shift) & mask] == n:      # one digit for all keys: the pass keeps the order
+            continue
+        total = 0
+        for d in range(_RADIX):
+            c = counts[p, d]
+            counts[p, d] = total
+            total += c
+        if first:
+            for i in range(n):
+                d = (mapped[i] >> shift) & mask
+                order[counts[p, d]] = i
+                counts[p, d] += 1
+            first = False
+        else:
+            for i in range(n):
+                j = order[i]
+                d = (mapped[j] >> shift) & mask
+                scratch[counts[p, d]] = j
+                counts[p, d] += 1
+            order, scratch = scratch, order
+    if first:
+        return np.arange(n)
+    return order

@@ -4,7 +4,7 @@ A two-prism head steers one beam along u(t) = δ(e^{iω₁t} + e^{iω₂t}) with
 ω₂/ω₁ irrational (Marshall, "Risley prism scan patterns", Proc. SPIE 3787,
 1999), so every sweep is a new frame of rays (``lidar_patterns`` module
 docstring).  A frame and its ``PatternTables`` are built together here, by
-the kernels of ``sensors.lidar_frame`` and ``sensors.lidar_sort``, every array
+the kernels of ``sensors.lidar_frame``, every array
 the bytes of the numpy formulation ``risley_pattern_reference`` (tested).
 Imported by, and re-exported from, ``sensors.lidar_patterns``.
 """
@@ -12,17 +12,20 @@ Imported by, and re-exported from, ``sensors.lidar_patterns``.
 from __future__ import annotations
 
 import math
+import os
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import open3d as o3d
 
-from sensors.lidar_frame import frame_directions, frame_tables
+from sensors.lidar_frame import frame_azimuth_side, frame_cast_side
 from sensors.lidar_patterns import (
     _FRAME_LOCK, _FRAME_TABLES, LidarSpec, PatternTables, ScanPattern, unit_directions_numpy,
 )
-from sensors.lidar_sort import bucket_argsort_f32
 
 
 @lru_cache(maxsize=8)
@@ -39,12 +42,13 @@ _RISLEY_RATES = (2 * np.pi * 76.0, -2 * np.pi * 76.0 * (np.sqrt(5.0) - 1.0) / 2.
 """Prism rates ω₁, ω₂ (rad/s): their ratio is the golden ratio, so the rosette never repeats."""
 
 
-RISLEY_FRAMES_KEPT = 2
+RISLEY_FRAMES_KEPT = 4
 """Rosette frames (with their tables) kept for reuse: a frame serves one sweep of every Livox-like sensor of
-that rate (two rates may alternate), and few frames of 0.9 MB each let a new frame's arrays reuse the memory
-freed a sweep or two ago, still in cache.  CPU per new-frame sweep (p25 of 320 sweeps, three alternated
-process runs each): 1 kept 1797–1877 µs, 4 kept 1851–1960, 16 kept 1867–1926 (64 in session 3); 2 kept
-measured level with 1 in a second series."""
+that rate, and few frames of 0.9 MB each let a new frame's arrays reuse the memory freed a sweep or two ago,
+still in cache.  A sensor sweeping consecutive frames holds two (the frame of its sweep and the next, built
+beside it: ``prefetch_frame``), so four serve two such sensors (two rates) without one pushing out the
+other's.  Session 4 (CPU per new-frame sweep, p25 of 320 sweeps, three alternated process runs each): 1 kept
+1797–1877 µs, 4 kept 1851–1960, 16 kept 1867–1926, 2 kept level with 1 in a second series."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,7 @@ def _frame_rotation(rate_hz: float, frame: int) -> tuple[float, float, float, fl
     return math.cos(w1 * start), math.sin(w1 * start), math.cos(w2 * start), math.sin(w2 * start)
 
 
-@lru_cache(maxsize=RISLEY_FRAMES_KEPT)
-def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
+def _build_frame(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
     """Frame ``frame`` of the two-prism rosette: u(t) = δ(e^{iω₁t} + e^{iω₂t}), ω₂/ω₁ irrational.
 
     t = T + τ with T the frame start: e^{iωt} = e^{iωT}·e^{iωτ}, so each frame is
@@ -102,18 +105,17 @@ def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
     directions = np.empty((n, 3), dtype=np.float32)
     columns = np.empty((3, n), dtype=np.float32)
     z64 = np.empty(n, dtype=np.float64)
-    frame_directions(c1, s1, c2, s2, *_frame_rotation(rate_hz, frame), shared.delta, directions, columns, z64)
-    azimuth = np.arctan2(columns[1], columns[0])                  # float32, numpy's SIMD loop (see lidar_frame)
-    elevation = np.arcsin(z64)
-    azimuth_order = bucket_argsort_f32(azimuth, -shared.azimuth_bound, shared.azimuth_bound)
-    order = bucket_argsort_f32(columns[2], -shared.z_bound, shared.z_bound)    # cast order: lowest first
-    sorted_azimuth = np.empty(n, dtype=np.float64)
     position = np.empty(n, dtype=np.intp)
     homogeneous = np.empty((n, 4), dtype=np.float32)
+    sorted_azimuth = np.empty(n, dtype=np.float64)
     azimuth_elevation = np.empty(n, dtype=np.float64)
     azimuth_position = np.empty(n, dtype=np.intp)
-    el_lo, el_hi = frame_tables(directions, azimuth, elevation, azimuth_order, order, sorted_azimuth,
-                                position, homogeneous, azimuth_elevation, azimuth_position)
+    order = frame_cast_side(c1, s1, c2, s2, *_frame_rotation(rate_hz, frame), shared.delta, -shared.z_bound,
+                            shared.z_bound, directions, columns, z64, position, homogeneous)  # cast order: lowest first
+    azimuth = np.arctan2(columns[1], columns[0])                  # float32, numpy's SIMD loop (see lidar_frame)
+    elevation = np.arcsin(z64)
+    azimuth_order, el_lo, el_hi = frame_azimuth_side(azimuth, -shared.azimuth_bound, shared.azimuth_bound, elevation,
+                                                     position, sorted_azimuth, azimuth_elevation, azimuth_position)
     pattern = ScanPattern(directions=directions, ring=shared.ring, time=shared.time, period_s=period,
                           azimuth_order=azimuth_order, sorted_azimuth=sorted_azimuth)
     tables = PatternTables(
@@ -127,6 +129,90 @@ def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
         while len(_FRAME_TABLES) > RISLEY_FRAMES_KEPT:
             _FRAME_TABLES.popitem(last=False)
     return pattern
+
+
+
+def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
+    """Frame ``frame`` of the two-prism rosette (``_build_frame``), kept for reuse: the last
+    ``RISLEY_FRAMES_KEPT`` frames built (least recently used first out), or a frame ``prefetch_frame``
+    is building (waited for)."""
+    key = (spec, rate_hz, frame)
+    with _FRAME_LOCK:
+        found = _FRAMES.get(key)
+        if found is not None:
+            _FRAMES.move_to_end(key)
+            if isinstance(found, ScanPattern):
+                return found
+    if found is not None:                                         # being built beside: wait for it
+        built = found.result()
+        if built is not None:
+            return built
+    pattern = _build_frame(spec, rate_hz, frame)
+    with _FRAME_LOCK:
+        _FRAMES[key] = pattern
+        _trim_frames()
+    return pattern
+
+
+risley_pattern.__wrapped__ = _build_frame                        # the builder, as ``lru_cache`` exposed it
+
+
+def _trim_frames() -> None:
+    """Drop the least recently used finished frames beyond ``RISLEY_FRAMES_KEPT`` (caller holds the lock;
+    a frame being built is never dropped: its builder stores it)."""
+    done = [k for k, v in _FRAMES.items() if isinstance(v, ScanPattern)]
+    for k in done[:max(0, len(done) - RISLEY_FRAMES_KEPT)]:
+        del _FRAMES[k]
+
+
+_FRAMES: OrderedDict[tuple[LidarSpec, float, int], "ScanPattern | Future"] = OrderedDict()
+"""The frames kept (``risley_pattern``) and those being built beside a sweep (``prefetch_frame``)."""
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def prefetch_frame(spec: LidarSpec, rate_hz: float, frame: int) -> "Future | None":
+    """Start building frame ``frame`` on a worker thread; the future to wait for (None when it is kept
+    or already being built).
+
+    Why: a non-repetitive head needs a new frame every sweep, and its build
+    (about 0.4 ms of CPU for 10 000 rays) is serial work a sweep of that
+    size cannot split usefully.  The next frame is known (the sweep after
+    frame f fires frame f + 1), so ``Lidar.sense`` builds it on a second CPU
+    beside the current sweep (its compiled passes release the GIL), and the
+    next sweep finds it built.  A frame is a function of (spec, rate, frame)
+    alone, so a frame built beside is the frame built inline, bit for bit;
+    the caller waits for the future before its sweep returns, so nothing
+    runs between sweeps.
+    """
+    global _pool
+    key = (spec, rate_hz, frame)
+    with _FRAME_LOCK:
+        if key in _FRAMES:
+            return None
+        if _pool is None or _pool[0] != os.getpid():              # a forked child makes its own worker
+            _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="rosette-frame"))
+        future: Future = Future()
+        _FRAMES[key] = future
+    started = threading.Event()
+
+    def build() -> None:
+        started.set()
+        pattern = None
+        try:
+            pattern = _build_frame(spec, rate_hz, frame)
+        finally:                                                  # a failed build is retried inline by its sweep
+            with _FRAME_LOCK:
+                if pattern is None:
+                    _FRAMES.pop(key, None)
+                else:
+                    _FRAMES[key] = pattern
+                    _trim_frames()
+            future.set_result(pattern)
+
+    _pool[1].submit(build)
+    started.wait()          # the worker holds the GIL until its first kernel: let it get there before going on
+    return future
 
 
 def risley_pattern_reference(spec: LidarSpec, rate_hz: float, frame: int) -> tuple[ScanPattern, PatternTables]:

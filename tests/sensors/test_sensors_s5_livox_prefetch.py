@@ -1,0 +1,131 @@
+"""Session-5 Livox sweep: the next rosette frame built beside a sweep (``prefetch_frame``) is the frame built
+inline, byte for byte; a sweep's cloud does not depend on whether it was; nothing runs between sweeps."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import sensors.lidar as lidar_module
+import sensors.lidar_frame_rosette as rosette
+from sensors.base import SensorConfig
+from sensors.frames import MountPose
+from sensors.lidar import Lidar
+from sensors.lidar_patterns import PRESETS, pattern_tables, risley_pattern, risley_pattern_reference
+from sensors.scene import SensorScene, static_world_for
+
+from sensors_testworld import entity, plane, snapshot
+
+SPEC = PRESETS["Livox-Mid40"]
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def _assert_reference(pattern, frame: int, rate_hz: float = 10.0) -> None:
+    want_pattern, want_tables = risley_pattern_reference(SPEC, rate_hz, frame)
+    tables = pattern_tables(pattern)
+    for name in ("directions", "ring", "time", "azimuth_order", "sorted_azimuth"):
+        assert _same(getattr(pattern, name), getattr(want_pattern, name)), name
+    for name in ("columns", "elevation", "cast_position", "cast_order", "azimuth_elevation", "azimuth_position"):
+        assert _same(getattr(tables, name), getattr(want_tables, name)), name
+    assert _same(tables.homogeneous.numpy(), want_tables.homogeneous.numpy())
+    assert tables.elevation_range == want_tables.elevation_range
+
+
+def test_a_frame_built_beside_is_the_reference_and_is_served_once_built():
+    frame = 880_001
+    future = rosette.prefetch_frame(SPEC, 10.0, frame)
+    assert future is not None
+    assert rosette.prefetch_frame(SPEC, 10.0, frame) is None          # being built (or kept): not twice
+    built = future.result()
+    assert risley_pattern(SPEC, 10.0, frame) is built                 # served from the store, not rebuilt
+    _assert_reference(built, frame)
+    assert rosette.prefetch_frame(SPEC, 10.0, frame) is None          # kept
+
+
+def test_a_sweep_waits_for_a_frame_still_being_built(monkeypatch):
+    frame = 880_101
+    release = threading.Event()
+    build = rosette._build_frame
+
+    def slow_build(spec, rate_hz, k):
+        release.wait(5.0)
+        return build(spec, rate_hz, k)
+
+    monkeypatch.setattr(rosette, "_build_frame", slow_build)
+    future = rosette.prefetch_frame(SPEC, 10.0, frame)
+    got: list = []
+    waiter = threading.Thread(target=lambda: got.append(risley_pattern(SPEC, 10.0, frame)))
+    waiter.start()
+    waiter.join(0.05)
+    assert waiter.is_alive() and not got                               # waits for the build, does not start its own
+    release.set()
+    waiter.join(5.0)
+    assert got and got[0] is future.result()
+    _assert_reference(got[0], frame)
+
+
+def test_a_failed_build_beside_leaves_nothing_and_the_sweep_builds_inline(monkeypatch):
+    frame = 880_201
+    build = rosette._build_frame
+    calls = {"n": 0}
+
+    def failing_once(spec, rate_hz, k):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise MemoryError("no room")
+        return build(spec, rate_hz, k)
+
+    monkeypatch.setattr(rosette, "_build_frame", failing_once)
+    assert rosette.prefetch_frame(SPEC, 10.0, frame).result() is None
+    assert (SPEC, 10.0, frame) not in rosette._FRAMES
+    _assert_reference(risley_pattern(SPEC, 10.0, frame), frame)
+    assert calls["n"] == 2
+
+
+def _sweeps(times, prefetch: bool, monkeypatch, params) -> list:
+    static = static_world_for(plane(400.0))
+    cars = [entity(f"c{k}", x=x, y=y, heading=h) for k, (x, y, h) in
+            enumerate([(12.0, 1.0, 0.2), (25.0, -3.0, 0.0), (40.0, 4.0, 1.0), (8.0, -1.5, -0.4)])]
+    built_beside: list[int] = []
+    real = rosette.prefetch_frame
+
+    def counting(spec, rate_hz, frame):
+        built_beside.append(frame)
+        return real(spec, rate_hz, frame)
+
+    lidar = Lidar(SensorConfig(name="t", type="lidar", preset="Livox-Mid40", mount=MountPose(x=1.3, z=1.9),
+                               parameters=params))
+    out = []
+    with monkeypatch.context() as m:
+        m.setattr(lidar_module, "second_cpu_free", lambda: prefetch)
+        m.setattr(lidar_module, "prefetch_frame", counting)
+        for k, t in enumerate(times):
+            snap = snapshot(entity("ego", x=2.0 * k, vx=20.0, yaw_rate=0.1, ego=True), *cars, time=t)
+            out.append(lidar.sense(snap, SensorScene(static, snap)))
+            # a sweep returns only once what it started beside has ended
+            assert all(not hasattr(v, "result") for v in rosette._FRAMES.values())
+    return out, built_beside
+
+
+@pytest.mark.parametrize("params", [{"dropout_probability": 0.05, "labels": True},
+                                    {"motion_distortion": True, "dropout_probability": 0.0}])
+def test_livox_clouds_do_not_depend_on_frames_built_beside(monkeypatch, params):
+    # consecutive frames (built beside from the second sweep on), a repeat, a skip and a step back
+    times = [0.1 * k + 77.0 for k in range(5)] + [77.4, 77.6, 77.7, 77.2]
+    inline, none = _sweeps(times, False, monkeypatch, params)
+    rosette._FRAMES.clear()
+    beside, frames = _sweeps(times, True, monkeypatch, params)
+    assert none == [] and frames == [772, 773, 774, 775, 778]          # only after a sweep of the frame before
+    assert sum(c.width for c in inline) > 1000
+    for a, b in zip(inline, beside):
+        for name, value in vars(a).items():
+            other = vars(b)[name]
+            if isinstance(value, np.ndarray):
+                assert _same(value, other), name
+            else:
+                assert value == other, name
