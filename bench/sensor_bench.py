@@ -16,10 +16,12 @@ sets: the raw cast on one thread (Mrays/s per core) and the per-ray cost of
 ``cast_rays`` against two triangles (what every ray pays before any BVH).
 
 A non-repetitive head (Livox-Mid40) draws a new frame every sweep; the table
-row reuses frame 0 like its raw cast.  The two Livox lines after the table
-give what a run pays: the mean per sweep over 200 new frames, and the
-table's ratio with a new frame every round (its end to end against the raw
-cast of that same frame's rays, minimum of rounds).
+row reuses frame 0 like its raw cast.  The Livox lines after the table give
+what a run pays: the mean per sweep over 200 new frames, and the table's
+ratio with a new frame every round (its end to end against the raw cast of
+that same frame's rays, minimum of rounds), with the next frame built beside
+each sweep (where a second CPU is free: ``sensors.lidar.FrameAhead``) and
+inline.
 
 Timing: each figure is the minimum over interleaved rounds (raw and end to
 end alternate, so both see the same load); on a shared machine the minimum is
@@ -205,7 +207,7 @@ def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
           f"cast split perfectly, the actor boxes, random draws and PointCloud2 serial, the two-thread passes "
           f"halved), on one core {total * 1e3:.1f} ms ({pattern.period_s / total:.1f}x)")
 
-def new_frame_ratio(livox: Lidar, static, snap: WorldSnapshot, full, rounds: int, first_frame: int = 1000) -> None:
+def new_frame_ratio(spec_lidar: Lidar, static, snap: WorldSnapshot, full, rounds: int, first_frame: int = 1000) -> None:
     """The table's e2e/raw ratio for what a run pays with a non-repetitive head: every round a new frame.
 
     Each round takes the next frame: its end-to-end sweep (``SensorScene``,
@@ -213,38 +215,73 @@ def new_frame_ratio(livox: Lidar, static, snap: WorldSnapshot, full, rounds: int
     one raw ``cast_rays`` of that frame's rays on the road + boxes scene
     (its ray buffer is made outside the timing; it follows the sweep, so it
     finds the BVH paths of these rays warm, as the table's repeated raw cast
-    does).  Wall and CPU figures are minima over the rounds, as in the table.
+    does).  Two sensors alternate round by round: one builds its next frame
+    beside each sweep where a second CPU is free (``sensors.lidar.FRAME_AHEAD``:
+    the sweep returns only once that frame is built, so nothing runs beside
+    the raw cast), the other builds every frame inline at the start of its
+    sweep.  Wall and CPU figures are minima over the rounds, as in the table.
     """
-    to_world = sensor_transform(snap, livox.config.mount)
-    wall = {"raw": np.inf, "e2e": np.inf}
-    cpu = {"raw": np.inf, "e2e": np.inf}
+    import sensors.lidar as lidar_module
+
+    to_world = sensor_transform(snap, spec_lidar.config.mount)
+    modes = {"beside": (True, first_frame), "inline": (False, first_frame + 100_000)}
+    sensors = {m: Lidar(spec_lidar.config) for m in modes}
+    wall = {(m, k): np.inf for m in modes for k in ("raw", "e2e")}
+    cpu = dict(wall)
     n = 0
-    for k in range(rounds + 5):
-        s = replace(snap, time=0.1 * (first_frame + k))              # frames no other line has used
-        t0, c0 = time.perf_counter(), time.process_time()
-        to_point_cloud2(livox.sense(s, SensorScene(static, s)))
-        e2e_wall, e2e_cpu = time.perf_counter() - t0, time.process_time() - c0
-        pattern = livox.pattern(s.time)                             # the frame the sweep built (cached)
-        n = pattern.size
-        rays = np.empty((n, 6), dtype=np.float32)
-        rays[:, :3] = to_world.translation
-        rays[:, 3:] = pattern.directions @ to_world.rotation.T
-        rays_t = o3d.core.Tensor(rays)
-        t0, c0 = time.perf_counter(), time.process_time()
-        full.cast_rays(rays_t)
-        raw_wall, raw_cpu = time.perf_counter() - t0, time.process_time() - c0
-        if k < 5:                                                   # warm-up rounds
-            continue
-        wall["e2e"], cpu["e2e"] = min(wall["e2e"], e2e_wall), min(cpu["e2e"], e2e_cpu)
-        wall["raw"], cpu["raw"] = min(wall["raw"], raw_wall), min(cpu["raw"], raw_cpu)
-    print(f"Livox-Mid40 new frame vs raw cast of that frame's rays (minimum of {rounds} rounds, a new frame each): "
-          f"raw {wall['raw'] * 1e3:.2f} ms wall / {cpu['raw'] * 1e3:.2f} ms CPU, e2e {wall['e2e'] * 1e3:.2f} ms wall / "
-          f"{cpu['e2e'] * 1e3:.2f} ms CPU; e2e/raw {wall['raw'] / wall['e2e']:.0%} wall, "
-          f"{cpu['raw'] / cpu['e2e']:.0%} CPU ({n / wall['e2e'] / 1e6:.2f} Mrays/s end to end)")
+    free = []
+    try:
+        for k in range(rounds + 5):
+            for mode, (ahead, first) in modes.items():
+                lidar_module.FRAME_AHEAD = ahead
+                livox = sensors[mode]
+                s = replace(snap, time=0.1 * (first + k))                  # frames no other line has used
+                free.append(lidar_module.second_cpu_free())
+                t0, c0 = time.perf_counter(), time.process_time()
+                to_point_cloud2(livox.sense(s, SensorScene(static, s)))
+                e2e_wall, e2e_cpu = time.perf_counter() - t0, time.process_time() - c0
+                pattern = livox.pattern(s.time)                         # the frame the sweep built (kept)
+                n = pattern.size
+                rays = np.empty((n, 6), dtype=np.float32)
+                rays[:, :3] = to_world.translation
+                rays[:, 3:] = pattern.directions @ to_world.rotation.T
+                rays_t = o3d.core.Tensor(rays)
+                t0, c0 = time.perf_counter(), time.process_time()
+                full.cast_rays(rays_t)
+                raw_wall, raw_cpu = time.perf_counter() - t0, time.process_time() - c0
+                if k < 5:                                               # warm-up rounds
+                    continue
+                for key, w, c in (((mode, "e2e"), e2e_wall, e2e_cpu), ((mode, "raw"), raw_wall, raw_cpu)):
+                    wall[key], cpu[key] = min(wall[key], w), min(cpu[key], c)
+    finally:
+        lidar_module.FRAME_AHEAD = True
+    for mode in modes:
+        raw_w, raw_c, e2e_w, e2e_c = wall[mode, "raw"], cpu[mode, "raw"], wall[mode, "e2e"], cpu[mode, "e2e"]
+        print(f"Livox-Mid40 new frame vs raw cast of that frame's rays, next frame {mode:6s} (minimum of {rounds} "
+              f"rounds, a new frame each): raw {raw_w * 1e3:.2f} ms wall / {raw_c * 1e3:.2f} ms CPU, e2e "
+              f"{e2e_w * 1e3:.2f} ms wall / {e2e_c * 1e3:.2f} ms CPU; e2e/raw {raw_w / e2e_w:.0%} wall, "
+              f"{raw_c / e2e_c:.0%} CPU ({n / e2e_w / 1e6:.2f} Mrays/s end to end)")
+    print(f"  a second CPU was free (frame built beside) in {np.mean(free):.0%} of the sweeps")
     # of which building the frame and its tables (the uncached builder, frames no sweep has used)
-    build = min(_cpu_of(lambda k=k: risley_pattern.__wrapped__(livox.spec, livox.rate_hz, first_frame + 10 * rounds + k))
+    build = min(_cpu_of(lambda k=k: risley_pattern.__wrapped__(spec_lidar.spec, spec_lidar.rate_hz,
+                                                               first_frame + 10 * rounds + k))
                 for k in range(rounds))
-    print(f"  of which building the new frame and its tables: {build * 1e3:.2f} ms CPU (minimum of {rounds} frames)")
+    print(f"  building a new frame and its tables inline: {build * 1e3:.2f} ms CPU (minimum of {rounds} frames)")
+
+
+def driving_hdl64(static, snap: WorldSnapshot) -> None:
+    """HDL-64E on a driving ego: mean wall time per sweep, region rebuilds included."""
+    # the ego drives at 25 m/s: a new snapshot every sweep, so the cropped static region is rebuilt every
+    # few sweeps; mean (not minimum) over 40 sweeps so the rebuilds are counted
+    lidar = Lidar(SensorConfig(name="bench", type="lidar", preset="HDL-64E", mount=MountPose(x=1.3, z=1.9)))
+    snaps = [moved(snap, -200.0 + 2.5 * k) for k in range(40)]
+    builds = static._regions.builds
+    t0 = time.perf_counter()
+    for s in snaps:
+        to_point_cloud2(lidar.sense(s, SensorScene(static, s)))
+    mean = (time.perf_counter() - t0) / len(snaps)
+    print(f"HDL-64E driving 25 m/s: {mean * 1e3:.1f} ms per sweep (mean of {len(snaps)}, "
+          f"{static._regions.builds - builds} region rebuilds), {0.1 / mean:.1f}x real time")
 
 
 def _cpu_of(fn) -> float:
@@ -257,6 +294,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--lidar-only", action="store_true", help="the lidar rows only: no stage breakdown, no camera")
+    ap.add_argument("--livox-only", action="store_true", help="the Livox-Mid40 rows only (implies --lidar-only)")
     args = ap.parse_args()
     mesh, what = road()
     verts = np.asarray(mesh.mesh.vertices)
@@ -280,7 +318,7 @@ def main() -> None:
           "e2e = SensorScene for the step + Lidar.sense + PointCloud2 (all times: minimum of interleaved rounds)")
     print(f"\n{'lidar':12s} {'rays':>8s} {'road Mr/s':>10s} {'raw Mr/s':>9s} {'e2e Mr/s':>9s} {'e2e/raw':>8s} "
           f"{'sweep ms':>9s} {'x real time':>11s} {'raw cpu ms':>10s} {'e2e cpu ms':>10s} {'cpu ratio':>9s} {'2 threads':>9s}")
-    for name in PRESETS:
+    for name in (["Livox-Mid40"] if args.livox_only else PRESETS):
         lidar = Lidar(SensorConfig(name="bench", type="lidar", preset=name, mount=MountPose(x=1.3, z=1.9),
                                    parameters={"dropout_probability": 0.01}))
         pattern = lidar.pattern(0.0)
@@ -302,17 +340,10 @@ def main() -> None:
               f"{c['raw'] * 1e3:10.1f} {c['e2e'] * 1e3:10.1f} {c['raw'] / c['e2e']:9.0%} "
               f"{'yes' if two_threads(n) else 'no':>9s}")
 
-    # the ego drives at 25 m/s: a new snapshot every sweep, so the cropped static region is rebuilt every
-    # few sweeps; mean (not minimum) over 40 sweeps so the rebuilds are counted
-    lidar = Lidar(SensorConfig(name="bench", type="lidar", preset="HDL-64E", mount=MountPose(x=1.3, z=1.9)))
-    snaps = [moved(snap, -200.0 + 2.5 * k) for k in range(40)]
-    builds = static._regions.builds
-    t0 = time.perf_counter()
-    for s in snaps:
-        to_point_cloud2(lidar.sense(s, SensorScene(static, s)))
-    mean = (time.perf_counter() - t0) / len(snaps)
-    print(f"HDL-64E driving 25 m/s: {mean * 1e3:.1f} ms per sweep (mean of {len(snaps)}, "
-          f"{static._regions.builds - builds} region rebuilds), {0.1 / mean:.1f}x real time")
+    if args.livox_only:
+        args.lidar_only = True
+    else:
+        driving_hdl64(static, snap)
 
     # a non-repetitive head draws a new rosette frame every sweep: the rows above reuse frame 0 (like the raw
     # cast they are compared with); this is what a run with advancing time pays per sweep

@@ -53,9 +53,10 @@ the cast is not trimmed to the range (the gather applies it).
 A non-repetitive head draws a new frame every sweep (about 0.4 ms of CPU
 for a Mid-40's 10 000 rays, more than its per-return passes): when it sweeps
 consecutive frames and a second CPU is free (``second_cpu_free``), the next
-frame is built on a worker beside the sweep (``prefetch_frame``: compiled
-passes without the GIL) and waited for before ``sense`` returns, so the next
-sweep finds it built.  A frame is a function of (spec, rate, frame) alone:
+frame's two compiled passes run on a worker beside the sweep (``FrameAhead``:
+kernels without the GIL, the first beside the set-up and cast, the second
+beside the returns), and the frame is completed before ``sense`` returns, so
+the next sweep finds it built.  A frame is a function of (spec, rate, frame) alone:
 the cloud is the same either way.
 """
 
@@ -74,7 +75,7 @@ from sensors.frames import MountPose, ego_index, sensor_transform
 from sensors.lidar_patterns import (
     LidarSpec, PatternTables, ScanPattern, explicit_spec, pattern_tables, preset, risley_pattern, spinning_pattern,
 )
-from sensors.lidar_frame_rosette import prefetch_frame
+from sensors.lidar_frame_rosette import FrameAhead, frame_ahead
 from sensors.actor_boxes import box_slab_hits
 from sensors.lidar_actors import candidate_pairs
 from sensors.lidar_sweep_passes import INDEX, NOISE_CHUNK, both, passes_beside_draws, serial_passes  # noqa: F401
@@ -94,6 +95,9 @@ _DEFAULTS = {
 }
 
 
+FRAME_AHEAD = True
+"""Build a non-repetitive head's next frame beside its sweep when a second CPU is free (``FrameAhead``); the
+bench turns it off to compare, the cloud is the same either way."""
 SPLIT_MIN_RAYS = 32768
 """Sweeps of at least this many rays run their per-return passes as two halves on two threads."""
 SPARE_LOAD = 1.0
@@ -263,24 +267,24 @@ class Lidar:
         tables = pattern_tables(pattern)
         ahead = self._next_frame_beside(snapshot.time)
         try:
-            return self._sweep(snapshot, scene, pattern, tables)
+            return self._sweep(snapshot, scene, pattern, tables, ahead)
         finally:
             if ahead is not None:
-                ahead.result()              # nothing keeps running between sweeps
+                ahead.finish()              # nothing keeps running between sweeps
 
-    def _next_frame_beside(self, time: float):
-        """For a non-repetitive head sweeping consecutive frames: start building the next frame on a second
-        CPU (``lidar_frame_rosette.prefetch_frame``) while this sweep runs; its future, or None."""
+    def _next_frame_beside(self, time: float) -> FrameAhead | None:
+        """For a non-repetitive head sweeping consecutive frames with a second CPU free: the next frame,
+        started on a worker beside this sweep (``lidar_frame_rosette.FrameAhead``); else None."""
         if self._static_pattern is not None:
             return None
         frame = int(round(time * self.rate_hz))
         previous, self._last_frame = self._last_frame, frame
-        if previous != frame - 1 or not second_cpu_free():
+        if previous != frame - 1 or not FRAME_AHEAD or not second_cpu_free():
             return None
-        return prefetch_frame(self.spec, self.rate_hz, frame + 1)
+        return frame_ahead(self.spec, self.rate_hz, frame + 1)
 
     def _sweep(self, snapshot: WorldSnapshot, scene: SensorScene, pattern: ScanPattern,
-               tables: PatternTables) -> PointCloud:
+               tables: PatternTables, ahead: FrameAhead | None = None) -> PointCloud:
         to_world = sensor_transform(snapshot, self.config.mount)
         ego = ego_index(snapshot) if self.motion_distortion else None
         if ego is None:
@@ -318,12 +322,16 @@ class Lidar:
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball,
                                    pair_hits=None if slabs is None else (slabs[0], slabs[1]), trim=False,
                                    dz_bounds=self._ring_bounds(pattern, tables, m))
+            if ahead is not None:
+                ahead.advance()
         else:
             rays, ball = self._distort(snapshot, ego, pattern, tables, to_world)
             motion = (math.hypot(snapshot.vx[ego], snapshot.vy[ego]), float(snapshot.yaw_rate[ego]))
             pairs = candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, self.max_range,
                                     motion)
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball, trim=False)
+            if ahead is not None:
+                ahead.advance()
         # untrimmed: the gather keeps only returns within [min_range, max_range] (the trim's comparison, in
         # float32) and reads nothing else of the other rows
         return self._returns(snapshot, scene, pattern, tables, rays.numpy(), hits)

@@ -26,7 +26,7 @@ kernels live here, so the frame passes may call them: numba's on-disk cache
 tracks a kernel's own file only), with the rosette's reach as key bounds
 (bounds change the speed, never the order).  Two calls without the GIL and
 two numpy calls between them let a frame be built on a worker thread beside
-a sweep (``lidar_frame_rosette.prefetch_frame``) with few hand-overs of the GIL.
+a sweep (``lidar_frame_rosette.FrameAhead``) with few hand-overs of the GIL.
 
 Every value is a copy or the same floating-point operation as the numpy
 reference path (``lidar_frame_rosette.risley_pattern_reference``), which the

@@ -46,7 +46,7 @@ RISLEY_FRAMES_KEPT = 4
 """Rosette frames (with their tables) kept for reuse: a frame serves one sweep of every Livox-like sensor of
 that rate, and few frames of 0.9 MB each let a new frame's arrays reuse the memory freed a sweep or two ago,
 still in cache.  A sensor sweeping consecutive frames holds two (the frame of its sweep and the next, built
-beside it: ``prefetch_frame``), so four serve two such sensors (two rates) without one pushing out the
+beside it: ``FrameAhead``), so four serve two such sensors (two rates) without one pushing out the
 other's.  Session 4 (CPU per new-frame sweep, p25 of 320 sweeps, three alternated process runs each): 1 kept
 1797–1877 µs, 4 kept 1851–1960, 16 kept 1867–1926, 2 kept level with 1 in a second series."""
 
@@ -89,6 +89,66 @@ def _frame_rotation(rate_hz: float, frame: int) -> tuple[float, float, float, fl
     return math.cos(w1 * start), math.sin(w1 * start), math.cos(w2 * start), math.sin(w2 * start)
 
 
+class _FrameWork:
+    """One frame being built: its arrays, filled in three stages (``sensors.lidar_frame``).
+
+    1. ``cast_side``: directions, cast order and cast tables — a kernel without the GIL;
+    2. ``angles``: numpy's arctan2 and arcsin (``lidar_frame`` says why numpy's);
+    3. ``azimuth_side``: azimuth order and its tables — a kernel without the GIL;
+
+    then ``assemble`` makes the ``ScanPattern`` and its ``PatternTables``.
+    ``_build_frame`` runs them in a row; ``FrameAhead`` runs 1 and 3 on a
+    worker thread beside a sweep.
+    """
+
+    def __init__(self, spec: LidarSpec, rate_hz: float, frame: int) -> None:
+        self.key = (spec, rate_hz, frame)
+        self.shared = shared = _frame_constants(spec, rate_hz)
+        n = len(shared.time)
+        self.directions = np.empty((n, 3), dtype=np.float32)
+        self.columns = np.empty((3, n), dtype=np.float32)
+        self.z64 = np.empty(n, dtype=np.float64)
+        self.position = np.empty(n, dtype=np.intp)
+        self.homogeneous = np.empty((n, 4), dtype=np.float32)
+        self.sorted_azimuth = np.empty(n, dtype=np.float64)
+        self.azimuth_elevation = np.empty(n, dtype=np.float64)
+        self.azimuth_position = np.empty(n, dtype=np.intp)
+        self.rotation = _frame_rotation(rate_hz, frame)
+
+    def cast_side(self) -> None:
+        c1, s1, c2, s2 = self.shared.phases[1:]
+        self.order = frame_cast_side(c1, s1, c2, s2, *self.rotation, self.shared.delta, -self.shared.z_bound,
+                                     self.shared.z_bound, self.directions, self.columns, self.z64, self.position,
+                                     self.homogeneous)                # cast order: lowest first
+
+    def angles(self) -> None:
+        self.azimuth = np.arctan2(self.columns[1], self.columns[0])    # float32, numpy's SIMD loop (lidar_frame)
+        self.elevation = np.arcsin(self.z64)
+
+    def azimuth_side(self) -> None:
+        bound = self.shared.azimuth_bound
+        self.azimuth_order, self.el_lo, self.el_hi = frame_azimuth_side(
+            self.azimuth, -bound, bound, self.elevation, self.position, self.sorted_azimuth,
+            self.azimuth_elevation, self.azimuth_position)
+
+    def assemble(self) -> ScanPattern:
+        shared, n = self.shared, len(self.shared.time)
+        pattern = ScanPattern(directions=self.directions, ring=shared.ring, time=shared.time,
+                              period_s=1.0 / self.key[1], azimuth_order=self.azimuth_order,
+                              sorted_azimuth=self.sorted_azimuth)
+        tables = PatternTables(
+            homogeneous=o3d.core.Tensor.from_numpy(self.homogeneous), columns=self.columns,
+            elevation=self.elevation, elevation_range=(float(self.el_lo), float(self.el_hi)) if n else (0.0, 0.0),
+            cast_position=self.position, cast_order=self.order, azimuth_elevation=self.azimuth_elevation,
+            azimuth_position=self.azimuth_position, time=shared.time,
+        )
+        with _FRAME_LOCK:                                         # frames may be built on two threads
+            _FRAME_TABLES[id(pattern)] = (pattern, tables)
+            while len(_FRAME_TABLES) > RISLEY_FRAMES_KEPT:
+                _FRAME_TABLES.popitem(last=False)
+        return pattern
+
+
 def _build_frame(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
     """Frame ``frame`` of the two-prism rosette: u(t) = δ(e^{iω₁t} + e^{iω₂t}), ω₂/ω₁ irrational.
 
@@ -98,121 +158,111 @@ def _build_frame(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
     (``pattern_tables``) are built with it (``sensors.lidar_frame``): the
     same arrays, bit for bit, as ``risley_pattern_reference``.
     """
-    period = 1.0 / rate_hz
-    shared = _frame_constants(spec, rate_hz)
-    c1, s1, c2, s2 = shared.phases[1:]
-    n = len(c1)
-    directions = np.empty((n, 3), dtype=np.float32)
-    columns = np.empty((3, n), dtype=np.float32)
-    z64 = np.empty(n, dtype=np.float64)
-    position = np.empty(n, dtype=np.intp)
-    homogeneous = np.empty((n, 4), dtype=np.float32)
-    sorted_azimuth = np.empty(n, dtype=np.float64)
-    azimuth_elevation = np.empty(n, dtype=np.float64)
-    azimuth_position = np.empty(n, dtype=np.intp)
-    order = frame_cast_side(c1, s1, c2, s2, *_frame_rotation(rate_hz, frame), shared.delta, -shared.z_bound,
-                            shared.z_bound, directions, columns, z64, position, homogeneous)  # cast order: lowest first
-    azimuth = np.arctan2(columns[1], columns[0])                  # float32, numpy's SIMD loop (see lidar_frame)
-    elevation = np.arcsin(z64)
-    azimuth_order, el_lo, el_hi = frame_azimuth_side(azimuth, -shared.azimuth_bound, shared.azimuth_bound, elevation,
-                                                     position, sorted_azimuth, azimuth_elevation, azimuth_position)
-    pattern = ScanPattern(directions=directions, ring=shared.ring, time=shared.time, period_s=period,
-                          azimuth_order=azimuth_order, sorted_azimuth=sorted_azimuth)
-    tables = PatternTables(
-        homogeneous=o3d.core.Tensor.from_numpy(homogeneous), columns=columns, elevation=elevation,
-        elevation_range=(float(el_lo), float(el_hi)) if n else (0.0, 0.0), cast_position=position,
-        cast_order=order, azimuth_elevation=azimuth_elevation, azimuth_position=azimuth_position,
-        time=shared.time,
-    )
-    with _FRAME_LOCK:                                             # frames may be built on two threads
-        _FRAME_TABLES[id(pattern)] = (pattern, tables)
-        while len(_FRAME_TABLES) > RISLEY_FRAMES_KEPT:
-            _FRAME_TABLES.popitem(last=False)
-    return pattern
-
+    work = _FrameWork(spec, rate_hz, frame)
+    work.cast_side()
+    work.angles()
+    work.azimuth_side()
+    return work.assemble()
 
 
 def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
     """Frame ``frame`` of the two-prism rosette (``_build_frame``), kept for reuse: the last
-    ``RISLEY_FRAMES_KEPT`` frames built (least recently used first out), or a frame ``prefetch_frame``
-    is building (waited for)."""
+    ``RISLEY_FRAMES_KEPT`` frames built here or beside a sweep (``FrameAhead``), least recently used out
+    first."""
     key = (spec, rate_hz, frame)
     with _FRAME_LOCK:
         found = _FRAMES.get(key)
         if found is not None:
             _FRAMES.move_to_end(key)
-            if isinstance(found, ScanPattern):
-                return found
-    if found is not None:                                         # being built beside: wait for it
-        built = found.result()
-        if built is not None:
-            return built
-    pattern = _build_frame(spec, rate_hz, frame)
-    with _FRAME_LOCK:
-        _FRAMES[key] = pattern
-        _trim_frames()
-    return pattern
+            return found
+    return _keep(key, _build_frame(spec, rate_hz, frame))
 
 
 risley_pattern.__wrapped__ = _build_frame                        # the builder, as ``lru_cache`` exposed it
 
 
-def _trim_frames() -> None:
-    """Drop the least recently used finished frames beyond ``RISLEY_FRAMES_KEPT`` (caller holds the lock;
-    a frame being built is never dropped: its builder stores it)."""
-    done = [k for k, v in _FRAMES.items() if isinstance(v, ScanPattern)]
-    for k in done[:max(0, len(done) - RISLEY_FRAMES_KEPT)]:
-        del _FRAMES[k]
+def _keep(key: tuple[LidarSpec, float, int], pattern: ScanPattern) -> ScanPattern:
+    with _FRAME_LOCK:
+        _FRAMES[key] = pattern
+        _FRAMES.move_to_end(key)
+        while len(_FRAMES) > RISLEY_FRAMES_KEPT:
+            _FRAMES.popitem(last=False)
+    return pattern
 
 
-_FRAMES: OrderedDict[tuple[LidarSpec, float, int], "ScanPattern | Future"] = OrderedDict()
-"""The frames kept (``risley_pattern``) and those being built beside a sweep (``prefetch_frame``)."""
+_FRAMES: OrderedDict[tuple[LidarSpec, float, int], ScanPattern] = OrderedDict()
+"""The frames kept by ``risley_pattern`` (least recently used first)."""
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 
 
-def prefetch_frame(spec: LidarSpec, rate_hz: float, frame: int) -> "Future | None":
-    """Start building frame ``frame`` on a worker thread; the future to wait for (None when it is kept
-    or already being built).
-
-    Why: a non-repetitive head needs a new frame every sweep, and its build
-    (about 0.4 ms of CPU for 10 000 rays) is serial work a sweep of that
-    size cannot split usefully.  The next frame is known (the sweep after
-    frame f fires frame f + 1), so ``Lidar.sense`` builds it on a second CPU
-    beside the current sweep (its compiled passes release the GIL), and the
-    next sweep finds it built.  A frame is a function of (spec, rate, frame)
-    alone, so a frame built beside is the frame built inline, bit for bit;
-    the caller waits for the future before its sweep returns, so nothing
-    runs between sweeps.
-    """
+def _worker() -> ThreadPoolExecutor:
     global _pool
-    key = (spec, rate_hz, frame)
-    with _FRAME_LOCK:
-        if key in _FRAMES:
-            return None
-        if _pool is None or _pool[0] != os.getpid():              # a forked child makes its own worker
-            _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="rosette-frame"))
-        future: Future = Future()
-        _FRAMES[key] = future
-    started = threading.Event()
+    if _pool is None or _pool[0] != os.getpid():                  # a forked child makes its own worker
+        _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="rosette-frame"))
+    return _pool[1]
 
-    def build() -> None:
-        started.set()
-        pattern = None
+
+class FrameAhead:
+    """The next rosette frame, built beside a sweep: start it, ``advance`` it after the sweep's cast, and
+    ``finish`` it before the sweep returns (the frame is then kept for the next sweep).
+
+    Why: a non-repetitive head needs a new frame every sweep, and building
+    it (about 0.4 ms of CPU for a Mid-40's 10 000 rays) is serial work
+    larger than the sweep's own passes.  The next frame is known (the sweep
+    after frame f fires frame f + 1), so ``Lidar.sense`` builds it on a
+    second CPU while it sweeps.  The worker runs only the two kernels, which
+    release the GIL (``_FrameWork`` stages 1 and 3): the numpy calls and the
+    Python around them stay on the sweep's thread, so neither thread waits
+    on the other for the GIL.  Stage 1 runs beside the sweep's set-up and
+    cast (the first hand-over waits until the worker is inside its kernel,
+    as ``lidar_sweep_passes.both`` does), stage 3 beside its returns.
+
+    A frame is a function of (spec, rate, frame) alone, and each stage is
+    the one ``_build_frame`` runs: the frame built beside is the frame built
+    inline, bit for bit (tested).  A stage that fails leaves nothing kept:
+    the next sweep builds its frame inline (and raises there if it must).
+    """
+
+    def __init__(self, spec: LidarSpec, rate_hz: float, frame: int) -> None:
+        self.work = _FrameWork(spec, rate_hz, frame)
+        self._azimuth: Future | None = None
+        started = threading.Event()
+
+        def cast_side() -> None:
+            started.set()
+            self.work.cast_side()
+
+        self._cast: Future = _worker().submit(cast_side)
+        started.wait()            # the worker needs the GIL to reach its kernel: hand it over now
+
+    def advance(self) -> None:
+        """After the sweep's cast: if stage 1 is done, run stage 2 here and start stage 3 beside."""
+        if self._azimuth is None and self._cast.done() and self._cast.exception() is None:
+            self.work.angles()
+            self._azimuth = _worker().submit(self.work.azimuth_side)
+
+    def finish(self) -> None:
+        """Wait for the worker, complete the frame and keep it (nothing keeps running between sweeps)."""
         try:
-            pattern = _build_frame(spec, rate_hz, frame)
-        finally:                                                  # a failed build is retried inline by its sweep
-            with _FRAME_LOCK:
-                if pattern is None:
-                    _FRAMES.pop(key, None)
-                else:
-                    _FRAMES[key] = pattern
-                    _trim_frames()
-            future.set_result(pattern)
+            self._cast.result()
+            if self._azimuth is None:
+                self.work.angles()
+                self.work.azimuth_side()
+            else:
+                self._azimuth.result()
+            pattern = self.work.assemble()
+        except Exception:                                         # rebuilt inline by the sweep that needs it
+            return
+        _keep(self.work.key, pattern)
 
-    _pool[1].submit(build)
-    started.wait()          # the worker holds the GIL until its first kernel: let it get there before going on
-    return future
+
+def frame_ahead(spec: LidarSpec, rate_hz: float, frame: int) -> FrameAhead | None:
+    """A ``FrameAhead`` for frame ``frame``, or None when it is kept already."""
+    with _FRAME_LOCK:
+        if (spec, rate_hz, frame) in _FRAMES:
+            return None
+    return FrameAhead(spec, rate_hz, frame)
 
 
 def risley_pattern_reference(spec: LidarSpec, rate_hz: float, frame: int) -> tuple[ScanPattern, PatternTables]:

@@ -1,9 +1,7 @@
-"""Session-5 Livox sweep: the next rosette frame built beside a sweep (``prefetch_frame``) is the frame built
+"""Session-5 Livox sweep: the next rosette frame built beside a sweep (``FrameAhead``) is the frame built
 inline, byte for byte; a sweep's cloud does not depend on whether it was; nothing runs between sweeps."""
 
 from __future__ import annotations
-
-import threading
 
 import numpy as np
 import pytest
@@ -36,52 +34,38 @@ def _assert_reference(pattern, frame: int, rate_hz: float = 10.0) -> None:
     assert tables.elevation_range == want_tables.elevation_range
 
 
-def test_a_frame_built_beside_is_the_reference_and_is_served_once_built():
-    frame = 880_001
-    future = rosette.prefetch_frame(SPEC, 10.0, frame)
-    assert future is not None
-    assert rosette.prefetch_frame(SPEC, 10.0, frame) is None          # being built (or kept): not twice
-    built = future.result()
-    assert risley_pattern(SPEC, 10.0, frame) is built                 # served from the store, not rebuilt
-    _assert_reference(built, frame)
-    assert rosette.prefetch_frame(SPEC, 10.0, frame) is None          # kept
+@pytest.mark.parametrize("stage3_beside", [False, True])
+def test_a_frame_built_beside_is_the_reference_and_is_kept(stage3_beside):
+    frame = 880_001 + stage3_beside
+    ahead = rosette.frame_ahead(SPEC, 10.0, frame)
+    assert ahead is not None
+    if stage3_beside:
+        ahead._cast.result()                                            # stage 1 done: stage 3 goes to the worker
+    ahead.advance()
+    if stage3_beside:
+        assert ahead._azimuth is not None
+    ahead.finish()
+    kept = rosette._FRAMES[(SPEC, 10.0, frame)]
+    assert risley_pattern(SPEC, 10.0, frame) is kept                    # served from the store, not rebuilt
+    _assert_reference(kept, frame)
+    assert rosette.frame_ahead(SPEC, 10.0, frame) is None               # kept: not built again
 
 
-def test_a_sweep_waits_for_a_frame_still_being_built(monkeypatch):
-    frame = 880_101
-    release = threading.Event()
-    build = rosette._build_frame
-
-    def slow_build(spec, rate_hz, k):
-        release.wait(5.0)
-        return build(spec, rate_hz, k)
-
-    monkeypatch.setattr(rosette, "_build_frame", slow_build)
-    future = rosette.prefetch_frame(SPEC, 10.0, frame)
-    got: list = []
-    waiter = threading.Thread(target=lambda: got.append(risley_pattern(SPEC, 10.0, frame)))
-    waiter.start()
-    waiter.join(0.05)
-    assert waiter.is_alive() and not got                               # waits for the build, does not start its own
-    release.set()
-    waiter.join(5.0)
-    assert got and got[0] is future.result()
-    _assert_reference(got[0], frame)
-
-
-def test_a_failed_build_beside_leaves_nothing_and_the_sweep_builds_inline(monkeypatch):
+def test_a_failed_stage_keeps_nothing_and_the_sweep_builds_inline(monkeypatch):
     frame = 880_201
-    build = rosette._build_frame
+    cast_side = rosette._FrameWork.cast_side
     calls = {"n": 0}
 
-    def failing_once(spec, rate_hz, k):
+    def failing_once(self):
         calls["n"] += 1
         if calls["n"] == 1:
             raise MemoryError("no room")
-        return build(spec, rate_hz, k)
+        return cast_side(self)
 
-    monkeypatch.setattr(rosette, "_build_frame", failing_once)
-    assert rosette.prefetch_frame(SPEC, 10.0, frame).result() is None
+    monkeypatch.setattr(rosette._FrameWork, "cast_side", failing_once)
+    ahead = rosette.frame_ahead(SPEC, 10.0, frame)
+    ahead.advance()
+    ahead.finish()                                                      # the current sweep does not fail
     assert (SPEC, 10.0, frame) not in rosette._FRAMES
     _assert_reference(risley_pattern(SPEC, 10.0, frame), frame)
     assert calls["n"] == 2
@@ -92,7 +76,7 @@ def _sweeps(times, prefetch: bool, monkeypatch, params) -> list:
     cars = [entity(f"c{k}", x=x, y=y, heading=h) for k, (x, y, h) in
             enumerate([(12.0, 1.0, 0.2), (25.0, -3.0, 0.0), (40.0, 4.0, 1.0), (8.0, -1.5, -0.4)])]
     built_beside: list[int] = []
-    real = rosette.prefetch_frame
+    real = lidar_module.frame_ahead
 
     def counting(spec, rate_hz, frame):
         built_beside.append(frame)
@@ -103,12 +87,14 @@ def _sweeps(times, prefetch: bool, monkeypatch, params) -> list:
     out = []
     with monkeypatch.context() as m:
         m.setattr(lidar_module, "second_cpu_free", lambda: prefetch)
-        m.setattr(lidar_module, "prefetch_frame", counting)
+        m.setattr(lidar_module, "frame_ahead", counting)
         for k, t in enumerate(times):
             snap = snapshot(entity("ego", x=2.0 * k, vx=20.0, yaw_rate=0.1, ego=True), *cars, time=t)
+            before = len(built_beside)
             out.append(lidar.sense(snap, SensorScene(static, snap)))
-            # a sweep returns only once what it started beside has ended
-            assert all(not hasattr(v, "result") for v in rosette._FRAMES.values())
+            if len(built_beside) > before:          # returned once the frame beside is built and kept
+                assert (SPEC, 10.0, built_beside[-1]) in rosette._FRAMES
+                assert rosette._worker()._work_queue.qsize() == 0
     return out, built_beside
 
 
