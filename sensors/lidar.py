@@ -319,6 +319,7 @@ class Lidar:
                 ray_buffer(homogeneous, m, buf)
                 pairs = find_pairs()
             rays = o3d.core.Tensor.from_numpy(buf)
+            ray_array = buf
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball,
                                    pair_hits=None if slabs is None else (slabs[0], slabs[1]), trim=False,
                                    dz_bounds=self._ring_bounds(pattern, tables, m))
@@ -330,11 +331,12 @@ class Lidar:
             pairs = candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, self.max_range,
                                     motion)
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball, trim=False)
+            ray_array = rays.numpy()
             if ahead is not None:
                 ahead.advance()
         # untrimmed: the gather keeps only returns within [min_range, max_range] (the trim's comparison, in
         # float32) and reads nothing else of the other rows
-        return self._returns(snapshot, scene, pattern, tables, rays.numpy(), hits)
+        return self._returns(snapshot, scene, pattern, tables, ray_array, hits)
 
     def _ring_bounds(self, pattern: ScanPattern, tables: PatternTables, m: np.ndarray) -> DzBounds | None:
         """Bounds on the world d_z of each ring's rows (``lidar_sweep_rings``) for a spinning head's fixed

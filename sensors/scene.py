@@ -29,6 +29,7 @@ materials first, then one material per snapshot entity, so that
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -351,7 +352,7 @@ class SensorScene:
         centre = None
         origin_z = None
         reach = float(max_range)
-        if np.isfinite(reach) and n:
+        if math.isfinite(reach) and n:
             if origin_ball is None:
                 lo, hi = buf[:, :3].min(axis=0).astype(float), buf[:, :3].max(axis=0).astype(float)
                 origin_ball = ((lo + hi) / 2, float(np.linalg.norm(hi - lo)) / 2)
@@ -361,7 +362,8 @@ class SensorScene:
             origin_z = (float(centre[2]) - radius, float(centre[2]) + radius)
         t, normal, material = self.static.cast_hits(tensor, centre, reach, nthreads, max_range=float(max_range),
                                                     origin_z=origin_z, dz_bounds=dz_bounds)
-        actor = np.full(n, -1, dtype=np.int32)
+        actor = np.empty(n, dtype=np.int32)
+        actor.fill(-1)                                           # np.full's Python wrapper costs more
         if len(self.actor_indices):
             if actor_pairs is not None and pair_hits is not None:
                 apply_box_slab_hits(self.actor_boxes, actor_pairs[0], actor_pairs[1], pair_hits[0], pair_hits[1], t,
@@ -375,7 +377,7 @@ class SensorScene:
                 scene, triangle_actor = self._actor_bvh()
             if scene is not None:
                 self._cast_actor_scene(scene, triangle_actor, tensor, actor_rays, nthreads, t, normal, material, actor)
-        if trim and np.isfinite(max_range):
+        if trim and math.isfinite(max_range):
             trim_beyond(t, normal, material, actor, max_range)    # hits past the range become misses
         return RayHits(t=t, normal=normal, material=material, actor=actor)
 

@@ -140,7 +140,7 @@ class RegionCache:
 
     def get(self, centre: np.ndarray, reach: float) -> Region:
         if (self.world.triangle_count < self.MIN_TRIANGLES or not math.isfinite(reach)
-                or not np.isfinite(centre).all()):
+                or not all(map(math.isfinite, centre))):
             return self.full
         key = self.key(centre, reach)
         region = self._cache.get(key)

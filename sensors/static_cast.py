@@ -20,6 +20,7 @@ its own region.  The near region has a quarter of the sensor's range.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -69,7 +70,7 @@ def near_block(dz: np.ndarray, z_lo: float, origin_top: float, reach: float, bou
     b = len(dz) if b is None else b
     n = b - a
     drop = origin_top - z_lo + 1e-3 + 1e-5 * reach
-    if n <= 0 or drop <= 0.0 or not np.isfinite(reach):
+    if n <= 0 or drop <= 0.0 or not math.isfinite(reach):
         return 0, 0
     head, tail = _runs(dz, a, b, -drop / reach, True, bounds)
     return (0, head) if head >= tail else (n - tail, n)
@@ -91,7 +92,7 @@ def reaching_span(dz: np.ndarray, z_range: tuple[float, float], origin_z: tuple[
     z_lo, z_hi = z_range
     if z_lo > z_hi:
         return 0, 0                                       # an empty scene: every ray misses
-    if n == 0 or not np.isfinite(reach):
+    if n == 0 or not math.isfinite(reach):
         return 0, n
     slack = 1e-3 + 1e-5 * reach
     o_lo, o_hi = origin_z
@@ -212,8 +213,8 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
     every ray against the region of ``reach``); ``dz_bounds`` lets the run scans skip whole blocks.
     """
     n = len(rays)
-    region = world.region(centre, reach) if centre is not None and np.isfinite(reach) else world._regions.full
-    if origin_z is None or not np.isfinite(max_range) or centre is None:
+    region = world.region(centre, reach) if centre is not None and math.isfinite(reach) else world._regions.full
+    if origin_z is None or not math.isfinite(max_range) or centre is None:
         return _cast(region, rays, nthreads)
     dz = rays.numpy()[:, 5]
     a, b = reaching_span(dz, region.z_range, origin_z, float(max_range), dz_bounds)
