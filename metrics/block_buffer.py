@@ -216,36 +216,6 @@ class BlockBuffer:
         self.visibles.append(snapshot.visible)
         return True
 
-    def set_block_steps(self, steps: int) -> None:
-        """Make ``steps`` the count at which the block is due (and ``limit`` the slot where it is)."""
-        self.block_steps = steps
-        self.limit = self.next_slot + steps - len(self.times)
-
-    def joined(self, after: "BlockBuffer") -> "BlockBuffer | None":
-        """This block's steps and then ``after``'s as one buffer (a run's tail joined to the block before),
-        or None when they cannot be one block: other entities (``names``, ``ego``: the same objects)
-        or one of arena steps and one of snapshots.  The two are left as they were."""
-        if after.names is not self.names or after.ego is not self.ego or (self.slots is None) != (after.slots is None):
-            return None
-        out = BlockBuffer(self.block_steps)
-        out.names, out.ego = self.names, self.ego
-        if self.slots is None:
-            out.snapshots = self.snapshots + after.snapshots
-            out.gathered = self.gathered + after.gathered
-            mine, theirs = self.state_bytes, after.state_bytes
-            out.state_bytes = mine + theirs if mine is not None and theirs is not None else None
-            return out
-        out.runs = [*self.runs, (self.slots, self.first_slot, self.next_slot), *after.runs]
-        out.slots, out.states, out.first_slot, out.next_slot = after.slots, after.states, after.first_slot, after.next_slot
-        out.times = self.times + after.times
-        out.steps = self.steps + after.steps
-        out.visibles = self.visibles + after.visibles
-        n = len(self.times)
-        out.changes = self.changes + [(k + n, shared) for k, shared in after.changes]
-        out.shared = after.shared
-        out.limit = out.next_slot
-        return out
-
     def _to_snapshots(self) -> None:
         """Keep the block as snapshots from now on: its arena steps are rebuilt, their matrices copied."""
         rebuilt = [self.rebuild(k) for k in range(len(self.times))]

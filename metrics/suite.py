@@ -52,16 +52,6 @@ Why long blocks: each block pays a fixed ~1 ms of array calls across the metrics
 step in 100-step blocks and ~1 µs in 1000-step ones (``bench/metrics_bench.py``).  Results do not
 depend on the block size (``tests/metrics/test_metrics_blocks.py``)."""
 
-TAIL_FRACTION = 4
-"""A full block waits to be evaluated until 1/``TAIL_FRACTION`` of a block more has come (250 steps of
-1,000): a run that ends before that is evaluated as one block with it, not as a tiny tail block.
-
-Why: each block pays a fixed ~1 ms of calls across the metrics, so a run of 2,002 steps in blocks of
-1,000, 1,000 and 2 paid for its 2-step tail as much as for a full block (~0.5 µs a step of the run);
-joining the tail to the block before costs one copy of their state matrices (~0.2 ms, they are two
-arenas).  The results are the same bits (``tests/metrics/test_metrics_blocks.py``,
-``tests/metrics/test_metrics_s5_handover_tail.py``)."""
-
 ALWAYS_ON = ("collision", "surrogate_safety", "kinematics", "comfort", "blocked", "lane_centre",
              "scenario_timeout", "yield_emergency")
 
@@ -95,11 +85,6 @@ class Evaluation:
 def _needs(cls: type[Metric], field_name: str) -> bool:
     """Whether a metric class asks for a context field (alone or as one of ``"a|b"``)."""
     return any(field_name in r.split("|") for r in cls.requires)
-
-
-def _block_steps(names: tuple[str, ...]) -> int:
-    """The most steps of a block over these entities (``BLOCK_STEPS``, ``BLOCK_ENTITY_STEPS``)."""
-    return max(1, min(BLOCK_STEPS, BLOCK_ENTITY_STEPS // max(1, len(names))))
 
 
 class MetricSuite:
@@ -143,7 +128,6 @@ class MetricSuite:
         self.coverage = CoverageObserver(road=context.road)
         self.v2x_warnings: list[V2XWarning] = list(context.v2x_warnings)
         self._buffer = BlockBuffer()
-        self._pending: BlockBuffer | None = None   # a full block not evaluated yet (``TAIL_FRACTION``)
         self._last_time: float | None = None
         self._last_snapshot: WorldSnapshot | None = None
         self._flushed_steps = 0
@@ -161,7 +145,6 @@ class MetricSuite:
         self.v2x_warnings.append(warning)
         metric = next((m for m in self.metrics if m.name == "v2x_reaction"), None)
         if metric is None and "v2x_reaction" in self.unavailable:
-            self._flush_pending()   # "the last evaluated step" is the one it would have been without the wait
             metric = metric_classes()["v2x_reaction"](replace(self.context, v2x_expected=True))
             if self._last_snapshot is not None:
                 metric.observe_block(StepBlock([self._last_snapshot], self.context, None))
@@ -192,7 +175,7 @@ class MetricSuite:
                 buffer.steps.append(s.step)
                 buffer.visibles.append(s.visible)
                 if k >= buffer.limit - 1:
-                    self._full()
+                    self.flush()
                 return
         self._observe(snapshot)
 
@@ -209,57 +192,23 @@ class MetricSuite:
                 self.flush()
                 buffer = self._buffer
         if not len(buffer):
-            steps = _block_steps(snapshot.names)
-            # after a full block, the first event is when the run has gone on long enough for its own block
-            buffer.block_steps = steps // TAIL_FRACTION if self._pending is not None else steps
+            buffer.block_steps = max(1, min(BLOCK_STEPS, BLOCK_ENTITY_STEPS // max(1, len(snapshot.names))))
         buffer.append(snapshot)
         if len(buffer) >= buffer.block_steps:
-            self._full()
-
-    def _full(self) -> None:
-        """The buffer reached its ``block_steps``: a full block waits as ``_pending`` (``TAIL_FRACTION``);
-        a buffer after one has shown that the run goes on, and the waiting block is evaluated."""
-        buffer = self._buffer
-        if self._pending is not None:
-            self._flush_pending()
-            buffer.set_block_steps(_block_steps(buffer.names))
-            if len(buffer) < buffer.block_steps:
-                return
-        if _block_steps(buffer.names) // TAIL_FRACTION:
-            self._pending, self._buffer = buffer, BlockBuffer()
-        else:   # blocks too short to wait (a crowd of entities)
             self.flush()
 
     @property
     def steps(self) -> int:
         """Steps observed so far."""
-        pending = self._pending
-        return self._flushed_steps + (len(pending) if pending is not None else 0) + len(self._buffer)
+        return self._flushed_steps + len(self._buffer)
 
     def flush(self) -> None:
-        """Evaluate the buffered steps now (``finish`` does; callers reading metrics mid-run may): a
-        waiting full block and the steps after it as one block where they can be one (a run's tail)."""
-        pending, buffer = self._pending, self._buffer
-        if pending is not None:
-            self._pending = None
-            merged = pending.joined(buffer) if len(buffer) else None
-            if merged is None:
-                self._evaluate(pending)
-            else:
-                buffer = merged
-        self._buffer = BlockBuffer()
-        if len(buffer):
-            self._evaluate(buffer)
-
-    def _flush_pending(self) -> None:
-        pending = self._pending
-        if pending is not None:
-            self._pending = None
-            self._evaluate(pending)
-
-    def _evaluate(self, buffer: BlockBuffer) -> None:
-        """The metrics observe the buffer's steps as one block."""
+        """Evaluate the buffered steps now (``finish`` does; callers reading metrics mid-run may)."""
+        buffer = self._buffer
+        if not len(buffer):
+            return
         block = StepBlock(None, self.context, self._last_time, gathered=buffer)
+        self._buffer = BlockBuffer()
         self._flushed_steps += block.size
         for metric in self.metrics:
             metric.observe_block(block)
