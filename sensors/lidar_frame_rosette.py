@@ -6,7 +6,9 @@ A two-prism head steers one beam along u(t) = δ(e^{iω₁t} + e^{iω₂t}) with
 docstring).  A frame and its ``PatternTables`` are built together here, by
 the kernels of ``sensors.lidar_frame``, every array
 the bytes of the numpy formulation ``risley_pattern_reference`` (tested).
-Imported by, and re-exported from, ``sensors.lidar_patterns``.
+A sensor sweeping consecutive frames has its next frame built beside each
+sweep (``FrameAhead``, from ``Lidar.sense``), so a run's sweep does not wait
+for its frame.  Imported by, and re-exported from, ``sensors.lidar_patterns``.
 """
 
 from __future__ import annotations

@@ -115,3 +115,16 @@ def test_livox_clouds_do_not_depend_on_frames_built_beside(monkeypatch, params):
                 assert _same(value, other), name
             else:
                 assert value == other, name
+
+
+def test_no_frame_is_built_beside_when_switched_off_or_without_a_free_cpu(monkeypatch):
+    times = [0.1 * k + 91.0 for k in range(4)]
+    params = {"dropout_probability": 0.0}
+    monkeypatch.setattr(lidar_module, "FRAME_AHEAD", False)
+    _, frames = _sweeps(times, True, monkeypatch, params)
+    assert frames == []
+    monkeypatch.setattr(lidar_module, "FRAME_AHEAD", True)
+    _, frames = _sweeps([t + 10.0 for t in times], False, monkeypatch, params)
+    assert frames == []
+    _, frames = _sweeps([t + 20.0 for t in times], True, monkeypatch, params)
+    assert frames == [1112, 1113, 1114]
