@@ -14,12 +14,14 @@ The class shape follows CARLA ScenarioRunner's criteria (``CollisionTest``,
 from __future__ import annotations
 
 import math
+import operator
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
+from metrics.series_kernels import has_nan, mask_runs, nan_extreme_index
 from simplatform.results import MetricEvent, MetricResult
 from simplatform.world import WorldSnapshot
 
@@ -166,8 +168,10 @@ class SeriesRecorder:
 
     def extend(self, times: np.ndarray, **values: np.ndarray | float) -> None:
         """Append a block of steps; a column not given is NaN, a scalar is broadcast."""
-        self._seal()
-        times = np.asarray(times, dtype=float)
+        if self._pending_t:
+            self._seal()
+        if not (type(times) is np.ndarray and times.dtype == _F8):   # noqa: E721 (exact type; else as asarray)
+            times = np.asarray(times, dtype=float)
         if times.size == 0:
             return
         self._t_chunks.append(times)
@@ -197,12 +201,22 @@ class SeriesRecorder:
         return sum(len(c) for c in self._t_chunks) + len(self._pending_t)
 
     def times(self) -> np.ndarray:
-        self._seal()
-        return self._joined(self._t_chunks)
+        if self._pending_t:
+            self._seal()
+        chunks = self._t_chunks
+        if len(chunks) == 1:   # joined already (or one block): the read of every result
+            return chunks[0]
+        if len(chunks) > 1:
+            # the metrics of a suite extend with the same ``block.times`` arrays: their time columns
+            # are joined once and shared (read-only; the same floats as each joining its own)
+            chunks[:] = [_shared_join(chunks)]
+        return self._joined(chunks)
 
     def array(self, name: str) -> np.ndarray:
-        self._seal()
-        return self._joined(self._chunks[name])
+        if self._pending_t:
+            self._seal()
+        chunks = self._chunks[name]
+        return chunks[0] if len(chunks) == 1 else self._joined(chunks)
 
     @property
     def time(self) -> list[float]:
@@ -232,23 +246,12 @@ class SeriesRecorder:
         return self._listed[1]
 
     def extreme_index(self, name: str, kind: str) -> int | None:
-        """Step index of the min or max of a column, NaNs ignored (the first on ties); None if all NaN."""
-        values = self.array(name)
-        if values.size == 0:
-            return None
-        # without NaN (min/max propagate it) nanargmin/nanargmax are argmin/argmax: one pass each
-        # instead of numpy's NaN replacement copy; with NaN, numpy's own functions as before
-        m = values.min() if kind == "min" else values.max()
-        if m == m:
-            return int(values.argmin() if kind == "min" else values.argmax())
-        # numpy's nanargmin/nanargmax step by step: NaN -> +inf (min) / -inf (max), then argmin/argmax
-        # (so an all-but-NaN run of infinities keeps numpy's answer, a NaN's index included)
-        nan = np.isnan(values)
-        if nan.all():
-            return None
-        filled = values.copy()
-        filled[nan] = math.inf if kind == "min" else -math.inf
-        return int(filled.argmin() if kind == "min" else filled.argmax())
+        """Step index of the min or max of a column, NaNs ignored (the first on ties); None if all NaN.
+
+        numpy's ``nanargmin``/``nanargmax`` in one compiled pass (``series_kernels.nan_extreme_index``,
+        tested against them)."""
+        i = nan_extreme_index(self.array(name), kind == "max")
+        return None if i < 0 else i
 
     def extreme(self, name: str, kind: str) -> tuple[float, float | None]:
         """(value, time) of the min or max of a column, NaNs ignored; (±inf, None) if all NaN."""
@@ -256,6 +259,26 @@ class SeriesRecorder:
         if i is None:
             return (math.inf if kind == "min" else -math.inf), None
         return float(self.array(name)[i]), float(self.times()[i])
+
+
+_JOINS: dict[tuple[int, ...], tuple[list[np.ndarray], np.ndarray]] = {}
+_JOINS_KEPT = 16
+
+
+def _shared_join(chunks: list[np.ndarray]) -> np.ndarray:
+    """The read-only join of ``chunks``: the one another recorder made from the very same array
+    objects if there is one, else made now and remembered for the next.  The table holds the
+    chunks themselves (so their ids stay theirs) and is emptied past ``_JOINS_KEPT`` entries."""
+    key = tuple(map(id, chunks))
+    hit = _JOINS.get(key)
+    if hit is not None and all(map(operator.is_, hit[0], chunks)):
+        return hit[1]
+    joined = np.concatenate(chunks)
+    joined.flags.writeable = False
+    if len(_JOINS) >= _JOINS_KEPT:
+        _JOINS.clear()
+    _JOINS[key] = (list(chunks), joined)
+    return joined
 
 
 class SeriesColumns:
@@ -306,30 +329,55 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 def step_durations(times: np.ndarray) -> np.ndarray:
     """Each step's duration up to the next (the last is t - t): ``np.diff(times, append=times[-1])``
-    bit for bit (the same subtraction), without its ~13 µs of argument handling; ``times`` non-empty."""
+    bit for bit (the same subtraction), without its ~13 µs of argument handling; ``times`` non-empty.
+
+    A recorder's joined times are read-only arrays that own their data, and several metrics and
+    the scores ask for the durations of the same one in ``finish``: for such an array the answer
+    is kept (read-only) and given again while the array is the last one asked about."""
+    cached = _DURATIONS[0]
+    if cached is not None and cached[0] is times:
+        return cached[1]
     dt = np.empty_like(times)
     np.subtract(times[1:], times[:-1], out=dt[:-1])
     dt[-1] = times[-1] - times[-1]
+    if not times.flags.writeable and times.flags.owndata:
+        dt.flags.writeable = False
+        _DURATIONS[0] = (times, dt)
     return dt
+
+
+_DURATIONS: list[tuple[np.ndarray, np.ndarray] | None] = [None]
+
+
+def masked_duration(mask: np.ndarray, times: np.ndarray) -> float:
+    """Time spent where ``mask`` holds: ``np.sum(step_durations(times)[mask])`` (0.0 with no step
+    or no masked step, which is numpy's sum of nothing; the durations are not made then)."""
+    if not times.size or not mask.any():
+        return 0.0
+    return float(np.sum(step_durations(times)[mask]))
 
 
 def nan_rms(values: np.ndarray) -> float | None:
     """RMS of the non-NaN values (``sqrt(mean(v*v))`` of ``v[~isnan(v)]``), None if there are none;
-    the mask copy is skipped when there is no NaN (same values, same summation)."""
-    if np.isnan(values).any():
+    the mask copy is skipped when there is no NaN (same values, same summation).  ``np.mean`` of a
+    1-D float64 array is ``np.add.reduce`` (the same pairwise sum) divided by the count, and
+    ``math.sqrt`` is IEEE's correctly rounded root as ``np.sqrt`` is: the same float, without
+    ``np.mean``'s argument handling."""
+    if has_nan(values):
         values = values[~np.isnan(values)]
-    return float(np.sqrt(np.mean(values * values))) if values.size else None
+    n = values.size
+    return math.sqrt(float(np.add.reduce(values * values)) / n) if n else None
 
 
 def episodes(mask: np.ndarray, times: np.ndarray) -> list[tuple[float, float]]:
-    """(start, end) times of the runs of True in a per-step mask; an open run ends at the last time."""
+    """(start, end) times of the runs of True in a per-step mask; an open run ends at the last time
+    (the runs' edges in one compiled pass: ``series_kernels.mask_runs``)."""
     if mask.size == 0:
         return []
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.diff(padded)
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1) - 1
-    return [(float(times[a]), float(times[b])) for a, b in zip(starts, ends)]
+    starts, ends = mask_runs(np.ascontiguousarray(mask, dtype=bool))
+    if not starts.size:
+        return []
+    return [(float(times[a]), float(times[b])) for a, b in zip(starts.tolist(), ends.tolist())]
 
 
 def make_result(

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from metrics.base import (BlockMetric, ScalarSpec, SeriesRecorder, episodes, make_result, nan_rms, register_metric,
-                          step_durations)
+from metrics.base import (BlockMetric, ScalarSpec, SeriesRecorder, episodes, make_result, masked_duration, nan_rms,
+                          register_metric)
 from metrics.block import StepBlock
 from metrics.series_kernels import comfort_series
 from simplatform.results import MetricEvent, MetricResult
@@ -80,8 +78,7 @@ class ComfortMetric(BlockMetric):
                 scalars[spec.name] = rms if rms is not None else 0.0
         mask = self.series.array("uncomfortable") > 0
         t = self.series.times()
-        dt = step_durations(t) if t.size else t
-        scalars["comfort_violation_time"] = float(np.sum(dt[mask])) if t.size else 0.0
+        scalars["comfort_violation_time"] = masked_duration(mask, t)
         self.events = [MetricEvent(a, "uncomfortable", (), b - a) for a, b in episodes(mask, t)]
         if self.events:
             times["comfort_violation_time"] = self.events[0].time

@@ -29,6 +29,8 @@ class CoverageObserver:
     light: set[str] = field(default_factory=set)
     _roads_seen: set[str] = field(default_factory=set)
     _actors_of: tuple | None = field(default=None, repr=False, compare=False)
+    _road_type_names: dict[str, frozenset] = field(default_factory=dict, repr=False, compare=False)
+    _env_seen: Any = field(default=None, repr=False, compare=False)
 
     def observe_block(self, block) -> None:
         """A block of steps (``metrics.block.StepBlock``): the same tags as observing each step."""
@@ -38,7 +40,17 @@ class CoverageObserver:
             self.actors.update(c for i, c in enumerate(block.categories) if i != e)
             self._actors_of = seen   # the same categories tuple adds nothing the next block
         envs = block.each("environment")
-        if any(envs):   # an empty environment (what a backend without one hands over) adds no tag
+        first = envs[0] if envs else None
+        if envs and envs.count(first) == len(envs):
+            # one environment over the block (the engine's snapshots share it while it holds;
+            # ``list.count`` compares by identity first): its tags are the block's, known already
+            # when it is the object the block before ended with (snapshot values are not changed)
+            if first and first is not self._env_seen:
+                self.weather.add(weather_tag(first))
+                tag = light_tag(first)
+                if tag:
+                    self.light.add(tag)
+        elif any(envs):   # an empty environment (what a backend without one hands over) adds no tag
             last_env = None
             for env in envs:
                 if env and env is not last_env and env != last_env:   # the tags of an unchanged environment are known
@@ -47,10 +59,20 @@ class CoverageObserver:
                     if tag:
                         self.light.add(tag)
                 last_env = env
+        self._env_seen = envs[-1] if envs else None
         st = block.ego_road if self.road is not None else None
         if st is not None:
-            for rid, s in st.road_runs():
-                self._road_seen(rid, s)
+            for rid, rows in st.road_rows():
+                if not self._road_done(rid):
+                    self._road_seen(rid, st.s[rows])
+
+    def _road_done(self, rid: str) -> bool:
+        """Whether the road ``rid`` can add no tag: seen (its junction's type is in) and every road
+        type it declares is in (then its stations need not be looked at)."""
+        if rid not in self._roads_seen:
+            return False
+        types = getattr(self.road.roads.get(rid), "types", ()) or ()
+        return not types or self._type_names_of(rid, types) <= self.road_types
 
     def observe(self, frame: StepFrame) -> None:
         snap = frame.snapshot
@@ -69,7 +91,7 @@ class CoverageObserver:
         """Road types in force at the stations ``s`` the ego passed on road ``rid``, and its junction type."""
         road = self.road.roads.get(rid)
         types = getattr(road, "types", ()) or ()
-        if types:
+        if types and not self._type_names_of(rid, types) <= self.road_types:   # else nothing new can come
             starts = np.array([t.s for t in types])
             k = np.searchsorted(starts, s + 1e-9, side="right") - 1
             self.road_types.update(types[i].type for i in np.unique(k[k >= 0]).tolist())
@@ -80,6 +102,14 @@ class CoverageObserver:
                 if jid is not None:
                     junction = getattr(self.road, "junctions", {}).get(jid)
                     self.junction_types.add(getattr(junction, "type", "default"))
+
+    def _type_names_of(self, rid: str, types) -> frozenset:
+        """Every road type the road ``rid`` declares (asked once per road): once all are tags, a block
+        on that road adds none and is not looked at."""
+        names = self._road_type_names.get(rid)
+        if names is None:
+            names = self._road_type_names[rid] = frozenset(t.type for t in types)
+        return names
 
     def result(self, parameters: Mapping[str, Any] | None = None, osc_features: Iterable[str] = ()) -> dict[str, Any]:
         return {

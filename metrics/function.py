@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 
-from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, nan_rms, register_metric, step_durations
+from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, masked_duration, nan_rms, register_metric
 from metrics.block import StepBlock
-from metrics.series_kernels import acc_series
+from metrics.series_kernels import acc_series, any_abs_below
 from metrics.signals import STOP_SPEED, is_red
 from simplatform.results import MetricEvent, MetricResult
 from simplatform.world import WorldSnapshot
@@ -78,7 +78,14 @@ class BlockedMetric(BlockMetric):
     def observe_block(self, block: StepBlock) -> None:
         if block.ego_index is None:
             return
-        still = np.abs(block.ego_col("speed")) < STOP_SPEED
+        speed = block.ego_col("speed")
+        if (self._still_since is None and (self.context.goal is None or self._goal)
+                and not any_abs_below(speed, STOP_SPEED)):
+            # the usual block: the ego moves throughout, no standstill runs on, and the goal cannot
+            # change what it was (none, or reached): nothing is blocked, the clock stays off
+            self.series.extend(block.times, blocked=np.zeros(block.size))
+            return
+        still = np.abs(speed) < STOP_SPEED
         goal = np.zeros(block.size, dtype=bool)
         if self.context.goal is not None:
             goal = np.logical_or.accumulate(self.context.goal.contains_many(block.ego_col("x"), block.ego_col("y")))
@@ -135,7 +142,7 @@ class BlockedMetric(BlockMetric):
     def result(self) -> MetricResult:
         mask = self.series.array("blocked") > 0
         t = self.series.times()
-        total = float(np.sum(step_durations(t)[mask])) if t.size else 0.0
+        total = masked_duration(mask, t)
         first = float(t[mask][0]) if mask.any() else None
         return make_result(self, {"blocked_time": total, "blocked_events": len(self.events)}, self.series,
                            {"blocked_time": first, "blocked_events": self.events[0].time if self.events else None})
@@ -207,6 +214,8 @@ class YieldToEmergencyVehicleMetric(BlockMetric):
         self._last: tuple[WorldSnapshot, int | None] | None = None
 
     def observe_block(self, block: StepBlock) -> None:
+        if not self.context.emergency_vehicles:   # nobody to yield to: nothing to keep
+            return
         self._last = (block.snapshots[-1], block.ego_index)
 
     def result(self) -> MetricResult:

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Iterator
 
 import numpy as np
@@ -50,6 +49,28 @@ DRIVABLE_LANE_TYPES = frozenset({
 })
 WRONG_WAY_ANGLE = math.radians(120.0)
 SIDEWALK = frozenset({"sidewalk"})
+
+
+class _lazy:
+    """``functools.cached_property`` without its lock: computed on first read and stored in the
+    instance's ``__dict__`` under the same name, which later reads find first.  Why: Python 3.11's
+    ``cached_property`` takes an ``RLock`` on every first read (~1 µs), and a block's road view
+    reads a dozen of them once each (issue #7: the fixed cost of a block).  A block's view is
+    evaluated by one thread (the suite's)."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
 
 
 _LANE_SPAN = 1 << 16   # (road code, lane id) → one int64 key: code · 2¹⁶ + lane (OpenDRIVE lane ids are small)
@@ -136,7 +157,7 @@ class EgoRoadBlock:
         st = cls.__new__(cls)
         st.block, st.view, st.road = block, view, view.road
         T = block.size
-        code = int(view.codes([rid])[0])
+        code = view.code(rid)
         lo, hi = view.boundaries(rid, lane, ss)
         # t = 0.5·(lo + hi) + offset and lo ≤ t ≤ hi in one compiled pass (numpy's operations)
         t, inside, every = road_kernels.lane_t(lo, hi, np.ascontiguousarray(ts, dtype=float))
@@ -191,7 +212,7 @@ class EgoRoadBlock:
             self.low[rows], self.high[rows] = self.view.boundaries(rid, lane, self.s[rows])
 
     # ---------------------------------------------------------------- queries
-    @cached_property
+    @_lazy
     def road_ids(self) -> list[str | None]:
         """The road id per step (None off road)."""
         names = self.view.names
@@ -202,7 +223,7 @@ class EgoRoadBlock:
         code = int(self.road_code[k])
         return self.view.names[code] if code >= 0 else None
 
-    @cached_property
+    @_lazy
     def _on_rows(self) -> np.ndarray:
         if self._one is not None:
             return np.arange(self.block.size)
@@ -212,7 +233,7 @@ class EgoRoadBlock:
         """((road, lane), step indices) of the on-road steps."""
         return iter(self._runs)
 
-    @cached_property
+    @_lazy
     def _runs(self) -> list[tuple[tuple[str, int], np.ndarray]]:
         if self._one is not None:
             return [(self._one, self._on_rows)]
@@ -223,33 +244,48 @@ class EgoRoadBlock:
         for rid, idx in self._road_steps():
             yield rid, self.s[idx]
 
+    def road_rows(self) -> list[tuple[str, np.ndarray]]:
+        """(road, indices of the on-road steps there), in ``road_runs``' order."""
+        return self._road_groups
+
     def _road_steps(self) -> list[tuple[str, np.ndarray]]:
         return self._road_groups
 
-    @cached_property
+    @_lazy
     def _road_groups(self) -> list[tuple[str, np.ndarray]]:
         if self._one is not None:
             return [(self._one[0], self._on_rows)]
         names = self.view.names
         return [(names[code], idx) for code, idx in _groups(self.road_code, self._on_rows)]
 
-    @cached_property
+    @_lazy
     def _type_codes(self) -> np.ndarray:
         """Lane-type code per step (``RoadView.type_names``; 0 off road or where the lane does not
         exist): one array query per road, no object array."""
         if self._one is not None:
+            code = self._one_type
+            if code is not None:
+                return np.full(self.block.size, code, dtype=np.int64)
             return self.view.lane_type_codes(self._one[0], self.lane_id, self.s, self._one_interval)
         out = np.zeros(self.block.size, dtype=np.int64)
         for rid, idx in self._road_steps():
             out[idx] = self.view.lane_type_codes(rid, self.lane_id[idx], self.s[idx])
         return out
 
-    @cached_property
+    @_lazy
+    def _one_type(self) -> int | None:
+        """The lane-type code of every step when the block is on one lane within one record
+        interval (the usual block), else None: type masks are then one table look-up."""
+        if self._one is None:
+            return None
+        return self.view.one_type_code(self._one[0], self.lane_id, self.s, self._one_interval)
+
+    @_lazy
     def lane_type(self) -> list[str | None]:
         """Lane type of the reference point per step (None off road): one array query per road."""
         return list(map(self.view.type_names.__getitem__, self._type_codes.tolist()))
 
-    @cached_property
+    @_lazy
     def _one_interval(self) -> tuple[str, int, int] | None:
         """``RoadView.interval`` of a block on one lane, asked once for its lane types and speed limits."""
         return self.view.interval(self._one[0], self.lane_id, self.s)
@@ -260,10 +296,13 @@ class EgoRoadBlock:
 
     def _type_mask(self, kinds: frozenset[str]) -> np.ndarray:
         """Per step: the reference lane's type (lower case) is one of ``kinds``; decided once per type string."""
+        one = self._one_type
+        if one is not None:   # the same bools as the look-up at every step
+            return np.full(self.block.size, bool(self.view.type_table(kinds)[one]))
         codes = self._type_codes
         return self.view.type_table(kinds)[codes]
 
-    @cached_property
+    @_lazy
     def speed_limit(self) -> np.ndarray:
         """Speed limit (m/s) of the reference point's lane per step (OpenDRIVE 1.8 §11.7.3 lane
         ``<speed>``, else §8.4 road ``<type><speed>``); NaN off road or where no limit is given."""
@@ -275,7 +314,7 @@ class EgoRoadBlock:
             out[idx] = self.view.speed_limits(rid, self.lane_id[idx], self.s[idx])
         return out
 
-    @cached_property
+    @_lazy
     def _reference(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Reference-line heading and curvature at each on-road step (NaN off road), one road-model
         query per road for the lane-direction and lane-frame corner checks, and whether the road model
@@ -294,7 +333,7 @@ class EgoRoadBlock:
                 kappa[idx], known[idx] = k, True
         return heading, kappa, known
 
-    @cached_property
+    @_lazy
     def travel_heading(self) -> np.ndarray:
         """Heading of legal travel in the ego's lane (road heading, +π against s); NaN off road."""
         if self._one is not None:
@@ -306,12 +345,12 @@ class EgoRoadBlock:
                 out[idx] += math.pi
         return out
 
-    @cached_property
+    @_lazy
     def offroad(self) -> np.ndarray:
         """Reference point on no drivable lane (OpenDRIVE 1.8 §11.6 types; CARLA OffRoadTest: driving, parking)."""
         return ~self._type_mask(DRIVABLE_LANE_TYPES)
 
-    @cached_property
+    @_lazy
     def wrong_way(self) -> np.ndarray:
         """Heading more than 120° from the lane's travel direction, outside junctions
         (ScenarioRunner ``WrongLaneTest.MAX_ALLOWED_ANGLE``)."""
@@ -322,7 +361,7 @@ class EgoRoadBlock:
         return road_kernels.wrong_way_mask(np.ascontiguousarray(self.block.ego_col("heading")), self.travel_heading,
                                            self.on_road, self.in_junction, WRONG_WAY_ANGLE)
 
-    @cached_property
+    @_lazy
     def in_junction(self) -> np.ndarray:
         if self._one is not None:
             return np.full(self.block.size, self.view.in_junction(self._one[0]))
@@ -332,7 +371,7 @@ class EgoRoadBlock:
                 out[idx] = True
         return out
 
-    @cached_property
+    @_lazy
     def corners(self) -> CornerState:
         """Lane departure and sidewalk state of the ego's box corners (see the module docstring).
 
@@ -358,11 +397,17 @@ class EgoRoadBlock:
                 road_kernels.lane_frame_corners(idx, corners, ref_x, ref_y, cos_h, sin_h, kappa, self.s, self.t,
                                                 self.low, self.high, float(lengths[code]), LATERAL_GUARD,
                                                 trusted, margin)
-        if trusted.any():
+        one = self._one_type
+        if one is not None and not self.view.type_table(SIDEWALK)[one]:   # no sidewalk anywhere: trusted & False
+            sidewalk = np.zeros(T, dtype=bool)
+        elif trusted.any():
             sidewalk = trusted & self._type_mask(SIDEWALK)
         else:
             sidewalk = np.zeros(T, dtype=bool)
-        exact = np.flatnonzero(self.on_road & ~trusted)
+        if self._one is not None and trusted.all():   # every step on the road and settled: none to locate
+            exact = np.zeros(0, dtype=np.int64)
+        else:
+            exact = np.flatnonzero(self.on_road & ~trusted)
         if exact.size:
             self._locate_corners(exact, corners, margin, departed, sidewalk)
         return CornerState(margin, departed, sidewalk, exact)

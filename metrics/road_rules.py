@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from metrics.base import (BlockMetric, ScalarSpec, SeriesRecorder, episodes, make_result, register_metric,
-                          step_durations)
+from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, episodes, make_result, masked_duration, register_metric
 from metrics.block import StepBlock
+from metrics.series_kernels import has_nan, speed_excess
 from simplatform.results import MetricEvent, MetricResult
 
 # OpenDRIVE 1.8 §11.6 lane types a vehicle may drive on; CARLA's OffRoadTest
@@ -23,9 +23,7 @@ from simplatform.results import MetricEvent, MetricResult
 
 
 def _durations(mask: np.ndarray, times: np.ndarray) -> float:
-    if times.size == 0:
-        return 0.0
-    return float(np.sum(step_durations(times)[mask]))
+    return masked_duration(mask, times)
 
 
 def _onsets(mask: np.ndarray, before: bool) -> list[int]:
@@ -116,6 +114,7 @@ class OffRoadMetric(BlockMetric):
             return
         offroad, sidewalk = st.offroad, st.corners.sidewalk
         times = block.times
+        had = len(self.events)
         was_off = self.series.last("offroad")
         was_side = self.series.last("sidewalk")
         for k in _onsets(offroad, bool(was_off)):
@@ -137,7 +136,8 @@ class OffRoadMetric(BlockMetric):
                     self.events.append(MetricEvent(self._end_time, "end_of_road", (), None,
                                                    f"left road {self._start_road}"))
         # events of one block come per kind; keep the list in time order as the per-step evaluation did
-        self.events.sort(key=lambda ev: ev.time)
+        if len(self.events) != had:
+            self.events.sort(key=lambda ev: ev.time)
 
     def result(self) -> MetricResult:
         t = self.series.times()
@@ -235,21 +235,16 @@ class SpeedLimitMetric(BlockMetric):
             if not rows.size:
                 return
             limit, times = st.speed_limit[rows], block.times[rows]   # (NaN: no limit)
-        finite = np.isfinite(limit)
-        if not finite.any():   # no limit anywhere: nothing in excess, nothing over
-            self.series.extend(times, excess=np.zeros(limit.size), over=np.zeros(limit.size),
-                               limit=np.full(limit.size, math.inf))
-            return
-        speed = np.abs(block.ego_col("speed"))
-        with np.errstate(invalid="ignore"):
-            d = (speed if rows is None else speed[rows]) - limit
-            excess = np.where(finite & (d > 0.0), d, 0.0)          # max(0, speed − limit)
-        over = finite & (excess > self._tol)
-        was = np.concatenate([[bool(self.series.last("over"))], over[:-1]])   # a step without a limit resets
-        for n in np.flatnonzero(over & ~was).tolist():
+        speed = block.ego_col("speed")
+        # one compiled pass (series_kernels.speed_excess): max(0, |speed| − limit) where a limit
+        # applies, over the tolerance, the shown limit (inf for none) and the onsets of speeding
+        excess, over, shown, onsets = speed_excess(
+            np.ascontiguousarray(speed if rows is None else speed[rows], dtype=float),
+            np.ascontiguousarray(limit, dtype=float), float(self._tol), bool(self.series.last("over")))
+        for n in onsets.tolist():
             self.events.append(MetricEvent(float(times[n]), "speeding", (), float(excess[n]),
                                            f"limit {float(limit[n]):.2f} m/s"))
-        self.series.extend(times, excess=excess, over=over.astype(float), limit=np.where(finite, limit, math.inf))
+        self.series.extend(times, excess=excess, over=over, limit=shown)
 
     def result(self) -> MetricResult:
         value, t = self.series.extreme("excess", "max")
@@ -284,10 +279,10 @@ class LaneCentreMetric(BlockMetric):
         known, _, _, _, offsets = block.ego_lanes
         if offsets.size == block.size:   # every step has its lane (the engine's blocks)
             dev = np.abs(offsets)
-            missing = np.isnan(dev)
-            if not missing.any():
+            if not has_nan(dev):
                 self.series.extend(block.times, deviation=dev)
                 return
+            missing = np.isnan(dev)
         else:
             dev = np.full(block.size, np.nan)
             dev[known] = np.abs(offsets)
@@ -305,5 +300,7 @@ class LaneCentreMetric(BlockMetric):
         if v.size == 0:
             return make_result(self, {}, self.series)
         value, t = self.series.extreme("deviation", "max")
-        return make_result(self, {"lane_center_deviation_mean": float(np.mean(v)), "lane_center_deviation_max": value},
+        # np.mean of a 1-D float64 array: its np.add.reduce (the same pairwise sum) / the count
+        return make_result(self, {"lane_center_deviation_mean": float(np.add.reduce(v)) / v.size,
+                                  "lane_center_deviation_max": value},
                            self.series, {"lane_center_deviation_max": t})

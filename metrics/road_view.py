@@ -68,6 +68,14 @@ class RoadView:
             self.names.append(rid)
         return np.fromiter(map(table.__getitem__, road_ids), np.int64, len(road_ids))
 
+    def code(self, rid: str) -> int:
+        """``codes([rid])[0]`` as an int, without the array (a block on one road asks for one)."""
+        code = self._codes.get(rid)
+        if code is None:
+            code = self._codes[rid] = len(self.names)
+            self.names.append(rid)
+        return code
+
     def boundaries(self, rid: str, lane: int, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(low, high) t of a lane's borders from the reference line at each s.  With the road's
         ``lane_border_tables`` (asked once per lane), one compiled pass over them
@@ -125,12 +133,21 @@ class RoadView:
         """``lane_types`` as small integers (int64), indices into ``type_names`` (0: None): per-step
         lane types of a block without an object array or a string comparison per step (``interval``:
         as ``_interval_key``'s)."""
-        key = self._interval_key(rid, lanes, s, "type", interval)
-        if key is not None:
-            if key not in self._constant:
-                self._constant[key] = self._lane_types(rid, lanes[:1], s[:1])[0]
-            return np.full(len(s), self._type_code_of(self._constant[key]), dtype=np.int64)
+        code = self.one_type_code(rid, lanes, s, interval)
+        if code is not None:
+            return np.full(len(s), code, dtype=np.int64)
         return np.fromiter(map(self._type_code_of, self._lane_types(rid, lanes, s)), np.int64, len(s))
+
+    def one_type_code(self, rid: str, lanes: np.ndarray, s: np.ndarray,
+                      interval: "tuple[str, int, int] | None | bool" = False) -> int | None:
+        """The one lane-type code of every (lane, s) when they lie in one record interval (then
+        ``lane_type_codes`` is that code at every step), else None."""
+        key = self._interval_key(rid, lanes, s, "type", interval)
+        if key is None:
+            return None
+        if key not in self._constant:
+            self._constant[key] = self._lane_types(rid, lanes[:1], s[:1])[0]
+        return self._type_code_of(self._constant[key])
 
     def _type_code_of(self, kind: str | None) -> int:
         code = self._type_code.get(kind)

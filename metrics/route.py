@@ -44,7 +44,10 @@ def resample(route: RoutePath, step: float = 1.0) -> RoutePath:
 _RESAMPLED: dict[tuple[int, float], tuple[RoutePath, RoutePath]] = {}
 """(id(route), step) → (route, resampled): the route is held, so its id is not reused meanwhile."""
 _LAST_TRACK: list[tuple] = []
-"""The last ``_Progress.track`` answer with what it was asked: (route, window, offset, index, x, y, out)."""
+"""The latest ``_Progress.track`` answers with what they were asked: (route, window, offset, index, x,
+y, out), the newest last, at most ``_TRACKS_KEPT`` (the three route metrics of a suite ask in turn,
+outside-route-lanes with another window between the two that share)."""
+_TRACKS_KEPT = 4
 
 
 class _Progress:
@@ -64,16 +67,21 @@ class _Progress:
         Route completion and minimum speed track a block with the same rule from the same index
         (until the route is completed): the second asks the first's answer (read-only), found by
         the identity of the route and of the block's position arrays."""
-        last = _LAST_TRACK[0] if _LAST_TRACK else None
-        if (last is not None and last[0] is self.route and last[1] == self.window and last[2] == first_offset
-                and last[3] == self.index and last[4] is x and last[5] is y):
-            out = last[6]
+        for last in _LAST_TRACK:
+            if (last[4] is x and last[5] is y and last[0] is self.route and last[1] == self.window
+                    and last[2] == first_offset and last[3] == self.index):
+                out = last[6]
+                break
         else:
             out = kernels.route_progress(self._px, self._py, self._dx, self._dy, self.index, self.window,
                                          np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(y, dtype=float),
                                          first_offset)
             out.flags.writeable = False
-            _LAST_TRACK[:] = [(self.route, self.window, first_offset, self.index, x, y, out)]
+            if _LAST_TRACK and _LAST_TRACK[-1][4] is not x:   # another block: the answers before are stale
+                _LAST_TRACK.clear()
+            elif len(_LAST_TRACK) >= _TRACKS_KEPT:
+                del _LAST_TRACK[0]
+            _LAST_TRACK.append((self.route, self.window, first_offset, self.index, x, y, out))
         if out.size:
             self.index = int(out[-1])
         return out
@@ -139,6 +147,7 @@ class RouteCompletionMetric(BlockMetric):
                 self.events.append(MetricEvent(self._done_time, "route_completed"))
             self._completion = float(completion[-1])
         self.series.extend(block.times, completion=completion)
+        had = len(self.events)
         if not self._deviated:
             self._out_distance, k, shortest = self._in_route.in_route(
                 x, y, self._offroute_min, self.OFFROUTE_MAX, self.MAX_ROUTE_PERCENTAGE, self._out_distance)
@@ -146,7 +155,8 @@ class RouteCompletionMetric(BlockMetric):
                 self._deviated = True
                 self.events.append(MetricEvent(float(block.times[k]), "route_deviation", (), shortest,
                                                f"{shortest:.1f} m from the route at ({x[k]:.1f}, {y[k]:.1f})"))
-        self.events.sort(key=lambda ev: ev.time)
+        if len(self.events) != had:   # a deviation may come before a completion of this block
+            self.events.sort(key=lambda ev: ev.time)
 
     def result(self) -> MetricResult:
         dev = [e for e in self.events if e.kind == "route_deviation"]

@@ -106,8 +106,10 @@ def _share(result: MetricResult | None, series: str, duration: float, predicate)
     t, v = columns
     if t.size == 0:
         return 0.0
-    dt = step_durations(t)
-    return float(min(1.0, np.sum(dt[predicate(v)]) / duration))
+    mask = predicate(v)
+    if not mask.any():   # numpy's sum of nothing is 0.0: the share is 0.0 without the durations
+        return 0.0
+    return float(min(1.0, np.sum(step_durations(t)[mask]) / duration))
 
 
 def scenario_scores(results: Mapping[str, MetricResult], *, critical_ttc: float = 1.5) -> dict[str, float]:

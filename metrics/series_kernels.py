@@ -135,3 +135,104 @@ def surrogate_rows(nearest, minima, ttc_at, ttc_min, lead, lead_gap, lead_closin
         else:
             drac[k], who[5, k] = 0.0, -1
     return who, thw, drac
+
+
+@njit(cache=True)
+def nan_extreme_index(values, want_max):
+    """``SeriesRecorder.extreme_index``: the index of the max (``want_max``) or min of a 1-D float
+    array with NaN ignored, −1 when it is empty or all NaN.  numpy's ``nanargmax``/``nanargmin``
+    decision for decision: NaN stands for −inf (max) or +inf (min), then the first index of the
+    extreme (``argmax``/``argmin`` keep the first of equal values, 0.0 and −0.0 included), so a
+    run whose only numbers are −inf (max) answers with a NaN's index when one comes first, as
+    numpy does.  One pass instead of a min, an argmin and, with NaN, a mask and a filled copy."""
+    fill = -math.inf if want_max else math.inf
+    best = fill
+    found = -1
+    real = False
+    for i in range(values.shape[0]):
+        v = values[i]
+        if v != v:
+            v = fill
+        else:
+            real = True
+        if found < 0 or (v > best if want_max else v < best):
+            best, found = v, i
+    return found if real else -1
+
+
+@njit(cache=True)
+def has_nan(values):
+    """Whether a 1-D float array holds a NaN (``np.isnan(values).any()``, stopping at the first)."""
+    for i in range(values.shape[0]):
+        v = values[i]
+        if v != v:
+            return True
+    return False
+
+
+@njit(cache=True)
+def mask_runs(mask):
+    """Start and end step (inclusive) of each run of True in a 1-D bool mask, in order: the
+    rising and falling edges of ``np.diff`` of the mask padded with False at both ends."""
+    n = 0
+    prev = False
+    for k in range(mask.shape[0]):
+        m = mask[k]
+        if m and not prev:
+            n += 1
+        prev = m
+    starts, ends = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    prev = False
+    r = 0
+    for k in range(mask.shape[0]):
+        m = mask[k]
+        if m and not prev:
+            starts[r] = k
+        elif prev and not m:
+            ends[r] = k - 1
+            r += 1
+        prev = m
+    if prev:
+        ends[r] = mask.shape[0] - 1
+    return starts, ends
+
+
+@njit(cache=True)
+def any_abs_below(values, limit):
+    """Whether some |value| < ``limit`` (``(np.abs(values) < limit).any()``: NaN is not below)."""
+    for i in range(values.shape[0]):
+        if abs(values[i]) < limit:
+            return True
+    return False
+
+
+@njit(cache=True)
+def speed_excess(speed, limit, tol, was_over):
+    """``SpeedLimitMetric``'s series of a block in one pass: excess = max(0, |speed| − limit) where
+    the limit is finite (0 elsewhere), over = finite and excess > ``tol`` (as 0/1), the limit with
+    NaN as +inf, and the steps where ``over`` turns on (``was_over``: at the step before).  The
+    numpy code's operations on each step (``np.abs``, the subtraction, ``np.where``)."""
+    T = speed.shape[0]
+    excess, over, shown = np.empty(T), np.empty(T), np.empty(T)
+    n = 0
+    prev = was_over
+    for k in range(T):
+        lim = limit[k]
+        finite = math.isfinite(lim)
+        d = abs(speed[k]) - lim
+        e = d if (finite and d > 0.0) else 0.0
+        o = finite and e > tol
+        excess[k], over[k], shown[k] = e, 1.0 if o else 0.0, lim if finite else math.inf
+        if o and not prev:
+            n += 1
+        prev = o
+    onsets = np.empty(n, dtype=np.int64)
+    prev = was_over
+    n = 0
+    for k in range(T):
+        o = over[k] > 0.0
+        if o and not prev:
+            onsets[n] = k
+            n += 1
+        prev = o
+    return excess, over, shown, onsets
