@@ -250,7 +250,7 @@ class SeriesRecorder:
 
         numpy's ``nanargmin``/``nanargmax`` in one compiled pass (``series_kernels.nan_extreme_index``,
         tested against them)."""
-        i = nan_extreme_index(self.array(name), kind == "max")
+        i = nan_extreme_index(kernel_column(self.array(name)), kind == "max")
         return None if i < 0 else i
 
     def extreme(self, name: str, kind: str) -> tuple[float, float | None]:
@@ -317,6 +317,18 @@ class SeriesColumns:
         self.columns = {name: _frozen(v) for name, v in self.columns.items()}
 
 
+def kernel_column(values: np.ndarray) -> np.ndarray:
+    """``values`` as the one argument type the series kernels are compiled for (and warmed up
+    with): a read-only C-contiguous float64 array, a view where it already is one.  A recorder's
+    joined columns are read-only and a block's are not; numba compiles a kernel once per type."""
+    if values.dtype != _F8 or not values.flags.c_contiguous:
+        values = np.ascontiguousarray(values, dtype=np.float64)
+    if values.flags.writeable:
+        values = values.view()
+        values.flags.writeable = False
+    return values
+
+
 def _frozen(a: np.ndarray) -> np.ndarray:
     """``a`` itself if it is a read-only float64 array owning its data (the recorder's joined
     columns), else a read-only copy (a metric's array given to ``extend`` might change later)."""
@@ -363,7 +375,7 @@ def nan_rms(values: np.ndarray) -> float | None:
     1-D float64 array is ``np.add.reduce`` (the same pairwise sum) divided by the count, and
     ``math.sqrt`` is IEEE's correctly rounded root as ``np.sqrt`` is: the same float, without
     ``np.mean``'s argument handling."""
-    if has_nan(values):
+    if has_nan(kernel_column(values)):
         values = values[~np.isnan(values)]
     n = values.size
     return math.sqrt(float(np.add.reduce(values * values)) / n) if n else None

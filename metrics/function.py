@@ -79,10 +79,12 @@ class BlockedMetric(BlockMetric):
         if block.ego_index is None:
             return
         speed = block.ego_col("speed")
-        if (self._still_since is None and (self.context.goal is None or self._goal)
-                and not any_abs_below(speed, STOP_SPEED)):
-            # the usual block: the ego moves throughout, no standstill runs on, and the goal cannot
-            # change what it was (none, or reached): nothing is blocked, the clock stays off
+        if not any_abs_below(speed, STOP_SPEED) and self._still_since is None:
+            # the usual block: the ego moves throughout and no standstill runs on: nothing is
+            # blocked and the clock stays off; only whether the goal was reached is kept (the
+            # last step of the running "or" is whether any step was inside)
+            if self.context.goal is not None and not self._goal:
+                self._goal = bool(self.context.goal.contains_many(block.ego_col("x"), block.ego_col("y")).any())
             self.series.extend(block.times, blocked=np.zeros(block.size))
             return
         still = np.abs(speed) < STOP_SPEED

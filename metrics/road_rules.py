@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, episodes, make_result, masked_duration, register_metric
+from metrics.base import (BlockMetric, ScalarSpec, SeriesRecorder, episodes, kernel_column, make_result, masked_duration,
+                          register_metric)
 from metrics.block import StepBlock
 from metrics.series_kernels import has_nan, speed_excess
 from simplatform.results import MetricEvent, MetricResult
@@ -279,7 +280,7 @@ class LaneCentreMetric(BlockMetric):
         known, _, _, _, offsets = block.ego_lanes
         if offsets.size == block.size:   # every step has its lane (the engine's blocks)
             dev = np.abs(offsets)
-            if not has_nan(dev):
+            if not has_nan(kernel_column(dev)):
                 self.series.extend(block.times, deviation=dev)
                 return
             missing = np.isnan(dev)

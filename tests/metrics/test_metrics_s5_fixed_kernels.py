@@ -77,3 +77,37 @@ def test_coverage_blocks_give_the_per_step_tags(pattern):
         by_step.observe_block(StepBlock([snap], context))
     assert _coverage_tags(by_block) == _coverage_tags(by_step)
     assert by_block.result() == by_step.result()
+
+
+def test_series_kernels_compile_nothing_new_in_a_run_of_many_blocks(monkeypatch):
+    """After the warm-up (one block a run), a run of several blocks — whose series are the recorder's
+    read-only joins — calls the series kernels with the argument types already compiled."""
+    import math
+
+    from numba.core.registry import CPUDispatcher
+
+    import metrics
+    from metrics import series_kernels, suite as suite_module, warmup
+    from simplatform.world import BoundingBox, EntityKind, EntityState, LaneLocation, WorldSnapshot
+
+    def signatures():
+        return {name: set(map(str, value.signatures)) for name, value in vars(series_kernels).items()
+                if isinstance(value, CPUDispatcher)}
+
+    warmup.warm_up()
+    before = signatures()
+    monkeypatch.setattr(suite_module, "BLOCK_STEPS", 40)
+    road = warmup._road()
+    context = metrics.ScenarioContext(road=road, acc_set_speed=12.0)
+    suite = metrics.MetricSuite(context)
+    box = BoundingBox(4.5, 1.8, 1.5, 1.4, 0.0, 0.75)
+    for k in range(150):
+        t = 0.01 * k
+        states = [EntityState(name, EntityKind.VEHICLE, "car", x0 + v * t, -1.75, 0.0, 0.0, 0.0, 0.0, v, v, 0.0,
+                              0.3 * math.sin(3 * t), 0.0, 0.0, box, LaneLocation("1", -1, x0 + v * t, 0.0),
+                              is_ego=name == "ego")
+                  for name, x0, v in (("ego", 10.0, 12.0), ("lead", 40.0, 8.0))]
+        suite.observe(WorldSnapshot.from_states(t, k, states, ego="ego"))
+    evaluation = suite.finish()
+    assert evaluation.metrics["comfort"].scalars["accel_long_rms"] > 0   # the joined series were read
+    assert signatures() == before
