@@ -169,7 +169,7 @@ class BlockBuffer:
         if not len(self):
             self.names, self.ego = snapshot.names, snapshot.ego
             found = ArenaSlots.of(state)
-            if found is not None:
+            if found is not None and found[0].names is self.names and found[0].ego is self.ego:
                 self.slots, k = found
                 self.states = self.slots.states
                 self.first_slot = self.next_slot = k
@@ -192,13 +192,18 @@ class BlockBuffer:
                 self.state_bytes = None
 
     def _take_arena_step(self, snapshot: WorldSnapshot, state) -> bool:
-        """Keep a step as arena steps (what the suite's fast path does inline, and more); False when it cannot be."""
+        """Keep a step as arena steps (what the suite's fast path does inline, and more); False when it cannot be.
+
+        A run of slots is taken only from an arena whose ``names`` and ``ego`` are the block's (the
+        same objects): every slot's snapshot has them (``ArenaSlots``), so the fast path need not
+        compare them."""
         if snapshot.names is not self.names or snapshot.ego is not self.ego:
             return False
         k = self.next_slot
         if not (k < len(self.states) and self.states[k] is state):
             found = ArenaSlots.of(state)
-            if found is None or len(self.runs) >= MAX_RUNS:
+            if (found is None or len(self.runs) >= MAX_RUNS or found[0].names is not self.names
+                    or found[0].ego is not self.ego):
                 return False
             # another run (any slot: runs are joined in their order)
             self.runs.append((self.slots, self.first_slot, self.next_slot))

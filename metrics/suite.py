@@ -155,15 +155,16 @@ class MetricSuite:
 
     def observe(self, snapshot: WorldSnapshot) -> None:
         # The usual step (``BlockBuffer``'s arena steps): the snapshot's state matrix is the next slot
-        # of the arena the block is in, its entities are the block's and the fields that snapshots
-        # share are the last step's (the same objects, compared in ``block_buffer._SHARED`` order).
-        # Only the time, the step and the visibility array are kept; the snapshot is not, so it dies
-        # when the engine drops it, in the cache (issue #7).  Inline: a call would add ~50 ns.
+        # of the arena the block is in (so its names and ego are the arena's, which the buffer checked
+        # are the block's: ``ArenaSlots``), and the fields that snapshots share are the last step's
+        # (the same objects, compared in ``block_buffer._SHARED`` order).  Only the time, the step and
+        # the visibility array are kept; the snapshot is not, so it dies when the engine drops it, in
+        # the cache (issue #7).  Inline: a call would add ~50 ns.
         s = snapshot
         buffer = self._buffer
         k = buffer.next_slot
         states = buffer.states
-        if k < len(states) and states[k] is s.state and s.names is buffer.names and s.ego is buffer.ego:
+        if k < len(states) and states[k] is s.state:
             shared = buffer.shared
             if (s.kinds is shared[0] and s.categories is shared[1] and s.lane_roads is shared[2]
                     and s.collisions is shared[3] and s.environment is shared[4] and s.signals is shared[5]
