@@ -83,7 +83,13 @@ def _quads_shared(quads: list[tuple]) -> bool:
 
 
 class StepBlock:
-    """Consecutive snapshots over the same entities; ``previous_time`` is the time of the step before."""
+    """Consecutive snapshots over the same entities; ``previous_time`` is the time of the step before.
+
+    ``snapshots`` is a sequence of the steps' snapshots.  In the suite's blocks of native-engine
+    steps it is a ``BlockSnapshots``: the suite kept columns, not snapshots (issue #7), and
+    ``snapshots[k]`` is rebuilt on first read, equal in every field to the one observed.  Read
+    per-step fields with ``each`` and lanes with ``lanes_at``, which need no snapshot; a metric
+    that reads a few steps' snapshots (a contact's, the last one) pays ~6 µs for each."""
 
     def __init__(self, snapshots: Sequence[WorldSnapshot] | None, context: ScenarioContext,
                  previous_time: float | None = None, *, gathered: "BlockBuffer | None" = None) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Sequence
 from itertools import repeat
 from operator import attrgetter, is_, itemgetter
 
@@ -338,9 +339,9 @@ class BlockBuffer:
         return None
 
 
-class BlockSnapshots:
+class BlockSnapshots(Sequence):
     """``StepBlock.snapshots`` of an arena block: a sequence whose item k is step k's snapshot,
-    rebuilt on first read (``BlockBuffer.rebuild``) and kept, so that a metric reading a few
+    rebuilt on first read (``BlockBuffer.rebuild``, ~6 µs) and kept, so that a metric reading a few
     steps (a contact's, the last one) pays for those alone; ``list(…)`` rebuilds every step."""
 
     __slots__ = ("_buffer", "_built")
