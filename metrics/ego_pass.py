@@ -15,6 +15,16 @@ floats (``kernels.block_corners``'s operations, so the same floats).  Every
 float operation and comparison is the reference's, in its order: the results
 are the same bit for bit.
 
+Two shortcuts leave work out where its result is known (the same floats):
+a pair moving apart (p·v > 0) has no disc-touch root ≥ 0 and no closest
+approach ahead (the numerator −b − √disc is ≤ −b < 0; with p·v > 1e-250 and
+|v|² < 1e50 the quotient is a negative normal number, never −0.0; and
+t* = −p·v/|v|² ≤ 0), so its square root, divisions and hypot are skipped; and
+a closest-approach distance is not computed where max(|u|, |v|) is no smaller
+than the row's minimum so far (the C library's hypot is faithfully rounded,
+so hypot(u, v) ≥ max(|u|, |v|), a float below the exact value: the running
+``np.argmin`` would not take it).
+
 Sources as ``metrics.kernels``: separating axis theorem (Gottschalk, Lin &
 Manocha 1996; Ericson, *Real-Time Collision Detection* §4.4), closest points
 of disjoint convex polygons at a vertex (Ericson §5.1.9), time to collision
@@ -178,16 +188,26 @@ def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near
             b = 2 * pv
             c = rel_x * rel_x + rel_y * rel_y - rs * rs
             disc = b * b - 4 * a * c
+            # separating (pv > 0): the root's numerator is ≤ −b < 0 and, with these bounds on pv and
+            # a, the quotient is negative, not −0.0; so no root ≥ 0, and t* = −pv/a ≤ 0: the same
+            # t2 and ms without the square root, the divisions and the hypot (module docstring)
+            apart = pv > 0
             if c <= 0:
                 t2 = 0.0
-            elif a > 1e-12 and disc >= 0:
+            elif a > 1e-12 and disc >= 0 and not (pv > 1e-250 and a < 1e50):
                 root = (-b - math.sqrt(max(disc, 0.0))) / (2 * a)
                 if root >= 0:
                     t2 = root
-            if a > 1e-12:
+            if a > 1e-12 and not apart:
                 t_star = -pv / a
                 if t_star > 0 and t_star <= horizon:
-                    ms = math.hypot(rel_x + rel_vx * t_star, rel_y + rel_vy * t_star)
+                    u, v = rel_x + rel_vx * t_star, rel_y + rel_vy * t_star
+                    # hypot(u, v) ≥ max(|u|, |v|) (faithful rounding of a value ≥ a float): a value
+                    # no smaller than the row's minimum so far cannot change it (module docstring)
+                    if d3 or j == 0 or u != u or v != v or (abs(u) < b3 and abs(v) < b3):
+                        ms = math.hypot(u, v)
+                    else:
+                        ms = b3
             b1, a1, d1 = _fold(b1, a1, d1, t1, j)
             b2, a2, d2 = _fold(b2, a2, d2, t2, j)
             b3, a3, d3 = _fold(b3, a3, d3, ms, j)

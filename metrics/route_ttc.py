@@ -31,13 +31,35 @@ from numba import njit
 
 
 @njit(cache=True)
-def _segment_d2(x0, y0, x1, y1, x, y):
-    """Squared distance from (x, y) to the segment (x0, y0)–(x1, y1): ``kernels._segment_d2``'s operations."""
-    dx, dy = x1 - x0, y1 - y0
-    ll = max(dx * dx + dy * dy, 1e-18)
-    u = min(max(((x - x0) * dx + (y - y0) * dy) / ll, 0.0), 1.0)
-    rx, ry = x - x0 - u * dx, y - y0 - u * dy
+def _segment_d2(x0, y0, dx, dy, ll, x, y):
+    """Squared distance from (x, y) to the segment from (x0, y0) along (dx, dy), ``ll`` =
+    max(dx² + dy², 1e-18) (``_segment_tables``): ``kernels._segment_d2``'s operations.
+
+    The projection u = min(max(num / ll, 0), 1) is 0 or −0.0 where num ≤ 0 and exactly 1 where
+    num ≥ ll (the quotient is then ≥ 1); w − u·d is then w (up to the sign of a zero, which the
+    square drops) or w − d, so the squared distance is the same float, and the division is made
+    only where u lies strictly between."""
+    wx, wy = x - x0, y - y0
+    num = wx * dx + wy * dy
+    if num <= 0.0:
+        rx, ry = wx, wy
+    elif num >= ll:
+        rx, ry = wx - dx, wy - dy
+    else:
+        u = min(max(num / ll, 0.0), 1.0)
+        rx, ry = wx - u * dx, wy - u * dy
     return rx * rx + ry * ry
+
+
+@njit(cache=True)
+def _segment_tables(px, py):
+    """Each segment's (dx, dy) and max(dx² + dy², 1e-18), as ``kernels._segment_d2`` computes them."""
+    m = px.shape[0] - 1
+    sdx, sdy, sll = np.empty(m), np.empty(m), np.empty(m)
+    for i in range(m):
+        dx, dy = px[i + 1] - px[i], py[i + 1] - py[i]
+        sdx[i], sdy[i], sll[i] = dx, dy, max(dx * dx + dy * dy, 1e-18)
+    return sdx, sdy, sll
 
 
 @njit(cache=True)
@@ -50,6 +72,7 @@ def route_path_ttc(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py
     Returns (ttc, last ego segment, argmin (T,), min (T,))."""
     T, N = cx.shape
     last = px.shape[0] - 2
+    sdx, sdy, sll = _segment_tables(px, py)
     ttc = np.full((T, N), np.inf)
     at = np.zeros(T, dtype=np.int64)
     low = np.full(T, np.inf)
@@ -62,19 +85,19 @@ def route_path_ttc(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py
         if hint < 0:                      # no segment known: the nearest of all (first on ties)
             best, ie = np.inf, 0
             for i in range(last + 1):
-                d = _segment_d2(px[i], py[i], px[i + 1], py[i + 1], x, y)
+                d = _segment_d2(px[i], py[i], sdx[i], sdy[i], sll[i], x, y)
                 if d < best:
                     best, ie = d, i
         else:
             ie = min(max(hint, 0), last)   # kernels._descend, written out (see the module docstring)
-            best = _segment_d2(px[ie], py[ie], px[ie + 1], py[ie + 1], x, y)
+            best = _segment_d2(px[ie], py[ie], sdx[ie], sdy[ie], sll[ie], x, y)
             while ie < last:
-                d = _segment_d2(px[ie + 1], py[ie + 1], px[ie + 2], py[ie + 2], x, y)
+                d = _segment_d2(px[ie + 1], py[ie + 1], sdx[ie + 1], sdy[ie + 1], sll[ie + 1], x, y)
                 if d > best:
                     break
                 ie, best = ie + 1, d
             while ie > 0:
-                d = _segment_d2(px[ie - 1], py[ie - 1], px[ie], py[ie], x, y)
+                d = _segment_d2(px[ie - 1], py[ie - 1], sdx[ie - 1], sdy[ie - 1], sll[ie - 1], x, y)
                 if d >= best:
                     break
                 ie, best = ie - 1, d
@@ -101,14 +124,14 @@ def route_path_ttc(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py
             else:
                 last_x[j], last_y[j] = xj, yj
                 ij = min(max(seg[j], 0), last)   # kernels._descend, written out (see the module docstring)
-                best = _segment_d2(px[ij], py[ij], px[ij + 1], py[ij + 1], xj, yj)
+                best = _segment_d2(px[ij], py[ij], sdx[ij], sdy[ij], sll[ij], xj, yj)
                 while ij < last:
-                    d = _segment_d2(px[ij + 1], py[ij + 1], px[ij + 2], py[ij + 2], xj, yj)
+                    d = _segment_d2(px[ij + 1], py[ij + 1], sdx[ij + 1], sdy[ij + 1], sll[ij + 1], xj, yj)
                     if d > best:
                         break
                     ij, best = ij + 1, d
                 while ij > 0:
-                    d = _segment_d2(px[ij - 1], py[ij - 1], px[ij], py[ij], xj, yj)
+                    d = _segment_d2(px[ij - 1], py[ij - 1], sdx[ij - 1], sdy[ij - 1], sll[ij - 1], xj, yj)
                     if d >= best:
                         break
                     ij, best = ij - 1, d

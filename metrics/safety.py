@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import compress
+from itertools import accumulate, compress, islice
+from operator import is_not
 
 import numpy as np
 
 from metrics import kernels, route_ttc
+from metrics.collision_pass import EGO, ONSET, box_pair_columns, collision_rules, contact_matrix
 from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
 from metrics.block import CLOSEST_APPROACH_HORIZON, ROW_DISTANCE, ROW_MISS, ROW_TTC_2D, ROW_TTC_PATH, StepBlock
 from metrics.pet import PostEncroachmentMetric  # noqa: F401  (registered with the safety metrics)
@@ -28,70 +30,23 @@ def kind_of(kind: EntityKind) -> str:
     return "static"
 
 
-@dataclass(frozen=True)
-class _BlockContacts:
-    """The pairs in contact at each step of a block (box contacts and the backend's reports) as a
-    (T, P) matrix over the block's distinct name pairs (sorted), and the pairs in contact before it."""
-
-    pairs: list[tuple[str, str]]
-    matrix: np.ndarray
-    before: np.ndarray
-
-    @classmethod
-    def of(cls, block: StepBlock, in_contact) -> "_BlockContacts | None":
-        """None when nothing is in contact in the block nor was at the step before it."""
-        names = block.names
-        column: dict[tuple[str, str], int] = {}
-        found = block.contacts
-        box_steps = box_cols = None
-        if len(found):
-            # the box contacts' distinct index pairs in order of first appearance, named once each
-            codes = found[:, 1] * len(names) + found[:, 2]
-            uniq, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-            order = np.argsort(first, kind="stable")
-            col_of = np.empty(len(uniq), dtype=np.intp)
-            for u in order.tolist():
-                i, j = divmod(int(uniq[u]), len(names))
-                col_of[u] = column.setdefault(tuple(sorted((names[i], names[j]))), len(column))
-            box_steps, box_cols = found[:, 0], col_of[inverse]
-        runs = cls._reported(block.each("collisions"), set(names), column)
-        if box_steps is None and not runs and not in_contact:
-            return None
-        for pair in in_contact:
-            column.setdefault(pair, len(column))
-        matrix = np.zeros((block.size, len(column)), dtype=bool)
-        if box_steps is not None:
-            matrix[box_steps, box_cols] = True
-        for k0, k1, cols in runs:
-            matrix[k0:k1, cols] = True
-        before = np.zeros(len(column), dtype=bool)
-        before[[column[pair] for pair in in_contact]] = True
-        return cls(list(column), matrix, before)
-
-    @staticmethod
-    def _reported(reported: list, present: set[str], column: dict[tuple[str, str], int]) -> list:
-        """The backend's reported pairs as runs (first step, step after the last, columns): a lasting
-        contact's snapshots share one ``collisions`` tuple (the engine keeps it while it holds), so
-        each run is named once; pairs naming an entity not in the block are left out."""
-        if not any(reported):
-            return []
-        ids = np.fromiter(map(id, reported), dtype=np.uint64, count=len(reported))
-        starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1]))).tolist()
-        runs = []
-        for k0, k1 in zip(starts, starts[1:] + [len(reported)]):
-            if reported[k0]:
-                runs.append((k0, k1, [column.setdefault(tuple(sorted(p)), len(column)) for p in reported[k0]
-                                      if p[0] in present and p[1] in present]))
-        return [r for r in runs if r[2]]
-
-    def at(self, k: int) -> frozenset[tuple[str, str]]:
-        """The pairs in contact at step k."""
-        return frozenset(self.pairs[c] for c in np.flatnonzero(self.matrix[k]).tolist())
-
-    def sets_at(self, steps: list[int]) -> list[frozenset[tuple[str, str]]]:
-        """``at`` of several steps, from one read of their rows (a run in contact passes here each step)."""
-        pairs = self.pairs
-        return [frozenset(compress(pairs, row)) for row in self.matrix[steps].tolist()]
+def _reported_runs(reported: list, names: tuple[str, ...], column: dict[tuple[str, str], int]) -> list:
+    """The backend's reported pairs as runs (first step, step after the last, columns), columns
+    added to ``column``: a lasting contact's snapshots share one ``collisions`` tuple (the engine
+    keeps it while it holds), so each run is named once; pairs naming an entity not in the block
+    are left out, and runs left with none."""
+    if not any(reported):
+        return []
+    present = set(names)
+    starts = [0, *compress(range(1, len(reported)), map(is_not, islice(reported, 1, None), reported))]
+    runs = []
+    for k0, k1 in zip(starts, starts[1:] + [len(reported)]):
+        if reported[k0]:
+            cols = [column.setdefault(tuple(sorted(p)), len(column)) for p in reported[k0]
+                    if p[0] in present and p[1] in present]
+            if cols:
+                runs.append((k0, k1, cols))
+    return runs
 
 
 @register_metric
@@ -135,82 +90,125 @@ class CollisionMetric(BlockMetric):
         self._last_xy: tuple[float, float] | None = None
 
     def observe_block(self, block: StepBlock) -> None:
-        contacts = _BlockContacts.of(block, self._in_contact)
-        if contacts is None and not self._in_contact and self._last_xy is None and self._last_id is None:
-            return   # nothing touches and no collision is remembered: the rules below change nothing
-        if contacts is None:
-            contacts = _BlockContacts([], np.zeros((block.size, 0), dtype=bool), np.zeros(0, dtype=bool))
-        changes = self._changes(block, contacts)
-        if not changes and not self._in_contact:
-            self._quiet(block, 0, block.size)
-            return
-        # the ego's position and speed columns, read as floats where a step is played
-        ego = None if block.ego_index is None else (block.ego_col("x"), block.ego_col("y"), block.ego_col("speed"))
-        start = 0
-        for k, contact in zip(changes, contacts.sets_at(changes)):
-            self._steady(block, start, k, ego)
-            self._step(block, block.snapshots[k], contact, ego and (float(ego[0][k]), float(ego[1][k]), float(ego[2][k])))
-            start = k + 1
-        self._steady(block, start, block.size, ego)
+        """The block's contact pairs as columns, the rules over them compiled
+        (``metrics.collision_pass.collision_rules``: ``_step`` at every step), the events named here."""
+        names = block.names
+        found = block.contacts
+        column: dict[tuple[str, str], int] = {}
+        box = None
+        if len(found):
+            uniq, inverse = box_pair_columns(found, len(names))
+            for code in uniq.tolist():   # distinct index pairs are distinct name pairs: column = position
+                i, j = divmod(code, len(names))
+                column[tuple(sorted((names[i], names[j])))] = len(column)
+            box = (found, inverse)
+        runs = _reported_runs(block.each("collisions"), names, column)
+        if box is None and not runs and not self._in_contact and self._last_xy is None and self._last_id is None:
+            return   # nothing touches and no collision is remembered: the rules change nothing
+        for pair in self._in_contact:
+            column.setdefault(pair, len(column))
+        pairs = list(column)
+        if not self._rules(block, pairs, box, runs):
+            self._stepwise(block, pairs, box, runs)
 
-    def _changes(self, block: StepBlock, contacts: "_BlockContacts") -> list[int]:
-        """The steps whose contacts differ from the step before: only there can a pair's onset occur
-        (any superset of them gives the same results: the steps between are played by ``_steady``)."""
-        m = contacts.matrix
-        return np.flatnonzero(np.any(m != np.vstack([contacts.before[None], m[:-1]]), axis=1)).tolist()
-
-    def _steady(self, block: StepBlock, a: int, b: int, ego: tuple[np.ndarray, ...] | None) -> None:
-        """Steps a..b−1, whose contacts are those of the step before (``_in_contact``): no pair's
-        onset, and when the ego is in contact, ``_ego_collisions``'s candidates of the same others
-        each step.  Such a candidate counts only at a step where the remembered position has faded
-        (the ego > ``COLLISION_RADIUS`` from it), the ego moves (≥ ``EPSILON``) and some other party
-        is not the remembered one (faded after ``MAX_ID_TIME``); the steps before the first of them
-        only fade (``_quiet``), so only those steps are played one by one."""
-        if a >= b or ego is None:
-            return
-        me = block.ego
-        others = sorted(p[1] if p[0] == me else p[0] for p in self._in_contact if me in p)
-        if not others:
-            self._quiet(block, a, b)
-            return
-        moving = ~(np.abs(ego[2]) < self.EPSILON)
-        while a < b:
-            if self._last_xy is None:
-                free = 0   # the steps of a..b−1 (from a) before the remembered position fades
+    def _rules(self, block: StepBlock, pairs: list[tuple[str, str]], box, runs: list) -> bool:
+        """``collision_rules`` over the block; False (nothing changed) where the other party's class
+        at an ego collision differs from the block's (``block.kinds``, what the pass took)."""
+        names, e, T = block.names, block.ego_index, block.size
+        P = len(pairs)
+        before = np.zeros(P, dtype=np.bool_)
+        before[[pairs.index(p) for p in self._in_contact]] = True
+        onset_rank = np.array(sorted(range(P), key=pairs.__getitem__), dtype=np.int64)
+        last = [self._last_onset.get(p) for p in pairs]
+        has_last = np.array([v is not None for v in last], dtype=np.bool_)
+        last_values = np.array([0.0 if v is None else v for v in last], dtype=np.float64)
+        col_other = np.full(P, -3, dtype=np.int64)
+        static = np.zeros(len(names), dtype=np.bool_)
+        if e is None:
+            ego_cols = np.zeros(0, dtype=np.int64)
+            ex = ey = es = np.zeros(T)
+            last_id = -1
+        else:
+            me, index = block.ego, {name: i for i, name in enumerate(names)}
+            mine = sorted((p[1] if p[0] == me else p[0], c) for c, p in enumerate(pairs) if me in p)
+            ego_cols = np.array([c for _, c in mine], dtype=np.int64)
+            for other, c in mine:
+                col_other[c] = index.get(other, -3)
+            static[:] = [kind_of(k) == "static" for k in block.kinds]
+            ex, ey, es = (np.array(block.ego_col(name), dtype=np.float64) for name in ("x", "y", "speed"))
+            last_id = -1 if self._last_id is None else index.get(self._last_id, -2)
+        rows, cols = box if box is not None else (np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=np.int64))
+        run_k0 = np.array([r[0] for r in runs], dtype=np.int64)
+        run_k1 = np.array([r[1] for r in runs], dtype=np.int64)
+        run_ptr = np.array([0, *accumulate(len(r[2]) for r in runs)], dtype=np.int64)
+        run_cols = np.array([c for r in runs for c in r[2]], dtype=np.int64)
+        matrix = contact_matrix(T, P, rows, cols, run_k0, run_k1, run_ptr, run_cols)
+        lx, ly = self._last_xy if self._last_xy is not None else (0.0, 0.0)
+        state = (last_id, float(self._last_time), self._last_xy is not None, float(lx), float(ly))
+        start, fade, events = 0, -1, []
+        while True:
+            stop, n, found, *state = collision_rules(
+                matrix, block.times, ex, ey, es, e is not None, start, fade, before, onset_rank, has_last,
+                last_values, ego_cols, col_other, static, *state, self.COLLISION_RADIUS, self.MAX_ID_TIME,
+                self.EPSILON)
+            events += found[:n].tolist()
+            if stop == T:
+                break
+            # the place's fade at this step is too close to call without CPython's hypot (as _ego_collisions)
+            _, _, _, lx, ly = state
+            start, fade = stop, int(math.hypot(float(ex[stop]) - lx, float(ey[stop]) - ly) > self.COLLISION_RADIUS)
+        last_id, _, xy_set, lx, ly = state
+        if events:
+            # the other party's class at the step (the pass took the block's kinds for ``static``)
+            snapshots = block.snapshots
+            classes = {(k, c): kind_of(snapshots[k].kinds[col_other[c]]) for k, kind, c in events if kind == EGO}
+            if any((cls == "static") != static[col_other[c]] for (k, c), cls in classes.items()):
+                return False
+            times = block.each("time")
+            if block.state is not None:   # the snapshots' vx and vy are rows of these matrices
+                kin, _, _, _, rvx, rvy = block.kin
+                vx, vy = kin[:, rvx], kin[:, rvy]
             else:
-                lx, ly = self._last_xy
-                free = next((n for n, (x, y) in enumerate(zip(ego[0][a:b].tolist(), ego[1][a:b].tolist()))
-                             if math.hypot(x - lx, y - ly) > self.COLLISION_RADIUS), b - a)
-            if free == b - a:
-                self._quiet(block, a, b)
-                return
-            candidate = moving[a:b].copy()
-            candidate[:free] = False
-            if self._last_id is not None and all(o == self._last_id for o in others):
-                candidate &= np.logical_or.accumulate(block.times[a:b] - self._last_time > self.MAX_ID_TIME)
-            hits = np.flatnonzero(candidate)
-            if not len(hits):
-                self._quiet(block, a, b)
-                return
-            k = a + int(hits[0])
-            self._quiet(block, a, k)
-            self._ego_collisions(block.snapshots[k], block.ego_index, others,
-                                 (float(ego[0][k]), float(ego[1][k]), float(ego[2][k])))
-            a = k + 1
+                vx, vy = block.col("vx"), block.col("vy")
+        for k, kind, c in events:
+            time = times[k]
+            if kind == ONSET:
+                pair = pairs[c]
+                a, b = names.index(pair[0]), names.index(pair[1])
+                rel = float(np.hypot(vx[k, a] - vx[k, b], vy[k, a] - vy[k, b]))
+                self.events.append(MetricEvent(time, "collision_any", pair, rel))
+                continue
+            o = int(col_other[c])
+            other = names[o]
+            cls = classes[k, c]
+            rel = float(np.hypot(vx[k, e] - vx[k, o], vy[k, e] - vy[k, o]))
+            detail = f"{cls} {other}, relative speed {rel:.2f} m/s"
+            self.events.append(MetricEvent(time, "collision", (other,), rel, detail))
+            self.events.append(MetricEvent(time, f"collision_{cls}", (other,), rel, detail))
+            if self._worst[1] is None or rel > self._worst[0]:
+                self._worst = (rel, time, (other,))
+            self._last_time = time
+        for c in np.flatnonzero(has_last).tolist():
+            self._last_onset[pairs[c]] = float(last_values[c])
+        self._last_xy = (lx, ly) if xy_set else None
+        if last_id != -2:
+            self._last_id = None if last_id == -1 else names[last_id]
+        self._in_contact = frozenset(pairs[c] for c in np.flatnonzero(matrix[-1]).tolist())
+        return True
 
-    def _quiet(self, block: StepBlock, a: int, b: int) -> None:
-        """Steps a..b−1 with the contacts of the step before and none of the ego: no onset, only the
-        fading of the last ego collision, as ``_ego_collisions`` does step by step (both resets are
-        for good until the next collision, so the run is decided at once)."""
-        if a >= b or block.ego_index is None:
-            return
-        if self._last_xy is not None:
-            lx, ly = self._last_xy
-            xs, ys = block.ego_col("x")[a:b].tolist(), block.ego_col("y")[a:b].tolist()
-            if any(math.hypot(x - lx, y - ly) > self.COLLISION_RADIUS for x, y in zip(xs, ys)):
-                self._last_xy = None
-        if self._last_id is not None and bool(np.any(block.times[a:b] - self._last_time > self.MAX_ID_TIME)):
-            self._last_id = None
+    def _stepwise(self, block: StepBlock, pairs: list[tuple[str, str]], box, runs: list) -> None:
+        """``_step`` at every step of the block (the rules as stated; where ``_rules`` cannot decide)."""
+        sets: list[set[tuple[str, str]]] = [set() for _ in range(block.size)]
+        if box is not None:
+            for k, c in zip(box[0][:, 0].tolist(), box[1].tolist()):
+                sets[k].add(pairs[c])
+        for k0, k1, cols in runs:
+            for k in range(k0, k1):
+                sets[k].update(pairs[c] for c in cols)
+        e = block.ego_index
+        ego = None if e is None else [block.ego_col(name).tolist() for name in ("x", "y", "speed")]
+        for k, snap in enumerate(block.snapshots):
+            self._step(block, snap, frozenset(sets[k]), ego and (ego[0][k], ego[1][k], ego[2][k]))
 
     def _step(self, block: StepBlock, snap: WorldSnapshot, contact: set[tuple[str, str]],
               ego_state: tuple[float, float, float] | None = None) -> None:
