@@ -78,9 +78,9 @@ from sensors.lidar_patterns import (
 from sensors.lidar_frame_rosette import FrameAhead, frame_ahead
 from sensors.actor_boxes import box_slab_hits
 from sensors.lidar_actors import candidate_pairs
-from sensors.lidar_sweep_passes import INDEX, NOISE_CHUNK, both, passes_beside_draws, serial_passes  # noqa: F401
+from sensors.lidar_sweep_passes import INDEX, both, draws_beside_cast, sweep_returns  # noqa: F401
 from sensors.lidar_sweep_rings import BlockDirections, block_directions, dz_bounds
-from sensors.lidar_kernels import gather_permuted, gather_returns, ray_buffer
+from sensors.lidar_kernels import ray_buffer
 from sensors.pointcloud import LABEL_DTYPE, PointCloud
 from sensors.scene import SensorScene
 from sensors.static_cast import DzBounds
@@ -315,6 +315,7 @@ class Lidar:
                 pairs, _ = both(pairs_then_head, lambda: ray_buffer(*tail), hand_over=True)
                 slabs = box_slab_hits(scene.actor_boxes, buf, pairs[0], pairs[1], 2)
                 both(*slabs[2])
+                draws_beside_cast(self)                  # the sweep's random words, drawn beside the cast
             else:
                 ray_buffer(homogeneous, m, buf)
                 pairs = find_pairs()
@@ -369,43 +370,16 @@ class Lidar:
 
     def _returns(self, snapshot, scene: SensorScene, pattern: ScanPattern, tables: PatternTables,
                  rays: np.ndarray, hits) -> PointCloud:
-        """Points in pattern order from hits in cast order (compiled gathers, numpy random draws)."""
+        """Points in pattern order from hits in cast order (``lidar_sweep_passes.sweep_returns``)."""
         weather = Weather.from_environment(snapshot.environment)
-        alpha = weather.lidar_extinction(self.wavelength_nm)
-        n = len(hits.t)
-        idx = self._buffer("idx", n, INDEX)
-        r = self._buffer("r", n, np.float32)
-        mat = self._buffer("mat", n, np.int32)
-        echo = self._buffer("echo", n, np.float32)
-        reflectivity = scene.material_table("reflectivity").astype(np.float32)
-        grid = pattern.grid
-        split = two_threads(n)
-        if grid is not None:
-            args = (hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns, reflectivity,
-                    self.min_range, self.max_range)
-            if split:                        # two column ranges split at a tile edge, then packed end to end
-                cut = (grid.columns // 2 + 15) // 16 * 16
-                o = cut * grid.channels
-                head, tail = both(lambda: gather_returns(*args, idx, r, mat, echo, 0, cut),
-                                  lambda: gather_returns(*args, idx[o:], r[o:], mat[o:], echo[o:], cut, grid.columns))
-                for a in (idx, r, mat, echo):
-                    a[head:head + tail] = a[o:o + tail]
-                count = head + tail
-            else:
-                count = gather_returns(*args, idx, r, mat, echo, 0, grid.columns)
-        else:
-            count = gather_permuted(hits.t, hits.material, hits.normal, rays, tables.cast_order, reflectivity,
-                                    self.min_range, self.max_range, idx, r, mat, echo)
-        idx, r, mat, echo = idx[:count], r[:count], mat[:count], echo[:count]
         sigma = math.hypot(self.range_sigma, weather.lidar_rain_range_sigma())
-        if split:
-            points, sel = passes_beside_draws(self, pattern, tables, idx, r, echo, alpha, sigma, n)
-        else:
-            points, sel = serial_passes(self, pattern, tables, idx, r, echo, alpha, sigma, n)
+        points, idx, mat = sweep_returns(self, pattern, tables, rays, hits,
+                                         scene.material_table("reflectivity").astype(np.float32),
+                                         weather.lidar_extinction(self.wavelength_nm), sigma, two_threads(len(hits.t)))
         labels = None
         if self.labels:
-            labels = np.empty(len(sel), dtype=LABEL_DTYPE)
-            labels["actor"] = hits.actor[tables.cast_position[idx[sel]]]
-            labels["semantic"] = scene.material_table("semantic").astype(np.uint8)[mat[sel]]
+            labels = np.empty(len(points), dtype=LABEL_DTYPE)
+            labels["actor"] = hits.actor[tables.cast_position[idx]]
+            labels["semantic"] = scene.material_table("semantic").astype(np.uint8)[mat]
         return PointCloud(stamp=snapshot.time - pattern.period_s, frame_id=self.frame_id, points=points,
                           labels=labels, actor_names=snapshot.names)

@@ -1,15 +1,21 @@
 """The per-return passes of a lidar sweep and the two-thread hand-over they use (``sensors.lidar``).
 
-Why a module of its own: ``Lidar.sense`` runs these passes either in the
-calling thread (``serial_passes``) or, on a large sweep with a second CPU
-free, split across a worker thread (``passes_beside_draws``): the sensor's
-random draws (dropout uniforms, then range-noise normals) are one
-sequential stream of its ``numpy.random.Generator``, drawn on the worker
-(numpy draws without the GIL) while this thread runs the compiled ``nogil``
-passes that need no draw (``lidar_fill``).  The draws keep their order and
-sizes and the passes their float32 arithmetic, so both give the same bits
-(``tests/sensors/test_sensors_lidar_parallel.py``,
-``test_sensors_s4_sweep.py``).
+After the cast, ``sweep_returns`` turns the hits into the cloud: the
+returns gathered from the ring-major cast into pattern order and selected
+(echo power, dropout) in one pass (``lidar_gather``), their range-noise
+normals decoded, their PointXYZIRT records filled.  The random draws are
+decoded from the sensor generator's raw words (``lidar_draws``), drawn
+beside the cast on a two-thread sweep, so the cloud and the generator's
+state are those of numpy's ``random`` / ``standard_normal`` calls, whatever
+the threads.
+
+On a large sweep with a second CPU free (``split``) the gather runs as two
+column ranges on two threads (the second starts at the return index the
+first ends at: ``count_returns``), then the worker decodes the normals
+while this thread fills intensity, ring and time, and each places half of
+the points.  With extinction (fog, rain) the echo is attenuated by numpy's
+exp between the gather and the selection, as before; that path, and a
+generator whose words cannot be decoded, run on one thread.
 """
 
 from __future__ import annotations
@@ -21,26 +27,39 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sensors.lidar_fill import fill_fields, fill_xyz, power_candidates, survivors
-from sensors.lidar_kernels import fill_points, select_returns
+from sensors.lidar_draws import WordStream, draw_ahead, exceptions, finish, select_words, stream_for, supported
+from sensors.lidar_gather import count_returns, fill_records, gather_select, gather_select_permuted
+from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns, select_returns
 from sensors.lidar_patterns import PatternTables, ScanPattern
 from sensors.pointcloud import POINT_DTYPE
 
 if TYPE_CHECKING:
     from sensors.lidar import Lidar
+    from sensors.scene import RayHits
 
 INDEX = np.int32
 """dtype of the per-return index buffers (pattern index of each return, the selected returns): a sweep
 has far fewer than 2³¹ rays, and half the bytes of int64 is less memory traffic in the passes that
 stream them (~60 µs of CPU on an HDL-64E sweep)."""
 
-NOISE_CHUNK = 8192
-"""Range-noise normals a two-thread sweep draws per chunk (the points of a chunk are placed while the next
-is drawn)."""
-
-
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()
+
+
+def _worker() -> ThreadPoolExecutor:
+    """The process's worker thread (a forked child makes its own)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="lidar-returns"))
+        return _pool[1]
+
+
+def draws_beside_cast(lidar: "Lidar") -> None:
+    """Start drawing the sweep's random words on the worker (``lidar_draws.draw_ahead``): called just before a
+    two-thread sweep's cast, which keeps both cores busy for milliseconds, so the draws add about half their
+    CPU time to the sweep's wall time instead of all of it after the cast."""
+    draw_ahead(lidar, lidar.rng, _worker().submit)
 
 
 def both(first, second, *, hand_over: bool = False):
@@ -59,11 +78,7 @@ def both(first, second, *, hand_over: bool = False):
     the worker has begun ``second`` — it holds the GIL until its kernel lets
     it go — before running ``first``.
     """
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool[0] != os.getpid():
-            _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="lidar-returns"))
-        pool = _pool[1]
+    pool = _worker()
     started = threading.Event() if hand_over else None
 
     def begin_second():
@@ -80,77 +95,143 @@ def both(first, second, *, hand_over: bool = False):
     return a, b
 
 
-def serial_passes(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, idx, r, echo, alpha: float,
-                  sigma: float, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(points, sel): dropout and echo power select the returns, then their records (one thread)."""
-    count = len(r)
-    uniform = lidar.rng.random(count, dtype=np.float32) if lidar.dropout > 0 else np.zeros(0, np.float32)
+def sweep_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, rays: np.ndarray, hits: "RayHits",
+                  reflectivity: np.ndarray, alpha: float, sigma: float, split: bool
+                  ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(points, idx, mat): the sweep's PointXYZIRT records and, when the sensor gives labels, each point's
+    pattern index and material (scratch views, valid until the next sweep; None without labels).
+
+    ``rays`` is the cast's (N, 6) buffer (cast order), ``hits`` its
+    untrimmed hits: returns are the hits within [min_range, max_range].
+    ``reflectivity``: float32 per material (``hits.material`` indexes it);
+    ``alpha``: the atmosphere's extinction; ``sigma``: the range noise;
+    ``split``: two threads.
+    """
+    n = len(hits.t)
+    idx = lidar._buffer("return_idx", n + 2, INDEX)
+    r = lidar._buffer("return_r", n + 2, np.float32)
+    mat = lidar._buffer("return_mat", n + 2, np.int32)
+    echo = lidar._buffer("return_echo", n + 2, np.float32)
+    if alpha > 0 or not supported(lidar.rng):
+        return _reference_path(lidar, pattern, tables, rays, hits, reflectivity, alpha, sigma, idx, r, mat, echo)
+    drop = lidar.dropout > 0
+    grid = pattern.grid
+    stream = None
+    if drop:
+        stream = stream_for(lidar, lidar.rng, 0)
+        if stream.available <= n:                       # fewer words than rays: count the returns' uniforms
+            count = count_returns(hits.t, grid.channels, grid.columns, lidar.min_range, lidar.max_range, 0,
+                                  grid.columns) if grid is not None else n
+            stream.ensure(2 * count + count // 16 + 256 if sigma > 0 else count + 1)
+    words = (stream.raw32, stream.first, stream.head) if stream is not None else _NO_WORDS
+    segments: list[tuple[int, int]] = []                # (first buffer slot, kept) of each range, in order
+    if grid is not None and split:
+        args = (hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns, reflectivity,
+                lidar.min_range, lidar.max_range, lidar.power_threshold, *words, lidar.dropout, drop)
+        cut = (grid.columns // 2 + 15) // 16 * 16
+        o = cut * grid.channels + 1                     # the first range's last (unkept) write lands before it
+
+        def second():                                   # its first return index, then its range
+            j0 = count_returns(hits.t, grid.channels, grid.columns, lidar.min_range, lidar.max_range, 0, cut)
+            return gather_select(*args, j0, idx[o:], r[o:], mat[o:], echo[o:], cut, grid.columns)
+
+        (a, ca), (b, cb) = both(lambda: gather_select(*args, 0, idx, r, mat, echo, 0, cut), second)
+        segments = [(0, a), (o, b)]
+        count = ca + cb
+    elif grid is not None:
+        kept, count = gather_select(hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns,
+                                    reflectivity, lidar.min_range, lidar.max_range, lidar.power_threshold, *words,
+                                    lidar.dropout, drop, 0, idx, r, mat, echo, 0, grid.columns)
+        segments = [(0, kept)]
+    else:
+        kept, count = gather_select_permuted(hits.t, hits.material, hits.normal, rays, tables.cast_order,
+                                             reflectivity, lidar.min_range, lidar.max_range, lidar.power_threshold,
+                                             *words, lidar.dropout, drop, idx, r, mat, echo)
+        segments = [(0, kept)]
+    points = _records(lidar, pattern, tables, [(idx[s:s + k], r[s:s + k], echo[s:s + k]) for s, k in segments],
+                      sigma, stream, count if drop else 0, n)
+    if not lidar.labels:
+        return points, None, None
+    if len(segments) > 1:                               # the second range's returns after the first's
+        (_, a), (o, b) = segments
+        for buf in (idx, mat):
+            buf[a:a + b] = buf[o:o + b]
+    kept = sum(k for _, k in segments)
+    return points, idx[:kept], mat[:kept]
+
+
+def _records(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, parts: list, sigma: float,
+             stream: WordStream | None, start: int, n: int) -> np.ndarray:
+    """The records of the kept returns, given as consecutive parts (idx, r, echo) — two parts: one per
+    thread; their normals follow word ``start`` of ``stream`` (None: nothing drawn yet); the generator is
+    then left after the words read."""
+    k = sum(len(p[0]) for p in parts)
+    points = np.empty(k, dtype=POINT_DTYPE)
+    fields = [points[f] for f in POINT_DTYPE.names]
+    scale, reference2 = 255.0 * lidar.intensity_reference ** 2, lidar.intensity_reference ** 2
+    exc = None
+    if sigma > 0:
+        if stream is None:
+            stream = stream_for(lidar, lidar.rng, k + k // 32 + 64)
+        exc = exceptions(stream, start, k, lidar._buffer("exc_k", n + 1, np.int64),
+                         lidar._buffer("exc_v", n + 1, np.float32), lidar._buffer("exc_extra", n + 1, np.int64))
+    words = (stream.raw32, stream.first, stream.head) if stream is not None else _NO_WORDS
+    jobs = []
+    k0 = 0
+    for part_idx, part_r, part_echo in parts:
+        e0, shift0 = exc.at(k0) if exc is not None else (0, 0)
+        ks, vs, extra = (exc.ks, exc.vs, exc.extra) if exc is not None else _NO_EXCEPTIONS
+        out = [f[k0:k0 + len(part_idx)] for f in fields]
+        jobs.append(lambda out=out, a=(part_idx, part_r, part_echo), k0=k0, e0=e0, shift0=shift0: fill_records(
+            *out, tables.columns, *a, sigma, scale, reference2, pattern.ring, pattern.time, *words, start, k0,
+            ks, vs, extra, e0, shift0))
+        k0 += len(part_idx)
+    if len(jobs) == 2:
+        both(*jobs)
+    else:
+        for job in jobs:
+            job()
+    if stream is not None:
+        finish(lidar, lidar.rng, stream, exc.end if exc is not None else start)
+    return points
+
+
+def _reference_path(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, rays, hits, reflectivity,
+                    alpha: float, sigma: float, idx, r, mat, echo) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One thread, the passes one by one: gather, the echo attenuated by numpy's exp, selection, records;
+    numpy's own draws for a generator ``lidar_draws`` cannot decode (``supported``)."""
+    n = len(hits.t)
+    grid = pattern.grid
+    if grid is not None:
+        count = gather_returns(hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns, reflectivity,
+                               lidar.min_range, lidar.max_range, idx, r, mat, echo, 0, grid.columns)
+    else:
+        count = gather_permuted(hits.t, hits.material, hits.normal, rays, tables.cast_order, reflectivity,
+                                lidar.min_range, lidar.max_range, idx, r, mat, echo)
+    idx, r, mat, echo = idx[:count], r[:count], mat[:count], echo[:count]
+    drop = lidar.dropout > 0
+    decoded = supported(lidar.rng)
+    stream = stream_for(lidar, lidar.rng, count + 1) if decoded and drop else None
+    uniform = lidar.rng.random(count, dtype=np.float32) if drop and not decoded else _NONE
     if alpha > 0:
         echo = echo * np.exp(-2.0 * alpha * r)
-    sel = lidar._buffer("sel", n, INDEX)
-    sel = sel[:select_returns(r, echo, uniform, lidar.dropout, lidar.power_threshold, sel)]
-    noise = lidar.rng.standard_normal(len(sel), dtype=np.float32) if sigma > 0 else np.zeros(0, np.float32)
-    points = np.empty(len(sel), dtype=POINT_DTYPE)
-    fill_points(*(points[f] for f in POINT_DTYPE.names), tables.columns, sel, idx, r, echo, noise, sigma,
-                255.0 * lidar.intensity_reference ** 2, lidar.intensity_reference ** 2, pattern.ring, pattern.time)
-    return points, sel
-
-
-def passes_beside_draws(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, idx, r, echo,
-                        alpha: float, sigma: float, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``serial_passes`` on two threads: a worker draws (numpy draws without the GIL) while this thread runs
-    the passes that need no draw (``lidar_fill``); the draws keep their order and sizes, and the
-    passes their arithmetic, so the bits are ``_passes``'s."""
-    count = len(r)
-    if alpha > 0:
-        echo = echo * np.exp(-2.0 * alpha * r)          # draws nothing: the uniforms are the same either side
-    sel = lidar._buffer("sel", n, INDEX)
-    if lidar.dropout > 0:
-        found, uniform = both(lambda: power_candidates(r, echo, lidar.power_threshold, sel),
-                              lambda: lidar.rng.random(count, dtype=np.float32))
-        sel = sel[:survivors(sel[:found], uniform, lidar.dropout, sel)]
+    sel = lidar._buffer("sel", n + 1, INDEX)
+    if stream is not None:
+        sel = sel[:select_words(r, echo, stream.raw32, stream.first, stream.head, lidar.dropout,
+                                lidar.power_threshold, drop, sel)]
     else:
-        sel = sel[:power_candidates(r, echo, lidar.power_threshold, sel)]
-    k = len(sel)
-    points = np.empty(k, dtype=POINT_DTYPE)
-    x, y, z, intensity, ring_out, time_out = (points[f] for f in POINT_DTYPE.names)
-    scale, reference2 = 255.0 * lidar.intensity_reference ** 2, lidar.intensity_reference ** 2
-    if sigma <= 0:                              # no draw: each thread places half of the points
-        h = k // 2
-        none = np.zeros(0, np.float32)
-        both(lambda: (fill_fields(intensity, ring_out, time_out, sel, idx, r, echo, scale, reference2,
-                                  pattern.ring, pattern.time),
-                      fill_xyz(x[:h], y[:h], z[:h], tables.columns, sel[:h], idx, r, none, sigma)),
-             lambda: fill_xyz(x[h:], y[h:], z[h:], tables.columns, sel[h:], idx, r, none, sigma))
-        return points, sel
-    # the worker draws the normals in chunks (numpy's fill loop draws element by element, so the chunks
-    # are the one call's stream) while this thread places the points of each chunk drawn: only the last
-    # chunk's points are placed after the draws end
-    cuts = list(range(0, k, NOISE_CHUNK)) + [k]
-    noise = np.empty(k, np.float32)
-    drawn = [threading.Event() for _ in cuts[1:]]
-    failed: list[bool] = []
+        sel = sel[:select_returns(r, echo, uniform, lidar.dropout, lidar.power_threshold, sel)]
+    idx, r, mat, echo = idx[sel], r[sel], mat[sel], echo[sel]
+    if decoded:
+        return _records(lidar, pattern, tables, [(idx, r, echo)], sigma, stream, count if drop else 0, n), idx, mat
+    noise = lidar.rng.standard_normal(len(idx), dtype=np.float32) if sigma > 0 else _NONE
+    points = np.empty(len(idx), dtype=POINT_DTYPE)
+    fill_points(*(points[f] for f in POINT_DTYPE.names), tables.columns, np.arange(len(idx), dtype=INDEX), idx, r,
+                echo, noise, sigma, 255.0 * lidar.intensity_reference ** 2, lidar.intensity_reference ** 2,
+                pattern.ring, pattern.time)
+    return points, idx, mat
 
-    def draw() -> None:                         # worker
-        try:
-            for c, event in enumerate(drawn):
-                lidar.rng.standard_normal(cuts[c + 1] - cuts[c], dtype=np.float32, out=noise[cuts[c]:cuts[c + 1]])
-                event.set()
-        except BaseException:
-            failed.append(True)
-            for event in drawn:
-                event.set()
-            raise                               # ``both`` re-raises it here
 
-    def place() -> None:                        # here: the fields without noise, then each chunk drawn
-        fill_fields(intensity, ring_out, time_out, sel, idx, r, echo, scale, reference2, pattern.ring,
-                    pattern.time)
-        for c, event in enumerate(drawn):
-            event.wait()
-            if failed:
-                return
-            a, b = cuts[c], cuts[c + 1]
-            fill_xyz(x[a:b], y[a:b], z[a:b], tables.columns, sel[a:b], idx, r, noise[a:b], sigma)
-
-    both(place, draw)
-    return points, sel
+_NONE = np.zeros(0, np.float32)
+_NO_WORDS = (np.zeros(0, np.uint32), 0, 0)
+_NO_EXCEPTIONS = (np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64))

@@ -3,10 +3,11 @@
 The lidar's ray buffer, pattern tables and per-return passes, its actor
 windows and pairs, the analytic actor boxes, the static-cast ray runs and the
 range trim are numba kernels (``sensors.lidar_kernels``, ``sensors.lidar_windows``,
-``sensors.lidar_fill``, ``sensors.lidar_sort``, ``sensors.lidar_frame``, ``sensors.lidar_unit``,
-``sensors.actor_boxes``, ``sensors.lidar_sweep_boxes``, ``sensors.static_cast``).  A small sweep compiles the
-serial path; the passes only a two-thread sweep runs (``sensors.lidar_fill``)
-are called once with its argument types.  The actors' box frames and the
+``sensors.lidar_gather``, ``sensors.lidar_draws``, ``sensors.lidar_sort``, ``sensors.lidar_frame``,
+``sensors.lidar_unit``, ``sensors.actor_boxes``, ``sensors.lidar_sweep_boxes``, ``sensors.static_cast``).  A
+small sweep compiles the per-return passes (a two-thread sweep runs the same kernels on two column ranges),
+one in fog the passes with extinction (``sweep_returns``' reference path); the kernels no sweep of the
+warm-up calls are called once with their argument types.  The actors' box frames and the
 object list's kernels (``sensors.objlist_boxes``, ``sensors.objlist_fov``,
 ``sensors.objlist_rays``, ``sensors.objlist_output``) are compiled by one
 object-list cycle that reports an object.
@@ -20,6 +21,7 @@ invalidation is enough (unlike ``vehicle_models.jit``'s cross-module kernels).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import open3d as o3d
@@ -46,12 +48,14 @@ def warm_up() -> float:
                            box, None, is_ego=ego)
 
     snap = WorldSnapshot.from_states(0.0, 0, [state("ego", 0.0, True), state("car", 15.0)], ego="ego")
+    fog = dataclasses.replace(snap, environment={"fog_visual_range_m": 200.0})
     for preset in ("VLP-16", "Livox-Mid40"):
         for distortion in (False, True):
             lidar = Lidar(SensorConfig(name="w", type="lidar", preset=preset, mount=MountPose(z=1.9),
                                        parameters={"dropout_probability": 0.01, "motion_distortion": distortion}))
             lidar.sense(snap, SensorScene(static, snap))
-    _warm_lidar_two_thread_passes()
+            lidar.sense(fog, SensorScene(static, fog))     # extinction: the passes one by one (the reference path)
+    _warm_lidar_reference_kernels()
     _warm_static_cast_paths()
     camera = Camera(SensorConfig(name="c", type="camera", mount=MountPose(x=1.9, z=1.4),
                                  parameters={"width": 64, "height": 48}))
@@ -62,21 +66,23 @@ def warm_up() -> float:
     return time.perf_counter() - start
 
 
-def _warm_lidar_two_thread_passes() -> None:
-    """The kernels only a two-thread sweep (``Lidar._passes_beside_draws``) calls, with its argument types."""
+def _warm_lidar_reference_kernels() -> None:
+    """The record pass of a generator whose words are not decoded (``lidar_kernels.fill_points``) and the
+    plain normal decoder the word passes are checked against (``lidar_draws.normals``), which the
+    warm-up's sweeps do not call."""
     import numpy as np
 
-    from sensors.lidar import INDEX
-    from sensors.lidar_fill import fill_fields, fill_xyz, power_candidates, survivors
+    from sensors.lidar_draws import normals
+    from sensors.lidar_kernels import fill_points
+    from sensors.lidar_sweep_passes import INDEX
     from sensors.pointcloud import POINT_DTYPE
 
     r = np.ones(4, np.float32)
     sel = np.arange(4, dtype=INDEX)
     points = np.empty(4, POINT_DTYPE)
-    survivors(sel[:power_candidates(r, r, 0.5, sel)], r, 0.5, sel)
-    fill_fields(points["intensity"], points["ring"], points["time"], sel, sel, r, r, 1.0, 1.0,
-                np.zeros(4, np.uint16), r)
-    fill_xyz(points["x"], points["y"], points["z"], np.ones((3, 4), np.float32), sel, sel, r, r, 0.1)
+    fill_points(*(points[f] for f in POINT_DTYPE.names), np.ones((3, 4), np.float32), sel, sel, r, r, r, 0.1, 1.0,
+                1.0, np.zeros(4, np.uint16), r)
+    normals(np.zeros(4, np.uint32), 0, 0, 0, np.empty(2, np.float32))
 
 
 def _warm_static_cast_paths() -> None:

@@ -1,0 +1,243 @@
+"""A sweep's returns gathered and selected in one pass, then their records filled (numba).
+
+Why: the per-return work after the cast used to be four passes over the
+returns — gather (cast order → pattern order, range, material, ρ·|n·d|),
+dropout uniforms, selection (echo power, dropout), records — each writing
+arrays the next one read.  Here the gather applies the selection as it packs
+each tile of returns: a return's dropout uniform is decoded from the
+generator's word at its return index (``lidar_draws``: the word numpy's
+``random(count, float32)`` would read for it), so only the kept returns are
+written, already compact, and the record passes read them in order (no
+selection index).  The pack is branch-free: every slot is written at the
+next free place and the place advances only when the slot is kept (its
+tests are computed for every slot), so the outputs need one slot of slack.
+
+Same float32 expressions in the same order as ``lidar_kernels.gather_returns``,
+``select_returns`` and ``fill_points`` (the reference the tests compare
+with), no fastmath.  The echo power test here is the one for a clear
+atmosphere: with extinction the echo is first attenuated by numpy's exp
+(``lidar_sweep_passes``), whose SIMD rounding a kernel would not repeat.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sensors.lidar_draws import LAYER_WIDTHS
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _uniform(raw, first, head, i):
+    """The float32 uniform of word i of a stream (``lidar_draws._word``, ``next_float``): copied here, as a
+    kernel calls no kernel of another file."""
+    w = np.uint32(first) if i < head else raw[i - head]
+    return np.float32(w >> np.uint32(8)) * np.float32(1.0 / 16777216.0)
+
+
+@njit(cache=True, nogil=True)
+def count_returns(t, channels, columns, min_range, max_range, c_begin, c_end):
+    """How many of columns [c_begin, c_end) of a ring-major cast have a hit within [min_range, max_range]
+    (float32 comparisons, as the gather): the return index the gather of the next column range starts at."""
+    lo = np.float32(min_range)
+    hi = np.float32(max_range)
+    n = 0
+    for r in range(channels):
+        base = r * columns
+        for c in range(c_begin, c_end):
+            ti = t[base + c]
+            n += (ti >= lo) & (ti <= hi)
+    return n
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gather_select(t, material, normal, rays, channels, columns, reflectivity, min_range, max_range, threshold,
+                  raw, first, head, dropout, drop, j0, idx_out, r_out, mat_out, echo_out, c_begin, c_end):
+    """The kept returns of columns [c_begin, c_end) in pattern order, written from index 0: (kept, returns).
+
+    ``gather_returns``'s tiles (ring-major rows read 16 columns at a time),
+    then each return j (j0 + its index here) kept when echo/r² ≥ threshold
+    and, with ``drop``, its uniform (word j of the stream) ≥ dropout.  The
+    outputs need room for one slot more than is kept.
+    """
+    lo = np.float32(min_range)
+    hi = np.float32(max_range)
+    th = np.float32(threshold)
+    dp = np.float32(dropout)
+    tile = 16
+    flag = np.zeros(tile * channels, dtype=np.bool_)
+    tr = np.empty(tile * channels, dtype=np.float32)
+    tm = np.empty(tile * channels, dtype=np.int32)
+    te = np.empty(tile * channels, dtype=np.float32)
+    kept = 0
+    returns = 0
+    for c0 in range(c_begin, c_end, tile):
+        width = min(tile, c_end - c0)
+        for r in range(channels):
+            base = r * columns + c0
+            for dc in range(width):
+                p = base + dc
+                j = dc * channels + r                               # pattern index − c0·channels
+                ti = t[p]
+                if ti >= lo and ti <= hi:
+                    m = material[p]
+                    dot = normal[p, 0] * rays[p, 3] + normal[p, 1] * rays[p, 4] + normal[p, 2] * rays[p, 5]
+                    flag[j] = True
+                    tr[j] = ti
+                    tm[j] = m
+                    te[j] = reflectivity[m] * abs(dot)
+                else:
+                    flag[j] = False
+        for j in range(width * channels):
+            if flag[j]:
+                rj = tr[j]
+                e = te[j]
+                keep = e / (rj * rj) >= th
+                if drop:
+                    keep &= _uniform(raw, first, head, j0 + returns) >= dp
+                idx_out[kept] = c0 * channels + j
+                r_out[kept] = rj
+                mat_out[kept] = tm[j]
+                echo_out[kept] = e
+                kept += keep
+                returns += 1
+    return kept, returns
+
+
+@njit(cache=True, error_model="numpy")
+def gather_select_permuted(t, material, normal, rays, order, reflectivity, min_range, max_range, threshold,
+                           raw, first, head, dropout, drop, idx_out, r_out, mat_out, echo_out):
+    """``gather_select`` for any cast order (``order[p]``: the pattern index of cast row p), as
+    ``gather_permuted``: the returns are put at their pattern index, then packed and selected in order.
+    The outputs are as long as the pattern; (kept, returns)."""
+    lo = np.float32(min_range)
+    hi = np.float32(max_range)
+    th = np.float32(threshold)
+    dp = np.float32(dropout)
+    n = len(order)
+    flag = np.zeros(n, dtype=np.bool_)
+    for p in range(n):
+        ti = t[p]
+        if ti >= lo and ti <= hi:
+            i = order[p]
+            m = material[p]
+            dot = normal[p, 0] * rays[p, 3] + normal[p, 1] * rays[p, 4] + normal[p, 2] * rays[p, 5]
+            flag[i] = True
+            r_out[i] = ti
+            mat_out[i] = m
+            echo_out[i] = reflectivity[m] * abs(dot)
+    kept = 0
+    returns = 0
+    for i in range(n):
+        if flag[i]:
+            rj = r_out[i]
+            e = echo_out[i]
+            if e / (rj * rj) >= th and (not drop or _uniform(raw, first, head, returns) >= dp):
+                idx_out[kept] = i
+                r_out[kept] = rj
+                mat_out[kept] = mat_out[i]
+                echo_out[kept] = e
+                kept += 1
+            returns += 1
+    return kept, returns
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def fill_fields_compact(intensity, ring_out, time_out, idx, r, echo, scale, reference2, ring, time):
+    """``lidar_fill.fill_fields`` for compact returns (record k from return k): intensity =
+    min(echo·scale / max(r², reference²), 255), ring and firing time."""
+    s = np.float32(scale)
+    ref2 = np.float32(reference2)
+    cap = np.float32(255.0)
+    for k in range(len(idx)):
+        i = idx[k]
+        rj = r[k]
+        intensity[k] = min(echo[k] * (s / max(rj * rj, ref2)), cap)
+        ring_out[k] = ring[i]
+        time_out[k] = time[i]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def fill_xyz_compact(x, y, z, columns, idx, r, noise, sigma):
+    """``lidar_fill.fill_xyz`` for compact returns: direction × max(r + σ·noise, 0) (``noise`` empty: none)."""
+    sg = np.float32(sigma)
+    zero = np.float32(0.0)
+    noisy = len(noise) > 0
+    for k in range(len(idx)):
+        i = idx[k]
+        rj = r[k]
+        m = max(rj + sg * noise[k], zero) if noisy else max(rj, zero)
+        x[k] = columns[0, i] * m
+        y[k] = columns[1, i] * m
+        z[k] = columns[2, i] * m
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def fill_compact(x, y, z, intensity, ring_out, time_out, columns, idx, r, echo, noise, sigma, scale, reference2,
+                 ring, time):
+    """``lidar_kernels.fill_points`` for compact returns: every field of record k from return k, one pass."""
+    sg = np.float32(sigma)
+    s = np.float32(scale)
+    ref2 = np.float32(reference2)
+    cap = np.float32(255.0)
+    zero = np.float32(0.0)
+    noisy = len(noise) > 0
+    for k in range(len(idx)):
+        i = idx[k]
+        rj = r[k]
+        m = max(rj + sg * noise[k], zero) if noisy else max(rj, zero)
+        x[k] = columns[0, i] * m
+        y[k] = columns[1, i] * m
+        z[k] = columns[2, i] * m
+        intensity[k] = min(echo[k] * (s / max(rj * rj, ref2)), cap)
+        ring_out[k] = ring[i]
+        time_out[k] = time[i]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def fill_records(x, y, z, intensity, ring_out, time_out, columns, idx, r, echo, sigma, scale, reference2, ring, time,
+                 raw, first, head, start, k0, ks, vs, extra, e0, shift0):
+    """Every field of records q = 0… of points k0 + q from compact returns q, one pass; with σ > 0 the
+    range noise of point k decoded inline from the stream's words (``lidar_draws.normal_exceptions``):
+    the inside value of word start + k + (extra words of the exceptions before k), or ``vs[e]`` at an
+    exception; ``e0``, ``shift0``: the first exception at or after k0 and the extra words before it.
+
+    The records ``fill_points`` writes: measured range max(r + σ·noise, 0),
+    point = direction × range, intensity = min(echo·scale / max(r²,
+    reference²), 255), ring and firing time.
+    """
+    sg = np.float32(sigma)
+    s = np.float32(scale)
+    ref2 = np.float32(reference2)
+    cap = np.float32(255.0)
+    zero = np.float32(0.0)
+    noisy = sigma > 0
+    e = e0
+    shift = shift0
+    big = np.int64(1) << 62
+    next_k = np.int64(ks[e]) if e < len(ks) else big
+    for q in range(len(idx)):
+        i = idx[q]
+        rj = r[q]
+        if noisy:
+            k = k0 + q
+            if k == next_k:
+                nz = vs[e]
+                shift += extra[e]
+                e += 1
+                next_k = np.int64(ks[e]) if e < len(ks) else big
+            else:
+                p = start + k + shift
+                w = np.uint32(first) if p < head else raw[p - head]
+                nz = np.float32((w >> np.uint32(9)) & np.uint32(0x007FFFFF)) * LAYER_WIDTHS[w & np.uint32(0xFF)]
+                if (w >> np.uint32(8)) & np.uint32(1):
+                    nz = -nz
+            m = max(rj + sg * nz, zero)
+        else:
+            m = max(rj, zero)
+        x[q] = columns[0, i] * m
+        y[q] = columns[1, i] * m
+        z[q] = columns[2, i] * m
+        intensity[q] = min(echo[q] * (s / max(rj * rj, ref2)), cap)
+        ring_out[q] = ring[i]
+        time_out[q] = time[i]
