@@ -128,3 +128,54 @@ def test_no_frame_is_built_beside_when_switched_off_or_without_a_free_cpu(monkey
     assert frames == []
     _, frames = _sweeps([t + 20.0 for t in times], True, monkeypatch, params)
     assert frames == [1112, 1113, 1114]
+
+
+def test_weather_terms_follow_the_environment_items_bit_for_bit(monkeypatch):
+    """The lidar parses the environment again only when its items change: clouds equal those of a lidar
+    that parses it every sweep, also when one dict is changed in place and for a signed zero."""
+    from sensors.environment import Weather
+
+    static = static_world_for(plane(400.0))
+    car = entity("c0", x=15.0, y=0.5)
+    shared: dict = {}
+    environments = [shared, shared, None, {"fog_visual_range_m": 300.0}, {}, None,
+                    {"precipitation_intensity_mm_h": 0.0}, {"precipitation_intensity_mm_h": -0.0},
+                    {"precipitation_intensity_mm_h": 12.0, "precipitation_type": "rain"}, shared]
+
+    def run(cached: bool) -> list:
+        shared.clear()
+        shared["precipitation_intensity_mm_h"] = 4.0
+        lidar = Lidar(SensorConfig(name="w", type="lidar", preset="VLP-16", mount=MountPose(z=1.9),
+                                   parameters={"dropout_probability": 0.02}))
+        if not cached:
+            def parse(environment):
+                weather = Weather.from_environment(environment)
+                return weather.lidar_extinction(lidar.wavelength_nm), weather.lidar_rain_range_sigma()
+
+            monkeypatch.setattr(lidar, "_weather_terms", parse)
+        out = []
+        for k, env in enumerate(environments):
+            if k == 1:
+                shared["fog_visual_range_m"] = 150.0                  # the same dict, changed in place
+            if k == 9:
+                shared["precipitation_intensity_mm_h"] = 30.0
+            snap = snapshot(entity("ego", ego=True), car, time=0.1 * k, environment=env)
+            out.append(lidar.sense(snap, SensorScene(static, snap)))
+        return out
+
+    cached, parsed = run(True), run(False)
+    for a, b in zip(cached, parsed):
+        assert _same(a.points, b.points)
+    assert len({cloud.width for cloud in cached}) > 2                     # the weather changes the clouds
+    assert not _same(cached[0].points["intensity"], cached[1].points["intensity"])
+
+    # one mapping changed in place between sweeps (a snapshot may share its environment) is parsed again
+    lidar = Lidar(SensorConfig(name="w", type="lidar", preset="VLP-16", mount=MountPose(z=1.9)))
+    env: dict = {"precipitation_intensity_mm_h": 4.0}
+    for change in ({}, {"fog_visual_range_m": 150.0}, {"precipitation_intensity_mm_h": 30.0},
+                   {"precipitation_type": "dry"}, {"precipitation_intensity_mm_h": -0.0}):
+        env.update(change)
+        weather = Weather.from_environment(env)
+        want = (weather.lidar_extinction(lidar.wavelength_nm), weather.lidar_rain_range_sigma())
+        got = lidar._weather_terms(env)
+        assert np.array(got).tobytes() == np.array(want).tobytes(), change
