@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sensors.lidar_draws import WordStream, draw_ahead, exceptions, finish, select_words, stream_for, supported
+from sensors.lidar_draws import (
+    Exceptions, WordStream, draw_ahead, exceptions, finish, select_words, stream_for, supported,
+)
 from sensors.lidar_gather import count_returns, fill_records, gather_select, gather_select_permuted
 from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns, select_returns
 from sensors.lidar_patterns import PatternTables, ScanPattern
@@ -41,6 +43,14 @@ INDEX = np.int32
 """dtype of the per-return index buffers (pattern index of each return, the selected returns): a sweep
 has far fewer than 2³¹ rays, and half the bytes of int64 is less memory traffic in the passes that
 stream them (~60 µs of CPU on an HDL-64E sweep)."""
+
+NORMALS_WALK = 0.15
+"""CPU of the normals' exception walk (``lidar_draws.normal_exceptions``) relative to gathering the whole
+sweep (measured on HDL-64E: ~0.13 vs ~0.85 ms): the worker walks after its column range, so it takes
+fewer columns."""
+COUNT_PASS = 0.08
+"""CPU of counting the first range's returns (``lidar_gather.count_returns``, which only reads t) relative to
+gathering the whole sweep (~0.07 vs ~0.85 ms), per column counted."""
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()
@@ -126,18 +136,30 @@ def sweep_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, r
     words = (stream.raw32, stream.first, stream.head) if stream is not None else _NO_WORDS
     segments: list[tuple[int, int]] = []                # (first buffer slot, kept) of each range, in order
     if grid is not None and split:
+        if sigma > 0 and stream is None:
+            stream = stream_for(lidar, lidar.rng, 0)
         args = (hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns, reflectivity,
                 lidar.min_range, lidar.max_range, lidar.power_threshold, *words, lidar.dropout, drop)
-        cut = (grid.columns // 2 + 15) // 16 * 16
+        counted = drop or sigma > 0                     # the second range needs the first's return count
+        share = (1.0 + NORMALS_WALK * (sigma > 0)) / (2.0 + COUNT_PASS * counted)
+        cut = min((int(grid.columns * share) + 15) // 16 * 16, grid.columns)
         o = cut * grid.channels + 1                     # the first range's last (unkept) write lands before it
 
-        def second():                                   # its first return index, then its range
-            j0 = count_returns(hits.t, grid.channels, grid.columns, lidar.min_range, lidar.max_range, 0, cut)
-            return gather_select(*args, j0, idx[o:], r[o:], mat[o:], echo[o:], cut, grid.columns)
+        def second():                                   # its first return index, its range, the normals' walk
+            j0 = count_returns(hits.t, grid.channels, grid.columns, lidar.min_range, lidar.max_range, 0,
+                               cut) if counted else 0
+            b, cb = gather_select(*args, j0, idx[o:], r[o:], mat[o:], echo[o:], cut, grid.columns)
+            found = None
+            if sigma > 0:                               # as many normals as returns: the kept ones' are a prefix
+                returns = j0 + cb
+                found = _exceptions(lidar, stream, returns if drop else 0, returns, n)
+            return b, cb, found
 
-        (a, ca), (b, cb) = both(lambda: gather_select(*args, 0, idx, r, mat, echo, 0, cut), second)
+        (a, ca), (b, cb, exc) = both(lambda: gather_select(*args, 0, idx, r, mat, echo, 0, cut), second)
         segments = [(0, a), (o, b)]
-        count = ca + cb
+        points = _records(lidar, pattern, tables, [(idx[:a], r[:a], echo[:a]), (idx[o:o + b], r[o:o + b],
+                          echo[o:o + b])], sigma, stream, ca + cb if drop else 0, n, exc)
+        return _labelled(lidar, points, segments, idx, mat)
     elif grid is not None:
         kept, count = gather_select(hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns,
                                     reflectivity, lidar.min_range, lidar.max_range, lidar.power_threshold, *words,
@@ -148,11 +170,18 @@ def sweep_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, r
                                              reflectivity, lidar.min_range, lidar.max_range, lidar.power_threshold,
                                              *words, lidar.dropout, drop, idx, r, mat, echo)
         segments = [(0, kept)]
-    points = _records(lidar, pattern, tables, [(idx[s:s + k], r[s:s + k], echo[s:s + k]) for s, k in segments],
-                      sigma, stream, count if drop else 0, n)
+    points = _records(lidar, pattern, tables, [(idx[:kept], r[:kept], echo[:kept])], sigma, stream,
+                      count if drop else 0, n)
+    return _labelled(lidar, points, segments, idx, mat)
+
+
+def _labelled(lidar: "Lidar", points: np.ndarray, segments: list[tuple[int, int]], idx: np.ndarray,
+              mat: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(points, idx, mat) of ``sweep_returns``: the kept returns' index and material, the second range's
+    moved after the first's, when the sensor gives labels."""
     if not lidar.labels:
         return points, None, None
-    if len(segments) > 1:                               # the second range's returns after the first's
+    if len(segments) > 1:
         (_, a), (o, b) = segments
         for buf in (idx, mat):
             buf[a:a + b] = buf[o:o + b]
@@ -160,21 +189,26 @@ def sweep_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, r
     return points, idx[:kept], mat[:kept]
 
 
+def _exceptions(lidar: "Lidar", stream: WordStream, start: int, count: int, n: int) -> Exceptions:
+    """``lidar_draws.exceptions`` into the sensor's scratch (room for ``n`` normals)."""
+    return exceptions(stream, start, count, lidar._buffer("exc_k", n + 1, np.int64),
+                      lidar._buffer("exc_v", n + 1, np.float32), lidar._buffer("exc_extra", n + 1, np.int64))
+
+
 def _records(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, parts: list, sigma: float,
-             stream: WordStream | None, start: int, n: int) -> np.ndarray:
+             stream: WordStream | None, start: int, n: int, exc: Exceptions | None = None) -> np.ndarray:
     """The records of the kept returns, given as consecutive parts (idx, r, echo) — two parts: one per
-    thread; their normals follow word ``start`` of ``stream`` (None: nothing drawn yet); the generator is
-    then left after the words read."""
+    thread; their normals follow word ``start`` of ``stream`` (None: nothing drawn yet), their exceptions
+    ``exc`` when already walked (for at least as many normals); the generator is then left after the
+    words the points' normals read."""
     k = sum(len(p[0]) for p in parts)
     points = np.empty(k, dtype=POINT_DTYPE)
     fields = [points[f] for f in POINT_DTYPE.names]
     scale, reference2 = 255.0 * lidar.intensity_reference ** 2, lidar.intensity_reference ** 2
-    exc = None
-    if sigma > 0:
+    if sigma > 0 and exc is None:
         if stream is None:
             stream = stream_for(lidar, lidar.rng, k + k // 32 + 64)
-        exc = exceptions(stream, start, k, lidar._buffer("exc_k", n + 1, np.int64),
-                         lidar._buffer("exc_v", n + 1, np.float32), lidar._buffer("exc_extra", n + 1, np.int64))
+        exc = _exceptions(lidar, stream, start, k, n)
     words = (stream.raw32, stream.first, stream.head) if stream is not None else _NO_WORDS
     jobs = []
     k0 = 0
@@ -192,7 +226,7 @@ def _records(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, parts:
         for job in jobs:
             job()
     if stream is not None:
-        finish(lidar, lidar.rng, stream, exc.end if exc is not None else start)
+        finish(lidar, lidar.rng, stream, start + k + exc.at(k)[1] if exc is not None else start)
     return points
 
 
