@@ -48,8 +48,8 @@ _SHARED_INDEX = {name: k for k, name in enumerate(_SHARED)}
 _BOX_QUAD_NAMES = ("length", "width", "bbox_center_x", "bbox_center_y")
 _BOX_QUAD_SHARED = itemgetter(*(_SHARED_INDEX[name] for name in _BOX_QUAD_NAMES))
 _BOX_QUAD_GATHERED = itemgetter(*(_GATHERED.index(name) for name in _BOX_QUAD_NAMES))
-_PER_STEP = ("time", "step", "visible")
-"""The fields an arena block keeps per step (``times``, ``steps``, ``visibles``)."""
+_COLUMN_ROWS = {name: k for k, name in enumerate(FLOAT_COLUMNS[:12])}
+"""The per-step columns of a snapshot made by ``from_state_matrix``: views of these rows of its matrix."""
 
 
 def _all_same(rows: list[np.ndarray]) -> bool:
@@ -270,7 +270,12 @@ class BlockBuffer:
         if name == "visible":
             return list(self.visibles)
         q = _SHARED_INDEX.get(name)
-        if q is None:   # a column of the matrix (``x`` …) or ``lanes``: from the rebuilt snapshots
+        if q is None:
+            row = _COLUMN_ROWS.get(name)
+            if row is not None:   # the snapshot's column is a view of this row of its matrix
+                return [state[row] for state in self.state_list()]
+            if name == "lanes":
+                return [self.lanes_at(k) for k in range(n)]
             return [getattr(self.rebuild(k), name) for k in range(n)]
         out: list = []
         changes = self.changes
