@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from itertools import accumulate, compress, islice
 from operator import is_not
 
@@ -67,6 +66,10 @@ class CollisionMetric(BlockMetric):
     counts contact onsets of any pair (NPCs too), a pair re-touching within
     5 s being the same collision.  Evidence: the other party, its Leaderboard
     class (pedestrian / vehicle / static) and the relative speed at impact.
+
+    ``_step`` states these rules for one step; a block runs them compiled over
+    its distinct contact pairs (``metrics.collision_pass``), and ``_step`` plays
+    a block only where the pass cannot take it (``_rules``).
     """
 
     name = "collision"

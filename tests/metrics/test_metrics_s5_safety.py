@@ -200,3 +200,39 @@ def test_ego_pass_shortcuts_keep_every_answer(case):
     for q, (at, low) in enumerate(minima):
         assert _bits(got[2][q]) == _bits(at) and _bits(got[3][q]) == _bits(low), q
     assert _bits(got[4]) == _bits(lead) and _bits(got[5]) == _bits(lead_gap) and _bits(got[6]) == _bits(lead_closing)
+
+
+# ------------------------------------------------------------------ contact sweep's centre test
+def _pair_near_contact(rng, scale: float):
+    """Two boxes whose gap along a random direction is a chosen small number (some exactly 0)."""
+    hi, hj = rng.uniform(-math.pi, math.pi, 2)
+    if rng.random() < 0.3:   # axis-aligned, the edges can meet exactly
+        hi, hj = rng.integers(0, 4, 2) * (math.pi / 2)
+    li, wi, lj, wj = rng.choice([0.1, 0.5, 1.8, 4.5, 12.0, 60.0], 4)
+    xi, yi = rng.uniform(-scale, scale, 2)
+    d = rng.uniform(-math.pi, math.pi)
+    gap = rng.choice([0.0, 1e-12, -1e-12, 1e-7, -1e-7, 5e-5, -5e-5, 2e-4, -2e-4, 1e-2, -1e-2, 0.5])
+    reach = (0.5 * math.hypot(li, wi) + 0.5 * math.hypot(lj, wj)) * rng.uniform(0.3, 1.0) + gap
+    return (xi, yi, math.cos(hi), math.sin(hi), li, wi,
+            xi + reach * math.cos(d), yi + reach * math.sin(d), math.cos(hj), math.sin(hj), lj, wj)
+
+
+@pytest.mark.parametrize("scale", [10.0, 5e3, 9e4, 3e5])
+def test_the_centre_separating_axis_test_decides_as_the_corner_test_or_defers(scale):
+    from metrics import contact_sweep
+
+    rng = np.random.default_rng(int(scale))
+    decided = 0
+    for _ in range(4000):
+        p = _pair_near_contact(rng, scale)
+        want = contact_sweep._touch(contact_sweep._corners(*p[:6]), contact_sweep._corners(*p[6:]))
+        got = contact_sweep._decided(*p)
+        if max(abs(p[0]), abs(p[1]), abs(p[6]), abs(p[7])) > 1e5:
+            assert got == -1   # beyond the bounds it always defers
+        if got >= 0:
+            decided += 1
+            assert bool(got) == want, p
+    assert decided > (2000 if scale <= 1e4 else 300)
+    odd = (math.nan, 0.0, 1.0, 0.0, 4.0, 2.0, 1.0, 0.0, 1.0, 0.0, 4.0, 2.0)
+    assert contact_sweep._decided(*odd) == -1
+    assert contact_sweep._decided(0.0, 0.0, 1.0, 0.0, 0.0, 2.0, 1.0, 0.0, 1.0, 0.0, 4.0, 2.0) == -1
