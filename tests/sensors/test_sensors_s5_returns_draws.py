@@ -149,3 +149,17 @@ def test_only_pcg64_generators_are_decoded():
     assert supported(np.random.default_rng(0))
     assert not supported(np.random.Generator(np.random.MT19937(0)))
     assert not supported(object())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345])
+def test_raw_outputs_are_numpys_random_raw(seed):
+    """The four-chain PCG64 (``pcg64_raw`` through ``WordStream.ensure``, drawn in uneven pieces) gives
+    numpy's ``random_raw`` outputs, and its words are the generator's uint32 stream."""
+    g = np.random.PCG64(seed)
+    stream = WordStream(g.state, np.random.PCG64(0))
+    for words in (1, 2, 3, 8, 9, 17, 1000, 200_001):
+        stream.ensure(words)
+    want = g.random_raw(len(stream.raw32) // 2)
+    assert stream.raw32.view(np.uint64).tobytes() == want.tobytes()
+    u32 = np.random.Generator(np.random.PCG64(seed)).integers(0, 2 ** 32, 5000, dtype=np.uint32)
+    assert stream.raw32[:5000].tobytes() == u32.tobytes()
