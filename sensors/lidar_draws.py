@@ -19,9 +19,8 @@ compiled passes:
 - a float32 normal is numpy's 256-layer ziggurat (``random_standard_normal_f``,
   Marsaglia & Tsang, *J. Stat. Softw.* 5(8), 2000, as numpy implements it):
   one word when it lands inside a layer (about 98.5 %), more in the wedges
-  and the tail, so which word starts which normal is found by one walk over
-  the words (``normal_exceptions``: only the normals outside their layer
-  are decoded there; the record passes decode the others inline);
+  and the tail, so the normals are decoded in order (``normals``: the
+  layer's inside inline, the rest by ``_normal``);
 - afterwards the sensor's generator is set to the state those draws leave
   (``WordStream.commit``: numpy's ``PCG64.advance`` by the outputs used, and
   the left-over half), so the next sweep continues the same stream.
@@ -65,9 +64,6 @@ except ImportError:                     # pragma: no cover - another numba layou
     _INV_R = _R = np.float32(1.0)
     TABLES = False
 
-LAYER_WIDTHS = _WI
-"""numpy's float32 ziggurat layer widths (``wi_float``): a word inside its layer is the normal
-rabs · LAYER_WIDTHS[idx], signed (for record passes that decode it inline)."""
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -197,60 +193,55 @@ def _normal(raw, first, head, w, available):
                 return x, w
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def normals(raw, first, head, start, out):
-    """``out`` ← float32 standard normals decoded one by one from word ``start`` on; (how many, next word):
-    fewer than ``len(out)`` when the words run out (the next word is then the first of the normal not made).
-    The plain decoder, which ``normal_exceptions`` and the record passes are tested against."""
-    available = head + len(raw)
-    w = start
-    for k in range(len(out)):
-        value, after = _normal(raw, first, head, w, available)
-        if after < 0:
-            return k, w
-        out[k] = value
-        w = after
-    return len(out), w
+MARK = 1024
+"""``normals`` records the first word of every MARK-th normal, so the end of any prefix is found fast."""
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def normal_exceptions(raw, first, head, start, count, ks, vs, extra):
-    """The normals, of ``count`` decoded from word ``start``, that leave the layers' inside: (how many, the
-    word after the last normal); (−1, …) when the words run out.
+def normals(raw, first, head, start, out, marks):
+    """``out`` ← float32 standard normals decoded from word ``start`` on; (how many, the next word): fewer
+    than ``len(out)`` when the words run out (the next word is then the first of the normal not made).
 
-    Normal k of the others is the inside value of word start + k + (the
-    extra words of the exceptions before k): ``lidar_gather.fill_records``
-    decodes it inline.  Exception e is normal ``ks[e]``, its value
-    ``vs[e]``, and it read ``extra[e]`` words after its first.  The walk
-    only tests each word against its layer's bound (about 1.5 % fail) and
-    decodes the exceptions.
+    A word inside its layer (about 98.5 %) is its normal, decoded here
+    inline; the others go through ``_normal``.  ``marks[k // MARK]``
+    receives the first word of normal k for every k that is a multiple of
+    MARK (``marks`` may be empty).
     """
     available = head + len(raw)
+    n = len(out)
     w = start
-    k = 0
-    e = 0
-    while k < count:
-        limit = min(w + (count - k), available)
-        while w < limit:                                # the run of words that are normals by themselves
+    for block in range(0, n, MARK):
+        if len(marks) > 0:
+            marks[block // MARK] = w
+        for k in range(block, min(block + MARK, n)):
+            if w >= available:
+                return k, w
             r = _word(raw, first, head, w)
-            if (r >> np.uint32(9)) & np.uint32(0x007FFFFF) >= _KI[r & np.uint32(0xFF)]:
-                break
-            w += 1
-            k += 1
-        if k == count:
-            break
-        if w >= available:
-            return -1, w
-        value, after = _normal(raw, first, head, w, available)
-        if after < 0:
-            return -1, w
-        ks[e] = k
-        vs[e] = value
-        extra[e] = after - w - 1
-        e += 1
-        k += 1
-        w = after
-    return e, w
+            idx = r & np.uint32(0xFF)
+            rabs = (r >> np.uint32(9)) & np.uint32(0x007FFFFF)
+            if rabs < _KI[idx]:
+                x = np.float32(rabs) * _WI[idx]
+                out[k] = -x if (r >> np.uint32(8)) & np.uint32(1) else x
+                w += 1
+                continue
+            value, after = _normal(raw, first, head, w, available)
+            if after < 0:
+                return k, w
+            out[k] = value
+            w = after
+    return n, w
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def skip_normals(raw, first, head, start, count):
+    """The word after ``count`` normals decoded from word ``start`` (−1 when the words run out)."""
+    available = head + len(raw)
+    w = start
+    for _ in range(count):
+        _, w = _normal(raw, first, head, w, available)
+        if w < 0:
+            return -1
+    return w
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -409,31 +400,37 @@ def finish(owner: object, rng: np.random.Generator, stream: WordStream, used: in
     _owner(owner).words = used + used // 32 + 1024
 
 
-@dataclass(frozen=True)
-class Exceptions:
-    """The normals of a sweep's points that ``fill_records`` does not decode inline (``normal_exceptions``):
-    point ``ks[e]`` has normal ``vs[e]`` and read ``extra[e]`` words after its first; the normals start at
-    word ``start`` and end before word ``end``."""
-
-    start: int
-    end: int
-    ks: np.ndarray
-    vs: np.ndarray
-    extra: np.ndarray
-
-    def at(self, k: int) -> tuple[int, int]:
-        """(the first exception at or after point k, the extra words of those before it): where a record
-        pass that starts at point k begins."""
-        e = int(np.searchsorted(self.ks, k))
-        return e, int(self.extra[:e].sum())
+_NO_MARKS = np.zeros(0, np.int64)
 
 
-def exceptions(stream: WordStream, start: int, count: int, ks: np.ndarray, vs: np.ndarray,
-               extra: np.ndarray) -> Exceptions:
-    """``normal_exceptions`` for ``count`` normals from word ``start``, drawing more words until they suffice
-    (``ks``, ``vs``, ``extra``: scratch of at least ``count`` entries)."""
-    while True:
-        found, end = normal_exceptions(stream.raw32, stream.first, stream.head, start, count, ks, vs, extra)
-        if found >= 0:
-            return Exceptions(start, end, ks[:found], vs[:found], extra[:found])
-        stream.ensure(stream.available + max(count - (end - start), 0) + count // 16 + 256)
+def decode(stream: WordStream, start: int, out: np.ndarray, marks: np.ndarray = _NO_MARKS
+           ) -> tuple[int, int, int]:
+    """``out`` ← the normals decoded from word ``start`` on, drawing more words as they run out; (made, word,
+    last): how many the words drawn at the call gave, the word after them (``marks``: as ``normals``, for
+    those: ``normal_end`` finds the end of any prefix from them), and the word after all of ``out``."""
+    made, w = normals(stream.raw32, stream.first, stream.head, start, out, marks)
+    first_made, first_end = made, w
+    while made < len(out):
+        left = len(out) - made
+        stream.ensure(w + left + left // 16 + 256)
+        more, w = normals(stream.raw32, stream.first, stream.head, w, out[made:], _NO_MARKS)
+        made += more
+    return first_made, first_end, w
+
+
+def normal_end(stream: WordStream, start: int, marks: np.ndarray, made: int, end: int, k: int) -> int:
+    """The word after the first ``k`` normals from word ``start``, from ``decode``'s (made, word) and marks:
+    a walk from the nearest known first word before normal k (at most MARK normals when k < made)."""
+    if k >= made:
+        base, w = made, end
+    else:
+        base = k // MARK * MARK
+        w = int(marks[k // MARK]) if len(marks) else start
+        base = base if len(marks) else 0
+    if k == base:
+        return w
+    after = skip_normals(stream.raw32, stream.first, stream.head, w, k - base)
+    if after < 0:                                       # not drawn yet (k past the words drawn): draw and walk
+        stream.ensure(stream.available + 2 * (k - base) + 256)
+        after = skip_normals(stream.raw32, stream.first, stream.head, w, k - base)
+    return after

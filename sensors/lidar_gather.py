@@ -24,8 +24,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sensors.lidar_draws import LAYER_WIDTHS
-
 
 @njit(cache=True, nogil=True, inline="always")
 def _uniform(raw, first, head, i):
@@ -143,36 +141,6 @@ def gather_select_permuted(t, material, normal, rays, order, reflectivity, min_r
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def fill_fields_compact(intensity, ring_out, time_out, idx, r, echo, scale, reference2, ring, time):
-    """``lidar_fill.fill_fields`` for compact returns (record k from return k): intensity =
-    min(echo·scale / max(r², reference²), 255), ring and firing time."""
-    s = np.float32(scale)
-    ref2 = np.float32(reference2)
-    cap = np.float32(255.0)
-    for k in range(len(idx)):
-        i = idx[k]
-        rj = r[k]
-        intensity[k] = min(echo[k] * (s / max(rj * rj, ref2)), cap)
-        ring_out[k] = ring[i]
-        time_out[k] = time[i]
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def fill_xyz_compact(x, y, z, columns, idx, r, noise, sigma):
-    """``lidar_fill.fill_xyz`` for compact returns: direction × max(r + σ·noise, 0) (``noise`` empty: none)."""
-    sg = np.float32(sigma)
-    zero = np.float32(0.0)
-    noisy = len(noise) > 0
-    for k in range(len(idx)):
-        i = idx[k]
-        rj = r[k]
-        m = max(rj + sg * noise[k], zero) if noisy else max(rj, zero)
-        x[k] = columns[0, i] * m
-        y[k] = columns[1, i] * m
-        z[k] = columns[2, i] * m
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def fill_compact(x, y, z, intensity, ring_out, time_out, columns, idx, r, echo, noise, sigma, scale, reference2,
                  ring, time):
     """``lidar_kernels.fill_points`` for compact returns: every field of record k from return k, one pass."""
@@ -193,51 +161,3 @@ def fill_compact(x, y, z, intensity, ring_out, time_out, columns, idx, r, echo, 
         ring_out[k] = ring[i]
         time_out[k] = time[i]
 
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def fill_records(x, y, z, intensity, ring_out, time_out, columns, idx, r, echo, sigma, scale, reference2, ring, time,
-                 raw, first, head, start, k0, ks, vs, extra, e0, shift0):
-    """Every field of records q = 0… of points k0 + q from compact returns q, one pass; with σ > 0 the
-    range noise of point k decoded inline from the stream's words (``lidar_draws.normal_exceptions``):
-    the inside value of word start + k + (extra words of the exceptions before k), or ``vs[e]`` at an
-    exception; ``e0``, ``shift0``: the first exception at or after k0 and the extra words before it.
-
-    The records ``fill_points`` writes: measured range max(r + σ·noise, 0),
-    point = direction × range, intensity = min(echo·scale / max(r²,
-    reference²), 255), ring and firing time.
-    """
-    sg = np.float32(sigma)
-    s = np.float32(scale)
-    ref2 = np.float32(reference2)
-    cap = np.float32(255.0)
-    zero = np.float32(0.0)
-    noisy = sigma > 0
-    e = e0
-    shift = shift0
-    big = np.int64(1) << 62
-    next_k = np.int64(ks[e]) if e < len(ks) else big
-    for q in range(len(idx)):
-        i = idx[q]
-        rj = r[q]
-        if noisy:
-            k = k0 + q
-            if k == next_k:
-                nz = vs[e]
-                shift += extra[e]
-                e += 1
-                next_k = np.int64(ks[e]) if e < len(ks) else big
-            else:
-                p = start + k + shift
-                w = np.uint32(first) if p < head else raw[p - head]
-                nz = np.float32((w >> np.uint32(9)) & np.uint32(0x007FFFFF)) * LAYER_WIDTHS[w & np.uint32(0xFF)]
-                if (w >> np.uint32(8)) & np.uint32(1):
-                    nz = -nz
-            m = max(rj + sg * nz, zero)
-        else:
-            m = max(rj, zero)
-        x[q] = columns[0, i] * m
-        y[q] = columns[1, i] * m
-        z[q] = columns[2, i] * m
-        intensity[q] = min(echo[q] * (s / max(rj * rj, ref2)), cap)
-        ring_out[q] = ring[i]
-        time_out[q] = time[i]

@@ -27,11 +27,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sensors.lidar_draws import (
-    Exceptions, WordStream, draw_ahead, exceptions, finish, select_words, stream_for, supported,
-)
-from sensors.lidar_gather import count_returns, fill_records, gather_select, gather_select_permuted
-from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns, select_returns
+from sensors.lidar_draws import MARK, decode, draw_ahead, finish, normal_end, select_words, stream_for, supported
+from sensors.lidar_gather import count_returns, fill_compact, gather_select, gather_select_permuted
+from sensors.lidar_kernels import gather_permuted, gather_returns, select_returns
 from sensors.lidar_patterns import PatternTables, ScanPattern
 from sensors.pointcloud import POINT_DTYPE
 
@@ -44,9 +42,9 @@ INDEX = np.int32
 has far fewer than 2³¹ rays, and half the bytes of int64 is less memory traffic in the passes that
 stream them (~60 µs of CPU on an HDL-64E sweep)."""
 
-NORMALS_WALK = 0.15
-"""CPU of the normals' exception walk (``lidar_draws.normal_exceptions``) relative to gathering the whole
-sweep (measured on HDL-64E: ~0.13 vs ~0.85 ms): the worker walks after its column range, so it takes
+NORMALS_WALK = 0.25
+"""CPU of decoding a sweep's normals (``lidar_draws.normals``) relative to gathering the whole sweep
+(measured on HDL-64E: ~0.22 vs ~0.85 ms): the worker decodes them after its column range, so it takes
 fewer columns."""
 COUNT_PASS = 0.08
 """CPU of counting the first range's returns (``lidar_gather.count_returns``, which only reads t) relative to
@@ -134,7 +132,6 @@ def sweep_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, r
                                   grid.columns) if grid is not None else n
             stream.ensure(2 * count + count // 16 + 256 if sigma > 0 else count + 1)
     words = (stream.raw32, stream.first, stream.head) if stream is not None else _NO_WORDS
-    segments: list[tuple[int, int]] = []                # (first buffer slot, kept) of each range, in order
     if grid is not None and split:
         if sigma > 0 and stream is None:
             stream = stream_for(lidar, lidar.rng, 0)
@@ -145,38 +142,55 @@ def sweep_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, r
         cut = min((int(grid.columns * share) + 15) // 16 * 16, grid.columns)
         o = cut * grid.channels + 1                     # the first range's last (unkept) write lands before it
 
-        def second():                                   # its first return index, its range, the normals' walk
+        def second():                                   # its first return index, its range, the normals
             j0 = count_returns(hits.t, grid.channels, grid.columns, lidar.min_range, lidar.max_range, 0,
                                cut) if counted else 0
             b, cb = gather_select(*args, j0, idx[o:], r[o:], mat[o:], echo[o:], cut, grid.columns)
-            found = None
-            if sigma > 0:                               # as many normals as returns: the kept ones' are a prefix
-                returns = j0 + cb
-                found = _exceptions(lidar, stream, returns if drop else 0, returns, n)
-            return b, cb, found
+            if sigma <= 0:
+                return b, cb, None
+            returns = j0 + cb                           # as many normals as returns: the kept ones' are a prefix
+            start = returns if drop else 0
+            return b, cb, (start, *decode(stream, start, noise[:returns], marks))
 
-        (a, ca), (b, cb, exc) = both(lambda: gather_select(*args, 0, idx, r, mat, echo, 0, cut), second)
-        segments = [(0, a), (o, b)]
-        points = _records(lidar, pattern, tables, [(idx[:a], r[:a], echo[:a]), (idx[o:o + b], r[o:o + b],
-                          echo[o:o + b])], sigma, stream, ca + cb if drop else 0, n, exc)
-        return _labelled(lidar, points, segments, idx, mat)
+        noise = lidar._buffer("noise", n + 1, np.float32)
+        marks = lidar._buffer("marks", n // MARK + 2, np.int64)
+        (a, ca), (b, cb, decoded) = both(lambda: gather_select(*args, 0, idx, r, mat, echo, 0, cut), second)
+        k = a + b
+        end = ca + cb if drop else 0
+        if decoded is not None:
+            start, made, first_end, _ = decoded
+            end = normal_end(stream, start, marks, made, first_end, k)
+        points = np.empty(k, dtype=POINT_DTYPE)
+        both(lambda: _fill(lidar, pattern, tables, points[:a], idx[:a], r[:a], echo[:a], noise[:a], sigma),
+             lambda: _fill(lidar, pattern, tables, points[a:], idx[o:o + b], r[o:o + b], echo[o:o + b],
+                           noise[a:k], sigma))
+        if stream is not None:
+            finish(lidar, lidar.rng, stream, end)
+        return _labelled(lidar, [(0, a), (o, b)], idx, mat, points)
     elif grid is not None:
         kept, count = gather_select(hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns,
                                     reflectivity, lidar.min_range, lidar.max_range, lidar.power_threshold, *words,
                                     lidar.dropout, drop, 0, idx, r, mat, echo, 0, grid.columns)
-        segments = [(0, kept)]
     else:
         kept, count = gather_select_permuted(hits.t, hits.material, hits.normal, rays, tables.cast_order,
                                              reflectivity, lidar.min_range, lidar.max_range, lidar.power_threshold,
                                              *words, lidar.dropout, drop, idx, r, mat, echo)
-        segments = [(0, kept)]
-    points = _records(lidar, pattern, tables, [(idx[:kept], r[:kept], echo[:kept])], sigma, stream,
-                      count if drop else 0, n)
-    return _labelled(lidar, points, segments, idx, mat)
+    end = count if drop else 0                          # the normals' words follow the uniforms'
+    noise = _NONE
+    if sigma > 0:
+        if stream is None:
+            stream = stream_for(lidar, lidar.rng, kept + kept // 32 + 64)
+        noise = lidar._buffer("noise", n + 1, np.float32)[:kept]
+        end = decode(stream, end, noise)[2]
+    points = np.empty(kept, dtype=POINT_DTYPE)
+    _fill(lidar, pattern, tables, points, idx[:kept], r[:kept], echo[:kept], noise, sigma)
+    if stream is not None:
+        finish(lidar, lidar.rng, stream, end)
+    return _labelled(lidar, [(0, kept)], idx, mat, points)
 
 
-def _labelled(lidar: "Lidar", points: np.ndarray, segments: list[tuple[int, int]], idx: np.ndarray,
-              mat: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+def _labelled(lidar: "Lidar", segments: list[tuple[int, int]], idx: np.ndarray, mat: np.ndarray,
+              points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """(points, idx, mat) of ``sweep_returns``: the kept returns' index and material, the second range's
     moved after the first's, when the sensor gives labels."""
     if not lidar.labels:
@@ -189,45 +203,12 @@ def _labelled(lidar: "Lidar", points: np.ndarray, segments: list[tuple[int, int]
     return points, idx[:kept], mat[:kept]
 
 
-def _exceptions(lidar: "Lidar", stream: WordStream, start: int, count: int, n: int) -> Exceptions:
-    """``lidar_draws.exceptions`` into the sensor's scratch (room for ``n`` normals)."""
-    return exceptions(stream, start, count, lidar._buffer("exc_k", n + 1, np.int64),
-                      lidar._buffer("exc_v", n + 1, np.float32), lidar._buffer("exc_extra", n + 1, np.int64))
-
-
-def _records(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, parts: list, sigma: float,
-             stream: WordStream | None, start: int, n: int, exc: Exceptions | None = None) -> np.ndarray:
-    """The records of the kept returns, given as consecutive parts (idx, r, echo) — two parts: one per
-    thread; their normals follow word ``start`` of ``stream`` (None: nothing drawn yet), their exceptions
-    ``exc`` when already walked (for at least as many normals); the generator is then left after the
-    words the points' normals read."""
-    k = sum(len(p[0]) for p in parts)
-    points = np.empty(k, dtype=POINT_DTYPE)
-    fields = [points[f] for f in POINT_DTYPE.names]
-    scale, reference2 = 255.0 * lidar.intensity_reference ** 2, lidar.intensity_reference ** 2
-    if sigma > 0 and exc is None:
-        if stream is None:
-            stream = stream_for(lidar, lidar.rng, k + k // 32 + 64)
-        exc = _exceptions(lidar, stream, start, k, n)
-    words = (stream.raw32, stream.first, stream.head) if stream is not None else _NO_WORDS
-    jobs = []
-    k0 = 0
-    for part_idx, part_r, part_echo in parts:
-        e0, shift0 = exc.at(k0) if exc is not None else (0, 0)
-        ks, vs, extra = (exc.ks, exc.vs, exc.extra) if exc is not None else _NO_EXCEPTIONS
-        out = [f[k0:k0 + len(part_idx)] for f in fields]
-        jobs.append(lambda out=out, a=(part_idx, part_r, part_echo), k0=k0, e0=e0, shift0=shift0: fill_records(
-            *out, tables.columns, *a, sigma, scale, reference2, pattern.ring, pattern.time, *words, start, k0,
-            ks, vs, extra, e0, shift0))
-        k0 += len(part_idx)
-    if len(jobs) == 2:
-        both(*jobs)
-    else:
-        for job in jobs:
-            job()
-    if stream is not None:
-        finish(lidar, lidar.rng, stream, start + k + exc.at(k)[1] if exc is not None else start)
-    return points
+def _fill(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, points: np.ndarray, idx, r, echo, noise,
+          sigma: float) -> None:
+    """``points`` ← the records of compact returns (``lidar_gather.fill_compact``; ``noise`` empty: none)."""
+    fill_compact(*(points[f] for f in POINT_DTYPE.names), tables.columns, idx, r, echo,
+                 noise if sigma > 0 else _NONE, sigma, 255.0 * lidar.intensity_reference ** 2,
+                 lidar.intensity_reference ** 2, pattern.ring, pattern.time)
 
 
 def _reference_path(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, rays, hits, reflectivity,
@@ -257,12 +238,18 @@ def _reference_path(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables,
         sel = sel[:select_returns(r, echo, uniform, lidar.dropout, lidar.power_threshold, sel)]
     idx, r, mat, echo = idx[sel], r[sel], mat[sel], echo[sel]
     if decoded:
-        return _records(lidar, pattern, tables, [(idx, r, echo)], sigma, stream, count if drop else 0, n), idx, mat
-    noise = lidar.rng.standard_normal(len(idx), dtype=np.float32) if sigma > 0 else _NONE
+        end = count if drop else 0
+        noise = _NONE
+        if sigma > 0:
+            stream = stream if stream is not None else stream_for(lidar, lidar.rng, len(idx) + 64)
+            noise = np.empty(len(idx), np.float32)
+            end = decode(stream, end, noise)[2]
+        if stream is not None:
+            finish(lidar, lidar.rng, stream, end)
+    else:
+        noise = lidar.rng.standard_normal(len(idx), dtype=np.float32) if sigma > 0 else _NONE
     points = np.empty(len(idx), dtype=POINT_DTYPE)
-    fill_points(*(points[f] for f in POINT_DTYPE.names), tables.columns, np.arange(len(idx), dtype=INDEX), idx, r,
-                echo, noise, sigma, 255.0 * lidar.intensity_reference ** 2, lidar.intensity_reference ** 2,
-                pattern.ring, pattern.time)
+    _fill(lidar, pattern, tables, points, idx, r, echo, noise, sigma)
     return points, idx, mat
 
 

@@ -67,12 +67,12 @@ def warm_up() -> float:
 
 
 def _warm_lidar_reference_kernels() -> None:
-    """The record pass of a generator whose words are not decoded (``lidar_kernels.fill_points``) and the
-    plain normal decoder the word passes are checked against (``lidar_draws.normals``), which the
-    warm-up's sweeps do not call."""
+    """The one-pass records the fused passes are tested against (``lidar_kernels.fill_points``) and the
+    walk a two-thread sweep takes to the end of its kept points' normals (``lidar_draws.skip_normals``),
+    which the warm-up's small sweeps do not call."""
     import numpy as np
 
-    from sensors.lidar_draws import normals
+    from sensors.lidar_draws import normals, skip_normals
     from sensors.lidar_kernels import fill_points
     from sensors.lidar_sweep_passes import INDEX
     from sensors.pointcloud import POINT_DTYPE
@@ -82,7 +82,8 @@ def _warm_lidar_reference_kernels() -> None:
     points = np.empty(4, POINT_DTYPE)
     fill_points(*(points[f] for f in POINT_DTYPE.names), np.ones((3, 4), np.float32), sel, sel, r, r, r, 0.1, 1.0,
                 1.0, np.zeros(4, np.uint16), r)
-    normals(np.zeros(4, np.uint32), 0, 0, 0, np.empty(2, np.float32))
+    normals(np.zeros(4, np.uint32), 0, 0, 0, np.empty(2, np.float32), np.zeros(1, np.int64))
+    skip_normals(np.zeros(4, np.uint32), 0, 0, 0, 2)
 
 
 def _warm_static_cast_paths() -> None:

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from sensors.lidar_draws import (
-    LAYER_WIDTHS, WordStream, draw_ahead, exceptions, finish, normal_exceptions, normals, stream_for, supported,
+    MARK, WordStream, decode, draw_ahead, finish, normal_end, normals, skip_normals, stream_for, supported,
 )
+
+_NO_MARKS = np.zeros(0, np.int64)
 
 class _Owner:
     """A sensor stand-in (the draws keep per-sensor state by weak reference)."""
@@ -37,10 +39,10 @@ def _numpy_then_words(seed: int, left_over: bool, uniforms: int, count: int):
     stream.ensure(uniforms + 1)
     got_u = _uniforms(stream, 0, uniforms)
     got_n = np.empty(count, np.float32)
-    made, end = normals(stream.raw32, stream.first, stream.head, uniforms, got_n)
+    made, end = normals(stream.raw32, stream.first, stream.head, uniforms, got_n, _NO_MARKS)
     while made < count:                         # the words run out: more, and on from the normal not made
         stream.ensure(end + 2 * (count - made) + 16)
-        more, end = normals(stream.raw32, stream.first, stream.head, end, got_n[made:])
+        more, end = normals(stream.raw32, stream.first, stream.head, end, got_n[made:], _NO_MARKS)
         made += more
     stream.commit(b.bit_generator, end)
     return (want_u, want_n, a.bit_generator.state), (got_u, got_n, b.bit_generator.state)
@@ -69,50 +71,44 @@ def test_the_rare_paths_are_numpys():
 
 
 @pytest.mark.parametrize("start, count", [(0, 200_000), (17, 50_000), (5, 0), (3, 1)])
-def test_exceptions_and_inline_values_are_the_decoded_normals(start, count):
-    """``normal_exceptions`` plus the inside value of word start + k + shift is every normal ``normals``
-    decodes, and ends at the same word; ``Exceptions.at`` gives where a pass from any point begins."""
-    stream = WordStream(np.random.default_rng(5).bit_generator.state, np.random.PCG64(0))
-    stream.ensure(start + 2 * count + 64)
+def test_the_end_of_any_prefix_of_normals(start, count):
+    """``normal_end`` from ``decode``'s marks gives, for any k, the word after the first k normals — the word
+    ``normals`` ends at when it decodes exactly k — also past the words first drawn."""
+    rng = np.random.default_rng(5)
+    stream = WordStream(rng.bit_generator.state, np.random.PCG64(0))
+    stream.ensure(start + count // 2)                           # the words run out half way
+    out = np.empty(count, np.float32)
+    marks = np.empty(count // MARK + 1, np.int64)
+    made, first_end, last = decode(stream, start, out, marks)
+    assert made < count or count <= 1
     want = np.empty(count, np.float32)
-    made, end = normals(stream.raw32, stream.first, stream.head, start, want)
-    assert made == count
-    exc = exceptions(stream, start, count, np.empty(count + 1, np.int64), np.empty(count + 1, np.float32),
-                     np.empty(count + 1, np.int64))
-    assert exc.end == end
-    words = np.concatenate([np.array([stream.first] * stream.head, np.uint32), stream.raw32])
-    got = np.empty(count, np.float32)
-    shift = np.zeros(count + 1, np.int64)
-    np.add.at(shift, exc.ks + 1, exc.extra)
-    shift = np.cumsum(shift)[:count]
-    w = words[start + np.arange(count) + shift]
-    inside = ((w >> 9) & 0x7FFFFF).astype(np.float32) * LAYER_WIDTHS[w & 0xFF]
-    got[:] = np.where((w >> 8) & 1, -inside, inside)
-    got[exc.ks] = exc.vs
-    assert got.tobytes() == want.tobytes()
-    for k in (0, count // 3, count - 1):
-        if count and k >= 0:
-            e, extra = exc.at(k)
-            assert e == int(np.sum(exc.ks < k)) and extra == int(exc.extra[exc.ks < k].sum())
+    assert normals(stream.raw32, stream.first, stream.head, start, want, _NO_MARKS) == (count, last)
+    assert want.tobytes() == out.tobytes()
+    for k in sorted({0, 1, count // 3, made, count - 1, count} & set(range(count + 1))):
+        exact = normals(stream.raw32, stream.first, stream.head, start, np.empty(k, np.float32), _NO_MARKS)[1]
+        assert normal_end(stream, start, marks, made, first_end, k) == exact
+        assert skip_normals(stream.raw32, stream.first, stream.head, start, k) == exact
 
 
-def test_exceptions_draw_more_words_when_they_run_out():
+def test_decoding_draws_more_words_when_they_run_out():
     rng = np.random.default_rng(8)
     want = np.random.default_rng(8).standard_normal(30_000, dtype=np.float32)
     stream = stream_for(_Owner(), rng, 100)                  # far fewer words than the normals read
-    exc = exceptions(stream, 0, 30_000, np.empty(30_001, np.int64), np.empty(30_001, np.float32),
-                     np.empty(30_001, np.int64))
     got = np.empty(30_000, np.float32)
-    assert normals(stream.raw32, stream.first, stream.head, 0, got) == (30_000, exc.end)
-    assert got.tobytes() == want.tobytes()
+    made, _, last = decode(stream, 0, got)
+    assert made <= 100 and got.tobytes() == want.tobytes()
+    stream.commit(rng.bit_generator, last)
+    ref = np.random.default_rng(8)
+    ref.standard_normal(30_000, dtype=np.float32)
+    assert rng.bit_generator.state == ref.bit_generator.state
 
 
-def test_normal_exceptions_reports_running_out():
+def test_normals_report_running_out():
     stream = WordStream(np.random.default_rng(1).bit_generator.state, np.random.PCG64(0))
     stream.ensure(10)
-    found, _ = normal_exceptions(stream.raw32, stream.first, stream.head, 0, 50, np.empty(51, np.int64),
-                                 np.empty(51, np.float32), np.empty(51, np.int64))
-    assert found == -1
+    made, w = normals(stream.raw32, stream.first, stream.head, 0, np.empty(50, np.float32), _NO_MARKS)
+    assert made < 50 and w <= stream.available
+    assert skip_normals(stream.raw32, stream.first, stream.head, 0, 50) == -1
 
 
 def test_words_drawn_ahead_are_used_only_from_the_state_they_start_at():

@@ -14,8 +14,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sensors.lidar_draws import WordStream, exceptions
-from sensors.lidar_gather import count_returns, fill_records, gather_select, gather_select_permuted
+from sensors.lidar_draws import WordStream, decode
+from sensors.lidar_gather import count_returns, fill_compact, gather_select, gather_select_permuted
 from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns, select_returns
 from sensors.pointcloud import POINT_DTYPE
 
@@ -90,9 +90,9 @@ def test_gather_select_permuted_is_gather_permuted_then_select(drop):
 
 
 @pytest.mark.parametrize("sigma", [0.0, 0.02])
-def test_fill_records_in_two_parts_is_fill_points(sigma):
-    """Records with their normals decoded inline (two parts from any point, as two threads fill them) equal
-    ``fill_points`` with numpy's normals from the same state."""
+def test_fill_compact_in_two_parts_is_fill_points(sigma):
+    """Records of compact returns in two parts (as two threads fill them), with the normals decoded from the
+    words, equal ``fill_points`` with numpy's normals from the same state."""
     rng = np.random.default_rng(3)
     k, n = 20_000, 30_000
     idx = np.sort(rng.choice(n, k, replace=False)).astype(np.int32)
@@ -109,13 +109,13 @@ def test_fill_records_in_two_parts_is_fill_points(sigma):
     fill_points(*(want[f] for f in POINT_DTYPE.names), columns, np.arange(k, dtype=np.int32), idx, r, echo, noise,
                 sigma, 25500.0, 100.0, ring, time)
     stream = WordStream(np.random.default_rng(17).bit_generator.state, np.random.PCG64(0))
-    exc = exceptions(stream, start, k, np.empty(k, np.int64), np.empty(k, np.float32), np.empty(k, np.int64))
+    decoded = np.empty(k, np.float32)
+    decode(stream, start, decoded)
     got = np.empty(k, POINT_DTYPE)
     fields = [got[f] for f in POINT_DTYPE.names]
     for a, b in ((0, 7_777), (7_777, k)):
-        e0, shift0 = exc.at(a)
-        fill_records(*(f[a:b] for f in fields), columns, idx[a:b], r[a:b], echo[a:b], sigma, 25500.0, 100.0, ring,
-                     time, stream.raw32, stream.first, stream.head, start, a, exc.ks, exc.vs, exc.extra, e0, shift0)
+        fill_compact(*(f[a:b] for f in fields), columns, idx[a:b], r[a:b], echo[a:b],
+                     decoded[a:b] if sigma > 0 else noise, sigma, 25500.0, 100.0, ring, time)
     assert got.tobytes() == want.tobytes()
 
 
