@@ -29,23 +29,23 @@ Actors do not move within a sweep.
 
 Speed (``bench/sensor_bench.py``): the ray buffer is a compiled FMA loop
 (bit-identical to the open3d/MKL matmul it replaced, without waking an
-OpenMP team for 0.2 ms of arithmetic).  The per-return work after the cast —
-gathering each return from the cast-order hits into the cloud's firing
-order, its echo power, its PointXYZIRT record — is compiled loops
-(``lidar_kernels``) around the sensor's numpy random draws, which keep their
-order and count, so a seed gives the same cloud as the numpy code did.  On a
-sweep of at least ``SPLIT_MIN_RAYS`` rays with a second CPU free
-(``two_threads``, which discounts this process's own load), the ray buffer
-runs as two row ranges, one beside the actor windows, the actor boxes' slab
-tests (they need no static hit: ``lidar_sweep_boxes``) run before the cast
-as two halves of the pairs, the gather runs as two halves on two threads (``nogil`` kernels on
-disjoint ranges, packed in order: the cloud does not depend on thread
-timing), and the random draws, one sequential stream, run on the worker
-while this thread runs the passes that need no draw: the echo power test
-beside the dropout uniforms, intensity, ring and time beside the noise
-normals (``lidar_fill``); then each thread places half of the points.
-numpy draws without the GIL; open3d's cast holds it and stays as it was.
-With one CPU every pass runs in the calling thread.  A spinning head's
+OpenMP team for 0.2 ms of arithmetic).  The per-return work after the cast
+(``lidar_sweep_passes.sweep_returns``) is compiled loops: each return
+gathered from the cast-order hits into the cloud's firing order and
+selected (echo power, dropout) in one pass, then its PointXYZIRT record.
+The random draws are decoded from the sensor generator's raw words
+(``lidar_draws``: numpy's float32 uniforms and ziggurat normals, and the
+generator's state after them), so a seed gives the same cloud as numpy's
+own draws.  On a sweep of at least ``SPLIT_MIN_RAYS`` rays with a second
+CPU free (``two_threads``, which discounts this process's own load), the
+ray buffer runs as two row ranges, one beside the actor windows, the actor
+boxes' slab tests (they need no static hit: ``lidar_sweep_boxes``) run
+before the cast as two halves of the pairs, the sweep's random words are
+drawn on the worker beside the cast, the gather runs as two column ranges
+on two threads (the worker then decodes the normals), and each thread
+fills the records of its range (``nogil`` kernels on disjoint ranges: the
+cloud does not depend on thread timing).  open3d's cast holds the GIL and
+stays as it was.  With one CPU every pass runs in the calling thread.  A spinning head's
 rings bound the world d_z of their rays (``lidar_sweep_rings``), so the
 static cast finds the rays that need no cast without reading the buffer;
 the cast is not trimmed to the range (the gather applies it).

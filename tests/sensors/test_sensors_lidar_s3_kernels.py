@@ -11,7 +11,8 @@ from sensors.base import SensorConfig
 from sensors.frames import MountPose, sensor_transform
 from sensors.lidar import Lidar
 from sensors.lidar_actors import candidate_pairs, candidate_pairs_numpy
-from sensors.lidar_fill import fill_fields, fill_xyz, power_candidates, survivors
+from sensors.lidar_draws import select_words
+from sensors.lidar_gather import fill_compact
 from sensors.lidar_kernels import fill_points, select_returns
 from sensors.lidar_patterns import PRESETS, pattern_tables, risley_pattern
 from sensors.lidar_sort import stable_argsort_f32
@@ -60,26 +61,30 @@ def test_compiled_window_lookups_give_the_numpy_pairs(preset):
             assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
 
 
-def test_passes_cut_around_the_draws_equal_the_one_pass_kernels():
+def test_passes_on_words_equal_the_one_pass_kernels():
+    """The selection with uniforms decoded from words (``lidar_draws.select_words``) and the records of
+    compact returns filled in two parts (``lidar_gather.fill_compact``) equal ``select_returns`` and
+    ``fill_points`` (session 5: these replaced the passes cut around numpy's draws)."""
     rng = np.random.default_rng(5)
     n = 20000
     r = rng.uniform(0.0, 130.0, n).astype(np.float32)
     r[:5] = 0.0                                                        # 0/0: numpy's NaN, never selected
     echo = rng.uniform(0.0, 1.0, n).astype(np.float32)
-    idx = np.sort(rng.choice(50000, n, replace=False)).astype(np.int64)
+    idx = np.sort(rng.choice(50000, n, replace=False)).astype(np.int32)
     columns = rng.normal(size=(3, 50000)).astype(np.float32)
     ring = rng.integers(0, 64, 50000).astype(np.uint16)
     time = rng.uniform(0.0, 0.1, 50000).astype(np.float32)
     threshold = float(np.median(echo[5:] / (r[5:] * r[5:])))
-    uniform = rng.random(n, dtype=np.float32)
-    uniform[10:60] = np.float32(0.05)                                  # on the dropout boundary
-    for u, dropout in ((uniform, 0.05), (np.zeros(0, np.float32), 0.0)):
-        sel = np.empty(n, np.int64)
+    words = rng.integers(0, 2 ** 32, n + 1, dtype=np.uint32)
+    dropout = 838861 / 2 ** 24                                         # a float32 a word decodes to exactly
+    words[10:60] = np.uint32(838861 << 8)                              # on the dropout boundary: kept
+    uniform = (words[1:] >> np.uint32(8)).astype(np.float32) * np.float32(2 ** -24)
+    for drop in (True, False):
+        u = uniform if drop else np.zeros(0, np.float32)
+        sel = np.empty(n, np.int32)
         want = sel[:select_returns(r, echo, u, dropout, threshold, sel)].copy()
-        got = np.empty(n, np.int64)
-        found = power_candidates(r, echo, threshold, got)
-        if len(u):
-            found = survivors(got[:found], u, dropout, got)
+        got = np.empty(n + 1, np.int32)
+        found = select_words(r, echo, words[1:], int(words[0]), 0, dropout, threshold, drop, got)
         assert np.array_equal(got[:found], want) and len(want) > 1000
         for noise, sigma in ((rng.standard_normal(len(want), dtype=np.float32), 0.02), (np.zeros(0, np.float32), 0.0)):
             a = np.empty(len(want), POINT_DTYPE)
@@ -87,10 +92,9 @@ def test_passes_cut_around_the_draws_equal_the_one_pass_kernels():
             fill_points(*(a[f] for f in POINT_DTYPE.names), columns, want, idx, r, echo, noise, sigma, 25500.0,
                         100.0, ring, time)
             h = len(want) // 3
-            fill_fields(b["intensity"], b["ring"], b["time"], want, idx, r, echo, 25500.0, 100.0, ring, time)
             for s in (slice(0, h), slice(h, None)):
-                fill_xyz(b["x"][s], b["y"][s], b["z"][s], columns, want[s], idx, r, noise[s] if len(noise) else noise,
-                         sigma)
+                fill_compact(*(b[f][s] for f in POINT_DTYPE.names), columns, idx[want][s], r[want][s], echo[want][s],
+                             noise[s] if len(noise) else noise, sigma, 25500.0, 100.0, ring, time)
             assert a.tobytes() == b.tobytes()
 
 
