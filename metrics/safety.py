@@ -127,19 +127,21 @@ class CollisionMetric(BlockMetric):
         last_values = np.array([0.0 if v is None else v for v in last], dtype=np.float64)
         col_other = np.full(P, -3, dtype=np.int64)
         static = np.zeros(len(names), dtype=np.bool_)
+        index = {name: i for i, name in enumerate(names)}
+        # the remembered party as an index (−2: a name not in the block); a block without the ego
+        # leaves it, as ``_step`` does (the pass plays no ego rule there)
+        last_id = -1 if self._last_id is None else index.get(self._last_id, -2)
         if e is None:
             ego_cols = np.zeros(0, dtype=np.int64)
             ex = ey = es = np.zeros(T)
-            last_id = -1
         else:
-            me, index = block.ego, {name: i for i, name in enumerate(names)}
+            me = block.ego
             mine = sorted((p[1] if p[0] == me else p[0], c) for c, p in enumerate(pairs) if me in p)
             ego_cols = np.array([c for _, c in mine], dtype=np.int64)
             for other, c in mine:
                 col_other[c] = index.get(other, -3)
             static[:] = [kind_of(k) == "static" for k in block.kinds]
             ex, ey, es = (np.array(block.ego_col(name), dtype=np.float64) for name in ("x", "y", "speed"))
-            last_id = -1 if self._last_id is None else index.get(self._last_id, -2)
         rows, cols = box if box is not None else (np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=np.int64))
         run_k0 = np.array([r[0] for r in runs], dtype=np.int64)
         run_k1 = np.array([r[1] for r in runs], dtype=np.int64)
@@ -162,9 +164,10 @@ class CollisionMetric(BlockMetric):
             start, fade = stop, int(math.hypot(float(ex[stop]) - lx, float(ey[stop]) - ly) > self.COLLISION_RADIUS)
         last_id, _, xy_set, lx, ly = state
         if events:
-            # the other party's class at the step (the pass took the block's kinds for ``static``)
-            snapshots = block.snapshots
-            classes = {(k, c): kind_of(snapshots[k].kinds[col_other[c]]) for k, kind, c in events if kind == EGO}
+            # the other party's class at the step (the pass took the block's kinds for ``static``),
+            # from the steps' ``kinds`` (read without rebuilding a snapshot)
+            kinds = block.each("kinds")
+            classes = {(k, c): kind_of(kinds[k][col_other[c]]) for k, kind, c in events if kind == EGO}
             if any((cls == "static") != static[col_other[c]] for (k, c), cls in classes.items()):
                 return False
             times = block.each("time")

@@ -236,3 +236,19 @@ def test_the_centre_separating_axis_test_decides_as_the_corner_test_or_defers(sc
     odd = (math.nan, 0.0, 1.0, 0.0, 4.0, 2.0, 1.0, 0.0, 1.0, 0.0, 4.0, 2.0)
     assert contact_sweep._decided(*odd) == -1
     assert contact_sweep._decided(0.0, 0.0, 1.0, 0.0, 0.0, 2.0, 1.0, 0.0, 1.0, 0.0, 4.0, 2.0) == -1
+
+
+@pytest.mark.parametrize("middle", ["no_ego", "empty"])
+def test_a_block_without_the_ego_keeps_the_remembered_collision(middle, monkeypatch):
+    """The ego hits ``p``; a step without the ego (another block); 1 s later, 10 m on, it touches
+    ``p`` again: within 5 s of the last collision with ``p``, so no new one (as ``_step`` plays it)."""
+    between = [entity("p", 5.1, 0.0, length=0.6, width=0.6, kind=EntityKind.PEDESTRIAN, category="pedestrian")]
+    snaps = [snapshot(0.0, 0, entity("ego", 0.0, 0.0, speed=10.0, ego=True),
+                      entity("p", 2.0, 0.0, length=0.6, width=0.6, kind=EntityKind.PEDESTRIAN, category="pedestrian")),
+             snapshot(0.5, 1, *(between if middle == "no_ego" else [])),
+             snapshot(1.0, 2, entity("ego", 10.0, 0.0, speed=10.0, ego=True),
+                      entity("p", 12.0, 0.0, length=0.6, width=0.6, kind=EntityKind.PEDESTRIAN, category="pedestrian"))]
+    fast = _play(snaps, [1], True, monkeypatch)
+    slow = _play(snaps, [1], False, monkeypatch)
+    assert repr(fast.events) == repr(slow.events)
+    assert [e.kind for e in fast.events].count("collision") == 1
