@@ -128,7 +128,7 @@ class BlockBuffer:
     so far are rebuilt then (``_to_snapshots``), so the block ends where it would have anyway."""
 
     __slots__ = ("block_steps", "names", "ego", "slots", "states", "first_slot", "next_slot", "limit", "runs",
-                 "times", "steps", "visibles", "shared", "changes", "snapshots", "gathered", "state_bytes")
+                 "times", "steps", "visibles", "shared", "changes", "_expanded", "snapshots", "gathered", "state_bytes")
 
     def __init__(self, block_steps: int = 1 << 62) -> None:
         self.block_steps = block_steps
@@ -145,6 +145,7 @@ class BlockBuffer:
         self.visibles: list[np.ndarray] = []
         self.shared: tuple = ()
         self.changes: list[tuple[int, tuple]] = []
+        self._expanded: list[tuple] | None = None
         self.snapshots: list[WorldSnapshot] = []
         self.gathered: list[tuple] = []
         self.state_bytes: bytearray | None = bytearray()
@@ -277,22 +278,29 @@ class BlockBuffer:
             if name == "lanes":
                 return [self.lanes_at(k) for k in range(n)]
             return [getattr(self.rebuild(k), name) for k in range(n)]
-        out: list = []
-        changes = self.changes
-        for (start, shared), (stop, _) in zip(changes, (*changes[1:], (n, None))):
-            out += [shared[q]] * (stop - start)
-        return out
+        if len(self.changes) == 1:
+            return [self.changes[0][1][q]] * n
+        return list(map(itemgetter(q), self._shared_per_step()))
+
+    def _shared_per_step(self) -> list[tuple]:
+        """The ``_SHARED`` fields of each step (one tuple per change, repeated), made once per length."""
+        n = len(self.times)
+        got = self._expanded
+        if got is None or len(got) != n:
+            got = []
+            changes = self.changes
+            for (start, shared), (stop, _) in zip(changes, (*changes[1:], (n, None))):
+                got += [shared] * (stop - start)
+            self._expanded = got
+        return got
 
     def box_quads(self) -> list[tuple]:
         """(length, width, bbox_center_x, bbox_center_y) per step: one pass over the block for the four."""
         if self.slots is None:
             return list(map(_BOX_QUAD_GATHERED, self.gathered))
-        n = len(self.times)
-        changes = self.changes
-        out: list = []
-        for (start, shared), (stop, _) in zip(changes, (*changes[1:], (n, None))):
-            out += [_BOX_QUAD_SHARED(shared)] * (stop - start)
-        return out
+        if len(self.changes) == 1:
+            return [_BOX_QUAD_SHARED(self.changes[0][1])] * len(self.times)
+        return list(map(_BOX_QUAD_SHARED, self._shared_per_step()))
 
     def rebuild(self, k: int) -> WorldSnapshot:
         """Arena step k's snapshot again, equal in every field to the one observed (the same objects,

@@ -156,28 +156,34 @@ class MetricSuite:
     def observe(self, snapshot: WorldSnapshot) -> None:
         # The usual step (``BlockBuffer``'s arena steps): the snapshot's state matrix is the next slot
         # of the arena the block is in (so its names and ego are the arena's, which the buffer checked
-        # are the block's: ``ArenaSlots``), and the fields that snapshots share are the last step's
-        # (the same objects, compared in ``block_buffer._SHARED`` order).  Only the time, the step and
-        # the visibility array are kept; the snapshot is not, so it dies when the engine drops it, in
-        # the cache (issue #7).  Inline: a call would add ~50 ns.
+        # are the block's: ``ArenaSlots``).  The fields that snapshots share are compared with the last
+        # step's (the same objects, in ``block_buffer._SHARED`` order) and kept again only when one
+        # changed.  Per step only the time, the step and the visibility array are kept; the snapshot
+        # is not, so it dies when the engine drops it, in the cache (issue #7).  Inline: a call would
+        # add ~50 ns.
         s = snapshot
         buffer = self._buffer
         k = buffer.next_slot
         states = buffer.states
         if k < len(states) and states[k] is s.state:
             shared = buffer.shared
-            if (s.kinds is shared[0] and s.categories is shared[1] and s.lane_roads is shared[2]
+            if not (s.kinds is shared[0] and s.categories is shared[1] and s.lane_roads is shared[2]
                     and s.collisions is shared[3] and s.environment is shared[4] and s.signals is shared[5]
                     and s.length is shared[6] and s.width is shared[7] and s.height is shared[8]
                     and s.bbox_center_x is shared[9] and s.bbox_center_y is shared[10]
                     and s.bbox_center_z is shared[11]):
-                buffer.next_slot = k + 1
-                buffer.times.append(s.time)
-                buffer.steps.append(s.step)
-                buffer.visibles.append(s.visible)
-                if k >= buffer.limit - 1:
-                    self.flush()
-                return
+                # a shared field changed (a contact began, the fog thickened): kept from this step on
+                shared = buffer.shared = (s.kinds, s.categories, s.lane_roads, s.collisions, s.environment,
+                                          s.signals, s.length, s.width, s.height, s.bbox_center_x,
+                                          s.bbox_center_y, s.bbox_center_z)
+                buffer.changes.append((len(buffer.times), shared))
+            buffer.next_slot = k + 1
+            buffer.times.append(s.time)
+            buffer.steps.append(s.step)
+            buffer.visibles.append(s.visible)
+            if k >= buffer.limit - 1:
+                self.flush()
+            return
         self._observe(snapshot)
 
     def _observe(self, snapshot: WorldSnapshot) -> None:

@@ -266,3 +266,27 @@ def test_every_block_size_gives_the_same_bits_from_arena_steps(monkeypatch):
     monkeypatch.setattr(suite_module, "BLOCK_STEPS", 97)
     got, copies, arena_steps = _side_by_side(700)
     assert got == copies == want and arena_steps == 700
+
+
+def test_a_writer_with_fresh_shared_fields_every_step_gives_the_same_results():
+    """Every step a new signals dict, environment dict and road-id tuple (an animated time of day,
+    a writer that does not share them): each step is a change, kept on the fast path."""
+    table = _table()
+    arena_suite, copy_suite = MetricSuite(ScenarioContext()), MetricSuite(ScenarioContext())
+    made = []
+    for k, s in enumerate(_engine_run(table, 1300)):
+        fresh = WorldSnapshot.from_state_matrix(
+            s.time, s.step, s.names, s.kinds, s.categories, s.state,
+            {name: getattr(s, name) for name in FLOAT_COLUMNS[12:]}, s.lanes, tuple(list(s.lane_roads)), s.visible,
+            ego=s.ego, signals=dict(s.signals), collisions=s.collisions,
+            environment={**s.environment, "time_of_day_s": 43200.0 + k * 0.01})
+        arena_suite.observe(fresh)
+        copy_suite.observe(_copied(fresh))
+        if k == 1100:
+            buffer = arena_suite._buffer
+            assert buffer.slots is not None and len(buffer.changes) == len(buffer) == 1101 - state_arena_slots(4)
+            made.append(fresh)
+            block = StepBlock(None, ScenarioContext(), None, gathered=buffer)
+            assert block.each("environment")[-1] is fresh.environment
+            _assert_same_snapshot(block.snapshots[-1], fresh)
+    assert _results((), arena_suite) == _results((), copy_suite)
