@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sensors.lidar_draws import MARK, decode, draw_ahead, finish, normal_end, select_words, stream_for, supported
+from sensors.lidar_draws import (
+    MARK, decode, draw_ahead, expected_words, finish, normal_end, select_words, stream_for, supported,
+)
 from sensors.lidar_gather import count_returns, fill_compact, gather_select, gather_select_permuted
 from sensors.lidar_kernels import gather_permuted, gather_returns, select_returns
 from sensors.lidar_patterns import PatternTables, ScanPattern
@@ -126,7 +128,7 @@ def sweep_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, r
     grid = pattern.grid
     stream = None
     if drop:
-        stream = stream_for(lidar, lidar.rng, 0)
+        stream = stream_for(lidar, lidar.rng, expected_words(lidar))
         if stream.available <= n:                       # fewer words than rays: count the returns' uniforms
             count = count_returns(hits.t, grid.channels, grid.columns, lidar.min_range, lidar.max_range, 0,
                                   grid.columns) if grid is not None else n
