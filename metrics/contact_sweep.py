@@ -79,6 +79,9 @@ def _decided(xi, yi, ci, si, li, wi, xj, yj, cj, sj, lj, wj):
     length) the rounding of either computation moves a gap by less than 1e-6 m (``_touch``'s
     corner-difference axes point within ~1e-9 rad of the exact ones, over distances below
     1 km).  Outside the bounds, NaN included, and within the margin: −1."""
+    total = xi + yi + ci + si + li + wi + xj + yj + cj + sj + lj + wj
+    if total - total != 0.0:   # a NaN or an infinity among them (min/max below may drop a NaN)
+        return -1
     hli, hwi, hlj, hwj = li / 2, wi / 2, lj / 2, wj / 2
     scale = max(max(abs(xi), abs(yi)), max(abs(xj), abs(yj)))
     if not (scale <= 1e5 and min(min(hli, hwi), min(hlj, hwj)) >= 0.05 and max(max(hli, hwi), max(hlj, hwj)) <= 100.0

@@ -233,8 +233,11 @@ def test_the_centre_separating_axis_test_decides_as_the_corner_test_or_defers(sc
             decided += 1
             assert bool(got) == want, p
     assert decided > (2000 if scale <= 1e4 else 300)
-    odd = (math.nan, 0.0, 1.0, 0.0, 4.0, 2.0, 1.0, 0.0, 1.0, 0.0, 4.0, 2.0)
-    assert contact_sweep._decided(*odd) == -1
+    fine = (0.0, 0.0, 1.0, 0.0, 4.0, 2.0, 1.0, 0.0, 1.0, 0.0, 4.0, 2.0)
+    assert contact_sweep._decided(*fine) == 1
+    for q in range(12):   # a NaN or an infinity anywhere defers
+        for bad in (math.nan, math.inf, -math.inf):
+            assert contact_sweep._decided(*fine[:q], bad, *fine[q + 1:]) == -1, (q, bad)
     assert contact_sweep._decided(0.0, 0.0, 1.0, 0.0, 0.0, 2.0, 1.0, 0.0, 1.0, 0.0, 4.0, 2.0) == -1
 
 
