@@ -1,0 +1,33 @@
+"""Review of the session-5 speed changes: the code at 3401fd1 (before them) as a separate tree, for the
+differential tests that run it beside the current one (``diffrun``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_COMMIT = "3401fd1"
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+
+@pytest.fixture(scope="session")
+def base_tree(tmp_path_factory) -> Path:
+    """The tree at ``BASE_COMMIT`` (``git archive``; skipped where the repository's history is not there)."""
+    root = tmp_path_factory.mktemp("review5_base")
+    try:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", BASE_COMMIT], check=True, capture_output=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"no git history for {BASE_COMMIT}: {exc}")
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def numba_caches(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("review5_numba")

@@ -1,0 +1,85 @@
+"""Review (session 5): lidar clouds of the current code against the code at 3401fd1, side by side in
+separate processes (``diffrun``, ``ldriver``): every preset, several lidars sharing one scene, dropout /
+range noise / labels / motion distortion / 1550 nm, clear, rain and fog changing between sweeps, sweeps in
+order, repeated, skipped, backwards and at random, the two-thread split and FrameAhead forced on, off and
+random per sweep, a sweep with a non-finite ego pose in between.  Per sweep: the PointCloud arrays and
+fields, the PointCloud2 bytes and the random generator's state after it.  The fast test checks, in this
+process, that a Livox-like head's clouds do not depend on FrameAhead or threads (same seed, same times)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import ldriver
+from conftest import HERE, REPO
+from diffrun import compare
+
+PRESETS = ["VLP-16", "HDL-32E", "HDL-64E", "OS1-128", "Livox-Mid40"]
+
+
+def _jobs(n: int, seed: int) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    jobs = []
+    for i in range(n):
+        presets = [PRESETS[i % 5]] if i < 5 else [str(rng.choice(PRESETS)) for _ in range(int(rng.choice([1, 2, 3])))]
+        params = {"dropout_probability": float(rng.choice([0.0, 0.01, 0.3])), "labels": bool(rng.random() < 0.5),
+                  "motion_distortion": bool(rng.random() < 0.3)}
+        if rng.random() < 0.5:
+            params["range_noise_m"] = float(rng.choice([0.0, 0.02, 0.2]))
+        k = int(rng.integers(3, 7))
+        order = [list(range(k)), sorted(list(range(k)) * 2), list(range(0, 2 * k, 2)), list(range(k))[::-1],
+                 [int(v) for v in rng.integers(0, k, k)]][i % 5]
+        t0 = float(rng.choice([0.0, 3.7, 100.0]))
+        envs, env = [], None
+        for _ in order:
+            if rng.random() < 0.35:
+                env = [None, {"precipitation_type": "rain", "precipitation_intensity_mm_h": float(rng.uniform(0, 30))},
+                       {"fog_visual_range_m": float(rng.uniform(30, 500))}, {"fog_visual_range_m": 1000}][int(rng.integers(0, 4))]
+            envs.append(env)
+        job = {"id": f"L{i}", "seed": i, "presets": presets, "params": params,
+               "times": [round(t0 + 0.1 * j, 6) for j in order], "threads": ["on", "off", "random"][i % 3],
+               "ahead": bool(i % 4), "actors": int(rng.choice([0, 1, 5, 20])), "env": envs}
+        if i % 7 == 3:
+            job["nan_at"] = [1]
+        jobs.append(job)
+    return jobs
+
+
+@pytest.mark.slow
+def test_clouds_equal_to_3401fd1(base_tree, numba_caches, tmp_path) -> None:
+    report = compare(base_tree, REPO, HERE / "ldriver.py", _jobs(15, 11), tmp_path, cache_root=numba_caches)
+    assert all(r["same"] for r in report), json.dumps([r for r in report if not r["same"]], default=str)[:3000]
+
+
+def _livox_clouds(threads: str, ahead: bool) -> list[str]:
+    import os
+    import sensors.lidar as lidar_module
+    from sensors.base import SensorConfig
+    from sensors.frames import MountPose
+    from sensors.scene import SensorScene
+    cores, loadavg, flag = lidar_module.cores, os.getloadavg, lidar_module.FRAME_AHEAD
+    lidar_module.cores = (lambda: 2) if threads == "on" else (lambda: 1)
+    os.getloadavg = lambda: (0.0, 0.0, 0.0)
+    lidar_module.FRAME_AHEAD = ahead
+    try:
+        static, centre = ldriver.static_world()
+        lidar = lidar_module.Lidar(SensorConfig(name="l", type="lidar", preset="Livox-Mid40", seed=3,
+                                                mount=MountPose(x=1.3, z=1.9), parameters={"dropout_probability": 0.01,
+                                                                                            "labels": True}))
+        out = []
+        for t in (0.1, 0.2, 0.2, 0.4):
+            snap = ldriver.snapshot(np.random.default_rng(int(t * 10)), centre, 5, t, int(t * 10), None)
+            cloud = lidar.sense(snap, SensorScene(static, snap))
+            out.append(ldriver.digest_cloud(cloud) + repr(lidar.rng.bit_generator.state))
+        return out
+    finally:
+        lidar_module.cores, os.getloadavg, lidar_module.FRAME_AHEAD = cores, loadavg, flag
+
+
+def test_livox_clouds_do_not_depend_on_frame_ahead_or_threads() -> None:
+    reference = _livox_clouds("off", False)
+    assert _livox_clouds("on", True) == reference
+    assert _livox_clouds("on", False) == reference
