@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import repeat
-from operator import attrgetter, is_, itemgetter
+from itertools import chain, repeat
+from operator import attrgetter, is_, itemgetter, sub
 
 import numpy as np
 
@@ -45,6 +45,7 @@ _SHARED = ("kinds", "categories", "lane_roads", "collisions", "environment", "si
 them in this order)."""
 _SHARED_GET = attrgetter(*_SHARED)
 _SHARED_INDEX = {name: k for k, name in enumerate(_SHARED)}
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 _BOX_QUAD_NAMES = ("length", "width", "bbox_center_x", "bbox_center_y")
 _BOX_QUAD_SHARED = itemgetter(*(_SHARED_INDEX[name] for name in _BOX_QUAD_NAMES))
 _BOX_QUAD_GATHERED = itemgetter(*(_GATHERED.index(name) for name in _BOX_QUAD_NAMES))
@@ -287,11 +288,10 @@ class BlockBuffer:
         n = len(self.times)
         got = self._expanded
         if got is None or len(got) != n:
-            got = []
-            changes = self.changes
-            for (start, shared), (stop, _) in zip(changes, (*changes[1:], (n, None))):
-                got += [shared] * (stop - start)
-            self._expanded = got
+            starts = list(map(_FIRST, self.changes))
+            counts = map(sub, (*starts[1:], n), starts)
+            # each change's fields repeated for its steps, in C (a block may change at every step)
+            got = self._expanded = list(chain.from_iterable(map(repeat, map(_SECOND, self.changes), counts)))
         return got
 
     def box_quads(self) -> list[tuple]:
