@@ -27,9 +27,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sensors.lidar_draws import (
-    MARK, decode, draw_ahead, expected_words, finish, normal_end, select_words, stream_for, supported,
-)
+from sensors.lidar_draw_ahead import decode, draw_ahead, expected_words, finish, normal_end, stream_for
+from sensors.lidar_draws import MARK, select_words, supported
 from sensors.lidar_gather import count_returns, fill_compact, gather_select, gather_select_permuted
 from sensors.lidar_kernels import gather_permuted, gather_returns, select_returns
 from sensors.lidar_patterns import PatternTables, ScanPattern
@@ -66,7 +65,7 @@ def _worker() -> ThreadPoolExecutor:
 
 
 def draws_beside_cast(lidar: "Lidar") -> None:
-    """Start drawing the sweep's random words on the worker (``lidar_draws.draw_ahead``): called just before a
+    """Start drawing the sweep's random words on the worker (``lidar_draw_ahead.draw_ahead``): called just before a
     two-thread sweep's cast, which keeps both cores busy for milliseconds, so the draws add about half their
     CPU time to the sweep's wall time instead of all of it after the cast."""
     draw_ahead(lidar, lidar.rng, _worker().submit)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sensors.lidar_draws import (
-    MARK, WordStream, decode, draw_ahead, finish, normal_end, normals, skip_normals, stream_for, supported,
-)
+from sensors.lidar_draw_ahead import decode, draw_ahead, finish, normal_end, stream_for
+from sensors.lidar_draws import MARK, WordStream, normals, skip_normals, supported
 
 _NO_MARKS = np.zeros(0, np.int64)
 

@@ -14,7 +14,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sensors.lidar_draws import WordStream, decode
+from sensors.lidar_draw_ahead import decode
+from sensors.lidar_draws import WordStream
 from sensors.lidar_gather import count_returns, fill_compact, gather_select, gather_select_permuted
 from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns, select_returns
 from sensors.pointcloud import POINT_DTYPE
