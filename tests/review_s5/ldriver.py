@@ -105,7 +105,10 @@ def main() -> None:
                 lidars.append(Lidar(SensorConfig(name=f"l{j}", type="lidar", preset=name, seed=job["seed"],
                                                  mount=MountPose(x=1.3, y=0.3 * j, z=1.9, yaw=0.4 * j),
                                                  parameters=params)))
-            actors_rng = np.random.default_rng(job["seed"] + 5)
+            bitgen = job.get("bitgen")
+            for lid in lidars:
+                if bitgen:   # another bit generator (the draws' reference path) or a generator shared with others
+                    lid.rng = np.random.Generator(getattr(np.random, bitgen)(job["seed"]))
             n_act = job.get("actors", 10)
             snaps = {}
             for i, t in enumerate(job["times"]):
@@ -122,6 +125,8 @@ def main() -> None:
                     snap = _replace(snap, x=bad)
                 scene = SensorScene(static, snap)
                 for lid in lidars:
+                    for _ in range((job.get("prime") or [0] * len(job["times"]))[i]):
+                        lid.rng.random(dtype=np.float32)   # another user of the generator: a buffered half word
                     try:
                         cloud = lid.sense(snap, scene)
                         d = digest_cloud(cloud)

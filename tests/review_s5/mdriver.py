@@ -9,7 +9,8 @@ Jobs (a JSON list of dicts):
   {"kind": "harness", "scenario": id, "dt": float, "stack": "none"|"reference", "seed": int, "perturb": {...}}
   {"kind": "synthetic", "seed": int, "steps": int, "perturb": {...}}
 ``perturb``: probabilities per observed step of ``flush`` (a mid-run flush), ``dup`` (the same snapshot
-observed twice), ``skip`` (a snapshot not observed), ``v2x`` (``add_v2x_warning``), and ``check``
+observed twice), ``skip`` (a snapshot not observed), ``v2x`` (``add_v2x_warning``), ``back`` (one of the
+last 60 snapshots observed again, out of order), and ``check``
 (compare every evaluated block's ``snapshots[k]`` with the snapshot observed, field by field).
 """
 
@@ -90,6 +91,7 @@ class Perturbed:
         self.observed: list = []
         self.blocks: list = []
         self.problems: list[str] = []
+        self.recent: list = []
 
     def install(self):
         global CURRENT
@@ -111,7 +113,15 @@ class Perturbed:
 
         def observe(suite, snapshot):
             me = CURRENT
-            r = me.rng.random(5)
+            r = me.rng.random(6)
+            if r[5] < me.p.get("back", 0.0) and me.recent:   # an earlier snapshot observed again, out of order
+                old = me.recent[int(me.rng.integers(0, len(me.recent)))]
+                orig_observe(suite, old)
+                if me.p.get("check"):
+                    me.observed.append(old)
+            me.recent.append(snapshot)
+            if len(me.recent) > 60:
+                del me.recent[0]
             if r[0] < me.p.get("skip", 0.0):
                 return
             orig_observe(suite, snapshot)

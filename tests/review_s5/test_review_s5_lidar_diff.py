@@ -65,6 +65,9 @@ def _livox_clouds(threads: str, ahead: bool) -> list[str]:
     os.getloadavg = lambda: (0.0, 0.0, 0.0)
     lidar_module.FRAME_AHEAD = ahead
     try:
+        import sensors.lidar_frame_rosette as rosette
+        with rosette._FRAME_LOCK:
+            rosette._FRAMES.clear()    # each run builds its frames (inline or beside), none found kept
         static, centre = ldriver.static_world()
         lidar = lidar_module.Lidar(SensorConfig(name="l", type="lidar", preset="Livox-Mid40", seed=3,
                                                 mount=MountPose(x=1.3, z=1.9), parameters={"dropout_probability": 0.01,
@@ -83,3 +86,77 @@ def test_livox_clouds_do_not_depend_on_frame_ahead_or_threads() -> None:
     reference = _livox_clouds("off", False)
     assert _livox_clouds("on", True) == reference
     assert _livox_clouds("on", False) == reference
+
+
+def _sweeps(preset: str, times, fail_at: int | None, fail) -> list[str]:
+    """Clouds (and generator states) of one lidar over ``times`` with two threads allowed; at sweep
+    ``fail_at`` ``fail`` makes something raise (the sweep's exception is part of the output)."""
+    import os
+    import sensors.lidar as lidar_module
+    from sensors.base import SensorConfig
+    from sensors.frames import MountPose
+    from sensors.scene import SensorScene
+    cores, loadavg = lidar_module.cores, os.getloadavg
+    lidar_module.cores = lambda: 2
+    os.getloadavg = lambda: (0.0, 0.0, 0.0)
+    try:
+        import sensors.lidar_frame_rosette as rosette
+        with rosette._FRAME_LOCK:
+            rosette._FRAMES.clear()    # no frame kept from another run: this one builds (or prefetches) its own
+        static, centre = ldriver.static_world()
+        lidar = lidar_module.Lidar(SensorConfig(name="l", type="lidar", preset=preset, seed=5,
+                                                mount=MountPose(x=1.3, z=1.9),
+                                                parameters={"dropout_probability": 0.01, "range_noise_m": 0.02}))
+        out = []
+        for i, t in enumerate(times):
+            snap = ldriver.snapshot(np.random.default_rng(int(t * 10)), centre, 5, t, int(t * 10), None)
+            scene = SensorScene(static, snap)
+            undo = fail(scene) if i == fail_at else None
+            try:
+                out.append(ldriver.digest_cloud(lidar.sense(snap, scene)) + repr(lidar.rng.bit_generator.state))
+            except RuntimeError as exc:
+                out.append(f"raised {exc}")
+            finally:
+                if undo:
+                    undo()
+        return out
+    finally:
+        lidar_module.cores, os.getloadavg = cores, loadavg
+
+
+def test_a_failed_frame_ahead_stage_leaves_the_clouds_unchanged() -> None:
+    """A Livox head's FrameAhead worker stage raising: this sweep and the next give the reference clouds."""
+    import sensors.lidar_frame_rosette as rosette
+    times = (0.1, 0.2, 0.3, 0.4)
+    reference = _sweeps("Livox-Mid40", times, None, None)
+    original = rosette._FrameWork.cast_side
+
+    calls = []
+
+    def fail(scene):
+        def broken(self):
+            calls.append(self)
+            raise RuntimeError("worker stage failed")
+        rosette._FrameWork.cast_side = broken
+        return lambda: setattr(rosette._FrameWork, "cast_side", original)
+
+    assert _sweeps("Livox-Mid40", times, 2, fail) == reference
+    assert calls, "the FrameAhead stage did not run"
+
+
+def test_a_sweep_whose_cast_raises_leaves_the_next_sweeps_unchanged() -> None:
+    """An HDL-64E two-thread sweep (its random words drawn beside the cast) whose cast raises: the sweeps
+    after it give the clouds and generator states of a lidar that never made it (as at 3401fd1, where
+    nothing was drawn before the cast)."""
+    times = (0.1, 0.2, 0.3)
+    reference = _sweeps("HDL-64E", times, None, None)
+
+    def fail(scene):
+        def broken(*a, **k):
+            raise RuntimeError("cast failed")
+        scene.cast_rays = broken
+        return None
+
+    got = _sweeps("HDL-64E", (0.1, 0.2, 0.2, 0.3), 1, fail)
+    assert got[1] == "raised cast failed"
+    assert [got[0], got[2], got[3]] == reference

@@ -10,6 +10,7 @@ leaderboard: ``mdriver.canon``).  The fast test checks, in this process, that ev
 from __future__ import annotations
 
 import json
+import pickle
 
 import pytest
 
@@ -22,7 +23,7 @@ from diffrun import compare
 def test_block_snapshots_equal_the_observed_ones(seed: int) -> None:
     """Arena and plain snapshots mixed, with duplicates, skips, flushes and V2X warnings: each block's
     ``snapshots[k]`` (rebuilt from the buffer's columns for arena steps) equals the observed snapshot."""
-    pert = mdriver.Perturbed({"check": True, "flush": 0.02, "dup": 0.05, "skip": 0.05, "v2x": 0.01}, seed)
+    pert = mdriver.Perturbed({"check": True, "flush": 0.02, "dup": 0.05, "skip": 0.05, "v2x": 0.01, "back": 0.02}, seed)
     pert.install()
     try:
         ev = mdriver.synthetic_job({"seed": seed, "steps": 200, "egoless": False, "max_n": 9}, pert)
@@ -31,6 +32,13 @@ def test_block_snapshots_equal_the_observed_ones(seed: int) -> None:
     pert.check_blocks()
     assert ev.metrics and not pert.problems, pert.problems
     assert len(pert.observed) > 150
+
+
+def _ran(work, report) -> None:
+    """Every job gave an Evaluation (not an exception, which would compare equal too)."""
+    for r in report:
+        got = pickle.loads((work / "new" / f"{r['id']}.pkl").read_bytes())
+        assert got[0] == "dc", (r["id"], str(got)[:300])
 
 
 def _jobs(seeds, steps, egoless, perturbed):
@@ -49,6 +57,7 @@ def test_finish_equal_to_3401fd1_on_mixed_streams(base_tree, numba_caches, tmp_p
     jobs = _jobs([2000, 2001, 2002, 2003, 2004, 2005], 1500, egoless=False, perturbed=True)
     report = compare(base_tree, REPO, HERE / "mdriver.py", jobs, tmp_path, cache_root=numba_caches)
     assert all(r["same"] for r in report), json.dumps([r for r in report if not r["same"]], default=str)[:3000]
+    _ran(tmp_path, report)
     assert not any(r["problems_new"] for r in report)
 
 
@@ -58,13 +67,14 @@ def test_finish_equal_to_3401fd1_on_streams_with_egoless_steps(base_tree, numba_
     jobs = _jobs([1000, 1001], 2500, egoless=True, perturbed=False)
     report = compare(base_tree, REPO, HERE / "mdriver.py", jobs, tmp_path, cache_root=numba_caches)
     assert all(r["same"] for r in report), json.dumps([r for r in report if not r["same"]], default=str)[:3000]
+    _ran(tmp_path, report)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario,dt,stack", [
     ("typ_vru_cbfa_v40_day", 0.01, "none"),
     ("typ_alks_cutout_v80_object_ttc3_night", 0.02, "none"),
-    ("urb_roundabout_v20_o30_lag0_x13", 0.04, "reference"),
+    ("urb_roundabout_v20_o30_lag0_x13", 0.05, "reference"),
 ])
 def test_finish_equal_to_3401fd1_through_the_harness(base_tree, numba_caches, tmp_path, scenario, dt, stack) -> None:
     jobs = [{"id": "plain", "kind": "harness", "scenario": scenario, "dt": dt, "stack": stack, "seed": 1,
@@ -73,4 +83,5 @@ def test_finish_equal_to_3401fd1_through_the_harness(base_tree, numba_caches, tm
              "perturb": {"check": True, "flush": 0.01, "dup": 0.02, "skip": 0.02, "v2x": 0.002}, "max_time": 30.0}]
     report = compare(base_tree, REPO, HERE / "mdriver.py", jobs, tmp_path, cache_root=numba_caches)
     assert all(r["same"] for r in report), json.dumps([r for r in report if not r["same"]], default=str)[:3000]
+    _ran(tmp_path, report)
     assert not any(r["problems_new"] for r in report)
