@@ -9,10 +9,9 @@ Yet every float32 draw is a function of the generator's stream of 32-bit words
 (``next_uint32``: each 64-bit PCG64 output gives its low then its high half;
 a half left over is kept in the state as ``has_uint32`` / ``uinteger``), and
 the words depend only on the state the sweep starts from.  So the words are
-drawn ahead as raw 64-bit outputs — numpy's ``random_raw``, computed by
-``pcg64_raw`` from a copy of the state as four interleaved LCG chains
-(1.2 ns an output instead of 3.4 through numpy's per-output call; tested
-against ``random_raw``) — and the draws are decoded from them inside the
+drawn ahead as raw 64-bit outputs — numpy's own ``PCG64.random_raw`` on a
+scratch generator set to that state (it releases the GIL, so a worker draws
+them beside the cast) — and the draws are decoded from them inside the
 compiled passes:
 
 - a float32 uniform is ``(word >> 8) · 2⁻²⁴`` (numpy's ``next_float``), one word each;
@@ -25,9 +24,11 @@ compiled passes:
   (``WordStream.commit``: numpy's ``PCG64.advance`` by the outputs used, and
   the left-over half), so the next sweep continues the same stream.
 
-PCG64: O'Neill, "PCG: A family of simple fast space-efficient statistically
-good algorithms for random number generation", HMC-CS-2014-0905 (XSL-RR
-output of a 128-bit LCG), as numpy's ``PCG64``.
+Only the decoding is written here, because no library offers it: numpy's
+Generator draws one value per call through its bit generator and cannot be
+handed words drawn ahead, and numba's port of the same distributions rounds
+differently (below), which would change every cloud.  The words and the
+state after them are numpy's (``random_raw``, ``advance``).
 
 numpy's tables and constants are taken from numba's port of the same
 distributions (``numba.np.random._constants``); numba's own
@@ -43,9 +44,7 @@ import math
 import sys
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core.extending import intrinsic
+from numba import njit
 
 try:                                    # numpy's ziggurat tables, as numba ships them for its own port
     from numba.np.random._constants import (
@@ -65,82 +64,6 @@ except ImportError:                     # pragma: no cover - another numba layou
 def _word(raw, first, head, i):
     """Word i of the stream: the generator's left-over half when there is one (head = 1), then raw's halves."""
     return np.uint32(first) if i < head else raw[i - head]
-
-
-PCG64_MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645
-"""The 128-bit LCG multiplier of numpy's PCG64 (O'Neill's default ``PCG_DEFAULT_MULTIPLIER_128``)."""
-_MASK128 = (1 << 128) - 1
-
-
-@intrinsic
-def _muladd128(typingctx, a_hi, a_lo, b_hi, b_lo, c_hi, c_lo):
-    """(a·b + c) mod 2¹²⁸ of 128-bit numbers given as (high, low) uint64 halves, as LLVM i128 arithmetic."""
-    u64 = types.uint64
-    sig = types.UniTuple(u64, 2)(u64, u64, u64, u64, u64, u64)
-
-    def codegen(context, builder, signature, args):
-        i128 = ir.IntType(128)
-
-        def join(hi, lo):
-            return builder.or_(builder.shl(builder.zext(hi, i128), ir.Constant(i128, 64)), builder.zext(lo, i128))
-
-        v = builder.add(builder.mul(join(args[0], args[1]), join(args[2], args[3])), join(args[4], args[5]))
-        lo = builder.trunc(v, ir.IntType(64))
-        hi = builder.trunc(builder.lshr(v, ir.Constant(i128, 64)), ir.IntType(64))
-        return context.make_tuple(builder, signature.return_type, [hi, lo])
-
-    return sig, codegen
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _xsl_rr(hi, lo):
-    """PCG's XSL-RR output of a 128-bit state: (high ^ low) rotated right by the top 6 bits."""
-    x = hi ^ lo
-    rot = hi >> np.uint64(58)
-    return (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
-
-
-@njit(cache=True, nogil=True)
-def pcg64_raw(s_hi, s_lo, inc_hi, inc_lo, m_hi, m_lo, m4_hi, m4_lo, c4_hi, c4_lo, out):
-    """``out`` ← the next raw outputs of a PCG64 at state s (numpy's ``random_raw``: step s ← m·s + inc, then
-    output XSL-RR of s); the state after them, (high, low).
-
-    Four interleaved chains (states 1…4 steps ahead, each stepped by the
-    four-step map s ← m⁴·s + c₄) so the 128-bit multiplies of one output do
-    not wait for the last's: about 1.2 ns an output instead of numpy's 3.4.
-    """
-    a_hi, a_lo = _muladd128(s_hi, s_lo, m_hi, m_lo, inc_hi, inc_lo)
-    b_hi, b_lo = _muladd128(a_hi, a_lo, m_hi, m_lo, inc_hi, inc_lo)
-    c_hi, c_lo = _muladd128(b_hi, b_lo, m_hi, m_lo, inc_hi, inc_lo)
-    d_hi, d_lo = _muladd128(c_hi, c_lo, m_hi, m_lo, inc_hi, inc_lo)
-    last_hi, last_lo = s_hi, s_lo
-    n = len(out)
-    q = 0
-    while q + 4 <= n:
-        out[q] = _xsl_rr(a_hi, a_lo)
-        out[q + 1] = _xsl_rr(b_hi, b_lo)
-        out[q + 2] = _xsl_rr(c_hi, c_lo)
-        out[q + 3] = _xsl_rr(d_hi, d_lo)
-        last_hi, last_lo = d_hi, d_lo
-        a_hi, a_lo = _muladd128(a_hi, a_lo, m4_hi, m4_lo, c4_hi, c4_lo)
-        b_hi, b_lo = _muladd128(b_hi, b_lo, m4_hi, m4_lo, c4_hi, c4_lo)
-        c_hi, c_lo = _muladd128(c_hi, c_lo, m4_hi, m4_lo, c4_hi, c4_lo)
-        d_hi, d_lo = _muladd128(d_hi, d_lo, m4_hi, m4_lo, c4_hi, c4_lo)
-        q += 4
-    if q < n:
-        out[q] = _xsl_rr(a_hi, a_lo)
-        last_hi, last_lo = a_hi, a_lo
-    if q + 1 < n:
-        out[q + 1] = _xsl_rr(b_hi, b_lo)
-        last_hi, last_lo = b_hi, b_lo
-    if q + 2 < n:
-        out[q + 2] = _xsl_rr(c_hi, c_lo)
-        last_hi, last_lo = c_hi, c_lo
-    return last_hi, last_lo
-
-
-def _halves(v: int) -> tuple[np.uint64, np.uint64]:
-    return np.uint64(v >> 64), np.uint64(v & 0xFFFFFFFFFFFFFFFF)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -270,12 +193,10 @@ class WordStream:
         self.head = int(state["has_uint32"])
         self.first = int(state["uinteger"])
         self._scratch = scratch
-        lcg = state["state"]
-        inc = lcg["inc"]
-        self._lcg = _halves(lcg["state"])                   # the state after the outputs drawn so far
-        m4 = pow(PCG64_MULTIPLIER, 4, 1 << 128)
-        c4 = inc * (1 + PCG64_MULTIPLIER + PCG64_MULTIPLIER ** 2 + PCG64_MULTIPLIER ** 3) & _MASK128
-        self._constants = (*_halves(inc), *_halves(PCG64_MULTIPLIER), *_halves(m4), *_halves(c4))
+        # the raw outputs are numpy's own ``random_raw`` of the scratch generator set to the sweep's state
+        # (it steps the LCG alone: the buffered half is ``head``/``first`` above); it releases the GIL, so a
+        # worker draws them beside the cast
+        scratch.state = state
         self.raw32 = np.zeros(0, np.uint32)
         self._raw = np.zeros(0, np.uint64)
 
@@ -288,9 +209,7 @@ class WordStream:
         missing = words - self.available
         if missing <= 0:
             return
-        more = np.empty((missing + 1) // 2, np.uint64)
-        hi, lo = pcg64_raw(*self._lcg, *self._constants, more)
-        self._lcg = (np.uint64(hi), np.uint64(lo))          # numba returns ints; a dispatch of one ≥ 2⁶³ overflows
+        more = self._scratch.random_raw((missing + 1) // 2)
         self._raw = more if len(self._raw) == 0 else np.concatenate([self._raw, more])
         self.raw32 = self._raw.view(np.uint32)
 

@@ -148,7 +148,7 @@ def test_only_pcg64_generators_are_decoded():
 
 @pytest.mark.parametrize("seed", [0, 1, 12345])
 def test_raw_outputs_are_numpys_random_raw(seed):
-    """The four-chain PCG64 (``pcg64_raw`` through ``WordStream.ensure``, drawn in uneven pieces) gives
+    """``WordStream.ensure``, drawn in uneven pieces, gives
     numpy's ``random_raw`` outputs, and its words are the generator's uint32 stream."""
     g = np.random.PCG64(seed)
     stream = WordStream(g.state, np.random.PCG64(0))
