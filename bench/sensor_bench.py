@@ -159,7 +159,7 @@ def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
                                                  dtype=np.float32) + np.float32([*to_world.translation[:2], 0.0])),
                         o3d.core.Tensor(np.array([[0, 1, 2], [0, 2, 3]], dtype=np.uint32)))
     returns = int(np.count_nonzero((hits.t >= lidar.min_range) & (hits.t <= lidar.max_range)))
-    draw_rng = np.random.default_rng(0)
+    words_rng = np.random.PCG64(0)
     ray_copy = rays.numpy().copy()
     ray_tensor = o3d.core.Tensor(ray_copy)
     stages = {
@@ -173,8 +173,9 @@ def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
                                                               origin_ball=ball, trim=False, dz_bounds=bounds),
         "returns (noise, intensity, records)": lambda: lidar._returns(snap, scene, pattern, tables, rays.numpy(), hits),
         "PointCloud2": lambda: to_point_cloud2(cloud),
-        "  of which random draws (serial)": lambda: (draw_rng.random(returns, dtype=np.float32),
-                                                    draw_rng.standard_normal(cloud.width, dtype=np.float32)),
+        # the sweep's draws are decoded from raw PCG64 words (sensors.lidar_draws): a two-thread sweep's worker
+        # draws them beside the cast, the returns row above (no cast before it) draws them inline
+        "  of which random words (beside the cast)": lambda: words_rng.random_raw((returns + cloud.width) // 2 + 1),
         "raw: region cast, 1 thread": lambda: region.scene.cast_rays(ray_tensor, nthreads=1),
         "raw: 2-triangle plane, 1 thread": lambda: plane.cast_rays(ray_tensor, nthreads=1),
     }
@@ -197,15 +198,15 @@ def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
           f"{wall['sense'] * 1e3:.1f} ms wall, {split_cpu['sense'] * 1e3:.1f} ms CPU "
           f"(two threads: {'yes' if two_threads(n) else 'no, no free CPU'}; wall < CPU only when the second "
           f"core is free)")
-    # the cast on both cores; ray buffer beside the pairs, gather and record fill in halves; the random
-    # draws (one sequential stream) serial
-    draws = cpu["  of which random draws (serial)"]
+    # the cast and the random words on both cores; ray buffer beside the pairs, gather, normals and record
+    # fill in halves; the actor boxes and PointCloud2 serial
+    words = cpu["  of which random words (beside the cast)"]
     static_cast = cpu["static cast (cropped, skipping)"]
-    best = (static_cast / 2 + (cast - static_cast) + prep / 2 + draws
-            + (cpu["returns (noise, intensity, records)"] - draws) / 2 + cpu["PointCloud2"])
+    best = ((static_cast + words) / 2 + (cast - static_cast) + prep / 2
+            + (cpu["returns (noise, intensity, records)"] - words) / 2 + cpu["PointCloud2"])
     print(f"  on 2 idle cores at best about {best * 1e3:.1f} ms ({pattern.period_s / best:.1f}x real time: the static "
-          f"cast split perfectly, the actor boxes, random draws and PointCloud2 serial, the two-thread passes "
-          f"halved), on one core {total * 1e3:.1f} ms ({pattern.period_s / total:.1f}x)")
+          f"cast and the random words split perfectly, the actor boxes and PointCloud2 serial, the two-thread "
+          f"passes halved), on one core {total * 1e3:.1f} ms ({pattern.period_s / total:.1f}x)")
 
 def new_frame_ratio(spec_lidar: Lidar, static, snap: WorldSnapshot, full, rounds: int, first_frame: int = 1000) -> None:
     """The table's e2e/raw ratio for what a run pays with a non-repetitive head: every round a new frame.
