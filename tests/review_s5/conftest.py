@@ -3,6 +3,7 @@ differential tests that run it beside the current one (``diffrun``)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,10 @@ if str(HERE) not in sys.path:
 
 @pytest.fixture(scope="session")
 def base_tree(tmp_path_factory) -> Path:
-    """The tree at ``BASE_COMMIT`` (``git archive``; skipped where the repository's history is not there)."""
+    """The tree at ``BASE_COMMIT`` (``git archive``; skipped where the repository's history is not there).
+    ``REVIEW_S5_BASE``: an existing checkout of it instead (its numba cache then stays warm between runs)."""
+    if os.environ.get("REVIEW_S5_BASE"):
+        return Path(os.environ["REVIEW_S5_BASE"])
     root = tmp_path_factory.mktemp("review5_base")
     try:
         archive = subprocess.run(["git", "-C", str(REPO), "archive", BASE_COMMIT], check=True, capture_output=True).stdout
@@ -30,4 +34,7 @@ def base_tree(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def numba_caches(tmp_path_factory) -> Path:
+    """Where the two trees' numba caches go (``numba_base``, ``numba_new``); ``REVIEW_S5_NUMBA`` to keep them."""
+    if os.environ.get("REVIEW_S5_NUMBA"):
+        return Path(os.environ["REVIEW_S5_NUMBA"])
     return tmp_path_factory.mktemp("review5_numba")
