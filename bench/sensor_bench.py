@@ -98,16 +98,27 @@ def loadavg() -> str:
         return "n/a"
 
 
-def fastest(fns: dict, repeat: int) -> tuple[dict, dict]:
+ROW_BUDGET_S = 0.5
+"""Wall seconds of interleaved rounds each preset row gets at least (``fastest``'s ``budget_s``)."""
+
+
+def fastest(fns: dict, repeat: int, budget_s: float = 0.0) -> tuple[dict, dict]:
     """Minimum wall time and minimum CPU time (all threads) of each function over interleaved rounds.
 
     Interleaving puts every contender under the same machine load; the minimum
     (not the median) is the run least disturbed by other processes.  CPU time
     is the steadier figure on a loaded machine (it does not count time spent
-    descheduled), so the bench prints ratios of both.
+    descheduled), so the bench prints ratios of both.  ``repeat`` rounds at
+    least, and as many more as fit in ``budget_s`` (at most 1,000): a minimum
+    over 15 rounds of a 1 ms sweep samples 30 ms of the machine, one of a
+    10 ms sweep ten times as much, so short sweeps get the same time budget.
     """
+    t0 = time.perf_counter()
     for fn in fns.values():
         fn()
+    first_round = time.perf_counter() - t0
+    if budget_s > 0 and first_round > 0:
+        repeat = max(repeat, min(1000, int(budget_s / first_round)))
     wall = {k: np.inf for k in fns}
     cpu = {k: np.inf for k in fns}
     for _ in range(repeat):
@@ -316,7 +327,7 @@ def main() -> None:
     road_only.add_triangles(o3d.t.geometry.TriangleMesh.from_legacy(mesh.mesh))
 
     print("\nraw = one cast_rays of the sweep's rays on one scene of road + 20 boxes; road = the road mesh alone;\n"
-          "e2e = SensorScene for the step + Lidar.sense + PointCloud2 (all times: minimum of interleaved rounds)")
+          "e2e = SensorScene for the step + Lidar.sense + PointCloud2 (all times: minimum of interleaved rounds, at least --repeat and at least ROW_BUDGET_S = 0.5 s of them per row)")
     print(f"\n{'lidar':12s} {'rays':>8s} {'road Mr/s':>10s} {'raw Mr/s':>9s} {'e2e Mr/s':>9s} {'e2e/raw':>8s} "
           f"{'sweep ms':>9s} {'x real time':>11s} {'raw cpu ms':>10s} {'e2e cpu ms':>10s} {'cpu ratio':>9s} {'2 threads':>9s}")
     for name in (["Livox-Mid40"] if args.livox_only else PRESETS):
@@ -334,7 +345,7 @@ def main() -> None:
             to_point_cloud2(lidar.sense(snap, scene))
 
         t, c = fastest({"road": lambda: road_only.cast_rays(rays_t), "raw": lambda: full.cast_rays(rays_t),
-                        "e2e": end_to_end}, args.repeat)
+                        "e2e": end_to_end}, args.repeat, ROW_BUDGET_S)
         n = pattern.size
         print(f"{name:12s} {n:8d} {n / t['road'] / 1e6:10.2f} {n / t['raw'] / 1e6:9.2f} {n / t['e2e'] / 1e6:9.2f} "
               f"{t['raw'] / t['e2e']:8.0%} {t['e2e'] * 1e3:9.1f} {pattern.period_s / t['e2e']:11.1f} "
