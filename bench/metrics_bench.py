@@ -98,6 +98,9 @@ def snapshots(steps: int, rng: np.random.Generator, lanes: bool = True, matrix: 
     for a in box.values():
         a.flags.writeable = False
     lane_ids = np.concatenate([[-1], -1 - lane])
+    # what the native engine shares between snapshots while it is unchanged: the road ids, the signal
+    # states (copied at phase changes only) and the environment (``ScenarioEngine.snapshot``)
+    roads, signals, environment = ("1",) * N_ACTORS, {"S1": "green"}, {}
     arena = None
     for k in range(steps):
         t = k * DT
@@ -111,8 +114,9 @@ def snapshots(steps: int, rng: np.random.Generator, lanes: bool = True, matrix: 
                     writers.append(arena)
             state = arena.write([x, y, zeros, zeros, zeros, zeros, v, v, zeros, zeros + 0.1 * math.sin(t), zeros,
                                  zeros, x, zeros, lane_ids])
-            yield WorldSnapshot.from_state_matrix(t, k, names, kinds, cats, state, box, locs, ("1",) * N_ACTORS,
-                                                  ones.astype(bool), ego="ego", signals={"S1": "green"})
+            yield WorldSnapshot.from_state_matrix(t, k, names, kinds, cats, state, box, locs, roads,
+                                                  ones.astype(bool), ego="ego", signals=signals,
+                                                  environment=environment)
             continue
         # every moving column is a fresh array per step, as the engine copies them from its table
         yield WorldSnapshot(
