@@ -12,7 +12,7 @@ selection index).  The pack is branch-free: every slot is written at the
 next free place and the place advances only when the slot is kept (its
 tests are computed for every slot), so the outputs need one slot of slack.
 
-Same float32 expressions in the same order as ``lidar_kernels.gather_returns``,
+Same float32 expressions in the same order as ``gather_returns``,
 ``select_returns`` and ``fill_points`` (the reference the tests compare
 with), no fastmath.  The echo power test here is the one for a clear
 atmosphere: with extinction the echo is first attenuated by numpy's exp
@@ -31,6 +31,103 @@ def _uniform(raw, first, head, i):
     kernel calls no kernel of another file."""
     w = np.uint32(first) if i < head else raw[i - head]
     return np.float32(w >> np.uint32(8)) * np.float32(1.0 / 16777216.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _load_tile(t, material, normal, rays, reflectivity, lo, hi, channels, columns, c0, width, flag, tr, tm, te):
+    """Tile [c0, c0 + width) of a ring-major cast into pattern order: slot j = dc·channels + r flags a
+    return within [lo, hi] and holds its range, material and ρ·|n·d| (the gathers' shared first step)."""
+    for r in range(channels):
+        base = r * columns + c0
+        for dc in range(width):
+            p = base + dc
+            j = dc * channels + r                               # pattern index − c0·channels
+            ti = t[p]
+            if ti >= lo and ti <= hi:
+                m = material[p]
+                dot = normal[p, 0] * rays[p, 3] + normal[p, 1] * rays[p, 4] + normal[p, 2] * rays[p, 5]
+                flag[j] = True
+                tr[j] = ti
+                tm[j] = m
+                te[j] = reflectivity[m] * abs(dot)
+            else:
+                flag[j] = False
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _scatter(t, material, normal, rays, order, reflectivity, lo, hi, r_out, mat_out, echo_out):
+    """The returns of a cast in any order put at their pattern index (``order[p]``) of the outputs; the flags
+    of the pattern indices that have one (the permuted gathers' shared first pass)."""
+    n = len(order)
+    flag = np.zeros(n, dtype=np.bool_)
+    for p in range(n):
+        ti = t[p]
+        if ti >= lo and ti <= hi:
+            i = order[p]
+            m = material[p]
+            dot = normal[p, 0] * rays[p, 3] + normal[p, 1] * rays[p, 4] + normal[p, 2] * rays[p, 5]
+            flag[i] = True
+            r_out[i] = ti
+            mat_out[i] = m
+            echo_out[i] = reflectivity[m] * abs(dot)
+    return flag
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gather_returns(t, material, normal, rays, channels, columns, reflectivity, min_range, max_range,
+                   idx_out, r_out, mat_out, echo_out, c_begin, c_end):
+    """Returns within [min_range, max_range] of columns [c_begin, c_end), in pattern order; how many
+    were written (from index 0 of the outputs).  ``c_begin`` is a multiple of 16 (a tile edge), so
+    two column ranges gathered by two threads concatenate to the whole sweep's gather.  The gather of
+    sweeps whose draws numpy makes (rain or fog, another bit generator: ``lidar_sweep_passes``).
+
+    The cast buffer is ring-major (row r·columns + c holds pattern ray
+    c·channels + r).  It is read in tiles of 16 columns: 16 consecutive rows
+    of each ring, so reads stream and the tile's returns, put in pattern order
+    in a small buffer, are packed in order — a plain transposing read misses
+    the cache on every ring.  Each return gets its pattern index, range,
+    material and ρ·|n·d| (reflectivity times the incidence cosine).
+    """
+    lo = np.float32(min_range)
+    hi = np.float32(max_range)
+    tile = 16
+    flag = np.zeros(tile * channels, dtype=np.bool_)
+    tr = np.empty(tile * channels, dtype=np.float32)
+    tm = np.empty(tile * channels, dtype=np.int32)
+    te = np.empty(tile * channels, dtype=np.float32)
+    count = 0
+    for c0 in range(c_begin, c_end, tile):
+        width = min(tile, c_end - c0)
+        _load_tile(t, material, normal, rays, reflectivity, lo, hi, channels, columns, c0, width, flag, tr, tm, te)
+        for j in range(width * channels):
+            if flag[j]:
+                idx_out[count] = c0 * channels + j
+                r_out[count] = tr[j]
+                mat_out[count] = tm[j]
+                echo_out[count] = te[j]
+                count += 1
+    return count
+
+
+@njit(cache=True, error_model="numpy")
+def gather_permuted(t, material, normal, rays, order, reflectivity, min_range, max_range,
+                    idx_out, r_out, mat_out, echo_out):
+    """``gather_returns`` for any cast order: ``order[p]`` is the pattern index of cast row p.
+
+    The cast-order arrays are read front to back and each return put at its
+    pattern index of the (length-N) outputs; a second pass packs them.
+    """
+    flag = _scatter(t, material, normal, rays, order, reflectivity, np.float32(min_range), np.float32(max_range),
+                    r_out, mat_out, echo_out)
+    count = 0
+    for i in range(len(order)):
+        if flag[i]:
+            idx_out[count] = i
+            r_out[count] = r_out[i]
+            mat_out[count] = mat_out[i]
+            echo_out[count] = echo_out[i]
+            count += 1
+    return count
 
 
 @njit(cache=True, nogil=True)
@@ -71,21 +168,7 @@ def gather_select(t, material, normal, rays, channels, columns, reflectivity, mi
     returns = 0
     for c0 in range(c_begin, c_end, tile):
         width = min(tile, c_end - c0)
-        for r in range(channels):
-            base = r * columns + c0
-            for dc in range(width):
-                p = base + dc
-                j = dc * channels + r                               # pattern index − c0·channels
-                ti = t[p]
-                if ti >= lo and ti <= hi:
-                    m = material[p]
-                    dot = normal[p, 0] * rays[p, 3] + normal[p, 1] * rays[p, 4] + normal[p, 2] * rays[p, 5]
-                    flag[j] = True
-                    tr[j] = ti
-                    tm[j] = m
-                    te[j] = reflectivity[m] * abs(dot)
-                else:
-                    flag[j] = False
+        _load_tile(t, material, normal, rays, reflectivity, lo, hi, channels, columns, c0, width, flag, tr, tm, te)
         for j in range(width * channels):
             if flag[j]:
                 rj = tr[j]
@@ -112,21 +195,10 @@ def gather_select_permuted(t, material, normal, rays, order, reflectivity, min_r
     hi = np.float32(max_range)
     th = np.float32(threshold)
     dp = np.float32(dropout)
-    n = len(order)
-    flag = np.zeros(n, dtype=np.bool_)
-    for p in range(n):
-        ti = t[p]
-        if ti >= lo and ti <= hi:
-            i = order[p]
-            m = material[p]
-            dot = normal[p, 0] * rays[p, 3] + normal[p, 1] * rays[p, 4] + normal[p, 2] * rays[p, 5]
-            flag[i] = True
-            r_out[i] = ti
-            mat_out[i] = m
-            echo_out[i] = reflectivity[m] * abs(dot)
+    flag = _scatter(t, material, normal, rays, order, reflectivity, lo, hi, r_out, mat_out, echo_out)
     kept = 0
     returns = 0
-    for i in range(n):
+    for i in range(len(order)):
         if flag[i]:
             rj = r_out[i]
             e = echo_out[i]

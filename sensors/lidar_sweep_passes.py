@@ -29,8 +29,9 @@ import numpy as np
 
 from sensors.lidar_draw_ahead import decode, draw_ahead, expected_words, finish, normal_end, stream_for
 from sensors.lidar_draws import MARK, select_words, supported
-from sensors.lidar_gather import count_returns, fill_compact, gather_select, gather_select_permuted
-from sensors.lidar_kernels import gather_permuted, gather_returns, select_returns
+from sensors.lidar_gather import (count_returns, fill_compact, gather_permuted, gather_returns, gather_select,
+                                   gather_select_permuted)
+from sensors.lidar_kernels import select_returns
 from sensors.lidar_patterns import PatternTables, ScanPattern
 from sensors.pointcloud import POINT_DTYPE
 

@@ -201,11 +201,11 @@ def test_lidar_sees_mesh_actors_beside_box_actors():
 
 
 def test_warm_up_compiles_every_kernel():
-    from sensors import actor_boxes, lidar_kernels, static_cast
+    from sensors import actor_boxes, lidar_gather, lidar_kernels, static_cast
     from sensors.warmup import warm_up
 
     assert warm_up() > 0.0
-    kernels = [actor_boxes._merge_kernel, static_cast.end_runs, lidar_kernels.gather_returns,
-               lidar_kernels.gather_permuted, lidar_kernels.fill_points, lidar_kernels.grid_pairs,
+    kernels = [actor_boxes._merge_kernel, static_cast.end_runs, lidar_gather.gather_returns,
+               lidar_gather.gather_permuted, lidar_kernels.fill_points, lidar_kernels.grid_pairs,
                lidar_kernels.window_pairs, lidar_kernels.box_windows]
     assert all(k.signatures for k in kernels)

@@ -16,8 +16,9 @@ import pytest
 
 from sensors.lidar_draw_ahead import decode
 from sensors.lidar_draws import WordStream
-from sensors.lidar_gather import count_returns, fill_compact, gather_select, gather_select_permuted
-from sensors.lidar_kernels import fill_points, gather_permuted, gather_returns, select_returns
+from sensors.lidar_gather import (count_returns, fill_compact, gather_permuted, gather_returns, gather_select,
+                                  gather_select_permuted)
+from sensors.lidar_kernels import fill_points, select_returns
 from sensors.pointcloud import POINT_DTYPE
 
 
@@ -41,6 +42,47 @@ def _words(seed: int, count: int):
     stream = WordStream(rng.bit_generator.state, np.random.PCG64(0))
     stream.ensure(count + 1)
     return stream, np.random.default_rng(seed).random(count, dtype=np.float32)
+
+
+def _numpy_gather(t, material, normal, rays, pattern_index, reflectivity, lo, hi):
+    """The reference the gathers share their first step with: every return within [lo, hi] in pattern order,
+    (pattern index, range, material, ρ·|n·d|) in float32, written with numpy."""
+    keep = (t >= np.float32(lo)) & (t <= np.float32(hi))
+    rows = np.nonzero(keep)[0]
+    rows = rows[np.argsort(pattern_index[rows], kind="stable")]
+    dot = normal[rows, 0] * rays[rows, 3] + normal[rows, 1] * rays[rows, 4] + normal[rows, 2] * rays[rows, 5]
+    m = material[rows]
+    return (pattern_index[rows].astype(np.int32), t[rows], m, reflectivity[m] * np.abs(dot))
+
+
+@pytest.mark.parametrize("channels, columns", [(8, 50), (16, 37), (3, 5), (32, 64)])
+def test_gather_returns_is_the_numpy_gather(channels, columns):
+    """The tiled ring-major gather, whole and in two column ranges (two threads), against numpy."""
+    t, material, normal, rays, refl = _cast(channels, columns, 7 * channels + columns)
+    n = len(t)
+    rows = np.arange(n)
+    pattern_index = (rows % columns) * channels + rows // columns      # row r·columns + c holds ray c·channels + r
+    want = _numpy_gather(t, material, normal, rays, pattern_index, refl, 1.0, 120.0)
+    for cuts in ((0, columns), (0, 16 * (columns // 32), columns)):
+        got = [np.empty(n, np.int32), np.empty(n, np.float32), np.empty(n, np.int32), np.empty(n, np.float32)]
+        count = 0
+        for c_begin, c_end in zip(cuts, cuts[1:]):
+            count += gather_returns(t, material, normal, rays, channels, columns, refl, 1.0, 120.0,
+                                    *(g[count:] for g in got), c_begin, c_end)
+        assert count == len(want[0])
+        for g, w in zip(got, want):
+            assert g[:count].tobytes() == w.tobytes()
+
+
+def test_gather_permuted_is_the_numpy_gather():
+    t, material, normal, rays, refl = _cast(1, 3000, 11)
+    order = np.random.default_rng(5).permutation(3000).astype(np.int64)
+    want = _numpy_gather(t, material, normal, rays, order, refl, 1.0, 120.0)
+    got = [np.empty(3000, np.int32), np.empty(3000, np.float32), np.empty(3000, np.int32), np.empty(3000, np.float32)]
+    count = gather_permuted(t, material, normal, rays, order, refl, 1.0, 120.0, *got)
+    assert count == len(want[0])
+    for g, w in zip(got, want):
+        assert g[:count].tobytes() == w.tobytes()
 
 
 @pytest.mark.parametrize("drop", [False, True])
