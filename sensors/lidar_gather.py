@@ -13,7 +13,7 @@ next free place and the place advances only when the slot is kept (its
 tests are computed for every slot), so the outputs need one slot of slack.
 
 Same float32 expressions in the same order as ``gather_returns``,
-``select_returns`` and ``fill_points`` (the reference the tests compare
+``select_returns`` and numpy's records (the references the tests compare
 with), no fastmath.  The echo power test here is the one for a clear
 atmosphere: with extinction the echo is first attenuated by numpy's exp
 (``lidar_sweep_passes``), whose SIMD rounding a kernel would not repeat.
@@ -215,7 +215,13 @@ def gather_select_permuted(t, material, normal, rays, order, reflectivity, min_r
 @njit(cache=True, nogil=True, error_model="numpy")
 def fill_compact(x, y, z, intensity, ring_out, time_out, columns, idx, r, echo, noise, sigma, scale, reference2,
                  ring, time):
-    """``lidar_kernels.fill_points`` for compact returns: every field of record k from return k, one pass."""
+    """The PointXYZIRT fields (``x``… are the structured array's field views) of compact returns, record k
+    from return k in one pass.
+
+    Range noise: measured = max(r + σ·noise, 0) with ``noise`` the sensor's
+    standard normal draws (empty when σ = 0); intensity = min(echo·scale /
+    max(r², reference²), 255) — the numpy code's float32 operations.
+    """
     sg = np.float32(sigma)
     s = np.float32(scale)
     ref2 = np.float32(reference2)

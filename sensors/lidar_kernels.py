@@ -80,34 +80,6 @@ def select_returns(r, echo, uniform, dropout, threshold, sel_out):
     return n
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def fill_points(x, y, z, intensity, ring_out, time_out, columns, sel, idx, r, echo, noise, sigma, scale,
-                reference2, ring, time):
-    """The PointXYZIRT fields (``x``… are the structured array's field views) of the returns ``sel``.
-
-    Range noise: measured = max(r + σ·noise, 0) with ``noise`` the sensor's
-    standard normal draws (empty when σ = 0); intensity = min(echo·scale /
-    max(r², reference²), 255) — the numpy code's float32 operations.
-    """
-    sg = np.float32(sigma)
-    s = np.float32(scale)
-    ref2 = np.float32(reference2)
-    cap = np.float32(255.0)
-    zero = np.float32(0.0)
-    noisy = len(noise) > 0
-    for k in range(len(sel)):
-        j = sel[k]
-        i = idx[j]
-        rj = r[j]
-        m = max(rj + sg * noise[k], zero) if noisy else max(rj, zero)
-        x[k] = columns[0, i] * m
-        y[k] = columns[1, i] * m
-        z[k] = columns[2, i] * m
-        intensity[k] = min(echo[j] * (s / max(rj * rj, ref2)), cap)
-        ring_out[k] = ring[i]
-        time_out[k] = time[i]
-
-
 @njit(cache=True)
 def grid_pairs(r0, r1, first, last, columns, full_circle, offsets):
     """Cast-buffer rows (ring-major: row = ring·columns + column) of each box's block of rings × columns.

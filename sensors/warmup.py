@@ -55,7 +55,7 @@ def warm_up() -> float:
                                        parameters={"dropout_probability": 0.01, "motion_distortion": distortion}))
             lidar.sense(snap, SensorScene(static, snap))
             lidar.sense(fog, SensorScene(static, fog))     # extinction: the passes one by one (the reference path)
-    _warm_lidar_reference_kernels()
+    _warm_normal_walks()
     _warm_static_cast_paths()
     camera = Camera(SensorConfig(name="c", type="camera", mount=MountPose(x=1.9, z=1.4),
                                  parameters={"width": 64, "height": 48}))
@@ -66,22 +66,13 @@ def warm_up() -> float:
     return time.perf_counter() - start
 
 
-def _warm_lidar_reference_kernels() -> None:
-    """The one-pass records the fused passes are tested against (``lidar_kernels.fill_points``) and the
-    walk a two-thread sweep takes to the end of its kept points' normals (``lidar_draws.skip_normals``),
+def _warm_normal_walks() -> None:
+    """The walk a two-thread sweep takes to the end of its kept points' normals (``lidar_draws.skip_normals``),
     which the warm-up's small sweeps do not call."""
     import numpy as np
 
     from sensors.lidar_draws import normals, skip_normals
-    from sensors.lidar_kernels import fill_points
-    from sensors.lidar_sweep_passes import INDEX
-    from sensors.pointcloud import POINT_DTYPE
 
-    r = np.ones(4, np.float32)
-    sel = np.arange(4, dtype=INDEX)
-    points = np.empty(4, POINT_DTYPE)
-    fill_points(*(points[f] for f in POINT_DTYPE.names), np.ones((3, 4), np.float32), sel, sel, r, r, r, 0.1, 1.0,
-                1.0, np.zeros(4, np.uint16), r)
     normals(np.zeros(4, np.uint32), 0, 0, 0, np.empty(2, np.float32), np.zeros(1, np.int64))
     skip_normals(np.zeros(4, np.uint32), 0, 0, 0, 2)
 

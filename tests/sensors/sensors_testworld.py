@@ -69,3 +69,18 @@ def snapshot(*states, time=0.0, environment=None) -> WorldSnapshot:
 
 def ego_world() -> WorldSnapshot:
     return snapshot(entity("ego", ego=True))
+
+
+def numpy_records(columns, idx, r, echo, noise, sigma, scale, reference2, ring, time):
+    """The PointXYZIRT records of returns as numpy computes them — the reference of the compiled record
+    pass (``sensors.lidar_gather.fill_compact``): measured range max(r + σ·noise, 0) (``noise`` empty:
+    none), intensity min(echo·scale / max(r², reference²), 255), all in float32."""
+    from sensors.pointcloud import POINT_DTYPE
+
+    f32 = np.float32
+    m = np.maximum(r + f32(sigma) * noise, f32(0.0)) if len(noise) else np.maximum(r, f32(0.0))
+    out = np.empty(len(idx), POINT_DTYPE)
+    out["x"], out["y"], out["z"] = columns[0, idx] * m, columns[1, idx] * m, columns[2, idx] * m
+    out["intensity"] = np.minimum(echo * (f32(scale) / np.maximum(r * r, f32(reference2))), f32(255.0))
+    out["ring"], out["time"] = ring[idx], time[idx]
+    return out

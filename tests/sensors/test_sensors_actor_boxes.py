@@ -206,6 +206,6 @@ def test_warm_up_compiles_every_kernel():
 
     assert warm_up() > 0.0
     kernels = [actor_boxes._merge_kernel, static_cast.end_runs, lidar_gather.gather_returns,
-               lidar_gather.gather_permuted, lidar_kernels.fill_points, lidar_kernels.grid_pairs,
+               lidar_gather.gather_permuted, lidar_gather.fill_compact, lidar_kernels.grid_pairs,
                lidar_kernels.window_pairs, lidar_kernels.box_windows]
     assert all(k.signatures for k in kernels)

@@ -13,7 +13,7 @@ from sensors.lidar import Lidar
 from sensors.lidar_actors import candidate_pairs, candidate_pairs_numpy
 from sensors.lidar_draws import select_words
 from sensors.lidar_gather import fill_compact
-from sensors.lidar_kernels import fill_points, select_returns
+from sensors.lidar_kernels import select_returns
 from sensors.lidar_patterns import PRESETS, pattern_tables, risley_pattern
 from sensors.lidar_sort import stable_argsort_f32
 from sensors.pointcloud import POINT_DTYPE
@@ -64,7 +64,9 @@ def test_compiled_window_lookups_give_the_numpy_pairs(preset):
 def test_passes_on_words_equal_the_one_pass_kernels():
     """The selection with uniforms decoded from words (``lidar_draws.select_words``) and the records of
     compact returns filled in two parts (``lidar_gather.fill_compact``) equal ``select_returns`` and
-    ``fill_points`` (session 5: these replaced the passes cut around numpy's draws)."""
+    numpy's records (session 5: these replaced the passes cut around numpy's draws)."""
+    from sensors_testworld import numpy_records
+
     rng = np.random.default_rng(5)
     n = 20000
     r = rng.uniform(0.0, 130.0, n).astype(np.float32)
@@ -87,10 +89,8 @@ def test_passes_on_words_equal_the_one_pass_kernels():
         found = select_words(r, echo, words[1:], int(words[0]), 0, dropout, threshold, drop, got)
         assert np.array_equal(got[:found], want) and len(want) > 1000
         for noise, sigma in ((rng.standard_normal(len(want), dtype=np.float32), 0.02), (np.zeros(0, np.float32), 0.0)):
-            a = np.empty(len(want), POINT_DTYPE)
+            a = numpy_records(columns, idx[want], r[want], echo[want], noise, sigma, 25500.0, 100.0, ring, time)
             b = np.empty(len(want), POINT_DTYPE)
-            fill_points(*(a[f] for f in POINT_DTYPE.names), columns, want, idx, r, echo, noise, sigma, 25500.0,
-                        100.0, ring, time)
             h = len(want) // 3
             for s in (slice(0, h), slice(h, None)):
                 fill_compact(*(b[f][s] for f in POINT_DTYPE.names), columns, idx[want][s], r[want][s], echo[want][s],

@@ -3,8 +3,9 @@ of the passes one by one with numpy's draws: gather, uniforms, selection, normal
 
 The reference is ``sweep_returns``' path for a generator whose words are not
 decoded (``supported`` false): ``gather_returns`` / ``gather_permuted``,
-numpy's ``random`` and ``standard_normal``, ``select_returns``,
-``fill_points`` — the session-4 passes.
+numpy's ``random`` and ``standard_normal``, ``select_returns``, then the
+records of the selected returns; the gathers and the records are checked
+against numpy here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sensors.lidar_draw_ahead import decode
 from sensors.lidar_draws import WordStream
 from sensors.lidar_gather import (count_returns, fill_compact, gather_permuted, gather_returns, gather_select,
                                   gather_select_permuted)
-from sensors.lidar_kernels import fill_points, select_returns
+from sensors.lidar_kernels import select_returns
 from sensors.pointcloud import POINT_DTYPE
 
 
@@ -133,9 +134,11 @@ def test_gather_select_permuted_is_gather_permuted_then_select(drop):
 
 
 @pytest.mark.parametrize("sigma", [0.0, 0.02])
-def test_fill_compact_in_two_parts_is_fill_points(sigma):
+def test_fill_compact_in_two_parts_is_numpys_records(sigma):
     """Records of compact returns in two parts (as two threads fill them), with the normals decoded from the
-    words, equal ``fill_points`` with numpy's normals from the same state."""
+    words, equal numpy's records with numpy's normals from the same state."""
+    from sensors_testworld import numpy_records
+
     rng = np.random.default_rng(3)
     k, n = 20_000, 30_000
     idx = np.sort(rng.choice(n, k, replace=False)).astype(np.int32)
@@ -148,9 +151,7 @@ def test_fill_compact_in_two_parts_is_fill_points(sigma):
     gen = np.random.default_rng(17)
     gen.random(start, dtype=np.float32)
     noise = gen.standard_normal(k, dtype=np.float32) if sigma > 0 else np.zeros(0, np.float32)
-    want = np.empty(k, POINT_DTYPE)
-    fill_points(*(want[f] for f in POINT_DTYPE.names), columns, np.arange(k, dtype=np.int32), idx, r, echo, noise,
-                sigma, 25500.0, 100.0, ring, time)
+    want = numpy_records(columns, idx, r, echo, noise, sigma, 25500.0, 100.0, ring, time)
     stream = WordStream(np.random.default_rng(17).bit_generator.state, np.random.PCG64(0))
     decoded = np.empty(k, np.float32)
     decode(stream, start, decoded)
