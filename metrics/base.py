@@ -23,7 +23,6 @@ import numpy as np
 
 from metrics.series_kernels import has_nan, mask_runs, nan_extreme_index
 from simplatform.results import MetricEvent, MetricResult
-from simplatform.world import WorldSnapshot
 
 if TYPE_CHECKING:  # pragma: no cover
     from metrics.block import StepBlock
@@ -233,9 +232,6 @@ class SeriesRecorder:
         chunks = self._chunks[name]
         return float(chunks[-1][-1]) if chunks else None
 
-    def as_result_series(self) -> dict[str, tuple[list[float], list[float]]]:
-        return self.snapshot().lists()
-
     def snapshot(self) -> "SeriesColumns":
         """The columns as they are now, for a ``MetricResult`` (one object per length, so that the
         results of one metric share their lists' float objects: NaN != NaN, equal results need them)."""
@@ -412,7 +408,3 @@ def make_result(
     if series is None:
         return MetricResult(series={}, **fields)
     return MetricResult.with_series_source(series.snapshot(), **fields)
-
-
-def snapshot_dt(previous: WorldSnapshot | None, current: WorldSnapshot) -> float:
-    return 0.0 if previous is None else float(current.time - previous.time)
