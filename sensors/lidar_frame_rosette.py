@@ -14,7 +14,6 @@ for its frame.  Imported by, and re-exported from, ``sensors.lidar_patterns``.
 from __future__ import annotations
 
 import math
-import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +27,7 @@ from sensors.lidar_frame import frame_azimuth_side, frame_cast_side
 from sensors.lidar_patterns import (
     _FRAME_LOCK, _FRAME_TABLES, LidarSpec, PatternTables, ScanPattern, unit_directions_numpy,
 )
+from sensors.worker_thread import process_worker
 
 
 @lru_cache(maxsize=8)
@@ -195,14 +195,9 @@ def _keep(key: tuple[LidarSpec, float, int], pattern: ScanPattern) -> ScanPatter
 _FRAMES: OrderedDict[tuple[LidarSpec, float, int], ScanPattern] = OrderedDict()
 """The frames kept by ``risley_pattern`` (least recently used first)."""
 
-_pool: tuple[int, ThreadPoolExecutor] | None = None
-
-
 def _worker() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None or _pool[0] != os.getpid():                  # a forked child makes its own worker
-        _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="rosette-frame"))
-    return _pool[1]
+    """The process's worker thread of the frames built ahead (``worker_thread``)."""
+    return process_worker("rosette-frame")
 
 
 class FrameAhead:

@@ -20,7 +20,6 @@ generator whose words cannot be decoded, run on one thread.
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -34,6 +33,7 @@ from sensors.lidar_gather import (count_returns, fill_compact, gather_permuted, 
 from sensors.lidar_kernels import select_returns
 from sensors.lidar_patterns import PatternTables, ScanPattern
 from sensors.pointcloud import POINT_DTYPE
+from sensors.worker_thread import process_worker
 
 if TYPE_CHECKING:
     from sensors.lidar import Lidar
@@ -52,17 +52,9 @@ COUNT_PASS = 0.08
 """CPU of counting the first range's returns (``lidar_gather.count_returns``, which only reads t) relative to
 gathering the whole sweep (~0.07 vs ~0.85 ms), per column counted."""
 
-_pool: tuple[int, ThreadPoolExecutor] | None = None
-_pool_lock = threading.Lock()
-
-
 def _worker() -> ThreadPoolExecutor:
-    """The process's worker thread (a forked child makes its own)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool[0] != os.getpid():
-            _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="lidar-returns"))
-        return _pool[1]
+    """The process's worker thread of the return passes (``worker_thread``)."""
+    return process_worker("lidar-returns")
 
 
 def draws_beside_cast(lidar: "Lidar") -> None:
