@@ -115,30 +115,7 @@ class PlanView:
 
     def evaluate(self, s):
         """x, y, heading, curvature (arrays shaped like ``s``)."""
-        s = np.asarray(s, dtype=float)
-        i = self.index(s)
-        ds = s - self.s0[i]
-        if self.only_line_arc:
-            return arc_xy(self.x0[i], self.y0[i], self.h0[i], self.k0[i], ds)
-        x = np.empty(s.shape)
-        y = np.empty(s.shape)
-        h = np.empty(s.shape)
-        k = np.empty(s.shape)
-        kinds = self.kind[i]
-        mask = kinds == LINE_ARC
-        if mask.any():
-            j = i[mask]
-            x[mask], y[mask], h[mask], k[mask] = arc_xy(self.x0[j], self.y0[j], self.h0[j], self.k0[j], ds[mask])
-        mask = kinds == SPIRAL
-        if mask.any():
-            j = i[mask]
-            x[mask], y[mask], h[mask], k[mask] = spiral_xy(
-                self.x0[j], self.y0[j], self.h0[j], self.k0[j], self.rate[j], ds[mask])
-        if (kinds == PARAMETRIC).any():
-            for g in np.unique(i[kinds == PARAMETRIC]):
-                mask = i == g
-                x[mask], y[mask], h[mask], k[mask] = self.parametric[int(g)].evaluate(ds[mask])
-        return x, y, h, k
+        return self._by_kind(s, self._arc_pose, self._spiral_pose, lambda x, y, h, k: (x, y, h, k), 4)
 
     def heading_curvature(self, s):
         """Heading and curvature of ``evaluate`` (the same floats, bit for bit), without the x, y
@@ -146,27 +123,43 @@ class PlanView:
         need only the reference line's direction, e.g. lane-direction checks over many steps.
         Parametric geometries (§9.6, §9.7) get theirs from the full evaluation, which they need
         for the curve parameter anyway."""
+        return self._by_kind(s, self._arc_heading, self._spiral_heading, lambda x, y, h, k: (h, k), 2)
+
+    def _by_kind(self, s, arc, spiral, pick_parametric, width: int):
+        """Evaluate ``width`` outputs at ``s``, each point by its own geometry's kind: lines and arcs by
+        ``arc(i, ds)``, spirals by ``spiral(i, ds)``, parametric cubics by their own evaluation (picked
+        from its x, y, heading, curvature).  One dispatch for ``evaluate`` and ``heading_curvature``,
+        so the two agree on which formula serves which point."""
         s = np.asarray(s, dtype=float)
         i = self.index(s)
         ds = s - self.s0[i]
         if self.only_line_arc:
-            return arc_heading(self.h0[i], self.k0[i], ds)
-        h = np.empty(s.shape)
-        k = np.empty(s.shape)
+            return arc(i, ds)
+        out = tuple(np.empty(s.shape) for _ in range(width))
         kinds = self.kind[i]
-        mask = kinds == LINE_ARC
-        if mask.any():
-            j = i[mask]
-            h[mask], k[mask] = arc_heading(self.h0[j], self.k0[j], ds[mask])
-        mask = kinds == SPIRAL
-        if mask.any():
-            j = i[mask]
-            h[mask], k[mask] = spiral_heading(self.h0[j], self.k0[j], self.rate[j], ds[mask])
+        for kind, formula in ((LINE_ARC, arc), (SPIRAL, spiral)):
+            mask = kinds == kind
+            if mask.any():
+                for column, values in zip(out, formula(i[mask], ds[mask])):
+                    column[mask] = values
         if (kinds == PARAMETRIC).any():
             for g in np.unique(i[kinds == PARAMETRIC]):
                 mask = i == g
-                _, _, h[mask], k[mask] = self.parametric[int(g)].evaluate(ds[mask])
-        return h, k
+                for column, values in zip(out, pick_parametric(*self.parametric[int(g)].evaluate(ds[mask]))):
+                    column[mask] = values
+        return out
+
+    def _arc_pose(self, i, ds):
+        return arc_xy(self.x0[i], self.y0[i], self.h0[i], self.k0[i], ds)
+
+    def _spiral_pose(self, i, ds):
+        return spiral_xy(self.x0[i], self.y0[i], self.h0[i], self.k0[i], self.rate[i], ds)
+
+    def _arc_heading(self, i, ds):
+        return arc_heading(self.h0[i], self.k0[i], ds)
+
+    def _spiral_heading(self, i, ds):
+        return spiral_heading(self.h0[i], self.k0[i], self.rate[i], ds)
 
     def evaluate_scalar(self, s: float) -> tuple[float, float, float, float]:
         """One point without array overhead for lines and arcs (the common case)."""
