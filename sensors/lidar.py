@@ -37,11 +37,12 @@ The random draws are decoded from the sensor generator's raw words
 (``lidar_draws``: numpy's float32 uniforms and ziggurat normals, and the
 generator's state after them), so a seed gives the same cloud as numpy's
 own draws.  On a sweep of at least ``SPLIT_MIN_RAYS`` rays with a second
-CPU free (``two_threads``, which discounts this process's own load), the
-ray buffer runs as two row ranges, one beside the actor windows, the actor
-boxes' slab tests (they need no static hit: ``lidar_sweep_boxes``) run
-before the cast as two halves of the pairs, the sweep's random words are
-drawn on the worker beside the cast, the gather runs as two column ranges
+CPU free (``two_threads``, which discounts this process's own load), one
+worker job fills the ray buffer and then draws the sweep's random words
+beside the cast, while this thread finds the actor pairs and makes their
+slab tests (they need no static hit, and make their rays from the pattern
+rows by the buffer's own arithmetic, so they need no buffer either:
+``lidar_sweep_boxes.slab_hits_pattern``); after the cast the gather runs as two column ranges
 on two threads (the worker then decodes the normals), and each thread
 fills the records of its range (``nogil`` kernels on disjoint ranges: the
 cloud does not depend on thread timing).  open3d's cast holds the GIL and
@@ -76,9 +77,9 @@ from sensors.lidar_patterns import (
     LidarSpec, PatternTables, ScanPattern, explicit_spec, pattern_tables, preset, risley_pattern, spinning_pattern,
 )
 from sensors.lidar_frame_rosette import FrameAhead, frame_ahead
-from sensors.actor_boxes import box_slab_hits
 from sensors.lidar_actors import candidate_pairs
-from sensors.lidar_sweep_passes import INDEX, both, draws_beside_cast, sweep_returns  # noqa: F401
+from sensors.lidar_sweep_boxes import pattern_slab_hits
+from sensors.lidar_sweep_passes import INDEX, both, buffer_then_draws, sweep_returns  # noqa: F401
 from sensors.lidar_sweep_rings import BlockDirections, block_directions, dz_bounds
 from sensors.lidar_kernels import ray_buffer
 from sensors.pointcloud import LABEL_DTYPE, PointCloud
@@ -304,28 +305,25 @@ class Lidar:
                 return candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, self.max_range)
 
             if two_threads(pattern.size):
-                # the (nogil) ray buffer in two row ranges, the pairs beside the second; then the pairs' slab
-                # tests (they need no static hit) in two halves, merged after the cast
-                h = pattern.size * 2 // 5                        # the pairs take about a fifth of the buffer's time
-
-                def pairs_then_head():
-                    found = find_pairs()
-                    ray_buffer(homogeneous[:h], m, buf[:h])
-                    return found
-
-                tail = (homogeneous[h:], m, buf[h:])
-                pairs, _ = both(pairs_then_head, lambda: ray_buffer(*tail), hand_over=True)
-                slabs = box_slab_hits(scene.actor_boxes, buf, pairs[0], pairs[1], 2)
-                both(*slabs[2])
-                draws_beside_cast(self)                  # the sweep's random words, drawn beside the cast
+                # the (nogil) ray buffer on the worker, then the sweep's random words there beside the cast;
+                # here meanwhile the pairs and their slab tests, which make their rays from the pattern rows
+                # (the same floats: they need no buffer), merged after the cast
+                built = buffer_then_draws(self, lambda: ray_buffer(homogeneous, m, buf))
+                try:
+                    pairs = find_pairs()
+                    slabs = pattern_slab_hits(scene.actor_boxes, homogeneous, m, pairs[0], pairs[1])
+                    bounds = self._ring_bounds(pattern, tables, m)
+                finally:
+                    built.exception()                   # waits: never leave the worker writing into the buffer
+                built.result()
             else:
                 ray_buffer(homogeneous, m, buf)
                 pairs = find_pairs()
+                bounds = self._ring_bounds(pattern, tables, m)
             rays = o3d.core.Tensor.from_numpy(buf)
             ray_array = buf
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball,
-                                   pair_hits=None if slabs is None else (slabs[0], slabs[1]), trim=False,
-                                   dz_bounds=self._ring_bounds(pattern, tables, m))
+                                   pair_hits=slabs, trim=False, dz_bounds=bounds)
             if ahead is not None:
                 ahead.advance()
         else:

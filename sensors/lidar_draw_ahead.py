@@ -54,9 +54,18 @@ def draw_ahead(owner: object, rng: np.random.Generator, submit: Callable[[Callab
     the reference machine) that depends on nothing the sweep computes, so
     they can be drawn beside the cast rather than after it.
     """
+    draw = ahead_job(owner, rng)
+    if draw is not None:
+        pend(owner, submit(draw))
+
+
+def ahead_job(owner: object, rng: np.random.Generator) -> Callable[[], WordStream] | None:
+    """``draw_ahead``'s job, for a caller that runs it in a job of its own (``pend`` its future then): the
+    words from ``rng``'s present state (read now), as many as ``owner``'s last sweep read; None when
+    ``draw_ahead`` would draw nothing."""
     entry = _owner(owner)
     if entry.pending is not None or entry.words <= 0 or not supported(rng):
-        return
+        return None
     stream = WordStream(rng.bit_generator.state, entry.scratch)
     words = entry.words
 
@@ -64,7 +73,12 @@ def draw_ahead(owner: object, rng: np.random.Generator, submit: Callable[[Callab
         stream.ensure(words)
         return stream
 
-    entry.pending = submit(draw)
+    return draw
+
+
+def pend(owner: object, future: Future) -> None:
+    """The future of an ``ahead_job`` (its result: the job's stream) is ``owner``'s pending draw."""
+    _owner(owner).pending = future
 
 
 def stream_for(owner: object, rng: np.random.Generator, words: int) -> WordStream:

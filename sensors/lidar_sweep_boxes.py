@@ -26,11 +26,100 @@ Williams et al., J. Graphics Tools 10(1), 2005.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.core.extending import intrinsic
+
+
+@intrinsic
+def _fma32(typingctx, a, b, c):
+    """float32 fused multiply-add a·b + c, one rounding (``lidar_kernels._fma32``, copied: a kernel's cache
+    tracks only its own file)."""
+    sig = types.float32(types.float32, types.float32, types.float32)
+
+    def codegen(context, builder, signature, args):
+        f32 = ir.FloatType()
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(f32, [f32, f32, f32]), "llvm.fma.f32")
+        return builder.call(fn, args)
+
+    return sig, codegen
 
 
 CHUNK = 256
 """Pairs ``slab_hits`` tests per vector loop (their rays are gathered into contiguous rows first)."""
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _test_chunk(ox, oy, oz, dxs, dys, dzs, m, rotation, half, k, start, t_out_pairs, code_out_pairs):
+    """The slab tests of pairs [start, start + m) of box k, their rays' origins (box-centred, float64) and
+    directions gathered into rows (``slab_hits``, ``slab_hits_pattern``): selects, not branches."""
+    r00, r01, r02 = rotation[k, 0, 0], rotation[k, 0, 1], rotation[k, 0, 2]
+    r10, r11, r12 = rotation[k, 1, 0], rotation[k, 1, 1], rotation[k, 1, 2]
+    r20, r21, r22 = rotation[k, 2, 0], rotation[k, 2, 1], rotation[k, 2, 2]
+    h0, h1, h2 = half[k, 0], half[k, 1], half[k, 2]
+    for u in range(m):
+        a = ox[u]
+        b = oy[u]
+        c = oz[u]
+        dx = dxs[u]
+        dy = dys[u]
+        dz = dzs[u]
+        t_in = -np.inf
+        t_out = np.inf
+        axis_in = 0
+        axis_out = 0
+        missed = False
+        o = a * r00 + b * r10 + c * r20
+        d0 = dx * r00 + dy * r10 + dz * r20
+        par = d0 == 0.0
+        missed |= par & ((o < -h0) | (o > h0))
+        t1 = (-h0 - o) / d0
+        t2 = (h0 - o) / d0
+        lo = min(t1, t2)
+        hi = max(t1, t2)
+        up = (not par) & (lo > t_in)
+        t_in = lo if up else t_in
+        axis_in = 0 if up else axis_in
+        up = (not par) & (hi < t_out)
+        t_out = hi if up else t_out
+        axis_out = 0 if up else axis_out
+        o = a * r01 + b * r11 + c * r21
+        d1 = dx * r01 + dy * r11 + dz * r21
+        par = d1 == 0.0
+        missed |= par & ((o < -h1) | (o > h1))
+        t1 = (-h1 - o) / d1
+        t2 = (h1 - o) / d1
+        lo = min(t1, t2)
+        hi = max(t1, t2)
+        up = (not par) & (lo > t_in)
+        t_in = lo if up else t_in
+        axis_in = 1 if up else axis_in
+        up = (not par) & (hi < t_out)
+        t_out = hi if up else t_out
+        axis_out = 1 if up else axis_out
+        o = a * r02 + b * r12 + c * r22
+        d2 = dx * r02 + dy * r12 + dz * r22
+        par = d2 == 0.0
+        missed |= par & ((o < -h2) | (o > h2))
+        t1 = (-h2 - o) / d2
+        t2 = (h2 - o) / d2
+        lo = min(t1, t2)
+        hi = max(t1, t2)
+        up = (not par) & (lo > t_in)
+        t_in = lo if up else t_in
+        axis_in = 2 if up else axis_in
+        up = (not par) & (hi < t_out)
+        t_out = hi if up else t_out
+        axis_out = 2 if up else axis_out
+        hit = (not missed) & (t_in <= t_out) & (t_out > 0.0)
+        entering = t_in > 0.0
+        th = t_in if entering else t_out
+        axis = axis_in if entering else axis_out
+        d_axis = d0 if axis == 0 else (d1 if axis == 1 else d2)
+        flip = (d_axis > 0.0) == entering                  # s = sign if d_axis > 0 else −sign; −1: flip
+        t_out_pairs[start + u] = np.float32(th) if hit else np.float32(np.inf)
+        code_out_pairs[start + u] = 2 * axis + (1 if flip else 0)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -45,11 +134,7 @@ def slab_hits(rays, ray, offsets, rotation, centre, half, t_out_pairs, code_out_
     dys = np.empty(CHUNK)
     dzs = np.empty(CHUNK)
     for k in range(len(offsets) - 1):
-        r00, r01, r02 = rotation[k, 0, 0], rotation[k, 0, 1], rotation[k, 0, 2]
-        r10, r11, r12 = rotation[k, 1, 0], rotation[k, 1, 1], rotation[k, 1, 2]
-        r20, r21, r22 = rotation[k, 2, 0], rotation[k, 2, 1], rotation[k, 2, 2]
         c0, c1, c2 = centre[k, 0], centre[k, 1], centre[k, 2]
-        h0, h1, h2 = half[k, 0], half[k, 1], half[k, 2]
         for start in range(offsets[k], offsets[k + 1], CHUNK):
             m = min(CHUNK, offsets[k + 1] - start)
             for u in range(m):
@@ -60,68 +145,59 @@ def slab_hits(rays, ray, offsets, rotation, centre, half, t_out_pairs, code_out_
                 dxs[u] = rays[i, 3]
                 dys[u] = rays[i, 4]
                 dzs[u] = rays[i, 5]
+            _test_chunk(ox, oy, oz, dxs, dys, dzs, m, rotation, half, k, start, t_out_pairs, code_out_pairs)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def slab_hits_pattern(homogeneous, mat, ray, offsets, rotation, centre, half, t_out_pairs, code_out_pairs):
+    """``slab_hits`` with each pair's ray made from its pattern row instead of read from the ray buffer:
+    row i = ``homogeneous[i] · mat`` by ``lidar_kernels.ray_buffer``'s fused multiply-adds in its order, so
+    the same float32 ray.  Why: the slab tests then need no ray buffer, and run while another thread
+    fills it (``sensors.lidar``)."""
+    ox = np.empty(CHUNK)
+    oy = np.empty(CHUNK)
+    oz = np.empty(CHUNK)
+    dxs = np.empty(CHUNK)
+    dys = np.empty(CHUNK)
+    dzs = np.empty(CHUNK)
+    mm = np.empty(24, dtype=np.float32)
+    for q in range(24):
+        mm[q] = mat[q // 6, q % 6]
+    row = np.empty(6, dtype=np.float32)
+    for k in range(len(offsets) - 1):
+        c0, c1, c2 = centre[k, 0], centre[k, 1], centre[k, 2]
+        for start in range(offsets[k], offsets[k + 1], CHUNK):
+            m = min(CHUNK, offsets[k + 1] - start)
             for u in range(m):
-                a = ox[u]
-                b = oy[u]
-                c = oz[u]
-                dx = dxs[u]
-                dy = dys[u]
-                dz = dzs[u]
-                t_in = -np.inf
-                t_out = np.inf
-                axis_in = 0
-                axis_out = 0
-                missed = False
-                o = a * r00 + b * r10 + c * r20
-                d0 = dx * r00 + dy * r10 + dz * r20
-                par = d0 == 0.0
-                missed |= par & ((o < -h0) | (o > h0))
-                t1 = (-h0 - o) / d0
-                t2 = (h0 - o) / d0
-                lo = min(t1, t2)
-                hi = max(t1, t2)
-                up = (not par) & (lo > t_in)
-                t_in = lo if up else t_in
-                axis_in = 0 if up else axis_in
-                up = (not par) & (hi < t_out)
-                t_out = hi if up else t_out
-                axis_out = 0 if up else axis_out
-                o = a * r01 + b * r11 + c * r21
-                d1 = dx * r01 + dy * r11 + dz * r21
-                par = d1 == 0.0
-                missed |= par & ((o < -h1) | (o > h1))
-                t1 = (-h1 - o) / d1
-                t2 = (h1 - o) / d1
-                lo = min(t1, t2)
-                hi = max(t1, t2)
-                up = (not par) & (lo > t_in)
-                t_in = lo if up else t_in
-                axis_in = 1 if up else axis_in
-                up = (not par) & (hi < t_out)
-                t_out = hi if up else t_out
-                axis_out = 1 if up else axis_out
-                o = a * r02 + b * r12 + c * r22
-                d2 = dx * r02 + dy * r12 + dz * r22
-                par = d2 == 0.0
-                missed |= par & ((o < -h2) | (o > h2))
-                t1 = (-h2 - o) / d2
-                t2 = (h2 - o) / d2
-                lo = min(t1, t2)
-                hi = max(t1, t2)
-                up = (not par) & (lo > t_in)
-                t_in = lo if up else t_in
-                axis_in = 2 if up else axis_in
-                up = (not par) & (hi < t_out)
-                t_out = hi if up else t_out
-                axis_out = 2 if up else axis_out
-                hit = (not missed) & (t_in <= t_out) & (t_out > 0.0)
-                entering = t_in > 0.0
-                th = t_in if entering else t_out
-                axis = axis_in if entering else axis_out
-                d_axis = d0 if axis == 0 else (d1 if axis == 1 else d2)
-                flip = (d_axis > 0.0) == entering                  # s = sign if d_axis > 0 else −sign; −1: flip
-                t_out_pairs[start + u] = np.float32(th) if hit else np.float32(np.inf)
-                code_out_pairs[start + u] = 2 * axis + (1 if flip else 0)
+                i = ray[start + u]
+                h0 = homogeneous[i, 0]
+                h1 = homogeneous[i, 1]
+                h2 = homogeneous[i, 2]
+                h3 = homogeneous[i, 3]
+                for j in range(6):
+                    row[j] = _fma32(h3, mm[18 + j], _fma32(h2, mm[12 + j], _fma32(h1, mm[6 + j], h0 * mm[j])))
+                ox[u] = row[0] - c0
+                oy[u] = row[1] - c1
+                oz[u] = row[2] - c2
+                dxs[u] = row[3]
+                dys[u] = row[4]
+                dzs[u] = row[5]
+            _test_chunk(ox, oy, oz, dxs, dys, dzs, m, rotation, half, k, start, t_out_pairs, code_out_pairs)
+
+
+def pattern_slab_hits(boxes, homogeneous: np.ndarray, mat: np.ndarray, ray: np.ndarray, offsets: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """(pair_t, pair_code) of ``actor_boxes.box_slab_hits`` for a sweep whose ray buffer is
+    ``homogeneous · mat`` (``lidar_kernels.ray_buffer``), made without reading that buffer
+    (``slab_hits_pattern``); ``SensorScene.cast_rays`` merges them (its ``pair_hits``)."""
+    pair_t = np.empty(len(ray), np.float32)
+    pair_code = np.empty(len(ray), np.int8)
+    if len(ray):
+        slab_hits_pattern(homogeneous, mat, np.asarray(ray, dtype=np.int64), np.asarray(offsets, dtype=np.int64),
+                          np.ascontiguousarray(boxes.rotation, dtype=np.float64),
+                          np.ascontiguousarray(boxes.centre, dtype=np.float64),
+                          np.ascontiguousarray(boxes.half, dtype=np.float64), pair_t, pair_code)
+    return pair_t, pair_code
 
 
 @njit(cache=True, nogil=True)

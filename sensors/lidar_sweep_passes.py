@@ -21,12 +21,13 @@ generator whose words cannot be decoded, run on one thread.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sensors.lidar_draw_ahead import decode, draw_ahead, expected_words, finish, normal_end, stream_for
+from sensors.lidar_draw_ahead import ahead_job, decode, expected_words, finish, normal_end, pend, stream_for
 from sensors.lidar_draws import MARK, select_words, supported
 from sensors.lidar_gather import (count_returns, fill_compact, gather_permuted, gather_returns, gather_select,
                                    gather_select_permuted)
@@ -57,11 +58,32 @@ def _worker() -> ThreadPoolExecutor:
     return process_worker("lidar-returns")
 
 
-def draws_beside_cast(lidar: "Lidar") -> None:
-    """Start drawing the sweep's random words on the worker (``lidar_draw_ahead.draw_ahead``): called just before a
-    two-thread sweep's cast, which keeps both cores busy for milliseconds, so the draws add about half their
-    CPU time to the sweep's wall time instead of all of it after the cast."""
-    draw_ahead(lidar, lidar.rng, _worker().submit)
+def buffer_then_draws(lidar: "Lidar", fill: Callable[[], object]) -> Future:
+    """Run ``fill`` (the sweep's ray buffer: a ``nogil`` kernel) on the worker, then draw the sweep's random
+    words there (``lidar_draw_ahead.ahead_job``) while the cast runs; the returned future is done when
+    ``fill`` is (its exception, if it raised).
+
+    Why one job: the worker is woken once for both (a hand-over costs some 50 µs of wall time here), the
+    buffer needs no GIL while this thread finds the actor pairs, and the words, a fixed cost that depends
+    on nothing the sweep computes, are drawn beside the cast (which keeps both cores busy for
+    milliseconds), adding about half their CPU time to the sweep's wall time instead of all of it.
+    """
+    built: Future = Future()
+    draw = ahead_job(lidar, lidar.rng)
+
+    def job():
+        try:
+            fill()
+        except BaseException as exc:
+            built.set_exception(exc)
+            raise
+        built.set_result(None)
+        return None if draw is None else draw()
+
+    future = _worker().submit(job)
+    if draw is not None:
+        pend(lidar, future)                             # a failed job: ``stream_for`` draws the words itself
+    return built
 
 
 def both(first, second, *, hand_over: bool = False):

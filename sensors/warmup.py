@@ -57,6 +57,7 @@ def warm_up() -> float:
             lidar.sense(fog, SensorScene(static, fog))     # extinction: the passes one by one (the reference path)
     _warm_normal_walks()
     _warm_static_cast_paths()
+    _warm_two_thread_set_up()
     camera = Camera(SensorConfig(name="c", type="camera", mount=MountPose(x=1.9, z=1.4),
                                  parameters={"width": 64, "height": 48}))
     camera.sense(snap, SensorScene(static, snap))
@@ -85,6 +86,18 @@ def _warm_static_cast_paths() -> None:
     from sensors.static_cast import _materials
 
     _materials(np.zeros(2, np.uint32), np.zeros(2, np.int32), np.empty(2, np.int32))
+
+
+def _warm_two_thread_set_up() -> None:
+    """The slab tests a two-thread sweep makes from its pattern rows (``lidar_sweep_boxes.slab_hits_pattern``):
+    the warm-up's sweeps are below ``lidar.SPLIT_MIN_RAYS`` and run on one thread."""
+    import numpy as np
+
+    from sensors.lidar_sweep_boxes import slab_hits_pattern
+
+    slab_hits_pattern(np.ones((2, 4), np.float32), np.zeros((4, 6), np.float32), np.zeros(1, np.int64),
+                      np.array([0, 1], np.int64), np.eye(3)[None].copy(), np.zeros((1, 3)), np.ones((1, 3)),
+                      np.empty(1, np.float32), np.empty(1, np.int8))
 
 
 if __name__ == "__main__":
