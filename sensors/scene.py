@@ -18,7 +18,8 @@ that needs it); all static parts form one open3d geometry, so a hit's
 material is one table lookup; a sensor with a finite range casts against a
 cropped static region, exact for every hit within range
 (``sensors.scene_region``), and does not cast the rays that cannot reach the
-scene's height band within range (``sensors.static_cast``); ``cast_rays`` takes a ready (N, 6) float32 ray
+scene's height band within range (``sensors.static_cast``) nor those proved to
+pass above the map's height grid (``sensors.static_horizon``); ``cast_rays`` takes a ready (N, 6) float32 ray
 buffer, e.g. an open3d tensor written by one GEMM, so no copy is made.
 
 Every hit maps back to a material (``SensorScene.materials``): the static mesh
@@ -45,6 +46,7 @@ from sensors.actor_boxes import (  # noqa: F401  (_BOX_CORNERS, _BOX_TRIANGLES: 
 from sensors.materials import Material, material_for_category, material_for_name
 from sensors.scene_region import INVALID_ID, Region, RegionCache, _tensor
 from sensors.static_cast import DzBounds, cast_static, trim_beyond
+from sensors.static_horizon import HeightGrid
 from simplatform.world import WorldSnapshot
 
 
@@ -143,6 +145,7 @@ class StaticWorld:
         self.triangle_material = np.concatenate(tables + [np.array([-1], dtype=np.int32)]).astype(np.int32)
         self.triangle_count = count
         self._regions = RegionCache(self)
+        self._height_grid: HeightGrid | None | bool = False
         self.tables: dict[tuple[str, int], tuple[tuple[Material, ...], np.ndarray]] = {}
         """``SensorScene.material_table`` per (property, actor material set), reused across steps."""
 
@@ -158,6 +161,13 @@ class StaticWorld:
         """Material of each hit; misses (INVALID_ID geometry) give −1."""
         prim = np.where(np.asarray(geometry_ids) >= len(self.geometry_offset) - 1, INVALID_ID, primitive_ids)
         return np.take(self.triangle_material, prim, mode="clip")
+
+    @property
+    def height_grid(self) -> HeightGrid | None:
+        """The map's height grid (``sensors.static_horizon``), built on first use; None for an empty map."""
+        if self._height_grid is False:
+            self._height_grid = HeightGrid.build(self.vertices, self.triangles)
+        return self._height_grid
 
     def region(self, centre: np.ndarray, reach: float) -> Region:
         """A scene whose hits agree with this one's for every hit within ``reach`` of ``centre``."""

@@ -4,7 +4,7 @@ The lidar's ray buffer, pattern tables and per-return passes, its actor
 windows and pairs, the analytic actor boxes, the static-cast ray runs and the
 range trim are numba kernels (``sensors.lidar_kernels``, ``sensors.lidar_windows``,
 ``sensors.lidar_gather``, ``sensors.lidar_draws``, ``sensors.lidar_sort``, ``sensors.lidar_frame``,
-``sensors.lidar_unit``, ``sensors.actor_boxes``, ``sensors.lidar_sweep_boxes``, ``sensors.static_cast``).  A
+``sensors.lidar_unit``, ``sensors.actor_boxes``, ``sensors.lidar_sweep_boxes``, ``sensors.static_cast``, ``sensors.static_horizon``).  A
 small sweep compiles the per-return passes (a two-thread sweep runs the same kernels on two column ranges),
 one in fog the passes with extinction (``sweep_returns``' reference path); the kernels no sweep of the
 warm-up calls are called once with their argument types.  The actors' box frames and the
@@ -80,12 +80,24 @@ def _warm_normal_walks() -> None:
 
 def _warm_static_cast_paths() -> None:
     """The material lookup of a static cast in one part (``static_cast._cast``: a sweep whose rays nearly all
-    reach the scene), which the warm-up's sweeps over a plane do not take."""
+    reach the scene) and the proved misses' kernels (``sensors.static_horizon``), which the warm-up's sweeps
+    over a plane do not take."""
     import numpy as np
 
     from sensors.static_cast import _materials
+    from sensors.static_horizon import NORM_BOUND, HeightGrid, cull_gather, scatter_hits
 
     _materials(np.zeros(2, np.uint32), np.zeros(2, np.int32), np.empty(2, np.int32))
+    # the proved misses (sensors.static_horizon): a sweep of the warm-up's size over a plane is below the
+    # thresholds, so the height grid, the horizon, the test and the scatter are compiled here
+    grid = HeightGrid.build(np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32), np.array([[0, 1, 2]], np.uint32))
+    horizon = grid.horizon(np.array([0.2, 0.2, 1.0]), 0.0, 10.0)
+    rays = np.array([[0.2, 0.2, 1.0, 0.0, 0.6, 0.8], [0.2, 0.2, 1.0, 0.0, 0.6, -0.8]], np.float32)
+    t, normal, material = np.empty(2, np.float32), np.empty((2, 3), np.float32), np.empty(2, np.int32)
+    kept, rows = np.empty((2, 6), np.float32), np.empty(2, np.int64)
+    k = cull_gather(rays, 0, 2, horizon, NORM_BOUND, kept, rows, t, normal, material)
+    scatter_hits(np.zeros(k, np.float32), np.zeros((k, 3), np.float32), np.zeros(k, np.uint32),
+                 np.zeros(2, np.int32), rows, t, normal, material)
 
 
 def _warm_two_thread_set_up() -> None:

@@ -1,0 +1,117 @@
+"""The static part of a lidar sweep: the HDL-64E sweep end to end, its static cast, and region rebuilds.
+
+Scene: ``bench/sensor_bench.py``'s (the ``highway_straight`` road mesh, 20 boxes
+around the ego).  Rows, each the minimum over interleaved rounds (CPU time with
+``time.process_time``, all threads, and wall time):
+
+- ``sweep``: the step's ``SensorScene`` + ``Lidar.sense`` + ``PointCloud2`` (what
+  ``sensor_bench``'s HDL-64E row times);
+- ``static cast``: ``StaticWorld.cast_hits`` of the sweep's rays as the sweep makes
+  it (cropped region, the parts, the rays proved to miss left out), default
+  threads and one thread;
+- ``driving``: 40 sweeps of an ego at 25 m/s (mean, so the region rebuilds
+  count), and what the rebuilds cost: each ``RegionCache._build`` timed inside
+  the run.
+
+Run from a tree's root (``--root`` picks another checkout, for before/after):
+``.venv/bin/python bench/static_cast_bench.py [--repeat N] [--root DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--root", default=str(Path(__file__).resolve().parents[1]))
+    ap.add_argument("--no-driving", action="store_true")
+    args = ap.parse_args()
+    root = Path(args.root).resolve()
+    sys.path.insert(0, str(root / "bench"))
+    sys.path.insert(0, str(root))
+
+    import numpy as np
+    import open3d as o3d
+
+    from sensor_bench import fastest, loadavg, moved, road, traffic
+    from sensors.base import SensorConfig
+    from sensors.frames import MountPose, sensor_transform
+    from sensors.lidar import Lidar
+    from sensors.lidar_kernels import ray_buffer
+    from sensors.lidar_patterns import pattern_tables
+    from sensors.ros_messages import to_point_cloud2
+    from sensors.scene import SensorScene, static_world_for
+    from sensors import scene_region
+
+    mesh, what = road()
+    verts = np.asarray(mesh.mesh.vertices)
+    centre = verts.mean(axis=0)
+    centre[2] = float(np.median(verts[:, 2]))
+    snap = traffic(centre, 0.0)
+    static = static_world_for(mesh)
+    lidar = Lidar(SensorConfig(name="bench", type="lidar", preset="HDL-64E", mount=MountPose(x=1.3, z=1.9),
+                               parameters={"dropout_probability": 0.01}))
+    pattern = lidar.pattern(0.0)
+    tables = pattern_tables(pattern)
+    to_world = sensor_transform(snap, lidar.config.mount)
+    m = np.zeros((4, 6), dtype=np.float32)
+    m[:3, 3:] = to_world.rotation.T
+    m[3, :3] = to_world.translation
+    buf = np.empty((pattern.size, 6), dtype=np.float32)
+    ray_buffer(tables.homogeneous.numpy(), m, buf)
+    rays = o3d.core.Tensor.from_numpy(buf)
+    bounds = lidar._ring_bounds(pattern, tables, m)
+    z = (float(to_world.translation[2]),) * 2
+
+    def sweep():
+        to_point_cloud2(lidar.sense(snap, SensorScene(static, snap)))
+
+    def cast(nthreads=0):
+        return lambda: static.cast_hits(rays, to_world.translation, lidar.max_range, nthreads,
+                                        max_range=lidar.max_range, origin_z=z, dz_bounds=bounds)
+
+    sweep()
+    print(f"tree {root}; {what}, {static.triangle_count} static triangles; HDL-64E {pattern.size} rays; "
+          f"load average {loadavg()}")
+    wall, cpu = fastest({"sweep": sweep, "static cast": cast(), "static cast, 1 thread": cast(1)},
+                        args.repeat)
+    for k in wall:
+        print(f"  {k:24s} {cpu[k] * 1e3:7.2f} ms CPU {wall[k] * 1e3:7.2f} ms wall (min of {args.repeat})")
+    if args.no_driving:
+        return
+    build_s: list[float] = []
+    cache = static._regions
+    original = cache._build
+
+    def timed_build(*a, **kw):
+        c0 = time.process_time()
+        try:
+            return original(*a, **kw)
+        finally:
+            build_s.append(time.process_time() - c0)
+
+    cache._build = timed_build
+    driver = Lidar(SensorConfig(name="bench", type="lidar", preset="HDL-64E", mount=MountPose(x=1.3, z=1.9)))
+    for rnd in range(3):
+        snaps = [moved(snap, -200.0 + 2.5 * k + 0.01 * rnd) for k in range(40)]
+        build_s.clear()
+        cache._cache.clear()                             # every round drives into uncached cells
+        t0, c0 = time.perf_counter(), time.process_time()
+        for s in snaps:
+            to_point_cloud2(driver.sense(s, SensorScene(static, s)))
+        n = len(snaps)
+        w, c = (time.perf_counter() - t0) / n, (time.process_time() - c0) / n
+        print(f"  driving 25 m/s (round {rnd}): {w * 1e3:6.2f} ms wall {c * 1e3:6.2f} ms CPU per sweep (mean of {n}); "
+              f"{len(build_s)} region builds, {sum(build_s) * 1e3:.1f} ms CPU in all "
+              f"({sum(build_s) / n * 1e3:.2f} ms per sweep)")
+    cache._build = original
+    print(f"  load average at the end {loadavg()}; region module {scene_region.__file__}")
+
+
+if __name__ == "__main__":
+    main()
