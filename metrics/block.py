@@ -15,11 +15,9 @@ view for metrics written against ``Metric.observe``.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import repeat
-from operator import attrgetter, is_not, itemgetter
+from operator import is_not
 from typing import Sequence
 
 import numpy as np
@@ -27,9 +25,11 @@ import numpy as np
 from metrics.centre_kernel import corners_from_rows, state_geometry
 from metrics.contact_sweep import block_contacts_boxes
 from metrics.ego_pass import ego_pass
-from metrics.block_buffer import _BOX_QUAD_NAMES, BlockBuffer, BlockSnapshots, _all_same, stack_rows
+from metrics.block_buffer import _BOX_QUAD_NAMES, BlockBuffer, BlockSnapshots, _all_same, stack_rows  # noqa: F401
+from metrics.block_ego import EgoViews
 from metrics.context import ScenarioContext
 from metrics.frame import NEAR_RANGE, StepFrame
+from metrics.lazy import lazy
 from simplatform.world import STATE_INDEX, WorldSnapshot
 
 CLOSEST_APPROACH_HORIZON = 5.0   # s, predicted miss distance horizon of the 2-D TTC
@@ -62,11 +62,6 @@ ROW_DISTANCE, ROW_TTC_PATH, ROW_TTC_2D, ROW_MISS = range(4)
 """Rows of ``BlockNeighbours.nearest`` and ``minima``."""
 
 
-_ROAD_ID, _LANE_ID, _S, _T = (attrgetter(name) for name in ("road_id", "lane_id", "s", "t"))
-_LANES = attrgetter("lanes")
-_ROW_S, _ROW_T, _ROW_LANE_ID = (STATE_INDEX[name] for name in ("lane_s", "lane_t", "lane_id"))
-
-
 def _quads_shared(quads: list[tuple]) -> bool:
     """Whether every step's (length, width, bbox_center_x, bbox_center_y) are the first step's four
     array objects.  ``list.count`` compares tuples item by item, identity first, in C; an item
@@ -82,7 +77,7 @@ def _quads_shared(quads: list[tuple]) -> bool:
         return False
 
 
-class StepBlock:
+class StepBlock(EgoViews):
     """Consecutive snapshots over the same entities; ``previous_time`` is the time of the step before.
 
     ``snapshots`` is a sequence of the steps' snapshots.  In the suite's blocks of native-engine
@@ -123,8 +118,9 @@ class StepBlock:
         self._cols: dict[str, np.ndarray] = {}
         self._ego_cols: dict[str, np.ndarray] = {}
         self._shared: dict[str, np.ndarray] = {}   # columns that every snapshot shares as one array
-        states = buffer.state_list()
-        self._states = states if all(map(is_not, states, repeat(None))) else None
+        self._ego_regions: dict[int, tuple] = {}   # id(region) → (region, ``ego_inside``)
+        states = buffer.state_list()   # an arena block's are its slots, never None
+        self._states = states if buffer.slots is not None or all(map(is_not, states, repeat(None))) else None
 
     @classmethod
     def of_frame(cls, frame: StepFrame) -> "StepBlock":
@@ -142,17 +138,20 @@ class StepBlock:
         """Step k's ``lanes`` (``snapshots[k].lanes``, without rebuilding an arena step's snapshot)."""
         return self._buffer.lanes_at(k)
 
-    @cached_property
+    @lazy
     def times(self) -> np.ndarray:
-        return np.fromiter(self._buffer.field("time"), float, self.size)
+        buffer = self._buffer
+        if buffer.slots is not None:   # the buffer's own list (np.array reads its floats as fromiter does)
+            return np.array(buffer.times, dtype=float)
+        return np.fromiter(buffer.field("time"), float, self.size)
 
-    @cached_property
+    @lazy
     def dt(self) -> np.ndarray:
         """Step lengths; 0 for a first step with no step before it (as ``StepFrame.dt``)."""
         before = self.times[0] if self.previous_time is None else self.previous_time
         return np.diff(self.times, prepend=before)
 
-    @cached_property
+    @lazy
     def state(self) -> np.ndarray | None:
         """The snapshots' state matrices stacked to (T, ``STATE_ROWS``, N) in one copy, when every
         snapshot of the block came with one (``WorldSnapshot.from_state_matrix``: the native
@@ -194,26 +193,8 @@ class StepBlock:
             self._cols[name] = out
         return out
 
-    def ego_col(self, name: str) -> np.ndarray:
-        """The ego's value of a column per step (T,): a view of the stacked column when that is
-        there, else only the ego's values (speed, accelerations and yaw rate are read for it alone)."""
-        out = self._ego_cols.get(name)
-        if out is None:
-            e = self.ego_index
-            if name in self._cols:
-                out = self._cols[name][:, e]
-            elif self._states is not None and name in STATE_INDEX:
-                out = np.ascontiguousarray(self.state[:, STATE_INDEX[name], e])
-            elif name in _BOX_QUAD_NAMES:
-                rows = self.box_rows[name]
-                out = np.full(self.size, rows[0, e]) if rows.shape[0] == 1 else np.ascontiguousarray(rows[:, e])
-            else:
-                out = np.fromiter(map(itemgetter(e), self._buffer.field(name)), float, self.size)
-            self._ego_cols[name] = out
-        return out
-
     # ------------------------------------------------------------ geometry
-    @cached_property
+    @lazy
     def kin(self) -> tuple[np.ndarray, int, int, int, int, int]:
         """The block's x, y, heading, vx and vy for the compiled passes: a read-only C-contiguous
         (T, rows, N) array and the rows of the five in it.  With state matrices this is the stacked
@@ -230,15 +211,21 @@ class StepBlock:
         view.flags.writeable = False
         return (view, *rows)
 
-    @cached_property
+    @lazy
     def box_rows(self) -> dict[str, np.ndarray]:
         """``length``, ``width``, ``bbox_center_x``, ``bbox_center_y``: each (1, N) when every
         snapshot shares one array of it (the native engine's box columns), else (T, N); float64,
         C-contiguous and writable (the kernels' one argument type).  The compiled passes index row
         0 of a (1, N) array at every step, so the block never repeats a shared column T times."""
         names = _BOX_QUAD_NAMES
-        got = self._buffer.box_quads()   # one pass over the block for the four
         out: dict[str, np.ndarray] = {}
+        quad = self._buffer.shared_quad()   # an arena block's, decided per change of its shared fields
+        if quad is not None:   # what the per-step checks below conclude for four objects every step shares
+            for name, row in zip(names, quad):
+                self._shared[name] = row
+                out[name] = np.array(row, dtype=np.float64).reshape(1, -1)   # a copy: writable
+            return out
+        got = self._buffer.box_quads()   # one pass over the block for the four
         if _quads_shared(got):
             for name, row in zip(names, got[0]):
                 self._shared[name] = row
@@ -254,7 +241,7 @@ class StepBlock:
                 out[name] = stacked if stacked.flags.writeable else stacked.copy()
         return out
 
-    @cached_property
+    @lazy
     def _geometry(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Box centres and heading cosines/sines (T, N) each, in one compiled pass over the state
         (``centre_kernel.state_geometry``)."""
@@ -272,30 +259,7 @@ class StepBlock:
         """World x, y of every box centre (T, N) each, as ``WorldSnapshot.bbox_centers``."""
         return self._geometry[0], self._geometry[1]
 
-    @cached_property
-    def ego_centre(self) -> tuple[np.ndarray, np.ndarray]:
-        """World x, y of the ego box centre (T,) each: the ego's column of ``centers`` when the
-        block has them, else computed for the ego alone (the same operations, so the same floats)."""
-        if "_geometry" in self.__dict__:
-            cx, cy = self.centers
-            e = self.ego_index
-            return np.ascontiguousarray(cx[:, e]), np.ascontiguousarray(cy[:, e])
-        c, s = self._ego_cos_sin
-        bx, by = self.ego_col("bbox_center_x"), self.ego_col("bbox_center_y")
-        return self.ego_col("x") + c * bx - s * by, self.ego_col("y") + s * bx + c * by
-
-    @cached_property
-    def _ego_cos_sin(self) -> tuple[np.ndarray, np.ndarray]:
-        """cos and sin of the ego heading (T,) each: the ego's column of ``cos_sin`` when the block
-        has it (``math.cos``/``sin`` there are numpy's values, tested), else numpy's."""
-        if "_geometry" in self.__dict__:
-            c, s = self.cos_sin
-            e = self.ego_index
-            return np.ascontiguousarray(c[:, e]), np.ascontiguousarray(s[:, e])
-        h = self.ego_col("heading")
-        return np.cos(h), np.sin(h)
-
-    @cached_property
+    @lazy
     def radius_rows(self) -> np.ndarray:
         """Half box diagonal, the bounding disc of broad phases and the 2-D TTC: (1, N) when the
         length and width rows are shared by every step (as the engine's are), else (T, N)."""
@@ -305,18 +269,18 @@ class StepBlock:
             length, width = np.broadcast_arrays(length, width)
         return 0.5 * np.hypot(length, width)
 
-    @cached_property
+    @lazy
     def radius(self) -> np.ndarray:
         """Half box diagonal (T, N) (``radius_rows`` for every step)."""
         rows = self.radius_rows
         return rows if rows.shape[0] == self.size else np.repeat(rows, self.size, axis=0)
 
-    @cached_property
+    @lazy
     def radius_max(self) -> float:
         """The largest bounding-disc radius of the block."""
         return float(self.radius_rows.max(initial=0.0))
 
-    @cached_property
+    @lazy
     def corners(self) -> np.ndarray:
         """World box corners (T, N, 4, 2) (``kernels.block_corners``, from the box rows)."""
         cx, cy = self.centers
@@ -324,22 +288,7 @@ class StepBlock:
         box = self.box_rows
         return corners_from_rows(cx, cy, c, s, box["length"], box["width"])
 
-    @cached_property
-    def ego_corners(self) -> np.ndarray:
-        """The ego's box corners (T, 4, 2), C-contiguous: ``corners[:, ego]``, the same floats,
-        without the other entities' (a metric that needs only the ego's box need not make the
-        (T, N, 4, 2) array)."""
-        e = self.ego_index
-        if "corners" in self.__dict__:
-            return np.ascontiguousarray(self.corners[:, e])
-        one = slice(e, e + 1)
-        cx, cy = self.centers
-        c, s = self.cos_sin
-        box = self.box_rows
-        cols = (np.ascontiguousarray(a[:, one]) for a in (cx, cy, c, s, box["length"], box["width"]))
-        return corners_from_rows(*cols)[:, 0]
-
-    @cached_property
+    @lazy
     def contacts(self) -> np.ndarray:
         """(step, i, j), i < j, of every pair of boxes in contact (compiled SAT on the pairs that a
         sweep along x leaves, corners computed for those pairs only: ``metrics.contact_sweep``, the
@@ -349,7 +298,7 @@ class StepBlock:
         box = self.box_rows
         return block_contacts_boxes(cx, cy, self.radius_rows, c, s, box["length"], box["width"])
 
-    @cached_property
+    @lazy
     def neighbours(self) -> BlockNeighbours:
         """Ego-relative geometry and surrogate safety against every other entity, reduced per step
         (compiled: ``metrics.ego_pass``)."""
@@ -361,68 +310,6 @@ class StepBlock:
             self.ego_index, cx, cy, kin, rvx, rvy, c, s, box["length"], box["width"], self.radius_rows,
             NEAR_RANGE, CLOSEST_APPROACH_HORIZON)
         return BlockNeighbours(dist, ttc, nearest, minima, lead, lead_gap, lead_closing)
-
-    @cached_property
-    def ego_long_lat_accel(self) -> tuple[np.ndarray, np.ndarray]:
-        """Ego acceleration in its own frame (ISO 8855), from the world-frame (ax, ay)."""
-        c, s = self._ego_cos_sin
-        ax, ay = self.ego_col("ax"), self.ego_col("ay")
-        return ax * c + ay * s, -ax * s + ay * c
-
-    @cached_property
-    def ego_lanes(self) -> tuple[np.ndarray, Sequence[str], np.ndarray, np.ndarray, np.ndarray]:
-        """The ego's ``LaneLocation`` per step as the backend filled it: (known mask (T,), road ids
-        of the known steps, their lane ids, s and t), read from the snapshots once per block."""
-        e = self.ego_index
-        if self._states is not None:
-            return self._ego_lanes_from_state(e)
-        try:
-            locs = list(map(itemgetter(e), map(_LANES, self.snapshots)))
-        except IndexError:   # a backend whose lanes tuple is shorter than its entities
-            locs = [lanes[e] if e < len(lanes) else None for lanes in map(_LANES, self.snapshots)]
-        # by identity: list.count(None) would call each LaneLocation's dataclass __eq__
-        known = np.fromiter(map(is_not, locs, repeat(None)), bool, self.size)
-        if not known.any():
-            empty = np.zeros(0)
-            return known, (), empty.astype(np.int64), empty, empty
-        given = locs if known.all() else [loc for loc in locs if loc is not None]
-        n = len(given)
-        return (known, list(map(_ROAD_ID, given)), np.fromiter(map(_LANE_ID, given), np.int64, n),
-                np.fromiter(map(_S, given), float, n), np.fromiter(map(_T, given), float, n))
-
-    def _ego_lanes_from_state(self, e: int) -> tuple[np.ndarray, Sequence[str], np.ndarray, np.ndarray, np.ndarray]:
-        """``ego_lanes`` out of the stacked state matrices: their lane rows hold the values of the
-        snapshots' ``LaneLocation``s, and ``lane_roads`` their road ids."""
-        roads = list(map(itemgetter(e), self._buffer.field("lane_roads")))
-        known = np.fromiter(map(is_not, roads, repeat(None)), bool, self.size)
-        ego = self.state[:, :, e]
-        if known.all():
-            rows = ego
-        elif not known.any():
-            empty = np.zeros(0)
-            return known, (), empty.astype(np.int64), empty, empty
-        else:
-            rows = ego[known]
-            roads = [r for r in roads if r is not None]
-        return (known, roads, rows[:, _ROW_LANE_ID].astype(np.int64), np.ascontiguousarray(rows[:, _ROW_S]),
-                np.ascontiguousarray(rows[:, _ROW_T]))
-
-    @cached_property
-    def ego_road(self):
-        """The road model's view of the ego per step (``metrics.road_block.EgoRoadBlock``), None without a road.
-
-        The view reads the block back through a weak proxy.  Why: with a strong reference the
-        block and its view are a reference cycle, so a block evaluated by the suite was not freed
-        when it was dropped but at the collector's next pass, some 100 steps later, and that
-        pass paid for freeing the block's ~1,000 snapshots (~1.5 ms in the 20-traffic cut-in,
-        counted as GC; issue #7).  The block holds its view, so the view never outlives it
-        through this property (``EgoRoadBlock.build`` on its own keeps its strong reference)."""
-        if self.context.road is None or self.ego_index is None:
-            return None
-        from metrics.road_block import EgoRoadBlock
-        view = EgoRoadBlock.build(self)
-        view.block = weakref.proxy(self)
-        return view
 
     # ------------------------------------------------------------ per step
     def frames(self) -> list[StepFrame]:

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import chain, repeat
 from operator import attrgetter, is_, itemgetter, sub
 
@@ -281,7 +282,20 @@ class BlockBuffer:
             return [getattr(self.rebuild(k), name) for k in range(n)]
         if len(self.changes) == 1:
             return [self.changes[0][1][q]] * n
-        return list(map(itemgetter(q), self._shared_per_step()))
+        # each change's value repeated for its steps, in C (no per-step tuple of every shared field)
+        return list(chain.from_iterable(repeat(value, stop - start) for start, stop, value in self.runs_of(name)))
+
+    def runs_of(self, name: str) -> list[tuple[int, int, object]] | None:
+        """(first step, stop, value) of a ``_SHARED`` field per change of an arena block (one entry
+        when it never changed): what ``field`` repeats per step, for a reader that needs each value
+        once; None for a block of snapshots."""
+        if self.slots is None:
+            return None
+        q = _SHARED_INDEX[name]
+        changes = self.changes
+        starts = list(map(_FIRST, changes))
+        return [(start, stop, fields[q]) for start, stop, fields in zip(starts, (*starts[1:], len(self.times)),
+                                                                         map(_SECOND, changes))]
 
     def _shared_per_step(self) -> list[tuple]:
         """The ``_SHARED`` fields of each step (one tuple per change, repeated), made once per length."""
@@ -293,6 +307,19 @@ class BlockBuffer:
             # each change's fields repeated for its steps, in C (a block may change at every step)
             got = self._expanded = list(chain.from_iterable(map(repeat, map(_SECOND, self.changes), counts)))
         return got
+
+    def shared_quad(self) -> tuple | None:
+        """The (length, width, bbox_center_x, bbox_center_y) that every step of an arena block shares
+        (the same four objects at every change: the engine's box columns), or None.  Decided per
+        change, not per step (a contact beginning or ending is a change of the shared fields)."""
+        if self.slots is None:
+            return None
+        changes = self.changes
+        first = _BOX_QUAD_SHARED(changes[0][1])
+        for _, fields in changes[1:]:
+            if not all(map(is_, _BOX_QUAD_SHARED(fields), first)):
+                return None
+        return first
 
     def box_quads(self) -> list[tuple]:
         """(length, width, bbox_center_x, bbox_center_y) per step: one pass over the block for the four."""
@@ -307,19 +334,23 @@ class BlockBuffer:
         but ``lanes``: a ``StateLanes`` over the same matrix and road ids)."""
         if self.slots is None:
             return self.snapshots[k]
+        return _rebuild(*self._parts(k))
+
+    def last_step(self) -> "Callable[[], WorldSnapshot]":
+        """A function giving the last step's snapshot (``rebuild(-1)``) when called, holding only
+        what that needs (the step's matrix, not the arena's index): the suite keeps one per
+        flush for a V2X metric built mid-run, which seldom asks."""
+        if self.slots is None:
+            return partial(_FIRST, (self.snapshots[-1],))
+        return partial(_rebuild, *self._parts(-1))
+
+    def _parts(self, k: int) -> tuple:
         n = len(self.times)
         if not -n <= k < n:
             raise IndexError(f"step {k} of a block of {n}")
         k %= n
-        state = self._state_at(k)
-        (kinds, categories, lane_roads, collisions, environment, signals, length, width, height, center_x, center_y,
-         center_z) = self._shared_at(k)
-        boxes = {"length": length, "width": width, "height": height, "bbox_center_x": center_x,
-                 "bbox_center_y": center_y, "bbox_center_z": center_z}
-        return WorldSnapshot.from_state_matrix(
-            self.times[k], self.steps[k], self.names, kinds, categories, state, boxes, StateLanes(state, lane_roads),
-            lane_roads, self.visibles[k], ego=self.ego, signals=signals, collisions=collisions,
-            environment=environment)
+        return (self.times[k], self.steps[k], self.names, self.ego, self._state_at(k), self.visibles[k],
+                self._shared_at(k))
 
     def _state_at(self, k: int) -> np.ndarray:
         for slots, first, stop in (*self.runs, (self.slots, self.first_slot, self.next_slot)):
@@ -350,6 +381,17 @@ class BlockBuffer:
         if got is not None and len(got) == 8 * math.prod(shape):
             return np.frombuffer(got, dtype=np.float64).reshape(shape)
         return None
+
+
+def _rebuild(time, step, names, ego, state, visible, shared) -> WorldSnapshot:
+    """An arena step's snapshot from what the buffer kept of it (``BlockBuffer.rebuild``)."""
+    (kinds, categories, lane_roads, collisions, environment, signals, length, width, height, center_x, center_y,
+     center_z) = shared
+    boxes = {"length": length, "width": width, "height": height, "bbox_center_x": center_x,
+             "bbox_center_y": center_y, "bbox_center_z": center_z}
+    return WorldSnapshot.from_state_matrix(
+        time, step, names, kinds, categories, state, boxes, StateLanes(state, lane_roads), lane_roads, visible,
+        ego=ego, signals=signals, collisions=collisions, environment=environment)
 
 
 class BlockSnapshots(Sequence):

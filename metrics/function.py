@@ -37,7 +37,7 @@ class GoalMetric(BlockMetric):
         if self._t0 is None:
             self._t0 = float(block.times[0])
         if self._reached is None:
-            inside = self.context.goal.contains_many(block.ego_col("x"), block.ego_col("y"))
+            inside = block.ego_inside(self.context.goal)
             if inside.any():
                 self._reached = float(block.times[int(np.argmax(inside))])
                 self.events.append(MetricEvent(self._reached, "goal_reached"))
@@ -84,13 +84,13 @@ class BlockedMetric(BlockMetric):
             # blocked and the clock stays off; only whether the goal was reached is kept (the
             # last step of the running "or" is whether any step was inside)
             if self.context.goal is not None and not self._goal:
-                self._goal = bool(self.context.goal.contains_many(block.ego_col("x"), block.ego_col("y")).any())
+                self._goal = bool(block.ego_inside(self.context.goal).any())
             self.series.extend(block.times, blocked=np.zeros(block.size))
             return
         still = np.abs(speed) < STOP_SPEED
         goal = np.zeros(block.size, dtype=bool)
         if self.context.goal is not None:
-            goal = np.logical_or.accumulate(self.context.goal.contains_many(block.ego_col("x"), block.ego_col("y")))
+            goal = np.logical_or.accumulate(block.ego_inside(self.context.goal))
         goal |= self._goal
         self._goal = bool(goal[-1])
         blocked = still & ~goal
@@ -256,7 +256,7 @@ class ScenarioTimeoutMetric(BlockMetric):
             self._t0 = float(block.times[0])
         self._t1 = float(block.times[-1])
         if block.ego_index is not None and self.context.goal is not None and not self._done:
-            self._done = bool(self.context.goal.contains_many(block.ego_col("x"), block.ego_col("y")).any())
+            self._done = bool(block.ego_inside(self.context.goal).any())
 
     def result(self) -> MetricResult:
         timeout = self.context.timeout

@@ -41,6 +41,7 @@ from typing import Iterator
 import numpy as np
 
 from metrics import road_kernels
+from metrics.lazy import lazy as _lazy
 from metrics.road_view import RoadView, road_view  # noqa: F401  (RoadView: re-exported)
 
 LATERAL_GUARD = 0.05   # m added to the curvature bound before a corner is trusted without a locate
@@ -49,28 +50,6 @@ DRIVABLE_LANE_TYPES = frozenset({
 })
 WRONG_WAY_ANGLE = math.radians(120.0)
 SIDEWALK = frozenset({"sidewalk"})
-
-
-class _lazy:
-    """``functools.cached_property`` without its lock: computed on first read and stored in the
-    instance's ``__dict__`` under the same name, which later reads find first.  Why: Python 3.11's
-    ``cached_property`` takes an ``RLock`` on every first read (~1 µs), and a block's road view
-    reads a dozen of them once each (issue #7: the fixed cost of a block).  A block's view is
-    evaluated by one thread (the suite's)."""
-
-    def __init__(self, fn) -> None:
-        self.fn = fn
-        self.name = fn.__name__
-        self.__doc__ = fn.__doc__
-
-    def __set_name__(self, owner, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj, owner=None):
-        if obj is None:
-            return self
-        value = obj.__dict__[self.name] = self.fn(obj)
-        return value
 
 
 _LANE_SPAN = 1 << 16   # (road code, lane id) → one int64 key: code · 2¹⁶ + lane (OpenDRIVE lane ids are small)

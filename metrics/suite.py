@@ -26,7 +26,7 @@ delivered to the ego) are handed over with ``add_v2x_warning`` as they come;
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from metrics.base import Metric, metric_classes, scalar_spec
 from metrics.block import StepBlock
@@ -129,7 +129,7 @@ class MetricSuite:
         self.v2x_warnings: list[V2XWarning] = list(context.v2x_warnings)
         self._buffer = BlockBuffer()
         self._last_time: float | None = None
-        self._last_snapshot: WorldSnapshot | None = None
+        self._last_step: Callable[[], WorldSnapshot] | None = None   # the last evaluated step's snapshot, on call
         self._flushed_steps = 0
 
     def add_v2x_warning(self, warning: V2XWarning) -> None:
@@ -146,8 +146,8 @@ class MetricSuite:
         metric = next((m for m in self.metrics if m.name == "v2x_reaction"), None)
         if metric is None and "v2x_reaction" in self.unavailable:
             metric = metric_classes()["v2x_reaction"](replace(self.context, v2x_expected=True))
-            if self._last_snapshot is not None:
-                metric.observe_block(StepBlock([self._last_snapshot], self.context, None))
+            if self._last_step is not None:
+                metric.observe_block(StepBlock([self._last_step()], self.context, None))
             self.metrics.append(metric)
             del self.unavailable["v2x_reaction"]
         if metric is not None:
@@ -221,7 +221,9 @@ class MetricSuite:
             metric.observe_block(block)
         self.coverage.observe_block(block)
         self._last_time = float(block.times[-1])
-        self._last_snapshot = block.snapshots[-1]
+        # not ``block.snapshots[-1]``: an arena step's snapshot is rebuilt (~10 µs) only if a V2X
+        # metric is built mid-run (``add_v2x_warning``)
+        self._last_step = buffer.last_step()
 
     def finish(self, *, parameters: Mapping[str, Any] | None = None, osc_features: Iterable[str] = ()) -> Evaluation:
         self.flush()
