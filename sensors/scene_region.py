@@ -40,7 +40,10 @@ depends only on that crop, so the cache (an LRU) changes speed, never hits.
 
 Triangles are selected by their bounding spheres (conservative); a crop that
 would keep more than half the map is not worth a BVH, and the whole scene
-serves instead.
+serves instead.  The spheres are binned on an xy grid once per map
+(``SphereIndex``), so a build tests the few thousand near its centre, not the
+whole map: the same test on the same values, so the same triangles in the same
+order (the crop, and hence the BVH and every tie, is unchanged).
 """
 
 from __future__ import annotations
@@ -114,6 +117,7 @@ class RegionCache:
         self.full = Region(world.scene, world.triangle_material, np.zeros(3), np.inf, world.triangle_count,
                            _z_range(world.vertices))
         self._spheres: tuple[np.ndarray, np.ndarray] | None = None
+        self._index: SphereIndex | None = None
         self._cache: OrderedDict[tuple[float, int, int, int], Region] = OrderedDict()
         self.builds = 0
 
@@ -164,28 +168,97 @@ class RegionCache:
             self._spheres = (centre, radius)
         return self._spheres
 
-    def _build(self, centre: np.ndarray, radius: float) -> Region:
-        self.builds += 1
+    def _selection(self, centre: np.ndarray, radius: float) -> np.ndarray:
+        """Ids, ascending, of the triangles whose bounding sphere comes within ``radius`` (+ slack) of ``centre``.
+
+        The test is ``np.linalg.norm(c − centre, axis=1) − r ≤ radius + slack`` row by row; it is made only
+        for the candidates ``SphereIndex`` lists (every sphere centre within that reach of ``centre`` in x
+        and y), with the same numpy expression on the same values, so the same rows pass as when every
+        triangle is tested: a build reads a few thousand triangles, not the whole map.
+        """
         tri_centre, tri_radius = self._triangle_spheres()
         slack = 1e-4 * radius + 1e-2                      # float32 ray parameters near the boundary
-        d = np.linalg.norm(tri_centre - centre, axis=1) - tri_radius
-        keep = np.flatnonzero(d <= radius + slack)
+        if self._index is None:
+            self._index = SphereIndex.build(tri_centre, tri_radius)
+        candidates = self._index.candidates(centre, radius + slack)
+        d = np.linalg.norm(tri_centre[candidates] - centre, axis=1) - tri_radius[candidates]
+        return candidates[d <= radius + slack]
+
+    def _build(self, centre: np.ndarray, radius: float) -> Region:
+        self.builds += 1
+        keep = self._selection(centre, radius)
         world = self.world
         if len(keep) > self.WORTH * world.triangle_count:
             return Region(world.scene, world.triangle_material, centre.copy(), radius, world.triangle_count,
                           self.full.z_range)
-        tris = world.triangles[keep]
+        tris = np.take(world.triangles, keep, axis=0)
         used = np.zeros(len(world.vertices), dtype=bool)
         used[tris.ravel()] = True
         vertex_ids = np.flatnonzero(used)
         remap = np.zeros(len(world.vertices), dtype=np.uint32)
         remap[vertex_ids] = np.arange(len(vertex_ids), dtype=np.uint32)
+        vertices = np.take(world.vertices, vertex_ids, axis=0)
         scene = o3d.t.geometry.RaycastingScene()
         if len(keep):
-            scene.add_triangles(o3d.core.Tensor.from_numpy(np.ascontiguousarray(world.vertices[vertex_ids])),
-                                o3d.core.Tensor.from_numpy(np.ascontiguousarray(remap[tris])))
+            scene.add_triangles(o3d.core.Tensor.from_numpy(vertices), o3d.core.Tensor.from_numpy(remap[tris]))
         table = np.concatenate([world.triangle_material[keep], np.array([-1], dtype=np.int32)])
-        return Region(scene, table, centre.copy(), radius, len(keep), _z_range(world.vertices[vertex_ids]))
+        return Region(scene, table, centre.copy(), radius, len(keep), _z_range(vertices))
+
+
+@dataclass(frozen=True, eq=False)
+class SphereIndex:
+    """The triangles' bounding-sphere centres binned on an xy grid (ids ascending within a cell, cells in
+    row-major order): the candidates for a crop are the cells within its reach, one slice per grid row."""
+
+    order: np.ndarray
+    starts: np.ndarray
+    x0: float
+    y0: float
+    cell: float
+    nx: int
+    ny: int
+    widest: float
+    """The largest sphere radius: a sphere within ``reach`` of a point has its centre within reach + widest."""
+
+    CELL = 16.0
+    MAX_CELLS = 1 << 18
+
+    @classmethod
+    def build(cls, centre: np.ndarray, radius: np.ndarray) -> "SphereIndex":
+        finite = np.all(np.isfinite(centre), axis=1) & np.isfinite(radius)
+        if len(centre) == 0 or not finite.all():          # a degenerate map: one cell holding every triangle
+            return cls(np.arange(len(centre)), np.array([0, len(centre)]), 0.0, 0.0, np.inf, 1, 1, np.inf)
+        lo, hi = centre[:, :2].min(axis=0), centre[:, :2].max(axis=0)
+        cell = cls.CELL
+        while (math.floor((hi[0] - lo[0]) / cell) + 1) * (math.floor((hi[1] - lo[1]) / cell) + 1) > cls.MAX_CELLS:
+            cell *= 2.0
+        nx = math.floor((hi[0] - lo[0]) / cell) + 1
+        ny = math.floor((hi[1] - lo[1]) / cell) + 1
+        i = np.minimum(((centre[:, 0] - lo[0]) // cell).astype(np.int64), nx - 1)
+        j = np.minimum(((centre[:, 1] - lo[1]) // cell).astype(np.int64), ny - 1)
+        key = j * nx + i
+        order = np.argsort(key, kind="stable")           # ids ascending within each cell
+        starts = np.searchsorted(key[order], np.arange(nx * ny + 1))
+        return cls(order, starts, float(lo[0]), float(lo[1]), cell, nx, ny, float(radius.max()))
+
+    def candidates(self, centre: np.ndarray, reach: float) -> np.ndarray:
+        """Ids, ascending, of every triangle whose sphere centre lies within ``reach`` + ``widest`` of
+        ``centre`` in x and in y (a superset of those whose sphere comes within ``reach``)."""
+        n = len(self.order)
+        span = reach + self.widest
+        if not (math.isfinite(span) and math.isfinite(self.cell)):
+            return np.arange(n)
+        # one more cell on each side: numpy's floor division that binned the centres may round differently
+        i0 = max(math.floor((float(centre[0]) - span - self.x0) / self.cell) - 1, 0)
+        i1 = min(math.floor((float(centre[0]) + span - self.x0) / self.cell) + 1, self.nx - 1)
+        j0 = max(math.floor((float(centre[1]) - span - self.y0) / self.cell) - 1, 0)
+        j1 = min(math.floor((float(centre[1]) + span - self.y0) / self.cell) + 1, self.ny - 1)
+        if i0 > i1 or j0 > j1:
+            return np.zeros(0, np.int64)
+        mask = np.zeros(n, dtype=bool)
+        for j in range(j0, j1 + 1):
+            mask[self.order[self.starts[j * self.nx + i0]:self.starts[j * self.nx + i1 + 1]]] = True
+        return np.flatnonzero(mask)
 
 
 def _z_range(vertices: np.ndarray) -> tuple[float, float]:
