@@ -183,12 +183,13 @@ def _cast_pair(world, rays, centre, radius, max_range, monkeypatch, bounds=None)
     return out
 
 
-@pytest.mark.parametrize("radius", [0.0, 1.5])
-def test_the_static_cast_with_culling_equals_the_plain_cast(worlds, radius, monkeypatch, proved):
+@pytest.mark.parametrize("radius, split", [(0.0, 64), (1.5, 64), (0.0, 10 ** 9)])
+def test_the_static_cast_with_culling_equals_the_plain_cast(worlds, radius, split, monkeypatch, proved):
     """Bit for bit, with the culling forced on for every cast (the thresholds set to zero), over the crops
-    and parts the plain cast uses."""
+    and parts the plain cast uses; with the leading run below every horizon cast apart or tested."""
     monkeypatch.setattr(static_cast, "CULL_MIN_RAYS", 0)
     monkeypatch.setattr(static_cast, "CULL_RAYS_PER_CELL", 0)
+    monkeypatch.setattr(static_cast, "SPLIT_MIN_RAYS", split)
     rng = np.random.default_rng(17 + int(radius))
     for name, world in worlds.items():
         for origin in _poses(world, rng, 4):
