@@ -160,12 +160,12 @@ def slab_hits_pattern(homogeneous, mat, ray, offsets, rotation, centre, half, t_
     dxs = np.empty(CHUNK)
     dys = np.empty(CHUNK)
     dzs = np.empty(CHUNK)
-    mm = np.empty(24, dtype=np.float32)
-    for q in range(24):
-        mm[q] = mat[q // 6, q % 6]
-    row = np.empty(6, dtype=np.float32)
+    a0, a1, a2, a3, a4, a5 = mat[0, 0], mat[0, 1], mat[0, 2], mat[0, 3], mat[0, 4], mat[0, 5]
+    b0, b1, b2, b3, b4, b5 = mat[1, 0], mat[1, 1], mat[1, 2], mat[1, 3], mat[1, 4], mat[1, 5]
+    c0, c1, c2, c3, c4, c5 = mat[2, 0], mat[2, 1], mat[2, 2], mat[2, 3], mat[2, 4], mat[2, 5]
+    e0, e1, e2, e3, e4, e5 = mat[3, 0], mat[3, 1], mat[3, 2], mat[3, 3], mat[3, 4], mat[3, 5]
     for k in range(len(offsets) - 1):
-        c0, c1, c2 = centre[k, 0], centre[k, 1], centre[k, 2]
+        x0, y0, z0 = centre[k, 0], centre[k, 1], centre[k, 2]
         for start in range(offsets[k], offsets[k + 1], CHUNK):
             m = min(CHUNK, offsets[k + 1] - start)
             for u in range(m):
@@ -174,14 +174,12 @@ def slab_hits_pattern(homogeneous, mat, ray, offsets, rotation, centre, half, t_
                 h1 = homogeneous[i, 1]
                 h2 = homogeneous[i, 2]
                 h3 = homogeneous[i, 3]
-                for j in range(6):
-                    row[j] = _fma32(h3, mm[18 + j], _fma32(h2, mm[12 + j], _fma32(h1, mm[6 + j], h0 * mm[j])))
-                ox[u] = row[0] - c0
-                oy[u] = row[1] - c1
-                oz[u] = row[2] - c2
-                dxs[u] = row[3]
-                dys[u] = row[4]
-                dzs[u] = row[5]
+                ox[u] = _fma32(h3, e0, _fma32(h2, c0, _fma32(h1, b0, h0 * a0))) - x0
+                oy[u] = _fma32(h3, e1, _fma32(h2, c1, _fma32(h1, b1, h0 * a1))) - y0
+                oz[u] = _fma32(h3, e2, _fma32(h2, c2, _fma32(h1, b2, h0 * a2))) - z0
+                dxs[u] = _fma32(h3, e3, _fma32(h2, c3, _fma32(h1, b3, h0 * a3)))
+                dys[u] = _fma32(h3, e4, _fma32(h2, c4, _fma32(h1, b4, h0 * a4)))
+                dzs[u] = _fma32(h3, e5, _fma32(h2, c5, _fma32(h1, b5, h0 * a5)))
             _test_chunk(ox, oy, oz, dxs, dys, dzs, m, rotation, half, k, start, t_out_pairs, code_out_pairs)
 
 
