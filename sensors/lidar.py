@@ -305,17 +305,21 @@ class Lidar:
                 return candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, self.max_range)
 
             if two_threads(pattern.size):
-                # the (nogil) ray buffer on the worker, then the sweep's random words there beside the cast;
-                # here meanwhile the pairs and their slab tests, which make their rays from the pattern rows
-                # (the same floats: they need no buffer), merged after the cast
-                built = buffer_then_draws(self, lambda: ray_buffer(homogeneous, m, buf))
+                # the (nogil) ray buffer and the rings' d_z bounds on the worker, then the sweep's random words
+                # there beside the cast; here meanwhile the pairs (nogil kernels: the worker gets the GIL as it
+                # wakes) and their slab tests, which make their rays from the pattern rows (the same floats:
+                # they need no buffer), merged after the cast
+                def buffer_and_bounds():
+                    ray_buffer(homogeneous, m, buf)
+                    return self._ring_bounds(pattern, tables, m)
+
+                built = buffer_then_draws(self, buffer_and_bounds)
                 try:
                     pairs = find_pairs()
                     slabs = pattern_slab_hits(scene.actor_boxes, homogeneous, m, pairs[0], pairs[1])
-                    bounds = self._ring_bounds(pattern, tables, m)
                 finally:
                     built.exception()                   # waits: never leave the worker writing into the buffer
-                built.result()
+                bounds = built.result()
             else:
                 ray_buffer(homogeneous, m, buf)
                 pairs = find_pairs()

@@ -48,7 +48,8 @@ def draw_ahead(owner: object, rng: np.random.Generator, submit: Callable[[Callab
                ) -> None:
     """Start drawing the words of ``owner``'s coming draws from ``rng``'s present state, as many as its last
     sweep read (and a margin), with ``submit`` (a worker's): nothing on a first sweep, an unsupported
-    generator or while a draw is pending.
+    generator or while a draw is pending.  Nothing may draw from ``rng`` until ``stream_for`` has taken
+    them (it waits for the job, which reads the state where it runs).
 
     Why: the raw outputs are a fixed cost of a sweep (about 3.5 ns each on
     the reference machine) that depends on nothing the sweep computes, so
@@ -61,15 +62,16 @@ def draw_ahead(owner: object, rng: np.random.Generator, submit: Callable[[Callab
 
 def ahead_job(owner: object, rng: np.random.Generator) -> Callable[[], WordStream] | None:
     """``draw_ahead``'s job, for a caller that runs it in a job of its own (``pend`` its future then): the
-    words from ``rng``'s present state (read now), as many as ``owner``'s last sweep read; None when
-    ``draw_ahead`` would draw nothing."""
+    words from ``rng``'s state when it runs, as many as ``owner``'s last sweep read; None when
+    ``draw_ahead`` would draw nothing.  Nothing may draw from ``rng`` between this call and the job's end
+    (``stream_for`` waits for it before it reads the state)."""
     entry = _owner(owner)
     if entry.pending is not None or entry.words <= 0 or not supported(rng):
         return None
-    stream = WordStream(rng.bit_generator.state, entry.scratch)
     words = entry.words
 
-    def draw() -> WordStream:
+    def draw() -> WordStream:                           # reads the state where it runs: nothing draws from rng
+        stream = WordStream(rng.bit_generator.state, entry.scratch)     # until ``stream_for`` has the result
         stream.ensure(words)
         return stream
 

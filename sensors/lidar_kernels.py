@@ -80,7 +80,7 @@ def select_returns(r, echo, uniform, dropout, threshold, sel_out):
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def grid_pairs(r0, r1, first, last, columns, full_circle, offsets):
     """Cast-buffer rows (ring-major: row = ring·columns + column) of each box's block of rings × columns.
 
@@ -143,7 +143,7 @@ def grid_pairs(r0, r1, first, last, columns, full_circle, offsets):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def window_pairs(elevation, position, i0, i1, j1, el_lo, el_hi, offsets):
     """Cast-buffer rows of the rays at azimuth-sorted places [i0, i1) and, past +π, [0, j1) whose
     elevation lies in [el_lo, el_hi], grouped by box; ``offsets`` receives the group bounds.
@@ -180,7 +180,7 @@ def window_pairs(elevation, position, i0, i1, j1, el_lo, el_hi, offsets):
     return out[:w]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def box_windows(rotation, centre, half, world_to_sensor, origin, max_range, margin0, speed, yaw_rate, period,
                 lo, hi, el_lo, el_hi):
     """Sensor-frame azimuth [lo, hi] and elevation [el_lo, el_hi] windows of each box (``lidar_actors``).

@@ -59,7 +59,7 @@ def _worker() -> ThreadPoolExecutor:
 def buffer_then_draws(lidar: "Lidar", fill: Callable[[], object]) -> Future:
     """Run ``fill`` (the sweep's ray buffer: a ``nogil`` kernel) on the worker, then draw the sweep's random
     words there (``lidar_draw_ahead.ahead_job``) while the cast runs; the returned future is done when
-    ``fill`` is (its exception, if it raised).
+    ``fill`` is (with its result, or its exception).
 
     Why one job: the worker is woken once for both (a hand-over costs some 50 µs of wall time here), the
     buffer needs no GIL while this thread finds the actor pairs, and the words, a fixed cost that depends
@@ -71,11 +71,11 @@ def buffer_then_draws(lidar: "Lidar", fill: Callable[[], object]) -> Future:
 
     def job():
         try:
-            fill()
+            result = fill()
         except BaseException as exc:
             built.set_exception(exc)
             raise
-        built.set_result(None)
+        built.set_result(result)
         return None if draw is None else draw()
 
     future = _worker().submit(job)
@@ -225,22 +225,24 @@ def _split_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, 
     before[0] = 0
     np.cumsum(kept, out=before[1:])
     k = int(before[chunks])
-    end = returns if drop else 0                        # the normals' words follow the uniforms'
-    if decoded is not None:
-        made, first_end, _ = decoded
-        end = normal_end(stream, end, marks, made, first_end, k)
     points = np.empty(k, dtype=POINT_DTYPE)
     fields = [points[f] for f in POINT_DTYPE.names]
     scale, reference2 = 255.0 * lidar.intensity_reference ** 2, lidar.intensity_reference ** 2
     normals = noise[:returns] if sigma > 0 else _NONE
-
-    def records(c_begin: int, c_end: int) -> None:      # each thread the chunks it gathered
+    def records(c_begin: int, c_end: int) -> None:
         fill_chunks(*fields, tables.columns, idx, r, echo, normals, sigma, scale, reference2, pattern.ring,
                     pattern.time, j0, kept, before, c_begin, c_end)
 
-    both(lambda: records(0, front), lambda: records(front, chunks))
-    if stream is not None:
-        finish(lidar, lidar.rng, stream, end)
+    def back_records() -> None:                         # then the generator left after the draws used
+        records(front, chunks)
+        if stream is not None:
+            end = returns if drop else 0                # the normals' words follow the uniforms'
+            if decoded is not None:
+                made, first_end, _ = decoded
+                end = normal_end(stream, end, marks, made, first_end, k)
+            finish(lidar, lidar.rng, stream, end)
+
+    both(lambda: records(0, front), back_records)     # each thread the records of the chunks it gathered
     if not lidar.labels:
         return points, None, None
     rows = np.concatenate([np.arange(j0[c] + c, j0[c] + c + kept[c]) for c in range(chunks)]).astype(np.intp)

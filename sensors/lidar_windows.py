@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def grid_blocks(lo, hi, el_lo, el_hi, elevations, azimuth0, step, columns, full_circle):
     """(r0, r1, first, last) of ``grid_pairs`` for the windows [lo, hi] × [el_lo, el_hi]: each window's
     rings and columns (column c points at azimuth0 − c·step), one more on each side."""
@@ -43,7 +43,7 @@ def grid_blocks(lo, hi, el_lo, el_hi, elevations, azimuth0, step, columns, full_
     return r0, r1, first, last
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def azimuth_spans(lo, hi, sorted_azimuth):
     """(i0, i1, j1) of ``window_pairs`` for the azimuth windows [lo, hi]: the window start wrapped into
     [−π, π), its end unclamped (float32 directions put the rear at ±3.14159274, just past ±π), the

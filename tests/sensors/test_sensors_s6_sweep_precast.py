@@ -139,3 +139,41 @@ def test_two_thread_sweeps_give_the_one_thread_clouds(preset, monkeypatch):
     assert any((c.labels["actor"] >= 0).sum() > 100 for c in a)     # the boxes are hit
     for x, y in zip(a, b):
         assert x.points.tobytes() == y.points.tobytes() and x.labels.tobytes() == y.labels.tobytes()
+
+
+def test_words_drawn_ahead_from_the_state_where_the_job_runs():
+    """The job reads the generator's state when it runs (on the worker): words it draws after someone else
+    drew are still the ones from the state ``stream_for`` finds, and the draws stay numpy's."""
+    from concurrent.futures import Future
+
+    from sensors.lidar_draw_ahead import draw_ahead, finish, stream_for
+
+    class Sensor:
+        pass
+
+    owner = Sensor()
+    rng = np.random.default_rng(17)
+    ref = np.random.default_rng(17)
+    finish(owner, rng, stream_for(owner, rng, 64), 64)
+    ref.random(64, dtype=np.float32)
+    jobs = []
+
+    def later(fn):                                           # runs when the test says, not at submission
+        f = Future()
+        jobs.append((fn, f))
+        return f
+
+    draw_ahead(owner, rng, later)
+    assert rng.random() == ref.random()                      # a draw before the job runs
+    fn, f = jobs.pop()
+    f.set_result(fn())
+    stream = stream_for(owner, rng, 200)
+    assert stream is f.result()                               # the job's words start at the present state
+    words = stream.raw32[:200].copy()
+    finish(owner, rng, stream, 200)
+    ref_words = np.random.PCG64()
+    ref_words.state = dict(ref.bit_generator.state)
+    want = ref_words.random_raw(100).view(np.uint32) if not ref.bit_generator.state["has_uint32"] else None
+    if want is not None:
+        assert words.tobytes() == want.tobytes()
+    assert rng.random(5).tobytes() == (ref.random(200, dtype=np.float32), ref.random(5))[1].tobytes()
