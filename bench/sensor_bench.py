@@ -30,6 +30,10 @@ frame's rays; the driving row is a mean, so it includes the static-region
 rebuilds a moving ego causes.  Absolute figures depend on the machine's load
 (printed at start and end).
 
+``bench/lidar_timeline.py`` shows one sweep as a wall-clock timeline of its
+stages on both threads (where the wall time goes, idle time and hand-overs
+included), which CPU sums do not.
+
 "2 threads" says whether the sweep's per-return passes ran on two threads
 (``sensors.lidar.two_threads``: sweeps of at least 32 768 rays while other
 processes leave a core free); the wall ratios depend on it, the clouds do not.
