@@ -20,6 +20,8 @@ offset from the lane centre, OpenDRIVE 1.8 §9 lane frame).  So:
   their interpolated times) are located exactly, in one ``locate_many`` per
   block.  A road model without ``road_curvature`` gets every step located.
 
+Corners that must be located exactly are handled in ``metrics.road_corners`` (``CornerViews``, mixed in).
+
 The road model is asked through ``metrics.road_view.RoadView`` (array
 queries, per-lane constants and per-interval lane attributes cached).
 
@@ -35,13 +37,13 @@ look-ups rather than string comparisons on object arrays.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
 
 from metrics import road_kernels
 from metrics.lazy import lazy as _lazy
+from metrics.road_corners import CornerState, CornerViews
 from metrics.road_view import RoadView, road_view  # noqa: F401  (RoadView: re-exported)
 
 LATERAL_GUARD = 0.05   # m added to the curvature bound before a corner is trusted without a locate
@@ -53,6 +55,7 @@ SIDEWALK = frozenset({"sidewalk"})
 
 
 _LANE_SPAN = 1 << 16   # (road code, lane id) → one int64 key: code · 2¹⁶ + lane (OpenDRIVE lane ids are small)
+
 
 
 def _groups(keys: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
@@ -68,18 +71,7 @@ def _groups(keys: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
     return [(key, rows[inverse == n]) for n, key in enumerate(uniq.tolist())]
 
 
-@dataclass
-class CornerState:
-    """Per step: the smallest lateral margin of a box corner inside the reference lane (NaN when
-    unknown), whether a corner is outside it (departed) and whether a corner is on a sidewalk."""
-
-    margin: np.ndarray
-    departed: np.ndarray
-    sidewalk: np.ndarray
-    located: np.ndarray
-
-
-class EgoRoadBlock:
+class EgoRoadBlock(CornerViews):
     """The ego reference point on the road per step of a block: on_road, road_ids (``road_code``:
     the view's code of the road, −1 off road), lane_id, s, t (from the reference line), offset
     (from the lane centre), and the lane's (low, high) borders.  Steps are grouped by road and lane
@@ -390,46 +382,3 @@ class EgoRoadBlock:
         if exact.size:
             self._locate_corners(exact, corners, margin, departed, sidewalk)
         return CornerState(margin, departed, sidewalk, exact)
-
-    def _locate_corners(self, idx: np.ndarray, corners: np.ndarray, margin, departed, sidewalk) -> None:
-        """The per-step rule on located corners: a corner on another road or outside the reference
-        lane's borders is a departure; a corner on a ``sidewalk`` lane is on the sidewalk."""
-        res = self.road.locate_many(corners[idx].reshape(-1, 2))
-        on = np.asarray(res.on_road, dtype=bool).reshape(-1, 4)
-        road_index = np.asarray(res.road_index).reshape(-1, 4)
-        lane = np.asarray(res.lane_id).reshape(-1, 4)
-        s = np.asarray(res.s, dtype=float).reshape(-1, 4)
-        t = np.asarray(res.t, dtype=float).reshape(-1, 4)
-        corner_ids = [[res.road_ids[road_index[n, c]] if on[n, c] else None for c in range(4)]
-                      for n in range(len(idx))]
-        corner_type = self._corner_lane_types(idx, corner_ids, lane, s)
-        for n, k in enumerate(idx.tolist()):
-            rid = self.road_id(k)
-            ids = corner_ids[n]
-            same = np.array([ids[c] == rid for c in range(4)])
-            m = np.where(same, np.minimum(t[n] - self.low[k], self.high[k] - t[n]), np.nan)
-            departed[k] = bool(np.any(~same) or np.nanmin(m) < 0)
-            margin[k] = float(np.nanmin(m)) if np.any(same) else math.nan
-            sidewalk[k] = any((kt or "").lower() == "sidewalk" for kt in corner_type[n])
-
-    def _corner_lane_types(self, idx: np.ndarray, corner_ids: list[list[str | None]], lane: np.ndarray,
-                           s: np.ndarray) -> list[list[str | None]]:
-        """Lane type under each located corner: the reference point's where the corner is in the
-        reference lane, else one array query per road over all corners of the block on it."""
-        out: list[list[str | None]] = [[None] * 4 for _ in range(len(idx))]
-        ask: dict[str, list[tuple[int, int]]] = {}
-        for n, k in enumerate(idx.tolist()):
-            ref_key = (self.road_id(k), int(self.lane_id[k]))
-            for c, rid in enumerate(corner_ids[n]):
-                if rid is None:
-                    continue
-                if (rid, int(lane[n, c])) == ref_key:
-                    out[n][c] = self.lane_type_at(k)
-                else:
-                    ask.setdefault(rid, []).append((n, c))
-        for rid, cells in ask.items():
-            rows, cols = np.array(cells).T
-            types = self.view.lane_types(rid, lane[rows, cols], s[rows, cols])
-            for n, c, kt in zip(rows.tolist(), cols.tolist(), types):
-                out[n][c] = kt
-        return out
