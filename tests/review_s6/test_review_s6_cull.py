@@ -1,0 +1,130 @@
+"""Review (session 6): the miss proof of ``sensors.static_horizon`` as ``static_cast.cast_static`` uses it.
+
+Found (fail until fixed; the code at fb91629 gives the expected results, see the report):
+- a sweep or camera frame from a non-finite ego pose raises (``HeightGrid.cells_within`` calls
+  ``math.floor`` of NaN / ±inf) where fb91629 returns an empty cloud / an all-sky frame;
+- ``max_range_m`` ≥ about 2·10¹⁹ culls every ray (``sweep_horizon``'s ``int(math.floor(...))`` of the
+  span overflows int64 in numba, the cell loops are empty, every sector's horizon stays −∞), so the cloud
+  is empty and the camera sees only sky, where fb91629 sees the road.
+Held: adversarial rays (sector boundaries, azimuth ±π with −0.0 and subnormal components, near-horizontal
+rings, rays grazing the triangles' top vertices by 10⁻⁷–10⁻² m, origins on the ball's surface and on the
+height grid's cell corners, sensors below decks and in a tunnel) from hand-made worlds: culling forced on
+for every cast size gives the same trimmed hits as no culling, and no culled ray hits the whole map
+within range; open3d's per-ray results do not depend on the other rays of the batch (the compact cast).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+
+import numpy as np
+import open3d as o3d
+import pytest
+
+import s6proof
+import s6worlds
+from sensors.base import SensorConfig
+from sensors.camera import Camera
+from sensors.frames import MountPose
+from sensors.lidar import Lidar
+from sensors.scene import SensorScene, StaticWorld
+from simplatform.world import BoundingBox, EntityKind, EntityState, WorldSnapshot
+
+
+def _world(kind: str) -> tuple[StaticWorld, list]:
+    parts = s6worlds.synthetic(kind, 6)
+    from s6jobs import _as_parts
+    return StaticWorld(_as_parts(parts)), parts
+
+
+@pytest.fixture(scope="module")
+def poles() -> StaticWorld:
+    return _world("poles")[0]
+
+
+def _snapshot(x: float, y: float = 0.0, z: float = 0.0) -> WorldSnapshot:
+    ego = EntityState("ego", EntityKind.VEHICLE, "car", x, y, z, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                      BoundingBox(4.6, 1.9, 1.5, 1.4, 0, 0.75), None, is_ego=True)
+    return WorldSnapshot.from_states(0.1, 1, [ego], ego="ego")
+
+
+def _lidar(**params) -> Lidar:
+    return Lidar(SensorConfig(name="l", type="lidar", preset="HDL-64E", seed=1, mount=MountPose(x=1.3, z=1.9),
+                              parameters=params))
+
+
+def _camera(**params) -> Camera:
+    return Camera(SensorConfig(name="c", type="camera", mount=MountPose(x=1.5, z=1.6),
+                               parameters={"width": 320, "height": 240, **params}))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_lidar_sweep_from_a_non_finite_pose_is_empty_not_an_error(poles, bad) -> None:
+    """fb91629: an empty cloud (every ray from a non-finite origin misses).  Now: ValueError / OverflowError
+    from ``HeightGrid.cells_within`` (``static_cast._horizon`` checks the radius, not the centre)."""
+    snap = _snapshot(10.0)
+    snap = replace(snap, x=np.array([bad]))
+    cloud = _lidar().sense(snap, SensorScene(poles, snap))
+    assert len(cloud.points) == 0
+
+
+def test_camera_frame_from_a_non_finite_pose_is_sky_not_an_error(poles) -> None:
+    snap = replace(_snapshot(10.0), y=np.array([float("nan")]))
+    frame = _camera().sense(snap, SensorScene(poles, snap))
+    assert np.isinf(frame.depth).all()
+
+
+def test_huge_max_range_keeps_every_hit(poles) -> None:
+    """max_range_m 3·10¹⁹: the same cloud as 10⁹ (no hit is that far) — fb91629 gives it; now every ray is
+    culled (the horizon's cell range overflows int64) and the cloud is empty."""
+    snap = _snapshot(10.0)
+    want = _lidar(max_range_m=1e9).sense(snap, SensorScene(poles, snap))
+    got = _lidar(max_range_m=3e19).sense(snap, SensorScene(poles, snap))
+    assert len(want.points) > 10000
+    assert hashlib.sha256(got.points.tobytes()).digest() == hashlib.sha256(want.points.tobytes()).digest()
+
+
+def test_camera_huge_max_range_sees_the_road(poles) -> None:
+    snap = _snapshot(10.0)
+    want = _camera(max_range_m=1e9).sense(snap, SensorScene(poles, snap))
+    got = _camera(max_range_m=3e19).sense(snap, SensorScene(poles, snap))
+    assert np.isfinite(want.depth).sum() > 1000
+    assert np.array_equal(got.depth, want.depth)
+
+
+@pytest.mark.parametrize("kind", ["deck", "poles", "cell_edges", "tunnel", "slopes", "walls"])
+def test_culled_rays_miss_and_cast_is_unchanged(kind) -> None:
+    """Culling forced on for any cast size == no culling (trimmed t, normals, materials bit for bit), and no
+    culled ray hits the whole map within range (float32 ``t ≤ R`` as the gather compares)."""
+    world, parts = _world(kind)
+    rng = np.random.default_rng(sum(map(ord, kind)))
+    pts = s6worlds.surface_points(parts, rng, 6)
+    culled = 0
+    for i, c in enumerate(s6proof.centres(pts, rng, world.height_grid, 6)):
+        R = [0.7, 5.0, 30.0, 120.0, 1000.0, 75.5][i]
+        r = [0.0, 0.5, 0.0, 5.0, 0.0, 2.0][i]
+        res = s6proof.attack(world, c, r, R, rng)
+        assert res["same"], (kind, c.tolist(), r, R)
+        assert len(res["wrong"]) == 0, (kind, c.tolist(), r, R, res["rays_array"][res["wrong"][:3]].tolist())
+        culled += res["culled"]
+    assert culled > 1000                                  # the attack exercised the culling
+
+
+def test_per_ray_hits_do_not_depend_on_the_batch() -> None:
+    """The compact cast relies on open3d giving a ray the same t, triangle and normal whatever rays share its
+    ``cast_rays`` call: a sweep over coincident faces (boxes standing on the plane) cast whole and as random
+    subsets."""
+    world, parts = _world("cell_edges")
+    rng = np.random.default_rng(3)
+    el = np.deg2rad(np.linspace(-25, 2, 32))
+    az = np.linspace(-np.pi, np.pi, 1024, endpoint=False)
+    e, a = np.meshgrid(el, az, indexing="ij")
+    d = np.stack([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)], -1).reshape(-1, 3)
+    for p in s6worlds.surface_points(parts, rng, 4):
+        rays = np.ascontiguousarray(np.concatenate([np.tile(p + [0, 0, 1.9], (len(d), 1)), d], 1), np.float32)
+        full = world.scene.cast_rays(o3d.core.Tensor.from_numpy(rays))
+        keep = np.flatnonzero(rng.random(len(rays)) < 0.3)
+        sub = world.scene.cast_rays(o3d.core.Tensor.from_numpy(np.ascontiguousarray(rays[keep])))
+        for k in ("t_hit", "primitive_ids", "primitive_normals"):
+            assert np.array_equal(full[k].numpy()[keep], sub[k].numpy()), k
