@@ -22,9 +22,7 @@ atmosphere: with extinction the echo is first attenuated by numpy's exp
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core.extending import intrinsic
+from numba import njit
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -147,12 +145,25 @@ def count_returns(t, channels, columns, min_range, max_range, c_begin, c_end):
     return n
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _select_range(t, material, normal, rays, channels, columns, reflectivity, lo, hi, th, raw, first, head, dp, drop,
-                  j0, idx_out, r_out, mat_out, echo_out, c_begin, c_end, flag, tr, tm, te):
-    """``gather_select``'s loop over columns [c_begin, c_end), writing from index 0 of the outputs (views
-    that start where the range's returns go): (kept, returns)."""
+@njit(cache=True, nogil=True, error_model="numpy")
+def gather_select(t, material, normal, rays, channels, columns, reflectivity, min_range, max_range, threshold,
+                  raw, first, head, dropout, drop, j0, idx_out, r_out, mat_out, echo_out, c_begin, c_end):
+    """The kept returns of columns [c_begin, c_end) in pattern order, written from index 0: (kept, returns).
+
+    ``gather_returns``'s tiles (ring-major rows read 16 columns at a time),
+    then each return j (j0 + its index here) kept when echo/r² ≥ threshold
+    and, with ``drop``, its uniform (word j of the stream) ≥ dropout.  The
+    outputs need room for one slot more than is kept.
+    """
+    lo = np.float32(min_range)
+    hi = np.float32(max_range)
+    th = np.float32(threshold)
+    dp = np.float32(dropout)
     tile = 16
+    flag = np.zeros(tile * channels, dtype=np.bool_)
+    tr = np.empty(tile * channels, dtype=np.float32)
+    tm = np.empty(tile * channels, dtype=np.int32)
+    te = np.empty(tile * channels, dtype=np.float32)
     kept = 0
     returns = 0
     for c0 in range(c_begin, c_end, tile):
@@ -172,26 +183,6 @@ def _select_range(t, material, normal, rays, channels, columns, reflectivity, lo
                 kept += keep
                 returns += 1
     return kept, returns
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def gather_select(t, material, normal, rays, channels, columns, reflectivity, min_range, max_range, threshold,
-                  raw, first, head, dropout, drop, j0, idx_out, r_out, mat_out, echo_out, c_begin, c_end):
-    """The kept returns of columns [c_begin, c_end) in pattern order, written from index 0: (kept, returns).
-
-    ``gather_returns``'s tiles (ring-major rows read 16 columns at a time),
-    then each return j (j0 + its index here) kept when echo/r² ≥ threshold
-    and, with ``drop``, its uniform (word j of the stream) ≥ dropout.  The
-    outputs need room for one slot more than is kept.
-    """
-    tile = 16
-    flag = np.zeros(tile * channels, dtype=np.bool_)
-    tr = np.empty(tile * channels, dtype=np.float32)
-    tm = np.empty(tile * channels, dtype=np.int32)
-    te = np.empty(tile * channels, dtype=np.float32)
-    return _select_range(t, material, normal, rays, channels, columns, reflectivity, np.float32(min_range),
-                         np.float32(max_range), np.float32(threshold), raw, first, head, np.float32(dropout), drop,
-                         j0, idx_out, r_out, mat_out, echo_out, c_begin, c_end, flag, tr, tm, te)
 
 
 @njit(cache=True, error_model="numpy")
@@ -221,10 +212,19 @@ def gather_select_permuted(t, material, normal, rays, order, reflectivity, min_r
     return kept, returns
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _records(x, y, z, intensity, ring_out, time_out, columns, idx, r, echo, noise, sg, s, ref2, ring, time):
-    """Record k of compact return k, for every k of ``idx`` (``fill_compact``'s loop; the callers pass
-    views that start where their returns, records and normals do: indices from 0 need no wraparound)."""
+@njit(cache=True, nogil=True, error_model="numpy")
+def fill_compact(x, y, z, intensity, ring_out, time_out, columns, idx, r, echo, noise, sigma, scale, reference2,
+                 ring, time):
+    """The PointXYZIRT fields (``x``… are the structured array's field views) of compact returns, record k
+    from return k in one pass.
+
+    Range noise: measured = max(r + σ·noise, 0) with ``noise`` the sensor's
+    standard normal draws (empty when σ = 0); intensity = min(echo·scale /
+    max(r², reference²), 255) — the numpy code's float32 operations.
+    """
+    sg = np.float32(sigma)
+    s = np.float32(scale)
+    ref2 = np.float32(reference2)
     cap = np.float32(255.0)
     zero = np.float32(0.0)
     noisy = len(noise) > 0
@@ -239,134 +239,3 @@ def _records(x, y, z, intensity, ring_out, time_out, columns, idx, r, echo, nois
         ring_out[k] = ring[i]
         time_out[k] = time[i]
 
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def fill_compact(x, y, z, intensity, ring_out, time_out, columns, idx, r, echo, noise, sigma, scale, reference2,
-                 ring, time):
-    """The PointXYZIRT fields (``x``… are the structured array's field views) of compact returns, record k
-    from return k in one pass.
-
-    Range noise: measured = max(r + σ·noise, 0) with ``noise`` the sensor's
-    standard normal draws (empty when σ = 0); intensity = min(echo·scale /
-    max(r², reference²), 255) — the numpy code's float32 operations.
-    """
-    _records(x, y, z, intensity, ring_out, time_out, columns, idx, r, echo, noise, np.float32(sigma),
-             np.float32(scale), np.float32(reference2), ring, time)
-
-
-# ---------------------------------------------------------------- chunks claimed by two threads
-@intrinsic
-def _claim(typingctx, counter):
-    """Atomically ``counter[0] += 1``, the value before (LLVM ``atomicrmw add``, sequentially consistent):
-    how ``gather_front`` and ``gather_back`` on two threads take each chunk exactly once."""
-    sig = types.int64(counter)
-
-    def codegen(context, builder, signature, args):
-        array = context.make_array(signature.args[0])(context, builder, args[0])
-        return builder.atomic_rmw("add", array.data, ir.Constant(ir.IntType(64), 1), "seq_cst")
-
-    return sig, codegen
-
-
-@njit(cache=True, nogil=True)
-def chunk_returns(t, channels, columns, chunk_columns, min_range, max_range, j0_out):
-    """``j0_out[c]`` ← the returns (hits within [min_range, max_range], float32 comparisons as the gather)
-    of the ring-major cast's chunks before chunk c (chunk c: columns [c·chunk_columns, …)), for c up to
-    the number of chunks (``len(j0_out) − 1``); the total."""
-    lo = np.float32(min_range)
-    hi = np.float32(max_range)
-    chunks = len(j0_out) - 1
-    j0_out[:] = 0
-    for r in range(channels):
-        base = r * columns
-        for c in range(chunks):
-            n = 0
-            for p in range(base + c * chunk_columns, base + min((c + 1) * chunk_columns, columns)):
-                ti = t[p]
-                n += (ti >= lo) & (ti <= hi)
-            j0_out[c + 1] += n
-    for c in range(chunks):
-        j0_out[c + 1] += j0_out[c]
-    return j0_out[chunks]
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def gather_front(counter, t, material, normal, rays, channels, columns, chunk_columns, reflectivity, min_range,
-                 max_range, threshold, raw, first, head, dropout, drop, idx_out, r_out, mat_out, echo_out, kept_out):
-    """``gather_select`` of chunks 0, 1, … in order while ``_claim`` on ``counter`` gives a ticket below the
-    number of chunks (``len(kept_out)``); how many were taken.
-
-    Chunk c (columns [c·chunk_columns, …)) writes its kept returns from index
-    j0 + c of the outputs, j0 its first return (counted here as it goes; its
-    returns and one slot for its last unkept write fit before the next
-    chunk's), and its count to ``kept_out[c]``.  With
-    ``gather_back`` on the same counter on another thread, the two take the
-    chunks from the two ends as fast as each goes, each reading contiguous
-    columns; every ticket below the count is one chunk, so they tile the sweep.
-    """
-    tile = 16
-    flag = np.zeros(tile * channels, dtype=np.bool_)
-    tr = np.empty(tile * channels, dtype=np.float32)
-    tm = np.empty(tile * channels, dtype=np.int32)
-    te = np.empty(tile * channels, dtype=np.float32)
-    lo = np.float32(min_range)
-    hi = np.float32(max_range)
-    th = np.float32(threshold)
-    dp = np.float32(dropout)
-    chunks = len(kept_out)
-    j = 0
-    c = 0
-    while _claim(counter) < chunks:
-        o = j + c
-        kept, returns = _select_range(t, material, normal, rays, channels, columns, reflectivity, lo, hi, th, raw,
-                                      first, head, dp, drop, j, idx_out[o:], r_out[o:], mat_out[o:], echo_out[o:],
-                                      c * chunk_columns, min((c + 1) * chunk_columns, columns), flag, tr, tm, te)
-        kept_out[c] = kept
-        j += returns
-        c += 1
-    return c
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def gather_back(counter, t, material, normal, rays, channels, columns, chunk_columns, reflectivity, min_range,
-                max_range, threshold, raw, first, head, dropout, drop, j0, idx_out, r_out, mat_out, echo_out,
-                kept_out):
-    """``gather_front`` from the last chunk down, each chunk's first return from ``j0`` (``chunk_returns``);
-    the first chunk it took (the number of chunks when none)."""
-    tile = 16
-    flag = np.zeros(tile * channels, dtype=np.bool_)
-    tr = np.empty(tile * channels, dtype=np.float32)
-    tm = np.empty(tile * channels, dtype=np.int32)
-    te = np.empty(tile * channels, dtype=np.float32)
-    lo = np.float32(min_range)
-    hi = np.float32(max_range)
-    th = np.float32(threshold)
-    dp = np.float32(dropout)
-    chunks = len(kept_out)
-    c = chunks
-    while _claim(counter) < chunks:
-        c -= 1
-        o = j0[c] + c
-        kept_out[c] = _select_range(t, material, normal, rays, channels, columns, reflectivity, lo, hi, th, raw,
-                                    first, head, dp, drop, j0[c], idx_out[o:], r_out[o:], mat_out[o:], echo_out[o:],
-                                    c * chunk_columns, min((c + 1) * chunk_columns, columns), flag, tr, tm, te)[0]
-    return c
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def fill_chunks(x, y, z, intensity, ring_out, time_out, columns, idx, r, echo, noise, sigma, scale, reference2,
-                ring, time, j0, kept, before, c_begin, c_end):
-    """``fill_compact`` of chunks [c_begin, c_end) as ``gather_front`` / ``gather_back`` left them: chunk c's kept returns
-    (from index j0[c] + c) are records ``before[c]``… (the kept returns of the chunks before it), with the
-    normals of those indices."""
-    sg = np.float32(sigma)
-    s = np.float32(scale)
-    ref2 = np.float32(reference2)
-    noisy = len(noise) > 0
-    for c in range(c_begin, c_end):
-        a = j0[c] + c
-        b = a + kept[c]
-        d = before[c]
-        e = d + kept[c]
-        _records(x[d:e], y[d:e], z[d:e], intensity[d:e], ring_out[d:e], time_out[d:e], columns, idx[a:b], r[a:b],
-                 echo[a:b], noise[d:e] if noisy else noise, sg, s, ref2, ring, time)

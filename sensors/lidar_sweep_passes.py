@@ -9,11 +9,11 @@ beside the cast on a two-thread sweep, so the cloud and the generator's
 state are those of numpy's ``random`` / ``standard_normal`` calls, whatever
 the threads.
 
-On a large sweep with a second CPU free (``split``) the columns are cut in
-chunks that this thread gathers from the first up while the worker counts
-every chunk's returns, decodes the normals and gathers from the last down,
-until the two meet (``_split_returns``); then each fills the records of the
-chunks it gathered.  With extinction (fog, rain) the echo is attenuated by numpy's
+On a large sweep with a second CPU free (``split``) the gather runs as two
+column ranges on two threads (the second starts at the return index the
+first ends at: ``count_returns``), then the worker decodes the normals;
+each thread fills the records of its range, and the worker then sets the
+generator's state (``_split_returns``).  With extinction (fog, rain) the echo is attenuated by numpy's
 exp between the gather and the selection, as before; that path, and a
 generator whose words cannot be decoded, run on one thread.
 """
@@ -29,8 +29,8 @@ import numpy as np
 
 from sensors.lidar_draw_ahead import ahead_job, decode, expected_words, finish, normal_end, pend, stream_for
 from sensors.lidar_draws import MARK, select_words, supported
-from sensors.lidar_gather import (chunk_returns, count_returns, fill_chunks, fill_compact, gather_back,
-                                   gather_front, gather_permuted, gather_returns, gather_select, gather_select_permuted)
+from sensors.lidar_gather import (count_returns, fill_compact, gather_permuted, gather_returns, gather_select,
+                                   gather_select_permuted)
 from sensors.lidar_kernels import select_returns
 from sensors.lidar_patterns import PatternTables, ScanPattern
 from sensors.pointcloud import POINT_DTYPE
@@ -45,11 +45,13 @@ INDEX = np.int32
 has far fewer than 2³¹ rays, and half the bytes of int64 is less memory traffic in the passes that
 stream them (~60 µs of CPU on an HDL-64E sweep)."""
 
-CHUNK_RAYS = 4096
-"""Rays of a chunk that ``_split_returns``' threads claim (some 25 µs of gather): fine enough for the two
-threads to finish together, coarse enough that the claims cost nothing."""
-CHUNK_MIN_COLUMNS = 16
-"""A chunk is a whole number of the gather's 16-column tiles."""
+NORMALS_WALK = 0.25
+"""CPU of decoding a sweep's normals (``lidar_draws.normals``) relative to gathering the whole sweep
+(measured on HDL-64E: ~0.22 vs ~0.85 ms): the worker decodes them after its column range, so it takes
+fewer columns."""
+COUNT_PASS = 0.08
+"""CPU of counting the first range's returns (``lidar_gather.count_returns``, which only reads t) relative to
+gathering the whole sweep (~0.07 vs ~0.85 ms), per column counted."""
 
 def _worker() -> ThreadPoolExecutor:
     """The process's worker thread of the return passes (``worker_thread``)."""
@@ -130,17 +132,14 @@ def sweep_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, r
     ``split``: two threads.
     """
     n = len(hits.t)
-    room = n + 2 + n // CHUNK_MIN_COLUMNS + 1                # a chunk of ``_split_returns`` leaves a slot each
-    idx = lidar._buffer("return_idx", room, INDEX)
-    r = lidar._buffer("return_r", room, np.float32)
-    mat = lidar._buffer("return_mat", room, np.int32)
-    echo = lidar._buffer("return_echo", room, np.float32)
+    idx = lidar._buffer("return_idx", n + 2, INDEX)
+    r = lidar._buffer("return_r", n + 2, np.float32)
+    mat = lidar._buffer("return_mat", n + 2, np.int32)
+    echo = lidar._buffer("return_echo", n + 2, np.float32)
     if alpha > 0 or not supported(lidar.rng):
         return _reference_path(lidar, pattern, tables, rays, hits, reflectivity, alpha, sigma, idx, r, mat, echo)
     drop = lidar.dropout > 0
     grid = pattern.grid
-    if grid is not None and split:
-        return _split_returns(lidar, pattern, tables, rays, hits, reflectivity, sigma, drop, idx, r, mat, echo)
     stream = None
     if drop:
         stream = stream_for(lidar, lidar.rng, expected_words(lidar))
@@ -149,6 +148,9 @@ def sweep_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, r
                                   grid.columns) if grid is not None else n
             stream.ensure(2 * count + count // 16 + 256 if sigma > 0 else count + 1)
     words = (stream.raw32, stream.first, stream.head) if stream is not None else _NO_WORDS
+    if grid is not None and split:
+        return _split_returns(lidar, pattern, tables, rays, hits, reflectivity, sigma, drop, stream, words, idx, r,
+                              mat, echo)
     if grid is not None:
         kept, count = gather_select(hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns,
                                     reflectivity, lidar.min_range, lidar.max_range, lidar.power_threshold, *words,
@@ -172,81 +174,59 @@ def sweep_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, r
 
 
 def _split_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, rays: np.ndarray, hits: "RayHits",
-                   reflectivity: np.ndarray, sigma: float, drop: bool, idx, r, mat, echo
+                   reflectivity: np.ndarray, sigma: float, drop: bool, stream, words, idx, r, mat, echo
                    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """``sweep_returns`` of a spinning head on two threads: its columns in chunks, this thread gathering
-    from the first up (``lidar_gather.gather_front``), the worker counting every chunk's returns
-    (``chunk_returns``), decoding the normals, then gathering from the last down (``gather_back``) until
-    the two meet; then each fills the records of its own chunks.
+    """``sweep_returns`` of a spinning head on two threads: the gather in two column ranges (the second
+    from the first's return count: ``count_returns``), the worker then decoding the normals; the records
+    in the same two ranges, the worker then setting the generator's state (``finish``).
 
-    Why: the two threads' shares then follow their speeds (the split at a
-    fixed share of the columns left a core idle for a third of the passes,
-    the worker's caches being colder after the cast), each reads contiguous
-    columns and fills the records of the returns it gathered, and this
-    thread starts at once: its chunks' first return indices (their draws)
-    follow from its own count.
+    (Tried in session 6 and not kept: chunks claimed from the two ends, which balance by themselves, but
+    cost ~0.2 ms more wall per HDL-64E sweep on a fast minute: the count of every chunk and the normals
+    ahead of the worker's gather, and more hand-over.)
     """
     grid = pattern.grid
     n = len(hits.t)
-    width = max(CHUNK_MIN_COLUMNS, CHUNK_RAYS // grid.channels // CHUNK_MIN_COLUMNS * CHUNK_MIN_COLUMNS)
-    chunks = -(-grid.columns // width)
-    j0 = lidar._buffer("chunk_j0", chunks + 1, np.int64)
-    kept = lidar._buffer("chunk_kept", chunks, np.int64)
-    t = hits.t
-    count = (t, grid.channels, grid.columns, width, lidar.min_range, lidar.max_range, j0)
-    stream = None
-    total = None
-    if drop or sigma > 0:
-        stream = stream_for(lidar, lidar.rng, expected_words(lidar))
-        if drop and stream.available <= n:              # maybe too few words for the uniforms: count them here
-            total = int(chunk_returns(*count))
-            stream.ensure(2 * total + total // 16 + 256 if sigma > 0 else total + 1)
-    words = (stream.raw32, stream.first, stream.head) if stream is not None else _NO_WORDS
+    if sigma > 0 and stream is None:
+        stream = stream_for(lidar, lidar.rng, 0)
+    args = (hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns, reflectivity,
+            lidar.min_range, lidar.max_range, lidar.power_threshold, *words, lidar.dropout, drop)
+    counted = drop or sigma > 0                         # the second range needs the first's return count
+    share = (1.0 + NORMALS_WALK * (sigma > 0)) / (2.0 + COUNT_PASS * counted)
+    cut = min((int(grid.columns * share) + 15) // 16 * 16, grid.columns)
+    o = cut * grid.channels + 1                         # the first range's last (unkept) write lands before it
     noise = lidar._buffer("noise", n + 1, np.float32)
     marks = lidar._buffer("marks", n // MARK + 2, np.int64)
-    gather = (np.zeros(1, np.int64), t, hits.material, hits.normal, rays, grid.channels, grid.columns, width,
-              reflectivity, lidar.min_range, lidar.max_range, lidar.power_threshold, *words, lidar.dropout, drop)
-    outputs = (idx, r, mat, echo, kept)
 
-    def second():                                       # the returns' count, the normals, chunks from the end
-        returns = int(chunk_returns(*count)) if total is None else total
-        decoded = None
-        if sigma > 0:                                   # as many normals as returns: the kept ones' are a prefix
-            decoded = decode(stream, returns if drop else 0, noise[:returns], marks)
-        return returns, decoded, gather_back(*gather, j0, *outputs)
+    def second():                                       # its first return index, its range, the normals
+        j0 = count_returns(hits.t, grid.channels, grid.columns, lidar.min_range, lidar.max_range, 0,
+                           cut) if counted else 0
+        b, cb = gather_select(*args, j0, idx[o:], r[o:], mat[o:], echo[o:], cut, grid.columns)
+        if sigma <= 0:
+            return b, cb, None
+        returns = j0 + cb                               # as many normals as returns: the kept ones' are a prefix
+        start = returns if drop else 0
+        return b, cb, (start, *decode(stream, start, noise[:returns], marks))
 
-    future = _worker().submit(second)
-    try:
-        front = gather_front(*gather, *outputs)         # nogil: the worker takes the GIL as it wakes
-    finally:
-        returns, decoded, back = future.result()        # never leave the worker writing into scratch buffers
-    assert front == back, "the two ends of the chunk gather do not meet"
-    before = lidar._buffer("chunk_before", chunks + 1, np.int64)
-    before[0] = 0
-    np.cumsum(kept, out=before[1:])
-    k = int(before[chunks])
+    (a, ca), (b, cb, decoded) = both(lambda: gather_select(*args, 0, idx, r, mat, echo, 0, cut), second)
+    k = a + b
     points = np.empty(k, dtype=POINT_DTYPE)
-    fields = [points[f] for f in POINT_DTYPE.names]
-    scale, reference2 = 255.0 * lidar.intensity_reference ** 2, lidar.intensity_reference ** 2
-    normals = noise[:returns] if sigma > 0 else _NONE
-    def records(c_begin: int, c_end: int) -> None:
-        fill_chunks(*fields, tables.columns, idx, r, echo, normals, sigma, scale, reference2, pattern.ring,
-                    pattern.time, j0, kept, before, c_begin, c_end)
 
-    def back_records() -> None:                         # then the generator left after the draws used
-        records(front, chunks)
+    def second_records():                               # then the generator left after the draws used
+        _fill(lidar, pattern, tables, points[a:], idx[o:o + b], r[o:o + b], echo[o:o + b], noise[a:k], sigma)
         if stream is not None:
-            end = returns if drop else 0                # the normals' words follow the uniforms'
+            end = ca + cb if drop else 0                # the normals' words follow the uniforms'
             if decoded is not None:
-                made, first_end, _ = decoded
-                end = normal_end(stream, end, marks, made, first_end, k)
+                start, made, first_end, _ = decoded
+                end = normal_end(stream, start, marks, made, first_end, k)
             finish(lidar, lidar.rng, stream, end)
 
-    both(lambda: records(0, front), back_records)     # each thread the records of the chunks it gathered
+    both(lambda: _fill(lidar, pattern, tables, points[:a], idx[:a], r[:a], echo[:a], noise[:a], sigma),
+         second_records)
     if not lidar.labels:
         return points, None, None
-    rows = np.concatenate([np.arange(j0[c] + c, j0[c] + c + kept[c]) for c in range(chunks)]).astype(np.intp)
-    return points, idx[rows], mat[rows]
+    for buf in (idx, mat):                              # the second range's after the first's
+        buf[a:a + b] = buf[o:o + b]
+    return points, idx[:k], mat[:k]
 
 def _labelled(lidar: "Lidar", kept: int, idx: np.ndarray, mat: np.ndarray, points: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:

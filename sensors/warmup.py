@@ -101,35 +101,15 @@ def _warm_static_cast_paths() -> None:
 
 
 def _warm_two_thread_set_up() -> None:
-    """The kernels only a two-thread sweep calls: the slab tests from the pattern rows
-    (``lidar_sweep_boxes.slab_hits_pattern``) and the chunk passes of the returns (``lidar_gather``'s
-    ``chunk_returns``, ``gather_front``, ``gather_back``, ``fill_chunks``), called once with a sweep's
-    argument types: the warm-up's sweeps are below ``lidar.SPLIT_MIN_RAYS`` and run on one thread."""
+    """The slab tests a two-thread sweep makes from its pattern rows (``lidar_sweep_boxes.slab_hits_pattern``):
+    the warm-up's sweeps are below ``lidar.SPLIT_MIN_RAYS`` and run on one thread."""
     import numpy as np
 
-    from sensors.lidar_gather import chunk_returns, fill_chunks, gather_back, gather_front
     from sensors.lidar_sweep_boxes import slab_hits_pattern
-    from sensors.pointcloud import POINT_DTYPE
 
     slab_hits_pattern(np.ones((2, 4), np.float32), np.zeros((4, 6), np.float32), np.zeros(1, np.int64),
                       np.array([0, 1], np.int64), np.eye(3)[None].copy(), np.zeros((1, 3)), np.ones((1, 3)),
                       np.empty(1, np.float32), np.empty(1, np.int8))
-    channels, columns = 2, 16
-    n = channels * columns
-    t = np.full(n, 5.0, np.float32)
-    j0 = np.empty(2, np.int64)
-    chunk_returns(t, channels, columns, 16, 1.0, 100.0, j0)
-    hits = (t, np.zeros(n, np.int32), np.zeros((n, 3), np.float32), np.zeros((n, 6), np.float32), channels, columns, 16,
-            np.ones(1, np.float32), 1.0, 100.0, 0.0, np.zeros(2 * n, np.uint32), 0, 0, 0.1, True)
-    out = (np.empty(n + 3, np.int32), np.empty(n + 3, np.float32), np.empty(n + 3, np.int32),
-           np.empty(n + 3, np.float32), np.zeros(1, np.int64))
-    gather_back(np.zeros(1, np.int64), *hits, j0, *out)
-    gather_front(np.zeros(1, np.int64), *hits, *out)
-    points = np.empty(n, POINT_DTYPE)
-    for noise in (np.zeros(n + 1, np.float32)[:n], np.zeros(0, np.float32)):
-        fill_chunks(*(points[f] for f in POINT_DTYPE.names), np.zeros((3, n), np.float32), out[0], out[1], out[3],
-                    noise, 0.01, 2550.0, 10.0, np.zeros(n, np.uint16), np.zeros(n, np.float32), j0, out[4],
-                    np.zeros(2, np.int64), 0, 1)
 
 
 if __name__ == "__main__":
