@@ -39,8 +39,7 @@ from sensors.ros_messages import to_point_cloud2  # noqa: E402
 STAGES = {
     lidar_module: ("sensor_transform", "two_threads", "buffer_then_draws", "ray_buffer", "candidate_pairs",
                    "pattern_slab_hits", "dz_bounds"),
-    passes: ("stream_for", "chunk_returns", "decode", "gather_front", "gather_back", "gather_select", "fill_chunks",
-             "_fill", "normal_end", "finish"),
+    passes: ("stream_for", "count_returns", "decode", "gather_select", "_fill", "normal_end", "finish"),
     static_cast: ("_collect", "_cast"),
     scene_module: ("apply_box_slab_hits",),
 }
