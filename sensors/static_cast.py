@@ -294,7 +294,7 @@ of wall time) when at least this long; a shorter one is tested and copied with t
 def _horizon(world: "StaticWorld", centre: np.ndarray, radius: float, max_range: float, rays: int
              ) -> np.ndarray | None:
     """The sweep's per-sector horizon (``static_horizon``), or None where the misses are not worth proving."""
-    if rays < CULL_MIN_RAYS or not math.isfinite(radius):
+    if rays < CULL_MIN_RAYS or not math.isfinite(radius) or not all(map(math.isfinite, centre)):
         return None
     grid = world.height_grid
     if grid is None or rays < CULL_RAYS_PER_CELL * grid.cells_within(centre, radius, max_range):

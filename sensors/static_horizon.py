@@ -126,6 +126,8 @@ class HeightGrid:
     def horizon(self, centre: np.ndarray, radius: float, max_range: float, sectors: int = SECTORS) -> np.ndarray:
         """h[k]: a ray from B(centre, radius) in sector k with d_z > h[k]·|d_xy| misses within ``max_range``."""
         c = np.asarray(centre, dtype=np.float64)
+        if not (np.all(np.isfinite(c)) and math.isfinite(radius) and math.isfinite(max_range)):
+            return np.full(sectors, np.inf)                   # nothing is proved from an unknown pose
         reach = max_range * (1.0 + 1e-5) + 1e-3
         zeta = slack(max(self.magnitude, float(np.abs(c).max()) + radius + reach))
         out = np.empty(sectors)

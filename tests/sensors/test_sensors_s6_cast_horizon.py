@@ -329,3 +329,14 @@ def test_an_hdl64_sweep_over_the_bench_road_is_culled_by_default(worlds, proved,
         want = Lidar(config).sense(snap, SensorScene(world, snap))
     assert got.points.tobytes() == want.points.tobytes() and got.labels.tobytes() == want.labels.tobytes()
     assert culled > 20000, culled
+
+
+def test_no_horizon_for_a_non_finite_origin_ball(worlds, monkeypatch):
+    """A NaN pose (or ball) proves nothing: the cast goes the plain way."""
+    monkeypatch.setattr(static_cast, "CULL_MIN_RAYS", 0)
+    monkeypatch.setattr(static_cast, "CULL_RAYS_PER_CELL", 0)
+    world = worlds["highway_straight"]
+    assert static_cast._horizon(world, np.array([500.0, 0.0, 2.0]), 0.0, 100.0, 10 ** 6) is not None
+    for centre, radius in (([np.nan, 0.0, 2.0], 0.0), ([500.0, 0.0, np.inf], 0.0), ([500.0, 0.0, 2.0], np.nan)):
+        assert static_cast._horizon(world, np.array(centre), radius, 100.0, 10 ** 6) is None
+        assert np.all(world.height_grid.horizon(np.array(centre), radius, 100.0) == np.inf)
