@@ -12,7 +12,8 @@ around the ego).  Rows, each the minimum over interleaved rounds (CPU time with
 - ``driving``: 40 sweeps of an ego at 25 m/s (mean, so the region rebuilds
   count), and what the rebuilds cost: each ``RegionCache._build`` and the
   BVH open3d builds for it (on its first cast, made inside the timing) timed
-  in the run.
+  in the run; beside it the mean of 40 sweeps of a standing ego at the
+  driving row's first pose (the driving mean minus this is what driving adds).
 
 Run from a tree's root (``--root`` picks another checkout, for before/after):
 ``.venv/bin/python bench/static_cast_bench.py [--repeat N] [--root DIR]``.
@@ -115,6 +116,14 @@ def main() -> None:
               f"{len(build_s)} region builds with their BVH, {sum(build_s) * 1e3:.1f} ms CPU in all "
               f"({sum(build_s) / n * 1e3:.2f} ms per sweep)")
     cache._build = original
+    # the same 40 sweeps' mean from a standing ego: what the driving mean adds is the rebuilds and the new crops
+    standing = [moved(snap, -200.0)] * 40
+    driver.sense(standing[0], SensorScene(static, standing[0]))
+    t0, c0 = time.perf_counter(), time.process_time()
+    for s in standing:
+        to_point_cloud2(driver.sense(s, SensorScene(static, s)))
+    w, c = (time.perf_counter() - t0) / 40, (time.process_time() - c0) / 40
+    print(f"  standing (same pose):    {w * 1e3:6.2f} ms wall {c * 1e3:6.2f} ms CPU per sweep (mean of 40)")
     print(f"  load average at the end {loadavg()}; region module {scene_region.__file__}")
 
 
