@@ -8,6 +8,7 @@ JOBS.json: {"worlds": DIR, "jobs": [job, ...]}; a job: {"id", "seed", "world" (D
 "lidars": [{"preset", "params", "mount": [x, y, z, roll, pitch, yaw]}], "sweeps": [{"t", "ego": [x, y, z,
 heading, pitch, roll, vx, vy, yaw_rate], "actors": [[x, y, z, heading, pedestrian]], "env"}],
 "cameras": [{"params", "mount"}] (optional),
+"bitgen": numpy bit generator name (optional; sweeps may have "prime": draws by another user),
 "threads": "on"|"off"|"random", "ahead": bool, "perturb": bool (random sleeps around the two-thread
 gather's halves, where the tree has them)}.  Worlds are built once per process and kept, so region
 caches hit and miss in the order the jobs give (the same in both trees).
@@ -115,6 +116,9 @@ def main() -> None:
                                          mount=MountPose(*cfg.get("mount", [0, 0, 0, 0, 0, 0])),
                                          parameters=dict(cfg.get("params", {}))))
                       for j, cfg in enumerate(job["lidars"])]
+            if job.get("bitgen"):               # another bit generator (numpy's own draws where not decoded)
+                for lid in lidars:
+                    lid.rng = np.random.Generator(getattr(np.random, job["bitgen"])(job["seed"]))
             from sensors.camera import Camera
             cameras = [Camera(SensorConfig(name=f"c{j}", type="camera", seed=job["seed"],
                                            mount=MountPose(*cfg.get("mount", [0, 0, 0, 0, 0, 0])),
@@ -124,6 +128,8 @@ def main() -> None:
                 snap = snapshot(sweep)
                 scene = SensorScene(static, snap)
                 for lid in lidars:
+                    for _ in range(sweep.get("prime", 0)):   # another user of the generator: a buffered half word
+                        lid.rng.random(dtype=np.float32)
                     try:
                         d, n = digest(lid.sense(snap, scene))
                     except Exception as exc:  # noqa: BLE001

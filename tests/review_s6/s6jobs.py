@@ -104,13 +104,14 @@ def jobs_for(name: str, parts, count: int, seed: int, grid: tuple[float, float, 
             if rng.random() < 0.3:
                 env = [None, {"precipitation_type": "rain", "precipitation_intensity_mm_h": float(rng.uniform(1, 40))},
                        {"fog_visual_range_m": float(rng.uniform(30, 400))}][int(rng.integers(0, 3))]
-            sweeps.append({"t": t, "ego": ego, "actors": actors, "env": env})
+            sweeps.append({"t": t, "ego": ego, "actors": actors, "env": env, "prime": int(rng.random() < 0.2)})
         cameras = []
         if i % 4 == 2:                                   # a camera beside: its casts are culled too
             cameras = [{"mount": [1.5, 0.0, 1.6, 0.0, float(rng.choice([0.0, 0.3, -0.4])), float(rng.uniform(-3, 3))],
                         "params": {"width": 320, "height": 240, "max_range_m": float(rng.choice([1000.0, 80.0, 15.0])),
                                    "horizontal_fov_deg": float(rng.choice([90.0, 170.0]))}}]
-        jobs.append({"id": f"{name}#{i}", "cameras": cameras, "seed": int(seed * 1000 + i), "world": name, "lidars": lidars,
+        bitgen = [None, None, None, "Philox", "SFC64", "MT19937", "PCG64DXSM"][int(rng.integers(0, 7))]
+        jobs.append({"id": f"{name}#{i}", "cameras": cameras, "bitgen": bitgen, "seed": int(seed * 1000 + i), "world": name, "lidars": lidars,
                      "sweeps": sweeps, "threads": ["on", "off", "random"][i % 3], "ahead": bool(i % 2),
                      "perturb": i % 3 != 1})
     return jobs

@@ -52,7 +52,7 @@ def plane(x0, x1, y0, y1, z, nx=1, ny=1, zfun=None) -> tuple[np.ndarray, np.ndar
 
 def synthetic(kind: str, seed: int) -> list[tuple[np.ndarray, np.ndarray, str]]:
     rng = np.random.default_rng(seed)
-    road = plane(-300, 300, -8, 8, 0.0, 60, 4)
+    road = plane(-300, 300, -8, 8, 0.0, 300, 4)   # 2 400 triangles: worlds get crops
     if kind == "walls":
         walls = [box((rng.uniform(-150, 150), rng.choice([-9.0, 9.0]) + rng.uniform(-1, 1), 2.5),
                      (rng.uniform(2, 30), 0.1, rng.uniform(0.5, 6))) for _ in range(40)]

@@ -5,7 +5,12 @@ Found (fail until fixed; the code at fb91629 gives the expected results, see the
   ``math.floor`` of NaN / ±inf) where fb91629 returns an empty cloud / an all-sky frame;
 - ``max_range_m`` ≥ about 2·10¹⁹ culls every ray (``sweep_horizon``'s ``int(math.floor(...))`` of the
   span overflows int64 in numba, the cell loops are empty, every sector's horizon stays −∞), so the cloud
-  is empty and the camera sees only sky, where fb91629 sees the road.
+  is empty and the camera sees only sky, where fb91629 sees the road;
+- with motion distortion the origin ball (``Lidar._distort``: radius = travel over one period) does not
+  hold the origins of rays fired more than a period after the sweep starts (a head whose laser offsets,
+  (channels − 1)·laser_interval_s, exceed the period: explicit channels on a VLP-16 base at a high rate),
+  and the proof, which trusts that ball to ζ ≈ 1 mm, culls rays that hit within range (fb91629 only used
+  the ball for the crop, whose margin is ≥ 10 m, and for the origins' heights, which it bounds).
 Held: adversarial rays (sector boundaries, azimuth ±π with −0.0 and subnormal components, near-horizontal
 rings, rays grazing the triangles' top vertices by 10⁻⁷–10⁻² m, origins on the ball's surface and on the
 height grid's cell corners, sensors below decks and in a tunnel) from hand-made worlds: culling forced on
@@ -91,6 +96,22 @@ def test_camera_huge_max_range_sees_the_road(poles) -> None:
     got = _camera(max_range_m=3e19).sense(snap, SensorScene(poles, snap))
     assert np.isfinite(want.depth).sum() > 1000
     assert np.array_equal(got.depth, want.depth)
+
+
+def test_motion_distorted_late_rays_are_not_culled() -> None:
+    """A wall 10.1 m ahead, max_range 10 m, 40 m/s, VLP-16 base with 2 000 channels at 1 kHz: its rings fire
+    over 4.6 ms (a period is 1 ms), the late rings from up to 0.16 m ahead of the ball's centre, where the
+    wall is within range.  fb91629: 339 points on the wall; now 0 (every ray culled)."""
+    wall = s6worlds.box((10.2, 0.0, 2.5), (0.1, 5.0, 2.5))
+    from s6jobs import _as_parts
+    world = StaticWorld(_as_parts([(wall[0], wall[1], "concrete")]))
+    lidar = Lidar(SensorConfig(name="l", type="lidar", preset="VLP-16", rate_hz=1000.0, mount=MountPose(z=1.9),
+                               parameters={"channels": 2000, "vertical_fov_deg": [-30.0, 0.5], "max_range_m": 10.0,
+                                           "min_range_m": 0.0, "motion_distortion": True}))
+    ego = EntityState("ego", EntityKind.VEHICLE, "car", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 40.0, 40.0, 0.0, 0.0, 0.0, 0.0,
+                      BoundingBox(4.6, 1.9, 1.5, 1.4, 0, 0.75), None, is_ego=True)
+    snap = WorldSnapshot.from_states(1.0, 100, [ego], ego="ego")
+    assert len(lidar.sense(snap, SensorScene(world, snap)).points) == 339
 
 
 @pytest.mark.parametrize("kind", ["deck", "poles", "cell_edges", "tunnel", "slopes", "walls"])
