@@ -14,7 +14,52 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+AHEAD = 4
+"""Steps ahead whose state rows (and result rows) ``state_geometry`` asks the cache for (``_prefetch``)."""
+
+
+def _prefetcher(write: int):
+    """An intrinsic ``(array, index tuple) -> None`` that asks the cache for the line of
+    ``array[index]`` (``llvm.prefetch``, kept close; ``write`` 1 for a line about to be written).
+
+    Why: the block's stacked state (T, rows, N) is read here for the first time since the
+    engine wrote it, step after step, with rows far apart (a step's record is ``rows`` × N floats),
+    so each step's rows come from memory one miss after another, and the four results are fresh
+    memory; asked for a few steps ahead the lines arrive while the steps before are computed.
+    (A copy of ``metrics.ego_pass._prefetcher``: numba's cache tracks a kernel's own file only.)
+    A prefetch changes no value and cannot fault; the indices given are in bounds anyway."""
+
+    @intrinsic
+    def prefetch(typingctx, arr, index):
+        sig = types.void(arr, index)
+
+        def codegen(context, builder, signature, args):
+            aryty, idxty = signature.args
+            ary = context.make_array(aryty)(context, builder, args[0])
+            index = [context.cast(builder, v, t, types.intp)
+                     for v, t in zip(cgutils.unpack_tuple(builder, args[1]), idxty)]
+            ptr = cgutils.get_item_pointer2(context, builder, ary.data, cgutils.unpack_tuple(builder, ary.shape),
+                                            cgutils.unpack_tuple(builder, ary.strides), aryty.layout, index,
+                                            wraparound=False, boundscheck=False)
+            byte = ir.IntType(8).as_pointer()
+            i32 = ir.IntType(32)
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32]), "llvm.prefetch.p0i8")
+            builder.call(fn, [builder.bitcast(ptr, byte), i32(write), i32(3), i32(1)])
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return prefetch
+
+
+_prefetch = _prefetcher(0)
+_prefetch_write = _prefetcher(1)
 
 
 @njit(cache=True)
@@ -51,6 +96,16 @@ def state_geometry(kin, bits, rx, ry, rh, bx, by):
     cos_h, sin_h = np.empty((T, N)), np.empty((T, N))
     step_x, step_y = bx.shape[0] > 1, by.shape[0] > 1
     for k in range(T):
+        if k + AHEAD < T and N > 0:   # a step ahead: its state rows, and the result rows, 8 floats a line
+            for i in range(0, N + 7, 8):
+                j = min(i, N - 1)
+                _prefetch(kin, (k + AHEAD, rx, j))
+                _prefetch(kin, (k + AHEAD, ry, j))
+                _prefetch(kin, (k + AHEAD, rh, j))
+                _prefetch_write(cx, (k + AHEAD, j))
+                _prefetch_write(cy, (k + AHEAD, j))
+                _prefetch_write(cos_h, (k + AHEAD, j))
+                _prefetch_write(sin_h, (k + AHEAD, j))
         kx, ky = (k if step_x else 0), (k if step_y else 0)
         for i in range(N):
             if k > 0 and bits[k, rh, i] == bits[k - 1, rh, i]:

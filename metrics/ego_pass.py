@@ -36,7 +36,51 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+AHEAD = 2
+"""Steps ahead whose rows ``ego_pass`` asks the cache for (``_prefetch``)."""
+
+
+def _prefetcher(write: int):
+    """An intrinsic ``(array, index tuple) -> None`` that asks the cache for the line of
+    ``array[index]`` (``llvm.prefetch``, kept close; ``write`` 1 for a line about to be written).
+
+    Why: the block's stacked state (T, rows, N) is read here for the first time since the
+    engine wrote it, step after step, with rows far apart (a step's record is ``rows`` × N floats),
+    so each step's vx and vy rows come from memory one miss after another, and the geometry rows
+    (``centre_kernel.state_geometry``'s) may have left the cache since; asked for a step or two
+    ahead they arrive while the pairs of this step are measured.
+    A prefetch changes no value and cannot fault; the indices given are in bounds anyway."""
+
+    @intrinsic
+    def prefetch(typingctx, arr, index):
+        sig = types.void(arr, index)
+
+        def codegen(context, builder, signature, args):
+            aryty, idxty = signature.args
+            ary = context.make_array(aryty)(context, builder, args[0])
+            index = [context.cast(builder, v, t, types.intp)
+                     for v, t in zip(cgutils.unpack_tuple(builder, args[1]), idxty)]
+            ptr = cgutils.get_item_pointer2(context, builder, ary.data, cgutils.unpack_tuple(builder, ary.shape),
+                                            cgutils.unpack_tuple(builder, ary.strides), aryty.layout, index,
+                                            wraparound=False, boundscheck=False)
+            byte = ir.IntType(8).as_pointer()
+            i32 = ir.IntType(32)
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32]), "llvm.prefetch.p0i8")
+            builder.call(fn, [builder.bitcast(ptr, byte), i32(write), i32(3), i32(1)])
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return prefetch
+
+
+_prefetch = _prefetcher(0)
 
 
 @njit(cache=True)
@@ -141,6 +185,15 @@ def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near
     inf = np.inf
     step_l, step_w, step_r = length.shape[0] > 1, width.shape[0] > 1, radius.shape[0] > 1
     for k in range(T):
+        if k + AHEAD < T and N > 0:   # the rows of a step ahead, a line (8 floats) at a time
+            for j in range(0, N + 7, 8):
+                i = min(j, N - 1)
+                _prefetch(kin, (k + AHEAD, rvx, i))
+                _prefetch(kin, (k + AHEAD, rvy, i))
+                _prefetch(cx, (k + AHEAD, i))
+                _prefetch(cy, (k + AHEAD, i))
+                _prefetch(cos_h, (k + AHEAD, i))
+                _prefetch(sin_h, (k + AHEAD, i))
         kl, kw, kr = (k if step_l else 0), (k if step_w else 0), (k if step_r else 0)
         ch, sh = cos_h[k, e], sin_h[k, e]
         ex, ey, evx, evy = cx[k, e], cy[k, e], kin[k, rvx, e], kin[k, rvy, e]
