@@ -95,10 +95,18 @@ def synthetic(kind: str, seed: int) -> list[tuple[np.ndarray, np.ndarray, str]]:
         pieces = [box((x, y, 1.0 + (i % 5)), (1.0, 1.0, 1.0 + (i % 5))) for i, (x, y) in
                   enumerate(zip(rng.choice(xs, 80), rng.choice(xs, 80)))]
         return [(*plane(-100, 100, -100, 100, 0.0, 50, 50), "asphalt"), (*merge(pieces), "concrete")]
+    if kind == "nan_vertex":        # one triangle with a NaN vertex: no height grid, a degenerate sphere index
+        parts = synthetic("poles", seed)
+        bad = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, np.nan], [0.0, 1.0, 1.0]])
+        return parts + [(bad, np.array([[0, 1, 2]]), "metal")]
+    if kind == "huge_ground":       # a 2 km ground of two triangles under a walled road (widest sphere ~1.4 km)
+        ground = (np.array([[-1000.0, -1000.0, -0.3], [1000.0, -1000.0, -0.3], [1000.0, 1000.0, -0.3],
+                            [-1000.0, 1000.0, -0.3]]), np.array([[0, 1, 2], [0, 2, 3]]), "grass")
+        return synthetic("walls", seed) + [ground]
     raise ValueError(kind)
 
 
-SYNTHETIC = ("walls", "deck", "tunnel", "poles", "slopes", "soup", "far", "cell_edges")
+SYNTHETIC = ("walls", "deck", "tunnel", "poles", "slopes", "soup", "far", "cell_edges", "nan_vertex", "huge_ground")
 
 
 def road_parts(name: str) -> list[tuple[np.ndarray, np.ndarray, str]]:

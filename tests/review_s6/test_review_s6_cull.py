@@ -1,8 +1,8 @@
 """Review (session 6): the miss proof of ``sensors.static_horizon`` as ``static_cast.cast_static`` uses it.
 
 Found (fail until fixed; the code at fb91629 gives the expected results, see the report):
-- a sweep or camera frame from a non-finite ego pose raises (``HeightGrid.cells_within`` calls
-  ``math.floor`` of NaN / ±inf) where fb91629 returns an empty cloud / an all-sky frame;
+- a sweep or camera frame from a non-finite ego pose raised (``HeightGrid.cells_within`` called
+  ``math.floor`` of NaN / ±inf) where fb91629 returns an empty cloud / an all-sky frame (fixed in 1077785);
 - ``max_range_m`` ≥ about 2·10¹⁹ culls every ray (``sweep_horizon``'s ``int(math.floor(...))`` of the
   span overflows int64 in numba, the cell loops are empty, every sector's horizon stays −∞), so the cloud
   is empty and the camera sees only sky, where fb91629 sees the road;
@@ -149,3 +149,35 @@ def test_per_ray_hits_do_not_depend_on_the_batch() -> None:
         sub = world.scene.cast_rays(o3d.core.Tensor.from_numpy(np.ascontiguousarray(rays[keep])))
         for k in ("t_hit", "primitive_ids", "primitive_normals"):
             assert np.array_equal(full[k].numpy()[keep], sub[k].numpy()), k
+
+
+def _base_selection(cache, centre: np.ndarray, radius: float) -> np.ndarray:
+    """fb91629's crop selection: every triangle tested."""
+    tri_centre, tri_radius = cache._triangle_spheres()
+    slack = 1e-4 * radius + 1e-2
+    d = np.linalg.norm(tri_centre - centre, axis=1) - tri_radius
+    return np.flatnonzero(d <= radius + slack)
+
+
+@pytest.mark.parametrize("kind", ["soup", "far", "huge_ground", "nan_vertex", "cell_edges"])
+def test_sphere_index_selects_what_every_triangle_test_selects(kind) -> None:
+    """``RegionCache._selection`` (``SphereIndex`` candidates) == fb91629's test of every triangle, for crop
+    centres on, beside and far off the map (and exactly on the index's cell edges), radii 0–3 km."""
+    world, parts = _world(kind)
+    cache = world._regions
+    rng = np.random.default_rng(7)
+    tri_centre, _ = cache._triangle_spheres()
+    finite = tri_centre[np.all(np.isfinite(tri_centre), axis=1)]
+    lo, hi = finite.min(axis=0), finite.max(axis=0)
+    for i in range(60):
+        c = rng.uniform(lo - 300, hi + 300)
+        if i % 4 == 0:
+            c[:2] = finite[rng.integers(0, len(finite)), :2]
+        if i % 5 == 0:                                   # on a cell edge of the index
+            cache._selection(c, 1.0)
+            index = cache._index
+            if np.isfinite(index.cell):
+                c[0] = index.x0 + index.cell * rng.integers(0, index.nx)
+                c[1] = index.y0 + index.cell * rng.integers(0, index.ny)
+        radius = float(rng.choice([0.0, 5.0, 47.5, 160.0, 3000.0]))
+        assert np.array_equal(cache._selection(c, radius), _base_selection(cache, c, radius)), (kind, c, radius)
