@@ -43,7 +43,9 @@ beside the cast, while this thread finds the actor pairs and makes their
 slab tests (they need no static hit, and make their rays from the pattern
 rows by the buffer's own arithmetic, so they need no buffer either:
 ``lidar_sweep_boxes.slab_hits_pattern``); after the cast the gather runs as two column ranges
-on two threads (the worker then decodes the normals), and each thread
+on two threads, cut where the threads' timings of the sweeps before say
+they meet (``lidar_sweep_passes.Balance``; the worker then decodes the
+normals), and each thread
 fills the records of its range (``nogil`` kernels on disjoint ranges: the
 cloud does not depend on thread timing).  open3d's cast holds the GIL and
 stays as it was.  With one CPU every pass runs in the calling thread.  A spinning head's

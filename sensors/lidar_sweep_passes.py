@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from time import perf_counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -47,11 +49,65 @@ stream them (~60 µs of CPU on an HDL-64E sweep)."""
 
 NORMALS_WALK = 0.25
 """CPU of decoding a sweep's normals (``lidar_draws.normals``) relative to gathering the whole sweep
-(measured on HDL-64E: ~0.22 vs ~0.85 ms): the worker decodes them after its column range, so it takes
-fewer columns."""
+(measured on HDL-64E: ~0.22 vs ~0.85 ms): the first sweeps' estimate (``Balance``)."""
 COUNT_PASS = 0.08
 """CPU of counting the first range's returns (``lidar_gather.count_returns``, which only reads t) relative to
-gathering the whole sweep (~0.07 vs ~0.85 ms), per column counted."""
+gathering the whole sweep (~0.07 vs ~0.85 ms), per column counted: the first sweeps' estimate."""
+
+@dataclass
+class Balance:
+    """Where a two-thread sweep cuts its columns (``split_column``), learnt from the sweeps before it.
+
+    This thread gathers columns [0, cut) at ``main`` seconds a column; the
+    worker counts them (``count`` a column), gathers the rest (``worker`` a
+    column) and decodes the normals (``normals`` seconds).  Each sweep's
+    timings update the estimates by an exponential average (``LEARN``), so
+    the cut follows what the two threads take on this machine now: after the
+    cast one core's caches are often colder than the other's, by up to 2× on
+    the reference machine, in either direction.  Only the timing depends on
+    the cut: the cloud is the same for every cut (the tests sweep with many).
+    """
+
+    main: float
+    worker: float
+    count: float
+    normals: float
+    sweeps: int = 0
+
+    def learn(self, cut: int, columns: int, main_s: float, count_s: float, worker_s: float, normals_s: float) -> None:
+        """Fold one sweep's timings in (ranges of fewer than 16 columns teach nothing about their rate); the
+        first replaces the starting ratios, which are in units of a column's gather, not seconds."""
+        k = LEARN if self.sweeps else 1.0
+        self.sweeps += 1
+        if cut >= 16:
+            self.main += k * (main_s / cut - self.main)
+            self.count += k * (count_s / cut - self.count)
+        if columns - cut >= 16:
+            self.worker += k * (worker_s / (columns - cut) - self.worker)
+        self.normals += k * (normals_s - self.normals)
+
+
+LEARN = 0.25
+"""Weight of the newest sweep in ``Balance``'s averages (about the last four sweeps count)."""
+
+
+def _balance(lidar: "Lidar", columns: int, counted: bool, normals: bool) -> Balance:
+    """The sensor's ``Balance`` (per process, as the worker), started from the reference machine's ratios
+    (``NORMALS_WALK``, ``COUNT_PASS``) in units of one column's gather."""
+    got = lidar.__dict__.get("_split_balance")
+    if got is None:
+        got = lidar._split_balance = Balance(1.0, 1.0, COUNT_PASS * counted, NORMALS_WALK * columns * normals)
+    return got
+
+
+def split_column(balance: Balance, columns: int) -> int:
+    """The cut (a multiple of 16, the gather's tile) where the two threads' estimates meet:
+    main·x = count·x + worker·(C − x) + normals, kept within [C/8, 7C/8] of the columns."""
+    denominator = balance.main + balance.worker - balance.count
+    x = (balance.worker * columns + balance.normals) / denominator if denominator > 0 else columns / 2
+    x = min(max(x, columns / 8), columns * 7 / 8)
+    return min((int(x) + 15) // 16 * 16, columns)
+
 
 def _worker() -> ThreadPoolExecutor:
     """The process's worker thread of the return passes (``worker_thread``)."""
@@ -191,23 +247,37 @@ def _split_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, 
     args = (hits.t, hits.material, hits.normal, rays, grid.channels, grid.columns, reflectivity,
             lidar.min_range, lidar.max_range, lidar.power_threshold, *words, lidar.dropout, drop)
     counted = drop or sigma > 0                         # the second range needs the first's return count
-    share = (1.0 + NORMALS_WALK * (sigma > 0)) / (2.0 + COUNT_PASS * counted)
-    cut = min((int(grid.columns * share) + 15) // 16 * 16, grid.columns)
+    balance = _balance(lidar, grid.columns, counted, sigma > 0)
+    cut = split_column(balance, grid.columns)
     o = cut * grid.channels + 1                         # the first range's last (unkept) write lands before it
     noise = lidar._buffer("noise", n + 1, np.float32)
     marks = lidar._buffer("marks", n // MARK + 2, np.int64)
+    times = [0.0, 0.0, 0.0, 0.0]                        # this thread's gather; the worker's count, gather, normals
+
+    def first():
+        t0 = perf_counter()
+        out = gather_select(*args, 0, idx, r, mat, echo, 0, cut)
+        times[0] = perf_counter() - t0
+        return out
 
     def second():                                       # its first return index, its range, the normals
+        t0 = perf_counter()
         j0 = count_returns(hits.t, grid.channels, grid.columns, lidar.min_range, lidar.max_range, 0,
                            cut) if counted else 0
+        t1 = perf_counter()
         b, cb = gather_select(*args, j0, idx[o:], r[o:], mat[o:], echo[o:], cut, grid.columns)
+        t2 = perf_counter()
+        times[1:3] = t1 - t0, t2 - t1
         if sigma <= 0:
             return b, cb, None
         returns = j0 + cb                               # as many normals as returns: the kept ones' are a prefix
         start = returns if drop else 0
-        return b, cb, (start, *decode(stream, start, noise[:returns], marks))
+        decoded = (start, *decode(stream, start, noise[:returns], marks))
+        times[3] = perf_counter() - t2
+        return b, cb, decoded
 
-    (a, ca), (b, cb, decoded) = both(lambda: gather_select(*args, 0, idx, r, mat, echo, 0, cut), second)
+    (a, ca), (b, cb, decoded) = both(first, second)
+    balance.learn(cut, grid.columns, *times)
     k = a + b
     points = np.empty(k, dtype=POINT_DTYPE)
 

@@ -70,3 +70,46 @@ def test_an_error_on_either_thread_reaches_the_sweep_and_the_next_sweep_is_uncha
     monkeypatch.setattr(passes, where, original)
     failing.rng.bit_generator.state = state                      # the failed sweep may have drawn
     assert failing.sense(snap, SensorScene(static, snap)).points.tobytes() == want[1]
+
+
+def test_the_cut_between_the_two_ranges_changes_no_cloud(monkeypatch):
+    """Every cut of the columns (none, one tile, a share, all) gives the one-thread sweep's cloud and state:
+    the learnt cut (``Balance``) moves only the timing."""
+    import numpy as np
+
+    import sensors.lidar as lidar_module
+    import sensors.lidar_sweep_passes as passes
+    from sensors.base import SensorConfig
+    from sensors.frames import MountPose
+    from sensors.scene import SensorScene, static_world_for
+    from sensors_testworld import entity, room, snapshot
+
+    snap = snapshot(entity("ego", ego=True), entity("car", x=6.0, y=1.0, heading=0.3, bbox=(4.0, 2.0, 1.6, 0.0, 0.0, 0.8)))
+    static = static_world_for(room(12.0))
+
+    def sweeps(split: bool, cut=None):
+        monkeypatch.setattr(lidar_module, "two_threads", lambda rays: split)
+        if cut is not None:
+            monkeypatch.setattr(passes, "split_column", lambda balance, columns: min(cut, columns))
+        sensor = lidar_module.Lidar(SensorConfig(name="top", type="lidar", preset="HDL-32E", mount=MountPose(z=1.2),
+                                                 seed=2, parameters={"labels": True, "dropout_probability": 0.02}))
+        clouds = [sensor.sense(snap, SensorScene(static, snap)) for _ in range(2)]
+        return [c.points.tobytes() + c.labels.tobytes() for c in clouds], sensor.rng.bit_generator.state
+
+    want = sweeps(False)
+    for cut in (0, 16, 512, 1000, 10_000):
+        assert sweeps(True, cut) == want
+
+
+def test_the_balance_learns_the_cut_where_the_threads_meet():
+    from sensors.lidar_sweep_passes import Balance, split_column
+
+    b = Balance(1.0, 1.0, 0.0, 0.0)
+    assert split_column(b, 1024) == 512
+    b.learn(512, 1024, 512e-6, 0.0, 2 * 512e-6, 0.0)            # the worker gathers at half the speed
+    cut = split_column(b, 1024)
+    assert abs(cut - 2 * 1024 / 3) <= 16 and cut % 16 == 0
+    b.learn(cut, 1024, cut * 1e-6, 0.0, (1024 - cut) * 1e-6, 300e-6)   # the same speed, 0.3 ms of normals
+    assert split_column(b, 1024) > 512
+    slow = Balance(1.0, 100.0, 0.0, 0.0)                        # clamped to 1/8 … 7/8 of the columns
+    assert split_column(slow, 1024) == 896
