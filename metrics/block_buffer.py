@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 from itertools import chain, repeat
 from operator import attrgetter, is_, itemgetter, sub
 
 import numpy as np
 
+from metrics.block_snapshots import BlockSnapshots, _rebuild  # noqa: F401  (BlockSnapshots: re-exported)
 from simplatform.state_arena import ArenaSlots
 from simplatform.world import FLOAT_COLUMNS, StateLanes, WorldSnapshot
 
@@ -381,44 +382,3 @@ class BlockBuffer:
         if got is not None and len(got) == 8 * math.prod(shape):
             return np.frombuffer(got, dtype=np.float64).reshape(shape)
         return None
-
-
-def _rebuild(time, step, names, ego, state, visible, shared) -> WorldSnapshot:
-    """An arena step's snapshot from what the buffer kept of it (``BlockBuffer.rebuild``)."""
-    (kinds, categories, lane_roads, collisions, environment, signals, length, width, height, center_x, center_y,
-     center_z) = shared
-    boxes = {"length": length, "width": width, "height": height, "bbox_center_x": center_x,
-             "bbox_center_y": center_y, "bbox_center_z": center_z}
-    return WorldSnapshot.from_state_matrix(
-        time, step, names, kinds, categories, state, boxes, StateLanes(state, lane_roads), lane_roads, visible,
-        ego=ego, signals=signals, collisions=collisions, environment=environment)
-
-
-class BlockSnapshots(Sequence):
-    """``StepBlock.snapshots`` of an arena block: a sequence whose item k is step k's snapshot,
-    rebuilt on first read (``BlockBuffer.rebuild``, ~6 µs) and kept, so that a metric reading a few
-    steps (a contact's, the last one) pays for those alone; ``list(…)`` rebuilds every step."""
-
-    __slots__ = ("_buffer", "_built")
-
-    def __init__(self, buffer: BlockBuffer) -> None:
-        self._buffer = buffer
-        self._built: dict[int, WorldSnapshot] = {}
-
-    def __len__(self) -> int:
-        return len(self._buffer)
-
-    def __getitem__(self, k):
-        if isinstance(k, slice):
-            return [self[i] for i in range(*k.indices(len(self)))]
-        n = len(self._buffer)
-        if not -n <= k < n:
-            raise IndexError(f"step {k} of a block of {n}")
-        k %= n
-        got = self._built.get(k)
-        if got is None:
-            got = self._built[k] = self._buffer.rebuild(k)
-        return got
-
-    def __iter__(self):
-        return map(self.__getitem__, range(len(self)))
