@@ -67,8 +67,22 @@ def digest(cloud) -> tuple[str, int]:
 
 
 def _perturb(rng: np.random.Generator) -> None:
-    """Random sleeps before the two ends of a two-thread chunked gather (moves where they meet)."""
+    """Random sleeps before the two ends of a two-thread chunked gather (moves where they meet), or a random
+    cut of the two-thread sweep's columns (``split_column``: learnt from timings, so any cut may occur)."""
     import sensors.lidar_sweep_passes as passes
+    split = getattr(passes, "split_column", None)
+    if split is not None and not getattr(split, "_review_wrapped", False):
+        def random_cut(balance, columns, _split=split):
+            pick = rng.random()
+            if pick < 0.15:
+                return 0
+            if pick < 0.3:
+                return columns
+            if pick < 0.45:
+                return _split(balance, columns)
+            return min(16 * int(rng.integers(0, columns // 16 + 2)), columns)
+        random_cut._review_wrapped = True
+        passes.split_column = random_cut
     for name in ("gather_front", "chunk_returns", "gather_back"):
         fn = getattr(passes, name, None)
         if fn is None or getattr(fn, "_review_wrapped", False):
@@ -101,6 +115,17 @@ def main() -> None:
     lidar_module.cores = cores
     os.getloadavg = lambda: (0.0, 0.0, 0.0)
     perturb_rng = np.random.default_rng(12345)
+    culled = [0, 0]                                       # rays proved to miss, rays tested (where the tree culls)
+    import sensors.static_cast as static_cast
+    if hasattr(static_cast, "cull_gather"):
+        real = static_cast.cull_gather
+
+        def counting(rays, start, stop, *rest):
+            k = real(rays, start, stop, *rest)
+            culled[0] += stop - start - k
+            culled[1] += stop - start
+            return k
+        static_cast.cull_gather = counting
     for job in spec["jobs"]:
         mode["threads"] = job.get("threads", "off")
         mode["rng"] = np.random.default_rng(job["seed"] + 99)
@@ -150,7 +175,7 @@ def main() -> None:
                     counts.append(-2)
         except Exception as exc:  # noqa: BLE001
             out.append(f"job exc {type(exc).__name__}: {str(exc)[:200]}")
-        print(json.dumps({"id": job["id"], "sweeps": out, "points": counts}), flush=True)
+        print(json.dumps({"id": job["id"], "sweeps": out, "points": counts, "culled": culled[:]}), flush=True)
 
 
 if __name__ == "__main__":

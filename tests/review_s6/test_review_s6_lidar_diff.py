@@ -5,8 +5,9 @@ triangle soup, UTM-like coordinates, vertices on the height grid's cell edges), 
 ``s6jobs``: every preset and explicit channel / fov configs, tilted, rolled and upside-down mounts, ranges
 from 0.7 m to 2 km, min_range, dropout, labels, noise, motion distortion, rain and fog, actors, sweeps in
 order, repeated, backwards and at random (region caches hit and missed in mixed orders: the worlds are
-interleaved in one process), two threads on / off / random, FrameAhead on / off, random sleeps moving where
-the two ends of the chunked gather meet.  Per sweep: the PointCloud arrays and fields, labels, the
+interleaved in one process), two threads on / off / random, FrameAhead on / off, other bit generators and a
+generator shared with another user, random cuts of a two-thread sweep's columns (``split_column`` learns
+its cut from timings, so any cut may occur).  Per sweep: the PointCloud arrays and fields, labels, the
 PointCloud2 bytes and the generator's state after it; per frame every camera array.
 
 ``REVIEW_S6_BASE``: a checkout of fb91629 to use (else ``git archive``); ``REVIEW_S6_NUMBA``: where to keep
@@ -34,3 +35,5 @@ def test_clouds_equal_to_fb91629(base_tree, numba_caches, tmp_path) -> None:
     assert not bad, json.dumps([{k: b[k] for k in ("id", "rows")} for b in bad], default=str)[:3000]
     points = [p for o in outs["new"].values() for p in o["points"] if p >= 0]
     assert sum(p > 0 for p in points) > len(points) // 2      # the sweeps saw the worlds
+    culled, tested = max((o["culled"] for o in outs["new"].values()), key=lambda c: c[1])
+    assert culled > 100000 and tested > culled              # and the miss proof was at work
