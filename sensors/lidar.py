@@ -370,9 +370,13 @@ class Lidar:
         rays[:, 3] = c * directions[:, 0] - s * directions[:, 1]
         rays[:, 4] = s * directions[:, 0] + c * directions[:, 1]
         rays[:, 5] = directions[:, 2]
-        # the origins lie on an arc no longer than the distance travelled in one sweep
+        # the origins lie on an arc no longer than the distance travelled between the earliest firing and the
+        # snapshot, or from the snapshot to the latest where the lasers fire over more than a period (the ball
+        # must hold every origin: the static cast proves misses from it, ``sensors.static_horizon``)
         travel = (math.hypot(snapshot.vx[i], snapshot.vy[i]) + abs(snapshot.yaw_rate[i]) * float(np.linalg.norm(rel[:2])))
-        return o3d.core.Tensor.from_numpy(rays), (origin, travel * pattern.period_s + 1e-3)
+        first, last = tables.firing_span
+        span = max(pattern.period_s, pattern.period_s - first, last - pattern.period_s)
+        return o3d.core.Tensor.from_numpy(rays), (origin, travel * span + 1e-3)
 
     def _weather_terms(self, environment) -> tuple[float, float]:
         """(α, rain range σ) of a snapshot's environment (``environment.Weather``), parsed again only when

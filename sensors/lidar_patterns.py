@@ -238,6 +238,13 @@ class PatternTables:
         return np.ascontiguousarray(self.homogeneous.numpy()[:, :3])
 
     @cached_property
+    def firing_span(self) -> tuple[float, float]:
+        """Earliest and latest firing time of the pattern (s): a motion-distorted sweep's origins lie on the
+        ego's path over [latest − period, ...] relative to the snapshot (``Lidar._distort``), which may be
+        longer than a period when the lasers fire over more than one."""
+        return float(self.time.min()), float(self.time.max())
+
+    @cached_property
     def cast_time(self) -> np.ndarray:
         """(N,) float32 firing times in cast order (built on first use, as ``cast_directions``)."""
         return self.time[self.cast_order]

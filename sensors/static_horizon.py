@@ -112,6 +112,16 @@ class HeightGrid:
         _raster(v, np.ascontiguousarray(triangles, dtype=np.int64), float(lo[0]), float(lo[1]), cell, eps, heights)
         return HeightGrid(heights, float(lo[0]), float(lo[1]), cell, magnitude)
 
+    def _farthest(self, c: np.ndarray, radius: float) -> float:
+        """A distance from c beyond every cell's r-widened rectangle: a reach past it scans the same cells with
+        the same far ends (``sweep_horizon`` clips ρ_max to the reach), so a sensor's range can be clipped to
+        it — which keeps the cell indices within int64 for any range (a range of 3·10¹⁹ m overflowed them and
+        proved every ray a miss) and the slack ζ at the coordinates the rays can have where the map is."""
+        ny, nx = self.heights.shape
+        dx = max(abs(float(c[0]) - self.x0), abs(float(c[0]) - (self.x0 + nx * self.cell)))
+        dy = max(abs(float(c[1]) - self.y0), abs(float(c[1]) - (self.y0 + ny * self.cell)))
+        return math.hypot(dx, dy) + 2.0 * radius + self.cell
+
     def cells_within(self, centre: np.ndarray, radius: float, max_range: float) -> int:
         """How many cells ``horizon`` scans for this query (the grid's part of the square around the ball)."""
         span = max_range * (1.0 + 1e-5) + 1e-3 + radius + self.cell
@@ -128,7 +138,7 @@ class HeightGrid:
         c = np.asarray(centre, dtype=np.float64)
         if not (np.all(np.isfinite(c)) and math.isfinite(radius) and math.isfinite(max_range)):
             return np.full(sectors, np.inf)                   # nothing is proved from an unknown pose
-        reach = max_range * (1.0 + 1e-5) + 1e-3
+        reach = min(max_range * (1.0 + 1e-5) + 1e-3, self._farthest(c, radius))
         zeta = slack(max(self.magnitude, float(np.abs(c).max()) + radius + reach))
         out = np.empty(sectors)
         # the rays' own float32 slack: rectangles widened and heights raised by ζ beyond the origin ball
