@@ -132,9 +132,11 @@ def attack_world(job: dict):
         route = None
     names = world["names"]
     background = tuple(nm for nm in names[1:] if rng.random() < 0.6) + (("ghost",) if rng.random() < 0.5 else ())
+    if job.get("background") == "all":   # eight or more: the minimum-speed rule's numpy path
+        background = names[1:]
     emergency = tuple(nm for nm in names[1:] if rng.random() < 0.2)
     ctx = ScenarioContext(road=road, route=route, goal=goal, acc_set_speed=float(rng.uniform(5, 30)),
-                          timeout=float(rng.uniform(1, T * dt * 1.5)), ego="ego" if rng.random() < 0.8 else None,
+                          timeout=float(rng.uniform(0.5, max(1.0, T * dt * 1.5))), ego="ego" if rng.random() < 0.8 else None,
                           v2x_expected=bool(rng.random() < 0.3), background=background, emergency_vehicles=emergency)
     reqs = ()
     req_files = sorted(Path("scenarios/requirements").glob("*.yaml"))
@@ -368,6 +370,21 @@ def attack_jobs(tag: str, seeds: list[int], steps: int) -> list[dict]:
             job["capacity"] = [17, 64, 1000]
         out.append(job)
     return out
+
+
+def edge_jobs(tag: str) -> list[dict]:
+    """Deterministic edges: the goal entered on the first or last step of a block (arenas of 16 slots,
+    no other attack), and eight or more background vehicles (the minimum-speed rule's other path)."""
+    jobs = []
+    for i, goal_step in enumerate((15, 16, 31, 32, 47, 48, 1, 63)):
+        jobs.append({"id": f"{tag}goal{goal_step}", "kind": "attack", "seed": 700 + i, "steps": 64, "p": {},
+                     "capacity": [16], "goal_step": goal_step, "map": "junction_4way", "n": 4,
+                     "perturb": {"check": True}})
+    for i in range(3):
+        jobs.append({"id": f"{tag}bg{i}", "kind": "attack", "seed": 720 + i, "steps": 600, "n": 12 + 3 * i,
+                     "background": "all", "p": {"toggle": 0.03, "skip_slot": 0.02, "box_new": 0.03, "mode": 0.02},
+                     "perturb": {"check": True, "flush": 0.01, "v2x": 0.005}})
+    return jobs
 
 
 def main() -> None:

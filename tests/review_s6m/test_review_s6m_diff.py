@@ -18,7 +18,7 @@ import pytest
 
 from conftest import HERE, REPO
 from diffrun import compare
-from m6driver import attack_jobs
+from m6driver import attack_jobs, edge_jobs
 
 DRIVER = HERE / "m6driver.py"
 
@@ -42,10 +42,18 @@ def test_attack_streams_equal_to_fb91629(base_tree, numba_caches, tmp_path, seed
 
 
 @pytest.mark.slow
+def test_block_edges_equal_to_fb91629(base_tree, numba_caches, tmp_path) -> None:
+    """The goal entered on the first or last step of a block; eight or more background vehicles."""
+    jobs = edge_jobs("e")
+    report = compare(base_tree, REPO, DRIVER, jobs, tmp_path, cache_root=numba_caches)
+    _check(report, tmp_path)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario,dt,stack", [
     ("urb_dense_v40_aggressive_n9_s2", 0.05, "none"),
     ("v2x_glosa_v40_3_day", 0.05, "none"),
-    ("urb_left_unprotected_v20_o50_lag1_night", 0.033, "reference"),
+    ("urb_left_unprotected_v20_o50_lag1_night", 0.05, "reference"),
 ])
 def test_harness_equal_to_fb91629(base_tree, numba_caches, tmp_path, scenario, dt, stack) -> None:
     jobs = [{"id": "plain", "kind": "harness", "scenario": scenario, "dt": dt, "stack": stack, "seed": 1,
