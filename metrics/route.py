@@ -264,10 +264,15 @@ class MinimumSpeedRouteMetric(BlockMetric):
         bg = self._bg_index[1]
         if bg:
             if len(bg) < route_kernels.SMALL_SUM:   # the usual few: one compiled pass, numpy's floats
-                # read in place from the block's kinematic rows (the state matrices' own): the few
-                # columns' values, not two (T, N) column copies out of the cold block
-                kin, _, _, _, rvx, rvy = block.kin
-                bg_speed = route_kernels.mean_speeds(kin[:, rvx], kin[:, rvy], self._bg_index[2])
+                if block.state is not None:
+                    # read in place from the stacked state matrices (float64, the values col() would copy):
+                    # the few columns' values, not two (T, N) column copies out of the cold block
+                    kin, _, _, _, rvx, rvy = block.kin
+                    bg_speed = route_kernels.mean_speeds(kin[:, rvx], kin[:, rvy], self._bg_index[2])
+                else:
+                    # snapshots without a state matrix keep their columns' own dtype (a backend's float32
+                    # velocities are summed in single precision, as always); block.kin would be float64
+                    bg_speed = route_kernels.mean_speeds(block.col("vx"), block.col("vy"), self._bg_index[2])
             else:
                 bg_speed = np.mean(np.hypot(block.col("vx")[:, bg], block.col("vy")[:, bg]), axis=1)
             ego_speed = np.hypot(block.ego_col("vx"), block.ego_col("vy"))
