@@ -65,8 +65,8 @@ def test_harness_equal_to_fb91629(base_tree, numba_caches, tmp_path, scenario, d
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="75d2cc0: min_speed_route on float32 vx/vy columns (block.kin is float64)")
 def test_float32_columns_equal_to_fb91629(base_tree, numba_caches, tmp_path) -> None:
+    """Failed from 75d2cc0 (min_speed_route read float32 vx/vy columns as float64), fixed in b742f12."""
     jobs = [{"id": "f32", "kind": "float32"}]
     report = compare(base_tree, REPO, DRIVER, jobs, tmp_path, cache_root=numba_caches)
     _check(report, tmp_path)

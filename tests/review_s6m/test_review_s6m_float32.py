@@ -1,6 +1,6 @@
 """Review (session 6, issue #7): the minimum-speed rule on a backend's float32 velocity columns.
 
-Found: since 75d2cc0 ``MinimumSpeedRouteMetric`` reads the background speeds from ``block.kin`` (the
+Found (failed from 75d2cc0, fixed in b742f12): since 75d2cc0 ``MinimumSpeedRouteMetric`` reads the background speeds from ``block.kin`` (the
 velocity rows converted to float64) instead of ``block.col("vx")``/``col("vy")``.  For snapshots
 without a state matrix whose ``vx``/``vy`` are float32 (a ``WorldSnapshot`` built directly, or
 ``dataclasses.replace`` of one: any backend), ``col`` keeps float32, so fb91629 ran
@@ -17,7 +17,6 @@ import dataclasses
 import math
 
 import numpy as np
-import pytest
 
 V_EGO, V_BACKGROUND = 3.4104945533075375, 7.547846749285817
 
@@ -44,8 +43,6 @@ def min_speed_route(v_ego: float = V_EGO, v_bg: float = V_BACKGROUND):
     return suite.finish().metrics["min_speed_route"]
 
 
-@pytest.mark.xfail(strict=True, reason="75d2cc0: min_speed_route reads float32 vx/vy columns as float64 (block.kin), "
-                                       "fb91629 summed single-precision hypot; 45.19 instead of 45.18")
 def test_float32_velocity_columns_keep_the_fb91629_checkpoint() -> None:
     result = min_speed_route()
     assert result.scalars["min_speed_route"] == 45.18
