@@ -265,7 +265,7 @@ def attack_stream(world: dict, job: dict, rng):
         if r[4] < p.get("box_new", 0.0):   # equal values, new objects (all four or some)
             which = rng.random(6) < 0.5
             shared.box = {nm: (np.array(a) if w else a) for (nm, a), w in zip(shared.box.items(), which)}
-        if r[5] < p.get("box_change", 0.0):   # a box changes size mid-block
+        if r[5] < p.get("box_change", 0.0) and len(rows):   # a box changes size mid-block
             i = int(rng.integers(0, len(rows)))
             b = {nm: np.array(a) for nm, a in shared.box.items()}
             b[str(rng.choice(["length", "width", "bbox_center_x", "bbox_center_y", "height"]))][i] = float(

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 import pickle
+from pathlib import Path
 
 import pytest
 
-from conftest import HERE, REPO
 from diffrun import compare
 from m6driver import attack_jobs, edge_jobs
 
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
 DRIVER = HERE / "m6driver.py"
 
 

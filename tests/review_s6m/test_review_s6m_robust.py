@@ -7,6 +7,7 @@ The other metrics take non-finite values (``m6driver`` attack streams with NaN/i
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,8 +20,7 @@ def test_infinite_heading_off_road_does_not_end_the_evaluation() -> None:
     from metrics.context import RoutePath
     from simplatform.opendrive.network import load_opendrive
     from simplatform.world import BoundingBox, EntityKind, EntityState, LaneLocation, WorldSnapshot
-    from conftest import REPO
-    road = load_opendrive(REPO / "scenarios/maps/highway_straight.xodr")
+    road = load_opendrive(Path(__file__).resolve().parents[2] / "scenarios/maps/highway_straight.xodr")
     rid = list(road.roads)[0]
     lane = [lane for lane in road.lane_ids(rid, 0.0) if lane < 0][0]
     line = np.asarray(road.lane_center_line(rid, lane, 1.0))
