@@ -38,7 +38,7 @@ def differences(jobs: list[dict], outs: dict[str, dict]) -> list[dict]:
             rows = [] if a is None or b is None else [
                 (i, x, y, pa, pb) for i, (x, y, pa, pb) in enumerate(zip(a["sweeps"], b["sweeps"], a["points"], b["points"]))
                 if x != y]
-            bad.append({"id": job["id"], "rows": rows[:3], "job": job})
+            bad.append({"id": job["id"], "rows": rows[:3], "n_rows": len(rows), "job": job})
     return bad
 
 

@@ -3,14 +3,16 @@
 Found (fail until fixed; the code at fb91629 gives the expected results, see the report):
 - a sweep or camera frame from a non-finite ego pose raised (``HeightGrid.cells_within`` called
   ``math.floor`` of NaN / ±inf) where fb91629 returns an empty cloud / an all-sky frame (fixed in 1077785);
-- ``max_range_m`` ≥ about 2·10¹⁹ culls every ray (``sweep_horizon``'s ``int(math.floor(...))`` of the
-  span overflows int64 in numba, the cell loops are empty, every sector's horizon stays −∞), so the cloud
-  is empty and the camera sees only sky, where fb91629 sees the road;
+- ``max_range_m`` ≥ about 2·10¹⁹ culled every ray (``sweep_horizon``'s ``int(math.floor(...))`` of the
+  span overflowed int64 in numba, the cell loops were empty, every sector's horizon stayed −∞), so the
+  cloud was empty and the camera saw only sky, where fb91629 sees the road (fixed in 6a5fdbe);
 - with motion distortion the origin ball (``Lidar._distort``: radius = travel over one period) does not
   hold the origins of rays fired more than a period after the sweep starts (a head whose laser offsets,
   (channels − 1)·laser_interval_s, exceed the period: explicit channels on a VLP-16 base at a high rate),
-  and the proof, which trusts that ball to ζ ≈ 1 mm, culls rays that hit within range (fb91629 only used
-  the ball for the crop, whose margin is ≥ 10 m, and for the origins' heights, which it bounds).
+  and the proof, which trusted that ball to ζ ≈ 1 mm, culled rays that hit within range (fb91629 only used
+  the ball for the crop, whose margin is ≥ 10 m, and for the origins' heights, which it bounds) (fixed in
+  6a5fdbe by widening the ball — which changes the crop such heads get, see
+  ``test_review_s6_lidar_diff.test_wide_firing_heads_equal_to_fb91629``).
 Held: adversarial rays (sector boundaries, azimuth ±π with −0.0 and subnormal components, near-horizontal
 rings, rays grazing the triangles' top vertices by 10⁻⁷–10⁻² m, origins on the ball's surface and on the
 height grid's cell corners, sensors below decks and in a tunnel) from hand-made worlds: culling forced on
