@@ -33,8 +33,8 @@ import numpy as np
 
 from sensors.actor_boxes import ActorBoxes
 from sensors.frames import Transform
-from sensors.lidar_kernels import box_windows, grid_pairs, window_pairs
-from sensors.lidar_windows import azimuth_spans, grid_blocks
+from sensors.lidar_kernels import box_windows, grid_pairs, table_pairs
+from sensors.lidar_windows import grid_blocks
 from sensors.lidar_patterns import ScanPattern, pattern_tables
 
 ANGLE_MARGIN = 2e-3
@@ -52,21 +52,25 @@ def candidate_pairs(boxes: ActorBoxes, pattern: ScanPattern, cast_position: np.n
     m = len(boxes)
     if m == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    lo, hi, el_lo, el_hi = _windows(boxes, pattern, to_world, max_range, motion)
-    offsets = np.zeros(m + 1, dtype=np.int64)
+    offsets = np.empty(m + 1, dtype=np.int64)
     grid = pattern.grid
-    if grid is not None:
-        r0, r1, first, last = grid_blocks(lo, hi, el_lo, el_hi, grid.elevations, float(grid.azimuth0),
-                                          float(grid.step), grid.columns, grid.full_circle)
-        ray = grid_pairs(r0, r1, first, last, grid.columns, grid.full_circle, offsets)
-    else:
+    if grid is None:
+        # one kernel: the windows, their spans and the rows inside them (``lidar_kernels.table_pairs``)
         tables = pattern_tables(pattern)
-        i0, i1, j1 = azimuth_spans(lo, hi, pattern.sorted_azimuth)
         if cast_position is not tables.cast_position:        # a caller's own cast order: rows in azimuth order
             position = np.ascontiguousarray(cast_position[pattern.azimuth_order])
         else:
             position = tables.azimuth_position
-        ray = window_pairs(tables.azimuth_elevation, position, i0, i1, j1, el_lo, el_hi, offsets)
+        speed, yaw_rate = motion if motion is not None else (0.0, 0.0)
+        ray = table_pairs(boxes.rotation, boxes.centre, boxes.half, np.ascontiguousarray(to_world.rotation.T),
+                          np.asarray(to_world.translation, dtype=np.float64), float(max_range), ANGLE_MARGIN,
+                          float(speed), float(yaw_rate), float(pattern.period_s), pattern.sorted_azimuth,
+                          tables.azimuth_elevation, position, offsets)
+        return ray, offsets
+    lo, hi, el_lo, el_hi = _windows(boxes, pattern, to_world, max_range, motion)
+    r0, r1, first, last = grid_blocks(lo, hi, el_lo, el_hi, grid.elevations, float(grid.azimuth0),
+                                      float(grid.step), grid.columns, grid.full_circle)
+    ray = grid_pairs(r0, r1, first, last, grid.columns, grid.full_circle, offsets)
     return ray, offsets
 
 

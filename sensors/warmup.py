@@ -58,6 +58,7 @@ def warm_up() -> float:
     _warm_normal_walks()
     _warm_static_cast_paths()
     _warm_two_thread_set_up()
+    _warm_window_pairs()
     camera = Camera(SensorConfig(name="c", type="camera", mount=MountPose(x=1.9, z=1.4),
                                  parameters={"width": 64, "height": 48}))
     camera.sense(snap, SensorScene(static, snap))
@@ -110,6 +111,17 @@ def _warm_two_thread_set_up() -> None:
     slab_hits_pattern(np.ones((2, 4), np.float32), np.zeros((4, 6), np.float32), np.zeros(1, np.int64),
                       np.array([0, 1], np.int64), np.eye(3)[None].copy(), np.zeros((1, 3)), np.ones((1, 3)),
                       np.empty(1, np.float32), np.empty(1, np.int8))
+
+
+def _warm_window_pairs() -> None:
+    """``lidar_kernels.window_pairs`` called on its own (the sweeps reach it inside ``table_pairs``, which
+    compiles it into that kernel; a caller of the public kernel gets it from the cache too)."""
+    import numpy as np
+
+    from sensors.lidar_kernels import window_pairs
+
+    window_pairs(np.zeros(2), np.zeros(2, np.int64), np.zeros(1, np.int64), np.ones(1, np.int64),
+                 np.zeros(1, np.int64), np.zeros(1), np.ones(1), np.empty(2, np.int64))
 
 
 if __name__ == "__main__":
