@@ -44,7 +44,8 @@ STAGES = {
     scene_module: ("apply_box_slab_hits",),
 }
 METHODS = ((scene_module.SensorScene, "cast_rays", "cast_rays (static + boxes)"), (lidar_module.Lidar, "_returns", "returns"),
-           (draws.WordStream, "ensure", "random words"))
+           (draws.WordStream, "ensure", "random words"),
+           (lidar_module.Lidar, "_pose", "pose (sensor_transform when the ego moved)"))
 
 events: list[tuple[str, str, float, float]] = []
 recording = [False]
