@@ -209,8 +209,12 @@ class OutsideRouteLanesMetric(BlockMetric):
         self._total = float(total)
 
     def _near_driving_lane(self, block: StepBlock, k: int) -> bool:
-        """A driving or parking lane within ``ALLOWED_OUT_DISTANCE`` to either side of the reference point."""
+        """A driving or parking lane within ``ALLOWED_OUT_DISTANCE`` to either side of the reference point.
+        Without a finite heading there is no side to probe: none is found (as a NaN heading's NaN probes
+        never were; ``math.sin`` raises on ±inf, which ended the whole evaluation)."""
         h = float(block.ego_col("heading")[k])
+        if not math.isfinite(h):
+            return False
         n = np.array([-math.sin(h), math.cos(h)]) * self.ALLOWED_OUT_DISTANCE
         probe = np.array([[block.ego_col("x")[k], block.ego_col("y")[k]]]) + np.stack([n, -n])
         res = self.context.road.locate_many(probe)

@@ -1,5 +1,5 @@
 """Review (session 6): found beside the differential runs, in fb91629 and now alike (not a session-6
-change): ``OutsideRouteLanesMetric._near_driving_lane`` calls ``math.sin`` on the ego heading, which
+change; fixed since: no heading, no side to probe): ``OutsideRouteLanesMetric._near_driving_lane`` calls ``math.sin`` on the ego heading, which
 raises ``ValueError: math domain error`` for an infinite heading, so one bad step of a backend ends the
 whole evaluation (``MetricSuite.observe``/``finish`` raise).  A NaN heading passes (math.sin(nan) is nan).
 The other metrics take non-finite values (``m6driver`` attack streams with NaN/inf x, vx, heading)."""
@@ -13,8 +13,6 @@ import numpy as np
 import pytest
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="outside_route_lanes: math.sin(inf) raises on an off-road step with an infinite ego heading")
 def test_infinite_heading_off_road_does_not_end_the_evaluation() -> None:
     from metrics import MetricSuite, ScenarioContext
     from metrics.context import RoutePath
