@@ -23,8 +23,8 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import partial
-from itertools import chain, repeat
-from operator import attrgetter, is_, itemgetter, sub
+from itertools import repeat
+from operator import attrgetter, is_, itemgetter
 
 import numpy as np
 

@@ -39,7 +39,7 @@ class EgoViews:
             if name in self._cols:
                 out = self._cols[name][:, e]
             elif self._states is not None and name in STATE_INDEX:
-                out = self._ego_rows[STATE_INDEX[name]]
+                out = np.ascontiguousarray(self.state[:, STATE_INDEX[name], e])
             elif name in _BOX_QUAD_NAMES:
                 rows = self.box_rows[name]
                 out = np.full(self.size, rows[0, e]) if rows.shape[0] == 1 else np.ascontiguousarray(rows[:, e])
@@ -47,17 +47,6 @@ class EgoViews:
                 out = np.fromiter(map(itemgetter(e), self._buffer.field(name)), float, self.size)
             self._ego_cols[name] = out
         return out
-
-    @lazy
-    def _ego_rows(self) -> np.ndarray:
-        """The ego's value of every state row per step, (``STATE_ROWS``, T) C-contiguous float64 (a
-        copy: the values of ``state[:, row, ego]``, bit for bit), for ``ego_col`` and ``ego_lanes``.
-
-        Why one gather: the ego's values of a row are one float every ``STATE_ROWS`` × N × 8 bytes
-        of a block that has left the cache; gathering each column the metrics ask for apart cost a
-        cold strided pass each (~8 columns and the lane rows per block).  Copied step by step
-        (each step's 15 values in one pass over its matrix), then transposed in the cache."""
-        return np.ascontiguousarray(np.ascontiguousarray(self.state[:, :, self.ego_index]).T)
 
     @lazy
     def ego_centre(self) -> tuple[np.ndarray, np.ndarray]:
@@ -142,11 +131,10 @@ class EgoViews:
         else:
             roads = list(map(itemgetter(e), self._buffer.field("lane_roads")))
             known = np.fromiter(map(is_not, roads, repeat(None)), bool, self.size)
-        if known.all():   # the rows' copies (the road view may write into s and t)
-            rows = self._ego_rows
-            return (known, roads, rows[_ROW_LANE_ID].astype(np.int64), rows[_ROW_S].copy(), rows[_ROW_T].copy())
         ego = self.state[:, :, e]
-        if not known.any():
+        if known.all():
+            rows = ego
+        elif not known.any():
             empty = np.zeros(0)
             return known, (), empty.astype(np.int64), empty, empty
         else:
