@@ -310,9 +310,17 @@ few ns a ray tested, and ~45 ns saved for each ray proved to miss)."""
 _SCRATCH = threading.local()
 
 
+SCRATCH_KEEP_ROWS = 1 << 19
+"""Largest compact buffer a thread keeps between casts (524 288 rays: 16 MiB with its row list; every lidar
+preset's sweep and a 640×480 camera frame fit).  A larger cast (a 1080p or 4K frame) gets buffers of its own,
+freed with it, instead of pinning 50–200 MB to the thread for the life of the process."""
+
+
 def _scratch(n: int) -> tuple[np.ndarray, np.ndarray]:
     """This thread's compact ray buffer and row list, at least ``n`` rows (kept across casts: a fresh 3 MB
-    buffer would be paged in anew every sweep)."""
+    buffer would be paged in anew every sweep), or fresh ones past ``SCRATCH_KEEP_ROWS``."""
+    if n > SCRATCH_KEEP_ROWS:
+        return np.empty((n, 6), np.float32), np.empty(n, np.int64)
     rays = getattr(_SCRATCH, "rays", None)
     if rays is None or len(rays) < n:
         size = max(n, 1024)

@@ -61,6 +61,11 @@ def wide_firing_jobs(worlds: dict[str, list]) -> list[dict]:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "intentional since 6a5fdbe: a crop keyed by fb91629's one-period ball is not proved to hold every hit of "
+    "lasers fired outside that ball (a query is covered only up to its canonical reach: the crop's margin is "
+    "spent on the grid cell's offset, scene_region's docstring), so heads firing over more than a period key "
+    "their crops by the ball that holds their origins; ties on coincident meshes may then break otherwise"))
 def test_wide_firing_heads_equal_to_fb91629(base_tree, numba_caches, tmp_path) -> None:
     names = ["map_junction_4way", "map_junction_t", "map_roundabout", "map_urban_grid", "map_highway_on_ramp"]
     worlds = s6jobs.write_worlds(tmp_path / "worlds", names)
