@@ -284,8 +284,8 @@ class BlockBuffer:
         changes = self.changes
         if len(changes) == 1:
             return [changes[0][1][q]] * n
-        # each change's value repeated for its steps by list repetition (a fill in C, ~1 ns a step;
-        # chaining ``repeat``s iterates at ~10 ns a step: 10 µs of a 909-step block per field)
+        # each change's value repeated for its steps by list repetition, in C (909 steps, hot: ~7 µs
+        # with 4 changes, ~270 µs when every step changes, where chaining ``repeat``s took ~10 and ~380)
         out: list = []
         starts = list(map(_FIRST, changes))
         for start, stop, fields in zip(starts, (*starts[1:], n), map(_SECOND, changes)):
@@ -310,7 +310,8 @@ class BlockBuffer:
         got = self._expanded
         if got is None or len(got) != n:
             starts = list(map(_FIRST, self.changes))
-            # each change's fields repeated for its steps by list repetition (a fill in C; ``field``)
+            # each change's fields repeated for its steps by list repetition (as ``field``; a block may
+            # change at every step: 909 changes ~220 µs, where ``map(repeat, …)`` chained took ~290)
             got = []
             for start, stop, fields in zip(starts, (*starts[1:], n), map(_SECOND, self.changes)):
                 got += [fields] * (stop - start)
