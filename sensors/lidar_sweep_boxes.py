@@ -51,6 +51,25 @@ CHUNK = 256
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _slab(o, d, h, axis, t_in, t_out, axis_in, axis_out, missed):
+    """One axis of the slab test (box-frame origin o, direction d, half extent h): the entering and leaving
+    t and their axes so far, and whether a ray parallel to the slab lies outside it — selects, not branches."""
+    par = d == 0.0
+    missed |= par & ((o < -h) | (o > h))
+    t1 = (-h - o) / d
+    t2 = (h - o) / d
+    lo = min(t1, t2)
+    hi = max(t1, t2)
+    up = (not par) & (lo > t_in)
+    t_in = lo if up else t_in
+    axis_in = axis if up else axis_in
+    up = (not par) & (hi < t_out)
+    t_out = hi if up else t_out
+    axis_out = axis if up else axis_out
+    return t_in, t_out, axis_in, axis_out, missed
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _test_chunk(ox, oy, oz, dxs, dys, dzs, m, rotation, half, k, start, t_out_pairs, code_out_pairs):
     """The slab tests of pairs [start, start + m) of box k, their rays' origins (box-centred, float64) and
     directions gathered into rows (``slab_hits``, ``slab_hits_pattern``): selects, not branches."""
@@ -65,53 +84,15 @@ def _test_chunk(ox, oy, oz, dxs, dys, dzs, m, rotation, half, k, start, t_out_pa
         dx = dxs[u]
         dy = dys[u]
         dz = dzs[u]
-        t_in = -np.inf
-        t_out = np.inf
-        axis_in = 0
-        axis_out = 0
-        missed = False
         o = a * r00 + b * r10 + c * r20
         d0 = dx * r00 + dy * r10 + dz * r20
-        par = d0 == 0.0
-        missed |= par & ((o < -h0) | (o > h0))
-        t1 = (-h0 - o) / d0
-        t2 = (h0 - o) / d0
-        lo = min(t1, t2)
-        hi = max(t1, t2)
-        up = (not par) & (lo > t_in)
-        t_in = lo if up else t_in
-        axis_in = 0 if up else axis_in
-        up = (not par) & (hi < t_out)
-        t_out = hi if up else t_out
-        axis_out = 0 if up else axis_out
+        t_in, t_out, axis_in, axis_out, missed = _slab(o, d0, h0, 0, -np.inf, np.inf, 0, 0, False)
         o = a * r01 + b * r11 + c * r21
         d1 = dx * r01 + dy * r11 + dz * r21
-        par = d1 == 0.0
-        missed |= par & ((o < -h1) | (o > h1))
-        t1 = (-h1 - o) / d1
-        t2 = (h1 - o) / d1
-        lo = min(t1, t2)
-        hi = max(t1, t2)
-        up = (not par) & (lo > t_in)
-        t_in = lo if up else t_in
-        axis_in = 1 if up else axis_in
-        up = (not par) & (hi < t_out)
-        t_out = hi if up else t_out
-        axis_out = 1 if up else axis_out
+        t_in, t_out, axis_in, axis_out, missed = _slab(o, d1, h1, 1, t_in, t_out, axis_in, axis_out, missed)
         o = a * r02 + b * r12 + c * r22
         d2 = dx * r02 + dy * r12 + dz * r22
-        par = d2 == 0.0
-        missed |= par & ((o < -h2) | (o > h2))
-        t1 = (-h2 - o) / d2
-        t2 = (h2 - o) / d2
-        lo = min(t1, t2)
-        hi = max(t1, t2)
-        up = (not par) & (lo > t_in)
-        t_in = lo if up else t_in
-        axis_in = 2 if up else axis_in
-        up = (not par) & (hi < t_out)
-        t_out = hi if up else t_out
-        axis_out = 2 if up else axis_out
+        t_in, t_out, axis_in, axis_out, missed = _slab(o, d2, h2, 2, t_in, t_out, axis_in, axis_out, missed)
         hit = (not missed) & (t_in <= t_out) & (t_out > 0.0)
         entering = t_in > 0.0
         th = t_in if entering else t_out
