@@ -317,8 +317,6 @@ def attack_stream(world: dict, job: dict, rng):
                     lane=lane, visible=bool(visible[q]), is_ego=names[q] == ego))
             snap = WorldSnapshot.from_states(round(t, 9), k, states, ego=ego, signals=shared.signals, collisions=col,
                                              environment=shared.env)
-            if snap.ego is None and ego is None and "ego" in snap.names:
-                pass
             if mode == "f32":   # a backend handing float32 columns (no state matrix)
                 snap = dataclasses.replace(snap, **{c: getattr(snap, c).astype(np.float32)
                                                     for c in ("x", "y", "heading", "speed", "vx", "vy", "ax", "ay")})
