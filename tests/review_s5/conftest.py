@@ -3,38 +3,18 @@ differential tests that run it beside the current one (``diffrun``)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-BASE_COMMIT = "3401fd1"
-REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
+if str(HERE.parent) not in sys.path:
+    sys.path.append(str(HERE.parent))                    # the shared review_trees (after every other entry)
 
+from review_trees import REPO, base_tree_fixture, numba_caches_fixture  # noqa: E402
 
-@pytest.fixture(scope="session")
-def base_tree(tmp_path_factory) -> Path:
-    """The tree at ``BASE_COMMIT`` (``git archive``; skipped where the repository's history is not there).
-    ``REVIEW_S5_BASE``: an existing checkout of it instead (its numba cache then stays warm between runs)."""
-    if os.environ.get("REVIEW_S5_BASE"):
-        return Path(os.environ["REVIEW_S5_BASE"])
-    root = tmp_path_factory.mktemp("review5_base")
-    try:
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", BASE_COMMIT], check=True, capture_output=True).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"no git history for {BASE_COMMIT}: {exc}")
-    subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
-    return root
-
-
-@pytest.fixture(scope="session")
-def numba_caches(tmp_path_factory) -> Path:
-    """Where the two trees' numba caches go (``numba_base``, ``numba_new``); ``REVIEW_S5_NUMBA`` to keep them."""
-    if os.environ.get("REVIEW_S5_NUMBA"):
-        return Path(os.environ["REVIEW_S5_NUMBA"])
-    return tmp_path_factory.mktemp("review5_numba")
+BASE_COMMIT = "3401fd1"
+base_tree = base_tree_fixture(BASE_COMMIT, "REVIEW_S5_BASE", "review5_base")
+numba_caches = numba_caches_fixture("REVIEW_S5_NUMBA", "review5_numba")
+__all__ = ["REPO", "HERE", "BASE_COMMIT", "base_tree", "numba_caches"]

@@ -9,13 +9,16 @@ process, that a Livox-like head's clouds do not depend on FrameAhead or threads 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import ldriver
-from conftest import HERE, REPO
+from review_trees import REPO
 from diffrun import compare
+
+HERE = Path(__file__).resolve().parent
 
 PRESETS = ["VLP-16", "HDL-32E", "HDL-64E", "OS1-128", "Livox-Mid40"]
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import pickle
+from pathlib import Path
 
 import pytest
 
 import mdriver
-from conftest import HERE, REPO
+from review_trees import REPO
 from diffrun import compare
+
+HERE = Path(__file__).resolve().parent
 
 
 @pytest.mark.parametrize("seed", [3, 21])

@@ -23,7 +23,7 @@ import pytest
 
 import s6jobs
 import s6worlds
-from conftest import REPO
+from review_trees import REPO
 from s6diff import differences, run_both
 
 

@@ -149,7 +149,7 @@ def test_words_drawn_ahead_from_the_state_where_the_job_runs():
     from sensors.lidar_draw_ahead import draw_ahead, finish, stream_for
 
     class Sensor:
-        pass
+        """An owner of a word stream (stands in for a Lidar: hashable and weakly referenceable)."""
 
     owner = Sensor()
     rng = np.random.default_rng(17)
