@@ -141,9 +141,9 @@ def moved(snap: WorldSnapshot, dx: float) -> WorldSnapshot:
     return replace(snap, x=snap.x + dx)
 
 
-def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
-    """CPU time of each stage of an HDL-64E sweep, and the floor open3d's ``cast_rays`` sets on this machine."""
-    from sensors.lidar_actors import candidate_pairs
+def hdl64_sweep(snap: WorldSnapshot):
+    """The bench's HDL-64E (1 % dropout) at the snapshot's ego: (lidar, pattern, tables, to_world, the 4×6 pose
+    matrix, the sweep's ray buffer as ``Lidar.sense`` makes it)."""
     from sensors.lidar_kernels import ray_buffer
     from sensors.lidar_patterns import pattern_tables
 
@@ -157,6 +157,15 @@ def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
     m[3, :3] = to_world.translation
     buf = np.empty((pattern.size, 6), dtype=np.float32)
     ray_buffer(tables.homogeneous.numpy(), m, buf)
+    return lidar, pattern, tables, to_world, m, buf
+
+
+def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
+    """CPU time of each stage of an HDL-64E sweep, and the floor open3d's ``cast_rays`` sets on this machine."""
+    from sensors.lidar_actors import candidate_pairs
+    from sensors.lidar_kernels import ray_buffer
+
+    lidar, pattern, tables, to_world, m, buf = hdl64_sweep(snap)
     rays = o3d.core.Tensor.from_numpy(buf)
     scene = SensorScene(static, snap)
     pairs = candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, lidar.max_range)

@@ -40,12 +40,10 @@ def main() -> None:
     import numpy as np
     import open3d as o3d
 
-    from sensor_bench import fastest, loadavg, moved, road, traffic
+    from sensor_bench import fastest, hdl64_sweep, loadavg, moved, road, traffic
     from sensors.base import SensorConfig
-    from sensors.frames import MountPose, sensor_transform
+    from sensors.frames import MountPose
     from sensors.lidar import Lidar
-    from sensors.lidar_kernels import ray_buffer
-    from sensors.lidar_patterns import pattern_tables
     from sensors.ros_messages import to_point_cloud2
     from sensors.scene import SensorScene, static_world_for
     from sensors import scene_region
@@ -56,16 +54,7 @@ def main() -> None:
     centre[2] = float(np.median(verts[:, 2]))
     snap = traffic(centre, 0.0)
     static = static_world_for(mesh)
-    lidar = Lidar(SensorConfig(name="bench", type="lidar", preset="HDL-64E", mount=MountPose(x=1.3, z=1.9),
-                               parameters={"dropout_probability": 0.01}))
-    pattern = lidar.pattern(0.0)
-    tables = pattern_tables(pattern)
-    to_world = sensor_transform(snap, lidar.config.mount)
-    m = np.zeros((4, 6), dtype=np.float32)
-    m[:3, 3:] = to_world.rotation.T
-    m[3, :3] = to_world.translation
-    buf = np.empty((pattern.size, 6), dtype=np.float32)
-    ray_buffer(tables.homogeneous.numpy(), m, buf)
+    lidar, pattern, tables, to_world, m, buf = hdl64_sweep(snap)
     rays = o3d.core.Tensor.from_numpy(buf)
     bounds = lidar._ring_bounds(pattern, tables, m)
     z = (float(to_world.translation[2]),) * 2
