@@ -20,7 +20,6 @@ generator whose words cannot be decoded, run on one thread.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from time import perf_counter
@@ -142,33 +141,17 @@ def buffer_then_draws(lidar: "Lidar", fill: Callable[[], object]) -> Future:
     return built
 
 
-def both(first, second, *, hand_over: bool = False):
+def both(first, second):
     """(first(), second()), ``second`` on a worker thread while ``first`` runs here.
 
     ``second`` spends its time in a compiled ``nogil`` kernel, so both run on
     two cores at once; they write disjoint outputs, so the result does not
     depend on which finishes first.  The pool is per process (a forked child
-    makes its own).
-
-    ``hand_over``: ``first`` runs Python (or kernels that keep the GIL) for a
-    while, so the worker, which needs the GIL to reach its kernel, would wait
-    for it until ``first`` ends (CPython hands the GIL over on request only
-    after its 5 ms switch interval; measured: the worker entered its kernel a
-    median 2.0 ms late beside 2 ms of Python).  This thread then waits until
-    the worker has begun ``second`` — it holds the GIL until its kernel lets
-    it go — before running ``first``.
+    makes its own).  (The set-up before the cast, whose ``first`` runs Python,
+    hands over differently: ``buffer_then_draws``.)
     """
-    pool = _worker()
-    started = threading.Event() if hand_over else None
-
-    def begin_second():
-        started.set()
-        return second()
-
-    future = pool.submit(begin_second if hand_over else second)
+    future = _worker().submit(second)
     try:
-        if started is not None:
-            started.wait()
         a = first()
     finally:
         b = future.result()             # never leave the worker writing into scratch buffers

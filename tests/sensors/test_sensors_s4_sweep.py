@@ -288,25 +288,13 @@ def test_slab_tests_made_before_the_cast_merge_as_merge_box_hits(parts):
         assert a.tobytes() == b.tobytes()
 
 
-def test_hand_over_starts_the_worker_before_the_calling_thread_runs():
-    """With hand_over the worker has begun its job when ``first`` starts (it then holds the GIL until its
-    kernel releases it), whatever the thread timing; both results come back in order."""
-    import threading
-
+def test_both_returns_in_order_and_the_workers_error_reaches_the_caller():
     from sensors.lidar import both
 
     for _ in range(20):
-        began = threading.Event()
-
-        def second():
-            began.set()
-            return "second"
-
-        seen = []
-        assert both(lambda: seen.append(began.is_set()) or "first", second, hand_over=True) == ("first", "second")
-        assert seen == [True]
+        assert both(lambda: "first", lambda: "second") == ("first", "second")
     with pytest.raises(ZeroDivisionError):                        # the worker's error reaches the caller
-        both(lambda: None, lambda: 1 / 0, hand_over=True)
+        both(lambda: None, lambda: 1 / 0)
 
 
 def _room_sweeps(split: bool, parameters: dict, monkeypatch, environment=None) -> list:
