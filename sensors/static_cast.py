@@ -25,6 +25,12 @@ are tested, the proved misses written as misses, and the rest gathered into a
 compact buffer, cast against the part's own region and scattered back (a
 leading run of rays too steep for any horizon is cast as it lies).  Which
 region serves a ray is unchanged, so every hit within range is the same.
+
+Rays whose actor-box hit is known before the cast (the lidar's slab tests)
+and proved to come before any static triangle (``sensors.static_boxes``) are
+left out the same way — in the leading run, replaced for the cast by a ray
+that leaves the scene at once — and come back as static misses, which the
+box merge turns into the same box hit.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import open3d as o3d
 from numba import njit
 
 from sensors.scene_region import Region
+from sensors.static_boxes import cull_gather_skip, prove_box_first
 from sensors.static_horizon import NORM_BOUND, cull_gather, scatter_hits
 
 if TYPE_CHECKING:
@@ -216,12 +223,16 @@ def end_runs_bounded(values, a, b, threshold, below, size, lo, hi):
 
 def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float,
                 nthreads: int, max_range: float, origin_z: tuple[float, float] | None,
-                dz_bounds: DzBounds | None = None):
+                dz_bounds: DzBounds | None = None, box_hits: tuple[np.ndarray, np.ndarray] | None = None):
     """(t, normal, material) of the first static hit, exact for hits within ``max_range`` of each origin.
 
     ``reach`` = ``max_range`` + the radius of the ball around ``centre`` that
     holds every origin; ``origin_z`` bounds the origins' heights (None: cast
     every ray against the region of ``reach``); ``dz_bounds`` lets the run scans skip whole blocks.
+    ``box_hits`` = (ray, pair_t): the actor-box hits the caller merges afterwards (``apply_slab_hits``'s
+    pairs); a ray whose static hit is proved to lie beyond one of them may be written as a static miss, which
+    the merge then replaces with the same box hit (``sensors.static_boxes``).  The ray buffer's rows are
+    overwritten during the cast and restored (nothing may read them meanwhile).
     """
     n = len(rays)
     region = world.region(centre, reach) if centre is not None and math.isfinite(reach) else world._regions.full
@@ -248,6 +259,8 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
         if b - a > 0.9 * n and horizon is None:              # not worth the copies
             return _cast(region, rays, nthreads)
         parts = [(a, b, region)]
+    boxed = (prove_box_first(world.height_grid, buf, centre, reach - float(max_range), float(max_range), a, b,
+                             box_hits) if horizon is not None else None)
     # the parts tile [a, b): only the rays outside it are set to a miss (no pass over the whole buffer first)
     t = np.empty(n, np.float32)
     normal = np.empty((n, 3), np.float32)
@@ -265,15 +278,27 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
                      part.triangle_material, t, normal, material, s)
             continue
         # a leading run of rays too steep for any sector's horizon needs no test: cast as it lies, when long
+        # (its rays proved to hit a box first replaced, for the cast only, by rays that leave the scene at once)
         head, _ = _runs(dz, s, e, keep_below, True, dz_bounds)
         if head >= SPLIT_MIN_RAYS and e - s > head:
-            out = part.scene.cast_rays(rays[s:s + head], nthreads=nthreads)
+            taken = 0 if boxed is None else boxed.neutralize(buf, s, s + head, part.z_range[1])
+            try:
+                out = part.scene.cast_rays(rays[s:s + head], nthreads=nthreads)
+            finally:
+                if taken:
+                    boxed.restore(buf, taken)
             _collect(out["t_hit"].numpy(), out["primitive_normals"].numpy(), out["primitive_ids"].numpy(),
                      part.triangle_material, t, normal, material, s)
+            if taken:
+                boxed.write_misses(taken, t, normal, material)
             s += head
         # the rays proved to miss are written as misses; the others are cast from a compact copy
         kept_rays, kept_rows = _scratch(e - s)
-        k = cull_gather(buf, s, e, horizon, NORM_BOUND, kept_rays, kept_rows, t, normal, material)
+        if boxed is None:
+            k = cull_gather(buf, s, e, horizon, NORM_BOUND, kept_rays, kept_rows, t, normal, material)
+        else:
+            k = cull_gather_skip(buf, s, e, horizon, NORM_BOUND, boxed.skip, kept_rays, kept_rows, t, normal,
+                                 material)
         if k:
             out = part.scene.cast_rays(o3d.core.Tensor.from_numpy(kept_rays[:k]), nthreads=nthreads)
             scatter_hits(out["t_hit"].numpy(), out["primitive_normals"].numpy(), out["primitive_ids"].numpy(),

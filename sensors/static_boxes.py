@@ -1,0 +1,303 @@
+"""Rays proved to hit an actor box before any static triangle: they need no static cast.
+
+Why: an HDL-64E sweep among twenty cars casts some 12 700 rays whose actor-box
+hit comes before their static hit (``bench/static_cast_classes.py``); open3d
+charges each ~120–140 ns, and the box then replaces whatever the static cast
+found.  The box hits are known before the static cast (the lidar's slab tests,
+``lidar_sweep_boxes.pattern_slab_hits``), so a ray whose static hit is proved
+to lie beyond a box hit of its own needs no static cast.
+
+The proof (exact, conservative; it reuses ``sensors.static_horizon``'s height
+grid and float32 slack: read that docstring first).  Every ray origin lies in
+the ball B(c, r); a ray is o + t·d with |d|² ≤ 1 + 10⁻⁵; one of its (ray, box)
+pairs has the float32 slab-test hit τ (finite).  Let T = max(τ, 0)·(1 + 10⁻⁵)
++ 10⁻³ (as R' over R in ``static_horizon``: above float32(τ) and the rounding
+of open3d's float32 t).
+
+1. *Height profile* (``height_profile``, per cast): Z[i] is the highest H
+   (the grid's per-cell top of every triangle whose ε-widened box meets the
+   cell) over the cells whose rectangle comes within i·STEP of c's xy, i.e.
+   the cells with ⌈near(C)/STEP⌉ ≤ i (a running maximum over distance bins).
+2. A point of the ray with t ≤ T lies within r + T·|d_xy| of c horizontally;
+   so does the triangle point it would meet, which lies in a cell with
+   near(C) ≤ that distance, so its z is at most Z[k] with
+   k = ⌈(r + ζ + T·|d_xy|)/STEP⌉ (ζ widens once more for the rays' float32
+   arithmetic, as in the horizon).
+3. On t ∈ [0, T] the ray's z is at least o_z + min(0, T·d_z).  If that
+   exceeds Z[k] + ζ, the ray meets no triangle with t ≤ T: open3d reports a
+   miss or a hit t_s > τ.
+
+Why the merge then gives the same bits: ``lidar_sweep_boxes.apply_slab_hits``
+writes a pair's t where it is strictly below the current t, box by box in
+order, starting from the static hit t_s.  The row ends as the first pair
+attaining the minimum pair t when that minimum is below t_s, and as t_s
+otherwise.  With a pair at τ < t_s the minimum is below t_s, so the row ends
+as that first minimal pair whether it started from t_s or from a miss
+(t = inf): t, normal, material and actor are the box's, every bit.  (A NaN
+pair t fails every comparison either way.)  Mesh actors cast afterwards
+compare against that same t.
+
+The test is isotropic (one profile for every direction): it proves a box hit
+that is higher than every static vertex within its distance, which on a road
+is nearly every one (12 581 of the bench's 12 705; the sector horizons of
+``static_horizon`` computed for a ladder of ranges proved 11 354 at ratio 1.1
+and cost ~0.5 ms more a sweep).  On hills, or beside poles and under decks,
+it proves fewer or none, and those rays are cast as before.
+
+Only rays the static cast would cast are tested; a proved ray is written as a
+static miss (``t = inf``, normal 0, material −1).  Rays the static cast casts
+as one contiguous slice keep their place: a proved row there is overwritten,
+for that cast only, by a ray straight up from above the crop's highest vertex
+(it leaves the scene's bounds at once: ~45 ns instead of ~125) and then
+restored (``neutralize``, ``restore``); rays it gathers are left out of the
+gather (``cull_gather_skip``).  Which region serves every other ray is
+unchanged.
+
+Kernels are numba ``cache=True``, ``nogil``, self-contained in this file
+(``_diamond`` is ``static_horizon``'s, copied: numba's cache tracks a kernel's
+own file only).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from sensors.static_horizon import NORM_BOUND, HeightGrid, slack
+
+STEP = 0.5
+"""Width (m) of the height profile's distance bins."""
+
+
+def height_profile(grid: HeightGrid, centre: np.ndarray, radius: float, max_range: float
+                   ) -> tuple[np.ndarray, float, float]:
+    """(Z, ρ_w, ζ): Z[i] ≥ every static vertex z in the cells within i·STEP of centre's xy (module docstring),
+    for distances up to ``max_range``·√(1 + 10⁻⁵) + ρ_w, ρ_w = ``radius`` + ζ."""
+    c = np.asarray(centre, dtype=np.float64)
+    reach = max_range * (1.0 + 1e-5) + 1e-3
+    zeta = slack(max(grid.magnitude, float(np.abs(c).max()) + radius + reach))
+    widen = float(radius) + zeta
+    span = min(reach * math.sqrt(NORM_BOUND) + widen, grid._farthest(c, radius) + widen)
+    profile = np.empty(int(math.ceil(span / STEP)) + 1)
+    height_bins(grid.heights, grid.x0, grid.y0, grid.cell, float(c[0]), float(c[1]), STEP, profile)
+    return profile, widen, zeta
+
+
+@njit(cache=True, nogil=True)
+def height_bins(heights, x0, y0, cell, cx, cy, step, out):
+    """out[i]: the highest H over the cells whose rectangle comes within i·step of (cx, cy) (−∞: none)."""
+    bins = len(out)
+    for i in range(bins):
+        out[i] = -np.inf
+    ny, nx = heights.shape
+    span = (bins - 1) * step + cell
+    i0 = max(int(math.floor((cx - span - x0) / cell)), 0)
+    i1 = min(int(math.floor((cx + span - x0) / cell)), nx - 1)
+    j0 = max(int(math.floor((cy - span - y0) / cell)), 0)
+    j1 = min(int(math.floor((cy + span - y0) / cell)), ny - 1)
+    for j in range(j0, j1 + 1):
+        ya = y0 + j * cell - cy
+        yb = y0 + (j + 1) * cell - cy
+        gy = max(ya, -yb, 0.0)
+        for i in range(i0, i1 + 1):
+            h = np.float64(heights[j, i])
+            if h == -np.inf:
+                continue
+            xa = x0 + i * cell - cx
+            xb = x0 + (i + 1) * cell - cx
+            gx = max(xa, -xb, 0.0)
+            k = int(math.ceil(math.sqrt(gx * gx + gy * gy) / step))
+            if k < bins and h > out[k]:
+                out[k] = h
+    for i in range(1, bins):
+        if out[i - 1] > out[i]:
+            out[i] = out[i - 1]
+
+
+@njit(cache=True, nogil=True)
+def prove_pairs(rays, ray, pair_t, start, stop, profile, step, widen, zeta, norm_bound, skip, rows):
+    """The rays of [start, stop) that a pair proves (module docstring): ``skip[row] = True`` and the row listed
+    in ``rows`` (once).  Returns how many rows."""
+    bins = len(profile)
+    count = 0
+    for q in range(len(ray)):
+        tau = np.float64(pair_t[q])
+        if not tau < np.inf:                                 # a missed box (inf) or NaN proves nothing
+            continue
+        row = ray[q]
+        if row < start or row >= stop or skip[row]:
+            continue
+        dx = np.float64(rays[row, 3])
+        dy = np.float64(rays[row, 4])
+        dz = np.float64(rays[row, 5])
+        flat = dx * dx + dy * dy
+        if not flat + dz * dz <= norm_bound:
+            continue
+        reach = max(tau, 0.0) * (1.0 + 1e-5) + 1e-3
+        k = math.ceil((widen + reach * math.sqrt(flat)) / step)
+        if not k < bins:
+            continue
+        low = np.float64(rays[row, 2]) + min(0.0, reach * dz)
+        if low > profile[int(k)] + zeta:
+            skip[row] = True
+            rows[count] = row
+            count += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
+def neutralize(rays, rows, count, start, stop, z_top, saved, taken):
+    """Proved rows of ``rows[:count]`` within [start, stop): their rays saved to ``saved`` and replaced by a ray
+    straight up from ``z_top`` (above every vertex: it leaves the scene's bounds at once), their rows listed
+    in ``taken``.  Returns how many."""
+    k = 0
+    for m in range(count):
+        row = rows[m]
+        if row < start or row >= stop:
+            continue
+        for c in range(6):
+            saved[k, c] = rays[row, c]
+        rays[row, 2] = z_top
+        rays[row, 3] = 0.0
+        rays[row, 4] = 0.0
+        rays[row, 5] = 1.0
+        taken[k] = row
+        k += 1
+    return k
+
+
+@njit(cache=True, nogil=True)
+def restore(rays, taken, count, saved):
+    """``neutralize`` undone: the saved rays back in their rows."""
+    for k in range(count):
+        row = taken[k]
+        for c in range(6):
+            rays[row, c] = saved[k, c]
+
+
+@njit(cache=True, nogil=True)
+def write_misses(taken, count, t, normal, material):
+    """The rows ``taken[:count]`` written as static misses (t = inf, normal 0, material −1)."""
+    for k in range(count):
+        row = taken[k]
+        t[row] = np.inf
+        normal[row, 0] = 0.0
+        normal[row, 1] = 0.0
+        normal[row, 2] = 0.0
+        material[row] = -1
+
+
+@njit(cache=True, inline="always")
+def _diamond(x, y):
+    """``static_horizon._diamond`` (copied): a monotone map of the azimuth onto [0, 4]."""
+    if y >= 0.0:
+        if x >= 0.0:
+            return y / (x + y)
+        return 1.0 - x / (y - x)
+    if x < 0.0:
+        return 2.0 - y / (-x - y)
+    return 3.0 + x / (x - y)
+
+
+@njit(cache=True, nogil=True)
+def cull_gather_skip(rays, start, stop, horizon, norm_bound, skip, kept_rays, kept_rows, t, normal, material):
+    """``static_horizon.cull_gather`` that also leaves out the rows ``skip`` marks (written as misses)."""
+    scale = len(horizon) / 4.0
+    last = len(horizon) - 1
+    k = 0
+    for row in range(start, stop):
+        dx = np.float64(rays[row, 3])
+        dy = np.float64(rays[row, 4])
+        dz = np.float64(rays[row, 5])
+        q = dx * dx + dy * dy
+        culled = skip[row]
+        if not culled and q > 0.0 and q + dz * dz <= norm_bound:
+            s = int(_diamond(dx, dy) * scale)
+            culled = dz > horizon[min(s, last)] * math.sqrt(q)
+        if culled:
+            t[row] = np.inf
+            normal[row, 0] = 0.0
+            normal[row, 1] = 0.0
+            normal[row, 2] = 0.0
+            material[row] = -1
+        else:
+            for c in range(6):
+                kept_rays[k, c] = rays[row, c]
+            kept_rows[k] = row
+            k += 1
+    return k
+
+
+@dataclass(frozen=True, eq=False)
+class BoxFirst:
+    """The rows of one static cast proved to hit a box first: ``skip`` marks them, ``rows[:count]`` lists them;
+    ``saved`` and ``taken`` are room for ``neutralize``."""
+
+    skip: np.ndarray
+    rows: np.ndarray
+    count: int
+    saved: np.ndarray
+    taken: np.ndarray
+
+    def neutralize(self, rays: np.ndarray, start: int, stop: int, z_top: float) -> int:
+        """``neutralize`` of the proved rows within [start, stop): how many were replaced."""
+        if self.count == 0:
+            return 0
+        return neutralize(rays, self.rows, self.count, start, stop, _above(z_top), self.saved, self.taken)
+
+    def restore(self, rays: np.ndarray, taken: int) -> None:
+        restore(rays, self.taken, taken, self.saved)
+
+    def write_misses(self, taken: int, t: np.ndarray, normal: np.ndarray, material: np.ndarray) -> None:
+        write_misses(self.taken, taken, t, normal, material)
+
+
+def _above(z_top: float) -> np.float32:
+    """A float32 height above ``z_top`` (a scene's highest vertex) by at least a metre."""
+    return np.float32(np.nextafter(np.float32(z_top + 1.0 + 1e-3 * abs(z_top)), np.float32(np.inf)))
+
+
+MIN_PROVED = 256
+"""Fewer proved rows than this are not worth the cast's extra passes (they are cast as before)."""
+
+
+def prove_box_first(grid: HeightGrid | None, rays: np.ndarray, centre: np.ndarray, radius: float, max_range: float,
+                    start: int, stop: int, box_hits: tuple[np.ndarray, np.ndarray] | None) -> BoxFirst | None:
+    """The rows of [start, stop) proved to hit one of ``box_hits`` = (ray, pair_t) before any static triangle
+    (module docstring), or None where there is nothing to prove or too little."""
+    if (box_hits is None or grid is None or stop - start < MIN_PROVED or not rays.flags.writeable
+            or len(box_hits[0]) < MIN_PROVED):
+        return None
+    c = np.asarray(centre, dtype=np.float64)
+    if not (np.all(np.isfinite(c)) and math.isfinite(radius) and math.isfinite(max_range)):
+        return None
+    profile, widen, zeta = height_profile(grid, c, radius, max_range)
+    ray, pair_t = box_hits
+    skip = np.zeros(len(rays), np.bool_)
+    rows = np.empty(min(len(ray), len(rays)), np.int64)
+    count = prove_pairs(rays, np.asarray(ray, dtype=np.int64), pair_t, start, stop, profile, STEP, widen, zeta,
+                        NORM_BOUND, skip, rows)
+    if count < MIN_PROVED:
+        return None
+    return BoxFirst(skip, rows, count, np.empty((count, 6), np.float32), np.empty(count, np.int64))
+
+
+def warm_up() -> None:
+    """Compile (or load) this file's kernels with the argument types the static cast uses."""
+    grid = HeightGrid.build(np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32), np.array([[0, 1, 2]], np.uint32))
+    profile, widen, zeta = height_profile(grid, np.array([0.2, 0.2, 1.0]), 0.0, 10.0)
+    rays = np.array([[0.2, 0.2, 1.0, 0.0, 0.6, 0.8], [0.2, 0.2, 1.0, 0.0, 0.6, -0.8]], np.float32)
+    skip = np.zeros(2, np.bool_)
+    rows = np.empty(2, np.int64)
+    count = prove_pairs(rays, np.array([0, 1], np.int64), np.array([2.0, 3.0], np.float32), 0, 2, profile, STEP,
+                        widen, zeta, NORM_BOUND, skip, rows)
+    t, normal, material = np.empty(2, np.float32), np.empty((2, 3), np.float32), np.empty(2, np.int32)
+    saved, taken = np.empty((2, 6), np.float32), np.empty(2, np.int64)
+    k = neutralize(rays, rows, count, 0, 2, np.float32(10.0), saved, taken)
+    restore(rays, taken, k, saved)
+    write_misses(taken, k, t, normal, material)
+    cull_gather_skip(rays, 0, 2, np.zeros(4), NORM_BOUND, skip, np.empty((2, 6), np.float32), np.empty(2, np.int64),
+                     t, normal, material)

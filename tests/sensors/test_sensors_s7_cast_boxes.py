@@ -1,0 +1,243 @@
+"""Rays proved to hit an actor box before any static triangle skip the static cast (``sensors.static_boxes``).
+
+What must hold: a proved ray's static hit on the whole static world (so on any crop of it) lies strictly
+beyond one of its pairs' box hits; the cast with the proof (``SensorScene.cast_rays`` with the slab tests
+made before it) equals the cast without it bit for bit in t, normal, material and actor, and leaves the
+ray buffer as it found it; lidar clouds are unchanged.  Checked on the scenario maps and on synthetic worlds
+(hills, poles, a deck above the road) with cars on the road, sunk into it, on hills and under the deck.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import open3d as o3d
+import pytest
+from sensors_testworld import entity, snapshot
+
+import sensors.lidar as lidar_module
+import sensors.static_cast as static_cast
+from sensors.actor_boxes import box_slab_hits
+from sensors.base import SensorConfig
+from sensors.frames import MountPose
+from sensors.lidar import Lidar
+from sensors.scene import SensorScene, SimpleMesh, StaticWorld
+from sensors.static_boxes import STEP, height_profile, prove_box_first, warm_up
+
+MAPS = Path(__file__).parents[2] / "scenarios" / "maps"
+
+
+def _mesh(vertices, triangles, material="asphalt") -> SimpleMesh:
+    mesh = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(vertices), o3d.utility.Vector3iVector(triangles))
+    return SimpleMesh.single(mesh, material)
+
+
+def _boxes(centres, half, material) -> SimpleMesh:
+    mesh = o3d.geometry.TriangleMesh()
+    for c, h in zip(centres, half):
+        box = o3d.geometry.TriangleMesh.create_box(*(2 * np.asarray(h)))
+        box.translate(np.asarray(c) - np.asarray(h))
+        mesh += box
+    return SimpleMesh.single(mesh, material)
+
+
+def _hills(rng) -> SimpleMesh:
+    n, size = 80, 240.0
+    xs = np.linspace(-size / 2, size / 2, n + 1)
+    gx, gy = np.meshgrid(xs, xs)
+    z = sum(rng.uniform(-3, 4) * np.exp(-((gx - rng.uniform(-80, 80)) ** 2 + (gy - rng.uniform(-80, 80)) ** 2)
+                                        / (2 * rng.uniform(10, 40) ** 2)) for _ in range(5))
+    v = np.stack([gx.ravel(), gy.ravel(), np.asarray(z).ravel()], axis=1)
+    idx = np.arange((n + 1) ** 2).reshape(n + 1, n + 1)
+    a, b, c, d = idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel()
+    return _mesh(v, np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)]), "grass")
+
+
+@pytest.fixture(scope="module")
+def worlds() -> dict[str, StaticWorld]:
+    from simplatform.opendrive import load_opendrive
+    from simplatform.opendrive.mesh import build_road_mesh
+
+    rng = np.random.default_rng(7)
+    out = {name: StaticWorld([build_road_mesh(load_opendrive(MAPS / f"{name}.xodr"))])
+           for name in ("highway_straight", "junction_4way", "rural_curves")}
+    poles = _boxes(np.column_stack([rng.uniform(-40, 40, 40), rng.uniform(-40, 40, 40), np.full(40, 3.0)]),
+                   np.tile([0.15, 0.15, 3.0], (40, 1)), "metal")
+    out["hills+poles"] = StaticWorld([_hills(rng), poles])
+    road = _boxes([[0.0, 0.0, -0.05]], [[300.0, 8.0, 0.05]], "asphalt")
+    deck = _boxes([[0.0, 0.0, 4.0], [20.0, 5.0, 0.6]], [[60.0, 9.0, 0.3], [3.0, 0.5, 0.6]], "concrete")
+    out["road under a deck"] = StaticWorld([road, deck])
+    return out
+
+
+def _ground(world: StaticWorld, xy: np.ndarray) -> float:
+    """The static world's top at xy (a vertical ray from far above), 0 where there is none."""
+    t = world.scene.cast_rays(o3d.core.Tensor(np.array([[xy[0], xy[1], 1e3, 0, 0, -1]], np.float32)))["t_hit"]
+    t = float(t.numpy()[0])
+    return 1e3 - t if math.isfinite(t) else 0.0
+
+
+def _scene(world: StaticWorld, rng, origin) -> tuple[SensorScene, np.ndarray]:
+    """Twenty cars around ``origin``: on the ground, sunk 0.3–1 m into it, lifted, some under the deck."""
+    states = [entity("ego", origin[0], origin[1], origin[2] - 1.9)]
+    for k in range(20):
+        xy = origin[:2] + rng.uniform(-35, 35, 2)
+        z = _ground(world, xy) + rng.choice([0.0, 0.0, -rng.uniform(0.3, 1.0), rng.uniform(0.0, 0.5)])
+        states.append(entity(f"car{k}", xy[0], xy[1], z, heading=float(rng.uniform(-np.pi, np.pi))))
+    snap = snapshot(*states)
+    return SensorScene(world, snap), snap
+
+
+def _rays(origin, rng, rings=64, columns=900) -> np.ndarray:
+    el = np.sort(rng.uniform(-0.45, 0.05, rings))
+    az = np.linspace(-np.pi, np.pi, columns, endpoint=False)
+    e, a = np.meshgrid(el, az, indexing="ij")
+    d = np.stack([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)], axis=-1).reshape(-1, 3)
+    o = np.tile(origin, (len(d), 1))
+    return np.ascontiguousarray(np.concatenate([o, d], axis=1), dtype=np.float32)
+
+
+def _pairs(scene: SensorScene, rays: np.ndarray):
+    """Every (ray, box) pair, tested by the slab kernels (``box_slab_hits``) as a sweep tests them."""
+    boxes = scene.actor_boxes
+    n, m = len(rays), len(boxes)
+    ray = np.tile(np.arange(n, dtype=np.int64), m)
+    offsets = np.arange(m + 1, dtype=np.int64) * n
+    pair_t, pair_code, jobs = box_slab_hits(boxes, rays, ray, offsets)
+    for job in jobs:
+        job()
+    return (ray, offsets), (pair_t, pair_code)
+
+
+def _poses(world, rng, count):
+    tri = world.vertices[world.triangles[rng.integers(0, world.triangle_count, count)].astype(np.intp)]
+    p = np.einsum("ij,ijk->ik", rng.dirichlet(np.ones(3), count), tri.astype(np.float64))
+    p[:, 2] += rng.uniform(1.2, 2.5, count)
+    return list(p)
+
+
+@pytest.fixture
+def forced(monkeypatch):
+    """The proof and the miss proof on for casts of every size."""
+    monkeypatch.setattr(static_cast, "CULL_MIN_RAYS", 0)
+    monkeypatch.setattr(static_cast, "CULL_RAYS_PER_CELL", 0)
+
+
+def test_a_proved_ray_hits_the_static_world_beyond_its_box(worlds, forced):
+    """The proof against open3d on the whole static world: t_static > the least pair t of every proved ray."""
+    rng = np.random.default_rng(3)
+    proved_total = {}
+    for name, world in worlds.items():
+        total = 0
+        for origin in _poses(world, rng, 3):
+            scene, _ = _scene(world, rng, origin)
+            rays = _rays(origin, rng, rings=32, columns=600)
+            (ray, _), (pair_t, _) = _pairs(scene, rays)
+            found = prove_box_first(world.height_grid, rays, origin, 0.0, 120.0, 0, len(rays), (ray, pair_t))
+            if found is None:
+                continue
+            rows = found.rows[:found.count]
+            least = np.full(len(rays), np.inf, np.float32)
+            np.minimum.at(least, ray, np.where(np.isnan(pair_t), np.inf, pair_t))
+            t = world.scene.cast_rays(o3d.core.Tensor(rays))["t_hit"].numpy()
+            bad = rows[~(t[rows] > least[rows])]
+            assert len(bad) == 0, (name, origin, bad[:5], t[bad][:5], least[bad][:5])
+            assert np.array_equal(np.flatnonzero(found.skip), np.sort(rows))
+            total += len(rows)
+        proved_total[name] = total
+    assert all(v > 0 for k, v in proved_total.items() if k != "road under a deck"), proved_total
+
+
+def _cast(scene, rays, origin, pairs, slabs, max_range=120.0):
+    hits = scene.cast_rays(o3d.core.Tensor.from_numpy(rays), max_range=max_range, actor_pairs=pairs,
+                           origin_ball=(origin, 0.0), pair_hits=slabs, trim=False)
+    return hits
+
+
+@pytest.mark.parametrize("split", [64, 10 ** 9])
+def test_the_cast_with_the_proof_equals_the_cast_without(worlds, forced, monkeypatch, split):
+    """Bit for bit after the box merge (t, normal, material, actor), and the ray buffer is restored; with the
+    steep leading run cast in place (its proved rays replaced for the cast) or gathered with the rest."""
+    monkeypatch.setattr(static_cast, "SPLIT_MIN_RAYS", split)
+    rng = np.random.default_rng(11)
+    used = 0
+    for name, world in worlds.items():
+        for origin in _poses(world, rng, 3):
+            scene, _ = _scene(world, rng, origin)
+            rays = _rays(origin, rng)
+            pairs, slabs = _pairs(scene, rays)
+            before = rays.copy()
+            calls = []
+            real = static_cast.prove_box_first
+
+            def spy(*args):
+                found = real(*args)
+                calls.append(0 if found is None else found.count)
+                return found
+
+            monkeypatch.setattr(static_cast, "prove_box_first", spy)
+            got = _cast(scene, rays, origin, pairs, slabs)
+            assert rays.tobytes() == before.tobytes(), name
+            monkeypatch.setattr(static_cast, "prove_box_first", lambda *a: None)
+            want = _cast(scene, rays, origin, pairs, slabs)
+            for field in ("t", "normal", "material", "actor"):
+                assert getattr(got, field).tobytes() == getattr(want, field).tobytes(), (name, field)
+            used += sum(calls)
+    assert used > 0
+
+
+def test_a_read_only_buffer_or_no_slab_tests_casts_as_before(worlds, forced):
+    world = worlds["highway_straight"]
+    rng = np.random.default_rng(5)
+    origin = _poses(world, rng, 1)[0]
+    scene, _ = _scene(world, rng, origin)
+    rays = _rays(origin, rng, rings=32, columns=600)
+    (ray, _), (pair_t, _) = _pairs(scene, rays)
+    frozen = rays.copy()
+    frozen.flags.writeable = False
+    assert prove_box_first(world.height_grid, frozen, origin, 0.0, 120.0, 0, len(rays), (ray, pair_t)) is None
+    assert prove_box_first(world.height_grid, rays, origin, 0.0, 120.0, 0, len(rays), None) is None
+    assert prove_box_first(None, rays, origin, 0.0, 120.0, 0, len(rays), (ray, pair_t)) is None
+    bad = origin.copy()
+    bad[0] = np.nan
+    assert prove_box_first(world.height_grid, rays, bad, 0.0, 120.0, 0, len(rays), (ray, pair_t)) is None
+
+
+def test_the_height_profile_bounds_every_vertex_within_its_bin(worlds):
+    """Z[i] ≥ the z of every vertex within i·STEP of the centre's xy (brute force over the vertices)."""
+    rng = np.random.default_rng(2)
+    for name in ("hills+poles", "junction_4way"):
+        world = worlds[name]
+        for origin in _poses(world, rng, 3):
+            profile, widen, zeta = height_profile(world.height_grid, origin, 0.5, 60.0)
+            v = world.vertices.astype(np.float64)
+            dist = np.hypot(v[:, 0] - origin[0], v[:, 1] - origin[1])
+            k = np.floor(dist / STEP).astype(np.int64) + 1        # a vertex at dist lies within k·STEP
+            inside = k < len(profile)
+            assert np.all(profile[k[inside]] >= v[inside, 2]), name
+            assert np.all(np.diff(profile) >= 0) and widen >= 0.5 and zeta > 0
+
+
+def test_lidar_sweeps_are_unchanged(worlds, monkeypatch):
+    """HDL-64E sweeps on two threads (the slab tests made before the cast) with and without the proof."""
+    monkeypatch.setattr(lidar_module, "_spare_cpu", lambda own: True)
+    rng = np.random.default_rng(9)
+    for name in ("highway_straight", "hills+poles"):
+        world = worlds[name]
+        origin = _poses(world, rng, 1)[0]
+        scene, snap = _scene(world, rng, origin)
+        clouds = []
+        for on in (True, False):
+            if not on:
+                monkeypatch.setattr(static_cast, "prove_box_first", lambda *a: None)
+            lidar = Lidar(SensorConfig(name="l", type="lidar", preset="HDL-64E", mount=MountPose(z=1.9),
+                                       parameters={"dropout_probability": 0.01, "labels": True}))
+            cloud = lidar.sense(snap, SensorScene(world, snap))
+            clouds.append((cloud.points.tobytes(), cloud.labels.tobytes()))
+        assert clouds[0] == clouds[1], name
+
+
+def test_warm_up_runs():
+    warm_up()
