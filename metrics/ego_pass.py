@@ -175,8 +175,8 @@ def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near
     miss distance (the ego's column inf in each); and the in-path leader (T,)
     (−1: none) with its gap (inf) and closing speed (0)."""
     T, N = cx.shape
-    dist = np.full((T, N), np.inf)
-    ttc = np.full((T, N), np.inf)
+    dist = np.empty((T, N))   # every element is written below (the ego's column inf): no fill pass
+    ttc = np.empty((T, N))
     at = np.zeros((4, T), dtype=np.int64)
     low = np.empty((4, T))
     lead = np.full(T, -1, dtype=np.int64)
@@ -205,6 +205,8 @@ def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near
         best, who, lg, lc = inf, -1, inf, 0.0
         for j in range(N):
             if j == e:
+                dist[k, j] = inf
+                ttc[k, j] = inf
                 b1, a1, d1 = _fold(b1, a1, d1, inf, j)
                 b2, a2, d2 = _fold(b2, a2, d2, inf, j)
                 b3, a3, d3 = _fold(b3, a3, d3, inf, j)
@@ -227,7 +229,7 @@ def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near
             t1 = inf
             if path and cl > 0 and g > 0:
                 t1 = g / cl
-                ttc[k, j] = t1
+            ttc[k, j] = t1
             if path and g < best:   # the in-path leader: the smallest gap, the first on ties
                 best, who, lg, lc = g, j, g, cl
             rs = radius[kr, e] + radius[kr, j]

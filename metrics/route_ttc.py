@@ -17,7 +17,11 @@ stops at a segment whose successor is farther and whose predecessor is no
 nearer, and starting there it stops at once), so the answer is the same.
 
 The row minima (``np.argmin`` per step, first smallest, a NaN first) come out
-of the same pass, so the metric needs no second walk over the (T, N) result.
+of the same pass, so the metric needs no second walk over the (T, N) result;
+and so do the near-miss onsets of that TTC (``route_ttc_near``, what
+``SurrogateSafetyMetric`` calls): the TTC array was written (after a fill
+with inf) only for ``series_kernels.near_onsets`` to read it back beside the
+box distance, so with the onsets made where each value is, it is not kept.
 
 Sources: Frenet frame of a reference path (Werling et al., "Optimal
 trajectory generation for dynamic street scenarios in a Frenét frame", ICRA
@@ -63,22 +67,27 @@ def _segment_tables(px, py):
 
 
 @njit(cache=True)
-def route_path_ttc(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint):
-    """``kernels.route_path_ttc`` (same (T, N) TTC and last ego segment), and per step the
-    ``np.argmin`` of the TTC row and its value.  vx and vy are read out of the block's stacked
-    state ``kin`` (T, rows, N) at rows ``rvx``, ``rvy``; ``length`` and ``width`` are (T, N) or
-    (1, N) (one row for every step).
+def _route_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint,
+                keep, near, dist, near_ttc, near_dist, before):
+    """The pass of ``route_path_ttc`` (``keep``: the (T, N) TTC written; else a (0, N) array) and,
+    with ``near``, ``series_kernels.near_onsets`` of its TTC and ``dist`` made as each value is.
 
-    Returns (ttc, last ego segment, argmin (T,), min (T,))."""
+    Returns (ttc, last ego segment, argmin (T,), min (T,), onset steps, onset entities, the TTC
+    at each onset, the near-miss condition at the last step (N,))."""
     T, N = cx.shape
     last = px.shape[0] - 2
+    inf = np.inf
     sdx, sdy, sll = _segment_tables(px, py)
-    ttc = np.full((T, N), np.inf)
+    ttc = np.empty((T if keep else 0, N))   # with ``keep`` every element is written below
     at = np.zeros(T, dtype=np.int64)
     low = np.full(T, np.inf)
     seg = np.zeros(N, dtype=np.int64)
     last_x, last_y = np.full(N, np.nan), np.full(N, np.nan)   # where each entity's segment was found
     step_l, step_w = length.shape[0] > 1, width.shape[0] > 1
+    prev = before.copy()
+    cap = T * N if near else 0   # an onset per step and entity at most (pages untouched stay unmapped)
+    on_k, on_j, on_ttc = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64), np.empty(cap)
+    n_on = 0
     for k in range(T):
         kl, kw = (k if step_l else 0), (k if step_w else 0)
         x, y = cx[k, e], cy[k, e]
@@ -109,56 +118,95 @@ def route_path_ttc(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py
         long_e = length[kl, e] / 2 * ca + width[kw, e] / 2 * sa
         lat_e = length[kl, e] / 2 * sa + width[kw, e] / 2 * ca
         v_e = kin[k, rvx, e] * tx + kin[k, rvy, e] * ty
+        # np.argmin of the row (kernels.row_argmin), folded as the values come: the first smallest,
+        # or the row's first NaN
+        row_best, row_at, row_done = inf, 0, False
         for j in range(N):
-            if j == e:
-                continue
-            xj, yj = cx[k, j], cy[k, j]
-            if k == 0:
-                guess = s_e + (xj - x) * tx + (yj - y) * ty
-                seg[j] = np.searchsorted(cumulative, guess) - 1
-            if xj == last_x[j] and yj == last_y[j]:
-                # standing where its segment was found: the descent from a segment it ended on stays
-                # there (it left the segment before it for a strictly smaller distance, or started
-                # there, and stopped at one no smaller before and a larger one after)
-                ij = seg[j]
-            else:
-                last_x[j], last_y[j] = xj, yj
-                ij = min(max(seg[j], 0), last)   # kernels._descend, written out (see the module docstring)
-                best = _segment_d2(px[ij], py[ij], sdx[ij], sdy[ij], sll[ij], xj, yj)
-                while ij < last:
-                    d = _segment_d2(px[ij + 1], py[ij + 1], sdx[ij + 1], sdy[ij + 1], sll[ij + 1], xj, yj)
-                    if d > best:
-                        break
-                    ij, best = ij + 1, d
-                while ij > 0:
-                    d = _segment_d2(px[ij - 1], py[ij - 1], sdx[ij - 1], sdy[ij - 1], sll[ij - 1], xj, yj)
-                    if d >= best:
-                        break
-                    ij, best = ij - 1, d
-            seg[j] = ij
-            ux, uy = tx_all[ij], ty_all[ij]
-            s_j = cumulative[ij] + (xj - px[ij]) * ux + (yj - py[ij]) * uy
-            if s_j <= s_e:
-                continue
-            d_j = ux * (yj - py[ij]) - uy * (xj - px[ij])
-            ca, sa = abs(cos_h[k, j] * ux + sin_h[k, j] * uy), abs(sin_h[k, j] * ux - cos_h[k, j] * uy)
-            long_j = length[kl, j] / 2 * ca + width[kw, j] / 2 * sa
-            lat_j = length[kl, j] / 2 * sa + width[kw, j] / 2 * ca
-            if abs(d_j - d_e) >= lat_e + lat_j:
-                continue
-            gap = s_j - s_e - long_e - long_j
-            closing = v_e - (kin[k, rvx, j] * ux + kin[k, rvy, j] * uy)
-            if closing > 0 and gap > 0:
-                ttc[k, j] = gap / closing
-        # np.argmin of the row (kernels.row_argmin): the first smallest, or the row's first NaN
-        best, a = ttc[k, 0], 0
-        if best == best:
-            for j in range(1, N):
-                v = ttc[k, j]
-                if v != v:
-                    best, a = v, j
-                    break
-                if v < best:
-                    best, a = v, j
-        at[k], low[k] = a, best
+            v = inf
+            if j != e:
+                xj, yj = cx[k, j], cy[k, j]
+                if k == 0:
+                    guess = s_e + (xj - x) * tx + (yj - y) * ty
+                    seg[j] = np.searchsorted(cumulative, guess) - 1
+                if xj == last_x[j] and yj == last_y[j]:
+                    # standing where its segment was found: the descent from a segment it ended on stays
+                    # there (it left the segment before it for a strictly smaller distance, or started
+                    # there, and stopped at one no smaller before and a larger one after)
+                    ij = seg[j]
+                else:
+                    last_x[j], last_y[j] = xj, yj
+                    ij = min(max(seg[j], 0), last)   # kernels._descend, written out (see the module docstring)
+                    best = _segment_d2(px[ij], py[ij], sdx[ij], sdy[ij], sll[ij], xj, yj)
+                    while ij < last:
+                        d = _segment_d2(px[ij + 1], py[ij + 1], sdx[ij + 1], sdy[ij + 1], sll[ij + 1], xj, yj)
+                        if d > best:
+                            break
+                        ij, best = ij + 1, d
+                    while ij > 0:
+                        d = _segment_d2(px[ij - 1], py[ij - 1], sdx[ij - 1], sdy[ij - 1], sll[ij - 1], xj, yj)
+                        if d >= best:
+                            break
+                        ij, best = ij - 1, d
+                seg[j] = ij
+                ux, uy = tx_all[ij], ty_all[ij]
+                s_j = cumulative[ij] + (xj - px[ij]) * ux + (yj - py[ij]) * uy
+                if not s_j <= s_e:
+                    d_j = ux * (yj - py[ij]) - uy * (xj - px[ij])
+                    ca, sa = abs(cos_h[k, j] * ux + sin_h[k, j] * uy), abs(sin_h[k, j] * ux - cos_h[k, j] * uy)
+                    long_j = length[kl, j] / 2 * ca + width[kw, j] / 2 * sa
+                    lat_j = length[kl, j] / 2 * sa + width[kw, j] / 2 * ca
+                    if not abs(d_j - d_e) >= lat_e + lat_j:
+                        gap = s_j - s_e - long_e - long_j
+                        closing = v_e - (kin[k, rvx, j] * ux + kin[k, rvy, j] * uy)
+                        if closing > 0 and gap > 0:
+                            v = gap / closing
+            if keep:
+                ttc[k, j] = v
+            if not row_done:
+                if j == 0:
+                    row_best, row_done = v, v != v
+                elif v != v:
+                    row_best, row_at, row_done = v, j, True
+                elif v < row_best:
+                    row_best, row_at = v, j
+            if near:                       # series_kernels.near_onsets, this value as it comes
+                dk = dist[k, j]
+                now = (v < near_ttc or dk < near_dist) and dk > 0
+                if now and not prev[j]:
+                    on_k[n_on], on_j[n_on], on_ttc[n_on] = k, j, v
+                    n_on += 1
+                prev[j] = now
+        at[k], low[k] = row_at, row_best
+    return ttc, hint, at, low, on_k[:n_on], on_j[:n_on], on_ttc[:n_on], prev
+
+
+@njit(cache=True)
+def route_path_ttc(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint):
+    """``kernels.route_path_ttc`` (same (T, N) TTC and last ego segment), and per step the
+    ``np.argmin`` of the TTC row and its value.  vx and vy are read out of the block's stacked
+    state ``kin`` (T, rows, N) at rows ``rvx``, ``rvy``; ``length`` and ``width`` are (T, N) or
+    (1, N) (one row for every step).
+
+    Returns (ttc, last ego segment, argmin (T,), min (T,))."""
+    none = np.zeros((0, cx.shape[1]))
+    ttc, hint, at, low, _, _, _, _ = _route_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py,
+                                                 tx_all, ty_all, cumulative, hint, True, False, none, 0.0, 0.0,
+                                                 np.zeros(cx.shape[1], dtype=np.bool_))
     return ttc, hint, at, low
+
+
+@njit(cache=True)
+def route_ttc_near(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint,
+                   dist, near_ttc, near_dist, before):
+    """``route_path_ttc`` without its (T, N) TTC, and ``series_kernels.near_onsets(ttc, dist,
+    near_ttc, near_dist, before)`` of that TTC made in the same pass (what
+    ``SurrogateSafetyMetric`` reads of it: the same onsets in the same order, the same last
+    condition).  Why: the TTC array was written (and filled with inf first) only for a second
+    pass over it and ``dist`` to read it back.
+
+    Returns (last ego segment, argmin (T,), min (T,), onset steps, onset entities, the TTC at
+    each onset, the condition at the last step (N,))."""
+    _, hint, at, low, on_k, on_j, on_ttc, last = _route_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width,
+                                                             px, py, tx_all, ty_all, cumulative, hint, False, True,
+                                                             dist, near_ttc, near_dist, before)
+    return hint, at, low, on_k, on_j, on_ttc, last

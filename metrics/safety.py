@@ -29,19 +29,39 @@ def kind_of(kind: EntityKind) -> str:
     return "static"
 
 
-def _reported_runs(reported: list, names: tuple[str, ...], column: dict[tuple[str, str], int]) -> list:
+def _collision_stretches(block: StepBlock) -> list[tuple[int, int, tuple]]:
+    """(first step, stop, ``collisions``) of each stretch of steps whose snapshots share one
+    ``collisions`` object (the engine keeps the tuple while a contact holds; a new object, equal or
+    not, starts a stretch).  An arena block's buffer kept the shared fields once per change
+    (``BlockBuffer.runs_of``), so its stretches are read off those changes (merging neighbours
+    whose change left ``collisions`` the same object) instead of comparing ~900 steps' objects."""
+    buffer = getattr(block, "_buffer", None)
+    changes = buffer.runs_of("collisions") if buffer is not None else None
+    if changes is not None:
+        out: list = []
+        for k0, k1, value in changes:
+            if out and out[-1][2] is value:
+                out[-1] = (out[-1][0], k1, value)
+            else:
+                out.append((k0, k1, value))
+        return out
+    reported = block.each("collisions")
+    starts = [0, *compress(range(1, len(reported)), map(is_not, islice(reported, 1, None), reported))]
+    return [(k0, k1, reported[k0]) for k0, k1 in zip(starts, starts[1:] + [len(reported)])]
+
+
+def _reported_runs(stretches: list[tuple[int, int, tuple]], names: tuple[str, ...],
+                   column: dict[tuple[str, str], int]) -> list:
     """The backend's reported pairs as runs (first step, step after the last, columns), columns
-    added to ``column``: a lasting contact's snapshots share one ``collisions`` tuple (the engine
-    keeps it while it holds), so each run is named once; pairs naming an entity not in the block
-    are left out, and runs left with none."""
-    if not any(reported):
+    added to ``column``: each stretch of one ``collisions`` tuple (``_collision_stretches``) is named
+    once; pairs naming an entity not in the block are left out, and runs left with none."""
+    if not any(value for _, _, value in stretches):
         return []
     present = set(names)
-    starts = [0, *compress(range(1, len(reported)), map(is_not, islice(reported, 1, None), reported))]
     runs = []
-    for k0, k1 in zip(starts, starts[1:] + [len(reported)]):
-        if reported[k0]:
-            cols = [column.setdefault(tuple(sorted(p)), len(column)) for p in reported[k0]
+    for k0, k1, value in stretches:
+        if value:
+            cols = [column.setdefault(tuple(sorted(p)), len(column)) for p in value
                     if p[0] in present and p[1] in present]
             if cols:
                 runs.append((k0, k1, cols))
@@ -105,7 +125,7 @@ class CollisionMetric(BlockMetric):
                 i, j = divmod(code, len(names))
                 column[tuple(sorted((names[i], names[j])))] = len(column)
             box = (found, inverse)
-        runs = _reported_runs(block.each("collisions"), names, column)
+        runs = _reported_runs(_collision_stretches(block), names, column)
         if box is None and not runs and not self._in_contact and self._last_xy is None and self._last_id is None:
             return   # nothing touches and no collision is remembered: the rules change nothing
         for pair in self._in_contact:
@@ -330,10 +350,13 @@ class SurrogateSafetyMetric(BlockMetric):
         nb = block.neighbours
         names = block.names
         values: dict[str, np.ndarray] = {}
-        if self._route is not None:
-            ttc_path, route_at, route_min = self._route_ttc(block)
+        before = np.array([n in self._near for n in names], dtype=np.bool_)
+        if self._route is not None:   # the route's path TTC and its near-miss onsets in one pass
+            route_at, route_min, steps, who_near, ttc_near, last = self._route_ttc(block, nb.distance, before)
         else:
-            ttc_path, route_at, route_min = nb.ttc_path, nb.nearest[ROW_TTC_PATH], nb.minima[ROW_TTC_PATH]
+            route_at, route_min = nb.nearest[ROW_TTC_PATH], nb.minima[ROW_TTC_PATH]
+            steps, who_near, last = near_onsets(nb.ttc_path, nb.distance, self._near_ttc, self._near_dist, before)
+            ttc_near = nb.ttc_path[steps, who_near]
         who, values["thw"], values["drac"] = surrogate_rows(nb.nearest, nb.minima, route_at, route_min, nb.lead,
                                                             nb.lead_gap, nb.lead_closing, block.ego_col("speed"))
         for q, (key, low) in enumerate((("min_distance", nb.minima[ROW_DISTANCE]), ("ttc", route_min),
@@ -342,33 +365,35 @@ class SurrogateSafetyMetric(BlockMetric):
             values[key] = low
             self._who[key].append((names, who[q]))
         self.series.extend(block.times, **values)
-        self._near_misses(block, nb, ttc_path)
+        self._near_misses(block, nb.distance, steps, who_near, ttc_near, last)
 
-    def _route_ttc(self, block: StepBlock) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Path TTC along the route's Frenet frame (``metrics.route_ttc``): (T, N), and the
-        ``np.argmin`` position and value of each step's row."""
+    def _route_ttc(self, block: StepBlock, distance: np.ndarray, before: np.ndarray) -> tuple:
+        """Path TTC along the route's Frenet frame (``metrics.route_ttc.route_ttc_near``): the
+        ``np.argmin`` position and value of each step's row, and the near-miss onsets of that TTC
+        and ``distance`` (``series_kernels.near_onsets``'s: steps, entities, the TTC at each; the
+        condition at the last step) from the condition ``before`` the block."""
         cx, cy = block.centers
         c, s = block.cos_sin
         kin, _, _, _, rvx, rvy = block.kin
         box = block.box_rows
         px, py, tx, ty, cumulative = self._route
-        ttc, self._route_hint, at, low = route_ttc.route_path_ttc(
+        self._route_hint, at, low, steps, who, ttc, last = route_ttc.route_ttc_near(
             block.ego_index, cx, cy, kin, rvx, rvy, c, s, box["length"], box["width"], px, py, tx, ty,
-            cumulative, self._route_hint)
-        return ttc, at, low
+            cumulative, self._route_hint, distance, self._near_ttc, self._near_dist, before)
+        return at, low, steps, who, ttc, last
 
-    def _near_misses(self, block: StepBlock, nb, ttc_path: np.ndarray) -> None:
-        """Onsets of (path TTC below or box distance below the threshold) without contact, per other
-        entity (``series_kernels.near_onsets``)."""
+    def _near_misses(self, block: StepBlock, distance: np.ndarray, steps: np.ndarray, who: np.ndarray,
+                     ttc: np.ndarray, last: np.ndarray) -> None:
+        """Events for the onsets of (path TTC below or box distance below the threshold) without
+        contact, per other entity (``steps``, ``who``, the TTC at each), ordered by step and name."""
         names = block.names
-        before = np.array([n in self._near for n in names], dtype=np.bool_)
-        steps, who, last = near_onsets(ttc_path, nb.distance, self._near_ttc, self._near_dist, before)
         if steps.size:
             times = block.times
-            for k, j in sorted(zip(steps.tolist(), who.tolist()), key=lambda kj: (kj[0], names[kj[1]])):
-                d, ttc = float(nb.distance[k, j]), float(ttc_path[k, j])
+            onsets = sorted(zip(steps.tolist(), who.tolist(), ttc.tolist()), key=lambda kjt: (kjt[0], names[kjt[1]]))
+            for k, j, t in onsets:
+                d = float(distance[k, j])
                 self.events.append(MetricEvent(float(times[k]), "near_miss", (names[j],), d,
-                                               f"distance {d:.2f} m, TTC {ttc:.2f} s"))
+                                               f"distance {d:.2f} m, TTC {t:.2f} s"))
         self._near = {names[j] for j in np.flatnonzero(last)}
 
     def _who_at(self, series: str, step: int) -> str | None:
