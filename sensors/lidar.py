@@ -53,8 +53,10 @@ rings bound the world d_z of their rays (``lidar_sweep_rings``), so the
 static cast finds the rays that need no cast without reading the buffer;
 the cast is not trimmed to the range (the gather applies it).
 
-A non-repetitive head draws a new frame every sweep (about 0.4 ms of CPU
-for a Mid-40's 10 000 rays, more than its per-return passes): when it sweeps
+A non-repetitive head draws a new frame every sweep (about 0.35 ms of CPU
+for a Mid-40's 10 000 rays, more than its per-return passes; its actor
+candidates come from the frame's cast order, ``lidar_band_pairs``, so the
+frame's azimuth-sorted tables are built only when read): when it sweeps
 consecutive frames and a second CPU is free (``second_cpu_free``), the next
 frame's two compiled passes run on a worker beside the sweep (``FrameAhead``:
 kernels without the GIL, the first beside the set-up and cast, the second
@@ -81,6 +83,7 @@ from sensors.lidar_patterns import (
 )
 from sensors.lidar_frame_rosette import FrameAhead, frame_ahead
 from sensors.lidar_actors import candidate_pairs
+from sensors.lidar_band_pairs import frame_pairs
 from sensors.lidar_sweep_boxes import pattern_slab_hits
 from sensors.lidar_sweep_passes import INDEX, both, buffer_then_draws, sweep_returns  # noqa: F401
 from sensors.lidar_sweep_rings import BlockDirections, block_directions, dz_bounds
@@ -307,7 +310,7 @@ class Lidar:
             slabs = None
 
             def find_pairs():
-                return candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, self.max_range)
+                return self._pairs(scene, pattern, tables, homogeneous, to_world)
 
             if two_threads(pattern.size):
                 # the (nogil) ray buffer and the rings' d_z bounds on the worker, then the sweep's random words
@@ -337,8 +340,7 @@ class Lidar:
         else:
             rays, ball = self._distort(snapshot, ego, pattern, tables, to_world)
             motion = (math.hypot(snapshot.vx[ego], snapshot.vy[ego]), float(snapshot.yaw_rate[ego]))
-            pairs = candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, self.max_range,
-                                    motion)
+            pairs = self._pairs(scene, pattern, tables, self._homogeneous(tables), to_world, motion)
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball, trim=False)
             ray_array = rays.numpy()
             if ahead is not None:
@@ -346,6 +348,20 @@ class Lidar:
         # untrimmed: the gather keeps only returns within [min_range, max_range] (the trim's comparison, in
         # float32) and reads nothing else of the other rows
         return self._returns(snapshot, scene, pattern, tables, ray_array, hits)
+
+    def _pairs(self, scene: SensorScene, pattern: ScanPattern, tables: PatternTables, homogeneous: np.ndarray,
+               to_world, motion: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The sweep's (ray, box) candidates (``lidar_actors.candidate_pairs``): a rosette frame's from its
+        cast order (``lidar_band_pairs``: the same rows per box, without the frame's azimuth tables), where
+        that path can decide; else from the azimuth tables or the grid."""
+        frame_azimuth = getattr(tables, "frame_azimuth", None)
+        if frame_azimuth is not None:
+            got = frame_pairs(scene.actor_boxes, homogeneous[:, 2], tables.cast_order, frame_azimuth,
+                              tables.azimuth_extent, tables.elevation, to_world, self.max_range, pattern.period_s,
+                              motion)
+            if got is not None:
+                return got
+        return candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, self.max_range, motion)
 
     def _pose(self, snapshot: WorldSnapshot) -> tuple:
         """(sensor → world ``Transform``, the ray buffer's [[0, Rᵀ], [o, 0]] matrix) of this sweep's ego pose.

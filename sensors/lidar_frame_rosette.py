@@ -24,6 +24,7 @@ import numpy as np
 import open3d as o3d
 
 from sensors.lidar_frame import frame_azimuth_side, frame_cast_side
+from sensors.lidar_frame_lazy import AzimuthTables, RosetteFrame, RosetteTables
 from sensors.lidar_patterns import (
     _FRAME_LOCK, _FRAME_TABLES, LidarSpec, PatternTables, ScanPattern, unit_directions_numpy,
 )
@@ -92,15 +93,17 @@ def _frame_rotation(rate_hz: float, frame: int) -> tuple[float, float, float, fl
 
 
 class _FrameWork:
-    """One frame being built: its arrays, filled in three stages (``sensors.lidar_frame``).
+    """One frame being built: its arrays, filled in two stages (``sensors.lidar_frame``).
 
     1. ``cast_side``: directions, cast order and cast tables — a kernel without the GIL;
     2. ``angles``: numpy's arctan2 and arcsin (``lidar_frame`` says why numpy's);
-    3. ``azimuth_side``: azimuth order and its tables — a kernel without the GIL;
 
-    then ``assemble`` makes the ``ScanPattern`` and its ``PatternTables``.
-    ``_build_frame`` runs them in a row; ``FrameAhead`` runs 1 and 3 on a
-    worker thread beside a sweep.
+    then ``assemble`` makes the ``ScanPattern`` and its ``PatternTables``,
+    whose azimuth-sorted tables ``azimuth_side`` (a kernel without the GIL)
+    builds on first read (``lidar_frame_lazy``: a sweep finds its actor
+    candidates without them, ``lidar_band_pairs``).  ``_build_frame`` runs
+    the stages in a row; ``FrameAhead`` runs 1 on a worker thread beside a
+    sweep.
     """
 
     def __init__(self, spec: LidarSpec, rate_hz: float, frame: int) -> None:
@@ -112,9 +115,6 @@ class _FrameWork:
         self.z64 = np.empty(n, dtype=np.float64)
         self.position = np.empty(n, dtype=np.intp)
         self.homogeneous = np.empty((n, 4), dtype=np.float32)
-        self.sorted_azimuth = np.empty(n, dtype=np.float64)
-        self.azimuth_elevation = np.empty(n, dtype=np.float64)
-        self.azimuth_position = np.empty(n, dtype=np.intp)
         self.rotation = _frame_rotation(rate_hz, frame)
 
     def cast_side(self) -> None:
@@ -126,23 +126,31 @@ class _FrameWork:
     def angles(self) -> None:
         self.azimuth = np.arctan2(self.columns[1], self.columns[0])    # float32, numpy's SIMD loop (lidar_frame)
         self.elevation = np.arcsin(self.z64)
+        # the azimuths' extent (NaN if one is NaN), which the frame's candidate pairs skip windows by
+        self.azimuth_extent = (float(self.azimuth.min()), float(self.azimuth.max())) if len(self.azimuth) \
+            else (0.0, 0.0)
 
-    def azimuth_side(self) -> None:
+    def azimuth_side(self) -> tuple:
+        """(azimuth order, sorted azimuths, elevations and cast rows in azimuth order, elevation range):
+        the frame's azimuth tables, built on first read (``lidar_frame_lazy``)."""
+        n = len(self.shared.time)
         bound = self.shared.azimuth_bound
-        self.azimuth_order, self.el_lo, self.el_hi = frame_azimuth_side(
-            self.azimuth, -bound, bound, self.elevation, self.position, self.sorted_azimuth,
-            self.azimuth_elevation, self.azimuth_position)
+        sorted_azimuth = np.empty(n, dtype=np.float64)
+        azimuth_elevation = np.empty(n, dtype=np.float64)
+        azimuth_position = np.empty(n, dtype=np.intp)
+        order, el_lo, el_hi = frame_azimuth_side(self.azimuth, -bound, bound, self.elevation, self.position,
+                                                 sorted_azimuth, azimuth_elevation, azimuth_position)
+        return (order, sorted_azimuth, azimuth_elevation, azimuth_position,
+                (float(el_lo), float(el_hi)) if n else (0.0, 0.0))
 
     def assemble(self) -> ScanPattern:
-        shared, n = self.shared, len(self.shared.time)
-        pattern = ScanPattern(directions=self.directions, ring=shared.ring, time=shared.time,
-                              period_s=1.0 / self.key[1], azimuth_order=self.azimuth_order,
-                              sorted_azimuth=self.sorted_azimuth)
-        tables = PatternTables(
-            homogeneous=o3d.core.Tensor.from_numpy(self.homogeneous), columns=self.columns,
-            elevation=self.elevation, elevation_range=(float(self.el_lo), float(self.el_hi)) if n else (0.0, 0.0),
-            cast_position=self.position, cast_order=self.order, azimuth_elevation=self.azimuth_elevation,
-            azimuth_position=self.azimuth_position, time=shared.time,
+        shared = self.shared
+        azimuth = AzimuthTables(self.azimuth_side)
+        pattern = RosetteFrame.lazy(azimuth, directions=self.directions, ring=shared.ring, time=shared.time,
+                                    period_s=1.0 / self.key[1], grid=None)
+        tables = RosetteTables.lazy(
+            azimuth, self.azimuth, self.azimuth_extent, homogeneous=o3d.core.Tensor.from_numpy(self.homogeneous), columns=self.columns,
+            elevation=self.elevation, cast_position=self.position, cast_order=self.order, time=shared.time,
         )
         with _FRAME_LOCK:                                         # frames may be built on two threads
             _FRAME_TABLES[id(pattern)] = (pattern, tables)
@@ -163,7 +171,6 @@ def _build_frame(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
     work = _FrameWork(spec, rate_hz, frame)
     work.cast_side()
     work.angles()
-    work.azimuth_side()
     return work.assemble()
 
 
@@ -208,12 +215,14 @@ class FrameAhead:
     it (about 0.4 ms of CPU for a Mid-40's 10 000 rays) is serial work
     larger than the sweep's own passes.  The next frame is known (the sweep
     after frame f fires frame f + 1), so ``Lidar.sense`` builds it on a
-    second CPU while it sweeps.  The worker runs only the two kernels, which
-    release the GIL (``_FrameWork`` stages 1 and 3): the numpy calls and the
+    second CPU while it sweeps.  The worker runs only the kernel, which
+    releases the GIL (``_FrameWork`` stage 1): the numpy calls and the
     Python around them stay on the sweep's thread, so neither thread waits
     on the other for the GIL.  Stage 1 runs beside the sweep's set-up and
-    cast, stage 3 beside its returns; each hand-over waits until the worker
-    has begun (as ``lidar_sweep_passes.both`` does).
+    cast (the hand-over waits until the worker has begun, as
+    ``lidar_sweep_passes.both`` does), stage 2 here after the cast.  (Until
+    session 7 a third stage, the azimuth tables, ran beside the returns with
+    a second hand-over; they are now built only when read.)
 
     A frame is a function of (spec, rate, frame) alone, and each stage is
     the one ``_build_frame`` runs: the frame built beside is the frame built
@@ -230,7 +239,7 @@ class FrameAhead:
 
     def __init__(self, spec: LidarSpec, rate_hz: float, frame: int) -> None:
         self.work = _FrameWork(spec, rate_hz, frame)
-        self._azimuth: Future | None = None
+        self._angles = False
         self._cast: Future = self._beside(self.work.cast_side)
 
     @staticmethod
@@ -250,20 +259,17 @@ class FrameAhead:
         return future
 
     def advance(self) -> None:
-        """After the sweep's cast: if stage 1 is done, run stage 2 here and start stage 3 beside."""
-        if self._azimuth is None and self._cast.done() and self._cast.exception() is None:
+        """After the sweep's cast: if stage 1 is done, run stage 2 here."""
+        if not self._angles and self._cast.done() and self._cast.exception() is None:
             self.work.angles()
-            self._azimuth = self._beside(self.work.azimuth_side)
+            self._angles = True
 
     def finish(self) -> None:
         """Wait for the worker, complete the frame and keep it (nothing keeps running between sweeps)."""
         try:
             self._cast.result()
-            if self._azimuth is None:
+            if not self._angles:
                 self.work.angles()
-                self.work.azimuth_side()
-            else:
-                self._azimuth.result()
             pattern = self.work.assemble()
         except Exception:                                         # rebuilt inline by the sweep that needs it
             return

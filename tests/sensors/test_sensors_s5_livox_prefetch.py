@@ -34,16 +34,17 @@ def _assert_reference(pattern, frame: int, rate_hz: float = 10.0) -> None:
     assert tables.elevation_range == want_tables.elevation_range
 
 
-@pytest.mark.parametrize("stage3_beside", [False, True])
-def test_a_frame_built_beside_is_the_reference_and_is_kept(stage3_beside):
-    frame = 880_001 + stage3_beside
+@pytest.mark.parametrize("stage2_in_advance", [False, True])
+def test_a_frame_built_beside_is_the_reference_and_is_kept(stage2_in_advance):
+    # (session 7: the azimuth tables, once stage 3 on the worker, are built when first read)
+    frame = 880_001 + stage2_in_advance
     ahead = rosette.frame_ahead(SPEC, 10.0, frame)
     assert ahead is not None
-    if stage3_beside:
-        ahead._cast.result()                                            # stage 1 done: stage 3 goes to the worker
+    if stage2_in_advance:
+        ahead._cast.result()                                            # stage 1 done: advance runs stage 2
     ahead.advance()
-    if stage3_beside:
-        assert ahead._azimuth is not None
+    if stage2_in_advance:
+        assert ahead._angles
     ahead.finish()
     kept = rosette._FRAMES[(SPEC, 10.0, frame)]
     assert risley_pattern(SPEC, 10.0, frame) is kept                    # served from the store, not rebuilt

@@ -1,0 +1,189 @@
+"""A rosette frame's (ray, box) candidate pairs from its elevation bands in cast order (numba).
+
+Why: ``lidar_actors.candidate_pairs`` reads the rays of a box's azimuth ×
+elevation window off the frame's azimuth-sorted tables, and a non-repetitive
+head (Livox Mid-40) needs those tables for a new frame every sweep: a second
+sort of its 10 000 rays and four table copies (about 70 µs of CPU warm and
+120–140 µs inside a sweep, a sixth of the frame's build), used by nothing
+else in the sweep.  The frame's cast order already sorts its rays by the z
+of their directions (``lidar_frame.frame_cast_side``), and the elevation
+arcsin(z) grows with z, so the rays of a box's elevation window are one run
+of cast rows, found by two binary searches; each row of the run is then
+tested against the window exactly as the azimuth path tests it.  So the
+azimuth tables are built only if something asks for them
+(``lidar_frame_lazy``).
+
+Same pairs: a box's rows are the rows ``candidate_pairs`` gives it, as a
+set.  The azimuth path keeps the rows at sorted places [i0, i1) (and [0, j1)
+past +π), i.e. exactly the rays with a ≤ azimuth ≤ b (or azimuth ≤ b − 2π
+when b > π), a = the window start wrapped into [−π, π) and b = a + (hi − lo),
+the same float64 expressions (``lidar_kernels._spans``), or every ray for a
+window of 2π or more; then those with el_lo ≤ elevation ≤ el_hi.  Here the
+same two tests on the same float64 values, for the rows of the run.  The
+run is found on the float32 z column with a margin of 10⁻⁶: numpy's arcsin
+and the C library's sin are within a few ulp, and arcsin's slope is at
+least 1, so a ray outside the widened run has its elevation outside the
+window by more than 10⁻⁶ rad, and the run holds every ray the test keeps
+(windows reaching past ±π/2 open the run to that end).  The rows come in
+cast order instead of azimuth order: the slab tests and their merge
+(``actor_boxes``, ``lidar_sweep_boxes``) treat each (ray, box) pair on its
+own and boxes in their order, so the hits are the same bits.
+
+Where the azimuth path's sorted search would meet a NaN (a window whose
+start is not finite, or a NaN azimuth among a window's rows) the kernel
+says so and the caller takes the azimuth path (``lidar.Lidar._pairs``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sensors.actor_boxes import ActorBoxes
+from sensors.frames import Transform
+from sensors.lidar_actors import ANGLE_MARGIN
+from sensors.lidar_kernels import box_windows
+
+Z_MARGIN = 1e-6
+"""Widening of a window's run of cast rows in z (see the module docstring: ≫ the ulps of sin and arcsin)."""
+
+
+@njit(cache=True, nogil=True)
+def _first_not_below(z, value):
+    """First row r with not (z[r] < value): z ascending, NaN last (a NaN is never below)."""
+    lo = 0
+    hi = len(z)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if np.float64(z[mid]) < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _first_above(z, value):
+    """First row r with not (z[r] <= value): z ascending, NaN last."""
+    lo = 0
+    hi = len(z)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if np.float64(z[mid]) <= value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _keep_rows(out, w, s, e, cast_order, azimuth, elevation, e_lo, e_hi, whole, test_elevation, a, b, wrap,
+               b_wrapped):
+    """Rows [s, e) of a window's run into ``out`` from ``w`` where inside; the new ``w``.  Branch-free:
+    each row is written and kept (w advanced) only if inside."""
+    for r in range(s, e):
+        i = cast_order[r]
+        inside = True
+        if test_elevation:
+            x = elevation[i]
+            inside = (x >= e_lo) & (x <= e_hi)
+        if not whole:
+            az = np.float64(azimuth[i])
+            inside = inside & (((az >= a) & (az <= b)) | (wrap & (az <= b_wrapped)))
+        out[w] = r
+        w += inside
+    return w
+
+
+@njit(cache=True, nogil=True)
+def band_pairs(lo, hi, el_lo, el_hi, cast_z, cast_order, azimuth, elevation, az_min, az_max, offsets):
+    """(rows, ok): the cast rows of each window [lo, hi] × [el_lo, el_hi], grouped by box (``offsets``
+    receives the bounds), ascending within a box; ok False where the azimuth path must decide (a NaN
+    azimuth in the frame, or a window start that is not finite over a non-empty run: nothing else is
+    valid then).
+
+    ``cast_z``: the z of each cast row's direction (ascending, NaN last); ``cast_order``: the pattern
+    index of each cast row; ``azimuth`` (float32) and ``elevation`` (float64): per pattern ray, and
+    [az_min, az_max] the azimuths' extent (NaN if any is NaN): a window outside it holds no ray (a
+    Mid-40 sees forward only).  A row of the run whose z is inside the window's z band by the margin
+    too (windows within ±π/2) passes the elevation test for sure, so only the rows near the run's ends
+    read their elevation.
+    """
+    m = len(lo)
+    n = len(cast_order)
+    two_pi = 2 * np.pi
+    half_pi = 0.5 * np.pi
+    if n and not (az_min <= az_max):                      # a NaN azimuth
+        return np.empty(0, dtype=np.int64), False
+    s0 = np.zeros(m, dtype=np.int64)
+    s1 = np.zeros(m, dtype=np.int64)
+    bound = 0
+    for k in range(m):
+        a = el_lo[k]
+        b = el_hi[k]
+        if not (a <= b):                                   # empty or NaN: the test keeps no row
+            continue
+        z_lo = -np.inf if not (a > -half_pi) else math.sin(a) - Z_MARGIN
+        z_hi = np.inf if not (b < half_pi) else math.sin(b) + Z_MARGIN
+        u0 = _first_not_below(cast_z, z_lo)
+        u1 = _first_above(cast_z, z_hi)
+        if u1 <= u0:
+            continue
+        if not (hi[k] - lo[k] >= two_pi):
+            start = (lo[k] + np.pi) % two_pi - np.pi
+            end = start + (hi[k] - lo[k])
+            if not (abs(start) < np.inf and abs(end) < np.inf):
+                return np.empty(0, dtype=np.int64), False
+            if not ((start <= az_max and end >= az_min) or (end > np.pi and end - two_pi >= az_min)):
+                continue                                   # no azimuth of the frame is inside
+        s0[k] = u0
+        s1[k] = u1
+        bound += u1 - u0
+    out = np.empty(bound, dtype=np.int64)
+    offsets[0] = 0
+    w = 0
+    for k in range(m):
+        u0 = s0[k]
+        u1 = s1[k]
+        e_lo = el_lo[k]
+        e_hi = el_hi[k]
+        whole = hi[k] - lo[k] >= two_pi
+        a = (lo[k] + np.pi) % two_pi - np.pi
+        b = a + (hi[k] - lo[k])
+        wrap = b > np.pi
+        b_wrapped = b - two_pi
+        q0 = u0
+        q1 = u0
+        if u1 > u0 and e_lo > -half_pi and e_hi < half_pi:
+            q0 = max(_first_not_below(cast_z, math.sin(e_lo) + Z_MARGIN), u0)
+            q1 = max(min(_first_above(cast_z, math.sin(e_hi) - Z_MARGIN), u1), q0)
+        w = _keep_rows(out, w, u0, q0, cast_order, azimuth, elevation, e_lo, e_hi, whole, True, a, b, wrap,
+                       b_wrapped)
+        w = _keep_rows(out, w, q0, q1, cast_order, azimuth, elevation, e_lo, e_hi, whole, False, a, b, wrap,
+                       b_wrapped)
+        w = _keep_rows(out, w, q1, u1, cast_order, azimuth, elevation, e_lo, e_hi, whole, True, a, b, wrap,
+                       b_wrapped)
+        offsets[k + 1] = w
+    return out[:w], True
+
+
+def frame_pairs(boxes: ActorBoxes, cast_z: np.ndarray, cast_order: np.ndarray, azimuth: np.ndarray,
+                azimuth_extent: tuple[float, float], elevation: np.ndarray, to_world: Transform, max_range: float,
+                period_s: float, motion: tuple[float, float] | None = None
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+    """``lidar_actors.candidate_pairs`` of a rosette frame from its cast order (same rows per box, in cast
+    order), or None where the azimuth path must decide.  The windows are ``lidar_actors._windows``' (the
+    same kernel on the same arguments)."""
+    m = len(boxes)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    lo, hi, el_lo, el_hi = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    speed, yaw_rate = motion if motion is not None else (0.0, 0.0)
+    box_windows(boxes.rotation, boxes.centre, boxes.half, np.ascontiguousarray(to_world.rotation.T),
+                np.asarray(to_world.translation, dtype=np.float64), float(max_range), ANGLE_MARGIN, float(speed),
+                float(yaw_rate), float(period_s), lo, hi, el_lo, el_hi)
+    offsets = np.empty(m + 1, dtype=np.int64)
+    ray, ok = band_pairs(lo, hi, el_lo, el_hi, cast_z, cast_order, azimuth, elevation, *azimuth_extent, offsets)
+    return (ray, offsets) if ok else None
