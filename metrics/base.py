@@ -175,11 +175,14 @@ class SeriesRecorder:
             return
         self._t_chunks.append(times)
         shape = times.shape
+        chunks = self._chunks
+        get = values.get
         for name in self.names:
-            v = values.get(name, math.nan)
-            if not (type(v) is np.ndarray and v.dtype == _F8 and v.shape == shape):   # noqa: E721 (exact type)
+            v = get(name, math.nan)
+            # ``dtype is`` first: numpy's float64 dtype is one object, and ``==`` costs a rich comparison
+            if not (type(v) is np.ndarray and (v.dtype is _F8 or v.dtype == _F8) and v.shape == shape):   # noqa: E721
                 v = np.broadcast_to(np.asarray(v, dtype=float), shape)
-            self._chunks[name].append(v)
+            chunks[name].append(v)
 
     def _seal(self) -> None:
         if self._pending_t:

@@ -119,8 +119,15 @@ class StepBlock(EgoViews):
         self._ego_cols: dict[str, np.ndarray] = {}
         self._shared: dict[str, np.ndarray] = {}   # columns that every snapshot shares as one array
         self._ego_regions: dict[int, tuple] = {}   # id(region) → (region, ``ego_inside``)
-        states = buffer.state_list()   # an arena block's are its slots, never None
-        self._states = states if buffer.slots is not None or all(map(is_not, states, repeat(None))) else None
+        if buffer.slots is not None:
+            # an arena block's matrices are its slots (never None): listed only if a fallback asks
+            # (``_states``), not per block — a list of ~1,000 slot arrays touches each array object,
+            # long out of the cache, once to list it and once to free it (issue #7)
+            self._has_states = True
+        else:
+            states = buffer.state_list()
+            self._has_states = all(map(is_not, states, repeat(None)))
+            self._states = states if self._has_states else None
 
     @classmethod
     def of_frame(cls, frame: StepFrame) -> "StepBlock":
@@ -152,18 +159,25 @@ class StepBlock(EgoViews):
         return np.diff(self.times, prepend=before)
 
     @lazy
+    def _states(self) -> list[np.ndarray] | None:
+        """Each step's state matrix (an arena block's slots), or None when some snapshot came without
+        one; set in ``__init__`` for a block of snapshots, listed on first read for an arena block."""
+        return self._buffer.state_list()
+
+    @lazy
     def state(self) -> np.ndarray | None:
         """The snapshots' state matrices stacked to (T, ``STATE_ROWS``, N) in one copy, when every
         snapshot of the block came with one (``WorldSnapshot.from_state_matrix``: the native
         engine); None otherwise, and the columns are gathered one by one."""
-        states = self._states
-        if states is None:
+        if not self._has_states:
             return None
-        shape = (self.size, *states[0].shape)
-        stacked = self._buffer.stacked_state(shape)
+        buffer = self._buffer
+        first = buffer._state_at(0) if buffer.slots is not None else self._states[0]
+        shape = (self.size, *first.shape)
+        stacked = buffer.stacked_state(shape)
         if stacked is not None:
             return stacked
-        return stack_rows(states).reshape(shape)
+        return stack_rows(self._states).reshape(shape)
 
     def col(self, name: str) -> np.ndarray:
         """A snapshot column stacked over the block, shape (T, N).
@@ -174,7 +188,7 @@ class StepBlock(EgoViews):
         out = self._cols.get(name)
         if out is None:
             k = STATE_INDEX.get(name)
-            if k is not None and self._states is not None:
+            if k is not None and self._has_states:
                 out = np.ascontiguousarray(self.state[:, k, :])
                 self._cols[name] = out
                 return out

@@ -285,11 +285,19 @@ class BlockBuffer:
         if len(changes) == 1:
             return [changes[0][1][q]] * n
         # each change's value repeated for its steps by list repetition, in C (909 steps, hot: ~7 µs
-        # with 4 changes, ~270 µs when every step changes, where chaining ``repeat``s took ~10 and ~380)
+        # with 4 changes, ~270 µs when every step changes, where chaining ``repeat``s took ~10 and ~380);
+        # a value that the next change keeps (the same object: another field changed) goes on in one
+        # repetition — the usual case, where contacts beginning and ending are the only changes and
+        # every other field is one object throughout: one list, as for a block without changes
         out: list = []
-        starts = list(map(_FIRST, changes))
-        for start, stop, fields in zip(starts, (*starts[1:], n), map(_SECOND, changes)):
-            out += [fields[q]] * (stop - start)
+        start, value = 0, changes[0][1][q]
+        for stop, fields in changes[1:]:
+            if fields[q] is not value:
+                out += [value] * (stop - start)
+                start, value = stop, fields[q]
+        if not start:
+            return [value] * n
+        out += [value] * (n - start)
         return out
 
     def runs_of(self, name: str) -> list[tuple[int, int, object]] | None:

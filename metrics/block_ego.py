@@ -25,6 +25,7 @@ from simplatform.world import STATE_INDEX
 _ROAD_ID, _LANE_ID, _S, _T = (attrgetter(name) for name in ("road_id", "lane_id", "s", "t"))
 _LANES = attrgetter("lanes")
 _ROW_S, _ROW_T, _ROW_LANE_ID = (STATE_INDEX[name] for name in ("lane_s", "lane_t", "lane_id"))
+_LANE_ROWS = slice(min(_ROW_S, _ROW_T, _ROW_LANE_ID), max(_ROW_S, _ROW_T, _ROW_LANE_ID) + 1)
 
 
 class EgoViews:
@@ -38,7 +39,7 @@ class EgoViews:
             e = self.ego_index
             if name in self._cols:
                 out = self._cols[name][:, e]
-            elif self._states is not None and name in STATE_INDEX:
+            elif self._has_states and name in STATE_INDEX:
                 out = np.ascontiguousarray(self.state[:, STATE_INDEX[name], e])
             elif name in _BOX_QUAD_NAMES:
                 rows = self.box_rows[name]
@@ -98,7 +99,7 @@ class EgoViews:
         """The ego's ``LaneLocation`` per step as the backend filled it: (known mask (T,), road ids
         of the known steps, their lane ids, s and t), read from the snapshots once per block."""
         e = self.ego_index
-        if self._states is not None:
+        if self._has_states:
             return self._ego_lanes_from_state(e)
         try:
             locs = list(map(itemgetter(e), map(_LANES, self.snapshots)))
@@ -124,22 +125,25 @@ class EgoViews:
                 roads = [ego_runs[0][2]] * self.size
             else:
                 roads = list(chain.from_iterable(repeat(road, stop - start) for start, stop, road in ego_runs))
-            if all(road is not None for _, _, road in ego_runs):
-                known = np.ones(self.size, dtype=bool)
-            else:
-                known = np.fromiter(map(is_not, roads, repeat(None)), bool, self.size)
+            every = all(road is not None for _, _, road in ego_runs)
+            known = np.ones(self.size, dtype=bool) if every else np.fromiter(map(is_not, roads, repeat(None)),
+                                                                             bool, self.size)
         else:
             roads = list(map(itemgetter(e), self._buffer.field("lane_roads")))
             known = np.fromiter(map(is_not, roads, repeat(None)), bool, self.size)
-        ego = self.state[:, :, e]
-        if known.all():
-            rows = ego
-        elif not known.any():
+            every = bool(known.all())
+        if every:
+            # the three lane rows of the ego in one pass over the block's state (a step's rows lie
+            # far apart: one walk, not three, over memory the engine wrote long ago), then split
+            rows = np.array(self.state[:, _LANE_ROWS, e])
+            return (known, roads, rows[:, _ROW_LANE_ID - _LANE_ROWS.start].astype(np.int64),
+                    np.ascontiguousarray(rows[:, _ROW_S - _LANE_ROWS.start]),
+                    np.ascontiguousarray(rows[:, _ROW_T - _LANE_ROWS.start]))
+        if not known.any():
             empty = np.zeros(0)
             return known, (), empty.astype(np.int64), empty, empty
-        else:
-            rows = ego[known]
-            roads = [r for r in roads if r is not None]
+        rows = self.state[:, :, e][known]
+        roads = [r for r in roads if r is not None]
         return (known, roads, rows[:, _ROW_LANE_ID].astype(np.int64), np.ascontiguousarray(rows[:, _ROW_S]),
                 np.ascontiguousarray(rows[:, _ROW_T]))
 
