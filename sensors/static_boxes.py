@@ -149,14 +149,13 @@ def prove_pairs(rays, ray, pair_t, start, stop, profile, step, widen, zeta, norm
 
 
 @njit(cache=True, nogil=True)
-def neutralize(rays, rows, count, start, stop, z_top, saved, taken):
-    """Proved rows of ``rows[:count]`` within [start, stop): their rays saved to ``saved`` and replaced by a ray
+def neutralize(rays, skip, start, stop, z_top, saved, taken):
+    """The rows of [start, stop) that ``skip`` marks: their rays saved to ``saved`` and replaced by a ray
     straight up from ``z_top`` (above every vertex: it leaves the scene's bounds at once), their rows listed
-    in ``taken``.  Returns how many."""
+    in ``taken``.  Returns how many.  (A scan of the mask in row order: the rows' rays are read in order.)"""
     k = 0
-    for m in range(count):
-        row = rows[m]
-        if row < start or row >= stop:
+    for row in range(start, stop):
+        if not skip[row]:
             continue
         for c in range(6):
             saved[k, c] = rays[row, c]
@@ -246,7 +245,7 @@ class BoxFirst:
         """``neutralize`` of the proved rows within [start, stop): how many were replaced."""
         if self.count == 0:
             return 0
-        return neutralize(rays, self.rows, self.count, start, stop, _above(z_top), self.saved, self.taken)
+        return neutralize(rays, self.skip, start, stop, _above(z_top), self.saved, self.taken)
 
     def restore(self, rays: np.ndarray, taken: int) -> None:
         restore(rays, self.taken, taken, self.saved)
@@ -296,7 +295,7 @@ def warm_up() -> None:
                         widen, zeta, NORM_BOUND, skip, rows)
     t, normal, material = np.empty(2, np.float32), np.empty((2, 3), np.float32), np.empty(2, np.int32)
     saved, taken = np.empty((2, 6), np.float32), np.empty(2, np.int64)
-    k = neutralize(rays, rows, count, 0, 2, np.float32(10.0), saved, taken)
+    k = neutralize(rays, skip, 0, 2, np.float32(10.0), saved, taken)
     restore(rays, taken, k, saved)
     write_misses(taken, k, t, normal, material)
     cull_gather_skip(rays, 0, 2, np.zeros(4), NORM_BOUND, skip, np.empty((2, 6), np.float32), np.empty(2, np.int64),

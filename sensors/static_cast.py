@@ -274,7 +274,7 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
             continue
         if horizon is None:
             out = part.scene.cast_rays(rays[s:e], nthreads=nthreads)
-            _collect(out["t_hit"].numpy(), out["primitive_normals"].numpy(), out["primitive_ids"].numpy(),
+            collect_part(out["t_hit"].numpy(), out["primitive_normals"].numpy(), out["primitive_ids"].numpy(),
                      part.triangle_material, t, normal, material, s)
             continue
         # a leading run of rays too steep for any sector's horizon needs no test: cast as it lies, when long
@@ -287,7 +287,7 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
             finally:
                 if taken:
                     boxed.restore(buf, taken)
-            _collect(out["t_hit"].numpy(), out["primitive_normals"].numpy(), out["primitive_ids"].numpy(),
+            collect_part(out["t_hit"].numpy(), out["primitive_normals"].numpy(), out["primitive_ids"].numpy(),
                      part.triangle_material, t, normal, material, s)
             if taken:
                 boxed.write_misses(taken, t, normal, material)
@@ -352,6 +352,23 @@ def _scratch(n: int) -> tuple[np.ndarray, np.ndarray]:
         rays = _SCRATCH.rays = np.empty((size, 6), np.float32)
         _SCRATCH.rows = np.empty(size, np.int64)
     return rays, _SCRATCH.rows
+
+
+COPY_MIN_ROWS = 2048
+"""From this many rows on a cast part's hits are copied by numpy slice assignments (memcpy) and the material
+looked up by ``_materials``: 0.10 ms instead of 0.27 for an HDL-64E head of 68 700 rows (the compiled
+element loop of ``_collect`` does not vectorise its copies); fewer rows take ``_collect`` (one call)."""
+
+
+def collect_part(t_part, normal_part, ids, table, t, normal, material, start):
+    """``_collect``: one cast part's hits into rows ``start``… of the sweep's arrays (the same values)."""
+    if len(t_part) < COPY_MIN_ROWS:
+        _collect(t_part, normal_part, ids, table, t, normal, material, start)
+        return
+    stop = start + len(t_part)
+    t[start:stop] = t_part
+    normal[start:stop] = normal_part
+    _materials(ids, table, material[start:stop])
 
 
 @njit(cache=True, nogil=True)
