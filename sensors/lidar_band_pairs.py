@@ -79,18 +79,17 @@ def _first_above(z, value):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _keep_rows(out, w, s, e, cast_order, azimuth, elevation, e_lo, e_hi, whole, test_elevation, a, b, wrap,
+def _keep_rows(out, w, s, e, cast_order, cast_azimuth, elevation, e_lo, e_hi, whole, test_elevation, a, b, wrap,
                b_wrapped):
     """Rows [s, e) of a window's run into ``out`` from ``w`` where inside; the new ``w``.  Branch-free:
     each row is written and kept (w advanced) only if inside."""
     for r in range(s, e):
-        i = cast_order[r]
         inside = True
         if test_elevation:
-            x = elevation[i]
+            x = elevation[cast_order[r]]
             inside = (x >= e_lo) & (x <= e_hi)
         if not whole:
-            az = np.float64(azimuth[i])
+            az = np.float64(cast_azimuth[r])
             inside = inside & (((az >= a) & (az <= b)) | (wrap & (az <= b_wrapped)))
         out[w] = r
         w += inside
@@ -98,16 +97,16 @@ def _keep_rows(out, w, s, e, cast_order, azimuth, elevation, e_lo, e_hi, whole, 
 
 
 @njit(cache=True, nogil=True)
-def band_pairs(lo, hi, el_lo, el_hi, cast_z, cast_order, azimuth, elevation, az_min, az_max, offsets):
+def band_pairs(lo, hi, el_lo, el_hi, cast_z, cast_order, cast_azimuth, elevation, az_min, az_max, offsets):
     """(rows, ok): the cast rows of each window [lo, hi] × [el_lo, el_hi], grouped by box (``offsets``
     receives the bounds), ascending within a box; ok False where the azimuth path must decide (a NaN
     azimuth in the frame, or a window start that is not finite over a non-empty run: nothing else is
     valid then).
 
     ``cast_z``: the z of each cast row's direction (ascending, NaN last); ``cast_order``: the pattern
-    index of each cast row; ``azimuth`` (float32) and ``elevation`` (float64): per pattern ray, and
-    [az_min, az_max] the azimuths' extent (NaN if any is NaN): a window outside it holds no ray (a
-    Mid-40 sees forward only).  A row of the run whose z is inside the window's z band by the margin
+    index of each cast row; ``cast_azimuth``: the float32 azimuth of each cast row; ``elevation``
+    (float64): per pattern ray; [az_min, az_max] the azimuths' extent (NaN if any is NaN): a window
+    outside it holds no ray (a Mid-40 sees forward only).  A row of the run whose z is inside the window's z band by the margin
     too (windows within ±π/2) passes the elevation test for sure, so only the rows near the run's ends
     read their elevation.
     """
@@ -159,17 +158,17 @@ def band_pairs(lo, hi, el_lo, el_hi, cast_z, cast_order, azimuth, elevation, az_
         if u1 > u0 and e_lo > -half_pi and e_hi < half_pi:
             q0 = max(_first_not_below(cast_z, math.sin(e_lo) + Z_MARGIN), u0)
             q1 = max(min(_first_above(cast_z, math.sin(e_hi) - Z_MARGIN), u1), q0)
-        w = _keep_rows(out, w, u0, q0, cast_order, azimuth, elevation, e_lo, e_hi, whole, True, a, b, wrap,
+        w = _keep_rows(out, w, u0, q0, cast_order, cast_azimuth, elevation, e_lo, e_hi, whole, True, a, b, wrap,
                        b_wrapped)
-        w = _keep_rows(out, w, q0, q1, cast_order, azimuth, elevation, e_lo, e_hi, whole, False, a, b, wrap,
+        w = _keep_rows(out, w, q0, q1, cast_order, cast_azimuth, elevation, e_lo, e_hi, whole, False, a, b, wrap,
                        b_wrapped)
-        w = _keep_rows(out, w, q1, u1, cast_order, azimuth, elevation, e_lo, e_hi, whole, True, a, b, wrap,
+        w = _keep_rows(out, w, q1, u1, cast_order, cast_azimuth, elevation, e_lo, e_hi, whole, True, a, b, wrap,
                        b_wrapped)
         offsets[k + 1] = w
     return out[:w], True
 
 
-def frame_pairs(boxes: ActorBoxes, cast_z: np.ndarray, cast_order: np.ndarray, azimuth: np.ndarray,
+def frame_pairs(boxes: ActorBoxes, cast_z: np.ndarray, cast_order: np.ndarray, cast_azimuth: np.ndarray,
                 azimuth_extent: tuple[float, float], elevation: np.ndarray, to_world: Transform, max_range: float,
                 period_s: float, motion: tuple[float, float] | None = None
                 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -185,5 +184,6 @@ def frame_pairs(boxes: ActorBoxes, cast_z: np.ndarray, cast_order: np.ndarray, a
                 np.asarray(to_world.translation, dtype=np.float64), float(max_range), ANGLE_MARGIN, float(speed),
                 float(yaw_rate), float(period_s), lo, hi, el_lo, el_hi)
     offsets = np.empty(m + 1, dtype=np.int64)
-    ray, ok = band_pairs(lo, hi, el_lo, el_hi, cast_z, cast_order, azimuth, elevation, *azimuth_extent, offsets)
+    ray, ok = band_pairs(lo, hi, el_lo, el_hi, cast_z, cast_order, cast_azimuth, elevation, *azimuth_extent,
+                         offsets)
     return (ray, offsets) if ok else None

@@ -128,6 +128,32 @@ def frame_azimuth_side(azimuth, az_lo, az_hi, elevation, position, sorted_azimut
     return azimuth_order, lo, hi
 
 
+@njit(cache=True, nogil=True)
+def frame_cast_azimuth(order, azimuth, cast_azimuth):
+    """``cast_azimuth`` ← the float32 ``azimuth`` of each cast row (``order``: pattern index per row), for
+    the frame's candidate pairs (``lidar_band_pairs``), which read a run of cast rows in a row; returns
+    the azimuths' (min, max), (NaN, NaN) if one is NaN, (0, 0) for none.  Pure copies and comparisons."""
+    n = len(order)
+    if n == 0:
+        return 0.0, 0.0
+    lo = np.inf
+    hi = -np.inf
+    nan = False
+    for r in range(n):
+        x = azimuth[order[r]]
+        cast_azimuth[r] = x
+        v = np.float64(x)
+        if v < lo:
+            lo = v
+        if v > hi:
+            hi = v
+        if v != v:
+            nan = True
+    if nan:
+        return np.nan, np.nan
+    return lo, hi
+
+
 # ---------------------------------------------------------------- stable argsort (``sensors.lidar_sort``)
 _BITS = 11
 _RADIX = 1 << _BITS

@@ -81,16 +81,16 @@ class RosetteFrame(ScanPattern):
 
 class RosetteTables(PatternTables):
     """A rosette frame's ``PatternTables`` whose ``azimuth_elevation``, ``azimuth_position`` and
-    ``elevation_range`` are built on first read; ``frame_azimuth`` is the float32 azimuth of every ray
-    (pattern order) the frame's candidate pairs test (``lidar_band_pairs``), ``azimuth_extent`` its
-    (min, max) (NaN if one is NaN).  Make one with
+    ``elevation_range`` are built on first read; ``cast_azimuth`` is the float32 azimuth of every cast
+    row the frame's candidate pairs test (``lidar_band_pairs``), ``azimuth_extent`` its (min, max) (NaN
+    if one is NaN).  Make one with
     ``RosetteTables.lazy``."""
 
     @classmethod
-    def lazy(cls, azimuth: AzimuthTables, frame_azimuth, azimuth_extent: tuple[float, float], **fields: Any
+    def lazy(cls, azimuth: AzimuthTables, cast_azimuth, azimuth_extent: tuple[float, float], **fields: Any
              ) -> "RosetteTables":
         obj = _make(cls, fields, azimuth)
-        object.__setattr__(obj, "frame_azimuth", frame_azimuth)
+        object.__setattr__(obj, "cast_azimuth", cast_azimuth)
         object.__setattr__(obj, "azimuth_extent", azimuth_extent)
         return obj
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 import open3d as o3d
 
-from sensors.lidar_frame import frame_azimuth_side, frame_cast_side
+from sensors.lidar_frame import frame_azimuth_side, frame_cast_azimuth, frame_cast_side
 from sensors.lidar_frame_lazy import AzimuthTables, RosetteFrame, RosetteTables
 from sensors.lidar_patterns import (
     _FRAME_LOCK, _FRAME_TABLES, LidarSpec, PatternTables, ScanPattern, unit_directions_numpy,
@@ -96,7 +96,8 @@ class _FrameWork:
     """One frame being built: its arrays, filled in two stages (``sensors.lidar_frame``).
 
     1. ``cast_side``: directions, cast order and cast tables — a kernel without the GIL;
-    2. ``angles``: numpy's arctan2 and arcsin (``lidar_frame`` says why numpy's);
+    2. ``angles``: numpy's arctan2 and arcsin (``lidar_frame`` says why numpy's), and the
+       azimuths in cast order (``frame_cast_azimuth``);
 
     then ``assemble`` makes the ``ScanPattern`` and its ``PatternTables``,
     whose azimuth-sorted tables ``azimuth_side`` (a kernel without the GIL)
@@ -126,9 +127,9 @@ class _FrameWork:
     def angles(self) -> None:
         self.azimuth = np.arctan2(self.columns[1], self.columns[0])    # float32, numpy's SIMD loop (lidar_frame)
         self.elevation = np.arcsin(self.z64)
-        # the azimuths' extent (NaN if one is NaN), which the frame's candidate pairs skip windows by
-        self.azimuth_extent = (float(self.azimuth.min()), float(self.azimuth.max())) if len(self.azimuth) \
-            else (0.0, 0.0)
+        # the azimuths in cast order and their extent, which the frame's candidate pairs read (lidar_band_pairs)
+        self.cast_azimuth = np.empty(len(self.azimuth), dtype=np.float32)
+        self.azimuth_extent = frame_cast_azimuth(self.order, self.azimuth, self.cast_azimuth)
 
     def azimuth_side(self) -> tuple:
         """(azimuth order, sorted azimuths, elevations and cast rows in azimuth order, elevation range):
@@ -149,7 +150,7 @@ class _FrameWork:
         pattern = RosetteFrame.lazy(azimuth, directions=self.directions, ring=shared.ring, time=shared.time,
                                     period_s=1.0 / self.key[1], grid=None)
         tables = RosetteTables.lazy(
-            azimuth, self.azimuth, self.azimuth_extent, homogeneous=o3d.core.Tensor.from_numpy(self.homogeneous), columns=self.columns,
+            azimuth, self.cast_azimuth, self.azimuth_extent, homogeneous=o3d.core.Tensor.from_numpy(self.homogeneous), columns=self.columns,
             elevation=self.elevation, cast_position=self.position, cast_order=self.order, time=shared.time,
         )
         with _FRAME_LOCK:                                         # frames may be built on two threads

@@ -47,7 +47,7 @@ def _groups(ray: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
 
 
 def _band(pattern, tables, boxes, to_world, max_range, motion=None):
-    return frame_pairs(boxes, tables.homogeneous.numpy()[:, 2], tables.cast_order, tables.frame_azimuth,
+    return frame_pairs(boxes, tables.homogeneous.numpy()[:, 2], tables.cast_order, tables.cast_azimuth,
                        tables.azimuth_extent, tables.elevation, to_world, max_range, pattern.period_s, motion)
 
 
@@ -90,7 +90,7 @@ def test_band_pairs_kernel_against_the_window_rows_on_hostile_windows():
     lo[3], hi[3] = 3.0, 3.3                                             # crosses +π, outside the frame
     offsets = np.empty(m + 1, np.int64)
     ray, ok = band_pairs(lo, hi, el_lo, el_hi, tables.homogeneous.numpy()[:, 2], tables.cast_order,
-                         tables.frame_azimuth, elevation, *tables.azimuth_extent, offsets)
+                         tables.cast_azimuth, elevation, *tables.azimuth_extent, offsets)
     assert ok
     want_offsets = np.empty(m + 1, np.int64)
     i0, i1, j1 = azimuth_spans(lo, hi, pattern.sorted_azimuth)
@@ -106,7 +106,7 @@ def test_band_pairs_hand_nan_cases_to_the_azimuth_path():
     tables = pattern_tables(pattern)
     z = tables.homogeneous.numpy()[:, 2]
     offsets = np.empty(2, np.int64)
-    args = (z, tables.cast_order, tables.frame_azimuth, tables.elevation)
+    args = (z, tables.cast_order, tables.cast_azimuth, tables.elevation)
     # a window start that is not finite over a run of rows
     _, ok = band_pairs(np.array([np.inf]), np.array([np.inf]), np.array([-0.1]), np.array([0.1]), *args,
                        *tables.azimuth_extent, offsets)
@@ -137,8 +137,9 @@ def test_lazy_azimuth_tables_are_the_reference_and_survive_copies():
     assert tables.elevation_range == want_tables.elevation_range
     copy = dataclasses.replace(pattern, period_s=pattern.period_s)
     assert copy.azimuth_order is pattern.azimuth_order
-    assert np.array_equal(tables.frame_azimuth, np.arctan2(tables.columns[1], tables.columns[0]))
-    assert tables.azimuth_extent == (float(tables.frame_azimuth.min()), float(tables.frame_azimuth.max()))
+    azimuth = np.arctan2(tables.columns[1], tables.columns[0])
+    assert tables.cast_azimuth.tobytes() == azimuth[tables.cast_order].tobytes()
+    assert tables.azimuth_extent == (float(azimuth.min()), float(azimuth.max()))
 
 
 @pytest.mark.parametrize("params", [{"labels": True}, {"motion_distortion": True, "labels": True}])
