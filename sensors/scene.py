@@ -40,8 +40,8 @@ import numpy as np
 import open3d as o3d
 
 from sensors.actor_boxes import (  # noqa: F401  (_BOX_CORNERS, _BOX_TRIANGLES: re-exported, the bench uses them)
-    _BOX_CORNERS, _BOX_TRIANGLES, ActorBoxes, actor_box_corners, actor_boxes, actor_triangle_scene,
-    apply_box_slab_hits, merge_box_hits,
+    _BOX_CORNERS, _BOX_TRIANGLES, VECTOR_PAIRS, ActorBoxes, actor_box_corners, actor_boxes, actor_triangle_scene,
+    apply_box_slab_hits, box_slab_hits, merge_box_hits,
 )
 from sensors.materials import Material, material_for_category, material_for_name
 from sensors.scene_region import INVALID_ID, Region, RegionCache, _tensor
@@ -372,6 +372,14 @@ class SensorScene:
             radius = float(origin_ball[1])
             reach += radius
             origin_z = (float(centre[2]) - radius, float(centre[2]) + radius)
+        if (actor_pairs is not None and pair_hits is None and len(self.actor_indices)
+                and len(actor_pairs[0]) >= VECTOR_PAIRS and len(self.actor_boxes)):
+            # the two passes ``merge_box_hits`` makes for this many pairs, the slab tests (which need no static
+            # hit) before the static cast and the merge after it: the same arrays, and the box hits known to it
+            pair_t, pair_code, jobs = box_slab_hits(self.actor_boxes, buf, actor_pairs[0], actor_pairs[1])
+            for job in jobs:
+                job()
+            pair_hits = (pair_t, pair_code)
         # slab tests made before the cast: a ray proved to hit its box before any static triangle needs no
         # static cast (its static row comes back a miss, and the merge below writes the same box hit)
         box_hits = ((actor_pairs[0], pair_hits[0]) if actor_pairs is not None and pair_hits is not None

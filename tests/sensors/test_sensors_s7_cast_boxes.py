@@ -241,3 +241,40 @@ def test_lidar_sweeps_are_unchanged(worlds, monkeypatch):
 
 def test_warm_up_runs():
     warm_up()
+
+
+def test_a_cast_without_slab_tests_makes_them_first_and_equals_the_one_pass_merge(worlds, forced):
+    """``cast_rays`` with pairs but no slab tests (a one-thread or motion-distorted sweep) tests the pairs
+    before the static cast and merges after it: the same arrays as the static cast followed by
+    ``merge_box_hits``, and the proof is used."""
+    from sensors.actor_boxes import merge_box_hits
+
+    rng = np.random.default_rng(13)
+    used = 0
+    for name in ("highway_straight", "junction_4way", "hills+poles"):
+        world = worlds[name]
+        origin = _poses(world, rng, 1)[0]
+        scene, _ = _scene(world, rng, origin)
+        rays = _rays(origin, rng)
+        pairs, _ = _pairs(scene, rays)
+        real = static_cast.prove_box_first
+        calls = []
+
+        def spy(*args):
+            found = real(*args)
+            calls.append(0 if found is None else found.count)
+            return found
+
+        static_cast.prove_box_first = spy
+        try:
+            got = _cast(scene, rays, origin, pairs, None)
+        finally:
+            static_cast.prove_box_first = real
+        used += sum(calls)
+        t, normal, material = world.cast_hits(o3d.core.Tensor.from_numpy(rays), origin, 120.0, max_range=120.0,
+                                              origin_z=(float(origin[2]),) * 2)
+        actor = np.full(len(rays), -1, np.int32)
+        merge_box_hits(scene.actor_boxes, rays, pairs[0], pairs[1], t, normal, material, actor, scene.n_static)
+        for field, want in (("t", t), ("normal", normal), ("material", material), ("actor", actor)):
+            assert getattr(got, field).tobytes() == want.tobytes(), (name, field)
+    assert used > 0
