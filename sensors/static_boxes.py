@@ -49,13 +49,12 @@ static miss (``t = inf``, normal 0, material −1).  Rays the static cast casts
 as one contiguous slice keep their place: a proved row there is overwritten,
 for that cast only, by a ray straight up from above the crop's highest vertex
 (it leaves the scene's bounds at once: ~45 ns instead of ~125) and then
-restored (``neutralize``, ``restore``); rays it gathers are left out of the
-gather (``cull_gather_skip``).  Which region serves every other ray is
+restored (``neutralize``, ``restore``); rays it gathers are dropped from the
+gather (``drop_rows``, after ``static_horizon.cull_gather``).  Which region serves every other ray is
 unchanged.
 
 Kernels are numba ``cache=True``, ``nogil``, self-contained in this file
-(``_diamond`` is ``static_horizon``'s, copied: numba's cache tracks a kernel's
-own file only).
+(numba's cache tracks a kernel's own file only).
 """
 
 from __future__ import annotations
@@ -189,44 +188,25 @@ def write_misses(taken, count, t, normal, material):
         material[row] = -1
 
 
-@njit(cache=True, inline="always")
-def _diamond(x, y):
-    """``static_horizon._diamond`` (copied): a monotone map of the azimuth onto [0, 4]."""
-    if y >= 0.0:
-        if x >= 0.0:
-            return y / (x + y)
-        return 1.0 - x / (y - x)
-    if x < 0.0:
-        return 2.0 - y / (-x - y)
-    return 3.0 + x / (x - y)
-
-
 @njit(cache=True, nogil=True)
-def cull_gather_skip(rays, start, stop, horizon, norm_bound, skip, kept_rays, kept_rows, t, normal, material):
-    """``static_horizon.cull_gather`` that also leaves out the rows ``skip`` marks (written as misses)."""
-    scale = len(horizon) / 4.0
-    last = len(horizon) - 1
+def drop_rows(kept_rays, kept_rows, count, skip, t, normal, material):
+    """Of a compact gather's ``count`` rays (``static_horizon.cull_gather``), those whose row ``skip`` marks are
+    written as static misses and removed (the others keep their order).  Returns how many are left."""
     k = 0
-    for row in range(start, stop):
-        dx = np.float64(rays[row, 3])
-        dy = np.float64(rays[row, 4])
-        dz = np.float64(rays[row, 5])
-        q = dx * dx + dy * dy
-        culled = skip[row]
-        if not culled and q > 0.0 and q + dz * dz <= norm_bound:
-            s = int(_diamond(dx, dy) * scale)
-            culled = dz > horizon[min(s, last)] * math.sqrt(q)
-        if culled:
+    for m in range(count):
+        row = kept_rows[m]
+        if skip[row]:
             t[row] = np.inf
             normal[row, 0] = 0.0
             normal[row, 1] = 0.0
             normal[row, 2] = 0.0
             material[row] = -1
-        else:
+            continue
+        if k != m:
             for c in range(6):
-                kept_rays[k, c] = rays[row, c]
+                kept_rays[k, c] = kept_rays[m, c]
             kept_rows[k] = row
-            k += 1
+        k += 1
     return k
 
 
@@ -298,5 +278,4 @@ def warm_up() -> None:
     k = neutralize(rays, skip, 0, 2, np.float32(10.0), saved, taken)
     restore(rays, taken, k, saved)
     write_misses(taken, k, t, normal, material)
-    cull_gather_skip(rays, 0, 2, np.zeros(4), NORM_BOUND, skip, np.empty((2, 6), np.float32), np.empty(2, np.int64),
-                     t, normal, material)
+    drop_rows(rays.copy(), np.array([0, 1], np.int64), 2, skip, t, normal, material)

@@ -46,7 +46,7 @@ import open3d as o3d
 from numba import njit
 
 from sensors.scene_region import Region
-from sensors.static_boxes import cull_gather_skip, prove_box_first
+from sensors.static_boxes import drop_rows, prove_box_first
 from sensors.static_horizon import NORM_BOUND, cull_gather, scatter_hits
 
 if TYPE_CHECKING:
@@ -294,11 +294,9 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
             s += head
         # the rays proved to miss are written as misses; the others are cast from a compact copy
         kept_rays, kept_rows = _scratch(e - s)
-        if boxed is None:
-            k = cull_gather(buf, s, e, horizon, NORM_BOUND, kept_rays, kept_rows, t, normal, material)
-        else:
-            k = cull_gather_skip(buf, s, e, horizon, NORM_BOUND, boxed.skip, kept_rays, kept_rows, t, normal,
-                                 material)
+        k = cull_gather(buf, s, e, horizon, NORM_BOUND, kept_rays, kept_rows, t, normal, material)
+        if boxed is not None and k:
+            k = drop_rows(kept_rays, kept_rows, k, boxed.skip, t, normal, material)   # proved to hit a box first
         if k:
             out = part.scene.cast_rays(o3d.core.Tensor.from_numpy(kept_rays[:k]), nthreads=nthreads)
             scatter_hits(out["t_hit"].numpy(), out["primitive_normals"].numpy(), out["primitive_ids"].numpy(),
