@@ -21,12 +21,24 @@ last place of the exact square, so that decides the same way); in the band
 between it stops at the step, the metric asks CPython's hypot and resumes the
 pass there with the answer.  The band is met: an ego creeping at a steady
 speed is 5 m from where it hit after a whole number of steps.
+
+The Python helpers at the end read what the pass needs of the block's reported
+contacts (``snapshot.collisions``) and kinds off an arena block's changes
+(``BlockBuffer.runs_of``: a handful per block) instead of per step.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import compress, islice
+from operator import is_not
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba import njit
+
+if TYPE_CHECKING:
+    from metrics.block import StepBlock
 
 ONSET, EGO = 0, 1
 """Event kinds in ``collision_rules``' output: a pair's contact onset, an ego collision."""
@@ -134,6 +146,57 @@ def collision_rules(matrix, times, ego_x, ego_y, ego_speed, has_ego, start, fade
                 last_time, xy_set, lx, ly = t, True, x, y
                 last_id = -1 if static[other] else other
     return T, n, events, last_id, last_time, xy_set, lx, ly
+
+
+# ------------------------------------------------ the block's reported contacts, read in Python
+def collision_stretches(block: StepBlock) -> list[tuple[int, int, tuple]]:
+    """(first step, stop, ``collisions``) of each stretch of steps whose snapshots share one
+    ``collisions`` object (the engine keeps the tuple while a contact holds; a new object, equal or
+    not, starts a stretch).  An arena block's buffer kept the shared fields once per change
+    (``BlockBuffer.runs_of``), so its stretches are read off those changes (merging neighbours
+    whose change left ``collisions`` the same object) instead of comparing ~900 steps' objects."""
+    buffer = getattr(block, "_buffer", None)
+    changes = buffer.runs_of("collisions") if buffer is not None else None
+    if changes is not None:
+        out: list = []
+        for k0, k1, value in changes:
+            if out and out[-1][2] is value:
+                out[-1] = (out[-1][0], k1, value)
+            else:
+                out.append((k0, k1, value))
+        return out
+    reported = block.each("collisions")
+    starts = [0, *compress(range(1, len(reported)), map(is_not, islice(reported, 1, None), reported))]
+    return [(k0, k1, reported[k0]) for k0, k1 in zip(starts, starts[1:] + [len(reported)])]
+
+
+def kinds_at(block: StepBlock):
+    """Step k's ``kinds`` as a function of k: an arena block's from the changes its buffer kept
+    (``BlockBuffer.runs_of``, a handful), without a list of every step's; else ``each``'s list."""
+    buffer = getattr(block, "_buffer", None)
+    changes = buffer.runs_of("kinds") if buffer is not None else None
+    if changes is None:
+        return block.each("kinds").__getitem__
+    starts = [k0 for k0, _, _ in changes]
+    return lambda k: changes[bisect_right(starts, k) - 1][2]
+
+
+def reported_runs(stretches: list[tuple[int, int, tuple]], names: tuple[str, ...],
+                   column: dict[tuple[str, str], int]) -> list:
+    """The backend's reported pairs as runs (first step, step after the last, columns), columns
+    added to ``column``: each stretch of one ``collisions`` tuple (``collision_stretches``) is named
+    once; pairs naming an entity not in the block are left out, and runs left with none."""
+    if not any(value for _, _, value in stretches):
+        return []
+    present = set(names)
+    runs = []
+    for k0, k1, value in stretches:
+        if value:
+            cols = [column.setdefault(tuple(sorted(p)), len(column)) for p in value
+                    if p[0] in present and p[1] in present]
+            if cols:
+                runs.append((k0, k1, cols))
+    return runs
 
 
 def warm_up() -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from itertools import accumulate, compress, islice
-from operator import is_not
+from itertools import accumulate
 
 import numpy as np
 
 from metrics import kernels, route_ttc
-from metrics.collision_pass import EGO, ONSET, box_pair_columns, collision_rules, contact_matrix
+from metrics.collision_pass import (EGO, ONSET, box_pair_columns, collision_rules, collision_stretches,
+                                    contact_matrix, kinds_at, reported_runs)
 from metrics.base import BlockMetric, ScalarSpec, SeriesRecorder, make_result, register_metric
 from metrics.block import CLOSEST_APPROACH_HORIZON, ROW_DISTANCE, ROW_MISS, ROW_TTC_2D, ROW_TTC_PATH, StepBlock
 from metrics.pet import PostEncroachmentMetric  # noqa: F401  (registered with the safety metrics)
@@ -27,45 +27,6 @@ def kind_of(kind: EntityKind) -> str:
     if kind is EntityKind.VEHICLE:
         return "vehicle"
     return "static"
-
-
-def _collision_stretches(block: StepBlock) -> list[tuple[int, int, tuple]]:
-    """(first step, stop, ``collisions``) of each stretch of steps whose snapshots share one
-    ``collisions`` object (the engine keeps the tuple while a contact holds; a new object, equal or
-    not, starts a stretch).  An arena block's buffer kept the shared fields once per change
-    (``BlockBuffer.runs_of``), so its stretches are read off those changes (merging neighbours
-    whose change left ``collisions`` the same object) instead of comparing ~900 steps' objects."""
-    buffer = getattr(block, "_buffer", None)
-    changes = buffer.runs_of("collisions") if buffer is not None else None
-    if changes is not None:
-        out: list = []
-        for k0, k1, value in changes:
-            if out and out[-1][2] is value:
-                out[-1] = (out[-1][0], k1, value)
-            else:
-                out.append((k0, k1, value))
-        return out
-    reported = block.each("collisions")
-    starts = [0, *compress(range(1, len(reported)), map(is_not, islice(reported, 1, None), reported))]
-    return [(k0, k1, reported[k0]) for k0, k1 in zip(starts, starts[1:] + [len(reported)])]
-
-
-def _reported_runs(stretches: list[tuple[int, int, tuple]], names: tuple[str, ...],
-                   column: dict[tuple[str, str], int]) -> list:
-    """The backend's reported pairs as runs (first step, step after the last, columns), columns
-    added to ``column``: each stretch of one ``collisions`` tuple (``_collision_stretches``) is named
-    once; pairs naming an entity not in the block are left out, and runs left with none."""
-    if not any(value for _, _, value in stretches):
-        return []
-    present = set(names)
-    runs = []
-    for k0, k1, value in stretches:
-        if value:
-            cols = [column.setdefault(tuple(sorted(p)), len(column)) for p in value
-                    if p[0] in present and p[1] in present]
-            if cols:
-                runs.append((k0, k1, cols))
-    return runs
 
 
 @register_metric
@@ -111,6 +72,20 @@ class CollisionMetric(BlockMetric):
         self._last_id: str | None = None
         self._last_time = -math.inf
         self._last_xy: tuple[float, float] | None = None
+        self._names_index: tuple = (None, {})       # (names, {name: index}) of the last block
+        self._kinds_static: tuple = (None, [])      # (kinds, [is of the static class]) of the last block
+
+    def _index_of(self, names: tuple[str, ...]) -> dict[str, int]:
+        """{name: position} of ``names``, kept while blocks pass the same tuple (the engine's)."""
+        if self._names_index[0] is not names:
+            self._names_index = (names, {name: i for i, name in enumerate(names)})
+        return self._names_index[1]
+
+    def _static_of(self, kinds: tuple) -> list[bool]:
+        """Whether each kind is of the static class, kept while blocks pass the same tuple."""
+        if self._kinds_static[0] is not kinds:
+            self._kinds_static = (kinds, [kind_of(k) == "static" for k in kinds])
+        return self._kinds_static[1]
 
     def observe_block(self, block: StepBlock) -> None:
         """The block's contact pairs as columns, the rules over them compiled
@@ -125,7 +100,7 @@ class CollisionMetric(BlockMetric):
                 i, j = divmod(code, len(names))
                 column[tuple(sorted((names[i], names[j])))] = len(column)
             box = (found, inverse)
-        runs = _reported_runs(_collision_stretches(block), names, column)
+        runs = reported_runs(collision_stretches(block), names, column)
         if box is None and not runs and not self._in_contact and self._last_xy is None and self._last_id is None:
             return   # nothing touches and no collision is remembered: the rules change nothing
         for pair in self._in_contact:
@@ -147,7 +122,7 @@ class CollisionMetric(BlockMetric):
         last_values = np.array([0.0 if v is None else v for v in last], dtype=np.float64)
         col_other = np.full(P, -3, dtype=np.int64)
         static = np.zeros(len(names), dtype=np.bool_)
-        index = {name: i for i, name in enumerate(names)}
+        index = self._index_of(names)
         # the remembered party as an index (−2: a name not in the block); a block without the ego
         # leaves it, as ``_step`` does (the pass plays no ego rule there)
         last_id = -1 if self._last_id is None else index.get(self._last_id, -2)
@@ -160,7 +135,7 @@ class CollisionMetric(BlockMetric):
             ego_cols = np.array([c for _, c in mine], dtype=np.int64)
             for other, c in mine:
                 col_other[c] = index.get(other, -3)
-            static[:] = [kind_of(k) == "static" for k in block.kinds]
+            static[:] = self._static_of(block.kinds)
             ex, ey, es = (np.array(block.ego_col(name), dtype=np.float64) for name in ("x", "y", "speed"))
         rows, cols = box if box is not None else (np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=np.int64))
         run_k0 = np.array([r[0] for r in runs], dtype=np.int64)
@@ -186,8 +161,8 @@ class CollisionMetric(BlockMetric):
         if events:
             # the other party's class at the step (the pass took the block's kinds for ``static``),
             # from the steps' ``kinds`` (read without rebuilding a snapshot)
-            kinds = block.each("kinds")
-            classes = {(k, c): kind_of(kinds[k][col_other[c]]) for k, kind, c in events if kind == EGO}
+            kinds = kinds_at(block)
+            classes = {(k, c): kind_of(kinds(k)[col_other[c]]) for k, kind, c in events if kind == EGO}
             if any((cls == "static") != static[col_other[c]] for (k, c), cls in classes.items()):
                 return False
             times = block.each("time")

@@ -100,7 +100,7 @@ def _scan(reported: list) -> list[tuple[int, int, int]]:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_collision_stretches_of_arena_blocks_are_the_scan(seed):
-    from metrics import MetricSuite, ScenarioContext, safety
+    from metrics import MetricSuite, ScenarioContext, collision_pass, safety
     from simplatform.engine.entities import EntitySpec, EntityTable
     from simplatform.world import EntityKind
 
@@ -111,7 +111,7 @@ def test_collision_stretches_of_arena_blocks_are_the_scan(seed):
     original = safety.CollisionMetric.observe_block
 
     def observe_block(metric, block):
-        seen.append((block, safety._collision_stretches(block), _scan(block.each("collisions"))))
+        seen.append((block, collision_pass.collision_stretches(block), _scan(block.each("collisions"))))
         return original(metric, block)
 
     safety.CollisionMetric.observe_block = observe_block
