@@ -58,11 +58,12 @@ for a Mid-40's 10 000 rays, more than its per-return passes; its actor
 candidates come from the frame's cast order, ``lidar_band_pairs``, so the
 frame's azimuth-sorted tables are built only when read): when it sweeps
 consecutive frames and a second CPU is free (``second_cpu_free``), the next
-frame's two compiled passes run on a worker beside the sweep (``FrameAhead``:
-kernels without the GIL, the first beside the set-up and cast, the second
-beside the returns), and the frame is completed before ``sense`` returns, so
-the next sweep finds it built.  A frame is a function of (spec, rate, frame) alone:
-the cloud is the same either way.
+frame's directions, cast order and angles are built by one worker job beside
+the set-up and cast (``FrameAhead``), which then draws this sweep's random
+words (``lidar_draw_ahead``: one hand-over for both), and the frame is
+completed before ``sense`` returns, so the next sweep finds it built.  A
+frame is a function of (spec, rate, frame) alone, and the words are used
+only from the state they were drawn from: the cloud is the same either way.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ import math
 import os
 import struct
 import time
+from concurrent.futures import Future
 
 import numpy as np
 import open3d as o3d
@@ -84,6 +86,7 @@ from sensors.lidar_patterns import (
 from sensors.lidar_frame_rosette import FrameAhead, frame_ahead
 from sensors.lidar_actors import candidate_pairs
 from sensors.lidar_band_pairs import frame_pairs
+from sensors.lidar_draw_ahead import ahead_job, pend
 from sensors.lidar_sweep_boxes import pattern_slab_hits
 from sensors.lidar_sweep_passes import INDEX, both, buffer_then_draws, sweep_returns  # noqa: F401
 from sensors.lidar_sweep_rings import BlockDirections, block_directions, dz_bounds
@@ -298,7 +301,23 @@ class Lidar:
         previous, self._last_frame = self._last_frame, frame
         if previous != frame - 1 or not FRAME_AHEAD or not second_cpu_free():
             return None
-        return frame_ahead(self.spec, self.rate_hz, frame + 1)
+        # the sweep's random words drawn on the worker after the frame's stage 1, beside the cast (one
+        # hand-over for both; nothing draws from the generator before the returns take them: ``stream_for``)
+        draw = ahead_job(self, self.rng)
+        if draw is None:
+            return frame_ahead(self.spec, self.rate_hz, frame + 1)
+        words: Future = Future()
+
+        def then() -> None:
+            try:
+                words.set_result(draw())
+            except BaseException as exc:                    # ``stream_for`` then draws them itself
+                words.set_exception(exc)
+
+        ahead = frame_ahead(self.spec, self.rate_hz, frame + 1, then)
+        if ahead is not None:
+            pend(self, words)
+        return ahead
 
     def _sweep(self, snapshot: WorldSnapshot, scene: SensorScene, pattern: ScanPattern,
                tables: PatternTables, ahead: FrameAhead | None = None) -> PointCloud:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -216,14 +217,16 @@ class FrameAhead:
     it (about 0.4 ms of CPU for a Mid-40's 10 000 rays) is serial work
     larger than the sweep's own passes.  The next frame is known (the sweep
     after frame f fires frame f + 1), so ``Lidar.sense`` builds it on a
-    second CPU while it sweeps.  The worker runs only the kernel, which
-    releases the GIL (``_FrameWork`` stage 1): the numpy calls and the
-    Python around them stay on the sweep's thread, so neither thread waits
-    on the other for the GIL.  Stage 1 runs beside the sweep's set-up and
-    cast (the hand-over waits until the worker has begun, as
-    ``lidar_sweep_passes.both`` does), stage 2 here after the cast.  (Until
-    session 7 a third stage, the azimuth tables, ran beside the returns with
-    a second hand-over; they are now built only when read.)
+    second CPU while it sweeps.  One worker job runs stage 1 (a kernel
+    without the GIL), stage 2 (numpy's arctan2 and arcsin, which release the
+    GIL over the arrays) and the caller's ``then`` (the sweep's random words,
+    ``Lidar._next_frame_beside``) beside the sweep's set-up and cast (open3d
+    releases the GIL while it casts); the hand-over waits until the worker
+    has begun, as ``lidar_sweep_passes.both`` does.  Session 7: the azimuth
+    tables (once stage 3, beside the returns with a second hand-over) are
+    built only when read, and stage 2 and the words moved into the one job:
+    on a timeline of forced two-thread sweeps this thread's part after the
+    cast lost the angles (~60 µs) and the words (~30 µs).
 
     A frame is a function of (spec, rate, frame) alone, and each stage is
     the one ``_build_frame`` runs: the frame built beside is the frame built
@@ -238,10 +241,23 @@ class FrameAhead:
     ~0.1 ms longer), and each hand-over costs 20–90 µs of this thread's time.
     """
 
-    def __init__(self, spec: LidarSpec, rate_hz: float, frame: int) -> None:
+    def __init__(self, spec: LidarSpec, rate_hz: float, frame: int, then: Callable[[], None] | None = None
+                 ) -> None:
         self.work = _FrameWork(spec, rate_hz, frame)
         self._angles = False
-        self._cast: Future = self._beside(self.work.cast_side)
+        self._then = then
+        self._cast: Future = self._beside(self._stage_one)
+
+    def _stage_one(self) -> None:
+        """Stages 1 and 2 on the worker, then ``then`` (the caller's own job, e.g. the sweep's random words:
+        one hand-over for all), whether or not a stage failed; ``then`` reports its own outcome."""
+        try:
+            self.work.cast_side()
+            self.work.angles()
+            self._angles = True
+        finally:
+            if self._then is not None:
+                self._then()
 
     @staticmethod
     def _beside(stage) -> Future:
@@ -260,7 +276,7 @@ class FrameAhead:
         return future
 
     def advance(self) -> None:
-        """After the sweep's cast: if stage 1 is done, run stage 2 here."""
+        """After the sweep's cast: run stage 2 here if the worker has not (stage 1 done, stage 2 not)."""
         if not self._angles and self._cast.done() and self._cast.exception() is None:
             self.work.angles()
             self._angles = True
@@ -277,12 +293,14 @@ class FrameAhead:
         _keep(self.work.key, pattern)
 
 
-def frame_ahead(spec: LidarSpec, rate_hz: float, frame: int) -> FrameAhead | None:
-    """A ``FrameAhead`` for frame ``frame``, or None when it is kept already."""
+def frame_ahead(spec: LidarSpec, rate_hz: float, frame: int, then: Callable[[], None] | None = None
+                ) -> FrameAhead | None:
+    """A ``FrameAhead`` for frame ``frame`` (``then`` run on the worker after its stage 1), or None when
+    the frame is kept already (``then`` is not run)."""
     with _FRAME_LOCK:
         if (spec, rate_hz, frame) in _FRAMES:
             return None
-    return FrameAhead(spec, rate_hz, frame)
+    return FrameAhead(spec, rate_hz, frame, then)
 
 
 def risley_pattern_reference(spec: LidarSpec, rate_hz: float, frame: int) -> tuple[ScanPattern, PatternTables]:

@@ -79,9 +79,9 @@ def _sweeps(times, prefetch: bool, monkeypatch, params) -> list:
     built_beside: list[int] = []
     real = lidar_module.frame_ahead
 
-    def counting(spec, rate_hz, frame):
+    def counting(spec, rate_hz, frame, *then):                         # then: the sweep's words (session 7)
         built_beside.append(frame)
-        return real(spec, rate_hz, frame)
+        return real(spec, rate_hz, frame, *then)
 
     lidar = Lidar(SensorConfig(name="t", type="lidar", preset="Livox-Mid40", mount=MountPose(x=1.3, z=1.9),
                                parameters=params))
