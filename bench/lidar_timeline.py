@@ -40,7 +40,7 @@ STAGES = {
     lidar_module: ("sensor_transform", "two_threads", "buffer_then_draws", "ray_buffer", "candidate_pairs",
                    "pattern_slab_hits", "dz_bounds"),
     passes: ("stream_for", "count_returns", "decode", "gather_select", "_fill", "normal_end", "finish"),
-    static_cast: ("_collect", "_cast"),
+    static_cast: ("_horizon", "prove_box_first", "collect_part", "_cast"),
     scene_module: ("apply_box_slab_hits",),
 }
 METHODS = ((scene_module.SensorScene, "cast_rays", "cast_rays (static + boxes)"), (lidar_module.Lidar, "_returns", "returns"),

@@ -8,7 +8,10 @@ around the ego).  Rows, each the minimum over interleaved rounds (CPU time with
   ``sensor_bench``'s HDL-64E row times);
 - ``static cast``: ``StaticWorld.cast_hits`` of the sweep's rays as the sweep makes
   it (cropped region, the parts, the rays proved to miss left out), default
-  threads and one thread;
+  threads and one thread; ``static cast, box hits`` with the sweep's box hits
+  given (``box_hits``: the rays proved to hit a box first left out too,
+  ``sensors.static_boxes``) and ``static + boxes`` the whole
+  ``SensorScene.cast_rays`` of the sweep (slab tests made before it);
 - ``driving``: 40 sweeps of an ego at 25 m/s (mean, so the region rebuilds
   count), and what the rebuilds cost: each ``RegionCache._build`` and the
   BVH open3d builds for it (on its first cast, made inside the timing) timed
@@ -22,6 +25,7 @@ Run from a tree's root (``--root`` picks another checkout, for before/after):
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import time
 from pathlib import Path
@@ -47,6 +51,8 @@ def main() -> None:
     from sensors.ros_messages import to_point_cloud2
     from sensors.scene import SensorScene, static_world_for
     from sensors import scene_region
+    from sensors.lidar_actors import candidate_pairs
+    from sensors.lidar_sweep_boxes import pattern_slab_hits
 
     mesh, what = road()
     verts = np.asarray(mesh.mesh.vertices)
@@ -62,15 +68,26 @@ def main() -> None:
     def sweep():
         to_point_cloud2(lidar.sense(snap, SensorScene(static, snap)))
 
-    def cast(nthreads=0):
+    scene = SensorScene(static, snap)
+    pairs = candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, lidar.max_range)
+    slabs = pattern_slab_hits(scene.actor_boxes, tables.homogeneous.numpy(), m, pairs[0], pairs[1])
+
+    def cast(nthreads=0, box_hits=None):
         return lambda: static.cast_hits(rays, to_world.translation, lidar.max_range, nthreads,
-                                        max_range=lidar.max_range, origin_z=z, dz_bounds=bounds)
+                                        max_range=lidar.max_range, origin_z=z, dz_bounds=bounds, box_hits=box_hits)
+
+    def with_boxes():
+        scene.cast_rays(rays, max_range=lidar.max_range, actor_pairs=pairs, origin_ball=(to_world.translation, 0.0),
+                        pair_hits=slabs, trim=False, dz_bounds=bounds)
 
     sweep()
     print(f"tree {root}; {what}, {static.triangle_count} static triangles; HDL-64E {pattern.size} rays; "
           f"load average {loadavg()}")
-    wall, cpu = fastest({"sweep": sweep, "static cast": cast(), "static cast, 1 thread": cast(1)},
-                        args.repeat)
+    rows = {"sweep": sweep, "static cast": cast(), "static cast, 1 thread": cast(1)}
+    if "box_hits" in inspect.signature(static.cast_hits).parameters:      # a tree before it has no such row
+        rows["static cast, box hits"] = cast(0, (pairs[0], slabs[0]))
+    rows["static + boxes"] = with_boxes
+    wall, cpu = fastest(rows, args.repeat)
     for k in wall:
         print(f"  {k:24s} {cpu[k] * 1e3:7.2f} ms CPU {wall[k] * 1e3:7.2f} ms wall (min of {args.repeat})")
     if args.no_driving:
