@@ -219,14 +219,16 @@ class FrameAhead:
     after frame f fires frame f + 1), so ``Lidar.sense`` builds it on a
     second CPU while it sweeps.  One worker job runs stage 1 (a kernel
     without the GIL), stage 2 (numpy's arctan2 and arcsin, which release the
-    GIL over the arrays) and the caller's ``then`` (the sweep's random words,
+    GIL over the arrays), makes the frame's objects (``assemble``) and runs
+    the caller's ``then`` (the sweep's random words,
     ``Lidar._next_frame_beside``) beside the sweep's set-up and cast (open3d
     releases the GIL while it casts); the hand-over waits until the worker
     has begun, as ``lidar_sweep_passes.both`` does.  Session 7: the azimuth
     tables (once stage 3, beside the returns with a second hand-over) are
     built only when read, and stage 2 and the words moved into the one job:
     on a timeline of forced two-thread sweeps this thread's part after the
-    cast lost the angles (~60 µs) and the words (~30 µs).
+    cast lost the angles (~60 µs), the words (~30 µs) and the assembly
+    (~30 µs: the evicted frame's arrays are freed there).
 
     A frame is a function of (spec, rate, frame) alone, and each stage is
     the one ``_build_frame`` runs: the frame built beside is the frame built
@@ -245,16 +247,19 @@ class FrameAhead:
                  ) -> None:
         self.work = _FrameWork(spec, rate_hz, frame)
         self._angles = False
+        self._pattern: ScanPattern | None = None
         self._then = then
         self._cast: Future = self._beside(self._stage_one)
 
     def _stage_one(self) -> None:
-        """Stages 1 and 2 on the worker, then ``then`` (the caller's own job, e.g. the sweep's random words:
-        one hand-over for all), whether or not a stage failed; ``then`` reports its own outcome."""
+        """Stages 1 and 2 and the frame's objects on the worker, then ``then`` (the caller's own job, e.g. the
+        sweep's random words: one hand-over for all), whether or not a stage failed; ``then`` reports its
+        own outcome."""
         try:
             self.work.cast_side()
             self.work.angles()
             self._angles = True
+            self._pattern = self.work.assemble()
         finally:
             if self._then is not None:
                 self._then()
@@ -287,7 +292,7 @@ class FrameAhead:
             self._cast.result()
             if not self._angles:
                 self.work.angles()
-            pattern = self.work.assemble()
+            pattern = self._pattern if self._pattern is not None else self.work.assemble()
         except Exception:                                         # rebuilt inline by the sweep that needs it
             return
         _keep(self.work.key, pattern)
