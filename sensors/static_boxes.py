@@ -60,6 +60,7 @@ Kernels are numba ``cache=True``, ``nogil``, self-contained in this file
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,9 +80,13 @@ def height_profile(grid: HeightGrid, centre: np.ndarray, radius: float, max_rang
     reach = max_range * (1.0 + 1e-5) + 1e-3
     zeta = slack(max(grid.magnitude, float(np.abs(c).max()) + radius + reach))
     widen = float(radius) + zeta
-    span = min(reach * math.sqrt(NORM_BOUND) + widen, grid._farthest(c, radius) + widen)
-    profile = np.empty(int(math.ceil(span / STEP)) + 1)
-    height_bins(grid.heights, grid.x0, grid.y0, grid.cell, float(c[0]), float(c[1]), STEP, profile)
+    key = ("profile", c.tobytes(), struct.pack("<dd", radius, max_range))
+    profile = grid.memo.get(key)                             # a standing sensor asks the same each sweep
+    if profile is None:
+        span = min(reach * math.sqrt(NORM_BOUND) + widen, grid._farthest(c, radius) + widen)
+        profile = np.empty(int(math.ceil(span / STEP)) + 1)
+        height_bins(grid.heights, grid.x0, grid.y0, grid.cell, float(c[0]), float(c[1]), STEP, profile)
+        grid.remember(key, profile)
     return profile, widen, zeta
 
 

@@ -61,7 +61,8 @@ Kernels are numba ``cache=True``, ``nogil``, self-contained in this file
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import struct
+from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
@@ -93,6 +94,20 @@ class HeightGrid:
     cell: float
     magnitude: float
     """Largest coordinate magnitude of the map's vertices."""
+    memo: dict = field(default_factory=dict, repr=False)
+    """The last few per-cast results (``horizon``, ``static_boxes.height_profile``) by the exact bits of their
+    arguments: a sensor on a standing ego asks the same each sweep (read-only arrays; ``remember``)."""
+
+    MEMO_SIZE = 8
+
+    def remember(self, key: tuple, value: np.ndarray) -> np.ndarray:
+        """``value`` made read-only and kept under ``key`` (the oldest entries dropped past ``MEMO_SIZE``)."""
+        value.flags.writeable = False
+        memo = self.memo
+        while len(memo) >= self.MEMO_SIZE:
+            memo.pop(next(iter(memo)), None)
+        memo[key] = value
+        return value
 
     @staticmethod
     def build(vertices: np.ndarray, triangles: np.ndarray) -> "HeightGrid | None":
@@ -134,17 +149,22 @@ class HeightGrid:
         return counts[0] * counts[1]
 
     def horizon(self, centre: np.ndarray, radius: float, max_range: float, sectors: int = SECTORS) -> np.ndarray:
-        """h[k]: a ray from B(centre, radius) in sector k with d_z > h[k]·|d_xy| misses within ``max_range``."""
+        """h[k]: a ray from B(centre, radius) in sector k with d_z > h[k]·|d_xy| misses within ``max_range``
+        (read-only; the same arguments, bit for bit, give the array computed before: ``memo``)."""
         c = np.asarray(centre, dtype=np.float64)
         if not (np.all(np.isfinite(c)) and math.isfinite(radius) and math.isfinite(max_range)):
             return np.full(sectors, np.inf)                   # nothing is proved from an unknown pose
+        key = ("horizon", c.tobytes(), struct.pack("<dd", radius, max_range), int(sectors))
+        found = self.memo.get(key)
+        if found is not None:
+            return found
         reach = min(max_range * (1.0 + 1e-5) + 1e-3, self._farthest(c, radius))
         zeta = slack(max(self.magnitude, float(np.abs(c).max()) + radius + reach))
         out = np.empty(sectors)
         # the rays' own float32 slack: rectangles widened and heights raised by ζ beyond the origin ball
         sweep_horizon(self.heights, self.x0, self.y0, self.cell, float(c[0]), float(c[1]), float(c[2]),
                       float(radius) + zeta, reach, zeta, out)
-        return out
+        return self.remember(key, out)
 
 
 @njit(cache=True, nogil=True)
