@@ -101,12 +101,12 @@ class HeightGrid:
     MEMO_SIZE = 8
 
     def remember(self, key: tuple, value: np.ndarray) -> np.ndarray:
-        """``value`` made read-only and kept under ``key`` (the oldest entries dropped past ``MEMO_SIZE``)."""
+        """``value`` made read-only and kept under ``key`` (all entries dropped once ``MEMO_SIZE`` are kept: each
+        step is one atomic dict operation, so sensors casting from several threads cannot break it)."""
         value.flags.writeable = False
-        memo = self.memo
-        while len(memo) >= self.MEMO_SIZE:
-            memo.pop(next(iter(memo)), None)
-        memo[key] = value
+        if len(self.memo) >= self.MEMO_SIZE:
+            self.memo.clear()
+        self.memo[key] = value
         return value
 
     @staticmethod
