@@ -1,0 +1,55 @@
+"""Run ``s7driver`` in two trees (separate processes, separate numba caches) on the same jobs and list the jobs
+whose sweeps differ (review, session 7; ``review_s6``'s ``s6diff`` with the session-7 driver)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "review_s6"))
+from s6diff import differences  # noqa: E402,F401
+
+
+def run_both(base: Path, new: Path, jobs: list[dict], worlds: Path, work: Path, caches: Path,
+             timeout: float = 3000.0) -> dict[str, dict]:
+    work.mkdir(parents=True, exist_ok=True)
+    spec = work / "jobs.json"
+    spec.write_text(json.dumps({"worlds": str(worlds), "jobs": jobs}))
+    procs = {}
+    for name, tree in (("base", base), ("new", new)):
+        env = dict(os.environ, PYTHONPATH=str(tree), NUMBA_CACHE_DIR=str(caches / f"numba_{name}"), PYTHONHASHSEED="0")
+        procs[name] = subprocess.Popen([sys.executable, str(HERE / "s7driver.py"), str(spec)], cwd=str(tree), env=env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    outs = {}
+    for name, p in procs.items():
+        so, se = p.communicate(timeout=timeout)
+        if p.returncode:
+            raise RuntimeError(f"{name} driver failed:\n{se[-3000:]}")
+        outs[name] = {json.loads(line)["id"]: json.loads(line) for line in so.splitlines() if line.startswith("{")}
+    return outs
+
+
+if __name__ == "__main__":     # python s7diff.py BASE NEW WORK PER_WORLD SEED [MAPS [LIVOX_JOBS]]
+    sys.path.insert(0, str(HERE))
+    import s7jobs
+    base, new, work = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    per_world, seed = int(sys.argv[4]), int(sys.argv[5])
+    maps = int(sys.argv[6]) if len(sys.argv) > 6 else 3
+    livox = int(sys.argv[7]) if len(sys.argv) > 7 else 0
+    worlds = s7jobs.write_worlds(work / "worlds", maps)
+    jobs = s7jobs.all_jobs(worlds, per_world, seed) + s7jobs.livox_jobs(worlds, livox, seed + 1)
+    caches = Path(os.environ.get("REVIEW_S7_NUMBA", str(work)))
+    outs = run_both(base, new, jobs, work / "worlds", work, caches)
+    (work / "outs.json").write_text(json.dumps(outs))
+    bad = differences(jobs, outs)
+    sweeps = sum(len(j["sweeps"]) * len(j["lidars"]) for j in jobs)
+    (work / "bad.json").write_text(json.dumps(bad, indent=1, default=str))
+    for b in bad:
+        print(b["id"], b["rows"])
+    proved = max((o.get("proved", [0, 0]) for o in outs["new"].values()), key=lambda c: c[0])
+    print(f"differ in {len(bad)} of {len(jobs)} jobs ({sweeps} lidar sweeps, {len(worlds)} worlds); "
+          f"rows proved box-first {proved[0]} in {proved[1]} casts")

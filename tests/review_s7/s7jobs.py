@@ -1,0 +1,241 @@
+"""Randomised sweep jobs aimed at the box-first proof (``sensors/static_boxes.py``) and the Livox band pairs
+(``sensors/lidar_band_pairs.py``), for ``s7driver`` (review, session 7).
+
+Worlds: ``review_s6``'s (scenario maps, walls, a deck with piers and a gantry, a tunnel, steep slopes, a
+triangle soup, UTM-like coordinates, vertices on the grid's cell edges, a 2 km ground) and two more here: a
+road crossing over another (``stacked``: a deck 6.5 m up carrying actors of its own, the sensor above or
+below it) and a road under a low roof and an overhanging canopy (``overhang``).
+
+Actors (6–24 per sweep, so a sweep makes hundreds of box pairs): cars and pedestrians standing exactly on
+the surface (the box's bottom at the road's z), sunk into it or into a slope, floating, under the deck,
+on the deck, tilted, tiny (2 cm) and huge (a 60 m trailer, a 200 m slab, a box holding the sensor), at
+the range limits (max_range ± 0.3 m, min_range), straddling the crop's edge, and with NaN / inf poses.
+Lidars: every preset (mostly HDL-64E, the proof needs ≥ 256 pairs), explicit near-vertical configs,
+upright / upside-down / rolled 90° / pitched mounts, max_range 0.7 m–2 km, min_range, labels, noise,
+dropout, motion distortion up to 60 m/s and 3 rad/s; rain, fog; two threads on / off / random.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+import s6jobs
+import s6worlds
+
+RANGES = (0.7, 6.0, 30.0, 75.5, 120.0, 250.0, 2000.0)
+NAN = float("nan")
+INF = float("inf")
+
+
+def stacked() -> list:
+    """A road along x at z = 0 and a road deck along y at z = 6.5 (0.3 m thick) crossing over it, on piers."""
+    lower = s6worlds.plane(-300, 300, -8, 8, 0.0, 300, 4)
+    upper = s6worlds.plane(-8, 8, -300, 300, 6.5, 4, 300)
+    under = s6worlds.box((0, 0, 6.35), (8, 60, 0.15))
+    piers = [s6worlds.box((x, y, 3.1), (0.4, 0.4, 3.1)) for x in (-9, 9) for y in (-10, 10, 40, -40)]
+    return [(*lower, "asphalt"), (*upper, "asphalt"), (*s6worlds.merge([under] + piers), "concrete")]
+
+
+def overhang() -> list:
+    """A road under a 3 m roof (a petrol station's canopy, 30 × 20 m) and a cantilevered sign 4.5 m up."""
+    road = s6worlds.plane(-300, 300, -10, 10, 0.0, 300, 5)
+    roof = s6worlds.box((40, 0, 3.1), (15, 10, 0.1))
+    posts = [s6worlds.box((x, y, 1.5), (0.15, 0.15, 1.5)) for x in (26, 54) for y in (-9, 9)]
+    sign = s6worlds.box((-30, 4, 4.6), (0.2, 6, 0.5))
+    return [(*road, "asphalt"), (*s6worlds.merge([roof, sign] + posts), "metal")]
+
+
+EXTRA = {"stacked": stacked, "overhang": overhang}
+SYNTHETIC = ("walls", "deck", "tunnel", "poles", "slopes", "soup", "far", "cell_edges", "huge_ground")
+
+
+def write_worlds(directory: Path, maps: int = 3) -> dict[str, list]:
+    directory.mkdir(parents=True, exist_ok=True)
+    out = {}
+    names = [f"map_{m}" for m in s6worlds.map_names()[:maps]] + list(SYNTHETIC) + list(EXTRA)
+    for name in names:
+        if name.startswith("map_"):
+            parts = s6worlds.road_parts(name[4:])
+        elif name in EXTRA:
+            parts = EXTRA[name]()
+        else:
+            parts = s6worlds.synthetic(name, 6)
+        s6worlds.save(parts, directory / f"{name}.npz")
+        out[name] = parts
+    return out
+
+
+def _near_points(parts, centre, rng, count, radius=45.0) -> np.ndarray:
+    pts = s6worlds.surface_points(parts, rng, 6000)
+    d = np.hypot(pts[:, 0] - centre[0], pts[:, 1] - centre[1])
+    near = pts[d < radius]
+    if len(near) == 0:
+        return np.repeat(np.asarray(centre, float)[None], count, 0)
+    return near[rng.integers(0, len(near), count)]
+
+
+def actor(rng: np.random.Generator, where: np.ndarray, ego: list, max_range: float, min_range: float) -> dict:
+    """One adversarial actor near ``where`` (a surface point)."""
+    x, y, z = (float(v) for v in where)
+    h = float(rng.uniform(-math.pi, math.pi))
+    ped = bool(rng.random() < 0.25)
+    L, W, H = (0.6, 0.6, 1.8) if ped else (4.6, 1.9, 1.5)
+    pick = int(rng.integers(0, 16))
+    pitch = roll = 0.0
+    if pick <= 4:                                        # standing exactly on the surface
+        pass
+    elif pick == 5:                                      # sunk into the road / the slope
+        z -= float(rng.choice([0.2, 0.75, 1.5, 3.0]))
+    elif pick == 6:                                      # floating just above
+        z += float(rng.choice([1e-3, 0.5, 2.0]))
+    elif pick == 7:                                      # tiny
+        L = W = H = 0.02
+    elif pick == 8:                                      # huge: a 60 m trailer, a 200 m slab
+        L, W, H = ((60.0, 3.0, 4.0), (200.0, 200.0, 0.5), (8.0, 8.0, 30.0))[int(rng.integers(0, 3))]
+    elif pick == 9:                                      # holding the sensor
+        x, y, z = ego[0], ego[1], ego[2] - 1.0
+        L, W, H = 12.0, 6.0, 5.0
+    elif pick == 10:                                     # at the range limits
+        r = float(rng.choice([max_range - 0.3, max_range + 0.3, max_range, max(min_range, 0.0) + 0.05]))
+        a = float(rng.uniform(-math.pi, math.pi))
+        x, y = ego[0] + r * math.cos(a), ego[1] + r * math.sin(a)
+    elif pick == 11:                                     # tilted
+        pitch, roll = float(rng.uniform(-0.6, 0.6)), float(rng.uniform(-0.6, 0.6))
+    elif pick == 12:                                     # non-finite pose
+        bad = [NAN, INF, -INF][int(rng.integers(0, 3))]
+        k = int(rng.integers(0, 4))
+        pose = [x, y, z, h]
+        pose[k] = bad
+        x, y, z, h = pose
+    elif pick == 13:                                     # at the deck / roof level (on it, or just under it)
+        z = float(rng.choice([6.5, 6.2 - H, 5.1 - H, 3.0 - H]))
+    elif pick == 14:                                     # UTM-scale offset error: far away, or at 0
+        x, y = float(rng.choice([x + 1e3, 0.0])), float(rng.choice([y, 0.0]))
+    else:                                                # beside the sensor, half a metre away
+        x, y = ego[0] + 0.5 + L / 2, ego[1]
+    return {"p": [x, y, z, h, pitch, roll], "bb": [L, W, H, 0.0, 0.0, H / 2], "ped": ped}
+
+
+def lidar(rng: np.random.Generator, i: int) -> dict:
+    cfg = s6jobs.lidar_config(rng, i)
+    if cfg["preset"] not in (None, "HDL-64E", "OS1-128") and rng.random() < 0.6:
+        cfg["preset"] = "HDL-64E"
+    params = cfg["params"]
+    if rng.random() < 0.5:
+        params["max_range_m"] = float(rng.choice(RANGES))
+    if params.get("motion_distortion") and rng.random() < 0.5:
+        cfg["rate_hz"] = float(rng.choice([10.0, 5.0, 20.0]))
+    return cfg
+
+
+def jobs_for(name: str, parts, count: int, seed: int) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    starts = s6worlds.surface_points(parts, rng, 4 * count + 8)
+    jobs = []
+    for i in range(count):
+        lidars = [lidar(rng, i + k) for k in range(1 if i % 3 else int(rng.integers(1, 3)))]
+        p = starts[i].copy()
+        if name in ("deck", "stacked", "overhang", "tunnel") and i % 2:   # beneath, or on top of, the structure
+            p = np.array([float(rng.uniform(-6, 6)), float(rng.uniform(-6, 6)), float(rng.choice([0.0, 6.5, 7.0]))])
+            if name == "overhang":
+                p[0] += 40.0
+        p[2] += float(rng.choice([0.0, 0.3, 1.0, 3.0])) if i % 2 else 0.0
+        heading = float(rng.choice(s6jobs.HEADINGS)) if rng.random() < 0.5 else float(rng.uniform(-math.pi, math.pi))
+        moving = rng.random() < 0.6
+        speed = float(rng.choice([0.0, 8.0, 25.0, 40.0, 60.0])) if moving else 0.0
+        vx, vy = speed * math.cos(heading), speed * math.sin(heading)
+        w = float(rng.choice([0.0, 0.3, -1.5, 3.0])) if moving else 0.0
+        max_range = max([c["params"].get("max_range_m", 120.0) for c in lidars])
+        min_range = max([c["params"].get("min_range_m", 0.0) for c in lidars])
+        k = int(rng.integers(1, 4))
+        sweeps = []
+        env = None
+        for j in range(k):
+            t = round(0.1 * j + (0.0 if i % 5 else 7.3), 6)
+            ego = [float(p[0] + vx * 0.1 * j), float(p[1] + vy * 0.1 * j), float(p[2]), heading + w * 0.1 * j,
+                   float(rng.choice([0.0, 0.0, 0.05, -0.3])), float(rng.choice([0.0, 0.0, 0.2])), vx, vy, w]
+            n_act = int(rng.choice([6, 12, 24]))
+            where = _near_points(parts, ego, rng, n_act)
+            actors = [actor(rng, where[a], ego, max_range, min_range) for a in range(n_act)]
+            if rng.random() < 0.3:
+                env = [None, {"precipitation_type": "rain", "precipitation_intensity_mm_h": float(rng.uniform(1, 40))},
+                       {"fog_visual_range_m": float(rng.uniform(30, 400))}][int(rng.integers(0, 3))]
+            sweeps.append({"t": t, "ego": ego, "actors": actors, "env": env})
+        cameras = []
+        if i % 4 == 3:                   # a camera among the same actors: its casts take the box-first proof too
+            cameras = [{"mount": [1.5, 0.0, 1.6, 0.0, float(rng.choice([0.0, 0.3, -0.4])), float(rng.uniform(-3, 3))],
+                        "params": {"width": 320, "height": 240, "max_range_m": float(rng.choice([1000.0, 80.0, 15.0])),
+                                   "horizontal_fov_deg": float(rng.choice([90.0, 170.0]))}}]
+        jobs.append({"id": f"{name}#{i}", "seed": int(seed * 1000 + i), "world": name, "lidars": lidars,
+                     "cameras": cameras, "sweeps": sweeps, "threads": ["on", "off", "random"][i % 3],
+                     "ahead": bool(i % 2), "perturb": i % 3 != 1})
+    return jobs
+
+
+def all_jobs(worlds: dict[str, list], per_world: int, seed: int) -> list[dict]:
+    jobs = []
+    for n, (name, parts) in enumerate(sorted(worlds.items())):
+        jobs += jobs_for(name, parts, per_world, seed + n)
+    order = np.random.default_rng(seed).permutation(len(jobs))
+    return [jobs[i] for i in order]
+
+
+def livox_jobs(worlds: dict[str, list], count: int, seed: int) -> list[dict]:
+    """Livox-Mid40 runs of consecutive frames (each sweep a new rosette frame: the band pairs' path), with
+    actors in front, FrameAhead on / off, two threads on / off / random, motion distortion, labels, rain /
+    fog; some sweeps at times whose frame phases overflow (t = 1e300: NaN angles in the frame), an ego or
+    actors with NaN / inf poses, a frame swept twice (the azimuth tables' path) and frames out of order."""
+    rng = np.random.default_rng(seed)
+    names = sorted(worlds)
+    jobs = []
+    for i in range(count):
+        name = names[int(rng.integers(0, len(names)))]
+        parts = worlds[name]
+        p = s6worlds.surface_points(parts, rng, 1)[0]
+        heading = float(rng.uniform(-math.pi, math.pi))
+        params: dict = {}
+        if rng.random() < 0.5:
+            params["labels"] = True
+        if rng.random() < 0.4:
+            params["motion_distortion"] = True
+        if rng.random() < 0.3:
+            params["max_range_m"] = float(rng.choice(RANGES))
+        if rng.random() < 0.3:
+            params["range_noise_m"] = 0.02
+        if rng.random() < 0.2:
+            params["dropout_probability"] = 0.1
+        mount = s6jobs.MOUNTS[int(rng.integers(0, len(s6jobs.MOUNTS)))] if i % 2 else s6jobs.MOUNTS[0]
+        speed = float(rng.choice([0.0, 15.0, 60.0]))
+        w = float(rng.choice([0.0, 1.0, -3.0]))
+        vx, vy = speed * math.cos(heading), speed * math.sin(heading)
+        frames = list(range(int(rng.integers(3, 7))))
+        if i % 4 == 1:
+            frames = frames + [frames[-1]] + frames[::-1][:2]      # swept again, then backwards
+        sweeps = []
+        env = None
+        for j in frames:
+            t = round(0.1 * j + float(rng.choice([0.0, 3.7, 1e4])), 6)
+            if i % 7 == 3 and j == 1:
+                t = float(rng.choice([1e300, 1e17, 4e15]))
+            ego = [float(p[0] + vx * 0.1 * j), float(p[1] + vy * 0.1 * j), float(p[2]), heading + w * 0.1 * j,
+                   0.0, 0.0, vx, vy, w]
+            if i % 11 == 5 and j == 2:
+                ego[int(rng.integers(0, 4))] = [NAN, INF][int(rng.integers(0, 2))]
+            n_act = int(rng.choice([4, 10, 20]))
+            where = []
+            for _ in range(n_act):
+                r, a = float(rng.uniform(1.0, 60.0)), heading + float(rng.uniform(-0.4, 0.4))
+                where.append([p[0] + r * math.cos(a), p[1] + r * math.sin(a), p[2]])
+            actors = [actor(rng, np.asarray(wh), ego, params.get("max_range_m", 260.0), 1.0) for wh in where]
+            if rng.random() < 0.3:
+                env = [None, {"precipitation_type": "rain", "precipitation_intensity_mm_h": 20.0},
+                       {"fog_visual_range_m": 80.0}][int(rng.integers(0, 3))]
+            sweeps.append({"t": t, "ego": ego, "actors": actors, "env": env})
+        jobs.append({"id": f"livox {name}#{i}", "seed": int(seed * 1000 + i), "world": name,
+                     "lidars": [{"preset": "Livox-Mid40", "mount": mount, "params": params}],
+                     "sweeps": sweeps, "threads": ["on", "off", "random"][i % 3], "ahead": bool(i % 3),
+                     "perturb": i % 2 == 0})
+    return jobs
