@@ -90,3 +90,28 @@ def test_words_are_drawn_even_when_the_frame_stage_fails(monkeypatch):
     monkeypatch.setattr(rosette._FrameWork, "cast_side", lambda self: 1 / 0)
     rosette.FrameAhead(spec, 10.0, 991_002, lambda: then_ran.append(2)).finish()
     assert then_ran == [1, 2] and (spec, 10.0, 991_002) not in rosette._FRAMES
+
+
+def test_a_livox_sweep_draws_words_for_its_returns_not_for_every_ray(monkeypatch):
+    """When the last sweep's count leaves fewer words than rays, a rosette sweep counts its returns (as a
+    spinning head does) instead of taking every ray as one: it draws about what it reads."""
+    import sensors.lidar_sweep_passes as passes
+
+    seen = []
+    real = passes.finish
+
+    def watching(owner, rng, stream, used):
+        seen.append((stream.available, used))
+        real(owner, rng, stream, used)
+
+    monkeypatch.setattr(passes, "finish", watching)
+    monkeypatch.setattr(lidar_module, "second_cpu_free", lambda: False)
+    static = static_world_for(plane(400.0))
+    lidar = Lidar(SensorConfig(name="few", type="lidar", preset="Livox-Mid40", mount=MountPose(x=1.3, z=1.9),
+                               parameters={"dropout_probability": 0.05}))
+    for k in range(4):
+        snap = snapshot(entity("ego", ego=True), entity("c", x=20.0), time=51.0 + 0.1 * k)
+        lidar.sense(snap, SensorScene(static, snap))
+    n = lidar.pattern(51.0).size
+    assert all(used < n for _, used in seen)
+    assert all(available < 2 * used + used // 16 + 2048 for available, used in seen[1:])
