@@ -29,9 +29,20 @@ cast order instead of azimuth order: the slab tests and their merge
 (``actor_boxes``, ``lidar_sweep_boxes``) treat each (ray, box) pair on its
 own and boxes in their order, so the hits are the same bits.
 
+The rows of a run are read in a row: the frame keeps its azimuths in cast
+order (``lidar_frame.frame_cast_azimuth``, with their extent, so a window
+outside the frame's azimuths is skipped), and only rows near a run's ends
+read their elevation (inside the run by the margin again, the test holds).
+
 Where the azimuth path's sorted search would meet a NaN (a window whose
-start is not finite, or a NaN azimuth among a window's rows) the kernel
-says so and the caller takes the azimuth path (``lidar.Lidar._pairs``).
+start is not finite over a non-empty run, or a NaN azimuth in the frame)
+the kernel says so and the caller takes the azimuth path
+(``lidar.Lidar._pairs``).
+
+Cost on the bench's Livox sweep (20 cars, ~2 600 pairs), best of rounds on
+the loaded 2-core machine: the band path 44–48 µs; the azimuth path 32–40 µs
+plus the frame's azimuth side it needs, 70 µs warm (120–140 µs inside a
+sweep).  A frame swept again takes the azimuth path (``Lidar._pairs``).
 """
 
 from __future__ import annotations
@@ -106,9 +117,9 @@ def band_pairs(lo, hi, el_lo, el_hi, cast_z, cast_order, cast_azimuth, elevation
     ``cast_z``: the z of each cast row's direction (ascending, NaN last); ``cast_order``: the pattern
     index of each cast row; ``cast_azimuth``: the float32 azimuth of each cast row; ``elevation``
     (float64): per pattern ray; [az_min, az_max] the azimuths' extent (NaN if any is NaN): a window
-    outside it holds no ray (a Mid-40 sees forward only).  A row of the run whose z is inside the window's z band by the margin
-    too (windows within ±π/2) passes the elevation test for sure, so only the rows near the run's ends
-    read their elevation.
+    outside it holds no ray (a Mid-40 sees forward only).  A row of the run whose z is inside the
+    window's z band by the margin too (windows within ±π/2) passes the elevation test for sure, so
+    only the rows near the run's ends read their elevation.
     """
     m = len(lo)
     n = len(cast_order)

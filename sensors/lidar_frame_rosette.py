@@ -151,7 +151,8 @@ class _FrameWork:
         pattern = RosetteFrame.lazy(azimuth, directions=self.directions, ring=shared.ring, time=shared.time,
                                     period_s=1.0 / self.key[1], grid=None)
         tables = RosetteTables.lazy(
-            azimuth, self.cast_azimuth, self.azimuth_extent, homogeneous=o3d.core.Tensor.from_numpy(self.homogeneous), columns=self.columns,
+            azimuth, self.cast_azimuth, self.azimuth_extent,
+            homogeneous=o3d.core.Tensor.from_numpy(self.homogeneous), columns=self.columns,
             elevation=self.elevation, cast_position=self.position, cast_order=self.order, time=shared.time,
         )
         with _FRAME_LOCK:                                         # frames may be built on two threads
