@@ -46,6 +46,7 @@ import open3d as o3d
 from numba import njit
 
 from sensors.scene_region import Region
+from sensors.static_runs import RUN_BLOCK, end_runs, end_runs_bounded  # noqa: F401  (re-exported)
 from sensors.static_boxes import drop_rows, prove_box_first
 from sensors.static_horizon import NORM_BOUND, cull_gather, scatter_hits
 
@@ -123,102 +124,6 @@ def reaching_span(dz: np.ndarray, z_range: tuple[float, float], origin_z: tuple[
     if head == n:
         return 0, 0
     return head, n - tail
-
-
-RUN_BLOCK = 64
-"""Values ``end_runs`` tests at a time without a branch (a block wholly inside a run is one vector loop)."""
-
-
-@njit(cache=True)
-def end_runs(values, threshold, below):
-    """(head, tail): how many leading and trailing values are ≤ ``threshold`` (> when not ``below``...).
-
-    ``below``: count values ≤ threshold; otherwise values > threshold.  Scans
-    only as far as the runs go, so its cost is the length of the runs.  The
-    runs are long (whole rings of a sweep), so whole blocks are tested first
-    with a branch-free loop and only the block where a run ends is walked
-    value by value, with the same comparison.
-    """
-    n = len(values)
-    head = _run_forward(values, threshold, below)
-    if head == n:
-        return n, n
-    return head, _run_backward(values, threshold, below)
-
-
-@njit(cache=True, inline="always")
-def _in_run(v, threshold, below):
-    return (v <= threshold) if below else (v > threshold)
-
-
-@njit(cache=True)
-def _run_forward(values, threshold, below):
-    n = len(values)
-    i = 0
-    while i + RUN_BLOCK <= n:
-        whole = True
-        for j in range(i, i + RUN_BLOCK):
-            whole &= _in_run(values[j], threshold, below)
-        if not whole:
-            break
-        i += RUN_BLOCK
-    while i < n and _in_run(values[i], threshold, below):
-        i += 1
-    return i
-
-
-@njit(cache=True)
-def _run_backward(values, threshold, below):
-    n = len(values)
-    k = 0                                                  # values[n − k:] are in the run
-    while k + RUN_BLOCK <= n:
-        whole = True
-        for j in range(n - k - RUN_BLOCK, n - k):
-            whole &= _in_run(values[j], threshold, below)
-        if not whole:
-            break
-        k += RUN_BLOCK
-    while k < n and _in_run(values[n - 1 - k], threshold, below):
-        k += 1
-    return k
-
-
-@njit(cache=True)
-def end_runs_bounded(values, a, b, threshold, below, size, lo, hi):
-    """``end_runs(values[a:b], threshold, below)`` where the values of rows [k·size, (k+1)·size) are known
-    to lie in [lo[k], hi[k]]: a block wholly inside a run is skipped, one wholly outside ends it, and only
-    a block the threshold cuts is read (with ``end_runs``'s comparison).  A NaN bound decides nothing."""
-    n = b - a
-    i = a
-    while i < b:
-        k = i // size
-        e = min((k + 1) * size, b)
-        if (hi[k] <= threshold) if below else (lo[k] > threshold):
-            i = e
-            continue
-        if (lo[k] > threshold) if below else (hi[k] <= threshold):
-            break
-        while i < e and _in_run(values[i], threshold, below):
-            i += 1
-        if i < e:
-            break
-    head = i - a
-    if head == n:
-        return n, n
-    j = b                                                  # values[j:b] are in the run
-    while j > a:
-        k = (j - 1) // size
-        s = max(k * size, a)
-        if (hi[k] <= threshold) if below else (lo[k] > threshold):
-            j = s
-            continue
-        if (lo[k] > threshold) if below else (hi[k] <= threshold):
-            break
-        while j > s and _in_run(values[j - 1], threshold, below):
-            j -= 1
-        if j > s:
-            break
-    return head, b - j
 
 
 def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float,
