@@ -34,6 +34,11 @@ import numpy as np
 from numba import njit
 
 
+ONSETS = 256
+"""Near-miss onsets ``route_ttc_near`` keeps from one pass (a block rarely has more; it passes again when
+it has): a small buffer, where one of a step and an entity each (T·N) took fresh pages every block."""
+
+
 @njit(cache=True)
 def _segment_d2(x0, y0, dx, dy, ll, x, y):
     """Squared distance from (x, y) to the segment from (x0, y0) along (dx, dy), ``ll`` =
@@ -68,12 +73,14 @@ def _segment_tables(px, py):
 
 @njit(cache=True)
 def _route_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint,
-                keep, near, dist, near_ttc, near_dist, before):
+                keep, near, dist, near_ttc, near_dist, before, cap):
     """The pass of ``route_path_ttc`` (``keep``: the (T, N) TTC written; else a (0, N) array) and,
-    with ``near``, ``series_kernels.near_onsets`` of its TTC and ``dist`` made as each value is.
+    with ``near``, ``series_kernels.near_onsets`` of its TTC and ``dist`` made as each value is,
+    the first ``cap`` of them kept.  The pass changes none of its inputs.
 
     Returns (ttc, last ego segment, argmin (T,), min (T,), onset steps, onset entities, the TTC
-    at each onset, the near-miss condition at the last step (N,))."""
+    at each onset (the first ``cap``), the near-miss condition at the last step (N,), the number
+    of onsets)."""
     T, N = cx.shape
     last = px.shape[0] - 2
     inf = np.inf
@@ -85,7 +92,6 @@ def _route_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, t
     last_x, last_y = np.full(N, np.nan), np.full(N, np.nan)   # where each entity's segment was found
     step_l, step_w = length.shape[0] > 1, width.shape[0] > 1
     prev = before.copy()
-    cap = T * N if near else 0   # an onset per step and entity at most (pages untouched stay unmapped)
     on_k, on_j, on_ttc = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64), np.empty(cap)
     n_on = 0
     for k in range(T):
@@ -173,11 +179,13 @@ def _route_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, t
                 dk = dist[k, j]
                 now = (v < near_ttc or dk < near_dist) and dk > 0
                 if now and not prev[j]:
-                    on_k[n_on], on_j[n_on], on_ttc[n_on] = k, j, v
+                    if n_on < cap:
+                        on_k[n_on], on_j[n_on], on_ttc[n_on] = k, j, v
                     n_on += 1
                 prev[j] = now
         at[k], low[k] = row_at, row_best
-    return ttc, hint, at, low, on_k[:n_on], on_j[:n_on], on_ttc[:n_on], prev
+    kept = min(n_on, cap)
+    return ttc, hint, at, low, on_k[:kept], on_j[:kept], on_ttc[:kept], prev, n_on
 
 
 @njit(cache=True)
@@ -189,9 +197,9 @@ def route_path_ttc(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py
 
     Returns (ttc, last ego segment, argmin (T,), min (T,))."""
     none = np.zeros((0, cx.shape[1]))
-    ttc, hint, at, low, _, _, _, _ = _route_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py,
-                                                 tx_all, ty_all, cumulative, hint, True, False, none, 0.0, 0.0,
-                                                 np.zeros(cx.shape[1], dtype=np.bool_))
+    ttc, hint, at, low, _, _, _, _, _ = _route_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py,
+                                                    tx_all, ty_all, cumulative, hint, True, False, none, 0.0, 0.0,
+                                                    np.zeros(cx.shape[1], dtype=np.bool_), 0)
     return ttc, hint, at, low
 
 
@@ -206,7 +214,11 @@ def route_ttc_near(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py
 
     Returns (last ego segment, argmin (T,), min (T,), onset steps, onset entities, the TTC at
     each onset, the condition at the last step (N,))."""
-    _, hint, at, low, on_k, on_j, on_ttc, last = _route_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width,
-                                                             px, py, tx_all, ty_all, cumulative, hint, False, True,
-                                                             dist, near_ttc, near_dist, before)
-    return hint, at, low, on_k, on_j, on_ttc, last
+    _, last_seg, at, low, on_k, on_j, on_ttc, last, n = _route_pass(
+        e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint, False, True,
+        dist, near_ttc, near_dist, before, ONSETS)
+    if n > ONSETS:   # more onsets than the buffer held: the same pass again (it changes no input), all kept
+        _, last_seg, at, low, on_k, on_j, on_ttc, last, n = _route_pass(
+            e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint, False,
+            True, dist, near_ttc, near_dist, before, n)
+    return last_seg, at, low, on_k, on_j, on_ttc, last

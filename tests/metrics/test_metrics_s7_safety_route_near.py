@@ -54,7 +54,7 @@ def test_route_ttc_near_is_route_ttc_then_near_onsets(kind, N):
     T = 150
     cx, cy, vx, vy, c, s, length, width, dist = _scene(rng, pts, T, N)
     kin = np.stack([vy, np.full_like(vx, np.nan), vx], axis=1)   # vx, vy as rows 2 and 0 of a stacked state
-    onsets = 0
+    onsets = most = 0
     for e in sorted({0, N - 1}):
         dist_e = dist.copy()
         dist_e[:, e] = np.inf   # the ego's own column, as ``ego_pass`` writes it
@@ -73,7 +73,10 @@ def test_route_ttc_near_is_route_ttc_then_near_onsets(kind, N):
                     assert g.dtype == w.dtype and g.tobytes() == w.tobytes()
                 assert got[5].tobytes() == ttc[steps, who].tobytes()   # the TTC at each onset
                 onsets += len(steps)
+                most = max(most, len(steps))
     assert onsets > 20 or N == 1   # the cases exercise the onsets (a lone ego has none)
+    if N == 22:   # a block with more onsets than one pass keeps: the second pass
+        assert most > route_ttc.ONSETS
 
 
 def test_route_path_ttc_is_still_the_array_reference():
