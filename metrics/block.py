@@ -148,9 +148,9 @@ class StepBlock(EgoViews):
     @lazy
     def times(self) -> np.ndarray:
         buffer = self._buffer
-        if buffer.slots is not None:   # the buffer's own list (np.array reads its floats as fromiter does)
-            return np.array(buffer.times, dtype=float)
-        return np.fromiter(buffer.field("time"), float, self.size)
+        # an arena block's own list (fromiter reads each float as np.array does, in one pass where
+        # np.array first walks the list to find its shape and type: about half the cost)
+        return np.fromiter(buffer.times if buffer.slots is not None else buffer.field("time"), float, self.size)
 
     @lazy
     def dt(self) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from metrics.block_buffer import _BOX_QUAD_NAMES
-from metrics.centre_kernel import corners_from_rows
+from metrics import road_kernels
 from metrics.lazy import lazy
 from simplatform.world import STATE_INDEX
 
@@ -80,12 +80,11 @@ class EgoViews:
         e = self.ego_index
         if "corners" in self.__dict__:
             return np.ascontiguousarray(self.corners[:, e])
-        one = slice(e, e + 1)
         cx, cy = self.centers
         c, s = self.cos_sin
         box = self.box_rows
-        cols = (np.ascontiguousarray(a[:, one]) for a in (cx, cy, c, s, box["length"], box["width"]))
-        return corners_from_rows(*cols)[:, 0]
+        # read in place (``road_kernels.entity_corners``: ``corners_from_rows``'s loop for the one column)
+        return road_kernels.entity_corners(cx, cy, c, s, box["length"], box["width"], e)
 
     @lazy
     def ego_long_lat_accel(self) -> tuple[np.ndarray, np.ndarray]:

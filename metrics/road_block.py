@@ -95,7 +95,8 @@ class EgoRoadBlock(CornerViews):
         view = road_view(block.context.road)
         known, rids, lanes, ss, ts = block.ego_lanes
         T = block.size
-        if T and len(rids) == T and rids.count(rids[0]) == T and lanes[0] == lanes[-1] and (lanes == lanes[0]).all():
+        if (T and len(rids) == T and rids.count(rids[0]) == T and lanes[0] == lanes[-1]
+                and road_kernels.all_equal(lanes)):
             return cls._on_one_lane(block, view, rids[0], int(lanes[0]), lanes, ss, ts)
         return cls._by_lanes(block, view, known, rids, lanes, ss, ts)
 

@@ -195,3 +195,39 @@ def record_interval(lanes, s, breaks, margin):
     if (i > 0 and lo - breaks[i - 1] < margin) or (i < n and breaks[i] - hi < margin):
         return -1
     return i
+
+
+_SX = (1.0, -1.0, -1.0, 1.0)   # front-left, rear-left, rear-right, front-right (metrics.geometry._CORNER_SIGNS)
+_SY = (1.0, 1.0, -1.0, -1.0)
+
+
+@njit(cache=True)
+def entity_corners(cx, cy, cos_h, sin_h, length, width, e):
+    """One entity's box corners (T, 4, 2): ``centre_kernel.corners_from_rows(...)[:, e]``, its
+    operations in its order, read in place from the block's (T, N) centre and heading arrays and
+    its (1, N) or (T, N) box rows (a copy of its loop for one column, as numba's cache tracks a
+    kernel's own file only).  Why: the ego's lane-frame checks need its corners alone, and
+    copying six columns out of the block's arrays first cost more than the corners."""
+    T = cx.shape[0]
+    out = np.empty((T, 4, 2))
+    step_l, step_w = length.shape[0] > 1, width.shape[0] > 1
+    for k in range(T):
+        kl, kw = (k if step_l else 0), (k if step_w else 0)
+        c, s = cos_h[k, e], sin_h[k, e]
+        hl, hw = length[kl, e] / 2, width[kw, e] / 2
+        for m in range(4):
+            lx, ly = _SX[m] * hl, _SY[m] * hw
+            out[k, m, 0] = cx[k, e] + c * lx - s * ly
+            out[k, m, 1] = cy[k, e] + s * lx + c * ly
+    return out
+
+
+@njit(cache=True)
+def all_equal(values):
+    """Whether every value equals the first (``(values == values[0]).all()`` for a non-empty
+    integer array, in one call)."""
+    first = values[0]
+    for k in range(values.shape[0]):
+        if values[k] != first:
+            return False
+    return True
