@@ -41,7 +41,8 @@ if __name__ == "__main__":     # python s7diff.py BASE NEW WORK PER_WORLD SEED [
     maps = int(sys.argv[6]) if len(sys.argv) > 6 else 3
     livox = int(sys.argv[7]) if len(sys.argv) > 7 else 0
     worlds = s7jobs.write_worlds(work / "worlds", maps)
-    jobs = s7jobs.all_jobs(worlds, per_world, seed) + s7jobs.livox_jobs(worlds, livox, seed + 1)
+    jobs = (s7jobs.all_jobs(worlds, per_world, seed) + s7jobs.livox_jobs(worlds, livox, seed + 1)
+            + s7jobs.wide_firing_jobs(worlds, seed + 2))
     caches = Path(os.environ.get("REVIEW_S7_NUMBA", str(work)))
     outs = run_both(base, new, jobs, work / "worlds", work, caches)
     (work / "outs.json").write_text(json.dumps(outs))

@@ -239,3 +239,45 @@ def livox_jobs(worlds: dict[str, list], count: int, seed: int) -> list[dict]:
                      "sweeps": sweeps, "threads": ["on", "off", "random"][i % 3], "ahead": bool(i % 3),
                      "perturb": i % 2 == 0})
     return jobs
+
+
+def wide_firing_jobs(worlds: dict[str, list], seed: int) -> list[dict]:
+    """Motion-distorted heads firing over several periods (VLP-16 base, 2000 channels at 1 kHz: 5.5 ms of
+    firing a 1 ms sweep; an HDL-64E at 1 Hz and 60 m/s, 3 rad/s) among 24 cars: origins spread over metres,
+    so the box-first proof's origin ball must hold them all."""
+    rng = np.random.default_rng(seed)
+    jobs = []
+    for name in sorted(worlds):
+        parts = worlds[name]
+        p = s6worlds.surface_points(parts, rng, 1)[0]
+        lidars = [{"preset": "VLP-16", "rate_hz": 1000.0, "mount": [0, 0, 1.9, 0, 0, 0],
+                   "params": {"channels": 2000, "vertical_fov_deg": [-30.0, 0.5], "max_range_m": 103.9,
+                              "motion_distortion": True, "labels": True}},
+                  {"preset": "HDL-64E", "rate_hz": 1.0, "mount": [1.3, 0, 1.9, 0, 0, 0],
+                   "params": {"motion_distortion": True, "max_range_m": 75.5, "labels": True}}]
+        sweeps = []
+        for k in range(2):
+            ego = [float(p[0]), float(p[1]), float(p[2]), 0.7 * k, 0.0, 0.0, 60.0, 0.0, 3.0]
+            where = _near_points(parts, ego, rng, 24, 25.0)
+            actors = [{"p": [float(w[0]), float(w[1]), float(w[2]), float(rng.uniform(-3, 3)), 0, 0],
+                       "bb": [4.6, 1.9, 1.5, 0, 0, 0.75], "ped": False} for w in where]
+            sweeps.append({"t": 1.0 + k, "ego": ego, "actors": actors})
+        jobs.append({"id": f"wide-firing {name}", "seed": 5, "world": name, "lidars": lidars, "sweeps": sweeps,
+                     "threads": ["off", "on"][len(jobs) % 2], "ahead": False})
+    return jobs
+
+
+def huge_range_jobs(world: str = "walls") -> list[dict]:
+    """An HDL-64E (one and two threads) and a camera among ten cars on a walled road at ranges from 10⁹ m to
+    10³⁰⁰ m (``max_range_m`` has a lower bound only)."""
+    cars = [{"p": [8.0 + 3 * k, -3.0 + 2 * (k % 4), 0.0, 0.3 * k, 0, 0], "bb": [4.6, 1.9, 1.5, 0, 0, 0.75],
+             "ped": False} for k in range(10)]
+    jobs = []
+    for r in (1e9, 1e13, 1e15, 3e19, 1e300):
+        for threads in ("off", "on"):
+            jobs.append({"id": f"range {r:g} {threads}", "seed": 1, "world": world, "threads": threads, "ahead": False,
+                         "lidars": [{"preset": "HDL-64E", "mount": [1.3, 0, 1.9, 0, 0, 0], "params": {"max_range_m": r}}],
+                         "cameras": [{"mount": [1.5, 0.0, 1.6, 0.0, 0.0, 0.0],
+                                      "params": {"width": 320, "height": 240, "max_range_m": r}}] if threads == "off" else [],
+                         "sweeps": [{"t": 0.0, "ego": [0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0, 0], "actors": cars}]})
+    return jobs
