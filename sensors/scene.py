@@ -19,7 +19,9 @@ material is one table lookup; a sensor with a finite range casts against a
 cropped static region, exact for every hit within range
 (``sensors.scene_region``), and does not cast the rays that cannot reach the
 scene's height band within range (``sensors.static_cast``) nor those proved to
-pass above the map's height grid (``sensors.static_horizon``); ``cast_rays`` takes a ready (N, 6) float32 ray
+pass above the map's height grid (``sensors.static_horizon``), nor those whose
+actor-box hit (slab-tested before the static cast) is proved to come first
+(``sensors.static_boxes``); ``cast_rays`` takes a ready (N, 6) float32 ray
 buffer, e.g. an open3d tensor written by one GEMM, so no copy is made.
 
 Every hit maps back to a material (``SensorScene.materials``): the static mesh
