@@ -74,8 +74,8 @@ def _drive(suite, cars: tuple[tuple[str, float, float, bool], ...]) -> None:
 def _references() -> None:
     """The reference kernels the fast ones are tested against, which the suite no longer calls
     (the all-pairs contacts, the unreduced ego pairs, the route TTC with array helpers, the box
-    centres alone)."""
-    from metrics import centre_kernel, kernels
+    centres alone) and the kernels only a block without a route reaches."""
+    from metrics import centre_kernel, kernels, route_ttc, series_kernels
 
     xy = np.array([[0.0, 3.0]])
     ones = np.ones((1, 2))
@@ -90,6 +90,11 @@ def _references() -> None:
     tx, ty = kernels.route_tangents(route, route * 0)
     kernels.route_path_ttc(0, xy, xy * 0, ones, ones * 0, ones, ones * 0, ones, ones, route, route * 0, tx, ty,
                            route, -1)
+    # the route TTC with its (T, N) array and the separate near-miss onset pass: the suite calls them only
+    # for a block without a route (``route_ttc.route_ttc_near`` makes both in one pass otherwise)
+    route_ttc.route_path_ttc(0, xy, xy * 0, np.ones((1, 3, 2)), 0, 1, ones, ones * 0, ones, ones, route, route * 0,
+                             tx, ty, route, -1)
+    series_kernels.near_onsets(np.full((1, 2), np.inf), np.zeros((1, 2)), 1.0, 0.5, np.zeros(2, dtype=np.bool_))
 
 
 if __name__ == "__main__":
