@@ -25,7 +25,6 @@ from simplatform.world import STATE_INDEX
 _ROAD_ID, _LANE_ID, _S, _T = (attrgetter(name) for name in ("road_id", "lane_id", "s", "t"))
 _LANES = attrgetter("lanes")
 _ROW_S, _ROW_T, _ROW_LANE_ID = (STATE_INDEX[name] for name in ("lane_s", "lane_t", "lane_id"))
-_LANE_ROWS = slice(min(_ROW_S, _ROW_T, _ROW_LANE_ID), max(_ROW_S, _ROW_T, _ROW_LANE_ID) + 1)
 
 
 class EgoViews:
@@ -131,18 +130,17 @@ class EgoViews:
             roads = list(map(itemgetter(e), self._buffer.field("lane_roads")))
             known = np.fromiter(map(is_not, roads, repeat(None)), bool, self.size)
             every = bool(known.all())
-        if every:
-            # the three lane rows of the ego in one pass over the block's state (a step's rows lie
-            # far apart: one walk, not three, over memory the engine wrote long ago), then split
-            rows = np.array(self.state[:, _LANE_ROWS, e])
-            return (known, roads, rows[:, _ROW_LANE_ID - _LANE_ROWS.start].astype(np.int64),
-                    np.ascontiguousarray(rows[:, _ROW_S - _LANE_ROWS.start]),
-                    np.ascontiguousarray(rows[:, _ROW_T - _LANE_ROWS.start]))
-        if not known.any():
+        ego = self.state[:, :, e]
+        if every:   # (``known.all()`` is not asked again of the ones made above)
+            rows = ego
+        elif not known.any():
             empty = np.zeros(0)
             return known, (), empty.astype(np.int64), empty, empty
-        rows = self.state[:, :, e][known]
-        roads = [r for r in roads if r is not None]
+        else:
+            rows = ego[known]
+            roads = [r for r in roads if r is not None]
+        # each row on its own: one copy of the three rows at once (T, 3) walks them three values at
+        # a time, twice as slow
         return (known, roads, rows[:, _ROW_LANE_ID].astype(np.int64), np.ascontiguousarray(rows[:, _ROW_S]),
                 np.ascontiguousarray(rows[:, _ROW_T]))
 
