@@ -177,7 +177,8 @@ class StaticWorld:
 
     def cast_hits(self, rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float, nthreads: int = 0,
                   *, max_range: float = np.inf, origin_z: tuple[float, float] | None = None,
-                  dz_bounds: DzBounds | None = None, box_hits: tuple[np.ndarray, np.ndarray] | None = None):
+                  dz_bounds: DzBounds | None = None, box_hits: tuple[np.ndarray, np.ndarray] | None = None,
+                  rays_writable: bool = True):
         """(t, normal, material) of the first static hit; exact for hits within ``reach`` of ``centre``.
 
         With a finite ``max_range`` and ``origin_z`` (the range of the rays'
@@ -186,12 +187,14 @@ class StaticWorld:
         (``sensors.static_cast``); both give the hits within ``max_range`` exactly.
         ``dz_bounds`` (``static_cast.DzBounds``) bound the rays' d_z block by block.  ``box_hits`` = (ray,
         pair_t): box hits merged afterwards; a ray proved to hit one before any static triangle may come back
-        as a static miss (``sensors.static_boxes``), which the merge makes that box hit, as before.
+        as a static miss (``sensors.static_boxes``), which the merge makes that box hit, as before; some of the
+        rays' rows are then overwritten during the cast and restored, unless ``rays_writable`` is False.
         """
         n = len(rays)
         if self.triangle_count == 0:
             return np.full(n, np.inf, np.float32), np.zeros((n, 3), np.float32), np.full(n, -1, np.int32)
-        return cast_static(self, rays, centre, reach, nthreads, max_range, origin_z, dz_bounds, box_hits)
+        return cast_static(self, rays, centre, reach, nthreads, max_range, origin_z, dz_bounds, box_hits,
+                           rays_writable)
 
 
 _CACHE: "OrderedDict[str, StaticWorld]" = OrderedDict()
@@ -386,8 +389,12 @@ class SensorScene:
         # static cast (its static row comes back a miss, and the merge below writes the same box hit)
         box_hits = ((actor_pairs[0], pair_hits[0]) if actor_pairs is not None and pair_hits is not None
                     and len(self.actor_indices) and len(self.actor_boxes) else None)
+        # a read-only caller's array is never written, even where the tensor shares its memory (open3d's
+        # from_numpy drops the flag: the view ``buf`` is writeable over a read-only mapping)
+        writable = not (isinstance(rays, np.ndarray) and not rays.flags.writeable)
         t, normal, material = self.static.cast_hits(tensor, centre, reach, nthreads, max_range=float(max_range),
-                                                    origin_z=origin_z, dz_bounds=dz_bounds, box_hits=box_hits)
+                                                    origin_z=origin_z, dz_bounds=dz_bounds, box_hits=box_hits,
+                                                    rays_writable=writable)
         actor = np.empty(n, dtype=np.int32)
         actor.fill(-1)                                           # np.full's Python wrapper costs more
         if len(self.actor_indices):

@@ -12,7 +12,10 @@ grid and float32 slack: read that docstring first).  Every ray origin lies in
 the ball B(c, r); a ray is o + t·d with |d|² ≤ 1 + 10⁻⁵; one of its (ray, box)
 pairs has the float32 slab-test hit τ (finite).  Let T = max(τ, 0)·(1 + 10⁻⁵)
 + 10⁻³ (as R' over R in ``static_horizon``: above float32(τ) and the rounding
-of open3d's float32 t).
+of open3d's float32 t); only T ≤ min(R', a distance beyond every grid cell)
+is used, the reach the slack ζ is computed for (as the horizon clips its
+reach: ζ grows with the coordinates, and an unclipped 10¹⁵ m range made it
+10¹⁰ m).
 
 1. *Height profile* (``height_profile``, per cast): Z[i] is the highest H
    (the grid's per-cell top of every triangle whose ε-widened box meets the
@@ -73,21 +76,22 @@ STEP = 0.5
 
 
 def height_profile(grid: HeightGrid, centre: np.ndarray, radius: float, max_range: float
-                   ) -> tuple[np.ndarray, float, float]:
-    """(Z, ρ_w, ζ): Z[i] ≥ every static vertex z in the cells within i·STEP of centre's xy (module docstring),
-    for distances up to ``max_range``·√(1 + 10⁻⁵) + ρ_w, ρ_w = ``radius`` + ζ."""
+                   ) -> tuple[np.ndarray, float, float, float]:
+    """(Z, ρ_w, ζ, T_max): Z[i] ≥ every static vertex z in the cells within i·STEP of centre's xy (module
+    docstring) for distances up to T_max·√(1 + 10⁻⁵) + ρ_w, ρ_w = ``radius`` + ζ; a pair proves its ray only
+    for T ≤ T_max = min(``max_range``·(1 + 10⁻⁵) + 10⁻³, a distance beyond every cell), the reach ζ covers
+    (``static_horizon.HeightGrid.horizon`` clips its reach the same way)."""
     c = np.asarray(centre, dtype=np.float64)
-    reach = max_range * (1.0 + 1e-5) + 1e-3
-    zeta = slack(max(grid.magnitude, float(np.abs(c).max()) + radius + reach))
+    cap = min(max_range * (1.0 + 1e-5) + 1e-3, grid._farthest(c, radius))
+    zeta = slack(max(grid.magnitude, float(np.abs(c).max()) + radius + cap))
     widen = float(radius) + zeta
     key = ("profile", c.tobytes(), struct.pack("<dd", radius, max_range))
     profile = grid.memo.get(key)                             # a standing sensor asks the same each sweep
     if profile is None:
-        span = min(reach * math.sqrt(NORM_BOUND) + widen, grid._farthest(c, radius) + widen)
-        profile = np.empty(int(math.ceil(span / STEP)) + 1)
+        profile = np.empty(int(math.ceil((cap * math.sqrt(NORM_BOUND) + widen) / STEP)) + 1)
         height_bins(grid.heights, grid.x0, grid.y0, grid.cell, float(c[0]), float(c[1]), STEP, profile)
         grid.remember(key, profile)
-    return profile, widen, zeta
+    return profile, widen, zeta, cap
 
 
 @njit(cache=True, nogil=True)
@@ -122,7 +126,7 @@ def height_bins(heights, x0, y0, cell, cx, cy, step, out):
 
 
 @njit(cache=True, nogil=True)
-def prove_pairs(rays, ray, pair_t, start, stop, profile, step, widen, zeta, norm_bound, skip, rows):
+def prove_pairs(rays, ray, pair_t, start, stop, profile, step, widen, zeta, cap, norm_bound, skip, rows):
     """The rays of [start, stop) that a pair proves (module docstring): ``skip[row] = True`` and the row listed
     in ``rows`` (once).  Returns how many rows."""
     bins = len(profile)
@@ -141,6 +145,8 @@ def prove_pairs(rays, ray, pair_t, start, stop, profile, step, widen, zeta, norm
         if not flat + dz * dz <= norm_bound:
             continue
         reach = max(tau, 0.0) * (1.0 + 1e-5) + 1e-3
+        if not reach <= cap:                                 # beyond the reach ζ covers
+            continue
         k = math.ceil((widen + reach * math.sqrt(flat)) / step)
         if not k < bins:
             continue
@@ -225,10 +231,13 @@ class BoxFirst:
     count: int
     saved: np.ndarray
     taken: np.ndarray
+    writable: bool = True
+    """Whether the caller's ray memory may be overwritten for a cast (``neutralize``); if not, the proved rows
+    of a contiguous slice are cast as they lie (gathered parts still leave them out)."""
 
     def neutralize(self, rays: np.ndarray, start: int, stop: int, z_top: float) -> int:
         """``neutralize`` of the proved rows within [start, stop): how many were replaced."""
-        if self.count == 0:
+        if self.count == 0 or not self.writable:
             return 0
         return neutralize(rays, self.skip, start, stop, _above(z_top), self.saved, self.taken)
 
@@ -249,35 +258,38 @@ MIN_PROVED = 256
 
 
 def prove_box_first(grid: HeightGrid | None, rays: np.ndarray, centre: np.ndarray, radius: float, max_range: float,
-                    start: int, stop: int, box_hits: tuple[np.ndarray, np.ndarray] | None) -> BoxFirst | None:
+                    start: int, stop: int, box_hits: tuple[np.ndarray, np.ndarray] | None,
+                    writable: bool = True) -> BoxFirst | None:
     """The rows of [start, stop) proved to hit one of ``box_hits`` = (ray, pair_t) before any static triangle
-    (module docstring), or None where there is nothing to prove or too little."""
-    if (box_hits is None or grid is None or stop - start < MIN_PROVED or not rays.flags.writeable
-            or len(box_hits[0]) < MIN_PROVED):
+    (module docstring), or None where there is nothing to prove or too little.  ``writable``: whether the
+    memory behind ``rays`` may be overwritten during a cast (a read-only caller's array may sit behind a
+    writeable view: an open3d tensor made from it shares its memory and drops the flag)."""
+    if box_hits is None or grid is None or stop - start < MIN_PROVED or len(box_hits[0]) < MIN_PROVED:
         return None
     c = np.asarray(centre, dtype=np.float64)
     if not (np.all(np.isfinite(c)) and math.isfinite(radius) and math.isfinite(max_range)):
         return None
-    profile, widen, zeta = height_profile(grid, c, radius, max_range)
+    profile, widen, zeta, cap = height_profile(grid, c, radius, max_range)
     ray, pair_t = box_hits
     skip = np.zeros(len(rays), np.bool_)
     rows = np.empty(min(len(ray), len(rays)), np.int64)
     count = prove_pairs(rays, np.asarray(ray, dtype=np.int64), pair_t, start, stop, profile, STEP, widen, zeta,
-                        NORM_BOUND, skip, rows)
+                        cap, NORM_BOUND, skip, rows)
     if count < MIN_PROVED:
         return None
-    return BoxFirst(skip, rows, count, np.empty((count, 6), np.float32), np.empty(count, np.int64))
+    return BoxFirst(skip, rows, count, np.empty((count, 6), np.float32), np.empty(count, np.int64),
+                    writable and bool(rays.flags.writeable))
 
 
 def warm_up() -> None:
     """Compile (or load) this file's kernels with the argument types the static cast uses."""
     grid = HeightGrid.build(np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32), np.array([[0, 1, 2]], np.uint32))
-    profile, widen, zeta = height_profile(grid, np.array([0.2, 0.2, 1.0]), 0.0, 10.0)
+    profile, widen, zeta, cap = height_profile(grid, np.array([0.2, 0.2, 1.0]), 0.0, 10.0)
     rays = np.array([[0.2, 0.2, 1.0, 0.0, 0.6, 0.8], [0.2, 0.2, 1.0, 0.0, 0.6, -0.8]], np.float32)
     skip = np.zeros(2, np.bool_)
     rows = np.empty(2, np.int64)
     count = prove_pairs(rays, np.array([0, 1], np.int64), np.array([2.0, 3.0], np.float32), 0, 2, profile, STEP,
-                        widen, zeta, NORM_BOUND, skip, rows)
+                        widen, zeta, cap, NORM_BOUND, skip, rows)
     t, normal, material = np.empty(2, np.float32), np.empty((2, 3), np.float32), np.empty(2, np.int32)
     saved, taken = np.empty((2, 6), np.float32), np.empty(2, np.int64)
     k = neutralize(rays, skip, 0, 2, np.float32(10.0), saved, taken)

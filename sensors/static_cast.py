@@ -128,7 +128,8 @@ def reaching_span(dz: np.ndarray, z_range: tuple[float, float], origin_z: tuple[
 
 def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float,
                 nthreads: int, max_range: float, origin_z: tuple[float, float] | None,
-                dz_bounds: DzBounds | None = None, box_hits: tuple[np.ndarray, np.ndarray] | None = None):
+                dz_bounds: DzBounds | None = None, box_hits: tuple[np.ndarray, np.ndarray] | None = None,
+                rays_writable: bool = True):
     """(t, normal, material) of the first static hit, exact for hits within ``max_range`` of each origin.
 
     ``reach`` = ``max_range`` + the radius of the ball around ``centre`` that
@@ -136,8 +137,9 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
     every ray against the region of ``reach``); ``dz_bounds`` lets the run scans skip whole blocks.
     ``box_hits`` = (ray, pair_t): the actor-box hits the caller merges afterwards (``apply_slab_hits``'s
     pairs); a ray whose static hit is proved to lie beyond one of them may be written as a static miss, which
-    the merge then replaces with the same box hit (``sensors.static_boxes``).  The ray buffer's rows are
-    overwritten during the cast and restored (nothing may read them meanwhile).
+    the merge then replaces with the same box hit (``sensors.static_boxes``).  Unless ``rays_writable`` is
+    False, some of the ray buffer's rows are overwritten during the cast and restored (nothing may read them
+    meanwhile).
     """
     n = len(rays)
     region = world.region(centre, reach) if centre is not None and math.isfinite(reach) else world._regions.full
@@ -165,7 +167,7 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
             return _cast(region, rays, nthreads)
         parts = [(a, b, region)]
     boxed = (prove_box_first(world.height_grid, buf, centre, reach - float(max_range), float(max_range), a, b,
-                             box_hits) if horizon is not None else None)
+                             box_hits, rays_writable) if horizon is not None else None)
     # the parts tile [a, b): only the rays outside it are set to a miss (no pass over the whole buffer first)
     t = np.empty(n, np.float32)
     normal = np.empty((n, 3), np.float32)

@@ -197,7 +197,10 @@ def test_a_read_only_buffer_or_no_slab_tests_casts_as_before(worlds, forced):
     (ray, _), (pair_t, _) = _pairs(scene, rays)
     frozen = rays.copy()
     frozen.flags.writeable = False
-    assert prove_box_first(world.height_grid, frozen, origin, 0.0, 120.0, 0, len(rays), (ray, pair_t)) is None
+    found = prove_box_first(world.height_grid, frozen, origin, 0.0, 120.0, 0, len(rays), (ray, pair_t))
+    assert found is not None and not found.writable and found.neutralize(frozen, 0, len(rays), 1.0) == 0
+    found = prove_box_first(world.height_grid, rays, origin, 0.0, 120.0, 0, len(rays), (ray, pair_t), False)
+    assert not found.writable
     assert prove_box_first(world.height_grid, rays, origin, 0.0, 120.0, 0, len(rays), None) is None
     assert prove_box_first(None, rays, origin, 0.0, 120.0, 0, len(rays), (ray, pair_t)) is None
     bad = origin.copy()
@@ -211,13 +214,13 @@ def test_the_height_profile_bounds_every_vertex_within_its_bin(worlds):
     for name in ("hills+poles", "junction_4way"):
         world = worlds[name]
         for origin in _poses(world, rng, 3):
-            profile, widen, zeta = height_profile(world.height_grid, origin, 0.5, 60.0)
+            profile, widen, zeta, cap = height_profile(world.height_grid, origin, 0.5, 60.0)
             v = world.vertices.astype(np.float64)
             dist = np.hypot(v[:, 0] - origin[0], v[:, 1] - origin[1])
             k = np.floor(dist / STEP).astype(np.int64) + 1        # a vertex at dist lies within k·STEP
             inside = k < len(profile)
             assert np.all(profile[k[inside]] >= v[inside, 2]), name
-            assert np.all(np.diff(profile) >= 0) and widen >= 0.5 and zeta > 0
+            assert np.all(np.diff(profile) >= 0) and widen >= 0.5 and zeta > 0 and 60.0 < cap < 61.0
 
 
 def test_lidar_sweeps_are_unchanged(worlds, monkeypatch):
@@ -278,3 +281,54 @@ def test_a_cast_without_slab_tests_makes_them_first_and_equals_the_one_pass_merg
         for field, want in (("t", t), ("normal", normal), ("material", material), ("actor", actor)):
             assert getattr(got, field).tobytes() == want.tobytes(), (name, field)
     assert used > 0
+
+
+def test_a_huge_range_keeps_the_profile_small(worlds):
+    """The reach is clipped to the grid before the slack is taken from it (``static_horizon`` does the same):
+    a 10¹⁵ m range gives a profile no longer than the map's, and pairs beyond it prove nothing."""
+    world = worlds["highway_straight"]
+    origin = np.array([500.0, 0.0, 1.9])
+    profile, widen, zeta, cap = height_profile(world.height_grid, origin, 0.0, 1e15)
+    assert cap < 2e3 and zeta < 1.0 and len(profile) < 1e4
+    rays = np.tile(np.array([500.0, 0.0, 1.9, 0.0, 0.6, 0.8], np.float32), (512, 1))
+    ray = np.arange(512, dtype=np.int64)
+    far = np.full(512, 1e12, np.float32)                        # beyond every cell: nothing is proved
+    assert prove_box_first(world.height_grid, rays, origin, 0.0, 1e15, 0, 512, (ray, far)) is None
+    near = np.full(512, 5.0, np.float32)                        # rising rays: their boxes come first
+    found = prove_box_first(world.height_grid, rays, origin, 0.0, 1e15, 0, 512, (ray, near))
+    assert found is not None and found.count == 512
+
+
+def test_a_read_only_caller_array_is_never_written(worlds, forced, monkeypatch):
+    """open3d's ``Tensor.from_numpy`` of a read-only array shares its memory behind a writeable view: the
+    cast must not replace rows there (a read-only mapping would crash), and its hits are the same."""
+    import sensors.static_boxes as static_boxes
+
+    monkeypatch.setattr(static_cast, "SPLIT_MIN_RAYS", 64)            # the steep run is cast in place
+    world = worlds["highway_straight"]
+    rng = np.random.default_rng(21)
+    origin = np.array([500.0, 0.0, 1.9])
+    cars = [entity(f"car{k}", origin[0] + 6.0 * math.cos(a), origin[1] + 6.0 * math.sin(a), 0.0, heading=a)
+            for k, a in enumerate(np.linspace(0.0, 2 * np.pi, 6, endpoint=False))]   # steep rays meet them
+    snap = snapshot(entity("ego", origin[0], origin[1], 0.0), *cars)
+    scene = SensorScene(world, snap)
+    rays = _rays(origin, rng)
+    pairs, slabs = _pairs(scene, rays)
+    calls = []
+    real = static_boxes.neutralize
+
+    def spy(*args):
+        calls.append(args[0].flags.writeable)
+        return real(*args)
+
+    monkeypatch.setattr(static_boxes, "neutralize", spy)
+    frozen = rays.copy()
+    frozen.flags.writeable = False
+    got = scene.cast_rays(frozen, max_range=120.0, actor_pairs=pairs, origin_ball=(origin, 0.0), pair_hits=slabs,
+                          trim=False)
+    assert calls == [] and frozen.tobytes() == rays.tobytes()
+    want = scene.cast_rays(rays, max_range=120.0, actor_pairs=pairs, origin_ball=(origin, 0.0), pair_hits=slabs,
+                           trim=False)
+    assert calls                                                 # the writeable array's rows were replaced
+    for field in ("t", "normal", "material", "actor"):
+        assert getattr(got, field).tobytes() == getattr(want, field).tobytes(), field
