@@ -17,9 +17,12 @@ cast-order copies — each a full pass over fresh memory.  Here:
    reproduce, so they stay numpy's; the inputs are the values numpy saw
    before;
 3. ``frame_azimuth_side``: the azimuth order and the tables read in it
-   (sorted azimuths, elevations, cast positions) with the elevation range
-   (the cast-order directions and times, which only a motion-distorted sweep
-   reads, are built on first use).
+   (sorted azimuths, elevations, cast positions) with the elevation range,
+   built only when read (session 7, ``lidar_frame_lazy``: a sweep takes its
+   actor candidates from the cast order, ``lidar_band_pairs``, with the
+   azimuths copied into cast order by ``frame_cast_azimuth``; the cast-order
+   directions and times, which only a motion-distorted sweep reads, are
+   built on first use too).
 
 The sorts are the stable bucket argsort of ``sensors.lidar_sort`` (its
 kernels live here, so the frame passes may call them: numba's on-disk cache
@@ -38,7 +41,12 @@ best of 300: 795 → 569 µs (p25 879 → 616, session 4); per new-frame sweep e
 to end 2412 → 1933 µs.  What is left: the two C-library sincos per ray
 (LLVM pairs the four cos/sin; about 185 µs, the bits the cloud depends on),
 the two sorts (2 × 55–80 µs), the table copies (about 40 µs) and numpy's
-arctan2/arcsin (about 20 µs).
+arctan2/arcsin (about 20 µs).  Session 7, without the azimuth side (in-process
+A/B against e23f302, alternating frame by frame, load 4.8–5.1): 461 → 366 µs
+min, 507 → 407 median; 608 → 507, 688 → 560 in a slower minute.  What is
+left: the four C-library sin/cos per ray (169 µs warm; numba does not pair
+them, and glibc's ``sincos`` — the same bits on 25 M inputs — was no faster:
+221 vs 208 µs), the cast-order sort (51 µs) and the copies.
 """
 
 from __future__ import annotations
