@@ -229,7 +229,14 @@ class FrameAhead:
     built only when read, and stage 2 and the words moved into the one job:
     on a timeline of forced two-thread sweeps this thread's part after the
     cast lost the angles (~60 µs), the words (~30 µs) and the assembly
-    (~30 µs: the evicted frame's arrays are freed there).
+    (~30 µs: the evicted frame's arrays are freed there).  Whether the one
+    hand-over pays on a small sweep (session 7, new-frame sweeps alternating
+    with the frame beside and inline in one process, a second CPU forced
+    "free" at load 2.6): beside 1.06–1.10 ms wall min, 1.37–1.50 median;
+    inline 1.28 min, 1.43–1.49 median; but 0.35–0.47 ms more CPU per sweep
+    (the worker's wake-up and open3d's own threads compete with it).  At
+    load 3.5–5.5 beside was slower (median 1.90 vs 1.75 ms).  So it stays
+    gated on a free CPU (``sensors.lidar.second_cpu_free``).
 
     A frame is a function of (spec, rate, frame) alone, and each stage is
     the one ``_build_frame`` runs: the frame built beside is the frame built
