@@ -73,8 +73,9 @@ def main() -> None:
     slabs = pattern_slab_hits(scene.actor_boxes, tables.homogeneous.numpy(), m, pairs[0], pairs[1])
 
     def cast(nthreads=0, box_hits=None):
+        extra = {} if box_hits is None else {"box_hits": box_hits}    # a tree before the proof has no such argument
         return lambda: static.cast_hits(rays, to_world.translation, lidar.max_range, nthreads,
-                                        max_range=lidar.max_range, origin_z=z, dz_bounds=bounds, box_hits=box_hits)
+                                        max_range=lidar.max_range, origin_z=z, dz_bounds=bounds, **extra)
 
     def with_boxes():
         scene.cast_rays(rays, max_range=lidar.max_range, actor_pairs=pairs, origin_ball=(to_world.translation, 0.0),
