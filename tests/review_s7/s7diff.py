@@ -53,4 +53,5 @@ if __name__ == "__main__":     # python s7diff.py BASE NEW WORK PER_WORLD SEED [
         print(b["id"], b["rows"])
     proved = max((o.get("proved", [0, 0]) for o in outs["new"].values()), key=lambda c: c[0])
     print(f"differ in {len(bad)} of {len(jobs)} jobs ({sweeps} lidar sweeps, {len(worlds)} worlds); "
-          f"rows proved box-first {proved[0]} in {proved[1]} casts")
+          f"rows proved box-first {proved[0]} in {proved[1]} casts; Livox band pairs "
+          f"{max((tuple(o.get('band', [0, 0])) for o in outs['new'].values()), default=(0, 0))} (band, fallback)")

@@ -7,7 +7,8 @@ has it).  Run in a subprocess whose ``sys.path[0]`` is one tree:
 An actor is ``[x, y, z, heading, pedestrian]`` (s6's car / pedestrian) or a dict ``{"p": [x, y, z, heading,
 pitch, roll], "bb": [length, width, height, cx, cy, cz], "ped": bool}``; poses may hold NaN / inf (JSON's
 ``NaN`` / ``Infinity``).  A sweep's ``t`` may be non-finite (its step is then 0).  Each job's line gets
-``"proved"``: [rows proved, proof calls that returned rows] so far in the process.
+``"proved"``: [rows proved, proof calls that returned rows] so far in the process, and ``"band"``: [Livox
+frames whose pairs came from the band path, frames it handed to the azimuth path] so far.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ sys.path.insert(1, str(HERE.parent / "review_s6"))
 import s6driver  # noqa: E402
 
 PROVED = [0, 0]
+BAND = [0, 0]
 
 
 def snapshot(sweep: dict):
@@ -62,10 +64,24 @@ def _count_proofs() -> None:
     static_cast.prove_box_first = counting
 
 
+def _count_band_pairs() -> None:
+    import sensors.lidar as lidar_module
+    real = getattr(lidar_module, "frame_pairs", None)
+    if real is None:
+        return
+
+    def counting(*a, **k):
+        got = real(*a, **k)
+        BAND[0 if got is not None else 1] += 1
+        return got
+    lidar_module.frame_pairs = counting
+
+
 def _print(line: str, **kw) -> None:
     if line.startswith("{"):
         d = json.loads(line)
         d["proved"] = PROVED[:]
+        d["band"] = BAND[:]
         line = json.dumps(d)
     print(line, **kw)
 
@@ -74,4 +90,5 @@ if __name__ == "__main__":
     s6driver.snapshot = snapshot
     s6driver.print = _print
     _count_proofs()
+    _count_band_pairs()
     s6driver.main()

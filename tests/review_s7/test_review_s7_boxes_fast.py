@@ -6,9 +6,9 @@ checks that need no base tree.
   (ray, box) pairs whose τ sit around the ray's true static hit; every row ``prove_box_first`` proves must
   have its full-scene open3d hit strictly beyond the least τ of its pairs (what the merge needs to give the
   same bits from a static miss).
-* A huge ``max_range`` (allowed: ``max_range_m`` has only a lower bound) with enough box pairs: the proof's
-  height profile is sized by the float32 slack ζ of the unclipped range, so a 10¹⁵ m lidar raises
-  MemoryError (149 GiB) where e23f302 returns the cloud (xfail, strict: the bug).
+* A huge ``max_range`` (allowed: ``max_range_m`` has only a lower bound) with enough box pairs: 83e9fe4 sized
+  the proof's height profile by the float32 slack ζ of the unclipped range, so a 10¹⁵ m lidar raised
+  MemoryError (149 GiB) where e23f302 returns the cloud (fixed in c022d38).
 """
 
 from __future__ import annotations
@@ -104,11 +104,8 @@ def _cloud_digest(world_parts, max_range: float) -> str:
     return hashlib.sha256(bytes(to_point_cloud2(cloud).data)).hexdigest()
 
 
-@pytest.mark.xfail(strict=True, raises=MemoryError, reason=(
-    "bug (83e9fe4): static_boxes.height_profile takes the float32 slack ζ from the unclipped reach "
-    "max_range·(1+1e-5) (static_horizon.horizon clips it to HeightGrid._farthest first), and sizes the "
-    "profile by ζ: a 1e15 m lidar with ≥ 256 box pairs allocates a 149 GiB profile (MemoryError), 3e19 m "
-    "4 PiB, 1e300 'maximum allowed dimension'; 1e13 m silently allocates 1.6 GB per cast. e23f302 casts it."))
+# was a strict xfail: 83e9fe4 raised MemoryError here (the profile sized by the slack of the unclipped range:
+# 149 GiB at 1e15 m); fixed in c022d38 (height_profile clips the reach to HeightGrid._farthest first)
 def test_huge_range_lidar_with_actors_gives_the_cloud_of_a_closed_world() -> None:
     parts = s6worlds.synthetic("walls", 6)          # every hit within 350 m: the same cloud for any range above
     assert _cloud_digest(parts, 1e15) == _cloud_digest(parts, 1e4)

@@ -41,10 +41,7 @@ def test_clouds_equal_to_e23f302(base_tree, numba_caches, tmp_path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "bug (83e9fe4): with >= 256 box pairs a lidar or camera of max_range 1e15 m or more raises MemoryError "
-    "(3e19: 4 PiB; 1e300: ValueError 'Maximum allowed dimension exceeded') in static_boxes.height_profile, "
-    "whose profile length grows with the float32 slack of the unclipped range; e23f302 gives the cloud"))
+# was a strict xfail: 83e9fe4 raised MemoryError / ValueError for ranges of 1e15 m and more (fixed in c022d38)
 def test_huge_ranges_equal_to_e23f302(base_tree, numba_caches, tmp_path) -> None:
     import s6worlds
     (tmp_path / "worlds").mkdir()
