@@ -4,7 +4,8 @@ The lidar's ray buffer, pattern tables and per-return passes, its actor
 windows and pairs, the analytic actor boxes, the static-cast ray runs and the
 range trim are numba kernels (``sensors.lidar_kernels``, ``sensors.lidar_windows``,
 ``sensors.lidar_gather``, ``sensors.lidar_draws``, ``sensors.lidar_sort``, ``sensors.lidar_frame``,
-``sensors.lidar_unit``, ``sensors.actor_boxes``, ``sensors.lidar_sweep_boxes``, ``sensors.static_cast``, ``sensors.static_horizon``).  A
+``sensors.lidar_unit``, ``sensors.lidar_band_pairs``, ``sensors.actor_boxes``, ``sensors.lidar_sweep_boxes``, ``sensors.static_cast``, ``sensors.static_runs``,
+``sensors.static_horizon``, ``sensors.static_boxes``).  A
 small sweep compiles the per-return passes (a two-thread sweep runs the same kernels on two column ranges),
 one in fog the passes with extinction (``sweep_returns``' reference path); the kernels no sweep of the
 warm-up calls are called once with their argument types.  The actors' box frames and the
@@ -82,7 +83,7 @@ def _warm_normal_walks() -> None:
 def _warm_static_cast_paths() -> None:
     """The material lookup of a static cast in one part (``static_cast._cast``: a sweep whose rays nearly all
     reach the scene) and the proved misses' kernels (``sensors.static_horizon``), which the warm-up's sweeps
-    over a plane do not take."""
+    over a plane do not take, and the box-first proof's (``sensors.static_boxes``)."""
     import numpy as np
 
     from sensors.static_cast import _materials
@@ -99,6 +100,10 @@ def _warm_static_cast_paths() -> None:
     k = cull_gather(rays, 0, 2, horizon, NORM_BOUND, kept, rows, t, normal, material)
     scatter_hits(np.zeros(k, np.float32), np.zeros((k, 3), np.float32), np.zeros(k, np.uint32),
                  np.zeros(2, np.int32), rows, t, normal, material)
+    # the rays proved to hit an actor box first (sensors.static_boxes): only casts past the same thresholds
+    from sensors.static_boxes import warm_up as warm_box_first
+
+    warm_box_first()
 
 
 def _warm_two_thread_set_up() -> None:
