@@ -281,3 +281,38 @@ def huge_range_jobs(world: str = "walls") -> list[dict]:
                                       "params": {"width": 320, "height": 240, "max_range_m": r}}] if threads == "off" else [],
                          "sweeps": [{"t": 0.0, "ego": [0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0, 0], "actors": cars}]})
     return jobs
+
+
+def odd_box_jobs(seed: int) -> list[dict]:
+    """HDL-64E, OS1-128 and Livox sweeps (one and two threads, with and without motion distortion) among 14
+    cars, three of them with odd boxes (infinite, 10³⁰⁰ m, NaN, zero, negative or 10⁻³⁰ m sizes, an infinite
+    centre offset) or odd poses (10³⁰⁰ m away, heading 10³⁰⁰, 10¹⁸ m away), on the deck and walls worlds."""
+    inf, nan = INF, NAN
+    weird_bb = [[inf, 1.9, 1.5, 0, 0, 0.75], [1e300, 1e300, 1e300, 0, 0, 0], [nan, 1, 1, 0, 0, 0],
+                [4.6, 1.9, 1.5, inf, 0, 0], [0.0, 0.0, 0.0, 0, 0, 0], [-4.6, 1.9, 1.5, 0, 0, 0.75],
+                [1e-30, 1e-30, 1e-30, 0, 0, 0]]
+    weird_p = [[1e300, 0, 0, 0], [10, 1e300, 0, 0], [10, 0, 0, 1e300], [10, 0, -1e300, 0], [1e18, 1e18, 0, 0]]
+    rng = np.random.default_rng(seed)
+    jobs = []
+    for world in ("deck", "walls"):
+        for preset in ("HDL-64E", "Livox-Mid40", "OS1-128"):
+            for threads in ("off", "on"):
+                for variant in range(3):
+                    cars = [{"p": [float(rng.uniform(3, 30)), float(rng.uniform(-6, 6)), 0.0, float(rng.uniform(-3, 3)), 0, 0],
+                             "bb": [4.6, 1.9, 1.5, 0, 0, 0.75], "ped": False} for _ in range(14)]
+                    for _ in range(3):
+                        c = cars[int(rng.integers(0, len(cars)))]
+                        if rng.random() < 0.6:
+                            c["bb"] = weird_bb[int(rng.integers(0, len(weird_bb)))]
+                        else:
+                            c["p"] = weird_p[int(rng.integers(0, len(weird_p)))] + [0, 0]
+                    params = {"labels": True, "motion_distortion": bool(variant % 2)}
+                    if variant == 2:
+                        params["max_range_m"] = 2000.0
+                    moving = float(variant % 2)
+                    jobs.append({"id": f"odd {world} {preset} {threads} {variant}", "seed": variant, "world": world,
+                                 "threads": threads, "ahead": bool(variant % 2),
+                                 "lidars": [{"preset": preset, "mount": [1.3, 0, 1.9, 0, 0, 0], "params": params}],
+                                 "sweeps": [{"t": 0.1 * j, "ego": [0.0, 0.0, 0.0, 0.0, 0, 0, 10.0 * moving, 0, 0.5 * moving],
+                                             "actors": cars} for j in range(2)]})
+    return jobs

@@ -1,9 +1,10 @@
 """Replay of an HDL-64E sweep's cast (``SensorScene.cast_rays`` with the lidar's box pairs, one thread) on a
 read-only copy of its ray buffer (review, session 7); run in a subprocess (the bug it shows is a crash).
 
-    python s7readonly.py mmap|flag DIR
+    python s7readonly.py mmap|flag|tensor DIR
 
-``mmap``: the rays as ``np.load(..., mmap_mode="r")`` (a PROT_READ mapping); ``flag``: an array with
+``mmap``: the rays as ``np.load(..., mmap_mode="r")`` (a PROT_READ mapping); ``tensor``: that mapping
+passed as the caller's own ``o3d.core.Tensor.from_numpy`` of it; ``flag``: an array with
 ``writeable = False``, watched from inside the cast (``static_boxes.restore``, where the tree has it: the
 moment the neutralized rays are about to be put back).  Prints one JSON line: whether the hits equal those
 of a writeable copy, whether the caller's array was ever seen changed, and whether it is intact after.
@@ -52,7 +53,7 @@ def main() -> None:
     SensorScene.cast_rays = real
     original, kw = seen["rays"], seen["kw"]
     ref = scene.cast_rays(original.copy(), **kw)
-    if mode == "mmap":
+    if mode in ("mmap", "tensor"):
         np.save(work / "rays.npy", original)
         rays = np.load(work / "rays.npy", mmap_mode="r")
     else:
@@ -69,7 +70,11 @@ def main() -> None:
         static_boxes.restore = watching
     except ImportError:
         pass
-    got = scene.cast_rays(rays, **kw)
+    if mode == "tensor":                # the caller's own open3d tensor over the read-only mapping
+        import open3d as o3d
+        got = scene.cast_rays(o3d.core.Tensor.from_numpy(rays), **kw)
+    else:
+        got = scene.cast_rays(rays, **kw)
     print(json.dumps({"same_hits": bool(np.array_equal(got.t, ref.t) and np.array_equal(got.actor, ref.actor)),
                       "seen_changed": any(changed), "intact": bool(np.array_equal(rays, original))}), flush=True)
 

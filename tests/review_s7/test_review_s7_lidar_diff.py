@@ -29,7 +29,7 @@ def test_clouds_equal_to_e23f302(base_tree, numba_caches, tmp_path) -> None:
     per_world = int(os.environ.get("REVIEW_S7_JOBS", "4"))
     worlds = s7jobs.write_worlds(tmp_path / "worlds", 3)
     jobs = (s7jobs.all_jobs(worlds, per_world, 73) + s7jobs.livox_jobs(worlds, 4 * per_world, 74)
-            + s7jobs.wide_firing_jobs(worlds, 75))
+            + s7jobs.wide_firing_jobs(worlds, 75) + s7jobs.odd_box_jobs(76))
     outs = run_both(base_tree, REPO, jobs, tmp_path / "worlds", tmp_path, numba_caches)
     assert len(outs["new"]) == len(jobs)
     bad = differences(jobs, outs)
