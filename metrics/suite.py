@@ -164,8 +164,11 @@ class MetricSuite:
         s = snapshot
         buffer = self._buffer
         k = buffer.next_slot
-        states = buffer.states
-        if k < len(states) and states[k] is s.state:
+        try:   # past the arena's last slot (or a new buffer's empty tuple): IndexError, and no len() a step
+            here = buffer.states[k] is s.state
+        except IndexError:
+            here = False
+        if here:
             # unpacked once (one tuple unpack, not twelve subscripts: ~20 ns a step)
             kinds, categories, lane_roads, collisions, environment, signals, length, width, height, c_x, c_y, c_z = (
                 buffer.shared)
@@ -178,11 +181,12 @@ class MetricSuite:
                                           s.signals, s.length, s.width, s.height, s.bbox_center_x,
                                           s.bbox_center_y, s.bbox_center_z)
                 buffer.changes.append((len(buffer.times), shared))
-            buffer.next_slot = k + 1
+            k += 1   # one int a step, not two (``limit - 1``)
+            buffer.next_slot = k
             buffer.times.append(s.time)
             buffer.steps.append(s.step)
             buffer.visibles.append(s.visible)
-            if k >= buffer.limit - 1:
+            if k >= buffer.limit:
                 self.flush()
             return
         self._observe(snapshot)
