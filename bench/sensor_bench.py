@@ -174,7 +174,7 @@ def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
     # (the returns' gather drops them), the boxes' slab tests inside the cast on this one-thread breakdown
     bounds = lidar._ring_bounds(pattern, tables, m)
     hits = scene.cast_rays(rays, max_range=lidar.max_range, actor_pairs=pairs, origin_ball=ball, trim=False,
-                           dz_bounds=bounds)
+                           dz_bounds=bounds, own_rays=True)
     cloud = lidar._returns(snap, scene, pattern, tables, rays.numpy(), hits)
     z = (float(to_world.translation[2]),) * 2
     region = static.region(to_world.translation, lidar.max_range)
@@ -194,7 +194,8 @@ def stage_breakdown(static, snap: WorldSnapshot, repeat: int) -> None:
                                                                     max_range=lidar.max_range, origin_z=z,
                                                                     dz_bounds=bounds),
         "static + boxes (cast_rays)": lambda: scene.cast_rays(rays, max_range=lidar.max_range, actor_pairs=pairs,
-                                                              origin_ball=ball, trim=False, dz_bounds=bounds),
+                                                              origin_ball=ball, trim=False, dz_bounds=bounds,
+                                                              own_rays=True),
         "returns (noise, intensity, records)": lambda: lidar._returns(snap, scene, pattern, tables, rays.numpy(), hits),
         "PointCloud2": lambda: to_point_cloud2(cloud),
         # the sweep's draws are decoded from raw PCG64 words (sensors.lidar_draws): a two-thread sweep's worker

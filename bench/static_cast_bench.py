@@ -77,9 +77,11 @@ def main() -> None:
         return lambda: static.cast_hits(rays, to_world.translation, lidar.max_range, nthreads,
                                         max_range=lidar.max_range, origin_z=z, dz_bounds=bounds, **extra)
 
+    own = {"own_rays": True} if "own_rays" in inspect.signature(scene.cast_rays).parameters else {}
+
     def with_boxes():
         scene.cast_rays(rays, max_range=lidar.max_range, actor_pairs=pairs, origin_ball=(to_world.translation, 0.0),
-                        pair_hits=slabs, trim=False, dz_bounds=bounds)
+                        pair_hits=slabs, trim=False, dz_bounds=bounds, **own)
 
     sweep()
     print(f"tree {root}; {what}, {static.triangle_count} static triangles; HDL-64E {pattern.size} rays; "

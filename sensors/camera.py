@@ -115,10 +115,10 @@ class Camera:
         rays = table.matmul(o3d.core.Tensor.from_numpy(m))
         if scene.has_actor_meshes:
             hits = scene.cast_rays(rays, max_range=self.max_range, origin_ball=(to_world.translation, 0.0),
-                                   actor_rays=self._actor_pixels(snapshot, scene, to_world))
+                                   actor_rays=self._actor_pixels(snapshot, scene, to_world), own_rays=True)
         else:
             hits = scene.cast_rays(rays, max_range=self.max_range, origin_ball=(to_world.translation, 0.0),
-                                   actor_pairs=self._actor_pairs(scene, to_world))
+                                   actor_pairs=self._actor_pairs(scene, to_world), own_rays=True)
         dirs = rays.numpy()[:, 3:]
         h, w = intr.height, intr.width
         rgb = depth = semantic = instance = None

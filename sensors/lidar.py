@@ -355,14 +355,15 @@ class Lidar:
                 bounds = self._ring_bounds(pattern, tables, m)
             ray_array = buf
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball,
-                                   pair_hits=slabs, trim=False, dz_bounds=bounds)
+                                   pair_hits=slabs, trim=False, dz_bounds=bounds, own_rays=True)
             if ahead is not None:
                 ahead.advance()
         else:
             rays, ball = self._distort(snapshot, ego, pattern, tables, to_world)
             motion = (math.hypot(snapshot.vx[ego], snapshot.vy[ego]), float(snapshot.yaw_rate[ego]))
             pairs = self._pairs(scene, pattern, tables, self._homogeneous(tables), to_world, motion)
-            hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball, trim=False)
+            hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball, trim=False,
+                                   own_rays=True)
             ray_array = rays.numpy()
             if ahead is not None:
                 ahead.advance()

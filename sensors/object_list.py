@@ -132,7 +132,7 @@ class ObjectListSensor:
             # (the static region for the sensor's range: steady, so the cropped region is reused)
             reach = max(self.max_range, float(dist.max()) + 1.0)
             hits = scene.cast_rays(rays, max_range=reach, origin_ball=(origin, 0.0),
-                                   actor_pairs=_box_candidates(scene, origin, rays, dist))
+                                   actor_pairs=_box_candidates(scene, origin, rays, dist), own_rays=True)
             visible = (hits.actor == owner) | (hits.t >= dist - 1e-3)
         return idx, visible.reshape(len(idx), -1).mean(axis=1)
 

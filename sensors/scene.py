@@ -325,7 +325,8 @@ class SensorScene:
             ball = (origins[0].astype(float), 0.0)
         else:
             ball = None
-        return self.cast_rays(rays, max_range=max_range, actor_rays=actor_rays, origin_ball=ball, nthreads=nthreads)
+        return self.cast_rays(rays, max_range=max_range, actor_rays=actor_rays, origin_ball=ball, nthreads=nthreads,
+                              own_rays=True)
 
     def cast_rays(
         self,
@@ -339,6 +340,7 @@ class SensorScene:
         pair_hits: tuple[np.ndarray, np.ndarray] | None = None,
         trim: bool = True,
         dz_bounds: DzBounds | None = None,
+        own_rays: bool = False,
     ) -> RayHits:
         """``cast`` for a ready (N, 6) float32 ray buffer ``[ox, oy, oz, dx, dy, dz]`` (numpy or open3d tensor).
 
@@ -362,6 +364,14 @@ class SensorScene:
         them itself and reads nothing else of those rows (the lidar's gather).
         ``dz_bounds``: bounds on the rays' d_z by blocks of rows, which spare
         the static cast most of its scan for rays that need no cast.
+
+        ``own_rays=True``: the buffer is the caller's scratch, which nothing else
+        reads or maps during the call (the sensors' own ray buffers), so the
+        static cast may swap the rows proved to hit a box first for cheaper rays
+        while it casts and restore them before it returns.  Otherwise the rays
+        are never written: a caller's array or tensor may be shared with another
+        thread or lie over read-only memory, which neither numpy's flag (open3d's
+        ``from_numpy`` drops it) nor an open3d tensor shows.
         """
         tensor = _tensor(rays)
         buf = tensor.numpy()
@@ -389,9 +399,8 @@ class SensorScene:
         # static cast (its static row comes back a miss, and the merge below writes the same box hit)
         box_hits = ((actor_pairs[0], pair_hits[0]) if actor_pairs is not None and pair_hits is not None
                     and len(self.actor_indices) and len(self.actor_boxes) else None)
-        # a read-only caller's array is never written, even where the tensor shares its memory (open3d's
-        # from_numpy drops the flag: the view ``buf`` is writeable over a read-only mapping)
-        writable = not (isinstance(rays, np.ndarray) and not rays.flags.writeable)
+        # only a buffer its caller gives as scratch is written (see ``own_rays``); a read-only array never is
+        writable = own_rays and not (isinstance(rays, np.ndarray) and not rays.flags.writeable)
         t, normal, material = self.static.cast_hits(tensor, centre, reach, nthreads, max_range=float(max_range),
                                                     origin_z=origin_z, dz_bounds=dz_bounds, box_hits=box_hits,
                                                     rays_writable=writable)

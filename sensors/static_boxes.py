@@ -73,22 +73,31 @@ from sensors.static_horizon import NORM_BOUND, HeightGrid, slack
 
 STEP = 0.5
 """Width (m) of the height profile's distance bins."""
+MAX_PROFILE_BINS = 1 << 22
+"""The most distance bins of a height profile (2,097 km at ``STEP``; 32 MiB): past it no ray is proved."""
 
 
 def height_profile(grid: HeightGrid, centre: np.ndarray, radius: float, max_range: float
-                   ) -> tuple[np.ndarray, float, float, float]:
+                   ) -> tuple[np.ndarray, float, float, float] | None:
     """(Z, ρ_w, ζ, T_max): Z[i] ≥ every static vertex z in the cells within i·STEP of centre's xy (module
     docstring) for distances up to T_max·√(1 + 10⁻⁵) + ρ_w, ρ_w = ``radius`` + ζ; a pair proves its ray only
     for T ≤ T_max = min(``max_range``·(1 + 10⁻⁵) + 10⁻³, a distance beyond every cell), the reach ζ covers
-    (``static_horizon.HeightGrid.horizon`` clips its reach the same way)."""
+    (``static_horizon.HeightGrid.horizon`` clips its reach the same way).
+
+    None where the profile would take more than ``MAX_PROFILE_BINS`` bins: an origin ball, a slack (huge
+    coordinates) or a reach (a sensor far off the map with an unbounded range) larger than any real scene,
+    where proving nothing (casting every ray) is the exact answer and a profile could not be allocated."""
     c = np.asarray(centre, dtype=np.float64)
     cap = min(max_range * (1.0 + 1e-5) + 1e-3, grid._farthest(c, radius))
     zeta = slack(max(grid.magnitude, float(np.abs(c).max()) + radius + cap))
     widen = float(radius) + zeta
+    bins = (cap * math.sqrt(NORM_BOUND) + widen) / STEP
+    if not bins < MAX_PROFILE_BINS:
+        return None
     key = ("profile", c.tobytes(), struct.pack("<dd", radius, max_range))
     profile = grid.memo.get(key)                             # a standing sensor asks the same each sweep
     if profile is None:
-        profile = np.empty(int(math.ceil((cap * math.sqrt(NORM_BOUND) + widen) / STEP)) + 1)
+        profile = np.empty(int(math.ceil(bins)) + 1)
         height_bins(grid.heights, grid.x0, grid.y0, grid.cell, float(c[0]), float(c[1]), STEP, profile)
         grid.remember(key, profile)
     return profile, widen, zeta, cap
@@ -269,7 +278,10 @@ def prove_box_first(grid: HeightGrid | None, rays: np.ndarray, centre: np.ndarra
     c = np.asarray(centre, dtype=np.float64)
     if not (np.all(np.isfinite(c)) and math.isfinite(radius) and math.isfinite(max_range)):
         return None
-    profile, widen, zeta, cap = height_profile(grid, c, radius, max_range)
+    made = height_profile(grid, c, radius, max_range)
+    if made is None:
+        return None
+    profile, widen, zeta, cap = made
     ray, pair_t = box_hits
     skip = np.zeros(len(rays), np.bool_)
     rows = np.empty(min(len(ray), len(rays)), np.int64)

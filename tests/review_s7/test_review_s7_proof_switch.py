@@ -7,7 +7,8 @@ one that proves nothing (every ray cast as in e23f302), and the sweep is made ag
   10³⁰⁰ rad/s: ``Lidar._distort``'s ball): ``height_profile`` sizes its profile by ρ_w = r + ζ, which c022d38
   did not bound (it clipped the range only), so the sweep raises ``ValueError: Maximum allowed dimension
   exceeded`` (seen at 10¹⁰⁰ and 10³⁰⁰ m/s or rad/s; at 10⁸–10²⁰ this sweep attempts no proof); e23f302 and
-  the proof switched off give the cloud (xfail, strict: the bug).  Absurd inputs, but the class of the
+  the proof switched off give the cloud (was a strict xfail; fixed: ``height_profile`` gives no profile, and
+  ``prove_box_first`` proves nothing, where it would need more than ``MAX_PROFILE_BINS`` bins).  Absurd inputs, but the class of the
   non-finite / huge poses session 6's review covered: an exception where there was a cloud.
 """
 
@@ -67,11 +68,7 @@ def test_proof_off_gives_the_same_clouds(params: dict) -> None:
     assert all(int(s.split()[1]) > 1000 for s in on)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "bug (83e9fe4, not covered by c022d38): static_boxes.height_profile sizes its profile by the origin "
-    "ball's radius (rho_w = r + zeta) with no bound: a motion-distorted head on an ego at 1e300 m/s (ball "
-    "radius 1e299 m) or yaw rate 1e300 rad/s raises 'ValueError: Maximum allowed dimension exceeded'; "
-    "e23f302 and the proof switched off give the cloud"))
+# was a strict xfail (ValueError from height_profile); fixed: a profile longer than MAX_PROFILE_BINS proves nothing
 @pytest.mark.parametrize("speed, yaw_rate", [(1e300, 0.0), (0.0, 1e300)])
 def test_huge_origin_ball_gives_the_cloud_of_the_cast_without_proof(speed: float, yaw_rate: float) -> None:
     ego = [20.0, 0.0, 0.0, 0.0, 0.0, 0.0, speed, 0.0, yaw_rate]

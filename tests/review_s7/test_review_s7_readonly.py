@@ -8,9 +8,10 @@ then returned a *writeable* view of it: the guard never saw the caller's flag.  
 (``np.load(..., mmap_mode="r")``) segfaulted the process (SIGSEGV, rc −11), and an array flagged read-only
 held other rays while the cast ran (a reader on another thread saw them).  e23f302 never writes the rays.
 Both were strict xfails here; fixed in c022d38 (``cast_rays`` passes ``rays_writable=False`` for a read-only
-numpy array, and the proved rows of a contiguous slice are then cast as they lie).  Still open (strict xfail):
-the caller's own open3d tensor over a read-only mapping — ``cast_rays`` takes "numpy or open3d tensor" and
-cannot see that the tensor's memory is read-only, so it still writes and segfaults.
+numpy array, and the proved rows of a contiguous slice are then cast as they lie).  The caller's own open3d
+tensor over a read-only mapping still segfaulted (``cast_rays`` takes "numpy or open3d tensor" and cannot see
+that the tensor's memory is read-only); fixed by making the rewrite opt-in: only a caller that gives its
+buffer as scratch (``own_rays=True``: the sensors' own ray buffers) has rows rewritten.
 Replayed in a subprocess (``s7readonly``) on the rays and box pairs of an HDL-64E sweep among ten cars.
 """
 
@@ -48,11 +49,8 @@ def test_cast_leaves_a_read_only_array_untouched_meanwhile(tmp_path) -> None:
     assert out == {"same_hits": True, "seen_changed": False, "intact": True}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug (83e9fe4, not covered by c022d38): cast_rays still neutralizes rows in place when the caller passes "
-    "its own open3d Tensor (cast_rays takes 'numpy or open3d tensor'); over a read-only memory map "
-    "(o3d.core.Tensor.from_numpy drops the flag) the process segfaults; e23f302 never wrote the rays. "
-    "Proposed: make the in-place rewrite opt-in (the lidar, which owns its buffer, says so), not opt-out"))
+# was a strict xfail (the caller's tensor was written, a read-only mapping segfaulted); fixed: the in-place
+# rewrite is opt-in (``cast_rays(own_rays=True)``, which only the sensors' own buffers pass)
 def test_cast_on_a_tensor_over_a_read_only_memory_map_does_not_crash(tmp_path) -> None:
     rc, out, err = _replay("tensor", tmp_path)
     assert rc == 0, f"rc {rc}: {err}"

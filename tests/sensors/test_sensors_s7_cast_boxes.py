@@ -152,7 +152,7 @@ def test_a_proved_ray_hits_the_static_world_beyond_its_box(worlds, forced):
 
 def _cast(scene, rays, origin, pairs, slabs, max_range=120.0):
     hits = scene.cast_rays(o3d.core.Tensor.from_numpy(rays), max_range=max_range, actor_pairs=pairs,
-                           origin_ball=(origin, 0.0), pair_hits=slabs, trim=False)
+                           origin_ball=(origin, 0.0), pair_hits=slabs, trim=False, own_rays=True)
     return hits
 
 
@@ -299,9 +299,27 @@ def test_a_huge_range_keeps_the_profile_small(worlds):
     assert found is not None and found.count == 512
 
 
+@pytest.mark.parametrize("centre, radius, max_range", [
+    ((500.0, 0.0, 1.9), 1e299, 120.0),            # a motion-distorted head on an ego at 1e300 m/s: the origin ball
+    ((1e300, 0.0, 1.9), 0.0, 120.0),              # coordinates whose float32 slack is larger than any map
+    ((1e9, 0.0, 1.9), 0.0, 1e15),                 # a sensor far off the map with an unbounded range
+])
+def test_an_origin_ball_or_reach_beyond_any_map_proves_nothing(worlds, centre, radius, max_range):
+    """Where the profile would need more than MAX_PROFILE_BINS bins no ray is proved (all are cast, the exact
+    answer) instead of allocating it (a ValueError or MemoryError ended the sweep, review s7)."""
+    world = worlds["highway_straight"]
+    origin = np.array(centre)
+    assert height_profile(world.height_grid, origin, radius, max_range) is None
+    rays = np.tile(np.array([*centre, 0.0, 0.6, 0.8], np.float32), (512, 1))
+    near = np.full(512, 5.0, np.float32)
+    assert prove_box_first(world.height_grid, rays, origin, radius, max_range, 0, 512,
+                           (np.arange(512, dtype=np.int64), near)) is None
+
+
 def test_a_read_only_caller_array_is_never_written(worlds, forced, monkeypatch):
     """open3d's ``Tensor.from_numpy`` of a read-only array shares its memory behind a writeable view: the
-    cast must not replace rows there (a read-only mapping would crash), and its hits are the same."""
+    cast must not replace rows there (a read-only mapping would crash); it rewrites rows only of a buffer
+    its caller gives as scratch (``own_rays``), and the hits are the same every way."""
     import sensors.static_boxes as static_boxes
 
     monkeypatch.setattr(static_cast, "SPLIT_MIN_RAYS", 64)            # the steep run is cast in place
@@ -327,8 +345,12 @@ def test_a_read_only_caller_array_is_never_written(worlds, forced, monkeypatch):
     got = scene.cast_rays(frozen, max_range=120.0, actor_pairs=pairs, origin_ball=(origin, 0.0), pair_hits=slabs,
                           trim=False)
     assert calls == [] and frozen.tobytes() == rays.tobytes()
-    want = scene.cast_rays(rays, max_range=120.0, actor_pairs=pairs, origin_ball=(origin, 0.0), pair_hits=slabs,
+    lent = scene.cast_rays(rays, max_range=120.0, actor_pairs=pairs, origin_ball=(origin, 0.0), pair_hits=slabs,
                            trim=False)
-    assert calls                                                 # the writeable array's rows were replaced
-    for field in ("t", "normal", "material", "actor"):
-        assert getattr(got, field).tobytes() == getattr(want, field).tobytes(), field
+    assert calls == []                                           # a caller's writeable array is not scratch either
+    want = scene.cast_rays(rays, max_range=120.0, actor_pairs=pairs, origin_ball=(origin, 0.0), pair_hits=slabs,
+                           trim=False, own_rays=True)
+    assert calls                                                 # the owner's scratch rows were replaced
+    for a, b in ((lent, want), (got, want)):
+        for name in ("t", "normal", "material", "actor"):
+            assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
