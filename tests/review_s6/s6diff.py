@@ -12,18 +12,20 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def run_both(base: Path, new: Path, jobs: list[dict], worlds: Path, work: Path, caches: Path) -> dict[str, dict]:
+def run_both(base: Path, new: Path, jobs: list[dict], worlds: Path, work: Path, caches: Path,
+             driver: Path = HERE / "s6driver.py", timeout: float | None = None) -> dict[str, dict]:
+    """Each tree's ``driver`` on ``jobs`` (its own process and numba cache): {tree: {job id: output}}."""
     work.mkdir(parents=True, exist_ok=True)
     spec = work / "jobs.json"
     spec.write_text(json.dumps({"worlds": str(worlds), "jobs": jobs}))
     procs = {}
     for name, tree in (("base", base), ("new", new)):
         env = dict(os.environ, PYTHONPATH=str(tree), NUMBA_CACHE_DIR=str(caches / f"numba_{name}"), PYTHONHASHSEED="0")
-        procs[name] = subprocess.Popen([sys.executable, str(HERE / "s6driver.py"), str(spec)], cwd=str(tree), env=env,
+        procs[name] = subprocess.Popen([sys.executable, str(driver), str(spec)], cwd=str(tree), env=env,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     outs = {}
     for name, p in procs.items():
-        so, se = p.communicate()
+        so, se = p.communicate(timeout=timeout)
         if p.returncode:
             raise RuntimeError(f"{name} driver failed:\n{se[-3000:]}")
         outs[name] = {json.loads(line)["id"]: json.loads(line) for line in so.splitlines() if line.startswith("{")}

@@ -5,32 +5,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "review_s6"))
+import s6diff  # noqa: E402
 from s6diff import differences  # noqa: E402,F401
 
 
 def run_both(base: Path, new: Path, jobs: list[dict], worlds: Path, work: Path, caches: Path,
              timeout: float = 3000.0) -> dict[str, dict]:
-    work.mkdir(parents=True, exist_ok=True)
-    spec = work / "jobs.json"
-    spec.write_text(json.dumps({"worlds": str(worlds), "jobs": jobs}))
-    procs = {}
-    for name, tree in (("base", base), ("new", new)):
-        env = dict(os.environ, PYTHONPATH=str(tree), NUMBA_CACHE_DIR=str(caches / f"numba_{name}"), PYTHONHASHSEED="0")
-        procs[name] = subprocess.Popen([sys.executable, str(HERE / "s7driver.py"), str(spec)], cwd=str(tree), env=env,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    outs = {}
-    for name, p in procs.items():
-        so, se = p.communicate(timeout=timeout)
-        if p.returncode:
-            raise RuntimeError(f"{name} driver failed:\n{se[-3000:]}")
-        outs[name] = {json.loads(line)["id"]: json.loads(line) for line in so.splitlines() if line.startswith("{")}
-    return outs
+    """``s6diff.run_both`` with the session-7 driver."""
+    return s6diff.run_both(base, new, jobs, worlds, work, caches, driver=HERE / "s7driver.py", timeout=timeout)
 
 
 if __name__ == "__main__":     # python s7diff.py BASE NEW WORK PER_WORLD SEED [MAPS [LIVOX_JOBS]]
