@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from simplatform.world import BoundingBox, EntityKind, EntityState, LaneLocation, WorldSnapshot
+from simplatform.world import FLOAT_COLUMNS, BoundingBox, EntityKind, EntityState, LaneLocation, WorldSnapshot
 
 LANES = {2: (3.5, 5.5, "sidewalk"), 1: (0.0, 3.5, "driving"), -1: (-3.5, 0.0, "driving"),
          -2: (-7.0, -3.5, "driving"), -3: (-9.0, -7.0, "sidewalk")}
@@ -141,3 +141,13 @@ def run(suite, make_states, t_end: float, dt: float = 0.01, **snap_kwargs):
         states, extra = made if isinstance(made, tuple) and isinstance(made[-1], dict) else (made, {})
         suite.observe(snapshot(t, k, *states, **{**snap_kwargs, **extra}))
     return suite.finish()
+
+
+def off_arena(snap: WorldSnapshot) -> WorldSnapshot:
+    """The same step with a state matrix of its own (not a ``StateArena`` slot): what backends other than the
+    native engine hand over, which the metrics keep as a snapshot instead of reading the arena."""
+    box = {name: getattr(snap, name) for name in FLOAT_COLUMNS[12:]}
+    return WorldSnapshot.from_state_matrix(
+        snap.time, snap.step, snap.names, snap.kinds, snap.categories, snap.state.copy(), box, tuple(snap.lanes),
+        snap.lane_roads, snap.visible, ego=snap.ego, signals=snap.signals, collisions=snap.collisions,
+        environment=snap.environment)

@@ -18,7 +18,8 @@ from metrics.block_buffer import _GATHER, _GATHERED, BlockBuffer, gather
 from metrics.suite import BLOCK_ENTITY_STEPS, BLOCK_STEPS
 from simplatform.engine.entities import EntitySpec, EntityTable
 from simplatform.state_arena import ArenaSlots, StateArena, state_arena_slots
-from simplatform.world import FLOAT_COLUMNS, STATE_ROWS, EntityKind, WorldSnapshot
+from simplatform.world import STATE_ROWS, EntityKind, WorldSnapshot
+from metrics_testkit import off_arena
 
 
 def _table(n: int = 4) -> EntityTable:
@@ -48,15 +49,6 @@ def _engine_run(table: EntityTable, steps: int, *, start: int = 0):
         touching = table.x[1] - table.x[0] < 4.2
         yield table.snapshot(t, k, collisions=(("ego", "car1"),) if touching else (),
                              environment={"road_friction": 1.0})
-
-
-def _copied(snap: WorldSnapshot) -> WorldSnapshot:
-    """The same snapshot with a matrix of its own (not an arena slot): what other backends hand over."""
-    box = {name: getattr(snap, name) for name in FLOAT_COLUMNS[12:]}
-    return WorldSnapshot.from_state_matrix(
-        snap.time, snap.step, snap.names, snap.kinds, snap.categories, snap.state.copy(), box, snap.lanes,
-        snap.lane_roads, snap.visible, ego=snap.ego, signals=snap.signals, collisions=snap.collisions,
-        environment=snap.environment)
 
 
 def _results(snaps, observe_twice: set[int] = frozenset()) -> bytes:
@@ -116,7 +108,7 @@ def test_a_block_of_arena_slots_is_a_read_only_view_with_the_stacked_bits():
 def test_a_one_step_block_reads_writable_columns_as_a_copied_one_does():
     snap = next(_engine_run(_table(), 1))
     blocks = []
-    for s in (snap, _copied(snap)):
+    for s in (snap, off_arena(snap)):
         buffer = BlockBuffer()
         buffer.append(s)
         blocks.append(StepBlock([s], ScenarioContext(), None, gathered=buffer))
@@ -140,8 +132,8 @@ def test_observe_gathers_on_its_fast_path_what_gather_reads():
         got = buffer.field(name)
         assert len(got) == 30 and all(a is gather(s)[k] for a, s in zip(got, snaps)), name
     suite = MetricSuite(ScenarioContext())
-    copies = [_copied(s) for s in snaps] + [WorldSnapshot.from_states(0.3, 30, [snaps[-1].entity(name) for name
-                                                                               in snaps[-1].names], ego="ego")]
+    copies = [off_arena(s) for s in snaps] + [WorldSnapshot.from_states(0.3, 30, [snaps[-1].entity(name) for name
+                                                                                 in snaps[-1].names], ego="ego")]
     for s in copies:   # no arena slot: read as it comes, and copied
         suite.observe(s)
     buffer = suite._buffer
@@ -152,7 +144,7 @@ def test_observe_gathers_on_its_fast_path_what_gather_reads():
 
 def test_results_are_identical_from_arena_slots_and_from_copies():
     snaps = list(_engine_run(_table(), 2 * state_arena_slots(4) + 130))
-    assert _results(snaps) == _results([_copied(s) for s in snaps])
+    assert _results(snaps) == _results([off_arena(s) for s in snaps])
 
 
 @pytest.mark.parametrize("how", ["twice", "skip", "skip once", "mixed", "late start"])
@@ -167,10 +159,10 @@ def test_a_step_that_does_not_follow_on_falls_back_to_copying_with_the_same_resu
     elif how == "skip once":   # a step's snapshot made twice, the first not observed (a V2X message mid-step)
         snaps = snaps[:300] + snaps[301:]
     elif how == "mixed":   # snapshots of another backend in between
-        snaps = [_copied(s) if k % 50 == 7 else s for k, s in enumerate(snaps)]
+        snaps = [off_arena(s) if k % 50 == 7 else s for k, s in enumerate(snaps)]
     else:   # the first snapshots are made before the suite observes
         snaps = snaps[17:]
-    copies = [_copied(s) for s in snaps]
+    copies = [off_arena(s) for s in snaps]
     want = _results(copies, twice)
     assert _results(snaps, twice) == want
 
@@ -185,7 +177,7 @@ def test_runs_of_slots_are_joined_in_their_order():
     assert len(buffer.runs) == 2 and buffer.slots is not None
     got = buffer.stacked_state((len(order), len(STATE_ROWS), 4))
     assert got.tobytes() == np.stack([s.state for s in order]).tobytes()
-    buffer.append(_copied(snaps[0]))   # no arena slot: the runs are copied, and so is this one
+    buffer.append(off_arena(snaps[0]))   # no arena slot: the runs are copied, and so is this one
     assert buffer.slots is None and buffer.runs == []
     got = buffer.stacked_state((len(order) + 1, len(STATE_ROWS), 4))
     assert got.tobytes() == np.stack([s.state for s in order + [snaps[0]]]).tobytes()
@@ -222,7 +214,7 @@ def test_a_subset_of_active_rows_fills_an_arena_of_its_own():
     full[12:, [i for i, road in enumerate(table.lane_road) if road is None]] = np.nan
     assert later[-1].state.tobytes() == full[:, [0, 1, 2, 4]].tobytes()
     snaps = first + later + list(run)
-    assert _results(snaps) == _results([_copied(s) for s in snaps])
+    assert _results(snaps) == _results([off_arena(s) for s in snaps])
 
 
 def test_the_suite_blocks_and_the_arenas_have_one_size():

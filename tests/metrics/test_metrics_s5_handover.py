@@ -22,6 +22,7 @@ from simplatform.engine.entities import EntitySpec, EntityTable
 from simplatform.results import MetricResult
 from simplatform.state_arena import StateArena, state_arena_slots
 from simplatform.world import FLOAT_COLUMNS, EntityKind, StateLanes, WorldSnapshot
+from metrics_testkit import off_arena
 
 
 def _table(n: int = 4) -> EntityTable:
@@ -59,15 +60,6 @@ def _engine_run(table: EntityTable, steps: int, *, start: int = 0):
             environment = {"road_friction": 1.0, "fog_visual_range_m": 1000.0 - k}
         touching = table.x[1] - table.x[0] < 4.2 or (k // 30) % 4 == 1
         yield table.snapshot(t, k, signals=signals, collisions=contact if touching else (), environment=environment)
-
-
-def _copied(snap: WorldSnapshot) -> WorldSnapshot:
-    """The same snapshot with a matrix of its own (not an arena slot): what other backends hand over."""
-    box = {name: getattr(snap, name) for name in FLOAT_COLUMNS[12:]}
-    return WorldSnapshot.from_state_matrix(
-        snap.time, snap.step, snap.names, snap.kinds, snap.categories, snap.state.copy(), box, tuple(snap.lanes),
-        snap.lane_roads, snap.visible, ego=snap.ego, signals=snap.signals, collisions=snap.collisions,
-        environment=snap.environment)
 
 
 def _assert_same_snapshot(got: WorldSnapshot, want: WorldSnapshot) -> None:
@@ -193,7 +185,7 @@ def _side_by_side(steps: int) -> tuple[bytes, bytes, int]:
     table = _table()
     for s in _engine_run(table, steps):
         arena_suite.observe(s)
-        copy_suite.observe(_copied(s))
+        copy_suite.observe(off_arena(s))
     return _results((), arena_suite), _results((), copy_suite), arena_steps
 
 
@@ -235,7 +227,7 @@ def test_a_block_that_stops_following_on_is_kept_as_snapshots_from_then_on(how):
     table = _table()
     snaps = list(_engine_run(table, 300))
     if how == "copy mid-block":
-        order = snaps[:120] + [_copied(snaps[120])] + snaps[121:]
+        order = snaps[:120] + [off_arena(snaps[120])] + snaps[121:]
     elif how == "equal names":   # the same entities in another tuple, in an arena of their own: kept as
         other = snaps[120]        # snapshots from then on, the same block
         names = tuple(list(other.names))
@@ -258,7 +250,7 @@ def test_a_block_that_stops_following_on_is_kept_as_snapshots_from_then_on(how):
     block = StepBlock(None, ScenarioContext(), None, gathered=buffer)
     alone = StepBlock(order, ScenarioContext(), None)
     assert block.state.tobytes() == alone.state.tobytes()
-    assert _results(order) == _results([_copied(s) for s in order])
+    assert _results(order) == _results([off_arena(s) for s in order])
 
 
 def test_every_block_size_gives_the_same_bits_from_arena_steps(monkeypatch):
@@ -281,7 +273,7 @@ def test_a_writer_with_fresh_shared_fields_every_step_gives_the_same_results():
             ego=s.ego, signals=dict(s.signals), collisions=s.collisions,
             environment={**s.environment, "time_of_day_s": 43200.0 + k * 0.01})
         arena_suite.observe(fresh)
-        copy_suite.observe(_copied(fresh))
+        copy_suite.observe(off_arena(fresh))
         if k == 1100:
             buffer = arena_suite._buffer
             assert buffer.slots is not None and len(buffer.changes) == len(buffer) == 1101 - state_arena_slots(4)

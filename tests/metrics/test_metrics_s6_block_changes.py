@@ -18,7 +18,8 @@ from metrics.block import StepBlock
 from metrics.block_buffer import _SHARED, BlockBuffer
 from metrics.lazy import lazy
 from simplatform.state_arena import StateArena
-from simplatform.world import FLOAT_COLUMNS, EntityKind, LaneLocation, WorldSnapshot
+from simplatform.world import EntityKind, LaneLocation, WorldSnapshot
+from metrics_testkit import off_arena
 
 N = 5
 _WRITERS: list = []
@@ -75,14 +76,6 @@ def _stream(steps: int, seed: int, *, box_change: int | None = None, ego_off: tu
                                               collisions=collisions, environment=environment)
 
 
-def _copied(snap: WorldSnapshot) -> WorldSnapshot:
-    box = {name: getattr(snap, name) for name in FLOAT_COLUMNS[12:]}
-    return WorldSnapshot.from_state_matrix(
-        snap.time, snap.step, snap.names, snap.kinds, snap.categories, snap.state.copy(), box, tuple(snap.lanes),
-        snap.lane_roads, snap.visible, ego=snap.ego, signals=snap.signals, collisions=snap.collisions,
-        environment=snap.environment)
-
-
 def _blocks(snaps, context=None):
     """The arena block (a buffer fed as the suite feeds it) and the per-step one (copied matrices)."""
     context = context or ScenarioContext()
@@ -91,7 +84,7 @@ def _blocks(snaps, context=None):
         buffer.append(snap)
     assert buffer.slots is not None, "the stream must stay arena steps"
     arena = StepBlock(None, context, None, gathered=buffer)
-    plain = StepBlock([_copied(s) for s in snaps], context, None)
+    plain = StepBlock([off_arena(s) for s in snaps], context, None)
     assert plain._buffer.slots is None
     return buffer, arena, plain
 
@@ -186,11 +179,11 @@ def test_a_v2x_metric_built_mid_run_starts_from_the_last_step() -> None:
         suite.observe(s)
     got = suite.finish().metrics["v2x_reaction"]
     ref = MetricSuite(ScenarioContext(ego="ego", v2x_expected=True))
-    ref.observe(_copied(snaps[59]))
+    ref.observe(off_arena(snaps[59]))
     ref.flush()
     ref.add_v2x_warning(V2XWarning(time=0.65, message="FCW"))
     for s in snaps[60:]:
-        ref.observe(_copied(s))
+        ref.observe(off_arena(s))
     want = ref.finish().metrics["v2x_reaction"]
     assert got.scalars == want.scalars or all(
         (math.isnan(a) and math.isnan(b)) or a == b for a, b in zip(got.scalars.values(), want.scalars.values()))

@@ -17,7 +17,8 @@ from metrics.block import StepBlock
 from metrics.block_buffer import _SHARED, BlockBuffer
 from metrics.coverage import CoverageObserver
 from simplatform.state_arena import StateArena
-from simplatform.world import FLOAT_COLUMNS, EntityKind, LaneLocation, WorldSnapshot
+from simplatform.world import EntityKind, LaneLocation, WorldSnapshot
+from metrics_testkit import off_arena
 
 N = 4
 NAMES = ("ego", "a1", "a2", "a3")
@@ -66,15 +67,6 @@ def _stream(steps: int, seed: int, *, ego_off: tuple[int, int] | None = None, en
                                               collisions=collisions, environment=envs[env_at])
 
 
-def _copied(snap: WorldSnapshot) -> WorldSnapshot:
-    """The same step with a matrix of its own (no arena: the suite keeps it as a snapshot)."""
-    box = {name: getattr(snap, name) for name in FLOAT_COLUMNS[12:]}
-    return WorldSnapshot.from_state_matrix(
-        snap.time, snap.step, snap.names, snap.kinds, snap.categories, snap.state.copy(), box, tuple(snap.lanes),
-        snap.lane_roads, snap.visible, ego=snap.ego, signals=snap.signals, collisions=snap.collisions,
-        environment=snap.environment)
-
-
 def _arena_block(snaps: list[WorldSnapshot]) -> StepBlock:
     buffer = BlockBuffer()
     for s in snaps:
@@ -102,7 +94,7 @@ def test_an_arena_block_lists_its_matrices_only_when_asked() -> None:
     assert "_states" not in block.__dict__
     assert np.array_equal(stacked, np.stack([s.state for s in snaps]))
     assert all(a is s.state for a, s in zip(block._states, snaps))
-    plain = StepBlock([_copied(s) for s in snaps], ScenarioContext())
+    plain = StepBlock([off_arena(s) for s in snaps], ScenarioContext())
     assert plain._has_states and np.array_equal(plain.state, stacked)
     assert not StepBlock([WorldSnapshot.from_states(0.0, 0, [])], ScenarioContext())._has_states
 
@@ -111,7 +103,7 @@ def test_an_arena_block_lists_its_matrices_only_when_asked() -> None:
 def test_ego_lanes_of_an_arena_block_equal_the_plain_snapshots(ego_off) -> None:
     snaps = list(_stream(120, 5, ego_off=ego_off))
     got = _arena_block(snaps).ego_lanes
-    want = StepBlock([_copied(s) for s in snaps], ScenarioContext()).ego_lanes
+    want = StepBlock([off_arena(s) for s in snaps], ScenarioContext()).ego_lanes
     assert list(got[1]) == list(want[1])
     for a, b in zip((got[0], *got[2:]), (want[0], *want[2:])):
         assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
@@ -126,7 +118,7 @@ def test_coverage_reads_the_environment_per_change_as_per_step() -> None:
     arena, plain = CoverageObserver(), CoverageObserver()
     for k in range(0, 400, 100):   # four blocks: the environment the block before ended with carries over
         arena.observe_block(_arena_block(snaps[k:k + 100]))
-        plain.observe_block(StepBlock([_copied(s) for s in snaps[k:k + 100]], ScenarioContext()))
+        plain.observe_block(StepBlock([off_arena(s) for s in snaps[k:k + 100]], ScenarioContext()))
     assert (arena.weather, arena.light, arena._env_seen) == (plain.weather, plain.light, plain._env_seen)
     assert arena.weather and arena._env_seen is snaps[-1].environment
 
@@ -134,7 +126,7 @@ def test_coverage_reads_the_environment_per_change_as_per_step() -> None:
 def test_the_suite_gives_the_same_evaluation_for_arena_steps_and_plain_snapshots() -> None:
     snaps = list(_stream(700, 7, ego_off=(200, 260), environments=[{}, {"fog_visual_range_m": 80.0}]))
     results = []
-    for stream in (snaps, [_copied(s) for s in snaps]):
+    for stream in (snaps, [off_arena(s) for s in snaps]):
         suite = MetricSuite(ScenarioContext())
         for s in stream:
             suite.observe(s)
