@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import open3d as o3d
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -40,15 +41,35 @@ STAGES = {
     lidar_module: ("sensor_transform", "two_threads", "buffer_then_draws", "ray_buffer", "candidate_pairs",
                    "pattern_slab_hits", "dz_bounds"),
     passes: ("stream_for", "count_returns", "decode", "gather_select", "_fill", "normal_end", "finish"),
-    static_cast: ("_horizon", "prove_box_first", "collect_part", "_cast"),
+    static_cast: ("_horizon", "prove_box_first", "collect_part", "_cast", "cull_gather", "drop_rows", "scatter_hits"),
     scene_module: ("apply_box_slab_hits",),
 }
 METHODS = ((scene_module.SensorScene, "cast_rays", "cast_rays (static + boxes)"), (lidar_module.Lidar, "_returns", "returns"),
            (draws.WordStream, "ensure", "random words"),
-           (lidar_module.Lidar, "_pose", "pose (sensor_transform when the ego moved)"))
+           (lidar_module.Lidar, "_pose", "pose (sensor_transform when the ego moved)"),
+           (o3d.t.geometry.RaycastingScene, "cast_rays", "open3d cast_rays"))
 
 events: list[tuple[str, str, float, float]] = []
 recording = [False]
+run_delay: list[tuple[str, int, float]] = []      # (label, worker thread's run-queue wait in ns, stamp): --schedstat
+
+
+def _worker_wait() -> int:
+    """The lidar worker thread's total time spent runnable but not running (ns, /proc schedstat's 2nd field):
+    a delay that grows by it was a wait for a CPU, not for the GIL or a wake-up."""
+    for t in threading.enumerate():
+        if t.name.startswith("lidar-returns"):
+            with open(f"/proc/self/task/{t.native_id}/schedstat") as f:
+                return int(f.read().split()[1])
+    return -1
+
+
+def _stamp_wait(label: str) -> None:
+    if recording[0] and SCHEDSTAT[0]:
+        run_delay.append((label, _worker_wait(), time.perf_counter()))
+
+
+SCHEDSTAT = [False]
 
 
 def _wrap(owner, name: str, label: str) -> None:
@@ -60,10 +81,15 @@ def _wrap(owner, name: str, label: str) -> None:
     def stamped(*args, **kwargs):
         if not recording[0]:
             return fn(*args, **kwargs)
+        if name in ("ray_buffer", "cast_rays") and threading.current_thread().name != "MainThread" or \
+                name == "cast_rays" and owner is scene_module.SensorScene:
+            _stamp_wait(name)
         t0 = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
+            if name == "buffer_then_draws":
+                _stamp_wait(name)
             events.append((threading.current_thread().name, label, t0, time.perf_counter()))
 
     setattr(owner, name, stamped)
@@ -75,7 +101,10 @@ def main() -> None:
     ap.add_argument("--sweeps", type=int, default=60)
     ap.add_argument("--threads", choices=("on", "off", "auto"), default="auto",
                     help="force the two-thread passes on or off (the cloud is the same), or let the load decide")
+    ap.add_argument("--schedstat", action="store_true",
+                    help="also read the worker's run-queue wait (/proc schedstat) around the set-up's hand-over")
     args = ap.parse_args()
+    SCHEDSTAT[0] = args.schedstat
     for module, names in STAGES.items():
         for name in names:
             _wrap(module, name, name)
@@ -92,8 +121,10 @@ def main() -> None:
     lidar = lidar_module.Lidar(SensorConfig(name="bench", type="lidar", preset=args.preset, mount=MountPose(x=1.3, z=1.9),
                                             parameters={"dropout_probability": 0.01}))
     sweeps = []
+    waits: list[list] = []
     for k in range(args.sweeps + 10):
         events.clear()
+        run_delay.clear()
         recording[0] = k >= 10                                  # ten warm-up sweeps
         t0, c0 = time.perf_counter(), time.process_time()
         cloud = lidar.sense(snap, scene_module.SensorScene(static, snap))
@@ -102,6 +133,7 @@ def main() -> None:
         t2, c2 = time.perf_counter(), time.process_time()
         if recording[0]:
             sweeps.append((t2 - t0, c2 - c0, t0, t1, t2, list(events)))
+            waits.append(list(run_delay))
     recording[0] = False
     wall, cpu, t0, t1, t2, best = min(sweeps, key=lambda s: s[0])
     print(f"{args.preset} on {what}: fastest of {args.sweeps} instrumented sweeps {wall * 1e3:.2f} ms wall, "
@@ -120,6 +152,77 @@ def main() -> None:
         med = np.median(np.array(rows), axis=0) * 1e3
         print(f"  medians over {len(rows)} sweeps: before the cast {med[0]:.3f} ms, cast {med[1]:.3f}, returns "
               f"{med[2]:.3f}, after them (PointCloud2 included) {med[3]:.3f}")
+    setup_statistics(sweeps)
+    if args.schedstat:
+        wait_statistics(waits)
+    serial_statistics(sweeps)
+
+
+def _first(evs, label: str, main: bool | None = None):
+    for e in evs:
+        if e[1] == label and (main is None or (e[0] == "MainThread") == main):
+            return e
+    return None
+
+
+def setup_statistics(sweeps) -> None:
+    """Medians over the sweeps of the hand-over before the cast (ms from the sweep's start): when the worker's
+    job starts and ends its fill (ray buffer + ring bounds), when this thread's pairs and slab tests end, when
+    the cast starts, and whether the worker's words overlap the cast or delay it."""
+    rows = []
+    for _, _, s0, _, _, evs in sweeps:
+        sub, buf, bounds = _first(evs, "buffer_then_draws"), _first(evs, "ray_buffer"), _first(evs, "dz_bounds")
+        slab, cast = _first(evs, "pattern_slab_hits"), _first(evs, "cast_rays (static + boxes)")
+        words = _first(evs, "random words", main=False)
+        if None in (sub, buf, bounds, slab, cast):
+            continue
+        fill_end = bounds[3]
+        w0, w1 = (words[2], words[3]) if words else (np.nan, np.nan)
+        rows.append((sub[3] - s0, buf[2] - s0, fill_end - s0, slab[3] - s0, cast[2] - s0,
+                     cast[2] - max(fill_end, slab[3]), w0 - s0, w1 - s0, float(cast[2] >= w1) if words else np.nan))
+    if not rows:
+        return
+    a = np.array(rows) * np.array([1e3] * 8 + [1.0])
+    med = np.nanmedian(a, axis=0)
+    print(f"  set-up medians over {len(rows)} sweeps (ms from the sweep's start): job submitted {med[0]:.3f}, "
+          f"worker's ray buffer starts {med[1]:.3f}, fill done {med[2]:.3f}; pairs + slab tests done {med[3]:.3f}; "
+          f"cast starts {med[4]:.3f} ({med[5]:.3f} after both); worker's words {med[6]:.3f}-{med[7]:.3f}; "
+          f"cast started after the words ended in {np.nansum(a[:, 8]):.0f} of {np.sum(~np.isnan(a[:, 8]))} sweeps")
+
+
+def wait_statistics(waits) -> None:
+    """Medians of the worker's start latency (job submitted -> its ray buffer starts) beside the part of it the
+    worker spent waiting for a CPU (schedstat): the rest is the wake-up and the GIL."""
+    rows = []
+    for w in waits:
+        d = {label: (ns, t) for label, ns, t in w}
+        if "buffer_then_draws" in d and "ray_buffer" in d and d["buffer_then_draws"][0] >= 0:
+            (n0, t0), (n1, t1) = d["buffer_then_draws"], d["ray_buffer"]
+            rows.append(((t1 - t0) * 1e3, (n1 - n0) * 1e-6))
+    if rows:
+        a = np.array(rows)
+        print(f"  worker start after the hand-over over {len(a)} sweeps: median {np.median(a[:, 0]):.3f} ms, of which "
+              f"waiting for a CPU {np.median(a[:, 1]):.3f} ms (median; sum {a[:, 0].sum():.1f} vs {a[:, 1].sum():.1f})")
+
+
+def serial_statistics(sweeps) -> None:
+    """Medians of the cast's parts on this thread outside open3d's (two-thread) casts: the single-thread time
+    on the sweep's critical path inside ``cast_rays``."""
+    rows = []
+    for _, _, _, _, _, evs in sweeps:
+        cast = _first(evs, "cast_rays (static + boxes)")
+        if cast is None:
+            continue
+        inner = [e for e in evs if e[0] == "MainThread" and cast[2] <= e[2] and e[3] <= cast[3]]
+        o3d_ms = sum(e[3] - e[2] for e in inner if e[1] == "open3d cast_rays")
+        rows.append([cast[3] - cast[2], o3d_ms] + [sum(e[3] - e[2] for e in inner if e[1] == n) for n in SERIAL])
+    med = np.median(np.array(rows), axis=0) * 1e3
+    print(f"  cast medians (ms): whole {med[0]:.3f}, open3d casts {med[1]:.3f}, rest {med[0] - med[1]:.3f}: "
+          + ", ".join(f"{n} {v:.3f}" for n, v in zip(SERIAL, med[2:])))
+
+
+SERIAL = ("_horizon", "prove_box_first", "collect_part", "cull_gather", "drop_rows", "scatter_hits",
+          "apply_box_slab_hits")
 
 
 if __name__ == "__main__":

@@ -89,6 +89,7 @@ from sensors.lidar_band_pairs import frame_pairs
 from sensors.lidar_draw_ahead import ahead_job, pend
 from sensors.lidar_sweep_boxes import pattern_slab_hits
 from sensors.lidar_sweep_passes import INDEX, both, buffer_then_draws, sweep_returns  # noqa: F401
+from sensors.lidar_sweep_passes import _worker as returns_worker
 from sensors.lidar_sweep_rings import BlockDirections, block_directions, dz_bounds
 from sensors.lidar_kernels import ray_buffer
 from sensors.pointcloud import LABEL_DTYPE, PointCloud
@@ -328,7 +329,7 @@ class Lidar:
             ball = (to_world.translation, 0.0)
 
             homogeneous = self._homogeneous(tables)
-            slabs = None
+            slabs = helper = None
 
             def find_pairs():
                 return self._pairs(scene, pattern, tables, homogeneous, to_world)
@@ -349,13 +350,15 @@ class Lidar:
                 finally:
                     built.exception()                   # waits: never leave the worker writing into the buffer
                 bounds = built.result()
+                helper = returns_worker()               # its CPU is free: the cast's copies may go there
             else:
                 ray_buffer(homogeneous, m, buf)
                 pairs = find_pairs()
                 bounds = self._ring_bounds(pattern, tables, m)
             ray_array = buf
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball,
-                                   pair_hits=slabs, trim=False, dz_bounds=bounds, own_rays=True)
+                                   pair_hits=slabs, trim=False, dz_bounds=bounds, own_rays=True,
+                                   helper=helper)
             if ahead is not None:
                 ahead.advance()
         else:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Protocol, Sequence
@@ -178,7 +179,7 @@ class StaticWorld:
     def cast_hits(self, rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float, nthreads: int = 0,
                   *, max_range: float = np.inf, origin_z: tuple[float, float] | None = None,
                   dz_bounds: DzBounds | None = None, box_hits: tuple[np.ndarray, np.ndarray] | None = None,
-                  rays_writable: bool = True):
+                  rays_writable: bool = True, helper: "Executor | None" = None):
         """(t, normal, material) of the first static hit; exact for hits within ``reach`` of ``centre``.
 
         With a finite ``max_range`` and ``origin_z`` (the range of the rays'
@@ -189,12 +190,13 @@ class StaticWorld:
         pair_t): box hits merged afterwards; a ray proved to hit one before any static triangle may come back
         as a static miss (``sensors.static_boxes``), which the merge makes that box hit, as before; some of the
         rays' rows are then overwritten during the cast and restored, unless ``rays_writable`` is False.
+        ``helper``: an idle worker thread beside this one (``static_cast.cast_static``).
         """
         n = len(rays)
         if self.triangle_count == 0:
             return np.full(n, np.inf, np.float32), np.zeros((n, 3), np.float32), np.full(n, -1, np.int32)
         return cast_static(self, rays, centre, reach, nthreads, max_range, origin_z, dz_bounds, box_hits,
-                           rays_writable)
+                           rays_writable, helper)
 
 
 _CACHE: "OrderedDict[str, StaticWorld]" = OrderedDict()
@@ -341,6 +343,7 @@ class SensorScene:
         trim: bool = True,
         dz_bounds: DzBounds | None = None,
         own_rays: bool = False,
+        helper: "Executor | None" = None,
     ) -> RayHits:
         """``cast`` for a ready (N, 6) float32 ray buffer ``[ox, oy, oz, dx, dy, dz]`` (numpy or open3d tensor).
 
@@ -364,6 +367,10 @@ class SensorScene:
         them itself and reads nothing else of those rows (the lidar's gather).
         ``dz_bounds``: bounds on the rays' d_z by blocks of rows, which spare
         the static cast most of its scan for rays that need no cast.
+
+        ``helper``: a single-thread executor whose thread has a CPU of its own and nothing else to do now
+        (the lidar's worker on a two-thread sweep): some of the static cast's single-thread work runs there
+        beside this thread's (``static_cast.cast_static``); the hits are the same.
 
         ``own_rays=True``: the buffer is the caller's scratch, which nothing else
         reads or maps during the call (the sensors' own ray buffers), so the
@@ -403,7 +410,7 @@ class SensorScene:
         writable = own_rays and not (isinstance(rays, np.ndarray) and not rays.flags.writeable)
         t, normal, material = self.static.cast_hits(tensor, centre, reach, nthreads, max_range=float(max_range),
                                                     origin_z=origin_z, dz_bounds=dz_bounds, box_hits=box_hits,
-                                                    rays_writable=writable)
+                                                    rays_writable=writable, helper=helper)
         actor = np.empty(n, dtype=np.int32)
         actor.fill(-1)                                           # np.full's Python wrapper costs more
         if len(self.actor_indices):
