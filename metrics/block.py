@@ -142,6 +142,12 @@ class StepBlock(EgoViews):
         the block's one pass over its snapshots where it is one of those."""
         return self._buffer.field(name)
 
+    def runs_of(self, name: str) -> list[tuple[int, int, object]] | None:
+        """(first step, stop, value) of a field that an arena block's buffer keeps once per change
+        (``BlockBuffer.runs_of``: ``collisions``, ``kinds`` …), for a reader that needs each value
+        once; None for a block of snapshots (read ``each`` then)."""
+        return self._buffer.runs_of(name)
+
     def lanes_at(self, k: int):
         """Step k's ``lanes`` (``snapshots[k].lanes``, without rebuilding an arena step's snapshot)."""
         return self._buffer.lanes_at(k)

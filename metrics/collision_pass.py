@@ -153,10 +153,9 @@ def collision_stretches(block: StepBlock) -> list[tuple[int, int, tuple]]:
     """(first step, stop, ``collisions``) of each stretch of steps whose snapshots share one
     ``collisions`` object (the engine keeps the tuple while a contact holds; a new object, equal or
     not, starts a stretch).  An arena block's buffer kept the shared fields once per change
-    (``BlockBuffer.runs_of``), so its stretches are read off those changes (merging neighbours
+    (``StepBlock.runs_of``), so its stretches are read off those changes (merging neighbours
     whose change left ``collisions`` the same object) instead of comparing ~900 steps' objects."""
-    buffer = getattr(block, "_buffer", None)
-    changes = buffer.runs_of("collisions") if buffer is not None else None
+    changes = block.runs_of("collisions")
     if changes is not None:
         out: list = []
         for k0, k1, value in changes:
@@ -172,9 +171,8 @@ def collision_stretches(block: StepBlock) -> list[tuple[int, int, tuple]]:
 
 def kinds_at(block: StepBlock):
     """Step k's ``kinds`` as a function of k: an arena block's from the changes its buffer kept
-    (``BlockBuffer.runs_of``, a handful), without a list of every step's; else ``each``'s list."""
-    buffer = getattr(block, "_buffer", None)
-    changes = buffer.runs_of("kinds") if buffer is not None else None
+    (``StepBlock.runs_of``, a handful), without a list of every step's; else ``each``'s list."""
+    changes = block.runs_of("kinds")
     if changes is None:
         return block.each("kinds").__getitem__
     starts = [k0 for k0, _, _ in changes]

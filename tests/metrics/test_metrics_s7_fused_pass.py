@@ -134,3 +134,15 @@ def test_warmup_compiles_the_fused_and_the_separate_passes():
     warmup.warm_up()
     for f in (fused_module.step_pass, centre_kernel.state_geometry, contact_sweep._sweep_boxes, ego_module.ego_pass):
         assert f.signatures, f.__name__
+
+
+def test_runs_of_is_the_buffers_and_none_for_a_block_of_snapshots():
+    """``StepBlock.runs_of`` (what ``collision_pass`` reads instead of the block's private buffer):
+    None for a block of snapshots, whose collision stretches and kinds are then scanned per step."""
+    from metrics import collision_pass
+
+    snaps = _block_snapshots(np.random.default_rng(13), 6, 3)
+    block = StepBlock(snaps, ScenarioContext())
+    assert block.runs_of("collisions") is None and block.runs_of("kinds") is None
+    assert collision_pass.collision_stretches(block) == [(0, 6, snaps[0].collisions)]
+    assert collision_pass.kinds_at(block)(5) == snaps[5].kinds
