@@ -41,7 +41,7 @@ from typing import Iterator
 
 import numpy as np
 
-from metrics import road_kernels
+from metrics import road_kernels, road_lane_kernels
 from metrics.lazy import lazy as _lazy
 from metrics.road_corners import CornerState, CornerViews
 from metrics.road_view import RoadView, road_view  # noqa: F401  (RoadView: re-exported)
@@ -72,6 +72,9 @@ def _groups(keys: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
 
 
 class EgoRoadBlock(CornerViews):
+    _kappa_everywhere = False
+    """Set by ``_reference`` when the road model gave the curvature at every step of a one-lane block."""
+
     """The ego reference point on the road per step of a block: on_road, road_ids (``road_code``:
     the view's code of the road, −1 off road), lane_id, s, t (from the reference line), offset
     (from the lane centre), and the lane's (low, high) borders.  Steps are grouped by road and lane
@@ -296,6 +299,7 @@ class EgoRoadBlock(CornerViews):
             h, k = self.view.heading_curvature(self._one[0], self.s)   # read, never written into
             if k is None:
                 return np.asarray(h, dtype=float), np.full(T, np.nan), np.zeros(T, dtype=bool)
+            self._kappa_everywhere = True   # ``known`` all True: ``corners`` need not ask it
             return np.asarray(h, dtype=float), np.asarray(k, dtype=float), np.ones(T, dtype=bool)
         heading, kappa, known = np.full(T, np.nan), np.full(T, np.nan), np.zeros(T, dtype=bool)
         for rid, idx in self._road_steps():
@@ -352,34 +356,49 @@ class EgoRoadBlock(CornerViews):
         box alone: a road context no longer makes every entity's (T, N, 4, 2) corners, which only
         PET's active conflict zones need; the same floats as ``corners[:, ego]``)."""
         T = self.block.size
-        margin = np.full(T, np.nan)
-        departed = ~self.on_road      # a settled step is on the road: it stays False there
-        trusted = np.zeros(T, dtype=bool)
         heading, kappa, has_kappa = self._reference
         cos_h, sin_h = np.cos(heading), np.sin(heading)
         ref_x, ref_y = (np.ascontiguousarray(self.block.ego_col(n)) for n in ("x", "y"))
         corners = self.block.ego_corners
-        if self._one is not None and has_kappa.all():   # every step on one road: one group, every row
-            groups = [(int(self.road_code[0]), self._on_rows)]
-        else:
-            groups = _groups(self.road_code, np.flatnonzero(self.on_road & has_kappa))
+        if self._one is not None and self._kappa_everywhere:
+            # every step on one lane with a curvature (the usual block): one compiled call makes
+            # the arrays and settles every row (``road_lane_kernels.one_lane_corners``: the same
+            # rule as ``lane_frame_corners`` below, float for float)
+            margin, departed, trusted, every = road_lane_kernels.one_lane_corners(
+                corners, ref_x, ref_y, cos_h, sin_h, kappa, self.s, self.t, self.low, self.high,
+                float(self.view.lengths()[self.road_code[0]]), LATERAL_GUARD)
+            return self._corner_state(corners, margin, departed, trusted, every)
+        margin = np.full(T, np.nan)
+        departed = ~self.on_road      # a settled step is on the road: it stays False there
+        trusted = np.zeros(T, dtype=bool)
+        groups = _groups(self.road_code, np.flatnonzero(self.on_road & has_kappa))
         if groups:
             lengths = self.view.lengths()
             for code, idx in groups:
                 road_kernels.lane_frame_corners(idx, corners, ref_x, ref_y, cos_h, sin_h, kappa, self.s, self.t,
                                                 self.low, self.high, float(lengths[code]), LATERAL_GUARD,
                                                 trusted, margin)
+        return self._corner_state(corners, margin, departed, trusted, self._one is not None and trusted.all())
+
+    def _corner_state(self, corners: np.ndarray, margin: np.ndarray, departed: np.ndarray, trusted: np.ndarray,
+                      every: bool) -> CornerState:
+        """Sidewalk flags and the exact locate of the steps not settled in the lane frame
+        (``every``: a block on one lane whose every step is settled, so none is located)."""
+        T = self.block.size
         one = self._one_type
-        if one is not None and not self.view.type_table(SIDEWALK)[one]:   # no sidewalk anywhere: trusted & False
+        no_sidewalk = one is not None and not self.view.type_table(SIDEWALK)[one]
+        if no_sidewalk:   # no sidewalk anywhere: trusted & False
             sidewalk = np.zeros(T, dtype=bool)
         elif trusted.any():
             sidewalk = trusted & self._type_mask(SIDEWALK)
         else:
             sidewalk = np.zeros(T, dtype=bool)
-        if self._one is not None and trusted.all():   # every step on the road and settled: none to locate
+        if every:   # every step on the road and settled: none to locate
             exact = np.zeros(0, dtype=np.int64)
         else:
             exact = np.flatnonzero(self.on_road & ~trusted)
         if exact.size:
             self._locate_corners(exact, corners, margin, departed, sidewalk)
-        return CornerState(margin, departed, sidewalk, exact)
+        # ``every`` on the fused path: nothing located, and its departures are all False
+        quiet = every and self._kappa_everywhere
+        return CornerState(margin, departed, sidewalk, exact, quiet, quiet and no_sidewalk)

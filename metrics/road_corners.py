@@ -25,6 +25,11 @@ class CornerState:
     departed: np.ndarray
     sidewalk: np.ndarray
     located: np.ndarray
+    none_departed: bool = False
+    """True when no step is known to have departed without asking ``departed.any()`` (a one-lane
+    block with every step settled in the lane frame): the metrics skip their onset search."""
+    none_sidewalk: bool = False
+    """The same for ``sidewalk``: the block's one lane type is not a sidewalk and nothing was located."""
 
 
 class CornerViews:

@@ -61,7 +61,7 @@ class LaneDepartureMetric(BlockMetric):
         corners = st.corners
         margin, departed = corners.margin, corners.departed
         # the departures that start in this block: departed, and not at the step before
-        starts = _onsets(departed, self._prev is not None and self._prev[2])
+        starts = [] if corners.none_departed else _onsets(departed, self._prev is not None and self._prev[2])
         times = block.times.tolist() if starts else None
         for k in starts:
             prev = self._prev if k == 0 else (times[k - 1], float(margin[k - 1]), bool(departed[k - 1]))
@@ -120,7 +120,7 @@ class OffRoadMetric(BlockMetric):
         was_side = self.series.last("sidewalk")
         for k in _onsets(offroad, bool(was_off)):
             self.events.append(MetricEvent(float(times[k]), "offroad", (), None, f"lane type {st.lane_type_at(k)}"))
-        for k in _onsets(sidewalk, bool(was_side)):
+        for k in () if st.corners.none_sidewalk else _onsets(sidewalk, bool(was_side)):
             self.events.append(MetricEvent(float(times[k]), "sidewalk"))
         self.series.extend(times, offroad=offroad.astype(float), sidewalk=sidewalk.astype(float))
         if self._end_time is None:

@@ -1,0 +1,62 @@
+"""Compiled kernel of ``EgoRoadBlock.corners`` for a block on one lane (issue #7: fewer calls per block).
+
+Why its own file: numba's ``cache=True`` tracks only the kernel's own file, so the
+per-row rule of ``road_kernels.lane_frame_corners`` is copied here, statement for
+statement (the same float operations in the same order), rather than called.  The
+general path (any block) keeps ``lane_frame_corners``; this one replaces the handful of
+numpy calls around it (the NaN margins, the all-False departures and trust flags, the
+row list, ``trusted.all()`` and ``departed.any()``) by one call for the usual block:
+every step on one lane of one road whose curvature the road model gives.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def one_lane_corners(corners, ref_x, ref_y, cos_h, sin_h, kappa, s, t, low, high, road_length, guard):
+    """``lane_frame_corners`` over every step of the block (rows 0 … T−1), with the arrays it
+    writes made here: (margin (NaN where not settled), departed (all False: every step is on
+    the road), trusted, whether every step is trusted).  The corner rule is the lane frame at
+    the reference point, t_c = t_ref + (c − ref)·n, u_c = (c − ref)·tangent, margin
+    min(t_c − low, high − t_c), settled when every margin exceeds twice the sagitta bound
+    κu²/(2(1 − κ|t_c|)) plus ``guard``, s + u_c stays on the road and κ|t_c| < 0.5."""
+    T = t.shape[0]
+    margin = np.empty(T)
+    departed = np.zeros(T, dtype=np.bool_)
+    ok = np.empty(T, dtype=np.bool_)
+    every = True
+    for k in range(T):
+        c, sn = cos_h[k], sin_h[k]
+        k_abs = abs(kappa[k])
+        settled = True
+        smallest = math.inf
+        for j in range(4):
+            rx = corners[k, j, 0] - ref_x[k]
+            ry = corners[k, j, 1] - ref_y[k]
+            u = rx * c + ry * sn
+            tc = t[k] + ry * c - rx * sn
+            a = tc - low[k]
+            b = high[k] - tc
+            if a != a or b != b:          # np.minimum propagates NaN (a lane without borders there)
+                settled = False
+                continue
+            m = a if a < b else b
+            bend = 0.0
+            if k_abs > 0:
+                bend = k_abs * u * u / (2 * max(1 - k_abs * abs(tc), 1e-9))
+            su = s[k] + u
+            if not (m > 2 * bend + guard and su >= 0 and su <= road_length and k_abs * abs(tc) < 0.5):
+                settled = False
+            smallest = min(smallest, m)
+        ok[k] = settled
+        if settled:
+            margin[k] = smallest
+        else:
+            margin[k] = math.nan
+            every = False
+    return margin, departed, ok, every
