@@ -31,6 +31,7 @@ import sensors.lidar as lidar_module  # noqa: E402
 import sensors.lidar_draws as draws  # noqa: E402
 import sensors.lidar_sweep_passes as passes  # noqa: E402
 import sensors.scene as scene_module  # noqa: E402
+import sensors.static_boxes as static_boxes  # noqa: E402
 import sensors.static_cast as static_cast  # noqa: E402
 from sensor_bench import road, traffic  # noqa: E402
 from sensors.base import SensorConfig  # noqa: E402
@@ -41,13 +42,16 @@ STAGES = {
     lidar_module: ("sensor_transform", "two_threads", "buffer_then_draws", "ray_buffer", "candidate_pairs",
                    "pattern_slab_hits", "dz_bounds"),
     passes: ("stream_for", "count_returns", "decode", "gather_select", "_fill", "normal_end", "finish"),
-    static_cast: ("_horizon", "prove_box_first", "collect_part", "_cast", "cull_gather", "drop_rows", "scatter_hits"),
+    static_cast: ("_horizon", "prove_box_first", "collect_part", "_cast", "cull_gather", "drop_rows", "scatter_hits",
+                  "reaching_span", "near_block", "_runs", "_join", "_collect_beside", "_scratch"),
     scene_module: ("apply_box_slab_hits",),
 }
 METHODS = ((scene_module.SensorScene, "cast_rays", "cast_rays (static + boxes)"), (lidar_module.Lidar, "_returns", "returns"),
            (draws.WordStream, "ensure", "random words"),
            (lidar_module.Lidar, "_pose", "pose (sensor_transform when the ego moved)"),
-           (o3d.t.geometry.RaycastingScene, "cast_rays", "open3d cast_rays"))
+           (o3d.t.geometry.RaycastingScene, "cast_rays", "open3d cast_rays"),
+           (static_boxes.BoxFirst, "neutralize", "neutralize"), (static_boxes.BoxFirst, "restore", "restore"),
+           (scene_module.StaticWorld, "region", "region"), (scene_module.StaticWorld, "cast_hits", "cast_hits"))
 
 events: list[tuple[str, str, float, float]] = []
 recording = [False]
@@ -64,9 +68,19 @@ def _worker_wait() -> int:
     return -1
 
 
+def _own_wait() -> int:
+    with open("/proc/thread-self/schedstat") as f:
+        return int(f.read().split()[1])
+
+
 def _stamp_wait(label: str) -> None:
     if recording[0] and SCHEDSTAT[0]:
         run_delay.append((label, _worker_wait(), time.perf_counter()))
+
+
+def _stamp_own(label: str) -> None:
+    if recording[0] and SCHEDSTAT[0]:
+        run_delay.append((label, _own_wait(), time.perf_counter()))
 
 
 SCHEDSTAT = [False]
@@ -81,15 +95,18 @@ def _wrap(owner, name: str, label: str) -> None:
     def stamped(*args, **kwargs):
         if not recording[0]:
             return fn(*args, **kwargs)
-        if name in ("ray_buffer", "cast_rays") and threading.current_thread().name != "MainThread" or \
-                name == "cast_rays" and owner is scene_module.SensorScene:
+        if name == "ray_buffer":
             _stamp_wait(name)
+        if name == "cast_rays" and owner is scene_module.SensorScene:
+            _stamp_own("main at cast")
         t0 = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
             if name == "buffer_then_draws":
                 _stamp_wait(name)
+            if name == "pattern_slab_hits":
+                _stamp_own("main at slabs' end")
             events.append((threading.current_thread().name, label, t0, time.perf_counter()))
 
     setattr(owner, name, stamped)
@@ -199,6 +216,16 @@ def wait_statistics(waits) -> None:
         if "buffer_then_draws" in d and "ray_buffer" in d and d["buffer_then_draws"][0] >= 0:
             (n0, t0), (n1, t1) = d["buffer_then_draws"], d["ray_buffer"]
             rows.append(((t1 - t0) * 1e3, (n1 - n0) * 1e-6))
+    main = []
+    for w in waits:
+        d = {label: (ns, t) for label, ns, t in w}
+        if "main at slabs' end" in d and "main at cast" in d:
+            (n0, t0), (n1, t1) = d["main at slabs' end"], d["main at cast"]
+            main.append(((t1 - t0) * 1e3, (n1 - n0) * 1e-6))
+    if main:
+        a = np.array(main)
+        print(f"  this thread from its slab tests' end to the cast over {len(a)} sweeps: median {np.median(a[:, 0]):.3f} "
+              f"ms, of which waiting for a CPU {np.median(a[:, 1]):.3f} ms (sum {a[:, 0].sum():.1f} vs {a[:, 1].sum():.1f})")
     if rows:
         a = np.array(rows)
         print(f"  worker start after the hand-over over {len(a)} sweeps: median {np.median(a[:, 0]):.3f} ms, of which "
@@ -221,7 +248,8 @@ def serial_statistics(sweeps) -> None:
           + ", ".join(f"{n} {v:.3f}" for n, v in zip(SERIAL, med[2:])))
 
 
-SERIAL = ("_horizon", "prove_box_first", "collect_part", "cull_gather", "drop_rows", "scatter_hits",
+SERIAL = ("cast_hits", "region", "reaching_span", "near_block", "_horizon", "prove_box_first", "_runs", "neutralize",
+          "restore", "_collect_beside", "_scratch", "cull_gather", "drop_rows", "scatter_hits", "_join",
           "apply_box_slab_hits")
 
 
