@@ -133,9 +133,16 @@ class EgoRoadBlock(CornerViews):
         st.block, st.view, st.road = block, view, view.road
         T = block.size
         code = view.code(rid)
-        lo, hi = view.boundaries(rid, lane, ss)
-        # t = 0.5·(lo + hi) + offset and lo ≤ t ≤ hi in one compiled pass (numpy's operations)
-        t, inside, every = road_kernels.lane_t(lo, hi, np.ascontiguousarray(ts, dtype=float))
+        tables = view.border_tables(rid, lane)
+        if tables is not None:   # the borders, then t and inside, in one compiled pass (road_lane_kernels)
+            lo, hi, t, inside, every = road_lane_kernels.one_lane_frame(
+                np.ascontiguousarray(ss, dtype=float), np.ascontiguousarray(ts, dtype=float), tables.side, tables.ranks,
+                tables.offset_s, tables.offset_coef, tables.start, tables.origin, tables.coef, tables.border,
+                tables.rank_start)
+        else:
+            lo, hi = view.boundaries(rid, lane, ss)
+            # t = 0.5·(lo + hi) + offset and lo ≤ t ≤ hi in one compiled pass (numpy's operations)
+            t, inside, every = road_kernels.lane_t(lo, hi, np.ascontiguousarray(ts, dtype=float))
         st.low, st.high, st.t = lo, hi, t
         if every:
             st.on_road, st.road_code, st._one = inside, np.full(T, code, dtype=np.int64), (rid, lane)
@@ -320,6 +327,13 @@ class EgoRoadBlock(CornerViews):
             if self.view.direction(rid, lane) <= 0:
                 out[idx] += math.pi
         return out
+
+    @property
+    def offroad_constant(self) -> bool | None:
+        """``offroad`` at every step when the block is on one lane of one lane type (then one
+        value: the metrics need not make the mask), else None."""
+        one = self._one_type
+        return None if one is None else not self.view.type_table(DRIVABLE_LANE_TYPES)[one]
 
     @_lazy
     def offroad(self) -> np.ndarray:

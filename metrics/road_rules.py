@@ -113,16 +113,21 @@ class OffRoadMetric(BlockMetric):
         st = block.ego_road
         if st is None:
             return
-        offroad, sidewalk = st.offroad, st.corners.sidewalk
+        corners = st.corners
         times = block.times
         had = len(self.events)
-        was_off = self.series.last("offroad")
-        was_side = self.series.last("sidewalk")
-        for k in _onsets(offroad, bool(was_off)):
-            self.events.append(MetricEvent(float(times[k]), "offroad", (), None, f"lane type {st.lane_type_at(k)}"))
-        for k in () if st.corners.none_sidewalk else _onsets(sidewalk, bool(was_side)):
-            self.events.append(MetricEvent(float(times[k]), "sidewalk"))
-        self.series.extend(times, offroad=offroad.astype(float), sidewalk=sidewalk.astype(float))
+        if corners.none_sidewalk and st.offroad_constant is False:
+            # one drivable lane type, no corner on a sidewalk: no onset, and the masks' floats are zeros
+            self.series.extend(times, offroad=np.zeros(block.size), sidewalk=np.zeros(block.size))
+        else:
+            offroad, sidewalk = st.offroad, corners.sidewalk
+            was_off = self.series.last("offroad")
+            was_side = self.series.last("sidewalk")
+            for k in _onsets(offroad, bool(was_off)):
+                self.events.append(MetricEvent(float(times[k]), "offroad", (), None, f"lane type {st.lane_type_at(k)}"))
+            for k in () if corners.none_sidewalk else _onsets(sidewalk, bool(was_side)):
+                self.events.append(MetricEvent(float(times[k]), "sidewalk"))
+            self.series.extend(times, offroad=offroad.astype(float), sidewalk=sidewalk.astype(float))
         if self._end_time is None:
             one = st.one_lane
             if one is not None and self._start_road is not None and one[0] == self._start_road:

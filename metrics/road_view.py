@@ -96,6 +96,17 @@ class RoadView:
             a, b = pairs[:, 0], pairs[:, 1]
         return np.minimum(a, b), np.maximum(a, b)
 
+    def border_tables(self, rid: str, lane: int):
+        """The road's ``lane_border_tables`` of one lane (asked once per lane), None where the road
+        model has none (``boundaries`` then asks it otherwise)."""
+        if not self._tables:
+            return None
+        key = (rid, int(lane))
+        tables = self._border_tables.get(key)
+        if tables is None:
+            tables = self._border_tables[key] = self.road.lane_border_tables(rid, int(lane))
+        return tables
+
     def heading(self, rid: str, s: np.ndarray) -> np.ndarray:
         if self._arrays:
             return self.road.reference_poses_many(rid, s)[2]

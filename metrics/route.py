@@ -194,7 +194,8 @@ class OutsideRouteLanesMetric(BlockMetric):
         before = self._progress.index
         after = self._progress.track(x, y, first_offset=1)
         total = route_kernels.route_steps(self.route.cumulative, before, after, self._total)
-        outside = st.wrong_way | st.offroad
+        # one drivable lane type over the block: the off-road mask is all False (read, never written)
+        outside = st.wrong_way if st.offroad_constant is False else st.wrong_way | st.offroad
         if outside.any():
             # the steps that may add to the distance outside, in step order (the total above adds
             # every step where the tracked waypoint moved, as this loop did for them)

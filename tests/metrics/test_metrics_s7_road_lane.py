@@ -113,3 +113,53 @@ def test_block_corners_one_lane_path_equals_general(road_1km, amp):
         assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), name
     if amp > 1.0:
         assert a.departed.any() and a.located.size
+
+
+@pytest.mark.parametrize("amp", [0.3, 1.2])
+def test_off_road_and_outside_route_one_type_path_equal_general(road_1km, amp, monkeypatch):
+    """A block on one drivable lane type: off_road's series without the masks, outside_route_lanes
+    without ``| offroad``, the same floats as with them (the path forced by ``offroad_constant`` None)."""
+    from metrics import RoutePath
+    from metrics.road_block import EgoRoadBlock
+    from metrics.road_rules import OffRoadMetric
+    from metrics.route import OutsideRouteLanesMetric
+
+    wp = np.stack([np.linspace(0.0, 1000.0, 501), np.full(501, -1.75)], axis=1)
+
+    def run():
+        block = _drift_block(road_1km, 400, amp)
+        block.context = ScenarioContext(road=road_1km, route=RoutePath.from_points(wp))
+        off, out = OffRoadMetric(block.context), OutsideRouteLanesMetric(block.context)
+        off.observe_block(block)
+        out.observe_block(block)
+        return off.result(), out.result(), block.ego_road.offroad_constant
+
+    fast = run()
+    assert fast[2] is False
+    monkeypatch.setattr(EgoRoadBlock, "offroad_constant", property(lambda self: None))
+    general = run()
+    assert general[2] is None
+    assert fast[0].series   # off_road keeps its two series
+    for a, b in zip(fast[:2], general[:2]):
+        assert a.scalars == b.scalars and a.events == b.events
+        assert set(a.series) == set(b.series)
+        for name, (t, v) in a.series.items():
+            assert np.array(t).tobytes() == np.array(b.series[name][0]).tobytes()
+            assert np.array(v).tobytes() == np.array(b.series[name][1]).tobytes()
+
+
+@pytest.mark.parametrize("lane", [-3, -1, 1, 2])
+def test_one_lane_frame_is_lane_borders_then_lane_t(road_1km, lane):
+    rng = np.random.default_rng(lane + 10)
+    tb = road_1km.lane_border_tables("1", lane)
+    s = rng.uniform(-50, 1050, 600)
+    s[::37] = np.nan
+    offset = rng.normal(0, 1.5, 600)
+    offset[::41] = np.nan
+    args = (tb.side, tb.ranks, tb.offset_s, tb.offset_coef, tb.start, tb.origin, tb.coef, tb.border, tb.rank_start)
+    low, high, t, inside, every = road_lane_kernels.one_lane_frame(s, offset, *args)
+    ref_low, ref_high = road_kernels.lane_borders(s, *args)
+    ref_t, ref_inside, ref_every = road_kernels.lane_t(ref_low, ref_high, offset)
+    for a, b in ((low, ref_low), (high, ref_high), (t, ref_t), (inside, ref_inside)):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    assert every == ref_every and inside.any() and not every
