@@ -25,7 +25,6 @@ import numpy as np
 from metrics.centre_kernel import corners_from_rows, state_geometry
 from metrics.contact_sweep import block_contacts_boxes
 from metrics.ego_pass import ego_pass
-from metrics.step_pass import step_pass
 from metrics.block_buffer import _BOX_QUAD_NAMES, BlockBuffer, BlockSnapshots, _all_same, stack_rows  # noqa: F401
 from metrics.block_ego import EgoViews
 from metrics.context import ScenarioContext
@@ -314,8 +313,6 @@ class StepBlock(EgoViews):
         """(step, i, j), i < j, of every pair of boxes in contact (compiled SAT on the pairs that a
         sweep along x leaves, corners computed for those pairs only: ``metrics.contact_sweep``, the
         all-pairs ``kernels.block_contacts``'s answer)."""
-        if self._fuses():
-            return self._step_pass()[0]
         cx, cy = self.centers
         c, s = self.cos_sin
         box = self.box_rows
@@ -325,8 +322,6 @@ class StepBlock(EgoViews):
     def neighbours(self) -> BlockNeighbours:
         """Ego-relative geometry and surrogate safety against every other entity, reduced per step
         (compiled: ``metrics.ego_pass``)."""
-        if self._fuses():
-            return self._step_pass()[1]
         cx, cy = self.centers
         c, s = self.cos_sin
         kin, _, _, _, rvx, rvy = self.kin
@@ -335,27 +330,6 @@ class StepBlock(EgoViews):
             self.ego_index, cx, cy, kin, rvx, rvy, c, s, box["length"], box["width"], self.radius_rows,
             NEAR_RANGE, CLOSEST_APPROACH_HORIZON)
         return BlockNeighbours(dist, ttc, nearest, minima, lead, lead_gap, lead_closing)
-
-    def _fuses(self) -> bool:
-        """Whether ``contacts`` and ``neighbours`` come out of one pass with the geometry: when there
-        is an ego and the geometry was not made yet (a metric that reads it first leaves the three
-        passes separate: its rows are made, and the passes below read them)."""
-        return self.ego_index is not None and "_geometry" not in self.__dict__
-
-    def _step_pass(self) -> tuple[np.ndarray, BlockNeighbours]:
-        """The geometry, the contacts and the ego's pairs in one pass over the steps
-        (``metrics.step_pass``: each step's state read once, issue #7; the same floats as the three
-        separate kernels); stores ``_geometry``, ``contacts`` and ``neighbours``."""
-        kin, rx, ry, rh, rvx, rvy = self.kin
-        box = self.box_rows
-        cx, cy, c, s, found, *pairs = step_pass(
-            kin, kin.view(np.int64), rx, ry, rh, rvx, rvy, box["bbox_center_x"], box["bbox_center_y"],
-            box["length"], box["width"], self.radius_rows, self.ego_index, NEAR_RANGE, CLOSEST_APPROACH_HORIZON)
-        own = self.__dict__
-        own["_geometry"] = (cx, cy, c, s)
-        own["contacts"] = found
-        own["neighbours"] = near = BlockNeighbours(*pairs)
-        return found, near
 
     # ------------------------------------------------------------ per step
     def frames(self) -> list[StepFrame]:

@@ -52,7 +52,6 @@ def warm_up() -> float:
                               acc_set_speed=12.0, background=("lead",))
     for cars in ((("ego", 10.0, 12.0, True), ("lead", 40.0, 8.0, False)), (("ego", 10.0, 12.0, True),)):
         _drive(MetricSuite(context), cars)
-    _separate_passes(context)
     _references()
     # the collision metric's compiled rules run only where boxes touch, which the scene above never does
     from metrics import collision_pass
@@ -70,23 +69,6 @@ def _drive(suite, cars: tuple[tuple[str, float, float, bool], ...]) -> None:
                   for name, x0, v, ego in cars]
         suite.observe(WorldSnapshot.from_states(t, k, states, ego="ego", signals={"S": "red"}))
     suite.finish()
-
-
-def _separate_passes(context) -> None:
-    """The block's geometry, contact and ego kernels one by one (``centre_kernel.state_geometry``,
-    ``contact_sweep``, ``ego_pass``): the suite's blocks make the three in one pass
-    (``step_pass``) unless a metric reads the geometry first, which the scene above never does."""
-    from metrics.block import StepBlock
-
-    box = BoundingBox(4.5, 1.8, 1.5, 1.4, 0.0, 0.75)
-    snaps = [WorldSnapshot.from_states(0.01 * k, k, [
-        EntityState(name, EntityKind.VEHICLE, "car", x, -1.75, 0.0, 0.0, 0.0, 0.0, 10.0, 10.0, 0.0, 0.0, 0.0, 0.0,
-                    box, LaneLocation("1", -1, x, 0.0), is_ego=name == "ego")
-        for name, x in (("ego", 10.0 + 0.1 * k), ("lead", 14.0))], ego="ego") for k in range(3)]
-    block = StepBlock(snaps, context)
-    block.centers
-    block.contacts
-    block.neighbours
 
 
 def _references() -> None:
