@@ -168,23 +168,38 @@ def prove_pairs(rays, ray, pair_t, start, stop, profile, step, widen, zeta, cap,
 
 
 @njit(cache=True, nogil=True)
-def neutralize(rays, skip, start, stop, z_top, saved, taken):
+def neutralize(rays, skip, start, stop, z_top, saved, taken, words):
     """The rows of [start, stop) that ``skip`` marks: their rays saved to ``saved`` and replaced by a ray
     straight up from ``z_top`` (above every vertex: it leaves the scene's bounds at once), their rows listed
-    in ``taken``.  Returns how many.  (A scan of the mask in row order: the rows' rays are read in order.)"""
+    in ``taken``.  Returns how many.  (A scan of the mask in row order: the rows' rays are read in order.)
+
+    ``words``: ``skip``'s memory as uint64 (``skip`` a prefix of a mask padded to a multiple of 8 rows), or
+    empty: an aligned word of zeros then passes eight unmarked rows in one test — the same rows in the same
+    order.  Why: the HDL-64E's leading run is 68 700 rows, some 6 500 of them marked, and the byte scan's
+    test per row was most of the time (in situ, HDL-64E sweeps alternating, three runs at load 3.4-3.7: min
+    109 / 86 / 83 -> 73 / 60 / 62 µs, median 179 / 120 / 96 -> 115 / 91 / 70)."""
     k = 0
-    for row in range(start, stop):
-        if not skip[row]:
+    row = start
+    by_words = len(words) > 0
+    while row < stop:
+        if by_words and row & 7 == 0 and row + 8 <= stop and words[row >> 3] == 0:
+            row += 8
             continue
-        for c in range(6):
-            saved[k, c] = rays[row, c]
-        rays[row, 2] = z_top
-        rays[row, 3] = 0.0
-        rays[row, 4] = 0.0
-        rays[row, 5] = 1.0
-        taken[k] = row
-        k += 1
+        if skip[row]:
+            for c in range(6):
+                saved[k, c] = rays[row, c]
+            rays[row, 2] = z_top
+            rays[row, 3] = 0.0
+            rays[row, 4] = 0.0
+            rays[row, 5] = 1.0
+            taken[k] = row
+            k += 1
+        row += 1
     return k
+
+
+NO_WORDS = np.zeros(0, np.uint64)
+"""``neutralize``'s ``words`` for a plain byte scan."""
 
 
 @njit(cache=True, nogil=True)
@@ -243,12 +258,16 @@ class BoxFirst:
     writable: bool = True
     """Whether the caller's ray memory may be overwritten for a cast (``neutralize``); if not, the proved rows
     of a contiguous slice are cast as they lie (gathered parts still leave them out)."""
+    words: np.ndarray | None = None
+    """``skip``'s memory as uint64 words (``skip`` a prefix of a mask padded to a multiple of 8 rows), for
+    ``neutralize``'s word scan; None: the byte scan."""
 
     def neutralize(self, rays: np.ndarray, start: int, stop: int, z_top: float) -> int:
         """``neutralize`` of the proved rows within [start, stop): how many were replaced."""
         if self.count == 0 or not self.writable:
             return 0
-        return neutralize(rays, self.skip, start, stop, _above(z_top), self.saved, self.taken)
+        words = self.words if self.words is not None and WORD_SCAN else NO_WORDS
+        return neutralize(rays, self.skip, start, stop, _above(z_top), self.saved, self.taken, words)
 
     def restore(self, rays: np.ndarray, taken: int) -> None:
         restore(rays, self.taken, taken, self.saved)
@@ -283,14 +302,19 @@ def prove_box_first(grid: HeightGrid | None, rays: np.ndarray, centre: np.ndarra
         return None
     profile, widen, zeta, cap = made
     ray, pair_t = box_hits
-    skip = np.zeros(len(rays), np.bool_)
+    mask = np.zeros((len(rays) + 7) // 8 * 8, np.bool_)       # padded: ``neutralize`` reads it as words
+    skip = mask[:len(rays)]
     rows = np.empty(min(len(ray), len(rays)), np.int64)
     count = prove_pairs(rays, np.asarray(ray, dtype=np.int64), pair_t, start, stop, profile, STEP, widen, zeta,
                         cap, NORM_BOUND, skip, rows)
     if count < MIN_PROVED:
         return None
     return BoxFirst(skip, rows, count, np.empty((count, 6), np.float32), np.empty(count, np.int64),
-                    writable and bool(rays.flags.writeable))
+                    writable and bool(rays.flags.writeable), mask.view(np.uint64))
+
+
+WORD_SCAN = True
+"""Switch for ``neutralize``'s word scan (the in-process A/B turns it off: the same rows, the same order)."""
 
 
 def warm_up() -> None:
@@ -304,7 +328,7 @@ def warm_up() -> None:
                         widen, zeta, cap, NORM_BOUND, skip, rows)
     t, normal, material = np.empty(2, np.float32), np.empty((2, 3), np.float32), np.empty(2, np.int32)
     saved, taken = np.empty((2, 6), np.float32), np.empty(2, np.int64)
-    k = neutralize(rays, skip, 0, 2, np.float32(10.0), saved, taken)
+    k = neutralize(rays, skip, 0, 2, np.float32(10.0), saved, taken, NO_WORDS)
     restore(rays, taken, k, saved)
     write_misses(taken, k, t, normal, material)
     drop_rows(rays.copy(), np.array([0, 1], np.int64), 2, skip, t, normal, material)
