@@ -7,7 +7,18 @@ costs ~1 µs, so the sweep is a little slower than unwrapped), N sweeps are
 run and the fastest is printed, then the medians over all N of the return
 passes' phases.  Scene: the bench's (``sensor_bench.road``, ``traffic``).
 
-Run: ``.venv/bin/python bench/lidar_timeline.py [PRESET] [--sweeps N] [--threads on|off|auto]``.
+Then medians over the N sweeps of the set-up's hand-over (when the worker's
+job starts and fills the ray buffer, when this thread's pairs and slab tests
+end, when the cast starts, and in how many sweeps the cast started only after
+the worker's random words ended) and of the cast's single-thread parts on this
+thread outside open3d's casts.  ``--schedstat`` adds how much of the worker's
+start latency, and of this thread's wait from its slab tests to the cast, was
+a wait for a CPU (/proc schedstat run-queue time): on the shared 2-core
+machine most of a late start is other processes' load, not the GIL.  (open3d's
+``cast_rays`` itself holds the GIL while it casts, so a worker job that is not
+already inside a ``nogil`` kernel when a cast starts waits for its end.)
+
+Run: ``.venv/bin/python bench/lidar_timeline.py [PRESET] [--sweeps N] [--threads on|off|auto] [--schedstat]``.
 """
 
 from __future__ import annotations
