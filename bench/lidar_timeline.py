@@ -5,7 +5,7 @@ stage runs and on which thread, so idle time and hand-overs are visible: the
 stages' functions are wrapped with ``time.perf_counter`` stamps (each wrap
 costs ~1 µs, so the sweep is a little slower than unwrapped), N sweeps are
 run and the fastest is printed, then the medians over all N of the return
-passes' phases.  Scene: the bench's (``sensor_bench.road``, ``traffic``).
+passes' phases.  Scene: the bench's (``sensor_bench.bench_scene``).
 
 Then medians over the N sweeps of the set-up's hand-over (when the worker's
 job starts and fills the ray buffer, when this thread's pairs and slab tests
@@ -44,7 +44,7 @@ import sensors.lidar_sweep_passes as passes  # noqa: E402
 import sensors.scene as scene_module  # noqa: E402
 import sensors.static_boxes as static_boxes  # noqa: E402
 import sensors.static_cast as static_cast  # noqa: E402
-from sensor_bench import road, traffic  # noqa: E402
+from sensor_bench import bench_scene  # noqa: E402
 from sensors.base import SensorConfig  # noqa: E402
 from sensors.frames import MountPose  # noqa: E402
 from sensors.ros_messages import to_point_cloud2  # noqa: E402
@@ -140,12 +140,7 @@ def main() -> None:
         _wrap(owner, name, label)
     if args.threads != "auto":
         lidar_module._spare_cpu = lambda own: args.threads == "on"
-    mesh, what = road()
-    verts = np.asarray(mesh.mesh.vertices)
-    centre = verts.mean(axis=0)
-    centre[2] = float(np.median(verts[:, 2]))
-    snap = traffic(centre, 0.0)
-    static = scene_module.static_world_for(mesh)
+    _, what, snap, static = bench_scene()
     lidar = lidar_module.Lidar(SensorConfig(name="bench", type="lidar", preset=args.preset, mount=MountPose(x=1.3, z=1.9),
                                             parameters={"dropout_probability": 0.01}))
     sweeps = []

@@ -35,7 +35,7 @@ import sensors.lidar as lidar_module  # noqa: E402
 import sensors.lidar_frame_rosette as rosette  # noqa: E402
 import sensors.scene as scene_module  # noqa: E402
 import sensors.static_cast as static_cast  # noqa: E402
-from sensor_bench import road, traffic  # noqa: E402
+from sensor_bench import bench_scene  # noqa: E402
 from sensors.base import SensorConfig  # noqa: E402
 from sensors.frames import MountPose  # noqa: E402
 from sensors.ros_messages import to_point_cloud2  # noqa: E402
@@ -79,12 +79,7 @@ def main() -> None:
     if args.threads != "auto":
         lidar_module._spare_cpu = lambda own: args.threads == "on"
     lidar_module.FRAME_AHEAD = args.ahead == "on"
-    mesh, what = road()
-    verts = np.asarray(mesh.mesh.vertices)
-    centre = verts.mean(axis=0)
-    centre[2] = float(np.median(verts[:, 2]))
-    snap = traffic(centre, 0.0)
-    static = scene_module.static_world_for(mesh)
+    _, what, snap, static = bench_scene()
     lidar = lidar_module.Lidar(SensorConfig(name="bench", type="lidar", preset="Livox-Mid40",
                                             mount=MountPose(x=1.3, z=1.9), parameters={"dropout_probability": 0.01}))
     sweeps = []

@@ -79,6 +79,16 @@ def road():
         return SimpleMesh.single(box, "asphalt"), f"plane ({type(exc).__name__})"
 
 
+def bench_scene():
+    """The benches' scene: (road mesh, what it is, snapshot, static world) — the road mesh (``road``), 20 cars
+    around its centre at the median height of its vertices (``traffic``) and the map's static world."""
+    mesh, what = road()
+    verts = np.asarray(mesh.mesh.vertices)
+    centre = verts.mean(axis=0)
+    centre[2] = float(np.median(verts[:, 2]))
+    return mesh, what, traffic(centre, 0.0), static_world_for(mesh)
+
+
 def traffic(centre: np.ndarray, heading: float) -> WorldSnapshot:
     rng = np.random.default_rng(0)
     states = [EntityState("ego", EntityKind.VEHICLE, "car", float(centre[0]), float(centre[1]), float(centre[2]), heading,
@@ -322,12 +332,7 @@ def main() -> None:
     ap.add_argument("--lidar-only", action="store_true", help="the lidar rows only: no stage breakdown, no camera")
     ap.add_argument("--livox-only", action="store_true", help="the Livox-Mid40 rows only (implies --lidar-only)")
     args = ap.parse_args()
-    mesh, what = road()
-    verts = np.asarray(mesh.mesh.vertices)
-    centre = verts.mean(axis=0)
-    centre[2] = float(np.median(verts[:, 2]))
-    snap = traffic(centre, 0.0)
-    static = static_world_for(mesh)
+    mesh, what, snap, static = bench_scene()
     print(f"scene: {what}, {static.triangle_count} static triangles, 20 actor boxes; "
           f"cpu cores: {os.cpu_count()}, open3d {o3d.__version__}, load average {loadavg()}")
     # one open3d scene with everything, for the raw figure

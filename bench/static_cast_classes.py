@@ -30,11 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from sensor_bench import hdl64_sweep, loadavg, road, traffic  # noqa: E402
+from sensor_bench import bench_scene, hdl64_sweep, loadavg  # noqa: E402
 from sensors import static_cast as sc  # noqa: E402
 from sensors.lidar_actors import candidate_pairs  # noqa: E402
 from sensors.lidar_sweep_boxes import pattern_slab_hits  # noqa: E402
-from sensors.scene import SensorScene, static_world_for  # noqa: E402
+from sensors.scene import SensorScene  # noqa: E402
 from sensors.static_boxes import prove_box_first  # noqa: E402
 from sensors.static_horizon import NORM_BOUND, cull_gather  # noqa: E402
 
@@ -52,12 +52,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
-    mesh, what = road()
-    verts = np.asarray(mesh.mesh.vertices)
-    centre = verts.mean(axis=0)
-    centre[2] = float(np.median(verts[:, 2]))
-    snap = traffic(centre, 0.0)
-    static = static_world_for(mesh)
+    _, what, snap, static = bench_scene()
     lidar, pattern, tables, to_world, m, buf = hdl64_sweep(snap)
     scene = SensorScene(static, snap)
     r_max = lidar.max_range
