@@ -344,8 +344,13 @@ class EgoRoadBlock(CornerViews):
     def wrong_way(self) -> np.ndarray:
         """Heading more than 120° from the lane's travel direction, outside junctions
         (ScenarioRunner ``WrongLaneTest.MAX_ALLOWED_ANGLE``)."""
-        if self._one is not None and self.view.in_junction(self._one[0]):
-            return np.zeros(self.block.size, dtype=bool)
+        if self._one is not None:
+            if self.view.in_junction(self._one[0]):
+                return np.zeros(self.block.size, dtype=bool)
+            if "travel_heading" not in self.__dict__:   # the same decisions without the travel and junction arrays
+                return road_lane_kernels.one_lane_wrong_way(
+                    np.ascontiguousarray(self.block.ego_col("heading")), np.ascontiguousarray(self._reference[0]),
+                    self.view.direction(*self._one) <= 0, WRONG_WAY_ANGLE)
         # one compiled pass (``road_kernels.wrong_way_mask``): numpy's
         # on_road & ~in_junction & (|(heading − travel + π) % 2π − π| > angle), decision for decision
         return road_kernels.wrong_way_mask(np.ascontiguousarray(self.block.ego_col("heading")), self.travel_heading,

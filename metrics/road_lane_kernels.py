@@ -125,3 +125,19 @@ def one_lane_frame(s, offset, side, ranks, offset_s, offset_coef, start, origin,
         inside[k] = ok
         every = every and ok
     return low, high, t, inside, every
+
+
+@njit(cache=True)
+def one_lane_wrong_way(heading, reference, against, angle):
+    """``road_kernels.wrong_way_mask`` for a block on one lane outside junctions (every step on
+    the road): the travel heading made per step as ``EgoRoadBlock.travel_heading`` makes it (the
+    reference heading, + π where the lane runs against s), then |((heading − travel + π) mod 2π) − π|
+    > angle with numpy's operations in its order."""
+    n = heading.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    two_pi = 2 * np.pi
+    for k in range(n):
+        travel = reference[k] + np.pi if against else reference[k]
+        d = (heading[k] - travel + np.pi) % two_pi - np.pi
+        out[k] = abs(d) > angle
+    return out

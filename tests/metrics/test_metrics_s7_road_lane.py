@@ -80,17 +80,17 @@ def road_1km(tmp_path_factory):
     return load_opendrive(path)
 
 
-def _drift_block(road, steps: int, amp: float) -> StepBlock:
+def _drift_block(road, steps: int, amp: float, lane: int = -1, turn: float = 0.0) -> StepBlock:
     """The ego on lane −1 of road "1" drifting towards and over its lines (engine-style lanes)."""
     names, kinds, cats = ("ego", "car1"), (EntityKind.VEHICLE,) * 2, ("car",) * 2
     ones, z = np.ones(2), np.zeros(2)
     snaps = []
     for k in range(steps):
         s = 10.0 + 0.15 * k
-        t = -1.75 + amp * math.sin(2 * math.pi * k / steps)
+        t = math.copysign(1.75, lane) + amp * math.sin(2 * math.pi * k / steps)
         x, y = np.array([s, s + 30]), np.array([t, -5.25])
-        h = np.array([0.04 * math.cos(2 * math.pi * k / steps), 0.0])
-        locs = (LaneLocation("1", -1, s, t + 1.75), LaneLocation("1", -2, s + 30, 0.0))
+        h = np.array([0.04 * math.cos(2 * math.pi * k / steps) + turn * k / steps, 0.0])
+        locs = (LaneLocation("1", lane, s, t - math.copysign(1.75, lane)), LaneLocation("1", -2, s + 30, 0.0))
         snaps.append(WorldSnapshot(time=k * 0.01, step=k, names=names, kinds=kinds, categories=cats, x=x, y=y,
                                    z=z.copy(), heading=h, pitch=z.copy(), roll=z.copy(), speed=15 * ones, vx=15 * ones,
                                    vy=z.copy(), ax=z.copy(), ay=z.copy(), yaw_rate=z.copy(), length=4.5 * ones,
@@ -163,3 +163,20 @@ def test_one_lane_frame_is_lane_borders_then_lane_t(road_1km, lane):
     for a, b in ((low, ref_low), (high, ref_high), (t, ref_t), (inside, ref_inside)):
         assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
     assert every == ref_every and inside.any() and not every
+
+
+@pytest.mark.parametrize("lane,turn", [(-1, 0.0), (-1, 2 * math.pi), (1, 0.0), (1, -2 * math.pi)])
+def test_wrong_way_one_lane_kernel_equals_general(road_1km, lane, turn):
+    """A block on one lane outside junctions: ``one_lane_wrong_way`` (travel heading made per step)
+    decides as ``wrong_way_mask`` on the travel heading and junction arrays (forced by reading
+    ``travel_heading`` first), against and along s, headings sweeping a whole turn."""
+    blocks = [_drift_block(road_1km, 300, 0.3, lane, turn) for _ in range(2)]
+    fast, general = (b.ego_road for b in blocks)
+    assert fast.one_lane == ("1", lane)
+    general.travel_heading
+    a, b = fast.wrong_way, general.wrong_way
+    assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    if turn:
+        assert 0 < a.sum() < a.size
+    else:
+        assert a.all() == (lane > 0) and a.any() == (lane > 0)
