@@ -6,7 +6,8 @@ import numpy as np
 import open3d as o3d
 import pytest
 
-from sensors.scene import SimpleMesh
+from sensors.actor_boxes import box_slab_hits
+from sensors.scene import SensorScene, SimpleMesh
 from simplatform.world import EntityKind, EntityState, BoundingBox, WorldSnapshot
 
 
@@ -84,3 +85,17 @@ def numpy_records(columns, idx, r, echo, noise, sigma, scale, reference2, ring, 
     out["intensity"] = np.minimum(echo * (f32(scale) / np.maximum(r * r, f32(reference2))), f32(255.0))
     out["ring"], out["time"] = ring[idx], time[idx]
     return out
+
+
+def every_box_pair(scene: SensorScene, rays: np.ndarray):
+    """Every (ray, box) pair of ``scene``'s actor boxes, tested by the slab kernels (``box_slab_hits``) as a
+    sweep tests its candidates: ((ray, offsets), (pair_t, pair_code)), what ``cast_rays`` takes as
+    ``actor_pairs`` and ``pair_hits``."""
+    boxes = scene.actor_boxes
+    n, m = len(rays), len(boxes)
+    ray = np.tile(np.arange(n, dtype=np.int64), m)
+    offsets = np.arange(m + 1, dtype=np.int64) * n
+    pair_t, pair_code, jobs = box_slab_hits(boxes, rays, ray, offsets)
+    for job in jobs:
+        job()
+    return (ray, offsets), (pair_t, pair_code)

@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import open3d as o3d
 import pytest
-from sensors_testworld import entity, snapshot
+from sensors_testworld import entity, every_box_pair, snapshot
 
 import sensors.lidar as lidar_module
 import sensors.static_cast as static_cast
-from sensors.actor_boxes import box_slab_hits
 from sensors.base import SensorConfig
 from sensors.frames import MountPose
 from sensors.lidar import Lidar
@@ -99,17 +98,6 @@ def _rays(origin, rng, rings=64, columns=900) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate([o, d], axis=1), dtype=np.float32)
 
 
-def _pairs(scene: SensorScene, rays: np.ndarray):
-    """Every (ray, box) pair, tested by the slab kernels (``box_slab_hits``) as a sweep tests them."""
-    boxes = scene.actor_boxes
-    n, m = len(rays), len(boxes)
-    ray = np.tile(np.arange(n, dtype=np.int64), m)
-    offsets = np.arange(m + 1, dtype=np.int64) * n
-    pair_t, pair_code, jobs = box_slab_hits(boxes, rays, ray, offsets)
-    for job in jobs:
-        job()
-    return (ray, offsets), (pair_t, pair_code)
-
 
 def _poses(world, rng, count):
     tri = world.vertices[world.triangles[rng.integers(0, world.triangle_count, count)].astype(np.intp)]
@@ -134,7 +122,7 @@ def test_a_proved_ray_hits_the_static_world_beyond_its_box(worlds, forced):
         for origin in _poses(world, rng, 3):
             scene, _ = _scene(world, rng, origin)
             rays = _rays(origin, rng, rings=32, columns=600)
-            (ray, _), (pair_t, _) = _pairs(scene, rays)
+            (ray, _), (pair_t, _) = every_box_pair(scene, rays)
             found = prove_box_first(world.height_grid, rays, origin, 0.0, 120.0, 0, len(rays), (ray, pair_t))
             if found is None:
                 continue
@@ -167,7 +155,7 @@ def test_the_cast_with_the_proof_equals_the_cast_without(worlds, forced, monkeyp
         for origin in _poses(world, rng, 3):
             scene, _ = _scene(world, rng, origin)
             rays = _rays(origin, rng)
-            pairs, slabs = _pairs(scene, rays)
+            pairs, slabs = every_box_pair(scene, rays)
             before = rays.copy()
             calls = []
             real = static_cast.prove_box_first
@@ -194,7 +182,7 @@ def test_a_read_only_buffer_or_no_slab_tests_casts_as_before(worlds, forced):
     origin = _poses(world, rng, 1)[0]
     scene, _ = _scene(world, rng, origin)
     rays = _rays(origin, rng, rings=32, columns=600)
-    (ray, _), (pair_t, _) = _pairs(scene, rays)
+    (ray, _), (pair_t, _) = every_box_pair(scene, rays)
     frozen = rays.copy()
     frozen.flags.writeable = False
     found = prove_box_first(world.height_grid, frozen, origin, 0.0, 120.0, 0, len(rays), (ray, pair_t))
@@ -259,7 +247,7 @@ def test_a_cast_without_slab_tests_makes_them_first_and_equals_the_one_pass_merg
         origin = _poses(world, rng, 1)[0]
         scene, _ = _scene(world, rng, origin)
         rays = _rays(origin, rng)
-        pairs, _ = _pairs(scene, rays)
+        pairs, _ = every_box_pair(scene, rays)
         real = static_cast.prove_box_first
         calls = []
 
@@ -331,7 +319,7 @@ def test_a_read_only_caller_array_is_never_written(worlds, forced, monkeypatch):
     snap = snapshot(entity("ego", origin[0], origin[1], 0.0), *cars)
     scene = SensorScene(world, snap)
     rays = _rays(origin, rng)
-    pairs, slabs = _pairs(scene, rays)
+    pairs, slabs = every_box_pair(scene, rays)
     calls = []
     real = static_boxes.neutralize
 

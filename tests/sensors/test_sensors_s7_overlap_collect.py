@@ -14,11 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sensors_testworld import entity, snapshot
+from sensors_testworld import entity, every_box_pair, snapshot
 
 import sensors.lidar as lidar_module
 import sensors.static_cast as static_cast
-from sensors.actor_boxes import box_slab_hits
 from sensors.base import SensorConfig
 from sensors.frames import MountPose
 from sensors.lidar import Lidar
@@ -63,16 +62,6 @@ def _rays(origin: np.ndarray, rings: int = 64, columns: int = 1800) -> np.ndarra
     return np.ascontiguousarray(np.concatenate([np.tile(origin, (len(d), 1)), d], axis=1), dtype=np.float32)
 
 
-def _pairs(scene: SensorScene, rays: np.ndarray):
-    boxes = scene.actor_boxes
-    n, m = len(rays), len(boxes)
-    ray = np.tile(np.arange(n, dtype=np.int64), m)
-    offsets = np.arange(m + 1, dtype=np.int64) * n
-    pair_t, pair_code, jobs = box_slab_hits(boxes, rays, ray, offsets)
-    for job in jobs:
-        job()
-    return (ray, offsets), (pair_t, pair_code)
-
 
 class _Counting(ThreadPoolExecutor):
     def __init__(self) -> None:
@@ -97,7 +86,7 @@ def cast_case(world):
     origin = _origin(world)
     scene, _ = _scene(world, origin)
     rays = _rays(origin)
-    pairs, slabs = _pairs(scene, rays)
+    pairs, slabs = every_box_pair(scene, rays)
     return scene, rays, pairs, slabs
 
 
