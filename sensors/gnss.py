@@ -50,7 +50,10 @@ class GeoReference:
         off = header.offset
         return GeoReference(header.geo_reference.strip(), off.x, off.y, off.z, off.hdg)
 
-    def to_wgs84(self, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def to_wgs84(self, x: "float | np.ndarray", y: "float | np.ndarray", z: "float | np.ndarray"
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lat, lon, alt) of map points: floats for one point (pyproj's point path; a one-element array
+        would be turned into a scalar there, which numpy deprecates), arrays of the same shape otherwise."""
         c, s = math.cos(self.hdg), math.sin(self.hdg)
         px = c * x - s * y + self.x
         py = s * x + c * y + self.y
@@ -108,9 +111,9 @@ class Gnss:
         antenna = sensor_transform(snapshot, self.config.mount).translation
         noise = self.rng.standard_normal(3) * np.array([self.sigma_h, self.sigma_h, self.sigma_v])
         p = antenna + self.bias + noise
-        lat, lon, alt = geo.to_wgs84(np.array([p[0]]), np.array([p[1]]), np.array([p[2]]))
+        lat, lon, alt = geo.to_wgs84(float(p[0]), float(p[1]), float(p[2]))
         var_h, var_v = self.sigma_h ** 2, self.sigma_v ** 2
         cov = (var_h, 0.0, 0.0, 0.0, var_h, 0.0, 0.0, 0.0, var_v)   # ENU, row-major as NavSatFix defines
-        self.delay.push(snapshot.time, NavSatFixMessage(snapshot.time, self.frame_id, float(lat[0]), float(lon[0]),
-                                                        float(alt[0]), cov))
+        self.delay.push(snapshot.time, NavSatFixMessage(snapshot.time, self.frame_id, float(lat), float(lon), float(alt),
+                                                        cov))
         return self.delay.latest(snapshot.time)
