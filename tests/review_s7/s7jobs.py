@@ -85,9 +85,8 @@ def actor(rng: np.random.Generator, where: np.ndarray, ego: list, max_range: flo
     L, W, H = (0.6, 0.6, 1.8) if ped else (4.6, 1.9, 1.5)
     pick = int(rng.integers(0, 16))
     pitch = roll = 0.0
-    if pick <= 4:                                        # standing exactly on the surface
-        pass
-    elif pick == 5:                                      # sunk into the road / the slope
+    # picks 0-4: standing exactly on the surface (the pose as drawn)
+    if pick == 5:                                        # sunk into the road / the slope
         z -= float(rng.choice([0.2, 0.75, 1.5, 3.0]))
     elif pick == 6:                                      # floating just above
         z += float(rng.choice([1e-3, 0.5, 2.0]))
