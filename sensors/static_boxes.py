@@ -266,7 +266,7 @@ class BoxFirst:
         """``neutralize`` of the proved rows within [start, stop): how many were replaced."""
         if self.count == 0 or not self.writable:
             return 0
-        words = self.words if self.words is not None and WORD_SCAN else NO_WORDS
+        words = self.words if self.words is not None else NO_WORDS
         return neutralize(rays, self.skip, start, stop, _above(z_top), self.saved, self.taken, words)
 
     def restore(self, rays: np.ndarray, taken: int) -> None:
@@ -311,10 +311,6 @@ def prove_box_first(grid: HeightGrid | None, rays: np.ndarray, centre: np.ndarra
         return None
     return BoxFirst(skip, rows, count, np.empty((count, 6), np.float32), np.empty(count, np.int64),
                     writable and bool(rays.flags.writeable), mask.view(np.uint64))
-
-
-WORD_SCAN = True
-"""Switch for ``neutralize``'s word scan (the in-process A/B turns it off: the same rows, the same order)."""
 
 
 def warm_up() -> None:
