@@ -26,6 +26,7 @@ line and cause, as everywhere in the platform.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import time as wallclock
@@ -122,6 +123,7 @@ class _TestRun:
     def __init__(self, config: TestConfig, scenario_id: str, requirements: tuple[Any, ...]) -> None:
         self.config = config
         self.scenario_id = scenario_id
+        self._scratch_log_dir: Path | None = None
         self.requirements = requirements
         self.engine: Any = None
         self.suite: Any = None
@@ -192,7 +194,10 @@ class _TestRun:
         if stack_config.transport == "rosbridge" and vehicle:
             stack_config = replace(stack_config, env={**stack_config.env,
                                                       "SIMPLATFORM_STACK_VEHICLE": json.dumps(vehicle)})
-        log_dir = Path(config.out_dir) if config.out_dir is not None else Path(tempfile.mkdtemp(prefix="simplatform_"))
+        if config.out_dir is not None:
+            log_dir = Path(config.out_dir)
+        else:   # the stack's log needs a home; removed at close when nothing was written there
+            log_dir = self._scratch_log_dir = Path(tempfile.mkdtemp(prefix="simplatform_"))
         self.driver.session = open_session(stack_config, registry, log_dir=log_dir)
         # an in-process stack whose class declares the sensor types / platform topics it reads gets only
         # those sensors run and those topics built; the declarations are not inherited (a subclass may read
@@ -240,7 +245,18 @@ class _TestRun:
             return f"stack fault while closing: {exc}"
         finally:
             self.artifacts.update(session.artifacts)
+            self._drop_empty_scratch()
         return ""
+
+    def _drop_empty_scratch(self) -> None:
+        """Remove the temporary log directory made for a run without ``out_dir`` if the stack wrote
+        nothing there (an in-process stack never does): a suite of such runs left one empty
+        ``/tmp/simplatform_*`` directory per scenario.  A directory holding a stack's log stays, since
+        the result's artifacts name it."""
+        scratch, self._scratch_log_dir = self._scratch_log_dir, None
+        if scratch is not None:
+            with contextlib.suppress(OSError):   # not empty (the stack's log): kept on purpose
+                scratch.rmdir()
 
     def result(self, base: ScenarioResult | None, error: str, started: float) -> ScenarioResult:
         """run_scenario's result (or, for a fault before the first step, the engine's state) with the

@@ -136,3 +136,14 @@ def test_a_storyboard_v2x_warning_reaches_the_stack_over_its_radio_and_is_timed_
     assert result.metrics["collisions"] == 0 and result.metrics["decel_max"] > 3.0
     scripted = run_test(LIBRARY_FCW, TestConfig(dt=0.05, stack=None))  # no stack: a default radio still listens
     assert [e.time for e in scripted.events if e.kind == "v2x_warning"] == [warning.time]
+
+
+def test_a_run_without_out_dir_leaves_no_empty_scratch_directory_behind(tmp_path, monkeypatch):
+    # the in-process reference stack writes no log: the directory made for one is removed at close
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(scratch))
+    scenario = files.straight(tmp_path, ego_speed=10.0, duration=1.0)
+    result = run_test(scenario, TestConfig())
+    assert result.verdict is not Verdict.ERROR, result.error
+    assert list(scratch.iterdir()) == []
