@@ -175,6 +175,10 @@ def box_slab_hits(boxes: ActorBoxes, rays: np.ndarray, ray: np.ndarray, offsets:
     pair_code = np.empty(len(ray), np.int8)
     args = (np.ascontiguousarray(boxes.rotation, dtype=np.float64), np.ascontiguousarray(boxes.centre, dtype=np.float64),
             np.ascontiguousarray(boxes.half, dtype=np.float64), pair_t, pair_code)
+    if parts == 1 and len(offsets) and offsets[0] >= 0 and offsets[-1] <= len(ray):
+        # offsets group the pairs (non-decreasing): within [0, len(ray)] at both ends, np.clip would return them
+        # unchanged, and its wrappers cost ~5 µs a sweep
+        return [pair_t, pair_code, [lambda: slab_hits(rays, ray, offsets, *args)]]
     cuts = [len(ray) * j // parts for j in range(parts + 1)]
     jobs = [lambda a=a, b=b: slab_hits(rays, ray, np.clip(offsets, a, b), *args) for a, b in zip(cuts, cuts[1:])]
     return [pair_t, pair_code, jobs]

@@ -234,6 +234,8 @@ class Lidar:
         """(pose bits, mount, to_world, ray matrix) of the last sweep (``_pose``)."""
         self._ray_tensor: tuple | None = None
         self._homogeneous_view: tuple | None = None
+        self._reflectivity_f32: tuple | None = None
+        """(material table, its float32 copy) of the last sweep (``_reflectivity``)."""
         self._weather: tuple = (None, (0.0, 0.0))
         """(environment items, (α, rain σ)) of the last sweep (``_weather_terms``)."""
 
@@ -466,6 +468,15 @@ class Lidar:
         span = max(pattern.period_s, pattern.period_s - first, last - pattern.period_s)
         return o3d.core.Tensor.from_numpy(rays), (origin, travel * span + 1e-3)
 
+    def _reflectivity(self, scene: SensorScene) -> np.ndarray:
+        """The scene's reflectivity table as float32 (``material_table``'s array is cached per map and actor
+        set, read-only: its float32 copy is kept while the same array comes back)."""
+        table = scene.material_table("reflectivity")
+        kept = self._reflectivity_f32
+        if kept is None or kept[0] is not table:
+            kept = self._reflectivity_f32 = (table, table.astype(np.float32))
+        return kept[1]
+
     def _weather_terms(self, environment) -> tuple[float, float]:
         """(α, rain range σ) of a snapshot's environment (``environment.Weather``), parsed again only when
         its items change (a run's environment rarely does; parsing it cost ~6 µs a sweep).  Equal items
@@ -488,8 +499,7 @@ class Lidar:
         """Points in pattern order from hits in cast order (``lidar_sweep_passes.sweep_returns``)."""
         alpha, rain_sigma = self._weather_terms(snapshot.environment)
         sigma = math.hypot(self.range_sigma, rain_sigma)
-        points, idx, mat = sweep_returns(self, pattern, tables, rays, hits,
-                                         scene.material_table("reflectivity").astype(np.float32),
+        points, idx, mat = sweep_returns(self, pattern, tables, rays, hits, self._reflectivity(scene),
                                          alpha, sigma, two_threads(len(hits.t)))
         labels = None
         if self.labels:

@@ -30,8 +30,8 @@ import numpy as np
 
 from sensors.lidar_draw_ahead import ahead_job, decode, expected_words, finish, normal_end, pend, stream_for
 from sensors.lidar_draws import MARK, select_words, supported
-from sensors.lidar_gather import (count_returns, fill_compact, gather_permuted, gather_returns, gather_select,
-                                   gather_select_permuted)
+from sensors.lidar_gather import (count_returns, fill_compact, fill_records, gather_permuted, gather_returns,
+                                   gather_select, gather_select_permuted, gather_select_positions)
 from sensors.lidar_kernels import select_returns
 from sensors.lidar_patterns import PatternTables, ScanPattern
 from sensors.pointcloud import POINT_DTYPE
@@ -86,6 +86,13 @@ class Balance:
         self.normals += k * (normals_s - self.normals)
 
 
+POSITIONS_GATHER = True
+"""A pattern without a grid gathers its returns in pattern order from their cast rows
+(``lidar_gather.gather_select_positions``); off: the permuted gather (the same returns; the in-process A/B
+and the tests compare them)."""
+RECORD_FILL = True
+"""The records are filled through the record array (``lidar_gather.fill_records``); off: through its six field
+views (``fill_compact``; the same bytes: the in-process A/B and the tests compare them)."""
 LEARN = 0.25
 """Weight of the newest sweep in ``Balance``'s averages (about the last four sweeps count)."""
 
@@ -197,9 +204,14 @@ def sweep_returns(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, r
                                     reflectivity, lidar.min_range, lidar.max_range, lidar.power_threshold, *words,
                                     lidar.dropout, drop, 0, idx, r, mat, echo, 0, grid.columns)
     else:
-        kept, count = gather_select_permuted(hits.t, hits.material, hits.normal, rays, tables.cast_order,
-                                             reflectivity, lidar.min_range, lidar.max_range, lidar.power_threshold,
-                                             *words, lidar.dropout, drop, idx, r, mat, echo)
+        if POSITIONS_GATHER:
+            kept, count = gather_select_positions(hits.t, hits.material, hits.normal, rays, tables.cast_position,
+                                                  reflectivity, lidar.min_range, lidar.max_range,
+                                                  lidar.power_threshold, *words, lidar.dropout, drop, idx, r, mat, echo)
+        else:
+            kept, count = gather_select_permuted(hits.t, hits.material, hits.normal, rays, tables.cast_order,
+                                                 reflectivity, lidar.min_range, lidar.max_range,
+                                                 lidar.power_threshold, *words, lidar.dropout, drop, idx, r, mat, echo)
     end = count if drop else 0                          # the normals' words follow the uniforms'
     noise = _NONE
     if sigma > 0:
@@ -294,7 +306,13 @@ def _labelled(lidar: "Lidar", kept: int, idx: np.ndarray, mat: np.ndarray, point
 
 def _fill(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables, points: np.ndarray, idx, r, echo, noise,
           sigma: float) -> None:
-    """``points`` ← the records of compact returns (``lidar_gather.fill_compact``; ``noise`` empty: none)."""
+    """``points`` ← the records of compact returns (``lidar_gather.fill_records``, or ``fill_compact`` on the
+    field views where ``RECORD_FILL`` is off: the same bytes; ``noise`` empty: none)."""
+    if RECORD_FILL:
+        fill_records(points, tables.columns, idx, r, echo, noise if sigma > 0 else _NONE, sigma,
+                     255.0 * lidar.intensity_reference ** 2, lidar.intensity_reference ** 2, pattern.ring,
+                     pattern.time)
+        return
     fill_compact(*(points[f] for f in POINT_DTYPE.names), tables.columns, idx, r, echo,
                  noise if sigma > 0 else _NONE, sigma, 255.0 * lidar.intensity_reference ** 2,
                  lidar.intensity_reference ** 2, pattern.ring, pattern.time)

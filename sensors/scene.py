@@ -256,9 +256,10 @@ class SensorScene:
         self.static = static if static is not None else static_world_for(None)
         self.snapshot = snapshot
         excluded = set(exclude) if exclude is not None else ({snapshot.ego} if snapshot.ego else set())
-        visible = np.asarray(snapshot.visible, dtype=bool)
-        self.actor_indices = np.array([i for i, n in enumerate(snapshot.names) if visible[i] and n not in excluded],
-                                      dtype=np.int64)
+        # the flags as Python bools in one call (indexing the array name by name cost ~0.1 µs a name)
+        visible = np.asarray(snapshot.visible, dtype=bool).tolist()
+        self.actor_indices = np.array([i for i, (n, v) in enumerate(zip(snapshot.names, visible))
+                                       if v and n not in excluded], dtype=np.int64)
         self.n_static = len(self.static.materials)
         self._actor_material_set = _actor_materials(tuple(snapshot.categories))
         self.materials: tuple[Material, ...] = self.static.materials + self._actor_material_set

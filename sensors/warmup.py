@@ -60,6 +60,7 @@ def warm_up() -> float:
     _warm_static_cast_paths()
     _warm_two_thread_set_up()
     _warm_window_pairs()
+    _warm_switched_off_passes()
     camera = Camera(SensorConfig(name="c", type="camera", mount=MountPose(x=1.9, z=1.4),
                                  parameters={"width": 64, "height": 48}))
     camera.sense(snap, SensorScene(static, snap))
@@ -127,6 +128,23 @@ def _warm_window_pairs() -> None:
 
     window_pairs(np.zeros(2), np.zeros(2, np.int64), np.zeros(1, np.int64), np.ones(1, np.int64),
                  np.zeros(1, np.int64), np.zeros(1), np.ones(1), np.empty(2, np.int64))
+
+
+def _warm_switched_off_passes() -> None:
+    """The per-return kernels a sweep takes only with a switch of ``lidar_sweep_passes`` off (the field-view
+    record fill, the permuted gather: the references the in-process A/B and the tests compare with)."""
+    import numpy as np
+
+    from sensors.lidar_gather import fill_compact, gather_select_permuted
+    from sensors.pointcloud import POINT_DTYPE
+
+    points = np.empty(2, POINT_DTYPE)                    # two records: the field views are strided, as a sweep's
+    f32, i32, none = np.ones(2, np.float32), np.zeros(2, np.int32), np.zeros(0, np.float32)
+    fill_compact(*(points[f] for f in POINT_DTYPE.names), np.ones((3, 2), np.float32), i32, f32, f32, none, 0.0,
+                 1.0, 1.0, np.zeros(2, np.uint16), f32)
+    gather_select_permuted(f32, i32, np.zeros((2, 3), np.float32), np.zeros((2, 6), np.float32),
+                           np.zeros(2, np.intp), f32, 0.0, 2.0, 0.0, np.zeros(0, np.uint32), 0, 0, 0.0, False,
+                           i32.copy(), f32.copy(), i32.copy(), f32.copy())
 
 
 if __name__ == "__main__":
