@@ -25,6 +25,13 @@ than the row's minimum so far (the C library's hypot is faithfully rounded,
 so hypot(u, v) ≥ max(|u|, |v|), a float below the exact value: the running
 ``np.argmin`` would not take it).
 
+Two changes of form that keep every value (session 8): the centre distances of a step are taken
+first, in a loop of their own, since ``math.hypot`` is a call into the C library and a call in
+the main loop made it save and reload the row reductions' registers around each pair; and the
+kernels compile with numba's ``error_model="numpy"``, which drops the zero-divisor checks (and
+their exception paths) of the Python model: every division here has a divisor that is nonzero
+where its quotient is used (a guard before it, or 2, or max(·, 1e-12)), so no quotient changes.
+
 Sources as ``metrics.kernels``: separating axis theorem (Gottschalk, Lin &
 Manocha 1996; Ericson, *Real-Time Collision Detection* §4.4), closest points
 of disjoint convex polygons at a vertex (Ericson §5.1.9), time to collision
@@ -83,7 +90,7 @@ def _prefetcher(write: int):
 _prefetch = _prefetcher(0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def box_corners(cx, cy, c, s, length, width):
     """The four corners of one box as (x0, y0, …, x3, y3): ``kernels.block_corners``'s operations
     (front-left, rear-left, rear-right, front-right)."""
@@ -98,7 +105,7 @@ def box_corners(cx, cy, c, s, length, width):
             cx + c * lx3 - s * ly3, cy + s * lx3 + c * ly3)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _separated_on(a, b, ax, ay):
     """``kernels._separated_on`` for two corner tuples."""
     amin, amax, bmin, bmax = np.inf, -np.inf, np.inf, -np.inf
@@ -110,7 +117,7 @@ def _separated_on(a, b, ax, ay):
     return amax < bmin or bmax < amin
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def boxes_touch(a, b):
     """``kernels.boxes_touch`` for two corner tuples: SAT on both edge directions of each box."""
     for q in range(2):
@@ -123,7 +130,7 @@ def boxes_touch(a, b):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _vertex_edge_sq(p, q):
     """``kernels._vertex_edge_sq``: smallest squared distance from a corner of p to an edge of q."""
     best = np.inf
@@ -139,7 +146,7 @@ def _vertex_edge_sq(p, q):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def box_distance(a, b):
     """``kernels.box_distance`` of two corner tuples; 0 where they overlap."""
     if boxes_touch(a, b):
@@ -147,7 +154,7 @@ def box_distance(a, b):
     return math.sqrt(min(_vertex_edge_sq(a, b), _vertex_edge_sq(b, a)))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _fold(best, at, done, v, j):
     """One more entry of a row for ``np.argmin`` (``kernels.row_argmin``): the first smallest, or the
     first NaN, after which the row's answer is ``done``."""
@@ -162,7 +169,7 @@ def _fold(best, at, done, v, j):
     return best, at, False
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near_range, horizon):
     """``kernels.ego_pairs`` reduced per step, reading vx and vy out of the block's stacked state
     ``kin`` (T, rows, N) at rows ``rvx``, ``rvy``; ``length``, ``width`` and ``radius`` are (T, N)
@@ -183,6 +190,7 @@ def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near
     lead_gap = np.full(T, np.inf)
     lead_closing = np.zeros(T)
     inf = np.inf
+    s_centre = np.empty(N)
     step_l, step_w, step_r = length.shape[0] > 1, width.shape[0] > 1, radius.shape[0] > 1
     for k in range(T):
         if k + AHEAD < T and N > 0:   # the rows of a step ahead, a line (8 floats) at a time
@@ -198,6 +206,8 @@ def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near
         ch, sh = cos_h[k, e], sin_h[k, e]
         ex, ey, evx, evy = cx[k, e], cy[k, e], kin[k, rvx, e], kin[k, rvy, e]
         half_le, half_we = length[kl, e] / 2, width[kw, e] / 2
+        for j in range(N):   # the centre distances first: a loop of library calls with little live
+            s_centre[j] = math.hypot(cx[k, j] - ex, cy[k, j] - ey)
         nearest = inf
         b1, a1, d1 = inf, 0, False   # row minima of path TTC, 2-D TTC, miss distance
         b2, a2, d2 = inf, 0, False
@@ -233,7 +243,7 @@ def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near
             if path and g < best:   # the in-path leader: the smallest gap, the first on ties
                 best, who, lg, lc = g, j, g, cl
             rs = radius[kr, e] + radius[kr, j]
-            centre = math.hypot(dx, dy)
+            centre = s_centre[j]
             nearest = min(nearest, centre)
             dist[k, j] = max(centre - rs, 0.0)
             # 2-D disc TTC and closest approach (metrics.safety._disc_ttc)
