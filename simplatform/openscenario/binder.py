@@ -39,6 +39,8 @@ class BindContext:
     catalog_stack: list[str] = field(default_factory=list)
     # called with each bound CatalogLocations and its scope (the loader builds its resolver then)
     on_catalog_locations: Callable[[OscElement, Scope], None] | None = None
+    # binding an entry of a pre-ASAM (0.x) catalog: attributes 1.0 added may be absent
+    pre_asam: bool = False
 
     def error(self, node: Any, cause: str, kind: type[ScenarioError] = ScenarioError) -> None:
         self.errors.append(kind.at(node, cause, file=self.file))
@@ -46,6 +48,47 @@ class BindContext:
     def for_file(self, file: str) -> "BindContext":
         """Same error list and catalog state, errors located in ``file``."""
         return dataclasses.replace(self, file=file)
+
+
+# Attributes OpenSCENARIO 1.0 made required that the 0.9 drafts did not have, with the
+# value esmini gives them when a 0.x catalog leaves them out (its Vehicle() default:
+# maxAcceleration 10 m/s^2).  Only entries of 0.x catalogs get these; a 1.x file that
+# omits them is still reported.
+PRE_ASAM_DEFAULTS: dict[tuple[str, str], str] = {
+    ("Performance", "maxAcceleration"): "10",
+}
+
+# A ``step`` transition (spec 7.6.5.1 / DynamicsShape: the value changes at once) has
+# no extent, so its dimension and value mean nothing; the XSD still requires both, but
+# esmini reads ``<SpeedActionDynamics dynamicsShape="step"/>`` (its own example files
+# write it so), and so do we.  Any other shape still needs both.
+STEP_DEFAULTS: dict[str, str] = {"dynamicsDimension": "time", "value": "0"}
+
+# Required attributes esmini's reader (ScenarioReader) lets a file leave out, with the
+# neutral value it takes then -- several of esmini's own example files rely on them: a
+# Condition without ``delay``/``conditionEdge`` (no delay, edge ``none``), a relative
+# position without ``dx``/``dy`` (at the reference itself).
+ESMINI_DEFAULTS: dict[str, dict[str, str]] = {
+    "Condition": {"delay": "0", "conditionEdge": "none"},
+    "RelativeObjectPosition": {"dx": "0", "dy": "0"},
+    "RelativeWorldPosition": {"dx": "0", "dy": "0"},
+}
+
+
+def _lenient_attributes(node: Any, cls: type, scope: Scope, ctx: BindContext) -> dict[str, str]:
+    """Required attributes this element may leave out, with the text that stands in for them."""
+    out: dict[str, str] = {}
+    if ctx.pre_asam:
+        out.update({xml: v for (name, xml), v in PRE_ASAM_DEFAULTS.items() if name == cls.__name__})
+    if cls.__name__ == "TransitionDynamics" and node.get("dynamicsShape") is not None:
+        try:
+            shape = resolve(node.get("dynamicsShape"), "string", scope)
+        except ParameterError:
+            shape = None
+        if shape == "step":
+            out.update(STEP_DEFAULTS)
+    out.update(ESMINI_DEFAULTS.get(cls.__name__, {}))
+    return out
 
 
 @dataclass(frozen=True)
@@ -88,6 +131,11 @@ def bind(
     parent_cls: type | None = None,
 ) -> Any:
     """Bind ``node`` to ``cls``; ``overrides`` replace values of its own ParameterDeclarations."""
+    if cls.__name__ == "Trailer":
+        from simplatform.openscenario.esmini_trailer import bind_esmini_trailer, is_esmini_trailer
+
+        if is_esmini_trailer(node):
+            return bind_esmini_trailer(node, scope, ctx)
     spec = _spec(cls)
     kwargs: dict[str, Any] = {}
     children = [c for c in node if isinstance(c.tag, str)]
@@ -100,8 +148,11 @@ def bind(
             ctx.error(node, f"cannot assign parameter '{name}': <{local_name(node)}> declares no parameters",
                       ParameterError)
 
+    lenient = _lenient_attributes(node, cls, scope, ctx) if spec.attrs else {}
     for fname, xml, type_name, required in spec.attrs:
         raw = node.get(xml)
+        if raw is None and xml in lenient:
+            raw = lenient[xml]
         if raw is None:
             if required:
                 ctx.error(node, f"missing required attribute '{xml}'")

@@ -17,6 +17,8 @@ strictly conforming files never notice).
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ LOCATION_FIELDS = ("vehicle_catalog", "controller_catalog", "pedestrian_catalog"
 class _Entry:
     node: etree._Element
     file: str
+    pre_asam: bool = False
 
 
 @dataclass
@@ -103,7 +106,7 @@ class CatalogResolver:
             entry_name = node.get("name")
             if entry_name is None:
                 continue
-            entries.setdefault(entry_name, _Entry(node, str(f)))
+            entries.setdefault(entry_name, _Entry(node, str(f), header.pre_asam))
 
     def __call__(self, node: Any, ref: Any, scope: Scope, ctx: BindContext, expected: tuple[str, ...]) -> Any:
         """Bind the entry ``ref`` names; errors go to ``ctx`` and give ``None``."""
@@ -144,8 +147,10 @@ class CatalogResolver:
         ctx.catalog_stack.append(key)
         before = len(ctx.errors)
         try:
-            return bind(entry.node, REGISTRY[kind], self.global_scope.child(), ctx.for_file(entry.file),
-                        overrides=overrides)
+            entry_ctx = ctx.for_file(entry.file)
+            if entry.pre_asam:
+                entry_ctx = dataclasses.replace(entry_ctx, pre_asam=True)
+            return bind(entry.node, REGISTRY[kind], self.global_scope.child(), entry_ctx, overrides=overrides)
         finally:
             ctx.catalog_stack.pop()
             # say where the entry was used from: the same entry is fine elsewhere

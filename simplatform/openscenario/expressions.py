@@ -73,9 +73,10 @@ _FUNCTIONS: dict[str, tuple[int, Callable]] = {
 class _Parser:
     """Evaluates while it parses (no tree is needed: expressions are evaluated once)."""
 
-    def __init__(self, text: str, lookup: Lookup) -> None:
+    def __init__(self, text: str, lookup: Lookup, strings: bool = False) -> None:
         self.text = text
         self.lookup = lookup
+        self.strings = strings
         self.tokens: list[tuple[str, str]] = []
         pos = 0
         while pos < len(text):
@@ -147,6 +148,9 @@ class _Parser:
         while self.peek() in (("op", "+"), ("op", "-")):
             op = self.take()[1]
             right = self.multiplicative()
+            if self.strings and op == "+" and (isinstance(left, str) or isinstance(right, str)):
+                left = _text(left) + _text(right)
+                continue
             a, b = self._num(left, op), self._num(right, op)
             left = a + b if op == "+" else a - b
         return left
@@ -194,6 +198,8 @@ class _Parser:
             if kind == "name":
                 if text in ("true", "false"):
                     return text == "true"
+                if text not in _FUNCTIONS and self.strings:
+                    return text
                 if text not in _FUNCTIONS:
                     raise ParameterError(f"unknown function or name '{text}' in expression '{self.text}' "
                                          "(parameters are written $name)")
@@ -226,15 +232,28 @@ class _Parser:
         return v
 
 
-def evaluate(expression: str, lookup: Lookup) -> Value:
+def _text(v: Value) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def evaluate(expression: str, lookup: Lookup, strings: bool = False) -> Value:
     """Value of ``expression`` (the text inside ``${...}``); ``lookup(name)`` gives ``$name``.
+
+    ``strings``: the attribute is of type string.  9.2 defines no string
+    operations; esmini (the reference player, whose own ``cut-in.xosc`` names a
+    condition ``${BrakeCondition_HWT + _ + $HeadwayTime_Brake}``) reads a bare
+    name as its own text and ``+`` with a string operand as concatenation, giving
+    ``BrakeCondition_HWT_0.7``.  Only string attributes get that reading, so a
+    numeric expression with a misspelt name is still an error.
 
     Raises ParameterError (no location: the caller adds file and line).
     """
     if len(expression) > _MAX_LENGTH:
         raise ParameterError(f"expression longer than {_MAX_LENGTH} characters")
     try:
-        value = _Parser(expression, lookup).parse()
+        value = _Parser(expression, lookup, strings).parse()
     except RecursionError:
         raise ParameterError(f"expression '{expression[:60]}...' is nested too deeply") from None
     if isinstance(value, float) and not math.isfinite(value):

@@ -57,7 +57,7 @@ def validate_file(path: str | Path, *, schema: bool = False) -> list[InputError]
     elif header.kind == "distribution":
         expand_distribution(path, 0, errors)
     else:
-        ctx = BindContext(file=file)
+        ctx = BindContext(file=file, pre_asam=header.pre_asam)
         doc = bind(tree.getroot(), REGISTRY["OpenScenario"], Scope(), ctx)
         errors += ctx.errors
         if not ctx.errors:

@@ -144,7 +144,7 @@ def resolve(raw: str, type_name: str, scope: Scope) -> Any:
         if not text.endswith("}"):
             raise ParameterError(f"expression '{raw}' lacks its closing '}}'")
         try:
-            value = evaluate(text[2:-1], scope.lookup)
+            value = evaluate(text[2:-1], scope.lookup, strings=type_name == "string")
         except RecursionError:
             raise ParameterError(f"expression '{raw[:60]}' is nested too deeply") from None
         return convert(value, type_name)

@@ -52,6 +52,7 @@ class Header:
 
     rev: tuple[int, int]
     kind: str  # "scenario", "catalog" or "distribution"
+    pre_asam: bool = False  # a 0.x catalog read as 1.0 (see read_header)
 
 
 def read_header(tree: etree._ElementTree, file: str) -> Header:
@@ -68,15 +69,21 @@ def read_header(tree: etree._ElementTree, file: str) -> Header:
     except ValueError:
         raise ScenarioError.at(header, "revMajor and revMinor must be integers (e.g. revMajor=\"1\" "
                                "revMinor=\"3\")", file=file) from None
-    if rev not in SUPPORTED_VERSIONS:
-        raise ScenarioError.at(header, f"unsupported OpenSCENARIO version {rev[0]}.{rev[1]} "
-                               "(supported: 1.0, 1.1, 1.2, 1.3)", file=file)
     if root.find("Catalog") is not None:
         kind = "catalog"
     elif root.find("ParameterValueDistribution") is not None:
         kind = "distribution"
     else:
         kind = "scenario"
+    if rev not in SUPPORTED_VERSIONS:
+        if kind == "catalog" and rev[0] == 0:
+            # A catalog only lists entity, controller, manoeuvre ... definitions whose
+            # elements 1.0 kept from the pre-ASAM 0.9 drafts; esmini reads such catalogs
+            # (its own VehicleCatalog says 0.9).  Bind the entries as 1.0: an entry that
+            # does not fit 1.0 is still reported, element by element.
+            return Header((1, 0), kind, pre_asam=True)
+        raise ScenarioError.at(header, f"unsupported OpenSCENARIO version {rev[0]}.{rev[1]} "
+                               "(supported: 1.0, 1.1, 1.2, 1.3)", file=file)
     return Header(rev, kind)
 
 
