@@ -177,8 +177,18 @@ def _entity_test(engine, kind: str, c):
     if kind == "TimeHeadwayCondition":
         cmp = comparator(str(c.rule))
         ref = engine.entity_index(c.entity_ref, c)
-        return lambda i: cmp(time_headway(engine, i, ref, c.freespace, c.coordinate_system,
-                                          str(c.relative_distance_type or "longitudinal")), c.value)
+        rdt_thw = str(c.relative_distance_type or "longitudinal")
+
+        def headway_ok(i):
+            # Time headway is the time the triggering entity needs to reach the reference
+            # entity: undefined (the condition is false, whatever its rule) while the reference
+            # is behind or the triggering entity stands, as esmini evaluates it.  Comparing the
+            # stand-in infinity instead made "greaterThan" true at once, so esmini's cut-in.xosc
+            # changed lane at t = 0 with the overtaker still 25 m behind.
+            h = time_headway(engine, i, ref, c.freespace, c.coordinate_system, rdt_thw)
+            return math.isfinite(h) and cmp(h, c.value)
+
+        return headway_ok
     if kind == "TimeToCollisionCondition":
         cmp = comparator(str(c.rule))
         target = c.time_to_collision_condition_target

@@ -10,7 +10,10 @@ esmini's ``ACCController``/``interactiveDriver`` names); the model and its
 parameters come from :func:`vehicle_models.drivers.driver_config_from_properties`,
 whose errors name the controller's file and line.  Any other controller (an
 external stack's, esmini's ``ExternalController``) is recorded and leaves the
-entity to the default controller.
+entity to the default controller -- except esmini's own built-in controllers
+(``ACCController``, ``SloppyDriverController``, ``FollowGhostController``, ...):
+their behaviour is esmini's C++ code, so activating one is an error naming it
+(:func:`esmini_builtin`), not a run in which the entity silently ignores it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,17 @@ from __future__ import annotations
 from vehicle_models.drivers import PROPERTY_NAMES, DriverConfig, driver_config_from_properties
 
 _NAME_HINTS = ("idm", "mobil", "human", "traffic", "driver")
+
+# esmini's built-in controller types (esmini User guide, "Controllers"), picked by the
+# ``esminiController`` property or else by the controller's name.  ``ExternalController``
+# (the entity is driven from outside: here, by the stack under test) and
+# ``DefaultController`` are not in the list: both mean what simplatform does anyway.
+ESMINI_BUILTIN = frozenset({
+    "ACCController", "ALKSController", "ALKS_R157SM_Controller", "ECE_ALKS_RefDriverController",
+    "SloppyDriverController", "InteractiveController", "FollowGhostController",
+    "FollowRouteController", "OffroadFollower", "ControllerRel2Abs", "UDPDriverController", "SumoController",
+    "LooMingController", "NaturalDriver",
+})
 
 
 def object_controller_of(obj):
@@ -52,3 +66,17 @@ def driver_config(ctrl) -> DriverConfig | None:
         props = {}
     return driver_config_from_properties(props, file=getattr(src, "file", None), line=getattr(src, "line", None),
                                          element="Controller")
+
+
+def esmini_builtin(ctrl) -> str | None:
+    """The esmini built-in controller type ``ctrl`` asks for, or None.
+
+    A controller that also gives driver-model properties is a driver-model controller
+    (``driver_config``), whatever its name."""
+    if ctrl is None:
+        return None
+    props = _properties(ctrl)
+    if set(props) & PROPERTY_NAMES:
+        return None
+    kind = props.get("esminiController") or getattr(ctrl, "name", "") or ""
+    return kind if kind in ESMINI_BUILTIN else None

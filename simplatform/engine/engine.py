@@ -69,6 +69,7 @@ class ScenarioEngine:
         self.monitors: dict[str, bool] = {}
         self.records: list[EngineRecord] = []
         self.driver_configs: dict[int, Any] = {}
+        self.assigned_controllers: dict[int, Any] = {}  # entity -> its assigned Controller element
         self.model_traffic = None  # set by the native backend (ModelTraffic)
         self.driven = None  # set by the native backend (DrivenVehicles: the ego under a stack)
         self.traffic = None  # TrafficManager (swarm, source, sink), built on first traffic action
@@ -234,6 +235,8 @@ class ScenarioEngine:
         m = self.controller.motions[i]
         m.controller = getattr(ctrl, "name", None)
         self.driver_configs[i] = driver_config(ctrl)
+        self.assigned_controllers[i] = ctrl
+        self._refuse_sumo(i, ctrl)
         self.record("AssignControllerAction", self.table.names[i], m.controller or "")
         if activate_longitudinal or activate_lateral:
             self.activate_controller(i, activate_longitudinal, activate_lateral)
@@ -243,8 +246,10 @@ class ScenarioEngine:
         domain; MOBIL lane changes only when it controls the lateral domain as well."""
         m = self.controller.motions[i]
         on = longitudinal or lateral
-        m.controller_active = on
         config = self.driver_configs.get(i)
+        if on and config is None:
+            self._refuse_esmini_controller(i)
+        m.controller_active = on
         if self.model_traffic is not None and config is not None:
             if on:
                 if self.table.kinds[i].value != "vehicle":
@@ -255,6 +260,32 @@ class ScenarioEngine:
                 self.model_traffic.remove(i)
         self.record("ActivateControllerAction", self.table.names[i],
                     f"longitudinal={'on' if longitudinal else 'off'} lateral={'on' if lateral else 'off'}")
+
+    def _refuse_sumo(self, i: int, ctrl) -> None:
+        """esmini's SumoController acts once assigned (no activation: its example puts it in an
+        ObjectController): it co-simulates the SUMO traffic its <File> configures."""
+        from simplatform.engine.controllers import esmini_builtin
+
+        if esmini_builtin(ctrl) == "SumoController":
+            src = ctrl.source
+            raise ScenarioError(
+                f"controller {ctrl.name!r} of {self.table.names[i]!r} is esmini's SumoController: it needs an "
+                "external SUMO process co-simulating the traffic of its configuration file, which this simulator "
+                "does not run", file=src.file, line=src.line, element=src.element or "Controller")
+
+    def _refuse_esmini_controller(self, i: int) -> None:
+        from simplatform.engine.controllers import esmini_builtin
+
+        ctrl = self.assigned_controllers.get(i)
+        kind = esmini_builtin(ctrl)
+        if kind is None:
+            return
+        src = ctrl.source
+        raise ScenarioError(
+            f"controller {ctrl.name!r} (esmini's built-in {kind}) is activated on {self.table.names[i]!r}: "
+            "its behaviour is esmini's own code, which this simulator does not have (give the controller "
+            "driver-model properties such as model=idm, desiredSpeed, timeHeadway, or leave it inactive)",
+            file=src.file, line=src.line, element=src.element or "Controller")
 
     def override_controller_values(self, i: int, values: dict) -> None:
         if self.model_traffic is not None:

@@ -1,0 +1,129 @@
+"""The engine plays constructs of esmini's example scenarios the way esmini does, or says why it cannot.
+
+Each test writes its own small road and scenario; the cases come from esmini's cut-in.xosc
+(time headway to an entity still behind), acc-test.xosc (an esmini built-in controller,
+a lane change into the oncoming lane) and cut-in_sumo.xosc (a SUMO co-simulation).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import engine_scenario_files as scenarios  # noqa: E402
+
+from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
+from simplatform.errors import ScenarioError  # noqa: E402
+
+VEH = ('<Vehicle name="car" vehicleCategory="car"><BoundingBox><Center x="1.4" y="0" z="0.9"/>'
+       '<Dimensions width="1.8" length="4.5" height="1.5"/></BoundingBox>'
+       '<Performance maxSpeed="69" maxAcceleration="10" maxDeceleration="10"/><Axles>'
+       '<FrontAxle maxSteering="0.5" wheelDiameter="0.8" trackWidth="1.68" positionX="2.98" positionZ="0.4"/>'
+       '<RearAxle maxSteering="0" wheelDiameter="0.8" trackWidth="1.68" positionX="0" positionZ="0.4"/></Axles></Vehicle>')
+
+
+def _place(lane: int, s: float, speed: float) -> str:
+    return (f'<PrivateAction><TeleportAction><Position><LanePosition roadId="0" laneId="{lane}" s="{s}" offset="0"/>'
+            '</Position></TeleportAction></PrivateAction><PrivateAction><LongitudinalAction><SpeedAction>'
+            '<SpeedActionDynamics dynamicsShape="step" dynamicsDimension="time" value="0"/><SpeedActionTarget>'
+            f'<AbsoluteTargetSpeed value="{speed}"/></SpeedActionTarget></SpeedAction></LongitudinalAction>'
+            '</PrivateAction>')
+
+
+def _event(name: str, action: str, condition: str, actor: str = "Ego") -> str:
+    return (f'<ManeuverGroup maximumExecutionCount="1" name="g_{name}"><Actors selectTriggeringEntities="false">'
+            f'<EntityRef entityRef="{actor}"/></Actors><Maneuver name="m_{name}"><Event name="{name}" '
+            f'priority="overwrite"><Action name="a_{name}">{action}</Action><StartTrigger><ConditionGroup>'
+            f'<Condition name="c_{name}" delay="0" conditionEdge="rising">{condition}</Condition></ConditionGroup>'
+            '</StartTrigger></Event></Maneuver></ManeuverGroup>')
+
+
+AT_1S = '<ByValueCondition><SimulationTimeCondition value="1" rule="greaterThan"/></ByValueCondition>'
+MARK = '<PrivateAction><VisibilityAction graphics="true" traffic="true" sensors="true"/></PrivateAction>'
+
+
+def _scenario(tmp: Path, init: str, events: str, *, lanes: int = 2, ego_controller: str = "",
+              duration: float = 10.0) -> Path:
+    road = scenarios.straight_road(tmp / "road.xodr", length=1000.0, lanes=lanes)
+    path = tmp / "s.xosc"
+    path.write_text(f'''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2021-01-01T00:00:00" description="d" author="t"/>
+<CatalogLocations/><RoadNetwork><LogicFile filepath="{road}"/></RoadNetwork>
+<Entities><ScenarioObject name="Ego">{VEH}{ego_controller}</ScenarioObject>
+<ScenarioObject name="Other">{VEH}</ScenarioObject></Entities>
+<Storyboard><Init><Actions>{init}</Actions></Init>
+<Story name="s"><Act name="act">{events}
+<StartTrigger><ConditionGroup><Condition name="go" delay="0" conditionEdge="none"><ByValueCondition>
+<SimulationTimeCondition value="0" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger>
+</Act></Story><StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="rising"><ByValueCondition>
+<SimulationTimeCondition value="{duration}" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup>
+</StopTrigger></Storyboard></OpenSCENARIO>''')
+    return path
+
+
+def _start(result, name: str) -> float | None:
+    times = [e.time for e in result.events if e.kind == "Event.startTransition" and e.detail == name]
+    return times[0] if times else None
+
+
+def test_time_headway_to_an_entity_behind_is_undefined_not_infinite(tmp_path):
+    """Other starts 25 m behind Ego, 10 m/s faster: headway > 0.4 s once it is 0.4 s x 20 m/s = 8 m ahead,
+    at (25 + 8) / 10 = 3.3 s; before, with Other behind, there is no headway and the condition is false."""
+    cond = ('<ByEntityCondition><TriggeringEntities triggeringEntitiesRule="any"><EntityRef entityRef="Ego"/>'
+            '</TriggeringEntities><EntityCondition><TimeHeadwayCondition entityRef="Other" value="0.4" '
+            'freespace="false" coordinateSystem="road" relativeDistanceType="longitudinal" rule="greaterThan"/>'
+            '</EntityCondition></ByEntityCondition>')
+    init = ('<Private entityRef="Ego">' + _place(-1, 50, 20) + '</Private><Private entityRef="Other">'
+            + _place(-2, 25, 30) + '</Private>')
+    result = run_scenario(_scenario(tmp_path, init, _event("probe", MARK, cond)), RunConfig())
+    assert _start(result, "probe") == pytest.approx(3.3, abs=0.011)
+
+
+ACC = ('<ObjectController><Controller name="ACCController"><Properties><Property name="timeGap" value="1.0"/>'
+       '</Properties></Controller></ObjectController>')
+ACTIVATE = '<PrivateAction><ActivateControllerAction longitudinal="true" lateral="false"/></PrivateAction>'
+
+
+def test_activating_an_esmini_builtin_controller_is_a_clear_error(tmp_path):
+    init = ('<Private entityRef="Ego">' + _place(-1, 50, 20) + ACTIVATE + '</Private><Private entityRef="Other">'
+            + _place(-1, 150, 10) + '</Private>')
+    path = _scenario(tmp_path, init, _event("idle", MARK, AT_1S), ego_controller=ACC)
+    with pytest.raises(ScenarioError, match="esmini's built-in ACCController") as err:
+        run_scenario(path, RunConfig())
+    assert (Path(err.value.location.file).name, err.value.location.element) == ("s.xosc", "Controller")
+
+
+def test_an_assigned_but_inactive_esmini_controller_and_an_external_one_run(tmp_path):
+    external = ACC.replace("ACCController", "ExternalController")
+    init = ('<Private entityRef="Ego">' + _place(-1, 50, 20) + ACTIVATE + '</Private><Private entityRef="Other">'
+            + _place(-1, 150, 10) + '</Private>')
+    assert run_scenario(_scenario(tmp_path, init, _event("idle", MARK, AT_1S), ego_controller=external,
+                                  duration=2), RunConfig()).end_reason == "stop_trigger"
+    init = init.replace(ACTIVATE, "")
+    assert run_scenario(_scenario(tmp_path, init, _event("idle", MARK, AT_1S), ego_controller=ACC, duration=2),
+                        RunConfig()).end_reason == "stop_trigger"
+
+
+def test_a_lane_change_into_the_oncoming_lane_says_so(tmp_path):
+    change = ('<PrivateAction><LateralAction><LaneChangeAction><LaneChangeActionDynamics dynamicsShape="sinusoidal" '
+              'value="2" dynamicsDimension="time"/><LaneChangeTarget><RelativeTargetLane entityRef="Ego" value="1"/>'
+              '</LaneChangeTarget></LaneChangeAction></LateralAction></PrivateAction>')
+    init = ('<Private entityRef="Ego">' + _place(-1, 50, 20) + '</Private><Private entityRef="Other">'
+            + _place(-1, 300, 10) + '</Private>')
+    with pytest.raises(ScenarioError, match="oncoming lanes is not supported") as err:
+        run_scenario(_scenario(tmp_path, init, _event("change", change, AT_1S), lanes=1), RunConfig())
+    assert err.value.location.element == "RelativeTargetLane"
+
+
+def test_a_sumo_controller_is_refused_once_assigned(tmp_path):
+    """esmini's cut-in_sumo.xosc assigns a SumoController in an ObjectController, without activating it."""
+    sumo = ('<ObjectController><Controller name="SumoController"><Properties>'
+            '<File filepath="../sumo_inputs/e6mini.sumocfg"/></Properties></Controller></ObjectController>')
+    init = ('<Private entityRef="Ego">' + _place(-1, 50, 20) + '</Private><Private entityRef="Other">'
+            + _place(-1, 150, 10) + '</Private>')
+    with pytest.raises(ScenarioError, match="external SUMO process") as err:
+        run_scenario(_scenario(tmp_path, init, _event("idle", MARK, AT_1S), ego_controller=sumo), RunConfig())
+    assert err.value.location.element == "Controller"
