@@ -23,6 +23,11 @@ and so do the near-miss onsets of that TTC (``route_ttc_near``, what
 with inf) only for ``series_kernels.near_onsets`` to read it back beside the
 box distance, so with the onsets made where each value is, it is not kept.
 
+The kernels compile with numba's ``error_model="numpy"`` (session 8): it drops the Python
+model's zero-divisor checks and their exception paths; each division here is made only where its
+divisor is nonzero (0 < num < ll in ``_segment_d2``, closing > 0, the constant 2), so no value
+changes.
+
 Sources: Frenet frame of a reference path (Werling et al., "Optimal
 trajectory generation for dynamic street scenarios in a Frenét frame", ICRA
 2010); time to collision at constant velocity (Hayward 1972).
@@ -39,7 +44,7 @@ ONSETS = 256
 it has): a small buffer, where one of a step and an entity each (T·N) took fresh pages every block."""
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _segment_d2(x0, y0, dx, dy, ll, x, y):
     """Squared distance from (x, y) to the segment from (x0, y0) along (dx, dy), ``ll`` =
     max(dx² + dy², 1e-18) (``_segment_tables``): ``kernels._segment_d2``'s operations.
@@ -60,7 +65,7 @@ def _segment_d2(x0, y0, dx, dy, ll, x, y):
     return rx * rx + ry * ry
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _segment_tables(px, py):
     """Each segment's (dx, dy) and max(dx² + dy², 1e-18), as ``kernels._segment_d2`` computes them."""
     m = px.shape[0] - 1
@@ -71,7 +76,7 @@ def _segment_tables(px, py):
     return sdx, sdy, sll
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _route_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint,
                 keep, near, dist, near_ttc, near_dist, before, cap):
     """The pass of ``route_path_ttc`` (``keep``: the (T, N) TTC written; else a (0, N) array) and,
@@ -188,7 +193,7 @@ def _route_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, t
     return ttc, hint, at, low, on_k[:kept], on_j[:kept], on_ttc[:kept], prev, n_on
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def route_path_ttc(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint):
     """``kernels.route_path_ttc`` (same (T, N) TTC and last ego segment), and per step the
     ``np.argmin`` of the TTC row and its value.  vx and vy are read out of the block's stacked
@@ -203,7 +208,7 @@ def route_path_ttc(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py
     return ttc, hint, at, low
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def route_ttc_near(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, px, py, tx_all, ty_all, cumulative, hint,
                    dist, near_ttc, near_dist, before):
     """``route_path_ttc`` without its (T, N) TTC, and ``series_kernels.near_onsets(ttc, dist,
