@@ -15,6 +15,7 @@ view for metrics written against ``Metric.observe``.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 from itertools import repeat
 from operator import is_not
@@ -154,9 +155,14 @@ class StepBlock(EgoViews):
     @lazy
     def times(self) -> np.ndarray:
         buffer = self._buffer
-        # an arena block's own list (fromiter reads each float as np.array does, in one pass where
-        # np.array first walks the list to find its shape and type: about half the cost)
-        return np.fromiter(buffer.times if buffer.slots is not None else buffer.field("time"), float, self.size)
+        # an arena block's own list of floats as float64 through ``array('d', …)`` (each converted as
+        # ``float()`` does, as np.fromiter(…, float) did, in a C loop: 909 steps ~18 µs where fromiter
+        # took ~26–36 and np.array first walks the list for its shape and type), its buffer viewed,
+        # not copied: a writable C-contiguous float64 array as before
+        got = array("d", buffer.times if buffer.slots is not None else buffer.field("time"))
+        if len(got) != self.size:
+            raise ValueError(f"a block of {self.size} steps has {len(got)} times")
+        return np.frombuffer(got, dtype=np.float64) if self.size else np.zeros(0)
 
     @lazy
     def dt(self) -> np.ndarray:

@@ -50,6 +50,26 @@ outside-route-lanes with another window between the two that share)."""
 _TRACKS_KEPT = 4
 
 
+def _route_columns(route: RoutePath) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The route's point and direction columns as the kernels read them (C-contiguous copies),
+    made once per route: a suite's four trackers follow the one resampled route (``resample``).
+    Writable, as the kernels are compiled for (numba compiles a read-only argument apart); nothing
+    writes into them."""
+    got = _COLUMNS.get(id(route))
+    if got is not None and got[0] is route:
+        return got[1]
+    columns = (np.ascontiguousarray(route.points[:, 0]), np.ascontiguousarray(route.points[:, 1]),
+               np.ascontiguousarray(route.directions[:, 0]), np.ascontiguousarray(route.directions[:, 1]))
+    if len(_COLUMNS) >= 8:
+        _COLUMNS.clear()
+    _COLUMNS[id(route)] = (route, columns)
+    return columns
+
+
+_COLUMNS: dict[int, tuple[RoutePath, tuple[np.ndarray, ...]]] = {}
+"""id(route) → (route, its columns): the route is held, so its id is not reused meanwhile."""
+
+
 class _Progress:
     """Index of the last route waypoint passed, by the windowed dot-product rule, over a block of
     ego positions at once (``kernels.route_progress``, compiled: the window holds 3 to 6 waypoints)."""
@@ -58,8 +78,7 @@ class _Progress:
         self.route = route
         self.window = window
         self.index = 0
-        self._px, self._py = np.ascontiguousarray(route.points[:, 0]), np.ascontiguousarray(route.points[:, 1])
-        self._dx, self._dy = np.ascontiguousarray(route.directions[:, 0]), np.ascontiguousarray(route.directions[:, 1])
+        self._px, self._py, self._dx, self._dy = _route_columns(route)
 
     def track(self, x: np.ndarray, y: np.ndarray, first_offset: int = 0) -> np.ndarray:
         """The index after each position; each step searches from index + ``first_offset``.

@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Mapping
+from operator import attrgetter
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from metrics.base import step_durations
-from simplatform.results import MetricResult
+from simplatform.results import MetricEvent, MetricResult
 
 PENALTY_VALUE = {
     "collision_pedestrian": 0.50, "collision_vehicle": 0.60, "collision_static": 0.65,
@@ -47,6 +48,9 @@ PENALTY_VALUE = {
 }
 MIN_SPEED_PENALTY = 0.7
 TERMINATING = ("route_deviation", "blocked")
+_TIME = attrgetter("time")
+_COMPUTE = object()
+"""``scenario_scores``' default ``leaderboard``: made from the results."""
 
 
 @dataclass(frozen=True)
@@ -58,12 +62,17 @@ class LeaderboardScore:
     terminated_by: str | None = None
 
 
-def leaderboard_score(results: Mapping[str, MetricResult], *, min_speed_mode: str = "decreases") -> LeaderboardScore | None:
-    """The Leaderboard's route record scores from our metric results (None without a route)."""
+def leaderboard_score(results: Mapping[str, MetricResult], *, min_speed_mode: str = "decreases",
+                      events: Sequence[MetricEvent] | None = None) -> LeaderboardScore | None:
+    """The Leaderboard's route record scores from our metric results (None without a route).
+
+    ``events``: every result's events in time order, as ``sorted`` of them in ``results``' order by
+    time gives them (``MetricSuite.finish`` has them already: one sort per run, not three)."""
     route = results.get("route_completion")
     if route is None:
         return None
-    events = sorted((e for r in results.values() for e in r.events), key=lambda e: e.time)
+    if events is None:
+        events = sorted((e for r in results.values() for e in r.events), key=_TIME)
     end = next((e for e in events if e.kind in TERMINATING), None)
     t_end = end.time if end is not None else math.inf
     completion = route.scalars["route_completion"]
@@ -112,8 +121,12 @@ def _share(result: MetricResult | None, series: str, duration: float, predicate)
     return float(min(1.0, np.sum(step_durations(t)[mask]) / duration))
 
 
-def scenario_scores(results: Mapping[str, MetricResult], *, critical_ttc: float = 1.5) -> dict[str, float]:
-    """safety, function, comfort and overall scores (0–100), see the module docstring."""
+def scenario_scores(results: Mapping[str, MetricResult], *, critical_ttc: float = 1.5,
+                    leaderboard: LeaderboardScore | None | object = _COMPUTE) -> dict[str, float]:
+    """safety, function, comfort and overall scores (0–100), see the module docstring.
+
+    ``leaderboard``: ``leaderboard_score(results)`` when the caller has it (``MetricSuite.finish``
+    reports it beside the scores: made once per run)."""
     kin = results.get("kinematics")
     duration = kin.scalars.get("duration", 0.0) if kin else 0.0
     col = results.get("collision")
@@ -143,7 +156,7 @@ def scenario_scores(results: Mapping[str, MetricResult], *, critical_ttc: float 
         comfort = 100.0 * max(0.0, 1 - comfort_result.scalars.get("comfort_violation_time", 0.0) / duration)
     overall = function * safety / 100 * (0.8 + 0.2 * comfort / 100)
     scores = {"safety": safety, "function": function, "comfort": comfort, "overall": overall}
-    lb = leaderboard_score(results)
+    lb = leaderboard_score(results) if leaderboard is _COMPUTE else leaderboard
     if lb is not None:
         scores.update({"leaderboard_driving_score": lb.driving_score, "leaderboard_route_completion": lb.route_completion,
                        "leaderboard_infraction_penalty": lb.infraction_penalty})

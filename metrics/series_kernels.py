@@ -144,20 +144,48 @@ def nan_extreme_index(values, want_max):
     decision for decision: NaN stands for −inf (max) or +inf (min), then the first index of the
     extreme (``argmax``/``argmin`` keep the first of equal values, 0.0 and −0.0 included), so a
     run whose only numbers are −inf (max) answers with a NaN's index when one comes first, as
-    numpy does.  One pass instead of a min, an argmin and, with NaN, a mask and a filled copy."""
+    numpy does.  One compiled call instead of a min, an argmin and, with NaN, a mask and a filled copy.
+
+    Two passes: the extreme of the numbers (NaN compares False, so it never wins), kept in four
+    running values so that the comparisons do not wait on each other (the extreme of a set is
+    that whatever the order, and ±0 compare equal in the second pass: the same index), then the
+    first index equal to it.  When the extreme is the fill (every number is −inf for a max, or
+    there is none), the scan with NaN as the fill takes index 0 if there is a number, else −1."""
+    n = values.shape[0]
+    m = n - n % 4
     fill = -math.inf if want_max else math.inf
-    best = fill
-    found = -1
-    real = False
-    for i in range(values.shape[0]):
-        v = values[i]
-        if v != v:
-            v = fill
-        else:
-            real = True
-        if found < 0 or (v > best if want_max else v < best):
-            best, found = v, i
-    return found if real else -1
+    b0 = b1 = b2 = b3 = fill
+    if want_max:
+        for i in range(0, m, 4):
+            v0, v1, v2, v3 = values[i], values[i + 1], values[i + 2], values[i + 3]
+            b0 = v0 if v0 > b0 else b0
+            b1 = v1 if v1 > b1 else b1
+            b2 = v2 if v2 > b2 else b2
+            b3 = v3 if v3 > b3 else b3
+        for i in range(m, n):
+            v = values[i]
+            b0 = v if v > b0 else b0
+        best = max(max(b0, b1), max(b2, b3))
+    else:
+        for i in range(0, m, 4):
+            v0, v1, v2, v3 = values[i], values[i + 1], values[i + 2], values[i + 3]
+            b0 = v0 if v0 < b0 else b0
+            b1 = v1 if v1 < b1 else b1
+            b2 = v2 if v2 < b2 else b2
+            b3 = v3 if v3 < b3 else b3
+        for i in range(m, n):
+            v = values[i]
+            b0 = v if v < b0 else b0
+        best = min(min(b0, b1), min(b2, b3))
+    if best == fill:
+        for i in range(n):
+            if values[i] == values[i]:
+                return 0
+        return -1
+    for i in range(n):
+        if values[i] == best:
+            return i
+    return -1
 
 
 @njit(cache=True)

@@ -26,6 +26,7 @@ delivered to the ego) are handed over with ``add_v2x_warning`` as they come;
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any, Callable, Iterable, Mapping
 
 from metrics.base import Metric, metric_classes, scalar_spec
@@ -51,6 +52,8 @@ snapshots stay around 10 MB however crowded the scene.
 Why long blocks: each block pays a fixed ~1 ms of array calls across the metrics, ~10 µs per
 step in 100-step blocks and ~1 µs in 1000-step ones (``bench/metrics_bench.py``).  Results do not
 depend on the block size (``tests/metrics/test_metrics_blocks.py``)."""
+
+_TIME = attrgetter("time")
 
 ALWAYS_ON = ("collision", "surrogate_safety", "kinematics", "comfort", "blocked", "lane_centre",
              "scenario_timeout", "yield_emergency")
@@ -118,10 +121,12 @@ class MetricSuite:
         self.context = context
         self.unavailable: dict[str, str] = {}
         self.metrics: list[Metric] = []
+        have: dict[str, bool] = {}   # each requirement asked of the context once (most classes share a few)
         for name in sorted(wanted):
             cls = classes[name]
-            missing = sorted(r.replace("|", " or ") for r in cls.requires if not context.has(r))
+            missing = [r for r in cls.requires if not (have[r] if r in have else have.setdefault(r, context.has(r)))]
             if missing:
+                missing = sorted(r.replace("|", " or ") for r in missing)
                 self.unavailable[name] = f"the scenario context has no {', '.join(missing)}"
                 continue
             self.metrics.append(cls(context))
@@ -236,9 +241,11 @@ class MetricSuite:
         warnings = [MetricEvent(w.time, "v2x_warning", (), None, w.message)
                     for w in sorted(self.v2x_warnings, key=lambda w: w.time)]
         verdicts = evaluate([r for r in self.requirements if r.metric], results, self.unavailable, warnings)
-        events = tuple(sorted((e for r in results.values() for e in r.events), key=lambda e: e.time))
+        events = tuple(sorted((e for r in results.values() for e in r.events), key=_TIME))
+        # the Leaderboard score once, from the events sorted once (the scores report it too)
+        leaderboard = leaderboard_score(results, events=events)
         return Evaluation(
-            metrics=results, verdicts=tuple(verdicts), scores=scenario_scores(results),
-            coverage=self.coverage.result(parameters, osc_features), leaderboard=leaderboard_score(results),
+            metrics=results, verdicts=tuple(verdicts), scores=scenario_scores(results, leaderboard=leaderboard),
+            coverage=self.coverage.result(parameters, osc_features), leaderboard=leaderboard,
             events=events, unavailable=dict(self.unavailable),
         )
