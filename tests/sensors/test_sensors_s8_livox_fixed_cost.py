@@ -200,3 +200,50 @@ def test_clouds_with_every_switch_on_equal_those_with_every_switch_off(road, mon
                 out.append((cloud.points.tobytes(), None if cloud.labels is None else cloud.labels.tobytes()))
         clouds[on] = out
     assert clouds[True] == clouds[False]
+
+
+def test_the_two_pass_windows_keep_the_rows_in_order(road):
+    """``window_pairs`` (azimuth tables) and ``band_pairs`` (cast order), their windows now tested in two
+    passes: the table path's rows are the places inside each window in place order; the band path's are
+    ascending within a box and the same set (so the same list as the one-pass form's)."""
+    from sensors.frames import sensor_transform
+    from sensors.lidar_actors import candidate_pairs
+    from sensors.lidar_band_pairs import frame_pairs
+    from sensors.lidar_kernels import _spans, box_windows, window_pairs
+    from sensors.lidar_patterns import pattern_tables
+
+    rng = np.random.default_rng(9)
+    lidar = Lidar(SensorConfig(name="s8", type="lidar", preset="Livox-Mid40", mount=MountPose(x=1.3, z=1.9)))
+    for k in range(12):
+        snap = _traffic(road, rng, time=0.1 * (k + 40))
+        scene = SensorScene(road, snap)
+        boxes = scene.actor_boxes
+        pattern = lidar.pattern(snap.time)
+        tables = pattern_tables(pattern)
+        to_world = sensor_transform(snap, lidar.config.mount)
+        m = len(boxes)
+        lo, hi, el_lo, el_hi = (np.empty(m) for _ in range(4))
+        box_windows(boxes.rotation, boxes.centre, boxes.half, np.ascontiguousarray(to_world.rotation.T),
+                    np.asarray(to_world.translation, float), lidar.max_range, 2e-3, 0.0, 0.0, 0.1, lo, hi, el_lo,
+                    el_hi)
+        if k % 2:
+            lo[0], hi[0] = 3.0, 3.6                                   # a window past +π
+        i0, i1, j1 = (np.empty(m, np.int64) for _ in range(3))
+        _spans(lo, hi, pattern.sorted_azimuth, i0, i1, j1)
+        offsets = np.empty(m + 1, np.int64)
+        rows = window_pairs(tables.azimuth_elevation, tables.azimuth_position, i0, i1, j1, el_lo, el_hi, offsets)
+        want = []
+        for b in range(m):
+            places = np.concatenate([np.arange(i0[b], i1[b]), np.arange(j1[b])]).astype(np.int64)
+            e = tables.azimuth_elevation[places]
+            want.append(tables.azimuth_position[places[(e >= el_lo[b]) & (e <= el_hi[b])]])
+        assert np.array_equal(rows, np.concatenate(want).astype(np.int64))
+        assert np.array_equal(offsets, np.concatenate([[0], np.cumsum([len(w) for w in want])]))
+        band = frame_pairs(boxes, tables.homogeneous.numpy()[:, 2], tables.cast_order, tables.cast_azimuth,
+                           tables.azimuth_extent, tables.elevation, to_world, lidar.max_range, pattern.period_s)
+        table = candidate_pairs(boxes, pattern, tables.cast_position, to_world, lidar.max_range)
+        assert band is not None
+        for b in range(m):
+            got = band[0][band[1][b]:band[1][b + 1]]
+            assert np.all(np.diff(got) > 0)
+            assert np.array_equal(got, np.sort(table[0][table[1][b]:table[1][b + 1]]))
