@@ -107,24 +107,6 @@ def _keep_rows(out, w, s, e, cast_order, cast_azimuth, elevation, e_lo, e_hi, wh
     return w
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _keep_middle(out, w, s, e, cast_azimuth, a, b, wrap, b_wrapped, flags):
-    """``_keep_rows`` for rows [s, e) that need only the azimuth test (a window narrower than 2π): the same
-    rows in the same order, in two passes — the tests into ``flags`` (a loop the compiler runs on vectors),
-    then the rows whose flag is set.  Why: the one-pass form stores every row and advances on the test,
-    a dependency that keeps it scalar (~2 ns a row); a Mid-40 frame's windows test ~30 000 rows to keep
-    ~2 500, and the second pass's branch is then mostly not taken."""
-    count = e - s
-    for i in range(count):
-        az = np.float64(cast_azimuth[s + i])
-        flags[i] = ((az >= a) & (az <= b)) | (wrap & (az <= b_wrapped))
-    for i in range(count):
-        if flags[i]:
-            out[w] = s + i
-            w += 1
-    return w
-
-
 @njit(cache=True, nogil=True)
 def band_pairs(lo, hi, el_lo, el_hi, cast_z, cast_order, cast_azimuth, elevation, az_min, az_max, offsets):
     """(rows, ok): the cast rows of each window [lo, hi] × [el_lo, el_hi], grouped by box (``offsets``
@@ -170,7 +152,6 @@ def band_pairs(lo, hi, el_lo, el_hi, cast_z, cast_order, cast_azimuth, elevation
         s1[k] = u1
         bound += u1 - u0
     out = np.empty(bound, dtype=np.int64)
-    flags = np.empty(n, dtype=np.bool_)
     offsets[0] = 0
     w = 0
     for k in range(m):
@@ -190,11 +171,8 @@ def band_pairs(lo, hi, el_lo, el_hi, cast_z, cast_order, cast_azimuth, elevation
             q1 = max(min(_first_above(cast_z, math.sin(e_hi) - Z_MARGIN), u1), q0)
         w = _keep_rows(out, w, u0, q0, cast_order, cast_azimuth, elevation, e_lo, e_hi, whole, True, a, b, wrap,
                        b_wrapped)
-        if whole:
-            w = _keep_rows(out, w, q0, q1, cast_order, cast_azimuth, elevation, e_lo, e_hi, whole, False, a, b, wrap,
-                           b_wrapped)
-        else:
-            w = _keep_middle(out, w, q0, q1, cast_azimuth, a, b, wrap, b_wrapped, flags)
+        w = _keep_rows(out, w, q0, q1, cast_order, cast_azimuth, elevation, e_lo, e_hi, whole, False, a, b, wrap,
+                       b_wrapped)
         w = _keep_rows(out, w, q1, u1, cast_order, cast_azimuth, elevation, e_lo, e_hi, whole, True, a, b, wrap,
                        b_wrapped)
         offsets[k + 1] = w

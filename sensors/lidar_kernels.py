@@ -151,46 +151,33 @@ def window_pairs(elevation, position, i0, i1, j1, el_lo, el_hi, offsets):
     ``elevation`` and ``position`` are the rays' elevations and cast rows in
     azimuth order (``PatternTables.azimuth_elevation``, ``azimuth_position``),
     so a window is two sequential reads (through ``azimuth_order`` they were
-    two cache misses per ray on a sweep's cold tables), into a buffer as long
-    as the windows (its untouched tail is never faulted in).  Each window is
-    tested in two passes (``_window_rows``: the tests on vectors, then the
-    kept rows; a Livox sweep's 15 000 tests keep ~2 400 rows).
+    two cache misses per ray on a sweep's cold tables).  One pass into a
+    buffer as long as the windows (its untouched tail is never faulted in).
+    The pass writes every row and advances past it only if it is inside
+    (a window's elevations are in azimuth order, so a branch on them
+    mispredicts often: a Livox sweep's 15 000 tests keep ~2 400 rows): each
+    write lands at or before the place of the row it tests, inside the buffer.
     """
     m = len(i0)
     bound = 0
-    widest = 0
     for k in range(m):
         bound += max(i1[k] - i0[k], 0) + j1[k]
-        widest = max(widest, i1[k] - i0[k], j1[k])
     out = np.empty(bound, dtype=np.int64)
-    flags = np.empty(widest, dtype=np.bool_)
     offsets[0] = 0
     w = 0
     for k in range(m):
         lo = el_lo[k]
         hi = el_hi[k]
-        w = _window_rows(out, w, i0[k], i1[k], elevation, position, lo, hi, flags)
-        w = _window_rows(out, w, 0, j1[k], elevation, position, lo, hi, flags)
+        for q in range(i0[k], i1[k]):                     # branch-free: write, keep it if inside
+            e = elevation[q]
+            out[w] = position[q]
+            w += (e >= lo) & (e <= hi)
+        for q in range(j1[k]):
+            e = elevation[q]
+            out[w] = position[q]
+            w += (e >= lo) & (e <= hi)
         offsets[k + 1] = w
     return out[:w]
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _window_rows(out, w, start, stop, elevation, position, lo, hi, flags):
-    """The rows ``position[q]`` of places [start, stop) whose elevation lies in [lo, hi], in place order, into
-    ``out`` from ``w``; the new ``w``.  Two passes: the tests into ``flags`` (a loop the compiler runs on
-    vectors), then the kept places (session 8: the one-pass form, a store of every place and an advance on
-    the test, stayed scalar, ~2 ns a place; the Livox sweep tests ~15 000 places and keeps ~2 400, so the
-    second pass's branch is mostly not taken)."""
-    count = stop - start
-    for i in range(count):
-        e = elevation[start + i]
-        flags[i] = (e >= lo) & (e <= hi)
-    for i in range(count):
-        if flags[i]:
-            out[w] = position[start + i]
-            w += 1
-    return w
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
