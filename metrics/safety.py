@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from itertools import accumulate
+from itertools import accumulate, compress
 
 import numpy as np
 
@@ -18,6 +18,11 @@ from simplatform.results import MetricEvent, MetricResult
 from simplatform.world import EntityKind, WorldSnapshot
 
 
+
+
+_NO_RUNS = np.zeros(0, dtype=np.int64)
+_NO_RUNS_PTR = np.zeros(1, dtype=np.int64)
+"""``contact_matrix``'s run arguments for a block without reported contacts (read, never written)."""
 
 
 def kind_of(kind: EntityKind) -> str:
@@ -73,7 +78,7 @@ class CollisionMetric(BlockMetric):
         self._last_time = -math.inf
         self._last_xy: tuple[float, float] | None = None
         self._names_index: tuple = (None, {})       # (names, {name: index}) of the last block
-        self._kinds_static: tuple = (None, [])      # (kinds, [is of the static class]) of the last block
+        self._kinds_static: tuple = (None, None)    # (kinds, is of the static class (N,)) of the last block
 
     def _index_of(self, names: tuple[str, ...]) -> dict[str, int]:
         """{name: position} of ``names``, kept while blocks pass the same tuple (the engine's)."""
@@ -81,10 +86,11 @@ class CollisionMetric(BlockMetric):
             self._names_index = (names, {name: i for i, name in enumerate(names)})
         return self._names_index[1]
 
-    def _static_of(self, kinds: tuple) -> list[bool]:
-        """Whether each kind is of the static class, kept while blocks pass the same tuple."""
+    def _static_of(self, kinds: tuple) -> np.ndarray:
+        """Whether each kind is of the static class (N,), kept while blocks pass the same tuple
+        (read only: the pass and ``_rules`` never write it)."""
         if self._kinds_static[0] is not kinds:
-            self._kinds_static = (kinds, [kind_of(k) == "static" for k in kinds])
+            self._kinds_static = (kinds, np.array([kind_of(k) == "static" for k in kinds], dtype=np.bool_))
         return self._kinds_static[1]
 
     def observe_block(self, block: StepBlock) -> None:
@@ -114,14 +120,14 @@ class CollisionMetric(BlockMetric):
         at an ego collision differs from the block's (``block.kinds``, what the pass took)."""
         names, e, T = block.names, block.ego_index, block.size
         P = len(pairs)
-        before = np.zeros(P, dtype=np.bool_)
-        before[[pairs.index(p) for p in self._in_contact]] = True
+        # per pair: in contact before the block (every such pair has a column), its last onset
+        in_contact, last_onset = self._in_contact, self._last_onset
+        last = list(map(last_onset.get, pairs))
+        before = np.array([p in in_contact for p in pairs], dtype=np.bool_)
         onset_rank = np.array(sorted(range(P), key=pairs.__getitem__), dtype=np.int64)
-        last = [self._last_onset.get(p) for p in pairs]
         has_last = np.array([v is not None for v in last], dtype=np.bool_)
         last_values = np.array([0.0 if v is None else v for v in last], dtype=np.float64)
         col_other = np.full(P, -3, dtype=np.int64)
-        static = np.zeros(len(names), dtype=np.bool_)
         index = self._index_of(names)
         # the remembered party as an index (−2: a name not in the block); a block without the ego
         # leaves it, as ``_step`` does (the pass plays no ego rule there)
@@ -129,19 +135,24 @@ class CollisionMetric(BlockMetric):
         if e is None:
             ego_cols = np.zeros(0, dtype=np.int64)
             ex = ey = es = np.zeros(T)
+            static = np.zeros(len(names), dtype=np.bool_)
         else:
             me = block.ego
             mine = sorted((p[1] if p[0] == me else p[0], c) for c, p in enumerate(pairs) if me in p)
             ego_cols = np.array([c for _, c in mine], dtype=np.int64)
             for other, c in mine:
                 col_other[c] = index.get(other, -3)
-            static[:] = self._static_of(block.kinds)
+            static = self._static_of(block.kinds)   # read, never written, by the pass
             ex, ey, es = (np.array(block.ego_col(name), dtype=np.float64) for name in ("x", "y", "speed"))
         rows, cols = box if box is not None else (np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=np.int64))
-        run_k0 = np.array([r[0] for r in runs], dtype=np.int64)
-        run_k1 = np.array([r[1] for r in runs], dtype=np.int64)
-        run_ptr = np.array([0, *accumulate(len(r[2]) for r in runs)], dtype=np.int64)
-        run_cols = np.array([c for r in runs for c in r[2]], dtype=np.int64)
+        if runs:
+            run_k0 = np.array([r[0] for r in runs], dtype=np.int64)
+            run_k1 = np.array([r[1] for r in runs], dtype=np.int64)
+            run_ptr = np.array([0, *accumulate(len(r[2]) for r in runs)], dtype=np.int64)
+            run_cols = np.array([c for r in runs for c in r[2]], dtype=np.int64)
+        else:   # no reported contact (the usual block): the pass reads these, none is written
+            run_k0 = run_k1 = run_cols = _NO_RUNS
+            run_ptr = _NO_RUNS_PTR
         matrix = contact_matrix(T, P, rows, cols, run_k0, run_k1, run_ptr, run_cols)
         lx, ly = self._last_xy if self._last_xy is not None else (0.0, 0.0)
         state = (last_id, float(self._last_time), self._last_xy is not None, float(lx), float(ly))
@@ -189,12 +200,13 @@ class CollisionMetric(BlockMetric):
             if self._worst[1] is None or rel > self._worst[0]:
                 self._worst = (rel, time, (other,))
             self._last_time = time
-        for c in np.flatnonzero(has_last).tolist():
-            self._last_onset[pairs[c]] = float(last_values[c])
+        for pair, known, value in zip(pairs, has_last.tolist(), last_values.tolist()):
+            if known:
+                last_onset[pair] = value
         self._last_xy = (lx, ly) if xy_set else None
         if last_id != -2:
             self._last_id = None if last_id == -1 else names[last_id]
-        self._in_contact = frozenset(pairs[c] for c in np.flatnonzero(matrix[-1]).tolist())
+        self._in_contact = frozenset(compress(pairs, matrix[-1].tolist()))
         return True
 
     def _stepwise(self, block: StepBlock, pairs: list[tuple[str, str]], box, runs: list) -> None:
