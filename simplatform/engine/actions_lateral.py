@@ -32,6 +32,17 @@ class _LaneRunner(_PerActor):
 
     domains = ("lateral",)
 
+    def _stack_driven(self) -> bool:
+        """True (and recorded) when the stack under test drives the actor: its lateral motion is
+        the stack's, so the action ends at once without moving it -- as a speed action on it
+        does, whose speed the motion step does not apply to a stack-driven entity.  esmini's
+        example files script their Ego's lane changes; run under a stack, those are the stack's
+        to make (without a stack the file plays as scripted)."""
+        if self.engine.controller.motions[self.i].mode != "external":
+            return False
+        self.engine.record(type(self.el).__name__, self.actor, "not applied: driven by the stack under test")
+        return True
+
     def _lane_motion(self):
         """The actor's motion state; a lateral action needs the actor on a lane (lane mode)."""
         m = self.engine.controller.motions[self.i]
@@ -42,6 +53,8 @@ class _LaneRunner(_PerActor):
 
 class LaneChangeRunner(_LaneRunner):
     def start(self) -> bool:
+        if self._stack_driven():
+            return True
         eng, el = self.engine, self.el
         c = self._lane_motion().cursor
         target = el.lane_change_target.choice
@@ -166,6 +179,8 @@ def _offset_duration(shape: str, delta: float, max_acc: float) -> float:
 
 class LaneOffsetRunner(_LaneRunner):
     def start(self) -> bool:
+        if self._stack_driven():
+            return True
         eng, el = self.engine, self.el
         m = self._lane_motion()
         self.continuous = bool(el.continuous)
@@ -210,6 +225,8 @@ class LaneOffsetRunner(_LaneRunner):
 
 class LateralDistanceRunner(_LaneRunner):
     def start(self) -> bool:
+        if self._stack_driven():
+            return True
         eng, el = self.engine, self.el
         self._lane_motion()
         self.ref = eng.entity_index(el.entity_ref, el)

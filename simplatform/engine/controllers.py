@@ -52,7 +52,7 @@ def _properties(ctrl) -> dict[str, str]:
 
 def driver_config(ctrl) -> DriverConfig | None:
     """The driver model a controller asks for, or None when it is not a driver-model controller."""
-    if ctrl is None:
+    if ctrl is None or esmini_builtin(ctrl) is not None:
         return None
     props = _properties(ctrl)
     name = (getattr(ctrl, "name", "") or "").lower()
@@ -71,12 +71,17 @@ def driver_config(ctrl) -> DriverConfig | None:
 def esmini_builtin(ctrl) -> str | None:
     """The esmini built-in controller type ``ctrl`` asks for, or None.
 
-    A controller that also gives driver-model properties is a driver-model controller
-    (``driver_config``), whatever its name."""
+    An ``esminiController`` property naming one decides (esmini's catalog entry
+    ``interactiveDriver`` also has a ``speedFactor``, a driver-model property name);
+    without it, a controller named like one of esmini's is esmini's unless it gives
+    driver-model properties (then it is a driver-model controller, ``driver_config``)."""
     if ctrl is None:
         return None
     props = _properties(ctrl)
-    if set(props) & PROPERTY_NAMES:
+    declared = props.get("esminiController")
+    if declared in ESMINI_BUILTIN:
+        return declared
+    if declared is not None or set(props) & PROPERTY_NAMES:
         return None
-    kind = props.get("esminiController") or getattr(ctrl, "name", "") or ""
+    kind = getattr(ctrl, "name", "") or ""
     return kind if kind in ESMINI_BUILTIN else None

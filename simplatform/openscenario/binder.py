@@ -67,8 +67,10 @@ STEP_DEFAULTS: dict[str, str] = {"dynamicsDimension": "time", "value": "0"}
 # Required attributes esmini's reader (ScenarioReader) lets a file leave out, with the
 # neutral value it takes then -- several of esmini's own example files rely on them: a
 # Condition without ``delay``/``conditionEdge`` (no delay, edge ``none``), a relative
-# position without ``dx``/``dy`` (at the reference itself).
+# position without ``dx``/``dy`` (at the reference itself), a FileHeader without a
+# ``description`` (metadata nothing reads; esmini's catalogs leave it out).
 ESMINI_DEFAULTS: dict[str, dict[str, str]] = {
+    "FileHeader": {"description": ""},
     "Condition": {"delay": "0", "conditionEdge": "none"},
     "RelativeObjectPosition": {"dx": "0", "dy": "0"},
     "RelativeWorldPosition": {"dx": "0", "dy": "0"},

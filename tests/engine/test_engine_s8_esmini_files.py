@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 import engine_scenario_files as scenarios  # noqa: E402
 
+from simplatform.control import Control  # noqa: E402
 from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
 from simplatform.errors import ScenarioError  # noqa: E402
 
@@ -33,6 +34,12 @@ def _place(lane: int, s: float, speed: float) -> str:
             '</PrivateAction>')
 
 
+def _two_cars(ego: tuple[int, float, float], other: tuple[int, float, float], ego_extra: str = "") -> str:
+    """Init of Ego and Other: (lane, s, speed) each; ``ego_extra`` adds private actions to the Ego."""
+    return (f'<Private entityRef="Ego">{_place(*ego)}{ego_extra}</Private>'
+            f'<Private entityRef="Other">{_place(*other)}</Private>')
+
+
 def _event(name: str, action: str, condition: str, actor: str = "Ego") -> str:
     return (f'<ManeuverGroup maximumExecutionCount="1" name="g_{name}"><Actors selectTriggeringEntities="false">'
             f'<EntityRef entityRef="{actor}"/></Actors><Maneuver name="m_{name}"><Event name="{name}" '
@@ -41,6 +48,10 @@ def _event(name: str, action: str, condition: str, actor: str = "Ego") -> str:
             '</StartTrigger></Event></Maneuver></ManeuverGroup>')
 
 
+LANE_CHANGE_LEFT = ('<PrivateAction><LateralAction><LaneChangeAction><LaneChangeActionDynamics '
+                    'dynamicsShape="sinusoidal" value="2" dynamicsDimension="time"/><LaneChangeTarget>'
+                    '<RelativeTargetLane entityRef="Ego" value="1"/></LaneChangeTarget></LaneChangeAction>'
+                    '</LateralAction></PrivateAction>')
 AT_1S = '<ByValueCondition><SimulationTimeCondition value="1" rule="greaterThan"/></ByValueCondition>'
 MARK = '<PrivateAction><VisibilityAction graphics="true" traffic="true" sensors="true"/></PrivateAction>'
 
@@ -76,8 +87,7 @@ def test_time_headway_to_an_entity_behind_is_undefined_not_infinite(tmp_path):
             '</TriggeringEntities><EntityCondition><TimeHeadwayCondition entityRef="Other" value="0.4" '
             'freespace="false" coordinateSystem="road" relativeDistanceType="longitudinal" rule="greaterThan"/>'
             '</EntityCondition></ByEntityCondition>')
-    init = ('<Private entityRef="Ego">' + _place(-1, 50, 20) + '</Private><Private entityRef="Other">'
-            + _place(-2, 25, 30) + '</Private>')
+    init = _two_cars((-1, 50, 20), (-2, 25, 30))
     result = run_scenario(_scenario(tmp_path, init, _event("probe", MARK, cond)), RunConfig())
     assert _start(result, "probe") == pytest.approx(3.3, abs=0.011)
 
@@ -88,8 +98,7 @@ ACTIVATE = '<PrivateAction><ActivateControllerAction longitudinal="true" lateral
 
 
 def test_activating_an_esmini_builtin_controller_is_a_clear_error(tmp_path):
-    init = ('<Private entityRef="Ego">' + _place(-1, 50, 20) + ACTIVATE + '</Private><Private entityRef="Other">'
-            + _place(-1, 150, 10) + '</Private>')
+    init = _two_cars((-1, 50, 20), (-1, 150, 10), ACTIVATE)
     path = _scenario(tmp_path, init, _event("idle", MARK, AT_1S), ego_controller=ACC)
     with pytest.raises(ScenarioError, match="esmini's built-in ACCController") as err:
         run_scenario(path, RunConfig())
@@ -98,23 +107,18 @@ def test_activating_an_esmini_builtin_controller_is_a_clear_error(tmp_path):
 
 def test_an_assigned_but_inactive_esmini_controller_and_an_external_one_run(tmp_path):
     external = ACC.replace("ACCController", "ExternalController")
-    init = ('<Private entityRef="Ego">' + _place(-1, 50, 20) + ACTIVATE + '</Private><Private entityRef="Other">'
-            + _place(-1, 150, 10) + '</Private>')
+    init = _two_cars((-1, 50, 20), (-1, 150, 10), ACTIVATE)
     assert run_scenario(_scenario(tmp_path, init, _event("idle", MARK, AT_1S), ego_controller=external,
                                   duration=2), RunConfig()).end_reason == "stop_trigger"
-    init = init.replace(ACTIVATE, "")
+    init = _two_cars((-1, 50, 20), (-1, 150, 10))
     assert run_scenario(_scenario(tmp_path, init, _event("idle", MARK, AT_1S), ego_controller=ACC, duration=2),
                         RunConfig()).end_reason == "stop_trigger"
 
 
 def test_a_lane_change_into_the_oncoming_lane_says_so(tmp_path):
-    change = ('<PrivateAction><LateralAction><LaneChangeAction><LaneChangeActionDynamics dynamicsShape="sinusoidal" '
-              'value="2" dynamicsDimension="time"/><LaneChangeTarget><RelativeTargetLane entityRef="Ego" value="1"/>'
-              '</LaneChangeTarget></LaneChangeAction></LateralAction></PrivateAction>')
-    init = ('<Private entityRef="Ego">' + _place(-1, 50, 20) + '</Private><Private entityRef="Other">'
-            + _place(-1, 300, 10) + '</Private>')
+    init = _two_cars((-1, 50, 20), (-1, 300, 10))
     with pytest.raises(ScenarioError, match="oncoming lanes is not supported") as err:
-        run_scenario(_scenario(tmp_path, init, _event("change", change, AT_1S), lanes=1), RunConfig())
+        run_scenario(_scenario(tmp_path, init, _event("change", LANE_CHANGE_LEFT, AT_1S), lanes=1), RunConfig())
     assert err.value.location.element == "RelativeTargetLane"
 
 
@@ -122,8 +126,40 @@ def test_a_sumo_controller_is_refused_once_assigned(tmp_path):
     """esmini's cut-in_sumo.xosc assigns a SumoController in an ObjectController, without activating it."""
     sumo = ('<ObjectController><Controller name="SumoController"><Properties>'
             '<File filepath="../sumo_inputs/e6mini.sumocfg"/></Properties></Controller></ObjectController>')
-    init = ('<Private entityRef="Ego">' + _place(-1, 50, 20) + '</Private><Private entityRef="Other">'
-            + _place(-1, 150, 10) + '</Private>')
+    init = _two_cars((-1, 50, 20), (-1, 150, 10))
     with pytest.raises(ScenarioError, match="external SUMO process") as err:
         run_scenario(_scenario(tmp_path, init, _event("idle", MARK, AT_1S), ego_controller=sumo), RunConfig())
     assert err.value.location.element == "Controller"
+
+
+class _Coast:
+    """A stack that never steers or pedals."""
+
+    def setup(self, rig, route) -> None:
+        return None
+
+    def step(self, snapshot):
+        return Control()
+
+
+def test_a_lateral_action_on_the_stack_driven_ego_is_left_to_the_stack(tmp_path):
+    """esmini files script their Ego's lane changes; under a stack the Ego is the stack's to steer."""
+    init = _two_cars((-2, 50, 10), (-1, 300, 10))
+    seen = []
+    result = run_scenario(_scenario(tmp_path, init, _event("change", LANE_CHANGE_LEFT, AT_1S), duration=3),
+                          RunConfig(stack=_Coast(), on_step=seen.append))
+    assert result.end_reason == "stop_trigger"
+    notes = [r.detail for r in seen[-1].records if r.kind == "LaneChangeAction"]
+    assert notes == ["not applied: driven by the stack under test"]
+
+
+def test_an_esmini_controller_property_decides_over_a_driver_property_name(tmp_path):
+    """esmini's catalog entry interactiveDriver says esminiController=InteractiveController and also
+    has speedFactor (a driver-model property here): it is esmini's interactive controller."""
+    interactive = ('<ObjectController><Controller name="interactiveDriver"><Properties>'
+                   '<Property name="esminiController" value="InteractiveController"/>'
+                   '<Property name="steeringRate" value="4.0"/><Property name="speedFactor" value="1.0"/>'
+                   '</Properties></Controller></ObjectController>')
+    init = _two_cars((-1, 50, 20), (-1, 150, 10), ACTIVATE)
+    with pytest.raises(ScenarioError, match="esmini's built-in InteractiveController"):
+        run_scenario(_scenario(tmp_path, init, _event("idle", MARK, AT_1S), ego_controller=interactive), RunConfig())

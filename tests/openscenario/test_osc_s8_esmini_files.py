@@ -188,3 +188,12 @@ def test_esminis_trailer_extension_naming_both_forms_is_reported(tmp_path):
     catalog(tmp_path / "Catalogs" / "Vehicles", vehicle("car", extra=both))
     errors = validate_file(scenario(tmp_path, entities=EGO_REF))
     assert any("names both an entity" in e.cause and e.location.element == "Trailer" for e in errors)
+
+
+def test_a_catalog_header_without_description_validates_like_esmini(tmp_path):
+    folder = tmp_path / "Catalogs" / "Vehicles"
+    catalog(folder, vehicle("car"))
+    path = folder / "VehicleCatalog.xosc"
+    path.write_text(path.read_text().replace(' description="c"', ""))
+    assert validate_file(path) == []
+    assert any("description" in e.cause for e in validate_file(path, schema=True))
