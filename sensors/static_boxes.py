@@ -53,7 +53,8 @@ as one contiguous slice keep their place: a proved row there is overwritten,
 for that cast only, by a ray straight up from above the crop's highest vertex
 (it leaves the scene's bounds at once: ~45 ns instead of ~125) and then
 restored (``neutralize``, ``restore``); rays it gathers are dropped from the
-gather (``drop_rows``, after ``static_horizon.cull_gather``).  Which region serves every other ray is
+gather (``drop_rows``, after ``static_horizon.cull_gather``, or
+``gather_unproved`` in a cast without the miss proof).  Which region serves every other ray is
 unchanged.
 
 Kernels are numba ``cache=True``, ``nogil``, self-contained in this file
