@@ -301,16 +301,30 @@ class BlockBuffer:
         return out
 
     def runs_of(self, name: str) -> list[tuple[int, int, object]] | None:
-        """(first step, stop, value) of a ``_SHARED`` field per change of an arena block (one entry
-        when it never changed): what ``field`` repeats per step, for a reader that needs each value
-        once; None for a block of snapshots."""
+        """(first step, stop, value) of a ``_SHARED`` field per stretch of an arena block's steps that
+        share one object of it (one entry when it never changed): what ``field`` repeats per step,
+        for a reader that needs each value once; None for a block of snapshots.
+
+        Changes of the other shared fields do not split a stretch: a change is kept when any of the
+        twelve fields is another object (a contact beginning or ending), while the usual field keeps
+        its object throughout (in situ, 4 and 8 changes of ``collisions`` left the road ids, the
+        environment and the kinds one object each).  So the ego's road ids are one list repetition
+        (``EgoViews.ego_lanes``) and coverage looks at one environment (issue #7)."""
         if self.slots is None:
             return None
         q = _SHARED_INDEX[name]
         changes = self.changes
-        starts = list(map(_FIRST, changes))
-        return [(start, stop, fields[q]) for start, stop, fields in zip(starts, (*starts[1:], len(self.times)),
-                                                                         map(_SECOND, changes))]
+        n = len(self.times)
+        start, value = 0, changes[0][1][q]
+        if len(changes) == 1:
+            return [(0, n, value)]
+        out: list[tuple[int, int, object]] = []
+        for stop, fields in changes[1:]:
+            if fields[q] is not value:
+                out.append((start, stop, value))
+                start, value = stop, fields[q]
+        out.append((start, n, value))
+        return out
 
     def _shared_per_step(self) -> list[tuple]:
         """The ``_SHARED`` fields of each step (one tuple per change, repeated), made once per length."""
