@@ -188,8 +188,28 @@ class FollowTrajectoryRunner(_PerActor):
         return False
 
     def _release(self) -> None:
+        """Hand the entity back: to the stack, to lane following, or to free motion.
+
+        Lane following moves an entity in its lane's driving direction.  A trajectory that ends
+        facing against that direction -- esmini's lane-change-by-clothoid example crosses into
+        the oncoming lane and ends heading the way it came -- would be turned round by it, so
+        such an entity drives on along its heading instead (esmini keeps its heading too).
+        "Against" is the quadrant around the reverse direction (more than 135 degrees off): an
+        entity ending across its lane (a pedestrian at a crossing) keeps lane following."""
         m = self.engine.controller.motions[self.i]
-        m.mode = "lane" if m.cursor is not None and self.prev_mode != "external" else ("external" if self.prev_mode == "external" else "free")
+        if self.prev_mode == "external":
+            m.mode = "external"
+        elif m.cursor is not None and not self._faces_against_lane(m.cursor):
+            m.mode = "lane"
+        else:
+            m.mode = "free"
+
+    def _faces_against_lane(self, cursor) -> bool:
+        road = self.engine.road
+        if road is None or road.net is None:
+            return False
+        lane_h = road.cursor_pose(cursor)[3]
+        return abs(wrap_angle(float(self.engine.table.heading[self.i]) - lane_h)) > 0.75 * math.pi
 
     def stop(self) -> None:
         self._release()

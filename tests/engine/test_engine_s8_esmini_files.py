@@ -10,10 +10,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import math
+
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import engine_scenario_files as scenarios  # noqa: E402
+from engine_story import Trace  # noqa: E402
 
 from simplatform.control import Control  # noqa: E402
 from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
@@ -163,3 +166,45 @@ def test_an_esmini_controller_property_decides_over_a_driver_property_name(tmp_p
     init = _two_cars((-1, 50, 20), (-1, 150, 10), ACTIVATE)
     with pytest.raises(ScenarioError, match="esmini's built-in InteractiveController"):
         run_scenario(_scenario(tmp_path, init, _event("idle", MARK, AT_1S), ego_controller=interactive), RunConfig())
+
+
+_ONCOMING = "".join(f'<Vertex><Position><WorldPosition x="{x}" y="{y}" h="0"/></Position></Vertex>'
+                    for x, y in ((70, -1.75), (80, -1.75), (100, 1.75), (120, 1.75)))
+_FOLLOW_ONCOMING = ('<PrivateAction><RoutingAction><FollowTrajectoryAction><TrajectoryRef><Trajectory name="t" '
+                    f'closed="false"><Shape><Polyline>{_ONCOMING}</Polyline></Shape></Trajectory></TrajectoryRef>'
+                    '<TimeReference><None/></TimeReference><TrajectoryFollowingMode followingMode="position"/>'
+                    '</FollowTrajectoryAction></RoutingAction></PrivateAction>')
+
+
+def test_a_trajectory_ending_in_the_oncoming_lane_drives_on_along_its_heading(tmp_path):
+    """From lane -1 (centre y = -1.75) across the centre line to y = +1.75 and on heading east (esmini's
+    clothoid lane change): lane 1 runs west, but the car faces east, so it keeps going east rather than
+    being turned round on the spot by lane following."""
+    init = '<Private entityRef="Ego">' + _place(-1, 50, 20) + '</Private><Private entityRef="Other">' + \
+        _place(-1, 600, 0) + '</Private>'
+    trace = Trace()
+    run_scenario(_scenario(tmp_path, init, _event("swerve", _FOLLOW_ONCOMING, AT_1S), lanes=1, duration=6),
+                 RunConfig(on_step=trace))
+    x, y, heading = trace.of("Ego")[-1][:3]
+    assert x > 120 + 20 * 2  # about 4 s of driving east after the trajectory's end
+    assert y == pytest.approx(1.75, abs=0.05)
+    assert abs(math.remainder(heading, 2 * math.pi)) < 0.01
+    assert max(abs(math.remainder(h, 2 * math.pi)) for h in trace.of("Ego")[:, 2]) < 0.6  # never turned round
+
+
+def test_the_storyboard_stopping_a_head_on_trajectory_leaves_the_heading_as_it_was(tmp_path):
+    """The library's head-on targets drive a trajectory against their lane; the storyboard's stop ends
+    the action, and the last step used to turn the target round (a yaw of pi in one step)."""
+    head_on = "".join(f'<Vertex><Position><WorldPosition x="{x}" y="-1.75" h="3.141592653589793"/></Position>'
+                      '</Vertex>' for x in (300, 200, 100))
+    follow = ('<PrivateAction><RoutingAction><FollowTrajectoryAction><TrajectoryRef><Trajectory name="t" '
+              f'closed="false"><Shape><Polyline>{head_on}</Polyline></Shape></Trajectory></TrajectoryRef>'
+              '<TimeReference><None/></TimeReference><TrajectoryFollowingMode followingMode="position"/>'
+              '</FollowTrajectoryAction></RoutingAction></PrivateAction>')
+    init = '<Private entityRef="Ego">' + _place(-1, 20, 10) + '</Private><Private entityRef="Other">' + \
+        _place(-1, 300, 10) + '</Private>'
+    trace = Trace()
+    run_scenario(_scenario(tmp_path, init, _event("head_on", follow, AT_1S, actor="Other"), lanes=1, duration=3),
+                 RunConfig(on_step=trace))
+    headings = trace.of("Other")[trace.time() > 1.5, 2]
+    assert all(abs(abs(h) - math.pi) < 0.01 for h in headings)   # facing west to the very last step
