@@ -109,7 +109,7 @@ def run_suite_command(args: argparse.Namespace) -> int:
             entries = [SuiteEntry(re.sub(r"[^A-Za-z0-9._-]", "_", args.scenario.stem), args.scenario.resolve(),
                                   args.scenario.resolve().parent.name)]
         elif args.scenario is not None:
-            entries = load_directory(args.scenario)
+            entries = load_directory(args.scenario, seed=args.seed)
         elif args.suite in (None, "library"):
             entries = list(load_index(default_library_index()).entries)
         else:

@@ -79,7 +79,7 @@ def load_launch(path: str | Path) -> Launch:
         raise ConfigError("'suite' needs exactly one of library: true, index: PATH, directory: PATH", file=path,
                           line=line_of(suite), element="suite")
     if sources[0] == "directory":
-        entries = load_directory(rel(suite["directory"]))
+        entries = load_directory(rel(suite["directory"]), seed=int(data.get("seed", 0)))
     else:
         entries = list(load_index(default_library_index() if sources[0] == "library" else rel(suite["index"])).entries)
     try:

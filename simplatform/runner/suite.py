@@ -4,7 +4,8 @@ A suite is a list of :class:`SuiteEntry`.  Three sources give one:
 
 * a directory of ``.xosc`` files (searched recursively; the id is the path
   relative to the directory without the suffix, ``/`` replaced by ``.``; the
-  family is the first sub-directory, or the directory's own name);
+  family is the first sub-directory, or the directory's own name; catalogs
+  are skipped and a parameter value distribution adds its concrete runs);
 * the library index (``scenarios/index.yaml``; format below);
 * a launch file's ``suite:`` section (``simplatform.runner.launch``), which
   names one of the two above plus filters.
@@ -43,6 +44,7 @@ scenario, for smoke runs.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import re
 from dataclasses import dataclass, field, replace
@@ -104,22 +106,64 @@ def default_library_index() -> Path:
                       file=root)
 
 
-def load_directory(directory: str | Path) -> list[SuiteEntry]:
-    """Every ``.xosc`` under ``directory`` (sorted by id), families from sub-directories."""
+def load_directory(directory: str | Path, *, seed: int = 0) -> list[SuiteEntry]:
+    """Every scenario under ``directory`` (sorted by id), families from sub-directories.
+
+    A directory as users keep it (esmini's ``resources/xosc`` is one) also holds catalog files,
+    which only define what scenarios reference, and parameter value distributions: catalogs are
+    left out, and a distribution becomes its concrete runs (``<id>_0000``, ``<id>_0001``, …,
+    stochastic ones drawn with ``seed`` unless the file sets its own ``randomSeed``), each the
+    scenario it names with that run's parameter values, its ``logical`` the distribution's id."""
     root = Path(directory)
     if not root.is_dir():
         raise ConfigError("not a directory", file=root)
     entries = []
     for path in sorted(root.rglob("*.xosc")):
+        kind = document_kind(path)
+        if kind == "catalog":
+            continue
         rel = path.relative_to(root).with_suffix("")
         scenario_id = ".".join(rel.parts)
         scenario_id = re.sub(r"[^A-Za-z0-9._-]", "_", scenario_id)
         family = rel.parts[0] if len(rel.parts) > 1 else root.resolve().name
-        entries.append(SuiteEntry(scenario_id, path.resolve(), family))
+        if kind == "distribution":
+            entries += _distribution_entries(path, scenario_id, family, seed)
+        else:
+            entries.append(SuiteEntry(scenario_id, path.resolve(), family))
     if not entries:
-        raise ConfigError("no .xosc files in this directory", file=root)
+        raise ConfigError("no .xosc scenario files in this directory (catalogs are not run)", file=root)
     _check_unique(entries, root)
     return entries
+
+
+def document_kind(path: Path) -> str:
+    """``"catalog"``, ``"distribution"`` or ``"scenario"``, from the first element after ``<FileHeader>``.
+
+    Only the file's head is read (a library directory holds a thousand scenarios).  A file that
+    cannot be read this far counts as a scenario, so that its run reports the problem with file
+    and line."""
+    from lxml import etree
+
+    depth = 0
+    with contextlib.suppress(etree.XMLSyntaxError, OSError):   # a broken file: its run says where
+        for event, element in etree.iterparse(str(path), events=("start", "end"), resolve_entities=False,
+                                              no_network=True, load_dtd=False):
+            if event == "end":
+                depth -= 1
+                continue
+            depth += 1
+            tag = element.tag.rpartition("}")[2] if isinstance(element.tag, str) else ""
+            if depth == 2 and tag != "FileHeader":
+                return {"Catalog": "catalog", "ParameterValueDistribution": "distribution"}.get(tag, "scenario")
+    return "scenario"
+
+
+def _distribution_entries(path: Path, scenario_id: str, family: str, seed: int) -> list[SuiteEntry]:
+    from simplatform.openscenario.distributions import load_distribution
+
+    return [SuiteEntry(f"{scenario_id}_{run.index:04d}", Path(run.scenario_path).resolve(), family,
+                       parameters=dict(run.parameters), logical=scenario_id, source=str(path.resolve()))
+            for run in load_distribution(path, seed=seed)]
 
 
 def load_index(path: str | Path) -> LibraryIndex:
