@@ -304,23 +304,66 @@ def _above(z_top: float) -> np.float32:
     return np.float32(np.nextafter(np.float32(z_top + 1.0 + 1e-3 * abs(z_top)), np.float32(np.inf)))
 
 
+PROFILE_TO_BOXES = True
+"""The height profile reaches only as far as the cast's farthest box hit (``profile_reach``); off: the sensor's
+whole range (the in-process A/B turns it off: the cloud is the same)."""
 MIN_PROVED = 256
 """Fewer proved rows than this are not worth the cast's extra passes (they are cast as before)."""
 
 
-def _profile_for(grid: HeightGrid, c: np.ndarray, radius: float, max_range: float
+@njit(cache=True, nogil=True)
+def finite_max(values):
+    """The largest finite value of ``values`` (float64), −inf if none is finite."""
+    best = -np.inf
+    for i in range(len(values)):
+        v = np.float64(values[i])
+        if v > best and v < np.inf:
+            best = v
+    return best
+
+
+def profile_reach(farthest: float) -> float:
+    """A reach ≥ ``farthest`` (the farthest box hit of a cast), rounded up to 1/8 of its power-of-two octave
+    (exact binary arithmetic; at least 1 m): the height profile the proof needs reaches no farther.
+
+    Why: every pair's reach τ(1 + 10⁻⁵) + 10⁻³ then stays within the profile's ``cap``, so each pair is tested
+    as against a profile for the sensor's whole range, with a slack ζ for the shorter reach (sound for it:
+    module docstring).  A profile for a Mid-40's 260 m built anew each sweep of a moving ego (~26 µs on the
+    bench road, ∝ the cells within reach elsewhere) shrinks to its cars' ~60 m; which rows are proved may
+    change, the cloud does not (a proved row ends as its box hit either way).
+    """
+    if not farthest > 1.0:
+        return 1.0
+    if not farthest < np.inf:
+        return float(farthest)
+    _, e = math.frexp(farthest)                           # farthest = f·2^e, f in [0.5, 1)
+    q = math.ldexp(1.0, e - 4)
+    return math.ceil(farthest / q) * q
+
+
+def _profile_bins(grid: HeightGrid, c: np.ndarray, radius: float, max_range: float) -> float:
+    """How many bins ``height_profile`` would give a profile for ``max_range`` (its own arithmetic)."""
+    cap = min(max_range * (1.0 + 1e-5) + 1e-3, grid._farthest(c, radius))
+    zeta = slack(max(grid.magnitude, float(np.abs(c).max()) + radius + cap))
+    return (cap * math.sqrt(NORM_BOUND) + float(radius) + zeta) / STEP
+
+
+def _profile_for(grid: HeightGrid, c: np.ndarray, radius: float, max_range: float, reach: float
                  ) -> tuple[np.ndarray, float, float, float] | None:
-    """``height_profile`` of a finite pose (None otherwise), kept in the grid's memo by the query's bits: a sensor
-    sweeping from the same place asks the same every sweep, and the profile's own look-up (its reach, slack
-    and key) cost 4–13 µs of Python a sweep.  Equal floats give the same profile (a zero's sign changes no
-    term), so the float arguments are keys as they are."""
-    key = ("proof", c.tobytes(), radius, max_range)
+    """``height_profile`` for ``reach`` (≤ ``max_range``) of a finite pose, or None where the sensor's own range
+    would need more than ``MAX_PROFILE_BINS`` bins (nothing is proved there, as before the reach was cut),
+    kept in the grid's memo by the query's bits: a sensor sweeping from the same place asks the same every
+    sweep, and the profile's own look-up (its reach, slack and key) cost 4–13 µs of Python a sweep.  Equal
+    floats give the same profile (a zero's sign changes no term), so the float arguments are keys as they
+    are."""
+    key = ("proof", c.tobytes(), radius, max_range, reach)
     found = grid.memo.get(key, _MISSING)
     if found is not _MISSING:
         return found
     made = None
-    if np.all(np.isfinite(c)) and math.isfinite(radius) and math.isfinite(max_range):
-        made = height_profile(grid, c, radius, max_range)
+    if (np.all(np.isfinite(c)) and math.isfinite(radius) and math.isfinite(max_range)
+            and _profile_bins(grid, c, radius, max_range) < MAX_PROFILE_BINS):
+        made = height_profile(grid, c, radius, reach)
     if len(grid.memo) >= grid.MEMO_SIZE:                      # as ``HeightGrid.remember``
         grid.memo.clear()
     grid.memo[key] = made
@@ -340,11 +383,14 @@ def prove_box_first(grid: HeightGrid | None, rays: np.ndarray, centre: np.ndarra
     if box_hits is None or grid is None or stop - start < MIN_PROVED or len(box_hits[0]) < MIN_PROVED:
         return None
     c = np.asarray(centre, dtype=np.float64)
-    made = _profile_for(grid, c, radius, max_range)
+    ray, pair_t = box_hits
+    # the profile only as far as the farthest box hit (rounded up: a standing sensor's next sweep asks the
+    # same): its bins, cells and slack within the reach the pairs use (``profile_reach``)
+    reach = min(float(max_range), profile_reach(finite_max(pair_t))) if PROFILE_TO_BOXES else float(max_range)
+    made = _profile_for(grid, c, radius, max_range, reach)
     if made is None:
         return None
     profile, widen, zeta, cap = made
-    ray, pair_t = box_hits
     mask = np.zeros((len(rays) + 7) // 8 * 8, np.bool_)       # padded: ``neutralize`` reads it as words
     skip = mask[:len(rays)]
     rows = np.empty(min(len(ray), len(rays)), np.int64)
@@ -372,3 +418,4 @@ def warm_up() -> None:
     write_misses(taken, k, t, normal, material)
     drop_rows(rays.copy(), np.array([0, 1], np.int64), 2, skip, t, normal, material)
     gather_unproved(rays, 0, 2, skip, np.empty((2, 6), np.float32), np.empty(2, np.int64), t, normal, material)
+    finite_max(np.array([1.0, np.inf], np.float32))

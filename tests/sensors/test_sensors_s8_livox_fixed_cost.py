@@ -166,14 +166,28 @@ def test_a_repeated_region_query_gets_what_the_full_look_up_serves(road):
 def test_the_proof_keeps_its_profile_per_query(road):
     grid = road.height_grid
     c = road.vertices.mean(axis=0).astype(float) + [0.0, 0.0, 1.9]
-    made = _profile_for(grid, c, 0.0, 120.0)
-    assert _profile_for(grid, c.copy(), 0.0, 120.0) is made
-    fresh = height_profile(grid, c, 0.0, 120.0)
+    made = _profile_for(grid, c, 0.0, 260.0, 64.0)
+    assert _profile_for(grid, c.copy(), 0.0, 260.0, 64.0) is made
+    fresh = height_profile(grid, c, 0.0, 64.0)
     assert made[0].tobytes() == fresh[0].tobytes() and made[1:] == fresh[1:]
+    full = height_profile(grid, c, 0.0, 260.0)[0]                  # a shorter reach: a prefix of the profile
+    assert len(made[0]) < len(full) and made[0].tobytes() == full[:len(made[0])].tobytes()
     bad = c.copy()
     bad[1] = np.nan
-    assert _profile_for(grid, bad, 0.0, 120.0) is None
-    assert _profile_for(grid, c, 0.0, np.inf) is None
+    assert _profile_for(grid, bad, 0.0, 120.0, 60.0) is None
+    assert _profile_for(grid, c, 0.0, np.inf, 60.0) is None
+    assert _profile_for(grid, np.array([1e9, 0.0, 1.9]), 0.0, 1e15, 8.0) is None   # the sensor's range: too many bins
+
+
+def test_the_profile_reach_covers_the_farthest_box_hit():
+    from sensors.static_boxes import finite_max, profile_reach
+
+    rng = np.random.default_rng(12)
+    for x in np.concatenate([rng.uniform(0, 2000, 20000), [0.0, 0.5, 1.0, 1.0001, 8.0, 1e-30, 3e300]]):
+        r = profile_reach(float(x))
+        assert r >= x and (r == 1.0 or r <= 1.125 * x)
+    v = np.array([3.0, np.inf, np.nan, 7.5, -2.0], np.float32)
+    assert finite_max(v) == 7.5 and finite_max(np.array([np.inf, np.nan], np.float32)) == -np.inf
 
 
 @pytest.mark.parametrize("preset,params", [
