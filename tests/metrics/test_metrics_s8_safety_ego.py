@@ -1,7 +1,11 @@
-"""Session 8: ``ego_pass.ego_pass``'s decided-without-computing shortcuts (the touch-time bound, t*
-beyond the horizon, the clamped projection) against ``kernels.ego_pairs`` bit for bit, on scenes
-built to sit on their edges: grazing passes (disc ≈ 0), head-on and receding traffic far beyond a
-near threat, closest approaches at the horizon, boxes side by side, NaN and infinite entries."""
+"""Session 8: ``ego_pass.ego_pass`` against ``kernels.ego_pairs`` bit for bit on scenes that sit on the
+edges of its branches: grazing passes (disc ≈ 0, the root's cancellation), head-on, crossing and
+receding traffic far beyond a near threat (the running minima the shortcuts compare against),
+closest approaches at the horizon and a float either side, boxes side by side (every vertex-edge
+projection case), NaN and infinite entries.  They guard the session's changes of form (the centre
+hypots in their own loop, ``error_model="numpy"``) and any later bound that leaves work out: one
+was tried here (touch time, t* past the horizon, clamped projections; not kept, no faster) and
+23 of these tests failed it with its allowances made wrong."""
 
 from __future__ import annotations
 
