@@ -79,6 +79,17 @@ class SynchronizeRunner(_PerActor):
 class FollowTrajectoryRunner(_PerActor):
     domains = ("longitudinal", "lateral")
 
+    def __init__(self, engine, actor: str, el) -> None:
+        super().__init__(engine, actor, el)
+        # ASAM OpenSCENARIO 1.3 §6.9 ("Trajectories") and Annex A: a trajectory followed without its
+        # time dimension (TimeReference/None) "does not specify the speed along the path. This approach
+        # allows for the separate control of speed" -- it takes the lateral domain only, so a SpeedAction
+        # started beside it (esmini's pedestrian.xosc: walk speed and walk path in one event) keeps
+        # driving the entity along the path instead of being replaced by it.
+        tr = el.time_reference
+        if tr is None or tr.timing is None:
+            self.domains = ("lateral",)
+
     def start(self) -> bool:
         from simplatform.engine.trajectory import build_trajectory
 

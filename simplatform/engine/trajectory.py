@@ -222,9 +222,15 @@ class PurePursuitFollower:
         dist = math.hypot(dx, dy)
         if dist < 1e-9:
             return 0.0
-        alpha = math.atan2(dy, dx) - h
-        kappa = 2.0 * math.sin(alpha) / dist
+        alpha = math.remainder(math.atan2(dy, dx) - h, math.tau)
         k_max = self.limits.max_curvature(abs(speed))
+        if abs(alpha) > 0.5 * math.pi:
+            # The look-ahead point is behind (a pedestrian whose path starts the other way round): the
+            # pure-pursuit arc 2 sin(alpha)/d flattens to a straight line as alpha -> pi and walks the
+            # entity away from its path, so it turns towards the point as tightly as its limits allow.
+            k = k_max if math.isfinite(k_max) else 2.0 / dist
+            return k if alpha >= 0.0 else -k
+        kappa = 2.0 * math.sin(alpha) / dist
         return min(max(kappa, -k_max), k_max)
 
     def speed_demand(self, speed: float, reference_s: float, reference_pace: float, dt: float) -> float:
