@@ -185,6 +185,7 @@ class RegionCache:
             self._cache[key] = region
             while len(self._cache) > self.SIZE:
                 self._cache.popitem(last=False)
+                self._recent.clear()                      # it must not keep an evicted region alive
         else:
             self._cache.move_to_end(key)
         # proven in the module docstring; the whole scene (also a function of the query) if it ever failed

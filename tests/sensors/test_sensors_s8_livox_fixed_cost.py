@@ -264,3 +264,18 @@ def test_the_window_rows_come_in_order(road):
             got = band[0][band[1][b]:band[1][b + 1]]
             assert np.all(np.diff(got) > 0)
             assert np.array_equal(got, np.sort(table[0][table[1][b]:table[1][b + 1]]))
+
+
+def test_the_recent_queries_keep_no_evicted_region(road):
+    import gc
+    import weakref
+
+    cache = RegionCache(road)
+    centre = road.vertices.mean(axis=0).astype(float)
+    first = cache.get(centre.copy(), 100.0)
+    ref = weakref.ref(first)
+    del first
+    for k in range(1, 3 * RegionCache.SIZE):                      # other cells: the first region is evicted
+        cache.get(centre + [40.0 * k - 400.0, 0.0, 0.0], 100.0)
+    gc.collect()
+    assert ref() is None or any(r is ref() for r in cache._cache.values())
