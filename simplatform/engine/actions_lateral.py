@@ -81,6 +81,14 @@ class LaneChangeRunner(_LaneRunner):
         if dst is None or dst not in road.net.lane_ids(c.road_id, c.s):
             raise ScenarioError(f"lane change of {self.actor!r}: no target lane from lane {c.lane_id} on road {c.road_id}",
                                 file=el.source.file, line=el.source.line, element="LaneChangeAction")
+        if dst != c.lane_id and road.direction(c.road_id, dst) != road.direction(c.road_id, c.lane_id):
+            # esmini's alks_cut-in.xosc: a car in the oncoming lane told to change into the Ego's lane
+            # (RelativeTargetLane of the Ego, value 0) -- lane following would turn it round on the spot
+            raise ScenarioError(
+                f"lane change of {self.actor!r} from lane {c.lane_id} into lane {dst} of road {c.road_id}, which "
+                "runs the other way (lane changes here stay among lanes of one driving direction; changing into "
+                "oncoming lanes is not supported)",
+                file=el.source.file, line=el.source.line, element=type(target).__name__)
         self.steps = (dst - c.lane_id) * road.direction(c.road_id, c.lane_id)
         del base_lane
         self.dst = dst

@@ -73,15 +73,19 @@ def esmini_builtin(ctrl) -> str | None:
 
     An ``esminiController`` property naming one decides (esmini's catalog entry
     ``interactiveDriver`` also has a ``speedFactor``, a driver-model property name);
-    without it, a controller named like one of esmini's is esmini's unless it gives
-    driver-model properties (then it is a driver-model controller, ``driver_config``)."""
+    without it, a controller named like one of esmini's is esmini's unless all its properties
+    are driver-model ones (then it is a driver-model controller, ``driver_config``): esmini's
+    ALKS_R157SM_Controller (alks_cut-in.xosc) has a ``model`` ("Regulation") beside its own
+    ``aebTTC``, ``cruise``, ... and is esmini's, not a driver model with unknown properties."""
     if ctrl is None:
         return None
     props = _properties(ctrl)
     declared = props.get("esminiController")
     if declared in ESMINI_BUILTIN:
         return declared
-    if declared is not None or set(props) & PROPERTY_NAMES:
+    if declared is not None:
         return None
     kind = getattr(ctrl, "name", "") or ""
-    return kind if kind in ESMINI_BUILTIN else None
+    if kind not in ESMINI_BUILTIN or (props and set(props) <= PROPERTY_NAMES):
+        return None
+    return kind

@@ -77,6 +77,16 @@ ESMINI_DEFAULTS: dict[str, dict[str, str]] = {
 }
 
 
+# Required child elements esmini's reader lets a file leave out: a catalog location with no
+# ``Directory`` (``<RouteCatalog/>`` in esmini's left-hand-traffic_*.xosc) names no directory, so
+# there is simply no catalog of that kind to search -- the XSD's minOccurs=1 buys nothing there.
+# ``validate --schema`` still reports it.
+ESMINI_OPTIONAL_CHILDREN: frozenset[tuple[str, str]] = frozenset(
+    (f"{kind}CatalogLocation", "Directory")
+    for kind in ("Vehicle", "Controller", "Pedestrian", "MiscObject", "Environment", "Maneuver", "Trajectory",
+                 "Route"))
+
+
 def _lenient_attributes(node: Any, cls: type, scope: Scope, ctx: BindContext) -> dict[str, str]:
     """Required attributes this element may leave out, with the text that stands in for them."""
     out: dict[str, str] = {}
@@ -184,7 +194,7 @@ def bind(
             continue
         nodes = grouped.get(xml, [])
         if not nodes:
-            if required:
+            if required and (cls.__name__, xml) not in ESMINI_OPTIONAL_CHILDREN:
                 ctx.error(node, f"missing required child element <{xml}>")
             kwargs[fname] = () if kind == "elems" else None
             continue

@@ -1,0 +1,103 @@
+"""Constructs of esmini's alks_cut-in.xosc the engine refuses with a clear error, not a wrong run.
+
+* esmini's ALKS_R157SM_Controller carries a ``model`` property ("Regulation") beside its own
+  (aebTTC, cruise, ...): still esmini's controller, not a driver model with unknown properties;
+* a car in the oncoming lane told to change into the Ego's lane (RelativeTargetLane of the Ego,
+  value 0) was turned round on the spot by lane following: a lane change into a lane of the
+  other driving direction is refused, whichever target form names it.
+
+Each test writes its own straight road and scenario.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import engine_scenario_files as scenarios  # noqa: E402
+
+from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
+from simplatform.errors import ScenarioError  # noqa: E402
+
+VEH = ('<Vehicle name="car" vehicleCategory="car"><BoundingBox><Center x="1.4" y="0" z="0.9"/>'
+       '<Dimensions width="1.8" length="4.5" height="1.5"/></BoundingBox>'
+       '<Performance maxSpeed="69" maxAcceleration="10" maxDeceleration="10"/><Axles>'
+       '<FrontAxle maxSteering="0.5" wheelDiameter="0.8" trackWidth="1.68" positionX="2.98" positionZ="0.4"/>'
+       '<RearAxle maxSteering="0" wheelDiameter="0.8" trackWidth="1.68" positionX="0" positionZ="0.4"/></Axles></Vehicle>')
+ALKS = ('<ObjectController><Controller name="ALKS_R157SM_Controller"><Properties>'
+        '<Property name="model" value="Regulation"/><Property name="cruise" value="false"/>'
+        '<Property name="aebTTC" value="1.2"/></Properties></Controller></ObjectController>')
+ACTIVATE = '<PrivateAction><ActivateControllerAction longitudinal="true" lateral="false"/></PrivateAction>'
+
+
+def _place(lane: int, s: float, speed: float, h: float = 0.0) -> str:
+    return (f'<PrivateAction><TeleportAction><Position><LanePosition roadId="0" laneId="{lane}" s="{s}" offset="0">'
+            f'<Orientation type="relative" h="{h}"/></LanePosition></Position></TeleportAction></PrivateAction>'
+            '<PrivateAction><LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="step" '
+            f'dynamicsDimension="time" value="0"/><SpeedActionTarget><AbsoluteTargetSpeed value="{speed}"/>'
+            '</SpeedActionTarget></SpeedAction></LongitudinalAction></PrivateAction>')
+
+
+def _scenario(tmp: Path, *, ego_controller: str = "", ego_extra: str = "", target: str = "") -> Path:
+    """Ego in lane -1 (s = 30, 20 m/s); Other in oncoming lane 1 (s = 150, facing its lane's way);
+    at t > 1 s Other changes lanes towards ``target`` (a LaneChangeTarget's content), or only marks itself."""
+    road = scenarios.straight_road(tmp / "road.xodr", length=500.0, lanes=1)
+    action = ('<VisibilityAction graphics="true" traffic="true" sensors="true"/>' if not target else
+              '<LateralAction><LaneChangeAction><LaneChangeActionDynamics dynamicsShape="cubic" value="4" '
+              f'dynamicsDimension="time"/><LaneChangeTarget>{target}</LaneChangeTarget></LaneChangeAction>'
+              '</LateralAction>')
+    change = (
+        '<ManeuverGroup maximumExecutionCount="1" name="g"><Actors selectTriggeringEntities="false">'
+        '<EntityRef entityRef="Other"/></Actors><Maneuver name="m"><Event name="cut" priority="overwrite">'
+        f'<Action name="a"><PrivateAction>{action}</PrivateAction></Action><StartTrigger><ConditionGroup>'
+        '<Condition name="c" delay="0" conditionEdge="rising"><ByValueCondition><SimulationTimeCondition '
+        'value="1" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger></Event>'
+        '</Maneuver></ManeuverGroup>')
+    path = tmp / "s.xosc"
+    path.write_text(f'''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2021-01-01T00:00:00" description="d" author="t"/>
+<CatalogLocations/><RoadNetwork><LogicFile filepath="{road}"/></RoadNetwork>
+<Entities><ScenarioObject name="Ego">{VEH}{ego_controller}</ScenarioObject>
+<ScenarioObject name="Other">{VEH}</ScenarioObject></Entities>
+<Storyboard><Init><Actions><Private entityRef="Ego">{_place(-1, 30, 20)}{ego_extra}</Private>
+<Private entityRef="Other">{_place(1, 150, 17, 3.141593)}</Private></Actions></Init>
+<Story name="s"><Act name="act">{change}
+<StartTrigger><ConditionGroup><Condition name="go" delay="0" conditionEdge="none"><ByValueCondition>
+<SimulationTimeCondition value="0" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger>
+</Act></Story><StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="rising"><ByValueCondition>
+<SimulationTimeCondition value="3" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup>
+</StopTrigger></Storyboard></OpenSCENARIO>''')
+    return path
+
+
+def test_esmini_alks_controller_with_a_model_property_is_esmini_s_not_a_driver_model(tmp_path):
+    path = _scenario(tmp_path, ego_controller=ALKS, ego_extra=ACTIVATE)
+    with pytest.raises(ScenarioError, match="esmini's built-in ALKS_R157SM_Controller") as err:
+        run_scenario(path, RunConfig())
+    assert err.value.location.element == "Controller"
+
+
+def test_a_controller_named_like_esmini_s_with_driver_properties_only_is_still_a_driver_model(tmp_path):
+    acc = ('<ObjectController><Controller name="ACCController"><Properties><Property name="model" value="idm"/>'
+           '<Property name="desiredSpeed" value="20"/></Properties></Controller></ObjectController>')
+    result = run_scenario(_scenario(tmp_path, ego_controller=acc, ego_extra=ACTIVATE), RunConfig())
+    assert result.end_reason == "stop_trigger"
+
+
+@pytest.mark.parametrize("target", ['<RelativeTargetLane entityRef="Ego" value="0"/>',
+                                    '<AbsoluteTargetLane value="-1"/>'])
+def test_a_lane_change_from_the_oncoming_lane_into_the_ego_s_lane_is_refused(tmp_path, target):
+    with pytest.raises(ScenarioError, match="runs the other way") as err:
+        run_scenario(_scenario(tmp_path, target=target), RunConfig())
+    assert err.value.location.element in ("RelativeTargetLane", "AbsoluteTargetLane")
+    assert Path(err.value.location.file).name == "s.xosc"
+
+
+def test_a_lane_change_within_one_driving_direction_still_runs(tmp_path):
+    """Other (lane 1, facing its lane's way) to lane 1 of itself: no change of direction, runs to the end."""
+    result = run_scenario(_scenario(tmp_path, target='<RelativeTargetLane entityRef="Other" value="0"/>'),
+                          RunConfig())
+    assert result.end_reason == "stop_trigger"
