@@ -360,7 +360,7 @@ class Lidar:
             ray_array = buf
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball,
                                    pair_hits=slabs, trim=False, dz_bounds=bounds, own_rays=True,
-                                   helper=helper)
+                                   helper=helper, ray_array=buf)
             if ahead is not None:
                 ahead.advance()
         else:

@@ -136,7 +136,7 @@ def reaching_span(dz: np.ndarray, z_range: tuple[float, float], origin_z: tuple[
 def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float,
                 nthreads: int, max_range: float, origin_z: tuple[float, float] | None,
                 dz_bounds: DzBounds | None = None, box_hits: tuple[np.ndarray, np.ndarray] | None = None,
-                rays_writable: bool = True, helper: Executor | None = None):
+                rays_writable: bool = True, helper: Executor | None = None, ray_array: np.ndarray | None = None):
     """(t, normal, material) of the first static hit, exact for hits within ``max_range`` of each origin.
 
     ``reach`` = ``max_range`` + the radius of the ball around ``centre`` that
@@ -148,12 +148,13 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
     False, some of the ray buffer's rows are overwritten during the cast and restored (nothing may read them
     meanwhile).  ``helper``: an idle single-thread executor of this process (the caller's second CPU is
     free): a long leading run's hits are copied there (``_collect_beside``) while this thread tests the rest.
+    ``ray_array``: ``rays``' memory as numpy, where the caller has it (``SensorScene.cast_rays``).
     """
     n = len(rays)
     region = world.region(centre, reach) if centre is not None and math.isfinite(reach) else world._regions.full
     if origin_z is None or not math.isfinite(max_range) or centre is None:
         return _cast(region, rays, nthreads)
-    buf = rays.numpy()
+    buf = rays.numpy() if ray_array is None else ray_array          # the caller's view of the same memory
     dz = buf[:, 5]
     a, b = reaching_span(dz, region.z_range, origin_z, float(max_range), dz_bounds)
     parts: list[tuple[int, int, Region]] = []
