@@ -80,6 +80,15 @@ def test_esmini_alks_controller_with_a_model_property_is_esmini_s_not_a_driver_m
     assert err.value.location.element == "Controller"
 
 
+def test_esmini_looming_controller_is_recognised_by_its_real_name(tmp_path):
+    """esmini's looming-simple.xosc: type name "LoomingController" (the list had "LooMingController")."""
+    looming = ('<ObjectController><Controller name="LoomingController"><Properties><Property name="timeGap" '
+               'value="1.0"/><Property name="mode" value="override"/><Property name="setSpeed" value="8.3"/>'
+               '</Properties></Controller></ObjectController>')
+    with pytest.raises(ScenarioError, match="esmini's built-in LoomingController"):
+        run_scenario(_scenario(tmp_path, ego_controller=looming, ego_extra=ACTIVATE), RunConfig())
+
+
 def test_a_controller_named_like_esmini_s_with_driver_properties_only_is_still_a_driver_model(tmp_path):
     acc = ('<ObjectController><Controller name="ACCController"><Properties><Property name="model" value="idm"/>'
            '<Property name="desiredSpeed" value="20"/></Properties></Controller></ObjectController>')
