@@ -216,12 +216,17 @@ def restore(rays, taken, count, saved):
 def write_misses(taken, count, t, normal, material):
     """The rows ``taken[:count]`` written as static misses (t = inf, normal 0, material −1)."""
     for k in range(count):
-        row = taken[k]
-        t[row] = np.inf
-        normal[row, 0] = 0.0
-        normal[row, 1] = 0.0
-        normal[row, 2] = 0.0
-        material[row] = -1
+        _write_miss(taken[k], t, normal, material)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _write_miss(row, t, normal, material):
+    """Row ``row`` as a static miss: t = inf, normal 0, material −1 (what the cast writes for a miss)."""
+    t[row] = np.inf
+    normal[row, 0] = 0.0
+    normal[row, 1] = 0.0
+    normal[row, 2] = 0.0
+    material[row] = -1
 
 
 @njit(cache=True, nogil=True)
@@ -232,11 +237,7 @@ def drop_rows(kept_rays, kept_rows, count, skip, t, normal, material):
     for m in range(count):
         row = kept_rows[m]
         if skip[row]:
-            t[row] = np.inf
-            normal[row, 0] = 0.0
-            normal[row, 1] = 0.0
-            normal[row, 2] = 0.0
-            material[row] = -1
+            _write_miss(row, t, normal, material)
             continue
         if k != m:
             for c in range(6):
@@ -255,11 +256,7 @@ def gather_unproved(rays, start, stop, skip, kept_rays, kept_rows, t, normal, ma
     k = 0
     for row in range(start, stop):
         if skip[row]:
-            t[row] = np.inf
-            normal[row, 0] = 0.0
-            normal[row, 1] = 0.0
-            normal[row, 2] = 0.0
-            material[row] = -1
+            _write_miss(row, t, normal, material)
             continue
         for c in range(6):
             kept_rays[k, c] = rays[row, c]
