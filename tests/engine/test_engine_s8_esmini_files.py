@@ -15,27 +15,12 @@ import math
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import engine_scenario_files as scenarios  # noqa: E402
+from engine_esmini_cases import place as _place, two_car_scenario  # noqa: E402
 from engine_story import Trace  # noqa: E402
 
 from simplatform.control import Control  # noqa: E402
 from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
 from simplatform.errors import ScenarioError  # noqa: E402
-
-VEH = ('<Vehicle name="car" vehicleCategory="car"><BoundingBox><Center x="1.4" y="0" z="0.9"/>'
-       '<Dimensions width="1.8" length="4.5" height="1.5"/></BoundingBox>'
-       '<Performance maxSpeed="69" maxAcceleration="10" maxDeceleration="10"/><Axles>'
-       '<FrontAxle maxSteering="0.5" wheelDiameter="0.8" trackWidth="1.68" positionX="2.98" positionZ="0.4"/>'
-       '<RearAxle maxSteering="0" wheelDiameter="0.8" trackWidth="1.68" positionX="0" positionZ="0.4"/></Axles></Vehicle>')
-
-
-def _place(lane: int, s: float, speed: float) -> str:
-    return (f'<PrivateAction><TeleportAction><Position><LanePosition roadId="0" laneId="{lane}" s="{s}" offset="0"/>'
-            '</Position></TeleportAction></PrivateAction><PrivateAction><LongitudinalAction><SpeedAction>'
-            '<SpeedActionDynamics dynamicsShape="step" dynamicsDimension="time" value="0"/><SpeedActionTarget>'
-            f'<AbsoluteTargetSpeed value="{speed}"/></SpeedActionTarget></SpeedAction></LongitudinalAction>'
-            '</PrivateAction>')
-
 
 def _two_cars(ego: tuple[int, float, float], other: tuple[int, float, float], ego_extra: str = "") -> str:
     """Init of Ego and Other: (lane, s, speed) each; ``ego_extra`` adds private actions to the Ego."""
@@ -61,21 +46,7 @@ MARK = '<PrivateAction><VisibilityAction graphics="true" traffic="true" sensors=
 
 def _scenario(tmp: Path, init: str, events: str, *, lanes: int = 2, ego_controller: str = "",
               duration: float = 10.0) -> Path:
-    road = scenarios.straight_road(tmp / "road.xodr", length=1000.0, lanes=lanes)
-    path = tmp / "s.xosc"
-    path.write_text(f'''<?xml version="1.0"?>
-<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2021-01-01T00:00:00" description="d" author="t"/>
-<CatalogLocations/><RoadNetwork><LogicFile filepath="{road}"/></RoadNetwork>
-<Entities><ScenarioObject name="Ego">{VEH}{ego_controller}</ScenarioObject>
-<ScenarioObject name="Other">{VEH}</ScenarioObject></Entities>
-<Storyboard><Init><Actions>{init}</Actions></Init>
-<Story name="s"><Act name="act">{events}
-<StartTrigger><ConditionGroup><Condition name="go" delay="0" conditionEdge="none"><ByValueCondition>
-<SimulationTimeCondition value="0" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger>
-</Act></Story><StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="rising"><ByValueCondition>
-<SimulationTimeCondition value="{duration}" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup>
-</StopTrigger></Storyboard></OpenSCENARIO>''')
-    return path
+    return two_car_scenario(tmp, init, events, lanes=lanes, ego_controller=ego_controller, duration=duration)
 
 
 def _start(result, name: str) -> float | None:

@@ -17,34 +17,20 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import engine_scenario_files as scenarios  # noqa: E402
+from engine_esmini_cases import place, two_car_scenario  # noqa: E402
 
 from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
 from simplatform.errors import ScenarioError  # noqa: E402
 
-VEH = ('<Vehicle name="car" vehicleCategory="car"><BoundingBox><Center x="1.4" y="0" z="0.9"/>'
-       '<Dimensions width="1.8" length="4.5" height="1.5"/></BoundingBox>'
-       '<Performance maxSpeed="69" maxAcceleration="10" maxDeceleration="10"/><Axles>'
-       '<FrontAxle maxSteering="0.5" wheelDiameter="0.8" trackWidth="1.68" positionX="2.98" positionZ="0.4"/>'
-       '<RearAxle maxSteering="0" wheelDiameter="0.8" trackWidth="1.68" positionX="0" positionZ="0.4"/></Axles></Vehicle>')
 ALKS = ('<ObjectController><Controller name="ALKS_R157SM_Controller"><Properties>'
         '<Property name="model" value="Regulation"/><Property name="cruise" value="false"/>'
         '<Property name="aebTTC" value="1.2"/></Properties></Controller></ObjectController>')
 ACTIVATE = '<PrivateAction><ActivateControllerAction longitudinal="true" lateral="false"/></PrivateAction>'
 
 
-def _place(lane: int, s: float, speed: float, h: float = 0.0) -> str:
-    return (f'<PrivateAction><TeleportAction><Position><LanePosition roadId="0" laneId="{lane}" s="{s}" offset="0">'
-            f'<Orientation type="relative" h="{h}"/></LanePosition></Position></TeleportAction></PrivateAction>'
-            '<PrivateAction><LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="step" '
-            f'dynamicsDimension="time" value="0"/><SpeedActionTarget><AbsoluteTargetSpeed value="{speed}"/>'
-            '</SpeedActionTarget></SpeedAction></LongitudinalAction></PrivateAction>')
-
-
 def _scenario(tmp: Path, *, ego_controller: str = "", ego_extra: str = "", target: str = "") -> Path:
     """Ego in lane -1 (s = 30, 20 m/s); Other in oncoming lane 1 (s = 150, facing its lane's way);
     at t > 1 s Other changes lanes towards ``target`` (a LaneChangeTarget's content), or only marks itself."""
-    road = scenarios.straight_road(tmp / "road.xodr", length=500.0, lanes=1)
     action = ('<VisibilityAction graphics="true" traffic="true" sensors="true"/>' if not target else
               '<LateralAction><LaneChangeAction><LaneChangeActionDynamics dynamicsShape="cubic" value="4" '
               f'dynamicsDimension="time"/><LaneChangeTarget>{target}</LaneChangeTarget></LaneChangeAction>'
@@ -56,21 +42,9 @@ def _scenario(tmp: Path, *, ego_controller: str = "", ego_extra: str = "", targe
         '<Condition name="c" delay="0" conditionEdge="rising"><ByValueCondition><SimulationTimeCondition '
         'value="1" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger></Event>'
         '</Maneuver></ManeuverGroup>')
-    path = tmp / "s.xosc"
-    path.write_text(f'''<?xml version="1.0"?>
-<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2021-01-01T00:00:00" description="d" author="t"/>
-<CatalogLocations/><RoadNetwork><LogicFile filepath="{road}"/></RoadNetwork>
-<Entities><ScenarioObject name="Ego">{VEH}{ego_controller}</ScenarioObject>
-<ScenarioObject name="Other">{VEH}</ScenarioObject></Entities>
-<Storyboard><Init><Actions><Private entityRef="Ego">{_place(-1, 30, 20)}{ego_extra}</Private>
-<Private entityRef="Other">{_place(1, 150, 17, 3.141593)}</Private></Actions></Init>
-<Story name="s"><Act name="act">{change}
-<StartTrigger><ConditionGroup><Condition name="go" delay="0" conditionEdge="none"><ByValueCondition>
-<SimulationTimeCondition value="0" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger>
-</Act></Story><StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="rising"><ByValueCondition>
-<SimulationTimeCondition value="3" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup>
-</StopTrigger></Storyboard></OpenSCENARIO>''')
-    return path
+    init = (f'<Private entityRef="Ego">{place(-1, 30, 20, 0.0)}{ego_extra}</Private>'
+            f'<Private entityRef="Other">{place(1, 150, 17, 3.141593)}</Private>')
+    return two_car_scenario(tmp, init, change, lanes=1, length=500.0, ego_controller=ego_controller, duration=3)
 
 
 def test_esmini_alks_controller_with_a_model_property_is_esmini_s_not_a_driver_model(tmp_path):

@@ -1,0 +1,50 @@
+"""Small scenarios in the shape of esmini's examples, for the esmini-parity engine tests.
+
+Two cars (Ego and Other) on a straight road of ``engine_scenario_files``; each test supplies the
+init's private actions and the act's maneuver groups.  Shared by ``test_engine_s8_esmini_files``
+and ``test_engine_s8b_esmini_controllers``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import engine_scenario_files as scenarios
+
+VEH = ('<Vehicle name="car" vehicleCategory="car"><BoundingBox><Center x="1.4" y="0" z="0.9"/>'
+       '<Dimensions width="1.8" length="4.5" height="1.5"/></BoundingBox>'
+       '<Performance maxSpeed="69" maxAcceleration="10" maxDeceleration="10"/><Axles>'
+       '<FrontAxle maxSteering="0.5" wheelDiameter="0.8" trackWidth="1.68" positionX="2.98" positionZ="0.4"/>'
+       '<RearAxle maxSteering="0" wheelDiameter="0.8" trackWidth="1.68" positionX="0" positionZ="0.4"/></Axles></Vehicle>')
+
+
+def place(lane: int, s: float, speed: float, h: float | None = None) -> str:
+    """Teleport to (road 0, ``lane``, ``s``) — with a relative orientation ``h`` when given — and a step
+    to ``speed``."""
+    orientation = "" if h is None else f'<Orientation type="relative" h="{h}"/>'
+    return (f'<PrivateAction><TeleportAction><Position><LanePosition roadId="0" laneId="{lane}" s="{s}" offset="0">'
+            f'{orientation}</LanePosition></Position></TeleportAction></PrivateAction><PrivateAction>'
+            '<LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="step" dynamicsDimension="time" '
+            f'value="0"/><SpeedActionTarget><AbsoluteTargetSpeed value="{speed}"/></SpeedActionTarget></SpeedAction>'
+            '</LongitudinalAction></PrivateAction>')
+
+
+def two_car_scenario(tmp: Path, init: str, act: str, *, lanes: int = 2, length: float = 1000.0,
+                     ego_controller: str = "", duration: float = 10.0) -> Path:
+    """``tmp/s.xosc``: Ego (with ``ego_controller``) and Other, ``init``'s private actions, one act of
+    ``act``'s maneuver groups started at t > 0, stopped at t > ``duration``."""
+    road = scenarios.straight_road(tmp / "road.xodr", length=length, lanes=lanes)
+    path = tmp / "s.xosc"
+    path.write_text(f'''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2021-01-01T00:00:00" description="d" author="t"/>
+<CatalogLocations/><RoadNetwork><LogicFile filepath="{road}"/></RoadNetwork>
+<Entities><ScenarioObject name="Ego">{VEH}{ego_controller}</ScenarioObject>
+<ScenarioObject name="Other">{VEH}</ScenarioObject></Entities>
+<Storyboard><Init><Actions>{init}</Actions></Init>
+<Story name="s"><Act name="act">{act}
+<StartTrigger><ConditionGroup><Condition name="go" delay="0" conditionEdge="none"><ByValueCondition>
+<SimulationTimeCondition value="0" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger>
+</Act></Story><StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="rising"><ByValueCondition>
+<SimulationTimeCondition value="{duration}" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup>
+</StopTrigger></Storyboard></OpenSCENARIO>''')
+    return path
