@@ -30,7 +30,7 @@ ESMINI_BUILTIN = frozenset({
     "ACCController", "ALKSController", "ALKS_R157SM_Controller", "ECE_ALKS_RefDriverController",
     "SloppyDriverController", "InteractiveController", "FollowGhostController",
     "FollowRouteController", "OffroadFollower", "ControllerRel2Abs", "UDPDriverController", "SumoController",
-    "LoomingController", "NaturalDriver",
+    "LoomingController", "NaturalDriver", "AEBController",
 })
 
 
