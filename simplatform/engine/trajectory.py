@@ -186,7 +186,14 @@ class FollowLimits:
     max_lateral_acceleration: float
 
     def max_curvature(self, speed: float) -> float:
-        k = math.inf if self.max_steering is None else math.tan(self.max_steering) / max(self.wheelbase, 1e-6)
+        """Curvature bound at ``speed``: steering first, then grip.
+
+        A front wheel's steering angle lies in [0, pi/2), where ``tan(delta) / wheelbase`` grows
+        without bound; a ``maxSteering`` at or past pi/2 (esmini's catalog gives its bicycle
+        ``maxSteering="30"``, degrees read as the standard's radians) bounds nothing -- tan of it
+        would be a meaningless, even negative, curvature that turned the entity round every step."""
+        steer = self.max_steering
+        k = math.inf if steer is None or steer >= 0.5 * math.pi else math.tan(steer) / max(self.wheelbase, 1e-6)
         if speed > 0.0:
             k = min(k, self.max_lateral_acceleration / (speed * speed))
         return k

@@ -1,0 +1,65 @@
+"""esmini example files, batch 3: trajectories the way bicycle_fall_over.xosc drives them.
+
+esmini's vehicle catalog gives its bicycle ``<FrontAxle maxSteering="30">`` (degrees, where the
+standard's unit is the radian).  Follow mode bounded the path curvature by tan(30)/wheelbase --
+a negative number -- and the cyclist turned round every step and rode away from its timed path.
+A steering angle at or past pi/2 bounds nothing; the grip limit still does.
+Each test writes its own straight road and scenario.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from engine_esmini_cases import place, two_car_scenario  # noqa: E402
+from engine_story import Trace  # noqa: E402
+
+from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
+from simplatform.engine.trajectory import FollowLimits  # noqa: E402
+
+
+def _timed_follow(tmp: Path, max_steering: str) -> Path:
+    """Ego (lane -1, s = 30) follows a timed path along its lane, s = 30 -> 80 in 5 s, in follow mode."""
+    vertices = "".join(
+        f'<Vertex time="{t}"><Position><LanePosition roadId="0" laneId="-1" s="{s}" offset="0"/></Position></Vertex>'
+        for t, s in ((0, 30), (5, 80)))
+    act = (
+        '<ManeuverGroup maximumExecutionCount="1" name="g"><Actors selectTriggeringEntities="false">'
+        '<EntityRef entityRef="Ego"/></Actors><Maneuver name="m"><Event name="e" priority="overwrite">'
+        '<Action name="a"><PrivateAction><RoutingAction><FollowTrajectoryAction><Trajectory name="p" closed="false">'
+        f'<Shape><Polyline>{vertices}</Polyline></Shape></Trajectory><TimeReference><Timing '
+        'domainAbsoluteRelative="relative" scale="1" offset="0"/></TimeReference><TrajectoryFollowingMode '
+        'followingMode="follow"/></FollowTrajectoryAction></RoutingAction></PrivateAction></Action><StartTrigger>'
+        '<ConditionGroup><Condition name="c" delay="0" conditionEdge="none"><ByValueCondition><SimulationTimeCondition '
+        'value="0" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger></Event>'
+        '</Maneuver></ManeuverGroup>')
+    init = (f'<Private entityRef="Ego">{place(-1, 30, 10)}</Private>'
+            f'<Private entityRef="Other">{place(-1, 300, 0)}</Private>')
+    path = two_car_scenario(tmp, init, act, lanes=1, length=500.0, duration=4.5)
+    path.write_text(path.read_text().replace('FrontAxle maxSteering="0.5"', f'FrontAxle maxSteering="{max_steering}"'))
+    return path
+
+
+@pytest.mark.parametrize("max_steering", ["0.5", "30"])
+def test_follow_mode_keeps_to_a_straight_timed_path_whatever_the_max_steering(tmp_path, max_steering):
+    trace = Trace()
+    run_scenario(_timed_follow(tmp_path, max_steering), RunConfig(on_step=trace))
+    ego = trace.of("Ego")
+    assert np.all(np.diff(ego[:, 0]) > 0)                       # never turns round
+    assert np.max(np.abs(np.sin(ego[:, 2]))) < 0.05
+    x, _, _, v, _, _ = trace.at("Ego", 4.0)
+    assert abs(v - 10.0) < 0.5 and abs(x - trace.at("Ego", 0.01)[0] - 40.0) < 1.5
+
+
+def test_a_steering_angle_at_or_past_a_right_angle_bounds_no_curvature():
+    limits = dict(wheelbase=2.7, max_speed=30.0, max_acceleration=5.0, max_deceleration=8.0,
+                  max_lateral_acceleration=9.81)
+    assert FollowLimits(max_steering=30.0, **limits).max_curvature(0.0) == math.inf
+    assert FollowLimits(max_steering=30.0, **limits).max_curvature(10.0) == pytest.approx(9.81 / 100)
+    assert FollowLimits(max_steering=0.5, **limits).max_curvature(0.0) == pytest.approx(math.tan(0.5) / 2.7)
