@@ -175,6 +175,7 @@ class FollowTrajectoryRunner(_PerActor):
         if self.follower is not None:
             return self._follow_step(dt)
         t = self.engine.table
+        held = False
         if self.timing is not None:
             now = self.engine.time + dt
             tm = self.timing
@@ -184,6 +185,9 @@ class FollowTrajectoryRunner(_PerActor):
             local = (now - base) * (tm.scale if tm.scale else 1.0) + tm.offset
             s = self.path.s_at_time(local)
             t.speed[self.i] = max((s - self.s) / dt, 0.0)
+            # A timed path's end is its last time stamp: vertices that repeat the last position at
+            # later times (bicycle_fall_over.xosc: s = 130 at 3.5 s and at 4 s) hold the entity there.
+            held = local < float(self.path.times[-1])
         else:
             s = self.s + float(t.speed[self.i]) * dt
         s = min(s, self.path.length)
@@ -191,7 +195,7 @@ class FollowTrajectoryRunner(_PerActor):
         self.s = s
         self._place(self.s)
         self.engine.controller.relocate(self.i)
-        if self.s >= self.path.length - 1e-9:
+        if self.s >= self.path.length - 1e-9 and not held:
             self._release()
             # the pose of this step is the trajectory's end: the default controller moves it from the next step
             self.engine.controller.motions[self.i].placed = True

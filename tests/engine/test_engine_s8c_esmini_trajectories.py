@@ -1,5 +1,10 @@
 """esmini example files, batch 3: trajectories the way bicycle_fall_over.xosc drives them.
 
+Its timed path ends with two vertices at one position (s = 130 at 3.5 s and at 4 s): the cyclist
+lies still there.  Position mode ended the action when the path's length was reached (3.5 s) and
+handed the entity on at its last pace (5 m/s), so it rode on past the end; a timed path ends at
+its last time stamp.
+
 esmini's vehicle catalog gives its bicycle ``<FrontAxle maxSteering="30">`` (degrees, where the
 standard's unit is the radian).  Follow mode bounded the path curvature by tan(30)/wheelbase --
 a negative number -- and the cyclist turned round every step and rode away from its timed path.
@@ -24,24 +29,25 @@ from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
 from simplatform.engine.trajectory import FollowLimits  # noqa: E402
 
 
-def _timed_follow(tmp: Path, max_steering: str) -> Path:
-    """Ego (lane -1, s = 30) follows a timed path along its lane, s = 30 -> 80 in 5 s, in follow mode."""
+def _timed_follow(tmp: Path, max_steering: str, mode: str = "follow",
+                  stamps: tuple[tuple[float, float], ...] = ((0, 30), (5, 80))) -> Path:
+    """Ego (lane -1, s = 30) follows a timed path along its lane through (time, s) ``stamps``."""
     vertices = "".join(
         f'<Vertex time="{t}"><Position><LanePosition roadId="0" laneId="-1" s="{s}" offset="0"/></Position></Vertex>'
-        for t, s in ((0, 30), (5, 80)))
+        for t, s in stamps)
     act = (
         '<ManeuverGroup maximumExecutionCount="1" name="g"><Actors selectTriggeringEntities="false">'
         '<EntityRef entityRef="Ego"/></Actors><Maneuver name="m"><Event name="e" priority="overwrite">'
         '<Action name="a"><PrivateAction><RoutingAction><FollowTrajectoryAction><Trajectory name="p" closed="false">'
         f'<Shape><Polyline>{vertices}</Polyline></Shape></Trajectory><TimeReference><Timing '
         'domainAbsoluteRelative="relative" scale="1" offset="0"/></TimeReference><TrajectoryFollowingMode '
-        'followingMode="follow"/></FollowTrajectoryAction></RoutingAction></PrivateAction></Action><StartTrigger>'
+        f'followingMode="{mode}"/></FollowTrajectoryAction></RoutingAction></PrivateAction></Action><StartTrigger>'
         '<ConditionGroup><Condition name="c" delay="0" conditionEdge="none"><ByValueCondition><SimulationTimeCondition '
         'value="0" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger></Event>'
         '</Maneuver></ManeuverGroup>')
     init = (f'<Private entityRef="Ego">{place(-1, 30, 10)}</Private>'
             f'<Private entityRef="Other">{place(-1, 300, 0)}</Private>')
-    path = two_car_scenario(tmp, init, act, lanes=1, length=500.0, duration=4.5)
+    path = two_car_scenario(tmp, init, act, lanes=1, length=500.0, duration=6.0)
     path.write_text(path.read_text().replace('FrontAxle maxSteering="0.5"', f'FrontAxle maxSteering="{max_steering}"'))
     return path
 
@@ -63,3 +69,14 @@ def test_a_steering_angle_at_or_past_a_right_angle_bounds_no_curvature():
     assert FollowLimits(max_steering=30.0, **limits).max_curvature(0.0) == math.inf
     assert FollowLimits(max_steering=30.0, **limits).max_curvature(10.0) == pytest.approx(9.81 / 100)
     assert FollowLimits(max_steering=0.5, **limits).max_curvature(0.0) == pytest.approx(math.tan(0.5) / 2.7)
+
+
+def test_a_timed_path_s_trailing_hold_keeps_the_entity_at_its_end(tmp_path):
+    """s = 30 -> 50 in 2 s, then held at 50 until 3 s: at rest there from 2 s, and after the end."""
+    trace = Trace()
+    path = _timed_follow(tmp_path, "0.5", mode="position", stamps=((0, 30), (2, 50), (3, 50)))
+    run_scenario(path, RunConfig(on_step=trace))
+    assert trace.at("Ego", 1.0)[3] == pytest.approx(10.0)           # 20 m in 2 s
+    for t in (2.5, 2.99, 3.5, 5.0):                                 # the road starts at x = 0
+        x, _, _, v, _, _ = trace.at("Ego", t)
+        assert x == pytest.approx(50.0, abs=1e-9) and v == 0.0
