@@ -130,11 +130,15 @@ class FollowTrajectoryRunner(_PerActor):
             max_lateral_acceleration=NOMINAL_ROAD_FRICTION * friction * GRAVITY)
         return PurePursuitFollower(self.path, limits, self.s)
 
-    def _reference(self, time: float) -> float:
-        """Arc length of the timed reference point at simulation ``time`` (follow mode, with Timing)."""
+    def _local(self, time: float) -> float:
+        """Trajectory time at simulation ``time`` (Timing: scale times the time since the reference, plus offset)."""
         tm = self.timing
         base = self.t0 if str(tm.domain_absolute_relative) == "relative" else 0.0
-        return self.path.s_at_time_extended((time - base) * (tm.scale if tm.scale else 1.0) + tm.offset)
+        return (time - base) * (tm.scale if tm.scale else 1.0) + tm.offset
+
+    def _reference(self, time: float) -> float:
+        """Arc length of the timed reference point at simulation ``time`` (follow mode, with Timing)."""
+        return self.path.s_at_time_extended(self._local(time))
 
     def _follow_step(self, dt: float) -> bool:
         t, f, i = self.engine.table, self.follower, self.i
@@ -158,7 +162,9 @@ class FollowTrajectoryRunner(_PerActor):
             t.z[i] = z
         t.odometer[i] += math.hypot(x - x0, y - y0)
         self.engine.controller.relocate(i)
-        if f.finished:
+        # as in position mode, a timed path ends at its last time stamp: a trailing hold keeps the
+        # follower (its speed demand falls to the hold's zero pace) until then
+        if f.finished and (self.timing is None or self._local(self.engine.time + dt) >= float(self.path.times[-1])):
             self._release()
             self.engine.controller.motions[i].placed = True
             return True

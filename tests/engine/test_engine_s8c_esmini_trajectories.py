@@ -80,3 +80,16 @@ def test_a_timed_path_s_trailing_hold_keeps_the_entity_at_its_end(tmp_path):
     for t in (2.5, 2.99, 3.5, 5.0):                                 # the road starts at x = 0
         x, _, _, v, _, _ = trace.at("Ego", t)
         assert x == pytest.approx(50.0, abs=1e-9) and v == 0.0
+
+
+def test_a_follow_mode_timed_path_s_trailing_hold_brings_the_entity_to_rest_near_its_end(tmp_path):
+    """Follow mode observes the vehicle's limits, so it may overrun the end a little, but it is at
+    rest there once the hold is over, and stays so (it was handed on at about 4 m/s)."""
+    trace = Trace()
+    path = _timed_follow(tmp_path, "0.5", stamps=((0, 30), (2, 50), (3, 50)))
+    run_scenario(path, RunConfig(on_step=trace))
+    x3 = trace.at("Ego", 3.05)[0]
+    assert 50.0 <= x3 <= 55.0 + 0.2                           # 10 m/s braked at 10 m/s²: 5 m
+    for t in (3.05, 4.0, 5.5):
+        x, _, _, v, _, _ = trace.at("Ego", t)
+        assert v == 0.0 and x == pytest.approx(x3, abs=1e-9)
