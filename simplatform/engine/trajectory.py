@@ -260,6 +260,33 @@ class PurePursuitFollower:
         return self.progress >= self.path.length - 1e-9
 
 
+def _spline_timed(path: SampledPath, segs, time_end: float | None) -> SampledPath:
+    """A ClothoidSpline's time stamps: each segment's ``timeStart`` and the spline's ``timeEnd``
+    (OpenSCENARIO 1.3; timeEnd is required once a segment has a timeStart), time linear in arc
+    length within a segment as for a single Clothoid's startTime/stopTime.  Untimed unless all are given."""
+    starts = [seg.time_start for seg in segs]
+    if time_end is None or any(t is None for t in starts):
+        return path
+    bounds = np.concatenate([[0.0], np.cumsum([max(seg.length, 0.0) for seg in segs])])
+    stamps = np.array([float(t) for t in starts] + [float(time_end)])
+    # the sampled arc length of each segment is its nominal length up to sampling: scale to the path's
+    scale = path.length / bounds[-1] if bounds[-1] > 0.0 else 1.0
+    times = np.interp(path.s, bounds * scale, stamps)
+    return SampledPath(path.x, path.y, path.z, path.s, times)
+
+
+def _entity_pose(positions, actor):
+    """The pose of entity ``actor`` now, as a resolved position."""
+    from simplatform.engine.positions import ResolvedPose
+
+    t = positions.engine.table
+    i = t.index.get(actor) if actor is not None else None
+    if i is None:
+        raise ScenarioError("ClothoidSpline: the first segment has no PositionStart and the trajectory "
+                            "belongs to no entity to start from", element="ClothoidSpline")
+    return ResolvedPose(float(t.x[i]), float(t.y[i]), float(t.z[i]), float(t.heading[i]))
+
+
 def build_trajectory(traj, positions, actor) -> SampledPath:
     shape = traj.shape.choice
     kind = type(shape).__name__
@@ -280,9 +307,13 @@ def build_trajectory(traj, positions, actor) -> SampledPath:
     if kind == "ClothoidSpline":
         xs, ys = [], []
         segs = shape.clothoid_spline_segments
-        if not segs or segs[0].position_start is None:
-            raise ScenarioError("ClothoidSpline: the first segment needs a PositionStart", element="ClothoidSpline")
-        p0 = positions.resolve(segs[0].position_start, actor)
+        if not segs:
+            raise ScenarioError("ClothoidSpline without segments", element="ClothoidSpline")
+        # PositionStart is optional on every segment (OpenSCENARIO 1.3 XSD, minOccurs=0): a later
+        # segment without one continues from the previous segment's end, the first from the
+        # entity's pose when the action starts (esmini's lane-change_clothoid_spline_based_trajectory.xosc)
+        p0 = (positions.resolve(segs[0].position_start, actor) if segs[0].position_start is not None
+              else _entity_pose(positions, actor))
         x0, y0, h0 = p0.x, p0.y, p0.h
         for seg in segs:
             if seg.position_start is not None and seg is not segs[0]:
@@ -295,7 +326,8 @@ def build_trajectory(traj, positions, actor) -> SampledPath:
             ys.append(y if not ys else y[1:])
             x0, y0, h0 = x[-1], y[-1], h[-1]
         x, y = np.concatenate(xs), np.concatenate(ys)
-        return _sampled(x, y, np.full(len(x), p0.z))
+        path = _sampled(x, y, np.full(len(x), p0.z))
+        return _spline_timed(path, segs, shape.time_end)
     if kind == "Nurbs":
         poses = [positions.resolve(cp.position, actor) for cp in shape.control_points]
         times = [cp.time for cp in shape.control_points]
