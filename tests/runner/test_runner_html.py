@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -91,11 +92,14 @@ def test_report_renders_replay_and_plots_without_console_errors(small_suite, tmp
     report = out.reports["html"]
     page = report.read_text()
     assert "<script src" not in page and "http://" not in page and "https://" not in page  # self-contained
+    # chromium's singleton-socket directory goes to TMPDIR and stays there when the browser is killed: a
+    # short directory of our own (a Unix socket path must fit 108 bytes; pytest's tmp_path may not), removed
+    scratch = tempfile.mkdtemp(prefix="chr")
     proc = subprocess.Popen([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                              "--disable-component-update", "--no-first-run", "--disable-sync",
                              f"--user-data-dir={tmp_path / 'profile'}", "--remote-debugging-port=0", "about:blank"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "TMPDIR": str(tmp_path)})   # its singleton socket dir: not in /tmp
+                            env={**os.environ, "TMPDIR": scratch})
     try:
         ws_url = None
         for line in proc.stderr:
@@ -108,6 +112,7 @@ def test_report_renders_replay_and_plots_without_console_errors(small_suite, tmp
     finally:
         proc.kill()
         proc.wait()
+        shutil.rmtree(scratch, ignore_errors=True)
     assert errors == []
     assert state["ready"] and state["rows"] == 4
     assert state["title"].startswith("brake.000") and state["failedEvidence"] >= 1  # first failure is shown
