@@ -44,6 +44,17 @@ def differences(jobs: list[dict], outs: dict[str, dict]) -> list[dict]:
     return bad
 
 
+def record(jobs: list[dict], outs: dict[str, dict], work: Path) -> tuple[list[dict], int]:
+    """Both trees' outputs and the differing jobs written under ``work`` (outs.json, bad.json), each
+    differing job printed; returns the differences and the number of lidar sweeps compared."""
+    (work / "outs.json").write_text(json.dumps(outs))
+    bad = differences(jobs, outs)
+    (work / "bad.json").write_text(json.dumps(bad, indent=1, default=str))
+    for b in bad:
+        print(b["id"], b["rows"])
+    return bad, sum(len(j["sweeps"]) * len(j["lidars"]) for j in jobs)
+
+
 if __name__ == "__main__":     # python s6diff.py BASE NEW WORK PER_WORLD SEED
     sys.path.insert(0, str(HERE))
     import s6jobs
@@ -52,10 +63,5 @@ if __name__ == "__main__":     # python s6diff.py BASE NEW WORK PER_WORLD SEED
     worlds = s6jobs.write_worlds(work / "worlds")
     jobs = s6jobs.all_jobs(worlds, per_world, seed)
     outs = run_both(base, new, jobs, work / "worlds", work, work)
-    (work / "outs.json").write_text(json.dumps(outs))
-    bad = differences(jobs, outs)
-    sweeps = sum(len(j["sweeps"]) * len(j["lidars"]) for j in jobs)
-    (work / "bad.json").write_text(json.dumps(bad, indent=1, default=str))
-    for b in bad:
-        print(b["id"], b["rows"])
+    bad, sweeps = record(jobs, outs, work)
     print(f"differ in {len(bad)} of {len(jobs)} jobs ({sweeps} lidar sweeps)")

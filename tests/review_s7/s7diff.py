@@ -3,7 +3,6 @@ whose sweeps differ (review, session 7; ``review_s6``'s ``s6diff`` with the sess
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -32,12 +31,7 @@ if __name__ == "__main__":     # python s7diff.py BASE NEW WORK PER_WORLD SEED [
             + s7jobs.wide_firing_jobs(worlds, seed + 2))
     caches = Path(os.environ.get("REVIEW_S7_NUMBA", str(work)))
     outs = run_both(base, new, jobs, work / "worlds", work, caches)
-    (work / "outs.json").write_text(json.dumps(outs))
-    bad = differences(jobs, outs)
-    sweeps = sum(len(j["sweeps"]) * len(j["lidars"]) for j in jobs)
-    (work / "bad.json").write_text(json.dumps(bad, indent=1, default=str))
-    for b in bad:
-        print(b["id"], b["rows"])
+    bad, sweeps = s6diff.record(jobs, outs, work)
     proved = max((o.get("proved", [0, 0]) for o in outs["new"].values()), key=lambda c: c[0])
     print(f"differ in {len(bad)} of {len(jobs)} jobs ({sweeps} lidar sweeps, {len(worlds)} worlds); "
           f"rows proved box-first {proved[0]} in {proved[1]} casts; Livox band pairs "
