@@ -33,6 +33,9 @@ from simplatform.opendrive.model_features import (  # noqa: F401  (re-exported)
     Outline,
     ObjectRepeat,
     RoadObject,
+    RoadTunnel,
+    RoadBridge,
+    JunctionPriority,
     LaneLink,
     JunctionConnection,
     JunctionController,
@@ -344,6 +347,8 @@ class Road:
     signal_references: tuple[SignalReference, ...] = ()
     objects: tuple[RoadObject, ...] = ()
     line: int | None = None
+    tunnels: tuple[RoadTunnel, ...] = ()
+    bridges: tuple[RoadBridge, ...] = ()
 
 
 @dataclass(frozen=True)

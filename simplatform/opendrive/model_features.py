@@ -195,7 +195,49 @@ class RoadObject:
     line: int | None = None
 
 
+@dataclass(frozen=True)
+class RoadTunnel:
+    """<tunnel> (ASAM OpenDRIVE 1.8, objects chapter: tunnels): the road's whole cross section (or the lanes of ``validity``)
+    runs through a tunnel from ``s`` for ``length`` metres; ``type`` is "standard"
+    or "underpass" (sides open to daylight), ``lighting``/``daylight`` in [0, 1]."""
+
+    id: str
+    road_id: str
+    s: float
+    length: float
+    name: str | None = None
+    type: str = "standard"
+    lighting: float | None = None
+    daylight: float | None = None
+    validity: tuple[LaneValidity, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class RoadBridge:
+    """<bridge> (ASAM OpenDRIVE 1.8, objects chapter: bridges): the road (or the lanes of ``validity``) runs over a bridge from
+    ``s`` for ``length`` metres; ``type`` is its material (concrete, steel, brick, wood)."""
+
+    id: str
+    road_id: str
+    s: float
+    length: float
+    name: str | None = None
+    type: str | None = None
+    validity: tuple[LaneValidity, ...] = ()
+    line: int | None = None
+
+
 # ------------------------------------------------------------------ junctions
+@dataclass(frozen=True)
+class JunctionPriority:
+    """<priority> of a junction (ASAM OpenDRIVE 1.8, junctions: priorities): connecting road ``high`` has right of way over
+    connecting road ``low`` where their paths cross."""
+
+    high: str | None
+    low: str | None
+
+
 @dataclass(frozen=True)
 class LaneLink:
     """§12.4 <laneLink>: lane ``from_lane`` of the incoming road continues as
@@ -242,6 +284,7 @@ class Junction:
     s_end: float | None = None
     orientation: str | None = None
     line: int | None = None
+    priorities: tuple[JunctionPriority, ...] = ()
 
 
 # ---------------------------------------------------------------- controllers

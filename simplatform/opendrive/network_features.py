@@ -58,6 +58,26 @@ class NetworkFeatures:
 
         return routing.route_distance(self, self.lane_graph, a, b)
 
+    def structures_at(self, road_id: str, s: float, lane_id: int | None = None) -> list:
+        """The tunnels and bridges (``RoadTunnel``/``RoadBridge``) that cover road
+        coordinate ``s`` — on lane ``lane_id`` when given, honouring their <validity>
+        records; none covers s outside [s, s + length]."""
+        road = self.roads.get(road_id)
+        if road is None:
+            from simplatform.errors import RoadNetworkError
+
+            raise RoadNetworkError(f"the road network has no road {road_id!r}", file=self.source)
+        s = float(s)
+        out = []
+        for item in (*road.tunnels, *road.bridges):
+            if not item.s - 1e-9 <= s <= item.s + item.length + 1e-9:
+                continue
+            if lane_id is not None and item.validity and not any(
+                    min(v.from_lane, v.to_lane) <= lane_id <= max(v.from_lane, v.to_lane) for v in item.validity):
+                continue
+            out.append(item)
+        return out
+
     @cached_property
     def signals(self):
         """Signals by id with signal references resolved and world poses (``signals`` module)."""

@@ -110,9 +110,16 @@ def _outline(attrs: Attributes, node) -> m.Outline:
     )
 
 
-def _repeat(attrs: Attributes, node) -> m.ObjectRepeat:
+def _repeat(attrs: Attributes, node, problems: list[str] | None) -> m.ObjectRepeat:
     length = attrs.non_negative(node, "length")
-    distance = attrs.non_negative(node, "distance")
+    if node.get("distance") is None and problems is not None:
+        # §13.3: distance 0 makes the repeat one continuous feature; esmini and
+        # libOpenDRIVE read a missing distance as 0 (esmini's crest-curve.xodr omits it).
+        problems.append(f"{attrs.source}:{node.sourceline}: <repeat> without 'distance' "
+                        "(required by the schema); read as 0, a continuous feature")
+        distance = 0.0
+    else:
+        distance = attrs.non_negative(node, "distance")
     return m.ObjectRepeat(
         s=attrs.req_number(node, "s"), length=length, distance=distance,
         t_start=attrs.req_number(node, "tStart"), t_end=attrs.req_number(node, "tEnd"),
@@ -124,15 +131,39 @@ def _repeat(attrs: Attributes, node) -> m.ObjectRepeat:
     )
 
 
-def parse_object(attrs: Attributes, node, road_id: str) -> m.RoadObject:
-    """§13.2 <object>; outlines as in 1.4 (one <outline>) or 1.5+ (<outlines>)."""
+def _object_position(attrs: Attributes, node, repeats: tuple[m.ObjectRepeat, ...],
+                     problems: list[str] | None) -> tuple[float, float]:
+    """The object's s and t.  Both are required by the schema, but an object with a
+    <repeat> is placed by the repeat alone (§13.3: "attributes of the repeat element
+    shall overrule the corresponding attributes of the original object"), so a
+    missing s/t there is reported and taken from the first repeat, not refused."""
+    missing = [name for name in ("s", "t") if node.get(name) is None]
+    if not missing or not repeats or problems is None:
+        return attrs.req_number(node, "s"), attrs.req_number(node, "t")
+    first = repeats[0]
+    problems.append(f"{attrs.source}:{node.sourceline}: <object> {node.get('id')!r} without "
+                    f"{' and '.join(repr(n) for n in missing)} (required by the schema); "
+                    f"placed by its <repeat> (s={first.s:g}, tStart={first.t_start:g})")
+    s = first.s if node.get("s") is None else attrs.req_number(node, "s")
+    t = first.t_start if node.get("t") is None else attrs.req_number(node, "t")
+    return s, t
+
+
+def parse_object(attrs: Attributes, node, road_id: str, problems: list[str] | None = None) -> m.RoadObject:
+    """§13.2 <object>; outlines as in 1.4 (one <outline>) or 1.5+ (<outlines>).
+
+    With ``problems`` given, two schema violations found in real maps are read
+    the way esmini and libOpenDRIVE read them and reported there (see
+    ``_object_position`` and ``_repeat``); without it they are errors."""
     outlines = [_outline(attrs, o) for o in node.iterchildren("outline")]
     outlines += [_outline(attrs, o) for group in node.iterchildren("outlines") for o in group.iterchildren("outline")]
+    repeats = tuple(_repeat(attrs, r, problems) for r in node.iterchildren("repeat"))
+    s, t = _object_position(attrs, node, repeats, problems)
     return m.RoadObject(
         id=attrs.req_text(node, "id"),
         road_id=road_id,
-        s=attrs.req_number(node, "s"),
-        t=attrs.req_number(node, "t"),
+        s=s,
+        t=t,
         z_offset=attrs.num(node, "zOffset"),
         type=attrs.text(node, "type"),
         subtype=attrs.text(node, "subtype"),
@@ -148,16 +179,37 @@ def parse_object(attrs: Attributes, node, road_id: str) -> m.RoadObject:
         pitch=attrs.num(node, "pitch"),
         roll=attrs.num(node, "roll"),
         outlines=tuple(outlines),
-        repeats=tuple(_repeat(attrs, r) for r in node.iterchildren("repeat")),
+        repeats=repeats,
         validity=_validity(attrs, node),
         line=node.sourceline,
     )
 
 
-def parse_objects(attrs: Attributes, road, road_id: str) -> tuple[m.RoadObject, ...]:
+def parse_objects(attrs: Attributes, road, road_id: str,
+                  problems: list[str] | None = None) -> tuple[m.RoadObject, ...]:
     """§13 <objects> of one road."""
-    return tuple(parse_object(attrs, n, road_id) for group in road.iterchildren("objects")
+    return tuple(parse_object(attrs, n, road_id, problems) for group in road.iterchildren("objects")
                  for n in group.iterchildren("object"))
+
+
+def parse_structures(attrs: Attributes, road, road_id: str) -> tuple[tuple[m.RoadTunnel, ...],
+                                                                       tuple[m.RoadBridge, ...]]:
+    """The <tunnel> and <bridge> records of one road's <objects> (OpenDRIVE 1.8 objects chapter;
+    the same elements since 1.4).  Tunnels and bridges are road stretches, not physical
+    objects with a footprint, so they are kept apart from ``objects``."""
+    tunnels = tuple(
+        m.RoadTunnel(id=attrs.req_text(n, "id"), road_id=road_id, s=attrs.req_number(n, "s"),
+                     length=attrs.non_negative(n, "length"), name=attrs.text(n, "name"),
+                     type=attrs.text(n, "type", "standard") or "standard",
+                     lighting=attrs.number(n, "lighting"), daylight=attrs.number(n, "daylight"),
+                     validity=_validity(attrs, n), line=n.sourceline)
+        for group in road.iterchildren("objects") for n in group.iterchildren("tunnel"))
+    bridges = tuple(
+        m.RoadBridge(id=attrs.req_text(n, "id"), road_id=road_id, s=attrs.req_number(n, "s"),
+                     length=attrs.non_negative(n, "length"), name=attrs.text(n, "name"),
+                     type=attrs.text(n, "type"), validity=_validity(attrs, n), line=n.sourceline)
+        for group in road.iterchildren("objects") for n in group.iterchildren("bridge"))
+    return tunnels, bridges
 
 
 def parse_junction(attrs: Attributes, node) -> m.Junction:
@@ -199,6 +251,8 @@ def parse_junction(attrs: Attributes, node) -> m.Junction:
         s_end=attrs.number(node, "sEnd"),
         orientation=attrs.text(node, "orientation"),
         line=node.sourceline,
+        priorities=tuple(m.JunctionPriority(attrs.text(p, "high"), attrs.text(p, "low"))
+                         for p in node.iterchildren("priority")),
     )
 
 

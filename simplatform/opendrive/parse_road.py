@@ -8,7 +8,7 @@ are the same from OpenDRIVE 1.4 to 1.8 (1.4 lacks <shape>, lane <rule>, road
 from __future__ import annotations
 
 from simplatform.opendrive import model as m
-from simplatform.opendrive.parse_features import parse_objects, parse_signals
+from simplatform.opendrive.parse_features import parse_objects, parse_signals, parse_structures
 from simplatform.opendrive.xml_input import Attributes, LENGTH_UNITS
 
 
@@ -191,6 +191,27 @@ def parse_lanes(attrs: Attributes, lanes_node, road_length: float, problems: lis
     return offsets, tuple(sections)
 
 
+def _plan_view(attrs: Attributes, road, road_id: str, problems: list[str]) -> list[m.Geometry]:
+    """§9.2 the <geometry> records of a road.
+
+    A geometry of length 0 covers no s and changes nothing (§9.2: each record's s is
+    the sum of the lengths before it); exporters write them (SUMO's netconvert for
+    straight connections, eclipse-sumo/sumo#12679), so it is left out and reported
+    rather than refused — unless the road has nothing else."""
+    nodes = [g for pv in road.iterchildren("planView") for g in pv.iterchildren("geometry")]
+    if not nodes:
+        raise attrs.error(road, f"road {road_id} has no <planView><geometry>")
+    kept = [g for g in nodes if attrs.req_number(g, "length") != 0.0]
+    if not kept:
+        raise attrs.error(nodes[0], f"geometry length must be positive, got 0 (road {road_id} has no "
+                                    "geometry of non-zero length)")
+    for g in nodes:
+        if attrs.req_number(g, "length") == 0.0:
+            problems.append(f"{attrs.source}:{g.sourceline}: road {road_id}: <geometry> at s={attrs.num(g, 's'):g} "
+                            "has length 0; left out")
+    return [parse_geometry(attrs, g) for g in kept]
+
+
 def _road_types(attrs: Attributes, road) -> tuple[m.RoadType, ...]:
     out = []
     for n in road.iterchildren("type"):
@@ -216,9 +237,7 @@ def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
             pred = parse_link(attrs, n)
         for n in link.iterchildren("successor"):
             succ = parse_link(attrs, n)
-    plan = [parse_geometry(attrs, g) for pv in road.iterchildren("planView") for g in pv.iterchildren("geometry")]
-    if not plan:
-        raise attrs.error(road, f"road {road_id} has no <planView><geometry>")
+    plan = _plan_view(attrs, road, road_id, problems)
     plan_t = _sorted_by(plan, "s", "geometry", road, problems, attrs)
     total = sum(g.length for g in plan_t)
     end = plan_t[-1].s + plan_t[-1].length
@@ -235,6 +254,7 @@ def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
         raise attrs.error(road, f"road {road_id} needs exactly one <lanes>")
     offsets, sections = parse_lanes(attrs, lanes_nodes[0], length, problems)
     signals, references = parse_signals(attrs, road, road_id)
+    tunnels, bridges = parse_structures(attrs, road, road_id)
     return m.Road(
         id=road_id,
         name=attrs.text(road, "name", "") or "",
@@ -252,8 +272,10 @@ def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
         lane_sections=sections,
         signals=signals,
         signal_references=references,
-        objects=parse_objects(attrs, road, road_id),
+        objects=parse_objects(attrs, road, road_id, problems),
         line=road.sourceline,
+        tunnels=tunnels,
+        bridges=bridges,
     )
 
 

@@ -68,9 +68,9 @@ def parse_document(data: str | bytes, source: str = "<string>") -> m.OpenDriveDo
             decl = data[:end]
             if b"encoding" in decl and b"utf-8" not in decl.lower():
                 data = b'<?xml version="1.0" encoding="UTF-8"' + data[end:]
-    root = read_xml(data, source)
-    attrs = Attributes(source)
     problems: list[str] = []
+    root = read_xml(data, source, problems)
+    attrs = Attributes(source)
     header = _header(attrs, root, problems)
     roads = _unique(attrs, [(parse_road(attrs, n, problems), n) for n in root.iterchildren("road")], "road")
     if not roads:

@@ -42,6 +42,8 @@ class NetworkSummary:
     objects: int
     placed_objects: int
     problems: list[str] = field(default_factory=list)
+    tunnels: int = 0
+    bridges: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -131,4 +133,6 @@ def summarise(net) -> NetworkSummary:
         objects=len(records),
         placed_objects=len(objects_module.build_objects(net)),
         problems=list(getattr(net, "problems", [])) + find_problems(net),
+        tunnels=sum(len(r.tunnels) for r in net.roads.values()),
+        bridges=sum(len(r.bridges) for r in net.roads.values()),
     )

@@ -12,6 +12,7 @@ cause, the way a compiler reports (``simplatform.errors``).
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -42,12 +43,37 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def read_xml(data: bytes, source: str) -> etree._Element:
-    """Parse bytes into the <OpenDRIVE> root element, namespace stripped."""
+_LATE_DECLARATION = re.compile(rb"\A(\xef\xbb\xbf)?(\s*(?:<!--.*?-->\s*)+)(<\?xml\s[^>]*?\?>)", re.DOTALL)
+
+
+def _hoist_declaration(data: bytes, source: str, problems: list[str] | None) -> bytes:
+    """Move an XML declaration that follows leading comments to the start of the file.
+
+    XML 1.0 §2.8 allows the declaration only as the very first thing, but real
+    maps put a licence comment before it (CARLA's Town07.xodr as libOpenDRIVE's
+    test map ships it); pugixml and tinyxml, which libOpenDRIVE and esmini use,
+    accept that.  The comments are kept after the declaration, so every element
+    keeps its line number."""
+    match = _LATE_DECLARATION.match(data)
+    if match is None:
+        return data
+    bom, comments, declaration = match.group(1) or b"", match.group(2), match.group(3)
+    if problems is not None:
+        line = comments.count(b"\n") + 1
+        problems.append(f"{source}:{line}: the XML declaration follows a comment (XML 1.0 §2.8 wants it first); "
+                        "read as if it came first")
+    return bom + declaration + comments + data[match.end():]
+
+
+def read_xml(data: bytes, source: str, problems: list[str] | None = None) -> etree._Element:
+    """Parse bytes into the <OpenDRIVE> root element, namespace stripped.
+
+    Tolerated deviations from XML are reported in ``problems`` when given."""
     if len(data) > MAX_BYTES:
         raise RoadNetworkError(
             f"file is {len(data)} bytes, larger than the {MAX_BYTES} byte limit", file=source
         )
+    data = _hoist_declaration(data, source, problems)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
