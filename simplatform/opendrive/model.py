@@ -295,6 +295,7 @@ class Lane:
     accesses: tuple[LaneAccess, ...] = ()
     rules: tuple[LaneRule, ...] = ()
     line: int | None = None
+    direction: str = "standard"  # 1.7 @direction: "standard", "reversed" or "both"
 
 
 @dataclass(frozen=True)

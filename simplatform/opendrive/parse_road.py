@@ -80,6 +80,11 @@ def parse_geometry(attrs: Attributes, node) -> m.Geometry:
     raise attrs.error(k, f"unknown geometry kind <{k.tag}>")
 
 
+LANE_DIRECTIONS = ("standard", "reversed", "both")
+"""OpenDRIVE 1.7 e_laneDirection: the lane's traffic goes the way its side and the road
+@rule give ("standard"), the opposite way ("reversed"), or both ways ("both")."""
+
+
 def _lane_link_ids(attrs: Attributes, lane_node, which: str) -> tuple[int, ...]:
     return tuple(
         attrs.req_integer(n, "id") for link in lane_node.iterchildren("link") for n in link.iterchildren(which)
@@ -141,6 +146,7 @@ def parse_lane(attrs: Attributes, node, problems: list[str]) -> m.Lane:
         rules=so([m.LaneRule(attrs.num(n, "sOffset"), attrs.req_text(n, "value"), n.sourceline)
                   for n in node.iterchildren("rule")], "rule"),
         line=node.sourceline,
+        direction=attrs.choice(node, "direction", LANE_DIRECTIONS, "standard") or "standard",
     )
 
 

@@ -77,13 +77,28 @@ def driving_direction(net: HasRoads, road_id: str, lane_id: int) -> int:
     """+1 when traffic in the lane moves with increasing s, -1 against it.
 
     §8.1 road@rule: RHT (default) drives on the right, so lanes with negative
-    ids (right of the reference line) go with s; LHT mirrors that."""
+    ids (right of the reference line) go with s; LHT mirrors that; a lane with
+    the 1.7 attribute direction="reversed" drives the other way."""
     r = road(net, road_id)
     if lane_id == 0:
         raise RoadNetworkError(f"road {r.id}: lane 0 is the centre lane and carries no traffic")
     right_hand = (r.rule or "RHT").upper() != "LHT"
     on_right = lane_id < 0
-    return 1 if on_right == right_hand else -1
+    standard = 1 if on_right == right_hand else -1
+    return -standard if _reversed(r, lane_id) else standard
+
+
+def _reversed(r: m.Road, lane_id: int) -> bool:
+    """OpenDRIVE 1.7 lane @direction="reversed": traffic against the side's standard
+    direction.  A lane id is one driving direction per road here (the lane graph and
+    the engine ask per road), so the first lane section that has the lane decides; a
+    "both" lane (two-way) keeps the standard direction, the one lane links describe."""
+    rank = abs(lane_id) - 1
+    for section in r.lane_sections:
+        side = section.right if lane_id < 0 else section.left
+        if rank < len(side):
+            return side[rank].direction == "reversed"
+    return False
 
 
 def is_drivable(lane: m.Lane) -> bool:

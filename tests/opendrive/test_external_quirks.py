@@ -200,3 +200,44 @@ def test_object_children_we_do_not_interpret_are_ignored():
     net = parse_opendrive(doc(road(obj)), source="x.xodr")
     assert net.problems == [] and [o.id for o in net.roads["1"].objects] == ["1"]
     assert len(net.objects) == 1
+
+
+# ------------------------------------------------------------ lane direction
+def two_way(direction: str = "", rule: str = "") -> str:
+    attr = f' direction="{direction}"' if direction else ""
+    rule_attr = f' rule="{rule}"' if rule else ""
+    lanes = ('<laneSection s="0"><left><lane id="1" type="driving"><width sOffset="0" a="3.5" b="0" c="0" d="0"/>'
+             '</lane></left><center><lane id="0" type="none"/></center><right>'
+             f'<lane id="-1" type="driving"><width sOffset="0" a="3.5" b="0" c="0" d="0"/></lane>'
+             f'<lane id="-2" type="driving"{attr}><width sOffset="0" a="3.5" b="0" c="0" d="0"/></lane>'
+             '</right></laneSection>')
+    return (f'<road id="1" length="100" junction="-1"{rule_attr}><link/><planView><geometry s="0" x="0" y="0" hdg="0"'
+            f' length="100"><line/></geometry></planView><lanes>{lanes}</lanes></road>\n')
+
+
+@pytest.mark.parametrize("rule", ["RHT", "LHT"])
+def test_reversed_lane_drives_against_its_side(rule):
+    standard = parse_opendrive(doc(two_way(rule=rule)), source="d.xodr")
+    reversed_ = parse_opendrive(doc(two_way("reversed", rule)), source="d.xodr")
+    sign = 1 if rule == "RHT" else -1
+    assert standard.driving_direction("1", -2) == sign
+    assert reversed_.driving_direction("1", -2) == -sign
+    assert reversed_.driving_direction("1", -1) == sign          # its neighbour keeps the standard way
+    # no same-direction neighbour any more, and the lane graph routes it the other way
+    assert standard.neighbour_lane("1", -1, 50.0, -sign) == -2
+    assert reversed_.neighbour_lane("1", -1, 50.0, -sign) is None
+    graph = reversed_.lane_graph
+    i = graph.index[("1", 0, -2)]
+    assert graph.direction[i] == -sign
+
+
+@pytest.mark.parametrize("direction", ["standard", "both"])
+def test_standard_and_both_keep_the_side_direction(direction):
+    net = parse_opendrive(doc(two_way(direction)), source="d.xodr")
+    assert net.driving_direction("1", -2) == 1 and net.roads["1"].lane_sections[0].right[1].direction == direction
+
+
+def test_unknown_lane_direction_is_a_located_error():
+    with pytest.raises(RoadNetworkError) as info:
+        parse_opendrive(doc(two_way("backwards")), source="bad.xodr")
+    assert "attribute 'direction' is 'backwards'" in info.value.cause and info.value.location.element == "lane"
