@@ -43,38 +43,21 @@ import numpy as np
 
 from metrics import road_kernels, road_lane_kernels
 from metrics.lazy import lazy as _lazy
-from metrics.road_corners import CornerState, CornerViews
+from metrics.road_corners import CornerState, CornerViews  # noqa: F401  (CornerState: re-exported)
+from metrics.road_pass import SIDEWALK, WRONG_WAY_ANGLE, OnePassViews, _groups  # noqa: F401
+from metrics.road_pass_kernels import ROW_HEADING, ROW_KAPPA, ROW_KNOWN, ROW_WRONG
 from metrics.road_view import RoadView, road_view  # noqa: F401  (RoadView: re-exported)
 
 LATERAL_GUARD = 0.05   # m added to the curvature bound before a corner is trusted without a locate
 DRIVABLE_LANE_TYPES = frozenset({
     "driving", "entry", "exit", "onramp", "offramp", "connectingramp", "bidirectional", "sliplane", "parking",
 })
-WRONG_WAY_ANGLE = math.radians(120.0)
-SIDEWALK = frozenset({"sidewalk"})
 
 
 _LANE_SPAN = 1 << 16   # (road code, lane id) → one int64 key: code · 2¹⁶ + lane (OpenDRIVE lane ids are small)
 
 
-
-def _groups(keys: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """(key, the ``rows`` with that key) for the distinct keys of ``keys[rows]``; one comparison when
-    all are equal (a block usually stays on one road and lane)."""
-    k = keys[rows]
-    if k.size == 0:
-        return []
-    first = k[0]
-    if (k == first).all():
-        return [(int(first), rows)]
-    uniq, inverse = np.unique(k, return_inverse=True)
-    return [(key, rows[inverse == n]) for n, key in enumerate(uniq.tolist())]
-
-
-class EgoRoadBlock(CornerViews):
-    _kappa_everywhere = False
-    """Set by ``_reference`` when the road model gave the curvature at every step of a one-lane block."""
-
+class EgoRoadBlock(CornerViews, OnePassViews):
     """The ego reference point on the road per step of a block: on_road, road_ids (``road_code``:
     the view's code of the road, −1 off road), lane_id, s, t (from the reference line), offset
     (from the lane centre), and the lane's (low, high) borders.  Steps are grouped by road and lane
@@ -156,6 +139,11 @@ class EgoRoadBlock(CornerViews):
         st.on_road |= inside
         st.road_code[~st.on_road] = -1
         return st
+
+    @staticmethod
+    def _guard() -> float:
+        """``LATERAL_GUARD`` as this module holds it now (``metrics.road_pass`` reads it here)."""
+        return LATERAL_GUARD
 
     @property
     def one_lane(self) -> tuple[str, int] | None:
@@ -303,6 +291,9 @@ class EgoRoadBlock(CornerViews):
         gave the curvature there."""
         T = self.block.size
         if self._one is not None:
+            fused = self._one_pass   # the one-lane pass (``metrics.road_pass``), where it applies
+            if fused is not None:
+                return fused[0][ROW_HEADING], fused[0][ROW_KAPPA], fused[1][ROW_KNOWN]
             h, k = self.view.heading_curvature(self._one[0], self.s)   # read, never written into
             if k is None:
                 return np.asarray(h, dtype=float), np.full(T, np.nan), np.zeros(T, dtype=bool)
@@ -348,6 +339,9 @@ class EgoRoadBlock(CornerViews):
             if self.view.in_junction(self._one[0]):
                 return np.zeros(self.block.size, dtype=bool)
             if "travel_heading" not in self.__dict__:   # the same decisions without the travel and junction arrays
+                fused = self._one_pass   # made by the one-lane pass where it applies (``metrics.road_pass``)
+                if fused is not None:
+                    return fused[1][ROW_WRONG]
                 return road_lane_kernels.one_lane_wrong_way(
                     np.ascontiguousarray(self.block.ego_col("heading")), np.ascontiguousarray(self._reference[0]),
                     self.view.direction(*self._one) <= 0, WRONG_WAY_ANGLE)
@@ -365,59 +359,3 @@ class EgoRoadBlock(CornerViews):
             if self.view.in_junction(rid):
                 out[idx] = True
         return out
-
-    @_lazy
-    def corners(self) -> CornerState:
-        """Lane departure and sidewalk state of the ego's box corners (see the module docstring).
-
-        One compiled call per road of the block (``road_kernels.lane_frame_corners``) on every
-        on-road step the road model gave a curvature for, on the block's ``ego_corners`` (the ego's
-        box alone: a road context no longer makes every entity's (T, N, 4, 2) corners, which only
-        PET's active conflict zones need; the same floats as ``corners[:, ego]``)."""
-        T = self.block.size
-        heading, kappa, has_kappa = self._reference
-        cos_h, sin_h = np.cos(heading), np.sin(heading)
-        ref_x, ref_y = (np.ascontiguousarray(self.block.ego_col(n)) for n in ("x", "y"))
-        corners = self.block.ego_corners
-        if self._one is not None and self._kappa_everywhere:
-            # every step on one lane with a curvature (the usual block): one compiled call makes
-            # the arrays and settles every row (``road_lane_kernels.one_lane_corners``: the same
-            # rule as ``lane_frame_corners`` below, float for float)
-            margin, departed, trusted, every = road_lane_kernels.one_lane_corners(
-                corners, ref_x, ref_y, cos_h, sin_h, kappa, self.s, self.t, self.low, self.high,
-                float(self.view.lengths()[self.road_code[0]]), LATERAL_GUARD)
-            return self._corner_state(corners, margin, departed, trusted, every)
-        margin = np.full(T, np.nan)
-        departed = ~self.on_road      # a settled step is on the road: it stays False there
-        trusted = np.zeros(T, dtype=bool)
-        groups = _groups(self.road_code, np.flatnonzero(self.on_road & has_kappa))
-        if groups:
-            lengths = self.view.lengths()
-            for code, idx in groups:
-                road_kernels.lane_frame_corners(idx, corners, ref_x, ref_y, cos_h, sin_h, kappa, self.s, self.t,
-                                                self.low, self.high, float(lengths[code]), LATERAL_GUARD,
-                                                trusted, margin)
-        return self._corner_state(corners, margin, departed, trusted, self._one is not None and trusted.all())
-
-    def _corner_state(self, corners: np.ndarray, margin: np.ndarray, departed: np.ndarray, trusted: np.ndarray,
-                      every: bool) -> CornerState:
-        """Sidewalk flags and the exact locate of the steps not settled in the lane frame
-        (``every``: a block on one lane whose every step is settled, so none is located)."""
-        T = self.block.size
-        one = self._one_type
-        no_sidewalk = one is not None and not self.view.type_table(SIDEWALK)[one]
-        if no_sidewalk:   # no sidewalk anywhere: trusted & False
-            sidewalk = np.zeros(T, dtype=bool)
-        elif trusted.any():
-            sidewalk = trusted & self._type_mask(SIDEWALK)
-        else:
-            sidewalk = np.zeros(T, dtype=bool)
-        if every:   # every step on the road and settled: none to locate
-            exact = np.zeros(0, dtype=np.int64)
-        else:
-            exact = np.flatnonzero(self.on_road & ~trusted)
-        if exact.size:
-            self._locate_corners(exact, corners, margin, departed, sidewalk)
-        # ``every`` on the fused path: nothing located, and its departures are all False
-        quiet = every and self._kappa_everywhere
-        return CornerState(margin, departed, sidewalk, exact, quiet, quiet and no_sidewalk)

@@ -112,13 +112,21 @@ class RoadView:
             return self.road.reference_poses_many(rid, s)[2]
         return np.array([self.road.road_heading(rid, float(v)) for v in s.tolist()])
 
+    def plan_tables(self, rid: str) -> tuple[np.ndarray, ...] | None:
+        """The road's ``reference_line_tables`` of one road, C-contiguous (asked once per road), None
+        where the road model has none (``heading_curvature`` then asks it otherwise)."""
+        if not self._plans:
+            return None
+        plan = self._plan_tables.get(rid)
+        if plan is None:
+            plan = tuple(np.ascontiguousarray(a) for a in self.road.reference_line_tables(rid))
+            self._plan_tables[rid] = plan
+        return plan
+
     def heading_curvature(self, rid: str, s: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Reference-line heading and curvature at each s; curvature None when the road model cannot say."""
         if self._plans:      # one compiled pass over the plan view's records (lines, arcs, spirals)
-            plan = self._plan_tables.get(rid)
-            if plan is None:
-                plan = tuple(np.ascontiguousarray(a) for a in self.road.reference_line_tables(rid))
-                self._plan_tables[rid] = plan
+            plan = self.plan_tables(rid)
             h, k, done = road_kernels.reference_headings(np.ascontiguousarray(s, dtype=float), *plan)
             if done:
                 return h, k
