@@ -7,6 +7,8 @@ are the same from OpenDRIVE 1.4 to 1.8 (1.4 lacks <shape>, lane <rule>, road
 
 from __future__ import annotations
 
+import dataclasses
+
 from simplatform.opendrive import model as m
 from simplatform.opendrive.parse_features import parse_objects, parse_signals, parse_structures
 from simplatform.opendrive.xml_input import Attributes, LENGTH_UNITS
@@ -50,6 +52,17 @@ def parse_link(attrs: Attributes, node) -> m.RoadLink:
     )
 
 
+MAX_TURNING = 1e4
+"""Largest heading change (rad) one arc or spiral may make: ~1600 full turns.  Real
+roads turn a few rad per record; the spiral integration cost grows with the turning."""
+
+
+def _check_turning(attrs: Attributes, node, turning: float) -> None:
+    if turning > MAX_TURNING:
+        raise attrs.error(node, f"the curve turns by {turning:.3g} rad over its length "
+                                f"(more than {MAX_TURNING:g} rad): curvature out of range")
+
+
 def parse_geometry(attrs: Attributes, node) -> m.Geometry:
     """§9.2 <geometry> with exactly one child naming its kind."""
     s = attrs.req_number(node, "s")
@@ -67,9 +80,13 @@ def parse_geometry(attrs: Attributes, node) -> m.Geometry:
     if k.tag == "line":
         return m.Line(**base)
     if k.tag == "arc":
-        return m.Arc(**base, curvature=attrs.req_number(k, "curvature"))
+        curvature = attrs.req_number(k, "curvature")
+        _check_turning(attrs, k, abs(curvature) * length)
+        return m.Arc(**base, curvature=curvature)
     if k.tag == "spiral":
-        return m.Spiral(**base, curv_start=attrs.req_number(k, "curvStart"), curv_end=attrs.req_number(k, "curvEnd"))
+        curv_start, curv_end = attrs.req_number(k, "curvStart"), attrs.req_number(k, "curvEnd")
+        _check_turning(attrs, k, max(abs(curv_start), abs(curv_end)) * length)
+        return m.Spiral(**base, curv_start=curv_start, curv_end=curv_end)
     if k.tag == "poly3":
         return m.Poly3(**base, **{n: attrs.req_number(k, n) for n in "abcd"})
     if k.tag == "paramPoly3":
@@ -218,6 +235,29 @@ def _plan_view(attrs: Attributes, road, road_id: str, problems: list[str]) -> li
     return [parse_geometry(attrs, g) for g in kept]
 
 
+def _on_road(records: tuple, length: float, road_id: str, what: str, attrs: Attributes,
+             problems: list[str]) -> tuple:
+    """Records whose s lies outside [0, road length] (§13, §14: s is a road coordinate),
+    moved to the nearest road end and reported: the plan view is not defined beyond
+    its end, and far beyond it a spiral's evaluation would not terminate."""
+    out = []
+    for rec in records:
+        repeats = getattr(rec, "repeats", ())
+        if any(not -1e-6 <= r.s <= length + 1e-6 for r in repeats):
+            problems.append(f"{attrs.source}:{rec.line}: {what} {rec.id!r} on road {road_id} has a <repeat> starting "
+                            f"outside the road (length {length:g}); its start is moved to the nearest road end")
+            rec = dataclasses.replace(rec, repeats=tuple(
+                dataclasses.replace(r, s=min(max(r.s, 0.0), length)) for r in repeats))
+        if -1e-6 <= rec.s <= length + 1e-6:
+            out.append(rec)
+            continue
+        s = min(max(rec.s, 0.0), length)
+        problems.append(f"{attrs.source}:{rec.line}: {what} {rec.id!r} on road {road_id} at s={rec.s:g} lies "
+                        f"outside the road (length {length:g}); placed at s={s:g}")
+        out.append(dataclasses.replace(rec, s=s))
+    return tuple(out)
+
+
 def _road_types(attrs: Attributes, road) -> tuple[m.RoadType, ...]:
     out = []
     for n in road.iterchildren("type"):
@@ -260,6 +300,9 @@ def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
         raise attrs.error(road, f"road {road_id} needs exactly one <lanes>")
     offsets, sections = parse_lanes(attrs, lanes_nodes[0], length, problems)
     signals, references = parse_signals(attrs, road, road_id)
+    signals = _on_road(signals, length, road_id, "signal", attrs, problems)
+    references = _on_road(references, length, road_id, "signalReference", attrs, problems)
+    objects = _on_road(parse_objects(attrs, road, road_id, problems), length, road_id, "object", attrs, problems)
     tunnels, bridges = parse_structures(attrs, road, road_id)
     return m.Road(
         id=road_id,
@@ -278,7 +321,7 @@ def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
         lane_sections=sections,
         signals=signals,
         signal_references=references,
-        objects=parse_objects(attrs, road, road_id, problems),
+        objects=objects,
         line=road.sourceline,
         tunnels=tunnels,
         bridges=bridges,

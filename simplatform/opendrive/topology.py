@@ -126,7 +126,7 @@ def _junction_continuations(net: HasRoads, r: m.Road, lane_id: int, end: str,
         else:
             contact = connection.contact_point
         for link in connection.lane_links:
-            if link.from_lane == lane_id:
+            if link.from_lane == lane_id and link.to_lane != 0:   # lane 0 carries no traffic (reported on load)
                 out.append(((target.id, _end_index(target, contact), link.to_lane), contact))
     # The other direction of a connecting road (or of a direct junction's link) is stated
     # on the connecting side: roads of this junction whose link names road r at this end.
@@ -154,7 +154,7 @@ def _junction_continuations(net: HasRoads, r: m.Road, lane_id: int, end: str,
             if contact is None:
                 continue
             for link in connection.lane_links:
-                if link.to_lane == lane_id:
+                if link.to_lane == lane_id and link.from_lane != 0:
                     out.append(((incoming.id, _end_index(incoming, contact), link.from_lane), contact))
     return out
 

@@ -97,6 +97,11 @@ def check_junctions(source: str, roads: dict[str, m.Road], junctions: dict[str, 
             in_sections = _incoming_sections(incoming, junction.id)
             to_section = _end_section(connecting, c.contact_point)
             for ll in c.lane_links:
+                if ll.from_lane == 0 or ll.to_lane == 0:
+                    problems.append(f"{source}:{c.line}: junction {junction.id} connection {c.id}: laneLink from "
+                                    f"{ll.from_lane} to {ll.to_lane} names the centre lane, which carries no "
+                                    "traffic; ignored")
+                    continue
                 if not any(ll.from_lane in sec.lanes for sec in in_sections):
                     raise _err(source, c.line, "laneLink",
                                f"junction {junction.id} connection {c.id}: lane {ll.from_lane} does not exist "

@@ -22,6 +22,11 @@ from simplatform.errors import RoadNetworkError
 MAX_BYTES = 200 * 1024 * 1024
 """Largest accepted file (200 MB); the biggest public city maps are ~100 MB."""
 
+MAX_MAGNITUDE = 1e9
+"""Largest magnitude accepted for a number: projected coordinates stay below 1e7 m
+(UTM northings) and no length, curvature or value of a real map comes near 1e9; far
+larger values only make the geometry code overflow or allocate without bound."""
+
 # §2.4 of ASAM OpenDRIVE 1.8: units allowed in `unit` attributes, to SI.
 SPEED_UNITS = {"m/s": 1.0, "mph": 0.44704, "km/h": 1.0 / 3.6}
 LENGTH_UNITS = {"m": 1.0, "km": 1000.0, "ft": 0.3048, "mile": 1609.344}
@@ -145,6 +150,8 @@ class Attributes:
             raise self.error(node, f"attribute '{name}' is not a number: {raw!r}") from None
         if not math.isfinite(value):
             raise self.error(node, f"attribute '{name}' is not a finite number: {raw!r}")
+        if abs(value) > MAX_MAGNITUDE:
+            raise self.error(node, f"attribute '{name}' is out of range: {raw!r} (magnitude above {MAX_MAGNITUDE:g})")
         return value
 
     def req_number(self, node, name: str) -> float:

@@ -241,3 +241,53 @@ def test_unknown_lane_direction_is_a_located_error():
     with pytest.raises(RoadNetworkError) as info:
         parse_opendrive(doc(two_way("backwards")), source="bad.xodr")
     assert "attribute 'direction' is 'backwards'" in info.value.cause and info.value.location.element == "lane"
+
+
+# ------------------------------------------------------ out-of-range numbers
+def test_absurd_magnitude_is_a_located_error_not_an_overflow():
+    text = doc(road()).replace('length="100"><line/>', 'length="1e300"><line/>')
+    with pytest.raises(RoadNetworkError) as info:
+        parse_opendrive(text, source="bad.xodr")
+    assert "attribute 'length' is out of range" in info.value.cause
+    assert info.value.location.element == "geometry" and info.value.location.line == 5
+
+
+def test_spiral_turning_thousands_of_times_is_a_located_error():
+    geometry = '<geometry s="0" x="0" y="0" hdg="0" length="100"><spiral curvStart="0" curvEnd="500"/></geometry>'
+    with pytest.raises(RoadNetworkError) as info:
+        parse_opendrive(doc(road(geometry=geometry)), source="bad.xodr")
+    assert "turns by 5e+04 rad" in info.value.cause and info.value.location.element == "spiral"
+
+
+def test_objects_and_signals_beyond_the_road_are_moved_to_its_end_and_reported():
+    objects = ('<object id="far" s="1e8" t="2" type="pole"/>'
+               '<object id="rep" s="10" t="2" type="pole"><repeat s="-5" length="10" distance="5" tStart="2" tEnd="2"/>'
+               '</object>')
+    signals = ('<signals><signal id="sig" s="250" t="-3" dynamic="no" orientation="+" country="DE" type="274"/>'
+               '<signalReference id="sig" s="-1" t="3" orientation="-"/></signals>')
+    net = parse_opendrive(doc(road(objects, extra=signals)), source="far.xodr")
+    r = net.roads["1"]
+    assert [o.s for o in r.objects] == [100.0, 10.0] and r.objects[1].repeats[0].s == 0.0
+    assert r.signals[0].s == 100.0 and r.signal_references[0].s == 0.0
+    assert sum("lies outside the road (length 100)" in p for p in net.problems) == 3
+    assert any("'rep' on road 1 has a <repeat> starting outside the road" in p for p in net.problems)
+    assert net.objects[0].pose.x == pytest.approx(100.0)
+    assert net.signals["sig"].pose.x == pytest.approx(100.0)
+
+
+def test_junction_lane_link_to_the_centre_lane_is_ignored_and_reported():
+    incoming = ('<road id="1" length="50" junction="-1"><link><successor elementType="junction" elementId="9"/></link>'
+                '<planView><geometry s="0" x="0" y="0" hdg="0" length="50"><line/></geometry></planView>'
+                '<lanes><laneSection s="0"><center><lane id="0" type="none"/></center><right><lane id="-1" type="driving">'
+                '<width sOffset="0" a="3.5" b="0" c="0" d="0"/></lane></right></laneSection></lanes></road>\n')
+    connecting = ('<road id="2" length="20" junction="9"><link><predecessor elementType="road" elementId="1"'
+                  ' contactPoint="end"/></link><planView><geometry s="0" x="50" y="0" hdg="0" length="20"><line/>'
+                  '</geometry></planView><lanes><laneSection s="0"><center><lane id="0" type="none"/></center><right>'
+                  '<lane id="-1" type="driving"><link><predecessor id="-1"/></link><width sOffset="0" a="3.5" b="0" c="0"'
+                  ' d="0"/></lane></right></laneSection></lanes></road>\n')
+    junction = ('<junction id="9" name="j"><connection id="0" incomingRoad="1" connectingRoad="2" contactPoint="start">'
+                '<laneLink from="-1" to="0"/><laneLink from="-1" to="-1"/></connection></junction>\n')
+    net = parse_opendrive(doc(incoming + connecting, top=junction), source="j.xodr")
+    assert any("laneLink from -1 to 0 names the centre lane" in p for p in net.problems)
+    assert net.successors("1", -1) == [("2", -1)]
+    summarise(net)
