@@ -83,7 +83,14 @@ class Transition:
             # the direction of a rate follows from start and target; files written for esmini give
             # braking as a negative rate (e.g. value="-4"), which esmini reads as its magnitude
             if value == 0.0:
-                raise ScenarioError("TransitionDynamics rate must not be 0 (the transition would never end)")
+                # a zero rate is in the standard's range [0..inf[ (the ALKS templates use it for
+                # "keep the speed"); it is met when the target already equals the start up to
+                # rounding (40/3.6 vs 60/3.6 - 20/3.6 differ in the last bit), and never otherwise
+                if abs(delta) <= 1e-9 * max(1.0, abs(start), abs(target)):
+                    return cls(shape, "time", start, target, 0.0)
+                raise ScenarioError(
+                    f"TransitionDynamics rate must not be 0 where the value has to change (from {start:g} "
+                    f"to {target:g}: the transition would never end)")
             extent = _PEAK_SLOPE[shape] * abs(delta) / abs(value)
         else:
             if value < 0.0:

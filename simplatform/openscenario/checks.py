@@ -52,15 +52,19 @@ def _transition_ok(v: Any, e: Any) -> bool:
 
     A rate may be written negative to mean "decrease" (esmini and hand-written
     files do); its sign carries no information beyond the target, so only its
-    magnitude matters and only a zero rate (never arriving) is rejected,
-    unless the shape is a step.
+    magnitude matters.  A zero rate is inside the standard's range
+    (TransitionDynamics.value, "Range: [0..inf[", 1.3 class reference): the
+    UN R157 ALKS templates write ``value="$..._Acceleration_Rate_mps2"`` = 0.0
+    for "keep the speed", with a target equal to the current one.  Whether the
+    target differs is known only at run time, where
+    :meth:`simplatform.engine.dynamics.Transition.create` refuses a zero rate
+    that would have to change the value.
     """
     if not math.isfinite(v):
         return False
     dim = e.dynamics_dimension.value if e.dynamics_dimension is not None else None
-    step = e.dynamics_shape is not None and e.dynamics_shape.value == "step"
     if dim == "rate":
-        return v != 0 or step
+        return True
     return v >= 0
 
 
@@ -68,7 +72,7 @@ def _transition_ok(v: Any, e: Any) -> bool:
 # (ASAM OpenSCENARIO XML 1.3 class reference; "Range: [0..inf[" etc.).
 VALUE_RULES = (
     _Rule("TransitionDynamics", "value", _transition_ok,
-          "a finite time or distance >= 0, or a non-zero rate unless the shape is 'step'"),
+          "a finite time or distance >= 0, or a finite rate"),
     _Rule("Condition", "delay", _nonneg, "a delay >= 0 s"),
     _Rule("Dimensions", "width", _nonneg, ">= 0 m"),
     _Rule("Dimensions", "length", _nonneg, ">= 0 m"),
