@@ -27,6 +27,10 @@ from simplatform.engine.lane_kernels import lane_move
 from simplatform.engine.road import LaneCursor, RoadAdaptor, wrap_angle
 
 WHEEL_RADIUS = 0.35
+# A placed heading this far (rad) from its lane's is an explicit turn that a standing entity keeps
+# (``hold_pose``); closer, it is the lane's direction written with rounding (h="3.141593" on a lane
+# facing pi), which the first lane step aligns exactly, as before.
+_TURNED = 1e-3
 _TWO_PI = 2 * math.pi
 
 
@@ -88,16 +92,34 @@ class DefaultController:
             m.cursor = LaneCursor(c.road_id, c.lane_id, c.s, c.offset)
             # a lane-following entity must face (roughly) its lane's driving direction
             _, _, _, lane_h, _, _ = self.road.cursor_pose(m.cursor)
-            aligned = abs(wrap_angle(pose.h - lane_h)) < math.pi / 2
+            turned = abs(wrap_angle(pose.h - lane_h))
+            aligned = turned < math.pi / 2
             if m.mode != "external" and m.mode != "trajectory":
                 m.mode = "lane" if aligned else "free"
             self.update_lane(i)
+            if m.mode == "lane" and turned > _TURNED:
+                self.hold_pose(i)
         else:
             m.cursor = None
             if m.mode == "lane":
                 m.mode = "free"
             t.set_lane(i, None, 0, 0.0, 0.0, 0.0)
         self._prev_heading[i] = pose.h
+
+    def hold_pose(self, i: int) -> None:
+        """Entity ``i`` in lane mode keeps its present pose while it stands (lane_step's
+        standing-still check), instead of being snapped to its lane's heading by the first step.
+
+        For an entity placed or handed back turned from its lane (an Orientation, e.g. the ALKS
+        crossing pedestrian placed at h = 1.57 rad; a pedestrian whose crossing trajectory ended):
+        a standing entity has no motion that would turn it.  Moving, it follows the lane."""
+        m = self.motions[i]
+        c = m.cursor
+        if c is None:
+            return
+        t = self.table
+        m.last_pose = ((c.road_id, c.lane_id, c.s, c.offset), t.x.item(i), t.y.item(i), t.z.item(i),
+                       t.heading.item(i))
 
     def update_lane(self, i: int) -> None:
         m = self.motions[i]

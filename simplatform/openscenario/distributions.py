@@ -216,8 +216,13 @@ def expand_distribution(path: str | Path, seed: int, errors: list[ScenarioError]
         errors.append(exc)
         return []
     for name in sorted({k for run in runs for k in run} - (declared or set())):
+        # naming the first element that assigns it (ASAM's EndOfTrafficJamParameterSet.xosc
+        # assigns a Road_SceneGraph its 1.3 scenario no longer declares)
+        where = next((e for e in doc.walk() if name in (getattr(e, "parameter_ref", None),
+                                                        getattr(e, "parameter_name", None))), None)
+        at = "" if where is None else f" (assigned at line {where.source.line} <{where.source.element}>)"
         errors.append(_err(pvd, f"parameter '{name}' is not declared in the scenario "
-                                f"'{pvd.scenario_file.filepath}'"))
+                                f"'{pvd.scenario_file.filepath}'{at}"))
     if errors:
         return []
     return [ConcreteScenario(run, scenario, i, file) for i, run in enumerate(runs)]

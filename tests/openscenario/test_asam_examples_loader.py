@@ -1,0 +1,81 @@
+"""Loader behaviour met in the ASAM OpenSCENARIO example files and the UN R157 ALKS templates.
+
+* ``TransitionDynamics`` with ``dynamicsDimension="rate"`` and ``value="0"``: inside the standard's
+  range [0..inf[ (the ALKS cut-in's ``CutInVehicle_Acceleration_Rate_mps2`` = 0.0, "keep the
+  speed"); it was refused at load ("a non-zero rate"); a negative time stays refused;
+* a distribution that assigns a parameter its scenario does not declare (ASAM's
+  EndOfTrafficJamParameterSet.xosc assigns ``Road_SceneGraph``) is an error that names the
+  assigning element's line too, not only the ``ParameterValueDistribution``'s.
+
+Each test writes its own small files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simplatform.errors import ScenarioError
+from simplatform.openscenario import load_distribution, load_scenario
+from simplatform.openscenario.validation import validate_file
+
+ROAD = '''<?xml version="1.0"?>
+<OpenDRIVE><header revMajor="1" revMinor="4" name="r"/>
+<road name="r" length="500" id="1" junction="-1"><link/><planView>
+<geometry s="0" x="0" y="0" hdg="0" length="500"><line/></geometry></planView>
+<lanes><laneSection s="0"><center><lane id="0" type="driving" level="false"><link/></lane></center>
+<right><lane id="-1" type="driving" level="false"><link/><width sOffset="0" a="3.5" b="0" c="0" d="0"/></lane>
+</right></laneSection></lanes></road></OpenDRIVE>
+'''
+
+CAR = ('<ScenarioObject name="Ego"><Vehicle name="car" vehicleCategory="car"><BoundingBox><Center x="1.4" y="0" '
+       'z="0.9"/><Dimensions width="2" length="5" height="1.8"/></BoundingBox><Performance maxSpeed="69" '
+       'maxDeceleration="10" maxAcceleration="5"/><Axles><FrontAxle maxSteering="0.5" wheelDiameter="0.8" '
+       'trackWidth="1.68" positionX="2.98" positionZ="0.4"/><RearAxle maxSteering="0.5" wheelDiameter="0.8" '
+       'trackWidth="1.68" positionX="0" positionZ="0.4"/></Axles></Vehicle></ScenarioObject>')
+
+
+def _scenario(tmp: Path, dynamics: str) -> Path:
+    (tmp / "road.xodr").write_text(ROAD)
+    path = tmp / "s.xosc"
+    path.write_text(f'''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2021-01-01T00:00:00" description="d" author="t"/>
+<ParameterDeclarations><ParameterDeclaration name="Rate" parameterType="double" value="0.0"/>
+</ParameterDeclarations><CatalogLocations/>
+<RoadNetwork><LogicFile filepath="road.xodr"/></RoadNetwork><Entities>{CAR}</Entities>
+<Storyboard><Init><Actions><Private entityRef="Ego"><PrivateAction><LongitudinalAction><SpeedAction>
+{dynamics}
+<SpeedActionTarget><AbsoluteTargetSpeed value="10"/></SpeedActionTarget></SpeedAction></LongitudinalAction>
+</PrivateAction></Private></Actions></Init><StopTrigger/></Storyboard></OpenSCENARIO>''')
+    return path
+
+
+def test_a_zero_rate_loads_and_validates(tmp_path):
+    path = _scenario(tmp_path, '<SpeedActionDynamics dynamicsShape="linear" value="$Rate" dynamicsDimension="rate"/>')
+    load_scenario(path)
+    assert validate_file(path) == []
+
+
+def test_a_negative_time_is_still_out_of_range(tmp_path):
+    path = _scenario(tmp_path, '<SpeedActionDynamics dynamicsShape="linear" value="-1" dynamicsDimension="time"/>')
+    with pytest.raises(ScenarioError, match="'value' = -1.0 is out of range"):
+        load_scenario(path)
+
+
+def test_an_undeclared_distribution_parameter_is_named_at_its_assignment(tmp_path):
+    scenario = _scenario(tmp_path, '<SpeedActionDynamics dynamicsShape="step" value="0" dynamicsDimension="time"/>')
+    dist = tmp_path / "d.xosc"
+    dist.write_text(f'''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="2" date="2021-01-01T00:00:00" description="d" author="t"/>
+<ParameterValueDistribution><ScenarioFile filepath="{scenario.name}"/><Deterministic>
+<DeterministicMultiParameterDistribution><ValueSetDistribution><ParameterValueSet>
+<ParameterAssignment parameterRef="Rate" value="1"/>
+<ParameterAssignment parameterRef="SceneGraph" value="x.osgb"/>
+</ParameterValueSet></ValueSetDistribution></DeterministicMultiParameterDistribution></Deterministic>
+</ParameterValueDistribution></OpenSCENARIO>''')
+    with pytest.raises(ScenarioError) as err:
+        load_distribution(dist)
+    assert err.value.location.element == "ParameterValueDistribution"
+    assert err.value.cause.startswith("parameter 'SceneGraph' is not declared")
+    assert err.value.cause.endswith("(assigned at line 6 <ParameterAssignment>)")
