@@ -4,7 +4,9 @@ Why: a map is the first thing to doubt when a scenario misbehaves; this says
 what the file holds (roads, lanes, junctions, length, extent, geometry kinds,
 signals, objects) and what looks wrong in it beyond what the parser refuses:
 driving lanes of zero width, lanes that stop at a linked road end without a
-successor, and lanes whose links contradict their driving direction.
+successor, lanes whose links contradict their driving direction, and linked
+lanes of two roads whose borders do not meet (a hole in the road surface; the
+links say the lanes continue, the geometry says they are apart).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ import numpy as np
 from simplatform.opendrive import topology
 
 _ZERO_WIDTH = 1e-3
+JOINT_GAP = 0.05
+"""Metres by which the borders of a lane and of its successor on another road may miss
+each other before ``map info`` reports it: exporters' rounding (paramPoly3 fits, short
+decimal output) leaves up to a few millimetres in real maps."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,42 @@ def find_problems(net) -> list[str]:
     return problems
 
 
+def _border_points(net, key, s: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    road_id, _section, lane_id = key
+    inner, outer = net.frame(road_id).lanes.boundaries_scalar(lane_id, s)
+    a, b = net.road_pose(road_id, s, inner), net.road_pose(road_id, s, outer)
+    return (a.x, a.y), (b.x, b.y)
+
+
+def joint_gaps(net, tolerance: float = JOINT_GAP) -> list[str]:
+    """Lanes that the lane graph says continue into a lane of another road, where the two
+    lanes' borders (inner and outer, §11.5) are more than ``tolerance`` apart at the joint.
+    Lanes that start or end at zero width (merges, splits) are skipped."""
+    from simplatform.opendrive.lane_graph import FOLLOW
+
+    graph = net.lane_graph
+    out = []
+    for a, edges in graph.adjacency.items():
+        for edge in edges:
+            b = edge.target
+            if edge.kind != FOLLOW or a[0] == b[0]:
+                continue
+            ia, ib = graph.index[a], graph.index[b]
+            eps = 1e-7
+            sa = graph.s_end[ia] - eps if graph.direction[ia] > 0 else graph.s_start[ia] + eps
+            sb = graph.s_start[ib] + eps if graph.direction[ib] > 0 else graph.s_end[ib] - eps
+            pa, pb = _border_points(net, a, float(sa)), _border_points(net, b, float(sb))
+            if min(float(np.hypot(*np.subtract(*pa))), float(np.hypot(*np.subtract(*pb)))) < 0.05:
+                continue
+            same = max(float(np.hypot(*np.subtract(pa[0], pb[0]))), float(np.hypot(*np.subtract(pa[1], pb[1]))))
+            crossed = max(float(np.hypot(*np.subtract(pa[0], pb[1]))), float(np.hypot(*np.subtract(pa[1], pb[0]))))
+            gap = min(same, crossed)
+            if gap > tolerance:
+                out.append(f"road {a[0]} lane {a[2]} continues into road {b[0]} lane {b[2]}, but their borders are "
+                           f"{gap:.2f} m apart at the joint")
+    return out
+
+
 def summarise(net) -> NetworkSummary:
     """Counts, lengths, extent and problems of ``net`` (a ``RoadNetwork``)."""
     from simplatform.opendrive import objects as objects_module
@@ -132,7 +174,7 @@ def summarise(net) -> NetworkSummary:
         controllers=len(net.controllers),
         objects=len(records),
         placed_objects=len(objects_module.build_objects(net)),
-        problems=list(getattr(net, "problems", [])) + find_problems(net),
+        problems=list(getattr(net, "problems", [])) + find_problems(net) + joint_gaps(net),
         tunnels=sum(len(r.tunnels) for r in net.roads.values()),
         bridges=sum(len(r.bridges) for r in net.roads.values()),
     )
