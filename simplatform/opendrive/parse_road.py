@@ -63,6 +63,18 @@ def _check_turning(attrs: Attributes, node, turning: float) -> None:
                                 f"(more than {MAX_TURNING:g} rad): curvature out of range")
 
 
+def _check_param_speed(attrs: Attributes, node, g: m.ParamPoly3) -> None:
+    """A paramPoly3 whose tangent (u'(p), v'(p)) vanishes at an end has no heading
+    there (§9.7: the heading is that of the tangent), and s cannot be mapped to p."""
+    p_end = g.length if g.p_range == "arcLength" else 1.0
+    for p, where in ((0.0, "start"), (p_end, "end")):
+        du = g.b_u + p * (2.0 * g.c_u + p * 3.0 * g.d_u)
+        dv = g.b_v + p * (2.0 * g.c_v + p * 3.0 * g.d_v)
+        if du == 0.0 and dv == 0.0:
+            raise attrs.error(node, f"the curve's tangent (u'(p), v'(p)) is zero at its {where} (p={p:g}): "
+                                    "it has no heading there")
+
+
 def parse_geometry(attrs: Attributes, node) -> m.Geometry:
     """§9.2 <geometry> with exactly one child naming its kind."""
     s = attrs.req_number(node, "s")
@@ -93,7 +105,9 @@ def parse_geometry(attrs: Attributes, node) -> m.Geometry:
         p_range = attrs.choice(k, "pRange", ("arcLength", "normalized"), "normalized")
         names = ("aU", "bU", "cU", "dU", "aV", "bV", "cV", "dV")
         fields = ("a_u", "b_u", "c_u", "d_u", "a_v", "b_v", "c_v", "d_v")
-        return m.ParamPoly3(**base, **{f: attrs.req_number(k, n) for f, n in zip(fields, names)}, p_range=p_range)
+        g = m.ParamPoly3(**base, **{f: attrs.req_number(k, n) for f, n in zip(fields, names)}, p_range=p_range)
+        _check_param_speed(attrs, k, g)
+        return g
     raise attrs.error(k, f"unknown geometry kind <{k.tag}>")
 
 

@@ -291,3 +291,12 @@ def test_junction_lane_link_to_the_centre_lane_is_ignored_and_reported():
     assert any("laneLink from -1 to 0 names the centre lane" in p for p in net.problems)
     assert net.successors("1", -1) == [("2", -1)]
     summarise(net)
+
+
+def test_param_poly3_without_a_start_tangent_is_a_located_error():
+    geometry = ('<geometry s="0" x="0" y="0" hdg="0" length="100"><paramPoly3 aU="0" bU="0" cU="0.01" dU="0"'
+                ' aV="0" bV="0" cV="0.001" dV="0" pRange="arcLength"/></geometry>')
+    with pytest.raises(RoadNetworkError) as info:
+        parse_opendrive(doc(road(geometry=geometry)), source="bad.xodr")
+    assert "tangent (u'(p), v'(p)) is zero at its start" in info.value.cause
+    assert info.value.location.element == "paramPoly3" and info.value.location.line == 5
