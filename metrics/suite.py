@@ -135,6 +135,8 @@ class MetricSuite:
         self._buffer = BlockBuffer()
         self._last_time: float | None = None
         self._last_step: Callable[[], WorldSnapshot] | None = None   # the last evaluated step's snapshot, on call
+        self._shared_version: int | None = None
+        """The ``WorldSnapshot.shared_version`` of the arena block's ``BlockBuffer.shared`` (None: unknown)."""
         self._flushed_steps = 0
 
     def add_v2x_warning(self, warning: V2XWarning) -> None:
@@ -161,11 +163,13 @@ class MetricSuite:
     def observe(self, snapshot: WorldSnapshot) -> None:
         # The usual step (``BlockBuffer``'s arena steps): the snapshot's state matrix is the next slot
         # of the arena the block is in (so its names and ego are the arena's, which the buffer checked
-        # are the block's: ``ArenaSlots``).  The fields that snapshots share are compared with the last
-        # step's (the same objects, in ``block_buffer._SHARED`` order) and kept again only when one
-        # changed.  Per step only the time, the step and the visibility array are kept; the snapshot
-        # is not, so it dies when the engine drops it, in the cache (issue #7).  Inline: a call would
-        # add ~50 ns.
+        # are the block's: ``ArenaSlots``; and its writer is the one that wrote the block's steps).
+        # The fields that snapshots share are those of the last step while the writer's version of
+        # them is the same (``WorldSnapshot.shared_version``: one int, not twelve identities); when it
+        # is another or None (unversioned), they are compared with the last step's (the same objects,
+        # in ``block_buffer._SHARED`` order) and kept again only when one changed.  Per step only the
+        # time, the step and the visibility array are kept; the snapshot is not, so it dies when the
+        # engine drops it, in the cache (issue #7).  Inline: a call would add ~50 ns.
         s = snapshot
         buffer = self._buffer
         k = buffer.next_slot
@@ -174,18 +178,21 @@ class MetricSuite:
         except IndexError:
             here = False
         if here:
-            # unpacked once (one tuple unpack, not twelve subscripts: ~20 ns a step)
-            kinds, categories, lane_roads, collisions, environment, signals, length, width, height, c_x, c_y, c_z = (
-                buffer.shared)
-            if not (s.kinds is kinds and s.categories is categories and s.lane_roads is lane_roads
-                    and s.collisions is collisions and s.environment is environment and s.signals is signals
-                    and s.length is length and s.width is width and s.height is height
-                    and s.bbox_center_x is c_x and s.bbox_center_y is c_y and s.bbox_center_z is c_z):
-                # a shared field changed (a contact began, the fog thickened): kept from this step on
-                shared = buffer.shared = (s.kinds, s.categories, s.lane_roads, s.collisions, s.environment,
-                                          s.signals, s.length, s.width, s.height, s.bbox_center_x,
-                                          s.bbox_center_y, s.bbox_center_z)
-                buffer.changes.append((len(buffer.times), shared))
+            version = s.shared_version
+            if version is None or version != self._shared_version:
+                # unpacked once (one tuple unpack, not twelve subscripts: ~20 ns a step)
+                kinds, categories, lane_roads, collisions, environment, signals, length, width, height, c_x, c_y, c_z = (
+                    buffer.shared)
+                if not (s.kinds is kinds and s.categories is categories and s.lane_roads is lane_roads
+                        and s.collisions is collisions and s.environment is environment and s.signals is signals
+                        and s.length is length and s.width is width and s.height is height
+                        and s.bbox_center_x is c_x and s.bbox_center_y is c_y and s.bbox_center_z is c_z):
+                    # a shared field changed (a contact began, the fog thickened): kept from this step on
+                    shared = buffer.shared = (s.kinds, s.categories, s.lane_roads, s.collisions, s.environment,
+                                              s.signals, s.length, s.width, s.height, s.bbox_center_x,
+                                              s.bbox_center_y, s.bbox_center_z)
+                    buffer.changes.append((len(buffer.times), shared))
+                self._shared_version = version
             k += 1   # one int a step, not two (``limit - 1``)
             buffer.next_slot = k
             buffer.times.append(s.time)
@@ -195,6 +202,9 @@ class MetricSuite:
                 self.flush()
             return
         self._observe(snapshot)
+        # the buffer's shared fields are now this snapshot's (a block's first step, or a new run of slots
+        # whose fields ``BlockBuffer`` compared), or the next step cannot take the arena path
+        self._shared_version = snapshot.shared_version
 
     def _observe(self, snapshot: WorldSnapshot) -> None:
         """Any other step: the first of a block, another entity set, a snapshot from no arena, a shared

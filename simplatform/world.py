@@ -202,11 +202,15 @@ only when entities are added, and the native engine shares one array of each bet
 STATE_INDEX = {name: k for k, name in enumerate(STATE_ROWS)}
 """Row of each ``STATE_ROWS`` name."""
 
+SHARED_FIELDS = ("kinds", "categories", "lane_roads", "collisions", "environment", "signals") + FLOAT_COLUMNS[12:]
+"""The snapshot fields the native engine shares between steps while they hold (the same objects
+until one is replaced), which ``WorldSnapshot.shared_version`` versions."""
+
 _KINEMATIC_COLUMNS = attrgetter(*STATE_ROWS[:12])
 
 
 _OFF_ROAD = (np.nan, np.nan, np.nan)
-_REST_DEFAULTS = {"ego": None, "signals": None, "collisions": (), "environment": None}
+_REST_DEFAULTS = {"ego": None, "signals": None, "collisions": (), "environment": None, "shared_version": None}
 """The keyword arguments of ``from_state_matrix`` beyond its own (the fields after ``visible``)."""
 
 
@@ -281,6 +285,21 @@ class WorldSnapshot:
     backend overwriting columns) never carries a matrix that no longer matches the columns."""
     lane_roads: tuple[str | None, ...] | None = field(default=None, init=False, repr=False, compare=False)
     """Each entity's ``LaneLocation.road_id`` (None off road) beside ``state``; see ``lane_road_ids()``."""
+    shared_version: int | None = field(default=None, init=False, repr=False, compare=False)
+    """The writer's version of the fields it shares between snapshots (``SHARED_FIELDS``); None:
+    unknown, compare identities.
+
+    Contract: two snapshots of one writer (the native engine hands it over: its
+    ``EntityTable.snapshot``) with equal ints have the same objects in every ``SHARED_FIELDS``
+    field; the writer changes the int whenever it hands over another object in any of them (it
+    may change it without that, too).  So a consumer that keeps those fields once per change (the
+    metrics' ``MetricSuite.observe``) compares one int a step instead of twelve identities, and
+    falls back to the identities when it is None (the CARLA backend, ``from_states``, tests).
+    Compare it only between snapshots known to come from one writer (the metrics: consecutive
+    slots of one ``StateArena``).  Not an ``__init__`` argument (``from_state_matrix`` takes it),
+    so ``dataclasses.replace`` — a backend overwriting ``collisions`` or ``environment`` — never
+    carries a version that no longer matches the fields: the copy says None.  Not compared, so
+    a snapshot rebuilt from the same parts (``metrics.block_snapshots``) is still equal."""
 
     def __len__(self) -> int:
         return len(self.names)
@@ -380,7 +399,8 @@ class WorldSnapshot:
         The caller guarantees that rows 12–14 and ``lane_roads`` say what ``lanes`` says (s, t,
         lane id and road of each ``LaneLocation``; NaN and None off road): ``StateLanes(state,
         lane_roads)`` says it by construction, building each LaneLocation on read.  ``rest``: ego,
-        signals, collisions, environment."""
+        signals, collisions, environment, shared_version (see the field: a writer that passes
+        one keeps its contract)."""
         if state.shape != (len(STATE_ROWS), len(names)) or state.dtype != np.float64:
             raise ValueError(f"a state matrix of shape {state.shape} and dtype {state.dtype} for {len(names)} "
                              f"entities (expected ({len(STATE_ROWS)}, {len(names)}) float64)")
@@ -401,6 +421,9 @@ class WorldSnapshot:
             collisions=rest.get("collisions", ()),
             environment=rest["environment"] if "environment" in rest else {},
             state=state, lane_roads=lane_roads)
+        version = rest.get("shared_version")
+        if version is not None:   # else the class's None, as for the constructor's snapshots
+            snap.__dict__["shared_version"] = version
         return snap
 
     @classmethod

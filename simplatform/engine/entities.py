@@ -104,6 +104,10 @@ class EntityTable:
         """(key, names, kinds, categories) of the active rows when not all are active."""
         self.on_resize = None
         """Called after ``add`` re-allocated the columns (a batch then stops sharing them)."""
+        self.shared_version = 0
+        """Bumped wherever the table makes another object of the snapshot fields it shares between
+        steps (kinds, categories, road ids, box columns: ``WorldSnapshot.shared_version``):
+        ``add``, ``set_active`` and each cache of ``snapshot`` when it misses."""
 
     def __len__(self) -> int:
         return len(self.names)
@@ -133,6 +137,7 @@ class EntityTable:
         self.visible = np.append(self.visible, True)
         self._lane_cache.append(None)
         self._all_active = bool(self.active.all())
+        self.shared_version += 1   # another kinds and categories tuple
         if self.on_resize is not None:
             self.on_resize()
         return i
@@ -140,6 +145,7 @@ class EntityTable:
     def set_active(self, i: int, active: bool) -> None:
         self.active[i] = active
         self._all_active = bool(self.active.all())
+        self.shared_version += 1   # the snapshots' rows may become another subset (or all rows)
 
     def set_lane(self, i: int, road_id: str | None, lane_id: int, s: float, offset: float, road_t: float) -> None:
         self.lane_road[i] = road_id
@@ -167,6 +173,7 @@ class EntityTable:
         signals=None,
         collisions: tuple[tuple[str, str], ...] = (),
         environment=None,
+        shared_version: int | None = None,
     ) -> WorldSnapshot:
         """A frozen copy holding only active entities.
 
@@ -181,7 +188,13 @@ class EntityTable:
         (``WorldSnapshot.from_state_matrix``): one copy of the table's columns, written into the
         next slot of the table's ``StateArena``, so that the metrics read a block of consecutive
         snapshots' matrices as one view of the arena, with no copy of their own (issue #7).  The
-        names, kinds and categories of a subset of active rows are made once per subset."""
+        names, kinds and categories of a subset of active rows are made once per subset.
+
+        ``shared_version``: the caller's version of the ``signals``, ``collisions`` and
+        ``environment`` it passes (changed whenever it passes another object of one of them); the
+        snapshot's ``WorldSnapshot.shared_version`` is then that plus the table's own
+        ``shared_version`` (both only grow, so the sum changes whenever either does), None when
+        the caller gives none (its fields are unversioned)."""
         roads = self._road_ids()
         off_road = [i for i, road in enumerate(roads) if road is None] if None in roads else None
         if self._all_active:
@@ -202,6 +215,7 @@ class EntityTable:
             if subset is None or subset[0] != key:
                 subset = self._subset = (key, tuple(self.names[i] for i in sel), tuple(self.kinds[i] for i in sel),
                                          tuple(self.categories[i] for i in sel))
+                self.shared_version += 1
             names, kinds, cats = subset[1:]
             arena = self._arena
             if arena is None or arena.full or arena.slots.names is not names or arena.slots.ego is not self.ego:
@@ -221,6 +235,7 @@ class EntityTable:
             signals=signals if signals is not None else {},
             collisions=collisions,
             environment=environment if environment is not None else {},
+            shared_version=None if shared_version is None else shared_version + self.shared_version,
         )
 
     def _road_ids(self) -> tuple[str | None, ...]:
@@ -234,6 +249,7 @@ class EntityTable:
         if ids != self._roads_seen:   # list == list: identity first, item by item, in C
             self._roads_seen = list(ids)
             self._roads = tuple(ids)
+            self.shared_version += 1
         return self._roads
 
     def _subset_road_ids(self, roads: tuple[str | None, ...], rows: tuple[int, ...]) -> tuple[str | None, ...]:
@@ -242,6 +258,7 @@ class EntityTable:
         got = self._subset_roads
         if got is None or got[0] is not roads or got[1] != rows:
             got = self._subset_roads = (roads, rows, tuple(roads[i] for i in rows))
+            self.shared_version += 1
         return got[2]
 
     def _box_columns(self, sel) -> dict[str, np.ndarray]:
@@ -255,6 +272,7 @@ class EntityTable:
                 cols[name] = a
             got = (key, cols)
             self._box_cache = got
+            self.shared_version += 1
         return got[1]
 
     def bbox_centers(self) -> tuple[np.ndarray, np.ndarray]:

@@ -53,6 +53,8 @@ class EnvironmentState:
         self._cache: tuple[float, dict[str, Any]] | None = None
         self._shared: tuple[dict[str, Any], dict[str, Any]] | None = None
         """(the cached mapping, the one copy of it every snapshot gets): ``snapshot_values``."""
+        self.shared_version = 0
+        """Bumped each time ``snapshot_values`` makes another copy (part of ``WorldSnapshot.shared_version``)."""
 
     def apply(self, env, time: float) -> None:
         """Take the parts an Environment states (Init or EnvironmentAction at ``time``)."""
@@ -134,6 +136,7 @@ class EnvironmentState:
         shared = self._shared
         if shared is None or shared[0] is not cache[1]:
             shared = self._shared = (cache[1], dict(cache[1]))
+            self.shared_version += 1
         return shared[1]
 
     def static_value(self, name: str, default: Any = None) -> Any:
