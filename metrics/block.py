@@ -42,7 +42,11 @@ class BlockNeighbours:
 
     ``distance`` (T, N) is the box distance (exact within max(nearest centre
     distance, ``NEAR_RANGE``), the disc bound beyond), ``ttc_path`` (T, N) the
-    path TTC along the ego heading (``metrics.safety``); ``nearest`` (4, T) and
+    path TTC along the ego heading (``metrics.safety``) — made only for a context
+    without a route: with one, ``metrics.safety`` takes the path TTC along the
+    route (``metrics.route_ttc``) and reads neither ``ttc_path`` nor its row of
+    ``nearest``/``minima``, so ``ttc_path`` is (T, 0) and that row 0 and inf
+    (``ego_pass``'s ``path_ttc``); ``nearest`` (4, T) and
     ``minima`` (4, T) the ``np.argmin`` position and value of each step's row
     of distance, path TTC, 2-D disc TTC and predicted miss distance, in that
     order (``ROW_DISTANCE`` …); ``lead`` (T,) the nearest in-path entity (−1
@@ -334,7 +338,7 @@ class StepBlock(EgoViews):
         box = self.box_rows
         dist, ttc, nearest, minima, lead, lead_gap, lead_closing = ego_pass(
             self.ego_index, cx, cy, kin, rvx, rvy, c, s, box["length"], box["width"], self.radius_rows,
-            NEAR_RANGE, CLOSEST_APPROACH_HORIZON)
+            NEAR_RANGE, CLOSEST_APPROACH_HORIZON, self.context.route is None)
         return BlockNeighbours(dist, ttc, nearest, minima, lead, lead_gap, lead_closing)
 
     # ------------------------------------------------------------ per step

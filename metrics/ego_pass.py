@@ -171,7 +171,7 @@ def _fold(best, at, done, v, j):
 
 
 @njit(cache=True, error_model="numpy")
-def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near_range, horizon):
+def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near_range, horizon, path_ttc=True):
     """``kernels.ego_pairs`` reduced per step, reading vx and vy out of the block's stacked state
     ``kin`` (T, rows, N) at rows ``rvx``, ``rvy``; ``length``, ``width`` and ``radius`` are (T, N)
     or (1, N) (one row for every step).
@@ -181,10 +181,16 @@ def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near
     bound beyond; the ego's column inf); per step the ``np.argmin`` positions
     (4, T) and values (4, T) of the rows of distance, path TTC, 2-D TTC and
     miss distance (the ego's column inf in each); and the in-path leader (T,)
-    (−1: none) with its gap (inf) and closing speed (0)."""
+    (−1: none) with its gap (inf) and closing speed (0).
+
+    ``path_ttc`` False (a context with a route, whose path TTC ``metrics.safety`` takes along the
+    route instead, ``metrics.route_ttc``): the path TTC along the heading is left out — the TTC
+    array is (T, 0), and row 1 of the positions and values is 0 and inf at every step — and every
+    other output is the same, bit for bit (the in-path test, gap and closing speed that the
+    leader needs are still made)."""
     T, N = cx.shape
     dist = np.empty((T, N))   # every element is written below (the ego's column inf): no fill pass
-    ttc = np.empty((T, N))
+    ttc = np.empty((T, N if path_ttc else 0))
     at = np.zeros((4, T), dtype=np.int64)
     low = np.empty((4, T))
     lead = np.full(T, -1, dtype=np.int64)
@@ -217,8 +223,9 @@ def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near
         for j in range(N):
             if j == e:
                 dist[k, j] = inf
-                ttc[k, j] = inf
-                b1, a1, d1 = _fold(b1, a1, d1, inf, j)
+                if path_ttc:
+                    ttc[k, j] = inf
+                    b1, a1, d1 = _fold(b1, a1, d1, inf, j)
                 b2, a2, d2 = _fold(b2, a2, d2, inf, j)
                 b3, a3, d3 = _fold(b3, a3, d3, inf, j)
                 continue
@@ -238,9 +245,10 @@ def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near
             g = rel_x - half_le - half_long
             cl = -rel_vx
             t1 = inf
-            if path and cl > 0 and g > 0:
-                t1 = g / cl
-            ttc[k, j] = t1
+            if path_ttc:
+                if path and cl > 0 and g > 0:
+                    t1 = g / cl
+                ttc[k, j] = t1
             if path and g < best:   # the in-path leader: the smallest gap, the first on ties
                 best, who, lg, lc = g, j, g, cl
             rs = radius[kr, e] + radius[kr, j]
@@ -274,7 +282,8 @@ def ego_pass(e, cx, cy, kin, rvx, rvy, cos_h, sin_h, length, width, radius, near
                         ms = math.hypot(u, v)
                     else:
                         ms = b3
-            b1, a1, d1 = _fold(b1, a1, d1, t1, j)
+            if path_ttc:
+                b1, a1, d1 = _fold(b1, a1, d1, t1, j)
             b2, a2, d2 = _fold(b2, a2, d2, t2, j)
             b3, a3, d3 = _fold(b3, a3, d3, ms, j)
         reach = max(nearest, near_range)
