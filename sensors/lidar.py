@@ -85,7 +85,8 @@ from sensors.lidar_patterns import (
 )
 from sensors.lidar_frame_rosette import FrameAhead, frame_ahead
 from sensors.lidar_actors import candidate_pairs
-from sensors.lidar_band_pairs import frame_pairs
+from sensors.lidar_band_pairs import deflection_frame_pairs, frame_pairs
+from sensors.lidar_frame_lazy import RosetteTables
 from sensors.lidar_draw_ahead import ahead_job, pend
 from sensors.lidar_sweep_boxes import pattern_slab_hits
 from sensors.lidar_sweep_passes import INDEX, both, buffer_then_draws, sweep_returns  # noqa: F401
@@ -361,8 +362,6 @@ class Lidar:
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball,
                                    pair_hits=slabs, trim=False, dz_bounds=bounds, own_rays=True,
                                    helper=helper, ray_array=buf)
-            if ahead is not None:
-                ahead.advance()
         else:
             rays, ball = self._distort(snapshot, ego, pattern, tables, to_world)
             motion = (math.hypot(snapshot.vx[ego], snapshot.vy[ego]), float(snapshot.yaw_rate[ego]))
@@ -370,8 +369,6 @@ class Lidar:
             hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball, trim=False,
                                    own_rays=True)
             ray_array = rays.numpy()
-            if ahead is not None:
-                ahead.advance()
         # untrimmed: the gather keeps only returns within [min_range, max_range] (the trim's comparison, in
         # float32) and reads nothing else of the other rows
         return self._returns(snapshot, scene, pattern, tables, ray_array, hits)
@@ -383,12 +380,18 @@ class Lidar:
         without the frame's azimuth tables), where that path can decide; else, and on a frame swept again
         (a stopped clock: the azimuth tables, built once, then serve it at ~2/3 of the band path's cost),
         from the azimuth tables or the grid.  The rows are the same either way."""
-        cast_azimuth = getattr(tables, "cast_azimuth", None)
-        if cast_azimuth is not None and tables is not self._band_tables:
+        if isinstance(tables, RosetteTables) and tables is not self._band_tables:
             self._band_tables = tables
-            got = frame_pairs(scene.actor_boxes, homogeneous[:, 2], tables.cast_order, cast_azimuth,
-                              tables.azimuth_extent, tables.elevation, to_world, self.max_range, pattern.period_s,
-                              motion)
+            cast_z = homogeneous[:, 2]
+            got = None
+            if tables.cast_deflection is not None:          # decided on the deflections, without the angles
+                got = deflection_frame_pairs(scene.actor_boxes, cast_z, tables.cast_order, tables.cast_deflection,
+                                             tables.deflection_extent, to_world, self.max_range, pattern.period_s,
+                                             motion, tables.pattern_azimuth)
+            if got is None:                                 # the angles decide (built now, ``FrameAngles``)
+                got = frame_pairs(scene.actor_boxes, cast_z, tables.cast_order, tables.cast_azimuth,
+                                  tables.azimuth_extent, tables.elevation, to_world, self.max_range,
+                                  pattern.period_s, motion)
             if got is not None:
                 return got
         return candidate_pairs(scene.actor_boxes, pattern, tables.cast_position, to_world, self.max_range, motion)

@@ -100,16 +100,14 @@ def _deflections(c1, s1, c2, s2, a1, b1, a2, b2, delta, j):
 
 
 @njit(cache=True, nogil=True)
-def frame_directions(c1, s1, c2, s2, a1, b1, a2, b2, delta, directions, columns, z64, bound=SETTLE_BOUND):
-    """Unit directions of the rosette u = δ·Re(e^{iω₁t} + e^{iω₂t}), v = δ·Im(…) for one frame: the
-    float32 of cos v·cos u, cos v·sin u and sin v with the C library's cos and sin (``lidar_unit``), bit
-    for bit, at about a third of their cost.  Returns how many rays needed the C library.
+def frame_columns(c1, s1, c2, s2, a1, b1, a2, b2, delta, columns, deflection, bound=SETTLE_BOUND):
+    """The rosette's unit directions u = δ·Re(e^{iω₁t} + e^{iω₂t}), v = δ·Im(…) for one frame as (3, N)
+    float32 ``columns``: the float32 of cos v·cos u, cos v·sin u and sin v with the C library's cos and
+    sin (``lidar_unit``), bit for bit, at about a third of their cost; ``deflection`` ← each ray's float64
+    u (its azimuth, ``lidar_band_pairs``).  Returns how many rays needed the C library.
 
     (a1, b1), (a2, b2) are cos/sin of each prism's phase at the frame start,
     c·/s· the per-sweep phase tables (``lidar_patterns._risley_phases``).
-    Writes ``directions`` (N, 3) and ``columns`` (3, N) float32 (the same
-    values) and ``z64`` = the z component as float64 clipped to [−1, 1]
-    (``np.clip``: NaN stays NaN).
 
     Why exact: each component is a float64 p rounded once to float32.  A
     vectorised pass computes q, the same expression with Taylor polynomials
@@ -123,11 +121,12 @@ def frame_directions(c1, s1, c2, s2, a1, b1, a2, b2, delta, directions, columns,
     "Fast evaluation of elementary mathematical functions with correctly
     rounded last bit", ACM TOMS 17(3), 1991).  Any other ray — unsettled
     (about 3 in 10⁶ components), an angle past ``POLY_REACH``, below
-    ``_TINY`` or not finite — is computed again with the C library's cos
-    and sin, as before.
+    ``_TINY`` or not finite — is marked (a NaN x, which a settled ray never
+    has) and computed again with the C library's cos and sin, as before.
     """
     n = len(c1)
     unsettled = 0
+    nan = np.float32(np.nan)
     for j in range(n):                                   # no calls, no branches: SIMD
         u, v = _deflections(c1, s1, c2, s2, a1, b1, a2, b2, delta, j)
         u2 = u * u
@@ -140,19 +139,29 @@ def frame_directions(c1, s1, c2, s2, a1, b1, a2, b2, delta, directions, columns,
         av = abs(v)
         ok = ((au <= POLY_REACH) & (av <= POLY_REACH) & (au >= _TINY) & (av >= _TINY)
               & _settled(x, bound) & _settled(y, bound) & _settled(z, bound))
-        columns[0, j] = np.float32(x)
+        columns[0, j] = np.float32(x) if ok else nan
         columns[1, j] = np.float32(y)
         columns[2, j] = np.float32(z)
-        z64[j] = 1.0 if ok else 0.0                      # the flag, until the copy pass writes z64
+        deflection[j] = u
         unsettled += np.int64(not ok)
     if unsettled:
         for j in range(n):
-            if z64[j] == 0.0:
+            if columns[0, j] != columns[0, j]:
                 u, v = _deflections(c1, s1, c2, s2, a1, b1, a2, b2, delta, j)
                 ce = math.cos(v)
                 columns[0, j] = np.float32(ce * math.cos(u))
                 columns[1, j] = np.float32(ce * math.sin(u))
                 columns[2, j] = np.float32(math.sin(v))
+    return unsettled
+
+
+@njit(cache=True, nogil=True)
+def frame_directions(c1, s1, c2, s2, a1, b1, a2, b2, delta, directions, columns, z64, bound=SETTLE_BOUND):
+    """``frame_columns`` with the (N, 3) ``directions`` (the same values) and ``z64`` = the z component as
+    float64 clipped to [−1, 1] (``np.clip``: NaN stays NaN), the arrays a frame had before session 9 (its
+    tables now build them on first read, ``lidar_frame_lazy.FrameAngles``); returns ``frame_columns``'."""
+    n = len(c1)
+    unsettled = frame_columns(c1, s1, c2, s2, a1, b1, a2, b2, delta, columns, z64, bound)
     for j in range(n):
         x = columns[0, j]
         y = columns[1, j]
@@ -170,23 +179,36 @@ def frame_directions(c1, s1, c2, s2, a1, b1, a2, b2, delta, directions, columns,
 
 
 @njit(cache=True, nogil=True)
-def frame_cast_side(c1, s1, c2, s2, a1, b1, a2, b2, delta, z_lo, z_hi, directions, columns, z64, position,
-                    homogeneous):
-    """The frame's directions (``frame_directions``) and what its cast needs, in one call without the GIL:
-    the cast order (the stable order of the z components, ``bucket_argsort_f32`` with the bounds
-    [z_lo, z_hi]), returned, and its inverse ``position`` and the cast-order ``[d, 1]`` rows
-    ``homogeneous``.  Pure copies besides ``frame_directions``' arithmetic."""
-    frame_directions(c1, s1, c2, s2, a1, b1, a2, b2, delta, directions, columns, z64)
+def frame_cast_side(c1, s1, c2, s2, a1, b1, a2, b2, delta, z_lo, z_hi, columns, deflection, position,
+                    homogeneous, cast_deflection):
+    """The frame's direction columns and deflections (``frame_columns``) and what its cast needs, in one call
+    without the GIL: the cast order (the stable order of the z components, ``bucket_argsort_f32`` with the
+    bounds [z_lo, z_hi]), its inverse ``position``, the cast-order ``[d, 1]`` rows ``homogeneous`` and the
+    deflections in cast order ``cast_deflection``.  Returns (cast order, min, max of the deflections):
+    NaN bounds if one is NaN, (0, 0) for none.  Pure copies besides ``frame_columns``' arithmetic."""
+    frame_columns(c1, s1, c2, s2, a1, b1, a2, b2, delta, columns, deflection)
     order = bucket_argsort_f32(columns[2], z_lo, z_hi)
     one = np.float32(1.0)
+    lo = np.inf
+    hi = -np.inf
+    nan = False
     for p in range(len(order)):
         i = order[p]
         position[i] = p
-        homogeneous[p, 0] = directions[i, 0]
-        homogeneous[p, 1] = directions[i, 1]
-        homogeneous[p, 2] = directions[i, 2]
+        homogeneous[p, 0] = columns[0, i]
+        homogeneous[p, 1] = columns[1, i]
+        homogeneous[p, 2] = columns[2, i]
         homogeneous[p, 3] = one
-    return order
+        u = deflection[i]
+        cast_deflection[p] = u
+        lo = min(lo, u)
+        hi = max(hi, u)
+        nan |= u != u
+    if len(order) == 0:
+        return order, 0.0, 0.0
+    if nan:
+        return order, np.nan, np.nan
+    return order, lo, hi
 
 
 @njit(cache=True, nogil=True)

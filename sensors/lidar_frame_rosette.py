@@ -24,8 +24,8 @@ from functools import lru_cache
 import numpy as np
 import open3d as o3d
 
-from sensors.lidar_frame import frame_azimuth_side, frame_cast_azimuth, frame_cast_side
-from sensors.lidar_frame_lazy import AzimuthTables, RosetteFrame, RosetteTables
+from sensors.lidar_frame import POLY_REACH, frame_azimuth_side, frame_cast_side
+from sensors.lidar_frame_lazy import AzimuthTables, FrameAngles, RosetteFrame, RosetteTables
 from sensors.lidar_patterns import (
     _FRAME_LOCK, _FRAME_TABLES, LidarSpec, PatternTables, ScanPattern, unit_directions_numpy,
 )
@@ -94,43 +94,33 @@ def _frame_rotation(rate_hz: float, frame: int) -> tuple[float, float, float, fl
 
 
 class _FrameWork:
-    """One frame being built: its arrays, filled in two stages (``sensors.lidar_frame``).
-
-    1. ``cast_side``: directions, cast order and cast tables — a kernel without the GIL;
-    2. ``angles``: numpy's arctan2 and arcsin (``lidar_frame`` says why numpy's), and the
-       azimuths in cast order (``frame_cast_azimuth``);
-
-    then ``assemble`` makes the ``ScanPattern`` and its ``PatternTables``,
-    whose azimuth-sorted tables ``azimuth_side`` (a kernel without the GIL)
-    builds on first read (``lidar_frame_lazy``: a sweep finds its actor
-    candidates without them, ``lidar_band_pairs``).  ``_build_frame`` runs
-    the stages in a row; ``FrameAhead`` runs 1 on a worker thread beside a
-    sweep.
+    """One frame being built: its arrays, filled by one kernel without the GIL (``cast_side``:
+    ``lidar_frame.frame_cast_side`` — direction columns, deflections, cast order and cast tables), then
+    ``assemble`` makes the ``ScanPattern`` and its ``PatternTables``, whose angles (numpy's arctan2 and
+    arcsin, ``lidar_frame_lazy.FrameAngles``) and azimuth-sorted tables (``azimuth_side``, a kernel without
+    the GIL) are built on first read (``lidar_frame_lazy``: a sweep finds its actor candidates without
+    them, ``lidar_band_pairs``).  ``_build_frame`` runs both in a row; ``FrameAhead`` runs them on a worker
+    thread beside a sweep.
     """
 
     def __init__(self, spec: LidarSpec, rate_hz: float, frame: int) -> None:
         self.key = (spec, rate_hz, frame)
         self.shared = shared = _frame_constants(spec, rate_hz)
         n = len(shared.time)
-        self.directions = np.empty((n, 3), dtype=np.float32)
         self.columns = np.empty((3, n), dtype=np.float32)
-        self.z64 = np.empty(n, dtype=np.float64)
+        self.deflection = np.empty(n, dtype=np.float64)
+        self.cast_deflection = np.empty(n, dtype=np.float64)
         self.position = np.empty(n, dtype=np.intp)
         self.homogeneous = np.empty((n, 4), dtype=np.float32)
         self.rotation = _frame_rotation(rate_hz, frame)
 
     def cast_side(self) -> None:
         c1, s1, c2, s2 = self.shared.phases[1:]
-        self.order = frame_cast_side(c1, s1, c2, s2, *self.rotation, self.shared.delta, -self.shared.z_bound,
-                                     self.shared.z_bound, self.directions, self.columns, self.z64, self.position,
-                                     self.homogeneous)                # cast order: lowest first
-
-    def angles(self) -> None:
-        self.azimuth = np.arctan2(self.columns[1], self.columns[0])    # float32, numpy's SIMD loop (lidar_frame)
-        self.elevation = np.arcsin(self.z64)
-        # the azimuths in cast order and their extent, which the frame's candidate pairs read (lidar_band_pairs)
-        self.cast_azimuth = np.empty(len(self.azimuth), dtype=np.float32)
-        self.azimuth_extent = frame_cast_azimuth(self.order, self.azimuth, self.cast_azimuth)
+        self.order, lo, hi = frame_cast_side(c1, s1, c2, s2, *self.rotation, self.shared.delta, -self.shared.z_bound,
+                                             self.shared.z_bound, self.columns, self.deflection, self.position,
+                                             self.homogeneous, self.cast_deflection)   # cast order: lowest first
+        self.deflection_extent = (float(lo), float(hi))
+        self.angles = FrameAngles(self.columns, self.order)
 
     def azimuth_side(self) -> tuple:
         """(azimuth order, sorted azimuths, elevations and cast rows in azimuth order, elevation range):
@@ -140,20 +130,25 @@ class _FrameWork:
         sorted_azimuth = np.empty(n, dtype=np.float64)
         azimuth_elevation = np.empty(n, dtype=np.float64)
         azimuth_position = np.empty(n, dtype=np.intp)
-        order, el_lo, el_hi = frame_azimuth_side(self.azimuth, -bound, bound, self.elevation, self.position,
-                                                 sorted_azimuth, azimuth_elevation, azimuth_position)
+        order, el_lo, el_hi = frame_azimuth_side(self.angles.get("azimuth"), -bound, bound,
+                                                 self.angles.get("elevation"), self.position, sorted_azimuth,
+                                                 azimuth_elevation, azimuth_position)
         return (order, sorted_azimuth, azimuth_elevation, azimuth_position,
                 (float(el_lo), float(el_hi)) if n else (0.0, 0.0))
 
     def assemble(self) -> ScanPattern:
         shared = self.shared
         azimuth = AzimuthTables(self.azimuth_side)
-        pattern = RosetteFrame.lazy(azimuth, directions=self.directions, ring=shared.ring, time=shared.time,
+        pattern = RosetteFrame.lazy(azimuth, self.angles, ring=shared.ring, time=shared.time,
                                     period_s=1.0 / self.key[1], grid=None)
+        # the deflections stand in for the azimuths only where every one is within the polynomials' reach
+        # (2δ bounds them, and the elevations: ``lidar_band_pairs.deflection_pairs``)
+        within = shared.azimuth_bound * (1.0 + 1e-9) < POLY_REACH
         tables = RosetteTables.lazy(
-            azimuth, self.cast_azimuth, self.azimuth_extent,
+            azimuth, self.angles, self.cast_deflection if within else None,
+            self.deflection_extent if within else None,
             homogeneous=o3d.core.Tensor.from_numpy(self.homogeneous), columns=self.columns,
-            elevation=self.elevation, cast_position=self.position, cast_order=self.order, time=shared.time,
+            cast_position=self.position, cast_order=self.order, time=shared.time,
         )
         with _FRAME_LOCK:                                         # frames may be built on two threads
             _FRAME_TABLES[id(pattern)] = (pattern, tables)
@@ -173,7 +168,6 @@ def _build_frame(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
     """
     work = _FrameWork(spec, rate_hz, frame)
     work.cast_side()
-    work.angles()
     return work.assemble()
 
 
@@ -219,8 +213,8 @@ class FrameAhead:
     larger than the sweep's own passes.  The next frame is known (the sweep
     after frame f fires frame f + 1), so ``Lidar.sense`` builds it on a
     second CPU while it sweeps.  One worker job runs stage 1 (a kernel
-    without the GIL), stage 2 (numpy's arctan2 and arcsin, which release the
-    GIL over the arrays), makes the frame's objects (``assemble``) and runs
+    without the GIL; since session 9 the frame's angles, once stage 2, are
+    built only when read: ``lidar_frame_lazy.FrameAngles``), makes the frame's objects (``assemble``) and runs
     the caller's ``then`` (the sweep's random words,
     ``Lidar._next_frame_beside``) beside the sweep's set-up and cast (open3d
     releases the GIL while it casts); the hand-over waits until the worker
@@ -255,17 +249,17 @@ class FrameAhead:
                  ) -> None:
         self.work = _FrameWork(spec, rate_hz, frame)
         self._angles = False
+        """Stage 1 done (named when a stage 2 computed the frame's angles after it)."""
         self._pattern: ScanPattern | None = None
         self._then = then
         self._cast: Future = self._beside(self._stage_one)
 
     def _stage_one(self) -> None:
-        """Stages 1 and 2 and the frame's objects on the worker, then ``then`` (the caller's own job, e.g. the
+        """Stage 1 and the frame's objects on the worker, then ``then`` (the caller's own job, e.g. the
         sweep's random words: one hand-over for all), whether or not a stage failed; ``then`` reports its
         own outcome."""
         try:
             self.work.cast_side()
-            self.work.angles()
             self._angles = True
             self._pattern = self.work.assemble()
         finally:
@@ -289,17 +283,13 @@ class FrameAhead:
         return future
 
     def advance(self) -> None:
-        """After the sweep's cast: run stage 2 here if the worker has not (stage 1 done, stage 2 not)."""
-        if not self._angles and self._cast.done() and self._cast.exception() is None:
-            self.work.angles()
-            self._angles = True
+        """After the sweep's cast: nothing since session 9 (a stage 2 ran here when the worker had not: the
+        angles, now built when read).  Kept for the callers that step a frame through its stages."""
 
     def finish(self) -> None:
         """Wait for the worker, complete the frame and keep it (nothing keeps running between sweeps)."""
         try:
             self._cast.result()
-            if not self._angles:
-                self.work.angles()
             pattern = self._pattern if self._pattern is not None else self.work.assemble()
         except Exception:                                         # rebuilt inline by the sweep that needs it
             return

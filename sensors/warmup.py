@@ -61,6 +61,7 @@ def warm_up() -> float:
     _warm_two_thread_set_up()
     _warm_window_pairs()
     _warm_switched_off_passes()
+    _warm_frame_angles()
     camera = Camera(SensorConfig(name="c", type="camera", mount=MountPose(x=1.9, z=1.4),
                                  parameters={"width": 64, "height": 48}))
     camera.sense(snap, SensorScene(static, snap))
@@ -145,6 +146,26 @@ def _warm_switched_off_passes() -> None:
     gather_select_permuted(f32, i32, np.zeros((2, 3), np.float32), np.zeros((2, 6), np.float32),
                            np.zeros(2, np.intp), f32, 0.0, 2.0, 0.0, np.zeros(0, np.uint32), 0, 0, 0.0, False,
                            i32.copy(), f32.copy(), i32.copy(), f32.copy())
+
+
+def _warm_frame_angles() -> None:
+    """A rosette frame's angle path: its band pairs on the angles (``lidar_band_pairs.band_pairs``, where the
+    deflections cannot decide: a few sweeps in a hundred), the cast-order azimuths they read
+    (``lidar_frame.frame_cast_azimuth``) and ``lidar_frame.frame_directions`` (the frame's arrays as they were
+    before session 9)."""
+    import numpy as np
+
+    from sensors.lidar_band_pairs import band_pairs
+    from sensors.lidar_frame import frame_directions
+    from sensors.lidar_patterns import PRESETS, pattern_tables, risley_pattern
+
+    tables = pattern_tables(risley_pattern(PRESETS["Livox-Mid40"], 10.0, 0))
+    one = np.zeros(1)
+    band_pairs(one, one + 0.1, one, one + 0.1, tables.homogeneous.numpy()[:, 2], tables.cast_order,
+               tables.cast_azimuth, tables.elevation, *tables.azimuth_extent, np.empty(2, np.int64))
+    z = np.zeros(2)
+    frame_directions(z, z, z, z, 1.0, 0.0, 0.0, 0.0, 1.0, np.empty((2, 3), np.float32), np.empty((3, 2), np.float32),
+                     np.empty(2))
 
 
 if __name__ == "__main__":
