@@ -10,8 +10,8 @@ from simplatform.opendrive.model import (
     Arc, CubicRecord, Controller, ControlEntry, CornerLocal, CornerRoad, GeoOffset, Geometry, Header,
     Junction, JunctionConnection, JunctionController, Lane, LaneLink, LaneSection, LaneValidity, Line,
     ObjectRepeat, OpenDriveDocument, Outline, ParamPoly3, Poly3, Road, RoadLink, RoadMark, RoadMarkLine,
-    RoadObject, RoadTunnel, RoadBridge, JunctionPriority, RoadType, ShapeRecord, Signal, SignalDependency,
-    SignalReference, Spiral,
+    RoadObject, RoadTunnel, RoadBridge, JunctionPriority, JunctionGroup, RoadType, ShapeRecord, Signal,
+    SignalDependency, SignalReference, Spiral,
 )
 from simplatform.opendrive.network import RoadNetwork, load_opendrive, parse_opendrive
 from simplatform.opendrive.positions import LanePosition, LocateResult, Pose, PoseArray
@@ -24,7 +24,7 @@ __all__ = [
     "Arc", "CubicRecord", "Controller", "ControlEntry", "CornerLocal", "CornerRoad", "GeoOffset", "Geometry",
     "Header", "Junction", "JunctionConnection", "JunctionController", "Lane", "LaneLink", "LaneSection",
     "LaneValidity", "Line", "ObjectRepeat", "OpenDriveDocument", "Outline", "ParamPoly3", "Poly3", "Road",
-    "RoadLink", "RoadMark", "RoadMarkLine", "RoadObject", "RoadTunnel", "RoadBridge", "JunctionPriority",
+    "RoadLink", "RoadMark", "RoadMarkLine", "RoadObject", "RoadTunnel", "RoadBridge", "JunctionPriority", "JunctionGroup",
     "RoadType", "ShapeRecord", "Signal",
     "SignalDependency", "SignalReference", "Spiral",
 ]

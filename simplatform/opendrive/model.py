@@ -36,6 +36,7 @@ from simplatform.opendrive.model_features import (  # noqa: F401  (re-exported)
     RoadTunnel,
     RoadBridge,
     JunctionPriority,
+    JunctionGroup,
     LaneLink,
     JunctionConnection,
     JunctionController,
@@ -362,3 +363,4 @@ class OpenDriveDocument:
     junctions: Mapping[str, Junction]
     controllers: Mapping[str, Controller]
     problems: tuple[str, ...] = ()
+    junction_groups: Mapping[str, JunctionGroup] = field(default_factory=dict)

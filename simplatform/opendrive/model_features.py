@@ -287,6 +287,18 @@ class Junction:
     priorities: tuple[JunctionPriority, ...] = ()
 
 
+@dataclass(frozen=True)
+class JunctionGroup:
+    """<junctionGroup> (ASAM OpenDRIVE 1.8, junctions: junction groups): junctions that
+    belong together, e.g. the junctions of one roundabout (``type`` "roundabout")."""
+
+    id: str
+    name: str | None
+    type: str
+    junction_ids: tuple[str, ...]
+    line: int | None = None
+
+
 # ---------------------------------------------------------------- controllers
 @dataclass(frozen=True)
 class ControlEntry:

@@ -58,6 +58,11 @@ class NetworkFeatures:
 
         return routing.route_distance(self, self.lane_graph, a, b)
 
+    @property
+    def junction_groups(self):
+        """<junctionGroup>s by id (``JunctionGroup``: e.g. the junctions of a roundabout)."""
+        return self.document.junction_groups
+
     def structures_at(self, road_id: str, s: float, lane_id: int | None = None) -> list:
         """The tunnels and bridges (``RoadTunnel``/``RoadBridge``) that cover road
         coordinate ``s`` — on lane ``lane_id`` when given, honouring their <validity>

@@ -256,6 +256,16 @@ def parse_junction(attrs: Attributes, node) -> m.Junction:
     )
 
 
+def parse_junction_group(attrs: Attributes, node) -> m.JunctionGroup:
+    """<junctionGroup> with its <junctionReference>s."""
+    return m.JunctionGroup(
+        id=attrs.req_text(node, "id"), name=attrs.text(node, "name"),
+        type=attrs.text(node, "type", "unknown") or "unknown",
+        junction_ids=tuple(attrs.req_text(r, "junction") for r in node.iterchildren("junctionReference")),
+        line=node.sourceline,
+    )
+
+
 def parse_controller(attrs: Attributes, node) -> m.Controller:
     """§14.8 <controller> and the signals it controls."""
     return m.Controller(

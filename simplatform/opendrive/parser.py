@@ -12,7 +12,7 @@ from pathlib import Path
 
 from simplatform.errors import RoadNetworkError
 from simplatform.opendrive import model as m
-from simplatform.opendrive.parse_features import parse_controller, parse_junction
+from simplatform.opendrive.parse_features import parse_controller, parse_junction, parse_junction_group
 from simplatform.opendrive.parse_road import parse_road
 from simplatform.opendrive.validate import check_junctions, check_road_links, check_signals
 from simplatform.opendrive.xml_input import Attributes, read_file, read_xml
@@ -78,11 +78,18 @@ def parse_document(data: str | bytes, source: str = "<string>") -> m.OpenDriveDo
     junctions = _unique(attrs, [(parse_junction(attrs, n), n) for n in root.iterchildren("junction")], "junction")
     controllers = _unique(attrs, [(parse_controller(attrs, n), n) for n in root.iterchildren("controller")],
                           "controller")
+    groups = _unique(attrs, [(parse_junction_group(attrs, n), n) for n in root.iterchildren("junctionGroup")],
+                     "junctionGroup")
     check_road_links(source, roads, junctions)
     check_junctions(source, roads, junctions, controllers, problems)
     check_signals(source, roads, controllers, problems)
+    for group in groups.values():
+        for jid in group.junction_ids:
+            if jid not in junctions:
+                problems.append(f"{source}:{group.line}: junctionGroup {group.id} names junction {jid} "
+                                "which does not exist")
     return m.OpenDriveDocument(source=source, header=header, roads=roads, junctions=junctions,
-                               controllers=controllers, problems=tuple(problems))
+                               controllers=controllers, problems=tuple(problems), junction_groups=groups)
 
 
 def load_document(path: str | Path) -> m.OpenDriveDocument:

@@ -160,12 +160,22 @@ def test_junction_priorities_are_parsed():
     assert [(p.high, p.low) for p in net.junctions["9"].priorities] == [("20", "21"), ("22", "21")]
 
 
+def test_junction_groups_are_parsed_and_checked():
+    top = ('<junction id="9" name="j"/>\n<junction id="10" name="k"/>\n'
+           '<junctionGroup id="g" name="ring" type="roundabout"><junctionReference junction="9"/>'
+           '<junctionReference junction="10"/><junctionReference junction="11"/></junctionGroup>\n')
+    text = doc(road(), top=top)
+    net = parse_opendrive(text, source="g.xodr")
+    group = net.junction_groups["g"]
+    assert (group.name, group.type, group.junction_ids) == ("ring", "roundabout", ("9", "10", "11"))
+    line = 1 + text.splitlines().index(next(ln for ln in text.splitlines() if ln.startswith("<junctionGroup")))
+    assert net.problems == [f"g.xodr:{line}: junctionGroup g names junction 11 which does not exist"]
+
+
 # ---------------------------------------------- elements we do not interpret
 IGNORED = {
     "station": ("", '<station id="s1" name="st" type="small"><platform id="p" name="p">'
                     '<segment roadId="1" sStart="0" sEnd="10" side="right"/></platform></station>\n'),
-    "junctionGroup": ("", '<junctionGroup id="g" name="r" type="roundabout"><junctionReference junction="9"/>'
-                          '</junctionGroup>\n'),
     "include+userData": ("", '<include file="more.xml"/><userData code="a" value="b"/>\n'),
     "surface CRG": ('<surface><CRG file="x.crg" sStart="0" sEnd="10" orientation="same" mode="attached"'
                     ' purpose="elevation"/></surface>', ""),
