@@ -6,18 +6,20 @@ twenty numpy passes and kernel calls — deflections, unit directions, a
 strided arctan2, float32 → float64 copies, two argsorts, clip, arcsin, the
 cast-order copies — each a full pass over fresh memory.  Here:
 
-1. ``frame_cast_side``: ``frame_directions`` (deflections → unit directions,
-   the (N, 3) table and its (3, N) columns at once → the clipped float64 z
-   the elevation is taken of; the bits of the rosette's float64 operations,
-   ``risley_pattern_reference``, and ``lidar_unit``'s C-library cos/sin: a
-   polynomial pass under a rounding test, the C library where it cannot
-   decide — session 9), then the cast order (the stable order of z) and
-   its copies;
+1. ``frame_cast_side``: ``frame_columns`` (deflections → the (3, N) unit
+   direction columns and each ray's deflection u; the bits of the rosette's
+   float64 operations, ``risley_pattern_reference``, and ``lidar_unit``'s
+   C-library cos/sin: a polynomial pass under a rounding test, the C
+   library where it cannot decide — session 9), then the cast order (the
+   stable order of z) and its copies (the deflections in cast order among
+   them; the (N, 3) table is built on first read since session 9);
 2. numpy's ``arctan2`` (float32) and ``arcsin`` (float64) on the contiguous
-   columns: on this platform they are SIMD loops (SVML on AVX-512) whose
-   bits a compiled ``math.atan2``/``math.asin`` (the C library's) does not
-   reproduce, so they stay numpy's; the inputs are the values numpy saw
-   before;
+   columns, built only when read since session 9 (``lidar_frame_lazy.FrameAngles``:
+   a sweep's band pairs decide on the deflections ``frame_cast_side`` keeps
+   in cast order, ``lidar_band_pairs.deflection_pairs``): on this platform
+   they are SIMD loops (SVML on AVX-512) whose bits a compiled
+   ``math.atan2``/``math.asin`` (the C library's) does not reproduce, so they
+   stay numpy's; the inputs are the values numpy saw before;
 3. ``frame_azimuth_side``: the azimuth order and the tables read in it
    (sorted azimuths, elevations, cast positions) with the elevation range,
    built only when read (session 7, ``lidar_frame_lazy``: a sweep takes its
@@ -49,7 +51,7 @@ min, 507 → 407 median; 608 → 507, 688 → 560 in a slower minute.  What is
 left: the four C-library sin/cos per ray (169 µs warm; numba does not pair
 them, and glibc's ``sincos`` — the same bits on 25 M inputs — was no faster:
 221 vs 208 µs), the cast-order sort (51 µs) and the copies.  Session 9: the directions by polynomials
-under Ziv's rounding test (``frame_directions``; 2 000 frames, 60 M components, 172 fell back): 202 → 59 µs
+under Ziv's rounding test (``frame_columns``; 2 000 frames, 60 M components, 172 fell back): 202 → 59 µs
 min per frame (median 340 → 87) in one process on the loaded machine; ``cast_side`` 305 → 158 µs min.
 """
 
@@ -62,9 +64,9 @@ from numba import njit
 
 
 SETTLE_BOUND = 1e-13
-"""Relative bound on how far a polynomial direction component may lie from the C library's (``frame_directions``)."""
+"""Relative bound on how far a polynomial direction component may lie from the C library's (``frame_columns``)."""
 POLY_REACH = 0.5
-"""|angle| up to which ``frame_directions`` uses its polynomials (a Mid-40's deflections reach 2δ = 0.335)."""
+"""|angle| up to which ``frame_columns`` uses its polynomials (a Mid-40's deflections reach 2δ = 0.335)."""
 _TINY = 1e-100
 """Below this |angle| (and at 0) the C library decides: the relative argument needs no float64 underflow."""
 _S1, _S2, _S3, _S4, _S5, _S6 = -1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880, -1.0 / 39916800, 1.0 / 6227020800
@@ -152,29 +154,6 @@ def frame_columns(c1, s1, c2, s2, a1, b1, a2, b2, delta, columns, deflection, bo
                 columns[0, j] = np.float32(ce * math.cos(u))
                 columns[1, j] = np.float32(ce * math.sin(u))
                 columns[2, j] = np.float32(math.sin(v))
-    return unsettled
-
-
-@njit(cache=True, nogil=True)
-def frame_directions(c1, s1, c2, s2, a1, b1, a2, b2, delta, directions, columns, z64, bound=SETTLE_BOUND):
-    """``frame_columns`` with the (N, 3) ``directions`` (the same values) and ``z64`` = the z component as
-    float64 clipped to [−1, 1] (``np.clip``: NaN stays NaN), the arrays a frame had before session 9 (its
-    tables now build them on first read, ``lidar_frame_lazy.FrameAngles``); returns ``frame_columns``'."""
-    n = len(c1)
-    unsettled = frame_columns(c1, s1, c2, s2, a1, b1, a2, b2, delta, columns, z64, bound)
-    for j in range(n):
-        x = columns[0, j]
-        y = columns[1, j]
-        z = columns[2, j]
-        directions[j, 0] = x
-        directions[j, 1] = y
-        directions[j, 2] = z
-        z_wide = np.float64(z)
-        if z_wide < -1.0:
-            z_wide = -1.0
-        elif z_wide > 1.0:
-            z_wide = 1.0
-        z64[j] = z_wide
     return unsettled
 
 

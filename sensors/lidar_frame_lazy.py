@@ -65,10 +65,10 @@ class FrameAngles:
     """A rosette frame's arrays derived from its (3, N) float32 direction ``columns``, each computed once on
     first ask (``get``), by the numpy calls that built them with every frame before session 9:
 
-    - ``directions``: the (N, 3) table (a transposed copy: the values ``frame_directions`` wrote);
+    - ``directions``: the (N, 3) table (a transposed copy: the values the frame kernel wrote before session 9);
     - ``azimuth``: numpy's float32 ``arctan2`` of the y and x columns;
     - ``elevation``: numpy's float64 ``arcsin`` of the z column as float64, clipped to [−1, 1] (the
-      values ``frame_directions`` wrote as ``z64``; contiguous, as then);
+      values the frame kernel wrote as ``z64`` before session 9; contiguous, as then);
     - ``cast_azimuth``: (azimuths in cast order, their (min, max)) (``lidar_frame.frame_cast_azimuth``).
 
     numpy's arctan2 and arcsin are SIMD loops here whose bits a compiled call does not reproduce

@@ -6,7 +6,7 @@ float32 table.  The four C-library calls per ray are the bulk of the cost
 either way; the loop saves the temporaries: a new Mid-40 frame (pattern +
 tables) 826–848 → 769–799 µs of CPU, best of 295 frames, on the 2-core
 reference machine.  Spinning patterns use it; a rosette frame does the
-same operations inline in ``lidar_frame.frame_directions``.
+same operations in ``lidar_frame.frame_columns`` (by polynomials under a rounding test since session 9, the same bits).
 The loop does the same float64 operations per ray in the same order
 (cos e · cos a, cos e · sin a, sin e) and rounds each to float32 on store,
 as numpy's float64 → float32 assignment does.  ``math.cos``/``math.sin``

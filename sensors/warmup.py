@@ -150,22 +150,17 @@ def _warm_switched_off_passes() -> None:
 
 def _warm_frame_angles() -> None:
     """A rosette frame's angle path: its band pairs on the angles (``lidar_band_pairs.band_pairs``, where the
-    deflections cannot decide: a few sweeps in a hundred), the cast-order azimuths they read
-    (``lidar_frame.frame_cast_azimuth``) and ``lidar_frame.frame_directions`` (the frame's arrays as they were
-    before session 9)."""
+    deflections cannot decide: a few sweeps in a thousand) and the cast-order azimuths they read
+    (``lidar_frame.frame_cast_azimuth``)."""
     import numpy as np
 
     from sensors.lidar_band_pairs import band_pairs
-    from sensors.lidar_frame import frame_directions
     from sensors.lidar_patterns import PRESETS, pattern_tables, risley_pattern
 
     tables = pattern_tables(risley_pattern(PRESETS["Livox-Mid40"], 10.0, 0))
     one = np.zeros(1)
     band_pairs(one, one + 0.1, one, one + 0.1, tables.homogeneous.numpy()[:, 2], tables.cast_order,
                tables.cast_azimuth, tables.elevation, *tables.azimuth_extent, np.empty(2, np.int64))
-    z = np.zeros(2)
-    frame_directions(z, z, z, z, 1.0, 0.0, 0.0, 0.0, 1.0, np.empty((2, 3), np.float32), np.empty((3, 2), np.float32),
-                     np.empty(2))
 
 
 if __name__ == "__main__":

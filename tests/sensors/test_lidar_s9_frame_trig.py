@@ -1,4 +1,4 @@
-"""Session 9: a rosette frame's directions by polynomials under a rounding test (``lidar_frame.frame_directions``)
+"""Session 9: a rosette frame's directions by polynomials under a rounding test (``lidar_frame.frame_columns``)
 are the C library's, bit for bit — over many frames, where every ray falls back, and on inputs built to sit on
 float32 rounding boundaries (where the polynomials alone round the other way: the test can fail)."""
 
@@ -11,7 +11,7 @@ import pytest
 from numba import njit
 
 import sensors.lidar_frame_rosette as rosette
-from sensors.lidar_frame import POLY_REACH, SETTLE_BOUND, frame_directions
+from sensors.lidar_frame import POLY_REACH, SETTLE_BOUND, frame_columns
 from sensors.lidar_patterns import PRESETS, risley_pattern_reference
 
 SPEC = PRESETS["Livox-Mid40"]
@@ -36,43 +36,52 @@ def _libm(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _direct(u: np.ndarray, v: np.ndarray, bound: float = SETTLE_BOUND):
-    """``frame_directions`` on given deflections: a1 = 1, the other phases 0, δ = 1 make u = c1 and v = s1
-    (finite ones; ``_libm_kernel`` makes the same expression for −0.0 and NaN)."""
+    """``frame_columns`` on given deflections: a1 = 1, the other phases 0, δ = 1 make u = c1 and v = s1
+    (finite ones; ``_libm_kernel`` makes the same expression for −0.0 and NaN): (columns, the clipped float64
+    z, fallbacks)."""
     n = len(u)
     zeros = np.zeros(n)
-    directions, columns, z64 = np.empty((n, 3), np.float32), np.empty((3, n), np.float32), np.empty(n)
-    fallbacks = frame_directions(u, v, zeros, zeros, 1.0, 0.0, 0.0, 0.0, 1.0, directions, columns, z64, bound)
-    assert directions.tobytes() == np.ascontiguousarray(columns.T).tobytes()
-    return columns, z64, fallbacks
+    columns, deflection = np.empty((3, n), np.float32), np.empty(n)
+    fallbacks = frame_columns(u, v, zeros, zeros, 1.0, 0.0, 0.0, 0.0, 1.0, columns, deflection, bound)
+    finite = np.isfinite(u) & np.isfinite(v)
+    assert deflection[finite].tobytes() == (1.0 * ((1.0 * u - 0.0 * v) + 0.0))[finite].tobytes()
+    return columns, np.clip(columns[2].astype(np.float64), -1.0, 1.0), fallbacks
 
 
 def _frame(frame: int, bound: float = SETTLE_BOUND):
+    """(directions (N, 3), columns, z64, deflection, fallbacks) of ``frame``."""
     shared = rosette._frame_constants(SPEC, 10.0)
     n = len(shared.time)
-    directions, columns, z64 = np.empty((n, 3), np.float32), np.empty((3, n), np.float32), np.empty(n)
-    fallbacks = frame_directions(*shared.phases[1:], *rosette._frame_rotation(10.0, frame), shared.delta, directions,
-                                 columns, z64, bound)
-    return directions, columns, z64, fallbacks
+    columns, deflection = np.empty((3, n), np.float32), np.empty(n)
+    fallbacks = frame_columns(*shared.phases[1:], *rosette._frame_rotation(10.0, frame), shared.delta, columns,
+                              deflection, bound)
+    return (np.ascontiguousarray(columns.T), columns, np.clip(columns[2].astype(np.float64), -1.0, 1.0), deflection,
+            fallbacks)
 
 
 @pytest.mark.parametrize("first", [0, 7_777, 123_456_789])
 def test_frames_are_the_reference_directions(first):
     total = 0
+    shared = rosette._frame_constants(SPEC, 10.0)
+    c1, s1, c2, s2 = shared.phases[1:]
     for frame in range(first, first + 60):
-        directions, columns, z64, fallbacks = _frame(frame)
+        directions, columns, z64, deflection, fallbacks = _frame(frame)
         total += fallbacks
-        want, _ = risley_pattern_reference(SPEC, 10.0, frame)
+        a1, b1, a2, b2 = rosette._frame_rotation(10.0, frame)
+        assert deflection.tobytes() == (shared.delta * ((a1 * c1 - b1 * s1) + (a2 * c2 - b2 * s2))).tobytes()
+        want, want_tables = risley_pattern_reference(SPEC, 10.0, frame)
         assert directions.tobytes() == want.directions.tobytes(), frame
         assert columns.tobytes() == np.ascontiguousarray(want.directions.T).tobytes()
         assert z64.tobytes() == np.clip(want.directions[:, 2].astype(np.float64), -1.0, 1.0).tobytes()
+        assert np.arcsin(z64).tobytes() == want_tables.elevation.tobytes()
     assert total < 60 * 10                                  # a few in 10⁶ components: the fast path did the work
 
 
 def test_every_ray_falling_back_gives_the_same_frame():
     fast = _frame(31_337)
     slow = _frame(31_337, bound=1.0)                        # q ± |q| never round alike: all C library
-    assert slow[3] == len(fast[1][0])
-    for a, b in zip(fast[:3], slow[:3]):
+    assert slow[4] == len(fast[1][0])
+    for a, b in zip(fast[:4], slow[:4]):
         assert a.tobytes() == b.tobytes()
 
 
