@@ -65,6 +65,7 @@ class Locator:
             keep = np.isfinite(t_all)
             t_all, s_all = t_all[keep], s_all[keep]
             x, y, h, _ = frame.plan.evaluate(s_all)
+            t_all = frame.horizontal_t(s_all, t_all)
             xs.append(x - t_all * np.sin(h))
             ys.append(y + t_all * np.cos(h))
             hs.append(h)
@@ -129,7 +130,7 @@ class Locator:
             idx = idx[keep]
             s[idx] = np.clip(si[keep] - step[keep], 0.0, length)
         ok = np.abs(f_out) < END_TOLERANCE + 1e-9 * np.abs(t_out)
-        return s, t_out, ok
+        return s, frame.t_from_horizontal(s, t_out), ok
 
     def project_one(self, frame_index: int, x: float, y: float) -> tuple[float, float]:
         """Exact projection on one road: the nearest of its samples, then Newton."""
@@ -248,7 +249,7 @@ def _project_scalar(frame: RoadFrame, x: float, y: float, s: float, limit: float
     t = dy * c - dx * sn
     if abs(along) >= END_TOLERANCE + 1e-9 * abs(t):
         return None
-    return s, t
+    return s, (frame.t_from_horizontal_scalar(s, t) if frame.has_superelevation else t)
 
 
 def _classify_scalar(frame: RoadFrame, s: float, t: float):

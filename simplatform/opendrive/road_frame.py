@@ -6,9 +6,13 @@ heading; the elevation profile (§10.4) gives z and the slope; superelevation
 the lateral shape (§10.5.2) adds a height profile across it, linearly blended
 between consecutive shape s positions.
 
-Frame choices, stated once: t is measured horizontally along the left normal
-of the reference line (so the inverse xy → (s, t) is a planar problem), and a
-point at t lies on the tilted cross section: z = z(s) + t·tan(roll).  Angles
+Frame choices, stated once: t is measured in the superelevated cross section
+(§8.3: the t-axis "is angled relative to the x/y plane according to the road
+superelevation"; a lane's @width keeps its value, its projection on the x/y
+plane shrinks), so a point at t lies t·cos(roll) along the horizontal left
+normal and t·sin(roll) above the reference line, as libOpenDRIVE's
+Road::get_xyz places it.  The inverse xy → (s, t) stays a planar problem:
+``horizontal_t`` is t·cos(roll) and ``t_from_horizontal`` undoes it.  Angles
 follow the right-hand rule of the inertial frame (z up): pitch about the
 lateral axis is positive nose-down, so a road rising with s has pitch
 −atan(dz/ds); roll is the superelevation (positive lowers the right side).
@@ -86,34 +90,68 @@ class RoadFrame:
         self._elev_rows = [(r.s, r.a, r.b, r.c, r.d) for r in road.elevations]
         self._super_s = [r.s for r in road.superelevations]
         self._super_rows = [(r.s, r.a, r.b, r.c, r.d) for r in road.superelevations]
+        self.has_superelevation = bool(road.superelevations)
 
     def poses(self, s: np.ndarray, t: np.ndarray):
         """x, y, z, heading, pitch, roll at many (s, t) of this road."""
         s = np.asarray(s, dtype=float)
         t = np.asarray(t, dtype=float)
         x, y, h, _ = self.plan.evaluate(s)
-        x = x - t * np.sin(h)
-        y = y + t * np.cos(h)
+        if self.superelevation.empty:
+            roll = None
+            lateral = t
+        else:
+            roll, _ = self.superelevation(s)
+            lateral = t * np.cos(roll)
+        x = x - lateral * np.sin(h)
+        y = y + lateral * np.cos(h)
         if self.flat:
             zero = np.zeros(s.shape)
             return x, y, zero, h, zero, zero
         z, slope = self.elevation(s)
-        roll, _ = self.superelevation(s)
-        z = z + t * np.tan(roll)
+        if roll is None:
+            roll = np.zeros(np.shape(s))
+            z = z + t * np.tan(roll)
+        else:
+            z = z + t * np.sin(roll)
         if self.shape is not None:
             z = z + self.shape(s, t)
         return x, y, z, h, -np.arctan(slope), roll
 
+    def horizontal_t(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The x/y-plane distance from the reference line of road coordinate t (§8.3)."""
+        if self.superelevation.empty:
+            return t
+        roll, _ = self.superelevation(np.asarray(s, dtype=float))
+        return t * np.cos(roll)
+
+    def t_from_horizontal(self, s: np.ndarray, t_h: np.ndarray) -> np.ndarray:
+        """Road coordinate t of a point ``t_h`` from the reference line in the x/y plane."""
+        if self.superelevation.empty:
+            return t_h
+        roll, _ = self.superelevation(np.asarray(s, dtype=float))
+        return t_h / np.cos(roll)
+
+    def t_from_horizontal_scalar(self, s: float, t_h: float) -> float:
+        if not self._super_s:
+            return t_h
+        roll, _ = _cubic_scalar(self._super_s, self._super_rows, s)
+        return t_h / math.cos(roll)
+
     def pose(self, s: float, t: float) -> tuple[float, float, float, float, float, float]:
         """Scalar pose without array allocation for flat line/arc roads (the hot path)."""
         x, y, h, _ = self.plan.evaluate_scalar(s)
-        x -= t * math.sin(h)
-        y += t * math.cos(h)
+        if self._super_s:
+            roll, _ = _cubic_scalar(self._super_s, self._super_rows, s)
+            lateral = t * math.cos(roll)
+        else:
+            roll, lateral = 0.0, t
+        x -= lateral * math.sin(h)
+        y += lateral * math.cos(h)
         if self.flat:
             return x, y, 0.0, h, 0.0, 0.0
         z, slope = _cubic_scalar(self._elev_s, self._elev_rows, s)
-        roll, _ = _cubic_scalar(self._super_s, self._super_rows, s)
-        z += t * math.tan(roll)
+        z += t * (math.sin(roll) if self._super_s else math.tan(roll))
         if self.shape is not None:
             z += float(self.shape(np.array([s]), np.array([t]))[0])
         return x, y, z, h, -math.atan(slope), roll

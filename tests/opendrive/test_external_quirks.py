@@ -310,3 +310,40 @@ def test_param_poly3_without_a_start_tangent_is_a_located_error():
         parse_opendrive(doc(road(geometry=geometry)), source="bad.xodr")
     assert "tangent (u'(p), v'(p)) is zero at its start" in info.value.cause
     assert info.value.location.element == "paramPoly3" and info.value.location.line == 5
+
+
+# ------------------------------------------------------------- superelevation
+BANKED = ('<lateralProfile><superelevation s="0" a="-1.0471975511965976" b="0" c="0" d="0"/></lateralProfile>')
+
+
+def test_t_is_measured_in_the_superelevated_cross_section():
+    """§8.3: t is "angled relative to the x/y plane according to the road superelevation"
+    and a lane's width is measured in it (esmini's velodrome.xodr banks its track 60°)."""
+    net = parse_opendrive(doc(road(extra=BANKED)), source="bank.xodr")
+    roll = -1.0471975511965976
+    centre = net.road_pose("1", 50.0, 0.0)
+    for lane, t in ((-1, -1.75), (1, 1.75)):
+        p = net.lane_pose("1", lane, 50.0)
+        assert p.y - centre.y == pytest.approx(t * math.cos(roll))
+        assert p.z - centre.z == pytest.approx(t * math.sin(roll))
+        assert p.roll == pytest.approx(roll)
+        found = net.locate(p.x, p.y, p.z)[0]
+        assert (found.road_id, found.lane_id) == ("1", lane)
+        assert found.s == pytest.approx(50.0) and found.offset == pytest.approx(0.0, abs=1e-9)
+        many = net.locate_many([[p.x, p.y]])
+        assert many.lane_id[0] == lane and many.offset[0] == pytest.approx(0.0, abs=1e-9)
+    # the lane's full width (3.5 m) lies in the tilted plane: half of it shows in x/y
+    outer = net.road_pose("1", 50.0, -3.5)
+    assert math.dist((outer.x, outer.y, outer.z), (centre.x, centre.y, centre.z)) == pytest.approx(3.5)
+    assert abs(outer.y - centre.y) == pytest.approx(1.75)
+
+
+def test_roads_without_superelevation_keep_their_poses_bit_for_bit():
+    flat = parse_opendrive(doc(road()), source="f.xodr")
+    sloped = parse_opendrive(doc(road(extra='<elevationProfile><elevation s="0" a="1" b="0.03" c="0" d="0"/>'
+                                                '</elevationProfile>')), source="e.xodr")
+    for net in (flat, sloped):
+        p = net.road_pose("1", 42.0, -2.5)
+        assert (p.x, p.y) == (42.0, -2.5)
+        poses = net.road_poses("1", [42.0], [-2.5])
+        assert (poses.x[0], poses.y[0], poses.z[0]) == (p.x, p.y, p.z)

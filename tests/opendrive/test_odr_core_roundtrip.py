@@ -133,12 +133,15 @@ def test_elevation_superelevation_give_z_pitch_roll():
     <lateralProfile><superelevation s="0" a="0.05" b="0" c="0" d="0"/></lateralProfile>"""
     net = parse_opendrive(xodr(GEOMETRIES["straight"], profile))
     pose = net.road_pose("r1", 100.0, 2.0)
-    assert pose.z == pytest.approx(10 + 0.02 * 100 + 2.0 * math.tan(0.05))
+    # §8.3: t is measured in the superelevated cross section (t·cos across, t·sin up)
+    assert pose.z == pytest.approx(10 + 0.02 * 100 + 2.0 * math.sin(0.05))
+    centre = net.road_pose("r1", 100.0, 0.0)
+    assert math.hypot(pose.x - centre.x, pose.y - centre.y) == pytest.approx(2.0 * math.cos(0.05))
     assert pose.pitch == pytest.approx(-math.atan(0.02))  # rising road: nose up, negative pitch
     assert pose.roll == pytest.approx(0.05)
     lane = net.lane_pose("r1", -1, 100.0)
     t = net.lane_center_t("r1", -1, 100.0)
-    assert lane.z == pytest.approx(12.0 + t * math.tan(0.05))
+    assert lane.z == pytest.approx(12.0 + t * math.sin(0.05))
     poses = net.road_poses("r1", np.array([100.0]), np.array([2.0]))
     assert abs(poses.z[0] - pose.z) < 1e-12 and abs(poses.pitch[0] - pose.pitch) < 1e-12
     found = net.locate(lane.x, lane.y, z=lane.z)
