@@ -74,9 +74,10 @@ class LaneChangeRunner(_LaneRunner):
             base_lane = c.lane_id
         if dst is None and type(target).__name__ == "RelativeTargetLane":
             raise ScenarioError(
-                f"lane change of {self.actor!r}: there is no lane {int(target.value):+d} from lane {ref_lane} of "
-                f"{target.entity_ref!r} on road {ref_road} in that lane's driving direction (lane changes here "
-                "stay among lanes of one driving direction; changing into oncoming lanes is not supported)",
+                f"lane change of {self.actor!r}: there is no drivable lane {int(target.value):+d} from lane {ref_lane} "
+                f"of {target.entity_ref!r} on road {ref_road} in that lane's driving direction (lane changes here "
+                "stay among the driving-type lanes of one direction: a shoulder, stop or border lane beside it is "
+                "not one -- ASAM's Overtaker.xosc -- and changing into oncoming lanes is not supported)",
                 file=el.source.file, line=el.source.line, element="RelativeTargetLane")
         if dst is None or dst not in road.net.lane_ids(c.road_id, c.s):
             raise ScenarioError(f"lane change of {self.actor!r}: no target lane from lane {c.lane_id} on road {c.road_id}",

@@ -257,6 +257,17 @@ def declare(
         if local_name(node) != "ParameterDeclaration":
             ctx.error(node, "unexpected element in <ParameterDeclarations> (allowed: ParameterDeclaration)")
             continue
+        raw_name = node.get("name")
+        if raw_name is not None and raw_name.startswith("$") and not raw_name.startswith("${"):
+            try:
+                scope.lookup(raw_name[1:])
+            except ParameterError:
+                # ASAM's FollowTrajectory_Nurbs.xosc writes name="$owner": the '$' makes the name a
+                # reference (9.1) to a parameter 'owner' that does not exist, so nothing is declared
+                ctx.error(node, f"attribute 'name' = '{raw_name}': a parameter is declared by its name "
+                          f"without '$' (name=\"{raw_name[1:]}\"); '$' makes the name a reference to a "
+                          f"parameter '{raw_name[1:]}', which is not declared here", ParameterError)
+                continue
         decl = bind(node, decl_cls, scope, ctx)
         if decl.name is None or decl.parameter_type is None:
             continue

@@ -112,3 +112,33 @@ def test_init_teleports_that_refer_to_each_other_are_an_error_naming_the_element
     with pytest.raises(ScenarioError, match="refer to each other in a cycle") as err:
         order_init_privates(privates)
     assert err.value.location.line is not None and err.value.location.file == str(path)
+
+
+def test_a_trailer_action_is_refused_naming_the_element(tmp_path):
+    """ASAM's TrailerConnect.xosc: the engine has no trailer model, so coupling is refused, not ignored."""
+    act = ('<ManeuverGroup maximumExecutionCount="1" name="g"><Actors selectTriggeringEntities="false">'
+           '<EntityRef entityRef="Ego"/></Actors><Maneuver name="m"><Event name="e" priority="overwrite">'
+           '<Action name="a"><PrivateAction><TrailerAction><ConnectTrailerAction trailerRef="Other"/>'
+           '</TrailerAction></PrivateAction></Action><StartTrigger><ConditionGroup><Condition name="c" '
+           'delay="0" conditionEdge="none"><ByValueCondition><SimulationTimeCondition value="1" '
+           'rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger></Event>'
+           '</Maneuver></ManeuverGroup>')
+    init = f'<Private entityRef="Ego">{place(-1, 10, 5)}</Private><Private entityRef="Other">{place(-1, 50, 0)}</Private>'
+    path = two_car_scenario(tmp_path, init, act, lanes=1, duration=2.0)
+    with pytest.raises(ScenarioError, match="TrailerAction: connecting and disconnecting trailers is not modelled") as err:
+        run_scenario(path, RunConfig())
+    assert err.value.location.file == str(path) and err.value.location.element == "TrailerAction"
+
+
+def test_a_vehicle_towing_a_trailer_is_refused_naming_the_element(tmp_path):
+    init = f'<Private entityRef="Ego">{place(-1, 10, 5)}</Private><Private entityRef="Other">{place(-1, 50, 0)}</Private>'
+    path = two_car_scenario(tmp_path, init, _speed_event("0", "1"), lanes=1, duration=1.0)
+    text = path.read_text()
+    towing = text.replace('</Axles></Vehicle></ScenarioObject>\n<ScenarioObject name="Other">',
+                          '</Axles><Trailer><TrailerRef entityRef="Other"/></Trailer></Vehicle></ScenarioObject>\n'
+                          '<ScenarioObject name="Other">', 1)
+    assert towing != text
+    path.write_text(towing)
+    with pytest.raises(ScenarioError, match="vehicle 'Ego' tows a trailer") as err:
+        run_scenario(path, RunConfig())
+    assert err.value.location.element == "Trailer" and err.value.location.line is not None

@@ -79,3 +79,35 @@ def test_an_undeclared_distribution_parameter_is_named_at_its_assignment(tmp_pat
     assert err.value.location.element == "ParameterValueDistribution"
     assert err.value.cause.startswith("parameter 'SceneGraph' is not declared")
     assert err.value.cause.endswith("(assigned at line 6 <ParameterAssignment>)")
+
+
+def _declaring(tmp: Path, declarations: str, ref: str) -> Path:
+    (tmp / "road.xodr").write_text(ROAD)
+    path = tmp / "p.xosc"
+    path.write_text(f'''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="2" date="2021-01-01T00:00:00" description="d" author="t"/>
+<ParameterDeclarations>{declarations}</ParameterDeclarations><CatalogLocations/>
+<RoadNetwork><LogicFile filepath="road.xodr"/></RoadNetwork><Entities>{CAR}</Entities>
+<Storyboard><Init><Actions><Private entityRef="{ref}"><PrivateAction><LongitudinalAction><SpeedAction>
+<SpeedActionDynamics dynamicsShape="step" value="0" dynamicsDimension="time"/>
+<SpeedActionTarget><AbsoluteTargetSpeed value="10"/></SpeedActionTarget></SpeedAction></LongitudinalAction>
+</PrivateAction></Private></Actions></Init><StopTrigger/></Storyboard></OpenSCENARIO>''')
+    return path
+
+
+def test_a_parameter_declared_with_a_dollar_name_is_a_clear_error(tmp_path):
+    """ASAM's FollowTrajectory_Nurbs.xosc: ``name="$owner"`` makes the name a reference."""
+    path = _declaring(tmp_path, '<ParameterDeclaration name="$owner" parameterType="string" value="Ego"/>',
+                      "$owner")
+    errors = validate_file(path)
+    first = errors[0]
+    assert first.location.line == 3 and first.location.element == "ParameterDeclaration"
+    assert "declared by its name without '$' (name=\"owner\")" in first.cause
+    assert any("parameter 'owner' is not declared" in e.cause for e in errors[1:])
+
+
+def test_a_dollar_name_that_references_a_declared_parameter_still_declares_it(tmp_path):
+    decls = ('<ParameterDeclaration name="which" parameterType="string" value="owner"/>'
+             '<ParameterDeclaration name="$which" parameterType="string" value="Ego"/>')
+    path = _declaring(tmp_path, decls, "$owner")
+    assert validate_file(path) == []
