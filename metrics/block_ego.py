@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from metrics.block_buffer import _BOX_QUAD_NAMES
-from metrics import road_kernels
+from metrics import road_kernels, road_pass_kernels
 from metrics.lazy import lazy
 from simplatform.world import STATE_INDEX
 
@@ -124,8 +124,14 @@ class EgoViews:
             else:
                 roads = list(chain.from_iterable(repeat(road, stop - start) for start, stop, road in ego_runs))
             every = all(road is not None for _, _, road in ego_runs)
-            known = np.ones(self.size, dtype=bool) if every else np.fromiter(map(is_not, roads, repeat(None)),
-                                                                             bool, self.size)
+            if every:   # the rows in one compiled pass (``road_pass_kernels.ego_lane_rows``: the same values)
+                ids, rows, known = road_pass_kernels.ego_lane_rows(self.state, e, _ROW_LANE_ID, _ROW_S, _ROW_T)
+                # viewed as numpy's own dtypes: an array numba hands back carries a dtype object of its
+                # own, which arrays made from it (|t|, the lane-centre series) keep, and a pickle of
+                # the results then differs in its memo from one of the arrays numpy makes
+                rows = rows.view(np.float64)
+                return known.view(np.bool_), roads, ids.view(np.int64), rows[0], rows[1]
+            known = np.fromiter(map(is_not, roads, repeat(None)), bool, self.size)
         else:
             roads = list(map(itemgetter(e), self._buffer.field("lane_roads")))
             known = np.fromiter(map(is_not, roads, repeat(None)), bool, self.size)

@@ -53,6 +53,7 @@ def warm_up() -> float:
     for cars in ((("ego", 10.0, 12.0, True), ("lead", 40.0, 8.0, False)), (("ego", 10.0, 12.0, True),)):
         _drive(MetricSuite(context), cars)
     _references()
+    _arena_kernels()
     # the collision metric's compiled rules run only where boxes touch, which the scene above never does
     from metrics import collision_pass
     collision_pass.warm_up()
@@ -95,6 +96,18 @@ def _references() -> None:
     route_ttc.route_path_ttc(0, xy, xy * 0, np.ones((1, 3, 2)), 0, 1, ones, ones * 0, ones, ones, route, route * 0,
                              tx, ty, route, -1)
     series_kernels.near_onsets(np.full((1, 2), np.inf), np.zeros((1, 2)), 1.0, 0.5, np.zeros(2, dtype=np.bool_))
+
+
+def _arena_kernels() -> None:
+    """The kernels only an arena block reaches (the native engine's snapshots, ``StateArena``; the
+    scene above hands over snapshots of their own): the ego's lane rows read out of the block's
+    read-only (T, rows, N) view of the arena."""
+    from metrics import road_pass_kernels
+    from simplatform.world import STATE_INDEX, STATE_ROWS
+
+    state = np.zeros((2, len(STATE_ROWS), 2))
+    state.flags.writeable = False
+    road_pass_kernels.ego_lane_rows(state, 0, STATE_INDEX["lane_id"], STATE_INDEX["lane_s"], STATE_INDEX["lane_t"])
 
 
 if __name__ == "__main__":

@@ -194,3 +194,74 @@ def test_the_warm_up_compiles_the_pass():
 
     warmup.warm_up()
     assert P.one_lane_pass.signatures
+
+
+# ------------------------------------------------------------------------ the ego's lane rows
+def test_ego_lane_rows_are_numpys_gathers_and_cast():
+    from simplatform.world import STATE_INDEX, STATE_ROWS
+
+    rng = np.random.default_rng(3)
+    T, N = 257, 6
+    state = rng.normal(0, 4, (T, len(STATE_ROWS), N))
+    r_id, r_s, r_t = STATE_INDEX["lane_id"], STATE_INDEX["lane_s"], STATE_INDEX["lane_t"]
+    odd = [np.nan, -np.nan, np.inf, -np.inf, 1e19, -1e19, 2.0 ** 63, -(2.0 ** 63), np.nextafter(2.0 ** 63, 0),
+           -0.0, 2.9, -2.9, 0.5, -0.5, 3.0, -3.0]
+    state[: len(odd), r_id, 2] = odd
+    state[len(odd):, r_id, :] = np.round(state[len(odd):, r_id, :])
+    for writeable in (True, False):
+        view = state.copy()
+        view.flags.writeable = writeable
+        for e in (0, 2, N - 1):
+            ids, rows, known = P.ego_lane_rows(view, e, r_id, r_s, r_t)
+            ego = view[:, :, e]
+            with np.errstate(invalid="ignore"):   # numpy warns of the NaN and ±inf casts
+                assert _same(ids, ego[:, r_id].astype(np.int64))
+            assert _same(rows[0], np.ascontiguousarray(ego[:, r_s]))
+            assert _same(rows[1], np.ascontiguousarray(ego[:, r_t]))
+            assert known.dtype == bool and known.shape == (T,) and known.all()
+
+
+def test_an_arena_block_reads_the_egos_lanes_in_one_pass(monkeypatch):
+    from metrics import MetricSuite
+    from simplatform.state_arena import StateArena
+    from simplatform.world import STATE_INDEX
+
+    names, ego = ("ego", "a", "b"), "ego"
+    arena = StateArena(names, ego)
+    box = {k: np.full(3, v) for k, v in (("length", 4.5), ("width", 1.9), ("height", 1.5), ("bbox_center_x", 1.4),
+                                         ("bbox_center_y", 0.0), ("bbox_center_z", 0.75))}
+    roads = ("1", "1", None)
+    seen = []
+    real = P.ego_lane_rows
+    monkeypatch.setattr(P, "ego_lane_rows", lambda *a: seen.append(a) or real(*a))
+    blocks = []
+    monkeypatch.setattr(MetricSuite, "flush", lambda self: blocks.append(
+        StepBlock(None, self.context, None, gathered=self._buffer)) if len(self._buffer) else None)
+    suite = MetricSuite(ScenarioContext(), all_metrics=False)
+    rng = np.random.default_rng(5)
+    for k in range(40):
+        x = np.array([10.0 + k, 30.0 + k, 50.0])
+        lane = np.array([-1.0 - (k > 20), -2.0, np.nan])
+        state = arena.write([x, np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3), np.ones(3),
+                             np.ones(3), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3), x + 0.25,
+                             rng.normal(0, 0.5, 3), lane])
+        lanes = tuple(LaneLocation("1", int(lane[j]), float(x[j] + 0.25), float(state[STATE_INDEX["lane_t"], j]))
+                      if roads[j] else None for j in range(3))
+        suite.observe(WorldSnapshot.from_state_matrix(k * 0.01, k, names, (EntityKind.VEHICLE,) * 3, ("car",) * 3,
+                                                      state, box, lanes, roads, np.ones(3, bool), ego=ego))
+    MetricSuite.flush(suite)
+    (block,) = blocks
+    known, rids, ids, s, t = block.ego_lanes
+    assert seen, "the arena block did not take the one-pass read"
+    # numpy's own dtype objects (a pickle of results made from them is the same as from numpy's arrays)
+    assert known.dtype is np.dtype(bool) and ids.dtype is np.dtype(np.int64)
+    assert s.dtype is np.dtype(np.float64) and t.dtype is np.dtype(np.float64)
+    ego_rows = block.state[:, :, 0]
+    assert known.all() and list(rids) == ["1"] * 40
+    assert _same(ids, ego_rows[:, STATE_INDEX["lane_id"]].astype(np.int64))
+    assert _same(s, np.ascontiguousarray(ego_rows[:, STATE_INDEX["lane_s"]]))
+    assert _same(t, np.ascontiguousarray(ego_rows[:, STATE_INDEX["lane_t"]]))
+    # the values the snapshots' LaneLocations hold
+    assert ids.tolist() == [snap.lanes[0].lane_id for snap in block.snapshots]
+    assert s.tolist() == [snap.lanes[0].s for snap in block.snapshots]
+    assert t.tolist() == [snap.lanes[0].t for snap in block.snapshots]
