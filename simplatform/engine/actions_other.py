@@ -105,6 +105,11 @@ class FollowTrajectoryRunner(_PerActor):
         self.timing = timing if (timing is not None and self.path.times is not None) else None
         self.t0 = self.engine.time
         self.s = float(el.initial_distance_offset or 0.0)
+        # Reversing (esmini issue #389, as esmini resolved it): an untimed path started at a negative
+        # speed is driven tail first -- the entity moves along it by |v| per second and faces against
+        # the path's direction.  It was held at the path's start (s += v dt < 0) until max_time
+        # (ASAM's TrailerConnect.xosc backs a car onto its trailer along a clothoid at -4 m/s).
+        self.reverse = self.timing is None and float(self.engine.table.speed[self.i]) < 0.0
         m = self.engine.controller.motions[self.i]
         self.prev_mode = m.mode
         m.mode = "trajectory"
@@ -173,6 +178,8 @@ class FollowTrajectoryRunner(_PerActor):
     def _place(self, s: float) -> None:
         t = self.engine.table
         x, y, z, h = self.path.pose_at(s)
+        if self.reverse:
+            h = wrap_angle(h + math.pi)
         t.x[self.i], t.y[self.i], t.heading[self.i] = x, y, h
         if z is not None:
             t.z[self.i] = z
@@ -194,6 +201,8 @@ class FollowTrajectoryRunner(_PerActor):
             # A timed path's end is its last time stamp: vertices that repeat the last position at
             # later times (bicycle_fall_over.xosc: s = 130 at 3.5 s and at 4 s) hold the entity there.
             held = local < float(self.path.times[-1])
+        elif self.reverse:
+            s = self.s + abs(float(t.speed[self.i])) * dt
         else:
             s = self.s + float(t.speed[self.i]) * dt
         s = min(s, self.path.length)

@@ -142,3 +142,28 @@ def test_a_vehicle_towing_a_trailer_is_refused_naming_the_element(tmp_path):
     with pytest.raises(ScenarioError, match="vehicle 'Ego' tows a trailer") as err:
         run_scenario(path, RunConfig())
     assert err.value.location.element == "Trailer" and err.value.location.line is not None
+
+
+def test_an_untimed_path_started_at_a_negative_speed_is_driven_tail_first(tmp_path):
+    """esmini issue #389 / ASAM TrailerConnect.xosc: reversing along a trajectory moves the entity along it
+    at |v|, facing against the path; it was held at the path's start until max_time."""
+    act = ('<ManeuverGroup maximumExecutionCount="1" name="g"><Actors selectTriggeringEntities="false">'
+           '<EntityRef entityRef="Ego"/></Actors><Maneuver name="m"><Event name="e" priority="overwrite">'
+           '<Action name="back"><PrivateAction><LongitudinalAction><SpeedAction><SpeedActionDynamics '
+           'dynamicsShape="step" value="0" dynamicsDimension="time"/><SpeedActionTarget><AbsoluteTargetSpeed '
+           'value="-2"/></SpeedActionTarget></SpeedAction></LongitudinalAction></PrivateAction></Action>'
+           '<Action name="path"><PrivateAction><RoutingAction><FollowTrajectoryAction><Trajectory name="p" '
+           'closed="false"><Shape><Polyline><Vertex><Position><RelativeWorldPosition entityRef="Ego" dx="0" '
+           'dy="0"/></Position></Vertex><Vertex><Position><RelativeWorldPosition entityRef="Ego" dx="-40" dy="0"/>'
+           '</Position></Vertex></Polyline></Shape></Trajectory><TimeReference><None/></TimeReference>'
+           '<TrajectoryFollowingMode followingMode="position"/></FollowTrajectoryAction></RoutingAction>'
+           '</PrivateAction></Action><StartTrigger><ConditionGroup><Condition name="c" delay="0" '
+           'conditionEdge="none"><ByValueCondition><SimulationTimeCondition value="0" rule="greaterThan"/>'
+           '</ByValueCondition></Condition></ConditionGroup></StartTrigger></Event></Maneuver></ManeuverGroup>')
+    init = f'<Private entityRef="Ego">{place(-1, 100, 0)}</Private><Private entityRef="Other">{place(-1, 300, 0)}</Private>'
+    trace = Trace()
+    run_scenario(two_car_scenario(tmp_path, init, act, lanes=1, duration=5.0), RunConfig(on_step=trace))
+    ego = trace.of("Ego")
+    x0 = ego[0, 0]
+    assert ego[-1, 0] == pytest.approx(x0 - 2.0 * (trace.time()[-1] - trace.time()[0]), abs=0.05)
+    assert abs(ego[-1, 2]) == pytest.approx(0.0, abs=1e-9)  # still facing +x: tail first
