@@ -210,7 +210,7 @@ _KINEMATIC_COLUMNS = attrgetter(*STATE_ROWS[:12])
 
 
 _OFF_ROAD = (np.nan, np.nan, np.nan)
-_REST_DEFAULTS = {"ego": None, "signals": None, "collisions": (), "environment": None, "shared_version": None}
+_REST_DEFAULTS = {"ego": None, "signals": None, "collisions": (), "environment": None}
 """The keyword arguments of ``from_state_matrix`` beyond its own (the fields after ``visible``)."""
 
 
@@ -296,10 +296,15 @@ class WorldSnapshot:
     metrics' ``MetricSuite.observe``) compares one int a step instead of twelve identities, and
     falls back to the identities when it is None (the CARLA backend, ``from_states``, tests).
     Compare it only between snapshots known to come from one writer (the metrics: consecutive
-    slots of one ``StateArena``).  Not an ``__init__`` argument (``from_state_matrix`` takes it),
-    so ``dataclasses.replace`` — a backend overwriting ``collisions`` or ``environment`` — never
-    carries a version that no longer matches the fields: the copy says None.  Not compared, so
-    a snapshot rebuilt from the same parts (``metrics.block_snapshots``) is still equal."""
+    slots of one ``StateArena``).  Not an ``__init__`` argument, so ``dataclasses.replace`` — a
+    backend overwriting ``collisions`` or ``environment`` — never carries a version that no
+    longer matches the fields: the copy says None.  Not compared, so a snapshot rebuilt from the
+    same parts (``metrics.block_snapshots``) is still equal.  A writer sets it on the snapshot it
+    built, before handing it over, as ``from_state_matrix`` sets the other fields
+    (``snap.__dict__["shared_version"] = v``; left unset it is the class's None).  Why not an
+    argument of ``from_state_matrix``: a fifth entry of its ``**rest`` cost ~2,000 instructions a
+    call and a keyword-only parameter ~1,100 for every caller that does not pass it, where the
+    one dict entry costs ~1,300 (callgrind, 22 entities)."""
 
     def __len__(self) -> int:
         return len(self.names)
@@ -399,13 +404,14 @@ class WorldSnapshot:
         The caller guarantees that rows 12–14 and ``lane_roads`` say what ``lanes`` says (s, t,
         lane id and road of each ``LaneLocation``; NaN and None off road): ``StateLanes(state,
         lane_roads)`` says it by construction, building each LaneLocation on read.  ``rest``: ego,
-        signals, collisions, environment, shared_version (see the field: a writer that passes
-        one keeps its contract)."""
+        signals, collisions, environment (a writer that versions the shared fields sets
+        ``shared_version`` on the result: see the field)."""
         if state.shape != (len(STATE_ROWS), len(names)) or state.dtype != np.float64:
             raise ValueError(f"a state matrix of shape {state.shape} and dtype {state.dtype} for {len(names)} "
                              f"entities (expected ({len(STATE_ROWS)}, {len(names)}) float64)")
-        unknown = rest.keys() - _REST_DEFAULTS.keys()
-        if unknown:
+        # membership tests, no set built: ~1,500 instructions (~0.15 µs) fewer a snapshot (callgrind)
+        if not rest.keys() <= _REST_DEFAULTS.keys():
+            unknown = rest.keys() - _REST_DEFAULTS.keys()
             raise TypeError(f"from_state_matrix() got unexpected keyword arguments {sorted(unknown)}")
         x, y, z, heading, pitch, roll, speed, vx, vy, ax, ay, yaw_rate = state[:12]
         # The fields set as the dataclass __init__ sets them, in field order, without its ~30
@@ -421,9 +427,6 @@ class WorldSnapshot:
             collisions=rest.get("collisions", ()),
             environment=rest["environment"] if "environment" in rest else {},
             state=state, lane_roads=lane_roads)
-        version = rest.get("shared_version")
-        if version is not None:   # else the class's None, as for the constructor's snapshots
-            snap.__dict__["shared_version"] = version
         return snap
 
     @classmethod

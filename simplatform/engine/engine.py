@@ -63,7 +63,8 @@ class ScenarioEngine:
         self.variables: dict[str, Any] = dict(scenario.variables)
         self.user_values: dict[str, Any] = {}
         self.signals: dict[str, str] = {}
-        self.environment_state = EnvironmentState()
+        self.table.shared_version = 0   # versioned snapshots (``snapshot``)
+        self.environment_state = EnvironmentState(on_copy=self.table.bump_shared)
         self.visibility: dict[str, dict] = {}
         self.overrides: dict[str, Any] = {}
         self.monitors: dict[str, bool] = {}
@@ -82,9 +83,6 @@ class ScenarioEngine:
         self.collisions: tuple[tuple[str, str], ...] = ()
         self._collision_rows: tuple[Any, list] | None = None
         """(names, the kernel's index pairs) that ``collisions`` was made of (``_compute_collisions``)."""
-        self._shared_version = 0
-        """Bumped where the engine makes another ``collisions`` tuple or signals copy for its snapshots;
-        with the environment's and the table's counters it makes ``WorldSnapshot.shared_version``."""
         self._pair_buffer = np.empty((0, 2), dtype=np.int64)
         self._owners: dict[tuple[int, str], tuple[Any, Any]] = {}
         self._init_runners: list[Any] = []
@@ -408,19 +406,19 @@ class ScenarioEngine:
         self._collision_rows = (names, rows)
         self.collisions = tuple((names[a], names[b]) for a, b in rows)
         self.collision_set = set(self.collisions)
-        self._shared_version += 1
+        self.table.bump_shared()
 
     def snapshot(self):
         """The frozen world now; built once per step (the sensors, the metrics and the backend
         all ask for it), rebuilt after ``step`` or ``initialise``.
 
-        Its ``shared_version`` (``WorldSnapshot.shared_version``) is bumped where each shared
-        field is made anew, not found by comparing: ``collisions`` in ``_compute_collisions``,
-        the signals' copy here, the environment's copy in ``EnvironmentState.snapshot_values``,
-        and the table's fields in ``EntityTable`` (each counter only grows, so their sum changes
-        whenever one does).  Why there: each of those places already knows it made another object,
-        so the version costs two additions a step, where a consumer comparing the twelve fields'
-        identities paid twelve attribute reads (issue #7)."""
+        Its ``shared_version`` (``WorldSnapshot.shared_version``, the table's one counter) is
+        bumped where each shared field is made anew, not found by comparing: ``collisions`` in
+        ``_compute_collisions``, the signals' copy here, the environment's copy in
+        ``EnvironmentState.snapshot_values`` (``on_copy``), the table's own fields in
+        ``EntityTable``.  Why there: each of those places already knows it made another object, so
+        the version costs the engine one attribute read a step, where a consumer comparing the
+        twelve fields' identities paid twelve (issue #7)."""
         cached = self._snapshot
         if cached is not None and cached.step == self.step_index and cached.time == self.time:
             return cached
@@ -428,11 +426,9 @@ class ScenarioEngine:
             self._compute_collisions()
         if self._signals_copy is None or self._signals_copy != self.signals:  # states change at phase ends only
             self._signals_copy = dict(self.signals)
-            self._shared_version += 1
-        environment = self.environment_state
-        values = environment.snapshot_values(self.time)   # bumps its own counter when it makes a copy
+            self.table.bump_shared()
         snap = self.table.snapshot(self.time, self.step_index, signals=self._signals_copy,
-                                   collisions=self.collisions, environment=values,
-                                   shared_version=self._shared_version + environment.shared_version)
+                                   collisions=self.collisions,
+                                   environment=self.environment_state.snapshot_values(self.time))
         self._snapshot = snap
         return snap

@@ -104,10 +104,13 @@ class EntityTable:
         """(key, names, kinds, categories) of the active rows when not all are active."""
         self.on_resize = None
         """Called after ``add`` re-allocated the columns (a batch then stops sharing them)."""
-        self.shared_version = 0
-        """Bumped wherever the table makes another object of the snapshot fields it shares between
-        steps (kinds, categories, road ids, box columns: ``WorldSnapshot.shared_version``):
-        ``add``, ``set_active`` and each cache of ``snapshot`` when it misses."""
+        self.shared_version: int | None = None
+        """What ``snapshot`` hands over as ``WorldSnapshot.shared_version``: None (unversioned) until
+        the owner of the other shared fields opts in (the engine sets 0 and calls ``bump_shared``
+        wherever it makes another signals, collisions or environment object); then bumped wherever
+        the table makes another object of the fields it shares between steps (kinds, categories,
+        road ids, box columns): ``add``, ``set_active`` and each cache of ``snapshot`` when it misses.
+        One counter, read once a step, so that the version costs the engine no sum and no compare."""
 
     def __len__(self) -> int:
         return len(self.names)
@@ -137,7 +140,7 @@ class EntityTable:
         self.visible = np.append(self.visible, True)
         self._lane_cache.append(None)
         self._all_active = bool(self.active.all())
-        self.shared_version += 1   # another kinds and categories tuple
+        self.bump_shared()   # another kinds and categories tuple
         if self.on_resize is not None:
             self.on_resize()
         return i
@@ -145,7 +148,12 @@ class EntityTable:
     def set_active(self, i: int, active: bool) -> None:
         self.active[i] = active
         self._all_active = bool(self.active.all())
-        self.shared_version += 1   # the snapshots' rows may become another subset (or all rows)
+        self.bump_shared()   # the snapshots' rows may become another subset (or all rows)
+
+    def bump_shared(self) -> None:
+        """Another object of a shared snapshot field from the next snapshot on (``shared_version``)."""
+        if self.shared_version is not None:
+            self.shared_version += 1
 
     def set_lane(self, i: int, road_id: str | None, lane_id: int, s: float, offset: float, road_t: float) -> None:
         self.lane_road[i] = road_id
@@ -173,7 +181,6 @@ class EntityTable:
         signals=None,
         collisions: tuple[tuple[str, str], ...] = (),
         environment=None,
-        shared_version: int | None = None,
     ) -> WorldSnapshot:
         """A frozen copy holding only active entities.
 
@@ -190,11 +197,9 @@ class EntityTable:
         snapshots' matrices as one view of the arena, with no copy of their own (issue #7).  The
         names, kinds and categories of a subset of active rows are made once per subset.
 
-        ``shared_version``: the caller's version of the ``signals``, ``collisions`` and
-        ``environment`` it passes (changed whenever it passes another object of one of them); the
-        snapshot's ``WorldSnapshot.shared_version`` is then that plus the table's own
-        ``shared_version`` (both only grow, so the sum changes whenever either does), None when
-        the caller gives none (its fields are unversioned)."""
+        The snapshot's ``WorldSnapshot.shared_version`` is the table's ``shared_version``: None
+        unless the caller opted in, and then bumped (``bump_shared``) wherever it passes another
+        ``signals``, ``collisions`` or ``environment`` object."""
         roads = self._road_ids()
         off_road = [i for i, road in enumerate(roads) if road is None] if None in roads else None
         if self._all_active:
@@ -215,7 +220,7 @@ class EntityTable:
             if subset is None or subset[0] != key:
                 subset = self._subset = (key, tuple(self.names[i] for i in sel), tuple(self.kinds[i] for i in sel),
                                          tuple(self.categories[i] for i in sel))
-                self.shared_version += 1
+                self.bump_shared()
             names, kinds, cats = subset[1:]
             arena = self._arena
             if arena is None or arena.full or arena.slots.names is not names or arena.slots.ego is not self.ego:
@@ -229,14 +234,17 @@ class EntityTable:
             roads = self._subset_road_ids(roads, rows)
             lanes = StateLanes(state, roads, self._lane_cache, rows)
             boxes = self._box_columns(sel)
-        return WorldSnapshot.from_state_matrix(
+        snap = WorldSnapshot.from_state_matrix(
             time, step, names, kinds, cats, state, boxes, lanes, roads, self.visible[sel].copy(),
             ego=self.ego,
             signals=signals if signals is not None else {},
             collisions=collisions,
             environment=environment if environment is not None else {},
-            shared_version=None if shared_version is None else shared_version + self.shared_version,
         )
+        version = self.shared_version
+        if version is not None:   # set as the field says a writer sets it (else the class's None)
+            snap.__dict__["shared_version"] = version
+        return snap
 
     def _road_ids(self) -> tuple[str | None, ...]:
         """``tuple(self.lane_road)``, the previous snapshot's tuple while every road id is equal.
@@ -249,7 +257,7 @@ class EntityTable:
         if ids != self._roads_seen:   # list == list: identity first, item by item, in C
             self._roads_seen = list(ids)
             self._roads = tuple(ids)
-            self.shared_version += 1
+            self.bump_shared()
         return self._roads
 
     def _subset_road_ids(self, roads: tuple[str | None, ...], rows: tuple[int, ...]) -> tuple[str | None, ...]:
@@ -258,7 +266,7 @@ class EntityTable:
         got = self._subset_roads
         if got is None or got[0] is not roads or got[1] != rows:
             got = self._subset_roads = (roads, rows, tuple(roads[i] for i in rows))
-            self.shared_version += 1
+            self.bump_shared()
         return got[2]
 
     def _box_columns(self, sel) -> dict[str, np.ndarray]:
@@ -272,7 +280,7 @@ class EntityTable:
                 cols[name] = a
             got = (key, cols)
             self._box_cache = got
-            self.shared_version += 1
+            self.bump_shared()
         return got[1]
 
     def bbox_centers(self) -> tuple[np.ndarray, np.ndarray]:

@@ -35,7 +35,7 @@ The unit-less names of the engine's first version (``fog_visual_range``,
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 RAIN_MM_H_AT_FULL_INTENSITY = 50.0
 
@@ -43,7 +43,7 @@ RAIN_MM_H_AT_FULL_INTENSITY = 50.0
 class EnvironmentState:
     """The stated environment; ``values(time)`` gives the snapshot's mapping at a simulation time."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_copy: Callable[[], None] | None = None) -> None:
         self._static: dict[str, Any] = {"precipitation_type": "dry", "precipitation_intensity_mm_h": 0.0,
                                         "precipitation_intensity": 0.0, "road_friction": 1.0,
                                         "friction_scale_factor": 1.0}
@@ -53,8 +53,9 @@ class EnvironmentState:
         self._cache: tuple[float, dict[str, Any]] | None = None
         self._shared: tuple[dict[str, Any], dict[str, Any]] | None = None
         """(the cached mapping, the one copy of it every snapshot gets): ``snapshot_values``."""
-        self.shared_version = 0
-        """Bumped each time ``snapshot_values`` makes another copy (part of ``WorldSnapshot.shared_version``)."""
+        self._on_copy = on_copy
+        """Called each time ``snapshot_values`` makes another copy (the engine bumps its snapshots'
+        ``WorldSnapshot.shared_version``)."""
 
     def apply(self, env, time: float) -> None:
         """Take the parts an Environment states (Init or EnvironmentAction at ``time``)."""
@@ -136,7 +137,8 @@ class EnvironmentState:
         shared = self._shared
         if shared is None or shared[0] is not cache[1]:
             shared = self._shared = (cache[1], dict(cache[1]))
-            self.shared_version += 1
+            if self._on_copy is not None:
+                self._on_copy()
         return shared[1]
 
     def static_value(self, name: str, default: Any = None) -> Any:

@@ -25,6 +25,7 @@ from engine_story import at_time, event, place, write  # noqa: E402
 
 from metrics import MetricSuite, ScenarioContext  # noqa: E402
 from simplatform.engine.engine import ScenarioEngine  # noqa: E402
+from simplatform.engine.entities import EntityTable  # noqa: E402
 from simplatform.engine.run import ScenarioSpec, load_scenario_and_road  # noqa: E402
 from simplatform.world import SHARED_FIELDS  # noqa: E402
 
@@ -130,9 +131,12 @@ def test_repeated_snapshot_calls_and_unversioned_table_snapshots(tmp_path):
     engine.step()
     first = engine.snapshot()
     assert engine.snapshot() is first   # built once per step, one version
-    # a caller of the table that does not version its own fields gets no version
-    plain = engine.table.snapshot(engine.time, engine.step_index, signals={}, collisions=(), environment={})
-    assert plain.shared_version is None
+    # a table on its own (its owner has not opted in to versioning its signals, collisions and
+    # environment) gives no version
+    table = EntityTable(engine.table.specs)
+    assert table.snapshot(0.0, 0, signals={}, collisions=(), environment={}).shared_version is None
+    table.bump_shared()
+    assert table.snapshot(0.01, 1).shared_version is None
 
 
 def _observed_pair(snaps) -> tuple[MetricSuite, MetricSuite]:

@@ -64,10 +64,12 @@ def _stream(steps: int, seed: int, *, versioned: bool, spurious: int = 0, stale:
                              np.full(N, 12.0), np.full(N, 12.0), np.zeros(N), rng.normal(0, 1, N),
                              rng.normal(0, 1, N), rng.normal(0, 0.1, N), x, y + 1.75, np.full(N, -1.0)])
         lanes = tuple(LaneLocation(r, -1, float(x[i]), float(y[i] + 1.75)) for i, r in enumerate(roads))
-        yield WorldSnapshot.from_state_matrix(t, k, NAMES, KINDS, CATS, state, boxes, lanes, roads,
-                                              rng.random(N) < 0.9, ego="ego", signals=signals,
-                                              collisions=collisions, environment=environment,
-                                              shared_version=version if versioned else None)
+        snap = WorldSnapshot.from_state_matrix(t, k, NAMES, KINDS, CATS, state, boxes, lanes, roads,
+                                               rng.random(N) < 0.9, ego="ego", signals=signals,
+                                               collisions=collisions, environment=environment)
+        if versioned:   # as a writer sets it (``WorldSnapshot.shared_version``)
+            snap.__dict__["shared_version"] = version
+        yield snap
 
 
 def _observe(snaps) -> tuple[MetricSuite, list[tuple[int, tuple]]]:
