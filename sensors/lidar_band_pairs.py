@@ -48,8 +48,8 @@ azimuth the direction was made from, for the azimuth (sure
 (built then) only for rows nearer an edge than that, handing over to
 ``band_pairs`` on the angles where a row is that near a z edge.  On the
 bench scene 8 % of new frames read the azimuths, 0.2 % hand over.  Kernel
-alone, one frame, best of 2 000: 57 µs (``band_pairs`` 41 µs, plus the angles
-it needs).
+alone, one frame of the bench scene, best of 2 000: 38 µs (``band_pairs`` 40 µs,
+plus the angles it needs).
 
 Cost on the bench's Livox sweep (20 cars, ~2 600 pairs), best of rounds on
 the loaded 2-core machine: the band path 44–48 µs; the azimuth path 32–40 µs
@@ -276,11 +276,17 @@ def deflection_pairs(lo, hi, el_lo, el_hi, cast_z, cast_order, cast_u, u_min, u_
             for r in range(s0[k], s1[k]):
                 out[w] = r
                 w += 1
-        else:
-            # |u| ≤ POLY_REACH < π − POLY_REACH: without a wrap b − 2π < −π lies below every u, so the wrap
-            # term needs no flag, and a u farther than AZIMUTH_SURE from a, b and b − 2π is on the same side
-            # of each as the row's azimuth: its test on u is the test on the azimuth
+        elif not wrap:
+            # |u| ≤ POLY_REACH: a u farther than AZIMUTH_SURE from a and b is on the same side of each as the
+            # row's azimuth, so its test on u is the test on the azimuth (without a wrap b − 2π < −π lies
+            # below every u: that term keeps no row)
             for r in range(s0[k], s1[k]):                  # branch-free: each row written, kept if inside
+                x = cast_u[r]
+                out[w] = r
+                w += (x >= a) & (x <= b)
+                near |= (abs(x - a) < AZIMUTH_SURE) | (abs(x - b) < AZIMUTH_SURE)
+        else:
+            for r in range(s0[k], s1[k]):                  # the same with the wrapped term
                 x = cast_u[r]
                 out[w] = r
                 w += ((x >= a) & (x <= b)) | (x <= b_wrapped)

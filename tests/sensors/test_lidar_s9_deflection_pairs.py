@@ -190,3 +190,27 @@ def test_sweeps_are_the_same_on_every_pairs_path(monkeypatch, params):
     for a, b, c in zip(deflection, band, azimuth):
         assert a.points.tobytes() == b.points.tobytes() == c.points.tobytes()
         assert a.labels.tobytes() == b.labels.tobytes() == c.labels.tobytes()
+
+
+def test_windows_crossing_pi_into_the_frame():
+    """Windows starting behind the sensor (a near π) whose wrapped end b − 2π falls inside the frame, some on
+    rows' own deflections and azimuths: the wrapped term keeps the rows ``band_pairs`` keeps."""
+    rng = np.random.default_rng(21)
+    tables = pattern_tables(risley_pattern(SPEC, 10.0, 6161))
+    u, az = tables.cast_deflection, tables.cast_azimuth.astype(np.float64)
+    rows = rng.integers(0, len(u), 200)
+    wrapped_end = np.where(rng.random(200) < 0.3, rng.uniform(-0.4, 0.4, 200),
+                           np.where(rng.random(200) < 0.5, u[rows], az[rows]))
+    lo = rng.uniform(2.0, 3.1, 200)
+    hi = lo + (wrapped_end + 2 * np.pi - lo)                 # b − 2π = the wrapped end (to rounding)
+    el_lo, el_hi = rng.uniform(-0.4, 0.0, 200), rng.uniform(0.0, 0.4, 200)
+    kept = 0
+    for k in range(200):
+        for azimuth in (_NO_AZIMUTH, tables.pattern_azimuth()):
+            (got, got_offsets, decided), reference = _both(tables, lo[k:k + 1], hi[k:k + 1], el_lo[k:k + 1],
+                                                           el_hi[k:k + 1], azimuth)
+            if decided:
+                want, want_offsets = reference
+                assert got.tobytes() == want.tobytes() and got_offsets.tobytes() == want_offsets.tobytes()
+                kept += len(got)
+    assert kept > 10_000
