@@ -16,36 +16,10 @@ are refused naming the element.
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
 from typing import Any, Iterable
 
 from simplatform.engine.positions import _error
-from simplatform.openscenario.model.base import OscElement
-
-
-def _refs(node: Any, out: set[str]) -> None:
-    """Every ``entity_ref`` below ``node`` (a position's own and its nested ones')."""
-    if isinstance(node, (tuple, list)):
-        for x in node:
-            _refs(x, out)
-        return
-    if not is_dataclass(node):
-        return
-    for f in fields(node):
-        v = getattr(node, f.name)
-        if f.name == "entity_ref" and isinstance(v, str):
-            out.add(v)
-        elif isinstance(v, (OscElement, tuple, list)):
-            _refs(v, out)
-
-
-def position_refs(action) -> set[str]:
-    """Entities a private action's TeleportAction position refers to (empty for other actions)."""
-    tp = getattr(action, "teleport_action", None)
-    out: set[str] = set()
-    if tp is not None:
-        _refs(tp.position, out)
-    return out
+from simplatform.openscenario.init_order import position_refs
 
 
 def order_init_privates(privates: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:

@@ -18,6 +18,7 @@ from simplatform.errors import ParameterError, ScenarioError
 from simplatform.openscenario.binder import BindContext, bind
 from simplatform.openscenario.catalogs import CatalogResolver
 from simplatform.openscenario.checks import check_references, check_values
+from simplatform.openscenario.init_order import with_ordered_init
 from simplatform.openscenario.model.base import REGISTRY, OscElement
 from simplatform.openscenario.values import Scope, convert
 from simplatform.openscenario.xml import read_document
@@ -155,6 +156,7 @@ def load_document(path: str | Path, parameters: Mapping[str, ParameterValue] | N
     variables = _typed(document.variable_declarations, "variable_declarations", "variable_type", errors)
     if errors:
         return None
+    document = with_ordered_init(document)  # Init has no order (7.3.1): place referenced entities first
     return Scenario(
         path=path,
         version=header.rev,

@@ -101,6 +101,7 @@ def _init_order_scenario(tmp: Path, other_position: str) -> Path:
 def test_init_teleports_are_ordered_by_what_their_positions_refer_to(tmp_path):
     sc = load_scenario(_init_order_scenario(tmp_path, '<LanePosition roadId="0" laneId="-1" s="200"/>'))
     privates = [(p.entity_ref, a) for p in sc.storyboard.init.actions.privates for a in p.private_actions]
+    privates.sort(key=lambda pa: pa[0] != "Ego")  # as written (the loader already puts Other first)
     assert [e for e, _ in privates] == ["Ego", "Other"]
     assert [e for e, _ in order_init_privates(privates)] == ["Other", "Ego"]
 
@@ -167,3 +168,15 @@ def test_an_untimed_path_started_at_a_negative_speed_is_driven_tail_first(tmp_pa
     x0 = ego[0, 0]
     assert ego[-1, 0] == pytest.approx(x0 - 2.0 * (trace.time()[-1] - trace.time()[0]), abs=0.05)
     assert abs(ego[-1, 2]) == pytest.approx(0.0, abs=1e-9)  # still facing +x: tail first
+
+
+def test_an_entity_placed_relative_to_one_written_later_in_init_is_placed_after_it(tmp_path):
+    """SlowPrecedingVehicle.xosc: it stopped with "entity 'A1' is not on a road"."""
+    rel = ('<PrivateAction><TeleportAction><Position><RelativeLanePosition entityRef="Other" dLane="0" ds="-50"/>'
+           '</Position></TeleportAction></PrivateAction>')
+    init = f'<Private entityRef="Ego">{rel}</Private><Private entityRef="Other">{place(-1, 200, 0)}</Private>'
+    trace = Trace()
+    run_scenario(two_car_scenario(tmp_path, init, _speed_event("0", "1"), lanes=1, duration=1.0),
+                 RunConfig(on_step=trace))
+    assert trace.lane_of("Ego")[0][2] == pytest.approx(150.0)
+    assert trace.lane_of("Other")[0][2] == pytest.approx(200.0)

@@ -111,3 +111,30 @@ def test_a_dollar_name_that_references_a_declared_parameter_still_declares_it(tm
              '<ParameterDeclaration name="$which" parameterType="string" value="Ego"/>')
     path = _declaring(tmp_path, decls, "$owner")
     assert validate_file(path) == []
+
+
+def _placed_relative(tmp: Path, other_position: str) -> Path:
+    """Ego placed 50 m behind Other in a Private written before Other's (SlowPrecedingVehicle.xosc)."""
+    (tmp / "road.xodr").write_text(ROAD)
+    other = CAR.replace('name="Ego"', 'name="Other"')
+    path = tmp / "i.xosc"
+    path.write_text(f'''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="3" date="2021-01-01T00:00:00" description="d" author="t"/>
+<CatalogLocations/><RoadNetwork><LogicFile filepath="road.xodr"/></RoadNetwork><Entities>{CAR}{other}</Entities>
+<Storyboard><Init><Actions>
+<Private entityRef="Ego"><PrivateAction><TeleportAction><Position><RelativeLanePosition entityRef="Other" dLane="0"
+ ds="-50"/></Position></TeleportAction></PrivateAction></Private>
+<Private entityRef="Other"><PrivateAction><TeleportAction><Position>{other_position}</Position></TeleportAction>
+</PrivateAction></Private>
+</Actions></Init><StopTrigger/></Storyboard></OpenSCENARIO>''')
+    return path
+
+
+def test_init_privates_come_after_the_entities_their_positions_refer_to(tmp_path):
+    sc = load_scenario(_placed_relative(tmp_path, '<LanePosition roadId="1" laneId="-1" s="200"/>'))
+    assert [p.entity_ref for p in sc.storyboard.init.actions.privates] == ["Other", "Ego"]
+
+
+def test_init_privates_that_refer_to_each_other_keep_their_file_order(tmp_path):
+    sc = load_scenario(_placed_relative(tmp_path, '<RelativeLanePosition entityRef="Ego" dLane="0" ds="50"/>'))
+    assert [p.entity_ref for p in sc.storyboard.init.actions.privates] == ["Ego", "Other"]
