@@ -209,8 +209,9 @@ class FrameAhead:
     ``finish`` it before the sweep returns (the frame is then kept for the next sweep).
 
     Why: a non-repetitive head needs a new frame every sweep, and building
-    it (about 0.4 ms of CPU for a Mid-40's 10 000 rays) is serial work
-    larger than the sweep's own passes.  The next frame is known (the sweep
+    it (about 0.4 ms of CPU for a Mid-40's 10 000 rays until session 8,
+    0.17 ms since session 9's polynomial directions and lazy angles) is
+    serial work of the size of the sweep's own passes.  The next frame is known (the sweep
     after frame f fires frame f + 1), so ``Lidar.sense`` builds it on a
     second CPU while it sweeps.  One worker job runs stage 1 (a kernel
     without the GIL; since session 9 the frame's angles, once stage 2, are
