@@ -66,6 +66,24 @@ def _road_delta(engine, a: int, b: int) -> tuple[float, float] | None:
         return None
 
 
+def _lane_heading(engine, i: int) -> float:
+    m = engine.controller.motions[i]
+    return float(engine.table.heading[i]) if m.cursor is None else float(engine.road.cursor_pose(m.cursor)[3])
+
+
+def _road_extent(engine, i: int, kind: str, axis_heading: float) -> tuple[float, float]:
+    """(min, max) of entity i's box corners along the axis (a's driving direction for longitudinal,
+    its left for lateral), relative to i's reference point."""
+    t = engine.table
+    if kind == "longitudinal":
+        ux, uy = math.cos(axis_heading), math.sin(axis_heading)
+    else:
+        ux, uy = -math.sin(axis_heading), math.cos(axis_heading)
+    lo, hi = _projection(t, i, ux, uy)
+    ref = float(t.x[i]) * ux + float(t.y[i]) * uy
+    return lo - ref, hi - ref
+
+
 def relative_distance(engine, a: int, b: int, kind: str, freespace: bool, coordinate_system=None) -> float:
     """Distance of entity b from entity a; longitudinal/lateral are signed (b ahead/left > 0)
     in the entity frame and reported as absolute values by conditions."""
@@ -81,8 +99,14 @@ def relative_distance(engine, a: int, b: int, kind: str, freespace: bool, coordi
         if rd is not None:
             d = rd[0] if kind == "longitudinal" else rd[1]
             if freespace:
-                half = (t.length[a] + t.length[b]) / 2 if kind == "longitudinal" else (t.width[a] + t.width[b]) / 2
-                d = math.copysign(max(abs(d) - half, 0.0), d)
+                # each box's extent along the road's s (or t) axis, from its own corners turned by the
+                # entity's heading against the road there: the reference point is not the box centre
+                # (rear axle: centre x = 1.4 m) and a crossing pedestrian stands across the road
+                axis = _lane_heading(engine, a)
+                lo_a, hi_a = _road_extent(engine, a, kind, axis)
+                lo_b, hi_b = _road_extent(engine, b, kind, axis)
+                gap = max(d + lo_b - hi_a, -d + lo_a - hi_b)
+                d = math.copysign(max(gap, 0.0), d)
             return d
     h = float(t.heading[a])
     ux, uy = (math.cos(h), math.sin(h)) if kind == "longitudinal" else (-math.sin(h), math.cos(h))

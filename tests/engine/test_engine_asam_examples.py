@@ -14,6 +14,7 @@ Each test writes its own straight road and scenario.
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -180,3 +181,26 @@ def test_an_entity_placed_relative_to_one_written_later_in_init_is_placed_after_
                  RunConfig(on_step=trace))
     assert trace.lane_of("Ego")[0][2] == pytest.approx(150.0)
     assert trace.lane_of("Other")[0][2] == pytest.approx(200.0)
+
+
+def test_a_freespace_road_distance_measures_the_boxes_as_they_stand(tmp_path):
+    """ALKS 4.2_3 (TimeHeadway, freespace, coordinateSystem road, to a pedestrian standing across the lane):
+    the road-coordinate free space took reference points +- half lengths, as if every box were centred on
+    its reference point and aligned with the road; the crossing fired 0.1 s late (25.95 s, now 25.86 s)."""
+    from simplatform.engine.measure import relative_distance
+
+    init = (f'<Private entityRef="Ego">{place(-1, 10, 0)}</Private>'
+            f'<Private entityRef="Other">{place(-1, 60, 0, h=1.2)}</Private>')
+    got = []
+
+    def measure(engine):
+        if not got:
+            t = engine.table
+            got.append(relative_distance(engine, t.index["Ego"], t.index["Other"], "longitudinal", True, "road"))
+
+    run_scenario(two_car_scenario(tmp_path, init, _speed_event("0", "1"), lanes=1, duration=0.1),
+                 RunConfig(on_step=measure))
+    # Ego (box centre 1.4 m ahead of its reference, 4.5 m long): front 3.65 m ahead; Other turned by 1.2 rad:
+    # its corners reach back to 1.4 cos 1.2 - (2.25 |cos 1.2| + 0.9 |sin 1.2|) along the road
+    back = 1.4 * math.cos(1.2) - (2.25 * abs(math.cos(1.2)) + 0.9 * abs(math.sin(1.2)))
+    assert got[0] == pytest.approx(50.0 - 3.65 + back, abs=1e-9)  # 45.20 m; was 50 - 4.5 = 45.5 m
