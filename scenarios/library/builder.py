@@ -68,7 +68,7 @@ def world(x: float, y: float, h: float = 0.0) -> xosc.WorldPosition:
 
 
 def at_time(t: float, name: str = "at_time") -> xosc.ValueTrigger:
-    return xosc.ValueTrigger(name, 0, xosc.ConditionEdge.rising,
+    return xosc.ValueTrigger(name, 0, xosc.ConditionEdge.none,
                              xosc.SimulationTimeCondition(round(max(t, 0.0), 4), xosc.Rule.greaterThan))
 
 
@@ -77,13 +77,13 @@ def near(entity: str, position, distance: float, name: str = "near") -> xosc.Ent
     cond = xosc.DistanceCondition(round(distance, 3), xosc.Rule.lessThan, position, alongroute=False, freespace=False,
                                   distance_type=xosc.RelativeDistanceType.euclidianDistance,
                                   coordinate_system=xosc.CoordinateSystem.entity)
-    return xosc.EntityTrigger(name, 0, xosc.ConditionEdge.rising, cond, entity)
+    return xosc.EntityTrigger(name, 0, xosc.ConditionEdge.none, cond, entity)
 
 
 def travelled(entity: str, distance: float, name: str = "travelled") -> xosc.EntityTrigger:
     """Fires once ``entity`` has driven ``distance`` m (odometer): the cheap way to say "when the
     ego gets to route position d" on a known route (the engine evaluates it without a road lookup)."""
-    return xosc.EntityTrigger(name, 0, xosc.ConditionEdge.rising, xosc.TraveledDistanceCondition(round(max(distance, 0.1), 2)),
+    return xosc.EntityTrigger(name, 0, xosc.ConditionEdge.none, xosc.TraveledDistanceCondition(round(max(distance, 0.1), 2)),
                               entity)
 
 
@@ -91,7 +91,7 @@ def headway_below(entity: str, other: str, gap: float, name: str = "gap") -> xos
     """Fires when ``entity`` comes within ``gap`` m (reference points, Euclidean) of ``other``."""
     cond = xosc.RelativeDistanceCondition(round(gap, 3), xosc.Rule.lessThan, xosc.RelativeDistanceType.euclidianDistance,
                                           other, freespace=False, coordinate_system=xosc.CoordinateSystem.entity)
-    return xosc.EntityTrigger(name, 0, xosc.ConditionEdge.rising, cond, entity)
+    return xosc.EntityTrigger(name, 0, xosc.ConditionEdge.none, cond, entity)
 
 
 def any_of(*triggers) -> xosc.Trigger:
@@ -367,7 +367,7 @@ class ScenarioBuilder:
             act.add_maneuver_group(group)
         story.add_act(act)
         stop = xosc.ConditionGroup()
-        stop.add_condition(xosc.ValueTrigger("end_time", 0, xosc.ConditionEdge.rising,
+        stop.add_condition(xosc.ValueTrigger("end_time", 0, xosc.ConditionEdge.none,
                                              xosc.SimulationTimeCondition(round(self.duration, 3), xosc.Rule.greaterThan)))
         trigger = xosc.Trigger("stop")
         trigger.add_conditiongroup(stop)

@@ -311,6 +311,7 @@ class ScenarioEngine:
         """Init actions (global first, then private per entity), then the storyboard starts."""
         init = self.scenario.storyboard.init.actions
         from simplatform.engine.controllers import object_controller_of
+        from simplatform.engine.init_order import order_init_privates
 
         for obj in self.scenario.entities.scenario_objects:
             ctrl = object_controller_of(obj)
@@ -324,7 +325,7 @@ class ScenarioEngine:
             GlobalRunner(self, u).start(self, ())
         # positions first: speed/relative actions may refer to other entities' places
         privates = [(p.entity_ref, a) for p in init.privates for a in p.private_actions]
-        ordered = sorted(privates, key=lambda pa: 0 if pa[1].teleport_action is not None else 1)
+        ordered = order_init_privates(privates)  # each entity after those its position refers to
         for entity, action in ordered:
             self.entity_index(entity, action)
             runner = PrivateActionRunner(self, action)

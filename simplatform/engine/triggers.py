@@ -7,12 +7,14 @@ scenario".  The delay is implemented as a time-stamped history, so a condition
 with delay d answers at time t what its edge filter answered at t − d; the
 answer is therefore the same whatever the step size (up to one step).
 
-Edge memory starts false, so a condition already true at its first evaluation
-counts as a rising edge; a falling edge needs a true evaluation first.  esmini
-reads §8.4.3 differently (its OSCCondition::CheckEdge needs one earlier
-evaluation, so a condition true from the start never gives a rising edge there:
-esmini's left-hand-traffic_*.xosc cut in only after the overtaker has passed);
-the library's verdicts rest on this reading, so it is kept.
+Edge memory starts unknown: an edge needs two evaluations, so a condition
+already true at its first evaluation is no rising edge -- §8.4.3's rising edge
+is "true at t and false at t - ts", and before the first evaluation there is no
+value at t - ts.  esmini's OSCCondition::CheckEdge reads it so, and ASAM's own
+examples are written for it: CutIn.xosc cuts in when A2 is 20 m ahead of the
+Ego (t = 43 s), not at t = 0 while it is 100 m behind; DoubleLaneChanger.xosc,
+Overtaker.xosc and FastOvertakeWithReInitialization.xosc do not stop at t = 0 or
+change lanes before the overtake.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class ConditionRuntime:
     """One Condition with its edge filter and delay line."""
 
     __slots__ = ("name", "edge", "delay", "check", "_previous", "_history", "triggering", "last_value",
-                 "plain_rising")
+                 "plain_rising", "plain", "level")
 
     def __init__(self, name: str, edge: str, delay: float, check: ConditionCheck) -> None:
         if edge not in EDGES:
@@ -43,15 +45,17 @@ class ConditionRuntime:
         self.edge = edge
         self.delay = float(delay)
         self.check = check
-        self._previous: bool = False
+        self._previous: bool | None = None
         self._history: deque[tuple[float, bool, tuple[str, ...]]] = deque()
         self.triggering: tuple[str, ...] = ()
         self.last_value = False
         self.plain_rising = edge == "rising" and self.delay == 0.0
-        """The commonest condition (a rising edge without delay): ``TriggerRuntime`` inlines it."""
+        self.level = edge == "none"
+        self.plain = (self.plain_rising or self.level) and self.delay == 0.0
+        """The commonest conditions (a rising edge or a level, without delay): ``TriggerRuntime`` inlines them."""
 
     def reset(self) -> None:
-        self._previous = False
+        self._previous = None
         self._history.clear()
 
     def evaluate(self, ctx, time: float) -> bool:
@@ -60,11 +64,11 @@ class ConditionRuntime:
         if edge == "none":
             out = raw
         elif edge == "rising":
-            out = raw and not self._previous
+            out = raw and self._previous is False
         elif edge == "falling":
-            out = (not raw) and self._previous
+            out = (not raw) and self._previous is True
         else:
-            out = raw != self._previous
+            out = self._previous is not None and raw != self._previous
         self._previous = raw
         if self.delay > 0.0:
             hist = self._history
@@ -94,9 +98,9 @@ class TriggerRuntime:
         groups = self.groups
         if len(groups) == 1 and len(groups[0]) == 1:  # the usual trigger: one condition
             cond = groups[0][0]
-            if cond.plain_rising:  # ConditionRuntime.evaluate's rising edge without delay, inlined
+            if cond.plain:  # ConditionRuntime.evaluate's rising edge or level without delay, inlined
                 raw, who = cond.check(ctx)
-                out = raw and not cond._previous
+                out = raw and (cond.level or cond._previous is False)
                 cond._previous = raw
                 cond.last_value = out
                 if out:

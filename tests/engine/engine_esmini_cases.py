@@ -44,7 +44,7 @@ def two_car_scenario(tmp: Path, init: str, act: str, *, lanes: int = 2, length: 
 <Story name="s"><Act name="act">{act}
 <StartTrigger><ConditionGroup><Condition name="go" delay="0" conditionEdge="none"><ByValueCondition>
 <SimulationTimeCondition value="0" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger>
-</Act></Story><StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="rising"><ByValueCondition>
+</Act></Story><StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="none"><ByValueCondition>
 <SimulationTimeCondition value="{duration}" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup>
 </StopTrigger></Storyboard></OpenSCENARIO>''')
     return path

@@ -40,7 +40,7 @@ def cut_in(directory: Path, *, ego_speed: float = 20.0, target_speed: float = 25
     init.add_init_action("Target", xosc.AbsoluteSpeedAction("$TargetSpeed", step))
     # the target starts 30 m behind and 5 m/s faster: level at 6 s, ``trigger_dist`` ahead later;
     # TraveledDistance of the target minus the ego's is what "ahead" means on a straight road
-    trig = xosc.EntityTrigger("cut_in_trigger", 0, xosc.ConditionEdge.rising,
+    trig = xosc.EntityTrigger("cut_in_trigger", 0, xosc.ConditionEdge.none,
                               xosc.TraveledDistanceCondition(target_speed * (30 + trigger_dist) / (target_speed - ego_speed)),
                               "Target")
     lc = xosc.AbsoluteLaneChangeAction(-1, xosc.TransitionDynamics(xosc.DynamicsShapes.sinusoidal,
@@ -58,7 +58,7 @@ def cut_in(directory: Path, *, ego_speed: float = 20.0, target_speed: float = 25
     act.add_maneuver_group(mg)
     story = xosc.Story("cut_in_story")
     story.add_act(act)
-    stop = xosc.ValueTrigger("stop", 0, xosc.ConditionEdge.rising,
+    stop = xosc.ValueTrigger("stop", 0, xosc.ConditionEdge.none,
                              xosc.SimulationTimeCondition(duration, xosc.Rule.greaterThan), "stop")
     sb = xosc.StoryBoard(init, stop)
     sb.add_story(story)
@@ -89,7 +89,7 @@ def idm_follow(directory: Path, *, lead_speed: float = 15.0, desired: float = 30
     init.add_init_action("Lead", xosc.AbsoluteSpeedAction(lead_speed, step))
     init.add_init_action("Follower", xosc.TeleportAction(xosc.LanePosition(20, 0, -1, 0)))
     init.add_init_action("Follower", xosc.AbsoluteSpeedAction(lead_speed, step))
-    sb = xosc.StoryBoard(init, xosc.ValueTrigger("stop", 0, xosc.ConditionEdge.rising,
+    sb = xosc.StoryBoard(init, xosc.ValueTrigger("stop", 0, xosc.ConditionEdge.none,
                                                  xosc.SimulationTimeCondition(duration, xosc.Rule.greaterThan), "stop"))
     sce = xosc.Scenario("idm", "simplatform", xosc.ParameterDeclarations(), entities, sb, xosc.RoadNetwork(odr.name),
                         xosc.Catalog())
@@ -113,7 +113,7 @@ def swarm(directory: Path, *, number: int = 8, duration: float = 10.0) -> Path:
     td.add_controller(driver_controller("TrafficDriver", model="idm_mobil", style="normal"), 1.0)
     init.add_global_action(xosc.TrafficSwarmAction(200, 40, 30, 0, number, "Ego", td,
                                                    velocity=xosc.Range(15, 25), name="swarm"))
-    sb = xosc.StoryBoard(init, xosc.ValueTrigger("stop", 0, xosc.ConditionEdge.rising,
+    sb = xosc.StoryBoard(init, xosc.ValueTrigger("stop", 0, xosc.ConditionEdge.none,
                                                  xosc.SimulationTimeCondition(duration, xosc.Rule.greaterThan), "stop"))
     sce = xosc.Scenario("swarm", "simplatform", xosc.ParameterDeclarations(), entities, sb,
                         xosc.RoadNetwork(odr.name), xosc.Catalog(), osc_minor_version=2)

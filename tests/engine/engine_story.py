@@ -12,7 +12,7 @@ STEP = xosc.TransitionDynamics(xosc.DynamicsShapes.step, xosc.DynamicsDimension.
 
 
 def at_time(name: str, t: float, point: str = "start") -> xosc.ValueTrigger:
-    return xosc.ValueTrigger(name, 0, xosc.ConditionEdge.rising,
+    return xosc.ValueTrigger(name, 0, xosc.ConditionEdge.none,
                              xosc.SimulationTimeCondition(t, xosc.Rule.greaterOrEqual), point)
 
 

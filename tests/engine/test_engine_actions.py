@@ -190,7 +190,7 @@ def test_static_positions_are_resolved_once(tmp_path):
     road = scenarios.straight_road(tmp_path / "straight.xodr")
     init = xosc.Init()
     place(init, "Ego", xosc.LanePosition(20, 0, -1, 0), 10.0)
-    near = xosc.EntityTrigger("near", 0, xosc.ConditionEdge.rising,
+    near = xosc.EntityTrigger("near", 0, xosc.ConditionEdge.none,
                               xosc.DistanceCondition(5.0, xosc.Rule.lessThan, xosc.WorldPosition(60, -1.5),
                                                      freespace=False), "Ego")
     marker = xosc.VisibilityAction(True, True, True)
@@ -226,7 +226,7 @@ def test_freespace_distance_to_a_point_is_measured_from_the_bounding_box(tmp_pat
     road = scenarios.straight_road(tmp_path / "straight.xodr")
     init = xosc.Init()
     place(init, "Ego", xosc.LanePosition(20, 0, -1, 0), 10.0)
-    near = xosc.EntityTrigger("near", 0, xosc.ConditionEdge.rising,
+    near = xosc.EntityTrigger("near", 0, xosc.ConditionEdge.none,
                               xosc.DistanceCondition(5.0, xosc.Rule.lessThan, xosc.WorldPosition(60, -1.5),
                                                      freespace=True), "Ego")
     path = write(tmp_path, "near_free", road, {"Ego": scenarios._vehicle("e")}, init,

@@ -65,10 +65,32 @@ def test_falling_and_both_edges():
     assert [b.evaluate(None, t) for t in range(3)] == [False, True, True]
 
 
+def test_an_edge_needs_an_earlier_evaluation():
+    # OSC 1.3 §8.4.3: a rising edge is "true at t and false at t - ts"; before the first evaluation there is
+    # no value at t - ts, so a condition true from the start is no edge (esmini reads it so; ASAM's CutIn.xosc
+    # relies on it). A level ("none") is true at once.
+    c = _cond([True, True, False, True])
+    assert [c.evaluate(None, t) for t in range(4)] == [False, False, False, True]
+    f = _cond([False, False, True, False], "falling")
+    assert [f.evaluate(None, t) for t in range(4)] == [False, False, False, True]
+    b = _cond([True, False], "risingOrFalling")
+    assert [b.evaluate(None, t) for t in range(2)] == [False, True]
+    n = _cond([True, True], "none")
+    assert [n.evaluate(None, t) for t in range(2)] == [True, True]
+
+
+def test_an_edge_memory_is_forgotten_on_reset():
+    c = _cond([False, True, True])
+    assert c.evaluate(None, 0) is False
+    c.reset()
+    assert c.evaluate(None, 1) is False    # true at the first evaluation after the reset: no edge
+    assert c.evaluate(None, 2) is False
+
+
 def test_delay_shifts_the_answer_in_time():
-    c = _cond([True] + [False] * 10, "rising", delay=0.3)
-    out = [c.evaluate(None, round(k * 0.1, 10)) for k in range(6)]
-    assert out == [False, False, False, True, False, False]
+    c = _cond([False, True] + [False] * 10, "rising", delay=0.3)
+    out = [c.evaluate(None, round(k * 0.1, 10)) for k in range(7)]
+    assert out == [False, False, False, False, True, False, False]
 
 
 def test_trigger_is_or_of_ands():

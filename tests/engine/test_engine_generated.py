@@ -67,7 +67,7 @@ def test_overtaking_changes_out_and_back_in_at_the_stated_gaps(tmp_path):
     place(init, "Ego", xosc.LanePosition(20, 0, -1, 0), 25.0)
     place(init, "Slow", xosc.LanePosition(60, 0, -1, 0), 15.0)
     dyn = xosc.TransitionDynamics(xosc.DynamicsShapes.sinusoidal, xosc.DynamicsDimension.time, 2.0)
-    out_trig = xosc.EntityTrigger("close", 0, xosc.ConditionEdge.rising,
+    out_trig = xosc.EntityTrigger("close", 0, xosc.ConditionEdge.none,
                                   xosc.RelativeDistanceCondition(20, xosc.Rule.lessThan, xosc.RelativeDistanceType.longitudinal,
                                                                  "Slow", freespace=False), "Ego")
     back = xosc.ConditionGroup()
