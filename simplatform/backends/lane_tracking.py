@@ -232,7 +232,9 @@ def _walk_in_lane(samples, n, ds, inv_ds, length, direction, s, x, y, dx, dy, ne
     r = samples[7, k] + (samples[7, j] - samples[7, k]) * f
     ct = samples[8, k] + (samples[8, j] - samples[8, k]) * f
     if offset != 0.0 and r != 0.0:
-        z += offset * math.tan(r)
+        # t runs in the superelevated cross section (OpenDRIVE 1.8 §8.3): the x/y-plane distance is t·cos(roll)
+        offset = offset / math.cos(r)
+        z += offset * math.sin(r)
     if direction < 0:
         return True, s, offset, z, _wrap(h + math.pi), -p, -r, ct + offset
     return True, s, offset, z, _wrap(h), p, r, ct + offset

@@ -212,15 +212,19 @@ class BatchMotion:
         g = cand_i[0]
         self._tid[g] = cand_i[1]
         off = cand_f[1]
-        if off.any():  # LaneTable.pose's offset terms, with math's sin, cos and tan
+        if off.any():  # LaneTable.pose's offset terms, with math's sin and cos
             q = np.nonzero(off != 0.0)[0]
             gq, oq, hq, rq = g[q], off[q], raw[0, q].tolist(), raw[1, q]
-            F[bk.X, gq] = F[bk.X, gq] - oq * np.array([math.sin(a) for a in hq])
-            F[bk.Y, gq] = F[bk.Y, gq] + oq * np.array([math.cos(a) for a in hq])
             tilted = np.nonzero(rq != 0.0)[0]
+            across = oq
+            if len(tilted):  # t in the superelevated cross section (§8.3): offset·cos(roll) across
+                across = oq.copy()
+                across[tilted] = oq[tilted] * np.array([math.cos(a) for a in rq[tilted].tolist()])
+            F[bk.X, gq] = F[bk.X, gq] - across * np.array([math.sin(a) for a in hq])
+            F[bk.Y, gq] = F[bk.Y, gq] + across * np.array([math.cos(a) for a in hq])
             if len(tilted):
                 gt = gq[tilted]
-                F[bk.Z, gt] = F[bk.Z, gt] + oq[tilted] * np.array([math.tan(a) for a in rq[tilted].tolist()])
+                F[bk.Z, gt] = F[bk.Z, gt] + oq[tilted] * np.array([math.sin(a) for a in rq[tilted].tolist()])
         lateral = []
         for q, ((e, i, m, lane_road), c, s_new) in enumerate(zip(who, curs, raw[2].tolist())):
             c.s = s_new

@@ -74,10 +74,14 @@ def lane_move(samples, n, cell, inv_cell, length, direction, s, offset, ds, late
     r = samples[7, k] + (samples[7, j] - samples[7, k]) * f
     ct = samples[8, k] + (samples[8, j] - samples[8, k]) * f
     if offset != 0.0:
-        px -= offset * math.sin(h)
-        py += offset * math.cos(h)
-        if r != 0.0:
-            pz += offset * math.tan(r)
+        if r != 0.0:  # t in the superelevated cross section (OpenDRIVE 1.8 §8.3), as LaneTable.pose
+            across = offset * math.cos(r)
+            px -= across * math.sin(h)
+            py += across * math.cos(h)
+            pz += offset * math.sin(r)
+        else:
+            px -= offset * math.sin(h)
+            py += offset * math.cos(h)
     t = ct + offset
     if direction < 0:
         h = _wrap(h + math.pi)

@@ -9,10 +9,11 @@ object), and each step interpolates: x, y by cubic Hermite with the sampled
 s-derivatives (error O(Δs⁴·κ³), below 1e-6 m at Δs = 0.5 m on a 20 m
 radius), heading, z, pitch, roll and the lane-centre t linearly.
 
-A point at ``offset`` from the lane centre lies along the reference line's
-horizontal left normal (OpenDRIVE 1.8 §10: t is horizontal) and on the
-tilted cross section, z + offset·tan(roll), exactly as the road model's
-``road_pose`` places it.  Where the lane does not exist (another lane
+A point at ``offset`` from the lane centre lies on the superelevated cross
+section (OpenDRIVE 1.8 §8.3: t is measured in it, as libOpenDRIVE does):
+offset·cos(roll) along the reference line's horizontal left normal and
+offset·sin(roll) up, as the road model's ``road_pose`` places it; on a flat
+road (roll 0) that is the horizontal offset, bit for bit.  Where the lane does not exist (another lane
 section) the samples are NaN and the caller falls back to the road model.
 """
 
@@ -138,10 +139,15 @@ class LaneTable:
         ck = self.ct
         ct = ck[k] + (ck[j] - ck[k]) * f
         if offset != 0.0:
-            x -= offset * math.sin(h)
-            y += offset * math.cos(h)
             if r != 0.0:
-                z += offset * math.tan(r)
+                # t runs in the superelevated cross section (OpenDRIVE 1.8 §8.3, as the road model places it)
+                across = offset * math.cos(r)
+                x -= across * math.sin(h)
+                y += across * math.cos(h)
+                z += offset * math.sin(r)
+            else:
+                x -= offset * math.sin(h)
+                y += offset * math.cos(h)
         return x, y, z, h, p, r, ct
 
     def poses(self, s: np.ndarray, offset: np.ndarray) -> dict[str, np.ndarray]:
@@ -157,9 +163,12 @@ class LaneTable:
         x = h00 * a["x"][k] + h10 * a["dx"][k] + h01 * a["x"][j] + h11 * a["dx"][j]
         y = h00 * a["y"][k] + h10 * a["dy"][k] + h01 * a["y"][j] + h11 * a["dy"][j]
         out = {name: a[name][k] + (a[name][j] - a[name][k]) * f for name in ("h", "z", "p", "r", "ct")}
-        out["x"] = x - offset * np.sin(out["h"])
-        out["y"] = y + offset * np.cos(out["h"])
-        out["z"] = out["z"] + offset * np.tan(out["r"])
+        # t runs in the superelevated cross section (§8.3): cos(0) = 1 and sin(0) = 0 exactly, so a flat road's
+        # arithmetic is the plain horizontal offset's
+        across = offset * np.cos(out["r"])
+        out["x"] = x - across * np.sin(out["h"])
+        out["y"] = y + across * np.cos(out["h"])
+        out["z"] = out["z"] + offset * np.sin(out["r"])
         return out
 
 
