@@ -224,16 +224,17 @@ def _walk_in_lane(samples, n, ds, inv_ds, length, direction, s, x, y, dx, dy, ne
         return _FAILED
     j = k + 1
     half = samples[9, k] + (samples[9, j] - samples[9, k]) * f
+    r = samples[7, k] + (samples[7, j] - samples[7, k]) * f
+    if offset != 0.0 and r != 0.0:
+        # t runs in the superelevated cross section (OpenDRIVE 1.8 §8.3): the x/y-plane distance is t·cos(roll)
+        offset = offset / math.cos(r)
     if abs(offset) > half + margin:
         return _FAILED
     h = samples[5, k] + (samples[5, j] - samples[5, k]) * f
     z = samples[4, k] + (samples[4, j] - samples[4, k]) * f
     p = samples[6, k] + (samples[6, j] - samples[6, k]) * f
-    r = samples[7, k] + (samples[7, j] - samples[7, k]) * f
     ct = samples[8, k] + (samples[8, j] - samples[8, k]) * f
     if offset != 0.0 and r != 0.0:
-        # t runs in the superelevated cross section (OpenDRIVE 1.8 §8.3): the x/y-plane distance is t·cos(roll)
-        offset = offset / math.cos(r)
         z += offset * math.sin(r)
     if direction < 0:
         return True, s, offset, z, _wrap(h + math.pi), -p, -r, ct + offset

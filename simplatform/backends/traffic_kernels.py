@@ -10,9 +10,9 @@ so the results are the same bits: ``sin``, ``cos`` and ``hypot`` compile to the
 same libm calls numpy makes.  Two functions do not: numpy's ``arctan2`` and
 ``tan`` use SIMD (SVML) code on AVX-512 machines, whose last bit differs from
 libm's.  ``arctan2`` (pure-pursuit steering, fed back into the dynamics) is
-therefore left to numpy by the caller; ``tan`` (the cross-slope height of a
-laterally offset vehicle, an output only) is libm's here, which can change the
-last bit of ``z`` on a banked road.
+therefore left to numpy by the caller.  On a banked road a lateral offset is
+the superelevated cross section's t (OpenDRIVE 1.8 §8.3: t·cos(roll) across,
+t·sin(roll) up), as the engine's lane tables place it.
 
 Lane geometry reads the stacked tables of :mod:`simplatform.backends.lane_stack`:
 x, y by cubic Hermite on the sampled s-derivatives, the other columns linearly,
@@ -112,6 +112,11 @@ def advance(mat, meta, lanes, direction, s, rows, x, y, track, out, ok):
         cx, cy, h = lane_centre(mat, meta, lane, sn)
         hd = h + flip
         lateral = -(xi - cx) * math.sin(hd) + (yi - cy) * math.cos(hd)
+        if good:
+            g, f, _ = _cell(meta, lane, sn)
+            r = _linear(mat, R, g, f)
+            if r != 0.0:  # t runs in the superelevated cross section (OpenDRIVE 1.8 §8.3): x/y distance t·cos(roll)
+                lateral = lateral / math.cos(r)
         out[0, k] = sn
         out[1, k] = lateral
         out[2, k] = dx
@@ -142,7 +147,7 @@ def lane_columns(mat, meta, lanes, direction, s, offset, rows, z, pitch, roll, l
             pp = _linear(mat, P, g, f)
             pr = _linear(mat, R, g, f)
             pct = _linear(mat, CT, g, f)
-        zk = pz + off * (pr if pr == 0.0 else math.tan(pr))  # tan(±0) is ±0: the flat road's exact bits
+        zk = pz + off * (pr if pr == 0.0 else math.sin(pr))  # t on the tilted cross section (§8.3); ±0 keeps a flat road's bits
         sign = -1.0 if direction[k] < 0 else 1.0
         lane_s[i] = sk
         lane_offset[i] = off

@@ -82,6 +82,17 @@ def guess_ego(scenario) -> str | None:
     return objs[0].name if objs else None
 
 
+def _watches_a_transition(c) -> bool:
+    """Whether ``c`` watches a storyboard element's transition (a StoryboardElementStateCondition on
+    start/end/stop/skipTransition).  A transition is an instant, reported true for the step it happens in and
+    the next (``conditions``), so a trigger armed in the step its element ends would first read it true and
+    never see the false before it that a rising edge needs; the transition cannot have happened before the
+    trigger was armed in a way it should miss, so its edge memory starts false (esmini fires such events)."""
+    by_value = c.by_value_condition
+    cond = getattr(by_value, "storyboard_element_state_condition", None) if by_value is not None else None
+    return cond is not None and str(cond.state).endswith("Transition")
+
+
 def compile_trigger(engine, trig) -> TriggerRuntime | None:
     if trig is None:
         return None
@@ -96,7 +107,8 @@ def compile_trigger(engine, trig) -> TriggerRuntime | None:
             else:
                 raise ScenarioError("a Condition without ByEntityCondition or ByValueCondition",
                                     file=c.source.file, line=c.source.line, element="Condition")
-            conds.append(ConditionRuntime(c.name, str(c.condition_edge), float(c.delay or 0.0), check))
+            conds.append(ConditionRuntime(c.name, str(c.condition_edge), float(c.delay or 0.0), check,
+                                          known_false=_watches_a_transition(c)))
         groups.append(conds)
     return TriggerRuntime(groups)
 

@@ -36,16 +36,19 @@ class ConditionRuntime:
     """One Condition with its edge filter and delay line."""
 
     __slots__ = ("name", "edge", "delay", "check", "_previous", "_history", "triggering", "last_value",
-                 "plain_rising", "plain", "level")
+                 "plain_rising", "plain", "level", "initial")
 
-    def __init__(self, name: str, edge: str, delay: float, check: ConditionCheck) -> None:
+    def __init__(self, name: str, edge: str, delay: float, check: ConditionCheck, *, known_false: bool = False) -> None:
         if edge not in EDGES:
             raise ValueError(f"unknown conditionEdge {edge!r}")
         self.name = name
         self.edge = edge
         self.delay = float(delay)
         self.check = check
-        self._previous: bool | None = None
+        self.initial: bool | None = False if known_false else None
+        """The edge memory before the first evaluation: unknown, or false where the condition is known to have
+        been false before it was armed (a storyboard element's transition: ``compile_trigger``)."""
+        self._previous: bool | None = self.initial
         self._history: deque[tuple[float, bool, tuple[str, ...]]] = deque()
         self.triggering: tuple[str, ...] = ()
         self.last_value = False
@@ -55,7 +58,7 @@ class ConditionRuntime:
         """The commonest conditions (a rising edge or a level, without delay): ``TriggerRuntime`` inlines them."""
 
     def reset(self) -> None:
-        self._previous = None
+        self._previous = self.initial
         self._history.clear()
 
     def evaluate(self, ctx, time: float) -> bool:

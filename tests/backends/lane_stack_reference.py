@@ -64,9 +64,10 @@ class TableStack:
         y = (2 * f3 - 3 * f2 + 1) * a["y"][g] + (f3 - 2 * f2 + f) * ds * a["dy"][g] \
             + (3 * f2 - 2 * f3) * a["y"][j] + (f3 - f2) * ds * a["dy"][j]
         out = {n: a[n][g] + (a[n][j] - a[n][g]) * f for n in ("h", "z", "p", "r", "ct")}
-        out["x"] = x - offset * np.sin(out["h"])
-        out["y"] = y + offset * np.cos(out["h"])
-        out["z"] = out["z"] + offset * np.tan(out["r"])
+        across = offset * np.cos(out["r"])          # t in the superelevated cross section (OpenDRIVE 1.8 §8.3)
+        out["x"] = x - across * np.sin(out["h"])
+        out["y"] = y + across * np.cos(out["h"])
+        out["z"] = out["z"] + offset * np.sin(out["r"])
         return out
 
     def _cells(self, ids: np.ndarray, s: np.ndarray):
