@@ -66,9 +66,10 @@ def build_road():
     odr = xodr.OpenDrive("bench")
     odr.add_road(road)
     odr.adjust_roads_and_lanes()
-    path = Path(tempfile.mkdtemp()) / "bench.xodr"
-    odr.write_xml(str(path))
-    return load_opendrive(path)
+    with tempfile.TemporaryDirectory() as scratch:     # the network is read whole: nothing is left in /tmp
+        path = Path(scratch) / "bench.xodr"
+        odr.write_xml(str(path))
+        return load_opendrive(path)
 
 
 def snapshots(steps: int, rng: np.random.Generator, lanes: bool = True, matrix: bool = True,

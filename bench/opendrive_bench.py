@@ -18,6 +18,8 @@ Run: ``.venv/bin/python bench/opendrive_bench.py [--km 50]``.
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -57,6 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     t0 = time.perf_counter()
     path = build_network(args.km)
+    atexit.register(shutil.rmtree, str(Path(path).parent), True)   # the generated map is scratch: leave no /tmp behind
     print(f"generated {args.km:g} km network in {time.perf_counter() - t0:.2f} s: {path}")
 
     t0 = time.perf_counter()
