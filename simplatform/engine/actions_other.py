@@ -21,10 +21,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-import numpy as np
-
 from simplatform.engine.actions_longitudinal import _PerActor
-from simplatform.engine.road import LaneCursor, wrap_angle
+from simplatform.engine.road import wrap_angle
 from simplatform.errors import ScenarioError
 
 
