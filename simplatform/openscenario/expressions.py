@@ -222,6 +222,10 @@ class _Parser:
             self.depth -= 1
 
     def _num(self, v: Value, op: str) -> int | float:
+        if isinstance(v, str):
+            number = _numeric_text(v)
+            if number is not None:
+                return number
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise ParameterError(f"operator '{op}' needs numbers, got {v!r} in expression '{self.text}'")
         return v
@@ -230,6 +234,27 @@ class _Parser:
         if not isinstance(v, bool):
             raise ParameterError(f"'and', 'or' and 'not' need booleans, got {v!r} in expression '{self.text}'")
         return v
+
+
+_NUMERIC_TEXT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _numeric_text(text: str) -> int | float | None:
+    """The number a string parameter's text spells, as esmini reads it inside an expression.
+
+    9.2.1 defines the operators for numeric and boolean operands only, so a string
+    parameter has no place in arithmetic.  esmini (Parameters::ResolveParametersInString)
+    pastes each parameter's *text* into the expression before evaluating it, so a string
+    parameter that spells a number works there as that number -- and UN R157 ALKS
+    scenario 4.1_3 (asam-oss/OSC-ALKS-scenarios, Scenarios/) relies on it: its
+    ``SideVehicle_InitPosition_RelativeLaneId`` is a string "1"/"-1" multiplied in
+    ``${$SideVehicle_InitPosition_RelativeLaneId * -$SideVehicle_InitLateralOffset_m}``.
+    Only text that is wholly a decimal literal counts; any other string is still an error.
+    """
+    text = text.strip()
+    if not _NUMERIC_TEXT.fullmatch(text):
+        return None
+    return float(text) if any(c in text for c in ".eE") else int(text)
 
 
 def _text(v: Value) -> str:

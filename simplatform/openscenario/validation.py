@@ -51,11 +51,18 @@ def validate_file(path: str | Path, *, schema: bool = False) -> list[InputError]
     except ScenarioError as exc:
         return [exc]
     if schema:
+        # the XSD's findings come first; the loader's go into a list of their own, because
+        # load_document and expand_distribution stop at the first stage that found anything
+        # in the list they are given -- a file the XSD faults would lose its semantic problems
         errors += schema_errors(tree, header.rev, file)
     if header.kind == "scenario":
-        load_document(path, None, errors)
+        loaded: list[ScenarioError] = []
+        load_document(path, None, loaded)
+        errors += loaded
     elif header.kind == "distribution":
-        expand_distribution(path, 0, errors)
+        expanded: list[ScenarioError] = []
+        expand_distribution(path, 0, expanded)
+        errors += expanded
     else:
         ctx = BindContext(file=file, pre_asam=header.pre_asam)
         doc = bind(tree.getroot(), REGISTRY["OpenScenario"], Scope(), ctx)

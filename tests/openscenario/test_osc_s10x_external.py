@@ -1,0 +1,106 @@
+"""Quirks of external OpenSCENARIO files (ASAM ALKS, esmini, the ASAM checker's test files), session 10.
+
+Each test writes its own small road and scenario.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from simplatform.errors import ScenarioError
+from simplatform.openscenario import load_scenario
+from simplatform.openscenario.validation import validate_file
+
+sys.path.insert(0, str(Path(__file__).parent))
+from osc_small_files import CAR, ROAD  # noqa: E402
+
+SIDE = CAR.replace('name="Ego"', 'name="Side"')
+
+
+def _scenario(tmp: Path, declarations: str, side_position: str) -> Path:
+    (tmp / "road.xodr").write_text(ROAD.replace('<right><lane id="-1"', '<left><lane id="1" type="driving" '
+                                                'level="false"><link/><width sOffset="0" a="3.5" b="0" c="0" d="0"/>'
+                                                '</lane></left><right><lane id="-1"'))
+    path = tmp / "s.xosc"
+    path.write_text(f'''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2021-01-01T00:00:00" description="d" author="t"/>
+<ParameterDeclarations>{declarations}</ParameterDeclarations><CatalogLocations/>
+<RoadNetwork><LogicFile filepath="road.xodr"/></RoadNetwork><Entities>{CAR}{SIDE}</Entities>
+<Storyboard><Init><Actions>
+<Private entityRef="Ego"><PrivateAction><TeleportAction><Position><LanePosition roadId="1" laneId="-1" s="50"
+ offset="0"/></Position></TeleportAction></PrivateAction></Private>
+<Private entityRef="Side"><PrivateAction><TeleportAction><Position>{side_position}</Position></TeleportAction>
+</PrivateAction></Private>
+</Actions></Init><StopTrigger/></Storyboard></OpenSCENARIO>''')
+    return path
+
+
+def _side_position(scenario):
+    private = scenario.document.storyboard.init.actions.privates[1]
+    return private.private_actions[0].teleport_action.position.relative_lane_position
+
+
+# ALKS 4.1_3 (asam-oss/OSC-ALKS-scenarios, Scenarios/): a string parameter "1"/"-1" multiplied in an expression
+ALKS_4_1_3 = ('<RelativeLanePosition entityRef="Ego" dLane="$Lane" ds="0" '
+              'offset="${$Lane * -$Offset}"/>')
+
+
+@pytest.mark.parametrize("lane,offset", [("1", -0.5), ("-1", 0.5), (" +1 ", -0.5)])
+def test_a_string_parameter_that_spells_a_number_counts_as_that_number_in_arithmetic(tmp_path, lane, offset):
+    path = _scenario(tmp_path, f'<ParameterDeclaration name="Lane" parameterType="string" value="{lane}"/>'
+                     '<ParameterDeclaration name="Offset" parameterType="double" value="0.5"/>', ALKS_4_1_3)
+    assert validate_file(path) == []
+    pos = _side_position(load_scenario(path))
+    assert pos.offset == offset and isinstance(pos.offset, float)
+    assert pos.d_lane == int(lane)
+
+
+def test_an_integer_string_keeps_integer_arithmetic(tmp_path):
+    path = _scenario(tmp_path, '<ParameterDeclaration name="Lane" parameterType="string" value="2"/>',
+                     '<RelativeLanePosition entityRef="Ego" dLane="${$Lane - 3}" ds="0" offset="0"/>')
+    assert _side_position(load_scenario(path)).d_lane == -1
+
+
+@pytest.mark.parametrize("text", ["one", "1 2", "0x10", "1e", ""])
+def test_a_string_parameter_that_is_no_number_is_still_a_located_error(tmp_path, text):
+    path = _scenario(tmp_path, f'<ParameterDeclaration name="Lane" parameterType="string" value="{text}"/>'
+                     '<ParameterDeclaration name="Offset" parameterType="double" value="0.5"/>', ALKS_4_1_3)
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(path)
+    loc = exc.value.location
+    assert loc.file.endswith("s.xosc") and loc.line and "Lane" in str(exc.value)
+    assert any("needs numbers" in str(e) for e in validate_file(path))
+
+
+# The ASAM checker's DoubleLaneChangerWrongAttributes.xosc (RA-Consulting-GmbH/openscenario.api.test): values
+# the XSD rejects beside a problem only the loader sees (a parameter declared as '$owner')
+WRONG = ('<ParameterDeclaration name="Offset" parameterType="double" value="0.5"/>'
+         '<ParameterDeclaration name="$owner" parameterType="string" value="Ego"/>')
+
+
+def test_validate_with_the_schema_still_lists_the_loaders_problems(tmp_path):
+    path = _scenario(tmp_path, WRONG, '<RelativeLanePosition entityRef="$owner" dLane="ezert" ds="0" offset="0"/>')
+    plain = {(e.location.line, e.cause) for e in validate_file(path)}
+    both = {(e.location.line, e.cause) for e in validate_file(path, schema=True)}
+    assert any("'$owner'" in cause for _, cause in plain)
+    assert plain <= both  # before: the XSD's complaint about dLane="ezert" hid every loader finding
+    assert any("schema" in cause and "ezert" in cause for _, cause in both)
+
+
+def test_validate_with_the_schema_lists_a_distributions_problems(tmp_path):
+    scenario = _scenario(tmp_path, '<ParameterDeclaration name="Lane" parameterType="integer" value="1"/>',
+                         '<RelativeLanePosition entityRef="Ego" dLane="$Lane" ds="0" offset="0"/>')
+    dist = tmp_path / "d.xosc"
+    dist.write_text(f'''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2021-01-01T00:00:00" description="d" author="t"
+ bogus="1"/><ParameterValueDistribution><ScenarioFile filepath="{scenario.name}"/><Deterministic>
+<DeterministicSingleParameterDistribution parameterName="Nope"><DistributionSet><Element value="2"/>
+</DistributionSet></DeterministicSingleParameterDistribution></Deterministic></ParameterValueDistribution>
+</OpenSCENARIO>''')
+    plain = {e.cause for e in validate_file(dist)}
+    both = {e.cause for e in validate_file(dist, schema=True)}
+    assert any("Nope" in c for c in plain) and plain <= both
+    assert any("bogus" in c for c in both)
