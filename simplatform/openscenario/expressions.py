@@ -216,7 +216,8 @@ class _Parser:
                 try:
                     return fn(*nums)
                 except (ValueError, OverflowError) as exc:
-                    raise ParameterError(f"{text}{tuple(nums)} is undefined ({exc}) in '{self.text}'") from None
+                    shown = ", ".join(repr(n) for n in nums)
+                    raise ParameterError(f"{text}({shown}) is undefined ({exc}) in '{self.text}'") from None
             raise ParameterError(f"unexpected '{text}' in expression '{self.text}'")
         finally:
             self.depth -= 1
@@ -227,12 +228,13 @@ class _Parser:
             if number is not None:
                 return number
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ParameterError(f"operator '{op}' needs numbers, got {v!r} in expression '{self.text}'")
+            raise ParameterError(f"operator '{op}' needs numbers, got {_describe(v)} in expression '{self.text}'")
         return v
 
     def _bool(self, v: Value) -> bool:
         if not isinstance(v, bool):
-            raise ParameterError(f"'and', 'or' and 'not' need booleans, got {v!r} in expression '{self.text}'")
+            raise ParameterError(f"'and', 'or' and 'not' need booleans, got {_describe(v)} in expression "
+                                 f"'{self.text}'")
         return v
 
 
@@ -255,6 +257,17 @@ def _numeric_text(text: str) -> int | float | None:
     if not _NUMERIC_TEXT.fullmatch(text):
         return None
     return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def _describe(v: object) -> str:
+    """A value as a scenario author wrote it, for messages (not Python's repr)."""
+    if isinstance(v, bool):
+        return f"the boolean {'true' if v else 'false'}"
+    if isinstance(v, str):
+        return f"the string {v!r}"
+    if hasattr(v, "isoformat"):
+        return f"the dateTime {v.isoformat()}"
+    return repr(v)
 
 
 def _text(v: Value) -> str:

@@ -104,3 +104,18 @@ def test_validate_with_the_schema_lists_a_distributions_problems(tmp_path):
     both = {e.cause for e in validate_file(dist, schema=True)}
     assert any("Nope" in c for c in plain) and plain <= both
     assert any("bogus" in c for c in both)
+
+
+# The ASAM checker's DoubleLaneChangerExpressionsError.xosc: messages show values as the file writes them
+@pytest.mark.parametrize("declaration,expression,shown", [
+    ('<ParameterDeclaration name="P" parameterType="dateTime" value="2017-02-24T10:00:00"/>', "${$P + 1}",
+     "the dateTime 2017-02-24T10:00:00"),
+    ('<ParameterDeclaration name="P" parameterType="boolean" value="false"/>', "${$P + 1}", "the boolean false"),
+    ('<ParameterDeclaration name="P" parameterType="string" value="test"/>', "${$P + 1}", "the string 'test'"),
+    ('<ParameterDeclaration name="P" parameterType="double" value="-9"/>', "${sqrt($P)}", "sqrt(-9.0) is undefined"),
+])
+def test_expression_errors_show_values_as_written(tmp_path, declaration, expression, shown):
+    path = _scenario(tmp_path, declaration,
+                     f'<RelativeLanePosition entityRef="Ego" dLane="1" ds="0" offset="{expression}"/>')
+    causes = [e.cause for e in validate_file(path)]
+    assert any(shown in c for c in causes), causes
