@@ -285,6 +285,7 @@ def declare(
         except ParameterError as exc:
             origin = "assigned value" if decl.name in overrides else "value"
             ctx.error(node, f"parameter '{decl.name}' ({ptype}): {origin}: {exc.cause}", ParameterError)
+            scope.broken[decl.name] = node.sourceline
             continue
         _check_constraints(node, decl, value, ptype, ctx)
         scope.values[decl.name] = value

@@ -31,12 +31,19 @@ class Scope:
     values: dict[str, Value] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
     parent: "Scope | None" = None
+    # declared here, but its value is not of its type (line of the declaration):
+    # a reference then names that cause, not a missing declaration
+    broken: dict[str, int | None] = field(default_factory=dict)
 
     def lookup(self, name: str) -> Value:
         scope: Scope | None = self
         while scope is not None:
             if name in scope.values:
                 return scope.values[name]
+            if name in scope.broken:
+                line = scope.broken[name]
+                where = f" (line {line})" if line else ""
+                raise ParameterError(f"parameter '{name}' has no value: its declaration{where} is in error")
             scope = scope.parent
         raise ParameterError(f"parameter '{name}' is not declared (or has no value) here")
 

@@ -119,3 +119,14 @@ def test_expression_errors_show_values_as_written(tmp_path, declaration, express
                      f'<RelativeLanePosition entityRef="Ego" dLane="1" ds="0" offset="{expression}"/>')
     causes = [e.cause for e in validate_file(path)]
     assert any(shown in c for c in causes), causes
+
+
+# The ASAM checker's DoubleLaneChangerParamsConversionErrors.xosc: integer parameter "testBoolean" = "false"
+def test_a_reference_to_a_parameter_whose_declaration_failed_names_that_declaration(tmp_path):
+    path = _scenario(tmp_path, '<ParameterDeclaration name="Lane" parameterType="integer" value="false"/>',
+                     '<RelativeLanePosition entityRef="Ego" dLane="$Lane" ds="0" offset="0"/>')
+    causes = {e.location.line: e.cause for e in validate_file(path)}
+    declared_at = next(line for line, c in causes.items() if "expected int, got 'false'" in c)
+    assert any(f"'Lane' has no value: its declaration (line {declared_at}) is in error" in c
+               for c in causes.values()), causes
+    assert not any("not declared" in c for c in causes.values())
