@@ -134,6 +134,12 @@ def load_document(path: str | Path, parameters: Mapping[str, ParameterValue] | N
     document = bind(root, REGISTRY["OpenScenario"], Scope(), ctx, overrides=dict(parameters or {}))
     errors.extend(ctx.errors)
     if ctx.errors:
+        # still check the variables' own values (their types are not the binder's job): a file
+        # with an unknown catalog should not hide that its VariableDeclaration value="wrongDouble"
+        # is no double (the ASAM checker's DoubleLaneChangerVariablesWrongDataTypes1_3.xosc)
+        if document is not None:
+            _typed(getattr(document, "variable_declarations", None), "variable_declarations", "variable_type",
+                   errors)
         return None
     check_references(document, errors)
     check_values(document.walk(), errors)

@@ -130,3 +130,18 @@ def test_a_reference_to_a_parameter_whose_declaration_failed_names_that_declarat
     assert any(f"'Lane' has no value: its declaration (line {declared_at}) is in error" in c
                for c in causes.values()), causes
     assert not any("not declared" in c for c in causes.values())
+
+
+# The ASAM checker's DoubleLaneChangerVariablesWrongDataTypes1_3.xosc: wrong variable values beside binding errors
+def test_wrong_variable_values_are_reported_beside_binding_errors(tmp_path):
+    path = _scenario(tmp_path, '<ParameterDeclaration name="$owner" parameterType="string" value="Ego"/>',
+                     '<RelativeLanePosition entityRef="Ego" dLane="1" ds="0" offset="0"/>')
+    text = path.read_text().replace('revMinor="1"', 'revMinor="3"').replace(
+        "</ParameterDeclarations>", '</ParameterDeclarations><VariableDeclarations>'
+        '<VariableDeclaration name="d" variableType="double" value="wrongDouble"/>'
+        '<VariableDeclaration name="b" variableType="boolean" value="wrongBoolean"/></VariableDeclarations>')
+    path.write_text(text)
+    causes = [e.cause for e in validate_file(path)]
+    assert any("'$owner'" in c for c in causes)
+    assert any("'d': expected double, got 'wrongDouble'" in c for c in causes), causes
+    assert any("'b': expected boolean" in c for c in causes), causes
