@@ -7,9 +7,14 @@ action runners.  Nothing here runs; errors name the element they come from.
 
 from __future__ import annotations
 
+from simplatform.engine import actions_appearance as appearance
+from simplatform.engine import actions_controller as controller
 from simplatform.engine import actions_lateral as lat
 from simplatform.engine import actions_longitudinal as lon
-from simplatform.engine import actions_other as oth
+from simplatform.engine import actions_routing as routing
+from simplatform.engine.actions_global import GlobalRunner
+from simplatform.engine.actions_synchronize import SynchronizeRunner
+from simplatform.engine.actions_trajectory import FollowTrajectoryRunner
 from simplatform.engine.conditions import compile_entity_condition, compile_value_condition
 from simplatform.engine.entities import EntitySpec
 from simplatform.engine.storyboard import Element
@@ -121,15 +126,15 @@ _PRIVATE = {
     "LaneOffsetAction": lat.LaneOffsetRunner,
     "LateralDistanceAction": lat.LateralDistanceRunner,
     "TeleportAction": lat.TeleportRunner,
-    "SynchronizeAction": oth.SynchronizeRunner,
-    "FollowTrajectoryAction": oth.FollowTrajectoryRunner,
-    "AssignRouteAction": oth.AssignRouteRunner,
-    "AcquirePositionAction": oth.AcquirePositionRunner,
-    "RandomRouteAction": oth.RecordRunner,
-    "VisibilityAction": oth.VisibilityRunner,
-    "ControllerAction": oth.ControllerRunner,
-    "ActivateControllerAction": oth.ControllerRunner,
-    "AppearanceAction": oth.RecordRunner,
+    "SynchronizeAction": SynchronizeRunner,
+    "FollowTrajectoryAction": FollowTrajectoryRunner,
+    "AssignRouteAction": routing.AssignRouteRunner,
+    "AcquirePositionAction": routing.AcquirePositionRunner,
+    "RandomRouteAction": appearance.RecordRunner,
+    "VisibilityAction": appearance.VisibilityRunner,
+    "ControllerAction": controller.ControllerRunner,
+    "ActivateControllerAction": controller.ControllerRunner,
+    "AppearanceAction": appearance.RecordRunner,
 }
 
 # Actions the engine refuses rather than run silently wrong.  Trailers (1.3, 7.4.1.3 "Trailer
@@ -233,9 +238,9 @@ def action_runner(engine, action):
         g = action.global_action.choice
         if g is None:
             raise ScenarioError("an empty GlobalAction", file=action.source.file, line=action.source.line, element="GlobalAction")
-        return oth.GlobalRunner(engine, g)
+        return GlobalRunner(engine, g)
     if action.user_defined_action is not None:
-        return oth.GlobalRunner(engine, action.user_defined_action)
+        return GlobalRunner(engine, action.user_defined_action)
     raise ScenarioError(f"action {action.name!r} has no content", file=action.source.file, line=action.source.line, element="Action")
 
 

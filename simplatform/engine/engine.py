@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from simplatform.engine.build import build_stories, compile_trigger, entity_specs, guess_ego, PrivateActionRunner
-from simplatform.engine.actions_other import GlobalRunner
+from simplatform.engine.actions_global import GlobalRunner
 from simplatform.engine.collision_kernels import table_pairs_kernel
 from simplatform.engine.entities import EntityTable
 from simplatform.engine.environment import EnvironmentState

@@ -1,0 +1,189 @@
+"""FollowTrajectoryAction: an entity placed on, or driven along, a trajectory.
+
+Polyline vertices (positions resolved at start); with ``Timing`` and shape times the pose is
+interpolated in time (trajectory time = scale · (t − t_ref) + offset, t_ref the action start when
+relative), otherwise the actor moves along at its current speed.  With
+``TrajectoryFollowingMode@followingMode="follow"`` the actor is not placed on the path but driven
+along it (trajectory.PurePursuitFollower: steering towards a look-ahead point within its steering
+and friction limits; with Timing its speed tracks the timed reference point within its
+Performance).  The trajectory's geometry lives in trajectory.py; this module is the action's life
+over time: start, step, hand the entity back.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from simplatform.engine.action_errors import action_error
+from simplatform.engine.actions_longitudinal import _PerActor
+from simplatform.engine.road import wrap_angle
+
+
+class FollowTrajectoryRunner(_PerActor):
+    domains = ("longitudinal", "lateral")
+
+    def __init__(self, engine, actor: str, el) -> None:
+        super().__init__(engine, actor, el)
+        # ASAM OpenSCENARIO 1.3 §6.9 ("Trajectories") and Annex A: a trajectory followed without its
+        # time dimension (TimeReference/None) "does not specify the speed along the path. This approach
+        # allows for the separate control of speed" -- it takes the lateral domain only, so a SpeedAction
+        # started beside it (esmini's pedestrian.xosc: walk speed and walk path in one event) keeps
+        # driving the entity along the path instead of being replaced by it.
+        tr = el.time_reference
+        if tr is None or tr.timing is None:
+            self.domains = ("lateral",)
+
+    def start(self) -> bool:
+        from simplatform.engine.trajectory import build_trajectory
+
+        el = self.el
+        traj = el.trajectory or (el.trajectory_ref.trajectory if el.trajectory_ref else None)
+        if traj is None:
+            ref = el.catalog_reference or (el.trajectory_ref.catalog_reference if el.trajectory_ref else None)
+            traj = getattr(ref, "resolved", None)
+        if traj is None:
+            raise action_error(el, "FollowTrajectoryAction without a trajectory")
+        self.path = build_trajectory(traj, self.engine.positions, self.actor)
+        timing = el.time_reference.timing if el.time_reference is not None else None
+        self.timing = timing if (timing is not None and self.path.times is not None) else None
+        self.t0 = self.engine.time
+        self.s = float(el.initial_distance_offset or 0.0)
+        # Reversing (esmini issue #389, as esmini resolved it): an untimed path started at a negative
+        # speed is driven tail first -- the entity moves along it by |v| per second and faces against
+        # the path's direction.  It was held at the path's start (s += v dt < 0) until max_time
+        # (ASAM's TrailerConnect.xosc backs a car onto its trailer along a clothoid at -4 m/s).
+        self.reverse = self.timing is None and float(self.engine.table.speed[self.i]) < 0.0
+        m = self.engine.controller.motions[self.i]
+        self.prev_mode = m.mode
+        m.mode = "trajectory"
+        mode = el.trajectory_following_mode
+        self.follower = None
+        if mode is not None and str(mode.following_mode) == "follow":
+            self.follower = self._follower()
+            return False
+        self._place(self.s)
+        return False
+
+    def _follower(self):
+        """Follow mode: the entity keeps its pose and is driven onto the path (trajectory.py)."""
+        from simplatform.engine.trajectory import GRAVITY, NOMINAL_ROAD_FRICTION, FollowLimits, PurePursuitFollower
+
+        t, eng = self.engine.table, self.engine
+        axle = t.specs[self.i].front_axle
+        friction = self.friction = float(eng.environment.get("road_friction", 1.0))
+        limits = FollowLimits(
+            wheelbase=float(t.wheelbase[self.i]), max_steering=axle[0] if axle is not None and axle[0] > 0 else None,
+            max_speed=float(t.max_speed[self.i]), max_acceleration=float(t.max_acceleration[self.i]),
+            max_deceleration=float(t.max_deceleration[self.i]),
+            max_lateral_acceleration=NOMINAL_ROAD_FRICTION * friction * GRAVITY)
+        return PurePursuitFollower(self.path, limits, self.s)
+
+    def _local(self, time: float) -> float:
+        """Trajectory time at simulation ``time`` (Timing: scale times the time since the reference, plus offset)."""
+        tm = self.timing
+        base = self.t0 if str(tm.domain_absolute_relative) == "relative" else 0.0
+        return (time - base) * (tm.scale if tm.scale else 1.0) + tm.offset
+
+    def _reference(self, time: float) -> float:
+        """Arc length of the timed reference point at simulation ``time`` (follow mode, with Timing)."""
+        return self.path.s_at_time_extended(self._local(time))
+
+    def _follow_step(self, dt: float) -> bool:
+        t, f, i = self.engine.table, self.follower, self.i
+        friction = float(self.engine.environment_state.values(self.engine.time).get("road_friction", 1.0))
+        if friction != self.friction:  # an EnvironmentAction changed the road's grip
+            from simplatform.engine.trajectory import GRAVITY, NOMINAL_ROAD_FRICTION
+
+            self.friction = friction
+            f.limits = replace(f.limits, max_lateral_acceleration=NOMINAL_ROAD_FRICTION * friction * GRAVITY)
+        v = float(t.speed[i])
+        if self.timing is not None:
+            now = self.engine.time
+            ref_now, ref_next = self._reference(now), self._reference(now + dt)
+            v = f.speed_demand(v, ref_now, (ref_next - ref_now) / dt, dt)
+            t.speed[i] = v
+        x0, y0 = float(t.x[i]), float(t.y[i])
+        x, y, h = f.step(x0, y0, float(t.heading[i]), v, dt)
+        t.x[i], t.y[i], t.heading[i] = x, y, wrap_angle(h)
+        z = self.path.pose_at(f.progress)[2]
+        if z is not None:
+            t.z[i] = z
+        t.odometer[i] += math.hypot(x - x0, y - y0)
+        self.engine.controller.relocate(i)
+        # as in position mode, a timed path ends at its last time stamp: a trailing hold keeps the
+        # follower (its speed demand falls to the hold's zero pace) until then
+        if f.finished and (self.timing is None or self._local(self.engine.time + dt) >= float(self.path.times[-1])):
+            self._release()
+            self.engine.controller.motions[i].placed = True
+            return True
+        return False
+
+    def _place(self, s: float) -> None:
+        t = self.engine.table
+        x, y, z, h = self.path.pose_at(s)
+        if self.reverse:
+            h = wrap_angle(h + math.pi)
+        t.x[self.i], t.y[self.i], t.heading[self.i] = x, y, h
+        if z is not None:
+            t.z[self.i] = z
+
+    def step(self, dt: float) -> bool:
+        if self.follower is not None:
+            return self._follow_step(dt)
+        t = self.engine.table
+        held = False
+        if self.timing is not None:
+            now = self.engine.time + dt
+            tm = self.timing
+            # trajectory time = scale · (simulation time since the reference) + offset (esmini's reading
+            # of Timing; the reference is the action's start for "relative", t = 0 for "absolute")
+            base = self.t0 if str(tm.domain_absolute_relative) == "relative" else 0.0
+            local = (now - base) * (tm.scale if tm.scale else 1.0) + tm.offset
+            s = self.path.s_at_time(local)
+            t.speed[self.i] = max((s - self.s) / dt, 0.0)
+            # A timed path's end is its last time stamp: vertices that repeat the last position at
+            # later times (bicycle_fall_over.xosc: s = 130 at 3.5 s and at 4 s) hold the entity there.
+            held = local < float(self.path.times[-1])
+        elif self.reverse:
+            s = self.s + abs(float(t.speed[self.i])) * dt
+        else:
+            s = self.s + float(t.speed[self.i]) * dt
+        s = min(s, self.path.length)
+        t.odometer[self.i] += abs(s - self.s)
+        self.s = s
+        self._place(self.s)
+        self.engine.controller.relocate(self.i)
+        if self.s >= self.path.length - 1e-9 and not held:
+            self._release()
+            # the pose of this step is the trajectory's end: the default controller moves it from the next step
+            self.engine.controller.motions[self.i].placed = True
+            return True
+        return False
+
+    def _release(self) -> None:
+        """Hand the entity back: to the stack, to lane following, or to free motion.
+
+        Lane following moves an entity in its lane's driving direction.  A trajectory that ends
+        facing against that direction -- esmini's lane-change-by-clothoid example crosses into
+        the oncoming lane and ends heading the way it came -- would be turned round by it, so
+        such an entity drives on along its heading instead (esmini keeps its heading too).
+        "Against" is the quadrant around the reverse direction (more than 135 degrees off): an
+        entity ending across its lane (a pedestrian at a crossing) keeps lane following."""
+        m = self.engine.controller.motions[self.i]
+        if self.prev_mode == "external":
+            m.mode = "external"
+        elif m.cursor is not None and not self._faces_against_lane(m.cursor):
+            m.mode = "lane"
+        else:
+            m.mode = "free"
+
+    def _faces_against_lane(self, cursor) -> bool:
+        road = self.engine.road
+        if road is None or road.net is None:
+            return False
+        lane_h = road.cursor_pose(cursor)[3]
+        return abs(wrap_angle(float(self.engine.table.heading[self.i]) - lane_h)) > 0.75 * math.pi
+
+    def stop(self) -> None:
+        self._release()
