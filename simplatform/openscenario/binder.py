@@ -309,6 +309,7 @@ def _check_constraints(node: Any, decl: Any, value: Any, ptype: str, ctx: BindCo
     groups = decl.constraint_groups
     if not groups:
         return
+    bad_bounds = []
     for group in groups:
         ok = True
         for c in group.value_constraints:
@@ -316,13 +317,27 @@ def _check_constraints(node: Any, decl: Any, value: Any, ptype: str, ctx: BindCo
                 ok = False
                 break
             try:
-                if not _RULES[c.rule.value](value, convert(c.value, ptype)):
+                bound = convert(c.value, ptype)
+            except ParameterError as exc:
+                # the constraint itself is wrong (the ASAM checker's ParameterValidationWrongDataTypes
+                # compares a double parameter with value="wrongDouble"): say so, not "violates"
+                bad_bounds.append((c, exc.cause))
+                ok = False
+                break
+            try:
+                if not _RULES[c.rule.value](value, bound):
                     ok = False
                     break
-            except (ParameterError, TypeError):
+            except TypeError:
                 ok = False
                 break
         if ok:
             return
+    for c, cause in bad_bounds:
+        line = f" (line {c.source.line})" if c.source is not None and c.source.line else ""
+        ctx.error(node, f"parameter '{decl.name}' ({ptype}): the constraint value '{c.value}'{line} is not of the "
+                  f"parameter's type: {cause}", ParameterError)
+    if bad_bounds:
+        return
     ctx.error(node, f"parameter '{decl.name}' = {format_value(value)} violates its constraint groups",
               ParameterError)

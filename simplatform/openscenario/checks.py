@@ -118,8 +118,28 @@ for _r in VALUE_RULES:
     _RULES_BY_CLASS.setdefault(_r.cls, []).append(_r)
 
 
+# Lane ids the XSD types as strings, which name an OpenDRIVE lane: OpenDRIVE 1.x (lanes, 9.x)
+# numbers lanes by integers (0 centre, negative right, positive left), so any other text names no
+# lane -- the run would stop at the first step that places the entity; validate says so up front.
+LANE_ID_FIELDS = {"LanePosition": "lane_id", "PositionInLaneCoordinates": "lane_id", "AbsoluteTargetLane": "value"}
+
+
+def _is_integer(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
 def check_values(elements: Iterable[OscElement], errors: list[ScenarioError]) -> None:
     for e in elements:
+        lane_field = LANE_ID_FIELDS.get(type(e).__name__)
+        if lane_field is not None:
+            lane = getattr(e, lane_field, None)
+            if isinstance(lane, str) and not _is_integer(lane):
+                _err(errors, e.source, f"attribute '{_xml_name(e, lane_field)}' = '{lane}' names no lane: OpenDRIVE "
+                     "lane ids are integers (a parameter reference needs its '$')")
         for rule in _RULES_BY_CLASS.get(type(e).__name__, ()):
             v = getattr(e, rule.field, None)
             if v is None or isinstance(v, (str, bool)):

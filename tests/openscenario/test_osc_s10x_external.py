@@ -145,3 +145,26 @@ def test_wrong_variable_values_are_reported_beside_binding_errors(tmp_path):
     assert any("'$owner'" in c for c in causes)
     assert any("'d': expected double, got 'wrongDouble'" in c for c in causes), causes
     assert any("'b': expected boolean" in c for c in causes), causes
+
+
+# The ASAM checker's ALKS_Scenario_4.2_1_FullyBlockingTarget_ParameterValidationWrongDataTypes.xosc
+def test_a_constraint_value_not_of_the_parameters_type_is_named_as_the_fault(tmp_path):
+    path = _scenario(tmp_path, '<ParameterDeclaration name="Gap" parameterType="double" value="30"><ConstraintGroup>'
+                     '<ValueConstraint rule="greaterThan" value="wrongDouble"/></ConstraintGroup></ParameterDeclaration>',
+                     '<RelativeLanePosition entityRef="Ego" dLane="1" ds="$Gap" offset="0"/>')
+    causes = [e.cause for e in validate_file(path)]
+    assert any("the constraint value 'wrongDouble'" in c and "expected double" in c for c in causes), causes
+    assert not any("violates" in c for c in causes)
+
+
+def test_a_lane_id_that_is_no_integer_is_reported_by_validate(tmp_path):
+    path = _scenario(tmp_path, "", '<LanePosition roadId="1" laneId="Ego_InitPosition_LaneId" s="10" offset="0"/>')
+    errors = validate_file(path)
+    assert [e.location.element for e in errors] == ["LanePosition"], errors
+    assert "'Ego_InitPosition_LaneId' names no lane" in errors[0].cause
+
+
+@pytest.mark.parametrize("lane", ["-1", "1", " -1 "])
+def test_integer_lane_ids_pass(tmp_path, lane):
+    path = _scenario(tmp_path, "", f'<LanePosition roadId="1" laneId="{lane}" s="10" offset="0"/>')
+    assert validate_file(path) == []
