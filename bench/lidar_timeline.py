@@ -18,7 +18,11 @@ machine most of a late start is other processes' load, not the GIL.  (open3d's
 ``cast_rays`` itself holds the GIL while it casts, so a worker job that is not
 already inside a ``nogil`` kernel when a cast starts waits for its end.)
 
-Run: ``.venv/bin/python bench/lidar_timeline.py [PRESET] [--sweeps N] [--threads on|off|auto] [--schedstat]``.
+``--split off`` runs the static cast's single-thread sections on one thread
+(``static_split.SPLIT_SERIAL``; the hits are the same).
+
+Run: ``.venv/bin/python bench/lidar_timeline.py [PRESET] [--sweeps N] [--threads on|off|auto] [--schedstat]
+[--split on|off]``.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import sensors.lidar_sweep_passes as passes  # noqa: E402
 import sensors.scene as scene_module  # noqa: E402
 import sensors.static_boxes as static_boxes  # noqa: E402
 import sensors.static_cast as static_cast  # noqa: E402
+import sensors.static_split as static_split  # noqa: E402
 from sensor_bench import bench_scene  # noqa: E402
 from sensors.base import SensorConfig  # noqa: E402
 from sensors.frames import MountPose  # noqa: E402
@@ -56,12 +61,15 @@ STAGES = {
     static_cast: ("_horizon", "prove_box_first", "collect_part", "_cast", "cull_gather", "drop_rows", "scatter_hits",
                   "reaching_span", "near_block", "_runs", "_join", "_collect_beside", "_scratch"),
     scene_module: ("apply_box_slab_hits",),
+    static_split: ("cast_split", "_pre", "_post", "neutralize", "cull_gather", "cull_gather_unproved", "scatter_hits",
+                   "restore", "write_misses"),
 }
 METHODS = ((scene_module.SensorScene, "cast_rays", "cast_rays (static + boxes)"), (lidar_module.Lidar, "_returns", "returns"),
            (draws.WordStream, "ensure", "random words"),
            (lidar_module.Lidar, "_pose", "pose (sensor_transform when the ego moved)"),
            (o3d.t.geometry.RaycastingScene, "cast_rays", "open3d cast_rays"),
            (static_boxes.BoxFirst, "neutralize", "neutralize"), (static_boxes.BoxFirst, "restore", "restore"),
+           (static_boxes.BoxProof, "prove", "prove (rows)"),
            (scene_module.StaticWorld, "region", "region"), (scene_module.StaticWorld, "cast_hits", "cast_hits"))
 
 events: list[tuple[str, str, float, float]] = []
@@ -131,8 +139,11 @@ def main() -> None:
                     help="force the two-thread passes on or off (the cloud is the same), or let the load decide")
     ap.add_argument("--schedstat", action="store_true",
                     help="also read the worker's run-queue wait (/proc schedstat) around the set-up's hand-over")
+    ap.add_argument("--split", choices=("on", "off"), default="on",
+                    help="the static cast's single-thread sections on two threads (static_split), or one (the same hits)")
     args = ap.parse_args()
     SCHEDSTAT[0] = args.schedstat
+    static_split.SPLIT_SERIAL = args.split == "on"
     for module, names in STAGES.items():
         for name in names:
             _wrap(module, name, name)
@@ -256,7 +267,9 @@ def serial_statistics(sweeps) -> None:
 
 SERIAL = ("cast_hits", "region", "reaching_span", "near_block", "_horizon", "prove_box_first", "_runs", "neutralize",
           "restore", "_collect_beside", "_scratch", "cull_gather", "drop_rows", "scatter_hits", "_join",
-          "apply_box_slab_hits")
+          "apply_box_slab_hits", "_pre", "_post")
+"""The stages the cast's median line sums on this thread (``static_split``'s ``_pre`` and ``_post``: this
+thread's half of the rows before and after the casts, the worker's half beside them)."""
 
 
 if __name__ == "__main__":

@@ -287,7 +287,7 @@ class BoxFirst:
         if self.count == 0 or not self.writable:
             return 0
         words = self.words if self.words is not None else NO_WORDS
-        return neutralize(rays, self.skip, start, stop, _above(z_top), self.saved, self.taken, words)
+        return neutralize(rays, self.skip, start, stop, above(z_top), self.saved, self.taken, words)
 
     def restore(self, rays: np.ndarray, taken: int) -> None:
         restore(rays, self.taken, taken, self.saved)
@@ -296,7 +296,7 @@ class BoxFirst:
         write_misses(self.taken, taken, t, normal, material)
 
 
-def _above(z_top: float) -> np.float32:
+def above(z_top: float) -> np.float32:
     """A float32 height above ``z_top`` (a scene's highest vertex) by at least a metre."""
     return np.float32(np.nextafter(np.float32(z_top + 1.0 + 1e-3 * abs(z_top)), np.float32(np.inf)))
 
@@ -370,13 +370,31 @@ def _profile_for(grid: HeightGrid, c: np.ndarray, radius: float, max_range: floa
 _MISSING = object()
 
 
-def prove_box_first(grid: HeightGrid | None, rays: np.ndarray, centre: np.ndarray, radius: float, max_range: float,
-                    start: int, stop: int, box_hits: tuple[np.ndarray, np.ndarray] | None,
-                    writable: bool = True) -> BoxFirst | None:
-    """The rows of [start, stop) proved to hit one of ``box_hits`` = (ray, pair_t) before any static triangle
-    (module docstring), or None where there is nothing to prove or too little.  ``writable``: whether the
-    memory behind ``rays`` may be overwritten during a cast (a read-only caller's array may sit behind a
-    writeable view: an open3d tensor made from it shares its memory and drops the flag)."""
+@dataclass(frozen=True, eq=False)
+class BoxProof:
+    """What ``prove_pairs`` needs for one static cast's pairs (``box_proof``): the pairs' rays and hits and the
+    height profile (Z, ρ_w, ζ, T_max of ``height_profile``)."""
+
+    ray: np.ndarray
+    pair_t: np.ndarray
+    profile: np.ndarray
+    widen: float
+    zeta: float
+    cap: float
+    writable: bool
+
+    def prove(self, rays: np.ndarray, start: int, stop: int, skip: np.ndarray, rows: np.ndarray) -> int:
+        """``prove_pairs`` over the rows [start, stop): marks them in ``skip``, lists them in ``rows``; how many.
+        Rows are independent, so disjoint row ranges may be proved on two threads into one mask."""
+        return prove_pairs(rays, self.ray, self.pair_t, start, stop, self.profile, STEP, self.widen, self.zeta,
+                           self.cap, NORM_BOUND, skip, rows)
+
+
+def box_proof(grid: HeightGrid | None, rays: np.ndarray, centre: np.ndarray, radius: float, max_range: float,
+              start: int, stop: int, box_hits: tuple[np.ndarray, np.ndarray] | None, writable: bool = True
+              ) -> BoxProof | None:
+    """The proof of ``prove_box_first`` before it looks at a ray: None where there is nothing to prove (no
+    pairs, no grid, too few rows or pairs, a profile that could not be made)."""
     if box_hits is None or grid is None or stop - start < MIN_PROVED or len(box_hits[0]) < MIN_PROVED:
         return None
     c = np.asarray(centre, dtype=np.float64)
@@ -388,15 +406,34 @@ def prove_box_first(grid: HeightGrid | None, rays: np.ndarray, centre: np.ndarra
     if made is None:
         return None
     profile, widen, zeta, cap = made
-    mask = np.zeros((len(rays) + 7) // 8 * 8, np.bool_)       # padded: ``neutralize`` reads it as words
-    skip = mask[:len(rays)]
-    rows = np.empty(min(len(ray), len(rays)), np.int64)
-    count = prove_pairs(rays, np.asarray(ray, dtype=np.int64), pair_t, start, stop, profile, STEP, widen, zeta,
-                        cap, NORM_BOUND, skip, rows)
+    return BoxProof(np.asarray(ray, dtype=np.int64), pair_t, profile, widen, zeta, cap,
+                    writable and bool(rays.flags.writeable))
+
+
+def proof_mask(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(skip, words): a cleared mask of ``n`` rows and its memory as uint64 words (padded to a multiple of 8
+    rows: ``neutralize`` reads it as words)."""
+    mask = np.zeros((n + 7) // 8 * 8, np.bool_)
+    return mask[:n], mask.view(np.uint64)
+
+
+def prove_box_first(grid: HeightGrid | None, rays: np.ndarray, centre: np.ndarray, radius: float, max_range: float,
+                    start: int, stop: int, box_hits: tuple[np.ndarray, np.ndarray] | None,
+                    writable: bool = True) -> BoxFirst | None:
+    """The rows of [start, stop) proved to hit one of ``box_hits`` = (ray, pair_t) before any static triangle
+    (module docstring), or None where there is nothing to prove or too little.  ``writable``: whether the
+    memory behind ``rays`` may be overwritten during a cast (a read-only caller's array may sit behind a
+    writeable view: an open3d tensor made from it shares its memory and drops the flag)."""
+    proof = box_proof(grid, rays, centre, radius, max_range, start, stop, box_hits, writable)
+    if proof is None:
+        return None
+    skip, words = proof_mask(len(rays))
+    rows = np.empty(min(len(proof.ray), len(rays)), np.int64)
+    count = proof.prove(rays, start, stop, skip, rows)
     if count < MIN_PROVED:
         return None
     return BoxFirst(skip, rows, count, np.empty((count, 6), np.float32), np.empty(count, np.int64),
-                    writable and bool(rays.flags.writeable), mask.view(np.uint64))
+                    proof.writable, words)
 
 
 def warm_up() -> None:
@@ -416,3 +453,8 @@ def warm_up() -> None:
     drop_rows(rays.copy(), np.array([0, 1], np.int64), 2, skip, t, normal, material)
     gather_unproved(rays, 0, 2, skip, np.empty((2, 6), np.float32), np.empty(2, np.int64), t, normal, material)
     finite_max(np.array([1.0, np.inf], np.float32))
+    # the split cast's fused test and gather (``static_split``; its kernel lives with the miss proof's)
+    from sensors.static_horizon import cull_gather_unproved
+
+    cull_gather_unproved(rays, 0, 2, grid.horizon(np.array([0.2, 0.2, 1.0]), 0.0, 10.0), NORM_BOUND, skip,
+                         np.empty((2, 6), np.float32), np.empty(2, np.int64), t, normal, material)

@@ -54,7 +54,7 @@ from numba import njit
 
 from sensors.scene_region import Region
 from sensors.static_runs import RUN_BLOCK, end_runs, end_runs_bounded  # noqa: F401  (re-exported)
-from sensors.static_boxes import drop_rows, gather_unproved, prove_box_first
+from sensors.static_boxes import box_proof, drop_rows, gather_unproved, prove_box_first
 from sensors.static_horizon import NORM_BOUND, cull_gather, scatter_hits
 
 if TYPE_CHECKING:
@@ -171,6 +171,14 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
         # (a speed decision only: a ray cast without the test is cast exactly)
         low = float(horizon.min())
         keep_below = low / math.sqrt(1.0 + low * low) if low > -np.inf else -np.inf
+    if horizon is not None and helper is not None and _split_module().SPLIT_SERIAL:
+        # a second CPU free (the caller's helper): the single-thread sections on two threads, by rows
+        proof = box_proof(world.height_grid, buf, centre, reach - float(max_range), float(max_range), a, b, box_hits,
+                          rays_writable)
+        t, normal, material = _hit_arrays(n, a, b)
+        _split_module().cast_split(rays, buf, dz, parts or [(a, b, region)], horizon, keep_below, proof, nthreads,
+                                   helper, dz_bounds, t, normal, material, a, b)
+        return t, normal, material
     # the box-first proof also where no miss is proved (a cast below ``CULL_MIN_RAYS``: a Livox-Mid40 sweep proves
     # ~1 500 of the ~4 800 rays it casts among the bench's twenty cars); those parts are then gathered
     boxed = (prove_box_first(world.height_grid, buf, centre, reach - float(max_range), float(max_range), a, b,
@@ -179,14 +187,7 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
         if b - a > 0.9 * n and horizon is None and boxed is None:      # not worth the copies
             return _cast(region, rays, nthreads)
         parts = [(a, b, region)]
-    # the parts tile [a, b): only the rays outside it are set to a miss (no pass over the whole buffer first)
-    t = np.empty(n, np.float32)
-    normal = np.empty((n, 3), np.float32)
-    material = np.empty(n, np.int32)
-    for s, e in ((0, a), (b, n)):
-        t[s:e] = np.inf
-        normal[s:e] = 0.0
-        material[s:e] = -1
+    t, normal, material = _hit_arrays(n, a, b)
     pending = None
     for s, e, part in parts:
         if e <= s:
@@ -233,6 +234,26 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
                 job, pending = pending, None
                 _join(job)
     return t, normal, material
+
+
+def _hit_arrays(n: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t, normal, material) for ``n`` rays whose parts tile [a, b): only the rays outside it are set to a miss
+    (no pass over the whole buffer first)."""
+    t = np.empty(n, np.float32)
+    normal = np.empty((n, 3), np.float32)
+    material = np.empty(n, np.int32)
+    for s, e in ((0, a), (b, n)):
+        t[s:e] = np.inf
+        normal[s:e] = 0.0
+        material[s:e] = -1
+    return t, normal, material
+
+
+def _split_module():
+    """``sensors.static_split`` (imported here on first use: it imports this module)."""
+    import sensors.static_split as split
+
+    return split
 
 
 BOX_FIRST_UNCULLED = True

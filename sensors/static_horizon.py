@@ -309,6 +309,39 @@ def cull_gather(rays, start, stop, horizon, norm_bound, kept_rays, kept_rows, t,
 
 
 @njit(cache=True, nogil=True)
+def cull_gather_unproved(rays, start, stop, horizon, norm_bound, skip, kept_rays, kept_rows, t, normal, material):
+    """``cull_gather`` and then ``static_boxes.drop_rows`` in one pass: rows [start, stop) that ``skip`` marks
+    (proved to hit an actor box first) or that are proved to miss are written as misses, the others copied to
+    ``kept_rays[:k]`` with their rows in ``kept_rows[:k]``, in order.  Returns k.  The same arrays as the two
+    passes (both write the same miss), without copying the marked rays and then moving the rest down."""
+    scale = len(horizon) / 4.0
+    last = len(horizon) - 1
+    k = 0
+    for row in range(start, stop):
+        culled = skip[row]
+        if not culled:
+            dx = np.float64(rays[row, 3])
+            dy = np.float64(rays[row, 4])
+            dz = np.float64(rays[row, 5])
+            q = dx * dx + dy * dy
+            if q > 0.0 and q + dz * dz <= norm_bound:
+                s = int(_diamond(dx, dy) * scale)
+                culled = dz > horizon[min(s, last)] * math.sqrt(q)
+        if culled:
+            t[row] = np.inf
+            normal[row, 0] = 0.0
+            normal[row, 1] = 0.0
+            normal[row, 2] = 0.0
+            material[row] = -1
+        else:
+            for c in range(6):
+                kept_rays[k, c] = rays[row, c]
+            kept_rows[k] = row
+            k += 1
+    return k
+
+
+@njit(cache=True, nogil=True)
 def scatter_hits(t_part, normal_part, ids, table, rows, t, normal, material):
     """A compact cast's hits back to their rows: t, the normals, and ``np.take(table, ids, mode="clip")`` for
     the material (``static_cast._collect``'s lookup: a uint32 id past the table's end clips to its −1)."""
