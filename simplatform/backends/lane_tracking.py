@@ -5,7 +5,9 @@ lane position is *tracked*: the lane cursor advances by the displacement
 projected on the lane direction, then one or two Newton steps on the
 projection residual put it at the foot of the perpendicular (the point
 projection of OpenDRIVE 1.8 §7 "reference line" coordinates, solved locally);
-the lateral offset is the remaining residual across the lane.  When the
+the lateral offset is the remaining residual across the lane.  A cursor
+travelling against its lane (``LaneCursor.reverse``, a wrong-way car handed to
+a model) is walked in its own direction of travel, as ``RoadAdaptor`` moves it.  When the
 entity leaves its lane sideways (offset beyond half the lane width plus a
 margin, e.g. a stack changing lanes) or the lane ends, the road model's global
 ``locate`` is asked once.  esmini's RoadManager ``XYZ2TrackPos`` does the same
@@ -37,12 +39,13 @@ RELOCATE_MARGIN = 0.25
 
 
 class LaneCentre:
-    """A view of a cursor at the lane centre (same road, lane and s; offset 0)."""
+    """A view of a cursor at the lane centre (same road, lane, s and direction of travel; offset 0)."""
 
-    __slots__ = ("road_id", "lane_id", "s", "offset", "table")
+    __slots__ = ("road_id", "lane_id", "s", "offset", "table", "reverse")
 
     def __init__(self, c: LaneCursor) -> None:
         self.road_id, self.lane_id, self.s, self.offset, self.table = c.road_id, c.lane_id, c.s, 0.0, c.table
+        self.reverse = getattr(c, "reverse", False)
 
 
 def track_entity(engine, i: int, dx: float, dy: float) -> None:
@@ -112,7 +115,7 @@ def walk_cursor(engine, i: int, c: LaneCursor, lane_h: float, dx: float, dy: flo
             break
         road.advance(c, res, prefer)
     lateral = -ex * math.sin(ch) + ey * math.cos(ch)  # to the driver's left
-    c.offset = lateral * road.direction(c.road_id, c.lane_id)
+    c.offset = lateral * road.travel(c)  # on the road's t axis: the driver's left turned by the way along s
 
 
 def _half_width(road, c: LaneCursor) -> float:
@@ -132,6 +135,8 @@ def _track_in_lane(road, t, m, c: LaneCursor, i: int, dx: float, dy: float) -> b
     the Python path must take it."""
     tab = road.table(c)
     direction = tab.direction
+    if getattr(c, "reverse", False):  # travelling against its lane (LaneCursor.reverse): as RoadAdaptor walks it
+        direction = -direction
     if direction == 0:
         return False
     ok, s, offset, z, lane_h, pitch, roll, road_t = _walk_in_lane(

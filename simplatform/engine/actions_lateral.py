@@ -3,7 +3,18 @@
 LaneChangeAction: the lateral position blends from the source lane (current
 offset) to the target lane's centre (+ targetLaneOffset) along the
 TransitionDynamics shape, over time or distance; the entity's lane id
-switches when its reference point crosses into the target lane.
+switches when its reference point crosses into the target lane.  The target
+lane may run the other way (an overtake through the oncoming lane, esmini's
+alks_cut-in.xosc car cutting from the oncoming lane into the Ego's): the entity
+keeps travelling its way along s, now against its lane (``LaneCursor.reverse``),
+as esmini's lane change does (it only moves the lane id; the way along the road
+stays the heading's).  RelativeTargetLane counts ``value`` lanes to the left
+(> 0) or right of the lane the reference entity is in, as that entity faces
+(OpenSCENARIO 1.3 leaves the side to the entity's frame, "signed number of lanes
+that is offset the reference entity's current lane"; the lane-relative position
+types it sits beside measure "in the direction the reference entity is facing",
+and esmini counts the same way: ``IsAngleForward(GetHRelative())``), over the
+centre lane into the other direction's lanes where the count reaches them.
 LaneOffsetAction: blends the offset to the target; the duration follows from
 ``maxLateralAcc`` for the shape (cubic: T = √(6Δ/a), sinusoidal:
 T = π·√(Δ/(2a)), linear: bang-bang T = 2√(Δ/a)), as in esmini.
@@ -51,6 +62,17 @@ class _LaneRunner(_PerActor):
         return m
 
 
+def _facing(eng, i: int) -> int:
+    """+1 when entity ``i`` goes (faces) along increasing s of its road, -1 against it: its lane
+    cursor's direction of travel when the default controller moves it along a lane, else its heading's."""
+    t = eng.table
+    m = eng.controller.motions[i]
+    c = m.cursor
+    if m.mode == "lane" and c is not None and c.road_id == t.lane_road[i]:
+        return eng.road.travel(c)
+    return eng.road.sense(t.lane_road[i], int(t.lane_id[i]), float(t.lane_s[i]), float(t.heading[i]))
+
+
 class LaneChangeRunner(_LaneRunner):
     def start(self) -> bool:
         if self._stack_driven():
@@ -65,33 +87,31 @@ class LaneChangeRunner(_LaneRunner):
             if ref_road is None:
                 raise _no_lane(el, target.entity_ref)
             steps = int(target.value)
-            dst = road.neighbour(ref_road, ref_lane, float(eng.table.lane_s[ref]), steps) if steps else ref_lane
-            if ref_road != c.road_id:
-                dst = None if dst is None else dst
-            base_lane = ref_lane
+            ref_s = float(eng.table.lane_s[ref])
+            facing = _facing(eng, ref)
+            dst = ref_lane if not steps else None
+            if steps and facing == road.direction(ref_road, ref_lane):
+                dst = road.neighbour(ref_road, ref_lane, ref_s, steps)  # among the lanes of its direction
+            if dst is None and steps:  # on across the centre lane, or counted as a wrong-way reference faces
+                dst = road.lane_across(ref_road, ref_lane, ref_s, steps * facing)
+            if dst is None:
+                raise ScenarioError(
+                    f"lane change of {self.actor!r}: there is no drivable lane {steps:+d} from lane {ref_lane} of "
+                    f"{target.entity_ref!r} on road {ref_road}, counted to the {'left' if steps > 0 else 'right'} "
+                    f"of the way {target.entity_ref!r} faces (a shoulder, stop or border lane on the way is not "
+                    "one -- ASAM's Overtaker.xosc)",
+                    file=el.source.file, line=el.source.line, element="RelativeTargetLane")
         else:
             dst = int(target.value)
-            base_lane = c.lane_id
-        if dst is None and type(target).__name__ == "RelativeTargetLane":
-            raise ScenarioError(
-                f"lane change of {self.actor!r}: there is no drivable lane {int(target.value):+d} from lane {ref_lane} "
-                f"of {target.entity_ref!r} on road {ref_road} in that lane's driving direction (lane changes here "
-                "stay among the driving-type lanes of one direction: a shoulder, stop or border lane beside it is "
-                "not one -- ASAM's Overtaker.xosc -- and changing into oncoming lanes is not supported)",
-                file=el.source.file, line=el.source.line, element="RelativeTargetLane")
-        if dst is None or dst not in road.net.lane_ids(c.road_id, c.s):
+        if dst not in road.net.lane_ids(c.road_id, c.s) or dst == 0:
             raise ScenarioError(f"lane change of {self.actor!r}: no target lane from lane {c.lane_id} on road {c.road_id}",
                                 file=el.source.file, line=el.source.line, element="LaneChangeAction")
-        if dst != c.lane_id and road.direction(c.road_id, dst) != road.direction(c.road_id, c.lane_id):
-            # esmini's alks_cut-in.xosc: a car in the oncoming lane told to change into the Ego's lane
-            # (RelativeTargetLane of the Ego, value 0) -- lane following would turn it round on the spot
-            raise ScenarioError(
-                f"lane change of {self.actor!r} from lane {c.lane_id} into lane {dst} of road {c.road_id}, which "
-                "runs the other way (lane changes here stay among lanes of one driving direction; changing into "
-                "oncoming lanes is not supported)",
-                file=el.source.file, line=el.source.line, element=type(target).__name__)
-        self.steps = (dst - c.lane_id) * road.direction(c.road_id, c.lane_id)
-        del base_lane
+        direction = road.direction(c.road_id, c.lane_id)
+        # within one driving direction: lanes counted on the driver's side (RoadAdaptor.neighbour, as
+        # always); into the other direction: counted on the road's t axis (RoadAdaptor.lane_across)
+        self.one_way = dst == c.lane_id or road.direction(c.road_id, dst) == direction
+        self.steps = (dst - c.lane_id) * direction
+        self.t_steps = dst - c.lane_id - ((1 if dst > 0 else -1) if (dst > 0) != (c.lane_id > 0) else 0)
         self.dst = dst
         self.src = c.lane_id
         self.target_offset = float(el.target_lane_offset or 0.0)
@@ -119,12 +139,19 @@ class LaneChangeRunner(_LaneRunner):
         m = eng.controller.motions[self.i]
         c = m.cursor
         road = eng.road
-        if c.lane_id == self.dst:
+        if self.one_way:
+            if c.lane_id == self.dst:
+                dst = c.lane_id
+                src = road.neighbour(c.road_id, dst, c.s, -self.steps) or self.src
+            else:
+                src = c.lane_id
+                dst = road.neighbour(c.road_id, src, c.s, self.steps) or self.dst
+        elif c.lane_id == self.dst:
             dst = c.lane_id
-            src = road.neighbour(c.road_id, dst, c.s, -self.steps) or self.src
+            src = road.lane_across(c.road_id, dst, c.s, -self.t_steps) or self.src
         else:
             src = c.lane_id
-            dst = road.neighbour(c.road_id, src, c.s, self.steps) or self.dst
+            dst = road.lane_across(c.road_id, src, c.s, self.t_steps) or self.dst
         self.src, self.dst = src, dst
         centre = {} if centre is None else centre
         ct_src = centre.get(src)
@@ -136,7 +163,10 @@ class LaneChangeRunner(_LaneRunner):
         t_dst = ct_dst + self.target_offset
         t_abs = self.t_start + (t_dst - self.t_start) * f
         lane = dst if abs(t_abs - t_dst) <= abs(t_abs - ct_src) else src
-        c.lane_id = lane
+        if self.one_way:
+            c.lane_id = lane
+        else:  # into the other direction: the entity keeps its way along s (LaneCursor.reverse)
+            road.switch_lane(c, lane)
         c.offset = t_abs - (ct_dst if lane == dst else ct_src)
 
     def step(self, dt: float) -> bool:
@@ -163,7 +193,8 @@ class LaneChangeRunner(_LaneRunner):
         c = m.cursor
         ct_dst = eng.road.lane_center_t(c.road_id, self.dst, c.s)
         t_dst = ct_dst + self.target_offset
-        dlat = (t_dst - self.t_start) * df * eng.road.direction(c.road_id, c.lane_id)
+        # lateral_rate is to the driver's left: the t axis turned by the entity's way along s
+        dlat = (t_dst - self.t_start) * df * eng.road.travel(c)
         m.lateral_rate = dlat / dt
         self._apply(f, {self.dst: ct_dst})
         if tr.done(self.progress):
@@ -218,7 +249,7 @@ class LaneOffsetRunner(_LaneRunner):
         before = m.cursor.offset
         self.progress += dt
         m.cursor.offset = tr.value_at(self.progress)
-        d = self.engine.road.direction(m.cursor.road_id, m.cursor.lane_id)
+        d = self.engine.road.travel(m.cursor)  # to the driver's left, as the entity goes along s
         m.lateral_rate = (m.cursor.offset - before) / dt * d
         if tr.done(self.progress):
             m.lateral_rate = 0.0
@@ -271,9 +302,11 @@ class LateralDistanceRunner(_LaneRunner):
             want = -want
         err = want - d
         step = err if self.max_rate is None else max(-self.max_rate * dt, min(self.max_rate * dt, err))
-        direction = eng.road.direction(m.cursor.road_id, m.cursor.lane_id)
+        direction = eng.road.direction(m.cursor.road_id, m.cursor.lane_id)  # the frame of _lateral (measure)
         m.cursor.offset += step * direction
         m.lateral_rate = step / dt
+        if m.cursor.reverse:  # _lateral's left is the lane's; the yaw wants the driver's, who faces the other way
+            m.lateral_rate = -m.lateral_rate
         if abs(err) < 1e-3 and not el.continuous:
             m.lateral_rate = 0.0
             return True

@@ -20,8 +20,9 @@ transcendental functions (sin, cos, tan, atan, atan2) are taken from
 libm may round differently in the last bit.  They are needed only where an
 entity has a lateral offset or rate, or its heading changed.
 Everything the vectorised pass does not cover — standing still, leaving the
-road at its end, a cell outside the lane table, off-lane motion — goes
-through the scalar ``DefaultController`` methods unchanged.
+road at its end, a cell outside the lane table, off-lane motion, an entity
+travelling against its lane (``LaneCursor.reverse``) — goes through the
+scalar ``DefaultController`` methods unchanged.
 """
 
 from __future__ import annotations
@@ -167,7 +168,9 @@ class BatchMotion:
                     if c is None:
                         ctrl.free_step(i, speed[g] * dt, e.locate_every, e.step_index)
                         continue
-                    if speed[g] * dt == 0.0:  # the standing-still check of the scalar path
+                    if speed[g] * dt == 0.0 or c.reverse:
+                        # the standing-still check of the scalar path; an entity travelling against
+                        # its lane (rare: wrong-way drivers, overtakes) takes the scalar path too
                         ctrl.lane_step(i, m, speed[g], speed[g] * dt, e.time)
                         continue
                     tab = c.table

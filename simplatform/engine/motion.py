@@ -5,7 +5,11 @@ its lane at the commanded speed (``table.speed``, set by longitudinal
 actions), at the lateral offset lateral actions command, following the lane
 graph through road ends and junctions; an entity off the road network goes
 straight along its heading; a trajectory-following entity is placed by its
-trajectory runner.  Entities with a model controller or under a stack are
+trajectory runner.  Its way along the lane is its heading's, as in esmini
+(``Position::MoveAlongS``: with or against increasing s as the heading
+relative to the road's s axis says): an entity placed facing against its
+lane's driving direction follows that lane the other way (a wrong-way
+driver), its cursor ``reverse`` (:mod:`road`).  Entities with a model controller or under a stack are
 ``external``: the backend moves them and this controller leaves them alone.
 
 Heading follows the lane plus the slope of the lateral motion (a lane change
@@ -90,12 +94,16 @@ class DefaultController:
         if pose.cursor is not None and self.road is not None:
             c = pose.cursor
             m.cursor = LaneCursor(c.road_id, c.lane_id, c.s, c.offset)
-            # a lane-following entity must face (roughly) its lane's driving direction
+            # the entity follows its lane the way it faces (esmini: the heading relative to the
+            # road's s axis decides): along the lane's driving direction, or against it
             _, _, _, lane_h, _, _ = self.road.cursor_pose(m.cursor)
             turned = abs(wrap_angle(pose.h - lane_h))
             aligned = turned < math.pi / 2
             if m.mode != "external" and m.mode != "trajectory":
-                m.mode = "lane" if aligned else "free"
+                m.mode = "lane"
+                if not aligned:
+                    m.cursor.reverse = True
+                    turned = abs(wrap_angle(pose.h - lane_h - math.pi))
             self.update_lane(i)
             if m.mode == "lane" and turned > _TURNED:
                 self.hold_pose(i)
@@ -213,6 +221,8 @@ class DefaultController:
         if tab is None or tab.lane_id != c.lane_id or tab.road_id != c.road_id:
             tab = road.table(c)
         direction = tab.direction
+        if c.reverse:  # travelling against the lane: along s the other way, facing that way
+            direction = -direction
         if direction:  # the common case in one compiled call (lane_kernels: the same bits as below)
             got = lane_move(tab.packed(), tab.n, tab.ds, tab.inv_ds, tab.length, float(direction), float(c.s),
                             float(c.offset), ds, m.lateral_rate, v, WHEEL_RADIUS, i, t.x, t.y, t.z, t.heading,
@@ -228,13 +238,14 @@ class DefaultController:
                 return
         if ds != 0.0:
             # RoadAdaptor.advance's first iteration, inlined: the cursor stays on its road
-            s_new = c.s + tab.direction * ds
-            if tab.direction and 0.0 <= s_new <= tab.length:
+            s_new = c.s + direction * ds
+            if direction and 0.0 <= s_new <= tab.length:
                 c.s = s_new
                 ok = True
             else:
                 ok = road.advance(c, ds, self.prefer.get(i))
                 tab = road.table(c)
+                direction = -tab.direction if c.reverse else tab.direction
             if not ok:
                 m.end_of_road = True
                 if m.end_of_road_since < 0:
@@ -248,7 +259,7 @@ class DefaultController:
         else:
             x, y, z, h, p, r, ct = got
             road_t = ct + c.offset
-            if tab.direction < 0:
+            if direction < 0:
                 h, p, r = wrap_angle(h + math.pi), -p, -r
             else:
                 h = wrap_angle(h)

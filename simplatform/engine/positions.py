@@ -109,6 +109,16 @@ class PositionResolver:
             raise _error(el, f"unknown entity {name!r}")
         return i
 
+    def _facing(self, i: int, road_id: str, lane: int) -> int:
+        """+1 when entity ``i`` goes along increasing s, -1 against: the way its lane cursor travels
+        when it follows a lane, else its heading's way along the road (esmini's IsAngleForward)."""
+        road = self.engine.road
+        m = self.engine.controller.motions[i]
+        c = m.cursor
+        if m.mode == "lane" and c is not None and c.road_id == road_id:
+            return road.travel(c)
+        return road.sense(road_id, lane, float(self.engine.table.lane_s[i]), float(self.engine.table.heading[i]))
+
     def _with_lane(self, x, y, z, h, p, r) -> ResolvedPose:
         road = self.engine.road
         cursor = None
@@ -213,7 +223,9 @@ class PositionResolver:
         if lane > 0 >= target or lane < 0 <= target:
             target += -1 if el.d_lane < 0 else 1
         ds = el.ds if el.ds is not None else (el.ds_lane or 0.0)
-        direction = self.engine.road.direction(road_id, lane)
+        # dsLane runs "in the direction the reference entity is facing" (OSC 1.3 RelativeLanePosition):
+        # its lane's driving direction, or against it for an entity going the wrong way
+        direction = self._facing(i, road_id, lane) if el.ds is None else 1
         s = float(t.lane_s[i]) + (ds * direction if el.ds is None else ds)
         return self._on_lane(road_id, target, s, el.offset or 0.0, el.orientation, el)
 

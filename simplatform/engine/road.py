@@ -3,8 +3,17 @@
 esmini's split (STYLE.md): the engine never reads OpenDRIVE; it asks a
 ``RoadNetwork`` for lane poses, lane neighbours and successors.  This adaptor
 adds the one thing the per-step loop needs on top: moving a lane position by
-a distance along the driving direction, crossing road ends through the lane
-graph, without a global ``locate`` per step (DESIGN.md performance budget).
+a distance along the entity's direction of travel, crossing road ends through
+the lane graph, without a global ``locate`` per step (DESIGN.md performance budget).
+
+Direction of travel: as in esmini (``Position::MoveAlongS`` moves with or
+against increasing s as the entity's heading relative to the road's s axis
+says), an entity's way along the road is decided by its heading, not by the
+lane it is in.  A cursor whose entity faces against its lane's driving
+direction carries ``reverse``: it walks the lane graph backwards (into the
+lanes that lead into its lane, which is where a wrong-way driver goes), and a
+lane change into a lane of the other direction flips ``reverse`` so that the
+direction along s stays the same (:meth:`RoadAdaptor.switch_lane`).
 """
 
 from __future__ import annotations
@@ -25,6 +34,9 @@ class LaneCursor:
     s: float
     offset: float = 0.0
     table: object = field(default=None, repr=False, compare=False)
+    reverse: bool = False
+    """The entity travels against its lane's driving direction (a wrong-way driver, a car
+    overtaking through the oncoming lane): it moves, and faces, the other way along s."""
 
     @property
     def direction(self) -> int:  # filled by RoadAdaptor.direction; default right-hand traffic
@@ -110,15 +122,63 @@ class RoadAdaptor:
             lane = nxt
         return lane
 
+    def travel(self, cursor) -> int:
+        """+1 when the cursor's entity moves with increasing s, -1 against it: its lane's driving
+        direction, turned round for a cursor travelling against it (``LaneCursor.reverse``)."""
+        d = self.direction(cursor.road_id, cursor.lane_id)
+        return -d if getattr(cursor, "reverse", False) else d
+
+    def sense(self, road_id: str, lane_id: int, s: float, heading: float) -> int:
+        """+1 when ``heading`` points along increasing s of the road at (lane, s), -1 against it:
+        esmini's ``IsAngleForward(GetHRelative())``, the entity's way along the road."""
+        got = self.lane_table(road_id, lane_id).pose(s, 0.0)
+        along = self.net.lane_pose(road_id, lane_id, s, 0.0).heading if got is None else got[3]
+        return 1 if abs(_wrap(heading - along)) < math.pi / 2 else -1
+
+    def lane_across(self, road_id: str, lane_id: int, s: float, steps: int) -> int | None:
+        """The drivable lane ``steps`` lanes from ``lane_id`` along +t (to the left of the road's
+        s axis, ``steps`` > 0) or -t, across the centre lane into the other driving direction
+        where the count goes on; ``None`` where a lane on the way is missing or not drivable.
+
+        Where all lanes on the way have one driving direction this is ``neighbour`` counted on
+        the t axis (the same lanes); it is the count a lane change into, or out of, the oncoming
+        lanes needs."""
+        if not steps:
+            return lane_id
+        from simplatform.opendrive.topology import is_drivable  # the road model's notion of drivable
+
+        ids = set(self.net.lane_ids(road_id, s))
+        lane = lane_id
+        side = 1 if steps > 0 else -1
+        for _ in range(abs(steps)):
+            lane += side
+            if lane == 0:
+                lane += side
+            if lane not in ids or not is_drivable(self.net.lane(road_id, lane, s)):
+                return None
+        return lane
+
+    def switch_lane(self, cursor: LaneCursor, lane_id: int) -> None:
+        """Put ``cursor`` into ``lane_id`` of its road keeping its direction of travel along s: a
+        car changing into a lane of the other driving direction keeps going its way (``reverse``
+        flips), it is not turned round by its new lane."""
+        if lane_id == cursor.lane_id:
+            return
+        if self.direction(cursor.road_id, lane_id) != self.direction(cursor.road_id, cursor.lane_id):
+            cursor.reverse = not cursor.reverse
+        cursor.lane_id = lane_id
+
     # -------------------------------------------------------------- motion
     def advance(self, cursor: LaneCursor, distance: float, prefer: set[str] | None = None) -> bool:
-        """Move ``cursor`` ``distance`` metres in its lane's driving direction.
+        """Move ``cursor`` ``distance`` metres in its direction of travel (its lane's driving
+        direction, or against it for a ``reverse`` cursor).
 
-        Crosses into the first successor (or predecessor when reversing) at a
-        road end; returns False when the lane ends with nowhere to go (the
-        cursor then stays at the end: EndOfRoadCondition's case).
+        Crosses into the first successor (or predecessor when reversing, or
+        travelling against the lane) at a road end; returns False when the
+        lane ends with nowhere to go (the cursor then stays at the end:
+        EndOfRoadCondition's case).
         """
-        remaining = distance
+        remaining = -distance if getattr(cursor, "reverse", False) else distance
         for _ in range(64):  # a step never crosses more than a few roads
             d = self.direction(cursor.road_id, cursor.lane_id)
             length = self.road_length(cursor.road_id)
@@ -146,7 +206,8 @@ class RoadAdaptor:
         raise EngineError(f"lane walk did not converge at road {cursor.road_id} lane {cursor.lane_id}")
 
     def cursor_pose(self, cursor: LaneCursor):
-        """Pose of the cursor with heading in its driving direction."""
+        """Pose of the cursor with heading in its direction of travel (its lane's driving direction,
+        turned round for a ``reverse`` cursor)."""
         return self.cursor_pose_t(cursor)[:6]
 
     def table(self, cursor: LaneCursor):
@@ -159,7 +220,7 @@ class RoadAdaptor:
         return tab
 
     def cursor_pose_t(self, cursor: LaneCursor):
-        """(x, y, z, heading in the driving direction, pitch, roll, t of the point from the
+        """(x, y, z, heading in the direction of travel, pitch, roll, t of the point from the
         reference line), from the cached lane table (exact road model where the table has no lane)."""
         got = self.table(cursor).pose(cursor.s, cursor.offset)
         if got is None:
@@ -169,7 +230,7 @@ class RoadAdaptor:
         else:
             x, y, z, h, pi, r, ct = got
         road_t = ct + cursor.offset
-        if self.direction(cursor.road_id, cursor.lane_id) < 0:
+        if self.travel(cursor) < 0:
             return x, y, z, _wrap(h + math.pi), -pi, -r, road_t
         return x, y, z, _wrap(h), pi, r, road_t
 

@@ -321,10 +321,11 @@ class TrafficManager:
 
 
 class _Cursor:
-    __slots__ = ("road_id", "lane_id", "s", "offset", "table")
+    __slots__ = ("road_id", "lane_id", "s", "offset", "table", "reverse")
 
     def __init__(self, road_id: str, lane_id: int, s: float) -> None:
         self.road_id, self.lane_id, self.s, self.offset, self.table = road_id, lane_id, s, 0.0, None
+        self.reverse = False  # spawned traffic drives its lane's way (LaneCursor.reverse)
 
 
 def _inside_polygon(x: np.ndarray, y: np.ndarray, poly: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 Each test writes its own small road and scenario; the cases come from esmini's cut-in.xosc
 (time headway to an entity still behind), acc-test.xosc (an esmini built-in controller,
-a lane change into the oncoming lane) and cut-in_sumo.xosc (a SUMO co-simulation).
+a lane change into the oncoming lane, which runs since session 10) and cut-in_sumo.xosc (a SUMO co-simulation).
 """
 
 from __future__ import annotations
@@ -89,11 +89,17 @@ def test_an_assigned_but_inactive_esmini_controller_and_an_external_one_run(tmp_
                         RunConfig()).end_reason == "stop_trigger"
 
 
-def test_a_lane_change_into_the_oncoming_lane_says_so(tmp_path):
+def test_a_lane_change_into_the_oncoming_lane_runs_and_keeps_the_car_s_way(tmp_path):
+    """acc-test.xosc's move: one lane left from lane -1 of a one-lane-a-side road is lane 1, which runs
+    west (refused before session 10); the Ego slides into it and keeps going east, as in esmini."""
     init = _two_cars((-1, 50, 20), (-1, 300, 10))
-    with pytest.raises(ScenarioError, match="oncoming lanes is not supported") as err:
-        run_scenario(_scenario(tmp_path, init, _event("change", LANE_CHANGE_LEFT, AT_1S), lanes=1), RunConfig())
-    assert err.value.location.element == "RelativeTargetLane"
+    trace = Trace()
+    run_scenario(_scenario(tmp_path, init, _event("change", LANE_CHANGE_LEFT, AT_1S), lanes=1, duration=4),
+                 RunConfig(on_step=trace))
+    x, y, heading = trace.of("Ego")[-1][:3]
+    assert trace.lane_of("Ego")[-1][:2] == ("0", 1)
+    assert y > 0 and x == pytest.approx(50 + 20 * trace.time()[-1], abs=1e-6)
+    assert abs(math.remainder(heading, 2 * math.pi)) < 1e-9
 
 
 def test_a_sumo_controller_is_refused_once_assigned(tmp_path):

@@ -3,8 +3,9 @@
 * esmini's ALKS_R157SM_Controller carries a ``model`` property ("Regulation") beside its own
   (aebTTC, cruise, ...): still esmini's controller, not a driver model with unknown properties;
 * a car in the oncoming lane told to change into the Ego's lane (RelativeTargetLane of the Ego,
-  value 0) was turned round on the spot by lane following: a lane change into a lane of the
-  other driving direction is refused, whichever target form names it.
+  value 0) was turned round on the spot by lane following, later refused; since session 10 it
+  moves sideways into the Ego's lane and keeps going its way, as in esmini (the geometry of the
+  head-on cut-in: ``test_engine_s10w_wrongway``).
 
 Each test writes its own straight road and scenario.
 """
@@ -72,11 +73,20 @@ def test_a_controller_named_like_esmini_s_with_driver_properties_only_is_still_a
 
 @pytest.mark.parametrize("target", ['<RelativeTargetLane entityRef="Ego" value="0"/>',
                                     '<AbsoluteTargetLane value="-1"/>'])
-def test_a_lane_change_from_the_oncoming_lane_into_the_ego_s_lane_is_refused(tmp_path, target):
-    with pytest.raises(ScenarioError, match="runs the other way") as err:
-        run_scenario(_scenario(tmp_path, target=target), RunConfig())
-    assert err.value.location.element in ("RelativeTargetLane", "AbsoluteTargetLane")
-    assert Path(err.value.location.file).name == "s.xosc"
+def test_a_lane_change_from_the_oncoming_lane_into_the_ego_s_lane_keeps_the_car_going_its_way(tmp_path, target):
+    """Other (oncoming lane 1, 17 m/s west) moves towards the Ego's lane -1 from 1 s on and is never
+    turned round: it keeps going west at its speed (x = 150 - 17 t) while it moves sideways."""
+    seen: list[tuple[float, float, float]] = []
+
+    def watch(engine) -> None:
+        i = engine.table.index["Other"]
+        seen.append((engine.time, float(engine.table.x[i]), float(engine.table.heading[i])))
+
+    result = run_scenario(_scenario(tmp_path, target=target), RunConfig(on_step=watch))
+    assert result.end_reason == "stop_trigger"
+    for time, x, heading in seen:
+        assert x == pytest.approx(150 - 17 * time, abs=1e-6)
+        assert abs(abs(heading) - 3.141592653589793) < 0.2  # facing west, yawed by the change's slope only
 
 
 def test_a_lane_change_within_one_driving_direction_still_runs(tmp_path):

@@ -1,0 +1,326 @@
+"""Entities going against their lane's driving direction, and lane changes into oncoming lanes.
+
+esmini's default controller moves an entity along its lane with or against increasing s as its
+heading relative to the road's s axis says (``Position::MoveAlongS``), and a lane change moves it
+sideways into any lane while it keeps its way along the road.  Given a two-lane road (lane -1
+eastbound, lane 1 westbound, 3.5 m each, right-hand traffic), these tests place cars against
+their lanes, overtake through the oncoming lane and cut in from it (esmini's alks_cut-in.xosc),
+and check times and positions against the geometry.  Each test writes its own small files.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from engine_story import Trace  # noqa: E402
+
+from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
+from simplatform.errors import ScenarioError  # noqa: E402
+
+W = 3.5  # lane width
+_LANES = (f'<lanes><laneSection s="0"><left><lane id="1" type="driving" level="false"><link>{{l1}}</link>'
+          f'<width sOffset="0" a="{W}" b="0" c="0" d="0"/></lane></left><center><lane id="0" type="driving" '
+          'level="false"/></center><right><lane id="-1" type="driving" level="false"><link>{lm1}</link>'
+          f'<width sOffset="0" a="{W}" b="0" c="0" d="0"/></lane></right></laneSection></lanes>')
+
+
+def _road(rid: str, length: float, geometry: str, link: str = "", lane_link: str = "") -> str:
+    return (f'<road name="r{rid}" length="{length}" id="{rid}" junction="-1"><link>{link}</link>'
+            f'<planView>{geometry}</planView>' + _LANES.format(l1=lane_link, lm1=lane_link) + '</road>')
+
+
+def _xodr(path: Path, roads: str) -> Path:
+    path.write_text('<?xml version="1.0"?><OpenDRIVE><header revMajor="1" revMinor="6" name="t" version="1"/>'
+                    f'{roads}</OpenDRIVE>')
+    return path
+
+
+def straight(path: Path, length: float = 1000.0) -> Path:
+    """Road 0: a straight two-lane road along +x from the origin."""
+    line = f'<geometry s="0" x="0" y="0" hdg="0" length="{length}"><line/></geometry>'
+    return _xodr(path, _road("0", length, line))
+
+
+KAPPA = 0.01  # 1/m: the arc of road 2 turns left with a radius of 100 m
+
+
+def straight_then_arc(path: Path) -> Path:
+    """Road 1: 100 m straight along +x from the origin; road 2 continues it from (100, 0) with a
+    150 m arc of curvature 0.01 (centre (100, 100)); lane -1 follows lane -1 and lane 1 lane 1."""
+    road1 = _road("1", 100.0, '<geometry s="0" x="0" y="0" hdg="0" length="100"><line/></geometry>',
+                  '<successor elementType="road" elementId="2" contactPoint="start"/>')
+    road2 = _road("2", 150.0, f'<geometry s="0" x="100" y="0" hdg="0" length="150"><arc curvature="{KAPPA}"/>'
+                  '</geometry>', '<predecessor elementType="road" elementId="1" contactPoint="end"/>')
+    r1 = road1.replace('<lane id="1" type="driving" level="false"><link></link>',
+                       '<lane id="1" type="driving" level="false"><link><successor id="1"/></link>').replace(
+        '<lane id="-1" type="driving" level="false"><link></link>',
+        '<lane id="-1" type="driving" level="false"><link><successor id="-1"/></link>')
+    r2 = road2.replace('<lane id="1" type="driving" level="false"><link></link>',
+                       '<lane id="1" type="driving" level="false"><link><predecessor id="1"/></link>').replace(
+        '<lane id="-1" type="driving" level="false"><link></link>',
+        '<lane id="-1" type="driving" level="false"><link><predecessor id="-1"/></link>')
+    return _xodr(path, r1 + r2)
+
+
+def arc_lane_point(s: float, t: float) -> tuple[float, float, float]:
+    """(x, y, heading along +s) of (s, t) on road 2 of ``straight_then_arc``."""
+    theta = s * KAPPA
+    x = 100.0 + math.sin(theta) / KAPPA - t * math.sin(theta)
+    y = (1.0 - math.cos(theta)) / KAPPA + t * math.cos(theta)
+    return x, y, theta
+
+
+VEH = ('<Vehicle name="car" vehicleCategory="car"><BoundingBox><Center x="1.4" y="0" z="0.9"/>'
+       '<Dimensions width="1.8" length="4.5" height="1.5"/></BoundingBox>'
+       '<Performance maxSpeed="69" maxAcceleration="10" maxDeceleration="10"/><Axles>'
+       '<FrontAxle maxSteering="0.5" wheelDiameter="0.8" trackWidth="1.68" positionX="2.98" positionZ="0.4"/>'
+       '<RearAxle maxSteering="0" wheelDiameter="0.8" trackWidth="1.68" positionX="0" positionZ="0.4"/></Axles></Vehicle>')
+
+
+def place(road: str, lane: int, s: float, speed: float, h: float | None = None) -> str:
+    """Teleport to (``road``, ``lane``, ``s``), with a relative heading ``h`` (to the road's +s) when
+    given, and a step to ``speed``."""
+    orientation = "" if h is None else f'<Orientation type="relative" h="{h}"/>'
+    return (f'<PrivateAction><TeleportAction><Position><LanePosition roadId="{road}" laneId="{lane}" s="{s}" '
+            f'offset="0">{orientation}</LanePosition></Position></TeleportAction></PrivateAction><PrivateAction>'
+            '<LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="step" dynamicsDimension="time" '
+            f'value="0"/><SpeedActionTarget><AbsoluteTargetSpeed value="{speed}"/></SpeedActionTarget></SpeedAction>'
+            '</LongitudinalAction></PrivateAction>')
+
+
+def both(ego: str, other: str) -> str:
+    """Init's private actions of Ego and Other."""
+    return f'<Private entityRef="Ego">{ego}</Private><Private entityRef="Other">{other}</Private>'
+
+
+def lane_change(target: str, duration: float = 3.0, shape: str = "sinusoidal") -> str:
+    return ('<PrivateAction><LateralAction><LaneChangeAction><LaneChangeActionDynamics '
+            f'dynamicsShape="{shape}" value="{duration}" dynamicsDimension="time"/><LaneChangeTarget>{target}'
+            '</LaneChangeTarget></LaneChangeAction></LateralAction></PrivateAction>')
+
+
+def at_time(t: float) -> str:
+    return f'<ByValueCondition><SimulationTimeCondition value="{t}" rule="greaterThan"/></ByValueCondition>'
+
+
+COLLISION = ('<ByEntityCondition><TriggeringEntities triggeringEntitiesRule="any"><EntityRef entityRef="Other"/>'
+             '</TriggeringEntities><EntityCondition><CollisionCondition><EntityRef entityRef="Ego"/>'
+             '</CollisionCondition></EntityCondition></ByEntityCondition>')
+MARK = '<PrivateAction><VisibilityAction graphics="true" traffic="true" sensors="true"/></PrivateAction>'
+
+
+def event(name: str, actor: str, action: str, condition: str) -> str:
+    return (f'<ManeuverGroup maximumExecutionCount="1" name="g_{name}"><Actors selectTriggeringEntities="false">'
+            f'<EntityRef entityRef="{actor}"/></Actors><Maneuver name="m_{name}"><Event name="{name}" '
+            f'priority="overwrite"><Action name="a_{name}">{action}</Action><StartTrigger><ConditionGroup>'
+            f'<Condition name="c_{name}" delay="0" conditionEdge="rising">{condition}</Condition></ConditionGroup>'
+            '</StartTrigger></Event></Maneuver></ManeuverGroup>')
+
+
+def scenario(tmp: Path, road: Path, init: str, events: str = "", duration: float = 10.0) -> Path:
+    """``tmp/s.xosc``: Ego and Other on ``road``, ``init``'s private actions, ``events`` in one act."""
+    events = events or event("idle", "Ego", MARK, at_time(1e6))
+    path = tmp / "s.xosc"
+    path.write_text(f'''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="3" date="2026-01-01T00:00:00" description="d" author="t"/>
+<CatalogLocations/><RoadNetwork><LogicFile filepath="{road}"/></RoadNetwork>
+<Entities><ScenarioObject name="Ego">{VEH}</ScenarioObject><ScenarioObject name="Other">{VEH}</ScenarioObject>
+</Entities><Storyboard><Init><Actions>{init}</Actions></Init>
+<Story name="s"><Act name="act">{events}
+<StartTrigger><ConditionGroup><Condition name="go" delay="0" conditionEdge="none"><ByValueCondition>
+<SimulationTimeCondition value="0" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger>
+</Act></Story><StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="none"><ByValueCondition>
+<SimulationTimeCondition value="{duration}" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup>
+</StopTrigger></Storyboard></OpenSCENARIO>''')
+    return path
+
+
+def started(result, name: str) -> float | None:
+    times = [e.time for e in result.events if e.kind == "Event.startTransition" and e.detail == name]
+    return times[0] if times else None
+
+
+def run(path: Path) -> tuple[object, Trace]:
+    trace = Trace()
+    return run_scenario(path, RunConfig(on_step=trace)), trace
+
+
+def at(trace: Trace, name: str, t: float) -> np.ndarray:
+    """x, y, heading, speed, odometer, active of ``name`` after the step ending at ``t``."""
+    k = int(np.argmin(np.abs(trace.time() - t)))
+    assert abs(trace.time()[k] - t) < 1e-6
+    return trace.of(name)[k]
+
+
+def same_angle(a: float, b: float, tol: float = 1e-3) -> bool:
+    return abs(math.remainder(a - b, 2 * math.pi)) < tol
+
+
+# ------------------------------------------------------------------------------------------- cases
+def test_a_car_facing_against_its_lane_follows_the_lane_round_the_curve_and_over_the_road_link(tmp_path):
+    """Other in lane -1 (eastbound) of the arc at s = 100, facing west (h = pi to +s), 10 m/s: it goes
+    back along the arc in its lane (at t = 5 s at s = 50, t = -1.75, facing the arc's heading + pi),
+    over the link onto road 1 at t = 10 s, and on along road 1's lane -1 (at 15 s: x = 50, y = -1.75)."""
+    road = straight_then_arc(tmp_path / "r.xodr")
+    init = both(place("1", -1, 10, 0), place("2", -1, 100, 10, math.pi))
+    result, trace = run(scenario(tmp_path, road, init, duration=16))
+    other = trace.of("Other")
+    x, y, h = arc_lane_point(50.0, -W / 2)
+    got = at(trace, "Other", 5.0)
+    assert got[0] == pytest.approx(x, abs=3e-4) and got[1] == pytest.approx(y, abs=3e-4)
+    assert same_angle(got[2], h + math.pi)
+    got = at(trace, "Other", 15.0)
+    assert (got[0], got[1]) == (pytest.approx(50.0, abs=1e-6), pytest.approx(-W / 2, abs=1e-6))
+    assert same_angle(got[2], math.pi)
+    lanes = trace.lane_of("Other")
+    k15 = int(np.argmin(np.abs(trace.time() - 15.0)))
+    assert lanes[k15][:2] == ("1", -1) and lanes[k15][2] == pytest.approx(50.0, abs=1e-6)
+    assert np.all(np.abs(np.diff(other[:, 4])) <= 10 * 0.01 + 1e-9)  # no jumps: odometer 0.1 m a step
+    # it never left its lane: every pose lies on lane -1's centre line of the road it is on
+    for (road_id, lane, s, offset), (px, py) in zip(lanes, other[:, :2]):
+        assert lane == -1 and offset == 0.0
+        if road_id == "2":
+            ex, ey, _ = arc_lane_point(s, -W / 2)
+            assert math.hypot(px - ex, py - ey) < 3e-4  # the lane table's interpolation (0.5 m samples)
+    assert result.end_reason == "stop_trigger"
+
+
+def test_a_wrong_way_car_stops_at_the_end_of_the_road_it_drives_back_to(tmp_path):
+    """Other in lane -1 of a 200 m road at s = 50 facing west, 10 m/s: it reaches s = 0 (no predecessor)
+    at t = 5 s and stays there; EndOfRoadCondition sees it."""
+    road = straight(tmp_path / "r.xodr", 200.0)
+    end = ('<ByEntityCondition><TriggeringEntities triggeringEntitiesRule="any"><EntityRef entityRef="Other"/>'
+           '</TriggeringEntities><EntityCondition><EndOfRoadCondition duration="0"/></EntityCondition>'
+           '</ByEntityCondition>')
+    init = both(place("0", -1, 150, 0), place("0", -1, 50, 10, math.pi))
+    result, trace = run(scenario(tmp_path, road, init, event("end", "Other", MARK, end), duration=7))
+    assert started(result, "end") == pytest.approx(5.0, abs=0.011)
+    got = at(trace, "Other", 6.0)
+    assert (got[0], got[1]) == (pytest.approx(0.0, abs=1e-9), pytest.approx(-W / 2))
+
+
+def test_a_car_in_the_westbound_lane_facing_east_drives_east_over_the_link_and_round_the_arc(tmp_path):
+    """Lane 1 runs west (-s) on both roads; a car there on road 1 at s = 50 facing +s (h = 0) at 10 m/s goes
+    east: x = 50 + 10 t on road 1, over road 1's end at t = 5 s into lane 1 of road 2 (the lane whose traffic
+    flows into its own, which is where a wrong-way driver goes), and round the arc: at t = 10 s at s = 50
+    of road 2, t = +1.75, facing the arc's heading there."""
+    road = straight_then_arc(tmp_path / "r.xodr")
+    init = both(place("1", -1, 10, 0), place("1", 1, 50, 10, 0.0))
+    result, trace = run(scenario(tmp_path, road, init, duration=10.5))
+    got = at(trace, "Other", 4.0)
+    assert (got[0], got[1]) == (pytest.approx(90.0, abs=1e-6), pytest.approx(W / 2, abs=1e-6))
+    assert same_angle(got[2], 0.0, 1e-9)
+    x, y, h = arc_lane_point(50.0, W / 2)
+    got = at(trace, "Other", 10.0)
+    assert (got[0], got[1]) == (pytest.approx(x, abs=3e-4), pytest.approx(y, abs=3e-4))
+    assert same_angle(got[2], h)
+    k = int(np.argmin(np.abs(trace.time() - 10.0)))
+    assert trace.lane_of("Other")[k][:2] == ("2", 1) and trace.lane_of("Other")[k][2] == pytest.approx(50.0, abs=1e-6)
+
+
+def test_an_overtake_through_the_oncoming_lane_and_back(tmp_path):
+    """Ego (lane -1, s = 20, 25 m/s) overtakes Other (lane -1, s = 60, 15 m/s): at 1 s it changes one
+    lane to its left (RelativeTargetLane of itself, +1: lane 1, which runs west) in 2 s, keeps going east
+    in it, and at 5 s changes back (-1, to its right: lane -1) in 2 s.  At 4 s it is in lane 1, facing
+    east, at x = 20 + 25 * 4; at 8 s it is back in lane -1, 40 m ahead of Other (60 + 15 * 8 = 180)."""
+    road = straight(tmp_path / "r.xodr")
+    init = both(place("0", -1, 20, 25), place("0", -1, 60, 15))
+    events = (event("out", "Ego", lane_change('<RelativeTargetLane entityRef="Ego" value="1"/>', 2), at_time(1))
+              + event("back", "Ego", lane_change('<RelativeTargetLane entityRef="Ego" value="-1"/>', 2), at_time(5)))
+    result, trace = run(scenario(tmp_path, road, init, events, duration=8))
+    assert started(result, "out") == pytest.approx(1.01, abs=0.011)
+    got = at(trace, "Ego", 4.0)
+    assert got[0] == pytest.approx(20 + 25 * 4.0, abs=1e-6)
+    assert got[1] == pytest.approx(W / 2, abs=1e-9)  # lane 1's centre
+    assert same_angle(got[2], 0.0, 1e-9)  # facing east, in the westbound lane
+    assert trace.lane_of("Ego")[int(np.argmin(np.abs(trace.time() - 4.0)))][:2] == ("0", 1)
+    ego = at(trace, "Ego", 8.0)
+    other = at(trace, "Other", 8.0)
+    assert ego[1] == pytest.approx(-W / 2, abs=1e-9) and same_angle(ego[2], 0.0, 1e-9)
+    assert ego[0] - other[0] == pytest.approx((20 + 25 * 8.0) - (60 + 15 * 8.0), abs=1e-6)
+    assert trace.lane_of("Ego")[-1][:2] == ("0", -1)
+    # the heading only ever yaws by the lane change's slope: atan(peak lateral speed / 25 m/s)
+    peak = W * math.pi / (2 * 2.0)  # sinusoidal over 2 s: peak rate pi/2 * 3.5 m / 2 s
+    assert max(abs(math.remainder(h, 2 * math.pi)) for h in trace.of("Ego")[:, 2]) <= math.atan(peak / 25) + 1e-6
+
+
+def test_alks_cut_in_from_the_oncoming_lane_ends_in_a_collision_when_the_geometry_says(tmp_path):
+    """esmini's alks_cut-in.xosc: Other in the oncoming lane 1 (facing its lane's way, west, 17 m/s) is told
+    at 1 s to change into the Ego's lane (RelativeTargetLane of the Ego, value 0) in 2 s; it keeps going
+    west, now in the Ego's lane, head-on.  Ego: lane -1, s = 30, 20 m/s east.  Other starts at s = 150.
+
+    Other is centred in lane -1 from 3.01 s on (the change starts at 1.01 s, the first step after 1 s),
+    before the gap closes.  Boxes 4.5 m long, centre 1.4 m ahead of the rear axle: Ego's front at
+    s_e + 3.65, Other's front (facing west) at s_o - 3.65.  Contact when s_o - s_e = 7.3 m:
+    (150 - 17 t) - (30 + 20 t) = 7.3  ->  t = 112.7 / 37 = 3.046 s."""
+    road = straight(tmp_path / "r.xodr", 500.0)
+    init = both(place("0", -1, 30, 20), place("0", 1, 150, 17, math.pi))
+    events = (event("cut", "Other", lane_change('<RelativeTargetLane entityRef="Ego" value="0"/>', 2, "cubic"),
+                    at_time(1))
+              + event("crash", "Other", MARK, COLLISION))
+    result, trace = run(scenario(tmp_path, road, init, events, duration=5))
+    t_contact = 112.7 / 37
+    assert started(result, "crash") == pytest.approx(math.ceil(t_contact / 0.01) * 0.01, abs=1e-9)  # 3.05 s
+    got = at(trace, "Other", 3.02)
+    assert got[1] == pytest.approx(-W / 2, abs=1e-9)  # in the Ego's lane
+    assert got[0] == pytest.approx(150 - 17 * 3.02, abs=1e-6)  # still westbound
+    assert same_angle(got[2], math.pi, 1e-9)
+    assert trace.lane_of("Other")[int(np.argmin(np.abs(trace.time() - 3.02)))][:2] == ("0", -1)
+    ego = at(trace, "Ego", 3.02)
+    assert (ego[0], ego[1]) == (pytest.approx(30 + 20 * 3.02, abs=1e-6), pytest.approx(-W / 2, abs=1e-9))
+
+
+def test_absolute_target_lane_into_the_oncoming_lane_moves_sideways_only(tmp_path):
+    """AbsoluteTargetLane 1 from lane -1, 1 s linear: the car slides 3.5 m left at 3.5 m/s and goes on
+    east at its speed; x never depends on the lane it is in."""
+    road = straight(tmp_path / "r.xodr")
+    init = both(place("0", -1, 20, 10), place("0", -1, 500, 0))
+    events = event("out", "Ego", lane_change('<AbsoluteTargetLane value="1"/>', 1, "linear"), at_time(1))
+    result, trace = run(scenario(tmp_path, road, init, events, duration=3))
+    ego = trace.of("Ego")
+    assert np.allclose(ego[:, 0], 20 + 10 * trace.time(), atol=1e-6)
+    assert at(trace, "Ego", 3.0)[1] == pytest.approx(W / 2, abs=1e-9)
+    assert at(trace, "Ego", 1.51)[1] == pytest.approx(-W / 2 + W * 0.5, abs=0.04)
+
+
+def test_relative_target_lane_counts_to_the_left_of_the_way_the_reference_faces(tmp_path):
+    """The reference (Other) drives west in the eastbound lane -1 (wrong way): its left is -t, away from
+    the centre, where lane -2 is.  Ego in lane -1 changes to
+    RelativeTargetLane(Other, +1) and ends in lane -2 (OSC 1.3: lanes offset from the reference's lane,
+    on the reference's left as it faces; esmini counts the same way)."""
+    road = straight(tmp_path / "r.xodr").read_text()
+    # two lanes a side: add lane -2 (driving) beside lane -1
+    road = road.replace('</lane></right>', '</lane><lane id="-2" type="driving" level="false"><link></link>'
+                        f'<width sOffset="0" a="{W}" b="0" c="0" d="0"/></lane></right>')
+    path = tmp_path / "r2.xodr"
+    path.write_text(road)
+    init = both(place("0", -1, 20, 10), place("0", -1, 400, 10, math.pi))
+    events = event("move", "Ego", lane_change('<RelativeTargetLane entityRef="Other" value="1"/>', 1), at_time(1))
+    result, trace = run(scenario(tmp_path, path, init, events, duration=3))
+    assert trace.lane_of("Ego")[-1][:2] == ("0", -2)
+    assert at(trace, "Ego", 3.0)[1] == pytest.approx(-1.5 * W, abs=1e-9)
+
+
+def test_a_relative_target_lane_beyond_the_road_is_a_located_error(tmp_path):
+    road = straight(tmp_path / "r.xodr")
+    init = both(place("0", -1, 20, 10), place("0", -1, 500, 0))
+    events = event("out", "Ego", lane_change('<RelativeTargetLane entityRef="Ego" value="2"/>', 1), at_time(1))
+    with pytest.raises(ScenarioError, match="no drivable lane [+]2 from lane -1") as err:
+        run_scenario(scenario(tmp_path, road, init, events, duration=3), RunConfig())
+    assert Path(err.value.location.file).name == "s.xosc"
+    assert err.value.location.element == "RelativeTargetLane" and err.value.location.line > 0
+
+
+def test_an_absolute_target_lane_the_road_does_not_have_is_a_located_error(tmp_path):
+    road = straight(tmp_path / "r.xodr")
+    init = both(place("0", -1, 20, 10), place("0", -1, 500, 0))
+    events = event("out", "Ego", lane_change('<AbsoluteTargetLane value="3"/>', 1), at_time(1))
+    with pytest.raises(ScenarioError, match="no target lane") as err:
+        run_scenario(scenario(tmp_path, road, init, events, duration=3), RunConfig())
+    assert (Path(err.value.location.file).name, err.value.location.element) == ("s.xosc", "LaneChangeAction")
