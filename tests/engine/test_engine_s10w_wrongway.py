@@ -324,3 +324,46 @@ def test_an_absolute_target_lane_the_road_does_not_have_is_a_located_error(tmp_p
     with pytest.raises(ScenarioError, match="no target lane") as err:
         run_scenario(scenario(tmp_path, road, init, events, duration=3), RunConfig())
     assert (Path(err.value.location.file).name, err.value.location.element) == ("s.xosc", "LaneChangeAction")
+
+
+def through_junction(path: Path) -> Path:
+    """Road 1 (x 0..100 along +x) -> junction 9 (connecting road 2: a 20 m arc of curvature 0.02, turning
+    0.4 rad left) -> road 3 (100 m straight on from the arc's end); the junction connects lane -1 of road 1
+    to lane -1 of road 2, and lane 1 of road 3 to lane 1 of road 2."""
+    def geometry(x0: float, y0: float, hdg: float, length: float, shape: str = "<line/>") -> str:
+        return f'<geometry s="0" x="{x0!r}" y="{y0!r}" hdg="{hdg!r}" length="{length}">{shape}</geometry>'
+
+    def lanes(links: str) -> str:
+        return _LANES.format(l1=links.replace("ID", "1"), lm1=links.replace("ID", "-1"))
+
+    x3, y3 = 100.0 + math.sin(0.4) / 0.02, (1.0 - math.cos(0.4)) / 0.02
+    road1 = ('<road name="r1" length="100" id="1" junction="-1"><link><successor elementType="junction" '
+             f'elementId="9"/></link><planView>{geometry(0.0, 0.0, 0.0, 100)}</planView>{lanes("")}</road>')
+    road2 = ('<road name="r2" length="20" id="2" junction="9"><link><predecessor elementType="road" elementId="1" '
+             'contactPoint="end"/><successor elementType="road" elementId="3" contactPoint="start"/></link>'
+             '<planView>' + geometry(100.0, 0.0, 0.0, 20, '<arc curvature="0.02"/>') + '</planView>'
+             + lanes('<predecessor id="ID"/><successor id="ID"/>') + '</road>')
+    road3 = ('<road name="r3" length="100" id="3" junction="-1"><link><predecessor elementType="junction" '
+             f'elementId="9"/></link><planView>{geometry(x3, y3, 0.4, 100)}</planView>{lanes("")}</road>')
+    junction = ('<junction id="9" name="j"><connection id="0" incomingRoad="1" connectingRoad="2" '
+                'contactPoint="start"><laneLink from="-1" to="-1"/></connection><connection id="1" incomingRoad="3" '
+                'connectingRoad="2" contactPoint="end"><laneLink from="1" to="1"/></connection></junction>')
+    return _xodr(path, road1 + road2 + road3 + junction)
+
+
+def test_a_wrong_way_car_goes_back_through_the_junction_s_connection(tmp_path):
+    """Other in lane -1 of road 3 at s = 30 facing against it (back towards the junction), 10 m/s: it
+    reaches road 3's start at 3 s, goes back round the junction's connecting arc (lane -1 of road 2: the
+    connection whose traffic leads into its lane) and onto road 1 at 5 s; at 8 s it is on road 1 at
+    s = 70 (x = 70, y = -1.75), facing west.  Straight along its first heading it would be 9 m off."""
+    road = through_junction(tmp_path / "j.xodr")
+    init = both(place("1", -1, 10, 0), place("3", -1, 30, 10, math.pi))
+    result, trace = run(scenario(tmp_path, road, init, duration=8.5))
+    k4 = int(np.argmin(np.abs(trace.time() - 4.0)))
+    assert trace.lane_of("Other")[k4][:2] == ("2", -1)
+    got = at(trace, "Other", 8.0)
+    assert (got[0], got[1]) == (pytest.approx(70.0, abs=1e-6), pytest.approx(-W / 2, abs=1e-6))
+    assert same_angle(got[2], math.pi, 1e-9)
+    k8 = int(np.argmin(np.abs(trace.time() - 8.0)))
+    assert trace.lane_of("Other")[k8][:2] == ("1", -1)
+    assert np.all(np.diff(trace.of("Other")[:, 4]) == pytest.approx(0.1))  # 0.1 m every step, no jumps
