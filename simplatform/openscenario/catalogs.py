@@ -9,6 +9,12 @@ overridden by the reference's ``ParameterAssignments`` (values resolved where
 the reference stands).  Entries may reference other entries; a cycle is a
 CatalogError naming it.
 
+A reference whose ``catalogName`` no ``<Catalog name=...>`` carries falls back to the
+catalog *file* of that name (``<catalogName>.xosc`` in a catalog directory): esmini
+finds catalogs that way (ScenarioReader::LoadCatalog opens ``dir/<name>.xosc`` and never
+reads the catalog's own name), and its light_state.xosc references
+``catalogName="MiscObjectCatalog"`` in a file whose catalog is named ``MiscObject``.
+
 Directories are relative to the scenario file's folder, then to the current
 working directory (esmini's search order).  Catalog entries see their own
 parameters first and the scenario's global ones after (esmini does the same;
@@ -52,6 +58,7 @@ class CatalogResolver:
     _index: dict[str, dict[str, _Entry]] | None = None
     _searched: list[str] = field(default_factory=list)
     _missing: list[tuple[str, Any]] = field(default_factory=list)
+    _by_file: dict[str, str] = field(default_factory=dict)  # file stem -> its catalog's name (first wins)
 
     def add_locations(self, locations: Any) -> None:
         for name in LOCATION_FIELDS:
@@ -99,6 +106,7 @@ class CatalogResolver:
         if not name:
             ctx.errors.append(CatalogError.at(catalog, "catalog without a 'name'", file=str(f)))
             return
+        self._by_file.setdefault(f.stem, name)
         entries = index.setdefault(name, {})
         for node in catalog:
             if not isinstance(node.tag, str):
@@ -113,6 +121,8 @@ class CatalogResolver:
         if self._index is None:
             self._index = self._build(ctx)
         catalog = self._index.get(ref.catalog_name)
+        if catalog is None and ref.catalog_name in self._by_file:
+            catalog = self._index.get(self._by_file[ref.catalog_name])  # esmini's lookup by file name
         if catalog is None:
             where = ", ".join(self._searched) or "no catalog directory found"
             missing = "".join(f"; directory '{t}' not found" for t, _ in self._missing)

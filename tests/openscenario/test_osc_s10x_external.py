@@ -168,3 +168,37 @@ def test_a_lane_id_that_is_no_integer_is_reported_by_validate(tmp_path):
 def test_integer_lane_ids_pass(tmp_path, lane):
     path = _scenario(tmp_path, "", f'<LanePosition roadId="1" laneId="{lane}" s="10" offset="0"/>')
     assert validate_file(path) == []
+
+
+# esmini's light_state.xosc: catalogName="MiscObjectCatalog" names the file MiscObjectCatalog.xosc, whose
+# <Catalog name="MiscObject"> carries another name; esmini finds catalogs by file name
+CONE_CATALOG = '''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2024-12-17T08:00:00" description="c" author="t"/>
+<Catalog name="{name}"><MiscObject name="cone-100" mass="1" miscObjectCategory="obstacle"><BoundingBox>
+<Center x="0" y="0" z="0.5"/><Dimensions width="0.4" length="0.4" height="1.0"/></BoundingBox><Properties/>
+</MiscObject></Catalog></OpenSCENARIO>'''
+
+
+def _cone_scenario(tmp_path, catalog_name, file_stem, reference):
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "cat" / f"{file_stem}.xosc").write_text(CONE_CATALOG.format(name=catalog_name))
+    path = _scenario(tmp_path, "", '<RelativeLanePosition entityRef="Ego" dLane="1" ds="5" offset="0"/>')
+    text = path.read_text().replace("<CatalogLocations/>", '<CatalogLocations><MiscObjectCatalog><Directory '
+                                    'path="cat"/></MiscObjectCatalog></CatalogLocations>')
+    text = text.replace("</Entities>", f'<ScenarioObject name="Cone"><CatalogReference catalogName="{reference}" '
+                        'entryName="cone-100"/></ScenarioObject></Entities>')
+    path.write_text(text)
+    return path
+
+
+def test_a_catalog_reference_falls_back_to_the_catalog_file_of_that_name(tmp_path):
+    path = _cone_scenario(tmp_path, "MiscObject", "MiscObjectCatalog", "MiscObjectCatalog")
+    assert validate_file(path) == []
+    cone = load_scenario(path).document.entities.scenario_objects[2]
+    assert cone.catalog_reference.resolved.name == "cone-100"
+
+
+def test_a_catalog_name_no_catalog_or_file_carries_is_still_an_error(tmp_path):
+    path = _cone_scenario(tmp_path, "MiscObject", "MiscObjectCatalog", "Cones")
+    causes = [e.cause for e in validate_file(path)]
+    assert any("unknown catalog 'Cones'" in c for c in causes), causes
