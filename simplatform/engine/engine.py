@@ -15,8 +15,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from simplatform.engine.build import build_stories, compile_trigger, entity_specs, guess_ego, PrivateActionRunner
 from simplatform.engine.actions_global import GlobalRunner
+from simplatform.engine.build import build_stories, compile_trigger, entity_specs, guess_ego, PrivateActionRunner
 from simplatform.engine.collision_kernels import table_pairs_kernel
 from simplatform.engine.entities import EntityTable
 from simplatform.engine.environment import EnvironmentState
@@ -26,6 +26,7 @@ from simplatform.engine.road import RoadAdaptor
 from simplatform.engine.routes import RouteStore
 from simplatform.engine.storyboard import Storyboard
 from simplatform.errors import ScenarioError
+from simplatform.openscenario.init_order import order_init_privates
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,6 @@ class ScenarioEngine:
         """Init actions (global first, then private per entity), then the storyboard starts."""
         init = self.scenario.storyboard.init.actions
         from simplatform.engine.controllers import object_controller_of
-        from simplatform.engine.init_order import order_init_privates
 
         for obj in self.scenario.entities.scenario_objects:
             ctrl = object_controller_of(obj)

@@ -1,4 +1,4 @@
-"""Init's ``Private`` blocks in the order their positions allow (stable topological order).
+"""The order in which Init places its entities: after the entities their positions refer to.
 
 The standard gives Init no order: its actions all take effect at t = 0, "the initialization of the
 scenario" (ASAM OpenSCENARIO XML 1.3, 7.3.1 Init), so a TeleportAction may place an entity relative
@@ -6,19 +6,29 @@ to another one written later in the file.  ASAM's own SlowPrecedingVehicle.xosc 
 behind A1 (``RelativeLanePosition entityRef="A1"``) in a ``Private`` written before A1's; an engine
 that starts Init in file order places the Ego relative to an entity that is not placed yet.
 
-``load_document`` hands the engine the ``Private`` blocks reordered so that each comes after the
-blocks whose entities its teleport positions refer to, the file's order kept otherwise; blocks that
-refer to each other in a cycle are left in file order (the engine then reports the unplaced
-reference at its element).  The engine starts teleports first, stably, so this order is the one
-they are placed in (``simplatform.engine.init_order`` does the same at action level).
+One rule, :func:`stable_reference_order`, used twice:
+
+- the loader (``with_ordered_init``) hands on the document with its ``Private`` blocks in that order,
+  so every reader of the model sees referenced entities first; blocks that refer to each other in a
+  cycle stay as written there (loading a file is not the place to refuse it: the engine does, at
+  the element);
+- the engine (``order_init_privates``) starts Init's private actions in that order, teleports first
+  (speed and relative actions may refer to other entities' places), and refuses a cycle, which no
+  order can place, naming the teleport's position.
+
+Why here and not in the engine: the order is a property of the document alone -- which position
+names which entity -- with no world state, so it belongs to the model's layer, which the engine
+consumes (DESIGN.md: ``simplatform/openscenario`` knows the storyboard and its actions; the engine
+depends on it, never the other way round).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import fields, is_dataclass
-from typing import Any
+from typing import Any, Iterable, Sequence
 
+from simplatform.errors import ScenarioError
 from simplatform.openscenario.model.base import OscElement
 
 
@@ -47,31 +57,67 @@ def position_refs(action: Any) -> set[str]:
     return out
 
 
-def _private_refs(private: Any) -> set[str]:
-    out: set[str] = set()
-    for action in private.private_actions:
-        out |= position_refs(action)
-    out.discard(private.entity_ref)
-    return out
+def stable_reference_order(items: Sequence[tuple[str, set[str]]]) -> tuple[list[int], list[int]]:
+    """``items`` are ``(entity, entities its position refers to)``; returns ``(order, cycle)``.
+
+    ``order`` holds the indices of the items in a stable topological order: each item after every
+    item of the entities it refers to (its own entity's excepted, and entities with no item
+    ignored), otherwise the given order -- at each turn the first item whose references are all
+    placed.  ``cycle`` holds, in the given order, the items left when none is ready (empty when all
+    could be placed): they refer to each other, directly or through others, in a cycle."""
+    placed_by: dict[str, list[int]] = {}
+    for k, (entity, _) in enumerate(items):
+        placed_by.setdefault(entity, []).append(k)
+    needs = [{j for ref in refs if ref != entity for j in placed_by.get(ref, ())} for entity, refs in items]
+    done: set[int] = set()
+    order: list[int] = []
+    pending = list(range(len(items)))
+    while pending:
+        k = next((k for k in pending if needs[k] <= done), None)
+        if k is None:
+            return order, pending
+        order.append(k)
+        done.add(k)
+        pending.remove(k)
+    return order, []
+
+
+def _located(el: Any, cause: str) -> ScenarioError:
+    src = getattr(el, "source", None)
+    if src is not None and (src.file or src.line):
+        return ScenarioError(cause, file=src.file, line=src.line, element=src.element)
+    return ScenarioError(cause, element=type(el).__name__)
+
+
+def order_init_privates(privates: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """``(entity, PrivateAction)`` pairs in the order to start them: teleports first, each after
+    the teleports of the entities its position refers to, then the other actions as given.
+
+    Raises ScenarioError at the first teleport of a cycle (teleports that refer to each other)."""
+    privates = list(privates)
+    teleports = [pa for pa in privates if pa[1].teleport_action is not None]
+    others = [pa for pa in privates if pa[1].teleport_action is None]
+    order, cycle = stable_reference_order([(entity, position_refs(action)) for entity, action in teleports])
+    if cycle:
+        entity, action = teleports[cycle[0]]
+        others_named = sorted({teleports[j][0] for j in cycle[1:]})
+        raise _located(action.teleport_action.position,
+                       f"Init TeleportAction of {entity!r} cannot be resolved: the positions of "
+                       f"{', '.join(repr(n) for n in [entity] + others_named)} refer to each other in a cycle")
+    return [teleports[k] for k in order] + others
 
 
 def ordered_privates(privates: tuple) -> tuple:
-    """``privates`` in a stable topological order of their teleports' references (file order on a cycle)."""
-    entities = {p.entity_ref for p in privates}
-    pending = list(range(len(privates)))
-    placed: set[str] = set()
-    out: list = []
-    while pending:
-        ready = next((k for k in pending if _private_refs(privates[k]) & entities <= placed), None)
-        if ready is None:  # a cycle: the rest as written
-            out.extend(privates[k] for k in pending)
-            break
-        out.append(privates[ready])
-        pending.remove(ready)
-        # an entity counts as placed once all its blocks are in
-        if all(privates[k].entity_ref != privates[ready].entity_ref for k in pending):
-            placed.add(privates[ready].entity_ref)
-    return tuple(out)
+    """Init's ``Private`` blocks in :func:`stable_reference_order` of their teleports' references
+    (those caught in a cycle as written, after the others)."""
+    refs = []
+    for p in privates:
+        out: set[str] = set()
+        for action in p.private_actions:
+            out |= position_refs(action)
+        refs.append((p.entity_ref, out))
+    order, cycle = stable_reference_order(refs)
+    return tuple(privates[k] for k in order + cycle)
 
 
 def with_ordered_init(document: Any) -> Any:
