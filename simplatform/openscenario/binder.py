@@ -250,7 +250,7 @@ def declare(
     """
     decl_cls = REGISTRY["ParameterDeclaration"]
     bound = []
-    declared: set[str] = set()
+    declared: dict[str, tuple[str, Any, int | None]] = {}  # name -> (type, value, line)
     for node in decls_node:
         if not isinstance(node.tag, str):
             continue
@@ -273,8 +273,15 @@ def declare(
             continue
         ptype = decl.parameter_type.value
         if decl.name in declared:
-            ctx.error(node, f"parameter '{decl.name}' is declared twice in the same scope", ParameterError)
-        declared.add(decl.name)
+            first_type, first_value, first_line = declared[decl.name]
+            if (first_type, first_value) == (ptype, decl.value):
+                # an identical repeat means one thing whichever copy wins: esmini's follow_reference.xosc
+                # declares lane_change_duration="2" twice (esmini lets the later shadow the earlier)
+                continue
+            ctx.error(node, f"parameter '{decl.name}' is declared twice in the same scope (first at line "
+                      f"{first_line}, {first_type} {first_value!r}; here {ptype} {decl.value!r})", ParameterError)
+        else:
+            declared[decl.name] = (ptype, decl.value, node.sourceline)
         try:
             if decl.name in overrides:
                 value = convert(overrides[decl.name], ptype)

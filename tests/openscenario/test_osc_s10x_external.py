@@ -202,3 +202,20 @@ def test_a_catalog_name_no_catalog_or_file_carries_is_still_an_error(tmp_path):
     path = _cone_scenario(tmp_path, "MiscObject", "MiscObjectCatalog", "Cones")
     causes = [e.cause for e in validate_file(path)]
     assert any("unknown catalog 'Cones'" in c for c in causes), causes
+
+
+# esmini's follow_reference.xosc declares lane_change_duration="2" twice in its global declarations
+def test_an_identical_repeated_declaration_is_accepted(tmp_path):
+    decl = '<ParameterDeclaration name="Gap" parameterType="double" value="2"/>'
+    path = _scenario(tmp_path, decl + decl, '<RelativeLanePosition entityRef="Ego" dLane="1" ds="$Gap" offset="0"/>')
+    assert validate_file(path) == []
+    assert _side_position(load_scenario(path)).ds == 2.0
+
+
+@pytest.mark.parametrize("second", ['<ParameterDeclaration name="Gap" parameterType="double" value="3"/>',
+                                    '<ParameterDeclaration name="Gap" parameterType="string" value="2"/>'])
+def test_a_repeated_declaration_that_differs_is_still_an_error(tmp_path, second):
+    first = '<ParameterDeclaration name="Gap" parameterType="double" value="2"/>'
+    path = _scenario(tmp_path, first + second, '<RelativeLanePosition entityRef="Ego" dLane="1" ds="$Gap" offset="0"/>')
+    causes = [e.cause for e in validate_file(path)]
+    assert any("'Gap' is declared twice" in c and "first at line" in c for c in causes), causes
