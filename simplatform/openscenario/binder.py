@@ -87,6 +87,14 @@ ESMINI_OPTIONAL_CHILDREN: frozenset[tuple[str, str]] = frozenset(
                  "Route"))
 
 
+# Attributes that *name* a parameter rather than take a value: ParameterAssignment.parameterRef names a
+# parameter of the catalog entry (or of the scenario, in a ParameterValueSet), declared without '$'.
+# esmini's HWManeuvers users (synchronize.xosc) write parameterRef="$MS1EgoS"; esmini drops the '$'
+# (its Parameters accept a name "including prefix"), where resolving it as a reference gave the
+# scenario's own MS1EgoS value, 300.0, as the parameter name.
+PARAMETER_NAME_ATTRIBUTES = {("ParameterAssignment", "parameterRef")}
+
+
 def _lenient_attributes(node: Any, cls: type, scope: Scope, ctx: BindContext) -> dict[str, str]:
     """Required attributes this element may leave out, with the text that stands in for them."""
     out: dict[str, str] = {}
@@ -169,6 +177,9 @@ def bind(
             if required:
                 ctx.error(node, f"missing required attribute '{xml}'")
             kwargs[fname] = None
+            continue
+        if (cls.__name__, xml) in PARAMETER_NAME_ATTRIBUTES and raw.startswith("$") and not raw.startswith("${"):
+            kwargs[fname] = raw[1:]
             continue
         try:
             kwargs[fname] = resolve(raw, type_name, scope)

@@ -219,3 +219,32 @@ def test_a_repeated_declaration_that_differs_is_still_an_error(tmp_path, second)
     path = _scenario(tmp_path, first + second, '<RelativeLanePosition entityRef="Ego" dLane="1" ds="$Gap" offset="0"/>')
     causes = [e.cause for e in validate_file(path)]
     assert any("'Gap' is declared twice" in c and "first at line" in c for c in causes), causes
+
+
+# esmini's synchronize.xosc assigns its HWManeuvers entry parameterRef="$MS1EgoS" while the scenario has a
+# global MS1EgoS too: the '$' is dropped (a parameterRef names a parameter), it is no reference to the global
+CAR_CATALOG = '''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2024-12-17T08:00:00" description="c" author="t"/>
+<Catalog name="Cars"><Vehicle name="car" vehicleCategory="car"><ParameterDeclarations>
+<ParameterDeclaration name="Top" parameterType="double" value="50"/></ParameterDeclarations><BoundingBox>
+<Center x="1.4" y="0" z="0.9"/><Dimensions width="2" length="5" height="1.8"/></BoundingBox>
+<Performance maxSpeed="$Top" maxDeceleration="10" maxAcceleration="5"/><Axles><FrontAxle maxSteering="0.5"
+wheelDiameter="0.8" trackWidth="1.68" positionX="2.98" positionZ="0.4"/><RearAxle maxSteering="0.5"
+wheelDiameter="0.8" trackWidth="1.68" positionX="0" positionZ="0.4"/></Axles></Vehicle></Catalog></OpenSCENARIO>'''
+
+
+@pytest.mark.parametrize("ref", ["$Top", "Top"])
+def test_a_parameter_assignment_names_its_parameter_with_or_without_dollar(tmp_path, ref):
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "cat" / "cars.xosc").write_text(CAR_CATALOG)
+    path = _scenario(tmp_path, '<ParameterDeclaration name="Top" parameterType="double" value="300"/>',
+                     '<RelativeLanePosition entityRef="Ego" dLane="1" ds="5" offset="0"/>')
+    text = path.read_text().replace("<CatalogLocations/>", '<CatalogLocations><VehicleCatalog><Directory '
+                                    'path="cat"/></VehicleCatalog></CatalogLocations>')
+    text = text.replace(SIDE, '<ScenarioObject name="Side"><CatalogReference catalogName="Cars" entryName="car">'
+                        f'<ParameterAssignments><ParameterAssignment parameterRef="{ref}" value="12"/>'
+                        '</ParameterAssignments></CatalogReference></ScenarioObject>')
+    path.write_text(text)
+    assert validate_file(path) == []
+    side = load_scenario(path).document.entities.scenario_objects[1]
+    assert side.catalog_reference.resolved.performance.max_speed == 12.0
