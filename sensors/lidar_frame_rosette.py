@@ -251,7 +251,8 @@ class FrameAhead:
     inline 1.28 min, 1.43–1.49 median; but 0.35–0.47 ms more CPU per sweep
     (the worker's wake-up and open3d's own threads compete with it).  At
     load 3.5–5.5 beside was slower (median 1.90 vs 1.75 ms).  So it stays
-    gated on a free CPU (``sensors.lidar.second_cpu_free``).
+    gated on a free CPU (``sensors.lidar.second_cpu_free``), and since
+    session 10 it is off (``BESIDE``: measured, it did not pay).
 
     A frame is a function of (spec, rate, frame) alone, and each stage is
     the one ``_build_frame`` runs: the frame built beside is the frame built
@@ -317,10 +318,26 @@ class FrameAhead:
         _keep(self.work.key, pattern)
 
 
+BESIDE = False
+"""Whether ``frame_ahead`` builds frames beside sweeps at all (the gate before it, ``Lidar._next_frame_beside``,
+is the load: ``sensors.lidar.second_cpu_free``).  Off since session 10, by measurement: on the 2-core machine
+the worker's hand-over waits for a CPU the other processes or open3d's cast threads hold (median 0.37 ms at
+load 2.6 on the timeline), and no measurement of the session found beside ahead of in line.  In-process A/B,
+new-frame Livox sweeps alternated sweep by sweep (``sense`` + ``PointCloud2``, wall ms median over 300–400
+each, the second CPU forced "free" so both arms ran): load 2.6 in line 1.23 / beside 1.43; load 3.1 1.61 /
+2.28; load 3.3 1.38 / 1.63.  ``bench/sensor_bench.py --livox-only`` at load 0.7 (the gate free in 100 % of
+sweeps): in line 69 % and 55 % of the raw cast, beside 65 % and 50 %.  Building the next frame in line at a
+sweep's start (so that it is ready, as beside) cost 50–60 µs more per sweep than building each frame right
+before its sweep reads it (its tables are cold a sweep later), so in line means: nothing ahead."""
+
+
 def frame_ahead(spec: LidarSpec, rate_hz: float, frame: int, then: Callable[[], None] | None = None
                 ) -> FrameAhead | None:
     """A ``FrameAhead`` for frame ``frame`` (``then`` run on the worker after its stage 1), or None when
-    the frame is kept already (``then`` is not run)."""
+    the frame is kept already or frames are not built beside (``BESIDE``; ``then`` is not run: the sweep
+    draws its words itself)."""
+    if not BESIDE:
+        return None
     with _FRAME_LOCK:
         if (spec, rate_hz, frame) in _FRAMES:
             return None

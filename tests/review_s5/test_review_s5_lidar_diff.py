@@ -67,8 +67,10 @@ def _livox_clouds(threads: str, ahead: bool) -> list[str]:
     lidar_module.cores = (lambda: 2) if threads == "on" else (lambda: 1)
     os.getloadavg = lambda: (0.0, 0.0, 0.0)
     lidar_module.FRAME_AHEAD = ahead
+    import sensors.lidar_frame_rosette as rosette
+    beside = getattr(rosette, "BESIDE", None)
+    rosette.BESIDE = ahead                                # session 10: the frame module's own switch (off by default)
     try:
-        import sensors.lidar_frame_rosette as rosette
         with rosette._FRAME_LOCK:
             rosette._FRAMES.clear()    # each run builds its frames (inline or beside), none found kept
         static, centre = ldriver.static_world()
@@ -83,6 +85,7 @@ def _livox_clouds(threads: str, ahead: bool) -> list[str]:
         return out
     finally:
         lidar_module.cores, os.getloadavg, lidar_module.FRAME_AHEAD = cores, loadavg, flag
+        rosette.BESIDE = beside
 
 
 def test_livox_clouds_do_not_depend_on_frame_ahead_or_threads() -> None:
@@ -143,7 +146,12 @@ def test_a_failed_frame_ahead_stage_leaves_the_clouds_unchanged() -> None:
         rosette._FrameWork.cast_side = broken
         return lambda: setattr(rosette._FrameWork, "cast_side", original)
 
-    assert _sweeps("Livox-Mid40", times, 2, fail) == reference
+    beside = getattr(rosette, "BESIDE", None)
+    rosette.BESIDE = True                                 # session 10: off by default, measured
+    try:
+        assert _sweeps("Livox-Mid40", times, 2, fail) == reference
+    finally:
+        rosette.BESIDE = beside
     assert calls, "the FrameAhead stage did not run"
 
 

@@ -131,6 +131,9 @@ def main() -> None:
         mode["rng"] = np.random.default_rng(job["seed"] + 99)
         if hasattr(lidar_module, "FRAME_AHEAD"):
             lidar_module.FRAME_AHEAD = bool(job.get("ahead", True))
+            import sensors.lidar_frame_rosette as rosette
+            if hasattr(rosette, "BESIDE"):                # session 10: the frame module's own switch
+                rosette.BESIDE = lidar_module.FRAME_AHEAD
         if job.get("perturb"):
             _perturb(perturb_rng)
         out, counts = [], []

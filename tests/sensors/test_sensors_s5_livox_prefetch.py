@@ -19,6 +19,13 @@ from sensors_testworld import entity, plane, snapshot
 SPEC = PRESETS["Livox-Mid40"]
 
 
+@pytest.fixture(autouse=True)
+def _pin_beside_on(monkeypatch):
+    """Session 10: frames are built beside sweeps only where ``lidar_frame_rosette.BESIDE`` says (off by
+    default, measured); these tests are about that path."""
+    monkeypatch.setattr(rosette, "BESIDE", True)
+
+
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 

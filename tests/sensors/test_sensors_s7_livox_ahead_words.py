@@ -18,6 +18,13 @@ from sensors.scene import SensorScene, static_world_for
 from sensors_testworld import entity, plane, snapshot
 
 
+@pytest.fixture(autouse=True)
+def _pin_beside_on(monkeypatch):
+    """Session 10: frames are built beside sweeps only where ``lidar_frame_rosette.BESIDE`` says (off by
+    default, measured); these tests are about that path."""
+    monkeypatch.setattr(rosette, "BESIDE", True)
+
+
 def _sweeps(monkeypatch, beside: bool, times, params, break_draw: bool = False):
     static = static_world_for(plane(400.0))
     cars = [entity(f"c{k}", x=x, y=y) for k, (x, y) in enumerate([(12.0, 1.0), (30.0, -3.0), (55.0, 2.0)])]
