@@ -124,6 +124,34 @@ for _r in VALUE_RULES:
 LANE_ID_FIELDS = {"LanePosition": "lane_id", "PositionInLaneCoordinates": "lane_id", "AbsoluteTargetLane": "value"}
 
 
+# A deprecated attribute beside the attribute that replaced it (1.1/1.2 deprecations, class reference):
+# the XSD allows both, so a file can say two things; the ASAM checker's
+# DoubleLaneChangerDeprecationValidationErrors1_3.xosc does.  Equal values say one thing (the engine reads
+# the replacement first); values that differ are an error naming both.  (class, deprecated field,
+# replacement field, deprecated value in the replacement's unit)
+DEPRECATED_PAIRS = (
+    ("Sun", "intensity", "illuminance", lambda v: v),
+    ("Precipitation", "intensity", "precipitation_intensity", lambda v: v),
+    ("GeoPosition", "latitude", "latitude_deg", math.degrees),
+    ("GeoPosition", "longitude", "longitude_deg", math.degrees),
+    ("Clothoid", "curvature_dot", "curvature_prime", lambda v: v),
+    ("TrafficSourceAction", "velocity", "speed", lambda v: v),
+)
+_DEPRECATED_BY_CLASS: dict[str, list[tuple[str, str, Callable[[float], float]]]] = {}
+for _cls, _old, _new, _conv in DEPRECATED_PAIRS:
+    _DEPRECATED_BY_CLASS.setdefault(_cls, []).append((_old, _new, _conv))
+
+
+def _check_deprecated_pairs(e: OscElement, errors: list[ScenarioError]) -> None:
+    for old, new, conv in _DEPRECATED_BY_CLASS.get(type(e).__name__, ()):
+        a, b = getattr(e, old, None), getattr(e, new, None)
+        if a is None or b is None or isinstance(a, (str, bool)) or isinstance(b, (str, bool)):
+            continue
+        if not math.isclose(conv(a), b, rel_tol=1e-9, abs_tol=1e-12):
+            _err(errors, e.source, f"attribute '{_xml_name(e, old)}' (deprecated) = {a} and its replacement "
+                 f"'{_xml_name(e, new)}' = {b} disagree: give only '{_xml_name(e, new)}'")
+
+
 def _is_integer(text: str) -> bool:
     try:
         int(text)
@@ -134,6 +162,7 @@ def _is_integer(text: str) -> bool:
 
 def check_values(elements: Iterable[OscElement], errors: list[ScenarioError]) -> None:
     for e in elements:
+        _check_deprecated_pairs(e, errors)
         lane_field = LANE_ID_FIELDS.get(type(e).__name__)
         if lane_field is not None:
             lane = getattr(e, lane_field, None)

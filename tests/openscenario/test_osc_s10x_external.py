@@ -248,3 +248,31 @@ def test_a_parameter_assignment_names_its_parameter_with_or_without_dollar(tmp_p
     assert validate_file(path) == []
     side = load_scenario(path).document.entities.scenario_objects[1]
     assert side.catalog_reference.resolved.performance.max_speed == 12.0
+
+
+# The ASAM checker's DoubleLaneChangerDeprecationValidationErrors1_3.xosc sets deprecated attributes beside
+# their replacements: equal values say one thing, different ones are an error naming both
+@pytest.mark.parametrize("weather,fault", [
+    ('<Sun elevation="0" azimuth="2" illuminance="3" intensity="34"/>', "'intensity' (deprecated) = 34.0"),
+    ('<Precipitation precipitationType="rain" intensity="3" precipitationIntensity="20"/>',
+     "'intensity' (deprecated) = 3.0"),
+    ('<Sun elevation="0" azimuth="2" illuminance="3" intensity="3"/>', None),
+])
+def test_a_deprecated_attribute_that_disagrees_with_its_replacement_is_an_error(tmp_path, weather, fault):
+    path = _scenario(tmp_path, "", '<RelativeLanePosition entityRef="Ego" dLane="1" ds="5" offset="0"/>')
+    path.write_text(path.read_text().replace(
+        "<Actions>", f'<Actions><GlobalAction><EnvironmentAction><Environment name="env"><Weather>{weather}'
+        '</Weather></Environment></EnvironmentAction></GlobalAction>'))
+    causes = [e.cause for e in validate_file(path)]
+    if fault is None:
+        assert causes == []
+    else:
+        assert len(causes) == 1 and fault in causes[0] and "disagree" in causes[0], causes
+
+
+def test_a_geo_position_in_radians_and_degrees_must_agree(tmp_path):
+    import math
+    path = _scenario(tmp_path, "", f'<GeoPosition latitude="{math.radians(57.7)}" latitudeDeg="57.7" '
+                     'longitude="0.2" longitudeDeg="11.97"/>')
+    causes = [e.cause for e in validate_file(path)]
+    assert len(causes) == 1 and "'longitude' (deprecated) = 0.2" in causes[0], causes
