@@ -227,3 +227,56 @@ def check_references(doc: OscElement, errors: list[ScenarioError]) -> None:
         ref = getattr(e, "traffic_signal_controller_ref", None)
         if isinstance(ref, str) and controllers and ref not in controllers:
             _err(errors, e.source, f"unknown traffic signal controller '{ref}'")
+    check_assignment_types(elements, errors)
+
+
+# Types a ModifyAction can add to or multiply (1.2 class reference, VariableModifyAction /
+# ParameterModifyAction: "AddValue ... MultiplyByValue" act on numbers).
+_NUMERIC_TYPES = frozenset({"double", "int", "integer", "unsignedInt", "unsignedShort"})
+
+
+def check_assignment_types(elements: list[OscElement], errors: list[ScenarioError]) -> None:
+    """A Set/ModifyAction fits the declared type of the variable or parameter it changes.
+
+    The ASAM checker's DoubleLaneChangerVariablesWrongAction1_2.xosc sets a boolean variable to
+    "wrongBoolean" and adds 3.4 to a boolean, a dateTime and a string; the run went on with the
+    wrong value, or (a string) ended in an internal error at the action.  A parameter declared in
+    several scopes fits when one of its declarations' types fits.
+    """
+    from simplatform.errors import ParameterError
+    from simplatform.openscenario.values import convert
+
+    var_types: dict[str, set[str]] = {}
+    par_types: dict[str, set[str]] = {}
+    for e in elements:
+        name = type(e).__name__
+        if name == "VariableDeclaration" and e.name and e.variable_type is not None:
+            var_types.setdefault(e.name, set()).add(str(e.variable_type.value))
+        elif name == "ParameterDeclaration" and e.name and e.parameter_type is not None:
+            par_types.setdefault(e.name, set()).add(str(e.parameter_type.value))
+    for e in elements:
+        name = type(e).__name__
+        if name == "VariableAction":
+            what, ref, types = "variable", e.variable_ref, var_types.get(e.variable_ref or "")
+        elif name == "ParameterAction":
+            what, ref, types = "parameter", e.parameter_ref, par_types.get(e.parameter_ref or "")
+        else:
+            continue
+        if not types:
+            continue  # an unknown name is check_references' to report
+        shown = "/".join(sorted(types))
+        if e.set_action is not None and isinstance(e.set_action.value, str):
+            fits = False
+            for t in types:
+                try:
+                    convert(e.set_action.value, t)
+                    fits = True
+                except ParameterError:
+                    pass
+            if not fits:
+                _err(errors, e.set_action.source, f"SetAction value '{e.set_action.value}' is not a {shown}, "
+                     f"the type of {what} '{ref}'")
+        if e.modify_action is not None and not types & _NUMERIC_TYPES:
+            _err(errors, e.modify_action.source, f"ModifyAction adds to or multiplies numbers; {what} '{ref}' is "
+                 f"a {shown}")
+

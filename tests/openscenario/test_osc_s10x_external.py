@@ -276,3 +276,46 @@ def test_a_geo_position_in_radians_and_degrees_must_agree(tmp_path):
                      'longitude="0.2" longitudeDeg="11.97"/>')
     causes = [e.cause for e in validate_file(path)]
     assert len(causes) == 1 and "'longitude' (deprecated) = 0.2" in causes[0], causes
+
+
+# The ASAM checker's DoubleLaneChangerVariablesWrongAction1_2.xosc: Set/ModifyActions that do not fit the
+# variable's type (adding 3.4 to a string variable ended the run in an internal error)
+def _with_variable_action(tmp_path, declaration, action):
+    path = _scenario(tmp_path, "", '<RelativeLanePosition entityRef="Ego" dLane="1" ds="5" offset="0"/>')
+    text = path.read_text().replace('revMinor="1"', 'revMinor="2"').replace(
+        "</ParameterDeclarations>", f"</ParameterDeclarations><VariableDeclarations>{declaration}"
+        "</VariableDeclarations>")
+    story = ('<Story name="s"><Act name="a"><ManeuverGroup name="g" maximumExecutionCount="1"><Actors '
+             'selectTriggeringEntities="false"/><Maneuver name="m"><Event name="e" priority="override"><Action '
+             f'name="x"><GlobalAction>{action}</GlobalAction></Action><StartTrigger><ConditionGroup><Condition '
+             'name="c" delay="0" conditionEdge="none"><ByValueCondition><SimulationTimeCondition value="1" '
+             'rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger></Event>'
+             '</Maneuver></ManeuverGroup><StartTrigger><ConditionGroup><Condition name="c0" delay="0" '
+             'conditionEdge="none"><ByValueCondition><SimulationTimeCondition value="0" rule="greaterOrEqual"/>'
+             '</ByValueCondition></Condition></ConditionGroup></StartTrigger></Act></Story>')
+    path.write_text(text.replace("</Init>", "</Init>" + story))
+    return path
+
+
+@pytest.mark.parametrize("declaration,action,fault", [
+    ('<VariableDeclaration name="b" variableType="boolean" value="true"/>',
+     '<VariableAction variableRef="b"><SetAction value="wrongBoolean"/></VariableAction>',
+     "SetAction value 'wrongBoolean' is not a boolean"),
+    ('<VariableDeclaration name="s" variableType="string" value="x"/>',
+     '<VariableAction variableRef="s"><ModifyAction><Rule><AddValue value="3.4"/></Rule></ModifyAction>'
+     '</VariableAction>', "variable 's' is a string"),
+    ('<VariableDeclaration name="d" variableType="double" value="1"/>',
+     '<VariableAction variableRef="d"><ModifyAction><Rule><AddValue value="3.4"/></Rule></ModifyAction>'
+     '</VariableAction>', None),
+    ('<VariableDeclaration name="d" variableType="dateTime" value="2021-07-09T11:00:00"/>',
+     '<VariableAction variableRef="d"><SetAction value="2022-01-01T00:00:00"/></VariableAction>', None),
+])
+def test_a_set_or_modify_action_must_fit_the_variables_type(tmp_path, declaration, action, fault):
+    path = _with_variable_action(tmp_path, declaration, action)
+    causes = [e.cause for e in validate_file(path)]
+    if fault is None:
+        assert causes == []
+    else:
+        assert len(causes) == 1 and fault in causes[0], causes
+        with pytest.raises(ScenarioError):
+            load_scenario(path)
