@@ -37,6 +37,11 @@ session 8: a Mid-40 sweep among the bench's twenty cars leaves ~1 500 of its
 ~4 800 cast rays out; in-process A/B, 100 rounds alternating, CPU per sweep
 -0.07 to -0.13 ms same frame and new frames, -0.07 to -0.10 ms driving;
 VLP-16 -0.05 to -0.18 ms).
+
+Where the caller gives a free helper thread (a lidar sweep that ``two_threads`` lets split) and the miss proof
+runs, the single-thread sections around the casts — the box-first proof, the swaps, the test and gather, and
+the copies back — run on both threads by rows (``sensors.static_split``, session 10): the same rays cast
+against the same regions, the same arrays.
 """
 
 from __future__ import annotations
@@ -147,8 +152,9 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
     the merge then replaces with the same box hit (``sensors.static_boxes``).  Unless ``rays_writable`` is
     False, some of the ray buffer's rows are overwritten during the cast and restored (nothing may read them
     meanwhile).  ``helper``: an idle single-thread executor of this process (the caller's second CPU is
-    free): a long leading run's hits are copied there (``_collect_beside``) while this thread tests the rest.
-    ``ray_array``: ``rays``' memory as numpy, where the caller has it (``SensorScene.cast_rays``).
+    free): with the miss proof the single-thread sections run there and here by rows (``static_split``;
+    ``SPLIT_SERIAL`` off: a long leading run's hits are copied there, ``_collect_beside``, while this thread
+    tests the rest).  ``ray_array``: ``rays``' memory as numpy, where the caller has it (``SensorScene.cast_rays``).
     """
     n = len(rays)
     region = world.region(centre, reach) if centre is not None and math.isfinite(reach) else world._regions.full
