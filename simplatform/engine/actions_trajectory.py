@@ -47,7 +47,7 @@ class FollowTrajectoryRunner(_PerActor):
         self.path = build_trajectory(traj, self.engine.positions, self.actor)
         timing = el.time_reference.timing if el.time_reference is not None else None
         self.timing = timing if (timing is not None and self.path.times is not None) else None
-        self.t0 = self.engine.time
+        self.step0 = self.engine.step_index
         self.s = float(el.initial_distance_offset or 0.0)
         # Reversing (esmini issue #389, as esmini resolved it): an untimed path started at a negative
         # speed is driven tail first -- the entity moves along it by |v| per second and faces against
@@ -79,15 +79,30 @@ class FollowTrajectoryRunner(_PerActor):
             max_lateral_acceleration=NOMINAL_ROAD_FRICTION * friction * GRAVITY)
         return PurePursuitFollower(self.path, limits, self.s)
 
-    def _local(self, time: float) -> float:
-        """Trajectory time at simulation ``time`` (Timing: scale times the time since the reference, plus offset)."""
-        tm = self.timing
-        base = self.t0 if str(tm.domain_absolute_relative) == "relative" else 0.0
-        return (time - base) * (tm.scale if tm.scale else 1.0) + tm.offset
+    def _local(self, ahead: int) -> float:
+        """Trajectory time ``ahead`` steps after the present step's start (Timing: scale times the time
+        since the reference, plus offset; esmini's reading of Timing).
 
-    def _reference(self, time: float) -> float:
-        """Arc length of the timed reference point at simulation ``time`` (follow mode, with Timing)."""
-        return self.path.s_at_time_extended(self._local(time))
+        The reference is t = 0 for "absolute" and the action's start for "relative".  The relative
+        time is counted in steps, (steps since the start) x dt: the difference of the two simulation
+        times rounds (from a start at 25.86 s, 33.05 + 0.01 - 25.86 = 7.199999999999996), so the
+        step that reaches a last time stamp on the step grid fell short of it, held the entity
+        7e-15 m before the end, and the next one ended the path having moved that far: the entity
+        was handed on at 7e-13 m/s instead of its pace (ALKS 4.2_3's crossing pedestrian, which
+        its lane following then turned to the lane's direction).  An integer times dt is the
+        correctly rounded product, never below a stamp written in decimals on the grid (fl(dt) >= dt
+        for 0.01, 0.02, 0.05, 0.1).  "absolute" keeps time + dt: the library's trajectories are
+        timed so, and their results stay bit for bit."""
+        tm, eng = self.timing, self.engine
+        if str(tm.domain_absolute_relative) == "relative":
+            elapsed = (eng.step_index + ahead - self.step0) * eng.dt
+        else:
+            elapsed = eng.time + ahead * eng.dt
+        return elapsed * (tm.scale if tm.scale else 1.0) + tm.offset
+
+    def _reference(self, ahead: int) -> float:
+        """Arc length of the timed reference point ``ahead`` steps on (follow mode, with Timing)."""
+        return self.path.s_at_time_extended(self._local(ahead))
 
     def _follow_step(self, dt: float) -> bool:
         t, f, i = self.engine.table, self.follower, self.i
@@ -99,8 +114,7 @@ class FollowTrajectoryRunner(_PerActor):
             f.limits = replace(f.limits, max_lateral_acceleration=NOMINAL_ROAD_FRICTION * friction * GRAVITY)
         v = float(t.speed[i])
         if self.timing is not None:
-            now = self.engine.time
-            ref_now, ref_next = self._reference(now), self._reference(now + dt)
+            ref_now, ref_next = self._reference(0), self._reference(1)
             v = f.speed_demand(v, ref_now, (ref_next - ref_now) / dt, dt)
             t.speed[i] = v
         x0, y0 = float(t.x[i]), float(t.y[i])
@@ -113,7 +127,7 @@ class FollowTrajectoryRunner(_PerActor):
         self.engine.controller.relocate(i)
         # as in position mode, a timed path ends at its last time stamp: a trailing hold keeps the
         # follower (its speed demand falls to the hold's zero pace) until then
-        if f.finished and (self.timing is None or self._local(self.engine.time + dt) >= float(self.path.times[-1])):
+        if f.finished and (self.timing is None or self._local(1) >= float(self.path.times[-1])):
             self._release()
             self.engine.controller.motions[i].placed = True
             return True
@@ -134,12 +148,7 @@ class FollowTrajectoryRunner(_PerActor):
         t = self.engine.table
         held = False
         if self.timing is not None:
-            now = self.engine.time + dt
-            tm = self.timing
-            # trajectory time = scale · (simulation time since the reference) + offset (esmini's reading
-            # of Timing; the reference is the action's start for "relative", t = 0 for "absolute")
-            base = self.t0 if str(tm.domain_absolute_relative) == "relative" else 0.0
-            local = (now - base) * (tm.scale if tm.scale else 1.0) + tm.offset
+            local = self._local(1)
             s = self.path.s_at_time(local)
             t.speed[self.i] = max((s - self.s) / dt, 0.0)
             # A timed path's end is its last time stamp: vertices that repeat the last position at
@@ -169,12 +178,19 @@ class FollowTrajectoryRunner(_PerActor):
         the oncoming lane and ends heading the way it came -- would be turned round by it, so
         such an entity drives on along its heading instead (esmini keeps its heading too).
         "Against" is the quadrant around the reverse direction (more than 135 degrees off): an
-        entity ending across its lane (a pedestrian at a crossing) keeps lane following."""
+        entity ending across its lane (a pedestrian at a crossing) keeps lane following.
+
+        The pose the trajectory left is the lane controller's own (``hold_pose``): an entity that
+        stands from here on -- a timed path that ends in a hold, a walker that stops at its end --
+        keeps it, heading included, as an entity placed turned from its lane does; lane following
+        recomputed the pose from the lane at the first step and turned a pedestrian that had
+        crossed to the lane's direction where it stood.  Moving, it follows its lane."""
         m = self.engine.controller.motions[self.i]
         if self.prev_mode == "external":
             m.mode = "external"
         elif m.cursor is not None and not self._faces_against_lane(m.cursor):
             m.mode = "lane"
+            self.engine.controller.hold_pose(self.i)
         else:
             m.mode = "free"
 

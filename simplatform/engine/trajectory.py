@@ -66,8 +66,15 @@ class SampledPath:
         x = self.x[k] + f * (self.x[k + 1] - self.x[k])
         y = self.y[k] + f * (self.y[k + 1] - self.y[k])
         z = self.z[k] + f * (self.z[k + 1] - self.z[k])
-        h = math.atan2(self.y[k + 1] - self.y[k], self.x[k + 1] - self.x[k])
+        # A segment of no length has no direction: at the path's end, a vertex repeated at a later
+        # time (a timed path's trailing hold) is one; atan2(0, 0) turned the entity to h = 0 for
+        # the hold.  It keeps the direction it arrived with, the last segment that has a length.
+        h = self.heading_of(_non_degenerate_segment(self.s, k, -1))
         return float(x), float(y), float(z), h
+
+    def heading_of(self, k: int) -> float:
+        """Direction of segment ``k`` (x/y plane, rad)."""
+        return math.atan2(self.y[k + 1] - self.y[k], self.x[k + 1] - self.x[k])
 
     def s_at_time(self, t: float) -> float:
         return float(np.interp(t, self.times, self.s))
