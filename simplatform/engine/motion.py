@@ -7,9 +7,16 @@ graph through road ends and junctions; an entity off the road network goes
 straight along its heading; a trajectory-following entity is placed by its
 trajectory runner.  Its way along the lane is its heading's, as in esmini
 (``Position::MoveAlongS``: with or against increasing s as the heading
-relative to the road's s axis says): an entity placed facing against its
-lane's driving direction follows that lane the other way (a wrong-way
-driver), its cursor ``reverse`` (:mod:`road`).  Entities with a model controller or under a stack are
+relative to the road's s axis says): an entity placed in road or lane
+coordinates facing against its lane's driving direction follows that lane the
+other way (a wrong-way driver), its cursor ``reverse`` (:mod:`road`); a lane
+change into a lane of the other direction makes a car ``reverse`` the same way.
+An entity given a world pose (WorldPosition, relative-object, geo, trajectory
+positions) against its lane keeps going straight along its heading, as before
+session 10: the library's head-on targets are placed so, one step before
+their trajectory takes them (AEB_CCFhos: 3.5 m under a 2 % grade, where lane
+following would lift them onto the road for that step and change 6 of the
+15 scenarios' metrics), and their results stay those of session 3.  Entities with a model controller or under a stack are
 ``external``: the backend moves them and this controller leaves them alone.
 
 Heading follows the lane plus the slope of the lateral motion (a lane change
@@ -95,13 +102,14 @@ class DefaultController:
             c = pose.cursor
             m.cursor = LaneCursor(c.road_id, c.lane_id, c.s, c.offset)
             # the entity follows its lane the way it faces (esmini: the heading relative to the
-            # road's s axis decides): along the lane's driving direction, or against it
+            # road's s axis decides): along the lane's driving direction, or against it where the
+            # position was stated in road terms (see the module docstring for world poses)
             _, _, _, lane_h, _, _ = self.road.cursor_pose(m.cursor)
             turned = abs(wrap_angle(pose.h - lane_h))
             aligned = turned < math.pi / 2
             if m.mode != "external" and m.mode != "trajectory":
-                m.mode = "lane"
-                if not aligned:
+                m.mode = "lane" if aligned or pose.road_frame else "free"
+                if not aligned and pose.road_frame:
                     m.cursor.reverse = True
                     turned = abs(wrap_angle(pose.h - lane_h - math.pi))
             self.update_lane(i)

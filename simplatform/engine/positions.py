@@ -31,6 +31,10 @@ class ResolvedPose:
     p: float = 0.0
     r: float = 0.0
     cursor: LaneCursor | None = None
+    road_frame: bool = False
+    """The position was stated in road or lane coordinates (Lane, RelativeLane, Road, RelativeRoad,
+    Route positions): its heading is given against the road's s axis, so an entity placed there facing
+    against its lane follows that lane its way (``DefaultController.place``)."""
 
 
 def _orient(orientation, base_h: float, base_p: float = 0.0, base_r: float = 0.0) -> tuple[float, float, float]:
@@ -87,7 +91,7 @@ class PositionResolver:
             # a fresh cursor per caller (a Teleport moves it); built directly: dataclasses.replace
             # inspects the fields on every call
             return ResolvedPose(pose.x, pose.y, pose.z, pose.h, pose.p, pose.r,
-                                LaneCursor(c.road_id, c.lane_id, c.s, c.offset))
+                                LaneCursor(c.road_id, c.lane_id, c.s, c.offset), pose.road_frame)
         return self._resolve(choice, actor)
 
     def _resolve(self, choice, actor: str | None) -> ResolvedPose:
@@ -147,7 +151,7 @@ class PositionResolver:
             # not to the driving direction (OSC 1.2 §6.6; esmini): undo the lane's flip first
             h, p, r = wrap_angle(h + math.pi), -p, -r
         h, p, r = _orient(orientation, h, p, r)
-        return ResolvedPose(x, y, z, h, p, r, cursor)
+        return ResolvedPose(x, y, z, h, p, r, cursor, True)
 
     # ------------------------------------------------------------ types
     def _WorldPosition(self, el, actor) -> ResolvedPose:
@@ -190,7 +194,7 @@ class PositionResolver:
             cursor = LaneCursor(lp.road_id, lp.lane_id, lp.s, lp.offset)
             if road.direction(lp.road_id, lp.lane_id) < 0 and el.orientation is None:
                 pass  # a RoadPosition's default heading is the road's, whatever the lane direction
-        return ResolvedPose(pose.x, pose.y, pose.z, h, p, r, cursor)
+        return ResolvedPose(pose.x, pose.y, pose.z, h, p, r, cursor, True)
 
     def _RelativeRoadPosition(self, el, actor) -> ResolvedPose:
         t = self.engine.table

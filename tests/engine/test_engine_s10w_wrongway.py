@@ -367,3 +367,20 @@ def test_a_wrong_way_car_goes_back_through_the_junction_s_connection(tmp_path):
     k8 = int(np.argmin(np.abs(trace.time() - 8.0)))
     assert trace.lane_of("Other")[k8][:2] == ("1", -1)
     assert np.all(np.diff(trace.of("Other")[:, 4]) == pytest.approx(0.1))  # 0.1 m every step, no jumps
+
+
+def test_a_world_pose_against_the_lane_keeps_its_straight_heading(tmp_path):
+    """The library's head-on targets are placed by WorldPosition facing against their lane and driven
+    by a trajectory from the next step: a world pose against the lane keeps going straight along its
+    heading (not the lane), so their results stay session 3's.  On the arc of road 2 at s = 100, lane -1,
+    facing -s: after 2 s at 10 m/s it is 20 m straight back along that heading, off the lane's curve."""
+    road = straight_then_arc(tmp_path / "r.xodr")
+    x0, y0, h0 = arc_lane_point(100.0, -W / 2)
+    world = (f'<PrivateAction><TeleportAction><Position><WorldPosition x="{x0!r}" y="{y0!r}" z="0" '
+             f'h="{h0 + math.pi!r}"/></Position></TeleportAction></PrivateAction>'
+             + place("1", -1, 10, 10).split("</PrivateAction>", 1)[1])
+    result, trace = run(scenario(tmp_path, road, both(place("1", -1, 10, 0), world), duration=2.5))
+    got = at(trace, "Other", 2.0)
+    assert (got[0], got[1]) == (pytest.approx(x0 - 20 * math.cos(h0), abs=1e-6),
+                                pytest.approx(y0 - 20 * math.sin(h0), abs=1e-6))
+    assert same_angle(got[2], h0 + math.pi, 1e-9)
