@@ -42,6 +42,7 @@ class GlobalRunner:
         elif kind == "EntityAction":
             i = eng.entity_index(el.entity_ref, el)
             if el.add_entity_action is not None:
+                eng.unplaced.discard(el.entity_ref)
                 eng.table.set_active(i, True)
                 eng.controller.place(i, eng.positions.resolve(el.add_entity_action.position, el.entity_ref))
             else:

@@ -6,8 +6,10 @@ relative), otherwise the actor moves along at its current speed.  With
 ``TrajectoryFollowingMode@followingMode="follow"`` the actor is not placed on the path but driven
 along it (trajectory.PurePursuitFollower: steering towards a look-ahead point within its steering
 and friction limits; with Timing its speed tracks the timed reference point within its
-Performance).  The trajectory's geometry lives in trajectory.py; this module is the action's life
-over time: start, step, hand the entity back.
+Performance).  ``initialDistanceOffset`` starts the entity that far along the path, and a timed
+path's clock at the time it reaches that point.  An entity that no Init action places starts on
+its Init trajectory in either mode.  The trajectory's geometry lives in trajectory.py; this module
+is the action's life over time: start, step, hand the entity back.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from simplatform.engine.road import wrap_angle
 
 class FollowTrajectoryRunner(_PerActor):
     domains = ("longitudinal", "lateral")
+    time_shift = 0.0
+    """Trajectory time of the initial distance offset, from the path's first time stamp (Timing)."""
 
     def __init__(self, engine, actor: str, el) -> None:
         super().__init__(engine, actor, el)
@@ -57,13 +61,38 @@ class FollowTrajectoryRunner(_PerActor):
         m = self.engine.controller.motions[self.i]
         self.prev_mode = m.mode
         m.mode = "trajectory"
+        if self.timing is not None and self.s > 0.0:
+            # OpenSCENARIO 1.3, FollowTrajectoryAction@initialDistanceOffset: the trajectory is
+            # "logically truncated" to start at the offset, and "the time that would be taken to
+            # reach this point is deducted from all calculated waypoint time values" -- the path's
+            # clock starts that much ahead (esmini: time = GetTimeAtS(offset)).  It started at the
+            # path's beginning: ASAM's CloseVehicleCrossing.xosc jumped A1, placed at s = 10 of its
+            # trajectory and following it from initialDistanceOffset = 10, back 10 m.
+            self.time_shift = self.path.time_at_s(self.s) - float(self.path.times[0])
         mode = el.trajectory_following_mode
         self.follower = None
+        # An entity that nothing in Init has placed and whose Init follows a trajectory starts
+        # where the trajectory starts -- at initialDistanceOffset along it, facing along it -- in
+        # either following mode: the standard's truncated trajectory "starts at that distance
+        # offset", and esmini puts the entity there in every mode.  Follow mode otherwise keeps the
+        # entity's own pose; an unplaced one had none but the table's origin and drove from (0, 0).
+        unplaced = self.actor in self.engine.unplaced
         if mode is not None and str(mode.following_mode) == "follow":
+            if unplaced:
+                self._start_on_path()
             self.follower = self._follower()
             return False
-        self._place(self.s)
+        if unplaced:
+            self._start_on_path()
+        else:
+            self._place(self.s)
         return False
+
+    def _start_on_path(self) -> None:
+        """Place the entity at the path's start (its initial offset) and locate it on the road."""
+        self._place(self.s)
+        self.engine.unplaced.discard(self.actor)
+        self.engine.controller.relocate(self.i)
 
     def _follower(self):
         """Follow mode: the entity keeps its pose and is driven onto the path (trajectory.py)."""
@@ -98,7 +127,7 @@ class FollowTrajectoryRunner(_PerActor):
             elapsed = (eng.step_index + ahead - self.step0) * eng.dt
         else:
             elapsed = eng.time + ahead * eng.dt
-        return elapsed * (tm.scale if tm.scale else 1.0) + tm.offset
+        return elapsed * (tm.scale if tm.scale else 1.0) + tm.offset + self.time_shift
 
     def _reference(self, ahead: int) -> float:
         """Arc length of the timed reference point ``ahead`` steps on (follow mode, with Timing)."""

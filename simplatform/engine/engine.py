@@ -87,6 +87,9 @@ class ScenarioEngine:
         self._pair_buffer = np.empty((0, 2), dtype=np.int64)
         self._owners: dict[tuple[int, str], tuple[Any, Any]] = {}
         self._init_runners: list[Any] = []
+        self.unplaced: set[str] = set()
+        """While Init runs: the entities no Init TeleportAction or AddEntityAction places (an Init
+        FollowTrajectoryAction then starts them where their path starts, actions_trajectory)."""
         self._signal_controllers: dict[str, dict] = {}
         self._object_types = {n: self._object_type(k, c) for n, k, c in zip(self.table.names, self.table.kinds, self.table.categories)}
         self._setup_signal_controllers()
@@ -319,18 +322,20 @@ class ScenarioEngine:
                 # an ObjectController is assigned and active from the start (esmini does the same)
                 self.assign_controller(self.table.index[obj.name], ctrl, False, False)
         deferred = [i for i in self.driver_configs]
+        privates = [(p.entity_ref, a) for p in init.privates for a in p.private_actions]
+        self.unplaced = set(self.table.names) - {e for e, a in privates if a.teleport_action is not None}
         for g in init.global_actions:
             GlobalRunner(self, g.choice).start(self, ())
         for u in init.user_defined_actions:
             GlobalRunner(self, u).start(self, ())
         # positions first: speed/relative actions may refer to other entities' places
-        privates = [(p.entity_ref, a) for p in init.privates for a in p.private_actions]
         ordered = order_init_privates(privates)  # each entity after those its position refers to
         for entity, action in ordered:
             self.entity_index(entity, action)
             runner = PrivateActionRunner(self, action)
             if not runner.start(self, (entity,)):
                 self._init_runners.append(runner)
+        self.unplaced = set()
         for i in deferred:  # activated after Init placed the entity and set its speed
             if not self.controller.motions[i].controller_active and self.driver_configs.get(i) is not None:
                 self.activate_controller(i, True, True)

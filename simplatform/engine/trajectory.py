@@ -79,6 +79,17 @@ class SampledPath:
     def s_at_time(self, t: float) -> float:
         return float(np.interp(t, self.times, self.s))
 
+    def time_at_s(self, s: float) -> float:
+        """The first time stamp at which the path reaches arc length ``s`` (the inverse of
+        ``s_at_time``; a hold, where the times go on at one s, gives the time it is reached)."""
+        k = int(np.searchsorted(self.s, s, side="left"))
+        if k <= 0:
+            return float(self.times[0])
+        if k >= len(self.s):
+            return float(self.times[-1])
+        f = (s - self.s[k - 1]) / (self.s[k] - self.s[k - 1])
+        return float(self.times[k - 1] + f * (self.times[k] - self.times[k - 1]))
+
     def s_at_time_extended(self, t: float) -> float:
         """``s_at_time`` continued past the last time stamp at the last interval's pace, so that a
         follower that lags behind its reference still gets a reference that passes the end."""
