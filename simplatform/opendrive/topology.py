@@ -256,6 +256,7 @@ def _follow(net: HasRoads, road_id: str, lane_id: int, forward: bool) -> list[tu
     # start where traffic enters this lane id on this road
     start = indices[0] if (direction > 0) == forward else indices[-1]
     step = lane_successors if forward else lane_predecessors
+    inward = 1 if (direction > 0) == forward else -1  # the section index a step inside the road goes to
     frontier, seen, out = [(r.id, start, lane_id)], set(), []
     while frontier:
         key = frontier.pop()
@@ -263,9 +264,11 @@ def _follow(net: HasRoads, road_id: str, lane_id: int, forward: bool) -> list[tu
             continue
         seen.add(key)
         for nxt in step(net, key):
-            if nxt[0] == r.id:
+            if nxt[0] == r.id and nxt[1] == key[1] + inward:
                 frontier.append(nxt)
             elif (nxt[0], nxt[2]) not in out:
+                # a road link, also one back into this road: esmini's circle_300m.xodr links its one
+                # road to itself (successor road 1 at "start"), a closed loop that was read as a dead end
                 out.append((nxt[0], nxt[2]))
     return out
 
