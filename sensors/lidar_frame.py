@@ -53,6 +53,11 @@ them, and glibc's ``sincos`` — the same bits on 25 M inputs — was no faster:
 221 vs 208 µs), the cast-order sort (51 µs) and the copies.  Session 9: the directions by polynomials
 under Ziv's rounding test (``frame_columns``; 2 000 frames, 60 M components, 172 fell back): 202 → 59 µs
 min per frame (median 340 → 87) in one process on the loaded machine; ``cast_side`` 305 → 158 µs min.
+Session 10: the bucket sort's buckets computed once per key (``_sorted_words_into``) and its scratch kept per
+thread (``lidar_frame_rosette._scratch``): the z sort alone 78 → 66 µs min (2 000 alternated calls),
+``_FrameWork.cast_side`` 156 → 146 and 166 → 157 µs p25 (two runs, 500 frames each, the session-start kernel
+alternated in one process).  Tried and dropped: the ``[d, 1]`` rows carried through the sort (written at the
+scatter, moved by the insertion pass) instead of gathered after it — 20 µs slower (scattered 24-byte writes).
 """
 
 from __future__ import annotations

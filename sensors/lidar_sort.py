@@ -6,7 +6,7 @@ actor windows, elevation for the cast order).  numpy sorts floats by
 comparison (timsort for ``kind="stable"``); on the 2-core reference machine,
 CPU per sort of a new frame's keys (best of rounds over 80 frames' keys):
 numpy 152 µs, the three-pass radix sort of session 3 124 µs, this bucket sort
-75 µs.
+75 µs (66 µs since session 10: each key's bucket computed once, ``lidar_frame._sorted_words_into``).
 
 A stable sort's permutation is unique (ties keep index order), so each path
 here is ``np.argsort(keys, kind="stable")`` exactly:
