@@ -76,16 +76,13 @@ class FollowTrajectoryRunner(_PerActor):
         # either following mode: the standard's truncated trajectory "starts at that distance
         # offset", and esmini puts the entity there in every mode.  Follow mode otherwise keeps the
         # entity's own pose; an unplaced one had none but the table's origin and drove from (0, 0).
-        unplaced = self.actor in self.engine.unplaced
-        if mode is not None and str(mode.following_mode) == "follow":
-            if unplaced:
-                self._start_on_path()
-            self.follower = self._follower()
-            return False
-        if unplaced:
+        follow = mode is not None and str(mode.following_mode) == "follow"
+        if self.actor in self.engine.unplaced:
             self._start_on_path()
-        else:
+        elif not follow:
             self._place(self.s)
+        if follow:
+            self.follower = self._follower()
         return False
 
     def _start_on_path(self) -> None:
@@ -95,7 +92,8 @@ class FollowTrajectoryRunner(_PerActor):
         self.engine.controller.relocate(self.i)
 
     def _follower(self):
-        """Follow mode: the entity keeps its pose and is driven onto the path (trajectory.py)."""
+        """Follow mode: the entity keeps its pose and is driven onto the path (trajectory.py); one
+        that Init has not placed starts on it (``_start_on_path``)."""
         from simplatform.engine.trajectory import GRAVITY, NOMINAL_ROAD_FRICTION, FollowLimits, PurePursuitFollower
 
         t, eng = self.engine.table, self.engine
