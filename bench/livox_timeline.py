@@ -11,7 +11,7 @@ median of each stage over all N (start, length), so the wall time beyond
 the cast can be read stage by stage.
 
 Run: ``.venv/bin/python bench/livox_timeline.py [--sweeps N] [--new-frame] [--threads on|off|auto]
-[--ahead on|off]``.
+[--ahead on|off|default]``.
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ def main() -> None:
     ap.add_argument("--new-frame", action="store_true", help="a new rosette frame every sweep (what a run pays)")
     ap.add_argument("--threads", choices=("on", "off", "auto"), default="auto",
                     help="force a free second CPU on or off (the cloud is the same), or let the load decide")
-    ap.add_argument("--ahead", choices=("on", "off"), default="on", help="sensors.lidar.FRAME_AHEAD")
+    ap.add_argument("--ahead", choices=("on", "off", "default"), default="default",
+                    help="on: frames built beside sweeps (sensors.lidar.FRAME_AHEAD and lidar_frame_rosette.BESIDE "
+                         "on), off: both off, default: as the package sets them (BESIDE off since session 10)")
     args = ap.parse_args()
     for module, names in {**tl.STAGES, **LIVOX_STAGES}.items():
         for name in names:
@@ -78,7 +80,8 @@ def main() -> None:
             setattr(owner, name, staticmethod(getattr(owner, name)))
     if args.threads != "auto":
         lidar_module._spare_cpu = lambda own: args.threads == "on"
-    lidar_module.FRAME_AHEAD = args.ahead == "on"
+    if args.ahead != "default":
+        lidar_module.FRAME_AHEAD = rosette.BESIDE = args.ahead == "on"
     _, what, snap, static = bench_scene()
     lidar = lidar_module.Lidar(SensorConfig(name="bench", type="lidar", preset="Livox-Mid40",
                                             mount=MountPose(x=1.3, z=1.9), parameters={"dropout_probability": 0.01}))
