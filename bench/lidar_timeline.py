@@ -190,6 +190,7 @@ def main() -> None:
     if args.schedstat:
         wait_statistics(waits)
     serial_statistics(sweeps)
+    split_statistics(sweeps)
 
 
 def _first(evs, label: str, main: bool | None = None):
@@ -247,6 +248,29 @@ def wait_statistics(waits) -> None:
         a = np.array(rows)
         print(f"  worker start after the hand-over over {len(a)} sweeps: median {np.median(a[:, 0]):.3f} ms, of which "
               f"waiting for a CPU {np.median(a[:, 1]):.3f} ms (median; sum {a[:, 0].sum():.1f} vs {a[:, 1].sum():.1f})")
+
+
+def split_statistics(sweeps) -> None:
+    """Medians of the split cast's two hand-overs (``static_split``): for the rows before the casts (``_pre``)
+    and the copies after them (``_post``), when each thread's half starts and ends (ms from the hand-over), and
+    in how many sweeps the worker's half ran here instead (its thread busy: cancelled)."""
+    for stage in ("_pre", "_post"):
+        rows, here = [], 0
+        for _, _, _, _, _, evs in sweeps:
+            mine = [e for e in evs if e[1] == stage]
+            main = [e for e in mine if e[0] == "MainThread"]
+            worker = [e for e in mine if e[0] != "MainThread"]
+            if len(main) == 2:
+                here += 1
+            if len(main) != 1 or len(worker) != 1:
+                continue
+            m, w = main[0], worker[0]
+            rows.append(((m[3] - m[2]), (w[2] - m[2]), (w[3] - m[2]), max(m[3], w[3]) - m[2]))
+        if rows:
+            med = np.median(np.array(rows), axis=0) * 1e3
+            print(f"  split {stage} medians over {len(rows)} sweeps (ms from this thread's start): this thread's half "
+                  f"{med[0]:.3f}; the worker's {med[1]:.3f}-{med[2]:.3f}; both done {med[3]:.3f}; run here in "
+                  f"{here} sweeps")
 
 
 def serial_statistics(sweeps) -> None:
