@@ -252,12 +252,16 @@ def new_frame_ratio(spec_lidar: Lidar, static, snap: WorldSnapshot, full, rounds
     (its ray buffer is made outside the timing; it follows the sweep, so it
     finds the BVH paths of these rays warm, as the table's repeated raw cast
     does).  Two sensors alternate round by round: one builds its next frame
-    beside each sweep where a second CPU is free (``sensors.lidar.FRAME_AHEAD``:
+    beside each sweep where a second CPU is free (``sensors.lidar.FRAME_AHEAD`` and
+    ``lidar_frame_rosette.BESIDE``, which the package leaves off since session 10:
     the sweep returns only once that frame is built, so nothing runs beside
     the raw cast), the other builds every frame inline at the start of its
     sweep.  Wall and CPU figures are minima over the rounds, as in the table.
     """
     import sensors.lidar as lidar_module
+    import sensors.lidar_frame_rosette as rosette_module
+
+    beside_default = rosette_module.BESIDE
 
     to_world = sensor_transform(snap, spec_lidar.config.mount)
     modes = {"beside": (True, first_frame), "inline": (False, first_frame + 100_000)}
@@ -269,7 +273,7 @@ def new_frame_ratio(spec_lidar: Lidar, static, snap: WorldSnapshot, full, rounds
     try:
         for k in range(rounds + 5):
             for mode, (ahead, first) in modes.items():
-                lidar_module.FRAME_AHEAD = ahead
+                lidar_module.FRAME_AHEAD = rosette_module.BESIDE = ahead
                 livox = sensors[mode]
                 s = replace(snap, time=0.1 * (first + k))                  # frames no other line has used
                 free.append(lidar_module.second_cpu_free())
@@ -290,7 +294,7 @@ def new_frame_ratio(spec_lidar: Lidar, static, snap: WorldSnapshot, full, rounds
                 for key, w, c in (((mode, "e2e"), e2e_wall, e2e_cpu), ((mode, "raw"), raw_wall, raw_cpu)):
                     wall[key], cpu[key] = min(wall[key], w), min(cpu[key], c)
     finally:
-        lidar_module.FRAME_AHEAD = True
+        lidar_module.FRAME_AHEAD, rosette_module.BESIDE = True, beside_default
     for mode in modes:
         raw_w, raw_c, e2e_w, e2e_c = wall[mode, "raw"], cpu[mode, "raw"], wall[mode, "e2e"], cpu[mode, "e2e"]
         print(f"Livox-Mid40 new frame vs raw cast of that frame's rays, next frame {mode:6s} (minimum of {rounds} "
