@@ -117,11 +117,14 @@ def _turning(sid: str, v_ego: float, turn: str, night: bool) -> Concrete:
     x0, y0, h0 = ep.at(d_line)
     cross_h = h0 + math.pi / 2
     half = 7.5
-    start = (x0 - half * math.cos(cross_h), y0 - half * math.sin(cross_h))
-    end = (x0 + half * math.cos(cross_h), y0 + half * math.sin(cross_h))
     t_c = 5.0
+    # the walk starts at t = 0 where the 5 s to the conflict begin: 7.5 m at 5 km/h would take 5.4 s,
+    # and a path timed from -0.4 s put the adult 0.56 m along it at the first step
+    near = min(half, vv * t_c)
+    start = (x0 - near * math.cos(cross_h), y0 - near * math.sin(cross_h))
+    end = (x0 + half * math.cos(cross_h), y0 + half * math.sin(cross_h))
     e0 = d_line - ve * t_c - _front(EGO_CAR)
-    t_start = t_c - half / vv
+    t_start = t_c - near / vv
     duration = round(t_c + 3.0, 1)
     b = ScenarioBuilder(sid, m, duration, f"AEB_CPTA: ego {v_ego:g} km/h turning {turn}, adult 5 km/h")
     ex, ey, eh = ep.at(e0)
@@ -130,7 +133,7 @@ def _turning(sid: str, v_ego: float, turn: str, night: bool) -> Concrete:
           route=[lane(1, -2, 2.0), lane(*dest[:2], dest[2])])
     b.pedestrian("Pedestrian", "adult", world(*start, cross_h))
     b.event("Pedestrian", "cross", timed_path("crossing_path", [(*start, cross_h), (*end, cross_h)],
-                                              [t_start, t_start + 2 * half / vv]), at_time(0.0, "start"))
+                                              [t_start, t_c + half / vv]), at_time(0.0, "start"))
     b.set_environment(night=night)
     return b.concrete("typical", "AEB_CPTA", SRC, {"ego_speed_kmh": v_ego, "turn": turn, "vru_speed_kmh": 5,
                                                    "light": "night" if night else "day"},

@@ -224,9 +224,13 @@ def u_turn(v: int, gap: float, radius: float) -> Concrete:
     b.ego(EGO_CAR, lane(4, -1, s0), ve, goal=(gx, gy, 3.0), goal_distance=270.0 - s0)
     x1, y1, _ = lane_point(m, 4, 1, s_turn)          # the U-turning car's lane (westbound, y = +1.75)
     vu = kmh(15)
-    pts, times = [(x1 + 20.0, y1, math.pi)], [0.0]
+    # the approach to the turning point: 20 m, or what the car covers by t_start if less -- the path
+    # starts at t = 0 where the car is placed (20 m at 15 km/h take 4.8 s: a path timed from -1.8 s
+    # put the car 7.5 m along it at the first step)
+    approach = min(20.0, vu * t_start)
+    pts, times = [(x1 + approach, y1, math.pi)], [0.0]
     pts.append((x1, y1, math.pi))
-    times.append(20.0 / vu)
+    times.append(approach / vu)
     n = 12
     for k in range(1, n + 1):                       # a half circle to the left, ending eastbound in lane -1
         a = math.pi / 2 + math.pi * k / n
@@ -235,8 +239,7 @@ def u_turn(v: int, gap: float, radius: float) -> Concrete:
         times.append(times[-1] + radius * math.pi / n / vu)
     pts.append((pts[-1][0] + 30.0, pts[-1][1], 0.0))
     times.append(times[-1] + 30.0 / vu)
-    lead = 20.0 / vu
-    times = [t + t_start - lead for t in times]
+    times = [t + t_start - approach / vu for t in times]
     b.vehicle("UTurner", "car_compact", world(*pts[0]), vu)
     b.event("UTurner", "u_turn", timed_path("u_turn_path", pts, times), at_time(0.0, "start"))
     return b.concrete("urban", "URB_u_turn_across_path", SRC_NAJM,
