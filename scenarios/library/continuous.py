@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from scenariogeneration import xosc
+
 from scenarios.library.builder import (
     EGO, Concrete, ScenarioBuilder, any_of, environment_tags, fmt, kmh, lane, lane_change, speed_action, timed_path, travelled,
     world,
@@ -128,6 +130,20 @@ def following_loss(v: float, v_low: float, hold_m: float, decel: float, accel: f
     return hold_m * (1.0 / v_low - 1.0 / v) + dv * dv / (2.0 * v) * (1.0 / decel + 1.0 / accel)
 
 
+def relative_timed_path(name: str, points: list[tuple[float, float, float]],
+                        times: list[float]) -> xosc.FollowTrajectoryAction:
+    """``timed_path`` with its times counted from the action's start (OpenSCENARIO 1.3 Timing,
+    domainAbsoluteRelative="relative": trajectory time = scale * (t - start of the action) + offset).
+
+    The urban route's walkers start when the ego has driven up to them (a TraveledDistanceCondition
+    that fires tens to hundreds of seconds into the run).  Timed absolutely, from 0 to 9.36 s, their
+    paths were over before they began: each walker crossed the road in a single step and was handed
+    on at that step's average speed (13 m in one step: up to 260 m/s at dt 0.05 s)."""
+    action = timed_path(name, points, times)
+    action.timeref = xosc.TimeReference(xosc.ReferenceContext.relative, 1.0, 0.0)
+    return action
+
+
 def _route_d(route, x: float, y: float) -> float:
     """Arc length along ``route`` of its point nearest to (x, y), minus the ego's start (0)."""
     import numpy as np
@@ -181,8 +197,8 @@ def urban(v: int, cycle: float, plan: str, night: bool, cyclist: bool, pull_out:
         b.pedestrian(f"Walker{k + 1}", "adult", world(*start, 1.5708))
         t_to_lane = 4.0 / vp
         trigger_d = ve * (t_to_lane + 1.5)
-        b.event(f"Walker{k + 1}", "cross", timed_path(f"walk_{k + 1}", [(*start, 1.5708), (*end, 1.5708)],
-                                                       [0.0, 13.0 / vp]),
+        b.event(f"Walker{k + 1}", "cross", relative_timed_path(f"walk_{k + 1}", [(*start, 1.5708), (*end, 1.5708)],
+                                                                [0.0, 13.0 / vp]),
                 travelled(EGO, _route_d(route, x, y) - trigger_d, f"ego_near_walker_{k + 1}"))
     # parked cars on road 5's parking bays (south side); one pulls out 25 m ahead of the ego
     bay = -(3.5 + 2.0 + 1.25)
