@@ -14,6 +14,16 @@ entity to the default controller -- except esmini's own built-in controllers
 (``ACCController``, ``SloppyDriverController``, ``FollowGhostController``, ...):
 their behaviour is esmini's C++ code, so activating one is an error naming it
 (:func:`esmini_builtin`), not a run in which the entity silently ignores it.
+
+One exception (:func:`stands_for_system_under_test`): a controller on the ego that the engine
+does not implement and that carries nothing to configure (no Properties, or empty ones) is the
+placeholder for the system under test.  The ASAM ALKS scenarios (asam-oss/OSC-ALKS-scenarios,
+all 14 concrete scenarios) give the Ego the catalog's property-less ``ALKSController`` and
+activate it at 3 s: it asks for "the ALKS under test drives from here", not for esmini's
+ALKSController.  CARLA ScenarioRunner reads controllers the same way: one without a ``module``
+property gets its default control, and the ego (role ``hero``) is driven by the agent under
+test whatever the scenario assigns.  A built-in configured to do something (properties that
+select esmini behaviour) or activated on another entity is still refused.
 """
 
 from __future__ import annotations
@@ -89,3 +99,31 @@ def esmini_builtin(ctrl) -> str | None:
     if kind not in ESMINI_BUILTIN or (props and set(props) <= PROPERTY_NAMES):
         return None
     return kind
+
+
+def is_bare(ctrl) -> bool:
+    """True when ``ctrl`` configures nothing: no ``Properties``, or one without any Property,
+    File or CustomContent (OpenSCENARIO 1.3 §7.4.4: the properties are all a simulator reads)."""
+    props = getattr(ctrl, "properties", None)
+    if props is None:
+        return True
+    return not (props.properties or getattr(props, "files", ()) or getattr(props, "custom_contents", ()))
+
+
+def stands_for_system_under_test(ctrl, on_ego: bool) -> bool:
+    """Whether an activated controller is the placeholder for the system under test: assigned to
+    the ego (the entity a stack drives), not implemented by the engine (no driver model) and bare
+    (:func:`is_bare`).  With a stack the stack drives the ego; without one the storyboard's default
+    controller does, and the run says so (``ScenarioEngine.activate_controller``)."""
+    return ctrl is not None and on_ego and is_bare(ctrl) and driver_config(ctrl) is None
+
+
+def system_under_test_note(ctrl, entity: str, *, stack_drives: bool) -> str:
+    """The run's note on a controller taken as the system under test: which controller (and where
+    it is defined), on which entity, and who drives the entity now."""
+    src = getattr(ctrl, "source", None)
+    where = f" ({src.file}:{src.line})" if src is not None and src.file else ""
+    who = ("the stack under test drives it" if stack_drives else
+           "no stack is attached, so the storyboard's default controller keeps driving it")
+    return (f"controller {ctrl.name!r}{where} on {entity!r} has no properties and is not one this simulator "
+            f"implements: taken as the system under test; {who}")

@@ -87,6 +87,8 @@ class ScenarioEngine:
         self._pair_buffer = np.empty((0, 2), dtype=np.int64)
         self._owners: dict[tuple[int, str], tuple[Any, Any]] = {}
         self._init_runners: list[Any] = []
+        self._initialising = False
+        self._sut_pending: list[int] = []  # system-under-test notes of Init activations (_note_system_under_test)
         self.unplaced: set[str] = set()
         """While Init runs: the entities no Init TeleportAction or AddEntityAction places (an Init
         FollowTrajectoryAction then starts them where their path starts, actions_trajectory)."""
@@ -253,7 +255,10 @@ class ScenarioEngine:
         on = longitudinal or lateral
         config = self.driver_configs.get(i)
         if on and config is None:
-            self._refuse_esmini_controller(i)
+            if self._system_under_test(i):
+                self._note_system_under_test(i)
+            else:
+                self._refuse_esmini_controller(i)
         m.controller_active = on
         if self.model_traffic is not None and config is not None:
             if on:
@@ -265,6 +270,24 @@ class ScenarioEngine:
                 self.model_traffic.remove(i)
         self.record("ActivateControllerAction", self.table.names[i],
                     f"longitudinal={'on' if longitudinal else 'off'} lateral={'on' if lateral else 'off'}")
+
+    def _system_under_test(self, i: int) -> bool:
+        from simplatform.engine.controllers import stands_for_system_under_test
+
+        return stands_for_system_under_test(self.assigned_controllers.get(i), self.table.names[i] == self.ego)
+
+    def _note_system_under_test(self, i: int) -> None:
+        """Record that the ego's activated controller was taken as the system under test
+        (controllers.stands_for_system_under_test) and who drives the ego now.  An activation
+        in Init is noted at the first step: the runner hands the ego to a stack after Init."""
+        if self._initialising:
+            self._sut_pending.append(i)
+            return
+        from simplatform.engine.controllers import system_under_test_note
+
+        name = self.table.names[i]
+        self.record("SystemUnderTestController", name, system_under_test_note(
+            self.assigned_controllers[i], name, stack_drives=self.controller.motions[i].mode == "external"))
 
     def _refuse_sumo(self, i: int, ctrl) -> None:
         """esmini's SumoController acts once assigned (no activation: its example puts it in an
@@ -289,7 +312,8 @@ class ScenarioEngine:
         raise ScenarioError(
             f"controller {ctrl.name!r} (esmini's built-in {kind}) is activated on {self.table.names[i]!r}: "
             "its behaviour is esmini's own code, which this simulator does not have (give the controller "
-            "driver-model properties such as model=idm, desiredSpeed, timeHeadway, or leave it inactive)",
+            "driver-model properties such as model=idm, desiredSpeed, timeHeadway, or leave it inactive; "
+            "only a controller without properties on the ego is taken as the system under test)",
             file=src.file, line=src.line, element=src.element or "Controller")
 
     def override_controller_values(self, i: int, values: dict) -> None:
@@ -313,6 +337,13 @@ class ScenarioEngine:
     # ------------------------------------------------------------- run loop
     def initialise(self) -> None:
         """Init actions (global first, then private per entity), then the storyboard starts."""
+        self._initialising = True
+        try:
+            self._initialise()
+        finally:
+            self._initialising = False
+
+    def _initialise(self) -> None:
         init = self.scenario.storyboard.init.actions
         from simplatform.engine.controllers import object_controller_of
 
@@ -359,6 +390,10 @@ class ScenarioEngine:
         """Triggers at t, state transitions, running actions advanced by dt; time becomes t + dt."""
         dt = self.dt
         self._snapshot = None
+        if self._sut_pending:
+            pending, self._sut_pending = self._sut_pending, []
+            for i in pending:
+                self._note_system_under_test(i)
         self.storyboard.evaluate(self, self.time, self.step_index)
         if self._init_runners:
             self._init_runners = [r for r in self._init_runners if not r.step(self, dt)]
