@@ -6,6 +6,8 @@ activity, traffic sources and sinks, monitors, user commands.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from simplatform.engine.action_errors import action_error
 
 
@@ -30,12 +32,14 @@ class GlobalRunner:
             name = el.parameter_ref
             if name not in eng.parameters:
                 raise action_error(el, f"unknown parameter {name!r}")
-            eng.parameters[name] = _modify(eng.parameters[name], el.set_action, el.modify_action)
+            eng.parameters[name] = assigned_value(el, "parameter", name, eng.parameters[name],
+                                                  declared_type(eng.scenario, "parameter", name))
         elif kind == "VariableAction":
             name = el.variable_ref
             if name not in eng.variables:
                 raise action_error(el, f"unknown variable {name!r}")
-            eng.variables[name] = _modify(eng.variables[name], el.set_action, el.modify_action)
+            eng.variables[name] = assigned_value(el, "variable", name, eng.variables[name],
+                                                 declared_type(eng.scenario, "variable", name))
         elif kind == "EnvironmentAction":
             env = el.environment or getattr(el.catalog_reference, "resolved", None)
             eng.set_environment(env)
@@ -73,19 +77,66 @@ class GlobalRunner:
         pass
 
 
-def _modify(current, set_action, modify_action):
-    """SetAction keeps the declared type of the parameter/variable (OpenSCENARIO 1.2 §7.5.2)."""
-    if set_action is not None:
-        value = set_action.value
-        if isinstance(current, bool):
-            return str(value).strip().lower() == "true"
-        if isinstance(current, int):
-            return int(float(value))
-        if isinstance(current, float):
-            return float(value)
-        return value
-    rule = modify_action.rule
-    x = float(current)
-    if rule.add_value is not None:
-        return x + rule.add_value.value
-    return x * rule.multiply_by_value.value
+# The types a ModifyAction's AddValue / MultiplyByValue act on (OpenSCENARIO 1.3 class reference,
+# ParameterModifyAction / VariableModifyAction: the rules add or multiply numbers).
+NUMERIC_TYPES = frozenset({"double", "int", "integer", "unsignedInt", "unsignedShort"})
+
+
+def declared_type(scenario, kind: str, name: str) -> str | None:
+    """The declared type (``double``, ``string``, ...) of the global parameter or variable ``name``
+    (``kind`` "parameter" or "variable"), None when the document does not declare it."""
+    decls = getattr(getattr(scenario, "document", None), f"{kind}_declarations", None)
+    for d in getattr(decls, f"{kind}_declarations", None) or ():
+        if d.name == name:
+            t = getattr(d, f"{kind}_type", None)
+            return None if t is None else str(getattr(t, "value", t))
+    return None
+
+
+def _type_of(value) -> str:
+    """The OpenSCENARIO type of a value the engine holds (the loader converted declarations)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "double"
+    if isinstance(value, datetime):
+        return "dateTime"
+    return "string"
+
+
+def assigned_value(el, what: str, name: str, current, type_name: str | None):
+    """The value a Parameter/VariableAction gives ``name`` (``what`` "parameter" or "variable").
+
+    OpenSCENARIO 1.3, ParameterSetAction / VariableSetAction: the value is written as a string
+    and takes the declared type of the parameter or variable, so the stored value is converted
+    to it (a double stays a float, a boolean a bool, ...), as the loader converts declarations.
+    ParameterModifyAction / VariableModifyAction: AddValue and MultiplyByValue apply to numbers;
+    the result keeps the declared type (an integer type holds integral results only).  A value
+    that does not fit is a located error (file, line, element), never a bare ValueError: the
+    loader refuses such files, this is the engine's own guard for scenarios it did not check."""
+    from simplatform.errors import ParameterError
+    from simplatform.openscenario.values import convert
+
+    type_name = type_name or _type_of(current)
+    if el.set_action is not None:
+        value = el.set_action.value
+        try:
+            return convert(value, type_name)
+        except ParameterError as exc:
+            raise action_error(el.set_action, f"SetAction value {value!r} is not a {type_name}, the type of "
+                                              f"{what} {name!r} ({exc.cause})") from None
+    modify = el.modify_action
+    if type_name not in NUMERIC_TYPES or isinstance(current, bool) or not isinstance(current, (int, float)):
+        raise action_error(modify, f"ModifyAction adds to or multiplies numbers; {what} {name!r} is a "
+                                   f"{type_name} (value {current!r})")
+    rule = modify.rule
+    result = current + rule.add_value.value if rule.add_value is not None else current * rule.multiply_by_value.value
+    if type_name == "double":
+        return float(result)
+    try:
+        return convert(float(result), type_name)
+    except ParameterError as exc:
+        raise action_error(modify, f"ModifyAction gives {what} {name!r} of type {type_name} the value {result!r} "
+                                   f"({exc.cause})") from None
