@@ -8,8 +8,10 @@ along it (trajectory.PurePursuitFollower: steering towards a look-ahead point wi
 and friction limits; with Timing its speed tracks the timed reference point within its
 Performance).  ``initialDistanceOffset`` starts the entity that far along the path, and a timed
 path's clock at the time it reaches that point.  An entity that no Init action places starts on
-its Init trajectory in either mode.  The trajectory's geometry lives in trajectory.py; this module
-is the action's life over time: start, step, hand the entity back.
+its Init trajectory in either mode.  At a timed path's end (position mode) the entity is handed
+on at the pace of the path's last interval that takes time, as esmini does.  The trajectory's
+geometry lives in trajectory.py; this module is the action's life over time: start, step, hand
+the entity back.
 """
 
 from __future__ import annotations
@@ -191,11 +193,22 @@ class FollowTrajectoryRunner(_PerActor):
         self._place(self.s)
         self.engine.controller.relocate(self.i)
         if self.s >= self.path.length - 1e-9 and not held:
+            if self.timing is not None:
+                t.speed[self.i] = self._end_speed()
             self._release()
             # the pose of this step is the trajectory's end: the default controller moves it from the next step
             self.engine.controller.motions[self.i].placed = True
             return True
         return False
+
+    def _end_speed(self) -> float:
+        """The speed a timed path hands its entity on with: the pace of its last interval that takes
+        time (SampledPath.end_pace, 0 after a trailing hold) times Timing@scale, the rate of
+        trajectory time per second.  Not the average of the step that ended the path: a last stamp
+        that falls inside a step leaves only part of that step to move, and the entity was handed
+        on at a fraction of its pace (the urban zebra walkers at 0.56 m/s instead of 1.11)."""
+        tm = self.timing
+        return self.path.end_pace() * (tm.scale if tm.scale else 1.0)
 
     def _release(self) -> None:
         """Hand the entity back: to the stack, to lane following, or to free motion.

@@ -96,11 +96,24 @@ class SampledPath:
         t_end = float(self.times[-1])
         if t <= t_end:
             return self.s_at_time(t)
+        return self.length + self.end_pace() * (t - t_end)
+
+    def end_pace(self) -> float | None:
+        """Pace (m per unit of trajectory time) of the last interval between time stamps that takes
+        time: its length over its duration -- 0 for a trailing hold (a vertex repeated at a later
+        time), the interval before for a last stamp equal to the one before it.  None untimed.
+
+        The pace an entity leaves a timed path with: esmini's FollowTrajectoryAction::Move stops
+        updating the entity's speed once the trajectory time is past the last stamp, so it keeps
+        the speed of its last interval; the step that crosses the last stamp moves only part of a
+        step and its average speed is a fraction of that pace."""
+        if self.times is None:
+            return None
         k = len(self.times) - 1
         while k > 0 and self.times[k] - self.times[k - 1] <= 0.0:
             k -= 1
         pace = (self.s[k] - self.s[k - 1]) / (self.times[k] - self.times[k - 1]) if k > 0 else 0.0
-        return self.length + float(pace) * (t - t_end)
+        return float(pace)
 
     def point_at(self, s: float) -> tuple[float, float]:
         """(x, y) at arc length ``s``, continued straight beyond both ends along the end segments."""
