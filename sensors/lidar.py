@@ -97,6 +97,7 @@ from sensors.lidar_kernels import ray_buffer
 from sensors.pointcloud import LABEL_DTYPE, PointCloud
 from sensors.scene import SensorScene
 from sensors.static_cast import DzBounds
+from sensors.worker_thread import Parked
 from simplatform.world import WorldSnapshot
 
 _DEFAULTS = {
@@ -111,6 +112,11 @@ _DEFAULTS = {
 FRAME_AHEAD = True
 """Build a non-repetitive head's next frame beside its sweep when a second CPU is free (``FrameAhead``); the
 bench turns it off to compare, the cloud is the same either way."""
+WORDS_AFTER_SHARE = True
+"""On a two-thread sweep the random words wait, parked (``worker_thread.Parked``), until the worker has done its
+share of the static cast's rows (``static_split``) instead of being drawn right after the ray buffer, where
+they often still kept the worker busy when that share was handed over; off: drawn after the buffer (the same
+words and cloud either way)."""
 SPLIT_MIN_RAYS = 32768
 """Sweeps of at least this many rays run their per-return passes as two halves on two threads."""
 SPARE_LOAD = 1.0
@@ -333,7 +339,7 @@ class Lidar:
             ball = (to_world.translation, 0.0)
 
             homogeneous = self._homogeneous(tables)
-            slabs = helper = None
+            slabs = helper = later = None
 
             def find_pairs():
                 return self._pairs(scene, pattern, tables, homogeneous, to_world)
@@ -347,7 +353,8 @@ class Lidar:
                     ray_buffer(homogeneous, m, buf)
                     return self._ring_bounds(pattern, tables, m)
 
-                built = buffer_then_draws(self, buffer_and_bounds)
+                later = Parked() if WORDS_AFTER_SHARE else None
+                built = buffer_then_draws(self, buffer_and_bounds, later)
                 try:
                     pairs = find_pairs()
                     slabs = pattern_slab_hits(scene.actor_boxes, homogeneous, m, pairs[0], pairs[1])
@@ -360,9 +367,13 @@ class Lidar:
                 pairs = find_pairs()
                 bounds = self._ring_bounds(pattern, tables, m)
             ray_array = buf
-            hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball,
-                                   pair_hits=slabs, trim=False, dz_bounds=bounds, own_rays=True,
-                                   helper=helper, ray_array=buf)
+            try:
+                hits = scene.cast_rays(rays, max_range=self.max_range, actor_pairs=pairs, origin_ball=ball,
+                                       pair_hits=slabs, trim=False, dz_bounds=bounds, own_rays=True,
+                                       helper=helper, ray_array=buf, beside=later)
+            finally:
+                if later is not None:       # nobody took the words (or the cast failed): drawn on the worker now
+                    later.submit(helper)
         else:
             rays, ball = self._distort(snapshot, ego, pattern, tables, to_world)
             motion = (math.hypot(snapshot.vx[ego], snapshot.vy[ego]), float(snapshot.yaw_rate[ego]))

@@ -39,6 +39,7 @@ from sensors.worker_thread import process_worker
 
 if TYPE_CHECKING:
     from sensors.lidar import Lidar
+    from sensors.worker_thread import Parked
     from sensors.scene import RayHits
 
 INDEX = np.int32
@@ -124,10 +125,13 @@ def _worker() -> ThreadPoolExecutor:
     return process_worker("lidar-returns")
 
 
-def buffer_then_draws(lidar: "Lidar", fill: Callable[[], object]) -> Future:
+def buffer_then_draws(lidar: "Lidar", fill: Callable[[], object], later: "Parked | None" = None) -> Future:
     """Run ``fill`` (the sweep's ray buffer: a ``nogil`` kernel) on the worker, then draw the sweep's random
     words there (``lidar_draw_ahead.ahead_job``) while the cast runs; the returned future is done when
     ``fill`` is (with its result, or its exception).
+
+    ``later``: the words are not drawn after ``fill`` but parked there (``worker_thread.Parked``) for the
+    static cast to run on the worker after its share of the cast's rows (``static_split``).
 
     Why one job: the worker is woken once for both (a hand-over costs some 50 µs of wall time here), the
     buffer needs no GIL while this thread finds the actor pairs, and the words, a fixed cost that depends
@@ -136,6 +140,20 @@ def buffer_then_draws(lidar: "Lidar", fill: Callable[[], object]) -> Future:
     """
     built: Future = Future()
     draw = ahead_job(lidar, lidar.rng)
+    if later is not None and draw is not None:
+        # the words parked (``worker_thread.Parked``): the static cast runs them after the worker's share of
+        # its rows (``static_split``), or submits them at once; the future pended is set when they are drawn
+        words: Future = Future()
+
+        def drawn() -> None:
+            try:
+                words.set_result(draw())
+            except BaseException as exc:            # ``stream_for`` then draws them itself
+                words.set_exception(exc)
+
+        later.park(drawn)
+        pend(lidar, words)
+        draw = None
 
     def job():
         try:

@@ -179,7 +179,8 @@ class StaticWorld:
     def cast_hits(self, rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float, nthreads: int = 0,
                   *, max_range: float = np.inf, origin_z: tuple[float, float] | None = None,
                   dz_bounds: DzBounds | None = None, box_hits: tuple[np.ndarray, np.ndarray] | None = None,
-                  rays_writable: bool = True, helper: "Executor | None" = None, ray_array: np.ndarray | None = None):
+                  rays_writable: bool = True, helper: "Executor | None" = None, ray_array: np.ndarray | None = None,
+                  beside=None):
         """(t, normal, material) of the first static hit; exact for hits within ``reach`` of ``centre``.
 
         With a finite ``max_range`` and ``origin_z`` (the range of the rays'
@@ -190,13 +191,16 @@ class StaticWorld:
         pair_t): box hits merged afterwards; a ray proved to hit one before any static triangle may come back
         as a static miss (``sensors.static_boxes``), which the merge makes that box hit, as before; some of the
         rays' rows are then overwritten during the cast and restored, unless ``rays_writable`` is False.
-        ``helper``: an idle worker thread beside this one (``static_cast.cast_static``).
+        ``helper``: an idle worker thread beside this one, ``beside``: a job parked for it
+        (``static_cast.cast_static``).
         """
         n = len(rays)
         if self.triangle_count == 0:
+            if beside is not None:
+                beside.run() if helper is None else beside.submit(helper)
             return np.full(n, np.inf, np.float32), np.zeros((n, 3), np.float32), np.full(n, -1, np.int32)
         return cast_static(self, rays, centre, reach, nthreads, max_range, origin_z, dz_bounds, box_hits,
-                           rays_writable, helper, ray_array)
+                           rays_writable, helper, ray_array, beside)
 
 
 _CACHE: "OrderedDict[str, StaticWorld]" = OrderedDict()
@@ -346,6 +350,7 @@ class SensorScene:
         own_rays: bool = False,
         helper: "Executor | None" = None,
         ray_array: np.ndarray | None = None,
+        beside=None,
     ) -> RayHits:
         """``cast`` for a ready (N, 6) float32 ray buffer ``[ox, oy, oz, dx, dy, dz]`` (numpy or open3d tensor).
 
@@ -373,6 +378,9 @@ class SensorScene:
         ``helper``: a single-thread executor whose thread has a CPU of its own and nothing else to do now
         (the lidar's worker on a two-thread sweep): some of the static cast's single-thread work runs there
         beside this thread's (``static_cast.cast_static``); the hits are the same.
+
+        ``beside``: a job parked for ``helper`` (``worker_thread.Parked``: the lidar's random words), which the
+        static cast runs there after the helper's share of its rows, or submits before its casts.
 
         ``ray_array``: the numpy array ``rays`` is a tensor of (the same memory), where the caller has it (the
         lidar's ray buffer): it spares open3d's ``Tensor.numpy()`` here and in the static cast (2–5 µs a call
@@ -416,7 +424,8 @@ class SensorScene:
         writable = own_rays and not (isinstance(rays, np.ndarray) and not rays.flags.writeable)
         t, normal, material = self.static.cast_hits(tensor, centre, reach, nthreads, max_range=float(max_range),
                                                     origin_z=origin_z, dz_bounds=dz_bounds, box_hits=box_hits,
-                                                    rays_writable=writable, helper=helper, ray_array=buf)
+                                                    rays_writable=writable, helper=helper, ray_array=buf,
+                                                    beside=beside)
         actor = np.empty(n, dtype=np.int32)
         actor.fill(-1)                                           # np.full's Python wrapper costs more
         if len(self.actor_indices):

@@ -64,6 +64,7 @@ from sensors.static_horizon import NORM_BOUND, cull_gather, scatter_hits
 
 if TYPE_CHECKING:
     from sensors.scene import StaticWorld
+    from sensors.worker_thread import Parked
 
 NEAR_FRACTION = 0.25
 """Reach of the near region as a share of the sensor's range."""
@@ -141,7 +142,8 @@ def reaching_span(dz: np.ndarray, z_range: tuple[float, float], origin_z: tuple[
 def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarray | None, reach: float,
                 nthreads: int, max_range: float, origin_z: tuple[float, float] | None,
                 dz_bounds: DzBounds | None = None, box_hits: tuple[np.ndarray, np.ndarray] | None = None,
-                rays_writable: bool = True, helper: Executor | None = None, ray_array: np.ndarray | None = None):
+                rays_writable: bool = True, helper: Executor | None = None, ray_array: np.ndarray | None = None,
+                beside: "Parked | None" = None):
     """(t, normal, material) of the first static hit, exact for hits within ``max_range`` of each origin.
 
     ``reach`` = ``max_range`` + the radius of the ball around ``centre`` that
@@ -155,10 +157,13 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
     free): with the miss proof the single-thread sections run there and here by rows (``static_split``;
     ``SPLIT_SERIAL`` off: a long leading run's hits are copied there, ``_collect_beside``, while this thread
     tests the rest).  ``ray_array``: ``rays``' memory as numpy, where the caller has it (``SensorScene.cast_rays``).
+    ``beside``: a job parked for ``helper`` (``worker_thread.Parked``: the lidar's random words): run there after
+    its share of the rows where the cast splits, else submitted before the casts.
     """
     n = len(rays)
     region = world.region(centre, reach) if centre is not None and math.isfinite(reach) else world._regions.full
     if origin_z is None or not math.isfinite(max_range) or centre is None:
+        _release(beside, helper)
         return _cast(region, rays, nthreads)
     buf = rays.numpy() if ray_array is None else ray_array          # the caller's view of the same memory
     dz = buf[:, 5]
@@ -183,8 +188,9 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
                           rays_writable)
         t, normal, material = _hit_arrays(n, a, b)
         _split_module().cast_split(rays, buf, dz, parts or [(a, b, region)], horizon, keep_below, proof, nthreads,
-                                   helper, dz_bounds, t, normal, material, a, b)
+                                   helper, dz_bounds, t, normal, material, a, b, beside)
         return t, normal, material
+    _release(beside, helper)
     # the box-first proof also where no miss is proved (a cast below ``CULL_MIN_RAYS``: a Livox-Mid40 sweep proves
     # ~1 500 of the ~4 800 rays it casts among the bench's twenty cars); those parts are then gathered
     boxed = (prove_box_first(world.height_grid, buf, centre, reach - float(max_range), float(max_range), a, b,
@@ -240,6 +246,17 @@ def cast_static(world: "StaticWorld", rays: "o3d.core.Tensor", centre: np.ndarra
                 job, pending = pending, None
                 _join(job)
     return t, normal, material
+
+
+def _release(beside: "Parked | None", helper: Executor | None) -> None:
+    """A parked job the cast does not take (it does not split): to ``helper`` now, beside the casts (here
+    without one)."""
+    if beside is None:
+        return
+    if helper is not None:
+        beside.submit(helper)
+    else:
+        beside.run()
 
 
 def _hit_arrays(n: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -37,10 +37,10 @@ with another) has it cancelled and run here (``_pair``), as ``_collect_beside``.
 
 from __future__ import annotations
 
-from concurrent.futures import Executor, wait
+from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass, field
 from time import perf_counter
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import open3d as o3d
@@ -49,9 +49,16 @@ import sensors.static_cast as static_cast
 from sensors.static_boxes import BoxProof, above, neutralize, proof_mask, restore, write_misses, NO_WORDS
 from sensors.static_horizon import NORM_BOUND, cull_gather, cull_gather_unproved, scatter_hits
 
+if TYPE_CHECKING:
+    from sensors.worker_thread import Parked
+
 SPLIT_SERIAL = True
 """Run the static cast's single-thread sections on two threads where the caller gives a free helper and the
 miss proof runs (off: one thread, as before; the in-process A/B and the tests compare them: the same arrays)."""
+POST_HALVES = False
+"""After the casts, copy the hits in halves on both threads (``_post``, one more hand-over); off: each leading
+run's copies on the helper beside this thread's restores, casts and scatters (``_casts_copies_beside``).  The
+same arrays either way (the in-process A/B compares them)."""
 POST_MIN_ROWS = 16384
 """Hand the copies after the casts over only when they write at least this many rows (~1.5–3 ns a row against
 a hand-over's ~50 µs)."""
@@ -84,11 +91,13 @@ _NO_ROWS = np.zeros(0, np.int64)
 
 def cast_split(rays: "o3d.core.Tensor", buf: np.ndarray, dz: np.ndarray, parts: list, horizon: np.ndarray,
                keep_below: float, proof: BoxProof | None, nthreads: int, helper: Executor, dz_bounds,
-               t: np.ndarray, normal: np.ndarray, material: np.ndarray, a: int, b: int) -> None:
+               t: np.ndarray, normal: np.ndarray, material: np.ndarray, a: int, b: int,
+               beside: "Parked | None" = None) -> None:
     """The horizon path of ``static_cast.cast_static`` for the parts tiling [a, b) (their hits into t, normal,
     material), its single-thread sections on this thread and ``helper``'s (module docstring).  ``proof``: the
     box-first proof (None: none); ``buf`` is ``rays``' memory, whose swapped rows are restored before the
-    return, also on an error."""
+    return, also on an error.  ``beside``: a job parked for ``helper`` (the lidar's random words), run there
+    after its share of the rows (submitted there when its share ran here)."""
     heads, rests = [], []
     for s, e, part in parts:
         if e <= s:
@@ -106,33 +115,96 @@ def cast_split(rays: "o3d.core.Tensor", buf: np.ndarray, dz: np.ndarray, parts: 
     job = (buf, heads, rests, horizon, proof, skip, words, kept_rays, kept_rows, t, normal, material, a)
     try:
         submitted = perf_counter()
-        if _pair(helper, lambda: _pre(ranges[0], *job), lambda: _pre(ranges[1], *job)):
+        if _pair(helper, lambda: _pre(ranges[0], *job), lambda: _pre(ranges[1], *job), beside):
             _learn(len(buf), a, b, m, submitted, ranges)
-        head_hits = []
-        for s, e, part in heads:
-            out = part.scene.cast_rays(rays[s:e], nthreads=nthreads)
-            head_hits.append((s, e, part.triangle_material, out["t_hit"].numpy(), out["primitive_normals"].numpy(),
-                              out["primitive_ids"].numpy()))
-        rest_hits = []
-        for r in ranges:
-            for i, off, k in r.segments:
-                if k:
-                    out = rests[i][2].scene.cast_rays(o3d.core.Tensor.from_numpy(kept_rays[off:off + k]),
-                                                      nthreads=nthreads)
-                    rest_hits.append((off, k, rests[i][2].triangle_material, out["t_hit"].numpy(),
-                                      out["primitive_normals"].numpy(), out["primitive_ids"].numpy()))
-        post = (buf, head_hits, rest_hits, ranges, kept_rows, t, normal, material)
-        written = sum(e - s for s, e, *_ in head_hits) + sum(k for _, k, *_ in rest_hits)
-        if written >= POST_MIN_ROWS:
-            _pair(helper, lambda: _post(0, *post), lambda: _post(1, *post))
         else:
-            _post(0, *post)
-            _post(1, *post)
+            _learn_late(len(buf))
+        if POST_HALVES:
+            _casts_then_halves(rays, buf, heads, rests, ranges, kept_rays, kept_rows, nthreads, helper, t, normal,
+                               material)
+        else:
+            _casts_copies_beside(rays, buf, heads, rests, ranges, kept_rays, kept_rows, nthreads, helper, t, normal,
+                                 material)
     except BaseException:
         for r in ranges:                    # the caller's rays as they were (``restore`` is idempotent)
             if r.taken:
                 restore(buf, r.rows, r.taken, r.saved)
         raise
+
+
+def _casts_copies_beside(rays, buf, heads, rests, ranges, kept_rays, kept_rows, nthreads, helper, t, normal,
+                         material) -> None:
+    """The casts, each leading run first: its hits copied on ``helper`` (``_head_copies``) while this thread
+    restores its swapped rays and casts the gathered segments, whose hits it then scatters; the copies are
+    joined last (``static_cast._join``: run here if the helper has not started them)."""
+    pending = []
+    try:
+        for s, e, part in heads:
+            out = part.scene.cast_rays(rays[s:e], nthreads=nthreads)
+            spans = _spans(ranges, s, e)
+            job = (s, part.triangle_material, out["t_hit"].numpy(), out["primitive_normals"].numpy(),
+                   out["primitive_ids"].numpy(), spans, t, normal, material)
+            if e - s >= static_cast.BESIDE_MIN_ROWS:
+                pending.append((helper.submit(_head_copies, *job), lambda job=job: _head_copies(*job)))
+            for r, i0, i1 in spans:                 # the rays back (nogil: the helper takes the GIL meanwhile)
+                restore(buf, r.rows[i0:i1], i1 - i0, r.saved[i0:i1])
+            if e - s < static_cast.BESIDE_MIN_ROWS:
+                _head_copies(*job)
+        for r in ranges:
+            for i, off, k in r.segments:
+                if k:
+                    part = rests[i][2]
+                    out = part.scene.cast_rays(o3d.core.Tensor.from_numpy(kept_rays[off:off + k]), nthreads=nthreads)
+                    scatter_hits(out["t_hit"].numpy(), out["primitive_normals"].numpy(), out["primitive_ids"].numpy(),
+                                 part.triangle_material, kept_rows[off:off + k], t, normal, material)
+    finally:
+        for job in pending:                         # never leave the helper writing into the sweep's arrays
+            static_cast._join(job)
+
+
+def _spans(ranges, s: int, e: int) -> list:
+    """(range, i0, i1): the swapped rows of each range within [s, e) are ``range.rows[i0:i1]`` (rows listed in
+    order)."""
+    spans = []
+    for r in ranges:
+        if r.taken:
+            i0, i1 = np.searchsorted(r.rows[:r.taken], (s, e))
+            if i1 > i0:
+                spans.append((r, int(i0), int(i1)))
+    return spans
+
+
+def _head_copies(start: int, table, t_part, normal_part, ids, spans, t, normal, material) -> None:
+    """A leading run's hits into its rows (``static_cast.collect_part``), then its swapped rows written as
+    misses (``static_cast._collect_beside``'s order)."""
+    static_cast.collect_part(t_part, normal_part, ids, table, t, normal, material, start)
+    for r, i0, i1 in spans:
+        write_misses(r.rows[i0:i1], i1 - i0, t, normal, material)
+
+
+def _casts_then_halves(rays, buf, heads, rests, ranges, kept_rays, kept_rows, nthreads, helper, t, normal,
+                       material) -> None:
+    """Every cast, then the copies in halves on the two threads (``_post``; ``POST_HALVES``)."""
+    head_hits = []
+    for s, e, part in heads:
+        out = part.scene.cast_rays(rays[s:e], nthreads=nthreads)
+        head_hits.append((s, e, part.triangle_material, out["t_hit"].numpy(), out["primitive_normals"].numpy(),
+                          out["primitive_ids"].numpy()))
+    rest_hits = []
+    for r in ranges:
+        for i, off, k in r.segments:
+            if k:
+                out = rests[i][2].scene.cast_rays(o3d.core.Tensor.from_numpy(kept_rays[off:off + k]),
+                                                  nthreads=nthreads)
+                rest_hits.append((off, k, rests[i][2].triangle_material, out["t_hit"].numpy(),
+                                  out["primitive_normals"].numpy(), out["primitive_ids"].numpy()))
+    post = (buf, head_hits, rest_hits, ranges, kept_rows, t, normal, material)
+    written = sum(e - s for s, e, *_ in head_hits) + sum(k for _, k, *_ in rest_hits)
+    if written >= POST_MIN_ROWS:
+        _pair(helper, lambda: _post(0, *post), lambda: _post(1, *post))
+    else:
+        _post(0, *post)
+        _post(1, *post)
 
 
 def _pre(r: _Range, buf, heads, rests, horizon, proof, skip, words, kept_rays, kept_rows, t, normal, material,
@@ -191,22 +263,55 @@ def _post(half: int, buf, head_hits, rest_hits, ranges, kept_rows, t, normal, ma
                          normal, material)
 
 
-def _pair(helper: Executor, first: Callable[[], None], second: Callable[[], None]) -> bool:
+def _pair(helper: Executor, first: Callable[[], None], second: Callable[[], None], then: "Parked | None" = None
+          ) -> bool:
     """``first()`` here and ``second()`` on ``helper`` (disjoint rows: either order gives the same arrays);
     whether ``second`` ran there.  One the helper has not started when ``first`` is done (its thread busy with
-    another job) is cancelled and run here; an error of either is raised once both are done."""
-    future = helper.submit(second)
+    another job) is cancelled and run here; an error of either is raised once both are done.  ``then`` (a
+    parked job) runs on the helper after ``second`` without being waited for (submitted there when ``second``
+    runs here)."""
+    half: Future = Future()
+
+    def job() -> None:
+        try:
+            second()
+        except BaseException as exc:
+            half.set_exception(exc)
+        else:
+            half.set_result(None)
+        if then is not None:
+            then.run()
+
+    future = helper.submit(job)
     try:
         first()
     except BaseException:
-        if not future.cancel():
-            wait([future])                  # never leave the helper writing into the sweep's arrays
+        if future.cancel():
+            _release(then, helper)
+        else:
+            wait([half])                    # never leave the helper writing into the sweep's arrays
         raise
     if future.cancel():
+        _release(then, helper)
         second()
         return False
-    future.result()
+    half.result()
     return True
+
+
+def _release(then: "Parked | None", helper: Executor) -> None:
+    if then is not None:
+        then.submit(helper)
+
+
+def _learn_late(n: int) -> None:
+    """Fold in a cast whose worker had not started when this thread's half was done (its thread still busy:
+    the sweep's random words, ``lidar_sweep_passes.buffer_then_draws``, or no CPU free): it started at least
+    that late, which ``_learn``'s arithmetic with that delay and this thread's rate for both turns into a cut
+    halfway from the present one to all the rows here."""
+    share = _cuts.get(n, 0.5)
+    target = min((share + 1.0) / 2.0, CUT_BOUNDS[1])
+    _cuts[n] = share + CUT_LEARN * (target - share)
 
 
 def _learn(n: int, a: int, b: int, m: int, submitted: float, ranges: tuple[_Range, _Range]) -> None:

@@ -24,3 +24,37 @@ def process_worker(name: str) -> ThreadPoolExecutor:
         if got is None or got[0] != os.getpid():
             got = _workers[name] = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix=name))
         return got[1]
+
+
+class Parked:
+    """A job parked for whoever takes it first: run once, by ``run`` here or ``submit`` on an executor.
+
+    Why: a lidar sweep's random words are drawn on the worker beside the cast (``lidar_sweep_passes``); where
+    the static cast hands that worker a share of its own rows (``static_split``), the words wait behind that
+    share in the same job instead of keeping the worker busy when the share is handed over.  A cast that does
+    not split submits them at once; the sweep submits them after the cast if nobody took them (never lost).
+    """
+
+    def __init__(self) -> None:
+        self._job = None
+        self._lock = threading.Lock()
+
+    def park(self, job) -> None:
+        with self._lock:
+            self._job = job
+
+    def take(self):
+        """The parked job (None: none, or taken); nobody else gets it."""
+        with self._lock:
+            job, self._job = self._job, None
+        return job
+
+    def run(self) -> None:
+        job = self.take()
+        if job is not None:
+            job()
+
+    def submit(self, executor) -> None:
+        job = self.take()
+        if job is not None:
+            executor.submit(job)

@@ -111,18 +111,28 @@ class _Spy:
             stamp(self.post, "post")
             post(*args)
 
+        copies = static_split._head_copies
+
+        def spy_copies(*args):
+            self.copies.append(threading.current_thread() is threading.main_thread())
+            copies(*args)
+
+        self.copies: list[bool] = []
         monkeypatch.setattr(static_split, "_pre", spy_pre)
         monkeypatch.setattr(static_split, "_post", spy_post)
+        monkeypatch.setattr(static_split, "_head_copies", spy_copies)
 
 
+@pytest.mark.parametrize("halves", [False, True])
 @pytest.mark.parametrize("share", [0.1, 0.27, 0.5, 0.73, 0.9])
-def test_every_cut_gives_the_same_hits(cast_case, monkeypatch, share):
+def test_every_cut_gives_the_same_hits(cast_case, monkeypatch, share, halves):
     scene, rays, pairs, slabs = cast_case
     monkeypatch.setattr(static_split, "SPLIT_SERIAL", False)
     with ThreadPoolExecutor(1) as helper:
         before = _cast(scene, rays, pairs, slabs, helper)
     alone = _cast(scene, rays, pairs, slabs, None)
     monkeypatch.setattr(static_split, "SPLIT_SERIAL", True)
+    monkeypatch.setattr(static_split, "POST_HALVES", halves)
     monkeypatch.setattr(static_split, "_learn", lambda *args: None)
     monkeypatch.setitem(static_split._cuts, len(rays), share)
     spy = _Spy(monkeypatch, meet=True)
@@ -130,7 +140,10 @@ def test_every_cut_gives_the_same_hits(cast_case, monkeypatch, share):
         split = _cast(scene, rays, pairs, slabs, helper)
     assert split == before == alone
     assert sorted(spy.pre) == [False, True]                 # one half here, one on the free helper
-    assert sorted(spy.post) == [False, True]
+    if halves:
+        assert sorted(spy.post) == [False, True]
+    else:
+        assert spy.post == [] and len(spy.copies) >= 1      # the leading run's copies handed over (or run here)
 
 
 def test_a_busy_helper_is_not_waited_for(cast_case, monkeypatch):
@@ -145,13 +158,14 @@ def test_a_busy_helper_is_not_waited_for(cast_case, monkeypatch):
         finally:
             release.set()
     assert split == alone
-    assert spy.pre == [True, True] and spy.post == [True, True]     # cancelled there, run here
+    assert spy.pre == [True, True] and spy.copies and all(spy.copies)     # cancelled there, run here
 
 
-@pytest.mark.parametrize("where", ["pre", "post"])
+@pytest.mark.parametrize("where", ["pre", "post", "copies"])
 def test_a_failing_half_raises_and_restores_the_buffer(cast_case, monkeypatch, where):
     scene, rays, pairs, slabs = cast_case
-    name = {"pre": "cull_gather_unproved", "post": "scatter_hits"}[where]
+    monkeypatch.setattr(static_split, "POST_HALVES", where == "post")
+    name = {"pre": "cull_gather_unproved", "post": "scatter_hits", "copies": "write_misses"}[where]
     real = getattr(static_split, name)
     calls = []
 
@@ -221,3 +235,43 @@ def test_two_thread_sweeps_are_the_same_with_the_split_off(world, monkeypatch):
         out.append([bytes(to_point_cloud2(c).data) + np.asarray(c.labels).tobytes() for c in clouds])
     assert out[0] == out[1]
     assert len(spy.pre) == 4                                # the split ran in both sweeps with it on (2 halves)
+
+
+def test_words_parked_after_the_share_give_the_same_clouds_and_generator(world, monkeypatch):
+    monkeypatch.setattr(lidar_module, "_spare_cpu", lambda own: True)
+    origin = _origin(world)
+    scene, snap = _scene(world, origin, seed=4)
+    out = []
+    for parked in (True, False):
+        monkeypatch.setattr(lidar_module, "WORDS_AFTER_SHARE", parked)
+        lidar = Lidar(SensorConfig(name="l", type="lidar", preset="HDL-64E", mount=MountPose(z=1.9),
+                                   parameters={"dropout_probability": 0.02}))
+        clouds = [bytes(to_point_cloud2(lidar.sense(snap, SensorScene(scene.static, snap))).data) for _ in range(3)]
+        out.append((clouds, lidar.rng.bit_generator.state))
+    assert out[0] == out[1]
+
+
+@pytest.mark.timeout(120)
+def test_a_failed_cast_still_draws_the_parked_words(world, monkeypatch):
+    """The words are pended for the next ``stream_for``: a cast that raises must not leave them parked (the
+    next sweep would wait for them for ever)."""
+    monkeypatch.setattr(lidar_module, "_spare_cpu", lambda own: True)
+    origin = _origin(world)
+    scene, snap = _scene(world, origin, seed=5)
+    lidar = Lidar(SensorConfig(name="l", type="lidar", preset="HDL-64E", mount=MountPose(z=1.9),
+                               parameters={"dropout_probability": 0.02}))
+    reference = Lidar(SensorConfig(name="l", type="lidar", preset="HDL-64E", mount=MountPose(z=1.9),
+                                   parameters={"dropout_probability": 0.02}))
+    expected = [bytes(to_point_cloud2(reference.sense(snap, SensorScene(scene.static, snap))).data) for _ in range(2)]
+    first = bytes(to_point_cloud2(lidar.sense(snap, SensorScene(scene.static, snap))).data)   # words learnt
+    real = SensorScene.cast_rays
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("cast failed")
+
+    monkeypatch.setattr(SensorScene, "cast_rays", broken)
+    with pytest.raises(RuntimeError, match="cast failed"):
+        lidar.sense(snap, SensorScene(scene.static, snap))
+    monkeypatch.setattr(SensorScene, "cast_rays", real)
+    second = bytes(to_point_cloud2(lidar.sense(snap, SensorScene(scene.static, snap))).data)
+    assert [first, second] == expected                     # the failed sweep drew nothing from the generator
