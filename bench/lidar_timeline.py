@@ -61,7 +61,7 @@ STAGES = {
     static_cast: ("_horizon", "prove_box_first", "collect_part", "_cast", "cull_gather", "drop_rows", "scatter_hits",
                   "reaching_span", "near_block", "_runs", "_join", "_collect_beside", "_scratch"),
     scene_module: ("apply_box_slab_hits",),
-    static_split: ("cast_split", "_pre", "_post", "neutralize", "cull_gather", "cull_gather_unproved", "scatter_hits",
+    static_split: ("cast_split", "_pre", "_post", "_head_copies", "neutralize", "cull_gather", "cull_gather_unproved", "scatter_hits",
                    "restore", "write_misses"),
 }
 METHODS = ((scene_module.SensorScene, "cast_rays", "cast_rays (static + boxes)"), (lidar_module.Lidar, "_returns", "returns"),

@@ -2,7 +2,7 @@
 
 Why: on an HDL-64E sweep (133 000 rays, the bench's twenty cars) open3d's
 casts keep both cores busy for ~5.5 ms, but around them ``static_cast``
-spent ~1.5 ms on this thread alone while the other core idled: the box-first
+spent ~1 ms on this thread alone while the other core idled: the box-first
 proof (``static_boxes``), the rows it proves swapped out of the leading run
 (``neutralize``), the miss proof and gather of the other rows
 (``static_horizon.cull_gather``, ``drop_rows``), and after the casts the
@@ -10,29 +10,34 @@ copies of their hits back (``collect_part``, ``scatter_hits``, ``restore``).
 Every one of them works row by row, each row on its own: the proof marks a
 row from that row's pairs, the gather reads and writes that row, the copies
 write that row.  So any split of the rows into two sets gives the same arrays
-when each set is worked by one thread, and the work runs in two hand-overs:
+when each set is worked by one thread:
 
-1. *Before the casts* (``_pre``): the rows [a, b) of the cast are cut at m;
-   each thread proves its rows (``BoxProof.prove`` over its range: a row's
-   pairs are all tested by the thread that owns the row), swaps the proved rows
-   of the leading runs in its range for rays that leave the scene at once, and
-   tests and gathers the rest of its range (``cull_gather_unproved``: the miss
-   proof and the box-first drop in one pass) into the compact buffer at the
-   offset of its first row (a gathered segment is never longer than its rows,
-   so the two threads' segments never overlap).  The cut is where the two
-   threads' times of the casts before met (``_learn``: this thread starts at
-   once, the worker ~50 µs later, and the work per row differs by region).
-2. *The casts* (this thread; open3d's team): each leading run as it lies, each
-   gathered segment from the compact buffer (a part cut at m is two segments,
-   two ``cast_rays`` calls: ~20 µs, less than moving the second down).  A ray's
-   hit does not depend on the rays cast with it.
-3. *After the casts* (``_post``): each leading run's rows and each segment's
-   hits are halved; each thread restores its half's swapped rays, copies its
-   half's hits and writes its half's swapped rows as misses (after the copy, as
-   one thread did), and scatters its half of each segment.
+1. *Before the casts* (``_pre``, one hand-over): the rows [a, b) of the cast
+   are cut at m; each thread proves its rows (``BoxProof.prove`` over its
+   range: a row's pairs are all tested by the thread that owns the row), swaps
+   the proved rows of the leading runs in its range for rays that leave the
+   scene at once, and tests and gathers the rest of its range
+   (``cull_gather_unproved``: the miss proof and the box-first drop in one
+   pass) into the compact buffer at the offset of its first row (a gathered
+   segment is never longer than its rows, so the two threads' segments never
+   overlap).  The cut is where the two threads' times of the casts before met
+   (``_learn``; ``_learn_late`` where the worker had not started).  A job
+   parked for the worker (the lidar's random words, ``worker_thread.Parked``)
+   runs there after its share.
+2. *The casts* (this thread; open3d's team): each leading run as it lies, then
+   each gathered segment from the compact buffer (a part cut at m is two
+   segments, two ``cast_rays`` calls: ~20 µs, less than moving the second
+   down).  A ray's hit does not depend on the rays cast with it.
+3. *The copies*: a leading run's hits are copied on the worker
+   (``_head_copies``) while this thread restores its swapped rays, casts the
+   segments and scatters their hits (``_casts_copies_beside``, as
+   ``static_cast._collect_beside``); or, with ``POST_HALVES``, after every cast
+   in halves on both threads (``_post``, one more hand-over: measured no
+   better).
 
-A worker that has not started its job when this thread's half is done (busy
-with another) has it cancelled and run here (``_pair``), as ``_collect_beside``.
+A worker that has not started its job when this thread's part is done (busy
+with another, or no CPU free) has it cancelled and run here (``_pair``,
+``static_cast._join``), so this thread never waits behind another job.
 """
 
 from __future__ import annotations
