@@ -38,11 +38,13 @@ The random draws are decoded from the sensor generator's raw words
 generator's state after them), so a seed gives the same cloud as numpy's
 own draws.  On a sweep of at least ``SPLIT_MIN_RAYS`` rays with a second
 CPU free (``two_threads``, which discounts this process's own load), one
-worker job fills the ray buffer and then draws the sweep's random words
-beside the cast, while this thread finds the actor pairs and makes their
-slab tests (they need no static hit, and make their rays from the pattern
-rows by the buffer's own arithmetic, so they need no buffer either:
-``lidar_sweep_boxes.slab_hits_pattern``); after the cast the gather runs as two column ranges
+worker job fills the ray buffer, while this thread finds the actor pairs and
+makes their slab tests (they need no static hit, and make their rays from
+the pattern rows by the buffer's own arithmetic, so they need no buffer
+either: ``lidar_sweep_boxes.slab_hits_pattern``); the static cast's
+single-thread sections then run on both threads by rows
+(``static_split``), the worker drawing the sweep's random words after its
+share, beside the casts (``WORDS_AFTER_SHARE``); after the cast the gather runs as two column ranges
 on two threads, cut where the threads' timings of the sweeps before say
 they meet (``lidar_sweep_passes.Balance``; the worker then decodes the
 normals), and each thread
