@@ -10,10 +10,12 @@ Bit-identity with the scalar controller (``DefaultController.lane_step``,
 same IEEE operations in the same order; numba without ``fastmath`` neither
 reassociates nor fuses a multiply and an add (checked by the batch tests,
 which compare every variant's log byte for byte with a lone run), and its
-float ``%`` has Python's sign rule.  No transcendental function is called
-here: sines, cosines, tangents and arc tangents are taken by the caller with
-:mod:`math`, as the scalar code does, since another libm (or a vectorised
-one) may round the last bit differently.
+float ``%`` has Python's sign rule.  Sines, tangents and arc tangents are
+taken by the caller with :mod:`math`, as the scalar code does, since another
+libm (or a vectorised one) may round the last bit differently; the one
+transcendental here, the cosine of a superelevated road's roll in the path
+scale, is numba's call of the C library's ``cos``, which :mod:`math` calls too
+(as :mod:`lane_kernels` relies on).
 
 ``F`` is the shared float table: one row per column of ``F_COLUMNS``, one
 column per entity of every variant.
@@ -53,11 +55,47 @@ TABLE_ROWS = SAMPLE_ROWS  # the lane-table rows the kernels index, in lane_table
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 
 
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _path_scale(tab, valid, base, n, inv_ds, s, offset):
+    """``LaneTable.path_scale`` on the stacked samples of the table starting at column ``base``
+    (``n`` samples): metres travelled at ``offset`` per metre of s, √((1 − κ·t)² + t'²); exactly
+    1.0 on a straight cell of constant width."""
+    u = s * inv_ds
+    if u != u:
+        return 1.0
+    k = int(u)
+    if k >= n - 1:
+        k = n - 2
+    elif k < 0:
+        k = 0
+    c0 = base + k
+    c1 = c0 + 1
+    if not (valid[c0] and valid[c1]):
+        return 1.0
+    kappa = (tab[T_H, c1] - tab[T_H, c0]) * inv_ds
+    slope = (tab[T_CT, c1] - tab[T_CT, c0]) * inv_ds
+    if kappa == 0.0 and slope == 0.0:
+        return 1.0
+    f = u - k
+    t = tab[T_CT, c0] + (tab[T_CT, c1] - tab[T_CT, c0]) * f + offset
+    r = tab[T_R, c0] + (tab[T_R, c1] - tab[T_R, c0]) * f
+    if r != 0.0:
+        c = math.cos(r)
+        t = t * c
+        slope = slope * c
+    a = 1.0 - kappa * t
+    scale = math.sqrt(a * a + slope * slope)
+    if not scale >= 1e-3:
+        return 1.0
+    return scale
+
+
 @numba.njit(**_JIT)
 def lane_motion(tab, valid, meta, cand_i, cand_f, dt, wheel_radius, F, lane_id, ok, raw) -> int:
     """Move candidate q (row ``cand_i[0, q]``, table ``cand_i[1, q]``, lane id ``cand_i[2, q]``,
     cursor s ``cand_f[0, q]``, offset ``cand_f[1, q]``) along its lane by speed × dt and write its
-    pose into ``F``, as ``lane_step`` does when the cursor stays on its table's road and cell.
+    pose into ``F``, as ``lane_step`` does when the cursor stays on its table's road and cell
+    (speed × dt metres along the entity's own path: s goes that over ``_path_scale``).
     ``ok[q]`` False: not done (the caller takes the scalar path).  ``raw`` gets the table's
     heading and roll at the point (for the offset terms the caller adds) and the new s.
     Returns how many were done."""
@@ -69,13 +107,14 @@ def lane_motion(tab, valid, meta, cand_i, cand_f, dt, wheel_radius, F, lane_id, 
         d = meta[M_DIRECTION, t]
         v = F[SPEED, g]
         ds = v * dt
-        s_new = cand_f[0, q] + d * ds
+        n = int(meta[M_N, t])
+        scale = _path_scale(tab, valid, int(meta[M_BASE, t]), n, meta[M_INV_DS, t], cand_f[0, q], cand_f[1, q])
+        s_new = cand_f[0, q] + d * (ds / scale)
         if d == 0.0 or not (0.0 <= s_new <= meta[M_LENGTH, t]):
             ok[q] = False
             continue
         u = s_new * meta[M_INV_DS, t]
         k = int(u)
-        n = int(meta[M_N, t])
         if k >= n - 1:
             k = n - 2
         elif k < 0:

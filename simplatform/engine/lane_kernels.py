@@ -10,7 +10,7 @@ sampled table — and writes the entity's row of the table itself.
 Bit-identity with the Python path (``tests/engine/test_engine_s3_lane_kernel.py``
 compares both on curved lanes of both driving directions, with offsets,
 tilted roads and lateral motion): the same IEEE operations in the same order
-as ``lane_step``, ``LaneTable.pose`` and ``road.wrap_angle``; numba without
+as ``lane_step``, ``LaneTable.path_scale``, ``LaneTable.pose`` and ``road.wrap_angle``; numba without
 ``fastmath`` neither reassociates nor fuses a multiply and an add, its float
 ``%`` has Python's sign rule, and its ``sin``, ``cos``, ``tan`` and ``atan2``
 are the C library's, which Python's :mod:`math` calls too.
@@ -36,15 +36,49 @@ def _wrap(a):
     return (a + math.pi) % (2.0 * math.pi) - math.pi
 
 
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _path_scale(samples, n, inv_cell, s, offset):
+    """``LaneTable.path_scale`` on the packed samples (rows 5 h, 7 roll, 8 centre t, 10 valid):
+    metres travelled at ``offset`` per metre of s, √((1 − κ·t)² + t'²); 1.0 on a straight cell."""
+    u = s * inv_cell
+    if u != u:
+        return 1.0
+    k = int(u)
+    if k >= n - 1:
+        k = n - 2
+    elif k < 0:
+        k = 0
+    j = k + 1
+    if samples[10, k] == 0.0 or samples[10, j] == 0.0:
+        return 1.0
+    kappa = (samples[5, j] - samples[5, k]) * inv_cell
+    slope = (samples[8, j] - samples[8, k]) * inv_cell
+    if kappa == 0.0 and slope == 0.0:
+        return 1.0
+    f = u - k
+    t = samples[8, k] + (samples[8, j] - samples[8, k]) * f + offset
+    r = samples[7, k] + (samples[7, j] - samples[7, k]) * f
+    if r != 0.0:
+        c = math.cos(r)
+        t = t * c
+        slope = slope * c
+    a = 1.0 - kappa * t
+    scale = math.sqrt(a * a + slope * slope)
+    if not scale >= 1e-3:
+        return 1.0
+    return scale
+
+
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def lane_move(samples, n, cell, inv_cell, length, direction, s, offset, ds, lateral_rate, v, wheel_radius, i,
               x, y, z, heading, pitch, roll, lane_s, lane_offset, road_t, lane_id, lane, odometer, wheel_rot):
-    """Move row ``i`` ``ds`` along its lane (table ``samples``, ``LaneTable.packed``; ``cell`` the
-    sample spacing; ``direction`` ±1.0) from cursor ``s`` at ``offset``; write its pose, lane
-    columns, odometer and wheel rotation.  Returns (True, new s, x, y, z, heading), or ``_FAILED``
-    with nothing written."""
+    """Move row ``i`` ``ds`` metres along its own path (the lane centre at ``offset``: the cursor
+    goes ds / ``_path_scale`` along s) in its lane (table ``samples``, ``LaneTable.packed``;
+    ``cell`` the sample spacing; ``direction`` ±1.0) from cursor ``s``; write its pose, lane
+    columns, odometer and wheel rotation (by ds, the distance travelled).  Returns (True, new s,
+    x, y, z, heading), or ``_FAILED`` with nothing written."""
     if ds != 0.0:
-        s_new = s + direction * ds
+        s_new = s + direction * (ds / _path_scale(samples, n, inv_cell, s, offset))
         if not (0.0 <= s_new <= length):
             return _FAILED
         s = s_new

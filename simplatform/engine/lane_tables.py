@@ -15,6 +15,9 @@ offset·cos(roll) along the reference line's horizontal left normal and
 offset·sin(roll) up, as the road model's ``road_pose`` places it; on a flat
 road (roll 0) that is the horizontal offset, bit for bit.  Where the lane does not exist (another lane
 section) the samples are NaN and the caller falls back to the road model.
+
+``path_scale`` turns a distance travelled at an offset into reference-line s (√((1 − κ·t)² + t'²)
+from the same samples): the default controller moves an entity speed × dt along its own path.
 """
 
 from __future__ import annotations
@@ -104,6 +107,60 @@ class LaneTable:
         k, f = cell
         hw = self.hw
         return hw[k] + (hw[k + 1] - hw[k]) * f
+
+    def path_scale(self, s: float, offset: float) -> float:
+        """|dP/ds|: metres an entity at ``offset`` from the lane centre travels per metre of
+        reference-line s, in the cell holding s.  A travelled distance d is d / path_scale in s.
+
+        Why this formula: the point at lateral position t(s) = ct(s) + offset of a reference line
+        with heading θ(s) (curvature κ = θ') is P = R(s) + t·N(s), so dP/ds = (1 − κ·t)·T + t'·N
+        (Frenet: T' = κN, N' = −κT) and |dP/ds| = √((1 − κ·t)² + t'²).  esmini's
+        ``Position::DistanceToDS`` converts a travelled distance with the same factor (without the
+        width's slope).  The table's own samples give it: κ is the cell's heading difference over
+        the grid step (its mean curvature: exact on lines and arcs, O(Δs²·κ'') on a spiral), t and
+        t' are the linear interpolation of the lane centre's t that ``pose`` uses.  The other way,
+        the norm of the interpolated x/y derivative, was not taken: the derivatives are central
+        differences (``np.gradient``), off by (κΔs)²/6 on a curve and not exactly 1 on a straight
+        road, so it would move straight-road entities by a last bit.  Here a straight cell of
+        constant width has κ = t' = 0 exactly and the factor is exactly 1.0 (d / 1.0 is d, so
+        straight roads keep their bits).  On a superelevated section t runs in the tilted cross
+        section (OpenDRIVE 1.8 §8.3): its horizontal part is t·cos(roll).  The factor is taken at
+        the step's start (explicit Euler: on an arc of constant width it does not change along
+        the step).  Off the lane's samples, or where the point lies at the centre of curvature
+        (factor below 1e-3, a degenerate lane), it is 1.0: reference-line metres, as before.
+        Pitch (grade) is left out, as before: s is a horizontal length (OpenDRIVE §7.2).
+        Spelled operation for operation in ``lane_kernels.lane_move`` and ``batch_kernels.lane_motion``.
+        """
+        u = s * self.inv_ds
+        if u != u:
+            return 1.0
+        k = int(u)
+        if k >= self.n - 1:
+            k = self.n - 2
+        elif k < 0:
+            k = 0
+        j = k + 1
+        valid = self.valid
+        if not (valid[k] and valid[j]):
+            return 1.0
+        hk, ck = self.h, self.ct
+        kappa = (hk[j] - hk[k]) * self.inv_ds
+        slope = (ck[j] - ck[k]) * self.inv_ds
+        if kappa == 0.0 and slope == 0.0:
+            return 1.0
+        f = u - k
+        t = ck[k] + (ck[j] - ck[k]) * f + offset
+        rk = self.r
+        r = rk[k] + (rk[j] - rk[k]) * f
+        if r != 0.0:
+            c = math.cos(r)
+            t = t * c
+            slope = slope * c
+        a = 1.0 - kappa * t
+        scale = math.sqrt(a * a + slope * slope)
+        if not scale >= 1e-3:
+            return 1.0
+        return scale
 
     def pose(self, s: float, offset: float):
         """(x, y, z, heading, pitch, roll, centre t) at ``offset`` from the lane centre; None off the lane."""

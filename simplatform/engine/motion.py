@@ -19,6 +19,14 @@ following would lift them onto the road for that step and change 6 of the
 15 scenarios' metrics), and their results stay those of session 3.  Entities with a model controller or under a stack are
 ``external``: the backend moves them and this controller leaves them alone.
 
+A lane-following entity covers speed × dt along its own path — the lane centre
+at its lateral offset — not along the road's reference line: its cursor goes
+ds = v·dt / √((1 − κ·t)² + t'²) along s (``LaneTable.path_scale``, at the
+entity's t; esmini: ``Position::DistanceToDS`` in ``MoveAlongS``).  Until
+session 10 it went v·dt along s, so an entity at t = −8 m on a 250 m arc moved
+3 % faster than its logged speed, and in a junction's 10–20 m turns 10–17 %.
+On a straight road of constant width the factor is exactly 1.0: the same bits.
+
 Heading follows the lane plus the slope of the lateral motion (a lane change
 yaws the vehicle by atan(lateral speed / speed)); yaw rate, acceleration,
 velocity, odometer and wheel angle (bicycle model: atan(L·ψ̇/v)) are derived
@@ -213,7 +221,9 @@ class DefaultController:
                 self.free_step(i, v * dt, locate_every, step)
 
     def lane_step(self, i: int, m: EntityMotion, v: float, ds: float, time: float) -> None:
-        """One entity along its lane: advance the cursor by ``ds``, pose from the lane table."""
+        """One entity along its lane: ``ds`` metres along its own path (the lane centre at the cursor's
+        offset; the cursor goes ds / ``LaneTable.path_scale`` along s, so on a curve an entity off the
+        reference line moves at its logged speed), pose from the lane table."""
         t = self.table
         c = m.cursor
         if ds == 0.0 and m.lateral_rate == 0.0:
@@ -245,13 +255,13 @@ class DefaultController:
                 m.last_pose = ((c.road_id, c.lane_id, c.s, c.offset), got[2], got[3], got[4], got[5])
                 return
         if ds != 0.0:
-            # RoadAdaptor.advance's first iteration, inlined: the cursor stays on its road
-            s_new = c.s + direction * ds
+            # RoadAdaptor.advance's first iteration (along_path), inlined: the cursor stays on its road
+            s_new = c.s + direction * (ds / tab.path_scale(c.s, c.offset))
             if direction and 0.0 <= s_new <= tab.length:
                 c.s = s_new
                 ok = True
             else:
-                ok = road.advance(c, ds, self.prefer.get(i))
+                ok = road.advance(c, ds, self.prefer.get(i), along_path=True)
                 tab = road.table(c)
                 direction = -tab.direction if c.reverse else tab.direction
             if not ok:

@@ -169,9 +169,14 @@ class RoadAdaptor:
         cursor.lane_id = lane_id
 
     # -------------------------------------------------------------- motion
-    def advance(self, cursor: LaneCursor, distance: float, prefer: set[str] | None = None) -> bool:
+    def advance(self, cursor: LaneCursor, distance: float, prefer: set[str] | None = None,
+                along_path: bool = False) -> bool:
         """Move ``cursor`` ``distance`` metres in its direction of travel (its lane's driving
-        direction, or against it for a ``reverse`` cursor).
+        direction, or against it for a ``reverse`` cursor): metres of reference-line s, or with
+        ``along_path`` metres along the cursor's own path (the lane centre at its offset; on each
+        road the distance goes into s through ``LaneTable.path_scale`` at the cursor's s there,
+        and the part used up to a road end back into path metres, so a step into a junction's
+        turn moves the right distance on both roads).
 
         Crosses into the first successor (or predecessor when reversing, or
         travelling against the lane) at a road end; returns False when the
@@ -182,13 +187,14 @@ class RoadAdaptor:
         for _ in range(64):  # a step never crosses more than a few roads
             d = self.direction(cursor.road_id, cursor.lane_id)
             length = self.road_length(cursor.road_id)
-            s_new = cursor.s + d * remaining
+            scale = self.table(cursor).path_scale(cursor.s, cursor.offset) if along_path else 1.0
+            s_new = cursor.s + d * (remaining / scale)
             if 0.0 <= s_new <= length:
                 cursor.s = s_new
                 return True
             # distance used up to the road end
             end = length if s_new > length else 0.0
-            used = abs(end - cursor.s)
+            used = abs(end - cursor.s) * scale
             remaining -= math.copysign(used, remaining)
             links = (self.net.successors if remaining >= 0 else self.net.predecessors)(cursor.road_id, cursor.lane_id)
             if not links:

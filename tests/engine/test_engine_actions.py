@@ -128,7 +128,9 @@ def test_acquire_position_routes_through_the_junction_and_ends_there(tmp_path):
     assert ends, "AcquirePosition never completed"
     odo = trace.of("Ego")[:, 4]
     k = int(round(ends[0] / DT)) - 1
-    assert odo[k] == pytest.approx(20.0 + 33.2 + 30.0, abs=1.5)  # rest of road 1, the turn, 30 m of road 4
+    # rest of road 1, the turn along lane -1's centre (35.95 m: the 33.2 m reference line turns pi/2 left, the
+    # lane centre 1.75 m outside it; session 10, H6: entities travel their speed along their own path), 30 m of road 4
+    assert odo[k] == pytest.approx(20.0 + 35.95 + 30.0, abs=1.5)
 
 
 def test_delete_then_add_entity(tmp_path):

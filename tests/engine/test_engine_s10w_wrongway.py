@@ -165,22 +165,25 @@ def same_angle(a: float, b: float, tol: float = 1e-3) -> bool:
 # ------------------------------------------------------------------------------------------- cases
 def test_a_car_facing_against_its_lane_follows_the_lane_round_the_curve_and_over_the_road_link(tmp_path):
     """Other in lane -1 (eastbound) of the arc at s = 100, facing west (h = pi to +s), 10 m/s: it goes
-    back along the arc in its lane (at t = 5 s at s = 50, t = -1.75, facing the arc's heading + pi),
-    over the link onto road 1 at t = 10 s, and on along road 1's lane -1 (at 15 s: x = 50, y = -1.75)."""
+    back along the arc in its lane, 10 m/s along the lane centre at t = -1.75, where a metre of s is
+    1 + 0.0175 m (at t = 5 s at s = 100 - 50 / 1.0175, facing the arc's heading + pi), over the link
+    onto road 1 at t = 10.175 s, and on along road 1's lane -1 (at 15 s: x = 100 - 48.25, y = -1.75)."""
     road = straight_then_arc(tmp_path / "r.xodr")
     init = both(place("1", -1, 10, 0), place("2", -1, 100, 10, math.pi))
     result, trace = run(scenario(tmp_path, road, init, duration=16))
     other = trace.of("Other")
-    x, y, h = arc_lane_point(50.0, -W / 2)
+    scale = 1.0 + KAPPA * W / 2
+    x, y, h = arc_lane_point(100.0 - 50.0 / scale, -W / 2)
     got = at(trace, "Other", 5.0)
     assert got[0] == pytest.approx(x, abs=3e-4) and got[1] == pytest.approx(y, abs=3e-4)
     assert same_angle(got[2], h + math.pi)
     got = at(trace, "Other", 15.0)
-    assert (got[0], got[1]) == (pytest.approx(50.0, abs=1e-6), pytest.approx(-W / 2, abs=1e-6))
+    x15 = 100.0 - (150.0 - 100.0 * scale)
+    assert (got[0], got[1]) == (pytest.approx(x15, abs=1e-6), pytest.approx(-W / 2, abs=1e-6))
     assert same_angle(got[2], math.pi)
     lanes = trace.lane_of("Other")
     k15 = int(np.argmin(np.abs(trace.time() - 15.0)))
-    assert lanes[k15][:2] == ("1", -1) and lanes[k15][2] == pytest.approx(50.0, abs=1e-6)
+    assert lanes[k15][:2] == ("1", -1) and lanes[k15][2] == pytest.approx(x15, abs=1e-6)
     assert np.all(np.abs(np.diff(other[:, 4])) <= 10 * 0.01 + 1e-9)  # no jumps: odometer 0.1 m a step
     # it never left its lane: every pose lies on lane -1's centre line of the road it is on
     for (road_id, lane, s, offset), (px, py) in zip(lanes, other[:, :2]):
@@ -208,20 +211,22 @@ def test_a_wrong_way_car_stops_at_the_end_of_the_road_it_drives_back_to(tmp_path
 def test_a_car_in_the_westbound_lane_facing_east_drives_east_over_the_link_and_round_the_arc(tmp_path):
     """Lane 1 runs west (-s) on both roads; a car there on road 1 at s = 50 facing +s (h = 0) at 10 m/s goes
     east: x = 50 + 10 t on road 1, over road 1's end at t = 5 s into lane 1 of road 2 (the lane whose traffic
-    flows into its own, which is where a wrong-way driver goes), and round the arc: at t = 10 s at s = 50
-    of road 2, t = +1.75, facing the arc's heading there."""
+    flows into its own, which is where a wrong-way driver goes), and round the arc, 10 m/s along the lane
+    centre at t = +1.75 (inside the curve: a metre of s is 1 - 0.0175 m there): at t = 10 s at
+    s = 50 / 0.9825 of road 2, t = +1.75, facing the arc's heading there."""
     road = straight_then_arc(tmp_path / "r.xodr")
     init = both(place("1", -1, 10, 0), place("1", 1, 50, 10, 0.0))
     result, trace = run(scenario(tmp_path, road, init, duration=10.5))
     got = at(trace, "Other", 4.0)
     assert (got[0], got[1]) == (pytest.approx(90.0, abs=1e-6), pytest.approx(W / 2, abs=1e-6))
     assert same_angle(got[2], 0.0, 1e-9)
-    x, y, h = arc_lane_point(50.0, W / 2)
+    s10 = 50.0 / (1.0 - KAPPA * W / 2)
+    x, y, h = arc_lane_point(s10, W / 2)
     got = at(trace, "Other", 10.0)
     assert (got[0], got[1]) == (pytest.approx(x, abs=3e-4), pytest.approx(y, abs=3e-4))
     assert same_angle(got[2], h)
     k = int(np.argmin(np.abs(trace.time() - 10.0)))
-    assert trace.lane_of("Other")[k][:2] == ("2", 1) and trace.lane_of("Other")[k][2] == pytest.approx(50.0, abs=1e-6)
+    assert trace.lane_of("Other")[k][:2] == ("2", 1) and trace.lane_of("Other")[k][2] == pytest.approx(s10, abs=1e-6)
 
 
 def test_an_overtake_through_the_oncoming_lane_and_back(tmp_path):
@@ -354,15 +359,17 @@ def through_junction(path: Path) -> Path:
 def test_a_wrong_way_car_goes_back_through_the_junction_s_connection(tmp_path):
     """Other in lane -1 of road 3 at s = 30 facing against it (back towards the junction), 10 m/s: it
     reaches road 3's start at 3 s, goes back round the junction's connecting arc (lane -1 of road 2: the
-    connection whose traffic leads into its lane) and onto road 1 at 5 s; at 8 s it is on road 1 at
-    s = 70 (x = 70, y = -1.75), facing west.  Straight along its first heading it would be 9 m off."""
+    connection whose traffic leads into its lane: 20 m of s, 20.7 m along its lane centre at t = -1.75
+    outside the 50 m radius) and onto road 1 at 5.07 s; at 8 s it is on road 1 at s = 70.7 (x = 70.7,
+    y = -1.75), facing west.  Straight along its first heading it would be 9 m off."""
     road = through_junction(tmp_path / "j.xodr")
     init = both(place("1", -1, 10, 0), place("3", -1, 30, 10, math.pi))
     result, trace = run(scenario(tmp_path, road, init, duration=8.5))
     k4 = int(np.argmin(np.abs(trace.time() - 4.0)))
     assert trace.lane_of("Other")[k4][:2] == ("2", -1)
     got = at(trace, "Other", 8.0)
-    assert (got[0], got[1]) == (pytest.approx(70.0, abs=1e-6), pytest.approx(-W / 2, abs=1e-6))
+    x8 = 100.0 - (80.0 - 30.0 - 20.0 * (1.0 + 0.02 * W / 2))
+    assert (got[0], got[1]) == (pytest.approx(x8, abs=1e-6), pytest.approx(-W / 2, abs=1e-6))
     assert same_angle(got[2], math.pi, 1e-9)
     k8 = int(np.argmin(np.abs(trace.time() - 8.0)))
     assert trace.lane_of("Other")[k8][:2] == ("1", -1)
