@@ -24,16 +24,15 @@ when each set is worked by one thread:
    (``_learn``; ``_learn_late`` where the worker had not started).  A job
    parked for the worker (the lidar's random words, ``worker_thread.Parked``)
    runs there after its share.
-2. *The casts* (this thread; open3d's team): each leading run as it lies, then
-   each gathered segment from the compact buffer (a part cut at m is two
-   segments, two ``cast_rays`` calls: ~20 µs, less than moving the second
-   down).  A ray's hit does not depend on the rays cast with it.
-3. *The copies*: a leading run's hits are copied on the worker
-   (``_head_copies``) while this thread restores its swapped rays, casts the
-   segments and scatters their hits (``_casts_copies_beside``, as
-   ``static_cast._collect_beside``); or, with ``POST_HALVES``, after every cast
-   in halves on both threads (``_post``, one more hand-over: measured no
-   better).
+2. *The casts* (this thread; open3d's team): each gathered segment from the
+   compact buffer (a part cut at m is two segments, two ``cast_rays`` calls:
+   ~20 µs, less than moving the second down), then each leading run as it
+   lies.  A ray's hit does not depend on the rays cast with it.
+3. *The copies*: the last cast's (a leading run's) hits are copied on the
+   worker (``_head_copies``) while this thread restores its swapped rays and
+   scatters the segments' hits (``_casts_copies_beside``); or, with
+   ``POST_HALVES``, after every cast in halves on both threads (``_post``, one
+   more hand-over: measured no better).
 
 A worker that has not started its job when this thread's part is done (busy
 with another, or no CPU free) has it cancelled and run here (``_pair``,
@@ -139,9 +138,17 @@ def cast_split(rays: "o3d.core.Tensor", buf: np.ndarray, dz: np.ndarray, parts: 
 
 def _casts_copies_beside(rays, buf, heads, rests, ranges, kept_rays, kept_rows, nthreads, helper, t, normal,
                          material) -> None:
-    """The casts, each leading run first: its hits copied on ``helper`` (``_head_copies``) while this thread
-    restores its swapped rays and casts the gathered segments, whose hits it then scatters; the copies are
-    joined last (``static_cast._join``: run here if the helper has not started them)."""
+    """The casts, the gathered segments first and the leading runs last: a run's hits are copied on ``helper``
+    (``_head_copies``) while this thread restores its swapped rays and scatters the segments' hits; the
+    copies are joined last (``static_cast._join``: run here if the helper has not started them).  Why this
+    order: open3d's cast holds the GIL, so a copy handed over before another cast would start only after it."""
+    segments = []
+    for r in ranges:
+        for i, off, k in r.segments:
+            if k:
+                part = rests[i][2]
+                out = part.scene.cast_rays(o3d.core.Tensor.from_numpy(kept_rays[off:off + k]), nthreads=nthreads)
+                segments.append((off, k, part.triangle_material, out))
     pending = []
     try:
         for s, e, part in heads:
@@ -151,17 +158,13 @@ def _casts_copies_beside(rays, buf, heads, rests, ranges, kept_rays, kept_rows, 
                    out["primitive_ids"].numpy(), spans, t, normal, material)
             if e - s >= static_cast.BESIDE_MIN_ROWS:
                 pending.append((helper.submit(_head_copies, *job), lambda job=job: _head_copies(*job)))
-            for r, i0, i1 in spans:                 # the rays back (nogil: the helper takes the GIL meanwhile)
-                restore(buf, r.rows[i0:i1], i1 - i0, r.saved[i0:i1])
-            if e - s < static_cast.BESIDE_MIN_ROWS:
+            else:
                 _head_copies(*job)
-        for r in ranges:
-            for i, off, k in r.segments:
-                if k:
-                    part = rests[i][2]
-                    out = part.scene.cast_rays(o3d.core.Tensor.from_numpy(kept_rays[off:off + k]), nthreads=nthreads)
-                    scatter_hits(out["t_hit"].numpy(), out["primitive_normals"].numpy(), out["primitive_ids"].numpy(),
-                                 part.triangle_material, kept_rows[off:off + k], t, normal, material)
+            for r, i0, i1 in spans:                 # the rays back
+                restore(buf, r.rows[i0:i1], i1 - i0, r.saved[i0:i1])
+        for off, k, table, out in segments:
+            scatter_hits(out["t_hit"].numpy(), out["primitive_normals"].numpy(), out["primitive_ids"].numpy(),
+                         table, kept_rows[off:off + k], t, normal, material)
     finally:
         for job in pending:                         # never leave the helper writing into the sweep's arrays
             static_cast._join(job)
