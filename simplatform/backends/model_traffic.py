@@ -127,6 +127,7 @@ class ModelTraffic:
                 self.driver.lane_changing[k] = False
         self.accel = np.zeros(len(idx))
         self._lane_dir = np.ones(len(idx))
+        self._s_per_m = self._lane_dir  # s per metre moved, for the extrapolated steps (_path_scales)
         self._steps = 0
         self._fallback = np.array([self.fallback[i] for i in self.members])
         self._two_wheelbase = 2.0 * self.fleet.params.wheelbase
@@ -187,14 +188,33 @@ class ModelTraffic:
                 self.tracker.track(self.members, idx, cursors, s, self.target_lane, self._lane_dir)
             else:
                 self._track_some(cursors)
+            if self.model_every > 1:  # (the library's dt 0.05: every step is a model step, nothing extrapolated)
+                self._s_per_m = self._lane_dir / self._path_scales()
 
     def _extrapolate(self, dt: float, first: bool = False) -> None:
         """Move on one engine step with the last model step's rates (x, y, heading, speed, s):
-        constant yaw rate and acceleration over the model step, the model's own motion."""
+        constant yaw rate and acceleration over the model step, the model's own motion; s by the
+        distance moved over the path scale where the last tracking left the vehicle."""
         t = self.engine.table
         tau = ((self._steps - 1) % self.model_every + 1) * dt  # time since the model step began
         tk.extrapolate(self._coef, tau, self.idx, t.x, t.y, t.heading, t.speed, t.vx, t.vy, t.odometer, t.wheel_rot,
-                       t.lane_s, self._lane_dir, not first)
+                       t.lane_s, self._s_per_m, not first)
+
+    def _path_scales(self) -> np.ndarray:
+        """Metres travelled per metre of s where each vehicle's lane cursor is (``LaneTable.path_scale``:
+        √((1 − κ·t)² + t'²) at its t; 1.0 without a cursor, and exactly 1.0 on a straight road of constant
+        width): the extrapolated steps move s by the distance moved over it, as the default controller
+        does, so that between two trackings s stays at the vehicle's foot point on a curve too."""
+        road = self.engine.road
+        motions = self.engine.controller.motions
+        out = np.ones(len(self.members))
+        if road is None or road.net is None:
+            return out
+        for k, i in enumerate(self.members):
+            c = motions[i].cursor
+            if c is not None:
+                out[k] = road.table(c).path_scale(c.s, c.offset)
+        return out
 
     # ------------------------------------------------------------- lateral
     def _lane_changes(self, change: np.ndarray, cursors) -> None:

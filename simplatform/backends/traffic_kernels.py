@@ -253,7 +253,8 @@ def model_outputs(state, accel_body, lr, state_rows, start_x, start_y, dt, every
 @kernel
 def extrapolate(coef, tau, rows, x, y, heading, speed, vx, vy, odometer, wheel_rot, lane_s, lane_dir, along):
     """Move every vehicle to time ``tau`` into the model step (c0 + c1 τ + c2 τ²); odometer and wheel
-    rotation by the distance moved, and (``along``) s by it in the lane's direction."""
+    rotation by the distance moved, and (``along``) s by it times ``lane_dir`` (s per metre moved: ±1
+    in the lane's direction over the path scale at the vehicle's offset, ``LaneTable.path_scale``)."""
     for k in range(rows.shape[0]):
         i = rows[k]
         px = coef[0, 0, k] + tau * (coef[1, 0, k] + tau * coef[2, 0, k])
