@@ -275,3 +275,35 @@ def test_a_failed_cast_still_draws_the_parked_words(world, monkeypatch):
     monkeypatch.setattr(SensorScene, "cast_rays", real)
     second = bytes(to_point_cloud2(lidar.sense(snap, SensorScene(scene.static, snap))).data)
     assert [first, second] == expected                     # the failed sweep drew nothing from the generator
+
+
+def test_a_two_thread_hdl64_sweep_proves_misses_and_boxes_in_the_split(world, monkeypatch):
+    """The split path really proves: thousands of rays proved to miss or to hit a box first among cars, the
+    cloud the one-thread cast gives."""
+    monkeypatch.setattr(lidar_module, "_spare_cpu", lambda own: True)
+    origin = _origin(world)
+    scene, snap = _scene(world, origin, seed=6)
+    left = []
+
+    def spying(name):
+        real = getattr(static_split, name)
+
+        def spy(rays, start, stop, *rest):
+            k = real(rays, start, stop, *rest)
+            left.append(stop - start - k)
+            return k
+
+        monkeypatch.setattr(static_split, name, spy)
+
+    spying("cull_gather_unproved")
+    spying("cull_gather")
+    split = []
+    real_split = static_split.cast_split
+    monkeypatch.setattr(static_split, "cast_split", lambda *a: (split.append(1), real_split(*a))[1])
+    config = SensorConfig(name="l", type="lidar", preset="HDL-64E", mount=MountPose(z=1.9),
+                          parameters={"dropout_probability": 0.01, "labels": True})
+    got = Lidar(config).sense(snap, SensorScene(scene.static, snap))
+    monkeypatch.setattr(static_split, "SPLIT_SERIAL", False)
+    want = Lidar(config).sense(snap, SensorScene(scene.static, snap))
+    assert got.points.tobytes() == want.points.tobytes() and got.labels.tobytes() == want.labels.tobytes()
+    assert split and sum(left) > 20000, (split, left)
