@@ -3,7 +3,8 @@
 An entity at lateral position t on a road of curvature κ moves √((1 − κ·t)² + t'²) metres per
 metre of reference-line s (``LaneTable.path_scale``); until session 10 its cursor went v·dt along s,
 so it moved at v·(1 − κ·t) (3 % too fast in UN R157 ALKS 4.1_3, 10–17 % in a junction's turn).
-Each test writes its own small files: a 60 m arc of radius 20 m (centre (0, 20)) with lanes 1, -1
+The scalar path, the compiled lane step, the batch engine, wrong-way cursors, lane changes and the
+model-traffic fleet are covered.  Each test writes its own small files: a 60 m arc of radius 20 m (centre (0, 20)) with lanes 1, -1
 and -2, 3.5 m each (lane centres at t = 1.75, -1.75, -5.25: radii 18.25, 21.75, 25.25 m).
 
 Tolerance of the distance checks: the lane table interpolates x, y by cubic Hermite on central-
@@ -191,8 +192,9 @@ def _speed_scenario(tmp: Path, lane: int) -> Path:
 
 @pytest.mark.parametrize("lane", [-2, 1])
 def test_the_batch_engine_moves_each_variant_its_speed_along_its_lane(tmp_path, lane):
-    """run_variants (the compiled batch lane pass; lane 1 against s) at 6, 10 and 14 m/s: each variant
-    ends 3 s × v along its lane centre from where it started, at the same s as a lone run."""
+    """run_variants (the compiled batch lane pass, batch_kernels.lane_motion; lane 1 against s) at 6, 10
+    and 14 m/s: each variant covers v along its lane centre every second, its s at 3 s is s0 ± 3·v / (1 - κt).
+    (That each variant's log is a lone run's, byte for byte, test_engine_batch checks, on curves too.)"""
     path = _speed_scenario(tmp_path, lane)
     t = -5.25 if lane == -2 else 1.75
     seen: dict[int, list] = {}
