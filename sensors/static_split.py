@@ -37,6 +37,16 @@ when each set is worked by one thread:
 A worker that has not started its job when this thread's part is done (busy
 with another, or no CPU free) has it cancelled and run here (``_pair``,
 ``static_cast._join``), so this thread never waits behind another job.
+
+Measured (session 10, HDL-64E on the bench scene, in-process A/B with
+``SPLIT_SERIAL`` alternated, two threads forced, load 0.8–1.1): the rows
+before the casts take 0.44 ms here and 0.38 ms on the worker side by side
+(both done 0.48 ms after the hand-over, against ~0.8 ms on one thread), but
+the hand-overs, the extra cast and the copies after the last cast (now
+0.46 ms from its end, against 0.06) take most of it back: the cast's time
+outside open3d 1.78 → 1.72 ms (medians of 200 rounds), a sweep −0.13 ms
+(paired median of 300 rounds; p25 −0.36, p75 +0.08), within this machine's
+noise on other runs.
 """
 
 from __future__ import annotations
