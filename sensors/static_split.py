@@ -128,9 +128,8 @@ def cast_split(rays: "o3d.core.Tensor", buf: np.ndarray, dz: np.ndarray, parts: 
     ranges = (_Range(a, m), _Range(m, b))
     job = (buf, heads, rests, horizon, proof, skip, words, kept_rays, kept_rows, t, normal, material, a)
     try:
-        submitted = perf_counter()
         if _pair(helper, lambda: _pre(ranges[0], *job), lambda: _pre(ranges[1], *job), beside):
-            _learn(len(buf), a, b, m, submitted, ranges)
+            _learn(len(buf), a, b, m, ranges)
         else:
             _learn_late(len(buf))
         if POST_HALVES:
@@ -332,7 +331,7 @@ def _learn_late(n: int) -> None:
     _cuts[n] = share + CUT_LEARN * (target - share)
 
 
-def _learn(n: int, a: int, b: int, m: int, submitted: float, ranges: tuple[_Range, _Range]) -> None:
+def _learn(n: int, a: int, b: int, m: int, ranges: tuple[_Range, _Range]) -> None:
     """Fold one cast's timings into the cut of casts of ``n`` rays: each thread's time per row on its side, and
     the worker's later start, give the row where both would have ended together."""
     first, second = ranges

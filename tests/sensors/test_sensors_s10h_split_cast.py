@@ -212,11 +212,11 @@ def test_the_cut_moves_towards_the_thread_that_finished_first():
     static_split._cuts.pop(n, None)
     first = static_split._Range(0, 500, start=0.0, end=2e-3)      # this thread: 4 µs a row
     second = static_split._Range(500, 1000, start=0.0, end=1e-3)  # the helper: 2 µs a row
-    static_split._learn(n, 0, 1000, 500, 0.0, (first, second))
+    static_split._learn(n, 0, 1000, 500, (first, second))
     assert static_split._cuts[n] == pytest.approx(1 / 3)   # 4·x = 2·(1000 − x)
     second = static_split._Range(333, 1000, start=0.2e-3, end=0.2e-3 + 667 * 2e-6)   # starts 0.2 ms late
     first = static_split._Range(0, 333, start=0.0, end=333 * 4e-6)
-    static_split._learn(n, 0, 1000, 333, 0.0, (first, second))
+    static_split._learn(n, 0, 1000, 333, (first, second))
     assert static_split._cuts[n] == pytest.approx(1 / 3 + static_split.CUT_LEARN * ((2.2 / 6) - 1 / 3))
     static_split._cuts.pop(n)
 
