@@ -21,6 +21,7 @@ types (``reference``, ``lidar``, ``none``, ``module:Class``, a launch-file
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any, Mapping
 
 from sensors import MountPose, RigConfig, SensorConfig, load_rig
 from simplatform.bridge import StackConfig
+from simplatform.errors import ConfigError
 
 REFERENCE_STACK = "simplatform.stacks:ReferenceStack"
 LIDAR_STACK = "simplatform.stacks:LidarReferenceStack"
@@ -82,7 +84,10 @@ class TestConfig:
     ``goal``: an ``opendrive.LanePosition`` to route to; without one the
     ego's ``simplatform.goal`` property ("x,y,radius", the library's
     convention) gives the goal region and the route's end, and otherwise the
-    route runs ``route_length`` metres ahead.  ``trace_hz`` > 0 with an
+    route follows the lanes ahead for ``route_length`` metres or, None (the
+    default), as far as the ego could drive in ``max_time`` at the higher of
+    its Init speed and the lanes' speed limit (at least 1000 m, at most
+    50 km: ``route_topics.reach_length``), ending where the lanes end.  ``trace_hz`` > 0 with an
     ``out_dir`` writes ``trace.json`` (the HTML report's replay).
     """
 
@@ -103,7 +108,7 @@ class TestConfig:
     ego: str | None = None
     vehicle_model: str = "dynamic"
     goal: Any = None
-    route_length: float = 1000.0
+    route_length: float | None = None
     route_spacing: float = 2.0
     out_dir: Path | None = None
     csv: bool = True
@@ -113,6 +118,11 @@ class TestConfig:
     custom_handlers: Mapping[str, Any] = field(default_factory=dict)
     all_metrics: bool = False
     """False: the always-on metrics and those the requirements name (faster); True: every metric."""
+
+    def __post_init__(self) -> None:
+        if self.route_length is not None and not (math.isfinite(self.route_length) and self.route_length > 0):
+            raise ConfigError(f"route_length must be a positive number of metres, got {self.route_length!r}",
+                              element="route_length")
 
     def rig_config(self, scenario_id: str, *, map_has_geo_reference: bool, v2x: bool = False) -> RigConfig:
         """The named rig, or the default one (+ a V2X radio at the step rate when the scenario has V2X)."""

@@ -2,10 +2,11 @@
 
 The harness computes the route with the road model (never the stack): from
 the ego's lane position at the start either to an explicit goal
-(``RoadNetwork.route``) or, without one, ``route_length`` metres along the
-lanes ahead, taking at each fork a successor on the ego's assigned route
-(AssignRouteAction) or else the first one — the engine's default controller
-makes the same choice.  It is published as ``/route`` (nav_msgs/Path,
+(``RoadNetwork.route``) or, without one, along the lanes ahead, taking at
+each fork a successor on the ego's assigned route (AssignRouteAction) or else
+the first one — the engine's default controller makes the same choice — for
+``route_length`` metres or, when none is given, as far as the ego could drive
+in the run's time (``reach_length``), ending where the lanes end.  It is published as ``/route`` (nav_msgs/Path,
 lane-centre waypoints every ``spacing`` metres) and ``/route/info`` (per
 waypoint speed limit, lane width, same-direction lanes on each side, lane
 id; the stop lines of the map's traffic lights) — shapes documented in
@@ -82,6 +83,53 @@ def forward_segments(net: Any, road_id: str, lane_id: int, s: float, length: flo
     if not out:
         raise ConfigError(f"no lane to follow from road {road_id} lane {lane_id} s={s:.1f}", element="route")
     return out
+
+
+ROUTE_FLOOR_M = 1000.0
+"""The shortest route given without a goal (the fixed length of sessions before 10): a short run or a
+standing ego still gets a route to plan along."""
+ROUTE_CAP_M = 50_000.0
+"""The longest route given without a goal: 25,000 waypoints at the default 2 m spacing (the latched
+``/route`` and ``/route/info`` are built and sent once; 50 km is 10 minutes at 300 km/h)."""
+_LIMIT_STEP_M = 10.0
+"""How finely the speed limit is read along the lanes when the reach is measured."""
+
+
+def reach_length(net: Any, segments: list[Segment], *, speed: float, max_time: float,
+                 floor: float = ROUTE_FLOOR_M, cap: float = ROUTE_CAP_M) -> float:
+    """How far along ``segments`` the ego could drive in ``max_time`` s, clipped to [floor, cap] m.
+
+    On each stretch of at most 10 m the ego is taken at the higher of ``speed``
+    (its speed after Init: a UN R157 or Euro NCAP test holds its test speed)
+    and the lane's speed limit there (OpenDRIVE 1.8 §11.7.3 lane ``<speed>``,
+    else §8.4 road type ``<speed>``; a "no limit" record reaches the cap) —
+    an upper bound of the distance the run can cover, so the stack, which
+    stops at its route's end, is never stopped by a route that ends too soon
+    (an ALKS free drive at 60 km/h for 300 s covers 5 km).  The floor keeps
+    the former 1000 m for short runs; the cap bounds the waypoints."""
+    budget, travelled = float(max_time), 0.0
+    for seg in segments:
+        span = abs(seg.s_end - seg.s_start)
+        if span <= 1e-9:
+            continue
+        n = max(1, int(math.ceil(span / _LIMIT_STEP_M)))
+        s = seg.s_start + (seg.s_end - seg.s_start) * np.arange(n) / n  # each stretch's start
+        limits = np.asarray(net.speed_limits_many(seg.road_id, seg.lane_id, s), dtype=float)
+        v = np.fmax(np.nan_to_num(limits, nan=0.0), max(float(speed), 0.0))
+        piece = span / n
+        with np.errstate(divide="ignore"):
+            times = np.where(v > 0.0, piece / np.where(v > 0.0, v, 1.0), np.inf)
+        elapsed = np.cumsum(times)
+        k = int(np.searchsorted(elapsed, budget, side="left"))
+        if k < n:  # the time runs out on stretch k
+            before = elapsed[k - 1] if k > 0 else 0.0
+            travelled += k * piece + (budget - before) * v[k] if np.isfinite(times[k]) else k * piece
+            return float(min(max(travelled, floor), cap))
+        budget -= float(elapsed[-1])
+        travelled += span
+        if travelled >= cap:
+            break
+    return float(min(max(travelled, floor), cap))
 
 
 def _count_side(net: Any, road: str, lane: int, s: float, side: int, memo: dict | None = None) -> int:
@@ -239,8 +287,9 @@ def goal_of(scenario: Any, ego: str) -> tuple[float, float, float] | None:
 
 
 def route_segments(net: Any, start: tuple[str, int, float], *, goal_lane: Any = None,
-                   goal_point: tuple[float, float, float] | None = None, length: float = 1000.0,
-                   prefer: Iterable[str] = (), beyond_goal: float = 100.0) -> list[Segment]:
+                   goal_point: tuple[float, float, float] | None = None, length: float | None = ROUTE_FLOOR_M,
+                   prefer: Iterable[str] = (), beyond_goal: float = 100.0, speed: float = 0.0,
+                   max_time: float | None = None) -> list[Segment]:
     """The lane segments the stack is asked to follow from ``start`` = (road, lane, s).
 
     To an explicit ``goal_lane`` (``LanePosition``): the road model's shortest
@@ -250,7 +299,10 @@ def route_segments(net: Any, start: tuple[str, int, float], *, goal_lane: Any = 
     reference point (rear axle, ``metrics.GoalRegion``), so a route ending at
     the goal's centre could never reach it; the scenario's stop trigger ends
     the run inside the goal.  When the point is off every lane or unreachable,
-    the lanes ahead, long enough to pass it.  Otherwise ``length`` m ahead."""
+    the lanes ahead, long enough to pass it.  Otherwise ``length`` m ahead or,
+    ``length`` None, as far as ``reach_length`` says the ego at ``speed`` could
+    drive in ``max_time`` s (the lanes ahead up to ``ROUTE_CAP_M``; without a
+    ``max_time``, ``ROUTE_FLOOR_M``) — either way ending where the lanes end."""
     from simplatform.errors import RoadNetworkError
     from simplatform.opendrive import LanePosition
 
@@ -275,5 +327,10 @@ def route_segments(net: Any, start: tuple[str, int, float], *, goal_lane: Any = 
                     pass  # the goal is at a dead end: the route ends there
                 return out
         start_xy = net.lane_pose(road_id, lane_id, s)
-        length = max(length, 1.5 * math.hypot(goal_point[0] - start_xy.x, goal_point[1] - start_xy.y) + 200.0)
+        length = max(ROUTE_FLOOR_M if length is None else length, 1.5 * math.hypot(goal_point[0] - start_xy.x, goal_point[1] - start_xy.y) + 200.0)
+    elif length is None:
+        length = ROUTE_FLOOR_M
+        if max_time is not None:
+            ahead = forward_segments(net, road_id, lane_id, s, ROUTE_CAP_M, prefer)
+            length = reach_length(net, ahead, speed=speed, max_time=max_time)
     return forward_segments(net, road_id, lane_id, s, length, prefer)
