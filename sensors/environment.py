@@ -11,6 +11,8 @@ Keys read (all optional; the engine fills them from the OpenSCENARIO
 ``fog_visual_range_m``                    Fog@visualRange (meteorological visibility)
 ``precipitation_intensity_mm_h``          Precipitation@precipitationIntensity (mm/h)
 ``precipitation_type``                    Precipitation@precipitationType: dry, rain, snow
+``temperature_k``                         Weather@temperature (OpenSCENARIO 1.2+, K); only the
+                                          radar's fog loss reads it (``radar_weather``)
 ========================================  =====================================================
 
 The engine's own names (``fog_visual_range``, ``precipitation_intensity``,
@@ -31,6 +33,10 @@ Optical attenuation (two-way for the lidar, one-way for the camera):
 - Rain also spreads the lidar range: σ_rain = 0.02·(1 − e^(−R))² m (Goodin
   et al., "Predicting the influence of rain on LIDAR in ADAS", Electronics
   8(1):89, 2019).
+
+The radar's millimetre-wave losses (ITU-R P.838-3 rain, ITU-R P.840 fog) are
+in ``radar_weather``; they read ``rain_mm_h`` and ``fog_visual_range_m`` from
+here, so snow counts as its liquid-water rate for every sensor.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from simplatform.errors import ConfigError
 
 KNOWN_KEYS = (
     "time_of_day_s", "sun_elevation_rad", "sun_azimuth_rad", "sun_intensity_lux",
-    "fog_visual_range_m", "precipitation_intensity_mm_h", "precipitation_type",
+    "fog_visual_range_m", "precipitation_intensity_mm_h", "precipitation_type", "temperature_k",
 )
 
 

@@ -23,6 +23,14 @@ How a scan is made:
    the detection in step 5: one CFAR threshold sets both.
 7. Optional multipath ghosts off guard rails (``radar_multipath``) and
    clustered tracks (``radar_tracks``).
+
+Weather (``radar_weather``): rain (ITU-R P.838-3) and fog (ITU-R P.840 with
+Eldridge's liquid water from the visual range) of the snapshot's OpenSCENARIO
+environment add a two-way loss over each cell's range to its SNR in step 5
+and to its reported amplitude (the radar cannot tell a weaker echo from a
+smaller target); false alarms (thermal noise against the CFAR threshold) do
+not change.  In clear weather no loss is computed and the scan is exactly the
+clear-air one.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from sensors.frames import ego_index, point_velocities, sensor_transform
 from sensors.materials import SemanticTag
 from sensors.radar_messages import CLUTTER, FALSE_ALARM, RETURN_DTYPE, TARGET, TRUTH_DTYPE, RadarScan, RadarTracks
 from sensors.radar_physics import RadarEquation, actor_rcs_m2
+from sensors.radar_weather import RadarWeatherLoss
 from sensors.scene import SensorScene
 from simplatform.world import WorldSnapshot
 
@@ -59,6 +68,7 @@ _DEFAULTS = {
     "reference_snr_db": 13.0, "reference_rcs_dbsm": 10.0, "reference_range_m": 150.0,
     "false_alarm_probability": 1e-8, "false_alarms": True, "static_returns": True, "multipath": False, "reflection_loss_db": 6.0,
     "tracks": False, "cluster_distance_m": 2.5, "cluster_velocity_mps": 1.5, "frame_id": None,
+    "frequency_ghz": 77.0, "polarisation_tilt_deg": 0.0, "weather": True,
 }
 
 
@@ -109,12 +119,35 @@ class Radar:
         self.cluster_distance = p.float("cluster_distance_m", minimum=0.0)
         self.cluster_velocity = p.float("cluster_velocity_mps", minimum=0.0)
         self.frame_id = str(p.raw("frame_id") or config.name)
+        self.frequency_ghz = p.float("frequency_ghz", minimum=1.0, maximum=1000.0)   # ITU-R P.838-3's range
+        self.polarisation_tilt_deg = p.float("polarisation_tilt_deg", minimum=-90.0, maximum=90.0)
+        self.weather = p.bool("weather")
+        self._weather_cache: tuple[object, RadarWeatherLoss] = ((), RadarWeatherLoss())
+        self.weather_loss = RadarWeatherLoss()
+        """The loss of the last scan's environment (``radar_weather``)."""
         self.rng = config.rng()
         self.last_tracks: RadarTracks | None = None
+
+    def weather_loss_for(self, environment) -> RadarWeatherLoss:
+        """The radar's weather loss for a snapshot's environment, parsed again only when its items change
+        (an EnvironmentAction replaces the mapping; equal items give the same loss)."""
+        if not self.weather or not environment:
+            return RadarWeatherLoss()
+        try:
+            key = tuple(environment.items())
+            if key == self._weather_cache[0]:
+                return self._weather_cache[1]
+        except Exception:                                   # uncomparable values: no cache
+            key = None
+        loss = RadarWeatherLoss.from_environment(environment, self.frequency_ghz, self.polarisation_tilt_deg)
+        if key is not None:
+            self._weather_cache = (key, loss)
+        return loss
 
     # ------------------------------------------------------------------ scan
     def sense(self, snapshot: WorldSnapshot, scene: SensorScene) -> RadarScan:
         to_world = sensor_transform(snapshot, self.config.mount)
+        self.weather_loss = self.weather_loss_for(snapshot.environment)
         grid, solid_angle, _ = _ray_grid(self.hfov, self.vfov, self.ray_step)
         extra = self._actor_centre_rays(snapshot, scene, to_world)
         dirs = np.concatenate([grid, extra]) if len(extra) else grid
@@ -208,7 +241,13 @@ class Radar:
         first = order[np.r_[0, np.flatnonzero(np.diff(inverse[order])) + 1]]
         label = actor[first]
         snr = self.equation.snr(total, rc)
-        pd = self.equation.detection_probability(total, rc)
+        if self.weather_loss.db_per_km > 0.0:
+            factor = self.weather_loss.two_way_factor(rc)
+            snr = snr * factor
+            total = total * factor                      # the amplitude is the echo's apparent RCS
+            pd = self.equation.detection_probability_for_snr(snr)
+        else:
+            pd = self.equation.detection_probability(total, rc)
         detected = self.rng.random(len(total)) < pd
         n = int(detected.sum())
         noise = self.rng.standard_normal((n, 4)) * self.sigma

@@ -8,6 +8,12 @@ al., "Automotive radar multipath propagation in uncertain environments",
 IEEE ITSC 2018, §III).  Rail planes come from the scan's own rail hits
 (vertical planes through hit points with the hit normal); an image only
 counts when the line to it really meets a rail where the plane says.
+
+In rain or fog the ghost's echo has travelled 2·|p′| instead of the target's
+2·R: the target's amplitude already carries the two-way weather loss over R
+(``radar._detect``), so the ghost gets the remaining two-way loss over
+|p′| − R (``radar_weather``; the loss is exponential in distance, so the two
+parts make the whole path's loss).
 """
 
 from __future__ import annotations
@@ -76,6 +82,8 @@ def guard_rail_ghosts(radar, snapshot, scene, to_world, returns, truth, hits, di
     v_s = v_rel @ to_world.rotation
     v_img = v_s - 2 * np.einsum("ij,ij->i", v_s, n)[:, None] * n
     sigma = 10 ** (returns["amplitude"][targets][ti] / 10.0) * radar.reflection_loss ** 2
+    if radar.weather_loss.db_per_km > 0.0:
+        sigma = sigma * radar.weather_loss.two_way_factor(np.maximum(dist - r[ti], 0.0))
     pd = radar.equation.detection_probability(sigma, dist)
     detected = radar.rng.random(len(dist)) < pd
     k = int(detected.sum())

@@ -73,3 +73,7 @@ class RadarEquation:
     def detection_probability(self, rcs_m2: np.ndarray, range_m: np.ndarray) -> np.ndarray:
         """Swerling I: P_d = P_fa^(1/(1+SNR))."""
         return self.false_alarm_probability ** (1.0 / (1.0 + self.snr(rcs_m2, range_m)))
+
+    def detection_probability_for_snr(self, snr: np.ndarray) -> np.ndarray:
+        """Swerling I at a given linear SNR (one with propagation losses beyond the R⁴ law, e.g. rain)."""
+        return self.false_alarm_probability ** (1.0 / (1.0 + np.asarray(snr)))
