@@ -1,9 +1,17 @@
-"""``simplatform run SCENARIO.xosc``: play one scenario headless, write its trajectory log."""
+"""``simplatform run SCENARIO.xosc``: play one scenario headless, write its trajectory log.
+
+Besides the storyboard events that fired, the summary prints the run's notes
+(``result_notes``): what the engine recorded that changes how the scenario
+was played and that a user should know — a controller taken as the system
+under test and who drives the ego, an action not applied, a collision the
+simulator reported.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from simplatform.errors import ConfigError
 
@@ -41,6 +49,30 @@ def parse_params(items: list[str]) -> dict[str, str]:
     return params
 
 
+NOTE_KINDS = frozenset({
+    "SystemUnderTestController",  # engine/controllers.py system_under_test_note: which controller, who drives
+    "CarlaCollision",             # backends/carla_backend.py: the simulator's collision sensor fired
+})
+"""Engine record kinds that are notes to the user, not a trace of what the storyboard did."""
+_NOT_APPLIED = "not applied"
+"""A record whose detail begins so says an action of the scenario was skipped (engine/actions_lateral.py)."""
+
+
+def result_notes(result: Any) -> list[Any]:
+    """The events of ``result`` (``ScenarioResult``) a user should read beside the storyboard's:
+    ``NOTE_KINDS`` and every record of an action not applied, in time order."""
+    notes = [e for e in result.events
+             if e.kind in NOTE_KINDS or (not e.kind.endswith("Transition")
+                                         and str(e.detail or "").startswith(_NOT_APPLIED))]
+    return sorted(notes, key=lambda e: e.time)  # the storyboard's log comes before the engine's records
+
+
+def format_note(event: Any) -> str:
+    """One note as the summary prints it: time, kind, the entities it concerns, what it says."""
+    who = f" {', '.join(event.entities)}" if event.entities else ""
+    return f"  {event.time:8.3f} s  {event.kind}{who}: {event.detail}"
+
+
 def run(args: argparse.Namespace) -> int:
     from simplatform.engine.run import RunConfig, ScenarioSpec, run_scenario
     from simplatform.runner.cli import run_suite_command, wants_suite
@@ -51,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("give a scenario file, a directory, a launch .yaml, --suite library or --resume RUN_DIR")
     if not args.scenario.is_file():
         raise ConfigError(f"no such scenario file: {args.scenario}")
+    if getattr(args, "route_length", None) is not None:  # the suite options' --route-length (simplatform.runner)
+        raise ConfigError("--route-length is the route given to a stack under test: name one with --stack "
+                          "(a single .xosc without one is played as written, no route is given)")
     config = RunConfig(dt=args.dt, seed=args.seed, out_dir=args.out, record=args.record, max_time=args.max_time,
                        vehicle_model=args.vehicle_model, backend=args.backend, carla_host=args.carla_host,
                        carla_port=args.carla_port, carla_timeout=args.carla_timeout)
@@ -70,6 +105,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {e.time:8.3f} s  {e.detail}")
     if len(fired) > 20:
         print(f"  ... {len(fired) - 20} more")
+    notes = result_notes(result)
+    if notes:
+        print(f"notes      {len(notes)}")
+        for e in notes:
+            print(format_note(e))
+    if result.error:
+        print(f"error      {result.error}")
     for name, path in result.artifacts.items():
         print(f"{name:10s} {path}")
     return 0
