@@ -71,6 +71,9 @@ class EnvironmentState:
             s["time_of_day_animation"] = self._animated
         weather = getattr(env, "weather", None)
         if weather is not None:
+            temperature = getattr(weather, "temperature", None)       # OSC 1.2 Weather@temperature, kelvin
+            if temperature is not None:
+                s["temperature_k"] = s["temperature"] = float(temperature)
             fog = getattr(weather, "fog", None)
             if fog is not None:
                 s["fog_visual_range_m"] = s["fog_visual_range"] = float(fog.visual_range)
