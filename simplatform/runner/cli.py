@@ -65,6 +65,10 @@ def add_suite_arguments(p: argparse.ArgumentParser) -> None:
                    help="the stack under test (default: reference for suites, none for one .xosc; see below)")
     g.add_argument("--sensor-rig", type=Path, metavar="RIG.yaml", help="the stack's sensor rig (default: ideal "
                    "object list + IMU (+GNSS); a VLP-16 for the lidar stack)")
+    g.add_argument("--route-length", type=float, metavar="M",
+                   help="metres of lanes given to the stack as its route when a scenario has no goal (default: "
+                        "as far as the ego could drive in --max-time at the higher of its initial speed and the "
+                        "speed limit, 1000 m to 50 km, ending where the lanes end)")
     g.add_argument("--requirements", type=Path, help="requirement set merged by id over each scenario's own")
     g.add_argument("--trace-hz", type=float, default=10.0, help="replay sampling rate for the report (0 = none)")
     g.add_argument("--reports", default=",".join(REPORTS), help="comma list of junit,json,html")
@@ -97,6 +101,8 @@ def run_suite_command(args: argparse.Namespace) -> int:
             settings = replace(settings, stack=args.stack, stack_params={})
         if args.sensor_rig is not None:
             settings = replace(settings, sensor_rig=str(args.sensor_rig.resolve()))
+        if args.route_length is not None:
+            settings = replace(settings, route_length=args.route_length)
         entries = select(launch.entries, families=args.family, tags=args.tag, ids=args.id_glob,
                          per_logical=args.per_logical)
         if run_dir is None and launch.run_dir is not None:
@@ -126,7 +132,7 @@ def run_suite_command(args: argparse.Namespace) -> int:
         settings = RunSettings(
             seed=args.seed, dt=args.dt, max_time=args.max_time, stack=stack,
             sensor_rig=str(args.sensor_rig.resolve()) if args.sensor_rig else None,
-            requirements=str(args.requirements.resolve()) if args.requirements else None,
+            requirements=str(args.requirements.resolve()) if args.requirements else None, route_length=args.route_length,
             executor=args.executor or ("sequential" if len(entries) == 1 else "pool"), jobs=args.jobs or 0, address=args.address, timeout=args.timeout,
             memory_limit_mb=args.memory_limit or None, record=args.record, trace_hz=args.trace_hz,
             reports=tuple(x.strip() for x in args.reports.split(",") if x.strip()))

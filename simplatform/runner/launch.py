@@ -15,6 +15,8 @@
       id: ["cut_in.00*"]
       per_logical: 1                #   then at most N concrete scenarios per logical scenario
     requirements: reqs/strict.yaml  # merged by id over each family's set
+    route_length: 8000              # metres of route given to the stack where a scenario has no goal
+                                    #   (default: as far as the ego could drive in max_time)
     executor: {kind: pool, jobs: 2, timeout: 120, memory_limit_mb: 4096}   # or just: pool
     seed: 7
     dt: 0.01
@@ -38,7 +40,7 @@ from simplatform.runner.suite import SuiteEntry, default_library_index, load_dir
 from simplatform.runner.yamlio import check_keys, line_of, load_located
 
 _TOP = {"name", "backend", "stack", "stack_params", "sensor_rig", "suite", "requirements", "executor", "seed",
-        "dt", "max_time", "outputs"}
+        "dt", "max_time", "outputs", "route_length"}
 _SUITE = {"library", "index", "directory", "family", "tag", "id", "per_logical"}
 _EXECUTOR = {"kind", "jobs", "address", "timeout", "memory_limit_mb"}
 _OUTPUTS = {"dir", "record", "csv", "trace_hz", "reports"}
@@ -117,6 +119,7 @@ def load_launch(path: str | Path) -> Launch:
             backend=str(data.get("backend", "native")), stack=stack, stack_params=dict(data.get("stack_params") or {}),
             sensor_rig=rel(rig) if rig else None,
             requirements=rel(data["requirements"]) if data.get("requirements") else None,
+            route_length=float(data["route_length"]) if data.get("route_length") is not None else None,
             executor=str(executor.get("kind", "pool")), jobs=int(executor.get("jobs", 0)),
             address=executor.get("address"),
             timeout=float(executor["timeout"]) if executor.get("timeout") is not None else 600.0,

@@ -76,7 +76,7 @@ def _tasks(entries: Sequence[SuiteEntry], settings: RunSettings, run_dir: Path) 
                           max_time=settings.max_time, csv=settings.csv, record=settings.record,
                           trace_hz=settings.trace_hz, stack=stack, stack_parameters=stack_parameters,
                           sensor_rig=settings.sensor_rig, requirements=settings.requirements,
-                          timeout=settings.timeout, memory_limit_mb=settings.memory_limit_mb)
+                          route_length=settings.route_length, timeout=settings.timeout, memory_limit_mb=settings.memory_limit_mb)
              for e in entries]
     # longest first packs a pool tighter (LPT scheduling, Graham 1969); ties in suite order
     order = {e.scenario_id: k for k, e in enumerate(entries)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -36,6 +37,9 @@ class RunSettings:
     stack_params: dict[str, Any] = field(default_factory=dict)
     sensor_rig: str | None = None
     requirements: str | None = None
+    route_length: float | None = None
+    """Metres of lanes given to the stack as its route when a scenario has no goal; None: the
+    harness's reach (``simplatform.harness.route_topics.reach_length``)."""
     executor: str = "pool"
     jobs: int = 0
     address: str | None = None
@@ -56,6 +60,8 @@ class RunSettings:
             raise ConfigError(f"dt must be in (0, 1] s, got {self.dt}")
         if self.max_time <= 0:
             raise ConfigError(f"max_time must be positive, got {self.max_time}")
+        if self.route_length is not None and not (math.isfinite(self.route_length) and self.route_length > 0):
+            raise ConfigError(f"route_length must be a positive number of metres, got {self.route_length}")
         if self.timeout is not None and self.timeout <= 0:
             raise ConfigError(f"the per-scenario timeout must be positive, got {self.timeout}")
         if self.jobs < 0:
@@ -83,6 +89,8 @@ class RunSettings:
             "stack": self.stack, "stack_params": self.stack_params,
             "sensor_rig": _file_digest(self.sensor_rig), "requirements": _file_digest(self.requirements),
             "record": self.record, "csv": self.csv, "trace_hz": self.trace_hz,
+            # only when set: the runs stored before it existed keep their hash (and resume)
+            **({"route_length": self.route_length} if self.route_length is not None else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:

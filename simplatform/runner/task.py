@@ -57,6 +57,7 @@ class ScenarioTask:
     stack_parameters: dict[str, Any] = field(default_factory=dict)
     sensor_rig: str | None = None
     requirements: str | None = None
+    route_length: float | None = None
     timeout: float | None = None
     memory_limit_mb: int | None = None
 
@@ -92,7 +93,7 @@ def harness_config(task: ScenarioTask) -> Any:
     return TestConfig(stack=task.stack, stack_parameters=dict(task.stack_parameters), rig=task.sensor_rig,
                       requirement_set=task.entry.requirements, requirements=task.requirements, dt=task.dt,
                       seed=task.seed, max_time=task.max_time, out_dir=Path(task.out_dir), csv=task.csv,
-                      record=task.record, trace_hz=task.trace_hz)
+                      record=task.record, trace_hz=task.trace_hz, route_length=task.route_length)
 
 
 def declared_parameters(path: str | Path) -> set[str]:
