@@ -51,6 +51,9 @@ SPEED_UP_ACCEL = 1.5       # m/s², the lead's speed-up after it
 CYCLIST_KMH = 18.0
 ROUTE_SLACK_S = 30.0       # stops and restarts the route time does not count (cut-in braking, pedestrians,
                            # the approach to the route's end); reference-stack runs used 25 s of it at most
+WALKER_KMH = 5.0           # the urban route's crossing pedestrians ...
+WALKER_PATH_M = 13.0       # ... walk this far, south sidewalk to north side
+WALKER_CORRIDOR_ROADS = (3, 6, 9)
 EXIT_CUT_LATEST = 1140.0   # road 4 s where the Exiter crosses to lane -3 at the latest (designed cut: ~1120)
 EXIT_LANE_S = 1255.0       # road 4 s of the exit lane change: lane -4 is full width over 1250..1400
 URB = "urban_corridor"
@@ -177,6 +180,10 @@ def urban(v: int, cycle: float, plan: str, night: bool, cyclist: bool, pull_out:
     ve = kmh(v)
     route = route_path(URB, (1, -1, 5.0), (11, -1, 590.0))
     duration = route_time(URB, (1, -1, 5.0), (11, -1, 590.0), ve) + CORRIDOR_JUNCTIONS * cycle / 4 + ROUTE_SLACK_S
+    # each crossing may hold the ego for the walk and then put it a red phase behind (a quarter cycle on
+    # average, as the junctions' allowance): before session 10 the walkers crossed in one step (their
+    # paths were timed absolutely), so the slack above was calibrated without them
+    duration += len(WALKER_CORRIDOR_ROADS) * (WALKER_PATH_M / kmh(WALKER_KMH) + cycle / 4)
     if cyclist:   # the ego may have to follow the cyclist over its whole ride (road 2 s 120 → road 10 s 50)
         ride = _route_d(route, *lane_point(URB, 10, -1, 50.0)[:2]) - _route_d(route, *lane_point(URB, 2, -1, 120.0)[:2])
         duration += ride * (1.0 / kmh(CYCLIST_KMH) - 1.0 / min(ve, kmh(50)))
@@ -190,15 +197,15 @@ def urban(v: int, cycle: float, plan: str, night: bool, cyclist: bool, pull_out:
     _corridor_plans(b, cycle, plan, ve, seed=int(cycle) * 7 + v)
     # crossing pedestrians mid-block (from the south sidewalk, 5 km/h): they reach the ego lane
     # centre when the ego would be 1.5 s away (a near miss a stack must handle)
-    vp = kmh(5)
-    for k, road in enumerate((3, 6, 9)):
+    vp = kmh(WALKER_KMH)
+    for k, road in enumerate(WALKER_CORRIDOR_ROADS):
         x, y, _ = lane_point(URB, road, -1, 150.0)
-        start, end = (x, y - 4.0), (x, y + 9.0)
+        start, end = (x, y - 4.0), (x, y - 4.0 + WALKER_PATH_M)
         b.pedestrian(f"Walker{k + 1}", "adult", world(*start, 1.5708))
         t_to_lane = 4.0 / vp
         trigger_d = ve * (t_to_lane + 1.5)
         b.event(f"Walker{k + 1}", "cross", relative_timed_path(f"walk_{k + 1}", [(*start, 1.5708), (*end, 1.5708)],
-                                                                [0.0, 13.0 / vp]),
+                                                                [0.0, WALKER_PATH_M / vp]),
                 travelled(EGO, _route_d(route, x, y) - trigger_d, f"ego_near_walker_{k + 1}"))
     # parked cars on road 5's parking bays (south side); one pulls out 25 m ahead of the ego
     bay = -(3.5 + 2.0 + 1.25)
