@@ -11,21 +11,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_esmini_cases import two_car_scenario  # noqa: E402
+from engine_esmini_cases import OTHER_STOPS, two_car_scenario  # noqa: E402
 
 import simplatform.engine.init_order as engine_init_order  # noqa: E402
 from simplatform.errors import ScenarioError  # noqa: E402
 from simplatform.openscenario import init_order  # noqa: E402
 from simplatform.openscenario import load_scenario  # noqa: E402
-
-_STAND_STILL = (
-    '<ManeuverGroup maximumExecutionCount="1" name="g"><Actors selectTriggeringEntities="false">'
-    '<EntityRef entityRef="Other"/></Actors><Maneuver name="m"><Event name="e" priority="overwrite">'
-    '<Action name="a"><PrivateAction><LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="step" '
-    'dynamicsDimension="time" value="0"/><SpeedActionTarget><AbsoluteTargetSpeed value="0"/></SpeedActionTarget>'
-    '</SpeedAction></LongitudinalAction></PrivateAction></Action><StartTrigger><ConditionGroup><Condition name="c" '
-    'delay="0" conditionEdge="none"><ByValueCondition><SimulationTimeCondition value="1" rule="greaterThan"/>'
-    '</ByValueCondition></Condition></ConditionGroup></StartTrigger></Event></Maneuver></ManeuverGroup>')
 
 
 def _scenario(tmp: Path, other_position: str) -> Path:
@@ -37,7 +28,7 @@ def _scenario(tmp: Path, other_position: str) -> Path:
            '</LongitudinalAction></PrivateAction></Private>')
     other = (f'<Private entityRef="Other"><PrivateAction><TeleportAction><Position>{other_position}</Position>'
              '</TeleportAction></PrivateAction></Private>')
-    return two_car_scenario(tmp, ego + other, _STAND_STILL, lanes=1, duration=1.0)
+    return two_car_scenario(tmp, ego + other, OTHER_STOPS, lanes=1, duration=1.0)
 
 
 def _as_written(path: Path) -> list[tuple[str, object]]:

@@ -11,6 +11,7 @@ and during the hold already to h = 0 (the direction of the zero-length last segm
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from pathlib import Path
@@ -19,35 +20,14 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_esmini_cases import place, two_car_scenario  # noqa: E402
+from engine_esmini_cases import ACROSS as _ACROSS  # noqa: E402
+from engine_esmini_cases import crossing_scenario  # noqa: E402
 from engine_story import Trace  # noqa: E402
 
 from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
 from simplatform.engine.trajectory import SampledPath  # noqa: E402
 
-_ACROSS = math.pi / 2
-
-
-def _crossing(tmp: Path, stamps: tuple[tuple[float, float], ...], start: float = 0.5, duration: float = 6.0) -> Path:
-    """Other stands at (100, -2.5) facing across the road and, from t > ``start``, follows a
-    relative timed polyline through (time, y) ``stamps`` at x = 100 in position mode."""
-    vertices = "".join(
-        f'<Vertex time="{t}"><Position><WorldPosition x="100" y="{y}" z="0" h="{_ACROSS!r}"/></Position></Vertex>'
-        for t, y in stamps)
-    act = (
-        '<ManeuverGroup maximumExecutionCount="1" name="g"><Actors selectTriggeringEntities="false">'
-        '<EntityRef entityRef="Other"/></Actors><Maneuver name="m"><Event name="e" priority="overwrite">'
-        '<Action name="a"><PrivateAction><RoutingAction><FollowTrajectoryAction><Trajectory name="p" closed="false">'
-        f'<Shape><Polyline>{vertices}</Polyline></Shape></Trajectory><TimeReference><Timing '
-        'domainAbsoluteRelative="relative" scale="1" offset="0"/></TimeReference><TrajectoryFollowingMode '
-        'followingMode="position"/></FollowTrajectoryAction></RoutingAction></PrivateAction></Action><StartTrigger>'
-        '<ConditionGroup><Condition name="c" delay="0" conditionEdge="none"><ByValueCondition><SimulationTimeCondition '
-        f'value="{start}" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger></Event>'
-        '</Maneuver></ManeuverGroup>')
-    init = (f'<Private entityRef="Ego">{place(-1, 10, 0)}</Private><Private entityRef="Other"><PrivateAction>'
-            f'<TeleportAction><Position><WorldPosition x="100" y="-2.5" z="0" h="{_ACROSS!r}"/></Position>'
-            '</TeleportAction></PrivateAction></Private>')
-    return two_car_scenario(tmp, init, act, lanes=1, length=500.0, duration=duration)
+_crossing = functools.partial(crossing_scenario, duration=6.0)
 
 
 def test_an_entity_holding_at_its_path_s_end_keeps_the_heading_it_arrived_with(tmp_path):

@@ -16,18 +16,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_esmini_cases import place, two_car_scenario  # noqa: E402
+from engine_esmini_cases import OTHER_STOPS, place, two_car_scenario  # noqa: E402
 
 from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
-
-_OTHER_STOPS = (
-    '<ManeuverGroup maximumExecutionCount="1" name="g"><Actors selectTriggeringEntities="false">'
-    '<EntityRef entityRef="Other"/></Actors><Maneuver name="m"><Event name="e" priority="overwrite">'
-    '<Action name="a"><PrivateAction><LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="step" '
-    'dynamicsDimension="time" value="0"/><SpeedActionTarget><AbsoluteTargetSpeed value="0"/></SpeedActionTarget>'
-    '</SpeedAction></LongitudinalAction></PrivateAction></Action><StartTrigger><ConditionGroup><Condition name="c" '
-    'delay="0" conditionEdge="none"><ByValueCondition><SimulationTimeCondition value="1" rule="greaterThan"/>'
-    '</ByValueCondition></Condition></ConditionGroup></StartTrigger></Event></Maneuver></ManeuverGroup>')
 
 _SPEED_10 = ('<PrivateAction><LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="step" '
              'dynamicsDimension="time" value="0"/><SpeedActionTarget><AbsoluteTargetSpeed value="10"/>'
@@ -56,7 +47,7 @@ def _run(tmp: Path, ego_init: str) -> list[tuple[float, float, float, float, str
         t = e.table
         rows.append((e.time, float(t.x[i]), float(t.y[i]), float(t.heading[i]), t.lane_road[i], int(t.lane_id[i])))
 
-    run_scenario(two_car_scenario(tmp, init, _OTHER_STOPS, lanes=1, length=500.0, duration=2.0),
+    run_scenario(two_car_scenario(tmp, init, OTHER_STOPS, lanes=1, length=500.0, duration=2.0),
                  RunConfig(on_start=row, on_step=row))
     return rows
 

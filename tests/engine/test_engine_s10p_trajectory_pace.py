@@ -10,7 +10,6 @@ mid-step gave a fraction of its pace (the urban zebra walkers left at 0.56 m/s i
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 
@@ -18,35 +17,13 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_esmini_cases import place, two_car_scenario  # noqa: E402
+from engine_esmini_cases import crossing_scenario  # noqa: E402
 from engine_story import Trace  # noqa: E402
 
 from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
 from simplatform.engine.trajectory import SampledPath  # noqa: E402
 
-_ACROSS = math.pi / 2
-
-
-def _crossing(tmp: Path, stamps, *, domain: str = "relative", scale: float = 1.0, start: float = 0.5) -> Path:
-    """Other stands at (100, -2.5) facing across the road and, from t > ``start``, follows a timed
-    polyline through (time, y) ``stamps`` at x = 100 in position mode."""
-    vertices = "".join(
-        f'<Vertex time="{t}"><Position><WorldPosition x="100" y="{y}" z="0" h="{_ACROSS!r}"/></Position></Vertex>'
-        for t, y in stamps)
-    act = (
-        '<ManeuverGroup maximumExecutionCount="1" name="g"><Actors selectTriggeringEntities="false">'
-        '<EntityRef entityRef="Other"/></Actors><Maneuver name="m"><Event name="e" priority="overwrite">'
-        '<Action name="a"><PrivateAction><RoutingAction><FollowTrajectoryAction><Trajectory name="p" closed="false">'
-        f'<Shape><Polyline>{vertices}</Polyline></Shape></Trajectory><TimeReference><Timing '
-        f'domainAbsoluteRelative="{domain}" scale="{scale}" offset="0"/></TimeReference><TrajectoryFollowingMode '
-        'followingMode="position"/></FollowTrajectoryAction></RoutingAction></PrivateAction></Action><StartTrigger>'
-        '<ConditionGroup><Condition name="c" delay="0" conditionEdge="none"><ByValueCondition><SimulationTimeCondition '
-        f'value="{start}" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger></Event>'
-        '</Maneuver></ManeuverGroup>')
-    init = (f'<Private entityRef="Ego">{place(-1, 10, 0)}</Private><Private entityRef="Other"><PrivateAction>'
-            f'<TeleportAction><Position><WorldPosition x="100" y="-2.5" z="0" h="{_ACROSS!r}"/></Position>'
-            '</TeleportAction></PrivateAction></Private>')
-    return two_car_scenario(tmp, init, act, lanes=1, length=500.0, duration=5.0)
+_crossing = crossing_scenario
 
 
 def _handed_on(trace: Trace, end_y: float) -> tuple[float, float, float]:
