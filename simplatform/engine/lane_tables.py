@@ -134,21 +134,16 @@ class LaneTable:
         u = s * self.inv_ds
         if u != u:
             return 1.0
-        k = int(u)
-        if k >= self.n - 1:
-            k = self.n - 2
-        elif k < 0:
-            k = 0
-        j = k + 1
-        valid = self.valid
-        if not (valid[k] and valid[j]):
+        cell = self._cell(s)
+        if cell is None:
             return 1.0
+        k, f = cell
+        j = k + 1
         hk, ck = self.h, self.ct
         kappa = (hk[j] - hk[k]) * self.inv_ds
         slope = (ck[j] - ck[k]) * self.inv_ds
         if kappa == 0.0 and slope == 0.0:
             return 1.0
-        f = u - k
         t = ck[k] + (ck[j] - ck[k]) * f + offset
         rk = self.r
         r = rk[k] + (rk[j] - rk[k]) * f
@@ -164,17 +159,11 @@ class LaneTable:
 
     def pose(self, s: float, offset: float):
         """(x, y, z, heading, pitch, roll, centre t) at ``offset`` from the lane centre; None off the lane."""
-        u = s * self.inv_ds  # the cell lookup of ``_cell``, inlined: this runs per entity per step
-        k = int(u)
-        if k >= self.n - 1:
-            k = self.n - 2
-        elif k < 0:
-            k = 0
-        j = k + 1
-        valid = self.valid
-        if not (valid[k] and valid[j]):
+        cell = self._cell(s)
+        if cell is None:
             return None
-        f = u - k
+        k, f = cell
+        j = k + 1
         f2 = f * f
         f3 = f2 * f
         h00 = 2 * f3 - 3 * f2 + 1
