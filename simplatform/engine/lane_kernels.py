@@ -37,20 +37,30 @@ def _wrap(a):
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _path_scale(samples, n, inv_cell, s, offset):
-    """``LaneTable.path_scale`` on the packed samples (rows 5 h, 7 roll, 8 centre t, 10 valid):
-    metres travelled at ``offset`` per metre of s, √((1 − κ·t)² + t'²); 1.0 on a straight cell."""
-    u = s * inv_cell
+def _cell(samples, n, u):
+    """``LaneTable._cell`` on the packed samples (row 10 valid): the clamped cell index k of the
+    grid coordinate ``u``, or -1 where u is NaN or either end of the cell lacks a valid sample."""
     if u != u:
-        return 1.0
+        return -1
     k = int(u)
     if k >= n - 1:
         k = n - 2
     elif k < 0:
         k = 0
-    j = k + 1
-    if samples[10, k] == 0.0 or samples[10, j] == 0.0:
+    if samples[10, k] == 0.0 or samples[10, k + 1] == 0.0:
+        return -1
+    return k
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _path_scale(samples, n, inv_cell, s, offset):
+    """``LaneTable.path_scale`` on the packed samples (rows 5 h, 7 roll, 8 centre t, 10 valid):
+    metres travelled at ``offset`` per metre of s, √((1 − κ·t)² + t'²); 1.0 on a straight cell."""
+    u = s * inv_cell
+    k = _cell(samples, n, u)
+    if k < 0:
         return 1.0
+    j = k + 1
     kappa = (samples[5, j] - samples[5, k]) * inv_cell
     slope = (samples[8, j] - samples[8, k]) * inv_cell
     if kappa == 0.0 and slope == 0.0:
@@ -83,16 +93,10 @@ def lane_move(samples, n, cell, inv_cell, length, direction, s, offset, ds, late
             return _FAILED
         s = s_new
     u = s * inv_cell
-    if u != u:
+    k = _cell(samples, n, u)
+    if k < 0:
         return _FAILED
-    k = int(u)
-    if k >= n - 1:
-        k = n - 2
-    elif k < 0:
-        k = 0
     j = k + 1
-    if samples[10, k] == 0.0 or samples[10, j] == 0.0:
-        return _FAILED
     f = u - k
     f2 = f * f
     f3 = f2 * f
