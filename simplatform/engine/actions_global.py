@@ -28,18 +28,12 @@ class GlobalRunner:
         el = self.el
         kind = type(el).__name__
         eng = self.engine
-        if kind == "ParameterAction":
-            name = el.parameter_ref
-            if name not in eng.parameters:
-                raise action_error(el, f"unknown parameter {name!r}")
-            eng.parameters[name] = assigned_value(el, "parameter", name, eng.parameters[name],
-                                                  declared_type(eng.scenario, "parameter", name))
-        elif kind == "VariableAction":
-            name = el.variable_ref
-            if name not in eng.variables:
-                raise action_error(el, f"unknown variable {name!r}")
-            eng.variables[name] = assigned_value(el, "variable", name, eng.variables[name],
-                                                 declared_type(eng.scenario, "variable", name))
+        if kind in ("ParameterAction", "VariableAction"):
+            what, store, name = (("parameter", eng.parameters, el.parameter_ref) if kind == "ParameterAction"
+                                 else ("variable", eng.variables, el.variable_ref))
+            if name not in store:
+                raise action_error(el, f"unknown {what} {name!r}")
+            store[name] = assigned_value(el, what, name, store[name], declared_type(eng.scenario, what, name))
         elif kind == "EnvironmentAction":
             env = el.environment or getattr(el.catalog_reference, "resolved", None)
             eng.set_environment(env)
