@@ -58,8 +58,8 @@ _JIT = dict(cache=True, nogil=True, error_model="numpy")
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _path_scale(tab, valid, base, n, inv_ds, s, offset):
     """``LaneTable.path_scale`` on the stacked samples of the table starting at column ``base``
-    (``n`` samples): metres travelled at ``offset`` per metre of s, √((1 − κ·t)² + t'²); exactly
-    1.0 on a straight cell of constant width."""
+    (``n`` samples): metres travelled at ``offset`` per metre of s, |1 − κ·t|; exactly
+    1.0 on a straight cell."""
     u = s * inv_ds
     if u != u:
         return 1.0
@@ -73,18 +73,14 @@ def _path_scale(tab, valid, base, n, inv_ds, s, offset):
     if not (valid[c0] and valid[c1]):
         return 1.0
     kappa = (tab[T_H, c1] - tab[T_H, c0]) * inv_ds
-    slope = (tab[T_CT, c1] - tab[T_CT, c0]) * inv_ds
-    if kappa == 0.0 and slope == 0.0:
+    if kappa == 0.0:
         return 1.0
     f = u - k
     t = tab[T_CT, c0] + (tab[T_CT, c1] - tab[T_CT, c0]) * f + offset
     r = tab[T_R, c0] + (tab[T_R, c1] - tab[T_R, c0]) * f
     if r != 0.0:
-        c = math.cos(r)
-        t = t * c
-        slope = slope * c
-    a = 1.0 - kappa * t
-    scale = math.sqrt(a * a + slope * slope)
+        t = t * math.cos(r)
+    scale = abs(1.0 - kappa * t)
     if not scale >= 1e-3:
         return 1.0
     return scale

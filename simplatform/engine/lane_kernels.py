@@ -55,25 +55,21 @@ def _cell(samples, n, u):
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _path_scale(samples, n, inv_cell, s, offset):
     """``LaneTable.path_scale`` on the packed samples (rows 5 h, 7 roll, 8 centre t, 10 valid):
-    metres travelled at ``offset`` per metre of s, √((1 − κ·t)² + t'²); 1.0 on a straight cell."""
+    metres travelled at ``offset`` per metre of s, |1 − κ·t|; 1.0 on a straight cell."""
     u = s * inv_cell
     k = _cell(samples, n, u)
     if k < 0:
         return 1.0
     j = k + 1
     kappa = (samples[5, j] - samples[5, k]) * inv_cell
-    slope = (samples[8, j] - samples[8, k]) * inv_cell
-    if kappa == 0.0 and slope == 0.0:
+    if kappa == 0.0:
         return 1.0
     f = u - k
     t = samples[8, k] + (samples[8, j] - samples[8, k]) * f + offset
     r = samples[7, k] + (samples[7, j] - samples[7, k]) * f
     if r != 0.0:
-        c = math.cos(r)
-        t = t * c
-        slope = slope * c
-    a = 1.0 - kappa * t
-    scale = math.sqrt(a * a + slope * slope)
+        t = t * math.cos(r)
+    scale = abs(1.0 - kappa * t)
     if not scale >= 1e-3:
         return 1.0
     return scale

@@ -184,6 +184,7 @@ class RoadAdaptor:
         EndOfRoadCondition's case).
         """
         remaining = -distance if getattr(cursor, "reverse", False) else distance
+        forward = remaining >= 0       # decided once: a remainder rounded to ±0 at a road end keeps the way
         for _ in range(64):  # a step never crosses more than a few roads
             d = self.direction(cursor.road_id, cursor.lane_id)
             length = self.road_length(cursor.road_id)
@@ -196,7 +197,7 @@ class RoadAdaptor:
             end = length if s_new > length else 0.0
             used = abs(end - cursor.s) * scale
             remaining -= math.copysign(used, remaining)
-            links = (self.net.successors if remaining >= 0 else self.net.predecessors)(cursor.road_id, cursor.lane_id)
+            links = (self.net.successors if forward else self.net.predecessors)(cursor.road_id, cursor.lane_id)
             if not links:
                 cursor.s = end
                 return False
@@ -206,8 +207,9 @@ class RoadAdaptor:
             nd = self.direction(road_id, lane_id)
             nl = self.road_length(road_id)
             # entering in driving direction: from s=0 when nd=+1, s=length when nd=-1
-            forward = remaining >= 0
             cursor.s = (0.0 if nd > 0 else nl) if forward else (nl if nd > 0 else 0.0)
+            if nd != d:       # the next road runs the other way along s: its t axis points the other side
+                cursor.offset = -cursor.offset
             cursor.road_id, cursor.lane_id = road_id, lane_id
         raise EngineError(f"lane walk did not converge at road {cursor.road_id} lane {cursor.lane_id}")
 
