@@ -50,9 +50,15 @@ def two_car_scenario(tmp: Path, init: str, act: str, *, lanes: int = 2, length: 
     """``tmp/s.xosc``: Ego (with ``ego_controller``) and Other, ``init``'s private actions, one act of
     ``act``'s maneuver groups started at t > 0, stopped at t > ``duration``."""
     road = scenarios.straight_road(tmp / "road.xodr", length=length, lanes=lanes)
+    return two_car_file(tmp, road, init, act, ego_controller=ego_controller, duration=duration)
+
+
+def two_car_file(tmp: Path, road: Path, init: str, act: str, *, ego_controller: str = "", duration: float = 10.0,
+                 minor: int = 1) -> Path:
+    """``two_car_scenario`` on a given ``road``, written as OpenSCENARIO 1.``minor``."""
     path = tmp / "s.xosc"
     path.write_text(f'''<?xml version="1.0"?>
-<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2021-01-01T00:00:00" description="d" author="t"/>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="{minor}" date="2021-01-01T00:00:00" description="d" author="t"/>
 <CatalogLocations/><RoadNetwork><LogicFile filepath="{road}"/></RoadNetwork>
 <Entities><ScenarioObject name="Ego">{VEH}{ego_controller}</ScenarioObject>
 <ScenarioObject name="Other">{VEH}</ScenarioObject></Entities>

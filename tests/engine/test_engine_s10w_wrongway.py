@@ -76,11 +76,7 @@ def arc_lane_point(s: float, t: float) -> tuple[float, float, float]:
     return x, y, theta
 
 
-VEH = ('<Vehicle name="car" vehicleCategory="car"><BoundingBox><Center x="1.4" y="0" z="0.9"/>'
-       '<Dimensions width="1.8" length="4.5" height="1.5"/></BoundingBox>'
-       '<Performance maxSpeed="69" maxAcceleration="10" maxDeceleration="10"/><Axles>'
-       '<FrontAxle maxSteering="0.5" wheelDiameter="0.8" trackWidth="1.68" positionX="2.98" positionZ="0.4"/>'
-       '<RearAxle maxSteering="0" wheelDiameter="0.8" trackWidth="1.68" positionX="0" positionZ="0.4"/></Axles></Vehicle>')
+from engine_esmini_cases import two_car_file  # noqa: E402  (the shared two-car file writer)
 
 
 def place(road: str, lane: int, s: float, speed: float, h: float | None = None) -> str:
@@ -124,21 +120,10 @@ def event(name: str, actor: str, action: str, condition: str) -> str:
 
 
 def scenario(tmp: Path, road: Path, init: str, events: str = "", duration: float = 10.0) -> Path:
-    """``tmp/s.xosc``: Ego and Other on ``road``, ``init``'s private actions, ``events`` in one act."""
+    """``tmp/s.xosc`` (OpenSCENARIO 1.3): Ego and Other on ``road``, ``init``'s private actions, ``events`` in
+    one act."""
     events = events or event("idle", "Ego", MARK, at_time(1e6))
-    path = tmp / "s.xosc"
-    path.write_text(f'''<?xml version="1.0"?>
-<OpenSCENARIO><FileHeader revMajor="1" revMinor="3" date="2026-01-01T00:00:00" description="d" author="t"/>
-<CatalogLocations/><RoadNetwork><LogicFile filepath="{road}"/></RoadNetwork>
-<Entities><ScenarioObject name="Ego">{VEH}</ScenarioObject><ScenarioObject name="Other">{VEH}</ScenarioObject>
-</Entities><Storyboard><Init><Actions>{init}</Actions></Init>
-<Story name="s"><Act name="act">{events}
-<StartTrigger><ConditionGroup><Condition name="go" delay="0" conditionEdge="none"><ByValueCondition>
-<SimulationTimeCondition value="0" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger>
-</Act></Story><StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="none"><ByValueCondition>
-<SimulationTimeCondition value="{duration}" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup>
-</StopTrigger></Storyboard></OpenSCENARIO>''')
-    return path
+    return two_car_file(tmp, road, init, events, duration=duration, minor=3)
 
 
 def started(result, name: str) -> float | None:
