@@ -20,8 +20,9 @@ timeout message if no usable control follows.
 
 Free-running mode (``mode: free``) for stacks that cannot step: nothing waits
 for the stack; the loop is paced to wall time times ``real_time_factor``
-(0: as fast as possible) and each step uses the latest control received
-(None before the first).
+(0: as fast as possible) and step k uses the latest control received before
+its own observations were published (None before the first): at least one
+step of latency, as a real asynchronous stack has, whatever the stack's speed.
 """
 
 from __future__ import annotations
@@ -119,12 +120,18 @@ class BridgeStack:
         self._stamps[expected.to_nanoseconds()] = k
         items = [(t, m) for t, m in observations.items() if t != CLOCK]
         items.append((CLOCK, observations[CLOCK]))
-        self.server.publish_many(items)
-        self._step += 1
         if self.mode == "free":
+            # Pace and drain *before* publishing: step k then uses the latest control that
+            # arrived before its own observations went out, never one computed from them.
+            # That is the one-step latency a real asynchronous stack has, and it does not
+            # depend on how fast the stack answers (step 0 always gets None).
             self._pace(expected.to_seconds())
             self._drain(expected, k)
+            self.server.publish_many(items)
+            self._step += 1
             return self._latest
+        self.server.publish_many(items)
+        self._step += 1
         context = f"while waiting for the control of step {k} (t={expected.to_seconds():.3f} s)"
         deadline = time.monotonic() + self.step_timeout
         while True:

@@ -6,6 +6,7 @@ answers an AckermannDriveStamped stamped with the step's clock.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from simplatform.bridge.msgs import AckermannDrive, AckermannDriveStamped, Header
@@ -46,3 +47,12 @@ class StaleStack(ToyStack):
             self.first = super().step(observations)
         self.steps += 1
         return self.first
+
+
+class ClockEchoStack(ToyStack):
+    """Steers by the clock it answers (1 mrad per second): a control tells which step produced it."""
+
+    def step(self, observations):
+        control = super().step(observations)
+        drive = dataclasses.replace(control.drive, steering_angle=0.001 * observations["/clock"].clock.to_seconds())
+        return dataclasses.replace(control, drive=drive)

@@ -101,6 +101,17 @@ def test_free_running_mode_uses_the_latest_control_without_waiting(tmp_path):
     assert time.monotonic() - started >= 0.99 * 0.5  # 1 s of simulation at twice real time
 
 
+def test_free_running_never_applies_a_control_computed_from_the_same_steps_observations(tmp_path):
+    # 40 ms of wall time per step: ample for the stack to answer each step before the next one.
+    # Step k must still use an answer to an earlier step (a real stack's one-step latency), not
+    # the answer to its own observations, or a fast stack would act on the future.
+    commands, _ = run_scenario(socket_config(python_stack("bridge_toy_stack:ClockEchoStack"), mode="free",
+                                             real_time_factor=0.25), tmp_path, steps=12)
+    assert commands[0] is None
+    answered = [(k, round(c.steering_angle / 0.001 / DT)) for k, c in enumerate(commands) if c is not None]
+    assert answered and all(produced_by < k for k, produced_by in answered), answered
+
+
 def test_in_process_faults_are_stack_errors_too(tmp_path):
     with pytest.raises(StackError, match="step\\(\\) raised ZeroDivisionError"):
         run_scenario(StackConfig(stack_class="bridge_toy_stack:BrokenStack"), tmp_path)
