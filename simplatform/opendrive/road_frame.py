@@ -16,6 +16,9 @@ Road::get_xyz places it.  The inverse xy → (s, t) stays a planar problem:
 follow the right-hand rule of the inertial frame (z up): pitch about the
 lateral axis is positive nose-down, so a road rising with s has pitch
 −atan(dz/ds); roll is the superelevation (positive lowers the right side).
+Lanes with ``level="true"`` are kept out of superelevation and shape: on such
+roads the cross section is walked lane by lane (``level_lanes``), a level lane
+flat (roll 0) at its inner border's height and covering its full width in x/y.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 
 from simplatform.opendrive import model as m
 from simplatform.opendrive.lanes import RoadLanes
+from simplatform.opendrive.level_lanes import LevelCrossSection
 from simplatform.opendrive.plan_view import CubicTable, PlanView
 
 
@@ -91,12 +95,17 @@ class RoadFrame:
         self._super_s = [r.s for r in road.superelevations]
         self._super_rows = [(r.s, r.a, r.b, r.c, r.d) for r in road.superelevations]
         self.has_superelevation = bool(road.superelevations)
+        # lanes kept level (lane @level) only change anything where the cross section tilts or bends
+        self.level = (LevelCrossSection.of(self.lanes)
+                      if self.has_superelevation or self.shape is not None else None)
 
     def poses(self, s: np.ndarray, t: np.ndarray):
         """x, y, z, heading, pitch, roll at many (s, t) of this road."""
         s = np.asarray(s, dtype=float)
         t = np.asarray(t, dtype=float)
         x, y, h, _ = self.plan.evaluate(s)
+        if self.level is not None:
+            return self._level_poses(s, t, x, y, h)
         if self.superelevation.empty:
             roll = None
             lateral = t
@@ -118,11 +127,24 @@ class RoadFrame:
             z = z + self.shape(s, t)
         return x, y, z, h, -np.arctan(slope), roll
 
+    def _level_poses(self, s: np.ndarray, t: np.ndarray, x: np.ndarray, y: np.ndarray, h: np.ndarray):
+        """``poses`` on a road with level lanes (``level_lanes``): a level lane is flat
+        across (roll 0) at the height of its inner border."""
+        s, t = np.broadcast_arrays(s, t)
+        roll, _ = self.superelevation(s)
+        _, lateral, z_lat, level = self.level.evaluate(s, t, roll, self.shape)
+        x = x - lateral * np.sin(h)
+        y = y + lateral * np.cos(h)
+        z, slope = self.elevation(s)
+        return x, y, z + z_lat, h, -np.arctan(slope), np.where(level, 0.0, roll)
+
     def horizontal_t(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The x/y-plane distance from the reference line of road coordinate t (§8.3)."""
         if self.superelevation.empty:
             return t
         roll, _ = self.superelevation(np.asarray(s, dtype=float))
+        if self.level is not None:
+            return self.level.evaluate(s, t, roll, self.shape)[1]
         return t * np.cos(roll)
 
     def t_from_horizontal(self, s: np.ndarray, t_h: np.ndarray) -> np.ndarray:
@@ -130,16 +152,23 @@ class RoadFrame:
         if self.superelevation.empty:
             return t_h
         roll, _ = self.superelevation(np.asarray(s, dtype=float))
+        if self.level is not None:
+            return self.level.evaluate(s, t_h, roll, self.shape, horizontal=True)[0]
         return t_h / np.cos(roll)
 
     def t_from_horizontal_scalar(self, s: float, t_h: float) -> float:
         if not self._super_s:
             return t_h
+        if self.level is not None:
+            return float(self.t_from_horizontal(np.array([s]), np.array([t_h]))[0])
         roll, _ = _cubic_scalar(self._super_s, self._super_rows, s)
         return t_h / math.cos(roll)
 
     def pose(self, s: float, t: float) -> tuple[float, float, float, float, float, float]:
         """Scalar pose without array allocation for flat line/arc roads (the hot path)."""
+        if self.level is not None:
+            x, y, z, h, pitch, roll = self.poses(np.array([s]), np.array([t]))
+            return float(x[0]), float(y[0]), float(z[0]), float(h[0]), float(pitch[0]), float(roll[0])
         x, y, h, _ = self.plan.evaluate_scalar(s)
         if self._super_s:
             roll, _ = _cubic_scalar(self._super_s, self._super_rows, s)

@@ -1,0 +1,163 @@
+"""Session 11: lane ``@level`` and constructs found in the third sweep of external maps.
+
+Lane ``level="true"`` (OpenDRIVE 1.4–1.8): the lane is kept out of the road's
+superelevation and lateral shape, flat at the height of its inner border; lanes
+outward of it are normally level too (a sidewalk, then a bicycle lane).  Every map
+here is written by the test."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from simplatform.opendrive import LanePosition, parse_opendrive
+from simplatform.opendrive.mesh import build_road_mesh
+
+ROLL = 0.1  # rad, lowers the right side
+
+
+def _lane(lane_id: int, width: float, kind: str = "driving", level: str | None = None, extra: str = "") -> str:
+    attr = f' level="{level}"' if level is not None else ""
+    return (f'<lane id="{lane_id}" type="{kind}"{attr}><width sOffset="0" a="{width}" b="0" c="0" d="0"/>'
+            f"{extra}</lane>")
+
+
+def banked(left: str = "", right: str = "", lateral: str | None = None, offset: str = "") -> str:
+    lateral = (f'<superelevation s="0" a="{ROLL}" b="0" c="0" d="0"/>' if lateral is None else lateral)
+    left = left or _lane(1, 3.5)
+    right = right or _lane(-1, 3.5)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<OpenDRIVE>\n<header revMajor="1" revMinor="7"/>\n'
+        '<road id="1" length="100" junction="-1"><link/>\n'
+        '<planView><geometry s="0" x="0" y="0" hdg="0" length="100"><line/></geometry></planView>\n'
+        '<elevationProfile><elevation s="0" a="10" b="0.02" c="0" d="0"/></elevationProfile>\n'
+        f"<lateralProfile>{lateral}</lateralProfile>\n"
+        f'<lanes>{offset}<laneSection s="0"><left>{left}</left><center><lane id="0" type="none"/></center>'
+        f"<right>{right}</right></laneSection></lanes>\n</road>\n</OpenDRIVE>\n"
+    )
+
+
+def _walk_right(level: str | None) -> str:
+    return _lane(-1, 3.5) + _lane(-2, 2.0, "sidewalk", level) + _lane(-3, 1.5, "biking", level)
+
+
+# ------------------------------------------------------------------ level lanes
+def test_a_level_sidewalk_stays_at_its_inner_border_height_and_is_not_rolled():
+    net = parse_opendrive(banked(right=_walk_right("true")), source="level.xodr")
+    s = 40.0
+    z_ref = 10.0 + 0.02 * s
+    carriageway_edge = net.lane_pose("1", -1, s, offset=-1.75)
+    for lane, offsets in ((-2, (-1.0, 0.0, 1.0)), (-3, (-0.75, 0.0, 0.75))):
+        for off in offsets:
+            p = net.lane_pose("1", lane, s, offset=off)
+            assert p.z == pytest.approx(z_ref - 3.5 * math.sin(ROLL), abs=1e-12)
+            assert p.z == pytest.approx(carriageway_edge.z, abs=1e-12)
+            assert p.roll == 0.0
+    # the carriageway itself still banks
+    assert net.lane_pose("1", -1, s).roll == pytest.approx(ROLL)
+    assert net.lane_pose("1", -1, s).z == pytest.approx(z_ref - 1.75 * math.sin(ROLL), abs=1e-12)
+
+
+def test_a_level_lane_covers_its_full_width_in_the_plane():
+    # the tilted carriageway's 3.5 m cover 3.5·cos(roll) of the x/y plane, the level 2 m + 1.5 m all of theirs
+    net = parse_opendrive(banked(right=_walk_right("true")))
+    edge = -3.5 * math.cos(ROLL)
+    # on the right, +offset points back toward the centre: +1 is lane -2's inner border
+    assert net.lane_pose("1", -2, 10.0, offset=1.0).y == pytest.approx(edge, abs=1e-12)
+    assert net.lane_pose("1", -2, 10.0, offset=-1.0).y == pytest.approx(edge - 2.0, abs=1e-12)
+    assert net.lane_pose("1", -3, 10.0, offset=-0.75).y == pytest.approx(edge - 3.5, abs=1e-12)
+
+
+def test_level_false_and_missing_level_keep_the_banked_surface():
+    a = parse_opendrive(banked(right=_walk_right("false")))
+    b = parse_opendrive(banked(right=_walk_right(None)))
+    for net in (a, b):
+        p = net.lane_pose("1", -3, 30.0, offset=-0.75)  # the road's right edge, t = -7
+        assert p.z == pytest.approx(10.6 - 7.0 * math.sin(ROLL), abs=1e-12)
+        assert p.y == pytest.approx(-7.0 * math.cos(ROLL), abs=1e-12)
+        assert p.roll == pytest.approx(ROLL)
+
+
+def test_a_level_lane_is_kept_out_of_the_lateral_shape():
+    # a crowned road: the shape rises 0.1 m per metre outward on the left; the level lane 2 stays flat
+    shape = '<shape s="0" t="0" a="0" b="0.1" c="0" d="0"/>'
+    left = _lane(1, 3.0) + _lane(2, 2.0, "sidewalk", "true")
+    net = parse_opendrive(banked(left=left, lateral=shape))
+    inner = net.lane_pose("1", 1, 50.0, offset=1.5).z
+    for off in (-1.0, 0.0, 1.0):
+        assert net.lane_pose("1", 2, 50.0, offset=off).z == pytest.approx(inner, abs=1e-12)
+    assert inner == pytest.approx(10.0 + 1.0 + 0.3, abs=1e-12)
+
+
+def test_a_tilted_lane_outside_a_level_one_pivots_at_its_outer_edge():
+    # against the rule (only level lanes shall follow a level lane), read continuously
+    right = _lane(-1, 3.5) + _lane(-2, 2.0, "sidewalk", "true") + _lane(-3, 1.5, "shoulder", "false")
+    net = parse_opendrive(banked(right=right))
+    walk_outer = net.lane_pose("1", -2, 20.0, offset=-1.0)
+    shoulder_inner = net.lane_pose("1", -3, 20.0, offset=0.75)
+    assert (shoulder_inner.y, shoulder_inner.z) == pytest.approx((walk_outer.y, walk_outer.z), abs=1e-12)
+    shoulder_outer = net.lane_pose("1", -3, 20.0, offset=-0.75)
+    assert shoulder_outer.z == pytest.approx(walk_outer.z - 1.5 * math.sin(ROLL), abs=1e-12)
+    assert shoulder_outer.roll == pytest.approx(ROLL)
+
+
+def test_lane_heights_add_to_the_level_surface():
+    right = _lane(-1, 3.5) + _lane(-2, 2.0, "sidewalk", "true", '<height sOffset="0" inner="0.15" outer="0.15"/>')
+    net = parse_opendrive(banked(right=right))
+    edge = net.lane_pose("1", -1, 5.0, offset=-1.75).z
+    assert net.lane_pose("1", -2, 5.0, offset=0.9).z == pytest.approx(edge + 0.15, abs=1e-12)
+
+
+def test_level_lanes_with_a_lane_offset_and_on_the_left():
+    left = _lane(1, 3.0) + _lane(2, 2.0, "sidewalk", "1")
+    net = parse_opendrive(banked(left=left, offset='<laneOffset s="0" a="0.5" b="0" c="0" d="0"/>'))
+    edge = net.lane_pose("1", 1, 60.0, offset=1.5)
+    assert edge.z == pytest.approx(10.0 + 1.2 + 3.5 * math.sin(ROLL), abs=1e-12)
+    p = net.lane_pose("1", 2, 60.0, offset=1.0)
+    assert p.z == pytest.approx(edge.z, abs=1e-12)
+    assert p.y == pytest.approx(3.5 * math.cos(ROLL) + 2.0, abs=1e-12)
+
+
+def test_locate_round_trips_on_level_lanes():
+    net = parse_opendrive(banked(left=_lane(1, 3.5) + _lane(2, 2.0, "sidewalk", "true"), right=_walk_right("true")))
+    for lane, off in ((-1, 0.3), (-2, -0.6), (-2, 0.9), (-3, 0.5), (1, -1.0), (2, 0.7)):
+        p = net.lane_pose("1", lane, 33.0, offset=off)
+        found = net.locate(p.x, p.y)
+        assert found and found[0].lane_id == lane
+        assert (found[0].s, found[0].offset) == pytest.approx((33.0, off), abs=1e-9)
+        many = net.locate_many(np.array([[p.x, p.y]]))
+        assert int(many.lane_id[0]) == lane and float(many.offset[0]) == pytest.approx(off, abs=1e-9)
+    # the road's edge in the plane: 3.5·cos + 2 + 1.5 on the right
+    assert net.locate(50.0, -(3.5 * math.cos(ROLL) + 3.5) + 0.01)
+    assert not net.locate(50.0, -(3.5 * math.cos(ROLL) + 3.5) - 0.01)
+
+
+def test_road_pose_uses_the_level_surface_where_t_falls_in_a_level_lane():
+    net = parse_opendrive(banked(right=_walk_right("true")))
+    assert net.road_pose("1", 70.0, -5.0).z == pytest.approx(net.lane_pose("1", -2, 70.0, offset=-0.5).z, abs=1e-12)
+    assert net.road_pose("1", 70.0, -5.0).roll == 0.0
+
+
+def test_the_road_mesh_keeps_level_lanes_flat():
+    net = parse_opendrive(banked(right=_lane(-1, 3.5) + _lane(-2, 2.0, "biking", "true")))
+    rm = build_road_mesh(net, step=5.0)
+    verts = np.asarray(rm.mesh.vertices)
+    tri = np.asarray(rm.mesh.triangles)[rm.triangle_material == rm.material_id("biking")]
+    assert len(tri)
+    pts = verts[tri.ravel()]
+    expected = 10.0 + 0.02 * pts[:, 0] - 3.5 * math.sin(ROLL)
+    assert np.abs(pts[:, 2] - expected).max() < 1e-9
+    assert pts[:, 1].min() == pytest.approx(-3.5 * math.cos(ROLL) - 2.0, abs=1e-9)
+
+
+def test_roads_without_level_lanes_are_unchanged_bit_for_bit():
+    plain = parse_opendrive(banked(right=_walk_right(None)))
+    level_left = parse_opendrive(banked(left=_lane(1, 3.5) + _lane(2, 1.0, "sidewalk", "true"),
+                                        right=_walk_right(None)))
+    s = np.linspace(0.0, 99.0, 50)
+    for lane in (-1, -2, -3):
+        a = plain.lane_poses("1", lane, s, np.full(s.shape, 0.4))
+        b = level_left.lane_poses("1", lane, s, np.full(s.shape, 0.4))
+        assert np.array_equal(a.z, b.z) and np.array_equal(a.y, b.y) and np.array_equal(a.roll, b.roll)
