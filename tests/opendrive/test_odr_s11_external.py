@@ -161,3 +161,56 @@ def test_roads_without_level_lanes_are_unchanged_bit_for_bit():
         a = plain.lane_poses("1", lane, s, np.full(s.shape, 0.4))
         b = level_left.lane_poses("1", lane, s, np.full(s.shape, 0.4))
         assert np.array_equal(a.z, b.z) and np.array_equal(a.y, b.y) and np.array_equal(a.roll, b.roll)
+
+
+# -------------------------------------------------- OpenDRIVE 1.9 lane layers
+def _layered(temporary: bool = True, second_permanent: bool = False) -> str:
+    def section(s, link=""):
+        return (f'<laneSection s="{s}"><center><lane id="0" type="none"/></center><right>'
+                f'<lane id="-1" type="driving"><link>{link}</link><width sOffset="0" a="3.75" b="0" c="0" d="0"/></lane>'
+                f'<lane id="-2" type="driving"><width sOffset="0" a="3.75" b="0" c="0" d="0"/></lane>'
+                "</right></laneSection>")
+    permanent = ('<lanes layer="permanent">'
+                 + section(0, '<successor id="-1" layer="permanent"/><successor id="-2" layer="temporary"/>')
+                 + section(40, '<predecessor id="-1"/>') + "</lanes>\n")
+    extra = ""
+    if temporary:
+        extra += ('<!-- roadworks -->\n<lanes layer="temporary"><laneOffset s="40" a="-2.8" b="0" c="0" d="0"/>'
+                  '<laneSection s="40"><center><lane id="0" type="none"/></center><right><lane id="-1" type="driving">'
+                  '<link><predecessor id="-1" layer="temporary"/></link><width sOffset="0" a="3.5" b="0" c="0" d="0"/>'
+                  "</lane></right></laneSection></lanes>\n")
+    if second_permanent:
+        extra += "<lanes>" + section(0) + "</lanes>\n"
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<OpenDRIVE><header revMajor="1" revMinor="9"/>\n'
+            '<road rule="RHT" id="1" junction="-1" length="100"><link/>\n'
+            '<planView><geometry s="0" x="0" y="0" hdg="0" length="100"><line/></geometry></planView>\n'
+            + permanent + extra + "</road>\n</OpenDRIVE>\n")
+
+
+def test_a_temporary_lane_layer_is_reported_and_the_permanent_lanes_are_used():
+    text = _layered()
+    net = parse_opendrive(text, source="roadworks.xodr")
+    line = text.splitlines().index(next(ln for ln in text.splitlines() if 'layer="temporary"><lane' in ln)) + 1
+    assert net.lane_ids("1", 50.0) == [0, -1, -2]
+    assert net.lane_boundaries("1", -2, 50.0) == pytest.approx((-3.75, -7.5))
+    assert net.frame("1").lanes.offset_scalar(60.0) == 0.0  # the temporary layer's laneOffset is not applied
+    assert [p for p in net.problems if "lane layer" in p] == [
+        f"roadworks.xodr:{line}: road 1: the 'temporary' lane layer (OpenDRIVE 1.9) is not modelled; "
+        "the permanent lanes are used"]
+
+
+def test_links_into_the_temporary_layer_are_not_permanent_links():
+    net = parse_opendrive(_layered(temporary=False))  # only the link says layer="temporary"
+    sec = net.roads["1"].lane_sections[0]
+    assert sec.right[0].successors == (-1,)
+
+
+def test_two_permanent_lane_layers_are_a_located_error():
+    from simplatform.errors import RoadNetworkError
+
+    text = _layered(temporary=False, second_permanent=True)
+    with pytest.raises(RoadNetworkError) as info:
+        parse_opendrive(text, source="two.xodr")
+    assert "exactly one permanent <lanes> layer, has 2" in str(info.value)
+    second = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("<lanes><laneSection"))
+    assert info.value.location.line == second
