@@ -33,6 +33,8 @@ from simplatform.opendrive.lanes import RoadLanes
 from simplatform.opendrive.level_lanes import LevelCrossSection
 from simplatform.opendrive.plan_view import CubicTable, PlanView
 
+_DS = 1e-4  # metres: half-step of the central difference for the cross section's rise along s
+
 
 @dataclass(frozen=True)
 class ShapeProfile:
@@ -69,6 +71,23 @@ class ShapeProfile:
                     frac = np.where(span > 0, np.clip((s[mask] - self.s[i[mask]]) / span, 0.0, 1.0), 0.0)
                 weight = 1.0 - frac if idx is i else frac
                 out[mask] += weight * value
+        return out
+
+    def slope(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """d height / ds at fixed t: the blend's rate between the neighbouring profiles."""
+        s = np.asarray(s, dtype=float)
+        i = np.clip(np.searchsorted(self.s, s, side="right") - 1, 0, len(self.s) - 1)
+        j = np.minimum(i + 1, len(self.s) - 1)
+        span = self.s[j] - self.s[i]
+        inside = (span > 0) & (s >= self.s[i]) & (s < self.s[j])
+        out = np.zeros(np.shape(s))
+        if not inside.any():
+            return out
+        for g in np.unique(np.concatenate([i[inside], j[inside]])):
+            for idx, sign in ((i, -1.0), (j, 1.0)):
+                mask = inside & (idx == g)
+                if mask.any():
+                    out[mask] += sign * self._first_record_aware(self.groups[int(g)], t[mask]) / span[mask]
         return out
 
     @staticmethod
@@ -123,8 +142,11 @@ class RoadFrame:
             z = z + t * np.tan(roll)
         else:
             z = z + t * np.sin(roll)
+            # a changing bank lifts an off-centre point along s: d(t·sin roll)/ds = t·cos(roll)·roll'
+            slope = slope + t * np.cos(roll) * self.superelevation(s)[1]
         if self.shape is not None:
             z = z + self.shape(s, t)
+            slope = slope + self.shape.slope(s, t)
         return x, y, z, h, -np.arctan(slope), roll
 
     def _level_poses(self, s: np.ndarray, t: np.ndarray, x: np.ndarray, y: np.ndarray, h: np.ndarray):
@@ -136,6 +158,10 @@ class RoadFrame:
         x = x - lateral * np.sin(h)
         y = y + lateral * np.cos(h)
         z, slope = self.elevation(s)
+        # the cross section's rise along s at fixed t (a changing bank or shape), by central difference
+        ahead = self.level.evaluate(s + _DS, t, self.superelevation(s + _DS)[0], self.shape)[2]
+        behind = self.level.evaluate(s - _DS, t, self.superelevation(s - _DS)[0], self.shape)[2]
+        slope = slope + (ahead - behind) / (2.0 * _DS)
         return x, y, z + z_lat, h, -np.arctan(slope), np.where(level, 0.0, roll)
 
     def horizontal_t(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -180,9 +206,14 @@ class RoadFrame:
         if self.flat:
             return x, y, 0.0, h, 0.0, 0.0
         z, slope = _cubic_scalar(self._elev_s, self._elev_rows, s)
-        z += t * (math.sin(roll) if self._super_s else math.tan(roll))
+        if self._super_s:
+            z += t * math.sin(roll)
+            slope += t * math.cos(roll) * _cubic_scalar(self._super_s, self._super_rows, s)[1]
+        else:
+            z += t * math.tan(roll)
         if self.shape is not None:
             z += float(self.shape(np.array([s]), np.array([t]))[0])
+            slope += float(self.shape.slope(np.array([s]), np.array([t]))[0])
         return x, y, z, h, -math.atan(slope), roll
 
 

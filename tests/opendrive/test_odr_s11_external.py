@@ -214,3 +214,42 @@ def test_two_permanent_lane_layers_are_a_located_error():
     assert "exactly one permanent <lanes> layer, has 2" in str(info.value)
     second = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("<lanes><laneSection"))
     assert info.value.location.line == second
+
+
+# ------------------------------------------- pitch from a changing cross section
+def _pitch_fd(net, lane: int, s: float, offset: float = 0.0, h: float = 1e-3) -> float:
+    a, b = net.lane_pose("1", lane, s - h, offset), net.lane_pose("1", lane, s + h, offset)
+    return -math.atan((b.z - a.z) / (2 * h))
+
+
+def test_a_changing_superelevation_pitches_off_centre_lanes():
+    # esmini's pitch_by_super_elevation.xodr: roll = -0.03·s on a flat straight road, 12.5 m lanes
+    wide = _lane(1, 12.5), _lane(-1, 12.5)
+    net = parse_opendrive(banked(left=wide[0], right=wide[1],
+                                 lateral='<superelevation s="0" a="0" b="-0.03" c="0" d="0"/>'))
+    for lane in (1, -1):
+        p = net.lane_pose("1", lane, 10.0)
+        t = 6.25 * lane
+        slope = 0.02 + t * math.cos(-0.3) * -0.03
+        assert p.pitch == pytest.approx(-math.atan(slope), abs=1e-12)
+        assert p.pitch == pytest.approx(_pitch_fd(net, lane, 10.0), abs=1e-6)
+        many = net.lane_poses("1", lane, np.array([10.0]), np.array([0.0]))
+        assert many.pitch[0] == pytest.approx(p.pitch, abs=1e-15)
+    assert net.road_pose("1", 10.0, 0.0).pitch == pytest.approx(-math.atan(0.02), abs=1e-15)
+
+
+def test_a_shape_changing_along_s_pitches_the_surface():
+    shapes = ('<shape s="0" t="0" a="0" b="0" c="0" d="0"/>'
+              '<shape s="100" t="0" a="0" b="0.1" c="0" d="0"/>')
+    net = parse_opendrive(banked(lateral=shapes))
+    p = net.road_pose("1", 40.0, 3.0)
+    assert p.pitch == pytest.approx(-math.atan(0.02 + 0.3 / 100.0), abs=1e-12)
+    assert net.road_poses("1", np.array([40.0]), np.array([3.0])).pitch[0] == pytest.approx(p.pitch, abs=1e-15)
+
+
+def test_a_level_lane_pitches_with_its_inner_border_height():
+    net = parse_opendrive(banked(right=_walk_right("true"),
+                                 lateral='<superelevation s="0" a="0" b="0.002" c="0" d="0"/>'))
+    p = net.lane_pose("1", -2, 50.0, offset=0.5)
+    assert p.pitch == pytest.approx(_pitch_fd(net, -2, 50.0, 0.5), abs=1e-7)
+    assert p.pitch == pytest.approx(-math.atan(0.02 - 3.5 * math.cos(0.1) * 0.002), abs=1e-7)
