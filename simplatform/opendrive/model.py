@@ -343,6 +343,8 @@ class Road:
     elevations: tuple[CubicRecord, ...] = ()
     superelevations: tuple[CubicRecord, ...] = ()
     shapes: tuple[ShapeRecord, ...] = ()
+    crossfall_left: tuple[CubicRecord, ...] = ()   # 1.4/1.5 <crossfall> angles (rad) per side
+    crossfall_right: tuple[CubicRecord, ...] = ()
     lane_offsets: tuple[CubicRecord, ...] = ()
     lane_sections: tuple[LaneSection, ...] = ()
     signals: tuple[Signal, ...] = ()

@@ -230,6 +230,21 @@ def parse_lanes(attrs: Attributes, lanes_node, road_length: float, problems: lis
     return offsets, tuple(sections)
 
 
+def _crossfalls(attrs: Attributes, road, problems: list[str]) -> tuple[tuple, tuple]:
+    """OpenDRIVE 1.4/1.5 <crossfall> records (s, a..d in rad, side left/right/both) per side."""
+    left, right = [], []
+    for p in road.iterchildren("lateralProfile"):
+        for n in p.iterchildren("crossfall"):
+            side = attrs.choice(n, "side", ("left", "right", "both"), "both")
+            record = _cubic(attrs, n)
+            if side in ("left", "both"):
+                left.append(record)
+            if side in ("right", "both"):
+                right.append(record)
+    return (_sorted_by(left, "s", "crossfall", road, problems, attrs),
+            _sorted_by(right, "s", "crossfall", road, problems, attrs))
+
+
 def _permanent_lanes(attrs: Attributes, road, road_id: str, problems: list[str]):
     """The <lanes> that describe the road surface.
 
@@ -336,6 +351,7 @@ def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
     shapes = [m.ShapeRecord(attrs.req_number(n, "s"), attrs.req_number(n, "t"), attrs.req_number(n, "a"),
                             attrs.req_number(n, "b"), attrs.req_number(n, "c"), attrs.req_number(n, "d"), n.sourceline)
               for p in road.iterchildren("lateralProfile") for n in p.iterchildren("shape")]
+    crossfall_left, crossfall_right = _crossfalls(attrs, road, problems)
     offsets, sections = parse_lanes(attrs, _permanent_lanes(attrs, road, road_id, problems), length, problems)
     signals, references = parse_signals(attrs, road, road_id)
     signals = _on_road(signals, length, road_id, "signal", attrs, problems)
@@ -355,6 +371,8 @@ def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
         elevations=_sorted_by(elev, "s", "elevation", road, problems, attrs),
         superelevations=_sorted_by(superelev, "s", "superelevation", road, problems, attrs),
         shapes=tuple(sorted(shapes, key=lambda r: (r.s, r.t))),
+        crossfall_left=crossfall_left,
+        crossfall_right=crossfall_right,
         lane_offsets=offsets,
         lane_sections=sections,
         signals=signals,

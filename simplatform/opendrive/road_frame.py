@@ -16,7 +16,9 @@ Road::get_xyz places it.  The inverse xy → (s, t) stays a planar problem:
 follow the right-hand rule of the inertial frame (z up): pitch about the
 lateral axis is positive nose-down, so a road rising with s has pitch
 −atan(dz/ds); roll is the superelevation (positive lowers the right side).
-Lanes with ``level="true"`` are kept out of superelevation and shape: on such
+OpenDRIVE 1.4/1.5 ``<crossfall>`` (``crossfall``) lowers each side outward, like
+the shape added vertically.  Lanes with ``level="true"`` are kept out of superelevation,
+shape and crossfall: on such
 roads the cross section is walked lane by lane (``level_lanes``), a level lane
 flat (roll 0) at its inner border's height and covering its full width in x/y.
 """
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simplatform.opendrive import model as m
+from simplatform.opendrive.crossfall import Crossfall
 from simplatform.opendrive.lanes import RoadLanes
 from simplatform.opendrive.level_lanes import LevelCrossSection
 from simplatform.opendrive.plan_view import CubicTable, PlanView
@@ -108,7 +111,9 @@ class RoadFrame:
         self.superelevation = CubicTable.of(road.superelevations)
         self.shape = ShapeProfile.of(road.shapes)
         self.lanes = RoadLanes(road, source)
-        self.flat = self.elevation.empty and self.superelevation.empty and self.shape is None
+        self.crossfall = Crossfall.of(road)
+        self.flat = (self.elevation.empty and self.superelevation.empty and self.shape is None
+                     and self.crossfall is None)
         self._elev_s = [r.s for r in road.elevations]
         self._elev_rows = [(r.s, r.a, r.b, r.c, r.d) for r in road.elevations]
         self._super_s = [r.s for r in road.superelevations]
@@ -116,7 +121,8 @@ class RoadFrame:
         self.has_superelevation = bool(road.superelevations)
         # lanes kept level (lane @level) only change anything where the cross section tilts or bends
         self.level = (LevelCrossSection.of(self.lanes)
-                      if self.has_superelevation or self.shape is not None else None)
+                      if self.has_superelevation or self.shape is not None or self.crossfall is not None else None)
+        self._lateral = self._lateral_height if self.shape is not None or self.crossfall is not None else None
 
     def poses(self, s: np.ndarray, t: np.ndarray):
         """x, y, z, heading, pitch, roll at many (s, t) of this road."""
@@ -147,21 +153,33 @@ class RoadFrame:
         if self.shape is not None:
             z = z + self.shape(s, t)
             slope = slope + self.shape.slope(s, t)
+        if self.crossfall is not None:
+            dz, dz_ds, droll = self.crossfall(s, t)
+            z, slope, roll = z + dz, slope + dz_ds, roll + droll
         return x, y, z, h, -np.arctan(slope), roll
+
+    def _lateral_height(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Height the shape and the crossfall add at (s, t) (what a level lane leaves out)."""
+        z = self.shape(s, t) if self.shape is not None else np.zeros(np.shape(t))
+        if self.crossfall is not None:
+            z = z + self.crossfall(s, t)[0]
+        return z
 
     def _level_poses(self, s: np.ndarray, t: np.ndarray, x: np.ndarray, y: np.ndarray, h: np.ndarray):
         """``poses`` on a road with level lanes (``level_lanes``): a level lane is flat
         across (roll 0) at the height of its inner border."""
         s, t = np.broadcast_arrays(s, t)
         roll, _ = self.superelevation(s)
-        _, lateral, z_lat, level = self.level.evaluate(s, t, roll, self.shape)
+        _, lateral, z_lat, level = self.level.evaluate(s, t, roll, self._lateral)
         x = x - lateral * np.sin(h)
         y = y + lateral * np.cos(h)
         z, slope = self.elevation(s)
         # the cross section's rise along s at fixed t (a changing bank or shape), by central difference
-        ahead = self.level.evaluate(s + _DS, t, self.superelevation(s + _DS)[0], self.shape)[2]
-        behind = self.level.evaluate(s - _DS, t, self.superelevation(s - _DS)[0], self.shape)[2]
+        ahead = self.level.evaluate(s + _DS, t, self.superelevation(s + _DS)[0], self._lateral)[2]
+        behind = self.level.evaluate(s - _DS, t, self.superelevation(s - _DS)[0], self._lateral)[2]
         slope = slope + (ahead - behind) / (2.0 * _DS)
+        if self.crossfall is not None:
+            roll = roll + self.crossfall(s, t)[2]
         return x, y, z + z_lat, h, -np.arctan(slope), np.where(level, 0.0, roll)
 
     def horizontal_t(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -170,7 +188,7 @@ class RoadFrame:
             return t
         roll, _ = self.superelevation(np.asarray(s, dtype=float))
         if self.level is not None:
-            return self.level.evaluate(s, t, roll, self.shape)[1]
+            return self.level.evaluate(s, t, roll, self._lateral)[1]
         return t * np.cos(roll)
 
     def t_from_horizontal(self, s: np.ndarray, t_h: np.ndarray) -> np.ndarray:
@@ -179,7 +197,7 @@ class RoadFrame:
             return t_h
         roll, _ = self.superelevation(np.asarray(s, dtype=float))
         if self.level is not None:
-            return self.level.evaluate(s, t_h, roll, self.shape, horizontal=True)[0]
+            return self.level.evaluate(s, t_h, roll, self._lateral, horizontal=True)[0]
         return t_h / np.cos(roll)
 
     def t_from_horizontal_scalar(self, s: float, t_h: float) -> float:
@@ -192,7 +210,7 @@ class RoadFrame:
 
     def pose(self, s: float, t: float) -> tuple[float, float, float, float, float, float]:
         """Scalar pose without array allocation for flat line/arc roads (the hot path)."""
-        if self.level is not None:
+        if self.level is not None or self.crossfall is not None:
             x, y, z, h, pitch, roll = self.poses(np.array([s]), np.array([t]))
             return float(x[0]), float(y[0]), float(z[0]), float(h[0]), float(pitch[0]), float(roll[0])
         x, y, h, _ = self.plan.evaluate_scalar(s)

@@ -253,3 +253,40 @@ def test_a_level_lane_pitches_with_its_inner_border_height():
     p = net.lane_pose("1", -2, 50.0, offset=0.5)
     assert p.pitch == pytest.approx(_pitch_fd(net, -2, 50.0, 0.5), abs=1e-7)
     assert p.pitch == pytest.approx(-math.atan(0.02 - 3.5 * math.cos(0.1) * 0.002), abs=1e-7)
+
+
+# ------------------------------------------------ crossfall (OpenDRIVE 1.4/1.5)
+def test_crossfall_lowers_each_side_outward_from_the_reference_line():
+    # as a RoadRunner 1.4 export writes it: one record per side
+    lateral = ('<crossfall a="0" b="0" c="0" d="0" s="0" side="left"/>'
+               '<crossfall a="0.02" b="0" c="0" d="0" s="0" side="right"/>')
+    net = parse_opendrive(banked(lateral=lateral))
+    z_ref = 10.0 + 0.02 * 30.0
+    right = net.lane_pose("1", -1, 30.0, offset=-1.75)  # t = -3.5
+    assert right.z == pytest.approx(z_ref - math.tan(0.02) * 3.5, abs=1e-12)
+    assert right.roll == pytest.approx(0.02) and right.y == pytest.approx(-3.5)
+    left = net.lane_pose("1", 1, 30.0)
+    assert left.z == pytest.approx(z_ref, abs=1e-12) and left.roll == 0.0
+    assert net.road_pose("1", 30.0, 0.0).z == pytest.approx(z_ref, abs=1e-12)
+
+
+def test_crossfall_on_both_sides_and_changing_along_s():
+    lateral = '<crossfall s="0" side="both" a="0.01" b="0.0002" c="0" d="0"/>'
+    net = parse_opendrive(banked(lateral=lateral))
+    angle = 0.01 + 0.0002 * 50.0
+    for lane, t in ((1, 1.75), (-1, -1.75)):
+        p = net.lane_pose("1", lane, 50.0)
+        assert p.z == pytest.approx(11.0 - math.tan(angle) * 1.75, abs=1e-12)
+        assert p.roll == pytest.approx(-angle if t > 0 else angle)
+        assert p.pitch == pytest.approx(_pitch_fd(net, lane, 50.0), abs=1e-7)
+    many = net.lane_poses("1", -1, np.array([50.0]), np.array([0.0]))
+    assert many.z[0] == pytest.approx(net.lane_pose("1", -1, 50.0).z, abs=1e-15)
+
+
+def test_a_level_lane_leaves_the_crossfall_out():
+    lateral = '<crossfall s="0" side="right" a="0.03" b="0" c="0" d="0"/>'
+    net = parse_opendrive(banked(right=_walk_right("true"), lateral=lateral))
+    edge = net.lane_pose("1", -1, 20.0, offset=-1.75)
+    assert edge.z == pytest.approx(10.4 - math.tan(0.03) * 3.5, abs=1e-12)
+    walk = net.lane_pose("1", -3, 20.0, offset=-0.75)
+    assert walk.z == pytest.approx(edge.z, abs=1e-12) and walk.roll == 0.0
