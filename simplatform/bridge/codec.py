@@ -13,7 +13,10 @@
 Decoding is strict in the way rosbridge is: a field the type does not have, a
 value of the wrong JSON type, an integer out of range or a fixed array of the
 wrong length is a :class:`MessageError` naming the field path; a missing field
-takes its ROS default (rosbridge fills defaults too).
+takes its ROS default (rosbridge fills defaults too).  As rosbridge's
+``message_conversion``, a ``builtin_interfaces/Time`` or ``Duration`` is read
+from ``{sec, nanosec}`` or the ROS 1 names ``{secs, nsecs}`` and always written
+as ``{sec, nanosec}``; NaN and ±infinity are written to JSON as ``null``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import binascii
 import json
 import math
 import struct
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -31,7 +35,8 @@ import numpy as np
 from mcap_ros2._dynamic import generate_dynamic, serialize_dynamic
 
 from ..errors import BridgeError
-from .msgs import AckermannDrive, AckermannDriveStamped, Header, Time
+from .finite import _finite, is_finite_message  # noqa: F401 (re-exported: controls, tests)
+from .msgs import Header
 from .msgs.schema import INT_RANGES, PRIMITIVE_FLOAT, PRIMITIVE_INT, FieldSpec, concatenated_definition, schema, type_of
 
 # draft-ietf-cbor-array-tags-00 little-endian typed arrays, as rosbridge's cbor_conversion.py uses them.
@@ -113,38 +118,121 @@ _CASTS = {name: float for name in PRIMITIVE_FLOAT} | {name: int for name in PRIM
 
 
 def encode_json(msg: Any) -> str:
-    return json.dumps(to_plain(msg, "json"), separators=(",", ":"))
+    return dumps_plain_json(to_plain(msg, "json"))
+
+
+def dumps_plain_json(plain: Any) -> str:
+    """Compact JSON with every NaN and ±infinity written as ``null``, as rosbridge does.
+
+    JSON has no NaN (RFC 8259 §6): Python would write the bare word ``NaN``,
+    which ``JSON.parse`` (roslibjs), Go's and Rust's decoders refuse, losing the
+    whole frame.  rosbridge's ``message_conversion`` maps non-finite floats to
+    ``None``.  The strict dump costs nothing for a finite message; only a
+    message holding such a value is walked a second time."""
+    try:
+        return json.dumps(plain, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(_null_non_finite(plain), separators=(",", ":"), allow_nan=False)
+
+
+def _null_non_finite(value: Any) -> Any:
+    if type(value) is float:
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _null_non_finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_null_non_finite(v) for v in value]
+    return value
 
 
 # ---------------------------------------------------------------- plain data -> message
 
-def from_plain(ros_type: str, data: Any, *, path: str = "") -> Any:
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How lenient a decoding is, beyond the strict rules of the module doc.
+
+    ``now``: the server's clock (rosbridge's publish rules, ROSBRIDGE_PROTOCOL.md
+    §3.2.3): a ``std_msgs/Header`` left out, or one without ``stamp``, gets this
+    time, and a ``builtin_interfaces/Time`` given as the string ``"now"`` is this
+    time.  ``nan_from_null``: JSON ``null`` in a float field reads as NaN, the
+    inverse of :func:`dumps_plain_json` (rosbridge itself refuses ``null`` from
+    clients, so the server does not set it)."""
+
+    now: Any = None
+    nan_from_null: bool = False
+
+
+STRICT = DecodeOptions()
+_TIME_TYPES = frozenset({"builtin_interfaces/msg/Time", "builtin_interfaces/msg/Duration"})
+_HEADER = "std_msgs/msg/Header"
+# ROS 2 names first, then the ROS 1 names (secs, nsecs) that roslibjs-era clients still send;
+# rosbridge's _to_time_inst reads the same pairs in the same order.
+_TIME_KEYS = (("sec", "secs"), ("nanosec", "nsecs"))
+
+
+def from_plain(ros_type: str, data: Any, *, path: str = "", now: Any = None, nan_from_null: bool = False,
+               options: DecodeOptions | None = None) -> Any:
     """Build and validate a message from JSON- or CBOR-decoded data (see module doc for the rules)."""
-    sch = schema(ros_type)
+    opts = options or (STRICT if now is None and not nan_from_null else DecodeOptions(now, nan_from_null))
+    return _message(schema(ros_type), data, path, opts)
+
+
+def _message(sch: Any, data: Any, path: str, opts: DecodeOptions) -> Any:
+    if sch.ros_type in _TIME_TYPES:
+        return _time(sch, data, path, opts)
     if not isinstance(data, dict):
         raise MessageError(sch.ros_type, path, f"expected an object, got {type(data).__name__}")
-    known = {f.name for f in sch.fields}
-    extra = sorted(set(data) - known)
-    if extra:
+    known = _field_names(sch.ros_type)
+    if not known.issuperset(data):
+        extra = sorted(set(data) - known)
         raise MessageError(sch.ros_type, _join(path, extra[0]),
                            f"the type has no such field (it has: {', '.join(f.name for f in sch.fields)})")
     kwargs = {}
     for f in sch.fields:
         if f.name in data:
-            kwargs[f.name] = _field_from_plain(sch.ros_type, f, data[f.name], _join(path, f.name))
+            kwargs[f.name] = _field_from_plain(sch.ros_type, f, data[f.name], _join(path, f.name), opts)
+        elif opts.now is not None and f.base == _HEADER and f.array is None:
+            kwargs[f.name] = Header(stamp=opts.now)  # §3.2.3: a header left out is stamped now
+    if opts.now is not None and sch.ros_type == _HEADER and "stamp" not in data:
+        kwargs["stamp"] = opts.now
     return sch.cls(**kwargs)
+
+
+@lru_cache(maxsize=None)
+def _field_names(ros_type: str) -> frozenset[str]:
+    return frozenset(f.name for f in schema(ros_type).fields)
+
+
+def _time(sch: Any, data: Any, path: str, opts: DecodeOptions) -> Any:
+    """builtin_interfaces Time/Duration: ``{sec, nanosec}``, ``{secs, nsecs}`` or (Time) ``"now"``."""
+    if data == "now" and sch.ros_type == "builtin_interfaces/msg/Time":
+        if opts.now is None:
+            raise MessageError(sch.ros_type, path, "'now' is only understood by the server, which knows the time")
+        return opts.now
+    if not isinstance(data, dict):
+        raise MessageError(sch.ros_type, path, f"expected an object, got {type(data).__name__}")
+    extra = sorted(set(data) - {"sec", "secs", "nanosec", "nsecs"})
+    if extra:
+        raise MessageError(sch.ros_type, _join(path, extra[0]),
+                           "the type has no such field (it has: sec, nanosec; ROS 1 names secs, nsecs are read too)")
+    values = []
+    for (ros2, ros1), base in zip(_TIME_KEYS, ("int32", "uint32")):
+        key = ros2 if ros2 in data else ros1
+        values.append(_scalar(sch.ros_type, base, data[key], _join(path, key), opts) if key in data else 0)
+    return sch.cls(*values)
 
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _field_from_plain(ros_type: str, f: FieldSpec, value: Any, path: str) -> Any:
+def _field_from_plain(ros_type: str, f: FieldSpec, value: Any, path: str, opts: DecodeOptions = STRICT) -> Any:
     if not f.primitive:
+        sub = schema(f.base)
         if f.array is None:
-            return from_plain(f.base, value, path=path)
+            return _message(sub, value, path, opts)
         items = _sequence(ros_type, f, value, path)
-        return tuple(from_plain(f.base, v, path=f"{path}[{i}]") for i, v in enumerate(items))
+        return tuple(_message(sub, v, f"{path}[{i}]", opts) for i, v in enumerate(items))
     if f.is_bytes:
         return _bytes(ros_type, f, value, path)
     if f.array is not None:
@@ -154,8 +242,8 @@ def _field_from_plain(ros_type: str, f: FieldSpec, value: Any, path: str) -> Any
                 raise MessageError(ros_type, path, f"unsupported CBOR tag {value.tag}")
             value = np.frombuffer(value.value, dtype=dtype).tolist()
         items = _sequence(ros_type, f, value, path)
-        return tuple(_scalar(ros_type, f.base, v, f"{path}[{i}]") for i, v in enumerate(items))
-    return _scalar(ros_type, f.base, value, path)
+        return tuple(_scalar(ros_type, f.base, v, f"{path}[{i}]", opts) for i, v in enumerate(items))
+    return _scalar(ros_type, f.base, value, path, opts)
 
 
 def _sequence(ros_type: str, f: FieldSpec, value: Any, path: str) -> list:
@@ -189,8 +277,10 @@ def _bytes(ros_type: str, f: FieldSpec, value: Any, path: str) -> bytes:
     return raw
 
 
-def _scalar(ros_type: str, base: str, value: Any, path: str) -> Any:
+def _scalar(ros_type: str, base: str, value: Any, path: str, opts: DecodeOptions = STRICT) -> Any:
     if base in PRIMITIVE_FLOAT:
+        if value is None and opts.nan_from_null:
+            return math.nan
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise MessageError(ros_type, path, f"expected a number ({base}), got {_describe(value)}")
         return float(value)
@@ -218,71 +308,12 @@ def _describe(value: Any) -> str:
 
 
 def decode_json(ros_type: str, text: str | bytes) -> Any:
+    """The inverse of :func:`encode_json`: ``null`` in a float field is NaN again."""
     try:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MessageError(ros_type, "", f"malformed JSON: {exc}") from None
-    return from_plain(ros_type, data)
-
-
-def is_finite_message(msg: Any) -> bool:
-    """True when no float in the message is NaN or infinite (a control must not be).
-
-    Every field of every nested message, every element of every sequence: a
-    stack's reply is untrusted, so it is walked in full — with each message
-    class's field names looked up once (``_FIELD_NAMES``), not per value.
-    The usual control, an ``AckermannDriveStamped`` of plain fields, is
-    checked flat (``_finite_drive_stamped``) with the same answer."""
-    if type(msg) is AckermannDriveStamped:
-        flat = _finite_drive_stamped(msg)
-        if flat is not None:
-            return flat
-    return _finite(msg)
-
-
-def _finite_drive_stamped(msg: AckermannDriveStamped) -> bool | None:
-    """``_finite(msg)`` for the shape every stack sends (exact Header, Time, AckermannDrive; int stamp,
-    str frame, float set points); None for any other shape, which the general walk then takes."""
-    header, drive = msg.header, msg.drive
-    if type(header) is not Header or type(drive) is not AckermannDrive or type(header.frame_id) is not str:
-        return None
-    stamp = header.stamp
-    if type(stamp) is not Time or type(stamp.sec) is not int or type(stamp.nanosec) is not int:
-        return None
-    values = (drive.steering_angle, drive.steering_angle_velocity, drive.speed, drive.acceleration, drive.jerk)
-    for v in values:
-        if type(v) is not float:
-            return None
-    return all(map(math.isfinite, values))
-
-
-def _finite(v: Any) -> bool:
-    kind = type(v)
-    if kind is float:
-        return math.isfinite(v)
-    if kind is int or kind is str or kind is bool:
-        return True
-    if isinstance(v, float):
-        return math.isfinite(v)
-    if isinstance(v, (tuple, list)):
-        return all(map(_finite, v))
-    if hasattr(v, "ROS_TYPE"):
-        names = _FIELD_NAMES.get(kind)
-        if names is None:
-            names = _FIELD_NAMES[kind] = tuple(f.name for f in schema(type_of(v)).fields)
-        for name in names:  # the scalar leaves inline: most fields of a control are plain floats
-            x = getattr(v, name)
-            leaf = type(x)
-            if leaf is float:
-                if not math.isfinite(x):
-                    return False
-            elif leaf is not int and leaf is not str and leaf is not bool and not _finite(x):
-                return False
-    return True
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-"""Each message class's field names, from its schema on first sight."""
+    return from_plain(ros_type, data, nan_from_null=True)
 
 
 # ---------------------------------------------------------------- ROS 2 CDR via mcap_ros2

@@ -17,12 +17,13 @@ from typing import Any
 
 import cbor2
 
-from .codec import encode_cdr, to_plain
+from .codec import dumps_plain_json, encode_cdr, to_plain
 from .msgs.schema import type_of
 
 LEVELS = ("info", "warning", "error", "none")
 DEFAULT_LEVEL = "error"  # rosbridge's default: only errors are reported unless a client asks for more
-COMPRESSIONS = ("none", "cbor", "cbor-raw", "png")
+COMPRESSIONS = ("none", "png", "cbor", "cbor-raw")  # rosbridge's order: of a client's several subscriptions
+# to one topic, the later in this tuple wins (subscribe.py update_params: cbor-raw over cbor over png over none)
 CLIENT_OPS = (
     "advertise", "unadvertise", "publish", "subscribe", "unsubscribe", "call_service",
     "service_response", "auth", "set_level", "advertise_service", "unadvertise_service",
@@ -95,7 +96,8 @@ def level_reported(level: str, client_level: str) -> bool:
 
 
 def dumps_json(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, separators=(",", ":"))
+    """A frame as compact JSON; NaN and infinities become ``null`` (see ``codec.dumps_plain_json``)."""
+    return dumps_plain_json(frame)
 
 
 @dataclass
@@ -108,6 +110,7 @@ class PublishFrames:
     _json: str | None = None
     _cbor: bytes | None = None
     _raw: bytes | None = None
+    _png: str | None = None
 
     def frame(self, compression: str) -> str | bytes:
         if compression == "cbor":
@@ -120,8 +123,13 @@ class PublishFrames:
                 self._raw = cbor2.dumps({"op": "publish", "topic": self.topic,
                                          "msg": {"secs": sec, "nsecs": nsec, "bytes": encode_cdr(self.msg)}})
             return self._raw
+        if compression == "png":
+            if self._png is None:
+                from .fragments import png_frame  # here: fragments imports this module's ProtocolError
+                self._png = png_frame(self.frame("none"))
+            return self._png
         if self._json is None:
-            body = json.dumps(to_plain(self.msg, "json"), separators=(",", ":"))
+            body = dumps_plain_json(to_plain(self.msg, "json"))
             self._json = '{"op":"publish","topic":' + json.dumps(self.topic) + ',"msg":' + body + "}"
         return self._json
 

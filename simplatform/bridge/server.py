@@ -27,7 +27,7 @@ import itertools
 import queue
 import threading
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -35,10 +35,9 @@ from websockets.exceptions import ConnectionClosed
 from ..errors import BridgeError
 from .msgs.schema import type_of
 from .protocol import PublishFrames
+from .rosapi import ServiceHandler, ServiceSpec
 from .session import BridgeEvent, ClientSession
 from .topics import CLOCK, TopicRegistry
-
-ServiceHandler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class RosbridgeServer:
@@ -60,7 +59,7 @@ class RosbridgeServer:
         self.max_messages_per_second = max_messages_per_second
         self.events: queue.Queue[BridgeEvent] = queue.Queue()
         self.latched: dict[str, PublishFrames] = {}
-        self.services: dict[str, ServiceHandler] = {}
+        self.services: dict[str, ServiceSpec] = {}
         self.sim_time_ns = 0
         self._types: dict[str, str] = {t.name: t.ros_type for t in registry}
         self._sessions: dict[int, ClientSession] = {}
@@ -173,14 +172,25 @@ class RosbridgeServer:
         if session is not None and self._loop is not None:
             asyncio.run_coroutine_threadsafe(session.ws.close(code, reason), self._loop)
 
-    def register_service(self, name: str, handler: ServiceHandler) -> None:
-        self.services[name] = handler
+    def register_service(self, name: str, handler: ServiceHandler, *, request: tuple[str, ...] = (),
+                         srv_type: str = "") -> None:
+        """Serve ``name`` to ``call_service``; ``request`` names the request fields in order (list args)."""
+        self.services[name] = ServiceSpec(name, handler, tuple(request), srv_type)
 
     def topic_type(self, topic: str) -> str | None:
         return self._types.get(topic)
 
     def topics(self) -> dict[str, str]:
         return dict(self._types)
+
+    def client_topics(self) -> tuple[set[str], set[str]]:
+        """Topics the connected clients advertise, and topics they subscribe to (server loop only)."""
+        advertised: set[str] = set()
+        subscribed: set[str] = set()
+        for session in self._sessions.values():
+            advertised.update(session.advertised)
+            subscribed.update(session.subscriptions)
+        return advertised, subscribed
 
     # ------------------------------------------------------------------ loop side
     def emit(self, event: BridgeEvent) -> None:
@@ -198,9 +208,10 @@ class RosbridgeServer:
         with self._lock:
             self._subscribers = table
 
-    def relay(self, frames: PublishFrames) -> None:
-        """A client's publish, forwarded to every subscriber of the topic (viewers, loggers)."""
-        self._fanout([(frames, False)])
+    def relay(self, frames: PublishFrames, latch: bool = False) -> None:
+        """A client's publish, forwarded to every subscriber of the topic (viewers, loggers); a latched
+        one is also kept for later subscribers, as a ROS 2 transient-local publisher's last message."""
+        self._fanout([(frames, latch)])
 
     def _fanout(self, frames: list[tuple[PublishFrames, bool]]) -> None:
         for f, latch in frames:

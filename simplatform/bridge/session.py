@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .codec import MessageError, from_plain
+from .fragments import FragmentAssembler, fragment_frames, png_frame
+from .msgs import Time
 from .msgs.schema import UnknownMessageType, canonical_type, schema
 from .protocol import (
     COMPRESSIONS, DEFAULT_LEVEL, LEVELS, ProtocolError, PublishFrames, check_auth, dumps_json,
     level_reported, op_id, parse_frame, require, status,
 )
+from .rosapi import ServiceFailure
 from .subscription import SubscribeRequest, TopicSubscription
 from .topics import Direction
 
@@ -29,8 +32,10 @@ if TYPE_CHECKING:
 
 UNSUPPORTED_OPS = frozenset({
     "advertise_service", "unadvertise_service", "send_action_goal", "cancel_action_goal",
-    "advertise_action", "unadvertise_action", "action_feedback", "action_result", "fragment", "png",
+    "advertise_action", "unadvertise_action", "action_feedback", "action_result",
 })
+HANDLED_OPS = ("auth", "set_level", "status", "fragment", "advertise", "unadvertise", "publish", "subscribe",
+               "unsubscribe", "call_service", "service_response")
 MAX_AUTH_FAILURES = 3
 
 
@@ -63,6 +68,10 @@ class ClientSession:
         self.auth_failures = 0
         self.subscriptions: dict[str, TopicSubscription] = {}
         self.advertised: dict[str, str] = {}
+        self.advertisements: dict[str, set[Any]] = {}  # topic -> the ids it was advertised with (None: no id)
+        self.latched_topics: set[str] = set()
+        self.fragments = FragmentAssembler(server.max_message_bytes)
+        self._call_fragments = 0
         self.outbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()
         self._tokens = float(server.max_messages_per_second)
         self._refilled = time.monotonic()
@@ -76,6 +85,20 @@ class ClientSession:
     def send_status(self, level: str, msg: str, op_id_: Any = None) -> None:
         if level_reported(level, self.level):
             self.send(dumps_json(status(level, msg, op_id_)))
+
+    def send_text(self, text: str, compression: str = "none", fragment_size: int | None = None,
+                  message_id: Any = None) -> None:
+        """A JSON frame, PNG-wrapped and cut into fragments as the client asked (§3.1.1, §3.1.2)."""
+        if compression == "png":
+            text = png_frame(text)
+        if fragment_size is None or len(text) <= fragment_size:
+            self.send(text)
+            return
+        if message_id is None:
+            self._call_fragments += 1
+            message_id = f"call_service:{self._call_fragments}"
+        for piece in fragment_frames(text, fragment_size, message_id):
+            self.send(piece)
 
     async def writer(self) -> None:
         while True:
@@ -122,13 +145,23 @@ class ClientSession:
         if not self.authenticated:
             raise ProtocolError(f"not authenticated: send an 'auth' op with the token before '{op}'",
                                 op_id=op_id(frame))
-        handler = getattr(self, "_op_" + op, None)
+        handler = getattr(self, "_op_" + op, None) if op in HANDLED_OPS else None
         if handler is not None:
             return handler(frame)
         if op in UNSUPPORTED_OPS:
-            raise ProtocolError(f"op '{op}' is not supported by the simplatform rosbridge server",
+            raise ProtocolError(f"op '{op}' is not supported by the simplatform rosbridge server "
+                                "(it serves topics and the rosapi services, not client services or actions)",
                                 op_id=op_id(frame))
-        raise ProtocolError(f"unknown op '{op}'", op_id=op_id(frame))
+        if op == "png":
+            raise ProtocolError("op 'png' is sent by servers only; send plain JSON, CBOR or 'fragment' frames",
+                                op_id=op_id(frame))
+        raise ProtocolError(f"unknown op '{op}'; this server handles: {', '.join(HANDLED_OPS)}", op_id=op_id(frame))
+
+    def _op_fragment(self, frame: dict) -> None:
+        """Part of a message too large for one frame; the whole message is handled once complete (§3.1.1)."""
+        text = self.fragments.add(frame, time.monotonic())
+        if text is not None:
+            self._dispatch(parse_frame(text))
 
     def _auth(self, frame: dict) -> None:
         if self.server.token is None:
@@ -169,19 +202,39 @@ class ClientSession:
         return wanted
 
     def _op_advertise(self, frame: dict) -> None:
+        """§3.2.1; ``latch`` keeps the client's last message for later subscribers; ``id`` names the
+        advertisement, so that one of several can be withdrawn (rosbridge's Registration)."""
         topic, known = self._topic_and_type(frame)
         require(frame, "type")
+        latch = require(frame, "latch", bool, optional=True)
+        require(frame, "queue_size", int, optional=True)  # type-checked as rosbridge does; nothing queues here
         ros_type = self._check_type(frame, topic, known)
         self._refuse_platform_topic(frame, topic)
-        self.advertised[topic] = ros_type
-        self.server.note_advertised(topic, ros_type)
+        self._register(topic, ros_type, op_id(frame), bool(latch))
         self.server.emit(BridgeEvent("advertised", self.id, topic))
 
+    def _register(self, topic: str, ros_type: str, advert_id: Any, latch: bool) -> None:
+        self.advertised[topic] = ros_type
+        self.advertisements.setdefault(topic, set()).add(advert_id)
+        if latch:
+            self.latched_topics.add(topic)
+        self.server.note_advertised(topic, ros_type)
+
     def _op_unadvertise(self, frame: dict) -> None:
+        """§3.2.2: with an ``id`` only that advertisement ends; without, all of this client's on the topic."""
         topic, _ = self._topic_and_type(frame)
-        if self.advertised.pop(topic, None) is None:
-            raise ProtocolError(f"topic {topic} is not advertised by this client", op_id=op_id(frame),
-                                level="warning")
+        ids = self.advertisements.get(topic)
+        advert_id = op_id(frame)
+        if ids is None:
+            raise ProtocolError(f"topic {topic} is not advertised by this client", op_id=advert_id, level="warning")
+        if advert_id is not None and advert_id not in ids:
+            raise ProtocolError(f"topic {topic} has no advertisement with id {advert_id!r} from this client",
+                                op_id=advert_id, level="warning")
+        ids.difference_update(ids if advert_id is None else {advert_id})
+        if not ids:
+            del self.advertisements[topic]
+            del self.advertised[topic]
+            self.latched_topics.discard(topic)
 
     def _refuse_platform_topic(self, frame: dict, topic: str) -> None:
         spec = self.server.registry.get(topic)
@@ -190,20 +243,34 @@ class ClientSession:
                                 op_id=op_id(frame))
 
     def _op_publish(self, frame: dict) -> None:
+        """§3.2.3.  As rosbridge: a ``type`` registers a topic not advertised yet, ``msg`` defaults to {},
+        and a ``std_msgs/Header`` left out or without ``stamp`` is stamped with the simulation time."""
         topic, known = self._topic_and_type(frame)
         self._refuse_platform_topic(frame, topic)
-        ros_type = self.advertised.get(topic, known)
+        latch = require(frame, "latch", bool, optional=True)
+        require(frame, "queue_size", int, optional=True)
+        ros_type = self.advertised.get(topic)
         if ros_type is None:
-            raise ProtocolError(f"cannot publish on {topic}: advertise it with a type first", op_id=op_id(frame))
-        body = require(frame, "msg", dict)
+            ros_type = self._check_type(frame, topic, known)
+            if ros_type is None:
+                raise ProtocolError(f"cannot publish on {topic}: unknown topic; advertise it or give its 'type'",
+                                    op_id=op_id(frame))
+            if known is None:
+                self._register(topic, ros_type, op_id(frame), bool(latch))
+        body = require(frame, "msg", dict, optional=True)
         try:
-            msg = from_plain(ros_type, body)
+            msg = from_plain(ros_type, {} if body is None else body, now=self._now())
         except MessageError as exc:
             self.server.emit(BridgeEvent("invalid_message", self.id, topic, detail=str(exc)))
             self.send_status("error", str(exc), op_id(frame))
             return
         self.server.emit(BridgeEvent("message", self.id, topic, msg))
-        self.server.relay(PublishFrames(topic, msg))
+        self.server.relay(PublishFrames(topic, msg, self.server.sim_time_ns),
+                          latch=bool(latch) or topic in self.latched_topics)
+
+    def _now(self) -> Time:
+        sec, nanosec = divmod(self.server.sim_time_ns, 1_000_000_000)
+        return Time(sec, nanosec)
 
     def _op_subscribe(self, frame: dict) -> None:
         topic, known = self._topic_and_type(frame)
@@ -212,26 +279,30 @@ class ClientSession:
             raise ProtocolError(f"cannot subscribe to {topic}: unknown topic and no type given", op_id=op_id(frame))
         compression = require(frame, "compression", optional=True) or "none"
         if compression not in COMPRESSIONS:
-            raise ProtocolError(f"compression must be one of {', '.join(COMPRESSIONS)}", op_id=op_id(frame))
-        if compression == "png":
-            self.send_status("warning", "png compression is not supported; sending plain JSON", op_id(frame))
+            # rosbridge's update_params falls back to plain JSON for a value it does not know; say so.
+            self.send_status("warning", f"compression {compression!r} is not supported (use one of "
+                             f"{', '.join(COMPRESSIONS)}); sending {topic} as plain JSON", op_id(frame))
             compression = "none"
         throttle = require(frame, "throttle_rate", int, optional=True) or 0
         queue = require(frame, "queue_length", int, optional=True) or 0
+        fragment_size = require(frame, "fragment_size", int, optional=True)
         if throttle < 0 or queue < 0:
             raise ProtocolError("throttle_rate and queue_length must be >= 0", op_id=op_id(frame))
+        if fragment_size is not None and fragment_size < 1:
+            raise ProtocolError(f"fragment_size must be >= 1, got {fragment_size}", op_id=op_id(frame))
         self.server.note_advertised(topic, ros_type)
         sub = self.subscriptions.get(topic)
         if sub is None:
             sub = self.subscriptions[topic] = TopicSubscription(topic, self.send)
-        sub.add(SubscribeRequest(op_id(frame), compression, throttle, queue))
+        sub.add(SubscribeRequest(op_id(frame), compression, throttle, queue, fragment_size))
         self.server.note_subscribers_changed()
         latched = self.server.latched.get(topic)
         if latched is not None:
-            self.send(latched.frame(sub.compression))
+            sub.deliver(latched)
         self.server.emit(BridgeEvent("subscribed", self.id, topic))
 
     def _op_unsubscribe(self, frame: dict) -> None:
+        """§3.2.5: with an ``id`` only that subscription ends; without, all of this client's on the topic."""
         topic, _ = self._topic_and_type(frame)
         sub = self.subscriptions.get(topic)
         if sub is None:
@@ -242,27 +313,35 @@ class ClientSession:
         self.server.note_subscribers_changed()
 
     def _op_call_service(self, frame: dict) -> None:
+        """§3.2.8.  ``args``: an object or a list in request-field order; ``fragment_size`` and ``compression``
+        (``png``) shape the response; a legacy ``service#id`` name carries the id (rosbridge's extract_id)."""
         service = require(frame, "service")
-        args = frame.get("args") or {}
-        if isinstance(args, list):
-            args = args[0] if len(args) == 1 and isinstance(args[0], dict) else {}
-        if not isinstance(args, dict):
-            raise ProtocolError("'call_service' field 'args' must be an object or a list", op_id=op_id(frame))
-        handler = self.server.services.get(service)
+        call_id = op_id(frame)
+        if "#" in service:
+            service, _, legacy_id = service.partition("#")
+            call_id = legacy_id if call_id is None else call_id
+        fragment_size = require(frame, "fragment_size", int, optional=True)
+        if fragment_size is not None and fragment_size < 1:
+            raise ProtocolError(f"fragment_size must be >= 1, got {fragment_size}", op_id=call_id)
+        compression = require(frame, "compression", optional=True) or "none"
+        args = frame.get("args")
+        if isinstance(args, list) and len(args) == 1 and isinstance(args[0], dict):
+            args = args[0]  # [{...}]: the object form wrapped in a list, as some clients send it
         response: dict[str, Any] = {"op": "service_response", "service": service}
-        if op_id(frame) is not None:
-            response["id"] = op_id(frame)
-        if handler is None:
-            response.update(result=False, values=f"service {service} does not exist")
-            self.send(dumps_json(response))
-            raise ProtocolError(f"service {service} does not exist", op_id=op_id(frame))
+        if call_id is not None:
+            response["id"] = call_id
+        spec = self.server.services.get(service)
+        if spec is None:
+            response.update(values=f"Service {service} does not exist", result=False)
+            self.send_text(dumps_json(response), compression, fragment_size, call_id)
+            raise ProtocolError(f"service {service} does not exist", op_id=call_id)
         try:
-            values = handler(args)
+            response.update(values=spec.call(args), result=True)
+        except ServiceFailure as exc:
+            response.update(values=str(exc), result=False)
         except (KeyError, TypeError, ValueError) as exc:
-            response.update(result=False, values=f"service {service} failed: {exc}")
-        else:
-            response.update(result=True, values=values)
-        self.send(dumps_json(response))
+            response.update(values=f"service {service} failed: {exc}", result=False)
+        self.send_text(dumps_json(response), compression, fragment_size, call_id)
 
     def _op_service_response(self, frame: dict) -> None:
         raise ProtocolError("no service call of the server is waiting for a response", op_id=op_id(frame),

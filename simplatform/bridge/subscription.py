@@ -1,12 +1,19 @@
-"""One client's subscription to one topic, with rosbridge's throttle_rate and queue_length.
+"""One client's subscription to one topic, with rosbridge's throttle_rate, queue_length, fragment_size, compression.
 
 rosbridge semantics (ROSBRIDGE_PROTOCOL.md §3.2.4 and rosbridge_library's
-``subscription_modifiers``): a client subscribed several times to a topic (each
-with an ``id``) receives each message once, at the *lowest* throttle rate and
-the *highest* queue length of its subscriptions.  ``throttle_rate`` is the
-minimum wall-clock gap in ms between two messages; with ``queue_length`` 0 a
-message inside the gap is dropped, otherwise it waits in a queue of that
-length that drops its oldest entry when full.
+``subscribe.py`` / ``subscription_modifiers``): a client subscribed several
+times to a topic (each with an ``id``) receives each message once, at the
+*lowest* throttle rate, the *highest* queue length (as the protocol text says)
+and the *lowest* fragment size of its subscriptions, in the strongest
+compression any of them asked for (``cbor-raw`` over ``cbor`` over ``png`` over
+``none``).  ``throttle_rate`` is the minimum wall-clock gap in ms between two
+messages; with ``queue_length`` 0 a message inside the gap is dropped,
+otherwise it waits in a queue of that length that drops its oldest entry when
+full.  A JSON or PNG frame longer than ``fragment_size`` characters goes out
+as ``fragment`` frames (§3.1.1); binary CBOR frames are never cut.
+
+The merged settings are worked out when a request is added or removed, not
+per message: :meth:`offer` runs for every subscriber of every message.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .protocol import PublishFrames
+from .fragments import fragment_frames
+from .protocol import COMPRESSIONS, PublishFrames
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,7 @@ class SubscribeRequest:
     compression: str = "none"
     throttle_rate: int = 0
     queue_length: int = 0
+    fragment_size: int | None = None
 
 
 @dataclass
@@ -35,12 +44,18 @@ class TopicSubscription:
     topic: str
     send: Callable[[str | bytes], None]
     requests: dict[Any, SubscribeRequest] = field(default_factory=dict)
+    compression: str = "none"
+    throttle_s: float = 0.0
+    queue_length: int = 0
+    fragment_size: int | None = None
     _last_sent: float = float("-inf")
     _queue: deque = field(default_factory=deque)
     _drain: asyncio.Task | None = None
+    _fragmented: int = 0
 
     def add(self, request: SubscribeRequest) -> None:
         self.requests[request.sub_id] = request
+        self._merge()
 
     def remove(self, sub_id: Any) -> None:
         """Remove one request (by id) or all of them (``sub_id`` None)."""
@@ -48,38 +63,46 @@ class TopicSubscription:
             self.requests.clear()
         else:
             self.requests.pop(sub_id, None)
-        if not self.requests and self._drain is not None:
+        if self.requests:
+            self._merge()
+        elif self._drain is not None:
             self._drain.cancel()
             self._drain = None
+
+    def _merge(self) -> None:
+        reqs = self.requests.values()
+        self.compression = max((r.compression for r in reqs), key=COMPRESSIONS.index)
+        self.throttle_s = min(r.throttle_rate for r in reqs) / 1000.0
+        self.queue_length = max(r.queue_length for r in reqs)
+        sizes = [r.fragment_size for r in reqs if r.fragment_size is not None]
+        self.fragment_size = min(sizes) if sizes else None
 
     @property
     def empty(self) -> bool:
         return not self.requests
 
-    @property
-    def compression(self) -> str:
-        # The most recent request decides the encoding (rosbridge keeps one per topic and client).
-        return next(reversed(self.requests.values())).compression
-
-    @property
-    def throttle_s(self) -> float:
-        return min(r.throttle_rate for r in self.requests.values()) / 1000.0
-
-    @property
-    def queue_length(self) -> int:
-        return max(r.queue_length for r in self.requests.values())
+    def deliver(self, frames: PublishFrames) -> None:
+        """Send one message now, in this subscription's encoding, cut into fragments if asked."""
+        data = frames.frame(self.compression)
+        size = self.fragment_size
+        if size is None or type(data) is not str or len(data) <= size:
+            self.send(data)
+            return
+        self._fragmented += 1
+        for piece in fragment_frames(data, size, f"publish:{self.topic}:{self._fragmented}"):
+            self.send(piece)
 
     def offer(self, frames: PublishFrames) -> None:
         """Called on the server loop for every message published on the topic."""
         throttle = self.throttle_s
         if throttle <= 0.0:
-            self.send(frames.frame(self.compression))
+            self.deliver(frames)
             return
         now = time.monotonic()
         if self.queue_length == 0:
             if now - self._last_sent >= throttle:
                 self._last_sent = now
-                self.send(frames.frame(self.compression))
+                self.deliver(frames)
             return
         if len(self._queue) >= self.queue_length:
             self._queue.popleft()
@@ -96,4 +119,4 @@ class TopicSubscription:
                 break
             frames = self._queue.popleft()
             self._last_sent = time.monotonic()
-            self.send(frames.frame(self.compression))
+            self.deliver(frames)

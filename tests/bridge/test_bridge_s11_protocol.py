@@ -1,0 +1,411 @@
+"""rosbridge v2 conformance, op by op, as clients written elsewhere speak it (roslibjs, Foxglove, C++/Go/Rust
+clients, scripts written from ROSBRIDGE_PROTOCOL.md): each test is a bare ``websockets`` client sending the
+raw JSON or CBOR frames such a client sends, and checks what rosbridge_suite would answer."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+
+import cbor2
+import pytest
+from PIL import Image
+from websockets.sync.client import connect
+
+from simplatform.bridge import RosbridgeServer
+from simplatform.bridge.msgs import Clock, Odometry, Path, Pose, PoseStamped, PoseWithCovariance, Point, Time
+
+from bridge_helpers import wait_until
+
+
+def strict_json(text: str):
+    """A JSON parser as strict as JavaScript's JSON.parse, Go's encoding/json or serde_json: no NaN/Infinity."""
+    def refuse(word):
+        raise ValueError(f"{word} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+class Client:
+    """A third-party rosbridge client: raw frames over the ``websockets`` library, nothing of ours."""
+
+    def __init__(self, server: RosbridgeServer) -> None:
+        self.ws = connect(server.url, max_size=None).__enter__()  # a long-lived connection, closed in close()
+
+    def send(self, frame) -> None:
+        self.ws.send(frame if isinstance(frame, (str, bytes)) else json.dumps(frame))
+
+    def recv_raw(self, timeout: float = 2.0):
+        return self.ws.recv(timeout=timeout)
+
+    def recv(self, timeout: float = 2.0) -> dict:
+        data = self.recv_raw(timeout)
+        return cbor2.loads(data) if isinstance(data, bytes) else strict_json(data)
+
+    def next_op(self, op: str, timeout: float = 2.0) -> dict:
+        while True:
+            frame = self.recv(timeout)
+            if frame["op"] == op:
+                return frame
+
+    def call(self, service: str, args=None, **extra) -> dict:
+        frame = {"op": "call_service", "service": service, "id": f"call:{service}", **extra}
+        if args is not None:
+            frame["args"] = args
+        self.send(frame)
+        return self.next_op("service_response")
+
+    def sync(self) -> None:
+        """Round trip: everything sent before has been handled by the server."""
+        assert self.call("/rosapi/get_time")["result"] is True
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+@pytest.fixture
+def client(server):
+    c = Client(server)
+    yield c
+    c.close()
+
+
+def events(server, kind: str) -> list:
+    return [e for e in list(server.events.queue) if e.kind == kind]
+
+
+def reassemble(client: Client, first: dict | None = None) -> str:
+    """Join rosbridge ``fragment`` frames (§3.1.1) back into the original text."""
+    frame = first or client.next_op("fragment")
+    pieces = {frame["num"]: frame["data"]}
+    while len(pieces) < frame["total"]:
+        more = client.next_op("fragment")
+        assert more["id"] == frame["id"] and more["total"] == frame["total"]
+        pieces[more["num"]] = more["data"]
+    return "".join(pieces[i] for i in range(frame["total"]))
+
+
+def unpng(data: str) -> str:
+    """What roslibjs's decompressPng does: the RGB bytes of the base64 PNG, as text (padding is JSON whitespace)."""
+    image = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert image.mode == "RGB"
+    return image.tobytes().decode("ascii")
+
+
+# ---------------------------------------------------------------- message field conventions
+
+def test_nan_and_infinity_reach_json_clients_as_null_not_as_bare_words(server, client):
+    client.send({"op": "subscribe", "topic": "/ego/odometry", "id": "odo"})
+    wait_until(lambda: server.subscribers("/ego/odometry"))
+    pose = PoseWithCovariance(pose=Pose(position=Point(x=math.nan, y=math.inf, z=1.5)))
+    server.publish("/ego/odometry", Odometry(pose=pose))
+    frame = client.recv()  # strict_json: a bare NaN would fail here, as JSON.parse does in roslibjs
+    assert frame["msg"]["pose"]["pose"]["position"] == {"x": None, "y": None, "z": 1.5}
+
+
+def test_a_ros1_style_stamp_with_secs_and_nsecs_is_read_as_sec_and_nanosec(server, client):
+    client.send({"op": "publish", "topic": "/ego/control",
+                 "msg": {"header": {"stamp": {"secs": 12, "nsecs": 500}}, "drive": {"speed": 3.0}}})
+    event = wait_until(lambda: events(server, "message"))[0]
+    assert event.msg.header.stamp == Time(12, 500) and event.msg.drive.speed == 3.0
+
+
+def test_a_header_or_stamp_left_out_is_stamped_with_the_simulation_time(server, client):
+    server.publish("/clock", Clock(Time(7, 250)))
+    wait_until(lambda: server.sim_time_ns == 7_000_000_250)
+    client.send({"op": "publish", "topic": "/ego/control", "msg": {"drive": {"speed": 1.0}}})
+    client.send({"op": "publish", "topic": "/ego/control", "msg": {"header": {"frame_id": "base_link"}}})
+    client.send({"op": "publish", "topic": "/ego/control", "msg": {"header": {"stamp": "now"}}})
+    got = wait_until(lambda: len(events(server, "message")) == 3 and events(server, "message"))
+    assert [e.msg.header.stamp for e in got] == [Time(7, 250)] * 3
+    assert got[1].msg.header.frame_id == "base_link"
+
+
+def test_type_names_with_and_without_msg_are_the_same_type(server, client):
+    client.send({"op": "subscribe", "topic": "/clock", "type": "rosgraph_msgs/Clock", "id": "a"})
+    client.send({"op": "subscribe", "topic": "/clock", "type": "rosgraph_msgs/msg/Clock", "id": "b"})
+    wait_until(lambda: server.subscribers("/clock"))
+    server.publish("/clock", Clock(Time(1, 2)))
+    assert client.next_op("publish")["msg"] == {"clock": {"sec": 1, "nanosec": 2}}
+
+
+# ---------------------------------------------------------------- advertise / publish
+
+def test_publish_with_a_type_needs_no_advertise_and_msg_may_be_left_out(server, client):
+    viewer = Client(server)
+    viewer.send({"op": "subscribe", "topic": "/stack/state", "type": "std_msgs/String"})
+    wait_until(lambda: server.subscribers("/stack/state"))
+    client.send({"op": "publish", "topic": "/stack/hello", "type": "std_msgs/msg/String", "msg": {"data": "hi"}})
+    client.send({"op": "publish", "topic": "/stack/state", "type": "std_msgs/String"})
+    assert viewer.next_op("publish") == {"op": "publish", "topic": "/stack/state", "msg": {"data": ""}}
+    assert client.call("/rosapi/topic_type", {"topic": "/stack/hello"})["values"]["type"] == "std_msgs/msg/String"
+    viewer.close()
+
+
+def test_a_latched_advertisement_gives_its_last_message_to_a_late_subscriber(server, client):
+    client.send({"op": "advertise", "topic": "/stack/mode", "type": "std_msgs/String", "latch": True, "id": "m"})
+    client.send({"op": "publish", "topic": "/stack/mode", "msg": {"data": "cruise"}})
+    client.send({"op": "publish", "topic": "/stack/mode", "msg": {"data": "follow"}})
+    client.sync()
+    late = Client(server)
+    late.send({"op": "subscribe", "topic": "/stack/mode"})
+    assert late.next_op("publish")["msg"] == {"data": "follow"}
+    late.close()
+
+
+def test_unadvertising_one_id_keeps_the_other_advertisement(server, client):
+    client.send({"op": "advertise", "topic": "/stack/plan", "type": "nav_msgs/Path", "id": "planner"})
+    client.send({"op": "advertise", "topic": "/stack/plan", "type": "nav_msgs/Path", "id": "viz"})
+    client.send({"op": "unadvertise", "topic": "/stack/plan", "id": "planner"})
+    assert client.call("/rosapi/publishers", {"topic": "/stack/plan"})["values"]["publishers"] == \
+        ["/rosbridge_websocket"]
+    client.send({"op": "unadvertise", "topic": "/stack/plan", "id": "viz"})
+    assert client.call("/rosapi/publishers", {"topic": "/stack/plan"})["values"]["publishers"] == []
+
+
+@pytest.mark.parametrize("frame, words", [
+    ({"op": "advertise", "topic": "/x", "type": "std_msgs/String", "latch": "yes"}, "'latch' must be bool"),
+    ({"op": "publish", "topic": "/x", "type": "std_msgs/String", "queue_size": "ten"}, "'queue_size' must be int"),
+    ({"op": "publish", "topic": "/never/advertised", "msg": {}}, "advertise it or give its 'type'"),
+])
+def test_mistyped_advertise_and_publish_fields_get_a_status_error_with_the_id(client, frame, words):
+    client.send({**frame, "id": "op-7"})
+    status = client.next_op("status")
+    assert status["level"] == "error" and words in status["msg"] and status["id"] == "op-7"
+
+
+# ---------------------------------------------------------------- subscribe
+
+def test_the_strongest_compression_of_a_clients_subscriptions_wins(server, client):
+    client.send({"op": "subscribe", "topic": "/clock", "id": "cbor-part", "compression": "cbor"})
+    client.send({"op": "subscribe", "topic": "/clock", "id": "json-part", "compression": "none"})
+    wait_until(lambda: server.subscribers("/clock"))
+    server.publish("/clock", Clock(Time(3, 0)))
+    data = client.recv_raw()
+    assert isinstance(data, bytes) and cbor2.loads(data)["msg"]["clock"]["sec"] == 3
+    client.send({"op": "unsubscribe", "topic": "/clock", "id": "cbor-part"})
+    client.sync()
+    server.publish("/clock", Clock(Time(4, 0)))
+    assert strict_json(client.recv_raw())["msg"]["clock"]["sec"] == 4
+
+
+def test_png_compression_sends_the_json_frame_as_the_pixels_of_a_png(server, client):
+    client.send({"op": "subscribe", "topic": "/route", "compression": "png"})
+    wait_until(lambda: server.subscribers("/route"))
+    route = Path(poses=tuple(PoseStamped(pose=Pose(position=Point(x=float(i)))) for i in range(5)))
+    server.publish("/route", route)
+    frame = client.next_op("png")
+    assert set(frame) == {"op", "data"}
+    inner = strict_json(unpng(frame["data"]))
+    assert inner["op"] == "publish" and inner["topic"] == "/route"
+    assert [p["pose"]["position"]["x"] for p in inner["msg"]["poses"]] == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+def test_an_unknown_compression_is_a_warning_and_the_topic_comes_as_plain_json(server, client):
+    client.send({"op": "set_level", "level": "warning"})
+    client.send({"op": "subscribe", "topic": "/clock", "compression": "zstd", "id": "z"})
+    status = client.next_op("status")
+    assert status["level"] == "warning" and "'zstd'" in status["msg"] and status["id"] == "z"
+    wait_until(lambda: server.subscribers("/clock"))
+    server.publish("/clock", Clock(Time(5, 0)))
+    assert client.next_op("publish")["msg"]["clock"]["sec"] == 5
+
+
+def test_fragment_size_cuts_a_large_message_into_fragments_that_join_back(server, client):
+    client.send({"op": "subscribe", "topic": "/route", "fragment_size": 200, "id": "r"})
+    wait_until(lambda: server.subscribers("/route"))
+    route = Path(poses=tuple(PoseStamped(pose=Pose(position=Point(x=float(i)))) for i in range(20)))
+    server.publish("/route", route)
+    first = client.next_op("fragment")
+    assert first["total"] > 1 and len(first["data"]) == 200
+    whole = strict_json(reassemble(client, first))
+    assert whole["op"] == "publish" and len(whole["msg"]["poses"]) == 20
+    server.publish("/clock", Clock(Time(1, 0)))  # a small message is not cut (subscribed or not: nothing arrives)
+    client.send({"op": "subscribe", "topic": "/clock", "fragment_size": 10_000})
+    wait_until(lambda: server.subscribers("/clock"))
+    server.publish("/clock", Clock(Time(2, 0)))
+    assert client.next_op("publish")["msg"]["clock"]["sec"] == 2
+
+
+# ---------------------------------------------------------------- fragments from clients
+
+def _fragments(text: str, size: int, message_id: str) -> list[dict]:
+    pieces = [text[i:i + size] for i in range(0, len(text), size)]
+    return [{"op": "fragment", "id": message_id, "data": p, "num": n, "total": len(pieces)}
+            for n, p in enumerate(pieces)]
+
+
+def test_a_fragmented_publish_is_reassembled_whatever_the_order_of_its_fragments(server, client):
+    control = {"op": "publish", "topic": "/ego/control",
+               "msg": {"header": {"stamp": {"sec": 2, "nanosec": 0}}, "drive": {"speed": 4.5}}}
+    parts = _fragments(json.dumps(control), 25, "ctl-1")
+    assert len(parts) > 3
+    for part in reversed(parts):
+        client.send(part)
+    event = wait_until(lambda: events(server, "message"))[0]
+    assert event.msg.drive.speed == 4.5 and event.msg.header.stamp == Time(2, 0)
+
+
+def test_a_fragmented_service_call_is_answered(client):
+    call = json.dumps({"op": "call_service", "service": "/rosapi/topic_type", "id": "frag-call",
+                       "args": {"topic": "/clock"}})
+    for part in _fragments(call, 16, "call-1"):
+        client.send(part)
+    answer = client.next_op("service_response")
+    assert answer["id"] == "frag-call" and answer["values"] == {"type": "rosgraph_msgs/msg/Clock"}
+
+
+@pytest.mark.parametrize("frame, words", [
+    ({"op": "fragment", "data": "{", "num": 0, "total": 2}, "needs an 'id'"),
+    ({"op": "fragment", "id": "f", "data": "{", "num": 2, "total": 2}, "'num' in 0..1"),
+    ({"op": "fragment", "id": "f", "data": 5, "num": 0, "total": 2}, "string 'data'"),
+    ({"op": "fragment", "id": "f", "data": "{", "num": 0}, "integer 'total'"),
+])
+def test_an_invalid_fragment_gets_a_status_error_saying_what_is_wrong(client, frame, words):
+    client.send(frame)
+    status = client.next_op("status")
+    assert status["level"] == "error" and words in status["msg"]
+
+
+def test_fragments_that_disagree_on_the_total_or_repeat_are_refused(client):
+    client.send({"op": "fragment", "id": "m", "data": "{", "num": 0, "total": 3})
+    client.send({"op": "fragment", "id": "m", "data": "}", "num": 1, "total": 2})
+    assert "says total 2, earlier fragments said 3" in client.next_op("status")["msg"]
+    client.send({"op": "fragment", "id": "m", "data": "{", "num": 0, "total": 3})
+    assert "arrived twice" in client.next_op("status")["msg"]
+
+
+def test_a_fragmented_message_over_the_size_limit_is_dropped(registry):
+    with RosbridgeServer(registry, max_message_bytes=1000) as small:
+        c = Client(small)
+        c.send({"op": "fragment", "id": "big", "data": "x" * 600, "num": 0, "total": 3})
+        c.send({"op": "fragment", "id": "big", "data": "x" * 600, "num": 1, "total": 3})
+        status = c.next_op("status")
+        assert "exceeds the 1000 byte message limit" in status["msg"] and status["id"] == "big"
+        c.close()
+
+
+def test_a_reassembled_frame_that_is_not_json_gets_a_status_error(client):
+    client.send({"op": "fragment", "id": 9, "data": "{not", "num": 0, "total": 2})
+    client.send({"op": "fragment", "id": 9, "data": " json", "num": 1, "total": 2})
+    assert "malformed JSON" in client.next_op("status")["msg"]
+
+
+# ---------------------------------------------------------------- call_service and rosapi
+
+def test_call_service_args_may_be_a_list_in_request_field_order(client):
+    answer = client.call("/rosapi/topic_type", ["/sensors/top/points"])
+    assert answer["result"] is True and answer["values"]["type"] == "sensor_msgs/msg/PointCloud2"
+    answer = client.call("/rosapi/get_param", ["/simplatform:no_such", '"fallback"'])
+    assert answer["values"]["value"] == '"fallback"' and answer["values"]["successful"] is False
+
+
+def test_a_request_field_the_service_does_not_have_fails_the_call(client):
+    answer = client.call("/rosapi/topic_type", {"topik": "/clock"})
+    assert answer["result"] is False and "does not have a field 'topik'" in answer["values"]
+    answer = client.call("/rosapi/topic_type", {"topic": 5})
+    assert answer["result"] is False and "must be a string" in answer["values"]
+
+
+def test_an_unknown_service_answers_result_false_with_the_reason_and_the_id(client):
+    answer = client.call("/navigation/replan")
+    assert answer == {"op": "service_response", "service": "/navigation/replan", "id": "call:/navigation/replan",
+                      "values": "Service /navigation/replan does not exist", "result": False}
+
+
+def test_a_legacy_service_name_with_hash_carries_the_call_id(client):
+    client.send({"op": "call_service", "service": "/rosapi/get_time#42"})
+    answer = client.next_op("service_response")
+    assert answer["id"] == "42" and answer["service"] == "/rosapi/get_time" and answer["result"] is True
+
+
+def test_a_service_response_is_fragmented_and_png_compressed_when_asked(client):
+    client.send({"op": "call_service", "service": "/rosapi/topics", "id": "frag", "fragment_size": 64})
+    whole = strict_json(reassemble(client))
+    assert whole["op"] == "service_response" and whole["id"] == "frag" and "/clock" in whole["values"]["topics"]
+    client.send({"op": "call_service", "service": "/rosapi/get_ros_version", "id": "p", "compression": "png"})
+    inner = strict_json(unpng(client.next_op("png")["data"]))
+    assert inner["id"] == "p" and inner["values"] == {"version": 2, "distro": "humble"}
+
+
+def test_the_node_graph_shows_the_simulator_the_bridge_and_rosapi(server, client):
+    client.send({"op": "subscribe", "topic": "/clock", "id": "c"})
+    client.send({"op": "advertise", "topic": "/stack/debug", "type": "std_msgs/String"})
+    assert client.call("/rosapi/nodes")["values"]["nodes"] == ["/rosapi", "/rosbridge_websocket", "/simplatform"]
+    sim = client.call("/rosapi/node_details", {"node": "/simplatform"})["values"]
+    assert "/clock" in sim["publishing"] and "/ego/control" in sim["subscribing"] and sim["services"] == []
+    bridge = client.call("/rosapi/node_details", ["/rosbridge_websocket"])["values"]
+    assert bridge == {"subscribing": ["/clock"], "publishing": ["/stack/debug"], "services": []}
+    assert client.call("/rosapi/subscribers", {"topic": "/ego/control"})["values"]["subscribers"] == ["/simplatform"]
+    assert client.call("/rosapi/publishers", {"topic": "/clock"})["values"]["publishers"] == ["/simplatform"]
+
+
+def test_services_answer_their_types_and_providers(client):
+    assert client.call("/rosapi/service_type", {"service": "/rosapi/topics"})["values"]["type"] == \
+        "rosapi_msgs/srv/Topics"
+    assert client.call("/rosapi/services_for_type", {"type": "rosapi_msgs/srv/GetTime"})["values"]["services"] == \
+        ["/rosapi/get_time"]
+    assert client.call("/rosapi/service_providers", ["/rosapi/nodes"])["values"]["providers"] == ["/rosapi"]
+    assert client.call("/rosapi/service_node", ["/rosapi/nodes"])["values"]["node"] == "/rosapi"
+    interfaces = client.call("/rosapi/interfaces")["values"]["interfaces"]
+    assert "nav_msgs/msg/Odometry" in interfaces and "rosapi_msgs/srv/Topics" in interfaces
+
+
+def test_parameters_are_readable_and_refuse_writes(client):
+    assert client.call("/rosapi/get_param_names")["values"]["names"] == ["/simplatform:use_sim_time"]
+    got = client.call("/rosapi/get_param", {"name": "/simplatform:use_sim_time"})["values"]
+    assert json.loads(got["value"]) is True and got["successful"] is True
+    assert client.call("/rosapi/has_param", {"name": "simplatform:use_sim_time"})["values"] == {"exists": True}
+    answer = client.call("/rosapi/set_param", {"name": "/simplatform:use_sim_time", "value": "false"})
+    assert answer["result"] is False and "read-only" in answer["values"]
+
+
+def test_message_details_give_rosapi_typedefs_for_a_type_and_its_parts(client):
+    typedefs = client.call("/rosapi/message_details", {"type": "nav_msgs/msg/Odometry"})["values"]["typedefs"]
+    by_type = {t["type"]: t for t in typedefs}
+    assert typedefs[0]["type"] == "nav_msgs/Odometry" and "builtin_interfaces/Time" in by_type
+    cov = by_type["geometry_msgs/PoseWithCovariance"]
+    assert cov["fieldnames"] == ["pose", "covariance"] and cov["fieldtypes"] == ["geometry_msgs/Pose", "double"]
+    assert cov["fieldarraylen"] == [-1, 36] and cov["examples"] == ["{}", "[]"]
+    assert by_type["geometry_msgs/Quaternion"]["examples"] == ["0.0", "0.0", "0.0", "1.0"]
+    answer = client.call("/rosapi/message_details", {"type": "nope_msgs/Nope"})
+    assert answer["result"] is False and "unknown message type" in answer["values"]
+
+
+def test_roslibpy_reads_the_graph_parameters_and_typedefs(server, ros):
+    assert ros.get_nodes() == ["/rosapi", "/rosbridge_websocket", "/simplatform"]
+    assert "/clock" in ros.get_node_details("/simplatform")["publishing"]
+    assert ros.get_params() == ["/simplatform:use_sim_time"]
+    assert ros.get_param("/simplatform:use_sim_time") is True
+    assert ros.get_service_type("/rosapi/get_time") == "rosapi_msgs/srv/GetTime"
+    details = ros.get_message_details("geometry_msgs/Point")
+    assert details["typedefs"][0]["fieldnames"] == ["x", "y", "z"]
+
+
+# ---------------------------------------------------------------- ops and status
+
+def test_an_unknown_op_gets_a_status_error_naming_it_and_the_ops_there_are(client):
+    client.send({"op": "teleport", "id": 17})
+    status = client.next_op("status")
+    assert status["id"] == 17 and "unknown op 'teleport'" in status["msg"] and "call_service" in status["msg"]
+
+
+def test_a_png_frame_from_a_client_is_refused_as_a_server_only_op(client):
+    client.send({"op": "png", "data": "AAAA", "id": "p"})
+    status = client.next_op("status")
+    assert status["id"] == "p" and "sent by servers only" in status["msg"]
+
+
+def test_uint8_arrays_travel_as_base64_in_json_and_as_bytes_in_cbor(server, client):
+    topic = "/stack/raw"
+    cbor_client = Client(server)
+    client.send({"op": "subscribe", "topic": topic, "type": "sensor_msgs/Image"})
+    cbor_client.send({"op": "subscribe", "topic": topic, "type": "sensor_msgs/Image", "compression": "cbor"})
+    wait_until(lambda: len(server.subscribers(topic)) == 2)
+    publisher = Client(server)
+    publisher.send({"op": "publish", "topic": topic, "msg": {"height": 1, "width": 3, "data": [0, 128, 255]}})
+    assert client.next_op("publish")["msg"]["data"] == base64.b64encode(bytes([0, 128, 255])).decode()
+    assert cbor2.loads(cbor_client.recv_raw())["msg"]["data"] == bytes([0, 128, 255])
+    publisher.close()
+    cbor_client.close()
