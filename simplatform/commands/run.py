@@ -1,19 +1,21 @@
 """``simplatform run SCENARIO.xosc``: play one scenario headless, write its trajectory log.
 
 Besides the storyboard events that fired, the summary prints the run's notes
-(``result_notes``): what the engine recorded that changes how the scenario
-was played and that a user should know — a controller taken as the system
-under test and who drives the ego, an action not applied, a collision the
-simulator reported.
+(``simplatform.notes.result_notes``, shared with the suite runner's summary and
+reports): what the engine recorded that changes how the scenario was played
+and that a user should know — a controller taken as the system under test and
+who drives the ego, an action not applied, a collision the simulator reported.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from simplatform.errors import ConfigError
+from simplatform.notes import NOTE_KINDS, format_note, result_notes  # shared with the suite runner
+
+__all__ = ["NOTE_KINDS", "format_note", "parse_params", "register", "result_notes", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,30 +49,6 @@ def parse_params(items: list[str]) -> dict[str, str]:
             raise ConfigError(f"--param expects NAME=VALUE, got {item!r}")
         params[name.strip()] = value
     return params
-
-
-NOTE_KINDS = frozenset({
-    "SystemUnderTestController",  # engine/controllers.py system_under_test_note: which controller, who drives
-    "CarlaCollision",             # backends/carla_backend.py: the simulator's collision sensor fired
-})
-"""Engine record kinds that are notes to the user, not a trace of what the storyboard did."""
-_NOT_APPLIED = "not applied"
-"""A record whose detail begins so says an action of the scenario was skipped (engine/actions_lateral.py)."""
-
-
-def result_notes(result: Any) -> list[Any]:
-    """The events of ``result`` (``ScenarioResult``) a user should read beside the storyboard's:
-    ``NOTE_KINDS`` and every record of an action not applied, in time order."""
-    notes = [e for e in result.events
-             if e.kind in NOTE_KINDS or (not e.kind.endswith("Transition")
-                                         and str(e.detail or "").startswith(_NOT_APPLIED))]
-    return sorted(notes, key=lambda e: e.time)  # the storyboard's log comes before the engine's records
-
-
-def format_note(event: Any) -> str:
-    """One note as the summary prints it: time, kind, the entities it concerns, what it says."""
-    who = f" {', '.join(event.entities)}" if event.entities else ""
-    return f"  {event.time:8.3f} s  {event.kind}{who}: {event.detail}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -171,8 +171,34 @@ def _fresh_run_dir(parent: Path) -> Path:
     return candidate
 
 
+NOTES_WHERE = {"junit": "junit.xml (each test case's system-out)", "json": 'results.json ("notes" of each result)',
+               "html": "report.html (notes column, scenario detail)"}
+
+
+def _print_notes(o: RunOutcome, *, shown: int) -> None:
+    """How many scenarios have notes, by category, the first note of the first ``shown`` of them,
+    and which report lists them all (``simplatform.notes``): a suite of a thousand scenarios would
+    otherwise pass without anyone reading that an action was skipped or the ego's controller stood in for."""
+    from simplatform.notes import format_note, notes_summary, result_notes, summary_phrase
+
+    counts = notes_summary(o.results)
+    if not counts["scenarios"]:
+        return
+    print(f"notes      {summary_phrase(counts)} ({counts['scenarios']} of {len(o.results)} scenarios have notes)")
+    noted = [(r, notes) for r in o.results if (notes := result_notes(r))]
+    for r, notes in noted[:shown]:
+        more = f"  (+{len(notes) - 1} more)" if len(notes) > 1 else ""
+        print(f"  {r.scenario_id}{format_note(notes[0])}{more}")
+    if len(noted) > shown:
+        print(f"  ... {len(noted) - shown} more scenarios with notes")
+    where = [NOTES_WHERE[k] for k in o.reports if k in NOTES_WHERE]
+    print("  every note: " + ("; ".join(where) if where else
+                              f"the results store {o.run_dir / 'results.sqlite'} (each result's events)"))
+
+
 def _print(o: RunOutcome, *, shown: int = 10) -> int:
-    """Counts, why each failed scenario failed (value, threshold, time), and where the reports are."""
+    """Counts, why each failed scenario failed (value, threshold, time), the run's notes, and where
+    the reports are."""
     from metrics import format_verdicts
 
     c = o.counts
@@ -189,6 +215,7 @@ def _print(o: RunOutcome, *, shown: int = 10) -> int:
             print(f"        {line}")
     if len(failing) > shown:
         print(f"  ... {len(failing) - shown} more (see the report)")
+    _print_notes(o, shown=shown)
     for kind, path in o.reports.items():
         print(f"{kind:10s} {path}")
     sys.stdout.flush()

@@ -10,7 +10,10 @@ against the first (the baseline):
   ``scipy.stats.wilcoxon``, two-sided, zero differences dropped — Wilcoxon's
   own treatment) and an exact McNemar test on the paired pass/not-pass
   outcomes (McNemar 1947; exact form: a two-sided binomial test of the
-  discordant pairs b against b + c with p = 1/2, ``scipy.stats.binomtest``).
+  discordant pairs b against b + c with p = 1/2, ``scipy.stats.binomtest``);
+* the scenarios whose notes differ (``simplatform.notes``: an action not applied in one run
+  only, a system-under-test controller driven by a stack in one and by the storyboard in the
+  other): their verdicts may not compare like for like.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from simplatform.notes import notes_difference, result_notes
 from simplatform.results import ScenarioResult
 from simplatform.runner.store import ResultsStore
 from simplatform.runner.suite import SuiteEntry
@@ -52,6 +56,7 @@ class PairedComparison:
     pass_test: dict[str, Any]
     only_in_baseline: list[str] = field(default_factory=list)
     only_in_candidate: list[str] = field(default_factory=list)
+    note_changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def load_run(run_dir: str | Path) -> LoadedRun:
@@ -133,7 +138,21 @@ def compare_pair(base: LoadedRun, cand: LoadedRun) -> PairedComparison:
         wilcoxon_scores([base.results[i].scores["overall"] for i in scored],
                         [cand.results[i].scores["overall"] for i in scored]),
         mcnemar_exact([_passed(base.results[i]) for i in ids], [_passed(cand.results[i]) for i in ids]),
-        sorted(set(base.results) - set(cand.results)), sorted(set(cand.results) - set(base.results)))
+        sorted(set(base.results) - set(cand.results)), sorted(set(cand.results) - set(base.results)),
+        note_changes(base, cand, ids))
+
+
+def note_changes(base: LoadedRun, cand: LoadedRun, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The paired scenarios whose notes differ, with the notes only the baseline has and those
+    only the candidate has (``notes_difference``: kind, entities and detail; times ignored)."""
+    out = []
+    for i in ids:
+        only_base, only_cand = notes_difference(result_notes(base.results[i]), result_notes(cand.results[i]))
+        if only_base or only_cand:
+            out.append({"scenario_id": i, "family": base.families.get(i, ""), "baseline": base.results[i].verdict.value,
+                        "candidate": cand.results[i].verdict.value, "only_baseline": only_base,
+                        "only_candidate": only_cand})
+    return out
 
 
 def compare_runs(run_dirs: Sequence[str | Path]) -> list[PairedComparison]:
@@ -145,4 +164,4 @@ def compare_runs(run_dirs: Sequence[str | Path]) -> list[PairedComparison]:
 
 
 __all__ = ["LoadedRun", "PairedComparison", "SuiteEntry", "compare_pair", "compare_runs", "load_run",
-           "mcnemar_exact", "wilcoxon_scores"]
+           "mcnemar_exact", "note_changes", "wilcoxon_scores"]

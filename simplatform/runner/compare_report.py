@@ -42,6 +42,7 @@ def markdown(comparisons: Sequence[PairedComparison]) -> str:
                         f"{_num(r['score_baseline'])} | {_num(r['score_candidate'])} | {', '.join(r['failed'])} |" for r in rows]
             else:
                 out.append("none")
+        out += _notes_markdown(c.note_changes)
         if c.distributions:
             out += ["", "### Metric distributions (min / q1 / median / q3 / max)", "",
                     "| metric | baseline | candidate |", "|---|---|---|"]
@@ -53,6 +54,38 @@ def markdown(comparisons: Sequence[PairedComparison]) -> str:
                         f"{len(c.only_in_candidate)} only in the candidate."]
         out.append("")
     return "\n".join(out)
+
+
+def _md_cell(text: str) -> str:
+    """Text safe in a Markdown table cell: no '|' splits it, no newline ends the row."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _notes_markdown(changes: Sequence[dict[str, Any]]) -> list[str]:
+    """The scenarios whose notes differ (``compare.note_changes``): each note only one run has."""
+    out = ["", f"### Notes differ ({len(changes)})", ""]
+    if not changes:
+        return out + ["none"]
+    out += ["Their verdicts may not compare like for like: an action applied in one run only, or a different "
+            "driver for the system under test.", "",
+            "| scenario | family | base | cand | notes only in the baseline | notes only in the candidate |",
+            "|---|---|---|---|---|---|"]
+    return out + [f"| {r['scenario_id']} | {r['family']} | {r['baseline']} | {r['candidate']} | "
+                  f"{_md_cell('<br>'.join(r['only_baseline']))} | {_md_cell('<br>'.join(r['only_candidate']))} |"
+                  for r in changes]
+
+
+def _notes_html(changes: Sequence[dict[str, Any]]) -> str:
+    e = html.escape
+    title = f"<h3>Notes differ ({len(changes)})</h3>"
+    if not changes:
+        return title + "<p>none</p>"
+    rows = "".join(f"<tr><td>{e(r['scenario_id'])}</td><td>{e(r['family'])}</td><td>{r['baseline']}</td>"
+                   f"<td>{r['candidate']}</td><td>{'<br>'.join(map(e, r['only_baseline']))}</td>"
+                   f"<td>{'<br>'.join(map(e, r['only_candidate']))}</td></tr>" for r in changes)
+    return (title + "<p>Their verdicts may not compare like for like: an action applied in one run only, or a "
+            "different driver for the system under test.</p><table><tr><th>scenario</th><th>family</th><th>base</th>"
+            f"<th>cand</th><th>notes only in the baseline</th><th>notes only in the candidate</th></tr>{rows}</table>")
 
 
 def _boxplot(name: str, d: dict[str, list[float]]) -> str:
@@ -96,6 +129,7 @@ def render_html(comparisons: Sequence[PairedComparison]) -> str:
             body.append(f"<h3>{title} ({len(items)})</h3>" + (
                 "<table><tr><th>scenario</th><th>family</th><th>base</th><th>cand</th><th>score base</th>"
                 f"<th>score cand</th><th>failed</th></tr>{rows}</table>" if items else "<p>none</p>"))
+        body.append(_notes_html(c.note_changes))
         if c.distributions:
             body.append("<h3>Metric distributions</h3>" + "".join(
                 f"<div><b>{e(n)}</b><br>{_boxplot(n, d)}</div>" for n, d in c.distributions.items()))

@@ -8,6 +8,10 @@ speed, TTC, distance and acceleration series).  To keep the file small for
 a library run, traces are embedded for every failed or errored scenario and
 for passing ones up to ``max_traces`` in all; the others list their
 artifacts.
+
+Each scenario's notes (``simplatform.notes``, the ``notes`` of its ``report_dict`` row) are
+counted in the scenario table's notes column (its tooltip names their kinds), filtered by
+"with notes", listed in the scenario's detail, and the summary has a "with notes" card.
 """
 
 from __future__ import annotations
@@ -38,10 +42,14 @@ PAGE = """<!DOCTYPE html>
 <th>fail</th><th>error</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Scenarios</h2><div class="filters"><input id="f-text" placeholder="search id, family, tag">
 <select id="f-verdict"><option value="">all verdicts</option><option>pass</option><option>fail</option><option>error</option></select>
-<select id="f-family"><option value="">all families</option></select><span id="f-count" class="muted"></span></div>
-<div class="tablewrap"><table id="scenarios"><thead><tr><th>id</th><th>family</th><th>verdict</th><th>failed / error</th>
+<select id="f-family"><option value="">all families</option></select>
+<select id="f-notes"><option value="">with or without notes</option><option value="with">with notes</option>
+<option value="without">without notes</option></select><span id="f-count" class="muted"></span></div>
+<div class="tablewrap"><table id="scenarios"><thead><tr><th>id</th><th>family</th><th>verdict</th><th>failed / error</th><th>notes</th>
 <th>score</th><th>sim s</th><th>wall s</th><th>tags</th></tr></thead><tbody></tbody></table></div></section>
 <section id="detail" hidden><h2 id="d-title"></h2><div id="d-info"></div>
+<div id="d-notes" hidden><h3>Notes</h3><table><thead><tr><th>time</th><th>kind</th><th>entities</th><th>note</th>
+</tr></thead><tbody></tbody></table></div>
 <table id="d-reqs"><thead><tr><th>requirement</th><th>verdict</th><th>check</th><th>value</th><th>worst at</th>
 <th>with</th><th>evidence</th></tr></thead><tbody></tbody></table>
 <p id="d-noreplay" class="muted" hidden>No replay embedded for this scenario (see its trajectory log).</p>

@@ -5,6 +5,12 @@ Actions reporters; the XSD is Ant's / Jenkins' ``junit-10.xsd``): a
 ``failure`` element for a scenario whose verdict is fail, its message the
 failed requirement ids and its text one line of evidence per failed
 requirement; an ``error`` element for a scenario that could not be run.
+
+A scenario's notes (``simplatform.notes``: an action not applied, a controller taken as the
+system under test, a collision CARLA reported) close its ``system-out``, one line each under a
+``notes (N)`` header: the text Jenkins shows as the test case's standard output and GitLab as
+the "System output" of a failed one.  ``system-out`` rather than test-case ``properties``,
+which the Ant schema does not allow and most consumers do not show.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Sequence
 
+from simplatform.notes import format_note, result_notes
 from simplatform.results import RequirementVerdict, ScenarioResult
 from simplatform.runner.suite import SuiteEntry
 
@@ -26,6 +33,15 @@ def evidence(v: RequirementVerdict) -> str:
     if v.entities:
         parts.append("with " + ", ".join(v.entities))
     return " ".join(parts)
+
+
+def notes_text(r: ScenarioResult) -> str:
+    """The notes block of a test case's ``system-out`` ("" when the scenario has none)."""
+    notes = result_notes(r)
+    if not notes:
+        return ""
+    return f"notes ({len(notes)})\n" + "".join(
+        f"{format_note(n)}\n" for n in notes)
 
 
 def write_junit(path: Path, results: Sequence[ScenarioResult], meta: dict[str, Any], entries: Sequence[SuiteEntry]) -> None:
@@ -61,6 +77,6 @@ def write_junit(path: Path, results: Sequence[ScenarioResult], meta: dict[str, A
                 el.text = r.error or "\n".join(evidence(v) for v in r.requirements if v.verdict.value == "error")
             out = ET.SubElement(case, "system-out")
             out.text = (f"end_reason={r.end_reason} sim_time={r.sim_time:.3f} steps={r.steps} seed={r.seed}\n"
-                        + "".join(f"artifact {k}={v}\n" for k, v in r.artifacts.items()))
+                        + "".join(f"artifact {k}={v}\n" for k, v in r.artifacts.items()) + notes_text(r))
     ET.indent(root)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

@@ -6,6 +6,7 @@ import math
 from collections import defaultdict
 from typing import Any, Sequence
 
+from simplatform.notes import notes_summary
 from simplatform.results import ScenarioResult
 from simplatform.runner.suite import SuiteEntry
 
@@ -56,4 +57,4 @@ def summary(results: Sequence[ScenarioResult], entries: Sequence[SuiteEntry]) ->
     wall = sum(r.wall_time for r in results)
     return {"total": len(results), **{v: sum(r.verdict.value == v for r in results) for v in ("pass", "fail", "error")},
             "sim_time": sim, "wall_time": wall, "by_family": by_family(results, families),
-            "by_requirement": by_requirement(results)}
+            "by_requirement": by_requirement(results), "notes": notes_summary(results)}

@@ -15,7 +15,8 @@
   // ------------------------------------------------------------- summary
   const S = D.summary;
   $("#cards").append(...[["scenarios", S.total, ""], ["pass", S.pass, "pass"], ["fail", S.fail, "fail"],
-    ["error", S.error, "error"], ["simulated s", num(S.sim_time, 0), ""], ["wall s", num(S.wall_time, 0), ""]]
+    ["error", S.error, "error"], ["with notes", (S.notes || {}).scenarios || 0, "note"],
+    ["simulated s", num(S.sim_time, 0), ""], ["wall s", num(S.wall_time, 0), ""]]
     .map(([k, v, c]) => el("div", { class: "card" }, el("b", { class: c }, v), k)));
   const fam = $("#families tbody");
   for (const [f, r] of Object.entries(S.by_family))
@@ -34,23 +35,31 @@
   const rows = D.results.map((r, i) => {
     const failed = r.requirements.filter((q) => q.verdict !== "pass").map((q) => q.requirement_id).join(", ");
     const tr = el("tr", { "data-i": i }, el("td", {}, r.scenario_id), el("td", {}, r.family), el("td", {}, badge(r.verdict)),
-      el("td", {}, failed || (r.error ? r.error.split("\n")[0] : "")), el("td", {}, num(r.scores.overall, 1)),
+      el("td", {}, failed || (r.error ? r.error.split("\n")[0] : "")), notesCell(r.notes || []),
+      el("td", {}, num(r.scores.overall, 1)),
       el("td", {}, num(r.sim_time, 1)), el("td", {}, num(r.wall_time, 2)), el("td", {}, r.tags.join(" ")));
     tr.addEventListener("click", () => show(i));
     body.append(tr);
     return tr;
   });
+  function notesCell(notes) {  // the count, the kinds in the tooltip
+    if (!notes.length) return el("td", {});
+    const kinds = [...new Set(notes.map((x) => x.kind))].join(", ");
+    return el("td", { class: "note", title: kinds }, notes.length);
+  }
   function applyFilters() {
     const q = $("#f-text").value.toLowerCase(), v = $("#f-verdict").value, f = $("#f-family").value;
+    const nf = $("#f-notes").value;
     let n = 0;
     D.results.forEach((r, i) => {
-      const ok = (!v || r.verdict === v) && (!f || r.family === f) &&
+      const noted = !!(r.notes && r.notes.length);
+      const ok = (!v || r.verdict === v) && (!f || r.family === f) && (!nf || (nf === "with") === noted) &&
         (!q || (r.scenario_id + " " + r.tags.join(" ") + " " + r.family).toLowerCase().includes(q));
       rows[i].style.display = ok ? "" : "none"; if (ok) n++;
     });
     $("#f-count").textContent = n + " shown";
   }
-  for (const id of ["#f-text", "#f-verdict", "#f-family"]) $(id).addEventListener("input", applyFilters);
+  for (const id of ["#f-text", "#f-verdict", "#f-family", "#f-notes"]) $(id).addEventListener("input", applyFilters);
   applyFilters();
 
   // ------------------------------------------------------------ detail
@@ -64,6 +73,11 @@
       el("div", {}, `family ${r.family}, end ${r.end_reason} at ${num(r.sim_time)} s, ${r.steps} steps, seed ${r.seed}`),
       el("div", { class: "muted" }, r.path));
     if (r.error) info.append(el("pre", {}, r.error));
+    const notes = r.notes || [], nt = $("#d-notes tbody");
+    $("#d-notes").hidden = !notes.length; nt.replaceChildren();
+    for (const x of notes)
+      nt.append(el("tr", {}, el("td", {}, num(x.time, 3) + " s"), el("td", {}, x.kind),
+        el("td", {}, (x.entities || []).join(", ")), el("td", {}, x.detail)));
     const rt = $("#d-reqs tbody"); rt.replaceChildren();
     for (const q of r.requirements)
       rt.append(el("tr", {}, el("td", {}, q.requirement_id), el("td", {}, badge(q.verdict)), el("td", {}, el("code", {}, q.check)),
