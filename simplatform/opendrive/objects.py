@@ -96,13 +96,35 @@ def _lerp(a: float | None, b: float | None, f: float, default: float | None) -> 
     return None if a is None else a + (b - a) * f
 
 
+def _outline_profile(obj: m.RoadObject) -> tuple[float, float] | None:
+    """Width across the road of the object's outer outline and its centre's t from the object's t.
+
+    A continuous repeat extrudes "the object's profile" along the road (OpenDRIVE 1.9 §13.4);
+    an object given only by an outline has no @width, so its outline's lateral extent is the
+    profile (esmini's outline-with-repeat maps: a 5 m wide, 4 m high wall read as a 0 m line)."""
+    outer = [o for o in obj.outlines if o.outer] or list(obj.outlines)
+    if not outer or not outer[0].corners:
+        return None
+    across = []
+    for c in outer[0].corners:
+        if isinstance(c, m.CornerLocal):
+            across.append(c.u * math.sin(obj.hdg) + c.v * math.cos(obj.hdg))
+        else:
+            across.append(c.t - obj.t)
+    low, high = min(across), max(across)
+    return high - low, 0.5 * (low + high)
+
+
 def _continuous(net: PosedNetwork, obj: m.RoadObject, rep: m.ObjectRepeat, oid: str) -> PlacedObject:
     """A repeat with distance 0: one object whose footprint is a strip along the road."""
     n = max(2, int(math.ceil(rep.length / CONTINUOUS_STEP)) + 1)
     f = np.linspace(0.0, 1.0, n)
     s = rep.s + f * rep.length
     t = rep.t_start + (rep.t_end - rep.t_start) * f
-    w0 = rep.width_start if rep.width_start is not None else (obj.width or 0.0)
+    profile = _outline_profile(obj) if obj.width is None and rep.width_start is None else None
+    if profile is not None:
+        t = t + profile[1]
+    w0 = rep.width_start if rep.width_start is not None else (obj.width or (profile[0] if profile else 0.0))
     w1 = rep.width_end if rep.width_end is not None else w0
     half = 0.5 * (w0 + (w1 - w0) * f)
     z = rep.z_offset_start + (rep.z_offset_end - rep.z_offset_start) * f

@@ -110,7 +110,11 @@ def _outline(attrs: Attributes, node) -> m.Outline:
     )
 
 
-def _repeat(attrs: Attributes, node, problems: list[str] | None) -> m.ObjectRepeat:
+def _repeat(attrs: Attributes, node, problems: list[str] | None, height: float, z_offset: float) -> m.ObjectRepeat:
+    """§13.3 <repeat>.  "If attributes are omitted in the repeated objects, the attributes from
+    the original object apply" (1.8): a missing heightStart/heightEnd is the object's ``height``,
+    a missing zOffsetStart/zOffsetEnd its zOffset (libOpenDRIVE reads them so; esmini's outline
+    test maps omit them and were read as 0 m high)."""
     length = attrs.non_negative(node, "length")
     if node.get("distance") is None and problems is not None:
         # §13.3: distance 0 makes the repeat one continuous feature; esmini and
@@ -123,8 +127,9 @@ def _repeat(attrs: Attributes, node, problems: list[str] | None) -> m.ObjectRepe
     return m.ObjectRepeat(
         s=attrs.req_number(node, "s"), length=length, distance=distance,
         t_start=attrs.req_number(node, "tStart"), t_end=attrs.req_number(node, "tEnd"),
-        height_start=attrs.num(node, "heightStart"), height_end=attrs.num(node, "heightEnd"),
-        z_offset_start=attrs.num(node, "zOffsetStart"), z_offset_end=attrs.num(node, "zOffsetEnd"),
+        height_start=attrs.num(node, "heightStart", height), height_end=attrs.num(node, "heightEnd", height),
+        z_offset_start=attrs.num(node, "zOffsetStart", z_offset),
+        z_offset_end=attrs.num(node, "zOffsetEnd", z_offset),
         width_start=attrs.number(node, "widthStart"), width_end=attrs.number(node, "widthEnd"),
         length_start=attrs.number(node, "lengthStart"), length_end=attrs.number(node, "lengthEnd"),
         radius_start=attrs.number(node, "radiusStart"), radius_end=attrs.number(node, "radiusEnd"),
@@ -157,7 +162,12 @@ def parse_object(attrs: Attributes, node, road_id: str, problems: list[str] | No
     ``_object_position`` and ``_repeat``); without it they are errors."""
     outlines = [_outline(attrs, o) for o in node.iterchildren("outline")]
     outlines += [_outline(attrs, o) for group in node.iterchildren("outlines") for o in group.iterchildren("outline")]
-    repeats = tuple(_repeat(attrs, r, problems) for r in node.iterchildren("repeat"))
+    # what a repeat leaves out comes from the object: its height (else its outline's), its zOffset
+    corner_heights = [c.height for o in outlines for c in o.corners]
+    height = attrs.number(node, "height")
+    height = height if height is not None else max(corner_heights, default=0.0)
+    repeats = tuple(_repeat(attrs, r, problems, height, attrs.num(node, "zOffset"))
+                    for r in node.iterchildren("repeat"))
     s, t = _object_position(attrs, node, repeats, problems)
     return m.RoadObject(
         id=attrs.req_text(node, "id"),

@@ -290,3 +290,47 @@ def test_a_level_lane_leaves_the_crossfall_out():
     assert edge.z == pytest.approx(10.4 - math.tan(0.03) * 3.5, abs=1e-12)
     walk = net.lane_pose("1", -3, 20.0, offset=-0.75)
     assert walk.z == pytest.approx(edge.z, abs=1e-12) and walk.roll == 0.0
+
+
+# ------------------------------------------------------- objects: <repeat> gaps
+def _with_objects(objects: str) -> str:
+    return banked(lateral="").replace("</lanes>\n", f"</lanes>\n<objects>{objects}</objects>\n")
+
+
+def test_a_repeat_without_heights_takes_the_objects_height_and_z_offset():
+    # OpenDRIVE 1.8 §13.3: "If attributes are omitted in the repeated objects, the attributes
+    # from the original object apply" (as libOpenDRIVE reads them)
+    obj = ('<object id="7" type="pole" s="10" t="-5" zOffset="0.3" height="1.2" length="0.2" width="0.2">'
+           '<repeat s="10" length="20" distance="10" tStart="-5" tEnd="-5"/></object>')
+    net = parse_opendrive(_with_objects(obj))
+    placed = net.objects
+    assert [o.s for o in placed] == [10.0, 20.0, 30.0]
+    for o in placed:
+        assert o.height == pytest.approx(1.2)
+        assert o.pose.z == pytest.approx(10.0 + 0.02 * o.s + 0.3)
+
+
+def test_given_repeat_heights_still_win():
+    obj = ('<object id="7" type="pole" s="10" t="-5" zOffset="0.3" height="1.2" length="0.2" width="0.2">'
+           '<repeat s="10" length="10" distance="10" tStart="-5" tEnd="-5" heightStart="2" heightEnd="3"'
+           ' zOffsetStart="0" zOffsetEnd="0"/></object>')
+    placed = parse_opendrive(_with_objects(obj)).objects
+    assert [o.height for o in placed] == pytest.approx([2.0, 3.0])
+    assert placed[0].pose.z == pytest.approx(10.0 + 0.2)
+
+
+@pytest.mark.parametrize("corners", [
+    # esmini's test_outline_with_repeat.xodr: a 5 m × 5 m, 4 m high outline, repeated continuously
+    '<cornerLocal u="0" v="-2.5" z="0" height="4"/><cornerLocal u="5" v="-2.5" z="0" height="4"/>'
+    '<cornerLocal u="5" v="2.5" z="0" height="4"/><cornerLocal u="0" v="2.5" z="0" height="4"/>',
+    '<cornerRoad s="10" t="-2.5" dz="0" height="4"/><cornerRoad s="15" t="-2.5" dz="0" height="4"/>'
+    '<cornerRoad s="15" t="2.5" dz="0" height="4"/><cornerRoad s="10" t="2.5" dz="0" height="4"/>',
+])
+def test_a_continuous_repeat_of_an_outline_object_extrudes_the_outline_profile(corners):
+    obj = (f'<object type="barrier" id="0" s="30" t="0"><outlines><outline id="0" closed="true">{corners}'
+           '</outline></outlines><repeat s="25" length="5" distance="0.0" tStart="-10.0" tEnd="-10.0"/></object>')
+    (wall,) = parse_opendrive(_with_objects(obj)).objects
+    assert wall.height == pytest.approx(4.0) and wall.width == pytest.approx(5.0)
+    ys = wall.footprint[:, 1]
+    assert (ys.min(), ys.max()) == pytest.approx((-12.5, -7.5))
+    assert (wall.footprint[:, 0].min(), wall.footprint[:, 0].max()) == pytest.approx((25.0, 30.0))
