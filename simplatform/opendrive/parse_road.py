@@ -40,14 +40,18 @@ def parse_link(attrs: Attributes, node) -> m.RoadLink:
     if element_type is None:
         raise attrs.error(node, "missing required attribute 'elementType'")
     contact = attrs.choice(node, "contactPoint", ("start", "end"), None)
-    if element_type == "road" and contact is None:
-        raise attrs.error(node, "a link to a road needs the attribute 'contactPoint'")
+    element_s = attrs.number(node, "elementS")
+    # OpenDRIVE 1.7 §10.4 virtual junctions: a road attached to the middle of a main road names the
+    # point by @elementS/@elementDir instead of a contact point (the spec's own ConnectingRoad2 example)
+    if element_type == "road" and contact is None and element_s is None:
+        raise attrs.error(node, "a link to a road needs the attribute 'contactPoint' (or 'elementS' "
+                                "for a virtual junction)")
     return m.RoadLink(
         element_type=element_type,
         element_id=attrs.req_text(node, "elementId"),
         contact_point=contact,
-        element_s=attrs.number(node, "elementS"),
-        element_dir=attrs.text(node, "elementDir"),
+        element_s=element_s,
+        element_dir=attrs.choice(node, "elementDir", ("+", "-"), None),
         line=node.sourceline,
     )
 
@@ -339,6 +343,11 @@ def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
             pred = parse_link(attrs, n)
         for n in link.iterchildren("successor"):
             succ = parse_link(attrs, n)
+    for which, rl in (("predecessor", pred), ("successor", succ)):
+        if rl is not None and rl.element_type == "road" and rl.contact_point is None:
+            problems.append(f"{attrs.source}:{rl.line}: road {road_id}: {which} road {rl.element_id} at "
+                            f"s={rl.element_s:g} (a virtual junction's mid-road link) is not followed by "
+                            "the lane graph")
     plan = _plan_view(attrs, road, road_id, problems)
     plan_t = _sorted_by(plan, "s", "geometry", road, problems, attrs)
     total = sum(g.length for g in plan_t)

@@ -211,9 +211,10 @@ def continuations(net: HasRoads, key: LaneKey, end: str) -> list[tuple[LaneKey, 
         junction = net.junctions.get(link.element_id)
         return [] if junction is None else _junction_continuations(net, r, lane_id, end, junction)
     other = net.roads.get(link.element_id)
-    if other is None:
+    if other is None or link.contact_point is None:
+        # no road, or a virtual junction's mid-road link (@elementS): the graph branches at lane ends only
         return []
-    contact = link.contact_point or "start"
+    contact = link.contact_point
     other_index = _end_index(other, contact)
     other_lanes = other.lane_sections[other_index].lanes
     ids = lane.successors if end == "end" else lane.predecessors

@@ -22,6 +22,15 @@ def _end_section(road: m.Road, contact: str) -> m.LaneSection:
     return road.lane_sections[0] if contact == "start" else road.lane_sections[-1]
 
 
+def _linked_section(road: m.Road, link: m.RoadLink, default: str) -> m.LaneSection:
+    """The section of ``road`` a link touches: at its contact point, or, for a virtual
+    junction's mid-road link (@elementS), the section holding that s."""
+    if link.contact_point is None and link.element_s is not None:
+        holding = [sec for sec in road.lane_sections if sec.s <= link.element_s + 1e-9]
+        return holding[-1] if holding else road.lane_sections[0]
+    return _end_section(road, link.contact_point or default)
+
+
 def _check_lane_ids(source: str, road: m.Road, lane: m.Lane, ids: tuple[int, ...], target: m.LaneSection,
                     where: str) -> None:
     known = target.lanes
@@ -59,7 +68,7 @@ def check_road_links(source: str, roads: dict[str, m.Road], junctions: dict[str,
                     elif road.predecessor is not None and road.predecessor.element_type == "road":
                         other = roads[road.predecessor.element_id]
                         _check_lane_ids(source, road, lane, lane.predecessors,
-                                        _end_section(other, road.predecessor.contact_point or "end"),
+                                        _linked_section(other, road.predecessor, "end"),
                                         f"predecessor (road {other.id})")
                 if lane.successors:
                     if i + 1 < len(sections):
@@ -67,7 +76,7 @@ def check_road_links(source: str, roads: dict[str, m.Road], junctions: dict[str,
                     elif road.successor is not None and road.successor.element_type == "road":
                         other = roads[road.successor.element_id]
                         _check_lane_ids(source, road, lane, lane.successors,
-                                        _end_section(other, road.successor.contact_point or "start"),
+                                        _linked_section(other, road.successor, "start"),
                                         f"successor (road {other.id})")
 
 

@@ -334,3 +334,59 @@ def test_a_continuous_repeat_of_an_outline_object_extrudes_the_outline_profile(c
     ys = wall.footprint[:, 1]
     assert (ys.min(), ys.max()) == pytest.approx((-12.5, -7.5))
     assert (wall.footprint[:, 0].min(), wall.footprint[:, 0].max()) == pytest.approx((25.0, 30.0))
+
+
+# ------------------------------------------- virtual junctions (OpenDRIVE 1.7 §10.4)
+def _virtual_junction(successor_dir: str = "+", lane_link: str = "-2") -> str:
+    def lane(i, w, link=""):
+        return f'<lane id="{i}" type="driving">{link}<width sOffset="0" a="{w}" b="0" c="0" d="0"/></lane>'
+
+    def road(rid, x, y, h, length, junction, links, left, right):
+        return (f'<road id="{rid}" length="{length}" junction="{junction}"><link>{links}</link>'
+                f'<planView><geometry s="0" x="{x}" y="{y}" hdg="{h}" length="{length}"><line/></geometry></planView>'
+                '<lanes><laneSection s="0">' + (f"<left>{left}</left>" if left else "")
+                + '<center><lane id="0" type="none"/></center>' + f"<right>{right}</right></laneSection></lanes></road>\n")
+
+    down = -math.pi / 2
+    return ('<?xml version="1.0"?>\n<OpenDRIVE><header revMajor="1" revMinor="7"/>\n'
+            + road(1, 0, 0, 0, 100, -1, "", _lane(1, 3.5), _lane(-1, 3.5) + _lane(-2, 3.5))
+            # the spec's ConnectingRoad2: attached to road 1 at s = 50, no contact point
+            + road(2, 50, -7, down, 13, 555,
+                   f'<predecessor elementType="road" elementId="1" elementS="50" elementDir="{successor_dir}"/>'
+                   '<successor elementType="road" elementId="99" contactPoint="start"/>', "",
+                   lane(-1, 3, f'<link><predecessor id="{lane_link}"/><successor id="-1"/></link>'))
+            + road(99, 50, -20, down, 50, -1, '<predecessor elementType="road" elementId="2" contactPoint="end"/>',
+                   "", lane(-1, 3))
+            + '<junction id="555" type="virtual" mainRoad="1" sStart="45" sEnd="55" orientation="+">'
+              '<connection id="0" type="virtual" incomingRoad="1" connectingRoad="2" contactPoint="start">'
+              '<laneLink from="-2" to="-1"/></connection></junction>\n</OpenDRIVE>\n')
+
+
+def test_a_mid_road_link_of_a_virtual_junction_is_read_and_reported():
+    net = parse_opendrive(_virtual_junction(), source="vj.xodr")
+    link = net.roads["2"].predecessor
+    assert (link.element_type, link.element_id, link.contact_point, link.element_s, link.element_dir) == \
+        ("road", "1", None, 50.0, "+")
+    assert list(net.problems) == ["vj.xodr:4: road 2: predecessor road 1 at s=50 (a virtual junction's mid-road "
+                                  "link) is not followed by the lane graph"]
+    # not joined to road 1's start or end: no edge, no 'borders apart' report
+    assert net.predecessors("2", -1) == [] and net.successors("2", -1) == [("99", -1)]
+    from simplatform.opendrive.summary import joint_gaps
+    assert joint_gaps(net) == []
+
+
+def test_a_mid_road_link_checks_its_lane_ids_at_element_s():
+    from simplatform.errors import RoadNetworkError
+
+    with pytest.raises(RoadNetworkError) as info:
+        parse_opendrive(_virtual_junction(lane_link="-5"), source="vj.xodr")
+    assert "-5" in str(info.value)
+
+
+def test_a_road_link_with_neither_contact_point_nor_element_s_is_still_an_error():
+    from simplatform.errors import RoadNetworkError
+
+    text = _virtual_junction().replace(' elementS="50" elementDir="+"', "")
+    with pytest.raises(RoadNetworkError) as info:
+        parse_opendrive(text, source="vj.xodr")
+    assert "contactPoint" in str(info.value) and info.value.location.line == 4
