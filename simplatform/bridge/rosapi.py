@@ -105,7 +105,11 @@ def register_rosapi(server: "RosbridgeServer") -> None:
         if name in PARAMS:
             return {"value": json.dumps(PARAMS[name]), "successful": True, "reason": ""}
         default = args.get("default_value", "")
-        return {"value": default if default else json.dumps(""), "successful": False,
+        try:  # rosapi params.get_param: the default is JSON if it parses, else taken as a string
+            default = json.loads(default) if default else ""
+        except ValueError:
+            pass
+        return {"value": json.dumps(default), "successful": False,
                 "reason": f"no parameter {args.get('name', '')!r}; the simulation has: {', '.join(PARAMS)}"}
 
     def read_only(args: dict) -> dict:

@@ -35,7 +35,7 @@ from websockets.exceptions import ConnectionClosed
 from ..errors import BridgeError
 from .msgs.schema import type_of
 from .protocol import PublishFrames
-from .rosapi import ServiceHandler, ServiceSpec
+from .rosapi import ServiceHandler, ServiceSpec, register_rosapi
 from .session import BridgeEvent, ClientSession
 from .topics import CLOCK, TopicRegistry
 
@@ -71,7 +71,6 @@ class RosbridgeServer:
         self._stop: asyncio.Event | None = None
         self._started = threading.Event()
         self._start_error: BaseException | None = None
-        from .rosapi import register_rosapi  # local import: rosapi needs this class for typing only
         register_rosapi(self)
 
     # ------------------------------------------------------------------ lifecycle

@@ -69,7 +69,8 @@ class ClientSession:
         self.subscriptions: dict[str, TopicSubscription] = {}
         self.advertised: dict[str, str] = {}
         self.advertisements: dict[str, set[Any]] = {}  # topic -> the ids it was advertised with (None: no id)
-        self.latched_topics: set[str] = set()
+        self.latched_topics: set[str] = set()  # advertised with latch: every message on them is latched
+        self.latching: set[str] = set()  # topics whose latched message this client published
         self.fragments = FragmentAssembler(server.max_message_bytes)
         self._call_fragments = 0
         self.outbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()
@@ -190,7 +191,7 @@ class ClientSession:
 
     def _check_type(self, frame: dict, topic: str, known: str | None) -> str | None:
         wanted = require(frame, "type", optional=True)
-        if wanted is None:
+        if not wanted:  # absent, or "" as clients in typed languages send a field they leave unset
             return known
         try:
             schema(wanted)
@@ -235,6 +236,13 @@ class ClientSession:
             del self.advertisements[topic]
             del self.advertised[topic]
             self.latched_topics.discard(topic)
+            self._drop_latched({topic})
+
+    def _drop_latched(self, topics: set[str]) -> None:
+        """A latched message lives as long as its publisher, as with a ROS 2 transient-local publisher."""
+        for topic in topics & self.latching:
+            self.server.latched.pop(topic, None)
+        self.latching -= topics
 
     def _refuse_platform_topic(self, frame: dict, topic: str) -> None:
         spec = self.server.registry.get(topic)
@@ -265,8 +273,10 @@ class ClientSession:
             self.send_status("error", str(exc), op_id(frame))
             return
         self.server.emit(BridgeEvent("message", self.id, topic, msg))
-        self.server.relay(PublishFrames(topic, msg, self.server.sim_time_ns),
-                          latch=bool(latch) or topic in self.latched_topics)
+        latch = bool(latch) or topic in self.latched_topics
+        if latch:
+            self.latching.add(topic)
+        self.server.relay(PublishFrames(topic, msg, self.server.sim_time_ns), latch=latch)
 
     def _now(self) -> Time:
         sec, nanosec = divmod(self.server.sim_time_ns, 1_000_000_000)
@@ -285,11 +295,9 @@ class ClientSession:
             compression = "none"
         throttle = require(frame, "throttle_rate", int, optional=True) or 0
         queue = require(frame, "queue_length", int, optional=True) or 0
-        fragment_size = require(frame, "fragment_size", int, optional=True)
+        fragment_size = _fragment_size(frame)
         if throttle < 0 or queue < 0:
             raise ProtocolError("throttle_rate and queue_length must be >= 0", op_id=op_id(frame))
-        if fragment_size is not None and fragment_size < 1:
-            raise ProtocolError(f"fragment_size must be >= 1, got {fragment_size}", op_id=op_id(frame))
         self.server.note_advertised(topic, ros_type)
         sub = self.subscriptions.get(topic)
         if sub is None:
@@ -320,9 +328,7 @@ class ClientSession:
         if "#" in service:
             service, _, legacy_id = service.partition("#")
             call_id = legacy_id if call_id is None else call_id
-        fragment_size = require(frame, "fragment_size", int, optional=True)
-        if fragment_size is not None and fragment_size < 1:
-            raise ProtocolError(f"fragment_size must be >= 1, got {fragment_size}", op_id=call_id)
+        fragment_size = _fragment_size(frame)
         compression = require(frame, "compression", optional=True) or "none"
         args = frame.get("args")
         if isinstance(args, list) and len(args) == 1 and isinstance(args[0], dict):
@@ -352,7 +358,16 @@ class ClientSession:
         self.server.emit(BridgeEvent("client_status", self.id, detail=str(frame.get("msg", ""))))
 
     def close(self) -> None:
+        self._drop_latched(set(self.latching))
         for sub in self.subscriptions.values():
             sub.remove(None)
         self.subscriptions.clear()
         self.outbox.put_nowait(None)
+
+
+def _fragment_size(frame: dict) -> int | None:
+    """``fragment_size``: None (or 0, the value typed clients send for "unset") means whole frames."""
+    size = require(frame, "fragment_size", int, optional=True)
+    if size is not None and size < 0:
+        raise ProtocolError(f"fragment_size must be >= 0 (0: no fragments), got {size}", op_id=op_id(frame))
+    return size or None

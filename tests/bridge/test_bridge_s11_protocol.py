@@ -152,6 +152,8 @@ def test_a_latched_advertisement_gives_its_last_message_to_a_late_subscriber(ser
     late.send({"op": "subscribe", "topic": "/stack/mode"})
     assert late.next_op("publish")["msg"] == {"data": "follow"}
     late.close()
+    client.close()  # the publisher goes: its latched message goes with it
+    wait_until(lambda: "/stack/mode" not in server.latched)
 
 
 def test_unadvertising_one_id_keeps_the_other_advertisement(server, client):
@@ -228,6 +230,17 @@ def test_fragment_size_cuts_a_large_message_into_fragments_that_join_back(server
     assert client.next_op("publish")["msg"]["clock"]["sec"] == 2
 
 
+def test_unset_fields_as_typed_clients_send_them_count_as_absent(server, client):
+    """A Go/Rust/C++ struct serialises every field: "" and 0 for those its user left unset."""
+    client.send({"op": "subscribe", "id": "", "topic": "/clock", "type": "", "compression": "",
+                 "throttle_rate": 0, "queue_length": 0, "fragment_size": 0})
+    wait_until(lambda: server.subscribers("/clock"))
+    server.publish("/clock", Clock(Time(6, 0)))
+    assert client.next_op("publish")["msg"]["clock"]["sec"] == 6
+    client.send({"op": "subscribe", "topic": "/clock", "fragment_size": -1, "id": "neg"})
+    assert "fragment_size must be >= 0" in client.next_op("status")["msg"]
+
+
 # ---------------------------------------------------------------- fragments from clients
 
 def _fragments(text: str, size: int, message_id: str) -> list[dict]:
@@ -299,6 +312,8 @@ def test_call_service_args_may_be_a_list_in_request_field_order(client):
     assert answer["result"] is True and answer["values"]["type"] == "sensor_msgs/msg/PointCloud2"
     answer = client.call("/rosapi/get_param", ["/simplatform:no_such", '"fallback"'])
     assert answer["values"]["value"] == '"fallback"' and answer["values"]["successful"] is False
+    answer = client.call("/rosapi/get_param", {"name": "/simplatform:no_such", "default_value": "not json"})
+    assert json.loads(answer["values"]["value"]) == "not json"
 
 
 def test_a_request_field_the_service_does_not_have_fails_the_call(client):
