@@ -218,6 +218,16 @@ def _offset_duration(shape: str, delta: float, max_acc: float) -> float:
 
 
 class LaneOffsetRunner(_LaneRunner):
+    """LaneOffsetAction.  After the transition a ``continuous`` action keeps the offset on its target
+    (a relative target follows its reference entity) within ``maxLateralAcc``: the offset rate may
+    change by at most a·dt a step and approaches the target no faster than it can stop on it, √(2a·|error|)
+    on it (bang-bang, the time-optimal motion under that bound; a ``step`` shape follows at once).
+    Before session 11 the offset was set to the target every step, so a target that moved jumped the
+    entity sideways with no limit: CARLA ScenarioRunner's LaneOffsetActionExample, whose adversary
+    keeps 2 m from its own offset, was 1,438 m off its lane after 10 s.  A target relative to the
+    actor itself is sampled once, at the start (its offset then, plus ``value``): re-read each step it
+    would run away from itself, which no author means (esmini samples every relative target once)."""
+
     def start(self) -> bool:
         if self._stack_driven():
             return True
@@ -227,7 +237,13 @@ class LaneOffsetRunner(_LaneRunner):
         o0 = m.cursor.offset
         dyn = el.lane_offset_action_dynamics
         acc = dyn.max_lateral_acc or 0.5
+        self.max_acc = float(acc)
+        self.rate = 0.0  # the offset's rate while a continuous action tracks its target
+        self.fixed_target: float | None = None
         target = self._target()
+        target_el = el.lane_offset_target.choice
+        if type(target_el).__name__ != "AbsoluteTargetLaneOffset" and eng.entity_index(target_el.entity_ref) == self.i:
+            self.fixed_target = target
         self.shape = str(dyn.dynamics_shape)
         self.transition = Transition.create(self.shape, "time", _offset_duration(self.shape, target - o0, acc), o0, target)
         self.progress = 0.0
@@ -237,24 +253,49 @@ class LaneOffsetRunner(_LaneRunner):
         return False
 
     def _target(self) -> float:
+        if getattr(self, "fixed_target", None) is not None:
+            return self.fixed_target
         el = self.el.lane_offset_target.choice
         if type(el).__name__ == "AbsoluteTargetLaneOffset":
             return float(el.value)
         ref = self.engine.entity_index(el.entity_ref, el)
         return float(self.engine.table.lane_offset[ref]) + float(el.value)
 
+    def _track(self, offset: float, dt: float) -> float:
+        """The next offset on the way to the (maybe moving) target, within ``max_acc`` (class doc)."""
+        target = self._target()
+        if self.shape == "step":
+            self.rate = 0.0
+            return target
+        err = target - offset
+        a = self.max_acc
+        # the fastest rate r from which steps slowing by a·dt still stop on the target: r·dt now and the
+        # stopping run after it cover r²/(2a) + r·dt/2 <= |err| (the discrete form of √(2a·|err|))
+        half = 0.5 * a * dt
+        wanted = math.copysign(math.sqrt(half * half + 2.0 * a * abs(err)) - half, err)
+        rate = self.rate + max(-a * dt, min(a * dt, wanted - self.rate))
+        if abs(err) <= abs(rate) * dt:  # this step reaches it
+            self.rate = 0.0
+            return target
+        self.rate = rate
+        return offset + rate * dt
+
     def step(self, dt: float) -> bool:
         m = self.engine.controller.motions[self.i]
         tr = self.transition
         before = m.cursor.offset
+        d = self.engine.road.travel(m.cursor)  # to the driver's left, as the entity goes along s
+        if tr.done(self.progress):  # a continuous action past its transition: tracking
+            m.cursor.offset = self._track(before, dt)
+            m.lateral_rate = (m.cursor.offset - before) / dt * d
+            return False
         self.progress += dt
         m.cursor.offset = tr.value_at(self.progress)
-        d = self.engine.road.travel(m.cursor)  # to the driver's left, as the entity goes along s
         m.lateral_rate = (m.cursor.offset - before) / dt * d
         if tr.done(self.progress):
             m.lateral_rate = 0.0
             if self.continuous:
-                m.cursor.offset = self._target()
+                m.cursor.offset = self._track(m.cursor.offset, dt)
                 return False
             return True
         return False

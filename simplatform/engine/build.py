@@ -20,6 +20,7 @@ from simplatform.engine.entities import EntitySpec
 from simplatform.engine.storyboard import Element
 from simplatform.engine.triggers import ConditionRuntime, TriggerRuntime
 from simplatform.errors import InputError, ScenarioError
+from simplatform.openscenario.checks import CARLA_CRITERIA_PREFIX
 from simplatform.world import EntityKind
 
 
@@ -98,13 +99,42 @@ def _watches_a_transition(c) -> bool:
     return cond is not None and str(cond.state).endswith("Transition")
 
 
+def carla_criterion(trig, c) -> str | None:
+    """The CARLA ScenarioRunner evaluation criterion ``c`` of ``trig`` stands for (``CollisionTest``...), else None.
+
+    ScenarioRunner (srunner/scenarios/open_scenario.py, ``_create_test_criteria``) takes every
+    condition named ``criteria_<Test>`` in a StopTrigger as its test ``<Test>``, never as a stop
+    condition; its ParameterCondition names a parameter no file declares ("" or the test's argument,
+    ``distance_success``), so evaluated as written it could only fail.  The same conditions are
+    exempt from the loader's reference check (openscenario.checks) and are the requirements a run
+    with a stack scores (metrics/xosc_criteria.py); in a StartTrigger such a name means nothing."""
+    name = c.name or ""
+    by_value = c.by_value_condition
+    cond = getattr(by_value, "parameter_condition", None) if by_value is not None else None
+    if not name.startswith(CARLA_CRITERIA_PREFIX) or cond is None or trig.source.element != "StopTrigger":
+        return None
+    return name[len(CARLA_CRITERIA_PREFIX):]
+
+
 def compile_trigger(engine, trig) -> TriggerRuntime | None:
-    if trig is None:
+    """The runtime of a Start/StopTrigger; None without one.
+
+    A trigger without condition groups is no trigger: it can never fire, and it is how 1.0-1.2 files,
+    whose Storyboard requires a StopTrigger, say there is none (``<StopTrigger/>`` in CARLA
+    ScenarioRunner's examples) -- so such a run ends when its stories do, not at the time limit.
+    CARLA criteria (``carla_criterion``) are left out and recorded as not evaluated; a trigger made of
+    nothing else is no trigger either (ScenarioRunner's storyboard ends when its stories do)."""
+    if trig is None or not trig.condition_groups:
         return None
     groups = []
+    criteria: list[str] = []
     for group in trig.condition_groups:
         conds = []
         for c in group.conditions:
+            test = carla_criterion(trig, c)
+            if test is not None:
+                criteria.append(f"{test} (line {c.source.line})")
+                continue
             if c.by_entity_condition is not None:
                 check = compile_entity_condition(engine, c.by_entity_condition)
             elif c.by_value_condition is not None:
@@ -114,7 +144,15 @@ def compile_trigger(engine, trig) -> TriggerRuntime | None:
                                     file=c.source.file, line=c.source.line, element="Condition")
             conds.append(ConditionRuntime(c.name, str(c.condition_edge), float(c.delay or 0.0), check,
                                           known_false=_watches_a_transition(c)))
-        groups.append(conds)
+        if conds or not group.conditions:
+            groups.append(conds)
+    if criteria:
+        where = f"the {trig.source.element or 'StopTrigger'} at line {trig.source.line}"
+        engine.record("CarlaCriterion", "", f"not applied: CARLA ScenarioRunner's evaluation criteria "
+                      f"{', '.join(criteria)} of {where} are no conditions here and stop nothing (a run with a "
+                      "stack scores them as requirements, metrics/xosc_criteria.py)")
+    if trig.condition_groups and not groups:
+        return None
     return TriggerRuntime(groups)
 
 
@@ -241,7 +279,27 @@ def action_runner(engine, action):
         return GlobalRunner(engine, g)
     if action.user_defined_action is not None:
         return GlobalRunner(engine, action.user_defined_action)
-    raise ScenarioError(f"action {action.name!r} has no content", file=action.source.file, line=action.source.line, element="Action")
+    return EmptyActionRunner(action)
+
+
+class EmptyActionRunner:
+    """An Action with no content (CARLA ScenarioRunner's placeholder ``<Action name="DummyManeuver"/>``,
+    which the loader accepts, binder.EMPTY_CHOICE_ALLOWED): it does nothing and ends at once, as
+    ScenarioRunner's ``Idle(duration=0)`` does; the run's notes say so when it starts."""
+
+    def __init__(self, action) -> None:
+        self.action = action
+
+    def start(self, engine, actors: tuple[str, ...]) -> bool:
+        engine.record("EmptyAction", ", ".join(actors), f"not applied: action {self.action.name!r} (line "
+                      f"{self.action.source.line}) has no content; it does nothing and ends at once")
+        return True
+
+    def step(self, engine, dt: float) -> bool:
+        return True
+
+    def stop(self, engine) -> None:
+        return None
 
 
 def build_stories(engine, storyboard) -> list[Element]:

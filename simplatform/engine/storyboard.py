@@ -183,6 +183,10 @@ class Storyboard:
                     if child.kind == "ManeuverGroup":
                         child.actors = tuple(dict.fromkeys(child.actors + tuple(el.actors)))
                     self._start(engine, child, triggering)
+            if not el.children:
+                # nothing to wait for: a ManeuverGroup may have no Maneuver (XSD minOccurs 0; CARLA's
+                # Slalom.xosc), and it ends when all of them have (OSC 1.3 §7.4.4) -- at once
+                self._check_end(engine, el)
 
     def _end(self, engine, el: Element) -> None:
         if el.kind == "Action" and el in self._running_actions:

@@ -87,6 +87,15 @@ ESMINI_OPTIONAL_CHILDREN: frozenset[tuple[str, str]] = frozenset(
                  "Route"))
 
 
+# Choice elements that may hold none of their options.  CARLA ScenarioRunner's examples write a
+# placeholder ``<Action name="DummyManeuver"/>`` (ChangingWeather.xosc), which ScenarioRunner plays as
+# a no-op (openscenario_parser.convert_maneuver_to_atomic: an Action without children is
+# ``Idle(duration=0)``); the engine does the same.  The ASAM XSDs of 1.0-1.2 allow it (each option of
+# Action's choice has minOccurs="0"); 1.3's does not, and ``validate --schema`` reports it there.
+# The other choices those XSDs leave open (an empty Position, PrivateAction, ...) say nothing that
+# could be played and stay errors.
+EMPTY_CHOICE_ALLOWED: frozenset[str] = frozenset({"Action"})
+
 # Attributes that *name* a parameter rather than take a value: ParameterAssignment.parameterRef names a
 # parameter of the catalog entry (or of the scenario, in a ParameterValueSet), declared without '$'.
 # esmini's HWManeuvers users (synchronize.xosc) write parameterRef="$MS1EgoS"; esmini drops the '$'
@@ -219,7 +228,8 @@ def bind(
             kwargs[fname] = tuple(bind(n, child_cls, scope, ctx, parent_cls=cls) for n in nodes)
 
     only_repeated = all(kind == "elems" for _, _, kind, _ in spec.elems.values())
-    if cls._choice and (present > 1 or (present == 0 and not only_repeated)):
+    empty_allowed = present == 0 and cls.__name__ in EMPTY_CHOICE_ALLOWED
+    if cls._choice and (present > 1 or (present == 0 and not only_repeated and not empty_allowed)):
         options = ", ".join(f"<{x}>" for x in spec.elems)
         what = "none" if present == 0 else f"{present}"
         ctx.error(node, f"expects exactly one of {options}; found {what}")

@@ -1,0 +1,206 @@
+"""How the engine plays structures found in external OpenSCENARIO files (session 11: CARLA ScenarioRunner's
+examples, esmini's and others').  Each test writes its own small road and scenario in the shape that mattered.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from simplatform.engine.run import RunConfig, play_to, run_scenario
+
+sys.path.insert(0, str(Path(__file__).parent))
+import engine_scenario_files as roads  # noqa: E402
+
+VEH = ('<Vehicle name="vehicle.tesla.model3" vehicleCategory="car"><BoundingBox><Center x="1.5" y="0" z="0.9"/>'
+       '<Dimensions width="2.1" length="4.5" height="1.8"/></BoundingBox><Performance maxSpeed="69.444" '
+       'maxAcceleration="200" maxDeceleration="10.0"/><Axles><FrontAxle maxSteering="0.5" wheelDiameter="0.6" '
+       'trackWidth="1.8" positionX="3.1" positionZ="0.3"/><RearAxle maxSteering="0" wheelDiameter="0.6" '
+       'trackWidth="1.8" positionX="0" positionZ="0.3"/></Axles><Properties><Property name="type" '
+       'value="simulation"/></Properties></Vehicle>')
+
+
+def scenario(tmp: Path, *, init: str, story: str = "", stop: str = "<StopTrigger/>", minor: int = 0) -> Path:
+    """hero and adversary on a straight two-lane road (road 0, 1000 m), written as CARLA's examples are."""
+    road = roads.straight_road(tmp / "road.xodr", length=1000.0, lanes=2)
+    path = tmp / "s.xosc"
+    path.write_text(f'''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="{minor}" date="2020-03-20T12:00:00" description="CARLA:t" author=""/>
+<ParameterDeclarations/><CatalogLocations/><RoadNetwork><LogicFile filepath="{road}"/><SceneGraphFile filepath=""/>
+</RoadNetwork><Entities><ScenarioObject name="hero">{VEH}</ScenarioObject>
+<ScenarioObject name="adversary">{VEH}</ScenarioObject></Entities>
+<Storyboard><Init><Actions>{init}</Actions></Init>{story}{stop}</Storyboard></OpenSCENARIO>''')
+    return path
+
+
+def place(entity: str, s: float, lane: int = -1, speed: float = 0.0) -> str:
+    return (f'<Private entityRef="{entity}"><PrivateAction><TeleportAction><Position><LanePosition roadId="0" '
+            f'laneId="{lane}" s="{s}" offset="0"/></Position></TeleportAction></PrivateAction><PrivateAction>'
+            '<LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="step" value="0" '
+            f'dynamicsDimension="time"/><SpeedActionTarget><AbsoluteTargetSpeed value="{speed}"/></SpeedActionTarget>'
+            '</SpeedAction></LongitudinalAction></PrivateAction></Private>')
+
+
+def time_condition(name: str, value: float, edge: str = "rising") -> str:
+    return (f'<Condition name="{name}" delay="0" conditionEdge="{edge}"><ByValueCondition><SimulationTimeCondition '
+            f'value="{value}" rule="greaterThan"/></ByValueCondition></Condition>')
+
+
+def story(groups: str, start: float = 1.0) -> str:
+    return (f'<Story name="MyStory"><Act name="Behavior">{groups}<StartTrigger><ConditionGroup>'
+            f'{time_condition("OverallStartCondition", start)}</ConditionGroup></StartTrigger></Act></Story>')
+
+
+def event(name: str, action: str, start: float) -> str:
+    return (f'<Event name="{name}" priority="overwrite"><Action name="{name}">{action}</Action><StartTrigger>'
+            f'<ConditionGroup>{time_condition("c_" + name, start)}</ConditionGroup></StartTrigger></Event>')
+
+
+def group(events: str, actor: str = "adversary") -> str:
+    maneuver = f'<Maneuver name="m">{events}</Maneuver>' if events else ""
+    return (f'<ManeuverGroup name="g" maximumExecutionCount="1"><Actors selectTriggeringEntities="false">'
+            f'<EntityRef entityRef="{actor}"/></Actors>{maneuver}</ManeuverGroup>')
+
+
+def transitions(result, kind: str) -> list[tuple[float, str]]:
+    return [(round(e.time, 2), e.kind.split(".")[1]) for e in result.events if e.kind.startswith(kind + ".")]
+
+
+# --- CARLA's criteria_* conditions -----------------------------------------------------------------------------
+CRITERIA = ''.join(
+    f'<Condition name="criteria_{test}" delay="0" conditionEdge="rising"><ByValueCondition><ParameterCondition '
+    f'parameterRef="{ref}" value="{value}" rule="lessThan"/></ByValueCondition></Condition>'
+    for test, ref, value in (("RunningStopTest", "", ""), ("CollisionTest", "", ""),
+                             ("DrivenDistanceTest", "distance_success", "100")))
+
+
+def test_carla_criteria_in_the_stop_trigger_are_not_evaluated_and_stop_nothing(tmp_path):
+    """CARLA ScenarioRunner (FollowLeadingVehicle, LaneChangeSimple, CyclistCrossing, Slalom...) ends its storyboard
+    with criteria_* conditions naming undeclared parameters; before, the run stopped at once with
+    "unknown parameter ''".  They are left out (noted), and a stop trigger of nothing else is no stop trigger:
+    the run ends when the story does."""
+    path = scenario(tmp_path, init=place("hero", 50) + place("adversary", 100, speed=5.0),
+                    story=story(group(event("brake", '<PrivateAction><LongitudinalAction><SpeedAction>'
+                                              '<SpeedActionDynamics dynamicsShape="step" value="0" dynamicsDimension='
+                                              '"time"/><SpeedActionTarget><AbsoluteTargetSpeed value="0"/>'
+                                              '</SpeedActionTarget></SpeedAction></LongitudinalAction></PrivateAction>',
+                                              2.0))),
+                    stop=f"<StopTrigger><ConditionGroup>{CRITERIA}</ConditionGroup></StopTrigger>")
+    result = run_scenario(path, RunConfig(max_time=30.0))
+    assert result.end_reason == "storyboard_complete"
+    assert transitions(result, "Story") == [(0.0, "startTransition"), (2.01, "endTransition")]
+    notes = [e for e in result.events if e.kind == "CarlaCriterion"]
+    assert len(notes) == 1 and notes[0].detail.startswith("not applied")
+    assert "RunningStopTest" in notes[0].detail and "DrivenDistanceTest" in notes[0].detail
+
+
+def test_a_criteria_condition_beside_a_real_one_leaves_the_real_one(tmp_path):
+    stop = f'<StopTrigger><ConditionGroup>{CRITERIA}</ConditionGroup><ConditionGroup>{time_condition("end", 3.0)}' \
+           '</ConditionGroup></StopTrigger>'
+    path = scenario(tmp_path, init=place("hero", 50) + place("adversary", 100, speed=5.0),
+                    story=story(group(event("noop", "", 100.0))), stop=stop)
+    result = run_scenario(path, RunConfig(max_time=30.0))
+    assert result.end_reason == "stop_trigger" and result.sim_time == pytest.approx(3.02, abs=1e-9)
+
+
+def test_a_criteria_named_condition_in_a_start_trigger_is_an_ordinary_condition(tmp_path):
+    start = ('<Condition name="criteria_Custom" delay="0" conditionEdge="none"><ByValueCondition><ParameterCondition '
+             'parameterRef="Limit" value="5" rule="lessThan"/></ByValueCondition></Condition>')
+    brake = event("brake", "", 100.0).replace(time_condition("c_brake", 100.0), start)
+    path = scenario(tmp_path, init=place("hero", 50), story=story(group(brake)))
+    path.write_text(path.read_text().replace(
+        "<ParameterDeclarations/>", '<ParameterDeclarations><ParameterDeclaration name="Limit" '
+        'parameterType="double" value="1"/></ParameterDeclarations>'))
+    result = run_scenario(path, RunConfig(max_time=30.0))
+    assert transitions(result, "Event") == [(1.01, "startTransition"), (1.01, "endTransition")]
+    assert not [e for e in result.events if e.kind == "CarlaCriterion"]
+
+
+def test_an_empty_storyboard_stop_trigger_lets_the_run_end_with_its_stories(tmp_path):
+    """1.0-1.2 require the Storyboard's StopTrigger; ``<StopTrigger/>`` (CARLA's OscControllerExample,
+    ChangingWeather...) says there is none.  Before, such a run went on to the time limit."""
+    path = scenario(tmp_path, init=place("hero", 50), story=story(group(event("noop", "", 2.0))))
+    result = run_scenario(path, RunConfig(max_time=30.0))
+    assert result.end_reason == "storyboard_complete" and result.sim_time < 3.0
+
+
+# --- a ManeuverGroup without Maneuvers (CARLA's Slalom.xosc) ---------------------------------------------------
+def test_a_maneuver_group_without_maneuvers_ends_when_it_starts(tmp_path):
+    """XSD: ManeuverGroup's Maneuver has minOccurs 0; it ends when all its maneuvers have -- at once.  Before,
+    it stayed running, so its act and story never ended and the run went on to max_time."""
+    path = scenario(tmp_path, init=place("hero", 50), story=story(group("", actor="hero"), start=2.0))
+    result = run_scenario(path, RunConfig(max_time=30.0))
+    assert transitions(result, "ManeuverGroup") == [(2.01, "startTransition"), (2.01, "endTransition")]
+    assert transitions(result, "Act") == [(2.01, "startTransition"), (2.01, "endTransition")]
+    assert result.end_reason == "storyboard_complete"
+
+
+# --- an Action without content (CARLA's ChangingWeather.xosc "DummyManeuver") ---------------------------------
+def test_an_empty_action_does_nothing_and_ends_at_once(tmp_path):
+    path = scenario(tmp_path, init=place("hero", 50) + place("adversary", 100, speed=5.0),
+                    story=story(group(event("DummyManeuver", "", 2.0))))
+    result = run_scenario(path, RunConfig(max_time=30.0))
+    assert transitions(result, "Action") == [(2.01, "startTransition"), (2.01, "endTransition")]
+    assert result.end_reason == "storyboard_complete"
+    note = [e for e in result.events if e.kind == "EmptyAction"]
+    assert len(note) == 1 and note[0].detail.startswith("not applied") and note[0].entities == ("adversary",)
+
+
+# --- a continuous LaneOffsetAction (CARLA's LaneOffsetActionExample.xosc) -------------------------------------
+def lane_offset(target: str, acc: float, shape: str = "linear", continuous: str = "true") -> str:
+    return (f'<PrivateAction><LateralAction><LaneOffsetAction continuous="{continuous}"><LaneOffsetActionDynamics '
+            f'maxLateralAcc="{acc}" dynamicsShape="{shape}"/><LaneOffsetTarget>{target}</LaneOffsetTarget>'
+            '</LaneOffsetAction></LateralAction></PrivateAction>')
+
+
+def offsets(path: Path, entity: str, until: float) -> dict[float, float]:
+    """Time (rounded to the step) -> lane offset of ``entity``, every step of a run to ``until``."""
+    out: dict[float, float] = {}
+
+    def seen(engine) -> None:
+        snap = engine.snapshot()
+        out[round(snap.time, 2)] = snap.lanes[snap.names.index(entity)].t
+
+    run_scenario(path, RunConfig(max_time=until, on_step=seen))
+    return out
+
+
+def test_a_continuous_offset_relative_to_the_actor_itself_moves_once_and_holds(tmp_path):
+    """The adversary keeps -2 m from its own offset: re-read each step the target ran away from it (1,438 m off
+    its lane after 10 s); it is sampled at the start, and the offset settles on -2 m."""
+    own = place("adversary", 100, speed=1.0).replace(
+        "</Private>", lane_offset('<RelativeTargetLaneOffset value="-2.0" entityRef="adversary"/>', 1.0) + "</Private>")
+    path = scenario(tmp_path, init=place("hero", 50) + own, story=story(group(event("noop", "", 100.0))))
+    at = offsets(path, "adversary", 10.0)
+    assert at[1.0] == pytest.approx(-0.7071, abs=1e-3)  # linear over 2·√(2/1) s
+    assert at[3.0] == pytest.approx(-2.0, abs=1e-9) and at[10.0] == pytest.approx(-2.0, abs=1e-9)
+
+
+def test_a_continuous_offset_follows_a_moving_reference_within_max_lateral_acc(tmp_path):
+    """The hero steps 2 m to the left at t > 2 s; the adversary, told to keep the hero's offset + 0.5 m with
+    maxLateralAcc 1 m/s², follows within that bound and stops on the new target without overshoot (before, it
+    jumped the 2 m in one step)."""
+    hero = place("hero", 50).replace("</Private>", "")
+    hero += "</Private>"
+    follower = place("adversary", 100, speed=10.0).replace(
+        "</Private>", lane_offset('<RelativeTargetLaneOffset value="0.5" entityRef="hero"/>', 1.0) + "</Private>")
+    jump = group(event("step_left", lane_offset('<AbsoluteTargetLaneOffset value="2.0"/>', 1.0, shape="step",
+                                                continuous="false"), 2.0) + event("noop", "", 100.0), actor="hero")
+    path = scenario(tmp_path, init=hero + follower, story=story(jump, start=0.0))
+    at = offsets(path, "adversary", 8.0)
+    times = sorted(t for t in at if t >= 2.0)
+    values = [at[t] for t in times]
+    assert at[2.0] == pytest.approx(0.5, abs=1e-9)
+    rates = [(b - a) / 0.01 for a, b in zip(values, values[1:])]
+    accels = [(b - a) / 0.01 for a, b in zip(rates, rates[1:])]
+    over = [a for a in accels if abs(a) > 1.0 + 1e-6]
+    assert len(over) <= 1 and all(abs(a) <= 1.1 for a in over)  # the step landing on the target, < a·dt² short
+    assert max(values) <= 2.5 + 1e-9  # no overshoot
+    assert values[-1] == pytest.approx(2.5, abs=1e-9)
+    moving = [t for t, v in zip(times, values) if v > 0.5 + 1e-9]
+    arrived = next(t for t, v in zip(times, values) if abs(v - 2.5) < 1e-9)
+    assert moving[0] <= 2.03  # it starts at once (the step after the hero moved)
+    assert arrived == pytest.approx(2.0 + 2.0 * math.sqrt(2.0 / 1.0), abs=0.1)  # bang-bang over 2 m at 1 m/s²

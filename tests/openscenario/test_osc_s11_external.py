@@ -1,0 +1,66 @@
+"""Quirks of external OpenSCENARIO files the loader meets (session 11: CARLA ScenarioRunner's examples and others).
+
+Each test writes its own small road and scenario in the shape that mattered.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from simplatform.errors import ScenarioError
+from simplatform.openscenario import load_scenario
+from simplatform.openscenario.validation import validate_file
+
+sys.path.insert(0, str(Path(__file__).parent))
+from osc_small_files import CAR, ROAD  # noqa: E402
+
+
+def scenario(tmp: Path, *, action: str, minor: int = 0, init: str = "", head: str = "") -> Path:
+    """One Ego on the small road, one event at t > 1 s whose Action holds ``action``."""
+    (tmp / "road.xodr").write_text(ROAD)
+    path = tmp / "s.xosc"
+    path.write_text(f'''{head or '<?xml version="1.0"?>'}
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="{minor}" date="2020-03-20T12:00:00" description="CARLA:t" author=""/>
+<ParameterDeclarations/><CatalogLocations/><RoadNetwork><LogicFile filepath="road.xodr"/></RoadNetwork>
+<Entities>{CAR}</Entities><Storyboard><Init><Actions>{init}<Private entityRef="Ego"><PrivateAction><TeleportAction>
+<Position><LanePosition roadId="1" laneId="-1" s="50" offset="0"/></Position></TeleportAction></PrivateAction>
+</Private></Actions></Init><Story name="s"><Act name="a"><ManeuverGroup name="g" maximumExecutionCount="1">
+<Actors selectTriggeringEntities="false"/><Maneuver name="m"><Event name="e" priority="overwrite">
+<Action name="DummyManeuver">{action}</Action><StartTrigger><ConditionGroup><Condition name="c" delay="0"
+ conditionEdge="rising"><ByValueCondition><SimulationTimeCondition value="1" rule="greaterThan"/></ByValueCondition>
+</Condition></ConditionGroup></StartTrigger></Event></Maneuver></ManeuverGroup><StartTrigger><ConditionGroup>
+<Condition name="go" delay="0" conditionEdge="rising"><ByValueCondition><SimulationTimeCondition value="0"
+ rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger></Act></Story><StopTrigger/>
+</Storyboard></OpenSCENARIO>''')
+    return path
+
+
+# CARLA ScenarioRunner's ChangingWeather.xosc: <Action name="DummyManeuver"/>, a no-op in ScenarioRunner
+@pytest.mark.parametrize("minor", [0, 1, 2, 3])
+def test_an_action_without_content_loads(tmp_path, minor):
+    path = scenario(tmp_path, action="", minor=minor)
+    assert validate_file(path) == []
+    action = load_scenario(path).storyboard.stories[0].acts[0].maneuver_groups[0].maneuvers[0].events[0].actions[0]
+    assert action.private_action is None and action.global_action is None and action.user_defined_action is None
+
+
+@pytest.mark.parametrize("minor,schema_complains", [(0, False), (2, False), (3, True)])
+def test_the_schema_check_reports_an_empty_action_only_where_the_xsd_does(tmp_path, minor, schema_complains):
+    """The ASAM XSDs of 1.0-1.2 give each option of Action's choice minOccurs="0"; 1.3's requires one."""
+    path = scenario(tmp_path, action="", minor=minor)
+    action_line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "DummyManeuver" in text)
+    causes = [e.cause for e in validate_file(path, schema=True) if e.location.line == action_line]
+    assert bool(causes) == schema_complains, causes
+    if schema_complains:
+        assert all("schema 1.3.0" in c for c in causes)
+
+
+def test_other_empty_choices_are_still_errors(tmp_path):
+    path = scenario(tmp_path, action="<PrivateAction/>")
+    errors = validate_file(path)
+    assert [e.location.element for e in errors] == ["PrivateAction"], errors
+    with pytest.raises(ScenarioError):
+        load_scenario(path)
