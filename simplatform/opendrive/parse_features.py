@@ -222,11 +222,23 @@ def parse_structures(attrs: Attributes, road, road_id: str) -> tuple[tuple[m.Roa
     return tunnels, bridges
 
 
-def parse_junction(attrs: Attributes, node) -> m.Junction:
-    """§12 <junction> with connections and lane links."""
+def parse_junction(attrs: Attributes, node, problems: list[str] | None = None) -> m.Junction:
+    """§12 <junction> with connections and lane links.
+
+    A virtual junction's ``type="virtual"`` connection may name its roads by <predecessor>/
+    <successor> (road, elementS, elementDir) instead of incomingRoad/connectingRoad (OpenDRIVE
+    1.7 §10.4); such a connection joins roads mid-road, which the lane graph does not model, so
+    with ``problems`` given it is listed there and left out rather than refused."""
     jtype = attrs.text(node, "type", "default") or "default"
     connections = []
     for c in node.iterchildren("connection"):
+        if (problems is not None and attrs.text(c, "type") == "virtual" and c.get("incomingRoad") is None
+                and c.get("connectingRoad") is None and c.get("linkedRoad") is None):
+            ends = [f"{e.tag} road {e.get('elementId')} at s={e.get('elementS')}"
+                    for e in c if e.tag in ("predecessor", "successor")]
+            problems.append(f"{attrs.source}:{c.sourceline}: junction {node.get('id')} virtual connection "
+                            f"{c.get('id')} ({', '.join(ends) or 'no roads'}) is not modelled")
+            continue
         linked = attrs.text(c, "linkedRoad")
         connecting = attrs.text(c, "connectingRoad") or linked
         if connecting is None:

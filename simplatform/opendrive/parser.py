@@ -75,7 +75,7 @@ def parse_document(data: str | bytes, source: str = "<string>") -> m.OpenDriveDo
     roads = _unique(attrs, [(parse_road(attrs, n, problems), n) for n in root.iterchildren("road")], "road")
     if not roads:
         raise attrs.error(root, "the file has no <road>")
-    junctions = _unique(attrs, [(parse_junction(attrs, n), n) for n in root.iterchildren("junction")], "junction")
+    junctions = _unique(attrs, [(parse_junction(attrs, n, problems), n) for n in root.iterchildren("junction")], "junction")
     controllers = _unique(attrs, [(parse_controller(attrs, n), n) for n in root.iterchildren("controller")],
                           "controller")
     groups = _unique(attrs, [(parse_junction_group(attrs, n), n) for n in root.iterchildren("junctionGroup")],

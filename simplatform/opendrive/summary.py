@@ -99,7 +99,8 @@ def find_problems(net) -> list[str]:
                 link = road.successor if direction > 0 else road.predecessor
                 exit_width = width[-1] if direction > 0 else width[0]
                 geometric = topology.continuations(net, key, leaving)
-                if last and link is not None and exit_width > _ZERO_WIDTH and not geometric:
+                mid_road = link is not None and link.element_type == "road" and link.contact_point is None
+                if last and link is not None and not mid_road and exit_width > _ZERO_WIDTH and not geometric:
                     problems.append(f"road {road.id} lane {lane.id}: ends at the road's linked {leaving} "
                                     f"({link.element_type} {link.element_id}) without a successor lane")
                 elif geometric and not topology.lane_successors(net, key):

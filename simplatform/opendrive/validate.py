@@ -103,7 +103,9 @@ def check_junctions(source: str, roads: dict[str, m.Road], junctions: dict[str, 
                                f"junction {junction.id} connection {c.id}: {what} {rid} does not exist")
             incoming = roads[c.incoming_road]
             connecting = roads[c.connecting_road]
-            in_sections = _incoming_sections(incoming, junction.id)
+            # a virtual junction's main road runs through it unsplit: its lanes may join anywhere
+            in_sections = (list(incoming.lane_sections) if junction.type == "virtual"
+                           else _incoming_sections(incoming, junction.id))
             to_section = _end_section(connecting, c.contact_point)
             for ll in c.lane_links:
                 if ll.from_lane == 0 or ll.to_lane == 0:

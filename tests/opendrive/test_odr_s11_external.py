@@ -390,3 +390,20 @@ def test_a_road_link_with_neither_contact_point_nor_element_s_is_still_an_error(
     with pytest.raises(RoadNetworkError) as info:
         parse_opendrive(text, source="vj.xodr")
     assert "contactPoint" in str(info.value) and info.value.location.line == 4
+
+
+def test_a_virtual_connection_by_predecessor_and_successor_is_reported_not_refused():
+    # OpenDRIVE 1.7 §10.4: a type="virtual" connection names its roads by <predecessor>/<successor>
+    # (road, elementS, elementDir), without incomingRoad/connectingRoad
+    text = _virtual_junction().replace(
+        "</connection></junction>",
+        '</connection><connection id="1" type="virtual"><predecessor elementType="road" elementId="1"'
+        ' elementS="55" elementDir="+"/><successor elementType="road" elementId="99" elementS="0" elementDir="+"/>'
+        "</connection></junction>")
+    net = parse_opendrive(text, source="vj.xodr")
+    assert [c.id for c in net.junctions["555"].connections] == ["0"]
+    assert [p for p in net.problems if "virtual connection" in p] == [
+        "vj.xodr:6: junction 555 virtual connection 1 (predecessor road 1 at s=55, successor road 99 at s=0) "
+        "is not modelled"]
+    from simplatform.opendrive.summary import summarise
+    assert not [p for p in summarise(net).problems if "without a successor lane" in p]
