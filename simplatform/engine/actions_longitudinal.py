@@ -124,8 +124,13 @@ class SpeedProfileRunner(_PerActor):
         target = float(e.speed)
         if self.el.entity_ref:
             target += float(self.engine.table.speed[self.engine.entity_index(self.el.entity_ref, self.el)])
-        if e.time is not None and e.time > 0:
-            self.transition = Transition.create("linear", "time", e.time, v0, target)
+        if e.time is not None:
+            # a time of 0 reaches the speed at once (OSC 1.2 SpeedProfileEntry: "the time to reach the
+            # specified speed"; esmini's condition_delay.xosc profile starts with speed 50/3.6 at time 0
+            # and has the car at 25 m/s at 3.2 s); before session 11 it was read as no time, so the
+            # speed ramped at the constraint rate and every later entry came late
+            shape = "linear" if e.time > 0 else "step"
+            self.transition = Transition.create(shape, "time", e.time, v0, target)
         else:
             rate = self.max_acc if target >= v0 else self.max_dec
             self.transition = Transition.create("linear", "rate", rate, v0, target)

@@ -204,3 +204,38 @@ def test_a_continuous_offset_follows_a_moving_reference_within_max_lateral_acc(t
     arrived = next(t for t, v in zip(times, values) if abs(v - 2.5) < 1e-9)
     assert moving[0] <= 2.03  # it starts at once (the step after the hero moved)
     assert arrived == pytest.approx(2.0 + 2.0 * math.sqrt(2.0 / 1.0), abs=0.1)  # bang-bang over 2 m at 1 m/s²
+
+
+# --- SpeedProfileEntry time="0" (esmini's Unittest/xosc/condition_delay.xosc) ---------------------------------
+def test_a_speed_profile_entry_with_time_zero_is_reached_at_once(tmp_path):
+    """esmini's condition_delay: the profile 50 km/h at time 0, 100 km/h over 4 s, 50 km/h over 4 s puts the car
+    above 25 m/s from 3.2 s to 4.8 s, and only its third condition group (speed >= 25 delayed 4 s, and t >= 6)
+    fires, at 3.2 + 4 = 7.2 s.  Before, time 0 was read as "no time": the car ramped to 50 km/h at its
+    maxAcceleration and the first group fired at 6.0 s."""
+    profile = ('<Private entityRef="hero"><PrivateAction><TeleportAction><Position><LanePosition roadId="0" '
+               'laneId="-1" s="10" offset="0"/></Position></TeleportAction></PrivateAction><PrivateAction>'
+               '<LongitudinalAction><SpeedProfileAction followingMode="position">'
+               '<SpeedProfileEntry speed="${50.0/3.6}" time="0.0"/><SpeedProfileEntry speed="${100.0/3.6}" time="4.0"/>'
+               '<SpeedProfileEntry speed="${50.0/3.6}" time="4.0"/></SpeedProfileAction></LongitudinalAction>'
+               '</PrivateAction></Private>')
+
+    def group_of(k: int, delay: float, edge: str) -> str:
+        return (f'<ConditionGroup><Condition name="t{k}" delay="0" conditionEdge="none"><ByValueCondition>'
+                '<SimulationTimeCondition value="6.0" rule="greaterOrEqual"/></ByValueCondition></Condition>'
+                f'<Condition name="v{k}" delay="{delay}" conditionEdge="{edge}"><ByEntityCondition><TriggeringEntities '
+                'triggeringEntitiesRule="any"><EntityRef entityRef="hero"/></TriggeringEntities><EntityCondition>'
+                '<SpeedCondition value="25.0" rule="greaterOrEqual"/></EntityCondition></ByEntityCondition>'
+                '</Condition></ConditionGroup>')
+
+    trigger = group_of(1, 1.1, "none") + group_of(2, 2.0, "rising") + group_of(3, 4.0, "none")
+    change = event("LaneChangeEvent", "", 0.0).replace(
+        f'<ConditionGroup>{time_condition("c_LaneChangeEvent", 0.0)}</ConditionGroup>', trigger)
+    path = scenario(tmp_path, init=profile, story=story(group(change, actor="hero"), start=0.0),
+                    stop=f"<StopTrigger><ConditionGroup>{time_condition('end', 10.0)}</ConditionGroup></StopTrigger>")
+    speeds: dict[float, float] = {}
+    result = run_scenario(path, RunConfig(max_time=12.0, on_step=lambda e: speeds.__setitem__(
+        round(e.time, 2), float(e.table.speed[e.table.index["hero"]]))))
+    assert speeds[1.0] == pytest.approx(50 / 3.6 + 1.0 * (50 / 3.6) / 4.0, abs=1e-6)
+    assert speeds[4.0] == pytest.approx(100 / 3.6, abs=1e-6)
+    fired = [e.time for e in result.events if e.kind == "Event.startTransition"]
+    assert len(fired) == 1 and fired[0] == pytest.approx(7.2, abs=0.011)
