@@ -274,12 +274,11 @@ class _TestRun:
             path = Path(self.config.out_dir) / "trace.json"
             self.trace.write(path, evaluation)
             artifacts["trace"] = str(path)
-        if base is None:
-            base = ScenarioResult(
-                scenario_id=self.scenario_id, verdict=verdict, end_reason="stack_error", sim_time=engine.time,
-                steps=engine.step_index, wall_time=0.0, parameters=dict(engine.parameters), seed=self.config.seed,
-                events=tuple(MetricEvent(time=ev.time, kind=f"{ev.kind}.{ev.transition}", detail=ev.element)
-                             for ev in engine.storyboard.log))
+        if base is None:  # a fault before the loop: the engine's state as run_scenario would have reported it,
+            # its records included (a system-under-test note is written at Init, before the stack's first step)
+            from simplatform.engine.run import scenario_result
+
+            base = scenario_result(engine, self.scenario_id, self.config, "stack_error", error, started, {})
         scores = dict(evaluation.scores) if evaluation is not None else {}
         if evaluation is not None and evaluation.leaderboard is not None:
             scores["driving_score"] = float(evaluation.leaderboard.driving_score)

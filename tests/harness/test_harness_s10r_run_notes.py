@@ -14,24 +14,10 @@ from lxml import etree
 from scenariogeneration import xodr
 
 import stack_scenario_files as files
+from alks_like_files import alks_like as _alks_like
 from simplatform.cli import main
 from simplatform.commands.run import NOTE_KINDS, format_note, result_notes
 from simplatform.results import MetricEvent, ScenarioResult, Verdict
-
-
-def _alks_like(tmp: Path) -> Path:
-    """Ego at 20 m/s with the ALKS catalog's property-less ``ALKSController``, activated in Init; 1 s."""
-    odr = files.road_file(tmp / "road.xodr", [xodr.Line(300)], lanes=1)
-    path = files.scenario(tmp, "alks_like", odr, {"Ego": (20, -1, 20.0)}, duration=1.0)
-    tree = etree.parse(str(path))
-    vehicle = tree.find(".//ScenarioObject[@name='Ego']/Vehicle")
-    vehicle.addnext(etree.fromstring('<ObjectController><Controller name="ALKSController"><Properties/>'
-                                     '</Controller></ObjectController>'))
-    private = tree.find(".//Init/Actions/Private[@entityRef='Ego']")
-    private.append(etree.fromstring('<PrivateAction><ControllerAction><ActivateControllerAction lateral="true" '
-                                    'longitudinal="true"/></ControllerAction></PrivateAction>'))
-    tree.write(str(path))
-    return path
 
 
 def test_the_single_file_summary_prints_the_system_under_test_note(tmp_path, capsys):
