@@ -25,7 +25,9 @@ def fault_stack(mode: str) -> list[str]:
     return [sys.executable, str(HERE / "bridge_fault_stack.py"), mode]
 
 
-def wait_until(predicate, timeout: float = 3.0, interval: float = 0.01):
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.01):
+    """``predicate()``'s first true value, polled; the deadline only ends a wait for something that never comes
+    (generous: a loaded CI machine can stall a thread or a process for seconds)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

@@ -31,6 +31,6 @@ def server(registry):
 def ros(server):
     """roslibpy (asyncio transport, so each test gets a fresh connection) connected to ``server``."""
     client = roslibpy.Ros(host="127.0.0.1", port=server.port, transport="asyncio")
-    client.run(timeout=5)
+    client.run(timeout=30)  # generous: a loaded CI machine may stall the connect
     yield client
     client.close()

@@ -43,8 +43,10 @@ def test_a_process_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_pat
     while "ready" not in (tmp_path / "s.log").read_text():
         time.sleep(0.01)
     started = time.monotonic()
-    assert proc.stop(grace_s=0.3) == -9
-    assert 0.25 < time.monotonic() - started < 3.0
+    assert proc.stop(grace_s=0.3) == -9                     # SIGKILL: SIGTERM was ignored
+    # the grace period was waited (a lower bound no load can break); the upper bound only says stop() did
+    # not wait for the process's own 60 s, with room for a loaded machine
+    assert 0.29 < time.monotonic() - started < 30.0
 
 
 def test_a_command_that_cannot_start_is_a_stack_error(tmp_path):
