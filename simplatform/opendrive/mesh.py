@@ -15,6 +15,10 @@ strip from index arithmetic.
   material = lane type (§11.3 e_laneType).
 * Curbs: sidewalk and curb lanes without ``<height>`` records are raised by
   ``CURB_HEIGHT`` and get a vertical face on their inner border.
+* Steps: where ``<height>`` records (§11.7.4) leave two neighbouring lanes at
+  different heights along their shared border (a raised shoulder beside a
+  border lane, as in ASAM's Ex_Pedestrian_Crossing), a vertical face closes
+  the step, so that a ray cannot pass under the raised lane's edge.
 * Markings (§11.8): one thin strip per painted line, raised ``MARK_HEIGHT``
   above the surface, centred on the lane's outer border (+ the line's
   tOffset).  Explicit ``<type><line>`` records are used when present;
@@ -194,6 +198,32 @@ def _marks(builder: _Builder, net, road_id: str, lane_id: int, section, lane, st
             builder.strips(low.reshape(*s.shape, 3), high.reshape(*s.shape, 3), _colour(mark))
 
 
+STEP_FACE_MIN = 1e-3  # metres: a height difference below this along the whole border is no step
+
+
+def _step_faces(builder: _Builder, edges: dict[int, tuple]) -> None:
+    """Vertical faces between neighbouring lanes of one section whose surfaces meet at
+    different heights because of lane <height> records (the centre included: lanes 1 and -1).
+    A raised curb lane has its own face already (its inner row is None here)."""
+    def face(outer_row, inner_row, left: bool) -> None:
+        if outer_row is None or inner_row is None:
+            return
+        dz = np.abs(inner_row[:, 2] - outer_row[:, 2])
+        if not np.nanmax(dz, initial=0.0) > STEP_FACE_MIN:
+            return
+        a, b = (outer_row, inner_row) if left else (inner_row, outer_row)
+        builder.strips(a, b, _MATERIAL_ID["curb_face"])
+
+    for lane_id, (p_in, _p_out, heights) in edges.items():
+        inner_id = lane_id - 1 if lane_id > 0 else lane_id + 1
+        if inner_id == 0:
+            if lane_id == 1 and -1 in edges and (heights or edges[-1][2]):
+                face(edges[-1][0], p_in, True)
+            continue
+        if inner_id in edges and (heights or edges[inner_id][2]):
+            face(edges[inner_id][1], p_in, lane_id > 0)
+
+
 def build_road_mesh(net, *, step: float = 1.0) -> RoadMesh:
     """The road surface, curbs and markings of every road of ``net`` as one mesh."""
     if step <= 0:
@@ -203,6 +233,7 @@ def build_road_mesh(net, *, step: float = 1.0) -> RoadMesh:
         lanes_of = net.frame(road.id).lanes
         for section in road.lane_sections:
             s = _grid(section.s, section.s_end, step)
+            edges: dict[int, tuple] = {}  # lane id -> (inner row, outer row, has heights) as drawn
             for lane in (*section.left, *section.right):
                 inner, outer = lanes_of.boundaries(lane.id, s)
                 half = 0.5 * np.abs(outer - inner)
@@ -221,6 +252,8 @@ def build_road_mesh(net, *, step: float = 1.0) -> RoadMesh:
                     builder.strips(low_face, high_face, _MATERIAL_ID["curb_face"])
                 low, high = (p_in, p_out) if lane.id > 0 else (p_out, p_in)
                 builder.strips(low, high, material)
+                edges[lane.id] = (None if raised else p_in, p_out, bool(lane.heights))
+            _step_faces(builder, edges)
             for lane in (*section.left, section.center, *section.right):
                 if lane.road_marks:
                     _marks(builder, net, road.id, lane.id, section, lane, step)

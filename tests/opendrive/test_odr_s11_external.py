@@ -407,3 +407,31 @@ def test_a_virtual_connection_by_predecessor_and_successor_is_reported_not_refus
         "is not modelled"]
     from simplatform.opendrive.summary import summarise
     assert not [p for p in summarise(net).problems if "without a successor lane" in p]
+
+
+# ----------------------------------------------------- the road mesh: height steps
+def _faces(net, step: float = 5.0) -> np.ndarray:
+    rm = build_road_mesh(net, step=step)
+    tri = np.asarray(rm.mesh.triangles)[rm.triangle_material == rm.material_id("curb_face")]
+    return np.asarray(rm.mesh.vertices)[tri.reshape(-1)]
+
+
+def test_a_step_between_lane_heights_gets_a_vertical_face():
+    # ASAM's Ex_Pedestrian_Crossing: a 0.3 m border lane at road level, then a shoulder raised 0.12 m
+    raised = '<height sOffset="0" inner="0.12" outer="0.12"/>'
+    right = _lane(-1, 3.25) + _lane(-2, 0.3, "border") + _lane(-3, 2.05, "shoulder", extra=raised)
+    net = parse_opendrive(banked(right=right, lateral=""))
+    pts = _faces(net)
+    assert len(pts) == 2 * 20 * 3  # two triangles per 5 m cell over 100 m
+    assert np.allclose(pts[:, 1], -3.55)  # the border lane's outer edge
+    above_road = pts[:, 2] - (10.0 + 0.02 * pts[:, 0])
+    assert above_road.min() == pytest.approx(0.0, abs=1e-9) and above_road.max() == pytest.approx(0.12)
+
+
+def test_lanes_raised_alike_and_the_centre_step():
+    raised = '<height sOffset="0" inner="0.1" outer="0.1"/>'
+    same = parse_opendrive(banked(left=_lane(1, 3.0, extra=raised), right=_lane(-1, 3.0, extra=raised), lateral=""))
+    assert len(_faces(same)) == 0
+    centre = parse_opendrive(banked(left=_lane(1, 3.0, extra=raised), lateral=""))
+    pts = _faces(centre)
+    assert len(pts) == 2 * 20 * 3 and np.allclose(pts[:, 1], 0.0)
