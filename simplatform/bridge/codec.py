@@ -191,10 +191,10 @@ def _message(sch: Any, data: Any, path: str, opts: DecodeOptions) -> Any:
     for f in sch.fields:
         if f.name in data:
             kwargs[f.name] = _field_from_plain(sch.ros_type, f, data[f.name], _join(path, f.name), opts)
-        elif opts.now is not None and f.base == _HEADER and f.array is None:
+        elif f.base == _HEADER and f.array is None and opts.now is not None:
             kwargs[f.name] = Header(stamp=opts.now)  # §3.2.3: a header left out is stamped now
-    if opts.now is not None and sch.ros_type == _HEADER and "stamp" not in data:
-        kwargs["stamp"] = opts.now
+    if sch.ros_type == _HEADER and "stamp" not in data and opts.now is not None:
+        kwargs["stamp"] = opts.now  # (``now`` is read last: the server's is a property, built on demand)
     return sch.cls(**kwargs)
 
 

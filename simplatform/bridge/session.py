@@ -72,6 +72,7 @@ class ClientSession:
         self.latched_topics: set[str] = set()  # advertised with latch: every message on them is latched
         self.latching: set[str] = set()  # topics whose latched message this client published
         self.fragments = FragmentAssembler(server.max_message_bytes)
+        self._decode = _SimulationClock(server)
         self._call_fragments = 0
         self.outbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()
         self._tokens = float(server.max_messages_per_second)
@@ -267,7 +268,7 @@ class ClientSession:
                 self._register(topic, ros_type, op_id(frame), bool(latch))
         body = require(frame, "msg", dict, optional=True)
         try:
-            msg = from_plain(ros_type, {} if body is None else body, now=self._now())
+            msg = from_plain(ros_type, {} if body is None else body, options=self._decode)
         except MessageError as exc:
             self.server.emit(BridgeEvent("invalid_message", self.id, topic, detail=str(exc)))
             self.send_status("error", str(exc), op_id(frame))
@@ -277,10 +278,6 @@ class ClientSession:
         if latch:
             self.latching.add(topic)
         self.server.relay(PublishFrames(topic, msg, self.server.sim_time_ns), latch=latch)
-
-    def _now(self) -> Time:
-        sec, nanosec = divmod(self.server.sim_time_ns, 1_000_000_000)
-        return Time(sec, nanosec)
 
     def _op_subscribe(self, frame: dict) -> None:
         topic, known = self._topic_and_type(frame)
@@ -371,3 +368,18 @@ def _fragment_size(frame: dict) -> int | None:
     if size is not None and size < 0:
         raise ProtocolError(f"fragment_size must be >= 0 (0: no fragments), got {size}", op_id=op_id(frame))
     return size or None
+
+
+class _SimulationClock:
+    """The ``codec.DecodeOptions`` of a client's publish: ``now`` is the simulation time of the last
+    ``/clock``, built only when a message needs it (most controls carry their stamp)."""
+
+    nan_from_null = False
+
+    def __init__(self, server: "RosbridgeServer") -> None:
+        self.server = server
+
+    @property
+    def now(self) -> Time:
+        sec, nanosec = divmod(self.server.sim_time_ns, 1_000_000_000)
+        return Time(sec, nanosec)
