@@ -227,6 +227,13 @@ def parse_lanes(attrs: Attributes, lanes_node, road_length: float, problems: lis
     sections = []
     for i, (s, sec, center, left, right) in enumerate(raw):
         s_end = raw[i + 1][0] if i + 1 < len(raw) else max(road_length, s)
+        for side in (left, right):
+            # lane @level: "only lanes with @level = true shall follow up to the road edge"
+            flags = [lane.level for lane in side]
+            if True in flags and not all(flags[flags.index(True):]):
+                bad = side[flags.index(False, flags.index(True))]
+                problems.append(f"{attrs.source}:{bad.line}: lane {bad.id} (section at s={s:g}) is not level but "
+                                "lies outside a level lane; it is tilted from that lane's outer edge")
         sections.append(m.LaneSection(
             s=s, s_end=s_end, center=center, left=left, right=right,
             single_side=attrs.boolean(sec, "singleSide", False), line=sec.sourceline,

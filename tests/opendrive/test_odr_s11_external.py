@@ -435,3 +435,12 @@ def test_lanes_raised_alike_and_the_centre_step():
     centre = parse_opendrive(banked(left=_lane(1, 3.0, extra=raised), lateral=""))
     pts = _faces(centre)
     assert len(pts) == 2 * 20 * 3 and np.allclose(pts[:, 1], 0.0)
+
+
+def test_a_tilted_lane_outside_a_level_one_is_reported():
+    right = _lane(-1, 3.5) + _lane(-2, 2.0, "sidewalk", "true") + _lane(-3, 1.5, "shoulder", "false")
+    net = parse_opendrive(banked(right=right), source="lvl.xodr")
+    assert [p for p in net.problems if "not level" in p] == [
+        "lvl.xodr:8: lane -3 (section at s=0) is not level but lies outside a level lane; it is tilted from "
+        "that lane's outer edge"]
+    assert not parse_opendrive(banked(right=_walk_right("true"))).problems
