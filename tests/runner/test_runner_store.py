@@ -21,6 +21,27 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "simplatform.cli", "run", *args]
 
 
+HOLD_AFTER = 3
+_HOLDING_CLI = f"""
+import sys, threading
+from simplatform.runner import store
+from simplatform.cli import main
+
+real_put = store.ResultsStore.put
+
+def put(self, *args, **kwargs):
+    real_put(self, *args, **kwargs)
+    if self.db.execute("SELECT count(*) FROM results").fetchone()[0] >= {HOLD_AFTER}:
+        threading.Event().wait()          # hold the run mid-suite, until the test kills it
+
+store.ResultsStore.put = put
+sys.exit(main(["run", *sys.argv[1:]]))
+"""
+"""``simplatform run`` that stops after storing its third result: the test kills it there, not at whatever
+point a race between its scenarios and the test's polling reached (on a loaded machine the poller could
+look only after the last scenario, and the run had finished before the kill)."""
+
+
 def _stored(run_dir: Path) -> int:
     try:
         with sqlite3.connect(run_dir / "results.sqlite") as db:
@@ -38,16 +59,16 @@ def resume_suite(tmp_path_factory, request):
 def test_kill_9_halfway_then_resume_equals_an_uninterrupted_run(resume_suite, tmp_path, comparable):
     killed = tmp_path / "killed"
     common = ["--suite", str(resume_suite), "--stack", "none", "--seed", "5", "--jobs", "1", "--trace-hz", "0", "--quiet"]
-    proc = subprocess.Popen(_cli(*common, "--run-dir", str(killed)), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while _stored(killed) < 3 and time.monotonic() < deadline and proc.poll() is None:
+    proc = subprocess.Popen([sys.executable, "-c", _HOLDING_CLI, *common, "--run-dir", str(killed)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 240                        # generous: only a broken run takes it
+    while _stored(killed) < HOLD_AFTER and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     assert proc.poll() is None, proc.stderr.read().decode()
     os.killpg(proc.pid, signal.SIGKILL)  # the runner and its workers, no chance to clean up
     proc.wait()
     half = _stored(killed)
-    assert 3 <= half < 8
+    assert half == HOLD_AFTER
     assert main(["run", "--resume", str(killed), "--quiet"]) == 1  # some scenarios fail
     full = tmp_path / "full"
     assert main(["run", *common, "--executor", "sequential", "--run-dir", str(full)]) == 1
