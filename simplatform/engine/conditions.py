@@ -228,20 +228,47 @@ def _point_distance(t, i, p, freespace: bool) -> float:
     return math.hypot(max(abs(lx) - 0.5 * float(t.length[i]), 0.0), max(abs(ly) - 0.5 * float(t.width[i]), 0.0))
 
 
+def _frame_angles(engine, i: int, system: str | None) -> tuple[float, float, float] | None:
+    """(heading, pitch, roll) of the frame an AngleCondition measures in at entity ``i`` (OSC 1.3
+    CoordinateSystem, relating to the triggering entity): world/entity (None) zeros; road and lane
+    the surface of the entity's lane at its place; trajectory the path the entity is following at its
+    place along it -- None (the condition is false) off the road, or on no trajectory.  Before
+    session 11 'trajectory' was read as world (esmini's Unittest angle_condition.xosc waits for a
+    heading relative to the trajectory being followed: it fired before any trajectory had started),
+    and pitch and roll were always world angles."""
+    if system in ("road", "lane"):
+        if engine.table.lane_road[i] is None:
+            return None
+        _, _, _, h, p, r = engine.road.cursor_pose(engine.controller.motions[i].cursor)
+        return h, p, r
+    if system == "trajectory":
+        from simplatform.engine.actions_trajectory import FollowTrajectoryRunner
+
+        owner = engine._owners.get((i, "lateral"))
+        part = owner[0] if owner is not None else None
+        if not isinstance(part, FollowTrajectoryRunner) or getattr(part, "path", None) is None:
+            return None
+        s = part.follower.progress if part.follower is not None else part.s
+        h = part.path.pose_at(s)[3]
+        return (h + math.pi if part.reverse else h), 0.0, 0.0
+    return 0.0, 0.0, 0.0
+
+
 def _angle_ok(engine, i: int, ref: int | None, c) -> bool:
     t = engine.table
     at = str(c.angle_type)
-    if at == "heading":
-        a = float(t.heading[i])
-        if ref is not None:
-            a -= float(t.heading[ref])
-        elif c.coordinate_system is not None and str(c.coordinate_system) in ("road", "lane") and t.lane_road[i] is not None:
-            x, y, z, h, p, r = engine.road.cursor_pose(engine.controller.motions[i].cursor)
-            a -= h
-    elif at == "pitch":
-        a = float(t.pitch[i]) - (float(t.pitch[ref]) if ref is not None else 0.0)
+    if ref is not None:
+        frame = (float(t.heading[ref]), float(t.pitch[ref]), float(t.roll[ref]))
     else:
-        a = float(t.roll[i]) - (float(t.roll[ref]) if ref is not None else 0.0)
+        frame = _frame_angles(engine, i, str(c.coordinate_system) if c.coordinate_system is not None else None)
+        if frame is None:
+            return False
+    if at == "heading":
+        a = float(t.heading[i]) - frame[0]
+    elif at == "pitch":
+        a = float(t.pitch[i]) - frame[1]
+    else:
+        a = float(t.roll[i]) - frame[2]
     diff = (a - c.angle + math.pi) % (2 * math.pi) - math.pi
     return abs(diff) <= c.angle_tolerance
 

@@ -239,3 +239,57 @@ def test_a_speed_profile_entry_with_time_zero_is_reached_at_once(tmp_path):
     assert speeds[4.0] == pytest.approx(100 / 3.6, abs=1e-6)
     fired = [e.time for e in result.events if e.kind == "Event.startTransition"]
     assert len(fired) == 1 and fired[0] == pytest.approx(7.2, abs=0.011)
+
+
+# --- AngleCondition coordinate systems (esmini's Unittest/xosc/angle_condition.xosc, OSC 1.3) -----------------
+def angle_event(name: str, attrs: str, action: str = "") -> str:
+    return (f'<Event name="{name}" priority="parallel"><Action name="{name}">{action}</Action><StartTrigger>'
+            f'<ConditionGroup><Condition name="c_{name}" delay="0" conditionEdge="none"><ByEntityCondition>'
+            '<TriggeringEntities triggeringEntitiesRule="any"><EntityRef entityRef="hero"/></TriggeringEntities>'
+            f'<EntityCondition><AngleCondition {attrs}/></EntityCondition></ByEntityCondition></Condition>'
+            '</ConditionGroup></StartTrigger></Event>')
+
+
+def test_a_trajectory_relative_angle_needs_a_trajectory_being_followed(tmp_path):
+    """Before, coordinateSystem="trajectory" was read as world: the hero, heading 0 along the road, met "heading 0
+    relative to its trajectory" at once, before any trajectory had started."""
+    follow = ('<PrivateAction><RoutingAction><FollowTrajectoryAction><Trajectory name="p" closed="false"><Shape>'
+              '<Polyline><Vertex><Position><RelativeWorldPosition entityRef="hero" dx="0" dy="0"/></Position></Vertex>'
+              '<Vertex><Position><RelativeWorldPosition entityRef="hero" dx="20" dy="5"/></Position></Vertex></Polyline>'
+              '</Shape></Trajectory><TimeReference><None/></TimeReference><TrajectoryFollowingMode '
+              'followingMode="position"/></FollowTrajectoryAction></RoutingAction></PrivateAction>')
+    events = (event("follow", follow, 2.0)
+              + angle_event("along", 'angle="0" angleTolerance="0.01" angleType="heading" coordinateSystem="trajectory"')
+              + angle_event("world", 'angle="0" angleTolerance="0.01" angleType="heading" coordinateSystem="world"'))
+    path = scenario(tmp_path, init=place("hero", 50, speed=5.0), story=story(group(events, actor="hero"), start=0.0),
+                    stop=f"<StopTrigger><ConditionGroup>{time_condition('end', 4.0)}</ConditionGroup></StopTrigger>")
+    result = run_scenario(path, RunConfig(max_time=5.0))
+    starts = {e.detail: round(e.time, 2) for e in result.events if e.kind == "Event.startTransition"}
+    assert starts["world"] == pytest.approx(0.01)
+    assert starts["follow"] == pytest.approx(2.01)
+    assert 2.01 <= starts["along"] <= 2.03
+
+
+def test_pitch_in_lane_coordinates_is_measured_from_the_lane_surface(tmp_path):
+    """On a 10 % grade a car driving up its lane has pitch 0 relative to the lane and atan(0.1) from the world
+    horizontal; before, the lane frame was ignored for pitch and roll."""
+    slope = tmp_path / "slope.xodr"
+    slope.write_text('''<?xml version="1.0"?>
+<OpenDRIVE><header revMajor="1" revMinor="4" name="slope"/>
+<road name="r" length="500" id="0" junction="-1"><link/><planView>
+<geometry s="0" x="0" y="0" hdg="0" length="500"><line/></geometry></planView>
+<elevationProfile><elevation s="0" a="0" b="0.1" c="0" d="0"/></elevationProfile>
+<lanes><laneSection s="0"><center><lane id="0" type="driving" level="false"><link/></lane></center>
+<right><lane id="-1" type="driving" level="false"><link/><width sOffset="0" a="3.5" b="0" c="0" d="0"/></lane>
+</right></laneSection></lanes></road></OpenDRIVE>''')
+    events = (angle_event("lane", 'angle="0" angleTolerance="0.01" angleType="pitch" coordinateSystem="lane"')
+              + angle_event("never", 'angle="0" angleTolerance="0.01" angleType="pitch" coordinateSystem="world"')
+              + event("noop", "", 100.0))
+    path = scenario(tmp_path, init=place("hero", 50, speed=5.0), story=story(group(events, actor="hero"), start=0.0),
+                    stop=f"<StopTrigger><ConditionGroup>{time_condition('end', 2.0)}</ConditionGroup></StopTrigger>")
+    path.write_text(path.read_text().replace(str(tmp_path / "road.xodr"), str(slope)))
+    snap, _ = play_to(path, 1.0)
+    assert abs(snap.pitch[snap.names.index("hero")]) == pytest.approx(math.atan(0.1), abs=1e-6)
+    result = run_scenario(path, RunConfig(max_time=3.0))
+    starts = {e.detail: round(e.time, 2) for e in result.events if e.kind == "Event.startTransition"}
+    assert starts.get("lane") == pytest.approx(0.01) and "never" not in starts
