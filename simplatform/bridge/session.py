@@ -335,9 +335,12 @@ class ClientSession:
             response["id"] = call_id
         spec = self.server.services.get(service)
         if spec is None:
+            # Only the response, as rosbridge: the reason is in 'values', and a status frame besides would
+            # be one more message for clients to ignore (roslibpy logs an exception for every status).
             response.update(values=f"Service {service} does not exist", result=False)
             self.send_text(dumps_json(response), compression, fragment_size, call_id)
-            raise ProtocolError(f"service {service} does not exist", op_id=call_id)
+            self.server.emit(BridgeEvent("protocol_error", self.id, detail=f"service {service} does not exist"))
+            return
         try:
             response.update(values=spec.call(args), result=True)
         except ServiceFailure as exc:

@@ -327,6 +327,8 @@ def test_an_unknown_service_answers_result_false_with_the_reason_and_the_id(clie
     answer = client.call("/navigation/replan")
     assert answer == {"op": "service_response", "service": "/navigation/replan", "id": "call:/navigation/replan",
                       "values": "Service /navigation/replan does not exist", "result": False}
+    client.send({"op": "call_service", "service": "/rosapi/get_time", "id": "next"})
+    assert client.recv()["id"] == "next"  # no status frame besides: the response says it all, as in rosbridge
 
 
 def test_a_legacy_service_name_with_hash_carries_the_call_id(client):
