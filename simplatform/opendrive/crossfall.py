@@ -14,7 +14,9 @@ superelevation (``level_lanes``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import bisect
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,12 +30,29 @@ class Crossfall:
 
     left: CubicTable
     right: CubicTable
+    rows: dict = field(default_factory=dict)  # side -> (start s list, (s, a, b, c, d) rows) for ``scalar``
 
     @classmethod
     def of(cls, road: m.Road) -> "Crossfall | None":
         if not road.crossfall_left and not road.crossfall_right:
             return None
-        return cls(CubicTable.of(road.crossfall_left), CubicTable.of(road.crossfall_right))
+        rows = {side: ([r.s for r in records], [(r.s, r.a, r.b, r.c, r.d) for r in records])
+                for side, records in ((1, road.crossfall_left), (-1, road.crossfall_right))}
+        return cls(CubicTable.of(road.crossfall_left), CubicTable.of(road.crossfall_right), rows)
+
+    def scalar(self, s: float, t: float) -> tuple[float, float, float]:
+        """``__call__`` for one point, without arrays (the engine's per-entity poses)."""
+        side = 1 if t > 0.0 else -1
+        starts, rows = self.rows[side]
+        i = bisect.bisect_right(starts, s) - 1
+        if i < 0:
+            return 0.0, 0.0, 0.0
+        s0, a, b, c, d = rows[i]
+        ds = s - s0
+        angle = a + ds * (b + ds * (c + ds * d))
+        rate = b + ds * (2.0 * c + 3.0 * d * ds)
+        tan = math.tan(angle)
+        return -tan * abs(t), -abs(t) * (1.0 + tan * tan) * rate, -angle if side > 0 else angle
 
     def __call__(self, s: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Height change, its rate along s at fixed t, and the roll it adds, at (s, t).

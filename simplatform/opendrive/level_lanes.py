@@ -27,6 +27,8 @@ top by the caller, as for any lane (§11.7.4, an offset from the road surface).
 
 from __future__ import annotations
 
+import bisect
+import math
 from typing import Callable
 
 import numpy as np
@@ -52,6 +54,8 @@ class LevelCrossSection:
                 rows.append([j < len(side_lanes) and side_lanes[j].level for j in range(ranks)])
             self.flags[side] = np.array(rows, dtype=bool).reshape(len(rows), ranks)
             self.flag_s[side] = np.array(lanes.side_section_s[side], dtype=float)
+        self._flag_rows = {side: [list(map(bool, row)) for row in self.flags[side]] for side in (1, -1)}
+        self._flag_s_list = {side: list(lanes.side_section_s[side]) for side in (1, -1)}
 
     @classmethod
     def of(cls, lanes: RoadLanes) -> "LevelCrossSection | None":
@@ -136,3 +140,44 @@ class LevelCrossSection:
             z = np.where(use, z_w, z)
             level_at = level_at | (use & sel_level)
         return (t.reshape(shape_in), t_h.reshape(shape_in), z.reshape(shape_in), level_at.reshape(shape_in))
+
+    def evaluate_scalar(self, s: float, q: float, roll: float, lateral: Callable[[float, float], float],
+                        horizontal: bool = False) -> tuple[float, float, float, bool]:
+        """``evaluate`` for one point with Python floats: the engine asks poses one entity at a
+        time, and the array path costs a millisecond for one point."""
+        cos_r, sin_r = math.cos(roll), math.sin(roll)
+        t = q / cos_r if horizontal else q
+        lanes = self.lanes
+        offset = lanes.offset_scalar(s)
+        side = 1 if q > (offset * cos_r if horizontal else offset) else -1
+        k = max(bisect.bisect_right(self._flag_s_list[side], s) - 1, 0)
+        row = self._flag_rows[side][k] if self._flag_rows[side] else []
+        if not any(row):
+            return t, t * cos_r, t * sin_r + lateral(s, t), False
+        in_t, in_h, in_z = offset, offset * cos_r, offset * sin_r + lateral(s, offset)
+        any_level, chosen = False, None
+        for j, table in enumerate(lanes.tables[side]):
+            value, border = table.evaluate_scalar(s)
+            out_t = offset + value if border else in_t + side * value
+            if out_t != out_t:  # NaN: no lane of this rank here (nor beyond)
+                break
+            level = row[j]
+            any_level = any_level or level
+            width = out_t - in_t
+            out_h = in_h + (width if level else width * cos_r)
+            out_z = in_z if level else in_z + width * sin_r + lateral(s, out_t) - lateral(s, in_t)
+            chosen = (in_t, in_h, in_z, level, any_level)
+            if side * (q - (out_h if horizontal else out_t)) < 0.0:
+                break
+            in_t, in_h, in_z = out_t, out_h, out_z
+        if chosen is None or not chosen[4]:
+            return t, t * cos_r, t * sin_r + lateral(s, t), False
+        t0, h0, z0, level, _ = chosen
+        if horizontal:
+            dt = (q - h0) if level else (q - h0) / cos_r
+            t = t0 + dt
+        else:
+            dt = t - t0
+        h = h0 + (dt if level else dt * cos_r)
+        z = z0 if level else z0 + dt * sin_r + lateral(s, t) - lateral(s, t0)
+        return t, h, z, level

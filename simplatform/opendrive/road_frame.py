@@ -204,15 +204,37 @@ class RoadFrame:
         if not self._super_s:
             return t_h
         if self.level is not None:
-            return float(self.t_from_horizontal(np.array([s]), np.array([t_h]))[0])
+            roll = _cubic_scalar(self._super_s, self._super_rows, s)[0]
+            return self.level.evaluate_scalar(s, t_h, roll, self._lateral_scalar, horizontal=True)[0]
         roll, _ = _cubic_scalar(self._super_s, self._super_rows, s)
         return t_h / math.cos(roll)
 
+    def _lateral_scalar(self, s: float, t: float) -> float:
+        z = float(self.shape(np.array([s]), np.array([t]))[0]) if self.shape is not None else 0.0
+        if self.crossfall is not None:
+            z += self.crossfall.scalar(s, t)[0]
+        return z
+
+    def _level_pose(self, s: float, t: float) -> tuple[float, float, float, float, float, float]:
+        """``pose`` on a road with level lanes, in Python floats (see ``_level_poses``)."""
+        x, y, h, _ = self.plan.evaluate_scalar(s)
+        roll = _cubic_scalar(self._super_s, self._super_rows, s)[0]
+        _, lateral, z_lat, level = self.level.evaluate_scalar(s, t, roll, self._lateral_scalar)
+        z, slope = _cubic_scalar(self._elev_s, self._elev_rows, s)
+        ahead = self.level.evaluate_scalar(s + _DS, t, _cubic_scalar(self._super_s, self._super_rows, s + _DS)[0],
+                                           self._lateral_scalar)[2]
+        behind = self.level.evaluate_scalar(s - _DS, t, _cubic_scalar(self._super_s, self._super_rows, s - _DS)[0],
+                                            self._lateral_scalar)[2]
+        slope += (ahead - behind) / (2.0 * _DS)
+        if self.crossfall is not None:
+            roll += self.crossfall.scalar(s, t)[2]
+        return (x - lateral * math.sin(h), y + lateral * math.cos(h), z + z_lat, h, -math.atan(slope),
+                0.0 if level else roll)
+
     def pose(self, s: float, t: float) -> tuple[float, float, float, float, float, float]:
         """Scalar pose without array allocation for flat line/arc roads (the hot path)."""
-        if self.level is not None or self.crossfall is not None:
-            x, y, z, h, pitch, roll = self.poses(np.array([s]), np.array([t]))
-            return float(x[0]), float(y[0]), float(z[0]), float(h[0]), float(pitch[0]), float(roll[0])
+        if self.level is not None:
+            return self._level_pose(s, t)
         x, y, h, _ = self.plan.evaluate_scalar(s)
         if self._super_s:
             roll, _ = _cubic_scalar(self._super_s, self._super_rows, s)
@@ -232,6 +254,9 @@ class RoadFrame:
         if self.shape is not None:
             z += float(self.shape(np.array([s]), np.array([t]))[0])
             slope += float(self.shape.slope(np.array([s]), np.array([t]))[0])
+        if self.crossfall is not None:
+            dz, dz_ds, droll = self.crossfall.scalar(s, t)
+            z, slope, roll = z + dz, slope + dz_ds, roll + droll
         return x, y, z, h, -math.atan(slope), roll
 
 

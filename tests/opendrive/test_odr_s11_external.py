@@ -444,3 +444,24 @@ def test_a_tilted_lane_outside_a_level_one_is_reported():
         "lvl.xodr:8: lane -3 (section at s=0) is not level but lies outside a level lane; it is tilted from "
         "that lane's outer edge"]
     assert not parse_opendrive(banked(right=_walk_right("true"))).problems
+
+
+def test_scalar_and_array_poses_agree_on_level_crossfall_and_shape_roads():
+    # the engine asks one entity at a time (scalar path), sensors and tables ask arrays
+    lateral = ('<superelevation s="0" a="0.05" b="0.001" c="0" d="0"/>'
+               '<crossfall s="0" side="left" a="0.02" b="0" c="0" d="0"/>'
+               '<shape s="0" t="-3" a="0" b="0.01" c="0" d="0"/><shape s="60" t="-3" a="0" b="0.03" c="0" d="0"/>')
+    left = _lane(1, 3.5) + _lane(2, 2.0, "sidewalk", "true")
+    for right in (_walk_right("true"), _walk_right(None)):
+        net = parse_opendrive(banked(left=left, right=right, lateral=lateral))
+        s = np.linspace(0.5, 99.5, 23)
+        for lane in (2, 1, -1, -2, -3):
+            off = np.linspace(-0.4, 0.4, s.size)
+            many = net.lane_poses("1", lane, s, off)
+            for i in range(s.size):
+                one = net.lane_pose("1", lane, float(s[i]), float(off[i]))
+                assert (one.x, one.y, one.z, one.roll) == pytest.approx(
+                    (many.x[i], many.y[i], many.z[i], many.roll[i]), abs=1e-12)
+                assert one.pitch == pytest.approx(many.pitch[i], abs=1e-8)
+                found = net.locate(one.x, one.y)
+                assert found and (found[0].lane_id, found[0].s) == (lane, pytest.approx(float(s[i]), abs=1e-9))
