@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import threading
 
 import cbor2
 import pytest
@@ -256,3 +257,28 @@ def test_uint8_arrays_travel_as_base64_in_json_and_as_bytes_in_cbor(server, clie
     assert cbor2.loads(cbor_client.recv_raw())["msg"]["data"] == bytes([0, 128, 255])
     publisher.close()
     cbor_client.close()
+
+
+def test_a_stack_that_leaves_the_header_out_is_stepped_in_lockstep(server):
+    """rosbridge stamps a header left out with the current time; here that is the step's clock, so a script
+    that publishes {"drive": ...} on every /clock answers the step it was given (lockstep's stamp check)."""
+    from simplatform.bridge import BridgeStack, StackSetup, observations
+
+    def script_stack() -> None:
+        c = Client(server)
+        c.send({"op": "subscribe", "topic": "/clock"})
+        for _ in range(3):
+            sec = c.next_op("publish", timeout=5)["msg"]["clock"]["sec"]
+            c.send({"op": "publish", "topic": "/ego/control", "msg": {"drive": {"speed": float(sec + 1)}}})
+        c.close()
+
+    thread = threading.Thread(target=script_stack, daemon=True)
+    thread.start()
+    stack = BridgeStack(server, step_timeout=5.0, connect_timeout=5.0)
+    try:
+        stack.setup(StackSetup(topics=server.registry, dt=1.0))
+        speeds = [stack.step({"/clock": observations.clock(k)}).speed for k in range(3)]
+    finally:
+        stack.close()
+    thread.join(5)
+    assert speeds == [1.0, 2.0, 3.0]
