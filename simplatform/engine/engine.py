@@ -26,7 +26,7 @@ from simplatform.engine.road import RoadAdaptor
 from simplatform.engine.routes import RouteStore
 from simplatform.engine.storyboard import Storyboard
 from simplatform.errors import ScenarioError
-from simplatform.openscenario.init_order import order_init_privates
+from simplatform.openscenario.init_order import add_entity_of, order_init_placements
 
 
 @dataclass(frozen=True)
@@ -355,13 +355,21 @@ class ScenarioEngine:
         deferred = [i for i in self.driver_configs]
         privates = [(p.entity_ref, a) for p in init.privates for a in p.private_actions]
         self.unplaced = set(self.table.names) - {e for e, a in privates if a.teleport_action is not None}
+        adds = []
         for g in init.global_actions:
-            GlobalRunner(self, g.choice).start(self, ())
+            added = add_entity_of(g.choice)
+            if added is not None:  # placed in reference order with the teleports (order_init_placements)
+                adds.append((*added, g.choice))
+            else:
+                GlobalRunner(self, g.choice).start(self, ())
         for u in init.user_defined_actions:
             GlobalRunner(self, u).start(self, ())
         # positions first: speed/relative actions may refer to other entities' places
-        ordered = order_init_privates(privates)  # each entity after those its position refers to
-        for entity, action in ordered:
+        for kind, item in order_init_placements(adds, privates):  # each after those its position refers to
+            if kind == "global":
+                GlobalRunner(self, item).start(self, ())
+                continue
+            entity, action = item
             self.entity_index(entity, action)
             runner = PrivateActionRunner(self, action)
             if not runner.start(self, (entity,)):

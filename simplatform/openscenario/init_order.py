@@ -107,6 +107,47 @@ def order_init_privates(privates: Iterable[tuple[str, Any]]) -> list[tuple[str, 
     return [teleports[k] for k in order] + others
 
 
+def add_entity_of(global_action: Any) -> tuple[str, Any] | None:
+    """``(entity, AddEntityAction)`` when ``global_action`` (a GlobalAction's choice) adds an entity."""
+    add = getattr(global_action, "add_entity_action", None)
+    if add is None or getattr(global_action, "entity_ref", None) is None:
+        return None
+    return global_action.entity_ref, add
+
+
+def order_init_placements(adds: Sequence[tuple[str, Any, Any]], privates: Iterable[tuple[str, Any]]) -> list[Any]:
+    """Init's placing actions in the order to start them: ``adds`` are ``(entity, AddEntityAction,
+    the GlobalAction's choice)`` of Init's global EntityActions, ``privates`` its ``(entity,
+    PrivateAction)`` pairs.  Returns ``("global", choice)`` and ``("private", (entity, action))``
+    items: the adds and the teleports each after the placements of the entities their positions
+    refer to, then the other private actions as given (``order_init_privates``).
+
+    An AddEntityAction places its entity as a TeleportAction does, so the same rule orders both:
+    CARLA ScenarioRunner's InitAddEntityAction.xosc adds adversary2 120 m ahead of the hero, whose
+    TeleportAction is written after it (before session 11 Init ran global actions first and stopped
+    with "entity 'hero' is not on a road").  Raises ScenarioError at the first placement of a cycle."""
+    privates = list(privates)
+    teleports = [pa for pa in privates if pa[1].teleport_action is not None]
+    others = [pa for pa in privates if pa[1].teleport_action is None]
+    items: list[tuple[str, Any]] = [("global", choice) for _, _, choice in adds] + [("private", pa) for pa in teleports]
+    refs: list[tuple[str, set[str]]] = []
+    for entity, add, _ in adds:
+        out: set[str] = set()
+        _refs(add.position, out)
+        refs.append((entity, out))
+    refs += [(entity, position_refs(action)) for entity, action in teleports]
+    order, cycle = stable_reference_order(refs)
+    if cycle:
+        kind, payload = items[cycle[0]]
+        entity = refs[cycle[0]][0]
+        position = (adds[cycle[0]][1].position if kind == "global" else payload[1].teleport_action.position)
+        others_named = sorted({refs[j][0] for j in cycle[1:]})
+        what = "AddEntityAction" if kind == "global" else "TeleportAction"
+        raise _located(position, f"Init {what} of {entity!r} cannot be resolved: the positions of "
+                       f"{', '.join(repr(n) for n in [entity] + others_named)} refer to each other in a cycle")
+    return [items[k] for k in order] + [("private", pa) for pa in others]
+
+
 def ordered_privates(privates: tuple) -> tuple:
     """Init's ``Private`` blocks in :func:`stable_reference_order` of their teleports' references
     (those caught in a cycle as written, after the others)."""

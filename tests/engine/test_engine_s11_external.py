@@ -293,3 +293,33 @@ def test_pitch_in_lane_coordinates_is_measured_from_the_lane_surface(tmp_path):
     result = run_scenario(path, RunConfig(max_time=3.0))
     starts = {e.detail: round(e.time, 2) for e in result.events if e.kind == "Event.startTransition"}
     assert starts.get("lane") == pytest.approx(0.01) and "never" not in starts
+
+
+# --- Init AddEntityAction relative to an entity placed later (CARLA's InitAddEntityAction.xosc) ---------------
+def add_entity(entity: str, position: str) -> str:
+    return (f'<GlobalAction><EntityAction entityRef="{entity}"><AddEntityAction><Position>{position}</Position>'
+            '</AddEntityAction></EntityAction></GlobalAction>')
+
+
+def test_an_init_add_entity_action_is_placed_after_the_entity_its_position_refers_to(tmp_path):
+    """Init has no order (OSC 1.3 7.3.1); an AddEntityAction places its entity as a TeleportAction does.  Before,
+    Init's global actions ran before every private one and this file stopped with "entity 'hero' is not on a
+    road"."""
+    init = (add_entity("adversary", '<RelativeRoadPosition entityRef="hero" ds="120" dt="0"/>')
+            + place("hero", 48.58))
+    path = scenario(tmp_path, init=init, story=story(group(event("noop", "", 100.0))))
+    snap, _ = play_to(path, 0.0)
+    x = dict(zip(snap.names, snap.x))
+    assert x["adversary"] - x["hero"] == pytest.approx(120.0, abs=1e-9)
+
+
+def test_add_entity_actions_that_refer_to_each_other_in_a_cycle_are_a_located_error(tmp_path):
+    from simplatform.errors import ScenarioError
+
+    init = (add_entity("adversary", '<RelativeRoadPosition entityRef="hero" ds="10" dt="0"/>')
+            + add_entity("hero", '<RelativeRoadPosition entityRef="adversary" ds="10" dt="0"/>'))
+    path = scenario(tmp_path, init=init, story=story(group(event("noop", "", 100.0))))
+    with pytest.raises(ScenarioError) as exc:
+        run_scenario(path, RunConfig(max_time=1.0))
+    assert "AddEntityAction" in str(exc.value) and "cycle" in str(exc.value)
+    assert exc.value.location.line is not None
