@@ -2,7 +2,8 @@
 
 Pure functions, no I/O, so each rule of the protocol is testable alone.
 References: RobotWebTools/rosbridge_suite ``ROSBRIDGE_PROTOCOL.md`` (§1 envelope,
-§3.1.3 CBOR, §3.1.4 CBOR-RAW, §3.2 operations) and the ``status`` /
+§3.1.2 PNG, §3.1.3 CBOR, §3.1.4 CBOR-RAW, §3.2 operations; §3.1.1 fragments in
+:mod:`.fragments`) and the ``status`` /
 ``set_level`` / ``auth`` operations of protocol v2.0 (levels ``info`` <
 ``warning`` < ``error`` < ``none``; rosauth's MAC fields).
 """
@@ -24,12 +25,6 @@ LEVELS = ("info", "warning", "error", "none")
 DEFAULT_LEVEL = "error"  # rosbridge's default: only errors are reported unless a client asks for more
 COMPRESSIONS = ("none", "png", "cbor", "cbor-raw")  # rosbridge's order: of a client's several subscriptions
 # to one topic, the later in this tuple wins (subscribe.py update_params: cbor-raw over cbor over png over none)
-CLIENT_OPS = (
-    "advertise", "unadvertise", "publish", "subscribe", "unsubscribe", "call_service",
-    "service_response", "auth", "set_level", "advertise_service", "unadvertise_service",
-    "send_action_goal", "cancel_action_goal", "advertise_action", "unadvertise_action",
-    "action_feedback", "action_result", "fragment", "status",
-)
 
 
 class ProtocolError(Exception):

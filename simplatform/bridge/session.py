@@ -3,7 +3,9 @@
 Every fault a client can cause — malformed JSON/CBOR, an unknown op, a topic
 the platform owns, a message that does not fit its type — is answered with a
 rosbridge ``status`` message (level ``error`` or ``warning``) and the frame is
-dropped; the connection and the server go on.  What matters to a lockstep run
+dropped; the connection and the server go on (a call to a service that does not
+exist is answered, as rosbridge does, by its ``service_response`` with
+``result: false`` only).  What matters to a lockstep run
 (a control received, an unusable control, garbage from the stack) is also
 reported to the engine thread as a :class:`BridgeEvent`.
 """
