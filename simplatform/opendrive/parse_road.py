@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from simplatform.opendrive import model as m
+from simplatform.opendrive.lane_layers import permanent_lanes
 from simplatform.opendrive.parse_features import parse_objects, parse_signals, parse_structures
 from simplatform.opendrive.xml_input import Attributes, LENGTH_UNITS
 
@@ -256,31 +257,6 @@ def _crossfalls(attrs: Attributes, road, problems: list[str]) -> tuple[tuple, tu
             _sorted_by(right, "s", "crossfall", road, problems, attrs))
 
 
-def _permanent_lanes(attrs: Attributes, road, road_id: str, problems: list[str]):
-    """The <lanes> that describe the road surface.
-
-    OpenDRIVE 1.9 §11.2 lane layers: a road has one ``layer="permanent"`` <lanes> (the
-    default when @layer is absent) and may have one ``layer="temporary"`` <lanes> on top
-    of it (roadworks lanes that change the driving rules, not the surface).  The model
-    holds the permanent layer; a temporary one is reported in ``problems`` and left out
-    (esmini's roadworks_permanent_temporary_layers.xodr was refused as a road without
-    exactly one <lanes>)."""
-    nodes = list(road.iterchildren("lanes"))
-    if not nodes:
-        raise attrs.error(road, f"road {road_id} needs exactly one <lanes>")
-    layers = [(n.get("layer") or "permanent").strip() for n in nodes]
-    permanent = [n for n, layer in zip(nodes, layers) if layer == "permanent"]
-    if len(permanent) != 1:
-        raise attrs.error(nodes[-1] if permanent else road,
-                          f"road {road_id} needs exactly one permanent <lanes> layer, has {len(permanent)}"
-                          + ("" if len(nodes) == 1 else f" (layers: {', '.join(layers)})"))
-    for node, layer in zip(nodes, layers):
-        if node is not permanent[0]:
-            problems.append(f"{attrs.source}:{node.sourceline}: road {road_id}: the {layer!r} lane layer "
-                            "(OpenDRIVE 1.9) is not modelled; the permanent lanes are used")
-    return permanent[0]
-
-
 def _plan_view(attrs: Attributes, road, road_id: str, problems: list[str]) -> list[m.Geometry]:
     """§9.2 the <geometry> records of a road.
 
@@ -368,7 +344,7 @@ def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
                             attrs.req_number(n, "b"), attrs.req_number(n, "c"), attrs.req_number(n, "d"), n.sourceline)
               for p in road.iterchildren("lateralProfile") for n in p.iterchildren("shape")]
     crossfall_left, crossfall_right = _crossfalls(attrs, road, problems)
-    offsets, sections = parse_lanes(attrs, _permanent_lanes(attrs, road, road_id, problems), length, problems)
+    offsets, sections = parse_lanes(attrs, permanent_lanes(attrs, road, road_id, problems), length, problems)
     signals, references = parse_signals(attrs, road, road_id)
     signals = _on_road(signals, length, road_id, "signal", attrs, problems)
     references = _on_road(references, length, road_id, "signalReference", attrs, problems)
