@@ -51,6 +51,11 @@ def _sign(x):
     return (x > 0) - (x < 0) if isinstance(x, int) else float((x > 0) - (x < 0))
 
 
+# Named constants esmini's evaluator knows beside 9.2's grammar: its own example and test files write
+# ``h="${pi/2}"`` (Unittest/xosc/lat_dist_entity_basic.xosc).  A parameter is always written ``$pi``,
+# so the bare name cannot shadow one.
+_CONSTANTS: dict[str, float] = {"pi": math.pi}
+
 _FUNCTIONS: dict[str, tuple[int, Callable]] = {
     "round": (1, lambda x: _round_half_away(float(x))),
     "floor": (1, lambda x: int(math.floor(x))),
@@ -198,6 +203,8 @@ class _Parser:
             if kind == "name":
                 if text in ("true", "false"):
                     return text == "true"
+                if text in _CONSTANTS and self.peek() != ("op", "("):
+                    return _CONSTANTS[text]
                 if text not in _FUNCTIONS and self.strings:
                     return text
                 if text not in _FUNCTIONS:

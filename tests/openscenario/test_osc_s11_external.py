@@ -64,3 +64,23 @@ def test_other_empty_choices_are_still_errors(tmp_path):
     assert [e.location.element for e in errors] == ["PrivateAction"], errors
     with pytest.raises(ScenarioError):
         load_scenario(path)
+
+
+# esmini's Unittest/xosc/lat_dist_entity_basic.xosc: h="${pi/2}", a constant esmini's expressions know
+@pytest.mark.parametrize("expression,value", [("${pi/2}", 1.5707963267948966), ("${-pi/4}", -0.7853981633974483),
+                                              ("${2 * pi}", 6.283185307179586)])
+def test_pi_is_a_constant_in_expressions(tmp_path, expression, value):
+    path = scenario(tmp_path, action="", init=f'<Private entityRef="Ego"><PrivateAction><TeleportAction><Position>'
+                    f'<WorldPosition x="10" y="-2" h="{expression}"/></Position></TeleportAction></PrivateAction>'
+                    '</Private>')
+    assert validate_file(path) == []
+    first = load_scenario(path).storyboard.init.actions.privates
+    poses = [p.private_actions[0].teleport_action.position.world_position for p in first]
+    assert any(w is not None and w.h == pytest.approx(value, abs=1e-15) for w in poses)
+
+
+def test_pi_is_no_function_and_other_names_are_still_errors(tmp_path):
+    for bad in ("${pi(2)}", "${tau/2}"):
+        path = scenario(tmp_path, action="", init=f'<Private entityRef="Ego"><PrivateAction><TeleportAction><Position>'
+                        f'<WorldPosition x="10" y="-2" h="{bad}"/></Position></TeleportAction></PrivateAction></Private>')
+        assert [e.location.element for e in validate_file(path)] == ["WorldPosition"], bad
