@@ -16,11 +16,12 @@ Road::get_xyz places it.  The inverse xy → (s, t) stays a planar problem:
 follow the right-hand rule of the inertial frame (z up): pitch about the
 lateral axis is positive nose-down, so a road rising with s has pitch
 −atan(dz/ds); roll is the superelevation (positive lowers the right side).
-OpenDRIVE 1.4/1.5 ``<crossfall>`` (``crossfall``) lowers each side outward, like
-the shape added vertically.  Lanes with ``level="true"`` are kept out of superelevation,
-shape and crossfall: on such
-roads the cross section is walked lane by lane (``level_lanes``), a level lane
-flat (roll 0) at its inner border's height and covering its full width in x/y.
+OpenDRIVE 1.4/1.5 ``<crossfall>`` (``crossfall``) lowers each side outward,
+added vertically like the shape.  Lanes with ``level="true"`` are kept out of
+superelevation, shape and crossfall: on such roads the cross section is walked
+lane by lane (``level_lanes``), a level lane flat (roll 0) at its inner
+border's height and covering its full width in x/y.  Pitch is the surface's
+slope along s at fixed t (elevation, and a changing bank, shape or crossfall).
 """
 
 from __future__ import annotations
