@@ -31,6 +31,19 @@ and to its reported amplitude (the radar cannot tell a weaker echo from a
 smaller target); false alarms (thermal noise against the CFAR threshold) do
 not change.  In clear weather no loss is computed and the scan is exactly the
 clear-air one.
+
+Rain clutter (``radar_clutter``, ``radar_rain_backscatter``): in rain the drops'
+echo (Mie backscatter over a Marshall–Palmer drop-size distribution) fills
+every cell, strongest near the sensor; the CFAR, averaging Doppler cells
+beside the cell under test, sees a cell's power against noise plus the
+clutter of its reference cells, so step 5's detection probability becomes
+P_fa^((1 + CNR_ref)/(1 + CNR + SNR)) (P_fa^(1/(1 + SINR)) in wide clutter) and
+cells of rain alone are detected with P_fa^((1 + CNR_ref)/(1 + CNR)): short-range
+detections near the Doppler of the stationary world (``kind`` rain_clutter),
+drawn after step 6 from the same random stream.  ``rain_clutter: false`` (or
+``weather: false``) turns it off; ``false_alarms: false`` draws no rain clutter
+detections but keeps the clutter's effect on targets.  Without rain nothing of
+it is computed and the scan is exactly as before.
 """
 
 from __future__ import annotations
@@ -41,11 +54,14 @@ from functools import lru_cache
 import numpy as np
 
 from sensors.base import SensorConfig, TypedParameters
+from sensors.environment import Weather
 from sensors.frames import ego_index, point_velocities, sensor_transform
 from sensors.materials import SemanticTag
+from sensors.radar_clutter import RainClutter
 from sensors.radar_messages import CLUTTER, FALSE_ALARM, RETURN_DTYPE, TARGET, TRUTH_DTYPE, RadarScan, RadarTracks
 from sensors.radar_physics import RadarEquation, actor_rcs_m2
-from sensors.radar_weather import RadarWeatherLoss
+from sensors.radar_rain_backscatter import rain_backscatter
+from sensors.radar_weather import RadarWeatherLoss, environment_temperature_k
 from sensors.scene import SensorScene
 from simplatform.world import WorldSnapshot
 
@@ -69,6 +85,7 @@ _DEFAULTS = {
     "false_alarm_probability": 1e-8, "false_alarms": True, "static_returns": True, "multipath": False, "reflection_loss_db": 6.0,
     "tracks": False, "cluster_distance_m": 2.5, "cluster_velocity_mps": 1.5, "frame_id": None,
     "frequency_ghz": 77.0, "polarisation_tilt_deg": 0.0, "weather": True,
+    "rain_clutter": True, "rain_clutter_turbulence_mps": 0.5, "cfar_guard_cells": 2, "cfar_reference_cells": 8,
 }
 
 
@@ -122,11 +139,19 @@ class Radar:
         self.frequency_ghz = p.float("frequency_ghz", minimum=1.0, maximum=1000.0)   # ITU-R P.838-3's range
         self.polarisation_tilt_deg = p.float("polarisation_tilt_deg", minimum=-90.0, maximum=90.0)
         self.weather = p.bool("weather")
+        self.rain_clutter = p.bool("rain_clutter")
+        self.rain_clutter_turbulence = p.float("rain_clutter_turbulence_mps", minimum=0.0)
+        self.cfar_guard_cells = p.int("cfar_guard_cells", minimum=0)
+        self.cfar_reference_cells = p.int("cfar_reference_cells", minimum=1)
+        self.clutter: RainClutter | None = None
+        """The rain clutter of the last scan's environment (``radar_clutter``); None without rain."""
+        self._clutter_cache: tuple[object, RainClutter | None] = ((), None)
         self._weather_cache: tuple[object, RadarWeatherLoss] = ((), RadarWeatherLoss())
         self.weather_loss = RadarWeatherLoss()
         """The loss of the last scan's environment (``radar_weather``)."""
         self.rng = config.rng()
         self.last_tracks: RadarTracks | None = None
+        self._scan_motion: tuple[np.ndarray, np.ndarray] | None = None
 
     def weather_loss_for(self, environment) -> RadarWeatherLoss:
         """The radar's weather loss for a snapshot's environment, parsed again only when its items change
@@ -144,10 +169,35 @@ class Radar:
             self._weather_cache = (key, loss)
         return loss
 
+    def rain_clutter_for(self, environment) -> RainClutter | None:
+        """The rain clutter for an environment (after ``weather_loss`` is set for it), built again only when
+        its items change; None when there is no rain (snow, hail or dry) or clutter is off."""
+        if not (self.weather and self.rain_clutter and environment):
+            return None
+        try:
+            key = tuple(environment.items())
+            if key == self._clutter_cache[0]:
+                return self._clutter_cache[1]
+        except Exception:                                   # uncomparable values: no cache
+            key = None
+        weather = Weather.from_environment(environment)
+        kind = str(environment.get("precipitation_type", "rain")).lower()
+        clutter = None
+        if kind == "rain" and weather.rain_mm_h > 0.0:
+            backscatter = rain_backscatter(weather.rain_mm_h, self.frequency_ghz, environment_temperature_k(environment))
+            clutter = RainClutter.build(self, backscatter)
+        if key is not None:
+            self._clutter_cache = (key, clutter)
+        return clutter
+
     # ------------------------------------------------------------------ scan
     def sense(self, snapshot: WorldSnapshot, scene: SensorScene) -> RadarScan:
         to_world = sensor_transform(snapshot, self.config.mount)
         self.weather_loss = self.weather_loss_for(snapshot.environment)
+        self.clutter = self.rain_clutter_for(snapshot.environment)
+        self._scan_motion = None
+        if self.clutter is not None:
+            self._scan_motion = (to_world.rotation, self._sensor_velocity(snapshot, to_world.translation))
         grid, solid_angle, _ = _ray_grid(self.hfov, self.vfov, self.ray_step)
         extra = self._actor_centre_rays(snapshot, scene, to_world)
         dirs = np.concatenate([grid, extra]) if len(extra) else grid
@@ -181,6 +231,10 @@ class Radar:
         el = np.arcsin(np.clip(d_s[:, 2], -1, 1))
         returns, truth = self._detect(r, az, el, doppler, sigma, a)
         returns, truth = self._add_false_alarms(returns, truth)
+        if self.clutter is not None and self.false_alarms_per_scan > 0:
+            c_ret, c_truth = self.clutter.draw(self.rng, *self._scan_motion)
+            returns = np.concatenate([returns, c_ret])
+            truth = np.concatenate([truth, c_truth])
         if self.multipath:
             from sensors.radar_multipath import guard_rail_ghosts
             g_ret, g_truth = guard_rail_ghosts(self, snapshot, scene, to_world, returns, truth, hits, dirs, is_grid)
@@ -223,9 +277,13 @@ class Radar:
         on = actor >= 0
         if np.any(on):
             v_point[on] = point_velocities(snapshot, actor[on], points_world[on])
+        return np.einsum("ij,ij->i", v_point - self._sensor_velocity(snapshot, sensor_pos), d_world)
+
+    @staticmethod
+    def _sensor_velocity(snapshot, sensor_pos) -> np.ndarray:
+        """World velocity of the sensor: the ego's rigid-body velocity at the mount (0 without an ego)."""
         e = ego_index(snapshot)
-        v_sensor = point_velocities(snapshot, np.array([e]), sensor_pos[None, :])[0] if e is not None else np.zeros(3)
-        return np.einsum("ij,ij->i", v_point - v_sensor, d_world)
+        return point_velocities(snapshot, np.array([e]), sensor_pos[None, :])[0] if e is not None else np.zeros(3)
 
     def _detect(self, r, az, el, doppler, sigma, actor):
         if len(r) == 0:
@@ -248,6 +306,8 @@ class Radar:
             pd = self.equation.detection_probability_for_snr(snr)
         else:
             pd = self.equation.detection_probability(total, rc)
+        if self.clutter is not None:                    # the cell's rain and the CFAR's reference level
+            pd = self.clutter.detection_probability(keys, snr, *self._scan_motion)
         detected = self.rng.random(len(total)) < pd
         n = int(detected.sum())
         noise = self.rng.standard_normal((n, 4)) * self.sigma

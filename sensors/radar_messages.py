@@ -17,9 +17,10 @@ RETURN_DTYPE = np.dtype([
     ("range", "<f4"), ("azimuth", "<f4"), ("elevation", "<f4"), ("doppler_velocity", "<f4"), ("amplitude", "<f4"),
 ])
 
-# truth.kind codes
-TARGET, CLUTTER, FALSE_ALARM, GHOST = 0, 1, 2, 3
-KIND_NAMES = ("target", "clutter", "false_alarm", "ghost")
+# truth.kind codes: CLUTTER is a static surface of the scene (guard rail, pole, wall), FALSE_ALARM thermal
+# noise over the CFAR threshold, RAIN_CLUTTER the raindrops' echo over it (``radar_clutter``)
+TARGET, CLUTTER, FALSE_ALARM, GHOST, RAIN_CLUTTER = 0, 1, 2, 3, 4
+KIND_NAMES = ("target", "clutter", "false_alarm", "ghost", "rain_clutter")
 TRUTH_DTYPE = np.dtype([("actor", "<i4"), ("kind", "u1"), ("snr_db", "<f4")])
 
 

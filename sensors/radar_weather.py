@@ -42,10 +42,10 @@ clear-air scan.  The temperature is the environment's ``temperature_k``
 (OpenSCENARIO 1.2 Weather@temperature) when given, else 288.15 K (ISO 2533
 standard atmosphere at sea level).
 
-Not modelled: rain backscatter (volume clutter and the false alarms it makes;
-at 77 GHz raindrops are outside the Rayleigh regime, so the Z = 200·R^1.6
-reflectivity law does not hold and no comparably simple published model
-fits), wet-radome loss, and splash or spray from other vehicles.
+Rain backscatter (volume clutter, its false alarms and the SINR of targets in
+it) is ``radar_clutter``, with the drops' Mie reflectivity in
+``radar_rain_backscatter``.  Not modelled: wet-radome loss, and splash or spray
+from other vehicles.
 """
 
 from __future__ import annotations
@@ -96,8 +96,10 @@ def rain_db_per_km(rain_mm_h: float, frequency_ghz: float = 77.0, tilt_deg: floa
     return k * rain_mm_h ** alpha
 
 
-def cloud_specific_coefficient(frequency_ghz: float, temperature_k: float) -> float:
-    """K_l(f, T) of ITU-R P.840-8 eqs. (2)–(10), (dB/km)/(g/m³): Rayleigh absorption of water droplets."""
+def water_permittivity(frequency_ghz: float, temperature_k: float) -> tuple[float, float]:
+    """(ε′, ε″) of liquid water, ITU-R P.840-8 eqs. (6)–(10): the double-Debye model (Liebe, Hufford and
+    Manabe, Int. J. Infrared Millim. Waves 12(7):659–675, 1991), ε = ε′ − jε″.  Also the raindrops'
+    permittivity in the rain backscatter (``radar_clutter``)."""
     theta = 300.0 / temperature_k
     eps0 = 77.66 + 103.3 * (theta - 1.0)
     eps1 = 0.0671 * eps0
@@ -107,6 +109,13 @@ def cloud_specific_coefficient(frequency_ghz: float, temperature_k: float) -> fl
     f = frequency_ghz
     eps_im = f * (eps0 - eps1) / (fp * (1.0 + (f / fp) ** 2)) + f * (eps1 - eps2) / (fs * (1.0 + (f / fs) ** 2))
     eps_re = (eps0 - eps1) / (1.0 + (f / fp) ** 2) + (eps1 - eps2) / (1.0 + (f / fs) ** 2) + eps2
+    return eps_re, eps_im
+
+
+def cloud_specific_coefficient(frequency_ghz: float, temperature_k: float) -> float:
+    """K_l(f, T) of ITU-R P.840-8 eqs. (2)–(10), (dB/km)/(g/m³): Rayleigh absorption of water droplets."""
+    f = frequency_ghz
+    eps_re, eps_im = water_permittivity(frequency_ghz, temperature_k)
     eta = (2.0 + eps_re) / eps_im
     return 0.819 * f / (eps_im * (1.0 + eta ** 2))
 
@@ -127,6 +136,11 @@ def fog_db_per_km(visual_range_m: float, frequency_ghz: float = 77.0,
     """γ_c = K_l(f, T)·M (P.840-8 eq. 1) with M from the visual range (Eldridge)."""
     m = fog_liquid_water_g_m3(visual_range_m)
     return cloud_specific_coefficient(frequency_ghz, temperature_k) * m if m > 0.0 else 0.0
+
+
+def environment_temperature_k(env: Mapping[str, object] | None) -> float:
+    """The environment's temperature (``temperature_k``, OpenSCENARIO 1.2 Weather@temperature), else 288.15 K."""
+    return _temperature_k(env or {})
 
 
 def _temperature_k(env: Mapping[str, object]) -> float:
