@@ -22,7 +22,10 @@ def test_phases_add_up_and_each_report_is_timed(small_suite, tmp_path):
     assert list(t.phases) == ["prepare", "scenarios", "results", "report data", "report junit", "report json",
                               "report html"]
     assert 0 < t.total_wall <= wall
-    assert t.wall("scenarios") > max(w for name, (w, _) in t.phases.items() if name != "scenarios")
+    # the scenarios ran in the scenarios phase: by far the most CPU of this process (CPU, not wall: a report
+    # phase's wall can hold a disk or scheduling stall of a loaded machine longer than the 4 short scenarios)
+    cpu = {name: c for name, (_, c) in t.phases.items()}
+    assert cpu["scenarios"] > 5 * max(c for name, c in cpu.items() if name != "scenarios")
     assert t.jobs == 1 and 0 < t.scenario_cpu  # the scenarios ran in this process: its CPU over the phase
     assert t.scenario_cpu <= t.phases["scenarios"][1] + 1e-9
 
