@@ -81,7 +81,9 @@ def test_ray_gives_the_sequential_results(small_suite, tmp_path, comparable):
     ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'ray[default]' to test --executor ray")
     seq = _run(small_suite, tmp_path, "seq", executor="sequential")
     try:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        # address="local": a Ray of this test's own. Without it ray.init joins whatever RAY_ADDRESS names or a
+        # Ray instance already running on the machine (another job's, a developer's) and refuses num_cpus there
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
         got = _run(small_suite, tmp_path, "ray", executor="ray", jobs=2)
     finally:
         ray.shutdown()
