@@ -96,13 +96,14 @@ def test_rain_lowers_each_cells_snr_by_the_two_way_loss_over_its_range():
 
 
 def test_detection_probability_in_rain_is_the_radar_equation_with_the_two_way_loss():
-    # one pedestrian in one coarse cell: detected or not, at the Swerling-I rate for SNR·L
+    # one pedestrian in one coarse cell: detected or not, at the Swerling-I rate for SNR·L; the rain's
+    # backscatter is off (its clutter in this 985 m³ cell would lower the rate: test_radar_s11_rain_clutter)
     distance, rate = 150.0, 50.0
     snap, scene = _one_target_world(distance, "pedestrian")
     wet = dataclasses.replace(snap, environment={"precipitation_type": "rain", "precipitation_intensity_mm_h": rate})
     sensor = radar(range_resolution_m=3.0, azimuth_resolution_deg=5.0, elevation_resolution_deg=20.0,
                    vertical_fov_deg=10.0, horizontal_fov_deg=20.0, false_alarms=False, ray_resolution_deg=1.0,
-                   reference_snr_db=40.0, reference_range_m=40.0, reference_rcs_dbsm=-8.0)
+                   reference_snr_db=40.0, reference_range_m=40.0, reference_rcs_dbsm=-8.0, rain_clutter=False)
     eq, r = sensor.equation, distance - 3.5 - 0.25
     snr = eq.snr(10 ** (-0.8), r) * 10 ** (-2 * rain_db_per_km(rate) * r / 10_000)
     expected = float(eq.false_alarm_probability ** (1 / (1 + snr)))
