@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import lidar_timeline as tl  # noqa: E402
 import sensors.lidar as lidar_module  # noqa: E402
+import sensors.lidar_frame_next as frame_next  # noqa: E402
 import sensors.lidar_frame_rosette as rosette  # noqa: E402
 import sensors.scene as scene_module  # noqa: E402
 import sensors.static_cast as static_cast  # noqa: E402
@@ -44,6 +45,7 @@ LIVOX_STAGES = {
     lidar_module: ("pattern_tables", "frame_ahead", "sweep_returns"),
     scene_module: ("merge_box_hits",),
     static_cast: ("cast_static",),
+    frame_next: ("frame_cast_side_done", "start_next"),
 }
 LIVOX_METHODS = (
     (lidar_module.Lidar, "pattern", "pattern (frame built inline when new)"),
@@ -56,6 +58,7 @@ LIVOX_METHODS = (
     (rosette.FrameAhead, "_beside", "FrameAhead hand-over"),
     (rosette.FrameAhead, "advance", "FrameAhead.advance"),
     (rosette.FrameAhead, "finish", "FrameAhead.finish"),
+    (frame_next.NextFrame, "collect", "next frame collect"),
     (scene_module.SensorScene, "__init__", "SensorScene"),
 )
 

@@ -61,12 +61,14 @@ candidates come from the frame's cast order and deflections,
 ``lidar_band_pairs``, so the frame's angles and azimuth-sorted tables are
 built only when read): when it sweeps
 consecutive frames and a second CPU is free (``second_cpu_free``), the next
-frame's directions and cast order are built by one worker job beside
-the set-up and cast (``FrameAhead``), which then draws this sweep's random
-words (``lidar_draw_ahead``: one hand-over for both), and the frame is
-completed before ``sense`` returns, so the next sweep finds it built.  A
-frame is a function of (spec, rate, frame) alone, and the words are used
-only from the state they were drawn from: the cloud is the same either way.
+frame's kernel (directions and cast order) is handed to a worker at the
+sweep's start and runs beside its set-up and cast; the next sweep takes it
+by its done flag without waiting for the worker (``lidar_frame_next``, since
+session 11).  ``lidar_frame_rosette.BESIDE`` turns on the older way instead
+(``FrameAhead``: the frame and this sweep's random words in one job, waited
+for at the sweep's end; measured slower).  A frame is a function of (spec,
+rate, frame) alone, and words are used only from the state they were drawn
+from: the cloud is the same either way.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ from sensors.frames import MountPose, ego_index, sensor_transform
 from sensors.lidar_patterns import (
     LidarSpec, PatternTables, ScanPattern, explicit_spec, pattern_tables, preset, risley_pattern, spinning_pattern,
 )
+import sensors.lidar_frame_rosette as rosette_module
+from sensors.lidar_frame_next import start_next
 from sensors.lidar_frame_rosette import FrameAhead, frame_ahead
 from sensors.lidar_actors import candidate_pairs
 from sensors.lidar_band_pairs import deflection_frame_pairs, frame_pairs
@@ -314,6 +318,12 @@ class Lidar:
         frame = int(round(time * self.rate_hz))
         previous, self._last_frame = self._last_frame, frame
         if previous != frame - 1 or not FRAME_AHEAD or not second_cpu_free():
+            return None
+        if not rosette_module.BESIDE:
+            # the next frame's kernel on the worker, taken by the next sweep without waiting (``lidar_frame_next``;
+            # the sweep's words stay here: drawn in the same job they measured slower, the worker's Python taking
+            # the GIL from this thread's set-up)
+            start_next(self.spec, self.rate_hz, frame + 1)
             return None
         # the sweep's random words drawn on the worker after the frame's stage 1, beside the cast (one
         # hand-over for both; nothing draws from the generator before the returns take them: ``stream_for``)

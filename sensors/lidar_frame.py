@@ -449,3 +449,19 @@ def _radix_argsort(keys):
     if first:
         return np.arange(n)
     return order
+
+
+@njit(cache=True, nogil=True)
+def frame_cast_side_done(c1, s1, c2, s2, a1, b1, a2, b2, delta, z_lo, z_hi, columns, deflection, position,
+                         homogeneous, cast_deflection, bucket, start, words, order, extent, done):
+    """``frame_cast_side`` with every result in the caller's arrays — the cast order into ``order`` (n),
+    (min, max) of the deflections into ``extent`` (2) — and ``done[0]`` ← 1 last, for a frame built on a
+    worker thread that its reader collects without waiting for the worker to take the GIL back
+    (``lidar_frame_next``).  The same arithmetic and copies, so the same arrays bit for bit."""
+    got, lo, hi = frame_cast_side(c1, s1, c2, s2, a1, b1, a2, b2, delta, z_lo, z_hi, columns, deflection,
+                                  position, homogeneous, cast_deflection, bucket, start, words)
+    for p in range(len(got)):
+        order[p] = got[p]
+    extent[0] = lo
+    extent[1] = hi
+    done[0] = 1                                     # stores to the caller's arrays stay in program order

@@ -6,9 +6,11 @@ A two-prism head steers one beam along u(t) = δ(e^{iω₁t} + e^{iω₂t}) with
 docstring).  A frame and its ``PatternTables`` are built together here, by
 the kernels of ``sensors.lidar_frame``, every array
 the bytes of the numpy formulation ``risley_pattern_reference`` (tested).
-A sensor sweeping consecutive frames has its next frame built beside each
-sweep (``FrameAhead``, from ``Lidar.sense``), so a run's sweep does not wait
-for its frame.  Imported by, and re-exported from, ``sensors.lidar_patterns``.
+A sensor sweeping consecutive frames with a second CPU free has its next
+frame's kernel run on a worker beside each sweep (``sensors.lidar_frame_next``,
+taken by ``risley_pattern``; the older ``FrameAhead`` with ``BESIDE``), so a
+run's sweep does not build its frame.  Imported by, and re-exported from,
+``sensors.lidar_patterns``.
 """
 
 from __future__ import annotations
@@ -193,14 +195,19 @@ def _build_frame(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
 
 def risley_pattern(spec: LidarSpec, rate_hz: float, frame: int) -> ScanPattern:
     """Frame ``frame`` of the two-prism rosette (``_build_frame``), kept for reuse: the last
-    ``RISLEY_FRAMES_KEPT`` frames built here or beside a sweep (``FrameAhead``), least recently used out
-    first."""
+    ``RISLEY_FRAMES_KEPT`` frames built here or beside a sweep (``FrameAhead``, ``lidar_frame_next``), least
+    recently used out first."""
     key = (spec, rate_hz, frame)
     with _FRAME_LOCK:
         found = _FRAMES.get(key)
         if found is not None:
             _FRAMES.move_to_end(key)
             return found
+        started = _NEXT.pop(key, None)
+    if started is not None:                                       # built on the worker (``lidar_frame_next``)
+        found = started.collect()
+        if found is not None:
+            return _keep(key, found)
     return _keep(key, _build_frame(spec, rate_hz, frame))
 
 
@@ -218,6 +225,9 @@ def _keep(key: tuple[LidarSpec, float, int], pattern: ScanPattern) -> ScanPatter
 
 _FRAMES: OrderedDict[tuple[LidarSpec, float, int], ScanPattern] = OrderedDict()
 """The frames kept by ``risley_pattern`` (least recently used first)."""
+_NEXT: OrderedDict[tuple[LidarSpec, float, int], "object"] = OrderedDict()
+"""Frames being built on the worker (``lidar_frame_next.NextFrame``, oldest first), which ``risley_pattern``
+takes instead of building them."""
 
 def _worker() -> ThreadPoolExecutor:
     """The process's worker thread of the frames built ahead (``worker_thread``)."""

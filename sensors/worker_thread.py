@@ -10,6 +10,7 @@ child makes its own.
 from __future__ import annotations
 
 import os
+import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -58,3 +59,29 @@ class Parked:
         job = self.take()
         if job is not None:
             executor.submit(job)
+
+
+_queues: dict[str, tuple[int, "queue.SimpleQueue"]] = {}
+
+
+def process_queue(name: str) -> "queue.SimpleQueue":
+    """The job queue of this process's daemon thread called ``name``, which runs each callable put on it
+    (made on first use; a forked child makes its own).
+
+    Why beside ``process_worker``: handing a job to a ``ThreadPoolExecutor`` costs ~8 µs of the caller's time
+    here (a ``Future`` with its condition, the work item, the idle-thread check), a ``SimpleQueue.put`` about
+    1 µs; a caller that tracks its job's end itself (``lidar_frame_next``) needs no ``Future``.  A job must
+    not raise (it reports its own outcome); the daemon thread does not hold up the interpreter's exit.
+    """
+    with _lock:
+        got = _queues.get(name)
+        if got is None or got[0] != os.getpid():
+            jobs: queue.SimpleQueue = queue.SimpleQueue()
+            threading.Thread(target=_drain, args=(jobs,), name=name, daemon=True).start()
+            got = _queues[name] = (os.getpid(), jobs)
+        return got[1]
+
+
+def _drain(jobs: "queue.SimpleQueue") -> None:
+    while True:
+        jobs.get()()
