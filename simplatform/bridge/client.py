@@ -67,7 +67,7 @@ class RoslibpyStackAdapter:
 
     def _on_message(self, topic: str, ros_type: str, data: dict) -> None:
         try:
-            msg = from_plain(ros_type, dict(data))
+            msg = from_plain(ros_type, dict(data), nan_from_null=True)  # the server writes NaN as null (rosbridge)
             if topic != CLOCK:
                 self.pending[topic] = msg
                 return

@@ -90,7 +90,7 @@ class StackNode:
         if self.failed:
             return
         try:
-            msg = from_plain(ros_type, dict(data))
+            msg = from_plain(ros_type, dict(data), nan_from_null=True)  # the server writes NaN as null (rosbridge)
             if topic != CLOCK:
                 self.latest[topic] = msg
                 return
