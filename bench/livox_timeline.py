@@ -73,7 +73,10 @@ def main() -> None:
                     help="on: frames built beside sweeps (sensors.lidar.FRAME_AHEAD and lidar_frame_rosette.BESIDE "
                          "on), off: both off, default: as the package sets them (BESIDE off since session 10)")
     args = ap.parse_args()
-    for module, names in {**tl.STAGES, **LIVOX_STAGES}.items():
+    stages = {module: tuple(names) for module, names in tl.STAGES.items()}
+    for module, names in LIVOX_STAGES.items():             # both lists of a module (a dict merge kept one)
+        stages[module] = stages.get(module, ()) + tuple(n for n in names if n not in stages.get(module, ()))
+    for module, names in stages.items():
         for name in names:
             tl._wrap(module, name, name)
     for owner, name, label in tl.METHODS + LIVOX_METHODS:
