@@ -41,6 +41,14 @@ LOCATION_FIELDS = ("vehicle_catalog", "controller_catalog", "pedestrian_catalog"
                    "environment_catalog", "maneuver_catalog", "trajectory_catalog", "route_catalog")
 
 
+# A 0.x catalog is read as 1.0 (xml.read_header): esmini's own 0.9-headed catalogs hold 1.0 elements.
+# Catalogs really written in the 0.9 drafts (CARLA ScenarioRunner's examples/catalogs: <Dimension>,
+# <Front>/<Rear>, category=, <ParameterDeclaration/>, <StartConditions>, <Private><Autonomous>) fail
+# element by element; this line, put before those errors, says why and what to do.
+PRE_ASAM_HINT = ("catalog entry '{key}' is in the pre-standard OpenSCENARIO 0.9 format (its catalog's "
+                 "FileHeader says revMajor=\"0\") and does not fit 1.0; the errors below list what differs "
+                 "(convert it with ASAM's migration0_9_1to1_0.xslt, as CARLA ScenarioRunner's docs advise)")
+
 @dataclass
 class _Entry:
     node: etree._Element
@@ -170,3 +178,6 @@ class CatalogResolver:
                 if "referenced at" not in e.cause:
                     ctx.errors[i] = type(e)(e.cause + via, file=e.location.file, line=e.location.line,
                                             element=e.location.element)
+            if entry.pre_asam and len(ctx.errors) > before:
+                ctx.errors.insert(before, CatalogError(PRE_ASAM_HINT.format(key=key), file=entry.file,
+                                                       line=entry.node.sourceline, element=local_name(entry.node)))

@@ -84,3 +84,43 @@ def test_pi_is_no_function_and_other_names_are_still_errors(tmp_path):
         path = scenario(tmp_path, action="", init=f'<Private entityRef="Ego"><PrivateAction><TeleportAction><Position>'
                         f'<WorldPosition x="10" y="-2" h="{bad}"/></Position></TeleportAction></PrivateAction></Private>')
         assert [e.location.element for e in validate_file(path)] == ["WorldPosition"], bad
+
+
+# CARLA ScenarioRunner's srunner/examples/catalogs are written in the 0.9 drafts (<Dimension>, <Front>, category=)
+CATALOG_09 = '''<?xml version="1.0"?>
+<OpenSCENARIO><FileHeader revMajor="0" revMinor="9" date="2020-02-17" description="CARLA:VehicleCatalog" author=""/>
+<Catalog name="VehicleCatalog"><Vehicle name="vehicle.tesla.model3" category="car"><ParameterDeclaration/>
+<Performance maxSpeed="69.444" maxDeceleration="10.0" mass="1800.0"/><BoundingBox><Center x="1.5" y="0.0" z="0.9"/>
+<Dimension width="2.1" length="4.5" height="1.8"/></BoundingBox><Axles><Front maxSteering="0.5" wheelDiameter="0.6"
+ trackWidth="1.8" positionX="3.1" positionZ="0.3"/><Rear maxSteering="0.0" wheelDiameter="0.6" trackWidth="1.8"
+ positionX="0.0" positionZ="0.3"/></Axles><Properties/></Vehicle></Catalog></OpenSCENARIO>'''
+
+
+def _with_catalog(tmp_path: Path, catalog: str) -> Path:
+    (tmp_path / "catalogs").mkdir()
+    (tmp_path / "catalogs" / "VehicleCatalog.xosc").write_text(catalog)
+    path = scenario(tmp_path, action="")
+    text = path.read_text().replace("<CatalogLocations/>", '<CatalogLocations><VehicleCatalog><Directory '
+                                    'path="catalogs"/></VehicleCatalog></CatalogLocations>')
+    text = text.replace("</Entities>", '<ScenarioObject name="adversary"><CatalogReference catalogName='
+                        '"VehicleCatalog" entryName="vehicle.tesla.model3"/></ScenarioObject></Entities>')
+    path.write_text(text)
+    return path
+
+
+def test_a_catalog_entry_in_the_09_format_is_named_as_such_before_its_element_errors(tmp_path):
+    errors = validate_file(_with_catalog(tmp_path, CATALOG_09))
+    assert "pre-standard OpenSCENARIO 0.9 format" in errors[0].cause, errors[0]
+    assert errors[0].location.file.endswith("VehicleCatalog.xosc") and errors[0].location.element == "Vehicle"
+    assert any("<Dimension>" in e.cause or "'Dimension'" in e.cause or "Dimension" in e.location.element
+               for e in errors[1:])
+    with pytest.raises(ScenarioError, match="0.9 format"):
+        load_scenario(tmp_path / "s.xosc")
+
+
+def test_a_09_headed_catalog_of_10_elements_still_loads_without_the_hint(tmp_path):
+    """esmini's own catalogs say 0.9 and hold 1.0 elements (session 8)."""
+    ok = (CATALOG_09.replace('category="car"><ParameterDeclaration/>', 'vehicleCategory="car"><ParameterDeclarations/>')
+          .replace('mass="1800.0"', 'maxAcceleration="10"').replace("<Dimension ", "<Dimensions ")
+          .replace("<Front ", "<FrontAxle ").replace("<Rear ", "<RearAxle "))
+    assert validate_file(_with_catalog(tmp_path, ok)) == []
