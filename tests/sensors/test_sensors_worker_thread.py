@@ -21,9 +21,13 @@ def test_a_forked_child_makes_its_own():
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:   # child: the inherited entry has the parent's pid, so a new executor is made
-        ok = process_worker("test-fork") is not parent and process_worker("test-fork").submit(lambda: 1).result() == 1
-        os.write(write, b"1" if ok else b"0")
-        os._exit(0)
+        ok = False
+        try:
+            ok = (process_worker("test-fork") is not parent
+                  and process_worker("test-fork").submit(lambda: 1).result(timeout=60) == 1)
+        finally:   # whatever happens, the child never goes on running this pytest process's tests
+            os.write(write, b"1" if ok else b"0")
+            os._exit(0)
     os.waitpid(pid, 0)
     assert os.read(read, 1) == b"1"
     assert worker_thread._workers["test-fork"][1] is parent
