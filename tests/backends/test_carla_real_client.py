@@ -20,16 +20,15 @@ from simplatform.errors import BackendError
 carla = pytest.importorskip("carla")
 
 
-def closed_port() -> int:
+def test_an_unreachable_server_is_a_clear_backend_error():
+    # a port bound but not listening refuses connections, and stays ours for the test: a port closed again
+    # before the client connects could meanwhile be taken by another process (the other xdist worker's
+    # rosbridge server binds port 0 too)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_an_unreachable_server_is_a_clear_backend_error():
-    port = closed_port()
-    with pytest.raises(BackendError) as info:
-        CarlaBackend(CarlaSettings(host="127.0.0.1", port=port, timeout=1.0))
+        port = s.getsockname()[1]
+        with pytest.raises(BackendError) as info:
+            CarlaBackend(CarlaSettings(host="127.0.0.1", port=port, timeout=1.0))
     msg = str(info.value)
     assert f"127.0.0.1:{port}" in msg and "time-out" in msg
     assert "is the CARLA server running? start it with ./CarlaUE4.sh -RenderOffScreen" in msg
