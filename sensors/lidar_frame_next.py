@@ -27,8 +27,10 @@ first relies on stores becoming visible in program order, as on x86-64;
 elsewhere ``collect`` waits for the job's end.)  A job not begun when its
 frame is asked for is cancelled and the frame built in line; one running
 is waited for.  The job goes through a bare ``queue.SimpleQueue`` to its
-thread (``worker_thread.process_queue``): ``ThreadPoolExecutor.submit``
-cost the sweep ~8 µs, mostly its ``Future``.
+thread (``worker_thread.process_queue``) and tracks its own claim and end
+(two locks), so no ``Future`` is made; handing it over still costs the
+sweep ~7 µs (median; a ``ThreadPoolExecutor.submit`` ~8), most of it
+waking the worker.
 
 Measured (session 11, in process, two sensors alternating sweep by sweep,
 1 000 new-frame sweeps each, the process at real-time priority so that the
@@ -36,8 +38,13 @@ second CPU is free as on an idle machine): wall median 0.589 → 0.519 ms and
 0.611 → 0.535 ms, minimum 0.491 → 0.399 and 0.503 → 0.413 (two runs).
 Drawing the sweep's random words in the same job before the kernel measured
 slower (median 0.519 → 0.569 and 0.535 → 0.590 ms in the same runs): the
-worker's Python takes the GIL from the sweep's set-up.  Where the gate
-finds no free CPU nothing is started and the sweep is as before.
+worker's Python takes the GIL from the sweep's set-up.  ``bench/sensor_bench.py
+--livox-only`` at real-time priority with the gate held open, three runs
+alternated with the session-start code: new-frame e2e/raw 73–80 % wall on
+the minima, 71–76 % on the medians (e2e 0.38–0.44 ms); the session-start
+code 60–62 % (e2e 0.49–0.53 ms).  Where the gate finds no free CPU nothing
+is started and the sweep is as before (at load 5.4 with the gate forced
+open the worker cost 0.04 ms a sweep: it waits for a CPU).
 
 A frame is a function of (spec, rate, frame) alone and the kernel is
 ``frame_cast_side`` with its results copied out: the frame is the one
@@ -147,7 +154,8 @@ class NextFrame:
         return work.assemble()
 
     def drop(self) -> None:
-        self._cancel()
+        if self.pid == os.getpid():                         # a forked child's copy is left alone (its locks too)
+            self._cancel()
 
 
 _QUEUED, _RUNNING, _CANCELLED = 0, 1, 2
