@@ -183,8 +183,7 @@ def test_a_continuous_offset_follows_a_moving_reference_within_max_lateral_acc(t
     """The hero steps 2 m to the left at t > 2 s; the adversary, told to keep the hero's offset + 0.5 m with
     maxLateralAcc 1 m/s², follows within that bound and stops on the new target without overshoot (before, it
     jumped the 2 m in one step)."""
-    hero = place("hero", 50).replace("</Private>", "")
-    hero += "</Private>"
+    hero = place("hero", 50)
     follower = place("adversary", 100, speed=10.0).replace(
         "</Private>", lane_offset('<RelativeTargetLaneOffset value="0.5" entityRef="hero"/>', 1.0) + "</Private>")
     jump = group(event("step_left", lane_offset('<AbsoluteTargetLaneOffset value="2.0"/>', 1.0, shape="step",
