@@ -52,6 +52,12 @@ class NetworkFeatures:
 
         return routing.route(self, self.lane_graph, start, goal, via)
 
+    def route_path(self, route, spacing: float = 1.0):
+        """Lane-centre points along ``route`` headed the way it is driven (``route_path`` module)."""
+        from simplatform.opendrive.route_path import route_path
+
+        return route_path(self, route, spacing)
+
     def route_distance(self, a, b) -> float:
         """Length of the shortest route from ``a`` to ``b``."""
         from simplatform.opendrive import routing

@@ -329,8 +329,8 @@ def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
     for which, rl in (("predecessor", pred), ("successor", succ)):
         if rl is not None and rl.element_type == "road" and rl.contact_point is None:
             problems.append(f"{attrs.source}:{rl.line}: road {road_id}: {which} road {rl.element_id} at "
-                            f"s={rl.element_s:g} (a virtual junction's mid-road link) is not followed by "
-                            "the lane graph")
+                            f"s={rl.element_s:g} (a virtual junction's mid-road link): routes branch there "
+                            "mid-lane; lane-end successors/predecessors do not list it")
     plan = _plan_view(attrs, road, road_id, problems)
     plan_t = _sorted_by(plan, "s", "geometry", road, problems, attrs)
     total = sum(g.length for g in plan_t)

@@ -24,8 +24,8 @@ from scipy.sparse.csgraph import dijkstra
 
 from simplatform.errors import RoadNetworkError
 from simplatform.opendrive import topology
-from simplatform.opendrive.lane_graph import CHANGE, FOLLOW, LaneGraph
-from simplatform.opendrive.topology import HasRoads, LaneKey
+from simplatform.opendrive.lane_graph import CHANGE, GraphNode, LaneGraph
+from simplatform.opendrive.topology import HasRoads
 
 _EPS = 1e-6
 
@@ -39,7 +39,8 @@ class LanePositionLike(Protocol):
 @dataclass(frozen=True)
 class RouteSegment:
     """Drive lane ``lane_id`` of road ``road_id`` from ``s_start`` to ``s_end``
-    (``s_end < s_start`` when the lane runs against s)."""
+    (``s_end < s_start`` when the route drives it against s: a lane whose driving
+    direction is against s, or a two-way lane driven its other way)."""
 
     road_id: str
     lane_id: int
@@ -49,6 +50,11 @@ class RouteSegment:
     @property
     def length(self) -> float:
         return abs(self.s_end - self.s_start)
+
+    @property
+    def direction(self) -> int:
+        """+1 when the segment is driven with increasing s, -1 against it."""
+        return 1 if self.s_end >= self.s_start else -1
 
     def contains(self, s: float, tol: float = 1e-6) -> bool:
         lo, hi = sorted((self.s_start, self.s_end))
@@ -94,22 +100,38 @@ class Route:
         return self.position_along(b) - self.position_along(a)
 
 
-def _node_at(net: HasRoads, graph: LaneGraph, p: LanePositionLike) -> LaneKey:
+def _nodes_at(net: HasRoads, graph: LaneGraph, p: LanePositionLike) -> list[GraphNode]:
+    """The graph nodes holding position ``p``: one per direction the lane may be
+    driven in (two for a two-way lane), the lane's own direction first."""
     road = topology.road(net, str(p.road_id))
     if not -_EPS <= p.s <= road.length + _EPS:
         raise RoadNetworkError(f"s={p.s:g} is outside road {road.id} (length {road.length:g})")
-    index = topology.section_index(road, p.s)
-    direction = topology.driving_direction(net, road.id, int(p.lane_id))
-    if direction < 0 and index > 0 and abs(road.lane_sections[index].s - p.s) < _EPS:
-        index -= 1  # on a boundary, against s: the section the position is still in
-    key = (road.id, index, int(p.lane_id))
-    topology.lane_in(road, index, key[2])
-    if key not in graph.index:
+    lane_id = int(p.lane_id)
+    primary = topology.driving_direction(net, road.id, lane_id)
+    out: list[GraphNode] = []
+    at = topology.section_index(road, p.s)
+    for direction in (primary, -primary):
+        index = at
+        if direction < 0 and index > 0 and abs(road.lane_sections[index].s - p.s) < _EPS:
+            index -= 1  # on a boundary, against s: the section the position is still in
+        if direction == primary:
+            topology.lane_in(road, index, lane_id)
+        own = graph.pieces.get(((road.id, index, lane_id), direction), ())
+        if len(own) == 1:
+            out.append(own[0])
+        elif own:
+            # a section split at mid-road branches: the piece holding s (the one still
+            # driven in, on a cut, as for section boundaries)
+            i = [graph.index[node] for node in own]
+            inside = [k for k, j in enumerate(i) if (graph.s_start[j] <= p.s + 1e-9 if direction > 0
+                                                     else graph.s_end[j] >= p.s - _EPS)]
+            out.append(own[inside[-1] if direction > 0 else inside[0]] if inside else own[0])
+    if not out:
         raise RoadNetworkError(f"road {road.id} lane {p.lane_id} at s={p.s:g} is not a drivable lane")
-    return key
+    return out
 
 
-def _change_closure(graph: LaneGraph, start: LaneKey) -> dict[LaneKey, tuple[float, list[LaneKey]]]:
+def _change_closure(graph: LaneGraph, start: GraphNode) -> dict[GraphNode, tuple[float, list[GraphNode]]]:
     """Nodes reachable from ``start`` by lane changes alone: cost and path."""
     out = {start: (0.0, [start])}
     frontier = [start]
@@ -123,15 +145,15 @@ def _change_closure(graph: LaneGraph, start: LaneKey) -> dict[LaneKey, tuple[flo
     return out
 
 
-def _leg(graph: LaneGraph, start: LaneKey, p0: float, goal: LaneKey, p1: float) -> tuple[float, list[LaneKey]]:
+def _leg(graph: LaneGraph, start: GraphNode, p0: float, goal: GraphNode, p1: float) -> tuple[float, list[GraphNode]]:
     """Cheapest node path from progress ``p0`` in ``start`` to ``p1`` in ``goal``."""
     closure = _change_closure(graph, start)
-    best: tuple[float, list[LaneKey]] | None = None
+    best: tuple[float, list[GraphNode]] | None = None
     if goal in closure and p1 >= p0 - _EPS:
         cost, path = closure[goal]
         best = (cost + max(p1 - p0, 0.0), path)
     exits = [(c, e.target, cost + graph.length[graph.index[c]] - p0, path)
-             for c, (cost, path) in closure.items() for e in graph.adjacency[c] if e.kind == FOLLOW]
+             for c, (cost, path) in closure.items() for e in graph.adjacency[c] if e.kind != CHANGE]
     if exits:
         sources = sorted({graph.index[w] for _, w, _, _ in exits})
         dist, pred = dijkstra(graph.matrix, directed=True, indices=sources, return_predecessors=True)
@@ -154,11 +176,11 @@ def _leg(graph: LaneGraph, start: LaneKey, p0: float, goal: LaneKey, p1: float) 
     return best
 
 
-def _segments(graph: LaneGraph, path: list[LaneKey], s_from: float, s_to: float) -> list[RouteSegment]:
+def _segments(graph: LaneGraph, path: list[GraphNode], s_from: float, s_to: float) -> list[RouteSegment]:
     out: list[RouteSegment] = []
     s = s_from
     for node, nxt in zip(path, path[1:] + [None]):
-        follow = nxt is not None and graph.edge(node, nxt).kind == FOLLOW
+        follow = nxt is not None and graph.edge(node, nxt).kind != CHANGE  # FOLLOW or BRANCH
         end = s_to if nxt is None else (graph.exit_s(node) if follow else s)
         if abs(end - s) > _EPS:
             out.append(RouteSegment(node[0], node[2], s, end))
@@ -184,16 +206,32 @@ def route(net: HasRoads, graph: LaneGraph, start: LanePositionLike, goal: LanePo
           via: Sequence[LanePositionLike] = ()) -> Route:
     """The cheapest route from ``start`` through each of ``via`` (in order) to ``goal``.
 
+    A position on a two-way lane may be passed in either direction: the legs are
+    joined by the cheapest choice of direction at each point (the same choice
+    arriving and leaving, so no turning on the spot at a via point).
     Raises ``RoadNetworkError`` when a position is not on a drivable lane or no
     route exists."""
     points = [start, *via, goal]
-    segments: list[RouteSegment] = []
-    total_cost = 0.0
+    # node at the last point -> (cost so far, segments so far)
+    best: dict[GraphNode, tuple[float, list[RouteSegment]]] = {u: (0.0, []) for u in _nodes_at(net, graph, start)}
     for a, b in zip(points, points[1:]):
-        u, g = _node_at(net, graph, a), _node_at(net, graph, b)
-        cost, path = _leg(graph, u, graph.progress(u, a.s), g, graph.progress(g, b.s))
-        total_cost += cost
-        segments.extend(_segments(graph, path, float(a.s), float(b.s)))
+        targets = _nodes_at(net, graph, b)
+        reached: dict[GraphNode, tuple[float, list[RouteSegment]]] = {}
+        failure: RoadNetworkError | None = None
+        for u, (so_far, segments) in best.items():
+            for g in targets:
+                try:
+                    cost, path = _leg(graph, u, graph.progress(u, a.s), g, graph.progress(g, b.s))
+                except RoadNetworkError as exc:
+                    failure = failure or exc
+                    continue
+                total = so_far + cost
+                if g not in reached or total < reached[g][0] - 1e-9:
+                    reached[g] = (total, segments + _segments(graph, path, float(a.s), float(b.s)))
+        if not reached:
+            raise failure  # type: ignore[misc]
+        best = reached
+    total_cost, segments = min(best.values(), key=lambda v: v[0])
     merged = tuple(_merge(segments))
     return Route(merged, float(sum(seg.length for seg in merged)), total_cost)
 

@@ -110,7 +110,7 @@ def find_problems(net) -> list[str]:
 
 
 def _border_points(net, key, s: float) -> tuple[tuple[float, float], tuple[float, float]]:
-    road_id, _section, lane_id = key
+    road_id, lane_id = key[0], key[2]  # a lane graph node: (road, section, lane[, direction, piece])
     inner, outer = net.frame(road_id).lanes.boundaries_scalar(lane_id, s)
     a, b = net.road_pose(road_id, s, inner), net.road_pose(road_id, s, outer)
     return (a.x, a.y), (b.x, b.y)

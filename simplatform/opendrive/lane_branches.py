@@ -1,0 +1,100 @@
+"""Mid-road lane branches: where a road leaves or joins a main road that runs on unsplit.
+
+Source: ASAM OpenDRIVE 1.7 §10.4 / 1.8 §12.7 virtual junctions.  A connecting
+road of a virtual junction names the main road by ``<predecessor|successor
+elementType="road" elementS=".." elementDir="+|-"/>`` instead of a contact
+point: it starts (or ends) at ``s = elementS`` in the middle of the main road,
+which is not cut there (driveways, parking-lot entries, farm roads).  Which
+lanes meet is said by the connecting road's lane links at that end and by the
+junction's ``<connection incomingRoad=main connectingRoad=..>`` lane links.
+
+The lane graph models a branch by splitting every lane of the main road's lane
+section at ``elementS`` (so lane changes and distances stay exact) and adding an
+edge from the piece that ends there into the connecting lane (traffic leaving the
+main road), or from the connecting lane into the piece that starts there
+(traffic joining it).  Which of the two follows from the connecting lane's
+driving direction at its linked end; the main lane may be driven either way past
+``elementS`` (a left turn across oncoming traffic into a driveway is a lane link
+to a lane of the other side).  ``elementDir`` here only picks the direction of
+a two-way main lane (@direction="both"): the lane links already say which lanes
+meet.
+
+Maps without mid-road links have no branches and no split sections: their
+lane graph is the one built before branches existed, node for node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simplatform.opendrive.topology import HasRoads
+
+_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class LaneBranch:
+    """Lane ``lane_id`` of road ``road_id``, at its ``contact`` end ("start"/"end"),
+    meets lane ``main_lane`` of road ``main_road`` at ``s`` (reference-line s of the
+    main road).  ``element_dir`` is the link's @elementDir ("+", "-" or None)."""
+
+    main_road: str
+    main_lane: int
+    s: float
+    road_id: str
+    lane_id: int
+    contact: str
+    element_dir: str | None = None
+
+
+def mid_road_branches(net: HasRoads) -> list[LaneBranch]:
+    """Every lane pair joined by a mid-road road link (@elementS), in road order."""
+    out: list[LaneBranch] = []
+    for road in net.roads.values():
+        for contact, link in (("start", road.predecessor), ("end", road.successor)):
+            if link is None or link.element_type != "road" or link.contact_point is not None \
+                    or link.element_s is None:
+                continue
+            main = net.roads.get(link.element_id)
+            s = float(link.element_s)
+            if main is None or not -_TOL <= s <= main.length + _TOL:
+                continue
+            index = 0 if contact == "start" else len(road.lane_sections) - 1
+            pairs: list[tuple[int, int]] = []
+            for lane in road.lane_sections[index].lanes.values():
+                for main_lane in (lane.predecessors if contact == "start" else lane.successors):
+                    pairs.append((main_lane, lane.id))
+            junction = net.junctions.get(road.junction) if road.junction is not None else None
+            for connection in (junction.connections if junction is not None else ()):
+                if connection.incoming_road == main.id and connection.connecting_road == road.id \
+                        and connection.contact_point == contact:
+                    pairs.extend((link_.from_lane, link_.to_lane) for link_ in connection.lane_links)
+            seen: set[tuple[int, int]] = set()
+            for main_lane, lane_id in pairs:
+                if main_lane == 0 or lane_id == 0 or (main_lane, lane_id) in seen:
+                    continue
+                seen.add((main_lane, lane_id))
+                out.append(LaneBranch(main.id, main_lane, s, road.id, lane_id, contact, link.element_dir))
+    return out
+
+
+def section_cuts(net: HasRoads, branches: list[LaneBranch]) -> dict[tuple[str, int], list[float]]:
+    """Where each (road id, lane section index) is split: the branch points strictly
+    inside the section, ascending (a branch at a section boundary needs no split)."""
+    cuts: dict[tuple[str, int], set[float]] = {}
+    for branch in branches:
+        road = net.roads[branch.main_road]
+        for index, section in enumerate(road.lane_sections):
+            if section.s + _TOL < branch.s < section.s_end - _TOL:
+                cuts.setdefault((road.id, index), set()).add(branch.s)
+    return {key: sorted(values) for key, values in cuts.items()}
+
+
+def piece_at(pieces: list[tuple[float, float, object]], s: float, direction: int, end: str) -> object | None:
+    """The piece (``(s0, s1, node)`` in ascending s) whose ``end`` ("entry"/"exit") in
+    ``direction`` lies at ``s``; None if no piece of the lane ends or starts there."""
+    at_high = (direction > 0) == (end == "exit")
+    for s0, s1, node in pieces:
+        if abs((s1 if at_high else s0) - s) <= _TOL and s1 - s0 > _TOL:
+            return node
+    return None
