@@ -6,7 +6,10 @@ elementType="road" elementS=".." elementDir="+|-"/>`` instead of a contact
 point: it starts (or ends) at ``s = elementS`` in the middle of the main road,
 which is not cut there (driveways, parking-lot entries, farm roads).  Which
 lanes meet is said by the connecting road's lane links at that end and by the
-junction's ``<connection incomingRoad=main connectingRoad=..>`` lane links.
+junction's ``<connection incomingRoad=main connectingRoad=..>`` lane links.  A
+``<connection type="virtual">`` with a <predecessor> and a <successor> (one a road
+end, the other a point mid-road; the 1.8 §12.7 XML example) joins a road end to
+the main road directly, lane ``from`` into lane ``to``.
 
 The lane graph models a branch by splitting every lane of the main road's lane
 section at ``elementS`` (so lane changes and distances stay exact) and adding an
@@ -69,12 +72,29 @@ def mid_road_branches(net: HasRoads) -> list[LaneBranch]:
                 if connection.incoming_road == main.id and connection.connecting_road == road.id \
                         and connection.contact_point == contact:
                     pairs.extend((link_.from_lane, link_.to_lane) for link_ in connection.lane_links)
-            seen: set[tuple[int, int]] = set()
-            for main_lane, lane_id in pairs:
-                if main_lane == 0 or lane_id == 0 or (main_lane, lane_id) in seen:
-                    continue
-                seen.add((main_lane, lane_id))
-                out.append(LaneBranch(main.id, main_lane, s, road.id, lane_id, contact, link.element_dir))
+            out.extend(_branches(main.id, s, road.id, contact, link.element_dir, pairs))
+    for junction in net.junctions.values():
+        for vc in junction.virtual_connections:
+            # traffic goes predecessor -> successor, lane link from -> to; one end is mid-road
+            at_main = vc.predecessor if vc.predecessor.element_s is not None else vc.successor
+            other = vc.successor if at_main is vc.predecessor else vc.predecessor
+            main, road = net.roads.get(at_main.element_id), net.roads.get(other.element_id)
+            s = float(at_main.element_s)
+            if main is None or road is None or not -_TOL <= s <= main.length + _TOL:
+                continue
+            pairs = [(ll.from_lane, ll.to_lane) if at_main is vc.predecessor else (ll.to_lane, ll.from_lane)
+                     for ll in vc.lane_links]
+            out.extend(_branches(main.id, s, road.id, other.contact_point, at_main.element_dir, pairs))
+    return out
+
+
+def _branches(main_road: str, s: float, road_id: str, contact: str, element_dir: str | None,
+              pairs: list[tuple[int, int]]) -> list[LaneBranch]:
+    out: list[LaneBranch] = []
+    for main_lane, lane_id in pairs:
+        branch = LaneBranch(main_road, main_lane, s, road_id, lane_id, contact, element_dir)
+        if main_lane != 0 and lane_id != 0 and branch not in out:
+            out.append(branch)
     return out
 
 

@@ -39,6 +39,7 @@ from simplatform.opendrive.model_features import (  # noqa: F401  (re-exported)
     JunctionGroup,
     LaneLink,
     JunctionConnection,
+    VirtualConnection,
     JunctionController,
     Junction,
     ControlEntry,

@@ -262,6 +262,21 @@ class JunctionConnection:
 
 
 @dataclass(frozen=True)
+class VirtualConnection:
+    """A virtual junction's <connection type="virtual"> that names its roads by
+    <predecessor>/<successor> instead of incomingRoad/connectingRoad (OpenDRIVE 1.7
+    §10.4, the 1.8 §12.7 XML example): traffic goes from the predecessor into the
+    successor, lane ``from_lane`` into ``to_lane`` of each ``LaneLink``; one of the two
+    is a road end (contactPoint), the other a point mid-road (elementS, elementDir)."""
+
+    id: str
+    predecessor: "RoadLink"  # noqa: F821 (simplatform.opendrive.model.RoadLink)
+    successor: "RoadLink"  # noqa: F821
+    lane_links: tuple[LaneLink, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class JunctionController:
     """§12.6 <controller> of a junction, with its control sequence."""
 
@@ -285,6 +300,7 @@ class Junction:
     orientation: str | None = None
     line: int | None = None
     priorities: tuple[JunctionPriority, ...] = ()
+    virtual_connections: tuple[VirtualConnection, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -227,13 +227,20 @@ def parse_junction(attrs: Attributes, node, problems: list[str] | None = None) -
 
     A virtual junction's ``type="virtual"`` connection may name its roads by <predecessor>/
     <successor> (road, elementS, elementDir) instead of incomingRoad/connectingRoad (OpenDRIVE
-    1.7 §10.4); such a connection joins roads mid-road, which the lane graph does not model, so
-    with ``problems`` given it is listed there and left out rather than refused."""
+    1.7 §10.4, the 1.8 §12.7 XML example).  With ``problems`` given, one that joins a road end
+    (contactPoint) to a point mid-road (elementS) is kept as a ``VirtualConnection`` (the lane
+    graph branches there, ``lane_branches``); any other shape is listed there and left out
+    rather than refused."""
     jtype = attrs.text(node, "type", "default") or "default"
     connections = []
+    virtual = []
     for c in node.iterchildren("connection"):
         if (problems is not None and attrs.text(c, "type") == "virtual" and c.get("incomingRoad") is None
                 and c.get("connectingRoad") is None and c.get("linkedRoad") is None):
+            found = _virtual_connection(attrs, c)
+            if found is not None:
+                virtual.append(found)
+                continue
             ends = [f"{e.tag} road {e.get('elementId')} at s={e.get('elementS')}"
                     for e in c if e.tag in ("predecessor", "successor")]
             problems.append(f"{attrs.source}:{c.sourceline}: junction {node.get('id')} virtual connection "
@@ -275,7 +282,35 @@ def parse_junction(attrs: Attributes, node, problems: list[str] | None = None) -
         line=node.sourceline,
         priorities=tuple(m.JunctionPriority(attrs.text(p, "high"), attrs.text(p, "low"))
                          for p in node.iterchildren("priority")),
+        virtual_connections=tuple(virtual),
     )
+
+
+def _virtual_connection(attrs: Attributes, c) -> m.VirtualConnection | None:
+    """A <connection type="virtual"> from a road end to a point mid-road (or the other way),
+    or None for any other shape (a missing end, two mid-road points, a junction, bad links)."""
+    from simplatform.errors import RoadNetworkError
+    from simplatform.opendrive.parse_road import parse_link
+
+    try:
+        ends = {e.tag: parse_link(attrs, e) for e in c if e.tag in ("predecessor", "successor")}
+        cid = attrs.req_text(c, "id")
+        links = tuple(m.LaneLink(attrs.req_integer(ll, "from"), attrs.req_integer(ll, "to"))
+                      for ll in c.iterchildren("laneLink"))
+    except RoadNetworkError:
+        return None
+    pred, succ = ends.get("predecessor"), ends.get("successor")
+    if pred is None or succ is None or "junction" in (pred.element_type, succ.element_type):
+        return None
+    def mid_road(link: m.RoadLink) -> bool:
+        return link.element_s is not None and link.contact_point is None
+
+    def road_end(link: m.RoadLink) -> bool:
+        return link.contact_point is not None and link.element_s is None
+
+    if not ((mid_road(pred) and road_end(succ)) or (road_end(pred) and mid_road(succ))):
+        return None
+    return m.VirtualConnection(cid, pred, succ, links, c.sourceline)
 
 
 def parse_junction_group(attrs: Attributes, node) -> m.JunctionGroup:

@@ -292,3 +292,44 @@ def test_left_hand_traffic_routes_are_right_hand_routes_driven_backwards(name):
         assert any(lht.roads[r].junction is not None for r in backward.roads) or len(backward.roads) == 1
         checked += 1
     assert checked >= 3
+
+
+# ------------------------------------- virtual connections by predecessor and successor
+def _spec_connections(extra: str = "") -> str:
+    """The 1.8 §12.7 XML example's direct virtual connections: the parking road 99's end
+    joins main road 1's westbound lane 1 at s = 60 (connection 3) and lane 1 leaves into
+    road 99's lane 1 at s = 70 (connection 5), both elementDir "-"."""
+    return _doc(
+        _road(1, 0, 0, 0, 100, left=_lane(1), right=_lane(-1)),
+        _road(99, 80, -60, math.pi / 2, 55, 555, "", left=_lane(1, 3), right=_lane(-1, 3)),
+        '<junction id="555" type="virtual" mainRoad="1" sStart="55" sEnd="75" orientation="-">'
+        '<connection id="3" type="virtual"><predecessor elementType="road" elementId="99" contactPoint="end"/>'
+        '<successor elementType="road" elementId="1" elementS="60.0" elementDir="-"/>'
+        '<laneLink from="-1" to="1"/></connection>'
+        '<connection id="5" type="virtual"><predecessor elementType="road" elementId="1" elementS="70.0"'
+        ' elementDir="-"/><successor elementType="road" elementId="99" contactPoint="end"/>'
+        f'<laneLink from="1" to="1"/></connection>{extra}</junction>\n')
+
+
+def test_a_virtual_connection_joins_a_road_end_to_the_main_road_mid_lane():
+    net = parse_opendrive(_spec_connections(), source="spec_virtual.xodr")
+    assert [vc.id for vc in net.junctions["555"].virtual_connections] == ["3", "5"]
+    assert not [p for p in net.problems if "not modelled" in p]
+    # out of the parking road, into the westbound lane at s = 60
+    route = net.route(P("99", -1, 10.0), P("1", 1, 20.0))
+    assert _spans(route) == [("99", -1, 10.0, 55.0), ("1", 1, 60.0, 20.0)]
+    # from the westbound lane at s = 70 into the parking road, driven from its end
+    route = net.route(P("1", 1, 95.0), P("99", 1, 10.0))
+    assert _spans(route) == [("1", 1, 95.0, 70.0), ("99", 1, 55.0, 10.0)]
+    assert route.length == pytest.approx(25.0 + 45.0)
+
+
+def test_a_virtual_connection_of_any_other_shape_is_still_reported():
+    both_mid = ('<connection id="7" type="virtual"><predecessor elementType="road" elementId="1" elementS="55"'
+                ' elementDir="+"/><successor elementType="road" elementId="99" elementS="0" elementDir="+"/>'
+                '</connection>')
+    net = parse_opendrive(_spec_connections(both_mid), source="spec_virtual.xodr")
+    assert [vc.id for vc in net.junctions["555"].virtual_connections] == ["3", "5"]
+    assert [p for p in net.problems if "not modelled" in p] == [
+        "spec_virtual.xodr:5: junction 555 virtual connection 7 (predecessor road 1 at s=55, successor road 99 "
+        "at s=0) is not modelled"]
