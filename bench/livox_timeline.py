@@ -70,8 +70,10 @@ def main() -> None:
     ap.add_argument("--threads", choices=("on", "off", "auto"), default="auto",
                     help="force a free second CPU on or off (the cloud is the same), or let the load decide")
     ap.add_argument("--ahead", choices=("on", "off", "default"), default="default",
-                    help="on: frames built beside sweeps (sensors.lidar.FRAME_AHEAD and lidar_frame_rosette.BESIDE "
-                         "on), off: both off, default: as the package sets them (BESIDE off since session 10)")
+                    help="on: frames built beside sweeps the old way (sensors.lidar.FRAME_AHEAD and "
+                         "lidar_frame_rosette.BESIDE on), off: both off (every frame inline), default: as the "
+                         "package sets them (the next frame's kernel on the worker where a second CPU is free, "
+                         "lidar_frame_next, since session 11)")
     args = ap.parse_args()
     stages = {module: tuple(names) for module, names in tl.STAGES.items()}
     for module, names in LIVOX_STAGES.items():             # both lists of a module (a dict merge kept one)
