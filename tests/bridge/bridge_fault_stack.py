@@ -25,7 +25,7 @@ if mode == "silent":
 url = urlparse(os.environ["SIMPLATFORM_BRIDGE_URL"])
 ros = roslibpy.Ros(host=url.hostname, port=url.port)
 ros.authenticate(os.environ.get("SIMPLATFORM_BRIDGE_TOKEN", ""), "", "", "", 0, "", 0)
-ros.run(timeout=10)
+ros.run(timeout=60)  # generous: the platform decides how long it waits (connect_timeout)
 control = roslibpy.Topic(ros, "/ego/control", "ackermann_msgs/AckermannDriveStamped")
 control.advertise()
 state = {"step": 0, "first_stamp": None}

@@ -63,6 +63,8 @@ def test_geo_position_without_geo_reference_is_a_clear_input_error(tmp_path, cap
     tele = ('<PrivateAction><TeleportAction><Position><GeoPosition latitudeDeg="48.1" longitudeDeg="11.5"/>'
             '</Position></TeleportAction></PrivateAction>')
     path = scenario(tmp_path, _event("tele", AT1, tele, actor="Other"), duration=1.5)
-    assert main(["run", str(path)]) == 2
+    # --out in tmp_path: the default ./out is the repository's, shared by every run and xdist worker (the run
+    # writes its CSV until the teleport fails)
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "geoReference" in err and "Traceback" not in err and "conformance.xosc" in err
