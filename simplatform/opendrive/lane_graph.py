@@ -126,10 +126,6 @@ class LaneGraph:
         return float((s - self.s_start[i]) if self.direction[i] > 0 else (self.s_end[i] - s))
 
 
-def _two_way(lane) -> bool:
-    return lane.direction == "both" or lane.type == "bidirectional"
-
-
 def _directed_successors(net: HasRoads, key: LaneKey, direction: int,
                          allowed: dict[LaneKey, tuple[int, ...]]) -> list[tuple[LaneKey, int]]:
     """Lane sections (and the direction they are driven in) that traffic driving
@@ -161,7 +157,7 @@ def build_lane_graph(net: HasRoads, *, lane_change_cost: float = LANE_CHANGE_COS
                     continue
                 key = (road.id, index, lane.id)
                 primary = topology.driving_direction(net, road.id, lane.id)
-                allowed[key] = (primary, -primary) if _two_way(lane) else (primary,)
+                allowed[key] = (primary, -primary) if topology.is_two_way(lane) else (primary,)
                 if topology.is_drivable(lane):
                     drivable.add(key)
                 for d in allowed[key]:

@@ -103,7 +103,9 @@ def find_problems(net) -> list[str]:
                 if last and link is not None and not mid_road and exit_width > _ZERO_WIDTH and not geometric:
                     problems.append(f"road {road.id} lane {lane.id}: ends at the road's linked {leaving} "
                                     f"({link.element_type} {link.element_id}) without a successor lane")
-                elif geometric and not topology.lane_successors(net, key):
+                elif geometric and not any((1 if contact == "start" else -1) in topology.lane_directions(net, nxt)
+                                           for nxt, contact in geometric):
+                    # no lane it touches is driven away from the joint (a two-way lane is, either way)
                     problems.append(f"road {road.id} lane {lane.id}: lane links at its {leaving} lead only "
                                     "into lanes of the opposite driving direction")
     return problems

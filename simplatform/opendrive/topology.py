@@ -105,6 +105,21 @@ def is_drivable(lane: m.Lane) -> bool:
     return lane.type in DRIVABLE_LANE_TYPES
 
 
+def is_two_way(lane: m.Lane) -> bool:
+    """A lane driven in both directions: 1.7/1.8 @direction="both", or the deprecated lane
+    type "bidirectional" (1.4-1.6).  ``driving_direction`` gives its standard direction; the
+    lane graph adds the other one (``lane_graph``)."""
+    return lane.direction == "both" or lane.type == "bidirectional"
+
+
+def lane_directions(net: HasRoads, key: LaneKey) -> tuple[int, ...]:
+    """The directions (+1 with s, -1 against) traffic may drive lane section ``key`` in:
+    its driving direction first, then the other one for a two-way lane."""
+    primary = driving_direction(net, key[0], key[2])
+    lane = road(net, key[0]).lane_sections[key[1]].lanes.get(key[2])
+    return (primary, -primary) if lane is not None and is_two_way(lane) else (primary,)
+
+
 # ------------------------------------------------------------ continuations
 def _end_index(r: m.Road, contact: str) -> int:
     return 0 if contact == "start" else len(r.lane_sections) - 1

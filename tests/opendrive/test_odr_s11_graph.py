@@ -171,6 +171,10 @@ def test_a_two_way_lane_is_driven_both_ways(how):
     # and inside the lane either way, the cheaper direction taken
     assert _spans(net.route(P("10", -1, 80.0), P("10", -1, 20.0))) == [("10", -1, 80.0, 20.0)]
     assert _spans(net.route(P("10", -1, 20.0), P("10", -1, 80.0))) == [("10", -1, 20.0, 80.0)]
+    # the map check knows road 11's westbound lane goes on into the two-way lane
+    from simplatform.opendrive.summary import find_problems
+
+    assert not [p for p in find_problems(net) if "opposite driving direction" in p]
 
 
 def test_a_reversed_lane_runs_against_its_sides_direction():
