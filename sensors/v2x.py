@@ -20,7 +20,9 @@ Channel model (per message and receiver, independent draws):
 ``V2XRadio`` is the rig sensor on the ego: every step it lets each equipped
 vehicle broadcast a BSM at ``bsm_rate_hz``, each roadside unit send SPaT of
 its signals and, if it has them, its MAP and its roadside perception at
-``rsu_rate_hz``, transmits (and repeats while valid) the event messages the
+``rsu_rate_hz`` (what the unit's pole-mounted sensors see, occluded, noisy and
+late: ``sensors.v2x_rsu_perception``; ``rsu_perception: ideal`` for every
+entity in range, exactly), transmits (and repeats while valid) the event messages the
 scenario posted (:meth:`V2XRadio.post`), and returns what reached the ego by now.  Standing
 alone it takes its roadside units from its parameters and treats every other
 vehicle as equipped; :meth:`V2XRadio.configure` gives it the scenario's
@@ -38,9 +40,10 @@ import numpy as np
 from sensors.base import SensorConfig, TypedParameters
 from sensors.frames import sensor_transform
 from sensors.v2x_messages import (
-    BasicSafetyMessage, EventMessage, MapData, MapLane, MovementState, PerceivedObject, RoadsideSafetyMessage,
-    SignalPhaseAndTiming, movement_state,
+    BasicSafetyMessage, EventMessage, MapData, MapLane, MovementState, RoadsideSafetyMessage, SignalPhaseAndTiming,
+    movement_state,
 )
+from sensors.v2x_rsu_perception import RoadsidePerception, ideal_objects, perception_scene, perception_settings
 from simplatform.world import WorldSnapshot
 
 VEHICLE_ANTENNA_HEIGHT = 1.5
@@ -60,9 +63,12 @@ class RoadsideUnit:
     intersection: str = ""
     map_lanes: tuple[MapLane, ...] = ()
     perception_range_m: float = 0.0
-    """>0: the RSU shares the entities within this range (ideal roadside perception) as RSMs."""
+    """>0: the RSU shares what its sensors perceive within this range as RSMs (``sensors.v2x_rsu_perception``)."""
     range_m: float | None = None
     """The unit's radio range (``v2x.range``); None: the channel's."""
+    perception: Any = None
+    """This unit's perception settings over the radio's ``rsu_perception`` (``'ideal'``, ``'realistic'`` or a
+    mapping, ``sensors.v2x_rsu_perception``); None: the radio's."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,7 @@ class V2XNetwork:
 _DEFAULTS = {
     "range_m": 300.0, "base_loss": 0.01, "loss_exponent": 3.0, "nlos_loss": 0.5, "latency_s": 0.02,
     "jitter_s": 0.005, "bsm_rate_hz": 10.0, "rsu_rate_hz": 10.0, "roadside_units": [], "frame_id": None,
-    "event_repeat_s": 0.1,
+    "event_repeat_s": 0.1, "rsu_perception": "realistic",
 }
 
 
@@ -166,7 +172,8 @@ def _rsu(entry: Mapping[str, Any], config: SensorConfig) -> RoadsideUnit:
             map_lanes=tuple(MapLane(str(lane["road"]), int(lane["lane"]), lane.get("signal_group"))
                             for lane in entry.get("map_lanes", ())),
             perception_range_m=float(entry.get("perception_range_m", 0.0)),
-            range_m=float(entry["range_m"]) if entry.get("range_m") is not None else None)
+            range_m=float(entry["range_m"]) if entry.get("range_m") is not None else None,
+            perception=entry.get("perception"))
     except (KeyError, TypeError, ValueError) as exc:
         raise config.error(f"bad roadside unit {entry!r}: {exc}", "roadside_units") from None
 
@@ -185,6 +192,9 @@ class V2XRadio:
         if not isinstance(units, list):
             raise config.error("roadside_units must be a list", "roadside_units")
         self.units = tuple(_rsu(u, config) for u in units)
+        self.rsu_perception = p.raw("rsu_perception")
+        self._perception: dict[str, RoadsidePerception | None] = {}
+        self._build_perception()
         self.equipped: frozenset[str] | None = None
         """Entities that broadcast BSMs (None: every vehicle but the ego)."""
         self.ranges: dict[str, float] = {}
@@ -203,11 +213,22 @@ class V2XRadio:
         ranges), the static world that blocks the line of sight, the signals' next-change times."""
         if units is not None:
             self.units = tuple(units)
+            self._build_perception()
         if equipped is not None:
             self.equipped = frozenset(equipped)
         self.ranges.update(ranges or {})
         self.occluder = occluder if occluder is not None else self.occluder
         self.signal_timing = signal_timing if signal_timing is not None else self.signal_timing
+
+    def _build_perception(self) -> None:
+        """Each perceiving unit's realistic perception (None: ``ideal``), its settings checked now."""
+        self._perception = {}
+        for unit in self.units:
+            if unit.perception_range_m <= 0:
+                continue
+            settings = perception_settings(self.rsu_perception, unit.perception, unit.name, self.config)
+            self._perception[unit.name] = None if settings.mode == "ideal" else RoadsidePerception(
+                unit.name, (unit.x, unit.y, unit.z), unit.perception_range_m, settings, self.config)
 
     def post(self, event: EventMessage) -> None:
         """An event message sent at ``event.time``: transmitted at the next ``sense`` from its sender's
@@ -262,9 +283,17 @@ class V2XRadio:
                 send(t, np.array([snapshot.x[i], snapshot.y[i], snapshot.z[i] + VEHICLE_ANTENNA_HEIGHT]), msg, name)
         if t + 1e-9 >= self._next_rsu:
             self._next_rsu = t + self.rsu_period
+            world = scene if scene is not None else self.occluder
+            looking: list[Any] = []       # the roadside sensors' scene, built once when one is due
+
+            def roadside_scene() -> Any:
+                if not looking:
+                    looking.append(perception_scene(world, snapshot, {u.name for u in self.units}))
+                return looking[0]
+
             for unit in self.units:
                 pos = np.array([unit.x, unit.y, unit.z])
-                for msg in self._rsu_messages(unit, snapshot):
+                for msg in self._rsu_messages(unit, snapshot, roadside_scene):
                     times.append(t)
                     senders.append(pos)
                     messages.append(msg)
@@ -293,7 +322,7 @@ class V2XRadio:
             return np.array([event.x, event.y, antenna[2]])
         return antenna.copy()
 
-    def _rsu_messages(self, unit: RoadsideUnit, snapshot: WorldSnapshot) -> list[Any]:
+    def _rsu_messages(self, unit: RoadsideUnit, snapshot: WorldSnapshot, scene: Callable[[], Any]) -> list[Any]:
         t = snapshot.time
         out: list[Any] = []
         if unit.signals:
@@ -304,11 +333,14 @@ class V2XRadio:
         if unit.map_lanes:
             out.append(MapData(unit.name, t, unit.intersection or unit.name, unit.map_lanes))
         if unit.perception_range_m > 0:
-            d = np.hypot(snapshot.x - unit.x, snapshot.y - unit.y)
-            rsus = {u.name for u in self.units}
-            objs = tuple(PerceivedObject(snapshot.names[i], snapshot.categories[i], float(snapshot.x[i]),
-                                         float(snapshot.y[i]), float(snapshot.heading[i]), float(snapshot.vx[i]),
-                                         float(snapshot.vy[i]), float(snapshot.length[i]), float(snapshot.width[i]))
-                         for i in np.flatnonzero(d <= unit.perception_range_m) if snapshot.names[i] not in rsus)
-            out.append(RoadsideSafetyMessage(unit.name, t, objs))
+            if unit.name not in self._perception:      # ``units`` replaced without configure()
+                self._build_perception()
+            perception = self._perception[unit.name]
+            if perception is None:
+                objs, measured = ideal_objects(unit.x, unit.y, unit.perception_range_m, snapshot,
+                                               {u.name for u in self.units}), t
+            else:      # sent every period, empty until the first frame is processed: the channel's draws stay alike
+                frame = perception.sense(snapshot, scene())
+                measured, objs = frame if frame is not None else (None, ())
+            out.append(RoadsideSafetyMessage(unit.name, t, objs, measured))
         return out

@@ -10,7 +10,9 @@ conversion); ``sender`` names the transmitting entity or roadside unit.
 - ``MapData``: MAP (§5.11), reduced to the lanes of an intersection and the
   signal group that controls each.
 - ``RoadsideSafetyMessage``: roadside perception shared as objects, in the
-  spirit of the J2735 RSM / ETSI TS 103 324 Collective Perception Message.
+  spirit of the J2735 RSM / ETSI TS 103 324 Collective Perception Message:
+  what the unit's own sensors see (``sensors.v2x_rsu_perception``), with the
+  time they measured it.
 - ``EventMessage``: an event the scenario's storyboard sends (simplatform V2X
   convention, /work/notes/v2x_convention.md): ETSI EN 302 637-3 DENM, ETSI
   TS 103 301 IVI, or an application-level warning carried by another set;
@@ -96,6 +98,9 @@ class RoadsideSafetyMessage:
     sender: str
     time: float
     objects: tuple[PerceivedObject, ...] = field(default_factory=tuple)
+    measurement_time: float | None = None
+    """When the objects were measured (CPM ``referenceTime`` of its perceived objects, ETSI TS 103 324):
+    ``time`` less the roadside perception's latency; None while the unit has no processed frame yet."""
     message: str = field(default="RSM", init=False)
 
 
