@@ -137,6 +137,24 @@ def test_a_lane_link_to_the_other_side_is_a_left_turn_into_the_driveway():
         parse_opendrive(_parking(), source="parking.xodr").route(P("1", 1, 90.0), P("99", -1, 20.0))
 
 
+@pytest.mark.parametrize("element_dir, from_east", [("-", True), ("+", False)])
+def test_element_dir_picks_the_direction_of_a_two_way_main_lane(element_dir, from_east):
+    # main road 1 is one two-way lane; the driveway (road 2, from s = 50) is entered only by
+    # traffic driving the way elementDir says ("-": against s, coming from the east)
+    net = parse_opendrive(_doc(
+        _road(1, 0, 0, 0, 100, right=_lane(-1, 3.5, "", "both")),
+        _road(2, 50, -3.5, DOWN, 13, 555,
+              f'<predecessor elementType="road" elementId="1" elementS="50" elementDir="{element_dir}"/>',
+              right=_lane(-1, 3, _links((-1,), ()))),
+        '<junction id="555" type="virtual" mainRoad="1" sStart="45" sEnd="55" orientation="none"/>\n'),
+        source="two_way_main.xodr")
+    east, west = P("1", -1, 90.0), P("1", -1, 10.0)
+    taken, refused = (east, west) if from_east else (west, east)
+    assert _spans(net.route(taken, P("2", -1, 5.0)))[0] == ("1", -1, taken.s, 50.0)
+    with pytest.raises(RoadNetworkError, match="no drivable route"):
+        net.route(refused, P("2", -1, 5.0))
+
+
 def test_the_mid_road_link_is_still_reported_for_lane_end_followers():
     net = parse_opendrive(_parking(), source="parking.xodr")
     notes = [p for p in net.problems if "mid-road link" in p]
