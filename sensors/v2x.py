@@ -43,7 +43,9 @@ from sensors.v2x_messages import (
     BasicSafetyMessage, EventMessage, MapData, MapLane, MovementState, RoadsideSafetyMessage, SignalPhaseAndTiming,
     movement_state,
 )
-from sensors.v2x_rsu_perception import RoadsidePerception, ideal_objects, perception_scene, perception_settings
+from sensors.v2x_rsu_perception import (
+    RoadsidePerception, check_settings, ideal_objects, perception_scene, perception_settings,
+)
 from simplatform.world import WorldSnapshot
 
 VEHICLE_ANTENNA_HEIGHT = 1.5
@@ -193,6 +195,7 @@ class V2XRadio:
             raise config.error("roadside_units must be a list", "roadside_units")
         self.units = tuple(_rsu(u, config) for u in units)
         self.rsu_perception = p.raw("rsu_perception")
+        check_settings(self.rsu_perception, config)     # a bad rig fails when it is built, not at the first unit
         self._perception: dict[str, RoadsidePerception | None] = {}
         self._build_perception()
         self.equipped: frozenset[str] | None = None

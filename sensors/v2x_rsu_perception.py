@@ -86,6 +86,17 @@ class PerceptionSettings:
     mounts: tuple[SensorMount, ...] = (SensorMount(),)
 
 
+def _who(unit: str) -> str:
+    return f"roadside unit {unit!r}" if unit else "the roadside units"
+
+
+def check_settings(radio_level: Any, config: SensorConfig) -> None:
+    """The radio's ``rsu_perception`` checked when the rig is built, before any unit is known."""
+    settings = perception_settings(radio_level, None, "", config)
+    if settings.mode != "ideal":
+        RoadsidePerception("", (0.0, 0.0, 0.0), 1.0, settings, config)
+
+
 def _as_mapping(value: Any, what: str, config: SensorConfig) -> dict[str, Any]:
     if value is None:
         return {}
@@ -99,17 +110,17 @@ def _as_mapping(value: Any, what: str, config: SensorConfig) -> dict[str, Any]:
 def perception_settings(radio_level: Any, unit_level: Any, unit: str, config: SensorConfig) -> PerceptionSettings:
     """The unit's settings: the radio's ``rsu_perception`` overridden key by key by the unit's ``perception``.
 
-    Bad values raise ``ConfigError`` naming the radio's file, the element and the unit."""
+    ``unit``: the unit's name ("": the radio's settings alone).  Bad values raise ``ConfigError`` naming the radio's file, the element and the unit."""
     merged = {**_as_mapping(radio_level, "rsu_perception", config),
-              **_as_mapping(unit_level, f"perception of roadside unit {unit!r}", config)}
+              **_as_mapping(unit_level, f"perception of {_who(unit)}", config)}
     mode = str(merged.pop("mode", "realistic")).strip().lower()
     if mode not in MODES:
-        raise config.error(f"perception of roadside unit {unit!r} must be one of {', '.join(MODES)}, got {mode!r}",
+        raise config.error(f"perception of {_who(unit)} must be one of {', '.join(MODES)}, got {mode!r}",
                            "rsu_perception")
     raw_mounts = merged.pop("mounts", None)
     unknown = sorted(set(merged) - set(REALISTIC_DEFAULTS))
     if unknown:
-        raise config.error(f"unknown perception parameter(s) {', '.join(unknown)} of roadside unit {unit!r}; "
+        raise config.error(f"unknown perception parameter(s) {', '.join(unknown)} of {_who(unit)}; "
                            f"known: mode, mounts, {', '.join(sorted(REALISTIC_DEFAULTS))}", "rsu_perception")
     mounts = _mounts(raw_mounts, unit, config)
     return PerceptionSettings(mode, {**REALISTIC_DEFAULTS, **merged}, mounts)
@@ -119,16 +130,16 @@ def _mounts(raw: Any, unit: str, config: SensorConfig) -> tuple[SensorMount, ...
     if raw is None:
         return (SensorMount(),)
     if not isinstance(raw, Sequence) or isinstance(raw, (str, bytes)) or not raw:
-        raise config.error(f"mounts of roadside unit {unit!r} must be a non-empty list, got {raw!r}", "rsu_perception")
+        raise config.error(f"mounts of {_who(unit)} must be a non-empty list, got {raw!r}", "rsu_perception")
     out = []
     for entry in raw:
         if not isinstance(entry, Mapping) or set(entry) - _MOUNT_KEYS:
-            raise config.error(f"mount {entry!r} of roadside unit {unit!r} must be a mapping of "
+            raise config.error(f"mount {entry!r} of {_who(unit)} must be a mapping of "
                                f"{', '.join(sorted(_MOUNT_KEYS))}", "rsu_perception")
         try:
             values = {k: float(entry.get(k, 0.0)) for k in _MOUNT_KEYS}
         except (TypeError, ValueError):
-            raise config.error(f"mount {entry!r} of roadside unit {unit!r}: values must be numbers",
+            raise config.error(f"mount {entry!r} of {_who(unit)}: values must be numbers",
                                "rsu_perception") from None
         out.append(SensorMount(values["x"], values["y"], values["z"], math.radians(values["yaw_deg"])))
     return tuple(out)
@@ -175,14 +186,14 @@ class RoadsidePerception:
             try:
                 self.heads.append(_RoadsideHead(head, pose))
             except ConfigError as exc:
-                raise radio.error(f"perception of roadside unit {unit!r}: {exc.cause}", "rsu_perception") from None
+                raise radio.error(f"perception of {_who(unit)}: {exc.cause}", "rsu_perception") from None
         try:
             self.delay: DelayLine[tuple[float, tuple[PerceivedObject, ...]]] = DelayLine(float(latency))
         except (TypeError, ValueError):
-            raise radio.error(f"perception of roadside unit {unit!r}: latency_s must be a number, got {latency!r}",
+            raise radio.error(f"perception of {_who(unit)}: latency_s must be a number, got {latency!r}",
                               "rsu_perception") from None
         if self.delay.latency_s < 0:
-            raise radio.error(f"perception of roadside unit {unit!r}: latency_s must be ≥ 0", "rsu_perception")
+            raise radio.error(f"perception of {_who(unit)}: latency_s must be ≥ 0", "rsu_perception")
 
     def sense(self, snapshot: WorldSnapshot, scene: SensorScene) -> tuple[float, tuple[PerceivedObject, ...]] | None:
         """(measurement time, objects) of the newest frame released by now; None before the first one.

@@ -175,6 +175,9 @@ def test_noise_and_detection_statistics_are_the_configured_ones():
     ({"latency_s": -1}, "latency_s must be ≥ 0"),
 ])
 def test_bad_perception_settings_name_the_radio_and_the_unit(perception, cause):
-    with pytest.raises(ConfigError, match=cause) as info:
-        radio([pole()], perception)
-    assert "rsu_perception" in str(info.value) and ("'rsu'" in str(info.value) or "blurry" in str(info.value))
+    with pytest.raises(ConfigError, match=cause) as radio_wide:
+        radio([], perception)                                      # checked when the rig is built, units or not
+    assert "sensors[v2x].rsu_perception" in str(radio_wide.value)
+    with pytest.raises(ConfigError, match=cause) as one_unit:
+        radio([pole(perception=perception)])
+    assert "sensors[v2x].rsu_perception" in str(one_unit.value) and "'rsu'" in str(one_unit.value)
