@@ -355,3 +355,13 @@ def test_a_virtual_connection_of_any_other_shape_is_still_reported():
     assert [p for p in net.problems if "not modelled" in p] == [
         "spec_virtual.xodr:5: junction 555 virtual connection 7 (predecessor road 1 at s=55, successor road 99 "
         "at s=0) is not modelled"]
+
+
+@pytest.mark.parametrize("name", ["highway_on_ramp", "junction_4way", "roundabout", "urban_grid"])
+def test_library_maps_keep_their_plain_lane_graph(name):
+    # no virtual junction, no two-way lane: one (road, section, lane) node per lane section,
+    # no branch edges (their graphs and routes are those of the code before branches)
+    graph = parse_opendrive(_library_map(name)).lane_graph
+    assert graph.branches == [] and all(len(node) == 3 for node in graph.nodes)
+    assert all(len(own) == 1 for own in graph.pieces.values()) and len(graph.pieces) == len(graph.nodes)
+    assert not [e for edges in graph.adjacency.values() for e in edges if e.kind == BRANCH]
