@@ -323,7 +323,10 @@ class Lidar:
             # the next frame's kernel on the worker, taken by the next sweep without waiting (``lidar_frame_next``;
             # the sweep's words stay here: drawn in the same job they measured slower, the worker's Python taking
             # the GIL from this thread's set-up)
-            start_next(self.spec, self.rate_hz, frame + 1)
+            try:
+                start_next(self.spec, self.rate_hz, frame + 1)
+            except Exception:               # a job for speed only that could not start (no thread, no memory):
+                pass                        # the next sweep builds its frame in line, and raises there if it must
             return None
         # the sweep's random words drawn on the worker after the frame's stage 1, beside the cast (one
         # hand-over for both; nothing draws from the generator before the returns take them: ``stream_for``)

@@ -160,3 +160,33 @@ def test_clouds_are_those_of_frames_built_in_line(monkeypatch, order):
     free = {"free": lambda k: True, "busy": lambda k: False, "alternating": lambda k: k % 2 == 0}[order]
     assert run(free) == reference
     assert taken == {"free": [442, 443, 444, 445], "busy": [], "alternating": [443, 445]}[order]
+
+
+def test_a_next_frame_that_cannot_start_leaves_the_sweeps_as_they_were(monkeypatch):
+    """Starting the worker's job fails (no thread can be made, say): the sweeps build their frames in line and
+    give the clouds they give without a free CPU."""
+    static = static_world_for(plane(300.0))
+    car = entity("c0", x=14.0, y=1.0)
+
+    def run(free: bool) -> list:
+        with rosette._FRAME_LOCK:
+            rosette._FRAMES.clear()
+            rosette._NEXT.clear()
+        lidar = Lidar(SensorConfig(name="x", type="lidar", preset="Livox-Mid40", mount=MountPose(x=1.3, z=1.9),
+                                   parameters={"dropout_probability": 0.02}))
+        out = []
+        with monkeypatch.context() as m:
+            m.setattr(lidar_module, "second_cpu_free", lambda: free)
+            for k in range(4):
+                snap = snapshot(entity("ego", x=1.0 * k, ego=True), car, time=55.0 + 0.1 * k)
+                out.append(lidar.sense(snap, SensorScene(static, snap)).points.tobytes())
+        return out
+
+    reference = run(False)
+
+    def broken(*args):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(frame_next, "NextFrame", broken)
+    assert run(True) == reference
+    assert not rosette._NEXT
