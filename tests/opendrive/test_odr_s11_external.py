@@ -368,7 +368,7 @@ def test_a_mid_road_link_of_a_virtual_junction_is_read_and_reported():
     assert (link.element_type, link.element_id, link.contact_point, link.element_s, link.element_dir) == \
         ("road", "1", None, 50.0, "+")
     assert list(net.problems) == ["vj.xodr:4: road 2: predecessor road 1 at s=50 (a virtual junction's mid-road "
-                                  "link) is not followed by the lane graph"]
+                                  "link): routes branch there mid-lane; lane-end successors/predecessors do not list it"]
     # not joined to road 1's start or end: no edge, no 'borders apart' report
     assert net.predecessors("2", -1) == [] and net.successors("2", -1) == [("99", -1)]
     from simplatform.opendrive.summary import joint_gaps
