@@ -195,7 +195,10 @@ def sample(net: Any, segments: list[Segment], spacing: float = 2.0) -> RouteWayp
         s = np.linspace(seg.s_start, seg.s_end, n)
         if k > 0:
             s = s[1:]
-        sense = net.driving_direction(seg.road_id, seg.lane_id)
+        # the way the segment is driven (a two-way lane may be driven against its side's direction);
+        # a zero-length segment has no way of its own and takes the lane's
+        sense = (1 if seg.s_end > seg.s_start else -1) if seg.s_end != seg.s_start else \
+            net.driving_direction(seg.road_id, seg.lane_id)
         prev = segments[k - 1] if k > 0 else None
         t = None
         if (prev is not None and prev.road_id == seg.road_id and prev.lane_id != seg.lane_id
