@@ -91,7 +91,8 @@ def test_v2x_delivers_with_latency_and_loses_packets_with_distance():
     far = entity("far", x=500.0)
     signals = {"sig1": "green"}
     units = [{"name": "rsu1", "x": 50.0, "y": 10.0, "signals": ["sig1"], "perception_range_m": 100.0}]
-    radio = V2XRadio(config("v2x", latency_s=0.05, jitter_s=0.0, base_loss=0.0, roadside_units=units))
+    radio = V2XRadio(config("v2x", latency_s=0.05, jitter_s=0.0, base_loss=0.0, roadside_units=units,
+                               rsu_perception="ideal"))  # the channel, not perception (test_v2x_s11_rsu_occlusion)
     from simplatform.world import WorldSnapshot
     s0 = WorldSnapshot.from_states(0.0, 0, [ego, near, far], signals=signals)
     assert radio.sense(s0) == []
