@@ -10,6 +10,16 @@ surface at t is lowered by tan(crossfall)·|t| on t's side of the reference line
 the surface is continuous at t = 0 and, as for ``<shape>``, the height is added
 vertically.  Lanes kept level (lane ``@level``) leave it out, with the
 superelevation (``level_lanes``).
+
+The records form ONE sequence in s, as libOpenDRIVE keeps them
+(``Crossfall::get_crossfall``: one map s → polynomial, one map s → side) and as
+1.4 §5.3.6.2 words every lateral-profile entry ("valid until the next entry
+starts"): a ``side="left"`` record from s on leaves the right side at 0 until the
+next record, ``right`` the left side, ``both`` sets both.  Records that start at
+the same s make one entry, each giving the side(s) it names (the last one wins per
+side; a side none of them names is 0): a file that writes one record per side at
+each s (``left`` then ``right``) keeps both sides, where libOpenDRIVE's map keeps
+only the last record.
 """
 
 from __future__ import annotations
@@ -24,6 +34,25 @@ from simplatform.opendrive import model as m
 from simplatform.opendrive.plan_view import CubicTable
 
 
+def per_side(left: tuple[m.CubicRecord, ...], right: tuple[m.CubicRecord, ...]
+             ) -> tuple[list[m.CubicRecord], list[m.CubicRecord]]:
+    """Each side's records with the one-sequence reading applied: every entry
+    start s gets a record on both sides, a zero one on a side its records skip.
+
+    The parser lists a ``both`` record on each side (the same record, so equal);
+    one-sided records are on one list only."""
+    entries: dict[float, list[m.CubicRecord | None]] = {}  # s -> [left, right]; the later record wins
+    for index, records in ((0, left), (1, right)):
+        for record in records:
+            entries.setdefault(record.s, [None, None])[index] = record
+    out_left, out_right = [], []
+    for s in sorted(entries):
+        on_left, on_right = entries[s]
+        out_left.append(on_left if on_left is not None else m.CubicRecord(s=s, a=0.0))
+        out_right.append(on_right if on_right is not None else m.CubicRecord(s=s, a=0.0))
+    return out_left, out_right
+
+
 @dataclass(frozen=True)
 class Crossfall:
     """The crossfall angle of each side as a piecewise cubic in s (0 where none is given)."""
@@ -36,9 +65,10 @@ class Crossfall:
     def of(cls, road: m.Road) -> "Crossfall | None":
         if not road.crossfall_left and not road.crossfall_right:
             return None
+        left, right = per_side(road.crossfall_left, road.crossfall_right)
         rows = {side: ([r.s for r in records], [(r.s, r.a, r.b, r.c, r.d) for r in records])
-                for side, records in ((1, road.crossfall_left), (-1, road.crossfall_right))}
-        return cls(CubicTable.of(road.crossfall_left), CubicTable.of(road.crossfall_right), rows)
+                for side, records in ((1, left), (-1, right))}
+        return cls(CubicTable.of(left), CubicTable.of(right), rows)
 
     def scalar(self, s: float, t: float) -> tuple[float, float, float]:
         """``__call__`` for one point, without arrays (the engine's per-entity poses)."""

@@ -24,15 +24,22 @@ meet.
 
 Maps without mid-road links have no branches and no split sections: their
 lane graph is the one built before branches existed, node for node.
+
+An ``elementS`` off the main road (below 0 or beyond its length, give or take
+1e-6·length) names no point of it: ``check_mid_road_links`` refuses it with a
+located ``RoadNetworkError`` rather than leaving the branch out of routing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simplatform.errors import RoadNetworkError
+from simplatform.opendrive import model as m
 from simplatform.opendrive.topology import HasRoads
 
 _TOL = 1e-6
+_REL_TOL = 1e-6  # elementS may overshoot the main road's ends by this fraction of its length
 
 
 @dataclass(frozen=True)
@@ -50,8 +57,39 @@ class LaneBranch:
     element_dir: str | None = None
 
 
+def _check_element_s(source: str, main: m.Road, link: m.RoadLink, element: str, owner: str) -> None:
+    s = float(link.element_s)
+    slack = _REL_TOL * main.length
+    if not -slack <= s <= main.length + slack:
+        raise RoadNetworkError(
+            f"{owner} links to road {main.id} at elementS={s:g}, which is not on that road "
+            f"(its s runs from 0 to {main.length:g}): a virtual junction's mid-road link "
+            "(OpenDRIVE 1.7 §10.4) must name a point of the main road",
+            file=source, line=link.line, element=element)
+
+
+def check_mid_road_links(net: HasRoads) -> None:
+    """Every mid-road link (@elementS, no contactPoint) names a point of its main road:
+    0 <= elementS <= main road length; else a ``RoadNetworkError`` at the link's line."""
+    source = getattr(net, "source", None)
+    for road in net.roads.values():
+        for element, link in (("predecessor", road.predecessor), ("successor", road.successor)):
+            if link is None or link.element_type != "road" or link.contact_point is not None \
+                    or link.element_s is None or link.element_id not in net.roads:
+                continue
+            _check_element_s(source, net.roads[link.element_id], link, element, f"road {road.id}: {element}")
+    for junction in net.junctions.values():
+        for vc in junction.virtual_connections:
+            for element, link in (("predecessor", vc.predecessor), ("successor", vc.successor)):
+                if link.element_s is not None and link.element_id in net.roads:
+                    _check_element_s(source, net.roads[link.element_id], link, element,
+                                     f"junction {junction.id} virtual connection {vc.id}: {element}")
+
+
 def mid_road_branches(net: HasRoads) -> list[LaneBranch]:
-    """Every lane pair joined by a mid-road road link (@elementS), in road order."""
+    """Every lane pair joined by a mid-road road link (@elementS), in road order;
+    raises ``RoadNetworkError`` for a link whose elementS is off its main road."""
+    check_mid_road_links(net)
     out: list[LaneBranch] = []
     for road in net.roads.values():
         for contact, link in (("start", road.predecessor), ("end", road.successor)):
@@ -59,9 +97,9 @@ def mid_road_branches(net: HasRoads) -> list[LaneBranch]:
                     or link.element_s is None:
                 continue
             main = net.roads.get(link.element_id)
-            s = float(link.element_s)
-            if main is None or not -_TOL <= s <= main.length + _TOL:
+            if main is None:
                 continue
+            s = min(max(float(link.element_s), 0.0), main.length)  # checked: off by at most 1e-6·length
             index = 0 if contact == "start" else len(road.lane_sections) - 1
             pairs: list[tuple[int, int]] = []
             for lane in road.lane_sections[index].lanes.values():
@@ -79,9 +117,9 @@ def mid_road_branches(net: HasRoads) -> list[LaneBranch]:
             at_main = vc.predecessor if vc.predecessor.element_s is not None else vc.successor
             other = vc.successor if at_main is vc.predecessor else vc.predecessor
             main, road = net.roads.get(at_main.element_id), net.roads.get(other.element_id)
-            s = float(at_main.element_s)
-            if main is None or road is None or not -_TOL <= s <= main.length + _TOL:
+            if main is None or road is None:
                 continue
+            s = min(max(float(at_main.element_s), 0.0), main.length)
             pairs = [(ll.from_lane, ll.to_lane) if at_main is vc.predecessor else (ll.to_lane, ll.from_lane)
                      for ll in vc.lane_links]
             out.extend(_branches(main.id, s, road.id, other.contact_point, at_main.element_dir, pairs))
