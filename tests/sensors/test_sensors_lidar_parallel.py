@@ -69,24 +69,24 @@ def test_ray_buffer_is_the_documented_fused_multiply_add_chain(name):
         assert np.array_equal(out[rows].view(np.uint32), expected.view(np.uint32))
 
 
-def _mkl_matmul_is_the_fma_chain() -> bool:
-    """Whether open3d's CPU matmul rounds as that chain here: MKL picks its kernel by CPU (measured: the
-    fused chain on the Intel machines of sessions 3–10, otherwise on an AMD EPYC in session 11)."""
-    rng = np.random.default_rng(5)
-    h = rng.uniform(-1.0, 1.0, (64, 4)).astype(np.float32)
-    m = _random_pose_matrix(rng)
-    got = o3d.core.Tensor.from_numpy(h).matmul(o3d.core.Tensor.from_numpy(m)).numpy()
-    return np.array_equal(got.view(np.uint32), _fma_chain_reference(h, m).view(np.uint32))
+ROWS_CHECKED_EXACTLY = 256
+"""At most this many of the rows where the kernel and open3d's matmul disagree are checked in exact arithmetic
+(evenly spread over them; all of them when fewer)."""
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
-def test_ray_buffer_is_bit_identical_to_open3d_matmul(name):
-    # what the sweep computed before the kernel replaced open3d's matmul, where MKL rounds that way
-    if not _mkl_matmul_is_the_fma_chain():
-        pytest.skip("open3d's matmul (MKL) does not round as the fused chain on this CPU")
+def test_ray_buffer_is_bit_identical_to_open3d_matmul_where_mkl_rounds_as_the_fused_chain(name):
+    """What the sweep computed before the kernel replaced open3d's matmul: the same bits wherever MKL rounds
+    as the fused chain, and the chain where it does not.
+
+    Whether MKL does is not a property of the machine alone: on an AMD EPYC a test run saw its small
+    matmul (64 rows) round as the chain and the sweep-sized one (133,312 rows) in the same process not, so
+    a gate on a small matmul decided nothing about the one compared. The rows where the two disagree are
+    checked against the chain in exact arithmetic instead: a kernel that leaves the chain fails there."""
     spec = PRESETS[name]
     pattern = risley_pattern(spec, 10.0, 3) if spec.risley_fov_deg > 0 else spinning_pattern(spec, 10.0)
     tables = pattern_tables(pattern)
+    homogeneous = tables.homogeneous.numpy()
     rng = np.random.default_rng(7)
     for _ in range(3):
         yaw, pitch, roll = rng.uniform(-math.pi, math.pi, 3)
@@ -97,10 +97,14 @@ def test_ray_buffer_is_bit_identical_to_open3d_matmul(name):
         m = np.zeros((4, 6), dtype=np.float32)
         m[:3, 3:] = rotation.T
         m[3, :3] = rng.uniform(-5000.0, 5000.0, 3)
-        expected = tables.homogeneous.matmul(o3d.core.Tensor.from_numpy(m)).numpy()
-        out = np.empty_like(expected)
-        ray_buffer(tables.homogeneous.numpy(), m, out)
-        assert np.array_equal(out.view(np.uint32), expected.view(np.uint32))
+        matmul = tables.homogeneous.matmul(o3d.core.Tensor.from_numpy(m)).numpy()
+        out = np.empty_like(matmul)
+        ray_buffer(homogeneous, m, out)
+        differ = np.flatnonzero((out.view(np.uint32) != matmul.view(np.uint32)).any(axis=1))
+        if len(differ) > ROWS_CHECKED_EXACTLY:
+            differ = differ[np.linspace(0, len(differ) - 1, ROWS_CHECKED_EXACTLY).astype(np.int64)]
+        chain = _fma_chain_reference(homogeneous[differ], m)
+        assert np.array_equal(out[differ].view(np.uint32), chain.view(np.uint32))
 
 
 def test_select_returns_matches_numpy_float32_comparisons():
