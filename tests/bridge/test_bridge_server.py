@@ -192,8 +192,14 @@ def test_roslibpy_authenticates_with_a_rosauth_mac(registry):
     from simplatform.bridge.protocol import rosauth_mac
     with RosbridgeServer(registry, token="k") as srv:
         ros = roslibpy.Ros(host="127.0.0.1", port=srv.port, transport="asyncio")
-        ros.authenticate(rosauth_mac("k", "c", "d", "r", 1, "user", 2), "c", "d", "r", 1, "user", 2)
         ros.run(timeout=30)
+        # The auth op as roslibpy's Ros.authenticate writes it, sent once connected. Not authenticate() itself:
+        # it sends on the *next* connection-ready event, and the asyncio transport connects in Ros(): a loaded
+        # machine that connects before authenticate() is called never authenticates (and a call after run()
+        # can overtake the auth op). Sent here, from this thread, it goes out before the calls below.
+        ros.send_on_ready(roslibpy.Message({"op": "auth", "mac": rosauth_mac("k", "c", "d", "r", 1, "user", 2),
+                                            "client": "c", "dest": "d", "rand": "r", "t": 1, "level": "user",
+                                            "end": 2}))
         assert "/clock" in ros.get_topics()
         ros.close()
 

@@ -19,8 +19,12 @@ FAULT_STEP = 5
 mode = sys.argv[1]
 url = urlparse(os.environ["SIMPLATFORM_BRIDGE_URL"])
 ros = roslibpy.Ros(host=url.hostname, port=url.port)
-ros.authenticate(os.environ.get("SIMPLATFORM_BRIDGE_TOKEN", ""), "", "", "", 0, "", 0)
 ros.run(timeout=60)  # generous: the platform decides how long it waits (connect_timeout)
+# The auth op sent once connected, from this thread, so it goes out before everything below. Not
+# Ros.authenticate(): it sends on roslibpy's connection-ready event, and a call made once run() returns can
+# overtake it (ready() publishes the connection before it runs the listeners): refused, 'not authenticated'.
+ros.send_on_ready(roslibpy.Message({"op": "auth", "mac": os.environ.get("SIMPLATFORM_BRIDGE_TOKEN", ""), "client": "",
+                                    "dest": "", "rand": "", "t": 0, "level": "", "end": 0}))
 control = roslibpy.Topic(ros, "/ego/control", "ackermann_msgs/AckermannDriveStamped")
 control.advertise()
 state = {"step": 0, "first": None}
