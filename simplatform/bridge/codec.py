@@ -36,7 +36,6 @@ from mcap_ros2._dynamic import generate_dynamic, serialize_dynamic
 
 from ..errors import BridgeError
 from .finite import _finite, is_finite_message  # noqa: F401 (re-exported: controls, tests)
-from .msgs import Header
 from .msgs.schema import INT_RANGES, PRIMITIVE_FLOAT, PRIMITIVE_INT, FieldSpec, concatenated_definition, schema, type_of
 
 # draft-ietf-cbor-array-tags-00 little-endian typed arrays, as rosbridge's cbor_conversion.py uses them.
@@ -152,9 +151,10 @@ class DecodeOptions:
     """How lenient a decoding is, beyond the strict rules of the module doc.
 
     ``now``: the server's clock (rosbridge's publish rules, ROSBRIDGE_PROTOCOL.md
-    §3.2.3): a ``std_msgs/Header`` left out, or one without ``stamp``, gets this
-    time, and a ``builtin_interfaces/Time`` given as the string ``"now"`` is this
-    time.  ``nan_from_null``: JSON ``null`` in a float field reads as NaN, the
+    §3.2.3, as its ``message_conversion`` does them): a ``std_msgs/Header``
+    given without ``stamp`` gets this time, and a ``builtin_interfaces/Time``
+    given as the string ``"now"`` is this time; a header left out of the
+    message is not stamped (stamp 0).  ``nan_from_null``: JSON ``null`` in a float field reads as NaN, the
     inverse of :func:`dumps_plain_json` (rosbridge itself refuses ``null`` from
     clients, so the server does not set it)."""
 
@@ -187,14 +187,13 @@ def _message(sch: Any, data: Any, path: str, opts: DecodeOptions) -> Any:
         extra = sorted(set(data) - known)
         raise MessageError(sch.ros_type, _join(path, extra[0]),
                            f"the type has no such field (it has: {', '.join(f.name for f in sch.fields)})")
-    kwargs = {}
-    for f in sch.fields:
-        if f.name in data:
-            kwargs[f.name] = _field_from_plain(sch.ros_type, f, data[f.name], _join(path, f.name), opts)
-        elif f.base == _HEADER and f.array is None and opts.now is not None:
-            kwargs[f.name] = Header(stamp=opts.now)  # §3.2.3: a header left out is stamped now
+    kwargs = {f.name: _field_from_plain(sch.ros_type, f, data[f.name], _join(path, f.name), opts)
+              for f in sch.fields if f.name in data}
     if sch.ros_type == _HEADER and "stamp" not in data and opts.now is not None:
-        kwargs["stamp"] = opts.now  # (``now`` is read last: the server's is a property, built on demand)
+        # A header given without a stamp is stamped now; one left out keeps stamp 0, as rosbridge's
+        # message_conversion stamps only the headers the message holds.  (``now`` is read last: the
+        # server's is a property, built on demand.)
+        kwargs["stamp"] = opts.now
     return sch.cls(**kwargs)
 
 

@@ -57,16 +57,26 @@ def clock_of(observations: Mapping[str, Any]) -> Time:
 
 
 def check_stamp(msg: Any, expected: Time, step: int, stamps: Mapping[int, int], *, source: str) -> None:
-    """Lockstep rule: a stamped control answers the step whose clock it carries, and no other."""
+    """Lockstep rule: a stamped control answers the step whose clock it carries, and no other.
+
+    Stamp 0 while the clock is past 0 is a control that carries no ``header.stamp`` (over rosbridge: a
+    header left out of the message, which keeps stamp 0 as rosbridge leaves it); it is refused with
+    that said, not taken as a late answer to step 0 nor stamped with whatever time the server had."""
     stamp = stamp_of(msg)
     if stamp is None or stamp is expected or stamp == expected:  # a stack usually answers with the clock's own stamp
         return
     other = stamps.get(stamp.to_nanoseconds())
+    waiting = f"while waiting for step {step} (t={expected.to_seconds():.3f} s)"
+    if stamp.sec == 0 and stamp.nanosec == 0:
+        what = (f"the control for step {other} (t=0.000 s) {waiting}, or a control that carries no header.stamp"
+                if other is not None else f"a control that carries no header.stamp (stamp 0) {waiting}")
+        raise StackError(f"{source} sent {what}: lockstep needs header.stamp = that step's {CLOCK} "
+                         f"({{sec: {expected.sec}, nanosec: {expected.nanosec}}}); over rosbridge a header left out "
+                         "of the message is not stamped: copy each /clock into the control's header.stamp")
     if other is not None:
-        raise StackError(f"{source} sent the control for step {other} (t={stamp.to_seconds():.3f} s) "
-                         f"while waiting for step {step} (t={expected.to_seconds():.3f} s)")
+        raise StackError(f"{source} sent the control for step {other} (t={stamp.to_seconds():.3f} s) {waiting}")
     raise StackError(f"{source} sent a control stamped t={stamp.to_seconds():.9f} s, which is no step's clock, "
-                     f"while waiting for step {step} (t={expected.to_seconds():.3f} s)")
+                     f"{waiting}")
 
 
 class InProcessStack:
