@@ -30,13 +30,17 @@ from .protocol import ProtocolError
 
 FRAGMENT_TIMEOUT_S = 600.0  # rosbridge's default fragment_timeout
 MAX_OPEN_MESSAGES = 64  # fragmented messages one client may have half-sent at once
+MIN_FRAGMENT_SIZE = 1024  # smallest fragment_size served: 1-character fragments of 1 MB are a million frames
+PIECE_OVERHEAD = 80  # bytes a held fragment costs besides its data (its int key and dict slot: 80 by tracemalloc)
+MIN_CHARS_PER_PIECE = 64  # a message may not announce more than max_chars / 64 fragments
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 # ---------------------------------------------------------------- server -> client
 
 def fragment_frames(text: str, size: int, message_id: str | int) -> list[str]:
-    """``text`` cut into ``fragment`` frames whose ``data`` holds at most ``size`` characters."""
+    """``text`` cut into ``fragment`` frames whose ``data`` holds at most ``size`` characters (the session
+    raises a client's ``fragment_size`` to :data:`MIN_FRAGMENT_SIZE` first)."""
     pieces = [text[i:i + size] for i in range(0, len(text), size)]
     return [json.dumps({"op": "fragment", "id": message_id, "data": piece, "num": n, "total": len(pieces)},
                        separators=(",", ":")) for n, piece in enumerate(pieces)]
@@ -70,17 +74,22 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 class _Partial:
     total: int
     pieces: dict[int, str] = field(default_factory=dict)
-    chars: int = 0
+    cost: int = 0  # what its pieces are charged: their characters plus PIECE_OVERHEAD each
     touched: float = 0.0
 
 
 class FragmentAssembler:
     """One client's half-received fragmented messages; :meth:`add` returns a message once whole.
 
-    Limits keep a client from parking memory here: the characters held over
-    all open messages stay within ``max_chars`` (the server's message size
-    limit), at most :data:`MAX_OPEN_MESSAGES` ids are open, and an id that
-    received nothing for ``timeout_s`` is dropped (rosbridge's 600 s)."""
+    Limits keep a client from parking memory here: what all open messages
+    hold stays within ``max_chars`` (the server's message size limit), each
+    piece charged its characters plus :data:`PIECE_OVERHEAD` — a piece's
+    Python objects cost ~80 bytes whatever its size, so a million
+    one-character fragments hold 70 MiB while their characters are 1 MB —
+    and a message announcing more than ``max_chars // 64`` fragments is
+    refused at its first one; at most :data:`MAX_OPEN_MESSAGES` ids are open,
+    and an id that received nothing for ``timeout_s`` is dropped (rosbridge's
+    600 s)."""
 
     def __init__(self, max_chars: int, timeout_s: float = FRAGMENT_TIMEOUT_S) -> None:
         self.max_chars = max_chars
@@ -88,12 +97,18 @@ class FragmentAssembler:
         self.open: dict[Any, _Partial] = {}
 
     @property
-    def held_chars(self) -> int:
-        return sum(p.chars for p in self.open.values())
+    def held_cost(self) -> int:
+        return sum(p.cost for p in self.open.values())
 
     def add(self, frame: dict[str, Any], now: float) -> str | None:
         message_id, num, total, data = _fragment_fields(frame)
         self._expire(now)
+        max_total = self.max_chars // MIN_CHARS_PER_PIECE
+        if total > max_total:  # (an open message of that id keeps its fragments, as with a mismatched total)
+            raise ProtocolError(f"fragment {num} of message {message_id!r} announces {total} fragments; at most "
+                                f"{max_total} are accepted ({MIN_CHARS_PER_PIECE} characters a fragment on average "
+                                f"within the {self.max_chars} byte message limit); fragment dropped",
+                                op_id=message_id)
         partial = self.open.get(message_id)
         if partial is None:
             if len(self.open) >= MAX_OPEN_MESSAGES:
@@ -106,12 +121,14 @@ class FragmentAssembler:
         if num in partial.pieces:
             raise ProtocolError(f"fragment {num} of message {message_id!r} arrived twice; the repeat is dropped",
                                 op_id=message_id)
-        if self.held_chars + len(data) > self.max_chars:
+        cost = len(data) + PIECE_OVERHEAD
+        if self.held_cost + cost > self.max_chars:
             del self.open[message_id]
-            raise ProtocolError(f"fragmented message {message_id!r} exceeds the {self.max_chars} byte message limit; "
-                                "its fragments are dropped", op_id=message_id)
+            raise ProtocolError(f"fragmented message {message_id!r} exceeds the {self.max_chars} byte message limit "
+                                f"(each fragment counts its data plus {PIECE_OVERHEAD} bytes); its fragments are "
+                                "dropped", op_id=message_id)
         partial.pieces[num] = data
-        partial.chars += len(data)
+        partial.cost += cost
         partial.touched = now
         if len(partial.pieces) < total:
             return None

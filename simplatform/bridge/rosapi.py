@@ -53,18 +53,27 @@ class ServiceSpec:
     srv_type: str = ""
 
     def request_from(self, args: Any) -> dict[str, Any]:
-        """``args`` as request fields: an object by name, a list in field order, anything else no fields."""
-        if isinstance(args, list):
-            return dict(zip(self.request, args))
-        if not isinstance(args, dict):
+        """``args`` as request fields: an object by name or a list in field order (None: no fields); both
+        forms are checked alike, so ``[5]`` fails as ``{"topic": 5}`` does instead of reading as ``""``."""
+        name = self.srv_type or self.name
+        if args is None:
             return {}
+        if isinstance(args, list):
+            if len(args) > len(self.request):
+                have = ", ".join(self.request) or "no fields"
+                raise ServiceFailure(f"{name} request has {len(self.request)} field(s) ({have}), "
+                                     f"args gives {len(args)} values")
+            args = dict(zip(self.request, args))
+        if not isinstance(args, dict):
+            raise ServiceFailure(f"{name} request 'args' must be an object of fields or a list in field order, "
+                                 f"got {type(args).__name__}")
         for key, value in args.items():
             if key not in self.request:
                 have = ", ".join(self.request) or "no fields"
-                raise ServiceFailure(f"{self.srv_type or self.name} request does not have a field {key!r} "
+                raise ServiceFailure(f"{name} request does not have a field {key!r} "
                                      f"(it has: {have})")
             if not isinstance(value, str):
-                raise ServiceFailure(f"{self.srv_type or self.name} request field {key!r} must be a string, "
+                raise ServiceFailure(f"{name} request field {key!r} must be a string, "
                                      f"got {type(value).__name__}")
         return args
 

@@ -59,6 +59,7 @@ class RosbridgeServer:
         self.max_messages_per_second = max_messages_per_second
         self.events: queue.Queue[BridgeEvent] = queue.Queue()
         self.latched: dict[str, PublishFrames] = {}
+        self.latched_by: dict[str, int | None] = {}  # topic -> client whose message is latched (None: the platform)
         self.services: dict[str, ServiceSpec] = {}
         self.sim_time_ns = 0
         self._types: dict[str, str] = {t.name: t.ros_type for t in registry}
@@ -207,15 +208,23 @@ class RosbridgeServer:
         with self._lock:
             self._subscribers = table
 
-    def relay(self, frames: PublishFrames, latch: bool = False) -> None:
+    def relay(self, frames: PublishFrames, latch: bool = False, *, client: int | None = None) -> None:
         """A client's publish, forwarded to every subscriber of the topic (viewers, loggers); a latched
-        one is also kept for later subscribers, as a ROS 2 transient-local publisher's last message."""
-        self._fanout([(frames, latch)])
+        one is also kept for later subscribers, as a ROS 2 transient-local publisher's last message,
+        and remembered as ``client``'s, so that only that client's leaving drops it."""
+        self._fanout([(frames, latch)], client)
 
-    def _fanout(self, frames: list[tuple[PublishFrames, bool]]) -> None:
+    def drop_latched(self, topic: str, client: int) -> None:
+        """``client`` stopped publishing ``topic``: its latched message goes, another client's stays."""
+        if topic in self.latched and self.latched_by.get(topic) == client:
+            del self.latched[topic]
+            del self.latched_by[topic]
+
+    def _fanout(self, frames: list[tuple[PublishFrames, bool]], client: int | None = None) -> None:
         for f, latch in frames:
             if latch:
                 self.latched[f.topic] = f
+                self.latched_by[f.topic] = client
             for session in self._sessions.values():
                 sub = session.subscriptions.get(f.topic)
                 if sub is not None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .codec import MessageError, from_plain
-from .fragments import FragmentAssembler, fragment_frames, png_frame
+from .fragments import MIN_FRAGMENT_SIZE, FragmentAssembler, fragment_frames, png_frame
 from .msgs import Time
 from .msgs.schema import UnknownMessageType, canonical_type, schema
 from .protocol import (
@@ -39,6 +39,7 @@ UNSUPPORTED_OPS = frozenset({
 HANDLED_OPS = ("auth", "set_level", "status", "fragment", "advertise", "unadvertise", "publish", "subscribe",
                "unsubscribe", "call_service", "service_response")
 MAX_AUTH_FAILURES = 3
+SERVICE_COMPRESSIONS = ("none", "png")  # what send_text can do to a service response
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,6 @@ class ClientSession:
         self.advertised: dict[str, str] = {}
         self.advertisements: dict[str, set[Any]] = {}  # topic -> the ids it was advertised with (None: no id)
         self.latched_topics: set[str] = set()  # advertised with latch: every message on them is latched
-        self.latching: set[str] = set()  # topics whose latched message this client published
         self.fragments = FragmentAssembler(server.max_message_bytes)
         self._decode = _SimulationClock(server)
         self._call_fragments = 0
@@ -242,10 +242,10 @@ class ClientSession:
             self._drop_latched({topic})
 
     def _drop_latched(self, topics: set[str]) -> None:
-        """A latched message lives as long as its publisher, as with a ROS 2 transient-local publisher."""
-        for topic in topics & self.latching:
-            self.server.latched.pop(topic, None)
-        self.latching -= topics
+        """A latched message lives as long as its publisher, as with a ROS 2 transient-local publisher:
+        only the message this client published goes (another client's that replaced it stays)."""
+        for topic in topics:
+            self.server.drop_latched(topic, self.id)
 
     def _refuse_platform_topic(self, frame: dict, topic: str) -> None:
         spec = self.server.registry.get(topic)
@@ -255,7 +255,9 @@ class ClientSession:
 
     def _op_publish(self, frame: dict) -> None:
         """§3.2.3.  As rosbridge: a ``type`` registers a topic not advertised yet, ``msg`` defaults to {},
-        and a ``std_msgs/Header`` left out or without ``stamp`` is stamped with the simulation time."""
+        and a ``std_msgs/Header`` given without ``stamp`` (or with stamp ``"now"``) is stamped with the
+        simulation time of the last ``/clock``; a header left out keeps stamp 0 (rosbridge stamps only the
+        headers a message holds), which lockstep refuses after step 0 as a control with no stamp."""
         topic, known = self._topic_and_type(frame)
         self._refuse_platform_topic(frame, topic)
         latch = require(frame, "latch", bool, optional=True)
@@ -277,9 +279,7 @@ class ClientSession:
             return
         self.server.emit(BridgeEvent("message", self.id, topic, msg))
         latch = bool(latch) or topic in self.latched_topics
-        if latch:
-            self.latching.add(topic)
-        self.server.relay(PublishFrames(topic, msg, self.server.sim_time_ns), latch=latch)
+        self.server.relay(PublishFrames(topic, msg, self.server.sim_time_ns), latch=latch, client=self.id)
 
     def _op_subscribe(self, frame: dict) -> None:
         topic, known = self._topic_and_type(frame)
@@ -294,7 +294,7 @@ class ClientSession:
             compression = "none"
         throttle = require(frame, "throttle_rate", int, optional=True) or 0
         queue = require(frame, "queue_length", int, optional=True) or 0
-        fragment_size = _fragment_size(frame)
+        fragment_size = self._fragment_size(frame, topic)
         if throttle < 0 or queue < 0:
             raise ProtocolError("throttle_rate and queue_length must be >= 0", op_id=op_id(frame))
         self.server.note_advertised(topic, ros_type)
@@ -327,8 +327,14 @@ class ClientSession:
         if "#" in service:
             service, _, legacy_id = service.partition("#")
             call_id = legacy_id if call_id is None else call_id
-        fragment_size = _fragment_size(frame)
+        fragment_size = self._fragment_size(frame, f"the response of {service}")
         compression = require(frame, "compression", optional=True) or "none"
+        if compression not in SERVICE_COMPRESSIONS:
+            # as subscribe does: say so, and answer in plain JSON
+            self.send_status("warning", f"compression {compression!r} is not supported for a service response "
+                             f"(use one of {', '.join(SERVICE_COMPRESSIONS)}); sending the response of {service} "
+                             "as plain JSON", call_id)
+            compression = "none"
         args = frame.get("args")
         if isinstance(args, list) and len(args) == 1 and isinstance(args[0], dict):
             args = args[0]  # [{...}]: the object form wrapped in a list, as some clients send it
@@ -351,6 +357,19 @@ class ClientSession:
             response.update(values=f"service {service} failed: {exc}", result=False)
         self.send_text(dumps_json(response), compression, fragment_size, call_id)
 
+    def _fragment_size(self, frame: dict, what: str) -> int | None:
+        """``fragment_size``: None (or 0, the value typed clients send for "unset") means whole frames.
+        A size under :data:`MIN_FRAGMENT_SIZE` is raised to it, with a warning: a 1 MB message cut into
+        1-character fragments is a million frames built and sent on the server loop, stalling lockstep."""
+        size = require(frame, "fragment_size", int, optional=True)
+        if size is not None and size < 0:
+            raise ProtocolError(f"fragment_size must be >= 0 (0: no fragments), got {size}", op_id=op_id(frame))
+        if size and size < MIN_FRAGMENT_SIZE:
+            self.send_status("warning", f"fragment_size {size} is below the minimum of {MIN_FRAGMENT_SIZE}; "
+                             f"{what} is cut into fragments of {MIN_FRAGMENT_SIZE} characters", op_id(frame))
+            size = MIN_FRAGMENT_SIZE
+        return size or None
+
     def _op_service_response(self, frame: dict) -> None:
         raise ProtocolError("no service call of the server is waiting for a response", op_id=op_id(frame),
                             level="warning")
@@ -360,19 +379,11 @@ class ClientSession:
         self.server.emit(BridgeEvent("client_status", self.id, detail=str(frame.get("msg", ""))))
 
     def close(self) -> None:
-        self._drop_latched(set(self.latching))
+        self._drop_latched({t for t, owner in self.server.latched_by.items() if owner == self.id})
         for sub in self.subscriptions.values():
             sub.remove(None)
         self.subscriptions.clear()
         self.outbox.put_nowait(None)
-
-
-def _fragment_size(frame: dict) -> int | None:
-    """``fragment_size``: None (or 0, the value typed clients send for "unset") means whole frames."""
-    size = require(frame, "fragment_size", int, optional=True)
-    if size is not None and size < 0:
-        raise ProtocolError(f"fragment_size must be >= 0 (0: no fragments), got {size}", op_id=op_id(frame))
-    return size or None
 
 
 class _SimulationClock:

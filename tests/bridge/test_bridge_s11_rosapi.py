@@ -39,8 +39,10 @@ def test_a_legacy_service_name_with_hash_carries_the_call_id(client):
 
 
 def test_a_service_response_is_fragmented_and_png_compressed_when_asked(client):
-    client.send({"op": "call_service", "service": "/rosapi/topics", "id": "frag", "fragment_size": 64})
-    whole = strict_json(reassemble(client))
+    client.send({"op": "call_service", "service": "/rosapi/topics_and_raw_types", "id": "frag", "fragment_size": 1024})
+    first = client.next_op("fragment")
+    assert first["total"] > 1 and len(first["data"]) == 1024
+    whole = strict_json(reassemble(client, first))
     assert whole["op"] == "service_response" and whole["id"] == "frag" and "/clock" in whole["values"]["topics"]
     client.send({"op": "call_service", "service": "/rosapi/get_ros_version", "id": "p", "compression": "png"})
     inner = strict_json(unpng(client.next_op("png")["data"]))
