@@ -97,7 +97,8 @@ def walk_cursor(engine, i: int, c: LaneCursor, lane_h: float, dx: float, dy: flo
     m = engine.controller.motions[i]
     along = dx * math.cos(lane_h) + dy * math.sin(lane_h)
     prefer = engine.controller.prefer.get(i)
-    if not road.advance(c, along, prefer):
+    legs = engine.controller.legs.get(i)  # a route through a mid-lane branch or a two-way lane (routes.py)
+    if not road.advance(c, along, prefer, legs=legs):
         if not m.end_of_road:
             m.end_of_road_since = engine.time
         m.end_of_road = True
@@ -113,7 +114,7 @@ def walk_cursor(engine, i: int, c: LaneCursor, lane_h: float, dx: float, dy: flo
         res = ex * math.cos(ch) + ey * math.sin(ch)
         if abs(res) < 1e-6:
             break
-        road.advance(c, res, prefer)
+        road.advance(c, res, prefer, legs=legs)
     lateral = -ex * math.sin(ch) + ey * math.cos(ch)  # to the driver's left
     c.offset = lateral * road.travel(c)  # on the road's t axis: the driver's left turned by the way along s
 

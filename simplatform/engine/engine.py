@@ -60,6 +60,7 @@ class ScenarioEngine:
         self.positions = PositionResolver(self)
         self.routes = RouteStore(self)
         self.controller.prefer = self.routes.preferred
+        self.controller.legs = self.routes.legs
         self.parameters: dict[str, Any] = dict(scenario.parameters)
         self.variables: dict[str, Any] = dict(scenario.variables)
         self.user_values: dict[str, Any] = {}
@@ -324,7 +325,7 @@ class ScenarioEngine:
         """Move an entity along its lane (LongitudinalDistanceAction without constraints)."""
         m = self.controller.motions[i]
         if m.cursor is not None and m.mode == "lane":
-            self.road.advance(m.cursor, distance)
+            self.road.advance(m.cursor, distance, legs=self.controller.legs.get(i))
             x, y, z, h, p, r = self.road.cursor_pose(m.cursor)
             t = self.table
             t.x[i], t.y[i], t.z[i], t.heading[i] = x, y, z, h

@@ -83,6 +83,9 @@ class DefaultController:
         self._prev_speed = np.zeros(n)
         self._prev_heading = np.zeros(n)
         self.prefer: dict[int, set[str]] = {}
+        self.legs: dict[int, tuple] = {}
+        """Entity -> route legs that road-end successors miss (``RouteStore.legs``): such an entity
+        moves by ``RoadAdaptor.advance`` (Python), every other one as before (compiled kernels)."""
         self._external: list[bool] = []
         self._still: list[bool] | None = None  # the states derive last saw (standstill, off road)
         self._off_road: list[bool] | None = None
@@ -241,7 +244,8 @@ class DefaultController:
         direction = tab.direction
         if c.reverse:  # travelling against the lane: along s the other way, facing that way
             direction = -direction
-        if direction:  # the common case in one compiled call (lane_kernels: the same bits as below)
+        legs = self.legs.get(i) if self.legs else None
+        if direction and legs is None:  # the common case in one compiled call (lane_kernels: the same bits as below)
             got = lane_move(tab.packed(), tab.n, tab.ds, tab.inv_ds, tab.length, float(direction), float(c.s),
                             float(c.offset), ds, m.lateral_rate, v, WHEEL_RADIUS, i, t.x, t.y, t.z, t.heading,
                             t.pitch, t.roll, t.lane_s, t.lane_offset, t.road_t, t.lane_id, c.lane_id, t.odometer,
@@ -257,11 +261,11 @@ class DefaultController:
         if ds != 0.0:
             # RoadAdaptor.advance's first iteration (along_path), inlined: the cursor stays on its road
             s_new = c.s + direction * (ds / tab.path_scale(c.s, c.offset))
-            if direction and 0.0 <= s_new <= tab.length:
+            if direction and 0.0 <= s_new <= tab.length and legs is None:
                 c.s = s_new
                 ok = True
-            else:
-                ok = road.advance(c, ds, self.prefer.get(i), along_path=True)
+            else:  # a road end, or a route leg that may end mid-road (a virtual junction's branch)
+                ok = road.advance(c, ds, self.prefer.get(i), along_path=True, legs=legs)
                 tab = road.table(c)
                 direction = -tab.direction if c.reverse else tab.direction
             if not ok:

@@ -170,7 +170,7 @@ class RoadAdaptor:
 
     # -------------------------------------------------------------- motion
     def advance(self, cursor: LaneCursor, distance: float, prefer: set[str] | None = None,
-                along_path: bool = False) -> bool:
+                along_path: bool = False, legs=None) -> bool:
         """Move ``cursor`` ``distance`` metres in its direction of travel (its lane's driving
         direction, or against it for a ``reverse`` cursor): metres of reference-line s, or with
         ``along_path`` metres along the cursor's own path (the lane centre at its offset; on each
@@ -182,6 +182,12 @@ class RoadAdaptor:
         travelling against the lane) at a road end; returns False when the
         lane ends with nowhere to go (the cursor then stays at the end:
         EndOfRoadCondition's case).
+
+        ``legs`` (a route's ``RouteSegment`` s, kept by ``RouteStore`` only for routes the road-end
+        successors miss): where the cursor drives a leg whose next leg is on another road, it goes
+        into that leg when it passes the leg's end, mid-road too (a virtual junction's branch at
+        ``elementS``), facing the way the leg is driven (``reverse`` on a two-way lane driven
+        against its standard direction); see :meth:`_leg_exit`.
         """
         remaining = -distance if getattr(cursor, "reverse", False) else distance
         forward = remaining >= 0       # decided once: a remainder rounded to ±0 at a road end keeps the way
@@ -190,6 +196,20 @@ class RoadAdaptor:
             length = self.road_length(cursor.road_id)
             scale = self.table(cursor).path_scale(cursor.s, cursor.offset) if along_path else 1.0
             s_new = cursor.s + d * (remaining / scale)
+            if legs is not None:
+                exit_ = self._leg_exit(cursor, legs, s_new, -d if cursor.reverse else d)
+                if exit_ is not None:
+                    leg, nxt, at = exit_
+                    remaining -= math.copysign(abs(at - cursor.s) * scale, remaining)
+                    if nxt.direction != leg.direction:  # the way along s turns: so does the t axis
+                        cursor.offset = -cursor.offset
+                    reverse = nxt.direction != self.direction(nxt.road_id, nxt.lane_id)
+                    if reverse != cursor.reverse:  # the remainder counts along the new lane's direction
+                        remaining, forward = -remaining, not forward
+                    onward = (s_new - cursor.s) * leg.direction >= 0
+                    cursor.road_id, cursor.lane_id = nxt.road_id, nxt.lane_id
+                    cursor.s, cursor.reverse = (nxt.s_start if onward else nxt.s_end), reverse
+                    continue
             if 0.0 <= s_new <= length:
                 cursor.s = s_new
                 return True
@@ -212,6 +232,28 @@ class RoadAdaptor:
                 cursor.offset = -cursor.offset
             cursor.road_id, cursor.lane_id = road_id, lane_id
         raise EngineError(f"lane walk did not converge at road {cursor.road_id} lane {cursor.lane_id}")
+
+    @staticmethod
+    def _leg_exit(cursor: LaneCursor, legs, s_new: float, travel: int):
+        """(leg, next leg, s where the cursor leaves ``leg``) when moving the cursor to ``s_new``
+        takes it out of the route leg it drives into one on another road, else ``None``.
+
+        The cursor drives leg k when k is on its road and lane, holds its s and is driven the way
+        the cursor travels (``travel``: +1 along s).  Moving on (along ``travel``) past leg k's
+        end leads into leg k+1 at its start; moving back past its start (a negative step, e.g.
+        lane tracking's projection correction) into leg k-1 at its end.  Legs on the same road
+        (the route's lane changes) are not jumps: the engine changes lanes only by actions."""
+        road_id, lane_id, s = cursor.road_id, cursor.lane_id, cursor.s
+        onward = (s_new - s) * travel > 0
+        for k, leg in enumerate(legs):
+            if leg.road_id != road_id or leg.lane_id != lane_id or leg.direction != travel or not leg.contains(s):
+                continue
+            if onward:
+                if k + 1 < len(legs) and legs[k + 1].road_id != road_id and (s_new - leg.s_end) * travel > 0:
+                    return leg, legs[k + 1], leg.s_end
+            elif k > 0 and legs[k - 1].road_id != road_id and (leg.s_start - s_new) * travel > 0:
+                return leg, legs[k - 1], leg.s_start
+        return None
 
     def cursor_pose(self, cursor: LaneCursor):
         """Pose of the cursor with heading in its direction of travel (its lane's driving direction,
