@@ -89,6 +89,17 @@ class RoslibpyStackAdapter:
         self.publishers[topic].publish(roslibpy.Message(to_plain(answer, "json")))
 
 
+def authenticate(ros: roslibpy.Ros, token: str | None) -> None:
+    """Send the rosbridge auth op on a connected ``ros`` before anything else, when a token is set.
+
+    Not ``Ros.authenticate``: roslibpy sends it on the *next* connection-ready event, so a client already
+    connected when it is called (the asyncio transport connects inside ``Ros()``) never authenticates, and
+    a call made right after ``run()`` can overtake it; sent here, from this thread, it goes out first."""
+    if token:
+        ros.send_on_ready(roslibpy.Message({"op": "auth", "mac": token, "client": "", "dest": "", "rand": "",
+                                            "t": 0, "level": "", "end": 0}))
+
+
 def _topics_and_types(ros: roslibpy.Ros) -> dict[str, str]:
     """Topic -> type from ``/rosapi/topics`` (roslibpy's ``get_topics`` keeps only the names)."""
     service = roslibpy.Service(ros, "/rosapi/topics", "rosapi/Topics")
@@ -106,11 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     url = urlparse(args.url)
     stack = load_stack(args.stack)
     ros = roslibpy.Ros(host=url.hostname or "127.0.0.1", port=url.port or 9090)
-    if args.token:
-        ros.authenticate(args.token, "", "", "", 0, "", 0)
     closed = threading.Event()
     ros.on("close", lambda *_: closed.set())
     ros.run(timeout=10)
+    authenticate(ros, args.token)
     adapter = RoslibpyStackAdapter(stack, ros, args.dt)
     adapter.start()
     closed.wait()

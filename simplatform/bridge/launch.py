@@ -24,6 +24,9 @@ from typing import IO, Mapping, Sequence
 
 from ..errors import ConfigError, StackError
 
+KILL_REAP_S = 5.0
+"""How long ``stop`` waits for a SIGKILLed process to be reaped before it closes the log anyway."""
+
 
 def parse_command(command: str | Sequence[str]) -> list[str]:
     """A launch file may give the command as one string (split like a POSIX shell) or as a list."""
@@ -102,7 +105,10 @@ class StackProcess:
                 proc.wait(grace_s)
             except subprocess.TimeoutExpired:
                 self._signal_group(signal.SIGKILL)
-                proc.wait(grace_s)
+                try:
+                    proc.wait(max(grace_s, KILL_REAP_S))
+                except subprocess.TimeoutExpired:  # not reaped yet (a loaded machine): the log still closes
+                    pass
         else:
             self._signal_group(signal.SIGKILL)  # orphans the stack may have left in its group
         if self._log is not None:

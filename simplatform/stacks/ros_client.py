@@ -120,11 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     stack.setup(ClientSetup(dt=args.dt, parameters=params))
     url = urlparse(args.url)
     ros = roslibpy.Ros(host=url.hostname or "127.0.0.1", port=url.port or 9090)
-    if args.token:
-        ros.authenticate(args.token, "", "", "", 0, "", 0)
     closed = threading.Event()
     ros.on("close", lambda *_: closed.set())
     ros.run(timeout=10)
+    if args.token:  # the auth op first, sent once connected (roslibpy's Ros.authenticate waits for the *next*
+        # connection-ready event, which a client already connected never sees, and later calls can overtake it)
+        ros.send_on_ready(roslibpy.Message({"op": "auth", "mac": args.token, "client": "", "dest": "", "rand": "",
+                                            "t": 0, "level": "", "end": 0}))
     node = StackNode(stack, ros)
     node.start()
     closed.wait()
