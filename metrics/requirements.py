@@ -22,6 +22,8 @@ replaces it, ``disabled: true`` removes it, new ids are added.
 
 from __future__ import annotations
 
+import hashlib
+
 import math
 import operator
 import re
@@ -135,26 +137,23 @@ def requirement(id: str, check: str, text: str = "", scope: Scope | None = None)
     return Requirement(id, text or check, check, name, op, value, scope)
 
 
-_LOADED: dict[tuple[str, int, int], RequirementSet] = {}
-"""Parsed sets by (path, mtime, size): a suite worker reads its family's set once, not once per scenario
-(parsing cost ~11 ms a scenario, ~14 s of CPU over the library).  RequirementSet is frozen, so sharing is safe;
-an edited file has a new mtime or size and is parsed again."""
+_LOADED: dict[tuple[str, bytes], RequirementSet] = {}
+"""Parsed sets by (path, digest of the file's bytes): a suite worker reads its family's set once, not once per
+scenario (parsing cost ~11 ms a scenario, ~14 s of CPU over the library; reading and hashing the file a few µs).
+Keyed by content, not by mtime and size: a same-size rewrite within one timestamp tick is parsed again.
+RequirementSet is frozen, so sharing is safe."""
 
 
 def load_requirement_set(path: str | Path) -> RequirementSet:
     """The requirement set in a YAML file (RequirementError naming file and line for every defect)."""
-    try:
-        stat = Path(path).stat()
-    except OSError:
-        stat = None
-    key = (str(path), stat.st_mtime_ns, stat.st_size) if stat is not None else None
-    found = _LOADED.get(key) if key is not None else None
+    data = Path(path).read_bytes()
+    key = (str(path), hashlib.blake2b(data, digest_size=16).digest())
+    found = _LOADED.get(key)
     if found is None:
-        found = parse_requirement_set(Path(path).read_text(encoding="utf-8"), str(path))
-        if key is not None:
-            if len(_LOADED) >= 256:
-                _LOADED.clear()
-            _LOADED[key] = found
+        found = parse_requirement_set(data.decode("utf-8"), str(path))
+        if len(_LOADED) >= 256:
+            _LOADED.clear()
+        _LOADED[key] = found
     return found
 
 

@@ -58,7 +58,9 @@ class RayExecutor:
             if address:
                 ray.init(address=address, include_dashboard=False, log_to_driver=False)
             else:
-                ray.init(num_cpus=self.jobs, include_dashboard=False, log_to_driver=False)
+                # a Ray of its own: not one that RAY_ADDRESS or a running cluster would otherwise join
+                # (which also refuses num_cpus); a cluster is named with --address
+                ray.init(address="local", num_cpus=self.jobs, include_dashboard=False, log_to_driver=False)
                 self._started_here = True
         self._remote = ray.remote(num_cpus=1, max_retries=0)(_run_limited)
 
