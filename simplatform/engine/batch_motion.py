@@ -168,9 +168,10 @@ class BatchMotion:
                     if c is None:
                         ctrl.free_step(i, speed[g] * dt, e.locate_every, e.step_index)
                         continue
-                    if speed[g] * dt == 0.0 or c.reverse:
+                    if speed[g] * dt == 0.0 or c.reverse or i in ctrl.legs:
                         # the standing-still check of the scalar path; an entity travelling against
-                        # its lane (rare: wrong-way drivers, overtakes) takes the scalar path too
+                        # its lane (rare: wrong-way drivers, overtakes) or on a route with legs (a branch
+                        # mid-lane, a two-way lane driven backwards: routes.needs_legs) takes it too
                         ctrl.lane_step(i, m, speed[g], speed[g] * dt, e.time)
                         continue
                     tab = c.table

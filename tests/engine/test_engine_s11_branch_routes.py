@@ -242,9 +242,6 @@ def test_a_step_back_over_the_branch_returns_to_the_main_road(tmp_path):
     assert road.advance(c, 3.0) and (c.road_id, c.s) == ("1", pytest.approx(52.0))
 
 
-@pytest.mark.xfail(strict=True, reason="batch_motion.BatchMotion.step moves an entity with route legs in the "
-                   "compiled pass (past the branch); the fix sends it to the scalar lane_step: "
-                   "`if speed[g] * dt == 0.0 or c.reverse or i in ctrl.legs:`")
 def test_a_batch_of_variants_takes_the_branch_like_a_lone_run(tmp_path):
     from simplatform.engine.batch import run_variants
 
