@@ -9,10 +9,12 @@ then checks every cross reference (``validate``).  Any failure is a
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from simplatform.errors import RoadNetworkError
 from simplatform.opendrive import model as m
 from simplatform.opendrive.parse_features import parse_controller, parse_junction, parse_junction_group
+from simplatform.opendrive.lane_branches import check_mid_road_links
 from simplatform.opendrive.parse_road import parse_road
 from simplatform.opendrive.validate import check_junctions, check_road_links, check_signals
 from simplatform.opendrive.xml_input import Attributes, read_file, read_xml
@@ -81,6 +83,8 @@ def parse_document(data: str | bytes, source: str = "<string>") -> m.OpenDriveDo
     groups = _unique(attrs, [(parse_junction_group(attrs, n), n) for n in root.iterchildren("junctionGroup")],
                      "junctionGroup")
     check_road_links(source, roads, junctions)
+    # a mid-road link's elementS must name a point of its main road: known once every road is read
+    check_mid_road_links(SimpleNamespace(roads=roads, junctions=junctions, source=source))
     check_junctions(source, roads, junctions, controllers, problems)
     check_signals(source, roads, controllers, problems)
     for group in groups.values():
