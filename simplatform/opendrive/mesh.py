@@ -26,6 +26,8 @@ strip from index arithmetic.
   pattern; the double types ("solid solid", "broken solid", ...) draw two
   lines one width apart.  Mark types that are not paint (curb, grass, edge,
   botts dots, none) are skipped.
+* Objects: their <markings> and <borders> (``object_mesh``): crosswalk stripes
+  and stop lines with the markings' materials, kerbs as raised strips.
 """
 
 from __future__ import annotations
@@ -257,6 +259,9 @@ def build_road_mesh(net, *, step: float = 1.0) -> RoadMesh:
             for lane in (*section.left, section.center, *section.right):
                 if lane.road_marks:
                     _marks(builder, net, road.id, lane.id, section, lane, step)
+    from simplatform.opendrive.object_mesh import add_object_surfaces  # imports this module
+
+    add_object_surfaces(builder, net)
     return builder.mesh()
 
 

@@ -45,6 +45,7 @@ from simplatform.opendrive.model_features import (  # noqa: F401  (re-exported)
     ControlEntry,
     Controller,
 )
+from simplatform.opendrive.model_objects import ObjectBorder, ObjectMarking, ObjectReference  # noqa: F401
 
 
 # --------------------------------------------------------------------- header
@@ -354,6 +355,7 @@ class Road:
     line: int | None = None
     tunnels: tuple[RoadTunnel, ...] = ()
     bridges: tuple[RoadBridge, ...] = ()
+    object_references: tuple[ObjectReference, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simplatform.opendrive.model_objects import ObjectBorder, ObjectMarking
+
 
 # -------------------------------------------------------- signals and objects
 @dataclass(frozen=True)
@@ -193,6 +195,8 @@ class RoadObject:
     repeats: tuple[ObjectRepeat, ...] = ()
     validity: tuple[LaneValidity, ...] = ()
     line: int | None = None
+    markings: tuple[ObjectMarking, ...] = ()
+    borders: tuple[ObjectBorder, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ meaning for simulation) so that queries built on top (``signals.py``,
 from __future__ import annotations
 
 from simplatform.opendrive import model as m
+from simplatform.opendrive.parse_object_parts import parse_borders, parse_markings
 from simplatform.opendrive.xml_input import Attributes, unit_to_si
 
 ORIENTATIONS = ("+", "-", "none")
@@ -169,6 +170,12 @@ def parse_object(attrs: Attributes, node, road_id: str, problems: list[str] | No
     repeats = tuple(_repeat(attrs, r, problems, height, attrs.num(node, "zOffset"))
                     for r in node.iterchildren("repeat"))
     s, t = _object_position(attrs, node, repeats, problems)
+    outlines_t = tuple(outlines)
+    markings = parse_markings(attrs, node, outlines_t, problems)
+    borders = parse_borders(attrs, node, outlines_t, problems)
+    if (markings or borders) and any(r.distance <= 0 for r in repeats) and problems is not None:
+        problems.append(f"{attrs.source}:{node.sourceline}: <object> {node.get('id')!r}: markings and borders "
+                        "of a continuous <repeat> (distance 0) are not drawn")
     return m.RoadObject(
         id=attrs.req_text(node, "id"),
         road_id=road_id,
@@ -188,10 +195,12 @@ def parse_object(attrs: Attributes, node, road_id: str, problems: list[str] | No
         hdg=attrs.num(node, "hdg"),
         pitch=attrs.num(node, "pitch"),
         roll=attrs.num(node, "roll"),
-        outlines=tuple(outlines),
+        outlines=outlines_t,
         repeats=repeats,
         validity=_validity(attrs, node),
         line=node.sourceline,
+        markings=markings,
+        borders=borders,
     )
 
 

@@ -12,6 +12,7 @@ import dataclasses
 from simplatform.opendrive import model as m
 from simplatform.opendrive.lane_layers import permanent_lanes
 from simplatform.opendrive.parse_features import parse_objects, parse_signals, parse_structures
+from simplatform.opendrive.parse_object_parts import parse_object_references
 from simplatform.opendrive.xml_input import Attributes, LENGTH_UNITS
 
 
@@ -350,6 +351,8 @@ def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
     references = _on_road(references, length, road_id, "signalReference", attrs, problems)
     objects = _on_road(parse_objects(attrs, road, road_id, problems), length, road_id, "object", attrs, problems)
     tunnels, bridges = parse_structures(attrs, road, road_id)
+    object_refs = _on_road(parse_object_references(attrs, road, road_id), length, road_id, "objectReference",
+                           attrs, problems)
     return m.Road(
         id=road_id,
         name=attrs.text(road, "name", "") or "",
@@ -373,6 +376,7 @@ def parse_road(attrs: Attributes, road, problems: list[str]) -> m.Road:
         line=road.sourceline,
         tunnels=tunnels,
         bridges=bridges,
+        object_references=object_refs,
     )
 
 

@@ -15,6 +15,7 @@ from simplatform.errors import RoadNetworkError
 from simplatform.opendrive import model as m
 from simplatform.opendrive.parse_features import parse_controller, parse_junction, parse_junction_group
 from simplatform.opendrive.lane_branches import check_mid_road_links
+from simplatform.opendrive.parse_object_parts import resolve_object_references, unsupported_elements
 from simplatform.opendrive.parse_road import parse_road
 from simplatform.opendrive.validate import check_junctions, check_road_links, check_signals
 from simplatform.opendrive.xml_input import Attributes, read_file, read_xml
@@ -82,6 +83,7 @@ def parse_document(data: str | bytes, source: str = "<string>") -> m.OpenDriveDo
                           "controller")
     groups = _unique(attrs, [(parse_junction_group(attrs, n), n) for n in root.iterchildren("junctionGroup")],
                      "junctionGroup")
+    roads = resolve_object_references(source, roads, problems)
     check_road_links(source, roads, junctions)
     # a mid-road link's elementS must name a point of its main road: known once every road is read
     check_mid_road_links(SimpleNamespace(roads=roads, junctions=junctions, source=source))
@@ -92,6 +94,7 @@ def parse_document(data: str | bytes, source: str = "<string>") -> m.OpenDriveDo
             if jid not in junctions:
                 problems.append(f"{source}:{group.line}: junctionGroup {group.id} names junction {jid} "
                                 "which does not exist")
+    problems.extend(unsupported_elements(source, root))
     return m.OpenDriveDocument(source=source, header=header, roads=roads, junctions=junctions,
                                controllers=controllers, problems=tuple(problems), junction_groups=groups)
 
