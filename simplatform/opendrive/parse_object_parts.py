@@ -33,6 +33,15 @@ def _outline_corner_ids(outlines: tuple[m.Outline, ...]) -> list[set[str]]:
     return [{c.id for c in o.corners if c.id is not None} for o in outlines]
 
 
+def _has_box(attrs: Attributes, node) -> bool:
+    """Whether the object (or each copy of its repeats) has a length × width bounding box."""
+    if (attrs.number(node, "length") or 0) > 0 and (attrs.number(node, "width") or 0) > 0:
+        return True
+    repeats = list(node.iterchildren("repeat"))
+    return bool(repeats) and all((attrs.number(r, "lengthStart") or 0) > 0 and (attrs.number(r, "widthStart") or 0) > 0
+                                 for r in repeats)
+
+
 def parse_markings(attrs: Attributes, node, outlines: tuple[m.Outline, ...],
                    problems: list[str] | None) -> tuple[m.ObjectMarking, ...]:
     """The <marking>s of one <object>; unusable ones are reported and left out."""
@@ -64,6 +73,8 @@ def parse_markings(attrs: Attributes, node, outlines: tuple[m.Outline, ...],
                     cause = f"names corners {', '.join(marking.corner_ids)} that no outline of the object has"
             elif marking.side is None:
                 cause = "has neither 'side' nor <cornerReference>s"
+            elif not _has_box(attrs, node):
+                cause = f"is on side {marking.side!r} of an object without length and width"
             if cause is not None:
                 if problems is None:
                     raise attrs.error(mk, f"<marking> of object {node.get('id')!r} {cause}")

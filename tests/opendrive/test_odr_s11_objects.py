@@ -181,3 +181,21 @@ def test_elements_not_modelled_are_listed_with_file_and_line():
     assert all(len(v) == 1 for v in found.values()), net.problems
     for tag in found:
         assert found[tag][0].startswith(f"extras.xodr:{_line_of(text, '<' + tag)}:")
+
+
+def test_a_side_marking_needs_a_bounding_box():
+    disc = ('<object id="disc" s="30" t="0" radius="1" hdg="0"><markings><marking side="front" color="white" '
+            'spaceLength="0" lineLength="0" startOffset="0" stopOffset="0"/></markings></object>')
+    net = parse_opendrive(_xodr(disc), "disc.xodr")
+    assert any(p.startswith("disc.xodr:") and "side 'front'" in p for p in net.problems)
+    assert len(_triangles(build_road_mesh(net), "marking_white")) == 0
+
+
+def test_each_copy_of_a_repeated_object_gets_its_markings():
+    """Three stop-line copies 10 m apart (a <repeat> with distance 10 over 20 m)."""
+    repeated = STOP_LINE.replace("</markings>", '</markings><repeat s="30" length="20" distance="10" '
+                                                'tStart="-1.75" tEnd="-1.75" heightStart="0" heightEnd="0" '
+                                                'zOffsetStart="0" zOffsetEnd="0"/>')
+    stop = _triangles(build_road_mesh(parse_opendrive(_xodr(repeated))), "marking_yellow")
+    assert stop.shape[0] == 3 * 2
+    assert np.allclose(np.unique(np.round(stop[..., 0].max(axis=1), 6)), [30.2, 40.2, 50.2])
