@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -292,7 +292,7 @@ def goal_of(scenario: Any, ego: str) -> tuple[float, float, float] | None:
 def route_segments(net: Any, start: tuple[str, int, float], *, goal_lane: Any = None,
                    goal_point: tuple[float, float, float] | None = None, length: float | None = ROUTE_FLOOR_M,
                    prefer: Iterable[str] = (), beyond_goal: float = 100.0, speed: float = 0.0,
-                   max_time: float | None = None) -> list[Segment]:
+                   max_time: float | None = None, legs: Sequence[Any] = ()) -> list[Segment]:
     """The lane segments the stack is asked to follow from ``start`` = (road, lane, s).
 
     To an explicit ``goal_lane`` (``LanePosition``): the road model's shortest
@@ -305,12 +305,23 @@ def route_segments(net: Any, start: tuple[str, int, float], *, goal_lane: Any = 
     the lanes ahead, long enough to pass it.  Otherwise ``length`` m ahead or,
     ``length`` None, as far as ``reach_length`` says the ego at ``speed`` could
     drive in ``max_time`` s (the lanes ahead up to ``ROUTE_CAP_M``; without a
-    ``max_time``, ``ROUTE_FLOOR_M``) — either way ending where the lanes end."""
+    ``max_time``, ``ROUTE_FLOOR_M``) — either way ending where the lanes end.
+    Without a goal, an ego with route ``legs`` (``engine.routes.RouteStore.legs``: an
+    assigned route through a mid-lane branch or against a two-way lane) is given that
+    route from where it stands on it (``route_legs.along_legs``), as long as the
+    lanes-ahead route would be.  A goal's route beyond the goal goes on the way its
+    last segment is driven."""
     from simplatform.errors import RoadNetworkError
     from simplatform.opendrive import LanePosition
 
+    from .route_legs import along_legs, beyond_end
+
     road_id, lane_id, s = start
     here = LanePosition(road_id, lane_id, s)
+    if legs and goal_lane is None and goal_point is None:
+        along = along_legs(net, legs, start, length=length, prefer=prefer, speed=speed, max_time=max_time)
+        if along is not None:
+            return along
     if goal_lane is not None:
         planned = net.route(here, goal_lane)
         return [Segment(g.road_id, g.lane_id, g.s_start, g.s_end) for g in planned.segments]
@@ -323,12 +334,7 @@ def route_segments(net: Any, start: tuple[str, int, float], *, goal_lane: Any = 
                 break
             if planned.segments:
                 out = [Segment(g.road_id, g.lane_id, g.s_start, g.s_end) for g in planned.segments]
-                last = out[-1]
-                try:
-                    out += forward_segments(net, last.road_id, last.lane_id, last.s_end, beyond_goal, prefer)
-                except ConfigError:
-                    pass  # the goal is at a dead end: the route ends there
-                return out
+                return out + beyond_end(net, out[-1], beyond_goal, prefer)  # none past a dead end
         start_xy = net.lane_pose(road_id, lane_id, s)
         length = max(ROUTE_FLOOR_M if length is None else length, 1.5 * math.hypot(goal_point[0] - start_xy.x, goal_point[1] - start_xy.y) + 200.0)
     elif length is None:

@@ -173,7 +173,7 @@ class _TestRun:
         segments = route_segments(net, (road_id, int(t.lane_id[i]), float(t.lane_s[i])),
                                   goal_lane=self.config.goal, goal_point=goal, length=self.config.route_length,
                                   prefer=engine.routes.preferred.get(i, ()), speed=float(t.speed[i]),
-                                  max_time=self.config.max_time)
+                                  max_time=self.config.max_time, legs=engine.routes.legs.get(i, ()))
         return sample(net, segments, self.config.route_spacing)
 
     def _open_stack(self, engine: Any, net: Any, waypoints: Any, stop_lines: tuple[Any, ...], has_v2x: bool) -> None:
