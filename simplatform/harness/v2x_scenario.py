@@ -4,7 +4,9 @@
   default 300), ``v2x.spat`` (comma-separated OpenDRIVE controller ids,
   OpenSCENARIO TrafficSignalController names or signal ids: SPaT and MAP of
   those signals at 10 Hz), ``v2x.perception=true`` (roadside perception as
-  RSMs, objects within ``v2x.perception_range`` m, default the radio range).
+  RSMs, objects within ``v2x.perception_range`` m, default the radio range;
+  ``ideal`` or ``realistic`` instead of ``true`` sets this unit's perception
+  over the radio's ``rsu_perception``, ``sensors.v2x_rsu_perception``).
 * Equipped entities: ``v2x.equipped=true`` (BSMs at 10 Hz), ``v2x.range``.
 * Event messages: every ``CustomCommandAction type="simplatform.v2x"`` of
   the storyboard, checked here with its file and line so that a bad message
@@ -42,6 +44,8 @@ class V2XEntity:
     spat: tuple[str, ...] = ()
     perception_range_m: float = 0.0
     source: Any = None
+    perception: str | None = None
+    """``v2x.perception=ideal|realistic``: this unit's perception mode; None (``true``): the radio's."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,21 @@ def _flag(props: dict[str, str], key: str, source: Any) -> bool:
     return raw in ("true", "1")
 
 
+PERCEPTION_MODES = ("ideal", "realistic")
+"""The perception modes a unit may name itself (``sensors.v2x_rsu_perception``); ``true`` leaves it to the radio."""
+
+
+def _perception(props: dict[str, str], source: Any) -> tuple[bool, str | None]:
+    """``v2x.perception``: (shares what it perceives, its own mode or None for the radio's)."""
+    raw = props.get("v2x.perception", "false").strip().lower()
+    if raw in PERCEPTION_MODES:
+        return True, raw
+    if raw not in ("true", "false", "1", "0"):
+        raise _error(f"property v2x.perception must be true, false, ideal or realistic, got "
+                     f"{props['v2x.perception']!r}", source, "Property")
+    return raw in ("true", "1"), None
+
+
 def read_scenario(scenario: Any, ego: str | None = None) -> ScenarioV2X:
     """The roadside units, equipped entities and event messages of ``scenario``; bad values raise
     ``ScenarioError`` naming the file, line and element."""
@@ -129,9 +148,10 @@ def read_scenario(scenario: Any, ego: str | None = None) -> ScenarioV2X:
             ego_equipped = True
             continue
         spat = tuple(s.strip() for s in props.get("v2x.spat", "").split(",") if s.strip())
-        perception = _number(props, "v2x.perception_range", range_m, source) \
-            if _flag(props, "v2x.perception", source) else 0.0
-        entities.append(V2XEntity(obj.name, "rsu" if role == "rsu" else "vehicle", range_m, spat, perception, source))
+        perceives, mode = _perception(props, source)
+        perception = _number(props, "v2x.perception_range", range_m, source) if perceives else 0.0
+        entities.append(V2XEntity(obj.name, "rsu" if role == "rsu" else "vehicle", range_m, spat, perception, source,
+                                  mode))
     names = {obj.name for obj in scenario.entities.scenario_objects}
     commands = tuple(_command(el, names) for el in scenario.storyboard.walk()
                      if type(el).__name__ == "CustomCommandAction" and el.type == V2X_COMMAND)
@@ -224,7 +244,7 @@ def roadside_units(info: ScenarioV2X, scenario: Any, road: Any, snapshot: Any) -
         signals = spat_signals(e, scenario, road)
         out.append(RoadsideUnit(e.name, float(snapshot.x[i]), float(snapshot.y[i]), float(snapshot.z[i]) + top,
                                 signals, e.name, map_lanes(road, signals) if road is not None else (),
-                                e.perception_range_m, e.range_m))
+                                e.perception_range_m, e.range_m, e.perception))
     return tuple(out)
 
 
