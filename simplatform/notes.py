@@ -4,9 +4,11 @@ A scenario can pass while it was not played as written: an action of the storybo
 applied (a lane change scripted for the ego while a stack under test drives it,
 ``engine/actions_lateral.py``), a property-less controller on the ego was taken as the
 placeholder for the system under test and who drives the ego changed
-(``engine/controllers.py`` ``system_under_test_note``), or CARLA's collision sensor fired
-(``backends/carla_backend.py``).  These are events of the ``ScenarioResult`` like the
-storyboard's transitions; this module says which of them are notes and how they read, for the
+(``engine/controllers.py`` ``system_under_test_note``), CARLA's collision sensor fired
+(``backends/carla_backend.py``), CARLA ScenarioRunner's ``criteria_*`` stop conditions were left to
+the metrics (``engine/build.py``), or the storyboard completed with no stop trigger -- the run ended
+there with nothing played, or a stack under test drove on (``engine/run.py`` ``end_reason_of``).
+These are events of the ``ScenarioResult`` like the storyboard's transitions; this module says which of them are notes and how they read, for the
 single-file summary (``commands/run.py``), the suite runner's console summary, its reports
 and ``compare`` alike.
 
@@ -24,6 +26,7 @@ from typing import Any, Iterable, Sequence
 NOTE_KINDS = frozenset({
     "SystemUnderTestController",  # engine/controllers.py system_under_test_note: which controller, who drives
     "CarlaCollision",             # backends/carla_backend.py: the simulator's collision sensor fired
+    "StoryboardComplete",         # engine/run.py end_reason_of: the storyboard completed with no stop trigger
 })
 """Engine record kinds that are notes to the user, not a trace of what the storyboard did."""
 NOT_APPLIED = "not applied"
@@ -33,10 +36,19 @@ CATEGORIES = {
     "action_not_applied": "with actions not applied",
     "system_under_test_controller": "with a system-under-test controller",
     "carla_collision": "with a collision reported by CARLA",
+    "carla_criteria": "with CARLA evaluation criteria left to the metrics",
+    "storyboard_complete": "with a storyboard complete and no stop trigger",
 }
-"""Note category -> how the suite summary counts scenarios with it, in the order it lists them."""
+"""Note category -> how the suite summary counts scenarios with it, in the order it lists them.
+
+A CARLA criterion's record reads "not applied: …" like a skipped action, but nothing of the
+storyboard was skipped: ScenarioRunner's criteria are tests, which a run with a stack scores as
+requirements (metrics/xosc_criteria.py), so they count apart.  An Action without content is
+an action not applied."""
 _CATEGORY_OF_KIND = {"SystemUnderTestController": "system_under_test_controller",
-                     "CarlaCollision": "carla_collision"}
+                     "CarlaCollision": "carla_collision",
+                     "CarlaCriterion": "carla_criteria",
+                     "StoryboardComplete": "storyboard_complete"}
 
 
 def is_note(event: Any) -> bool:

@@ -190,3 +190,22 @@ def test_the_summary_counts_a_scenario_once_per_kind_and_in_a_fixed_order():
     assert summary_phrase(counts) == ("2 scenarios with actions not applied, 1 with a system-under-test controller, "
                                       "1 with a collision reported by CARLA")
     assert result_notes(results[3]) == []
+
+
+def test_carla_criteria_and_a_storyboard_complete_count_apart_from_actions_not_applied():
+    """A CARLA criterion's record reads "not applied: ..." but skipped nothing of the storyboard (its criteria are
+    the metrics' requirements); before, the summary counted it with the actions not applied.  An empty Action is
+    one; a storyboard complete with no stop trigger (engine/run.py) has its own category."""
+    criterion = MetricEvent(0.0, "CarlaCriterion", (), None, "not applied: CARLA ScenarioRunner's evaluation criteria "
+                            "CollisionTest (line 40) of the StopTrigger at line 38 are no conditions here")
+    empty = MetricEvent(2.0, "EmptyAction", ("hero",), None, "not applied: action 'DummyManeuver' (line 30) has no "
+                        "content; it does nothing and ends at once")
+    complete = MetricEvent(0.05, "StoryboardComplete", (), None, "storyboard complete at t=0.05 s with no stop "
+                           "trigger: the stack under test drives on until max_time")
+    results = [_result("a", criterion, empty), _result("b", criterion), _result("c", complete)]
+    counts = notes_summary(results)
+    assert counts == {"scenarios": 3, "notes": 4, "by_category": {
+        "action_not_applied": 1, "carla_criteria": 2, "storyboard_complete": 1}}
+    assert summary_phrase(counts) == ("1 scenario with actions not applied, 2 with CARLA evaluation criteria left to "
+                                      "the metrics, 1 with a storyboard complete and no stop trigger")
+    assert "StoryboardComplete" in NOTE_KINDS  # the other two are notes as records of something not applied
