@@ -2,8 +2,9 @@
 
 The one pure function every executor calls (DESIGN.md).  It loads the
 scenario and its road network, runs the engine at a fixed step until the
-storyboard's stop trigger fires, the storyboard completes, or ``max_time``
-passes, writes the CSV trajectory log (and the MCAP recording when asked)
+storyboard's stop trigger fires, the storyboard completes (without a stop
+trigger, and not while a stack under test drives: ``end_reason_of``), or
+``max_time`` passes, writes the CSV trajectory log (and the MCAP recording when asked)
 and returns the result.  Bad input raises an ``InputError`` subclass (the
 CLI turns it into exit 2); a stack, when given, drives the ego each step
 through the backend (vehicle dynamics, ``RunConfig.vehicle_model``), and a
@@ -207,7 +208,7 @@ def run_scenario(spec: ScenarioSpec | str | Path, config: RunConfig | None = Non
                     mcap.write(engine.table, engine.time, engine.step_index)
                 if config.on_step is not None:
                     config.on_step(engine)
-                ended = end_reason_of(engine)
+                ended = end_reason_of(engine, driven=stack is not None)
                 if ended is not None:
                     end_reason = ended
                     break
@@ -242,12 +243,36 @@ def open_logs(config: RunConfig, scenario_id: str, road=None):
     return csv, mcap, artifacts
 
 
-def end_reason_of(engine) -> str | None:
-    """Why the run ends after this step ("stop_trigger", "storyboard_complete"), None to go on."""
+STORYBOARD_COMPLETE = "StoryboardComplete"
+"""Kind of the engine's record (a note, simplatform.notes) of a storyboard that completed with no stop trigger."""
+NOTHING_PLAYED_WITHIN = 1.0
+"""Seconds: a headless run whose storyboard completes this early, no event started, was most likely
+not meant to end there (an idle ManeuverGroup and ``<StopTrigger/>``); its end is noted."""
+
+
+def end_reason_of(engine, driven: bool = False) -> str | None:
+    """Why the run ends after this step ("stop_trigger", "storyboard_complete"), None to go on.
+
+    A storyboard without an effective stop trigger (none, ``<StopTrigger/>``, or CARLA criteria only:
+    engine/build.py ``compile_trigger``) ends the run when it completes -- as esmini plays a file --
+    unless a stack under test drives (``driven``): a "free drive" file (Init, an idle ManeuverGroup or
+    no Story, ``<StopTrigger/>``) completes at its first step, and the stack's test would silently be a
+    one-step run; it runs on to ``max_time`` instead.  Either way the moment is noted once
+    (``STORYBOARD_COMPLETE``): always under a stack, headless when it comes within the first second
+    with no event started."""
     sb = engine.storyboard
     if sb.stopped:
         return "stop_trigger"
     if sb.stop_trigger is None and sb.complete:
+        if driven:
+            if not sb.completion_noted:
+                sb.completion_noted = True
+                engine.record(STORYBOARD_COMPLETE, "", f"storyboard complete at t={engine.time:.2f} s with no stop "
+                              "trigger: the stack under test drives on until max_time")
+            return None
+        if engine.time <= NOTHING_PLAYED_WITHIN + 1e-9 and sb.events_fired == 0:
+            engine.record(STORYBOARD_COMPLETE, "", f"storyboard complete at t={engine.time:.2f} s: no stop trigger "
+                          "and nothing to play, so the run ends here")
         return "storyboard_complete"
     return None
 

@@ -119,6 +119,7 @@ class Storyboard:
         self._changed = True  # a transition happened since the watch list was made
         self._watch: list[tuple[tuple[int, int], str, Element, Element]] = []
         self._complete = False
+        self.completion_noted = False  # engine/run.py end_reason_of: a completion is noted once per run
 
     def _index(self, el: Element, parent: Element | None) -> None:
         el.parent = parent
@@ -185,7 +186,11 @@ class Storyboard:
                     self._start(engine, child, triggering)
             if not el.children:
                 # nothing to wait for: a ManeuverGroup may have no Maneuver (XSD minOccurs 0; CARLA's
-                # Slalom.xosc), and it ends when all of them have (OSC 1.3 §7.4.4) -- at once
+                # Slalom.xosc), and it ends when all of them have (OSC 1.3 §7.4.4) -- at once.  Every
+                # execution left would end the same instant, so it uses them all now: restarting it
+                # once per execution recursed start -> end -> start (a maximumExecutionCount of 1000
+                # overflowed Python's stack), and no condition could tell the executions apart.
+                el.executions = max(el.executions, el.maximum_execution_count)
                 self._check_end(engine, el)
 
     def _end(self, engine, el: Element) -> None:
