@@ -19,6 +19,12 @@ state ("120 m at 80 %, 50 m at 10 %").  Reported intensity is P_r
 normalised so that a white (ρ = 1) target at normal incidence saturates at
 255 from ``intensity_reference_range_m`` inwards.
 
+In fog the fog itself is a soft target (``lidar_fog``, Hahner et al., ICCV
+2021): where its backscatter peak, a few metres out, reaches the threshold and
+beats the ray's attenuated hard echo (or the ray has none), the ray reports a
+fog return instead (labels: actor −1, semantic ``SEMANTIC_FOG``);
+``fog_backscatter: false`` turns it off.  Without fog nothing changes.
+
 Range noise is Gaussian with the datasheet accuracy as σ (plus Goodin's rain
 spread); dropout removes a return with a fixed probability.  With
 ``motion_distortion`` every ray is cast from the pose the ego had when that
@@ -85,6 +91,7 @@ import open3d as o3d
 from sensors.base import SensorConfig, TypedParameters
 from sensors.environment import Weather
 from sensors.frames import MountPose, ego_index, sensor_transform
+from sensors.lidar_fog import FOG_MATERIAL, SEMANTIC_FOG, FogOptics, FogTable, backscatter_table, fog_beta
 from sensors.lidar_patterns import (
     LidarSpec, PatternTables, ScanPattern, explicit_spec, pattern_tables, preset, risley_pattern, spinning_pattern,
 )
@@ -112,6 +119,8 @@ _DEFAULTS = {
     "max_range_m": None, "min_range_m": None, "range_noise_m": None, "dropout_probability": 0.0,
     "detection_range_m": None, "detection_reflectivity": None, "intensity_reference_range_m": 10.0,
     "motion_distortion": False, "labels": False, "wavelength_nm": 905.0, "frame_id": None,
+    "fog_backscatter": True, "fog_pulse_width_ns": 20.0, "fog_overlap_start_m": 1.67, "fog_overlap_full_m": 7.63,
+    "fog_range_spread_m": 10.0,
 }
 
 
@@ -237,6 +246,13 @@ class Lidar:
         self.labels = p.bool("labels")
         self.wavelength_nm = p.float("wavelength_nm", minimum=100.0)
         self.frame_id = str(p.raw("frame_id") or config.name)
+        self.fog = self._fog_optics(p)
+        self._fog_table: FogTable | None = None
+        """The fog's backscatter peaks of this sweep (``lidar_fog``; None: no fog, or ``fog_backscatter`` off)."""
+        self._fog_tables: tuple = (None, None)
+        """(key, table) of the last fog (``_fog_model``)."""
+        self._fog_count = 0
+        """Fog returns in the last sweep's cloud (their material is ``FOG_MATERIAL``)."""
         self.rng = config.rng()
         self._static_pattern = None if self.spec.risley_fov_deg > 0 else spinning_pattern(self.spec, self.rate_hz)
         self._buffers: dict[str, np.ndarray] = {}
@@ -261,6 +277,29 @@ class Lidar:
         if buf is None or buf.shape != shape:
             buf = self._buffers[key] = np.empty(shape, dtype=dtype)
         return buf
+
+    def _fog_optics(self, p: TypedParameters) -> FogOptics:
+        """The ``fog_*`` parameters (``lidar_fog.FogOptics``): the overlap's full range at least its start."""
+        start = p.float("fog_overlap_start_m", minimum=0.0)
+        full = p.float("fog_overlap_full_m", minimum=0.0)
+        if full < start:
+            raise self.config.error(f"fog_overlap_full_m ({full}) is below fog_overlap_start_m ({start})",
+                                    "fog_overlap_full_m")
+        return FogOptics(p.bool("fog_backscatter"), p.float("fog_pulse_width_ns", minimum=1e-3) * 1e-9, start, full,
+                         p.float("fog_range_spread_m", minimum=0.0))
+
+    def _fog_model(self, environment, alpha: float) -> FogTable | None:
+        """The fog's backscatter table for this sweep (``lidar_fog.backscatter_table``), or None without fog
+        or with ``fog_backscatter`` off; made again only when α or the visual range change."""
+        if not self.fog.enabled or alpha <= 0:
+            return None
+        beta = fog_beta(Weather.from_environment(environment).fog_visual_range_m)
+        if beta <= 0:
+            return None
+        key = (alpha, beta)
+        if self._fog_tables[0] != key:
+            self._fog_tables = (key, backscatter_table(alpha, beta, self.fog, self.min_range, self.max_range))
+        return self._fog_tables[1]
 
     def _spec(self, p: TypedParameters, base: LidarSpec | None) -> LidarSpec:
         explicit = any(p.raw(k) is not None for k in ("channels", "vertical_fov_deg", "elevations_deg", "columns",
@@ -530,6 +569,8 @@ class Lidar:
         """Points in pattern order from hits in cast order (``lidar_sweep_passes.sweep_returns``)."""
         alpha, rain_sigma = self._weather_terms(snapshot.environment)
         sigma = math.hypot(self.range_sigma, rain_sigma)
+        self._fog_table = self._fog_model(snapshot.environment, alpha) if alpha > 0 else None
+        self._fog_count = 0
         points, idx, mat = sweep_returns(self, pattern, tables, rays, hits, self._reflectivity(scene),
                                          alpha, sigma, two_threads(len(hits.t)))
         labels = None
@@ -537,5 +578,9 @@ class Lidar:
             labels = np.empty(len(points), dtype=LABEL_DTYPE)
             labels["actor"] = hits.actor[tables.cast_position[idx]]
             labels["semantic"] = scene.material_table("semantic").astype(np.uint8)[mat]
+            if self._fog_count:                             # fog returns: no actor, the fog's class
+                fog = mat == FOG_MATERIAL
+                labels["actor"][fog] = -1
+                labels["semantic"][fog] = SEMANTIC_FOG
         return PointCloud(stamp=snapshot.time - pattern.period_s, frame_id=self.frame_id, points=points,
                           labels=labels, actor_names=snapshot.names)

@@ -32,6 +32,7 @@ from sensors.lidar_draw_ahead import ahead_job, decode, expected_words, finish, 
 from sensors.lidar_draws import MARK, select_words, supported
 from sensors.lidar_gather import (count_returns, fill_compact, fill_records, gather_permuted, gather_returns,
                                    gather_select, gather_select_permuted, gather_select_positions)
+from sensors.lidar_fog import merge_fog, spread_fog
 from sensors.lidar_kernels import select_returns
 from sensors.lidar_patterns import PatternTables, ScanPattern
 from sensors.pointcloud import POINT_DTYPE
@@ -367,7 +368,12 @@ def _reference_path(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables,
                                 lidar.power_threshold, drop, sel)]
     else:
         sel = sel[:select_returns(r, echo, uniform, lidar.dropout, lidar.power_threshold, sel)]
+    returns = idx, r, echo
     idx, r, mat, echo = idx[sel], r[sel], mat[sel], echo[sel]
+    fog = lidar._fog_table
+    if fog is not None:                                 # fog returns in place of weaker hard ones (``lidar_fog``)
+        (idx, r, mat, echo), fog_at, fog_power = merge_fog(fog, hits.t, tables.cast_position,
+                                                           lidar.power_threshold, returns, (idx, r, mat, echo), INDEX)
     if decoded:
         end = count if drop else 0
         noise = _NONE
@@ -379,6 +385,10 @@ def _reference_path(lidar: "Lidar", pattern: ScanPattern, tables: PatternTables,
             finish(lidar, lidar.rng, stream, end)
     else:
         noise = lidar.rng.standard_normal(len(idx), dtype=np.float32) if sigma > 0 else _NONE
+    lidar._fog_count = 0
+    if fog is not None and len(fog_at):
+        spread_fog(lidar.rng, lidar.fog.range_spread_m, r, echo, fog_at, fog_power)
+        lidar._fog_count = len(fog_at)
     points = np.empty(len(idx), dtype=POINT_DTYPE)
     _fill(lidar, pattern, tables, points, idx, r, echo, noise, sigma)
     return points, idx, mat
