@@ -53,5 +53,5 @@ def test_notes_are_the_note_kinds_and_actions_not_applied_in_time_order():
     notes = result_notes(result)
     assert [(e.time, e.kind) for e in notes] == [(0.5, "SystemUnderTestController"), (1.0, "SystemUnderTestController"),
                                                  (2.0, "LaneChangeAction"), (3.0, "CarlaCollision")]
-    assert NOTE_KINDS == {"SystemUnderTestController", "CarlaCollision"}
+    assert NOTE_KINDS == {"SystemUnderTestController", "CarlaCollision", "StoryboardComplete"}
     assert format_note(notes[2]) == "     2.000 s  LaneChangeAction Ego: not applied: driven by the stack under test"
