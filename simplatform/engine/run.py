@@ -66,25 +66,27 @@ class RunConfig:
     the two-argument ``stack.setup(None, None)``; called after ``on_start``."""
 
 
-_ROADS: dict[tuple[str, int, int], Any] = {}
+_ROADS: dict[tuple[str, bytes], Any] = {}
 
 
 def cached_road_network(path) -> Any:
-    """``load_opendrive`` once per process per (path, mtime, size): a batch of variants on one
-    map parses it once, and the lane tables cached on the network object are shared too."""
-    from simplatform.opendrive import load_opendrive
+    """``load_opendrive`` once per process per (path, content): a batch of variants on one map parses
+    it once, and the lane tables cached on the network object are shared too.  Keyed by a digest of
+    the file's bytes, not its mtime and size: a same-size rewrite within one timestamp tick (a test or a
+    generator rewriting a map) is parsed again.  Reading and hashing a map costs well under a millisecond."""
+    import hashlib
 
-    p = Path(path).resolve()
-    try:
-        st = p.stat()
-        key = (str(p), st.st_mtime_ns, st.st_size)
-    except OSError:
-        return load_opendrive(p)  # the loader reports the missing file
+    from simplatform.opendrive import RoadNetwork
+    from simplatform.opendrive.parser import parse_document
+    from simplatform.opendrive.xml_input import read_file
+
+    data, source = read_file(Path(path).resolve())  # errors name the file
+    key = (source, hashlib.blake2b(data, digest_size=16).digest())
     net = _ROADS.get(key)
     if net is None:
         if len(_ROADS) >= 16:
             _ROADS.pop(next(iter(_ROADS)))
-        net = load_opendrive(p)
+        net = RoadNetwork(parse_document(data, source))
         _ROADS[key] = net
     return net
 
