@@ -18,7 +18,7 @@ from sensors.base import SensorConfig
 from sensors.frames import MountPose
 from sensors.lidar import Lidar
 from sensors.lidar_fog import (
-    SEMANTIC_FOG, FogOptics, backscatter_table, fog_beta, fog_rays, merge_fog, threshold_visibility,
+    SEMANTIC_FOG, FogOptics, backscatter_table, beta_draws, fog_beta, fog_rays, merge_fog, threshold_visibility,
 )
 from sensors.environment import Weather
 from sensors.materials import SemanticTag
@@ -120,8 +120,16 @@ def test_fog_points_lie_near_the_models_range():
     np.testing.assert_allclose(r, far, atol=2e-3)
     spread = _lidar(range_noise_m=0.0)
     r = _ranges(_sweep(spread, {"fog_visual_range_m": v}, _SKY))
-    assert r.min() >= far - 2e-3 and r.max() <= far + 0.7 * 10.0
+    assert r.min() >= far - 2e-3 and r.max() <= far + 0.44 * 10.0
     assert r.mean() - far == pytest.approx(10.0 * 2 / 22, abs=0.02)
+
+
+def test_range_offsets_follow_the_beta_distribution():
+    """The tabulated quantile draws against Beta(2, 20)'s distribution function 1 − (1 − x)²⁰(1 + 20x)."""
+    draws = beta_draws(np.random.default_rng(1), 400_000)
+    for x in (0.02, 0.05, 0.09, 0.15, 0.25, 0.35):
+        assert (draws <= x).mean() == pytest.approx(1 - (1 - x) ** 20 * (1 + 20 * x), abs=3e-3)
+    assert draws.min() >= 0.0 and draws.max() < 0.44
 
 
 def test_wall_beyond_is_seen_in_light_fog_and_replaced_in_dense_fog():
