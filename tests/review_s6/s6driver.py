@@ -96,8 +96,15 @@ def _perturb(rng: np.random.Generator) -> None:
         setattr(passes, name, wrapped)
 
 
+NO_FOG_BACKSCATTER: dict = {}
+
+
 def main() -> None:
     import sensors.lidar as lidar_module
+
+    # session 11's fog backscatter (a new model: older trees have no such key) is off, so fog sweeps compare
+    global NO_FOG_BACKSCATTER
+    NO_FOG_BACKSCATTER = {"fog_backscatter": False} if "fog_backscatter" in getattr(lidar_module, "_DEFAULTS", {}) else {}
     from sensors.base import SensorConfig
     from sensors.frames import MountPose
     from sensors.lidar import Lidar
@@ -142,7 +149,7 @@ def main() -> None:
             lidars = [Lidar(SensorConfig(name=f"l{j}", type="lidar", preset=cfg.get("preset"), seed=job["seed"],
                                          rate_hz=cfg.get("rate_hz", 10.0),
                                          mount=MountPose(*cfg.get("mount", [0, 0, 0, 0, 0, 0])),
-                                         parameters=dict(cfg.get("params", {}))))
+                                         parameters={**dict(cfg.get("params", {})), **NO_FOG_BACKSCATTER}))
                       for j, cfg in enumerate(job["lidars"])]
             if job.get("bitgen"):               # another bit generator (numpy's own draws where not decoded)
                 for lid in lidars:
