@@ -210,6 +210,27 @@ def _lane_group(attrs: Attributes, section, side: str, sign: int, problems: list
     return tuple(lanes)
 
 
+_SECTION_PAST_END = 1e-3
+"""Metres a lane section may start past its road's end before it is dropped: exporters'
+rounding puts a closing section a hair beyond @length (kept, zero length, as before)."""
+
+
+def _within_road(attrs: Attributes, raw: list, road_length: float, problems: list[str]) -> list:
+    """Drop lane sections that start beyond the road's end (qc-opendrive's
+    check_lanesection_valid_s writes one at s=500 on a 100 m road).  A section runs
+    to the next one's s, so keeping it would stretch the section before it past the
+    road's end, where no reference line exists (routes there failed with "s outside
+    road").  The first section always stays: a road needs one."""
+    kept = raw[:1]
+    for item in raw[1:]:
+        if item[0] > road_length + _SECTION_PAST_END:
+            problems.append(f"{attrs.source}:{item[1].sourceline}: lane section at s={item[0]:g} starts beyond the "
+                            f"road's end (length {road_length:g}); ignored")
+            continue
+        kept.append(item)
+    return kept
+
+
 def parse_lanes(attrs: Attributes, lanes_node, road_length: float, problems: list[str]) -> tuple[tuple, tuple]:
     """§11 <lanes>: lane offsets and lane sections (each closed by the next one)."""
     offsets = _sorted_by([_cubic(attrs, n) for n in lanes_node.iterchildren("laneOffset")],
@@ -226,6 +247,7 @@ def parse_lanes(attrs: Attributes, lanes_node, road_length: float, problems: lis
         raise attrs.error(lanes_node, "<lanes> has no <laneSection>")
     if any(b[0] < a[0] for a, b in zip(raw, raw[1:])):
         raise attrs.error(lanes_node, "lane sections are not in ascending s")
+    raw = _within_road(attrs, raw, road_length, problems)
     sections = []
     for i, (s, sec, center, left, right) in enumerate(raw):
         s_end = raw[i + 1][0] if i + 1 < len(raw) else max(road_length, s)

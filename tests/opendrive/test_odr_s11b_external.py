@@ -1,0 +1,43 @@
+"""Session 11, fourth sweep of external maps (CARLA Studio, CARLA co-simulation,
+scenario_runner databases, qc-opendrive cases): constructs that diverged from the
+spec.  Every map here is written by the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from simplatform.opendrive import LanePosition, parse_opendrive
+from simplatform.opendrive.summary import summarise
+
+
+def _section(s: float, width_b: float = 0.0) -> str:
+    return (f'<laneSection s="{s}"><center><lane id="0" type="none"/></center><right>'
+            f'<lane id="-1" type="driving"><width sOffset="0" a="3" b="{width_b}" c="0" d="0"/></lane>'
+            "</right></laneSection>")
+
+
+def one_road(*sections: str, length: float = 100.0) -> str:
+    return ('<?xml version="1.0"?>\n<OpenDRIVE><header revMajor="1" revMinor="5"/>\n'
+            f'<road id="2" length="{length}" junction="-1"><planView><geometry s="0" x="0" y="0" hdg="0" '
+            f'length="{length}"><line/></geometry></planView>\n<lanes>{"".join(sections)}</lanes></road>\n'
+            "</OpenDRIVE>\n")
+
+
+# ------------------------------------------------- lane sections past the road's end
+def test_a_lane_section_starting_past_the_road_end_is_dropped_with_a_note():
+    # qc-opendrive check_lanesection_valid_s: a section at s=500 on a 100 m road
+    net = parse_opendrive(one_road(_section(0), _section(50, 0.04), _section(500, 0.04)), source="past.xodr")
+    sections = net.roads["2"].lane_sections
+    assert [(sec.s, sec.s_end) for sec in sections] == [(0.0, 50.0), (50.0, 100.0)]
+    assert any("lane section at s=500 starts beyond the road's end" in p for p in summarise(net).problems)
+    # the section before it ends at the road's end, so the lane graph and routes stay on the road
+    graph = net.lane_graph
+    assert max(graph.s_end) == pytest.approx(100.0)
+    r = net.route(LanePosition("2", -1, 10.0), LanePosition("2", -1, 90.0))
+    assert r.length == pytest.approx(80.0)
+
+
+def test_a_closing_section_a_hair_past_the_end_is_kept_as_before():
+    net = parse_opendrive(one_road(_section(0), _section(100.0005)), source="hair.xodr")
+    assert [sec.s for sec in net.roads["2"].lane_sections] == [0.0, 100.0005]
+    assert not any("beyond the road's end" in p for p in summarise(net).problems)
