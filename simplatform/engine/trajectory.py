@@ -251,6 +251,8 @@ class PurePursuitFollower:
         self.path = path
         self.limits = limits
         self.progress = min(max(progress, 0.0), path.length)
+        self.overrun = 0.0
+        """Distance (m) the entity is beyond the path's end, along its last segment; 0 before it."""
 
     def curvature(self, x: float, y: float, h: float, speed: float) -> float:
         """Pure-pursuit curvature towards the look-ahead point, within the entity's limits."""
@@ -272,9 +274,19 @@ class PurePursuitFollower:
         return min(max(kappa, -k_max), k_max)
 
     def speed_demand(self, speed: float, reference_s: float, reference_pace: float, dt: float) -> float:
-        """Speed that closes the gap to a timed reference point, within Performance limits."""
+        """Speed that closes the gap to a timed reference point, within Performance limits.
+
+        The gap is measured from ``progress + overrun``: an entity past the path's end is ahead of a
+        reference that cannot pass the end.  Measured from the foot point alone (clamped to the end),
+        the gap there shrank to zero and the demand rose back to the reference's pace, so esmini's
+        brake_by_trajectory_100-0.xosc (a timed stop, then a hold) drove its car on past the stop
+        point at 3-6 m/s.  A path that ends at standstill (end pace 0) is braked for within
+        maxDeceleration: the demand is at most the speed that still stops at the end."""
         lim = self.limits
-        want = reference_pace + PROGRESS_GAIN * (reference_s - self.progress)
+        along = self.progress + self.overrun
+        want = reference_pace + PROGRESS_GAIN * (reference_s - along)
+        if self.path.times is not None and self.path.end_pace() == 0.0:
+            want = min(want, math.sqrt(2.0 * lim.max_deceleration * max(self.path.length - along, 0.0)))
         want = min(max(want, 0.0), lim.max_speed)
         return min(max(want, speed - lim.max_deceleration * dt), speed + lim.max_acceleration * dt)
 
@@ -284,6 +296,12 @@ class PurePursuitFollower:
         x, y, h = arc_step(x, y, h, self.curvature(x, y, h, speed), ds)
         look = lookahead(speed)
         self.progress = self.path.project(x, y, self.progress, self.progress + ds + look)
+        self.overrun = 0.0
+        if self.progress >= self.path.length - 1e-9:
+            # how far beyond the end the entity is, along the last segment's direction
+            ex, ey = self.path.point_at(self.path.length + 1.0)
+            fx, fy = self.path.point_at(self.path.length)
+            self.overrun = max((x - fx) * (ex - fx) + (y - fy) * (ey - fy), 0.0)
         return x, y, h
 
     @property
