@@ -147,6 +147,59 @@ def joint_gaps(net, tolerance: float = JOINT_GAP) -> list[str]:
     return out
 
 
+def _cross_section(net, road_id: str, s: float) -> tuple[np.ndarray, np.ndarray]:
+    """The road's two outermost lane borders at ``s`` as x/y points (the reference
+    line point where it has no lanes)."""
+    lanes = net.frame(road_id).lanes
+    ts = [0.0]
+    for lane_id in net.lane_ids(road_id, s):
+        if lane_id != 0:
+            ts.extend(lanes.boundaries_scalar(lane_id, s))
+    a, b = net.road_pose(road_id, s, min(ts)), net.road_pose(road_id, s, max(ts))
+    return np.array([a.x, a.y]), np.array([b.x, b.y])
+
+
+def _segment_distance(p0, p1, q0, q1) -> float:
+    def to_segment(x, a, b) -> float:
+        d = b - a
+        u = 0.0 if not d.any() else float(np.clip(np.dot(x - a, d) / np.dot(d, d), 0.0, 1.0))
+        return float(np.hypot(*(a + u * d - x)))
+
+    def side(a, b, c) -> float:
+        return float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
+
+    if side(p0, p1, q0) * side(p0, p1, q1) < 0 and side(q0, q1, p0) * side(q0, q1, p1) < 0:
+        return 0.0  # the cross-sections cross
+    return min(to_segment(p0, q0, q1), to_segment(p1, q0, q1), to_segment(q0, p0, p1), to_segment(q1, p0, p1))
+
+
+def link_gaps(net, tolerance: float = JOINT_GAP) -> list[str]:
+    """Road-to-road links (§8.3 <predecessor>/<successor> with a contact point) whose
+    roads do not touch there: the cross-sections (outermost border to outermost border)
+    at the two linked ends are more than ``tolerance`` apart.  ``joint_gaps`` only sees
+    lanes the graph joins; a link to the wrong road end (qc-opendrive's
+    check_road_linkage_backward: road 2's successor is road 19's far end, 103 m away)
+    joins no lanes and was silent."""
+    out, seen = [], set()
+    for road in net.roads.values():
+        for link, own_end in ((road.predecessor, "start"), (road.successor, "end")):
+            if (link is None or link.element_type != "road" or link.contact_point not in ("start", "end")
+                    or link.element_id not in net.roads):
+                continue
+            key = frozenset({(road.id, own_end), (link.element_id, link.contact_point)})
+            if key in seen:
+                continue
+            seen.add(key)
+            other = net.roads[link.element_id]
+            here = _cross_section(net, road.id, 0.0 if own_end == "start" else road.length)
+            there = _cross_section(net, other.id, 0.0 if link.contact_point == "start" else other.length)
+            gap = _segment_distance(*here, *there)
+            if gap > tolerance:
+                out.append(f"road {road.id} links at its {own_end} to the {link.contact_point} of road {other.id}, "
+                           f"but the roads are {gap:.2f} m apart there")
+    return out
+
+
 def summarise(net) -> NetworkSummary:
     """Counts, lengths, extent and problems of ``net`` (a ``RoadNetwork``)."""
     from simplatform.opendrive import objects as objects_module
@@ -177,7 +230,7 @@ def summarise(net) -> NetworkSummary:
         controllers=len(net.controllers),
         objects=len(records),
         placed_objects=len(objects_module.build_objects(net)),
-        problems=list(getattr(net, "problems", [])) + find_problems(net) + joint_gaps(net),
+        problems=list(getattr(net, "problems", [])) + find_problems(net) + link_gaps(net) + joint_gaps(net),
         tunnels=sum(len(r.tunnels) for r in net.roads.values()),
         bridges=sum(len(r.bridges) for r in net.roads.values()),
     )

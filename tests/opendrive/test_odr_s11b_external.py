@@ -41,3 +41,30 @@ def test_a_closing_section_a_hair_past_the_end_is_kept_as_before():
     net = parse_opendrive(one_road(_section(0), _section(100.0005)), source="hair.xodr")
     assert [sec.s for sec in net.roads["2"].lane_sections] == [0.0, 100.0005]
     assert not any("beyond the road's end" in p for p in summarise(net).problems)
+
+
+# ------------------------------------------------- road links to the wrong road end
+def _straight(rid: str, x: float, link: str, hdg: float = 0.0) -> str:
+    return (f'<road id="{rid}" length="50" junction="-1"><link>{link}</link><planView><geometry s="0" x="{x}" y="0" '
+            f'hdg="{hdg}" length="50"><line/></geometry></planView><lanes><laneSection s="0"><center>'
+            '<lane id="0" type="none"/></center><right><lane id="-1" type="driving"><width sOffset="0" a="3" b="0" '
+            'c="0" d="0"/></lane></right></laneSection></lanes></road>\n')
+
+
+def _pair(contact: str) -> str:
+    # road 1 ends at x=50; road 2 runs from x=50 to x=100
+    return ('<?xml version="1.0"?>\n<OpenDRIVE><header revMajor="1" revMinor="5"/>\n'
+            + _straight("1", 0.0, f'<successor elementType="road" elementId="2" contactPoint="{contact}"/>')
+            + _straight("2", 50.0, "") + "</OpenDRIVE>\n")
+
+
+def test_a_road_linked_to_the_far_end_of_another_is_reported():
+    # qc-opendrive check_road_linkage_backward: the successor names road 19's end, 103 m away
+    net = parse_opendrive(_pair("end"), source="far_end.xodr")
+    assert ("road 1 links at its end to the end of road 2, but the roads are 50.00 m apart there"
+            in summarise(net).problems)
+
+
+def test_roads_that_touch_at_their_linked_ends_are_not_reported():
+    net = parse_opendrive(_pair("start"), source="touch.xodr")
+    assert not any("apart there" in p for p in summarise(net).problems)
