@@ -111,6 +111,27 @@ def find_problems(net) -> list[str]:
     return problems
 
 
+def negative_widths(net, tolerance: float = _ZERO_WIDTH) -> list[str]:
+    """Lanes whose width goes below zero (§11.5: a lane's outer border crossing its inner
+    one; qc-opendrive's check_lane_valid_width runs a width cubic down to -2 m).  The
+    lane then overlaps its inner neighbour and locate/mesh see it folded back; the
+    geometry is kept as written, this only says so.  Sampled every metre or so."""
+    out = []
+    for road in net.roads.values():
+        lanes = net.frame(road.id).lanes
+        for section in road.lane_sections:
+            n = int(min(max(section.s_end - section.s, 0.0), 400.0)) + 11
+            s = np.linspace(section.s, max(section.s, section.s_end - 1e-7), n)
+            for lane in (*section.left, *section.right):
+                inner, outer = lanes.boundaries(lane.id, s)
+                width = (outer - inner) if lane.id > 0 else (inner - outer)
+                i = int(np.argmin(width))
+                if width[i] < -tolerance:
+                    out.append(f"road {road.id} lane {lane.id} (section at s={section.s:g}): width is negative, "
+                               f"down to {width[i]:.2f} m at s={s[i]:.1f}")
+    return out
+
+
 def _border_points(net, key, s: float) -> tuple[tuple[float, float], tuple[float, float]]:
     road_id, lane_id = key[0], key[2]  # a lane graph node: (road, section, lane[, direction, piece])
     inner, outer = net.frame(road_id).lanes.boundaries_scalar(lane_id, s)
@@ -230,7 +251,8 @@ def summarise(net) -> NetworkSummary:
         controllers=len(net.controllers),
         objects=len(records),
         placed_objects=len(objects_module.build_objects(net)),
-        problems=list(getattr(net, "problems", [])) + find_problems(net) + link_gaps(net) + joint_gaps(net),
+        problems=list(getattr(net, "problems", [])) + find_problems(net) + negative_widths(net) + link_gaps(net)
+        + joint_gaps(net),
         tunnels=sum(len(r.tunnels) for r in net.roads.values()),
         bridges=sum(len(r.bridges) for r in net.roads.values()),
     )

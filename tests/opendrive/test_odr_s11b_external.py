@@ -68,3 +68,39 @@ def test_a_road_linked_to_the_far_end_of_another_is_reported():
 def test_roads_that_touch_at_their_linked_ends_are_not_reported():
     net = parse_opendrive(_pair("start"), source="touch.xodr")
     assert not any("apart there" in p for p in summarise(net).problems)
+
+
+# ------------------------------------------------- negative lane widths
+def test_a_lane_width_running_below_zero_is_reported():
+    # qc-opendrive check_lane_valid_width: 3 - 0.1 s reaches -2 m at the section's end
+    net = parse_opendrive(one_road(_section(0, -0.1), _section(50)), source="narrow.xodr")
+    assert ("road 2 lane -1 (section at s=0): width is negative, down to -2.00 m at s=50.0"
+            in summarise(net).problems)
+
+
+def test_a_lane_narrowing_to_zero_is_not_a_negative_width():
+    net = parse_opendrive(one_road(_section(0, -0.06), _section(50)), source="taper.xodr")
+    assert not any("width is negative" in p for p in summarise(net).problems)
+
+
+# ------------------------------------------------- negative object sizes
+def _with_objects(objects: str) -> str:
+    return one_road(_section(0)).replace("</lanes>", f"</lanes><objects>{objects}</objects>")
+
+
+def _signed_area(points) -> float:
+    x, y = points[:, 0], points[:, 1]
+    return 0.5 * float((x * (y.take(range(1, len(y) + 1), mode="wrap")) - x.take(range(1, len(x) + 1), mode="wrap") * y).sum())
+
+
+def test_negative_object_sizes_are_read_as_their_magnitude_and_reported():
+    # qc-opendrive check_object_size: radius="-0.3" on a tree, width="-0.04" on a 222 m pole
+    net = parse_opendrive(_with_objects(
+        '<object type="tree" id="13" s="11" t="-5.28" radius="-0.3" height="13.4"/>'
+        '<object type="pole" id="16" s="18" t="4.3" width="-0.04" length="222" height="3.2"/>'), source="size.xodr")
+    by_id = {o.id: o for o in net.objects}
+    assert by_id["13"].radius == 0.3 and by_id["16"].width == 0.04
+    assert _signed_area(by_id["16"].footprint) == pytest.approx(222 * 0.04)  # counter-clockwise
+    problems = summarise(net).problems
+    assert "size.xodr:4: <object> '13': radius -0.3 is negative; read as 0.3" in problems
+    assert "size.xodr:4: <object> '16': width -0.04 is negative; read as 0.04" in problems
