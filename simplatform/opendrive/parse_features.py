@@ -188,10 +188,10 @@ def parse_object(attrs: Attributes, node, road_id: str, problems: list[str] | No
         dynamic=attrs.boolean(node, "dynamic", False),
         orientation=_orientation(attrs, node),
         valid_length=attrs.num(node, "validLength"),
-        length=attrs.number(node, "length"),
-        width=attrs.number(node, "width"),
-        height=attrs.number(node, "height"),
-        radius=attrs.number(node, "radius"),
+        length=_size(attrs, node, "length", problems),
+        width=_size(attrs, node, "width", problems),
+        height=_size(attrs, node, "height", problems),
+        radius=_size(attrs, node, "radius", problems),
         hdg=attrs.num(node, "hdg"),
         pitch=attrs.num(node, "pitch"),
         roll=attrs.num(node, "roll"),
@@ -202,6 +202,22 @@ def parse_object(attrs: Attributes, node, road_id: str, problems: list[str] | No
         markings=markings,
         borders=borders,
     )
+
+
+def _size(attrs: Attributes, node, name: str, problems: list[str] | None) -> float | None:
+    """An <object>'s @length/@width/@height/@radius: sizes, never negative in the schema
+    (qc-opendrive's check_object_size writes radius="-0.3" and width="-0.04").  A
+    negative one is read as its magnitude and reported: taken as written, a negative
+    width mirrored the footprint into clockwise order and the object kept a negative
+    size.  Without ``problems`` it is an error."""
+    value = attrs.number(node, name)
+    if value is None or value >= 0.0:
+        return value
+    if problems is None:
+        return attrs.non_negative(node, name)  # raises the located error
+    problems.append(f"{attrs.source}:{node.sourceline}: <object> {node.get('id')!r}: {name} {value:g} is negative; "
+                    f"read as {-value:g}")
+    return -value
 
 
 def parse_objects(attrs: Attributes, road, road_id: str,
