@@ -78,7 +78,10 @@ class FollowTrajectoryRunner(_PerActor):
         # either following mode: the standard's truncated trajectory "starts at that distance
         # offset", and esmini puts the entity there in every mode.  Follow mode otherwise keeps the
         # entity's own pose; an unplaced one had none but the table's origin and drove from (0, 0).
-        follow = mode is not None and str(mode.following_mode) == "follow"
+        # A reversing entity (untimed, negative speed) is moved along the path as in position mode in
+        # either mode: the pure-pursuit follower drives forwards only, and esmini's
+        # follow_trajectory_reverse.xosc (follow mode, -22 m/s) turned round and left the road.
+        follow = mode is not None and str(mode.following_mode) == "follow" and not self.reverse
         if self.actor in self.engine.unplaced:
             self._start_on_path()
         elif not follow:
@@ -184,7 +187,9 @@ class FollowTrajectoryRunner(_PerActor):
             # later times (bicycle_fall_over.xosc: s = 130 at 3.5 s and at 4 s) hold the entity there.
             held = local < float(self.path.times[-1])
         elif self.reverse:
-            s = self.s + abs(float(t.speed[self.i])) * dt
+            # facing against the path: a negative speed moves the entity along it, a positive one
+            # (after a SpeedAction through zero) back towards its start, as esmini does
+            s = max(self.s - float(t.speed[self.i]) * dt, 0.0)
         else:
             s = self.s + float(t.speed[self.i]) * dt
         s = min(s, self.path.length)
@@ -192,7 +197,8 @@ class FollowTrajectoryRunner(_PerActor):
         self.s = s
         self._place(self.s)
         self.engine.controller.relocate(self.i)
-        if self.s >= self.path.length - 1e-9 and not held:
+        back_at_start = self.reverse and self.s <= 0.0 and float(t.speed[self.i]) > 0.0
+        if (self.s >= self.path.length - 1e-9 and not held) or back_at_start:
             if self.timing is not None:
                 t.speed[self.i] = self._end_speed()
             self._release()

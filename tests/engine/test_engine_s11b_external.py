@@ -52,3 +52,44 @@ def test_a_follow_mode_timed_stop_ends_at_the_stop_point_not_past_it(tmp_path):
     assert max(at) > 6.0  # the action ran to its last time stamp (1.05 + 5 s)
     assert v_end == 0.0
     assert x_end - start == pytest.approx(40.0, abs=1.5)  # before: 44.8 m, still at 2-3 m/s at the path's end time
+
+
+# --- reversing along an Init trajectory in follow mode (esmini's follow_trajectory_reverse.xosc) ---------------
+def reversing(tmp: Path, mode: str) -> Path:
+    speed = ('<PrivateAction><LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="{shape}" '
+             'dynamicsDimension="{dim}" value="{value}"/><SpeedActionTarget><AbsoluteTargetSpeed value="{target}"/>'
+             '</SpeedActionTarget></SpeedAction></LongitudinalAction></PrivateAction>')
+    trajectory = ('<PrivateAction><RoutingAction><FollowTrajectoryAction><TimeReference><None/></TimeReference>'
+                  f'<TrajectoryFollowingMode followingMode="{mode}"/><TrajectoryRef><Trajectory name="t" closed="false">'
+                  '<Shape><Polyline><Vertex><Position><LanePosition roadId="0" laneId="-1" offset="0" s="200"/>'
+                  '</Position></Vertex><Vertex><Position><LanePosition roadId="0" laneId="-1" offset="0" s="250"/>'
+                  '</Position></Vertex></Polyline></Shape></Trajectory></TrajectoryRef></FollowTrajectoryAction>'
+                  '</RoutingAction></PrivateAction>')
+    init = (place("hero", 20) + '<Private entityRef="adversary">'
+            + speed.format(shape="step", dim="time", value=0, target=-10) + trajectory + '</Private>')
+    back = speed.format(shape="linear", dim="rate", value=5, target=10)
+    return scenario(tmp, init=init, story=story(group(event("back", back, 0.5)), start=0.0))
+
+
+@pytest.mark.parametrize("mode", ["follow", "position"])
+def test_a_reversing_entity_backs_along_its_path_and_drives_back_when_its_speed_turns(tmp_path, mode):
+    """At -10 m/s the adversary backs along the path (facing against it) until the SpeedAction started at 0.5 s
+    has brought it to 0 at 15 m along (2 s at 5 m/s²); at +10 m/s it drives back along the path (10 m in the 2 s to
+    +10 m/s), on the path's line.  Before, follow mode's pure-pursuit driver, which drives forwards only,
+    turned the car round and left the road (esmini's file: 30 m off the road at 4.4 s), and position mode
+    went on to the path's end whatever the speed's sign."""
+    pos: dict[float, tuple[float, float]] = {}
+
+    def seen(engine) -> None:
+        snap = engine.snapshot()
+        i = snap.names.index("adversary")
+        pos[round(snap.time, 2)] = (float(snap.x[i]), float(snap.y[i]))
+
+    run_scenario(reversing(tmp_path, mode), RunConfig(dt=0.05, max_time=6.0, on_step=seen))
+    y0 = pos[min(pos)][1]
+    assert all(abs(y - y0) < 1e-6 for t, (_, y) in pos.items() if t <= 4.0)
+    # 0.5 s at -10 m/s, then 2 s of braking at 5 m/s² (5 + 10 m), then back
+    assert max(x for x, _ in pos.values()) == pytest.approx(215.5, abs=0.5)
+    assert pos[2.6][0] == pytest.approx(215.5, abs=0.5)
+    assert pos[3.6][0] == pytest.approx(213.0, abs=0.6)
+    assert max(pos) > 4.5 and pos[max(pos)][0] == pytest.approx(205.5, abs=0.6)  # 2 s at 0 -> 10 m/s: 10 m back
