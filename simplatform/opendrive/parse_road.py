@@ -262,7 +262,20 @@ def parse_lanes(attrs: Attributes, lanes_node, road_length: float, problems: lis
             s=s, s_end=s_end, center=center, left=left, right=right,
             single_side=attrs.boolean(sec, "singleSide", False), line=sec.sourceline,
         ))
+    _offset_with_borders(attrs, lanes_node, offsets, sections, problems)
     return offsets, tuple(sections)
+
+
+def _offset_with_borders(attrs: Attributes, lanes_node, offsets, sections, problems: list[str]) -> None:
+    """§11.4 rule road.lanes.lane_offset.no_offset_if_border_defined: a non-zero
+    <laneOffset> beside lanes drawn by <border> (qc-opendrive rule 104's invalid case)
+    leaves open whether a border's t counts from the reference line or from the
+    shifted centre lane.  We read it from the centre lane, like a width; say so."""
+    if not any(r.a or r.b or r.c or r.d for r in offsets):
+        return
+    if any(lane.borders and not lane.widths for sec in sections for lane in (*sec.left, *sec.right)):
+        problems.append(f"{attrs.source}:{lanes_node.sourceline}: <laneOffset> together with lane <border>s "
+                        "(the standard allows one or the other); the borders are read from the offset centre lane")
 
 
 def _crossfalls(attrs: Attributes, road, problems: list[str]) -> tuple[tuple, tuple]:

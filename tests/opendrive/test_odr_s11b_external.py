@@ -104,3 +104,26 @@ def test_negative_object_sizes_are_read_as_their_magnitude_and_reported():
     problems = summarise(net).problems
     assert "size.xodr:4: <object> '13': radius -0.3 is negative; read as 0.3" in problems
     assert "size.xodr:4: <object> '16': width -0.04 is negative; read as 0.04" in problems
+
+
+# ------------------------------------------------- laneOffset beside lane borders
+def _bordered(offset_a: float) -> str:
+    return ('<?xml version="1.0"?>\n<OpenDRIVE><header revMajor="1" revMinor="8"/>\n'
+            '<road id="1" length="100" junction="-1"><planView><geometry s="0" x="0" y="0" hdg="0" length="100">'
+            f'<line/></geometry></planView><lanes><laneOffset s="0" a="{offset_a}" b="0" c="0" d="0"/>'
+            '<laneSection s="0"><left><lane id="1" type="driving"><border sOffset="0" a="3.57" b="0" c="0" d="0"/>'
+            '</lane></left><center><lane id="0"/></center><right><lane id="-1" type="driving">'
+            '<border sOffset="0" a="-3.57" b="0" c="0" d="0"/></lane></right></laneSection></lanes></road>\n'
+            "</OpenDRIVE>\n")
+
+
+def test_a_lane_offset_beside_lane_borders_is_reported():
+    # qc-opendrive rule 104 (road.lanes.lane_offset.no_offset_if_border_defined), invalid case
+    net = parse_opendrive(_bordered(1.25), source="r104.xodr")
+    assert any("<laneOffset> together with lane <border>s" in p for p in summarise(net).problems)
+    assert net.lane_boundaries("1", 1, 50.0) == pytest.approx((1.25, 4.82))  # read from the offset centre lane
+
+
+def test_a_zero_lane_offset_beside_borders_is_silent():
+    net = parse_opendrive(_bordered(0.0), source="r104_ok.xodr")
+    assert not any("<laneOffset>" in p for p in summarise(net).problems)
