@@ -68,8 +68,11 @@ STEP_DEFAULTS: dict[str, str] = {"dynamicsDimension": "time", "value": "0"}
 # neutral value it takes then -- several of esmini's own example files rely on them: a
 # Condition without ``delay``/``conditionEdge`` (no delay, edge ``none``), a relative
 # position without ``dx``/``dy`` (at the reference itself), a FileHeader without a
-# ``description`` (metadata nothing reads; esmini's catalogs leave it out).
+# ``description`` (metadata nothing reads; esmini's catalogs leave it out), a LaneOffsetAction
+# without ``continuous`` (not continuous: it ends at its target, as in esmini's
+# Unittest/xosc/lateral_maneuvers_test.xosc, whose later storyboard waits for that end).
 ESMINI_DEFAULTS: dict[str, dict[str, str]] = {
+    "LaneOffsetAction": {"continuous": "false"},
     "FileHeader": {"description": ""},
     "Condition": {"delay": "0", "conditionEdge": "none"},
     "RelativeObjectPosition": {"dx": "0", "dy": "0"},
