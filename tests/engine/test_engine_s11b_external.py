@@ -93,3 +93,26 @@ def test_a_reversing_entity_backs_along_its_path_and_drives_back_when_its_speed_
     assert pos[2.6][0] == pytest.approx(215.5, abs=0.5)
     assert pos[3.6][0] == pytest.approx(213.0, abs=0.6)
     assert max(pos) > 4.5 and pos[max(pos)][0] == pytest.approx(205.5, abs=0.6)  # 2 s at 0 -> 10 m/s: 10 m back
+
+
+# --- a speed change over a distance from standstill (esmini's speed_over_distance.xosc) ------------------------
+def over_distance(shape: str, distance: float, target: float) -> str:
+    return ('<PrivateAction><LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="{}" value="{}" '
+            'dynamicsDimension="distance"/><SpeedActionTarget><AbsoluteTargetSpeed value="{}"/></SpeedActionTarget>'
+            '</SpeedAction></LongitudinalAction></PrivateAction>').format(shape, distance, target)
+
+
+@pytest.mark.parametrize("shape", ["linear", "cubic", "sinusoidal"])
+def test_a_speed_change_over_a_distance_from_standstill_moves_and_covers_that_distance(tmp_path, shape):
+    """From 0 to 10 m/s over 50 m: the shape runs over the 10 s that cover 50 m at the mean speed 5 m/s (esmini's
+    reading; its file's sinusoidal start lies at 31.740 m and 10.928 m/s at 5 s, reproduced here to the mm).
+    Before, the shape was taken over the distance travelled, which stays 0 at standstill: the car never moved."""
+    init = place("hero", 20) + place("adversary", 100).replace(
+        "</Private>", over_distance(shape, 50.0, 10.0) + "</Private>")
+    path = scenario(tmp_path, init=init, story=story(group(event("noop", "", 100.0))))
+    at = positions(path, "adversary", 12.0, dt=0.01)
+    x0 = at[min(at)][0]
+    assert at[5.0][1] == pytest.approx(5.0, abs=0.06)  # halfway in time: half the speed, by symmetry
+    assert at[10.0][1] == pytest.approx(10.0, abs=1e-6)
+    assert at[10.0][0] - x0 == pytest.approx(50.0, abs=0.1)
+    assert at[12.0][0] - at[10.0][0] == pytest.approx(20.0, abs=1e-6)
