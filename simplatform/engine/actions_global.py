@@ -7,6 +7,7 @@ activity, traffic sources and sinks, monitors, user commands.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from simplatform.engine.action_errors import action_error
 
@@ -40,6 +41,13 @@ class GlobalRunner:
         elif kind == "EntityAction":
             i = eng.entity_index(el.entity_ref, el)
             if el.add_entity_action is not None:
+                if bool(eng.table.active[i]) and el.entity_ref not in eng.unplaced:
+                    # already in the scenario: there is nothing to add, and esmini ignores it too ("Failed
+                    # to activate obj Car1. Already active", its Unittest add_delete_entity.xosc); it was
+                    # taken as a teleport and put Car1 back 38 m
+                    eng.record("AddEntityAction", el.entity_ref,
+                               f"not applied: {el.entity_ref!r} is already in the scenario")
+                    return True
                 eng.unplaced.discard(el.entity_ref)
                 eng.table.set_active(i, True)
                 eng.controller.place(i, eng.positions.resolve(el.add_entity_action.position, el.entity_ref))
@@ -134,3 +142,20 @@ def assigned_value(el, what: str, name: str, current, type_name: str | None):
     except ParameterError as exc:
         raise action_error(modify, f"ModifyAction gives {what} {name!r} of type {type_name} the value {result!r} "
                                    f"({exc.cause})") from None
+
+
+def storyboard_added_entities(storyboard: Any) -> set[str]:
+    """Entities a GlobalAction/EntityAction/AddEntityAction of the stories adds (the storyboard's own
+    maneuvers and those its ManeuverGroups take from catalogs)."""
+    out: set[str] = set()
+    for story in storyboard.stories:
+        for act in story.acts:
+            for mg in act.maneuver_groups:
+                maneuvers = list(mg.maneuvers) + [getattr(r, "resolved", None) for r in mg.catalog_references]
+                for m in maneuvers:
+                    for ev in getattr(m, "events", ()) or ():
+                        for a in ev.actions:
+                            ea = a.global_action.entity_action if a.global_action is not None else None
+                            if ea is not None and ea.add_entity_action is not None:
+                                out.add(ea.entity_ref)
+    return out

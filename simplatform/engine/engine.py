@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from simplatform.engine.actions_global import GlobalRunner
+from simplatform.engine.actions_global import GlobalRunner, storyboard_added_entities
 from simplatform.engine.build import build_stories, compile_trigger, entity_specs, guess_ego, PrivateActionRunner
 from simplatform.engine.collision_kernels import table_pairs_kernel
 from simplatform.engine.entities import EntityTable
@@ -375,6 +375,10 @@ class ScenarioEngine:
             runner = PrivateActionRunner(self, action)
             if not runner.start(self, (entity,)):
                 self._init_runners.append(runner)
+        # An entity that Init leaves unplaced and that a story adds later is not in the scenario until
+        # then (esmini: "Added entity Car2" at 3 s); it stood at the origin, a box to collide with.
+        for name in self.unplaced & storyboard_added_entities(self.scenario.storyboard):
+            self.table.set_active(self.table.index[name], False)
         self.unplaced = set()
         for i in deferred:  # activated after Init placed the entity and set its speed
             if not self.controller.motions[i].controller_active and self.driver_configs.get(i) is not None:

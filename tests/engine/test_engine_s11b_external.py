@@ -116,3 +116,39 @@ def test_a_speed_change_over_a_distance_from_standstill_moves_and_covers_that_di
     assert at[10.0][1] == pytest.approx(10.0, abs=1e-6)
     assert at[10.0][0] - x0 == pytest.approx(50.0, abs=0.1)
     assert at[12.0][0] - at[10.0][0] == pytest.approx(20.0, abs=1e-6)
+
+
+# --- AddEntityAction of an entity in the scenario, and of one Init leaves out (esmini's add_delete_entity.xosc) --
+def add(entity: str, s: float) -> str:
+    return (f'<GlobalAction><EntityAction entityRef="{entity}"><AddEntityAction><Position><LanePosition roadId="0" '
+            f'laneId="-1" s="{s}" offset="0"/></Position></AddEntityAction></EntityAction></GlobalAction>')
+
+
+def test_adding_an_entity_already_in_the_scenario_changes_nothing(tmp_path):
+    """esmini: "Failed to activate obj Car1. Already active"; the car drives on.  Before, the action was taken as a
+    teleport and put the adversary back to s = 100 (esmini's Car1 was 38 m behind esmini's figures after it)."""
+    path = scenario(tmp_path, init=place("hero", 20) + place("adversary", 100, speed=10.0),
+                    story=story(group(event("again", add("adversary", 100), 2.0) + event("noop", "", 100.0)), start=0.0))
+    at = positions(path, "adversary", 4.0)
+    assert at[4.0][0] - at[2.0][0] == pytest.approx(20.0, abs=1e-6)
+    assert at[4.0][0] - at[min(at)][0] > 35.0
+    result = run_scenario(path, RunConfig(dt=0.05, max_time=4.0))
+    notes = [e for e in result.events if e.kind == "AddEntityAction"]
+    assert len(notes) == 1 and notes[0].detail.startswith("not applied") and "already" in notes[0].detail
+
+
+def test_an_entity_a_story_adds_is_not_in_the_scenario_before(tmp_path):
+    """Init does not place the adversary; a story adds it at t > 2 s.  Before, it stood at the origin until then, a
+    box other entities could collide with and conditions could see."""
+    seen: dict[float, tuple[str, ...]] = {}
+
+    def names(engine) -> None:
+        snap = engine.snapshot()
+        seen[round(snap.time, 2)] = tuple(snap.names)
+
+    path = scenario(tmp_path, init=place("hero", 20),
+                    story=story(group(event("arrive", add("adversary", 100), 2.0) + event("noop", "", 100.0)),
+                                start=0.0))
+    run_scenario(path, RunConfig(dt=0.05, max_time=4.0, on_step=names))
+    assert seen[1.0] == ("hero",)
+    assert seen[3.0] == ("hero", "adversary")
