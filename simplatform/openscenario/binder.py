@@ -106,6 +106,19 @@ EMPTY_CHOICE_ALLOWED: frozenset[str] = frozenset({"Action"})
 # scenario's own MS1EgoS value, 300.0, as the parameter name.
 PARAMETER_NAME_ATTRIBUTES = {("ParameterAssignment", "parameterRef")}
 
+# ``maximumExecutionCount="-1"``: "unlimited" in esmini (its Unittest test-collision-detection.xosc) and in
+# openPASS's documentation; the XSD's unsignedInt has no such value.  It is read as the type's largest
+# value, which no run reaches; ``validate --schema`` still reports it.
+UNLIMITED_COUNT_ATTRIBUTES = {("ManeuverGroup", "maximumExecutionCount"), ("Event", "maximumExecutionCount")}
+UNLIMITED_COUNT = 2**32 - 1
+
+
+def _is_minus_one(raw: str, scope: Scope) -> bool:
+    try:
+        return resolve(raw, "int", scope) == -1
+    except ParameterError:
+        return False
+
 
 def _lenient_attributes(node: Any, cls: type, scope: Scope, ctx: BindContext) -> dict[str, str]:
     """Required attributes this element may leave out, with the text that stands in for them."""
@@ -196,6 +209,9 @@ def bind(
         try:
             kwargs[fname] = resolve(raw, type_name, scope)
         except ParameterError as exc:
+            if (cls.__name__, xml) in UNLIMITED_COUNT_ATTRIBUTES and _is_minus_one(raw, scope):
+                kwargs[fname] = UNLIMITED_COUNT
+                continue
             ctx.error(node, f"attribute '{xml}': {exc.cause}", ParameterError)
             kwargs[fname] = None
     if spec.text:
