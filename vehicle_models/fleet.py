@@ -21,7 +21,8 @@ is split into equal sub-steps, so ``step(0.01)`` is safe down to standstill.
 The step is one compiled call (:func:`vehicle_models.integrator.fleet_step`).
 
 Cost (bench/vehicle_bench.py): a step of 100 vehicles takes about 25 µs of
-CPU with the kinematic model and about 300 µs with the dynamic one; one
+CPU with the kinematic model and about 160–190 µs with the dynamic one (driving:
+most of it the tyres' slip inversion; about 30 µs when coasting); one
 scalar ``apply_control(i, ...)`` or ``apply_ackermann(i, ...)`` about 1.3 µs,
 so commanding 100 vehicles one by one costs more than a kinematic step —
 use the array forms ``apply_pedals``, ``apply_ackermann_targets`` and

@@ -12,6 +12,9 @@ Vehicles do not interact within a step, so the loop over vehicles is the
 outer one and each vehicle's RK4 stages run on nine scalars: the numpy
 formulation this replaces spent its time on the overhead of hundreds of small
 array operations per stage.  The arithmetic is the same, term by term.
+Dynamic vehicles that drive or brake are integrated two at a time, so that
+their tyres' chains of dependent libm calls overlap in the processor; each
+vehicle's values are those of integrating it alone, bit for bit.
 """
 
 from __future__ import annotations
@@ -29,14 +32,15 @@ from vehicle_models.low_level import controller_command
 from vehicle_models.parameters import GRAVITY
 from vehicle_models.single_track import (
     BRAKE, BRAKE_TARGET, DRIVE, DRIVE_TARGET, GRADE, N_STATES, STEER, STEER_RATE_LIMIT, STEER_TARGET, VX, VY,
-    YAW_RATE, dynamic_rhs, kinematic_rhs, lateral_stiffness,
+    YAW_RATE, dynamic_rhs, dynamic_rhs_pair, kinematic_rhs, lateral_stiffness,
 )
 
 PEDALS, ACKERMANN, ACCELERATION, REFERENCE = range(4)
 RK4_STABILITY_MARGIN = 2.0
 """Largest ``dt * lambda`` per sub-step (RK4's real-axis stability limit is 2.785)."""
-WORK_ROWS = 7
-"""Scratch rows of :func:`fleet_step`: start state, state, stage state, four stage derivatives."""
+WORK_ROWS = 14
+"""Scratch rows of :func:`fleet_step`: per vehicle of a pair, start state, state, stage state, four stage
+derivatives."""
 STANDSTILL_SPEED = 0.05
 """m/s: below this a vehicle whose brakes and rolling resistance can hold it is set at rest."""
 
@@ -87,35 +91,111 @@ def substeps(dynamic, dt, state, p):
 
 
 @kernel
-def _integrate(dynamic, dt, n_sub, state, new_state, accel_body, u, direct, p, tyres, work):
-    """RK4 for every vehicle, then limits, standstill hold and body accelerations."""
+def _stage_state(stage, h, x, k, xt):
+    """RK4 stage ``stage``'s argument: ``x``, ``x + h/2 k1``, ``x + h/2 k2`` or ``x + h k3``."""
+    if stage == 0:
+        for j in range(N_STATES):
+            xt[j] = x[j]
+    elif stage < 3:
+        for j in range(N_STATES):
+            xt[j] = x[j] + 0.5 * h * k[stage - 1, j]
+    else:
+        for j in range(N_STATES):
+            xt[j] = x[j] + h * k[2, j]
+
+
+@kernel
+def _rk4_update(h, x, k):
+    for j in range(N_STATES):
+        x[j] = x[j] + (h / 6.0) * (k[0, j] + 2.0 * (k[1, j] + k[2, j]) + k[3, j])
+
+
+@kernel
+def _integrate_one(dynamic, dt, n_sub, i, state, new_state, accel_body, u, direct, p, tyres, w):
+    """RK4, limits, standstill hold and body accelerations of vehicle ``i`` (scratch rows ``w``)."""
     h = dt / n_sub
-    x0, x, xt, k = work[0], work[1], work[2], work[3:7]
+    x0, x, xt, k = w[0], w[1], w[2], w[3:7]
+    for j in range(N_STATES):
+        x0[j] = state[j, i]
+        x[j] = x0[j]
+    cos_g, sin_g = math.cos(u[GRADE, i]), math.sin(u[GRADE, i])
+    for _ in range(n_sub):
+        for stage in range(4):
+            _stage_state(stage, h, x, k, xt)
+            if dynamic:
+                dynamic_rhs(xt, i, u, direct, p, tyres, cos_g, sin_g, k[stage])
+            else:
+                kinematic_rhs(xt, i, u, direct, p, tyres, cos_g, sin_g, k[stage])
+        _rk4_update(h, x, k)
+    _finish(dynamic, dt, i, x0, x, accel_body, direct, p, cos_g, sin_g)
+    for j in range(N_STATES):
+        new_state[j, i] = x[j]
+
+
+@kernel
+def _integrate_pair(dt, n_sub, i, b, state, new_state, accel_body, u, direct, p, tyres, w):
+    """:func:`_integrate_one` of the dynamic vehicles ``i`` and ``b`` in lockstep.
+
+    Each vehicle's arithmetic is :func:`_integrate_one`'s, value for value;
+    evaluating the two right-hand sides together (:func:`dynamic_rhs_pair`)
+    lets their tyre inversions overlap in the processor.
+    """
+    h = dt / n_sub
+    x0a, xa, xta, ka = w[0], w[1], w[2], w[3:7]
+    x0b, xb, xtb, kb = w[7], w[8], w[9], w[10:14]
+    for j in range(N_STATES):
+        x0a[j] = state[j, i]
+        xa[j] = x0a[j]
+        x0b[j] = state[j, b]
+        xb[j] = x0b[j]
+    cos_ga, sin_ga = math.cos(u[GRADE, i]), math.sin(u[GRADE, i])
+    cos_gb, sin_gb = math.cos(u[GRADE, b]), math.sin(u[GRADE, b])
+    for _ in range(n_sub):
+        for stage in range(4):
+            _stage_state(stage, h, xa, ka, xta)
+            _stage_state(stage, h, xb, kb, xtb)
+            dynamic_rhs_pair(xta, i, xtb, b, u, direct, p, tyres, cos_ga, sin_ga, cos_gb, sin_gb,
+                             ka[stage], kb[stage])
+        _rk4_update(h, xa, ka)
+        _rk4_update(h, xb, kb)
+    _finish(True, dt, i, x0a, xa, accel_body, direct, p, cos_ga, sin_ga)
+    _finish(True, dt, b, x0b, xb, accel_body, direct, p, cos_gb, sin_gb)
+    for j in range(N_STATES):
+        new_state[j, i] = xa[j]
+        new_state[j, b] = xb[j]
+
+
+@kernel
+def _pushes_tyres(i, state, u):
+    """Whether vehicle ``i`` drives or brakes in this step (its tyres then invert the slip).
+
+    Only a choice of which vehicles to integrate together: any pairing gives
+    the same values; pairing two coasting vehicles gains nothing and costs a
+    little.
+    """
+    return state[DRIVE, i] != 0.0 or state[BRAKE, i] != 0.0 or u[DRIVE_TARGET, i] != 0.0 or u[BRAKE_TARGET, i] != 0.0
+
+
+@kernel
+def _integrate(dynamic, dt, n_sub, state, new_state, accel_body, u, direct, p, tyres, work):
+    """RK4 for every vehicle, then limits, standstill hold and body accelerations.
+
+    Dynamic vehicles that drive or brake go two at a time (:func:`_integrate_pair`),
+    the others (and an odd one out) alone; the results are the same as one at
+    a time, bit for bit.
+    """
+    waiting = -1
     for i in range(state.shape[1]):
-        for j in range(N_STATES):
-            x0[j] = state[j, i]
-            x[j] = x0[j]
-        cos_g, sin_g = math.cos(u[GRADE, i]), math.sin(u[GRADE, i])
-        for _ in range(n_sub):
-            for stage in range(4):
-                if stage == 0:
-                    for j in range(N_STATES):
-                        xt[j] = x[j]
-                elif stage < 3:
-                    for j in range(N_STATES):
-                        xt[j] = x[j] + 0.5 * h * k[stage - 1, j]
-                else:
-                    for j in range(N_STATES):
-                        xt[j] = x[j] + h * k[2, j]
-                if dynamic:
-                    dynamic_rhs(xt, i, u, direct, p, tyres, cos_g, sin_g, k[stage])
-                else:
-                    kinematic_rhs(xt, i, u, direct, p, tyres, cos_g, sin_g, k[stage])
-            for j in range(N_STATES):
-                x[j] = x[j] + (h / 6.0) * (k[0, j] + 2.0 * (k[1, j] + k[2, j]) + k[3, j])
-        _finish(dynamic, dt, i, x0, x, accel_body, direct, p, cos_g, sin_g)
-        for j in range(N_STATES):
-            new_state[j, i] = x[j]
+        if dynamic and _pushes_tyres(i, state, u):
+            if waiting < 0:
+                waiting = i
+                continue
+            _integrate_pair(dt, n_sub, waiting, i, state, new_state, accel_body, u, direct, p, tyres, work)
+            waiting = -1
+        else:
+            _integrate_one(dynamic, dt, n_sub, i, state, new_state, accel_body, u, direct, p, tyres, work)
+    if waiting >= 0:
+        _integrate_one(dynamic, dt, n_sub, waiting, state, new_state, accel_body, u, direct, p, tyres, work)
 
 
 @kernel

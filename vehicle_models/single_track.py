@@ -47,6 +47,7 @@ from vehicle_models.fleet_parameters import (
 from vehicle_models.jit import kernel
 from vehicle_models.parameters import AIR_DENSITY, GRAVITY
 from vehicle_models.tyre import axle_force
+from vehicle_models.tyre_pair import axle_forces_four
 
 X, Y, YAW, VX, VY, YAW_RATE, STEER, DRIVE, BRAKE = range(9)
 N_STATES = 9
@@ -167,17 +168,17 @@ def kinematic_rhs(x, i, u, direct, p, tyres, cos_g, sin_g, dx):
 
 
 @kernel
-def dynamic_rhs(x, i, u, direct, p, tyres, cos_g, sin_g, dx):
-    """Dynamic single-track model with Magic-Formula tyres, blended to kinematic at low speed.
+def _dynamic_before_tyres(x, i, u, direct, p, cos_g, sin_g):
+    """First part of :func:`dynamic_rhs`: everything up to the axle forces' arguments.
 
-    ``tyres`` is the fleet's axle table: front axle of vehicle ``i`` at column
-    ``i``, rear at ``i + N``.
+    Returns ``(d_delta, d_drive, d_brake, resistance, external, sd, cd, vyr, dvx_kin, dvy_kin,
+    dr_kin, w, alpha_front, alpha_rear, fx_front, fx_rear, fz_front, fz_rear)``; the slip
+    angles are 0 (not computed) where the dynamic weight ``w`` is 0.
     """
-    n = p.shape[1]
     mass, lf, lr, l = p[MASS, i], p[LF, i], p[LR, i], p[WHEELBASE, i]
     d_delta, d_drive, d_brake = _actuators(x, i, u, direct, p)
     tyre_demand, resistance, rolling, external, normal = _longitudinal_loads(x, i, u, direct, p, cos_g, sin_g)
-    vx, vy, r, delta, yaw = x[VX], x[VY], x[YAW_RATE], x[STEER], x[YAW]
+    vx, vy, r, delta = x[VX], x[VY], x[YAW_RATE], x[STEER]
     sd, cd = math.sin(delta), math.cos(delta)
     # Load transfer (Rajamani §4.2): the net ground-level force (tyre force less rolling
     # resistance, which also acts at the ground) balances forces at CoG height.  The tyres
@@ -203,7 +204,7 @@ def dynamic_rhs(x, i, u, direct, p, tyres, cos_g, sin_g, dx):
     dr_kin = dr_ff + (r_kin - r) / KINEMATIC_RELAXATION
     dvy_kin = lr * dr_ff + (lr * r_kin - vy) / KINEMATIC_RELAXATION
     w = _clip((abs(vx) - V_KINEMATIC) / (V_DYNAMIC - V_KINEMATIC), 0.0, 1.0)
-    dvx, dvy, dr = dvx_kin, dvy_kin, dr_kin
+    alpha_front = alpha_rear = 0.0
     if w > 0.0:  # below V_KINEMATIC the dynamic part has weight 0: the tyres need no evaluation
         # Slip angles in the wheel frames (valid forwards and in reverse), speed floored at V_KINEMATIC.
         w_front = vy + lf * r
@@ -211,8 +212,19 @@ def dynamic_rhs(x, i, u, direct, p, tyres, cos_g, sin_g, dx):
         vyf = w_front * cd - vx * sd
         alpha_front = -math.atan(vyf / max(abs(vxf), V_KINEMATIC))
         alpha_rear = -math.atan(vyr / max(abs(vx), V_KINEMATIC))
-        fxf, fyf = axle_force(alpha_front, fx_front, fz_front, tyres, i)
-        fxr, fyr = axle_force(alpha_rear, fx_rear, fz_rear, tyres, n + i)
+    return (d_delta, d_drive, d_brake, resistance, external, sd, cd, vyr, dvx_kin, dvy_kin, dr_kin, w,
+            alpha_front, alpha_rear, fx_front, fx_rear, fz_front, fz_rear)
+
+
+@kernel
+def _dynamic_after_tyres(x, i, u, direct, p, before, fxf, fyf, fxr, fyr, dx):
+    """Second part of :func:`dynamic_rhs`: the body's equations from the axle forces; writes ``dx``."""
+    (d_delta, d_drive, d_brake, resistance, external, sd, cd, vyr, dvx_kin, dvy_kin, dr_kin, w,
+     _, _, _, _, _, _) = before
+    mass, lf, lr = p[MASS, i], p[LF, i], p[LR, i]
+    vx, vy, r, yaw = x[VX], x[VY], x[YAW_RATE], x[YAW]
+    dvx, dvy, dr = dvx_kin, dvy_kin, dr_kin
+    if w > 0.0:
         front_lat = fxf * sd + fyf * cd
         long_force = fxf * cd - fyf * sd + fxr - resistance + external
         dvx_dyn = long_force / mass + vy * r
@@ -237,6 +249,41 @@ def dynamic_rhs(x, i, u, direct, p, tyres, cos_g, sin_g, dx):
     dx[STEER] = d_delta
     dx[DRIVE] = d_drive
     dx[BRAKE] = d_brake
+
+
+@kernel
+def dynamic_rhs(x, i, u, direct, p, tyres, cos_g, sin_g, dx):
+    """Dynamic single-track model with Magic-Formula tyres, blended to kinematic at low speed.
+
+    ``tyres`` is the fleet's axle table: front axle of vehicle ``i`` at column
+    ``i``, rear at ``i + N``.  Written in two parts around the axle forces so
+    that :func:`dynamic_rhs_pair` can evaluate two vehicles' tyres interleaved.
+    """
+    n = p.shape[1]
+    before = _dynamic_before_tyres(x, i, u, direct, p, cos_g, sin_g)
+    fxf = fyf = fxr = fyr = 0.0
+    if before[11] > 0.0:
+        fxf, fyf = axle_force(before[12], before[14], before[16], tyres, i)
+        fxr, fyr = axle_force(before[13], before[15], before[17], tyres, n + i)
+    _dynamic_after_tyres(x, i, u, direct, p, before, fxf, fyf, fxr, fyr, dx)
+
+
+@kernel
+def dynamic_rhs_pair(xa, ia, xb, ib, u, direct, p, tyres, cos_ga, sin_ga, cos_gb, sin_gb, dxa, dxb):
+    """:func:`dynamic_rhs` of two vehicles, their axle forces interleaved (:func:`axle_forces_four`).
+
+    Each vehicle's result is computed by the same operations on the same values
+    as :func:`dynamic_rhs` alone: the two are independent, and interleaving
+    only lets the processor overlap two chains of dependent ``atan`` calls.
+    """
+    n = p.shape[1]
+    a = _dynamic_before_tyres(xa, ia, u, direct, p, cos_ga, sin_ga)
+    b = _dynamic_before_tyres(xb, ib, u, direct, p, cos_gb, sin_gb)
+    fxf_a, fyf_a, fxr_a, fyr_a, fxf_b, fyf_b, fxr_b, fyr_b = axle_forces_four(
+        a[11] > 0.0, a[12], a[13], a[14], a[15], a[16], a[17], ia, ia + n,
+        b[11] > 0.0, b[12], b[13], b[14], b[15], b[16], b[17], ib, ib + n, tyres)
+    _dynamic_after_tyres(xa, ia, u, direct, p, a, fxf_a, fyf_a, fxr_a, fyr_a, dxa)
+    _dynamic_after_tyres(xb, ib, u, direct, p, b, fxf_b, fyf_b, fxr_b, fyr_b, dxb)
 
 
 @kernel

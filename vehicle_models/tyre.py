@@ -17,7 +17,13 @@ would hold it.  This keeps the model cheap and non-stiff while the lateral
 force still drops under braking or drive through ``G_ya(kappa)``.
 
 :func:`axle_force` is the one implementation (per axle, scalar, compiled; the
-fleet's RK4 kernel calls it); :func:`axle_forces` loops it over arrays.
+fleet's RK4 kernel calls it, and :mod:`vehicle_models.tyre_pair` runs two of it
+interleaved); :func:`axle_forces` loops it over arrays.  The inversion is most
+of a dynamic vehicle's step (three passes of ``asin``, ``tan``, up to four
+Newton ``atan`` and a weight's ``atan``/``cos``: about 30 dependent libm calls
+per driven axle and RK4 stage); its Newton solve and its passes stop as soon as
+one returns its own input bit for bit, which gives exactly the values of
+running them all.
 :func:`magic_formula`, :func:`peak_slip` and :func:`slip_for_force` are written
 with numpy ufuncs so one compiled definition serves scalars (inside kernels)
 and arrays (from Python).
@@ -77,6 +83,40 @@ def slip_for_force(force, b, c, d, e):
 
 
 @kernel
+def same_value(a, b):
+    """``a`` and ``b`` are the same float bit for bit (NaN never is; ``0.0`` and ``-0.0`` are not)."""
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+@kernel
+def _solve_phi_scalar(phi, e):
+    """:func:`_solve_phi` for one value, stopping once an iteration leaves ``u`` unchanged.
+
+    An iteration is a function of ``u`` (``phi`` and ``e`` fixed): once it
+    returns its own input bit for bit, every later one repeats the same
+    operations on the same values, so stopping there returns exactly what the
+    four iterations return, with one ``atan`` fewer per iteration skipped.
+    """
+    u = phi
+    for _ in range(4):
+        residual = (1.0 - e) * u + e * np.arctan(u) - phi
+        slope = (1.0 - e) + e / (1.0 + u * u)
+        u_next = u - residual / slope
+        if same_value(u_next, u):
+            break
+        u = u_next
+    return u
+
+
+@kernel
+def _slip_for_force_scalar(force, b, c, d, e):
+    """:func:`slip_for_force` for one value (the same operations; the Newton solve stops early, exactly)."""
+    ratio = np.minimum(np.maximum(force / np.maximum(d, 1e-9), -1.0), 1.0)
+    phi = np.tan(np.arcsin(ratio) / c)
+    return _solve_phi_scalar(phi, e) / b, ratio * d
+
+
+@kernel
 def _combined_weight(slip, other_slip, r_1, r_2, r_c):
     """``G = cos(r_c atan(r_1 cos(atan(r_2 other_slip)) slip))``, Pacejka 2012 eq. (4.E54)-(4.E67)."""
     shape = r_1 / math.sqrt(1.0 + (r_2 * other_slip) * (r_2 * other_slip))
@@ -105,9 +145,12 @@ def axle_force(alpha, fx_demand, fz, t, j):
     demand = fx_demand
     kappa, fx0, g_xa = 0.0, 0.0, 1.0
     for _ in range(SLIP_PASSES + 1):
-        kappa, fx0 = slip_for_force(demand, b_x, c_x, d_x, e_x)
+        kappa, fx0 = _slip_for_force_scalar(demand, b_x, c_x, d_x, e_x)
         g_xa = _combined_weight(alpha, kappa, r_bx1, r_bx2, r_cx1)
-        demand = fx_demand / g_xa
+        next_demand = fx_demand / g_xa
+        if same_value(next_demand, demand):  # a pass is a function of the demand: the rest repeat this one
+            break
+        demand = next_demand
     g_yk = _combined_weight(kappa, alpha, t[R_BY1, j], t[R_BY2, j], t[R_CY1, j])
     return fx0 * g_xa, fy0 * g_yk
 
