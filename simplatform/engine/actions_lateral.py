@@ -127,10 +127,33 @@ class LaneChangeRunner(_LaneRunner):
         self.progress = 0.0
         self._last: tuple[float, float] | None = None  # (progress, transition value there)
         self.odo0 = float(eng.table.odometer[self.i])
+        self.frame = (c.road_id, road.travel(c))
         if self.transition.extent <= 0:
             self._apply(1.0)
             return True
         return False
+
+    def _follow_road_frame(self) -> None:
+        """Keep the change's start and target in the frame of the road the cursor is on.
+
+        They are road t values of the road the change began on; a road entered the other way round
+        (a successor joined end to end, ``travel`` turned) has its t axis and lane ids mirrored.  They
+        were used unchanged there, and esmini's test_action_dynamics.xosc (straight_2x100m_opposite:
+        a lane change over the joint) jumped 1.1 m sideways at the joint; now the entity goes on
+        to the same side of the road, as esmini's does."""
+        c = self.engine.controller.motions[self.i].cursor
+        travel = self.engine.road.travel(c)
+        if c.road_id == self.frame[0] or travel == self.frame[1]:
+            self.frame = (c.road_id, travel)
+            return
+        self.frame = (c.road_id, travel)
+        self.t_start, self.target_offset = -self.t_start, -self.target_offset
+        self.src, self.dst, self.t_steps = -self.src, -self.dst, -self.t_steps
+        if not self.fraction_only:  # a rate transition runs in t itself
+            tr = self.transition
+            self.transition = type(tr)(tr.shape, tr.dimension, -tr.start, -tr.target, tr.extent)
+            if self._last is not None:
+                self._last = (self._last[0], -self._last[1])
 
     def _apply(self, f: float, centre: dict[int, float] | None = None) -> None:
         """Put the cursor at fraction ``f`` of the way; ``centre``: lane centre t at the cursor's
@@ -175,6 +198,8 @@ class LaneChangeRunner(_LaneRunner):
         m = eng.controller.motions[self.i]
         tr = self.transition
         prev_p = self.progress
+        self._follow_road_frame()
+        tr = self.transition
         if tr.dimension == "distance":
             self.progress = float(t.odometer[self.i]) - self.odo0 + abs(float(t.speed[self.i])) * dt
         else:

@@ -152,3 +152,45 @@ def test_an_entity_a_story_adds_is_not_in_the_scenario_before(tmp_path):
     run_scenario(path, RunConfig(dt=0.05, max_time=4.0, on_step=names))
     assert seen[1.0] == ("hero",)
     assert seen[3.0] == ("hero", "adversary")
+
+
+# --- a lane change over a joint to a road the other way round (esmini's test_action_dynamics.xosc) --------------
+def opposite_roads(path: Path) -> Path:
+    """Road 1 from x = 0 to 100 along +x, road 2 from x = 200 back to 100 (-x); they meet end to end."""
+    def road(rid: int, x: float, hdg: float, other: int) -> str:
+        lane = ('<lane id="{0}" type="driving" level="false"><link/><width sOffset="0" a="3.5" b="0" c="0" d="0"/>'
+                '</lane>')
+        return (f'<road name="" length="100" id="{rid}" junction="-1"><link><successor elementType="road" '
+                f'elementId="{other}" contactPoint="end"/></link><planView><geometry s="0" x="{x}" y="0" hdg="{hdg}" '
+                f'length="100"><line/></geometry></planView><lanes><laneSection s="0"><left>{lane.format(1)}</left>'
+                '<center><lane id="0" type="driving" level="false"><link/></lane></center>'
+                f'<right>{lane.format(-1)}</right></laneSection></lanes></road>')
+    path.write_text('<?xml version="1.0"?><OpenDRIVE><header revMajor="1" revMinor="4" name="o"/>'
+                    + road(1, 0.0, 0.0, 2) + road(2, 200.0, 3.141592653589793, 1) + '</OpenDRIVE>')
+    return path
+
+
+def test_a_lane_change_over_a_joint_to_an_opposite_road_goes_on_smoothly_to_the_same_side(tmp_path):
+    """From lane -1 to lane 1 of road 1 over 4 s, at 10 m/s from x = 80: the car meets road 2, laid the other way
+    round, halfway.  Before, the change's start and target (road 1's t) were read in road 2's mirrored frame and
+    the car jumped sideways at the joint (1.1 m in esmini's file); now it goes on to the same side, road 2's
+    lane -1, as esmini's car does."""
+    path = scenario(tmp_path, init=place("hero", 20) + place("adversary", 80, speed=10.0),
+                    story=story(group(event("change", '<PrivateAction><LateralAction><LaneChangeAction>'
+                                                      '<LaneChangeActionDynamics dynamicsShape="linear" value="4" '
+                                                      'dynamicsDimension="time"/><LaneChangeTarget><AbsoluteTargetLane '
+                                                      'value="1"/></LaneChangeTarget></LaneChangeAction></LateralAction>'
+                                                      '</PrivateAction>', 0.5) + event("noop", "", 100.0)), start=0.0))
+    text = path.read_text().replace('roadId="0"', 'roadId="1"')
+    path.write_text(text.replace(str(tmp_path / "road.xodr"), str(opposite_roads(tmp_path / "opposite.xodr"))))
+    ys: dict[float, float] = {}
+
+    def seen(engine) -> None:
+        snap = engine.snapshot()
+        ys[round(snap.time, 2)] = float(snap.y[snap.names.index("adversary")])
+
+    run_scenario(path, RunConfig(dt=0.05, max_time=6.0, on_step=seen))
+    times = sorted(ys)
+    steps = [abs(ys[b] - ys[a]) for a, b in zip(times, times[1:])]
+    assert max(steps) < 3.5 / 4 * 0.05 + 1e-6  # the linear change's own rate, no jump
+    assert ys[6.0] == pytest.approx(1.75, abs=1e-6)
