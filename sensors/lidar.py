@@ -119,7 +119,7 @@ _DEFAULTS = {
     "max_range_m": None, "min_range_m": None, "range_noise_m": None, "dropout_probability": 0.0,
     "detection_range_m": None, "detection_reflectivity": None, "intensity_reference_range_m": 10.0,
     "motion_distortion": False, "labels": False, "wavelength_nm": 905.0, "frame_id": None,
-    "fog_backscatter": True, "fog_pulse_width_ns": 20.0, "fog_overlap_start_m": 1.67, "fog_overlap_full_m": 7.63,
+    "fog_backscatter": False, "fog_pulse_width_ns": 20.0, "fog_overlap_start_m": 1.67, "fog_overlap_full_m": 7.63,
     "fog_range_spread_m": 10.0,
 }
 
