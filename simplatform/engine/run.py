@@ -257,16 +257,17 @@ def end_reason_of(engine, driven: bool = False) -> str | None:
 
     A storyboard without an effective stop trigger (none, ``<StopTrigger/>``, or CARLA criteria only:
     engine/build.py ``compile_trigger``) ends the run when it completes -- as esmini plays a file --
-    unless a stack under test drives (``driven``): a "free drive" file (Init, an idle ManeuverGroup or
-    no Story, ``<StopTrigger/>``) completes at its first step, and the stack's test would silently be a
-    one-step run; it runs on to ``max_time`` instead.  Either way the moment is noted once
-    (``STORYBOARD_COMPLETE``): always under a stack, headless when it comes within the first second
-    with no event started."""
+    unless a stack under test drives (``driven``) and no event ever started: a "free drive" file (Init,
+    an idle ManeuverGroup or no Story, ``<StopTrigger/>``) completes at its first step, and the stack's
+    test would silently be a one-step run; it runs on to ``max_time`` instead.  A story that played and
+    finished ends the run under a stack too (as ScenarioRunner ends a scenario whose behaviour tree is
+    done).  The free drive is noted once (``STORYBOARD_COMPLETE``), and so is a headless completion
+    within the first second with no event started."""
     sb = engine.storyboard
     if sb.stopped:
         return "stop_trigger"
     if sb.stop_trigger is None and sb.complete:
-        if driven:
+        if driven and sb.events_fired == 0:     # nothing played: a free drive, not a finished story
             if not sb.completion_noted:
                 sb.completion_noted = True
                 engine.record(STORYBOARD_COMPLETE, "", f"storyboard complete at t={engine.time:.2f} s with no stop "

@@ -108,9 +108,7 @@ def test_the_harness_with_the_reference_stack_drives_a_free_drive_file_to_max_ti
     assert summary_phrase(notes_summary([result])) == "1 scenario with a storyboard complete and no stop trigger"
 
 
-def test_a_story_that_plays_ends_the_headless_run_without_a_note(tmp_path):
-    """Only an end within the first second with no event started is noted: a story that played and
-    completed is how a file without a stop trigger is meant to end."""
+def _story_that_plays() -> str:
     event = ('<Maneuver name="m"><Event name="slow" priority="overwrite"><Action name="slow"><PrivateAction>'
              '<LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="step" value="0" '
              'dynamicsDimension="time"/><SpeedActionTarget><AbsoluteTargetSpeed value="5"/></SpeedActionTarget>'
@@ -118,8 +116,16 @@ def test_a_story_that_plays_ends_the_headless_run_without_a_note(tmp_path):
              '<Condition name="at" delay="0" conditionEdge="rising"><ByValueCondition><SimulationTimeCondition '
              'value="0.5" rule="greaterThan"/></ByValueCondition></Condition></ConditionGroup></StartTrigger>'
              '</Event></Maneuver>')
-    story = idle_story().replace("</Actors></ManeuverGroup>", f"</Actors>{event}</ManeuverGroup>")
-    result = run_scenario(write(tmp_path, minor=0, story=story), RunConfig(max_time=5.0))
+    return idle_story().replace("</Actors></ManeuverGroup>", f"</Actors>{event}</ManeuverGroup>")
+
+
+@pytest.mark.parametrize("stack", [None, "coast"])
+def test_a_story_that_plays_ends_the_run_without_a_note_with_or_without_a_stack(tmp_path, stack):
+    """Only a free drive (no event ever started) runs on under a stack: a story that played and completed
+    is how a file without a stop trigger is meant to end (ScenarioRunner ends such a scenario too), and
+    only an end within the first second with nothing played is noted."""
+    config = RunConfig(max_time=5.0, stack=Coast() if stack else None)
+    result = run_scenario(write(tmp_path, minor=0, story=_story_that_plays()), config)
     assert result.end_reason == "storyboard_complete" and 0.5 < result.sim_time < 0.6
     assert storyboard_notes(result) == []
 
