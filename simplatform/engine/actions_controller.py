@@ -85,5 +85,18 @@ def _describe(el) -> str:
     for name in ("throttle", "brake", "clutch", "parking_brake", "steering_wheel", "gear"):
         v = getattr(el, name, None)
         if v is not None:
-            parts.append(f"{name}={'on' if v.active else 'off'}:{getattr(v, 'value', '')}")
+            value = _gear_text(v) if name == "gear" else getattr(v, "value", "")
+            parts.append(f"{name}={'on' if v.active else 'off'}:{value}")
     return " ".join(parts)
+
+
+def _gear_text(g) -> str:
+    """A gear override's value as written: 1.0/1.1's ``number`` or 1.2's manual number / automatic
+    position (the note showed nothing for it: a Gear has no ``value``; esmini's VehiclePropertyTest.xosc)."""
+    if getattr(g, "number", None) is not None:
+        return f"{g.number:g}"
+    if getattr(g, "manual_gear", None) is not None:
+        return f"{g.manual_gear.number:g}"
+    if getattr(g, "automatic_gear", None) is not None:
+        return str(g.automatic_gear.gear)
+    return ""

@@ -194,3 +194,18 @@ def test_a_lane_change_over_a_joint_to_an_opposite_road_goes_on_smoothly_to_the_
     steps = [abs(ys[b] - ys[a]) for a, b in zip(times, times[1:])]
     assert max(steps) < 3.5 / 4 * 0.05 + 1e-6  # the linear change's own rate, no jump
     assert ys[6.0] == pytest.approx(1.75, abs=1e-6)
+
+
+# --- the note of a 1.1 OverrideControllerValueAction with a Gear (esmini's VehiclePropertyTest.xosc) ------------
+def test_the_override_note_shows_a_gear_number(tmp_path):
+    """1.0/1.1's <Gear number="7.5" active="false"/>: the note read a ``value`` a Gear has not and showed
+    "gear=off:" with nothing after it."""
+    override = ('<PrivateAction><ControllerAction><OverrideControllerValueAction><Throttle value="0.5" active="true"/>'
+                '<Brake value="0" active="false"/><Clutch value="0" active="false"/><ParkingBrake value="0" '
+                'active="false"/><SteeringWheel value="0" active="false"/><Gear number="7.5" active="false"/>'
+                '</OverrideControllerValueAction></ControllerAction></PrivateAction>')
+    path = scenario(tmp_path, init=place("hero", 20) + place("adversary", 100, speed=5.0),
+                    story=story(group(event("override", override, 2.0))), minor=1)
+    result = run_scenario(path, RunConfig(max_time=5.0))
+    notes = [e for e in result.events if e.kind == "OverrideControllerValue"]
+    assert notes and "gear=off:7.5" in notes[0].detail and "throttle=on:0.5" in notes[0].detail
