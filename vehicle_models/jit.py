@@ -11,7 +11,8 @@ Settings, and why:
 * ``cache=True``: compiled code is written next to the sources
   (``__pycache__/*.nbi, *.nbc``) so that a new process — a test worker, a
   suite-runner worker — loads it (about 0.3 s of CPU for a fleet step and a
-  traffic decision) instead of compiling it (about 5 s of CPU; figures from
+  traffic decision) instead of compiling it (about 10 s of CPU, 4 s before the dynamic step
+  integrated vehicles two at a time, :mod:`vehicle_models.tyre_pair`; figures from
   ``bench/vehicle_bench.py --cold``).  ``python -m vehicle_models.warmup``
   fills the cache before parallel workers start.
 * ``_nrt=False`` for the kernels (see :func:`kernel`): an underscore option of
