@@ -22,8 +22,11 @@ normalised so that a white (ρ = 1) target at normal incidence saturates at
 In fog the fog itself is a soft target (``lidar_fog``, Hahner et al., ICCV
 2021): where its backscatter peak, a few metres out, reaches the threshold and
 beats the ray's attenuated hard echo (or the ray has none), the ray reports a
-fog return instead (labels: actor −1, semantic ``SEMANTIC_FOG``);
-``fog_backscatter: false`` turns it off.  Without fog nothing changes.
+fog return instead (labels: actor −1, semantic ``SEMANTIC_FOG``).  Opt-in
+(``fog_backscatter: true``): with a fixed threshold and homogeneous fog its
+onset is one visibility per preset, below which every sky ray reports fog, so
+it waits for a per-preset calibration before it is on by default.  Off, or
+without fog, nothing changes.
 
 Range noise is Gaussian with the datasheet accuracy as σ (plus Goodin's rain
 spread); dropout removes a return with a fixed probability.  With
