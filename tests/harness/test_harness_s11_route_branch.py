@@ -25,7 +25,9 @@ import pytest
 from scenariogeneration import xosc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "opendrive"))
 import engine_scenario_files as scenarios  # noqa: E402
+import odr_xml_builders  # noqa: E402
 from engine_story import place, write  # noqa: E402
 
 from simplatform.bridge import StackConfig  # noqa: E402
@@ -38,63 +40,9 @@ SPEED = 10.0
 
 
 # ------------------------------------------------------------------ maps
-def _lane(i: int, width: float = 3.5, link: str = "", direction: str | None = None) -> str:
-    attr = f' direction="{direction}"' if direction else ""
-    return f'<lane id="{i}" type="driving"{attr}>{link}<width sOffset="0" a="{width}" b="0" c="0" d="0"/></lane>'
-
-
-def _links(pred=None, succ=None) -> str:
-    return ("<link>" + "".join(f'<predecessor id="{i}"/>' for i in (pred or ()))
-            + "".join(f'<successor id="{i}"/>' for i in (succ or ())) + "</link>")
-
-
-def _road(rid, x, y, h, length, junction=-1, links="", left="", right="", curvature=0.0) -> str:
-    shape = f'<arc curvature="{curvature}"/>' if curvature else "<line/>"
-    return (f'<road id="{rid}" length="{length}" junction="{junction}"><link>{links}</link>'
-            f'<planView><geometry s="0" x="{x}" y="{y}" hdg="{h}" length="{length}">{shape}</geometry></planView>'
-            '<lanes><laneSection s="0">' + (f"<left>{left}</left>" if left else "")
-            + '<center><lane id="0" type="none"/></center>' + (f"<right>{right}</right>" if right else "")
-            + "</laneSection></lanes></road>\n")
-
-
-def _doc(*parts: str) -> str:
-    return '<?xml version="1.0"?>\n<OpenDRIVE><header revMajor="1" revMinor="7"/>\n' + "".join(parts) + "</OpenDRIVE>\n"
-
-
-RADIUS = 20.0
-BRANCH_S = 50.0
-
-
-def _driveway_map(path: Path) -> Path:
-    """Main road 1 (200 m along +x; lane 1 westbound, lanes -1 and -2 eastbound, 3.5 m).  The
-    driveway, road 2 of virtual junction 555, leaves lane -2 at s = 50 tangentially and turns right
-    on a 20 m arc into the parking road 99 (southbound, 50 m, a dead end)."""
-    quarter = RADIUS * math.pi / 2
-    end_x, end_y = BRANCH_S + RADIUS, -3.75 - RADIUS
-    path.write_text(_doc(
-        _road(1, 0, 0, 0, 200, left=_lane(1), right=_lane(-1) + _lane(-2)),
-        _road(2, BRANCH_S, -3.75, 0, quarter, 555,
-              f'<predecessor elementType="road" elementId="1" elementS="{BRANCH_S}" elementDir="+"/>'
-              '<successor elementType="road" elementId="99" contactPoint="start"/>',
-              right=_lane(-1, 3, _links((-2,), (-1,))), curvature=-1.0 / RADIUS),
-        _road(99, end_x, end_y, -math.pi / 2, 50, -1,
-              '<predecessor elementType="road" elementId="2" contactPoint="end"/>',
-              right=_lane(-1, 3, _links((-1,), ()))),
-        '<junction id="555" type="virtual" mainRoad="1" sStart="45" sEnd="55" orientation="+">'
-        '<connection id="0" type="virtual" incomingRoad="1" connectingRoad="2" contactPoint="start">'
-        '<laneLink from="-2" to="-1"/></connection></junction>\n'))
-    return path
-
-
-def _two_way_map(path: Path) -> Path:
-    """Road 10 (100 m along +x) is one two-way lane -1 (centre y = -1.75); road 11 follows at its
-    end, one westbound lane 1 lined up with it (reference line at y = -3.5)."""
-    path.write_text(_doc(
-        _road(10, 0, 0, 0, 100, links='<successor elementType="road" elementId="11" contactPoint="start"/>',
-              right=_lane(-1, 3.5, "", "both")),
-        _road(11, 100, -3.5, 0, 60, links='<predecessor elementType="road" elementId="10" contactPoint="end"/>',
-              left=_lane(1, 3.5, _links((-1,), ())))))
-    return path
+_driveway_map = odr_xml_builders.driveway_map
+_two_way_map = odr_xml_builders.two_way_map
+RADIUS, BRANCH_S = odr_xml_builders.RADIUS, odr_xml_builders.BRANCH_S
 
 
 # ------------------------------------------------------- the stack's route

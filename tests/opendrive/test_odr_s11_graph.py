@@ -14,37 +14,24 @@ Every map is written by the test."""
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from simplatform.errors import RoadNetworkError
-from simplatform.opendrive import LanePosition as P
-from simplatform.opendrive import parse_opendrive
-from simplatform.opendrive.lane_graph import BRANCH, CHANGE, FOLLOW
+sys.path.insert(0, str(Path(__file__).parent))
+import odr_xml_builders  # noqa: E402
+from simplatform.errors import RoadNetworkError  # noqa: E402
+from simplatform.opendrive import LanePosition as P  # noqa: E402
+from simplatform.opendrive import parse_opendrive  # noqa: E402
+from simplatform.opendrive.lane_graph import BRANCH, CHANGE, FOLLOW  # noqa: E402
 
-
-def _lane(i: int, width: float = 3.5, link: str = "", direction: str | None = None, kind: str = "driving") -> str:
-    attr = f' direction="{direction}"' if direction else ""
-    return f'<lane id="{i}" type="{kind}"{attr}>{link}<width sOffset="0" a="{width}" b="0" c="0" d="0"/></lane>'
-
-
-def _links(pred=None, succ=None) -> str:
-    return ("<link>" + "".join(f'<predecessor id="{i}"/>' for i in (pred or ()))
-            + "".join(f'<successor id="{i}"/>' for i in (succ or ())) + "</link>")
+_lane, _links, _doc = odr_xml_builders.lane, odr_xml_builders.links, odr_xml_builders.doc
 
 
 def _road(rid, x, y, h, length, junction=-1, links="", left="", right="", rule="") -> str:
-    rule = f' rule="{rule}"' if rule else ""
-    return (f'<road id="{rid}" length="{length}" junction="{junction}"{rule}><link>{links}</link>'
-            f'<planView><geometry s="0" x="{x}" y="{y}" hdg="{h}" length="{length}"><line/></geometry></planView>'
-            '<lanes><laneSection s="0">' + (f"<left>{left}</left>" if left else "")
-            + '<center><lane id="0" type="none"/></center>' + (f"<right>{right}</right>" if right else "")
-            + "</laneSection></lanes></road>\n")
-
-
-def _doc(*parts: str) -> str:
-    return '<?xml version="1.0"?>\n<OpenDRIVE><header revMajor="1" revMinor="7"/>\n' + "".join(parts) + "</OpenDRIVE>\n"
+    return odr_xml_builders.road(rid, x, y, h, length, junction, links, left, right, rule=rule)
 
 
 # ------------------------------------------------ virtual junctions: mid-lane branches
