@@ -89,14 +89,7 @@ def test_ray_buffer_is_bit_identical_to_open3d_matmul_where_mkl_rounds_as_the_fu
     homogeneous = tables.homogeneous.numpy()
     rng = np.random.default_rng(7)
     for _ in range(3):
-        yaw, pitch, roll = rng.uniform(-math.pi, math.pi, 3)
-        cz, sz, cy, sy, cx, sx = math.cos(yaw), math.sin(yaw), math.cos(pitch), math.sin(pitch), math.cos(roll), \
-            math.sin(roll)
-        rotation = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]]) @ np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]]) \
-            @ np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
-        m = np.zeros((4, 6), dtype=np.float32)
-        m[:3, 3:] = rotation.T
-        m[3, :3] = rng.uniform(-5000.0, 5000.0, 3)
+        m = _random_pose_matrix(rng)
         matmul = tables.homogeneous.matmul(o3d.core.Tensor.from_numpy(m)).numpy()
         out = np.empty_like(matmul)
         ray_buffer(homogeneous, m, out)
