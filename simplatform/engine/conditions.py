@@ -68,6 +68,19 @@ def _directional(t, i: int, direction, kind: str) -> float:
     return 0.0
 
 
+def _relative_directional(t, i: int, ref: int, direction) -> float:
+    """RelativeSpeedCondition@direction (1.2): the relative velocity (triggering minus reference) projected on
+    the triggering entity's axes, as the standard words it ("with the triggering entity as the reference").
+    Each entity's own speed projected on its own heading (before) made the lateral relative speed of two cars
+    that do not slip always 0 and the longitudinal one the plain speed difference, whatever their headings."""
+    d = str(direction)
+    if d not in ("longitudinal", "lateral"):
+        return 0.0  # vertical: the engine moves in the plane
+    dvx, dvy = t.vx[i] - t.vx[ref], t.vy[i] - t.vy[ref]
+    c, s = math.cos(t.heading[i]), math.sin(t.heading[i])
+    return float(dvx * c + dvy * s) if d == "longitudinal" else float(-dvx * s + dvy * c)
+
+
 def compile_entity_condition(engine, by_entity):
     te = by_entity.triggering_entities
     rule = str(te.triggering_entities_rule)
@@ -135,7 +148,9 @@ def _entity_test(engine, kind: str, c):
     if kind == "RelativeSpeedCondition":
         cmp = comparator(str(c.rule))
         ref = engine.entity_index(c.entity_ref, c)
-        return lambda i: cmp(_directional(t, i, c.direction, "speed") - _directional(t, ref, c.direction, "speed"), c.value)
+        if c.direction is None:
+            return lambda i: cmp(float(t.speed[i]) - float(t.speed[ref]), c.value)
+        return lambda i: cmp(_relative_directional(t, i, ref, c.direction), c.value)
     if kind == "TraveledDistanceCondition":
         return lambda i: t.odometer[i] >= c.value - 1e-9
     if kind == "ReachPositionCondition":

@@ -1,0 +1,55 @@
+"""How the engine plays structures found in external OpenSCENARIO files, round 5 (session 11: more of esmini's
+EnvironmentSimulator/Unittest scenarios).  Each test writes its own small road and scenario in the shape that
+mattered."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from simplatform.engine.run import RunConfig, run_scenario
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_engine_s11_external import scenario, story, transitions  # noqa: E402
+
+
+# --- RelativeSpeedCondition@direction (esmini's direction_dimension_trig.xosc) ----------------------------------
+def along(entity: str, shape: str, value: float, speed: float, points: list[tuple[float, float]]) -> str:
+    """``entity`` following a world-position polyline at a speed reached with ``shape`` over ``value`` s."""
+    verts = "".join(f'<Vertex><Position><WorldPosition x="{x}" y="{y}"/></Position></Vertex>' for x, y in points)
+    return (f'<Private entityRef="{entity}"><PrivateAction><LongitudinalAction><SpeedAction><SpeedActionDynamics '
+            f'dynamicsShape="{shape}" dynamicsDimension="time" value="{value}"/><SpeedActionTarget><AbsoluteTargetSpeed '
+            f'value="{speed}"/></SpeedActionTarget></SpeedAction></LongitudinalAction></PrivateAction><PrivateAction>'
+            f'<RoutingAction><FollowTrajectoryAction><Trajectory closed="false" name="t_{entity}"><Shape><Polyline>'
+            f'{verts}</Polyline></Shape></Trajectory><TimeReference><None/></TimeReference><TrajectoryFollowingMode '
+            'followingMode="follow"/></FollowTrajectoryAction></RoutingAction></PrivateAction></Private>')
+
+
+def relative_speed_event(direction: str, rule: str, value: float) -> str:
+    return ('<ManeuverGroup name="g" maximumExecutionCount="1"><Actors selectTriggeringEntities="false"><EntityRef '
+            'entityRef="hero"/></Actors><Maneuver name="m"><Event name="go" priority="overwrite"><Action name="go">'
+            '<UserDefinedAction><CustomCommandAction type="noop"/></UserDefinedAction></Action><StartTrigger>'
+            '<ConditionGroup><Condition name="rel" delay="0" conditionEdge="none"><ByEntityCondition>'
+            '<TriggeringEntities triggeringEntitiesRule="any"><EntityRef entityRef="adversary"/></TriggeringEntities>'
+            f'<EntityCondition><RelativeSpeedCondition entityRef="hero" rule="{rule}" value="{value}" '
+            f'direction="{direction}"/></EntityCondition></ByEntityCondition></Condition></ConditionGroup>'
+            '</StartTrigger></Event></Maneuver></ManeuverGroup>')
+
+
+@pytest.mark.parametrize("direction, rule, value, start", [("longitudinal", "greaterThan", 3.0, 2.15),
+                                                          ("lateral", "lessThan", -9.0, 0.0)])
+def test_a_directional_relative_speed_is_the_relative_velocity_on_the_triggering_entitys_axes(
+        tmp_path, direction, rule, value, start):
+    """The adversary drives at right angles to the hero (heading -y, 0 -> 7 m/s over 5 s; the hero at 10 m/s
+    along +x).  On the adversary's axes the relative velocity is (v, -10): its longitudinal part passes 3 m/s at
+    3/7 * 5 = 2.14 s, its lateral part is -10 from the start.  Before, each car's own speed was projected on its
+    own heading: v - 10 longitudinally (never > 3) and 0 laterally (never < -9), so neither event started."""
+    init = (along("hero", "step", 0.0, 10.0, [(50.0, -2.0), (400.0, -2.0)])
+            + along("adversary", "linear", 5.0, 7.0, [(90.0, 40.0), (90.0, -40.0)]))
+    path = scenario(tmp_path, init=init, story=story(relative_speed_event(direction, rule, value), start=0.0),
+                    minor=2)
+    result = run_scenario(path, RunConfig(dt=0.05, max_time=5.0))
+    started = [t for t, kind in transitions(result, "Event") if kind == "startTransition"]
+    assert started and started[0] == pytest.approx(start, abs=0.06)
