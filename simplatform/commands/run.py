@@ -64,16 +64,23 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "route_length", None) is not None:  # the suite options' --route-length (simplatform.runner)
         raise ConfigError("--route-length is the route given to a stack under test: name one with --stack "
                           "(a single .xosc without one is played as written, no route is given)")
+    egos: list[str] = []  # the engine's ego (--ego, else its rule: simplatform.engine.build.guess_ego)
     config = RunConfig(dt=args.dt, seed=args.seed, out_dir=args.out, record=args.record, max_time=args.max_time,
                        vehicle_model=args.vehicle_model, backend=args.backend, carla_host=args.carla_host,
-                       carla_port=args.carla_port, carla_timeout=args.carla_timeout)
+                       carla_port=args.carla_port, carla_timeout=args.carla_timeout,
+                       ego=getattr(args, "ego", None),  # --ego (a suite option, also for one .xosc)
+                       on_start=lambda engine: egos.append(engine.ego))
     from simplatform.commands.run_distribution import is_distribution, run_distribution
 
     if is_distribution(args.scenario):
-        return run_distribution(args.scenario, parse_params(args.param), config, args.seed)
+        from dataclasses import replace
+
+        return run_distribution(args.scenario, parse_params(args.param), replace(config, on_start=None), args.seed)
     result = run_scenario(ScenarioSpec(args.scenario, parse_params(args.param)), config)
     fired = [e for e in result.events if e.kind == "Event.startTransition"]
     print(f"scenario   {result.scenario_id}")
+    if egos:
+        print(f"ego        {egos[0]}" + (" (--ego)" if config.ego is not None else ""))
     print(f"duration   {result.sim_time:.3f} s simulated in {result.wall_time:.3f} s wall "
           f"({result.sim_time / max(result.wall_time, 1e-9):.0f}x real time)")
     print(f"steps      {result.steps} (dt {args.dt:g} s)")

@@ -69,6 +69,9 @@ def add_suite_arguments(p: argparse.ArgumentParser) -> None:
                    help="metres of lanes given to the stack as its route when a scenario has no goal (default: "
                         "as far as the ego could drive in --max-time at the higher of its initial speed and the "
                         "speed limit, 1000 m to 50 km, ending where the lanes end)")
+    g.add_argument("--ego", metavar="NAME",
+                   help="the entity the stack drives and the metrics judge (default: one named ego, hero, "
+                        "egovehicle or ego_vehicle in any case, else the first Vehicle); also for one .xosc")
     g.add_argument("--requirements", type=Path, help="requirement set merged by id over each scenario's own")
     g.add_argument("--trace-hz", type=float, default=10.0, help="replay sampling rate for the report (0 = none)")
     g.add_argument("--reports", default=",".join(REPORTS), help="comma list of junit,json,html")
@@ -103,6 +106,8 @@ def run_suite_command(args: argparse.Namespace) -> int:
             settings = replace(settings, sensor_rig=str(args.sensor_rig.resolve()))
         if args.route_length is not None:
             settings = replace(settings, route_length=args.route_length)
+        if args.ego is not None:
+            settings = replace(settings, ego=args.ego)
         entries = select(launch.entries, families=args.family, tags=args.tag, ids=args.id_glob,
                          per_logical=args.per_logical)
         if run_dir is None and launch.run_dir is not None:
@@ -133,7 +138,7 @@ def run_suite_command(args: argparse.Namespace) -> int:
             seed=args.seed, dt=args.dt, max_time=args.max_time, stack=stack,
             sensor_rig=str(args.sensor_rig.resolve()) if args.sensor_rig else None,
             requirements=str(args.requirements.resolve()) if args.requirements else None, route_length=args.route_length,
-            executor=args.executor or ("sequential" if len(entries) == 1 else "pool"), jobs=args.jobs or 0, address=args.address, timeout=args.timeout,
+            ego=args.ego, executor=args.executor or ("sequential" if len(entries) == 1 else "pool"), jobs=args.jobs or 0, address=args.address, timeout=args.timeout,
             memory_limit_mb=args.memory_limit or None, record=args.record, trace_hz=args.trace_hz,
             reports=tuple(x.strip() for x in args.reports.split(",") if x.strip()))
     if not entries:
@@ -205,6 +210,8 @@ def _print(o: RunOutcome, *, shown: int = 10) -> int:
     print(f"run dir    {o.run_dir}")
     print(f"results    {len(o.results)} scenarios: {c['pass']} pass, {c['fail']} fail, {c['error']} error "
           f"(ran {o.ran}, reused {o.skipped})")
+    if o.ego is not None:
+        print(f"ego        {o.ego} (every scenario)")
     failing = [r for r in o.results if r.verdict.value != "pass"]
     for r in failing[:shown]:
         print(f"  {r.verdict.value.upper():5s} {r.scenario_id}  (t={r.sim_time:.2f} s, {r.end_reason})")

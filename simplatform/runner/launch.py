@@ -17,6 +17,8 @@
     requirements: reqs/strict.yaml  # merged by id over each family's set
     route_length: 8000              # metres of route given to the stack where a scenario has no goal
                                     #   (default: as far as the ego could drive in max_time)
+    ego: Car1                       # the entity the stack drives and the metrics judge, in every scenario
+                                    #   (default: ego / hero / egovehicle / ego_vehicle, else the first Vehicle)
     executor: {kind: pool, jobs: 2, timeout: 120, memory_limit_mb: 4096}   # or just: pool
     seed: 7
     dt: 0.01
@@ -40,7 +42,7 @@ from simplatform.runner.suite import SuiteEntry, default_library_index, load_dir
 from simplatform.runner.yamlio import check_keys, line_of, load_located
 
 _TOP = {"name", "backend", "stack", "stack_params", "sensor_rig", "suite", "requirements", "executor", "seed",
-        "dt", "max_time", "outputs", "route_length"}
+        "dt", "max_time", "outputs", "route_length", "ego"}
 _SUITE = {"library", "index", "directory", "family", "tag", "id", "per_logical"}
 _EXECUTOR = {"kind", "jobs", "address", "timeout", "memory_limit_mb"}
 _OUTPUTS = {"dir", "record", "csv", "trace_hz", "reports"}
@@ -120,6 +122,7 @@ def load_launch(path: str | Path) -> Launch:
             sensor_rig=rel(rig) if rig else None,
             requirements=rel(data["requirements"]) if data.get("requirements") else None,
             route_length=float(data["route_length"]) if data.get("route_length") is not None else None,
+            ego=_ego(data.get("ego")),
             executor=str(executor.get("kind", "pool")), jobs=int(executor.get("jobs", 0)),
             address=executor.get("address"),
             timeout=float(executor["timeout"]) if executor.get("timeout") is not None else 600.0,
@@ -134,6 +137,15 @@ def load_launch(path: str | Path) -> Launch:
         raise ConfigError(f"bad value: {exc}", file=path, line=line_of(data), element="launch") from None
     run_dir = Path(rel(outputs["dir"])) if outputs.get("dir") else None
     return Launch(settings, tuple(entries), run_dir, path)
+
+
+def _ego(value: Any) -> str | None:
+    """The launch ``ego:`` key: an entity name (YAML may read ``ego: 1`` as a number: its text is the name)."""
+    if value is None:
+        return None
+    if isinstance(value, (dict, list, bool)):
+        raise ConfigError(f"ego is the name of a scenario entity, got {value!r}", element="ego")
+    return str(value)
 
 
 def _absolute(stack: Any, config: Any) -> Any:

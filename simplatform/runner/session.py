@@ -43,6 +43,8 @@ class RunOutcome:
     skipped: int
     reports: dict[str, Path]
     timings: RunTimings = field(default_factory=RunTimings)
+    ego: str | None = None
+    """The run's ``RunSettings.ego`` (--ego / the launch ``ego:`` key); None: each scenario's own by the engine's rule."""
 
     @property
     def exit_code(self) -> int:
@@ -76,7 +78,7 @@ def _tasks(entries: Sequence[SuiteEntry], settings: RunSettings, run_dir: Path) 
                           max_time=settings.max_time, csv=settings.csv, record=settings.record,
                           trace_hz=settings.trace_hz, stack=stack, stack_parameters=stack_parameters,
                           sensor_rig=settings.sensor_rig, requirements=settings.requirements,
-                          route_length=settings.route_length, timeout=settings.timeout, memory_limit_mb=settings.memory_limit_mb)
+                          route_length=settings.route_length, ego=settings.ego, timeout=settings.timeout, memory_limit_mb=settings.memory_limit_mb)
              for e in entries]
     # longest first packs a pool tighter (LPT scheduling, Graham 1969); ties in suite order
     order = {e.scenario_id: k for k, e in enumerate(entries)}
@@ -158,4 +160,4 @@ def resume_run(run_dir: str | Path, *, quiet: bool = False, **execution: Any) ->
     reports = write_reports(run_dir, results, meta, entries, settings.reports, timings=timings)
     counts = Counter(r.verdict.value for r in results)
     return RunOutcome(run_dir, results, {k: counts.get(k, 0) for k in ("pass", "fail", "error")},
-                      len(todo), len(entries) - len(todo), reports, timings)
+                      len(todo), len(entries) - len(todo), reports, timings, settings.ego)

@@ -40,6 +40,10 @@ class RunSettings:
     route_length: float | None = None
     """Metres of lanes given to the stack as its route when a scenario has no goal; None: the
     harness's reach (``simplatform.harness.route_topics.reach_length``)."""
+    ego: str | None = None
+    """The name of the entity the stack drives and the metrics judge; None: the engine's rule
+    (``simplatform.engine.build.guess_ego``: ego / hero / egovehicle / ego_vehicle, else the first
+    Vehicle).  For other tools' scenarios whose ego is "Ego", "Car1", "Vehicle_1", ..."""
     executor: str = "pool"
     jobs: int = 0
     address: str | None = None
@@ -62,6 +66,8 @@ class RunSettings:
             raise ConfigError(f"max_time must be positive, got {self.max_time}")
         if self.route_length is not None and not (math.isfinite(self.route_length) and self.route_length > 0):
             raise ConfigError(f"route_length must be a positive number of metres, got {self.route_length}")
+        if self.ego is not None and (not isinstance(self.ego, str) or not self.ego.strip()):
+            raise ConfigError(f"ego is the name of a scenario entity, got {self.ego!r}", element="ego")
         if self.timeout is not None and self.timeout <= 0:
             raise ConfigError(f"the per-scenario timeout must be positive, got {self.timeout}")
         if self.jobs < 0:
@@ -91,6 +97,7 @@ class RunSettings:
             "record": self.record, "csv": self.csv, "trace_hz": self.trace_hz,
             # only when set: the runs stored before it existed keep their hash (and resume)
             **({"route_length": self.route_length} if self.route_length is not None else {}),
+            **({"ego": self.ego} if self.ego is not None else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:

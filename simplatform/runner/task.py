@@ -58,6 +58,7 @@ class ScenarioTask:
     sensor_rig: str | None = None
     requirements: str | None = None
     route_length: float | None = None
+    ego: str | None = None
     timeout: float | None = None
     memory_limit_mb: int | None = None
 
@@ -93,7 +94,8 @@ def harness_config(task: ScenarioTask) -> Any:
     return TestConfig(stack=task.stack, stack_parameters=dict(task.stack_parameters), rig=task.sensor_rig,
                       requirement_set=task.entry.requirements, requirements=task.requirements, dt=task.dt,
                       seed=task.seed, max_time=task.max_time, out_dir=Path(task.out_dir), csv=task.csv,
-                      record=task.record, trace_hz=task.trace_hz, route_length=task.route_length)
+                      record=task.record, trace_hz=task.trace_hz, route_length=task.route_length,
+                      ego=task.ego)
 
 
 def declared_parameters(path: str | Path) -> set[str]:

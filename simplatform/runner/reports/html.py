@@ -133,6 +133,7 @@ def write_html(path: Path, results: Sequence[ScenarioResult], meta: dict[str, An
     title = f"simplatform run — {settings.get('name') or Path(path).parent.name}"
     info = (f"started {meta.get('started')} · finished {meta.get('finished')} · seed {settings.get('seed')} · "
             f"dt {settings.get('dt')} s · stack {_stack_name(settings.get('stack'))} · "
+            + (f"ego {settings['ego']} · " if settings.get("ego") else "") +
             f"simplatform {meta['versions'].get('simplatform')}")
     page = PAGE.format(title=html.escape(title), meta=html.escape(info),
                        css=(ASSETS / "report.css").read_text(encoding="utf-8"),

@@ -62,6 +62,8 @@ def write_junit(path: Path, results: Sequence[ScenarioResult], meta: dict[str, A
         props = ET.SubElement(suite, "properties")
         for key in ("seed", "dt", "max_time", "executor"):
             ET.SubElement(props, "property", name=key, value=str(meta["settings"].get(key)))
+        if meta["settings"].get("ego"):  # --ego / the launch ego: key (else each scenario's by the engine's rule)
+            ET.SubElement(props, "property", name="ego", value=str(meta["settings"]["ego"]))
         for r in rs:
             case = ET.SubElement(suite, "testcase", name=r.scenario_id, classname=f"simplatform.{family}",
                                  time=f"{r.wall_time:.3f}")
