@@ -74,8 +74,8 @@ def _axle(a) -> tuple[float, float, float, float, float]:
 
 
 def guess_ego(scenario) -> str | None:
-    """The ego, by a documented rule: (1) ``RunConfig.ego`` / ``TestConfig.ego`` (from Python;
-    checked by the engine); else (2) an entity named ego / hero / egovehicle / ego_vehicle in any case
+    """The ego, by a documented rule: (1) ``RunConfig.ego`` / ``TestConfig.ego`` (from Python, ``--ego``
+    or the launch key ``ego:``; checked by the engine); else (2) an entity named ego / hero / egovehicle / ego_vehicle in any case
     (esmini's and CARLA ScenarioRunner's conventions), the first such in file order;
     else (3) the first Vehicle in file order; else (4) the first entity; None without entities."""
     objs = list(scenario.entities.scenario_objects)

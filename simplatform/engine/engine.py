@@ -50,10 +50,12 @@ class ScenarioEngine:
         self.time = 0.0
         self.locate_every = max(1, int(locate_every))
         self.road = RoadAdaptor(road_network) if road_network is not None else None
-        if ego is not None and ego not in {o.name for o in scenario.entities.scenario_objects}:
+        names = [o.name for o in scenario.entities.scenario_objects]
+        if ego is not None and ego not in names:
             from simplatform.errors import ConfigError
 
-            raise ConfigError(f"the ego {ego!r} is not an entity of the scenario", file=str(scenario.path))
+            raise ConfigError(f"the ego {ego!r} is not an entity of the scenario (its entities: "
+                              f"{', '.join(names) or 'none'})", file=str(scenario.path), element="ego")
         self.ego = ego if ego is not None else guess_ego(scenario)
         self.table = EntityTable(entity_specs(scenario, self.ego))
         self.controller = DefaultController(self.table, self.road)

@@ -68,6 +68,7 @@ def test_single_file_unknown_ego_is_a_located_usage_error(tmp_path, capsys):
     assert main(["run", str(root / "a.xosc"), "--ego", "Nobody", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "a.xosc" in err and "'Nobody'" in err and "Traceback" not in err
+    assert "its entities: Ego, Lead" in err     # what the user could have named
 
 
 def test_single_file_with_a_stack_takes_the_flag(tmp_path, capsys):
