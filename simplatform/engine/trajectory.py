@@ -38,7 +38,7 @@ entity keeps its speed, as in position mode.  The follower drives forwards only.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -52,6 +52,12 @@ class SampledPath:
     z: np.ndarray
     s: np.ndarray
     times: np.ndarray | None = None
+    # Tangent directions at the samples where the shape defines them (a clothoid's h0 + k0 s + k' s^2/2):
+    # the heading between two samples is interpolated from them.  Without, the heading is the direction
+    # of the chord between samples, which on a clothoid sampled every 0.25 m lags the tangent by half a
+    # sample's turn -- 0.014 rad at the end of esmini's trajectory-continuity.xosc clothoid, carried into
+    # the next clothoid started from the entity's pose (0.07 m off at its end).
+    tangents: np.ndarray | None = None
 
     @property
     def length(self) -> float:
@@ -69,6 +75,9 @@ class SampledPath:
         # A segment of no length has no direction: at the path's end, a vertex repeated at a later
         # time (a timed path's trailing hold) is one; atan2(0, 0) turned the entity to h = 0 for
         # the hold.  It keeps the direction it arrived with, the last segment that has a length.
+        if self.tangents is not None:
+            h = float(self.tangents[k] + f * (self.tangents[k + 1] - self.tangents[k]))
+            return float(x), float(y), float(z), math.atan2(math.sin(h), math.cos(h))
         h = self.heading_of(_non_degenerate_segment(self.s, k, -1))
         return float(x), float(y), float(z), h
 
@@ -321,7 +330,7 @@ def _spline_timed(path: SampledPath, segs, time_end: float | None) -> SampledPat
     # the sampled arc length of each segment is its nominal length up to sampling: scale to the path's
     scale = path.length / bounds[-1] if bounds[-1] > 0.0 else 1.0
     times = np.interp(path.s, bounds * scale, stamps)
-    return SampledPath(path.x, path.y, path.z, path.s, times)
+    return replace(path, times=times)
 
 
 def _entity_pose(positions, actor):
@@ -347,14 +356,14 @@ def build_trajectory(traj, positions, actor) -> SampledPath:
     if kind == "Clothoid":
         p0 = positions.resolve(shape.position, actor)
         dk = shape.curvature_prime if shape.curvature_prime is not None else (shape.curvature_dot or 0.0)
-        x, y, _ = _clothoid(p0.x, p0.y, p0.h, shape.curvature, dk, shape.length)
-        path = _sampled(x, y, np.full(len(x), p0.z))
+        x, y, h = _clothoid(p0.x, p0.y, p0.h, shape.curvature, dk, shape.length)
+        path = replace(_sampled(x, y, np.full(len(x), p0.z)), tangents=h)
         if shape.start_time is not None and shape.stop_time is not None:
             times = shape.start_time + (shape.stop_time - shape.start_time) * path.s / max(path.length, 1e-12)
-            path = SampledPath(path.x, path.y, path.z, path.s, times)
+            path = replace(path, times=times)
         return path
     if kind == "ClothoidSpline":
-        xs, ys = [], []
+        xs, ys, hs = [], [], []
         segs = shape.clothoid_spline_segments
         if not segs:
             raise ScenarioError("ClothoidSpline without segments", element="ClothoidSpline")
@@ -373,9 +382,10 @@ def build_trajectory(traj, positions, actor) -> SampledPath:
             x, y, h = _clothoid(x0, y0, h0, seg.curvature_start, dk, seg.length)
             xs.append(x if not xs else x[1:])
             ys.append(y if not ys else y[1:])
+            hs.append(h if not hs else h[1:])
             x0, y0, h0 = x[-1], y[-1], h[-1]
         x, y = np.concatenate(xs), np.concatenate(ys)
-        path = _sampled(x, y, np.full(len(x), p0.z))
+        path = replace(_sampled(x, y, np.full(len(x), p0.z)), tangents=np.concatenate(hs))
         return _spline_timed(path, segs, shape.time_end)
     if kind == "Nurbs":
         poses = [positions.resolve(cp.position, actor) for cp in shape.control_points]

@@ -53,3 +53,34 @@ def test_a_directional_relative_speed_is_the_relative_velocity_on_the_triggering
     result = run_scenario(path, RunConfig(dt=0.05, max_time=5.0))
     started = [t for t, kind in transitions(result, "Event") if kind == "startTransition"]
     assert started and started[0] == pytest.approx(start, abs=0.06)
+
+
+# --- a clothoid's heading is its tangent (esmini's trajectory-continuity.xosc) ----------------------------------
+def clothoid(curvature: float, curvature_dot: float, length: float) -> str:
+    return ('<PrivateAction><RoutingAction><FollowTrajectoryAction><Trajectory name="c" closed="false"><Shape>'
+            f'<Clothoid curvature="{curvature}" curvatureDot="{curvature_dot}" length="{length}"><Position>'
+            '<RelativeObjectPosition entityRef="adversary" dx="0" dy="0"><Orientation type="relative"/>'
+            '</RelativeObjectPosition></Position></Clothoid></Shape></Trajectory><TimeReference><None/></TimeReference>'
+            '<TrajectoryFollowingMode followingMode="position"/></FollowTrajectoryAction></RoutingAction>'
+            '</PrivateAction>')
+
+
+def test_a_clothoid_trajectory_ends_on_its_end_tangent(tmp_path):
+    """esmini's first clothoid: curvature 0.000667 rising at 0.017049 /m over 6.4779 m turns the car by
+    0.000667 L + 0.017049 L^2 / 2 = 0.3620 rad; the second clothoid starts from the car's pose at the end of the
+    first.  Before, the heading was the direction of the chord between the 0.25 m samples: 0.3485 rad at the end
+    (half a sample's turn short), and the second clothoid ended 0.07 m beside esmini's."""
+    from test_engine_s11_external import event, group, place
+    length, k0, dk = 6.4779, 0.0006666666666666666, 0.017049
+    path = scenario(tmp_path, init=place("hero", 20) + place("adversary", 100, speed=5.0),
+                    story=story(group(event("turn", clothoid(k0, dk, length), 1.0)), start=0.0))
+    headings: dict[float, float] = {}
+
+    def seen(engine) -> None:
+        snap = engine.snapshot()
+        headings[round(snap.time, 2)] = float(snap.heading[snap.names.index("adversary")])
+
+    result = run_scenario(path, RunConfig(dt=0.01, max_time=3.0, on_step=seen))
+    end = [t for t, kind in transitions(result, "Action") if kind == "endTransition"][0]
+    # the step after the end is decided puts the car on the end point
+    assert headings[round(end + 0.01, 2)] == pytest.approx(k0 * length + 0.5 * dk * length ** 2, abs=1e-6)  # before: 0.3485
