@@ -67,7 +67,8 @@ STEP_DEFAULTS: dict[str, str] = {"dynamicsDimension": "time", "value": "0"}
 # Required attributes esmini's reader (ScenarioReader) lets a file leave out, with the
 # neutral value it takes then -- several of esmini's own example files rely on them: a
 # Condition without ``delay``/``conditionEdge`` (no delay, edge ``none``), a relative
-# position without ``dx``/``dy`` (at the reference itself), a FileHeader without a
+# position without ``dx``/``dy`` (at the reference itself) or a RelativeRoadPosition without ``ds``/``dt``
+# (the reference's own road position: esmini's Unittest/xosc/trajectory-continuity.xosc teleports so), a FileHeader without a
 # ``description`` (metadata nothing reads; esmini's catalogs leave it out), a LaneOffsetAction
 # without ``continuous`` (not continuous: it ends at its target, as in esmini's
 # Unittest/xosc/lateral_maneuvers_test.xosc, whose later storyboard waits for that end).
@@ -77,6 +78,7 @@ ESMINI_DEFAULTS: dict[str, dict[str, str]] = {
     "Condition": {"delay": "0", "conditionEdge": "none"},
     "RelativeObjectPosition": {"dx": "0", "dy": "0"},
     "RelativeWorldPosition": {"dx": "0", "dy": "0"},
+    "RelativeRoadPosition": {"ds": "0", "dt": "0"},
 }
 
 
