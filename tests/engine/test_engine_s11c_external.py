@@ -4,6 +4,7 @@ mattered."""
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -84,3 +85,39 @@ def test_a_clothoid_trajectory_ends_on_its_end_tangent(tmp_path):
     end = [t for t, kind in transitions(result, "Action") if kind == "endTransition"][0]
     # the step after the end is decided puts the car on the end point
     assert headings[round(end + 0.01, 2)] == pytest.approx(k0 * length + 0.5 * dk * length ** 2, abs=1e-6)  # before: 0.3485
+
+
+def test_chained_arc_line_arc_clothoids_end_one_lane_over_as_in_esmini(tmp_path):
+    """esmini's resources/xosc/lane-change_clothoid_based_trajectory.xosc: an arc (r 100 m, 15 m), a 5 m line and
+    the opposite arc, each started from the car's pose when the one before completes, at 50 km/h.  The lateral
+    shift is 2 r (1 - cos 0.15) + 5 sin 0.15 = 2.993 m and the car ends parallel to the road (esmini: y 1.458
+    from -1.535, h 0.001 at 4.52 s; here the same to the mm).  Before, each arc ended 0.0075 rad short of its
+    tangent and the car ended 2.968 m over, heading -0.0 after a 0.02 rad overshoot."""
+    from test_engine_s11_external import group, place
+
+    def chained(name: str, k: float, length: float, trigger: str) -> str:
+        return (f'<Event name="{name}" priority="overwrite"><Action name="{name}">{clothoid(k, 0.0, length)}</Action>'
+                f'<StartTrigger><ConditionGroup><Condition name="c{name}" delay="0" conditionEdge="none">'
+                f'<ByValueCondition>{trigger}</ByValueCondition></Condition></ConditionGroup></StartTrigger></Event>')
+
+    def after(name: str) -> str:
+        return (f'<StoryboardElementStateCondition storyboardElementType="event" storyboardElementRef="{name}" '
+                'state="completeState"/>')
+
+    events = (chained("arc1", 0.01, 15.0, '<SimulationTimeCondition value="1" rule="greaterThan"/>')
+              + chained("line", 0.0, 5.0, after("arc1")) + chained("arc2", -0.01, 15.0, after("line")))
+    path = scenario(tmp_path, init=place("hero", 20) + place("adversary", 100, speed=50 / 3.6),
+                    story=story(group(events), start=0.0))
+    poses: dict[float, tuple[float, float]] = {}
+
+    def seen(engine) -> None:
+        snap = engine.snapshot()
+        i = snap.names.index("adversary")
+        poses[round(snap.time, 2)] = (float(snap.y[i]), float(snap.heading[i]))
+
+    result = run_scenario(path, RunConfig(dt=0.01, max_time=5.0, on_step=seen))
+    end = [t for t, kind in transitions(result, "Event") if kind == "endTransition"][-1]
+    y0 = poses[min(poses)][0]
+    y_end, h_end = poses[round(end + 0.01, 2)]
+    assert y_end - y0 == pytest.approx(2 * 100 * (1 - math.cos(0.15)) + 5 * math.sin(0.15), abs=2e-3)  # before: 2.968
+    assert abs(h_end) < 2e-3
