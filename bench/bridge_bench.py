@@ -20,6 +20,7 @@ import base64
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,7 +55,8 @@ def bench_lockstep(steps: int, with_odometry: bool) -> float:
     config = StackConfig(transport="rosbridge", step_timeout=5.0, connect_timeout=30.0,
                          command=[sys.executable, "-m", "simplatform.bridge.client", "bridge_bench:EchoStack"],
                          env={"PYTHONPATH": os.pathsep.join([str(REPO / "bench"), str(REPO)])})
-    session = open_stack(config, registry, log_dir=Path("/tmp/simplatform_bridge_bench"))
+    log_dir = tempfile.TemporaryDirectory(prefix="simplatform_bridge_bench_")  # the stack's log, gone after
+    session = open_stack(config, registry, log_dir=Path(log_dir.name))
     try:
         session.setup(StackSetup(topics=registry, dt=0.01))
         for k in range(50):  # warm-up
@@ -69,6 +71,7 @@ def bench_lockstep(steps: int, with_odometry: bool) -> float:
         return steps / (time.perf_counter() - started)
     finally:
         session.close()
+        log_dir.cleanup()
 
 
 def cloud(i: int) -> PointCloud2:
