@@ -88,11 +88,24 @@ def wants_suite(args: argparse.Namespace) -> bool:
     return target is not None and (target.is_dir() or target.suffix in (".yaml", ".yml"))
 
 
+def _run_defining_options(args: argparse.Namespace) -> list[str]:
+    """The options given that define a run (what runs, how it is judged), which a resumed run keeps from
+    its start; execution options (executor, jobs, address, quiet) may change on resume."""
+    given = {"--stack": args.stack, "--sensor-rig": args.sensor_rig, "--route-length": args.route_length,
+             "--ego": getattr(args, "ego", None), "--requirements": args.requirements, "--suite": args.suite,
+             "--family": args.family, "--tag": args.tag, "--id": args.id_glob, "--per-logical": args.per_logical}
+    return [name for name, value in given.items() if value not in (None, [], 0)]
+
+
 def run_suite_command(args: argparse.Namespace) -> int:
     execution = {"executor": args.executor, "jobs": args.jobs, "address": args.address}
     if args.resume is not None:
         if args.scenario is not None:
             raise ConfigError("--resume takes the run directory alone, not a scenario or suite")
+        fixed = _run_defining_options(args)
+        if fixed:   # they would be silently ignored: the run finishes with the settings it was started with
+            raise ConfigError(f"--resume finishes the run with the settings it was started with; drop "
+                              f"{', '.join(fixed)} (start a new run to change them)")
         outcome = resume_run(args.resume, quiet=args.quiet, **execution)
         return _print(outcome)
     run_dir = args.run_dir
