@@ -154,6 +154,9 @@ class ScenarioResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
     seed: int = 0
+    ego: str = ""
+    """The entity judged as the ego (``--ego``, else the engine's rule: ``engine.build.guess_ego``); "" where
+    no scenario was built (an input error) or for results stored before the field existed."""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -187,4 +190,5 @@ class ScenarioResult:
             parameters=dict(d.get("parameters", {})),
             artifacts=dict(d.get("artifacts", {})),
             seed=int(d.get("seed", 0)),
+            ego=str(d.get("ego") or ""),
         )

@@ -300,4 +300,5 @@ def scenario_result(engine, scenario_id: str, config: RunConfig, end_reason: str
         artifacts=artifacts,
         seed=config.seed,
         metrics={"events_fired": float(engine.storyboard.events_fired)},
+        ego=engine.ego or "",
     )
