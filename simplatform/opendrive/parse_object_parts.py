@@ -42,6 +42,15 @@ def _has_box(attrs: Attributes, node) -> bool:
                                  for r in repeats)
 
 
+def _not_drawn(attrs: Attributes, part, tag: str, node, cause: str, problems: list[str] | None) -> None:
+    """A marking or border that cannot be drawn: a located error where problems are not collected,
+    else a problem line (the object itself still loads)."""
+    what = f"<{tag}> of object {node.get('id')!r} {cause}"
+    if problems is None:
+        raise attrs.error(part, what)
+    problems.append(f"{attrs.source}:{part.sourceline}: {what}; not drawn")
+
+
 def parse_markings(attrs: Attributes, node, outlines: tuple[m.Outline, ...],
                    problems: list[str] | None) -> tuple[m.ObjectMarking, ...]:
     """The <marking>s of one <object>; unusable ones are reported and left out."""
@@ -76,10 +85,7 @@ def parse_markings(attrs: Attributes, node, outlines: tuple[m.Outline, ...],
             elif not _has_box(attrs, node):
                 cause = f"is on side {marking.side!r} of an object without length and width"
             if cause is not None:
-                if problems is None:
-                    raise attrs.error(mk, f"<marking> of object {node.get('id')!r} {cause}")
-                problems.append(f"{attrs.source}:{mk.sourceline}: <marking> of object {node.get('id')!r} {cause}; "
-                                "not drawn")
+                _not_drawn(attrs, mk, "marking", node, cause, problems)
                 continue
             out.append(marking)
     return tuple(out)
@@ -113,10 +119,7 @@ def parse_borders(attrs: Attributes, node, outlines: tuple[m.Outline, ...],
                 elif not set(corner_ids) <= ids:
                     cause = f"names corners {', '.join(corner_ids)} that outline {outline.id!r} lacks"
             if cause is not None:
-                if problems is None:
-                    raise attrs.error(b, f"<border> of object {node.get('id')!r} {cause}")
-                problems.append(f"{attrs.source}:{b.sourceline}: <border> of object {node.get('id')!r} {cause}; "
-                                "not drawn")
+                _not_drawn(attrs, b, "border", node, cause, problems)
                 continue
             if kind != border.type and problems is not None:
                 problems.append(f"{attrs.source}:{b.sourceline}: <border> type {kind!r} is not one of "
