@@ -22,6 +22,7 @@ def _load(name: str):
 
 
 suite_files = _load("runner_suite_files")
+notes_files = _load("runner_notes_files")  # the notes tests' scenarios (test_runner_s11_notes*.py)
 FAULTY = str(HERE / "runner_faulty_stacks.py")
 
 

@@ -12,7 +12,6 @@ to note), ``alks.alks`` (the ego's property-less ``ALKSController``: a system-un
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sqlite3
 import sys
@@ -29,13 +28,7 @@ from simplatform.runner.compare_report import markdown, render_html
 
 
 def _load_files():
-    """``runner_notes_files`` (beside this file), loaded by path as the conftest loads its helpers."""
-    if "runner_notes_files" not in sys.modules:
-        path = Path(__file__).with_name("runner_notes_files.py")
-        spec = importlib.util.spec_from_file_location("runner_notes_files", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["runner_notes_files"] = module
-        spec.loader.exec_module(module)
+    """``runner_notes_files`` (beside this file), loaded once by the conftest."""
     return sys.modules["runner_notes_files"]
 
 

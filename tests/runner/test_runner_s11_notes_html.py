@@ -8,12 +8,10 @@ detail's notes and the "with notes" filter.  Skipped when ``node`` is missing.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -63,13 +61,7 @@ console.log(JSON.stringify(out));
 
 
 def _notes_files():
-    """``runner_notes_files`` (beside this file), loaded by path as the conftest loads its helpers."""
-    if "runner_notes_files" not in sys.modules:
-        path = Path(__file__).with_name("runner_notes_files.py")
-        spec = importlib.util.spec_from_file_location("runner_notes_files", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["runner_notes_files"] = module
-        spec.loader.exec_module(module)
+    """``runner_notes_files`` (beside this file), loaded once by the conftest."""
     return sys.modules["runner_notes_files"]
 
 
