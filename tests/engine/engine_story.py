@@ -30,6 +30,14 @@ def place(init: xosc.Init, name: str, position, speed: float | None = None) -> N
         init.add_init_action(name, xosc.AbsoluteSpeedAction(speed, STEP))
 
 
+def assign_route(init: xosc.Init, name: str, waypoints, route_name: str = "route") -> None:
+    """An Init AssignRouteAction for ``name`` through ``waypoints`` (positions), shortest between each."""
+    route = xosc.Route(route_name)
+    for position in waypoints:
+        route.add_waypoint(position, xosc.RouteStrategy.shortest)
+    init.add_init_action(name, xosc.AssignRouteAction(route))
+
+
 def write(directory: Path, name: str, road: Path | str | None, objects: dict[str, object], init: xosc.Init,
           events: list[tuple[str, xosc.Event]], duration: float, parameters: xosc.ParameterDeclarations | None = None,
           minor: int = 2) -> Path:

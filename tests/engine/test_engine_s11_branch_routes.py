@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "opendrive"))
 import engine_scenario_files as scenarios  # noqa: E402
 import odr_xml_builders  # noqa: E402
-from engine_story import Trace, at_time, event, place, write  # noqa: E402
+from engine_story import Trace, assign_route, at_time, event, place, write  # noqa: E402
 
 from simplatform.engine.run import RunConfig, run_scenario  # noqa: E402
 
@@ -43,10 +43,7 @@ def _scenario(tmp_path: Path, odr: Path, start, *, route=None, acquire=None, dur
     init = xosc.Init()
     place(init, "Car", start, SPEED)
     if route is not None:
-        r = xosc.Route("branch_route")
-        for p in route:
-            r.add_waypoint(p, xosc.RouteStrategy.shortest)
-        init.add_init_action("Car", xosc.AssignRouteAction(r))
+        assign_route(init, "Car", route, "branch_route")
     events = []
     if acquire is not None:
         events.append(("Car", event("acquire", {"acquire": xosc.AcquirePositionAction(acquire)}, at_time("t0", 0.0))))

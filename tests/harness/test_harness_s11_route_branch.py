@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "opendrive"))
 import engine_scenario_files as scenarios  # noqa: E402
 import odr_xml_builders  # noqa: E402
-from engine_story import place, write  # noqa: E402
+from engine_story import assign_route, place, write  # noqa: E402
 
 from simplatform.bridge import StackConfig  # noqa: E402
 from simplatform.harness import REFERENCE_STACK, TestConfig, run_test  # noqa: E402
@@ -62,10 +62,7 @@ def _scenario(tmp_path: Path, odr: Path, start, route=None, name: str = "branch"
     init = xosc.Init()
     place(init, "Ego", start, SPEED)
     if route is not None:
-        r = xosc.Route("ego_route")
-        for p in route:
-            r.add_waypoint(p, xosc.RouteStrategy.shortest)
-        init.add_init_action("Ego", xosc.AssignRouteAction(r))
+        assign_route(init, "Ego", route, "ego_route")
     return write(tmp_path, name, str(odr), {"Ego": scenarios._vehicle("car")}, init, [], 0.2)
 
 
