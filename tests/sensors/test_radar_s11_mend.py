@@ -7,12 +7,7 @@ velocity relative to the sensor.  The outputs are the code's before this cache, 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import math
-import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +19,7 @@ from sensors.radar import Radar
 from sensors.radar_messages import RAIN_CLUTTER
 from sensors.scene import SensorScene, static_world_for
 
+from radar_at_commit import radar_at_commit
 from sensors_testworld import entity, snapshot, wall
 
 BEFORE = "c090225c14514de7aeaaf00c2f4ac99f9ed42bbd"     # rain clutter before the geometry cache
@@ -102,24 +98,8 @@ def test_doppler_cells_and_draw_of_one_scan_share_one_spectrum(monkeypatch):
 @pytest.fixture(scope="module")
 def radar_before(tmp_path_factory):
     """``sensors/radar*.py`` at ``BEFORE``, importable as ``radar_cache_before`` (the rest of ``sensors`` as now)."""
-    root = Path(__file__).resolve().parents[2]
-    package = tmp_path_factory.mktemp("before") / "radar_cache_before"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    for name in RADAR_MODULES:
-        try:
-            source = subprocess.run(["git", "-C", str(root), "show", f"{BEFORE}:sensors/{name}.py"],
-                                    capture_output=True, text=True, check=True).stdout
-        except (OSError, subprocess.CalledProcessError):
-            pytest.skip(f"the radar before the clutter cache ({BEFORE[:8]}) is not in this checkout's git history")
-        (package / f"{name}.py").write_text(re.sub(r"\bsensors\.radar", "radar_cache_before.radar", source))
-    sys.path.insert(0, str(package.parent))
-    try:
-        yield importlib.import_module("radar_cache_before.radar")
-    finally:
-        sys.path.remove(str(package.parent))
-        for key in [k for k in sys.modules if k == "radar_cache_before" or k.startswith("radar_cache_before.")]:
-            del sys.modules[key]
+    with radar_at_commit(BEFORE, RADAR_MODULES, "radar_cache_before", tmp_path_factory.mktemp("before")) as radar:
+        yield radar
 
 
 @pytest.mark.parametrize("rate, parameters", [

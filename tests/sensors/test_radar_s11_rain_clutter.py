@@ -8,12 +8,7 @@ Covers ``sensors/radar_rain_backscatter.py`` (η and the fall-speed moments), ``
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import math
-import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,6 +24,7 @@ from sensors.radar_weather import rain_db_per_km
 from sensors.scene import SensorScene, static_world_for
 from simplatform.errors import ConfigError
 
+from radar_at_commit import radar_at_commit
 from sensors_testworld import entity, snapshot, wall
 
 BEFORE = "ced3af170c7dc5510a183eafb1cf6ba8a1694886"     # the radar as it was before rain clutter
@@ -162,24 +158,8 @@ def test_no_clutter_without_rain_or_when_switched_off():
 @pytest.fixture(scope="module")
 def radar_before(tmp_path_factory):
     """``sensors/radar*.py`` at ``BEFORE``, importable as ``radar_before`` (the rest of ``sensors`` as now)."""
-    root = Path(__file__).resolve().parents[2]
-    package = tmp_path_factory.mktemp("before") / "radar_before"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    for name in ("radar", "radar_physics", "radar_weather", "radar_multipath", "radar_messages", "radar_tracks"):
-        try:
-            source = subprocess.run(["git", "-C", str(root), "show", f"{BEFORE}:sensors/{name}.py"],
-                                    capture_output=True, text=True, check=True).stdout
-        except (OSError, subprocess.CalledProcessError):
-            pytest.skip(f"the radar before rain clutter ({BEFORE[:8]}) is not in this checkout's git history")
-        (package / f"{name}.py").write_text(re.sub(r"\bsensors\.radar", "radar_before.radar", source))
-    sys.path.insert(0, str(package.parent))
-    try:
-        yield importlib.import_module("radar_before.radar")
-    finally:
-        sys.path.remove(str(package.parent))
-        for key in [k for k in sys.modules if k == "radar_before" or k.startswith("radar_before.")]:
-            del sys.modules[key]
+    with radar_at_commit(BEFORE, ("radar", "radar_physics", "radar_weather", "radar_multipath", "radar_messages", "radar_tracks"), "radar_before", tmp_path_factory.mktemp("before")) as radar:
+        yield radar
 
 
 @pytest.mark.parametrize("environment, parameters", [
